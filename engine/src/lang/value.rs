@@ -1,0 +1,315 @@
+//! The dynamic value model shared by the evaluator, the providers and state.
+//!
+//! It mirrors Terraform's cty values closely enough for users not to notice: collections
+//! (list, set, map) are homogeneous, structural values (tuple, object) are not, any value may
+//! be `Unknown` (known only after apply) and any value may carry the `Sensitive` mark.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A Terraform value.
+///
+/// Sets are kept sorted and de-duplicated (by `Value`'s total order) so that every value
+/// has exactly one representation and comparisons are structural.
+#[derive(Debug, Clone, PartialEq, PartialOrd, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    /// A value that will only be known after apply.
+    Unknown,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    List(Vec<Value>),
+    Tuple(Vec<Value>),
+    Set(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    Object(BTreeMap<String, Value>),
+    /// The sensitive mark: the inner value must never be shown to a user.
+    Sensitive(Box<Value>),
+}
+
+impl Eq for Value {}
+
+impl Value {
+    pub fn string(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+
+    /// Builds a set: sorts and removes duplicates.
+    pub fn set(mut items: Vec<Value>) -> Value {
+        items.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        items.dedup();
+        Value::Set(items)
+    }
+
+    pub fn object<K: Into<String>>(items: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::Object(items.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    pub fn sensitive(self) -> Value {
+        match self {
+            Value::Sensitive(_) => self,
+            other => Value::Sensitive(Box::new(other)),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        match self {
+            Value::Null => true,
+            Value::Sensitive(v) => v.is_null(),
+            _ => false,
+        }
+    }
+
+    /// True when this value itself (not something inside it) is unknown.
+    pub fn is_unknown(&self) -> bool {
+        match self {
+            Value::Unknown => true,
+            Value::Sensitive(v) => v.is_unknown(),
+            _ => false,
+        }
+    }
+
+    /// True when this value or anything nested in it is unknown.
+    pub fn contains_unknown(&self) -> bool {
+        match self {
+            Value::Unknown => true,
+            Value::Sensitive(v) => v.contains_unknown(),
+            Value::List(v) | Value::Tuple(v) | Value::Set(v) => {
+                v.iter().any(Value::contains_unknown)
+            }
+            Value::Map(m) | Value::Object(m) => m.values().any(Value::contains_unknown),
+            _ => false,
+        }
+    }
+
+    /// True when this value carries the sensitive mark at top level.
+    pub fn is_sensitive(&self) -> bool {
+        matches!(self, Value::Sensitive(_))
+    }
+
+    /// True when this value or anything nested in it is sensitive.
+    pub fn contains_sensitive(&self) -> bool {
+        match self {
+            Value::Sensitive(_) => true,
+            Value::List(v) | Value::Tuple(v) | Value::Set(v) => {
+                v.iter().any(Value::contains_sensitive)
+            }
+            Value::Map(m) | Value::Object(m) => m.values().any(Value::contains_sensitive),
+            _ => false,
+        }
+    }
+
+    /// Removes the top-level sensitive mark, if any.
+    pub fn unmark(&self) -> &Value {
+        match self {
+            Value::Sensitive(v) => v.unmark(),
+            v => v,
+        }
+    }
+
+    /// Removes every sensitive mark, returning the plain value and whether any mark was found.
+    pub fn unmark_deep(&self) -> (Value, bool) {
+        let mut found = false;
+        let v = self.strip_marks(&mut found);
+        (v, found)
+    }
+
+    fn strip_marks(&self, found: &mut bool) -> Value {
+        match self {
+            Value::Sensitive(v) => {
+                *found = true;
+                v.strip_marks(found)
+            }
+            Value::List(v) => Value::List(v.iter().map(|x| x.strip_marks(found)).collect()),
+            Value::Tuple(v) => Value::Tuple(v.iter().map(|x| x.strip_marks(found)).collect()),
+            Value::Set(v) => Value::Set(v.iter().map(|x| x.strip_marks(found)).collect()),
+            Value::Map(m) => Value::Map(
+                m.iter()
+                    .map(|(k, x)| (k.clone(), x.strip_marks(found)))
+                    .collect(),
+            ),
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, x)| (k.clone(), x.strip_marks(found)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self.unmark() {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.unmark() {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<f64> {
+        match self.unmark() {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Elements of a list, tuple or set.
+    pub fn as_seq(&self) -> Option<&[Value]> {
+        match self.unmark() {
+            Value::List(v) | Value::Tuple(v) | Value::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Attributes of an object or elements of a map.
+    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+        match self.unmark() {
+            Value::Map(m) | Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Attribute of an object (or element of a map) by name; `None` when absent or not a map.
+    pub fn get_attr(&self, name: &str) -> Option<&Value> {
+        self.as_map().and_then(|m| m.get(name))
+    }
+
+    /// A short name of this value's type, as Terraform prints it in error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Unknown => "dynamic",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Tuple(_) => "tuple",
+            Value::Set(_) => "set",
+            Value::Map(_) => "map",
+            Value::Object(_) => "object",
+            Value::Sensitive(v) => v.type_name(),
+        }
+    }
+
+    /// Converts to JSON. Unknown values become null; marks are dropped (callers that must not
+    /// leak secrets redact before calling this).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null | Value::Unknown => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => number_to_json(*n),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::List(v) | Value::Tuple(v) | Value::Set(v) => {
+                serde_json::Value::Array(v.iter().map(Value::to_json).collect())
+            }
+            Value::Map(m) | Value::Object(m) => {
+                serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
+            Value::Sensitive(v) => v.to_json(),
+        }
+    }
+
+    /// Converts from JSON with Terraform's `jsondecode` typing: arrays become tuples and
+    /// objects become objects.
+    pub fn from_json(j: &serde_json::Value) -> Value {
+        match j {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(a) => Value::Tuple(a.iter().map(Value::from_json).collect()),
+            serde_json::Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Terraform prints whole numbers without a fractional part.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e17 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+fn number_to_json(n: f64) -> serde_json::Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        serde_json::Value::Number((n as i64).into())
+    } else {
+        serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    }
+}
+
+impl fmt::Display for Value {
+    /// HCL-ish rendering used in messages and `terrane output`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Unknown => f.write_str("(known after apply)"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Number(n) => f.write_str(&format_number(*n)),
+            Value::String(s) => write!(f, "{s:?}"),
+            Value::List(v) | Value::Tuple(v) | Value::Set(v) => {
+                f.write_str("[")?;
+                for (i, x) in v.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{x}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Map(m) | Value::Object(m) => {
+                f.write_str("{")?;
+                for (i, (k, x)) in m.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k:?} = {x}")?;
+                }
+                f.write_str("}")
+            }
+            Value::Sensitive(_) => f.write_str("(sensitive value)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_are_sorted_and_deduplicated() {
+        let s = Value::set(vec![
+            Value::string("b"),
+            Value::string("a"),
+            Value::string("b"),
+        ]);
+        assert_eq!(s, Value::Set(vec![Value::string("a"), Value::string("b")]));
+    }
+
+    #[test]
+    fn whole_numbers_print_without_fraction() {
+        assert_eq!(format_number(3.0), "3");
+        assert_eq!(format_number(2.5), "2.5");
+    }
+
+    #[test]
+    fn unmark_deep_reports_marks() {
+        let v = Value::Tuple(vec![Value::string("a").sensitive()]);
+        let (plain, found) = v.unmark_deep();
+        assert!(found);
+        assert_eq!(plain, Value::Tuple(vec![Value::string("a")]));
+    }
+}

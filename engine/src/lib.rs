@@ -1,0 +1,6 @@
+//! terrane's engine: configuration, expressions, graph, planning, applying and state.
+//! It knows nothing of AWS; providers and state backends plug in through traits.
+
+pub mod lang;
+pub mod state;
+pub mod util;

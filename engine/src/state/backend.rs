@@ -1,0 +1,133 @@
+//! The storage interface for state snapshots: read, conditional write, lock, workspaces.
+//!
+//! Every backend (local file, S3) implements [`StateBackend`] and runs the same conformance
+//! tests. A backend never interprets resources; it stores and locks whole snapshots.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::model::{State, StateError};
+
+/// The name of the workspace every configuration starts in.
+pub const DEFAULT_WORKSPACE: &str = "default";
+
+/// An opaque version tag of a stored snapshot (an S3 ETag, a file's content hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Etag(pub String);
+
+/// A snapshot together with the version tag it was read at.
+#[derive(Debug, Clone)]
+pub struct Versioned {
+    pub state: State,
+    pub etag: Etag,
+}
+
+/// Who holds a lock and why, in the JSON layout Terraform uses (field names included), so a
+/// lock taken by either tool is readable by the other.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LockInfo {
+    #[serde(rename = "ID")]
+    pub id: String,
+    pub operation: String,
+    pub info: String,
+    pub who: String,
+    pub version: String,
+    pub created: String,
+    pub path: String,
+}
+
+impl LockInfo {
+    /// Lock info for an operation of this process ("OperationTypeApply", ...).
+    pub fn new(operation: &str, path: &str) -> LockInfo {
+        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
+        LockInfo {
+            id: uuid::Uuid::new_v4().to_string(),
+            operation: operation.to_string(),
+            info: String::new(),
+            who: format!("{user}@{host}"),
+            version: super::model::COMPATIBLE_TERRAFORM_VERSION.to_string(),
+            created: crate::util::now_rfc3339(),
+            path: path.to_string(),
+        }
+    }
+}
+
+/// A held lock. Dropping it releases the lock on a best-effort basis; call
+/// [`LockGuard::unlock`] to learn whether the release succeeded.
+#[async_trait]
+pub trait LockGuard: Send + Sync {
+    fn info(&self) -> &LockInfo;
+    async fn unlock(self: Box<Self>) -> Result<(), BackendError>;
+}
+
+/// What a caller passes to [`StateBackend::lock`].
+#[derive(Debug, Clone)]
+pub struct LockRequest {
+    pub info: LockInfo,
+    /// How long to keep retrying while somebody else holds the lock (`-lock-timeout`).
+    pub timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error(
+        "the state is locked by {who} (lock ID {id}, operation {operation}, since {created})",
+        who = .0.who, id = .0.id, operation = .0.operation, created = .0.created
+    )]
+    Locked(Box<LockInfo>),
+    #[error(
+        "the state changed since it was read (expected version {expected}); another run wrote it"
+    )]
+    Conflict { expected: String },
+    #[error("no lock with ID {id} is held")]
+    NoSuchLock { id: String },
+    #[error("workspace {name:?} does not exist")]
+    NoSuchWorkspace { name: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    State { path: String, source: StateError },
+    #[error("{0}")]
+    Other(String),
+}
+
+#[async_trait]
+pub trait StateBackend: Send + Sync {
+    /// A short description of where state lives, for messages ("local file terraform.tfstate").
+    fn describe(&self, workspace: &str) -> String;
+
+    /// Reads the workspace's latest snapshot; `None` when there is none yet.
+    async fn read(&self, workspace: &str) -> Result<Option<Versioned>, BackendError>;
+
+    /// Writes a snapshot. With `expect`, the write only succeeds if the stored snapshot still
+    /// has that tag ([`BackendError::Conflict`] otherwise); `None` means "must not exist yet"
+    /// when the backend can check it.
+    async fn write(
+        &self,
+        workspace: &str,
+        state: &State,
+        expect: Option<&Etag>,
+    ) -> Result<Etag, BackendError>;
+
+    /// Takes the workspace's lock, waiting up to `req.timeout` while another holder has it.
+    async fn lock(
+        &self,
+        workspace: &str,
+        req: LockRequest,
+    ) -> Result<Box<dyn LockGuard>, BackendError>;
+
+    /// Removes the lock with exactly this ID (`terrane force-unlock`).
+    async fn force_unlock(&self, workspace: &str, id: &str) -> Result<(), BackendError>;
+
+    /// Names of all workspaces, always including "default", sorted.
+    async fn workspaces(&self) -> Result<Vec<String>, BackendError>;
+
+    async fn delete_workspace(&self, workspace: &str) -> Result<(), BackendError>;
+}

@@ -1,0 +1,11 @@
+//! State: the Terraform v4 snapshot model, the storage interface backends implement, and the
+//! local journal that makes apply crash safe.
+
+pub mod backend;
+pub mod model;
+
+pub use backend::{
+    BackendError, Etag, LockGuard, LockInfo, LockRequest, StateBackend, Versioned,
+    DEFAULT_WORKSPACE,
+};
+pub use model::{IndexKey, InstanceState, OutputState, ResourceState, State, StateError};

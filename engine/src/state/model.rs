@@ -1,0 +1,205 @@
+//! Terraform's state file, format version 4, as serde types.
+//!
+//! The field order and names follow the file Terraform writes so a `terraform.tfstate`
+//! written by Terraform is read as is, and ours diff cleanly against it. Maps are `BTreeMap`
+//! and resources are kept sorted so the output is deterministic.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The only state format version this build reads and writes.
+pub const STATE_FORMAT_VERSION: u64 = 4;
+
+/// The Terraform version terrane writes into state, so Terraform accepts our files.
+pub const COMPATIBLE_TERRAFORM_VERSION: &str = "1.9.0";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub version: u64,
+    pub terraform_version: String,
+    pub serial: u64,
+    pub lineage: String,
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputState>,
+    #[serde(default)]
+    pub resources: Vec<ResourceState>,
+    #[serde(default)]
+    pub check_results: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputState {
+    pub value: serde_json::Value,
+    #[serde(rename = "type")]
+    pub ty: serde_json::Value,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    /// "managed" or "data".
+    pub mode: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub name: String,
+    /// For example `provider["registry.terraform.io/hashicorp/null"]`.
+    pub provider: String,
+    pub instances: Vec<InstanceState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_key: Option<IndexKey>,
+    #[serde(default)]
+    pub schema_version: u64,
+    pub attributes: serde_json::Value,
+    #[serde(default)]
+    pub sensitive_attributes: Vec<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private: Option<String>,
+    /// Direct dependencies only, as absolute resource addresses (`null_resource.a`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_before_destroy: bool,
+}
+
+/// The key of one instance of a resource with `count` (a number) or `for_each` (a string).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IndexKey {
+    Int(i64),
+    Str(String),
+}
+
+impl std::fmt::Display for IndexKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IndexKey::Int(i) => write!(f, "[{i}]"),
+            IndexKey::Str(s) => write!(f, "[{s:?}]"),
+        }
+    }
+}
+
+impl State {
+    /// A new, empty state with a fresh lineage.
+    pub fn new() -> State {
+        State {
+            version: STATE_FORMAT_VERSION,
+            terraform_version: COMPATIBLE_TERRAFORM_VERSION.to_string(),
+            serial: 0,
+            lineage: uuid::Uuid::new_v4().to_string(),
+            outputs: BTreeMap::new(),
+            resources: Vec::new(),
+            check_results: None,
+        }
+    }
+
+    /// Sorts resources and instances into their canonical order (module, mode, type, name;
+    /// then index key), so that serialization is deterministic.
+    pub fn normalize(&mut self) {
+        self.resources.sort_by(|a, b| {
+            (
+                a.module.as_deref().unwrap_or(""),
+                a.mode == "managed",
+                &a.ty,
+                &a.name,
+            )
+                .cmp(&(
+                    b.module.as_deref().unwrap_or(""),
+                    b.mode == "managed",
+                    &b.ty,
+                    &b.name,
+                ))
+        });
+        for r in &mut self.resources {
+            r.instances.sort_by(|a, b| a.index_key.cmp(&b.index_key));
+        }
+        self.resources.retain(|r| !r.instances.is_empty());
+    }
+
+    /// Serializes as Terraform does: two-space indented JSON with a trailing newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut s = self.clone();
+        s.normalize();
+        let mut out = serde_json::to_vec_pretty(&s).expect("state is always serializable");
+        out.push(b'\n');
+        out
+    }
+
+    /// Parses a state file, refusing versions this build does not understand.
+    ///
+    /// # Errors
+    /// [`StateError::Corrupt`] for invalid JSON, [`StateError::UnsupportedVersion`] for a
+    /// format other than 4.
+    pub fn from_bytes(bytes: &[u8]) -> Result<State, StateError> {
+        #[derive(Deserialize)]
+        struct Probe {
+            version: Option<u64>,
+        }
+        let probe: Probe = serde_json::from_slice(bytes).map_err(|e| StateError::Corrupt {
+            reason: e.to_string(),
+        })?;
+        match probe.version {
+            Some(STATE_FORMAT_VERSION) => {}
+            Some(v) => return Err(StateError::UnsupportedVersion { version: v }),
+            None => {
+                return Err(StateError::Corrupt {
+                    reason: "missing \"version\" field".into(),
+                })
+            }
+        }
+        serde_json::from_slice(bytes).map_err(|e| StateError::Corrupt {
+            reason: e.to_string(),
+        })
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new()
+    }
+}
+
+/// Errors reading or decoding a state snapshot.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("the state is not valid: {reason}")]
+    Corrupt { reason: String },
+    #[error(
+        "the state uses format version {version}, which this version of terrane does not \
+         support (it reads version 4)"
+    )]
+    UnsupportedVersion { version: u64 },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_version_is_refused() {
+        let err = State::from_bytes(br#"{"version": 5, "serial": 1}"#).unwrap_err();
+        assert!(matches!(err, StateError::UnsupportedVersion { version: 5 }));
+    }
+
+    #[test]
+    fn garbage_is_corrupt() {
+        assert!(matches!(
+            State::from_bytes(b"{nope"),
+            Err(StateError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn round_trip_is_stable() {
+        let s = State::new();
+        let bytes = s.to_bytes();
+        assert_eq!(State::from_bytes(&bytes).unwrap().to_bytes(), bytes);
+    }
+}
