@@ -1,6 +1,9 @@
 //! terrane's engine: configuration, expressions, graph, planning, applying and state.
 //! It knows nothing of AWS; providers and state backends plug in through traits.
 
+pub mod addr;
+pub mod config;
+pub mod diag;
 pub mod lang;
 pub mod state;
 pub mod util;

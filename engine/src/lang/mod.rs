@@ -1,9 +1,13 @@
-//! The expression language: values, type constraints, conversion, built-in functions and the
-//! evaluator that runs hcl-edit expressions against a scope.
+//! The expression language: values, type constraints, conversion, built-in functions,
+//! reference decoding and the evaluator that runs hcl-edit expressions against a scope.
 
+pub mod eval;
 pub mod functions;
+pub mod refs;
 pub mod types;
 pub mod value;
 
+pub use eval::{eval, EvalContext, Scope};
+pub use refs::{Reference, Subject};
 pub use types::{convert, Type};
 pub use value::Value;

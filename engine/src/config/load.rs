@@ -1,0 +1,864 @@
+//! Reading `.tf` files and decoding their blocks into the model.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Attribute, Block, Body, Structure};
+use hcl_edit::Span as _;
+
+use super::model::*;
+use super::span_of;
+use super::typeexpr::parse_type;
+use crate::addr::{Mode, ResourceAddr};
+use crate::diag::{did_you_mean, Diagnostic, Diagnostics, SourceFile, Span};
+use crate::lang::refs::{references, Reference};
+use crate::lang::Type;
+
+const TOP_LEVEL_BLOCKS: &[&str] = &[
+    "terraform",
+    "provider",
+    "resource",
+    "data",
+    "variable",
+    "locals",
+    "output",
+    "module",
+    "moved",
+    "import",
+    "removed",
+    "check",
+];
+
+/// Loads every `*.tf` file in `dir` (sorted by name, as Terraform does) into one module.
+/// Returns the module even when there are errors, so callers can report them all at once.
+pub fn load_dir(dir: &Path) -> (Module, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut module = Module {
+        dir: dir.to_path_buf(),
+        ..Module::default()
+    };
+    let mut names: Vec<_> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+            .collect(),
+        Err(e) => {
+            diags.push(
+                Diagnostic::error("Failed to read module directory")
+                    .detail(format!("{}: {e}", dir.display())),
+            );
+            return (module, diags);
+        }
+    };
+    names.sort();
+    for path in names {
+        let shown = path
+            .strip_prefix(dir)
+            .map_or(path.clone(), Path::to_path_buf);
+        let shown = if dir == Path::new(".") {
+            shown
+        } else {
+            path.clone()
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let file = SourceFile::new(shown, text);
+                if let Some(body) = parse_file(&file, &mut diags) {
+                    decode_body(&mut module, &body, &file, &mut diags);
+                }
+                module.files.push(file);
+            }
+            Err(e) => diags.push(
+                Diagnostic::error("Failed to read file").detail(format!("{}: {e}", path.display())),
+            ),
+        }
+    }
+    (module, diags)
+}
+
+/// Parses one file's text; a syntax error becomes a diagnostic at its location.
+pub fn parse_file(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Body> {
+    match hcl_edit::parser::parse_body(&file.text) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            let off = e.location().offset();
+            let span = Span::new(file, off..off + 1);
+            diags.push(
+                Diagnostic::error("Invalid HCL syntax")
+                    .detail(e.message().to_string())
+                    .span(Some(span)),
+            );
+            None
+        }
+    }
+}
+
+fn ident_span(b: &Block, file: &Arc<SourceFile>) -> Option<Span> {
+    // The block header: from the keyword to the end of the last label.
+    let start = b.ident.span()?.start;
+    let end = b
+        .labels
+        .last()
+        .and_then(|l| l.span())
+        .map_or(b.ident.span()?.end, |r| r.end);
+    Some(Span::new(file, start..end))
+}
+
+fn unsupported_block(b: &Block, file: &Arc<SourceFile>, allowed: &[&str]) -> Diagnostic {
+    let name = b.ident.as_str();
+    let mut d = Diagnostic::error("Unsupported block type")
+        .detail(format!("Blocks of type {name:?} are not expected here."))
+        .span(span_of(&b.ident, file));
+    if let Some(s) = did_you_mean(name, allowed.iter().copied()) {
+        d = d.help(format!("did you mean {s:?}?"));
+    }
+    d
+}
+
+fn unsupported_attr(a: &Attribute, file: &Arc<SourceFile>, allowed: &[&str]) -> Diagnostic {
+    let name = a.key.as_str();
+    let mut d = Diagnostic::error("Unsupported argument")
+        .detail(format!("An argument named {name:?} is not expected here."))
+        .span(span_of(&a.key, file));
+    if let Some(s) = did_you_mean(name, allowed.iter().copied()) {
+        d = d.help(format!("did you mean {s:?}?"));
+    }
+    d
+}
+
+fn labels_ok(
+    b: &Block,
+    n: usize,
+    names: &str,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> bool {
+    if b.labels.len() == n {
+        return true;
+    }
+    let kind = b.ident.as_str();
+    let summary = if b.labels.len() < n {
+        format!("Missing name for {kind}")
+    } else {
+        format!("Extraneous label for {kind}")
+    };
+    diags.push(
+        Diagnostic::error(summary)
+            .detail(format!(
+                "All {kind} blocks must have {n} label(s) ({names})."
+            ))
+            .span(ident_span(b, file)),
+    );
+    false
+}
+
+/// Splits a body into its attributes and blocks, reporting any that `allowed_*` does not list.
+struct Checked<'b> {
+    attrs: BTreeMap<&'b str, &'b Attribute>,
+    blocks: Vec<&'b Block>,
+}
+
+fn check_body<'b>(
+    body: &'b Body,
+    allowed_attrs: &[&str],
+    allowed_blocks: &[&str],
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> Checked<'b> {
+    let mut out = Checked {
+        attrs: BTreeMap::new(),
+        blocks: Vec::new(),
+    };
+    for s in body.iter() {
+        match s {
+            Structure::Attribute(a) => {
+                if allowed_attrs.contains(&a.key.as_str()) {
+                    out.attrs.insert(a.key.as_str(), a);
+                } else if allowed_blocks.contains(&a.key.as_str()) {
+                    diags.push(
+                        Diagnostic::error("Unsupported argument")
+                            .detail(format!("An argument named {:?} is not expected here. Did you mean to define a block of type {:?}?", a.key.as_str(), a.key.as_str()))
+                            .span(span_of(&a.key, file)),
+                    );
+                } else {
+                    diags.push(unsupported_attr(a, file, allowed_attrs));
+                }
+            }
+            Structure::Block(b) => {
+                if allowed_blocks.contains(&b.ident.as_str()) {
+                    out.blocks.push(b);
+                } else {
+                    diags.push(unsupported_block(b, file, allowed_blocks));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn expr(a: &Attribute, file: &Arc<SourceFile>) -> Expr {
+    Expr {
+        expr: a.value.clone(),
+        file: Arc::clone(file),
+    }
+}
+
+fn literal_string(
+    a: &Attribute,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    match &a.value {
+        Expression::String(s) => Some(s.value().clone()),
+        other => {
+            diags.push(
+                Diagnostic::error("Invalid value")
+                    .detail(format!(
+                        "The {:?} argument must be a literal string.",
+                        a.key.as_str()
+                    ))
+                    .span(span_of(other, file)),
+            );
+            None
+        }
+    }
+}
+
+fn literal_bool(a: &Attribute, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> bool {
+    match &a.value {
+        Expression::Bool(b) => *b.value(),
+        other => {
+            diags.push(
+                Diagnostic::error("Invalid value")
+                    .detail(format!(
+                        "The {:?} argument must be true or false.",
+                        a.key.as_str()
+                    ))
+                    .span(span_of(other, file)),
+            );
+            false
+        }
+    }
+}
+
+fn decode_body(m: &mut Module, body: &Body, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
+    let checked = check_body(body, &[], TOP_LEVEL_BLOCKS, file, diags);
+    for b in checked.blocks {
+        match b.ident.as_str() {
+            "terraform" => decode_terraform(m, b, file, diags),
+            "provider" => decode_provider(m, b, file, diags),
+            "resource" => decode_resource(m, b, Mode::Managed, file, diags),
+            "data" => decode_resource(m, b, Mode::Data, file, diags),
+            "variable" => decode_variable(m, b, file, diags),
+            "locals" => decode_locals(m, b, file, diags),
+            "output" => decode_output(m, b, file, diags),
+            "module" => decode_module_call(m, b, file, diags),
+            other => diags.push(
+                Diagnostic::error(format!("The {other:?} block is not supported yet"))
+                    .detail(format!("terrane does not implement {other:?} blocks yet; remove the block or use Terraform for this configuration."))
+                    .span(ident_span(b, file)),
+            ),
+        }
+    }
+}
+
+fn decode_terraform(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
+    let c = check_body(
+        &b.body,
+        &["required_version", "experiments"],
+        &["required_providers", "backend", "cloud"],
+        file,
+        diags,
+    );
+    if let Some(a) = c.attrs.get("required_version") {
+        if let Some(v) = literal_string(a, file, diags) {
+            m.terraform.required_version = Some((v, span_of(&a.value, file)));
+        }
+    }
+    for blk in c.blocks {
+        match blk.ident.as_str() {
+            "required_providers" => {
+                for s in blk.body.iter() {
+                    let Structure::Attribute(a) = s else {
+                        diags.push(unsupported_block(s.as_block().expect("not an attribute"), file, &[]));
+                        continue;
+                    };
+                    let name = a.key.as_str().to_string();
+                    let (source, version) = match &a.value {
+                        Expression::Object(o) => {
+                            let mut source = None;
+                            let mut version = None;
+                            for (k, v) in o.iter() {
+                                let key = match k {
+                                    hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                                    hcl_edit::expr::ObjectKey::Expression(Expression::Variable(i)) => i.as_str().to_string(),
+                                    hcl_edit::expr::ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
+                                    _ => continue,
+                                };
+                                let val = v.expr().as_str().map(str::to_string);
+                                match key.as_str() {
+                                    "source" => source = val,
+                                    "version" => version = val,
+                                    "configuration_aliases" => {}
+                                    other => diags.push(
+                                        Diagnostic::error("Invalid required_providers object")
+                                            .detail(format!("required_providers objects can only contain \"version\", \"source\" and \"configuration_aliases\" attributes, not {other:?}."))
+                                            .span(span_of(v.expr(), file)),
+                                    ),
+                                }
+                            }
+                            (source, version)
+                        }
+                        // The pre-0.13 form: `aws = "~> 5.0"` is a version constraint.
+                        Expression::String(s) => (None, Some(s.value().clone())),
+                        other => {
+                            diags.push(Diagnostic::error("Invalid required_providers entry").detail("Each provider requirement must be an object with source and version.").span(span_of(other, file)));
+                            (None, None)
+                        }
+                    };
+                    let source = source.unwrap_or_else(|| format!("hashicorp/{name}"));
+                    m.terraform.required_providers.insert(
+                        name.clone(),
+                        RequiredProvider { name, source, version, span: span_of(&a.value, file) },
+                    );
+                }
+            }
+            "backend" => {
+                if !labels_ok(blk, 1, "backend type", file, diags) {
+                    continue;
+                }
+                if m.terraform.backend.is_some() {
+                    diags.push(Diagnostic::error("Duplicate backend configuration").detail("A module may have only one backend configuration.").span(ident_span(blk, file)));
+                    continue;
+                }
+                m.terraform.backend = Some(BackendConfig {
+                    kind: blk.labels[0].as_str().to_string(),
+                    body: SrcBody { body: blk.body.clone(), file: Arc::clone(file) },
+                    span: ident_span(blk, file),
+                });
+            }
+            _ => diags.push(
+                Diagnostic::error("The \"cloud\" block is not supported")
+                    .detail("terrane works with the local and s3 backends; HCP Terraform is not supported.")
+                    .span(ident_span(blk, file)),
+            ),
+        }
+    }
+}
+
+fn decode_provider(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
+    if !labels_ok(b, 1, "provider name", file, diags) {
+        return;
+    }
+    let mut alias = None;
+    let mut rest = Body::new();
+    for s in b.body.iter() {
+        match s {
+            Structure::Attribute(a) if a.key.as_str() == "alias" => {
+                alias = literal_string(a, file, diags)
+            }
+            Structure::Attribute(a) if a.key.as_str() == "version" => diags.push(
+                Diagnostic::warning(
+                    "Version constraints inside provider configuration blocks are deprecated",
+                )
+                .detail("Move the version constraint into the required_providers block.")
+                .span(span_of(&a.key, file)),
+            ),
+            other => rest.push(other.clone()),
+        }
+    }
+    let name = b.labels[0].as_str().to_string();
+    if m.providers
+        .iter()
+        .any(|p| p.name == name && p.alias == alias)
+    {
+        let what = alias
+            .as_ref()
+            .map_or(name.clone(), |a| format!("{name}.{a}"));
+        diags.push(
+            Diagnostic::error("Duplicate provider configuration")
+                .detail(format!("A default (non-aliased) or same-alias provider configuration for {what:?} was already given. Each configuration for the same provider must have a distinct alias."))
+                .span(ident_span(b, file)),
+        );
+        return;
+    }
+    m.providers.push(ProviderConfig {
+        name,
+        alias,
+        body: SrcBody {
+            body: rest,
+            file: Arc::clone(file),
+        },
+        span: ident_span(b, file),
+    });
+}
+
+/// Decodes `depends_on = [a.b, ...]` into references, rejecting anything else.
+fn depends_on(a: &Attribute, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Vec<Reference> {
+    let Expression::Array(arr) = &a.value else {
+        diags.push(
+            Diagnostic::error("Invalid depends_on")
+                .detail("depends_on must be a list of references to resources or modules.")
+                .span(span_of(&a.value, file)),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in arr.iter() {
+        let refs = references(e, file);
+        let valid = matches!(e, Expression::Traversal(_) | Expression::Variable(_))
+            && refs.len() == 1
+            && matches!(
+                refs[0].subject,
+                crate::lang::Subject::Resource(_) | crate::lang::Subject::Module(_)
+            );
+        if valid {
+            out.extend(refs);
+        } else {
+            diags.push(
+                Diagnostic::error("Invalid depends_on reference")
+                    .detail("References in depends_on must be to a whole object (a resource, data source or module) without any index or attribute access.")
+                    .span(span_of(e, file)),
+            );
+        }
+    }
+    out
+}
+
+fn decode_resource(
+    m: &mut Module,
+    b: &Block,
+    mode: Mode,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) {
+    let kind = if mode == Mode::Managed {
+        "resource"
+    } else {
+        "data"
+    };
+    if !labels_ok(b, 2, "type, name", file, diags) {
+        return;
+    }
+    let ty = b.labels[0].as_str().to_string();
+    let name = b.labels[1].as_str().to_string();
+    for (label, what) in [(&b.labels[0], "type"), (&b.labels[1], "name")] {
+        if !valid_name(label.as_str()) {
+            diags.push(
+                Diagnostic::error(format!("Invalid {kind} {what}"))
+                    .detail("A name must start with a letter or underscore and may contain only letters, digits, underscores, and dashes.")
+                    .span(span_of(label, file)),
+            );
+            return;
+        }
+    }
+    let addr = ResourceAddr::new(mode, ty.clone(), name.clone());
+    let mut r = Resource {
+        addr: addr.clone(),
+        count: None,
+        for_each: None,
+        provider: None,
+        depends_on: Vec::new(),
+        lifecycle: Lifecycle::default(),
+        body: SrcBody {
+            body: Body::new(),
+            file: Arc::clone(file),
+        },
+        span: ident_span(b, file),
+    };
+    for s in b.body.iter() {
+        match s {
+            Structure::Attribute(a) => match a.key.as_str() {
+                "count" => r.count = Some(expr(a, file)),
+                "for_each" => r.for_each = Some(expr(a, file)),
+                "depends_on" => r.depends_on = depends_on(a, file, diags),
+                "provider" => r.provider = provider_ref(&a.value, file, diags),
+                _ => r.body.body.push(s.clone()),
+            },
+            Structure::Block(blk) => match blk.ident.as_str() {
+                "lifecycle" => decode_lifecycle(&mut r.lifecycle, blk, mode, file, diags),
+                "provisioner" | "connection" if mode == Mode::Managed => diags.push(
+                    Diagnostic::warning("Provisioners are not supported and will not run")
+                        .detail("terrane ignores provisioner and connection blocks.")
+                        .span(ident_span(blk, file)),
+                ),
+                _ => r.body.body.push(s.clone()),
+            },
+        }
+    }
+    if r.count.is_some() && r.for_each.is_some() {
+        diags.push(
+            Diagnostic::error("Invalid combination of \"count\" and \"for_each\"")
+                .detail("The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one should be used to be explicit about the number of resources to be created.")
+                .span(r.for_each.as_ref().and_then(Expr::span)),
+        );
+    }
+    if let Some(prev) = m.resources.get(&addr) {
+        let at = prev
+            .span
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        diags.push(
+            Diagnostic::error(format!("Duplicate {kind} {ty:?} configuration"))
+                .detail(format!("A {ty} {kind} named {name:?} was already declared at {at}. Resource names must be unique per type in each module."))
+                .span(ident_span(b, file)),
+        );
+        return;
+    }
+    m.resources.insert(addr, r);
+}
+
+fn valid_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+fn provider_ref(
+    e: &Expression,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> Option<ProviderRef> {
+    match e {
+        Expression::Variable(v) => Some(ProviderRef {
+            name: v.as_str().to_string(),
+            alias: None,
+        }),
+        Expression::Traversal(t) => {
+            if let (Expression::Variable(v), [op]) = (&t.expr, t.operators.as_slice()) {
+                if let hcl_edit::expr::TraversalOperator::GetAttr(a) = op.value() {
+                    return Some(ProviderRef {
+                        name: v.as_str().to_string(),
+                        alias: Some(a.as_str().to_string()),
+                    });
+                }
+            }
+            diags.push(Diagnostic::error("Invalid provider reference").detail("A provider reference is a provider name, optionally followed by an alias: aws or aws.west.").span(span_of(e, file)));
+            None
+        }
+        _ => {
+            diags.push(Diagnostic::error("Invalid provider reference").detail("A provider reference is a provider name, optionally followed by an alias: aws or aws.west (not a string).").span(span_of(e, file)));
+            None
+        }
+    }
+}
+
+fn decode_lifecycle(
+    l: &mut Lifecycle,
+    b: &Block,
+    mode: Mode,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) {
+    let allowed: &[&str] = if mode == Mode::Managed {
+        &[
+            "create_before_destroy",
+            "prevent_destroy",
+            "ignore_changes",
+            "replace_triggered_by",
+        ]
+    } else {
+        &[]
+    };
+    let c = check_body(
+        &b.body,
+        allowed,
+        &["precondition", "postcondition"],
+        file,
+        diags,
+    );
+    if let Some(a) = c.attrs.get("create_before_destroy") {
+        l.create_before_destroy = literal_bool(a, file, diags);
+    }
+    if let Some(a) = c.attrs.get("prevent_destroy") {
+        l.prevent_destroy = literal_bool(a, file, diags);
+    }
+    if let Some(a) = c.attrs.get("ignore_changes") {
+        l.ignore_changes = match &a.value {
+            Expression::Variable(v) if v.as_str() == "all" => IgnoreChanges::All,
+            Expression::Array(arr) => {
+                let mut names = Vec::new();
+                for e in arr.iter() {
+                    match e {
+                        Expression::Variable(v) => names.push(v.as_str().to_string()),
+                        Expression::Traversal(t) => match &t.expr {
+                            Expression::Variable(v) => names.push(v.as_str().to_string()),
+                            _ => diags.push(Diagnostic::error("Invalid ignore_changes").detail("Each entry must be an attribute name or path, like tags or tags[\"Name\"].").span(span_of(e, file))),
+                        },
+                        // Terraform 0.11 quoted form, still accepted with a warning there.
+                        Expression::String(s) => names.push(s.value().clone()),
+                        _ => diags.push(Diagnostic::error("Invalid ignore_changes").detail("Each entry must be an attribute name or path, like tags or tags[\"Name\"].").span(span_of(e, file))),
+                    }
+                }
+                IgnoreChanges::Attributes(names)
+            }
+            other => {
+                diags.push(
+                    Diagnostic::error("Invalid ignore_changes")
+                        .detail(
+                            "ignore_changes must be a list of attribute names, or the keyword all.",
+                        )
+                        .span(span_of(other, file)),
+                );
+                IgnoreChanges::None
+            }
+        };
+    }
+}
+
+fn decode_variable(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
+    if !labels_ok(b, 1, "name", file, diags) {
+        return;
+    }
+    let name = b.labels[0].as_str().to_string();
+    let reserved = [
+        "source",
+        "version",
+        "providers",
+        "count",
+        "for_each",
+        "lifecycle",
+        "depends_on",
+        "locals",
+    ];
+    if reserved.contains(&name.as_str()) || !valid_name(&name) {
+        diags.push(Diagnostic::error("Invalid variable name").detail(format!("The name {name:?} is reserved or invalid; choose another name for this variable.")).span(span_of(&b.labels[0], file)));
+        return;
+    }
+    let c = check_body(
+        &b.body,
+        &[
+            "type",
+            "default",
+            "description",
+            "sensitive",
+            "nullable",
+            "ephemeral",
+        ],
+        &["validation"],
+        file,
+        diags,
+    );
+    let ty = c.attrs.get("type").map_or(Type::Any, |a| {
+        parse_type(&a.value, file).unwrap_or_else(|d| {
+            diags.push(d);
+            Type::Any
+        })
+    });
+    let mut v = Variable {
+        name: name.clone(),
+        ty,
+        default: c.attrs.get("default").map(|a| expr(a, file)),
+        description: c
+            .attrs
+            .get("description")
+            .and_then(|a| literal_string(a, file, diags)),
+        sensitive: c
+            .attrs
+            .get("sensitive")
+            .is_some_and(|a| literal_bool(a, file, diags)),
+        nullable: c
+            .attrs
+            .get("nullable")
+            .is_none_or(|a| literal_bool(a, file, diags)),
+        validations: Vec::new(),
+        span: ident_span(b, file),
+    };
+    for blk in c.blocks {
+        let vc = check_body(&blk.body, &["condition", "error_message"], &[], file, diags);
+        match (vc.attrs.get("condition"), vc.attrs.get("error_message")) {
+            (Some(cond), Some(msg)) => v.validations.push(Validation {
+                condition: expr(cond, file),
+                error_message: expr(msg, file),
+            }),
+            _ => diags.push(
+                Diagnostic::error("Missing required argument")
+                    .detail("A validation block needs both \"condition\" and \"error_message\".")
+                    .span(ident_span(blk, file)),
+            ),
+        }
+    }
+    if m.variables.contains_key(&name) {
+        diags.push(Diagnostic::error("Duplicate variable declaration").detail(format!("A variable named {name:?} was already declared. Variable names must be unique within a module.")).span(ident_span(b, file)));
+        return;
+    }
+    m.variables.insert(name, v);
+}
+
+fn decode_locals(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
+    if !labels_ok(b, 0, "none", file, diags) {
+        return;
+    }
+    for s in b.body.iter() {
+        match s {
+            Structure::Attribute(a) => {
+                let name = a.key.as_str().to_string();
+                if m.locals.contains_key(&name) {
+                    diags.push(Diagnostic::error("Duplicate local value definition").detail(format!("A local value named {name:?} was already defined. Local value names must be unique within a module.")).span(span_of(&a.key, file)));
+                    continue;
+                }
+                m.locals.insert(
+                    name.clone(),
+                    Local {
+                        name,
+                        value: expr(a, file),
+                        span: span_of(&a.key, file),
+                    },
+                );
+            }
+            Structure::Block(blk) => diags.push(unsupported_block(blk, file, &[])),
+        }
+    }
+}
+
+fn decode_output(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
+    if !labels_ok(b, 1, "name", file, diags) {
+        return;
+    }
+    let name = b.labels[0].as_str().to_string();
+    let c = check_body(
+        &b.body,
+        &[
+            "value",
+            "description",
+            "sensitive",
+            "depends_on",
+            "ephemeral",
+        ],
+        &["precondition"],
+        file,
+        diags,
+    );
+    let Some(value) = c.attrs.get("value") else {
+        diags.push(
+            Diagnostic::error("Missing required argument")
+                .detail("The argument \"value\" is required, but no definition was found.")
+                .span(ident_span(b, file)),
+        );
+        return;
+    };
+    let o = Output {
+        name: name.clone(),
+        value: expr(value, file),
+        description: c
+            .attrs
+            .get("description")
+            .and_then(|a| literal_string(a, file, diags)),
+        sensitive: c
+            .attrs
+            .get("sensitive")
+            .is_some_and(|a| literal_bool(a, file, diags)),
+        depends_on: c
+            .attrs
+            .get("depends_on")
+            .map(|a| depends_on(a, file, diags))
+            .unwrap_or_default(),
+        span: ident_span(b, file),
+    };
+    if m.outputs.contains_key(&name) {
+        diags.push(Diagnostic::error("Duplicate output definition").detail(format!("An output named {name:?} was already defined. Output names must be unique within a module.")).span(ident_span(b, file)));
+        return;
+    }
+    m.outputs.insert(name, o);
+}
+
+fn decode_module_call(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
+    if !labels_ok(b, 1, "name", file, diags) {
+        return;
+    }
+    let name = b.labels[0].as_str().to_string();
+    let source = b
+        .body
+        .get_attribute("source")
+        .and_then(|a| literal_string(a, file, diags));
+    let Some(source) = source else {
+        diags.push(
+            Diagnostic::error("Missing required argument")
+                .detail("The argument \"source\" is required, but no definition was found.")
+                .span(ident_span(b, file)),
+        );
+        return;
+    };
+    diags.push(
+        Diagnostic::error("Module calls are not supported yet")
+            .detail(format!("terrane cannot load module {name:?} (source {source:?}) yet; module support is planned."))
+            .span(ident_span(b, file)),
+    );
+    m.module_calls.insert(
+        name.clone(),
+        ModuleCall {
+            name,
+            source,
+            span: ident_span(b, file),
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(src: &str) -> (Module, Diagnostics) {
+        let file = SourceFile::new("main.tf", src);
+        let mut diags = Diagnostics::new();
+        let mut m = Module::default();
+        if let Some(b) = parse_file(&file, &mut diags) {
+            decode_body(&mut m, &b, &file, &mut diags);
+        }
+        (m, diags)
+    }
+
+    #[test]
+    fn resources_with_meta_arguments() {
+        let (m, d) = load(
+            r#"
+resource "null_resource" "a" {
+  count    = 2
+  triggers = { x = "y" }
+  lifecycle {
+    create_before_destroy = true
+    ignore_changes        = [triggers]
+  }
+}
+"#,
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let r = m.resources.values().next().unwrap();
+        assert!(r.count.is_some());
+        assert!(r.lifecycle.create_before_destroy);
+        assert_eq!(
+            r.lifecycle.ignore_changes,
+            IgnoreChanges::Attributes(vec!["triggers".into()])
+        );
+        assert!(r.body.body.has_attribute("triggers"));
+        assert!(!r.body.body.has_attribute("count"));
+    }
+
+    #[test]
+    fn misspelled_block_gets_suggestion() {
+        let (_, d) = load("resourse \"null_resource\" \"a\" {}\n");
+        let e = &d.0[0];
+        assert_eq!(e.summary, "Unsupported block type");
+        assert_eq!(e.help.as_deref(), Some("did you mean \"resource\"?"));
+        assert_eq!(e.span.as_ref().unwrap().line_col(), (1, 1));
+    }
+
+    #[test]
+    fn duplicate_resource_is_an_error() {
+        let (_, d) =
+            load("resource \"null_resource\" \"a\" {}\nresource \"null_resource\" \"a\" {}\n");
+        assert_eq!(d.0.len(), 1);
+        assert!(d.0[0].detail.as_ref().unwrap().contains("main.tf:1:1"));
+    }
+
+    #[test]
+    fn syntax_error_has_location() {
+        let (_, d) = load("resource \"a\" \"b\" {\n  x = \n}\n");
+        assert_eq!(d.0[0].summary, "Invalid HCL syntax");
+        assert!(d.0[0].span.is_some());
+    }
+}

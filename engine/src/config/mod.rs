@@ -1,0 +1,21 @@
+//! Loading a directory of `.tf` files into the typed [`Module`] model. Parsing uses
+//! hcl-edit so every node keeps its byte range; unknown blocks and arguments are errors
+//! with a suggestion. No expression is evaluated here (that is `lang`'s job).
+
+mod load;
+mod model;
+mod typeexpr;
+
+pub use load::{load_dir, parse_file};
+pub use typeexpr::parse_type;
+
+use std::sync::Arc;
+
+pub use model::*;
+
+use crate::diag::{SourceFile, Span};
+
+/// The span of an hcl-edit node in `file`.
+pub fn span_of(node: &impl hcl_edit::Span, file: &Arc<SourceFile>) -> Option<Span> {
+    node.span().map(|r| Span::new(file, r))
+}

@@ -1,0 +1,172 @@
+//! The typed model of a module's configuration. Expressions stay unevaluated hcl-edit
+//! nodes, each paired with the file it came from so any later error can point at it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::Body;
+
+use crate::addr::ResourceAddr;
+use crate::diag::{SourceFile, Span};
+use crate::lang::refs::Reference;
+use crate::lang::Type;
+
+/// An expression and the file it was written in.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub expr: Expression,
+    pub file: Arc<SourceFile>,
+}
+
+impl Expr {
+    pub fn span(&self) -> Option<Span> {
+        crate::config::span_of(&self.expr, &self.file)
+    }
+}
+
+/// A block body (a resource's arguments, a provider's settings) and its file.
+#[derive(Debug, Clone)]
+pub struct SrcBody {
+    pub body: Body,
+    pub file: Arc<SourceFile>,
+}
+
+/// The configuration of one module directory.
+#[derive(Debug, Clone, Default)]
+pub struct Module {
+    pub dir: PathBuf,
+    pub files: Vec<Arc<SourceFile>>,
+    pub terraform: TerraformSettings,
+    pub providers: Vec<ProviderConfig>,
+    pub variables: BTreeMap<String, Variable>,
+    pub locals: BTreeMap<String, Local>,
+    pub outputs: BTreeMap<String, Output>,
+    /// Managed resources and data sources, keyed by their (root-relative) address.
+    pub resources: BTreeMap<ResourceAddr, Resource>,
+    pub module_calls: BTreeMap<String, ModuleCall>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TerraformSettings {
+    pub required_version: Option<(String, Option<Span>)>,
+    pub required_providers: BTreeMap<String, RequiredProvider>,
+    pub backend: Option<BackendConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequiredProvider {
+    pub name: String,
+    /// For example `hashicorp/aws`; defaults to `hashicorp/<name>`.
+    pub source: String,
+    pub version: Option<String>,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BackendConfig {
+    /// "local", "s3", ...
+    pub kind: String,
+    pub body: SrcBody,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    pub name: String,
+    pub alias: Option<String>,
+    pub body: SrcBody,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    pub ty: Type,
+    pub default: Option<Expr>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub validations: Vec<Validation>,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Validation {
+    pub condition: Expr,
+    pub error_message: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub name: String,
+    pub value: Expr,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub value: Expr,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub depends_on: Vec<Reference>,
+    pub span: Option<Span>,
+}
+
+/// `provider = aws.west` on a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderRef {
+    pub name: String,
+    pub alias: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Lifecycle {
+    pub create_before_destroy: bool,
+    pub prevent_destroy: bool,
+    pub ignore_changes: IgnoreChanges,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum IgnoreChanges {
+    #[default]
+    None,
+    /// `ignore_changes = all`
+    All,
+    /// Top-level attribute names (nested paths are reduced to their first step).
+    Attributes(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub addr: ResourceAddr,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub provider: Option<ProviderRef>,
+    pub depends_on: Vec<Reference>,
+    pub lifecycle: Lifecycle,
+    /// The arguments and nested blocks, without the meta-arguments above.
+    pub body: SrcBody,
+    /// The block header (`resource "null_resource" "a"`), where messages about the whole
+    /// resource point.
+    pub span: Option<Span>,
+}
+
+impl Resource {
+    /// The provider's local name: `provider = x.y` if set, else the type's prefix.
+    pub fn provider_name(&self) -> &str {
+        match &self.provider {
+            Some(p) => &p.name,
+            None => self.addr.ty.split('_').next().unwrap_or(&self.addr.ty),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ModuleCall {
+    pub name: String,
+    pub source: String,
+    pub span: Option<Span>,
+}

@@ -1,0 +1,263 @@
+//! Diagnostics as values: a severity, a one-line summary, an optional detail sentence and
+//! the source range it is about. Functions return them alongside results instead of
+//! failing on the first problem, so independent errors are reported together. Line and
+//! column are computed from byte offsets only when rendering.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: Arc<SourceFile>,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(file: &Arc<SourceFile>, range: std::ops::Range<usize>) -> Span {
+        Span {
+            file: Arc::clone(file),
+            start: range.start,
+            end: range.end.max(range.start),
+        }
+    }
+
+    /// One-based line and column of the start of the span.
+    pub fn line_col(&self) -> (usize, usize) {
+        self.file.line_col(self.start)
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (line, col) = self.line_col();
+        write!(f, "{}:{line}:{col}", self.file.display_name())
+    }
+}
+
+/// The text of a configuration (or variables) file, kept for rendering diagnostics.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct SourceFile {
+    /// The path as the user would recognise it (relative to the working directory).
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Arc<SourceFile> {
+        Arc::new(SourceFile {
+            path: path.into(),
+            text: text.into(),
+        })
+    }
+
+    pub fn display_name(&self) -> String {
+        display_path(&self.path)
+    }
+
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text.as_bytes()[..offset];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |p| p + 1);
+        let col = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        (line, col)
+    }
+}
+
+fn display_path(p: &Path) -> String {
+    let s = p.display().to_string();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub summary: String,
+    pub detail: Option<String>,
+    pub span: Option<Span>,
+    /// A suggestion printed as a `help:` line ("did you mean ...").
+    pub help: Option<String>,
+    /// The resource instance or other object this is about, when not obvious from the span.
+    pub address: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(summary: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            summary: summary.into(),
+            detail: None,
+            span: None,
+            help: None,
+            address: None,
+        }
+    }
+
+    pub fn warning(summary: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(summary)
+        }
+    }
+
+    #[must_use]
+    pub fn detail(mut self, detail: impl Into<String>) -> Diagnostic {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    #[must_use]
+    pub fn span(mut self, span: Option<Span>) -> Diagnostic {
+        if self.span.is_none() {
+            self.span = span;
+        }
+        self
+    }
+
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    #[must_use]
+    pub fn address(mut self, address: impl Into<String>) -> Diagnostic {
+        if self.address.is_none() {
+            self.address = Some(address.into());
+        }
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// Plain one-paragraph form: `Error: summary` then `  on file:line:col` and the detail.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "Error",
+            Severity::Warning => "Warning",
+        };
+        write!(f, "{sev}: {}", self.summary)?;
+        if let Some(span) = &self.span {
+            write!(f, "\n  on {span}")?;
+        }
+        if let Some(addr) = &self.address {
+            write!(f, "\n  with {addr}")?;
+        }
+        if let Some(d) = &self.detail {
+            write!(f, "\n{d}")?;
+        }
+        if let Some(h) = &self.help {
+            write!(f, "\nhelp: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An ordered collection of diagnostics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn new() -> Diagnostics {
+        Diagnostics(Vec::new())
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter()
+    }
+
+    /// Attaches `address` to every diagnostic that has none (for "contextual" diagnostics
+    /// produced by code that cannot see which resource it was working on).
+    pub fn with_address(mut self, address: &str) -> Diagnostics {
+        for d in &mut self.0 {
+            if d.address.is_none() {
+                d.address = Some(address.to_string());
+            }
+        }
+        self
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Diagnostics(vec![d])
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// The closest candidate to `given` when it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(given, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_are_one_based() {
+        let f = SourceFile::new("main.tf", "a = 1\nbb = 2\n");
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(6), (2, 1));
+        assert_eq!(f.line_col(9), (2, 4));
+    }
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(
+            did_you_mean("trigers", ["triggers", "id"]),
+            Some("triggers")
+        );
+        assert_eq!(did_you_mean("zzz", ["triggers", "id"]), None);
+    }
+}

@@ -1,0 +1,847 @@
+//! The evaluator: runs an hcl-edit expression against a [`Scope`] and produces a [`Value`].
+//!
+//! Unknown values propagate as in Terraform: an operation on an unknown operand is unknown,
+//! a conditional on an unknown condition is unknown, a template with an unknown part is
+//! unknown. The sensitive mark is carried from operands to results.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::template::{Directive, Element, Template};
+
+use super::functions::{self, FuncContext, FuncError};
+use super::refs::{decode, Subject};
+use super::types::{convert, Type};
+use super::value::Value;
+use crate::diag::{did_you_mean, Diagnostic, SourceFile, Span};
+
+/// What references resolve to. Values are shared (`Arc`) so that referring to one instance of
+/// a resource with ten thousand instances does not copy all of them.
+pub trait Scope: Sync {
+    /// Resolves a reference; `Err` is a sentence explaining why it cannot be resolved.
+    fn resolve(&self, subject: &Subject) -> Result<Arc<Value>, String>;
+}
+
+/// Evaluation settings that do not change between expressions.
+pub struct EvalContext<'a> {
+    pub scope: &'a dyn Scope,
+    /// Where `file()` and `templatefile()` resolve relative paths.
+    pub base_dir: &'a Path,
+}
+
+/// Evaluates `expr`, written in `file`.
+///
+/// # Errors
+/// A diagnostic pointing at the sub-expression that failed.
+pub fn eval(
+    expr: &Expression,
+    file: &Arc<SourceFile>,
+    ctx: &EvalContext<'_>,
+) -> Result<Value, Diagnostic> {
+    Evaluator {
+        ctx,
+        file,
+        bound: Vec::new(),
+    }
+    .expr(expr)
+}
+
+/// Renders a template text (for `templatefile`) with `vars` as the only names in scope.
+///
+/// # Errors
+/// A sentence describing the parse or evaluation failure.
+pub fn render_template_text(
+    text: &str,
+    vars: &Value,
+    ctx: &EvalContext<'_>,
+) -> Result<Value, String> {
+    let template = hcl_edit::parser::parse_template(text).map_err(|e| e.to_string())?;
+    let file = SourceFile::new("<template>", text);
+    let bound = vars
+        .as_map()
+        .ok_or("the vars argument of templatefile must be an object")?
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut ev = Evaluator {
+        ctx,
+        file: &file,
+        bound,
+    };
+    ev.template_value(&template, None)
+        .map_err(|d| d.summary + &d.detail.map(|x| format!(": {x}")).unwrap_or_default())
+}
+
+struct Evaluator<'a, 'c> {
+    ctx: &'a EvalContext<'c>,
+    file: &'a Arc<SourceFile>,
+    /// Names bound by enclosing `for` expressions and template `for` directives.
+    bound: Vec<(String, Value)>,
+}
+
+type R = Result<Value, Diagnostic>;
+
+/// Applies `f` to the unmarked value and re-applies the sensitive mark to the result.
+fn keep_mark(v: &Value, f: impl FnOnce(&Value) -> R) -> R {
+    match v {
+        Value::Sensitive(inner) => f(inner).map(Value::sensitive),
+        other => f(other),
+    }
+}
+
+impl Evaluator<'_, '_> {
+    fn span(&self, node: &impl hcl_edit::Span) -> Option<Span> {
+        node.span().map(|r| Span::new(self.file, r))
+    }
+
+    fn err(
+        &self,
+        node: &impl hcl_edit::Span,
+        summary: &str,
+        detail: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::error(summary)
+            .detail(detail)
+            .span(self.span(node))
+    }
+
+    fn expr(&mut self, e: &Expression) -> R {
+        match e {
+            Expression::Null(_) => Ok(Value::Null),
+            Expression::Bool(b) => Ok(Value::Bool(*b.value())),
+            Expression::Number(n) => Ok(Value::Number(n.value().as_f64().unwrap_or(0.0))),
+            Expression::String(s) => Ok(Value::String(s.value().clone())),
+            Expression::Array(a) => Ok(Value::Tuple(
+                a.iter().map(|x| self.expr(x)).collect::<Result<_, _>>()?,
+            )),
+            Expression::Object(o) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(id) => id.as_str().to_string(),
+                        ObjectKey::Expression(Expression::Variable(id)) => id.as_str().to_string(),
+                        ObjectKey::Expression(ke) => {
+                            let kv = self.expr(ke)?;
+                            if kv.is_unknown() {
+                                return Ok(Value::Unknown);
+                            }
+                            match convert(&kv, &Type::String) {
+                                Ok(s) => s.as_str().unwrap_or_default().to_string(),
+                                Err(_) => {
+                                    return Err(self.err(
+                                        ke,
+                                        "Incorrect key type",
+                                        "Can't use this value as a key: a string is required.",
+                                    ))
+                                }
+                            }
+                        }
+                    };
+                    out.insert(key, self.expr(v.expr())?);
+                }
+                Ok(Value::Object(out))
+            }
+            Expression::StringTemplate(t) => {
+                let mut tpl = Template::new();
+                for el in t.iter() {
+                    tpl.push(el.clone());
+                }
+                self.template_value(&tpl, Some(e))
+            }
+            Expression::HeredocTemplate(h) => self.template_value(&h.template, Some(e)),
+            Expression::Parenthesis(p) => self.expr(p.inner()),
+            Expression::Variable(v) => self.reference(v.as_str(), &[], e),
+            Expression::Traversal(t) => {
+                let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
+                if let Expression::Variable(v) = &t.expr {
+                    self.reference(v.as_str(), &ops, e)
+                } else {
+                    let base = self.expr(&t.expr)?;
+                    self.traverse(base, &ops, e)
+                }
+            }
+            Expression::Conditional(c) => {
+                let cond = self.expr(&c.cond_expr)?;
+                if cond.is_unknown() {
+                    return Ok(Value::Unknown);
+                }
+                let sensitive = cond.is_sensitive();
+                let b = match convert(&cond, &Type::Bool) {
+                    Ok(v) if !v.is_null() => v.as_bool().unwrap_or(false),
+                    _ => {
+                        return Err(self.err(
+                            &c.cond_expr,
+                            "Incorrect condition type",
+                            format!(
+                                "The condition expression must be of type bool, not {}.",
+                                cond.unmark().type_name()
+                            ),
+                        ))
+                    }
+                };
+                let v = if b {
+                    self.expr(&c.true_expr)?
+                } else {
+                    self.expr(&c.false_expr)?
+                };
+                Ok(if sensitive { v.sensitive() } else { v })
+            }
+            Expression::FuncCall(f) => self.call(f, e),
+            Expression::UnaryOp(u) => {
+                let v = self.expr(&u.expr)?;
+                let op = *u.operator.value();
+                keep_mark(&v, |v| {
+                    if v.is_unknown() {
+                        return Ok(Value::Unknown);
+                    }
+                    match op {
+                        UnaryOperator::Neg => match convert(v, &Type::Number) {
+                            Ok(Value::Number(n)) => Ok(Value::Number(-n)),
+                            _ => Err(self.operand_err(&u.expr, v, "number")),
+                        },
+                        UnaryOperator::Not => match convert(v, &Type::Bool) {
+                            Ok(Value::Bool(b)) => Ok(Value::Bool(!b)),
+                            _ => Err(self.operand_err(&u.expr, v, "bool")),
+                        },
+                    }
+                })
+            }
+            Expression::BinaryOp(b) => {
+                let l = self.expr(&b.lhs_expr)?;
+                let r = self.expr(&b.rhs_expr)?;
+                self.binary(*b.operator.value(), &l, &r, &b.lhs_expr, &b.rhs_expr)
+            }
+            Expression::ForExpr(f) => self.for_expr(f, e),
+        }
+    }
+
+    fn operand_err(&self, node: &Expression, v: &Value, want: &str) -> Diagnostic {
+        self.err(
+            node,
+            "Invalid operand",
+            format!(
+                "Unsuitable value for operand: a {want} is required, not {}.",
+                v.type_name()
+            ),
+        )
+    }
+
+    fn binary(
+        &self,
+        op: BinaryOperator,
+        l: &Value,
+        r: &Value,
+        ln: &Expression,
+        rn: &Expression,
+    ) -> R {
+        let sensitive = l.contains_sensitive() || r.contains_sensitive();
+        let (l, _) = l.unmark_deep();
+        let (r, _) = r.unmark_deep();
+        let mark = |v: Value| if sensitive { v.sensitive() } else { v };
+        use BinaryOperator as B;
+        if matches!(op, B::Eq | B::NotEq) {
+            if l.contains_unknown() || r.contains_unknown() {
+                return Ok(Value::Unknown);
+            }
+            let eq = values_equal(&l, &r);
+            return Ok(mark(Value::Bool(if op == B::Eq { eq } else { !eq })));
+        }
+        if l.is_unknown() || r.is_unknown() {
+            return Ok(Value::Unknown);
+        }
+        if matches!(op, B::And | B::Or) {
+            let lb = convert(&l, &Type::Bool)
+                .ok()
+                .and_then(|v| v.as_bool())
+                .ok_or_else(|| self.operand_err(ln, &l, "bool"))?;
+            let rb = convert(&r, &Type::Bool)
+                .ok()
+                .and_then(|v| v.as_bool())
+                .ok_or_else(|| self.operand_err(rn, &r, "bool"))?;
+            return Ok(mark(Value::Bool(if op == B::And {
+                lb && rb
+            } else {
+                lb || rb
+            })));
+        }
+        let ln_ = convert(&l, &Type::Number)
+            .ok()
+            .and_then(|v| v.as_number())
+            .ok_or_else(|| self.operand_err(ln, &l, "number"))?;
+        let rn_ = convert(&r, &Type::Number)
+            .ok()
+            .and_then(|v| v.as_number())
+            .ok_or_else(|| self.operand_err(rn, &r, "number"))?;
+        let v = match op {
+            B::Plus => Value::Number(ln_ + rn_),
+            B::Minus => Value::Number(ln_ - rn_),
+            B::Mul => Value::Number(ln_ * rn_),
+            B::Div => {
+                if rn_ == 0.0 {
+                    return Err(self.err(
+                        rn,
+                        "Operation failed",
+                        "Error during operation: can't divide by zero.",
+                    ));
+                }
+                Value::Number(ln_ / rn_)
+            }
+            B::Mod => {
+                if rn_ == 0.0 {
+                    return Err(self.err(
+                        rn,
+                        "Operation failed",
+                        "Error during operation: can't use modulo by zero.",
+                    ));
+                }
+                Value::Number(ln_ % rn_)
+            }
+            B::Less => Value::Bool(ln_ < rn_),
+            B::LessEq => Value::Bool(ln_ <= rn_),
+            B::Greater => Value::Bool(ln_ > rn_),
+            B::GreaterEq => Value::Bool(ln_ >= rn_),
+            B::Eq | B::NotEq | B::And | B::Or => unreachable!("handled above"),
+        };
+        Ok(mark(v))
+    }
+
+    fn reference(&mut self, root: &str, ops: &[&TraversalOperator], node: &Expression) -> R {
+        if let Some((_, v)) = self.bound.iter().rev().find(|(n, _)| n == root) {
+            let v = v.clone();
+            return self.traverse(v, ops, node);
+        }
+        let names: Vec<String> = self.bound.iter().map(|(n, _)| n.clone()).collect();
+        let (subject, used) =
+            decode(root, ops, &names).map_err(|m| self.err(node, "Invalid reference", m))?;
+        let base = self
+            .ctx
+            .scope
+            .resolve(&subject)
+            .map_err(|m| self.err(node, "Reference to undeclared object", m))?;
+        self.traverse_shared(&base, &ops[used..], node)
+    }
+
+    /// Walks attribute and index steps on a shared value, cloning only the part that is
+    /// finally selected.
+    fn traverse_shared(
+        &mut self,
+        base: &Value,
+        ops: &[&TraversalOperator],
+        node: &Expression,
+    ) -> R {
+        let mut cur = base;
+        for (i, op) in ops.iter().enumerate() {
+            let next = match (op, cur) {
+                (TraversalOperator::GetAttr(id), Value::Object(m) | Value::Map(m)) => {
+                    m.get(id.as_str())
+                }
+                (TraversalOperator::LegacyIndex(n), Value::List(v) | Value::Tuple(v)) => {
+                    usize::try_from(*n.value()).ok().and_then(|n| v.get(n))
+                }
+                (
+                    TraversalOperator::Index(Expression::Number(n)),
+                    Value::List(v) | Value::Tuple(v),
+                ) => n
+                    .value()
+                    .as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .and_then(|n| v.get(n)),
+                (
+                    TraversalOperator::Index(Expression::String(s)),
+                    Value::Object(m) | Value::Map(m),
+                ) => m.get(s.value().as_str()),
+                _ => None,
+            };
+            match next {
+                Some(n) => cur = n,
+                None => return self.traverse(cur.clone(), &ops[i..], node),
+            }
+        }
+        Ok(cur.clone())
+    }
+
+    fn traverse(&mut self, mut cur: Value, ops: &[&TraversalOperator], node: &Expression) -> R {
+        let mut i = 0;
+        while i < ops.len() {
+            let op = ops[i];
+            match op {
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let full = matches!(op, TraversalOperator::FullSplat(_));
+                    let rest_len = ops[i + 1..]
+                        .iter()
+                        .take_while(|o| full || matches!(o, TraversalOperator::GetAttr(_)))
+                        .count();
+                    let rest = &ops[i + 1..i + 1 + rest_len];
+                    cur = self.splat(cur, rest, node)?;
+                    i += 1 + rest_len;
+                    continue;
+                }
+                _ => {
+                    cur = self.step(cur, op, node)?;
+                }
+            }
+            i += 1;
+        }
+        Ok(cur)
+    }
+
+    fn splat(&mut self, cur: Value, rest: &[&TraversalOperator], node: &Expression) -> R {
+        let sensitive = cur.is_sensitive();
+        let cur = cur.unmark().clone();
+        let out = match cur {
+            Value::Unknown => return Ok(Value::Unknown),
+            Value::Null => Value::Tuple(Vec::new()),
+            Value::List(items) | Value::Tuple(items) | Value::Set(items) => Value::Tuple(
+                items
+                    .into_iter()
+                    .map(|x| self.traverse(x, rest, node))
+                    .collect::<Result<_, _>>()?,
+            ),
+            other => Value::Tuple(vec![self.traverse(other, rest, node)?]),
+        };
+        Ok(if sensitive { out.sensitive() } else { out })
+    }
+
+    fn step(&mut self, cur: Value, op: &TraversalOperator, node: &Expression) -> R {
+        if let Value::Sensitive(inner) = cur {
+            return self.step(*inner, op, node).map(Value::sensitive);
+        }
+        if cur.is_unknown() {
+            return Ok(Value::Unknown);
+        }
+        match op {
+            TraversalOperator::GetAttr(id) => {
+                let name = id.as_str();
+                match &cur {
+                    Value::Object(m) | Value::Map(m) => m.get(name).cloned().ok_or_else(|| {
+                        let mut d = self.err(node, "Unsupported attribute", format!("This object does not have an attribute named {name:?}."));
+                        if let Some(s) = did_you_mean(name, m.keys().map(String::as_str)) {
+                            d = d.help(format!("did you mean {s:?}?"));
+                        }
+                        d
+                    }),
+                    Value::Null => Err(self.err(node, "Attempt to get attribute from null value", "This value is null, so it does not have any attributes.")),
+                    Value::List(_) | Value::Tuple(_) | Value::Set(_) => Err(self.err(
+                        node,
+                        "Unsupported attribute",
+                        format!("Can't access attributes on a {} of objects. Did you mean to access attribute {name:?} for a specific element of the {}, or across all elements of the {} with [*].{name}?", cur.type_name(), cur.type_name(), cur.type_name()),
+                    )),
+                    other => Err(self.err(node, "Unsupported attribute", format!("Can't access attributes on a primitive-typed value ({}).", other.type_name()))),
+                }
+            }
+            TraversalOperator::LegacyIndex(n) => {
+                self.index(cur, &Value::Number(*n.value() as f64), node)
+            }
+            TraversalOperator::Index(ie) => {
+                let key = self.expr(ie)?;
+                self.index(cur, &key, ie)
+            }
+            TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                unreachable!("splats handled by traverse")
+            }
+        }
+    }
+
+    fn index(&self, cur: Value, key: &Value, node: &Expression) -> R {
+        if key.is_unknown() {
+            return Ok(Value::Unknown);
+        }
+        let sensitive = key.is_sensitive();
+        let key = key.unmark();
+        let out = match &cur {
+            Value::List(v) | Value::Tuple(v) => {
+                let n = convert(key, &Type::Number).ok().and_then(|n| n.as_number()).ok_or_else(|| {
+                    self.err(node, "Invalid index", "The given key does not identify an element in this collection value: a number is required.")
+                })?;
+                if n.fract() != 0.0 || n < 0.0 || n as usize >= v.len() {
+                    return Err(self.err(node, "Invalid index", format!("The given key does not identify an element in this collection value: the collection has {} elements.", v.len())));
+                }
+                v[n as usize].clone()
+            }
+            Value::Map(m) | Value::Object(m) => {
+                let k = convert(key, &Type::String).ok().and_then(|s| s.as_str().map(str::to_string)).ok_or_else(|| {
+                    self.err(node, "Invalid index", "The given key does not identify an element in this collection value: a string is required.")
+                })?;
+                m.get(&k).cloned().ok_or_else(|| {
+                    self.err(node, "Invalid index", format!("The given key does not identify an element in this collection value: no element for key {k:?}."))
+                })?
+            }
+            Value::Set(_) => return Err(self.err(node, "Invalid index", "Elements of a set are identified only by their value and don't have any separate index or key to select with, so it's only possible to perform operations across all elements of the set.")),
+            Value::Null => return Err(self.err(node, "Attempt to index null value", "This value is null, so it does not have any indices.")),
+            other => return Err(self.err(node, "Invalid index", format!("This value does not have any indices (it is a {}).", other.type_name()))),
+        };
+        Ok(if sensitive { out.sensitive() } else { out })
+    }
+
+    fn for_expr(&mut self, f: &hcl_edit::expr::ForExpr, node: &Expression) -> R {
+        let coll = self.expr(&f.intro.collection_expr)?;
+        if coll.is_unknown() {
+            return Ok(Value::Unknown);
+        }
+        let sensitive = coll.is_sensitive();
+        let items: Vec<(Value, Value)> = match coll.unmark() {
+            Value::List(v) | Value::Tuple(v) => v
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (Value::Number(i as f64), x.clone()))
+                .collect(),
+            Value::Set(v) => v.iter().map(|x| (x.clone(), x.clone())).collect(),
+            Value::Map(m) | Value::Object(m) => m
+                .iter()
+                .map(|(k, x)| (Value::string(k.clone()), x.clone()))
+                .collect(),
+            Value::Null => {
+                return Err(self.err(
+                    &f.intro.collection_expr,
+                    "Iteration over null value",
+                    "A null value cannot be used as the collection in a 'for' expression.",
+                ))
+            }
+            other => return Err(self.err(
+                &f.intro.collection_expr,
+                "Iteration over non-iterable value",
+                format!(
+                    "A value of type {} cannot be used as the collection in a 'for' expression.",
+                    other.type_name()
+                ),
+            )),
+        };
+        let key_name = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+        let val_name = f.intro.value_var.as_str().to_string();
+        let saved = self.bound.len();
+        let mut list = Vec::new();
+        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        let mut grouped: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let mut unknown = false;
+        for (k, v) in items {
+            self.bound.truncate(saved);
+            if let Some(kn) = &key_name {
+                self.bound.push((kn.clone(), k));
+            }
+            self.bound.push((val_name.clone(), v));
+            if let Some(c) = &f.cond {
+                let cv = self.expr(&c.expr)?;
+                if cv.is_unknown() {
+                    unknown = true;
+                    continue;
+                }
+                match convert(&cv, &Type::Bool).ok().and_then(|b| b.as_bool()) {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => {
+                        self.bound.truncate(saved);
+                        return Err(self.err(
+                            &c.expr,
+                            "Invalid 'for' condition",
+                            "The 'if' clause value is invalid: a bool is required.",
+                        ));
+                    }
+                }
+            }
+            let value = self.expr(&f.value_expr)?;
+            match &f.key_expr {
+                None => list.push(value),
+                Some(ke) => {
+                    let kv = self.expr(ke)?;
+                    if kv.is_unknown() {
+                        unknown = true;
+                        continue;
+                    }
+                    let Some(ks) = convert(&kv, &Type::String)
+                        .ok()
+                        .and_then(|s| s.as_str().map(str::to_string))
+                    else {
+                        self.bound.truncate(saved);
+                        return Err(self.err(
+                            ke,
+                            "Invalid object key",
+                            "The key expression produced an invalid result: a string is required.",
+                        ));
+                    };
+                    if f.grouping {
+                        grouped.entry(ks).or_default().push(value);
+                    } else if map.contains_key(&ks) {
+                        self.bound.truncate(saved);
+                        return Err(self.err(node, "Duplicate object key", format!("Two different items produced the key {ks:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.")));
+                    } else {
+                        map.insert(ks, value);
+                    }
+                }
+            }
+        }
+        self.bound.truncate(saved);
+        if unknown {
+            return Ok(Value::Unknown);
+        }
+        let out = match &f.key_expr {
+            None => Value::Tuple(list),
+            Some(_) if f.grouping => Value::Object(
+                grouped
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::Tuple(v)))
+                    .collect(),
+            ),
+            Some(_) => Value::Object(map),
+        };
+        Ok(if sensitive { out.sensitive() } else { out })
+    }
+
+    fn call(&mut self, f: &hcl_edit::expr::FuncCall, node: &Expression) -> R {
+        let name = f.name.name.as_str();
+        // try and can evaluate their arguments lazily: an evaluation error is a result here.
+        if name == "try" || name == "can" {
+            if f.args.is_empty() {
+                return Err(self.err(
+                    node,
+                    "Invalid function argument",
+                    format!("Function {name:?} requires at least one argument."),
+                ));
+            }
+            if name == "can" {
+                return match self.expr(&f.args.iter().next().expect("checked non-empty")) {
+                    Ok(v) if v.contains_unknown() => Ok(Value::Unknown),
+                    Ok(_) => Ok(Value::Bool(true)),
+                    Err(_) => Ok(Value::Bool(false)),
+                };
+            }
+            let mut last = None;
+            for a in f.args.iter() {
+                match self.expr(a) {
+                    Ok(v) if v.contains_unknown() => return Ok(Value::Unknown),
+                    Ok(v) => return Ok(v),
+                    Err(e) => last = Some(e),
+                }
+            }
+            return Err(self.err(
+                node,
+                "Error in function call",
+                format!(
+                    "Call to function \"try\" failed: no expression succeeded:\n{}",
+                    last.map(|d| d.summary + ": " + d.detail.as_deref().unwrap_or(""))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        let mut args = Vec::with_capacity(f.args.len());
+        for a in f.args.iter() {
+            args.push(self.expr(a)?);
+        }
+        if f.args.expand_final() {
+            match args.pop() {
+                Some(last) if last.is_unknown() => return Ok(Value::Unknown),
+                Some(last) => match last.as_seq() {
+                    Some(items) => args.extend(items.iter().cloned()),
+                    None => return Err(self.err(node, "Invalid expanding argument value", "The expanding argument (indicated by ...) must be of a tuple, list, or set type.")),
+                },
+                None => {}
+            }
+        }
+        let render = |text: &str, vars: &Value| render_template_text(text, vars, self.ctx);
+        let fctx = FuncContext {
+            base_dir: self.ctx.base_dir,
+            render_template: &render,
+        };
+        functions::call(name, args, &fctx).map_err(|e| match e {
+            FuncError::Unknown { name } => {
+                let mut d = self.err(
+                    &f.name.name,
+                    "Call to unknown function",
+                    format!("There is no function named {name:?}."),
+                );
+                if let Some(s) = did_you_mean(&name, functions::names().iter().copied()) {
+                    d = d.help(format!("did you mean {s:?}?"));
+                }
+                d
+            }
+            FuncError::Call(msg) => self.err(
+                node,
+                "Error in function call",
+                format!("Call to function {name:?} failed: {msg}"),
+            ),
+        })
+    }
+
+    /// Evaluates a template. A template that is exactly one interpolation yields that value
+    /// unconverted (so `"${var.list}"` is still a list), as HCL specifies.
+    fn template_value(&mut self, t: &Template, node: Option<&Expression>) -> R {
+        if let Some(Element::Interpolation(i)) = t.as_single_element() {
+            return self.expr(&i.expr);
+        }
+        let mut out = String::new();
+        let mut state = TemplateState::default();
+        self.render(t, &mut out, &mut state)?;
+        let _ = node;
+        if state.unknown {
+            return Ok(Value::Unknown);
+        }
+        let v = Value::String(out);
+        Ok(if state.sensitive { v.sensitive() } else { v })
+    }
+
+    fn render(
+        &mut self,
+        t: &Template,
+        out: &mut String,
+        st: &mut TemplateState,
+    ) -> Result<(), Diagnostic> {
+        for el in t.iter() {
+            match el {
+                Element::Literal(l) => {
+                    let mut s = l.value().as_str();
+                    if st.strip_next {
+                        s = s.trim_start();
+                        st.strip_next = false;
+                    }
+                    out.push_str(s);
+                }
+                Element::Interpolation(i) => {
+                    strip_before(out, i.strip.strip_start());
+                    let v = self.expr(&i.expr)?;
+                    self.append(&v, &i.expr, out, st)?;
+                    st.strip_next = i.strip.strip_end();
+                }
+                Element::Directive(d) => match &**d {
+                    Directive::If(ifd) => {
+                        strip_before(out, ifd.if_expr.strip.strip_start());
+                        let c = self.expr(&ifd.if_expr.cond_expr)?;
+                        st.strip_next = ifd.if_expr.strip.strip_end();
+                        if c.is_unknown() {
+                            st.unknown = true;
+                            continue;
+                        }
+                        st.sensitive |= c.is_sensitive();
+                        let b = convert(&c, &Type::Bool)
+                            .ok()
+                            .and_then(|b| b.as_bool())
+                            .ok_or_else(|| {
+                                self.err(
+                                    &ifd.if_expr.cond_expr,
+                                    "Invalid template if directive",
+                                    "The condition must be of type bool.",
+                                )
+                            })?;
+                        if b {
+                            self.render(&ifd.if_expr.template, out, st)?;
+                        } else if let Some(e) = &ifd.else_expr {
+                            strip_before(out, e.strip.strip_start());
+                            st.strip_next = e.strip.strip_end();
+                            self.render(&e.template, out, st)?;
+                        }
+                        strip_before(out, ifd.endif_expr.strip.strip_start());
+                        st.strip_next = ifd.endif_expr.strip.strip_end();
+                    }
+                    Directive::For(fd) => {
+                        let fe = &fd.for_expr;
+                        strip_before(out, fe.strip.strip_start());
+                        let coll = self.expr(&fe.collection_expr)?;
+                        if coll.is_unknown() {
+                            st.unknown = true;
+                            continue;
+                        }
+                        st.sensitive |= coll.is_sensitive();
+                        let items: Vec<(Value, Value)> = match coll.unmark() {
+                            Value::List(v) | Value::Tuple(v) | Value::Set(v) => v
+                                .iter()
+                                .enumerate()
+                                .map(|(i, x)| (Value::Number(i as f64), x.clone()))
+                                .collect(),
+                            Value::Map(m) | Value::Object(m) => m
+                                .iter()
+                                .map(|(k, x)| (Value::string(k.clone()), x.clone()))
+                                .collect(),
+                            _ => {
+                                return Err(self.err(
+                                    &fe.collection_expr,
+                                    "Invalid template for directive",
+                                    "The collection must be a list, set, map or object.",
+                                ))
+                            }
+                        };
+                        let saved = self.bound.len();
+                        for (k, v) in items {
+                            self.bound.truncate(saved);
+                            if let Some(kv) = &fe.key_var {
+                                self.bound.push((kv.as_str().to_string(), k));
+                            }
+                            self.bound.push((fe.value_var.as_str().to_string(), v));
+                            st.strip_next = fe.strip.strip_end();
+                            self.render(&fe.template, out, st)?;
+                            strip_before(out, fd.endfor_expr.strip.strip_start());
+                        }
+                        self.bound.truncate(saved);
+                        st.strip_next = fd.endfor_expr.strip.strip_end();
+                    }
+                },
+            }
+        }
+        Ok(())
+    }
+
+    fn append(
+        &self,
+        v: &Value,
+        node: &Expression,
+        out: &mut String,
+        st: &mut TemplateState,
+    ) -> Result<(), Diagnostic> {
+        if v.is_unknown() {
+            st.unknown = true;
+            return Ok(());
+        }
+        st.sensitive |= v.is_sensitive();
+        if v.is_null() {
+            return Err(self.err(
+                node,
+                "Invalid template interpolation value",
+                "The expression result is null. Cannot include a null value in a string template.",
+            ));
+        }
+        match convert(v.unmark(), &Type::String) {
+            Ok(s) => {
+                out.push_str(s.as_str().unwrap_or_default());
+                Ok(())
+            }
+            Err(_) => Err(self.err(
+                node,
+                "Invalid template interpolation value",
+                format!(
+                    "Cannot include the given value in a string template: string required, not {}.",
+                    v.unmark().type_name()
+                ),
+            )),
+        }
+    }
+}
+
+#[derive(Default)]
+struct TemplateState {
+    unknown: bool,
+    sensitive: bool,
+    strip_next: bool,
+}
+
+fn strip_before(out: &mut String, strip: bool) {
+    if strip {
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+    }
+}
+
+/// Terraform's `==`: structural, with lists and tuples (maps and objects) of equal
+/// elements comparing equal, and no implicit conversion between primitive types.
+pub fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a.unmark(), b.unmark()) {
+        (Value::List(x) | Value::Tuple(x), Value::List(y) | Value::Tuple(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b))
+        }
+        (Value::Map(x) | Value::Object(x), Value::Map(y) | Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((ka, a), (kb, b))| ka == kb && values_equal(a, b))
+        }
+        (a, b) => a == b,
+    }
+}

@@ -1,0 +1,240 @@
+//! Finding what an expression refers to: the edges of the dependency graph.
+//!
+//! The same decoding of a traversal (`var.x`, `null_resource.a[0].id`, `count.index`) is
+//! used by the evaluator, so what the graph orders and what evaluation reads always agree.
+
+use std::sync::Arc;
+
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::template::{Directive, Element, Template};
+use hcl_edit::Span as _;
+
+use crate::addr::{Mode, ResourceAddr};
+use crate::diag::{SourceFile, Span};
+
+/// The object a reference names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Subject {
+    Var(String),
+    Local(String),
+    Resource(ResourceAddr),
+    Module(String),
+    CountIndex,
+    EachKey,
+    EachValue,
+    Path(String),
+    TerraformWorkspace,
+    /// A name bound by an enclosing `for` expression or template directive.
+    Bound(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub subject: Subject,
+    pub span: Option<Span>,
+}
+
+/// Decodes the start of a traversal into its subject and how many operators that used.
+/// `Err` carries a message for a reference that cannot be valid (`var` alone, `count.foo`).
+pub fn decode(
+    root: &str,
+    ops: &[&TraversalOperator],
+    bound: &[String],
+) -> Result<(Subject, usize), String> {
+    if bound.iter().any(|b| b == root) {
+        return Ok((Subject::Bound(root.to_string()), 0));
+    }
+    let attr = |i: usize| -> Option<&str> {
+        match ops.get(i) {
+            Some(TraversalOperator::GetAttr(id)) => Some(id.as_str()),
+            _ => None,
+        }
+    };
+    let need = |i: usize, what: &str| -> Result<String, String> {
+        attr(i)
+            .map(str::to_string)
+            .ok_or_else(|| format!("a reference to {root:?} must be followed by {what}"))
+    };
+    match root {
+        "var" => Ok((Subject::Var(need(0, "a variable name, like var.name")?), 1)),
+        "local" => Ok((
+            Subject::Local(need(0, "a local value name, like local.name")?),
+            1,
+        )),
+        "module" => Ok((Subject::Module(need(0, "a module name")?), 1)),
+        "count" => match attr(0) {
+            Some("index") => Ok((Subject::CountIndex, 1)),
+            _ => Err("the \"count\" object has only the attribute \"index\"".into()),
+        },
+        "each" => match attr(0) {
+            Some("key") => Ok((Subject::EachKey, 1)),
+            Some("value") => Ok((Subject::EachValue, 1)),
+            _ => Err("the \"each\" object has only the attributes \"key\" and \"value\"".into()),
+        },
+        "path" => match attr(0) {
+            Some(p @ ("module" | "root" | "cwd")) => Ok((Subject::Path(p.to_string()), 1)),
+            _ => Err(
+                "the \"path\" object has only the attributes \"module\", \"root\" and \"cwd\""
+                    .into(),
+            ),
+        },
+        "terraform" => match attr(0) {
+            Some("workspace") => Ok((Subject::TerraformWorkspace, 1)),
+            _ => Err("the \"terraform\" object has only the attribute \"workspace\"".into()),
+        },
+        "data" => {
+            let ty = need(0, "a data source type and name, like data.aws_vpc.main")?;
+            let name = attr(1)
+                .ok_or("a data source reference needs a type and a name, like data.aws_vpc.main")?;
+            Ok((
+                Subject::Resource(ResourceAddr::new(Mode::Data, ty, name)),
+                2,
+            ))
+        }
+        ty => {
+            let name = attr(0).ok_or_else(|| {
+                format!("a reference to a resource type must be followed by a resource name, like {ty}.name")
+            })?;
+            Ok((
+                Subject::Resource(ResourceAddr::new(Mode::Managed, ty, name)),
+                1,
+            ))
+        }
+    }
+}
+
+/// Every reference in `expr`, in source order, excluding names bound by `for` expressions.
+pub fn references(expr: &Expression, file: &Arc<SourceFile>) -> Vec<Reference> {
+    let mut out = Vec::new();
+    let mut w = Walker {
+        file,
+        bound: Vec::new(),
+        out: &mut out,
+    };
+    w.expr(expr);
+    out
+}
+
+struct Walker<'a, 'o> {
+    file: &'a Arc<SourceFile>,
+    bound: Vec<String>,
+    out: &'o mut Vec<Reference>,
+}
+
+impl Walker<'_, '_> {
+    fn push(
+        &mut self,
+        root: &str,
+        ops: &[&TraversalOperator],
+        span: Option<std::ops::Range<usize>>,
+    ) {
+        if let Ok((subject, _)) = decode(root, ops, &self.bound) {
+            if !matches!(subject, Subject::Bound(_)) {
+                let span = span.map(|r| Span::new(self.file, r));
+                self.out.push(Reference { subject, span });
+            }
+        }
+    }
+
+    fn expr(&mut self, e: &Expression) {
+        match e {
+            Expression::Variable(v) => self.push(v.as_str(), &[], e.span()),
+            Expression::Traversal(t) => {
+                if let Expression::Variable(v) = &t.expr {
+                    let ops: Vec<&TraversalOperator> =
+                        t.operators.iter().map(|o| o.value()).collect();
+                    self.push(v.as_str(), &ops, e.span());
+                } else {
+                    self.expr(&t.expr);
+                }
+                for op in &t.operators {
+                    if let TraversalOperator::Index(i) = op.value() {
+                        self.expr(i);
+                    }
+                }
+            }
+            Expression::Array(a) => a.iter().for_each(|x| self.expr(x)),
+            Expression::Object(o) => {
+                for (k, v) in o.iter() {
+                    if let hcl_edit::expr::ObjectKey::Expression(k) = k {
+                        // A bare identifier key is a literal string, not a reference.
+                        if !matches!(k, Expression::Variable(_)) {
+                            self.expr(k);
+                        }
+                    }
+                    self.expr(v.expr());
+                }
+            }
+            Expression::StringTemplate(t) => {
+                for el in t.iter() {
+                    self.element(el);
+                }
+            }
+            Expression::HeredocTemplate(h) => self.template(&h.template),
+            Expression::Parenthesis(p) => self.expr(p.inner()),
+            Expression::Conditional(c) => {
+                self.expr(&c.cond_expr);
+                self.expr(&c.true_expr);
+                self.expr(&c.false_expr);
+            }
+            Expression::FuncCall(f) => f.args.iter().for_each(|a| self.expr(a)),
+            Expression::UnaryOp(u) => self.expr(&u.expr),
+            Expression::BinaryOp(b) => {
+                self.expr(&b.lhs_expr);
+                self.expr(&b.rhs_expr);
+            }
+            Expression::ForExpr(f) => {
+                self.expr(&f.intro.collection_expr);
+                let saved = self.bound.len();
+                if let Some(k) = &f.intro.key_var {
+                    self.bound.push(k.as_str().to_string());
+                }
+                self.bound.push(f.intro.value_var.as_str().to_string());
+                if let Some(k) = &f.key_expr {
+                    self.expr(k);
+                }
+                self.expr(&f.value_expr);
+                if let Some(c) = &f.cond {
+                    self.expr(&c.expr);
+                }
+                self.bound.truncate(saved);
+            }
+            Expression::Null(_)
+            | Expression::Bool(_)
+            | Expression::Number(_)
+            | Expression::String(_) => {}
+        }
+    }
+
+    fn template(&mut self, t: &Template) {
+        for el in t.iter() {
+            self.element(el);
+        }
+    }
+
+    fn element(&mut self, el: &Element) {
+        match el {
+            Element::Literal(_) => {}
+            Element::Interpolation(i) => self.expr(&i.expr),
+            Element::Directive(d) => match &**d {
+                Directive::If(i) => {
+                    self.expr(&i.if_expr.cond_expr);
+                    self.template(&i.if_expr.template);
+                    if let Some(e) = &i.else_expr {
+                        self.template(&e.template);
+                    }
+                }
+                Directive::For(f) => {
+                    self.expr(&f.for_expr.collection_expr);
+                    let saved = self.bound.len();
+                    if let Some(k) = &f.for_expr.key_var {
+                        self.bound.push(k.as_str().to_string());
+                    }
+                    self.bound.push(f.for_expr.value_var.as_str().to_string());
+                    self.template(&f.for_expr.template);
+                    self.bound.truncate(saved);
+                }
+            },
+        }
+    }
+}
