@@ -4,6 +4,8 @@
 pub mod addr;
 pub mod config;
 pub mod diag;
+pub mod graph;
 pub mod lang;
+pub mod provider;
 pub mod state;
 pub mod util;

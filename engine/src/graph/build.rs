@@ -1,0 +1,337 @@
+//! Graph construction passes. Each pass is a function with a comment on why it runs where
+//! it does; `build` runs them in order.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::addr::ResourceAddr;
+use crate::config::{Expr, Module};
+use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::lang::refs::{references, Reference, Subject};
+
+/// An object of the configuration that is evaluated as a unit.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Node {
+    Var(String),
+    Local(String),
+    Resource(ResourceAddr),
+    Output(String),
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Var(n) => write!(f, "var.{n}"),
+            Node::Local(n) => write!(f, "local.{n}"),
+            Node::Resource(a) => write!(f, "{a}"),
+            Node::Output(n) => write!(f, "output.{n}"),
+        }
+    }
+}
+
+/// Edges point from a dependency to the object that depends on it, and carry the source
+/// location of the reference that created them (for cycle messages).
+pub struct Graph {
+    pub graph: DiGraph<Node, Option<Span>>,
+    pub index: BTreeMap<Node, NodeIndex>,
+}
+
+impl Graph {
+    /// The objects in an order where every object comes after everything it depends on;
+    /// ties are broken by node order so the result is deterministic.
+    pub fn topo_order(&self) -> Vec<Node> {
+        let mut indegree: Vec<usize> = self.graph.node_indices().map(|n| self.graph.neighbors_directed(n, petgraph::Direction::Incoming).count()).collect();
+        let mut ready: BTreeSet<(Node, NodeIndex)> = self
+            .graph
+            .node_indices()
+            .filter(|n| indegree[n.index()] == 0)
+            .map(|n| (self.graph[n].clone(), n))
+            .collect();
+        let mut out = Vec::with_capacity(self.graph.node_count());
+        while let Some(first) = ready.iter().next().cloned() {
+            ready.remove(&first);
+            let (node, idx) = first;
+            out.push(node);
+            for next in self.graph.neighbors_directed(idx, petgraph::Direction::Outgoing) {
+                indegree[next.index()] -= 1;
+                if indegree[next.index()] == 0 {
+                    ready.insert((self.graph[next].clone(), next));
+                }
+            }
+        }
+        out
+    }
+
+    /// Direct dependencies of `node`.
+    pub fn dependencies(&self, node: &Node) -> Vec<Node> {
+        let Some(&idx) = self.index.get(node) else { return Vec::new() };
+        let mut deps: Vec<Node> = self.graph.neighbors_directed(idx, petgraph::Direction::Incoming).map(|n| self.graph[n].clone()).collect();
+        deps.sort();
+        deps.dedup();
+        deps
+    }
+
+    /// The resources `node` depends on directly or through variables, locals and outputs
+    /// (but not through other resources): what a resource instance records in state.
+    pub fn resource_dependencies(&self, node: &Node) -> Vec<ResourceAddr> {
+        let mut out = BTreeSet::new();
+        let mut stack = self.dependencies(node);
+        let mut seen = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n.clone()) {
+                continue;
+            }
+            match n {
+                Node::Resource(a) => {
+                    out.insert(a);
+                }
+                other => stack.extend(self.dependencies(&other)),
+            }
+        }
+        out.into_iter().collect()
+    }
+}
+
+/// Builds and checks the graph of `module`.
+///
+/// # Errors
+/// Every reference to an undeclared object, and every cycle with each of its edges.
+pub fn build(module: &Module) -> Result<Graph, Diagnostics> {
+    let mut g = Graph { graph: DiGraph::new(), index: BTreeMap::new() };
+    let mut diags = Diagnostics::new();
+    add_nodes(&mut g, module);
+    add_reference_edges(&mut g, module, &mut diags);
+    add_depends_on_edges(&mut g, module, &mut diags);
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    check_cycles(&g)?;
+    Ok(g)
+}
+
+/// Pass 1: one node per declared object, so later passes can tell an undeclared reference
+/// from a declared one.
+fn add_nodes(g: &mut Graph, m: &Module) {
+    let nodes = m
+        .variables
+        .keys()
+        .map(|n| Node::Var(n.clone()))
+        .chain(m.locals.keys().map(|n| Node::Local(n.clone())))
+        .chain(m.resources.keys().map(|a| Node::Resource(a.clone())))
+        .chain(m.outputs.keys().map(|n| Node::Output(n.clone())));
+    for n in nodes {
+        let idx = g.graph.add_node(n.clone());
+        g.index.insert(n, idx);
+    }
+}
+
+fn exprs_of(m: &Module, node: &Node) -> Vec<Expr> {
+    match node {
+        Node::Var(n) => m.variables[n].validations.iter().map(|v| v.condition.clone()).collect(),
+        Node::Local(n) => vec![m.locals[n].value.clone()],
+        Node::Output(n) => vec![m.outputs[n].value.clone()],
+        Node::Resource(a) => {
+            let r = &m.resources[a];
+            let mut out: Vec<Expr> = r.count.iter().chain(r.for_each.iter()).cloned().collect();
+            collect_body_exprs(&r.body.body, &r.body.file, &mut out);
+            out
+        }
+    }
+}
+
+fn collect_body_exprs(body: &hcl_edit::structure::Body, file: &std::sync::Arc<crate::diag::SourceFile>, out: &mut Vec<Expr>) {
+    for a in body.attributes() {
+        out.push(Expr { expr: a.value.clone(), file: file.clone() });
+    }
+    for b in body.blocks() {
+        collect_body_exprs(&b.body, file, out);
+    }
+}
+
+fn target_of(subject: &Subject) -> Option<Node> {
+    match subject {
+        Subject::Var(n) => Some(Node::Var(n.clone())),
+        Subject::Local(n) => Some(Node::Local(n.clone())),
+        Subject::Resource(a) => Some(Node::Resource(a.clone())),
+        _ => None,
+    }
+}
+
+fn undeclared(r: &Reference, m: &Module) -> Diagnostic {
+    let (summary, detail, candidates): (&str, String, Vec<String>) = match &r.subject {
+        Subject::Var(n) => ("Reference to undeclared input variable", format!("An input variable with the name {n:?} has not been declared. This variable can be declared with a variable \"{n}\" {{}} block."), m.variables.keys().cloned().collect()),
+        Subject::Local(n) => ("Reference to undeclared local value", format!("A local value with the name {n:?} has not been declared."), m.locals.keys().cloned().collect()),
+        Subject::Resource(a) => ("Reference to undeclared resource", format!("A {} resource {:?} {:?} has not been declared in the root module.", if a.mode == crate::addr::Mode::Data { "data" } else { "managed" }, a.ty, a.name), m.resources.keys().map(ToString::to_string).collect()),
+        _ => ("Reference to undeclared object", String::new(), Vec::new()),
+    };
+    let given = match &r.subject {
+        Subject::Var(n) | Subject::Local(n) => n.clone(),
+        Subject::Resource(a) => a.to_string(),
+        _ => String::new(),
+    };
+    let mut d = Diagnostic::error(summary).detail(detail).span(r.span.clone());
+    if let Some(s) = crate::diag::did_you_mean(&given, candidates.iter().map(String::as_str)) {
+        d = d.help(format!("did you mean {s:?}?"));
+    }
+    d
+}
+
+/// Pass 2: an edge for every reference, checked against pass 1's nodes. Runs before
+/// depends_on so a wrong name in an expression and in depends_on are both reported.
+fn add_reference_edges(g: &mut Graph, m: &Module, diags: &mut Diagnostics) {
+    let nodes: Vec<Node> = g.index.keys().cloned().collect();
+    for node in nodes {
+        let to = g.index[&node];
+        for e in exprs_of(m, &node) {
+            for r in references(&e.expr, &e.file) {
+                if let Subject::Module(name) = &r.subject {
+                    diags.push(Diagnostic::error("Reference to undeclared module").detail(format!("No module call named {name:?} is declared in the root module.")).span(r.span.clone()));
+                    continue;
+                }
+                let Some(target) = target_of(&r.subject) else { continue };
+                match g.index.get(&target) {
+                    Some(&from) if from == to => {
+                        if let Node::Resource(_) = node {
+                            diags.push(Diagnostic::error("Self-referential block").detail(format!("Configuration for {node} may not refer to itself.")).span(r.span.clone()));
+                        } else {
+                            diags.push(Diagnostic::error("Self-referencing object").detail(format!("{node} refers to itself.")).span(r.span.clone()));
+                        }
+                    }
+                    Some(&from) => {
+                        g.graph.update_edge(from, to, r.span.clone());
+                    }
+                    None => diags.push(undeclared(&r, m)),
+                }
+            }
+        }
+    }
+}
+
+/// Pass 3: explicit `depends_on` edges.
+fn add_depends_on_edges(g: &mut Graph, m: &Module, diags: &mut Diagnostics) {
+    let mut edges = Vec::new();
+    for (addr, r) in &m.resources {
+        edges.extend(r.depends_on.iter().map(|d| (Node::Resource(addr.clone()), d.clone())));
+    }
+    for (name, o) in &m.outputs {
+        edges.extend(o.depends_on.iter().map(|d| (Node::Output(name.clone()), d.clone())));
+    }
+    for (node, dep) in edges {
+        let Some(target) = target_of(&dep.subject) else {
+            diags.push(Diagnostic::error("Reference to undeclared module").detail("Module calls are not supported yet.").span(dep.span.clone()));
+            continue;
+        };
+        match g.index.get(&target) {
+            Some(&from) => {
+                let to = g.index[&node];
+                g.graph.update_edge(from, to, dep.span.clone());
+            }
+            None => diags.push(undeclared(&dep, m)),
+        }
+    }
+}
+
+/// Pass 4: reject cycles, naming every edge with the place that created it.
+fn check_cycles(g: &Graph) -> Result<(), Diagnostics> {
+    let mut diags = Diagnostics::new();
+    for scc in petgraph::algo::tarjan_scc(&g.graph) {
+        if scc.len() < 2 {
+            continue;
+        }
+        let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
+        // Walk one cycle through the component, starting from its smallest node.
+        let start = *members.iter().min_by_key(|n| g.graph[**n].clone()).expect("non-empty");
+        let mut path = vec![start];
+        let mut seen = BTreeSet::from([start]);
+        let mut cur = start;
+        loop {
+            let mut nexts: Vec<NodeIndex> = g.graph.neighbors_directed(cur, petgraph::Direction::Outgoing).filter(|n| members.contains(n)).collect();
+            nexts.sort_by_key(|n| g.graph[*n].clone());
+            let next = nexts.iter().copied().find(|n| *n == start && path.len() > 1).or_else(|| nexts.iter().copied().find(|n| !seen.contains(n))).or_else(|| nexts.first().copied());
+            let Some(next) = next else { break };
+            path.push(next);
+            if next == start || !seen.insert(next) {
+                break;
+            }
+            cur = next;
+        }
+        let mut lines = Vec::new();
+        for w in path.windows(2) {
+            let edge = g.graph.find_edge(w[0], w[1]).and_then(|e| g.graph[e].clone());
+            let at = edge.map(|s| format!(" (at {s})")).unwrap_or_default();
+            lines.push(format!("  {} depends on {}{at}", g.graph[w[1]], g.graph[w[0]]));
+        }
+        let names: Vec<String> = path.iter().map(|n| g.graph[*n].to_string()).collect();
+        let first_span = path.windows(2).find_map(|w| g.graph.find_edge(w[0], w[1]).and_then(|e| g.graph[e].clone()));
+        diags.push(
+            Diagnostic::error("Cycle in dependencies")
+                .detail(format!("These objects depend on each other: {}\n{}", names.join(" -> "), lines.join("\n")))
+                .span(first_span),
+        );
+    }
+    if diags.is_empty() {
+        Ok(())
+    } else {
+        Err(diags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module(src: &str) -> Module {
+        let dir = tempdir(src);
+        let (m, d) = crate::config::load_dir(&dir);
+        assert!(!d.has_errors(), "{d:?}");
+        m
+    }
+
+    fn tempdir(src: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("terrane-graph-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("main.tf"), src).unwrap();
+        dir
+    }
+
+    #[test]
+    fn orders_by_references() {
+        let m = module(
+            r#"
+variable "v" { default = "x" }
+locals { l = var.v }
+resource "terraform_data" "b" { input = terraform_data.a.output }
+resource "terraform_data" "a" { input = local.l }
+output "o" { value = terraform_data.b.id }
+"#,
+        );
+        let g = build(&m).unwrap();
+        let order: Vec<String> = g.topo_order().iter().map(ToString::to_string).collect();
+        assert_eq!(order, ["var.v", "local.l", "terraform_data.a", "terraform_data.b", "output.o"]);
+        assert_eq!(g.resource_dependencies(&Node::Resource(ResourceAddr::new(crate::addr::Mode::Managed, "terraform_data", "b"))).len(), 1);
+    }
+
+    #[test]
+    fn cycle_names_every_edge() {
+        let m = module(
+            r#"
+resource "terraform_data" "a" { input = terraform_data.b.id }
+resource "terraform_data" "b" { input = terraform_data.a.id }
+"#,
+        );
+        let Err(d) = build(&m) else { panic!("expected a cycle") };
+        let detail = d.0[0].detail.clone().unwrap();
+        assert!(detail.contains("terraform_data.b depends on terraform_data.a"), "{detail}");
+        assert!(detail.contains("terraform_data.a depends on terraform_data.b"), "{detail}");
+        assert!(detail.contains("main.tf:2:"), "{detail}");
+    }
+
+    #[test]
+    fn undeclared_reference_suggests() {
+        let m = module("resource \"terraform_data\" \"a\" { input = var.nme }\nvariable \"name\" {}\n");
+        let Err(d) = build(&m) else { panic!("expected an error") };
+        assert_eq!(d.0[0].help.as_deref(), Some("did you mean \"name\"?"));
+    }
+}

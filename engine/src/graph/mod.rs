@@ -1,0 +1,9 @@
+//! The dependency graph of a module's objects (variables, locals, resources, outputs),
+//! built by small ordered passes over the configuration, checked for cycles, and walked
+//! in dependency order by planning and applying.
+
+mod build;
+mod dot;
+
+pub use build::{build, Graph, Node};
+pub use dot::to_dot;

@@ -1,0 +1,97 @@
+//! Schemas: what arguments and attributes a resource type has, and how each behaves in a
+//! diff. The engine's generic planner reads these; providers only add what a schema cannot
+//! say.
+
+use std::collections::BTreeMap;
+
+use crate::lang::{Type, Value};
+
+#[derive(Debug, Clone, Default)]
+pub struct ProviderSchema {
+    /// Settings of the `provider "x" {}` block.
+    pub provider: BlockSchema,
+    pub resources: BTreeMap<String, ResourceSchema>,
+    pub data_sources: BTreeMap<String, ResourceSchema>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ResourceSchema {
+    pub version: u64,
+    pub block: BlockSchema,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BlockSchema {
+    pub attributes: BTreeMap<String, AttributeSchema>,
+    pub blocks: BTreeMap<String, NestedBlock>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttributeSchema {
+    /// `Type::Any` for dynamic attributes like `terraform_data.input`.
+    pub ty: Type,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    /// A change of this attribute replaces the object.
+    pub force_new: bool,
+    pub sensitive: bool,
+    /// The value used when the configuration leaves an optional attribute unset.
+    pub default: Option<Value>,
+}
+
+impl AttributeSchema {
+    pub fn required(ty: Type) -> AttributeSchema {
+        AttributeSchema { ty, required: true, optional: false, computed: false, force_new: false, sensitive: false, default: None }
+    }
+
+    pub fn optional(ty: Type) -> AttributeSchema {
+        AttributeSchema { required: false, optional: true, ..AttributeSchema::required(ty) }
+    }
+
+    pub fn computed(ty: Type) -> AttributeSchema {
+        AttributeSchema { required: false, computed: true, ..AttributeSchema::required(ty) }
+    }
+
+    /// Optional and computed: the provider fills it in when the configuration does not.
+    pub fn optional_computed(ty: Type) -> AttributeSchema {
+        AttributeSchema { optional: true, ..AttributeSchema::computed(ty) }
+    }
+
+    #[must_use]
+    pub fn force_new(mut self) -> AttributeSchema {
+        self.force_new = true;
+        self
+    }
+
+    #[must_use]
+    pub fn sensitive(mut self) -> AttributeSchema {
+        self.sensitive = true;
+        self
+    }
+
+    #[must_use]
+    pub fn default(mut self, v: Value) -> AttributeSchema {
+        self.default = Some(v);
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    /// At most one block; the value is an object or null.
+    Single,
+    /// A list of blocks.
+    List,
+    /// A set of blocks (order does not matter).
+    Set,
+}
+
+#[derive(Debug, Clone)]
+pub struct NestedBlock {
+    pub nesting: Nesting,
+    pub block: BlockSchema,
+    pub min_items: usize,
+    pub max_items: Option<usize>,
+    pub force_new: bool,
+}

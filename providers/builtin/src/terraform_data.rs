@@ -1,0 +1,105 @@
+//! `terraform_data`: stores `input` and echoes it as `output` after apply; replaced when
+//! `triggers_replace` changes.
+
+use async_trait::async_trait;
+use terrane_engine::diag::{Diagnostic, Diagnostics};
+use terrane_engine::lang::eval::values_equal;
+use terrane_engine::lang::{Type, Value};
+use terrane_engine::provider::*;
+
+pub struct TerraformProvider {
+    schema: ProviderSchema,
+}
+
+impl Default for TerraformProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TerraformProvider {
+    pub fn new() -> TerraformProvider {
+        let mut block = BlockSchema::default();
+        block.attributes.insert("id".into(), AttributeSchema::computed(Type::String));
+        block.attributes.insert("input".into(), AttributeSchema::optional(Type::Any));
+        block.attributes.insert("output".into(), AttributeSchema::computed(Type::Any));
+        block.attributes.insert("triggers_replace".into(), AttributeSchema::optional(Type::Any).force_new());
+        let mut schema = ProviderSchema::default();
+        schema.resources.insert("terraform_data".into(), ResourceSchema { version: 0, block });
+        TerraformProvider { schema }
+    }
+}
+
+#[async_trait]
+impl Provider for TerraformProvider {
+    fn source(&self) -> &str {
+        "terraform.io/builtin/terraform"
+    }
+
+    fn schema(&self) -> &ProviderSchema {
+        &self.schema
+    }
+
+    async fn configure(&self, _req: ConfigureRequest) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    async fn read(&self, reqs: Vec<ReadRequest>) -> Vec<ReadResponse> {
+        reqs.into_iter().map(|r| ReadResponse { new_state: Some(r.current), diagnostics: Diagnostics::new() }).collect()
+    }
+
+    async fn plan(&self, req: PlanRequest) -> PlanResponse {
+        let input = req.config.get_attr("input").cloned().unwrap_or(Value::Null);
+        let prior_input = req.prior.as_ref().and_then(|p| p.get_attr("input").cloned());
+        // `output` mirrors `input`, but only once applied: a new or changed input makes the
+        // output known after apply, as in Terraform.
+        let output = match (&req.prior, prior_input) {
+            (Some(prior), Some(pi)) if values_equal(&pi, &input) && !input.contains_unknown() => {
+                prior.get_attr("output").cloned().unwrap_or(Value::Null)
+            }
+            _ => Value::Unknown,
+        };
+        let mut planned = req.proposed;
+        if let Value::Object(m) = &mut planned {
+            m.insert("output".into(), output);
+        }
+        PlanResponse { planned, requires_replace: Vec::new(), diagnostics: Diagnostics::new() }
+    }
+
+    async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
+        crate::test_delay().await;
+        let new_state = req.planned.map(|planned| {
+            let id = match planned.get_attr("id") {
+                Some(Value::String(s)) => s.clone(),
+                _ => uuid::Uuid::new_v4().to_string(),
+            };
+            let input = planned.get_attr("input").cloned().unwrap_or(Value::Null);
+            crate::object(vec![
+                ("id", Value::String(id)),
+                ("input", input.clone()),
+                ("output", input),
+                ("triggers_replace", planned.get_attr("triggers_replace").cloned().unwrap_or(Value::Null)),
+            ])
+        });
+        ApplyResponse { new_state, private: None, diagnostics: Diagnostics::new() }
+    }
+
+    async fn import(&self, req: ImportRequest) -> ImportResponse {
+        ImportResponse {
+            state: Some(crate::object(vec![
+                ("id", Value::String(req.id)),
+                ("input", Value::Null),
+                ("output", Value::Null),
+                ("triggers_replace", Value::Null),
+            ])),
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {
+        ReadDataResponse {
+            state: Value::Null,
+            diagnostics: Diagnostic::error(format!("the terraform provider has no data source {:?}", req.type_name)).into(),
+        }
+    }
+}
