@@ -6,6 +6,8 @@ pub mod config;
 pub mod diag;
 pub mod graph;
 pub mod lang;
+pub mod plan;
 pub mod provider;
+pub mod run;
 pub mod state;
 pub mod util;

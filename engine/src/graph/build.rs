@@ -42,7 +42,15 @@ impl Graph {
     /// The objects in an order where every object comes after everything it depends on;
     /// ties are broken by node order so the result is deterministic.
     pub fn topo_order(&self) -> Vec<Node> {
-        let mut indegree: Vec<usize> = self.graph.node_indices().map(|n| self.graph.neighbors_directed(n, petgraph::Direction::Incoming).count()).collect();
+        let mut indegree: Vec<usize> = self
+            .graph
+            .node_indices()
+            .map(|n| {
+                self.graph
+                    .neighbors_directed(n, petgraph::Direction::Incoming)
+                    .count()
+            })
+            .collect();
         let mut ready: BTreeSet<(Node, NodeIndex)> = self
             .graph
             .node_indices()
@@ -54,7 +62,10 @@ impl Graph {
             ready.remove(&first);
             let (node, idx) = first;
             out.push(node);
-            for next in self.graph.neighbors_directed(idx, petgraph::Direction::Outgoing) {
+            for next in self
+                .graph
+                .neighbors_directed(idx, petgraph::Direction::Outgoing)
+            {
                 indegree[next.index()] -= 1;
                 if indegree[next.index()] == 0 {
                     ready.insert((self.graph[next].clone(), next));
@@ -66,8 +77,14 @@ impl Graph {
 
     /// Direct dependencies of `node`.
     pub fn dependencies(&self, node: &Node) -> Vec<Node> {
-        let Some(&idx) = self.index.get(node) else { return Vec::new() };
-        let mut deps: Vec<Node> = self.graph.neighbors_directed(idx, petgraph::Direction::Incoming).map(|n| self.graph[n].clone()).collect();
+        let Some(&idx) = self.index.get(node) else {
+            return Vec::new();
+        };
+        let mut deps: Vec<Node> = self
+            .graph
+            .neighbors_directed(idx, petgraph::Direction::Incoming)
+            .map(|n| self.graph[n].clone())
+            .collect();
         deps.sort();
         deps.dedup();
         deps
@@ -99,7 +116,10 @@ impl Graph {
 /// # Errors
 /// Every reference to an undeclared object, and every cycle with each of its edges.
 pub fn build(module: &Module) -> Result<Graph, Diagnostics> {
-    let mut g = Graph { graph: DiGraph::new(), index: BTreeMap::new() };
+    let mut g = Graph {
+        graph: DiGraph::new(),
+        index: BTreeMap::new(),
+    };
     let mut diags = Diagnostics::new();
     add_nodes(&mut g, module);
     add_reference_edges(&mut g, module, &mut diags);
@@ -129,7 +149,11 @@ fn add_nodes(g: &mut Graph, m: &Module) {
 
 fn exprs_of(m: &Module, node: &Node) -> Vec<Expr> {
     match node {
-        Node::Var(n) => m.variables[n].validations.iter().map(|v| v.condition.clone()).collect(),
+        Node::Var(n) => m.variables[n]
+            .validations
+            .iter()
+            .map(|v| v.condition.clone())
+            .collect(),
         Node::Local(n) => vec![m.locals[n].value.clone()],
         Node::Output(n) => vec![m.outputs[n].value.clone()],
         Node::Resource(a) => {
@@ -141,9 +165,16 @@ fn exprs_of(m: &Module, node: &Node) -> Vec<Expr> {
     }
 }
 
-fn collect_body_exprs(body: &hcl_edit::structure::Body, file: &std::sync::Arc<crate::diag::SourceFile>, out: &mut Vec<Expr>) {
+fn collect_body_exprs(
+    body: &hcl_edit::structure::Body,
+    file: &std::sync::Arc<crate::diag::SourceFile>,
+    out: &mut Vec<Expr>,
+) {
     for a in body.attributes() {
-        out.push(Expr { expr: a.value.clone(), file: file.clone() });
+        out.push(Expr {
+            expr: a.value.clone(),
+            file: file.clone(),
+        });
     }
     for b in body.blocks() {
         collect_body_exprs(&b.body, file, out);
@@ -171,7 +202,9 @@ fn undeclared(r: &Reference, m: &Module) -> Diagnostic {
         Subject::Resource(a) => a.to_string(),
         _ => String::new(),
     };
-    let mut d = Diagnostic::error(summary).detail(detail).span(r.span.clone());
+    let mut d = Diagnostic::error(summary)
+        .detail(detail)
+        .span(r.span.clone());
     if let Some(s) = crate::diag::did_you_mean(&given, candidates.iter().map(String::as_str)) {
         d = d.help(format!("did you mean {s:?}?"));
     }
@@ -187,16 +220,34 @@ fn add_reference_edges(g: &mut Graph, m: &Module, diags: &mut Diagnostics) {
         for e in exprs_of(m, &node) {
             for r in references(&e.expr, &e.file) {
                 if let Subject::Module(name) = &r.subject {
-                    diags.push(Diagnostic::error("Reference to undeclared module").detail(format!("No module call named {name:?} is declared in the root module.")).span(r.span.clone()));
+                    diags.push(
+                        Diagnostic::error("Reference to undeclared module")
+                            .detail(format!(
+                                "No module call named {name:?} is declared in the root module."
+                            ))
+                            .span(r.span.clone()),
+                    );
                     continue;
                 }
-                let Some(target) = target_of(&r.subject) else { continue };
+                let Some(target) = target_of(&r.subject) else {
+                    continue;
+                };
                 match g.index.get(&target) {
                     Some(&from) if from == to => {
                         if let Node::Resource(_) = node {
-                            diags.push(Diagnostic::error("Self-referential block").detail(format!("Configuration for {node} may not refer to itself.")).span(r.span.clone()));
+                            diags.push(
+                                Diagnostic::error("Self-referential block")
+                                    .detail(format!(
+                                        "Configuration for {node} may not refer to itself."
+                                    ))
+                                    .span(r.span.clone()),
+                            );
                         } else {
-                            diags.push(Diagnostic::error("Self-referencing object").detail(format!("{node} refers to itself.")).span(r.span.clone()));
+                            diags.push(
+                                Diagnostic::error("Self-referencing object")
+                                    .detail(format!("{node} refers to itself."))
+                                    .span(r.span.clone()),
+                            );
                         }
                     }
                     Some(&from) => {
@@ -213,14 +264,26 @@ fn add_reference_edges(g: &mut Graph, m: &Module, diags: &mut Diagnostics) {
 fn add_depends_on_edges(g: &mut Graph, m: &Module, diags: &mut Diagnostics) {
     let mut edges = Vec::new();
     for (addr, r) in &m.resources {
-        edges.extend(r.depends_on.iter().map(|d| (Node::Resource(addr.clone()), d.clone())));
+        edges.extend(
+            r.depends_on
+                .iter()
+                .map(|d| (Node::Resource(addr.clone()), d.clone())),
+        );
     }
     for (name, o) in &m.outputs {
-        edges.extend(o.depends_on.iter().map(|d| (Node::Output(name.clone()), d.clone())));
+        edges.extend(
+            o.depends_on
+                .iter()
+                .map(|d| (Node::Output(name.clone()), d.clone())),
+        );
     }
     for (node, dep) in edges {
         let Some(target) = target_of(&dep.subject) else {
-            diags.push(Diagnostic::error("Reference to undeclared module").detail("Module calls are not supported yet.").span(dep.span.clone()));
+            diags.push(
+                Diagnostic::error("Reference to undeclared module")
+                    .detail("Module calls are not supported yet.")
+                    .span(dep.span.clone()),
+            );
             continue;
         };
         match g.index.get(&target) {
@@ -242,14 +305,26 @@ fn check_cycles(g: &Graph) -> Result<(), Diagnostics> {
         }
         let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
         // Walk one cycle through the component, starting from its smallest node.
-        let start = *members.iter().min_by_key(|n| g.graph[**n].clone()).expect("non-empty");
+        let start = *members
+            .iter()
+            .min_by_key(|n| g.graph[**n].clone())
+            .expect("non-empty");
         let mut path = vec![start];
         let mut seen = BTreeSet::from([start]);
         let mut cur = start;
         loop {
-            let mut nexts: Vec<NodeIndex> = g.graph.neighbors_directed(cur, petgraph::Direction::Outgoing).filter(|n| members.contains(n)).collect();
+            let mut nexts: Vec<NodeIndex> = g
+                .graph
+                .neighbors_directed(cur, petgraph::Direction::Outgoing)
+                .filter(|n| members.contains(n))
+                .collect();
             nexts.sort_by_key(|n| g.graph[*n].clone());
-            let next = nexts.iter().copied().find(|n| *n == start && path.len() > 1).or_else(|| nexts.iter().copied().find(|n| !seen.contains(n))).or_else(|| nexts.first().copied());
+            let next = nexts
+                .iter()
+                .copied()
+                .find(|n| *n == start && path.len() > 1)
+                .or_else(|| nexts.iter().copied().find(|n| !seen.contains(n)))
+                .or_else(|| nexts.first().copied());
             let Some(next) = next else { break };
             path.push(next);
             if next == start || !seen.insert(next) {
@@ -259,15 +334,29 @@ fn check_cycles(g: &Graph) -> Result<(), Diagnostics> {
         }
         let mut lines = Vec::new();
         for w in path.windows(2) {
-            let edge = g.graph.find_edge(w[0], w[1]).and_then(|e| g.graph[e].clone());
+            let edge = g
+                .graph
+                .find_edge(w[0], w[1])
+                .and_then(|e| g.graph[e].clone());
             let at = edge.map(|s| format!(" (at {s})")).unwrap_or_default();
-            lines.push(format!("  {} depends on {}{at}", g.graph[w[1]], g.graph[w[0]]));
+            lines.push(format!(
+                "  {} depends on {}{at}",
+                g.graph[w[1]], g.graph[w[0]]
+            ));
         }
         let names: Vec<String> = path.iter().map(|n| g.graph[*n].to_string()).collect();
-        let first_span = path.windows(2).find_map(|w| g.graph.find_edge(w[0], w[1]).and_then(|e| g.graph[e].clone()));
+        let first_span = path.windows(2).find_map(|w| {
+            g.graph
+                .find_edge(w[0], w[1])
+                .and_then(|e| g.graph[e].clone())
+        });
         diags.push(
             Diagnostic::error("Cycle in dependencies")
-                .detail(format!("These objects depend on each other: {}\n{}", names.join(" -> "), lines.join("\n")))
+                .detail(format!(
+                    "These objects depend on each other: {}\n{}",
+                    names.join(" -> "),
+                    lines.join("\n")
+                ))
                 .span(first_span),
         );
     }
@@ -309,8 +398,25 @@ output "o" { value = terraform_data.b.id }
         );
         let g = build(&m).unwrap();
         let order: Vec<String> = g.topo_order().iter().map(ToString::to_string).collect();
-        assert_eq!(order, ["var.v", "local.l", "terraform_data.a", "terraform_data.b", "output.o"]);
-        assert_eq!(g.resource_dependencies(&Node::Resource(ResourceAddr::new(crate::addr::Mode::Managed, "terraform_data", "b"))).len(), 1);
+        assert_eq!(
+            order,
+            [
+                "var.v",
+                "local.l",
+                "terraform_data.a",
+                "terraform_data.b",
+                "output.o"
+            ]
+        );
+        assert_eq!(
+            g.resource_dependencies(&Node::Resource(ResourceAddr::new(
+                crate::addr::Mode::Managed,
+                "terraform_data",
+                "b"
+            )))
+            .len(),
+            1
+        );
     }
 
     #[test]
@@ -321,17 +427,28 @@ resource "terraform_data" "a" { input = terraform_data.b.id }
 resource "terraform_data" "b" { input = terraform_data.a.id }
 "#,
         );
-        let Err(d) = build(&m) else { panic!("expected a cycle") };
+        let Err(d) = build(&m) else {
+            panic!("expected a cycle")
+        };
         let detail = d.0[0].detail.clone().unwrap();
-        assert!(detail.contains("terraform_data.b depends on terraform_data.a"), "{detail}");
-        assert!(detail.contains("terraform_data.a depends on terraform_data.b"), "{detail}");
+        assert!(
+            detail.contains("terraform_data.b depends on terraform_data.a"),
+            "{detail}"
+        );
+        assert!(
+            detail.contains("terraform_data.a depends on terraform_data.b"),
+            "{detail}"
+        );
         assert!(detail.contains("main.tf:2:"), "{detail}");
     }
 
     #[test]
     fn undeclared_reference_suggests() {
-        let m = module("resource \"terraform_data\" \"a\" { input = var.nme }\nvariable \"name\" {}\n");
-        let Err(d) = build(&m) else { panic!("expected an error") };
+        let m =
+            module("resource \"terraform_data\" \"a\" { input = var.nme }\nvariable \"name\" {}\n");
+        let Err(d) = build(&m) else {
+            panic!("expected an error")
+        };
         assert_eq!(d.0[0].help.as_deref(), Some("did you mean \"name\"?"));
     }
 }

@@ -3,7 +3,9 @@
 use super::Graph;
 
 pub fn to_dot(g: &Graph) -> String {
-    let mut out = String::from("digraph {\n  compound = \"true\"\n  newrank = \"true\"\n  subgraph \"root\" {\n");
+    let mut out = String::from(
+        "digraph {\n  compound = \"true\"\n  newrank = \"true\"\n  subgraph \"root\" {\n",
+    );
     for node in g.index.keys() {
         out.push_str(&format!("    \"{node}\" [label=\"{node}\"]\n"));
     }

@@ -5,7 +5,9 @@ pub mod schema;
 
 use async_trait::async_trait;
 
-pub use schema::{AttributeSchema, BlockSchema, NestedBlock, Nesting, ProviderSchema, ResourceSchema};
+pub use schema::{
+    AttributeSchema, BlockSchema, NestedBlock, Nesting, ProviderSchema, ResourceSchema,
+};
 
 use crate::diag::Diagnostics;
 use crate::lang::Value;

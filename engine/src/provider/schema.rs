@@ -42,20 +42,39 @@ pub struct AttributeSchema {
 
 impl AttributeSchema {
     pub fn required(ty: Type) -> AttributeSchema {
-        AttributeSchema { ty, required: true, optional: false, computed: false, force_new: false, sensitive: false, default: None }
+        AttributeSchema {
+            ty,
+            required: true,
+            optional: false,
+            computed: false,
+            force_new: false,
+            sensitive: false,
+            default: None,
+        }
     }
 
     pub fn optional(ty: Type) -> AttributeSchema {
-        AttributeSchema { required: false, optional: true, ..AttributeSchema::required(ty) }
+        AttributeSchema {
+            required: false,
+            optional: true,
+            ..AttributeSchema::required(ty)
+        }
     }
 
     pub fn computed(ty: Type) -> AttributeSchema {
-        AttributeSchema { required: false, computed: true, ..AttributeSchema::required(ty) }
+        AttributeSchema {
+            required: false,
+            computed: true,
+            ..AttributeSchema::required(ty)
+        }
     }
 
     /// Optional and computed: the provider fills it in when the configuration does not.
     pub fn optional_computed(ty: Type) -> AttributeSchema {
-        AttributeSchema { optional: true, ..AttributeSchema::computed(ty) }
+        AttributeSchema {
+            optional: true,
+            ..AttributeSchema::computed(ty)
+        }
     }
 
     #[must_use]

@@ -67,6 +67,10 @@ pub struct InstanceState {
     pub dependencies: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub create_before_destroy: bool,
+    /// Set on an object that a create-before-destroy replacement has superseded and that
+    /// still has to be deleted (Terraform's "deposed" objects).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposed: Option<String>,
 }
 
 /// The key of one instance of a resource with `count` (a number) or `for_each` (a string).
@@ -118,7 +122,8 @@ impl State {
                 ))
         });
         for r in &mut self.resources {
-            r.instances.sort_by(|a, b| a.index_key.cmp(&b.index_key));
+            r.instances
+                .sort_by(|a, b| (&a.index_key, &a.deposed).cmp(&(&b.index_key, &b.deposed)));
         }
         self.resources.retain(|r| !r.instances.is_empty());
     }

@@ -15,7 +15,10 @@ use terrane_engine::lang::Value;
 /// `TERRANE_BUILTIN_APPLY_DELAY_MS` slows every create, update and delete, so tests can
 /// interrupt a run in the middle of applying (crash-safety and Ctrl-C tests).
 async fn test_delay() {
-    if let Some(ms) = std::env::var("TERRANE_BUILTIN_APPLY_DELAY_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+    if let Some(ms) = std::env::var("TERRANE_BUILTIN_APPLY_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
 }

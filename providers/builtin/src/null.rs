@@ -18,13 +18,17 @@ impl Default for NullProvider {
 impl NullProvider {
     pub fn new() -> NullProvider {
         let mut block = BlockSchema::default();
-        block.attributes.insert("id".into(), AttributeSchema::computed(Type::String));
+        block
+            .attributes
+            .insert("id".into(), AttributeSchema::computed(Type::String));
         block.attributes.insert(
             "triggers".into(),
             AttributeSchema::optional(Type::Map(Box::new(Type::String))).force_new(),
         );
         let mut schema = ProviderSchema::default();
-        schema.resources.insert("null_resource".into(), ResourceSchema { version: 0, block });
+        schema
+            .resources
+            .insert("null_resource".into(), ResourceSchema { version: 0, block });
         NullProvider { schema }
     }
 }
@@ -45,11 +49,20 @@ impl Provider for NullProvider {
 
     async fn read(&self, reqs: Vec<ReadRequest>) -> Vec<ReadResponse> {
         // Nothing exists outside state, so what state says is what there is.
-        reqs.into_iter().map(|r| ReadResponse { new_state: Some(r.current), diagnostics: Diagnostics::new() }).collect()
+        reqs.into_iter()
+            .map(|r| ReadResponse {
+                new_state: Some(r.current),
+                diagnostics: Diagnostics::new(),
+            })
+            .collect()
     }
 
     async fn plan(&self, req: PlanRequest) -> PlanResponse {
-        PlanResponse { planned: req.proposed, requires_replace: Vec::new(), diagnostics: Diagnostics::new() }
+        PlanResponse {
+            planned: req.proposed,
+            requires_replace: Vec::new(),
+            diagnostics: Diagnostics::new(),
+        }
     }
 
     async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
@@ -62,15 +75,25 @@ impl Provider for NullProvider {
             };
             crate::object(vec![
                 ("id", Value::String(id)),
-                ("triggers", planned.get_attr("triggers").cloned().unwrap_or(Value::Null)),
+                (
+                    "triggers",
+                    planned.get_attr("triggers").cloned().unwrap_or(Value::Null),
+                ),
             ])
         });
-        ApplyResponse { new_state, private: None, diagnostics: Diagnostics::new() }
+        ApplyResponse {
+            new_state,
+            private: None,
+            diagnostics: Diagnostics::new(),
+        }
     }
 
     async fn import(&self, req: ImportRequest) -> ImportResponse {
         ImportResponse {
-            state: Some(crate::object(vec![("id", Value::String(req.id)), ("triggers", Value::Null)])),
+            state: Some(crate::object(vec![
+                ("id", Value::String(req.id)),
+                ("triggers", Value::Null),
+            ])),
             diagnostics: Diagnostics::new(),
         }
     }
@@ -78,7 +101,11 @@ impl Provider for NullProvider {
     async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {
         ReadDataResponse {
             state: Value::Null,
-            diagnostics: Diagnostic::error(format!("the null provider has no data source {:?}", req.type_name)).into(),
+            diagnostics: Diagnostic::error(format!(
+                "the null provider has no data source {:?}",
+                req.type_name
+            ))
+            .into(),
         }
     }
 }

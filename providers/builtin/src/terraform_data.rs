@@ -20,12 +20,24 @@ impl Default for TerraformProvider {
 impl TerraformProvider {
     pub fn new() -> TerraformProvider {
         let mut block = BlockSchema::default();
-        block.attributes.insert("id".into(), AttributeSchema::computed(Type::String));
-        block.attributes.insert("input".into(), AttributeSchema::optional(Type::Any));
-        block.attributes.insert("output".into(), AttributeSchema::computed(Type::Any));
-        block.attributes.insert("triggers_replace".into(), AttributeSchema::optional(Type::Any).force_new());
+        block
+            .attributes
+            .insert("id".into(), AttributeSchema::computed(Type::String));
+        block
+            .attributes
+            .insert("input".into(), AttributeSchema::optional(Type::Any));
+        block
+            .attributes
+            .insert("output".into(), AttributeSchema::computed(Type::Any));
+        block.attributes.insert(
+            "triggers_replace".into(),
+            AttributeSchema::optional(Type::Any).force_new(),
+        );
         let mut schema = ProviderSchema::default();
-        schema.resources.insert("terraform_data".into(), ResourceSchema { version: 0, block });
+        schema.resources.insert(
+            "terraform_data".into(),
+            ResourceSchema { version: 0, block },
+        );
         TerraformProvider { schema }
     }
 }
@@ -45,12 +57,20 @@ impl Provider for TerraformProvider {
     }
 
     async fn read(&self, reqs: Vec<ReadRequest>) -> Vec<ReadResponse> {
-        reqs.into_iter().map(|r| ReadResponse { new_state: Some(r.current), diagnostics: Diagnostics::new() }).collect()
+        reqs.into_iter()
+            .map(|r| ReadResponse {
+                new_state: Some(r.current),
+                diagnostics: Diagnostics::new(),
+            })
+            .collect()
     }
 
     async fn plan(&self, req: PlanRequest) -> PlanResponse {
         let input = req.config.get_attr("input").cloned().unwrap_or(Value::Null);
-        let prior_input = req.prior.as_ref().and_then(|p| p.get_attr("input").cloned());
+        let prior_input = req
+            .prior
+            .as_ref()
+            .and_then(|p| p.get_attr("input").cloned());
         // `output` mirrors `input`, but only once applied: a new or changed input makes the
         // output known after apply, as in Terraform.
         let output = match (&req.prior, prior_input) {
@@ -63,7 +83,11 @@ impl Provider for TerraformProvider {
         if let Value::Object(m) = &mut planned {
             m.insert("output".into(), output);
         }
-        PlanResponse { planned, requires_replace: Vec::new(), diagnostics: Diagnostics::new() }
+        PlanResponse {
+            planned,
+            requires_replace: Vec::new(),
+            diagnostics: Diagnostics::new(),
+        }
     }
 
     async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
@@ -78,10 +102,20 @@ impl Provider for TerraformProvider {
                 ("id", Value::String(id)),
                 ("input", input.clone()),
                 ("output", input),
-                ("triggers_replace", planned.get_attr("triggers_replace").cloned().unwrap_or(Value::Null)),
+                (
+                    "triggers_replace",
+                    planned
+                        .get_attr("triggers_replace")
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                ),
             ])
         });
-        ApplyResponse { new_state, private: None, diagnostics: Diagnostics::new() }
+        ApplyResponse {
+            new_state,
+            private: None,
+            diagnostics: Diagnostics::new(),
+        }
     }
 
     async fn import(&self, req: ImportRequest) -> ImportResponse {
@@ -99,7 +133,11 @@ impl Provider for TerraformProvider {
     async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {
         ReadDataResponse {
             state: Value::Null,
-            diagnostics: Diagnostic::error(format!("the terraform provider has no data source {:?}", req.type_name)).into(),
+            diagnostics: Diagnostic::error(format!(
+                "the terraform provider has no data source {:?}",
+                req.type_name
+            ))
+            .into(),
         }
     }
 }

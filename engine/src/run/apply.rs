@@ -1,0 +1,872 @@
+//! Applying a plan: walk the operations in dependency order (creates and updates after
+//! what they depend on, deletes before what they depend on), bounded by `-parallelism`,
+//! recording every finished operation through the observer before dependents start.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::Semaphore;
+
+use super::diff::{copy_marks, inconsistent_attributes, propose};
+use super::plan::{aggregate, instance_config};
+use super::scope::{InstanceScope, Values};
+use super::values::sensitive_paths;
+use super::{Context, Providers};
+use crate::addr::{IndexKey, InstanceAddr, Mode, ResourceAddr};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::graph::Node;
+use crate::lang::{eval, EvalContext, Value};
+use crate::plan::{Action, Plan, PlanMode, ResourceChange};
+use crate::provider::{ApplyRequest, PlanRequest, ReadDataRequest};
+use crate::state::{InstanceState, OutputState, ResourceState, State};
+
+/// A change to state that must be made durable before anything depending on it starts.
+pub enum StateDelta<'a> {
+    Set {
+        resource: &'a ResourceAddr,
+        provider: &'a str,
+        instance: &'a InstanceState,
+    },
+    Remove {
+        resource: &'a ResourceAddr,
+        key: &'a Option<IndexKey>,
+        deposed: &'a Option<String>,
+    },
+}
+
+/// Progress of one operation, for the user.
+pub enum ApplyEvent<'a> {
+    Start {
+        addr: &'a InstanceAddr,
+        action: Action,
+    },
+    Still {
+        addr: &'a InstanceAddr,
+        action: Action,
+        elapsed: Duration,
+    },
+    Done {
+        addr: &'a InstanceAddr,
+        action: Action,
+        id: Option<String>,
+        elapsed: Duration,
+    },
+}
+
+pub trait ApplyObserver: Send + Sync {
+    fn event(&self, e: ApplyEvent<'_>);
+    /// Records a finished operation durably (the journal); an error stops the run.
+    fn record(&self, d: StateDelta<'_>) -> std::io::Result<()>;
+}
+
+type InstanceKey = (Option<IndexKey>, Option<String>);
+
+/// State being rewritten by the run, indexed for cheap updates.
+#[derive(Default)]
+struct Working {
+    resources: BTreeMap<ResourceAddr, (String, BTreeMap<InstanceKey, InstanceState>)>,
+}
+
+impl Working {
+    fn from_state(s: &State) -> Working {
+        let mut w = Working::default();
+        for r in &s.resources {
+            let mode = if r.mode == "data" {
+                Mode::Data
+            } else {
+                Mode::Managed
+            };
+            let addr = ResourceAddr::new(mode, r.ty.clone(), r.name.clone());
+            let entry = w
+                .resources
+                .entry(addr)
+                .or_insert_with(|| (r.provider.clone(), BTreeMap::new()));
+            for i in &r.instances {
+                entry
+                    .1
+                    .insert((i.index_key.clone(), i.deposed.clone()), i.clone());
+            }
+        }
+        w
+    }
+
+    fn set(&mut self, addr: &ResourceAddr, provider: &str, inst: InstanceState) {
+        let entry = self
+            .resources
+            .entry(addr.clone())
+            .or_insert_with(|| (provider.to_string(), BTreeMap::new()));
+        entry.0 = provider.to_string();
+        entry
+            .1
+            .insert((inst.index_key.clone(), inst.deposed.clone()), inst);
+    }
+
+    fn remove(&mut self, addr: &ResourceAddr, key: &Option<IndexKey>, deposed: &Option<String>) {
+        if let Some(e) = self.resources.get_mut(addr) {
+            e.1.remove(&(key.clone(), deposed.clone()));
+        }
+    }
+
+    fn into_state(self, base: &State) -> State {
+        let mut s = base.clone();
+        s.resources = self
+            .resources
+            .into_iter()
+            .filter(|(_, (_, i))| !i.is_empty())
+            .map(|(addr, (provider, instances))| ResourceState {
+                module: None,
+                mode: addr.mode.as_state_str().to_string(),
+                ty: addr.ty,
+                name: addr.name,
+                provider,
+                instances: instances.into_values().collect(),
+            })
+            .collect();
+        s.normalize();
+        s
+    }
+}
+
+/// Writes decoded prior objects back into `state` (used to record refreshed values).
+pub(super) fn write_priors(
+    state: &mut State,
+    prior: &BTreeMap<InstanceAddr, super::plan::Prior>,
+    _providers: &Providers,
+) {
+    let mut w = Working::from_state(state);
+    for r in w.resources.values_mut() {
+        r.1.retain(|(_, deposed), _| deposed.is_some());
+    }
+    for (addr, p) in prior {
+        w.set(
+            &addr.resource,
+            &p.provider,
+            instance_state(
+                addr,
+                &p.value,
+                p.dependencies.clone(),
+                p.private.clone(),
+                p.create_before_destroy,
+            ),
+        );
+    }
+    *state = w.into_state(state);
+}
+
+fn instance_state(
+    addr: &InstanceAddr,
+    value: &Value,
+    dependencies: Vec<String>,
+    private: Option<String>,
+    cbd: bool,
+) -> InstanceState {
+    InstanceState {
+        index_key: addr.key.clone(),
+        schema_version: 0,
+        attributes: value.to_json(),
+        sensitive_attributes: sensitive_paths(value),
+        private,
+        dependencies,
+        create_before_destroy: cbd,
+        deposed: None,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Op {
+    /// Evaluate a local value.
+    Local(String),
+    /// Create, update, replace (create part) or read the instances of a resource.
+    Apply(ResourceAddr),
+    /// Delete instances (plain deletes and the destroy part of destroy-before-create).
+    Destroy(ResourceAddr),
+    /// Delete objects superseded by create-before-destroy replacements.
+    Deposed(ResourceAddr),
+}
+
+struct Shared<'a> {
+    ctx: &'a Context,
+    plan: &'a Plan,
+    values: Values,
+    working: Mutex<Working>,
+    sem: Semaphore,
+    observer: &'a dyn ApplyObserver,
+    by_resource: BTreeMap<ResourceAddr, Vec<&'a ResourceChange>>,
+}
+
+/// Applies `plan`. Returns the new state (serial unchanged; the caller bumps it when
+/// writing) and the errors of operations that failed. Operations that succeeded are in
+/// the returned state even when others failed.
+pub async fn apply(
+    ctx: &Context,
+    plan: &Plan,
+    observer: &dyn ApplyObserver,
+) -> (State, Diagnostics) {
+    let cwd = std::env::current_dir()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let mut by_resource: BTreeMap<ResourceAddr, Vec<&ResourceChange>> = BTreeMap::new();
+    for c in &plan.changes {
+        by_resource
+            .entry(c.addr.resource.clone())
+            .or_default()
+            .push(c);
+    }
+    let shared = Shared {
+        ctx,
+        plan,
+        values: Values::new(plan.variables.clone(), &ctx.options.workspace, &cwd),
+        working: Mutex::new(Working::from_state(&plan.prior_state)),
+        sem: Semaphore::new(ctx.options.parallelism.max(1)),
+        observer,
+        by_resource,
+    };
+    let (ops, deps) = build_ops(&shared);
+    let mut diags = run_ops(&shared, ops, deps).await;
+
+    let working = shared.working.into_inner().expect("lock poisoned");
+    let mut state = working.into_state(&plan.prior_state);
+    if plan.mode == PlanMode::Destroy {
+        state.outputs.clear();
+    } else if plan.mode == PlanMode::Normal {
+        let scope = InstanceScope::plain(&shared.values, &ctx.module);
+        let ectx = EvalContext {
+            scope: &scope,
+            base_dir: &ctx.module.dir,
+        };
+        state
+            .outputs
+            .retain(|k, _| ctx.module.outputs.contains_key(k));
+        for (name, o) in &ctx.module.outputs {
+            match eval(&o.value.expr, &o.value.file, &ectx) {
+                Ok(v) if v.contains_unknown() => {}
+                Ok(v) => {
+                    state.outputs.insert(
+                        name.clone(),
+                        OutputState {
+                            value: v.to_json(),
+                            ty: type_json(&v),
+                            sensitive: o.sensitive || v.contains_sensitive(),
+                        },
+                    );
+                }
+                // An output of a resource that failed is left as it was; its error is reported already.
+                Err(d) if diags.has_errors() => drop(d),
+                Err(d) => diags.push(d),
+            }
+        }
+    }
+    (state, diags)
+}
+
+/// Terraform's JSON type description of a value, as stored with outputs.
+pub fn type_json(v: &Value) -> serde_json::Value {
+    use serde_json::json;
+    match v.unmark() {
+        Value::Null | Value::Unknown => json!("dynamic"),
+        Value::Bool(_) => json!("bool"),
+        Value::Number(_) => json!("number"),
+        Value::String(_) => json!("string"),
+        Value::List(items) => json!(["list", items.first().map_or(json!("dynamic"), type_json)]),
+        Value::Set(items) => json!(["set", items.first().map_or(json!("dynamic"), type_json)]),
+        Value::Tuple(items) => json!(["tuple", items.iter().map(type_json).collect::<Vec<_>>()]),
+        Value::Map(m) => json!(["map", m.values().next().map_or(json!("dynamic"), type_json)]),
+        Value::Object(m) => json!([
+            "object",
+            m.iter()
+                .map(|(k, v)| (k.clone(), type_json(v)))
+                .collect::<serde_json::Map<_, _>>()
+        ]),
+        Value::Sensitive(_) => unreachable!("unmarked above"),
+    }
+}
+
+/// The operations and, for each, the operations that must finish first.
+fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
+    let ctx = s.ctx;
+    let mut deps: BTreeMap<Op, BTreeSet<Op>> = BTreeMap::new();
+    fn add(deps: &mut BTreeMap<Op, BTreeSet<Op>>, op: Op, before: Option<Op>) {
+        let e = deps.entry(op).or_default();
+        if let Some(b) = before {
+            e.insert(b);
+        }
+    }
+    let op_of = |n: &Node| -> Option<Op> {
+        match n {
+            Node::Local(l) => Some(Op::Local(l.clone())),
+            Node::Resource(a) => Some(Op::Apply(a.clone())),
+            Node::Var(_) | Node::Output(_) => None,
+        }
+    };
+    if s.plan.mode == PlanMode::Normal {
+        for n in ctx.graph.topo_order() {
+            let Some(op) = op_of(&n) else { continue };
+            add(&mut deps, op.clone(), None);
+            // Variables are values already; look through them to what the node really needs.
+            for d in ctx.graph.dependencies(&n) {
+                if let Some(dop) = op_of(&d) {
+                    add(&mut deps, op.clone(), Some(dop));
+                }
+            }
+        }
+    }
+    // Which resources depend on which, from state (for objects leaving) and configuration.
+    let mut dependents: BTreeMap<ResourceAddr, BTreeSet<ResourceAddr>> = BTreeMap::new();
+    for c in &s.plan.changes {
+        for d in &c.dependencies {
+            if let Ok(a) = d.parse::<InstanceAddr>() {
+                dependents
+                    .entry(a.resource)
+                    .or_default()
+                    .insert(c.addr.resource.clone());
+            }
+        }
+    }
+    for (addr, changes) in &s.by_resource {
+        let destroys = changes.iter().any(|c| {
+            matches!(c.action, Action::Delete | Action::DeleteThenCreate) && c.deposed.is_none()
+        });
+        let deposed = changes
+            .iter()
+            .any(|c| c.action == Action::CreateThenDelete || c.deposed.is_some());
+        let users = dependents.get(addr).cloned().unwrap_or_default();
+        if destroys {
+            add(&mut deps, Op::Destroy(addr.clone()), None);
+            if deps.contains_key(&Op::Apply(addr.clone())) {
+                add(
+                    &mut deps,
+                    Op::Apply(addr.clone()),
+                    Some(Op::Destroy(addr.clone())),
+                );
+            }
+        }
+        if deposed {
+            add(&mut deps, Op::Deposed(addr.clone()), None);
+            if deps.contains_key(&Op::Apply(addr.clone())) {
+                add(
+                    &mut deps,
+                    Op::Deposed(addr.clone()),
+                    Some(Op::Apply(addr.clone())),
+                );
+            }
+        }
+        let _ = users;
+    }
+    // Deletes run dependents-first; superseded objects go only after their users moved on.
+    let ops: Vec<Op> = deps.keys().cloned().collect();
+    for op in &ops {
+        match op {
+            Op::Destroy(a) => {
+                for user in dependents.get(a).into_iter().flatten() {
+                    if user != a && deps.contains_key(&Op::Destroy(user.clone())) {
+                        add(&mut deps, op.clone(), Some(Op::Destroy(user.clone())));
+                    }
+                }
+            }
+            Op::Deposed(a) => {
+                for user in dependents.get(a).into_iter().flatten() {
+                    if user != a && deps.contains_key(&Op::Apply(user.clone())) {
+                        add(&mut deps, op.clone(), Some(Op::Apply(user.clone())));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let ops = deps.keys().cloned().collect();
+    (ops, deps)
+}
+
+async fn run_ops(s: &Shared<'_>, ops: Vec<Op>, deps: BTreeMap<Op, BTreeSet<Op>>) -> Diagnostics {
+    let index: HashMap<&Op, usize> = ops.iter().enumerate().map(|(i, o)| (o, i)).collect();
+    let mut waiting: Vec<usize> = vec![0; ops.len()];
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];
+    for (op, before) in &deps {
+        let i = index[op];
+        for b in before {
+            if let Some(&j) = index.get(b) {
+                waiting[i] += 1;
+                users[j].push(i);
+            }
+        }
+    }
+    let mut failed = vec![false; ops.len()];
+    let mut diags = Diagnostics::new();
+    let mut running = FuturesUnordered::new();
+    let mut ready: Vec<usize> = (0..ops.len()).filter(|i| waiting[*i] == 0).collect();
+    loop {
+        if !s.ctx.options.interrupt.load(Ordering::SeqCst) {
+            for i in ready.drain(..) {
+                let op = &ops[i];
+                running.push(async move { (i, run_op(s, op).await) });
+            }
+        } else {
+            ready.clear();
+        }
+        let Some((i, result)) = running.next().await else {
+            break;
+        };
+        let ok = match result {
+            Ok(()) => true,
+            Err(d) => {
+                diags.extend(d);
+                false
+            }
+        };
+        // A failed operation's dependents never start; their objects stay as they were.
+        let mut stack = vec![(i, ok)];
+        while let Some((j, ok)) = stack.pop() {
+            failed[j] |= !ok;
+            for &u in &users[j] {
+                waiting[u] -= 1;
+                if !ok && !failed[u] {
+                    failed[u] = true;
+                }
+                if waiting[u] == 0 {
+                    if failed[u] {
+                        stack.push((u, false));
+                    } else {
+                        ready.push(u);
+                    }
+                }
+            }
+        }
+    }
+    if s.ctx.options.interrupt.load(Ordering::SeqCst) {
+        diags.push(Diagnostic::error("Operation interrupted").detail("The run was interrupted; operations that had started were finished and recorded, and no new ones were started. Run the command again to continue."));
+    }
+    diags
+}
+
+async fn run_op(s: &Shared<'_>, op: &Op) -> Result<(), Diagnostics> {
+    match op {
+        Op::Local(name) => {
+            let l = &s.ctx.module.locals[name];
+            let scope = InstanceScope::plain(&s.values, &s.ctx.module);
+            let v = eval(
+                &l.value.expr,
+                &l.value.file,
+                &EvalContext {
+                    scope: &scope,
+                    base_dir: &s.ctx.module.dir,
+                },
+            )?;
+            s.values.set_local(name, v);
+            Ok(())
+        }
+        Op::Apply(addr) => apply_resource(s, addr).await,
+        Op::Destroy(addr) => {
+            let changes: Vec<&ResourceChange> = s
+                .by_resource
+                .get(addr)
+                .into_iter()
+                .flatten()
+                .filter(|c| {
+                    matches!(c.action, Action::Delete | Action::DeleteThenCreate)
+                        && c.deposed.is_none()
+                })
+                .copied()
+                .collect();
+            for_each_bounded(s, changes, |c| delete_instance(s, c, None)).await
+        }
+        Op::Deposed(addr) => {
+            let changes: Vec<&ResourceChange> = s
+                .by_resource
+                .get(addr)
+                .into_iter()
+                .flatten()
+                .filter(|c| c.action == Action::CreateThenDelete || c.deposed.is_some())
+                .copied()
+                .collect();
+            for_each_bounded(s, changes, |c| {
+                let key = c.deposed.clone().unwrap_or_else(|| deposed_key(&c.addr));
+                delete_instance(s, c, Some(key))
+            })
+            .await
+        }
+    }
+}
+
+/// Runs one future per item, at most `-parallelism` at a time across the whole run.
+async fn for_each_bounded<'c, F, Fut>(
+    s: &Shared<'_>,
+    items: Vec<&'c ResourceChange>,
+    f: F,
+) -> Result<(), Diagnostics>
+where
+    F: Fn(&'c ResourceChange) -> Fut,
+    Fut: std::future::Future<Output = Result<(), Diagnostics>>,
+{
+    let mut running: FuturesUnordered<_> = items
+        .into_iter()
+        .map(|c| {
+            let fut = f(c);
+            async move {
+                if s.ctx.options.interrupt.load(Ordering::SeqCst) {
+                    return Err(Diagnostics::new());
+                }
+                let _permit = s.sem.acquire().await.expect("semaphore is never closed");
+                if s.ctx.options.interrupt.load(Ordering::SeqCst) {
+                    return Err(Diagnostics::new());
+                }
+                fut.await
+            }
+        })
+        .collect();
+    let mut diags = Diagnostics::new();
+    let mut failed = false;
+    while let Some(r) = running.next().await {
+        if let Err(d) = r {
+            failed = true;
+            diags.extend(d);
+        }
+    }
+    if failed {
+        Err(diags)
+    } else {
+        Ok(())
+    }
+}
+
+/// The deposed key of the object a create-before-destroy replacement supersedes: derived
+/// from the address so that a re-run after a crash finds the same key.
+fn deposed_key(addr: &InstanceAddr) -> String {
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(addr.to_string().as_bytes());
+    crate::plan::file::hex(&h[..4])
+}
+
+fn record(s: &Shared<'_>, d: StateDelta<'_>) -> Result<(), Diagnostics> {
+    s.observer.record(d).map_err(|e| Diagnostics::from(Diagnostic::error("Failed to record state").detail(format!("Could not write the apply journal: {e}. The operation finished but may be missing from state; stop and inspect before running again."))))
+}
+
+async fn delete_instance(
+    s: &Shared<'_>,
+    c: &ResourceChange,
+    deposed: Option<String>,
+) -> Result<(), Diagnostics> {
+    let addr = &c.addr;
+    let provider = s
+        .ctx
+        .providers
+        .for_type(addr.resource.mode, &addr.resource.ty)
+        .ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error("Missing provider").address(addr.to_string()))
+        })?;
+    let before = c.before.clone().unwrap_or(Value::Null);
+    let started = Instant::now();
+    s.observer.event(ApplyEvent::Start {
+        addr,
+        action: Action::Delete,
+    });
+    let resp = with_progress(
+        s,
+        addr,
+        Action::Delete,
+        provider.apply(ApplyRequest {
+            type_name: addr.resource.ty.clone(),
+            prior: Some(before.unmark_deep().0),
+            planned: None,
+            config: Value::Null,
+            private: c.private.clone(),
+        }),
+    )
+    .await;
+    if resp.diagnostics.has_errors() {
+        return Err(resp.diagnostics.with_address(&addr.to_string()));
+    }
+    s.working
+        .lock()
+        .expect("lock poisoned")
+        .remove(&addr.resource, &addr.key, &deposed);
+    record(
+        s,
+        StateDelta::Remove {
+            resource: &addr.resource,
+            key: &addr.key,
+            deposed: &deposed,
+        },
+    )?;
+    s.observer.event(ApplyEvent::Done {
+        addr,
+        action: Action::Delete,
+        id: None,
+        elapsed: started.elapsed(),
+    });
+    Ok(())
+}
+
+async fn with_progress<F: std::future::Future>(
+    s: &Shared<'_>,
+    addr: &InstanceAddr,
+    action: Action,
+    fut: F,
+) -> F::Output {
+    let started = Instant::now();
+    tokio::pin!(fut);
+    let mut tick = tokio::time::interval_at(
+        tokio::time::Instant::now() + Duration::from_secs(10),
+        Duration::from_secs(10),
+    );
+    loop {
+        tokio::select! {
+            out = &mut fut => return out,
+            _ = tick.tick() => s.observer.event(ApplyEvent::Still { addr, action, elapsed: started.elapsed() }),
+        }
+    }
+}
+
+async fn apply_resource(s: &Shared<'_>, addr: &ResourceAddr) -> Result<(), Diagnostics> {
+    let ctx = s.ctx;
+    let r = &ctx.module.resources[addr];
+    let changes: Vec<&ResourceChange> = s
+        .by_resource
+        .get(addr)
+        .into_iter()
+        .flatten()
+        .filter(|c| c.action != Action::Delete && c.deposed.is_none())
+        .copied()
+        .collect();
+    // for_each values are needed again to evaluate each.value with now-known values.
+    let each_values: BTreeMap<Option<IndexKey>, Value> = match &r.for_each {
+        Some(fe) => {
+            let scope = InstanceScope::plain(&s.values, &ctx.module);
+            match eval(
+                &fe.expr,
+                &fe.file,
+                &EvalContext {
+                    scope: &scope,
+                    base_dir: &ctx.module.dir,
+                },
+            ) {
+                Ok(v) => match v.unmark() {
+                    Value::Map(m) | Value::Object(m) => m
+                        .iter()
+                        .map(|(k, v)| (Some(IndexKey::Str(k.clone())), v.clone()))
+                        .collect(),
+                    Value::Set(items) => items
+                        .iter()
+                        .filter_map(|i| {
+                            i.as_str()
+                                .map(|k| (Some(IndexKey::Str(k.to_string())), i.clone()))
+                        })
+                        .collect(),
+                    _ => BTreeMap::new(),
+                },
+                Err(d) => return Err(d.into()),
+            }
+        }
+        None => BTreeMap::new(),
+    };
+    let results: Mutex<Vec<(Option<IndexKey>, Value)>> = Mutex::new(Vec::new());
+    let outcome = for_each_bounded(s, changes, |c| {
+        let each = each_values.get(&c.addr.key).cloned();
+        let results = &results;
+        async move {
+            let v = apply_instance(s, c, each).await?;
+            results
+                .lock()
+                .expect("lock poisoned")
+                .push((c.addr.key.clone(), v));
+            Ok(())
+        }
+    })
+    .await;
+    let mut items = results.into_inner().expect("lock poisoned");
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    s.values.set_resource(addr, aggregate(r, items));
+    outcome
+}
+
+async fn apply_instance(
+    s: &Shared<'_>,
+    c: &ResourceChange,
+    each: Option<Value>,
+) -> Result<Value, Diagnostics> {
+    let ctx = s.ctx;
+    let addr = &c.addr;
+    let r = &ctx.module.resources[&addr.resource];
+    let provider = ctx
+        .providers
+        .for_type(addr.resource.mode, &addr.resource.ty)
+        .ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error("Missing provider").address(addr.to_string()))
+        })?;
+    let schema = ctx
+        .providers
+        .schema(addr.resource.mode, &addr.resource.ty)
+        .expect("provider has schema");
+    let deps = c.dependencies.clone();
+    if c.action == Action::NoOp {
+        let v = c
+            .after
+            .clone()
+            .or_else(|| c.before.clone())
+            .unwrap_or(Value::Null);
+        let mut w = s.working.lock().expect("lock poisoned");
+        if addr.resource.mode == Mode::Data {
+            w.set(
+                &addr.resource,
+                &c.provider,
+                instance_state(addr, &v, deps, None, false),
+            );
+        } else if let Some(e) = w.resources.get_mut(&addr.resource) {
+            if let Some(i) = e.1.get_mut(&(addr.key.clone(), None)) {
+                i.dependencies = deps;
+            }
+        }
+        return Ok(v);
+    }
+    let config = instance_config(&ctx.module, r, &schema.block, &s.values, &addr.key, each)?;
+    if c.action == Action::Read {
+        let resp = provider
+            .read_data(ReadDataRequest {
+                type_name: addr.resource.ty.clone(),
+                config,
+            })
+            .await;
+        if resp.diagnostics.has_errors() {
+            return Err(resp.diagnostics.with_address(&addr.to_string()));
+        }
+        s.working.lock().expect("lock poisoned").set(
+            &addr.resource,
+            &c.provider,
+            instance_state(addr, &resp.state, deps, None, false),
+        );
+        return Ok(resp.state);
+    }
+    let prior = if c.action == Action::Update {
+        c.before.clone()
+    } else {
+        None
+    };
+    let proposed = propose(
+        &schema.block,
+        prior.as_ref(),
+        &config,
+        &r.lifecycle.ignore_changes,
+    );
+    let resp = provider
+        .plan(PlanRequest {
+            type_name: addr.resource.ty.clone(),
+            prior: prior.clone(),
+            config: config.clone(),
+            proposed,
+        })
+        .await;
+    if resp.diagnostics.has_errors() {
+        return Err(resp.diagnostics.with_address(&addr.to_string()));
+    }
+    let planned = copy_marks(&config, resp.planned);
+    let approved = c.after.clone().unwrap_or(Value::Null);
+    let drifted = inconsistent_attributes(&approved, &planned);
+    if !drifted.is_empty() {
+        return Err(Diagnostic::error("Provider produced inconsistent final plan")
+            .detail(format!("When expanding the plan for {addr} to include new values learned so far during apply, the planned values of {} changed. This is a bug in the provider; please report it.", drifted.join(", ")))
+            .address(addr.to_string())
+            .into());
+    }
+    if c.action == Action::CreateThenDelete {
+        // Record the superseded object first, so a crash after the create below cannot
+        // make state forget it.
+        if let Some(before) = &c.before {
+            let mut old = instance_state(
+                addr,
+                before,
+                c.dependencies.clone(),
+                c.private.clone(),
+                true,
+            );
+            old.deposed = Some(deposed_key(addr));
+            s.working
+                .lock()
+                .expect("lock poisoned")
+                .set(&addr.resource, &c.provider, old.clone());
+            record(
+                s,
+                StateDelta::Set {
+                    resource: &addr.resource,
+                    provider: &c.provider,
+                    instance: &old,
+                },
+            )?;
+        }
+    }
+    let started = Instant::now();
+    let shown_action = if c.action.is_replace() {
+        Action::Create
+    } else {
+        c.action
+    };
+    s.observer.event(ApplyEvent::Start {
+        addr,
+        action: shown_action,
+    });
+    let resp = with_progress(
+        s,
+        addr,
+        shown_action,
+        provider.apply(ApplyRequest {
+            type_name: addr.resource.ty.clone(),
+            prior: prior.map(|p| p.unmark_deep().0),
+            planned: Some(planned.unmark_deep().0),
+            config: config.unmark_deep().0,
+            private: c.private.clone(),
+        }),
+    )
+    .await;
+    let mut diags = resp.diagnostics.with_address(&addr.to_string());
+    let Some(new) = resp.new_state else {
+        if !diags.has_errors() {
+            diags.push(Diagnostic::error("Provider returned no object").detail(format!("The provider reported success for {addr} but returned no object. This is a bug in the provider.")));
+        }
+        return Err(diags);
+    };
+    let new = copy_marks(&planned, new);
+    if new.contains_unknown() {
+        diags.push(Diagnostic::error("Provider returned invalid result object after apply").detail(format!("After the apply operation, the provider still indicated an unknown value for {addr}. All values must be known after apply, so this is always a bug in the provider.")).address(addr.to_string()));
+        return Err(diags);
+    }
+    let bad = inconsistent_attributes(&planned, &new);
+    if !bad.is_empty() {
+        diags.push(Diagnostic::error("Provider produced inconsistent result after apply").detail(format!("When applying changes to {addr}, the provider produced an unexpected new value for {}. This is a bug in the provider; the object was recorded as the provider returned it.", bad.join(", "))).address(addr.to_string()));
+    }
+    // Recorded even when the provider also reported an error: the object exists and state
+    // must not forget it.
+    let inst = instance_state(
+        addr,
+        &new,
+        deps,
+        resp.private,
+        r.lifecycle.create_before_destroy,
+    );
+    s.working
+        .lock()
+        .expect("lock poisoned")
+        .set(&addr.resource, &c.provider, inst.clone());
+    record(
+        s,
+        StateDelta::Set {
+            resource: &addr.resource,
+            provider: &c.provider,
+            instance: &inst,
+        },
+    )?;
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let id = new
+        .get_attr("id")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    s.observer.event(ApplyEvent::Done {
+        addr,
+        action: shown_action,
+        id,
+        elapsed: started.elapsed(),
+    });
+    Ok(new)
+}

@@ -1,0 +1,227 @@
+//! Moving between state JSON, configuration bodies and [`Value`]s, guided by schemas: the
+//! schema says whether a JSON array is a list or a set, which attributes are sensitive, and
+//! which arguments a resource block may contain.
+
+use std::collections::BTreeMap;
+
+use hcl_edit::structure::Structure;
+
+use crate::config::{span_of, SrcBody};
+use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
+use crate::lang::{convert, eval, EvalContext, Type, Value};
+use crate::provider::{BlockSchema, Nesting};
+
+/// Converts a JSON value to `ty`'s shape.
+pub fn typed_from_json(j: &serde_json::Value, ty: &Type) -> Value {
+    let generic = Value::from_json(j);
+    match ty {
+        Type::Any => generic,
+        other => convert(&generic, other).unwrap_or(generic),
+    }
+}
+
+/// Reads a state object's `attributes` with its schema.
+pub fn object_from_json(j: &serde_json::Value, schema: &BlockSchema) -> Value {
+    let mut out = BTreeMap::new();
+    for (name, attr) in &schema.attributes {
+        let v = j
+            .get(name)
+            .map_or(Value::Null, |v| typed_from_json(v, &attr.ty));
+        out.insert(
+            name.clone(),
+            if attr.sensitive && !v.is_null() {
+                v.sensitive()
+            } else {
+                v
+            },
+        );
+    }
+    for (name, nb) in &schema.blocks {
+        let v = match j.get(name) {
+            None | Some(serde_json::Value::Null) => empty_blocks(nb.nesting),
+            Some(serde_json::Value::Array(items)) => {
+                let items: Vec<Value> = items
+                    .iter()
+                    .map(|i| object_from_json(i, &nb.block))
+                    .collect();
+                match nb.nesting {
+                    Nesting::Set => Value::set(items),
+                    Nesting::List => Value::List(items),
+                    Nesting::Single => items.into_iter().next().unwrap_or(Value::Null),
+                }
+            }
+            Some(obj) => object_from_json(obj, &nb.block),
+        };
+        out.insert(name.clone(), v);
+    }
+    Value::Object(out)
+}
+
+fn empty_blocks(n: Nesting) -> Value {
+    match n {
+        Nesting::List => Value::List(Vec::new()),
+        Nesting::Set => Value::Set(Vec::new()),
+        Nesting::Single => Value::Null,
+    }
+}
+
+/// Paths (top-level attribute names, in Terraform's path JSON) of sensitive values.
+pub fn sensitive_paths(v: &Value) -> Vec<serde_json::Value> {
+    let Some(m) = v.as_map() else {
+        return Vec::new();
+    };
+    m.iter()
+        .filter(|(_, v)| v.contains_sensitive())
+        .map(|(k, _)| serde_json::json!([{"type": "get_attr", "value": k}]))
+        .collect()
+}
+
+/// Re-applies the sensitive marks recorded in state.
+pub fn mark_paths(v: Value, paths: &[serde_json::Value]) -> Value {
+    let Value::Object(mut m) = v else { return v };
+    for p in paths {
+        if let Some(name) = p
+            .get(0)
+            .and_then(|s| s.get("value"))
+            .and_then(|n| n.as_str())
+        {
+            if let Some(x) = m.remove(name) {
+                m.insert(name.to_string(), x.sensitive());
+            }
+        }
+    }
+    Value::Object(m)
+}
+
+/// Evaluates a resource (or provider) body against its schema into an object holding every
+/// attribute (null when unset) and nested block.
+///
+/// # Errors
+/// Unsupported arguments and blocks (with suggestions), arguments that are computed-only,
+/// missing required arguments, values of the wrong type, and evaluation errors.
+pub fn decode_body(
+    body: &SrcBody,
+    schema: &BlockSchema,
+    ctx: &EvalContext<'_>,
+    block_span: Option<crate::diag::Span>,
+) -> Result<Value, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut out = BTreeMap::new();
+    let file = &body.file;
+    let names: Vec<&str> = schema
+        .attributes
+        .iter()
+        .filter(|(_, a)| a.required || a.optional)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    let mut blocks: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for s in body.body.iter() {
+        match s {
+            Structure::Attribute(a) => {
+                let name = a.key.as_str();
+                let Some(attr) = schema.attributes.get(name) else {
+                    let mut d =
+                        Diagnostic::error("Unsupported argument").span(span_of(&a.key, file));
+                    if schema.blocks.contains_key(name) {
+                        d = d.detail(format!("An argument named {name:?} is not expected here. Did you mean to define a block of type {name:?}?"));
+                    } else {
+                        d = d.detail(format!("An argument named {name:?} is not expected here."));
+                        if let Some(s) = did_you_mean(name, names.iter().copied()) {
+                            d = d.help(format!("did you mean {s:?}?"));
+                        }
+                    }
+                    diags.push(d);
+                    continue;
+                };
+                if !attr.required && !attr.optional {
+                    diags.push(
+                        Diagnostic::error("Invalid or unknown key")
+                            .detail(format!("Can't configure a value for {name:?}: its value will be decided automatically based on the result of applying this configuration."))
+                            .span(span_of(&a.key, file)),
+                    );
+                    continue;
+                }
+                match eval(&a.value, file, ctx) {
+                    Ok(v) => match convert(&v, &attr.ty) {
+                        Ok(v) => {
+                            let v = if attr.sensitive && !v.is_null() {
+                                v.sensitive()
+                            } else {
+                                v
+                            };
+                            out.insert(name.to_string(), v);
+                        }
+                        Err(why) => diags.push(
+                            Diagnostic::error("Incorrect attribute value type")
+                                .detail(format!(
+                                    "Inappropriate value for attribute {name:?}: {why}."
+                                ))
+                                .span(span_of(&a.value, file)),
+                        ),
+                    },
+                    Err(d) => diags.push(d),
+                }
+            }
+            Structure::Block(b) => {
+                let name = b.ident.as_str();
+                let Some(nb) = schema.blocks.get(name) else {
+                    let mut d = Diagnostic::error("Unsupported block type")
+                        .detail(format!("Blocks of type {name:?} are not expected here."))
+                        .span(span_of(&b.ident, file));
+                    if let Some(s) = did_you_mean(name, schema.blocks.keys().map(String::as_str)) {
+                        d = d.help(format!("did you mean {s:?}?"));
+                    }
+                    diags.push(d);
+                    continue;
+                };
+                let inner = SrcBody {
+                    body: b.body.clone(),
+                    file: file.clone(),
+                };
+                match decode_body(&inner, &nb.block, ctx, span_of(&b.ident, file)) {
+                    Ok(v) => blocks.entry(name).or_default().push(v),
+                    Err(d) => diags.extend(d),
+                }
+            }
+        }
+    }
+    for (name, attr) in &schema.attributes {
+        if !out.contains_key(name) {
+            if attr.required {
+                diags.push(
+                    Diagnostic::error("Missing required argument")
+                        .detail(format!(
+                            "The argument {name:?} is required, but no definition was found."
+                        ))
+                        .span(block_span.clone()),
+                );
+            }
+            out.insert(name.clone(), Value::Null);
+        }
+    }
+    for (name, nb) in &schema.blocks {
+        let items = blocks.remove(name.as_str()).unwrap_or_default();
+        if items.len() < nb.min_items || nb.max_items.is_some_and(|m| items.len() > m) {
+            let detail = match nb.max_items {
+                Some(1) => format!("Exactly one {name:?} block is expected here."),
+                _ => format!("At least {} {name:?} block(s) are required.", nb.min_items),
+            };
+            diags.push(
+                Diagnostic::error("Wrong number of blocks")
+                    .detail(detail)
+                    .span(block_span.clone()),
+            );
+        }
+        let v = match nb.nesting {
+            Nesting::List => Value::List(items),
+            Nesting::Set => Value::set(items),
+            Nesting::Single => items.into_iter().next().unwrap_or(Value::Null),
+        };
+        out.insert(name.clone(), v);
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(Value::Object(out))
+    }
+}
