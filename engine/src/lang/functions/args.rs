@@ -61,8 +61,9 @@ pub(super) fn arg_int(args: &[Value], i: usize) -> Result<i64, Fail> {
 }
 
 pub(super) fn whole(n: f64) -> Option<i64> {
-    // The bound is exclusive because i64::MAX rounds up to 2^63 as an f64.
-    if n.fract() == 0.0 && n >= -9.223_372_036_854_775_808e18 && n < 9.223_372_036_854_775_808e18 {
+    // 2^63 as an f64; the upper bound is exclusive because i64::MAX rounds up to it.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if n.fract() == 0.0 && (-LIMIT..LIMIT).contains(&n) {
         Some(n as i64)
     } else {
         None

@@ -37,9 +37,7 @@ pub(super) fn alltrue(args: Args, _: Ctx) -> Result<Value, Fail> {
 }
 
 pub(super) fn anytrue(args: Args, _: Ctx) -> Result<Value, Fail> {
-    Ok(Value::Bool(
-        arg_bool_list(args, 0)?.iter().any(|b| *b == Some(true)),
-    ))
+    Ok(Value::Bool(arg_bool_list(args, 0)?.contains(&Some(true))))
 }
 
 /// Terraform converts all of `coalesce`'s arguments to one type first: mixed primitives

@@ -38,10 +38,7 @@ pub fn ctx() -> TestCtx {
 }
 
 pub fn ctx_in(dir: PathBuf) -> TestCtx {
-    TestCtx {
-        dir,
-        render: render,
-    }
+    TestCtx { dir, render }
 }
 
 pub fn call_ok(name: &str, args: Vec<Value>) -> Value {
