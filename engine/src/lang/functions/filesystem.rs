@@ -230,6 +230,35 @@ mod tests {
     }
 
     #[test]
+    fn file_hash_functions() {
+        let dir = scratch("hash");
+        std::fs::write(dir.join("hello.txt"), "Hello World").ok();
+        let h = |name: &str| call_in(&dir, name, vec![s("hello.txt")]);
+        assert_eq!(
+            h("filesha1"),
+            Ok(s("0a4d55a8d778e5022fab701977c5d840bbc486d0"))
+        );
+        assert_eq!(
+            h("filesha256"),
+            Ok(s(
+                "a591a6d40bf420404a011733cfb7b190d62c65bf0bcda32b57b277d9ad9f146e"
+            ))
+        );
+        assert_eq!(
+            h("filesha512"),
+            Ok(s("2c74fd17edafd80e8447b0d46741ee243b7eb74dd2149a0ab1b9246fb30382f27e853d8585719e0e67cbda0daa8f51671064615d645ae27acb15bfb1447f459b"))
+        );
+        assert_eq!(
+            h("filebase64sha256"),
+            Ok(s("pZGm1Av0IEBKARczz7exkNYsZb8LzaMrV7J32a2fFG4="))
+        );
+        assert_eq!(
+            h("filebase64sha512"),
+            Ok(s("LHT9F+2v2A6ER7DUZ0HuJDt+t03SFJoKsbkkb7MDgvJ+hT2FhXGeDmfL2g2qj1FnEGRhXWRa4nrLFb+xRH9Fmw=="))
+        );
+    }
+
+    #[test]
     fn fileexists_examples() {
         let dir = scratch("exists");
         std::fs::write(dir.join("hello.txt"), "Hello World").ok();

@@ -442,4 +442,38 @@ mod tests {
             "Invalid value for \"num\" parameter: a number is required."
         );
     }
+
+    /// Every function with every combination of awkward arguments must return, not panic.
+    #[test]
+    fn no_function_panics_on_hostile_arguments() {
+        let pool = vec![
+            Value::Null,
+            Value::Unknown,
+            s(""),
+            s("%[0]d/9\n~x"),
+            Value::Number(-1.0),
+            Value::Number(1e300),
+            Value::Number(f64::INFINITY),
+            Value::Number(0.5),
+            Value::Number(4.0),
+            Value::Tuple(vec![Value::Null, s("a"), Value::Number(1.0)]),
+            Value::set(vec![s("a"), s("b")]),
+            Value::object([("k", Value::List(vec![s("v")]))]),
+            s("10.0.0.0/8").sensitive(),
+        ];
+        let ctx = testutil::ctx();
+        let c = ctx.ctx();
+        for name in names() {
+            let _ = call(name, vec![], &c);
+            for a in &pool {
+                let _ = call(name, vec![a.clone()], &c);
+                for b in &pool {
+                    let _ = call(name, vec![a.clone(), b.clone()], &c);
+                    for d in &pool {
+                        let _ = call(name, vec![a.clone(), b.clone(), d.clone()], &c);
+                    }
+                }
+            }
+        }
+    }
 }
