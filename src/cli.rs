@@ -1,0 +1,283 @@
+//! Command-line syntax. Terraform spells flags with one dash (`-auto-approve`,
+//! `-var=a=b`); clap wants two, so arguments are rewritten before parsing and both
+//! spellings work.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "terrane", version, about = "A fast, safe Terraform-compatible infrastructure engine", disable_help_subcommand = true)]
+pub struct Cli {
+    /// Switch to a different working directory before executing the command.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub chdir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Prepare the working directory: check providers and the backend.
+    Init(InitArgs),
+    /// Check whether the configuration is valid.
+    Validate(ValidateArgs),
+    /// Show changes required by the current configuration.
+    Plan(PlanArgs),
+    /// Create or update infrastructure.
+    Apply(ApplyArgs),
+    /// Destroy previously-created infrastructure.
+    Destroy(ApplyArgs),
+    /// Show output values from your root module.
+    Output(OutputArgs),
+    /// Show the current state or a saved plan.
+    Show(ShowArgs),
+    /// Advanced state management.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Generate a Graphviz graph of the steps in an operation.
+    Graph(GraphArgs),
+    /// Release a stuck lock on the current workspace.
+    ForceUnlock(ForceUnlockArgs),
+    /// Show the current terrane version.
+    Version(VersionArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct CommonArgs {
+    /// Disable color in output.
+    #[arg(long)]
+    pub no_color: bool,
+    /// Ask for input for variables if not directly set (terrane never prompts for
+    /// variables; -input=false is accepted for compatibility).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub input: Option<bool>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct LockArgs {
+    /// Don't hold a state lock during the operation (dangerous).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value = "true")]
+    pub lock: bool,
+    /// Duration to retry a state lock, like 30s or 5m.
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct VarArgs {
+    /// Set a value for one of the input variables: -var 'name=value'.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Load variable values from the given file.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct PlanningArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Skip checking for external changes to remote objects while creating the plan.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value = "true")]
+    pub refresh: bool,
+    /// Only refresh state: record external changes, propose no resource changes.
+    #[arg(long)]
+    pub refresh_only: bool,
+    /// Limit the number of concurrent operations.
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+    /// Force replacement of a particular resource instance.
+    #[arg(long, value_name = "ADDRESS")]
+    pub replace: Vec<String>,
+    /// Limit planning to only the given resource and its dependencies.
+    #[arg(long, value_name = "ADDRESS")]
+    pub target: Vec<String>,
+    /// Print machine-readable JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Reconfigure the backend, ignoring any saved configuration.
+    #[arg(long)]
+    pub reconfigure: bool,
+    /// Partial backend configuration: KEY=VALUE or a file.
+    #[arg(long, value_name = "KEY=VALUE|FILE")]
+    pub backend_config: Vec<String>,
+    /// Accepted for compatibility: terrane's providers are built in.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub upgrade: Option<bool>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Produce output in a machine-readable JSON format.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub planning: PlanningArgs,
+    /// Return 0 with no changes, 1 on error, 2 when there are changes.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Write the plan to the given file, to apply it later.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Plan to destroy all objects.
+    #[arg(long)]
+    pub destroy: bool,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub planning: PlanningArgs,
+    /// Skip interactive approval of the plan before applying.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Plan to destroy all objects (for apply; implied by the destroy command).
+    #[arg(long)]
+    pub destroy: bool,
+    /// A saved plan file from `terrane plan -out`.
+    pub plan_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct OutputArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Print the output(s) in JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the raw string value of one output, without quotes.
+    #[arg(long)]
+    pub raw: bool,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List resources in the state.
+    List(StateListArgs),
+    /// Show a resource in the state.
+    Show(StateShowArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct StateListArgs {
+    /// Only list resources whose address starts with one of these.
+    pub addresses: Vec<String>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct StateShowArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    pub address: String,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct GraphArgs {
+    /// Accepted for compatibility; terrane prints the dependency graph.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub graph_type: Option<String>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ForceUnlockArgs {
+    /// Don't ask for confirmation.
+    #[arg(long)]
+    pub force: bool,
+    pub lock_id: String,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct VersionArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Rewrites Terraform's single-dash long flags (`-auto-approve`, `-var=x=1`) as clap's
+/// double-dash form. Single letters (`-h`) and negative numbers are left alone.
+pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut out = Vec::new();
+    let mut after_separator = false;
+    for (i, a) in args.into_iter().enumerate() {
+        let s = a.to_string_lossy().to_string();
+        if i == 0 || after_separator {
+            out.push(a);
+            continue;
+        }
+        if s == "--" {
+            after_separator = true;
+            out.push(a);
+            continue;
+        }
+        let is_single_dash_long = s.starts_with('-')
+            && !s.starts_with("--")
+            && s.len() > 2
+            && s[1..].chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        if is_single_dash_long {
+            out.push(OsString::from(format!("-{s}")));
+        } else if s == "-v" || s == "-version" {
+            out.push(OsString::from("--version"));
+        } else {
+            out.push(a);
+        }
+    }
+    out
+}
+
+pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(args: &[&str]) -> Vec<String> {
+        normalize_args(args.iter().map(OsString::from)).into_iter().map(|s| s.to_string_lossy().to_string()).collect()
+    }
+
+    #[test]
+    fn single_dash_flags_become_double() {
+        assert_eq!(norm(&["terrane", "apply", "-auto-approve", "-var=a=-1", "-h"]), ["terrane", "apply", "--auto-approve", "--var=a=-1", "-h"]);
+    }
+
+    #[test]
+    fn plan_flags_parse() {
+        let cli = parse(normalize_args(["terrane", "plan", "-detailed-exitcode", "-refresh=false", "-out=p.tfplan", "-var", "x=1", "-lock=false"].map(OsString::from))).unwrap();
+        let Command::Plan(p) = cli.command else { panic!() };
+        assert!(p.detailed_exitcode);
+        assert!(!p.planning.refresh);
+        assert!(!p.planning.lock.lock);
+        assert_eq!(p.planning.vars.vars, ["x=1"]);
+    }
+}
