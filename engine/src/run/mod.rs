@@ -5,6 +5,7 @@ mod apply;
 pub mod diff;
 mod plan;
 pub mod scope;
+mod validate;
 pub mod values;
 pub mod vars;
 
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 pub use apply::{apply, ApplyEvent, ApplyObserver, StateDelta};
 pub use plan::plan;
+pub use validate::validate;
 
 use crate::addr::{InstanceAddr, Mode};
 use crate::config::Module;

@@ -18,6 +18,8 @@ pub enum CliVar {
     Var(String),
     /// `-var-file=path`
     File(PathBuf),
+    /// A value already decoded (the variables of a saved plan).
+    Value(String, Value),
 }
 
 /// A value before conversion, remembering where it came from for messages.
@@ -108,6 +110,9 @@ pub fn resolve(
                 }
                 _ => diags.push(Diagnostic::error("Invalid -var option").detail(format!("The given -var option {s:?} is not correctly specified. It must be a variable name and value separated by an equals sign, like -var=\"key=value\"."))),
             },
+            CliVar::Value(name, v) => {
+                raw.insert(name.clone(), Raw::Value(v.clone(), None));
+            }
             CliVar::File(p) => {
                 let p = if p.is_absolute() { p.clone() } else { dir.join(p) };
                 if p.is_file() {

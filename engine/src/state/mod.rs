@@ -2,7 +2,9 @@
 //! local journal that makes apply crash safe.
 
 pub mod backend;
+pub mod journal;
 pub mod model;
+pub mod testing;
 
 pub use backend::{
     BackendError, Etag, LockGuard, LockInfo, LockRequest, StateBackend, Versioned,

@@ -1,0 +1,80 @@
+//! `terrane validate`: every resource block checked against its schema and every
+//! expression evaluated with unknown values for anything not yet decided, so type errors,
+//! unknown arguments and bad references are found without touching state or providers.
+
+use std::sync::Arc;
+
+use super::values::decode_body;
+use super::Providers;
+use crate::addr::Mode;
+use crate::config::Module;
+use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
+use crate::lang::refs::Subject;
+use crate::lang::{eval, EvalContext, Scope, Value};
+
+struct ValidateScope<'a> {
+    module: &'a Module,
+    counted: bool,
+    each: bool,
+}
+
+impl Scope for ValidateScope<'_> {
+    fn resolve(&self, s: &Subject) -> Result<Arc<Value>, String> {
+        let m = self.module;
+        let known = match s {
+            Subject::Var(n) => m.variables.contains_key(n),
+            Subject::Local(n) => m.locals.contains_key(n),
+            Subject::Resource(a) => m.resources.contains_key(a),
+            Subject::CountIndex => self.counted,
+            Subject::EachKey | Subject::EachValue => self.each,
+            Subject::Path(_) | Subject::TerraformWorkspace => true,
+            Subject::Module(_) | Subject::Bound(_) => false,
+        };
+        if known {
+            Ok(Arc::new(Value::Unknown))
+        } else {
+            Err(match s {
+                Subject::CountIndex => "The \"count\" object can only be used in \"module\", \"resource\", and \"data\" blocks, and only when the \"count\" argument is set.".into(),
+                Subject::EachKey | Subject::EachValue => "The \"each\" object can be used only in \"module\" or \"resource\" blocks, and only when the \"for_each\" argument is set.".into(),
+                other => format!("{other:?} has not been declared."),
+            })
+        }
+    }
+}
+
+/// Checks the whole module. Graph errors (undeclared references, cycles) are found by
+/// `graph::build`, which callers run first.
+pub fn validate(module: &Module, providers: &Providers) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for (addr, r) in &module.resources {
+        let Some(schema) = providers.schema(addr.mode, &addr.ty) else {
+            let kind = if addr.mode == Mode::Data { "data source" } else { "resource type" };
+            let mut d = Diagnostic::error(format!("Invalid {kind}")).detail(format!("The provider {} does not support {kind} {:?}.", r.provider_name(), addr.ty)).span(r.span.clone());
+            if let Some(s) = did_you_mean(&addr.ty, providers.type_names(addr.mode)) {
+                d = d.help(format!("did you mean {s:?}?"));
+            }
+            diags.push(d);
+            continue;
+        };
+        let scope = ValidateScope { module, counted: r.count.is_some(), each: r.for_each.is_some() };
+        let ctx = EvalContext { scope: &scope, base_dir: &module.dir };
+        for e in r.count.iter().chain(r.for_each.iter()) {
+            let plain = ValidateScope { counted: false, each: false, ..scope };
+            if let Err(d) = eval(&e.expr, &e.file, &EvalContext { scope: &plain, base_dir: &module.dir }) {
+                diags.push(d);
+            }
+        }
+        if let Err(d) = decode_body(&r.body, &schema.block, &ctx, r.span.clone()) {
+            diags.extend(d);
+        }
+    }
+    let scope = ValidateScope { module, counted: false, each: false };
+    let ctx = EvalContext { scope: &scope, base_dir: &module.dir };
+    let exprs = module.locals.values().map(|l| &l.value).chain(module.outputs.values().map(|o| &o.value));
+    for e in exprs {
+        if let Err(d) = eval(&e.expr, &e.file, &ctx) {
+            diags.push(d);
+        }
+    }
+    diags
+}

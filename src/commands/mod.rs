@@ -1,0 +1,36 @@
+//! One module per command. Each returns the process exit code; diagnostics are printed
+//! where they arise so that warnings show even on success.
+
+mod apply;
+mod force_unlock;
+mod graph;
+mod init;
+mod operation;
+mod output;
+mod plan;
+mod show;
+mod state;
+mod validate;
+mod version;
+
+use crate::cli::{Cli, Command, StateCommand};
+
+pub async fn run(cli: Cli) -> anyhow::Result<u8> {
+    if let Some(dir) = &cli.chdir {
+        std::env::set_current_dir(dir).map_err(|e| anyhow::anyhow!("cannot change to directory {}: {e}", dir.display()))?;
+    }
+    match cli.command {
+        Command::Init(a) => init::run(a).await,
+        Command::Validate(a) => validate::run(a).await,
+        Command::Plan(a) => plan::run(a).await,
+        Command::Apply(a) => apply::run(a, false).await,
+        Command::Destroy(a) => apply::run(a, true).await,
+        Command::Output(a) => output::run(a).await,
+        Command::Show(a) => show::run(a).await,
+        Command::State(StateCommand::List(a)) => state::list(a).await,
+        Command::State(StateCommand::Show(a)) => state::show(a).await,
+        Command::Graph(a) => graph::run(a).await,
+        Command::ForceUnlock(a) => force_unlock::run(a).await,
+        Command::Version(a) => version::run(a),
+    }
+}

@@ -1,0 +1,198 @@
+//! What plan, apply and destroy share: load and check the configuration, resolve
+//! variables, select the backend, take the lock, read state and recover an interrupted
+//! run's journal.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use terrane_engine::addr::InstanceAddr;
+use terrane_engine::config::{load_dir, Module};
+use terrane_engine::diag::{Diagnostic, Diagnostics};
+use terrane_engine::plan::PlanMode;
+use terrane_engine::run::vars::{self, CliVar};
+use terrane_engine::run::{Context, Options, Providers};
+use terrane_engine::state::journal;
+use terrane_engine::state::{Etag, LockGuard, LockInfo, LockRequest, State, StateBackend};
+
+use crate::cli::{CommonArgs, PlanningArgs};
+use crate::output::{print_diagnostics, use_color};
+use crate::setup;
+
+/// A command that already reported its errors and wants exit code 1.
+#[derive(Debug, thiserror::Error)]
+#[error("the command failed; see the errors above")]
+pub struct Reported;
+
+/// Loads the module, checks it, and builds its graph. Prints every diagnostic.
+pub fn load_checked(color: bool) -> Result<(Module, terrane_engine::graph::Graph), Reported> {
+    let (module, mut diags) = load_dir(Path::new("."));
+    if module.files.is_empty() && !diags.has_errors() {
+        diags.push(Diagnostic::error("No configuration files").detail("There are no .tf files in the working directory. terrane reads every *.tf file in the current directory (or the one given with -chdir)."));
+    }
+    diags.extend(setup::check_required_providers(&module));
+    if diags.has_errors() {
+        print_diagnostics(&diags, color);
+        return Err(Reported);
+    }
+    let graph = match terrane_engine::graph::build(&module) {
+        Ok(g) => g,
+        Err(d) => {
+            diags.extend(d);
+            print_diagnostics(&diags, color);
+            return Err(Reported);
+        }
+    };
+    let providers = provider_set();
+    diags.extend(terrane_engine::run::validate(&module, &providers));
+    if diags.has_errors() {
+        print_diagnostics(&diags, color);
+        return Err(Reported);
+    }
+    if !diags.is_empty() {
+        print_diagnostics(&diags, color);
+    }
+    Ok((module, graph))
+}
+
+pub fn provider_set() -> Providers {
+    Providers::new(setup::providers().into_iter().map(|(_, p)| p).collect())
+}
+
+/// Everything a plan or apply works with, with the lock held.
+pub struct Prepared {
+    pub ctx: Context,
+    pub backend: Box<dyn StateBackend>,
+    pub state: State,
+    pub etag: Option<Etag>,
+    pub lock: Option<Box<dyn LockGuard>>,
+    pub workspace: String,
+    pub color: bool,
+}
+
+impl Prepared {
+    pub async fn unlock(&mut self) {
+        if let Some(l) = self.lock.take() {
+            if let Err(e) = l.unlock().await {
+                eprintln!("Warning: failed to release the state lock: {e}");
+            }
+        }
+    }
+}
+
+pub fn journal_path(workspace: &str) -> PathBuf {
+    PathBuf::from(".terraform").join("terrane").join(format!("journal-{workspace}.jsonl"))
+}
+
+fn parse_addrs(list: &[String], flag: &str, diags: &mut Diagnostics) -> Vec<InstanceAddr> {
+    list.iter()
+        .filter_map(|s| match s.parse::<InstanceAddr>() {
+            Ok(a) => Some(a),
+            Err(e) => {
+                diags.push(Diagnostic::error(format!("Invalid {flag} address")).detail(e.to_string()));
+                None
+            }
+        })
+        .collect()
+}
+
+/// Loads, locks and reads everything for an operation in `mode`.
+pub async fn prepare(common: &CommonArgs, planning: &PlanningArgs, mode: PlanMode, operation: &str, preset: Vec<CliVar>) -> anyhow::Result<Result<Prepared, Reported>> {
+    let color = use_color(common.no_color);
+    let Ok((module, graph)) = load_checked(color) else { return Ok(Err(Reported)) };
+    let mut cli_vars = preset;
+    // Terraform keeps -var and -var-file in command-line order; clap separates them, so
+    // files come first and single values override them (the common case).
+    cli_vars.extend(planning.vars.var_files.iter().cloned().map(CliVar::File));
+    cli_vars.extend(planning.vars.vars.iter().cloned().map(CliVar::Var));
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let variables = match vars::resolve(&module, &cli_vars, &env, Path::new(".")) {
+        Ok(v) => v,
+        Err(d) => {
+            print_diagnostics(&d, color);
+            return Ok(Err(Reported));
+        }
+    };
+    let mut diags = Diagnostics::new();
+    let replace = parse_addrs(&planning.replace, "-replace", &mut diags);
+    let targets = parse_addrs(&planning.target, "-target", &mut diags);
+    if diags.has_errors() {
+        print_diagnostics(&diags, color);
+        return Ok(Err(Reported));
+    }
+    if !targets.is_empty() {
+        print_diagnostics(&Diagnostic::warning("Resource targeting is in effect").detail("You are creating a plan with the -target option, which means that the result of this plan may not represent all of the changes requested by the current configuration.\n\nThe -target option is not for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when terrane specifically suggests to use it as part of an error message.").into(), color);
+    }
+    let workspace = setup::current_workspace();
+    let backend = setup::backend(&module)?;
+    let lock = if planning.lock.lock {
+        let timeout = setup::parse_duration(&planning.lock.lock_timeout)?;
+        let info = LockInfo::new(operation, &backend.describe(&workspace));
+        match backend.lock(&workspace, LockRequest { info, timeout }).await {
+            Ok(g) => Some(g),
+            Err(e) => {
+                print_diagnostics(&Diagnostic::error("Error acquiring the state lock").detail(format!("{e}\n\nterrane acquires a state lock to protect the state from being written by multiple users at the same time. Please resolve the issue above and try again. For most commands, you can disable locking with the \"-lock=false\" flag, but this is not recommended.")).into(), color);
+                return Ok(Err(Reported));
+            }
+        }
+    } else {
+        None
+    };
+    let (mut state, etag) = match backend.read(&workspace).await {
+        Ok(Some(v)) => (v.state, Some(v.etag)),
+        Ok(None) => (State::new(), None),
+        Err(e) => {
+            print_diagnostics(&Diagnostic::error("Failed to load state").detail(format!("{e}\n\nThe state was left untouched.")).into(), color);
+            if let Some(l) = lock {
+                let _ = l.unlock().await;
+            }
+            return Ok(Err(Reported));
+        }
+    };
+    let mut etag = etag;
+    // A journal left by a run that was killed: fold its finished operations into state.
+    let jpath = journal_path(&workspace);
+    match journal::recover(&jpath) {
+        Ok(Some(entries)) => {
+            let n = entries.len().saturating_sub(1);
+            match journal::replay(&mut state, &entries) {
+                Ok(()) => {
+                    state.serial += 1;
+                    etag = Some(backend.write(&workspace, &state, etag.as_ref()).await?);
+                    let _ = std::fs::remove_file(&jpath);
+                    eprintln!("Recovered {n} finished operation(s) from an interrupted run and saved them to state.");
+                }
+                Err(e) => {
+                    print_diagnostics(&Diagnostic::error("Cannot recover the interrupted run").detail(format!("{e}\nThe journal {} was kept; remove it only if you are sure it belongs to another state.", jpath.display())).into(), color);
+                    if let Some(l) = lock {
+                        let _ = l.unlock().await;
+                    }
+                    return Ok(Err(Reported));
+                }
+            }
+        }
+        Ok(None) => {}
+        Err(e) => eprintln!("Warning: ignoring unreadable apply journal {}: {e}", jpath.display()),
+    }
+    let interrupt = Arc::new(AtomicBool::new(false));
+    install_interrupt_handler(interrupt.clone());
+    let mode = if planning.refresh_only { PlanMode::RefreshOnly } else { mode };
+    let options = Options { mode, refresh: planning.refresh, replace, targets, parallelism: planning.parallelism.max(1), workspace: workspace.clone(), interrupt };
+    let ctx = Context { module: Arc::new(module), graph, providers: Arc::new(provider_set()), variables, options };
+    Ok(Ok(Prepared { ctx, backend, state, etag, lock, workspace, color }))
+}
+
+/// First Ctrl-C: stop starting operations, finish running ones, save state. Second: exit
+/// at once (the journal still holds every finished operation).
+fn install_interrupt_handler(flag: Arc<AtomicBool>) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, Ordering::SeqCst);
+            eprintln!("\nInterrupt received.\nPlease wait for terrane to exit or data loss may occur.\nGracefully shutting down...");
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("Two interrupts received. Exiting immediately; the apply journal keeps finished operations for the next run.");
+                std::process::exit(1);
+            }
+        }
+    });
+}

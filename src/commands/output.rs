@@ -1,0 +1,98 @@
+//! `terrane output [-json|-raw] [NAME]`: read outputs from state without locking it.
+
+use terrane_engine::lang::value::format_number;
+use terrane_engine::lang::Value;
+
+use crate::cli::OutputArgs;
+use crate::output::use_color;
+
+pub async fn run(a: OutputArgs) -> anyhow::Result<u8> {
+    let state = super::show::read_state(use_color(a.common.no_color)).await?;
+    let Some(state) = state else {
+        eprintln!("Warning: No outputs found\n\nThe state file either has no outputs defined, or all the defined outputs are\nempty. Please define an output in your configuration with the `output` keyword\nand run `terrane refresh` for it to become available. If you are using interpolation,\nplease verify the interpolated value is not empty. You can use the\n`terrane console` command to assist.");
+        return Ok(if a.name.is_some() { 1 } else { 0 });
+    };
+    match &a.name {
+        Some(name) => {
+            let Some(o) = state.outputs.get(name) else {
+                eprintln!("Error: Output {name:?} not found\n\nThe output variable requested could not be found in the state file. If you\nrecently added this to your configuration, be sure to run `terrane apply`,\nsince the state won't be updated with new output variables until that command\nis run.");
+                return Ok(1);
+            };
+            let v = Value::from_json(&o.value);
+            if a.json {
+                println!("{}", serde_json::to_string(&o.value)?);
+            } else if a.raw {
+                match &v {
+                    Value::String(s) => print!("{s}"),
+                    Value::Number(n) => print!("{}", format_number(*n)),
+                    Value::Bool(b) => print!("{b}"),
+                    Value::Null => {}
+                    _ => {
+                        eprintln!("Error: Unsupported value for raw output\n\nThe -raw option only supports strings, numbers, and boolean values, but output value {name:?} is {}.\n\nUse the -json option for machine-readable representations of output values that have complex types.", v.type_name());
+                        return Ok(1);
+                    }
+                }
+            } else {
+                println!("{}", hcl_value(&v, 0));
+            }
+        }
+        None if a.json => {
+            let mut m = serde_json::Map::new();
+            for (k, o) in &state.outputs {
+                m.insert(k.clone(), serde_json::json!({"sensitive": o.sensitive, "type": o.ty, "value": o.value}));
+            }
+            println!("{}", serde_json::to_string_pretty(&serde_json::Value::Object(m))?);
+        }
+        None => {
+            if state.outputs.is_empty() {
+                eprintln!("Warning: No outputs found");
+            }
+            for (k, o) in &state.outputs {
+                if o.sensitive {
+                    println!("{k} = <sensitive>");
+                } else {
+                    println!("{k} = {}", hcl_value(&Value::from_json(&o.value), 0));
+                }
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// A value in HCL syntax, as `terrane output` and `show` print it.
+pub fn hcl_value(v: &Value, indent: usize) -> String {
+    let pad = " ".repeat(indent + 2);
+    let end = " ".repeat(indent);
+    match v {
+        Value::Null => "null".into(),
+        Value::Unknown => "(known after apply)".into(),
+        Value::Sensitive(_) => "(sensitive value)".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => format_number(*n),
+        Value::String(s) => format!("{s:?}"),
+        Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
+            if items.is_empty() {
+                return "[]".into();
+            }
+            let body: Vec<String> = items.iter().map(|i| format!("{pad}{},", hcl_value(i, indent + 2))).collect();
+            format!("[\n{}\n{end}]", body.join("\n"))
+        }
+        Value::Map(m) | Value::Object(m) => {
+            if m.is_empty() {
+                return "{}".into();
+            }
+            let w = m.keys().map(|k| quote_key(k).len()).max().unwrap_or(0);
+            let body: Vec<String> = m.iter().map(|(k, i)| format!("{pad}{:<w$} = {}", quote_key(k), hcl_value(i, indent + 2))).collect();
+            format!("{{\n{}\n{end}}}", body.join("\n"))
+        }
+    }
+}
+
+fn quote_key(k: &str) -> String {
+    let ident = k.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_') && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    if ident {
+        k.to_string()
+    } else {
+        format!("{k:?}")
+    }
+}

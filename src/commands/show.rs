@@ -1,0 +1,95 @@
+//! `terrane show [-json] [PLANFILE]`: the current state (or a saved plan) for people.
+
+use std::path::Path;
+
+use terrane_engine::config::load_dir;
+use terrane_engine::lang::Value;
+use terrane_engine::state::State;
+
+use super::output::hcl_value;
+use crate::cli::ShowArgs;
+use crate::output::{print_diagnostics, use_color};
+
+/// Reads the current workspace's state without locking (as Terraform's output and show do).
+pub async fn read_state(color: bool) -> anyhow::Result<Option<State>> {
+    let (module, _diags) = load_dir(Path::new("."));
+    let backend = crate::setup::backend(&module)?;
+    let ws = crate::setup::current_workspace();
+    match backend.read(&ws).await {
+        Ok(v) => Ok(v.map(|v| v.state)),
+        Err(e) => {
+            print_diagnostics(&terrane_engine::diag::Diagnostic::error("Failed to load state").detail(e.to_string()).into(), color);
+            Err(crate::commands::operation::Reported.into())
+        }
+    }
+}
+
+pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
+    let color = use_color(a.common.no_color);
+    if let Some(path) = &a.path {
+        let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        if let Ok(state) = State::from_bytes(&bytes) {
+            print_state(&state, a.json)?;
+            return Ok(0);
+        }
+        let plan: terrane_engine::plan::file::PlanFile = serde_json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("{} is neither a state file nor a terrane plan file: {e}", path.display()))?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&plan)?);
+        } else {
+            for c in &plan.changes {
+                println!("  # {} will be {:?}", c.address, c.action);
+            }
+            println!("\n{} change(s) in the saved plan.", plan.changes.len());
+        }
+        return Ok(0);
+    }
+    let Ok(state) = read_state(color).await else { return Ok(1) };
+    match state {
+        None => println!("No state."),
+        Some(s) => print_state(&s, a.json)?,
+    }
+    Ok(0)
+}
+
+fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", String::from_utf8_lossy(&s.to_bytes()));
+        return Ok(());
+    }
+    if s.resources.is_empty() && s.outputs.is_empty() {
+        println!("The state file is empty. No resources are represented.");
+        return Ok(());
+    }
+    for r in &s.resources {
+        for i in &r.instances {
+            let key = i.index_key.as_ref().map(ToString::to_string).unwrap_or_default();
+            let prefix = if r.mode == "data" { "data." } else { "" };
+            println!("# {prefix}{}.{}{key}:", r.ty, r.name);
+            println!("{}resource {:?} {:?} {}\n", if r.mode == "data" { "data " } else { "" }, r.ty, r.name, render_attrs(i));
+        }
+    }
+    if !s.outputs.is_empty() {
+        println!("\nOutputs:\n");
+        for (k, o) in &s.outputs {
+            let v = if o.sensitive { "(sensitive value)".to_string() } else { hcl_value(&Value::from_json(&o.value), 0) };
+            println!("{k} = {v}");
+        }
+    }
+    Ok(())
+}
+
+/// An instance's attributes as an HCL block body, sensitive ones hidden.
+pub fn render_attrs(i: &terrane_engine::state::InstanceState) -> String {
+    let v = Value::from_json(&i.attributes);
+    let sensitive: Vec<String> = i.sensitive_attributes.iter().filter_map(|p| p.get(0).and_then(|s| s.get("value")).and_then(|n| n.as_str()).map(str::to_string)).collect();
+    let Some(m) = v.as_map() else { return "{}".into() };
+    let shown: Vec<(&String, &Value)> = m.iter().filter(|(_, v)| !v.is_null()).collect();
+    let w = shown.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut out = String::from("{\n");
+    for (k, v) in shown {
+        let text = if sensitive.contains(k) { "(sensitive value)".into() } else { hcl_value(v, 4) };
+        out.push_str(&format!("    {k:<w$} = {text}\n"));
+    }
+    out.push('}');
+    out
+}

@@ -1,0 +1,126 @@
+//! Wiring: the providers this build has, the backend a configuration selects, the current
+//! workspace, and parsing of durations like `-lock-timeout=30s`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use terrane_backend_local::LocalBackend;
+use terrane_engine::config::Module;
+use terrane_engine::diag::{Diagnostic, Diagnostics};
+use terrane_engine::lang::Value;
+use terrane_engine::provider::Provider;
+use terrane_engine::state::{StateBackend, DEFAULT_WORKSPACE};
+
+/// Every provider compiled into this build, with the source addresses
+/// `required_providers` may name.
+pub fn providers() -> Vec<(&'static [&'static str], Arc<dyn Provider>)> {
+    vec![
+        (&["hashicorp/null", "registry.terraform.io/hashicorp/null"], Arc::new(terrane_provider_builtin::NullProvider::new())),
+        (&["terraform.io/builtin/terraform"], Arc::new(terrane_provider_builtin::TerraformProvider::new())),
+    ]
+}
+
+/// Checks `required_providers` against the providers this build has.
+pub fn check_required_providers(module: &Module) -> Diagnostics {
+    let have = providers();
+    let mut diags = Diagnostics::new();
+    for rp in module.terraform.required_providers.values() {
+        let source = rp.source.to_ascii_lowercase();
+        if !have.iter().any(|(names, _)| names.contains(&source.as_str())) {
+            let available: Vec<&str> = have.iter().map(|(n, _)| n[0]).collect();
+            diags.push(
+                Diagnostic::error("Provider not available")
+                    .detail(format!("The configuration requires provider {:?} ({:?}), which this build of terrane does not include. terrane has: {}.", rp.name, rp.source, available.join(", ")))
+                    .span(rp.span.clone()),
+            );
+        }
+    }
+    diags
+}
+
+/// The workspace selected by TF_WORKSPACE or `terrane workspace select`.
+pub fn current_workspace() -> String {
+    if let Ok(ws) = std::env::var("TF_WORKSPACE") {
+        if !ws.is_empty() {
+            return ws;
+        }
+    }
+    std::fs::read_to_string(".terraform/environment").map(|s| s.trim().to_string()).ok().filter(|s| !s.is_empty()).unwrap_or_else(|| DEFAULT_WORKSPACE.to_string())
+}
+
+/// The state backend the configuration's `backend` block selects (local when none).
+pub fn backend(module: &Module) -> anyhow::Result<Box<dyn StateBackend>> {
+    let Some(b) = &module.terraform.backend else {
+        return Ok(Box::new(LocalBackend::new(PathBuf::from("."), None)));
+    };
+    match b.kind.as_str() {
+        "local" => {
+            let mut path = None;
+            for a in b.body.body.attributes() {
+                match a.key.as_str() {
+                    "path" => {
+                        let v = terrane_engine::run::vars::eval_constant(&a.value, &b.body.file, Path::new("."));
+                        match v {
+                            Ok(Value::String(s)) => path = Some(PathBuf::from(s)),
+                            _ => bail!("the local backend's \"path\" must be a string"),
+                        }
+                    }
+                    "workspace_dir" => {}
+                    other => bail!("the local backend has no argument {other:?} (it accepts path and workspace_dir)"),
+                }
+            }
+            Ok(Box::new(LocalBackend::new(PathBuf::from("."), path)))
+        }
+        other => bail!("the {other:?} backend is not supported yet; terrane supports the local backend (S3 is planned)"),
+    }
+}
+
+/// Parses Terraform-style durations: `0`, `30s`, `5m`, `1h`, `1m30s`, `250ms`.
+pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
+    let s = s.trim();
+    if s == "0" || s.is_empty() {
+        return Ok(Duration::ZERO);
+    }
+    let mut total = Duration::ZERO;
+    let mut num = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let mut unit = c.to_string();
+        if c == 'm' && chars.peek() == Some(&'s') {
+            unit.push(chars.next().unwrap_or('s'));
+        }
+        let n: f64 = num.parse().with_context(|| format!("invalid duration {s:?}"))?;
+        num.clear();
+        let secs = match unit.as_str() {
+            "ms" => n / 1000.0,
+            "s" => n,
+            "m" => n * 60.0,
+            "h" => n * 3600.0,
+            _ => bail!("invalid duration {s:?}: unknown unit {unit:?} (use ms, s, m or h)"),
+        };
+        total += Duration::from_secs_f64(secs);
+    }
+    if !num.is_empty() {
+        bail!("invalid duration {s:?}: missing unit (for example 30s or 5m)");
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("0s").unwrap(), Duration::ZERO);
+        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert!(parse_duration("10").is_err());
+    }
+}
