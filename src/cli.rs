@@ -8,7 +8,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "terrane", version, about = "A fast, safe Terraform-compatible infrastructure engine", disable_help_subcommand = true)]
+#[command(
+    name = "terrane",
+    version,
+    about = "A fast, safe Terraform-compatible infrastructure engine",
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// Switch to a different working directory before executing the command.
     #[arg(long, global = true, value_name = "DIR")]
@@ -242,7 +247,10 @@ pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
         let is_single_dash_long = s.starts_with('-')
             && !s.starts_with("--")
             && s.len() > 2
-            && s[1..].chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+            && s[1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic());
         if is_single_dash_long {
             out.push(OsString::from(format!("-{s}")));
         } else if s == "-v" || s == "-version" {
@@ -263,18 +271,39 @@ mod tests {
     use super::*;
 
     fn norm(args: &[&str]) -> Vec<String> {
-        normalize_args(args.iter().map(OsString::from)).into_iter().map(|s| s.to_string_lossy().to_string()).collect()
+        normalize_args(args.iter().map(OsString::from))
+            .into_iter()
+            .map(|s| s.to_string_lossy().to_string())
+            .collect()
     }
 
     #[test]
     fn single_dash_flags_become_double() {
-        assert_eq!(norm(&["terrane", "apply", "-auto-approve", "-var=a=-1", "-h"]), ["terrane", "apply", "--auto-approve", "--var=a=-1", "-h"]);
+        assert_eq!(
+            norm(&["terrane", "apply", "-auto-approve", "-var=a=-1", "-h"]),
+            ["terrane", "apply", "--auto-approve", "--var=a=-1", "-h"]
+        );
     }
 
     #[test]
     fn plan_flags_parse() {
-        let cli = parse(normalize_args(["terrane", "plan", "-detailed-exitcode", "-refresh=false", "-out=p.tfplan", "-var", "x=1", "-lock=false"].map(OsString::from))).unwrap();
-        let Command::Plan(p) = cli.command else { panic!() };
+        let cli = parse(normalize_args(
+            [
+                "terrane",
+                "plan",
+                "-detailed-exitcode",
+                "-refresh=false",
+                "-out=p.tfplan",
+                "-var",
+                "x=1",
+                "-lock=false",
+            ]
+            .map(OsString::from),
+        ))
+        .unwrap();
+        let Command::Plan(p) = cli.command else {
+            panic!()
+        };
         assert!(p.detailed_exitcode);
         assert!(!p.planning.refresh);
         assert!(!p.planning.lock.lock);

@@ -47,7 +47,10 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.d.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.d
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -59,15 +62,27 @@ impl miette::Diagnostic for Rendered<'_> {
         let len = span.end.saturating_sub(span.start).max(1);
         let (line, col) = span.line_col();
         let label = format!("{}:{line}:{col}", span.file.display_name());
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(label), SourceSpan::from((span.start, len))))))
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(label),
+            SourceSpan::from((span.start, len)),
+        ))))
     }
 }
 
 /// Renders one diagnostic as text (colour or not).
 pub fn render_diagnostic(d: &Diagnostic, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
-    let source = d.span.as_ref().map(|s| NamedSource::new(s.file.display_name(), s.file.text.clone()));
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let source = d
+        .span
+        .as_ref()
+        .map(|s| NamedSource::new(s.file.display_name(), s.file.text.clone()));
     let mut out = String::new();
     let r = Rendered { d, source };
     if handler.render_report(&mut out, &r).is_err() {

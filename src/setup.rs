@@ -17,8 +17,14 @@ use terrane_engine::state::{StateBackend, DEFAULT_WORKSPACE};
 /// `required_providers` may name.
 pub fn providers() -> Vec<(&'static [&'static str], Arc<dyn Provider>)> {
     vec![
-        (&["hashicorp/null", "registry.terraform.io/hashicorp/null"], Arc::new(terrane_provider_builtin::NullProvider::new())),
-        (&["terraform.io/builtin/terraform"], Arc::new(terrane_provider_builtin::TerraformProvider::new())),
+        (
+            &["hashicorp/null", "registry.terraform.io/hashicorp/null"],
+            Arc::new(terrane_provider_builtin::NullProvider::new()),
+        ),
+        (
+            &["terraform.io/builtin/terraform"],
+            Arc::new(terrane_provider_builtin::TerraformProvider::new()),
+        ),
     ]
 }
 
@@ -28,7 +34,10 @@ pub fn check_required_providers(module: &Module) -> Diagnostics {
     let mut diags = Diagnostics::new();
     for rp in module.terraform.required_providers.values() {
         let source = rp.source.to_ascii_lowercase();
-        if !have.iter().any(|(names, _)| names.contains(&source.as_str())) {
+        if !have
+            .iter()
+            .any(|(names, _)| names.contains(&source.as_str()))
+        {
             let available: Vec<&str> = have.iter().map(|(n, _)| n[0]).collect();
             diags.push(
                 Diagnostic::error("Provider not available")
@@ -47,7 +56,11 @@ pub fn current_workspace() -> String {
             return ws;
         }
     }
-    std::fs::read_to_string(".terraform/environment").map(|s| s.trim().to_string()).ok().filter(|s| !s.is_empty()).unwrap_or_else(|| DEFAULT_WORKSPACE.to_string())
+    std::fs::read_to_string(".terraform/environment")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| DEFAULT_WORKSPACE.to_string())
 }
 
 /// The state backend the configuration's `backend` block selects (local when none).
@@ -95,7 +108,9 @@ pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
         if c == 'm' && chars.peek() == Some(&'s') {
             unit.push(chars.next().unwrap_or('s'));
         }
-        let n: f64 = num.parse().with_context(|| format!("invalid duration {s:?}"))?;
+        let n: f64 = num
+            .parse()
+            .with_context(|| format!("invalid duration {s:?}"))?;
         num.clear();
         let secs = match unit.as_str() {
             "ms" => n / 1000.0,

@@ -12,8 +12,8 @@ use terrane_engine::lang::Value;
 use terrane_engine::plan::file::{PlanFile, StoredValue, PLAN_FORMAT, PLAN_FORMAT_VERSION};
 use terrane_engine::plan::render::{render_plan, Style};
 use terrane_engine::plan::{Action, Plan, PlanMode};
-use terrane_engine::run::{ApplyEvent, ApplyObserver, StateDelta};
 use terrane_engine::run::vars::CliVar;
+use terrane_engine::run::{ApplyEvent, ApplyObserver, StateDelta};
 use terrane_engine::state::journal::{Journal, JournalEntry, ResourceKey};
 
 use super::operation::{journal_path, prepare, Prepared};
@@ -25,9 +25,19 @@ pub async fn run(a: ApplyArgs, destroy_command: bool) -> anyhow::Result<u8> {
         return apply_saved(&a, path).await;
     }
     let destroy = destroy_command || a.destroy;
-    let mode = if destroy { PlanMode::Destroy } else { PlanMode::Normal };
-    let op = if destroy { "OperationTypeDestroy" } else { "OperationTypeApply" };
-    let Ok(mut p) = prepare(&a.common, &a.planning, mode, op, Vec::new()).await? else { return Ok(1) };
+    let mode = if destroy {
+        PlanMode::Destroy
+    } else {
+        PlanMode::Normal
+    };
+    let op = if destroy {
+        "OperationTypeDestroy"
+    } else {
+        "OperationTypeApply"
+    };
+    let Ok(mut p) = prepare(&a.common, &a.planning, mode, op, Vec::new()).await? else {
+        return Ok(1);
+    };
     let (plan, diags) = terrane_engine::run::plan(&p.ctx, &p.state).await;
     print_diagnostics(&diags, p.color);
     let Some(plan) = plan else {
@@ -35,7 +45,10 @@ pub async fn run(a: ApplyArgs, destroy_command: bool) -> anyhow::Result<u8> {
         return Ok(1);
     };
     print!("{}", render_plan(&plan, Style { color: p.color }));
-    if plan.has_changes() && !a.auto_approve && !confirm(destroy, plan.mode == PlanMode::RefreshOnly) {
+    if plan.has_changes()
+        && !a.auto_approve
+        && !confirm(destroy, plan.mode == PlanMode::RefreshOnly)
+    {
         println!("\n{} cancelled.", if destroy { "Destroy" } else { "Apply" });
         p.unlock().await;
         return Ok(1);
@@ -77,8 +90,16 @@ struct CliObserver {
 fn verb(action: Action) -> (&'static str, &'static str, &'static str) {
     match action {
         Action::Create => ("Creating...", "Creation complete", "Still creating..."),
-        Action::Update => ("Modifying...", "Modifications complete", "Still modifying..."),
-        Action::Delete => ("Destroying...", "Destruction complete", "Still destroying..."),
+        Action::Update => (
+            "Modifying...",
+            "Modifications complete",
+            "Still modifying...",
+        ),
+        Action::Delete => (
+            "Destroying...",
+            "Destruction complete",
+            "Still destroying...",
+        ),
         Action::Read => ("Reading...", "Read complete", "Still reading..."),
         _ => ("Working...", "Complete", "Still working..."),
     }
@@ -88,10 +109,27 @@ impl ApplyObserver for CliObserver {
     fn event(&self, e: ApplyEvent<'_>) {
         match e {
             ApplyEvent::Start { addr, action } => println!("{addr}: {}", verb(action).0),
-            ApplyEvent::Still { addr, action, elapsed } => println!("{addr}: {} [{}s elapsed]", verb(action).2, elapsed.as_secs()),
-            ApplyEvent::Done { addr, action, id, elapsed } => {
+            ApplyEvent::Still {
+                addr,
+                action,
+                elapsed,
+            } => println!(
+                "{addr}: {} [{}s elapsed]",
+                verb(action).2,
+                elapsed.as_secs()
+            ),
+            ApplyEvent::Done {
+                addr,
+                action,
+                id,
+                elapsed,
+            } => {
                 let id = id.map(|i| format!(" [id={i}]")).unwrap_or_default();
-                println!("{addr}: {} after {}s{id}", verb(action).1, elapsed.as_secs());
+                println!(
+                    "{addr}: {} after {}s{id}",
+                    verb(action).1,
+                    elapsed.as_secs()
+                );
                 let mut c = self.counts.lock().expect("lock poisoned");
                 match action {
                     Action::Create => c.added += 1,
@@ -112,8 +150,23 @@ impl ApplyObserver for CliObserver {
             provider: provider.to_string(),
         };
         let entry = match d {
-            StateDelta::Set { resource, provider, instance } => JournalEntry::SetInstance { resource: key(resource, provider), instance: instance.clone() },
-            StateDelta::Remove { resource, key: k, deposed } => JournalEntry::RemoveInstance { resource: key(resource, ""), index_key: k.clone(), deposed: deposed.clone() },
+            StateDelta::Set {
+                resource,
+                provider,
+                instance,
+            } => JournalEntry::SetInstance {
+                resource: key(resource, provider),
+                instance: instance.clone(),
+            },
+            StateDelta::Remove {
+                resource,
+                key: k,
+                deposed,
+            } => JournalEntry::RemoveInstance {
+                resource: key(resource, ""),
+                index_key: k.clone(),
+                deposed: deposed.clone(),
+            },
         };
         self.journal.lock().expect("lock poisoned").append(&entry)
     }
@@ -122,8 +175,12 @@ impl ApplyObserver for CliObserver {
 /// Applies `plan` and writes the resulting state. Returns the exit code.
 async fn execute(p: &mut Prepared, plan: &Plan, destroy: bool) -> anyhow::Result<u8> {
     let jpath = journal_path(&p.workspace);
-    let journal = Journal::create(&jpath, &p.state.lineage, p.state.serial).map_err(|e| anyhow::anyhow!("cannot create the apply journal {}: {e}", jpath.display()))?;
-    let observer = CliObserver { journal: Mutex::new(journal), counts: Mutex::new(Counts::default()) };
+    let journal = Journal::create(&jpath, &p.state.lineage, p.state.serial)
+        .map_err(|e| anyhow::anyhow!("cannot create the apply journal {}: {e}", jpath.display()))?;
+    let observer = CliObserver {
+        journal: Mutex::new(journal),
+        counts: Mutex::new(Counts::default()),
+    };
     let (mut new_state, diags) = terrane_engine::run::apply(&p.ctx, plan, &observer).await;
     let mut journal = observer.journal.into_inner().expect("lock poisoned");
     let _ = journal.sync();
@@ -136,7 +193,11 @@ async fn execute(p: &mut Prepared, plan: &Plan, destroy: bool) -> anyhow::Result
     };
     if changed || p.etag.is_none() {
         new_state.serial = p.state.serial + 1;
-        match p.backend.write(&p.workspace, &new_state, p.etag.as_ref()).await {
+        match p
+            .backend
+            .write(&p.workspace, &new_state, p.etag.as_ref())
+            .await
+        {
             Ok(etag) => {
                 p.etag = Some(etag);
                 let _ = journal.finish();
@@ -159,7 +220,10 @@ async fn execute(p: &mut Prepared, plan: &Plan, destroy: bool) -> anyhow::Result
     if destroy {
         println!("\nDestroy complete! Resources: {} destroyed.", c.destroyed);
     } else {
-        println!("\nApply complete! Resources: {} added, {} changed, {} destroyed.", c.added, c.changed, c.destroyed);
+        println!(
+            "\nApply complete! Resources: {} added, {} changed, {} destroyed.",
+            c.added, c.changed, c.destroyed
+        );
         print_outputs(&new_state.outputs);
     }
     Ok(0)
@@ -174,7 +238,10 @@ fn print_outputs(outputs: &BTreeMap<String, terrane_engine::state::OutputState>)
         if o.sensitive {
             println!("{name} = <sensitive>");
         } else {
-            println!("{name} = {}", super::output::hcl_value(&Value::from_json(&o.value), 0));
+            println!(
+                "{name} = {}",
+                super::output::hcl_value(&Value::from_json(&o.value), 0)
+            );
         }
     }
 }
@@ -189,11 +256,21 @@ async fn apply_saved(a: &ApplyArgs, path: &Path) -> anyhow::Result<u8> {
     };
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => return refuse("Failed to load the saved plan", format!("{}: {e}", path.display())),
+        Err(e) => {
+            return refuse(
+                "Failed to load the saved plan",
+                format!("{}: {e}", path.display()),
+            )
+        }
     };
     let file: PlanFile = match serde_json::from_slice(&bytes) {
         Ok(f) => f,
-        Err(e) => return refuse("Failed to load the saved plan", format!("{} is not a terrane plan file: {e}", path.display())),
+        Err(e) => {
+            return refuse(
+                "Failed to load the saved plan",
+                format!("{} is not a terrane plan file: {e}", path.display()),
+            )
+        }
     };
     if file.format != PLAN_FORMAT || file.format_version != PLAN_FORMAT_VERSION {
         return refuse("Unsupported plan file", format!("{} has format {:?} version {}; this terrane reads {PLAN_FORMAT:?} version {PLAN_FORMAT_VERSION}.", path.display(), file.format, file.format_version));
@@ -206,15 +283,28 @@ async fn apply_saved(a: &ApplyArgs, path: &Path) -> anyhow::Result<u8> {
     planning.replace = file.replace.clone();
     // Non-sensitive values come from the plan; sensitive ones are stored only as hashes
     // and must be supplied again (environment or tfvars), then must hash the same.
-    let preset: Vec<CliVar> = file.variables.iter().filter_map(|(name, v)| v.to_value().map(|value| CliVar::Value(name.clone(), value))).collect();
-    let op = if file.mode == PlanMode::Destroy { "OperationTypeDestroy" } else { "OperationTypeApply" };
-    let Ok(mut p) = prepare(&a.common, &planning, file.mode.clone(), op, preset).await? else { return Ok(1) };
+    let preset: Vec<CliVar> = file
+        .variables
+        .iter()
+        .filter_map(|(name, v)| v.to_value().map(|value| CliVar::Value(name.clone(), value)))
+        .collect();
+    let op = if file.mode == PlanMode::Destroy {
+        "OperationTypeDestroy"
+    } else {
+        "OperationTypeApply"
+    };
+    let Ok(mut p) = prepare(&a.common, &planning, file.mode.clone(), op, preset).await? else {
+        return Ok(1);
+    };
     let refuse_p = |summary: &str, detail: String| {
         print_diagnostics(&Diagnostic::error(summary).detail(detail).into(), color);
     };
     let mut problem = None;
     if file.workspace != p.workspace {
-        problem = Some(format!("The plan was made for workspace {:?}, but the current workspace is {:?}.", file.workspace, p.workspace));
+        problem = Some(format!(
+            "The plan was made for workspace {:?}, but the current workspace is {:?}.",
+            file.workspace, p.workspace
+        ));
     } else if file.lineage.as_deref() != p.etag.as_ref().map(|_| p.state.lineage.as_str()) {
         problem = Some(format!("The plan was made against state lineage {:?}, but the current state has lineage {:?}. It belongs to a different state.", file.lineage.as_deref().unwrap_or("(none)"), p.state.lineage));
     } else if file.serial != p.etag.as_ref().map(|_| p.state.serial) {
@@ -231,7 +321,12 @@ async fn apply_saved(a: &ApplyArgs, path: &Path) -> anyhow::Result<u8> {
         }
     }
     if let Some(detail) = problem {
-        refuse_p("Saved plan is stale", format!("{detail}\n\nNothing was changed. Create a new plan and have it approved again."));
+        refuse_p(
+            "Saved plan is stale",
+            format!(
+                "{detail}\n\nNothing was changed. Create a new plan and have it approved again."
+            ),
+        );
         p.unlock().await;
         return Ok(1);
     }
@@ -244,15 +339,34 @@ async fn apply_saved(a: &ApplyArgs, path: &Path) -> anyhow::Result<u8> {
     let fresh = PlanFile::changes_of(&plan);
     if fresh != file.changes || PlanFile::output_changes_of(&plan) != file.output_changes {
         let mut lines = Vec::new();
-        let approved: BTreeMap<&str, _> = file.changes.iter().map(|c| (c.address.as_str(), c)).collect();
+        let approved: BTreeMap<&str, _> = file
+            .changes
+            .iter()
+            .map(|c| (c.address.as_str(), c))
+            .collect();
         let now: BTreeMap<&str, _> = fresh.iter().map(|c| (c.address.as_str(), c)).collect();
-        for addr in approved.keys().chain(now.keys()).collect::<std::collections::BTreeSet<_>>() {
+        for addr in approved
+            .keys()
+            .chain(now.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
             match (approved.get(addr), now.get(addr)) {
                 (Some(x), Some(y)) if x == y => {}
-                (Some(x), Some(y)) if x.action == y.action => lines.push(format!("  {addr}: {:?} still planned, but its values changed since approval", x.action)),
-                (Some(x), Some(y)) => lines.push(format!("  {addr}: approved {:?}, now {:?}", x.action, y.action)),
-                (Some(x), None) => lines.push(format!("  {addr}: approved {:?}, now no change", x.action)),
-                (None, Some(y)) => lines.push(format!("  {addr}: not in the approved plan, now {:?}", y.action)),
+                (Some(x), Some(y)) if x.action == y.action => lines.push(format!(
+                    "  {addr}: {:?} still planned, but its values changed since approval",
+                    x.action
+                )),
+                (Some(x), Some(y)) => lines.push(format!(
+                    "  {addr}: approved {:?}, now {:?}",
+                    x.action, y.action
+                )),
+                (Some(x), None) => {
+                    lines.push(format!("  {addr}: approved {:?}, now no change", x.action))
+                }
+                (None, Some(y)) => lines.push(format!(
+                    "  {addr}: not in the approved plan, now {:?}",
+                    y.action
+                )),
                 (None, None) => {}
             }
         }

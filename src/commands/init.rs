@@ -22,7 +22,19 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
     let backend = match crate::setup::backend(&module) {
         Ok(b) => b,
         Err(e) => {
-            print_diagnostics(&terrane_engine::diag::Diagnostic::error("Unsupported backend").detail(e.to_string()).span(module.terraform.backend.as_ref().and_then(|b| b.span.clone())).into(), color);
+            print_diagnostics(
+                &terrane_engine::diag::Diagnostic::error("Unsupported backend")
+                    .detail(e.to_string())
+                    .span(
+                        module
+                            .terraform
+                            .backend
+                            .as_ref()
+                            .and_then(|b| b.span.clone()),
+                    )
+                    .into(),
+                color,
+            );
             return Ok(1);
         }
     };

@@ -17,7 +17,8 @@ use crate::cli::{Cli, Command, StateCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     if let Some(dir) = &cli.chdir {
-        std::env::set_current_dir(dir).map_err(|e| anyhow::anyhow!("cannot change to directory {}: {e}", dir.display()))?;
+        std::env::set_current_dir(dir)
+            .map_err(|e| anyhow::anyhow!("cannot change to directory {}: {e}", dir.display()))?;
     }
     match cli.command {
         Command::Init(a) => init::run(a).await,

@@ -81,7 +81,9 @@ impl Prepared {
 }
 
 pub fn journal_path(workspace: &str) -> PathBuf {
-    PathBuf::from(".terraform").join("terrane").join(format!("journal-{workspace}.jsonl"))
+    PathBuf::from(".terraform")
+        .join("terrane")
+        .join(format!("journal-{workspace}.jsonl"))
 }
 
 fn parse_addrs(list: &[String], flag: &str, diags: &mut Diagnostics) -> Vec<InstanceAddr> {
@@ -89,7 +91,9 @@ fn parse_addrs(list: &[String], flag: &str, diags: &mut Diagnostics) -> Vec<Inst
         .filter_map(|s| match s.parse::<InstanceAddr>() {
             Ok(a) => Some(a),
             Err(e) => {
-                diags.push(Diagnostic::error(format!("Invalid {flag} address")).detail(e.to_string()));
+                diags.push(
+                    Diagnostic::error(format!("Invalid {flag} address")).detail(e.to_string()),
+                );
                 None
             }
         })
@@ -97,9 +101,17 @@ fn parse_addrs(list: &[String], flag: &str, diags: &mut Diagnostics) -> Vec<Inst
 }
 
 /// Loads, locks and reads everything for an operation in `mode`.
-pub async fn prepare(common: &CommonArgs, planning: &PlanningArgs, mode: PlanMode, operation: &str, preset: Vec<CliVar>) -> anyhow::Result<Result<Prepared, Reported>> {
+pub async fn prepare(
+    common: &CommonArgs,
+    planning: &PlanningArgs,
+    mode: PlanMode,
+    operation: &str,
+    preset: Vec<CliVar>,
+) -> anyhow::Result<Result<Prepared, Reported>> {
     let color = use_color(common.no_color);
-    let Ok((module, graph)) = load_checked(color) else { return Ok(Err(Reported)) };
+    let Ok((module, graph)) = load_checked(color) else {
+        return Ok(Err(Reported));
+    };
     let mut cli_vars = preset;
     // Terraform keeps -var and -var-file in command-line order; clap separates them, so
     // files come first and single values override them (the common case).
@@ -128,7 +140,10 @@ pub async fn prepare(common: &CommonArgs, planning: &PlanningArgs, mode: PlanMod
     let lock = if planning.lock.lock {
         let timeout = setup::parse_duration(&planning.lock.lock_timeout)?;
         let info = LockInfo::new(operation, &backend.describe(&workspace));
-        match backend.lock(&workspace, LockRequest { info, timeout }).await {
+        match backend
+            .lock(&workspace, LockRequest { info, timeout })
+            .await
+        {
             Ok(g) => Some(g),
             Err(e) => {
                 print_diagnostics(&Diagnostic::error("Error acquiring the state lock").detail(format!("{e}\n\nterrane acquires a state lock to protect the state from being written by multiple users at the same time. Please resolve the issue above and try again. For most commands, you can disable locking with the \"-lock=false\" flag, but this is not recommended.")).into(), color);
@@ -142,7 +157,12 @@ pub async fn prepare(common: &CommonArgs, planning: &PlanningArgs, mode: PlanMod
         Ok(Some(v)) => (v.state, Some(v.etag)),
         Ok(None) => (State::new(), None),
         Err(e) => {
-            print_diagnostics(&Diagnostic::error("Failed to load state").detail(format!("{e}\n\nThe state was left untouched.")).into(), color);
+            print_diagnostics(
+                &Diagnostic::error("Failed to load state")
+                    .detail(format!("{e}\n\nThe state was left untouched."))
+                    .into(),
+                color,
+            );
             if let Some(l) = lock {
                 let _ = l.unlock().await;
             }
@@ -172,14 +192,43 @@ pub async fn prepare(common: &CommonArgs, planning: &PlanningArgs, mode: PlanMod
             }
         }
         Ok(None) => {}
-        Err(e) => eprintln!("Warning: ignoring unreadable apply journal {}: {e}", jpath.display()),
+        Err(e) => eprintln!(
+            "Warning: ignoring unreadable apply journal {}: {e}",
+            jpath.display()
+        ),
     }
     let interrupt = Arc::new(AtomicBool::new(false));
     install_interrupt_handler(interrupt.clone());
-    let mode = if planning.refresh_only { PlanMode::RefreshOnly } else { mode };
-    let options = Options { mode, refresh: planning.refresh, replace, targets, parallelism: planning.parallelism.max(1), workspace: workspace.clone(), interrupt };
-    let ctx = Context { module: Arc::new(module), graph, providers: Arc::new(provider_set()), variables, options };
-    Ok(Ok(Prepared { ctx, backend, state, etag, lock, workspace, color }))
+    let mode = if planning.refresh_only {
+        PlanMode::RefreshOnly
+    } else {
+        mode
+    };
+    let options = Options {
+        mode,
+        refresh: planning.refresh,
+        replace,
+        targets,
+        parallelism: planning.parallelism.max(1),
+        workspace: workspace.clone(),
+        interrupt,
+    };
+    let ctx = Context {
+        module: Arc::new(module),
+        graph,
+        providers: Arc::new(provider_set()),
+        variables,
+        options,
+    };
+    Ok(Ok(Prepared {
+        ctx,
+        backend,
+        state,
+        etag,
+        lock,
+        workspace,
+        color,
+    }))
 }
 
 /// First Ctrl-C: stop starting operations, finish running ones, save state. Second: exit

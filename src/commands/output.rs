@@ -39,9 +39,15 @@ pub async fn run(a: OutputArgs) -> anyhow::Result<u8> {
         None if a.json => {
             let mut m = serde_json::Map::new();
             for (k, o) in &state.outputs {
-                m.insert(k.clone(), serde_json::json!({"sensitive": o.sensitive, "type": o.ty, "value": o.value}));
+                m.insert(
+                    k.clone(),
+                    serde_json::json!({"sensitive": o.sensitive, "type": o.ty, "value": o.value}),
+                );
             }
-            println!("{}", serde_json::to_string_pretty(&serde_json::Value::Object(m))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::Value::Object(m))?
+            );
         }
         None => {
             if state.outputs.is_empty() {
@@ -74,7 +80,10 @@ pub fn hcl_value(v: &Value, indent: usize) -> String {
             if items.is_empty() {
                 return "[]".into();
             }
-            let body: Vec<String> = items.iter().map(|i| format!("{pad}{},", hcl_value(i, indent + 2))).collect();
+            let body: Vec<String> = items
+                .iter()
+                .map(|i| format!("{pad}{},", hcl_value(i, indent + 2)))
+                .collect();
             format!("[\n{}\n{end}]", body.join("\n"))
         }
         Value::Map(m) | Value::Object(m) => {
@@ -82,14 +91,22 @@ pub fn hcl_value(v: &Value, indent: usize) -> String {
                 return "{}".into();
             }
             let w = m.keys().map(|k| quote_key(k).len()).max().unwrap_or(0);
-            let body: Vec<String> = m.iter().map(|(k, i)| format!("{pad}{:<w$} = {}", quote_key(k), hcl_value(i, indent + 2))).collect();
+            let body: Vec<String> = m
+                .iter()
+                .map(|(k, i)| format!("{pad}{:<w$} = {}", quote_key(k), hcl_value(i, indent + 2)))
+                .collect();
             format!("{{\n{}\n{end}}}", body.join("\n"))
         }
     }
 }
 
 fn quote_key(k: &str) -> String {
-    let ident = k.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_') && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    let ident = k
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && k.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
     if ident {
         k.to_string()
     } else {

@@ -1,7 +1,9 @@
 //! `terrane plan`: show what apply would do; `-out` saves it for an approved apply;
 //! `-detailed-exitcode` returns 2 when there are changes.
 
-use terrane_engine::plan::file::{config_hash, PlanFile, StoredValue, PLAN_FORMAT, PLAN_FORMAT_VERSION};
+use terrane_engine::plan::file::{
+    config_hash, PlanFile, StoredValue, PLAN_FORMAT, PLAN_FORMAT_VERSION,
+};
 use terrane_engine::plan::render::{render_plan, Style};
 use terrane_engine::plan::{Plan, PlanMode};
 
@@ -10,8 +12,22 @@ use crate::cli::PlanArgs;
 use crate::output::print_diagnostics;
 
 pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
-    let mode = if a.destroy { PlanMode::Destroy } else { PlanMode::Normal };
-    let Ok(mut p) = prepare(&a.common, &a.planning, mode, "OperationTypePlan", Vec::new()).await? else { return Ok(1) };
+    let mode = if a.destroy {
+        PlanMode::Destroy
+    } else {
+        PlanMode::Normal
+    };
+    let Ok(mut p) = prepare(
+        &a.common,
+        &a.planning,
+        mode,
+        "OperationTypePlan",
+        Vec::new(),
+    )
+    .await?
+    else {
+        return Ok(1);
+    };
     let (plan, diags) = terrane_engine::run::plan(&p.ctx, &p.state).await;
     print_diagnostics(&diags, p.color);
     let Some(plan) = plan else {
@@ -31,7 +47,11 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
         println!("\n─────────────────────────────────────────────────────────────────────────────\n\nNote: You didn't use the -out option to save this plan, so terrane can't\nguarantee to take exactly these actions if you run \"terrane apply\" now.");
     }
     p.unlock().await;
-    Ok(if a.detailed_exitcode && plan.has_changes() { 2 } else { 0 })
+    Ok(if a.detailed_exitcode && plan.has_changes() {
+        2
+    } else {
+        0
+    })
 }
 
 /// The saved form of `plan`, tied to the state and configuration it was made from.
@@ -46,7 +66,11 @@ pub fn plan_file(p: &Prepared, plan: &Plan, targets: &[String], replace: &[Strin
         lineage: has_state.then(|| p.state.lineage.clone()),
         serial: has_state.then_some(p.state.serial),
         config_hash: module_hash(&p.ctx.module),
-        variables: plan.variables.iter().map(|(k, v)| (k.clone(), StoredValue::from_value(v))).collect(),
+        variables: plan
+            .variables
+            .iter()
+            .map(|(k, v)| (k.clone(), StoredValue::from_value(v)))
+            .collect(),
         targets: targets.to_vec(),
         replace: replace.to_vec(),
         changes: PlanFile::changes_of(plan),
@@ -56,14 +80,25 @@ pub fn plan_file(p: &Prepared, plan: &Plan, targets: &[String], replace: &[Strin
 
 pub fn module_hash(m: &terrane_engine::config::Module) -> String {
     let names: Vec<String> = m.files.iter().map(|f| f.display_name()).collect();
-    config_hash(names.iter().zip(&m.files).map(|(n, f)| (n.as_str(), f.text.as_str())))
+    config_hash(
+        names
+            .iter()
+            .zip(&m.files)
+            .map(|(n, f)| (n.as_str(), f.text.as_str())),
+    )
 }
 
 /// Writes a file so that readers never see it half-written.
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("plan")));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("plan")
+    ));
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;

@@ -18,7 +18,12 @@ pub async fn read_state(color: bool) -> anyhow::Result<Option<State>> {
     match backend.read(&ws).await {
         Ok(v) => Ok(v.map(|v| v.state)),
         Err(e) => {
-            print_diagnostics(&terrane_engine::diag::Diagnostic::error("Failed to load state").detail(e.to_string()).into(), color);
+            print_diagnostics(
+                &terrane_engine::diag::Diagnostic::error("Failed to load state")
+                    .detail(e.to_string())
+                    .into(),
+                color,
+            );
             Err(crate::commands::operation::Reported.into())
         }
     }
@@ -27,12 +32,19 @@ pub async fn read_state(color: bool) -> anyhow::Result<Option<State>> {
 pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
     let color = use_color(a.common.no_color);
     if let Some(path) = &a.path {
-        let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
         if let Ok(state) = State::from_bytes(&bytes) {
             print_state(&state, a.json)?;
             return Ok(0);
         }
-        let plan: terrane_engine::plan::file::PlanFile = serde_json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("{} is neither a state file nor a terrane plan file: {e}", path.display()))?;
+        let plan: terrane_engine::plan::file::PlanFile =
+            serde_json::from_slice(&bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{} is neither a state file nor a terrane plan file: {e}",
+                    path.display()
+                )
+            })?;
         if a.json {
             println!("{}", serde_json::to_string_pretty(&plan)?);
         } else {
@@ -43,7 +55,9 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
         }
         return Ok(0);
     }
-    let Ok(state) = read_state(color).await else { return Ok(1) };
+    let Ok(state) = read_state(color).await else {
+        return Ok(1);
+    };
     match state {
         None => println!("No state."),
         Some(s) => print_state(&s, a.json)?,
@@ -62,16 +76,30 @@ fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
     }
     for r in &s.resources {
         for i in &r.instances {
-            let key = i.index_key.as_ref().map(ToString::to_string).unwrap_or_default();
+            let key = i
+                .index_key
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             let prefix = if r.mode == "data" { "data." } else { "" };
             println!("# {prefix}{}.{}{key}:", r.ty, r.name);
-            println!("{}resource {:?} {:?} {}\n", if r.mode == "data" { "data " } else { "" }, r.ty, r.name, render_attrs(i));
+            println!(
+                "{}resource {:?} {:?} {}\n",
+                if r.mode == "data" { "data " } else { "" },
+                r.ty,
+                r.name,
+                render_attrs(i)
+            );
         }
     }
     if !s.outputs.is_empty() {
         println!("\nOutputs:\n");
         for (k, o) in &s.outputs {
-            let v = if o.sensitive { "(sensitive value)".to_string() } else { hcl_value(&Value::from_json(&o.value), 0) };
+            let v = if o.sensitive {
+                "(sensitive value)".to_string()
+            } else {
+                hcl_value(&Value::from_json(&o.value), 0)
+            };
             println!("{k} = {v}");
         }
     }
@@ -81,13 +109,28 @@ fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
 /// An instance's attributes as an HCL block body, sensitive ones hidden.
 pub fn render_attrs(i: &terrane_engine::state::InstanceState) -> String {
     let v = Value::from_json(&i.attributes);
-    let sensitive: Vec<String> = i.sensitive_attributes.iter().filter_map(|p| p.get(0).and_then(|s| s.get("value")).and_then(|n| n.as_str()).map(str::to_string)).collect();
-    let Some(m) = v.as_map() else { return "{}".into() };
+    let sensitive: Vec<String> = i
+        .sensitive_attributes
+        .iter()
+        .filter_map(|p| {
+            p.get(0)
+                .and_then(|s| s.get("value"))
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+        })
+        .collect();
+    let Some(m) = v.as_map() else {
+        return "{}".into();
+    };
     let shown: Vec<(&String, &Value)> = m.iter().filter(|(_, v)| !v.is_null()).collect();
     let w = shown.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = String::from("{\n");
     for (k, v) in shown {
-        let text = if sensitive.contains(k) { "(sensitive value)".into() } else { hcl_value(v, 4) };
+        let text = if sensitive.contains(k) {
+            "(sensitive value)".into()
+        } else {
+            hcl_value(v, 4)
+        };
         out.push_str(&format!("    {k:<w$} = {text}\n"));
     }
     out.push('}');

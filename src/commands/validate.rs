@@ -9,7 +9,10 @@ pub async fn run(a: ValidateArgs) -> anyhow::Result<u8> {
         let (module, mut diags) = terrane_engine::config::load_dir(std::path::Path::new("."));
         if !diags.has_errors() {
             match terrane_engine::graph::build(&module) {
-                Ok(_) => diags.extend(terrane_engine::run::validate(&module, &super::operation::provider_set())),
+                Ok(_) => diags.extend(terrane_engine::run::validate(
+                    &module,
+                    &super::operation::provider_set(),
+                )),
                 Err(d) => diags.extend(d),
             }
         }

@@ -564,11 +564,13 @@ impl Evaluator<'_, '_> {
                     };
                     if f.grouping {
                         grouped.entry(ks).or_default().push(value);
-                    } else if map.contains_key(&ks) {
+                    } else if let std::collections::btree_map::Entry::Vacant(slot) =
+                        map.entry(ks.clone())
+                    {
+                        slot.insert(value);
+                    } else {
                         self.bound.truncate(saved);
                         return Err(self.err(node, "Duplicate object key", format!("Two different items produced the key {ks:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.")));
-                    } else {
-                        map.insert(ks, value);
                     }
                 }
             }
@@ -602,7 +604,7 @@ impl Evaluator<'_, '_> {
                 ));
             }
             if name == "can" {
-                return match self.expr(&f.args.iter().next().expect("checked non-empty")) {
+                return match self.expr(f.args.iter().next().expect("checked non-empty")) {
                     Ok(v) if v.contains_unknown() => Ok(Value::Unknown),
                     Ok(_) => Ok(Value::Bool(true)),
                     Err(_) => Ok(Value::Bool(false)),

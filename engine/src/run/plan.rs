@@ -42,11 +42,12 @@ pub(super) fn decode_state(
         };
         if r.module.is_some() {
             diags.push(
-                Diagnostic::error("Module resources in state are not supported yet")
-                    .detail(format!(
+                Diagnostic::error("Module resources in state are not supported yet").detail(
+                    format!(
                     "The state holds resources of module {:?}, which terrane cannot manage yet.",
                     r.module.as_deref().unwrap_or_default()
-                )),
+                ),
+                ),
             );
             continue;
         }
@@ -396,12 +397,11 @@ async fn refresh(
     Ok(drift)
 }
 
+/// One instance to plan: its key and, for `for_each`, its `each.value`.
+type Expansion = (Option<IndexKey>, Option<Value>);
+
 /// The instance keys of a resource: none, `count` indices or `for_each` keys with values.
-fn expand(
-    r: &Resource,
-    values: &Values,
-    module: &Module,
-) -> Result<Vec<(Option<IndexKey>, Option<Value>)>, Diagnostics> {
+fn expand(r: &Resource, values: &Values, module: &Module) -> Result<Vec<Expansion>, Diagnostics> {
     let scope = InstanceScope::plain(values, module);
     let ctx = EvalContext {
         scope: &scope,

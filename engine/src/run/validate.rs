@@ -48,19 +48,47 @@ pub fn validate(module: &Module, providers: &Providers) -> Diagnostics {
     let mut diags = Diagnostics::new();
     for (addr, r) in &module.resources {
         let Some(schema) = providers.schema(addr.mode, &addr.ty) else {
-            let kind = if addr.mode == Mode::Data { "data source" } else { "resource type" };
-            let mut d = Diagnostic::error(format!("Invalid {kind}")).detail(format!("The provider {} does not support {kind} {:?}.", r.provider_name(), addr.ty)).span(r.span.clone());
+            let kind = if addr.mode == Mode::Data {
+                "data source"
+            } else {
+                "resource type"
+            };
+            let mut d = Diagnostic::error(format!("Invalid {kind}"))
+                .detail(format!(
+                    "The provider {} does not support {kind} {:?}.",
+                    r.provider_name(),
+                    addr.ty
+                ))
+                .span(r.span.clone());
             if let Some(s) = did_you_mean(&addr.ty, providers.type_names(addr.mode)) {
                 d = d.help(format!("did you mean {s:?}?"));
             }
             diags.push(d);
             continue;
         };
-        let scope = ValidateScope { module, counted: r.count.is_some(), each: r.for_each.is_some() };
-        let ctx = EvalContext { scope: &scope, base_dir: &module.dir };
+        let scope = ValidateScope {
+            module,
+            counted: r.count.is_some(),
+            each: r.for_each.is_some(),
+        };
+        let ctx = EvalContext {
+            scope: &scope,
+            base_dir: &module.dir,
+        };
         for e in r.count.iter().chain(r.for_each.iter()) {
-            let plain = ValidateScope { counted: false, each: false, ..scope };
-            if let Err(d) = eval(&e.expr, &e.file, &EvalContext { scope: &plain, base_dir: &module.dir }) {
+            let plain = ValidateScope {
+                counted: false,
+                each: false,
+                ..scope
+            };
+            if let Err(d) = eval(
+                &e.expr,
+                &e.file,
+                &EvalContext {
+                    scope: &plain,
+                    base_dir: &module.dir,
+                },
+            ) {
                 diags.push(d);
             }
         }
@@ -68,9 +96,20 @@ pub fn validate(module: &Module, providers: &Providers) -> Diagnostics {
             diags.extend(d);
         }
     }
-    let scope = ValidateScope { module, counted: false, each: false };
-    let ctx = EvalContext { scope: &scope, base_dir: &module.dir };
-    let exprs = module.locals.values().map(|l| &l.value).chain(module.outputs.values().map(|o| &o.value));
+    let scope = ValidateScope {
+        module,
+        counted: false,
+        each: false,
+    };
+    let ctx = EvalContext {
+        scope: &scope,
+        base_dir: &module.dir,
+    };
+    let exprs = module
+        .locals
+        .values()
+        .map(|l| &l.value)
+        .chain(module.outputs.values().map(|o| &o.value));
     for e in exprs {
         if let Err(d) = eval(&e.expr, &e.file, &ctx) {
             diags.push(d);

@@ -390,19 +390,19 @@ mod tests {
             },
             JournalEntry::RemoveInstance {
                 resource: key("a"),
-                index_key: Some(IndexKey::Int(1)), deposed: None,
+                index_key: Some(IndexKey::Int(1)),
                 deposed: None,
             },
             // Removing the last instance removes the resource.
             JournalEntry::RemoveInstance {
                 resource: key("c"),
-                index_key: None, deposed: None,
+                index_key: None,
                 deposed: None,
             },
             // Removing what is not there is a no-op (replay is idempotent).
             JournalEntry::RemoveInstance {
                 resource: key("zzz"),
-                index_key: None, deposed: None,
+                index_key: None,
                 deposed: None,
             },
         ];
@@ -455,7 +455,7 @@ mod tests {
         let mut state = State::new();
         let entries = vec![JournalEntry::RemoveInstance {
             resource: key("a"),
-            index_key: None, deposed: None,
+            index_key: None,
             deposed: None,
         }];
         assert!(replay(&mut state, &entries).is_err());
@@ -504,7 +504,7 @@ mod tests {
         // Simulate a kill in the middle of writing the next line.
         let full = encode(&JournalEntry::RemoveInstance {
             resource: key("a"),
-            index_key: None, deposed: None,
+            index_key: None,
             deposed: None,
         })
         .unwrap();
@@ -525,7 +525,7 @@ mod tests {
         let mut j = Journal::create(&path, &state.lineage, 0).unwrap();
         j.append(&JournalEntry::RemoveInstance {
             resource: key("a"),
-            index_key: None, deposed: None,
+            index_key: None,
             deposed: None,
         })
         .unwrap();
@@ -535,7 +535,7 @@ mod tests {
             + &String::from_utf8(
                 encode(&JournalEntry::RemoveInstance {
                     resource: key("b"),
-                    index_key: None, deposed: None,
+                    index_key: None,
                     deposed: None,
                 })
                 .unwrap(),
