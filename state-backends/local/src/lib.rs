@@ -451,7 +451,8 @@ impl StateBackend for LocalBackend {
             let dir = dir.clone();
             blocking(move || fs::create_dir_all(&dir).map_err(io_err(&dir))).await?;
         }
-        let deadline = Instant::now() + req.timeout;
+        // A timeout too large to represent means "wait as long as it takes".
+        let deadline = Instant::now().checked_add(req.timeout);
         let mut pause = LOCK_RETRY_START;
         let mut holder: Option<LockInfo> = None;
         loop {
@@ -481,11 +482,12 @@ impl StateBackend for LocalBackend {
                 }
             }
             let now = Instant::now();
-            if now >= deadline {
+            let left = deadline.map_or(LOCK_RETRY_MAX, |d| d.saturating_duration_since(now));
+            if left.is_zero() {
                 let info = holder.unwrap_or_else(|| unknown_holder(&path));
                 return Err(BackendError::Locked(Box::new(info)));
             }
-            tokio::time::sleep(pause.min(deadline - now)).await;
+            tokio::time::sleep(pause.min(left)).await;
             pause = (pause * 2).min(LOCK_RETRY_MAX);
         }
     }
