@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::json;
 use terrane_engine::state::journal::{recover, replay, Journal, JournalEntry, ResourceKey};
-use terrane_engine::state::{IndexKey, InstanceState, State};
+use terrane_engine::state::{InstanceState, State};
 
 const CHILD_ENV: &str = "TERRANE_TEST_JOURNAL_CHILD_PATH";
 const LINEAGE: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
@@ -32,15 +32,13 @@ fn entry(i: i64) -> JournalEntry {
             name: "n".into(),
             provider: "provider[\"registry.terraform.io/hashicorp/null\"]".into(),
         },
-        instance: InstanceState {
-            index_key: Some(IndexKey::Int(i)),
-            schema_version: 0,
-            attributes: json!({ "id": format!("id-{i}"), "pad": "x".repeat(200) }),
-            sensitive_attributes: Vec::new(),
-            private: None,
-            dependencies: Vec::new(),
-            create_before_destroy: false,
-        },
+        // Built through serde so this test does not break when InstanceState grows fields.
+        instance: serde_json::from_value::<InstanceState>(json!({
+            "index_key": i,
+            "schema_version": 0,
+            "attributes": { "id": format!("id-{i}"), "pad": "x".repeat(200) },
+        }))
+        .unwrap(),
     }
 }
 
