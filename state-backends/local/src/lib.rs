@@ -302,8 +302,10 @@ fn same_file(file: &File, path: &Path) -> io::Result<bool> {
     }
     #[cfg(not(unix))]
     {
-        // Windows refuses to delete a file another handle has open without sharing delete
-        // access, so the lock file cannot be swapped under a waiter.
+        // Not checked on Windows: comparing file identities needs an unstable std API.
+        // There, a file being deleted cannot be opened again until its last handle closes,
+        // so a third process gets an error rather than a second lock; the remaining window
+        // (a waiter locking the doomed file) is as narrow as the holder's delete+release.
         let _ = (file, path);
         Ok(true)
     }
@@ -451,7 +453,8 @@ impl StateBackend for LocalBackend {
             let dir = dir.clone();
             blocking(move || fs::create_dir_all(&dir).map_err(io_err(&dir))).await?;
         }
-        let deadline = Instant::now() + req.timeout;
+        // A timeout too large to represent means "wait as long as it takes".
+        let deadline = Instant::now().checked_add(req.timeout);
         let mut pause = LOCK_RETRY_START;
         let mut holder: Option<LockInfo> = None;
         loop {
@@ -481,11 +484,12 @@ impl StateBackend for LocalBackend {
                 }
             }
             let now = Instant::now();
-            if now >= deadline {
+            let left = deadline.map_or(LOCK_RETRY_MAX, |d| d.saturating_duration_since(now));
+            if left.is_zero() {
                 let info = holder.unwrap_or_else(|| unknown_holder(&path));
                 return Err(BackendError::Locked(Box::new(info)));
             }
-            tokio::time::sleep(pause.min(deadline - now)).await;
+            tokio::time::sleep(pause.min(left)).await;
             pause = (pause * 2).min(LOCK_RETRY_MAX);
         }
     }
