@@ -34,7 +34,11 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
         p.unlock().await;
         return Ok(1);
     };
-    print!("{}", render_plan(&plan, Style { color: p.color }));
+    if a.planning.json {
+        print_json_ui(&plan)?;
+    } else {
+        print!("{}", render_plan(&plan, Style { color: p.color }));
+    }
     if let Some(out) = &a.out {
         let file = plan_file(&p, &plan, &a.planning.target, &a.planning.replace);
         let bytes = serde_json::to_vec_pretty(&file)?;
@@ -42,8 +46,13 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
             p.unlock().await;
             anyhow::bail!("failed to write the plan file {}: {e}", out.display());
         }
-        println!("\n─────────────────────────────────────────────────────────────────────────────\n\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    terrane apply {:?}", out.display(), out.display().to_string());
-    } else if plan.has_changes() {
+        let saved = format!("\n─────────────────────────────────────────────────────────────────────────────\n\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    terrane apply {:?}", out.display(), out.display().to_string());
+        if a.planning.json {
+            eprintln!("{saved}");
+        } else {
+            println!("{saved}");
+        }
+    } else if plan.has_changes() && !a.planning.json {
         println!("\n─────────────────────────────────────────────────────────────────────────────\n\nNote: You didn't use the -out option to save this plan, so terrane can't\nguarantee to take exactly these actions if you run \"terrane apply\" now.");
     }
     p.unlock().await;
@@ -52,6 +61,61 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
     } else {
         0
     })
+}
+
+/// `plan -json`: Terraform's machine-readable UI stream, one JSON message per line
+/// (`planned_change` for each change, then `change_summary`).
+fn print_json_ui(plan: &Plan) -> anyhow::Result<()> {
+    use terrane_engine::plan::Action;
+    let now = terrane_engine::util::now_rfc3339();
+    let mut lines = Vec::new();
+    for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        let action = match c.action {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::DeleteThenCreate | Action::CreateThenDelete => "replace",
+            Action::Read => "read",
+            Action::NoOp => "noop",
+        };
+        let addr = c.addr.to_string();
+        let key = c.addr.key.as_ref().map(|k| match k {
+            terrane_engine::addr::IndexKey::Int(i) => serde_json::json!(i),
+            terrane_engine::addr::IndexKey::Str(s) => serde_json::json!(s),
+        });
+        lines.push(serde_json::json!({
+            "@level": "info",
+            "@message": format!("{addr}: Plan to {action}"),
+            "@module": "terrane.ui",
+            "@timestamp": now,
+            "type": "planned_change",
+            "change": {
+                "resource": {
+                    "addr": addr,
+                    "module": "",
+                    "resource": c.addr.resource.to_string(),
+                    "implied_provider": c.addr.resource.ty.split('_').next().unwrap_or_default(),
+                    "resource_type": c.addr.resource.ty,
+                    "resource_name": c.addr.resource.name,
+                    "resource_key": key,
+                },
+                "action": action,
+            },
+        }));
+    }
+    let (add, change, remove) = plan.counts();
+    lines.push(serde_json::json!({
+        "@level": "info",
+        "@message": format!("Plan: {add} to add, {change} to change, {remove} to destroy."),
+        "@module": "terrane.ui",
+        "@timestamp": now,
+        "type": "change_summary",
+        "changes": {"add": add, "change": change, "import": 0, "remove": remove, "operation": "plan"},
+    }));
+    for l in lines {
+        println!("{}", serde_json::to_string(&l)?);
+    }
+    Ok(())
 }
 
 /// The saved form of `plan`, tied to the state and configuration it was made from.

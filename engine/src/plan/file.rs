@@ -133,7 +133,10 @@ impl PlanFile {
             .iter()
             .filter(|c| c.action != Action::NoOp)
             .map(|c| StoredChange {
-                address: c.addr.to_string(),
+                address: match &c.deposed {
+                    Some(d) => format!("{} (deposed object {d})", c.addr),
+                    None => c.addr.to_string(),
+                },
                 action: c.action,
                 reason: c.reason.clone(),
                 before: c.before.as_ref().map(StoredValue::from_value),

@@ -183,7 +183,10 @@ fn header(c: &ResourceChange) -> String {
         Action::Read => "will be read during apply".to_string(),
         Action::NoOp => "is unchanged".to_string(),
     };
-    let mut h = format!("  # {a} {what}\n");
+    let mut h = match &c.deposed {
+        Some(d) => format!("  # {a} (deposed object {d}) {what}\n"),
+        None => format!("  # {a} {what}\n"),
+    };
     let reason = match &c.reason {
         Some(Reason::DeleteNoResourceConfig) => {
             Some(format!("because {} is not in configuration", a))

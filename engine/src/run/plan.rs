@@ -57,6 +57,11 @@ pub(super) fn decode_state(
         };
         let addr = ResourceAddr::new(mode, r.ty.clone(), r.name.clone());
         for i in &r.instances {
+            if i.deposed.is_some() {
+                // Objects superseded by an interrupted create-before-destroy replacement are
+                // planned for deletion separately (see `deposed_changes`).
+                continue;
+            }
             let value = mark_paths(
                 object_from_json(&i.attributes, &schema.block),
                 &i.sensitive_attributes,
@@ -119,6 +124,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
                 plan.changes
                     .push(delete_change(addr, p, Reason::DeleteByDestroy));
             }
+            plan.changes.extend(deposed_changes(state, &ctx.providers));
             for (name, o) in &state.outputs {
                 plan.outputs.insert(
                     name.clone(),
@@ -233,6 +239,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
         plan.changes
             .push(delete_change(addr, p, Reason::DeleteNoResourceConfig));
     }
+    plan.changes.extend(deposed_changes(state, &ctx.providers));
     for (name, o) in &state.outputs {
         if !ctx.module.outputs.contains_key(name) {
             plan.outputs.insert(
@@ -251,6 +258,25 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
     }
     plan.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     (Some(plan), diags)
+}
+
+/// Deletes for deposed objects: left by a create-before-destroy replacement whose old object
+/// was not yet deleted when the run stopped.
+fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> {
+    let mut out = Vec::new();
+    for r in state.resources.iter().filter(|r| r.mode == "managed" && r.module.is_none()) {
+        let Some(schema) = providers.schema(Mode::Managed, &r.ty) else { continue };
+        for i in r.instances.iter().filter(|i| i.deposed.is_some()) {
+            let addr = ResourceAddr::new(Mode::Managed, r.ty.clone(), r.name.clone()).instance(i.index_key.clone());
+            let value = mark_paths(object_from_json(&i.attributes, &schema.block), &i.sensitive_attributes);
+            let p = Prior { value, provider: r.provider.clone(), dependencies: i.dependencies.clone(), private: i.private.clone(), create_before_destroy: true };
+            let mut c = delete_change(&addr, &p, Reason::DeleteNoResourceConfig);
+            c.reason = None;
+            c.deposed.clone_from(&i.deposed);
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `-target`: the targeted resources and everything they depend on.

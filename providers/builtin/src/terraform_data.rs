@@ -77,6 +77,8 @@ impl Provider for TerraformProvider {
             (Some(prior), Some(pi)) if values_equal(&pi, &input) && !input.contains_unknown() => {
                 prior.get_attr("output").cloned().unwrap_or(Value::Null)
             }
+            // A sensitive input makes the output sensitive too: it is the same value.
+            _ if input.contains_sensitive() => Value::Unknown.sensitive(),
             _ => Value::Unknown,
         };
         let mut planned = req.proposed;
