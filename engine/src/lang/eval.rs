@@ -150,7 +150,16 @@ impl Evaluator<'_, '_> {
                 }
                 self.template_value(&tpl, Some(e))
             }
-            Expression::HeredocTemplate(h) => self.template_value(&h.template, Some(e)),
+            Expression::HeredocTemplate(h) => match h.indent() {
+                // hcl-edit strips the indent of `<<-` heredocs only from top-level text;
+                // lines inside %{if}/%{for} directives must lose it too.
+                Some(n) if n > 0 => {
+                    let mut t = h.template.clone();
+                    dedent_nested(&mut t, n, false);
+                    self.template_value(&t, Some(e))
+                }
+                _ => self.template_value(&h.template, Some(e)),
+            },
             Expression::Parenthesis(p) => self.expr(p.inner()),
             Expression::Variable(v) => self.reference(v.as_str(), &[], e),
             Expression::Traversal(t) => {
@@ -819,6 +828,48 @@ impl Evaluator<'_, '_> {
     }
 }
 
+/// Removes up to `n` leading spaces from every line start inside directive bodies of `t`
+/// (`nested` is true once inside a directive, where the work is needed).
+fn dedent_nested(t: &mut Template, n: usize, nested: bool) {
+    let strip = |text: &str| -> String {
+        let mut out = String::with_capacity(text.len());
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+                let spaces = line.len() - line.trim_start_matches(' ').len();
+                out.push_str(&line[spaces.min(n)..]);
+            } else {
+                out.push_str(line);
+            }
+        }
+        out
+    };
+    let mut rebuilt = Template::new();
+    for el in t.iter() {
+        let el = match el {
+            Element::Literal(l) if nested => {
+                Element::Literal(hcl_edit::Spanned::new(strip(l.value())))
+            }
+            Element::Directive(d) => {
+                let mut d = (**d).clone();
+                match &mut d {
+                    Directive::If(i) => {
+                        dedent_nested(&mut i.if_expr.template, n, true);
+                        if let Some(e) = &mut i.else_expr {
+                            dedent_nested(&mut e.template, n, true);
+                        }
+                    }
+                    Directive::For(f) => dedent_nested(&mut f.for_expr.template, n, true),
+                }
+                Element::Directive(Box::new(d))
+            }
+            other => other.clone(),
+        };
+        rebuilt.push(el);
+    }
+    *t = rebuilt;
+}
+
 #[derive(Default)]
 struct TemplateState {
     unknown: bool,
@@ -847,5 +898,107 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
                     .all(|((ka, a), (kb, b))| ka == kb && values_equal(a, b))
         }
         (a, b) => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct TestScope;
+    impl Scope for TestScope {
+        fn resolve(&self, s: &Subject) -> Result<Arc<Value>, String> {
+            match s {
+                Subject::Var(n) if n == "names" => Ok(Arc::new(Value::Tuple(vec![
+                    Value::string("a"),
+                    Value::string("b"),
+                ]))),
+                Subject::Var(n) if n == "secret" => Ok(Arc::new(Value::string("pw").sensitive())),
+                Subject::Var(n) if n == "later" => Ok(Arc::new(Value::Unknown)),
+                Subject::Var(n) if n == "objs" => Ok(Arc::new(Value::Tuple(vec![
+                    Value::object([("id", Value::string("x"))]),
+                    Value::object([("id", Value::string("y"))]),
+                ]))),
+                other => Err(format!("{other:?} is not declared")),
+            }
+        }
+    }
+
+    fn ev(src: &str) -> Result<Value, Diagnostic> {
+        let file = SourceFile::new("t.tf", format!("x = {src}\n"));
+        let body = hcl_edit::parser::parse_body(&file.text).expect("test input parses");
+        let attr = body.get_attribute("x").expect("attribute x");
+        let ctx = EvalContext {
+            scope: &TestScope,
+            base_dir: Path::new("."),
+        };
+        eval(&attr.value, &file, &ctx)
+    }
+
+    #[test]
+    fn templates_and_directives() {
+        assert_eq!(
+            ev(r#""${var.names[0]}-%{if true}y%{else}n%{endif}""#).unwrap(),
+            Value::string("a-y")
+        );
+        assert_eq!(
+            ev(r#""%{for n in var.names}<${n}>%{endfor}""#).unwrap(),
+            Value::string("<a><b>")
+        );
+        // A lone interpolation keeps the value's type.
+        assert_eq!(
+            ev(r#""${var.names}""#).unwrap(),
+            Value::Tuple(vec![Value::string("a"), Value::string("b")])
+        );
+    }
+
+    #[test]
+    fn indented_heredoc_with_directives_is_dedented_everywhere() {
+        let v = ev(
+            "<<-EOT\n    %{ for n in var.names ~}\n    - ${n}\n    %{ endfor ~}\n    done\n  EOT",
+        )
+        .unwrap();
+        assert_eq!(v, Value::string("- a\n- b\ndone\n"));
+    }
+
+    #[test]
+    fn splats_for_and_conditionals() {
+        assert_eq!(
+            ev("var.objs[*].id").unwrap(),
+            Value::Tuple(vec![Value::string("x"), Value::string("y")])
+        );
+        assert_eq!(
+            ev("var.objs.*.id").unwrap(),
+            Value::Tuple(vec![Value::string("x"), Value::string("y")])
+        );
+        assert_eq!(
+            ev("{ for o in var.objs : o.id => upper(o.id) if o.id != \"y\" }").unwrap(),
+            Value::object([("x", Value::string("X"))])
+        );
+        assert_eq!(
+            ev("1 + 2 * 3 == 7 ? \"ok\" : \"no\"").unwrap(),
+            Value::string("ok")
+        );
+    }
+
+    #[test]
+    fn unknown_and_sensitive_propagate() {
+        assert_eq!(ev("var.later + 1").unwrap(), Value::Unknown);
+        assert_eq!(ev("var.later ? 1 : 2").unwrap(), Value::Unknown);
+        assert_eq!(ev(r#""a-${var.later}""#).unwrap(), Value::Unknown);
+        assert_eq!(ev("upper(var.later)").unwrap(), Value::Unknown);
+        assert!(ev(r#""x${var.secret}""#).unwrap().is_sensitive());
+        assert!(ev("upper(var.secret)").unwrap().is_sensitive());
+    }
+
+    #[test]
+    fn errors_point_at_the_expression() {
+        let d = ev("var.objs[5]").unwrap_err();
+        assert_eq!(d.summary, "Invalid index");
+        assert_eq!(d.span.unwrap().line_col(), (1, 14));
+        let d = ev("lenght(var.names)").unwrap_err();
+        assert_eq!(d.help.as_deref(), Some("did you mean \"length\"?"));
+        assert!(ev("try(var.objs[5], \"fallback\")").unwrap() == Value::string("fallback"));
+        assert_eq!(ev("can(var.objs[5])").unwrap(), Value::Bool(false));
     }
 }

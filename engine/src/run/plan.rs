@@ -264,12 +264,28 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
 /// was not yet deleted when the run stopped.
 fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> {
     let mut out = Vec::new();
-    for r in state.resources.iter().filter(|r| r.mode == "managed" && r.module.is_none()) {
-        let Some(schema) = providers.schema(Mode::Managed, &r.ty) else { continue };
+    for r in state
+        .resources
+        .iter()
+        .filter(|r| r.mode == "managed" && r.module.is_none())
+    {
+        let Some(schema) = providers.schema(Mode::Managed, &r.ty) else {
+            continue;
+        };
         for i in r.instances.iter().filter(|i| i.deposed.is_some()) {
-            let addr = ResourceAddr::new(Mode::Managed, r.ty.clone(), r.name.clone()).instance(i.index_key.clone());
-            let value = mark_paths(object_from_json(&i.attributes, &schema.block), &i.sensitive_attributes);
-            let p = Prior { value, provider: r.provider.clone(), dependencies: i.dependencies.clone(), private: i.private.clone(), create_before_destroy: true };
+            let addr = ResourceAddr::new(Mode::Managed, r.ty.clone(), r.name.clone())
+                .instance(i.index_key.clone());
+            let value = mark_paths(
+                object_from_json(&i.attributes, &schema.block),
+                &i.sensitive_attributes,
+            );
+            let p = Prior {
+                value,
+                provider: r.provider.clone(),
+                dependencies: i.dependencies.clone(),
+                private: i.private.clone(),
+                create_before_destroy: true,
+            };
             let mut c = delete_change(&addr, &p, Reason::DeleteNoResourceConfig);
             c.reason = None;
             c.deposed.clone_from(&i.deposed);
