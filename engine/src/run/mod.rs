@@ -79,6 +79,61 @@ impl Providers {
         v
     }
 
+    /// The provider whose source address ends in `/<name>` (`null` -> hashicorp/null).
+    pub fn by_local_name(&self, name: &str) -> Option<&Arc<dyn Provider>> {
+        self.list
+            .iter()
+            .find(|p| p.source().rsplit('/').next() == Some(name))
+    }
+
+    /// Evaluates each `provider` block (with input variables in scope) and configures its
+    /// provider; providers without a block are configured with null.
+    pub async fn configure(
+        &self,
+        module: &Module,
+        values: &scope::Values,
+    ) -> crate::diag::Diagnostics {
+        let mut diags = crate::diag::Diagnostics::new();
+        for block in &module.providers {
+            let Some(p) = self.by_local_name(&block.name) else {
+                diags.push(
+                    crate::diag::Diagnostic::error("Provider not available")
+                        .detail(format!(
+                            "There is a provider block for {:?}, but terrane has no such provider.",
+                            block.name
+                        ))
+                        .span(block.span.clone()),
+                );
+                continue;
+            };
+            let scope = scope::InstanceScope::plain(values, module);
+            let ectx = crate::lang::EvalContext {
+                scope: &scope,
+                base_dir: &module.dir,
+            };
+            match values::decode_body(&block.body, &p.schema().provider, &ectx, block.span.clone())
+            {
+                Ok(config) => diags.extend(
+                    p.configure(crate::provider::ConfigureRequest { config })
+                        .await,
+                ),
+                Err(d) => diags.extend(d),
+            }
+        }
+        for p in &self.list {
+            let name = p.source().rsplit('/').next().unwrap_or_default();
+            if !module.providers.iter().any(|b| b.name == name) {
+                diags.extend(
+                    p.configure(crate::provider::ConfigureRequest {
+                        config: crate::lang::Value::Null,
+                    })
+                    .await,
+                );
+            }
+        }
+        diags
+    }
+
     /// The provider address as state records it.
     pub fn state_address(p: &dyn Provider) -> String {
         format!("provider[\"{}\"]", p.source())

@@ -84,6 +84,11 @@ pub(super) fn decode_state(
 /// Makes a plan. Returns `None` (with the errors) when planning failed.
 pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
     let (mut prior, mut diags) = decode_state(state, &ctx.providers);
+    let cwd = std::env::current_dir()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let values = Values::new(ctx.variables.clone(), &ctx.options.workspace, &cwd);
+    diags.extend(ctx.providers.configure(&ctx.module, &values).await);
     if diags.has_errors() {
         return (None, diags);
     }
