@@ -66,7 +66,12 @@ impl Provider for TerraformProvider {
     }
 
     async fn plan(&self, req: PlanRequest) -> PlanResponse {
-        let input = req.config.get_attr("input").cloned().unwrap_or(Value::Null);
+        // The proposal, not the raw config: ignore_changes may have kept the prior input.
+        let input = req
+            .proposed
+            .get_attr("input")
+            .cloned()
+            .unwrap_or(Value::Null);
         let prior_input = req
             .prior
             .as_ref()
