@@ -105,4 +105,10 @@ pub trait Provider: Send + Sync {
     async fn import(&self, req: ImportRequest) -> ImportResponse;
 
     async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse;
+
+    /// API calls made so far, per service (`ec2` -> 3), so batching can be measured.
+    /// Providers that make no remote calls keep the default.
+    fn api_call_counts(&self) -> std::collections::BTreeMap<String, u64> {
+        std::collections::BTreeMap::new()
+    }
 }
