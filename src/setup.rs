@@ -11,19 +11,24 @@ use terrane_engine::config::Module;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::Value;
 use terrane_engine::provider::Provider;
+use terrane_engine::run::ProviderFactory;
 use terrane_engine::state::{StateBackend, DEFAULT_WORKSPACE};
 
 /// Every provider compiled into this build, with the source addresses
-/// `required_providers` may name.
-pub fn providers() -> Vec<(&'static [&'static str], Arc<dyn Provider>)> {
+/// `required_providers` may name, and how to make an instance (one per provider block).
+pub fn providers() -> Vec<(&'static [&'static str], ProviderFactory)> {
     vec![
         (
             &["hashicorp/null", "registry.terraform.io/hashicorp/null"],
-            Arc::new(terrane_provider_builtin::NullProvider::new()),
+            Arc::new(|| {
+                Arc::new(terrane_provider_builtin::NullProvider::new()) as Arc<dyn Provider>
+            }),
         ),
         (
             &["terraform.io/builtin/terraform"],
-            Arc::new(terrane_provider_builtin::TerraformProvider::new()),
+            Arc::new(|| {
+                Arc::new(terrane_provider_builtin::TerraformProvider::new()) as Arc<dyn Provider>
+            }),
         ),
     ]
 }

@@ -43,7 +43,7 @@ pub fn load_checked(color: bool) -> Result<(Module, terrane_engine::graph::Graph
             return Err(Reported);
         }
     };
-    let providers = provider_set();
+    let providers = provider_set(&module);
     diags.extend(terrane_engine::run::validate(&module, &providers));
     if diags.has_errors() {
         print_diagnostics(&diags, color);
@@ -55,8 +55,10 @@ pub fn load_checked(color: bool) -> Result<(Module, terrane_engine::graph::Graph
     Ok((module, graph))
 }
 
-pub fn provider_set() -> Providers {
-    Providers::new(setup::providers().into_iter().map(|(_, p)| p).collect())
+/// The providers for `module`: a default instance of each, plus one per aliased block.
+pub fn provider_set(module: &Module) -> Providers {
+    let factories: Vec<_> = setup::providers().into_iter().map(|(_, f)| f).collect();
+    Providers::for_module(&factories, module)
 }
 
 /// Everything a plan or apply works with, with the lock held.
@@ -214,9 +216,9 @@ pub async fn prepare(
         interrupt,
     };
     let ctx = Context {
+        providers: Arc::new(provider_set(&module)),
         module: Arc::new(module),
         graph,
-        providers: Arc::new(provider_set()),
         variables,
         options,
     };

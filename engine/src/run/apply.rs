@@ -552,7 +552,7 @@ async fn delete_instance(
     let provider = s
         .ctx
         .providers
-        .for_type(addr.resource.mode, &addr.resource.ty)
+        .for_state(addr.resource.mode, &addr.resource.ty, &c.provider)
         .ok_or_else(|| {
             Diagnostics::from(Diagnostic::error("Missing provider").address(addr.to_string()))
         })?;
@@ -691,7 +691,7 @@ async fn apply_instance(
     let r = &ctx.module.resources[&addr.resource];
     let provider = ctx
         .providers
-        .for_type(addr.resource.mode, &addr.resource.ty)
+        .for_state(addr.resource.mode, &addr.resource.ty, &c.provider)
         .ok_or_else(|| {
             Diagnostics::from(Diagnostic::error("Missing provider").address(addr.to_string()))
         })?;

@@ -564,7 +564,10 @@ async fn plan_resource(
     prior: &BTreeMap<InstanceAddr, Prior>,
 ) -> Result<Vec<ResourceChange>, Diagnostics> {
     let addr = &r.addr;
-    let Some(provider) = ctx.providers.for_type(addr.mode, &addr.ty) else {
+    let Some((provider, provider_addr)) =
+        ctx.providers
+            .for_resource(addr.mode, &addr.ty, r.provider.as_ref())
+    else {
         let kind = if addr.mode == Mode::Data {
             "data source"
         } else {
@@ -586,7 +589,6 @@ async fn plan_resource(
         .providers
         .schema(addr.mode, &addr.ty)
         .expect("provider found by type has its schema");
-    let provider_addr = Providers::state_address(provider.as_ref());
     let deps: Vec<String> = ctx
         .graph
         .resource_dependencies(&Node::Resource(addr.clone()))
