@@ -45,6 +45,11 @@ pub enum Command {
     Graph(GraphArgs),
     /// Release a stuck lock on the current workspace.
     ForceUnlock(ForceUnlockArgs),
+    /// Associate an existing object with a resource address in state.
+    Import(ImportArgs),
+    /// Workspace management.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
     /// Show the current terrane version.
     Version(VersionArgs),
 }
@@ -192,6 +197,99 @@ pub enum StateCommand {
     List(StateListArgs),
     /// Show a resource in the state.
     Show(StateShowArgs),
+    /// Remove instances from the state (the real objects are left alone).
+    Rm(StateRmArgs),
+    /// Move an item in the state to another address.
+    Mv(StateMvArgs),
+    /// Print the current state to stdout.
+    Pull,
+    /// Replace the current state with a local state file.
+    Push(StatePushArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct StateRmArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Only print what would be removed.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(required = true)]
+    pub addresses: Vec<String>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct StateMvArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Only print what would be moved.
+    #[arg(long)]
+    pub dry_run: bool,
+    pub source: String,
+    pub destination: String,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct StatePushArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Write the state even if lineages differ or the serial is lower.
+    #[arg(long)]
+    pub force: bool,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// The resource address to import into, like aws_vpc.main or null_resource.a[0].
+    pub address: String,
+    /// The provider-specific ID of the existing object.
+    pub id: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// List workspaces.
+    List,
+    /// Show the name of the current workspace.
+    Show,
+    /// Create a new workspace and switch to it.
+    New(WorkspaceNewArgs),
+    /// Select a workspace.
+    Select(WorkspaceSelectArgs),
+    /// Delete a workspace.
+    Delete(WorkspaceDeleteArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct WorkspaceNewArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    pub name: String,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct WorkspaceSelectArgs {
+    /// Create the workspace if it does not exist.
+    #[arg(long)]
+    pub or_create: bool,
+    pub name: String,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct WorkspaceDeleteArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Delete even if the workspace still has resources in its state.
+    #[arg(long)]
+    pub force: bool,
+    pub name: String,
 }
 
 #[derive(Debug, Args, Clone, Default)]

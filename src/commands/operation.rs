@@ -73,7 +73,24 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// With TERRANE_STATS set, prints the API calls providers made, per service, to stderr
+    /// (how batched refresh is measured).
+    pub fn print_stats(&self) {
+        if std::env::var_os("TERRANE_STATS").is_none() {
+            return;
+        }
+        let counts = self.ctx.providers.api_call_counts();
+        let total: u64 = counts.values().sum();
+        let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        eprintln!(
+            "terrane: {total} API call(s){}{}",
+            if parts.is_empty() { "" } else { ": " },
+            parts.join(", ")
+        );
+    }
+
     pub async fn unlock(&mut self) {
+        self.print_stats();
         if let Some(l) = self.lock.take() {
             if let Err(e) = l.unlock().await {
                 eprintln!("Warning: failed to release the state lock: {e}");

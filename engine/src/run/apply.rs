@@ -156,7 +156,8 @@ pub(super) fn write_priors(
     *state = w.into_state(state);
 }
 
-fn instance_state(
+/// The state record of an instance holding `value` (sensitive attributes noted as paths).
+pub fn instance_state(
     addr: &InstanceAddr,
     value: &Value,
     dependencies: Vec<String>,
