@@ -34,12 +34,12 @@ pub async fn run(a: ImportArgs) -> anyhow::Result<u8> {
         print_diagnostics(&Diagnostic::error("Configuration for import target does not exist").detail(format!("The configuration does not contain {}. Before importing, add a resource block for it, like:\n\nresource {:?} {:?} {{\n  # (resource arguments)\n}}", addr.resource, addr.resource.ty, addr.resource.name)).into(), color);
         return Ok(1);
     };
-    let key_ok = match (&addr.key, rc.count.is_some(), rc.for_each.is_some()) {
+    let key_ok = matches!(
+        (&addr.key, rc.count.is_some(), rc.for_each.is_some()),
         (None, false, false)
-        | (Some(IndexKey::Int(_)), true, _)
-        | (Some(IndexKey::Str(_)), _, true) => true,
-        _ => false,
-    };
+            | (Some(IndexKey::Int(_)), true, _)
+            | (Some(IndexKey::Str(_)), _, true)
+    );
     if !key_ok {
         print_diagnostics(&Diagnostic::error("Invalid import address").detail(format!("The index of {addr} does not match how {} is declared (count, for_each, or neither).", addr.resource)).span(rc.span.clone()).into(), color);
         return Ok(1);
