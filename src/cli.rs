@@ -45,6 +45,9 @@ pub enum Command {
     Graph(GraphArgs),
     /// Release a stuck lock on the current workspace.
     ForceUnlock(ForceUnlockArgs),
+    /// Report drift between the real infrastructure, the state and the configuration
+    /// (read-only; exit 0 in sync, 2 drift, 1 error).
+    Drift(DriftArgs),
     /// Associate an existing object with a resource address in state.
     Import(ImportArgs),
     /// Workspace management.
@@ -237,6 +240,29 @@ pub struct StatePushArgs {
     #[arg(long)]
     pub force: bool,
     pub path: PathBuf,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Print the versioned JSON report.
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print a Markdown report (for a pull request or issue comment).
+    #[arg(long)]
+    pub markdown: bool,
+    /// Check every workspace of the backend, reporting each.
+    #[arg(long)]
+    pub all_workspaces: bool,
+    /// Limit the number of concurrent operations.
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+    /// The ignore file (default .terrane/drift-ignore, if present).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

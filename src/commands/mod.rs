@@ -2,6 +2,7 @@
 //! where they arise so that warnings show even on success.
 
 mod apply;
+mod drift;
 mod force_unlock;
 mod graph;
 mod import;
@@ -38,6 +39,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::State(StateCommand::Pull) => state::pull().await,
         Command::State(StateCommand::Push(a)) => state::push(a).await,
         Command::Import(a) => import::run(a).await,
+        Command::Drift(a) => drift::run(a).await,
         Command::Workspace(WorkspaceCommand::List) => workspace::list().await,
         Command::Workspace(WorkspaceCommand::Show) => workspace::show(),
         Command::Workspace(WorkspaceCommand::New(a)) => workspace::new(a).await,
