@@ -266,9 +266,9 @@ async fn in_sync_until_something_changes_outside() {
         .map(|c| c.address.as_str())
         .collect();
     assert_eq!(changes, ["ext_thing.tagged"]);
-    assert_eq!(drift::exit_code(&[r.clone()]), 2);
+    assert_eq!(drift::exit_code(std::slice::from_ref(&r)), 2);
 
-    let json = drift::render_json(&[r.clone()]);
+    let json = drift::render_json(std::slice::from_ref(&r));
     assert!(
         json.contains("\"format_version\": \"1.0\"") && json.contains("\"path\": \"tags.Name\""),
         "{json}"
