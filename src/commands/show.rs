@@ -46,12 +46,18 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
                 )
             })?;
         if a.json {
-            println!("{}", serde_json::to_string_pretty(&plan)?);
+            println!(
+                "{}",
+                serde_json::to_string(&terrane_engine::plan::json::plan_json(&plan))?
+            );
         } else {
-            for c in &plan.changes {
-                println!("  # {} will be {:?}", c.address, c.action);
-            }
-            println!("\n{} change(s) in the saved plan.", plan.changes.len());
+            let style = terrane_engine::plan::render::Style {
+                color: use_color(a.common.no_color),
+            };
+            print!(
+                "{}",
+                terrane_engine::plan::render::render_plan(&plan.to_display_plan(), style)
+            );
         }
         return Ok(0);
     }
@@ -67,7 +73,10 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
 
 fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", String::from_utf8_lossy(&s.to_bytes()));
+        println!(
+            "{}",
+            serde_json::to_string(&terrane_engine::plan::json::state_json(s))?
+        );
         return Ok(());
     }
     if s.resources.is_empty() && s.outputs.is_empty() {
