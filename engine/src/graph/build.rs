@@ -9,7 +9,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use crate::addr::ResourceAddr;
 use crate::config::{Expr, Module};
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use crate::lang::refs::{references, Reference, Subject};
+use crate::lang::refs::{references_bound, Reference, Subject};
 
 /// An object of the configuration that is evaluated as a unit.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -147,37 +147,76 @@ fn add_nodes(g: &mut Graph, m: &Module) {
     }
 }
 
-fn exprs_of(m: &Module, node: &Node) -> Vec<Expr> {
+/// The expressions a node evaluates, each with the names bound around it.
+fn exprs_of(m: &Module, node: &Node) -> Vec<(Expr, Vec<String>)> {
+    let free = |e: &Expr| (e.clone(), Vec::new());
     match node {
         Node::Var(n) => m.variables[n]
             .validations
             .iter()
-            .map(|v| v.condition.clone())
+            .map(|v| free(&v.condition))
             .collect(),
-        Node::Local(n) => vec![m.locals[n].value.clone()],
-        Node::Output(n) => vec![m.outputs[n].value.clone()],
+        Node::Local(n) => vec![free(&m.locals[n].value)],
+        Node::Output(n) => vec![free(&m.outputs[n].value)],
         Node::Resource(a) => {
             let r = &m.resources[a];
-            let mut out: Vec<Expr> = r.count.iter().chain(r.for_each.iter()).cloned().collect();
-            collect_body_exprs(&r.body.body, &r.body.file, &mut out);
+            let mut out: Vec<(Expr, Vec<String>)> =
+                r.count.iter().chain(r.for_each.iter()).map(free).collect();
+            collect_body_exprs(&r.body.body, &r.body.file, &[], &mut out);
             out
         }
     }
 }
 
+/// Every expression of a body with the names bound around it: a `dynamic` block's
+/// iterator is in scope inside its `content`.
 fn collect_body_exprs(
     body: &hcl_edit::structure::Body,
     file: &std::sync::Arc<crate::diag::SourceFile>,
-    out: &mut Vec<Expr>,
+    bound: &[String],
+    out: &mut Vec<(Expr, Vec<String>)>,
 ) {
     for a in body.attributes() {
-        out.push(Expr {
-            expr: a.value.clone(),
-            file: file.clone(),
-        });
+        out.push((
+            Expr {
+                expr: a.value.clone(),
+                file: file.clone(),
+            },
+            bound.to_vec(),
+        ));
     }
     for b in body.blocks() {
-        collect_body_exprs(&b.body, file, out);
+        if b.ident.as_str() == "dynamic" {
+            let iterator = match b.body.get_attribute("iterator").map(|a| &a.value) {
+                Some(hcl_edit::expr::Expression::Variable(v)) => v.as_str().to_string(),
+                _ => b
+                    .labels
+                    .first()
+                    .map(|l| l.as_str().to_string())
+                    .unwrap_or_default(),
+            };
+            let mut inner = bound.to_vec();
+            inner.push(iterator);
+            for a in b.body.attributes() {
+                let names = if a.key.as_str() == "labels" {
+                    &inner
+                } else {
+                    bound
+                };
+                out.push((
+                    Expr {
+                        expr: a.value.clone(),
+                        file: file.clone(),
+                    },
+                    names.to_vec(),
+                ));
+            }
+            for c in b.body.blocks() {
+                collect_body_exprs(&c.body, file, &inner, out);
+            }
+            continue;
+        }
+        collect_body_exprs(&b.body, file, bound, out);
     }
 }
 
@@ -217,8 +256,8 @@ fn add_reference_edges(g: &mut Graph, m: &Module, diags: &mut Diagnostics) {
     let nodes: Vec<Node> = g.index.keys().cloned().collect();
     for node in nodes {
         let to = g.index[&node];
-        for e in exprs_of(m, &node) {
-            for r in references(&e.expr, &e.file) {
+        for (e, bound) in exprs_of(m, &node) {
+            for r in references_bound(&e.expr, &e.file, &bound) {
                 if let Subject::Module(name) = &r.subject {
                     diags.push(
                         Diagnostic::error("Reference to undeclared module")
