@@ -49,7 +49,16 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
             println!("{}", serde_json::to_string_pretty(&plan)?);
         } else {
             for c in &plan.changes {
-                println!("  # {} will be {:?}", c.address, c.action);
+                use terrane_engine::plan::Action;
+                let what = match c.action {
+                    Action::Create => "will be created",
+                    Action::Update => "will be updated in-place",
+                    Action::Delete => "will be destroyed",
+                    Action::DeleteThenCreate | Action::CreateThenDelete => "will be replaced",
+                    Action::Read => "will be read during apply",
+                    Action::NoOp => "is unchanged",
+                };
+                println!("  # {} {what}", c.address);
             }
             println!("\n{} change(s) in the saved plan.", plan.changes.len());
         }
