@@ -39,6 +39,14 @@ pub fn load_checked(color: bool) -> Result<(Module, terrane_engine::graph::Graph
         Ok(g) => g,
         Err(d) => {
             diags.extend(d);
+            // Report schema errors too, except where a graph error already points.
+            let at = |d: &Diagnostic| d.span.as_ref().map(|s| (s.file.display_name(), s.start));
+            let seen: Vec<_> = diags.iter().filter_map(at).collect();
+            for v in terrane_engine::run::validate(&module, &provider_set()).0 {
+                if at(&v).is_none_or(|a| !seen.contains(&a)) {
+                    diags.push(v);
+                }
+            }
             print_diagnostics(&diags, color);
             return Err(Reported);
         }
