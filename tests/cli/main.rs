@@ -5,4 +5,5 @@
 mod harness;
 
 mod basics;
+mod errors;
 mod flags;
