@@ -331,6 +331,7 @@ pub fn filters(work: &Work) -> Vec<(String, String)> {
             ),
             (r"terrane-e2e-[A-Za-z0-9]+", "[WORK]"),
             (r"(?m)pid[ =:][0-9]+", "pid [PID]"),
+            (r"locked by \S+ \(", "locked by [WHO] ("),
         ]
         .into_iter()
         .map(|(a, b)| (a.to_string(), b.to_string())),

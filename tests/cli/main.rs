@@ -5,5 +5,6 @@
 mod harness;
 
 mod basics;
+mod concurrency;
 mod errors;
 mod flags;
