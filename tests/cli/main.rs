@@ -5,6 +5,7 @@
 mod harness;
 
 mod basics;
+mod compat;
 mod concurrency;
 mod errors;
 mod flags;
