@@ -77,10 +77,6 @@ impl Work {
         self.path().join(name).exists()
     }
 
-    pub fn remove(&self, name: &str) {
-        std::fs::remove_file(self.path().join(name)).unwrap();
-    }
-
     /// `terrane.tfstate` parsed.
     pub fn state(&self) -> serde_json::Value {
         serde_json::from_str(&self.read("terraform.tfstate")).expect("state is JSON")
