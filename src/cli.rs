@@ -375,7 +375,10 @@ pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_alphabetic());
-        if is_single_dash_long {
+        if i == 1 && matches!(s.as_str(), "-v" | "-version" | "--version") {
+            // As in Terraform, `terrane -version` is `terrane version`.
+            out.push(OsString::from("version"));
+        } else if is_single_dash_long {
             out.push(OsString::from(format!("-{s}")));
         } else if s == "-v" || s == "-version" {
             out.push(OsString::from("--version"));

@@ -39,6 +39,14 @@ pub fn load_checked(color: bool) -> Result<(Module, terrane_engine::graph::Graph
         Ok(g) => g,
         Err(d) => {
             diags.extend(d);
+            // Report schema errors too, except where a graph error already points.
+            let at = |d: &Diagnostic| d.span.as_ref().map(|s| (s.file.display_name(), s.start));
+            let seen: Vec<_> = diags.iter().filter_map(at).collect();
+            for v in terrane_engine::run::validate(&module, &provider_set(&module)).0 {
+                if at(&v).is_none_or(|a| !seen.contains(&a)) {
+                    diags.push(v);
+                }
+            }
             print_diagnostics(&diags, color);
             return Err(Reported);
         }
@@ -191,9 +199,22 @@ pub async fn prepare(
     let mut etag = etag;
     // A journal left by a run that was killed: fold its finished operations into state.
     let jpath = journal_path(&workspace);
-    match journal::recover(&jpath) {
+    // Without the lock the journal may belong to a run that is still going: leave it.
+    let found = if lock.is_none() && jpath.exists() {
+        eprintln!("Warning: not recovering the apply journal {} because -lock=false was given; it may belong to a run in progress.", jpath.display());
+        Ok(None)
+    } else {
+        journal::recover(&jpath)
+    };
+    match found {
         Ok(Some(entries)) => {
             let n = entries.len().saturating_sub(1);
+            // A run killed before it first saved state: its journal starts the lineage.
+            if let (None, Some(journal::JournalEntry::Begin { lineage, .. })) =
+                (&etag, entries.first())
+            {
+                state.lineage = lineage.clone();
+            }
             match journal::replay(&mut state, &entries) {
                 Ok(()) => {
                     state.serial += 1;

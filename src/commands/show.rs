@@ -97,7 +97,7 @@ fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
                 if r.mode == "data" { "data " } else { "" },
                 r.ty,
                 r.name,
-                render_attrs(i)
+                render_attrs(&r.mode, &r.ty, i)
             );
         }
     }
@@ -116,8 +116,18 @@ fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
 }
 
 /// An instance's attributes as an HCL block body, sensitive ones hidden.
-pub fn render_attrs(i: &terrane_engine::state::InstanceState) -> String {
-    let v = Value::from_json(&i.attributes);
+pub fn render_attrs(mode: &str, ty: &str, i: &terrane_engine::state::InstanceState) -> String {
+    use terrane_engine::addr::Mode;
+    // Read with the schema, as plan does (Terraform stores dynamic values with their type).
+    let mode = if mode == "data" {
+        Mode::Data
+    } else {
+        Mode::Managed
+    };
+    let v = match super::operation::provider_set(&Default::default()).schema(mode, ty) {
+        Some(s) => terrane_engine::run::values::object_from_json(&i.attributes, &s.block),
+        None => Value::from_json(&i.attributes),
+    };
     let sensitive: Vec<String> = i
         .sensitive_attributes
         .iter()

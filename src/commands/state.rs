@@ -78,7 +78,7 @@ pub async fn show(a: StateShowArgs) -> anyhow::Result<u8> {
             println!(
                 "{}resource {ty:?} {name:?} {}",
                 if mode == "data" { "data " } else { "" },
-                super::show::render_attrs(&i)
+                super::show::render_attrs(&mode, &ty, &i)
             );
             Ok(0)
         }

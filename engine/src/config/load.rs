@@ -649,6 +649,15 @@ fn decode_variable(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mu
             Type::Any
         })
     });
+    // As Terraform's validate does: a default must suit the type constraint.
+    if let Some(a) = c.attrs.get("default") {
+        let dir = std::path::Path::new(".");
+        if let Ok(value) = crate::run::vars::eval_constant(&a.value, file, dir) {
+            if let Err(e) = crate::lang::convert(&value, &ty) {
+                diags.push(Diagnostic::error("Invalid default value for variable").detail(format!("This default value is not compatible with the variable's type constraint: {e}.")).span(span_of(&a.value, file)));
+            }
+        }
+    }
     let mut v = Variable {
         name: name.clone(),
         ty,

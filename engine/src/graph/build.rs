@@ -272,6 +272,8 @@ fn add_reference_edges(g: &mut Graph, m: &Module, diags: &mut Diagnostics) {
                     continue;
                 };
                 match g.index.get(&target) {
+                    // A variable's validation conditions refer to the variable itself.
+                    Some(&from) if from == to && matches!(node, Node::Var(_)) => {}
                     Some(&from) if from == to => {
                         if let Node::Resource(_) = node {
                             diags.push(

@@ -16,7 +16,13 @@ use crate::provider::{BlockSchema, Nesting};
 pub fn typed_from_json(j: &serde_json::Value, ty: &Type) -> Value {
     let generic = Value::from_json(j);
     match ty {
-        Type::Any => generic,
+        // Terraform stores a value of dynamic type with its type: {"value": .., "type": ..}.
+        Type::Any => match j.as_object() {
+            Some(o) if o.len() == 2 && o.contains_key("value") && o.contains_key("type") => {
+                Value::from_json(&o["value"])
+            }
+            _ => generic,
+        },
         other => convert(&generic, other).unwrap_or(generic),
     }
 }
