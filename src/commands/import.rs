@@ -116,7 +116,14 @@ pub async fn run(a: ImportArgs) -> anyhow::Result<u8> {
         );
         return Ok(1);
     };
-    let instance = terrane_engine::run::instance_state(&addr, &object, Vec::new(), None, false);
+    let instance = terrane_engine::run::instance_state(
+        &addr,
+        &object,
+        providers.schema(addr.resource.mode, &addr.resource.ty),
+        Vec::new(),
+        None,
+        false,
+    );
     let code = edit_state(&a.lock, "OperationTypeImport", color, |_, state, _| {
         let exists = state.resources.iter().any(|r| r.mode == addr.resource.mode.as_state_str() && r.ty == addr.resource.ty && r.name == addr.resource.name && r.instances.iter().any(|i| i.index_key == addr.key && i.deposed.is_none()));
         if exists {

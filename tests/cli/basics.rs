@@ -65,9 +65,10 @@ resource "terraform_data" "d" {
         w.run(&["apply", "-auto-approve", "-var", "v=two"]).code(0)
     );
     assert_eq!(w.id("terraform_data.d"), id, "an update keeps the id");
+    // Dynamic-typed attributes are stored as Terraform stores them: value plus type.
     assert_eq!(
         w.state()["resources"][0]["instances"][0]["attributes"]["output"],
-        "two"
+        serde_json::json!({"value": "two", "type": "string"})
     );
     assert_eq!(
         w.run(&["plan", "-var", "v=two", "-detailed-exitcode"]).code,

@@ -134,7 +134,7 @@ impl Working {
 pub(super) fn write_priors(
     state: &mut State,
     prior: &BTreeMap<InstanceAddr, super::plan::Prior>,
-    _providers: &Providers,
+    providers: &Providers,
 ) {
     let mut w = Working::from_state(state);
     for r in w.resources.values_mut() {
@@ -147,6 +147,7 @@ pub(super) fn write_priors(
             instance_state(
                 addr,
                 &p.value,
+                providers.schema(addr.resource.mode, &addr.resource.ty),
                 p.dependencies.clone(),
                 p.private.clone(),
                 p.create_before_destroy,
@@ -157,17 +158,24 @@ pub(super) fn write_priors(
 }
 
 /// The state record of an instance holding `value` (sensitive attributes noted as paths).
+///
+/// With the schema, attributes of dynamic type are written as Terraform writes them
+/// (`{"value": ..., "type": ...}`), so Terraform can read the state too.
 pub fn instance_state(
     addr: &InstanceAddr,
     value: &Value,
+    schema: Option<&crate::provider::ResourceSchema>,
     dependencies: Vec<String>,
     private: Option<String>,
     cbd: bool,
 ) -> InstanceState {
     InstanceState {
         index_key: addr.key.clone(),
-        schema_version: 0,
-        attributes: value.to_json(),
+        schema_version: schema.map_or(0, |s| s.version),
+        attributes: match schema {
+            Some(s) => super::values::object_to_json(value, &s.block),
+            None => value.to_json(),
+        },
         sensitive_attributes: sensitive_paths(value),
         private,
         dependencies,
@@ -712,7 +720,7 @@ async fn apply_instance(
             w.set(
                 &addr.resource,
                 &c.provider,
-                instance_state(addr, &v, deps, None, false),
+                instance_state(addr, &v, Some(schema), deps, None, false),
             );
         } else if let Some(e) = w.resources.get_mut(&addr.resource) {
             if let Some(i) = e.1.get_mut(&(addr.key.clone(), None)) {
@@ -735,7 +743,7 @@ async fn apply_instance(
         s.working.lock().expect("lock poisoned").set(
             &addr.resource,
             &c.provider,
-            instance_state(addr, &resp.state, deps, None, false),
+            instance_state(addr, &resp.state, Some(schema), deps, None, false),
         );
         return Ok(resp.state);
     }
@@ -777,6 +785,7 @@ async fn apply_instance(
             let mut old = instance_state(
                 addr,
                 before,
+                Some(schema),
                 c.dependencies.clone(),
                 c.private.clone(),
                 true,
@@ -840,6 +849,7 @@ async fn apply_instance(
     let inst = instance_state(
         addr,
         &new,
+        Some(schema),
         deps,
         resp.private,
         r.lifecycle.create_before_destroy,

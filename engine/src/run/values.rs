@@ -27,6 +27,34 @@ pub fn typed_from_json(j: &serde_json::Value, ty: &Type) -> Value {
     }
 }
 
+/// Writes an object as state `attributes`: dynamic-typed attributes carry their type, as
+/// Terraform writes them; nested blocks recurse.
+pub fn object_to_json(v: &Value, schema: &BlockSchema) -> serde_json::Value {
+    let Some(m) = v.as_map() else {
+        return v.to_json();
+    };
+    let mut out = serde_json::Map::new();
+    for (name, x) in m {
+        let j = match (schema.attributes.get(name), schema.blocks.get(name)) {
+            (Some(a), _) if a.ty == Type::Any && !x.is_null() => {
+                serde_json::json!({"value": x.to_json(), "type": super::apply::type_json(x)})
+            }
+            (_, Some(nb)) => match x.unmark() {
+                Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
+                    serde_json::Value::Array(
+                        items.iter().map(|i| object_to_json(i, &nb.block)).collect(),
+                    )
+                }
+                Value::Null => serde_json::Value::Null,
+                single => object_to_json(single, &nb.block),
+            },
+            _ => x.to_json(),
+        };
+        out.insert(name.clone(), j);
+    }
+    serde_json::Value::Object(out)
+}
+
 /// Reads a state object's `attributes` with its schema.
 pub fn object_from_json(j: &serde_json::Value, schema: &BlockSchema) -> Value {
     let mut out = BTreeMap::new();

@@ -178,7 +178,10 @@ async fn creates_in_dependency_order_and_destroys_in_reverse() {
     assert!(pos(&events, "create terraform_data.b") < pos(&events, "create terraform_data.c"));
     // Values flowed through: c's input is a's output.
     let c = state.resources.iter().find(|r| r.name == "c").unwrap();
-    assert_eq!(c.instances[0].attributes["input"], "a");
+    assert_eq!(
+        c.instances[0].attributes["input"],
+        serde_json::json!({"value": "a", "type": "string"})
+    );
     assert_eq!(
         c.instances[0].dependencies,
         ["terraform_data.b"],
