@@ -85,13 +85,7 @@ fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
     }
     for r in &s.resources {
         for i in &r.instances {
-            let key = i
-                .index_key
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            let prefix = if r.mode == "data" { "data." } else { "" };
-            println!("# {prefix}{}.{}{key}:", r.ty, r.name);
+            println!("# {}:", r.instance_address(i));
             println!(
                 "{}resource {:?} {:?} {}\n",
                 if r.mode == "data" { "data " } else { "" },

@@ -19,13 +19,7 @@ fn addresses(
             if i.deposed.is_some() {
                 continue;
             }
-            let prefix = if r.mode == "data" { "data." } else { "" };
-            let key = i
-                .index_key
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            out.push((format!("{prefix}{}.{}{key}", r.ty, r.name), i, r));
+            out.push((r.instance_address(i), i, r));
         }
     }
     out
@@ -100,10 +94,9 @@ pub async fn rm(a: StateRmArgs) -> anyhow::Result<u8> {
     super::locked_state::edit_state(&a.lock, "OperationTypeInvalid", color, |_, state, _| {
         let mut removed = Vec::new();
         for r in &mut state.resources {
-            let prefix = if r.mode == "data" { "data." } else { "" };
+            let probe = r.clone();
             r.instances.retain(|i| {
-                let key = i.index_key.as_ref().map(ToString::to_string).unwrap_or_default();
-                let addr = format!("{prefix}{}.{}{key}", r.ty, r.name);
+                let addr = probe.instance_address(i);
                 let hit = a.addresses.iter().any(|p| selects(p, &addr));
                 if hit {
                     removed.push(addr);

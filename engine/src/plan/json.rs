@@ -207,12 +207,6 @@ pub fn state_json(s: &State) -> J {
     let mut resources = Vec::new();
     for r in &s.resources {
         for i in r.instances.iter().filter(|i| i.deposed.is_none()) {
-            let prefix = if r.mode == "data" { "data." } else { "" };
-            let key = i
-                .index_key
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default();
             let mut sensitive = Map::new();
             for p in &i.sensitive_attributes {
                 if let Some(n) = p.get(0).and_then(|s| s.get("value")).and_then(J::as_str) {
@@ -227,10 +221,7 @@ pub fn state_json(s: &State) -> J {
                 }
             }
             let mut m = Map::new();
-            m.insert(
-                "address".into(),
-                json!(format!("{prefix}{}.{}{key}", r.ty, r.name)),
-            );
+            m.insert("address".into(), json!(r.instance_address(i)));
             m.insert("mode".into(), json!(r.mode));
             m.insert("type".into(), json!(r.ty));
             m.insert("name".into(), json!(r.name));

@@ -11,11 +11,13 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Semaphore;
 
 use super::diff::{copy_marks, inconsistent_attributes, propose};
-use super::plan::{aggregate, instance_config};
+use super::nodes;
+use super::plan::{aggregate, config_addr, instance_config};
 use super::scope::{InstanceScope, Values};
 use super::values::sensitive_paths;
 use super::{Context, Providers};
-use crate::addr::{IndexKey, InstanceAddr, Mode, ResourceAddr};
+use crate::addr::{IndexKey, InstanceAddr, Mode, ModuleStep, ResourceAddr};
+use crate::config::{Module, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
 use crate::lang::{eval, EvalContext, Value};
@@ -79,7 +81,11 @@ impl Working {
             } else {
                 Mode::Managed
             };
-            let addr = ResourceAddr::new(mode, r.ty.clone(), r.name.clone());
+            let Some(addr) =
+                super::plan::state_resource_addr(r.module.as_deref(), mode, &r.ty, &r.name)
+            else {
+                continue;
+            };
             let entry = w
                 .resources
                 .entry(addr)
@@ -117,7 +123,7 @@ impl Working {
             .into_iter()
             .filter(|(_, (_, i))| !i.is_empty())
             .map(|(addr, (provider, instances))| ResourceState {
-                module: None,
+                module: addr.module_string(),
                 mode: addr.mode.as_state_str().to_string(),
                 ty: addr.ty,
                 name: addr.name,
@@ -186,8 +192,14 @@ pub fn instance_state(
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Op {
-    /// Evaluate a local value.
-    Local(String),
+    /// Evaluate a local value (in every instance of its module).
+    Local(Vec<String>, String),
+    /// Evaluate a called module's input variable.
+    Var(Vec<String>, String),
+    /// Evaluate a called module's output.
+    Output(Vec<String>, String),
+    /// Expand a module call into its instances.
+    Call(Vec<String>, String),
     /// Create, update, replace (create part) or read the instances of a resource.
     Apply(ResourceAddr),
     /// Delete instances (plain deletes and the destroy part of destroy-before-create).
@@ -218,9 +230,10 @@ pub async fn apply(
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let mut by_resource: BTreeMap<ResourceAddr, Vec<&ResourceChange>> = BTreeMap::new();
+    // Grouped by resource block: one operation applies the block in every module instance.
     for c in &plan.changes {
         by_resource
-            .entry(c.addr.resource.clone())
+            .entry(config_addr(&c.addr.resource))
             .or_default()
             .push(c);
     }
@@ -303,11 +316,16 @@ fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
             e.insert(b);
         }
     }
+    // Root variables are values already and nothing depends on root outputs, so neither
+    // is an operation; everything else is evaluated again with the values known at apply.
     let op_of = |n: &Node| -> Option<Op> {
         match n {
-            Node::Local(l) => Some(Op::Local(l.clone())),
+            Node::Local(p, l) => Some(Op::Local(p.clone(), l.clone())),
             Node::Resource(a) => Some(Op::Apply(a.clone())),
-            Node::Var(_) | Node::Output(_) => None,
+            Node::Var(p, v) if !p.is_empty() => Some(Op::Var(p.clone(), v.clone())),
+            Node::Output(p, o) if !p.is_empty() => Some(Op::Output(p.clone(), o.clone())),
+            Node::ModuleCall(p, c) => Some(Op::Call(p.clone(), c.clone())),
+            Node::Var(..) | Node::Output(..) => None,
         }
     };
     if s.plan.mode == PlanMode::Normal {
@@ -328,9 +346,9 @@ fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
         for d in &c.dependencies {
             if let Ok(a) = d.parse::<InstanceAddr>() {
                 dependents
-                    .entry(a.resource)
+                    .entry(config_addr(&a.resource))
                     .or_default()
-                    .insert(c.addr.resource.clone());
+                    .insert(config_addr(&c.addr.resource));
             }
         }
     }
@@ -450,20 +468,64 @@ async fn run_ops(s: &Shared<'_>, ops: Vec<Op>, deps: BTreeMap<Op, BTreeSet<Op>>)
     diags
 }
 
+fn module_at<'m>(s: &'m Shared<'_>, p: &[String]) -> Result<&'m Module, Diagnostics> {
+    s.ctx.module.at(p).ok_or_else(|| {
+        Diagnostics::from(Diagnostic::error("Module not found").detail(format!(
+            "module.{} is not in the configuration",
+            p.join(".module.")
+        )))
+    })
+}
+
+/// The configuration of a resource block, found from its (config-level) address.
+fn resource_config<'m>(
+    s: &'m Shared<'_>,
+    cfg: &ResourceAddr,
+) -> Result<(&'m Module, &'m Resource), Diagnostics> {
+    let path: Vec<String> = cfg.module.iter().map(|st| st.name.clone()).collect();
+    let m = module_at(s, &path)?;
+    let rel = ResourceAddr {
+        module: Vec::new(),
+        ..cfg.clone()
+    };
+    let r = m.resources.get(&rel).ok_or_else(|| {
+        Diagnostics::from(
+            Diagnostic::error("Resource not found")
+                .detail(format!("{cfg} is not in the configuration")),
+        )
+    })?;
+    Ok((m, r))
+}
+
 async fn run_op(s: &Shared<'_>, op: &Op) -> Result<(), Diagnostics> {
     match op {
-        Op::Local(name) => {
-            let l = &s.ctx.module.locals[name];
-            let scope = InstanceScope::plain(&s.values, &s.ctx.module);
-            let v = eval(
-                &l.value.expr,
-                &l.value.file,
-                &EvalContext {
-                    scope: &scope,
-                    base_dir: &s.ctx.module.dir,
-                },
-            )?;
-            s.values.set_local(name, v);
+        Op::Local(p, name) => {
+            let m = module_at(s, p)?;
+            for inst in s.values.instances(p) {
+                nodes::eval_local(m, &inst, name, &s.values)?;
+            }
+            Ok(())
+        }
+        Op::Var(p, name) => {
+            let m = module_at(s, p)?;
+            for inst in s.values.instances(p) {
+                nodes::eval_module_var(&s.ctx.module, m, &inst, name, &s.values)?;
+            }
+            Ok(())
+        }
+        Op::Output(p, name) => {
+            let m = module_at(s, p)?;
+            for inst in s.values.instances(p) {
+                let v = nodes::eval_output(m, &inst, name, &s.values)?;
+                s.values.set_output(&inst, name, v);
+            }
+            Ok(())
+        }
+        Op::Call(p, name) => {
+            let m = module_at(s, p)?;
+            for inst in s.values.instances(p) {
+                nodes::eval_call(m, &inst, name, &s.values)?;
+            }
             Ok(())
         }
         Op::Apply(addr) => apply_resource(s, addr).await,
@@ -628,65 +690,60 @@ async fn with_progress<F: std::future::Future>(
     }
 }
 
-async fn apply_resource(s: &Shared<'_>, addr: &ResourceAddr) -> Result<(), Diagnostics> {
-    let ctx = s.ctx;
-    let r = &ctx.module.resources[addr];
+async fn apply_resource(s: &Shared<'_>, cfg: &ResourceAddr) -> Result<(), Diagnostics> {
+    let (m, r) = resource_config(s, cfg)?;
     let changes: Vec<&ResourceChange> = s
         .by_resource
-        .get(addr)
+        .get(cfg)
         .into_iter()
         .flatten()
         .filter(|c| c.action != Action::Delete && c.deposed.is_none())
         .copied()
         .collect();
+    let instances = s.values.instances(&m.path);
     // for_each values are needed again to evaluate each.value with now-known values.
-    let each_values: BTreeMap<Option<IndexKey>, Value> = match &r.for_each {
-        Some(fe) => {
-            let scope = InstanceScope::plain(&s.values, &ctx.module);
-            match eval(
-                &fe.expr,
-                &fe.file,
-                &EvalContext {
-                    scope: &scope,
-                    base_dir: &ctx.module.dir,
-                },
-            ) {
-                Ok(v) => match v.unmark() {
-                    Value::Map(m) | Value::Object(m) => m
-                        .iter()
-                        .map(|(k, v)| (Some(IndexKey::Str(k.clone())), v.clone()))
-                        .collect(),
-                    Value::Set(items) => items
-                        .iter()
-                        .filter_map(|i| {
-                            i.as_str()
-                                .map(|k| (Some(IndexKey::Str(k.to_string())), i.clone()))
-                        })
-                        .collect(),
-                    _ => BTreeMap::new(),
-                },
-                Err(d) => return Err(d.into()),
+    let mut each_values: BTreeMap<(Vec<ModuleStep>, Option<IndexKey>), Value> = BTreeMap::new();
+    if r.for_each.is_some() {
+        for inst in &instances {
+            let scope = InstanceScope::at(&s.values, m, inst);
+            for (k, v) in nodes::expand(None, r.for_each.as_ref(), &scope, m)? {
+                if let Some(v) = v {
+                    each_values.insert((inst.clone(), k), v);
+                }
             }
         }
-        None => BTreeMap::new(),
-    };
-    let results: Mutex<Vec<(Option<IndexKey>, Value)>> = Mutex::new(Vec::new());
+    }
+    let results: Mutex<Vec<(InstanceAddr, Value)>> = Mutex::new(Vec::new());
     let outcome = for_each_bounded(s, changes, |c| {
-        let each = each_values.get(&c.addr.key).cloned();
+        let each = each_values
+            .get(&(c.addr.resource.module.clone(), c.addr.key.clone()))
+            .cloned();
         let results = &results;
         async move {
             let v = apply_instance(s, c, each).await?;
             results
                 .lock()
                 .expect("lock poisoned")
-                .push((c.addr.key.clone(), v));
+                .push((c.addr.clone(), v));
             Ok(())
         }
     })
     .await;
     let mut items = results.into_inner().expect("lock poisoned");
     items.sort_by(|a, b| a.0.cmp(&b.0));
-    s.values.set_resource(addr, aggregate(r, items));
+    // Every module instance gets the resource's value, even with no instances (count = 0).
+    for inst in instances {
+        let addr = ResourceAddr {
+            module: inst,
+            ..cfg.clone()
+        };
+        let mine: Vec<(Option<IndexKey>, Value)> = items
+            .iter()
+            .filter(|(a, _)| a.resource == addr)
+            .map(|(a, v)| (a.key.clone(), v.clone()))
+            .collect();
+        s.values.set_resource(&addr, aggregate(r, mine));
+    }
     outcome
 }
 
@@ -697,7 +754,7 @@ async fn apply_instance(
 ) -> Result<Value, Diagnostics> {
     let ctx = s.ctx;
     let addr = &c.addr;
-    let r = &ctx.module.resources[&addr.resource];
+    let (m, r) = resource_config(s, &config_addr(&addr.resource))?;
     let provider = ctx
         .providers
         .for_state(addr.resource.mode, &addr.resource.ty, &c.provider)
@@ -729,7 +786,15 @@ async fn apply_instance(
         }
         return Ok(v);
     }
-    let config = instance_config(&ctx.module, r, &schema.block, &s.values, &addr.key, each)?;
+    let config = instance_config(
+        m,
+        r,
+        &schema.block,
+        &s.values,
+        &addr.resource.module,
+        &addr.key,
+        each,
+    )?;
     if c.action == Action::Read {
         let resp = provider
             .read_data(ReadDataRequest {

@@ -3,6 +3,7 @@
 
 mod apply;
 pub mod diff;
+mod nodes;
 mod plan;
 pub mod scope;
 mod validate;
