@@ -33,8 +33,32 @@ pub fn providers() -> Vec<(&'static [&'static str], ProviderFactory)> {
     ]
 }
 
-/// Checks `required_providers` against the providers this build has.
-pub fn check_required_providers(module: &Module) -> Diagnostics {
+/// Checks every module's `required_version` against the Terraform version terrane is
+/// compatible with, and `required_providers` against the providers this build has.
+pub fn check_required_providers(root: &Module) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let compat = terrane_engine::state::model::COMPATIBLE_TERRAFORM_VERSION;
+    for module in root.all() {
+        let Some((constraint, span)) = &module.terraform.required_version else {
+            continue;
+        };
+        match terrane_engine::config::version::satisfies(constraint, compat) {
+            Ok(true) => {}
+            Ok(false) => diags.push(
+                Diagnostic::error("Unsupported Terraform Core version")
+                    .detail(format!("This configuration does not support Terraform version {compat}, which is the Terraform version terrane is compatible with (required_version = {constraint:?}). To proceed, either relax the constraint or use Terraform itself for this configuration."))
+                    .span(span.clone()),
+            ),
+            Err(e) => diags.push(Diagnostic::error("Invalid required_version constraint").detail(e).span(span.clone())),
+        }
+    }
+    for module in root.all() {
+        diags.extend(check_module_providers(module));
+    }
+    diags
+}
+
+fn check_module_providers(module: &Module) -> Diagnostics {
     let have = providers();
     let mut diags = Diagnostics::new();
     for rp in module.terraform.required_providers.values() {
