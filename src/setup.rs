@@ -22,6 +22,10 @@ pub fn providers() -> Vec<(&'static [&'static str], Arc<dyn Provider>)> {
             Arc::new(terrane_provider_builtin::NullProvider::new()),
         ),
         (
+            &["hashicorp/aws", "registry.terraform.io/hashicorp/aws"],
+            Arc::new(terrane_provider_aws::AwsProvider::new()),
+        ),
+        (
             &["terraform.io/builtin/terraform"],
             Arc::new(terrane_provider_builtin::TerraformProvider::new()),
         ),

@@ -23,12 +23,18 @@ pub struct CallCounts {
 
 impl CallCounts {
     pub fn counter(&self, service: &str) -> Arc<AtomicU64> {
-        let mut m = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut m = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::clone(m.entry(service.to_string()).or_default())
     }
 
     pub fn snapshot(&self) -> BTreeMap<String, u64> {
-        let m = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let m = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         m.iter()
             .map(|(k, v)| (k.clone(), v.load(Ordering::Relaxed)))
             .collect()

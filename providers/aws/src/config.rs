@@ -19,9 +19,32 @@ const DEFAULT_MAX_RETRIES: u32 = 25;
 /// Services whose endpoints may be overridden in `endpoints {}`; only ec2 and sts are used
 /// today, the others are accepted so that existing configurations load.
 const ENDPOINT_SERVICES: &[&str] = &[
-    "acm", "apigateway", "applicationautoscaling", "autoscaling", "cloudwatch", "cloudwatchlogs",
-    "dynamodb", "ec2", "ecr", "ecs", "efs", "elasticache", "elb", "elbv2", "iam", "kms", "lambda",
-    "logs", "rds", "route53", "s3", "secretsmanager", "sns", "sqs", "ssm", "sts",
+    "acm",
+    "apigateway",
+    "applicationautoscaling",
+    "autoscaling",
+    "cloudwatch",
+    "cloudwatchlogs",
+    "dynamodb",
+    "ec2",
+    "ecr",
+    "ecs",
+    "efs",
+    "elasticache",
+    "elb",
+    "elbv2",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "rds",
+    "route53",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "sqs",
+    "ssm",
+    "sts",
 ];
 
 pub fn provider_schema() -> BlockSchema {
@@ -36,8 +59,14 @@ pub fn provider_schema() -> BlockSchema {
         .attr("secret_key", opt(Type::String).sensitive())
         .attr("token", opt(Type::String).sensitive())
         .attr("max_retries", opt(Type::Number))
-        .attr("shared_config_files", opt(Type::List(Box::new(Type::String))))
-        .attr("shared_credentials_files", opt(Type::List(Box::new(Type::String))))
+        .attr(
+            "shared_config_files",
+            opt(Type::List(Box::new(Type::String))),
+        )
+        .attr(
+            "shared_credentials_files",
+            opt(Type::List(Box::new(Type::String))),
+        )
         .attr("skip_credentials_validation", opt(Type::Bool))
         .attr("skip_metadata_api_check", opt(Type::Any))
         .attr("skip_region_validation", opt(Type::Bool))
@@ -52,7 +81,8 @@ pub fn provider_schema() -> BlockSchema {
                 .build(),
         ),
     );
-    b.blocks.insert("endpoints".into(), block(endpoints.build()));
+    b.blocks
+        .insert("endpoints".into(), block(endpoints.build()));
     b.blocks.insert(
         "assume_role".into(),
         block(
@@ -105,7 +135,8 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
         val::str_attr(config, "secret_key"),
     ) {
         let token = val::str_attr(config, "token").map(str::to_string);
-        loader = loader.credentials_provider(Credentials::new(ak, sk, token, None, "provider block"));
+        loader =
+            loader.credentials_provider(Credentials::new(ak, sk, token, None, "provider block"));
     }
     let mut sdk = loader.load().await;
     let Some(region) = sdk.region().map(|r| r.to_string()) else {
@@ -132,21 +163,27 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
         None => return Err(no_credentials(None)),
         Some(p) if !skip_validation => {
             if let Err(e) = p.provide_credentials().await {
-                return Err(no_credentials(Some(&aws_sdk_ec2::error::DisplayErrorContext(&e).to_string())));
+                return Err(no_credentials(Some(
+                    &aws_sdk_ec2::error::DisplayErrorContext(&e).to_string(),
+                )));
             }
         }
         Some(_) => {}
     }
     let endpoints = first_block(config, "endpoints");
-    let endpoint = |svc: &str| endpoints.and_then(|e| val::str_attr(e, svc)).map(str::to_string);
+    let endpoint = |svc: &str| {
+        endpoints
+            .and_then(|e| val::str_attr(e, svc))
+            .map(str::to_string)
+    };
 
-    let mut ec2 = aws_sdk_ec2::config::Builder::from(&sdk)
-        .interceptor(CountCalls(counts.counter("ec2")));
+    let mut ec2 =
+        aws_sdk_ec2::config::Builder::from(&sdk).interceptor(CountCalls(counts.counter("ec2")));
     if let Some(u) = endpoint("ec2") {
         ec2 = ec2.endpoint_url(u);
     }
-    let mut sts = aws_sdk_sts::config::Builder::from(&sdk)
-        .interceptor(CountCalls(counts.counter("sts")));
+    let mut sts =
+        aws_sdk_sts::config::Builder::from(&sdk).interceptor(CountCalls(counts.counter("sts")));
     if let Some(u) = endpoint("sts") {
         sts = sts.endpoint_url(u);
     }

@@ -89,15 +89,27 @@ impl AwsDataSource for AvailabilityZones {
         let mut zones: Vec<_> = out
             .availability_zones()
             .iter()
-            .filter(|z| !z.zone_name().is_some_and(|n| ex_names.iter().any(|x| x == n)))
+            .filter(|z| {
+                !z.zone_name()
+                    .is_some_and(|n| ex_names.iter().any(|x| x == n))
+            })
             .filter(|z| !z.zone_id().is_some_and(|n| ex_ids.iter().any(|x| x == n)))
             .collect();
         zones.sort_by_key(|z| z.zone_name().unwrap_or_default().to_string());
         let mut o = Obj::from(config);
         o.set("id", Value::string(&c.region))
-            .set("names", val::str_list(zones.iter().filter_map(|z| z.zone_name())))
-            .set("zone_ids", val::str_list(zones.iter().filter_map(|z| z.zone_id())))
-            .set("group_names", val::str_set(zones.iter().filter_map(|z| z.group_name())));
+            .set(
+                "names",
+                val::str_list(zones.iter().filter_map(|z| z.zone_name())),
+            )
+            .set(
+                "zone_ids",
+                val::str_list(zones.iter().filter_map(|z| z.zone_id())),
+            )
+            .set(
+                "group_names",
+                val::str_set(zones.iter().filter_map(|z| z.group_name())),
+            );
         Ok(o.done())
     }
 }
@@ -156,7 +168,11 @@ impl AwsDataSource for Region {
             .or_else(|| val::str_attr(config, "region"))
             .unwrap_or(&c.region)
             .to_string();
-        let suffix = if name.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
+        let suffix = if name.starts_with("cn-") {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
         let mut o = Obj::from(config);
         o.set("id", Value::string(&name))
             .set("name", Value::string(&name))
@@ -237,7 +253,10 @@ impl AwsDataSource for VpcData {
             .set("state", val::opt_str(v.state().map(|s| s.as_str())))
             .set("tags", tags::value(v.tags()))
             .set("dhcp_options_id", val::str_or_empty(v.dhcp_options_id()))
-            .set("instance_tenancy", val::opt_str(v.instance_tenancy().map(|t| t.as_str())))
+            .set(
+                "instance_tenancy",
+                val::opt_str(v.instance_tenancy().map(|t| t.as_str())),
+            )
             .set("owner_id", Value::string(owner))
             .set(
                 "main_route_table_id",
@@ -280,7 +299,8 @@ impl AwsDataSource for Subnets {
         let mut ids: Vec<&str> = subnets.iter().filter_map(|s| s.subnet_id()).collect();
         ids.sort_unstable();
         let mut o = Obj::from(config);
-        o.set("id", Value::string(&c.region)).set("ids", val::str_list(ids));
+        o.set("id", Value::string(&c.region))
+            .set("ids", val::str_list(ids));
         Ok(o.done())
     }
 }

@@ -18,7 +18,9 @@ pub enum AwsError {
     #[error("{operation}: {detail}")]
     Transport { operation: String, detail: String },
     /// A waiter gave up: the object did not reach the wanted state in time.
-    #[error("timeout while waiting for {what} to become {wanted} (last state: {last}) after {secs}s")]
+    #[error(
+        "timeout while waiting for {what} to become {wanted} (last state: {last}) after {secs}s"
+    )]
     Timeout {
         what: String,
         wanted: String,

@@ -104,10 +104,9 @@ impl AwsProvider {
     }
 
     fn resource(&self, ty: &str) -> Result<&dyn AwsResource, Diagnostics> {
-        self.resources
-            .get(ty)
-            .map(AsRef::as_ref)
-            .ok_or_else(|| Diagnostic::error(format!("The AWS provider has no resource type {ty:?}")).into())
+        self.resources.get(ty).map(AsRef::as_ref).ok_or_else(|| {
+            Diagnostic::error(format!("The AWS provider has no resource type {ty:?}")).into()
+        })
     }
 
     async fn read_type(
@@ -127,7 +126,12 @@ impl AwsProvider {
             .collect())
     }
 
-    async fn read_one(&self, c: &Clients, r: &dyn AwsResource, stub: &Value) -> Result<Option<Value>, Diagnostics> {
+    async fn read_one(
+        &self,
+        c: &Clients,
+        r: &dyn AwsResource,
+        stub: &Value,
+    ) -> Result<Option<Value>, Diagnostics> {
         Ok(self
             .read_type(c, r, std::slice::from_ref(stub))
             .await?
@@ -193,15 +197,21 @@ impl AwsProvider {
                     Ok(t) => t,
                     Err(e) => return fail(Diagnostic::error(e).into()),
                 };
-                if let Err(e) = r.update(&c, &prior, &planned, t).await {
-                    return ApplyResponse {
-                        new_state: Some(prior),
-                        private: None,
-                        diagnostics: e.to_diagnostic("updating", ty).into(),
-                    };
-                }
+                let new_id = match r.update(&c, &prior, &planned, t).await {
+                    Ok(id) => id,
+                    Err(e) => {
+                        return ApplyResponse {
+                            new_state: Some(prior),
+                            private: None,
+                            diagnostics: e.to_diagnostic("updating", ty).into(),
+                        }
+                    }
+                };
                 if r.tagging() == Tagging::Ec2 && val::changed(&prior, &planned, "tags_all") {
-                    let id = val::str_attr(&prior, "id").unwrap_or_default();
+                    let id = new_id
+                        .as_deref()
+                        .or(val::str_attr(&prior, "id"))
+                        .unwrap_or_default();
                     let old = val::string_map(&prior, "tags_all");
                     let new = val::string_map(&planned, "tags_all");
                     if let Err(e) = ec2::tags::update(&c, id, &old, &new).await {
@@ -215,8 +225,14 @@ impl AwsProvider {
                 // Read back from the planned object: it carries the new arguments (a
                 // replaced association ID arrives as unknown and is re-read by the type).
                 let mut stub = planned.clone();
-                if stub.get_attr("id").is_none_or(Value::is_unknown) {
-                    val::set_attr(&mut stub, "id", prior.get_attr("id").cloned().unwrap_or_default());
+                if let Some(id) = new_id {
+                    val::set_attr(&mut stub, "id", Value::string(id));
+                } else if stub.get_attr("id").is_none_or(Value::is_unknown) {
+                    val::set_attr(
+                        &mut stub,
+                        "id",
+                        prior.get_attr("id").cloned().unwrap_or_default(),
+                    );
                 }
                 self.finish(&c, r, &stub, &planned, "updating").await
             }
@@ -225,7 +241,14 @@ impl AwsProvider {
     }
 
     /// Reads the object back after a create or update.
-    async fn finish(&self, c: &Clients, r: &dyn AwsResource, stub: &Value, planned: &Value, action: &str) -> ApplyResponse {
+    async fn finish(
+        &self,
+        c: &Clients,
+        r: &dyn AwsResource,
+        stub: &Value,
+        planned: &Value,
+        action: &str,
+    ) -> ApplyResponse {
         match self.read_one(c, r, stub).await {
             Ok(Some(v)) => ApplyResponse {
                 new_state: Some(v),
@@ -235,9 +258,16 @@ impl AwsProvider {
             Ok(None) => ApplyResponse {
                 new_state: None,
                 private: None,
-                diagnostics: Diagnostic::error(format!("{action} {}: the object was not found right after the operation", r.type_name()))
-                    .detail(format!("AWS no longer reports {} {:?}.", r.type_name(), val::str_attr(stub, "id").unwrap_or_default()))
-                    .into(),
+                diagnostics: Diagnostic::error(format!(
+                    "{action} {}: the object was not found right after the operation",
+                    r.type_name()
+                ))
+                .detail(format!(
+                    "AWS no longer reports {} {:?}.",
+                    r.type_name(),
+                    val::str_attr(stub, "id").unwrap_or_default()
+                ))
+                .into(),
             },
             Err(d) => {
                 // The object exists: keep what we know rather than forget it.
@@ -356,7 +386,8 @@ impl Provider for AwsProvider {
             .map(|r| {
                 r.unwrap_or_else(|| ReadResponse {
                     new_state: None,
-                    diagnostics: Diagnostic::error("internal error: a read request got no answer").into(),
+                    diagnostics: Diagnostic::error("internal error: a read request got no answer")
+                        .into(),
                 })
             })
             .collect()
@@ -444,7 +475,13 @@ impl Provider for AwsProvider {
             Err(d) => return fail(d),
         };
         let Some(d) = self.data_sources.get(req.type_name.as_str()) else {
-            return fail(Diagnostic::error(format!("The AWS provider has no data source {:?}", req.type_name)).into());
+            return fail(
+                Diagnostic::error(format!(
+                    "The AWS provider has no data source {:?}",
+                    req.type_name
+                ))
+                .into(),
+            );
         };
         match d.read(&c, &req.config).await {
             Ok(v) => ReadDataResponse {

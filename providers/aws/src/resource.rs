@@ -93,15 +93,16 @@ pub trait AwsResource: Send + Sync {
     /// Creates the object and returns its ID. The framework reads it back afterwards.
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed>;
 
-    /// Applies in-place changes other than tags (the framework updates tags).
+    /// Applies in-place changes other than tags (the framework updates tags). Returns the
+    /// new ID when the update changed it (a replaced route table association).
     async fn update(
         &self,
         _c: &Clients,
         _prior: &Value,
         _planned: &Value,
         _t: Timeout,
-    ) -> Result<(), AwsError> {
-        Ok(())
+    ) -> Result<Option<String>, AwsError> {
+        Ok(None)
     }
 
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError>;
@@ -175,9 +176,9 @@ pub fn timeout_for(r: &dyn AwsResource, obj: &Value, op: &str) -> Result<Timeout
         _ => Duration::from_secs(20 * 60),
     };
     match obj.get_attr("timeouts").and_then(|t| val::str_attr(t, op)) {
-        Some(s) => parse_duration(s)
-            .map(Timeout)
-            .ok_or_else(|| format!("timeouts.{op}: {s:?} is not a duration (use e.g. \"30s\", \"10m\", \"1h\")")),
+        Some(s) => parse_duration(s).map(Timeout).ok_or_else(|| {
+            format!("timeouts.{op}: {s:?} is not a duration (use e.g. \"30s\", \"10m\", \"1h\")")
+        }),
         None => Ok(Timeout(default)),
     }
 }
@@ -311,7 +312,11 @@ pub fn check_ipv4_cidr(
             ))
         }
     }) {
-        invalid(diags, attr, format!("{s:?} is not a valid IPv4 CIDR block: {why}."));
+        invalid(
+            diags,
+            attr,
+            format!("{s:?} is not a valid IPv4 CIDR block: {why}."),
+        );
     }
 }
 
@@ -319,7 +324,11 @@ pub fn check_ipv4_cidr(
 pub fn check_ipv4_cidrs(v: &Value, attr: &str, diags: &mut Diagnostics) {
     for s in val::strings(v, attr) {
         if let Err(why) = parse_ipv4_cidr(&s) {
-            invalid(diags, attr, format!("{s:?} is not a valid IPv4 CIDR block: {why}."));
+            invalid(
+                diags,
+                attr,
+                format!("{s:?} is not a valid IPv4 CIDR block: {why}."),
+            );
         }
     }
 }
@@ -330,7 +339,9 @@ pub fn parse_ipv4_cidr(s: &str) -> Result<(u32, u8), String> {
     let (ip, len) = s
         .split_once('/')
         .ok_or_else(|| "expected the form a.b.c.d/n".to_string())?;
-    let ip: std::net::Ipv4Addr = ip.parse().map_err(|_| format!("{ip:?} is not an IPv4 address"))?;
+    let ip: std::net::Ipv4Addr = ip
+        .parse()
+        .map_err(|_| format!("{ip:?} is not an IPv4 address"))?;
     let len: u8 = len
         .parse()
         .ok()
@@ -352,7 +363,10 @@ pub fn check_enum(v: &Value, attr: &str, allowed: &[&str], diags: &mut Diagnosti
             invalid(
                 diags,
                 attr,
-                format!("expected {attr} to be one of [{}], got {s:?}.", allowed.join(", ")),
+                format!(
+                    "expected {attr} to be one of [{}], got {s:?}.",
+                    allowed.join(", ")
+                ),
             );
         }
     }
@@ -365,7 +379,9 @@ mod tests {
     #[test]
     fn cidrs() {
         assert!(parse_ipv4_cidr("10.0.0.0/16").is_ok());
-        assert!(parse_ipv4_cidr("10.0.0.1/16").unwrap_err().contains("10.0.0.0/16"));
+        assert!(parse_ipv4_cidr("10.0.0.1/16")
+            .unwrap_err()
+            .contains("10.0.0.0/16"));
         assert!(parse_ipv4_cidr("10.0.0.0").is_err());
         assert!(parse_ipv4_cidr("10.0.0.0/33").is_err());
         assert!(parse_ipv4_cidr("300.0.0.0/8").is_err());

@@ -55,11 +55,21 @@ pub fn num(n: impl Into<f64>) -> Value {
 }
 
 pub fn str_list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Value {
-    Value::List(items.into_iter().map(|s| Value::string(s.as_ref())).collect())
+    Value::List(
+        items
+            .into_iter()
+            .map(|s| Value::string(s.as_ref()))
+            .collect(),
+    )
 }
 
 pub fn str_set<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Value {
-    Value::set(items.into_iter().map(|s| Value::string(s.as_ref())).collect())
+    Value::set(
+        items
+            .into_iter()
+            .map(|s| Value::string(s.as_ref()))
+            .collect(),
+    )
 }
 
 pub fn str_map(m: &BTreeMap<String, String>) -> Value {

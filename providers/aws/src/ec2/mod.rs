@@ -1,6 +1,10 @@
 //! EC2 (VPC networking) resources. Each module is one resource type: a schema and its SDK
 //! calls; shared EC2 helpers (filters, batched describes, tags) are here and in `tags`.
 
+pub mod igw;
+pub mod route_table;
+pub mod rta;
+pub mod security_group;
 pub mod subnet;
 pub mod tags;
 pub mod vpc;
@@ -19,6 +23,10 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![
         Box::new(vpc::Vpc),
         Box::new(subnet::Subnet),
+        Box::new(igw::InternetGateway),
+        Box::new(route_table::RouteTable),
+        Box::new(rta::RouteTableAssociation),
+        Box::new(security_group::SecurityGroup),
     ]
 }
 

@@ -9,7 +9,9 @@ use terrane_engine::provider::BlockSchema;
 use super::{bool_keep_null, describe_chunks, filter, ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{check_enum, check_ipv4_cidr, wait_for, AwsResource, DefaultTimeouts, Failed, Tagging, Timeout};
+use crate::resource::{
+    check_enum, check_ipv4_cidr, wait_for, AwsResource, DefaultTimeouts, Failed, Tagging, Timeout,
+};
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -41,7 +43,10 @@ impl AwsResource for Subnet {
             .attr("availability_zone_id", opt_comp(STR).force_new())
             .attr("ipv6_cidr_block", opt_comp(STR))
             .attr("ipv6_cidr_block_association_id", comp(STR))
-            .attr("ipv6_native", opt_default(BOOL, Value::Bool(false)).force_new())
+            .attr(
+                "ipv6_native",
+                opt_default(BOOL, Value::Bool(false)).force_new(),
+            )
             .attr("outpost_arn", opt(STR).force_new())
             .attr("customer_owned_ipv4_pool", opt(STR))
             .attr("map_customer_owned_ip_on_launch", opt(BOOL))
@@ -62,7 +67,12 @@ impl AwsResource for Subnet {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         check_ipv4_cidr(config, "cidr_block", 16..=28, diags);
-        check_enum(config, "private_dns_hostname_type_on_launch", &["ip-name", "resource-name"], diags);
+        check_enum(
+            config,
+            "private_dns_hostname_type_on_launch",
+            &["ip-name", "resource-name"],
+            diags,
+        );
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
@@ -81,56 +91,100 @@ impl AwsResource for Subnet {
             }
         })
         .await?;
-        Ok(match_ids(current, subnets, |s| s.subnet_id(), |cur, s| {
-            let id = s.subnet_id().unwrap_or_default();
-            let owner = s.owner_id().unwrap_or_default();
-            let ipv6 = s.ipv6_cidr_block_association_set().first();
-            let dns = s.private_dns_name_options_on_launch();
-            let mut o = Obj::from(cur);
-            o.set("id", Value::string(id))
-                .set(
-                    "arn",
-                    s.subnet_arn().map_or_else(|| Value::string(c.ec2_arn(owner, &format!("subnet/{id}"))), Value::string),
-                )
-                .set("owner_id", Value::string(owner))
-                .set("vpc_id", val::opt_str(s.vpc_id()))
-                .set("cidr_block", val::opt_str(s.cidr_block()))
-                .set("availability_zone", val::opt_str(s.availability_zone()))
-                .set("availability_zone_id", val::opt_str(s.availability_zone_id()))
-                .set("ipv6_cidr_block", val::str_or_empty(ipv6.and_then(|a| a.ipv6_cidr_block())))
-                .set("ipv6_cidr_block_association_id", val::str_or_empty(ipv6.and_then(|a| a.association_id())))
-                .set("ipv6_native", Value::Bool(s.ipv6_native().unwrap_or(false)))
-                .set("outpost_arn", val::str_or_empty(s.outpost_arn()))
-                .set("customer_owned_ipv4_pool", val::str_or_empty(s.customer_owned_ipv4_pool()))
-                .set(
-                    "map_customer_owned_ip_on_launch",
-                    bool_keep_null(cur, "map_customer_owned_ip_on_launch", s.map_customer_owned_ip_on_launch()),
-                )
-                .set("map_public_ip_on_launch", Value::Bool(s.map_public_ip_on_launch().unwrap_or(false)))
-                .set("assign_ipv6_address_on_creation", Value::Bool(s.assign_ipv6_address_on_creation().unwrap_or(false)))
-                .set("enable_dns64", Value::Bool(s.enable_dns64().unwrap_or(false)))
-                .set(
-                    "enable_resource_name_dns_a_record_on_launch",
-                    Value::Bool(dns.and_then(|d| d.enable_resource_name_dns_a_record()).unwrap_or(false)),
-                )
-                .set(
-                    "enable_resource_name_dns_aaaa_record_on_launch",
-                    Value::Bool(dns.and_then(|d| d.enable_resource_name_dns_aaaa_record()).unwrap_or(false)),
-                )
-                .set(
-                    "private_dns_hostname_type_on_launch",
-                    // AWS's default when it does not say.
-                    Value::string(dns.and_then(|d| d.hostname_type()).map_or("ip-name", HostnameType::as_str)),
-                )
-                .set("tags_all", tags::value(s.tags()));
-            // "" for unset optional strings that Terraform keeps null when unconfigured.
-            for k in ["outpost_arn", "customer_owned_ipv4_pool"] {
-                if o.get(k).and_then(Value::as_str) == Some("") && cur.get_attr(k).is_none_or(Value::is_null) {
-                    o.set(k, Value::Null);
+        Ok(match_ids(
+            current,
+            subnets,
+            |s| s.subnet_id(),
+            |cur, s| {
+                let id = s.subnet_id().unwrap_or_default();
+                let owner = s.owner_id().unwrap_or_default();
+                let ipv6 = s.ipv6_cidr_block_association_set().first();
+                let dns = s.private_dns_name_options_on_launch();
+                let mut o = Obj::from(cur);
+                o.set("id", Value::string(id))
+                    .set(
+                        "arn",
+                        s.subnet_arn().map_or_else(
+                            || Value::string(c.ec2_arn(owner, &format!("subnet/{id}"))),
+                            Value::string,
+                        ),
+                    )
+                    .set("owner_id", Value::string(owner))
+                    .set("vpc_id", val::opt_str(s.vpc_id()))
+                    .set("cidr_block", val::opt_str(s.cidr_block()))
+                    .set("availability_zone", val::opt_str(s.availability_zone()))
+                    .set(
+                        "availability_zone_id",
+                        val::opt_str(s.availability_zone_id()),
+                    )
+                    .set(
+                        "ipv6_cidr_block",
+                        val::str_or_empty(ipv6.and_then(|a| a.ipv6_cidr_block())),
+                    )
+                    .set(
+                        "ipv6_cidr_block_association_id",
+                        val::str_or_empty(ipv6.and_then(|a| a.association_id())),
+                    )
+                    .set("ipv6_native", Value::Bool(s.ipv6_native().unwrap_or(false)))
+                    .set("outpost_arn", val::str_or_empty(s.outpost_arn()))
+                    .set(
+                        "customer_owned_ipv4_pool",
+                        val::str_or_empty(s.customer_owned_ipv4_pool()),
+                    )
+                    .set(
+                        "map_customer_owned_ip_on_launch",
+                        bool_keep_null(
+                            cur,
+                            "map_customer_owned_ip_on_launch",
+                            s.map_customer_owned_ip_on_launch(),
+                        ),
+                    )
+                    .set(
+                        "map_public_ip_on_launch",
+                        Value::Bool(s.map_public_ip_on_launch().unwrap_or(false)),
+                    )
+                    .set(
+                        "assign_ipv6_address_on_creation",
+                        Value::Bool(s.assign_ipv6_address_on_creation().unwrap_or(false)),
+                    )
+                    .set(
+                        "enable_dns64",
+                        Value::Bool(s.enable_dns64().unwrap_or(false)),
+                    )
+                    .set(
+                        "enable_resource_name_dns_a_record_on_launch",
+                        Value::Bool(
+                            dns.and_then(|d| d.enable_resource_name_dns_a_record())
+                                .unwrap_or(false),
+                        ),
+                    )
+                    .set(
+                        "enable_resource_name_dns_aaaa_record_on_launch",
+                        Value::Bool(
+                            dns.and_then(|d| d.enable_resource_name_dns_aaaa_record())
+                                .unwrap_or(false),
+                        ),
+                    )
+                    .set(
+                        "private_dns_hostname_type_on_launch",
+                        // AWS's default when it does not say.
+                        Value::string(
+                            dns.and_then(|d| d.hostname_type())
+                                .map_or("ip-name", HostnameType::as_str),
+                        ),
+                    )
+                    .set("tags_all", tags::value(s.tags()));
+                // "" for unset optional strings that Terraform keeps null when unconfigured.
+                for k in ["outpost_arn", "customer_owned_ipv4_pool"] {
+                    if o.get(k).and_then(Value::as_str) == Some("")
+                        && cur.get_attr(k).is_none_or(Value::is_null)
+                    {
+                        o.set(k, Value::Null);
+                    }
                 }
-            }
-            o.done()
-        }))
+                o.done()
+            },
+        ))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
@@ -161,7 +215,11 @@ impl AwsResource for Subnet {
                 .send()
                 .await
                 .map_err(err("DescribeSubnets"))?;
-            let state = out.subnets().first().and_then(|s| s.state()).map(|s| s.as_str().to_string());
+            let state = out
+                .subnets()
+                .first()
+                .and_then(|s| s.state())
+                .map(|s| s.as_str().to_string());
             Ok(match state.as_deref() {
                 Some("available") => Ok(()),
                 other => Err(other.unwrap_or("not found").to_string()),
@@ -175,13 +233,31 @@ impl AwsResource for Subnet {
         for b in BOOLS {
             before.set(b, Value::Bool(false));
         }
-        before.set("private_dns_hostname_type_on_launch", Value::string("ip-name"));
-        modify(c, &id, &before.done(), planned).await.map_err(|e| e.after_create(&id))?;
+        before.set(
+            "private_dns_hostname_type_on_launch",
+            Value::string("ip-name"),
+        );
+        modify(c, &id, &before.done(), planned)
+            .await
+            .map_err(|e| e.after_create(&id))?;
         Ok(id)
     }
 
-    async fn update(&self, c: &Clients, prior: &Value, planned: &Value, _t: Timeout) -> Result<(), AwsError> {
-        modify(c, val::str_attr(prior, "id").unwrap_or_default(), prior, planned).await
+    async fn update(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        planned: &Value,
+        _t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        modify(
+            c,
+            val::str_attr(prior, "id").unwrap_or_default(),
+            prior,
+            planned,
+        )
+        .await?;
+        Ok(None)
     }
 
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
@@ -189,7 +265,13 @@ impl AwsResource for Subnet {
         let ec2 = c.ec2.get().await;
         // ENIs left by deleted NAT gateways or load balancers keep the subnet busy a while.
         wait_for("subnet", "deleted", t, || async {
-            match ec2.delete_subnet().subnet_id(id).send().await.map_err(err("DeleteSubnet")) {
+            match ec2
+                .delete_subnet()
+                .subnet_id(id)
+                .send()
+                .await
+                .map_err(err("DeleteSubnet"))
+            {
                 Ok(_) => Ok(Ok(())),
                 Err(e) if e.code() == Some("DependencyViolation") => Ok(Err(e.to_string())),
                 Err(e) => Err(e),
@@ -215,7 +297,9 @@ async fn modify(c: &Clients, id: &str, prior: &Value, planned: &Value) -> Result
             "map_public_ip_on_launch" => req.map_public_ip_on_launch(b),
             "assign_ipv6_address_on_creation" => req.assign_ipv6_address_on_creation(b),
             "enable_dns64" => req.enable_dns64(b),
-            "enable_resource_name_dns_a_record_on_launch" => req.enable_resource_name_dns_a_record_on_launch(b),
+            "enable_resource_name_dns_a_record_on_launch" => {
+                req.enable_resource_name_dns_a_record_on_launch(b)
+            }
             _ => req.enable_resource_name_dns_aaaa_record_on_launch(b),
         };
         req.send().await.map_err(err("ModifySubnetAttribute"))?;

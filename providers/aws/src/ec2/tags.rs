@@ -35,7 +35,12 @@ fn to_sdk(m: &BTreeMap<String, String>) -> Vec<Tag> {
 pub fn value(tags: &[Tag]) -> Value {
     let m: BTreeMap<String, String> = tags
         .iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect();
     val::str_map(&m)
 }

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tenancy, VpcAttributeName, VpcTenancy};
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, ResourceType, Tenancy, VpcAttributeName, VpcTenancy,
+};
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
@@ -11,7 +13,9 @@ use terrane_engine::provider::BlockSchema;
 use super::{bool_keep_null, describe_chunks, filter, ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{check_enum, check_ipv4_cidr, wait_for, AwsResource, Failed, Tagging, Timeout};
+use crate::resource::{
+    check_enum, check_ipv4_cidr, wait_for, AwsResource, Failed, Tagging, Timeout,
+};
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -41,7 +45,10 @@ impl AwsResource for Vpc {
             .attr(DNS_HOSTNAMES, opt_comp(BOOL))
             .attr(DNS_SUPPORT, opt_default(BOOL, Value::Bool(true)))
             .attr(NAU_METRICS, opt_comp(BOOL))
-            .attr("instance_tenancy", opt_default(STR, Value::string("default")))
+            .attr(
+                "instance_tenancy",
+                opt_default(STR, Value::string("default")),
+            )
             .attr("ipv4_ipam_pool_id", opt(STR).force_new())
             .attr("ipv4_netmask_length", opt(NUM).force_new())
             .attr("ipv6_association_id", comp(STR))
@@ -83,7 +90,10 @@ impl AwsResource for Vpc {
             }
         })
         .await?;
-        let found: Vec<String> = vpcs.iter().filter_map(|v| v.vpc_id().map(str::to_string)).collect();
+        let found: Vec<String> = vpcs
+            .iter()
+            .filter_map(|v| v.vpc_id().map(str::to_string))
+            .collect();
         if found.is_empty() {
             return Ok(vec![None; current.len()]);
         }
@@ -151,52 +161,86 @@ impl AwsResource for Vpc {
         let attrs = futures::future::try_join_all(found.iter().map(|id| {
             let ec2 = &ec2;
             async move {
-                let hostnames = vpc_attribute(ec2, id, VpcAttributeName::EnableDnsHostnames).await?;
+                let hostnames =
+                    vpc_attribute(ec2, id, VpcAttributeName::EnableDnsHostnames).await?;
                 let support = vpc_attribute(ec2, id, VpcAttributeName::EnableDnsSupport).await?;
                 // Not every EC2 endpoint (or emulator) knows this one: absent means off.
-                let metrics = vpc_attribute(ec2, id, VpcAttributeName::EnableNetworkAddressUsageMetrics)
-                    .await
-                    .unwrap_or(false);
+                let metrics =
+                    vpc_attribute(ec2, id, VpcAttributeName::EnableNetworkAddressUsageMetrics)
+                        .await
+                        .unwrap_or(false);
                 Ok::<_, AwsError>((id.clone(), [hostnames, support, metrics]))
             }
         }))
         .await?;
         let attrs: HashMap<String, [bool; 3]> = attrs.into_iter().collect();
-        Ok(match_ids(current, vpcs, |v| v.vpc_id(), |cur, v| {
-            let id = v.vpc_id().unwrap_or_default();
-            let owner = v.owner_id().unwrap_or_default();
-            let [hostnames, support, metrics] = attrs.get(id).copied().unwrap_or([false, true, false]);
-            let ipv6 = v
-                .ipv6_cidr_block_association_set()
-                .iter()
-                .find(|a| a.ipv6_cidr_block_state().and_then(|s| s.state()).is_none_or(|s| s.as_str() == "associated"));
-            let mut o = Obj::from(cur);
-            o.set("id", Value::string(id))
-                .set("arn", Value::string(c.ec2_arn(owner, &format!("vpc/{id}"))))
-                .set("cidr_block", val::opt_str(v.cidr_block()))
-                .set("dhcp_options_id", val::str_or_empty(v.dhcp_options_id()))
-                .set("instance_tenancy", val::opt_str(v.instance_tenancy().map(Tenancy::as_str)))
-                .set("owner_id", Value::string(owner))
-                .set(DNS_HOSTNAMES, Value::Bool(hostnames))
-                .set(DNS_SUPPORT, Value::Bool(support))
-                .set(NAU_METRICS, Value::Bool(metrics))
-                .set("main_route_table_id", val::str_or_empty(main_rt.get(id).copied()))
-                .set("default_route_table_id", val::str_or_empty(main_rt.get(id).copied()))
-                .set("default_security_group_id", val::str_or_empty(default_sg.get(id).copied()))
-                .set("default_network_acl_id", val::str_or_empty(default_nacl.get(id).copied()))
-                .set("ipv6_association_id", val::str_or_empty(ipv6.and_then(|a| a.association_id())))
-                .set("ipv6_cidr_block", val::str_or_empty(ipv6.and_then(|a| a.ipv6_cidr_block())))
-                .set(
-                    "ipv6_cidr_block_network_border_group",
-                    val::str_or_empty(ipv6.and_then(|a| a.network_border_group())),
-                )
-                .set(
-                    "assign_generated_ipv6_cidr_block",
-                    bool_keep_null(cur, "assign_generated_ipv6_cidr_block", Some(ipv6.is_some())),
-                )
-                .set("tags_all", tags::value(v.tags()));
-            o.done()
-        }))
+        Ok(match_ids(
+            current,
+            vpcs,
+            |v| v.vpc_id(),
+            |cur, v| {
+                let id = v.vpc_id().unwrap_or_default();
+                let owner = v.owner_id().unwrap_or_default();
+                let [hostnames, support, metrics] =
+                    attrs.get(id).copied().unwrap_or([false, true, false]);
+                let ipv6 = v.ipv6_cidr_block_association_set().iter().find(|a| {
+                    a.ipv6_cidr_block_state()
+                        .and_then(|s| s.state())
+                        .is_none_or(|s| s.as_str() == "associated")
+                });
+                let mut o = Obj::from(cur);
+                o.set("id", Value::string(id))
+                    .set("arn", Value::string(c.ec2_arn(owner, &format!("vpc/{id}"))))
+                    .set("cidr_block", val::opt_str(v.cidr_block()))
+                    .set("dhcp_options_id", val::str_or_empty(v.dhcp_options_id()))
+                    .set(
+                        "instance_tenancy",
+                        val::opt_str(v.instance_tenancy().map(Tenancy::as_str)),
+                    )
+                    .set("owner_id", Value::string(owner))
+                    .set(DNS_HOSTNAMES, Value::Bool(hostnames))
+                    .set(DNS_SUPPORT, Value::Bool(support))
+                    .set(NAU_METRICS, Value::Bool(metrics))
+                    .set(
+                        "main_route_table_id",
+                        val::str_or_empty(main_rt.get(id).copied()),
+                    )
+                    .set(
+                        "default_route_table_id",
+                        val::str_or_empty(main_rt.get(id).copied()),
+                    )
+                    .set(
+                        "default_security_group_id",
+                        val::str_or_empty(default_sg.get(id).copied()),
+                    )
+                    .set(
+                        "default_network_acl_id",
+                        val::str_or_empty(default_nacl.get(id).copied()),
+                    )
+                    .set(
+                        "ipv6_association_id",
+                        val::str_or_empty(ipv6.and_then(|a| a.association_id())),
+                    )
+                    .set(
+                        "ipv6_cidr_block",
+                        val::str_or_empty(ipv6.and_then(|a| a.ipv6_cidr_block())),
+                    )
+                    .set(
+                        "ipv6_cidr_block_network_border_group",
+                        val::str_or_empty(ipv6.and_then(|a| a.network_border_group())),
+                    )
+                    .set(
+                        "assign_generated_ipv6_cidr_block",
+                        bool_keep_null(
+                            cur,
+                            "assign_generated_ipv6_cidr_block",
+                            Some(ipv6.is_some()),
+                        ),
+                    )
+                    .set("tags_all", tags::value(v.tags()));
+                o.done()
+            },
+        ))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
@@ -205,9 +249,17 @@ impl AwsResource for Vpc {
             let out = ec2
                 .create_vpc()
                 .set_cidr_block(val::str_attr(planned, "cidr_block").map(str::to_string))
-                .set_ipv4_ipam_pool_id(val::str_attr(planned, "ipv4_ipam_pool_id").map(str::to_string))
-                .set_ipv4_netmask_length(val::num_attr(planned, "ipv4_netmask_length").and_then(|n| i32::try_from(n).ok()))
-                .set_amazon_provided_ipv6_cidr_block(val::bool_attr(planned, "assign_generated_ipv6_cidr_block"))
+                .set_ipv4_ipam_pool_id(
+                    val::str_attr(planned, "ipv4_ipam_pool_id").map(str::to_string),
+                )
+                .set_ipv4_netmask_length(
+                    val::num_attr(planned, "ipv4_netmask_length")
+                        .and_then(|n| i32::try_from(n).ok()),
+                )
+                .set_amazon_provided_ipv6_cidr_block(val::bool_attr(
+                    planned,
+                    "assign_generated_ipv6_cidr_block",
+                ))
                 .set_instance_tenancy(val::str_attr(planned, "instance_tenancy").map(Tenancy::from))
                 .set_tag_specifications(tags::spec(ResourceType::Vpc, planned).map(|s| vec![s]))
                 .send()
@@ -226,7 +278,11 @@ impl AwsResource for Vpc {
                 .send()
                 .await
                 .map_err(err("DescribeVpcs"))?;
-            let state = out.vpcs().first().and_then(|v| v.state()).map(|s| s.as_str().to_string());
+            let state = out
+                .vpcs()
+                .first()
+                .and_then(|v| v.state())
+                .map(|s| s.as_str().to_string());
             Ok(match state.as_deref() {
                 Some("available") => Ok(()),
                 other => Err(other.unwrap_or("not found").to_string()),
@@ -247,7 +303,13 @@ impl AwsResource for Vpc {
         Ok(id)
     }
 
-    async fn update(&self, c: &Clients, prior: &Value, planned: &Value, _t: Timeout) -> Result<(), AwsError> {
+    async fn update(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        planned: &Value,
+        _t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
         let id = val::str_attr(prior, "id").unwrap_or_default();
         modify_attributes(c, id, prior, planned).await?;
         if val::changed(prior, planned, "instance_tenancy") {
@@ -263,7 +325,7 @@ impl AwsResource for Vpc {
                     .map_err(err("ModifyVpcTenancy"))?;
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
@@ -271,7 +333,13 @@ impl AwsResource for Vpc {
         let ec2 = c.ec2.get().await;
         // Dependent objects (ENIs of a NAT gateway being deleted) may take a while to go.
         wait_for("VPC", "deleted", t, || async {
-            match ec2.delete_vpc().vpc_id(id).send().await.map_err(err("DeleteVpc")) {
+            match ec2
+                .delete_vpc()
+                .vpc_id(id)
+                .send()
+                .await
+                .map_err(err("DeleteVpc"))
+            {
                 Ok(_) => Ok(Ok(())),
                 Err(e) if e.code() == Some("DependencyViolation") => Ok(Err(e.to_string())),
                 Err(e) => Err(e),
@@ -281,7 +349,11 @@ impl AwsResource for Vpc {
     }
 }
 
-async fn vpc_attribute(ec2: &aws_sdk_ec2::Client, id: &str, name: VpcAttributeName) -> Result<bool, AwsError> {
+async fn vpc_attribute(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+    name: VpcAttributeName,
+) -> Result<bool, AwsError> {
     let out = ec2
         .describe_vpc_attribute()
         .vpc_id(id)
@@ -298,7 +370,12 @@ async fn vpc_attribute(ec2: &aws_sdk_ec2::Client, id: &str, name: VpcAttributeNa
 }
 
 /// ModifyVpcAttribute takes one attribute per call.
-async fn modify_attributes(c: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), AwsError> {
+async fn modify_attributes(
+    c: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), AwsError> {
     let ec2 = c.ec2.get().await;
     for name in [DNS_SUPPORT, DNS_HOSTNAMES, NAU_METRICS] {
         let Some(want) = val::bool_attr(planned, name) else {
