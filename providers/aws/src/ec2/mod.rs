@@ -1,7 +1,9 @@
 //! EC2 (VPC networking) resources. Each module is one resource type: a schema and its SDK
 //! calls; shared EC2 helpers (filters, batched describes, tags) are here and in `tags`.
 
+pub mod eip;
 pub mod igw;
+pub mod nat;
 pub mod route_table;
 pub mod rta;
 pub mod security_group;
@@ -24,6 +26,8 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(vpc::Vpc),
         Box::new(subnet::Subnet),
         Box::new(igw::InternetGateway),
+        Box::new(eip::Eip),
+        Box::new(nat::NatGatewayRes),
         Box::new(route_table::RouteTable),
         Box::new(rta::RouteTableAssociation),
         Box::new(security_group::SecurityGroup),

@@ -236,10 +236,12 @@ fn managed(r: &Route) -> bool {
 /// A route block with every field a string ("" when unset), as Terraform stores it.
 pub fn normalize(r: &Value) -> Value {
     Value::object(ROUTE_FIELDS.iter().map(|f| {
-        (
-            *f,
-            Value::string(r.get_attr(f).and_then(Value::as_str).unwrap_or_default()),
-        )
+        let v = match r.get_attr(f) {
+            None | Some(Value::Null) => Value::string(""),
+            // Unknown (an ID known after apply) stays unknown.
+            Some(v) => v.clone(),
+        };
+        (*f, v)
     }))
 }
 
