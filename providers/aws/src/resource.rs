@@ -249,6 +249,26 @@ where
     }
 }
 
+/// Repeats a delete (or detach) while AWS answers DependencyViolation: dependents being
+/// deleted (NAT gateway ENIs, load balancer ENIs, rules of other groups) go away late.
+pub async fn while_dependent<F, Fut>(what: &str, t: Timeout, mut call: F) -> Result<(), AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), AwsError>>,
+{
+    wait_for(what, "deleted", t, || {
+        let f = call();
+        async move {
+            match f.await {
+                Ok(()) => Ok(Ok(())),
+                Err(e) if e.code() == Some("DependencyViolation") => Ok(Err(e.to_string())),
+                Err(e) => Err(e),
+            }
+        }
+    })
+    .await
+}
+
 // ---- tags ----
 
 /// `tags_all`: the provider's default_tags overridden by the resource's tags. Unknown

@@ -8,7 +8,9 @@ use terrane_engine::provider::BlockSchema;
 use super::{describe_chunks, filter, ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{wait_for, AwsResource, DefaultTimeouts, Failed, Tagging, Timeout};
+use crate::resource::{
+    wait_for, while_dependent, AwsResource, DefaultTimeouts, Failed, Tagging, Timeout,
+};
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -127,18 +129,13 @@ impl AwsResource for InternetGateway {
             detach(c, id, vpc, t).await?;
         }
         let ec2 = c.ec2.get().await;
-        wait_for("internet gateway", "deleted", t, || async {
-            match ec2
-                .delete_internet_gateway()
+        while_dependent("internet gateway", t, || async {
+            ec2.delete_internet_gateway()
                 .internet_gateway_id(id)
                 .send()
                 .await
+                .map(|_| ())
                 .map_err(err("DeleteInternetGateway"))
-            {
-                Ok(_) => Ok(Ok(())),
-                Err(e) if e.code() == Some("DependencyViolation") => Ok(Err(e.to_string())),
-                Err(e) => Err(e),
-            }
         })
         .await
     }

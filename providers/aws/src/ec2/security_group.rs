@@ -18,8 +18,8 @@ use super::{describe_chunks, filter, ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_ipv4_cidrs, invalid, wait_for, AwsResource, DefaultTimeouts, Failed, PlanExtra, Tagging,
-    Timeout,
+    check_ipv4_cidrs, invalid, while_dependent, AwsResource, DefaultTimeouts, Failed, PlanExtra,
+    Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::val::{self, Obj};
@@ -264,18 +264,13 @@ impl AwsResource for SecurityGroup {
         }
         let ec2 = c.ec2.get().await;
         // ENIs of deleted load balancers and references from other groups go away late.
-        wait_for("security group", "deleted", t, || async {
-            match ec2
-                .delete_security_group()
+        while_dependent("security group", t, || async {
+            ec2.delete_security_group()
                 .group_id(id)
                 .send()
                 .await
+                .map(|_| ())
                 .map_err(err("DeleteSecurityGroup"))
-            {
-                Ok(_) => Ok(Ok(())),
-                Err(e) if e.code() == Some("DependencyViolation") => Ok(Err(e.to_string())),
-                Err(e) => Err(e),
-            }
         })
         .await
     }

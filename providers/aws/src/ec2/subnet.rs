@@ -10,7 +10,8 @@ use super::{bool_keep_null, describe_chunks, filter, ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum, check_ipv4_cidr, wait_for, AwsResource, DefaultTimeouts, Failed, Tagging, Timeout,
+    check_enum, check_ipv4_cidr, wait_for, while_dependent, AwsResource, DefaultTimeouts, Failed,
+    Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::val::{self, Obj};
@@ -264,18 +265,13 @@ impl AwsResource for Subnet {
         let id = val::str_attr(prior, "id").unwrap_or_default();
         let ec2 = c.ec2.get().await;
         // ENIs left by deleted NAT gateways or load balancers keep the subnet busy a while.
-        wait_for("subnet", "deleted", t, || async {
-            match ec2
-                .delete_subnet()
+        while_dependent("subnet", t, || async {
+            ec2.delete_subnet()
                 .subnet_id(id)
                 .send()
                 .await
+                .map(|_| ())
                 .map_err(err("DeleteSubnet"))
-            {
-                Ok(_) => Ok(Ok(())),
-                Err(e) if e.code() == Some("DependencyViolation") => Ok(Err(e.to_string())),
-                Err(e) => Err(e),
-            }
         })
         .await
     }

@@ -14,7 +14,7 @@ use super::{bool_keep_null, describe_chunks, filter, ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum, check_ipv4_cidr, wait_for, AwsResource, Failed, Tagging, Timeout,
+    check_enum, check_ipv4_cidr, wait_for, while_dependent, AwsResource, Failed, Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::val::{self, Obj};
@@ -332,18 +332,13 @@ impl AwsResource for Vpc {
         let id = val::str_attr(prior, "id").unwrap_or_default();
         let ec2 = c.ec2.get().await;
         // Dependent objects (ENIs of a NAT gateway being deleted) may take a while to go.
-        wait_for("VPC", "deleted", t, || async {
-            match ec2
-                .delete_vpc()
+        while_dependent("VPC", t, || async {
+            ec2.delete_vpc()
                 .vpc_id(id)
                 .send()
                 .await
+                .map(|_| ())
                 .map_err(err("DeleteVpc"))
-            {
-                Ok(_) => Ok(Ok(())),
-                Err(e) if e.code() == Some("DependencyViolation") => Ok(Err(e.to_string())),
-                Err(e) => Err(e),
-            }
         })
         .await
     }
