@@ -25,6 +25,10 @@ pub fn providers() -> Vec<(&'static [&'static str], ProviderFactory)> {
             }),
         ),
         (
+            &["hashicorp/aws", "registry.terraform.io/hashicorp/aws"],
+            Arc::new(terrane_provider_aws::AwsProvider::new()),
+        ),
+        (
             &["terraform.io/builtin/terraform"],
             Arc::new(|| {
                 Arc::new(terrane_provider_builtin::TerraformProvider::new()) as Arc<dyn Provider>
