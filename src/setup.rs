@@ -26,7 +26,7 @@ pub fn providers() -> Vec<(&'static [&'static str], ProviderFactory)> {
         ),
         (
             &["hashicorp/aws", "registry.terraform.io/hashicorp/aws"],
-            Arc::new(terrane_provider_aws::AwsProvider::new()),
+            Arc::new(|| Arc::new(terrane_provider_aws::AwsProvider::new()) as Arc<dyn Provider>),
         ),
         (
             &["terraform.io/builtin/terraform"],
