@@ -1,0 +1,1 @@
+use super::format_source as fmt;
