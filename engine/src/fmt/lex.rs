@@ -98,7 +98,32 @@ impl Token {
 enum Mode {
     Main,
     Quoted,
-    Heredoc { marker: String, start_of_line: bool },
+    Heredoc {
+        marker: String,
+        start_of_line: bool,
+    },
+}
+
+/// The byte offset (in `src`) of a heredoc that never closes, if any. HCL requires the
+/// closing marker to be followed by a newline; hcl-edit also accepts one at the very
+/// end of the file, so this check keeps `fmt` rejecting what Terraform rejects.
+pub(crate) fn unclosed_heredoc(src: &str) -> Option<usize> {
+    let bom = if src.starts_with('\u{feff}') { 3 } else { 0 };
+    let tokens = lex(src);
+    let mut open = Vec::new();
+    let mut offset = bom;
+    for t in &tokens {
+        offset += t.spaces;
+        match t.kind {
+            Kind::OHeredoc => open.push(offset),
+            Kind::CHeredoc => {
+                open.pop();
+            }
+            _ => {}
+        }
+        offset += t.text.len();
+    }
+    open.first().copied()
 }
 
 /// Lexes the whole source. The last token is always `Eof` (whose `spaces` are the

@@ -49,13 +49,24 @@ pub fn format_source(src: &str) -> String {
 /// returned as a diagnostic at its location, and nothing is formatted: reformatting
 /// broken input could make drastic changes that are hard to undo.
 pub fn format_file(file: &Arc<SourceFile>) -> Result<String, Diagnostic> {
+    // HCL skips a UTF-8 byte order mark (and the formatter drops it); hcl-edit does not
+    // accept one, so the check sees the text without it.
+    let checked = match file.text.strip_prefix('\u{feff}') {
+        Some(rest) => SourceFile::new(file.path.clone(), rest),
+        None => Arc::clone(file),
+    };
     let mut diags = Diagnostics::new();
-    if crate::config::parse_file(file, &mut diags).is_none() {
+    if crate::config::parse_file(&checked, &mut diags).is_none() {
         return Err(diags
             .0
             .into_iter()
             .next()
             .unwrap_or_else(|| Diagnostic::error("Invalid HCL syntax")));
+    }
+    if let Some(offset) = lex::unclosed_heredoc(&file.text) {
+        return Err(Diagnostic::error("Unterminated template string")
+            .detail("No closing marker was found for the string.")
+            .span(Some(crate::diag::Span::new(file, offset..offset + 2))));
     }
     Ok(format_source(&file.text))
 }
