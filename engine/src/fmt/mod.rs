@@ -12,7 +12,7 @@
 //!   past the longest name; a blank line, a comment-only line, a block or a multi-line
 //!   value ends the run; trailing comments of consecutive lines aligned likewise;
 //! - no whitespace before a newline (trailing whitespace removed), blank lines kept as
-//!   they are, the output ends with a newline;
+//!   they are (not collapsed, as in Terraform), the output ends with a newline;
 //! - comments, string contents and heredoc bodies (including their closing-marker
 //!   indentation) are never changed;
 //!
@@ -33,13 +33,19 @@ use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 /// rewrites where the structure is recognisable), but may not be what anyone wants, so
 /// commands should use [`format_file`].
 pub fn format_source(src: &str) -> String {
-    let tokens = rewrite::apply(lex::lex(src));
-    let mut tokens = tokens;
+    let mut tokens = rewrite::apply(lex::lex(src));
     layout::format_tokens(&mut tokens);
+    // Whitespace on a last line that has no newline belongs to no token's line, and
+    // Terraform leaves it (then adds the newline), so its output would change again on
+    // a second run. terrane gives that second run's result at once: the whitespace-only
+    // last line becomes an empty one.
+    let trailing_blank = tokens.last().is_some_and(|t| t.spaces > 0);
+    if let Some(eof) = tokens.last_mut() {
+        eof.spaces = 0;
+    }
     let mut out = layout::render(&tokens);
-    // Terraform's formatter always ends the file with a newline (an empty file becomes
-    // a single newline); whitespace on a last line without one is left as it was.
-    if !out.ends_with('\n') {
+    // The output always ends with a newline (an empty file becomes a single newline).
+    if !out.ends_with('\n') || trailing_blank {
         out.push('\n');
     }
     out

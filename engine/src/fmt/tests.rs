@@ -89,6 +89,10 @@ fn braces_get_inner_spaces_unless_empty() {
 fn trailing_whitespace_removed_and_final_newline_added() {
     check("a = 1   \nb = 2", "a = 1\nb = 2\n");
     check("", "\n");
+    // Terraform keeps these spaces on the first run and drops them on the second;
+    // terrane goes straight to the second run's result, so it is idempotent.
+    check("a = 1\n   ", "a = 1\n\n");
+    check("a = 1   ", "a = 1\n");
     // Whitespace inside a comment is the comment's own and is kept.
     check("# c   \n", "# c   \n");
 }
