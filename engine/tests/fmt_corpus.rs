@@ -10,7 +10,9 @@ use terrane_engine::diag::SourceFile;
 use terrane_engine::fmt::{format_file, format_source};
 
 fn dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name)
 }
 
 fn files(name: &str) -> Vec<(String, String)> {
@@ -115,13 +117,17 @@ fn damage(text: &str, choices: &[u8]) -> String {
                     s.push_str(key.trim_end());
                     s.push_str(&" ".repeat(usize::from(next() % 3)));
                     s.push('=');
-                    s.push_str(&" ".repeat(usize::from(next() % 3) + usize::from(rest.starts_with('='))));
+                    s.push_str(
+                        &" ".repeat(usize::from(next() % 3) + usize::from(rest.starts_with('='))),
+                    );
                     s.push_str(rest.trim_start());
                 }
                 _ => s.push_str(body),
             }
             // (Not after `<<EOT`: a heredoc introducer must end its line.)
-            if !s.contains(['#', '"']) && !s.contains("//") && !s.contains("/*")
+            if !s.contains(['#', '"'])
+                && !s.contains("//")
+                && !s.contains("/*")
                 && !s.contains("*/")
                 && !s.contains("<<")
             {

@@ -11,7 +11,13 @@ use terrane_engine::diag::{Diagnostic, Diagnostics, SourceFile};
 use crate::cli::FmtArgs;
 use crate::output::{print_diagnostics, use_color};
 
-const EXTENSIONS: &[&str] = &[".tf", ".tfvars", ".tftest.hcl", ".tfmock.hcl", ".tfquery.hcl"];
+const EXTENSIONS: &[&str] = &[
+    ".tf",
+    ".tfvars",
+    ".tftest.hcl",
+    ".tfmock.hcl",
+    ".tfquery.hcl",
+];
 
 struct Fmt {
     list: bool,

@@ -108,7 +108,10 @@ fn indent(tokens: &mut [Token], lines: &[Line]) {
             }
         }
         if let Some(a) = &line.assign {
-            net += tokens[a.clone()].iter().map(Token::bracket_change).sum::<i32>();
+            net += tokens[a.clone()]
+                .iter()
+                .map(Token::bracket_change)
+                .sum::<i32>();
         }
         if net > 0 {
             tokens[first].spaces = 2 * levels.len();
@@ -194,15 +197,32 @@ fn space_after(subject: &Token, before: Option<&Token>, after: &Token) -> bool {
     if s == Minus {
         // Subtraction gets spaces, negation does not; a minus that cannot follow the end
         // of an expression is a negation.
-        return match before.map(|b| b.kind) {
-            None => false,
-            Some(
-                OParen | OBrace | OBrack | Equal | Colon | Comma | Question | Plus | Star
-                | Slash | Percent | Minus | EqualOp | NotEqual | Gt | Gte | Lt | Lte | And
-                | Or | Bang,
-            ) => false,
-            _ => true,
-        };
+        return !matches!(
+            before.map(|b| b.kind),
+            None | Some(
+                OParen
+                    | OBrace
+                    | OBrack
+                    | Equal
+                    | Colon
+                    | Comma
+                    | Question
+                    | Plus
+                    | Star
+                    | Slash
+                    | Percent
+                    | Minus
+                    | EqualOp
+                    | NotEqual
+                    | Gt
+                    | Gte
+                    | Lt
+                    | Lte
+                    | And
+                    | Or
+                    | Bang,
+            )
+        );
     }
     if s == OBrace || a == CBrace {
         // Braces get inner spaces (`b { x = 1 }`), except an empty pair: `{}`.

@@ -88,7 +88,11 @@ impl Token {
     /// +1 for tokens that open a bracket (including `${` and `%{`), -1 for closers.
     pub fn bracket_change(&self) -> i32 {
         match self.kind {
-            Kind::OBrace | Kind::OBrack | Kind::OParen | Kind::TemplateInterp | Kind::TemplateControl => 1,
+            Kind::OBrace
+            | Kind::OBrack
+            | Kind::OParen
+            | Kind::TemplateInterp
+            | Kind::TemplateControl => 1,
             Kind::CBrace | Kind::CBrack | Kind::CParen | Kind::TemplateSeqEnd => -1,
             _ => 0,
         }
@@ -98,10 +102,7 @@ impl Token {
 enum Mode {
     Main,
     Quoted,
-    Heredoc {
-        marker: String,
-        start_of_line: bool,
-    },
+    Heredoc { marker: String, start_of_line: bool },
 }
 
 /// The byte offset (in `src`) of a heredoc that never closes, if any. HCL requires the
@@ -198,7 +199,11 @@ impl<'a> Lexer<'a> {
     }
 
     fn open_template_seq(&mut self, kind: Kind) {
-        let len = if self.rest()[2..].starts_with('~') { 3 } else { 2 };
+        let len = if self.rest()[2..].starts_with('~') {
+            3
+        } else {
+            2
+        };
         self.emit(kind, len);
         self.braces += 1;
         self.ret_braces.push(self.braces);
@@ -219,7 +224,14 @@ impl<'a> Lexer<'a> {
         } else {
             // `~}` without a matching `${~` is still a sequence end, so that the parser
             // reports it; a bare `}` is an ordinary brace.
-            self.emit(if len == 2 { Kind::TemplateSeqEnd } else { Kind::CBrace }, len);
+            self.emit(
+                if len == 2 {
+                    Kind::TemplateSeqEnd
+                } else {
+                    Kind::CBrace
+                },
+                len,
+            );
             self.braces -= 1;
         }
     }
@@ -252,8 +264,8 @@ impl<'a> Lexer<'a> {
             self.emit(Kind::Comment, len);
             return;
         }
-        if rest.starts_with("/*") {
-            let len = rest[2..].find("*/").map_or(rest.len(), |i| i + 4);
+        if let Some(body) = rest.strip_prefix("/*") {
+            let len = body.find("*/").map_or(rest.len(), |i| i + 4);
             self.emit(Kind::Comment, len);
             return;
         }
@@ -348,9 +360,7 @@ impl<'a> Lexer<'a> {
             return;
         }
         if rest.starts_with(['\n', '\r']) {
-            let len = rest
-                .find(|c| c != '\n' && c != '\r')
-                .unwrap_or(rest.len());
+            let len = rest.find(|c| c != '\n' && c != '\r').unwrap_or(rest.len());
             self.emit(Kind::QuotedNewline, len);
             return;
         }
@@ -535,7 +545,10 @@ mod tests {
 
     #[test]
     fn numbers_and_operators() {
-        let k: Vec<Kind> = kinds("1.5e+3 ... => == 1.").into_iter().map(|t| t.0).collect();
+        let k: Vec<Kind> = kinds("1.5e+3 ... => == 1.")
+            .into_iter()
+            .map(|t| t.0)
+            .collect();
         assert_eq!(
             k,
             [

@@ -226,7 +226,9 @@ fn type_expr(t: &[Token]) -> Option<Vec<Token>> {
             "list" | "map" | "set" => call(&kw.text, "any"),
             _ => None,
         },
-        [o, s, c] if o.kind == Kind::OQuote && s.kind == Kind::QuotedLit && c.kind == Kind::CQuote => {
+        [o, s, c]
+            if o.kind == Kind::OQuote && s.kind == Kind::QuotedLit && c.kind == Kind::CQuote =>
+        {
             // Terraform 0.11 had no `any`; its collections were of strings.
             match s.text.as_str() {
                 "string" => Some(vec![Token::new(Kind::Ident, "string")]),

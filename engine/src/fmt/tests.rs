@@ -11,11 +11,11 @@ fn check(input: &str, want: &str) {
 
 #[test]
 fn indents_two_spaces_per_level() {
+    check("a {\nb {\nc = 1\n}\n}\n", "a {\n  b {\n    c = 1\n  }\n}\n");
     check(
-        "a {\nb {\nc = 1\n}\n}\n",
-        "a {\n  b {\n    c = 1\n  }\n}\n",
+        "x = [\n1,\n[\n2,\n],\n]\n",
+        "x = [\n  1,\n  [\n    2,\n  ],\n]\n",
     );
-    check("x = [\n1,\n[\n2,\n],\n]\n", "x = [\n  1,\n  [\n    2,\n  ],\n]\n");
 }
 
 #[test]
@@ -38,10 +38,7 @@ fn aligns_equals_in_a_run() {
 fn runs_break_at_blank_lines_comments_blocks_and_multiline_values() {
     check("a = 1\n\nbbb = 2\n", "a = 1\n\nbbb = 2\n");
     check("a = 1\n# c\nbbb = 2\n", "a = 1\n# c\nbbb = 2\n");
-    check(
-        "a = 1\nb {}\nccc = 2\n",
-        "a = 1\nb {}\nccc = 2\n",
-    );
+    check("a = 1\nb {}\nccc = 2\n", "a = 1\nb {}\nccc = 2\n");
     check(
         "a = 1\nlong = {\nx = 1\n}\nbb = 2\n",
         "a = 1\nlong = {\n  x = 1\n}\nbb = 2\n",
@@ -71,8 +68,14 @@ fn spaces_between_tokens() {
     check("a = b?c:d\n", "a = b ? c : d\n");
     check("a = 1+2*3 - -4\n", "a = 1 + 2 * 3 - -4\n");
     check("a = ! b && c||d\n", "a = !b && c || d\n");
-    check("a = [for x in [1]: x if x>0]\n", "a = [for x in [1] : x if x > 0]\n");
-    check("a = {for k,v in m: k=>v...}\n", "a = { for k, v in m : k => v... }\n");
+    check(
+        "a = [for x in [1]: x if x>0]\n",
+        "a = [for x in [1] : x if x > 0]\n",
+    );
+    check(
+        "a = {for k,v in m: k=>v...}\n",
+        "a = { for k, v in m : k => v... }\n",
+    );
     check("a = provider :: aws :: f(1)\n", "a = provider::aws::f(1)\n");
     check("a = f(x...)\n", "a = f(x...)\n");
 }
@@ -105,7 +108,8 @@ fn blank_lines_are_kept() {
 
 #[test]
 fn comments_are_kept_exactly() {
-    let src = "/* head\n   *  keep  */\n# hash\n// slash\nb { # open\n  /* in */ a = 1 # t\n} # close\n";
+    let src =
+        "/* head\n   *  keep  */\n# hash\n// slash\nb { # open\n  /* in */ a = 1 # t\n} # close\n";
     // Comments at the ends of consecutive lines are aligned, their text kept.
     check(
         src,
@@ -153,12 +157,18 @@ fn legacy_variable_types_are_rewritten() {
         "variable \"a\" {\n  type = map(any)\n}\n",
     );
     // Only in variable blocks.
-    check("r \"a\" {\ntype = \"string\"\n}\n", "r \"a\" {\n  type = \"string\"\n}\n");
+    check(
+        "r \"a\" {\ntype = \"string\"\n}\n",
+        "r \"a\" {\n  type = \"string\"\n}\n",
+    );
 }
 
 #[test]
 fn bare_block_labels_are_quoted() {
-    check("resource aws_vpc main {}\n", "resource \"aws_vpc\" \"main\" {}\n");
+    check(
+        "resource aws_vpc main {}\n",
+        "resource \"aws_vpc\" \"main\" {}\n",
+    );
     // Terraform would drop the comment; terrane keeps every comment.
     check(
         "resource aws_vpc /* x */ main {}\n",
