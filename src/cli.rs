@@ -53,6 +53,8 @@ pub enum Command {
     /// Workspace management.
     #[command(subcommand)]
     Workspace(WorkspaceCommand),
+    /// Rewrite configuration files to the canonical format and style.
+    Fmt(FmtArgs),
     /// Show the current terrane version.
     Version(VersionArgs),
 }
@@ -344,6 +346,35 @@ pub struct ForceUnlockArgs {
     #[arg(long)]
     pub force: bool,
     pub lock_id: String,
+}
+
+/// `terrane fmt`'s flags, spelled and defaulted as Terraform's. Boolean flags take a
+/// value only as `-flag=value` (as Go's flag package does), so `-check dir` keeps `dir` a
+/// target.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FmtArgs {
+    /// List files whose formatting differs (-list=false to not).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "true")]
+    pub list: bool,
+    /// Write the result to the source files (-write=false to not).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "true")]
+    pub write: bool,
+    /// Display diffs of formatting changes.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    pub diff: bool,
+    /// Check whether the input is formatted: exit 0 if all of it is, 3 otherwise.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    pub check: bool,
+    /// Also process files in subdirectories.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    pub recursive: bool,
+    /// Disable color in output.
+    #[arg(long)]
+    pub no_color: bool,
+    /// Files or directories to format (default: the current directory); `-` reads
+    /// standard input and writes the result to standard output.
+    #[arg(value_name = "TARGET", allow_hyphen_values = true)]
+    pub targets: Vec<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -5,6 +5,7 @@ pub mod addr;
 pub mod config;
 pub mod diag;
 pub mod drift;
+pub mod fmt;
 pub mod graph;
 pub mod lang;
 pub mod plan;

@@ -3,6 +3,7 @@
 
 mod apply;
 mod drift;
+mod fmt;
 mod force_unlock;
 mod graph;
 mod import;
@@ -47,6 +48,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Workspace(WorkspaceCommand::Delete(a)) => workspace::delete(a).await,
         Command::Graph(a) => graph::run(a).await,
         Command::ForceUnlock(a) => force_unlock::run(a).await,
+        Command::Fmt(a) => fmt::run(a),
         Command::Version(a) => version::run(a),
     }
 }
