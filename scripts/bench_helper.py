@@ -52,8 +52,10 @@ def gen(shape, n, edited, layer):
                 expr = f"terraform_data.r{i - 1}.output"
             out.append(f'resource "terraform_data" "r{i}" {{\n  input = {expr}\n}}\n')
     elif shape == "fanin":
-        # Layers of `layer` resources; resource j of layer k reads j, j+1, j+2 of layer k-1.
-        # The edit is in the last layer, so one resource changes.
+        # Layers of `layer` resources; resource j of layer k reads the ids of j, j+1, j+2 of
+        # layer k-1. Ids, not outputs: an output holding three outputs would triple in size
+        # with every layer (3^100 strings by the last one). The edit is in the last layer,
+        # so one resource changes.
         layers = max(1, n // layer)
         for k in range(layers):
             for j in range(layer):
@@ -61,11 +63,11 @@ def gen(shape, n, edited, layer):
                     expr = f'"v-{j}"'
                 else:
                     refs = ", ".join(
-                        f"terraform_data.l{k - 1}_{(j + d) % layer}.output" for d in range(3)
+                        f"terraform_data.l{k - 1}_{(j + d) % layer}.id" for d in range(3)
                     )
                     expr = f"[{refs}]"
                 if edited and k == layers - 1 and j == 0:
-                    expr = f'"edited"'
+                    expr = '"edited"'
                 out.append(f'resource "terraform_data" "l{k}_{j}" {{\n  input = {expr}\n}}\n')
     elif shape == "count":
         cond = f'count.index == {mid} ? "edited" : ' if edited else ""
