@@ -74,6 +74,17 @@ def gen(shape, n, edited, layer):
         out.append(
             f'resource "terraform_data" "r" {{\n  count = {n}\n  input = {cond}"v-${{count.index}}"\n}}\n'
         )
+    elif shape == "countref":
+        # Two count resources, the second reading the first element by element: the usual
+        # `x[count.index]` pattern. N is the total number of instances.
+        half = max(1, n // 2)
+        cond = f'count.index == {half // 2} ? "edited" : ' if edited else ""
+        out.append(
+            f'resource "terraform_data" "a" {{\n  count = {half}\n  input = {cond}"v-${{count.index}}"\n}}\n'
+        )
+        out.append(
+            f'resource "terraform_data" "b" {{\n  count = {half}\n  input = terraform_data.a[count.index].output\n}}\n'
+        )
     else:
         sys.exit(f"bench_helper: unknown shape {shape!r}")
     return "".join(out)
