@@ -379,6 +379,19 @@ impl Evaluator<'_, '_> {
                     TraversalOperator::Index(Expression::String(s)),
                     Value::Object(m) | Value::Map(m),
                 ) => m.get(s.value().as_str()),
+                // A computed index such as `aws_instance.web[count.index]` or `x[each.key]`:
+                // evaluate the key and select from the shared collection. Falling through to
+                // `traverse` would clone the whole collection for every instance, which makes
+                // a `count = N` resource reading another's elements O(N^2). Same steps as
+                // `step` takes for a collection that is neither unknown nor sensitive.
+                (
+                    TraversalOperator::Index(ie),
+                    Value::List(_) | Value::Tuple(_) | Value::Object(_) | Value::Map(_),
+                ) => {
+                    let key = self.expr(ie)?;
+                    let selected = self.index(cur, &key, ie)?;
+                    return self.traverse(selected, &ops[i + 1..], node);
+                }
                 _ => None,
             };
             match next {
@@ -459,11 +472,11 @@ impl Evaluator<'_, '_> {
                 }
             }
             TraversalOperator::LegacyIndex(n) => {
-                self.index(cur, &Value::Number(*n.value() as f64), node)
+                self.index(&cur, &Value::Number(*n.value() as f64), node)
             }
             TraversalOperator::Index(ie) => {
                 let key = self.expr(ie)?;
-                self.index(cur, &key, ie)
+                self.index(&cur, &key, ie)
             }
             TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
                 unreachable!("splats handled by traverse")
@@ -471,13 +484,14 @@ impl Evaluator<'_, '_> {
         }
     }
 
-    fn index(&self, cur: Value, key: &Value, node: &Expression) -> R {
+    /// Selects one element of `cur`, cloning only that element.
+    fn index(&self, cur: &Value, key: &Value, node: &Expression) -> R {
         if key.is_unknown() {
             return Ok(Value::Unknown);
         }
         let sensitive = key.is_sensitive();
         let key = key.unmark();
-        let out = match &cur {
+        let out = match cur {
             Value::List(v) | Value::Tuple(v) => {
                 let n = convert(key, &Type::Number).ok().and_then(|n| n.as_number()).ok_or_else(|| {
                     self.err(node, "Invalid index", "The given key does not identify an element in this collection value: a number is required.")
@@ -1018,5 +1032,70 @@ mod tests {
         assert_eq!(d.help.as_deref(), Some("did you mean \"length\"?"));
         assert!(ev("try(var.objs[5], \"fallback\")").unwrap() == Value::string("fallback"));
         assert_eq!(ev("can(var.objs[5])").unwrap(), Value::Bool(false));
+    }
+}
+
+#[cfg(test)]
+mod traversal_tests {
+    use super::*;
+
+    /// Variables only; enough to exercise traversals of shared values.
+    struct Vars(BTreeMap<String, Arc<Value>>);
+
+    impl Scope for Vars {
+        fn resolve(&self, subject: &Subject) -> Result<Arc<Value>, String> {
+            match subject {
+                Subject::Var(n) => self.0.get(n).cloned().ok_or_else(|| format!("no {n}")),
+                _ => Err("not in this scope".into()),
+            }
+        }
+    }
+
+    fn run(src: &str) -> Result<Value, Diagnostic> {
+        let list = Value::Tuple(vec![
+            Value::object([("id", Value::string("a"))]),
+            Value::object([("id", Value::string("b"))]),
+        ]);
+        let map = Value::object([("x", Value::object([("y", Value::string("z"))]))]);
+        let vars = Vars(BTreeMap::from([
+            ("list".to_string(), Arc::new(list)),
+            ("map".to_string(), Arc::new(map)),
+            ("i".to_string(), Arc::new(Value::Number(1.0))),
+            ("k".to_string(), Arc::new(Value::string("x"))),
+            (
+                "secret".to_string(),
+                Arc::new(Value::Number(0.0).sensitive()),
+            ),
+            ("later".to_string(), Arc::new(Value::Unknown)),
+        ]));
+        let expr: Expression = src.parse().expect("valid expression");
+        let file = SourceFile::new("test.tf", src);
+        eval(
+            &expr,
+            &file,
+            &EvalContext {
+                scope: &vars,
+                base_dir: Path::new("."),
+            },
+        )
+    }
+
+    #[test]
+    fn computed_index_on_a_shared_value() {
+        assert_eq!(run("var.list[var.i].id").unwrap(), Value::string("b"));
+        assert_eq!(run("var.map[var.k].y").unwrap(), Value::string("z"));
+        assert_eq!(
+            run("var.list[var.i - 1]").unwrap().get_attr("id").cloned(),
+            Some(Value::string("a"))
+        );
+        assert_eq!(run("var.list[var.later].id").unwrap(), Value::Unknown);
+        assert_eq!(
+            run("var.list[var.secret].id").unwrap(),
+            Value::string("a").sensitive()
+        );
+        let err = run("var.list[var.i + 5]").unwrap_err();
+        assert_eq!(err.summary, "Invalid index");
+        let err = run("var.map[var.i].y").unwrap_err();
+        assert_eq!(err.summary, "Invalid index");
     }
 }

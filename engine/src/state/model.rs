@@ -127,20 +127,8 @@ impl State {
     /// Sorts resources and instances into their canonical order (module, mode, type, name;
     /// then index key), so that serialization is deterministic.
     pub fn normalize(&mut self) {
-        self.resources.sort_by(|a, b| {
-            (
-                a.module.as_deref().unwrap_or(""),
-                a.mode == "managed",
-                &a.ty,
-                &a.name,
-            )
-                .cmp(&(
-                    b.module.as_deref().unwrap_or(""),
-                    b.mode == "managed",
-                    &b.ty,
-                    &b.name,
-                ))
-        });
+        self.resources
+            .sort_by(|a, b| resource_order(a).cmp(&resource_order(b)));
         for r in &mut self.resources {
             r.instances
                 .sort_by(|a, b| (&a.index_key, &a.deposed).cmp(&(&b.index_key, &b.deposed)));
@@ -148,11 +136,32 @@ impl State {
         self.resources.retain(|r| !r.instances.is_empty());
     }
 
+    /// Whether [`State::normalize`] would leave the state as it is.
+    fn is_normalized(&self) -> bool {
+        self.resources
+            .is_sorted_by(|a, b| resource_order(a) <= resource_order(b))
+            && self.resources.iter().all(|r| {
+                !r.instances.is_empty()
+                    && r.instances.is_sorted_by(|a, b| {
+                        (&a.index_key, &a.deposed) <= (&b.index_key, &b.deposed)
+                    })
+            })
+    }
+
     /// Serializes as Terraform does: two-space indented JSON with a trailing newline.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut s = self.clone();
-        s.normalize();
-        let mut out = serde_json::to_vec_pretty(&s).expect("state is always serializable");
+        // The states terrane builds are normalized already; cloning a large state only to
+        // sort it costs about as much as serializing it, so clone only when needed.
+        let sorted;
+        let s = if self.is_normalized() {
+            self
+        } else {
+            let mut copy = self.clone();
+            copy.normalize();
+            sorted = copy;
+            &sorted
+        };
+        let mut out = serde_json::to_vec_pretty(s).expect("state is always serializable");
         out.push(b'\n');
         out
     }
@@ -183,6 +192,16 @@ impl State {
             reason: e.to_string(),
         })
     }
+}
+
+/// The canonical order of resources: module, mode (data first), type, name.
+fn resource_order(r: &ResourceState) -> (&str, bool, &String, &String) {
+    (
+        r.module.as_deref().unwrap_or(""),
+        r.mode == "managed",
+        &r.ty,
+        &r.name,
+    )
 }
 
 impl Default for State {
@@ -219,6 +238,40 @@ mod tests {
             State::from_bytes(b"{nope"),
             Err(StateError::Corrupt { .. })
         ));
+    }
+
+    #[test]
+    fn to_bytes_sorts_an_unsorted_state() {
+        let instance = |key: i64| InstanceState {
+            index_key: Some(IndexKey::Int(key)),
+            schema_version: 0,
+            attributes: serde_json::json!({ "id": key.to_string() }),
+            sensitive_attributes: Vec::new(),
+            private: None,
+            dependencies: Vec::new(),
+            create_before_destroy: false,
+            deposed: None,
+        };
+        let resource = |name: &str, keys: &[i64]| ResourceState {
+            module: None,
+            mode: "managed".into(),
+            ty: "null_resource".into(),
+            name: name.into(),
+            provider: "provider[\"registry.terraform.io/hashicorp/null\"]".into(),
+            instances: keys.iter().map(|k| instance(*k)).collect(),
+        };
+        let mut s = State::new();
+        s.resources = vec![
+            resource("b", &[1, 0]),
+            resource("a", &[0]),
+            resource("c", &[]),
+        ];
+        assert!(!s.is_normalized());
+        let mut sorted = s.clone();
+        sorted.normalize();
+        assert!(sorted.is_normalized());
+        assert_eq!(sorted.resources.len(), 2);
+        assert_eq!(s.to_bytes(), sorted.to_bytes());
     }
 
     #[test]
