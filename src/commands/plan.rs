@@ -77,6 +77,7 @@ fn print_json_ui(plan: &Plan) -> anyhow::Result<()> {
             Action::DeleteThenCreate | Action::CreateThenDelete => "replace",
             Action::Read => "read",
             Action::NoOp => "noop",
+            Action::Forget => "remove",
         };
         let addr = c.addr.to_string();
         let key = c.addr.key.as_ref().map(|k| match k {

@@ -265,6 +265,10 @@ fn decode_body(m: &mut Module, body: &Body, file: &Arc<SourceFile>, diags: &mut 
             "locals" => decode_locals(m, b, file, diags),
             "output" => decode_output(m, b, file, diags),
             "module" => decode_module_call(m, b, file, diags),
+            "moved" => decode_moved(m, b, file, diags),
+            "import" => decode_import(m, b, file, diags),
+            "removed" => decode_removed(m, b, file, diags),
+            "check" => decode_check(m, b, file, diags),
             other => diags.push(
                 Diagnostic::error(format!("The {other:?} block is not supported yet"))
                     .detail(format!("terrane does not implement {other:?} blocks yet; remove the block or use Terraform for this configuration."))
@@ -863,6 +867,178 @@ fn decode_module_call(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: 
         return;
     }
     m.module_calls.insert(name, call);
+}
+
+/// The address an expression like `module.a["k"].null_resource.b[0]` spells, as text.
+fn address_text(e: &Expression, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<String> {
+    let bad = |diags: &mut Diagnostics| {
+        diags.push(Diagnostic::error("Invalid address").detail("Expected a resource or module address, like null_resource.a, aws_subnet.s[0] or module.vpc.").span(span_of(e, file)));
+        None
+    };
+    let (root, ops) = match e {
+        Expression::Variable(v) => (v.as_str().to_string(), Vec::new()),
+        Expression::Traversal(t) => match &t.expr {
+            Expression::Variable(v) => (
+                v.as_str().to_string(),
+                t.operators.iter().map(|o| o.value().clone()).collect(),
+            ),
+            _ => return bad(diags),
+        },
+        _ => return bad(diags),
+    };
+    let mut out = root;
+    for op in ops {
+        match op {
+            hcl_edit::expr::TraversalOperator::GetAttr(a) => {
+                out.push('.');
+                out.push_str(a.as_str());
+            }
+            hcl_edit::expr::TraversalOperator::Index(Expression::Number(n)) => {
+                out.push_str(&format!("[{}]", n.value()))
+            }
+            hcl_edit::expr::TraversalOperator::Index(Expression::String(s)) => {
+                out.push_str(&format!("[{:?}]", s.value()))
+            }
+            hcl_edit::expr::TraversalOperator::LegacyIndex(n) => {
+                out.push_str(&format!("[{}]", n.value()))
+            }
+            _ => return bad(diags),
+        }
+    }
+    Some(out)
+}
+
+fn required_attr<'b>(
+    c: &Checked<'b>,
+    name: &str,
+    b: &Block,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> Option<&'b Attribute> {
+    let a = c.attrs.get(name).copied();
+    if a.is_none() {
+        diags.push(
+            Diagnostic::error("Missing required argument")
+                .detail(format!(
+                    "The argument {name:?} is required, but no definition was found."
+                ))
+                .span(ident_span(b, file)),
+        );
+    }
+    a
+}
+
+fn decode_moved(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
+    let c = check_body(&b.body, &["from", "to"], &[], file, diags);
+    let (Some(from), Some(to)) = (
+        required_attr(&c, "from", b, file, diags),
+        required_attr(&c, "to", b, file, diags),
+    ) else {
+        return;
+    };
+    if let (Some(from), Some(to)) = (
+        address_text(&from.value, file, diags),
+        address_text(&to.value, file, diags),
+    ) {
+        m.moved.push(Moved {
+            from,
+            to,
+            span: ident_span(b, file),
+        });
+    }
+}
+
+fn decode_import(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
+    let c = check_body(
+        &b.body,
+        &["to", "id", "provider", "for_each", "identity"],
+        &[],
+        file,
+        diags,
+    );
+    if let Some(f) = c.attrs.get("for_each") {
+        diags.push(
+            Diagnostic::error("import blocks with for_each are not supported yet")
+                .detail("Write one import block per object for now.")
+                .span(span_of(&f.key, file)),
+        );
+        return;
+    }
+    let (Some(to), Some(id)) = (
+        required_attr(&c, "to", b, file, diags),
+        required_attr(&c, "id", b, file, diags),
+    ) else {
+        return;
+    };
+    if let Some(to) = address_text(&to.value, file, diags) {
+        m.imports.push(Import {
+            to,
+            id: expr(id, file),
+            span: ident_span(b, file),
+        });
+    }
+}
+
+fn decode_removed(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
+    let c = check_body(
+        &b.body,
+        &["from"],
+        &["lifecycle", "provisioner", "connection"],
+        file,
+        diags,
+    );
+    let Some(from) = required_attr(&c, "from", b, file, diags) else {
+        return;
+    };
+    let mut destroy = true;
+    for blk in &c.blocks {
+        if blk.ident.as_str() == "lifecycle" {
+            let lc = check_body(&blk.body, &["destroy"], &[], file, diags);
+            if let Some(d) = lc.attrs.get("destroy") {
+                destroy = literal_bool(d, file, diags);
+            }
+        }
+    }
+    if let Some(from) = address_text(&from.value, file, diags) {
+        m.removed.push(Removed {
+            from,
+            destroy,
+            span: ident_span(b, file),
+        });
+    }
+}
+
+fn decode_check(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
+    if !labels_ok(b, 1, "name", file, diags) {
+        return;
+    }
+    let c = check_body(&b.body, &[], &["assert", "data"], file, diags);
+    let mut asserts = Vec::new();
+    for blk in c.blocks {
+        if blk.ident.as_str() == "data" {
+            diags.push(
+                Diagnostic::error("Scoped data sources in check blocks are not supported yet")
+                    .detail("Move the data source out of the check block.")
+                    .span(ident_span(blk, file)),
+            );
+            continue;
+        }
+        let ac = check_body(&blk.body, &["condition", "error_message"], &[], file, diags);
+        if let (Some(cond), Some(msg)) = (
+            required_attr(&ac, "condition", blk, file, diags),
+            required_attr(&ac, "error_message", blk, file, diags),
+        ) {
+            asserts.push(Validation {
+                condition: expr(cond, file),
+                error_message: expr(msg, file),
+            });
+        }
+    }
+    m.checks.push(Check {
+        name: b.labels[0].as_str().to_string(),
+        asserts,
+        span: ident_span(b, file),
+    });
 }
 
 /// Loads the modules called by `m` (recursively), from local paths relative to `m`'s

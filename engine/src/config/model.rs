@@ -46,6 +46,10 @@ pub struct Module {
     /// Managed resources and data sources, keyed by their (root-relative) address.
     pub resources: BTreeMap<ResourceAddr, Resource>,
     pub module_calls: BTreeMap<String, ModuleCall>,
+    pub moved: Vec<Moved>,
+    pub imports: Vec<Import>,
+    pub removed: Vec<Removed>,
+    pub checks: Vec<Check>,
     /// The modules the calls load, by call name.
     pub children: BTreeMap<String, Module>,
     /// Names of the module calls from the root to here (empty for the root module).
@@ -199,5 +203,39 @@ pub struct ModuleCall {
     pub providers: BTreeMap<String, ProviderRef>,
     /// Input variable values, by variable name.
     pub inputs: BTreeMap<String, Expr>,
+    pub span: Option<Span>,
+}
+
+/// `moved { from = a  to = b }`: the object recorded at `from` now lives at `to`.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    /// Addresses as written (`null_resource.a`, `module.x`, `aws_subnet.s[0]`).
+    pub from: String,
+    pub to: String,
+    pub span: Option<Span>,
+}
+
+/// `import { to = addr  id = "..." }`: adopt an existing object at `to`.
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub to: String,
+    pub id: Expr,
+    pub span: Option<Span>,
+}
+
+/// `removed { from = addr  lifecycle { destroy = false } }`: stop managing `from`.
+#[derive(Debug, Clone)]
+pub struct Removed {
+    pub from: String,
+    /// Destroy the real object too (`destroy = true`), or only forget it.
+    pub destroy: bool,
+    pub span: Option<Span>,
+}
+
+/// `check "name" { assert { condition  error_message } }`: reported as warnings.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    pub asserts: Vec<Validation>,
     pub span: Option<Span>,
 }

@@ -24,6 +24,7 @@ fn action_word(a: Action) -> &'static str {
         Action::DeleteThenCreate | Action::CreateThenDelete => "replace",
         Action::Read => "read",
         Action::NoOp => "no-op",
+        Action::Forget => "forget",
     }
 }
 

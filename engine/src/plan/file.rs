@@ -304,6 +304,8 @@ impl PlanFile {
                 create_before_destroy: c.action == Action::CreateThenDelete,
                 private: None,
                 deposed: c.deposed.clone(),
+                moved_from: None,
+                importing: None,
             })
             .collect();
         let drift = self

@@ -25,6 +25,8 @@ pub enum Action {
     /// Replace by creating first (`create_before_destroy`).
     CreateThenDelete,
     Delete,
+    /// Remove from state without destroying (`removed` with `destroy = false`).
+    Forget,
 }
 
 impl Action {
@@ -42,6 +44,7 @@ impl Action {
             Action::DeleteThenCreate => "-/+",
             Action::CreateThenDelete => "+/-",
             Action::Delete => "-",
+            Action::Forget => ".",
         }
     }
 
@@ -55,6 +58,7 @@ impl Action {
             Action::DeleteThenCreate => &["delete", "create"],
             Action::CreateThenDelete => &["create", "delete"],
             Action::Delete => &["delete"],
+            Action::Forget => &["forget"],
         }
     }
 }
@@ -91,6 +95,10 @@ pub struct ResourceChange {
     pub private: Option<String>,
     /// For the delete of a deposed object: its deposed key.
     pub deposed: Option<String>,
+    /// Set when a `moved` block moved the object here from this address.
+    pub moved_from: Option<InstanceAddr>,
+    /// Set when an `import` block adopts an existing object with this ID.
+    pub importing: Option<String>,
 }
 
 /// An object that changed outside terrane since state was last written.
@@ -132,6 +140,21 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Counts of (import, forget) for the summary line.
+    pub fn import_forget_counts(&self) -> (usize, usize) {
+        let imports = self
+            .changes
+            .iter()
+            .filter(|c| c.importing.is_some())
+            .count();
+        let forgets = self
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Forget)
+            .count();
+        (imports, forgets)
+    }
+
     /// Counts of (add, change, destroy) as Terraform's summary line reports them.
     pub fn counts(&self) -> (usize, usize, usize) {
         let (mut add, mut change, mut destroy) = (0, 0, 0);
@@ -144,7 +167,7 @@ impl Plan {
                     destroy += 1;
                 }
                 Action::Delete => destroy += 1,
-                Action::NoOp | Action::Read => {}
+                Action::NoOp | Action::Read | Action::Forget => {}
             }
         }
         (add, change, destroy)
@@ -152,10 +175,11 @@ impl Plan {
 
     /// True when applying would change resources or outputs.
     pub fn has_changes(&self) -> bool {
-        self.changes
-            .iter()
-            .any(|c| !matches!(c.action, Action::NoOp | Action::Read))
-            || self.outputs.values().any(|o| o.action != Action::NoOp)
+        self.changes.iter().any(|c| {
+            !matches!(c.action, Action::NoOp | Action::Read)
+                || c.moved_from.is_some()
+                || c.importing.is_some()
+        }) || self.outputs.values().any(|o| o.action != Action::NoOp)
             || (self.mode == PlanMode::RefreshOnly && !self.drift.is_empty())
     }
 }

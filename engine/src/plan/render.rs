@@ -57,7 +57,9 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
     let changes: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| !matches!(c.action, Action::NoOp))
+        .filter(|c| {
+            !matches!(c.action, Action::NoOp) || c.moved_from.is_some() || c.importing.is_some()
+        })
         .collect();
     let output_changes = plan
         .outputs
@@ -73,11 +75,16 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
     }
     if !changes.is_empty() {
         out.push_str("\nterrane used the selected providers to generate the following execution\nplan. Resource actions are indicated with the following symbols:\n");
-        let mut used: Vec<Action> = changes.iter().map(|c| c.action).collect();
+        let mut used: Vec<Action> = changes
+            .iter()
+            .map(|c| c.action)
+            .filter(|a| *a != Action::NoOp)
+            .collect();
         used.sort();
         used.dedup();
         for a in used {
             let label = match a {
+                Action::Forget => "forget (remove from state, keep the object)",
                 Action::Create => "create",
                 Action::Update => "update in-place",
                 Action::Delete => "destroy",
@@ -94,10 +101,21 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
             out.push_str(&render_change(c, style));
         }
         let (add, change, destroy) = plan.counts();
+        let (imports, forgets) = plan.import_forget_counts();
         let _ = write!(
             out,
-            "\n{} {add} to add, {change} to change, {destroy} to destroy.\n",
-            style.bold("Plan:")
+            "\n{} {}{add} to add, {change} to change, {destroy} to destroy{}.\n",
+            style.bold("Plan:"),
+            if imports > 0 {
+                format!("{imports} to import, ")
+            } else {
+                String::new()
+            },
+            if forgets > 0 {
+                format!(", {forgets} to forget")
+            } else {
+                String::new()
+            },
         );
     }
     if output_changes > 0 {
@@ -183,11 +201,28 @@ fn header(c: &ResourceChange) -> String {
             }
         }
         Action::Read => "will be read during apply".to_string(),
-        Action::NoOp => "is unchanged".to_string(),
+        Action::Forget => "will no longer be managed by terrane".to_string(),
+        Action::NoOp => match (&c.moved_from, &c.importing) {
+            (Some(_), _) => format!("has moved to {a}"),
+            (None, Some(_)) => "will be imported".to_string(),
+            _ => "is unchanged".to_string(),
+        },
     };
-    let mut h = match &c.deposed {
-        Some(d) => format!("  # {a} (deposed object {d}) {what}\n"),
-        None => format!("  # {a} {what}\n"),
+    let what = match (&c.moved_from, &c.importing, c.action) {
+        (Some(_), _, Action::NoOp) => what,
+        (Some(from), _, _) => format!("(moved from {from}) {what}"),
+        (None, Some(_), Action::NoOp) => what,
+        (None, Some(_), _) => format!(
+            "will be imported and {}",
+            what.trim_start_matches("will be ")
+        ),
+        _ => what,
+    };
+    let mut h = match (&c.deposed, &c.moved_from, c.action) {
+        (Some(d), _, _) => format!("  # {a} (deposed object {d}) {what}\n"),
+        // Terraform names the old address first: "# a has moved to b".
+        (None, Some(from), Action::NoOp) => format!("  # {from} {what}\n"),
+        _ => format!("  # {a} {what}\n"),
     };
     let reason = match &c.reason {
         Some(Reason::DeleteNoResourceConfig) => {

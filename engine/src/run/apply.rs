@@ -354,7 +354,10 @@ fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
     }
     for (addr, changes) in &s.by_resource {
         let destroys = changes.iter().any(|c| {
-            matches!(c.action, Action::Delete | Action::DeleteThenCreate) && c.deposed.is_none()
+            matches!(
+                c.action,
+                Action::Delete | Action::DeleteThenCreate | Action::Forget
+            ) && c.deposed.is_none()
         });
         let deposed = changes
             .iter()
@@ -536,8 +539,10 @@ async fn run_op(s: &Shared<'_>, op: &Op) -> Result<(), Diagnostics> {
                 .into_iter()
                 .flatten()
                 .filter(|c| {
-                    matches!(c.action, Action::Delete | Action::DeleteThenCreate)
-                        && c.deposed.is_none()
+                    matches!(
+                        c.action,
+                        Action::Delete | Action::DeleteThenCreate | Action::Forget
+                    ) && c.deposed.is_none()
                 })
                 .copied()
                 .collect();
@@ -620,6 +625,21 @@ async fn delete_instance(
     deposed: Option<String>,
 ) -> Result<(), Diagnostics> {
     let addr = &c.addr;
+    if c.action == Action::Forget {
+        // `removed { lifecycle { destroy = false } }`: drop from state, leave the object.
+        s.working
+            .lock()
+            .expect("lock poisoned")
+            .remove(&addr.resource, &addr.key, &deposed);
+        return record(
+            s,
+            StateDelta::Remove {
+                resource: &addr.resource,
+                key: &addr.key,
+                deposed: &deposed,
+            },
+        );
+    }
     let provider = s
         .ctx
         .providers
@@ -697,7 +717,7 @@ async fn apply_resource(s: &Shared<'_>, cfg: &ResourceAddr) -> Result<(), Diagno
         .get(cfg)
         .into_iter()
         .flatten()
-        .filter(|c| c.action != Action::Delete && c.deposed.is_none())
+        .filter(|c| !matches!(c.action, Action::Delete | Action::Forget) && c.deposed.is_none())
         .copied()
         .collect();
     let instances = s.values.instances(&m.path);

@@ -3,6 +3,7 @@
 
 mod apply;
 pub mod diff;
+mod moves;
 mod nodes;
 mod plan;
 pub mod scope;

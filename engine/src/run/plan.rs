@@ -6,19 +6,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::diff::{forces_replacement, object_changed, propose};
 use super::scope::{InstanceScope, Values};
 use super::values::{decode_body, mark_paths, object_from_json};
-use super::{nodes, Context, Providers};
+use super::{moves, nodes, Context, Providers};
 use crate::addr::{IndexKey, InstanceAddr, Mode, ResourceAddr};
 use crate::config::{Module, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
 use crate::lang::{EvalContext, Value};
 use crate::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
-use crate::provider::{PlanRequest, ReadDataRequest, ReadRequest};
+use crate::provider::{PlanRequest, ReadDataRequest, ReadRequest, ReadResponse};
 use crate::state::State;
 
 /// A prior object, decoded with its schema.
 #[derive(Debug, Clone)]
-pub(super) struct Prior {
+pub struct Prior {
     pub value: Value,
     pub provider: String,
     pub dependencies: Vec<String>,
@@ -119,6 +119,8 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
     if diags.has_errors() {
         return (None, diags);
     }
+    let (moves, d) = moves::apply_moves(&ctx.module, &mut prior);
+    diags.extend(d);
     let mut drift = Vec::new();
     if ctx.options.refresh && !prior.is_empty() {
         match refresh(ctx, &mut prior).await {
@@ -129,6 +131,17 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
             }
         }
     }
+    let imports = if ctx.options.mode == PlanMode::Normal {
+        match import_objects(ctx, &values, &mut prior).await {
+            Ok(i) => i,
+            Err(d) => {
+                diags.extend(d);
+                return (None, diags);
+            }
+        }
+    } else {
+        BTreeMap::new()
+    };
     let mut refreshed_state = state.clone();
     super::apply::write_priors(&mut refreshed_state, &prior, &ctx.providers);
 
@@ -288,10 +301,24 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
         if addr.resource.mode == Mode::Data {
             continue;
         }
-        plan.changes
-            .push(delete_change(addr, p, Reason::DeleteNoResourceConfig));
+        let removed = ctx.module.all().into_iter().find_map(|m| {
+            m.removed
+                .iter()
+                .find(|r| moves::removed_selects(&r.from, &m.path, addr))
+        });
+        let mut c = delete_change(addr, p, Reason::DeleteNoResourceConfig);
+        if removed.is_some_and(|r| !r.destroy) {
+            c.action = Action::Forget;
+            c.reason = None;
+        }
+        plan.changes.push(c);
     }
     plan.changes.extend(deposed_changes(state, &ctx.providers));
+    for c in &mut plan.changes {
+        c.moved_from = moves.get(&c.addr).cloned();
+        c.importing = imports.get(&c.addr).cloned();
+    }
+    diags.extend(run_checks(ctx, &values));
     for (name, o) in &state.outputs {
         if !ctx.module.outputs.contains_key(name) {
             plan.outputs.insert(
@@ -310,6 +337,153 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
     }
     plan.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     (Some(plan), diags)
+}
+
+/// `import` blocks: reads each object that is not in state yet through its provider and
+/// adds it to the prior objects, so the plan diffs the configuration against it. Returns
+/// the imported addresses with their IDs.
+async fn import_objects(
+    ctx: &Context,
+    values: &Values,
+    prior: &mut BTreeMap<InstanceAddr, Prior>,
+) -> Result<BTreeMap<InstanceAddr, String>, Diagnostics> {
+    let mut out = BTreeMap::new();
+    let mut diags = Diagnostics::new();
+    for imp in &ctx.module.imports {
+        let to: InstanceAddr = match imp.to.parse() {
+            Ok(a) => a,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error("Invalid import address")
+                        .detail(e.to_string())
+                        .span(imp.span.clone()),
+                );
+                continue;
+            }
+        };
+        if prior.contains_key(&to) {
+            // Already managed: the import block has done its job.
+            continue;
+        }
+        let path: Vec<String> = to.resource.module.iter().map(|s| s.name.clone()).collect();
+        let rel = ResourceAddr {
+            module: Vec::new(),
+            ..to.resource.clone()
+        };
+        let Some((m, r)) = ctx
+            .module
+            .at(&path)
+            .and_then(|m| m.resources.get(&rel).map(|r| (m, r)))
+        else {
+            diags.push(Diagnostic::error("Configuration for import target does not exist").detail(format!("The configuration for the given import target {to} does not exist. All import targets must exist within the configuration.")).span(imp.span.clone()));
+            continue;
+        };
+        let scope = InstanceScope::plain(values, &ctx.module);
+        let id = match crate::lang::eval(
+            &imp.id.expr,
+            &imp.id.file,
+            &EvalContext {
+                scope: &scope,
+                base_dir: &ctx.module.dir,
+            },
+        ) {
+            Ok(v) => match v.unmark() {
+                Value::String(s) => s.clone(),
+                _ => {
+                    diags.push(
+                        Diagnostic::error("Invalid import id argument")
+                            .detail("The import ID must be a known string.")
+                            .span(imp.id.span()),
+                    );
+                    continue;
+                }
+            },
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let provider_ref =
+            nodes::root_provider_ref(&ctx.module, &m.path, r.provider.as_ref(), r.provider_name());
+        let Some((provider, provider_addr)) =
+            ctx.providers
+                .for_resource(to.resource.mode, &to.resource.ty, provider_ref.as_ref())
+        else {
+            continue;
+        };
+        let imported = provider
+            .import(crate::provider::ImportRequest {
+                type_name: to.resource.ty.clone(),
+                id: id.clone(),
+            })
+            .await;
+        if imported.diagnostics.has_errors() {
+            diags.extend(imported.diagnostics.with_address(&to.to_string()));
+            continue;
+        }
+        let read = match imported.state {
+            Some(object) => provider
+                .read(vec![ReadRequest {
+                    type_name: to.resource.ty.clone(),
+                    current: object,
+                    private: None,
+                }])
+                .await
+                .into_iter()
+                .next(),
+            None => None,
+        };
+        match read {
+            Some(resp) if resp.diagnostics.has_errors() => diags.extend(resp.diagnostics.with_address(&to.to_string())),
+            Some(ReadResponse { new_state: Some(value), .. }) => {
+                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false });
+                out.insert(to, id);
+            }
+            _ => diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {to}, the provider detected that no object exists with the given id {id:?}. Only pre-existing objects can be imported.")).span(imp.span.clone())),
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(out)
+}
+
+/// `check` blocks: each failed assertion is a warning (known values only).
+fn run_checks(ctx: &Context, values: &Values) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let scope = InstanceScope::plain(values, &ctx.module);
+    let ectx = EvalContext {
+        scope: &scope,
+        base_dir: &ctx.module.dir,
+    };
+    for check in &ctx.module.checks {
+        for a in &check.asserts {
+            let ok = match crate::lang::eval(&a.condition.expr, &a.condition.file, &ectx) {
+                Ok(v) if v.contains_unknown() => continue,
+                Ok(v) => v.as_bool().unwrap_or(false),
+                Err(d) => {
+                    diags.push(
+                        Diagnostic::warning(format!("Check block assertion failed: {}", d.summary))
+                            .span(d.span.clone()),
+                    );
+                    continue;
+                }
+            };
+            if !ok {
+                let msg = crate::lang::eval(&a.error_message.expr, &a.error_message.file, &ectx)
+                    .ok()
+                    .and_then(|m| m.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                diags.push(
+                    Diagnostic::warning("Check block assertion failed")
+                        .detail(msg)
+                        .span(a.condition.span())
+                        .address(format!("check.{}", check.name)),
+                );
+            }
+        }
+    }
+    diags
 }
 
 /// Deletes for deposed objects: left by a create-before-destroy replacement whose old object
@@ -397,6 +571,8 @@ fn keep_untargeted(
             create_before_destroy: p.create_before_destroy,
             private: p.private.clone(),
             deposed: None,
+            moved_from: None,
+            importing: None,
         });
     }
     values.set_resource(addr, aggregate(r, items));
@@ -414,6 +590,8 @@ pub(super) fn delete_change(addr: &InstanceAddr, p: &Prior, reason: Reason) -> R
         create_before_destroy: p.create_before_destroy,
         private: p.private.clone(),
         deposed: None,
+        moved_from: None,
+        importing: None,
     }
 }
 
@@ -441,7 +619,11 @@ async fn refresh(
     let mut drift = Vec::new();
     let mut diags = Diagnostics::new();
     for addrs in by_provider.values() {
-        let Some(provider) = ctx.providers.for_type(Mode::Managed, &addrs[0].resource.ty) else {
+        let first = &addrs[0];
+        let Some(provider) =
+            ctx.providers
+                .for_state(Mode::Managed, &first.resource.ty, &prior[first].provider)
+        else {
             continue;
         };
         let reqs = addrs
@@ -624,6 +806,8 @@ async fn plan_resource(
                 create_before_destroy: false,
                 private: None,
                 deposed: None,
+                moved_from: None,
+                importing: None,
             });
             continue;
         }
@@ -713,6 +897,8 @@ async fn plan_resource(
             create_before_destroy: r.lifecycle.create_before_destroy,
             private: p.and_then(|p| p.private.clone()),
             deposed: None,
+            moved_from: None,
+            importing: None,
         });
     }
     // Prior instances that the count or for_each no longer produces.

@@ -1,0 +1,163 @@
+//! `moved`, `removed`, `import` and `check` blocks at the engine level.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use terrane_engine::plan::{Action, PlanMode};
+use terrane_engine::provider::Provider;
+use terrane_engine::run::{
+    self, ApplyEvent, ApplyObserver, Context, Options, Providers, StateDelta,
+};
+use terrane_engine::state::State;
+use terrane_provider_builtin::{NullProvider, TerraformProvider};
+
+struct Quiet;
+impl ApplyObserver for Quiet {
+    fn event(&self, _: ApplyEvent<'_>) {}
+    fn record(&self, _: StateDelta<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn context(dir: &Path, src: &str) -> Context {
+    std::fs::write(dir.join("main.tf"), src).unwrap();
+    let (module, d) = terrane_engine::config::load_dir(dir);
+    assert!(!d.has_errors(), "{d:?}");
+    let graph = terrane_engine::graph::build(&module).unwrap();
+    let providers: Vec<Arc<dyn Provider>> = vec![
+        Arc::new(NullProvider::new()),
+        Arc::new(TerraformProvider::new()),
+    ];
+    Context {
+        module: Arc::new(module),
+        graph,
+        providers: Arc::new(Providers::new(providers)),
+        variables: Default::default(),
+        options: Options {
+            mode: PlanMode::Normal,
+            ..Options::default()
+        },
+    }
+}
+
+async fn apply(ctx: &Context, state: &State) -> State {
+    let (plan, d) = run::plan(ctx, state).await;
+    let (mut s, d2) = run::apply(ctx, &plan.unwrap_or_else(|| panic!("{d:?}")), &Quiet).await;
+    assert!(!d2.has_errors(), "{d2:?}");
+    s.serial += 1;
+    s
+}
+
+fn ids(s: &State) -> Vec<(String, String)> {
+    s.resources
+        .iter()
+        .flat_map(|r| {
+            r.instances.iter().map(move |i| {
+                (
+                    r.instance_address(i),
+                    i.attributes["id"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn moved_blocks_rename_without_replacing() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(
+        dir.path(),
+        "resource \"null_resource\" \"old\" {\n  count = 2\n}\n",
+    );
+    let state = apply(&ctx, &State::new()).await;
+    let before: Vec<String> = ids(&state).into_iter().map(|(_, id)| id).collect();
+
+    let src = "resource \"null_resource\" \"new\" {\n  count = 2\n}\nmoved {\n  from = null_resource.old\n  to   = null_resource.new\n}\n";
+    let ctx = context(dir.path(), src);
+    let (plan, _) = run::plan(&ctx, &state).await;
+    let plan = plan.unwrap();
+    assert!(
+        plan.changes
+            .iter()
+            .all(|c| c.action == Action::NoOp && c.moved_from.is_some()),
+        "{:?}",
+        plan.changes
+    );
+    assert!(
+        plan.has_changes(),
+        "a move changes state, so the plan is not empty"
+    );
+    let state = apply(&ctx, &state).await;
+    let after = ids(&state);
+    assert_eq!(
+        after.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(),
+        ["null_resource.new[0]", "null_resource.new[1]"]
+    );
+    assert_eq!(
+        after.into_iter().map(|(_, id)| id).collect::<Vec<_>>(),
+        before,
+        "same objects, new addresses"
+    );
+    let (plan, _) = run::plan(&ctx, &state).await;
+    assert!(!plan.unwrap().has_changes());
+}
+
+#[tokio::test]
+async fn removed_with_destroy_false_forgets_and_import_adopts() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(
+        dir.path(),
+        "resource \"terraform_data\" \"keep\" {\n  input = \"x\"\n}\n",
+    );
+    let state = apply(&ctx, &State::new()).await;
+    let src = r#"
+removed {
+  from = terraform_data.keep
+  lifecycle {
+    destroy = false
+  }
+}
+resource "terraform_data" "adopted" {
+  input = "y"
+}
+import {
+  to = terraform_data.adopted
+  id = "pre-existing"
+}
+check "always" {
+  assert {
+    condition     = false
+    error_message = "this check fails"
+  }
+}
+"#;
+    let ctx = context(dir.path(), src);
+    let (plan, diags) = run::plan(&ctx, &state).await;
+    let plan = plan.unwrap();
+    let forget = plan
+        .changes
+        .iter()
+        .find(|c| c.addr.to_string() == "terraform_data.keep")
+        .unwrap();
+    assert_eq!(forget.action, Action::Forget);
+    let adopted = plan
+        .changes
+        .iter()
+        .find(|c| c.addr.to_string() == "terraform_data.adopted")
+        .unwrap();
+    assert_eq!(adopted.importing.as_deref(), Some("pre-existing"));
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.summary == "Check block assertion failed" && !d.is_error()),
+        "{diags:?}"
+    );
+    let state = apply(&ctx, &state).await;
+    assert_eq!(
+        ids(&state),
+        [(
+            "terraform_data.adopted".to_string(),
+            "pre-existing".to_string()
+        )]
+    );
+}
