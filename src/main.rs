@@ -9,6 +9,7 @@ mod setup;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let args = cli::normalize_args(std::env::args_os());
     let cli = match cli::parse(args) {
         Ok(c) => c,
@@ -35,4 +36,22 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `terrane plan | head` closes stdout early; `println!` then panics with EPIPE. Exit
+/// quietly instead, as command-line tools do, and keep the default report for real bugs.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
