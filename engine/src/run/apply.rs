@@ -216,6 +216,8 @@ struct Shared<'a> {
     sem: Semaphore,
     observer: &'a dyn ApplyObserver,
     by_resource: BTreeMap<ResourceAddr, Vec<&'a ResourceChange>>,
+    /// Instances created or updated by this run, with their change.
+    applied: Mutex<Vec<&'a ResourceChange>>,
 }
 
 /// Applies `plan`. Returns the new state (serial unchanged; the caller bumps it when
@@ -245,9 +247,13 @@ pub async fn apply(
         sem: Semaphore::new(ctx.options.parallelism.max(1)),
         observer,
         by_resource,
+        applied: Mutex::new(Vec::new()),
     };
     let (ops, deps) = build_ops(&shared);
     let mut diags = run_ops(&shared, ops, deps).await;
+    if !diags.has_errors() {
+        diags.extend(reread_changed_dependencies(&shared).await);
+    }
 
     let working = shared.working.into_inner().expect("lock poisoned");
     let mut state = working.into_state(&plan.prior_state);
@@ -710,9 +716,9 @@ async fn with_progress<F: std::future::Future>(
     }
 }
 
-async fn apply_resource(s: &Shared<'_>, cfg: &ResourceAddr) -> Result<(), Diagnostics> {
+async fn apply_resource<'a>(s: &Shared<'a>, cfg: &ResourceAddr) -> Result<(), Diagnostics> {
     let (m, r) = resource_config(s, cfg)?;
-    let changes: Vec<&ResourceChange> = s
+    let changes: Vec<&'a ResourceChange> = s
         .by_resource
         .get(cfg)
         .into_iter()
@@ -767,9 +773,9 @@ async fn apply_resource(s: &Shared<'_>, cfg: &ResourceAddr) -> Result<(), Diagno
     outcome
 }
 
-async fn apply_instance(
-    s: &Shared<'_>,
-    c: &ResourceChange,
+async fn apply_instance<'a>(
+    s: &Shared<'a>,
+    c: &'a ResourceChange,
     each: Option<Value>,
 ) -> Result<Value, Diagnostics> {
     let ctx = s.ctx;
@@ -964,5 +970,106 @@ async fn apply_instance(
         id,
         elapsed: started.elapsed(),
     });
+    s.applied.lock().expect("lock poisoned").push(c);
     Ok(new)
+}
+
+/// Re-reads objects that something applied *after* them may have changed: creating a NAT
+/// gateway associates the Elastic IP created before it, so the EIP recorded at its own
+/// create is already stale. Without this the next drift check would report our own apply
+/// as drift. One batched read per provider; only dependencies of later changes are read.
+async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
+    let applied = s.applied.lock().expect("lock poisoned").clone();
+    let depended_on: BTreeSet<String> = applied
+        .iter()
+        .flat_map(|c| c.dependencies.iter().cloned())
+        .collect();
+    let mut by_provider: BTreeMap<&str, Vec<&ResourceChange>> = BTreeMap::new();
+    for c in &applied {
+        if c.addr.resource.mode == Mode::Managed
+            && depended_on.contains(&config_addr(&c.addr.resource).to_string())
+        {
+            by_provider.entry(c.provider.as_str()).or_default().push(c);
+        }
+    }
+    let mut diags = Diagnostics::new();
+    for (provider_addr, changes) in by_provider {
+        let first = &changes[0].addr.resource;
+        let Some(provider) = s
+            .ctx
+            .providers
+            .for_state(first.mode, &first.ty, provider_addr)
+        else {
+            continue;
+        };
+        let current: Vec<Option<InstanceState>> = {
+            let w = s.working.lock().expect("lock poisoned");
+            changes
+                .iter()
+                .map(|c| {
+                    w.resources
+                        .get(&c.addr.resource)
+                        .and_then(|r| r.1.get(&(c.addr.key.clone(), None)))
+                        .cloned()
+                })
+                .collect()
+        };
+        let mut reqs = Vec::new();
+        let mut which = Vec::new();
+        for (c, inst) in changes.iter().zip(current) {
+            let (Some(inst), Some(schema)) = (
+                inst,
+                s.ctx
+                    .providers
+                    .schema(c.addr.resource.mode, &c.addr.resource.ty),
+            ) else {
+                continue;
+            };
+            let value = super::values::object_from_json(&inst.attributes, &schema.block);
+            reqs.push(crate::provider::ReadRequest {
+                type_name: c.addr.resource.ty.clone(),
+                current: value,
+                private: inst.private.clone(),
+            });
+            which.push((*c, inst));
+        }
+        for ((c, inst), resp) in which.into_iter().zip(provider.read(reqs).await) {
+            if resp.diagnostics.has_errors() {
+                diags.extend(resp.diagnostics.with_address(&c.addr.to_string()));
+                continue;
+            }
+            let Some(now) = resp.new_state else { continue };
+            let schema = s
+                .ctx
+                .providers
+                .schema(c.addr.resource.mode, &c.addr.resource.ty);
+            let marked = copy_marks(c.after.as_ref().unwrap_or(&Value::Null), now);
+            let fresh = instance_state(
+                &c.addr,
+                &marked,
+                schema,
+                inst.dependencies.clone(),
+                inst.private.clone(),
+                inst.create_before_destroy,
+            );
+            if fresh.attributes != inst.attributes {
+                s.working.lock().expect("lock poisoned").set(
+                    &c.addr.resource,
+                    &c.provider,
+                    fresh.clone(),
+                );
+                if let Err(e) = record(
+                    s,
+                    StateDelta::Set {
+                        resource: &c.addr.resource,
+                        provider: &c.provider,
+                        instance: &fresh,
+                    },
+                ) {
+                    diags.extend(e);
+                }
+            }
+        }
+    }
+    diags
 }
