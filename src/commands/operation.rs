@@ -26,41 +26,46 @@ pub struct Reported;
 
 /// Loads the module, checks it, and builds its graph. Prints every diagnostic.
 pub fn load_checked(color: bool) -> Result<(Module, terrane_engine::graph::Graph), Reported> {
+    let (module, graph, diags) = check_config();
+    if !diags.is_empty() {
+        print_diagnostics(&diags, color);
+    }
+    match graph {
+        Some(g) if !diags.has_errors() => Ok((module, g)),
+        _ => Err(Reported),
+    }
+}
+
+/// Loads and checks the configuration, collecting every diagnostic (shared by the plain
+/// and JSON forms of validate). The graph is `None` when it could not be built.
+pub fn check_config() -> (Module, Option<terrane_engine::graph::Graph>, Diagnostics) {
     let (module, mut diags) = load_dir(Path::new("."));
     if module.files.is_empty() && !diags.has_errors() {
         diags.push(Diagnostic::error("No configuration files").detail("There are no .tf files in the working directory. terrane reads every *.tf file in the current directory (or the one given with -chdir)."));
     }
     diags.extend(setup::check_required_providers(&module));
     if diags.has_errors() {
-        print_diagnostics(&diags, color);
-        return Err(Reported);
+        return (module, None, diags);
     }
-    let graph = match terrane_engine::graph::build(&module) {
-        Ok(g) => g,
+    let providers = provider_set(&module);
+    match terrane_engine::graph::build(&module) {
+        Ok(g) => {
+            diags.extend(terrane_engine::run::validate(&module, &providers));
+            (module, Some(g), diags)
+        }
         Err(d) => {
             diags.extend(d);
             // Report schema errors too, except where a graph error already points.
             let at = |d: &Diagnostic| d.span.as_ref().map(|s| (s.file.display_name(), s.start));
             let seen: Vec<_> = diags.iter().filter_map(at).collect();
-            for v in terrane_engine::run::validate(&module, &provider_set(&module)).0 {
+            for v in terrane_engine::run::validate(&module, &providers).0 {
                 if at(&v).is_none_or(|a| !seen.contains(&a)) {
                     diags.push(v);
                 }
             }
-            print_diagnostics(&diags, color);
-            return Err(Reported);
+            (module, None, diags)
         }
-    };
-    let providers = provider_set(&module);
-    diags.extend(terrane_engine::run::validate(&module, &providers));
-    if diags.has_errors() {
-        print_diagnostics(&diags, color);
-        return Err(Reported);
     }
-    if !diags.is_empty() {
-        print_diagnostics(&diags, color);
-    }
-    Ok((module, graph))
 }
 
 /// The providers for `module`: a default instance of each, plus one per aliased block.

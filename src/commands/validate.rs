@@ -6,16 +6,7 @@ use crate::output::use_color;
 pub async fn run(a: ValidateArgs) -> anyhow::Result<u8> {
     let color = use_color(a.common.no_color);
     if a.json {
-        let (module, mut diags) = terrane_engine::config::load_dir(std::path::Path::new("."));
-        if !diags.has_errors() {
-            match terrane_engine::graph::build(&module) {
-                Ok(_) => diags.extend(terrane_engine::run::validate(
-                    &module,
-                    &super::operation::provider_set(&module),
-                )),
-                Err(d) => diags.extend(d),
-            }
-        }
+        let (_, _, diags) = super::operation::check_config();
         let list: Vec<serde_json::Value> = diags
             .iter()
             .map(|d| {

@@ -201,6 +201,17 @@ impl Diagnostics {
         self.0.iter()
     }
 
+    /// Points every diagnostic that has no location at `span` (the block it came from):
+    /// providers see values, not source, so the engine adds where the values were written.
+    pub fn with_span(mut self, span: Option<&Span>) -> Diagnostics {
+        for d in &mut self.0 {
+            if d.span.is_none() {
+                d.span = span.cloned();
+            }
+        }
+        self
+    }
+
     /// Attaches `address` to every diagnostic that has none (for "contextual" diagnostics
     /// produced by code that cannot see which resource it was working on).
     pub fn with_address(mut self, address: &str) -> Diagnostics {

@@ -789,7 +789,11 @@ async fn plan_resource(
                     })
                     .await;
                 if resp.diagnostics.has_errors() {
-                    diags.extend(resp.diagnostics.with_address(&iaddr.to_string()));
+                    diags.extend(
+                        resp.diagnostics
+                            .with_address(&iaddr.to_string())
+                            .with_span(r.span.as_ref()),
+                    );
                     continue;
                 }
                 (resp.state, Action::NoOp)
@@ -827,7 +831,11 @@ async fn plan_resource(
             })
             .await;
         if resp.diagnostics.has_errors() {
-            diags.extend(resp.diagnostics.with_address(&iaddr.to_string()));
+            diags.extend(
+                resp.diagnostics
+                    .with_address(&iaddr.to_string())
+                    .with_span(r.span.as_ref()),
+            );
             continue;
         }
         let planned = super::diff::copy_marks(&config, resp.planned);
@@ -861,7 +869,11 @@ async fn plan_resource(
                         })
                         .await;
                     if resp.diagnostics.has_errors() {
-                        diags.extend(resp.diagnostics.with_address(&iaddr.to_string()));
+                        diags.extend(
+                            resp.diagnostics
+                                .with_address(&iaddr.to_string())
+                                .with_span(r.span.as_ref()),
+                        );
                         continue;
                     }
                     if r.lifecycle.prevent_destroy {
