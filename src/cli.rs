@@ -90,6 +90,33 @@ pub struct VarArgs {
     pub var_files: Vec<PathBuf>,
 }
 
+impl VarArgs {
+    /// The -var and -var-file options in command-line order, which decides precedence
+    /// between them (clap keeps each kind in order, but not their interleaving).
+    pub fn in_order(&self) -> Vec<terrane_engine::run::vars::CliVar> {
+        use terrane_engine::run::vars::CliVar;
+        let mut vars = self.vars.iter();
+        let mut files = self.var_files.iter();
+        let mut out = Vec::new();
+        for arg in std::env::args().skip(1) {
+            let flag = arg.trim_start_matches('-');
+            let name = flag.split('=').next().unwrap_or_default();
+            if !arg.starts_with('-') {
+                continue;
+            }
+            match name {
+                "var" => out.extend(vars.next().cloned().map(CliVar::Var)),
+                "var-file" => out.extend(files.next().cloned().map(CliVar::File)),
+                _ => {}
+            }
+        }
+        // Anything not matched above (arguments given some other way) keeps clap's order.
+        out.extend(files.cloned().map(CliVar::File));
+        out.extend(vars.cloned().map(CliVar::Var));
+        out
+    }
+}
+
 #[derive(Debug, Args, Clone, Default)]
 pub struct PlanningArgs {
     #[command(flatten)]

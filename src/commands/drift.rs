@@ -48,8 +48,7 @@ pub async fn run(a: DriftArgs) -> anyhow::Result<u8> {
     let Ok((module, graph)) = load_checked(color) else {
         return Ok(1);
     };
-    let mut cli_vars: Vec<CliVar> = a.vars.var_files.iter().cloned().map(CliVar::File).collect();
-    cli_vars.extend(a.vars.vars.iter().cloned().map(CliVar::Var));
+    let cli_vars: Vec<CliVar> = a.vars.in_order();
     let env: Vec<(String, String)> = std::env::vars().collect();
     let variables = match vars::resolve(&module, &cli_vars, &env, Path::new(".")) {
         Ok(v) => v,

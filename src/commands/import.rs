@@ -44,8 +44,7 @@ pub async fn run(a: ImportArgs) -> anyhow::Result<u8> {
         print_diagnostics(&Diagnostic::error("Invalid import address").detail(format!("The index of {addr} does not match how {} is declared (count, for_each, or neither).", addr.resource)).span(rc.span.clone()).into(), color);
         return Ok(1);
     }
-    let mut cli_vars: Vec<CliVar> = a.vars.var_files.iter().cloned().map(CliVar::File).collect();
-    cli_vars.extend(a.vars.vars.iter().cloned().map(CliVar::Var));
+    let cli_vars: Vec<CliVar> = a.vars.in_order();
     let env: Vec<(String, String)> = std::env::vars().collect();
     let variables = match vars::resolve(&module, &cli_vars, &env, Path::new(".")) {
         Ok(v) => v,

@@ -145,10 +145,7 @@ pub async fn prepare(
         return Ok(Err(Reported));
     };
     let mut cli_vars = preset;
-    // Terraform keeps -var and -var-file in command-line order; clap separates them, so
-    // files come first and single values override them (the common case).
-    cli_vars.extend(planning.vars.var_files.iter().cloned().map(CliVar::File));
-    cli_vars.extend(planning.vars.vars.iter().cloned().map(CliVar::Var));
+    cli_vars.extend(planning.vars.in_order());
     let env: Vec<(String, String)> = std::env::vars().collect();
     let variables = match vars::resolve(&module, &cli_vars, &env, Path::new(".")) {
         Ok(v) => v,

@@ -117,6 +117,38 @@ fn variable_precedence() {
 }
 
 #[test]
+fn var_and_var_file_apply_in_command_line_order() {
+    let w = Work::main_tf("variable \"x\" {}\noutput \"x\" {\n  value = var.x\n}\n");
+    w.write("a.tfvars", "x = \"file\"\n");
+    w.run(&[
+        "apply",
+        "-auto-approve",
+        "-var",
+        "x=cli",
+        "-var-file=a.tfvars",
+    ])
+    .code(0);
+    assert_eq!(
+        w.run(&["output", "-raw", "x"]).code(0).stdout,
+        "file",
+        "the later -var-file wins"
+    );
+    w.run(&[
+        "apply",
+        "-auto-approve",
+        "-var-file=a.tfvars",
+        "-var",
+        "x=cli",
+    ])
+    .code(0);
+    assert_eq!(
+        w.run(&["output", "-raw", "x"]).code(0).stdout,
+        "cli",
+        "the later -var wins"
+    );
+}
+
+#[test]
 fn typed_variables_from_every_source() {
     let w = Work::main_tf(
         r#"
