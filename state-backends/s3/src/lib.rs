@@ -16,6 +16,7 @@
 mod aws;
 pub mod config;
 mod lock;
+pub mod testing;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

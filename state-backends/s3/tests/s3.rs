@@ -7,10 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
 use terrane_backend_s3::{Lease, S3Backend, S3Config, Timings};
@@ -35,36 +32,10 @@ async fn env(name: &str) -> Env {
     let n = N.fetch_add(1, Ordering::SeqCst);
     let bucket = format!("s3t-{name}-{}-{n}", std::process::id());
     let table = format!("locks-{name}-{n}");
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
-    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    ddb.create_table()
-        .table_name(&table)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("LockID")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("LockID")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
+    terrane_backend_s3::testing::create_bucket_and_table(&bucket, &table)
         .await
         .unwrap();
+    let (s3, ddb) = terrane_backend_s3::testing::clients().await;
     Env {
         bucket,
         table,
