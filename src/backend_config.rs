@@ -209,6 +209,17 @@ pub fn build(sel: Option<&Selected>) -> anyhow::Result<Box<dyn StateBackend>> {
     }
 }
 
+/// Whether the configuration still says what was recorded: the same kind, and every
+/// argument written in the block has the recorded value (the record may hold more, from
+/// `-backend-config`).
+pub fn consistent(current: &Selected, saved: &Selected) -> bool {
+    current.kind == saved.kind
+        && current
+            .config
+            .iter()
+            .all(|(k, v)| saved.config.get(k) == Some(v))
+}
+
 /// The backend later commands use: the configuration's, with the settings `terrane init`
 /// recorded (which include `-backend-config` values). A remote backend must have been
 /// initialized, and a configuration that changed since then must be initialized again, so
@@ -222,9 +233,7 @@ pub fn open(module: &Module) -> anyhow::Result<Box<dyn StateBackend>> {
         (Some(cur), None) => bail!("Backend initialization required: the configuration uses the {:?} backend, which has not been initialized in this directory. Run \"terrane init\" (with the same -backend-config options as before, if any).", cur.kind),
         (None, Some(s)) => bail!("Backend configuration changed: the {:?} backend was removed from the configuration. Run \"terrane init -migrate-state\" to copy the state to the local backend, or \"terrane init -reconfigure\" to use the local backend without copying.", s.kind),
         (Some(cur), Some(s)) => {
-            let same = cur.kind == s.kind
-                && cur.config.iter().all(|(k, v)| s.config.get(k) == Some(v));
-            if !same {
+            if !consistent(cur, s) {
                 bail!("Backend configuration changed since \"terrane init\". Run \"terrane init -migrate-state\" to copy the existing state to the new backend, or \"terrane init -reconfigure\" to use it without copying.");
             }
             Some(s.clone())

@@ -4,80 +4,32 @@
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
+use terrane_backend_s3::testing::{md5_hex, Fixture};
 
 const KEY: &str = "web/terraform.tfstate";
 
-struct Env {
-    bucket: String,
-    table: String,
-    s3: aws_sdk_s3::Client,
-    ddb: aws_sdk_dynamodb::Client,
-}
-
-async fn env(name: &str) -> Env {
-    static N: AtomicUsize = AtomicUsize::new(0);
+async fn env(name: &str) -> Fixture {
     terrane_test_support::moto().export_env();
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    let bucket = format!("cli-{name}-{}-{n}", std::process::id());
-    let table = format!("cli-locks-{name}-{n}");
-    terrane_backend_s3::testing::create_bucket_and_table(&bucket, &table)
-        .await
-        .unwrap();
-    let (s3, ddb) = terrane_backend_s3::testing::clients().await;
-    Env {
-        bucket,
-        table,
-        s3,
-        ddb,
-    }
+    Fixture::new(&format!("cli-{name}")).await
 }
 
-impl Env {
-    fn backend_block(&self) -> String {
-        format!(
-            "terraform {{\n  backend \"s3\" {{\n    bucket         = \"{}\"\n    key            = \"{KEY}\"\n    region         = \"us-east-1\"\n    dynamodb_table = \"{}\"\n    use_lockfile   = true\n    use_path_style = true\n  }}\n}}\n",
-            self.bucket, self.table
-        )
-    }
+fn backend_block(e: &Fixture) -> String {
+    format!(
+        "terraform {{\n  backend \"s3\" {{\n    bucket         = \"{}\"\n    key            = \"{KEY}\"\n    region         = \"us-east-1\"\n    dynamodb_table = \"{}\"\n    use_lockfile   = true\n    use_path_style = true\n  }}\n}}\n",
+        e.bucket, e.table
+    )
+}
 
-    async fn object(&self, key: &str) -> Option<Vec<u8>> {
-        let out = self
-            .s3
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .ok()?;
-        Some(out.body.collect().await.unwrap().into_bytes().to_vec())
-    }
+async fn state(e: &Fixture) -> Value {
+    serde_json::from_slice(&e.get(KEY).await.expect("state object")).unwrap()
+}
 
-    async fn state(&self) -> Value {
-        serde_json::from_slice(&self.object(KEY).await.expect("state object")).unwrap()
-    }
-
-    async fn lock_info(&self) -> Option<Value> {
-        let out = self
-            .ddb
-            .get_item()
-            .table_name(&self.table)
-            .key(
-                "LockID",
-                AttributeValue::S(format!("{}/{KEY}", self.bucket)),
-            )
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap();
-        let info = out.item?.get("Info")?.as_s().ok()?.clone();
-        Some(serde_json::from_str(&info).unwrap())
-    }
+async fn lock_info(e: &Fixture) -> Option<Value> {
+    let item = e.item(&format!("{}/{KEY}", e.bucket)).await?;
+    Some(serde_json::from_str(&item["Info"]).unwrap())
 }
 
 const RESOURCES: &str = r#"
@@ -181,7 +133,7 @@ async fn init_checks_the_bucket_and_table_and_records_backend_config() {
 
     std::fs::write(
         d.join("backend.hcl"),
-        format!("region = \"us-east-1\"\ndynamodb_table = \"missing-table\"\n"),
+        "region = \"us-east-1\"\ndynamodb_table = \"missing-table\"\n",
     )
     .unwrap();
     let bucket_flag = format!("-backend-config=bucket={}", e.bucket);
@@ -209,10 +161,12 @@ async fn init_checks_the_bucket_and_table_and_records_backend_config() {
         e.table.as_str()
     );
 
+    // Init again without the flags keeps the recorded values, as Terraform does.
+    ok(&run(d, &["init"]));
     // Later commands use the recorded settings.
     ok(&run(d, &["apply", "-auto-approve"]));
     assert_eq!(
-        addresses(&e.state().await),
+        addresses(&state(&e).await),
         ["terraform_data.a", "terraform_data.b"]
     );
     let o = run(d, &["output"]);
@@ -240,18 +194,18 @@ async fn migrate_state_from_local_to_s3_keeps_lineage_and_resources() {
 
     std::fs::write(
         d.join("main.tf"),
-        format!("{}{RESOURCES}", e.backend_block()),
+        format!("{}{RESOURCES}", backend_block(&e)),
     )
     .unwrap();
     fails_with(&run(d, &["init"]), "-migrate-state");
     assert!(
-        e.object(KEY).await.is_none(),
+        e.get(KEY).await.is_none(),
         "nothing copied without -migrate-state"
     );
 
     let o = run(d, &["init", "-migrate-state"]);
     ok(&o);
-    let remote = e.state().await;
+    let remote = state(&e).await;
     assert_eq!(remote["lineage"], local["lineage"]);
     assert_eq!(remote["serial"], local["serial"]);
     assert_eq!(remote["resources"], local["resources"]);
@@ -273,7 +227,7 @@ async fn migrate_state_from_local_to_s3_keeps_lineage_and_resources() {
 #[tokio::test]
 async fn two_concurrent_applies_on_one_workspace_both_land() {
     let e = env("concurrent").await;
-    let config = format!("{}{RESOURCES}", e.backend_block());
+    let config = format!("{}{RESOURCES}", backend_block(&e));
     let dirs = [
         workdir(&[("main.tf", &config)]),
         workdir(&[("main.tf", &config)]),
@@ -314,9 +268,9 @@ async fn two_concurrent_applies_on_one_workspace_both_land() {
         text(&o1),
         text(&o2)
     );
-    let state = e.state().await;
+    let state = state(&e).await;
     assert_eq!(addresses(&state), ["terraform_data.a", "terraform_data.b"]);
-    assert!(e.lock_info().await.is_none(), "both released the lock");
+    assert!(lock_info(&e).await.is_none(), "both released the lock");
 }
 
 /// A state object and lock item written by hand in the documented Terraform layout: terrane
@@ -325,52 +279,31 @@ async fn two_concurrent_applies_on_one_workspace_both_land() {
 async fn terraform_lock_and_state_are_honoured() {
     let e = env("tflayout").await;
     let lineage = "9d7d6a52-7c2b-4e57-a1f8-3a0c3f2c4e10";
-    let state = json!({
+    let tf_state = json!({
         "version": 4, "terraform_version": "1.9.5", "serial": 3, "lineage": lineage,
         "outputs": {"greeting": {"value": "hello", "type": "string"}},
         "resources": [], "check_results": null,
     });
-    let bytes = serde_json::to_vec_pretty(&state).unwrap();
-    e.s3.put_object()
-        .bucket(&e.bucket)
-        .key(KEY)
-        .body(ByteStream::from(bytes.clone()))
-        .send()
-        .await
-        .unwrap();
-    let digest: String = {
-        use md5::Digest;
-        md5::Md5::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    };
-    let put = |id: String, attr: &str, value: String| {
-        e.ddb
-            .put_item()
-            .table_name(&e.table)
-            .item("LockID", AttributeValue::S(id))
-            .item(attr, AttributeValue::S(value))
-            .send()
-    };
-    put(format!("{}/{KEY}-md5", e.bucket), "Digest", digest)
-        .await
-        .unwrap();
+    let bytes = serde_json::to_vec_pretty(&tf_state).unwrap();
+    e.put(KEY, &bytes).await;
+    let digest_id = format!("{}/{KEY}-md5", e.bucket);
+    e.put_item(&[("LockID", &digest_id), ("Digest", &md5_hex(&bytes))])
+        .await;
     let lock_id = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
     let info = json!({
         "ID": lock_id, "Operation": "OperationTypeApply", "Info": "",
         "Who": "bob@ci-runner", "Version": "1.9.5",
         "Created": "2024-06-01T08:30:00.000000001Z", "Path": format!("{}/{KEY}", e.bucket),
-    });
-    put(format!("{}/{KEY}", e.bucket), "Info", info.to_string())
-        .await
-        .unwrap();
+    })
+    .to_string();
+    e.put_item(&[("LockID", &format!("{}/{KEY}", e.bucket)), ("Info", &info)])
+        .await;
 
     let dir = workdir(&[(
         "main.tf",
         &format!(
             "{}{RESOURCES}\noutput \"greeting\" {{\n  value = \"hello\"\n}}\n",
-            e.backend_block()
+            backend_block(&e)
         ),
     )]);
     let d = dir.path();
@@ -382,7 +315,7 @@ async fn terraform_lock_and_state_are_honoured() {
     let o = run(d, &["apply", "-auto-approve"]);
     fails_with(&o, "bob@ci-runner");
     assert!(text(&o).contains(lock_id), "{}", text(&o));
-    assert_eq!(e.state().await["serial"], 3, "nothing written");
+    assert_eq!(state(&e).await["serial"], 3, "nothing written");
 }
 
 /// kill -9 of a run holding the lock leaves the lock; the next run is refused with the
@@ -391,7 +324,7 @@ async fn terraform_lock_and_state_are_honoured() {
 #[tokio::test]
 async fn a_killed_runs_lock_is_cleared_by_force_unlock() {
     let e = env("kill").await;
-    let dir = workdir(&[("main.tf", &format!("{}{RESOURCES}", e.backend_block()))]);
+    let dir = workdir(&[("main.tf", &format!("{}{RESOURCES}", backend_block(&e)))]);
     let d = dir.path();
     ok(&run(d, &["init"]));
     let mut child = terrane(d, &["apply", "-auto-approve"])
@@ -402,7 +335,7 @@ async fn a_killed_runs_lock_is_cleared_by_force_unlock() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let info = loop {
-        if let Some(i) = e.lock_info().await {
+        if let Some(i) = lock_info(&e).await {
             break i;
         }
         assert!(Instant::now() < deadline, "the run never took the lock");
@@ -419,16 +352,62 @@ async fn a_killed_runs_lock_is_cleared_by_force_unlock() {
         &run(d, &["force-unlock", "-force", "not-the-id"]),
         "not-the-id",
     );
-    assert!(e.lock_info().await.is_some(), "a wrong ID leaves the lock");
+    assert!(lock_info(&e).await.is_some(), "a wrong ID leaves the lock");
     ok(&run(d, &["force-unlock", "-force", &id]));
-    assert!(e.lock_info().await.is_none());
+    assert!(lock_info(&e).await.is_none());
     assert!(
-        e.object(&format!("{KEY}.tflock")).await.is_none(),
+        e.get(&format!("{KEY}.tflock")).await.is_none(),
         "the S3 lock file is cleared too"
     );
     ok(&run(d, &["apply", "-auto-approve"]));
     assert_eq!(
-        addresses(&e.state().await),
+        addresses(&state(&e).await),
         ["terraform_data.a", "terraform_data.b"]
     );
+}
+
+/// A run without the lock (-lock=false) whose state was changed by another writer between
+/// its read and its write: the conditional write refuses, the run says so and saves its
+/// state as errored.tfstate, and the other writer's state stays as it is.
+#[tokio::test]
+async fn a_conflicting_write_keeps_the_other_writers_state() {
+    let e = env("conflict").await;
+    let dir = workdir(&[("main.tf", &format!("{}{RESOURCES}", backend_block(&e)))]);
+    let d = dir.path();
+    ok(&run(d, &["init"]));
+    ok(&run(
+        d,
+        &["apply", "-auto-approve", "-target=terraform_data.a"],
+    ));
+    let child = terrane(d, &["apply", "-auto-approve", "-lock=false"])
+        .env("TERRANE_BUILTIN_APPLY_DELAY_MS", "3000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The journal appears once the run has read the state and starts applying.
+    let journal = d.join(".terraform/terrane/journal-default.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !journal.exists() {
+        assert!(Instant::now() < deadline, "the run never started applying");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Another writer (say, Terraform) saves a newer snapshot meanwhile.
+    let mut theirs = state(&e).await;
+    theirs["serial"] = json!(theirs["serial"].as_u64().unwrap() + 10);
+    let theirs = serde_json::to_vec_pretty(&theirs).unwrap();
+    e.put(KEY, &theirs).await;
+    e.put_item(&[
+        ("LockID", &format!("{}/{KEY}-md5", e.bucket)),
+        ("Digest", &md5_hex(&theirs)),
+    ])
+    .await;
+
+    let o = child.wait_with_output().unwrap();
+    fails_with(&o, "changed since it was read");
+    assert!(text(&o).contains("errored.tfstate"), "{}", text(&o));
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(d.join("errored.tfstate")).unwrap()).unwrap();
+    assert_eq!(addresses(&saved), ["terraform_data.a", "terraform_data.b"]);
+    assert_eq!(e.get(KEY).await.unwrap(), theirs, "never overwritten");
 }

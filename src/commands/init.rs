@@ -73,13 +73,20 @@ async fn init_backend(module: &Module, a: &InitArgs) -> anyhow::Result<Vec<Strin
         bail!("-reconfigure and -migrate-state cannot be used together: -reconfigure ignores the previous backend, -migrate-state copies from it");
     }
     let overrides = backend_config::override_settings(&a.backend_config)?;
-    let new = backend_config::selected(module, &overrides)?;
-    let (dest, warnings) = backend_config::build_checked(new.as_ref()).await?;
+    let mut new = backend_config::selected(module, &overrides)?;
     let prior = if a.reconfigure {
         None
     } else {
         backend_config::saved()?
     };
+    // As in Terraform, running init again without -backend-config keeps the values given
+    // last time, as long as the block still agrees with them.
+    if let (Some(n), Some(p)) = (&new, &prior) {
+        if overrides.is_empty() && backend_config::consistent(n, p) {
+            new = prior.clone();
+        }
+    }
+    let (dest, warnings) = backend_config::build_checked(new.as_ref()).await?;
     let unchanged = prior.is_some() && prior == new;
     if !a.reconfigure && !unchanged {
         let source = backend_config::build(prior.as_ref())?;

@@ -170,3 +170,35 @@ where
     };
     BackendError::Other(msg)
 }
+
+/// An object's bytes and ETag, `None` when it does not exist; `action` names it in errors
+/// ("read the lock file").
+pub(crate) async fn get_object(
+    clients: &Clients,
+    cfg: &S3Config,
+    key: &str,
+    action: &str,
+) -> Result<Option<(Vec<u8>, String)>, BackendError> {
+    let url = format!("s3://{}/{key}", cfg.bucket);
+    let out = match clients
+        .s3
+        .get_object()
+        .bucket(&cfg.bucket)
+        .key(key)
+        .send()
+        .await
+    {
+        Ok(o) => o,
+        Err(e) if code(&e) == Some("NoSuchKey") => return Ok(None),
+        Err(e) => return Err(s3_error(cfg, action, &url, &e)),
+    };
+    let etag = out.e_tag().unwrap_or_default().to_string();
+    let bytes = out
+        .body
+        .collect()
+        .await
+        .map_err(|e| BackendError::Other(format!("failed to {action} {url}: {e}")))?
+        .into_bytes()
+        .to_vec();
+    Ok(Some((bytes, etag)))
+}

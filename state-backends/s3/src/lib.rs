@@ -32,7 +32,7 @@ use terrane_engine::state::{
 };
 use tokio::sync::OnceCell;
 
-use crate::aws::{code, ddb_error, precondition_failed, s3_error, status, Clients};
+use crate::aws::{ddb_error, precondition_failed, s3_error, status, Clients};
 pub use crate::config::{ConfigError, S3Config};
 pub use crate::lock::Lease;
 use crate::lock::{Attempt, LockPlaces, LOCK_ID};
@@ -176,32 +176,6 @@ impl S3Backend {
         Ok(())
     }
 
-    /// The object's bytes and ETag, `None` when it does not exist.
-    async fn get_object(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, BackendError> {
-        let c = self.clients().await?;
-        let out = match c
-            .s3
-            .get_object()
-            .bucket(&self.cfg.bucket)
-            .key(key)
-            .send()
-            .await
-        {
-            Ok(o) => o,
-            Err(e) if code(&e) == Some("NoSuchKey") => return Ok(None),
-            Err(e) => return Err(s3_error(&self.cfg, "read", &self.url(key), &e)),
-        };
-        let etag = out.e_tag().unwrap_or_default().to_string();
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| BackendError::Other(format!("failed to read {}: {e}", self.url(key))))?
-            .into_bytes()
-            .to_vec();
-        Ok(Some((bytes, etag)))
-    }
-
     /// The digest item's MD5, `None` when there is no table, no item or an empty digest.
     async fn expected_digest(&self, workspace: &str) -> Result<Option<String>, BackendError> {
         let Some(table) = &self.cfg.dynamodb_table else {
@@ -261,14 +235,14 @@ impl S3Backend {
 #[async_trait]
 impl StateBackend for S3Backend {
     fn describe(&self, workspace: &str) -> String {
-        format!("{}", self.url(&self.cfg.state_key(workspace)))
+        self.url(&self.cfg.state_key(workspace))
     }
 
     async fn read(&self, workspace: &str) -> Result<Option<Versioned>, BackendError> {
         let key = self.state_key(workspace)?;
         let deadline = Instant::now() + self.timings.consistency_wait;
         let (bytes, etag) = loop {
-            let got = self.get_object(&key).await?;
+            let got = aws::get_object(self.clients().await?, &self.cfg, &key, "read").await?;
             let expected = self.expected_digest(workspace).await?;
             let actual = got.as_ref().map(|(b, _)| md5_hex(b));
             match expected {

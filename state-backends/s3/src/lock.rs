@@ -16,7 +16,7 @@ use terrane_engine::state::{BackendError, LockGuard, LockInfo};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
-use crate::aws::{code, ddb_error, precondition_failed, s3_error, Clients};
+use crate::aws::{code, ddb_error, get_object, precondition_failed, s3_error, Clients};
 use crate::config::S3Config;
 
 /// The attribute names of Terraform's lock table.
@@ -129,27 +129,12 @@ impl LockPlaces {
 
     /// The lock file's info and version, `None` when there is no lock file.
     async fn get_lockfile(&self, key: &str) -> Result<Option<(LockInfo, String)>, BackendError> {
-        let url = self.lockfile_url(key);
-        let out = match self
-            .clients
-            .s3
-            .get_object()
-            .bucket(&self.cfg.bucket)
-            .key(key)
-            .send()
-            .await
-        {
-            Ok(o) => o,
-            Err(e) if code(&e) == Some("NoSuchKey") => return Ok(None),
-            Err(e) => return Err(s3_error(&self.cfg, "read the lock file", &url, &e)),
+        let Some((bytes, etag)) =
+            get_object(&self.clients, &self.cfg, key, "read the lock file").await?
+        else {
+            return Ok(None);
         };
-        let etag = out.e_tag().unwrap_or_default().to_string();
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| BackendError::Other(format!("failed to read the lock file {url}: {e}")))?
-            .into_bytes();
+        let url = self.lockfile_url(key);
         let text = String::from_utf8_lossy(&bytes);
         let info = serde_json::from_str(&text).unwrap_or_else(|_| unreadable_holder(&url, &text));
         Ok(Some((info, etag)))

@@ -4,12 +4,10 @@
 //! parallel against one moto server.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
+use terrane_backend_s3::testing::{md5_hex, Fixture};
 use terrane_backend_s3::{Lease, S3Backend, S3Config, Timings};
 use terrane_engine::state::testing::{conformance, sample_state};
 use terrane_engine::state::{BackendError, LockInfo, LockRequest, StateBackend, StateError};
@@ -17,34 +15,17 @@ use terrane_engine::state::{BackendError, LockInfo, LockRequest, StateBackend, S
 const LINEAGE: &str = "11111111-2222-4333-8444-555555555555";
 const KEY: &str = "app/terraform.tfstate";
 
-struct Env {
-    bucket: String,
-    table: String,
-    s3: aws_sdk_s3::Client,
-    ddb: aws_sdk_dynamodb::Client,
+async fn env(name: &str) -> Fixture {
+    terrane_test_support::moto().export_env();
+    Fixture::new(&format!("s3t-{name}")).await
 }
 
-/// A fresh bucket and lock table on the test process's moto server.
-async fn env(name: &str) -> Env {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let moto = terrane_test_support::moto();
-    moto.export_env();
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    let bucket = format!("s3t-{name}-{}-{n}", std::process::id());
-    let table = format!("locks-{name}-{n}");
-    terrane_backend_s3::testing::create_bucket_and_table(&bucket, &table)
-        .await
-        .unwrap();
-    let (s3, ddb) = terrane_backend_s3::testing::clients().await;
-    Env {
-        bucket,
-        table,
-        s3,
-        ddb,
-    }
+trait Backends {
+    fn settings(&self, table: bool, lockfile: bool) -> BTreeMap<String, Value>;
+    fn backend(&self, table: bool, lockfile: bool) -> S3Backend;
 }
 
-impl Env {
+impl Backends for Fixture {
     fn settings(&self, table: bool, lockfile: bool) -> BTreeMap<String, Value> {
         let mut v = json!({
             "bucket": self.bucket, "key": KEY, "region": "us-east-1", "use_path_style": true,
@@ -61,54 +42,6 @@ impl Env {
             S3Config::from_settings(&self.settings(table, lockfile)).unwrap(),
             fast(),
         )
-    }
-
-    async fn put(&self, key: &str, body: &[u8]) {
-        self.s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .body(ByteStream::from(body.to_vec()))
-            .send()
-            .await
-            .unwrap();
-    }
-
-    async fn get(&self, key: &str) -> Option<Vec<u8>> {
-        let out = self
-            .s3
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .ok()?;
-        Some(out.body.collect().await.unwrap().into_bytes().to_vec())
-    }
-
-    async fn item(&self, id: &str) -> Option<BTreeMap<String, String>> {
-        let out = self
-            .ddb
-            .get_item()
-            .table_name(&self.table)
-            .key("LockID", AttributeValue::S(id.into()))
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap();
-        out.item.map(|i| {
-            i.into_iter()
-                .filter_map(|(k, v)| v.as_s().ok().map(|s| (k, s.clone())))
-                .collect()
-        })
-    }
-
-    async fn put_item(&self, fields: &[(&str, &str)]) {
-        let mut put = self.ddb.put_item().table_name(&self.table);
-        for (k, v) in fields {
-            put = put.item(*k, AttributeValue::S((*v).into()));
-        }
-        put.send().await.unwrap();
     }
 }
 
@@ -128,14 +61,6 @@ fn req(op: &str, timeout: Duration) -> LockRequest {
         info: LockInfo::new(op, ""),
         timeout,
     }
-}
-
-fn md5_hex(b: &[u8]) -> String {
-    use md5::Digest;
-    md5::Md5::digest(b)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[tokio::test]
