@@ -260,3 +260,49 @@ pub async fn build_checked(
     backend.check().await?;
     Ok((Box::new(backend), warnings))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn backend_config_flags_and_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("prod.s3.tfbackend");
+        std::fs::write(
+            &file,
+            "bucket = \"from-file\"\nencrypt = true\nendpoints {\n  s3 = \"http://x\"\n}\n",
+        )
+        .unwrap();
+        let got = override_settings(&[
+            "key=a/b=c.tfstate".into(),
+            file.display().to_string(),
+            "bucket=from-flag".into(),
+            "assume_role={ role_arn = \"arn:r\" }".into(),
+        ])
+        .unwrap();
+        assert_eq!(got["key"], "a/b=c.tfstate");
+        assert_eq!(got["bucket"], "from-flag", "later arguments win");
+        assert_eq!(got["encrypt"], true);
+        assert_eq!(got["endpoints"], json!({"s3": "http://x"}));
+        assert_eq!(got["assume_role"], json!({"role_arn": "arn:r"}));
+        assert!(override_settings(&["=x".into()]).is_err());
+        assert!(override_settings(&["no-such-file".into()]).is_err());
+        let err = override_settings(&["a=[".into()]).unwrap_err().to_string();
+        assert!(err.contains("-backend-config"), "{err}");
+    }
+
+    #[test]
+    fn recorded_settings_may_add_to_the_block() {
+        let cur = Selected {
+            kind: "s3".into(),
+            config: Settings::from([("key".into(), json!("k"))]),
+        };
+        let mut saved = cur.clone();
+        saved.config.insert("bucket".into(), json!("b"));
+        assert!(consistent(&cur, &saved));
+        saved.config.insert("key".into(), json!("other"));
+        assert!(!consistent(&cur, &saved));
+    }
+}

@@ -205,7 +205,13 @@ fn check_names(
     allowed: &[&str],
     prefix: &str,
 ) -> Result<(), ConfigError> {
-    for name in settings.keys() {
+    // Terraform's own record of the settings (.terraform/terraform.tfstate) lists every
+    // argument it knows, unset ones as null; only the ones that are set matter.
+    let set = settings
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, _)| k);
+    for name in set {
         if allowed.contains(&name.as_str())
             || (prefix.is_empty() && NO_EFFECT.contains(&name.as_str()))
         {
@@ -453,6 +459,18 @@ mod tests {
         assert_eq!(c.endpoint_s3.as_deref(), Some("http://x"));
         assert_eq!(c.endpoint_dynamodb.as_deref(), Some("http://y"));
         assert_eq!(c.assume_role.unwrap().role_arn, "arn:aws:iam::1:role/r");
+    }
+
+    #[test]
+    fn terraforms_record_with_unset_arguments_as_null_is_accepted() {
+        let c = S3Config::from_settings(&settings(json!({
+            "bucket": "b", "key": "k", "region": "eu-west-1", "access_key": null,
+            "sse_customer_key": null, "some_future_argument": null, "endpoints": null,
+            "workspace_key_prefix": null,
+        })))
+        .unwrap();
+        assert_eq!(c.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(c.workspace_key_prefix, "env:");
     }
 
     #[test]
