@@ -80,6 +80,11 @@ fn md5_hex(bytes: &[u8]) -> String {
     out
 }
 
+/// An empty object is no state, as in Terraform.
+fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace)
+}
+
 /// Workspace names become one segment of an object key; anything else would put the state
 /// where neither tool looks for it.
 fn validate_workspace_name(name: &str) -> Result<(), BackendError> {
@@ -176,6 +181,44 @@ impl S3Backend {
         Ok(())
     }
 
+    /// Writes a state object conditionally: on the version `if_match`, or, without it, only
+    /// if there is no object yet. `Ok(None)` when the condition failed.
+    async fn put_state(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        if_match: Option<&str>,
+    ) -> Result<Option<String>, BackendError> {
+        let c = self.clients().await?;
+        let mut put =
+            c.s3.put_object()
+                .bucket(&self.cfg.bucket)
+                .key(key)
+                .content_type("application/json")
+                .body(ByteStream::from(bytes.to_vec()));
+        put = match if_match {
+            Some(tag) => put.if_match(tag),
+            None => put.if_none_match("*"),
+        };
+        if let Some(kms) = &self.cfg.kms_key_id {
+            put = put
+                .server_side_encryption(ServerSideEncryption::AwsKms)
+                .ssekms_key_id(kms);
+        } else if self.cfg.encrypt {
+            put = put.server_side_encryption(ServerSideEncryption::Aes256);
+        }
+        if let Some(acl) = &self.cfg.acl {
+            put = put.acl(ObjectCannedAcl::from(acl.as_str()));
+        }
+        match put.send().await {
+            // S3 always returns the new version's ETag; without one, a later conditional
+            // write can only conflict, which is safe.
+            Ok(out) => Ok(Some(out.e_tag().unwrap_or_default().to_string())),
+            Err(e) if precondition_failed(&e) => Ok(None),
+            Err(e) => Err(s3_error(&self.cfg, "write", &self.url(key), &e)),
+        }
+    }
+
     /// The digest item's MD5, `None` when there is no table, no item or an empty digest.
     async fn expected_digest(&self, workspace: &str) -> Result<Option<String>, BackendError> {
         let Some(table) = &self.cfg.dynamodb_table else {
@@ -270,8 +313,7 @@ impl StateBackend for S3Backend {
                 Some(g) => break g,
             }
         };
-        // An empty object is no state, as in Terraform.
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        if is_blank(&bytes) {
             return Ok(None);
         }
         let state = State::from_bytes(&bytes).map_err(|source| BackendError::State {
@@ -292,51 +334,29 @@ impl StateBackend for S3Backend {
     ) -> Result<Etag, BackendError> {
         let key = self.state_key(workspace)?;
         let bytes = state.to_bytes();
-        let digest = md5_hex(&bytes);
-        let c = self.clients().await?;
-        let mut put =
-            c.s3.put_object()
-                .bucket(&self.cfg.bucket)
-                .key(&key)
-                .content_type("application/json")
-                .body(ByteStream::from(bytes));
-        put = match expect {
-            Some(tag) => put.if_match(&tag.0),
-            None => put.if_none_match("*"),
+        let conflict = || BackendError::Conflict {
+            expected: expect.map_or_else(|| "no stored state".into(), |t| t.0.clone()),
         };
-        if let Some(kms) = &self.cfg.kms_key_id {
-            put = put
-                .server_side_encryption(ServerSideEncryption::AwsKms)
-                .ssekms_key_id(kms);
-        } else if self.cfg.encrypt {
-            put = put.server_side_encryption(ServerSideEncryption::Aes256);
-        }
-        if let Some(acl) = &self.cfg.acl {
-            put = put.acl(ObjectCannedAcl::from(acl.as_str()));
-        }
-        let out = match put.send().await {
-            Ok(o) => o,
-            Err(e) if precondition_failed(&e) => {
-                return Err(BackendError::Conflict {
-                    expected: expect.map_or_else(|| "no stored state".into(), |t| t.0.clone()),
-                })
+        let etag = match self
+            .put_state(&key, &bytes, expect.map(|t| t.0.as_str()))
+            .await?
+        {
+            Some(etag) => etag,
+            None if expect.is_none() => {
+                // An empty object reads as no state, so it may be replaced: conditional on
+                // that very empty version.
+                let c = self.clients().await?;
+                match aws::get_object(c, &self.cfg, &key, "read").await? {
+                    Some((old, tag)) if is_blank(&old) => self
+                        .put_state(&key, &bytes, Some(&tag))
+                        .await?
+                        .ok_or_else(conflict)?,
+                    _ => return Err(conflict()),
+                }
             }
-            Err(e) => return Err(s3_error(&self.cfg, "write", &self.url(&key), &e)),
+            None => return Err(conflict()),
         };
-        let etag = match out.e_tag() {
-            Some(t) => t.to_string(),
-            None => {
-                let head =
-                    c.s3.head_object()
-                        .bucket(&self.cfg.bucket)
-                        .key(&key)
-                        .send()
-                        .await
-                        .map_err(|e| s3_error(&self.cfg, "read", &self.url(&key), &e))?;
-                head.e_tag().unwrap_or_default().to_string()
-            }
-        };
-        self.put_digest(workspace, &digest).await?;
+        self.put_digest(workspace, &md5_hex(&bytes)).await?;
         Ok(Etag(etag))
     }
 

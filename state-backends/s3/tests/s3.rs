@@ -431,3 +431,15 @@ async fn workspaces_follow_the_prefix() {
     ));
     assert!(b.read("a/b").await.is_err());
 }
+
+#[tokio::test]
+async fn an_empty_object_is_no_state_and_may_be_written_over() {
+    let e = env("empty").await;
+    e.put(KEY, b"").await;
+    let b = e.backend(true, false);
+    assert!(b.read("default").await.unwrap().is_none());
+    let s = sample_state(LINEAGE, 1, "x");
+    let tag = b.write("default", &s, None).await.unwrap();
+    let got = b.read("default").await.unwrap().unwrap();
+    assert_eq!((got.state, got.etag), (s, tag));
+}
