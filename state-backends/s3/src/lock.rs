@@ -461,17 +461,26 @@ impl Drop for S3LockGuard {
         if self.released {
             return;
         }
-        // Best effort, as the trait documents: release on the runtime if there still is
-        // one. If the process exits first, the lease shows the lock as abandoned.
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            let places = self.places.clone();
-            let stored = Arc::clone(&self.stored);
-            rt.spawn(async move {
-                let stored = stored.lock().await;
-                if stored.lost.is_none() {
-                    let _ = places.release(&stored).await;
-                }
-            });
+        // Best effort, as the trait documents. A guard dropped on an error path is often
+        // followed by the process exiting, which would cancel a spawned release; so on a
+        // multi-threaded runtime (the CLI's) the release finishes before drop returns.
+        // Where that is impossible it is spawned, and if it never runs, the lease shows the
+        // lock as abandoned.
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let places = self.places.clone();
+        let stored = Arc::clone(&self.stored);
+        let release = async move {
+            let stored = stored.lock().await;
+            if stored.lost.is_none() {
+                let _ = places.release(&stored).await;
+            }
+        };
+        if rt.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread {
+            tokio::task::block_in_place(|| rt.block_on(release));
+        } else {
+            rt.spawn(release);
         }
     }
 }

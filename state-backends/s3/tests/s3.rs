@@ -443,3 +443,21 @@ async fn an_empty_object_is_no_state_and_may_be_written_over() {
     let got = b.read("default").await.unwrap().unwrap();
     assert_eq!((got.state, got.etag), (s, tag));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_guard_releases_the_lock() {
+    let e = env("drop").await;
+    let b = e.backend(true, true);
+    let guard = b
+        .lock("default", req("OperationTypeApply", Duration::ZERO))
+        .await
+        .unwrap();
+    drop(guard);
+    assert!(e.item(&format!("{}/{KEY}", e.bucket)).await.is_none());
+    assert!(e.get(&format!("{KEY}.tflock")).await.is_none());
+    let again = b
+        .lock("default", req("OperationTypeApply", Duration::ZERO))
+        .await
+        .unwrap();
+    again.unlock().await.unwrap();
+}
