@@ -221,6 +221,21 @@ async fn migrate_state_from_local_to_s3_keeps_lineage_and_resources() {
     ok(&run(d, &["init"]));
 }
 
+#[test]
+fn a_local_backend_block_over_existing_local_state_needs_no_migration() {
+    let dir = workdir(&[("main.tf", RESOURCES)]);
+    let d = dir.path();
+    ok(&run(d, &["apply", "-auto-approve"]));
+    std::fs::write(
+        d.join("main.tf"),
+        format!("terraform {{\n  backend \"local\" {{}}\n}}\n{RESOURCES}"),
+    )
+    .unwrap();
+    ok(&run(d, &["init"]));
+    let o = run(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
 /// Two runs in two working directories (two engineers) apply different targets of the same
 /// workspace at once: the second waits for the first's lock, then reads its state, so the
 /// final state has both resources.
@@ -245,7 +260,8 @@ async fn two_concurrent_applies_on_one_workspace_both_land() {
                 &format!("-target={target}"),
             ],
         )
-        .env("TERRANE_BUILTIN_APPLY_DELAY_MS", "1500")
+        // Long enough that the runs overlap even on a loaded machine.
+        .env("TERRANE_BUILTIN_APPLY_DELAY_MS", "3000")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::bail;
 use terrane_engine::config::Module;
-use terrane_engine::state::{LockGuard, LockInfo, LockRequest, StateBackend};
+use terrane_engine::state::{LockGuard, LockInfo, LockRequest, StateBackend, DEFAULT_WORKSPACE};
 
 use crate::backend_config::{self, Selected};
 use crate::cli::InitArgs;
@@ -88,8 +88,10 @@ async fn init_backend(module: &Module, a: &InitArgs) -> anyhow::Result<Vec<Strin
     }
     let (dest, warnings) = backend_config::build_checked(new.as_ref()).await?;
     let unchanged = prior.is_some() && prior == new;
-    if !a.reconfigure && !unchanged {
-        let source = backend_config::build(prior.as_ref())?;
+    let source = backend_config::build(prior.as_ref())?;
+    // A new lock table or a backend block naming the implicit local file moves no state.
+    let same_place = source.describe(DEFAULT_WORKSPACE) == dest.describe(DEFAULT_WORKSPACE);
+    if !a.reconfigure && !unchanged && !same_place {
         let with_state = workspaces_with_state(source.as_ref()).await?;
         if !with_state.is_empty() {
             if !a.migrate_state {
