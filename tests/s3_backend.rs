@@ -384,7 +384,7 @@ async fn a_killed_runs_lock_is_cleared_by_force_unlock() {
     let id = info["ID"].as_str().unwrap().to_string();
 
     let o = run(d, &["apply", "-auto-approve"]);
-    fails_with(&o, &id);
+    fails_with(&o, &format!("terrane force-unlock {id}"));
     fails_with(
         &run(d, &["force-unlock", "-force", "not-the-id"]),
         "not-the-id",
