@@ -146,7 +146,7 @@ pub async fn prepare(
             Ok(g) => Some(g),
             Err(e) => {
                 let hint = match &e {
-                    BackendError::Locked(holder) => format!("\n\nTo wait for that run to finish, use -lock-timeout=DURATION (for example -lock-timeout=5m). If it is no longer running, remove its lock with: terrane force-unlock {}", holder.id),
+                    BackendError::Locked(holder) => format!("\n\nTo wait for that run to finish, use -lock-timeout=DURATION (for example -lock-timeout=5m). If it is no longer running, remove its lock with:\n  terrane force-unlock {}", holder.id),
                     _ => String::new(),
                 };
                 print_diagnostics(&Diagnostic::error("Error acquiring the state lock").detail(format!("{e}{hint}\n\nterrane acquires a state lock to protect the state from being written by multiple users at the same time. Please resolve the issue above and try again. For most commands, you can disable locking with the \"-lock=false\" flag, but this is not recommended.")).into(), color);
