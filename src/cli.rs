@@ -45,6 +45,14 @@ pub enum Command {
     Graph(GraphArgs),
     /// Release a stuck lock on the current workspace.
     ForceUnlock(ForceUnlockArgs),
+    /// Report drift between the real infrastructure, the state and the configuration
+    /// (read-only; exit 0 in sync, 2 drift, 1 error).
+    Drift(DriftArgs),
+    /// Associate an existing object with a resource address in state.
+    Import(ImportArgs),
+    /// Workspace management.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
     /// Show the current terrane version.
     Version(VersionArgs),
 }
@@ -200,6 +208,122 @@ pub enum StateCommand {
     List(StateListArgs),
     /// Show a resource in the state.
     Show(StateShowArgs),
+    /// Remove instances from the state (the real objects are left alone).
+    Rm(StateRmArgs),
+    /// Move an item in the state to another address.
+    Mv(StateMvArgs),
+    /// Print the current state to stdout.
+    Pull,
+    /// Replace the current state with a local state file.
+    Push(StatePushArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct StateRmArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Only print what would be removed.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(required = true)]
+    pub addresses: Vec<String>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct StateMvArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Only print what would be moved.
+    #[arg(long)]
+    pub dry_run: bool,
+    pub source: String,
+    pub destination: String,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct StatePushArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Write the state even if lineages differ or the serial is lower.
+    #[arg(long)]
+    pub force: bool,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Print the versioned JSON report.
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print a Markdown report (for a pull request or issue comment).
+    #[arg(long)]
+    pub markdown: bool,
+    /// Check every workspace of the backend, reporting each.
+    #[arg(long)]
+    pub all_workspaces: bool,
+    /// Limit the number of concurrent operations.
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+    /// The ignore file (default .terrane/drift-ignore, if present).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// The resource address to import into, like aws_vpc.main or null_resource.a[0].
+    pub address: String,
+    /// The provider-specific ID of the existing object.
+    pub id: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// List workspaces.
+    List,
+    /// Show the name of the current workspace.
+    Show,
+    /// Create a new workspace and switch to it.
+    New(WorkspaceNewArgs),
+    /// Select a workspace.
+    Select(WorkspaceSelectArgs),
+    /// Delete a workspace.
+    Delete(WorkspaceDeleteArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct WorkspaceNewArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    pub name: String,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct WorkspaceSelectArgs {
+    /// Create the workspace if it does not exist.
+    #[arg(long)]
+    pub or_create: bool,
+    pub name: String,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct WorkspaceDeleteArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Delete even if the workspace still has resources in its state.
+    #[arg(long)]
+    pub force: bool,
+    pub name: String,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -259,7 +383,10 @@ pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_alphabetic());
-        if is_single_dash_long {
+        if i == 1 && matches!(s.as_str(), "-v" | "-version" | "--version") {
+            // As in Terraform, `terrane -version` is `terrane version`.
+            out.push(OsString::from("version"));
+        } else if is_single_dash_long {
             out.push(OsString::from(format!("-{s}")));
         } else if s == "-v" || s == "-version" {
             out.push(OsString::from("--version"));

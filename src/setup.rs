@@ -8,25 +8,58 @@ use anyhow::{bail, Context as _};
 use terrane_engine::config::Module;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::provider::Provider;
+use terrane_engine::run::ProviderFactory;
 use terrane_engine::state::{StateBackend, DEFAULT_WORKSPACE};
 
 /// Every provider compiled into this build, with the source addresses
-/// `required_providers` may name.
-pub fn providers() -> Vec<(&'static [&'static str], Arc<dyn Provider>)> {
+/// `required_providers` may name, and how to make an instance (one per provider block).
+pub fn providers() -> Vec<(&'static [&'static str], ProviderFactory)> {
     vec![
         (
             &["hashicorp/null", "registry.terraform.io/hashicorp/null"],
-            Arc::new(terrane_provider_builtin::NullProvider::new()),
+            Arc::new(|| {
+                Arc::new(terrane_provider_builtin::NullProvider::new()) as Arc<dyn Provider>
+            }),
+        ),
+        (
+            &["hashicorp/aws", "registry.terraform.io/hashicorp/aws"],
+            Arc::new(|| Arc::new(terrane_provider_aws::AwsProvider::new()) as Arc<dyn Provider>),
         ),
         (
             &["terraform.io/builtin/terraform"],
-            Arc::new(terrane_provider_builtin::TerraformProvider::new()),
+            Arc::new(|| {
+                Arc::new(terrane_provider_builtin::TerraformProvider::new()) as Arc<dyn Provider>
+            }),
         ),
     ]
 }
 
-/// Checks `required_providers` against the providers this build has.
-pub fn check_required_providers(module: &Module) -> Diagnostics {
+/// Checks every module's `required_version` against the Terraform version terrane is
+/// compatible with, and `required_providers` against the providers this build has.
+pub fn check_required_providers(root: &Module) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let compat = terrane_engine::state::model::COMPATIBLE_TERRAFORM_VERSION;
+    for module in root.all() {
+        let Some((constraint, span)) = &module.terraform.required_version else {
+            continue;
+        };
+        match terrane_engine::config::version::satisfies(constraint, compat) {
+            Ok(true) => {}
+            Ok(false) => diags.push(
+                Diagnostic::error("Unsupported Terraform Core version")
+                    .detail(format!("This configuration does not support Terraform version {compat}, which is the Terraform version terrane is compatible with (required_version = {constraint:?}). To proceed, either relax the constraint or use Terraform itself for this configuration."))
+                    .span(span.clone()),
+            ),
+            Err(e) => diags.push(Diagnostic::error("Invalid required_version constraint").detail(e).span(span.clone())),
+        }
+    }
+    for module in root.all() {
+        diags.extend(check_module_providers(module));
+    }
+    diags
+}
+
+fn check_module_providers(module: &Module) -> Diagnostics {
     let have = providers();
     let mut diags = Diagnostics::new();
     for rp in module.terraform.required_providers.values() {

@@ -4,6 +4,7 @@
 pub mod addr;
 pub mod config;
 pub mod diag;
+pub mod drift;
 pub mod graph;
 pub mod lang;
 pub mod plan;

@@ -337,7 +337,7 @@ async fn apply_saved(a: &ApplyArgs, path: &Path) -> anyhow::Result<u8> {
         return Ok(1);
     };
     let fresh = PlanFile::changes_of(&plan);
-    if fresh != file.changes || PlanFile::output_changes_of(&plan) != file.output_changes {
+    if fresh != file.changes || PlanFile::outputs_of(&plan) != file.outputs {
         let mut lines = Vec::new();
         let approved: BTreeMap<&str, _> = file
             .changes

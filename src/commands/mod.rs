@@ -2,9 +2,12 @@
 //! where they arise so that warnings show even on success.
 
 mod apply;
+mod drift;
 mod force_unlock;
 mod graph;
+mod import;
 mod init;
+mod locked_state;
 mod operation;
 mod output;
 mod plan;
@@ -12,8 +15,9 @@ mod show;
 mod state;
 mod validate;
 mod version;
+mod workspace;
 
-use crate::cli::{Cli, Command, StateCommand};
+use crate::cli::{Cli, Command, StateCommand, WorkspaceCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     if let Some(dir) = &cli.chdir {
@@ -30,6 +34,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Show(a) => show::run(a).await,
         Command::State(StateCommand::List(a)) => state::list(a).await,
         Command::State(StateCommand::Show(a)) => state::show(a).await,
+        Command::State(StateCommand::Rm(a)) => state::rm(a).await,
+        Command::State(StateCommand::Mv(a)) => state::mv(a).await,
+        Command::State(StateCommand::Pull) => state::pull().await,
+        Command::State(StateCommand::Push(a)) => state::push(a).await,
+        Command::Import(a) => import::run(a).await,
+        Command::Drift(a) => drift::run(a).await,
+        Command::Workspace(WorkspaceCommand::List) => workspace::list().await,
+        Command::Workspace(WorkspaceCommand::Show) => workspace::show(),
+        Command::Workspace(WorkspaceCommand::New(a)) => workspace::new(a).await,
+        Command::Workspace(WorkspaceCommand::Select(a)) => workspace::select(a).await,
+        Command::Workspace(WorkspaceCommand::Delete(a)) => workspace::delete(a).await,
         Command::Graph(a) => graph::run(a).await,
         Command::ForceUnlock(a) => force_unlock::run(a).await,
         Command::Version(a) => version::run(a),

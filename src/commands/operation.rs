@@ -41,11 +41,19 @@ pub fn load_checked(color: bool) -> Result<(Module, terrane_engine::graph::Graph
         Ok(g) => g,
         Err(d) => {
             diags.extend(d);
+            // Report schema errors too, except where a graph error already points.
+            let at = |d: &Diagnostic| d.span.as_ref().map(|s| (s.file.display_name(), s.start));
+            let seen: Vec<_> = diags.iter().filter_map(at).collect();
+            for v in terrane_engine::run::validate(&module, &provider_set(&module)).0 {
+                if at(&v).is_none_or(|a| !seen.contains(&a)) {
+                    diags.push(v);
+                }
+            }
             print_diagnostics(&diags, color);
             return Err(Reported);
         }
     };
-    let providers = provider_set();
+    let providers = provider_set(&module);
     diags.extend(terrane_engine::run::validate(&module, &providers));
     if diags.has_errors() {
         print_diagnostics(&diags, color);
@@ -57,8 +65,10 @@ pub fn load_checked(color: bool) -> Result<(Module, terrane_engine::graph::Graph
     Ok((module, graph))
 }
 
-pub fn provider_set() -> Providers {
-    Providers::new(setup::providers().into_iter().map(|(_, p)| p).collect())
+/// The providers for `module`: a default instance of each, plus one per aliased block.
+pub fn provider_set(module: &Module) -> Providers {
+    let factories: Vec<_> = setup::providers().into_iter().map(|(_, f)| f).collect();
+    Providers::for_module(&factories, module)
 }
 
 /// Everything a plan or apply works with, with the lock held.
@@ -73,7 +83,24 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// With TERRANE_STATS set, prints the API calls providers made, per service, to stderr
+    /// (how batched refresh is measured).
+    pub fn print_stats(&self) {
+        if std::env::var_os("TERRANE_STATS").is_none() {
+            return;
+        }
+        let counts = self.ctx.providers.api_call_counts();
+        let total: u64 = counts.values().sum();
+        let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        eprintln!(
+            "terrane: {total} API call(s){}{}",
+            if parts.is_empty() { "" } else { ": " },
+            parts.join(", ")
+        );
+    }
+
     pub async fn unlock(&mut self) {
+        self.print_stats();
         if let Some(l) = self.lock.take() {
             if let Err(e) = l.unlock().await {
                 eprintln!("Warning: failed to release the state lock: {e}");
@@ -175,15 +202,21 @@ pub async fn prepare(
     let mut etag = etag;
     // A journal left by a run that was killed: fold its finished operations into state.
     let jpath = journal_path(&workspace);
-    match journal::recover(&jpath) {
+    // Without the lock the journal may belong to a run that is still going: leave it.
+    let found = if lock.is_none() && jpath.exists() {
+        eprintln!("Warning: not recovering the apply journal {} because -lock=false was given; it may belong to a run in progress.", jpath.display());
+        Ok(None)
+    } else {
+        journal::recover(&jpath)
+    };
+    match found {
         Ok(Some(entries)) => {
             let n = entries.len().saturating_sub(1);
-            // The interrupted run was the first apply, so no state was stored and the fresh
-            // state above has a new lineage; the journal's is the one to continue.
-            if etag.is_none() {
-                if let Some(journal::JournalEntry::Begin { lineage, .. }) = entries.first() {
-                    state.lineage.clone_from(lineage);
-                }
+            // A run killed before it first saved state: its journal starts the lineage.
+            if let (None, Some(journal::JournalEntry::Begin { lineage, .. })) =
+                (&etag, entries.first())
+            {
+                state.lineage = lineage.clone();
             }
             match journal::replay(&mut state, &entries) {
                 Ok(()) => {
@@ -224,9 +257,9 @@ pub async fn prepare(
         interrupt,
     };
     let ctx = Context {
+        providers: Arc::new(provider_set(&module)),
         module: Arc::new(module),
         graph,
-        providers: Arc::new(provider_set()),
         variables,
         options,
     };

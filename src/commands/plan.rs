@@ -138,7 +138,8 @@ pub fn plan_file(p: &Prepared, plan: &Plan, targets: &[String], replace: &[Strin
         targets: targets.to_vec(),
         replace: replace.to_vec(),
         changes: PlanFile::changes_of(plan),
-        output_changes: PlanFile::output_changes_of(plan),
+        drift: PlanFile::drift_of(plan),
+        outputs: PlanFile::outputs_of(plan),
     }
 }
 

@@ -46,12 +46,18 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
                 )
             })?;
         if a.json {
-            println!("{}", serde_json::to_string_pretty(&plan)?);
+            println!(
+                "{}",
+                serde_json::to_string(&terrane_engine::plan::json::plan_json(&plan))?
+            );
         } else {
-            for c in &plan.changes {
-                println!("  # {} will be {:?}", c.address, c.action);
-            }
-            println!("\n{} change(s) in the saved plan.", plan.changes.len());
+            let style = terrane_engine::plan::render::Style {
+                color: use_color(a.common.no_color),
+            };
+            print!(
+                "{}",
+                terrane_engine::plan::render::render_plan(&plan.to_display_plan(), style)
+            );
         }
         return Ok(0);
     }
@@ -67,7 +73,10 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
 
 fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", String::from_utf8_lossy(&s.to_bytes()));
+        println!(
+            "{}",
+            serde_json::to_string(&terrane_engine::plan::json::state_json(s))?
+        );
         return Ok(());
     }
     if s.resources.is_empty() && s.outputs.is_empty() {
@@ -76,19 +85,13 @@ fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
     }
     for r in &s.resources {
         for i in &r.instances {
-            let key = i
-                .index_key
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            let prefix = if r.mode == "data" { "data." } else { "" };
-            println!("# {prefix}{}.{}{key}:", r.ty, r.name);
+            println!("# {}:", r.instance_address(i));
             println!(
                 "{}resource {:?} {:?} {}\n",
                 if r.mode == "data" { "data " } else { "" },
                 r.ty,
                 r.name,
-                render_attrs(i)
+                render_attrs(&r.mode, &r.ty, i)
             );
         }
     }
@@ -107,8 +110,18 @@ fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
 }
 
 /// An instance's attributes as an HCL block body, sensitive ones hidden.
-pub fn render_attrs(i: &terrane_engine::state::InstanceState) -> String {
-    let v = Value::from_json(&i.attributes);
+pub fn render_attrs(mode: &str, ty: &str, i: &terrane_engine::state::InstanceState) -> String {
+    use terrane_engine::addr::Mode;
+    // Read with the schema, as plan does (Terraform stores dynamic values with their type).
+    let mode = if mode == "data" {
+        Mode::Data
+    } else {
+        Mode::Managed
+    };
+    let v = match super::operation::provider_set(&Default::default()).schema(mode, ty) {
+        Some(s) => terrane_engine::run::values::object_from_json(&i.attributes, &s.block),
+        None => Value::from_json(&i.attributes),
+    };
     let sensitive: Vec<String> = i
         .sensitive_attributes
         .iter()

@@ -1,8 +1,9 @@
-//! `terrane state list` and `terrane state show ADDRESS`.
+//! `terrane state list|show|rm|mv|pull|push`.
 
 use terrane_engine::addr::InstanceAddr;
 
-use crate::cli::{StateListArgs, StateShowArgs};
+use super::locked_state::Edit;
+use crate::cli::{StateListArgs, StateMvArgs, StatePushArgs, StateRmArgs, StateShowArgs};
 use crate::output::use_color;
 
 fn addresses(
@@ -18,13 +19,7 @@ fn addresses(
             if i.deposed.is_some() {
                 continue;
             }
-            let prefix = if r.mode == "data" { "data." } else { "" };
-            let key = i
-                .index_key
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            out.push((format!("{prefix}{}.{}{key}", r.ty, r.name), i, r));
+            out.push((r.instance_address(i), i, r));
         }
     }
     out
@@ -77,7 +72,7 @@ pub async fn show(a: StateShowArgs) -> anyhow::Result<u8> {
             println!(
                 "{}resource {ty:?} {name:?} {}",
                 if mode == "data" { "data " } else { "" },
-                super::show::render_attrs(&i)
+                super::show::render_attrs(&mode, &ty, &i)
             );
             Ok(0)
         }
@@ -86,4 +81,148 @@ pub async fn show(a: StateShowArgs) -> anyhow::Result<u8> {
             Ok(1)
         }
     }
+}
+
+/// Whether state instance address `addr` is selected by `pattern` (a resource address
+/// selects all its instances).
+fn selects(pattern: &str, addr: &str) -> bool {
+    addr == pattern || addr.starts_with(&format!("{pattern}["))
+}
+
+pub async fn rm(a: StateRmArgs) -> anyhow::Result<u8> {
+    let color = use_color(false);
+    super::locked_state::edit_state(&a.lock, "OperationTypeInvalid", color, |_, state, _| {
+        let mut removed = Vec::new();
+        for r in &mut state.resources {
+            let probe = r.clone();
+            r.instances.retain(|i| {
+                let addr = probe.instance_address(i);
+                let hit = a.addresses.iter().any(|p| selects(p, &addr));
+                if hit {
+                    removed.push(addr);
+                }
+                !hit
+            });
+        }
+        state.resources.retain(|r| !r.instances.is_empty());
+        if removed.is_empty() {
+            eprintln!("Error: Invalid target address\n\nNo matching objects found. To view the available instances, use \"terrane state list\".");
+            return Err(());
+        }
+        let verb = if a.dry_run { "Would remove" } else { "Removed" };
+        for r in &removed {
+            println!("{verb} {r}");
+        }
+        if a.dry_run {
+            return Ok(Edit::Keep);
+        }
+        println!("Successfully removed {} resource instance(s).", removed.len());
+        Ok(Edit::Write)
+    })
+    .await
+}
+
+pub async fn mv(a: StateMvArgs) -> anyhow::Result<u8> {
+    let color = use_color(false);
+    let (src, dst) = match (
+        a.source.parse::<InstanceAddr>(),
+        a.destination.parse::<InstanceAddr>(),
+    ) {
+        (Ok(s), Ok(d)) => (s, d),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("Error: {e}");
+            return Ok(1);
+        }
+    };
+    super::locked_state::edit_state(&a.lock, "OperationTypeInvalid", color, |_, state, _| {
+        if src.resource.mode != dst.resource.mode || src.resource.ty != dst.resource.ty {
+            eprintln!("Error: Invalid state move request\n\nCannot move {src} to {dst}: the source and destination must be the same resource type.");
+            return Err(());
+        }
+        let mode = src.resource.mode.as_state_str();
+        let find = |state: &terrane_engine::state::State, name: &str| state.resources.iter().position(|r| r.mode == mode && r.ty == src.resource.ty && r.name == name && r.module.is_none());
+        let Some(si) = find(state, &src.resource.name) else {
+            eprintln!("Error: Invalid source address\n\nCannot move {src}: it does not exist in the current state.");
+            return Err(());
+        };
+        // A whole resource (no index on either side) moves with all its instances.
+        let whole = src.key.is_none() && dst.key.is_none() && state.resources[si].instances.iter().any(|i| i.index_key.is_some());
+        let moved_instances: Vec<terrane_engine::state::InstanceState> = if whole {
+            std::mem::take(&mut state.resources[si].instances)
+        } else {
+            let Some(ii) = state.resources[si].instances.iter().position(|i| i.index_key == src.key) else {
+                eprintln!("Error: Invalid source address\n\nCannot move {src}: it does not exist in the current state.");
+                return Err(());
+            };
+            let mut inst = state.resources[si].instances.remove(ii);
+            inst.index_key = dst.key.clone();
+            vec![inst]
+        };
+        let provider = state.resources[si].provider.clone();
+        let di = match find(state, &dst.resource.name) {
+            Some(di) => di,
+            None => {
+                state.resources.push(terrane_engine::state::ResourceState { module: None, mode: mode.to_string(), ty: dst.resource.ty.clone(), name: dst.resource.name.clone(), provider, instances: Vec::new() });
+                state.resources.len() - 1
+            }
+        };
+        for inst in moved_instances {
+            if state.resources[di].instances.iter().any(|i| i.index_key == inst.index_key && i.deposed.is_none()) {
+                eprintln!("Error: Invalid state move request\n\nCannot move {src} to {dst}: there is already a resource instance at that address in the current state.");
+                return Err(());
+            }
+            state.resources[di].instances.push(inst);
+        }
+        state.resources.retain(|r| !r.instances.is_empty());
+        if a.dry_run {
+            println!("Would move {src:?} to {dst:?}", src = src.to_string(), dst = dst.to_string());
+            return Ok(Edit::Keep);
+        }
+        println!("Move {:?} to {:?}\nSuccessfully moved 1 object(s).", src.to_string(), dst.to_string());
+        Ok(Edit::Write)
+    })
+    .await
+}
+
+pub async fn pull() -> anyhow::Result<u8> {
+    let Ok(state) = super::show::read_state(false).await else {
+        return Ok(1);
+    };
+    if let Some(s) = state {
+        print!("{}", String::from_utf8_lossy(&s.to_bytes()));
+    }
+    Ok(0)
+}
+
+pub async fn push(a: StatePushArgs) -> anyhow::Result<u8> {
+    let bytes = if a.path.as_os_str() == "-" {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)?;
+        b
+    } else {
+        std::fs::read(&a.path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", a.path.display()))?
+    };
+    let pushed = match terrane_engine::state::State::from_bytes(&bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Error: {}: {e}", a.path.display());
+            return Ok(1);
+        }
+    };
+    super::locked_state::edit_state(&a.lock, "OperationTypeInvalid", use_color(false), |_, state, exists| {
+        if exists && !a.force {
+            if pushed.lineage != state.lineage {
+                eprintln!("Error: Failed to write state: cannot import state with lineage {:?} over unrelated state with lineage {:?}. Use -force to overwrite it anyway.", pushed.lineage, state.lineage);
+                return Err(());
+            }
+            if pushed.serial < state.serial {
+                eprintln!("Error: Failed to write state: cannot import state with serial {} over newer state with serial {}. Use -force to overwrite it anyway.", pushed.serial, state.serial);
+                return Err(());
+            }
+        }
+        *state = pushed.clone();
+        Ok(Edit::Write)
+    })
+    .await
 }

@@ -11,7 +11,7 @@ pub async fn run(a: ValidateArgs) -> anyhow::Result<u8> {
             match terrane_engine::graph::build(&module) {
                 Ok(_) => diags.extend(terrane_engine::run::validate(
                     &module,
-                    &super::operation::provider_set(),
+                    &super::operation::provider_set(&module),
                 )),
                 Err(d) => diags.extend(d),
             }

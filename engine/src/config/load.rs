@@ -1,7 +1,7 @@
 //! Reading `.tf` files and decoding their blocks into the model.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use hcl_edit::expr::Expression;
@@ -34,9 +34,18 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
 /// Loads every `*.tf` file in `dir` (sorted by name, as Terraform does) into one module.
 /// Returns the module even when there are errors, so callers can report them all at once.
 pub fn load_dir(dir: &Path) -> (Module, Diagnostics) {
+    let (mut module, mut diags) = load_one(dir, Vec::new());
+    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    load_children(&mut module, &mut vec![canonical], &mut diags);
+    (module, diags)
+}
+
+/// Loads one module directory (without its children).
+fn load_one(dir: &Path, path: Vec<String>) -> (Module, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut module = Module {
         dir: dir.to_path_buf(),
+        path,
         ..Module::default()
     };
     let mut names: Vec<_> = match std::fs::read_dir(dir) {
@@ -61,7 +70,7 @@ pub fn load_dir(dir: &Path) -> (Module, Diagnostics) {
         let shown = if dir == Path::new(".") {
             shown
         } else {
-            path.clone()
+            normalize(&path)
         };
         match std::fs::read_to_string(&path) {
             Ok(text) => {
@@ -649,6 +658,15 @@ fn decode_variable(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mu
             Type::Any
         })
     });
+    // As Terraform's validate does: a default must suit the type constraint.
+    if let Some(a) = c.attrs.get("default") {
+        let dir = std::path::Path::new(".");
+        if let Ok(value) = crate::run::vars::eval_constant(&a.value, file, dir) {
+            if let Err(e) = crate::lang::convert(&value, &ty) {
+                diags.push(Diagnostic::error("Invalid default value for variable").detail(format!("This default value is not compatible with the variable's type constraint: {e}.")).span(span_of(&a.value, file)));
+            }
+        }
+    }
     let mut v = Variable {
         name: name.clone(),
         ty,
@@ -771,31 +789,141 @@ fn decode_module_call(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: 
         return;
     }
     let name = b.labels[0].as_str().to_string();
-    let source = b
-        .body
-        .get_attribute("source")
-        .and_then(|a| literal_string(a, file, diags));
-    let Some(source) = source else {
+    let mut call = ModuleCall {
+        name: name.clone(),
+        source: String::new(),
+        count: None,
+        for_each: None,
+        depends_on: Vec::new(),
+        providers: BTreeMap::new(),
+        inputs: BTreeMap::new(),
+        span: ident_span(b, file),
+    };
+    let mut has_source = false;
+    for s in b.body.iter() {
+        match s {
+            Structure::Attribute(a) => match a.key.as_str() {
+                "source" => {
+                    has_source = true;
+                    call.source = literal_string(a, file, diags).unwrap_or_default();
+                }
+                "version" => diags.push(
+                    Diagnostic::error("Module version constraints are not supported")
+                        .detail("terrane loads modules from local paths only; a version constraint applies to registry modules.")
+                        .span(span_of(&a.key, file)),
+                ),
+                "count" => call.count = Some(expr(a, file)),
+                "for_each" => call.for_each = Some(expr(a, file)),
+                "depends_on" => call.depends_on = depends_on(a, file, diags),
+                "providers" => match &a.value {
+                    Expression::Object(o) => {
+                        for (k, v) in o.iter() {
+                            let key = match k {
+                                hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                                hcl_edit::expr::ObjectKey::Expression(e) => match provider_ref(e, file, diags) {
+                                    Some(r) => r.alias.map_or(r.name.clone(), |al| format!("{}.{al}", r.name)),
+                                    None => continue,
+                                },
+                            };
+                            if let Some(r) = provider_ref(v.expr(), file, diags) {
+                                call.providers.insert(key, r);
+                            }
+                        }
+                    }
+                    other => diags.push(Diagnostic::error("Invalid providers argument").detail("providers must be a map of child provider names to provider references, like { aws = aws.west }.").span(span_of(other, file))),
+                },
+                _ => {
+                    call.inputs.insert(a.key.as_str().to_string(), expr(a, file));
+                }
+            },
+            Structure::Block(blk) => diags.push(unsupported_block(blk, file, &[])),
+        }
+    }
+    if !has_source {
         diags.push(
             Diagnostic::error("Missing required argument")
                 .detail("The argument \"source\" is required, but no definition was found.")
                 .span(ident_span(b, file)),
         );
         return;
-    };
-    diags.push(
-        Diagnostic::error("Module calls are not supported yet")
-            .detail(format!("terrane cannot load module {name:?} (source {source:?}) yet; module support is planned."))
-            .span(ident_span(b, file)),
-    );
-    m.module_calls.insert(
-        name.clone(),
-        ModuleCall {
-            name,
-            source,
-            span: ident_span(b, file),
-        },
-    );
+    }
+    if call.count.is_some() && call.for_each.is_some() {
+        diags.push(
+            Diagnostic::error("Invalid combination of \"count\" and \"for_each\"")
+                .detail("The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one should be used to be explicit about the number of resources to be created.")
+                .span(call.for_each.as_ref().and_then(Expr::span)),
+        );
+    }
+    if m.module_calls.contains_key(&name) {
+        diags.push(
+            Diagnostic::error("Duplicate module call")
+                .detail(format!("A module call named {name:?} was already defined. Module calls must have unique names within a module."))
+                .span(ident_span(b, file)),
+        );
+        return;
+    }
+    m.module_calls.insert(name, call);
+}
+
+/// Loads the modules called by `m` (recursively), from local paths relative to `m`'s
+/// directory. Remote sources are reported as not supported yet.
+fn load_children(m: &mut Module, ancestors: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
+    for call in m.module_calls.values() {
+        let src = call.source.as_str();
+        if !(src.starts_with("./") || src.starts_with("../")) {
+            diags.push(
+                Diagnostic::error("Module source not supported yet")
+                    .detail(format!("Module {:?} has source {src:?}. terrane loads modules from local paths (starting with ./ or ../) only; registry and git sources are not supported yet.", call.name))
+                    .span(call.span.clone()),
+            );
+            continue;
+        }
+        let dir = normalize(&m.dir.join(src));
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+        if ancestors.contains(&canonical) || ancestors.len() > 32 {
+            diags.push(Diagnostic::error("Module calls itself").detail(format!("Module {:?} (source {src:?}) is one of its own ancestors, which would make the module tree infinite.", call.name)).span(call.span.clone()));
+            continue;
+        }
+        if !dir.is_dir() {
+            diags.push(
+                Diagnostic::error("Unreadable module directory")
+                    .detail(format!(
+                        "The directory {} for module {:?} does not exist.",
+                        dir.display(),
+                        call.name
+                    ))
+                    .span(call.span.clone()),
+            );
+            continue;
+        }
+        let mut path = m.path.clone();
+        path.push(call.name.clone());
+        let (mut child, d) = load_one(&dir, path);
+        diags.extend(d);
+        ancestors.push(canonical);
+        load_children(&mut child, ancestors, diags);
+        ancestors.pop();
+        m.children.insert(call.name.clone(), child);
+    }
+}
+
+/// `a/./b/../c` -> `a/c`, so paths shown in messages stay short.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some_and(|n| n != "..") => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]

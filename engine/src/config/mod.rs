@@ -5,6 +5,7 @@
 mod load;
 mod model;
 mod typeexpr;
+pub mod version;
 
 pub use load::{load_dir, parse_file};
 pub use typeexpr::parse_type;

@@ -46,6 +46,29 @@ pub struct Module {
     /// Managed resources and data sources, keyed by their (root-relative) address.
     pub resources: BTreeMap<ResourceAddr, Resource>,
     pub module_calls: BTreeMap<String, ModuleCall>,
+    /// The modules the calls load, by call name.
+    pub children: BTreeMap<String, Module>,
+    /// Names of the module calls from the root to here (empty for the root module).
+    pub path: Vec<String>,
+}
+
+impl Module {
+    /// The module at `path` below this one.
+    pub fn at(&self, path: &[String]) -> Option<&Module> {
+        match path.split_first() {
+            None => Some(self),
+            Some((first, rest)) => self.children.get(first)?.at(rest),
+        }
+    }
+
+    /// This module and every module below it, parents first.
+    pub fn all(&self) -> Vec<&Module> {
+        let mut out = vec![self];
+        for c in self.children.values() {
+            out.extend(c.all());
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -164,9 +187,17 @@ impl Resource {
     }
 }
 
+/// A `module "name" { source = ... }` block.
 #[derive(Debug, Clone)]
 pub struct ModuleCall {
     pub name: String,
     pub source: String,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub depends_on: Vec<Reference>,
+    /// `providers = { aws = aws.west }`: the child's provider name to the parent's provider.
+    pub providers: BTreeMap<String, ProviderRef>,
+    /// Input variable values, by variable name.
+    pub inputs: BTreeMap<String, Expr>,
     pub span: Option<Span>,
 }

@@ -6,27 +6,60 @@ use std::fmt;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::addr::ResourceAddr;
+use crate::addr::{ModuleStep, ResourceAddr};
 use crate::config::{Expr, Module};
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use crate::lang::refs::{references, Reference, Subject};
+use crate::lang::refs::{references_bound, Reference, Subject};
 
-/// An object of the configuration that is evaluated as a unit.
+/// An object of the configuration that is evaluated as a unit. Each carries the path of
+/// module calls from the root to the module it is declared in (empty for the root), and is
+/// evaluated once per instance of that module.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Node {
-    Var(String),
-    Local(String),
+    Var(Vec<String>, String),
+    Local(Vec<String>, String),
+    /// A resource block; its address's module path holds the module call names (no keys).
     Resource(ResourceAddr),
-    Output(String),
+    Output(Vec<String>, String),
+    /// A `module` block: evaluates its count/for_each into module instances.
+    ModuleCall(Vec<String>, String),
+}
+
+/// `module.a.module.b.` for a config path.
+pub fn path_prefix(path: &[String]) -> String {
+    path.iter().map(|p| format!("module.{p}.")).collect()
+}
+
+/// A config path as address module steps (without instance keys).
+pub fn config_steps(path: &[String]) -> Vec<ModuleStep> {
+    path.iter()
+        .map(|n| ModuleStep {
+            name: n.clone(),
+            key: None,
+        })
+        .collect()
+}
+
+impl Node {
+    /// The config path of the module the node is declared in.
+    pub fn module_path(&self) -> Vec<String> {
+        match self {
+            Node::Var(p, _) | Node::Local(p, _) | Node::Output(p, _) | Node::ModuleCall(p, _) => {
+                p.clone()
+            }
+            Node::Resource(a) => a.module.iter().map(|s| s.name.clone()).collect(),
+        }
+    }
 }
 
 impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Node::Var(n) => write!(f, "var.{n}"),
-            Node::Local(n) => write!(f, "local.{n}"),
+            Node::Var(p, n) => write!(f, "{}var.{n}", path_prefix(p)),
+            Node::Local(p, n) => write!(f, "{}local.{n}", path_prefix(p)),
             Node::Resource(a) => write!(f, "{a}"),
-            Node::Output(n) => write!(f, "output.{n}"),
+            Node::Output(p, n) => write!(f, "{}output.{n}", path_prefix(p)),
+            Node::ModuleCall(p, n) => write!(f, "{}module.{n}", path_prefix(p)),
         }
     }
 }
@@ -111,7 +144,7 @@ impl Graph {
     }
 }
 
-/// Builds and checks the graph of `module`.
+/// Builds and checks the graph of `module` and every module it calls.
 ///
 /// # Errors
 /// Every reference to an undeclared object, and every cycle with each of its edges.
@@ -123,6 +156,7 @@ pub fn build(module: &Module) -> Result<Graph, Diagnostics> {
     let mut diags = Diagnostics::new();
     add_nodes(&mut g, module);
     add_reference_edges(&mut g, module, &mut diags);
+    add_module_edges(&mut g, module, &mut diags);
     add_depends_on_edges(&mut g, module, &mut diags);
     if diags.has_errors() {
         return Err(diags);
@@ -131,74 +165,117 @@ pub fn build(module: &Module) -> Result<Graph, Diagnostics> {
     Ok(g)
 }
 
-/// Pass 1: one node per declared object, so later passes can tell an undeclared reference
-/// from a declared one.
-fn add_nodes(g: &mut Graph, m: &Module) {
-    let nodes = m
-        .variables
+/// The nodes declared in one module (not its children).
+fn nodes_of(m: &Module) -> Vec<Node> {
+    let p = &m.path;
+    let resource = |a: &ResourceAddr| {
+        Node::Resource(ResourceAddr {
+            module: config_steps(p),
+            ..a.clone()
+        })
+    };
+    m.variables
         .keys()
-        .map(|n| Node::Var(n.clone()))
-        .chain(m.locals.keys().map(|n| Node::Local(n.clone())))
-        .chain(m.resources.keys().map(|a| Node::Resource(a.clone())))
-        .chain(m.outputs.keys().map(|n| Node::Output(n.clone())));
-    for n in nodes {
-        let idx = g.graph.add_node(n.clone());
-        g.index.insert(n, idx);
-    }
+        .map(|n| Node::Var(p.clone(), n.clone()))
+        .chain(m.locals.keys().map(|n| Node::Local(p.clone(), n.clone())))
+        .chain(m.resources.keys().map(resource))
+        .chain(m.outputs.keys().map(|n| Node::Output(p.clone(), n.clone())))
+        .chain(
+            m.children
+                .keys()
+                .map(|n| Node::ModuleCall(p.clone(), n.clone())),
+        )
+        .collect()
 }
 
-fn exprs_of(m: &Module, node: &Node) -> Vec<Expr> {
-    match node {
-        Node::Var(n) => m.variables[n]
-            .validations
-            .iter()
-            .map(|v| v.condition.clone())
-            .collect(),
-        Node::Local(n) => vec![m.locals[n].value.clone()],
-        Node::Output(n) => vec![m.outputs[n].value.clone()],
-        Node::Resource(a) => {
-            let r = &m.resources[a];
-            let mut out: Vec<Expr> = r.count.iter().chain(r.for_each.iter()).cloned().collect();
-            collect_body_exprs(&r.body.body, &r.body.file, &mut out);
-            out
+/// Pass 1: one node per declared object in every module, so later passes can tell an
+/// undeclared reference from a declared one.
+fn add_nodes(g: &mut Graph, root: &Module) {
+    for m in root.all() {
+        for n in nodes_of(m) {
+            let idx = g.graph.add_node(n.clone());
+            g.index.insert(n, idx);
         }
     }
 }
 
-fn collect_body_exprs(
-    body: &hcl_edit::structure::Body,
-    file: &std::sync::Arc<crate::diag::SourceFile>,
-    out: &mut Vec<Expr>,
-) {
-    for a in body.attributes() {
-        out.push(Expr {
-            expr: a.value.clone(),
-            file: file.clone(),
-        });
-    }
-    for b in body.blocks() {
-        collect_body_exprs(&b.body, file, out);
+/// The expressions a node evaluates, each with the names bound around it. A module's
+/// input variables are evaluated from the calling module's `module` block.
+fn exprs_of(m: &Module, node: &Node) -> Vec<(Expr, Vec<String>)> {
+    let free = |e: &Expr| (e.clone(), Vec::new());
+    match node {
+        Node::Var(_, n) => m.variables[n]
+            .validations
+            .iter()
+            .map(|v| free(&v.condition))
+            .collect(),
+        Node::Local(_, n) => vec![free(&m.locals[n].value)],
+        Node::Output(_, n) => vec![free(&m.outputs[n].value)],
+        Node::Resource(a) => {
+            let r = &m.resources[&ResourceAddr {
+                module: Vec::new(),
+                ..a.clone()
+            }];
+            let mut out: Vec<(Expr, Vec<String>)> =
+                r.count.iter().chain(r.for_each.iter()).map(free).collect();
+            collect_body_exprs(&r.body.body, &r.body.file, &[], &mut out);
+            out
+        }
+        Node::ModuleCall(_, c) => {
+            let call = &m.module_calls[c];
+            call.count
+                .iter()
+                .chain(call.for_each.iter())
+                .map(free)
+                .collect()
+        }
     }
 }
 
-fn target_of(subject: &Subject) -> Option<Node> {
-    match subject {
-        Subject::Var(n) => Some(Node::Var(n.clone())),
-        Subject::Local(n) => Some(Node::Local(n.clone())),
-        Subject::Resource(a) => Some(Node::Resource(a.clone())),
-        _ => None,
+/// The nodes a reference made in module `m` points at: one for most subjects, every
+/// output of the called module for `module.name`.
+fn targets_of(subject: &Subject, m: &Module) -> Option<Vec<Node>> {
+    let p = &m.path;
+    Some(match subject {
+        Subject::Var(n) => vec![Node::Var(p.clone(), n.clone())],
+        Subject::Local(n) => vec![Node::Local(p.clone(), n.clone())],
+        Subject::Resource(a) => vec![Node::Resource(ResourceAddr {
+            module: config_steps(p),
+            ..a.clone()
+        })],
+        Subject::Module(c) => {
+            let child = m.children.get(c)?;
+            let mut out: Vec<Node> = child
+                .outputs
+                .keys()
+                .map(|o| Node::Output(child.path.clone(), o.clone()))
+                .collect();
+            out.push(Node::ModuleCall(p.clone(), c.clone()));
+            out
+        }
+        _ => Vec::new(),
+    })
+}
+
+fn where_(m: &Module) -> String {
+    if m.path.is_empty() {
+        "the root module".to_string()
+    } else {
+        format!("module.{}", m.path.join(".module."))
     }
 }
 
 fn undeclared(r: &Reference, m: &Module) -> Diagnostic {
+    let at = where_(m);
     let (summary, detail, candidates): (&str, String, Vec<String>) = match &r.subject {
-        Subject::Var(n) => ("Reference to undeclared input variable", format!("An input variable with the name {n:?} has not been declared. This variable can be declared with a variable \"{n}\" {{}} block."), m.variables.keys().cloned().collect()),
-        Subject::Local(n) => ("Reference to undeclared local value", format!("A local value with the name {n:?} has not been declared."), m.locals.keys().cloned().collect()),
-        Subject::Resource(a) => ("Reference to undeclared resource", format!("A {} resource {:?} {:?} has not been declared in the root module.", if a.mode == crate::addr::Mode::Data { "data" } else { "managed" }, a.ty, a.name), m.resources.keys().map(ToString::to_string).collect()),
+        Subject::Var(n) => ("Reference to undeclared input variable", format!("An input variable with the name {n:?} has not been declared{}. This variable can be declared with a variable \"{n}\" {{}} block.", if m.path.is_empty() { String::new() } else { format!(" in {at}") }), m.variables.keys().cloned().collect()),
+        Subject::Local(n) => ("Reference to undeclared local value", format!("A local value with the name {n:?} has not been declared{}.", if m.path.is_empty() { String::new() } else { format!(" in {at}") }), m.locals.keys().cloned().collect()),
+        Subject::Resource(a) => ("Reference to undeclared resource", format!("A {} resource {:?} {:?} has not been declared in {at}.", if a.mode == crate::addr::Mode::Data { "data" } else { "managed" }, a.ty, a.name), m.resources.keys().map(ToString::to_string).collect()),
+        Subject::Module(c) => ("Reference to undeclared module", format!("No module call named {c:?} is declared in {at}."), m.module_calls.keys().cloned().collect()),
         _ => ("Reference to undeclared object", String::new(), Vec::new()),
     };
     let given = match &r.subject {
-        Subject::Var(n) | Subject::Local(n) => n.clone(),
+        Subject::Var(n) | Subject::Local(n) | Subject::Module(n) => n.clone(),
         Subject::Resource(a) => a.to_string(),
         _ => String::new(),
     };
@@ -211,92 +288,204 @@ fn undeclared(r: &Reference, m: &Module) -> Diagnostic {
     d
 }
 
-/// Pass 2: an edge for every reference, checked against pass 1's nodes. Runs before
-/// depends_on so a wrong name in an expression and in depends_on are both reported.
-fn add_reference_edges(g: &mut Graph, m: &Module, diags: &mut Diagnostics) {
-    let nodes: Vec<Node> = g.index.keys().cloned().collect();
-    for node in nodes {
-        let to = g.index[&node];
-        for e in exprs_of(m, &node) {
-            for r in references(&e.expr, &e.file) {
-                if let Subject::Module(name) = &r.subject {
-                    diags.push(
-                        Diagnostic::error("Reference to undeclared module")
-                            .detail(format!(
-                                "No module call named {name:?} is declared in the root module."
-                            ))
-                            .span(r.span.clone()),
-                    );
-                    continue;
-                }
-                let Some(target) = target_of(&r.subject) else {
-                    continue;
-                };
-                match g.index.get(&target) {
-                    Some(&from) if from == to => {
-                        if let Node::Resource(_) = node {
-                            diags.push(
-                                Diagnostic::error("Self-referential block")
-                                    .detail(format!(
-                                        "Configuration for {node} may not refer to itself."
-                                    ))
-                                    .span(r.span.clone()),
-                            );
-                        } else {
-                            diags.push(
-                                Diagnostic::error("Self-referencing object")
-                                    .detail(format!("{node} refers to itself."))
-                                    .span(r.span.clone()),
-                            );
-                        }
-                    }
-                    Some(&from) => {
-                        g.graph.update_edge(from, to, r.span.clone());
-                    }
-                    None => diags.push(undeclared(&r, m)),
-                }
-            }
+/// Adds edges from what `refs` (made in module `m`) name to `to`, reporting undeclared ones.
+fn link(g: &mut Graph, m: &Module, to: &Node, refs: Vec<Reference>, diags: &mut Diagnostics) {
+    let to_idx = g.index[to];
+    for r in refs {
+        // A module call whose child failed to load was reported already.
+        if matches!(&r.subject, Subject::Module(c) if m.module_calls.contains_key(c) && !m.children.contains_key(c))
+        {
+            continue;
         }
-    }
-}
-
-/// Pass 3: explicit `depends_on` edges.
-fn add_depends_on_edges(g: &mut Graph, m: &Module, diags: &mut Diagnostics) {
-    let mut edges = Vec::new();
-    for (addr, r) in &m.resources {
-        edges.extend(
-            r.depends_on
-                .iter()
-                .map(|d| (Node::Resource(addr.clone()), d.clone())),
-        );
-    }
-    for (name, o) in &m.outputs {
-        edges.extend(
-            o.depends_on
-                .iter()
-                .map(|d| (Node::Output(name.clone()), d.clone())),
-        );
-    }
-    for (node, dep) in edges {
-        let Some(target) = target_of(&dep.subject) else {
-            diags.push(
-                Diagnostic::error("Reference to undeclared module")
-                    .detail("Module calls are not supported yet.")
-                    .span(dep.span.clone()),
-            );
+        let Some(targets) = targets_of(&r.subject, m) else {
+            diags.push(undeclared(&r, m));
             continue;
         };
-        match g.index.get(&target) {
-            Some(&from) => {
-                let to = g.index[&node];
-                g.graph.update_edge(from, to, dep.span.clone());
+        for target in targets {
+            match g.index.get(&target) {
+                Some(&from) if from == to_idx => {
+                    // A validation condition naturally refers to its own variable.
+                    if matches!(to, Node::Var(..)) {
+                        continue;
+                    }
+                    let summary = if matches!(to, Node::Resource(_)) {
+                        "Self-referential block"
+                    } else {
+                        "Self-referencing object"
+                    };
+                    diags.push(
+                        Diagnostic::error(summary)
+                            .detail(format!("Configuration for {to} may not refer to itself."))
+                            .span(r.span.clone()),
+                    );
+                }
+                Some(&from) => {
+                    g.graph.update_edge(from, to_idx, r.span.clone());
+                }
+                None => diags.push(undeclared(&r, m)),
             }
-            None => diags.push(undeclared(&dep, m)),
         }
     }
 }
 
-/// Pass 4: reject cycles, naming every edge with the place that created it.
+/// Pass 2: an edge for every reference, checked against pass 1's nodes. Runs before
+/// depends_on so a wrong name in an expression and in depends_on are both reported.
+fn add_reference_edges(g: &mut Graph, root: &Module, diags: &mut Diagnostics) {
+    for m in root.all() {
+        for node in nodes_of(m) {
+            let mut refs = Vec::new();
+            for (e, bound) in exprs_of(m, &node) {
+                refs.extend(references_bound(&e.expr, &e.file, &bound));
+            }
+            link(g, m, &node, refs, diags);
+        }
+    }
+}
+
+/// Pass 3: module calls. A child's input variables are evaluated from the call's
+/// arguments in the caller's scope, and everything in the child waits for the call to
+/// decide its instances (count/for_each). Arguments are checked against the child's
+/// variables here, where both are known.
+fn add_module_edges(g: &mut Graph, root: &Module, diags: &mut Diagnostics) {
+    for m in root.all() {
+        for (name, child) in &m.children {
+            let call = &m.module_calls[name];
+            let call_node = Node::ModuleCall(m.path.clone(), name.clone());
+            for (arg, e) in &call.inputs {
+                if !child.variables.contains_key(arg) {
+                    let mut d = Diagnostic::error("Unsupported argument").detail(format!("An argument named {arg:?} is not expected here: module {name:?} declares no variable of that name.")).span(e.span());
+                    if let Some(s) =
+                        crate::diag::did_you_mean(arg, child.variables.keys().map(String::as_str))
+                    {
+                        d = d.help(format!("did you mean {s:?}?"));
+                    }
+                    diags.push(d);
+                    continue;
+                }
+                let var = Node::Var(child.path.clone(), arg.clone());
+                link(
+                    g,
+                    m,
+                    &var,
+                    crate::lang::refs::references(&e.expr, &e.file),
+                    diags,
+                );
+            }
+            for (v, decl) in &child.variables {
+                if decl.default.is_none() && !call.inputs.contains_key(v) {
+                    diags.push(Diagnostic::error("Missing required argument").detail(format!("The argument {v:?} is required by module {name:?}, but no definition was found.")).span(call.span.clone()));
+                }
+            }
+            let from = g.index[&call_node];
+            for n in nodes_of(child) {
+                let to = g.index[&n];
+                g.graph.update_edge(from, to, call.span.clone());
+            }
+        }
+    }
+}
+
+/// Pass 4: explicit `depends_on` edges (on resources, outputs and module calls).
+fn add_depends_on_edges(g: &mut Graph, root: &Module, diags: &mut Diagnostics) {
+    for m in root.all() {
+        let p = &m.path;
+        let mut edges: Vec<(Node, Vec<Reference>)> = Vec::new();
+        for (addr, r) in &m.resources {
+            edges.push((
+                Node::Resource(ResourceAddr {
+                    module: config_steps(p),
+                    ..addr.clone()
+                }),
+                r.depends_on.clone(),
+            ));
+        }
+        for (name, o) in &m.outputs {
+            edges.push((Node::Output(p.clone(), name.clone()), o.depends_on.clone()));
+        }
+        for (name, c) in &m.module_calls {
+            if m.children.contains_key(name) {
+                edges.push((
+                    Node::ModuleCall(p.clone(), name.clone()),
+                    c.depends_on.clone(),
+                ));
+            }
+        }
+        for (node, deps) in edges {
+            // depends_on = [module.x] waits for everything in x, not just its outputs.
+            let mut refs = Vec::new();
+            for d in deps {
+                if let Subject::Module(c) = &d.subject {
+                    if let Some(child) = m.children.get(c) {
+                        let to = g.index[&node];
+                        for sub in child.all() {
+                            for n in nodes_of(sub) {
+                                let from = g.index[&n];
+                                g.graph.update_edge(from, to, d.span.clone());
+                            }
+                        }
+                        continue;
+                    }
+                }
+                refs.push(d);
+            }
+            link(g, m, &node, refs, diags);
+        }
+    }
+}
+
+/// Every expression of a body with the names bound around it: a `dynamic` block's
+/// iterator is in scope inside its `content`.
+fn collect_body_exprs(
+    body: &hcl_edit::structure::Body,
+    file: &std::sync::Arc<crate::diag::SourceFile>,
+    bound: &[String],
+    out: &mut Vec<(Expr, Vec<String>)>,
+) {
+    for a in body.attributes() {
+        out.push((
+            Expr {
+                expr: a.value.clone(),
+                file: file.clone(),
+            },
+            bound.to_vec(),
+        ));
+    }
+    for b in body.blocks() {
+        if b.ident.as_str() == "dynamic" {
+            let iterator = match b.body.get_attribute("iterator").map(|a| &a.value) {
+                Some(hcl_edit::expr::Expression::Variable(v)) => v.as_str().to_string(),
+                _ => b
+                    .labels
+                    .first()
+                    .map(|l| l.as_str().to_string())
+                    .unwrap_or_default(),
+            };
+            let mut inner = bound.to_vec();
+            inner.push(iterator);
+            for a in b.body.attributes() {
+                let names = if a.key.as_str() == "labels" {
+                    &inner
+                } else {
+                    bound
+                };
+                out.push((
+                    Expr {
+                        expr: a.value.clone(),
+                        file: file.clone(),
+                    },
+                    names.to_vec(),
+                ));
+            }
+            for c in b.body.blocks() {
+                collect_body_exprs(&c.body, file, &inner, out);
+            }
+            continue;
+        }
+        collect_body_exprs(&b.body, file, bound, out);
+    }
+}
+
+/// Pass 5: reject cycles, naming every edge with the place that created it.
 fn check_cycles(g: &Graph) -> Result<(), Diagnostics> {
     let mut diags = Diagnostics::new();
     for scc in petgraph::algo::tarjan_scc(&g.graph) {

@@ -48,6 +48,24 @@ pub fn eval(
     .expr(expr)
 }
 
+/// Like [`eval`], with extra names in scope (the iterator of a `dynamic` block).
+///
+/// # Errors
+/// A diagnostic pointing at the sub-expression that failed.
+pub fn eval_bound(
+    expr: &Expression,
+    file: &Arc<SourceFile>,
+    ctx: &EvalContext<'_>,
+    bound: &[(String, Value)],
+) -> Result<Value, Diagnostic> {
+    Evaluator {
+        ctx,
+        file,
+        bound: bound.to_vec(),
+    }
+    .expr(expr)
+}
+
 /// Renders a template text (for `templatefile`) with `vars` as the only names in scope.
 ///
 /// # Errors

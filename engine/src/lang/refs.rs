@@ -105,10 +105,20 @@ pub fn decode(
 
 /// Every reference in `expr`, in source order, excluding names bound by `for` expressions.
 pub fn references(expr: &Expression, file: &Arc<SourceFile>) -> Vec<Reference> {
+    references_bound(expr, file, &[])
+}
+
+/// Like [`references`], with names already bound by the surroundings (the iterator of a
+/// `dynamic` block).
+pub fn references_bound(
+    expr: &Expression,
+    file: &Arc<SourceFile>,
+    bound: &[String],
+) -> Vec<Reference> {
     let mut out = Vec::new();
     let mut w = Walker {
         file,
-        bound: Vec::new(),
+        bound: bound.to_vec(),
         out: &mut out,
     };
     w.expr(expr);

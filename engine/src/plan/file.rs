@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Action, Plan, PlanMode, Reason};
+use crate::addr::{IndexKey, InstanceAddr};
 use crate::lang::Value;
 
 pub const PLAN_FORMAT: &str = "terrane-plan";
@@ -61,6 +62,30 @@ impl StoredValue {
         }
     }
 
+    /// The value for display: sensitive parts become marked placeholders, which render as
+    /// "(sensitive value)".
+    pub fn to_display_value(&self) -> Value {
+        let seq = |items: &[StoredValue]| items.iter().map(StoredValue::to_display_value).collect();
+        let map = |m: &BTreeMap<String, StoredValue>| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.to_display_value()))
+                .collect()
+        };
+        match self {
+            StoredValue::Null => Value::Null,
+            StoredValue::Unknown => Value::Unknown,
+            StoredValue::Bool(b) => Value::Bool(*b),
+            StoredValue::Number(n) => Value::Number(*n),
+            StoredValue::String(s) => Value::String(s.clone()),
+            StoredValue::List(v) => Value::List(seq(v)),
+            StoredValue::Tuple(v) => Value::Tuple(seq(v)),
+            StoredValue::Set(v) => Value::Set(seq(v)),
+            StoredValue::Map(m) => Value::Map(map(m)),
+            StoredValue::Object(m) => Value::Object(map(m)),
+            StoredValue::Sensitive { .. } => Value::Unknown.sensitive(),
+        }
+    }
+
     /// The value back, when it holds nothing sensitive (`None` otherwise).
     pub fn to_value(&self) -> Option<Value> {
         let seq = |items: &[StoredValue]| {
@@ -97,11 +122,57 @@ pub fn hex(bytes: &[u8]) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredChange {
     pub address: String,
+    /// "managed" or "data".
+    pub mode: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<IndexKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposed: Option<String>,
+    /// The provider address as state records it.
+    pub provider: String,
     pub action: Action,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<Reason>,
     pub before: Option<StoredValue>,
     pub after: Option<StoredValue>,
+}
+
+impl StoredChange {
+    fn new(
+        addr: &InstanceAddr,
+        deposed: Option<&String>,
+        provider: &str,
+        action: Action,
+        reason: Option<Reason>,
+        before: Option<&Value>,
+        after: Option<&Value>,
+    ) -> StoredChange {
+        StoredChange {
+            address: addr.to_string(),
+            mode: addr.resource.mode.as_state_str().to_string(),
+            ty: addr.resource.ty.clone(),
+            name: addr.resource.name.clone(),
+            index: addr.key.clone(),
+            deposed: deposed.cloned(),
+            provider: provider.to_string(),
+            action,
+            reason,
+            before: before.map(StoredValue::from_value),
+            after: after.map(StoredValue::from_value),
+        }
+    }
+}
+
+/// An output's planned change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredOutput {
+    pub action: Action,
+    pub before: Option<StoredValue>,
+    pub after: Option<StoredValue>,
+    pub sensitive: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,7 +194,11 @@ pub struct PlanFile {
     pub replace: Vec<String>,
     /// Only the instances that change (no-ops are left out).
     pub changes: Vec<StoredChange>,
-    pub output_changes: BTreeMap<String, Action>,
+    /// Changes made outside terrane that the refresh found (action update or delete).
+    #[serde(default)]
+    pub drift: Vec<StoredChange>,
+    /// Every output, with its planned change (no-ops included, for `show -json`).
+    pub outputs: BTreeMap<String, StoredOutput>,
 }
 
 impl PlanFile {
@@ -132,25 +207,140 @@ impl PlanFile {
         plan.changes
             .iter()
             .filter(|c| c.action != Action::NoOp)
-            .map(|c| StoredChange {
-                address: match &c.deposed {
-                    Some(d) => format!("{} (deposed object {d})", c.addr),
-                    None => c.addr.to_string(),
-                },
-                action: c.action,
-                reason: c.reason.clone(),
-                before: c.before.as_ref().map(StoredValue::from_value),
-                after: c.after.as_ref().map(StoredValue::from_value),
+            .map(|c| {
+                StoredChange::new(
+                    &c.addr,
+                    c.deposed.as_ref(),
+                    &c.provider,
+                    c.action,
+                    c.reason.clone(),
+                    c.before.as_ref(),
+                    c.after.as_ref(),
+                )
             })
             .collect()
     }
 
-    pub fn output_changes_of(plan: &Plan) -> BTreeMap<String, Action> {
+    /// The refresh's findings in stored form.
+    pub fn drift_of(plan: &Plan) -> Vec<StoredChange> {
+        let provider_of = |addr: &InstanceAddr| {
+            plan.changes
+                .iter()
+                .find(|c| &c.addr == addr)
+                .map(|c| c.provider.clone())
+                .unwrap_or_default()
+        };
+        plan.drift
+            .iter()
+            .map(|d| {
+                let action = if d.after.is_some() {
+                    Action::Update
+                } else {
+                    Action::Delete
+                };
+                StoredChange::new(
+                    &d.addr,
+                    None,
+                    &provider_of(&d.addr),
+                    action,
+                    None,
+                    Some(&d.before),
+                    d.after.as_ref(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn outputs_of(plan: &Plan) -> BTreeMap<String, StoredOutput> {
         plan.outputs
             .iter()
-            .filter(|(_, o)| o.action != Action::NoOp)
-            .map(|(k, o)| (k.clone(), o.action))
+            .map(|(k, o)| {
+                let store = |v: &Option<Value>| {
+                    v.as_ref().map(|v| {
+                        StoredValue::from_value(&if o.sensitive {
+                            v.clone().sensitive()
+                        } else {
+                            v.clone()
+                        })
+                    })
+                };
+                (
+                    k.clone(),
+                    StoredOutput {
+                        action: o.action,
+                        before: store(&o.before),
+                        after: store(&o.after),
+                        sensitive: o.sensitive,
+                    },
+                )
+            })
             .collect()
+    }
+}
+
+impl PlanFile {
+    /// The saved plan as a [`Plan`] for rendering (`terrane show PLANFILE`).
+    pub fn to_display_plan(&self) -> Plan {
+        let addr_of = |c: &StoredChange| {
+            let mode = if c.mode == "data" {
+                crate::addr::Mode::Data
+            } else {
+                crate::addr::Mode::Managed
+            };
+            crate::addr::ResourceAddr::new(mode, c.ty.clone(), c.name.clone())
+                .instance(c.index.clone())
+        };
+        let changes = self
+            .changes
+            .iter()
+            .map(|c| super::ResourceChange {
+                addr: addr_of(c),
+                action: c.action,
+                reason: c.reason.clone(),
+                before: c.before.as_ref().map(StoredValue::to_display_value),
+                after: c.after.as_ref().map(StoredValue::to_display_value),
+                provider: c.provider.clone(),
+                dependencies: Vec::new(),
+                create_before_destroy: c.action == Action::CreateThenDelete,
+                private: None,
+                deposed: c.deposed.clone(),
+            })
+            .collect();
+        let drift = self
+            .drift
+            .iter()
+            .map(|c| super::Drift {
+                addr: addr_of(c),
+                before: c
+                    .before
+                    .as_ref()
+                    .map_or(Value::Null, StoredValue::to_display_value),
+                after: c.after.as_ref().map(StoredValue::to_display_value),
+            })
+            .collect();
+        let outputs = self
+            .outputs
+            .iter()
+            .map(|(k, o)| {
+                (
+                    k.clone(),
+                    super::OutputChange {
+                        action: o.action,
+                        before: o.before.as_ref().map(StoredValue::to_display_value),
+                        after: o.after.as_ref().map(StoredValue::to_display_value),
+                        sensitive: o.sensitive,
+                    },
+                )
+            })
+            .collect();
+        Plan {
+            mode: self.mode.clone(),
+            changes,
+            drift,
+            outputs,
+            prior_state: crate::state::State::new(),
+            variables: BTreeMap::new(),
+        }
     }
 }
 

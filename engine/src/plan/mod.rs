@@ -2,6 +2,7 @@
 //! ([`render`]) and saved for an approved apply ([`file`]).
 
 pub mod file;
+pub mod json;
 pub mod render;
 
 use std::collections::BTreeMap;

@@ -102,6 +102,8 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
     }
     if output_changes > 0 {
         out.push_str("\nChanges to Outputs:\n");
+        // Terraform aligns the names of all outputs, changed or not.
+        let width = plan.outputs.keys().map(String::len).max().unwrap_or(0);
         for (name, o) in &plan.outputs {
             if o.action == Action::NoOp {
                 continue;
@@ -120,7 +122,7 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
                 &mut line,
                 2,
                 name,
-                name.len(),
+                width,
                 show(&o.before).as_ref(),
                 show(&o.after).as_ref(),
                 false,

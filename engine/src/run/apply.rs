@@ -11,11 +11,13 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Semaphore;
 
 use super::diff::{copy_marks, inconsistent_attributes, propose};
-use super::plan::{aggregate, instance_config};
+use super::nodes;
+use super::plan::{aggregate, config_addr, instance_config};
 use super::scope::{InstanceScope, Values};
 use super::values::sensitive_paths;
 use super::{Context, Providers};
-use crate::addr::{IndexKey, InstanceAddr, Mode, ResourceAddr};
+use crate::addr::{IndexKey, InstanceAddr, Mode, ModuleStep, ResourceAddr};
+use crate::config::{Module, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
 use crate::lang::{eval, EvalContext, Value};
@@ -79,7 +81,11 @@ impl Working {
             } else {
                 Mode::Managed
             };
-            let addr = ResourceAddr::new(mode, r.ty.clone(), r.name.clone());
+            let Some(addr) =
+                super::plan::state_resource_addr(r.module.as_deref(), mode, &r.ty, &r.name)
+            else {
+                continue;
+            };
             let entry = w
                 .resources
                 .entry(addr)
@@ -117,7 +123,7 @@ impl Working {
             .into_iter()
             .filter(|(_, (_, i))| !i.is_empty())
             .map(|(addr, (provider, instances))| ResourceState {
-                module: None,
+                module: addr.module_string(),
                 mode: addr.mode.as_state_str().to_string(),
                 ty: addr.ty,
                 name: addr.name,
@@ -134,7 +140,7 @@ impl Working {
 pub(super) fn write_priors(
     state: &mut State,
     prior: &BTreeMap<InstanceAddr, super::plan::Prior>,
-    _providers: &Providers,
+    providers: &Providers,
 ) {
     let mut w = Working::from_state(state);
     for r in w.resources.values_mut() {
@@ -147,6 +153,7 @@ pub(super) fn write_priors(
             instance_state(
                 addr,
                 &p.value,
+                providers.schema(addr.resource.mode, &addr.resource.ty),
                 p.dependencies.clone(),
                 p.private.clone(),
                 p.create_before_destroy,
@@ -156,17 +163,25 @@ pub(super) fn write_priors(
     *state = w.into_state(state);
 }
 
-fn instance_state(
+/// The state record of an instance holding `value` (sensitive attributes noted as paths).
+///
+/// With the schema, attributes of dynamic type are written as Terraform writes them
+/// (`{"value": ..., "type": ...}`), so Terraform can read the state too.
+pub fn instance_state(
     addr: &InstanceAddr,
     value: &Value,
+    schema: Option<&crate::provider::ResourceSchema>,
     dependencies: Vec<String>,
     private: Option<String>,
     cbd: bool,
 ) -> InstanceState {
     InstanceState {
         index_key: addr.key.clone(),
-        schema_version: 0,
-        attributes: value.to_json(),
+        schema_version: schema.map_or(0, |s| s.version),
+        attributes: match schema {
+            Some(s) => super::values::object_to_json(value, &s.block),
+            None => value.to_json(),
+        },
         sensitive_attributes: sensitive_paths(value),
         private,
         dependencies,
@@ -177,8 +192,14 @@ fn instance_state(
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Op {
-    /// Evaluate a local value.
-    Local(String),
+    /// Evaluate a local value (in every instance of its module).
+    Local(Vec<String>, String),
+    /// Evaluate a called module's input variable.
+    Var(Vec<String>, String),
+    /// Evaluate a called module's output.
+    Output(Vec<String>, String),
+    /// Expand a module call into its instances.
+    Call(Vec<String>, String),
     /// Create, update, replace (create part) or read the instances of a resource.
     Apply(ResourceAddr),
     /// Delete instances (plain deletes and the destroy part of destroy-before-create).
@@ -209,9 +230,10 @@ pub async fn apply(
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let mut by_resource: BTreeMap<ResourceAddr, Vec<&ResourceChange>> = BTreeMap::new();
+    // Grouped by resource block: one operation applies the block in every module instance.
     for c in &plan.changes {
         by_resource
-            .entry(c.addr.resource.clone())
+            .entry(config_addr(&c.addr.resource))
             .or_default()
             .push(c);
     }
@@ -294,11 +316,16 @@ fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
             e.insert(b);
         }
     }
+    // Root variables are values already and nothing depends on root outputs, so neither
+    // is an operation; everything else is evaluated again with the values known at apply.
     let op_of = |n: &Node| -> Option<Op> {
         match n {
-            Node::Local(l) => Some(Op::Local(l.clone())),
+            Node::Local(p, l) => Some(Op::Local(p.clone(), l.clone())),
             Node::Resource(a) => Some(Op::Apply(a.clone())),
-            Node::Var(_) | Node::Output(_) => None,
+            Node::Var(p, v) if !p.is_empty() => Some(Op::Var(p.clone(), v.clone())),
+            Node::Output(p, o) if !p.is_empty() => Some(Op::Output(p.clone(), o.clone())),
+            Node::ModuleCall(p, c) => Some(Op::Call(p.clone(), c.clone())),
+            Node::Var(..) | Node::Output(..) => None,
         }
     };
     if s.plan.mode == PlanMode::Normal {
@@ -319,9 +346,9 @@ fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
         for d in &c.dependencies {
             if let Ok(a) = d.parse::<InstanceAddr>() {
                 dependents
-                    .entry(a.resource)
+                    .entry(config_addr(&a.resource))
                     .or_default()
-                    .insert(c.addr.resource.clone());
+                    .insert(config_addr(&c.addr.resource));
             }
         }
     }
@@ -441,20 +468,64 @@ async fn run_ops(s: &Shared<'_>, ops: Vec<Op>, deps: BTreeMap<Op, BTreeSet<Op>>)
     diags
 }
 
+fn module_at<'m>(s: &'m Shared<'_>, p: &[String]) -> Result<&'m Module, Diagnostics> {
+    s.ctx.module.at(p).ok_or_else(|| {
+        Diagnostics::from(Diagnostic::error("Module not found").detail(format!(
+            "module.{} is not in the configuration",
+            p.join(".module.")
+        )))
+    })
+}
+
+/// The configuration of a resource block, found from its (config-level) address.
+fn resource_config<'m>(
+    s: &'m Shared<'_>,
+    cfg: &ResourceAddr,
+) -> Result<(&'m Module, &'m Resource), Diagnostics> {
+    let path: Vec<String> = cfg.module.iter().map(|st| st.name.clone()).collect();
+    let m = module_at(s, &path)?;
+    let rel = ResourceAddr {
+        module: Vec::new(),
+        ..cfg.clone()
+    };
+    let r = m.resources.get(&rel).ok_or_else(|| {
+        Diagnostics::from(
+            Diagnostic::error("Resource not found")
+                .detail(format!("{cfg} is not in the configuration")),
+        )
+    })?;
+    Ok((m, r))
+}
+
 async fn run_op(s: &Shared<'_>, op: &Op) -> Result<(), Diagnostics> {
     match op {
-        Op::Local(name) => {
-            let l = &s.ctx.module.locals[name];
-            let scope = InstanceScope::plain(&s.values, &s.ctx.module);
-            let v = eval(
-                &l.value.expr,
-                &l.value.file,
-                &EvalContext {
-                    scope: &scope,
-                    base_dir: &s.ctx.module.dir,
-                },
-            )?;
-            s.values.set_local(name, v);
+        Op::Local(p, name) => {
+            let m = module_at(s, p)?;
+            for inst in s.values.instances(p) {
+                nodes::eval_local(m, &inst, name, &s.values)?;
+            }
+            Ok(())
+        }
+        Op::Var(p, name) => {
+            let m = module_at(s, p)?;
+            for inst in s.values.instances(p) {
+                nodes::eval_module_var(&s.ctx.module, m, &inst, name, &s.values)?;
+            }
+            Ok(())
+        }
+        Op::Output(p, name) => {
+            let m = module_at(s, p)?;
+            for inst in s.values.instances(p) {
+                let v = nodes::eval_output(m, &inst, name, &s.values)?;
+                s.values.set_output(&inst, name, v);
+            }
+            Ok(())
+        }
+        Op::Call(p, name) => {
+            let m = module_at(s, p)?;
+            for inst in s.values.instances(p) {
+                nodes::eval_call(m, &inst, name, &s.values)?;
+            }
             Ok(())
         }
         Op::Apply(addr) => apply_resource(s, addr).await,
@@ -552,7 +623,7 @@ async fn delete_instance(
     let provider = s
         .ctx
         .providers
-        .for_type(addr.resource.mode, &addr.resource.ty)
+        .for_state(addr.resource.mode, &addr.resource.ty, &c.provider)
         .ok_or_else(|| {
             Diagnostics::from(Diagnostic::error("Missing provider").address(addr.to_string()))
         })?;
@@ -619,65 +690,60 @@ async fn with_progress<F: std::future::Future>(
     }
 }
 
-async fn apply_resource(s: &Shared<'_>, addr: &ResourceAddr) -> Result<(), Diagnostics> {
-    let ctx = s.ctx;
-    let r = &ctx.module.resources[addr];
+async fn apply_resource(s: &Shared<'_>, cfg: &ResourceAddr) -> Result<(), Diagnostics> {
+    let (m, r) = resource_config(s, cfg)?;
     let changes: Vec<&ResourceChange> = s
         .by_resource
-        .get(addr)
+        .get(cfg)
         .into_iter()
         .flatten()
         .filter(|c| c.action != Action::Delete && c.deposed.is_none())
         .copied()
         .collect();
+    let instances = s.values.instances(&m.path);
     // for_each values are needed again to evaluate each.value with now-known values.
-    let each_values: BTreeMap<Option<IndexKey>, Value> = match &r.for_each {
-        Some(fe) => {
-            let scope = InstanceScope::plain(&s.values, &ctx.module);
-            match eval(
-                &fe.expr,
-                &fe.file,
-                &EvalContext {
-                    scope: &scope,
-                    base_dir: &ctx.module.dir,
-                },
-            ) {
-                Ok(v) => match v.unmark() {
-                    Value::Map(m) | Value::Object(m) => m
-                        .iter()
-                        .map(|(k, v)| (Some(IndexKey::Str(k.clone())), v.clone()))
-                        .collect(),
-                    Value::Set(items) => items
-                        .iter()
-                        .filter_map(|i| {
-                            i.as_str()
-                                .map(|k| (Some(IndexKey::Str(k.to_string())), i.clone()))
-                        })
-                        .collect(),
-                    _ => BTreeMap::new(),
-                },
-                Err(d) => return Err(d.into()),
+    let mut each_values: BTreeMap<(Vec<ModuleStep>, Option<IndexKey>), Value> = BTreeMap::new();
+    if r.for_each.is_some() {
+        for inst in &instances {
+            let scope = InstanceScope::at(&s.values, m, inst);
+            for (k, v) in nodes::expand(None, r.for_each.as_ref(), &scope, m)? {
+                if let Some(v) = v {
+                    each_values.insert((inst.clone(), k), v);
+                }
             }
         }
-        None => BTreeMap::new(),
-    };
-    let results: Mutex<Vec<(Option<IndexKey>, Value)>> = Mutex::new(Vec::new());
+    }
+    let results: Mutex<Vec<(InstanceAddr, Value)>> = Mutex::new(Vec::new());
     let outcome = for_each_bounded(s, changes, |c| {
-        let each = each_values.get(&c.addr.key).cloned();
+        let each = each_values
+            .get(&(c.addr.resource.module.clone(), c.addr.key.clone()))
+            .cloned();
         let results = &results;
         async move {
             let v = apply_instance(s, c, each).await?;
             results
                 .lock()
                 .expect("lock poisoned")
-                .push((c.addr.key.clone(), v));
+                .push((c.addr.clone(), v));
             Ok(())
         }
     })
     .await;
     let mut items = results.into_inner().expect("lock poisoned");
     items.sort_by(|a, b| a.0.cmp(&b.0));
-    s.values.set_resource(addr, aggregate(r, items));
+    // Every module instance gets the resource's value, even with no instances (count = 0).
+    for inst in instances {
+        let addr = ResourceAddr {
+            module: inst,
+            ..cfg.clone()
+        };
+        let mine: Vec<(Option<IndexKey>, Value)> = items
+            .iter()
+            .filter(|(a, _)| a.resource == addr)
+            .map(|(a, v)| (a.key.clone(), v.clone()))
+            .collect();
+        s.values.set_resource(&addr, aggregate(r, mine));
+    }
     outcome
 }
 
@@ -688,10 +754,10 @@ async fn apply_instance(
 ) -> Result<Value, Diagnostics> {
     let ctx = s.ctx;
     let addr = &c.addr;
-    let r = &ctx.module.resources[&addr.resource];
+    let (m, r) = resource_config(s, &config_addr(&addr.resource))?;
     let provider = ctx
         .providers
-        .for_type(addr.resource.mode, &addr.resource.ty)
+        .for_state(addr.resource.mode, &addr.resource.ty, &c.provider)
         .ok_or_else(|| {
             Diagnostics::from(Diagnostic::error("Missing provider").address(addr.to_string()))
         })?;
@@ -711,7 +777,7 @@ async fn apply_instance(
             w.set(
                 &addr.resource,
                 &c.provider,
-                instance_state(addr, &v, deps, None, false),
+                instance_state(addr, &v, Some(schema), deps, None, false),
             );
         } else if let Some(e) = w.resources.get_mut(&addr.resource) {
             if let Some(i) = e.1.get_mut(&(addr.key.clone(), None)) {
@@ -720,7 +786,15 @@ async fn apply_instance(
         }
         return Ok(v);
     }
-    let config = instance_config(&ctx.module, r, &schema.block, &s.values, &addr.key, each)?;
+    let config = instance_config(
+        m,
+        r,
+        &schema.block,
+        &s.values,
+        &addr.resource.module,
+        &addr.key,
+        each,
+    )?;
     if c.action == Action::Read {
         let resp = provider
             .read_data(ReadDataRequest {
@@ -734,7 +808,7 @@ async fn apply_instance(
         s.working.lock().expect("lock poisoned").set(
             &addr.resource,
             &c.provider,
-            instance_state(addr, &resp.state, deps, None, false),
+            instance_state(addr, &resp.state, Some(schema), deps, None, false),
         );
         return Ok(resp.state);
     }
@@ -776,6 +850,7 @@ async fn apply_instance(
             let mut old = instance_state(
                 addr,
                 before,
+                Some(schema),
                 c.dependencies.clone(),
                 c.private.clone(),
                 true,
@@ -839,6 +914,7 @@ async fn apply_instance(
     let inst = instance_state(
         addr,
         &new,
+        Some(schema),
         deps,
         resp.private,
         r.lifecycle.create_before_destroy,

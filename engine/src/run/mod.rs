@@ -3,6 +3,7 @@
 
 mod apply;
 pub mod diff;
+mod nodes;
 mod plan;
 pub mod scope;
 mod validate;
@@ -13,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-pub use apply::{apply, ApplyEvent, ApplyObserver, StateDelta};
+pub use apply::{apply, instance_state, ApplyEvent, ApplyObserver, StateDelta};
 pub use plan::plan;
 pub use validate::validate;
 
@@ -23,39 +24,133 @@ use crate::graph::Graph;
 use crate::plan::PlanMode;
 use crate::provider::{Provider, ResourceSchema};
 
-/// The providers available to a run, looked up by resource type.
+/// Makes a fresh, unconfigured provider; one is made per `provider` block (aliases included).
+pub type ProviderFactory = Arc<dyn Fn() -> Arc<dyn Provider> + Send + Sync>;
+
+/// One configured provider: the default configuration of a provider or an alias.
+struct Instance {
+    local: String,
+    alias: Option<String>,
+    provider: Arc<dyn Provider>,
+}
+
+/// The providers available to a run: a default instance of each, plus one per aliased
+/// `provider` block; resources find theirs by type and `provider = name.alias`.
 pub struct Providers {
-    list: Vec<Arc<dyn Provider>>,
+    instances: Vec<Instance>,
     managed: HashMap<String, usize>,
     data: HashMap<String, usize>,
 }
 
+fn local_name(p: &dyn Provider) -> String {
+    p.source()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
 impl Providers {
+    /// Default instances only (no aliases).
     pub fn new(list: Vec<Arc<dyn Provider>>) -> Providers {
         let mut managed = HashMap::new();
         let mut data = HashMap::new();
-        for (i, p) in list.iter().enumerate() {
+        let mut instances = Vec::new();
+        for (i, p) in list.into_iter().enumerate() {
             for t in p.schema().resources.keys() {
                 managed.insert(t.clone(), i);
             }
             for t in p.schema().data_sources.keys() {
                 data.insert(t.clone(), i);
             }
+            instances.push(Instance {
+                local: local_name(p.as_ref()),
+                alias: None,
+                provider: p,
+            });
         }
         Providers {
-            list,
+            instances,
             managed,
             data,
         }
     }
 
+    /// A default instance of every provider plus one instance per aliased `provider` block.
+    pub fn for_module(factories: &[ProviderFactory], module: &Module) -> Providers {
+        let mut me = Providers::new(factories.iter().map(|f| f()).collect());
+        for block in &module.providers {
+            let Some(alias) = &block.alias else { continue };
+            if let Some(f) = factories
+                .iter()
+                .find(|f| local_name(f().as_ref()) == block.name)
+            {
+                me.instances.push(Instance {
+                    local: block.name.clone(),
+                    alias: Some(alias.clone()),
+                    provider: f(),
+                });
+            }
+        }
+        me
+    }
+
+    /// The default instance serving resource type `ty`.
     pub fn for_type(&self, mode: Mode, ty: &str) -> Option<&Arc<dyn Provider>> {
         let map = if mode == Mode::Managed {
             &self.managed
         } else {
             &self.data
         };
-        map.get(ty).map(|i| &self.list[*i])
+        map.get(ty).map(|i| &self.instances[*i].provider)
+    }
+
+    fn instance(&self, local: &str, alias: Option<&str>) -> Option<&Instance> {
+        self.instances
+            .iter()
+            .find(|i| i.local == local && i.alias.as_deref() == alias)
+    }
+
+    /// The instance for a resource: its `provider = name.alias` if set, else the default
+    /// instance for its type. Returns the provider and its address as state records it.
+    pub fn for_resource(
+        &self,
+        mode: Mode,
+        ty: &str,
+        r: Option<&crate::config::ProviderRef>,
+    ) -> Option<(&Arc<dyn Provider>, String)> {
+        let inst = match r {
+            Some(r) => self.instance(&r.name, r.alias.as_deref())?,
+            None => {
+                let map = if mode == Mode::Managed {
+                    &self.managed
+                } else {
+                    &self.data
+                };
+                &self.instances[*map.get(ty)?]
+            }
+        };
+        Some((&inst.provider, Self::address_of(inst)))
+    }
+
+    /// The instance a state entry names (`provider["registry.terraform.io/hashicorp/aws"].west`);
+    /// falls back to the default instance for the type.
+    pub fn for_state(&self, mode: Mode, ty: &str, provider: &str) -> Option<&Arc<dyn Provider>> {
+        let found = self
+            .instances
+            .iter()
+            .find(|i| Self::address_of(i) == provider);
+        found
+            .map(|i| &i.provider)
+            .or_else(|| self.for_type(mode, ty))
+    }
+
+    fn address_of(i: &Instance) -> String {
+        let base = Self::state_address(i.provider.as_ref());
+        match &i.alias {
+            Some(a) => format!("{base}.{a}"),
+            None => base,
+        }
     }
 
     pub fn schema(&self, mode: Mode, ty: &str) -> Option<&ResourceSchema> {
@@ -79,15 +174,19 @@ impl Providers {
         v
     }
 
-    /// The provider whose source address ends in `/<name>` (`null` -> hashicorp/null).
-    pub fn by_local_name(&self, name: &str) -> Option<&Arc<dyn Provider>> {
-        self.list
-            .iter()
-            .find(|p| p.source().rsplit('/').next() == Some(name))
+    /// API call counts summed over all instances, per service.
+    pub fn api_call_counts(&self) -> std::collections::BTreeMap<String, u64> {
+        let mut out = std::collections::BTreeMap::new();
+        for i in &self.instances {
+            for (k, v) in i.provider.api_call_counts() {
+                *out.entry(k).or_insert(0) += v;
+            }
+        }
+        out
     }
 
     /// Evaluates each `provider` block (with input variables in scope) and configures its
-    /// provider; providers without a block are configured with null.
+    /// instance; instances without a block are configured with null.
     pub async fn configure(
         &self,
         module: &Module,
@@ -95,7 +194,7 @@ impl Providers {
     ) -> crate::diag::Diagnostics {
         let mut diags = crate::diag::Diagnostics::new();
         for block in &module.providers {
-            let Some(p) = self.by_local_name(&block.name) else {
+            if self.instance(&block.name, block.alias.as_deref()).is_none() {
                 diags.push(
                     crate::diag::Diagnostic::error("Provider not available")
                         .detail(format!(
@@ -104,32 +203,44 @@ impl Providers {
                         ))
                         .span(block.span.clone()),
                 );
-                continue;
-            };
-            let scope = scope::InstanceScope::plain(values, module);
-            let ectx = crate::lang::EvalContext {
-                scope: &scope,
-                base_dir: &module.dir,
-            };
-            match values::decode_body(&block.body, &p.schema().provider, &ectx, block.span.clone())
-            {
-                Ok(config) => diags.extend(
-                    p.configure(crate::provider::ConfigureRequest { config })
-                        .await,
-                ),
-                Err(d) => diags.extend(d),
             }
         }
-        for p in &self.list {
-            let name = p.source().rsplit('/').next().unwrap_or_default();
-            if !module.providers.iter().any(|b| b.name == name) {
-                diags.extend(
-                    p.configure(crate::provider::ConfigureRequest {
-                        config: crate::lang::Value::Null,
-                    })
-                    .await,
-                );
-            }
+        for inst in &self.instances {
+            let block = module
+                .providers
+                .iter()
+                .find(|b| b.name == inst.local && b.alias == inst.alias);
+            let config = match block {
+                Some(block) => {
+                    let scope = scope::InstanceScope::plain(values, module);
+                    let ectx = crate::lang::EvalContext {
+                        scope: &scope,
+                        base_dir: &module.dir,
+                    };
+                    match values::decode_body(
+                        &block.body,
+                        &inst.provider.schema().provider,
+                        &ectx,
+                        block.span.clone(),
+                    ) {
+                        Ok(c) => c,
+                        Err(d) => {
+                            diags.extend(d);
+                            continue;
+                        }
+                    }
+                }
+                None => crate::lang::Value::Null,
+            };
+            let d = inst
+                .provider
+                .configure(crate::provider::ConfigureRequest { config })
+                .await;
+            let label = match &inst.alias {
+                Some(a) => format!("provider.{}.{a}", inst.local),
+                None => format!("provider.{}", inst.local),
+            };
+            diags.extend(d.with_address(&label));
         }
         diags
     }

@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::diff::{forces_replacement, object_changed, propose};
 use super::scope::{InstanceScope, Values};
 use super::values::{decode_body, mark_paths, object_from_json};
-use super::{Context, Providers};
+use super::{nodes, Context, Providers};
 use crate::addr::{IndexKey, InstanceAddr, Mode, ResourceAddr};
 use crate::config::{Module, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
-use crate::lang::{convert, eval, EvalContext, Type, Value};
+use crate::lang::{EvalContext, Value};
 use crate::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
 use crate::provider::{PlanRequest, ReadDataRequest, ReadRequest};
 use crate::state::State;
@@ -40,22 +40,19 @@ pub(super) fn decode_state(
         } else {
             Mode::Managed
         };
-        if r.module.is_some() {
-            diags.push(
-                Diagnostic::error("Module resources in state are not supported yet").detail(
-                    format!(
-                    "The state holds resources of module {:?}, which terrane cannot manage yet.",
-                    r.module.as_deref().unwrap_or_default()
-                ),
-                ),
-            );
-            continue;
-        }
         let Some(schema) = providers.schema(mode, &r.ty) else {
             diags.push(Diagnostic::error("Missing provider for resource in state").detail(format!("The state has {}.{} (provider {}), but terrane has no provider for resource type {:?}.", r.ty, r.name, r.provider, r.ty)));
             continue;
         };
-        let addr = ResourceAddr::new(mode, r.ty.clone(), r.name.clone());
+        let Some(addr) = state_resource_addr(r.module.as_deref(), mode, &r.ty, &r.name) else {
+            diags.push(
+                Diagnostic::error("Invalid module address in state").detail(format!(
+                    "The state has a resource in module {:?}, which is not a valid module address.",
+                    r.module.as_deref().unwrap_or_default()
+                )),
+            );
+            continue;
+        };
         for i in &r.instances {
             if i.deposed.is_some() {
                 // Objects superseded by an interrupted create-before-destroy replacement are
@@ -79,6 +76,36 @@ pub(super) fn decode_state(
         }
     }
     (out, diags)
+}
+
+/// The address of a resource as state records it (`module` like `module.a["x"].module.b`).
+pub(super) fn state_resource_addr(
+    module: Option<&str>,
+    mode: Mode,
+    ty: &str,
+    name: &str,
+) -> Option<ResourceAddr> {
+    let mut addr = ResourceAddr::new(mode, ty, name);
+    if let Some(m) = module.filter(|m| !m.is_empty()) {
+        let parsed: crate::addr::InstanceAddr = format!("{m}.{ty}.{name}").parse().ok()?;
+        addr.module = parsed.resource.module;
+    }
+    Some(addr)
+}
+
+/// A resource address without module instance keys: the resource block it comes from.
+pub(super) fn config_addr(a: &ResourceAddr) -> ResourceAddr {
+    ResourceAddr {
+        module: a
+            .module
+            .iter()
+            .map(|s| crate::addr::ModuleStep {
+                name: s.name.clone(),
+                key: None,
+            })
+            .collect(),
+        ..a.clone()
+    }
 }
 
 /// Makes a plan. Returns `None` (with the errors) when planning failed.
@@ -120,7 +147,18 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
                 if addr.resource.mode == Mode::Data {
                     continue;
                 }
-                if let Some(r) = ctx.module.resources.get(&addr.resource) {
+                let cfg = config_addr(&addr.resource);
+                let home = ctx.module.at(&cfg
+                    .module
+                    .iter()
+                    .map(|s| s.name.clone())
+                    .collect::<Vec<_>>());
+                if let Some(r) = home.and_then(|m| {
+                    m.resources.get(&ResourceAddr {
+                        module: Vec::new(),
+                        ..cfg.clone()
+                    })
+                }) {
                     if r.lifecycle.prevent_destroy {
                         diags.push(prevent_destroy_error(addr, r));
                         continue;
@@ -149,79 +187,88 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
         PlanMode::Normal => {}
     }
 
-    let cwd = std::env::current_dir()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let values = Values::new(ctx.variables.clone(), &ctx.options.workspace, &cwd);
     let targets = target_set(ctx);
     let mut seen_resources: BTreeSet<ResourceAddr> = BTreeSet::new();
     for node in ctx.graph.topo_order() {
-        match &node {
-            Node::Var(_) => {}
-            Node::Local(name) => {
-                let l = &ctx.module.locals[name];
-                let scope = InstanceScope::plain(&values, &ctx.module);
-                match eval(
-                    &l.value.expr,
-                    &l.value.file,
-                    &EvalContext {
-                        scope: &scope,
-                        base_dir: &ctx.module.dir,
-                    },
-                ) {
-                    Ok(v) => values.set_local(name, v),
-                    Err(d) => diags.push(d),
+        let path = node.module_path();
+        let Some(m) = ctx.module.at(&path) else {
+            continue;
+        };
+        for inst in values.instances(&path) {
+            match &node {
+                Node::Var(p, _) if p.is_empty() => {}
+                Node::Var(_, name) => {
+                    if let Err(d) = nodes::eval_module_var(&ctx.module, m, &inst, name, &values) {
+                        diags.extend(d);
+                    }
                 }
-            }
-            Node::Output(name) => {
-                let o = &ctx.module.outputs[name];
-                let scope = InstanceScope::plain(&values, &ctx.module);
-                match eval(
-                    &o.value.expr,
-                    &o.value.file,
-                    &EvalContext {
-                        scope: &scope,
-                        base_dir: &ctx.module.dir,
-                    },
-                ) {
-                    Ok(v) => {
-                        if v.contains_sensitive() && !o.sensitive {
-                            diags.push(Diagnostic::error("Output refers to sensitive values").detail("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, terrane requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true").span(o.span.clone()));
+                Node::Local(_, name) => {
+                    if let Err(d) = nodes::eval_local(m, &inst, name, &values) {
+                        diags.push(d);
+                    }
+                }
+                Node::ModuleCall(_, name) => {
+                    if let Err(d) = nodes::eval_call(m, &inst, name, &values) {
+                        diags.extend(d);
+                    }
+                }
+                Node::Output(p, name) if !p.is_empty() => {
+                    match nodes::eval_output(m, &inst, name, &values) {
+                        Ok(v) => values.set_output(&inst, name, v),
+                        Err(d) => diags.push(d),
+                    }
+                }
+                Node::Output(_, name) => {
+                    let o = &m.outputs[name];
+                    match nodes::eval_output(m, &inst, name, &values) {
+                        Ok(v) => {
+                            if v.contains_sensitive() && !o.sensitive {
+                                diags.push(Diagnostic::error("Output refers to sensitive values").detail("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, terrane requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true").span(o.span.clone()));
+                                continue;
+                            }
+                            let before =
+                                state.outputs.get(name).map(|s| Value::from_json(&s.value));
+                            let action = match &before {
+                                None => Action::Create,
+                                Some(b) if object_changed(b, &v.unmark_deep().0) => Action::Update,
+                                Some(_) => Action::NoOp,
+                            };
+                            plan.outputs.insert(
+                                name.clone(),
+                                OutputChange {
+                                    action,
+                                    before,
+                                    after: Some(v),
+                                    sensitive: o.sensitive,
+                                },
+                            );
+                        }
+                        Err(d) => diags.push(d),
+                    }
+                }
+                Node::Resource(cfg) => {
+                    let rel = ResourceAddr {
+                        module: Vec::new(),
+                        ..cfg.clone()
+                    };
+                    let r = &m.resources[&rel];
+                    let addr = ResourceAddr {
+                        module: inst.clone(),
+                        ..rel
+                    };
+                    seen_resources.insert(addr.clone());
+                    if let Some(t) = &targets {
+                        if !t.contains(cfg) {
+                            keep_untargeted(&addr, r, &prior, &values, &mut plan);
                             continue;
                         }
-                        let before = state.outputs.get(name).map(|s| Value::from_json(&s.value));
-                        let action = match &before {
-                            None => Action::Create,
-                            Some(b) if object_changed(b, &v.unmark_deep().0) => Action::Update,
-                            Some(_) => Action::NoOp,
-                        };
-                        plan.outputs.insert(
-                            name.clone(),
-                            OutputChange {
-                                action,
-                                before,
-                                after: Some(v),
-                                sensitive: o.sensitive,
-                            },
-                        );
                     }
-                    Err(d) => diags.push(d),
-                }
-            }
-            Node::Resource(addr) => {
-                seen_resources.insert(addr.clone());
-                let r = &ctx.module.resources[addr];
-                if let Some(t) = &targets {
-                    if !t.contains(addr) {
-                        keep_untargeted(addr, r, &prior, &values, &mut plan);
-                        continue;
-                    }
-                }
-                match plan_resource(ctx, r, &values, &prior).await {
-                    Ok(changes) => plan.changes.extend(changes),
-                    Err(d) => {
-                        diags.extend(d);
-                        values.set_resource(addr, Value::Unknown);
+                    match plan_resource(ctx, m, r, &inst, &values, &prior).await {
+                        Ok(changes) => plan.changes.extend(changes),
+                        Err(d) => {
+                            diags.extend(d);
+                            values.set_resource(&addr, Value::Unknown);
+                        }
                     }
                 }
             }
@@ -234,7 +281,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
         }
         if targets
             .as_ref()
-            .is_some_and(|t| !t.contains(&addr.resource))
+            .is_some_and(|t| !t.contains(&config_addr(&addr.resource)))
         {
             continue;
         }
@@ -269,17 +316,17 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
 /// was not yet deleted when the run stopped.
 fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> {
     let mut out = Vec::new();
-    for r in state
-        .resources
-        .iter()
-        .filter(|r| r.mode == "managed" && r.module.is_none())
-    {
+    for r in state.resources.iter().filter(|r| r.mode == "managed") {
         let Some(schema) = providers.schema(Mode::Managed, &r.ty) else {
             continue;
         };
         for i in r.instances.iter().filter(|i| i.deposed.is_some()) {
-            let addr = ResourceAddr::new(Mode::Managed, r.ty.clone(), r.name.clone())
-                .instance(i.index_key.clone());
+            let Some(addr) =
+                state_resource_addr(r.module.as_deref(), Mode::Managed, &r.ty, &r.name)
+            else {
+                continue;
+            };
+            let addr = addr.instance(i.index_key.clone());
             let value = mark_paths(
                 object_from_json(&i.attributes, &schema.block),
                 &i.sensitive_attributes,
@@ -310,13 +357,15 @@ fn target_set(ctx: &Context) -> Option<BTreeSet<ResourceAddr>> {
         .options
         .targets
         .iter()
-        .map(|t| Node::Resource(t.resource.clone()))
+        .map(|t| Node::Resource(config_addr(&t.resource)))
         .collect();
+    let mut seen = BTreeSet::new();
     while let Some(n) = stack.pop() {
+        if !seen.insert(n.clone()) {
+            continue;
+        }
         if let Node::Resource(a) = &n {
-            if !out.insert(a.clone()) {
-                continue;
-            }
+            out.insert(a.clone());
         }
         stack.extend(ctx.graph.dependencies(&n));
     }
@@ -444,71 +493,6 @@ async fn refresh(
     Ok(drift)
 }
 
-/// One instance to plan: its key and, for `for_each`, its `each.value`.
-type Expansion = (Option<IndexKey>, Option<Value>);
-
-/// The instance keys of a resource: none, `count` indices or `for_each` keys with values.
-fn expand(r: &Resource, values: &Values, module: &Module) -> Result<Vec<Expansion>, Diagnostics> {
-    let scope = InstanceScope::plain(values, module);
-    let ctx = EvalContext {
-        scope: &scope,
-        base_dir: &module.dir,
-    };
-    if let Some(c) = &r.count {
-        let v = eval(&c.expr, &c.file, &ctx)?;
-        if v.contains_unknown() {
-            return Err(Diagnostic::error("Invalid count argument").detail("The \"count\" value depends on resource attributes that cannot be determined until apply, so terrane cannot predict how many instances will be created. To work around this, use the -target argument to first apply only the resources that the count value depends on.").span(c.span()).into());
-        }
-        let n = convert(&v, &Type::Number)
-            .ok()
-            .and_then(|n| n.as_number())
-            .filter(|n| !v.is_null() && n.fract() == 0.0 && *n >= 0.0);
-        let Some(n) = n else {
-            return Err(Diagnostic::error("Invalid count argument").detail(format!("The given \"count\" argument value is unsuitable: must be a whole number greater than or equal to zero (got {v}).")).span(c.span()).into());
-        };
-        return Ok((0..n as i64)
-            .map(|i| (Some(IndexKey::Int(i)), None))
-            .collect());
-    }
-    if let Some(f) = &r.for_each {
-        let v = eval(&f.expr, &f.file, &ctx)?;
-        let bad = |detail: String| -> Diagnostics {
-            Diagnostic::error("Invalid for_each argument")
-                .detail(detail)
-                .span(f.span())
-                .into()
-        };
-        if v.is_sensitive() {
-            return Err(bad("Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments. If used, the sensitive value could be exposed as a resource instance key.".into()));
-        }
-        if v.is_unknown() {
-            return Err(bad("The \"for_each\" value depends on resource attributes that cannot be determined until apply, so terrane cannot predict how many instances will be created. To work around this, use the -target argument to first apply only the resources that the for_each depends on.".into()));
-        }
-        return match &v {
-            Value::Map(m) | Value::Object(m) => {
-                if m.keys().any(String::is_empty) {
-                    return Err(bad("The \"for_each\" map includes an empty key; every key must be a non-empty string.".into()));
-                }
-                Ok(m.iter().map(|(k, x)| (Some(IndexKey::Str(k.clone())), Some(x.clone()))).collect())
-            }
-            Value::Set(items) => {
-                let mut out = Vec::new();
-                for it in items {
-                    match it.unmark() {
-                        Value::String(s) => out.push((Some(IndexKey::Str(s.clone())), Some(it.clone()))),
-                        Value::Unknown => return Err(bad("The \"for_each\" set includes values derived from resource attributes that cannot be determined until apply, and so terrane cannot determine the full set of keys that will identify the instances of this resource.".into())),
-                        other => return Err(bad(format!("The \"for_each\" argument must be a map, or set of strings, and you have provided a set of {}.", other.type_name()))),
-                    }
-                }
-                Ok(out)
-            }
-            Value::Null => Err(bad("The given \"for_each\" argument value is null. A map, or set of strings is allowed.".into())),
-            other => Err(bad(format!("The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}.", other.type_name()))),
-        };
-    }
-    Ok(vec![(None, None)])
-}
-
 /// The value a resource has in expressions: an object, a tuple (count) or an object
 /// keyed like the for_each map.
 pub(super) fn aggregate(r: &Resource, items: Vec<(Option<IndexKey>, Value)>) -> Value {
@@ -531,40 +515,41 @@ pub(super) fn aggregate(r: &Resource, items: Vec<(Option<IndexKey>, Value)>) -> 
 
 /// Evaluates one instance's configuration.
 pub(super) fn instance_config(
-    ctx_module: &Module,
+    m: &Module,
     r: &Resource,
     schema: &crate::provider::BlockSchema,
     values: &Values,
+    inst: &[crate::addr::ModuleStep],
     key: &Option<IndexKey>,
     each_value: Option<Value>,
 ) -> Result<Value, Diagnostics> {
-    let scope = InstanceScope {
-        values,
-        module: ctx_module,
-        count_index: match key {
-            Some(IndexKey::Int(i)) => Some(*i),
-            _ => None,
-        },
-        each: match (key, each_value) {
-            (Some(IndexKey::Str(k)), Some(v)) => Some((k.clone(), v)),
-            _ => None,
-        },
-    };
+    let scope = InstanceScope::at(values, m, inst).with_key(key, each_value);
     let ectx = EvalContext {
         scope: &scope,
-        base_dir: &ctx_module.dir,
+        base_dir: &m.dir,
     };
     decode_body(&r.body, schema, &ectx, r.span.clone())
 }
 
 async fn plan_resource(
     ctx: &Context,
+    m: &Module,
     r: &Resource,
+    inst: &[crate::addr::ModuleStep],
     values: &Values,
     prior: &BTreeMap<InstanceAddr, Prior>,
 ) -> Result<Vec<ResourceChange>, Diagnostics> {
-    let addr = &r.addr;
-    let Some(provider) = ctx.providers.for_type(addr.mode, &addr.ty) else {
+    let addr = &ResourceAddr {
+        module: inst.to_vec(),
+        ..r.addr.clone()
+    };
+    let cfg = config_addr(addr);
+    let provider_ref =
+        nodes::root_provider_ref(&ctx.module, &m.path, r.provider.as_ref(), r.provider_name());
+    let Some((provider, provider_addr)) =
+        ctx.providers
+            .for_resource(addr.mode, &addr.ty, provider_ref.as_ref())
+    else {
         let kind = if addr.mode == Mode::Data {
             "data source"
         } else {
@@ -586,22 +571,25 @@ async fn plan_resource(
         .providers
         .schema(addr.mode, &addr.ty)
         .expect("provider found by type has its schema");
-    let provider_addr = Providers::state_address(provider.as_ref());
     let deps: Vec<String> = ctx
         .graph
-        .resource_dependencies(&Node::Resource(addr.clone()))
+        .resource_dependencies(&Node::Resource(cfg.clone()))
         .iter()
         .map(ToString::to_string)
         .collect();
-    let keys = expand(r, values, &ctx.module)?;
+    let keys = nodes::expand(
+        r.count.as_ref(),
+        r.for_each.as_ref(),
+        &InstanceScope::at(values, m, inst),
+        m,
+    )?;
     let mut diags = Diagnostics::new();
     let mut changes = Vec::new();
     let mut items = Vec::new();
     let wanted: BTreeSet<Option<IndexKey>> = keys.iter().map(|(k, _)| k.clone()).collect();
     for (key, each_value) in keys {
         let iaddr = addr.instance(key.clone());
-        let config = match instance_config(&ctx.module, r, &schema.block, values, &key, each_value)
-        {
+        let config = match instance_config(m, r, &schema.block, values, inst, &key, each_value) {
             Ok(c) => c,
             Err(d) => {
                 diags.extend(d);

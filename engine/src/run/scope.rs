@@ -1,45 +1,91 @@
 //! What references resolve to while planning and applying: input variables, locals,
-//! resource values, `count`/`each`, `path` and `terraform.workspace`.
+//! resource values, module outputs, `count`/`each`, `path` and `terraform.workspace`,
+//! each within one instance of a module.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::addr::ResourceAddr;
+use crate::addr::{IndexKey, ModuleStep, ResourceAddr};
 use crate::config::Module;
 use crate::lang::refs::Subject;
 use crate::lang::{Scope, Value};
+
+/// The path of module instances from the root (`module.a["x"].module.b`); empty for root.
+pub type InstPath = Vec<ModuleStep>;
+
+/// How a module call expanded in one instance of its caller.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallExpansion {
+    pub count: bool,
+    pub for_each: bool,
+    /// Instance keys, with `each.value` for for_each.
+    pub keys: Vec<(Option<IndexKey>, Option<Value>)>,
+}
+
+type Named = RwLock<HashMap<(InstPath, String), Arc<Value>>>;
 
 /// The values known so far in one run. Shared between concurrent evaluations during apply,
 /// hence the locks; each entry is an `Arc` so that reading one instance of a large resource
 /// does not copy the others.
 pub struct Values {
-    pub vars: HashMap<String, Arc<Value>>,
-    pub locals: RwLock<HashMap<String, Arc<Value>>>,
-    pub resources: RwLock<HashMap<ResourceAddr, Arc<Value>>>,
+    vars: Named,
+    locals: Named,
+    outputs: Named,
+    resources: RwLock<HashMap<ResourceAddr, Arc<Value>>>,
+    calls: RwLock<HashMap<(InstPath, String), CallExpansion>>,
     pub workspace: String,
     pub cwd: String,
 }
 
+fn get(map: &Named, path: &[ModuleStep], name: &str) -> Option<Arc<Value>> {
+    map.read()
+        .expect("lock poisoned")
+        .get(&(path.to_vec(), name.to_string()))
+        .cloned()
+}
+
+fn put(map: &Named, path: &[ModuleStep], name: &str, v: Value) {
+    map.write()
+        .expect("lock poisoned")
+        .insert((path.to_vec(), name.to_string()), Arc::new(v));
+}
+
 impl Values {
+    /// Values with the root module's input variables set.
     pub fn new(
-        vars: impl IntoIterator<Item = (String, Value)>,
+        root_vars: impl IntoIterator<Item = (String, Value)>,
         workspace: &str,
         cwd: &str,
     ) -> Values {
+        let vars = root_vars
+            .into_iter()
+            .map(|(k, v)| ((Vec::new(), k), Arc::new(v)))
+            .collect();
         Values {
-            vars: vars.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+            vars: RwLock::new(vars),
             locals: RwLock::new(HashMap::new()),
+            outputs: RwLock::new(HashMap::new()),
             resources: RwLock::new(HashMap::new()),
+            calls: RwLock::new(HashMap::new()),
             workspace: workspace.to_string(),
             cwd: cwd.to_string(),
         }
     }
 
-    pub fn set_local(&self, name: &str, v: Value) {
-        self.locals
-            .write()
-            .expect("lock poisoned")
-            .insert(name.to_string(), Arc::new(v));
+    pub fn set_var(&self, path: &[ModuleStep], name: &str, v: Value) {
+        put(&self.vars, path, name, v);
+    }
+
+    pub fn set_local(&self, path: &[ModuleStep], name: &str, v: Value) {
+        put(&self.locals, path, name, v);
+    }
+
+    pub fn set_output(&self, path: &[ModuleStep], name: &str, v: Value) {
+        put(&self.outputs, path, name, v);
+    }
+
+    pub fn output(&self, path: &[ModuleStep], name: &str) -> Option<Arc<Value>> {
+        get(&self.outputs, path, name)
     }
 
     pub fn set_resource(&self, addr: &ResourceAddr, v: Value) {
@@ -56,45 +102,159 @@ impl Values {
             .get(addr)
             .cloned()
     }
+
+    pub fn set_call(&self, path: &[ModuleStep], name: &str, e: CallExpansion) {
+        self.calls
+            .write()
+            .expect("lock poisoned")
+            .insert((path.to_vec(), name.to_string()), e);
+    }
+
+    pub fn call(&self, path: &[ModuleStep], name: &str) -> Option<CallExpansion> {
+        self.calls
+            .read()
+            .expect("lock poisoned")
+            .get(&(path.to_vec(), name.to_string()))
+            .cloned()
+    }
+
+    /// Every instance of the module at config path `config` (calls not yet expanded have
+    /// no instances yet).
+    pub fn instances(&self, config: &[String]) -> Vec<InstPath> {
+        let mut out: Vec<InstPath> = vec![Vec::new()];
+        for name in config {
+            let mut next = Vec::new();
+            for parent in &out {
+                if let Some(e) = self.call(parent, name) {
+                    for (key, _) in e.keys {
+                        let mut p = parent.clone();
+                        p.push(ModuleStep {
+                            name: name.clone(),
+                            key,
+                        });
+                        next.push(p);
+                    }
+                }
+            }
+            out = next;
+        }
+        out
+    }
+
+    /// The value of `module.<name>` seen from module instance `path`: an object of the
+    /// child's outputs, or a tuple / object of such for count / for_each.
+    pub fn module_value(&self, path: &[ModuleStep], name: &str, child: &Module) -> Value {
+        let Some(e) = self.call(path, name) else {
+            return Value::Unknown;
+        };
+        let outputs_of = |key: &Option<IndexKey>| {
+            let mut p = path.to_vec();
+            p.push(ModuleStep {
+                name: name.to_string(),
+                key: key.clone(),
+            });
+            Value::Object(
+                child
+                    .outputs
+                    .keys()
+                    .map(|o| {
+                        (
+                            o.clone(),
+                            self.output(&p, o).map_or(Value::Unknown, |v| (*v).clone()),
+                        )
+                    })
+                    .collect(),
+            )
+        };
+        if e.count {
+            Value::Tuple(e.keys.iter().map(|(k, _)| outputs_of(k)).collect())
+        } else if e.for_each {
+            Value::Object(
+                e.keys
+                    .iter()
+                    .filter_map(|(k, _)| match k {
+                        Some(IndexKey::Str(s)) => Some((s.clone(), outputs_of(k))),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        } else {
+            outputs_of(&None)
+        }
+    }
 }
 
-/// The scope of one expression: the run's values plus `count.index` / `each` of the
-/// instance being evaluated.
+/// The scope of one expression: the run's values seen from one module instance, plus
+/// `count.index` / `each` of the instance being evaluated.
 pub struct InstanceScope<'a> {
     pub values: &'a Values,
+    /// The configuration of the module the expression is written in.
     pub module: &'a Module,
+    /// The module instance being evaluated.
+    pub path: &'a [ModuleStep],
     pub count_index: Option<i64>,
     pub each: Option<(String, Value)>,
 }
 
 impl<'a> InstanceScope<'a> {
-    pub fn plain(values: &'a Values, module: &'a Module) -> InstanceScope<'a> {
+    /// The scope of a module instance, outside any count/for_each.
+    pub fn at(values: &'a Values, module: &'a Module, path: &'a [ModuleStep]) -> InstanceScope<'a> {
         InstanceScope {
             values,
             module,
+            path,
             count_index: None,
             each: None,
         }
+    }
+
+    /// The root module's scope.
+    pub fn plain(values: &'a Values, module: &'a Module) -> InstanceScope<'a> {
+        InstanceScope::at(values, module, &[])
+    }
+
+    /// Sets `count.index` or `each` from an instance key.
+    #[must_use]
+    pub fn with_key(
+        mut self,
+        key: &Option<IndexKey>,
+        each_value: Option<Value>,
+    ) -> InstanceScope<'a> {
+        match (key, each_value) {
+            (Some(IndexKey::Int(i)), _) => self.count_index = Some(*i),
+            (Some(IndexKey::Str(k)), Some(v)) => self.each = Some((k.clone(), v)),
+            _ => {}
+        }
+        self
     }
 }
 
 impl Scope for InstanceScope<'_> {
     fn resolve(&self, subject: &Subject) -> Result<Arc<Value>, String> {
+        let m = self.module;
+        let unknown = || Ok(Arc::new(Value::Unknown));
         match subject {
-            Subject::Var(n) => match self.values.vars.get(n) {
-                Some(v) => Ok(v.clone()),
-                None if self.module.variables.contains_key(n) => Ok(Arc::new(Value::Unknown)),
+            Subject::Var(n) => match get(&self.values.vars, self.path, n) {
+                Some(v) => Ok(v),
+                None if m.variables.contains_key(n) => unknown(),
                 None => Err(format!("An input variable with the name {n:?} has not been declared.")),
             },
-            Subject::Local(n) => match self.values.locals.read().expect("lock poisoned").get(n) {
-                Some(v) => Ok(v.clone()),
-                None if self.module.locals.contains_key(n) => Ok(Arc::new(Value::Unknown)),
+            Subject::Local(n) => match get(&self.values.locals, self.path, n) {
+                Some(v) => Ok(v),
+                None if m.locals.contains_key(n) => unknown(),
                 None => Err(format!("A local value with the name {n:?} has not been declared.")),
             },
-            Subject::Resource(a) => match self.values.resource(a) {
-                Some(v) => Ok(v),
-                None if self.module.resources.contains_key(a) => Ok(Arc::new(Value::Unknown)),
-                None => Err(format!("A resource {a} has not been declared in the root module.")),
+            Subject::Resource(a) => {
+                let full = ResourceAddr { module: self.path.to_vec(), ..a.clone() };
+                match self.values.resource(&full) {
+                    Some(v) => Ok(v),
+                    None if m.resources.contains_key(a) => unknown(),
+                    None => Err(format!("A resource {a} has not been declared in this module.")),
+                }
+            }
+            Subject::Module(n) => match m.children.get(n) {
+                Some(child) => Ok(Arc::new(self.values.module_value(self.path, n, child))),
+                None => Err(format!("No module call named {n:?} is declared in this module.")),
             },
             Subject::CountIndex => self.count_index.map(|i| Arc::new(Value::Number(i as f64))).ok_or_else(|| {
                 "The \"count\" object can only be used in \"module\", \"resource\", and \"data\" blocks, and only when the \"count\" argument is set.".to_string()
@@ -105,10 +265,10 @@ impl Scope for InstanceScope<'_> {
             },
             Subject::Path(p) => Ok(Arc::new(Value::string(match p.as_str() {
                 "cwd" => self.values.cwd.clone(),
+                "module" => m.dir.display().to_string(),
                 _ => ".".to_string(),
             }))),
             Subject::TerraformWorkspace => Ok(Arc::new(Value::string(self.values.workspace.clone()))),
-            Subject::Module(n) => Err(format!("Module calls are not supported yet (module.{n}).")),
             Subject::Bound(n) => Err(format!("{n:?} is not in scope here.")),
         }
     }

@@ -28,7 +28,8 @@ impl Scope for ValidateScope<'_> {
             Subject::CountIndex => self.counted,
             Subject::EachKey | Subject::EachValue => self.each,
             Subject::Path(_) | Subject::TerraformWorkspace => true,
-            Subject::Module(_) | Subject::Bound(_) => false,
+            Subject::Module(c) => m.children.contains_key(c),
+            Subject::Bound(_) => false,
         };
         if known {
             Ok(Arc::new(Value::Unknown))
@@ -44,8 +45,15 @@ impl Scope for ValidateScope<'_> {
 
 /// Checks the whole module. Graph errors (undeclared references, cycles) are found by
 /// `graph::build`, which callers run first.
-pub fn validate(module: &Module, providers: &Providers) -> Diagnostics {
+pub fn validate(root: &Module, providers: &Providers) -> Diagnostics {
     let mut diags = Diagnostics::new();
+    for module in root.all() {
+        validate_one(module, providers, &mut diags);
+    }
+    diags
+}
+
+fn validate_one(module: &Module, providers: &Providers, diags: &mut Diagnostics) {
     for (addr, r) in &module.resources {
         let Some(schema) = providers.schema(addr.mode, &addr.ty) else {
             let kind = if addr.mode == Mode::Data {
@@ -115,5 +123,4 @@ pub fn validate(module: &Module, providers: &Providers) -> Diagnostics {
             diags.push(d);
         }
     }
-    diags
 }

@@ -8,16 +8,51 @@ use hcl_edit::structure::Structure;
 
 use crate::config::{span_of, SrcBody};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
-use crate::lang::{convert, eval, EvalContext, Type, Value};
+use crate::lang::eval::eval_bound;
+use crate::lang::{convert, EvalContext, Type, Value};
 use crate::provider::{BlockSchema, Nesting};
 
 /// Converts a JSON value to `ty`'s shape.
 pub fn typed_from_json(j: &serde_json::Value, ty: &Type) -> Value {
     let generic = Value::from_json(j);
     match ty {
-        Type::Any => generic,
+        // Terraform stores a value of dynamic type with its type: {"value": .., "type": ..}.
+        Type::Any => match j.as_object() {
+            Some(o) if o.len() == 2 && o.contains_key("value") && o.contains_key("type") => {
+                Value::from_json(&o["value"])
+            }
+            _ => generic,
+        },
         other => convert(&generic, other).unwrap_or(generic),
     }
+}
+
+/// Writes an object as state `attributes`: dynamic-typed attributes carry their type, as
+/// Terraform writes them; nested blocks recurse.
+pub fn object_to_json(v: &Value, schema: &BlockSchema) -> serde_json::Value {
+    let Some(m) = v.as_map() else {
+        return v.to_json();
+    };
+    let mut out = serde_json::Map::new();
+    for (name, x) in m {
+        let j = match (schema.attributes.get(name), schema.blocks.get(name)) {
+            (Some(a), _) if a.ty == Type::Any && !x.is_null() => {
+                serde_json::json!({"value": x.to_json(), "type": super::apply::type_json(x)})
+            }
+            (_, Some(nb)) => match x.unmark() {
+                Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
+                    serde_json::Value::Array(
+                        items.iter().map(|i| object_to_json(i, &nb.block)).collect(),
+                    )
+                }
+                Value::Null => serde_json::Value::Null,
+                single => object_to_json(single, &nb.block),
+            },
+            _ => x.to_json(),
+        };
+        out.insert(name.clone(), j);
+    }
+    serde_json::Value::Object(out)
 }
 
 /// Reads a state object's `attributes` with its schema.
@@ -105,7 +140,20 @@ pub fn decode_body(
     ctx: &EvalContext<'_>,
     block_span: Option<crate::diag::Span>,
 ) -> Result<Value, Diagnostics> {
+    decode_body_bound(body, schema, ctx, block_span, &[])
+}
+
+/// [`decode_body`] with names bound by enclosing `dynamic` blocks.
+fn decode_body_bound(
+    body: &SrcBody,
+    schema: &BlockSchema,
+    ctx: &EvalContext<'_>,
+    block_span: Option<crate::diag::Span>,
+    bound: &[(String, Value)],
+) -> Result<Value, Diagnostics> {
     let mut diags = Diagnostics::new();
+    // Nested block types whose `dynamic` for_each is not known yet: the whole collection is.
+    let mut unknown_blocks: Vec<String> = Vec::new();
     let mut out = BTreeMap::new();
     let file = &body.file;
     let names: Vec<&str> = schema
@@ -141,7 +189,7 @@ pub fn decode_body(
                     );
                     continue;
                 }
-                match eval(&a.value, file, ctx) {
+                match eval_bound(&a.value, file, ctx, bound) {
                     Ok(v) => match convert(&v, &attr.ty) {
                         Ok(v) => {
                             let v = if attr.sensitive && !v.is_null() {
@@ -162,6 +210,15 @@ pub fn decode_body(
                     Err(d) => diags.push(d),
                 }
             }
+            Structure::Block(b) if b.ident.as_str() == "dynamic" => {
+                match expand_dynamic(b, schema, file, ctx, bound) {
+                    Ok(Dynamic::Blocks(name, items)) => {
+                        blocks.entry(name).or_default().extend(items)
+                    }
+                    Ok(Dynamic::Unknown(name)) => unknown_blocks.push(name.to_string()),
+                    Err(d) => diags.extend(d),
+                }
+            }
             Structure::Block(b) => {
                 let name = b.ident.as_str();
                 let Some(nb) = schema.blocks.get(name) else {
@@ -178,7 +235,7 @@ pub fn decode_body(
                     body: b.body.clone(),
                     file: file.clone(),
                 };
-                match decode_body(&inner, &nb.block, ctx, span_of(&b.ident, file)) {
+                match decode_body_bound(&inner, &nb.block, ctx, span_of(&b.ident, file), bound) {
                     Ok(v) => blocks.entry(name).or_default().push(v),
                     Err(d) => diags.extend(d),
                 }
@@ -200,6 +257,10 @@ pub fn decode_body(
         }
     }
     for (name, nb) in &schema.blocks {
+        if unknown_blocks.contains(name) {
+            out.insert(name.clone(), Value::Unknown);
+            continue;
+        }
         let items = blocks.remove(name.as_str()).unwrap_or_default();
         if items.len() < nb.min_items || nb.max_items.is_some_and(|m| items.len() > m) {
             let detail = match nb.max_items {
@@ -224,4 +285,112 @@ pub fn decode_body(
     } else {
         Ok(Value::Object(out))
     }
+}
+
+enum Dynamic<'s> {
+    Blocks(&'s str, Vec<Value>),
+    Unknown(&'s str),
+}
+
+/// Expands `dynamic "name" { for_each = ..., iterator = it, content { ... } }` into one
+/// nested block per element, with `it.key` and `it.value` (default iterator: the block
+/// type name) in scope inside `content`.
+fn expand_dynamic<'s>(
+    b: &hcl_edit::structure::Block,
+    schema: &'s BlockSchema,
+    file: &std::sync::Arc<crate::diag::SourceFile>,
+    ctx: &EvalContext<'_>,
+    bound: &[(String, Value)],
+) -> Result<Dynamic<'s>, Diagnostics> {
+    let invalid = |detail: &str, span| -> Diagnostics {
+        Diagnostic::error("Invalid dynamic block")
+            .detail(detail)
+            .span(span)
+            .into()
+    };
+    let Some(label) = b.labels.first() else {
+        return Err(invalid("A dynamic block needs one label: the type of the block to generate, like dynamic \"ingress\".", span_of(&b.ident, file)));
+    };
+    let Some((name, nb)) = schema.blocks.get_key_value(label.as_str()) else {
+        let mut d = Diagnostic::error("Unsupported block type")
+            .detail(format!(
+                "Blocks of type {:?} are not expected here.",
+                label.as_str()
+            ))
+            .span(span_of(label, file));
+        if let Some(s) = did_you_mean(label.as_str(), schema.blocks.keys().map(String::as_str)) {
+            d = d.help(format!("did you mean {s:?}?"));
+        }
+        return Err(d.into());
+    };
+    let Some(for_each) = b.body.get_attribute("for_each") else {
+        return Err(invalid(
+            "A dynamic block requires a for_each argument.",
+            span_of(&b.ident, file),
+        ));
+    };
+    let iterator = match b.body.get_attribute("iterator").map(|a| &a.value) {
+        None => name.clone(),
+        Some(hcl_edit::expr::Expression::Variable(v)) => v.as_str().to_string(),
+        Some(other) => {
+            return Err(invalid(
+                "The iterator must be a single name, like iterator = rule.",
+                span_of(other, file),
+            ))
+        }
+    };
+    let mut contents = b.body.blocks().filter(|c| c.ident.as_str() == "content");
+    let (Some(content), None) = (contents.next(), contents.next()) else {
+        return Err(invalid(
+            "A dynamic block must have exactly one content block.",
+            span_of(&b.ident, file),
+        ));
+    };
+    let coll = eval_bound(&for_each.value, file, ctx, bound).map_err(Diagnostics::from)?;
+    if coll.contains_unknown() {
+        return Ok(Dynamic::Unknown(name));
+    }
+    let items: Vec<(Value, Value)> = match coll.unmark() {
+        Value::List(v) | Value::Tuple(v) => v
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (Value::Number(i as f64), x.clone()))
+            .collect(),
+        Value::Set(v) => v.iter().map(|x| (x.clone(), x.clone())).collect(),
+        Value::Map(m) | Value::Object(m) => m
+            .iter()
+            .map(|(k, x)| (Value::string(k.clone()), x.clone()))
+            .collect(),
+        Value::Null => Vec::new(),
+        other => {
+            return Err(invalid(
+                &format!(
+                    "Cannot use a {} value in for_each. An iterable collection is required.",
+                    other.type_name()
+                ),
+                span_of(&for_each.value, file),
+            ))
+        }
+    };
+    let body = SrcBody {
+        body: content.body.clone(),
+        file: file.clone(),
+    };
+    let mut out = Vec::new();
+    let mut diags = Diagnostics::new();
+    for (key, value) in items {
+        let mut inner = bound.to_vec();
+        inner.push((
+            iterator.clone(),
+            Value::object([("key", key), ("value", value)]),
+        ));
+        match decode_body_bound(&body, &nb.block, ctx, span_of(&content.ident, file), &inner) {
+            Ok(v) => out.push(v),
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(Dynamic::Blocks(name, out))
 }

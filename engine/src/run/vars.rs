@@ -285,7 +285,8 @@ fn undeclared_in_file(name: &str, file: &Arc<SourceFile>, span: Option<Span>) ->
         .span(span)
 }
 
-fn validate(name: &str, value: &Value, module: &Module, dir: &Path) -> Diagnostics {
+/// Runs the validation rules of variable `name` of `module` against `value`.
+pub fn validate(name: &str, value: &Value, module: &Module, dir: &Path) -> Diagnostics {
     struct VarScope<'a>(&'a str, &'a Value);
     impl Scope for VarScope<'_> {
         fn resolve(&self, s: &Subject) -> Result<Arc<Value>, String> {

@@ -90,6 +90,26 @@ impl std::fmt::Display for IndexKey {
     }
 }
 
+impl ResourceState {
+    /// The address of one of this resource's instances, as users write it
+    /// (`module.a["x"].data.aws_vpc.main[0]`).
+    pub fn instance_address(&self, i: &InstanceState) -> String {
+        let module = self
+            .module
+            .as_deref()
+            .filter(|m| !m.is_empty())
+            .map(|m| format!("{m}."))
+            .unwrap_or_default();
+        let data = if self.mode == "data" { "data." } else { "" };
+        let key = i
+            .index_key
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        format!("{module}{data}{}.{}{key}", self.ty, self.name)
+    }
+}
+
 impl State {
     /// A new, empty state with a fresh lineage.
     pub fn new() -> State {

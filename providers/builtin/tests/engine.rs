@@ -178,7 +178,10 @@ async fn creates_in_dependency_order_and_destroys_in_reverse() {
     assert!(pos(&events, "create terraform_data.b") < pos(&events, "create terraform_data.c"));
     // Values flowed through: c's input is a's output.
     let c = state.resources.iter().find(|r| r.name == "c").unwrap();
-    assert_eq!(c.instances[0].attributes["input"], "a");
+    assert_eq!(
+        c.instances[0].attributes["input"],
+        serde_json::json!({"value": "a", "type": "string"})
+    );
     assert_eq!(
         c.instances[0].dependencies,
         ["terraform_data.b"],
@@ -324,4 +327,46 @@ async fn shrinking_count_deletes_the_extra_instances_with_a_reason() {
     assert_eq!(deletes, ["null_resource.n[1]", "null_resource.n[2]"]);
     assert!(p.changes.iter().all(|c| c.action != Action::Delete
         || c.reason == Some(terrane_engine::plan::Reason::DeleteCountIndex)));
+}
+
+#[tokio::test]
+async fn aliased_provider_blocks_get_their_own_instance_and_state_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = r#"
+provider "terraform" { alias = "two" }
+resource "terraform_data" "default" { input = 1 }
+resource "terraform_data" "aliased" {
+  provider = terraform.two
+  input    = 2
+}
+"#;
+    let mut ctx = context(dir.path(), src, PlanMode::Normal);
+    let factories: Vec<run::ProviderFactory> = vec![Arc::new(|| {
+        Arc::new(TerraformProvider::new()) as Arc<dyn Provider>
+    })];
+    ctx.providers = Arc::new(Providers::for_module(&factories, &ctx.module));
+    let (plan, diags) = run::plan(&ctx, &State::new()).await;
+    let plan = plan.unwrap_or_else(|| panic!("{diags:?}"));
+    let (state, diags) = run::apply(&ctx, &plan, &Recorder::default()).await;
+    assert!(diags.is_empty(), "{diags:?}");
+    let provider_of = |name: &str| {
+        state
+            .resources
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap()
+            .provider
+            .clone()
+    };
+    assert_eq!(
+        provider_of("default"),
+        "provider[\"terraform.io/builtin/terraform\"]"
+    );
+    assert_eq!(
+        provider_of("aliased"),
+        "provider[\"terraform.io/builtin/terraform\"].two"
+    );
+    // The aliased instance is found again from state on the next plan.
+    let (again, diags) = run::plan(&ctx, &state).await;
+    assert!(!again.unwrap_or_else(|| panic!("{diags:?}")).has_changes());
 }

@@ -1,0 +1,243 @@
+//! Drift reports: what changed in the real world since state was written (from a refresh)
+//! and which resources' configuration no longer matches state (from a plan), filtered by
+//! `ignore_changes` and an ignore file, rendered for people, machines (versioned JSON) and
+//! pull requests (Markdown).
+
+mod ignore;
+mod render;
+
+use std::collections::BTreeMap;
+
+pub use ignore::IgnoreRules;
+pub use render::{render_human, render_json, render_markdown};
+
+use crate::config::{IgnoreChanges, Module};
+use crate::lang::eval::values_equal;
+use crate::lang::Value;
+use crate::plan::{Action, Plan};
+
+/// The version of the JSON report schema (docs/DRIFT.md).
+pub const REPORT_FORMAT_VERSION: &str = "1.0";
+
+/// One attribute that differs, by dotted path (`tags.Name`, `ingress.0.from_port`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeDrift {
+    pub path: String,
+    pub before: Value,
+    pub after: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DriftKind {
+    /// The object was changed outside terrane.
+    Changed(Vec<AttributeDrift>),
+    /// The object was deleted outside terrane.
+    Deleted,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceDrift {
+    pub address: String,
+    pub kind: DriftKind,
+}
+
+/// A resource whose configuration no longer matches state (what `plan` would change).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigChange {
+    pub address: String,
+    pub action: Action,
+}
+
+/// The drift of one workspace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkspaceReport {
+    pub workspace: String,
+    pub drifted: Vec<ResourceDrift>,
+    pub config_changes: Vec<ConfigChange>,
+}
+
+impl WorkspaceReport {
+    pub fn in_sync(&self) -> bool {
+        self.drifted.is_empty() && self.config_changes.is_empty()
+    }
+}
+
+/// Builds the report of one workspace from a (normal, refreshing) plan.
+pub fn report(
+    workspace: &str,
+    plan: &Plan,
+    module: &Module,
+    rules: &IgnoreRules,
+) -> WorkspaceReport {
+    let mut drifted = Vec::new();
+    for d in &plan.drift {
+        let address = d.addr.to_string();
+        let ignored_attrs = match module
+            .resources
+            .get(&d.addr.resource)
+            .map(|r| &r.lifecycle.ignore_changes)
+        {
+            Some(IgnoreChanges::All) => continue,
+            Some(IgnoreChanges::Attributes(a)) => a.clone(),
+            _ => Vec::new(),
+        };
+        match &d.after {
+            None => {
+                if !rules.ignores(&address, None) {
+                    drifted.push(ResourceDrift {
+                        address,
+                        kind: DriftKind::Deleted,
+                    });
+                }
+            }
+            Some(after) => {
+                let mut attrs = Vec::new();
+                diff_paths("", &d.before, after, &mut attrs);
+                attrs.retain(|a| {
+                    let top = a.path.split('.').next().unwrap_or_default();
+                    !ignored_attrs.iter().any(|i| i == top)
+                        && !rules.ignores(&address, Some(&a.path))
+                });
+                if !attrs.is_empty() {
+                    drifted.push(ResourceDrift {
+                        address,
+                        kind: DriftKind::Changed(attrs),
+                    });
+                }
+            }
+        }
+    }
+    // Objects deleted outside terrane show up in the plan as creates; they are reported
+    // above as drift, not again as configuration changes.
+    let deleted: Vec<&str> = drifted
+        .iter()
+        .filter(|d| d.kind == DriftKind::Deleted)
+        .map(|d| d.address.as_str())
+        .collect();
+    let config_changes = plan
+        .changes
+        .iter()
+        .filter(|c| !matches!(c.action, Action::NoOp | Action::Read))
+        .map(|c| ConfigChange {
+            address: c.addr.to_string(),
+            action: c.action,
+        })
+        .filter(|c| !deleted.contains(&c.address.as_str()))
+        .filter(|c| !rules.ignores(&c.address, None))
+        .collect();
+    WorkspaceReport {
+        workspace: workspace.to_string(),
+        drifted,
+        config_changes,
+    }
+}
+
+/// Collects the leaf paths where `a` and `b` differ. Maps and objects recurse by key, lists
+/// by index when their lengths match; anything else is compared whole.
+fn diff_paths(prefix: &str, a: &Value, b: &Value, out: &mut Vec<AttributeDrift>) {
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match (a, b) {
+        (Value::Sensitive(_), _) | (_, Value::Sensitive(_)) => {
+            if !values_equal(&a.unmark_deep().0, &b.unmark_deep().0) {
+                out.push(AttributeDrift {
+                    path: prefix.to_string(),
+                    before: a.clone(),
+                    after: b.clone(),
+                });
+            }
+        }
+        (Value::Map(x) | Value::Object(x), Value::Map(y) | Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let (va, vb) = (
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                );
+                diff_paths(&join(k), va, vb, out);
+            }
+        }
+        (Value::List(x) | Value::Tuple(x), Value::List(y) | Value::Tuple(y))
+            if x.len() == y.len() =>
+        {
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                diff_paths(&join(&i.to_string()), va, vb, out);
+            }
+        }
+        _ => {
+            if !values_equal(a, b) {
+                out.push(AttributeDrift {
+                    path: prefix.to_string(),
+                    before: a.clone(),
+                    after: b.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// The exit code of a drift run over these reports: 0 in sync, 2 drift.
+pub fn exit_code(reports: &[WorkspaceReport]) -> u8 {
+    if reports.iter().all(WorkspaceReport::in_sync) {
+        0
+    } else {
+        2
+    }
+}
+
+/// Counts for summaries: (drifted resources, config changes).
+pub fn totals(reports: &[WorkspaceReport]) -> BTreeMap<&'static str, usize> {
+    let mut m = BTreeMap::new();
+    m.insert("drifted", reports.iter().map(|r| r.drifted.len()).sum());
+    m.insert(
+        "config_changes",
+        reports.iter().map(|r| r.config_changes.len()).sum(),
+    );
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_paths_are_reported_at_the_leaf() {
+        let a = Value::object([(
+            "tags",
+            Value::Map(
+                [
+                    ("Name".to_string(), Value::string("a")),
+                    ("Team".to_string(), Value::string("x")),
+                ]
+                .into(),
+            ),
+        )]);
+        let b = Value::object([(
+            "tags",
+            Value::Map(
+                [
+                    ("Name".to_string(), Value::string("b")),
+                    ("Team".to_string(), Value::string("x")),
+                ]
+                .into(),
+            ),
+        )]);
+        let mut out = Vec::new();
+        diff_paths("", &a, &b, &mut out);
+        assert_eq!(
+            out,
+            vec![AttributeDrift {
+                path: "tags.Name".into(),
+                before: Value::string("a"),
+                after: Value::string("b")
+            }]
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! Terraform's JSON representations (`terrane show -json`): of a saved plan (format 1.2:
+//! planned_values, resource_changes with before/after/after_unknown/before_sensitive/
+//! after_sensitive, resource_drift, output_changes, a configuration subset) and of state
+//! (values). Existing tooling (policy checks, PR commenters) reads these.
+//!
+//! Sensitive values are stored in plan files only as hashes, so they appear as `null` here
+//! with the matching `*_sensitive` flag set; unknown values are `null` with `after_unknown`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value as J};
+
+use super::file::{PlanFile, StoredChange, StoredValue};
+use crate::state::model::COMPATIBLE_TERRAFORM_VERSION;
+use crate::state::{IndexKey, State};
+
+/// The value with unknown and sensitive parts as `null`.
+fn plain(v: &StoredValue) -> J {
+    match v {
+        StoredValue::Null | StoredValue::Unknown | StoredValue::Sensitive { .. } => J::Null,
+        StoredValue::Bool(b) => json!(b),
+        StoredValue::Number(n) => crate::lang::Value::Number(*n).to_json(),
+        StoredValue::String(s) => json!(s),
+        StoredValue::List(x) | StoredValue::Tuple(x) | StoredValue::Set(x) => {
+            J::Array(x.iter().map(plain).collect())
+        }
+        StoredValue::Map(m) | StoredValue::Object(m) => {
+            J::Object(m.iter().map(|(k, v)| (k.clone(), plain(v))).collect())
+        }
+    }
+}
+
+/// Terraform's "mirror" structures: `true` where `pick` holds, collections recursed, and
+/// `false` (or an empty collection) elsewhere.
+fn mirror(v: &StoredValue, pick: &dyn Fn(&StoredValue) -> bool) -> J {
+    if pick(v) {
+        return J::Bool(true);
+    }
+    match v {
+        StoredValue::List(x) | StoredValue::Tuple(x) | StoredValue::Set(x) => {
+            J::Array(x.iter().map(|i| mirror(i, pick)).collect())
+        }
+        StoredValue::Map(m) | StoredValue::Object(m) => J::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), mirror(v, pick)))
+                .filter(|(_, v)| *v != J::Bool(false))
+                .collect(),
+        ),
+        _ => J::Bool(false),
+    }
+}
+
+fn unknown_mirror(v: Option<&StoredValue>) -> J {
+    v.map_or(J::Bool(false), |v| {
+        mirror(v, &|x| matches!(x, StoredValue::Unknown))
+    })
+}
+
+fn sensitive_mirror(v: Option<&StoredValue>) -> J {
+    v.map_or(J::Bool(false), |v| {
+        mirror(v, &|x| matches!(x, StoredValue::Sensitive { .. }))
+    })
+}
+
+fn index_json(k: Option<&IndexKey>) -> Option<J> {
+    k.map(|k| match k {
+        IndexKey::Int(i) => json!(i),
+        IndexKey::Str(s) => json!(s),
+    })
+}
+
+/// `provider["registry.terraform.io/hashicorp/null"]` -> `registry.terraform.io/hashicorp/null`.
+fn provider_name(state_addr: &str) -> String {
+    state_addr
+        .split('"')
+        .nth(1)
+        .unwrap_or(state_addr)
+        .to_string()
+}
+
+fn resource_head(c: &StoredChange) -> Map<String, J> {
+    let mut m = Map::new();
+    m.insert("address".into(), json!(c.address));
+    m.insert("mode".into(), json!(c.mode));
+    m.insert("type".into(), json!(c.ty));
+    m.insert("name".into(), json!(c.name));
+    if let Some(i) = index_json(c.index.as_ref()) {
+        m.insert("index".into(), i);
+    }
+    m.insert("provider_name".into(), json!(provider_name(&c.provider)));
+    m
+}
+
+fn change_json(c: &StoredChange) -> J {
+    let mut m = resource_head(c);
+    if let Some(d) = &c.deposed {
+        m.insert("deposed".into(), json!(d));
+    }
+    let change = json!({
+        "actions": c.action.json_actions(),
+        "before": c.before.as_ref().map_or(J::Null, plain),
+        "after": c.after.as_ref().map_or(J::Null, plain),
+        "after_unknown": unknown_mirror(c.after.as_ref()),
+        "before_sensitive": sensitive_mirror(c.before.as_ref()),
+        "after_sensitive": sensitive_mirror(c.after.as_ref()),
+    });
+    m.insert("change".into(), change);
+    if let Some(r) = &c.reason {
+        let reason = match r {
+            super::Reason::ReplaceBecauseAttributes(_) => "replace_because_cannot_update",
+            super::Reason::ReplaceByRequest => "replace_by_request",
+            super::Reason::DeleteNoResourceConfig => "delete_because_no_resource_config",
+            super::Reason::DeleteCountIndex => "delete_because_count_index",
+            super::Reason::DeleteEachKey => "delete_because_each_key",
+            super::Reason::DeletedOutside | super::Reason::DeleteByDestroy => "",
+        };
+        if !reason.is_empty() {
+            m.insert("action_reason".into(), json!(reason));
+        }
+    }
+    J::Object(m)
+}
+
+/// `terrane show -json PLANFILE`.
+pub fn plan_json(f: &PlanFile) -> J {
+    let planned_resources: Vec<J> = f
+        .changes
+        .iter()
+        .filter(|c| c.after.is_some() && c.deposed.is_none())
+        .map(|c| {
+            let mut m = resource_head(c);
+            m.insert("schema_version".into(), json!(0));
+            m.insert("values".into(), c.after.as_ref().map_or(J::Null, plain));
+            m.insert(
+                "sensitive_values".into(),
+                match sensitive_mirror(c.after.as_ref()) {
+                    J::Bool(_) => json!({}),
+                    other => other,
+                },
+            );
+            J::Object(m)
+        })
+        .collect();
+    let planned_outputs: Map<String, J> = f
+        .outputs
+        .iter()
+        .filter(|(_, o)| o.after.is_some())
+        .map(|(k, o)| {
+            (
+                k.clone(),
+                json!({"sensitive": o.sensitive, "value": o.after.as_ref().map_or(J::Null, plain)}),
+            )
+        })
+        .collect();
+    let output_changes: Map<String, J> = f
+        .outputs
+        .iter()
+        .map(|(k, o)| {
+            (
+                k.clone(),
+                json!({
+                    "actions": o.action.json_actions(),
+                    "before": o.before.as_ref().map_or(J::Null, plain),
+                    "after": o.after.as_ref().map_or(J::Null, plain),
+                    "after_unknown": unknown_mirror(o.after.as_ref()),
+                    "before_sensitive": o.sensitive,
+                    "after_sensitive": o.sensitive,
+                }),
+            )
+        })
+        .collect();
+    let variables: Map<String, J> = f
+        .variables
+        .iter()
+        .map(|(k, v)| (k.clone(), json!({"value": plain(v)})))
+        .collect();
+    let config_resources: Vec<J> = {
+        let mut seen = BTreeMap::new();
+        for c in &f.changes {
+            let addr = format!(
+                "{}{}.{}",
+                if c.mode == "data" { "data." } else { "" },
+                c.ty,
+                c.name
+            );
+            seen.entry(addr.clone()).or_insert_with(|| json!({"address": addr, "mode": c.mode, "type": c.ty, "name": c.name, "provider_config_key": c.ty.split('_').next().unwrap_or_default(), "schema_version": 0}));
+        }
+        seen.into_values().collect()
+    };
+    json!({
+        "format_version": "1.2",
+        "terraform_version": COMPATIBLE_TERRAFORM_VERSION,
+        "variables": variables,
+        "planned_values": {"outputs": planned_outputs, "root_module": {"resources": planned_resources}},
+        "resource_drift": f.drift.iter().map(change_json).collect::<Vec<_>>(),
+        "resource_changes": f.changes.iter().map(change_json).collect::<Vec<_>>(),
+        "output_changes": output_changes,
+        "configuration": {"root_module": {"resources": config_resources}},
+        "applyable": !f.changes.is_empty() || f.outputs.values().any(|o| o.action != super::Action::NoOp),
+        "complete": true,
+        "errored": false,
+    })
+}
+
+/// `terrane show -json` of state: Terraform's values representation.
+pub fn state_json(s: &State) -> J {
+    let mut resources = Vec::new();
+    for r in &s.resources {
+        for i in r.instances.iter().filter(|i| i.deposed.is_none()) {
+            let mut sensitive = Map::new();
+            for p in &i.sensitive_attributes {
+                if let Some(n) = p.get(0).and_then(|s| s.get("value")).and_then(J::as_str) {
+                    sensitive.insert(n.to_string(), J::Bool(true));
+                }
+            }
+            // Sensitive attribute values are left out of the JSON, as the flags say.
+            let mut values = i.attributes.clone();
+            if let J::Object(m) = &mut values {
+                for k in sensitive.keys() {
+                    m.insert(k.clone(), J::Null);
+                }
+            }
+            let mut m = Map::new();
+            m.insert("address".into(), json!(r.instance_address(i)));
+            m.insert("mode".into(), json!(r.mode));
+            m.insert("type".into(), json!(r.ty));
+            m.insert("name".into(), json!(r.name));
+            if let Some(ix) = index_json(i.index_key.as_ref()) {
+                m.insert("index".into(), ix);
+            }
+            m.insert("provider_name".into(), json!(provider_name(&r.provider)));
+            m.insert("schema_version".into(), json!(i.schema_version));
+            m.insert("values".into(), values);
+            m.insert("sensitive_values".into(), J::Object(sensitive));
+            resources.push(J::Object(m));
+        }
+    }
+    let outputs: Map<String, J> = s
+        .outputs
+        .iter()
+        .map(|(k, o)| (k.clone(), json!({"sensitive": o.sensitive, "value": if o.sensitive { J::Null } else { o.value.clone() }, "type": o.ty})))
+        .collect();
+    json!({
+        "format_version": "1.0",
+        "terraform_version": s.terraform_version,
+        "values": {"outputs": outputs, "root_module": {"resources": resources}},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mirrors_mark_unknown_and_sensitive_leaves() {
+        let v = StoredValue::Object(
+            [
+                ("id".to_string(), StoredValue::Unknown),
+                (
+                    "pw".to_string(),
+                    StoredValue::Sensitive { sha256: "x".into() },
+                ),
+                ("name".to_string(), StoredValue::String("a".into())),
+            ]
+            .into(),
+        );
+        assert_eq!(unknown_mirror(Some(&v)), json!({"id": true}));
+        assert_eq!(sensitive_mirror(Some(&v)), json!({"pw": true}));
+        assert_eq!(plain(&v), json!({"id": null, "pw": null, "name": "a"}));
+    }
+}

@@ -1,0 +1,129 @@
+//! SDK clients built from the provider configuration: one per service, each with the
+//! endpoint override, region, adaptive retry, an API call counter and a concurrency limit.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_ec2::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_ec2::error::BoxError;
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// How many operations on one service may run at once, per provider instance. `-parallelism`
+/// bounds resources overall; this keeps one busy service (EC2's request-rate buckets are per
+/// account and region) from being flooded by a wide graph.
+pub const SERVICE_CONCURRENCY: usize = 8;
+
+/// Counts API call attempts per service (retries included: they cost rate limit too).
+#[derive(Debug, Default)]
+pub struct CallCounts {
+    counts: Mutex<BTreeMap<String, Arc<AtomicU64>>>,
+}
+
+impl CallCounts {
+    pub fn counter(&self, service: &str) -> Arc<AtomicU64> {
+        let mut m = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(m.entry(service.to_string()).or_default())
+    }
+
+    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+        let m = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        m.iter()
+            .map(|(k, v)| (k.clone(), v.load(Ordering::Relaxed)))
+            .collect()
+    }
+}
+
+/// An SDK interceptor that bumps a counter before every attempt of every operation.
+#[derive(Debug)]
+pub struct CountCalls(pub Arc<AtomicU64>);
+
+impl Intercept for CountCalls {
+    fn name(&self) -> &'static str {
+        "terrane-count-calls"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// A client together with the permit that lets this operation use its service.
+pub struct Guarded<'a, C> {
+    pub client: &'a C,
+    _permit: Option<SemaphorePermit<'a>>,
+}
+
+impl<C> std::ops::Deref for Guarded<'_, C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        self.client
+    }
+}
+
+/// One service's client and its concurrency limit.
+pub struct Service<C> {
+    client: C,
+    limit: Semaphore,
+}
+
+impl<C> Service<C> {
+    pub fn new(client: C) -> Service<C> {
+        Service {
+            client,
+            limit: Semaphore::new(SERVICE_CONCURRENCY),
+        }
+    }
+
+    /// Waits for a slot; the slot is held as long as the returned guard lives.
+    pub async fn get(&self) -> Guarded<'_, C> {
+        Guarded {
+            client: &self.client,
+            // A closed semaphore (never happens: nobody closes it) just means no limit.
+            _permit: self.limit.acquire().await.ok(),
+        }
+    }
+}
+
+/// Everything a resource needs to talk to AWS, built once by `configure`.
+pub struct Clients {
+    pub region: String,
+    pub ec2: Service<aws_sdk_ec2::Client>,
+    pub sts: Service<aws_sdk_sts::Client>,
+    /// `default_tags { tags = ... }` of the provider block.
+    pub default_tags: BTreeMap<String, String>,
+}
+
+impl Clients {
+    pub fn partition(&self) -> &'static str {
+        if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        }
+    }
+
+    /// An EC2 ARN as Terraform builds it: `arn:aws:ec2:REGION:ACCOUNT:vpc/vpc-123`.
+    pub fn ec2_arn(&self, owner: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:ec2:{}:{owner}:{resource}",
+            self.partition(),
+            self.region
+        )
+    }
+}

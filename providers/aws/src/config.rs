@@ -1,0 +1,208 @@
+//! The `provider "aws" {}` block: its schema (as the Terraform AWS provider spells it) and
+//! how it becomes SDK clients. Anything the block leaves out comes from the standard AWS
+//! environment (credential chain, AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL[_<SERVICE>]).
+
+use aws_config::retry::RetryConfig;
+use aws_config::BehaviorVersion;
+use aws_sdk_ec2::config::{Credentials, ProvideCredentials, Region, SharedCredentialsProvider};
+use terrane_engine::diag::Diagnostic;
+use terrane_engine::lang::{Type, Value};
+use terrane_engine::provider::{BlockSchema, NestedBlock, Nesting};
+
+use crate::clients::{CallCounts, Clients, CountCalls, Service};
+use crate::schema::{opt, S};
+use crate::val;
+
+/// Terraform's AWS provider retries 25 times by default.
+const DEFAULT_MAX_RETRIES: u32 = 25;
+
+/// Services whose endpoints may be overridden in `endpoints {}`; only ec2 and sts are used
+/// today, the others are accepted so that existing configurations load.
+const ENDPOINT_SERVICES: &[&str] = &[
+    "acm",
+    "apigateway",
+    "applicationautoscaling",
+    "autoscaling",
+    "cloudwatch",
+    "cloudwatchlogs",
+    "dynamodb",
+    "ec2",
+    "ecr",
+    "ecs",
+    "efs",
+    "elasticache",
+    "elb",
+    "elbv2",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "rds",
+    "route53",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "sqs",
+    "ssm",
+    "sts",
+];
+
+pub fn provider_schema() -> BlockSchema {
+    let mut endpoints = S::new();
+    for s in ENDPOINT_SERVICES {
+        endpoints = endpoints.attr(s, opt(Type::String));
+    }
+    let mut b = S::new()
+        .attr("region", opt(Type::String))
+        .attr("profile", opt(Type::String))
+        .attr("access_key", opt(Type::String))
+        .attr("secret_key", opt(Type::String).sensitive())
+        .attr("token", opt(Type::String).sensitive())
+        .attr("max_retries", opt(Type::Number))
+        .attr(
+            "shared_config_files",
+            opt(Type::List(Box::new(Type::String))),
+        )
+        .attr(
+            "shared_credentials_files",
+            opt(Type::List(Box::new(Type::String))),
+        )
+        .attr("skip_credentials_validation", opt(Type::Bool))
+        .attr("skip_metadata_api_check", opt(Type::Any))
+        .attr("skip_region_validation", opt(Type::Bool))
+        .attr("skip_requesting_account_id", opt(Type::Bool))
+        .attr("s3_use_path_style", opt(Type::Bool))
+        .build();
+    b.blocks.insert(
+        "default_tags".into(),
+        block(
+            S::new()
+                .attr("tags", opt(Type::Map(Box::new(Type::String))))
+                .build(),
+        ),
+    );
+    b.blocks
+        .insert("endpoints".into(), block(endpoints.build()));
+    b.blocks.insert(
+        "assume_role".into(),
+        block(
+            S::new()
+                .attr("role_arn", opt(Type::String))
+                .attr("session_name", opt(Type::String))
+                .attr("external_id", opt(Type::String))
+                .attr("duration", opt(Type::String))
+                .build(),
+        ),
+    );
+    b
+}
+
+fn block(block: BlockSchema) -> NestedBlock {
+    NestedBlock {
+        nesting: Nesting::List,
+        block,
+        min_items: 0,
+        max_items: Some(1),
+        force_new: false,
+    }
+}
+
+/// The first (only) block of a `max_items = 1` list block.
+fn first_block<'a>(config: &'a Value, name: &str) -> Option<&'a Value> {
+    config.get_attr(name)?.as_seq()?.first()
+}
+
+/// Builds the clients, checking region and credentials up front so that a missing setting
+/// is one clear error before any plan work.
+pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagnostic> {
+    let region = val::str_attr(config, "region").map(str::to_string);
+    let profile = val::str_attr(config, "profile").map(str::to_string);
+    let max_retries = val::num_attr(config, "max_retries")
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(DEFAULT_MAX_RETRIES);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        // Adaptive: backs off on throttling errors and also rate-limits this client's
+        // own sending once AWS has throttled it, instead of hammering with retries.
+        .retry_config(RetryConfig::adaptive().with_max_attempts(max_retries + 1));
+    if let Some(r) = &region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    if let Some(p) = &profile {
+        loader = loader.profile_name(p);
+    }
+    if let (Some(ak), Some(sk)) = (
+        val::str_attr(config, "access_key"),
+        val::str_attr(config, "secret_key"),
+    ) {
+        let token = val::str_attr(config, "token").map(str::to_string);
+        loader =
+            loader.credentials_provider(Credentials::new(ak, sk, token, None, "provider block"));
+    }
+    let mut sdk = loader.load().await;
+    let Some(region) = sdk.region().map(|r| r.to_string()) else {
+        return Err(Diagnostic::error("No AWS region configured").detail(
+            "The AWS provider needs a region: set `region` in the provider \"aws\" block, or set the AWS_REGION (or AWS_DEFAULT_REGION) environment variable, or a region in the profile selected by AWS_PROFILE.",
+        ));
+    };
+    if let Some(ar) = first_block(config, "assume_role") {
+        if let Some(role) = val::str_attr(ar, "role_arn") {
+            let mut b = aws_config::sts::AssumeRoleProvider::builder(role)
+                .session_name(val::str_attr(ar, "session_name").unwrap_or("terrane"));
+            if let Some(x) = val::str_attr(ar, "external_id") {
+                b = b.external_id(x);
+            }
+            let p = b.configure(&sdk).build().await;
+            sdk = sdk
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(p))
+                .build();
+        }
+    }
+    let skip_validation = val::bool_attr(config, "skip_credentials_validation").unwrap_or(false);
+    match sdk.credentials_provider() {
+        None => return Err(no_credentials(None)),
+        Some(p) if !skip_validation => {
+            if let Err(e) = p.provide_credentials().await {
+                return Err(no_credentials(Some(
+                    &aws_sdk_ec2::error::DisplayErrorContext(&e).to_string(),
+                )));
+            }
+        }
+        Some(_) => {}
+    }
+    let endpoints = first_block(config, "endpoints");
+    let endpoint = |svc: &str| {
+        endpoints
+            .and_then(|e| val::str_attr(e, svc))
+            .map(str::to_string)
+    };
+
+    let mut ec2 =
+        aws_sdk_ec2::config::Builder::from(&sdk).interceptor(CountCalls(counts.counter("ec2")));
+    if let Some(u) = endpoint("ec2") {
+        ec2 = ec2.endpoint_url(u);
+    }
+    let mut sts =
+        aws_sdk_sts::config::Builder::from(&sdk).interceptor(CountCalls(counts.counter("sts")));
+    if let Some(u) = endpoint("sts") {
+        sts = sts.endpoint_url(u);
+    }
+    let default_tags = first_block(config, "default_tags")
+        .map(|d| val::string_map(d, "tags"))
+        .unwrap_or_default();
+    Ok(Clients {
+        region,
+        ec2: Service::new(aws_sdk_ec2::Client::from_conf(ec2.build())),
+        sts: Service::new(aws_sdk_sts::Client::from_conf(sts.build())),
+        default_tags,
+    })
+}
+
+fn no_credentials(why: Option<&str>) -> Diagnostic {
+    let mut detail = "The AWS provider found no credentials. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE (a profile in ~/.aws/credentials or ~/.aws/config), or access_key/secret_key or profile in the provider \"aws\" block; on AWS compute, an instance or task role is used automatically.".to_string();
+    if let Some(w) = why {
+        detail.push_str("\n\nThe credential chain said: ");
+        detail.push_str(w);
+    }
+    Diagnostic::error("No valid credential sources found for the AWS provider").detail(detail)
+}

@@ -1,0 +1,177 @@
+//! `aws_internet_gateway`. Changing `vpc_id` detaches and re-attaches in place.
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::ResourceType;
+use terrane_engine::lang::Value;
+use terrane_engine::provider::BlockSchema;
+
+use super::{describe_chunks, filter, ids, match_ids, tags};
+use crate::clients::Clients;
+use crate::error::{err, AwsError};
+use crate::resource::{
+    wait_for, while_dependent, AwsResource, DefaultTimeouts, Failed, Tagging, Timeout,
+};
+use crate::schema::*;
+use crate::val::{self, Obj};
+
+pub struct InternetGateway;
+
+#[async_trait]
+impl AwsResource for InternetGateway {
+    fn type_name(&self) -> &'static str {
+        "aws_internet_gateway"
+    }
+
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("owner_id", comp(STR))
+            .attr("vpc_id", opt(STR))
+            .build()
+    }
+
+    fn tagging(&self) -> Tagging {
+        Tagging::Ec2
+    }
+
+    fn timeouts(&self) -> Option<DefaultTimeouts> {
+        Some(DefaultTimeouts::minutes(20, 20, 20))
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let ec2 = c.ec2.get().await;
+        let found = describe_chunks(&ids(current), |chunk| {
+            let ec2 = &ec2;
+            async move {
+                ec2.describe_internet_gateways()
+                    .filters(filter("internet-gateway-id", chunk))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(err("DescribeInternetGateways"))
+            }
+        })
+        .await?;
+        Ok(match_ids(
+            current,
+            found,
+            |g| g.internet_gateway_id(),
+            |cur, g| {
+                let id = g.internet_gateway_id().unwrap_or_default();
+                let owner = g.owner_id().unwrap_or_default();
+                // Attachment state is not checked: moto reports "available", which the SDK
+                // does not know; any attachment listed is to the VPC in question.
+                let vpc = g.attachments().first().and_then(|a| a.vpc_id());
+                let mut o = Obj::from(cur);
+                o.set("id", Value::string(id))
+                    .set(
+                        "arn",
+                        Value::string(c.ec2_arn(owner, &format!("internet-gateway/{id}"))),
+                    )
+                    .set("owner_id", Value::string(owner))
+                    .set("vpc_id", val::opt_str(vpc))
+                    .set("tags_all", tags::value(g.tags()));
+                o.done()
+            },
+        ))
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
+        let out = c
+            .ec2
+            .get()
+            .await
+            .create_internet_gateway()
+            .set_tag_specifications(
+                tags::spec(ResourceType::InternetGateway, planned).map(|s| vec![s]),
+            )
+            .send()
+            .await
+            .map_err(err("CreateInternetGateway"))?;
+        let id = out
+            .internet_gateway()
+            .and_then(|g| g.internet_gateway_id())
+            .ok_or_else(|| AwsError::Invalid("CreateInternetGateway returned no ID".into()))?
+            .to_string();
+        if let Some(vpc) = val::str_attr(planned, "vpc_id") {
+            attach(c, &id, vpc, t)
+                .await
+                .map_err(|e| e.after_create(&id))?;
+        }
+        Ok(id)
+    }
+
+    async fn update(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        planned: &Value,
+        t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let id = val::str_attr(prior, "id").unwrap_or_default();
+        if val::changed(prior, planned, "vpc_id") {
+            if let Some(old) = val::str_attr(prior, "vpc_id") {
+                detach(c, id, old, t).await?;
+            }
+            if let Some(new) = val::str_attr(planned, "vpc_id") {
+                attach(c, id, new, t).await?;
+            }
+        }
+        Ok(None)
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
+        let id = val::str_attr(prior, "id").unwrap_or_default();
+        if let Some(vpc) = val::str_attr(prior, "vpc_id") {
+            detach(c, id, vpc, t).await?;
+        }
+        let ec2 = c.ec2.get().await;
+        while_dependent("internet gateway", t, || async {
+            ec2.delete_internet_gateway()
+                .internet_gateway_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(err("DeleteInternetGateway"))
+        })
+        .await
+    }
+}
+
+async fn attach(c: &Clients, id: &str, vpc: &str, _t: Timeout) -> Result<(), AwsError> {
+    c.ec2
+        .get()
+        .await
+        .attach_internet_gateway()
+        .internet_gateway_id(id)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .map_err(err("AttachInternetGateway"))?;
+    Ok(())
+}
+
+/// Detaching fails with DependencyViolation while public addresses are still mapped in the
+/// VPC (an EIP of a NAT gateway being deleted): retried until the timeout.
+async fn detach(c: &Clients, id: &str, vpc: &str, t: Timeout) -> Result<(), AwsError> {
+    let ec2 = c.ec2.get().await;
+    wait_for("internet gateway", "detached", t, || async {
+        match ec2
+            .detach_internet_gateway()
+            .internet_gateway_id(id)
+            .vpc_id(vpc)
+            .send()
+            .await
+            .map_err(err("DetachInternetGateway"))
+        {
+            Ok(_) => Ok(Ok(())),
+            Err(e) if e.code() == Some("DependencyViolation") => Ok(Err(e.to_string())),
+            Err(e) if e.code() == Some("Gateway.NotAttached") || e.is_not_found() => Ok(Ok(())),
+            Err(e) => Err(e),
+        }
+    })
+    .await
+}

@@ -1,0 +1,102 @@
+//! EC2 (VPC networking) resources. Each module is one resource type: a schema and its SDK
+//! calls; shared EC2 helpers (filters, batched describes, tags) are here and in `tags`.
+
+pub mod eip;
+pub mod igw;
+pub mod nat;
+pub mod route_table;
+pub mod rta;
+pub mod security_group;
+pub mod subnet;
+pub mod tags;
+pub mod vpc;
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use aws_sdk_ec2::types::Filter;
+use terrane_engine::lang::Value;
+
+use crate::error::AwsError;
+use crate::resource::AwsResource;
+use crate::val;
+
+pub fn resources() -> Vec<Box<dyn AwsResource>> {
+    vec![
+        Box::new(vpc::Vpc),
+        Box::new(subnet::Subnet),
+        Box::new(igw::InternetGateway),
+        Box::new(eip::Eip),
+        Box::new(nat::NatGatewayRes),
+        Box::new(route_table::RouteTable),
+        Box::new(rta::RouteTableAssociation),
+        Box::new(security_group::SecurityGroup),
+    ]
+}
+
+/// EC2 accepts at most 200 values per filter.
+const FILTER_VALUES: usize = 200;
+
+pub fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.into_iter().map(Into::into).collect()))
+        .build()
+}
+
+/// The `id`s of objects to read.
+pub fn ids(current: &[Value]) -> Vec<String> {
+    let mut v: Vec<String> = current
+        .iter()
+        .filter_map(|c| val::str_attr(c, "id").map(str::to_string))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Runs a filtered Describe for `ids` in chunks of 200 (the filter limit), so a refresh
+/// of N objects costs N/200 calls (times pages), never N. A filter (unlike the `XxxIds`
+/// parameters) returns what exists and ignores the rest, which is how deletions outside
+/// terrane are noticed without failing the whole batch.
+pub async fn describe_chunks<T, F, Fut>(ids: &[String], describe: F) -> Result<Vec<T>, AwsError>
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, AwsError>>,
+{
+    let mut out = Vec::new();
+    for chunk in ids.chunks(FILTER_VALUES) {
+        out.extend(describe(chunk.to_vec()).await?);
+    }
+    Ok(out)
+}
+
+/// Matches described objects back to the requests by ID and builds each result.
+pub fn match_ids<T>(
+    current: &[Value],
+    found: Vec<T>,
+    id_of: impl Fn(&T) -> Option<&str>,
+    build: impl Fn(&Value, &T) -> Value,
+) -> Vec<Option<Value>> {
+    let by_id: HashMap<String, T> = found
+        .into_iter()
+        .filter_map(|t| id_of(&t).map(str::to_string).map(|id| (id, t)))
+        .collect();
+    current
+        .iter()
+        .map(|c| {
+            val::str_attr(c, "id")
+                .and_then(|id| by_id.get(id))
+                .map(|t| build(c, t))
+        })
+        .collect()
+}
+
+/// A bool that Terraform leaves null in state until it is configured: `false` from AWS
+/// keeps a null current value null.
+pub fn bool_keep_null(current: &Value, k: &str, v: Option<bool>) -> Value {
+    match (v.unwrap_or(false), current.get_attr(k)) {
+        (false, Some(Value::Null) | None) => Value::Null,
+        (b, _) => Value::Bool(b),
+    }
+}

@@ -1,0 +1,238 @@
+//! `aws_nat_gateway`. Everything but tags replaces; create and delete wait for the
+//! gateway's state within the `timeouts`.
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{ConnectivityType, NatGateway, ResourceType};
+
+use terrane_engine::diag::Diagnostics;
+use terrane_engine::lang::Value;
+use terrane_engine::provider::BlockSchema;
+
+use super::{describe_chunks, filter, ids, match_ids, tags};
+use crate::clients::Clients;
+use crate::error::{err, AwsError};
+use crate::resource::{
+    check_enum, wait_for, AwsResource, DefaultTimeouts, Failed, Tagging, Timeout,
+};
+use crate::schema::*;
+use crate::val::{self, Obj};
+
+pub struct NatGatewayRes;
+
+#[async_trait]
+impl AwsResource for NatGatewayRes {
+    fn type_name(&self) -> &'static str {
+        "aws_nat_gateway"
+    }
+
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", comp(STR))
+            .attr("allocation_id", opt(STR).force_new())
+            .attr("association_id", comp(STR))
+            .attr(
+                "connectivity_type",
+                opt_default(STR, Value::string("public")).force_new(),
+            )
+            .attr("network_interface_id", comp(STR))
+            .attr("private_ip", opt_comp(STR).force_new())
+            .attr("public_ip", comp(STR))
+            .attr("secondary_allocation_ids", opt(set_of(STR)).force_new())
+            .attr(
+                "secondary_private_ip_address_count",
+                opt_comp(NUM).force_new(),
+            )
+            .attr(
+                "secondary_private_ip_addresses",
+                opt_comp(set_of(STR)).force_new(),
+            )
+            .attr("subnet_id", req(STR).force_new())
+            .build()
+    }
+
+    fn tagging(&self) -> Tagging {
+        Tagging::Ec2
+    }
+
+    fn timeouts(&self) -> Option<DefaultTimeouts> {
+        Some(DefaultTimeouts::minutes(10, 10, 30))
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        check_enum(config, "connectivity_type", &["public", "private"], diags);
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let found = describe(c, &ids(current)).await?;
+        // Deleted gateways stay visible for a while in state "deleted": gone for us.
+        let found: Vec<NatGateway> = found
+            .into_iter()
+            .filter(|g| {
+                !matches!(
+                    g.state().map(|s| s.as_str()),
+                    Some("deleted" | "deleting" | "failed")
+                )
+            })
+            .collect();
+        Ok(match_ids(
+            current,
+            found,
+            |g| g.nat_gateway_id(),
+            |cur, g| {
+                let addrs = g.nat_gateway_addresses();
+                let primary = addrs
+                    .iter()
+                    .find(|a| a.is_primary() == Some(true) || addrs.len() == 1);
+                let secondary: Vec<_> = addrs
+                    .iter()
+                    .filter(|a| a.is_primary() == Some(false) && addrs.len() > 1)
+                    .collect();
+                let sec_alloc: Vec<&str> =
+                    secondary.iter().filter_map(|a| a.allocation_id()).collect();
+                let sec_ips: Vec<&str> = secondary.iter().filter_map(|a| a.private_ip()).collect();
+                let mut o = Obj::from(cur);
+                o.set("id", val::opt_str(g.nat_gateway_id()))
+                    .set("subnet_id", val::opt_str(g.subnet_id()))
+                    .set(
+                        "connectivity_type",
+                        val::opt_str(g.connectivity_type().map(ConnectivityType::as_str)),
+                    )
+                    .set(
+                        "allocation_id",
+                        val::opt_str(primary.and_then(|a| a.allocation_id())),
+                    )
+                    .set(
+                        "association_id",
+                        val::str_or_empty(primary.and_then(|a| a.association_id())),
+                    )
+                    .set(
+                        "network_interface_id",
+                        val::str_or_empty(primary.and_then(|a| a.network_interface_id())),
+                    )
+                    .set(
+                        "private_ip",
+                        val::str_or_empty(primary.and_then(|a| a.private_ip())),
+                    )
+                    .set(
+                        "public_ip",
+                        val::str_or_empty(primary.and_then(|a| a.public_ip())),
+                    )
+                    .set(
+                        "secondary_allocation_ids",
+                        if sec_alloc.is_empty()
+                            && cur
+                                .get_attr("secondary_allocation_ids")
+                                .is_none_or(Value::is_null)
+                        {
+                            Value::Null
+                        } else {
+                            val::str_set(sec_alloc)
+                        },
+                    )
+                    .set(
+                        "secondary_private_ip_address_count",
+                        val::num(u32::try_from(sec_ips.len()).unwrap_or(0)),
+                    )
+                    .set("secondary_private_ip_addresses", val::str_set(sec_ips))
+                    .set("tags_all", tags::value(g.tags()));
+                o.done()
+            },
+        ))
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
+        let s = |k| val::str_attr(planned, k).map(str::to_string);
+        let out = c
+            .ec2
+            .get()
+            .await
+            .create_nat_gateway()
+            .set_subnet_id(s("subnet_id"))
+            .set_allocation_id(s("allocation_id"))
+            .set_connectivity_type(
+                s("connectivity_type").map(|x| ConnectivityType::from(x.as_str())),
+            )
+            .set_private_ip_address(s("private_ip"))
+            .set_secondary_allocation_ids(
+                Some(val::strings(planned, "secondary_allocation_ids")).filter(|v| !v.is_empty()),
+            )
+            .set_secondary_private_ip_address_count(
+                val::num_attr(planned, "secondary_private_ip_address_count")
+                    .and_then(|n| i32::try_from(n).ok())
+                    .filter(|n| *n > 0),
+            )
+            .set_tag_specifications(tags::spec(ResourceType::Natgateway, planned).map(|s| vec![s]))
+            .send()
+            .await
+            .map_err(err("CreateNatGateway"))?;
+        let id = out
+            .nat_gateway()
+            .and_then(|g| g.nat_gateway_id())
+            .ok_or_else(|| AwsError::Invalid("CreateNatGateway returned no ID".into()))?
+            .to_string();
+        wait_for("NAT gateway", "available", t, || async {
+            let g = describe(c, std::slice::from_ref(&id)).await?;
+            let g = g.first();
+            Ok(match g.and_then(|g| g.state()).map(|s| s.as_str()) {
+                Some("available") => Ok(()),
+                Some("failed") => {
+                    return Err(AwsError::Api {
+                        operation: "CreateNatGateway".into(),
+                        code: g
+                            .and_then(|g| g.failure_code())
+                            .unwrap_or("Failed")
+                            .to_string(),
+                        message: g
+                            .and_then(|g| g.failure_message())
+                            .unwrap_or_default()
+                            .to_string(),
+                    })
+                }
+                other => Err(other.unwrap_or("not found").to_string()),
+            })
+        })
+        .await
+        .map_err(|e| e.after_create(&id))?;
+        Ok(id)
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
+        let id = val::str_attr(prior, "id").unwrap_or_default().to_string();
+        c.ec2
+            .get()
+            .await
+            .delete_nat_gateway()
+            .nat_gateway_id(&id)
+            .send()
+            .await
+            .map_err(err("DeleteNatGateway"))?;
+        wait_for("NAT gateway", "deleted", t, || async {
+            let g = describe(c, std::slice::from_ref(&id)).await?;
+            Ok(
+                match g.first().and_then(|g| g.state()).map(|s| s.as_str()) {
+                    None | Some("deleted") => Ok(()),
+                    Some(other) => Err(other.to_string()),
+                },
+            )
+        })
+        .await
+    }
+}
+
+async fn describe(c: &Clients, ids: &[String]) -> Result<Vec<NatGateway>, AwsError> {
+    let ec2 = c.ec2.get().await;
+    describe_chunks(ids, |chunk| {
+        let ec2 = &ec2;
+        async move {
+            ec2.describe_nat_gateways()
+                .filter(filter("nat-gateway-id", chunk))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(err("DescribeNatGateways"))
+        }
+    })
+    .await
+}

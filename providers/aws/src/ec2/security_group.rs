@@ -1,0 +1,597 @@
+//! `aws_security_group` with inline `ingress`/`egress` blocks. Name, description and VPC
+//! replace; rules and tags update. AWS groups rules by (protocol, ports); Terraform's
+//! blocks group sources by (protocol, ports, description). Rules are compared as "atoms"
+//! (one source each) so the blocks a configuration wrote are kept as written whenever
+//! AWS holds exactly their sources.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, UserIdGroupPair,
+};
+use terrane_engine::diag::Diagnostics;
+use terrane_engine::lang::Value;
+use terrane_engine::provider::{BlockSchema, Nesting};
+
+use super::{describe_chunks, filter, ids, match_ids, tags};
+use crate::clients::Clients;
+use crate::error::{err, AwsError};
+use crate::resource::{
+    check_ipv4_cidrs, invalid, while_dependent, AwsResource, DefaultTimeouts, Failed, PlanExtra,
+    Tagging, Timeout,
+};
+use crate::schema::*;
+use crate::val::{self, Obj};
+
+pub struct SecurityGroup;
+
+const RULE_BLOCKS: [&str; 2] = ["ingress", "egress"];
+
+#[async_trait]
+impl AwsResource for SecurityGroup {
+    fn type_name(&self) -> &'static str {
+        "aws_security_group"
+    }
+
+    fn schema(&self) -> BlockSchema {
+        let rule = || {
+            S::new()
+                .attr("cidr_blocks", opt(list_of(STR)))
+                .attr("description", opt(STR))
+                .attr("from_port", req(NUM))
+                .attr("to_port", req(NUM))
+                .attr("protocol", req(STR))
+                .attr("ipv6_cidr_blocks", opt(list_of(STR)))
+                .attr("prefix_list_ids", opt(list_of(STR)))
+                .attr("security_groups", opt(set_of(STR)))
+                .attr("self", opt(BOOL))
+        };
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("owner_id", comp(STR))
+            .attr("name", opt_comp(STR).force_new())
+            .attr("name_prefix", opt_comp(STR).force_new())
+            .attr(
+                "description",
+                opt_default(STR, Value::string("Managed by Terraform")).force_new(),
+            )
+            .attr("vpc_id", opt_comp(STR).force_new())
+            .attr(
+                "revoke_rules_on_delete",
+                opt_default(BOOL, Value::Bool(false)),
+            )
+            .block("ingress", Nesting::Set, rule())
+            .block("egress", Nesting::Set, rule())
+            .build()
+    }
+
+    fn tagging(&self) -> Tagging {
+        Tagging::Ec2
+    }
+
+    fn timeouts(&self) -> Option<DefaultTimeouts> {
+        Some(DefaultTimeouts::minutes(10, 10, 15))
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        if let Some(n) = config.get_attr("name").and_then(Value::as_str) {
+            if n.len() > 255 || n.starts_with("sg-") {
+                invalid(diags, "name", format!("{n:?}: a security group name is at most 255 characters and cannot start with \"sg-\"."));
+            }
+        }
+        for b in RULE_BLOCKS {
+            for r in config
+                .get_attr(b)
+                .and_then(Value::as_seq)
+                .unwrap_or_default()
+            {
+                check_ipv4_cidrs(r, "cidr_blocks", diags);
+                if let Some(p) = r.get_attr("protocol").and_then(Value::as_str) {
+                    if protocol(p).is_none() {
+                        invalid(diags, "protocol", format!("{p:?} is not a protocol: use tcp, udp, icmp, icmpv6, all (-1) or a protocol number."));
+                    }
+                }
+            }
+        }
+    }
+
+    fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
+        for b in RULE_BLOCKS {
+            let rules = config
+                .get_attr(b)
+                .and_then(Value::as_seq)
+                .unwrap_or_default();
+            // No blocks: rules are managed elsewhere (aws_vpc_security_group_*_rule), so
+            // whatever AWS holds is kept.
+            let v = if rules.is_empty() {
+                prior
+                    .and_then(|p| p.get_attr(b).cloned())
+                    .unwrap_or(Value::Set(Vec::new()))
+            } else {
+                Value::set(rules.iter().map(normalize).collect())
+            };
+            val::set_attr(planned, b, v);
+        }
+        if prior.is_none() && planned.get_attr("name").is_some_and(Value::is_unknown) {
+            // Terraform names unnamed groups "terraform-<unique id>"; decided at plan time
+            // so the plan shows it.
+            let prefix = val::str_attr(config, "name_prefix").unwrap_or("terraform-");
+            val::set_attr(planned, "name", Value::string(unique_name(prefix)));
+            if planned
+                .get_attr("name_prefix")
+                .is_some_and(Value::is_unknown)
+            {
+                val::set_attr(
+                    planned,
+                    "name_prefix",
+                    Value::string(
+                        if config.get_attr("name_prefix").is_some_and(|v| !v.is_null()) {
+                            prefix
+                        } else {
+                            ""
+                        },
+                    ),
+                );
+            }
+        }
+        PlanExtra::default()
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let ec2 = c.ec2.get().await;
+        let found = describe_chunks(&ids(current), |chunk| {
+            let ec2 = &ec2;
+            async move {
+                ec2.describe_security_groups()
+                    .filters(filter("group-id", chunk))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(err("DescribeSecurityGroups"))
+            }
+        })
+        .await?;
+        Ok(match_ids(
+            current,
+            found,
+            |g| g.group_id(),
+            |cur, g| {
+                let id = g.group_id().unwrap_or_default();
+                let owner = g.owner_id().unwrap_or_default();
+                let mut o = Obj::from(cur);
+                o.set("id", Value::string(id))
+                    .set(
+                        "arn",
+                        Value::string(c.ec2_arn(owner, &format!("security-group/{id}"))),
+                    )
+                    .set("owner_id", Value::string(owner))
+                    .set("name", val::opt_str(g.group_name()))
+                    .set("description", val::opt_str(g.description()))
+                    .set("vpc_id", val::str_or_empty(g.vpc_id()))
+                    .set(
+                        "ingress",
+                        reconcile(id, g.ip_permissions(), cur.get_attr("ingress")),
+                    )
+                    .set(
+                        "egress",
+                        reconcile(id, g.ip_permissions_egress(), cur.get_attr("egress")),
+                    )
+                    .set("tags_all", tags::value(g.tags()))
+                    .default("revoke_rules_on_delete", Value::Bool(false));
+                if o.get("name_prefix")
+                    .is_none_or(|v| v.is_null() || v.is_unknown())
+                {
+                    o.set("name_prefix", Value::string(""));
+                }
+                o.done()
+            },
+        ))
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
+        let ec2 = c.ec2.get().await;
+        let out = ec2
+            .create_security_group()
+            .set_group_name(val::str_attr(planned, "name").map(str::to_string))
+            .set_description(val::str_attr(planned, "description").map(str::to_string))
+            .set_vpc_id(val::str_attr(planned, "vpc_id").map(str::to_string))
+            .set_tag_specifications(
+                tags::spec(ResourceType::SecurityGroup, planned).map(|s| vec![s]),
+            )
+            .send()
+            .await
+            .map_err(err("CreateSecurityGroup"))?;
+        let id = out
+            .group_id()
+            .ok_or_else(|| AwsError::Invalid("CreateSecurityGroup returned no group ID".into()))?
+            .to_string();
+        drop(ec2);
+        // AWS adds an allow-all egress rule to every new VPC group; Terraform removes it so
+        // that egress is exactly what the configuration says.
+        let allow_all = Value::object([
+            ("cidr_blocks", val::str_list(["0.0.0.0/0"])),
+            ("from_port", val::num(0)),
+            ("to_port", val::num(0)),
+            ("protocol", Value::string("-1")),
+        ]);
+        let default_egress: BTreeSet<Atom> =
+            atoms(&id, &normalize(&allow_all)).into_iter().collect();
+        let empty = Value::Null;
+        let mut prior = Obj::from(&empty);
+        prior.set("ingress", Value::Set(Vec::new()));
+        prior.set("egress", Value::Set(Vec::new()));
+        let prior = prior.done();
+        let res = async {
+            if val::str_attr(planned, "vpc_id").is_some() {
+                change_rules(c, &id, "egress", &default_egress, &BTreeSet::new()).await?;
+            }
+            sync_rules(c, &id, &prior, planned).await
+        }
+        .await;
+        res.map_err(|e| e.after_create(&id))?;
+        Ok(id)
+    }
+
+    async fn update(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        planned: &Value,
+        _t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        sync_rules(
+            c,
+            val::str_attr(prior, "id").unwrap_or_default(),
+            prior,
+            planned,
+        )
+        .await?;
+        Ok(None)
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
+        let id = val::str_attr(prior, "id").unwrap_or_default();
+        if val::bool_attr(prior, "revoke_rules_on_delete") == Some(true) {
+            let none = Value::object([
+                ("ingress", Value::Set(Vec::new())),
+                ("egress", Value::Set(Vec::new())),
+            ]);
+            sync_rules(c, id, prior, &none).await?;
+        }
+        let ec2 = c.ec2.get().await;
+        // ENIs of deleted load balancers and references from other groups go away late.
+        while_dependent("security group", t, || async {
+            ec2.delete_security_group()
+                .group_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(err("DeleteSecurityGroup"))
+        })
+        .await
+    }
+}
+
+fn unique_name(prefix: &str) -> String {
+    // Terraform's unique IDs: a timestamp with enough digits to be unique per process.
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix}{nanos:020}{n:06}")
+}
+
+/// Protocol as AWS reports it: names for tcp/udp/icmp, "-1" for all, numbers otherwise.
+pub fn protocol(p: &str) -> Option<String> {
+    let p = p.trim().to_ascii_lowercase();
+    Some(match p.as_str() {
+        "all" | "-1" => "-1".into(),
+        "tcp" | "6" => "tcp".into(),
+        "udp" | "17" => "udp".into(),
+        "icmp" | "1" => "icmp".into(),
+        "icmpv6" | "58" => "icmpv6".into(),
+        n if n.parse::<u8>().is_ok() => n.into(),
+        _ => return None,
+    })
+}
+
+/// A rule block with every attribute set (empty lists, "", false), as Terraform stores it.
+fn normalize(r: &Value) -> Value {
+    let list = |k: &str| {
+        r.get_attr(k)
+            .filter(|v| !v.is_null())
+            .cloned()
+            .unwrap_or(Value::List(Vec::new()))
+    };
+    let proto = r
+        .get_attr("protocol")
+        .and_then(Value::as_str)
+        .unwrap_or("-1");
+    Value::object([
+        ("cidr_blocks", list("cidr_blocks")),
+        ("ipv6_cidr_blocks", list("ipv6_cidr_blocks")),
+        ("prefix_list_ids", list("prefix_list_ids")),
+        (
+            "security_groups",
+            r.get_attr("security_groups")
+                .filter(|v| !v.is_null())
+                .cloned()
+                .unwrap_or(Value::Set(Vec::new())),
+        ),
+        (
+            "description",
+            Value::string(
+                r.get_attr("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+            ),
+        ),
+        (
+            "from_port",
+            r.get_attr("from_port").cloned().unwrap_or(val::num(0)),
+        ),
+        (
+            "to_port",
+            r.get_attr("to_port").cloned().unwrap_or(val::num(0)),
+        ),
+        (
+            "protocol",
+            Value::string(protocol(proto).unwrap_or_else(|| proto.to_string())),
+        ),
+        (
+            "self",
+            Value::Bool(r.get_attr("self").and_then(Value::as_bool).unwrap_or(false)),
+        ),
+    ])
+}
+
+/// One source of one rule: (protocol, from, to, description, kind, source).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Atom {
+    proto: String,
+    from: i32,
+    to: i32,
+    desc: String,
+    kind: &'static str,
+    source: String,
+}
+
+/// The atoms of a (normalised) rule block. `self = true` is the group's own ID.
+fn atoms(own_id: &str, r: &Value) -> Vec<Atom> {
+    let n = |k| {
+        val::num_attr(r, k)
+            .and_then(|n| i32::try_from(n).ok())
+            .unwrap_or(0)
+    };
+    let proto = r
+        .get_attr("protocol")
+        .and_then(Value::as_str)
+        .unwrap_or("-1")
+        .to_string();
+    let desc = r
+        .get_attr("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let mk = |kind, source: String| Atom {
+        proto: proto.clone(),
+        from: n("from_port"),
+        to: n("to_port"),
+        desc: desc.clone(),
+        kind,
+        source,
+    };
+    let mut out = Vec::new();
+    for (k, kind) in [
+        ("cidr_blocks", "cidr"),
+        ("ipv6_cidr_blocks", "ipv6"),
+        ("prefix_list_ids", "pl"),
+        ("security_groups", "sg"),
+    ] {
+        out.extend(val::strings(r, k).into_iter().map(|s| mk(kind, s)));
+    }
+    if val::bool_attr(r, "self") == Some(true) {
+        out.push(mk("sg", own_id.to_string()));
+    }
+    out
+}
+
+/// The atoms AWS reports for a list of permissions.
+fn permission_atoms(perms: &[IpPermission]) -> Vec<Atom> {
+    let mut out = Vec::new();
+    for p in perms {
+        let proto = protocol(p.ip_protocol().unwrap_or("-1")).unwrap_or_else(|| "-1".into());
+        let all = proto == "-1";
+        let mk = |desc: Option<&str>, kind, source: &str| Atom {
+            proto: proto.clone(),
+            from: if all { 0 } else { p.from_port().unwrap_or(0) },
+            to: if all { 0 } else { p.to_port().unwrap_or(0) },
+            desc: desc.unwrap_or_default().to_string(),
+            kind,
+            source: source.to_string(),
+        };
+        for r in p.ip_ranges() {
+            out.push(mk(r.description(), "cidr", r.cidr_ip().unwrap_or_default()));
+        }
+        for r in p.ipv6_ranges() {
+            out.push(mk(
+                r.description(),
+                "ipv6",
+                r.cidr_ipv6().unwrap_or_default(),
+            ));
+        }
+        for r in p.prefix_list_ids() {
+            out.push(mk(
+                r.description(),
+                "pl",
+                r.prefix_list_id().unwrap_or_default(),
+            ));
+        }
+        for r in p.user_id_group_pairs() {
+            out.push(mk(r.description(), "sg", r.group_id().unwrap_or_default()));
+        }
+    }
+    out
+}
+
+/// Rule blocks for what AWS holds: prior blocks whose every source is still there are kept
+/// as they are; remaining sources are grouped by (protocol, ports, description).
+fn reconcile(own_id: &str, perms: &[IpPermission], prior: Option<&Value>) -> Value {
+    let actual: BTreeSet<Atom> = permission_atoms(perms).into_iter().collect();
+    let mut left = actual.clone();
+    let mut rules = Vec::new();
+    for r in prior.and_then(Value::as_seq).unwrap_or_default() {
+        let a = atoms(own_id, r);
+        if !a.is_empty() && a.iter().all(|x| actual.contains(x)) {
+            for x in &a {
+                left.remove(x);
+            }
+            rules.push(r.clone());
+        }
+    }
+    let mut groups: std::collections::BTreeMap<(String, i32, i32, String), Vec<Atom>> =
+        Default::default();
+    for a in left {
+        groups
+            .entry((a.proto.clone(), a.from, a.to, a.desc.clone()))
+            .or_default()
+            .push(a);
+    }
+    for ((proto, from, to, desc), atoms) in groups {
+        let of = |kind: &str| {
+            atoms
+                .iter()
+                .filter(|a| a.kind == kind && a.source != own_id)
+                .map(|a| a.source.clone())
+                .collect::<Vec<_>>()
+        };
+        let is_self = atoms.iter().any(|a| a.kind == "sg" && a.source == own_id);
+        rules.push(Value::object([
+            ("cidr_blocks", val::str_list(of("cidr"))),
+            ("ipv6_cidr_blocks", val::str_list(of("ipv6"))),
+            ("prefix_list_ids", val::str_list(of("pl"))),
+            ("security_groups", val::str_set(of("sg"))),
+            ("description", Value::string(desc)),
+            ("from_port", val::num(from)),
+            ("to_port", val::num(to)),
+            ("protocol", Value::string(proto)),
+            ("self", Value::Bool(is_self)),
+        ]));
+    }
+    Value::set(rules)
+}
+
+fn rule_atoms(own_id: &str, v: &Value, block: &str) -> BTreeSet<Atom> {
+    v.get_attr(block)
+        .and_then(Value::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|r| atoms(own_id, r))
+        .collect()
+}
+
+/// Revokes sources that are gone and authorises new ones, for both directions.
+async fn sync_rules(c: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), AwsError> {
+    for b in RULE_BLOCKS {
+        let old = rule_atoms(id, prior, b);
+        let new = rule_atoms(id, planned, b);
+        let removed: BTreeSet<Atom> = old.difference(&new).cloned().collect();
+        let added: BTreeSet<Atom> = new.difference(&old).cloned().collect();
+        change_rules(c, id, b, &removed, &added).await?;
+    }
+    Ok(())
+}
+
+fn permission(a: &Atom) -> IpPermission {
+    let desc = (!a.desc.is_empty()).then(|| a.desc.clone());
+    let mut p = IpPermission::builder().ip_protocol(&a.proto);
+    if a.proto != "-1" {
+        p = p.from_port(a.from).to_port(a.to);
+    }
+    p = match a.kind {
+        "cidr" => p.ip_ranges(
+            IpRange::builder()
+                .cidr_ip(&a.source)
+                .set_description(desc)
+                .build(),
+        ),
+        "ipv6" => p.ipv6_ranges(
+            Ipv6Range::builder()
+                .cidr_ipv6(&a.source)
+                .set_description(desc)
+                .build(),
+        ),
+        "pl" => p.prefix_list_ids(
+            PrefixListId::builder()
+                .prefix_list_id(&a.source)
+                .set_description(desc)
+                .build(),
+        ),
+        _ => p.user_id_group_pairs(
+            UserIdGroupPair::builder()
+                .group_id(&a.source)
+                .set_description(desc)
+                .build(),
+        ),
+    };
+    p.build()
+}
+
+async fn change_rules(
+    c: &Clients,
+    id: &str,
+    block: &str,
+    removed: &BTreeSet<Atom>,
+    added: &BTreeSet<Atom>,
+) -> Result<(), AwsError> {
+    let ec2 = c.ec2.get().await;
+    let rm: Vec<IpPermission> = removed.iter().map(permission).collect();
+    let add: Vec<IpPermission> = added.iter().map(permission).collect();
+    if !rm.is_empty() {
+        let res = if block == "ingress" {
+            ec2.revoke_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(Some(rm))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(err("RevokeSecurityGroupIngress"))
+        } else {
+            ec2.revoke_security_group_egress()
+                .group_id(id)
+                .set_ip_permissions(Some(rm))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(err("RevokeSecurityGroupEgress"))
+        };
+        match res {
+            Err(e) if e.code() != Some("InvalidPermission.NotFound") => return Err(e),
+            _ => {}
+        }
+    }
+    if !add.is_empty() {
+        if block == "ingress" {
+            ec2.authorize_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(Some(add))
+                .send()
+                .await
+                .map_err(err("AuthorizeSecurityGroupIngress"))?;
+        } else {
+            ec2.authorize_security_group_egress()
+                .group_id(id)
+                .set_ip_permissions(Some(add))
+                .send()
+                .await
+                .map_err(err("AuthorizeSecurityGroupEgress"))?;
+        }
+    }
+    Ok(())
+}

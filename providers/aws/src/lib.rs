@@ -1,0 +1,498 @@
+//! The AWS provider: `aws_*` resources and data sources over the AWS SDK for Rust, behind
+//! the engine's [`Provider`] trait. `resource` holds the generic machinery (batched reads,
+//! tags, timeouts, waiters, validation, error reporting); one module per service holds the
+//! resource types (`ec2/vpc.rs`, `ec2/subnet.rs`, ...).
+//!
+//! An `AwsProvider` is cheap to create and is configured independently, so each
+//! `provider "aws" { alias = ... }` block can have an instance of its own.
+
+pub mod clients;
+pub mod config;
+pub mod data;
+pub mod ec2;
+pub mod error;
+pub mod resource;
+pub mod schema;
+pub mod val;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use terrane_engine::diag::{Diagnostic, Diagnostics};
+use terrane_engine::lang::Value;
+use terrane_engine::provider::*;
+
+use crate::clients::{CallCounts, Clients};
+use crate::data::AwsDataSource;
+use crate::resource::{full_schema, tags_all, tags_from_all, timeout_for, AwsResource, Tagging};
+use crate::val::Obj;
+
+pub struct AwsProvider {
+    schema: ProviderSchema,
+    resources: BTreeMap<&'static str, Box<dyn AwsResource>>,
+    data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>>,
+    /// Set by `configure`: the clients, or why they could not be built.
+    clients: RwLock<Option<Result<Arc<Clients>, Diagnostic>>>,
+    counts: Arc<CallCounts>,
+}
+
+impl Default for AwsProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AwsProvider {
+    pub fn new() -> AwsProvider {
+        let resources: BTreeMap<&'static str, Box<dyn AwsResource>> = ec2::resources()
+            .into_iter()
+            .map(|r| (r.type_name(), r))
+            .collect();
+        let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()
+            .into_iter()
+            .map(|d| (d.type_name(), d))
+            .collect();
+        let schema = ProviderSchema {
+            provider: config::provider_schema(),
+            resources: resources
+                .iter()
+                .map(|(n, r)| {
+                    (
+                        n.to_string(),
+                        ResourceSchema {
+                            version: 0,
+                            block: full_schema(r.as_ref()),
+                        },
+                    )
+                })
+                .collect(),
+            data_sources: data_sources
+                .iter()
+                .map(|(n, d)| {
+                    (
+                        n.to_string(),
+                        ResourceSchema {
+                            version: 0,
+                            block: d.schema(),
+                        },
+                    )
+                })
+                .collect(),
+        };
+        AwsProvider {
+            schema,
+            resources,
+            data_sources,
+            clients: RwLock::new(None),
+            counts: Arc::new(CallCounts::default()),
+        }
+    }
+
+    fn clients(&self) -> Result<Arc<Clients>, Diagnostics> {
+        let g = self
+            .clients
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*g {
+            Some(Ok(c)) => Ok(Arc::clone(c)),
+            Some(Err(d)) => Err(d.clone().into()),
+            None => Err(Diagnostic::error("The AWS provider is not configured")
+                .detail("terrane called the AWS provider before configuring it; this is a bug in terrane.")
+                .into()),
+        }
+    }
+
+    fn resource(&self, ty: &str) -> Result<&dyn AwsResource, Diagnostics> {
+        self.resources.get(ty).map(AsRef::as_ref).ok_or_else(|| {
+            Diagnostic::error(format!("The AWS provider has no resource type {ty:?}")).into()
+        })
+    }
+
+    async fn read_type(
+        &self,
+        c: &Clients,
+        r: &dyn AwsResource,
+        current: &[Value],
+    ) -> Result<Vec<Option<Value>>, Diagnostics> {
+        let got = r
+            .read(c, current)
+            .await
+            .map_err(|e| Diagnostics::from(e.to_diagnostic("reading", r.type_name())))?;
+        Ok(got
+            .into_iter()
+            .zip(current)
+            .map(|(v, cur)| v.map(|v| finish_tags(c, r, v, cur.get_attr("tags"))))
+            .collect())
+    }
+
+    async fn read_one(
+        &self,
+        c: &Clients,
+        r: &dyn AwsResource,
+        stub: &Value,
+    ) -> Result<Option<Value>, Diagnostics> {
+        Ok(self
+            .read_type(c, r, std::slice::from_ref(stub))
+            .await?
+            .into_iter()
+            .next()
+            .flatten())
+    }
+
+    async fn do_apply(&self, req: ApplyRequest) -> ApplyResponse {
+        let fail = |d: Diagnostics| ApplyResponse {
+            new_state: None,
+            private: None,
+            diagnostics: d,
+        };
+        let (c, r) = match (self.clients(), self.resource(&req.type_name)) {
+            (Ok(c), Ok(r)) => (c, r),
+            (Err(d), _) | (_, Err(d)) => return fail(d),
+        };
+        let ty = r.type_name();
+        match (req.prior, req.planned) {
+            (Some(prior), None) => {
+                let t = match timeout_for(r, &prior, "delete") {
+                    Ok(t) => t,
+                    Err(e) => return fail(Diagnostic::error(e).into()),
+                };
+                match r.delete(&c, &prior, t).await {
+                    Ok(()) => fail(Diagnostics::new()),
+                    Err(e) if e.is_not_found() => fail(Diagnostics::new()),
+                    Err(e) => ApplyResponse {
+                        new_state: Some(prior),
+                        private: None,
+                        diagnostics: e.to_diagnostic("deleting", ty).into(),
+                    },
+                }
+            }
+            (None, Some(planned)) => {
+                let mut diags = Diagnostics::new();
+                r.validate(&planned, &mut diags);
+                if diags.has_errors() {
+                    return fail(diags);
+                }
+                let t = match timeout_for(r, &planned, "create") {
+                    Ok(t) => t,
+                    Err(e) => return fail(Diagnostic::error(e).into()),
+                };
+                let (id, err) = match r.create(&c, &planned, t).await {
+                    Ok(id) => (id, None),
+                    Err(f) => match f.id {
+                        Some(id) => (id, Some(f.error)),
+                        None => return fail(f.error.to_diagnostic("creating", ty).into()),
+                    },
+                };
+                let mut stub = planned.clone();
+                val::set_attr(&mut stub, "id", Value::string(&id));
+                let mut resp = self.finish(&c, r, &stub, &planned, "creating").await;
+                if let Some(e) = err {
+                    resp.diagnostics.push(e.to_diagnostic("creating", ty));
+                }
+                resp
+            }
+            (Some(prior), Some(planned)) => {
+                let t = match timeout_for(r, &planned, "update") {
+                    Ok(t) => t,
+                    Err(e) => return fail(Diagnostic::error(e).into()),
+                };
+                let new_id = match r.update(&c, &prior, &planned, t).await {
+                    Ok(id) => id,
+                    Err(e) => {
+                        return ApplyResponse {
+                            new_state: Some(prior),
+                            private: None,
+                            diagnostics: e.to_diagnostic("updating", ty).into(),
+                        }
+                    }
+                };
+                if r.tagging() == Tagging::Ec2 && val::changed(&prior, &planned, "tags_all") {
+                    let id = new_id
+                        .as_deref()
+                        .or(val::str_attr(&prior, "id"))
+                        .unwrap_or_default();
+                    let old = val::string_map(&prior, "tags_all");
+                    let new = val::string_map(&planned, "tags_all");
+                    if let Err(e) = ec2::tags::update(&c, id, &old, &new).await {
+                        return ApplyResponse {
+                            new_state: Some(prior),
+                            private: None,
+                            diagnostics: e.to_diagnostic("updating tags of", ty).into(),
+                        };
+                    }
+                }
+                // Read back from the planned object: it carries the new arguments (a
+                // replaced association ID arrives as unknown and is re-read by the type).
+                let mut stub = planned.clone();
+                if let Some(id) = new_id {
+                    val::set_attr(&mut stub, "id", Value::string(id));
+                } else if stub.get_attr("id").is_none_or(Value::is_unknown) {
+                    val::set_attr(
+                        &mut stub,
+                        "id",
+                        prior.get_attr("id").cloned().unwrap_or_default(),
+                    );
+                }
+                self.finish(&c, r, &stub, &planned, "updating").await
+            }
+            (None, None) => fail(Diagnostics::new()),
+        }
+    }
+
+    /// Reads the object back after a create or update.
+    async fn finish(
+        &self,
+        c: &Clients,
+        r: &dyn AwsResource,
+        stub: &Value,
+        planned: &Value,
+        action: &str,
+    ) -> ApplyResponse {
+        match self.read_one(c, r, stub).await {
+            Ok(Some(v)) => ApplyResponse {
+                new_state: Some(v),
+                private: None,
+                diagnostics: Diagnostics::new(),
+            },
+            Ok(None) => ApplyResponse {
+                new_state: None,
+                private: None,
+                diagnostics: Diagnostic::error(format!(
+                    "{action} {}: the object was not found right after the operation",
+                    r.type_name()
+                ))
+                .detail(format!(
+                    "AWS no longer reports {} {:?}.",
+                    r.type_name(),
+                    val::str_attr(stub, "id").unwrap_or_default()
+                ))
+                .into(),
+            },
+            Err(d) => {
+                // The object exists: keep what we know rather than forget it.
+                let mut known = planned.clone();
+                if let Some(id) = stub.get_attr("id") {
+                    val::set_attr(&mut known, "id", id.clone());
+                }
+                ApplyResponse {
+                    new_state: (!known.contains_unknown()).then_some(known),
+                    private: None,
+                    diagnostics: d,
+                }
+            }
+        }
+    }
+}
+
+/// Derives `tags` from the `tags_all` a read produced.
+fn finish_tags(c: &Clients, r: &dyn AwsResource, v: Value, prior_tags: Option<&Value>) -> Value {
+    if r.tagging() == Tagging::None {
+        return v;
+    }
+    let all = val::string_map(&v, "tags_all");
+    let tags = tags_from_all(&c.default_tags, &all, prior_tags.unwrap_or(&Value::Null));
+    let mut v = v;
+    val::set_attr(&mut v, "tags", tags);
+    v
+}
+
+/// An object of the schema with every attribute null and every block empty.
+fn empty_object(s: &BlockSchema) -> Obj {
+    let mut o = Obj(BTreeMap::new());
+    for k in s.attributes.keys() {
+        o.set(k, Value::Null);
+    }
+    for (k, b) in &s.blocks {
+        o.set(
+            k,
+            match b.nesting {
+                Nesting::List => Value::List(Vec::new()),
+                Nesting::Set => Value::Set(Vec::new()),
+                Nesting::Single => Value::Null,
+            },
+        );
+    }
+    o
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn source(&self) -> &str {
+        "registry.terraform.io/hashicorp/aws"
+    }
+
+    fn schema(&self) -> &ProviderSchema {
+        &self.schema
+    }
+
+    async fn configure(&self, req: ConfigureRequest) -> Diagnostics {
+        let result = config::build(&req.config, &self.counts).await.map(Arc::new);
+        let mut diags = Diagnostics::new();
+        // Without a provider block the configuration may not use AWS at all (the engine
+        // configures every provider), so the error waits until AWS is actually used.
+        if let Err(d) = &result {
+            if !req.config.is_null() {
+                diags.push(d.clone());
+            }
+        }
+        *self
+            .clients
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
+        diags
+    }
+
+    async fn read(&self, reqs: Vec<ReadRequest>) -> Vec<ReadResponse> {
+        let n = reqs.len();
+        let mut out: Vec<Option<ReadResponse>> = (0..n).map(|_| None).collect();
+        let mut by_type: BTreeMap<String, Vec<(usize, Value)>> = BTreeMap::new();
+        for (i, r) in reqs.into_iter().enumerate() {
+            by_type.entry(r.type_name).or_default().push((i, r.current));
+        }
+        let c = self.clients();
+        let jobs = by_type.into_iter().map(|(ty, items)| {
+            let c = c.clone();
+            async move {
+                let (idx, current): (Vec<usize>, Vec<Value>) = items.into_iter().unzip();
+                let res = match (c, self.resource(&ty)) {
+                    (Ok(c), Ok(r)) => self.read_type(&c, r, &current).await,
+                    (Err(d), _) | (_, Err(d)) => Err(d),
+                };
+                (idx, res)
+            }
+        });
+        for (idx, res) in futures::future::join_all(jobs).await {
+            match res {
+                Ok(vals) => {
+                    for (i, v) in idx.into_iter().zip(vals) {
+                        out[i] = Some(ReadResponse {
+                            new_state: v,
+                            diagnostics: Diagnostics::new(),
+                        });
+                    }
+                }
+                Err(d) => {
+                    for i in idx {
+                        out[i] = Some(ReadResponse {
+                            new_state: None,
+                            diagnostics: d.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        out.into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| ReadResponse {
+                    new_state: None,
+                    diagnostics: Diagnostic::error("internal error: a read request got no answer")
+                        .into(),
+                })
+            })
+            .collect()
+    }
+
+    async fn plan(&self, req: PlanRequest) -> PlanResponse {
+        let fail = |d: Diagnostics, planned: Value| PlanResponse {
+            planned,
+            requires_replace: Vec::new(),
+            diagnostics: d,
+        };
+        let (c, r) = match (self.clients(), self.resource(&req.type_name)) {
+            (Ok(c), Ok(r)) => (c, r),
+            (Err(d), _) | (_, Err(d)) => return fail(d, req.proposed),
+        };
+        let mut diags = Diagnostics::new();
+        r.validate(&req.config, &mut diags);
+        for op in ["create", "update", "delete"] {
+            if let Err(e) = timeout_for(r, &req.config, op) {
+                resource::invalid(&mut diags, "timeouts", e);
+            }
+        }
+        if diags.has_errors() {
+            return fail(diags, req.proposed);
+        }
+        let mut planned = req.proposed;
+        if r.tagging() != Tagging::None {
+            let tags = planned.get_attr("tags").cloned().unwrap_or_default();
+            val::set_attr(&mut planned, "tags_all", tags_all(&c.default_tags, &tags));
+        }
+        let extra = r.plan(req.prior.as_ref(), &req.config, &mut planned);
+        PlanResponse {
+            planned,
+            requires_replace: extra.requires_replace,
+            diagnostics: diags,
+        }
+    }
+
+    async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
+        self.do_apply(req).await
+    }
+
+    async fn import(&self, req: ImportRequest) -> ImportResponse {
+        let fail = |d: Diagnostics| ImportResponse {
+            state: None,
+            diagnostics: d,
+        };
+        let (c, r) = match (self.clients(), self.resource(&req.type_name)) {
+            (Ok(c), Ok(r)) => (c, r),
+            (Err(d), _) | (_, Err(d)) => return fail(d),
+        };
+        let mut stub = empty_object(&full_schema(r));
+        if let Err(e) = r.import_stub(&req.id, &mut stub) {
+            return fail(
+                Diagnostic::error(format!("Invalid import ID for {}", r.type_name()))
+                    .detail(e)
+                    .into(),
+            );
+        }
+        match self.read_one(&c, r, &stub.done()).await {
+            Ok(Some(v)) => ImportResponse {
+                state: Some(v),
+                diagnostics: Diagnostics::new(),
+            },
+            Ok(None) => fail(
+                Diagnostic::error("Cannot import non-existent remote object")
+                    .detail(format!(
+                        "While attempting to import an existing object to {}, the provider detected that no object exists with the given id {:?}. Only pre-existing objects can be imported; check that the id is correct and that it is associated with the provider's configured region or endpoint, or use \"terrane apply\" to create a new remote object for this resource.",
+                        r.type_name(),
+                        req.id
+                    ))
+                    .into(),
+            ),
+            Err(d) => fail(d),
+        }
+    }
+
+    async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {
+        let fail = |d: Diagnostics| ReadDataResponse {
+            state: Value::Null,
+            diagnostics: d,
+        };
+        let c = match self.clients() {
+            Ok(c) => c,
+            Err(d) => return fail(d),
+        };
+        let Some(d) = self.data_sources.get(req.type_name.as_str()) else {
+            return fail(
+                Diagnostic::error(format!(
+                    "The AWS provider has no data source {:?}",
+                    req.type_name
+                ))
+                .into(),
+            );
+        };
+        match d.read(&c, &req.config).await {
+            Ok(v) => ReadDataResponse {
+                state: v,
+                diagnostics: Diagnostics::new(),
+            },
+            Err(e) => fail(e.to_diagnostic("reading data source", d.type_name()).into()),
+        }
+    }
+
+    fn api_call_counts(&self) -> BTreeMap<String, u64> {
+        self.counts.snapshot()
+    }
+}

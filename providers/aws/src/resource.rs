@@ -1,0 +1,432 @@
+//! The generic resource framework. A resource type is an [`AwsResource`]: its schema plus
+//! the SDK calls to read (in batches), create, update and delete. Everything shared —
+//! tags/tags_all with default_tags, the `timeouts` block, waiting, validation before any
+//! call, error reporting, import — lives here, so a new resource is a schema and a few
+//! calls.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use terrane_engine::diag::{Diagnostic, Diagnostics};
+use terrane_engine::lang::Value;
+use terrane_engine::provider::{BlockSchema, Nesting};
+
+use crate::clients::Clients;
+use crate::error::AwsError;
+use crate::schema::{comp, map_of, opt, S, STR};
+use crate::val::{self, Obj};
+
+/// How a resource's tags are written after create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tagging {
+    /// The resource has no tags.
+    None,
+    /// EC2 CreateTags/DeleteTags on the resource's `id`.
+    Ec2,
+}
+
+/// Default operation timeouts (Terraform's `Timeouts:`); `None` for resources without a
+/// `timeouts` block.
+#[derive(Debug, Clone, Copy)]
+pub struct DefaultTimeouts {
+    pub create: Duration,
+    pub update: Duration,
+    pub delete: Duration,
+}
+
+impl DefaultTimeouts {
+    pub const fn minutes(create: u64, update: u64, delete: u64) -> DefaultTimeouts {
+        DefaultTimeouts {
+            create: Duration::from_secs(create * 60),
+            update: Duration::from_secs(update * 60),
+            delete: Duration::from_secs(delete * 60),
+        }
+    }
+}
+
+/// The timeout that applies to this operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeout(pub Duration);
+
+/// What a resource plan hook may report beyond the adjusted object.
+#[derive(Default)]
+pub struct PlanExtra {
+    /// Attributes whose change forces replacement beyond the schema's `force_new`.
+    pub requires_replace: Vec<String>,
+}
+
+#[async_trait]
+pub trait AwsResource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+
+    /// The resource's own attributes and blocks; `tags`, `tags_all` and `timeouts` are
+    /// added by the framework according to [`AwsResource::tagging`] and
+    /// [`AwsResource::timeouts`].
+    fn schema(&self) -> BlockSchema;
+
+    fn tagging(&self) -> Tagging {
+        Tagging::None
+    }
+
+    fn timeouts(&self) -> Option<DefaultTimeouts> {
+        None
+    }
+
+    /// Checks configured values whose rules are known without asking AWS (CIDR syntax,
+    /// enum values). Unknown values are skipped; they are checked again at apply.
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Adjusts the engine's proposal (normalising nested blocks, marking values that an
+    /// update will change as unknown). `prior` is `None` on create.
+    fn plan(&self, _prior: Option<&Value>, _config: &Value, _planned: &mut Value) -> PlanExtra {
+        PlanExtra::default()
+    }
+
+    /// Reads many objects at once (one Describe call per page, filtered by ID); the
+    /// result is in input order and `None` for objects that no longer exist. Each input
+    /// is the object as last known, and the output should start from it (`Obj::from`),
+    /// so attributes AWS does not report keep their values.
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError>;
+
+    /// Creates the object and returns its ID. The framework reads it back afterwards.
+    async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed>;
+
+    /// Applies in-place changes other than tags (the framework updates tags). Returns the
+    /// new ID when the update changed it (a replaced route table association).
+    async fn update(
+        &self,
+        _c: &Clients,
+        _prior: &Value,
+        _planned: &Value,
+        _t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        Ok(None)
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError>;
+
+    /// Turns an import ID into the object to read: by default `{ id = ID }`. Resources
+    /// whose import ID is composite (`subnet-1/rtb-2`) parse it here.
+    fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
+        stub.set("id", Value::string(id));
+        Ok(())
+    }
+}
+
+/// A failed create: the error, and the ID if the object was created before the failure
+/// (a waiter timed out), so that it is recorded in state rather than orphaned.
+pub struct Failed {
+    pub error: AwsError,
+    pub id: Option<String>,
+}
+
+impl From<AwsError> for Failed {
+    fn from(error: AwsError) -> Failed {
+        Failed { error, id: None }
+    }
+}
+
+impl AwsError {
+    /// Marks an error as happening after `id` was created.
+    pub fn after_create(self, id: &str) -> Failed {
+        Failed {
+            error: self,
+            id: Some(id.to_string()),
+        }
+    }
+}
+
+/// The full schema of a resource: its own plus the framework's shared attributes.
+pub fn full_schema(r: &dyn AwsResource) -> BlockSchema {
+    let mut s = r.schema();
+    if r.tagging() != Tagging::None {
+        s.attributes.insert("tags".into(), opt(map_of(STR)));
+        s.attributes.insert("tags_all".into(), comp(map_of(STR)));
+    }
+    if r.timeouts().is_some() {
+        let t = S::new()
+            .attr("create", opt(STR))
+            .attr("update", opt(STR))
+            .attr("delete", opt(STR))
+            .build();
+        s.blocks.insert(
+            "timeouts".into(),
+            terrane_engine::provider::NestedBlock {
+                nesting: Nesting::Single,
+                block: t,
+                min_items: 0,
+                max_items: Some(1),
+                force_new: false,
+            },
+        );
+    }
+    s
+}
+
+/// The timeout for `op` (create/update/delete): the `timeouts` block's value, else the
+/// resource's default, else 20 minutes.
+pub fn timeout_for(r: &dyn AwsResource, obj: &Value, op: &str) -> Result<Timeout, String> {
+    let d = r.timeouts();
+    let default = match (op, d) {
+        ("create", Some(d)) => d.create,
+        ("update", Some(d)) => d.update,
+        ("delete", Some(d)) => d.delete,
+        _ => Duration::from_secs(20 * 60),
+    };
+    match obj.get_attr("timeouts").and_then(|t| val::str_attr(t, op)) {
+        Some(s) => parse_duration(s).map(Timeout).ok_or_else(|| {
+            format!("timeouts.{op}: {s:?} is not a duration (use e.g. \"30s\", \"10m\", \"1h\")")
+        }),
+        None => Ok(Timeout(default)),
+    }
+}
+
+/// Go-style durations as Terraform accepts them in `timeouts`: `90s`, `10m`, `1h30m`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let mut total = 0.0f64;
+    let mut num = String::new();
+    let mut chars = s.trim().chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let n: f64 = num.parse().ok()?;
+        num.clear();
+        let mult = match c {
+            'h' => 3600.0,
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                0.001
+            }
+            'm' => 60.0,
+            's' => 1.0,
+            _ => return None,
+        };
+        total += n * mult;
+        any = true;
+    }
+    if !num.is_empty() || !any {
+        return None;
+    }
+    Some(Duration::from_secs_f64(total))
+}
+
+/// Polls `check` until it returns `Some` or the timeout passes. `what` and `wanted` name
+/// the object and state in the timeout error; `check` returns the state seen so far in
+/// its `Err(state)` arm. Polls quickly at first (emulators and fast APIs answer at once),
+/// then every few seconds.
+pub async fn wait_for<T, F, Fut>(
+    what: &str,
+    wanted: &str,
+    t: Timeout,
+    mut check: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Result<T, String>, AwsError>>,
+{
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(200);
+    loop {
+        let last = match check().await? {
+            Ok(v) => return Ok(v),
+            Err(state) => state,
+        };
+        if start.elapsed() + delay > t.0 {
+            return Err(AwsError::Timeout {
+                what: what.to_string(),
+                wanted: wanted.to_string(),
+                last,
+                secs: t.0.as_secs(),
+            });
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Repeats a delete (or detach) while AWS answers DependencyViolation: dependents being
+/// deleted (NAT gateway ENIs, load balancer ENIs, rules of other groups) go away late.
+pub async fn while_dependent<F, Fut>(what: &str, t: Timeout, mut call: F) -> Result<(), AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), AwsError>>,
+{
+    wait_for(what, "deleted", t, || {
+        let f = call();
+        async move {
+            match f.await {
+                Ok(()) => Ok(Ok(())),
+                Err(e) if e.code() == Some("DependencyViolation") => Ok(Err(e.to_string())),
+                Err(e) => Err(e),
+            }
+        }
+    })
+    .await
+}
+
+// ---- tags ----
+
+/// `tags_all`: the provider's default_tags overridden by the resource's tags. Unknown
+/// when any tag value is unknown.
+pub fn tags_all(default: &BTreeMap<String, String>, tags: &Value) -> Value {
+    if tags.contains_unknown() {
+        return Value::Unknown;
+    }
+    let mut all = default.clone();
+    all.extend(val::string_map(&Value::object([("t", tags.clone())]), "t"));
+    val::str_map(&all)
+}
+
+/// The `tags` attribute from what AWS holds: everything except default tags carrying
+/// their default value, unless the configuration (prior `tags`) sets them too. An empty
+/// result keeps the prior form (null or `{}`), so an untagged resource shows no change.
+pub fn tags_from_all(
+    default: &BTreeMap<String, String>,
+    all: &BTreeMap<String, String>,
+    prior_tags: &Value,
+) -> Value {
+    let prior = val::string_map(&Value::object([("t", prior_tags.clone())]), "t");
+    let own: BTreeMap<String, String> = all
+        .iter()
+        .filter(|(k, v)| default.get(*k) != Some(*v) || prior.contains_key(*k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if own.is_empty() && !matches!(prior_tags.unmark(), Value::Map(_) | Value::Object(_)) {
+        Value::Null
+    } else {
+        val::str_map(&own)
+    }
+}
+
+// ---- validation ----
+
+/// Pushes an error naming the attribute; the engine adds the resource's address and
+/// location.
+pub fn invalid(diags: &mut Diagnostics, attr: &str, detail: String) {
+    diags.push(Diagnostic::error(format!("Invalid value for \"{attr}\"")).detail(detail));
+}
+
+/// An IPv4 CIDR network (`10.0.0.0/16`, host bits zero) with a prefix length in `range`.
+pub fn check_ipv4_cidr(
+    v: &Value,
+    attr: &str,
+    range: std::ops::RangeInclusive<u8>,
+    diags: &mut Diagnostics,
+) {
+    let Some(s) = v.get_attr(attr).and_then(Value::as_str) else {
+        return;
+    };
+    if let Err(why) = parse_ipv4_cidr(s).and_then(|(_, len)| {
+        if range.contains(&len) {
+            Ok(())
+        } else {
+            Err(format!(
+                "the prefix length must be between /{} and /{}",
+                range.start(),
+                range.end()
+            ))
+        }
+    }) {
+        invalid(
+            diags,
+            attr,
+            format!("{s:?} is not a valid IPv4 CIDR block: {why}."),
+        );
+    }
+}
+
+/// Every element of a list attribute is an IPv4 CIDR block (any prefix).
+pub fn check_ipv4_cidrs(v: &Value, attr: &str, diags: &mut Diagnostics) {
+    for s in val::strings(v, attr) {
+        if let Err(why) = parse_ipv4_cidr(&s) {
+            invalid(
+                diags,
+                attr,
+                format!("{s:?} is not a valid IPv4 CIDR block: {why}."),
+            );
+        }
+    }
+}
+
+/// Parses `a.b.c.d/n` and checks that the host bits are zero (AWS rejects them later
+/// with a less helpful message).
+pub fn parse_ipv4_cidr(s: &str) -> Result<(u32, u8), String> {
+    let (ip, len) = s
+        .split_once('/')
+        .ok_or_else(|| "expected the form a.b.c.d/n".to_string())?;
+    let ip: std::net::Ipv4Addr = ip
+        .parse()
+        .map_err(|_| format!("{ip:?} is not an IPv4 address"))?;
+    let len: u8 = len
+        .parse()
+        .ok()
+        .filter(|n| *n <= 32)
+        .ok_or_else(|| format!("{len:?} is not a prefix length from 0 to 32"))?;
+    let bits = u32::from(ip);
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    if bits & !mask != 0 {
+        let net = std::net::Ipv4Addr::from(bits & mask);
+        return Err(format!("host bits are set; did you mean {net}/{len}?"));
+    }
+    Ok((bits, len))
+}
+
+/// The attribute, when set, is one of `allowed`.
+pub fn check_enum(v: &Value, attr: &str, allowed: &[&str], diags: &mut Diagnostics) {
+    if let Some(s) = v.get_attr(attr).and_then(Value::as_str) {
+        if !allowed.contains(&s) {
+            invalid(
+                diags,
+                attr,
+                format!(
+                    "expected {attr} to be one of [{}], got {s:?}.",
+                    allowed.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidrs() {
+        assert!(parse_ipv4_cidr("10.0.0.0/16").is_ok());
+        assert!(parse_ipv4_cidr("10.0.0.1/16")
+            .unwrap_err()
+            .contains("10.0.0.0/16"));
+        assert!(parse_ipv4_cidr("10.0.0.0").is_err());
+        assert!(parse_ipv4_cidr("10.0.0.0/33").is_err());
+        assert!(parse_ipv4_cidr("300.0.0.0/8").is_err());
+        assert!(parse_ipv4_cidr("0.0.0.0/0").is_ok());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10m"), Some(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("45s"), Some(Duration::from_secs(45)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("10"), None);
+        assert_eq!(parse_duration("x"), None);
+        assert_eq!(parse_duration(""), None);
+    }
+
+    #[test]
+    fn tags_merge() {
+        let d: BTreeMap<String, String> = [("env".to_string(), "dev".to_string())].into();
+        let t = Value::Map([("Name".to_string(), Value::string("a"))].into());
+        let all = tags_all(&d, &t);
+        assert_eq!(all.as_map().unwrap().len(), 2);
+        let all_m = val::string_map(&Value::object([("t", all)]), "t");
+        assert_eq!(tags_from_all(&d, &all_m, &t), t);
+        assert_eq!(tags_from_all(&d, &d, &Value::Null), Value::Null);
+    }
+}

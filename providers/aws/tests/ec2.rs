@@ -1,0 +1,469 @@
+//! The EC2 resources against moto, driven through the engine (plan/apply) as a user's
+//! configuration would be. Each test works in a VPC of its own, so tests can share the one
+//! moto server of this process and run in parallel.
+
+use std::sync::Arc;
+
+use terrane_engine::diag::Diagnostics;
+use terrane_engine::plan::{Action, Plan, PlanMode};
+use terrane_engine::provider::{ImportRequest, Provider};
+use terrane_engine::run::{
+    self, ApplyEvent, ApplyObserver, Context, Options, Providers, StateDelta,
+};
+use terrane_engine::state::State;
+use terrane_provider_aws::AwsProvider;
+
+struct Quiet;
+impl ApplyObserver for Quiet {
+    fn event(&self, _e: ApplyEvent<'_>) {}
+    fn record(&self, _d: StateDelta<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn sdk_config() -> aws_sdk_ec2::Config {
+    let m = terrane_test_support::moto();
+    aws_sdk_ec2::Config::builder()
+        .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+        .endpoint_url(&m.endpoint)
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .build()
+}
+
+/// An EC2 client for out-of-band changes and checks.
+fn ec2() -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::from_conf(sdk_config())
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+    provider: Arc<AwsProvider>,
+}
+
+impl Env {
+    fn new() -> Env {
+        terrane_test_support::moto().export_env();
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            provider: Arc::new(AwsProvider::new()),
+        }
+    }
+
+    fn ctx(&self, src: &str, mode: PlanMode) -> Context {
+        let dir = self.dir.path();
+        std::fs::write(dir.join("main.tf"), src).unwrap();
+        let (module, diags) = terrane_engine::config::load_dir(dir);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let graph = terrane_engine::graph::build(&module).unwrap();
+        let providers: Vec<Arc<dyn Provider>> = vec![self.provider.clone()];
+        let variables = run::vars::resolve(&module, &[], &[], dir).unwrap();
+        Context {
+            module: Arc::new(module),
+            graph,
+            providers: Arc::new(Providers::new(providers)),
+            variables,
+            options: Options {
+                mode,
+                ..Options::default()
+            },
+        }
+    }
+
+    async fn plan(&self, src: &str, state: &State) -> Plan {
+        self.try_plan(src, state, PlanMode::Normal)
+            .await
+            .unwrap_or_else(|d| panic!("plan failed: {d:?}"))
+    }
+
+    async fn try_plan(
+        &self,
+        src: &str,
+        state: &State,
+        mode: PlanMode,
+    ) -> Result<Plan, Diagnostics> {
+        let ctx = self.ctx(src, mode);
+        let (plan, diags) = run::plan(&ctx, state).await;
+        plan.ok_or(diags)
+    }
+
+    async fn apply_mode(&self, src: &str, state: &State, mode: PlanMode) -> (State, Diagnostics) {
+        let ctx = self.ctx(src, mode.clone());
+        let (plan, diags) = run::plan(&ctx, state).await;
+        let plan = plan.unwrap_or_else(|| panic!("plan failed: {diags:?}"));
+        let (mut new, diags) = run::apply(&ctx, &plan, &Quiet).await;
+        new.serial += 1;
+        (new, diags)
+    }
+
+    async fn apply(&self, src: &str, state: &State) -> State {
+        let (s, d) = self.apply_mode(src, state, PlanMode::Normal).await;
+        assert!(!d.has_errors(), "apply failed: {d:?}");
+        s
+    }
+
+    async fn destroy(&self, src: &str, state: &State) -> State {
+        let (s, d) = self.apply_mode(src, state, PlanMode::Destroy).await;
+        assert!(!d.has_errors(), "destroy failed: {d:?}");
+        // Data sources stay in the engine's state after destroy (an engine matter).
+        let managed: Vec<_> = s.resources.iter().filter(|r| r.mode == "managed").collect();
+        assert!(managed.is_empty(), "{managed:?}");
+        s
+    }
+
+    fn ec2_calls(&self) -> u64 {
+        self.provider
+            .api_call_counts()
+            .get("ec2")
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+fn attr(state: &State, addr: &str, name: &str) -> String {
+    let (ty, rest) = addr.split_once('.').unwrap();
+    let (rname, idx) = match rest.split_once('[') {
+        Some((n, i)) => (n, i.trim_end_matches(']').parse::<usize>().unwrap()),
+        None => (rest, 0),
+    };
+    let r = state
+        .resources
+        .iter()
+        .find(|r| r.ty == ty && r.name == rname && r.mode == "managed")
+        .unwrap_or_else(|| panic!("{addr} not in state"));
+    r.instances[idx].attributes[name]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The non-no-op changes of a plan, as "action address".
+fn changes(plan: &Plan) -> Vec<String> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| format!("{:?} {}", c.action, c.addr))
+        .collect()
+}
+
+fn vpc_src(cidr: &str, name: &str, extra: &str) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  default_tags {{
+    tags = {{ Project = "terrane-test" }}
+  }}
+}}
+resource "aws_vpc" "main" {{
+  cidr_block = "{cidr}"
+  tags = {{ Name = "{name}" }}
+  {extra}
+}}
+"#
+    )
+}
+
+#[tokio::test]
+async fn vpc_lifecycle_update_replace_drift_delete_import() {
+    let env = Env::new();
+    let src = vpc_src("10.10.0.0/16", "one", "");
+    let state = env.apply(&src, &State::new()).await;
+    let id = attr(&state, "aws_vpc.main", "id");
+    assert!(id.starts_with("vpc-"));
+    assert_eq!(
+        state.resources[0].instances[0].attributes["tags_all"]["Project"],
+        "terrane-test"
+    );
+    assert!(!env.plan(&src, &state).await.has_changes(), "converges");
+
+    // In place: tags and DNS hostnames.
+    let src2 = vpc_src("10.10.0.0/16", "two", "enable_dns_hostnames = true");
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_vpc.main"]);
+    let state = env.apply(&src2, &state).await;
+    assert_eq!(attr(&state, "aws_vpc.main", "id"), id);
+    assert_eq!(
+        state.resources[0].instances[0].attributes["enable_dns_hostnames"],
+        true
+    );
+    assert!(!env.plan(&src2, &state).await.has_changes());
+
+    // Drift: a tag changed outside terrane shows up as exactly that change.
+    ec2()
+        .create_tags()
+        .resources(&id)
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key("Name")
+                .value("changed")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_vpc.main"]);
+    assert_eq!(plan.drift.len(), 1);
+    let state = env.apply(&src2, &state).await;
+
+    // Import: the same object, read back by ID.
+    let imported = env
+        .provider
+        .import(ImportRequest {
+            type_name: "aws_vpc".into(),
+            id: id.clone(),
+        })
+        .await;
+    let v = imported
+        .state
+        .unwrap_or_else(|| panic!("{:?}", imported.diagnostics));
+    assert_eq!(
+        v.get_attr("cidr_block").unwrap().as_str(),
+        Some("10.10.0.0/16")
+    );
+    assert_eq!(
+        v.get_attr("tags")
+            .unwrap()
+            .get_attr("Name")
+            .unwrap()
+            .as_str(),
+        Some("two")
+    );
+
+    // A new CIDR block replaces the VPC.
+    let src3 = vpc_src("10.11.0.0/16", "two", "enable_dns_hostnames = true");
+    let plan = env.plan(&src3, &state).await;
+    assert_eq!(changes(&plan), ["DeleteThenCreate aws_vpc.main"]);
+    let state = env.apply(&src3, &state).await;
+    let id2 = attr(&state, "aws_vpc.main", "id");
+    assert_ne!(id2, id);
+
+    // Deleted outside terrane: planned for re-creation.
+    ec2().delete_vpc().vpc_id(&id2).send().await.unwrap();
+    let plan = env.plan(&src3, &state).await;
+    assert_eq!(changes(&plan), ["Create aws_vpc.main"]);
+    let state = env.apply(&src3, &state).await;
+    let id3 = attr(&state, "aws_vpc.main", "id");
+    env.destroy(&src3, &state).await;
+    let left = ec2()
+        .describe_vpcs()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("vpc-id")
+                .values(&id3)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(left.vpcs().is_empty());
+}
+
+#[tokio::test]
+async fn invalid_cidr_is_rejected_before_any_call() {
+    let env = Env::new();
+    let src = vpc_src("10.12.0.1/16", "bad", "");
+    let before = env.ec2_calls();
+    let err = env
+        .try_plan(&src, &State::new(), PlanMode::Normal)
+        .await
+        .unwrap_err();
+    let text = format!("{err:?}");
+    assert!(text.contains("10.12.0.0/16"), "{text}");
+    assert!(text.contains("aws_vpc.main"), "{text}");
+    assert_eq!(env.ec2_calls(), before);
+}
+
+#[tokio::test]
+async fn noop_plan_of_200_subnets_takes_a_handful_of_calls() {
+    let env = Env::new();
+    let src = r#"
+resource "aws_vpc" "big" {
+  cidr_block = "10.20.0.0/16"
+}
+resource "aws_subnet" "s" {
+  count      = 200
+  vpc_id     = aws_vpc.big.id
+  cidr_block = cidrsubnet(aws_vpc.big.cidr_block, 8, count.index)
+}
+"#;
+    let state = env.apply(src, &State::new()).await;
+    let before = env.ec2_calls();
+    let plan = env.plan(src, &state).await;
+    let calls = env.ec2_calls() - before;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    eprintln!("no-op plan of 1 VPC + 200 subnets: {calls} EC2 calls");
+    assert!(calls <= 10, "{calls} EC2 calls");
+
+    // Subnet: CIDR replaces, map_public_ip_on_launch updates in place.
+    let src2 = src.replace(
+        "count.index)\n}",
+        "count.index)\n  map_public_ip_on_launch = count.index == 0\n}",
+    );
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_subnet.s[0]"]);
+    let state = env.apply(&src2, &state).await;
+    let sid = attr(&state, "aws_subnet.s[1]", "id");
+    ec2().delete_subnet().subnet_id(&sid).send().await.unwrap();
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), ["Create aws_subnet.s[1]"]);
+    env.destroy(&src2, &state).await;
+}
+
+/// The examples/vpc fixture with its own CIDR and name, so it can run beside other tests.
+fn fixture(cidr: &str, name: &str) -> String {
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/vpc/main.tf"
+    ))
+    .unwrap();
+    src.replace("10.30.0.0/16", cidr)
+        .replace("\"terrane-example\"", &format!("{name:?}"))
+}
+
+#[tokio::test]
+async fn vpc_fixture_applies_converges_and_destroys_cleanly() {
+    let env = Env::new();
+    let src = fixture("10.40.0.0/16", "fixture-e2e");
+    let state = env.apply(&src, &State::new()).await;
+    let vpc = attr(&state, "aws_vpc.main", "id");
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // Drift on a security group: a rule removed outside terrane is put back.
+    let lb = attr(&state, "aws_security_group.lb", "id");
+    ec2()
+        .revoke_security_group_ingress()
+        .group_id(&lb)
+        .ip_permissions(
+            aws_sdk_ec2::types::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .ip_ranges(
+                    aws_sdk_ec2::types::IpRange::builder()
+                        .cidr_ip("0.0.0.0/0")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_security_group.lb"]);
+    let state = env.apply(&src, &state).await;
+    assert!(!env.plan(&src, &state).await.has_changes());
+
+    // In-place rule change, and a replacement (a new name replaces the group).
+    let src2 = src.replace(
+        "from_port   = 443\n    to_port     = 443",
+        "from_port   = 8443\n    to_port     = 8443",
+    );
+    assert_eq!(
+        changes(&env.plan(&src2, &state).await),
+        ["Update aws_security_group.lb"]
+    );
+    let state = env.apply(&src2, &state).await;
+    assert!(!env.plan(&src2, &state).await.has_changes());
+
+    // Import of each kind of object gives back what state holds.
+    for (ty, addr) in [
+        ("aws_security_group", "aws_security_group.app"),
+        ("aws_subnet", "aws_subnet.public[1]"),
+        ("aws_internet_gateway", "aws_internet_gateway.main"),
+        ("aws_route_table", "aws_route_table.private"),
+        ("aws_nat_gateway", "aws_nat_gateway.main"),
+        ("aws_eip", "aws_eip.nat"),
+    ] {
+        let id = attr(&state, addr, "id");
+        let got = env
+            .provider
+            .import(ImportRequest {
+                type_name: ty.into(),
+                id: id.clone(),
+            })
+            .await;
+        let v = got
+            .state
+            .unwrap_or_else(|| panic!("{addr}: {:?}", got.diagnostics));
+        assert_eq!(
+            v.get_attr("id").and_then(|v| v.as_str()),
+            Some(id.as_str()),
+            "{addr}"
+        );
+    }
+    let rta_subnet = attr(
+        &state,
+        "aws_route_table_association.private[0]",
+        "subnet_id",
+    );
+    let rtb = attr(&state, "aws_route_table.private", "id");
+    let got = env
+        .provider
+        .import(ImportRequest {
+            type_name: "aws_route_table_association".into(),
+            id: format!("{rta_subnet}/{rtb}"),
+        })
+        .await;
+    assert_eq!(
+        got.state.and_then(|v| v
+            .get_attr("id")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)),
+        Some(attr(&state, "aws_route_table_association.private[0]", "id"))
+    );
+
+    env.destroy(&src2, &state).await;
+    let f = |n: &str, v: &str| {
+        aws_sdk_ec2::types::Filter::builder()
+            .name(n)
+            .values(v)
+            .build()
+    };
+    let c = ec2();
+    assert!(c
+        .describe_vpcs()
+        .filters(f("vpc-id", &vpc))
+        .send()
+        .await
+        .unwrap()
+        .vpcs()
+        .is_empty());
+    assert!(c
+        .describe_subnets()
+        .filters(f("vpc-id", &vpc))
+        .send()
+        .await
+        .unwrap()
+        .subnets()
+        .is_empty());
+    assert!(c
+        .describe_internet_gateways()
+        .filters(f("tag:Project", "fixture-e2e"))
+        .send()
+        .await
+        .unwrap()
+        .internet_gateways()
+        .is_empty());
+    assert!(c
+        .describe_addresses()
+        .filters(f("tag:Project", "fixture-e2e"))
+        .send()
+        .await
+        .unwrap()
+        .addresses()
+        .is_empty());
+    let nats = c
+        .describe_nat_gateways()
+        .filter(f("vpc-id", &vpc))
+        .send()
+        .await
+        .unwrap();
+    assert!(nats
+        .nat_gateways()
+        .iter()
+        .all(|g| g.state().map(|s| s.as_str()) == Some("deleted")));
+}

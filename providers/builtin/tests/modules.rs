@@ -1,0 +1,218 @@
+//! Modules: local sources, nested calls, count/for_each on module blocks, inputs and
+//! outputs across module boundaries, module addresses in state, and destroy ordering.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use terrane_engine::plan::{Action, PlanMode};
+use terrane_engine::provider::Provider;
+use terrane_engine::run::{
+    self, ApplyEvent, ApplyObserver, Context, Options, Providers, StateDelta,
+};
+use terrane_engine::state::State;
+use terrane_provider_builtin::{NullProvider, TerraformProvider};
+
+struct Quiet;
+impl ApplyObserver for Quiet {
+    fn event(&self, _: ApplyEvent<'_>) {}
+    fn record(&self, _: StateDelta<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn context(dir: &Path, vars: &[&str]) -> Result<Context, String> {
+    let (module, d) = terrane_engine::config::load_dir(dir);
+    if d.has_errors() {
+        return Err(format!("{d:?}"));
+    }
+    let graph = terrane_engine::graph::build(&module).map_err(|d| format!("{d:?}"))?;
+    let cli: Vec<run::vars::CliVar> = vars
+        .iter()
+        .map(|v| run::vars::CliVar::Var((*v).to_string()))
+        .collect();
+    let variables = run::vars::resolve(&module, &cli, &[], dir).map_err(|d| format!("{d:?}"))?;
+    let providers: Vec<Arc<dyn Provider>> = vec![
+        Arc::new(NullProvider::new()),
+        Arc::new(TerraformProvider::new()),
+    ];
+    Ok(Context {
+        module: Arc::new(module),
+        graph,
+        providers: Arc::new(Providers::new(providers)),
+        variables,
+        options: Options {
+            mode: PlanMode::Normal,
+            ..Options::default()
+        },
+    })
+}
+
+async fn apply(ctx: &Context, state: &State) -> State {
+    let (plan, d) = run::plan(ctx, state).await;
+    let (mut s, d2) = run::apply(ctx, &plan.unwrap_or_else(|| panic!("{d:?}")), &Quiet).await;
+    assert!(d2.is_empty(), "{d2:?}");
+    s.serial += 1;
+    s
+}
+
+fn addresses(s: &State) -> Vec<String> {
+    let mut v: Vec<String> = s
+        .resources
+        .iter()
+        .flat_map(|r| r.instances.iter().map(move |i| r.instance_address(i)))
+        .collect();
+    v.sort();
+    v
+}
+
+fn fixture(dir: &Path) {
+    write(
+        dir,
+        "main.tf",
+        r#"
+variable "names" { type = list(string) }
+module "pet" {
+  source   = "./modules/pet"
+  for_each = toset(var.names)
+  name     = each.key
+}
+module "counted" {
+  source = "./modules/pet"
+  count  = 1
+  name   = "n${count.index}"
+  prefix = "x"
+}
+output "greetings" { value = { for k, m in module.pet : k => m.greeting } }
+output "counted"   { value = module.counted[0].greeting }
+"#,
+    );
+    write(
+        dir,
+        "modules/pet/main.tf",
+        r#"
+variable "name" { type = string }
+variable "prefix" {
+  type    = string
+  default = "dr"
+}
+resource "terraform_data" "pet" { input = "${var.prefix} ${var.name}" }
+module "shout" {
+  source = "../shout"
+  value  = terraform_data.pet.output
+}
+output "greeting" { value = module.shout.loud }
+"#,
+    );
+    write(
+        dir,
+        "modules/shout/main.tf",
+        r#"
+variable "value" { type = string }
+resource "null_resource" "echo" { triggers = { v = var.value } }
+output "loud" { value = upper(var.value) }
+"#,
+    );
+}
+
+#[tokio::test]
+async fn nested_modules_with_for_each_apply_converge_and_shrink() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let ctx = context(dir.path(), &["names=[\"ada\",\"bob\"]"]).unwrap();
+    let state = apply(&ctx, &State::new()).await;
+    assert_eq!(
+        addresses(&state),
+        [
+            "module.counted[0].module.shout.null_resource.echo",
+            "module.counted[0].terraform_data.pet",
+            "module.pet[\"ada\"].module.shout.null_resource.echo",
+            "module.pet[\"ada\"].terraform_data.pet",
+            "module.pet[\"bob\"].module.shout.null_resource.echo",
+            "module.pet[\"bob\"].terraform_data.pet",
+        ]
+    );
+    assert_eq!(
+        state.outputs["greetings"].value,
+        serde_json::json!({"ada": "DR ADA", "bob": "DR BOB"})
+    );
+    assert_eq!(state.outputs["counted"].value, "X N0");
+    // A child's resources record their direct dependency with its module path.
+    let echo = state
+        .resources
+        .iter()
+        .find(|r| r.module.as_deref() == Some("module.pet[\"ada\"].module.shout"))
+        .unwrap();
+    assert_eq!(
+        echo.instances[0].dependencies,
+        ["module.pet.terraform_data.pet"]
+    );
+
+    let (plan, _) = run::plan(&ctx, &state).await;
+    assert!(
+        !plan.unwrap().has_changes(),
+        "a converged module tree plans no changes"
+    );
+
+    // Dropping a for_each key destroys that module instance, innermost first.
+    let ctx = context(dir.path(), &["names=[\"ada\"]"]).unwrap();
+    let (plan, _) = run::plan(&ctx, &state).await;
+    let plan = plan.unwrap();
+    let deletes: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .map(|c| c.addr.to_string())
+        .collect();
+    assert_eq!(
+        deletes,
+        [
+            "module.pet[\"bob\"].terraform_data.pet",
+            "module.pet[\"bob\"].module.shout.null_resource.echo"
+        ]
+    );
+    let state = apply(&ctx, &state).await;
+    assert_eq!(addresses(&state).len(), 4);
+}
+
+#[tokio::test]
+async fn module_arguments_are_checked_against_the_child_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    write(
+        dir.path(),
+        "extra.tf",
+        "module \"bad\" {\n  source = \"./modules/pet\"\n  nmae   = \"x\"\n}\n",
+    );
+    let err = context(dir.path(), &["names=[]"]).err().unwrap();
+    assert!(
+        err.contains("An argument named \\\"nmae\\\" is not expected here"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean \\\"name\\\"?"), "{err}");
+    assert!(
+        err.contains("The argument \\\"name\\\" is required by module \\\"bad\\\""),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn remote_module_sources_are_refused_with_the_location() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "main.tf",
+        "module \"vpc\" {\n  source  = \"terraform-aws-modules/vpc/aws\"\n}\n",
+    );
+    let (_, d) = terrane_engine::config::load_dir(dir.path());
+    let e = d
+        .iter()
+        .find(|d| d.summary == "Module source not supported yet")
+        .expect("an error");
+    assert_eq!(e.span.as_ref().unwrap().line_col(), (1, 1));
+}

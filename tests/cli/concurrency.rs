@@ -1,0 +1,152 @@
+//! Locking between concurrent runs, and crash safety: SIGKILL and Ctrl-C during apply.
+//! Runs are slowed with TERRANE_BUILTIN_APPLY_DELAY_MS so a second process or a signal
+//! lands while the first is applying; every wait polls for a condition (no fixed sleeps).
+#![cfg(unix)]
+
+use std::collections::BTreeSet;
+
+use crate::harness::Work;
+use crate::snap;
+
+const DELAY: &str = "TERRANE_BUILTIN_APPLY_DELAY_MS";
+
+fn counted(n: usize) -> Work {
+    Work::main_tf(&format!(
+        "resource \"null_resource\" \"n\" {{\n  count = {n}\n}}\n"
+    ))
+}
+
+/// The ids in every "Creation complete after ... [id=X]" line.
+fn created_ids(stdout: &str) -> BTreeSet<String> {
+    stdout
+        .lines()
+        .filter(|l| l.contains("Creation complete"))
+        .filter_map(|l| {
+            l.rsplit_once("[id=")
+                .map(|(_, id)| id.trim_end_matches(']').to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn second_run_fails_at_once_while_locked_and_waits_with_lock_timeout() {
+    let w = counted(1);
+    let first = w.spawn(&["apply", "-auto-approve"], &[(DELAY, "2000")]);
+    first.wait_for("the first apply to start creating", |o| {
+        o.contains("Creating...")
+    });
+    let locked = w.run(&["plan"]).code(1);
+    assert!(locked.stderr.contains("OperationTypeApply"), "{locked}");
+    snap!(w, "lock_held", locked);
+    // Another apply fails the same way and changes nothing.
+    w.run(&["apply", "-auto-approve"]).code(1);
+    // -lock=false does not take the lock, so it can read while the first runs.
+    w.run(&["plan", "-lock=false"]).code(0);
+    // With -lock-timeout the second run waits for the first to finish, then sees its state.
+    let waited = w
+        .run(&["apply", "-auto-approve", "-lock-timeout=60s"])
+        .code(0);
+    assert!(waited.stdout.contains("No changes."), "{waited}");
+    let first = first.wait().code(0);
+    assert!(
+        first.stdout.contains("Apply complete! Resources: 1 added"),
+        "{first}"
+    );
+    assert_eq!(w.state_ids().len(), 1);
+    assert!(!w.exists(".terraform.tfstate.lock.info"));
+}
+
+#[test]
+fn sigkill_during_first_apply_loses_nothing() {
+    let w = counted(6);
+    kill_and_converge(&w, 6);
+}
+
+#[test]
+fn sigkill_during_later_apply_loses_nothing() {
+    let w = counted(2);
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let kept = w.state_ids();
+    w.write(
+        "main.tf",
+        "resource \"null_resource\" \"n\" {\n  count = 6\n}\n",
+    );
+    kill_and_converge(&w, 6);
+    for (addr, id) in kept {
+        assert_eq!(w.id(&addr), id);
+    }
+}
+
+/// Starts an apply to `n` instances, SIGKILLs it after two creations, then checks that
+/// the next plan recovers them and a re-run converges.
+fn kill_and_converge(w: &Work, n: usize) {
+    let run = w.spawn(
+        &["apply", "-auto-approve", "-parallelism=2"],
+        &[(DELAY, "300")],
+    );
+    run.wait_for("two finished creations", |o| {
+        o.matches("Creation complete").count() >= 2
+    });
+    let killed = run.kill();
+    let before_kill = created_ids(&killed.stdout);
+    assert!(before_kill.len() >= 2 && before_kill.len() < n, "{killed}");
+
+    // The next command folds the journal of finished operations into state.
+    let plan = w.run(&["plan"]).code(0);
+    assert!(
+        plan.stderr.contains("Recovered") && plan.stderr.contains("interrupted run"),
+        "{plan}"
+    );
+    let recovered: BTreeSet<String> = w.state_ids().into_iter().map(|(_, id)| id).collect();
+    assert!(
+        before_kill.is_subset(&recovered),
+        "every creation reported before the kill is in state: {before_kill:?} vs {recovered:?}"
+    );
+
+    let apply = w.run(&["apply", "-auto-approve"]).code(0);
+    assert!(!apply.stdout.contains("Destroying"), "{apply}");
+    let ids = w.state_ids();
+    let addrs: Vec<&str> = ids.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        addrs,
+        (0..6)
+            .map(|i| format!("null_resource.n[{i}]"))
+            .collect::<Vec<_>>(),
+        "no duplicates, nothing forgotten"
+    );
+    let now: BTreeSet<String> = ids.into_iter().map(|(_, id)| id).collect();
+    assert!(
+        before_kill.is_subset(&now),
+        "ids created before the kill are kept"
+    );
+    assert_eq!(w.run(&["plan", "-detailed-exitcode"]).code, 0);
+}
+
+#[test]
+fn ctrl_c_finishes_running_operations_and_saves_state() {
+    let w = counted(5);
+    let run = w.spawn(
+        &["apply", "-auto-approve", "-parallelism=1"],
+        &[(DELAY, "400")],
+    );
+    run.wait_for("a finished creation", |o| o.contains("Creation complete"));
+    run.signal("INT");
+    let out = run.wait().code(1);
+    assert!(out.stderr.contains("Interrupt received"), "{out}");
+    // Everything that started also finished, and all of it is in state.
+    let started = out.stdout.matches(": Creating...").count();
+    let finished = created_ids(&out.stdout);
+    assert_eq!(started, finished.len(), "{out}");
+    assert!(finished.len() < 5, "the run stopped early: {out}");
+    let saved: BTreeSet<String> = w.state_ids().into_iter().map(|(_, id)| id).collect();
+    assert_eq!(saved, finished);
+    assert!(!w.exists(".terraform.tfstate.lock.info"));
+    assert!(!w.exists(".terraform/terrane/journal-default.jsonl"));
+
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let ids = w.state_ids();
+    assert_eq!(ids.len(), 5);
+    let now: BTreeSet<String> = ids.into_iter().map(|(_, id)| id).collect();
+    assert!(finished.is_subset(&now));
+    assert_eq!(w.run(&["plan", "-detailed-exitcode"]).code, 0);
+}

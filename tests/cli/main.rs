@@ -1,0 +1,11 @@
+//! End-to-end tests of the `terrane` binary: each test writes a configuration into a
+//! scratch directory, runs terrane as a user would, and snapshots exit code, stdout and
+//! stderr (with temporary paths, ids, durations and timestamps filtered out).
+
+mod harness;
+
+mod basics;
+mod compat;
+mod concurrency;
+mod errors;
+mod flags;
