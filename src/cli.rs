@@ -153,6 +153,14 @@ pub struct InitArgs {
     /// Partial backend configuration: KEY=VALUE or a file.
     #[arg(long, value_name = "KEY=VALUE|FILE")]
     pub backend_config: Vec<String>,
+    /// Copy the state from the previously initialized backend to the new one.
+    #[arg(long)]
+    pub migrate_state: bool,
+    /// With -migrate-state: overwrite state the new backend already has for a workspace.
+    #[arg(long)]
+    pub force_copy: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Accepted for compatibility: terrane's providers are built in.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub upgrade: Option<bool>,

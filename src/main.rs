@@ -1,6 +1,7 @@
 //! The `terrane` binary: parses arguments, runs one command, renders errors, and exits with
 //! Terraform's exit codes (0 success, 1 error, 2 changes present under -detailed-exitcode).
 
+mod backend_config;
 mod cli;
 mod commands;
 mod output;

@@ -1,15 +1,12 @@
 //! Wiring: the providers this build has, the backend a configuration selects, the current
 //! workspace, and parsing of durations like `-lock-timeout=30s`.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
-use terrane_backend_local::LocalBackend;
 use terrane_engine::config::Module;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
-use terrane_engine::lang::Value;
 use terrane_engine::provider::Provider;
 use terrane_engine::run::ProviderFactory;
 use terrane_engine::state::{StateBackend, DEFAULT_WORKSPACE};
@@ -96,31 +93,10 @@ pub fn current_workspace() -> String {
         .unwrap_or_else(|| DEFAULT_WORKSPACE.to_string())
 }
 
-/// The state backend the configuration's `backend` block selects (local when none).
+/// The state backend the configuration's `backend` block selects (local when none), with
+/// the settings `terrane init` recorded.
 pub fn backend(module: &Module) -> anyhow::Result<Box<dyn StateBackend>> {
-    let Some(b) = &module.terraform.backend else {
-        return Ok(Box::new(LocalBackend::new(PathBuf::from("."), None)));
-    };
-    match b.kind.as_str() {
-        "local" => {
-            let mut path = None;
-            for a in b.body.body.attributes() {
-                match a.key.as_str() {
-                    "path" => {
-                        let v = terrane_engine::run::vars::eval_constant(&a.value, &b.body.file, Path::new("."));
-                        match v {
-                            Ok(Value::String(s)) => path = Some(PathBuf::from(s)),
-                            _ => bail!("the local backend's \"path\" must be a string"),
-                        }
-                    }
-                    "workspace_dir" => {}
-                    other => bail!("the local backend has no argument {other:?} (it accepts path and workspace_dir)"),
-                }
-            }
-            Ok(Box::new(LocalBackend::new(PathBuf::from("."), path)))
-        }
-        other => bail!("the {other:?} backend is not supported yet; terrane supports the local backend (S3 is planned)"),
-    }
+    crate::backend_config::open(module)
 }
 
 /// Parses Terraform-style durations: `0`, `30s`, `5m`, `1h`, `1m30s`, `250ms`.

@@ -37,6 +37,11 @@ pub struct LockInfo {
     pub version: String,
     pub created: String,
     pub path: String,
+    /// terrane's lease (RFC 3339): a live holder keeps pushing this forward, so a time in
+    /// the past means the holder stopped renewing, most likely because it died. Terraform
+    /// ignores the field, and its locks have none.
+    #[serde(rename = "Expires", default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 impl LockInfo {
@@ -52,7 +57,31 @@ impl LockInfo {
             version: super::model::COMPATIBLE_TERRAFORM_VERSION.to_string(),
             created: crate::util::now_rfc3339(),
             path: path.to_string(),
+            expires: None,
         }
+    }
+
+    /// What the lease says about the holder, for messages: empty without a lease or while it
+    /// is live; a hint that the holder is probably gone once it has expired. Never a reason
+    /// to break the lock: only `force-unlock` with the lock's ID does that.
+    pub fn lease_note(&self) -> String {
+        use time::format_description::well_known::Rfc3339;
+        let Some(expires) = &self.expires else {
+            return String::new();
+        };
+        let Ok(at) = time::OffsetDateTime::parse(expires, &Rfc3339) else {
+            return String::new();
+        };
+        let overdue = time::OffsetDateTime::now_utc() - at;
+        if overdue.is_negative() {
+            return String::new();
+        }
+        format!(
+            "; its lease expired {}s ago (at {expires}), so the holder has probably stopped: if \
+             no run is still using this state, remove the lock with `terrane force-unlock {}`",
+            overdue.whole_seconds(),
+            self.id
+        )
     }
 }
 
@@ -75,8 +104,9 @@ pub struct LockRequest {
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
     #[error(
-        "the state is locked by {who} (lock ID {id}, operation {operation}, since {created})",
-        who = .0.who, id = .0.id, operation = .0.operation, created = .0.created
+        "the state is locked by {who} (lock ID {id}, operation {operation}, since {created}){lease}",
+        who = .0.who, id = .0.id, operation = .0.operation, created = .0.created,
+        lease = .0.lease_note()
     )]
     Locked(Box<LockInfo>),
     #[error(

@@ -356,6 +356,7 @@ fn unknown_holder(path: &Path) -> LockInfo {
         version: String::new(),
         created: String::new(),
         path: path.display().to_string(),
+        expires: None,
     }
 }
 
