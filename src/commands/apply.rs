@@ -108,7 +108,10 @@ fn verb(action: Action) -> (&'static str, &'static str, &'static str) {
 impl ApplyObserver for CliObserver {
     fn event(&self, e: ApplyEvent<'_>) {
         match e {
-            ApplyEvent::Start { addr, action } => println!("{addr}: {}", verb(action).0),
+            ApplyEvent::Start { addr, action, id } => match id {
+                Some(id) => println!("{addr}: {} [id={id}]", verb(action).0),
+                None => println!("{addr}: {}", verb(action).0),
+            },
             ApplyEvent::Still {
                 addr,
                 action,

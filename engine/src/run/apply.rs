@@ -44,6 +44,8 @@ pub enum ApplyEvent<'a> {
     Start {
         addr: &'a InstanceAddr,
         action: Action,
+        /// The object's id, for updates and deletes (Terraform prints `[id=...]`).
+        id: Option<String>,
     },
     Still {
         addr: &'a InstanceAddr,
@@ -259,6 +261,11 @@ pub async fn apply(
     let mut state = working.into_state(&plan.prior_state);
     if plan.mode == PlanMode::Destroy {
         state.outputs.clear();
+        // Data sources are only read, not owned: nothing is left to record once everything
+        // managed is gone (as Terraform does).
+        if !diags.has_errors() {
+            state.resources.retain(|r| r.mode != "data");
+        }
     } else if plan.mode == PlanMode::Normal {
         let scope = InstanceScope::plain(&shared.values, &ctx.module);
         let ectx = EvalContext {
@@ -288,6 +295,13 @@ pub async fn apply(
         }
     }
     (state, diags)
+}
+
+/// The `id` attribute of an object, when it has one.
+fn object_id(v: Option<&Value>) -> Option<String> {
+    v.and_then(|v| v.get_attr("id"))
+        .and_then(|i| i.as_str())
+        .map(str::to_string)
 }
 
 /// Terraform's JSON type description of a value, as stored with outputs.
@@ -658,6 +672,7 @@ async fn delete_instance(
     s.observer.event(ApplyEvent::Start {
         addr,
         action: Action::Delete,
+        id: object_id(c.before.as_ref()),
     });
     let resp = with_progress(
         s,
@@ -905,6 +920,11 @@ async fn apply_instance<'a>(
     s.observer.event(ApplyEvent::Start {
         addr,
         action: shown_action,
+        id: if shown_action == Action::Update {
+            object_id(c.before.as_ref())
+        } else {
+            None
+        },
     });
     let resp = with_progress(
         s,
