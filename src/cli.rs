@@ -141,6 +141,9 @@ pub struct PlanningArgs {
     /// Print machine-readable JSON output.
     #[arg(long)]
     pub json: bool,
+    /// Show warnings in a compact form that includes only the summary messages.
+    #[arg(long)]
+    pub compact_warnings: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]

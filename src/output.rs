@@ -91,10 +91,33 @@ pub fn render_diagnostic(d: &Diagnostic, color: bool) -> String {
     out
 }
 
+/// Set by `-compact-warnings`: warnings print as one summary line each.
+static COMPACT_WARNINGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_compact_warnings(on: bool) {
+    COMPACT_WARNINGS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Prints diagnostics to stderr, warnings first, as Terraform does.
 pub fn print_diagnostics(diags: &Diagnostics, color: bool) {
     let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
     sorted.sort_by_key(|d| d.severity);
+    if COMPACT_WARNINGS.load(std::sync::atomic::Ordering::Relaxed) {
+        let warnings: Vec<&&Diagnostic> = sorted.iter().filter(|d| !d.is_error()).collect();
+        if !warnings.is_empty() {
+            eprintln!("Warnings:\n");
+            for w in &warnings {
+                let at = w
+                    .span
+                    .as_ref()
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default();
+                eprintln!("- {}{at}", w.summary);
+            }
+            eprintln!("\nTo see the full warning notes, run terrane without -compact-warnings.\n");
+        }
+        sorted.retain(|d| d.is_error());
+    }
     for d in sorted {
         eprint!("{}", render_diagnostic(d, color));
         eprintln!();

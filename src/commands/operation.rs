@@ -143,6 +143,7 @@ pub async fn prepare(
     preset: Vec<CliVar>,
 ) -> anyhow::Result<Result<Prepared, Reported>> {
     let color = use_color(common.no_color);
+    crate::output::set_compact_warnings(planning.compact_warnings);
     let Ok((module, graph)) = load_checked(color) else {
         return Ok(Err(Reported));
     };
