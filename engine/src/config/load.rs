@@ -584,6 +584,23 @@ fn decode_lifecycle(
         file,
         diags,
     );
+    for blk in &c.blocks {
+        let cc = check_body(&blk.body, &["condition", "error_message"], &[], file, diags);
+        if let (Some(cond), Some(msg)) = (
+            required_attr(&cc, "condition", blk, file, diags),
+            required_attr(&cc, "error_message", blk, file, diags),
+        ) {
+            let v = Validation {
+                condition: expr(cond, file),
+                error_message: expr(msg, file),
+            };
+            if blk.ident.as_str() == "precondition" {
+                l.preconditions.push(v);
+            } else {
+                l.postconditions.push(v);
+            }
+        }
+    }
     if let Some(a) = c.attrs.get("create_before_destroy") {
         l.create_before_destroy = literal_bool(a, file, diags);
     }
@@ -779,6 +796,19 @@ fn decode_output(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut 
             .get("depends_on")
             .map(|a| depends_on(a, file, diags))
             .unwrap_or_default(),
+        preconditions: c
+            .blocks
+            .iter()
+            .filter_map(|blk| {
+                let cc = check_body(&blk.body, &["condition", "error_message"], &[], file, diags);
+                let cond = required_attr(&cc, "condition", blk, file, diags)?;
+                let msg = required_attr(&cc, "error_message", blk, file, diags)?;
+                Some(Validation {
+                    condition: expr(cond, file),
+                    error_message: expr(msg, file),
+                })
+            })
+            .collect(),
         span: ident_span(b, file),
     };
     if m.outputs.contains_key(&name) {

@@ -139,6 +139,7 @@ pub struct Output {
     pub description: Option<String>,
     pub sensitive: bool,
     pub depends_on: Vec<Reference>,
+    pub preconditions: Vec<Validation>,
     pub span: Option<Span>,
 }
 
@@ -154,6 +155,10 @@ pub struct Lifecycle {
     pub create_before_destroy: bool,
     pub prevent_destroy: bool,
     pub ignore_changes: IgnoreChanges,
+    /// Checked before the instance is planned; a false condition is an error.
+    pub preconditions: Vec<Validation>,
+    /// Checked against the planned object (`self`); a false condition is an error.
+    pub postconditions: Vec<Validation>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -210,7 +210,17 @@ fn exprs_of(m: &Module, node: &Node) -> Vec<(Expr, Vec<String>)> {
             .map(|v| free(&v.condition))
             .collect(),
         Node::Local(_, n) => vec![free(&m.locals[n].value)],
-        Node::Output(_, n) => vec![free(&m.outputs[n].value)],
+        Node::Output(_, n) => {
+            let o = &m.outputs[n];
+            std::iter::once(&o.value)
+                .chain(
+                    o.preconditions
+                        .iter()
+                        .flat_map(|p| [&p.condition, &p.error_message]),
+                )
+                .map(free)
+                .collect()
+        }
         Node::Resource(a) => {
             let r = &m.resources[&ResourceAddr {
                 module: Vec::new(),

@@ -5,5 +5,5 @@
 mod build;
 mod dot;
 
-pub use build::{build, Graph, Node};
+pub use build::{build, path_prefix, Graph, Node};
 pub use dot::to_dot;

@@ -26,6 +26,8 @@ pub enum Subject {
     TerraformWorkspace,
     /// A name bound by an enclosing `for` expression or template directive.
     Bound(String),
+    /// `self` in a postcondition: the object being planned.
+    SelfObject,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +58,7 @@ pub fn decode(
             .ok_or_else(|| format!("a reference to {root:?} must be followed by {what}"))
     };
     match root {
+        "self" => Ok((Subject::SelfObject, 0)),
         "var" => Ok((Subject::Var(need(0, "a variable name, like var.name")?), 1)),
         "local" => Ok((
             Subject::Local(need(0, "a local value name, like local.name")?),
@@ -139,7 +142,7 @@ impl Walker<'_, '_> {
         span: Option<std::ops::Range<usize>>,
     ) {
         if let Ok((subject, _)) = decode(root, ops, &self.bound) {
-            if !matches!(subject, Subject::Bound(_)) {
+            if !matches!(subject, Subject::Bound(_) | Subject::SelfObject) {
                 let span = span.map(|r| Span::new(self.file, r));
                 self.out.push(Reference { subject, span });
             }

@@ -115,6 +115,13 @@ pub fn eval_output(
 ) -> Result<Value, Diagnostic> {
     let o = &m.outputs[name];
     let scope = InstanceScope::at(values, m, inst);
+    let address = format!("{}output.{name}", crate::graph::path_prefix(&m.path));
+    if let Some(d) = check_conditions(&o.preconditions, &scope, m, "precondition", &address)
+        .into_iter()
+        .next()
+    {
+        return Err(d);
+    }
     eval(&o.value.expr, &o.value.file, &ctx(&scope, m))
 }
 
@@ -246,4 +253,50 @@ pub fn root_provider_ref(
         return None;
     }
     Some(current)
+}
+
+/// Checks `precondition`/`postcondition` blocks: a condition that is false is an error with
+/// the block's message at the condition; an unknown one is checked again at apply.
+pub fn check_conditions(
+    conditions: &[crate::config::Validation],
+    scope: &InstanceScope<'_>,
+    m: &Module,
+    kind: &str,
+    address: &str,
+) -> Diagnostics {
+    let ectx = ctx(scope, m);
+    let mut diags = Diagnostics::new();
+    for c in conditions {
+        match eval(&c.condition.expr, &c.condition.file, &ectx) {
+            Ok(v) if v.contains_unknown() => {}
+            Ok(v) => match convert(&v, &Type::Bool).ok().and_then(|b| b.as_bool()) {
+                Some(true) => {}
+                Some(false) => {
+                    let msg = eval(&c.error_message.expr, &c.error_message.file, &ectx)
+                        .ok()
+                        .and_then(|m| m.as_str().map(str::to_string))
+                        .unwrap_or_else(|| "The condition is false.".into());
+                    diags.push(
+                        Diagnostic::error(format!("Resource {kind} failed"))
+                            .detail(format!(
+                                "{msg}\n\nThis was checked by the {kind} at {}.",
+                                c.condition
+                                    .span()
+                                    .map(|s| s.to_string())
+                                    .unwrap_or_default()
+                            ))
+                            .span(c.condition.span())
+                            .address(address.to_string()),
+                    );
+                }
+                None => diags.push(
+                    Diagnostic::error(format!("Invalid {kind} result"))
+                        .detail("The condition must produce a bool.")
+                        .span(c.condition.span()),
+                ),
+            },
+            Err(d) => diags.push(d),
+        }
+    }
+    diags
 }

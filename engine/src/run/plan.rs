@@ -771,13 +771,28 @@ async fn plan_resource(
     let wanted: BTreeSet<Option<IndexKey>> = keys.iter().map(|(k, _)| k.clone()).collect();
     for (key, each_value) in keys {
         let iaddr = addr.instance(key.clone());
-        let config = match instance_config(m, r, &schema.block, values, inst, &key, each_value) {
-            Ok(c) => c,
-            Err(d) => {
+        if !r.lifecycle.preconditions.is_empty() {
+            let scope = InstanceScope::at(values, m, inst).with_key(&key, each_value.clone());
+            let d = nodes::check_conditions(
+                &r.lifecycle.preconditions,
+                &scope,
+                m,
+                "precondition",
+                &iaddr.to_string(),
+            );
+            if d.has_errors() {
                 diags.extend(d);
                 continue;
             }
-        };
+        }
+        let config =
+            match instance_config(m, r, &schema.block, values, inst, &key, each_value.clone()) {
+                Ok(c) => c,
+                Err(d) => {
+                    diags.extend(d);
+                    continue;
+                }
+            };
         if addr.mode == Mode::Data {
             let (value, action) = if config.contains_unknown() {
                 (Value::Unknown, Action::Read)
@@ -897,6 +912,21 @@ async fn plan_resource(
                 }
             }
         };
+        if !r.lifecycle.postconditions.is_empty() {
+            let mut scope = InstanceScope::at(values, m, inst).with_key(&key, each_value.clone());
+            scope.self_object = Some(std::sync::Arc::new(after.clone()));
+            let d = nodes::check_conditions(
+                &r.lifecycle.postconditions,
+                &scope,
+                m,
+                "postcondition",
+                &iaddr.to_string(),
+            );
+            if d.has_errors() {
+                diags.extend(d);
+                continue;
+            }
+        }
         items.push((key.clone(), after.clone()));
         changes.push(ResourceChange {
             addr: iaddr,

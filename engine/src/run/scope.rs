@@ -194,6 +194,8 @@ pub struct InstanceScope<'a> {
     pub path: &'a [ModuleStep],
     pub count_index: Option<i64>,
     pub each: Option<(String, Value)>,
+    /// `self` in a postcondition: the planned object.
+    pub self_object: Option<Arc<Value>>,
 }
 
 impl<'a> InstanceScope<'a> {
@@ -205,6 +207,7 @@ impl<'a> InstanceScope<'a> {
             path,
             count_index: None,
             each: None,
+            self_object: None,
         }
     }
 
@@ -270,6 +273,7 @@ impl Scope for InstanceScope<'_> {
             }))),
             Subject::TerraformWorkspace => Ok(Arc::new(Value::string(self.values.workspace.clone()))),
             Subject::Bound(n) => Err(format!("{n:?} is not in scope here.")),
+            Subject::SelfObject => self.self_object.clone().ok_or_else(|| "The \"self\" object can only be used in a resource's postcondition blocks.".to_string()),
         }
     }
 }

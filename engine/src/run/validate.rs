@@ -29,7 +29,7 @@ impl Scope for ValidateScope<'_> {
             Subject::EachKey | Subject::EachValue => self.each,
             Subject::Path(_) | Subject::TerraformWorkspace => true,
             Subject::Module(c) => m.children.contains_key(c),
-            Subject::Bound(_) => false,
+            Subject::Bound(_) | Subject::SelfObject => false,
         };
         if known {
             Ok(Arc::new(Value::Unknown))

@@ -161,3 +161,47 @@ check "always" {
         )]
     );
 }
+
+#[tokio::test]
+async fn preconditions_and_postconditions_stop_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = |n: i32| {
+        format!(
+            r#"
+locals {{ n = {n} }}
+resource "terraform_data" "a" {{
+  input = local.n
+  lifecycle {{
+    precondition {{
+      condition     = local.n < 5
+      error_message = "n must be below 5"
+    }}
+    postcondition {{
+      condition     = self.input >= 0
+      error_message = "input must not be negative"
+    }}
+  }}
+}}
+"#
+        )
+    };
+    let (plan, _) = run::plan(&context(dir.path(), &src(3)), &State::new()).await;
+    assert!(plan.is_some());
+    let (plan, diags) = run::plan(&context(dir.path(), &src(7)), &State::new()).await;
+    assert!(plan.is_none());
+    assert!(
+        diags.iter().any(|d| d
+            .detail
+            .as_deref()
+            .is_some_and(|x| x.starts_with("n must be below 5"))),
+        "{diags:?}"
+    );
+    let (plan, diags) = run::plan(&context(dir.path(), &src(-1)), &State::new()).await;
+    assert!(plan.is_none());
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.summary == "Resource postcondition failed"),
+        "{diags:?}"
+    );
+}
