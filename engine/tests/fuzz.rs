@@ -56,7 +56,9 @@ impl Scope for SmallScope {
             Subject::EachValue => Value::Set(vec![Value::string("x")]),
             Subject::Path(_) => Value::string("."),
             Subject::TerraformWorkspace => Value::string("default"),
-            Subject::Module(_) | Subject::Bound(_) => return Err("no such object".into()),
+            Subject::Module(_) | Subject::Bound(_) | Subject::SelfObject => {
+                return Err("no such object".into())
+            }
         };
         Ok(Arc::new(v))
     }
