@@ -47,6 +47,8 @@ struct Stack {
     dir: tempfile::TempDir,
     name: String,
     cidr: String,
+    /// The body of the `provider "aws"` block.
+    provider: String,
     /// Environment for terrane runs (moto's, unless a test points it elsewhere).
     env: Vec<(&'static str, String)>,
 }
@@ -55,6 +57,10 @@ impl Stack {
     /// A stack named `terrane-drift-<name>` in 10.<octet>.0.0/16; `vpc_extra` goes inside
     /// the aws_vpc block and `extra` at the end of main.tf.
     fn new(name: &str, octet: u8, vpc_extra: &str, extra: &str) -> Stack {
+        Stack::with_provider(name, octet, "", vpc_extra, extra)
+    }
+
+    fn with_provider(name: &str, octet: u8, provider: &str, vpc_extra: &str, extra: &str) -> Stack {
         let s = Stack {
             dir: tempfile::Builder::new()
                 .prefix("terrane-drift-")
@@ -62,6 +68,7 @@ impl Stack {
                 .unwrap(),
             name: format!("terrane-drift-{name}"),
             cidr: format!("10.{octet}.0.0/16"),
+            provider: provider.to_string(),
             env: terrane_test_support::moto().env(),
         };
         s.write_config(&s.name.clone(), vpc_extra, extra);
@@ -72,7 +79,7 @@ impl Stack {
     /// (Re)writes main.tf with the VPC's Name tag `vpc_name`.
     fn write_config(&self, vpc_name: &str, vpc_extra: &str, extra: &str) {
         let text = format!(
-            r#"provider "aws" {{}}
+            r#"provider "aws" {{{provider}}}
 
 resource "aws_vpc" "main" {{
   cidr_block = "{cidr}"
@@ -100,6 +107,7 @@ resource "aws_security_group" "web" {{
 "#,
             cidr = self.cidr,
             name = self.name,
+            provider = self.provider,
         );
         self.write("main.tf", &text);
     }
@@ -352,6 +360,17 @@ fn drift_honours_ignore_changes_and_the_ignore_file() {
     s.run(&["apply", "-auto-approve"]).code(0);
     let c = ec2();
     set_name_tag(&c, &s.id("aws_vpc.main"), "renamed-by-someone");
+    // ignore_changes = [tags]: no tags.* drift, and plan would not change the VPC.
+    let report = s.run(&["drift", "-json"]).json();
+    for (_, d) in drifted(&report) {
+        assert!(attribute(&d, "tags.Name").is_none(), "{report:#}");
+    }
+    assert_eq!(
+        report["workspaces"][0]["config_changes"],
+        serde_json::json!([]),
+        "{report:#}"
+    );
+    s.write(".terrane/drift-ignore", "*   tags_all.*\n");
     let out = s.run(&["drift"]).code(0);
     assert!(out.stdout.contains("No drift"), "{out}");
 
@@ -363,22 +382,27 @@ fn drift_honours_ignore_changes_and_the_ignore_file() {
 
     s.write(
         ".terrane/drift-ignore",
-        "# rules added by hand in the console\naws_security_group.*   ingress*\n",
+        "*   tags_all.*\n# rules added by hand in the console\naws_security_group.*   ingress*\n",
     );
     let out = s.run(&["drift", "-json"]);
     let report = out.json();
     assert!(drifted(&report).is_empty(), "{out}");
     let ignored = out.code(0);
     assert!(!ignored.stdout.contains("aws_security_group"), "{ignored}");
-    // The rule is for the ignore file's attributes only: -ignore-file with an empty file
-    // reports the change again.
+    // Without the ignore file (-ignore-file names an empty one) both changes are reported.
     s.write("empty-ignore", "");
-    s.run(&["drift", "-ignore-file=empty-ignore"]).code(2);
+    let out = s.run(&["drift", "-ignore-file=empty-ignore"]).code(2);
+    assert!(
+        out.stdout
+            .contains("# aws_security_group.web has changed outside terrane"),
+        "{out}"
+    );
 }
 
 #[test]
 fn drift_is_an_error_when_the_api_is_unreachable() {
-    let mut s = Stack::new("unreachable", 63, "", "");
+    // The provider's default of 25 retries with backoff would take minutes to give up.
+    let mut s = Stack::with_provider("unreachable", 63, " max_retries = 1 ", "", "");
     s.run(&["apply", "-auto-approve"]).code(0);
     let before = s.state_bytes();
     let port = TcpListener::bind("127.0.0.1:0")
@@ -421,7 +445,11 @@ fn saved_plan_is_refused_when_the_world_moved() {
     assert!(out.stderr.contains("aws_vpc.main"), "{out}");
     assert!(out.stderr.contains("Nothing was changed"), "{out}");
     assert_eq!(vpc_name_tag(&c, &vpc), "changed-by-hand");
-    assert_eq!(s.state_bytes(), serial, "a refused apply must not write state");
+    assert_eq!(
+        s.state_bytes(),
+        serial,
+        "a refused apply must not write state"
+    );
     assert!(!s.path().join(".terraform.tfstate.lock.info").exists());
 
     // The state moved: another apply ran after the plan was made.
@@ -469,7 +497,10 @@ resource "terraform_data" "db" {
     let other = [("TF_VAR_db_password", "another-password")];
     let no_secret = |what: &str, text: &[u8]| {
         let text = String::from_utf8_lossy(text);
-        assert!(!text.contains(SECRET), "{what} contains the secret:\n{text}");
+        assert!(
+            !text.contains(SECRET),
+            "{what} contains the secret:\n{text}"
+        );
     };
 
     let plan = s.run_with(&["plan", "-out=tfplan"], &secret).code(0);
@@ -487,7 +518,11 @@ resource "terraform_data" "db" {
     // A different value of the sensitive variable is refused; the same one is applied.
     let out = s.run_with(&["apply", "tfplan"], &other).code(1);
     assert!(out.stderr.contains("db_password"), "{out}");
-    assert_eq!(vpcs_named(&ec2(), "terrane-drift-secret"), 0, "a refused plan created a VPC");
+    assert_eq!(
+        vpcs_named(&ec2(), "terrane-drift-secret"),
+        0,
+        "a refused plan created a VPC"
+    );
     let out = s.run_with(&["apply", "tfplan"], &secret).code(0);
     no_secret("apply output", out.to_string().as_bytes());
 
@@ -499,8 +534,7 @@ resource "terraform_data" "db" {
     assert!(!drift.stdout.contains("another-password"), "{drift}");
     let report = drift.json();
     assert_eq!(
-        report["workspaces"][0]["config_changes"][0]["address"],
-        "terraform_data.db",
+        report["workspaces"][0]["config_changes"][0]["address"], "terraform_data.db",
         "{report:#}"
     );
     let drift = s.run_with(&["drift"], &other).code(2);
