@@ -118,6 +118,7 @@ pub fn report(
         .changes
         .iter()
         .filter(|c| !matches!(c.action, Action::NoOp | Action::Read))
+        .filter(|c| !only_ignored_attributes(c, rules))
         .map(|c| ConfigChange {
             address: c.addr.to_string(),
             action: c.action,
@@ -130,6 +131,19 @@ pub fn report(
         drifted,
         config_changes,
     }
+}
+
+/// Whether `c` is an in-place update that changes only attributes the ignore rules hide
+/// (typically reverting drift the rules ignore, like a tag written by a scanner): such a
+/// change is noise too. Replacements are always reported.
+fn only_ignored_attributes(c: &crate::plan::ResourceChange, rules: &IgnoreRules) -> bool {
+    let (Action::Update, Some(before), Some(after)) = (c.action, &c.before, &c.after) else {
+        return false;
+    };
+    let address = c.addr.to_string();
+    let mut paths = Vec::new();
+    diff_paths("", before, after, &mut paths);
+    !paths.is_empty() && paths.iter().all(|p| rules.ignores(&address, Some(&p.path)))
 }
 
 /// Collects the leaf paths where `a` and `b` differ. Maps and objects recurse by key, lists
