@@ -72,15 +72,32 @@ pub fn report(
     let mut drifted = Vec::new();
     for d in &plan.drift {
         let address = d.addr.to_string();
-        let ignored_attrs = match module
-            .resources
-            .get(&d.addr.resource)
-            .map(|r| &r.lifecycle.ignore_changes)
-        {
+        // The resource block may live in a module: find it by its module path.
+        let path: Vec<String> = d
+            .addr
+            .resource
+            .module
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        let rel = crate::addr::ResourceAddr {
+            module: Vec::new(),
+            ..d.addr.resource.clone()
+        };
+        let ignore = module
+            .at(&path)
+            .and_then(|m| m.resources.get(&rel))
+            .map(|r| &r.lifecycle.ignore_changes);
+        let mut ignored_attrs = match ignore {
             Some(IgnoreChanges::All) => continue,
             Some(IgnoreChanges::Attributes(a)) => a.clone(),
             _ => Vec::new(),
         };
+        // `tags_all` is computed from `tags` (plus provider default tags): ignoring changes
+        // to `tags` means not alerting on the same change seen through `tags_all`.
+        if ignored_attrs.iter().any(|a| a == "tags") {
+            ignored_attrs.push("tags_all".to_string());
+        }
         match &d.after {
             None => {
                 if !rules.ignores(&address, None) {
