@@ -601,6 +601,9 @@ fn decode_lifecycle(
             }
         }
     }
+    if let Some(a) = c.attrs.get("replace_triggered_by") {
+        l.replace_triggered_by = depends_on(a, file, diags);
+    }
     if let Some(a) = c.attrs.get("create_before_destroy") {
         l.create_before_destroy = literal_bool(a, file, diags);
     }

@@ -159,6 +159,8 @@ pub struct Lifecycle {
     pub preconditions: Vec<Validation>,
     /// Checked against the planned object (`self`); a false condition is an error.
     pub postconditions: Vec<Validation>,
+    /// `replace_triggered_by`: a change to any of these resources replaces this one.
+    pub replace_triggered_by: Vec<Reference>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -401,12 +401,19 @@ fn add_depends_on_edges(g: &mut Graph, root: &Module, diags: &mut Diagnostics) {
         let p = &m.path;
         let mut edges: Vec<(Node, Vec<Reference>)> = Vec::new();
         for (addr, r) in &m.resources {
+            // replace_triggered_by must see the trigger's plan first: order it like depends_on.
+            let deps = r
+                .depends_on
+                .iter()
+                .chain(&r.lifecycle.replace_triggered_by)
+                .cloned()
+                .collect();
             edges.push((
                 Node::Resource(ResourceAddr {
                     module: config_steps(p),
                     ..addr.clone()
                 }),
-                r.depends_on.clone(),
+                deps,
             ));
         }
         for (name, o) in &m.outputs {

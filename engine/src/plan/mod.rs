@@ -70,6 +70,8 @@ pub enum Reason {
     ReplaceBecauseAttributes(Vec<String>),
     /// Replacement requested with `-replace`.
     ReplaceByRequest,
+    /// Replacement because a resource in `replace_triggered_by` changes.
+    ReplaceByTriggers,
     /// The object was deleted outside terrane and will be created again.
     DeletedOutside,
     DeleteNoResourceConfig,

@@ -861,9 +861,22 @@ async fn plan_resource(
                 forced.extend(resp.requires_replace);
                 forced.sort();
                 forced.dedup();
-                let requested = ctx.options.replace.contains(&iaddr);
+                let triggered = r
+                    .lifecycle
+                    .replace_triggered_by
+                    .iter()
+                    .any(|t| match &t.subject {
+                        crate::lang::Subject::Resource(a) => values.is_changed(&ResourceAddr {
+                            module: inst.to_vec(),
+                            ..a.clone()
+                        }),
+                        _ => false,
+                    });
+                let requested = ctx.options.replace.contains(&iaddr) || triggered;
                 if requested || !forced.is_empty() {
-                    let reason = if requested {
+                    let reason = if triggered {
+                        Reason::ReplaceByTriggers
+                    } else if requested {
                         Reason::ReplaceByRequest
                     } else {
                         Reason::ReplaceBecauseAttributes(forced)
@@ -926,6 +939,9 @@ async fn plan_resource(
                 diags.extend(d);
                 continue;
             }
+        }
+        if action != Action::NoOp {
+            values.mark_changed(addr);
         }
         items.push((key.clone(), after.clone()));
         changes.push(ResourceChange {

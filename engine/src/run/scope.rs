@@ -33,6 +33,9 @@ pub struct Values {
     outputs: Named,
     resources: RwLock<HashMap<ResourceAddr, Arc<Value>>>,
     calls: RwLock<HashMap<(InstPath, String), CallExpansion>>,
+    /// Resources (with module instance path) that have a planned change, for
+    /// `replace_triggered_by`.
+    changed: RwLock<std::collections::HashSet<ResourceAddr>>,
     pub workspace: String,
     pub cwd: String,
 }
@@ -67,6 +70,7 @@ impl Values {
             outputs: RwLock::new(HashMap::new()),
             resources: RwLock::new(HashMap::new()),
             calls: RwLock::new(HashMap::new()),
+            changed: RwLock::new(std::collections::HashSet::new()),
             workspace: workspace.to_string(),
             cwd: cwd.to_string(),
         }
@@ -101,6 +105,17 @@ impl Values {
             .expect("lock poisoned")
             .get(addr)
             .cloned()
+    }
+
+    pub fn mark_changed(&self, addr: &ResourceAddr) {
+        self.changed
+            .write()
+            .expect("lock poisoned")
+            .insert(addr.clone());
+    }
+
+    pub fn is_changed(&self, addr: &ResourceAddr) -> bool {
+        self.changed.read().expect("lock poisoned").contains(addr)
     }
 
     pub fn set_call(&self, path: &[ModuleStep], name: &str, e: CallExpansion) {

@@ -205,3 +205,38 @@ resource "terraform_data" "a" {{
         "{diags:?}"
     );
 }
+
+#[tokio::test]
+async fn replace_triggered_by_replaces_when_the_trigger_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = |v: &str| {
+        format!(
+            r#"
+resource "terraform_data" "trigger" {{ input = "{v}" }}
+resource "null_resource" "follower" {{
+  lifecycle {{
+    replace_triggered_by = [terraform_data.trigger]
+  }}
+}}
+"#
+        )
+    };
+    let state = apply(&context(dir.path(), &src("1")), &State::new()).await;
+    let (plan, _) = run::plan(&context(dir.path(), &src("1")), &state).await;
+    assert!(
+        !plan.unwrap().has_changes(),
+        "no trigger change, no replacement"
+    );
+    let (plan, _) = run::plan(&context(dir.path(), &src("2")), &state).await;
+    let plan = plan.unwrap();
+    let f = plan
+        .changes
+        .iter()
+        .find(|c| c.addr.to_string() == "null_resource.follower")
+        .unwrap();
+    assert_eq!(f.action, Action::DeleteThenCreate);
+    assert_eq!(
+        f.reason,
+        Some(terrane_engine::plan::Reason::ReplaceByTriggers)
+    );
+}
