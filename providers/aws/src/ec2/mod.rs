@@ -4,9 +4,12 @@
 pub mod eip;
 pub mod igw;
 pub mod nat;
+pub mod route;
 pub mod route_table;
 pub mod rta;
 pub mod security_group;
+pub mod sg_rule;
+pub mod sg_rule_legacy;
 pub mod subnet;
 pub mod tags;
 pub mod vpc;
@@ -31,6 +34,10 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(route_table::RouteTable),
         Box::new(rta::RouteTableAssociation),
         Box::new(security_group::SecurityGroup),
+        Box::new(route::RouteRes),
+        Box::new(sg_rule::VpcSgRule { egress: false }),
+        Box::new(sg_rule::VpcSgRule { egress: true }),
+        Box::new(sg_rule_legacy::SecurityGroupRuleRes),
     ]
 }
 

@@ -245,7 +245,7 @@ pub fn normalize(r: &Value) -> Value {
     }))
 }
 
-fn route_value(r: &Route) -> Value {
+pub fn route_value(r: &Route) -> Value {
     let gw = r.gateway_id().unwrap_or_default();
     // Gateway endpoints come back as gateway IDs; Terraform shows them as vpc_endpoint_id.
     let (gateway, endpoint) = if gw.starts_with("vpce-") {
@@ -280,6 +280,8 @@ fn field(r: &Value, k: &str) -> Option<String> {
     val::str_attr(r, k).map(str::to_string)
 }
 
+/// Creates a route from a `route` block or an `aws_route` (whose destinations are named
+/// `destination_*`).
 pub async fn create_route(c: &Clients, table: &str, r: &Value) -> Result<(), AwsError> {
     c.ec2
         .get()
@@ -316,8 +318,12 @@ pub async fn delete_route(c: &Clients, table: &str, r: &Value) -> Result<(), Aws
         .await
         .delete_route()
         .route_table_id(table)
-        .set_destination_cidr_block(field(r, "cidr_block"))
-        .set_destination_ipv6_cidr_block(field(r, "ipv6_cidr_block"))
+        .set_destination_cidr_block(
+            field(r, "cidr_block").or_else(|| field(r, "destination_cidr_block")),
+        )
+        .set_destination_ipv6_cidr_block(
+            field(r, "ipv6_cidr_block").or_else(|| field(r, "destination_ipv6_cidr_block")),
+        )
         .set_destination_prefix_list_id(field(r, "destination_prefix_list_id"))
         .send()
         .await
