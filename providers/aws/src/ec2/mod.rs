@@ -53,9 +53,15 @@ pub fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -
 
 /// The `id`s of objects to read.
 pub fn ids(current: &[Value]) -> Vec<String> {
+    attr_values(current, "id")
+}
+
+/// The distinct values of a string attribute over objects to read (the parents a batch
+/// describes, such as the route tables of routes).
+pub fn attr_values(current: &[Value], attr: &str) -> Vec<String> {
     let mut v: Vec<String> = current
         .iter()
-        .filter_map(|c| val::str_attr(c, "id").map(str::to_string))
+        .filter_map(|c| val::str_attr(c, attr).map(str::to_string))
         .collect();
     v.sort();
     v.dedup();

@@ -9,11 +9,13 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
-use super::route_table::{create_route, delete_route, route_value, ROUTE_FIELDS};
-use super::{describe_chunks, filter};
+use super::attr_values;
+use super::route_table::{create_route, delete_route, describe_tables, route_value, ROUTE_FIELDS};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{check_ipv4_cidr, invalid, AwsResource, DefaultTimeouts, Failed, Timeout};
+use crate::resource::{
+    check_exactly_one, check_ipv4_cidr, AwsResource, DefaultTimeouts, Failed, Timeout,
+};
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -77,50 +79,15 @@ impl AwsResource for RouteRes {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         check_ipv4_cidr(config, "destination_cidr_block", 0..=32, diags);
-        let set = |k: &str| config.get_attr(k).is_some_and(|v| !v.is_null());
-        if DESTINATIONS.iter().filter(|d| set(d)).count() != 1 {
-            invalid(
-                diags,
-                "destination_cidr_block",
-                "exactly one of destination_cidr_block, destination_ipv6_cidr_block or destination_prefix_list_id must be set.".into(),
-            );
-        }
-        if targets().iter().filter(|t| set(t)).count() != 1 {
-            invalid(
-                diags,
-                "gateway_id",
-                format!(
-                    "exactly one target must be set: one of {}.",
-                    targets().join(", ")
-                ),
-            );
-        }
+        check_exactly_one(config, &DESTINATIONS, diags);
+        check_exactly_one(config, targets(), diags);
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
-        let mut tables: Vec<String> = current
-            .iter()
-            .filter_map(|c| val::str_attr(c, "route_table_id").map(str::to_string))
-            .collect();
-        tables.sort();
-        tables.dedup();
-        let ec2 = c.ec2.get().await;
         // One filtered Describe for every table of the batch: a refresh of N routes costs
         // one call per 200 tables, and a deleted table just drops out of the answer.
-        let found = describe_chunks(&tables, |chunk| {
-            let ec2 = &ec2;
-            async move {
-                ec2.describe_route_tables()
-                    .filters(filter("route-table-id", chunk))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeRouteTables"))
-            }
-        })
-        .await?;
+        let found =
+            describe_tables(c, "route-table-id", &attr_values(current, "route_table_id")).await?;
         Ok(current
             .iter()
             .map(|cur| {

@@ -98,21 +98,7 @@ impl AwsResource for RouteTable {
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
-        let ec2 = c.ec2.get().await;
-        let found = describe_chunks(&ids(current), |chunk| {
-            let ec2 = &ec2;
-            async move {
-                ec2.describe_route_tables()
-                    .filters(filter("route-table-id", chunk))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeRouteTables"))
-            }
-        })
-        .await?;
+        let found = describe_tables(c, "route-table-id", &ids(current)).await?;
         Ok(match_ids(
             current,
             found,
@@ -225,6 +211,30 @@ impl AwsResource for RouteTable {
             .map_err(err("DeleteRouteTable"))?;
         Ok(())
     }
+}
+
+/// The route tables matching a filter on `ids`, in filtered chunks (one call per 200 IDs;
+/// IDs that no longer exist just drop out).
+pub async fn describe_tables(
+    c: &Clients,
+    filter_name: &str,
+    ids: &[String],
+) -> Result<Vec<aws_sdk_ec2::types::RouteTable>, AwsError> {
+    let ec2 = c.ec2.get().await;
+    describe_chunks(ids, |chunk| {
+        let ec2 = &ec2;
+        async move {
+            ec2.describe_route_tables()
+                .filters(filter(filter_name, chunk))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(err("DescribeRouteTables"))
+        }
+    })
+    .await
 }
 
 /// Routes Terraform does not manage: the VPC's local route and propagated routes.

@@ -15,7 +15,9 @@ use super::security_group::{authorize, describe_rules, ip_permission, protocol, 
 use super::{ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{check_ipv4_cidr, invalid, AwsResource, Failed, PlanExtra, Tagging, Timeout};
+use crate::resource::{
+    check_exactly_one, check_ipv4_cidr, invalid, AwsResource, Failed, PlanExtra, Tagging, Timeout,
+};
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -64,14 +66,8 @@ impl AwsResource for VpcSgRule {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         check_ipv4_cidr(config, "cidr_ipv4", 0..=32, diags);
-        let set = |k: &str| config.get_attr(k).is_some_and(|v| !v.is_null());
-        if SOURCES.iter().filter(|(a, _)| set(a)).count() != 1 {
-            invalid(
-                diags,
-                "cidr_ipv4",
-                "exactly one of cidr_ipv4, cidr_ipv6, prefix_list_id or referenced_security_group_id must be set.".into(),
-            );
-        }
+        let sources: Vec<&str> = SOURCES.iter().map(|(a, _)| *a).collect();
+        check_exactly_one(config, &sources, diags);
         check_protocol_ports(config, "ip_protocol", diags);
     }
 

@@ -9,13 +9,14 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
+use super::attr_values;
 use super::route::crc32;
 use super::security_group::{authorize, describe_rules, ip_permission, protocol, revoke};
 use super::sg_rule::{check_protocol_ports, keep_equivalent_protocol, same_protocol};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum, check_ipv4_cidrs, invalid, AwsResource, Failed, PlanExtra, Timeout,
+    check_enum, check_ipv4_cidrs, invalid, known_set, AwsResource, Failed, PlanExtra, Timeout,
 };
 use crate::schema::*;
 use crate::val::{self, Obj};
@@ -52,8 +53,11 @@ impl AwsResource for SecurityGroupRuleRes {
         check_protocol_ports(config, "protocol", diags);
         let set = |k: &str| config.get_attr(k).is_some_and(|v| !v.is_null());
         let has_self = val::bool_attr(config, "self") == Some(true);
-        if set("source_security_group_id")
-            && (has_self || set("cidr_blocks") || set("ipv6_cidr_blocks"))
+        // Computed, so unknown at apply when not configured: only a known value conflicts.
+        if known_set(config, "source_security_group_id")
+            && (has_self
+                || known_set(config, "cidr_blocks")
+                || known_set(config, "ipv6_cidr_blocks"))
         {
             invalid(
                 diags,
@@ -82,12 +86,7 @@ impl AwsResource for SecurityGroupRuleRes {
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
-        let mut groups: Vec<String> = current
-            .iter()
-            .filter_map(|c| val::str_attr(c, "security_group_id").map(str::to_string))
-            .collect();
-        groups.sort();
-        groups.dedup();
+        let groups = attr_values(current, "security_group_id");
         // Every rule of every group of the batch, in one filtered call per 200 groups.
         let found = describe_rules(c, "group-id", &groups).await?;
         Ok(current.iter().map(|cur| build(cur, &found)).collect())
