@@ -256,6 +256,30 @@ async fn vpc_fixture_applies_converges_and_destroys_cleanly() {
             "{addr}"
         );
     }
+    // The separate route and rule of the fixture, by their own import IDs.
+    let rtb = attr(&state, "aws_route_table.private", "id");
+    let route = env
+        .import("aws_route", &format!("{rtb}_0.0.0.0/0"))
+        .await
+        .unwrap();
+    assert_eq!(
+        route.get_attr("nat_gateway_id").and_then(|v| v.as_str()),
+        Some(attr(&state, "aws_nat_gateway.main", "id").as_str())
+    );
+    let rule = attr(
+        &state,
+        "aws_vpc_security_group_ingress_rule.db_from_app",
+        "id",
+    );
+    let got = env
+        .import("aws_vpc_security_group_ingress_rule", &rule)
+        .await
+        .unwrap();
+    assert_eq!(
+        got.get_attr("referenced_security_group_id")
+            .and_then(|v| v.as_str()),
+        Some(attr(&state, "aws_security_group.app", "id").as_str())
+    );
     let rta_subnet = attr(
         &state,
         "aws_route_table_association.private[0]",
