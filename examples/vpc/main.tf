@@ -1,6 +1,7 @@
 # A VPC across two availability zones: public and private subnets, an internet gateway,
-# a NAT gateway with an Elastic IP, route tables and associations, and security groups
-# that reference each other. The AWS provider's end-to-end fixture.
+# a NAT gateway with an Elastic IP, route tables (one with a separate aws_route) and
+# associations, and security groups that reference each other (one rule a separate
+# aws_vpc_security_group_ingress_rule). The AWS provider's end-to-end fixture.
 
 variable "cidr" {
   default = "10.30.0.0/16"
@@ -69,12 +70,15 @@ resource "aws_route_table" "public" {
   }
 }
 
+# Without inline route blocks: its default route is the separate aws_route below.
 resource "aws_route_table" "private" {
   vpc_id = aws_vpc.main.id
-  route {
-    cidr_block     = "0.0.0.0/0"
-    nat_gateway_id = aws_nat_gateway.main.id
-  }
+}
+
+resource "aws_route" "private_default" {
+  route_table_id         = aws_route_table.private.id
+  destination_cidr_block = "0.0.0.0/0"
+  nat_gateway_id         = aws_nat_gateway.main.id
 }
 
 resource "aws_route_table_association" "public" {
@@ -130,15 +134,20 @@ resource "aws_security_group" "app" {
   }
 }
 
+# Without inline ingress blocks: its rule is the separate resource below (mixing both on
+# one group makes them fight over the rules). No description: moto drops the description
+# of rules that reference a group.
 resource "aws_security_group" "db" {
   name   = "${var.name}-db"
   vpc_id = aws_vpc.main.id
-  ingress {
-    from_port       = 5432
-    to_port         = 5432
-    protocol        = "tcp"
-    security_groups = [aws_security_group.app.id]
-  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "db_from_app" {
+  security_group_id            = aws_security_group.db.id
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+  referenced_security_group_id = aws_security_group.app.id
 }
 
 output "vpc_id" {

@@ -376,6 +376,29 @@ pub fn parse_ipv4_cidr(s: &str) -> Result<(u32, u8), String> {
     Ok((bits, len))
 }
 
+/// Exactly one of `attrs` is set. An unknown value may turn out set or not, so it only
+/// counts against "none is set": computed arguments are unknown until apply reads them.
+pub fn check_exactly_one(v: &Value, attrs: &[&str], diags: &mut Diagnostics) {
+    let known = attrs.iter().filter(|k| known_set(v, k)).count();
+    let maybe = attrs
+        .iter()
+        .filter(|k| v.get_attr(k).is_some_and(Value::is_unknown))
+        .count();
+    if known > 1 || known + maybe == 0 {
+        invalid(
+            diags,
+            attrs.first().copied().unwrap_or_default(),
+            format!("exactly one of {} must be set.", attrs.join(", ")),
+        );
+    }
+}
+
+/// The attribute has a known, non-null value.
+pub fn known_set(v: &Value, k: &str) -> bool {
+    v.get_attr(k)
+        .is_some_and(|x| !x.is_null() && !x.is_unknown())
+}
+
 /// The attribute, when set, is one of `allowed`.
 pub fn check_enum(v: &Value, attr: &str, allowed: &[&str], diags: &mut Diagnostics) {
     if let Some(s) = v.get_attr(attr).and_then(Value::as_str) {

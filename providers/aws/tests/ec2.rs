@@ -2,151 +2,12 @@
 //! configuration would be. Each test works in a VPC of its own, so tests can share the one
 //! moto server of this process and run in parallel.
 
-use std::sync::Arc;
+mod common;
 
-use terrane_engine::diag::Diagnostics;
-use terrane_engine::plan::{Action, Plan, PlanMode};
+use common::{attr, changes, ec2, Env};
+use terrane_engine::plan::PlanMode;
 use terrane_engine::provider::{ImportRequest, Provider};
-use terrane_engine::run::{
-    self, ApplyEvent, ApplyObserver, Context, Options, Providers, StateDelta,
-};
 use terrane_engine::state::State;
-use terrane_provider_aws::AwsProvider;
-
-struct Quiet;
-impl ApplyObserver for Quiet {
-    fn event(&self, _e: ApplyEvent<'_>) {}
-    fn record(&self, _d: StateDelta<'_>) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn sdk_config() -> aws_sdk_ec2::Config {
-    let m = terrane_test_support::moto();
-    aws_sdk_ec2::Config::builder()
-        .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
-        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
-        .endpoint_url(&m.endpoint)
-        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
-            "test", "test", None, None, "test",
-        ))
-        .build()
-}
-
-/// An EC2 client for out-of-band changes and checks.
-fn ec2() -> aws_sdk_ec2::Client {
-    aws_sdk_ec2::Client::from_conf(sdk_config())
-}
-
-struct Env {
-    dir: tempfile::TempDir,
-    provider: Arc<AwsProvider>,
-}
-
-impl Env {
-    fn new() -> Env {
-        terrane_test_support::moto().export_env();
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-            provider: Arc::new(AwsProvider::new()),
-        }
-    }
-
-    fn ctx(&self, src: &str, mode: PlanMode) -> Context {
-        let dir = self.dir.path();
-        std::fs::write(dir.join("main.tf"), src).unwrap();
-        let (module, diags) = terrane_engine::config::load_dir(dir);
-        assert!(!diags.has_errors(), "{diags:?}");
-        let graph = terrane_engine::graph::build(&module).unwrap();
-        let providers: Vec<Arc<dyn Provider>> = vec![self.provider.clone()];
-        let variables = run::vars::resolve(&module, &[], &[], dir).unwrap();
-        Context {
-            module: Arc::new(module),
-            graph,
-            providers: Arc::new(Providers::new(providers)),
-            variables,
-            options: Options {
-                mode,
-                ..Options::default()
-            },
-        }
-    }
-
-    async fn plan(&self, src: &str, state: &State) -> Plan {
-        self.try_plan(src, state, PlanMode::Normal)
-            .await
-            .unwrap_or_else(|d| panic!("plan failed: {d:?}"))
-    }
-
-    async fn try_plan(
-        &self,
-        src: &str,
-        state: &State,
-        mode: PlanMode,
-    ) -> Result<Plan, Diagnostics> {
-        let ctx = self.ctx(src, mode);
-        let (plan, diags) = run::plan(&ctx, state).await;
-        plan.ok_or(diags)
-    }
-
-    async fn apply_mode(&self, src: &str, state: &State, mode: PlanMode) -> (State, Diagnostics) {
-        let ctx = self.ctx(src, mode.clone());
-        let (plan, diags) = run::plan(&ctx, state).await;
-        let plan = plan.unwrap_or_else(|| panic!("plan failed: {diags:?}"));
-        let (mut new, diags) = run::apply(&ctx, &plan, &Quiet).await;
-        new.serial += 1;
-        (new, diags)
-    }
-
-    async fn apply(&self, src: &str, state: &State) -> State {
-        let (s, d) = self.apply_mode(src, state, PlanMode::Normal).await;
-        assert!(!d.has_errors(), "apply failed: {d:?}");
-        s
-    }
-
-    async fn destroy(&self, src: &str, state: &State) -> State {
-        let (s, d) = self.apply_mode(src, state, PlanMode::Destroy).await;
-        assert!(!d.has_errors(), "destroy failed: {d:?}");
-        // Data sources stay in the engine's state after destroy (an engine matter).
-        let managed: Vec<_> = s.resources.iter().filter(|r| r.mode == "managed").collect();
-        assert!(managed.is_empty(), "{managed:?}");
-        s
-    }
-
-    fn ec2_calls(&self) -> u64 {
-        self.provider
-            .api_call_counts()
-            .get("ec2")
-            .copied()
-            .unwrap_or(0)
-    }
-}
-
-fn attr(state: &State, addr: &str, name: &str) -> String {
-    let (ty, rest) = addr.split_once('.').unwrap();
-    let (rname, idx) = match rest.split_once('[') {
-        Some((n, i)) => (n, i.trim_end_matches(']').parse::<usize>().unwrap()),
-        None => (rest, 0),
-    };
-    let r = state
-        .resources
-        .iter()
-        .find(|r| r.ty == ty && r.name == rname && r.mode == "managed")
-        .unwrap_or_else(|| panic!("{addr} not in state"));
-    r.instances[idx].attributes[name]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// The non-no-op changes of a plan, as "action address".
-fn changes(plan: &Plan) -> Vec<String> {
-    plan.changes
-        .iter()
-        .filter(|c| c.action != Action::NoOp)
-        .map(|c| format!("{:?} {}", c.action, c.addr))
-        .collect()
-}
 
 fn vpc_src(cidr: &str, name: &str, extra: &str) -> String {
     format!(
@@ -395,6 +256,30 @@ async fn vpc_fixture_applies_converges_and_destroys_cleanly() {
             "{addr}"
         );
     }
+    // The separate route and rule of the fixture, by their own import IDs.
+    let rtb = attr(&state, "aws_route_table.private", "id");
+    let route = env
+        .import("aws_route", &format!("{rtb}_0.0.0.0/0"))
+        .await
+        .unwrap();
+    assert_eq!(
+        route.get_attr("nat_gateway_id").and_then(|v| v.as_str()),
+        Some(attr(&state, "aws_nat_gateway.main", "id").as_str())
+    );
+    let rule = attr(
+        &state,
+        "aws_vpc_security_group_ingress_rule.db_from_app",
+        "id",
+    );
+    let got = env
+        .import("aws_vpc_security_group_ingress_rule", &rule)
+        .await
+        .unwrap();
+    assert_eq!(
+        got.get_attr("referenced_security_group_id")
+            .and_then(|v| v.as_str()),
+        Some(attr(&state, "aws_security_group.app", "id").as_str())
+    );
     let rta_subnet = attr(
         &state,
         "aws_route_table_association.private[0]",

@@ -4,9 +4,12 @@
 pub mod eip;
 pub mod igw;
 pub mod nat;
+pub mod route;
 pub mod route_table;
 pub mod rta;
 pub mod security_group;
+pub mod sg_rule;
+pub mod sg_rule_legacy;
 pub mod subnet;
 pub mod tags;
 pub mod vpc;
@@ -31,6 +34,10 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(route_table::RouteTable),
         Box::new(rta::RouteTableAssociation),
         Box::new(security_group::SecurityGroup),
+        Box::new(route::RouteRes),
+        Box::new(sg_rule::VpcSgRule { egress: false }),
+        Box::new(sg_rule::VpcSgRule { egress: true }),
+        Box::new(sg_rule_legacy::SecurityGroupRuleRes),
     ]
 }
 
@@ -46,9 +53,15 @@ pub fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -
 
 /// The `id`s of objects to read.
 pub fn ids(current: &[Value]) -> Vec<String> {
+    attr_values(current, "id")
+}
+
+/// The distinct values of a string attribute over objects to read (the parents a batch
+/// describes, such as the route tables of routes).
+pub fn attr_values(current: &[Value], attr: &str) -> Vec<String> {
     let mut v: Vec<String> = current
         .iter()
-        .filter_map(|c| val::str_attr(c, "id").map(str::to_string))
+        .filter_map(|c| val::str_attr(c, attr).map(str::to_string))
         .collect();
     v.sort();
     v.dedup();

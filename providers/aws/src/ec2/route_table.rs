@@ -98,21 +98,7 @@ impl AwsResource for RouteTable {
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
-        let ec2 = c.ec2.get().await;
-        let found = describe_chunks(&ids(current), |chunk| {
-            let ec2 = &ec2;
-            async move {
-                ec2.describe_route_tables()
-                    .filters(filter("route-table-id", chunk))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeRouteTables"))
-            }
-        })
-        .await?;
+        let found = describe_tables(c, "route-table-id", &ids(current)).await?;
         Ok(match_ids(
             current,
             found,
@@ -227,6 +213,30 @@ impl AwsResource for RouteTable {
     }
 }
 
+/// The route tables matching a filter on `ids`, in filtered chunks (one call per 200 IDs;
+/// IDs that no longer exist just drop out).
+pub async fn describe_tables(
+    c: &Clients,
+    filter_name: &str,
+    ids: &[String],
+) -> Result<Vec<aws_sdk_ec2::types::RouteTable>, AwsError> {
+    let ec2 = c.ec2.get().await;
+    describe_chunks(ids, |chunk| {
+        let ec2 = &ec2;
+        async move {
+            ec2.describe_route_tables()
+                .filters(filter(filter_name, chunk))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(err("DescribeRouteTables"))
+        }
+    })
+    .await
+}
+
 /// Routes Terraform does not manage: the VPC's local route and propagated routes.
 fn managed(r: &Route) -> bool {
     r.gateway_id() != Some("local")
@@ -245,7 +255,7 @@ pub fn normalize(r: &Value) -> Value {
     }))
 }
 
-fn route_value(r: &Route) -> Value {
+pub fn route_value(r: &Route) -> Value {
     let gw = r.gateway_id().unwrap_or_default();
     // Gateway endpoints come back as gateway IDs; Terraform shows them as vpc_endpoint_id.
     let (gateway, endpoint) = if gw.starts_with("vpce-") {
@@ -280,6 +290,8 @@ fn field(r: &Value, k: &str) -> Option<String> {
     val::str_attr(r, k).map(str::to_string)
 }
 
+/// Creates a route from a `route` block or an `aws_route` (whose destinations are named
+/// `destination_*`).
 pub async fn create_route(c: &Clients, table: &str, r: &Value) -> Result<(), AwsError> {
     c.ec2
         .get()
@@ -316,8 +328,12 @@ pub async fn delete_route(c: &Clients, table: &str, r: &Value) -> Result<(), Aws
         .await
         .delete_route()
         .route_table_id(table)
-        .set_destination_cidr_block(field(r, "cidr_block"))
-        .set_destination_ipv6_cidr_block(field(r, "ipv6_cidr_block"))
+        .set_destination_cidr_block(
+            field(r, "cidr_block").or_else(|| field(r, "destination_cidr_block")),
+        )
+        .set_destination_ipv6_cidr_block(
+            field(r, "ipv6_cidr_block").or_else(|| field(r, "destination_ipv6_cidr_block")),
+        )
         .set_destination_prefix_list_id(field(r, "destination_prefix_list_id"))
         .send()
         .await

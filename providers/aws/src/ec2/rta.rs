@@ -2,12 +2,12 @@
 //! replaces the association in place (which gives it a new ID).
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::RouteTable;
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
-use super::{describe_chunks, filter, ids};
+use super::ids;
+use super::route_table::describe_tables;
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{invalid, AwsResource, Failed, PlanExtra, Timeout};
@@ -51,21 +51,8 @@ impl AwsResource for RouteTableAssociation {
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
-        let ec2 = c.ec2.get().await;
-        let mut tables: Vec<RouteTable> = describe_chunks(&ids(current), |chunk| {
-            let ec2 = &ec2;
-            async move {
-                ec2.describe_route_tables()
-                    .filters(filter("association.route-table-association-id", chunk))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeRouteTables"))
-            }
-        })
-        .await?;
+        let mut tables =
+            describe_tables(c, "association.route-table-association-id", &ids(current)).await?;
         // Imports name the association by subnet (or gateway) and route table instead.
         let by_table: Vec<String> = current
             .iter()
@@ -73,16 +60,7 @@ impl AwsResource for RouteTableAssociation {
             .filter_map(|c| val::str_attr(c, "route_table_id").map(str::to_string))
             .collect();
         if !by_table.is_empty() {
-            tables.extend(
-                ec2.describe_route_tables()
-                    .filters(filter("route-table-id", by_table))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeRouteTables"))?,
-            );
+            tables.extend(describe_tables(c, "route-table-id", &by_table).await?);
         }
         let assocs: Vec<_> = tables.iter().flat_map(|t| t.associations()).collect();
         Ok(current

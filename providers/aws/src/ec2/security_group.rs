@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, UserIdGroupPair,
+    IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, SecurityGroupRule,
+    TagSpecification, UserIdGroupPair,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
@@ -509,38 +510,145 @@ async fn sync_rules(c: &Clients, id: &str, prior: &Value, planned: &Value) -> Re
 }
 
 fn permission(a: &Atom) -> IpPermission {
-    let desc = (!a.desc.is_empty()).then(|| a.desc.clone());
-    let mut p = IpPermission::builder().ip_protocol(&a.proto);
-    if a.proto != "-1" {
-        p = p.from_port(a.from).to_port(a.to);
+    ip_permission(&a.proto, a.from, a.to, &a.desc, &[(a.kind, &a.source)])
+}
+
+/// One permission of protocol and ports with the given sources, each `(kind, source)`
+/// with kind "cidr", "ipv6", "pl" or "sg"; every source carries the description. Ports
+/// are left out for all protocols (-1), which AWS rejects them with.
+pub fn ip_permission(
+    proto: &str,
+    from: i32,
+    to: i32,
+    desc: &str,
+    sources: &[(&str, &str)],
+) -> IpPermission {
+    let desc = (!desc.is_empty()).then(|| desc.to_string());
+    let mut p = IpPermission::builder().ip_protocol(proto);
+    if proto != "-1" {
+        p = p.from_port(from).to_port(to);
     }
-    p = match a.kind {
-        "cidr" => p.ip_ranges(
-            IpRange::builder()
-                .cidr_ip(&a.source)
-                .set_description(desc)
-                .build(),
-        ),
-        "ipv6" => p.ipv6_ranges(
-            Ipv6Range::builder()
-                .cidr_ipv6(&a.source)
-                .set_description(desc)
-                .build(),
-        ),
-        "pl" => p.prefix_list_ids(
-            PrefixListId::builder()
-                .prefix_list_id(&a.source)
-                .set_description(desc)
-                .build(),
-        ),
-        _ => p.user_id_group_pairs(
-            UserIdGroupPair::builder()
-                .group_id(&a.source)
-                .set_description(desc)
-                .build(),
-        ),
-    };
+    for (kind, source) in sources {
+        p = match *kind {
+            "cidr" => p.ip_ranges(
+                IpRange::builder()
+                    .cidr_ip(*source)
+                    .set_description(desc.clone())
+                    .build(),
+            ),
+            "ipv6" => p.ipv6_ranges(
+                Ipv6Range::builder()
+                    .cidr_ipv6(*source)
+                    .set_description(desc.clone())
+                    .build(),
+            ),
+            "pl" => p.prefix_list_ids(
+                PrefixListId::builder()
+                    .prefix_list_id(*source)
+                    .set_description(desc.clone())
+                    .build(),
+            ),
+            _ => p.user_id_group_pairs(
+                UserIdGroupPair::builder()
+                    .group_id(*source)
+                    .set_description(desc.clone())
+                    .build(),
+            ),
+        };
+    }
     p.build()
+}
+
+/// Authorises permissions on a group in one direction and returns the rules AWS created
+/// (one per source, each with its `sgr-` ID).
+pub async fn authorize(
+    c: &Clients,
+    group: &str,
+    egress: bool,
+    perms: Vec<IpPermission>,
+    tags: Option<TagSpecification>,
+) -> Result<Vec<SecurityGroupRule>, AwsError> {
+    let ec2 = c.ec2.get().await;
+    let tags = tags.map(|t| vec![t]);
+    Ok(if egress {
+        ec2.authorize_security_group_egress()
+            .group_id(group)
+            .set_ip_permissions(Some(perms))
+            .set_tag_specifications(tags)
+            .send()
+            .await
+            .map_err(err("AuthorizeSecurityGroupEgress"))?
+            .security_group_rules
+    } else {
+        ec2.authorize_security_group_ingress()
+            .group_id(group)
+            .set_ip_permissions(Some(perms))
+            .set_tag_specifications(tags)
+            .send()
+            .await
+            .map_err(err("AuthorizeSecurityGroupIngress"))?
+            .security_group_rules
+    }
+    .unwrap_or_default())
+}
+
+/// Revokes permissions, or rules by ID, in one direction. Rules already gone are not an
+/// error: the goal (no such rule) is reached.
+pub async fn revoke(
+    c: &Clients,
+    group: &str,
+    egress: bool,
+    perms: Option<Vec<IpPermission>>,
+    rule_ids: Option<Vec<String>>,
+) -> Result<(), AwsError> {
+    let ec2 = c.ec2.get().await;
+    let res = if egress {
+        ec2.revoke_security_group_egress()
+            .group_id(group)
+            .set_ip_permissions(perms)
+            .set_security_group_rule_ids(rule_ids)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err("RevokeSecurityGroupEgress"))
+    } else {
+        ec2.revoke_security_group_ingress()
+            .group_id(group)
+            .set_ip_permissions(perms)
+            .set_security_group_rule_ids(rule_ids)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err("RevokeSecurityGroupIngress"))
+    };
+    match res {
+        Err(e) if e.code() != Some("InvalidPermission.NotFound") && !e.is_not_found() => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// The rules matching a filter (`security-group-rule-id` or `group-id`) on `ids`, in
+/// filtered chunks so a batch costs one call per 200 IDs and missing IDs just drop out.
+pub async fn describe_rules(
+    c: &Clients,
+    filter_name: &str,
+    ids: &[String],
+) -> Result<Vec<SecurityGroupRule>, AwsError> {
+    let ec2 = c.ec2.get().await;
+    describe_chunks(ids, |chunk| {
+        let ec2 = &ec2;
+        async move {
+            ec2.describe_security_group_rules()
+                .filters(filter(filter_name, chunk))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(err("DescribeSecurityGroupRules"))
+        }
+    })
+    .await
 }
 
 async fn change_rules(
@@ -550,48 +658,14 @@ async fn change_rules(
     removed: &BTreeSet<Atom>,
     added: &BTreeSet<Atom>,
 ) -> Result<(), AwsError> {
-    let ec2 = c.ec2.get().await;
     let rm: Vec<IpPermission> = removed.iter().map(permission).collect();
     let add: Vec<IpPermission> = added.iter().map(permission).collect();
+    let egress = block == "egress";
     if !rm.is_empty() {
-        let res = if block == "ingress" {
-            ec2.revoke_security_group_ingress()
-                .group_id(id)
-                .set_ip_permissions(Some(rm))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(err("RevokeSecurityGroupIngress"))
-        } else {
-            ec2.revoke_security_group_egress()
-                .group_id(id)
-                .set_ip_permissions(Some(rm))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(err("RevokeSecurityGroupEgress"))
-        };
-        match res {
-            Err(e) if e.code() != Some("InvalidPermission.NotFound") => return Err(e),
-            _ => {}
-        }
+        revoke(c, id, egress, Some(rm), None).await?;
     }
     if !add.is_empty() {
-        if block == "ingress" {
-            ec2.authorize_security_group_ingress()
-                .group_id(id)
-                .set_ip_permissions(Some(add))
-                .send()
-                .await
-                .map_err(err("AuthorizeSecurityGroupIngress"))?;
-        } else {
-            ec2.authorize_security_group_egress()
-                .group_id(id)
-                .set_ip_permissions(Some(add))
-                .send()
-                .await
-                .map_err(err("AuthorizeSecurityGroupEgress"))?;
-        }
+        authorize(c, id, egress, add, None).await?;
     }
     Ok(())
 }

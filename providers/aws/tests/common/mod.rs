@@ -1,0 +1,171 @@
+//! The harness shared by the test files: an engine run over one AwsProvider against the
+//! process's moto server, and helpers to read state and plans.
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use terrane_engine::diag::Diagnostics;
+use terrane_engine::plan::{Action, Plan, PlanMode};
+use terrane_engine::provider::{ImportRequest, Provider};
+use terrane_engine::run::{
+    self, ApplyEvent, ApplyObserver, Context, Options, Providers, StateDelta,
+};
+use terrane_engine::state::State;
+use terrane_provider_aws::AwsProvider;
+
+pub struct Quiet;
+impl ApplyObserver for Quiet {
+    fn event(&self, _e: ApplyEvent<'_>) {}
+    fn record(&self, _d: StateDelta<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn sdk_config() -> aws_sdk_ec2::Config {
+    let m = terrane_test_support::moto();
+    aws_sdk_ec2::Config::builder()
+        .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+        .endpoint_url(&m.endpoint)
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .build()
+}
+
+/// An EC2 client for out-of-band changes and checks.
+pub fn ec2() -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::from_conf(sdk_config())
+}
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub provider: Arc<AwsProvider>,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        terrane_test_support::moto().export_env();
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            provider: Arc::new(AwsProvider::new()),
+        }
+    }
+
+    pub fn ctx(&self, src: &str, mode: PlanMode) -> Context {
+        let dir = self.dir.path();
+        std::fs::write(dir.join("main.tf"), src).unwrap();
+        let (module, diags) = terrane_engine::config::load_dir(dir);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let graph = terrane_engine::graph::build(&module).unwrap();
+        let providers: Vec<Arc<dyn Provider>> = vec![self.provider.clone()];
+        let variables = run::vars::resolve(&module, &[], &[], dir).unwrap();
+        Context {
+            module: Arc::new(module),
+            graph,
+            providers: Arc::new(Providers::new(providers)),
+            variables,
+            options: Options {
+                mode,
+                ..Options::default()
+            },
+        }
+    }
+
+    pub async fn plan(&self, src: &str, state: &State) -> Plan {
+        self.try_plan(src, state, PlanMode::Normal)
+            .await
+            .unwrap_or_else(|d| panic!("plan failed: {d:?}"))
+    }
+
+    pub async fn try_plan(
+        &self,
+        src: &str,
+        state: &State,
+        mode: PlanMode,
+    ) -> Result<Plan, Diagnostics> {
+        let ctx = self.ctx(src, mode);
+        let (plan, diags) = run::plan(&ctx, state).await;
+        plan.ok_or(diags)
+    }
+
+    pub async fn apply_mode(
+        &self,
+        src: &str,
+        state: &State,
+        mode: PlanMode,
+    ) -> (State, Diagnostics) {
+        let ctx = self.ctx(src, mode.clone());
+        let (plan, diags) = run::plan(&ctx, state).await;
+        let plan = plan.unwrap_or_else(|| panic!("plan failed: {diags:?}"));
+        let (mut new, diags) = run::apply(&ctx, &plan, &Quiet).await;
+        new.serial += 1;
+        (new, diags)
+    }
+
+    pub async fn apply(&self, src: &str, state: &State) -> State {
+        let (s, d) = self.apply_mode(src, state, PlanMode::Normal).await;
+        assert!(!d.has_errors(), "apply failed: {d:?}");
+        s
+    }
+
+    pub async fn destroy(&self, src: &str, state: &State) -> State {
+        let (s, d) = self.apply_mode(src, state, PlanMode::Destroy).await;
+        assert!(!d.has_errors(), "destroy failed: {d:?}");
+        // Data sources stay in the engine's state after destroy (an engine matter).
+        let managed: Vec<_> = s.resources.iter().filter(|r| r.mode == "managed").collect();
+        assert!(managed.is_empty(), "{managed:?}");
+        s
+    }
+
+    /// Imports `id` as a `ty`, returning the state or the diagnostics.
+    pub async fn import(
+        &self,
+        ty: &str,
+        id: &str,
+    ) -> Result<terrane_engine::lang::Value, Diagnostics> {
+        let got = self
+            .provider
+            .import(ImportRequest {
+                type_name: ty.into(),
+                id: id.into(),
+            })
+            .await;
+        got.state.ok_or(got.diagnostics)
+    }
+
+    pub fn ec2_calls(&self) -> u64 {
+        self.provider
+            .api_call_counts()
+            .get("ec2")
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+pub fn attr(state: &State, addr: &str, name: &str) -> String {
+    let (ty, rest) = addr.split_once('.').unwrap();
+    let (rname, idx) = match rest.split_once('[') {
+        Some((n, i)) => (n, i.trim_end_matches(']').parse::<usize>().unwrap()),
+        None => (rest, 0),
+    };
+    let r = state
+        .resources
+        .iter()
+        .find(|r| r.ty == ty && r.name == rname && r.mode == "managed")
+        .unwrap_or_else(|| panic!("{addr} not in state"));
+    r.instances[idx].attributes[name]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The non-no-op changes of a plan, as "action address".
+pub fn changes(plan: &Plan) -> Vec<String> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| format!("{:?} {}", c.action, c.addr))
+        .collect()
+}
