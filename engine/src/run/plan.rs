@@ -794,7 +794,14 @@ async fn plan_resource(
                 }
             };
         if addr.mode == Mode::Data {
-            let (value, action) = if config.contains_unknown() {
+            // As Terraform does: a data source whose dependencies have changes pending is
+            // read during apply, after them, so it sees the new objects.
+            let pending = ctx
+                .graph
+                .resource_dependencies(&Node::Resource(cfg.clone()))
+                .iter()
+                .any(|d| d.mode == Mode::Managed && values.is_changed(d));
+            let (value, action) = if config.contains_unknown() || pending {
                 (Value::Unknown, Action::Read)
             } else {
                 let resp = provider

@@ -108,10 +108,21 @@ impl Values {
     }
 
     pub fn mark_changed(&self, addr: &ResourceAddr) {
-        self.changed
-            .write()
-            .expect("lock poisoned")
-            .insert(addr.clone());
+        let mut changed = self.changed.write().expect("lock poisoned");
+        changed.insert(addr.clone());
+        // Also by resource block (no module instance keys), for "any instance changed".
+        let block = ResourceAddr {
+            module: addr
+                .module
+                .iter()
+                .map(|s| ModuleStep {
+                    name: s.name.clone(),
+                    key: None,
+                })
+                .collect(),
+            ..addr.clone()
+        };
+        changed.insert(block);
     }
 
     pub fn is_changed(&self, addr: &ResourceAddr) -> bool {
