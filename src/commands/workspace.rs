@@ -115,16 +115,45 @@ pub async fn delete(a: WorkspaceDeleteArgs) -> anyhow::Result<u8> {
         eprintln!("Error: Workspace {:?} doesn't exist.", a.name);
         return Ok(1);
     }
+    // Hold the workspace's lock so a run in progress there cannot lose its state under it.
+    let guard = if a.lock.lock {
+        let timeout = crate::setup::parse_duration(&a.lock.lock_timeout)?;
+        let info =
+            terrane_engine::state::LockInfo::new("OperationTypeInvalid", &b.describe(&a.name));
+        match b
+            .lock(
+                &a.name,
+                terrane_engine::state::LockRequest { info, timeout },
+            )
+            .await
+        {
+            Ok(g) => Some(g),
+            Err(e) => {
+                eprintln!("Error: Error acquiring the state lock\n\n{e}");
+                return Ok(1);
+            }
+        }
+    } else {
+        None
+    };
     if !a.force {
         if let Some(v) = b.read(&a.name).await? {
             let count: usize = v.state.resources.iter().map(|r| r.instances.len()).sum();
             if count > 0 {
                 eprintln!("Error: Workspace is not empty\n\nWorkspace {:?} is currently tracking {count} resource instance(s). Deleting it would make terrane lose track of them. Destroy them first, or use -force to delete the workspace anyway.", a.name);
+                if let Some(g) = guard {
+                    let _ = g.unlock().await;
+                }
                 return Ok(1);
             }
         }
     }
-    b.delete_workspace(&a.name).await?;
+    let deleted = b.delete_workspace(&a.name).await;
+    // The lock of a deleted local workspace went with its directory; releasing is best effort.
+    if let Some(g) = guard {
+        let _ = g.unlock().await;
+    }
+    deleted?;
     println!("Deleted workspace {:?}!", a.name);
     Ok(0)
 }

@@ -456,3 +456,33 @@ fn validate_success() {
     assert_eq!(json["valid"], true);
     assert!(!w.exists("terraform.tfstate"));
 }
+
+#[test]
+fn workspaces_keep_separate_state() {
+    let w =
+        Work::main_tf("resource \"terraform_data\" \"a\" {\n  input = terraform.workspace\n}\n");
+    w.run(&["apply", "-auto-approve"]).code(0);
+    w.run(&["workspace", "new", "dev"]).code(0);
+    assert_eq!(w.run(&["workspace", "show"]).code(0).stdout.trim(), "dev");
+    assert!(
+        w.run(&["state", "list"]).code(0).stdout.trim().is_empty(),
+        "a new workspace starts empty"
+    );
+    w.run(&["apply", "-auto-approve"]).code(0);
+    assert!(w.exists("terraform.tfstate.d/dev/terraform.tfstate"));
+    assert_eq!(
+        w.run(&["workspace", "list"]).code(0).stdout,
+        "  default\n* dev\n"
+    );
+    // The active workspace cannot be deleted, nor one that still tracks resources.
+    w.run(&["workspace", "delete", "dev"]).code(1);
+    w.run(&["workspace", "select", "default"]).code(0);
+    w.run(&["workspace", "delete", "dev"]).code(1);
+    w.run(&["workspace", "delete", "-force", "dev"]).code(0);
+    assert!(!w.exists("terraform.tfstate.d/dev"));
+    w.run(&["workspace", "select", "nope"]).code(1);
+    assert_eq!(
+        w.run(&["state", "list"]).code(0).stdout.trim(),
+        "terraform_data.a"
+    );
+}
