@@ -243,7 +243,7 @@ fn print_outputs(outputs: &BTreeMap<String, terrane_engine::state::OutputState>)
         } else {
             println!(
                 "{name} = {}",
-                super::output::hcl_value(&Value::from_json(&o.value), 0)
+                super::output::output_value(&Value::from_json(&o.value), Some(&o.ty), 0)
             );
         }
     }

@@ -33,7 +33,7 @@ pub async fn run(a: OutputArgs) -> anyhow::Result<u8> {
                     }
                 }
             } else {
-                println!("{}", hcl_value(&v, 0));
+                println!("{}", output_value(&v, Some(&o.ty), 0));
             }
         }
         None if a.json => {
@@ -57,7 +57,10 @@ pub async fn run(a: OutputArgs) -> anyhow::Result<u8> {
                 if o.sensitive {
                     println!("{k} = <sensitive>");
                 } else {
-                    println!("{k} = {}", hcl_value(&Value::from_json(&o.value), 0));
+                    println!(
+                        "{k} = {}",
+                        output_value(&Value::from_json(&o.value), Some(&o.ty), 0)
+                    );
                 }
             }
         }
@@ -65,7 +68,66 @@ pub async fn run(a: OutputArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// A value in HCL syntax, as `terrane output` and `show` print it.
+/// An output value as Terraform's `output` command prints it: collections typed list, set
+/// or map are wrapped in `tolist(...)`, `toset(...)`, `tomap(...)`; object and map keys are
+/// quoted; nested values indent by two spaces. `ty` is the type recorded in state.
+pub fn output_value(v: &Value, ty: Option<&serde_json::Value>, indent: usize) -> String {
+    let pad = " ".repeat(indent + 2);
+    let end = " ".repeat(indent);
+    let kind = ty.and_then(|t| t.get(0)).and_then(|k| k.as_str());
+    let elem = |i: usize| -> Option<&serde_json::Value> {
+        match kind {
+            Some("list" | "set" | "map") => ty.and_then(|t| t.get(1)),
+            Some("tuple") => ty.and_then(|t| t.get(1)).and_then(|ts| ts.get(i)),
+            _ => None,
+        }
+    };
+    match v {
+        Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
+            let body: Vec<String> = items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| format!("{pad}{},", output_value(x, elem(i), indent + 2)))
+                .collect();
+            let inner = if items.is_empty() {
+                "[]".to_string()
+            } else {
+                format!("[\n{}\n{end}]", body.join("\n"))
+            };
+            match kind {
+                Some("list") => format!("tolist({inner})"),
+                Some("set") => format!("toset({inner})"),
+                _ => inner,
+            }
+        }
+        Value::Map(m) | Value::Object(m) => {
+            let body: Vec<String> = m
+                .iter()
+                .map(|(k, x)| {
+                    let t = match kind {
+                        Some("map") => ty.and_then(|t| t.get(1)),
+                        Some("object") => ty.and_then(|t| t.get(1)).and_then(|o| o.get(k)),
+                        _ => None,
+                    };
+                    format!("{pad}{k:?} = {}", output_value(x, t, indent + 2))
+                })
+                .collect();
+            let inner = if m.is_empty() {
+                "{}".to_string()
+            } else {
+                format!("{{\n{}\n{end}}}", body.join("\n"))
+            };
+            if kind == Some("map") {
+                format!("tomap({inner})")
+            } else {
+                inner
+            }
+        }
+        other => hcl_value(other, indent),
+    }
+}
+
+/// A value in HCL syntax, as `terrane show` prints resource attributes.
 pub fn hcl_value(v: &Value, indent: usize) -> String {
     let pad = " ".repeat(indent + 2);
     let end = " ".repeat(indent);
