@@ -15,6 +15,7 @@ pub mod iam;
 pub mod logs;
 pub mod resource;
 pub mod schema;
+pub mod secrets;
 pub mod val;
 
 use std::collections::BTreeMap;
@@ -51,6 +52,7 @@ impl AwsProvider {
             .into_iter()
             .chain(iam::resources())
             .chain(logs::resources())
+            .chain(secrets::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()

@@ -383,3 +383,117 @@ async fn iam_lifecycle() {
         .await
         .is_err());
 }
+
+fn secrets() -> aws_sdk_secretsmanager::Client {
+    let m = terrane_test_support::moto();
+    aws_sdk_secretsmanager::Client::from_conf(
+        aws_sdk_secretsmanager::Config::builder()
+            .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+            .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
+            .endpoint_url(&m.endpoint)
+            .credentials_provider(creds())
+            .build(),
+    )
+}
+
+fn secret_src(description: &str, value: &str) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "aws_secretsmanager_secret" "s" {{
+  name                    = "terrane/db"
+  description             = "{description}"
+  recovery_window_in_days = 0
+  tags                    = {{ team = "a" }}
+}}
+resource "aws_secretsmanager_secret_version" "v" {{
+  secret_id     = aws_secretsmanager_secret.s.id
+  secret_string = "{value}"
+}}
+"#
+    )
+}
+
+#[tokio::test]
+async fn secrets_lifecycle() {
+    use terrane_engine::provider::Provider;
+    let env = Env::new();
+    let schema = &env.provider.schema().resources["aws_secretsmanager_secret_version"];
+    assert!(schema.block.attributes["secret_string"].sensitive);
+
+    let src = secret_src("first", "hunter2");
+    let state = env.apply(&src, &State::new()).await;
+    let arn = attr(&state, "aws_secretsmanager_secret.s", "arn");
+    assert_eq!(attr(&state, "aws_secretsmanager_secret.s", "id"), arn);
+    let version = attr(&state, "aws_secretsmanager_secret_version.v", "version_id");
+    assert_eq!(
+        attr(&state, "aws_secretsmanager_secret_version.v", "id"),
+        format!("{arn}|{version}")
+    );
+    let got = secrets()
+        .get_secret_value()
+        .secret_id(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.secret_string(), Some("hunter2"));
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // The description changes in place; a new value is a new version.
+    let src2 = secret_src("second", "correct horse");
+    assert_eq!(
+        changes(&env.plan(&src2, &state).await),
+        [
+            "Update aws_secretsmanager_secret.s",
+            "DeleteThenCreate aws_secretsmanager_secret_version.v"
+        ]
+    );
+    let state = env.apply(&src2, &state).await;
+    let d = secrets()
+        .describe_secret()
+        .secret_id(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.description(), Some("second"));
+    let got = secrets()
+        .get_secret_value()
+        .secret_id(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.secret_string(), Some("correct horse"));
+    let version = attr(&state, "aws_secretsmanager_secret_version.v", "version_id");
+    assert_eq!(got.version_id(), Some(version.as_str()));
+    let plan = env.plan(&src2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // Imports.
+    let v = env.import("aws_secretsmanager_secret", &arn).await.unwrap();
+    assert_eq!(
+        v.get_attr("name").and_then(|v| v.as_str()),
+        Some("terrane/db")
+    );
+    let v = env
+        .import(
+            "aws_secretsmanager_secret_version",
+            &format!("{arn}|{version}"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        v.get_attr("secret_string").and_then(|v| v.as_str()),
+        Some("correct horse")
+    );
+    assert!(env
+        .import("aws_secretsmanager_secret_version", "nonsense")
+        .await
+        .is_err());
+
+    env.destroy(&src2, &state).await;
+    let gone = secrets().describe_secret().secret_id(&arn).send().await;
+    assert!(
+        gone.as_ref().map_or(true, |d| d.deleted_date().is_some()),
+        "{gone:?}"
+    );
+}
