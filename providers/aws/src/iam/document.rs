@@ -25,9 +25,10 @@ fn principal_block() -> S {
         .attr("identifiers", req(set_of(STR)))
 }
 
-/// A string list as IAM JSON: one element as a string, more as a sorted list.
+/// A string list as Terraform writes it: one element as a string, more as a list sorted
+/// in descending order.
 fn one_or_many(mut items: Vec<String>) -> J {
-    items.sort();
+    items.sort_by(|a, b| b.cmp(a));
     items.dedup();
     if items.len() == 1 {
         J::String(items.remove(0))
@@ -51,13 +52,13 @@ fn principals(ps: &[Value]) -> Option<J> {
             .or_default()
             .extend(val::strings(p, "identifiers"));
     }
-    // `type = "*", identifiers = ["*"]` is the anonymous principal, written "*".
-    if by_type.len() == 1
-        && by_type
-            .get("*")
-            .is_some_and(|ids| ids.iter().all(|i| i == "*"))
-    {
-        return Some(J::String("*".into()));
+    // One block of type "AWS" or "*" with identifiers ["*"] is everyone, written "*" (as
+    // IAM normalises it).
+    if let [p] = ps {
+        let t = val::str_attr(p, "type").unwrap_or_default();
+        if (t == "AWS" || t == "*") && val::strings(p, "identifiers") == ["*"] {
+            return Some(J::String("*".into()));
+        }
     }
     Some(J::Object(
         by_type
@@ -141,6 +142,14 @@ pub fn render(config: &Value) -> J {
     J::Object(doc)
 }
 
+/// Go's JSON encoder (which wrote Terraform's output) escapes `<`, `>` and `&`; they can
+/// only occur inside strings, so a textual replacement is exact.
+fn go_escape(s: &str) -> String {
+    s.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
 #[async_trait]
 impl AwsDataSource for PolicyDocument {
     fn type_name(&self) -> &'static str {
@@ -174,11 +183,13 @@ impl AwsDataSource for PolicyDocument {
 
     async fn read(&self, _c: &Clients, config: &Value) -> Result<Value, AwsError> {
         let doc = render(config);
-        let pretty = serde_json::to_string_pretty(&doc)
-            .map_err(|e| AwsError::Invalid(format!("rendering the policy: {e}")))?;
+        let pretty = go_escape(
+            &serde_json::to_string_pretty(&doc)
+                .map_err(|e| AwsError::Invalid(format!("rendering the policy: {e}")))?,
+        );
         let mut o = Obj::from(config);
         o.set("id", Value::string(crc32(pretty.as_bytes()).to_string()))
-            .set("minified_json", Value::string(doc.to_string()))
+            .set("minified_json", Value::string(go_escape(&doc.to_string())))
             .set("json", Value::string(pretty));
         Ok(o.done())
     }
@@ -217,7 +228,7 @@ mod tests {
                 Value::set(vec![obj(vec![
                     ("test", Value::string("StringEquals")),
                     ("variable", Value::string("aws:SourceAccount")),
-                    ("values", val::str_list(["123"])),
+                    ("values", val::str_list(["a&b"])),
                 ])]),
             ),
         ]);
@@ -226,7 +237,7 @@ mod tests {
             ("version", Value::Null),
             ("statement", Value::List(vec![st])),
         ]);
-        let got = serde_json::to_string_pretty(&render(&cfg)).unwrap();
+        let got = go_escape(&serde_json::to_string_pretty(&render(&cfg)).unwrap());
         let want = r#"{
   "Version": "2012-10-17",
   "Statement": [
@@ -235,20 +246,36 @@ mod tests {
       "Effect": "Allow",
       "Action": "s3:GetObject",
       "Resource": [
-        "arn:aws:s3:::a/*",
-        "arn:aws:s3:::b/*"
+        "arn:aws:s3:::b/*",
+        "arn:aws:s3:::a/*"
       ],
       "Principal": {
         "Service": "ecs-tasks.amazonaws.com"
       },
       "Condition": {
         "StringEquals": {
-          "aws:SourceAccount": "123"
+          "aws:SourceAccount": "a\u0026b"
         }
       }
     }
   ]
 }"#;
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn everyone_and_many_identifiers() {
+        let p = |t: &str, ids: &[&str]| {
+            obj(vec![
+                ("type", Value::string(t)),
+                ("identifiers", val::str_set(ids.iter().copied())),
+            ])
+        };
+        assert_eq!(principals(&[p("AWS", &["*"])]), Some(J::String("*".into())));
+        assert_eq!(
+            principals(&[p("AWS", &["arn:a", "arn:b"]), p("Service", &["s"])]),
+            Some(json!({"AWS": ["arn:b", "arn:a"], "Service": "s"}))
+        );
+        assert_eq!(principals(&[]), None);
     }
 }
