@@ -5,6 +5,7 @@
 mod common;
 
 use common::{attr, changes, Env};
+use terrane_engine::provider::Provider;
 use terrane_engine::state::State;
 
 fn creds() -> aws_sdk_iam::config::Credentials {
@@ -415,7 +416,6 @@ resource "aws_secretsmanager_secret_version" "v" {{
 
 #[tokio::test]
 async fn secrets_lifecycle() {
-    use terrane_engine::provider::Provider;
     let env = Env::new();
     let schema = &env.provider.schema().resources["aws_secretsmanager_secret_version"];
     assert!(schema.block.attributes["secret_string"].sensitive);
@@ -496,4 +496,88 @@ async fn secrets_lifecycle() {
         gone.as_ref().map_or(true, |d| d.deleted_date().is_some()),
         "{gone:?}"
     );
+}
+
+/// Generated names, out-of-band changes to policy documents (planned back), and a
+/// refresh of many log groups listing them rather than describing each.
+#[tokio::test]
+async fn drift_and_generated_names() {
+    let env = Env::new();
+    let src = format!(
+        r#"{PROVIDER}
+resource "aws_iam_role" "gen" {{
+  name_prefix        = "terrane-gen-"
+  assume_role_policy = {TRUST_COMPACT:?}
+}}
+resource "aws_iam_role_policy" "i" {{
+  role   = aws_iam_role.gen.name
+  policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }}]
+  }})
+}}
+resource "aws_cloudwatch_log_group" "many" {{
+  count = 5
+  name  = "/terrane/many/${{count.index}}"
+}}
+"#
+    );
+    let state = env.apply(&src, &State::new()).await;
+    let name = attr(&state, "aws_iam_role.gen", "name");
+    assert!(name.starts_with("terrane-gen-"), "{name}");
+    let inline = attr(&state, "aws_iam_role_policy.i", "name");
+    assert!(inline.starts_with("terraform-"), "{inline}");
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // Five log groups are read with one DescribeLogGroups listing (plus their tags).
+    let before = env
+        .provider
+        .api_call_counts()
+        .get("logs")
+        .copied()
+        .unwrap_or(0);
+    env.plan(&src, &state).await;
+    let after = env
+        .provider
+        .api_call_counts()
+        .get("logs")
+        .copied()
+        .unwrap_or(0);
+    assert!(after - before <= 6, "{} logs calls", after - before);
+
+    // Documents changed outside terrane are planned back.
+    iam()
+        .update_assume_role_policy()
+        .role_name(&name)
+        .policy_document(TRUST_COMPACT.replace("ecs-tasks", "lambda"))
+        .send()
+        .await
+        .unwrap();
+    iam()
+        .put_role_policy()
+        .role_name(&name)
+        .policy_name(&inline)
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        changes(&env.plan(&src, &state).await),
+        ["Update aws_iam_role.gen", "Update aws_iam_role_policy.i"]
+    );
+    let state = env.apply(&src, &state).await;
+    let role = iam().get_role().role_name(&name).send().await.unwrap();
+    let doc = terrane_provider_aws::iam::decode_document(
+        role.role().unwrap().assume_role_policy_document().unwrap(),
+    );
+    assert!(doc.contains("ecs-tasks"), "{doc}");
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    env.destroy(&src, &state).await;
+    assert!(!role_exists(&name).await);
+    assert!(log_group("/terrane/many/0").await.is_none());
 }
