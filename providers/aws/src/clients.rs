@@ -103,6 +103,10 @@ pub struct Clients {
     pub region: String,
     pub ec2: Service<aws_sdk_ec2::Client>,
     pub sts: Service<aws_sdk_sts::Client>,
+    /// IAM: global, always signed for the partition's IAM region.
+    pub iam: Service<aws_sdk_iam::Client>,
+    pub logs: Service<aws_sdk_cloudwatchlogs::Client>,
+    pub secrets: Service<aws_sdk_secretsmanager::Client>,
     /// `default_tags { tags = ... }` of the provider block.
     pub default_tags: BTreeMap<String, String>,
 }

@@ -16,8 +16,9 @@ use crate::val;
 /// Terraform's AWS provider retries 25 times by default.
 const DEFAULT_MAX_RETRIES: u32 = 25;
 
-/// Services whose endpoints may be overridden in `endpoints {}`; only ec2 and sts are used
-/// today, the others are accepted so that existing configurations load.
+/// Services whose endpoints may be overridden in `endpoints {}`; ec2, sts, iam, logs (or
+/// cloudwatchlogs) and secretsmanager are used today, the others are accepted so that
+/// existing configurations load.
 const ENDPOINT_SERVICES: &[&str] = &[
     "acm",
     "apigateway",
@@ -187,6 +188,31 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
     if let Some(u) = endpoint("sts") {
         sts = sts.endpoint_url(u);
     }
+    // IAM is a global service: its endpoint is signed for us-east-1 whatever the region
+    // (aws-cn and aws-us-gov have their own, picked by the SDK from these regions).
+    let iam_region = if region.starts_with("cn-") {
+        "cn-north-1"
+    } else if region.starts_with("us-gov-") {
+        "us-gov-west-1"
+    } else {
+        "us-east-1"
+    };
+    let mut iam = aws_sdk_iam::config::Builder::from(&sdk)
+        .region(Region::new(iam_region))
+        .interceptor(CountCalls(counts.counter("iam")));
+    if let Some(u) = endpoint("iam") {
+        iam = iam.endpoint_url(u);
+    }
+    let mut logs = aws_sdk_cloudwatchlogs::config::Builder::from(&sdk)
+        .interceptor(CountCalls(counts.counter("logs")));
+    if let Some(u) = endpoint("logs").or_else(|| endpoint("cloudwatchlogs")) {
+        logs = logs.endpoint_url(u);
+    }
+    let mut secrets = aws_sdk_secretsmanager::config::Builder::from(&sdk)
+        .interceptor(CountCalls(counts.counter("secretsmanager")));
+    if let Some(u) = endpoint("secretsmanager") {
+        secrets = secrets.endpoint_url(u);
+    }
     let default_tags = first_block(config, "default_tags")
         .map(|d| val::string_map(d, "tags"))
         .unwrap_or_default();
@@ -194,6 +220,9 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
         region,
         ec2: Service::new(aws_sdk_ec2::Client::from_conf(ec2.build())),
         sts: Service::new(aws_sdk_sts::Client::from_conf(sts.build())),
+        iam: Service::new(aws_sdk_iam::Client::from_conf(iam.build())),
+        logs: Service::new(aws_sdk_cloudwatchlogs::Client::from_conf(logs.build())),
+        secrets: Service::new(aws_sdk_secretsmanager::Client::from_conf(secrets.build())),
         default_tags,
     })
 }

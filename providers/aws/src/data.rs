@@ -27,6 +27,7 @@ pub fn all() -> Vec<Box<dyn AwsDataSource>> {
         Box::new(Region),
         Box::new(VpcData),
         Box::new(Subnets),
+        Box::new(crate::iam::document::PolicyDocument),
     ]
 }
 

@@ -60,10 +60,12 @@ impl AwsError {
         }
     }
 
-    /// True for the "does not exist" family of codes (`InvalidVpcID.NotFound`, ...).
+    /// True for the "does not exist" family of codes (`InvalidVpcID.NotFound`,
+    /// `ResourceNotFoundException`, IAM's `NoSuchEntity`).
     pub fn is_not_found(&self) -> bool {
-        self.code()
-            .is_some_and(|c| c.ends_with(".NotFound") || c.ends_with("NotFoundException"))
+        self.code().is_some_and(|c| {
+            c.ends_with(".NotFound") || c.ends_with("NotFoundException") || c == "NoSuchEntity"
+        })
     }
 
     pub fn to_diagnostic(&self, action: &str, type_name: &str) -> Diagnostic {

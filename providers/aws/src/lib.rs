@@ -11,8 +11,11 @@ pub mod config;
 pub mod data;
 pub mod ec2;
 pub mod error;
+pub mod iam;
+pub mod logs;
 pub mod resource;
 pub mod schema;
+pub mod secrets;
 pub mod val;
 
 use std::collections::BTreeMap;
@@ -47,6 +50,9 @@ impl AwsProvider {
     pub fn new() -> AwsProvider {
         let resources: BTreeMap<&'static str, Box<dyn AwsResource>> = ec2::resources()
             .into_iter()
+            .chain(iam::resources())
+            .chain(logs::resources())
+            .chain(secrets::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()

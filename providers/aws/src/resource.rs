@@ -25,6 +25,9 @@ pub enum Tagging {
     None,
     /// EC2 CreateTags/DeleteTags on the resource's `id`.
     Ec2,
+    /// The resource writes its tags itself (in create and update), with its service's
+    /// own tagging calls.
+    Own,
 }
 
 /// Default operation timeouts (Terraform's `Timeouts:`); `None` for resources without a
@@ -267,6 +270,39 @@ where
         }
     })
     .await
+}
+
+/// A unique name from a prefix, as Terraform generates them for `name_prefix` (and
+/// `terraform-` when neither name nor prefix is set): the prefix, a UTC timestamp with
+/// tenths of microseconds, and a counter (26 characters after the prefix).
+pub fn unique_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let now = time::OffsetDateTime::now_utc();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
+    format!(
+        "{prefix}{:04}{:02}{:02}{:02}{:02}{:02}{:04}{n:08x}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        now.microsecond() / 100
+    )
+}
+
+/// The name to create an object with: `name`, else a unique name from `name_prefix`, else
+/// one starting with `terraform-`.
+pub fn name_or_prefix(planned: &Value) -> String {
+    match (
+        val::str_attr(planned, "name"),
+        val::str_attr(planned, "name_prefix"),
+    ) {
+        (Some(n), _) => n.to_string(),
+        (None, Some(p)) => unique_name(p),
+        (None, None) => unique_name("terraform-"),
+    }
 }
 
 // ---- tags ----

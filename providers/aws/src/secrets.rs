@@ -1,0 +1,370 @@
+//! Secrets Manager: `aws_secretsmanager_secret` (the secret's metadata; ID and import ID
+//! the ARN) and `aws_secretsmanager_secret_version` (one version's value; ID and import
+//! ID `SECRET_ARN|VERSION_ID`). `secret_string` is sensitive.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use aws_sdk_secretsmanager::types::Tag;
+use terrane_engine::diag::Diagnostics;
+use terrane_engine::lang::Value;
+use terrane_engine::provider::BlockSchema;
+
+use crate::clients::Clients;
+use crate::error::{err, AwsError};
+use crate::resource::{name_or_prefix, AwsResource, Failed, Tagging, Timeout};
+use crate::schema::*;
+use crate::val::{self, Obj};
+
+pub fn resources() -> Vec<Box<dyn AwsResource>> {
+    vec![Box::new(Secret), Box::new(SecretVersion)]
+}
+
+pub struct Secret;
+
+fn not_found(e: &AwsError) -> bool {
+    // A secret scheduled for deletion answers InvalidRequestException to value reads.
+    e.is_not_found()
+        || (e.code() == Some("InvalidRequestException") && e.to_string().contains("deletion"))
+}
+
+#[async_trait]
+impl AwsResource for Secret {
+    fn type_name(&self) -> &'static str {
+        "aws_secretsmanager_secret"
+    }
+
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("name", opt_comp(STR).force_new())
+            .attr("name_prefix", opt(STR).force_new())
+            .attr("description", opt(STR))
+            .attr("kms_key_id", opt(STR))
+            .attr("recovery_window_in_days", opt_default(NUM, val::num(30)))
+            .attr(
+                "force_overwrite_replica_secret",
+                opt_default(BOOL, Value::Bool(false)),
+            )
+            .build()
+    }
+
+    fn tagging(&self) -> Tagging {
+        Tagging::Own
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        if let Some(n) = val::num_attr(config, "recovery_window_in_days") {
+            if n != 0 && !(7..=30).contains(&n) {
+                crate::resource::invalid(
+                    diags,
+                    "recovery_window_in_days",
+                    format!("expected recovery_window_in_days to be 0 or in the range (7 - 30), got {n}"),
+                );
+            }
+        }
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let sm = c.secrets.get().await;
+        let jobs = current.iter().map(|cur| {
+            let sm = &sm;
+            async move {
+                let Some(id) = val::str_attr(cur, "id") else {
+                    return Ok(None);
+                };
+                let s = match sm.describe_secret().secret_id(id).send().await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let e = AwsError::sdk("DescribeSecret", e);
+                        return if e.is_not_found() { Ok(None) } else { Err(e) };
+                    }
+                };
+                if s.deleted_date().is_some() {
+                    return Ok(None);
+                }
+                let tags = s
+                    .tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                    .collect();
+                let mut o = Obj::from(cur);
+                o.set("id", val::opt_str(s.arn()))
+                    .set("arn", val::opt_str(s.arn()))
+                    .set("name", val::opt_str(s.name()))
+                    .set("description", val::opt_str(s.description()))
+                    .set("kms_key_id", val::opt_str(s.kms_key_id()))
+                    .set("tags_all", val::str_map(&tags))
+                    .default("recovery_window_in_days", val::num(30))
+                    .default("force_overwrite_replica_secret", Value::Bool(false));
+                Ok(Some(o.done()))
+            }
+        });
+        futures::future::join_all(jobs).await.into_iter().collect()
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
+        let tags = val::string_map(planned, "tags_all");
+        let out = c
+            .secrets
+            .get()
+            .await
+            .create_secret()
+            .name(name_or_prefix(planned))
+            .set_description(val::str_attr(planned, "description").map(str::to_string))
+            .set_kms_key_id(val::str_attr(planned, "kms_key_id").map(str::to_string))
+            .set_tags((!tags.is_empty()).then(|| {
+                tags.into_iter()
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                    .collect()
+            }))
+            .send()
+            .await
+            .map_err(err("CreateSecret"))?;
+        Ok(out
+            .arn()
+            .ok_or_else(|| AwsError::Invalid("CreateSecret returned no ARN".into()))?
+            .to_string())
+    }
+
+    async fn update(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        planned: &Value,
+        _t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let id = val::str_attr(prior, "id").unwrap_or_default();
+        let sm = c.secrets.get().await;
+        if val::changed(prior, planned, "description") || val::changed(prior, planned, "kms_key_id")
+        {
+            sm.update_secret()
+                .secret_id(id)
+                .description(val::str_attr(planned, "description").unwrap_or_default())
+                .set_kms_key_id(val::str_attr(planned, "kms_key_id").map(str::to_string))
+                .send()
+                .await
+                .map_err(err("UpdateSecret"))?;
+        }
+        if val::changed(prior, planned, "tags_all") {
+            let old = val::string_map(prior, "tags_all");
+            let new = val::string_map(planned, "tags_all");
+            let remove: Vec<String> = old
+                .keys()
+                .filter(|k| !new.contains_key(*k))
+                .cloned()
+                .collect();
+            let set: Vec<Tag> = new
+                .iter()
+                .filter(|(k, v)| old.get(*k) != Some(*v))
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect();
+            if !remove.is_empty() {
+                sm.untag_resource()
+                    .secret_id(id)
+                    .set_tag_keys(Some(remove))
+                    .send()
+                    .await
+                    .map_err(err("UntagResource"))?;
+            }
+            if !set.is_empty() {
+                sm.tag_resource()
+                    .secret_id(id)
+                    .set_tags(Some(set))
+                    .send()
+                    .await
+                    .map_err(err("TagResource"))?;
+            }
+        }
+        Ok(None)
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
+        let window = val::num_attr(prior, "recovery_window_in_days").unwrap_or(30);
+        let mut req = c
+            .secrets
+            .get()
+            .await
+            .delete_secret()
+            .secret_id(val::str_attr(prior, "id").unwrap_or_default());
+        req = if window == 0 {
+            req.force_delete_without_recovery(true)
+        } else {
+            req.recovery_window_in_days(window)
+        };
+        req.send().await.map_err(err("DeleteSecret"))?;
+        Ok(())
+    }
+}
+
+pub struct SecretVersion;
+
+fn split(id: &str) -> Option<(&str, &str)> {
+    id.split_once('|')
+        .filter(|(s, v)| !s.is_empty() && !v.is_empty())
+}
+
+#[async_trait]
+impl AwsResource for SecretVersion {
+    fn type_name(&self) -> &'static str {
+        "aws_secretsmanager_secret_version"
+    }
+
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("version_id", comp(STR))
+            .attr("secret_id", req(STR).force_new())
+            .attr("secret_string", opt(STR).force_new().sensitive())
+            .attr("version_stages", opt_comp(set_of(STR)))
+            .build()
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let sm = c.secrets.get().await;
+        let jobs = current.iter().map(|cur| {
+            let sm = &sm;
+            async move {
+                let Some((secret, version)) = val::str_attr(cur, "id").and_then(split) else {
+                    return Ok(None);
+                };
+                let v = match sm
+                    .get_secret_value()
+                    .secret_id(secret)
+                    .version_id(version)
+                    .send()
+                    .await
+                {
+                    Ok(v) => v,
+                    Err(e) => {
+                        let e = AwsError::sdk("GetSecretValue", e);
+                        return if not_found(&e) { Ok(None) } else { Err(e) };
+                    }
+                };
+                let mut o = Obj::from(cur);
+                o.set("arn", val::opt_str(v.arn()))
+                    .set("version_id", val::opt_str(v.version_id()))
+                    .set("secret_string", val::opt_str(v.secret_string()))
+                    .set("version_stages", val::str_set(v.version_stages()))
+                    .default("secret_id", val::opt_str(v.arn()));
+                Ok(Some(o.done()))
+            }
+        });
+        futures::future::join_all(jobs).await.into_iter().collect()
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
+        let stages = val::strings(planned, "version_stages");
+        let out = c
+            .secrets
+            .get()
+            .await
+            .put_secret_value()
+            .secret_id(val::str_attr(planned, "secret_id").unwrap_or_default())
+            .set_secret_string(val::str_attr(planned, "secret_string").map(str::to_string))
+            .set_version_stages((!stages.is_empty()).then_some(stages))
+            .send()
+            .await
+            .map_err(err("PutSecretValue"))?;
+        match (out.arn(), out.version_id()) {
+            (Some(a), Some(v)) => Ok(format!("{a}|{v}")),
+            _ => Err(AwsError::Invalid("PutSecretValue returned no ARN or version".into()).into()),
+        }
+    }
+
+    async fn update(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        planned: &Value,
+        _t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let Some((secret, version)) = val::str_attr(prior, "id").and_then(split) else {
+            return Ok(None);
+        };
+        if planned
+            .get_attr("version_stages")
+            .is_some_and(Value::is_unknown)
+            || !val::changed(prior, planned, "version_stages")
+        {
+            return Ok(None);
+        }
+        let old: BTreeSet<String> = val::strings(prior, "version_stages").into_iter().collect();
+        let new: BTreeSet<String> = val::strings(planned, "version_stages")
+            .into_iter()
+            .collect();
+        let sm = c.secrets.get().await;
+        for stage in new.difference(&old) {
+            // Moves the label here from whichever version holds it.
+            let holder = sm
+                .describe_secret()
+                .secret_id(secret)
+                .send()
+                .await
+                .map_err(err("DescribeSecret"))?
+                .version_ids_to_stages()
+                .and_then(|m| {
+                    m.iter()
+                        .find(|(_, ss)| ss.iter().any(|s| s == stage))
+                        .map(|(v, _)| v.clone())
+                });
+            sm.update_secret_version_stage()
+                .secret_id(secret)
+                .version_stage(stage)
+                .move_to_version_id(version)
+                .set_remove_from_version_id(holder.filter(|h| h != version))
+                .send()
+                .await
+                .map_err(err("UpdateSecretVersionStage"))?;
+        }
+        for stage in old.difference(&new).filter(|s| *s != "AWSCURRENT") {
+            sm.update_secret_version_stage()
+                .secret_id(secret)
+                .version_stage(stage)
+                .remove_from_version_id(version)
+                .send()
+                .await
+                .map_err(err("UpdateSecretVersionStage"))?;
+        }
+        Ok(None)
+    }
+
+    /// Removes the version's staging labels (except AWSCURRENT, which cannot be removed
+    /// without moving it), so that Secrets Manager deprecates the version.
+    async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
+        let Some((secret, version)) = val::str_attr(prior, "id").and_then(split) else {
+            return Ok(());
+        };
+        let sm = c.secrets.get().await;
+        for stage in val::strings(prior, "version_stages") {
+            if stage == "AWSCURRENT" {
+                continue;
+            }
+            match sm
+                .update_secret_version_stage()
+                .secret_id(secret)
+                .version_stage(&stage)
+                .remove_from_version_id(version)
+                .send()
+                .await
+                .map_err(err("UpdateSecretVersionStage"))
+            {
+                Ok(_) => {}
+                Err(e) if not_found(&e) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
+        let (secret, _) = split(id).ok_or_else(|| {
+            format!("unexpected format of ID ({id:?}), expected <secret-arn>|<version-id>")
+        })?;
+        stub.set("id", Value::string(id))
+            .set("secret_id", Value::string(secret));
+        Ok(())
+    }
+}
