@@ -118,12 +118,6 @@ pub async fn run(a: DriftArgs) -> anyhow::Result<u8> {
         drift::render_human(&reports)
     };
     print!("{text}");
-    if std::env::var_os("TERRANE_STATS").is_some() {
-        let counts = providers.api_call_counts();
-        eprintln!(
-            "terrane: {} API call(s): {counts:?}",
-            counts.values().sum::<u64>()
-        );
-    }
+    super::operation::print_api_stats(&providers);
     Ok(drift::exit_code(&reports))
 }

@@ -76,6 +76,22 @@ pub fn provider_set(module: &Module) -> Providers {
     Providers::for_module(&factories, module)
 }
 
+/// With TERRANE_STATS set, prints the API calls providers made, per service, to stderr
+/// (how batched refresh is measured).
+pub fn print_api_stats(providers: &Providers) {
+    if std::env::var_os("TERRANE_STATS").is_none() {
+        return;
+    }
+    let counts = providers.api_call_counts();
+    let total: u64 = counts.values().sum();
+    let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    eprintln!(
+        "terrane: {total} API call(s){}{}",
+        if parts.is_empty() { "" } else { ": " },
+        parts.join(", ")
+    );
+}
+
 /// Everything a plan or apply works with, with the lock held.
 pub struct Prepared {
     pub ctx: Context,
@@ -88,20 +104,8 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// With TERRANE_STATS set, prints the API calls providers made, per service, to stderr
-    /// (how batched refresh is measured).
     pub fn print_stats(&self) {
-        if std::env::var_os("TERRANE_STATS").is_none() {
-            return;
-        }
-        let counts = self.ctx.providers.api_call_counts();
-        let total: u64 = counts.values().sum();
-        let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        eprintln!(
-            "terrane: {total} API call(s){}{}",
-            if parts.is_empty() { "" } else { ": " },
-            parts.join(", ")
-        );
+        print_api_stats(&self.ctx.providers);
     }
 
     pub async fn unlock(&mut self) {

@@ -522,34 +522,23 @@ impl Evaluator<'_, '_> {
             return Ok(Value::Unknown);
         }
         let sensitive = coll.is_sensitive();
-        let items: Vec<(Value, Value)> = match coll.unmark() {
-            Value::List(v) | Value::Tuple(v) => v
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (Value::Number(i as f64), x.clone()))
-                .collect(),
-            Value::Set(v) => v.iter().map(|x| (x.clone(), x.clone())).collect(),
-            Value::Map(m) | Value::Object(m) => m
-                .iter()
-                .map(|(k, x)| (Value::string(k.clone()), x.clone()))
-                .collect(),
-            Value::Null => {
+        let items = match (coll.iteration_pairs(), coll.unmark()) {
+            (Some(items), _) => items,
+            (None, Value::Null) => {
                 return Err(self.err(
                     &f.intro.collection_expr,
                     "Iteration over null value",
                     "A null value cannot be used as the collection in a 'for' expression.",
                 ))
             }
-            other => {
-                return Err(self.err(
-                    &f.intro.collection_expr,
-                    "Iteration over non-iterable value",
-                    format!(
+            (None, other) => return Err(self.err(
+                &f.intro.collection_expr,
+                "Iteration over non-iterable value",
+                format!(
                     "A value of type {} cannot be used as the collection in a 'for' expression.",
                     other.type_name()
                 ),
-                ))
-            }
+            )),
         };
         let key_name = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
         let val_name = f.intro.value_var.as_str().to_string();

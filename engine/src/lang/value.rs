@@ -176,6 +176,25 @@ impl Value {
         }
     }
 
+    /// The (key, value) pairs a `for` expression or `dynamic` block iterates: index for
+    /// lists and tuples, the element itself for sets, the key for maps and objects. `None`
+    /// for a value that is not a collection (null included; callers word that error).
+    pub fn iteration_pairs(&self) -> Option<Vec<(Value, Value)>> {
+        Some(match self.unmark() {
+            Value::List(v) | Value::Tuple(v) => v
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (Value::Number(i as f64), x.clone()))
+                .collect(),
+            Value::Set(v) => v.iter().map(|x| (x.clone(), x.clone())).collect(),
+            Value::Map(m) | Value::Object(m) => m
+                .iter()
+                .map(|(k, x)| (Value::string(k.clone()), x.clone()))
+                .collect(),
+            _ => return None,
+        })
+    }
+
     /// Attribute of an object (or element of a map) by name; `None` when absent or not a map.
     pub fn get_attr(&self, name: &str) -> Option<&Value> {
         self.as_map().and_then(|m| m.get(name))

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::diff::{forces_replacement, object_changed, propose};
 use super::scope::{InstanceScope, Values};
-use super::values::{decode_body, mark_paths, object_from_json};
+use super::values::{decode_body, instance_value};
 use super::{moves, nodes, Context, Providers};
 use crate::addr::{IndexKey, InstanceAddr, Mode, ResourceAddr};
 use crate::config::{Module, Resource};
@@ -59,10 +59,7 @@ pub(super) fn decode_state(
                 // planned for deletion separately (see `deposed_changes`).
                 continue;
             }
-            let value = mark_paths(
-                object_from_json(&i.attributes, &schema.block),
-                &i.sensitive_attributes,
-            );
+            let value = instance_value(i, &schema.block);
             out.insert(
                 addr.instance(i.index_key.clone()),
                 Prior {
@@ -501,10 +498,7 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
                 continue;
             };
             let addr = addr.instance(i.index_key.clone());
-            let value = mark_paths(
-                object_from_json(&i.attributes, &schema.block),
-                &i.sensitive_attributes,
-            );
+            let value = instance_value(i, &schema.block);
             let p = Prior {
                 value,
                 provider: r.provider.clone(),

@@ -111,6 +111,15 @@ pub fn sensitive_paths(v: &Value) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// A state instance's object, read with its schema and with the sensitive marks state
+/// recorded for it.
+pub fn instance_value(i: &crate::state::InstanceState, schema: &BlockSchema) -> Value {
+    mark_paths(
+        object_from_json(&i.attributes, schema),
+        &i.sensitive_attributes,
+    )
+}
+
 /// Re-applies the sensitive marks recorded in state.
 pub fn mark_paths(v: Value, paths: &[serde_json::Value]) -> Value {
     let Value::Object(mut m) = v else { return v };
@@ -350,19 +359,10 @@ fn expand_dynamic<'s>(
     if coll.contains_unknown() {
         return Ok(Dynamic::Unknown(name));
     }
-    let items: Vec<(Value, Value)> = match coll.unmark() {
-        Value::List(v) | Value::Tuple(v) => v
-            .iter()
-            .enumerate()
-            .map(|(i, x)| (Value::Number(i as f64), x.clone()))
-            .collect(),
-        Value::Set(v) => v.iter().map(|x| (x.clone(), x.clone())).collect(),
-        Value::Map(m) | Value::Object(m) => m
-            .iter()
-            .map(|(k, x)| (Value::string(k.clone()), x.clone()))
-            .collect(),
-        Value::Null => Vec::new(),
-        other => {
+    let items = match (coll.iteration_pairs(), coll.unmark()) {
+        (Some(items), _) => items,
+        (None, Value::Null) => Vec::new(),
+        (None, other) => {
             return Err(invalid(
                 &format!(
                     "Cannot use a {} value in for_each. An iterable collection is required.",
