@@ -531,14 +531,16 @@ impl Evaluator<'_, '_> {
                     "A null value cannot be used as the collection in a 'for' expression.",
                 ))
             }
-            (None, other) => return Err(self.err(
-                &f.intro.collection_expr,
-                "Iteration over non-iterable value",
-                format!(
+            (None, other) => {
+                return Err(self.err(
+                    &f.intro.collection_expr,
+                    "Iteration over non-iterable value",
+                    format!(
                     "A value of type {} cannot be used as the collection in a 'for' expression.",
                     other.type_name()
                 ),
-            )),
+                ))
+            }
         };
         let key_name = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
         let val_name = f.intro.value_var.as_str().to_string();
