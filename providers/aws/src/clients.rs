@@ -107,6 +107,11 @@ pub struct Clients {
     pub iam: Service<aws_sdk_iam::Client>,
     pub logs: Service<aws_sdk_cloudwatchlogs::Client>,
     pub secrets: Service<aws_sdk_secretsmanager::Client>,
+    pub elbv2: Service<aws_sdk_elasticloadbalancingv2::Client>,
+    pub ecs: Service<aws_sdk_ecs::Client>,
+    pub rds: Service<aws_sdk_rds::Client>,
+    /// Application Auto Scaling (scalable targets and scaling policies).
+    pub autoscaling: Service<aws_sdk_applicationautoscaling::Client>,
     /// `default_tags { tags = ... }` of the provider block.
     pub default_tags: BTreeMap<String, String>,
 }

@@ -16,9 +16,8 @@ use crate::val;
 /// Terraform's AWS provider retries 25 times by default.
 const DEFAULT_MAX_RETRIES: u32 = 25;
 
-/// Services whose endpoints may be overridden in `endpoints {}`; ec2, sts, iam, logs (or
-/// cloudwatchlogs) and secretsmanager are used today, the others are accepted so that
-/// existing configurations load.
+/// Services whose endpoints may be overridden in `endpoints {}`: those terrane has clients
+/// for, and the others the Terraform provider accepts, so that existing configurations load.
 const ENDPOINT_SERVICES: &[&str] = &[
     "acm",
     "apigateway",
@@ -178,15 +177,18 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
             .map(str::to_string)
     };
 
-    let mut ec2 =
-        aws_sdk_ec2::config::Builder::from(&sdk).interceptor(CountCalls(counts.counter("ec2")));
-    if let Some(u) = endpoint("ec2") {
-        ec2 = ec2.endpoint_url(u);
-    }
-    let mut sts =
-        aws_sdk_sts::config::Builder::from(&sdk).interceptor(CountCalls(counts.counter("sts")));
-    if let Some(u) = endpoint("sts") {
-        sts = sts.endpoint_url(u);
+    // One client per service: the shared SDK config, the call counter, and the endpoint
+    // from `endpoints {}` under any of the names the Terraform provider accepts for it.
+    macro_rules! client {
+        ($sdk_crate:ident, $counter:literal, [$($key:literal),+] $(, $extra:expr)?) => {{
+            let mut b = $sdk_crate::config::Builder::from(&sdk)
+                .interceptor(CountCalls(counts.counter($counter)));
+            $( b = $extra(b); )?
+            if let Some(u) = [$($key),+].into_iter().find_map(|k| endpoint(k)) {
+                b = b.endpoint_url(u);
+            }
+            Service::new($sdk_crate::Client::from_conf(b.build()))
+        }};
     }
     // IAM is a global service: its endpoint is signed for us-east-1 whatever the region
     // (aws-cn and aws-us-gov have their own, picked by the SDK from these regions).
@@ -197,32 +199,29 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
     } else {
         "us-east-1"
     };
-    let mut iam = aws_sdk_iam::config::Builder::from(&sdk)
-        .region(Region::new(iam_region))
-        .interceptor(CountCalls(counts.counter("iam")));
-    if let Some(u) = endpoint("iam") {
-        iam = iam.endpoint_url(u);
-    }
-    let mut logs = aws_sdk_cloudwatchlogs::config::Builder::from(&sdk)
-        .interceptor(CountCalls(counts.counter("logs")));
-    if let Some(u) = endpoint("logs").or_else(|| endpoint("cloudwatchlogs")) {
-        logs = logs.endpoint_url(u);
-    }
-    let mut secrets = aws_sdk_secretsmanager::config::Builder::from(&sdk)
-        .interceptor(CountCalls(counts.counter("secretsmanager")));
-    if let Some(u) = endpoint("secretsmanager") {
-        secrets = secrets.endpoint_url(u);
-    }
     let default_tags = first_block(config, "default_tags")
         .map(|d| val::string_map(d, "tags"))
         .unwrap_or_default();
     Ok(Clients {
         region,
-        ec2: Service::new(aws_sdk_ec2::Client::from_conf(ec2.build())),
-        sts: Service::new(aws_sdk_sts::Client::from_conf(sts.build())),
-        iam: Service::new(aws_sdk_iam::Client::from_conf(iam.build())),
-        logs: Service::new(aws_sdk_cloudwatchlogs::Client::from_conf(logs.build())),
-        secrets: Service::new(aws_sdk_secretsmanager::Client::from_conf(secrets.build())),
+        ec2: client!(aws_sdk_ec2, "ec2", ["ec2"]),
+        sts: client!(aws_sdk_sts, "sts", ["sts"]),
+        iam: client!(
+            aws_sdk_iam,
+            "iam",
+            ["iam"],
+            |b: aws_sdk_iam::config::Builder| b.region(Region::new(iam_region))
+        ),
+        logs: client!(aws_sdk_cloudwatchlogs, "logs", ["logs", "cloudwatchlogs"]),
+        secrets: client!(aws_sdk_secretsmanager, "secretsmanager", ["secretsmanager"]),
+        elbv2: client!(aws_sdk_elasticloadbalancingv2, "elbv2", ["elbv2", "elb"]),
+        ecs: client!(aws_sdk_ecs, "ecs", ["ecs"]),
+        rds: client!(aws_sdk_rds, "rds", ["rds"]),
+        autoscaling: client!(
+            aws_sdk_applicationautoscaling,
+            "application-autoscaling",
+            ["applicationautoscaling"]
+        ),
         default_tags,
     })
 }
