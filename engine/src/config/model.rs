@@ -33,6 +33,30 @@ pub struct SrcBody {
     pub file: Arc<SourceFile>,
 }
 
+impl SrcBody {
+    /// Where a dotted attribute path (`memory`, `health_check.path`) is written in this
+    /// body: the attribute's line when it is there, else the nested block's, else `None`.
+    /// Only the first block of each name is followed, which is what a one-block
+    /// `health_check {}` needs; repeated blocks point at the first.
+    pub fn attribute_span(&self, path: &str) -> Option<Span> {
+        let mut body = &self.body;
+        let mut parts = path.split('.').peekable();
+        while let Some(name) = parts.next() {
+            if parts.peek().is_none() {
+                if let Some(a) = body.get_attribute(name) {
+                    return crate::config::span_of(a, &self.file);
+                }
+            }
+            let block = body.get_blocks(name).next()?;
+            if parts.peek().is_none() {
+                return crate::config::span_of(block, &self.file);
+            }
+            body = &block.body;
+        }
+        None
+    }
+}
+
 /// The configuration of one module directory.
 #[derive(Debug, Clone, Default)]
 pub struct Module {
@@ -245,4 +269,26 @@ pub struct Check {
     pub name: String,
     pub asserts: Vec<Validation>,
     pub span: Option<Span>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(text: &str) -> SrcBody {
+        let file = SourceFile::new("main.tf", text);
+        let body: Body = text.parse().unwrap();
+        SrcBody { body, file }
+    }
+
+    #[test]
+    fn attribute_spans_follow_nested_blocks() {
+        let b = body("cpu = 256\nmemory = 100\nhealth_check {\n  path = \"/\"\n}\n");
+        let line = |p: &str| b.attribute_span(p).map(|s| s.line_col().0);
+        assert_eq!(line("memory"), Some(2));
+        assert_eq!(line("health_check.path"), Some(4));
+        assert_eq!(line("health_check"), Some(3));
+        assert_eq!(line("health_check.nope"), None);
+        assert_eq!(line("nope"), None);
+    }
 }

@@ -94,6 +94,10 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The resource instance or other object this is about, when not obvious from the span.
     pub address: Option<String>,
+    /// The argument a provider's diagnostic is about (`memory`, `health_check.path`):
+    /// providers see values, not source, so they name the argument and the engine turns
+    /// the name into the line it was written on.
+    pub attribute: Option<String>,
 }
 
 impl Diagnostic {
@@ -105,6 +109,7 @@ impl Diagnostic {
             span: None,
             help: None,
             address: None,
+            attribute: None,
         }
     }
 
@@ -113,6 +118,13 @@ impl Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(summary)
         }
+    }
+
+    /// Names the argument this is about (see [`Diagnostic::attribute`]).
+    #[must_use]
+    pub fn attribute(mut self, path: impl Into<String>) -> Diagnostic {
+        self.attribute = Some(path.into());
+        self
     }
 
     #[must_use]
@@ -207,6 +219,21 @@ impl Diagnostics {
         for d in &mut self.0 {
             if d.span.is_none() {
                 d.span = span.cloned();
+            }
+        }
+        self
+    }
+
+    /// Like [`Diagnostics::with_span`] for a resource block: a diagnostic naming an
+    /// argument points at the line that argument is written on, the others at the block.
+    pub fn with_body(mut self, body: &crate::config::SrcBody, block: Option<&Span>) -> Diagnostics {
+        for d in &mut self.0 {
+            if d.span.is_none() {
+                d.span = d
+                    .attribute
+                    .as_deref()
+                    .and_then(|a| body.attribute_span(a))
+                    .or_else(|| block.cloned());
             }
         }
         self

@@ -808,7 +808,7 @@ async fn plan_resource(
                     diags.extend(
                         resp.diagnostics
                             .with_address(&iaddr.to_string())
-                            .with_span(r.span.as_ref()),
+                            .with_body(&r.body, r.span.as_ref()),
                     );
                     continue;
                 }
@@ -850,7 +850,7 @@ async fn plan_resource(
             diags.extend(
                 resp.diagnostics
                     .with_address(&iaddr.to_string())
-                    .with_span(r.span.as_ref()),
+                    .with_body(&r.body, r.span.as_ref()),
             );
             continue;
         }
@@ -901,7 +901,7 @@ async fn plan_resource(
                         diags.extend(
                             resp.diagnostics
                                 .with_address(&iaddr.to_string())
-                                .with_span(r.span.as_ref()),
+                                .with_body(&r.body, r.span.as_ref()),
                         );
                         continue;
                     }

@@ -342,9 +342,13 @@ pub fn tags_from_all(
 // ---- validation ----
 
 /// Pushes an error naming the attribute; the engine adds the resource's address and
-/// location.
+/// the line the attribute is written on.
 pub fn invalid(diags: &mut Diagnostics, attr: &str, detail: String) {
-    diags.push(Diagnostic::error(format!("Invalid value for \"{attr}\"")).detail(detail));
+    diags.push(
+        Diagnostic::error(format!("Invalid value for \"{attr}\""))
+            .detail(detail)
+            .attribute(attr),
+    );
 }
 
 /// An IPv4 CIDR network (`10.0.0.0/16`, host bits zero) with a prefix length in `range`.

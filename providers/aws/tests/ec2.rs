@@ -134,6 +134,10 @@ async fn invalid_cidr_is_rejected_before_any_call() {
     let text = format!("{err:?}");
     assert!(text.contains("10.12.0.0/16"), "{text}");
     assert!(text.contains("aws_vpc.main"), "{text}");
+    // The error points at the cidr_block line, not just the resource block.
+    let cidr_line = src.lines().position(|l| l.contains("cidr_block")).unwrap() + 1;
+    let span = err.iter().find_map(|d| d.span.clone()).expect("a location");
+    assert_eq!(span.line_col(), (cidr_line, 3), "{text}");
     assert_eq!(env.ec2_calls(), before);
 }
 
