@@ -242,11 +242,12 @@ fn exprs_of(m: &Module, node: &Node) -> Vec<(Expr, Vec<String>)> {
     }
 }
 
-/// The nodes a reference made in module `m` points at: one for most subjects, every
-/// output of the called module for `module.name`.
-fn targets_of(subject: &Subject, m: &Module) -> Option<Vec<Node>> {
+/// The nodes a reference made in module `m` points at: one for most subjects; for
+/// `module.name.out` that output (and the call, whose count/for_each shapes the value),
+/// for a bare `module.name` every output of the called module.
+fn targets_of(r: &Reference, m: &Module) -> Option<Vec<Node>> {
     let p = &m.path;
-    Some(match subject {
+    Some(match &r.subject {
         Subject::Var(n) => vec![Node::Var(p.clone(), n.clone())],
         Subject::Local(n) => vec![Node::Local(p.clone(), n.clone())],
         Subject::Resource(a) => vec![Node::Resource(ResourceAddr {
@@ -258,6 +259,11 @@ fn targets_of(subject: &Subject, m: &Module) -> Option<Vec<Node>> {
             let mut out: Vec<Node> = child
                 .outputs
                 .keys()
+                .filter(|o| match &r.module_output {
+                    // An undeclared output is reported when the reference is evaluated.
+                    Some(named) if child.outputs.contains_key(named) => *o == named,
+                    _ => true,
+                })
                 .map(|o| Node::Output(child.path.clone(), o.clone()))
                 .collect();
             out.push(Node::ModuleCall(p.clone(), c.clone()));
@@ -307,7 +313,7 @@ fn link(g: &mut Graph, m: &Module, to: &Node, refs: Vec<Reference>, diags: &mut 
         {
             continue;
         }
-        let Some(targets) = targets_of(&r.subject, m) else {
+        let Some(targets) = targets_of(&r, m) else {
             diags.push(undeclared(&r, m));
             continue;
         };

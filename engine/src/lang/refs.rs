@@ -34,6 +34,11 @@ pub enum Subject {
 pub struct Reference {
     pub subject: Subject,
     pub span: Option<Span>,
+    /// For `module.x.out` and `module.x[k].out`: the output named, so that the graph
+    /// orders the reference after that output alone. Depending on every output would
+    /// make modules that feed each other (the app's security group into the database
+    /// module, the database's address back into the app) a false cycle.
+    pub module_output: Option<String>,
 }
 
 /// Decodes the start of a traversal into its subject and how many operators that used.
@@ -106,6 +111,20 @@ pub fn decode(
     }
 }
 
+/// The output a module reference goes on to name: `.out`, or `[key].out` on a module
+/// with count or for_each.
+fn module_output(rest: &[&TraversalOperator]) -> Option<String> {
+    let name = |op: Option<&&TraversalOperator>| match op {
+        Some(TraversalOperator::GetAttr(id)) => Some(id.as_str().to_string()),
+        _ => None,
+    };
+    match rest.first() {
+        Some(TraversalOperator::GetAttr(_)) => name(rest.first()),
+        Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)) => name(rest.get(1)),
+        _ => None,
+    }
+}
+
 /// Every reference in `expr`, in source order, excluding names bound by `for` expressions.
 pub fn references(expr: &Expression, file: &Arc<SourceFile>) -> Vec<Reference> {
     references_bound(expr, file, &[])
@@ -141,10 +160,18 @@ impl Walker<'_, '_> {
         ops: &[&TraversalOperator],
         span: Option<std::ops::Range<usize>>,
     ) {
-        if let Ok((subject, _)) = decode(root, ops, &self.bound) {
+        if let Ok((subject, used)) = decode(root, ops, &self.bound) {
             if !matches!(subject, Subject::Bound(_) | Subject::SelfObject) {
                 let span = span.map(|r| Span::new(self.file, r));
-                self.out.push(Reference { subject, span });
+                let module_output = match subject {
+                    Subject::Module(_) => module_output(&ops[used.min(ops.len())..]),
+                    _ => None,
+                };
+                self.out.push(Reference {
+                    subject,
+                    span,
+                    module_output,
+                });
             }
         }
     }

@@ -216,3 +216,90 @@ async fn remote_module_sources_are_refused_with_the_location() {
         .expect("an error");
     assert_eq!(e.span.as_ref().unwrap().line_col(), (1, 1));
 }
+
+/// The web stack's shape: the app module's security group feeds the database module,
+/// whose address feeds back into the app's environment. Terraform orders references by
+/// output, so this is no cycle; depending on every output of a module would make it one.
+#[tokio::test]
+async fn modules_feeding_each_other_through_different_outputs_are_no_cycle() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "modules/app/main.tf",
+        r#"
+variable "db_address" {}
+resource "terraform_data" "sg" { input = "sg-app" }
+resource "terraform_data" "service" { input = "service talks to ${var.db_address}" }
+output "sg" { value = terraform_data.sg.output }
+output "service" { value = terraform_data.service.output }
+"#,
+    );
+    write(
+        dir.path(),
+        "modules/db/main.tf",
+        r#"
+variable "allowed" {}
+resource "terraform_data" "db" { input = "db allowing ${var.allowed}" }
+output "address" { value = "db.internal" }
+output "rule" { value = terraform_data.db.output }
+"#,
+    );
+    write(
+        dir.path(),
+        "main.tf",
+        r#"
+module "app" {
+  source     = "./modules/app"
+  db_address = module.db.address
+}
+module "db" {
+  source  = "./modules/db"
+  allowed = module.app.sg
+}
+output "service" { value = module.app.service }
+output "rule" { value = module.db.rule }
+"#,
+    );
+    let ctx = context(dir.path(), &[]).unwrap();
+    let state = apply(&ctx, &State::new()).await;
+    let out = |n: &str| state.outputs[n].value.clone();
+    assert_eq!(
+        out("service"),
+        serde_json::json!("service talks to db.internal")
+    );
+    assert_eq!(out("rule"), serde_json::json!("db allowing sg-app"));
+
+    // A real cycle through the same outputs is still one.
+    write(
+        dir.path(),
+        "modules/db/main.tf",
+        r#"
+variable "allowed" {}
+output "address" { value = var.allowed }
+"#,
+    );
+    write(
+        dir.path(),
+        "modules/app/main.tf",
+        r#"
+variable "db_address" {}
+output "sg" { value = var.db_address }
+"#,
+    );
+    write(
+        dir.path(),
+        "main.tf",
+        r#"
+module "app" {
+  source     = "./modules/app"
+  db_address = module.db.address
+}
+module "db" {
+  source  = "./modules/db"
+  allowed = module.app.sg
+}
+"#,
+    );
+    let err = context(dir.path(), &[]).err().unwrap();
+    assert!(err.contains("Cycle"), "{err}");
+}
