@@ -106,6 +106,14 @@ pub trait Provider: Send + Sync {
 
     async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse;
 
+    /// Refuses a planned destroy that the object's own settings forbid (an RDS instance
+    /// with `deletion_protection` on). Asked at plan time for every object a plan would
+    /// delete or replace, so the refusal stops the whole plan before anything else is
+    /// deleted, rather than failing halfway through an apply. The default allows all.
+    fn check_destroy(&self, _type_name: &str, _prior: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
     /// API calls made so far, per service (`ec2` -> 3), so batching can be measured.
     /// Providers that make no remote calls keep the default.
     fn api_call_counts(&self) -> std::collections::BTreeMap<String, u64> {

@@ -189,6 +189,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
                     },
                 );
             }
+            diags.extend(refuse_protected_destroys(ctx, &plan));
             if diags.has_errors() {
                 return (None, diags);
             }
@@ -329,11 +330,35 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
             );
         }
     }
+    diags.extend(refuse_protected_destroys(ctx, &plan));
     if diags.has_errors() {
         return (None, diags);
     }
     plan.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     (Some(plan), diags)
+}
+
+/// Asks each object's provider whether it may be destroyed (see
+/// [`Provider::check_destroy`]) for every change that deletes or replaces it.
+fn refuse_protected_destroys(ctx: &Context, plan: &Plan) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for c in &plan.changes {
+        let destroys = matches!(
+            c.action,
+            Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete
+        );
+        let (true, Some(before)) = (destroys, &c.before) else {
+            continue;
+        };
+        let r = &c.addr.resource;
+        if let Some(p) = ctx.providers.for_state(r.mode, &r.ty, &c.provider) {
+            diags.extend(
+                p.check_destroy(&r.ty, before)
+                    .with_address(&c.addr.to_string()),
+            );
+        }
+    }
+    diags
 }
 
 /// `import` blocks: reads each object that is not in state yet through its provider and

@@ -501,4 +501,12 @@ impl Provider for AwsProvider {
     fn api_call_counts(&self) -> BTreeMap<String, u64> {
         self.counts.snapshot()
     }
+
+    fn check_destroy(&self, type_name: &str, prior: &Value) -> Diagnostics {
+        self.resources
+            .get(type_name)
+            .and_then(|r| r.refuse_destroy(prior))
+            .into_iter()
+            .collect()
+    }
 }

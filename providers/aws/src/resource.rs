@@ -110,6 +110,12 @@ pub trait AwsResource: Send + Sync {
 
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError>;
 
+    /// Why the object may not be destroyed now (`deletion_protection` is on), asked at
+    /// plan time for every planned delete or replacement; `None` allows it.
+    fn refuse_destroy(&self, _prior: &Value) -> Option<Diagnostic> {
+        None
+    }
+
     /// Turns an import ID into the object to read: by default `{ id = ID }`. Resources
     /// whose import ID is composite (`subnet-1/rtb-2`) parse it here.
     fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
