@@ -6,39 +6,16 @@
 
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Tag};
 use serde_json::Value as Json;
+use terrane_test_support::cli::{self, Out};
 
 const BIN: &str = env!("CARGO_BIN_EXE_terrane");
 
-/// What one run of terrane did.
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Out {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "exit code: {}", self.code)?;
-        writeln!(f, "----- stdout -----\n{}", self.stdout)?;
-        write!(f, "----- stderr -----\n{}", self.stderr)
-    }
-}
-
-impl Out {
-    #[track_caller]
-    fn code(self, expected: i32) -> Out {
-        assert_eq!(self.code, expected, "unexpected exit code:\n{self}");
-        self
-    }
-
-    fn json(&self) -> Json {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{self}"))
-    }
+/// The JSON a run printed.
+fn json(o: &Out) -> Json {
+    serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{o}"))
 }
 
 /// One test's stack: a scratch directory with a `main.tf` and the VPC name and CIDR the
@@ -126,33 +103,11 @@ resource "aws_security_group" "web" {{
         self.run_with(args, &[])
     }
 
-    /// `terrane SUB -no-color REST...` here, with NO_COLOR=1, the stack's environment plus
-    /// `env`, and no TF_* / TERRANE_* variable of the test process.
+    /// `terrane SUB -no-color REST...` here, with the stack's environment plus `env`.
     fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Out {
-        let mut c = Command::new(BIN);
-        c.arg(args[0])
-            .arg("-no-color")
-            .args(&args[1..])
-            .current_dir(self.path())
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100");
-        for (k, _) in std::env::vars_os() {
-            let k = k.to_string_lossy();
-            if k.starts_with("TF_") || k.starts_with("TERRANE_") || k.starts_with("AWS_") {
-                c.env_remove(&*k);
-            }
-        }
-        c.envs(self.env.iter().map(|(k, v)| (*k, v.as_str())));
-        c.envs(env.iter().copied());
-        let o = c
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"));
-        Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
+        let mut all: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        all.extend_from_slice(env);
+        cli::run(BIN, self.path(), args, &all)
     }
 
     fn state_bytes(&self) -> Vec<u8> {
@@ -276,7 +231,7 @@ fn drift_reports_changes_made_outside_terrane() {
     s.run(&["apply", "-auto-approve"]).code(0);
     let in_sync = s.run(&["drift"]).code(0);
     assert!(in_sync.stdout.contains("No drift"), "{in_sync}");
-    let in_sync = s.run(&["drift", "-json"]).code(0).json();
+    let in_sync = json(&s.run(&["drift", "-json"]).code(0));
     assert_eq!(in_sync["in_sync"], true, "{in_sync:#}");
 
     let c = ec2();
@@ -300,7 +255,7 @@ fn drift_reports_changes_made_outside_terrane() {
     }
 
     let out = s.run(&["drift", "-json"]).code(2);
-    let report = out.json();
+    let report = json(&out);
     assert_eq!(report["format_version"], "1.0");
     assert_eq!(report["in_sync"], false);
     let d = drifted(&report);
@@ -361,7 +316,7 @@ fn drift_honours_ignore_changes_and_the_ignore_file() {
     let c = ec2();
     set_name_tag(&c, &s.id("aws_vpc.main"), "renamed-by-someone");
     // ignore_changes = [tags]: no tags.* drift, and plan would not change the VPC.
-    let report = s.run(&["drift", "-json"]).json();
+    let report = json(&s.run(&["drift", "-json"]));
     for (_, d) in drifted(&report) {
         assert!(attribute(&d, "tags.Name").is_none(), "{report:#}");
     }
@@ -376,7 +331,7 @@ fn drift_honours_ignore_changes_and_the_ignore_file() {
 
     add_ssh_rule(&c, &s.id("aws_security_group.web"));
     let out = s.run(&["drift", "-json"]).code(2);
-    let d = drifted(&out.json());
+    let d = drifted(&json(&out));
     assert!(find(&d, "aws_security_group.web").is_some(), "{out}");
     assert!(find(&d, "aws_vpc.main").is_none(), "{out}");
 
@@ -385,7 +340,7 @@ fn drift_honours_ignore_changes_and_the_ignore_file() {
         "*   tags_all.*\n# rules added by hand in the console\naws_security_group.*   ingress*\n",
     );
     let out = s.run(&["drift", "-json"]);
-    let report = out.json();
+    let report = json(&out);
     assert!(drifted(&report).is_empty(), "{out}");
     let ignored = out.code(0);
     assert!(!ignored.stdout.contains("aws_security_group"), "{ignored}");
@@ -510,7 +465,7 @@ resource "terraform_data" "db" {
         &std::fs::read(s.path().join("tfplan")).unwrap(),
     );
     let show = s.run_with(&["show", "-json", "tfplan"], &secret).code(0);
-    show.json();
+    json(&show);
     no_secret("show -json tfplan", show.to_string().as_bytes());
     let show = s.run(&["show", "tfplan"]).code(0);
     no_secret("show tfplan", show.to_string().as_bytes());
@@ -537,7 +492,7 @@ resource "terraform_data" "db" {
     let drift = s.run_with(&["drift", "-json"], &other).code(2);
     no_secret("drift -json", drift.to_string().as_bytes());
     assert!(!drift.stdout.contains("another-password"), "{drift}");
-    let report = drift.json();
+    let report = json(&drift);
     assert_eq!(
         report["workspaces"][0]["config_changes"][0]["address"], "terraform_data.db",
         "{report:#}"

@@ -1,0 +1,62 @@
+//! Running the real `terrane` binary in tests: one command in a directory, with a clean
+//! environment, and what it printed.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// What one run of terrane did.
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl std::fmt::Display for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "exit code: {}", self.code)?;
+        writeln!(f, "----- stdout -----\n{}", self.stdout)?;
+        write!(f, "----- stderr -----\n{}", self.stderr)
+    }
+}
+
+impl Out {
+    /// Asserts the exit code, printing everything the run said when it differs.
+    #[track_caller]
+    pub fn code(self, expected: i32) -> Out {
+        assert_eq!(self.code, expected, "unexpected exit code:\n{self}");
+        self
+    }
+
+    /// Both streams, for "never printed" checks.
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs `bin SUB -no-color REST...` in `dir` with NO_COLOR=1, no TF_*, TERRANE_* or AWS_*
+/// variable of the test process (so a developer's environment cannot leak in), and `env`.
+pub fn run(bin: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let mut c = Command::new(bin);
+    if let Some((sub, rest)) = args.split_first() {
+        c.arg(sub).arg("-no-color").args(rest);
+    }
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100");
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        if k.starts_with("TF_") || k.starts_with("TERRANE_") || k.starts_with("AWS_") {
+            c.env_remove(&*k);
+        }
+    }
+    c.envs(env.iter().copied());
+    let o = c
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {bin}: {e}"));
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
