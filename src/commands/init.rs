@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::bail;
 use terrane_engine::config::Module;
-use terrane_engine::state::{LockGuard, LockInfo, LockRequest, StateBackend, DEFAULT_WORKSPACE};
+use terrane_engine::state::{StateBackend, DEFAULT_WORKSPACE};
 
 use crate::backend_config::{self, Selected};
 use crate::cli::InitArgs;
@@ -167,14 +167,10 @@ async fn take_lock(
     ws: &str,
     a: &InitArgs,
     why: &str,
-) -> anyhow::Result<Option<Box<dyn LockGuard>>> {
-    if !a.lock.lock {
-        return Ok(None);
-    }
-    let mut info = LockInfo::new("OperationTypeInvalid", &b.describe(ws));
-    info.info = why.to_string();
-    let timeout = crate::setup::parse_duration(&a.lock.lock_timeout)?;
-    Ok(Some(b.lock(ws, LockRequest { info, timeout }).await?))
+) -> anyhow::Result<super::state_lock::Held> {
+    super::state_lock::acquire(b, ws, &a.lock, "OperationTypeInvalid", why)
+        .await
+        .map_err(|d| anyhow::anyhow!("{}: {}", d.summary, d.detail.unwrap_or_default()))
 }
 
 /// Copies one workspace's state as it is (lineage and serial kept), holding both locks.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use terrane_engine::config::{load_dir, Module};
 use terrane_engine::diag::Diagnostic;
-use terrane_engine::state::{Etag, LockInfo, LockRequest, State, StateBackend};
+use terrane_engine::state::{Etag, State, StateBackend};
 
 use crate::cli::LockArgs;
 use crate::output::print_diagnostics;
@@ -33,38 +33,15 @@ where
     let (module, _) = load_dir(Path::new("."));
     let backend = crate::setup::backend(&module)?;
     let ws = crate::setup::current_workspace();
-    let guard = if lock.lock {
-        let timeout = crate::setup::parse_duration(&lock.lock_timeout)?;
-        match backend
-            .lock(
-                &ws,
-                LockRequest {
-                    info: LockInfo::new(operation, &backend.describe(&ws)),
-                    timeout,
-                },
-            )
-            .await
-        {
-            Ok(g) => Some(g),
-            Err(e) => {
-                print_diagnostics(
-                    &Diagnostic::error("Error acquiring the state lock")
-                        .detail(e.to_string())
-                        .into(),
-                    color,
-                );
-                return Ok(1);
-            }
+    let guard = match super::state_lock::acquire(&*backend, &ws, lock, operation, "").await {
+        Ok(g) => g,
+        Err(d) => {
+            print_diagnostics(&d.into(), color);
+            return Ok(1);
         }
-    } else {
-        None
     };
     let code = edit_locked(&*backend, &ws, &module, color, edit).await;
-    if let Some(g) = guard {
-        if let Err(e) = g.unlock().await {
-            eprintln!("Warning: failed to release the state lock: {e}");
-        }
-    }
+    super::state_lock::release(guard).await;
     code
 }
 

@@ -14,6 +14,7 @@ mod output;
 mod plan;
 mod show;
 mod state;
+mod state_lock;
 mod validate;
 mod version;
 mod workspace;

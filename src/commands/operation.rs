@@ -13,9 +13,7 @@ use terrane_engine::plan::PlanMode;
 use terrane_engine::run::vars::{self, CliVar};
 use terrane_engine::run::{Context, Options, Providers};
 use terrane_engine::state::journal;
-use terrane_engine::state::{
-    BackendError, Etag, LockGuard, LockInfo, LockRequest, State, StateBackend,
-};
+use terrane_engine::state::{Etag, LockGuard, State, StateBackend};
 
 use crate::cli::{CommonArgs, PlanningArgs};
 use crate::output::{print_diagnostics, use_color};
@@ -110,11 +108,7 @@ impl Prepared {
 
     pub async fn unlock(&mut self) {
         self.print_stats();
-        if let Some(l) = self.lock.take() {
-            if let Err(e) = l.unlock().await {
-                eprintln!("Warning: failed to release the state lock: {e}");
-            }
-        }
+        super::state_lock::release(self.lock.take()).await;
     }
 }
 
@@ -173,22 +167,20 @@ pub async fn prepare(
     }
     let workspace = setup::current_workspace();
     let backend = setup::backend(&module)?;
-    let lock = if planning.lock.lock {
-        let timeout = setup::parse_duration(&planning.lock.lock_timeout)?;
-        let info = LockInfo::new(operation, &backend.describe(&workspace));
-        match lock_waiting(backend.as_ref(), &workspace, info, timeout).await {
-            Ok(g) => Some(g),
-            Err(e) => {
-                let hint = match &e {
-                    BackendError::Locked(holder) => format!("\n\nTo wait for that run to finish, use -lock-timeout=DURATION (for example -lock-timeout=5m). If it is no longer running, remove its lock with:\n  terrane force-unlock {}", holder.id),
-                    _ => String::new(),
-                };
-                print_diagnostics(&Diagnostic::error("Error acquiring the state lock").detail(format!("{e}{hint}\n\nterrane acquires a state lock to protect the state from being written by multiple users at the same time. Please resolve the issue above and try again. For most commands, you can disable locking with the \"-lock=false\" flag, but this is not recommended.")).into(), color);
-                return Ok(Err(Reported));
-            }
+    let lock = match super::state_lock::acquire(
+        backend.as_ref(),
+        &workspace,
+        &planning.lock,
+        operation,
+        "",
+    )
+    .await
+    {
+        Ok(l) => l,
+        Err(d) => {
+            print_diagnostics(&d.into(), color);
+            return Ok(Err(Reported));
         }
-    } else {
-        None
     };
     let (mut state, etag) = match backend.read(&workspace).await {
         Ok(Some(v)) => (v.state, Some(v.etag)),
@@ -279,38 +271,6 @@ pub async fn prepare(
         workspace,
         color,
     }))
-}
-
-/// Takes the lock; when another run holds it and `-lock-timeout` allows waiting, says who
-/// holds it, since when and for what, before waiting (the backend retries with backoff).
-async fn lock_waiting(
-    backend: &dyn StateBackend,
-    workspace: &str,
-    info: LockInfo,
-    timeout: std::time::Duration,
-) -> Result<Box<dyn LockGuard>, BackendError> {
-    if timeout.is_zero() {
-        return backend.lock(workspace, LockRequest { info, timeout }).await;
-    }
-    let first = LockRequest {
-        info: info.clone(),
-        timeout: std::time::Duration::ZERO,
-    };
-    match backend.lock(workspace, first).await {
-        Err(BackendError::Locked(holder)) => {
-            eprintln!(
-                "The state is locked by {} since {} (operation {}, lock ID {}){}; waiting up to {}s for it...",
-                holder.who,
-                holder.created,
-                holder.operation,
-                holder.id,
-                holder.lease_note(),
-                timeout.as_secs()
-            );
-            backend.lock(workspace, LockRequest { info, timeout }).await
-        }
-        other => other,
-    }
 }
 
 /// First Ctrl-C: stop starting operations, finish running ones, save state. Second: exit

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use terrane_engine::state::{State, DEFAULT_WORKSPACE};
 
+use super::state_lock;
 use crate::cli::{WorkspaceDeleteArgs, WorkspaceNewArgs, WorkspaceSelectArgs};
 
 fn backend() -> anyhow::Result<Box<dyn terrane_engine::state::StateBackend>> {
@@ -71,8 +72,15 @@ pub async fn new(a: WorkspaceNewArgs) -> anyhow::Result<u8> {
         eprintln!("Error: Workspace {:?} already exists", a.name);
         return Ok(1);
     }
-    // Write an empty snapshot so the workspace exists in the backend (as Terraform does).
-    b.write(&a.name, &State::new(), None).await?;
+    // Write an empty snapshot so the workspace exists in the backend (as Terraform does),
+    // under its lock, so two runs creating the same workspace cannot both write it.
+    let guard = match lock_workspace(&*b, &a.name, &a.lock).await {
+        Ok(g) => g,
+        Err(()) => return Ok(1),
+    };
+    let written = b.write(&a.name, &State::new(), None).await;
+    state_lock::release(guard).await;
+    written?;
     persist_selection(&a.name)?;
     println!("Created and switched to workspace {:?}!\n\nYou're now on a new, empty workspace. Workspaces isolate their state,\nso if you run \"terrane plan\" terrane will not see any existing state\nfor this configuration.", a.name);
     Ok(0)
@@ -116,44 +124,38 @@ pub async fn delete(a: WorkspaceDeleteArgs) -> anyhow::Result<u8> {
         return Ok(1);
     }
     // Hold the workspace's lock so a run in progress there cannot lose its state under it.
-    let guard = if a.lock.lock {
-        let timeout = crate::setup::parse_duration(&a.lock.lock_timeout)?;
-        let info =
-            terrane_engine::state::LockInfo::new("OperationTypeInvalid", &b.describe(&a.name));
-        match b
-            .lock(
-                &a.name,
-                terrane_engine::state::LockRequest { info, timeout },
-            )
-            .await
-        {
-            Ok(g) => Some(g),
-            Err(e) => {
-                eprintln!("Error: Error acquiring the state lock\n\n{e}");
-                return Ok(1);
-            }
-        }
-    } else {
-        None
+    let guard = match lock_workspace(&*b, &a.name, &a.lock).await {
+        Ok(g) => g,
+        Err(()) => return Ok(1),
     };
     if !a.force {
         if let Some(v) = b.read(&a.name).await? {
             let count: usize = v.state.resources.iter().map(|r| r.instances.len()).sum();
             if count > 0 {
                 eprintln!("Error: Workspace is not empty\n\nWorkspace {:?} is currently tracking {count} resource instance(s). Deleting it would make terrane lose track of them. Destroy them first, or use -force to delete the workspace anyway.", a.name);
-                if let Some(g) = guard {
-                    let _ = g.unlock().await;
-                }
+                state_lock::release(guard).await;
                 return Ok(1);
             }
         }
     }
     let deleted = b.delete_workspace(&a.name).await;
-    // The lock of a deleted local workspace went with its directory; releasing is best effort.
+    // The lock of a deleted local workspace went with its directory: releasing it is
+    // best effort, and quiet.
     if let Some(g) = guard {
         let _ = g.unlock().await;
     }
     deleted?;
     println!("Deleted workspace {:?}!", a.name);
     Ok(0)
+}
+
+/// Takes a workspace's lock for a workspace command; a refusal is printed.
+async fn lock_workspace(
+    b: &dyn terrane_engine::state::StateBackend,
+    name: &str,
+    args: &crate::cli::LockArgs,
+) -> Result<state_lock::Held, ()> {
+    state_lock::acquire(b, name, args, "OperationTypeInvalid", "workspace")
+        .await
+        .map_err(|d| crate::output::print_diagnostics(&d.into(), crate::output::use_color(false)))
 }
