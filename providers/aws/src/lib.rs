@@ -213,14 +213,21 @@ impl AwsProvider {
                         }
                     }
                 };
-                if r.tagging() == Tagging::Ec2 && val::changed(&prior, &planned, "tags_all") {
+                if val::changed(&prior, &planned, "tags_all") {
                     let id = new_id
                         .as_deref()
                         .or(val::str_attr(&prior, "id"))
                         .unwrap_or_default();
-                    let old = val::string_map(&prior, "tags_all");
-                    let new = val::string_map(&planned, "tags_all");
-                    if let Err(e) = ec2::tags::update(&c, id, &old, &new).await {
+                    let updated = match r.tagging() {
+                        Tagging::Ec2 => {
+                            let old = val::string_map(&prior, "tags_all");
+                            let new = val::string_map(&planned, "tags_all");
+                            ec2::tags::update(&c, id, &old, &new).await
+                        }
+                        Tagging::Own => resource::update_own_tags(r, &c, &prior, &planned).await,
+                        Tagging::None => Ok(()),
+                    };
+                    if let Err(e) = updated {
                         return ApplyResponse {
                             new_state: Some(prior),
                             private: None,

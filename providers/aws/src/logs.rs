@@ -214,38 +214,38 @@ impl AwsResource for LogGroupRes {
                 }
             }
         }
-        if val::changed(prior, planned, "tags_all") {
-            let arn = val::str_attr(prior, "arn").unwrap_or_default();
-            let old = val::string_map(prior, "tags_all");
-            let new = val::string_map(planned, "tags_all");
-            let remove: Vec<String> = old
-                .keys()
-                .filter(|k| !new.contains_key(*k))
-                .cloned()
-                .collect();
-            let set: HashMap<String, String> = new
-                .iter()
-                .filter(|(k, v)| old.get(*k) != Some(*v))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if !remove.is_empty() {
-                logs.untag_resource()
-                    .resource_arn(arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(err("UntagResource"))?;
-            }
-            if !set.is_empty() {
-                logs.tag_resource()
-                    .resource_arn(arn)
-                    .set_tags(Some(set))
-                    .send()
-                    .await
-                    .map_err(err("TagResource"))?;
-            }
-        }
         Ok(None)
+    }
+
+    async fn tag(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        tags: BTreeMap<String, String>,
+    ) -> Result<(), AwsError> {
+        c.logs
+            .get()
+            .await
+            .tag_resource()
+            .resource_arn(val::str_attr(prior, "arn").unwrap_or_default())
+            .set_tags(Some(tags.into_iter().collect()))
+            .send()
+            .await
+            .map_err(err("TagResource"))?;
+        Ok(())
+    }
+
+    async fn untag(&self, c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
+        c.logs
+            .get()
+            .await
+            .untag_resource()
+            .resource_arn(val::str_attr(prior, "arn").unwrap_or_default())
+            .set_tag_keys(Some(keys))
+            .send()
+            .await
+            .map_err(err("UntagResource"))?;
+        Ok(())
     }
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {

@@ -25,8 +25,9 @@ pub enum Tagging {
     None,
     /// EC2 CreateTags/DeleteTags on the resource's `id`.
     Ec2,
-    /// The resource writes its tags itself (in create and update), with its service's
-    /// own tagging calls.
+    /// The resource sets its tags in its create call; later changes go through its
+    /// [`AwsResource::tag`] and [`AwsResource::untag`] (the service's TagResource and
+    /// UntagResource), called by the framework with only what changed.
     Own,
 }
 
@@ -109,6 +110,32 @@ pub trait AwsResource: Send + Sync {
     }
 
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError>;
+
+    /// For [`Tagging::Own`]: adds or overwrites these tags on the object.
+    async fn tag(
+        &self,
+        _c: &Clients,
+        _prior: &Value,
+        _tags: BTreeMap<String, String>,
+    ) -> Result<(), AwsError> {
+        Err(AwsError::Invalid(format!(
+            "{} declares its own tagging but cannot tag",
+            self.type_name()
+        )))
+    }
+
+    /// For [`Tagging::Own`]: removes these tag keys from the object.
+    async fn untag(
+        &self,
+        _c: &Clients,
+        _prior: &Value,
+        _keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        Err(AwsError::Invalid(format!(
+            "{} declares its own tagging but cannot untag",
+            self.type_name()
+        )))
+    }
 
     /// Why the object may not be destroyed now (`deletion_protection` is on), asked at
     /// plan time for every planned delete or replacement; `None` allows it.
@@ -312,6 +339,39 @@ pub fn name_or_prefix(planned: &Value) -> String {
 }
 
 // ---- tags ----
+
+/// What an update changes in `tags_all`: keys to remove, and tags to add or overwrite.
+pub fn tag_changes(prior: &Value, planned: &Value) -> (Vec<String>, BTreeMap<String, String>) {
+    let old = val::string_map(prior, "tags_all");
+    let new = val::string_map(planned, "tags_all");
+    let remove = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    let set = new
+        .into_iter()
+        .filter(|(k, v)| old.get(k) != Some(v))
+        .collect();
+    (remove, set)
+}
+
+/// Applies a `tags_all` change through the resource's own tag and untag calls.
+pub async fn update_own_tags(
+    r: &dyn AwsResource,
+    c: &Clients,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), AwsError> {
+    let (remove, set) = tag_changes(prior, planned);
+    if !remove.is_empty() {
+        r.untag(c, prior, remove).await?;
+    }
+    if !set.is_empty() {
+        r.tag(c, prior, set).await?;
+    }
+    Ok(())
+}
 
 /// `tags_all`: the provider's default_tags overridden by the resource's tags. Unknown
 /// when any tag value is unknown.

@@ -2,6 +2,7 @@
 //! the ARN) and `aws_secretsmanager_secret_version` (one version's value; ID and import
 //! ID `SECRET_ARN|VERSION_ID`). `secret_string` is sensitive.
 
+use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
@@ -147,37 +148,42 @@ impl AwsResource for Secret {
                 .await
                 .map_err(err("UpdateSecret"))?;
         }
-        if val::changed(prior, planned, "tags_all") {
-            let old = val::string_map(prior, "tags_all");
-            let new = val::string_map(planned, "tags_all");
-            let remove: Vec<String> = old
-                .keys()
-                .filter(|k| !new.contains_key(*k))
-                .cloned()
-                .collect();
-            let set: Vec<Tag> = new
-                .iter()
-                .filter(|(k, v)| old.get(*k) != Some(*v))
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect();
-            if !remove.is_empty() {
-                sm.untag_resource()
-                    .secret_id(id)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(err("UntagResource"))?;
-            }
-            if !set.is_empty() {
-                sm.tag_resource()
-                    .secret_id(id)
-                    .set_tags(Some(set))
-                    .send()
-                    .await
-                    .map_err(err("TagResource"))?;
-            }
-        }
         Ok(None)
+    }
+
+    async fn tag(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        tags: BTreeMap<String, String>,
+    ) -> Result<(), AwsError> {
+        let tags = tags
+            .iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect();
+        c.secrets
+            .get()
+            .await
+            .tag_resource()
+            .secret_id(val::str_attr(prior, "id").unwrap_or_default())
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(err("TagResource"))?;
+        Ok(())
+    }
+
+    async fn untag(&self, c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
+        c.secrets
+            .get()
+            .await
+            .untag_resource()
+            .secret_id(val::str_attr(prior, "id").unwrap_or_default())
+            .set_tag_keys(Some(keys))
+            .send()
+            .await
+            .map_err(err("UntagResource"))?;
+        Ok(())
     }
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {

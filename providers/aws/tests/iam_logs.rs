@@ -182,7 +182,7 @@ resource "aws_iam_role" "r" {{
   assume_role_policy = <<-EOT
 {trust}
 EOT
-  tags = {{ team = "a" }}
+  tags = {{ team = "a", step = "{description}" }}
 }}
 data "aws_iam_policy_document" "p" {{
   statement {{
@@ -276,6 +276,20 @@ async fn iam_lifecycle() {
         .await
         .unwrap();
     assert_eq!(role.role().unwrap().description(), Some("second"));
+    // The tag change went through the framework's TagRole (the value changed in place).
+    let tags = iam()
+        .list_role_tags()
+        .role_name("terrane-task")
+        .send()
+        .await
+        .unwrap();
+    let step: Vec<(&str, &str)> = tags
+        .tags()
+        .iter()
+        .map(|t| (t.key(), t.value()))
+        .filter(|(k, _)| *k != "Project")
+        .collect();
+    assert_eq!(step, [("step", "second"), ("team", "a")]);
     let p = iam()
         .get_policy()
         .policy_arn(&policy_arn)

@@ -140,31 +140,12 @@ pub fn tags_value(tags: &[aws_sdk_iam::types::Tag]) -> Value {
 /// The planned `tags_all` as IAM tags (None when empty).
 pub fn tags_of(planned: &Value) -> Option<Vec<aws_sdk_iam::types::Tag>> {
     let m = val::string_map(planned, "tags_all");
-    (!m.is_empty()).then(|| {
-        m.into_iter()
-            .filter_map(|(k, v)| {
-                aws_sdk_iam::types::Tag::builder()
-                    .key(k)
-                    .value(v)
-                    .build()
-                    .ok()
-            })
-            .collect()
-    })
+    (!m.is_empty()).then(|| iam_tags(&m))
 }
 
-/// Tag changes between prior and planned `tags_all`: (keys to remove, tags to set).
-pub fn tag_diff(prior: &Value, planned: &Value) -> (Vec<String>, Vec<aws_sdk_iam::types::Tag>) {
-    let old = val::string_map(prior, "tags_all");
-    let new = val::string_map(planned, "tags_all");
-    let remove = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    let set = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
+/// Tags in IAM's form.
+pub fn iam_tags(tags: &std::collections::BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::Tag> {
+    tags.iter()
         .filter_map(|(k, v)| {
             aws_sdk_iam::types::Tag::builder()
                 .key(k)
@@ -172,8 +153,7 @@ pub fn tag_diff(prior: &Value, planned: &Value) -> (Vec<String>, Vec<aws_sdk_iam
                 .build()
                 .ok()
         })
-        .collect();
-    (remove, set)
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,11 +3,12 @@
 //! IAM's limit of five is reached).
 
 use async_trait::async_trait;
+use std::collections::BTreeMap;
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
-use super::{check_json, plan_policy, policy_value, tag_diff, tags_of, tags_value};
+use super::{check_json, iam_tags, plan_policy, policy_value, tags_of, tags_value};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{name_or_prefix, AwsResource, Failed, PlanExtra, Tagging, Timeout};
@@ -157,26 +158,38 @@ impl AwsResource for Policy {
                 .await
                 .map_err(err("CreatePolicyVersion"))?;
         }
-        if val::changed(prior, planned, "tags_all") {
-            let (remove, set) = tag_diff(prior, planned);
-            if !remove.is_empty() {
-                iam.untag_policy()
-                    .policy_arn(arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(err("UntagPolicy"))?;
-            }
-            if !set.is_empty() {
-                iam.tag_policy()
-                    .policy_arn(arn)
-                    .set_tags(Some(set))
-                    .send()
-                    .await
-                    .map_err(err("TagPolicy"))?;
-            }
-        }
         Ok(None)
+    }
+
+    async fn tag(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        tags: BTreeMap<String, String>,
+    ) -> Result<(), AwsError> {
+        c.iam
+            .get()
+            .await
+            .tag_policy()
+            .policy_arn(val::str_attr(prior, "id").unwrap_or_default())
+            .set_tags(Some(iam_tags(&tags)))
+            .send()
+            .await
+            .map_err(err("TagPolicy"))?;
+        Ok(())
+    }
+
+    async fn untag(&self, c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
+        c.iam
+            .get()
+            .await
+            .untag_policy()
+            .policy_arn(val::str_attr(prior, "id").unwrap_or_default())
+            .set_tag_keys(Some(keys))
+            .send()
+            .await
+            .map_err(err("UntagPolicy"))?;
+        Ok(())
     }
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
