@@ -777,23 +777,14 @@ impl Evaluator<'_, '_> {
                             continue;
                         }
                         st.sensitive |= coll.is_sensitive();
-                        let items: Vec<(Value, Value)> = match coll.unmark() {
-                            Value::List(v) | Value::Tuple(v) | Value::Set(v) => v
-                                .iter()
-                                .enumerate()
-                                .map(|(i, x)| (Value::Number(i as f64), x.clone()))
-                                .collect(),
-                            Value::Map(m) | Value::Object(m) => m
-                                .iter()
-                                .map(|(k, x)| (Value::string(k.clone()), x.clone()))
-                                .collect(),
-                            _ => {
-                                return Err(self.err(
-                                    &fe.collection_expr,
-                                    "Invalid template for directive",
-                                    "The collection must be a list, set, map or object.",
-                                ))
-                            }
+                        // The same pairs as a `for` expression: over a set, key and
+                        // value are both the element (sets have no index).
+                        let Some(items) = coll.iteration_pairs() else {
+                            return Err(self.err(
+                                &fe.collection_expr,
+                                "Invalid template for directive",
+                                "The collection must be a list, set, map or object.",
+                            ));
                         };
                         let saved = self.bound.len();
                         for (k, v) in items {
@@ -972,6 +963,26 @@ mod tests {
         assert_eq!(
             ev(r#""${var.names}""#).unwrap(),
             Value::Tuple(vec![Value::string("a"), Value::string("b")])
+        );
+    }
+
+    #[test]
+    fn iteration_over_sets_binds_the_element_to_key_and_value() {
+        assert_eq!(
+            ev(r#""%{for x in toset(["b", "a"])}<${x}>%{endfor}""#).unwrap(),
+            Value::string("<a><b>")
+        );
+        assert_eq!(
+            ev(r#""%{for k, x in toset(["b", "a"])}${k}=${x};%{endfor}""#).unwrap(),
+            Value::string("a=a;b=b;")
+        );
+        assert_eq!(
+            ev(r#"{ for k, x in toset(["b", "a"]) : k => x }"#).unwrap(),
+            Value::object([("a", Value::string("a")), ("b", Value::string("b"))])
+        );
+        assert_eq!(
+            ev(r#"[ for x in toset(["b", "a"]) : upper(x) ]"#).unwrap(),
+            Value::Tuple(vec![Value::string("A"), Value::string("B")])
         );
     }
 
