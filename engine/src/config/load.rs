@@ -829,6 +829,7 @@ fn decode_module_call(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: 
     let mut call = ModuleCall {
         name: name.clone(),
         source: String::new(),
+        version: None,
         count: None,
         for_each: None,
         depends_on: Vec::new(),
@@ -844,11 +845,7 @@ fn decode_module_call(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: 
                     has_source = true;
                     call.source = literal_string(a, file, diags).unwrap_or_default();
                 }
-                "version" => diags.push(
-                    Diagnostic::error("Module version constraints are not supported")
-                        .detail("terrane loads modules from local paths only; a version constraint applies to registry modules.")
-                        .span(span_of(&a.key, file)),
-                ),
+                "version" => call.version = literal_string(a, file, diags),
                 "count" => call.count = Some(expr(a, file)),
                 "for_each" => call.for_each = Some(expr(a, file)),
                 "depends_on" => call.depends_on = depends_on(a, file, diags),
@@ -1079,10 +1076,28 @@ fn decode_check(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut D
 fn load_children(m: &mut Module, ancestors: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
     for call in m.module_calls.values() {
         let src = call.source.as_str();
-        if !(src.starts_with("./") || src.starts_with("../")) {
+        let kind = SourceKind::of(src);
+        if kind != SourceKind::Local {
+            let version = call
+                .version
+                .as_ref()
+                .map(|v| format!(" (version {v:?})"))
+                .unwrap_or_default();
+            let mut d = Diagnostic::error("Module source not supported yet")
+                .detail(format!("Module {:?} has the {} source {src:?}{version}. terrane loads modules from local paths (starting with ./ or ../) only; {} sources are not supported yet.", call.name, kind.name(), kind.name()))
+                .span(call.span.clone());
+            if kind == SourceKind::Other && !src.starts_with('/') {
+                d = d.help(format!(
+                    "if {src:?} is a local directory, write it as \"./{src}\""
+                ));
+            }
+            diags.push(d);
+            continue;
+        }
+        if call.version.is_some() {
             diags.push(
-                Diagnostic::error("Module source not supported yet")
-                    .detail(format!("Module {:?} has source {src:?}. terrane loads modules from local paths (starting with ./ or ../) only; registry and git sources are not supported yet.", call.name))
+                Diagnostic::error("Invalid registry module source address")
+                    .detail(format!("Module {:?} has the local source {src:?} and a version constraint; the \"version\" argument applies only to registry modules. Remove it.", call.name))
                     .span(call.span.clone()),
             );
             continue;
@@ -1113,6 +1128,91 @@ fn load_children(m: &mut Module, ancestors: &mut Vec<PathBuf>, diags: &mut Diagn
         load_children(&mut child, ancestors, diags);
         ancestors.pop();
         m.children.insert(call.name.clone(), child);
+    }
+}
+
+/// What kind of module source an address is, following Terraform's rules: local paths
+/// start with `./` or `../`; explicit `git::`/`hg::`/`s3::`/`gcs::`/`http::` prefixes and
+/// URLs are remote packages; GitHub/Bitbucket shorthands are git; `host/ns/name/system`
+/// or `ns/name/system` is a registry address; anything else is a remote package too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SourceKind {
+    Local,
+    Registry,
+    Git,
+    Mercurial,
+    Http,
+    S3,
+    Gcs,
+    /// An absolute path or another go-getter address Terraform would download.
+    Other,
+}
+
+impl SourceKind {
+    fn of(src: &str) -> SourceKind {
+        if src.starts_with("./") || src.starts_with("../") {
+            return SourceKind::Local;
+        }
+        let forced = src.split_once("::").map(|(p, _)| p);
+        match forced {
+            Some("git") => return SourceKind::Git,
+            Some("hg") => return SourceKind::Mercurial,
+            Some("s3") => return SourceKind::S3,
+            Some("gcs") => return SourceKind::Gcs,
+            Some("http" | "https") => return SourceKind::Http,
+            Some(_) => return SourceKind::Other,
+            None => {}
+        }
+        if src.starts_with("github.com/")
+            || src.starts_with("bitbucket.org/")
+            || src.starts_with("git@")
+            || src.ends_with(".git")
+            || src.contains(".git?")
+            || src.contains(".git//")
+        {
+            return SourceKind::Git;
+        }
+        if src.starts_with("http://") || src.starts_with("https://") {
+            return SourceKind::Http;
+        }
+        if src.contains(".s3.amazonaws.com/") || src.contains(".s3-") {
+            return SourceKind::S3;
+        }
+        if src.starts_with("www.googleapis.com/storage/") {
+            return SourceKind::Gcs;
+        }
+        let path = src.split("//").next().unwrap_or(src);
+        let parts: Vec<&str> = path.split('/').collect();
+        let ident = |p: &str| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        let registry = match parts.as_slice() {
+            [ns, name, system] => ident(ns) && ident(name) && ident(system),
+            [host, ns, name, system] => {
+                host.contains('.') && ident(ns) && ident(name) && ident(system)
+            }
+            _ => false,
+        };
+        if registry {
+            SourceKind::Registry
+        } else {
+            SourceKind::Other
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            SourceKind::Local => "local",
+            SourceKind::Registry => "registry",
+            SourceKind::Git => "git",
+            SourceKind::Mercurial => "Mercurial",
+            SourceKind::Http => "HTTP",
+            SourceKind::S3 => "S3",
+            SourceKind::Gcs => "GCS",
+            SourceKind::Other => "remote",
+        }
     }
 }
 
@@ -1190,6 +1290,45 @@ resource "null_resource" "a" {
             load("resource \"null_resource\" \"a\" {}\nresource \"null_resource\" \"a\" {}\n");
         assert_eq!(d.0.len(), 1);
         assert!(d.0[0].detail.as_ref().unwrap().contains("main.tf:1:1"));
+    }
+
+    #[test]
+    fn module_sources_are_classified_as_terraform_does() {
+        for (src, kind) in [
+            ("./modules/x", SourceKind::Local),
+            ("../shared", SourceKind::Local),
+            ("hashicorp/consul/aws", SourceKind::Registry),
+            ("app.terraform.io/example/vpc/aws", SourceKind::Registry),
+            (
+                "terraform-aws-modules/vpc/aws//modules/vpc-endpoints",
+                SourceKind::Registry,
+            ),
+            ("github.com/hashicorp/example", SourceKind::Git),
+            ("git@github.com:hashicorp/example.git", SourceKind::Git),
+            (
+                "git::https://example.com/vpc.git?ref=v1.2.0",
+                SourceKind::Git,
+            ),
+            (
+                "bitbucket.org/hashicorp/terraform-consul-aws",
+                SourceKind::Git,
+            ),
+            ("hg::http://example.com/vpc.hg", SourceKind::Mercurial),
+            ("https://example.com/vpc-module.zip", SourceKind::Http),
+            (
+                "s3::https://s3-eu-west-1.amazonaws.com/bucket/vpc.zip",
+                SourceKind::S3,
+            ),
+            ("bucket.s3.amazonaws.com/vpc.zip", SourceKind::S3),
+            (
+                "gcs::https://www.googleapis.com/storage/v1/modules/foomodule.zip",
+                SourceKind::Gcs,
+            ),
+            ("/abs/path", SourceKind::Other),
+            ("modules/x", SourceKind::Other),
+        ] {
+            assert_eq!(SourceKind::of(src), kind, "{src}");
+        }
     }
 
     #[test]

@@ -203,6 +203,8 @@ impl Resource {
 pub struct ModuleCall {
     pub name: String,
     pub source: String,
+    /// `version = "~> 1.0"`: only meaningful for registry sources.
+    pub version: Option<String>,
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
     pub depends_on: Vec<Reference>,
