@@ -31,7 +31,7 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "check",
 ];
 
-/// Loads every `*.tf` file in `dir` (sorted by name, as Terraform does) into one module.
+/// Loads every `*.tf` and `*.tf.json` file in `dir` (sorted by name, as Terraform does) into one module.
 /// Returns the module even when there are errors, so callers can report them all at once.
 pub fn load_dir(dir: &Path) -> (Module, Diagnostics) {
     let (mut module, mut diags) = load_one(dir, Vec::new());
@@ -52,7 +52,7 @@ fn load_one(dir: &Path, path: Vec<String>) -> (Module, Diagnostics) {
         Ok(rd) => rd
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+            .filter(|p| is_config_file(p) && p.is_file())
             .collect(),
         Err(e) => {
             diags.push(
@@ -75,8 +75,13 @@ fn load_one(dir: &Path, path: Vec<String>) -> (Module, Diagnostics) {
         match std::fs::read_to_string(&path) {
             Ok(text) => {
                 let file = SourceFile::new(shown, text);
-                if let Some(body) = parse_file(&file, &mut diags) {
-                    decode_body(&mut module, &body, &file, &mut diags);
+                let parsed = if super::json::is_json(&file) {
+                    super::json::parse_config(&file, &mut diags)
+                } else {
+                    parse_file(&file, &mut diags).map(|b| (b, Arc::clone(&file)))
+                };
+                if let Some((body, spans_in)) = parsed {
+                    decode_body(&mut module, &body, &spans_in, &mut diags);
                 }
                 module.files.push(file);
             }
@@ -86,6 +91,13 @@ fn load_one(dir: &Path, path: Vec<String>) -> (Module, Diagnostics) {
         }
     }
     (module, diags)
+}
+
+/// `*.tf` and `*.tf.json`, the two syntaxes of a configuration file.
+fn is_config_file(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".tf") || n.ends_with(".tf.json"))
 }
 
 /// Parses one file's text; a syntax error becomes a diagnostic at its location.
