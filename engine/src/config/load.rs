@@ -998,27 +998,52 @@ fn decode_import(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut 
         file,
         diags,
     );
-    if let Some(f) = c.attrs.get("for_each") {
-        diags.push(
-            Diagnostic::error("import blocks with for_each are not supported yet")
-                .detail("Write one import block per object for now.")
-                .span(span_of(&f.key, file)),
-        );
-        return;
-    }
     let (Some(to), Some(id)) = (
         required_attr(&c, "to", b, file, diags),
         required_attr(&c, "id", b, file, diags),
     ) else {
         return;
     };
-    if let Some(to) = address_text(&to.value, file, diags) {
+    let for_each = c.attrs.get("for_each").map(|f| expr(f, file));
+    // Without for_each the address must be static; with it, index keys are expressions
+    // evaluated per element, so only the shape is checked here.
+    let valid = if for_each.is_some() {
+        address_shape_ok(&to.value, file, diags)
+    } else {
+        address_text(&to.value, file, diags).is_some()
+    };
+    if valid {
         m.imports.push(Import {
-            to,
+            to: expr(to, file),
             id: expr(id, file),
+            for_each,
             span: ident_span(b, file),
         });
     }
+}
+
+/// Checks that `e` is a traversal from a name through attributes and indexes (the shape
+/// of a resource address whose keys may be expressions, like `a.b[each.key]`).
+fn address_shape_ok(e: &Expression, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> bool {
+    let ok = match e {
+        Expression::Variable(_) => true,
+        Expression::Traversal(t) => {
+            matches!(t.expr, Expression::Variable(_))
+                && t.operators.iter().all(|o| {
+                    matches!(
+                        o.value(),
+                        hcl_edit::expr::TraversalOperator::GetAttr(_)
+                            | hcl_edit::expr::TraversalOperator::Index(_)
+                            | hcl_edit::expr::TraversalOperator::LegacyIndex(_)
+                    )
+                })
+        }
+        _ => false,
+    };
+    if !ok {
+        diags.push(Diagnostic::error("Invalid address").detail("Expected a resource address, like aws_instance.a[each.key] or module.m[each.key].aws_instance.a.").span(span_of(e, file)));
+    }
+    ok
 }
 
 fn decode_removed(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {

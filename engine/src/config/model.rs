@@ -227,8 +227,11 @@ pub struct Moved {
 /// `import { to = addr  id = "..." }`: adopt an existing object at `to`.
 #[derive(Debug, Clone)]
 pub struct Import {
-    pub to: String,
+    /// The target address, an expression whose index keys may use `each`.
+    pub to: Expr,
     pub id: Expr,
+    /// `for_each`: one import per element, with `each.key`/`each.value` in `to` and `id`.
+    pub for_each: Option<Expr>,
     pub span: Option<Span>,
 }
 

@@ -3,6 +3,7 @@
 
 mod apply;
 pub mod diff;
+mod imports;
 mod moves;
 mod nodes;
 mod plan;
