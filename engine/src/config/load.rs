@@ -460,13 +460,62 @@ fn decode_resource(
     file: &Arc<SourceFile>,
     diags: &mut Diagnostics,
 ) {
+    let Some(r) = build_resource(b, mode, file, diags) else {
+        return;
+    };
+    if let Some(d) = duplicate_resource(m, &r, b, file) {
+        diags.push(d);
+        return;
+    }
+    m.resources.insert(r.addr.clone(), r);
+}
+
+/// The error for a resource or data block whose address `m` already has (including the
+/// scoped data sources of check blocks).
+fn duplicate_resource(
+    m: &Module,
+    r: &Resource,
+    b: &Block,
+    file: &Arc<SourceFile>,
+) -> Option<Diagnostic> {
+    let prev = m.resources.get(&r.addr).or_else(|| {
+        m.checks
+            .iter()
+            .flat_map(|c| &c.data)
+            .find(|d| d.addr == r.addr)
+    })?;
+    let kind = if r.addr.mode == Mode::Managed {
+        "resource"
+    } else {
+        "data"
+    };
+    let (ty, name) = (&r.addr.ty, &r.addr.name);
+    let at = prev
+        .span
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    Some(
+        Diagnostic::error(format!("Duplicate {kind} {ty:?} configuration"))
+            .detail(format!("A {ty} {kind} named {name:?} was already declared at {at}. Resource names must be unique per type in each module."))
+            .span(ident_span(b, file)),
+    )
+}
+
+/// Decodes a `resource` or `data` block (its meta-arguments apart from its body).
+fn build_resource(
+    b: &Block,
+    mode: Mode,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> Option<Resource> {
     let kind = if mode == Mode::Managed {
         "resource"
     } else {
         "data"
     };
     if !labels_ok(b, 2, "type, name", file, diags) {
-        return;
+        return None;
     }
     let ty = b.labels[0].as_str().to_string();
     let name = b.labels[1].as_str().to_string();
@@ -477,10 +526,10 @@ fn decode_resource(
                     .detail("A name must start with a letter or underscore and may contain only letters, digits, underscores, and dashes.")
                     .span(span_of(label, file)),
             );
-            return;
+            return None;
         }
     }
-    let addr = ResourceAddr::new(mode, ty.clone(), name.clone());
+    let addr = ResourceAddr::new(mode, ty, name);
     let mut r = Resource {
         addr: addr.clone(),
         count: None,
@@ -521,20 +570,7 @@ fn decode_resource(
                 .span(r.for_each.as_ref().and_then(Expr::span)),
         );
     }
-    if let Some(prev) = m.resources.get(&addr) {
-        let at = prev
-            .span
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        diags.push(
-            Diagnostic::error(format!("Duplicate {kind} {ty:?} configuration"))
-                .detail(format!("A {ty} {kind} named {name:?} was already declared at {at}. Resource names must be unique per type in each module."))
-                .span(ident_span(b, file)),
-        );
-        return;
-    }
-    m.resources.insert(addr, r);
+    Some(r)
 }
 
 fn valid_name(s: &str) -> bool {
@@ -1081,13 +1117,29 @@ fn decode_check(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut D
     }
     let c = check_body(&b.body, &[], &["assert", "data"], file, diags);
     let mut asserts = Vec::new();
+    let mut data: Vec<Resource> = Vec::new();
     for blk in c.blocks {
         if blk.ident.as_str() == "data" {
-            diags.push(
-                Diagnostic::error("Scoped data sources in check blocks are not supported yet")
-                    .detail("Move the data source out of the check block.")
-                    .span(ident_span(blk, file)),
-            );
+            let Some(r) = build_resource(blk, Mode::Data, file, diags) else {
+                continue;
+            };
+            if let Some(e) = r.count.as_ref().or(r.for_each.as_ref()) {
+                diags.push(
+                    Diagnostic::error("Invalid meta-argument in a scoped data source")
+                        .detail("A data source inside a check block is read once: count and for_each are not allowed.")
+                        .span(e.span()),
+                );
+                continue;
+            }
+            if let Some(d) = duplicate_resource(m, &r, blk, file).or_else(|| {
+                data.iter()
+                    .any(|d| d.addr == r.addr)
+                    .then(|| duplicate_data(blk, file))
+            }) {
+                diags.push(d);
+                continue;
+            }
+            data.push(r);
             continue;
         }
         let ac = check_body(&blk.body, &["condition", "error_message"], &[], file, diags);
@@ -1104,8 +1156,15 @@ fn decode_check(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut D
     m.checks.push(Check {
         name: b.labels[0].as_str().to_string(),
         asserts,
+        data,
         span: ident_span(b, file),
     });
+}
+
+fn duplicate_data(b: &Block, file: &Arc<SourceFile>) -> Diagnostic {
+    Diagnostic::error("Duplicate data configuration")
+        .detail("This check block already declares a data source with this type and name.")
+        .span(ident_span(b, file))
 }
 
 /// Loads the modules called by `m` (recursively), from local paths relative to `m`'s

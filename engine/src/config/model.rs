@@ -249,5 +249,8 @@ pub struct Removed {
 pub struct Check {
     pub name: String,
     pub asserts: Vec<Validation>,
+    /// Scoped data sources: read at the end of the plan, visible only to the assertions;
+    /// a failed read is a warning too.
+    pub data: Vec<Resource>,
     pub span: Option<Span>,
 }

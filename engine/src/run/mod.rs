@@ -2,6 +2,7 @@
 //! prior state, and walks it again to apply that plan, recording each finished operation.
 
 mod apply;
+mod checks;
 pub mod diff;
 mod imports;
 mod moves;

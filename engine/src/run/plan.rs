@@ -315,7 +315,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
         c.moved_from = moves.get(&c.addr).cloned();
         c.importing = imports.get(&c.addr).cloned();
     }
-    diags.extend(run_checks(ctx, &values));
+    diags.extend(super::checks::run(ctx, &values).await);
     for (name, o) in &state.outputs {
         if !ctx.module.outputs.contains_key(name) {
             plan.outputs.insert(
@@ -427,44 +427,6 @@ async fn import_one(
             }
             _ => diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {to}, the provider detected that no object exists with the given id {id:?}. Only pre-existing objects can be imported.")).span(imp.span.clone())),
         }
-}
-
-/// `check` blocks: each failed assertion is a warning (known values only).
-fn run_checks(ctx: &Context, values: &Values) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    let scope = InstanceScope::plain(values, &ctx.module);
-    let ectx = EvalContext {
-        scope: &scope,
-        base_dir: &ctx.module.dir,
-    };
-    for check in &ctx.module.checks {
-        for a in &check.asserts {
-            let ok = match crate::lang::eval(&a.condition.expr, &a.condition.file, &ectx) {
-                Ok(v) if v.contains_unknown() => continue,
-                Ok(v) => v.as_bool().unwrap_or(false),
-                Err(d) => {
-                    diags.push(
-                        Diagnostic::warning(format!("Check block assertion failed: {}", d.summary))
-                            .span(d.span.clone()),
-                    );
-                    continue;
-                }
-            };
-            if !ok {
-                let msg = crate::lang::eval(&a.error_message.expr, &a.error_message.file, &ectx)
-                    .ok()
-                    .and_then(|m| m.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                diags.push(
-                    Diagnostic::warning("Check block assertion failed")
-                        .detail(msg)
-                        .span(a.condition.span())
-                        .address(format!("check.{}", check.name)),
-                );
-            }
-        }
-    }
-    diags
 }
 
 /// Deletes for deposed objects: left by a create-before-destroy replacement whose old object
