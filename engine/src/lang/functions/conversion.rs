@@ -77,6 +77,12 @@ pub(super) fn issensitive(args: Args, _: Ctx) -> Result<Value, Fail> {
     })
 }
 
+/// `ephemeralasnull`: null for an ephemeral value, the value itself otherwise. terrane has
+/// no ephemeral values, so every value passes through unchanged (marks included).
+pub(super) fn ephemeralasnull(args: &[Value], _: &FuncContext<'_>) -> Result<Value, Fail> {
+    Ok(args[0].clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testutil::{b, call_err, call_ok, map, n, obj, s, slist, strs, tup};
