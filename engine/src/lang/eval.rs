@@ -83,8 +83,35 @@ pub fn render_template_text(
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    // As in Terraform, a template sees only its variables (and functions), not the
+    // scope of the configuration that renders it.
+    struct OnlyVars;
+    impl Scope for OnlyVars {
+        fn resolve(&self, s: &Subject) -> Result<Arc<Value>, String> {
+            let what = match s {
+                Subject::Var(n) => format!("var.{n}"),
+                Subject::Local(n) => format!("local.{n}"),
+                Subject::Resource(a) => a.to_string(),
+                Subject::Module(n) => format!("module.{n}"),
+                Subject::Path(n) => format!("path.{n}"),
+                Subject::CountIndex => "count.index".into(),
+                Subject::EachKey => "each.key".into(),
+                Subject::EachValue => "each.value".into(),
+                Subject::TerraformWorkspace => "terraform.workspace".into(),
+                Subject::Bound(n) => n.clone(),
+                Subject::SelfObject => "self".into(),
+            };
+            Err(format!(
+                "a template can use only the variables passed to it, not {what}"
+            ))
+        }
+    }
+    let isolated = EvalContext {
+        scope: &OnlyVars,
+        base_dir: ctx.base_dir,
+    };
     let mut ev = Evaluator {
-        ctx,
+        ctx: &isolated,
         file: &file,
         bound,
     };
@@ -691,10 +718,16 @@ impl Evaluator<'_, '_> {
                 }
                 d
             }
+            // The message is already in Terraform's words ("Invalid value for ... parameter"
+            // or "Call to function ... failed"); only the summary depends on which.
             FuncError::Call(msg) => self.err(
                 node,
-                "Error in function call",
-                format!("Call to function {name:?} failed: {msg}"),
+                if msg.starts_with("Invalid value for") {
+                    "Invalid function argument"
+                } else {
+                    "Error in function call"
+                },
+                msg,
             ),
         })
     }
@@ -983,6 +1016,28 @@ mod tests {
         assert_eq!(
             ev(r#"[ for x in toset(["b", "a"]) : upper(x) ]"#).unwrap(),
             Value::Tuple(vec![Value::string("A"), Value::string("B")])
+        );
+    }
+
+    #[test]
+    fn templatestring_renders_with_only_its_variables() {
+        assert_eq!(
+            ev(r#"templatestring("%%{for n in names}$${n}/%%{endfor}$${x + 1}", { names = ["a", "b"], x = 1 })"#)
+                .unwrap(),
+            Value::string("a/b/2")
+        );
+        // Only the given variables are in scope.
+        let e = ev(r#"templatestring("$${var.names}", {})"#).unwrap_err();
+        assert_eq!(e.summary, "Error in function call");
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("Call to function \"templatestring\" failed: Reference to undeclared object: a template can use only the variables passed to it, not var.names.")
+        );
+        let e = ev(r#"upper([])"#).unwrap_err();
+        assert_eq!(e.summary, "Invalid function argument");
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("Invalid value for \"str\" parameter: string required.")
         );
     }
 

@@ -177,6 +177,20 @@ mod tests {
     }
 
     #[test]
+    fn ephemeralasnull_passes_values_through() {
+        assert_eq!(call_ok("ephemeralasnull", vec![s("x")]), s("x"));
+        assert_eq!(call_ok("ephemeralasnull", vec![Value::Null]), Value::Null);
+        assert_eq!(
+            call_ok("ephemeralasnull", vec![Value::Unknown]),
+            Value::Unknown
+        );
+        assert_eq!(
+            call_ok("ephemeralasnull", vec![s("pw").sensitive()]),
+            s("pw").sensitive()
+        );
+    }
+
+    #[test]
     fn sensitivity_functions() {
         assert_eq!(call_ok("sensitive", vec![n(1.0)]), n(1.0).sensitive());
         assert_eq!(

@@ -302,6 +302,22 @@ mod tests {
     }
 
     #[test]
+    fn templatestring_delegates_rendering() {
+        assert_eq!(
+            call_ok(
+                "templatestring",
+                vec![s("hello ${name}"), obj(&[("name", s("world"))])]
+            ),
+            s("hello world")
+        );
+        let c = ctx_in(std::env::temp_dir());
+        assert_eq!(
+            call("templatestring", vec![s("x"), n(1.0)], &c.ctx()).map_err(|e| e.to_string()),
+            Err("Invalid value for \"vars\" parameter: must be a map or object.".to_string())
+        );
+    }
+
+    #[test]
     fn path_examples() {
         assert_eq!(
             call_ok("basename", vec![s("foo/bar/baz.txt")]),
