@@ -31,7 +31,7 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "check",
 ];
 
-/// Loads every `*.tf` file in `dir` (sorted by name, as Terraform does) into one module.
+/// Loads every `*.tf` and `*.tf.json` file in `dir` (sorted by name, as Terraform does) into one module.
 /// Returns the module even when there are errors, so callers can report them all at once.
 pub fn load_dir(dir: &Path) -> (Module, Diagnostics) {
     let (mut module, mut diags) = load_one(dir, Vec::new());
@@ -52,7 +52,7 @@ fn load_one(dir: &Path, path: Vec<String>) -> (Module, Diagnostics) {
         Ok(rd) => rd
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+            .filter(|p| is_config_file(p) && p.is_file())
             .collect(),
         Err(e) => {
             diags.push(
@@ -75,8 +75,13 @@ fn load_one(dir: &Path, path: Vec<String>) -> (Module, Diagnostics) {
         match std::fs::read_to_string(&path) {
             Ok(text) => {
                 let file = SourceFile::new(shown, text);
-                if let Some(body) = parse_file(&file, &mut diags) {
-                    decode_body(&mut module, &body, &file, &mut diags);
+                let parsed = if super::json::is_json(&file) {
+                    super::json::parse_config(&file, &mut diags)
+                } else {
+                    parse_file(&file, &mut diags).map(|b| (b, Arc::clone(&file)))
+                };
+                if let Some((body, spans_in)) = parsed {
+                    decode_body(&mut module, &body, &spans_in, &mut diags);
                 }
                 module.files.push(file);
             }
@@ -86,6 +91,13 @@ fn load_one(dir: &Path, path: Vec<String>) -> (Module, Diagnostics) {
         }
     }
     (module, diags)
+}
+
+/// `*.tf` and `*.tf.json`, the two syntaxes of a configuration file.
+fn is_config_file(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".tf") || n.ends_with(".tf.json"))
 }
 
 /// Parses one file's text; a syntax error becomes a diagnostic at its location.
@@ -448,13 +460,62 @@ fn decode_resource(
     file: &Arc<SourceFile>,
     diags: &mut Diagnostics,
 ) {
+    let Some(r) = build_resource(b, mode, file, diags) else {
+        return;
+    };
+    if let Some(d) = duplicate_resource(m, &r, b, file) {
+        diags.push(d);
+        return;
+    }
+    m.resources.insert(r.addr.clone(), r);
+}
+
+/// The error for a resource or data block whose address `m` already has (including the
+/// scoped data sources of check blocks).
+fn duplicate_resource(
+    m: &Module,
+    r: &Resource,
+    b: &Block,
+    file: &Arc<SourceFile>,
+) -> Option<Diagnostic> {
+    let prev = m.resources.get(&r.addr).or_else(|| {
+        m.checks
+            .iter()
+            .flat_map(|c| &c.data)
+            .find(|d| d.addr == r.addr)
+    })?;
+    let kind = if r.addr.mode == Mode::Managed {
+        "resource"
+    } else {
+        "data"
+    };
+    let (ty, name) = (&r.addr.ty, &r.addr.name);
+    let at = prev
+        .span
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    Some(
+        Diagnostic::error(format!("Duplicate {kind} {ty:?} configuration"))
+            .detail(format!("A {ty} {kind} named {name:?} was already declared at {at}. Resource names must be unique per type in each module."))
+            .span(ident_span(b, file)),
+    )
+}
+
+/// Decodes a `resource` or `data` block (its meta-arguments apart from its body).
+fn build_resource(
+    b: &Block,
+    mode: Mode,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> Option<Resource> {
     let kind = if mode == Mode::Managed {
         "resource"
     } else {
         "data"
     };
     if !labels_ok(b, 2, "type, name", file, diags) {
-        return;
+        return None;
     }
     let ty = b.labels[0].as_str().to_string();
     let name = b.labels[1].as_str().to_string();
@@ -465,10 +526,10 @@ fn decode_resource(
                     .detail("A name must start with a letter or underscore and may contain only letters, digits, underscores, and dashes.")
                     .span(span_of(label, file)),
             );
-            return;
+            return None;
         }
     }
-    let addr = ResourceAddr::new(mode, ty.clone(), name.clone());
+    let addr = ResourceAddr::new(mode, ty, name);
     let mut r = Resource {
         addr: addr.clone(),
         count: None,
@@ -509,20 +570,7 @@ fn decode_resource(
                 .span(r.for_each.as_ref().and_then(Expr::span)),
         );
     }
-    if let Some(prev) = m.resources.get(&addr) {
-        let at = prev
-            .span
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        diags.push(
-            Diagnostic::error(format!("Duplicate {kind} {ty:?} configuration"))
-                .detail(format!("A {ty} {kind} named {name:?} was already declared at {at}. Resource names must be unique per type in each module."))
-                .span(ident_span(b, file)),
-        );
-        return;
-    }
-    m.resources.insert(addr, r);
+    Some(r)
 }
 
 fn valid_name(s: &str) -> bool {
@@ -829,6 +877,7 @@ fn decode_module_call(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: 
     let mut call = ModuleCall {
         name: name.clone(),
         source: String::new(),
+        version: None,
         count: None,
         for_each: None,
         depends_on: Vec::new(),
@@ -844,11 +893,7 @@ fn decode_module_call(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: 
                     has_source = true;
                     call.source = literal_string(a, file, diags).unwrap_or_default();
                 }
-                "version" => diags.push(
-                    Diagnostic::error("Module version constraints are not supported")
-                        .detail("terrane loads modules from local paths only; a version constraint applies to registry modules.")
-                        .span(span_of(&a.key, file)),
-                ),
+                "version" => call.version = literal_string(a, file, diags),
                 "count" => call.count = Some(expr(a, file)),
                 "for_each" => call.for_each = Some(expr(a, file)),
                 "depends_on" => call.depends_on = depends_on(a, file, diags),
@@ -989,27 +1034,52 @@ fn decode_import(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut 
         file,
         diags,
     );
-    if let Some(f) = c.attrs.get("for_each") {
-        diags.push(
-            Diagnostic::error("import blocks with for_each are not supported yet")
-                .detail("Write one import block per object for now.")
-                .span(span_of(&f.key, file)),
-        );
-        return;
-    }
     let (Some(to), Some(id)) = (
         required_attr(&c, "to", b, file, diags),
         required_attr(&c, "id", b, file, diags),
     ) else {
         return;
     };
-    if let Some(to) = address_text(&to.value, file, diags) {
+    let for_each = c.attrs.get("for_each").map(|f| expr(f, file));
+    // Without for_each the address must be static; with it, index keys are expressions
+    // evaluated per element, so only the shape is checked here.
+    let valid = if for_each.is_some() {
+        address_shape_ok(&to.value, file, diags)
+    } else {
+        address_text(&to.value, file, diags).is_some()
+    };
+    if valid {
         m.imports.push(Import {
-            to,
+            to: expr(to, file),
             id: expr(id, file),
+            for_each,
             span: ident_span(b, file),
         });
     }
+}
+
+/// Checks that `e` is a traversal from a name through attributes and indexes (the shape
+/// of a resource address whose keys may be expressions, like `a.b[each.key]`).
+fn address_shape_ok(e: &Expression, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> bool {
+    let ok = match e {
+        Expression::Variable(_) => true,
+        Expression::Traversal(t) => {
+            matches!(t.expr, Expression::Variable(_))
+                && t.operators.iter().all(|o| {
+                    matches!(
+                        o.value(),
+                        hcl_edit::expr::TraversalOperator::GetAttr(_)
+                            | hcl_edit::expr::TraversalOperator::Index(_)
+                            | hcl_edit::expr::TraversalOperator::LegacyIndex(_)
+                    )
+                })
+        }
+        _ => false,
+    };
+    if !ok {
+        diags.push(Diagnostic::error("Invalid address").detail("Expected a resource address, like aws_instance.a[each.key] or module.m[each.key].aws_instance.a.").span(span_of(e, file)));
+    }
+    ok
 }
 
 fn decode_removed(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
@@ -1047,13 +1117,29 @@ fn decode_check(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut D
     }
     let c = check_body(&b.body, &[], &["assert", "data"], file, diags);
     let mut asserts = Vec::new();
+    let mut data: Vec<Resource> = Vec::new();
     for blk in c.blocks {
         if blk.ident.as_str() == "data" {
-            diags.push(
-                Diagnostic::error("Scoped data sources in check blocks are not supported yet")
-                    .detail("Move the data source out of the check block.")
-                    .span(ident_span(blk, file)),
-            );
+            let Some(r) = build_resource(blk, Mode::Data, file, diags) else {
+                continue;
+            };
+            if let Some(e) = r.count.as_ref().or(r.for_each.as_ref()) {
+                diags.push(
+                    Diagnostic::error("Invalid meta-argument in a scoped data source")
+                        .detail("A data source inside a check block is read once: count and for_each are not allowed.")
+                        .span(e.span()),
+                );
+                continue;
+            }
+            if let Some(d) = duplicate_resource(m, &r, blk, file).or_else(|| {
+                data.iter()
+                    .any(|d| d.addr == r.addr)
+                    .then(|| duplicate_data(blk, file))
+            }) {
+                diags.push(d);
+                continue;
+            }
+            data.push(r);
             continue;
         }
         let ac = check_body(&blk.body, &["condition", "error_message"], &[], file, diags);
@@ -1070,8 +1156,15 @@ fn decode_check(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut D
     m.checks.push(Check {
         name: b.labels[0].as_str().to_string(),
         asserts,
+        data,
         span: ident_span(b, file),
     });
+}
+
+fn duplicate_data(b: &Block, file: &Arc<SourceFile>) -> Diagnostic {
+    Diagnostic::error("Duplicate data configuration")
+        .detail("This check block already declares a data source with this type and name.")
+        .span(ident_span(b, file))
 }
 
 /// Loads the modules called by `m` (recursively), from local paths relative to `m`'s
@@ -1079,10 +1172,28 @@ fn decode_check(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut D
 fn load_children(m: &mut Module, ancestors: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
     for call in m.module_calls.values() {
         let src = call.source.as_str();
-        if !(src.starts_with("./") || src.starts_with("../")) {
+        let kind = SourceKind::of(src);
+        if kind != SourceKind::Local {
+            let version = call
+                .version
+                .as_ref()
+                .map(|v| format!(" (version {v:?})"))
+                .unwrap_or_default();
+            let mut d = Diagnostic::error("Module source not supported yet")
+                .detail(format!("Module {:?} has the {} source {src:?}{version}. terrane loads modules from local paths (starting with ./ or ../) only; {} sources are not supported yet.", call.name, kind.name(), kind.name()))
+                .span(call.span.clone());
+            if kind == SourceKind::Other && !src.starts_with('/') {
+                d = d.help(format!(
+                    "if {src:?} is a local directory, write it as \"./{src}\""
+                ));
+            }
+            diags.push(d);
+            continue;
+        }
+        if call.version.is_some() {
             diags.push(
-                Diagnostic::error("Module source not supported yet")
-                    .detail(format!("Module {:?} has source {src:?}. terrane loads modules from local paths (starting with ./ or ../) only; registry and git sources are not supported yet.", call.name))
+                Diagnostic::error("Invalid registry module source address")
+                    .detail(format!("Module {:?} has the local source {src:?} and a version constraint; the \"version\" argument applies only to registry modules. Remove it.", call.name))
                     .span(call.span.clone()),
             );
             continue;
@@ -1113,6 +1224,91 @@ fn load_children(m: &mut Module, ancestors: &mut Vec<PathBuf>, diags: &mut Diagn
         load_children(&mut child, ancestors, diags);
         ancestors.pop();
         m.children.insert(call.name.clone(), child);
+    }
+}
+
+/// What kind of module source an address is, following Terraform's rules: local paths
+/// start with `./` or `../`; explicit `git::`/`hg::`/`s3::`/`gcs::`/`http::` prefixes and
+/// URLs are remote packages; GitHub/Bitbucket shorthands are git; `host/ns/name/system`
+/// or `ns/name/system` is a registry address; anything else is a remote package too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SourceKind {
+    Local,
+    Registry,
+    Git,
+    Mercurial,
+    Http,
+    S3,
+    Gcs,
+    /// An absolute path or another go-getter address Terraform would download.
+    Other,
+}
+
+impl SourceKind {
+    fn of(src: &str) -> SourceKind {
+        if src.starts_with("./") || src.starts_with("../") {
+            return SourceKind::Local;
+        }
+        let forced = src.split_once("::").map(|(p, _)| p);
+        match forced {
+            Some("git") => return SourceKind::Git,
+            Some("hg") => return SourceKind::Mercurial,
+            Some("s3") => return SourceKind::S3,
+            Some("gcs") => return SourceKind::Gcs,
+            Some("http" | "https") => return SourceKind::Http,
+            Some(_) => return SourceKind::Other,
+            None => {}
+        }
+        if src.starts_with("github.com/")
+            || src.starts_with("bitbucket.org/")
+            || src.starts_with("git@")
+            || src.ends_with(".git")
+            || src.contains(".git?")
+            || src.contains(".git//")
+        {
+            return SourceKind::Git;
+        }
+        if src.starts_with("http://") || src.starts_with("https://") {
+            return SourceKind::Http;
+        }
+        if src.contains(".s3.amazonaws.com/") || src.contains(".s3-") {
+            return SourceKind::S3;
+        }
+        if src.starts_with("www.googleapis.com/storage/") {
+            return SourceKind::Gcs;
+        }
+        let path = src.split("//").next().unwrap_or(src);
+        let parts: Vec<&str> = path.split('/').collect();
+        let ident = |p: &str| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        let registry = match parts.as_slice() {
+            [ns, name, system] => ident(ns) && ident(name) && ident(system),
+            [host, ns, name, system] => {
+                host.contains('.') && ident(ns) && ident(name) && ident(system)
+            }
+            _ => false,
+        };
+        if registry {
+            SourceKind::Registry
+        } else {
+            SourceKind::Other
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            SourceKind::Local => "local",
+            SourceKind::Registry => "registry",
+            SourceKind::Git => "git",
+            SourceKind::Mercurial => "Mercurial",
+            SourceKind::Http => "HTTP",
+            SourceKind::S3 => "S3",
+            SourceKind::Gcs => "GCS",
+            SourceKind::Other => "remote",
+        }
     }
 }
 
@@ -1190,6 +1386,45 @@ resource "null_resource" "a" {
             load("resource \"null_resource\" \"a\" {}\nresource \"null_resource\" \"a\" {}\n");
         assert_eq!(d.0.len(), 1);
         assert!(d.0[0].detail.as_ref().unwrap().contains("main.tf:1:1"));
+    }
+
+    #[test]
+    fn module_sources_are_classified_as_terraform_does() {
+        for (src, kind) in [
+            ("./modules/x", SourceKind::Local),
+            ("../shared", SourceKind::Local),
+            ("hashicorp/consul/aws", SourceKind::Registry),
+            ("app.terraform.io/example/vpc/aws", SourceKind::Registry),
+            (
+                "terraform-aws-modules/vpc/aws//modules/vpc-endpoints",
+                SourceKind::Registry,
+            ),
+            ("github.com/hashicorp/example", SourceKind::Git),
+            ("git@github.com:hashicorp/example.git", SourceKind::Git),
+            (
+                "git::https://example.com/vpc.git?ref=v1.2.0",
+                SourceKind::Git,
+            ),
+            (
+                "bitbucket.org/hashicorp/terraform-consul-aws",
+                SourceKind::Git,
+            ),
+            ("hg::http://example.com/vpc.hg", SourceKind::Mercurial),
+            ("https://example.com/vpc-module.zip", SourceKind::Http),
+            (
+                "s3::https://s3-eu-west-1.amazonaws.com/bucket/vpc.zip",
+                SourceKind::S3,
+            ),
+            ("bucket.s3.amazonaws.com/vpc.zip", SourceKind::S3),
+            (
+                "gcs::https://www.googleapis.com/storage/v1/modules/foomodule.zip",
+                SourceKind::Gcs,
+            ),
+            ("/abs/path", SourceKind::Other),
+            ("modules/x", SourceKind::Other),
+        ] {
+            assert_eq!(SourceKind::of(src), kind, "{src}");
+        }
     }
 
     #[test]

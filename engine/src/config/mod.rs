@@ -1,7 +1,8 @@
-//! Loading a directory of `.tf` files into the typed [`Module`] model. Parsing uses
+//! Loading a directory of `.tf` and `.tf.json` files into the typed [`Module`] model. Parsing uses
 //! hcl-edit so every node keeps its byte range; unknown blocks and arguments are errors
 //! with a suggestion. No expression is evaluated here (that is `lang`'s job).
 
+pub mod json;
 mod load;
 mod model;
 mod typeexpr;

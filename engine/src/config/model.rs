@@ -227,6 +227,8 @@ impl Resource {
 pub struct ModuleCall {
     pub name: String,
     pub source: String,
+    /// `version = "~> 1.0"`: only meaningful for registry sources.
+    pub version: Option<String>,
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
     pub depends_on: Vec<Reference>,
@@ -249,8 +251,11 @@ pub struct Moved {
 /// `import { to = addr  id = "..." }`: adopt an existing object at `to`.
 #[derive(Debug, Clone)]
 pub struct Import {
-    pub to: String,
+    /// The target address, an expression whose index keys may use `each`.
+    pub to: Expr,
     pub id: Expr,
+    /// `for_each`: one import per element, with `each.key`/`each.value` in `to` and `id`.
+    pub for_each: Option<Expr>,
     pub span: Option<Span>,
 }
 
@@ -268,6 +273,9 @@ pub struct Removed {
 pub struct Check {
     pub name: String,
     pub asserts: Vec<Validation>,
+    /// Scoped data sources: read at the end of the plan, visible only to the assertions;
+    /// a failed read is a warning too.
+    pub data: Vec<Resource>,
     pub span: Option<Span>,
 }
 

@@ -22,7 +22,17 @@ pub struct Span {
 }
 
 impl Span {
+    /// The span of `range` in `file`; for a file generated from another (see
+    /// [`SourceFile::generated`]) the span is in the original.
     pub fn new(file: &Arc<SourceFile>, range: std::ops::Range<usize>) -> Span {
+        if let Some(o) = &file.origin {
+            let start = o.map(range.start);
+            return Span {
+                file: Arc::clone(&o.file),
+                start,
+                end: o.map(range.end).max(start),
+            };
+        }
         Span {
             file: Arc::clone(file),
             start: range.start,
@@ -49,6 +59,29 @@ pub struct SourceFile {
     /// The path as the user would recognise it (relative to the working directory).
     pub path: PathBuf,
     pub text: String,
+    /// For text generated from another file (HCL made from a `.tf.json` file): where each
+    /// piece came from, so spans point into what the user wrote.
+    pub origin: Option<Origin>,
+}
+
+/// Where the pieces of a generated [`SourceFile`] were copied from.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Origin {
+    pub file: Arc<SourceFile>,
+    /// `(generated offset, original offset, length)`, sorted by generated offset.
+    pub segments: Vec<(usize, usize, usize)>,
+}
+
+impl Origin {
+    /// The original offset of generated offset `at`: inside a copied piece, the same
+    /// character; between pieces, the end of the piece before.
+    pub fn map(&self, at: usize) -> usize {
+        let i = self.segments.partition_point(|s| s.0 <= at);
+        match i.checked_sub(1).map(|i| self.segments[i]) {
+            Some((gen, orig, len)) => orig + (at - gen).min(len),
+            None => 0,
+        }
+    }
 }
 
 impl SourceFile {
@@ -56,6 +89,16 @@ impl SourceFile {
         Arc::new(SourceFile {
             path: path.into(),
             text: text.into(),
+            origin: None,
+        })
+    }
+
+    /// Text generated from `origin.file` (same path), whose spans map back into it.
+    pub fn generated(text: String, origin: Origin) -> Arc<SourceFile> {
+        Arc::new(SourceFile {
+            path: origin.file.path.clone(),
+            text,
+            origin: Some(origin),
         })
     }
 

@@ -83,8 +83,35 @@ pub fn render_template_text(
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    // As in Terraform, a template sees only its variables (and functions), not the
+    // scope of the configuration that renders it.
+    struct OnlyVars;
+    impl Scope for OnlyVars {
+        fn resolve(&self, s: &Subject) -> Result<Arc<Value>, String> {
+            let what = match s {
+                Subject::Var(n) => format!("var.{n}"),
+                Subject::Local(n) => format!("local.{n}"),
+                Subject::Resource(a) => a.to_string(),
+                Subject::Module(n) => format!("module.{n}"),
+                Subject::Path(n) => format!("path.{n}"),
+                Subject::CountIndex => "count.index".into(),
+                Subject::EachKey => "each.key".into(),
+                Subject::EachValue => "each.value".into(),
+                Subject::TerraformWorkspace => "terraform.workspace".into(),
+                Subject::Bound(n) => n.clone(),
+                Subject::SelfObject => "self".into(),
+            };
+            Err(format!(
+                "a template can use only the variables passed to it, not {what}"
+            ))
+        }
+    }
+    let isolated = EvalContext {
+        scope: &OnlyVars,
+        base_dir: ctx.base_dir,
+    };
     let mut ev = Evaluator {
-        ctx,
+        ctx: &isolated,
         file: &file,
         bound,
     };
@@ -691,10 +718,16 @@ impl Evaluator<'_, '_> {
                 }
                 d
             }
+            // The message is already in Terraform's words ("Invalid value for ... parameter"
+            // or "Call to function ... failed"); only the summary depends on which.
             FuncError::Call(msg) => self.err(
                 node,
-                "Error in function call",
-                format!("Call to function {name:?} failed: {msg}"),
+                if msg.starts_with("Invalid value for") {
+                    "Invalid function argument"
+                } else {
+                    "Error in function call"
+                },
+                msg,
             ),
         })
     }
@@ -777,23 +810,14 @@ impl Evaluator<'_, '_> {
                             continue;
                         }
                         st.sensitive |= coll.is_sensitive();
-                        let items: Vec<(Value, Value)> = match coll.unmark() {
-                            Value::List(v) | Value::Tuple(v) | Value::Set(v) => v
-                                .iter()
-                                .enumerate()
-                                .map(|(i, x)| (Value::Number(i as f64), x.clone()))
-                                .collect(),
-                            Value::Map(m) | Value::Object(m) => m
-                                .iter()
-                                .map(|(k, x)| (Value::string(k.clone()), x.clone()))
-                                .collect(),
-                            _ => {
-                                return Err(self.err(
-                                    &fe.collection_expr,
-                                    "Invalid template for directive",
-                                    "The collection must be a list, set, map or object.",
-                                ))
-                            }
+                        // The same pairs as a `for` expression: over a set, key and
+                        // value are both the element (sets have no index).
+                        let Some(items) = coll.iteration_pairs() else {
+                            return Err(self.err(
+                                &fe.collection_expr,
+                                "Invalid template for directive",
+                                "The collection must be a list, set, map or object.",
+                            ));
                         };
                         let saved = self.bound.len();
                         for (k, v) in items {
@@ -972,6 +996,48 @@ mod tests {
         assert_eq!(
             ev(r#""${var.names}""#).unwrap(),
             Value::Tuple(vec![Value::string("a"), Value::string("b")])
+        );
+    }
+
+    #[test]
+    fn iteration_over_sets_binds_the_element_to_key_and_value() {
+        assert_eq!(
+            ev(r#""%{for x in toset(["b", "a"])}<${x}>%{endfor}""#).unwrap(),
+            Value::string("<a><b>")
+        );
+        assert_eq!(
+            ev(r#""%{for k, x in toset(["b", "a"])}${k}=${x};%{endfor}""#).unwrap(),
+            Value::string("a=a;b=b;")
+        );
+        assert_eq!(
+            ev(r#"{ for k, x in toset(["b", "a"]) : k => x }"#).unwrap(),
+            Value::object([("a", Value::string("a")), ("b", Value::string("b"))])
+        );
+        assert_eq!(
+            ev(r#"[ for x in toset(["b", "a"]) : upper(x) ]"#).unwrap(),
+            Value::Tuple(vec![Value::string("A"), Value::string("B")])
+        );
+    }
+
+    #[test]
+    fn templatestring_renders_with_only_its_variables() {
+        assert_eq!(
+            ev(r#"templatestring("%%{for n in names}$${n}/%%{endfor}$${x + 1}", { names = ["a", "b"], x = 1 })"#)
+                .unwrap(),
+            Value::string("a/b/2")
+        );
+        // Only the given variables are in scope.
+        let e = ev(r#"templatestring("$${var.names}", {})"#).unwrap_err();
+        assert_eq!(e.summary, "Error in function call");
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("Call to function \"templatestring\" failed: Reference to undeclared object: a template can use only the variables passed to it, not var.names.")
+        );
+        let e = ev(r#"upper([])"#).unwrap_err();
+        assert_eq!(e.summary, "Invalid function argument");
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("Invalid value for \"str\" parameter: string required.")
         );
     }
 

@@ -2,7 +2,9 @@
 //! prior state, and walks it again to apply that plan, recording each finished operation.
 
 mod apply;
+mod checks;
 pub mod diff;
+mod imports;
 mod moves;
 mod nodes;
 mod plan;

@@ -316,7 +316,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
         c.moved_from = moves.get(&c.addr).cloned();
         c.importing = imports.get(&c.addr).cloned();
     }
-    diags.extend(run_checks(ctx, &values));
+    diags.extend(super::checks::run(ctx, &values).await);
     for (name, o) in &state.outputs {
         if !ctx.module.outputs.contains_key(name) {
             plan.outputs.insert(
@@ -372,96 +372,13 @@ async fn import_objects(
     let mut out = BTreeMap::new();
     let mut diags = Diagnostics::new();
     for imp in &ctx.module.imports {
-        let to: InstanceAddr = match imp.to.parse() {
-            Ok(a) => a,
-            Err(e) => {
-                diags.push(
-                    Diagnostic::error("Invalid import address")
-                        .detail(e.to_string())
-                        .span(imp.span.clone()),
-                );
-                continue;
-            }
-        };
-        if prior.contains_key(&to) {
-            // Already managed: the import block has done its job.
-            continue;
-        }
-        let path: Vec<String> = to.resource.module.iter().map(|s| s.name.clone()).collect();
-        let rel = ResourceAddr {
-            module: Vec::new(),
-            ..to.resource.clone()
-        };
-        let Some((m, r)) = ctx
-            .module
-            .at(&path)
-            .and_then(|m| m.resources.get(&rel).map(|r| (m, r)))
-        else {
-            diags.push(Diagnostic::error("Configuration for import target does not exist").detail(format!("The configuration for the given import target {to} does not exist. All import targets must exist within the configuration.")).span(imp.span.clone()));
-            continue;
-        };
-        let scope = InstanceScope::plain(values, &ctx.module);
-        let id = match crate::lang::eval(
-            &imp.id.expr,
-            &imp.id.file,
-            &EvalContext {
-                scope: &scope,
-                base_dir: &ctx.module.dir,
-            },
-        ) {
-            Ok(v) => match v.unmark() {
-                Value::String(s) => s.clone(),
-                _ => {
-                    diags.push(
-                        Diagnostic::error("Invalid import id argument")
-                            .detail("The import ID must be a known string.")
-                            .span(imp.id.span()),
-                    );
-                    continue;
+        match super::imports::targets(imp, values, &ctx.module) {
+            Ok(targets) => {
+                for (to, id) in targets {
+                    import_one(ctx, imp, to, id, prior, &mut out, &mut diags).await;
                 }
-            },
-            Err(d) => {
-                diags.push(d);
-                continue;
             }
-        };
-        let provider_ref =
-            nodes::root_provider_ref(&ctx.module, &m.path, r.provider.as_ref(), r.provider_name());
-        let Some((provider, provider_addr)) =
-            ctx.providers
-                .for_resource(to.resource.mode, &to.resource.ty, provider_ref.as_ref())
-        else {
-            continue;
-        };
-        let imported = provider
-            .import(crate::provider::ImportRequest {
-                type_name: to.resource.ty.clone(),
-                id: id.clone(),
-            })
-            .await;
-        if imported.diagnostics.has_errors() {
-            diags.extend(imported.diagnostics.with_address(&to.to_string()));
-            continue;
-        }
-        let read = match imported.state {
-            Some(object) => provider
-                .read(vec![ReadRequest {
-                    type_name: to.resource.ty.clone(),
-                    current: object,
-                    private: None,
-                }])
-                .await
-                .into_iter()
-                .next(),
-            None => None,
-        };
-        match read {
-            Some(resp) if resp.diagnostics.has_errors() => diags.extend(resp.diagnostics.with_address(&to.to_string())),
-            Some(ReadResponse { new_state: Some(value), .. }) => {
-                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false });
-                out.insert(to, id);
-            }
-            _ => diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {to}, the provider detected that no object exists with the given id {id:?}. Only pre-existing objects can be imported.")).span(imp.span.clone())),
+            Err(d) => diags.extend(d),
         }
     }
     if diags.has_errors() {
@@ -470,42 +387,71 @@ async fn import_objects(
     Ok(out)
 }
 
-/// `check` blocks: each failed assertion is a warning (known values only).
-fn run_checks(ctx: &Context, values: &Values) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    let scope = InstanceScope::plain(values, &ctx.module);
-    let ectx = EvalContext {
-        scope: &scope,
-        base_dir: &ctx.module.dir,
-    };
-    for check in &ctx.module.checks {
-        for a in &check.asserts {
-            let ok = match crate::lang::eval(&a.condition.expr, &a.condition.file, &ectx) {
-                Ok(v) if v.contains_unknown() => continue,
-                Ok(v) => v.as_bool().unwrap_or(false),
-                Err(d) => {
-                    diags.push(
-                        Diagnostic::warning(format!("Check block assertion failed: {}", d.summary))
-                            .span(d.span.clone()),
-                    );
-                    continue;
-                }
-            };
-            if !ok {
-                let msg = crate::lang::eval(&a.error_message.expr, &a.error_message.file, &ectx)
-                    .ok()
-                    .and_then(|m| m.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                diags.push(
-                    Diagnostic::warning("Check block assertion failed")
-                        .detail(msg)
-                        .span(a.condition.span())
-                        .address(format!("check.{}", check.name)),
-                );
-            }
-        }
+/// Imports one object of an import block into `prior`, unless state already has it.
+async fn import_one(
+    ctx: &Context,
+    imp: &crate::config::Import,
+    to: InstanceAddr,
+    id: String,
+    prior: &mut BTreeMap<InstanceAddr, Prior>,
+    out: &mut BTreeMap<InstanceAddr, String>,
+    diags: &mut Diagnostics,
+) {
+    if prior.contains_key(&to) {
+        // Already managed: the import block has done its job.
+        return;
     }
-    diags
+    let path: Vec<String> = to.resource.module.iter().map(|s| s.name.clone()).collect();
+    let rel = ResourceAddr {
+        module: Vec::new(),
+        ..to.resource.clone()
+    };
+    let Some((m, r)) = ctx
+        .module
+        .at(&path)
+        .and_then(|m| m.resources.get(&rel).map(|r| (m, r)))
+    else {
+        diags.push(Diagnostic::error("Configuration for import target does not exist").detail(format!("The configuration for the given import target {to} does not exist. All import targets must exist within the configuration.")).span(imp.span.clone()));
+        return;
+    };
+    let provider_ref =
+        nodes::root_provider_ref(&ctx.module, &m.path, r.provider.as_ref(), r.provider_name());
+    let Some((provider, provider_addr)) =
+        ctx.providers
+            .for_resource(to.resource.mode, &to.resource.ty, provider_ref.as_ref())
+    else {
+        return;
+    };
+    let imported = provider
+        .import(crate::provider::ImportRequest {
+            type_name: to.resource.ty.clone(),
+            id: id.clone(),
+        })
+        .await;
+    if imported.diagnostics.has_errors() {
+        diags.extend(imported.diagnostics.with_address(&to.to_string()));
+        return;
+    }
+    let read = match imported.state {
+        Some(object) => provider
+            .read(vec![ReadRequest {
+                type_name: to.resource.ty.clone(),
+                current: object,
+                private: None,
+            }])
+            .await
+            .into_iter()
+            .next(),
+        None => None,
+    };
+    match read {
+            Some(resp) if resp.diagnostics.has_errors() => diags.extend(resp.diagnostics.with_address(&to.to_string())),
+            Some(ReadResponse { new_state: Some(value), .. }) => {
+                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false });
+                out.insert(to, id);
+            }
+            _ => diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {to}, the provider detected that no object exists with the given id {id:?}. Only pre-existing objects can be imported.")).span(imp.span.clone())),
+        }
 }
 
 /// Deletes for deposed objects: left by a create-before-destroy replacement whose old object

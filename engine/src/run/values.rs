@@ -2,12 +2,14 @@
 //! schema says whether a JSON array is a list or a set, which attributes are sensitive, and
 //! which arguments a resource block may contain.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use hcl_edit::structure::Structure;
 
 use crate::config::{span_of, SrcBody};
-use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
+use crate::diag::{did_you_mean, Diagnostic, Diagnostics, SourceFile};
 use crate::lang::eval::eval_bound;
 use crate::lang::{convert, EvalContext, Type, Value};
 use crate::provider::{BlockSchema, Nesting};
@@ -164,7 +166,6 @@ fn decode_body_bound(
     // Nested block types whose `dynamic` for_each is not known yet: the whole collection is.
     let mut unknown_blocks: Vec<String> = Vec::new();
     let mut out = BTreeMap::new();
-    let file = &body.file;
     let names: Vec<&str> = schema
         .attributes
         .iter()
@@ -172,8 +173,18 @@ fn decode_body_bound(
         .map(|(k, _)| k.as_str())
         .collect();
     let mut blocks: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-    for s in body.body.iter() {
-        match s {
+    let structures: Vec<Located<'_>> = if crate::config::json::is_json(&body.file) {
+        // In the JSON syntax a nested block is written like an argument; only the
+        // schema can tell them apart.
+        json_nested_blocks(&body.body, schema, &body.file)?
+    } else {
+        body.body
+            .iter()
+            .map(|s| (Cow::Borrowed(s), Arc::clone(&body.file)))
+            .collect()
+    };
+    for (s, file) in &structures {
+        match s.as_ref() {
             Structure::Attribute(a) => {
                 let name = a.key.as_str();
                 let Some(attr) = schema.attributes.get(name) else {
@@ -304,6 +315,42 @@ enum Dynamic<'s> {
 /// Expands `dynamic "name" { for_each = ..., iterator = it, content { ... } }` into one
 /// nested block per element, with `it.key` and `it.value` (default iterator: the block
 /// type name) in scope inside `content`.
+/// A body item and the file its spans are in.
+type Located<'b> = (Cow<'b, Structure>, Arc<SourceFile>);
+
+/// The structures of a JSON-syntax body, each with the file its spans are in, with the
+/// arguments that name nested block types of `schema` turned into blocks.
+fn json_nested_blocks<'b>(
+    body: &'b hcl_edit::structure::Body,
+    schema: &BlockSchema,
+    file: &Arc<SourceFile>,
+) -> Result<Vec<Located<'b>>, Diagnostics> {
+    let mut out = Vec::new();
+    let mut diags = Diagnostics::new();
+    for s in body.iter() {
+        match s {
+            Structure::Attribute(a)
+                if !schema.attributes.contains_key(a.key.as_str())
+                    && schema.blocks.contains_key(a.key.as_str()) =>
+            {
+                match crate::config::json::blocks_from_attribute(a, file) {
+                    Ok((bs, generated)) => out.extend(
+                        bs.into_iter()
+                            .map(|b| (Cow::Owned(Structure::Block(b)), Arc::clone(&generated))),
+                    ),
+                    Err(d) => diags.extend(d),
+                }
+            }
+            other => out.push((Cow::Borrowed(other), Arc::clone(file))),
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(out)
+    }
+}
+
 fn expand_dynamic<'s>(
     b: &hcl_edit::structure::Block,
     schema: &'s BlockSchema,
@@ -393,4 +440,126 @@ fn expand_dynamic<'s>(
         return Err(diags);
     }
     Ok(Dynamic::Blocks(name, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::{json, parse_file};
+    use crate::diag::SourceFile;
+    use crate::lang::{Scope, Subject};
+    use crate::provider::{AttributeSchema, NestedBlock};
+
+    struct Ports;
+    impl Scope for Ports {
+        fn resolve(&self, s: &Subject) -> Result<Arc<Value>, String> {
+            match s {
+                Subject::Var(n) if n == "ports" => Ok(Arc::new(Value::Tuple(vec![
+                    Value::Number(80.0),
+                    Value::Number(443.0),
+                ]))),
+                other => Err(format!("{other:?} is not declared")),
+            }
+        }
+    }
+
+    fn schema() -> BlockSchema {
+        let nested = |nesting, attrs: &[&str]| NestedBlock {
+            nesting,
+            block: BlockSchema {
+                attributes: attrs
+                    .iter()
+                    .map(|a| (a.to_string(), AttributeSchema::optional(Type::Any)))
+                    .collect(),
+                blocks: BTreeMap::new(),
+            },
+            min_items: 0,
+            max_items: None,
+            force_new: false,
+        };
+        BlockSchema {
+            attributes: [("name".to_string(), AttributeSchema::optional(Type::String))].into(),
+            blocks: [
+                ("rule".to_string(), nested(Nesting::List, &["port"])),
+                ("inner".to_string(), nested(Nesting::Single, &["x"])),
+            ]
+            .into(),
+        }
+    }
+
+    /// Decodes the body of the first block in `file` against [`schema`].
+    fn decode(file: &Arc<SourceFile>) -> Result<Value, Diagnostics> {
+        let mut d = Diagnostics::new();
+        let (body, file) = if json::is_json(file) {
+            json::parse_config(file, &mut d)
+        } else {
+            parse_file(file, &mut d).map(|b| (b, Arc::clone(file)))
+        }
+        .expect("parses");
+        assert!(d.is_empty(), "{d:?}");
+        let block = body.blocks().next().expect("a block");
+        let ctx = EvalContext {
+            scope: &Ports,
+            base_dir: Path::new("."),
+        };
+        let src = SrcBody {
+            body: block.body.clone(),
+            file,
+        };
+        decode_body(&src, &schema(), &ctx, None)
+    }
+
+    #[test]
+    fn json_nested_and_dynamic_blocks_decode_like_native_ones() {
+        let hcl = SourceFile::new(
+            "main.tf",
+            r#"
+resource "x" "y" {
+  name = "n-${var.ports[0]}"
+  rule { port = 22 }
+  dynamic "rule" {
+    for_each = var.ports
+    content { port = rule.value }
+  }
+  inner { x = [1, "a"] }
+}
+"#,
+        );
+        let jsn = SourceFile::new(
+            "main.tf.json",
+            r#"{"resource": {"x": {"y": {
+  "name": "n-${var.ports[0]}",
+  "rule": [{"port": 22}],
+  "dynamic": {"rule": {"for_each": "${var.ports}", "content": {"port": "${rule.value}"}}},
+  "inner": {"x": [1, "a"]}
+}}}}"#,
+        );
+        let a = decode(&hcl).unwrap();
+        let b = decode(&jsn).unwrap();
+        assert_eq!(a, b);
+        let rules = b.get_attr("rule").unwrap();
+        assert_eq!(
+            rules,
+            &Value::List(
+                [22.0, 80.0, 443.0]
+                    .into_iter()
+                    .map(|p| Value::object([("port", Value::Number(p))]))
+                    .collect()
+            )
+        );
+    }
+
+    #[test]
+    fn json_errors_point_into_the_json_file() {
+        let jsn = SourceFile::new(
+            "main.tf.json",
+            "{\"resource\": {\"x\": {\"y\": {\n  \"rule\": {\"prot\": 1}\n}}}}",
+        );
+        let d = decode(&jsn).unwrap_err();
+        let e = d.iter().next().unwrap();
+        assert_eq!(e.summary, "Unsupported argument");
+        assert_eq!(e.span.as_ref().unwrap().to_string(), "main.tf.json:2:13");
+    }
 }

@@ -230,29 +230,14 @@ fn read_var_file(
         if explicit { path.to_path_buf() } else { shown },
         text.clone(),
     );
-    if path.extension().is_some_and(|e| e == "json") {
-        match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(serde_json::Value::Object(m)) => {
-                for (k, v) in m {
-                    if module.variables.contains_key(&k) {
-                        raw.insert(k, Raw::Value(Value::from_json(&v), None));
-                    } else {
-                        diags.push(undeclared_in_file(&k, &file, None));
-                    }
-                }
-            }
-            Ok(_) => diags.push(Diagnostic::error("Invalid variables file").detail(format!(
-                "{}: the root of a .tfvars.json file must be an object.",
-                path.display()
-            ))),
-            Err(e) => diags.push(
-                Diagnostic::error("Invalid variables file")
-                    .detail(format!("{}: {e}", path.display())),
-            ),
-        }
-        return;
-    }
-    let Some(body) = parse_file(&file, diags) else {
+    // `.tfvars.json` goes through the JSON syntax loader, so its errors have locations
+    // and its values are evaluated the same way as native ones.
+    let parsed = if crate::config::json::is_json(&file) {
+        crate::config::json::parse_vars(&file, diags)
+    } else {
+        parse_file(&file, diags).map(|b| (b, Arc::clone(&file)))
+    };
+    let Some((body, file)) = parsed else {
         return;
     };
     for a in body.attributes() {

@@ -207,12 +207,71 @@ async fn remote_module_sources_are_refused_with_the_location() {
     write(
         dir.path(),
         "main.tf",
-        "module \"vpc\" {\n  source  = \"terraform-aws-modules/vpc/aws\"\n}\n",
+        r#"module "vpc" {
+  source  = "terraform-aws-modules/vpc/aws"
+  version = "~> 5.0"
+}
+
+module "consul" {
+  source = "git::https://example.com/consul.git?ref=v1.2.0"
+}
+module "gh" {
+  source = "github.com/hashicorp/example"
+}
+module "zip" {
+  source = "https://example.com/vpc-module.zip"
+}
+module "bucket" {
+  source = "s3::https://s3-eu-west-1.amazonaws.com/examplecorp/vpc.zip"
+}
+module "local" {
+  source = "./modules/here"
+}
+"#,
     );
+    write(
+        dir.path(),
+        "modules/here/main.tf",
+        "output \"ok\" { value = 1 }\n",
+    );
+    let (m, d) = terrane_engine::config::load_dir(dir.path());
+    let errors: Vec<(String, (usize, usize))> = d
+        .iter()
+        .filter(|d| d.summary == "Module source not supported yet")
+        .map(|d| {
+            (
+                d.detail.clone().unwrap_or_default(),
+                d.span.as_ref().unwrap().line_col(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("Module \"bucket\" has the S3 source \"s3::https://s3-eu-west-1.amazonaws.com/examplecorp/vpc.zip\". terrane loads modules from local paths (starting with ./ or ../) only; S3 sources are not supported yet.".to_string(), (15, 1)),
+            ("Module \"consul\" has the git source \"git::https://example.com/consul.git?ref=v1.2.0\". terrane loads modules from local paths (starting with ./ or ../) only; git sources are not supported yet.".to_string(), (6, 1)),
+            ("Module \"gh\" has the git source \"github.com/hashicorp/example\". terrane loads modules from local paths (starting with ./ or ../) only; git sources are not supported yet.".to_string(), (9, 1)),
+            ("Module \"vpc\" has the registry source \"terraform-aws-modules/vpc/aws\" (version \"~> 5.0\"). terrane loads modules from local paths (starting with ./ or ../) only; registry sources are not supported yet.".to_string(), (1, 1)),
+            ("Module \"zip\" has the HTTP source \"https://example.com/vpc-module.zip\". terrane loads modules from local paths (starting with ./ or ../) only; HTTP sources are not supported yet.".to_string(), (12, 1)),
+        ]
+    );
+    assert_eq!(d.iter().filter(|d| d.is_error()).count(), 5, "{d:?}");
+    assert!(m.children.contains_key("local"), "local sources still load");
+}
+
+#[tokio::test]
+async fn version_on_a_local_module_source_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "main.tf",
+        "module \"x\" {\n  source  = \"./m\"\n  version = \"1.0.0\"\n}\n",
+    );
+    write(dir.path(), "m/main.tf", "");
     let (_, d) = terrane_engine::config::load_dir(dir.path());
     let e = d
         .iter()
-        .find(|d| d.summary == "Module source not supported yet")
+        .find(|d| d.summary == "Invalid registry module source address")
         .expect("an error");
     assert_eq!(e.span.as_ref().unwrap().line_col(), (1, 1));
 }

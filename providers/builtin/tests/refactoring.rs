@@ -240,3 +240,113 @@ resource "null_resource" "follower" {{
         Some(terrane_engine::plan::Reason::ReplaceByTriggers)
     );
 }
+
+#[tokio::test]
+async fn import_blocks_with_for_each_adopt_one_object_per_element() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("m")).unwrap();
+    std::fs::write(
+        dir.path().join("m/main.tf"),
+        "resource \"terraform_data\" \"inner\" {\n  input = \"in\"\n}\n",
+    )
+    .unwrap();
+    let src = r#"
+locals {
+  ids = { a = "id-a", b = "id-b" }
+}
+resource "terraform_data" "t" {
+  for_each = local.ids
+  input    = each.key
+}
+import {
+  for_each = local.ids
+  to       = terraform_data.t[each.key]
+  id       = each.value
+}
+module "m" {
+  source   = "./m"
+  for_each = toset(["x", "y"])
+}
+import {
+  for_each = ["x", "y"]
+  to       = module.m[each.value].terraform_data.inner
+  id       = "inner-${each.value}-${each.key}"
+}
+"#;
+    let ctx = context(dir.path(), src);
+    let (plan, diags) = run::plan(&ctx, &State::new()).await;
+    let plan = plan.unwrap_or_else(|| panic!("{diags:?}"));
+    let importing: Vec<(String, Option<&str>, Action)> = plan
+        .changes
+        .iter()
+        .map(|c| (c.addr.to_string(), c.importing.as_deref(), c.action))
+        .collect();
+    assert_eq!(
+        importing,
+        [
+            (
+                "terraform_data.t[\"a\"]".to_string(),
+                Some("id-a"),
+                Action::Update
+            ),
+            (
+                "terraform_data.t[\"b\"]".to_string(),
+                Some("id-b"),
+                Action::Update
+            ),
+            (
+                "module.m[\"x\"].terraform_data.inner".to_string(),
+                Some("inner-x-0"),
+                Action::Update
+            ),
+            (
+                "module.m[\"y\"].terraform_data.inner".to_string(),
+                Some("inner-y-1"),
+                Action::Update
+            ),
+        ]
+    );
+    let state = apply(&ctx, &State::new()).await;
+    let mut got = ids(&state);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "module.m[\"x\"].terraform_data.inner".into(),
+                "inner-x-0".into()
+            ),
+            (
+                "module.m[\"y\"].terraform_data.inner".into(),
+                "inner-y-1".into()
+            ),
+            ("terraform_data.t[\"a\"]".into(), "id-a".into()),
+            ("terraform_data.t[\"b\"]".into(), "id-b".into()),
+        ]
+    );
+    // The import blocks have done their job: nothing more to do.
+    let (plan, _) = run::plan(&ctx, &state).await;
+    assert!(!plan.unwrap().has_changes());
+}
+
+#[tokio::test]
+async fn import_for_each_errors_point_at_the_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = r#"
+resource "terraform_data" "t" {
+  for_each = toset(["a"])
+}
+import {
+  for_each = 3
+  to       = terraform_data.t[each.key]
+  id       = each.value
+}
+"#;
+    let (plan, diags) = run::plan(&context(dir.path(), src), &State::new()).await;
+    assert!(plan.is_none());
+    let e = diags
+        .iter()
+        .find(|d| d.summary == "Invalid for_each argument")
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    assert_eq!(e.span.as_ref().unwrap().line_col(), (6, 14));
+}

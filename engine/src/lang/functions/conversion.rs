@@ -77,6 +77,12 @@ pub(super) fn issensitive(args: Args, _: Ctx) -> Result<Value, Fail> {
     })
 }
 
+/// `ephemeralasnull`: null for an ephemeral value, the value itself otherwise. terrane has
+/// no ephemeral values, so every value passes through unchanged (marks included).
+pub(super) fn ephemeralasnull(args: &[Value], _: &FuncContext<'_>) -> Result<Value, Fail> {
+    Ok(args[0].clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testutil::{b, call_err, call_ok, map, n, obj, s, slist, strs, tup};
@@ -167,6 +173,20 @@ mod tests {
         assert_eq!(
             call_ok("tonumber", vec![s("5").sensitive()]),
             n(5.0).sensitive()
+        );
+    }
+
+    #[test]
+    fn ephemeralasnull_passes_values_through() {
+        assert_eq!(call_ok("ephemeralasnull", vec![s("x")]), s("x"));
+        assert_eq!(call_ok("ephemeralasnull", vec![Value::Null]), Value::Null);
+        assert_eq!(
+            call_ok("ephemeralasnull", vec![Value::Unknown]),
+            Value::Unknown
+        );
+        assert_eq!(
+            call_ok("ephemeralasnull", vec![s("pw").sensitive()]),
+            s("pw").sensitive()
         );
     }
 

@@ -29,7 +29,7 @@ fn expand_home(path: &str) -> Result<String, String> {
     Ok(format!("{}{rest}", home.display()))
 }
 
-fn resolve(ctx: Ctx, path: &str) -> Result<PathBuf, Fail> {
+pub(super) fn resolve(ctx: Ctx, path: &str) -> Result<PathBuf, Fail> {
     let expanded = expand_home(path).map_err(|e| Fail::Msg(format!("failed to expand ~: {e}")))?;
     let p = Path::new(&expanded);
     Ok(if p.is_absolute() {
@@ -117,11 +117,22 @@ pub(super) fn fileexists(args: Args, ctx: Ctx) -> Result<Value, Fail> {
 
 pub(super) fn templatefile(args: Args, ctx: Ctx) -> Result<Value, Fail> {
     let text = read_text(args, ctx)?;
+    render(&text, args, ctx)
+}
+
+/// `templatestring(template, vars)`: renders a template held in a string (usually read
+/// from a data source or a local) with only `vars` in scope, as `templatefile` does.
+pub(super) fn templatestring(args: Args, ctx: Ctx) -> Result<Value, Fail> {
+    let text = arg_str(args, 0)?;
+    render(&text, args, ctx)
+}
+
+fn render(text: &str, args: Args, ctx: Ctx) -> Result<Value, Fail> {
     let vars = &args[1];
     if vars.as_map().is_none() {
         return Err(Fail::Arg(1, "must be a map or object".into()));
     }
-    (ctx.render_template)(&text, vars).map_err(Fail::Msg)
+    (ctx.render_template)(text, vars).map_err(Fail::Msg)
 }
 
 /// Go's `filepath.Clean`: lexical normalisation without touching the filesystem.
@@ -288,6 +299,22 @@ mod tests {
             Ok(s("hello world"))
         );
         assert!(call_in(&dir, "templatefile", vec![s("t.tftpl"), n(1.0)]).is_err());
+    }
+
+    #[test]
+    fn templatestring_delegates_rendering() {
+        assert_eq!(
+            call_ok(
+                "templatestring",
+                vec![s("hello ${name}"), obj(&[("name", s("world"))])]
+            ),
+            s("hello world")
+        );
+        let c = ctx_in(std::env::temp_dir());
+        assert_eq!(
+            call("templatestring", vec![s("x"), n(1.0)], &c.ctx()).map_err(|e| e.to_string()),
+            Err("Invalid value for \"vars\" parameter: must be a map or object.".to_string())
+        );
     }
 
     #[test]

@@ -19,11 +19,13 @@ mod datetime;
 mod encoding;
 mod filesystem;
 mod format;
+mod glob;
 mod ipnet;
 mod numeric;
 mod seqs;
 mod sets;
 mod string;
+mod yaml;
 
 #[cfg(test)]
 mod testutil;
@@ -171,9 +173,11 @@ static FUNCS: &[Func] = &[
     Func::new("anytrue", &[p("list")], collection::anytrue),
     Func::new("base64decode", &[p("str")], encoding::base64decode),
     Func::new("base64encode", &[p("str")], encoding::base64encode),
+    Func::new("base64gzip", &[p("str")], encoding::base64gzip),
     Func::new("base64sha256", &[p("str")], crypto::base64sha256),
     Func::new("base64sha512", &[p("str")], crypto::base64sha512),
     Func::new("basename", &[p("path")], filesystem::basename),
+    Func::new("bcrypt", &[p("str")], crypto::bcrypt).variadic(p("cost")),
     Func::new("ceil", &[p("num")], numeric::ceil),
     Func::new("chomp", &[p("str")], string::chomp),
     Func::new("chunklist", &[p("list"), p("size")], collection::chunklist),
@@ -196,10 +200,18 @@ static FUNCS: &[Func] = &[
         .variadic(p("seqs"))
         .sees_unknowns(),
     Func::new("contains", &[p("list"), p("value")], collection::contains),
+    Func::new("csvdecode", &[p("str")], encoding::csvdecode),
     Func::new("dirname", &[p("path")], filesystem::dirname),
     Func::new("distinct", &[p("list")], collection::distinct),
     Func::new("element", &[p("list"), p("index")], collection::element),
     Func::new("endswith", &[p("str"), p("suffix")], string::endswith),
+    Func::new(
+        "ephemeralasnull",
+        &[pn("value")],
+        conversion::ephemeralasnull,
+    )
+    .sees_marks()
+    .sees_unknowns(),
     Func::new("file", &[p("path")], filesystem::file),
     Func::new("filebase64", &[p("path")], filesystem::filebase64),
     Func::new(
@@ -214,12 +226,18 @@ static FUNCS: &[Func] = &[
     ),
     Func::new("fileexists", &[p("path")], filesystem::fileexists),
     Func::new("filemd5", &[p("path")], filesystem::filemd5),
+    Func::new("fileset", &[p("path"), p("pattern")], glob::fileset),
     Func::new("filesha1", &[p("path")], filesystem::filesha1),
     Func::new("filesha256", &[p("path")], filesystem::filesha256),
     Func::new("filesha512", &[p("path")], filesystem::filesha512),
     Func::new("flatten", &[p("list")], seqs::flatten),
     Func::new("floor", &[p("num")], numeric::floor),
     Func::new("format", &[p("format")], format::format).variadic(pn("args")),
+    Func::new(
+        "formatdate",
+        &[p("format"), p("time")],
+        datetime::formatdate,
+    ),
     Func::new("formatlist", &[p("format")], format::formatlist).variadic(pn("args")),
     Func::new("indent", &[p("spaces"), p("str")], string::indent),
     Func::new("index", &[p("list"), p("value")], collection::index),
@@ -247,6 +265,7 @@ static FUNCS: &[Func] = &[
     Func::new("one", &[p("list")], collection::one),
     Func::new("parseint", &[p("number"), p("base")], numeric::parseint),
     Func::new("pathexpand", &[p("path")], filesystem::pathexpand),
+    Func::new("plantimestamp", &[], datetime::plantimestamp),
     Func::new("pow", &[p("num"), p("power")], numeric::pow),
     Func::new("range", &[], seqs::range).variadic(p("params")),
     Func::new("regex", &[p("pattern"), p("string")], string::regex),
@@ -257,6 +276,11 @@ static FUNCS: &[Func] = &[
         string::replace,
     ),
     Func::new("reverse", &[p("list")], seqs::reverse),
+    Func::new(
+        "rsadecrypt",
+        &[p("ciphertext"), p("privatekey")],
+        crypto::rsadecrypt,
+    ),
     Func::new("sensitive", &[pn("value")], conversion::sensitive).sees_marks(),
     Func::new("setintersection", &[p("first_set")], sets::setintersection)
         .variadic(p("other_sets")),
@@ -288,6 +312,31 @@ static FUNCS: &[Func] = &[
         &[p("path"), p("vars")],
         filesystem::templatefile,
     ),
+    Func::new(
+        "templatestring",
+        &[p("template"), p("vars")],
+        filesystem::templatestring,
+    ),
+    Func::new(
+        "textdecodebase64",
+        &[p("source"), p("encoding_name")],
+        encoding::textdecodebase64,
+    ),
+    Func::new(
+        "textencodebase64",
+        &[p("string"), p("encoding_name")],
+        encoding::textencodebase64,
+    ),
+    Func::new(
+        "timeadd",
+        &[p("timestamp"), p("duration")],
+        datetime::timeadd,
+    ),
+    Func::new(
+        "timecmp",
+        &[p("timestamp_a"), p("timestamp_b")],
+        datetime::timecmp,
+    ),
     Func::new("timestamp", &[], datetime::timestamp),
     Func::new("title", &[p("str")], string::title),
     Func::new("tobool", &[pn("v")], conversion::tobool).sees_marks(),
@@ -304,7 +353,10 @@ static FUNCS: &[Func] = &[
     Func::new("upper", &[p("str")], string::upper),
     Func::new("urlencode", &[p("str")], encoding::urlencode),
     Func::new("uuid", &[], crypto::uuid),
+    Func::new("uuidv5", &[p("namespace"), p("name")], crypto::uuidv5),
     Func::new("values", &[p("mapping")], collection::values),
+    Func::new("yamldecode", &[p("src")], yaml::yamldecode),
+    Func::new("yamlencode", &[pn("value")], yaml::yamlencode),
     Func::new("zipmap", &[p("keys"), p("values")], collection::zipmap),
 ];
 

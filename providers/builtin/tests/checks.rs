@@ -1,0 +1,202 @@
+//! `check` blocks with scoped data sources: read at the end of the plan, visible to the
+//! check's assertions, and never an error: failed reads and assertions are warnings.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use terrane_engine::diag::{Diagnostic, Diagnostics, Severity};
+use terrane_engine::lang::{Type, Value};
+use terrane_engine::provider::*;
+use terrane_engine::run::{self, Context, Providers};
+use terrane_engine::state::State;
+use terrane_provider_builtin::TerraformProvider;
+
+/// A provider with one data source, `probe_status`, standing in for an HTTP health probe:
+/// `status` is 200 unless `url` contains "down"; a `url` containing "unreachable" fails
+/// the read. It counts reads so the test can see when the read happens.
+struct Probe {
+    schema: ProviderSchema,
+    reads: AtomicUsize,
+}
+
+impl Probe {
+    fn new() -> Probe {
+        let mut block = BlockSchema::default();
+        block
+            .attributes
+            .insert("url".into(), AttributeSchema::required(Type::String));
+        block
+            .attributes
+            .insert("status".into(), AttributeSchema::computed(Type::Number));
+        let mut schema = ProviderSchema::default();
+        schema
+            .data_sources
+            .insert("probe_status".into(), ResourceSchema { version: 0, block });
+        Probe {
+            schema,
+            reads: AtomicUsize::new(0),
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for Probe {
+    fn source(&self) -> &str {
+        "registry.terraform.io/example/probe"
+    }
+    fn schema(&self) -> &ProviderSchema {
+        &self.schema
+    }
+    async fn configure(&self, _: ConfigureRequest) -> Diagnostics {
+        Diagnostics::new()
+    }
+    async fn read(&self, reqs: Vec<ReadRequest>) -> Vec<ReadResponse> {
+        reqs.into_iter()
+            .map(|r| ReadResponse {
+                new_state: Some(r.current),
+                diagnostics: Diagnostics::new(),
+            })
+            .collect()
+    }
+    async fn plan(&self, req: PlanRequest) -> PlanResponse {
+        PlanResponse {
+            planned: req.proposed,
+            requires_replace: Vec::new(),
+            diagnostics: Diagnostics::new(),
+        }
+    }
+    async fn apply(&self, _: ApplyRequest) -> ApplyResponse {
+        ApplyResponse {
+            new_state: None,
+            private: None,
+            diagnostics: Diagnostic::error("no resources").into(),
+        }
+    }
+    async fn import(&self, _: ImportRequest) -> ImportResponse {
+        ImportResponse {
+            state: None,
+            diagnostics: Diagnostic::error("no resources").into(),
+        }
+    }
+    async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        let url = req
+            .config
+            .get_attr("url")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if url.contains("unreachable") {
+            return ReadDataResponse {
+                state: Value::Null,
+                diagnostics: Diagnostic::error("Error making request")
+                    .detail(format!("GET {url}: connection refused"))
+                    .into(),
+            };
+        }
+        let status = if url.contains("down") { 503.0 } else { 200.0 };
+        ReadDataResponse {
+            state: Value::object([
+                ("url", Value::string(url)),
+                ("status", Value::Number(status)),
+            ]),
+            diagnostics: Diagnostics::new(),
+        }
+    }
+}
+
+fn context(dir: &Path, src: &str, probe: Arc<Probe>) -> Context {
+    std::fs::write(dir.join("main.tf"), src).unwrap();
+    let (module, d) = terrane_engine::config::load_dir(dir);
+    assert!(!d.has_errors(), "{d:?}");
+    let graph = terrane_engine::graph::build(&module).unwrap();
+    let providers: Vec<Arc<dyn Provider>> = vec![probe, Arc::new(TerraformProvider::new())];
+    Context {
+        module: Arc::new(module),
+        graph,
+        providers: Arc::new(Providers::new(providers)),
+        variables: Default::default(),
+        options: Default::default(),
+    }
+}
+
+fn config(host: &str) -> String {
+    format!(
+        r#"
+resource "terraform_data" "site" {{
+  input = "{host}"
+}}
+check "health" {{
+  data "probe_status" "site" {{
+    url = "https://${{terraform_data.site.input}}/health"
+  }}
+  assert {{
+    condition     = data.probe_status.site.status == 200
+    error_message = "${{data.probe_status.site.url}} returned ${{data.probe_status.site.status}}"
+  }}
+}}
+"#
+    )
+}
+
+#[tokio::test]
+async fn scoped_data_is_read_and_a_failing_assertion_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = Arc::new(Probe::new());
+    let ctx = context(dir.path(), &config("up.example.com"), probe.clone());
+    let (plan, diags) = run::plan(&ctx, &State::new()).await;
+    assert!(plan.is_some());
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(probe.reads.load(Ordering::SeqCst), 1);
+    // The scoped data source is not a planned object of its own.
+    assert!(plan
+        .unwrap()
+        .changes
+        .iter()
+        .all(|c| c.addr.to_string() == "terraform_data.site"));
+
+    let ctx = context(dir.path(), &config("down.example.com"), probe.clone());
+    let (plan, diags) = run::plan(&ctx, &State::new()).await;
+    assert!(plan.is_some(), "a failed check does not stop the plan");
+    let w: Vec<_> = diags.iter().collect();
+    assert_eq!(w.len(), 1, "{diags:?}");
+    assert_eq!(w[0].severity, Severity::Warning);
+    assert_eq!(w[0].summary, "Check block assertion failed");
+    assert_eq!(
+        w[0].detail.as_deref(),
+        Some("https://down.example.com/health returned 503")
+    );
+    assert_eq!(w[0].address.as_deref(), Some("check.health"));
+    assert_eq!(w[0].span.as_ref().unwrap().line_col(), (10, 21));
+}
+
+#[tokio::test]
+async fn a_failed_scoped_read_is_a_warning_and_skips_the_assertions() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = Arc::new(Probe::new());
+    let ctx = context(dir.path(), &config("unreachable.example.com"), probe);
+    let (plan, diags) = run::plan(&ctx, &State::new()).await;
+    assert!(plan.is_some());
+    let w: Vec<_> = diags.iter().collect();
+    assert_eq!(w.len(), 1, "{diags:?}");
+    assert_eq!(w[0].severity, Severity::Warning);
+    assert_eq!(w[0].summary, "Error making request");
+    assert_eq!(w[0].address.as_deref(), Some("data.probe_status.site"));
+    assert_eq!(w[0].span.as_ref().unwrap().line_col(), (6, 3));
+}
+
+#[tokio::test]
+async fn scoped_data_names_are_unique_in_the_module() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "data \"probe_status\" \"a\" {\n  url = \"x\"\n}\ncheck \"c\" {\n  data \"probe_status\" \"a\" {\n    url = \"y\"\n  }\n  assert {\n    condition     = true\n    error_message = \"never\"\n  }\n}\n",
+    )
+    .unwrap();
+    let (_, d) = terrane_engine::config::load_dir(dir.path());
+    let e = d.iter().next().expect("an error");
+    assert_eq!(e.summary, "Duplicate data \"probe_status\" configuration");
+    assert_eq!(e.span.as_ref().unwrap().line_col(), (5, 3));
+}
