@@ -13,6 +13,7 @@ pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod logs;
+pub mod rds;
 pub mod resource;
 pub mod schema;
 pub mod secrets;
@@ -52,6 +53,7 @@ impl AwsProvider {
             .into_iter()
             .chain(iam::resources())
             .chain(logs::resources())
+            .chain(rds::resources())
             .chain(secrets::resources())
             .map(|r| (r.type_name(), r))
             .collect();

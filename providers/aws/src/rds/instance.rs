@@ -1,0 +1,701 @@
+//! `aws_db_instance`. As in the Terraform provider (v5), `id` is the DBI resource ID and
+//! the instance is found (and imported) by `identifier`. The master `password` is only
+//! ever sent to AWS: it is never read back, so an imported instance plans a password
+//! update when the configuration sets one, as Terraform does. Deleting needs either
+//! `skip_final_snapshot` or a `final_snapshot_identifier`, and is refused before any call
+//! while `deletion_protection` is on.
+
+use async_trait::async_trait;
+use aws_sdk_rds::types::{DbInstance, Filter};
+use terrane_engine::diag::Diagnostics;
+use terrane_engine::lang::types::ObjectAttr;
+use terrane_engine::lang::{Type, Value};
+use terrane_engine::provider::BlockSchema;
+
+use super::{keep_spelling, name_key, tag_list, tags_value, update_tags, NameRule};
+use crate::clients::Clients;
+use crate::ec2::{bool_keep_null, match_by};
+use crate::error::{err, AwsError};
+use crate::resource::{
+    check_enum, invalid, known_set, unique_name, wait_for, AwsResource, DefaultTimeouts, Failed,
+    PlanExtra, Tagging, Timeout,
+};
+use crate::schema::*;
+use crate::val::{self, Obj};
+
+pub struct Instance;
+
+pub const IDENTIFIER: NameRule = NameRule {
+    what: "DB instance",
+    allowed: |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+    allowed_text: "lowercase alphanumeric characters and hyphens",
+    letter_first: true,
+    no_double_hyphen: true,
+    max: 63,
+};
+
+const STORAGE_TYPES: &[&str] = &["standard", "gp2", "gp3", "io1", "io2"];
+
+/// DescribeDBInstances accepts at most 100 values in one filter.
+const FILTER_VALUES: usize = 100;
+
+/// Statuses after which a create or modify is done.
+const READY: &[&str] = &["available", "storage-optimization"];
+
+fn secret_type() -> Type {
+    Type::Object(
+        ["kms_key_id", "secret_arn", "secret_status"]
+            .into_iter()
+            .map(|k| {
+                (
+                    k.to_string(),
+                    ObjectAttr {
+                        ty: STR,
+                        optional: false,
+                        default: None,
+                    },
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The instance's identifier: configured, generated from `identifier_prefix`, or
+/// `terraform-...`.
+fn identifier_for(planned: &Value) -> String {
+    match (
+        val::str_attr(planned, "identifier"),
+        val::str_attr(planned, "identifier_prefix"),
+    ) {
+        (Some(n), _) => n.to_string(),
+        (None, Some(p)) => unique_name(p),
+        (None, None) => unique_name("terraform-"),
+    }
+}
+
+/// `hh24:mi-hh24:mi` (with `day` also `ddd:` before each time), as Terraform validates
+/// backup and maintenance windows.
+fn check_window(v: &Value, attr: &str, day: bool, diags: &mut Diagnostics) {
+    let Some(s) = val::str_attr(v, attr) else {
+        return;
+    };
+    let time = |t: &str| {
+        let (h, m) = t.split_once(':').unwrap_or(("", ""));
+        h.len() == 2
+            && m.len() == 2
+            && h.parse::<u8>().is_ok_and(|h| h < 24)
+            && m.parse::<u8>().is_ok_and(|m| m < 60)
+    };
+    const DAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let part = |p: &str| {
+        if day {
+            p.split_once(':')
+                .is_some_and(|(d, t)| DAYS.contains(&d.to_ascii_lowercase().as_str()) && time(t))
+        } else {
+            time(p)
+        }
+    };
+    let ok = s.split_once('-').is_some_and(|(a, b)| part(a) && part(b));
+    if !ok {
+        let form = if day {
+            "ddd:hh24:mi-ddd:hh24:mi"
+        } else {
+            "hh24:mi-hh24:mi"
+        };
+        invalid(
+            diags,
+            attr,
+            format!("{s:?} must satisfy the format of \"{form}\"."),
+        );
+    }
+}
+
+/// `final_snapshot_identifier`: a letter first, then letters, digits and single hyphens.
+fn check_snapshot_id(v: &Value, diags: &mut Diagnostics) {
+    let Some(s) = val::str_attr(v, "final_snapshot_identifier") else {
+        return;
+    };
+    let why = if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        Some("must begin with alphabetic character")
+    } else if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        Some("must only contain alphanumeric characters and hyphens")
+    } else if s.contains("--") {
+        Some("cannot contain two consecutive hyphens")
+    } else if s.ends_with('-') {
+        Some("cannot end in a hyphen")
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        invalid(diags, "final_snapshot_identifier", format!("{s:?} {why}."));
+    }
+}
+
+/// The engine version to store: the configured one while AWS runs a version it names a
+/// prefix of (`16` configured, `16.3` running), else AWS's. `engine_version_actual`
+/// always holds AWS's.
+fn engine_version(cur: &Value, actual: &str) -> Value {
+    match val::str_attr(cur, "engine_version") {
+        Some(c) if c == actual || actual.starts_with(&format!("{c}.")) => Value::string(c),
+        _ => Value::string(actual),
+    }
+}
+
+/// `max_allocated_storage`: storage autoscaling is off when AWS reports no maximum (moto
+/// reports the allocated size instead); then the prior form (null or 0) is kept.
+fn max_storage(cur: &Value, d: &DbInstance) -> Value {
+    match d.max_allocated_storage() {
+        Some(m) if Some(m) != d.allocated_storage() => val::num(m),
+        _ if val::num_attr(cur, "max_allocated_storage") == Some(0) => val::num(0),
+        _ => Value::Null,
+    }
+}
+
+fn secret_value(d: &DbInstance) -> Value {
+    Value::List(
+        d.master_user_secret()
+            .map(|s| {
+                Value::object([
+                    ("kms_key_id", val::str_or_empty(s.kms_key_id())),
+                    ("secret_arn", val::str_or_empty(s.secret_arn())),
+                    ("secret_status", val::str_or_empty(s.secret_status())),
+                ])
+            })
+            .into_iter()
+            .collect(),
+    )
+}
+
+/// The state object for a described instance, starting from what was known.
+fn build(cur: &Value, d: &DbInstance) -> Value {
+    let ident = d.db_instance_identifier().unwrap_or_default();
+    let ep = d.endpoint();
+    let address = ep.and_then(|e| e.address()).unwrap_or_default();
+    let port = ep.and_then(|e| e.port()).or(d.db_instance_port());
+    let actual = d.engine_version().unwrap_or_default();
+    let managed = match (
+        d.master_user_secret().is_some(),
+        cur.get_attr("manage_master_user_password"),
+    ) {
+        (true, _) => Value::Bool(true),
+        (false, Some(Value::Bool(true))) => Value::Bool(false),
+        (false, Some(v)) if !v.is_unknown() => v.clone(),
+        _ => Value::Null,
+    };
+    let mut o = Obj::from(cur);
+    o.set("id", val::opt_str(d.dbi_resource_id()))
+        .set("resource_id", val::opt_str(d.dbi_resource_id()))
+        .set("identifier", keep_spelling(cur, "identifier", ident))
+        .set("arn", val::opt_str(d.db_instance_arn()))
+        .set("status", val::opt_str(d.db_instance_status()))
+        .set("address", Value::string(address))
+        .set(
+            "endpoint",
+            Value::string(match port {
+                Some(p) if !address.is_empty() => format!("{address}:{p}"),
+                _ => address.to_string(),
+            }),
+        )
+        .set(
+            "hosted_zone_id",
+            val::str_or_empty(ep.and_then(|e| e.hosted_zone_id())),
+        )
+        .set("port", port.map_or(Value::Null, val::num))
+        .set("engine", val::opt_str(d.engine()))
+        .set("engine_version", engine_version(cur, actual))
+        .set("engine_version_actual", Value::string(actual))
+        .set("instance_class", val::opt_str(d.db_instance_class()))
+        .set(
+            "allocated_storage",
+            d.allocated_storage().map_or(Value::Null, val::num),
+        )
+        .set("max_allocated_storage", max_storage(cur, d))
+        .set("storage_type", val::opt_str(d.storage_type()))
+        .set(
+            "storage_encrypted",
+            bool_keep_null(cur, "storage_encrypted", d.storage_encrypted()),
+        )
+        .set("kms_key_id", val::str_or_empty(d.kms_key_id()))
+        .set("multi_az", Value::Bool(d.multi_az().unwrap_or(false)))
+        .set("db_name", val::str_or_empty(d.db_name()))
+        .set("username", val::str_or_empty(d.master_username()))
+        .set("manage_master_user_password", managed)
+        .set("master_user_secret", secret_value(d))
+        .set(
+            "publicly_accessible",
+            Value::Bool(d.publicly_accessible().unwrap_or(false)),
+        )
+        .set(
+            "vpc_security_group_ids",
+            val::str_set(
+                d.vpc_security_groups()
+                    .iter()
+                    .filter_map(|g| g.vpc_security_group_id()),
+            ),
+        )
+        .set(
+            "db_subnet_group_name",
+            val::str_or_empty(d.db_subnet_group().and_then(|g| g.db_subnet_group_name())),
+        )
+        .set(
+            "parameter_group_name",
+            val::str_or_empty(
+                d.db_parameter_groups()
+                    .first()
+                    .and_then(|g| g.db_parameter_group_name()),
+            ),
+        )
+        .set(
+            "backup_retention_period",
+            val::num(d.backup_retention_period().unwrap_or(0)),
+        )
+        .set(
+            "backup_window",
+            val::str_or_empty(d.preferred_backup_window()),
+        )
+        .set(
+            "maintenance_window",
+            Value::string(
+                d.preferred_maintenance_window()
+                    .unwrap_or_default()
+                    .to_lowercase(),
+            ),
+        )
+        .set(
+            "deletion_protection",
+            bool_keep_null(cur, "deletion_protection", d.deletion_protection()),
+        )
+        .set(
+            "auto_minor_version_upgrade",
+            Value::Bool(d.auto_minor_version_upgrade().unwrap_or(true)),
+        )
+        .set(
+            "copy_tags_to_snapshot",
+            Value::Bool(d.copy_tags_to_snapshot().unwrap_or(false)),
+        )
+        .set(
+            "availability_zone",
+            val::str_or_empty(d.availability_zone()),
+        )
+        .set("iops", d.iops().map_or(Value::Null, val::num))
+        .set("tags_all", tags_value(d.tag_list()))
+        .default("identifier_prefix", Value::Null)
+        .default("apply_immediately", Value::Bool(false))
+        .default("skip_final_snapshot", Value::Bool(false))
+        .default("delete_automated_backups", Value::Bool(true))
+        .default("master_user_secret_kms_key_id", Value::Null);
+    o.done()
+}
+
+/// Describes instances by identifier: one DescribeDBInstances per page and 100
+/// identifiers, with a `db-instance-id` filter (which, unlike the identifier parameter,
+/// returns what exists and ignores the rest).
+pub async fn describe(c: &Clients, idents: &[String]) -> Result<Vec<DbInstance>, AwsError> {
+    let rds = c.rds.get().await;
+    let mut out = Vec::new();
+    for chunk in idents.chunks(FILTER_VALUES) {
+        let filter = Filter::builder()
+            .name("db-instance-id")
+            .set_values(Some(chunk.to_vec()))
+            .build();
+        out.extend(
+            rds.describe_db_instances()
+                .filters(filter)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(err("DescribeDBInstances"))?,
+        );
+    }
+    Ok(out)
+}
+
+/// Waits until the instance reports one of `wanted` (with `None`: until it is gone).
+async fn wait_status(
+    c: &Clients,
+    ident: &str,
+    wanted: Option<&[&str]>,
+    t: Timeout,
+) -> Result<(), AwsError> {
+    let want = wanted.map_or_else(|| "deleted".to_string(), |w| w.join(" or "));
+    wait_for(&format!("DB instance {ident:?}"), &want, t, || async {
+        let found = describe(c, &[ident.to_string()]).await?;
+        let status = found
+            .first()
+            .map(|d| d.db_instance_status().unwrap_or_default().to_string());
+        Ok(match (wanted, status) {
+            (None, None) => Ok(()),
+            (Some(w), Some(s)) if w.contains(&s.as_str()) => Ok(()),
+            (_, s) => Err(s.unwrap_or_else(|| "not found".into())),
+        })
+    })
+    .await
+}
+
+fn i32_attr(v: &Value, k: &str) -> Option<i32> {
+    val::num_attr(v, k).and_then(|n| i32::try_from(n).ok())
+}
+
+fn owned(v: &Value, k: &str) -> Option<String> {
+    val::str_attr(v, k).map(str::to_string)
+}
+
+/// Arguments whose change is sent with ModifyDBInstance (the rest are config-only, tags,
+/// or force a new instance).
+const MODIFIABLE: &[&str] = &[
+    "allocated_storage",
+    "max_allocated_storage",
+    "storage_type",
+    "iops",
+    "instance_class",
+    "engine_version",
+    "multi_az",
+    "password",
+    "manage_master_user_password",
+    "master_user_secret_kms_key_id",
+    "port",
+    "publicly_accessible",
+    "vpc_security_group_ids",
+    "db_subnet_group_name",
+    "parameter_group_name",
+    "backup_retention_period",
+    "backup_window",
+    "maintenance_window",
+    "deletion_protection",
+    "auto_minor_version_upgrade",
+    "copy_tags_to_snapshot",
+];
+
+#[async_trait]
+impl AwsResource for Instance {
+    fn type_name(&self) -> &'static str {
+        "aws_db_instance"
+    }
+
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("resource_id", comp(STR))
+            .attr("address", comp(STR))
+            .attr("endpoint", comp(STR))
+            .attr("hosted_zone_id", comp(STR))
+            .attr("status", comp(STR))
+            .attr("engine_version_actual", comp(STR))
+            .attr("master_user_secret", comp(list_of(secret_type())))
+            .attr("identifier", opt_comp(STR).force_new())
+            .attr("identifier_prefix", opt_comp(STR).force_new())
+            .attr("engine", opt_comp(STR).force_new())
+            .attr("engine_version", opt_comp(STR))
+            .attr("instance_class", req(STR))
+            .attr("allocated_storage", opt_comp(NUM))
+            .attr("max_allocated_storage", opt(NUM))
+            .attr("storage_type", opt_comp(STR))
+            .attr("iops", opt_comp(NUM))
+            .attr("storage_encrypted", opt(BOOL).force_new())
+            .attr("kms_key_id", opt_comp(STR).force_new())
+            .attr("multi_az", opt_comp(BOOL))
+            .attr("availability_zone", opt_comp(STR).force_new())
+            .attr("db_name", opt_comp(STR).force_new())
+            .attr("username", opt_comp(STR).force_new())
+            .attr("password", opt(STR).sensitive())
+            .attr("manage_master_user_password", opt(BOOL))
+            .attr("master_user_secret_kms_key_id", opt_comp(STR))
+            .attr("port", opt_comp(NUM))
+            .attr("publicly_accessible", opt_default(BOOL, Value::Bool(false)))
+            .attr("vpc_security_group_ids", opt_comp(set_of(STR)))
+            .attr("db_subnet_group_name", opt_comp(STR))
+            .attr("parameter_group_name", opt_comp(STR))
+            .attr("backup_retention_period", opt_comp(NUM))
+            .attr("backup_window", opt_comp(STR))
+            .attr("maintenance_window", opt_comp(STR))
+            .attr("skip_final_snapshot", opt_default(BOOL, Value::Bool(false)))
+            .attr("final_snapshot_identifier", opt(STR))
+            .attr(
+                "delete_automated_backups",
+                opt_default(BOOL, Value::Bool(true)),
+            )
+            .attr("deletion_protection", opt(BOOL))
+            .attr("apply_immediately", opt_comp(BOOL))
+            .attr(
+                "auto_minor_version_upgrade",
+                opt_default(BOOL, Value::Bool(true)),
+            )
+            .attr(
+                "copy_tags_to_snapshot",
+                opt_default(BOOL, Value::Bool(false)),
+            )
+            .build()
+    }
+
+    fn tagging(&self) -> Tagging {
+        Tagging::Own
+    }
+
+    fn timeouts(&self) -> Option<DefaultTimeouts> {
+        Some(DefaultTimeouts::minutes(40, 80, 60))
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        IDENTIFIER.check_pair(config, "identifier", "identifier_prefix", diags);
+        check_enum(config, "storage_type", STORAGE_TYPES, diags);
+        check_window(config, "backup_window", false, diags);
+        check_window(config, "maintenance_window", true, diags);
+        check_snapshot_id(config, diags);
+        if known_set(config, "password")
+            && val::bool_attr(config, "manage_master_user_password") == Some(true)
+        {
+            invalid(
+                diags,
+                "password",
+                "\"password\": conflicts with manage_master_user_password.".into(),
+            );
+        }
+    }
+
+    /// AWS stores the engine name and the maintenance window in lowercase (Terraform's
+    /// StateFunc), so the plan does too.
+    fn plan(&self, _prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
+        for k in ["engine", "maintenance_window"] {
+            if let Some(s) = val::str_attr(planned, k) {
+                let lower = Value::string(s.to_lowercase());
+                val::set_attr(planned, k, lower);
+            }
+        }
+        PlanExtra::default()
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let mut keys: Vec<String> = current
+            .iter()
+            .filter_map(|cur| name_key(cur, "identifier"))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let found = describe(c, &keys).await?;
+        Ok(match_by(
+            current,
+            found,
+            |cur| name_key(cur, "identifier"),
+            |d| d.db_instance_identifier().map(str::to_lowercase),
+            build,
+        ))
+    }
+
+    async fn create(&self, c: &Clients, p: &Value, t: Timeout) -> Result<String, Failed> {
+        let ident = identifier_for(p);
+        c.rds
+            .get()
+            .await
+            .create_db_instance()
+            .db_instance_identifier(&ident)
+            .db_instance_class(val::str_attr(p, "instance_class").unwrap_or_default())
+            .set_engine(owned(p, "engine"))
+            .set_engine_version(owned(p, "engine_version"))
+            .set_allocated_storage(i32_attr(p, "allocated_storage"))
+            .set_max_allocated_storage(i32_attr(p, "max_allocated_storage").filter(|n| *n > 0))
+            .set_storage_type(owned(p, "storage_type"))
+            .set_iops(i32_attr(p, "iops"))
+            .set_storage_encrypted(val::bool_attr(p, "storage_encrypted"))
+            .set_kms_key_id(owned(p, "kms_key_id"))
+            .set_multi_az(val::bool_attr(p, "multi_az"))
+            .set_availability_zone(owned(p, "availability_zone"))
+            .set_db_name(owned(p, "db_name"))
+            .set_master_username(owned(p, "username"))
+            .set_master_user_password(owned(p, "password"))
+            .set_manage_master_user_password(val::bool_attr(p, "manage_master_user_password"))
+            .set_master_user_secret_kms_key_id(owned(p, "master_user_secret_kms_key_id"))
+            .set_port(i32_attr(p, "port"))
+            .set_publicly_accessible(val::bool_attr(p, "publicly_accessible"))
+            .set_vpc_security_group_ids(
+                known_set(p, "vpc_security_group_ids")
+                    .then(|| val::strings(p, "vpc_security_group_ids")),
+            )
+            .set_db_subnet_group_name(owned(p, "db_subnet_group_name"))
+            .set_db_parameter_group_name(owned(p, "parameter_group_name"))
+            .set_backup_retention_period(i32_attr(p, "backup_retention_period"))
+            .set_preferred_backup_window(owned(p, "backup_window"))
+            .set_preferred_maintenance_window(owned(p, "maintenance_window"))
+            .set_deletion_protection(val::bool_attr(p, "deletion_protection"))
+            .set_auto_minor_version_upgrade(val::bool_attr(p, "auto_minor_version_upgrade"))
+            .set_copy_tags_to_snapshot(val::bool_attr(p, "copy_tags_to_snapshot"))
+            .set_tags(tag_list(p))
+            .send()
+            .await
+            .map_err(err("CreateDBInstance"))?;
+        let ident = ident.to_lowercase();
+        wait_status(c, &ident, Some(READY), t)
+            .await
+            .map_err(|e| e.after_create(&ident))?;
+        Ok(ident)
+    }
+
+    async fn update(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        p: &Value,
+        t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let ident = val::str_attr(prior, "identifier").unwrap_or_default();
+        if MODIFIABLE.iter().any(|k| val::changed(prior, p, k)) {
+            let ch = |k: &str| val::changed(prior, p, k);
+            c.rds
+                .get()
+                .await
+                .modify_db_instance()
+                .db_instance_identifier(ident)
+                .apply_immediately(val::bool_attr(p, "apply_immediately").unwrap_or(false))
+                .set_allocated_storage(
+                    ch("allocated_storage")
+                        .then(|| i32_attr(p, "allocated_storage"))
+                        .flatten(),
+                )
+                .set_max_allocated_storage(
+                    ch("max_allocated_storage")
+                        .then(|| i32_attr(p, "max_allocated_storage").unwrap_or(0)),
+                )
+                .set_storage_type(
+                    ch("storage_type")
+                        .then(|| owned(p, "storage_type"))
+                        .flatten(),
+                )
+                .set_iops(ch("iops").then(|| i32_attr(p, "iops")).flatten())
+                .set_db_instance_class(
+                    ch("instance_class")
+                        .then(|| owned(p, "instance_class"))
+                        .flatten(),
+                )
+                .set_engine_version(
+                    ch("engine_version")
+                        .then(|| owned(p, "engine_version"))
+                        .flatten(),
+                )
+                .set_multi_az(
+                    ch("multi_az")
+                        .then(|| val::bool_attr(p, "multi_az"))
+                        .flatten(),
+                )
+                .set_master_user_password(ch("password").then(|| owned(p, "password")).flatten())
+                .set_manage_master_user_password(
+                    ch("manage_master_user_password")
+                        .then(|| val::bool_attr(p, "manage_master_user_password").unwrap_or(false)),
+                )
+                .set_master_user_secret_kms_key_id(
+                    ch("master_user_secret_kms_key_id")
+                        .then(|| owned(p, "master_user_secret_kms_key_id"))
+                        .flatten(),
+                )
+                .set_db_port_number(ch("port").then(|| i32_attr(p, "port")).flatten())
+                .set_publicly_accessible(
+                    ch("publicly_accessible")
+                        .then(|| val::bool_attr(p, "publicly_accessible"))
+                        .flatten(),
+                )
+                .set_vpc_security_group_ids(
+                    ch("vpc_security_group_ids").then(|| val::strings(p, "vpc_security_group_ids")),
+                )
+                .set_db_subnet_group_name(
+                    ch("db_subnet_group_name")
+                        .then(|| owned(p, "db_subnet_group_name"))
+                        .flatten(),
+                )
+                .set_db_parameter_group_name(
+                    ch("parameter_group_name")
+                        .then(|| owned(p, "parameter_group_name"))
+                        .flatten(),
+                )
+                .set_backup_retention_period(
+                    ch("backup_retention_period")
+                        .then(|| i32_attr(p, "backup_retention_period"))
+                        .flatten(),
+                )
+                .set_preferred_backup_window(
+                    ch("backup_window")
+                        .then(|| owned(p, "backup_window"))
+                        .flatten(),
+                )
+                .set_preferred_maintenance_window(
+                    ch("maintenance_window")
+                        .then(|| owned(p, "maintenance_window"))
+                        .flatten(),
+                )
+                .set_deletion_protection(
+                    ch("deletion_protection")
+                        .then(|| val::bool_attr(p, "deletion_protection").unwrap_or(false)),
+                )
+                .set_auto_minor_version_upgrade(
+                    ch("auto_minor_version_upgrade")
+                        .then(|| val::bool_attr(p, "auto_minor_version_upgrade"))
+                        .flatten(),
+                )
+                .set_copy_tags_to_snapshot(
+                    ch("copy_tags_to_snapshot")
+                        .then(|| val::bool_attr(p, "copy_tags_to_snapshot"))
+                        .flatten(),
+                )
+                .send()
+                .await
+                .map_err(err("ModifyDBInstance"))?;
+            wait_status(c, ident, Some(READY), t).await?;
+        }
+        let arn = val::str_attr(prior, "arn").unwrap_or_default();
+        update_tags(c, arn, prior, p).await?;
+        Ok(None)
+    }
+
+    /// Refuses, before any call, what AWS would refuse or what would lose data silently:
+    /// a protected instance, or no final snapshot without `skip_final_snapshot`.
+    async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
+        let ident = val::str_attr(prior, "identifier").unwrap_or_default();
+        if val::bool_attr(prior, "deletion_protection") == Some(true) {
+            return Err(AwsError::Invalid(format!(
+                "DB instance {ident:?} has deletion_protection enabled, so it cannot be destroyed. \
+                 To destroy it, first set deletion_protection = false in its configuration and run \
+                 apply, then destroy it."
+            )));
+        }
+        let skip = val::bool_attr(prior, "skip_final_snapshot").unwrap_or(false);
+        let snapshot = val::str_attr(prior, "final_snapshot_identifier");
+        if !skip && snapshot.is_none() {
+            return Err(AwsError::Invalid(
+                "final_snapshot_identifier is required when skip_final_snapshot is false".into(),
+            ));
+        }
+        let res = c
+            .rds
+            .get()
+            .await
+            .delete_db_instance()
+            .db_instance_identifier(ident)
+            .skip_final_snapshot(skip)
+            .set_final_db_snapshot_identifier(
+                (!skip).then(|| snapshot.map(str::to_string)).flatten(),
+            )
+            .delete_automated_backups(
+                val::bool_attr(prior, "delete_automated_backups").unwrap_or(true),
+            )
+            .send()
+            .await
+            .map_err(err("DeleteDBInstance"));
+        match res {
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        wait_status(c, ident, None, t).await
+    }
+
+    /// Imported by identifier. Neither the final snapshot settings nor the password can be
+    /// read from AWS; like Terraform, import assumes `skip_final_snapshot = true` so that no
+    /// `final_snapshot_identifier` is needed.
+    fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
+        stub.set("id", Value::string(id))
+            .set("identifier", Value::string(id))
+            .set("skip_final_snapshot", Value::Bool(true))
+            .set("delete_automated_backups", Value::Bool(true));
+        Ok(())
+    }
+}
