@@ -136,9 +136,17 @@ fn check_snapshot_id(v: &Value, diags: &mut Diagnostics) {
 /// always holds AWS's.
 fn engine_version(cur: &Value, actual: &str) -> Value {
     match val::str_attr(cur, "engine_version") {
-        Some(c) if c == actual || actual.starts_with(&format!("{c}.")) => Value::string(c),
+        Some(c) if version_names(c, actual) => Value::string(c),
         _ => Value::string(actual),
     }
+}
+
+/// `configured` is `actual` or a leading part of it (`16` or `16.3` for `16.3`).
+fn version_names(configured: &str, actual: &str) -> bool {
+    configured == actual
+        || actual
+            .strip_prefix(configured)
+            .is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// `max_allocated_storage`: storage autoscaling is off when AWS reports no maximum (moto
@@ -456,12 +464,24 @@ impl AwsResource for Instance {
     }
 
     /// AWS stores the engine name and the maintenance window in lowercase (Terraform's
-    /// StateFunc), so the plan does too.
-    fn plan(&self, _prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
+    /// StateFunc), so the plan does too. A configured engine version that names the
+    /// running one (`16` for `16.3`, as after an import or a minor upgrade) keeps the
+    /// recorded version rather than planning a downgrade.
+    fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
         for k in ["engine", "maintenance_window"] {
             if let Some(s) = val::str_attr(planned, k) {
                 let lower = Value::string(s.to_lowercase());
                 val::set_attr(planned, k, lower);
+            }
+        }
+        if let (Some(prior), Some(want)) = (prior, val::str_attr(planned, "engine_version")) {
+            let actual = val::str_attr(prior, "engine_version_actual").unwrap_or_default();
+            if version_names(want, actual) {
+                let keep = prior
+                    .get_attr("engine_version")
+                    .cloned()
+                    .unwrap_or_default();
+                val::set_attr(planned, "engine_version", keep);
             }
         }
         PlanExtra::default()
