@@ -427,6 +427,7 @@ impl Provider for AwsProvider {
             val::set_attr(&mut planned, "tags_all", tags_all(&c.default_tags, &tags));
         }
         let extra = r.plan(req.prior.as_ref(), &req.config, &mut planned);
+        diags.extend(extra.diagnostics);
         PlanResponse {
             planned,
             requires_replace: extra.requires_replace,

@@ -72,6 +72,19 @@ async fn tags_of(arn: &str) -> Vec<(String, String)> {
     t
 }
 
+/// After `addr` was deleted outside terrane: the plan re-creates it (and nothing else),
+/// the apply does, and the next plan is empty.
+async fn recreated(env: &Env, src: &str, state: &State, addr: &str) -> State {
+    assert_eq!(
+        changes(&env.plan(src, state).await),
+        [format!("Create {addr}")]
+    );
+    let state = env.apply(src, state).await;
+    let plan = env.plan(src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    state
+}
+
 fn sg_src(name: &str, tags: &str) -> String {
     format!(
         r#"{}
@@ -195,12 +208,7 @@ async fn subnet_group_lifecycle() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        changes(&env.plan(&src3, &state).await),
-        ["Create aws_db_subnet_group.g"]
-    );
-    let state = env.apply(&src3, &state).await;
-    assert!(!env.plan(&src3, &state).await.has_changes());
+    let state = recreated(&env, &src3, &state, "aws_db_subnet_group.g").await;
 
     env.destroy(&src3, &state).await;
     assert!(subnet_group("sg-other").await.is_none());
@@ -371,11 +379,7 @@ async fn parameter_group_lifecycle() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        changes(&env.plan(&src3, &state).await),
-        ["Create aws_db_parameter_group.pg"]
-    );
-    let state = env.apply(&src3, &state).await;
+    let state = recreated(&env, &src3, &state, "aws_db_parameter_group.pg").await;
 
     env.destroy(&src3, &state).await;
     assert!(!parameter_group_exists("pg-main").await);
@@ -547,6 +551,17 @@ async fn db_instance_lifecycle() {
     let state = env.apply(&import, &without).await;
     assert!(!env.plan(&src2, &state).await.has_changes());
 
+    // AWS stores identifiers lowercased, so Terraform rejects uppercase ones at plan.
+    let err = env
+        .try_plan(
+            &db_src("App-DB", "db.t3.small", ""),
+            &state,
+            PlanMode::Normal,
+        )
+        .await
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("identifier"), "{err:?}");
+
     // A new identifier replaces the instance.
     let src3 = db_src("app-db2", "db.t3.small", "");
     let plan = env.plan(&src3, &state).await;
@@ -563,12 +578,7 @@ async fn db_instance_lifecycle() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        changes(&env.plan(&src3, &state).await),
-        ["Create aws_db_instance.db"]
-    );
-    let state = env.apply(&src3, &state).await;
-    assert!(!env.plan(&src3, &state).await.has_changes());
+    let state = recreated(&env, &src3, &state, "aws_db_instance.db").await;
 
     env.destroy(&src3, &state).await;
     assert!(instance("app-db2").await.is_none());
@@ -622,6 +632,18 @@ async fn db_instance_deletion_protection_and_final_snapshot() {
     assert!(instance("snap-db").await.is_some());
     // Only the destroy plan's refresh (one DescribeDBInstances) was sent.
     assert_eq!(calls(&env, "rds") - before, 1);
+
+    // Replacing the protected instance is refused at plan time, naming the attribute.
+    let renamed = src.replace("\"prot-db\"", "\"prot-db-2\"");
+    let err = env
+        .try_plan(&renamed, &state, PlanMode::Normal)
+        .await
+        .unwrap_err();
+    let text = format!("{err:?}");
+    assert!(
+        text.contains("identifier") && text.contains("deletion_protection = false"),
+        "{text}"
+    );
 
     // Following the advice: turn protection off, name a final snapshot, then destroy.
     let src2 = format!(

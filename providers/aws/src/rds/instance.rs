@@ -7,18 +7,19 @@
 
 use async_trait::async_trait;
 use aws_sdk_rds::types::{DbInstance, Filter};
-use terrane_engine::diag::Diagnostics;
+use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::types::ObjectAttr;
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::BlockSchema;
+use terrane_engine::run::diff::forces_replacement;
 
 use super::{keep_spelling, name_key, tag_list, tags_value, update_tags, NameRule};
 use crate::clients::Clients;
 use crate::ec2::{bool_keep_null, match_by};
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum, invalid, known_set, unique_name, wait_for, AwsResource, DefaultTimeouts, Failed,
-    PlanExtra, Tagging, Timeout,
+    check_enum, full_schema, invalid, known_set, unique_name, wait_for, AwsResource,
+    DefaultTimeouts, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::val::{self, Obj};
@@ -350,6 +351,15 @@ fn owned(v: &Value, k: &str) -> Option<String> {
     val::str_attr(v, k).map(str::to_string)
 }
 
+/// Why a protected instance cannot be deleted, and the way out.
+fn protected(ident: &str) -> String {
+    format!(
+        "DB instance {ident:?} has deletion_protection enabled, so it cannot be deleted. To \
+         delete it, first set deletion_protection = false in its configuration and run apply, \
+         then destroy or replace it."
+    )
+}
+
 /// Arguments whose change is sent with ModifyDBInstance (the rest are config-only, tags,
 /// or force a new instance).
 const MODIFIABLE: &[&str] = &[
@@ -474,7 +484,10 @@ impl AwsResource for Instance {
                 val::set_attr(planned, k, lower);
             }
         }
-        if let (Some(prior), Some(want)) = (prior, val::str_attr(planned, "engine_version")) {
+        let Some(prior) = prior else {
+            return PlanExtra::default();
+        };
+        if let Some(want) = val::str_attr(planned, "engine_version") {
             let actual = val::str_attr(prior, "engine_version_actual").unwrap_or_default();
             if version_names(want, actual) {
                 let keep = prior
@@ -484,7 +497,24 @@ impl AwsResource for Instance {
                 val::set_attr(planned, "engine_version", keep);
             }
         }
-        PlanExtra::default()
+        // Replacing deletes the instance first, which its protection forbids: say so now
+        // rather than after the apply has started.
+        let mut extra = PlanExtra::default();
+        if val::bool_attr(prior, "deletion_protection") == Some(true) {
+            let forced = forces_replacement(&full_schema(self), prior, planned);
+            if !forced.is_empty() {
+                let ident = val::str_attr(prior, "identifier").unwrap_or_default();
+                extra.diagnostics.push(
+                    Diagnostic::error("Cannot replace a DB instance with deletion protection")
+                        .detail(format!(
+                            "Changing {} requires replacing the instance. {}",
+                            forced.join(", "),
+                            protected(ident)
+                        )),
+                );
+            }
+        }
+        extra
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
@@ -671,11 +701,7 @@ impl AwsResource for Instance {
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
         let ident = val::str_attr(prior, "identifier").unwrap_or_default();
         if val::bool_attr(prior, "deletion_protection") == Some(true) {
-            return Err(AwsError::Invalid(format!(
-                "DB instance {ident:?} has deletion_protection enabled, so it cannot be destroyed. \
-                 To destroy it, first set deletion_protection = false in its configuration and run \
-                 apply, then destroy it."
-            )));
+            return Err(AwsError::Invalid(protected(ident)));
         }
         let skip = val::bool_attr(prior, "skip_final_snapshot").unwrap_or(false);
         let snapshot = val::str_attr(prior, "final_snapshot_identifier");

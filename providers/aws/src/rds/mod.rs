@@ -18,8 +18,8 @@ use terrane_engine::lang::Value;
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{check_exactly_one, invalid, AwsResource};
-use crate::val;
+use crate::resource::{check_exactly_one, invalid, tag_changes, AwsResource};
+use crate::val::{self, Obj};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![
@@ -77,16 +77,9 @@ pub async fn update_tags(
     if !val::changed(prior, planned, "tags_all") {
         return Ok(());
     }
-    let old = val::string_map(prior, "tags_all");
-    let new = val::string_map(planned, "tags_all");
-    let remove: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    let set: Vec<Tag> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
+    let (remove, set) = tag_changes(prior, planned);
+    let set: Vec<Tag> = set
+        .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
     let rds = c.rds.get().await;
@@ -170,6 +163,13 @@ pub fn name_key(v: &Value, attr: &str) -> Option<String> {
     val::str_attr(v, attr)
         .or_else(|| val::str_attr(v, "id"))
         .map(str::to_lowercase)
+}
+
+/// The object to read for an import by name (subnet and parameter groups).
+pub fn import_by_name(id: &str, stub: &mut Obj) -> Result<(), String> {
+    stub.set("id", Value::string(id))
+        .set("name", Value::string(id));
+    Ok(())
 }
 
 /// Keeps the configured spelling of a name when AWS reports the same name lowercased.

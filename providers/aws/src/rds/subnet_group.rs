@@ -6,7 +6,9 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
-use super::{keep_spelling, name_key, tag_list, update_tags, with_tags, NameRule, MANAGED};
+use super::{
+    import_by_name, keep_spelling, name_key, tag_list, update_tags, with_tags, NameRule, MANAGED,
+};
 use crate::clients::Clients;
 use crate::ec2::match_by;
 use crate::error::{err, AwsError};
@@ -170,8 +172,6 @@ impl AwsResource for SubnetGroup {
     }
 
     fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
-        stub.set("id", Value::string(id))
-            .set("name", Value::string(id));
-        Ok(())
+        import_by_name(id, stub)
     }
 }
