@@ -72,6 +72,18 @@ async fn tags_of(arn: &str) -> Vec<(String, String)> {
     t
 }
 
+/// The plan updates `addr` in place, changing exactly `attrs`; the apply does, and the
+/// next plan is empty.
+async fn updated(env: &Env, src: &str, state: &State, addr: &str, attrs: &[&str]) -> State {
+    let plan = env.plan(src, state).await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+    assert_eq!(changed_attrs(&plan, addr), attrs);
+    let state = env.apply(src, state).await;
+    let plan = env.plan(src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    state
+}
+
 /// After `addr` was deleted outside terrane: the plan re-creates it (and nothing else),
 /// the apply does, and the next plan is empty.
 async fn recreated(env: &Env, src: &str, state: &State, addr: &str) -> State {
@@ -131,15 +143,15 @@ async fn subnet_group_lifecycle() {
 
     // Tags change in place.
     let src2 = sg_src("sg-main", r#"team = "b""#);
-    let plan = env.plan(&src2, &state).await;
-    assert_eq!(changes(&plan), ["Update aws_db_subnet_group.g"]);
-    assert_eq!(
-        changed_attrs(&plan, "aws_db_subnet_group.g"),
-        ["tags", "tags_all"]
-    );
-    let state = env.apply(&src2, &state).await;
+    let state = updated(
+        &env,
+        &src2,
+        &state,
+        "aws_db_subnet_group.g",
+        &["tags", "tags_all"],
+    )
+    .await;
     assert_eq!(tags_of(&arn).await, [("team".into(), "b".into())]);
-    assert!(!env.plan(&src2, &state).await.has_changes());
 
     // Drift: a tag added outside terrane is planned away, and only the tags change.
     rds()
@@ -154,13 +166,14 @@ async fn subnet_group_lifecycle() {
         .send()
         .await
         .unwrap();
-    let plan = env.plan(&src2, &state).await;
-    assert_eq!(changes(&plan), ["Update aws_db_subnet_group.g"]);
-    assert_eq!(
-        changed_attrs(&plan, "aws_db_subnet_group.g"),
-        ["tags", "tags_all"]
-    );
-    let state = env.apply(&src2, &state).await;
+    let state = updated(
+        &env,
+        &src2,
+        &state,
+        "aws_db_subnet_group.g",
+        &["tags", "tags_all"],
+    )
+    .await;
     assert_eq!(tags_of(&arn).await, [("team".into(), "b".into())]);
 
     // Import by name reads the same object.
@@ -298,17 +311,17 @@ async fn parameter_group_lifecycle() {
 
     // A parameter value changes in place.
     let src2 = pg_src("pg-main", "postgres16", "250");
-    let plan = env.plan(&src2, &state).await;
-    assert_eq!(changes(&plan), ["Update aws_db_parameter_group.pg"]);
-    assert_eq!(
-        changed_attrs(&plan, "aws_db_parameter_group.pg"),
-        ["parameter"]
-    );
-    let state = env.apply(&src2, &state).await;
+    let state = updated(
+        &env,
+        &src2,
+        &state,
+        "aws_db_parameter_group.pg",
+        &["parameter"],
+    )
+    .await;
     assert!(parameters("pg-main")
         .await
         .contains(&"log_min_duration_statement=250".to_string()));
-    assert!(!env.plan(&src2, &state).await.has_changes());
 
     // Drift: a value changed outside terrane shows as a parameter change.
     rds()
@@ -324,13 +337,14 @@ async fn parameter_group_lifecycle() {
         .send()
         .await
         .unwrap();
-    let plan = env.plan(&src2, &state).await;
-    assert_eq!(changes(&plan), ["Update aws_db_parameter_group.pg"]);
-    assert_eq!(
-        changed_attrs(&plan, "aws_db_parameter_group.pg"),
-        ["parameter"]
-    );
-    let state = env.apply(&src2, &state).await;
+    let state = updated(
+        &env,
+        &src2,
+        &state,
+        "aws_db_parameter_group.pg",
+        &["parameter"],
+    )
+    .await;
     assert!(parameters("pg-main")
         .await
         .contains(&"log_min_duration_statement=250".to_string()));
@@ -479,18 +493,18 @@ async fn db_instance_lifecycle() {
 
     // The instance class changes in place (applied immediately).
     let src2 = db_src("app-db", "db.t3.small", "");
-    let plan = env.plan(&src2, &state).await;
-    assert_eq!(changes(&plan), ["Update aws_db_instance.db"]);
-    assert_eq!(
-        changed_attrs(&plan, "aws_db_instance.db"),
-        ["instance_class"]
-    );
-    let state = env.apply(&src2, &state).await;
+    let state = updated(
+        &env,
+        &src2,
+        &state,
+        "aws_db_instance.db",
+        &["instance_class"],
+    )
+    .await;
     assert_eq!(
         instance("app-db").await.unwrap().db_instance_class(),
         Some("db.t3.small")
     );
-    assert!(!env.plan(&src2, &state).await.has_changes());
 
     // Drift: backup retention changed outside terrane shows as exactly that change.
     rds()
@@ -501,13 +515,14 @@ async fn db_instance_lifecycle() {
         .send()
         .await
         .unwrap();
-    let plan = env.plan(&src2, &state).await;
-    assert_eq!(changes(&plan), ["Update aws_db_instance.db"]);
-    assert_eq!(
-        changed_attrs(&plan, "aws_db_instance.db"),
-        ["backup_retention_period"]
-    );
-    let state = env.apply(&src2, &state).await;
+    let state = updated(
+        &env,
+        &src2,
+        &state,
+        "aws_db_instance.db",
+        &["backup_retention_period"],
+    )
+    .await;
     assert_eq!(
         instance("app-db").await.unwrap().backup_retention_period(),
         Some(7)
@@ -549,7 +564,8 @@ async fn db_instance_lifecycle() {
     let shown = render_plan(&plan, Style { color: false });
     assert!(!shown.contains(PASSWORD), "{shown}");
     let state = env.apply(&import, &without).await;
-    assert!(!env.plan(&src2, &state).await.has_changes());
+    let plan = env.plan(&src2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
 
     // AWS stores identifiers lowercased, so Terraform rejects uppercase ones at plan.
     let err = env
