@@ -567,6 +567,24 @@ async fn db_instance_lifecycle() {
     let plan = env.plan(&src2, &state).await;
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
 
+    // Log exports and snapshot tag copying change in place too.
+    let src_logs = db_src(
+        "app-db",
+        "db.t3.small",
+        "enabled_cloudwatch_logs_exports = [\"postgresql\"]\n  copy_tags_to_snapshot = true",
+    );
+    let state = updated(
+        &env,
+        &src_logs,
+        &state,
+        "aws_db_instance.db",
+        &["copy_tags_to_snapshot", "enabled_cloudwatch_logs_exports"],
+    )
+    .await;
+    let d = instance("app-db").await.unwrap();
+    assert_eq!(d.enabled_cloudwatch_logs_exports(), ["postgresql"]);
+    assert_eq!(d.copy_tags_to_snapshot(), Some(true));
+
     // AWS stores identifiers lowercased, so Terraform rejects uppercase ones at plan.
     let err = env
         .try_plan(

@@ -6,7 +6,7 @@
 //! while `deletion_protection` is on.
 
 use async_trait::async_trait;
-use aws_sdk_rds::types::{DbInstance, Filter};
+use aws_sdk_rds::types::{CloudwatchLogsExportConfiguration, DbInstance, Filter};
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::types::ObjectAttr;
 use terrane_engine::lang::{Type, Value};
@@ -175,6 +175,16 @@ fn secret_value(d: &DbInstance) -> Value {
     )
 }
 
+/// An optional set Terraform leaves null until configured: empty from AWS keeps a null
+/// current value null.
+fn set_keep_null(cur: &Value, k: &str, items: &[String]) -> Value {
+    if items.is_empty() && cur.get_attr(k).is_none_or(Value::is_null) {
+        Value::Null
+    } else {
+        val::str_set(items)
+    }
+}
+
 /// The state object for a described instance, starting from what was known.
 fn build(cur: &Value, d: &DbInstance) -> Value {
     let ident = d.db_instance_identifier().unwrap_or_default();
@@ -288,6 +298,70 @@ fn build(cur: &Value, d: &DbInstance) -> Value {
         )
         .set("iops", d.iops().map_or(Value::Null, val::num))
         .set("tags_all", tags_value(d.tag_list()))
+        .set(
+            "storage_throughput",
+            val::num(d.storage_throughput().unwrap_or(0)),
+        )
+        .set("license_model", val::str_or_empty(d.license_model()))
+        .set(
+            "option_group_name",
+            val::str_or_empty(
+                d.option_group_memberships()
+                    .first()
+                    .and_then(|g| g.option_group_name()),
+            ),
+        )
+        .set(
+            "ca_cert_identifier",
+            val::str_or_empty(d.ca_certificate_identifier()),
+        )
+        .set("network_type", val::str_or_empty(d.network_type()))
+        .set(
+            "character_set_name",
+            val::str_or_empty(d.character_set_name()),
+        )
+        .set("timezone", val::str_or_empty(d.timezone()))
+        .set(
+            "iam_database_authentication_enabled",
+            bool_keep_null(
+                cur,
+                "iam_database_authentication_enabled",
+                d.iam_database_authentication_enabled(),
+            ),
+        )
+        .set(
+            "monitoring_interval",
+            val::num(d.monitoring_interval().unwrap_or(0)),
+        )
+        .set(
+            "monitoring_role_arn",
+            val::str_or_empty(d.monitoring_role_arn()),
+        )
+        .set(
+            "performance_insights_enabled",
+            Value::Bool(d.performance_insights_enabled().unwrap_or(false)),
+        )
+        .set(
+            "performance_insights_kms_key_id",
+            val::str_or_empty(d.performance_insights_kms_key_id()),
+        )
+        .set(
+            "performance_insights_retention_period",
+            val::num(d.performance_insights_retention_period().unwrap_or(0)),
+        )
+        .set(
+            "enabled_cloudwatch_logs_exports",
+            set_keep_null(
+                cur,
+                "enabled_cloudwatch_logs_exports",
+                d.enabled_cloudwatch_logs_exports(),
+            ),
+        )
+        .set(
+            "replicas",
+            val::str_list(d.read_replica_db_instance_identifiers()),
+        )
+        .default("allow_major_version_upgrade", Value::Null)
         .default("identifier_prefix", Value::Null)
         .default("apply_immediately", Value::Bool(false))
         .default("skip_final_snapshot", Value::Bool(false))
@@ -384,6 +458,18 @@ const MODIFIABLE: &[&str] = &[
     "deletion_protection",
     "auto_minor_version_upgrade",
     "copy_tags_to_snapshot",
+    "storage_throughput",
+    "license_model",
+    "option_group_name",
+    "ca_cert_identifier",
+    "network_type",
+    "iam_database_authentication_enabled",
+    "monitoring_interval",
+    "monitoring_role_arn",
+    "performance_insights_enabled",
+    "performance_insights_kms_key_id",
+    "performance_insights_retention_period",
+    "enabled_cloudwatch_logs_exports",
 ];
 
 #[async_trait]
@@ -445,6 +531,25 @@ impl AwsResource for Instance {
                 "copy_tags_to_snapshot",
                 opt_default(BOOL, Value::Bool(false)),
             )
+            .attr("allow_major_version_upgrade", opt(BOOL))
+            .attr("storage_throughput", opt_comp(NUM))
+            .attr("license_model", opt_comp(STR))
+            .attr("option_group_name", opt_comp(STR))
+            .attr("ca_cert_identifier", opt_comp(STR))
+            .attr("network_type", opt_comp(STR))
+            .attr("character_set_name", opt_comp(STR).force_new())
+            .attr("timezone", opt_comp(STR).force_new())
+            .attr("iam_database_authentication_enabled", opt(BOOL))
+            .attr("monitoring_interval", opt_default(NUM, val::num(0)))
+            .attr("monitoring_role_arn", opt_comp(STR))
+            .attr(
+                "performance_insights_enabled",
+                opt_default(BOOL, Value::Bool(false)),
+            )
+            .attr("performance_insights_kms_key_id", opt_comp(STR))
+            .attr("performance_insights_retention_period", opt_comp(NUM))
+            .attr("enabled_cloudwatch_logs_exports", opt(set_of(STR)))
+            .attr("replicas", comp(list_of(STR)))
             .build()
     }
 
@@ -571,6 +676,29 @@ impl AwsResource for Instance {
             .set_deletion_protection(val::bool_attr(p, "deletion_protection"))
             .set_auto_minor_version_upgrade(val::bool_attr(p, "auto_minor_version_upgrade"))
             .set_copy_tags_to_snapshot(val::bool_attr(p, "copy_tags_to_snapshot"))
+            .set_storage_throughput(i32_attr(p, "storage_throughput"))
+            .set_license_model(owned(p, "license_model"))
+            .set_option_group_name(owned(p, "option_group_name"))
+            .set_ca_certificate_identifier(owned(p, "ca_cert_identifier"))
+            .set_network_type(owned(p, "network_type"))
+            .set_character_set_name(owned(p, "character_set_name"))
+            .set_timezone(owned(p, "timezone"))
+            .set_enable_iam_database_authentication(val::bool_attr(
+                p,
+                "iam_database_authentication_enabled",
+            ))
+            .set_monitoring_interval(i32_attr(p, "monitoring_interval"))
+            .set_monitoring_role_arn(owned(p, "monitoring_role_arn"))
+            .set_enable_performance_insights(val::bool_attr(p, "performance_insights_enabled"))
+            .set_performance_insights_kms_key_id(owned(p, "performance_insights_kms_key_id"))
+            .set_performance_insights_retention_period(i32_attr(
+                p,
+                "performance_insights_retention_period",
+            ))
+            .set_enable_cloudwatch_logs_exports(
+                known_set(p, "enabled_cloudwatch_logs_exports")
+                    .then(|| val::strings(p, "enabled_cloudwatch_logs_exports")),
+            )
             .set_tags(tag_list(p))
             .send()
             .await
@@ -591,101 +719,72 @@ impl AwsResource for Instance {
     ) -> Result<Option<String>, AwsError> {
         let ident = val::str_attr(prior, "identifier").unwrap_or_default();
         if MODIFIABLE.iter().any(|k| val::changed(prior, p, k)) {
+            // Each argument is sent only when it changed.
             let ch = |k: &str| val::changed(prior, p, k);
+            let s = |k: &str| ch(k).then(|| owned(p, k)).flatten();
+            let n = |k: &str| ch(k).then(|| i32_attr(p, k)).flatten();
+            let b = |k: &str| ch(k).then(|| val::bool_attr(p, k)).flatten();
+            // Turning something off must say false, not leave it out.
+            let off = |k: &str| ch(k).then(|| val::bool_attr(p, k).unwrap_or(false));
+            let logs = ch("enabled_cloudwatch_logs_exports").then(|| {
+                let old = val::strings(prior, "enabled_cloudwatch_logs_exports");
+                let new = val::strings(p, "enabled_cloudwatch_logs_exports");
+                CloudwatchLogsExportConfiguration::builder()
+                    .set_enable_log_types(Some(
+                        new.iter().filter(|x| !old.contains(x)).cloned().collect(),
+                    ))
+                    .set_disable_log_types(Some(
+                        old.iter().filter(|x| !new.contains(x)).cloned().collect(),
+                    ))
+                    .build()
+            });
             c.rds
                 .get()
                 .await
                 .modify_db_instance()
                 .db_instance_identifier(ident)
                 .apply_immediately(val::bool_attr(p, "apply_immediately").unwrap_or(false))
-                .set_allocated_storage(
-                    ch("allocated_storage")
-                        .then(|| i32_attr(p, "allocated_storage"))
-                        .flatten(),
-                )
+                .set_allow_major_version_upgrade(val::bool_attr(p, "allow_major_version_upgrade"))
+                .set_allocated_storage(n("allocated_storage"))
                 .set_max_allocated_storage(
                     ch("max_allocated_storage")
                         .then(|| i32_attr(p, "max_allocated_storage").unwrap_or(0)),
                 )
-                .set_storage_type(
-                    ch("storage_type")
-                        .then(|| owned(p, "storage_type"))
-                        .flatten(),
-                )
-                .set_iops(ch("iops").then(|| i32_attr(p, "iops")).flatten())
-                .set_db_instance_class(
-                    ch("instance_class")
-                        .then(|| owned(p, "instance_class"))
-                        .flatten(),
-                )
-                .set_engine_version(
-                    ch("engine_version")
-                        .then(|| owned(p, "engine_version"))
-                        .flatten(),
-                )
-                .set_multi_az(
-                    ch("multi_az")
-                        .then(|| val::bool_attr(p, "multi_az"))
-                        .flatten(),
-                )
-                .set_master_user_password(ch("password").then(|| owned(p, "password")).flatten())
-                .set_manage_master_user_password(
-                    ch("manage_master_user_password")
-                        .then(|| val::bool_attr(p, "manage_master_user_password").unwrap_or(false)),
-                )
-                .set_master_user_secret_kms_key_id(
-                    ch("master_user_secret_kms_key_id")
-                        .then(|| owned(p, "master_user_secret_kms_key_id"))
-                        .flatten(),
-                )
-                .set_db_port_number(ch("port").then(|| i32_attr(p, "port")).flatten())
-                .set_publicly_accessible(
-                    ch("publicly_accessible")
-                        .then(|| val::bool_attr(p, "publicly_accessible"))
-                        .flatten(),
-                )
+                .set_storage_type(s("storage_type"))
+                .set_iops(n("iops"))
+                .set_storage_throughput(n("storage_throughput"))
+                .set_db_instance_class(s("instance_class"))
+                .set_engine_version(s("engine_version"))
+                .set_license_model(s("license_model"))
+                .set_multi_az(b("multi_az"))
+                .set_master_user_password(s("password"))
+                .set_manage_master_user_password(off("manage_master_user_password"))
+                .set_master_user_secret_kms_key_id(s("master_user_secret_kms_key_id"))
+                .set_db_port_number(n("port"))
+                .set_publicly_accessible(b("publicly_accessible"))
                 .set_vpc_security_group_ids(
                     ch("vpc_security_group_ids").then(|| val::strings(p, "vpc_security_group_ids")),
                 )
-                .set_db_subnet_group_name(
-                    ch("db_subnet_group_name")
-                        .then(|| owned(p, "db_subnet_group_name"))
-                        .flatten(),
-                )
-                .set_db_parameter_group_name(
-                    ch("parameter_group_name")
-                        .then(|| owned(p, "parameter_group_name"))
-                        .flatten(),
-                )
-                .set_backup_retention_period(
-                    ch("backup_retention_period")
-                        .then(|| i32_attr(p, "backup_retention_period"))
-                        .flatten(),
-                )
-                .set_preferred_backup_window(
-                    ch("backup_window")
-                        .then(|| owned(p, "backup_window"))
-                        .flatten(),
-                )
-                .set_preferred_maintenance_window(
-                    ch("maintenance_window")
-                        .then(|| owned(p, "maintenance_window"))
-                        .flatten(),
-                )
-                .set_deletion_protection(
-                    ch("deletion_protection")
-                        .then(|| val::bool_attr(p, "deletion_protection").unwrap_or(false)),
-                )
-                .set_auto_minor_version_upgrade(
-                    ch("auto_minor_version_upgrade")
-                        .then(|| val::bool_attr(p, "auto_minor_version_upgrade"))
-                        .flatten(),
-                )
-                .set_copy_tags_to_snapshot(
-                    ch("copy_tags_to_snapshot")
-                        .then(|| val::bool_attr(p, "copy_tags_to_snapshot"))
-                        .flatten(),
-                )
+                .set_db_subnet_group_name(s("db_subnet_group_name"))
+                .set_db_parameter_group_name(s("parameter_group_name"))
+                .set_option_group_name(s("option_group_name"))
+                .set_ca_certificate_identifier(s("ca_cert_identifier"))
+                .set_network_type(s("network_type"))
+                .set_backup_retention_period(n("backup_retention_period"))
+                .set_preferred_backup_window(s("backup_window"))
+                .set_preferred_maintenance_window(s("maintenance_window"))
+                .set_deletion_protection(off("deletion_protection"))
+                .set_auto_minor_version_upgrade(b("auto_minor_version_upgrade"))
+                .set_copy_tags_to_snapshot(b("copy_tags_to_snapshot"))
+                .set_enable_iam_database_authentication(off("iam_database_authentication_enabled"))
+                .set_monitoring_interval(n("monitoring_interval"))
+                .set_monitoring_role_arn(s("monitoring_role_arn"))
+                .set_enable_performance_insights(off("performance_insights_enabled"))
+                .set_performance_insights_kms_key_id(s("performance_insights_kms_key_id"))
+                .set_performance_insights_retention_period(n(
+                    "performance_insights_retention_period",
+                ))
+                .set_cloudwatch_logs_export_configuration(logs)
                 .send()
                 .await
                 .map_err(err("ModifyDBInstance"))?;
@@ -743,5 +842,19 @@ impl AwsResource for Instance {
             .set("skip_final_snapshot", Value::Bool(true))
             .set("delete_automated_backups", Value::Bool(true));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A configured version names the running one when it is the same or a leading part.
+    #[test]
+    fn versions() {
+        assert!(version_names("16", "16.3"));
+        assert!(version_names("16.3", "16.3"));
+        assert!(!version_names("1", "16.3"));
+        assert!(!version_names("16.4", "16.3"));
     }
 }
