@@ -723,16 +723,56 @@ async fn db_instances_refresh_in_one_call() {
             "skip_final_snapshot = true",
         ));
     }
+    // One more with a generated identifier, found by the name create returned.
+    src.push_str(
+        &bare_db("gen", "unused", "skip_final_snapshot = true").replace(
+            "identifier        = \"unused\"",
+            "identifier_prefix = \"batch-gen-\"",
+        ),
+    );
     let state = env.apply(&src, &State::new()).await;
+    let generated = attr(&state, "aws_db_instance.gen", "identifier");
+    assert!(generated.starts_with("batch-gen-"), "{generated}");
+    assert!(instance(&generated).await.is_some());
     let before = calls(&env, "rds");
     let plan = env.plan(&src, &state).await;
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
     assert_eq!(
         calls(&env, "rds") - before,
         1,
-        "one DescribeDBInstances for 4"
+        "one DescribeDBInstances for 5"
     );
     env.destroy(&src, &state).await;
+}
+
+#[tokio::test]
+async fn db_instance_needs_engine_and_username_to_create() {
+    let env = Env::new();
+    let src = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+resource "aws_db_instance" "x" {
+  identifier     = "no-engine-db"
+  instance_class = "db.t3.micro"
+  password       = "whatever-123"
+}
+"#;
+    let before = calls(&env, "rds");
+    let err = env
+        .try_plan(src, &State::new(), PlanMode::Normal)
+        .await
+        .unwrap_err();
+    let text = format!("{err:?}");
+    assert!(
+        text.contains("\\\"engine\\\": required field is not set"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\\\"username\\\": required field is not set"),
+        "{text}"
+    );
+    assert_eq!(calls(&env, "rds"), before);
 }
 
 #[tokio::test]

@@ -582,7 +582,7 @@ impl AwsResource for Instance {
     /// StateFunc), so the plan does too. A configured engine version that names the
     /// running one (`16` for `16.3`, as after an import or a minor upgrade) keeps the
     /// recorded version rather than planning a downgrade.
-    fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
+    fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
         for k in ["engine", "maintenance_window"] {
             if let Some(s) = val::str_attr(planned, k) {
                 let lower = Value::string(s.to_lowercase());
@@ -590,7 +590,21 @@ impl AwsResource for Instance {
             }
         }
         let Some(prior) = prior else {
-            return PlanExtra::default();
+            // Without a snapshot or a source replica (not supported here), AWS needs these
+            // to create an instance; say so before any call.
+            let mut extra = PlanExtra::default();
+            for k in ["engine", "username"] {
+                if config.get_attr(k).is_none_or(Value::is_null) {
+                    extra.diagnostics.push(
+                        Diagnostic::error(format!("Missing required argument \"{k}\"")).detail(
+                            format!(
+                                "\"{k}\": required field is not set: a new DB instance needs it."
+                            ),
+                        ),
+                    );
+                }
+            }
+            return extra;
         };
         if let Some(want) = val::str_attr(planned, "engine_version") {
             let actual = val::str_attr(prior, "engine_version_actual").unwrap_or_default();
