@@ -185,6 +185,45 @@ fn set_keep_null(cur: &Value, k: &str, items: &[String]) -> Value {
     }
 }
 
+/// Modifications AWS accepted but holds for the maintenance window (`apply_immediately =
+/// false`) count as done: the configuration asked for them and AWS will make them, so
+/// neither the apply's read-back nor the next plan should report the old values.
+fn apply_pending(o: &mut Obj, cur: &Value, d: &DbInstance) {
+    let Some(p) = d.pending_modified_values() else {
+        return;
+    };
+    let nums = [
+        ("allocated_storage", p.allocated_storage()),
+        ("backup_retention_period", p.backup_retention_period()),
+        ("iops", p.iops()),
+        ("port", p.port()),
+        ("storage_throughput", p.storage_throughput()),
+    ];
+    for (k, v) in nums {
+        if let Some(v) = v {
+            o.set(k, val::num(v));
+        }
+    }
+    let strs = [
+        ("instance_class", p.db_instance_class()),
+        ("storage_type", p.storage_type()),
+        ("ca_cert_identifier", p.ca_certificate_identifier()),
+        ("db_subnet_group_name", p.db_subnet_group_name()),
+        ("license_model", p.license_model()),
+    ];
+    for (k, v) in strs {
+        if let Some(v) = v {
+            o.set(k, Value::string(v));
+        }
+    }
+    if let Some(v) = p.multi_az() {
+        o.set("multi_az", Value::Bool(v));
+    }
+    if let Some(v) = p.engine_version() {
+        o.set("engine_version", engine_version(cur, v));
+    }
+}
+
 /// The state object for a described instance, starting from what was known.
 fn build(cur: &Value, d: &DbInstance) -> Value {
     let ident = d.db_instance_identifier().unwrap_or_default();
@@ -367,6 +406,7 @@ fn build(cur: &Value, d: &DbInstance) -> Value {
         .default("skip_final_snapshot", Value::Bool(false))
         .default("delete_automated_backups", Value::Bool(true))
         .default("master_user_secret_kms_key_id", Value::Null);
+    apply_pending(&mut o, cur, d);
     o.done()
 }
 
@@ -870,5 +910,35 @@ mod tests {
         assert!(version_names("16.3", "16.3"));
         assert!(!version_names("1", "16.3"));
         assert!(!version_names("16.4", "16.3"));
+    }
+
+    /// A change held for the maintenance window reads as the value it will become, and a
+    /// running "16.3" keeps a configured "16".
+    #[test]
+    fn pending_changes_read_as_done() {
+        use aws_sdk_rds::types::PendingModifiedValues;
+        let d = DbInstance::builder()
+            .db_instance_identifier("db1")
+            .db_instance_class("db.t3.micro")
+            .engine_version("16.3")
+            .backup_retention_period(1)
+            .pending_modified_values(
+                PendingModifiedValues::builder()
+                    .db_instance_class("db.t3.large")
+                    .backup_retention_period(7)
+                    .build(),
+            )
+            .build();
+        let cur = Value::object([
+            ("identifier", Value::string("db1")),
+            ("engine_version", Value::string("16")),
+            ("instance_class", Value::string("db.t3.large")),
+        ]);
+        let v = build(&cur, &d);
+        let s = |k: &str| v.get_attr(k).and_then(Value::as_str).map(str::to_string);
+        assert_eq!(s("instance_class").as_deref(), Some("db.t3.large"));
+        assert_eq!(s("engine_version").as_deref(), Some("16"));
+        assert_eq!(s("engine_version_actual").as_deref(), Some("16.3"));
+        assert_eq!(val::num_attr(&v, "backup_retention_period"), Some(7));
     }
 }
