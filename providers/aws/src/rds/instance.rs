@@ -33,6 +33,7 @@ pub const IDENTIFIER: NameRule = NameRule {
     letter_first: true,
     no_double_hyphen: true,
     max: 63,
+    reserved: &[],
 };
 
 const STORAGE_TYPES: &[&str] = &["standard", "gp2", "gp3", "io1", "io2"];
@@ -910,6 +911,26 @@ mod tests {
         assert!(version_names("16.3", "16.3"));
         assert!(!version_names("1", "16.3"));
         assert!(!version_names("16.4", "16.3"));
+    }
+
+    #[test]
+    fn windows() {
+        let errs = |attr: &str, s: &str, day: bool| {
+            let mut d = Diagnostics::new();
+            check_window(
+                &Value::object([(attr, Value::string(s))]),
+                attr,
+                day,
+                &mut d,
+            );
+            d.iter().count()
+        };
+        assert_eq!(errs("backup_window", "09:46-10:16", false), 0);
+        assert_eq!(errs("backup_window", "9:46-10:16", false), 1);
+        assert_eq!(errs("backup_window", "24:00-10:16", false), 1);
+        assert_eq!(errs("maintenance_window", "Mon:00:00-Mon:03:00", true), 0);
+        assert_eq!(errs("maintenance_window", "mon:00:00-xyz:03:00", true), 1);
+        assert_eq!(errs("maintenance_window", "00:00-03:00", true), 1);
     }
 
     /// A change held for the maintenance window reads as the value it will become, and a

@@ -112,6 +112,8 @@ pub struct NameRule {
     pub letter_first: bool,
     pub no_double_hyphen: bool,
     pub max: usize,
+    /// Names AWS keeps for itself (`default` for subnet groups).
+    pub reserved: &'static [&'static str],
 }
 
 impl NameRule {
@@ -126,7 +128,9 @@ impl NameRule {
         } else {
             self.max
         };
-        let why = if !s.chars().all(self.allowed) {
+        let why = if !prefix && self.reserved.contains(&s) {
+            Some(format!("{s:?} is not allowed as {attr:?}"))
+        } else if !s.chars().all(self.allowed) {
             Some(format!(
                 "only {} allowed in {attr:?} (AWS stores {} names in lowercase)",
                 self.allowed_text, self.what
@@ -195,4 +199,46 @@ pub async fn with_tags(
         Ok(Some(v))
     });
     futures::future::join_all(jobs).await.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULE: NameRule = NameRule {
+        what: "test",
+        allowed: |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+        allowed_text: "lowercase alphanumeric characters and hyphens",
+        letter_first: true,
+        no_double_hyphen: true,
+        max: 30,
+        reserved: &["default"],
+    };
+
+    fn errors(name: &str, prefix: bool) -> usize {
+        let mut d = Diagnostics::new();
+        let attr = if prefix { "p" } else { "n" };
+        RULE.check(
+            &Value::object([(attr, Value::string(name))]),
+            attr,
+            prefix,
+            &mut d,
+        );
+        d.iter().count()
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(errors("app-db", false), 0);
+        assert_eq!(errors("App-db", false), 1);
+        assert_eq!(errors("1db", false), 1);
+        assert_eq!(errors("a--b", false), 1);
+        assert_eq!(errors("ab-", false), 1);
+        assert_eq!(errors("ab-", true), 0);
+        assert_eq!(errors("default", false), 1);
+        assert_eq!(errors(&"a".repeat(31), false), 1);
+        // A prefix leaves room for the 26 generated characters.
+        assert_eq!(errors(&"a".repeat(5), true), 1);
+        assert_eq!(errors(&"a".repeat(4), true), 0);
+    }
 }

@@ -31,6 +31,7 @@ pub const NAME: NameRule = NameRule {
     letter_first: true,
     no_double_hyphen: true,
     max: 255,
+    reserved: &[],
 };
 
 /// ModifyDBParameterGroup and ResetDBParameterGroup take at most 20 parameters a call.

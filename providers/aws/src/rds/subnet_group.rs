@@ -25,6 +25,7 @@ const NAME: NameRule = NameRule {
     letter_first: false,
     no_double_hyphen: false,
     max: 255,
+    reserved: &["default"],
 };
 
 #[async_trait]
