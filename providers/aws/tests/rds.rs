@@ -678,6 +678,17 @@ async fn db_instance_deletion_protection_and_final_snapshot() {
         text.contains("identifier") && text.contains("deletion_protection = false"),
         "{text}"
     );
+    // So is replacing the one that has no final snapshot name.
+    let renamed = src.replace("\"snap-db\"", "\"snap-db-2\"");
+    let err = env
+        .try_plan(&renamed, &state, PlanMode::Normal)
+        .await
+        .unwrap_err();
+    let text = format!("{err:?}");
+    assert!(
+        text.contains("final_snapshot_identifier is required when skip_final_snapshot is false"),
+        "{text}"
+    );
 
     // Following the advice: turn protection off, name a final snapshot, then destroy.
     let src2 = format!(

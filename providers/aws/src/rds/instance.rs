@@ -466,13 +466,25 @@ fn owned(v: &Value, k: &str) -> Option<String> {
     val::str_attr(v, k).map(str::to_string)
 }
 
-/// Why a protected instance cannot be deleted, and the way out.
-fn protected(ident: &str) -> String {
-    format!(
-        "DB instance {ident:?} has deletion_protection enabled, so it cannot be deleted. To \
-         delete it, first set deletion_protection = false in its configuration and run apply, \
-         then destroy or replace it."
-    )
+/// Why the instance, as recorded, cannot be deleted (checked before any call): its
+/// deletion protection (with the way out), or no final snapshot name while
+/// `skip_final_snapshot` is false (Terraform's message).
+fn delete_blocker(prior: &Value) -> Option<String> {
+    let ident = val::str_attr(prior, "identifier").unwrap_or_default();
+    if val::bool_attr(prior, "deletion_protection") == Some(true) {
+        return Some(format!(
+            "DB instance {ident:?} has deletion_protection enabled, so it cannot be deleted. \
+             To delete it, first set deletion_protection = false in its configuration and run \
+             apply, then destroy or replace it"
+        ));
+    }
+    let skip = val::bool_attr(prior, "skip_final_snapshot").unwrap_or(false);
+    if !skip && val::str_attr(prior, "final_snapshot_identifier").is_none() {
+        return Some(
+            "final_snapshot_identifier is required when skip_final_snapshot is false".into(),
+        );
+    }
+    None
 }
 
 /// Arguments whose change is sent with ModifyDBInstance (the rest are config-only, tags,
@@ -657,20 +669,19 @@ impl AwsResource for Instance {
                 val::set_attr(planned, "engine_version", keep);
             }
         }
-        // Replacing deletes the instance first, which its protection forbids: say so now
-        // rather than after the apply has started.
+        // Replacing deletes the instance first, with the settings it has now: when those
+        // forbid the delete, say so at plan time rather than halfway through the apply.
         let mut extra = PlanExtra::default();
-        if val::bool_attr(prior, "deletion_protection") == Some(true) {
+        if let Some(why) = delete_blocker(prior) {
             let forced = forces_replacement(&full_schema(self), prior, planned);
             if !forced.is_empty() {
-                let ident = val::str_attr(prior, "identifier").unwrap_or_default();
                 extra.diagnostics.push(
-                    Diagnostic::error("Cannot replace a DB instance with deletion protection")
-                        .detail(format!(
-                            "Changing {} requires replacing the instance. {}",
-                            forced.join(", "),
-                            protected(ident)
-                        )),
+                    Diagnostic::error("Cannot replace this DB instance yet").detail(format!(
+                        "Changing {} requires replacing the instance, which deletes it first, \
+                         and it cannot be deleted: {why}. Apply that change on its own first, \
+                         then the replacement.",
+                        forced.join(", "),
+                    )),
                 );
             }
         }
@@ -854,16 +865,11 @@ impl AwsResource for Instance {
     /// a protected instance, or no final snapshot without `skip_final_snapshot`.
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
         let ident = val::str_attr(prior, "identifier").unwrap_or_default();
-        if val::bool_attr(prior, "deletion_protection") == Some(true) {
-            return Err(AwsError::Invalid(protected(ident)));
+        if let Some(why) = delete_blocker(prior) {
+            return Err(AwsError::Invalid(why));
         }
         let skip = val::bool_attr(prior, "skip_final_snapshot").unwrap_or(false);
         let snapshot = val::str_attr(prior, "final_snapshot_identifier");
-        if !skip && snapshot.is_none() {
-            return Err(AwsError::Invalid(
-                "final_snapshot_identifier is required when skip_final_snapshot is false".into(),
-            ));
-        }
         let res = c
             .rds
             .get()
