@@ -397,6 +397,13 @@ async fn parameter_group_lifecycle() {
 
     env.destroy(&src3, &state).await;
     assert!(!parameter_group_exists("pg-main").await);
+
+    // With skip_destroy, destroy only forgets the group.
+    let keep =
+        pg_src("pg-keep", "postgres16", "1").replace("tags = {", "skip_destroy = true\n  tags = {");
+    let state = env.apply(&keep, &State::new()).await;
+    env.destroy(&keep, &state).await;
+    assert!(parameter_group_exists("pg-keep").await);
 }
 
 fn db_src(ident: &str, class: &str, extra: &str) -> String {
@@ -781,6 +788,19 @@ resource "aws_db_instance" "x" {
     );
     assert!(
         text.contains("\\\"username\\\": required field is not set"),
+        "{text}"
+    );
+    let both = src.replace(
+        "identifier     = \"no-engine-db\"",
+        "identifier = \"no-engine-db\"\n  identifier_prefix = \"no-engine-\"",
+    );
+    let err = env
+        .try_plan(&both, &State::new(), PlanMode::Normal)
+        .await
+        .unwrap_err();
+    let text = format!("{err:?}");
+    assert!(
+        text.contains("\\\"identifier\\\": conflicts with identifier_prefix"),
         "{text}"
     );
     assert_eq!(calls(&env, "rds"), before);

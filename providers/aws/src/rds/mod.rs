@@ -18,7 +18,7 @@ use terrane_engine::lang::Value;
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{check_exactly_one, invalid, tag_changes, AwsResource};
+use crate::resource::{invalid, known_set, tag_changes, AwsResource};
 use crate::val::{self, Obj};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -155,8 +155,8 @@ impl NameRule {
     pub fn check_pair(&self, v: &Value, name: &str, prefix: &str, diags: &mut Diagnostics) {
         self.check(v, name, false, diags);
         self.check(v, prefix, true, diags);
-        if crate::resource::known_set(v, name) && crate::resource::known_set(v, prefix) {
-            check_exactly_one(v, &[name, prefix], diags);
+        if known_set(v, name) && known_set(v, prefix) {
+            invalid(diags, name, format!("\"{name}\": conflicts with {prefix}."));
         }
     }
 }
