@@ -11,7 +11,10 @@ use std::fmt;
 ///
 /// Sets are kept sorted and de-duplicated (by `Value`'s total order) so that every value
 /// has exactly one representation and comparisons are structural.
-#[derive(Debug, Clone, PartialEq, PartialOrd, Default)]
+///
+/// `Debug` is written by hand so that it never prints what a `Sensitive` mark hides
+/// (a plan or diagnostic formatted with `{:?}` must not leak a password).
+#[derive(Clone, PartialEq, PartialOrd, Default)]
 pub enum Value {
     #[default]
     Null,
@@ -30,6 +33,24 @@ pub enum Value {
 }
 
 impl Eq for Value {}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("Null"),
+            Value::Unknown => f.write_str("Unknown"),
+            Value::Bool(b) => f.debug_tuple("Bool").field(b).finish(),
+            Value::Number(n) => f.debug_tuple("Number").field(n).finish(),
+            Value::String(s) => f.debug_tuple("String").field(s).finish(),
+            Value::List(v) => f.debug_tuple("List").field(v).finish(),
+            Value::Tuple(v) => f.debug_tuple("Tuple").field(v).finish(),
+            Value::Set(v) => f.debug_tuple("Set").field(v).finish(),
+            Value::Map(m) => f.debug_tuple("Map").field(m).finish(),
+            Value::Object(m) => f.debug_tuple("Object").field(m).finish(),
+            Value::Sensitive(_) => f.write_str("Sensitive(<redacted>)"),
+        }
+    }
+}
 
 impl Value {
     pub fn string(s: impl Into<String>) -> Value {
@@ -322,6 +343,14 @@ mod tests {
     fn whole_numbers_print_without_fraction() {
         assert_eq!(format_number(3.0), "3");
         assert_eq!(format_number(2.5), "2.5");
+    }
+
+    #[test]
+    fn debug_never_shows_sensitive_values() {
+        let v = Value::object([("password", Value::string("hunter2").sensitive())]);
+        let shown = format!("{v:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("Sensitive(<redacted>)"), "{shown}");
     }
 
     #[test]

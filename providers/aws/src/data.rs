@@ -1,5 +1,5 @@
 //! Data sources: aws_availability_zones, aws_caller_identity, aws_region, aws_vpc,
-//! aws_subnets.
+//! aws_subnets (the service modules hold their own, such as `rds::data_source`).
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::Filter;
@@ -28,6 +28,7 @@ pub fn all() -> Vec<Box<dyn AwsDataSource>> {
         Box::new(VpcData),
         Box::new(Subnets),
         Box::new(crate::iam::document::PolicyDocument),
+        Box::new(crate::rds::data_source::DbInstanceData),
     ]
 }
 

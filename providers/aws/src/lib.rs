@@ -13,6 +13,7 @@ pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod logs;
+pub mod rds;
 pub mod resource;
 pub mod schema;
 pub mod secrets;
@@ -52,6 +53,7 @@ impl AwsProvider {
             .into_iter()
             .chain(iam::resources())
             .chain(logs::resources())
+            .chain(rds::resources())
             .chain(secrets::resources())
             .map(|r| (r.type_name(), r))
             .collect();
@@ -432,6 +434,7 @@ impl Provider for AwsProvider {
             val::set_attr(&mut planned, "tags_all", tags_all(&c.default_tags, &tags));
         }
         let extra = r.plan(req.prior.as_ref(), &req.config, &mut planned);
+        diags.extend(extra.diagnostics);
         PlanResponse {
             planned,
             requires_replace: extra.requires_replace,

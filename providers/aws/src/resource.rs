@@ -59,6 +59,9 @@ pub struct Timeout(pub Duration);
 pub struct PlanExtra {
     /// Attributes whose change forces replacement beyond the schema's `force_new`.
     pub requires_replace: Vec<String>,
+    /// Problems only the planned change reveals (replacing an object that cannot be
+    /// deleted), reported at plan time rather than halfway through an apply.
+    pub diagnostics: Diagnostics,
 }
 
 #[async_trait]
@@ -403,6 +406,23 @@ pub fn tags_from_all(
     } else {
         val::str_map(&own)
     }
+}
+
+/// The tag changes from the prior to the planned `tags_all`: keys to remove, and keys to
+/// set with their new values (services tag with their own calls and tag types).
+pub fn tag_changes(prior: &Value, planned: &Value) -> (Vec<String>, BTreeMap<String, String>) {
+    let old = val::string_map(prior, "tags_all");
+    let new = val::string_map(planned, "tags_all");
+    let remove = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    let set = new
+        .into_iter()
+        .filter(|(k, v)| old.get(k) != Some(v))
+        .collect();
+    (remove, set)
 }
 
 // ---- validation ----

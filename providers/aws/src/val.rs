@@ -98,9 +98,10 @@ impl Obj {
         self.0.get(k)
     }
 
-    /// Sets `k` only when it is currently null (config-only arguments with defaults).
+    /// Sets `k` only when it is currently null or unknown (config-only arguments with
+    /// defaults; optional-computed arguments AWS does not report, unknown after create).
     pub fn default(&mut self, k: &str, v: Value) -> &mut Obj {
-        if self.0.get(k).is_none_or(Value::is_null) {
+        if self.0.get(k).is_none_or(|x| x.is_null() || x.is_unknown()) {
             self.0.insert(k.to_string(), v);
         }
         self

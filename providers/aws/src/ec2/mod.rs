@@ -91,15 +91,33 @@ pub fn match_ids<T>(
     id_of: impl Fn(&T) -> Option<&str>,
     build: impl Fn(&Value, &T) -> Value,
 ) -> Vec<Option<Value>> {
-    let by_id: HashMap<String, T> = found
+    match_by(
+        current,
+        found,
+        |c| val::str_attr(c, "id").map(str::to_string),
+        |t| id_of(t).map(str::to_string),
+        build,
+    )
+}
+
+/// Matches described objects back to the requests by a key derived from each side (an
+/// ID, or a name AWS stores lowercased) and builds each result.
+pub fn match_by<T>(
+    current: &[Value],
+    found: Vec<T>,
+    key_of_current: impl Fn(&Value) -> Option<String>,
+    key_of: impl Fn(&T) -> Option<String>,
+    build: impl Fn(&Value, &T) -> Value,
+) -> Vec<Option<Value>> {
+    let by_key: HashMap<String, T> = found
         .into_iter()
-        .filter_map(|t| id_of(&t).map(str::to_string).map(|id| (id, t)))
+        .filter_map(|t| key_of(&t).map(|k| (k, t)))
         .collect();
     current
         .iter()
         .map(|c| {
-            val::str_attr(c, "id")
-                .and_then(|id| by_id.get(id))
+            key_of_current(c)
+                .and_then(|k| by_key.get(&k))
                 .map(|t| build(c, t))
         })
         .collect()

@@ -39,6 +39,59 @@ pub fn ec2() -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::from_conf(sdk_config())
 }
 
+/// An RDS client for out-of-band changes and checks.
+pub fn rds() -> aws_sdk_rds::Client {
+    let m = terrane_test_support::moto();
+    aws_sdk_rds::Client::from_conf(
+        aws_sdk_rds::Config::builder()
+            .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
+            .region(aws_sdk_rds::config::Region::new("us-east-1"))
+            .endpoint_url(&m.endpoint)
+            .credentials_provider(aws_sdk_rds::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .build(),
+    )
+}
+
+/// API calls the provider has made to one service so far.
+pub fn calls(env: &Env, service: &str) -> u64 {
+    env.provider
+        .api_call_counts()
+        .get(service)
+        .copied()
+        .unwrap_or(0)
+}
+
+/// The top-level attributes a planned change alters (before vs after), sorted.
+pub fn changed_attrs(plan: &Plan, addr: &str) -> Vec<String> {
+    let c = plan
+        .changes
+        .iter()
+        .find(|c| c.addr.to_string() == addr)
+        .unwrap_or_else(|| panic!("{addr} not in plan"));
+    let (Some(before), Some(after)) = (&c.before, &c.after) else {
+        return Vec::new();
+    };
+    let (Some(b), Some(a)) = (before.as_map(), after.as_map()) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<String> = a
+        .iter()
+        .filter(|(k, v)| {
+            let old = b.get(*k).cloned().unwrap_or_default();
+            v.contains_unknown()
+                || !terrane_engine::lang::eval::values_equal(
+                    &old.unmark_deep().0,
+                    &v.unmark_deep().0,
+                )
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    keys.sort();
+    keys
+}
+
 pub struct Env {
     pub dir: tempfile::TempDir,
     pub provider: Arc<AwsProvider>,

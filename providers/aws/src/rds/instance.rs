@@ -1,0 +1,971 @@
+//! `aws_db_instance`. As in the Terraform provider (v5), `id` is the DBI resource ID and
+//! the instance is found (and imported) by `identifier`. The master `password` is only
+//! ever sent to AWS: it is never read back, so an imported instance plans a password
+//! update when the configuration sets one, as Terraform does. Deleting needs either
+//! `skip_final_snapshot` or a `final_snapshot_identifier`, and is refused before any call
+//! while `deletion_protection` is on.
+
+use async_trait::async_trait;
+use aws_sdk_rds::types::{CloudwatchLogsExportConfiguration, DbInstance, Filter};
+use terrane_engine::diag::{Diagnostic, Diagnostics};
+use terrane_engine::lang::types::ObjectAttr;
+use terrane_engine::lang::{Type, Value};
+use terrane_engine::provider::BlockSchema;
+use terrane_engine::run::diff::forces_replacement;
+
+use super::{keep_spelling, name_key, tag_list, tags_value, update_tags, NameRule};
+use crate::clients::Clients;
+use crate::ec2::{bool_keep_null, match_by};
+use crate::error::{err, AwsError};
+use crate::resource::{
+    check_enum, full_schema, invalid, known_set, unique_name, wait_for, AwsResource,
+    DefaultTimeouts, Failed, PlanExtra, Tagging, Timeout,
+};
+use crate::schema::*;
+use crate::val::{self, Obj};
+
+pub struct Instance;
+
+pub const IDENTIFIER: NameRule = NameRule {
+    what: "DB instance",
+    allowed: |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+    allowed_text: "lowercase alphanumeric characters and hyphens",
+    letter_first: true,
+    no_double_hyphen: true,
+    max: 63,
+    reserved: &[],
+};
+
+const STORAGE_TYPES: &[&str] = &["standard", "gp2", "gp3", "io1", "io2"];
+
+/// DescribeDBInstances accepts at most 100 values in one filter.
+const FILTER_VALUES: usize = 100;
+
+/// Statuses after which a create or modify is done.
+const READY: &[&str] = &["available", "storage-optimization"];
+
+fn secret_type() -> Type {
+    Type::Object(
+        ["kms_key_id", "secret_arn", "secret_status"]
+            .into_iter()
+            .map(|k| {
+                (
+                    k.to_string(),
+                    ObjectAttr {
+                        ty: STR,
+                        optional: false,
+                        default: None,
+                    },
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The instance's identifier: configured, generated from `identifier_prefix`, or
+/// `terraform-...`.
+fn identifier_for(planned: &Value) -> String {
+    match (
+        val::str_attr(planned, "identifier"),
+        val::str_attr(planned, "identifier_prefix"),
+    ) {
+        (Some(n), _) => n.to_string(),
+        (None, Some(p)) => unique_name(p),
+        (None, None) => unique_name("terraform-"),
+    }
+}
+
+/// `hh24:mi-hh24:mi` (with `day` also `ddd:` before each time), as Terraform validates
+/// backup and maintenance windows.
+fn check_window(v: &Value, attr: &str, day: bool, diags: &mut Diagnostics) {
+    let Some(s) = val::str_attr(v, attr) else {
+        return;
+    };
+    let time = |t: &str| {
+        let (h, m) = t.split_once(':').unwrap_or(("", ""));
+        h.len() == 2
+            && m.len() == 2
+            && h.parse::<u8>().is_ok_and(|h| h < 24)
+            && m.parse::<u8>().is_ok_and(|m| m < 60)
+    };
+    const DAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let part = |p: &str| {
+        if day {
+            p.split_once(':')
+                .is_some_and(|(d, t)| DAYS.contains(&d.to_ascii_lowercase().as_str()) && time(t))
+        } else {
+            time(p)
+        }
+    };
+    let ok = s.split_once('-').is_some_and(|(a, b)| part(a) && part(b));
+    if !ok {
+        let form = if day {
+            "ddd:hh24:mi-ddd:hh24:mi"
+        } else {
+            "hh24:mi-hh24:mi"
+        };
+        invalid(
+            diags,
+            attr,
+            format!("{s:?} must satisfy the format of \"{form}\"."),
+        );
+    }
+}
+
+/// `final_snapshot_identifier`: a letter first, then letters, digits and single hyphens.
+fn check_snapshot_id(v: &Value, diags: &mut Diagnostics) {
+    let Some(s) = val::str_attr(v, "final_snapshot_identifier") else {
+        return;
+    };
+    let why = if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        Some("must begin with alphabetic character")
+    } else if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        Some("must only contain alphanumeric characters and hyphens")
+    } else if s.contains("--") {
+        Some("cannot contain two consecutive hyphens")
+    } else if s.ends_with('-') {
+        Some("cannot end in a hyphen")
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        invalid(diags, "final_snapshot_identifier", format!("{s:?} {why}."));
+    }
+}
+
+/// The engine version to store: the configured one while AWS runs a version it names a
+/// prefix of (`16` configured, `16.3` running), else AWS's. `engine_version_actual`
+/// always holds AWS's.
+fn engine_version(cur: &Value, actual: &str) -> Value {
+    match val::str_attr(cur, "engine_version") {
+        Some(c) if version_names(c, actual) => Value::string(c),
+        _ => Value::string(actual),
+    }
+}
+
+/// `configured` is `actual` or a leading part of it (`16` or `16.3` for `16.3`).
+fn version_names(configured: &str, actual: &str) -> bool {
+    configured == actual
+        || actual
+            .strip_prefix(configured)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// `max_allocated_storage`: storage autoscaling is off when AWS reports no maximum (moto
+/// reports the allocated size instead); then the prior form (null or 0) is kept.
+fn max_storage(cur: &Value, d: &DbInstance) -> Value {
+    match d.max_allocated_storage() {
+        Some(m) if Some(m) != d.allocated_storage() => val::num(m),
+        _ if val::num_attr(cur, "max_allocated_storage") == Some(0) => val::num(0),
+        _ => Value::Null,
+    }
+}
+
+fn secret_value(d: &DbInstance) -> Value {
+    Value::List(
+        d.master_user_secret()
+            .map(|s| {
+                Value::object([
+                    ("kms_key_id", val::str_or_empty(s.kms_key_id())),
+                    ("secret_arn", val::str_or_empty(s.secret_arn())),
+                    ("secret_status", val::str_or_empty(s.secret_status())),
+                ])
+            })
+            .into_iter()
+            .collect(),
+    )
+}
+
+/// An optional set Terraform leaves null until configured: empty from AWS keeps a null
+/// current value null.
+fn set_keep_null(cur: &Value, k: &str, items: &[String]) -> Value {
+    if items.is_empty() && cur.get_attr(k).is_none_or(Value::is_null) {
+        Value::Null
+    } else {
+        val::str_set(items)
+    }
+}
+
+/// Modifications AWS accepted but holds for the maintenance window (`apply_immediately =
+/// false`) count as done: the configuration asked for them and AWS will make them, so
+/// neither the apply's read-back nor the next plan should report the old values.
+fn apply_pending(o: &mut Obj, cur: &Value, d: &DbInstance) {
+    let Some(p) = d.pending_modified_values() else {
+        return;
+    };
+    let nums = [
+        ("allocated_storage", p.allocated_storage()),
+        ("backup_retention_period", p.backup_retention_period()),
+        ("iops", p.iops()),
+        ("port", p.port()),
+        ("storage_throughput", p.storage_throughput()),
+    ];
+    for (k, v) in nums {
+        if let Some(v) = v {
+            o.set(k, val::num(v));
+        }
+    }
+    let strs = [
+        ("instance_class", p.db_instance_class()),
+        ("storage_type", p.storage_type()),
+        ("ca_cert_identifier", p.ca_certificate_identifier()),
+        ("db_subnet_group_name", p.db_subnet_group_name()),
+        ("license_model", p.license_model()),
+    ];
+    for (k, v) in strs {
+        if let Some(v) = v {
+            o.set(k, Value::string(v));
+        }
+    }
+    if let Some(v) = p.multi_az() {
+        o.set("multi_az", Value::Bool(v));
+    }
+    if let Some(v) = p.engine_version() {
+        o.set("engine_version", engine_version(cur, v));
+    }
+}
+
+/// The state object for a described instance, starting from what was known.
+fn build(cur: &Value, d: &DbInstance) -> Value {
+    let ident = d.db_instance_identifier().unwrap_or_default();
+    let ep = d.endpoint();
+    let address = ep.and_then(|e| e.address()).unwrap_or_default();
+    let port = ep.and_then(|e| e.port()).or(d.db_instance_port());
+    let actual = d.engine_version().unwrap_or_default();
+    let managed = match (
+        d.master_user_secret().is_some(),
+        cur.get_attr("manage_master_user_password"),
+    ) {
+        (true, _) => Value::Bool(true),
+        (false, Some(Value::Bool(true))) => Value::Bool(false),
+        (false, Some(v)) if !v.is_unknown() => v.clone(),
+        _ => Value::Null,
+    };
+    let mut o = Obj::from(cur);
+    o.set("id", val::opt_str(d.dbi_resource_id()))
+        .set("resource_id", val::opt_str(d.dbi_resource_id()))
+        .set("identifier", keep_spelling(cur, "identifier", ident))
+        .set("arn", val::opt_str(d.db_instance_arn()))
+        .set("status", val::opt_str(d.db_instance_status()))
+        .set("address", Value::string(address))
+        .set(
+            "endpoint",
+            Value::string(match port {
+                Some(p) if !address.is_empty() => format!("{address}:{p}"),
+                _ => address.to_string(),
+            }),
+        )
+        .set(
+            "hosted_zone_id",
+            val::str_or_empty(ep.and_then(|e| e.hosted_zone_id())),
+        )
+        .set("port", port.map_or(Value::Null, val::num))
+        .set("engine", val::opt_str(d.engine()))
+        .set("engine_version", engine_version(cur, actual))
+        .set("engine_version_actual", Value::string(actual))
+        .set("instance_class", val::opt_str(d.db_instance_class()))
+        .set(
+            "allocated_storage",
+            d.allocated_storage().map_or(Value::Null, val::num),
+        )
+        .set("max_allocated_storage", max_storage(cur, d))
+        .set("storage_type", val::opt_str(d.storage_type()))
+        .set(
+            "storage_encrypted",
+            bool_keep_null(cur, "storage_encrypted", d.storage_encrypted()),
+        )
+        .set("kms_key_id", val::str_or_empty(d.kms_key_id()))
+        .set("multi_az", Value::Bool(d.multi_az().unwrap_or(false)))
+        .set("db_name", val::str_or_empty(d.db_name()))
+        .set("username", val::str_or_empty(d.master_username()))
+        .set("manage_master_user_password", managed)
+        .set("master_user_secret", secret_value(d))
+        .set(
+            "publicly_accessible",
+            Value::Bool(d.publicly_accessible().unwrap_or(false)),
+        )
+        .set(
+            "vpc_security_group_ids",
+            val::str_set(
+                d.vpc_security_groups()
+                    .iter()
+                    .filter_map(|g| g.vpc_security_group_id()),
+            ),
+        )
+        .set(
+            "db_subnet_group_name",
+            val::str_or_empty(d.db_subnet_group().and_then(|g| g.db_subnet_group_name())),
+        )
+        .set(
+            "parameter_group_name",
+            val::str_or_empty(
+                d.db_parameter_groups()
+                    .first()
+                    .and_then(|g| g.db_parameter_group_name()),
+            ),
+        )
+        .set(
+            "backup_retention_period",
+            val::num(d.backup_retention_period().unwrap_or(0)),
+        )
+        .set(
+            "backup_window",
+            val::str_or_empty(d.preferred_backup_window()),
+        )
+        .set(
+            "maintenance_window",
+            Value::string(
+                d.preferred_maintenance_window()
+                    .unwrap_or_default()
+                    .to_lowercase(),
+            ),
+        )
+        .set(
+            "deletion_protection",
+            bool_keep_null(cur, "deletion_protection", d.deletion_protection()),
+        )
+        .set(
+            "auto_minor_version_upgrade",
+            Value::Bool(d.auto_minor_version_upgrade().unwrap_or(true)),
+        )
+        .set(
+            "copy_tags_to_snapshot",
+            Value::Bool(d.copy_tags_to_snapshot().unwrap_or(false)),
+        )
+        .set(
+            "availability_zone",
+            val::str_or_empty(d.availability_zone()),
+        )
+        .set("iops", d.iops().map_or(Value::Null, val::num))
+        .set("tags_all", tags_value(d.tag_list()))
+        .set(
+            "storage_throughput",
+            val::num(d.storage_throughput().unwrap_or(0)),
+        )
+        .set("license_model", val::str_or_empty(d.license_model()))
+        .set(
+            "option_group_name",
+            val::str_or_empty(
+                d.option_group_memberships()
+                    .first()
+                    .and_then(|g| g.option_group_name()),
+            ),
+        )
+        .set(
+            "ca_cert_identifier",
+            val::str_or_empty(d.ca_certificate_identifier()),
+        )
+        .set("network_type", val::str_or_empty(d.network_type()))
+        .set(
+            "character_set_name",
+            val::str_or_empty(d.character_set_name()),
+        )
+        .set("timezone", val::str_or_empty(d.timezone()))
+        .set(
+            "iam_database_authentication_enabled",
+            bool_keep_null(
+                cur,
+                "iam_database_authentication_enabled",
+                d.iam_database_authentication_enabled(),
+            ),
+        )
+        .set(
+            "monitoring_interval",
+            val::num(d.monitoring_interval().unwrap_or(0)),
+        )
+        .set(
+            "monitoring_role_arn",
+            val::str_or_empty(d.monitoring_role_arn()),
+        )
+        .set(
+            "performance_insights_enabled",
+            Value::Bool(d.performance_insights_enabled().unwrap_or(false)),
+        )
+        .set(
+            "performance_insights_kms_key_id",
+            val::str_or_empty(d.performance_insights_kms_key_id()),
+        )
+        .set(
+            "performance_insights_retention_period",
+            val::num(d.performance_insights_retention_period().unwrap_or(0)),
+        )
+        .set(
+            "enabled_cloudwatch_logs_exports",
+            set_keep_null(
+                cur,
+                "enabled_cloudwatch_logs_exports",
+                d.enabled_cloudwatch_logs_exports(),
+            ),
+        )
+        .set(
+            "replicas",
+            val::str_list(d.read_replica_db_instance_identifiers()),
+        )
+        .default("allow_major_version_upgrade", Value::Null)
+        .default("identifier_prefix", Value::Null)
+        .default("apply_immediately", Value::Bool(false))
+        .default("skip_final_snapshot", Value::Bool(false))
+        .default("delete_automated_backups", Value::Bool(true))
+        .default("master_user_secret_kms_key_id", Value::Null);
+    apply_pending(&mut o, cur, d);
+    o.done()
+}
+
+/// Describes instances by identifier: one DescribeDBInstances per page and 100
+/// identifiers, with a `db-instance-id` filter (which, unlike the identifier parameter,
+/// returns what exists and ignores the rest).
+pub async fn describe(c: &Clients, idents: &[String]) -> Result<Vec<DbInstance>, AwsError> {
+    let rds = c.rds.get().await;
+    let mut out = Vec::new();
+    for chunk in idents.chunks(FILTER_VALUES) {
+        let filter = Filter::builder()
+            .name("db-instance-id")
+            .set_values(Some(chunk.to_vec()))
+            .build();
+        out.extend(
+            rds.describe_db_instances()
+                .filters(filter)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(err("DescribeDBInstances"))?,
+        );
+    }
+    Ok(out)
+}
+
+/// Waits until the instance reports one of `wanted` (with `None`: until it is gone).
+async fn wait_status(
+    c: &Clients,
+    ident: &str,
+    wanted: Option<&[&str]>,
+    t: Timeout,
+) -> Result<(), AwsError> {
+    let want = wanted.map_or_else(|| "deleted".to_string(), |w| w.join(" or "));
+    wait_for(&format!("DB instance {ident:?}"), &want, t, || async {
+        let found = describe(c, &[ident.to_string()]).await?;
+        let status = found
+            .first()
+            .map(|d| d.db_instance_status().unwrap_or_default().to_string());
+        Ok(match (wanted, status) {
+            (None, None) => Ok(()),
+            (Some(w), Some(s)) if w.contains(&s.as_str()) => Ok(()),
+            (_, s) => Err(s.unwrap_or_else(|| "not found".into())),
+        })
+    })
+    .await
+}
+
+fn i32_attr(v: &Value, k: &str) -> Option<i32> {
+    val::num_attr(v, k).and_then(|n| i32::try_from(n).ok())
+}
+
+fn owned(v: &Value, k: &str) -> Option<String> {
+    val::str_attr(v, k).map(str::to_string)
+}
+
+/// Why the instance, as recorded, cannot be deleted (checked before any call): its
+/// deletion protection (with the way out), or no final snapshot name while
+/// `skip_final_snapshot` is false (Terraform's message).
+fn delete_blocker(prior: &Value) -> Option<String> {
+    let ident = val::str_attr(prior, "identifier").unwrap_or_default();
+    if val::bool_attr(prior, "deletion_protection") == Some(true) {
+        return Some(format!(
+            "DB instance {ident:?} has deletion_protection enabled, so it cannot be deleted. \
+             To delete it, first set deletion_protection = false in its configuration and run \
+             apply, then destroy or replace it"
+        ));
+    }
+    let skip = val::bool_attr(prior, "skip_final_snapshot").unwrap_or(false);
+    if !skip && val::str_attr(prior, "final_snapshot_identifier").is_none() {
+        return Some(
+            "final_snapshot_identifier is required when skip_final_snapshot is false".into(),
+        );
+    }
+    None
+}
+
+/// Arguments whose change is sent with ModifyDBInstance (the rest are config-only, tags,
+/// or force a new instance).
+const MODIFIABLE: &[&str] = &[
+    "allocated_storage",
+    "max_allocated_storage",
+    "storage_type",
+    "iops",
+    "instance_class",
+    "engine_version",
+    "multi_az",
+    "password",
+    "manage_master_user_password",
+    "master_user_secret_kms_key_id",
+    "port",
+    "publicly_accessible",
+    "vpc_security_group_ids",
+    "db_subnet_group_name",
+    "parameter_group_name",
+    "backup_retention_period",
+    "backup_window",
+    "maintenance_window",
+    "deletion_protection",
+    "auto_minor_version_upgrade",
+    "copy_tags_to_snapshot",
+    "storage_throughput",
+    "license_model",
+    "option_group_name",
+    "ca_cert_identifier",
+    "network_type",
+    "iam_database_authentication_enabled",
+    "monitoring_interval",
+    "monitoring_role_arn",
+    "performance_insights_enabled",
+    "performance_insights_kms_key_id",
+    "performance_insights_retention_period",
+    "enabled_cloudwatch_logs_exports",
+];
+
+#[async_trait]
+impl AwsResource for Instance {
+    fn type_name(&self) -> &'static str {
+        "aws_db_instance"
+    }
+
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("resource_id", comp(STR))
+            .attr("address", comp(STR))
+            .attr("endpoint", comp(STR))
+            .attr("hosted_zone_id", comp(STR))
+            .attr("status", comp(STR))
+            .attr("engine_version_actual", comp(STR))
+            .attr("master_user_secret", comp(list_of(secret_type())))
+            .attr("identifier", opt_comp(STR).force_new())
+            .attr("identifier_prefix", opt_comp(STR).force_new())
+            .attr("engine", opt_comp(STR).force_new())
+            .attr("engine_version", opt_comp(STR))
+            .attr("instance_class", req(STR))
+            .attr("allocated_storage", opt_comp(NUM))
+            .attr("max_allocated_storage", opt(NUM))
+            .attr("storage_type", opt_comp(STR))
+            .attr("iops", opt_comp(NUM))
+            .attr("storage_encrypted", opt(BOOL).force_new())
+            .attr("kms_key_id", opt_comp(STR).force_new())
+            .attr("multi_az", opt_comp(BOOL))
+            .attr("availability_zone", opt_comp(STR).force_new())
+            .attr("db_name", opt_comp(STR).force_new())
+            .attr("username", opt_comp(STR).force_new())
+            .attr("password", opt(STR).sensitive())
+            .attr("manage_master_user_password", opt(BOOL))
+            .attr("master_user_secret_kms_key_id", opt_comp(STR))
+            .attr("port", opt_comp(NUM))
+            .attr("publicly_accessible", opt_default(BOOL, Value::Bool(false)))
+            .attr("vpc_security_group_ids", opt_comp(set_of(STR)))
+            .attr("db_subnet_group_name", opt_comp(STR))
+            .attr("parameter_group_name", opt_comp(STR))
+            .attr("backup_retention_period", opt_comp(NUM))
+            .attr("backup_window", opt_comp(STR))
+            .attr("maintenance_window", opt_comp(STR))
+            .attr("skip_final_snapshot", opt_default(BOOL, Value::Bool(false)))
+            .attr("final_snapshot_identifier", opt(STR))
+            .attr(
+                "delete_automated_backups",
+                opt_default(BOOL, Value::Bool(true)),
+            )
+            .attr("deletion_protection", opt(BOOL))
+            .attr("apply_immediately", opt_comp(BOOL))
+            .attr(
+                "auto_minor_version_upgrade",
+                opt_default(BOOL, Value::Bool(true)),
+            )
+            .attr(
+                "copy_tags_to_snapshot",
+                opt_default(BOOL, Value::Bool(false)),
+            )
+            .attr("allow_major_version_upgrade", opt(BOOL))
+            .attr("storage_throughput", opt_comp(NUM))
+            .attr("license_model", opt_comp(STR))
+            .attr("option_group_name", opt_comp(STR))
+            .attr("ca_cert_identifier", opt_comp(STR))
+            .attr("network_type", opt_comp(STR))
+            .attr("character_set_name", opt_comp(STR).force_new())
+            .attr("timezone", opt_comp(STR).force_new())
+            .attr("iam_database_authentication_enabled", opt(BOOL))
+            .attr("monitoring_interval", opt_default(NUM, val::num(0)))
+            .attr("monitoring_role_arn", opt_comp(STR))
+            .attr(
+                "performance_insights_enabled",
+                opt_default(BOOL, Value::Bool(false)),
+            )
+            .attr("performance_insights_kms_key_id", opt_comp(STR))
+            .attr("performance_insights_retention_period", opt_comp(NUM))
+            .attr("enabled_cloudwatch_logs_exports", opt(set_of(STR)))
+            .attr("replicas", comp(list_of(STR)))
+            .build()
+    }
+
+    fn tagging(&self) -> Tagging {
+        Tagging::Own
+    }
+
+    fn timeouts(&self) -> Option<DefaultTimeouts> {
+        Some(DefaultTimeouts::minutes(40, 80, 60))
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        IDENTIFIER.check_pair(config, "identifier", "identifier_prefix", diags);
+        check_enum(config, "storage_type", STORAGE_TYPES, diags);
+        check_window(config, "backup_window", false, diags);
+        check_window(config, "maintenance_window", true, diags);
+        check_snapshot_id(config, diags);
+        if known_set(config, "password")
+            && val::bool_attr(config, "manage_master_user_password") == Some(true)
+        {
+            invalid(
+                diags,
+                "password",
+                "\"password\": conflicts with manage_master_user_password.".into(),
+            );
+        }
+    }
+
+    /// AWS stores the engine name and the maintenance window in lowercase (Terraform's
+    /// StateFunc), so the plan does too. A configured engine version that names the
+    /// running one (`16` for `16.3`, as after an import or a minor upgrade) keeps the
+    /// recorded version rather than planning a downgrade.
+    fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
+        for k in ["engine", "maintenance_window"] {
+            if let Some(s) = val::str_attr(planned, k) {
+                let lower = Value::string(s.to_lowercase());
+                val::set_attr(planned, k, lower);
+            }
+        }
+        let Some(prior) = prior else {
+            // Without a snapshot or a source replica (not supported here), AWS needs these
+            // to create an instance; say so before any call.
+            let mut extra = PlanExtra::default();
+            for k in ["engine", "username"] {
+                if config.get_attr(k).is_none_or(Value::is_null) {
+                    extra.diagnostics.push(
+                        Diagnostic::error(format!("Missing required argument \"{k}\"")).detail(
+                            format!(
+                                "\"{k}\": required field is not set: a new DB instance needs it."
+                            ),
+                        ),
+                    );
+                }
+            }
+            return extra;
+        };
+        if let Some(want) = val::str_attr(planned, "engine_version") {
+            let actual = val::str_attr(prior, "engine_version_actual").unwrap_or_default();
+            if version_names(want, actual) {
+                let keep = prior
+                    .get_attr("engine_version")
+                    .cloned()
+                    .unwrap_or_default();
+                val::set_attr(planned, "engine_version", keep);
+            }
+        }
+        // Replacing deletes the instance first, with the settings it has now: when those
+        // forbid the delete, say so at plan time rather than halfway through the apply.
+        let mut extra = PlanExtra::default();
+        if let Some(why) = delete_blocker(prior) {
+            let forced = forces_replacement(&full_schema(self), prior, planned);
+            if !forced.is_empty() {
+                extra.diagnostics.push(
+                    Diagnostic::error("Cannot replace this DB instance yet").detail(format!(
+                        "Changing {} requires replacing the instance, which deletes it first, \
+                         and it cannot be deleted: {why}. Apply that change on its own first, \
+                         then the replacement.",
+                        forced.join(", "),
+                    )),
+                );
+            }
+        }
+        extra
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let mut keys: Vec<String> = current
+            .iter()
+            .filter_map(|cur| name_key(cur, "identifier"))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let found = describe(c, &keys).await?;
+        Ok(match_by(
+            current,
+            found,
+            |cur| name_key(cur, "identifier"),
+            |d| d.db_instance_identifier().map(str::to_lowercase),
+            build,
+        ))
+    }
+
+    async fn create(&self, c: &Clients, p: &Value, t: Timeout) -> Result<String, Failed> {
+        let ident = identifier_for(p);
+        c.rds
+            .get()
+            .await
+            .create_db_instance()
+            .db_instance_identifier(&ident)
+            .db_instance_class(val::str_attr(p, "instance_class").unwrap_or_default())
+            .set_engine(owned(p, "engine"))
+            .set_engine_version(owned(p, "engine_version"))
+            .set_allocated_storage(i32_attr(p, "allocated_storage"))
+            .set_max_allocated_storage(i32_attr(p, "max_allocated_storage").filter(|n| *n > 0))
+            .set_storage_type(owned(p, "storage_type"))
+            .set_iops(i32_attr(p, "iops"))
+            .set_storage_encrypted(val::bool_attr(p, "storage_encrypted"))
+            .set_kms_key_id(owned(p, "kms_key_id"))
+            .set_multi_az(val::bool_attr(p, "multi_az"))
+            .set_availability_zone(owned(p, "availability_zone"))
+            .set_db_name(owned(p, "db_name"))
+            .set_master_username(owned(p, "username"))
+            .set_master_user_password(owned(p, "password"))
+            .set_manage_master_user_password(val::bool_attr(p, "manage_master_user_password"))
+            .set_master_user_secret_kms_key_id(owned(p, "master_user_secret_kms_key_id"))
+            .set_port(i32_attr(p, "port"))
+            .set_publicly_accessible(val::bool_attr(p, "publicly_accessible"))
+            .set_vpc_security_group_ids(
+                known_set(p, "vpc_security_group_ids")
+                    .then(|| val::strings(p, "vpc_security_group_ids")),
+            )
+            .set_db_subnet_group_name(owned(p, "db_subnet_group_name"))
+            .set_db_parameter_group_name(owned(p, "parameter_group_name"))
+            .set_backup_retention_period(i32_attr(p, "backup_retention_period"))
+            .set_preferred_backup_window(owned(p, "backup_window"))
+            .set_preferred_maintenance_window(owned(p, "maintenance_window"))
+            .set_deletion_protection(val::bool_attr(p, "deletion_protection"))
+            .set_auto_minor_version_upgrade(val::bool_attr(p, "auto_minor_version_upgrade"))
+            .set_copy_tags_to_snapshot(val::bool_attr(p, "copy_tags_to_snapshot"))
+            .set_storage_throughput(i32_attr(p, "storage_throughput"))
+            .set_license_model(owned(p, "license_model"))
+            .set_option_group_name(owned(p, "option_group_name"))
+            .set_ca_certificate_identifier(owned(p, "ca_cert_identifier"))
+            .set_network_type(owned(p, "network_type"))
+            .set_character_set_name(owned(p, "character_set_name"))
+            .set_timezone(owned(p, "timezone"))
+            .set_enable_iam_database_authentication(val::bool_attr(
+                p,
+                "iam_database_authentication_enabled",
+            ))
+            .set_monitoring_interval(i32_attr(p, "monitoring_interval"))
+            .set_monitoring_role_arn(owned(p, "monitoring_role_arn"))
+            .set_enable_performance_insights(val::bool_attr(p, "performance_insights_enabled"))
+            .set_performance_insights_kms_key_id(owned(p, "performance_insights_kms_key_id"))
+            .set_performance_insights_retention_period(i32_attr(
+                p,
+                "performance_insights_retention_period",
+            ))
+            .set_enable_cloudwatch_logs_exports(
+                known_set(p, "enabled_cloudwatch_logs_exports")
+                    .then(|| val::strings(p, "enabled_cloudwatch_logs_exports")),
+            )
+            .set_tags(tag_list(p))
+            .send()
+            .await
+            .map_err(err("CreateDBInstance"))?;
+        let ident = ident.to_lowercase();
+        wait_status(c, &ident, Some(READY), t)
+            .await
+            .map_err(|e| e.after_create(&ident))?;
+        Ok(ident)
+    }
+
+    async fn update(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        p: &Value,
+        t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let ident = val::str_attr(prior, "identifier").unwrap_or_default();
+        if MODIFIABLE.iter().any(|k| val::changed(prior, p, k)) {
+            // Each argument is sent only when it changed.
+            let ch = |k: &str| val::changed(prior, p, k);
+            let s = |k: &str| ch(k).then(|| owned(p, k)).flatten();
+            let n = |k: &str| ch(k).then(|| i32_attr(p, k)).flatten();
+            let b = |k: &str| ch(k).then(|| val::bool_attr(p, k)).flatten();
+            // Turning something off must say false, not leave it out.
+            let off = |k: &str| ch(k).then(|| val::bool_attr(p, k).unwrap_or(false));
+            let logs = ch("enabled_cloudwatch_logs_exports").then(|| {
+                let old = val::strings(prior, "enabled_cloudwatch_logs_exports");
+                let new = val::strings(p, "enabled_cloudwatch_logs_exports");
+                CloudwatchLogsExportConfiguration::builder()
+                    .set_enable_log_types(Some(
+                        new.iter().filter(|x| !old.contains(x)).cloned().collect(),
+                    ))
+                    .set_disable_log_types(Some(
+                        old.iter().filter(|x| !new.contains(x)).cloned().collect(),
+                    ))
+                    .build()
+            });
+            c.rds
+                .get()
+                .await
+                .modify_db_instance()
+                .db_instance_identifier(ident)
+                .apply_immediately(val::bool_attr(p, "apply_immediately").unwrap_or(false))
+                .set_allow_major_version_upgrade(val::bool_attr(p, "allow_major_version_upgrade"))
+                .set_allocated_storage(n("allocated_storage"))
+                .set_max_allocated_storage(
+                    ch("max_allocated_storage")
+                        .then(|| i32_attr(p, "max_allocated_storage").unwrap_or(0)),
+                )
+                .set_storage_type(s("storage_type"))
+                .set_iops(n("iops"))
+                .set_storage_throughput(n("storage_throughput"))
+                .set_db_instance_class(s("instance_class"))
+                .set_engine_version(s("engine_version"))
+                .set_license_model(s("license_model"))
+                .set_multi_az(b("multi_az"))
+                .set_master_user_password(s("password"))
+                .set_manage_master_user_password(off("manage_master_user_password"))
+                .set_master_user_secret_kms_key_id(s("master_user_secret_kms_key_id"))
+                .set_db_port_number(n("port"))
+                .set_publicly_accessible(b("publicly_accessible"))
+                .set_vpc_security_group_ids(
+                    ch("vpc_security_group_ids").then(|| val::strings(p, "vpc_security_group_ids")),
+                )
+                .set_db_subnet_group_name(s("db_subnet_group_name"))
+                .set_db_parameter_group_name(s("parameter_group_name"))
+                .set_option_group_name(s("option_group_name"))
+                .set_ca_certificate_identifier(s("ca_cert_identifier"))
+                .set_network_type(s("network_type"))
+                .set_backup_retention_period(n("backup_retention_period"))
+                .set_preferred_backup_window(s("backup_window"))
+                .set_preferred_maintenance_window(s("maintenance_window"))
+                .set_deletion_protection(off("deletion_protection"))
+                .set_auto_minor_version_upgrade(b("auto_minor_version_upgrade"))
+                .set_copy_tags_to_snapshot(b("copy_tags_to_snapshot"))
+                .set_enable_iam_database_authentication(off("iam_database_authentication_enabled"))
+                .set_monitoring_interval(n("monitoring_interval"))
+                .set_monitoring_role_arn(s("monitoring_role_arn"))
+                .set_enable_performance_insights(off("performance_insights_enabled"))
+                .set_performance_insights_kms_key_id(s("performance_insights_kms_key_id"))
+                .set_performance_insights_retention_period(n(
+                    "performance_insights_retention_period",
+                ))
+                .set_cloudwatch_logs_export_configuration(logs)
+                .send()
+                .await
+                .map_err(err("ModifyDBInstance"))?;
+            wait_status(c, ident, Some(READY), t).await?;
+        }
+        let arn = val::str_attr(prior, "arn").unwrap_or_default();
+        update_tags(c, arn, prior, p).await?;
+        Ok(None)
+    }
+
+    /// Refuses, before any call, what AWS would refuse or what would lose data silently:
+    /// a protected instance, or no final snapshot without `skip_final_snapshot`.
+    async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
+        let ident = val::str_attr(prior, "identifier").unwrap_or_default();
+        if let Some(why) = delete_blocker(prior) {
+            return Err(AwsError::Invalid(why));
+        }
+        let skip = val::bool_attr(prior, "skip_final_snapshot").unwrap_or(false);
+        let snapshot = val::str_attr(prior, "final_snapshot_identifier");
+        let res = c
+            .rds
+            .get()
+            .await
+            .delete_db_instance()
+            .db_instance_identifier(ident)
+            .skip_final_snapshot(skip)
+            .set_final_db_snapshot_identifier(
+                (!skip).then(|| snapshot.map(str::to_string)).flatten(),
+            )
+            .delete_automated_backups(
+                val::bool_attr(prior, "delete_automated_backups").unwrap_or(true),
+            )
+            .send()
+            .await
+            .map_err(err("DeleteDBInstance"));
+        match res {
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        wait_status(c, ident, None, t).await
+    }
+
+    /// Imported by identifier. Neither the final snapshot settings nor the password can be
+    /// read from AWS; like Terraform, import assumes `skip_final_snapshot = true` so that no
+    /// `final_snapshot_identifier` is needed.
+    fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
+        stub.set("id", Value::string(id))
+            .set("identifier", Value::string(id))
+            .set("skip_final_snapshot", Value::Bool(true))
+            .set("delete_automated_backups", Value::Bool(true));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A configured version names the running one when it is the same or a leading part.
+    #[test]
+    fn versions() {
+        assert!(version_names("16", "16.3"));
+        assert!(version_names("16.3", "16.3"));
+        assert!(!version_names("1", "16.3"));
+        assert!(!version_names("16.4", "16.3"));
+    }
+
+    #[test]
+    fn windows() {
+        let errs = |attr: &str, s: &str, day: bool| {
+            let mut d = Diagnostics::new();
+            check_window(
+                &Value::object([(attr, Value::string(s))]),
+                attr,
+                day,
+                &mut d,
+            );
+            d.iter().count()
+        };
+        assert_eq!(errs("backup_window", "09:46-10:16", false), 0);
+        assert_eq!(errs("backup_window", "9:46-10:16", false), 1);
+        assert_eq!(errs("backup_window", "24:00-10:16", false), 1);
+        assert_eq!(errs("maintenance_window", "Mon:00:00-Mon:03:00", true), 0);
+        assert_eq!(errs("maintenance_window", "mon:00:00-xyz:03:00", true), 1);
+        assert_eq!(errs("maintenance_window", "00:00-03:00", true), 1);
+    }
+
+    /// A change held for the maintenance window reads as the value it will become, and a
+    /// running "16.3" keeps a configured "16".
+    #[test]
+    fn pending_changes_read_as_done() {
+        use aws_sdk_rds::types::PendingModifiedValues;
+        let d = DbInstance::builder()
+            .db_instance_identifier("db1")
+            .db_instance_class("db.t3.micro")
+            .engine_version("16.3")
+            .backup_retention_period(1)
+            .pending_modified_values(
+                PendingModifiedValues::builder()
+                    .db_instance_class("db.t3.large")
+                    .backup_retention_period(7)
+                    .build(),
+            )
+            .build();
+        let cur = Value::object([
+            ("identifier", Value::string("db1")),
+            ("engine_version", Value::string("16")),
+            ("instance_class", Value::string("db.t3.large")),
+        ]);
+        let v = build(&cur, &d);
+        let s = |k: &str| v.get_attr(k).and_then(Value::as_str).map(str::to_string);
+        assert_eq!(s("instance_class").as_deref(), Some("db.t3.large"));
+        assert_eq!(s("engine_version").as_deref(), Some("16"));
+        assert_eq!(s("engine_version_actual").as_deref(), Some("16.3"));
+        assert_eq!(val::num_attr(&v, "backup_retention_period"), Some(7));
+    }
+}

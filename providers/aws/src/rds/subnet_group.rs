@@ -1,0 +1,178 @@
+//! `aws_db_subnet_group`: the subnets an RDS instance may be placed in. Its name is its ID
+//! and import ID; AWS stores it lowercased, so Terraform accepts only lowercase names.
+
+use async_trait::async_trait;
+use terrane_engine::diag::Diagnostics;
+use terrane_engine::lang::Value;
+use terrane_engine::provider::BlockSchema;
+
+use super::{
+    import_by_name, keep_spelling, name_key, tag_list, update_tags, with_tags, NameRule, MANAGED,
+};
+use crate::clients::Clients;
+use crate::ec2::match_by;
+use crate::error::{err, AwsError};
+use crate::resource::{invalid, name_or_prefix, AwsResource, Failed, Tagging, Timeout};
+use crate::schema::*;
+use crate::val::{self, Obj};
+
+pub struct SubnetGroup;
+
+const NAME: NameRule = NameRule {
+    what: "DB subnet group",
+    allowed: |c| c.is_ascii_lowercase() || c.is_ascii_digit() || " .-_".contains(c),
+    allowed_text: "lowercase alphanumeric characters, hyphens, underscores, periods, and spaces",
+    letter_first: false,
+    no_double_hyphen: false,
+    max: 255,
+    reserved: &["default"],
+};
+
+#[async_trait]
+impl AwsResource for SubnetGroup {
+    fn type_name(&self) -> &'static str {
+        "aws_db_subnet_group"
+    }
+
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("name", opt_comp(STR).force_new())
+            .attr("name_prefix", opt_comp(STR).force_new())
+            .attr("description", opt_default(STR, Value::string(MANAGED)))
+            .attr("subnet_ids", req(set_of(STR)))
+            .attr("supported_network_types", comp(set_of(STR)))
+            .attr("vpc_id", comp(STR))
+            .build()
+    }
+
+    fn tagging(&self) -> Tagging {
+        Tagging::Own
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        NAME.check_pair(config, "name", "name_prefix", diags);
+        if config
+            .get_attr("subnet_ids")
+            .and_then(Value::as_seq)
+            .is_some_and(<[Value]>::is_empty)
+        {
+            invalid(
+                diags,
+                "subnet_ids",
+                "at least 1 subnet ID is required.".into(),
+            );
+        }
+    }
+
+    /// One DescribeDBSubnetGroups for all groups (the API takes no filters), then the tags
+    /// of each group found.
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let groups = c
+            .rds
+            .get()
+            .await
+            .describe_db_subnet_groups()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(err("DescribeDBSubnetGroups"))?;
+        let found = match_by(
+            current,
+            groups,
+            |cur| name_key(cur, "name"),
+            |g| g.db_subnet_group_name().map(str::to_lowercase),
+            |cur, g| {
+                let name = g.db_subnet_group_name().unwrap_or_default();
+                let mut o = Obj::from(cur);
+                o.set("id", Value::string(name))
+                    .set("name", keep_spelling(cur, "name", name))
+                    .set("arn", val::opt_str(g.db_subnet_group_arn()))
+                    .set(
+                        "description",
+                        val::str_or_empty(g.db_subnet_group_description()),
+                    )
+                    .set(
+                        "subnet_ids",
+                        val::str_set(g.subnets().iter().filter_map(|s| s.subnet_identifier())),
+                    )
+                    .set(
+                        "supported_network_types",
+                        val::str_set(g.supported_network_types()),
+                    )
+                    .set("vpc_id", val::str_or_empty(g.vpc_id()))
+                    .default("name_prefix", Value::Null);
+                o.done()
+            },
+        );
+        with_tags(c, found).await
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
+        let name = name_or_prefix(planned);
+        let out = c
+            .rds
+            .get()
+            .await
+            .create_db_subnet_group()
+            .db_subnet_group_name(&name)
+            .db_subnet_group_description(val::str_attr(planned, "description").unwrap_or(MANAGED))
+            .set_subnet_ids(Some(val::strings(planned, "subnet_ids")))
+            .set_tags(tag_list(planned))
+            .send()
+            .await
+            .map_err(err("CreateDBSubnetGroup"))?;
+        Ok(out
+            .db_subnet_group()
+            .and_then(|g| g.db_subnet_group_name())
+            .unwrap_or(&name)
+            .to_string())
+    }
+
+    async fn update(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        planned: &Value,
+        _t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let name = val::str_attr(prior, "id").unwrap_or_default();
+        if val::changed(prior, planned, "description") || val::changed(prior, planned, "subnet_ids")
+        {
+            c.rds
+                .get()
+                .await
+                .modify_db_subnet_group()
+                .db_subnet_group_name(name)
+                .db_subnet_group_description(
+                    val::str_attr(planned, "description").unwrap_or(MANAGED),
+                )
+                .set_subnet_ids(Some(val::strings(planned, "subnet_ids")))
+                .send()
+                .await
+                .map_err(err("ModifyDBSubnetGroup"))?;
+        }
+        let arn = val::str_attr(prior, "arn").unwrap_or_default();
+        update_tags(c, arn, prior, planned).await?;
+        Ok(None)
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
+        c.rds
+            .get()
+            .await
+            .delete_db_subnet_group()
+            .db_subnet_group_name(val::str_attr(prior, "id").unwrap_or_default())
+            .send()
+            .await
+            .map_err(err("DeleteDBSubnetGroup"))?;
+        Ok(())
+    }
+
+    fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
+        import_by_name(id, stub)
+    }
+}
