@@ -408,23 +408,6 @@ pub fn tags_from_all(
     }
 }
 
-/// The tag changes from the prior to the planned `tags_all`: keys to remove, and keys to
-/// set with their new values (services tag with their own calls and tag types).
-pub fn tag_changes(prior: &Value, planned: &Value) -> (Vec<String>, BTreeMap<String, String>) {
-    let old = val::string_map(prior, "tags_all");
-    let new = val::string_map(planned, "tags_all");
-    let remove = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    let set = new
-        .into_iter()
-        .filter(|(k, v)| old.get(k) != Some(v))
-        .collect();
-    (remove, set)
-}
-
 // ---- validation ----
 
 /// Pushes an error naming the attribute; the engine adds the resource's address and

@@ -13,7 +13,7 @@ use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::BlockSchema;
 use terrane_engine::run::diff::forces_replacement;
 
-use super::{keep_spelling, name_key, tag_list, tags_value, update_tags, NameRule};
+use super::{keep_spelling, name_key, planned_tags, tags_value, NameRule};
 use crate::clients::Clients;
 use crate::ec2::{bool_keep_null, match_by};
 use crate::error::{err, AwsError};
@@ -765,7 +765,7 @@ impl AwsResource for Instance {
                 known_set(p, "enabled_cloudwatch_logs_exports")
                     .then(|| val::strings(p, "enabled_cloudwatch_logs_exports")),
             )
-            .set_tags(tag_list(p))
+            .set_tags(planned_tags(p))
             .send()
             .await
             .map_err(err("CreateDBInstance"))?;
@@ -856,13 +856,13 @@ impl AwsResource for Instance {
                 .map_err(err("ModifyDBInstance"))?;
             wait_status(c, ident, Some(READY), t).await?;
         }
-        let arn = val::str_attr(prior, "arn").unwrap_or_default();
-        update_tags(c, arn, prior, p).await?;
         Ok(None)
     }
 
     /// Refuses, before any call, what AWS would refuse or what would lose data silently:
     /// a protected instance, or no final snapshot without `skip_final_snapshot`.
+    super::rds_tagging!();
+
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
         let ident = val::str_attr(prior, "identifier").unwrap_or_default();
         if let Some(why) = delete_blocker(prior) {

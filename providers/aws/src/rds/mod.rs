@@ -18,7 +18,7 @@ use terrane_engine::lang::Value;
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{invalid, known_set, tag_changes, AwsResource};
+use crate::resource::{invalid, known_set, AwsResource};
 use crate::val::{self, Obj};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -43,13 +43,16 @@ pub fn tags_value(tags: &[Tag]) -> Value {
 }
 
 /// The planned `tags_all` as an RDS tag list for a create call (`None` when empty).
-pub fn tag_list(planned: &Value) -> Option<Vec<Tag>> {
+pub fn planned_tags(planned: &Value) -> Option<Vec<Tag>> {
     let tags = val::string_map(planned, "tags_all");
-    (!tags.is_empty()).then(|| {
-        tags.into_iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect()
-    })
+    (!tags.is_empty()).then(|| tag_list(&tags))
+}
+
+/// Tags in RDS's form.
+pub fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 /// Reads the tags of one RDS resource by ARN (subnet and parameter groups do not carry
@@ -67,40 +70,59 @@ pub async fn list_tags(c: &Clients, arn: &str) -> Result<Value, AwsError> {
     Ok(tags_value(out.tag_list()))
 }
 
-/// Writes the difference between the prior and planned `tags_all` to the resource `arn`.
-pub async fn update_tags(
-    c: &Clients,
-    arn: &str,
-    prior: &Value,
-    planned: &Value,
-) -> Result<(), AwsError> {
-    if !val::changed(prior, planned, "tags_all") {
-        return Ok(());
-    }
-    let (remove, set) = tag_changes(prior, planned);
-    let set: Vec<Tag> = set
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect();
-    let rds = c.rds.get().await;
-    if !remove.is_empty() {
-        rds.remove_tags_from_resource()
-            .resource_name(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(err("RemoveTagsFromResource"))?;
-    }
-    if !set.is_empty() {
-        rds.add_tags_to_resource()
-            .resource_name(arn)
-            .set_tags(Some(set))
-            .send()
-            .await
-            .map_err(err("AddTagsToResource"))?;
-    }
+/// Adds or overwrites tags on the RDS resource whose `arn` the object holds (every RDS
+/// type tags the same way, by ARN).
+pub async fn tag(c: &Clients, prior: &Value, tags: BTreeMap<String, String>) -> Result<(), AwsError> {
+    c.rds
+        .get()
+        .await
+        .add_tags_to_resource()
+        .resource_name(val::str_attr(prior, "arn").unwrap_or_default())
+        .set_tags(Some(tag_list(&tags)))
+        .send()
+        .await
+        .map_err(err("AddTagsToResource"))?;
     Ok(())
 }
+
+/// Removes tag keys from the RDS resource whose `arn` the object holds.
+pub async fn untag(c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
+    c.rds
+        .get()
+        .await
+        .remove_tags_from_resource()
+        .resource_name(val::str_attr(prior, "arn").unwrap_or_default())
+        .set_tag_keys(Some(keys))
+        .send()
+        .await
+        .map_err(err("RemoveTagsFromResource"))?;
+    Ok(())
+}
+
+/// The `tag`/`untag` methods of an RDS resource type: both by ARN, through [`tag`] and
+/// [`untag`].
+macro_rules! rds_tagging {
+    () => {
+        async fn tag(
+            &self,
+            c: &Clients,
+            prior: &Value,
+            tags: std::collections::BTreeMap<String, String>,
+        ) -> Result<(), AwsError> {
+            super::tag(c, prior, tags).await
+        }
+
+        async fn untag(
+            &self,
+            c: &Clients,
+            prior: &Value,
+            keys: Vec<String>,
+        ) -> Result<(), AwsError> {
+            super::untag(c, prior, keys).await
+        }
+    };
+}
+pub(crate) use rds_tagging;
 
 /// The rules of a lowercase RDS name (Terraform's validators for subnet group, parameter
 /// group and DB instance names): allowed characters, whether the first character must be a

@@ -11,7 +11,7 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    import_by_name, keep_spelling, name_key, tag_list, update_tags, with_tags, NameRule, MANAGED,
+    import_by_name, keep_spelling, name_key, planned_tags, with_tags, NameRule, MANAGED,
 };
 use crate::clients::Clients;
 use crate::ec2::match_by;
@@ -239,7 +239,7 @@ impl AwsResource for ParameterGroup {
             .db_parameter_group_name(&name)
             .db_parameter_group_family(val::str_attr(planned, "family").unwrap_or_default())
             .description(val::str_attr(planned, "description").unwrap_or(MANAGED))
-            .set_tags(tag_list(planned))
+            .set_tags(planned_tags(planned))
             .send()
             .await
             .map_err(err("CreateDBParameterGroup"))?;
@@ -263,12 +263,12 @@ impl AwsResource for ParameterGroup {
     ) -> Result<Option<String>, AwsError> {
         let name = val::str_attr(prior, "id").unwrap_or_default();
         modify(c, name, &params(prior), &params(planned)).await?;
-        let arn = val::str_attr(prior, "arn").unwrap_or_default();
-        update_tags(c, arn, prior, planned).await?;
         Ok(None)
     }
 
     /// With `skip_destroy` the group is only forgotten.
+    super::rds_tagging!();
+
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
         if val::bool_attr(prior, "skip_destroy") == Some(true) {
             return Ok(());

@@ -7,7 +7,7 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
 use super::{
-    import_by_name, keep_spelling, name_key, tag_list, update_tags, with_tags, NameRule, MANAGED,
+    import_by_name, keep_spelling, name_key, planned_tags, with_tags, NameRule, MANAGED,
 };
 use crate::clients::Clients;
 use crate::ec2::match_by;
@@ -121,7 +121,7 @@ impl AwsResource for SubnetGroup {
             .db_subnet_group_name(&name)
             .db_subnet_group_description(val::str_attr(planned, "description").unwrap_or(MANAGED))
             .set_subnet_ids(Some(val::strings(planned, "subnet_ids")))
-            .set_tags(tag_list(planned))
+            .set_tags(planned_tags(planned))
             .send()
             .await
             .map_err(err("CreateDBSubnetGroup"))?;
@@ -155,10 +155,10 @@ impl AwsResource for SubnetGroup {
                 .await
                 .map_err(err("ModifyDBSubnetGroup"))?;
         }
-        let arn = val::str_attr(prior, "arn").unwrap_or_default();
-        update_tags(c, arn, prior, planned).await?;
         Ok(None)
     }
+
+    super::rds_tagging!();
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
         c.rds
