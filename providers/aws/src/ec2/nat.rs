@@ -8,7 +8,7 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
-use super::{describe_chunks, filter, ids, match_ids, tags};
+use super::{ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
@@ -220,19 +220,12 @@ impl AwsResource for NatGatewayRes {
 }
 
 async fn describe(c: &Clients, ids: &[String]) -> Result<Vec<NatGateway>, AwsError> {
-    let ec2 = c.ec2.get().await;
-    describe_chunks(ids, |chunk| {
-        let ec2 = &ec2;
-        async move {
-            ec2.describe_nat_gateways()
-                .filter(filter("nat-gateway-id", chunk))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(err("DescribeNatGateways"))
-        }
-    })
-    .await
+    describe_filtered!(
+        c,
+        describe_nat_gateways,
+        filter,
+        "nat-gateway-id",
+        ids,
+        "DescribeNatGateways"
+    )
 }
