@@ -4,6 +4,8 @@
 //! the test process exits. Tests never skip because moto is missing: they install it or
 //! fail with a message saying how.
 
+pub mod fault;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;

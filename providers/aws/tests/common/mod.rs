@@ -24,6 +24,21 @@ impl ApplyObserver for Quiet {
     }
 }
 
+/// Keeps the "Still creating..." progress events of an apply, as "ADDR Ns".
+#[derive(Default)]
+pub struct Progress(pub std::sync::Mutex<Vec<String>>);
+impl ApplyObserver for Progress {
+    fn event(&self, e: ApplyEvent<'_>) {
+        if let ApplyEvent::Still { addr, elapsed, .. } = e {
+            let mut v = self.0.lock().unwrap();
+            v.push(format!("{addr} {}s", elapsed.as_secs()));
+        }
+    }
+    fn record(&self, _d: StateDelta<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 pub fn sdk_config() -> aws_sdk_ec2::Config {
     let m = terrane_test_support::moto();
     aws_sdk_ec2::Config::builder()
@@ -98,10 +113,21 @@ impl Env {
         state: &State,
         mode: PlanMode,
     ) -> (State, Diagnostics) {
+        self.apply_observed(src, state, mode, &Quiet).await
+    }
+
+    /// Plans and applies, reporting progress to `observer`; errors are returned, not fatal.
+    pub async fn apply_observed(
+        &self,
+        src: &str,
+        state: &State,
+        mode: PlanMode,
+        observer: &dyn ApplyObserver,
+    ) -> (State, Diagnostics) {
         let ctx = self.ctx(src, mode.clone());
         let (plan, diags) = run::plan(&ctx, state).await;
         let plan = plan.unwrap_or_else(|| panic!("plan failed: {diags:?}"));
-        let (mut new, diags) = run::apply(&ctx, &plan, &Quiet).await;
+        let (mut new, diags) = run::apply(&ctx, &plan, observer).await;
         new.serial += 1;
         (new, diags)
     }
