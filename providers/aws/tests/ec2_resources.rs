@@ -6,8 +6,8 @@
 
 mod common;
 
-use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Tag};
-use common::{attr, changed_attrs, changes, drifted_attrs, ec2, Env};
+use aws_sdk_ec2::types::{IpPermission, IpRange, Tag};
+use common::{attr, changed_attrs, changes, drifted_attrs, ec2, filter as f, Env};
 use terrane_engine::state::State;
 
 /// The networking fixture every case starts from. `{cidr}` is the case's VPC block (a
@@ -136,10 +136,6 @@ fn fixture(cidr: &str, name: &str) -> String {
 fn edited(src: &str, e: &Edit) -> String {
     assert!(src.contains(e.from), "the fixture has no {:?}", e.from);
     src.replacen(e.from, e.to, 1)
-}
-
-fn f(name: &str, v: &str) -> Filter {
-    Filter::builder().name(name).values(v).build()
 }
 
 fn import_id(state: &State, addr: &str, how: ImportId) -> String {

@@ -8,9 +8,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{attr, changes, ec2, Env, Progress};
+use common::{attr, changes, ec2, filter, Env, Progress};
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::plan::PlanMode;
+use terrane_engine::run::ApplyObserver;
 use terrane_engine::state::State;
 use terrane_test_support::fault::{Fault, FaultProxy, Rule, When};
 
@@ -86,6 +87,23 @@ resource "aws_nat_gateway" "nat" {{
     )
 }
 
+/// A harness and a fresh proxy in front of moto that applies `rules`.
+fn proxied(rules: impl IntoIterator<Item = Rule>) -> (Env, FaultProxy) {
+    let proxy = FaultProxy::for_moto();
+    for r in rules {
+        proxy.add(r);
+    }
+    (Env::new(), proxy)
+}
+
+/// Plans and applies `src` from empty state; errors are returned as text.
+async fn apply_new(env: &Env, src: &str, observer: &dyn ApplyObserver) -> (State, Vec<String>) {
+    let (state, diags) = env
+        .apply_observed(src, &State::new(), PlanMode::Normal, observer)
+        .await;
+    (state, errors(&diags))
+}
+
 fn errors(d: &Diagnostics) -> Vec<String> {
     d.iter()
         .filter(|d| d.is_error())
@@ -119,20 +137,12 @@ fn in_state(state: &State) -> Vec<String> {
 /// An apply through throttling and 503s succeeds under `retry_mode`; every retried attempt
 /// shows in the EC2 call count, and nothing is created twice.
 async fn retried_and_counted(retry_mode: &str, cidr: &str) {
-    let env = Env::new();
-    let proxy = FaultProxy::for_moto();
     // The first two CreateSubnet calls get a bare 503, and every tenth EC2 request is
     // throttled.
-    proxy.add(Rule::new(
-        Some("CreateSubnet"),
-        When::First(2),
-        Fault::Unavailable,
-    ));
-    proxy.add(Rule::new(
-        None,
-        When::Every(10),
-        Fault::request_limit_exceeded(),
-    ));
+    let (env, proxy) = proxied([
+        Rule::new(Some("CreateSubnet"), When::First(2), Fault::Unavailable),
+        Rule::new(None, When::Every(10), Fault::request_limit_exceeded()),
+    ]);
     let name = format!("faults-retry-{retry_mode}");
     let src = provider(&proxy, None).replace(
         "endpoints",
@@ -140,11 +150,9 @@ async fn retried_and_counted(retry_mode: &str, cidr: &str) {
     ) + &network(cidr, &name);
     let before = env.ec2_calls();
     let started = std::time::Instant::now();
-    let (state, diags) = env
-        .apply_observed(&src, &State::new(), PlanMode::Normal, &common::Quiet)
-        .await;
+    let (state, errs) = apply_new(&env, &src, &common::Quiet).await;
     let took = started.elapsed();
-    assert!(!diags.has_errors(), "{:?}", errors(&diags));
+    assert!(errs.is_empty(), "{errs:?}");
     let counted = env.ec2_calls() - before;
     let (seen, failed) = (proxy.seen(None), proxy.failed(None));
     eprintln!(
@@ -164,12 +172,7 @@ async fn retried_and_counted(retry_mode: &str, cidr: &str) {
     let vpc = attr(&state, "aws_vpc.v", "id");
     let subnets = ec2()
         .describe_subnets()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("vpc-id")
-                .values(&vpc)
-                .build(),
-        )
+        .filters(filter("vpc-id", &vpc))
         .send()
         .await
         .unwrap();
@@ -206,18 +209,13 @@ async fn an_unknown_retry_mode_is_an_error_before_any_call() {
 
 #[tokio::test]
 async fn a_create_that_keeps_failing_is_reported_and_the_rest_is_kept() {
-    let env = Env::new();
-    let proxy = FaultProxy::for_moto();
-    proxy.add(Rule::new(
+    let (env, proxy) = proxied([Rule::new(
         Some("CreateRouteTable"),
         When::Always,
         Fault::request_limit_exceeded(),
-    ));
+    )]);
     let src = provider(&proxy, Some(1)) + &network("10.82.0.0/16", "faults-persistent");
-    let (state, diags) = env
-        .apply_observed(&src, &State::new(), PlanMode::Normal, &common::Quiet)
-        .await;
-    let errs = errors(&diags);
+    let (state, errs) = apply_new(&env, &src, &common::Quiet).await;
     assert_eq!(errs.len(), 1, "{errs:?}");
     for want in [
         "aws_route_table.rt",
@@ -251,19 +249,14 @@ async fn a_create_that_keeps_failing_is_reported_and_the_rest_is_kept() {
 
 #[tokio::test]
 async fn nat_gateway_create_timeout_is_clear_and_the_gateway_stays_in_state() {
-    let env = Env::new();
-    let proxy = FaultProxy::for_moto();
     // The waiter's DescribeNatGateways answers take longer than the whole create timeout.
-    proxy.add(Rule::new(
+    let (env, proxy) = proxied([Rule::new(
         Some("DescribeNatGateways"),
         When::Always,
         Fault::Delay(Duration::from_secs(3)),
-    ));
+    )]);
     let src = provider(&proxy, None) + &nat("10.83.0.0/16", "1s");
-    let (state, diags) = env
-        .apply_observed(&src, &State::new(), PlanMode::Normal, &common::Quiet)
-        .await;
-    let errs = errors(&diags);
+    let (state, errs) = apply_new(&env, &src, &common::Quiet).await;
     assert_eq!(errs.len(), 1, "{errs:?}");
     for want in [
         "aws_nat_gateway.nat",
@@ -279,12 +272,7 @@ async fn nat_gateway_create_timeout_is_clear_and_the_gateway_stays_in_state() {
     let vpc = attr(&state, "aws_vpc.v", "id");
     let got = ec2()
         .describe_nat_gateways()
-        .filter(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("vpc-id")
-                .values(&vpc)
-                .build(),
-        )
+        .filter(filter("vpc-id", &vpc))
         .send()
         .await
         .unwrap();
@@ -301,19 +289,15 @@ async fn nat_gateway_create_timeout_is_clear_and_the_gateway_stays_in_state() {
 
 #[tokio::test]
 async fn a_slow_create_reports_progress_every_ten_seconds() {
-    let env = Env::new();
-    let proxy = FaultProxy::for_moto();
-    proxy.add(Rule::new(
+    let (env, proxy) = proxied([Rule::new(
         Some("CreateNatGateway"),
         When::Always,
         Fault::Delay(Duration::from_millis(10_500)),
-    ));
+    )]);
     let src = provider(&proxy, None) + &nat("10.84.0.0/16", "10m");
     let progress = Progress::default();
-    let (state, diags) = env
-        .apply_observed(&src, &State::new(), PlanMode::Normal, &progress)
-        .await;
-    assert!(!diags.has_errors(), "{:?}", errors(&diags));
+    let (state, errs) = apply_new(&env, &src, &progress).await;
+    assert!(errs.is_empty(), "{errs:?}");
     let events = progress.0.lock().unwrap().clone();
     assert_eq!(events, ["aws_nat_gateway.nat 10s"]);
     proxy.clear();

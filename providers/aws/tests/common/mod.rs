@@ -51,6 +51,14 @@ pub fn sdk_config() -> aws_sdk_ec2::Config {
         .build()
 }
 
+/// An EC2 Describe filter with one value.
+pub fn filter(name: &str, value: &str) -> aws_sdk_ec2::types::Filter {
+    aws_sdk_ec2::types::Filter::builder()
+        .name(name)
+        .values(value)
+        .build()
+}
+
 /// An EC2 client for out-of-band changes and checks.
 pub fn ec2() -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::from_conf(sdk_config())
