@@ -606,3 +606,49 @@ async fn security_group_moves_vpc_by_replacement() {
     converges(&env, &src, &state, "after the move").await;
     env.destroy(&src, &state).await;
 }
+
+#[tokio::test]
+async fn nat_gateway_secondary_addresses_change_in_place() {
+    let env = Env::new();
+    let src = fixture("10.72.0.0/16", "nat-secondary");
+    let state = env.apply(&src, &State::new()).await;
+    // Terraform associates and disassociates secondary addresses in place. (moto has no
+    // AssociateNatGatewayAddress, so this stops at the plan.)
+    let src2 = src.replacen(
+        "subnet_id     = aws_subnet.a.id\n",
+        "subnet_id     = aws_subnet.a.id\n  secondary_allocation_ids = [aws_eip.spare.id]\n",
+        1,
+    );
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_nat_gateway.nat"]);
+    env.destroy(&src, &state).await;
+}
+
+#[tokio::test]
+async fn nat_gateway_arguments_that_conflict_with_the_connectivity_type_are_rejected() {
+    let env = Env::new();
+    let base = "resource \"aws_nat_gateway\" \"n\" {\n  subnet_id = \"subnet-12345678\"\n";
+    for (args, attr) in [
+        (
+            "connectivity_type = \"private\"\n  allocation_id = \"eipalloc-1\"",
+            "allocation_id is not supported with connectivity_type = \\\"private\\\"",
+        ),
+        (
+            "connectivity_type = \"private\"\n  secondary_allocation_ids = [\"eipalloc-1\"]",
+            "secondary_allocation_ids is not supported with connectivity_type = \\\"private\\\"",
+        ),
+        (
+            "secondary_private_ip_address_count = 2",
+            "secondary_private_ip_address_count is not supported with connectivity_type = \\\"public\\\"",
+        ),
+    ] {
+        let src = format!("{base}  {args}\n}}\n");
+        let err = env
+            .try_plan(&src, &State::new(), terrane_engine::plan::PlanMode::Normal)
+            .await
+            .unwrap_err();
+        let text = format!("{err:?}");
+        assert!(text.contains(attr), "{args}: {text}");
+    }
+    assert_eq!(env.ec2_calls(), 0);
+}
