@@ -76,6 +76,9 @@ struct Inner {
     seen: BTreeMap<String, u32>,
     /// Requests answered with an error per operation.
     failed: BTreeMap<String, u32>,
+    /// Requests being served right now, and the most there ever were at once.
+    in_flight: u32,
+    max_in_flight: u32,
 }
 
 /// A running proxy. Its listener thread lives as long as the test process.
@@ -140,6 +143,11 @@ impl FaultProxy {
         count(&self.lock().failed, operation)
     }
 
+    /// The most requests that were in the proxy at the same time (a client's concurrency).
+    pub fn max_in_flight(&self) -> u32 {
+        self.lock().max_in_flight
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -148,6 +156,8 @@ impl FaultProxy {
     fn decide(&self, op: &str) -> Option<Fault> {
         let mut inner = self.lock();
         *inner.seen.entry(op.to_string()).or_default() += 1;
+        inner.in_flight += 1;
+        inner.max_in_flight = inner.max_in_flight.max(inner.in_flight);
         let mut fault = None;
         for (rule, n) in &mut inner.rules {
             if rule.operation.as_deref().is_some_and(|o| o != op) {
@@ -174,9 +184,24 @@ impl FaultProxy {
         let mut client = conn;
         let (head, body) = read_message(&mut reader)?;
         let op = operation(&head, &body);
-        match self.decide(&op) {
+        let fault = self.decide(&op);
+        let result = self.answer(fault, &mut client, &head, &body, upstream);
+        self.lock().in_flight -= 1;
+        result
+    }
+
+    /// Answers with the fault, or forwards to moto (after a delay fault's wait).
+    fn answer(
+        &self,
+        fault: Option<Fault>,
+        client: &mut TcpStream,
+        head: &str,
+        body: &[u8],
+        upstream: u16,
+    ) -> std::io::Result<()> {
+        match fault {
             Some(Fault::Unavailable) => {
-                return respond(&mut client, 503, "Service Unavailable", "", "text/plain")
+                return respond(client, 503, "Service Unavailable", "", "text/plain")
             }
             Some(Fault::Error { code, message }) => {
                 let (status, reason) = if code == "RequestLimitExceeded" {
@@ -184,15 +209,15 @@ impl FaultProxy {
                 } else {
                     (400, "Bad Request")
                 };
-                let (text, ty) = error_body(&head, &body, &code, &message);
-                return respond(&mut client, status, reason, &text, ty);
+                let (text, ty) = error_body(head, body, &code, &message);
+                return respond(client, status, reason, &text, ty);
             }
             Some(Fault::Delay(d)) => std::thread::sleep(d),
             None => {}
         }
         let mut up = TcpStream::connect(("127.0.0.1", upstream))?;
-        up.write_all(with_close(&head).as_bytes())?;
-        up.write_all(&body)?;
+        up.write_all(with_close(head).as_bytes())?;
+        up.write_all(body)?;
         let mut reply = Vec::new();
         up.read_to_end(&mut reply)?;
         let split = find(&reply, b"\r\n\r\n").map_or(reply.len(), |i| i + 4);

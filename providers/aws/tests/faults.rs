@@ -303,3 +303,31 @@ async fn a_slow_create_reports_progress_every_ten_seconds() {
     proxy.clear();
     env.destroy(&src, &state).await;
 }
+
+#[tokio::test]
+async fn one_service_gets_at_most_its_concurrency_limit_of_calls_at_once() {
+    // Every CreateSubnet is held a while, so the engine's ten parallel creates would all
+    // be in the proxy at once without the per-service limit.
+    let (env, proxy) = proxied([Rule::new(
+        Some("CreateSubnet"),
+        When::Always,
+        Fault::Delay(Duration::from_millis(300)),
+    )]);
+    let src = provider(&proxy, None)
+        + r#"
+resource "aws_vpc" "v" {
+  cidr_block = "10.87.0.0/16"
+}
+resource "aws_subnet" "s" {
+  count      = 20
+  vpc_id     = aws_vpc.v.id
+  cidr_block = cidrsubnet(aws_vpc.v.cidr_block, 8, count.index)
+}
+"#;
+    let (state, errs) = apply_new(&env, &src, &common::Quiet).await;
+    assert!(errs.is_empty(), "{errs:?}");
+    let limit = u32::try_from(terrane_provider_aws::clients::SERVICE_CONCURRENCY).unwrap();
+    assert_eq!(proxy.max_in_flight(), limit);
+    proxy.clear();
+    env.destroy(&src, &state).await;
+}
