@@ -270,3 +270,36 @@ resource "aws_security_group" "sg" {{
     });
     assert_eq!(left, 0);
 }
+
+#[test]
+fn a_profile_and_an_assumed_role_supply_region_and_credentials() {
+    let dir = project(ONE_VPC);
+    // Only a named profile in ~/.aws (HOME is the project directory here), and EC2's own
+    // endpoint variable.
+    let aws = dir.path().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    std::fs::write(
+        aws.join("credentials"),
+        "[dev]\naws_access_key_id = test\naws_secret_access_key = test\n",
+    )
+    .unwrap();
+    std::fs::write(aws.join("config"), "[profile dev]\nregion = us-east-1\n").unwrap();
+    let endpoint = terrane_test_support::moto().endpoint.clone();
+    let env = [
+        ("AWS_PROFILE", "dev".to_string()),
+        ("AWS_ENDPOINT_URL_EC2", endpoint.clone()),
+    ];
+    terrane(dir.path(), &["init"], &env).code(0);
+    let out = terrane(dir.path(), &["plan", "-detailed-exitcode"], &env).code(2);
+    assert!(out.stdout.contains("1 to add"), "{}", out.stdout);
+
+    // The same through the provider block, assuming a role (STS on moto).
+    let with_role = ONE_VPC.replace(
+        "provider \"aws\" {}",
+        "provider \"aws\" {\n  profile = \"dev\"\n  assume_role {\n    role_arn = \"arn:aws:iam::123456789012:role/terrane-test\"\n  }\n}",
+    );
+    std::fs::write(dir.path().join("main.tf"), with_role).unwrap();
+    let env = [("AWS_ENDPOINT_URL", endpoint)];
+    let out = terrane(dir.path(), &["plan", "-detailed-exitcode"], &env).code(2);
+    assert!(out.stdout.contains("1 to add"), "{}", out.stdout);
+}
