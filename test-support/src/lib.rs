@@ -5,6 +5,7 @@
 //! fail with a message saying how.
 
 pub mod cli;
+pub mod fault;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -4,6 +4,7 @@
 
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
+use aws_sdk_ec2::config::retry::RetryPartition;
 use aws_sdk_ec2::config::{Credentials, ProvideCredentials, Region, SharedCredentialsProvider};
 use terrane_engine::diag::Diagnostic;
 use terrane_engine::lang::{Type, Value};
@@ -59,6 +60,7 @@ pub fn provider_schema() -> BlockSchema {
         .attr("secret_key", opt(Type::String).sensitive())
         .attr("token", opt(Type::String).sensitive())
         .attr("max_retries", opt(Type::Number))
+        .attr("retry_mode", opt(Type::String))
         .attr(
             "shared_config_files",
             opt(Type::List(Box::new(Type::String))),
@@ -121,9 +123,7 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
         .and_then(|n| u32::try_from(n).ok())
         .unwrap_or(DEFAULT_MAX_RETRIES);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        // Adaptive: backs off on throttling errors and also rate-limits this client's
-        // own sending once AWS has throttled it, instead of hammering with retries.
-        .retry_config(RetryConfig::adaptive().with_max_attempts(max_retries + 1));
+        .retry_config(retry_config(config)?.with_max_attempts(max_retries + 1));
     if let Some(r) = &region {
         loader = loader.region(Region::new(r.clone()));
     }
@@ -177,6 +177,7 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
             .map(str::to_string)
     };
 
+    let partition_region = region.clone();
     // One client per service: the shared SDK config, the call counter, and the endpoint
     // from `endpoints {}` under any of the names the Terraform provider accepts for it.
     macro_rules! client {
@@ -185,7 +186,12 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
                 .interceptor(CountCalls(counts.counter($counter)));
             $( b = $extra(b); )?
             if let Some(u) = [$($key),+].into_iter().find_map(|k| endpoint(k)) {
-                b = b.endpoint_url(u);
+                // Throttling is per endpoint: a client of another endpoint keeps its own
+                // adaptive rate limiter and retry quota (the SDK shares them process-wide
+                // per service and region otherwise).
+                b = b
+                    .retry_partition(RetryPartition::new(format!("{}-{partition_region}-{u}", $counter)))
+                    .endpoint_url(u);
             }
             Service::new($sdk_crate::Client::from_conf(b.build()))
         }};
@@ -224,6 +230,22 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
         ),
         default_tags,
     })
+}
+
+/// `retry_mode` (else `AWS_RETRY_MODE`), as in Terraform's provider. The default is
+/// adaptive: it backs off on throttling errors and also rate-limits this client's own
+/// sending once AWS has throttled it, instead of hammering with retries. That limiter can
+/// hold a retry back for seconds at low request rates; `standard` only backs off.
+fn retry_config(config: &Value) -> Result<RetryConfig, Diagnostic> {
+    let env = std::env::var("AWS_RETRY_MODE").ok();
+    let mode = val::str_attr(config, "retry_mode").or(env.as_deref());
+    match mode {
+        None | Some("adaptive") => Ok(RetryConfig::adaptive()),
+        Some("standard") => Ok(RetryConfig::standard()),
+        Some(other) => Err(Diagnostic::error("Invalid retry_mode").detail(format!(
+            "retry_mode (or AWS_RETRY_MODE) is {other:?}; expected \"standard\" or \"adaptive\"."
+        ))),
+    }
 }
 
 fn no_credentials(why: Option<&str>) -> Diagnostic {

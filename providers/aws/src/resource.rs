@@ -254,10 +254,11 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     Some(Duration::from_secs_f64(total))
 }
 
-/// Polls `check` until it returns `Some` or the timeout passes. `what` and `wanted` name
+/// Polls `check` until it returns `Ok` or the timeout passes. `what` and `wanted` name
 /// the object and state in the timeout error; `check` returns the state seen so far in
 /// its `Err(state)` arm. Polls quickly at first (emulators and fast APIs answer at once),
-/// then every few seconds.
+/// then every few seconds. The timeout bounds the whole wait, the checks' own calls
+/// included: a Describe that hangs (or retries under throttling) past it ends the wait.
 pub async fn wait_for<T, F, Fut>(
     what: &str,
     wanted: &str,
@@ -269,13 +270,21 @@ where
     Fut: Future<Output = Result<Result<T, String>, AwsError>>,
 {
     let start = Instant::now();
+    let deadline = tokio::time::Instant::from_std(start + t.0);
     let mut delay = Duration::from_millis(200);
+    let mut last = "no answer yet".to_string();
     loop {
-        let last = match check().await? {
-            Ok(v) => return Ok(v),
-            Err(state) => state,
+        let answered = match tokio::time::timeout_at(deadline, check()).await {
+            Ok(answer) => match answer? {
+                Ok(v) => return Ok(v),
+                Err(state) => {
+                    last = state;
+                    true
+                }
+            },
+            Err(_elapsed) => false,
         };
-        if start.elapsed() + delay > t.0 {
+        if !answered || start.elapsed() + delay > t.0 {
             return Err(AwsError::Timeout {
                 what: what.to_string(),
                 wanted: wanted.to_string(),

@@ -7,7 +7,7 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
-use super::{filter, ids, match_ids, tags};
+use super::{describe_chunks, filter, ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
@@ -80,17 +80,19 @@ impl AwsResource for Eip {
             return Ok(vec![None; current.len()]);
         }
         let ec2 = c.ec2.get().await;
-        // DescribeAddresses has no pagination; the filter takes up to 200 values.
-        let mut found = Vec::new();
-        for chunk in ids.chunks(200) {
-            let out = ec2
-                .describe_addresses()
-                .filters(filter("allocation-id", chunk.to_vec()))
-                .send()
-                .await
-                .map_err(err("DescribeAddresses"))?;
-            found.extend(out.addresses().iter().cloned());
-        }
+        // DescribeAddresses has no pagination: one call per chunk of filter values.
+        let found = describe_chunks(&ids, |chunk| {
+            let ec2 = &ec2;
+            async move {
+                ec2.describe_addresses()
+                    .filters(filter("allocation-id", chunk))
+                    .send()
+                    .await
+                    .map(|out| out.addresses().to_vec())
+                    .map_err(err("DescribeAddresses"))
+            }
+        })
+        .await?;
         Ok(match_ids(
             current,
             found,

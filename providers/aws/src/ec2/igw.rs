@@ -5,7 +5,7 @@ use aws_sdk_ec2::types::ResourceType;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
-use super::{describe_chunks, filter, ids, match_ids, tags};
+use super::{ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
@@ -40,21 +40,14 @@ impl AwsResource for InternetGateway {
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
-        let ec2 = c.ec2.get().await;
-        let found = describe_chunks(&ids(current), |chunk| {
-            let ec2 = &ec2;
-            async move {
-                ec2.describe_internet_gateways()
-                    .filters(filter("internet-gateway-id", chunk))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeInternetGateways"))
-            }
-        })
-        .await?;
+        let found = describe_filtered!(
+            c,
+            describe_internet_gateways,
+            filters,
+            "internet-gateway-id",
+            &ids(current),
+            "DescribeInternetGateways"
+        )?;
         Ok(match_ids(
             current,
             found,

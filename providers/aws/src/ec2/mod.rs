@@ -1,6 +1,33 @@
 //! EC2 (VPC networking) resources. Each module is one resource type: a schema and its SDK
 //! calls; shared EC2 helpers (filters, batched describes, tags) are here and in `tags`.
 
+/// Every object an EC2 Describe returns for a filter on `ids`: all pages, in chunks of
+/// 200 values (see [`describe_chunks`]), with errors named after the operation. The SDK's
+/// builders share no trait, so this is a macro rather than a generic function:
+/// `describe_filtered!(c, describe_vpcs, filters, "vpc-id", &ids, "DescribeVpcs")`, with
+/// further fixed filters after the operation name. `filters` is the builder's filter method
+/// (`filter` for DescribeNatGateways).
+macro_rules! describe_filtered {
+    ($c:expr, $op:ident, $filters:ident, $name:expr, $ids:expr, $opname:literal $(, $extra:expr)* $(,)?) => {{
+        let ec2 = $c.ec2.get().await;
+        $crate::ec2::describe_chunks($ids, |chunk| {
+            let ec2 = &ec2;
+            async move {
+                ec2.$op()
+                    .$filters($crate::ec2::filter($name, chunk))
+                    $(.$filters($extra))*
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err($crate::error::err($opname))
+            }
+        })
+        .await
+    }};
+}
+
 pub mod eip;
 pub mod igw;
 pub mod nat;
@@ -21,7 +48,7 @@ use aws_sdk_ec2::types::Filter;
 use terrane_engine::lang::Value;
 
 use crate::error::AwsError;
-use crate::resource::AwsResource;
+use crate::resource::{wait_for, AwsResource, Timeout};
 use crate::val;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -82,6 +109,30 @@ where
         out.extend(describe(chunk.to_vec()).await?);
     }
     Ok(out)
+}
+
+/// Waits until `state_of` (one Describe of the new object) reports `wanted`; "not found"
+/// (eventual consistency right after a create) counts as not there yet.
+pub async fn wait_state<F, Fut>(
+    what: &str,
+    wanted: &str,
+    t: Timeout,
+    mut state_of: F,
+) -> Result<(), AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<String>, AwsError>>,
+{
+    wait_for(what, wanted, t, || {
+        let f = state_of();
+        async move {
+            Ok(match f.await?.as_deref() {
+                Some(s) if s == wanted => Ok(()),
+                other => Err(other.unwrap_or("not found").to_string()),
+            })
+        }
+    })
+    .await
 }
 
 /// Matches described objects back to the requests by ID and builds each result.

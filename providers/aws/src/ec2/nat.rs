@@ -1,23 +1,27 @@
-//! `aws_nat_gateway`. Everything but tags replaces; create and delete wait for the
-//! gateway's state within the `timeouts`.
+//! `aws_nat_gateway`. The secondary addresses change in place (associate/disassociate
+//! for public gateways, assign/unassign for private ones), as in Terraform; everything
+//! else but tags replaces. Create, update and delete wait within the `timeouts`.
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{ConnectivityType, NatGateway, ResourceType};
+use aws_sdk_ec2::types::{ConnectivityType, NatGateway, NatGatewayAddress, ResourceType};
 
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
-use super::{describe_chunks, filter, ids, match_ids, tags};
+use super::{ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum, wait_for, AwsResource, DefaultTimeouts, Failed, Tagging, Timeout,
+    check_enum, invalid, known_set, wait_for, AwsResource, DefaultTimeouts, Failed, PlanExtra,
+    Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::val::{self, Obj};
 
 pub struct NatGatewayRes;
+
+const COUNT: &str = "secondary_private_ip_address_count";
 
 #[async_trait]
 impl AwsResource for NatGatewayRes {
@@ -37,15 +41,11 @@ impl AwsResource for NatGatewayRes {
             .attr("network_interface_id", comp(STR))
             .attr("private_ip", opt_comp(STR).force_new())
             .attr("public_ip", comp(STR))
-            .attr("secondary_allocation_ids", opt(set_of(STR)).force_new())
-            .attr(
-                "secondary_private_ip_address_count",
-                opt_comp(NUM).force_new(),
-            )
-            .attr(
-                "secondary_private_ip_addresses",
-                opt_comp(set_of(STR)).force_new(),
-            )
+            .attr("secondary_allocation_ids", opt(set_of(STR)))
+            // Replaces when configured differently (see `plan`); not `force_new` in the
+            // schema, because a new secondary Elastic IP makes it unknown in place.
+            .attr(COUNT, opt_comp(NUM))
+            .attr("secondary_private_ip_addresses", opt_comp(set_of(STR)))
             .attr("subnet_id", req(STR).force_new())
             .build()
     }
@@ -60,6 +60,43 @@ impl AwsResource for NatGatewayRes {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         check_enum(config, "connectivity_type", &["public", "private"], diags);
+        let ty = val::str_attr(config, "connectivity_type").unwrap_or("public");
+        let unsupported: &[&str] = if ty == "private" {
+            &["allocation_id", "secondary_allocation_ids"]
+        } else {
+            &["secondary_private_ip_address_count"]
+        };
+        for k in unsupported {
+            let set = match config.get_attr(k) {
+                Some(Value::Set(v) | Value::List(v)) => !v.is_empty(),
+                Some(v) => !v.is_null() && !v.is_unknown(),
+                None => false,
+            };
+            if set {
+                invalid(
+                    diags,
+                    k,
+                    format!("{k} is not supported with connectivity_type = \"{ty}\"."),
+                );
+            }
+        }
+    }
+
+    fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
+        let mut extra = PlanExtra::default();
+        let Some(prior) = prior else { return extra };
+        if known_set(config, COUNT) && val::changed(prior, planned, COUNT) {
+            extra.requires_replace.push(COUNT.to_string());
+        }
+        // New secondary addresses of a public gateway get private IPs AWS picks.
+        let public = val::str_attr(planned, "connectivity_type") != Some("private");
+        if public && val::changed(prior, planned, "secondary_allocation_ids") {
+            val::set_attr(planned, COUNT, Value::Unknown);
+            if !known_set(config, "secondary_private_ip_addresses") {
+                val::set_attr(planned, "secondary_private_ip_addresses", Value::Unknown);
+            }
+        }
+        extra
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
@@ -196,6 +233,22 @@ impl AwsResource for NatGatewayRes {
         Ok(id)
     }
 
+    async fn update(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        planned: &Value,
+        t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let id = val::str_attr(prior, "id").unwrap_or_default().to_string();
+        if val::str_attr(planned, "connectivity_type") == Some("private") {
+            update_private_ips(c, &id, prior, planned, t).await?;
+        } else {
+            update_allocations(c, &id, prior, planned, t).await?;
+        }
+        Ok(None)
+    }
+
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
         let id = val::str_attr(prior, "id").unwrap_or_default().to_string();
         c.ec2
@@ -220,19 +273,151 @@ impl AwsResource for NatGatewayRes {
 }
 
 async fn describe(c: &Clients, ids: &[String]) -> Result<Vec<NatGateway>, AwsError> {
-    let ec2 = c.ec2.get().await;
-    describe_chunks(ids, |chunk| {
-        let ec2 = &ec2;
-        async move {
-            ec2.describe_nat_gateways()
-                .filter(filter("nat-gateway-id", chunk))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(err("DescribeNatGateways"))
+    describe_filtered!(
+        c,
+        describe_nat_gateways,
+        filter,
+        "nat-gateway-id",
+        ids,
+        "DescribeNatGateways"
+    )
+}
+
+/// What is in `new` and not in `old`, and the other way round.
+fn added_removed(prior: &Value, planned: &Value, k: &str) -> (Vec<String>, Vec<String>) {
+    let old = val::strings(prior, k);
+    let new = val::strings(planned, k);
+    let added = new.iter().filter(|x| !old.contains(x)).cloned().collect();
+    let removed = old.iter().filter(|x| !new.contains(x)).cloned().collect();
+    (added, removed)
+}
+
+/// Waits until every address picked by `key` (allocation ID or private IP) in `want` has
+/// reached `succeeded` (`present`) or is gone (`!present`).
+async fn wait_addresses(
+    c: &Clients,
+    id: &str,
+    want: &[String],
+    key: fn(&NatGatewayAddress) -> Option<&str>,
+    present: bool,
+    t: Timeout,
+) -> Result<(), AwsError> {
+    let wanted = if present { "associated" } else { "released" };
+    wait_for("NAT gateway address", wanted, t, || async {
+        let g = describe(c, &[id.to_string()]).await?;
+        let addrs = g
+            .first()
+            .map(NatGateway::nat_gateway_addresses)
+            .unwrap_or_default();
+        for w in want {
+            let a = addrs.iter().find(|a| key(a) == Some(w.as_str()));
+            let status = a.and_then(|a| a.status()).map(|s| s.as_str());
+            if status == Some("failed") {
+                return Err(AwsError::Api {
+                    operation: "NAT gateway address".into(),
+                    code: "Failed".into(),
+                    message: a
+                        .and_then(|a| a.failure_message())
+                        .unwrap_or_default()
+                        .to_string(),
+                });
+            }
+            let done = if present {
+                status == Some("succeeded")
+            } else {
+                a.is_none()
+            };
+            if !done {
+                return Ok(Err(format!("{w}: {}", status.unwrap_or("not listed"))));
+            }
         }
+        Ok(Ok(()))
     })
     .await
+}
+
+/// A public gateway's secondary Elastic IPs: associate the new, disassociate the old.
+async fn update_allocations(
+    c: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+    t: Timeout,
+) -> Result<(), AwsError> {
+    let (add, del) = added_removed(prior, planned, "secondary_allocation_ids");
+    if !add.is_empty() {
+        let (ips, _) = added_removed(prior, planned, "secondary_private_ip_addresses");
+        c.ec2
+            .get()
+            .await
+            .associate_nat_gateway_address()
+            .nat_gateway_id(id)
+            .set_allocation_ids(Some(add.clone()))
+            .set_private_ip_addresses(Some(ips).filter(|v| !v.is_empty()))
+            .send()
+            .await
+            .map_err(err("AssociateNatGatewayAddress"))?;
+        wait_addresses(c, id, &add, NatGatewayAddress::allocation_id, true, t).await?;
+    }
+    if !del.is_empty() {
+        let g = describe(c, &[id.to_string()]).await?;
+        let associations: Vec<String> = g
+            .first()
+            .map(NatGateway::nat_gateway_addresses)
+            .unwrap_or_default()
+            .iter()
+            .filter(|a| {
+                a.allocation_id()
+                    .is_some_and(|x| del.iter().any(|d| d == x))
+            })
+            .filter_map(|a| a.association_id().map(str::to_string))
+            .collect();
+        c.ec2
+            .get()
+            .await
+            .disassociate_nat_gateway_address()
+            .nat_gateway_id(id)
+            .set_association_ids(Some(associations))
+            .send()
+            .await
+            .map_err(err("DisassociateNatGatewayAddress"))?;
+        wait_addresses(c, id, &del, NatGatewayAddress::allocation_id, false, t).await?;
+    }
+    Ok(())
+}
+
+/// A private gateway's secondary private IPs: assign the new, unassign the old.
+async fn update_private_ips(
+    c: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+    t: Timeout,
+) -> Result<(), AwsError> {
+    let (add, del) = added_removed(prior, planned, "secondary_private_ip_addresses");
+    if !add.is_empty() {
+        c.ec2
+            .get()
+            .await
+            .assign_private_nat_gateway_address()
+            .nat_gateway_id(id)
+            .set_private_ip_addresses(Some(add.clone()))
+            .send()
+            .await
+            .map_err(err("AssignPrivateNatGatewayAddress"))?;
+        wait_addresses(c, id, &add, NatGatewayAddress::private_ip, true, t).await?;
+    }
+    if !del.is_empty() {
+        c.ec2
+            .get()
+            .await
+            .unassign_private_nat_gateway_address()
+            .nat_gateway_id(id)
+            .set_private_ip_addresses(Some(del.clone()))
+            .send()
+            .await
+            .map_err(err("UnassignPrivateNatGatewayAddress"))?;
+        wait_addresses(c, id, &del, NatGatewayAddress::private_ip, false, t).await?;
+    }
+    Ok(())
 }

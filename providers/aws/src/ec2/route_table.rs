@@ -8,7 +8,7 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
-use super::{describe_chunks, filter, ids, match_ids, tags};
+use super::{filter, ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
@@ -220,21 +220,14 @@ pub async fn describe_tables(
     filter_name: &str,
     ids: &[String],
 ) -> Result<Vec<aws_sdk_ec2::types::RouteTable>, AwsError> {
-    let ec2 = c.ec2.get().await;
-    describe_chunks(ids, |chunk| {
-        let ec2 = &ec2;
-        async move {
-            ec2.describe_route_tables()
-                .filters(filter(filter_name, chunk))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(err("DescribeRouteTables"))
-        }
-    })
-    .await
+    describe_filtered!(
+        c,
+        describe_route_tables,
+        filters,
+        filter_name,
+        ids,
+        "DescribeRouteTables"
+    )
 }
 
 /// Routes Terraform does not manage: the VPC's local route and propagated routes.

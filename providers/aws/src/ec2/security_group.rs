@@ -15,7 +15,7 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
-use super::{describe_chunks, filter, ids, match_ids, tags};
+use super::{ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
@@ -141,21 +141,14 @@ impl AwsResource for SecurityGroup {
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
-        let ec2 = c.ec2.get().await;
-        let found = describe_chunks(&ids(current), |chunk| {
-            let ec2 = &ec2;
-            async move {
-                ec2.describe_security_groups()
-                    .filters(filter("group-id", chunk))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeSecurityGroups"))
-            }
-        })
-        .await?;
+        let found = describe_filtered!(
+            c,
+            describe_security_groups,
+            filters,
+            "group-id",
+            &ids(current),
+            "DescribeSecurityGroups"
+        )?;
         Ok(match_ids(
             current,
             found,
@@ -634,21 +627,14 @@ pub async fn describe_rules(
     filter_name: &str,
     ids: &[String],
 ) -> Result<Vec<SecurityGroupRule>, AwsError> {
-    let ec2 = c.ec2.get().await;
-    describe_chunks(ids, |chunk| {
-        let ec2 = &ec2;
-        async move {
-            ec2.describe_security_group_rules()
-                .filters(filter(filter_name, chunk))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(err("DescribeSecurityGroupRules"))
-        }
-    })
-    .await
+    describe_filtered!(
+        c,
+        describe_security_group_rules,
+        filters,
+        filter_name,
+        ids,
+        "DescribeSecurityGroupRules"
+    )
 }
 
 async fn change_rules(

@@ -6,12 +6,12 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
-use super::{bool_keep_null, describe_chunks, filter, ids, match_ids, tags};
+use super::{bool_keep_null, filter, ids, match_ids, tags, wait_state};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum, check_ipv4_cidr, wait_for, while_dependent, AwsResource, DefaultTimeouts, Failed,
-    Tagging, Timeout,
+    check_enum, check_ipv4_cidr, while_dependent, AwsResource, DefaultTimeouts, Failed, Tagging,
+    Timeout,
 };
 use crate::schema::*;
 use crate::val::{self, Obj};
@@ -77,21 +77,14 @@ impl AwsResource for Subnet {
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
-        let ec2 = c.ec2.get().await;
-        let subnets = describe_chunks(&ids(current), |chunk| {
-            let ec2 = &ec2;
-            async move {
-                ec2.describe_subnets()
-                    .filters(filter("subnet-id", chunk))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeSubnets"))
-            }
-        })
-        .await?;
+        let subnets = describe_filtered!(
+            c,
+            describe_subnets,
+            filters,
+            "subnet-id",
+            &ids(current),
+            "DescribeSubnets"
+        )?;
         Ok(match_ids(
             current,
             subnets,
@@ -209,22 +202,18 @@ impl AwsResource for Subnet {
             .and_then(|s| s.subnet_id())
             .ok_or_else(|| AwsError::Invalid("CreateSubnet returned no subnet ID".into()))?
             .to_string();
-        wait_for("subnet", "available", t, || async {
+        wait_state("subnet", "available", t, || async {
             let out = ec2
                 .describe_subnets()
                 .filters(filter("subnet-id", [id.clone()]))
                 .send()
                 .await
                 .map_err(err("DescribeSubnets"))?;
-            let state = out
+            Ok(out
                 .subnets()
                 .first()
-                .and_then(|s| s.state())
-                .map(|s| s.as_str().to_string());
-            Ok(match state.as_deref() {
-                Some("available") => Ok(()),
-                other => Err(other.unwrap_or("not found").to_string()),
-            })
+                .and_then(|x| x.state())
+                .map(|s| s.as_str().to_string()))
         })
         .await
         .map_err(|e| e.after_create(&id))?;

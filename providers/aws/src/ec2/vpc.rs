@@ -10,11 +10,11 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
-use super::{bool_keep_null, describe_chunks, filter, ids, match_ids, tags};
+use super::{bool_keep_null, filter, ids, match_ids, tags, wait_state};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum, check_ipv4_cidr, wait_for, while_dependent, AwsResource, Failed, Tagging, Timeout,
+    check_enum, check_ipv4_cidr, while_dependent, AwsResource, Failed, Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::val::{self, Obj};
@@ -75,21 +75,7 @@ impl AwsResource for Vpc {
         if ids.is_empty() {
             return Ok(vec![None; current.len()]);
         }
-        let ec2 = c.ec2.get().await;
-        let vpcs = describe_chunks(&ids, |chunk| {
-            let ec2 = &ec2;
-            async move {
-                ec2.describe_vpcs()
-                    .filters(filter("vpc-id", chunk))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeVpcs"))
-            }
-        })
-        .await?;
+        let vpcs = describe_filtered!(c, describe_vpcs, filters, "vpc-id", &ids, "DescribeVpcs")?;
         let found: Vec<String> = vpcs
             .iter()
             .filter_map(|v| v.vpc_id().map(str::to_string))
@@ -99,51 +85,33 @@ impl AwsResource for Vpc {
         }
         // Main route tables, default security groups and default NACLs: one filtered
         // call each for the whole batch.
-        let mains = describe_chunks(&found, |chunk| {
-            let ec2 = &ec2;
-            async move {
-                ec2.describe_route_tables()
-                    .filters(filter("vpc-id", chunk))
-                    .filters(filter("association.main", ["true"]))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeRouteTables"))
-            }
-        })
-        .await?;
-        let sgs = describe_chunks(&found, |chunk| {
-            let ec2 = &ec2;
-            async move {
-                ec2.describe_security_groups()
-                    .filters(filter("vpc-id", chunk))
-                    .filters(filter("group-name", ["default"]))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeSecurityGroups"))
-            }
-        })
-        .await?;
-        let nacls = describe_chunks(&found, |chunk| {
-            let ec2 = &ec2;
-            async move {
-                ec2.describe_network_acls()
-                    .filters(filter("vpc-id", chunk))
-                    .filters(filter("default", ["true"]))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeNetworkAcls"))
-            }
-        })
-        .await?;
+        let mains = describe_filtered!(
+            c,
+            describe_route_tables,
+            filters,
+            "vpc-id",
+            &found,
+            "DescribeRouteTables",
+            filter("association.main", ["true"])
+        )?;
+        let sgs = describe_filtered!(
+            c,
+            describe_security_groups,
+            filters,
+            "vpc-id",
+            &found,
+            "DescribeSecurityGroups",
+            filter("group-name", ["default"])
+        )?;
+        let nacls = describe_filtered!(
+            c,
+            describe_network_acls,
+            filters,
+            "vpc-id",
+            &found,
+            "DescribeNetworkAcls",
+            filter("default", ["true"])
+        )?;
         let main_rt: HashMap<&str, &str> = mains
             .iter()
             .filter_map(|r| Some((r.vpc_id()?, r.route_table_id()?)))
@@ -158,6 +126,7 @@ impl AwsResource for Vpc {
             .collect();
         // DescribeVpcAttribute takes one VPC and one attribute: the only per-object calls,
         // run concurrently.
+        let ec2 = c.ec2.get().await;
         let attrs = futures::future::try_join_all(found.iter().map(|id| {
             let ec2 = &ec2;
             async move {
@@ -271,22 +240,18 @@ impl AwsResource for Vpc {
                 .to_string()
         };
         let ec2 = c.ec2.get().await;
-        wait_for("VPC", "available", t, || async {
+        wait_state("VPC", "available", t, || async {
             let out = ec2
                 .describe_vpcs()
                 .filters(filter("vpc-id", [id.clone()]))
                 .send()
                 .await
                 .map_err(err("DescribeVpcs"))?;
-            let state = out
+            Ok(out
                 .vpcs()
                 .first()
-                .and_then(|v| v.state())
-                .map(|s| s.as_str().to_string());
-            Ok(match state.as_deref() {
-                Some("available") => Ok(()),
-                other => Err(other.unwrap_or("not found").to_string()),
-            })
+                .and_then(|x| x.state())
+                .map(|s| s.as_str().to_string()))
         })
         .await
         .map_err(|e| e.after_create(&id))?;

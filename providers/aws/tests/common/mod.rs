@@ -5,9 +5,11 @@
 
 use std::sync::Arc;
 
+use terrane_engine::addr::Mode;
 use terrane_engine::diag::Diagnostics;
+use terrane_engine::lang::Value;
 use terrane_engine::plan::{Action, Plan, PlanMode};
-use terrane_engine::provider::{ImportRequest, Provider};
+use terrane_engine::provider::{ImportRequest, Provider, ReadRequest};
 use terrane_engine::run::{
     self, ApplyEvent, ApplyObserver, Context, Options, Providers, StateDelta,
 };
@@ -22,6 +24,21 @@ impl ApplyObserver for Quiet {
     }
 }
 
+/// Keeps the "Still creating..." progress events of an apply, as "ADDR Ns".
+#[derive(Default)]
+pub struct Progress(pub std::sync::Mutex<Vec<String>>);
+impl ApplyObserver for Progress {
+    fn event(&self, e: ApplyEvent<'_>) {
+        if let ApplyEvent::Still { addr, elapsed, .. } = e {
+            let mut v = self.0.lock().unwrap();
+            v.push(format!("{addr} {}s", elapsed.as_secs()));
+        }
+    }
+    fn record(&self, _d: StateDelta<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 pub fn sdk_config() -> aws_sdk_ec2::Config {
     let m = terrane_test_support::moto();
     aws_sdk_ec2::Config::builder()
@@ -31,6 +48,14 @@ pub fn sdk_config() -> aws_sdk_ec2::Config {
         .credentials_provider(aws_sdk_ec2::config::Credentials::new(
             "test", "test", None, None, "test",
         ))
+        .build()
+}
+
+/// An EC2 Describe filter with one value.
+pub fn filter(name: &str, value: &str) -> aws_sdk_ec2::types::Filter {
+    aws_sdk_ec2::types::Filter::builder()
+        .name(name)
+        .values(value)
         .build()
 }
 
@@ -149,10 +174,21 @@ impl Env {
         state: &State,
         mode: PlanMode,
     ) -> (State, Diagnostics) {
+        self.apply_observed(src, state, mode, &Quiet).await
+    }
+
+    /// Plans and applies, reporting progress to `observer`; errors are returned, not fatal.
+    pub async fn apply_observed(
+        &self,
+        src: &str,
+        state: &State,
+        mode: PlanMode,
+        observer: &dyn ApplyObserver,
+    ) -> (State, Diagnostics) {
         let ctx = self.ctx(src, mode.clone());
         let (plan, diags) = run::plan(&ctx, state).await;
         let plan = plan.unwrap_or_else(|| panic!("plan failed: {diags:?}"));
-        let (mut new, diags) = run::apply(&ctx, &plan, &Quiet).await;
+        let (mut new, diags) = run::apply(&ctx, &plan, observer).await;
         new.serial += 1;
         (new, diags)
     }
@@ -188,6 +224,50 @@ impl Env {
         got.state.ok_or(got.diagnostics)
     }
 
+    /// Imports `id` as a `ty` and refreshes it, as `terrane import` does: `None` when
+    /// there is no such object.
+    pub async fn import_refreshed(&self, ty: &str, id: &str) -> Option<Value> {
+        let object = self.import(ty, id).await.ok()?;
+        let read = self
+            .provider
+            .read(vec![ReadRequest {
+                type_name: ty.to_string(),
+                current: object,
+                private: None,
+            }])
+            .await;
+        read.into_iter().next().and_then(|r| r.new_state)
+    }
+
+    /// What `terrane import ADDR ID` does: forgets `addr` in `state` (so the object is known
+    /// only by its ID), imports it, refreshes it and records the result at `addr`.
+    pub async fn import_into(&self, state: &State, addr: &str, id: &str) -> State {
+        let parsed: terrane_engine::addr::InstanceAddr = addr.parse().unwrap();
+        let ty = parsed.resource.ty.clone();
+        let object = self
+            .import_refreshed(&ty, id)
+            .await
+            .unwrap_or_else(|| panic!("import {addr} {id}: no such object"));
+        let providers = Providers::new(vec![self.provider.clone() as Arc<dyn Provider>]);
+        let instance = terrane_engine::run::instance_state(
+            &parsed,
+            &object,
+            providers.schema(Mode::Managed, &ty),
+            Vec::new(),
+            None,
+            false,
+        );
+        let mut state = state.clone();
+        let r = state
+            .resources
+            .iter_mut()
+            .find(|r| r.mode == "managed" && r.ty == ty && r.name == parsed.resource.name)
+            .unwrap_or_else(|| panic!("{addr} not in state"));
+        r.instances.retain(|i| i.index_key != parsed.key);
+        r.instances.push(instance);
+        state
+    }
+
     pub fn ec2_calls(&self) -> u64 {
         self.provider
             .api_call_counts()
@@ -221,4 +301,45 @@ pub fn changes(plan: &Plan) -> Vec<String> {
         .filter(|c| c.action != Action::NoOp)
         .map(|c| format!("{:?} {}", c.action, c.addr))
         .collect()
+}
+
+/// The top-level attributes that differ between two objects (`None` is an absent object).
+fn differing(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
+    let empty = std::collections::BTreeMap::new();
+    let b = before.and_then(Value::as_map).unwrap_or(&empty);
+    let a = after.and_then(Value::as_map).unwrap_or(&empty);
+    let mut keys: Vec<String> = b
+        .keys()
+        .chain(a.keys())
+        .filter(|k| {
+            terrane_engine::plan::render::differs(
+                b.get(*k).unwrap_or(&Value::Null),
+                a.get(*k).unwrap_or(&Value::Null),
+            )
+        })
+        .cloned()
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The attributes a plan changes on `addr` (before = refreshed state, after = planned).
+pub fn changed_attrs(plan: &Plan, addr: &str) -> Vec<String> {
+    let c = plan
+        .changes
+        .iter()
+        .find(|c| c.addr.to_string() == addr)
+        .unwrap_or_else(|| panic!("no change for {addr}"));
+    differing(c.before.as_ref(), c.after.as_ref())
+}
+
+/// The attributes that changed outside terrane on `addr`, as the plan's drift reports them.
+pub fn drifted_attrs(plan: &Plan, addr: &str) -> Vec<String> {
+    let d = plan
+        .drift
+        .iter()
+        .find(|d| d.addr.to_string() == addr)
+        .unwrap_or_else(|| panic!("no drift for {addr}"));
+    differing(Some(&d.before), d.after.as_ref())
 }

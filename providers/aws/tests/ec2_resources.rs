@@ -1,0 +1,654 @@
+//! One lifecycle per EC2 networking resource type, driven from a table: every type goes
+//! through the same steps against moto (apply and converge, in-place update, forced
+//! replacement, import into a fresh state, drift made with the SDK, deletion outside
+//! terrane, destroy), with the edits and the out-of-band changes that fit it. Each case
+//! works in a VPC of its own so the cases run side by side on the one moto server.
+
+mod common;
+
+use aws_sdk_ec2::types::{IpPermission, IpRange, Tag};
+use common::{attr, changed_attrs, changes, drifted_attrs, ec2, filter as f, Env};
+use terrane_engine::state::State;
+
+/// The networking fixture every case starts from. `{cidr}` is the case's VPC block (a
+/// /16) and `{name}` tags and names what the case creates.
+const FIXTURE: &str = r#"
+resource "aws_vpc" "v" {
+  cidr_block = "{cidr}"
+}
+resource "aws_vpc" "other" {
+  cidr_block = "172.16.0.0/16"
+  tags       = { Name = "{name}-other" }
+}
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = cidrsubnet(aws_vpc.v.cidr_block, 8, 0)
+}
+resource "aws_subnet" "b" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = cidrsubnet(aws_vpc.v.cidr_block, 8, 1)
+}
+resource "aws_internet_gateway" "igw" {
+  vpc_id = aws_vpc.v.id
+  tags   = { Name = "{name}-igw" }
+}
+resource "aws_eip" "nat" {
+  domain = "vpc"
+}
+resource "aws_eip" "spare" {
+  domain = "vpc"
+  tags   = { Name = "{name}-eip" }
+}
+resource "aws_nat_gateway" "nat" {
+  allocation_id = aws_eip.nat.id
+  subnet_id     = aws_subnet.a.id
+  tags          = { Name = "{name}-nat" }
+}
+resource "aws_route_table" "inline" {
+  vpc_id = aws_vpc.v.id
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.igw.id
+  }
+  tags = { Name = "{name}-rt" }
+}
+resource "aws_route_table" "private" {
+  vpc_id = aws_vpc.v.id
+}
+resource "aws_route" "r" {
+  route_table_id         = aws_route_table.private.id
+  destination_cidr_block = "10.99.0.0/16"
+  nat_gateway_id         = aws_nat_gateway.nat.id
+}
+resource "aws_route_table_association" "a" {
+  subnet_id      = aws_subnet.a.id
+  route_table_id = aws_route_table.private.id
+}
+resource "aws_security_group" "sg" {
+  name        = "{name}-sg"
+  description = "terrane test"
+  vpc_id      = aws_vpc.v.id
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+  tags = { Name = "{name}-sg" }
+}
+"#;
+
+/// A text edit of the fixture and the plan it must give (`Action address` lines).
+struct Edit {
+    from: &'static str,
+    to: &'static str,
+    plan: &'static [&'static str],
+}
+
+/// How the case's object is imported: its ID, or a composite ID built from state.
+#[derive(Clone, Copy)]
+enum ImportId {
+    Id,
+    /// `ROUTETABLEID_DESTINATION`.
+    Route,
+    /// `SUBNETID/ROUTETABLEID`.
+    Association,
+}
+
+/// A change made with the SDK behind terrane's back.
+#[derive(Clone, Copy)]
+enum OutOfBand {
+    /// Sets the `Name` tag of the object's `id` to another value.
+    RenameTag,
+    /// Removes the inline `0.0.0.0/0` route of `aws_route_table.inline`.
+    DropInlineRoute,
+    /// Points `aws_route.r` at the internet gateway instead of the NAT gateway.
+    RetargetRoute,
+    /// Opens port 22 on the security group.
+    AddIngress,
+    /// Deletes the object (however its type is deleted).
+    Delete,
+}
+
+struct Case {
+    addr: &'static str,
+    update: Edit,
+    /// `None` where the type has no argument that forces replacement.
+    replace: Option<Edit>,
+    import: ImportId,
+    drift: Option<(OutOfBand, &'static [&'static str])>,
+    /// Whether an in-place update gives the object a new ID (a replaced association).
+    new_id_on_update: bool,
+    /// What the plan does after the object was deleted out of band.
+    deleted_plan: &'static [&'static str],
+}
+
+fn fixture(cidr: &str, name: &str) -> String {
+    FIXTURE.replace("{cidr}", cidr).replace("{name}", name)
+}
+
+fn edited(src: &str, e: &Edit) -> String {
+    assert!(src.contains(e.from), "the fixture has no {:?}", e.from);
+    src.replacen(e.from, e.to, 1)
+}
+
+fn import_id(state: &State, addr: &str, how: ImportId) -> String {
+    match how {
+        ImportId::Id => attr(state, addr, "id"),
+        ImportId::Route => format!(
+            "{}_{}",
+            attr(state, addr, "route_table_id"),
+            attr(state, addr, "destination_cidr_block")
+        ),
+        ImportId::Association => format!(
+            "{}/{}",
+            attr(state, addr, "subnet_id"),
+            attr(state, addr, "route_table_id")
+        ),
+    }
+}
+
+async fn out_of_band(state: &State, addr: &str, what: OutOfBand) {
+    let c = ec2();
+    let id = attr(state, addr, "id");
+    let ty = addr.split('.').next().unwrap_or_default();
+    match (what, ty) {
+        (OutOfBand::RenameTag, _) => {
+            let tag = Tag::builder().key("Name").value("renamed-outside").build();
+            c.create_tags()
+                .resources(&id)
+                .tags(tag)
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::DropInlineRoute, _) => {
+            c.delete_route()
+                .route_table_id(&id)
+                .destination_cidr_block("0.0.0.0/0")
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::RetargetRoute, _) => {
+            c.replace_route()
+                .route_table_id(attr(state, addr, "route_table_id"))
+                .destination_cidr_block(attr(state, addr, "destination_cidr_block"))
+                .gateway_id(attr(state, "aws_internet_gateway.igw", "id"))
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::AddIngress, _) => {
+            c.authorize_security_group_ingress()
+                .group_id(&id)
+                .ip_permissions(ssh())
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::Delete, "aws_internet_gateway") => {
+            let vpc = attr(state, addr, "vpc_id");
+            c.detach_internet_gateway()
+                .internet_gateway_id(&id)
+                .vpc_id(vpc)
+                .send()
+                .await
+                .unwrap();
+            c.delete_internet_gateway()
+                .internet_gateway_id(&id)
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::Delete, "aws_eip") => {
+            c.release_address().allocation_id(&id).send().await.unwrap();
+        }
+        (OutOfBand::Delete, "aws_nat_gateway") => {
+            c.delete_nat_gateway()
+                .nat_gateway_id(&id)
+                .send()
+                .await
+                .unwrap();
+            // AWS frees the gateway's address itself; moto does not.
+            c.disassociate_address()
+                .association_id(attr(state, addr, "association_id"))
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::Delete, "aws_route_table") => {
+            c.delete_route_table()
+                .route_table_id(&id)
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::Delete, "aws_route") => {
+            c.delete_route()
+                .route_table_id(attr(state, addr, "route_table_id"))
+                .destination_cidr_block(attr(state, addr, "destination_cidr_block"))
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::Delete, "aws_route_table_association") => {
+            c.disassociate_route_table()
+                .association_id(&id)
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::Delete, "aws_security_group") => {
+            c.delete_security_group()
+                .group_id(&id)
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::Delete, other) => panic!("no out-of-band delete for {other}"),
+    }
+}
+
+fn ssh() -> IpPermission {
+    IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .ip_ranges(IpRange::builder().cidr_ip("10.1.0.0/16").build())
+        .build()
+}
+
+/// Checks that the plan is empty, naming the case and step otherwise.
+async fn converges(env: &Env, src: &str, state: &State, step: &str) {
+    let plan = env.plan(src, state).await;
+    assert!(!plan.has_changes(), "{step}: {:?}", changes(&plan));
+}
+
+/// The whole lifecycle of one case; every step asserts what a user would see in the plan.
+async fn run(case: &Case, cidr: &str, name: &str) {
+    let env = Env::new();
+    let addr = case.addr;
+    let src = fixture(cidr, name);
+    let state = env.apply(&src, &State::new()).await;
+    converges(&env, &src, &state, "after create").await;
+    let id = attr(&state, addr, "id");
+
+    // In-place update: only this object changes, and keeps its ID.
+    let src = edited(&src, &case.update);
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(changes(&plan), case.update.plan, "update of {addr}");
+    let state = env.apply(&src, &state).await;
+    converges(&env, &src, &state, "after update").await;
+    assert_eq!(
+        attr(&state, addr, "id") != id,
+        case.new_id_on_update,
+        "{addr}: ID after an in-place update"
+    );
+
+    // Import: the state rebuilt from the ID alone plans no change.
+    let imported = env
+        .import_into(&state, addr, &import_id(&state, addr, case.import))
+        .await;
+    converges(&env, &src, &imported, "after import").await;
+
+    // Forced replacement: a new object.
+    let (src, state) = match &case.replace {
+        Some(r) => {
+            let before = attr(&state, addr, "id");
+            let src = edited(&src, r);
+            let plan = env.plan(&src, &state).await;
+            assert_eq!(changes(&plan), r.plan, "replacement of {addr}");
+            let state = env.apply(&src, &state).await;
+            assert_ne!(attr(&state, addr, "id"), before, "{addr} was replaced");
+            converges(&env, &src, &state, "after replacement").await;
+            (src, state)
+        }
+        None => (src, state),
+    };
+
+    // Drift: the plan shows exactly the attribute changed outside, and apply puts it back.
+    let state = match case.drift {
+        Some((what, attrs)) => {
+            out_of_band(&state, addr, what).await;
+            let plan = env.plan(&src, &state).await;
+            assert_eq!(
+                changes(&plan),
+                [format!("Update {addr}")],
+                "drift of {addr}"
+            );
+            assert_eq!(drifted_attrs(&plan, addr), attrs, "drift of {addr}");
+            assert_eq!(changed_attrs(&plan, addr), attrs, "drift of {addr}");
+            let state = env.apply(&src, &state).await;
+            converges(&env, &src, &state, "after drift repaired").await;
+            state
+        }
+        None => state,
+    };
+
+    // Deleted outside terrane: re-created.
+    out_of_band(&state, addr, OutOfBand::Delete).await;
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(changes(&plan), case.deleted_plan, "deleted {addr}");
+    let state = env.apply(&src, &state).await;
+    converges(&env, &src, &state, "after re-creation").await;
+    let last = import_id(&state, addr, case.import);
+
+    // Destroy: nothing in state, and the object is gone from AWS.
+    env.destroy(&src, &state).await;
+    let ty = addr.split('.').next().unwrap_or_default();
+    let gone = env.import_refreshed(ty, &last).await.is_none();
+    assert!(gone, "{addr} ({last}) still exists after destroy");
+    let vpcs = ec2()
+        .describe_vpcs()
+        .filters(f("cidr", cidr))
+        .send()
+        .await
+        .unwrap();
+    assert!(vpcs.vpcs().is_empty(), "the VPC of {addr} is left behind");
+}
+
+#[tokio::test]
+async fn internet_gateway() {
+    let case = Case {
+        addr: "aws_internet_gateway.igw",
+        update: Edit {
+            from: "{ Name = \"igw-case-igw\" }",
+            to: "{ Name = \"igw-case-igw\", Tier = \"edge\" }",
+            plan: &["Update aws_internet_gateway.igw"],
+        },
+        // vpc_id changes detach and attach in place; nothing forces a new gateway.
+        replace: None,
+        import: ImportId::Id,
+        drift: Some((OutOfBand::RenameTag, &["tags", "tags_all"])),
+        new_id_on_update: false,
+        deleted_plan: &[
+            "Create aws_internet_gateway.igw",
+            "Update aws_route_table.inline",
+        ],
+    };
+    run(&case, "10.61.0.0/16", "igw-case").await;
+}
+
+#[tokio::test]
+async fn internet_gateway_moves_between_vpcs_in_place() {
+    let env = Env::new();
+    let src = fixture("10.62.0.0/16", "igw-move");
+    let state = env.apply(&src, &State::new()).await;
+    let id = attr(&state, "aws_internet_gateway.igw", "id");
+    // The inline route needs the gateway in its VPC: drop it for this move.
+    let src = src
+        .replacen(
+            "  route {\n    cidr_block = \"0.0.0.0/0\"\n    gateway_id = aws_internet_gateway.igw.id\n  }\n",
+            "",
+            1,
+        )
+        .replacen(
+            "vpc_id = aws_vpc.v.id\n  tags   = { Name = \"igw-move-igw\" }",
+            "vpc_id = aws_vpc.other.id\n  tags   = { Name = \"igw-move-igw\" }",
+            1,
+        );
+    let plan = env.plan(&src, &state).await;
+    // Without route blocks the table's routes are left alone (Terraform's attributes-as-
+    // blocks rule), so only the gateway changes.
+    assert_eq!(changes(&plan), ["Update aws_internet_gateway.igw"]);
+    let state = env.apply(&src, &state).await;
+    assert_eq!(attr(&state, "aws_internet_gateway.igw", "id"), id);
+    let other = attr(&state, "aws_vpc.other", "id");
+    let got = ec2()
+        .describe_internet_gateways()
+        .filters(f("attachment.vpc-id", &other))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.internet_gateways()[0].internet_gateway_id(),
+        Some(id.as_str())
+    );
+    converges(&env, &src, &state, "after move").await;
+    env.destroy(&src, &state).await;
+}
+
+#[tokio::test]
+async fn eip() {
+    let case = Case {
+        addr: "aws_eip.spare",
+        update: Edit {
+            from: "{ Name = \"eip-case-eip\" }",
+            to: "{ Name = \"eip-case-eip2\" }",
+            plan: &["Update aws_eip.spare"],
+        },
+        replace: Some(Edit {
+            from: "domain = \"vpc\"\n  tags",
+            to: "domain = \"vpc\"\n  address = \"198.51.100.7\"\n  tags",
+            plan: &["DeleteThenCreate aws_eip.spare"],
+        }),
+        import: ImportId::Id,
+        drift: Some((OutOfBand::RenameTag, &["tags", "tags_all"])),
+        new_id_on_update: false,
+        deleted_plan: &["Create aws_eip.spare"],
+    };
+    run(&case, "10.63.0.0/16", "eip-case").await;
+}
+
+#[tokio::test]
+async fn nat_gateway() {
+    let case = Case {
+        addr: "aws_nat_gateway.nat",
+        update: Edit {
+            from: "{ Name = \"nat-case-nat\" }",
+            to: "{ Name = \"nat-case-nat2\" }",
+            plan: &["Update aws_nat_gateway.nat"],
+        },
+        replace: Some(Edit {
+            // A new address too: moto (unlike AWS) keeps the address of a deleted
+            // gateway associated.
+            from: "allocation_id = aws_eip.nat.id\n  subnet_id     = aws_subnet.a.id",
+            to: "allocation_id = aws_eip.spare.id\n  subnet_id     = aws_subnet.b.id",
+            plan: &["DeleteThenCreate aws_nat_gateway.nat", "Update aws_route.r"],
+        }),
+        import: ImportId::Id,
+        drift: Some((OutOfBand::RenameTag, &["tags", "tags_all"])),
+        new_id_on_update: false,
+        deleted_plan: &["Create aws_nat_gateway.nat", "Update aws_route.r"],
+    };
+    run(&case, "10.64.0.0/16", "nat-case").await;
+}
+
+#[tokio::test]
+async fn route_table_with_inline_routes() {
+    let case = Case {
+        addr: "aws_route_table.inline",
+        update: Edit {
+            from: "cidr_block = \"0.0.0.0/0\"\n    gateway_id",
+            to: "cidr_block = \"192.168.0.0/16\"\n    gateway_id",
+            plan: &["Update aws_route_table.inline"],
+        },
+        replace: Some(Edit {
+            from: "vpc_id = aws_vpc.v.id\n  route {",
+            to: "vpc_id = aws_vpc.other.id\n  route {",
+            plan: &["DeleteThenCreate aws_route_table.inline"],
+        }),
+        import: ImportId::Id,
+        drift: Some((OutOfBand::RenameTag, &["tags", "tags_all"])),
+        new_id_on_update: false,
+        deleted_plan: &["Create aws_route_table.inline"],
+    };
+    run(&case, "10.65.0.0/16", "rt-case").await;
+}
+
+#[tokio::test]
+async fn route_table_inline_route_removed_outside() {
+    let env = Env::new();
+    let src = fixture("10.66.0.0/16", "rt-drift");
+    let state = env.apply(&src, &State::new()).await;
+    out_of_band(&state, "aws_route_table.inline", OutOfBand::DropInlineRoute).await;
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_route_table.inline"]);
+    assert_eq!(drifted_attrs(&plan, "aws_route_table.inline"), ["route"]);
+    assert_eq!(changed_attrs(&plan, "aws_route_table.inline"), ["route"]);
+    let state = env.apply(&src, &state).await;
+    converges(&env, &src, &state, "after the route is put back").await;
+    env.destroy(&src, &state).await;
+}
+
+#[tokio::test]
+async fn route() {
+    let case = Case {
+        addr: "aws_route.r",
+        update: Edit {
+            from: "nat_gateway_id         = aws_nat_gateway.nat.id",
+            to: "gateway_id             = aws_internet_gateway.igw.id",
+            plan: &["Update aws_route.r"],
+        },
+        replace: Some(Edit {
+            from: "\"10.99.0.0/16\"",
+            to: "\"10.98.0.0/16\"",
+            plan: &["DeleteThenCreate aws_route.r"],
+        }),
+        import: ImportId::Route,
+        drift: None,
+        new_id_on_update: false,
+        deleted_plan: &["Create aws_route.r"],
+    };
+    run(&case, "10.67.0.0/16", "route-case").await;
+}
+
+#[tokio::test]
+async fn route_retargeted_outside() {
+    let env = Env::new();
+    let src = fixture("10.68.0.0/16", "route-drift");
+    let state = env.apply(&src, &State::new()).await;
+    out_of_band(&state, "aws_route.r", OutOfBand::RetargetRoute).await;
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_route.r"]);
+    let want = ["gateway_id", "nat_gateway_id"];
+    assert_eq!(drifted_attrs(&plan, "aws_route.r"), want);
+    assert_eq!(changed_attrs(&plan, "aws_route.r"), want);
+    let state = env.apply(&src, &state).await;
+    converges(&env, &src, &state, "after the route is put back").await;
+    env.destroy(&src, &state).await;
+}
+
+#[tokio::test]
+async fn route_table_association() {
+    let case = Case {
+        addr: "aws_route_table_association.a",
+        // Another table: ReplaceRouteTableAssociation, in place (the association gets a
+        // new ID, as in Terraform).
+        update: Edit {
+            from: "subnet_id      = aws_subnet.a.id\n  route_table_id = aws_route_table.private.id",
+            to: "subnet_id      = aws_subnet.a.id\n  route_table_id = aws_route_table.inline.id",
+            plan: &["Update aws_route_table_association.a"],
+        },
+        replace: Some(Edit {
+            from: "subnet_id      = aws_subnet.a.id",
+            to: "subnet_id      = aws_subnet.b.id",
+            plan: &["DeleteThenCreate aws_route_table_association.a"],
+        }),
+        import: ImportId::Association,
+        // Any change to an association outside terrane gives it a new ID: that is the
+        // deletion case below.
+        drift: None,
+        new_id_on_update: true,
+        deleted_plan: &["Create aws_route_table_association.a"],
+    };
+    run(&case, "10.69.0.0/16", "rta-case").await;
+}
+
+#[tokio::test]
+async fn security_group_with_inline_rules() {
+    let case = Case {
+        addr: "aws_security_group.sg",
+        update: Edit {
+            from: "cidr_blocks = [\"10.0.0.0/8\"]",
+            to: "cidr_blocks = [\"10.0.0.0/8\", \"192.168.0.0/16\"]",
+            plan: &["Update aws_security_group.sg"],
+        },
+        replace: Some(Edit {
+            from: "name        = \"secgroup-case-sg\"",
+            to: "name        = \"secgroup-case-sg2\"",
+            plan: &["DeleteThenCreate aws_security_group.sg"],
+        }),
+        import: ImportId::Id,
+        drift: Some((OutOfBand::AddIngress, &["ingress"])),
+        new_id_on_update: false,
+        deleted_plan: &["Create aws_security_group.sg"],
+    };
+    run(&case, "10.70.0.0/16", "secgroup-case").await;
+}
+
+#[tokio::test]
+async fn security_group_moves_vpc_by_replacement() {
+    let env = Env::new();
+    let src = fixture("10.71.0.0/16", "secgroup-vpc");
+    let state = env.apply(&src, &State::new()).await;
+    let id = attr(&state, "aws_security_group.sg", "id");
+    let src = src.replacen(
+        "description = \"terrane test\"\n  vpc_id      = aws_vpc.v.id",
+        "description = \"terrane test\"\n  vpc_id      = aws_vpc.other.id",
+        1,
+    );
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(changes(&plan), ["DeleteThenCreate aws_security_group.sg"]);
+    let state = env.apply(&src, &state).await;
+    assert_ne!(attr(&state, "aws_security_group.sg", "id"), id);
+    assert_eq!(
+        attr(&state, "aws_security_group.sg", "vpc_id"),
+        attr(&state, "aws_vpc.other", "id")
+    );
+    converges(&env, &src, &state, "after the move").await;
+    env.destroy(&src, &state).await;
+}
+
+#[tokio::test]
+async fn nat_gateway_secondary_addresses_change_in_place() {
+    let env = Env::new();
+    let src = fixture("10.72.0.0/16", "nat-secondary");
+    let state = env.apply(&src, &State::new()).await;
+    // Terraform associates and disassociates secondary addresses in place. (moto has no
+    // AssociateNatGatewayAddress, so this stops at the plan.)
+    let src2 = src.replacen(
+        "subnet_id     = aws_subnet.a.id\n",
+        "subnet_id     = aws_subnet.a.id\n  secondary_allocation_ids = [aws_eip.spare.id]\n",
+        1,
+    );
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_nat_gateway.nat"]);
+    env.destroy(&src, &state).await;
+}
+
+#[tokio::test]
+async fn nat_gateway_arguments_that_conflict_with_the_connectivity_type_are_rejected() {
+    let env = Env::new();
+    let base = "resource \"aws_nat_gateway\" \"n\" {\n  subnet_id = \"subnet-12345678\"\n";
+    for (args, attr) in [
+        (
+            "connectivity_type = \"private\"\n  allocation_id = \"eipalloc-1\"",
+            "allocation_id is not supported with connectivity_type = \\\"private\\\"",
+        ),
+        (
+            "connectivity_type = \"private\"\n  secondary_allocation_ids = [\"eipalloc-1\"]",
+            "secondary_allocation_ids is not supported with connectivity_type = \\\"private\\\"",
+        ),
+        (
+            "secondary_private_ip_address_count = 2",
+            "secondary_private_ip_address_count is not supported with connectivity_type = \\\"public\\\"",
+        ),
+    ] {
+        let src = format!("{base}  {args}\n}}\n");
+        let err = env
+            .try_plan(&src, &State::new(), terrane_engine::plan::PlanMode::Normal)
+            .await
+            .unwrap_err();
+        let text = format!("{err:?}");
+        assert!(text.contains(attr), "{args}: {text}");
+    }
+    assert_eq!(env.ec2_calls(), 0);
+}
