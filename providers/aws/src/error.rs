@@ -61,10 +61,10 @@ impl AwsError {
     }
 
     /// True for the "does not exist" family of codes (`InvalidVpcID.NotFound`,
-    /// `ResourceNotFoundException`, IAM's `NoSuchEntity`).
+    /// `ResourceNotFoundException`, IAM's `NoSuchEntity`, ELBv2's `LoadBalancerNotFound`).
     pub fn is_not_found(&self) -> bool {
         self.code().is_some_and(|c| {
-            c.ends_with(".NotFound") || c.ends_with("NotFoundException") || c == "NoSuchEntity"
+            c.ends_with("NotFound") || c.ends_with("NotFoundException") || c == "NoSuchEntity"
         })
     }
 

@@ -10,6 +10,7 @@ pub mod clients;
 pub mod config;
 pub mod data;
 pub mod ec2;
+pub mod elbv2;
 pub mod error;
 pub mod iam;
 pub mod logs;
@@ -51,6 +52,7 @@ impl AwsProvider {
         let resources: BTreeMap<&'static str, Box<dyn AwsResource>> = ec2::resources()
             .into_iter()
             .chain(iam::resources())
+            .chain(elbv2::resources())
             .chain(logs::resources())
             .chain(secrets::resources())
             .map(|r| (r.type_name(), r))

@@ -9,9 +9,11 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use terrane_engine::config::IgnoreChanges;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::{BlockSchema, NestedBlock, Nesting};
+use terrane_engine::run::diff::propose;
 
 use crate::clients::Clients;
 use crate::error::AwsError;
@@ -254,7 +256,22 @@ where
 
 /// Repeats a delete (or detach) while AWS answers DependencyViolation: dependents being
 /// deleted (NAT gateway ENIs, load balancer ENIs, rules of other groups) go away late.
-pub async fn while_dependent<F, Fut>(what: &str, t: Timeout, mut call: F) -> Result<(), AwsError>
+pub async fn while_dependent<F, Fut>(what: &str, t: Timeout, call: F) -> Result<(), AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), AwsError>>,
+{
+    retry_while_code(what, "DependencyViolation", t, call).await
+}
+
+/// Repeats a call while AWS answers with error `code` (a target group still used by a
+/// listener being deleted answers ResourceInUse), up to the timeout.
+pub async fn retry_while_code<F, Fut>(
+    what: &str,
+    code: &str,
+    t: Timeout,
+    mut call: F,
+) -> Result<(), AwsError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), AwsError>>,
@@ -264,7 +281,7 @@ where
         async move {
             match f.await {
                 Ok(()) => Ok(Ok(())),
-                Err(e) if e.code() == Some("DependencyViolation") => Ok(Err(e.to_string())),
+                Err(e) if e.code() == Some(code) => Ok(Err(e.to_string())),
                 Err(e) => Err(e),
             }
         }
@@ -295,14 +312,101 @@ pub fn unique_name(prefix: &str) -> String {
 /// The name to create an object with: `name`, else a unique name from `name_prefix`, else
 /// one starting with `terraform-`.
 pub fn name_or_prefix(planned: &Value) -> String {
+    name_or_prefix_with(planned, "terraform-")
+}
+
+/// As [`name_or_prefix`], with the resource's own default prefix (`tf-lb-` for load
+/// balancers, whose names are limited to 32 characters).
+pub fn name_or_prefix_with(planned: &Value, default_prefix: &str) -> String {
     match (
         val::str_attr(planned, "name"),
         val::str_attr(planned, "name_prefix"),
     ) {
         (Some(n), _) => n.to_string(),
         (None, Some(p)) => unique_name(p),
-        (None, None) => unique_name("terraform-"),
+        (None, None) => unique_name(default_prefix),
     }
+}
+
+// ---- nested blocks ----
+
+/// The planned value of a nested block: what the engine's `propose` does for a resource's
+/// top-level attributes (config wins, unset optional attributes take their default, unset
+/// computed ones keep the prior value or become unknown), applied to each block item and
+/// recursively. List and single items are paired with the prior item at the same position;
+/// set items have no prior partner.
+pub fn plan_block(nb: &NestedBlock, prior: Option<&Value>, config: &Value) -> Value {
+    match config.unmark() {
+        Value::List(items) | Value::Tuple(items) => Value::List(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let p = prior.and_then(Value::as_seq).and_then(|s| s.get(i));
+                    plan_object(&nb.block, p, x)
+                })
+                .collect(),
+        ),
+        Value::Set(items) => Value::set(
+            items
+                .iter()
+                .map(|x| plan_object(&nb.block, None, x))
+                .collect(),
+        ),
+        Value::Null => Value::Null,
+        Value::Unknown => Value::Unknown,
+        single => plan_object(&nb.block, prior, single),
+    }
+}
+
+/// One block item (or a whole object) planned as [`plan_block`] describes.
+pub fn plan_object(schema: &BlockSchema, prior: Option<&Value>, config: &Value) -> Value {
+    let mut v = propose(schema, prior, config, &IgnoreChanges::None);
+    for (name, nb) in &schema.blocks {
+        let c = config.get_attr(name).cloned().unwrap_or_default();
+        val::set_attr(
+            &mut v,
+            name,
+            plan_block(nb, prior.and_then(|p| p.get_attr(name)), &c),
+        );
+    }
+    v
+}
+
+/// Replaces every nested block of `planned` by its [`plan_block`] value (defaults inside
+/// blocks, which the engine leaves to the provider).
+pub fn plan_all_blocks(
+    schema: &BlockSchema,
+    prior: Option<&Value>,
+    config: &Value,
+    planned: &mut Value,
+) {
+    for (name, nb) in &schema.blocks {
+        let c = config.get_attr(name).cloned().unwrap_or_default();
+        val::set_attr(
+            planned,
+            name,
+            plan_block(nb, prior.and_then(|p| p.get_attr(name)), &c),
+        );
+    }
+}
+
+/// Which tag keys to remove and which tags to set to bring `old` to `new`.
+pub fn tag_changes(
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> (Vec<String>, BTreeMap<String, String>) {
+    let removed = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    let set = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (removed, set)
 }
 
 // ---- tags ----
@@ -437,17 +541,47 @@ pub fn known_set(v: &Value, k: &str) -> bool {
 
 /// The attribute, when set, is one of `allowed`.
 pub fn check_enum(v: &Value, attr: &str, allowed: &[&str], diags: &mut Diagnostics) {
+    check_enum_at(v, attr, attr, allowed, diags);
+}
+
+/// [`check_enum`] for an attribute of a nested block: `path` names it in the message
+/// (`default_action.type`).
+pub fn check_enum_at(v: &Value, attr: &str, path: &str, allowed: &[&str], diags: &mut Diagnostics) {
     if let Some(s) = v.get_attr(attr).and_then(Value::as_str) {
         if !allowed.contains(&s) {
             invalid(
                 diags,
-                attr,
+                path,
                 format!(
-                    "expected {attr} to be one of [{}], got {s:?}.",
+                    "expected {path} to be one of [{}], got {s:?}.",
                     allowed.join(", ")
                 ),
             );
         }
+    }
+}
+
+/// A whole-number attribute, when set, lies in `range`; `path` names it in the message.
+pub fn check_range(
+    v: &Value,
+    attr: &str,
+    path: &str,
+    range: std::ops::RangeInclusive<i64>,
+    diags: &mut Diagnostics,
+) {
+    let Some(n) = v.get_attr(attr).and_then(Value::as_number) else {
+        return;
+    };
+    if n.fract() != 0.0 || !range.contains(&(n as i64)) {
+        invalid(
+            diags,
+            path,
+            format!(
+                "expected {path} to be in the range ({} - {}), got {n}.",
+                range.start(),
+                range.end()
+            ),
+        );
     }
 }
 

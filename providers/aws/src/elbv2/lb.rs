@@ -1,0 +1,418 @@
+//! `aws_lb` (also `aws_alb`). Name, scheme (`internal`) and type replace; subnets,
+//! security groups, IP address type, attributes (idle timeout, deletion protection, ...)
+//! and tags update. A new or updated balancer is waited on until it is `active`.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_elasticloadbalancingv2::types::{
+    IpAddressType, LoadBalancer as SdkLb, LoadBalancerAttribute, LoadBalancerSchemeEnum,
+    LoadBalancerTypeEnum,
+};
+use terrane_engine::diag::Diagnostics;
+use terrane_engine::lang::Value;
+use terrane_engine::provider::BlockSchema;
+
+use super::{
+    arn_suffix, attrs_to_values, changed_attrs, create_tags, describe_arns, keep_prior, read_tags,
+    tags_value, update_tags, AttrSpec, Kind,
+};
+use crate::clients::Clients;
+use crate::ec2::{ids, match_ids};
+use crate::error::{err, AwsError};
+use crate::resource::{
+    check_enum, check_range, invalid, name_or_prefix_with, wait_for, AwsResource, DefaultTimeouts,
+    Failed, Tagging, Timeout,
+};
+use crate::schema::*;
+use crate::val::{self, Obj};
+
+pub struct LoadBalancer(pub &'static str);
+
+/// Attributes of application load balancers set with ModifyLoadBalancerAttributes.
+const ATTRS: &[AttrSpec] = &[
+    AttrSpec {
+        tf: "idle_timeout",
+        key: "idle_timeout.timeout_seconds",
+        kind: Kind::Num,
+        default: "60",
+    },
+    AttrSpec {
+        tf: "enable_deletion_protection",
+        key: "deletion_protection.enabled",
+        kind: Kind::Bool,
+        default: "false",
+    },
+    AttrSpec {
+        tf: "enable_http2",
+        key: "routing.http2.enabled",
+        kind: Kind::Bool,
+        default: "true",
+    },
+    AttrSpec {
+        tf: "drop_invalid_header_fields",
+        key: "routing.http.drop_invalid_header_fields.enabled",
+        kind: Kind::Bool,
+        default: "false",
+    },
+];
+
+const TYPES: &[&str] = &["application", "network", "gateway"];
+
+type Elb = aws_sdk_elasticloadbalancingv2::Client;
+
+#[async_trait]
+impl AwsResource for LoadBalancer {
+    fn type_name(&self) -> &'static str {
+        self.0
+    }
+
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("arn_suffix", comp(STR))
+            .attr("dns_name", comp(STR))
+            .attr("zone_id", comp(STR))
+            .attr("vpc_id", comp(STR))
+            .attr("name", opt_comp(STR).force_new())
+            .attr("name_prefix", opt_comp(STR).force_new())
+            .attr("internal", opt_comp(BOOL).force_new())
+            .attr(
+                "load_balancer_type",
+                opt_default(STR, Value::string("application")).force_new(),
+            )
+            .attr("security_groups", opt_comp(set_of(STR)))
+            .attr("subnets", opt_comp(set_of(STR)))
+            .attr("ip_address_type", opt_comp(STR))
+            .attr("idle_timeout", opt_default(NUM, val::num(60)))
+            .attr(
+                "enable_deletion_protection",
+                opt_default(BOOL, Value::Bool(false)),
+            )
+            .attr("enable_http2", opt_default(BOOL, Value::Bool(true)))
+            .attr(
+                "drop_invalid_header_fields",
+                opt_default(BOOL, Value::Bool(false)),
+            )
+            .build()
+    }
+
+    fn tagging(&self) -> Tagging {
+        Tagging::Own
+    }
+
+    fn timeouts(&self) -> Option<DefaultTimeouts> {
+        Some(DefaultTimeouts::minutes(10, 10, 10))
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        check_enum(config, "load_balancer_type", TYPES, diags);
+        check_enum(
+            config,
+            "ip_address_type",
+            &["ipv4", "dualstack", "dualstack-without-public-ipv4"],
+            diags,
+        );
+        check_range(config, "idle_timeout", "idle_timeout", 1..=4000, diags);
+        if let Some(n) = config.get_attr("name").and_then(Value::as_str) {
+            check_name(n, "name", 32, diags);
+            if n.starts_with("internal-") {
+                invalid(
+                    diags,
+                    "name",
+                    format!("{n:?}: a load balancer name cannot begin with \"internal-\"."),
+                );
+            }
+        }
+        if let Some(p) = config.get_attr("name_prefix").and_then(Value::as_str) {
+            check_name(p, "name_prefix", 6, diags);
+        }
+        if crate::resource::known_set(config, "name")
+            && crate::resource::known_set(config, "name_prefix")
+        {
+            invalid(
+                diags,
+                "name_prefix",
+                "\"name\": conflicts with name_prefix.".into(),
+            );
+        }
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let arns = ids(current);
+        if arns.is_empty() {
+            return Ok(current.iter().map(|_| None).collect());
+        }
+        let found = {
+            let elb = c.elbv2.get().await;
+            let describe = |arns: Option<Vec<String>>| {
+                let elb = &elb;
+                async move {
+                    elb.describe_load_balancers()
+                        .set_load_balancer_arns(arns)
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .collect::<Result<Vec<_>, _>>()
+                        .await
+                        .map_err(err("DescribeLoadBalancers"))
+                }
+            };
+            describe_arns(&arns, |chunk| describe(Some(chunk)), || describe(None)).await?
+        };
+        let found: Vec<SdkLb> = found
+            .into_iter()
+            .filter(|l| {
+                l.load_balancer_arn()
+                    .is_some_and(|a| arns.iter().any(|x| x == a))
+            })
+            .collect();
+        let found_arns: Vec<String> = found
+            .iter()
+            .filter_map(|l| l.load_balancer_arn().map(str::to_string))
+            .collect();
+        let mut attrs: HashMap<String, HashMap<String, String>> = HashMap::new();
+        {
+            let elb = c.elbv2.get().await;
+            for arn in &found_arns {
+                attrs.insert(arn.clone(), lb_attributes(&elb, arn).await?);
+            }
+        }
+        let tags = read_tags(c, &found_arns).await?;
+        Ok(match_ids(
+            current,
+            found,
+            |l| l.load_balancer_arn(),
+            |cur, l| {
+                let arn = l.load_balancer_arn().unwrap_or_default();
+                let ty = l
+                    .r#type()
+                    .map_or("application", LoadBalancerTypeEnum::as_str);
+                let mut o = Obj::from(cur);
+                o.set("id", Value::string(arn))
+                    .set("arn", Value::string(arn))
+                    .set(
+                        "arn_suffix",
+                        Value::string(arn_suffix(arn, "loadbalancer/")),
+                    )
+                    .set("dns_name", val::opt_str(l.dns_name()))
+                    .set("zone_id", val::opt_str(l.canonical_hosted_zone_id()))
+                    .set("vpc_id", val::opt_str(l.vpc_id()))
+                    .set("name", val::opt_str(l.load_balancer_name()))
+                    .set("name_prefix", keep_prior(cur, "name_prefix"))
+                    .set(
+                        "internal",
+                        Value::Bool(l.scheme() == Some(&LoadBalancerSchemeEnum::Internal)),
+                    )
+                    .set("load_balancer_type", Value::string(ty))
+                    .set("security_groups", val::str_set(l.security_groups()))
+                    .set(
+                        "subnets",
+                        val::str_set(l.availability_zones().iter().filter_map(|z| z.subnet_id())),
+                    )
+                    .set(
+                        "ip_address_type",
+                        Value::string(l.ip_address_type().map_or("ipv4", IpAddressType::as_str)),
+                    )
+                    .set("tags_all", tags_value(&tags, arn));
+                let a = attrs.get(arn).cloned().unwrap_or_default();
+                for (k, v) in attrs_to_values(specs(ty), &a) {
+                    o.set(k, v);
+                }
+                o.done()
+            },
+        ))
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
+        let name = name_or_prefix_with(planned, "tf-lb-");
+        let elb = c.elbv2.get().await;
+        let strings = |k| Some(val::strings(planned, k)).filter(|v| !v.is_empty());
+        let out = elb
+            .create_load_balancer()
+            .name(&name)
+            .r#type(LoadBalancerTypeEnum::from(
+                val::str_attr(planned, "load_balancer_type").unwrap_or("application"),
+            ))
+            .scheme(if val::bool_attr(planned, "internal") == Some(true) {
+                LoadBalancerSchemeEnum::Internal
+            } else {
+                LoadBalancerSchemeEnum::InternetFacing
+            })
+            .set_subnets(strings("subnets"))
+            .set_security_groups(strings("security_groups"))
+            .set_ip_address_type(val::str_attr(planned, "ip_address_type").map(IpAddressType::from))
+            .set_tags(create_tags(planned))
+            .send()
+            .await
+            .map_err(err("CreateLoadBalancer"))?;
+        let arn = out
+            .load_balancers()
+            .first()
+            .and_then(|l| l.load_balancer_arn())
+            .ok_or_else(|| AwsError::Invalid("CreateLoadBalancer returned no ARN".into()))?
+            .to_string();
+        wait_active(&elb, &arn, t)
+            .await
+            .map_err(|e| e.after_create(&arn))?;
+        modify_attributes(&elb, &arn, None, planned)
+            .await
+            .map_err(|e| e.after_create(&arn))?;
+        Ok(arn)
+    }
+
+    async fn update(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        planned: &Value,
+        t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let arn = val::str_attr(prior, "id").unwrap_or_default();
+        {
+            let elb = c.elbv2.get().await;
+            if val::changed(prior, planned, "security_groups") {
+                elb.set_security_groups()
+                    .load_balancer_arn(arn)
+                    .set_security_groups(Some(val::strings(planned, "security_groups")))
+                    .send()
+                    .await
+                    .map_err(err("SetSecurityGroups"))?;
+            }
+            if val::changed(prior, planned, "subnets") {
+                elb.set_subnets()
+                    .load_balancer_arn(arn)
+                    .set_subnets(Some(val::strings(planned, "subnets")))
+                    .send()
+                    .await
+                    .map_err(err("SetSubnets"))?;
+            }
+            if val::changed(prior, planned, "ip_address_type") {
+                if let Some(ip) = val::str_attr(planned, "ip_address_type") {
+                    elb.set_ip_address_type()
+                        .load_balancer_arn(arn)
+                        .ip_address_type(IpAddressType::from(ip))
+                        .send()
+                        .await
+                        .map_err(err("SetIpAddressType"))?;
+                }
+            }
+            modify_attributes(&elb, arn, Some(prior), planned).await?;
+        }
+        update_tags(c, arn, prior, planned).await?;
+        wait_active(c.elbv2.get().await.client, arn, t).await?;
+        Ok(None)
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
+        let arn = val::str_attr(prior, "id").unwrap_or_default();
+        let elb = c.elbv2.get().await;
+        elb.delete_load_balancer()
+            .load_balancer_arn(arn)
+            .send()
+            .await
+            .map_err(err("DeleteLoadBalancer"))?;
+        wait_for("load balancer", "deleted", t, || async {
+            match elb
+                .describe_load_balancers()
+                .load_balancer_arns(arn)
+                .send()
+                .await
+                .map_err(err("DescribeLoadBalancers"))
+            {
+                Ok(out) if out.load_balancers().is_empty() => Ok(Ok(())),
+                Ok(_) => Ok(Err("exists".to_string())),
+                Err(e) if e.is_not_found() => Ok(Ok(())),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+    }
+}
+
+/// The attributes that apply to a type: only deletion protection outside application
+/// balancers (Terraform ignores the others there).
+fn specs(ty: &str) -> &'static [AttrSpec] {
+    if ty == "application" {
+        ATTRS
+    } else {
+        &ATTRS[1..2]
+    }
+}
+
+fn check_name(n: &str, attr: &str, max: usize, diags: &mut Diagnostics) {
+    if n.len() > max
+        || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        || (attr == "name" && (n.starts_with('-') || n.ends_with('-')))
+    {
+        invalid(
+            diags,
+            attr,
+            format!("{n:?}: at most {max} letters, digits and hyphens, not beginning or ending with a hyphen."),
+        );
+    }
+}
+
+async fn lb_attributes(elb: &Elb, arn: &str) -> Result<HashMap<String, String>, AwsError> {
+    let out = elb
+        .describe_load_balancer_attributes()
+        .load_balancer_arn(arn)
+        .send()
+        .await
+        .map_err(err("DescribeLoadBalancerAttributes"))?;
+    Ok(out
+        .attributes()
+        .iter()
+        .filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string())))
+        .collect())
+}
+
+async fn modify_attributes(
+    elb: &Elb,
+    arn: &str,
+    prior: Option<&Value>,
+    planned: &Value,
+) -> Result<(), AwsError> {
+    let ty = val::str_attr(planned, "load_balancer_type").unwrap_or("application");
+    let changes = changed_attrs(specs(ty), prior, planned);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    elb.modify_load_balancer_attributes()
+        .load_balancer_arn(arn)
+        .set_attributes(Some(
+            changes
+                .into_iter()
+                .map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v).build())
+                .collect(),
+        ))
+        .send()
+        .await
+        .map_err(err("ModifyLoadBalancerAttributes"))?;
+    Ok(())
+}
+
+/// Waits until the balancer leaves `provisioning` (AWS takes minutes; moto turns it
+/// active on the next Describe).
+async fn wait_active(elb: &Elb, arn: &str, t: Timeout) -> Result<(), AwsError> {
+    wait_for("load balancer", "active", t, || async {
+        let out = elb
+            .describe_load_balancers()
+            .load_balancer_arns(arn)
+            .send()
+            .await
+            .map_err(err("DescribeLoadBalancers"))?;
+        let state = out
+            .load_balancers()
+            .first()
+            .and_then(|l| l.state())
+            .and_then(|s| s.code())
+            .map(|c| c.as_str().to_string());
+        Ok(match state.as_deref() {
+            Some("active") => Ok(()),
+            other => Err(other.unwrap_or("not found").to_string()),
+        })
+    })
+    .await
+}

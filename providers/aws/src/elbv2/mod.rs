@@ -1,0 +1,278 @@
+//! Elastic Load Balancing v2 (application load balancers): `aws_lb`, `aws_lb_target_group`,
+//! `aws_lb_listener` and `aws_lb_listener_rule`, each also under its older `aws_alb*` name.
+//! Shared here: tags (DescribeTags takes 20 ARNs a call), ARN helpers, the batched
+//! describe-by-ARN with its fallback, and the table-driven `Key`/`Value` attributes that
+//! load balancers and target groups keep apart from their Describe results. Listener
+//! actions, shared by listeners and rules, are in `action`.
+
+pub mod action;
+pub mod lb;
+pub mod listener;
+pub mod listener_rule;
+pub mod target_group;
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+
+use aws_sdk_elasticloadbalancingv2::types::Tag;
+use terrane_engine::lang::Value;
+
+use crate::clients::Clients;
+use crate::error::{err, AwsError};
+use crate::resource::{tag_changes, AwsResource};
+use crate::val;
+
+pub fn resources() -> Vec<Box<dyn AwsResource>> {
+    vec![
+        Box::new(lb::LoadBalancer("aws_lb")),
+        Box::new(lb::LoadBalancer("aws_alb")),
+        Box::new(target_group::TargetGroup("aws_lb_target_group")),
+        Box::new(target_group::TargetGroup("aws_alb_target_group")),
+        Box::new(listener::Listener("aws_lb_listener")),
+        Box::new(listener::Listener("aws_alb_listener")),
+        Box::new(listener_rule::ListenerRule("aws_lb_listener_rule")),
+        Box::new(listener_rule::ListenerRule("aws_alb_listener_rule")),
+    ]
+}
+
+/// The most ARNs DescribeTags, DescribeLoadBalancers and DescribeTargetGroups accept in
+/// one call.
+const ARNS_PER_CALL: usize = 20;
+
+/// Describes objects by ARN, 20 a call. ELBv2 fails a whole call with `*NotFound` when one
+/// ARN no longer exists; then everything is listed once instead (`all`, paged), so the
+/// objects that still exist are read and the missing ones come back as deleted.
+pub async fn describe_arns<T, F, Fut, G, GFut>(
+    arns: &[String],
+    by_arns: F,
+    all: G,
+) -> Result<Vec<T>, AwsError>
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, AwsError>>,
+    G: FnOnce() -> GFut,
+    GFut: Future<Output = Result<Vec<T>, AwsError>>,
+{
+    let mut out = Vec::new();
+    for chunk in arns.chunks(ARNS_PER_CALL) {
+        match by_arns(chunk.to_vec()).await {
+            Ok(found) => out.extend(found),
+            Err(e) if e.is_not_found() => return all().await,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// The tags of many resources, 20 ARNs per DescribeTags call.
+pub async fn read_tags(
+    c: &Clients,
+    arns: &[String],
+) -> Result<HashMap<String, BTreeMap<String, String>>, AwsError> {
+    let elb = c.elbv2.get().await;
+    let mut out = HashMap::new();
+    for chunk in arns.chunks(ARNS_PER_CALL) {
+        let got = elb
+            .describe_tags()
+            .set_resource_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(err("DescribeTags"))?;
+        for d in got.tag_descriptions() {
+            let tags = d
+                .tags()
+                .iter()
+                .filter_map(|t| {
+                    Some((
+                        t.key()?.to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    ))
+                })
+                .collect();
+            if let Some(arn) = d.resource_arn() {
+                out.insert(arn.to_string(), tags);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The `tags_all` value of `arn` from [`read_tags`]'s result.
+pub fn tags_value(tags: &HashMap<String, BTreeMap<String, String>>, arn: &str) -> Value {
+    val::str_map(&tags.get(arn).cloned().unwrap_or_default())
+}
+
+/// The planned `tags_all` as tags for a create call; `None` when there are none.
+pub fn create_tags(planned: &Value) -> Option<Vec<Tag>> {
+    let all = val::string_map(planned, "tags_all");
+    (!all.is_empty()).then(|| {
+        all.iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect()
+    })
+}
+
+/// Brings the tags of `arn` from the prior `tags_all` to the planned one.
+pub async fn update_tags(
+    c: &Clients,
+    arn: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), AwsError> {
+    if !val::changed(prior, planned, "tags_all") {
+        return Ok(());
+    }
+    let (removed, set) = tag_changes(
+        &val::string_map(prior, "tags_all"),
+        &val::string_map(planned, "tags_all"),
+    );
+    let elb = c.elbv2.get().await;
+    if !removed.is_empty() {
+        elb.remove_tags()
+            .resource_arns(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(err("RemoveTags"))?;
+    }
+    if !set.is_empty() {
+        elb.add_tags()
+            .resource_arns(arn)
+            .set_tags(Some(
+                set.iter()
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map_err(err("AddTags"))?;
+    }
+    Ok(())
+}
+
+/// The resource part of an ARN after `marker` (`loadbalancer/`, `targetgroup/`): what
+/// Terraform calls `arn_suffix` and CloudWatch calls the dimension value.
+pub fn arn_suffix(arn: &str, marker: &str) -> String {
+    arn.find(marker)
+        .map(|i| {
+            let rest = &arn[i..];
+            if marker == "loadbalancer/" {
+                rest[marker.len()..].to_string()
+            } else {
+                rest.to_string()
+            }
+        })
+        .unwrap_or_default()
+}
+
+/// The ARN of the parent of a listener or rule: a listener's load balancer
+/// (`…:listener/app/n/1/2` -> `…:loadbalancer/app/n/1`) or a rule's listener
+/// (`…:listener-rule/app/n/1/2/3` -> `…:listener/app/n/1/2`). `None` when `arn` is not of
+/// the kind `child`.
+pub fn parent_arn(arn: &str, child: &str, parent: &str) -> Option<String> {
+    let marker = format!(":{child}/");
+    if !arn.contains(&marker) {
+        return None;
+    }
+    let (head, _) = arn.rsplit_once('/')?;
+    Some(head.replacen(&marker, &format!(":{parent}/"), 1))
+}
+
+/// How an attribute of the Key/Value attribute list maps onto a Terraform argument.
+pub struct AttrSpec {
+    /// The Terraform argument.
+    pub tf: &'static str,
+    /// The AWS attribute key.
+    pub key: &'static str,
+    pub kind: Kind,
+    /// What AWS holds when it does not report the key (emulators omit some).
+    pub default: &'static str,
+}
+
+#[derive(Clone, Copy)]
+pub enum Kind {
+    Num,
+    Bool,
+    /// A number Terraform keeps as a string (`deregistration_delay`).
+    Str,
+}
+
+/// The Terraform values of `specs` from an attribute map.
+pub fn attrs_to_values(
+    specs: &[AttrSpec],
+    attrs: &HashMap<String, String>,
+) -> Vec<(&'static str, Value)> {
+    specs
+        .iter()
+        .map(|s| {
+            let raw = attrs.get(s.key).map_or(s.default, String::as_str);
+            let v = match s.kind {
+                Kind::Num => raw
+                    .parse::<f64>()
+                    .map_or_else(|_| Value::string(raw), Value::Number),
+                Kind::Bool => Value::Bool(raw.eq_ignore_ascii_case("true")),
+                Kind::Str => Value::string(raw),
+            };
+            (s.tf, v)
+        })
+        .collect()
+}
+
+/// The `(key, value)` pairs to send for `specs` whose planned value differs from `prior`
+/// (every configured one on create, when `prior` is `None`).
+pub fn changed_attrs(
+    specs: &[AttrSpec],
+    prior: Option<&Value>,
+    planned: &Value,
+) -> Vec<(String, String)> {
+    specs
+        .iter()
+        .filter(|s| prior.is_none_or(|p| val::changed(p, planned, s.tf)))
+        .filter_map(|s| {
+            let v = planned.get_attr(s.tf)?;
+            let raw = match v.unmark() {
+                Value::Number(n) => format!("{n}"),
+                Value::Bool(b) => b.to_string(),
+                Value::String(x) => x.clone(),
+                _ => return None,
+            };
+            Some((s.key.to_string(), raw))
+        })
+        .collect()
+}
+
+/// A string attribute that keeps its prior value when it is known (`name_prefix` is not
+/// reported by AWS), else null.
+pub fn keep_prior(cur: &Value, k: &str) -> Value {
+    match cur.get_attr(k) {
+        Some(v) if !v.is_unknown() => v.clone(),
+        _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns() {
+        let lb = "arn:aws:elasticloadbalancing:us-east-1:123:loadbalancer/app/web/50dc6c495c0c9188";
+        assert_eq!(arn_suffix(lb, "loadbalancer/"), "app/web/50dc6c495c0c9188");
+        let tg = "arn:aws:elasticloadbalancing:us-east-1:123:targetgroup/app/73e2d6bc24d8a067";
+        assert_eq!(
+            arn_suffix(tg, "targetgroup/"),
+            "targetgroup/app/73e2d6bc24d8a067"
+        );
+        let l = "arn:aws:elasticloadbalancing:us-east-1:123:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2";
+        assert_eq!(
+            parent_arn(l, "listener", "loadbalancer").as_deref(),
+            Some(lb)
+        );
+        let r = "arn:aws:elasticloadbalancing:us-east-1:123:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee";
+        assert_eq!(
+            parent_arn(r, "listener-rule", "listener").as_deref(),
+            Some(l)
+        );
+        assert_eq!(parent_arn("nonsense", "listener", "loadbalancer"), None);
+    }
+}
