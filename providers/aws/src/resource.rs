@@ -309,6 +309,17 @@ pub fn unique_name(prefix: &str) -> String {
     )
 }
 
+/// The prefix a name was generated from by [`unique_name`] (Terraform's
+/// `NamePrefixFromName`), so an imported object shows the `name_prefix` its configuration
+/// has; `None` for names that do not end in a generated suffix.
+pub fn name_prefix_from_name(name: &str) -> Option<&str> {
+    let split = name.len().checked_sub(26)?;
+    let (prefix, suffix) = (name.get(..split)?, name.get(split..)?);
+    let (digits, counter) = suffix.split_at(18);
+    (digits.bytes().all(|b| b.is_ascii_digit()) && counter.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then_some(prefix)
+}
+
 /// The name to create an object with: `name`, else a unique name from `name_prefix`, else
 /// one starting with `terraform-`.
 pub fn name_or_prefix(planned: &Value) -> String {
@@ -599,6 +610,17 @@ mod tests {
         assert!(parse_ipv4_cidr("10.0.0.0/33").is_err());
         assert!(parse_ipv4_cidr("300.0.0.0/8").is_err());
         assert!(parse_ipv4_cidr("0.0.0.0/0").is_ok());
+    }
+
+    #[test]
+    fn generated_names() {
+        let n = unique_name("side-");
+        assert_eq!(name_prefix_from_name(&n), Some("side-"));
+        assert_eq!(name_prefix_from_name("web"), None);
+        assert_eq!(
+            name_prefix_from_name("a-name-that-is-quite-long-but-not-made"),
+            None
+        );
     }
 
     #[test]

@@ -96,7 +96,10 @@ pub fn validate(config: &Value, name: &str, diags: &mut Diagnostics) {
         check_range(a, "order", &format!("{name}.order"), 1..=50000, diags);
         let block = |k: &str| val::blocks(a, k);
         let needs = match val::str_attr(a, "type") {
-            Some("forward") if !known_set(a, "target_group_arn") && block("forward").is_empty() => {
+            Some("forward")
+                if a.get_attr("target_group_arn").is_none_or(Value::is_null)
+                    && block("forward").is_empty() =>
+            {
                 Some("a target_group_arn or a forward block")
             }
             Some("redirect") if block("redirect").is_empty() => Some("a redirect block"),

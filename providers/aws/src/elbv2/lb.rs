@@ -14,7 +14,7 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
 use super::{
-    arn_suffix, attrs_to_values, changed_attrs, create_tags, describe_arns, keep_prior, read_tags,
+    arn_suffix, attrs_to_values, changed_attrs, create_tags, describe_arns, name_prefix, read_tags,
     tags_value, update_tags, AttrSpec, Kind,
 };
 use crate::clients::Clients;
@@ -200,7 +200,7 @@ impl AwsResource for LoadBalancer {
                     .set("zone_id", val::opt_str(l.canonical_hosted_zone_id()))
                     .set("vpc_id", val::opt_str(l.vpc_id()))
                     .set("name", val::opt_str(l.load_balancer_name()))
-                    .set("name_prefix", keep_prior(cur, "name_prefix"))
+                    .set("name_prefix", name_prefix(cur, l.load_balancer_name()))
                     .set(
                         "internal",
                         Value::Bool(l.scheme() == Some(&LoadBalancerSchemeEnum::Internal)),

@@ -19,7 +19,7 @@ use terrane_engine::lang::Value;
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{tag_changes, AwsResource};
+use crate::resource::{name_prefix_from_name, tag_changes, AwsResource};
 use crate::val;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -241,12 +241,21 @@ pub fn changed_attrs(
         .collect()
 }
 
-/// A string attribute that keeps its prior value when it is known (`name_prefix` is not
-/// reported by AWS), else null.
+/// A string attribute that keeps its prior value when it is known (`protocol_version`
+/// of non-HTTP groups), else null.
 pub fn keep_prior(cur: &Value, k: &str) -> Value {
     match cur.get_attr(k) {
         Some(v) if !v.is_unknown() => v.clone(),
         _ => Value::Null,
+    }
+}
+
+/// `name_prefix`, which AWS does not report: the prior value when set, else derived from
+/// a generated name (after an import).
+pub fn name_prefix(cur: &Value, name: Option<&str>) -> Value {
+    match cur.get_attr("name_prefix") {
+        Some(v) if !v.is_unknown() && !v.is_null() => v.clone(),
+        _ => val::opt_str(name.and_then(name_prefix_from_name)),
     }
 }
 

@@ -15,8 +15,8 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    arn_suffix, attrs_to_values, changed_attrs, create_tags, describe_arns, keep_prior, read_tags,
-    tags_value, update_tags, AttrSpec, Kind,
+    arn_suffix, attrs_to_values, changed_attrs, create_tags, describe_arns, keep_prior,
+    name_prefix, read_tags, tags_value, update_tags, AttrSpec, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::{ids, match_ids};
@@ -287,7 +287,7 @@ impl AwsResource for TargetGroup {
                     .set("arn", Value::string(arn))
                     .set("arn_suffix", Value::string(arn_suffix(arn, "targetgroup/")))
                     .set("name", val::opt_str(t.target_group_name()))
-                    .set("name_prefix", keep_prior(cur, "name_prefix"))
+                    .set("name_prefix", name_prefix(cur, t.target_group_name()))
                     .set("port", t.port().map_or(Value::Null, val::num))
                     .set("protocol", val::opt_str(protocol))
                     .set(
