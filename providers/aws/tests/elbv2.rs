@@ -70,6 +70,8 @@ struct P {
     rule_listener: &'static str,
     /// Which balancer the `alt` listener belongs to.
     alt_lb: &'static str,
+    /// Whether the main balancer writes access logs.
+    logs: bool,
 }
 
 const FIXED: &str = r#"
@@ -98,6 +100,7 @@ const BASE: P = P {
     side_internal: false,
     rule_listener: "http",
     alt_lb: "aws_lb.main",
+    logs: false,
 };
 
 fn src(p: &P) -> String {
@@ -111,7 +114,16 @@ fn src(p: &P) -> String {
         side_internal,
         rule_listener,
         alt_lb,
+        logs,
     } = p;
+    let logs = if *logs {
+        r#"access_logs {
+    bucket = "lb-logs"
+    prefix = "web"
+  }"#
+    } else {
+        ""
+    };
     format!(
         r#"{net}
 resource "aws_lb" "main" {{
@@ -121,6 +133,7 @@ resource "aws_lb" "main" {{
   security_groups    = [aws_security_group.lb.id]
   idle_timeout       = {idle}
   tags               = {{ team = "web" }}
+  {logs}
   timeouts {{
     create = "2m"
   }}
@@ -141,7 +154,45 @@ resource "aws_lb_target_group" "app" {{
     path    = "{hc_path}"
     matcher = "200-299"
   }}
+  stickiness {{
+    type            = "lb_cookie"
+    cookie_duration = 3600
+  }}
   tags = {{ team = "web" }}
+}}
+resource "aws_lb_target_group" "blue" {{
+  name        = "blue"
+  port        = 8080
+  protocol    = "HTTP"
+  vpc_id      = aws_vpc.main.id
+  target_type = "ip"
+}}
+# No priority: the next free one is taken. Weighted forwarding, a header condition.
+resource "aws_lb_listener_rule" "weighted" {{
+  listener_arn = aws_lb_listener.http.arn
+  action {{
+    type = "forward"
+    forward {{
+      target_group {{
+        arn    = aws_lb_target_group.app.arn
+        weight = 80
+      }}
+      target_group {{
+        arn    = aws_lb_target_group.blue.arn
+        weight = 20
+      }}
+      stickiness {{
+        enabled  = true
+        duration = 600
+      }}
+    }}
+  }}
+  condition {{
+    http_header {{
+      http_header_name = "X-Canary"
+      values           = ["1", "yes"]
+    }}
+  }}
 }}
 resource "aws_lb_target_group" "spare" {{
   name_prefix = "sp-"
@@ -308,6 +359,40 @@ async fn alb_lifecycle() {
         attr(&state, "aws_lb_target_group.app", "deregistration_delay"),
         "30"
     );
+    let attrs = elb()
+        .describe_target_group_attributes()
+        .target_group_arn(&tg)
+        .send()
+        .await
+        .unwrap();
+    let sticky = |k: &str| {
+        attrs
+            .attributes()
+            .iter()
+            .find(|a| a.key() == Some(k))
+            .and_then(|a| a.value().map(str::to_string))
+    };
+    assert_eq!(sticky("stickiness.enabled").as_deref(), Some("true"));
+    assert_eq!(
+        sticky("stickiness.lb_cookie.duration_seconds").as_deref(),
+        Some("3600")
+    );
+    let weighted = attr(&state, "aws_lb_listener_rule.weighted", "arn");
+    let r = elb()
+        .describe_rules()
+        .rule_arns(&weighted)
+        .send()
+        .await
+        .unwrap();
+    let fwd = r.rules()[0].actions()[0].forward_config().unwrap();
+    let mut weights: Vec<i32> = fwd
+        .target_groups()
+        .iter()
+        .filter_map(|t| t.weight())
+        .collect();
+    weights.sort_unstable();
+    assert_eq!(weights, [20, 80]);
+    assert!(r.rules()[0].priority().is_some_and(|p| p != "default"));
     let plan = env.plan(&s0, &state).await;
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
 
@@ -319,6 +404,7 @@ async fn alb_lifecycle() {
         http_action: FORWARD,
         priority: 20,
         path: "/v2/*",
+        logs: true,
         ..BASE
     };
     let s1 = src(&p1);
@@ -332,7 +418,10 @@ async fn alb_lifecycle() {
             "Update aws_lb_target_group.app",
         ]
     );
-    assert_eq!(changed_attrs(&plan, "aws_lb.main"), ["idle_timeout"]);
+    assert_eq!(
+        changed_attrs(&plan, "aws_lb.main"),
+        ["access_logs", "idle_timeout"]
+    );
     assert_eq!(
         changed_attrs(&plan, "aws_lb_target_group.app"),
         ["health_check"]
@@ -386,6 +475,8 @@ async fn alb_lifecycle() {
         ("aws_lb_listener", "aws_lb_listener.http"),
         ("aws_lb_listener", "aws_lb_listener.alt"),
         ("aws_lb_listener_rule", "aws_lb_listener_rule.api"),
+        ("aws_lb_listener_rule", "aws_lb_listener_rule.weighted"),
+        ("aws_lb_target_group", "aws_lb_target_group.blue"),
     ] {
         import_converges(&env, &state, &s1, ty, addr).await;
     }

@@ -282,10 +282,12 @@ pub fn from_sdk(actions: &[Action], prior: Option<&Value>) -> Value {
                         })
                         .collect();
                     let sticky = match f.target_group_stickiness_config() {
+                        // Kept when configured, or when on (an import shows it).
                         Some(st)
-                            if p_forward
-                                .and_then(|pf| val::first_block(pf, "stickiness"))
-                                .is_some() =>
+                            if st.enabled() == Some(true)
+                                || p_forward
+                                    .and_then(|pf| val::first_block(pf, "stickiness"))
+                                    .is_some() =>
                         {
                             vec![Value::object([
                                 ("duration", val::num(st.duration_seconds().unwrap_or(0))),

@@ -11,7 +11,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
+use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
     arn_suffix, attrs_to_values, changed_attrs, create_tags, describe_arns, name_prefix, read_tags,
@@ -21,8 +21,8 @@ use crate::clients::Clients;
 use crate::ec2::{ids, match_ids};
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum, check_range, invalid, name_or_prefix_with, wait_for, AwsResource, DefaultTimeouts,
-    Failed, Tagging, Timeout,
+    check_enum, check_range, invalid, known_set, name_or_prefix_with, plan_all_blocks, wait_for,
+    AwsResource, DefaultTimeouts, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::val::{self, Obj};
@@ -95,6 +95,14 @@ impl AwsResource for LoadBalancer {
                 "drop_invalid_header_fields",
                 opt_default(BOOL, Value::Bool(false)),
             )
+            .block(
+                "access_logs",
+                Nesting::List,
+                S::new()
+                    .attr("bucket", req(STR))
+                    .attr("enabled", opt_default(BOOL, Value::Bool(true)))
+                    .attr("prefix", opt(STR)),
+            )
             .build()
     }
 
@@ -128,15 +136,18 @@ impl AwsResource for LoadBalancer {
         if let Some(p) = config.get_attr("name_prefix").and_then(Value::as_str) {
             check_name(p, "name_prefix", 6, diags);
         }
-        if crate::resource::known_set(config, "name")
-            && crate::resource::known_set(config, "name_prefix")
-        {
+        if known_set(config, "name") && known_set(config, "name_prefix") {
             invalid(
                 diags,
                 "name_prefix",
                 "\"name\": conflicts with name_prefix.".into(),
             );
         }
+    }
+
+    fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
+        plan_all_blocks(&self.schema(), prior, config, planned);
+        PlanExtra::default()
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
@@ -220,6 +231,7 @@ impl AwsResource for LoadBalancer {
                 for (k, v) in attrs_to_values(specs(ty), &a) {
                     o.set(k, v);
                 }
+                o.set("access_logs", access_logs_value(cur, &a));
                 o.done()
             },
         ))
@@ -375,7 +387,25 @@ async fn modify_attributes(
     planned: &Value,
 ) -> Result<(), AwsError> {
     let ty = val::str_attr(planned, "load_balancer_type").unwrap_or("application");
-    let changes = changed_attrs(specs(ty), prior, planned);
+    let mut changes = changed_attrs(specs(ty), prior, planned);
+    let logs_changed = match prior {
+        Some(p) => val::changed(p, planned, "access_logs"),
+        None => !val::blocks(planned, "access_logs").is_empty(),
+    };
+    if logs_changed {
+        let logs = val::first_block(planned, "access_logs");
+        let get = |k| {
+            logs.and_then(|l| val::str_attr(l, k))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let enabled = logs
+            .and_then(|l| val::bool_attr(l, "enabled"))
+            .unwrap_or(false);
+        changes.push(("access_logs.s3.enabled".into(), enabled.to_string()));
+        changes.push(("access_logs.s3.bucket".into(), get("bucket")));
+        changes.push(("access_logs.s3.prefix".into(), get("prefix")));
+    }
     if changes.is_empty() {
         return Ok(());
     }
@@ -391,6 +421,32 @@ async fn modify_attributes(
         .await
         .map_err(err("ModifyLoadBalancerAttributes"))?;
     Ok(())
+}
+
+/// The `access_logs` block: empty while logging is off and the configuration has no
+/// block (AWS reports an empty bucket then), else what AWS holds.
+fn access_logs_value(cur: &Value, a: &HashMap<String, String>) -> Value {
+    let get = |k: &str| a.get(k).map(String::as_str).unwrap_or_default();
+    let enabled = get("access_logs.s3.enabled") == "true";
+    if !enabled && val::blocks(cur, "access_logs").is_empty() {
+        return Value::List(Vec::new());
+    }
+    let prefix = get("access_logs.s3.prefix");
+    Value::List(vec![Value::object([
+        ("bucket", Value::string(get("access_logs.s3.bucket"))),
+        ("enabled", Value::Bool(enabled)),
+        (
+            "prefix",
+            if prefix.is_empty() {
+                // Unset and "" are the same to AWS; keep the configuration's form.
+                val::first_block(cur, "access_logs")
+                    .and_then(|l| l.get_attr("prefix").cloned())
+                    .unwrap_or_default()
+            } else {
+                Value::string(prefix)
+            },
+        ),
+    ])])
 }
 
 /// Waits until the balancer leaves `provisioning` (AWS takes minutes; moto turns it
