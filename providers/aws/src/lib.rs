@@ -59,6 +59,7 @@ impl AwsProvider {
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()
             .into_iter()
+            .chain(elbv2::data_sources())
             .map(|d| (d.type_name(), d))
             .collect();
         let schema = ProviderSchema {

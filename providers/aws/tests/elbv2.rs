@@ -770,3 +770,78 @@ async fn invalid_arguments_are_rejected_before_any_call() {
     }
     assert_eq!(elbv2_calls(&env), 0);
 }
+
+fn data_attr(state: &State, name: &str, k: &str) -> String {
+    let r = state
+        .resources
+        .iter()
+        .find(|r| r.mode == "data" && r.ty == "aws_lb" && r.name == name)
+        .unwrap_or_else(|| panic!("data.aws_lb.{name} not in state"));
+    r.instances[0].attributes[k]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The `aws_lb` data source finds a balancer by name or ARN, narrowed by tags.
+#[tokio::test]
+async fn lb_data_source() {
+    let env = Env::new();
+    let src = format!(
+        r#"{net}
+resource "aws_lb" "d" {{
+  name            = "data-lb"
+  internal        = true
+  subnets         = [aws_subnet.a.id, aws_subnet.b.id]
+  security_groups = [aws_security_group.lb.id]
+  idle_timeout    = 90
+  tags            = {{ env = "test" }}
+}}
+data "aws_lb" "by_name" {{
+  name = aws_lb.d.name
+}}
+data "aws_lb" "by_arn" {{
+  arn  = aws_lb.d.arn
+  tags = {{ env = "test" }}
+}}
+"#,
+        net = network("10.42.0.0/16")
+    );
+    let state = env.apply(&src, &State::new()).await;
+    let arn = attr(&state, "aws_lb.d", "arn");
+    for d in ["by_name", "by_arn"] {
+        assert_eq!(data_attr(&state, d, "arn"), arn, "{d}");
+        assert_eq!(data_attr(&state, d, "id"), arn, "{d}");
+        assert_eq!(
+            data_attr(&state, d, "dns_name"),
+            attr(&state, "aws_lb.d", "dns_name"),
+            "{d}"
+        );
+    }
+    let r = state
+        .resources
+        .iter()
+        .find(|r| r.mode == "data" && r.name == "by_name")
+        .unwrap();
+    let a = &r.instances[0].attributes;
+    assert_eq!(a["idle_timeout"].as_f64(), Some(90.0));
+    assert_eq!(a["internal"].as_bool(), Some(true));
+    assert_eq!(a["tags"]["env"].as_str(), Some("test"));
+    assert_eq!(a["subnets"].as_array().map(Vec::len), Some(2));
+
+    // A tag that does not match finds nothing: an error, as in Terraform.
+    let wrong = src.replace(
+        r#"arn  = aws_lb.d.arn
+  tags = { env = "test" }"#,
+        r#"arn  = aws_lb.d.arn
+  tags = { env = "prod" }"#,
+    );
+    assert_ne!(wrong, src);
+    let err = env
+        .try_plan(&wrong, &state, PlanMode::Normal)
+        .await
+        .err()
+        .expect("a data source matching nothing fails the plan");
+    assert!(format!("{err:?}").contains("no matching ELBv2 load balancer"));
+    env.destroy(&src, &state).await;
+}

@@ -3,10 +3,12 @@
 //! Shared here: tags (DescribeTags takes 20 ARNs a call), ARN helpers, the batched
 //! describe-by-ARN with its fallback, and the table-driven `Key`/`Value` attributes that
 //! load balancers and target groups keep apart from their Describe results. Listener
-//! actions, shared by listeners and rules, are in `action`.
+//! actions, shared by listeners and rules, are in `action`; the `aws_lb` data source is
+//! in `lb_data`.
 
 pub mod action;
 pub mod lb;
+pub mod lb_data;
 pub mod listener;
 pub mod listener_rule;
 pub mod target_group;
@@ -32,6 +34,13 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(listener::Listener("aws_alb_listener")),
         Box::new(listener_rule::ListenerRule("aws_lb_listener_rule")),
         Box::new(listener_rule::ListenerRule("aws_alb_listener_rule")),
+    ]
+}
+
+pub fn data_sources() -> Vec<Box<dyn crate::data::AwsDataSource>> {
+    vec![
+        Box::new(lb_data::LbData("aws_lb")),
+        Box::new(lb_data::LbData("aws_alb")),
     ]
 }
 
