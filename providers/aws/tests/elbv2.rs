@@ -840,8 +840,7 @@ data "aws_lb" "by_arn" {{
     let err = env
         .try_plan(&wrong, &state, PlanMode::Normal)
         .await
-        .err()
-        .expect("a data source matching nothing fails the plan");
+        .expect_err("a data source matching nothing fails the plan");
     assert!(format!("{err:?}").contains("no matching ELBv2 load balancer"));
     env.destroy(&src, &state).await;
 }
