@@ -6,16 +6,15 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
-    IpAddressType, LoadBalancer as SdkLb, LoadBalancerAttribute, LoadBalancerSchemeEnum,
-    LoadBalancerTypeEnum,
+    IpAddressType, LoadBalancer as SdkLb, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    arn_suffix, attrs_to_values, changed_attrs, create_tags, describe_arns, name_prefix, read_tags,
-    tags_value, update_tags, AttrSpec, Kind,
+    arn_suffix, attrs_to_values, changed_attrs, create_tags, created_arn, describe_arns, found,
+    name_prefix, put_attributes, tags_value, update_tags, AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::{ids, match_ids};
@@ -152,48 +151,31 @@ impl AwsResource for LoadBalancer {
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let arns = ids(current);
-        if arns.is_empty() {
-            return Ok(current.iter().map(|_| None).collect());
-        }
-        let found = {
-            let elb = c.elbv2.get().await;
-            let describe = |arns: Option<Vec<String>>| {
-                let elb = &elb;
-                async move {
-                    elb.describe_load_balancers()
-                        .set_load_balancer_arns(arns)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .collect::<Result<Vec<_>, _>>()
-                        .await
-                        .map_err(err("DescribeLoadBalancers"))
-                }
-            };
-            describe_arns(&arns, |chunk| describe(Some(chunk)), || describe(None)).await?
-        };
-        let found: Vec<SdkLb> = found
-            .into_iter()
-            .filter(|l| {
-                l.load_balancer_arn()
-                    .is_some_and(|a| arns.iter().any(|x| x == a))
-            })
-            .collect();
-        let found_arns: Vec<String> = found
-            .iter()
-            .filter_map(|l| l.load_balancer_arn().map(str::to_string))
-            .collect();
-        let mut attrs: HashMap<String, HashMap<String, String>> = HashMap::new();
-        {
-            let elb = c.elbv2.get().await;
-            for arn in &found_arns {
-                attrs.insert(arn.clone(), lb_attributes(&elb, arn).await?);
-            }
-        }
-        let tags = read_tags(c, &found_arns).await?;
+        let all = describe_arns(&arns, |arns| async move {
+            c.elbv2
+                .get()
+                .await
+                .describe_load_balancers()
+                .set_load_balancer_arns(arns)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(err("DescribeLoadBalancers"))
+        })
+        .await?;
+        let f = found(
+            c,
+            current,
+            all,
+            SdkLb::load_balancer_arn,
+            Some(AttrsOf::LoadBalancer),
+        )
+        .await?;
         Ok(match_ids(
             current,
-            found,
+            f.items,
             |l| l.load_balancer_arn(),
             |cur, l| {
                 let arn = l.load_balancer_arn().unwrap_or_default();
@@ -226,8 +208,8 @@ impl AwsResource for LoadBalancer {
                         "ip_address_type",
                         Value::string(l.ip_address_type().map_or("ipv4", IpAddressType::as_str)),
                     )
-                    .set("tags_all", tags_value(&tags, arn));
-                let a = attrs.get(arn).cloned().unwrap_or_default();
+                    .set("tags_all", tags_value(&f.tags, arn));
+                let a = f.attrs_of(arn);
                 for (k, v) in attrs_to_values(specs(ty), &a) {
                     o.set(k, v);
                 }
@@ -259,12 +241,12 @@ impl AwsResource for LoadBalancer {
             .send()
             .await
             .map_err(err("CreateLoadBalancer"))?;
-        let arn = out
-            .load_balancers()
-            .first()
-            .and_then(|l| l.load_balancer_arn())
-            .ok_or_else(|| AwsError::Invalid("CreateLoadBalancer returned no ARN".into()))?
-            .to_string();
+        let arn = created_arn(
+            out.load_balancers()
+                .first()
+                .and_then(SdkLb::load_balancer_arn),
+            "CreateLoadBalancer",
+        )?;
         wait_active(&elb, &arn, t)
             .await
             .map_err(|e| e.after_create(&arn))?;
@@ -366,20 +348,6 @@ fn check_name(n: &str, attr: &str, max: usize, diags: &mut Diagnostics) {
     }
 }
 
-async fn lb_attributes(elb: &Elb, arn: &str) -> Result<HashMap<String, String>, AwsError> {
-    let out = elb
-        .describe_load_balancer_attributes()
-        .load_balancer_arn(arn)
-        .send()
-        .await
-        .map_err(err("DescribeLoadBalancerAttributes"))?;
-    Ok(out
-        .attributes()
-        .iter()
-        .filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string())))
-        .collect())
-}
-
 async fn modify_attributes(
     elb: &Elb,
     arn: &str,
@@ -406,21 +374,7 @@ async fn modify_attributes(
         changes.push(("access_logs.s3.bucket".into(), get("bucket")));
         changes.push(("access_logs.s3.prefix".into(), get("prefix")));
     }
-    if changes.is_empty() {
-        return Ok(());
-    }
-    elb.modify_load_balancer_attributes()
-        .load_balancer_arn(arn)
-        .set_attributes(Some(
-            changes
-                .into_iter()
-                .map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v).build())
-                .collect(),
-        ))
-        .send()
-        .await
-        .map_err(err("ModifyLoadBalancerAttributes"))?;
-    Ok(())
+    put_attributes(elb, AttrsOf::LoadBalancer, arn, changes).await
 }
 
 /// The `access_logs` block: empty while logging is off and the configuration has no

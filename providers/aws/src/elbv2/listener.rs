@@ -10,7 +10,7 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
-use super::{action, create_tags, parent_arn, read_tags, tags_value, update_tags};
+use super::{action, create_tags, created_arn, found, parent_arn, tags_value, update_tags};
 use crate::clients::Clients;
 use crate::ec2::match_ids;
 use crate::error::{err, AwsError};
@@ -88,7 +88,7 @@ impl AwsResource for Listener {
                 by_lb.insert(lb, ());
             }
         }
-        let mut found: Vec<SdkListener> = Vec::new();
+        let mut found_all: Vec<SdkListener> = Vec::new();
         {
             let elb = c.elbv2.get().await;
             for lb in by_lb.keys() {
@@ -102,26 +102,17 @@ impl AwsResource for Listener {
                     .await
                     .map_err(err("DescribeListeners"))
                 {
-                    Ok(ls) => found.extend(ls),
+                    Ok(ls) => found_all.extend(ls),
                     // The balancer is gone, and its listeners with it.
                     Err(e) if e.is_not_found() => {}
                     Err(e) => return Err(e),
                 }
             }
         }
-        let wanted: Vec<String> = current
-            .iter()
-            .filter_map(|c| val::str_attr(c, "id").map(str::to_string))
-            .collect();
-        let arns: Vec<String> = found
-            .iter()
-            .filter_map(|l| l.listener_arn().map(str::to_string))
-            .filter(|a| wanted.contains(a))
-            .collect();
-        let tags = read_tags(c, &arns).await?;
+        let f = found(c, current, found_all, SdkListener::listener_arn, None).await?;
         Ok(match_ids(
             current,
-            found,
+            f.items,
             |l| l.listener_arn(),
             |cur, l| {
                 let arn = l.listener_arn().unwrap_or_default();
@@ -153,7 +144,7 @@ impl AwsResource for Listener {
                         "default_action",
                         action::from_sdk(l.default_actions(), cur.get_attr("default_action")),
                     )
-                    .set("tags_all", tags_value(&tags, arn));
+                    .set("tags_all", tags_value(&f.tags, arn));
                 o.done()
             },
         ))
@@ -180,11 +171,10 @@ impl AwsResource for Listener {
             .send()
             .await
             .map_err(err("CreateListener"))?;
-        out.listeners()
-            .first()
-            .and_then(|l| l.listener_arn())
-            .map(str::to_string)
-            .ok_or_else(|| AwsError::Invalid("CreateListener returned no ARN".into()).into())
+        Ok(created_arn(
+            out.listeners().first().and_then(SdkListener::listener_arn),
+            "CreateListener",
+        )?)
     }
 
     async fn update(

@@ -14,7 +14,7 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
-use super::{action, create_tags, parent_arn, read_tags, tags_value, update_tags};
+use super::{action, create_tags, created_arn, found, parent_arn, tags_value, update_tags};
 use crate::clients::Clients;
 use crate::ec2::match_ids;
 use crate::error::{err, AwsError};
@@ -116,7 +116,7 @@ impl AwsResource for ListenerRule {
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         // One DescribeRules per listener, not per rule.
         let listeners: BTreeSet<String> = current.iter().filter_map(listener_of).collect();
-        let mut found: Vec<Rule> = Vec::new();
+        let mut found_all: Vec<Rule> = Vec::new();
         {
             let elb = c.elbv2.get().await;
             for l in &listeners {
@@ -130,27 +130,17 @@ impl AwsResource for ListenerRule {
                     .await
                     .map_err(err("DescribeRules"))
                 {
-                    Ok(rules) => found.extend(rules),
+                    Ok(rules) => found_all.extend(rules),
                     // The listener (or its balancer) is gone, and its rules with it.
                     Err(e) if e.is_not_found() => {}
                     Err(e) => return Err(e),
                 }
             }
         }
-        let wanted: BTreeSet<&str> = current
-            .iter()
-            .filter_map(|c| val::str_attr(c, "id"))
-            .collect();
-        let arns: Vec<String> = found
-            .iter()
-            .filter_map(Rule::rule_arn)
-            .filter(|a| wanted.contains(a))
-            .map(str::to_string)
-            .collect();
-        let tags = read_tags(c, &arns).await?;
+        let f = found(c, current, found_all, Rule::rule_arn, None).await?;
         Ok(match_ids(
             current,
-            found,
+            f.items,
             |r| r.rule_arn(),
             |cur, r| {
                 let arn = r.rule_arn().unwrap_or_default();
@@ -175,7 +165,7 @@ impl AwsResource for ListenerRule {
                         "condition",
                         Value::set(r.conditions().iter().map(condition_value).collect()),
                     )
-                    .set("tags_all", tags_value(&tags, arn));
+                    .set("tags_all", tags_value(&f.tags, arn));
                 o.done()
             },
         ))
@@ -217,11 +207,10 @@ impl AwsResource for ListenerRule {
             .send()
             .await
             .map_err(err("CreateRule"))?;
-        out.rules()
-            .first()
-            .and_then(|r| r.rule_arn())
-            .map(str::to_string)
-            .ok_or_else(|| AwsError::Invalid("CreateRule returned no ARN".into()).into())
+        Ok(created_arn(
+            out.rules().first().and_then(Rule::rule_arn),
+            "CreateRule",
+        )?)
     }
 
     async fn update(

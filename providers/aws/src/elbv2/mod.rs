@@ -16,7 +16,7 @@ pub mod target_group;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
-use aws_sdk_elasticloadbalancingv2::types::Tag;
+use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerAttribute, Tag, TargetGroupAttribute};
 use terrane_engine::lang::Value;
 
 use crate::clients::Clients;
@@ -48,29 +48,161 @@ pub fn data_sources() -> Vec<Box<dyn crate::data::AwsDataSource>> {
 /// one call.
 const ARNS_PER_CALL: usize = 20;
 
-/// Describes objects by ARN, 20 a call. ELBv2 fails a whole call with `*NotFound` when one
+/// Describes objects by ARN, 20 a call (`describe(None)` lists them all). ELBv2 fails a whole call with `*NotFound` when one
 /// ARN no longer exists; then everything is listed once instead (`all`, paged), so the
 /// objects that still exist are read and the missing ones come back as deleted.
-pub async fn describe_arns<T, F, Fut, G, GFut>(
-    arns: &[String],
-    by_arns: F,
-    all: G,
-) -> Result<Vec<T>, AwsError>
+pub async fn describe_arns<T, F, Fut>(arns: &[String], describe: F) -> Result<Vec<T>, AwsError>
 where
-    F: Fn(Vec<String>) -> Fut,
+    F: Fn(Option<Vec<String>>) -> Fut,
     Fut: Future<Output = Result<Vec<T>, AwsError>>,
-    G: FnOnce() -> GFut,
-    GFut: Future<Output = Result<Vec<T>, AwsError>>,
 {
     let mut out = Vec::new();
     for chunk in arns.chunks(ARNS_PER_CALL) {
-        match by_arns(chunk.to_vec()).await {
+        match describe(Some(chunk.to_vec())).await {
             Ok(found) => out.extend(found),
-            Err(e) if e.is_not_found() => return all().await,
+            Err(e) if e.is_not_found() => return describe(None).await,
             Err(e) => return Err(e),
         }
     }
     Ok(out)
+}
+
+/// What a refresh found of one kind of object: those asked for that still exist, with
+/// their Key/Value attributes (for kinds that have them) and tags, by ARN.
+pub struct Found<T> {
+    pub items: Vec<T>,
+    pub attrs: HashMap<String, HashMap<String, String>>,
+    pub tags: HashMap<String, BTreeMap<String, String>>,
+}
+
+impl<T> Found<T> {
+    /// The attributes of `arn` (empty when it has none).
+    pub fn attrs_of(&self, arn: &str) -> HashMap<String, String> {
+        self.attrs.get(arn).cloned().unwrap_or_default()
+    }
+}
+
+/// Keeps the described objects that `current` asks for (by `id`), then reads their
+/// attributes (one call each: the API has no batch form) and tags (20 a call).
+pub async fn found<T>(
+    c: &Clients,
+    current: &[Value],
+    items: Vec<T>,
+    arn_of: impl Fn(&T) -> Option<&str>,
+    attrs: Option<AttrsOf>,
+) -> Result<Found<T>, AwsError> {
+    let wanted: std::collections::HashSet<&str> = current
+        .iter()
+        .filter_map(|v| val::str_attr(v, "id"))
+        .collect();
+    let items: Vec<T> = items
+        .into_iter()
+        .filter(|x| arn_of(x).is_some_and(|a| wanted.contains(a)))
+        .collect();
+    let arns: Vec<String> = items
+        .iter()
+        .filter_map(|x| arn_of(x).map(str::to_string))
+        .collect();
+    let mut by_arn = HashMap::new();
+    if let Some(of) = attrs {
+        let elb = c.elbv2.get().await;
+        for arn in &arns {
+            by_arn.insert(arn.clone(), describe_attributes(&elb, of, arn).await?);
+        }
+    }
+    let tags = read_tags(c, &arns).await?;
+    Ok(Found {
+        items,
+        attrs: by_arn,
+        tags,
+    })
+}
+
+/// The kinds of object with a Key/Value attribute list.
+#[derive(Clone, Copy)]
+pub enum AttrsOf {
+    LoadBalancer,
+    TargetGroup,
+}
+
+type Elb = aws_sdk_elasticloadbalancingv2::Client;
+
+/// The Key/Value attributes of one load balancer or target group.
+pub async fn describe_attributes(
+    elb: &Elb,
+    of: AttrsOf,
+    arn: &str,
+) -> Result<HashMap<String, String>, AwsError> {
+    let pair = |k: Option<&str>, v: Option<&str>| Some((k?.to_string(), v?.to_string()));
+    Ok(match of {
+        AttrsOf::LoadBalancer => elb
+            .describe_load_balancer_attributes()
+            .load_balancer_arn(arn)
+            .send()
+            .await
+            .map_err(err("DescribeLoadBalancerAttributes"))?
+            .attributes()
+            .iter()
+            .filter_map(|a| pair(a.key(), a.value()))
+            .collect(),
+        AttrsOf::TargetGroup => elb
+            .describe_target_group_attributes()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .map_err(err("DescribeTargetGroupAttributes"))?
+            .attributes()
+            .iter()
+            .filter_map(|a| pair(a.key(), a.value()))
+            .collect(),
+    })
+}
+
+/// Sets Key/Value attributes of one load balancer or target group; nothing to send is
+/// no call.
+pub async fn put_attributes(
+    elb: &Elb,
+    of: AttrsOf,
+    arn: &str,
+    changes: Vec<(String, String)>,
+) -> Result<(), AwsError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    match of {
+        AttrsOf::LoadBalancer => elb
+            .modify_load_balancer_attributes()
+            .load_balancer_arn(arn)
+            .set_attributes(Some(
+                changes
+                    .into_iter()
+                    .map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err("ModifyLoadBalancerAttributes")),
+        AttrsOf::TargetGroup => elb
+            .modify_target_group_attributes()
+            .target_group_arn(arn)
+            .set_attributes(Some(
+                changes
+                    .into_iter()
+                    .map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err("ModifyTargetGroupAttributes")),
+    }
+}
+
+/// The ARN a Create call returned, or an error naming the call.
+pub fn created_arn(arn: Option<&str>, operation: &str) -> Result<String, AwsError> {
+    arn.map(str::to_string)
+        .ok_or_else(|| AwsError::Invalid(format!("{operation} returned no ARN")))
 }
 
 /// The tags of many resources, 20 ARNs per DescribeTags call.

@@ -7,16 +7,15 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Matcher, ProtocolEnum, TargetGroup as SdkTg, TargetGroupAttribute,
-    TargetGroupIpAddressTypeEnum, TargetTypeEnum,
+    Matcher, ProtocolEnum, TargetGroup as SdkTg, TargetGroupIpAddressTypeEnum, TargetTypeEnum,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    arn_suffix, attrs_to_values, changed_attrs, create_tags, describe_arns, keep_prior,
-    name_prefix, read_tags, tags_value, update_tags, AttrSpec, Kind,
+    arn_suffix, attrs_to_values, changed_attrs, create_tags, created_arn, describe_arns, found,
+    keep_prior, name_prefix, put_attributes, tags_value, update_tags, AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::{ids, match_ids};
@@ -234,52 +233,35 @@ impl AwsResource for TargetGroup {
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let arns = ids(current);
-        if arns.is_empty() {
-            return Ok(current.iter().map(|_| None).collect());
-        }
-        let found = {
-            let elb = c.elbv2.get().await;
-            let describe = |arns: Option<Vec<String>>| {
-                let elb = &elb;
-                async move {
-                    elb.describe_target_groups()
-                        .set_target_group_arns(arns)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .collect::<Result<Vec<_>, _>>()
-                        .await
-                        .map_err(err("DescribeTargetGroups"))
-                }
-            };
-            describe_arns(&arns, |chunk| describe(Some(chunk)), || describe(None)).await?
-        };
-        let found: Vec<SdkTg> = found
-            .into_iter()
-            .filter(|t| {
-                t.target_group_arn()
-                    .is_some_and(|a| arns.iter().any(|x| x == a))
-            })
-            .collect();
-        let found_arns: Vec<String> = found
-            .iter()
-            .filter_map(|t| t.target_group_arn().map(str::to_string))
-            .collect();
-        let mut attrs: HashMap<String, HashMap<String, String>> = HashMap::new();
-        {
-            let elb = c.elbv2.get().await;
-            for arn in &found_arns {
-                attrs.insert(arn.clone(), tg_attributes(&elb, arn).await?);
-            }
-        }
-        let tags = read_tags(c, &found_arns).await?;
+        let all = describe_arns(&arns, |arns| async move {
+            c.elbv2
+                .get()
+                .await
+                .describe_target_groups()
+                .set_target_group_arns(arns)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(err("DescribeTargetGroups"))
+        })
+        .await?;
+        let f = found(
+            c,
+            current,
+            all,
+            SdkTg::target_group_arn,
+            Some(AttrsOf::TargetGroup),
+        )
+        .await?;
         Ok(match_ids(
             current,
-            found,
+            f.items,
             |t| t.target_group_arn(),
             |cur, t| {
                 let arn = t.target_group_arn().unwrap_or_default();
-                let a = attrs.get(arn).cloned().unwrap_or_default();
+                let a = f.attrs_of(arn);
                 let protocol = t.protocol().map(ProtocolEnum::as_str);
                 let http = matches!(protocol, Some("HTTP" | "HTTPS"));
                 let mut o = Obj::from(cur);
@@ -313,7 +295,7 @@ impl AwsResource for TargetGroup {
                     .set("load_balancer_arns", val::str_set(t.load_balancer_arns()))
                     .set("health_check", Value::List(vec![health_value(t)]))
                     .set("stickiness", stickiness_value(&a, http))
-                    .set("tags_all", tags_value(&tags, arn));
+                    .set("tags_all", tags_value(&f.tags, arn));
                 for (k, v) in attrs_to_values(ATTRS, &a) {
                     o.set(k, v);
                 }
@@ -356,12 +338,12 @@ impl AwsResource for TargetGroup {
             .send()
             .await
             .map_err(err("CreateTargetGroup"))?;
-        let arn = out
-            .target_groups()
-            .first()
-            .and_then(|t| t.target_group_arn())
-            .ok_or_else(|| AwsError::Invalid("CreateTargetGroup returned no ARN".into()))?
-            .to_string();
+        let arn = created_arn(
+            out.target_groups()
+                .first()
+                .and_then(SdkTg::target_group_arn),
+            "CreateTargetGroup",
+        )?;
         modify_attributes(&elb, &arn, None, planned)
             .await
             .map_err(|e| e.after_create(&arn))?;
@@ -521,20 +503,6 @@ fn stickiness_attrs(planned: &Value) -> Vec<(String, String)> {
     out
 }
 
-async fn tg_attributes(elb: &Elb, arn: &str) -> Result<HashMap<String, String>, AwsError> {
-    let out = elb
-        .describe_target_group_attributes()
-        .target_group_arn(arn)
-        .send()
-        .await
-        .map_err(err("DescribeTargetGroupAttributes"))?;
-    Ok(out
-        .attributes()
-        .iter()
-        .filter_map(|a| Some((a.key()?.to_string(), a.value()?.to_string())))
-        .collect())
-}
-
 /// Sends the changed Key/Value attributes (all configured ones on create).
 async fn modify_attributes(
     elb: &Elb,
@@ -548,19 +516,5 @@ async fn modify_attributes(
     {
         changes.extend(stickiness_attrs(planned));
     }
-    if changes.is_empty() {
-        return Ok(());
-    }
-    elb.modify_target_group_attributes()
-        .target_group_arn(arn)
-        .set_attributes(Some(
-            changes
-                .into_iter()
-                .map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v).build())
-                .collect(),
-        ))
-        .send()
-        .await
-        .map_err(err("ModifyTargetGroupAttributes"))?;
-    Ok(())
+    put_attributes(elb, AttrsOf::TargetGroup, arn, changes).await
 }
