@@ -13,11 +13,11 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    arn_suffix, attrs_to_values, changed_attrs, create_tags, created_arn, describe_arns, found,
-    name_prefix, put_attributes, tags_value, update_tags, AttrSpec, AttrsOf, Kind,
+    arn_suffix, attrs_to_values, changed_attrs, create_tags, created_arn, name_prefix,
+    put_attributes, read_by_arn, tags_value, update_tags, AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
-use crate::ec2::{ids, match_ids};
+use crate::ec2::match_ids;
 use crate::error::{err, AwsError};
 use crate::resource::{
     check_enum, check_range, invalid, known_set, name_or_prefix_with, plan_all_blocks, wait_for,
@@ -150,25 +150,22 @@ impl AwsResource for LoadBalancer {
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
-        let arns = ids(current);
-        let all = describe_arns(&arns, |arns| async move {
-            c.elbv2
-                .get()
-                .await
-                .describe_load_balancers()
-                .set_load_balancer_arns(arns)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(err("DescribeLoadBalancers"))
-        })
-        .await?;
-        let f = found(
+        let f = read_by_arn(
             c,
             current,
-            all,
+            |arns| async move {
+                c.elbv2
+                    .get()
+                    .await
+                    .describe_load_balancers()
+                    .set_load_balancer_arns(arns)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(err("DescribeLoadBalancers"))
+            },
             SdkLb::load_balancer_arn,
             Some(AttrsOf::LoadBalancer),
         )

@@ -2,7 +2,7 @@
 //! protocol, TLS settings and default actions update with ModifyListener. A refresh reads
 //! the listeners of each load balancer with one DescribeListeners call (per page).
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{Certificate, Listener as SdkListener, ProtocolEnum};
@@ -10,7 +10,10 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
-use super::{action, create_tags, created_arn, found, parent_arn, tags_value, update_tags};
+use super::{
+    action, create_tags, created_arn, describe_per_parent, found, parent_arn, tags_value,
+    update_tags,
+};
 use crate::clients::Clients;
 use crate::ec2::match_ids;
 use crate::error::{err, AwsError};
@@ -82,34 +85,22 @@ impl AwsResource for Listener {
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         // One DescribeListeners per load balancer, not per listener.
-        let mut by_lb: BTreeMap<String, ()> = BTreeMap::new();
-        for cur in current {
-            if let Some(lb) = lb_of(cur) {
-                by_lb.insert(lb, ());
-            }
-        }
-        let mut found_all: Vec<SdkListener> = Vec::new();
-        {
-            let elb = c.elbv2.get().await;
-            for lb in by_lb.keys() {
-                match elb
-                    .describe_listeners()
-                    .load_balancer_arn(lb)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeListeners"))
-                {
-                    Ok(ls) => found_all.extend(ls),
-                    // The balancer is gone, and its listeners with it.
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        let f = found(c, current, found_all, SdkListener::listener_arn, None).await?;
+        let lbs: BTreeSet<String> = current.iter().filter_map(lb_of).collect();
+        let all = describe_per_parent(&lbs, |lb| async move {
+            c.elbv2
+                .get()
+                .await
+                .describe_listeners()
+                .load_balancer_arn(lb)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(err("DescribeListeners"))
+        })
+        .await?;
+        let f = found(c, current, all, SdkListener::listener_arn, None).await?;
         Ok(match_ids(
             current,
             f.items,

@@ -14,7 +14,10 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
-use super::{action, create_tags, created_arn, found, parent_arn, tags_value, update_tags};
+use super::{
+    action, create_tags, created_arn, describe_per_parent, found, parent_arn, tags_value,
+    update_tags,
+};
 use crate::clients::Clients;
 use crate::ec2::match_ids;
 use crate::error::{err, AwsError};
@@ -116,28 +119,21 @@ impl AwsResource for ListenerRule {
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         // One DescribeRules per listener, not per rule.
         let listeners: BTreeSet<String> = current.iter().filter_map(listener_of).collect();
-        let mut found_all: Vec<Rule> = Vec::new();
-        {
-            let elb = c.elbv2.get().await;
-            for l in &listeners {
-                match elb
-                    .describe_rules()
-                    .listener_arn(l)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeRules"))
-                {
-                    Ok(rules) => found_all.extend(rules),
-                    // The listener (or its balancer) is gone, and its rules with it.
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        let f = found(c, current, found_all, Rule::rule_arn, None).await?;
+        let all = describe_per_parent(&listeners, |l| async move {
+            c.elbv2
+                .get()
+                .await
+                .describe_rules()
+                .listener_arn(l)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(err("DescribeRules"))
+        })
+        .await?;
+        let f = found(c, current, all, Rule::rule_arn, None).await?;
         Ok(match_ids(
             current,
             f.items,

@@ -67,6 +67,44 @@ where
     Ok(out)
 }
 
+/// Describes the children (listeners, rules) of each parent with one paged call per
+/// parent. A parent that is gone (`*NotFound`) took its children with it: none are
+/// returned for it, so they read as deleted.
+pub async fn describe_per_parent<'a, T, F, Fut>(
+    parents: &'a std::collections::BTreeSet<String>,
+    describe: F,
+) -> Result<Vec<T>, AwsError>
+where
+    F: Fn(&'a str) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, AwsError>>,
+{
+    let mut out = Vec::new();
+    for p in parents {
+        match describe(p).await {
+            Ok(children) => out.extend(children),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// Reads objects named by ARN (`id`): [`describe_arns`], then [`found`].
+pub async fn read_by_arn<T, F, Fut>(
+    c: &Clients,
+    current: &[Value],
+    describe: F,
+    arn_of: impl Fn(&T) -> Option<&str>,
+    attrs: Option<AttrsOf>,
+) -> Result<Found<T>, AwsError>
+where
+    F: Fn(Option<Vec<String>>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, AwsError>>,
+{
+    let all = describe_arns(&crate::ec2::ids(current), describe).await?;
+    found(c, current, all, arn_of, attrs).await
+}
+
 /// What a refresh found of one kind of object: those asked for that still exist, with
 /// their Key/Value attributes (for kinds that have them) and tags, by ARN.
 pub struct Found<T> {
