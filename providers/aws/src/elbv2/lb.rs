@@ -13,7 +13,7 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    arn_suffix, attrs_to_values, changed_attrs, create_tags, created_arn, name_prefix,
+    all_pages, arn_suffix, attrs_to_values, changed_attrs, create_tags, created_arn, name_prefix,
     put_attributes, read_by_arn, tags_value, update_tags, AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
@@ -154,17 +154,14 @@ impl AwsResource for LoadBalancer {
             c,
             current,
             |arns| async move {
-                c.elbv2
-                    .get()
-                    .await
-                    .describe_load_balancers()
-                    .set_load_balancer_arns(arns)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeLoadBalancers"))
+                all_pages!(
+                    c.elbv2
+                        .get()
+                        .await
+                        .describe_load_balancers()
+                        .set_load_balancer_arns(arns),
+                    "DescribeLoadBalancers"
+                )
             },
             SdkLb::load_balancer_arn,
             Some(AttrsOf::LoadBalancer),

@@ -9,6 +9,7 @@ use terrane_engine::lang::types::ObjectAttr;
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::{AttributeSchema, BlockSchema};
 
+use super::all_pages;
 use super::lb::LoadBalancer;
 use crate::clients::Clients;
 use crate::data::AwsDataSource;
@@ -72,16 +73,12 @@ impl AwsDataSource for LbData {
 
     async fn read(&self, c: &Clients, config: &Value) -> Result<Value, AwsError> {
         let elb = c.elbv2.get().await;
-        let found = elb
-            .describe_load_balancers()
-            .set_load_balancer_arns(val::str_attr(config, "arn").map(|a| vec![a.to_string()]))
-            .set_names(val::str_attr(config, "name").map(|n| vec![n.to_string()]))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(err("DescribeLoadBalancers"))?;
+        let found = all_pages!(
+            elb.describe_load_balancers()
+                .set_load_balancer_arns(val::str_attr(config, "arn").map(|a| vec![a.to_string()]))
+                .set_names(val::str_attr(config, "name").map(|n| vec![n.to_string()])),
+            "DescribeLoadBalancers"
+        )?;
         drop(elb);
         let arns: Vec<String> = found
             .iter()

@@ -11,8 +11,8 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    action, create_tags, created_arn, describe_per_parent, found, parent_arn, tags_value,
-    update_tags,
+    action, all_pages, create_tags, created_arn, describe_per_parent, found, parent_arn,
+    tags_value, update_tags,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -87,17 +87,14 @@ impl AwsResource for Listener {
         // One DescribeListeners per load balancer, not per listener.
         let lbs: BTreeSet<String> = current.iter().filter_map(lb_of).collect();
         let all = describe_per_parent(&lbs, |lb| async move {
-            c.elbv2
-                .get()
-                .await
-                .describe_listeners()
-                .load_balancer_arn(lb)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(err("DescribeListeners"))
+            all_pages!(
+                c.elbv2
+                    .get()
+                    .await
+                    .describe_listeners()
+                    .load_balancer_arn(lb),
+                "DescribeListeners"
+            )
         })
         .await?;
         let f = found(c, current, all, SdkListener::listener_arn, None).await?;

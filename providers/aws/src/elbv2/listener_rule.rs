@@ -15,8 +15,8 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    action, create_tags, created_arn, describe_per_parent, found, parent_arn, tags_value,
-    update_tags,
+    action, all_pages, create_tags, created_arn, describe_per_parent, found, parent_arn,
+    tags_value, update_tags,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -120,17 +120,10 @@ impl AwsResource for ListenerRule {
         // One DescribeRules per listener, not per rule.
         let listeners: BTreeSet<String> = current.iter().filter_map(listener_of).collect();
         let all = describe_per_parent(&listeners, |l| async move {
-            c.elbv2
-                .get()
-                .await
-                .describe_rules()
-                .listener_arn(l)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(err("DescribeRules"))
+            all_pages!(
+                c.elbv2.get().await.describe_rules().listener_arn(l),
+                "DescribeRules"
+            )
         })
         .await?;
         let f = found(c, current, all, Rule::rule_arn, None).await?;
@@ -174,15 +167,8 @@ impl AwsResource for ListenerRule {
             Some(p) => p,
             // Terraform's choice when unset: after the highest priority in use.
             None => {
-                let rules = elb
-                    .describe_rules()
-                    .listener_arn(listener)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeRules"))?;
+                let rules =
+                    all_pages!(elb.describe_rules().listener_arn(listener), "DescribeRules")?;
                 rules
                     .iter()
                     .filter_map(|r| r.priority()?.parse::<i32>().ok())

@@ -6,6 +6,20 @@
 //! actions, shared by listeners and rules, are in `action`; the `aws_lb` data source is
 //! in `lb_data`.
 
+/// Sends a paginated Describe request and collects every item of every page, naming the
+/// operation in errors: `all_pages!(elb.describe_rules().listener_arn(l), "DescribeRules")`.
+macro_rules! all_pages {
+    ($req:expr, $op:literal) => {
+        $req.into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err($crate::error::err($op))
+    };
+}
+pub(crate) use all_pages;
+
 pub mod action;
 pub mod lb;
 pub mod lb_data;

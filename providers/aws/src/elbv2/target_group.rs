@@ -14,8 +14,8 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    arn_suffix, attrs_to_values, changed_attrs, create_tags, created_arn, keep_prior, name_prefix,
-    put_attributes, read_by_arn, tags_value, update_tags, AttrSpec, AttrsOf, Kind,
+    all_pages, arn_suffix, attrs_to_values, changed_attrs, create_tags, created_arn, keep_prior,
+    name_prefix, put_attributes, read_by_arn, tags_value, update_tags, AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -236,17 +236,14 @@ impl AwsResource for TargetGroup {
             c,
             current,
             |arns| async move {
-                c.elbv2
-                    .get()
-                    .await
-                    .describe_target_groups()
-                    .set_target_group_arns(arns)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeTargetGroups"))
+                all_pages!(
+                    c.elbv2
+                        .get()
+                        .await
+                        .describe_target_groups()
+                        .set_target_group_arns(arns),
+                    "DescribeTargetGroups"
+                )
             },
             SdkTg::target_group_arn,
             Some(AttrsOf::TargetGroup),
