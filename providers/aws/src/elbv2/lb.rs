@@ -13,7 +13,7 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    all_pages, arn_suffix, attrs_to_values, changed_attrs, create_tags, created_arn, name_prefix,
+    arn_suffix, attrs_of, attrs_to_values, changed_attrs, create_tags, created_arn, name_prefix,
     put_attributes, read_by_arn, tags_value, update_tags, AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
@@ -203,7 +203,7 @@ impl AwsResource for LoadBalancer {
                         Value::string(l.ip_address_type().map_or("ipv4", IpAddressType::as_str)),
                     )
                     .set("tags_all", tags_value(&f.tags, arn));
-                let a = f.attrs_of(arn);
+                let a = attrs_of(&f.attrs, arn);
                 for (k, v) in attrs_to_values(specs(ty), &a) {
                     o.set(k, v);
                 }

@@ -9,11 +9,10 @@ use terrane_engine::lang::types::ObjectAttr;
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::{AttributeSchema, BlockSchema};
 
-use super::all_pages;
 use super::lb::LoadBalancer;
 use crate::clients::Clients;
 use crate::data::AwsDataSource;
-use crate::error::{err, AwsError};
+use crate::error::AwsError;
 use crate::resource::AwsResource;
 use crate::schema::*;
 use crate::val::{self, Obj};

@@ -11,7 +11,7 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    action, all_pages, create_tags, created_arn, describe_per_parent, found, parent_arn,
+    action, child_import_stub, create_tags, created_arn, describe_per_parent, found, parent_arn,
     tags_value, update_tags,
 };
 use crate::clients::Clients;
@@ -220,11 +220,7 @@ impl AwsResource for Listener {
     }
 
     fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
-        let lb = parent_arn(id, "listener", "loadbalancer")
-            .ok_or_else(|| format!("{id:?} is not a listener ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/NAME/ID/ID)."))?;
-        stub.set("id", Value::string(id))
-            .set("load_balancer_arn", Value::string(lb));
-        Ok(())
+        child_import_stub(id, stub, "listener", "loadbalancer", "load_balancer_arn")
     }
 }
 

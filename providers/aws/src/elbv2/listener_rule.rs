@@ -15,7 +15,7 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    action, all_pages, create_tags, created_arn, describe_per_parent, found, parent_arn,
+    action, child_import_stub, create_tags, created_arn, describe_per_parent, found, parent_arn,
     tags_value, update_tags,
 };
 use crate::clients::Clients;
@@ -163,32 +163,46 @@ impl AwsResource for ListenerRule {
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
         let listener = val::str_attr(planned, "listener_arn").unwrap_or_default();
         let elb = c.elbv2.get().await;
-        let priority = match val::i32_attr(planned, "priority") {
-            Some(p) => p,
-            // Terraform's choice when unset: after the highest priority in use.
-            None => {
-                let rules =
-                    all_pages!(elb.describe_rules().listener_arn(listener), "DescribeRules")?;
-                rules
-                    .iter()
-                    .filter_map(|r| r.priority()?.parse::<i32>().ok())
-                    .max()
-                    .unwrap_or(0)
-                    + 1
+        let actions = action::to_sdk(planned.get_attr("action").unwrap_or(&Value::Null))?;
+        let configured = val::i32_attr(planned, "priority");
+        // Without a priority, Terraform takes the one after the highest in use, and tries
+        // again when a rule created at the same time took it first.
+        let mut attempts = 0;
+        let out = loop {
+            let priority = match configured {
+                Some(p) => p,
+                None => {
+                    let rules =
+                        all_pages!(elb.describe_rules().listener_arn(listener), "DescribeRules")?;
+                    rules
+                        .iter()
+                        .filter_map(|r| r.priority()?.parse::<i32>().ok())
+                        .max()
+                        .unwrap_or(0)
+                        + 1
+                }
+            };
+            let got = elb
+                .create_rule()
+                .listener_arn(listener)
+                .priority(priority)
+                .set_actions(Some(actions.clone()))
+                .set_conditions(Some(conditions(planned)))
+                .set_tags(create_tags(planned))
+                .send()
+                .await
+                .map_err(err("CreateRule"));
+            match got {
+                Err(e)
+                    if configured.is_none()
+                        && attempts < 5
+                        && e.code() == Some("PriorityInUse") =>
+                {
+                    attempts += 1;
+                }
+                other => break other?,
             }
         };
-        let out = elb
-            .create_rule()
-            .listener_arn(listener)
-            .priority(priority)
-            .set_actions(Some(action::to_sdk(
-                planned.get_attr("action").unwrap_or(&Value::Null),
-            )?))
-            .set_conditions(Some(conditions(planned)))
-            .set_tags(create_tags(planned))
-            .send()
-            .await
-            .map_err(err("CreateRule"))?;
         Ok(created_arn(
             out.rules().first().and_then(Rule::rule_arn),
             "CreateRule",
@@ -251,12 +265,7 @@ impl AwsResource for ListenerRule {
     }
 
     fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
-        let listener = parent_arn(id, "listener-rule", "listener").ok_or_else(|| {
-            format!("{id:?} is not a listener rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/NAME/ID/ID/ID).")
-        })?;
-        stub.set("id", Value::string(id))
-            .set("listener_arn", Value::string(listener));
-        Ok(())
+        child_import_stub(id, stub, "listener-rule", "listener", "listener_arn")
     }
 }
 

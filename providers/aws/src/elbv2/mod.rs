@@ -18,7 +18,6 @@ macro_rules! all_pages {
             .map_err($crate::error::err($op))
     };
 }
-pub(crate) use all_pages;
 
 pub mod action;
 pub mod lb;
@@ -36,7 +35,7 @@ use terrane_engine::lang::Value;
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{name_prefix_from_name, tag_changes, AwsResource};
-use crate::val;
+use crate::val::{self, Obj};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![
@@ -127,11 +126,12 @@ pub struct Found<T> {
     pub tags: HashMap<String, BTreeMap<String, String>>,
 }
 
-impl<T> Found<T> {
-    /// The attributes of `arn` (empty when it has none).
-    pub fn attrs_of(&self, arn: &str) -> HashMap<String, String> {
-        self.attrs.get(arn).cloned().unwrap_or_default()
-    }
+/// The attributes of `arn` in a [`Found`]'s `attrs` (empty when it has none).
+pub fn attrs_of(
+    attrs: &HashMap<String, HashMap<String, String>>,
+    arn: &str,
+) -> HashMap<String, String> {
+    attrs.get(arn).cloned().unwrap_or_default()
 }
 
 /// Keeps the described objects that `current` asks for (by `id`), then reads their
@@ -369,6 +369,23 @@ pub fn parent_arn(arn: &str, child: &str, parent: &str) -> Option<String> {
     }
     let (head, _) = arn.rsplit_once('/')?;
     Some(head.replacen(&marker, &format!(":{parent}/"), 1))
+}
+
+/// The import stub of a listener or rule: its ARN, and its parent's ARN (`parent_attr`)
+/// derived from it, so the batched read knows which parent to describe.
+pub fn child_import_stub(
+    id: &str,
+    stub: &mut Obj,
+    child: &str,
+    parent: &str,
+    parent_attr: &str,
+) -> Result<(), String> {
+    let p = parent_arn(id, child, parent).ok_or_else(|| {
+        format!("{id:?} is not a {child} ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:{child}/app/...).")
+    })?;
+    stub.set("id", Value::string(id))
+        .set(parent_attr, Value::string(p));
+    Ok(())
 }
 
 /// How an attribute of the Key/Value attribute list maps onto a Terraform argument.

@@ -14,7 +14,7 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    all_pages, arn_suffix, attrs_to_values, changed_attrs, create_tags, created_arn, keep_prior,
+    arn_suffix, attrs_of, attrs_to_values, changed_attrs, create_tags, created_arn, keep_prior,
     name_prefix, put_attributes, read_by_arn, tags_value, update_tags, AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
@@ -255,7 +255,7 @@ impl AwsResource for TargetGroup {
             |t| t.target_group_arn(),
             |cur, t| {
                 let arn = t.target_group_arn().unwrap_or_default();
-                let a = f.attrs_of(arn);
+                let a = attrs_of(&f.attrs, arn);
                 let protocol = t.protocol().map(ProtocolEnum::as_str);
                 let http = matches!(protocol, Some("HTTP" | "HTTPS"));
                 let mut o = Obj::from(cur);
