@@ -13,8 +13,8 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    arn_suffix, attrs_of, attrs_to_values, changed_attrs, create_tags, created_arn, name_prefix,
-    put_attributes, read_by_arn, tags_value, update_tags, AttrSpec, AttrsOf, Kind,
+    arn_suffix, attrs_of, attrs_schema, attrs_to_values, changed_attrs, create_tags, created_arn,
+    name_prefix, put_attributes, read_by_arn, tags_value, update_tags, AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -30,30 +30,68 @@ pub struct LoadBalancer(pub &'static str);
 
 /// Attributes of application load balancers set with ModifyLoadBalancerAttributes.
 const ATTRS: &[AttrSpec] = &[
-    AttrSpec {
-        tf: "idle_timeout",
-        key: "idle_timeout.timeout_seconds",
-        kind: Kind::Num,
-        default: "60",
-    },
-    AttrSpec {
-        tf: "enable_deletion_protection",
-        key: "deletion_protection.enabled",
-        kind: Kind::Bool,
-        default: "false",
-    },
-    AttrSpec {
-        tf: "enable_http2",
-        key: "routing.http2.enabled",
-        kind: Kind::Bool,
-        default: "true",
-    },
-    AttrSpec {
-        tf: "drop_invalid_header_fields",
-        key: "routing.http.drop_invalid_header_fields.enabled",
-        kind: Kind::Bool,
-        default: "false",
-    },
+    // The one attribute of every type: first, see `specs`.
+    AttrSpec::new(
+        "enable_deletion_protection",
+        "deletion_protection.enabled",
+        Kind::Bool,
+        "false",
+    ),
+    AttrSpec::new(
+        "idle_timeout",
+        "idle_timeout.timeout_seconds",
+        Kind::Num,
+        "60",
+    ),
+    AttrSpec::new("enable_http2", "routing.http2.enabled", Kind::Bool, "true"),
+    AttrSpec::new(
+        "drop_invalid_header_fields",
+        "routing.http.drop_invalid_header_fields.enabled",
+        Kind::Bool,
+        "false",
+    ),
+    AttrSpec::new(
+        "preserve_host_header",
+        "routing.http.preserve_host_header.enabled",
+        Kind::Bool,
+        "false",
+    ),
+    AttrSpec::new(
+        "desync_mitigation_mode",
+        "routing.http.desync_mitigation_mode",
+        Kind::Str,
+        "defensive",
+    ),
+    AttrSpec::new(
+        "xff_header_processing_mode",
+        "routing.http.xff_header_processing.mode",
+        Kind::Str,
+        "append",
+    ),
+    AttrSpec::new(
+        "enable_waf_fail_open",
+        "waf.fail_open.enabled",
+        Kind::Bool,
+        "false",
+    ),
+    AttrSpec::new(
+        "enable_tls_version_and_cipher_suite_headers",
+        "routing.http.x_amzn_tls_version_and_cipher_suite.enabled",
+        Kind::Bool,
+        "false",
+    ),
+    AttrSpec::new(
+        "enable_xff_client_port",
+        "routing.http.xff_client_port.enabled",
+        Kind::Bool,
+        "false",
+    ),
+    AttrSpec::new(
+        "client_keep_alive",
+        "client_keep_alive.seconds",
+        Kind::Num,
+        "3600",
+    ),
 ];
 
 const TYPES: &[&str] = &["application", "network", "gateway"];
@@ -84,16 +122,7 @@ impl AwsResource for LoadBalancer {
             .attr("security_groups", opt_comp(set_of(STR)))
             .attr("subnets", opt_comp(set_of(STR)))
             .attr("ip_address_type", opt_comp(STR))
-            .attr("idle_timeout", opt_default(NUM, val::num(60)))
-            .attr(
-                "enable_deletion_protection",
-                opt_default(BOOL, Value::Bool(false)),
-            )
-            .attr("enable_http2", opt_default(BOOL, Value::Bool(true)))
-            .attr(
-                "drop_invalid_header_fields",
-                opt_default(BOOL, Value::Bool(false)),
-            )
+            .attrs(attrs_schema(ATTRS))
             .block(
                 "access_logs",
                 Nesting::List,
@@ -122,6 +151,25 @@ impl AwsResource for LoadBalancer {
             diags,
         );
         check_range(config, "idle_timeout", "idle_timeout", 1..=4000, diags);
+        check_range(
+            config,
+            "client_keep_alive",
+            "client_keep_alive",
+            60..=604_800,
+            diags,
+        );
+        check_enum(
+            config,
+            "desync_mitigation_mode",
+            &["monitor", "defensive", "strictest"],
+            diags,
+        );
+        check_enum(
+            config,
+            "xff_header_processing_mode",
+            &["append", "preserve", "remove"],
+            diags,
+        );
         if let Some(n) = config.get_attr("name").and_then(Value::as_str) {
             check_name(n, "name", 32, diags);
             if n.starts_with("internal-") {
@@ -325,7 +373,7 @@ fn specs(ty: &str) -> &'static [AttrSpec] {
     if ty == "application" {
         ATTRS
     } else {
-        &ATTRS[1..2]
+        &ATTRS[..1]
     }
 }
 

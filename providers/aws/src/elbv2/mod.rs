@@ -31,10 +31,12 @@ use std::future::Future;
 
 use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerAttribute, Tag, TargetGroupAttribute};
 use terrane_engine::lang::Value;
+use terrane_engine::provider::AttributeSchema;
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{name_prefix_from_name, tag_changes, AwsResource};
+use crate::schema::{opt_comp, opt_default, BOOL, NUM, STR};
 use crate::val::{self, Obj};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -395,16 +397,72 @@ pub struct AttrSpec {
     /// The AWS attribute key.
     pub key: &'static str,
     pub kind: Kind,
-    /// What AWS holds when it does not report the key (emulators omit some).
-    pub default: &'static str,
+    /// Terraform's default, which is also what AWS holds when it does not report the key
+    /// (emulators omit some); `None` for optional and computed arguments.
+    pub default: Option<&'static str>,
+}
+
+impl AttrSpec {
+    pub const fn new(
+        tf: &'static str,
+        key: &'static str,
+        kind: Kind,
+        default: &'static str,
+    ) -> AttrSpec {
+        AttrSpec {
+            tf,
+            key,
+            kind,
+            default: Some(default),
+        }
+    }
+
+    /// An optional and computed argument: unset, AWS's value is kept.
+    pub const fn computed(tf: &'static str, key: &'static str, kind: Kind) -> AttrSpec {
+        AttrSpec {
+            tf,
+            key,
+            kind,
+            default: None,
+        }
+    }
+
+    fn value(&self, raw: &str) -> Value {
+        match self.kind {
+            Kind::Num => raw
+                .parse::<f64>()
+                .map_or_else(|_| Value::string(raw), Value::Number),
+            Kind::Bool => Value::Bool(raw.eq_ignore_ascii_case("true")),
+            Kind::Str => Value::string(raw),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
 pub enum Kind {
     Num,
     Bool,
-    /// A number Terraform keeps as a string (`deregistration_delay`).
+    /// Strings, and numbers Terraform keeps as strings (`deregistration_delay`).
     Str,
+}
+
+/// The schema of the arguments in `specs`, with their defaults.
+pub fn attrs_schema(specs: &[AttrSpec]) -> BTreeMap<String, AttributeSchema> {
+    specs
+        .iter()
+        .map(|s| {
+            let ty = match s.kind {
+                Kind::Num => NUM,
+                Kind::Bool => BOOL,
+                Kind::Str => STR,
+            };
+            let a = match s.default {
+                Some(d) => opt_default(ty, s.value(d)),
+                None => opt_comp(ty),
+            };
+            (s.tf.to_string(), a)
+        })
+        .collect()
 }
 
 /// The Terraform values of `specs` from an attribute map.
@@ -415,14 +473,11 @@ pub fn attrs_to_values(
     specs
         .iter()
         .map(|s| {
-            let raw = attrs.get(s.key).map_or(s.default, String::as_str);
-            let v = match s.kind {
-                Kind::Num => raw
-                    .parse::<f64>()
-                    .map_or_else(|_| Value::string(raw), Value::Number),
-                Kind::Bool => Value::Bool(raw.eq_ignore_ascii_case("true")),
-                Kind::Str => Value::string(raw),
-            };
+            let v = attrs
+                .get(s.key)
+                .map(String::as_str)
+                .or(s.default)
+                .map_or(Value::Null, |raw| s.value(raw));
             (s.tf, v)
         })
         .collect()

@@ -14,8 +14,9 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    arn_suffix, attrs_of, attrs_to_values, changed_attrs, create_tags, created_arn, keep_prior,
-    name_prefix, put_attributes, read_by_arn, tags_value, update_tags, AttrSpec, AttrsOf, Kind,
+    arn_suffix, attrs_of, attrs_schema, attrs_to_values, changed_attrs, create_tags, created_arn,
+    keep_prior, name_prefix, put_attributes, read_by_arn, tags_value, update_tags, AttrSpec,
+    AttrsOf, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -30,18 +31,23 @@ use crate::val::{self, Obj};
 pub struct TargetGroup(pub &'static str);
 
 const ATTRS: &[AttrSpec] = &[
-    AttrSpec {
-        tf: "deregistration_delay",
-        key: "deregistration_delay.timeout_seconds",
-        kind: Kind::Str,
-        default: "300",
-    },
-    AttrSpec {
-        tf: "slow_start",
-        key: "slow_start.duration_seconds",
-        kind: Kind::Num,
-        default: "0",
-    },
+    AttrSpec::new(
+        "deregistration_delay",
+        "deregistration_delay.timeout_seconds",
+        Kind::Str,
+        "300",
+    ),
+    AttrSpec::new("slow_start", "slow_start.duration_seconds", Kind::Num, "0"),
+    AttrSpec::computed(
+        "load_balancing_algorithm_type",
+        "load_balancing.algorithm.type",
+        Kind::Str,
+    ),
+    AttrSpec::computed(
+        "load_balancing_cross_zone_enabled",
+        "load_balancing.cross_zone.enabled",
+        Kind::Str,
+    ),
 ];
 
 const PROTOCOLS: &[&str] = &["GENEVE", "HTTP", "HTTPS", "TCP", "TCP_UDP", "TLS", "UDP"];
@@ -85,11 +91,7 @@ impl AwsResource for TargetGroup {
                 opt_default(STR, Value::string("instance")).force_new(),
             )
             .attr("ip_address_type", opt_comp(STR).force_new())
-            .attr(
-                "deregistration_delay",
-                opt_default(STR, Value::string("300")),
-            )
-            .attr("slow_start", opt_default(NUM, val::num(0)))
+            .attrs(attrs_schema(ATTRS))
             .attr("load_balancer_arns", comp(set_of(STR)))
             .block("health_check", Nesting::List, health)
             .block("stickiness", Nesting::List, sticky)
@@ -116,6 +118,22 @@ impl AwsResource for TargetGroup {
             diags,
         );
         check_enum(config, "ip_address_type", &["ipv4", "ipv6"], diags);
+        check_enum(
+            config,
+            "load_balancing_algorithm_type",
+            &[
+                "round_robin",
+                "least_outstanding_requests",
+                "weighted_random",
+            ],
+            diags,
+        );
+        check_enum(
+            config,
+            "load_balancing_cross_zone_enabled",
+            &["true", "false", "use_load_balancer_configuration"],
+            diags,
+        );
         match config.get_attr("deregistration_delay").map(Value::unmark) {
             Some(Value::String(s)) if s.parse::<u32>().map_or(true, |n| n > 3600) => invalid(
                 diags,
