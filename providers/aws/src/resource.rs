@@ -38,7 +38,8 @@ pub enum Tagging {
 pub struct DefaultTimeouts {
     pub create: Duration,
     pub update: Duration,
-    pub delete: Duration,
+    /// `None` where Terraform's `timeouts` block has no `delete` (aws_lb_listener).
+    pub delete: Option<Duration>,
 }
 
 impl DefaultTimeouts {
@@ -46,7 +47,16 @@ impl DefaultTimeouts {
         DefaultTimeouts {
             create: Duration::from_secs(create * 60),
             update: Duration::from_secs(update * 60),
-            delete: Duration::from_secs(delete * 60),
+            delete: Some(Duration::from_secs(delete * 60)),
+        }
+    }
+
+    /// Create and update timeouts only.
+    pub const fn create_update_minutes(create: u64, update: u64) -> DefaultTimeouts {
+        DefaultTimeouts {
+            create: Duration::from_secs(create * 60),
+            update: Duration::from_secs(update * 60),
+            delete: None,
         }
     }
 }
@@ -150,12 +160,12 @@ pub fn full_schema(r: &dyn AwsResource) -> BlockSchema {
         s.attributes.insert("tags".into(), opt(map_of(STR)));
         s.attributes.insert("tags_all".into(), comp(map_of(STR)));
     }
-    if r.timeouts().is_some() {
-        let t = S::new()
-            .attr("create", opt(STR))
-            .attr("update", opt(STR))
-            .attr("delete", opt(STR))
-            .build();
+    if let Some(d) = r.timeouts() {
+        let mut t = S::new().attr("create", opt(STR)).attr("update", opt(STR));
+        if d.delete.is_some() {
+            t = t.attr("delete", opt(STR));
+        }
+        let t = t.build();
         s.blocks.insert(
             "timeouts".into(),
             terrane_engine::provider::NestedBlock {
@@ -177,7 +187,12 @@ pub fn timeout_for(r: &dyn AwsResource, obj: &Value, op: &str) -> Result<Timeout
     let default = match (op, d) {
         ("create", Some(d)) => d.create,
         ("update", Some(d)) => d.update,
-        ("delete", Some(d)) => d.delete,
+        (
+            "delete",
+            Some(DefaultTimeouts {
+                delete: Some(d), ..
+            }),
+        ) => d,
         _ => Duration::from_secs(20 * 60),
     };
     match obj.get_attr("timeouts").and_then(|t| val::str_attr(t, op)) {

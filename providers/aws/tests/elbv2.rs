@@ -714,22 +714,33 @@ async fn refresh_is_batched() {
 #[tokio::test]
 async fn invalid_arguments_are_rejected_before_any_call() {
     let env = Env::new();
+    // Each case, and what the error names.
     let bad = [
-        r#"resource "aws_lb" "x" {
+        (
+            r#"resource "aws_lb" "x" {
   name               = "x"
   load_balancer_type = "classic"
 }"#,
-        r#"resource "aws_lb" "x" {
+            "classic",
+        ),
+        (
+            r#"resource "aws_lb" "x" {
   name         = "x"
   idle_timeout = 0
 }"#,
-        r#"resource "aws_lb_target_group" "x" {
+            "idle_timeout",
+        ),
+        (
+            r#"resource "aws_lb_target_group" "x" {
   name     = "x"
   port     = 70000
   protocol = "HTTP"
   vpc_id   = "vpc-1"
 }"#,
-        r#"resource "aws_lb_target_group" "x" {
+            "port",
+        ),
+        (
+            r#"resource "aws_lb_target_group" "x" {
   name     = "x"
   port     = 80
   protocol = "HTTP"
@@ -738,13 +749,32 @@ async fn invalid_arguments_are_rejected_before_any_call() {
     interval = 1
   }
 }"#,
-        r#"resource "aws_lb_listener" "x" {
+            "health_check.interval",
+        ),
+        (
+            r#"resource "aws_lb_listener" "x" {
   load_balancer_arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/1"
   default_action {
     type = "redirect"
   }
 }"#,
-        r#"resource "aws_lb_listener_rule" "x" {
+            "redirect block",
+        ),
+        (
+            r#"resource "aws_lb_listener" "x" {
+  load_balancer_arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/1"
+  default_action {
+    type             = "forward"
+    target_group_arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/1"
+  }
+  timeouts {
+    delete = "5m"
+  }
+}"#,
+            "delete",
+        ),
+        (
+            r#"resource "aws_lb_listener_rule" "x" {
   listener_arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/x/1/2"
   action {
     type = "fixed-response"
@@ -761,12 +791,14 @@ async fn invalid_arguments_are_rejected_before_any_call() {
     }
   }
 }"#,
+            "content_type",
+        ),
     ];
-    for b in bad {
+    for (b, why) in bad {
         let src = format!("provider \"aws\" {{\n  region = \"us-east-1\"\n}}\n{b}\n");
         let got = env.try_plan(&src, &State::new(), PlanMode::Normal).await;
         let d = got.err().unwrap_or_else(|| panic!("accepted: {b}"));
-        assert!(d.has_errors(), "{b}");
+        assert!(format!("{d:?}").contains(why), "{b}: {d:?}");
     }
     assert_eq!(elbv2_calls(&env), 0);
 }

@@ -56,7 +56,7 @@ impl AwsResource for Listener {
     }
 
     fn timeouts(&self) -> Option<DefaultTimeouts> {
-        Some(DefaultTimeouts::minutes(5, 5, 5))
+        Some(DefaultTimeouts::create_update_minutes(5, 5))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
