@@ -72,6 +72,8 @@ struct P {
     alt_lb: &'static str,
     /// Whether the main balancer writes access logs.
     logs: bool,
+    /// The main balancer's security groups.
+    sgs: &'static str,
 }
 
 const FIXED: &str = r#"
@@ -101,6 +103,7 @@ const BASE: P = P {
     rule_listener: "http",
     alt_lb: "aws_lb.main",
     logs: false,
+    sgs: "aws_security_group.lb.id",
 };
 
 fn src(p: &P) -> String {
@@ -115,6 +118,7 @@ fn src(p: &P) -> String {
         rule_listener,
         alt_lb,
         logs,
+        sgs,
     } = p;
     let logs = if *logs {
         r#"access_logs {
@@ -130,13 +134,17 @@ resource "aws_lb" "main" {{
   name               = "web"
   load_balancer_type = "application"
   subnets            = [aws_subnet.a.id, aws_subnet.b.id]
-  security_groups    = [aws_security_group.lb.id]
+  security_groups    = [{sgs}]
   idle_timeout       = {idle}
   tags               = {{ team = "web" }}
   {logs}
   timeouts {{
     create = "2m"
   }}
+}}
+resource "aws_security_group" "extra" {{
+  name   = "lb-extra"
+  vpc_id = aws_vpc.main.id
 }}
 resource "aws_alb" "side" {{
   name_prefix = "side-"
@@ -405,6 +413,7 @@ async fn alb_lifecycle() {
         priority: 20,
         path: "/v2/*",
         logs: true,
+        sgs: "aws_security_group.lb.id, aws_security_group.extra.id",
         ..BASE
     };
     let s1 = src(&p1);
@@ -420,7 +429,7 @@ async fn alb_lifecycle() {
     );
     assert_eq!(
         changed_attrs(&plan, "aws_lb.main"),
-        ["access_logs", "idle_timeout"]
+        ["access_logs", "idle_timeout", "security_groups"]
     );
     assert_eq!(
         changed_attrs(&plan, "aws_lb_target_group.app"),
