@@ -518,10 +518,53 @@ async fn alb_lifecycle() {
         .send()
         .await
         .unwrap();
+    let http = attr(&state, "aws_lb_listener.http", "arn");
+    elb()
+        .modify_listener()
+        .listener_arn(&http)
+        .default_actions(
+            aws_sdk_elasticloadbalancingv2::types::Action::builder()
+                .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::FixedResponse)
+                .order(1)
+                .fixed_response_config(
+                    aws_sdk_elasticloadbalancingv2::types::FixedResponseActionConfig::builder()
+                        .content_type("text/plain")
+                        .status_code("503")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    elb()
+        .set_rule_priorities()
+        .rule_priorities(
+            aws_sdk_elasticloadbalancingv2::types::RulePriorityPair::builder()
+                .rule_arn(attr(&state, "aws_lb_listener_rule.api", "arn"))
+                .priority(30)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
     let plan = env.plan(&s1, &state).await;
     assert_eq!(
         changes(&plan),
-        ["Update aws_lb.main", "Update aws_lb_target_group.app"]
+        [
+            "Update aws_lb.main",
+            "Update aws_lb_listener.http",
+            "Update aws_lb_listener_rule.api",
+            "Update aws_lb_target_group.app",
+        ]
+    );
+    assert_eq!(
+        changed_attrs(&plan, "aws_lb_listener.http"),
+        ["default_action"]
+    );
+    assert_eq!(
+        changed_attrs(&plan, "aws_lb_listener_rule.api"),
+        ["priority"]
     );
     assert_eq!(changed_attrs(&plan, "aws_lb.main"), ["idle_timeout"]);
     assert_eq!(
@@ -539,6 +582,24 @@ async fn alb_lifecycle() {
             .as_deref(),
         Some("120")
     );
+    let l = elb()
+        .describe_listeners()
+        .listener_arns(&http)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        l.listeners()[0].default_actions()[0].target_group_arn(),
+        Some(tg.as_str())
+    );
+    let r = elb()
+        .describe_rules()
+        .rule_arns(attr(&state, "aws_lb_listener_rule.api", "arn"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.rules()[0].priority(), Some("20"));
+    assert!(!env.plan(&s1, &state).await.has_changes());
 
     // Replacement: a target group's port, an ALB's scheme.
     let p2 = P {
