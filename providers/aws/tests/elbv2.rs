@@ -175,6 +175,32 @@ resource "aws_lb_target_group" "blue" {{
   vpc_id      = aws_vpc.main.id
   target_type = "ip"
 }}
+# Sign-in first, then forwarding: two actions in order.
+resource "aws_lb_listener_rule" "login" {{
+  listener_arn = aws_lb_listener.http.arn
+  priority     = 5
+  action {{
+    type = "authenticate-oidc"
+    authenticate_oidc {{
+      authorization_endpoint = "https://idp.example.com/authorize"
+      client_id              = "terrane"
+      client_secret          = "s3cret"
+      issuer                 = "https://idp.example.com"
+      token_endpoint         = "https://idp.example.com/token"
+      user_info_endpoint     = "https://idp.example.com/userinfo"
+      session_timeout        = 3600
+    }}
+  }}
+  action {{
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.app.arn
+  }}
+  condition {{
+    path_pattern {{
+      values = ["/admin/*"]
+    }}
+  }}
+}}
 # No priority: the next free one is taken. Weighted forwarding, a header condition.
 resource "aws_lb_listener_rule" "weighted" {{
   listener_arn = aws_lb_listener.http.arn
@@ -401,6 +427,22 @@ async fn alb_lifecycle() {
     weights.sort_unstable();
     assert_eq!(weights, [20, 80]);
     assert!(r.rules()[0].priority().is_some_and(|p| p != "default"));
+    let login = attr(&state, "aws_lb_listener_rule.login", "arn");
+    let r = elb()
+        .describe_rules()
+        .rule_arns(&login)
+        .send()
+        .await
+        .unwrap();
+    let acts = r.rules()[0].actions();
+    assert_eq!(acts.len(), 2);
+    let oidc = acts
+        .iter()
+        .find(|a| a.order() == Some(1))
+        .and_then(|a| a.authenticate_oidc_config())
+        .unwrap();
+    assert_eq!(oidc.client_id(), Some("terrane"));
+    assert_eq!(oidc.session_timeout(), Some(3600));
     let plan = env.plan(&s0, &state).await;
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
 
@@ -485,6 +527,7 @@ async fn alb_lifecycle() {
         ("aws_lb_listener", "aws_lb_listener.alt"),
         ("aws_lb_listener_rule", "aws_lb_listener_rule.api"),
         ("aws_lb_listener_rule", "aws_lb_listener_rule.weighted"),
+        ("aws_lb_listener_rule", "aws_lb_listener_rule.login"),
         ("aws_lb_target_group", "aws_lb_target_group.blue"),
     ] {
         import_converges(&env, &state, &s1, ty, addr).await;

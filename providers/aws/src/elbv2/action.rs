@@ -10,13 +10,19 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
+use super::auth;
 use crate::error::AwsError;
 use crate::resource::{check_enum_at, check_range, invalid, known_set, plan_block};
 use crate::schema::*;
 use crate::val;
 
-/// Action types terrane can configure; the `authenticate-*` types are not supported yet.
-const TYPES: &[&str] = &["forward", "redirect", "fixed-response"];
+const TYPES: &[&str] = &[
+    "forward",
+    "redirect",
+    "fixed-response",
+    "authenticate-cognito",
+    "authenticate-oidc",
+];
 const CONTENT_TYPES: &[&str] = &[
     "text/plain",
     "text/css",
@@ -61,6 +67,12 @@ pub fn schema() -> S {
         .block("redirect", Nesting::List, redirect)
         .block("fixed_response", Nesting::List, fixed)
         .block("forward", Nesting::List, forward)
+        .block(
+            "authenticate_cognito",
+            Nesting::List,
+            auth::cognito_schema(),
+        )
+        .block("authenticate_oidc", Nesting::List, auth::oidc_schema())
 }
 
 /// Plans a list of action blocks: defaults inside the blocks, and `order` as the API
@@ -106,6 +118,12 @@ pub fn validate(config: &Value, name: &str, diags: &mut Diagnostics) {
             Some("fixed-response") if block("fixed_response").is_empty() => {
                 Some("a fixed_response block")
             }
+            Some("authenticate-cognito") if block("authenticate_cognito").is_empty() => {
+                Some("an authenticate_cognito block")
+            }
+            Some("authenticate-oidc") if block("authenticate_oidc").is_empty() => {
+                Some("an authenticate_oidc block")
+            }
             _ => None,
         };
         if let Some(what) = needs {
@@ -133,6 +151,17 @@ pub fn validate(config: &Value, name: &str, diags: &mut Diagnostics) {
                 &["#{protocol}", "HTTP", "HTTPS"],
                 diags,
             );
+        }
+        for kind in ["authenticate_cognito", "authenticate_oidc"] {
+            for x in block(kind) {
+                check_enum_at(
+                    x,
+                    "on_unauthenticated_request",
+                    &format!("{name}.{kind}.on_unauthenticated_request"),
+                    auth::UNAUTHENTICATED,
+                    diags,
+                );
+            }
         }
         for f in block("fixed_response") {
             check_enum_at(
@@ -229,6 +258,16 @@ pub fn to_sdk(actions: &Value) -> Result<Vec<Action>, AwsError> {
                             .set_status_code(s(f, "status_code"))
                             .build(),
                     );
+                }
+            }
+            "authenticate-cognito" => {
+                if let Some(x) = val::first_block(a, "authenticate_cognito") {
+                    b = b.authenticate_cognito_config(auth::cognito_to_sdk(x));
+                }
+            }
+            "authenticate-oidc" => {
+                if let Some(x) = val::first_block(a, "authenticate_oidc") {
+                    b = b.authenticate_oidc_config(auth::oidc_to_sdk(x));
                 }
             }
             other => {
@@ -342,6 +381,29 @@ pub fn from_sdk(actions: &[Action], prior: Option<&Value>) -> Value {
                 ("forward", Value::List(forward)),
                 ("redirect", Value::List(redirect)),
                 ("fixed_response", Value::List(fixed)),
+                (
+                    "authenticate_cognito",
+                    Value::List(
+                        a.authenticate_cognito_config()
+                            .map(auth::cognito_from_sdk)
+                            .into_iter()
+                            .collect(),
+                    ),
+                ),
+                (
+                    "authenticate_oidc",
+                    Value::List(
+                        a.authenticate_oidc_config()
+                            .map(|o| {
+                                auth::oidc_from_sdk(
+                                    o,
+                                    p.and_then(|p| val::first_block(p, "authenticate_oidc")),
+                                )
+                            })
+                            .into_iter()
+                            .collect(),
+                    ),
+                ),
             ])
         })
         .collect();

@@ -20,6 +20,7 @@ macro_rules! all_pages {
 }
 
 pub mod action;
+pub mod auth;
 pub mod lb;
 pub mod lb_data;
 pub mod listener;
