@@ -298,10 +298,10 @@ pub fn from_sdk(actions: &[Action], prior: Option<&Value>) -> Value {
             let p = prior.and_then(Value::as_seq).and_then(|s| s.get(i));
             let p_forward = p.and_then(|p| val::first_block(p, "forward"));
             let fwd = a.forward_config();
-            let single_tg = fwd
-                .map(ForwardActionConfig::target_groups)
-                .filter(|t| t.len() == 1)
-                .and_then(|t| t[0].target_group_arn());
+            let single_tg = match fwd.map(ForwardActionConfig::target_groups) {
+                Some([only]) => only.target_group_arn(),
+                _ => None,
+            };
             let mut target_group_arn = opt_nonempty(a.target_group_arn().or(single_tg));
             // Weighted forwarding (several groups) can only be written as a block.
             let as_block = p_forward.is_some() || target_group_arn.is_null();
@@ -408,4 +408,89 @@ pub fn from_sdk(actions: &[Action], prior: Option<&Value>) -> Value {
         })
         .collect();
     Value::List(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forward(tgs: &[(&str, i32)], order: i32) -> Action {
+        Action::builder()
+            .r#type(ActionTypeEnum::Forward)
+            .order(order)
+            .forward_config(
+                ForwardActionConfig::builder()
+                    .set_target_groups(Some(
+                        tgs.iter()
+                            .map(|(a, w)| {
+                                TargetGroupTuple::builder()
+                                    .target_group_arn(*a)
+                                    .weight(*w)
+                                    .build()
+                            })
+                            .collect(),
+                    ))
+                    .build(),
+            )
+            .build()
+    }
+
+    #[test]
+    fn forward_is_written_as_configured() {
+        // One group and no prior block: the short form.
+        let v = from_sdk(&[forward(&[("tg-a", 1)], 1)], None);
+        let a = &v.as_seq().unwrap()[0];
+        assert_eq!(val::str_attr(a, "target_group_arn"), Some("tg-a"));
+        assert!(val::blocks(a, "forward").is_empty());
+        // Several groups: only a block can say it.
+        let v = from_sdk(&[forward(&[("tg-a", 80), ("tg-b", 20)], 1)], None);
+        let a = &v.as_seq().unwrap()[0];
+        assert!(a.get_attr("target_group_arn").unwrap().is_null());
+        assert_eq!(
+            val::blocks(val::first_block(a, "forward").unwrap(), "target_group").len(),
+            2
+        );
+        // One group, but the configuration used a block: the block.
+        let prior = Value::List(vec![Value::object([
+            ("target_group_arn", Value::Null),
+            (
+                "forward",
+                Value::List(vec![Value::object([("stickiness", Value::List(vec![]))])]),
+            ),
+        ])]);
+        let v = from_sdk(&[forward(&[("tg-a", 1)], 1)], Some(&prior));
+        let a = &v.as_seq().unwrap()[0];
+        assert!(a.get_attr("target_group_arn").unwrap().is_null());
+        assert_eq!(val::blocks(a, "forward").len(), 1);
+    }
+
+    #[test]
+    fn actions_come_back_in_order() {
+        let fixed = Action::builder()
+            .r#type(ActionTypeEnum::FixedResponse)
+            .order(2)
+            .fixed_response_config(
+                FixedResponseActionConfig::builder()
+                    .content_type("text/plain")
+                    .status_code("404")
+                    .build(),
+            )
+            .build();
+        let v = from_sdk(&[fixed, forward(&[("tg-a", 1)], 1)], None);
+        let types: Vec<_> = v
+            .as_seq()
+            .unwrap()
+            .iter()
+            .map(|a| val::str_attr(a, "type").unwrap().to_string())
+            .collect();
+        assert_eq!(types, ["forward", "fixed-response"]);
+        let back = to_sdk(&v).unwrap();
+        assert_eq!(back[1].order(), Some(2));
+        assert_eq!(
+            back[1]
+                .fixed_response_config()
+                .and_then(|f| f.status_code()),
+            Some("404")
+        );
+    }
 }

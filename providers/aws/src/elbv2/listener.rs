@@ -116,17 +116,19 @@ impl AwsResource for Listener {
                     .set("ssl_policy", val::opt_str(l.ssl_policy()))
                     .set(
                         "certificate_arn",
-                        val::opt_str(
-                            (l.certificates().len() == 1)
-                                .then(|| l.certificates()[0].certificate_arn())
-                                .flatten(),
-                        ),
+                        // Terraform's argument holds the default certificate only when it
+                        // is the only one.
+                        val::opt_str(match l.certificates() {
+                            [only] => only.certificate_arn(),
+                            _ => None,
+                        }),
                     )
                     .set(
                         "alpn_policy",
-                        val::opt_str(
-                            (l.alpn_policy().len() == 1).then(|| l.alpn_policy()[0].as_str()),
-                        ),
+                        val::opt_str(match l.alpn_policy() {
+                            [only] => Some(only.as_str()),
+                            _ => None,
+                        }),
                     )
                     .set(
                         "default_action",
