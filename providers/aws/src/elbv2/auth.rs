@@ -53,39 +53,45 @@ fn extra(v: &Value) -> Option<HashMap<String, String>> {
     (!m.is_empty()).then(|| m.into_iter().collect())
 }
 
+/// Sets the shared session fields on either kind's config builder.
+macro_rules! with_session {
+    ($builder:expr, $v:expr, $behaviour:ty) => {
+        $builder
+            .set_authentication_request_extra_params(extra($v))
+            .set_on_unauthenticated_request(
+                val::str_attr($v, "on_unauthenticated_request").map(<$behaviour>::from),
+            )
+            .set_scope(s($v, "scope"))
+            .set_session_cookie_name(s($v, "session_cookie_name"))
+            .set_session_timeout(val::num_attr($v, "session_timeout"))
+    };
+}
+
 pub fn cognito_to_sdk(v: &Value) -> AuthenticateCognitoActionConfig {
-    AuthenticateCognitoActionConfig::builder()
-        .set_user_pool_arn(s(v, "user_pool_arn"))
-        .set_user_pool_client_id(s(v, "user_pool_client_id"))
-        .set_user_pool_domain(s(v, "user_pool_domain"))
-        .set_authentication_request_extra_params(extra(v))
-        .set_on_unauthenticated_request(
-            val::str_attr(v, "on_unauthenticated_request")
-                .map(AuthenticateCognitoActionConditionalBehaviorEnum::from),
-        )
-        .set_scope(s(v, "scope"))
-        .set_session_cookie_name(s(v, "session_cookie_name"))
-        .set_session_timeout(val::num_attr(v, "session_timeout"))
-        .build()
+    with_session!(
+        AuthenticateCognitoActionConfig::builder(),
+        v,
+        AuthenticateCognitoActionConditionalBehaviorEnum
+    )
+    .set_user_pool_arn(s(v, "user_pool_arn"))
+    .set_user_pool_client_id(s(v, "user_pool_client_id"))
+    .set_user_pool_domain(s(v, "user_pool_domain"))
+    .build()
 }
 
 pub fn oidc_to_sdk(v: &Value) -> AuthenticateOidcActionConfig {
-    AuthenticateOidcActionConfig::builder()
-        .set_authorization_endpoint(s(v, "authorization_endpoint"))
-        .set_client_id(s(v, "client_id"))
-        .set_client_secret(s(v, "client_secret"))
-        .set_issuer(s(v, "issuer"))
-        .set_token_endpoint(s(v, "token_endpoint"))
-        .set_user_info_endpoint(s(v, "user_info_endpoint"))
-        .set_authentication_request_extra_params(extra(v))
-        .set_on_unauthenticated_request(
-            val::str_attr(v, "on_unauthenticated_request")
-                .map(AuthenticateOidcActionConditionalBehaviorEnum::from),
-        )
-        .set_scope(s(v, "scope"))
-        .set_session_cookie_name(s(v, "session_cookie_name"))
-        .set_session_timeout(val::num_attr(v, "session_timeout"))
-        .build()
+    with_session!(
+        AuthenticateOidcActionConfig::builder(),
+        v,
+        AuthenticateOidcActionConditionalBehaviorEnum
+    )
+    .set_authorization_endpoint(s(v, "authorization_endpoint"))
+    .set_client_id(s(v, "client_id"))
+    .set_client_secret(s(v, "client_secret"))
+    .set_issuer(s(v, "issuer"))
+    .set_token_endpoint(s(v, "token_endpoint"))
+    .set_user_info_endpoint(s(v, "user_info_endpoint"))
+    .build()
 }
 
 /// The shared session attributes as AWS reports them, with AWS's defaults for what it
