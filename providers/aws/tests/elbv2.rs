@@ -989,3 +989,67 @@ data "aws_lb" "by_arn" {{
     assert!(format!("{err:?}").contains("no matching ELBv2 load balancer"));
     env.destroy(&src, &state).await;
 }
+
+/// A target group in use by a listener is replaced the way Terraform users do it: with
+/// `create_before_destroy` and a name prefix, the new group is created, the listener
+/// moved to it, and only then the old one deleted.
+#[tokio::test]
+async fn attached_target_group_replaced_before_destroy() {
+    let env = Env::new();
+    let src = |port: u32| {
+        format!(
+            r#"{net}
+resource "aws_lb" "cbd" {{
+  name    = "cbd"
+  subnets = [aws_subnet.a.id, aws_subnet.b.id]
+}}
+resource "aws_lb_target_group" "app" {{
+  name_prefix = "app-"
+  port        = {port}
+  protocol    = "HTTP"
+  vpc_id      = aws_vpc.main.id
+  target_type = "ip"
+  lifecycle {{
+    create_before_destroy = true
+  }}
+}}
+resource "aws_lb_listener" "http" {{
+  load_balancer_arn = aws_lb.cbd.arn
+  port              = 80
+  default_action {{
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.app.arn
+  }}
+}}
+"#,
+            net = network("10.43.0.0/16")
+        )
+    };
+    let state = env.apply(&src(80), &State::new()).await;
+    let old = attr(&state, "aws_lb_target_group.app", "arn");
+    let plan = env.plan(&src(8080), &state).await;
+    assert_eq!(
+        changes(&plan),
+        [
+            "Update aws_lb_listener.http",
+            "CreateThenDelete aws_lb_target_group.app",
+        ]
+    );
+    let state = env.apply(&src(8080), &state).await;
+    let new = attr(&state, "aws_lb_target_group.app", "arn");
+    assert_ne!(new, old);
+    assert!(target_group(&old).await.is_none());
+    assert_eq!(target_group(&new).await.unwrap().port(), Some(8080));
+    let l = elb()
+        .describe_listeners()
+        .listener_arns(attr(&state, "aws_lb_listener.http", "arn"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        l.listeners()[0].default_actions()[0].target_group_arn(),
+        Some(new.as_str())
+    );
+    assert!(!env.plan(&src(8080), &state).await.has_changes());
+    env.destroy(&src(8080), &state).await;
+}
