@@ -937,7 +937,12 @@ async fn lb_data_source() {
 resource "aws_lb" "d" {{
   name            = "data-lb"
   internal        = true
-  subnets         = [aws_subnet.a.id, aws_subnet.b.id]
+  subnet_mapping {{
+    subnet_id = aws_subnet.a.id
+  }}
+  subnet_mapping {{
+    subnet_id = aws_subnet.b.id
+  }}
   security_groups = [aws_security_group.lb.id]
   idle_timeout    = 90
   tags            = {{ env = "test" }}
@@ -953,6 +958,8 @@ data "aws_lb" "by_arn" {{
         net = network("10.42.0.0/16")
     );
     let state = env.apply(&src, &State::new()).await;
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
     let arn = attr(&state, "aws_lb.d", "arn");
     for d in ["by_name", "by_arn"] {
         assert_eq!(data_attr(&state, d, "arn"), arn, "{d}");
@@ -973,6 +980,23 @@ data "aws_lb" "by_arn" {{
     assert_eq!(a["internal"].as_bool(), Some(true));
     assert_eq!(a["tags"]["env"].as_str(), Some("test"));
     assert_eq!(a["subnets"].as_array().map(Vec::len), Some(2));
+    assert_eq!(a["subnet_mapping"].as_array().map(Vec::len), Some(2));
+
+    // Subnet mappings are fixed at creation: dropping one replaces the balancer.
+    let one = src.replace(
+        "  subnet_mapping {\n    subnet_id = aws_subnet.b.id\n  }\n",
+        "",
+    );
+    assert_ne!(one, src);
+    // (The data sources read it again once it exists.)
+    assert_eq!(
+        changes(&env.plan(&one, &state).await),
+        [
+            "Read data.aws_lb.by_arn",
+            "Read data.aws_lb.by_name",
+            "DeleteThenCreate aws_lb.d",
+        ]
+    );
 
     // A tag that does not match finds nothing: an error, as in Terraform.
     let wrong = src.replace(

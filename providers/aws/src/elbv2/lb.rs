@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, LoadBalancer as SdkLb, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
+    SubnetMapping,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
@@ -124,6 +125,16 @@ impl AwsResource for LoadBalancer {
             .attr("ip_address_type", opt_comp(STR))
             .attrs(attrs_schema(ATTRS))
             .block(
+                "subnet_mapping",
+                Nesting::Set,
+                S::new()
+                    .attr("subnet_id", req(STR))
+                    .attr("allocation_id", opt(STR))
+                    .attr("private_ipv4_address", opt(STR))
+                    .attr("ipv6_address", opt(STR))
+                    .attr("outpost_id", comp(STR)),
+            )
+            .block(
                 "access_logs",
                 Nesting::List,
                 S::new()
@@ -194,7 +205,7 @@ impl AwsResource for LoadBalancer {
 
     fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
         plan_all_blocks(&self.schema(), prior, config, planned);
-        PlanExtra::default()
+        plan_subnet_mapping(prior, config, planned)
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
@@ -242,6 +253,7 @@ impl AwsResource for LoadBalancer {
                     )
                     .set("load_balancer_type", Value::string(ty))
                     .set("security_groups", val::str_set(l.security_groups()))
+                    .set("subnet_mapping", subnet_mapping_value(l))
                     .set(
                         "subnets",
                         val::str_set(l.availability_zones().iter().filter_map(|z| z.subnet_id())),
@@ -277,6 +289,7 @@ impl AwsResource for LoadBalancer {
                 LoadBalancerSchemeEnum::InternetFacing
             })
             .set_subnets(strings("subnets"))
+            .set_subnet_mappings(subnet_mappings(planned))
             .set_security_groups(strings("security_groups"))
             .set_ip_address_type(val::str_attr(planned, "ip_address_type").map(IpAddressType::from))
             .set_tags(create_tags(planned))
@@ -417,6 +430,106 @@ async fn modify_attributes(
         changes.push(("access_logs.s3.prefix".into(), get("prefix")));
     }
     put_attributes(elb, AttrsOf::LoadBalancer, arn, changes).await
+}
+
+/// The arguments of a `subnet_mapping` block (`outpost_id` is AWS's).
+const MAPPING_ARGS: [&str; 4] = [
+    "subnet_id",
+    "allocation_id",
+    "private_ipv4_address",
+    "ipv6_address",
+];
+
+/// `subnet_mapping` is optional, computed and replaces the balancer when configured
+/// mappings change (Terraform's ForceNew set). Without blocks in the configuration, what
+/// AWS holds is kept, and becomes unknown when `subnets` changes (SetSubnets changes
+/// the mappings too). Configured blocks are compared by their arguments only, so the
+/// computed `outpost_id` never forces a replacement.
+fn plan_subnet_mapping(prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
+    let mut extra = PlanExtra::default();
+    let configured = val::blocks(config, "subnet_mapping");
+    let prior_maps = prior.and_then(|p| p.get_attr("subnet_mapping"));
+    let v = if configured.is_empty() {
+        match prior {
+            None => Value::Unknown,
+            Some(p) if val::changed(p, planned, "subnets") => Value::Unknown,
+            Some(_) => prior_maps.cloned().unwrap_or(Value::Set(Vec::new())),
+        }
+    } else {
+        let args = |items: &[Value]| -> Vec<Value> {
+            let mut v: Vec<Value> = items
+                .iter()
+                .map(|m| {
+                    Value::object(
+                        MAPPING_ARGS
+                            .iter()
+                            .map(|k| (*k, m.get_attr(k).cloned().unwrap_or_default())),
+                    )
+                })
+                .collect();
+            v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+            v
+        };
+        let before = prior_maps.and_then(Value::as_seq).unwrap_or_default();
+        if prior.is_some() && args(before) == args(configured) {
+            prior_maps.cloned().unwrap_or_default()
+        } else {
+            if prior.is_some() {
+                extra.requires_replace.push("subnet_mapping".into());
+            }
+            planned
+                .get_attr("subnet_mapping")
+                .cloned()
+                .unwrap_or_default()
+        }
+    };
+    val::set_attr(planned, "subnet_mapping", v);
+    extra
+}
+
+fn subnet_mappings(planned: &Value) -> Option<Vec<SubnetMapping>> {
+    let maps = val::blocks(planned, "subnet_mapping");
+    (!maps.is_empty()).then(|| {
+        maps.iter()
+            .map(|m| {
+                let s = |k| val::str_attr(m, k).map(str::to_string);
+                SubnetMapping::builder()
+                    .set_subnet_id(s("subnet_id"))
+                    .set_allocation_id(s("allocation_id"))
+                    .set_private_ipv4_address(s("private_ipv4_address"))
+                    .set_ipv6_address(s("ipv6_address"))
+                    .build()
+            })
+            .collect()
+    })
+}
+
+/// The `subnet_mapping` blocks of what AWS holds: one per zone.
+fn subnet_mapping_value(l: &SdkLb) -> Value {
+    Value::set(
+        l.availability_zones()
+            .iter()
+            .map(|z| {
+                let addr = z.load_balancer_addresses().first();
+                Value::object([
+                    ("subnet_id", val::opt_str(z.subnet_id())),
+                    (
+                        "allocation_id",
+                        val::opt_str(addr.and_then(|a| a.allocation_id())),
+                    ),
+                    (
+                        "private_ipv4_address",
+                        val::opt_str(addr.and_then(|a| a.private_ipv4_address())),
+                    ),
+                    (
+                        "ipv6_address",
+                        val::opt_str(addr.and_then(|a| a.ipv6_address())),
+                    ),
+                    ("outpost_id", val::opt_str(z.outpost_id())),
+                ])
+            })
+            .collect(),
+    )
 }
 
 /// The `access_logs` block: empty while logging is off and the configuration has no

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use terrane_engine::lang::types::ObjectAttr;
 use terrane_engine::lang::{Type, Value};
-use terrane_engine::provider::{AttributeSchema, BlockSchema};
+use terrane_engine::provider::{AttributeSchema, BlockSchema, Nesting};
 
 use super::lb::LoadBalancer;
 use crate::clients::Clients;
@@ -62,8 +62,12 @@ impl AwsDataSource for LbData {
                     )
                 })
                 .collect::<BTreeMap<_, _>>();
-            s.attributes
-                .insert(name, comp(list_of(Type::Object(fields))));
+            let items = Type::Object(fields);
+            let ty = match nb.nesting {
+                Nesting::Set => set_of(items),
+                _ => list_of(items),
+            };
+            s.attributes.insert(name, comp(ty));
         }
         s.attributes.insert("id".into(), comp(STR));
         s.attributes.insert("tags".into(), opt_comp(map_of(STR)));
