@@ -47,6 +47,11 @@ resource "aws_subnet" "b" {{
   cidr_block        = cidrsubnet(aws_vpc.main.cidr_block, 8, 2)
   availability_zone = "us-east-1b"
 }}
+resource "aws_subnet" "c" {{
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = cidrsubnet(aws_vpc.main.cidr_block, 8, 3)
+  availability_zone = "us-east-1c"
+}}
 resource "aws_security_group" "lb" {{
   name   = "lb-{cidr}"
   vpc_id = aws_vpc.main.id
@@ -74,6 +79,8 @@ struct P {
     logs: bool,
     /// The main balancer's security groups.
     sgs: &'static str,
+    /// The main balancer's subnets.
+    subnets: &'static str,
 }
 
 const FIXED: &str = r#"
@@ -104,6 +111,7 @@ const BASE: P = P {
     alt_lb: "aws_lb.main",
     logs: false,
     sgs: "aws_security_group.lb.id",
+    subnets: "aws_subnet.a.id, aws_subnet.b.id",
 };
 
 fn src(p: &P) -> String {
@@ -119,6 +127,7 @@ fn src(p: &P) -> String {
         alt_lb,
         logs,
         sgs,
+        subnets,
     } = p;
     let logs = if *logs {
         r#"access_logs {
@@ -133,7 +142,7 @@ fn src(p: &P) -> String {
 resource "aws_lb" "main" {{
   name               = "web"
   load_balancer_type = "application"
-  subnets            = [aws_subnet.a.id, aws_subnet.b.id]
+  subnets            = [{subnets}]
   security_groups    = [{sgs}]
   idle_timeout       = {idle}
   tags               = {{ team = "web" }}
@@ -456,6 +465,7 @@ async fn alb_lifecycle() {
         path: "/v2/*",
         logs: true,
         sgs: "aws_security_group.lb.id, aws_security_group.extra.id",
+        subnets: "aws_subnet.a.id, aws_subnet.b.id, aws_subnet.c.id",
         ..BASE
     };
     let s1 = src(&p1);
@@ -471,7 +481,13 @@ async fn alb_lifecycle() {
     );
     assert_eq!(
         changed_attrs(&plan, "aws_lb.main"),
-        ["access_logs", "idle_timeout", "security_groups"]
+        [
+            "access_logs",
+            "idle_timeout",
+            "security_groups",
+            "subnet_mapping",
+            "subnets"
+        ]
     );
     assert_eq!(
         changed_attrs(&plan, "aws_lb_target_group.app"),
@@ -487,6 +503,14 @@ async fn alb_lifecycle() {
         lb,
         "updated, not replaced"
     );
+    let got = elb()
+        .describe_load_balancers()
+        .load_balancer_arns(&lb)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.load_balancers()[0].security_groups().len(), 2);
+    assert_eq!(got.load_balancers()[0].availability_zones().len(), 3);
     assert_eq!(
         lb_attr(&lb, "idle_timeout.timeout_seconds")
             .await
