@@ -512,6 +512,14 @@ async fn alb_lifecycle() {
     assert_eq!(got.load_balancers()[0].security_groups().len(), 2);
     assert_eq!(got.load_balancers()[0].availability_zones().len(), 3);
     assert_eq!(
+        lb_attr(&lb, "access_logs.s3.enabled").await.as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        lb_attr(&lb, "access_logs.s3.bucket").await.as_deref(),
+        Some("lb-logs")
+    );
+    assert_eq!(
         lb_attr(&lb, "idle_timeout.timeout_seconds")
             .await
             .as_deref(),
