@@ -786,6 +786,23 @@ resource "aws_lb" "m" {{
   name    = "many"
   subnets = [aws_subnet.a.id, aws_subnet.b.id]
 }}
+resource "aws_lb_listener_rule" "r" {{
+  count        = 3
+  listener_arn = aws_lb_listener.l[0].arn
+  priority     = 10 + count.index
+  action {{
+    type = "fixed-response"
+    fixed_response {{
+      content_type = "text/plain"
+      status_code  = "404"
+    }}
+  }}
+  condition {{
+    path_pattern {{
+      values = ["/r${{count.index}}/*"]
+    }}
+  }}
+}}
 resource "aws_lb_listener" "l" {{
   count             = {n}
   load_balancer_arn = aws_lb.m.arn
@@ -809,8 +826,9 @@ fn elbv2_calls(env: &Env) -> u64 {
 }
 
 /// A refresh reads all target groups with one DescribeTargetGroups call, all listeners of
-/// a balancer with one DescribeListeners call, and all tags with one DescribeTags call per
-/// 20 ARNs and type; only the per-object attribute calls grow with the count.
+/// a balancer with one DescribeListeners call, all rules of a listener with one
+/// DescribeRules call, and all tags with one DescribeTags call per 20 ARNs and type; only
+/// the per-object attribute calls grow with the count.
 #[tokio::test]
 async fn refresh_is_batched() {
     let env = Env::new();
@@ -824,8 +842,9 @@ async fn refresh_is_batched() {
     // Target groups: 1 DescribeTargetGroups + n DescribeTargetGroupAttributes + 1 DescribeTags.
     // Balancer: 1 DescribeLoadBalancers + 1 DescribeLoadBalancerAttributes + 1 DescribeTags.
     // Listeners: 1 DescribeListeners + 1 DescribeTags.
+    // Three rules of one listener: 1 DescribeRules + 1 DescribeTags.
     let n = n as u64;
-    assert_eq!(calls, (2 + n) + 3 + 2, "elbv2 calls for one refresh");
+    assert_eq!(calls, (2 + n) + 3 + 2 + 2, "elbv2 calls for one refresh");
 
     // One group deleted outside terrane: the batch falls back to a listing, the others
     // are still read and the missing one is planned for re-creation.
