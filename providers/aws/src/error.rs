@@ -61,8 +61,8 @@ impl AwsError {
     }
 
     /// True for the "does not exist" family of codes (`InvalidVpcID.NotFound`,
-    /// `ResourceNotFoundException`, IAM's `NoSuchEntity`, RDS's `DBInstanceNotFound` and
-    /// `DBSubnetGroupNotFoundFault`).
+    /// `ResourceNotFoundException`, IAM's `NoSuchEntity`, ELBv2's `LoadBalancerNotFound`,
+    /// RDS's `DBInstanceNotFound` and `DBSubnetGroupNotFoundFault`).
     pub fn is_not_found(&self) -> bool {
         self.code().is_some_and(|c| {
             c.ends_with("NotFound")

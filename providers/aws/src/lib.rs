@@ -10,6 +10,7 @@ pub mod clients;
 pub mod config;
 pub mod data;
 pub mod ec2;
+pub mod elbv2;
 pub mod error;
 pub mod iam;
 pub mod logs;
@@ -52,6 +53,7 @@ impl AwsProvider {
         let resources: BTreeMap<&'static str, Box<dyn AwsResource>> = ec2::resources()
             .into_iter()
             .chain(iam::resources())
+            .chain(elbv2::resources())
             .chain(logs::resources())
             .chain(rds::resources())
             .chain(secrets::resources())
@@ -59,6 +61,7 @@ impl AwsProvider {
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()
             .into_iter()
+            .chain(elbv2::data_sources())
             .map(|d| (d.type_name(), d))
             .collect();
         let schema = ProviderSchema {

@@ -9,9 +9,11 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use terrane_engine::config::IgnoreChanges;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::{BlockSchema, NestedBlock, Nesting};
+use terrane_engine::run::diff::propose;
 
 use crate::clients::Clients;
 use crate::error::AwsError;
@@ -37,7 +39,8 @@ pub enum Tagging {
 pub struct DefaultTimeouts {
     pub create: Duration,
     pub update: Duration,
-    pub delete: Duration,
+    /// `None` where Terraform's `timeouts` block has no `delete` (aws_lb_listener).
+    pub delete: Option<Duration>,
 }
 
 impl DefaultTimeouts {
@@ -45,7 +48,16 @@ impl DefaultTimeouts {
         DefaultTimeouts {
             create: Duration::from_secs(create * 60),
             update: Duration::from_secs(update * 60),
-            delete: Duration::from_secs(delete * 60),
+            delete: Some(Duration::from_secs(delete * 60)),
+        }
+    }
+
+    /// Create and update timeouts only.
+    pub const fn create_update_minutes(create: u64, update: u64) -> DefaultTimeouts {
+        DefaultTimeouts {
+            create: Duration::from_secs(create * 60),
+            update: Duration::from_secs(update * 60),
+            delete: None,
         }
     }
 }
@@ -184,12 +196,12 @@ pub fn full_schema(r: &dyn AwsResource) -> BlockSchema {
         s.attributes.insert("tags".into(), opt(map_of(STR)));
         s.attributes.insert("tags_all".into(), comp(map_of(STR)));
     }
-    if r.timeouts().is_some() {
-        let t = S::new()
-            .attr("create", opt(STR))
-            .attr("update", opt(STR))
-            .attr("delete", opt(STR))
-            .build();
+    if let Some(d) = r.timeouts() {
+        let mut t = S::new().attr("create", opt(STR)).attr("update", opt(STR));
+        if d.delete.is_some() {
+            t = t.attr("delete", opt(STR));
+        }
+        let t = t.build();
         s.blocks.insert(
             "timeouts".into(),
             terrane_engine::provider::NestedBlock {
@@ -211,7 +223,12 @@ pub fn timeout_for(r: &dyn AwsResource, obj: &Value, op: &str) -> Result<Timeout
     let default = match (op, d) {
         ("create", Some(d)) => d.create,
         ("update", Some(d)) => d.update,
-        ("delete", Some(d)) => d.delete,
+        (
+            "delete",
+            Some(DefaultTimeouts {
+                delete: Some(d), ..
+            }),
+        ) => d,
         _ => Duration::from_secs(20 * 60),
     };
     match obj.get_attr("timeouts").and_then(|t| val::str_attr(t, op)) {
@@ -299,7 +316,22 @@ where
 
 /// Repeats a delete (or detach) while AWS answers DependencyViolation: dependents being
 /// deleted (NAT gateway ENIs, load balancer ENIs, rules of other groups) go away late.
-pub async fn while_dependent<F, Fut>(what: &str, t: Timeout, mut call: F) -> Result<(), AwsError>
+pub async fn while_dependent<F, Fut>(what: &str, t: Timeout, call: F) -> Result<(), AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), AwsError>>,
+{
+    retry_while_code(what, "DependencyViolation", t, call).await
+}
+
+/// Repeats a call while AWS answers with error `code` (a target group still used by a
+/// listener being deleted answers ResourceInUse), up to the timeout.
+pub async fn retry_while_code<F, Fut>(
+    what: &str,
+    code: &str,
+    t: Timeout,
+    mut call: F,
+) -> Result<(), AwsError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), AwsError>>,
@@ -309,7 +341,7 @@ where
         async move {
             match f.await {
                 Ok(()) => Ok(Ok(())),
-                Err(e) if e.code() == Some("DependencyViolation") => Ok(Err(e.to_string())),
+                Err(e) if e.code() == Some(code) => Ok(Err(e.to_string())),
                 Err(e) => Err(e),
             }
         }
@@ -337,17 +369,115 @@ pub fn unique_name(prefix: &str) -> String {
     )
 }
 
+/// The prefix a name was generated from by [`unique_name`] (Terraform's
+/// `NamePrefixFromName`), so an imported object shows the `name_prefix` its configuration
+/// has; `None` for names that do not end in a generated suffix.
+pub fn name_prefix_from_name(name: &str) -> Option<&str> {
+    let split = name.len().checked_sub(26)?;
+    let (prefix, suffix) = (name.get(..split)?, name.get(split..)?);
+    let (digits, counter) = suffix.split_at(18);
+    (digits.bytes().all(|b| b.is_ascii_digit()) && counter.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then_some(prefix)
+}
+
 /// The name to create an object with: `name`, else a unique name from `name_prefix`, else
 /// one starting with `terraform-`.
 pub fn name_or_prefix(planned: &Value) -> String {
+    name_or_prefix_with(planned, "terraform-")
+}
+
+/// As [`name_or_prefix`], with the resource's own default prefix (`tf-lb-` for load
+/// balancers, whose names are limited to 32 characters).
+pub fn name_or_prefix_with(planned: &Value, default_prefix: &str) -> String {
     match (
         val::str_attr(planned, "name"),
         val::str_attr(planned, "name_prefix"),
     ) {
         (Some(n), _) => n.to_string(),
         (None, Some(p)) => unique_name(p),
-        (None, None) => unique_name("terraform-"),
+        (None, None) => unique_name(default_prefix),
     }
+}
+
+// ---- nested blocks ----
+
+/// The planned value of a nested block: what the engine's `propose` does for a resource's
+/// top-level attributes (config wins, unset optional attributes take their default, unset
+/// computed ones keep the prior value or become unknown), applied to each block item and
+/// recursively. List and single items are paired with the prior item at the same position;
+/// set items have no prior partner.
+pub fn plan_block(nb: &NestedBlock, prior: Option<&Value>, config: &Value) -> Value {
+    match config.unmark() {
+        Value::List(items) | Value::Tuple(items) => Value::List(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let p = prior.and_then(Value::as_seq).and_then(|s| s.get(i));
+                    plan_object(&nb.block, p, x)
+                })
+                .collect(),
+        ),
+        Value::Set(items) => Value::set(
+            items
+                .iter()
+                .map(|x| plan_object(&nb.block, None, x))
+                .collect(),
+        ),
+        Value::Null => Value::Null,
+        Value::Unknown => Value::Unknown,
+        single => plan_object(&nb.block, prior, single),
+    }
+}
+
+/// One block item (or a whole object) planned as [`plan_block`] describes.
+pub fn plan_object(schema: &BlockSchema, prior: Option<&Value>, config: &Value) -> Value {
+    let mut v = propose(schema, prior, config, &IgnoreChanges::None);
+    for (name, nb) in &schema.blocks {
+        let c = config.get_attr(name).cloned().unwrap_or_default();
+        val::set_attr(
+            &mut v,
+            name,
+            plan_block(nb, prior.and_then(|p| p.get_attr(name)), &c),
+        );
+    }
+    v
+}
+
+/// Replaces every nested block of `planned` by its [`plan_block`] value (defaults inside
+/// blocks, which the engine leaves to the provider).
+pub fn plan_all_blocks(
+    schema: &BlockSchema,
+    prior: Option<&Value>,
+    config: &Value,
+    planned: &mut Value,
+) {
+    for (name, nb) in &schema.blocks {
+        let c = config.get_attr(name).cloned().unwrap_or_default();
+        val::set_attr(
+            planned,
+            name,
+            plan_block(nb, prior.and_then(|p| p.get_attr(name)), &c),
+        );
+    }
+}
+
+/// Which tag keys to remove and which tags to set to bring `old` to `new`.
+pub fn tag_changes(
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> (Vec<String>, BTreeMap<String, String>) {
+    let removed = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    let set = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (removed, set)
 }
 
 // ---- tags ----
@@ -519,17 +649,47 @@ pub fn known_set(v: &Value, k: &str) -> bool {
 
 /// The attribute, when set, is one of `allowed`.
 pub fn check_enum(v: &Value, attr: &str, allowed: &[&str], diags: &mut Diagnostics) {
+    check_enum_at(v, attr, attr, allowed, diags);
+}
+
+/// [`check_enum`] for an attribute of a nested block: `path` names it in the message
+/// (`default_action.type`).
+pub fn check_enum_at(v: &Value, attr: &str, path: &str, allowed: &[&str], diags: &mut Diagnostics) {
     if let Some(s) = v.get_attr(attr).and_then(Value::as_str) {
         if !allowed.contains(&s) {
             invalid(
                 diags,
-                attr,
+                path,
                 format!(
-                    "expected {attr} to be one of [{}], got {s:?}.",
+                    "expected {path} to be one of [{}], got {s:?}.",
                     allowed.join(", ")
                 ),
             );
         }
+    }
+}
+
+/// A whole-number attribute, when set, lies in `range`; `path` names it in the message.
+pub fn check_range(
+    v: &Value,
+    attr: &str,
+    path: &str,
+    range: std::ops::RangeInclusive<i64>,
+    diags: &mut Diagnostics,
+) {
+    let Some(n) = v.get_attr(attr).and_then(Value::as_number) else {
+        return;
+    };
+    if n.fract() != 0.0 || !range.contains(&(n as i64)) {
+        invalid(
+            diags,
+            path,
+            format!(
+                "expected {path} to be in the range ({} - {}), got {n}.",
+                range.start(),
+                range.end()
+            ),
+        );
     }
 }
 
@@ -547,6 +707,17 @@ mod tests {
         assert!(parse_ipv4_cidr("10.0.0.0/33").is_err());
         assert!(parse_ipv4_cidr("300.0.0.0/8").is_err());
         assert!(parse_ipv4_cidr("0.0.0.0/0").is_ok());
+    }
+
+    #[test]
+    fn generated_names() {
+        let n = unique_name("side-");
+        assert_eq!(name_prefix_from_name(&n), Some("side-"));
+        assert_eq!(name_prefix_from_name("web"), None);
+        assert_eq!(
+            name_prefix_from_name("a-name-that-is-quite-long-but-not-made"),
+            None
+        );
     }
 
     #[test]

@@ -125,3 +125,18 @@ pub fn changed(a: &Value, b: &Value, k: &str) -> bool {
     let y = b.get_attr(k).cloned().unwrap_or_default();
     y.contains_unknown() || !terrane_engine::lang::eval::values_equal(&x, &y)
 }
+
+/// A whole-number attribute that fits the SDK's `i32` (ports, counts, seconds).
+pub fn i32_attr(v: &Value, name: &str) -> Option<i32> {
+    num_attr(v, name).and_then(|n| i32::try_from(n).ok())
+}
+
+/// The items of a nested block (empty when absent or unknown).
+pub fn blocks<'a>(v: &'a Value, name: &str) -> &'a [Value] {
+    v.get_attr(name).and_then(Value::as_seq).unwrap_or_default()
+}
+
+/// The first item of a nested block (a `MaxItems: 1` block's only item).
+pub fn first_block<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    blocks(v, name).first()
+}

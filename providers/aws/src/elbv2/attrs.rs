@@ -1,0 +1,211 @@
+//! The Key/Value attribute lists of load balancers and target groups (idle timeout,
+//! deregistration delay, stickiness, ...), which AWS keeps apart from the Describe
+//! results: one table per type maps them onto Terraform arguments, for the schema, reads
+//! and updates alike.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerAttribute, TargetGroupAttribute};
+use terrane_engine::lang::Value;
+use terrane_engine::provider::AttributeSchema;
+
+use crate::error::{err, AwsError};
+use crate::schema::{opt_comp, opt_default, BOOL, NUM, STR};
+use crate::val;
+
+/// The kinds of object with a Key/Value attribute list.
+#[derive(Clone, Copy)]
+pub enum AttrsOf {
+    LoadBalancer,
+    TargetGroup,
+}
+
+type Elb = aws_sdk_elasticloadbalancingv2::Client;
+
+/// The Key/Value attributes of one load balancer or target group.
+pub async fn describe_attributes(
+    elb: &Elb,
+    of: AttrsOf,
+    arn: &str,
+) -> Result<HashMap<String, String>, AwsError> {
+    let pair = |k: Option<&str>, v: Option<&str>| Some((k?.to_string(), v?.to_string()));
+    Ok(match of {
+        AttrsOf::LoadBalancer => elb
+            .describe_load_balancer_attributes()
+            .load_balancer_arn(arn)
+            .send()
+            .await
+            .map_err(err("DescribeLoadBalancerAttributes"))?
+            .attributes()
+            .iter()
+            .filter_map(|a| pair(a.key(), a.value()))
+            .collect(),
+        AttrsOf::TargetGroup => elb
+            .describe_target_group_attributes()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .map_err(err("DescribeTargetGroupAttributes"))?
+            .attributes()
+            .iter()
+            .filter_map(|a| pair(a.key(), a.value()))
+            .collect(),
+    })
+}
+
+/// Sets Key/Value attributes of one load balancer or target group; nothing to send is
+/// no call.
+pub async fn put_attributes(
+    elb: &Elb,
+    of: AttrsOf,
+    arn: &str,
+    changes: Vec<(String, String)>,
+) -> Result<(), AwsError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    match of {
+        AttrsOf::LoadBalancer => elb
+            .modify_load_balancer_attributes()
+            .load_balancer_arn(arn)
+            .set_attributes(Some(
+                changes
+                    .into_iter()
+                    .map(|(k, v)| LoadBalancerAttribute::builder().key(k).value(v).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err("ModifyLoadBalancerAttributes")),
+        AttrsOf::TargetGroup => elb
+            .modify_target_group_attributes()
+            .target_group_arn(arn)
+            .set_attributes(Some(
+                changes
+                    .into_iter()
+                    .map(|(k, v)| TargetGroupAttribute::builder().key(k).value(v).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err("ModifyTargetGroupAttributes")),
+    }
+}
+
+/// How an attribute of the Key/Value attribute list maps onto a Terraform argument.
+pub struct AttrSpec {
+    /// The Terraform argument.
+    pub tf: &'static str,
+    /// The AWS attribute key.
+    pub key: &'static str,
+    pub kind: Kind,
+    /// Terraform's default, which is also what AWS holds when it does not report the key
+    /// (emulators omit some); `None` for optional and computed arguments.
+    pub default: Option<&'static str>,
+}
+
+impl AttrSpec {
+    pub const fn new(
+        tf: &'static str,
+        key: &'static str,
+        kind: Kind,
+        default: &'static str,
+    ) -> AttrSpec {
+        AttrSpec {
+            tf,
+            key,
+            kind,
+            default: Some(default),
+        }
+    }
+
+    /// An optional and computed argument: unset, AWS's value is kept.
+    pub const fn computed(tf: &'static str, key: &'static str, kind: Kind) -> AttrSpec {
+        AttrSpec {
+            tf,
+            key,
+            kind,
+            default: None,
+        }
+    }
+
+    fn value(&self, raw: &str) -> Value {
+        match self.kind {
+            Kind::Num => raw
+                .parse::<f64>()
+                .map_or_else(|_| Value::string(raw), Value::Number),
+            Kind::Bool => Value::Bool(raw.eq_ignore_ascii_case("true")),
+            Kind::Str => Value::string(raw),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub enum Kind {
+    Num,
+    Bool,
+    /// Strings, and numbers Terraform keeps as strings (`deregistration_delay`).
+    Str,
+}
+
+/// The schema of the arguments in `specs`, with their defaults.
+pub fn attrs_schema(specs: &[AttrSpec]) -> BTreeMap<String, AttributeSchema> {
+    specs
+        .iter()
+        .map(|s| {
+            let ty = match s.kind {
+                Kind::Num => NUM,
+                Kind::Bool => BOOL,
+                Kind::Str => STR,
+            };
+            let a = match s.default {
+                Some(d) => opt_default(ty, s.value(d)),
+                None => opt_comp(ty),
+            };
+            (s.tf.to_string(), a)
+        })
+        .collect()
+}
+
+/// The Terraform values of `specs` from an attribute map.
+pub fn attrs_to_values(
+    specs: &[AttrSpec],
+    attrs: &HashMap<String, String>,
+) -> Vec<(&'static str, Value)> {
+    specs
+        .iter()
+        .map(|s| {
+            let v = attrs
+                .get(s.key)
+                .map(String::as_str)
+                .or(s.default)
+                .map_or(Value::Null, |raw| s.value(raw));
+            (s.tf, v)
+        })
+        .collect()
+}
+
+/// The `(key, value)` pairs to send for `specs` whose planned value differs from `prior`
+/// (every configured one on create, when `prior` is `None`).
+pub fn changed_attrs(
+    specs: &[AttrSpec],
+    prior: Option<&Value>,
+    planned: &Value,
+) -> Vec<(String, String)> {
+    specs
+        .iter()
+        .filter(|s| prior.is_none_or(|p| val::changed(p, planned, s.tf)))
+        .filter_map(|s| {
+            let v = planned.get_attr(s.tf)?;
+            let raw = match v.unmark() {
+                Value::Number(n) => format!("{n}"),
+                Value::Bool(b) => b.to_string(),
+                Value::String(x) => x.clone(),
+                _ => return None,
+            };
+            Some((s.key.to_string(), raw))
+        })
+        .collect()
+}

@@ -1,0 +1,409 @@
+//! `aws_lb_listener_rule` (also `aws_alb_listener_rule`). The listener replaces; priority
+//! (SetRulePriorities), actions and conditions (ModifyRule) and tags update. A refresh
+//! reads the rules of each listener with one DescribeRules call (per page).
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use aws_sdk_elasticloadbalancingv2::types::{
+    HostHeaderConditionConfig, HttpHeaderConditionConfig, HttpRequestMethodConditionConfig,
+    PathPatternConditionConfig, QueryStringConditionConfig, QueryStringKeyValuePair, Rule,
+    RuleCondition, RulePriorityPair, SourceIpConditionConfig,
+};
+use terrane_engine::diag::Diagnostics;
+use terrane_engine::lang::Value;
+use terrane_engine::provider::{BlockSchema, Nesting};
+
+use super::{
+    action, child_import_stub, create_tags, created_arn, describe_per_parent, found, parent_arn,
+    tags_value, update_tags,
+};
+use crate::clients::Clients;
+use crate::ec2::match_ids;
+use crate::error::{err, AwsError};
+use crate::resource::{
+    check_ipv4_cidrs, check_range, invalid, plan_all_blocks, AwsResource, Failed, PlanExtra,
+    Tagging, Timeout,
+};
+use crate::schema::*;
+use crate::val::{self, Obj};
+
+pub struct ListenerRule(pub &'static str);
+
+/// The condition kinds with a single `values` set, by block name and AWS field name.
+const VALUE_CONDITIONS: &[(&str, &str)] = &[
+    ("host_header", "host-header"),
+    ("http_request_method", "http-request-method"),
+    ("path_pattern", "path-pattern"),
+    ("source_ip", "source-ip"),
+];
+
+/// The priority Terraform records for a listener's default rule.
+const DEFAULT_PRIORITY: f64 = 99999.0;
+
+#[async_trait]
+impl AwsResource for ListenerRule {
+    fn type_name(&self) -> &'static str {
+        self.0
+    }
+
+    fn schema(&self) -> BlockSchema {
+        let values = || S::new().attr("values", req(set_of(STR)));
+        let mut condition = S::new()
+            .block(
+                "http_header",
+                Nesting::List,
+                S::new()
+                    .attr("http_header_name", req(STR))
+                    .attr("values", req(set_of(STR))),
+            )
+            .block(
+                "query_string",
+                Nesting::Set,
+                S::new().attr("key", opt(STR)).attr("value", req(STR)),
+            );
+        for (name, _) in VALUE_CONDITIONS {
+            condition = condition.block(name, Nesting::List, values());
+        }
+        let mut s = S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("listener_arn", req(STR).force_new())
+            .attr("priority", opt_comp(NUM))
+            .block("action", Nesting::List, action::schema())
+            .block("condition", Nesting::Set, condition)
+            .build();
+        for b in ["action", "condition"] {
+            if let Some(b) = s.blocks.get_mut(b) {
+                b.min_items = 1;
+            }
+        }
+        s
+    }
+
+    fn tagging(&self) -> Tagging {
+        Tagging::Own
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        check_range(config, "priority", "priority", 1..=50000, diags);
+        action::validate(config, "action", diags);
+        for c in val::blocks(config, "condition") {
+            let kinds = VALUE_CONDITIONS
+                .iter()
+                .map(|(n, _)| *n)
+                .chain(["http_header", "query_string"])
+                .filter(|k| !val::blocks(c, k).is_empty())
+                .count();
+            if kinds != 1 {
+                invalid(
+                    diags,
+                    "condition",
+                    "each condition block sets exactly one of host_header, http_header, http_request_method, path_pattern, query_string or source_ip.".into(),
+                );
+            }
+            for ip in val::blocks(c, "source_ip") {
+                check_ipv4_cidrs(ip, "values", diags);
+            }
+        }
+    }
+
+    fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
+        let schema = self.schema();
+        plan_all_blocks(&schema, prior, config, planned);
+        let actions = action::plan(&schema, "action", prior, config);
+        val::set_attr(planned, "action", actions);
+        PlanExtra::default()
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        // One DescribeRules per listener, not per rule.
+        let listeners: BTreeSet<String> = current.iter().filter_map(listener_of).collect();
+        let all = describe_per_parent(&listeners, |l| async move {
+            all_pages!(
+                c.elbv2.get().await.describe_rules().listener_arn(l),
+                "DescribeRules"
+            )
+        })
+        .await?;
+        let f = found(c, current, all, Rule::rule_arn, None).await?;
+        Ok(match_ids(
+            current,
+            f.items,
+            |r| r.rule_arn(),
+            |cur, r| {
+                let arn = r.rule_arn().unwrap_or_default();
+                let priority = match r.priority() {
+                    Some("default") | None => Value::Number(DEFAULT_PRIORITY),
+                    Some(p) => p.parse::<f64>().map_or(Value::Null, Value::Number),
+                };
+                let mut o = Obj::from(cur);
+                o.set("id", Value::string(arn))
+                    .set("arn", Value::string(arn))
+                    .set(
+                        "listener_arn",
+                        parent_arn(arn, "listener-rule", "listener")
+                            .map_or_else(|| keep(cur, "listener_arn"), Value::string),
+                    )
+                    .set("priority", priority)
+                    .set(
+                        "action",
+                        action::from_sdk(r.actions(), cur.get_attr("action")),
+                    )
+                    .set(
+                        "condition",
+                        Value::set(r.conditions().iter().map(condition_value).collect()),
+                    )
+                    .set("tags_all", tags_value(&f.tags, arn));
+                o.done()
+            },
+        ))
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
+        let listener = val::str_attr(planned, "listener_arn").unwrap_or_default();
+        let elb = c.elbv2.get().await;
+        let actions = action::to_sdk(planned.get_attr("action").unwrap_or(&Value::Null))?;
+        let configured = val::i32_attr(planned, "priority");
+        // Without a priority, Terraform takes the one after the highest in use, and tries
+        // again when a rule created at the same time took it first.
+        let mut attempts = 0;
+        let out = loop {
+            let priority = match configured {
+                Some(p) => p,
+                None => {
+                    let rules =
+                        all_pages!(elb.describe_rules().listener_arn(listener), "DescribeRules")?;
+                    rules
+                        .iter()
+                        .filter_map(|r| r.priority()?.parse::<i32>().ok())
+                        .max()
+                        .unwrap_or(0)
+                        + 1
+                }
+            };
+            let got = elb
+                .create_rule()
+                .listener_arn(listener)
+                .priority(priority)
+                .set_actions(Some(actions.clone()))
+                .set_conditions(Some(conditions(planned)))
+                .set_tags(create_tags(planned))
+                .send()
+                .await
+                .map_err(err("CreateRule"));
+            match got {
+                Err(e)
+                    if configured.is_none()
+                        && attempts < 5
+                        && e.code() == Some("PriorityInUse") =>
+                {
+                    attempts += 1;
+                }
+                other => break other?,
+            }
+        };
+        Ok(created_arn(
+            out.rules().first().and_then(Rule::rule_arn),
+            "CreateRule",
+        )?)
+    }
+
+    async fn update(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        planned: &Value,
+        _t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let arn = val::str_attr(prior, "id").unwrap_or_default();
+        {
+            let elb = c.elbv2.get().await;
+            if val::changed(prior, planned, "priority") {
+                if let Some(p) = val::i32_attr(planned, "priority") {
+                    elb.set_rule_priorities()
+                        .rule_priorities(
+                            RulePriorityPair::builder()
+                                .rule_arn(arn)
+                                .priority(p)
+                                .build(),
+                        )
+                        .send()
+                        .await
+                        .map_err(err("SetRulePriorities"))?;
+                }
+            }
+            let actions = val::changed(prior, planned, "action");
+            let conds = val::changed(prior, planned, "condition");
+            if actions || conds {
+                let mut req = elb.modify_rule().rule_arn(arn);
+                if actions {
+                    req = req.set_actions(Some(action::to_sdk(
+                        planned.get_attr("action").unwrap_or(&Value::Null),
+                    )?));
+                }
+                if conds {
+                    req = req.set_conditions(Some(conditions(planned)));
+                }
+                req.send().await.map_err(err("ModifyRule"))?;
+            }
+        }
+        update_tags(c, arn, prior, planned).await?;
+        Ok(None)
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
+        c.elbv2
+            .get()
+            .await
+            .delete_rule()
+            .rule_arn(val::str_attr(prior, "id").unwrap_or_default())
+            .send()
+            .await
+            .map_err(err("DeleteRule"))?;
+        Ok(())
+    }
+
+    fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
+        child_import_stub(id, stub, "listener-rule", "listener", "listener_arn")
+    }
+}
+
+fn keep(cur: &Value, k: &str) -> Value {
+    cur.get_attr(k).cloned().unwrap_or_default()
+}
+
+/// The listener a rule belongs to: from state, else from its ARN.
+fn listener_of(cur: &Value) -> Option<String> {
+    val::str_attr(cur, "listener_arn")
+        .map(str::to_string)
+        .or_else(|| parent_arn(val::str_attr(cur, "id")?, "listener-rule", "listener"))
+}
+
+/// The SDK conditions of the planned `condition` blocks.
+fn conditions(planned: &Value) -> Vec<RuleCondition> {
+    val::blocks(planned, "condition")
+        .iter()
+        .filter_map(|c| {
+            let b = RuleCondition::builder();
+            for (name, field) in VALUE_CONDITIONS {
+                if let Some(x) = val::first_block(c, name) {
+                    let v = Some(val::strings(x, "values"));
+                    let b = b.field(*field);
+                    return Some(
+                        match *name {
+                            "host_header" => b.host_header_config(
+                                HostHeaderConditionConfig::builder().set_values(v).build(),
+                            ),
+                            "http_request_method" => b.http_request_method_config(
+                                HttpRequestMethodConditionConfig::builder()
+                                    .set_values(v)
+                                    .build(),
+                            ),
+                            "path_pattern" => b.path_pattern_config(
+                                PathPatternConditionConfig::builder().set_values(v).build(),
+                            ),
+                            _ => b.source_ip_config(
+                                SourceIpConditionConfig::builder().set_values(v).build(),
+                            ),
+                        }
+                        .build(),
+                    );
+                }
+            }
+            if let Some(h) = val::first_block(c, "http_header") {
+                return Some(
+                    b.field("http-header")
+                        .http_header_config(
+                            HttpHeaderConditionConfig::builder()
+                                .set_http_header_name(
+                                    val::str_attr(h, "http_header_name").map(str::to_string),
+                                )
+                                .set_values(Some(val::strings(h, "values")))
+                                .build(),
+                        )
+                        .build(),
+                );
+            }
+            let qs = val::blocks(c, "query_string");
+            (!qs.is_empty()).then(|| {
+                b.field("query-string")
+                    .query_string_config(
+                        QueryStringConditionConfig::builder()
+                            .set_values(Some(
+                                qs.iter()
+                                    .map(|q| {
+                                        QueryStringKeyValuePair::builder()
+                                            .set_key(val::str_attr(q, "key").map(str::to_string))
+                                            .set_value(
+                                                val::str_attr(q, "value").map(str::to_string),
+                                            )
+                                            .build()
+                                    })
+                                    .collect(),
+                            ))
+                            .build(),
+                    )
+                    .build()
+            })
+        })
+        .collect()
+}
+
+/// One `condition` block from what AWS holds: every kind present, the matching one
+/// filled (from its `*Config`, or the legacy `Values` list).
+fn condition_value(c: &RuleCondition) -> Value {
+    let field = c.field().unwrap_or_default();
+    let values_block = |vals: Option<&[String]>| {
+        let vals = vals.filter(|v| !v.is_empty()).unwrap_or(c.values());
+        Value::List(vec![Value::object([("values", val::str_set(vals))])])
+    };
+    let mut o = Obj(Default::default());
+    for (name, f) in VALUE_CONDITIONS {
+        let v = if field == *f {
+            values_block(match *name {
+                "host_header" => c.host_header_config().map(|x| x.values()),
+                "http_request_method" => c.http_request_method_config().map(|x| x.values()),
+                "path_pattern" => c.path_pattern_config().map(|x| x.values()),
+                _ => c.source_ip_config().map(|x| x.values()),
+            })
+        } else {
+            Value::List(Vec::new())
+        };
+        o.set(name, v);
+    }
+    o.set(
+        "http_header",
+        Value::List(
+            c.http_header_config()
+                .filter(|_| field == "http-header")
+                .map(|h| {
+                    vec![Value::object([
+                        ("http_header_name", val::opt_str(h.http_header_name())),
+                        ("values", val::str_set(h.values())),
+                    ])]
+                })
+                .unwrap_or_default(),
+        ),
+    );
+    o.set(
+        "query_string",
+        Value::set(
+            c.query_string_config()
+                .filter(|_| field == "query-string")
+                .map(|q| {
+                    q.values()
+                        .iter()
+                        .map(|kv| {
+                            Value::object([
+                                ("key", val::opt_str(kv.key())),
+                                ("value", val::opt_str(kv.value())),
+                            ])
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ),
+    );
+    o.done()
+}

@@ -1,0 +1,532 @@
+//! `aws_lb_target_group` (also `aws_alb_target_group`). Name, port, protocol, VPC and
+//! target type replace; the health check (ModifyTargetGroup), deregistration delay, slow
+//! start and stickiness (ModifyTargetGroupAttributes) and tags update. `health_check` and
+//! `stickiness` are optional and computed: without a block, what AWS holds is kept.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_elasticloadbalancingv2::types::{
+    Matcher, ProtocolEnum, TargetGroup as SdkTg, TargetGroupIpAddressTypeEnum, TargetTypeEnum,
+};
+use terrane_engine::diag::Diagnostics;
+use terrane_engine::lang::Value;
+use terrane_engine::provider::{BlockSchema, Nesting};
+
+use super::{
+    arn_suffix, attrs_of, attrs_schema, attrs_to_values, changed_attrs, create_tags, created_arn,
+    keep_prior, name_prefix, put_attributes, read_by_arn, tags_value, update_tags, AttrSpec,
+    AttrsOf, Kind,
+};
+use crate::clients::Clients;
+use crate::ec2::match_ids;
+use crate::error::{err, AwsError};
+use crate::resource::{
+    check_enum, check_enum_at, check_range, invalid, known_set, name_or_prefix_with,
+    plan_all_blocks, retry_while_code, AwsResource, Failed, PlanExtra, Tagging, Timeout,
+};
+use crate::schema::*;
+use crate::val::{self, Obj};
+
+pub struct TargetGroup(pub &'static str);
+
+const ATTRS: &[AttrSpec] = &[
+    AttrSpec::new(
+        "deregistration_delay",
+        "deregistration_delay.timeout_seconds",
+        Kind::Str,
+        "300",
+    ),
+    AttrSpec::new("slow_start", "slow_start.duration_seconds", Kind::Num, "0"),
+    AttrSpec::computed(
+        "load_balancing_algorithm_type",
+        "load_balancing.algorithm.type",
+        Kind::Str,
+    ),
+    AttrSpec::computed(
+        "load_balancing_cross_zone_enabled",
+        "load_balancing.cross_zone.enabled",
+        Kind::Str,
+    ),
+];
+
+const PROTOCOLS: &[&str] = &["GENEVE", "HTTP", "HTTPS", "TCP", "TCP_UDP", "TLS", "UDP"];
+
+type Elb = aws_sdk_elasticloadbalancingv2::Client;
+
+#[async_trait]
+impl AwsResource for TargetGroup {
+    fn type_name(&self) -> &'static str {
+        self.0
+    }
+
+    fn schema(&self) -> BlockSchema {
+        let health = S::new()
+            .attr("enabled", opt_default(BOOL, Value::Bool(true)))
+            .attr("healthy_threshold", opt_default(NUM, val::num(3)))
+            .attr("interval", opt_default(NUM, val::num(30)))
+            .attr("matcher", opt_comp(STR))
+            .attr("path", opt_comp(STR))
+            .attr("port", opt_default(STR, Value::string("traffic-port")))
+            .attr("protocol", opt_default(STR, Value::string("HTTP")))
+            .attr("timeout", opt_comp(NUM))
+            .attr("unhealthy_threshold", opt_default(NUM, val::num(3)));
+        let sticky = S::new()
+            .attr("cookie_duration", opt_default(NUM, val::num(86400)))
+            .attr("cookie_name", opt(STR))
+            .attr("enabled", opt_default(BOOL, Value::Bool(true)))
+            .attr("type", req(STR));
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("arn_suffix", comp(STR))
+            .attr("name", opt_comp(STR).force_new())
+            .attr("name_prefix", opt_comp(STR).force_new())
+            .attr("port", opt(NUM).force_new())
+            .attr("protocol", opt(STR).force_new())
+            .attr("protocol_version", opt_comp(STR).force_new())
+            .attr("vpc_id", opt(STR).force_new())
+            .attr(
+                "target_type",
+                opt_default(STR, Value::string("instance")).force_new(),
+            )
+            .attr("ip_address_type", opt_comp(STR).force_new())
+            .attrs(attrs_schema(ATTRS))
+            .attr("load_balancer_arns", comp(set_of(STR)))
+            .block("health_check", Nesting::List, health)
+            .block("stickiness", Nesting::List, sticky)
+            .build()
+    }
+
+    fn tagging(&self) -> Tagging {
+        Tagging::Own
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        check_range(config, "port", "port", 1..=65535, diags);
+        check_enum(config, "protocol", PROTOCOLS, diags);
+        check_enum(
+            config,
+            "protocol_version",
+            &["GRPC", "HTTP1", "HTTP2"],
+            diags,
+        );
+        check_enum(
+            config,
+            "target_type",
+            &["instance", "ip", "lambda", "alb"],
+            diags,
+        );
+        check_enum(config, "ip_address_type", &["ipv4", "ipv6"], diags);
+        check_enum(
+            config,
+            "load_balancing_algorithm_type",
+            &[
+                "round_robin",
+                "least_outstanding_requests",
+                "weighted_random",
+            ],
+            diags,
+        );
+        check_enum(
+            config,
+            "load_balancing_cross_zone_enabled",
+            &["true", "false", "use_load_balancer_configuration"],
+            diags,
+        );
+        match config.get_attr("deregistration_delay").map(Value::unmark) {
+            Some(Value::String(s)) if s.parse::<u32>().map_or(true, |n| n > 3600) => invalid(
+                diags,
+                "deregistration_delay",
+                format!("expected deregistration_delay to be a number of seconds from 0 to 3600, got {s:?}."),
+            ),
+            _ => {}
+        }
+        if let Some(n) = val::num_attr(config, "slow_start") {
+            if n != 0 && !(30..=900).contains(&n) {
+                invalid(
+                    diags,
+                    "slow_start",
+                    format!("expected slow_start to be 0 or from 30 to 900 seconds, got {n}."),
+                );
+            }
+        }
+        if let Some(n) = config.get_attr("name").and_then(Value::as_str) {
+            if n.len() > 32
+                || n.starts_with('-')
+                || n.ends_with('-')
+                || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
+                invalid(diags, "name", format!("{n:?}: at most 32 letters, digits and hyphens, not beginning or ending with a hyphen."));
+            }
+        }
+        if config
+            .get_attr("name_prefix")
+            .and_then(Value::as_str)
+            .is_some_and(|p| p.len() > 6)
+        {
+            invalid(
+                diags,
+                "name_prefix",
+                "a target group name prefix is at most 6 characters.".into(),
+            );
+        }
+        let not_lambda = val::str_attr(config, "target_type") != Some("lambda");
+        for k in ["port", "protocol", "vpc_id"] {
+            if not_lambda && config.get_attr(k).is_some_and(Value::is_null) {
+                invalid(
+                    diags,
+                    k,
+                    format!("{k} is required unless target_type is \"lambda\"."),
+                );
+            }
+        }
+        for h in val::blocks(config, "health_check") {
+            check_range(
+                h,
+                "healthy_threshold",
+                "health_check.healthy_threshold",
+                2..=10,
+                diags,
+            );
+            check_range(
+                h,
+                "unhealthy_threshold",
+                "health_check.unhealthy_threshold",
+                2..=10,
+                diags,
+            );
+            check_range(h, "interval", "health_check.interval", 5..=300, diags);
+            check_range(h, "timeout", "health_check.timeout", 2..=120, diags);
+            check_enum_at(
+                h,
+                "protocol",
+                "health_check.protocol",
+                &["HTTP", "HTTPS", "TCP"],
+                diags,
+            );
+            if let Some(p) = h.get_attr("path").and_then(Value::as_str) {
+                if !p.starts_with('/') || p.len() > 1024 {
+                    invalid(diags, "health_check.path", format!("{p:?}: a health check path starts with \"/\" and is at most 1024 characters."));
+                }
+            }
+        }
+        for s in val::blocks(config, "stickiness") {
+            check_enum_at(
+                s,
+                "type",
+                "stickiness.type",
+                &[
+                    "lb_cookie",
+                    "app_cookie",
+                    "source_ip",
+                    "source_ip_dest_ip",
+                    "source_ip_dest_ip_proto",
+                ],
+                diags,
+            );
+            check_range(
+                s,
+                "cookie_duration",
+                "stickiness.cookie_duration",
+                0..=604_800,
+                diags,
+            );
+        }
+    }
+
+    fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
+        plan_all_blocks(&self.schema(), prior, config, planned);
+        // Optional and computed blocks: without one in the configuration, AWS's values.
+        for b in ["health_check", "stickiness"] {
+            if val::blocks(config, b).is_empty() {
+                let kept = prior.map_or(Value::Unknown, |p| {
+                    p.get_attr(b).cloned().unwrap_or(Value::List(Vec::new()))
+                });
+                val::set_attr(planned, b, kept);
+            }
+        }
+        PlanExtra::default()
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let f = read_by_arn(
+            c,
+            current,
+            |arns| async move {
+                all_pages!(
+                    c.elbv2
+                        .get()
+                        .await
+                        .describe_target_groups()
+                        .set_target_group_arns(arns),
+                    "DescribeTargetGroups"
+                )
+            },
+            SdkTg::target_group_arn,
+            Some(AttrsOf::TargetGroup),
+        )
+        .await?;
+        Ok(match_ids(
+            current,
+            f.items,
+            |t| t.target_group_arn(),
+            |cur, t| {
+                let arn = t.target_group_arn().unwrap_or_default();
+                let a = attrs_of(&f.attrs, arn);
+                let protocol = t.protocol().map(ProtocolEnum::as_str);
+                let http = matches!(protocol, Some("HTTP" | "HTTPS"));
+                let mut o = Obj::from(cur);
+                o.set("id", Value::string(arn))
+                    .set("arn", Value::string(arn))
+                    .set("arn_suffix", Value::string(arn_suffix(arn, "targetgroup/")))
+                    .set("name", val::opt_str(t.target_group_name()))
+                    .set("name_prefix", name_prefix(cur, t.target_group_name()))
+                    .set("port", t.port().map_or(Value::Null, val::num))
+                    .set("protocol", val::opt_str(protocol))
+                    .set(
+                        "protocol_version",
+                        if http {
+                            Value::string(t.protocol_version().unwrap_or("HTTP1"))
+                        } else {
+                            keep_prior(cur, "protocol_version")
+                        },
+                    )
+                    .set("vpc_id", val::opt_str(t.vpc_id()))
+                    .set(
+                        "target_type",
+                        Value::string(t.target_type().map_or("instance", TargetTypeEnum::as_str)),
+                    )
+                    .set(
+                        "ip_address_type",
+                        Value::string(
+                            t.ip_address_type()
+                                .map_or("ipv4", TargetGroupIpAddressTypeEnum::as_str),
+                        ),
+                    )
+                    .set("load_balancer_arns", val::str_set(t.load_balancer_arns()))
+                    .set("health_check", Value::List(vec![health_value(t)]))
+                    .set("stickiness", stickiness_value(&a, http))
+                    .set("tags_all", tags_value(&f.tags, arn));
+                for (k, v) in attrs_to_values(ATTRS, &a) {
+                    o.set(k, v);
+                }
+                o.done()
+            },
+        ))
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
+        let name = name_or_prefix_with(planned, "tf-");
+        let elb = c.elbv2.get().await;
+        let s = |k| val::str_attr(planned, k).map(str::to_string);
+        let protocol = val::str_attr(planned, "protocol");
+        let hc = val::first_block(planned, "health_check");
+        let hs = |k| hc.and_then(|h| val::str_attr(h, k)).map(str::to_string);
+        let hn = |k| hc.and_then(|h| val::i32_attr(h, k));
+        let out = elb
+            .create_target_group()
+            .name(&name)
+            .set_port(val::i32_attr(planned, "port"))
+            .set_protocol(protocol.map(ProtocolEnum::from))
+            .set_protocol_version(
+                s("protocol_version").filter(|_| matches!(protocol, Some("HTTP" | "HTTPS"))),
+            )
+            .set_vpc_id(s("vpc_id"))
+            .set_target_type(val::str_attr(planned, "target_type").map(TargetTypeEnum::from))
+            .set_ip_address_type(
+                val::str_attr(planned, "ip_address_type").map(TargetGroupIpAddressTypeEnum::from),
+            )
+            .set_health_check_enabled(hc.and_then(|h| val::bool_attr(h, "enabled")))
+            .set_health_check_path(hs("path"))
+            .set_health_check_port(hs("port"))
+            .set_health_check_protocol(hs("protocol").map(|p| ProtocolEnum::from(p.as_str())))
+            .set_health_check_interval_seconds(hn("interval"))
+            .set_health_check_timeout_seconds(hn("timeout"))
+            .set_healthy_threshold_count(hn("healthy_threshold"))
+            .set_unhealthy_threshold_count(hn("unhealthy_threshold"))
+            .set_matcher(hs("matcher").map(|m| matcher(planned, m)))
+            .set_tags(create_tags(planned))
+            .send()
+            .await
+            .map_err(err("CreateTargetGroup"))?;
+        let arn = created_arn(
+            out.target_groups()
+                .first()
+                .and_then(SdkTg::target_group_arn),
+            "CreateTargetGroup",
+        )?;
+        modify_attributes(&elb, &arn, None, planned)
+            .await
+            .map_err(|e| e.after_create(&arn))?;
+        Ok(arn)
+    }
+
+    async fn update(
+        &self,
+        c: &Clients,
+        prior: &Value,
+        planned: &Value,
+        _t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let arn = val::str_attr(prior, "id").unwrap_or_default();
+        {
+            let elb = c.elbv2.get().await;
+            if val::changed(prior, planned, "health_check") {
+                if let Some(h) = val::first_block(planned, "health_check") {
+                    let hs = |k| val::str_attr(h, k).map(str::to_string);
+                    elb.modify_target_group()
+                        .target_group_arn(arn)
+                        .set_health_check_enabled(val::bool_attr(h, "enabled"))
+                        .set_health_check_path(hs("path"))
+                        .set_health_check_port(hs("port"))
+                        .set_health_check_protocol(
+                            val::str_attr(h, "protocol").map(ProtocolEnum::from),
+                        )
+                        .set_health_check_interval_seconds(val::i32_attr(h, "interval"))
+                        .set_health_check_timeout_seconds(val::i32_attr(h, "timeout"))
+                        .set_healthy_threshold_count(val::i32_attr(h, "healthy_threshold"))
+                        .set_unhealthy_threshold_count(val::i32_attr(h, "unhealthy_threshold"))
+                        .set_matcher(hs("matcher").map(|m| matcher(planned, m)))
+                        .send()
+                        .await
+                        .map_err(err("ModifyTargetGroup"))?;
+                }
+            }
+            modify_attributes(&elb, arn, Some(prior), planned).await?;
+        }
+        update_tags(c, arn, prior, planned).await?;
+        Ok(None)
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
+        let arn = val::str_attr(prior, "id").unwrap_or_default();
+        let elb = c.elbv2.get().await;
+        // A listener or rule being deleted in the same run may still point at the group.
+        let t = Timeout(t.0.min(std::time::Duration::from_secs(120)));
+        retry_while_code("target group", "ResourceInUse", t, || async {
+            elb.delete_target_group()
+                .target_group_arn(arn)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(err("DeleteTargetGroup"))
+        })
+        .await
+    }
+}
+
+/// The matcher: gRPC codes for GRPC target groups, HTTP codes otherwise.
+fn matcher(planned: &Value, m: String) -> Matcher {
+    if val::str_attr(planned, "protocol_version") == Some("GRPC") {
+        Matcher::builder().grpc_code(m).build()
+    } else {
+        Matcher::builder().http_code(m).build()
+    }
+}
+
+fn health_value(t: &SdkTg) -> Value {
+    let n = |x: Option<i32>| x.map_or(Value::Null, val::num);
+    Value::object([
+        (
+            "enabled",
+            Value::Bool(t.health_check_enabled().unwrap_or(true)),
+        ),
+        ("healthy_threshold", n(t.healthy_threshold_count())),
+        ("interval", n(t.health_check_interval_seconds())),
+        (
+            "matcher",
+            val::opt_str(t.matcher().and_then(|m| m.http_code().or(m.grpc_code()))),
+        ),
+        ("path", val::opt_str(t.health_check_path())),
+        ("port", val::opt_str(t.health_check_port())),
+        (
+            "protocol",
+            val::opt_str(t.health_check_protocol().map(ProtocolEnum::as_str)),
+        ),
+        ("timeout", n(t.health_check_timeout_seconds())),
+        ("unhealthy_threshold", n(t.unhealthy_threshold_count())),
+    ])
+}
+
+/// The `stickiness` block from the group's attributes (HTTP(S) groups always have one).
+fn stickiness_value(a: &HashMap<String, String>, http: bool) -> Value {
+    let Some(ty) = a
+        .get("stickiness.type")
+        .map(String::as_str)
+        .or(http.then_some("lb_cookie"))
+    else {
+        return Value::List(Vec::new());
+    };
+    let get = |k: &str| a.get(k).map(String::as_str);
+    let duration = match ty {
+        "app_cookie" => get("stickiness.app_cookie.duration_seconds"),
+        _ => get("stickiness.lb_cookie.duration_seconds"),
+    }
+    .and_then(|d| d.parse::<f64>().ok())
+    .unwrap_or(86400.0);
+    Value::List(vec![Value::object([
+        ("cookie_duration", Value::Number(duration)),
+        (
+            "cookie_name",
+            val::opt_str(
+                get("stickiness.app_cookie.cookie_name")
+                    .filter(|n| ty == "app_cookie" && !n.is_empty()),
+            ),
+        ),
+        (
+            "enabled",
+            Value::Bool(get("stickiness.enabled") == Some("true")),
+        ),
+        ("type", Value::string(ty)),
+    ])])
+}
+
+/// The stickiness attributes of a planned `stickiness` block.
+fn stickiness_attrs(planned: &Value) -> Vec<(String, String)> {
+    let Some(s) = val::first_block(planned, "stickiness") else {
+        return Vec::new();
+    };
+    let ty = val::str_attr(s, "type").unwrap_or("lb_cookie");
+    let mut out = vec![
+        (
+            "stickiness.enabled".to_string(),
+            val::bool_attr(s, "enabled").unwrap_or(true).to_string(),
+        ),
+        ("stickiness.type".to_string(), ty.to_string()),
+    ];
+    let duration = val::num_attr(s, "cookie_duration").unwrap_or(86400);
+    match ty {
+        "lb_cookie" => out.push((
+            "stickiness.lb_cookie.duration_seconds".into(),
+            duration.to_string(),
+        )),
+        "app_cookie" => {
+            out.push((
+                "stickiness.app_cookie.duration_seconds".into(),
+                duration.to_string(),
+            ));
+            if let Some(n) = val::str_attr(s, "cookie_name") {
+                out.push(("stickiness.app_cookie.cookie_name".into(), n.to_string()));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Sends the changed Key/Value attributes (all configured ones on create).
+async fn modify_attributes(
+    elb: &Elb,
+    arn: &str,
+    prior: Option<&Value>,
+    planned: &Value,
+) -> Result<(), AwsError> {
+    let mut changes = changed_attrs(ATTRS, prior, planned);
+    if prior.is_none_or(|p| val::changed(p, planned, "stickiness"))
+        && known_set(planned, "stickiness")
+    {
+        changes.extend(stickiness_attrs(planned));
+    }
+    put_attributes(elb, AttrsOf::TargetGroup, arn, changes).await
+}
