@@ -462,24 +462,6 @@ pub fn plan_all_blocks(
     }
 }
 
-/// Which tag keys to remove and which tags to set to bring `old` to `new`.
-pub fn tag_changes(
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> (Vec<String>, BTreeMap<String, String>) {
-    let removed = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    let set = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    (removed, set)
-}
-
 // ---- tags ----
 
 /// What an update changes in `tags_all`: keys to remove, and tags to add or overwrite.
@@ -497,6 +479,34 @@ pub fn tag_changes(prior: &Value, planned: &Value) -> (Vec<String>, BTreeMap<Str
         .collect();
     (remove, set)
 }
+
+/// The [`AwsResource::tag`] and [`AwsResource::untag`] methods of a resource type whose
+/// service tags every type the same way (by the ARN in the object): they call the
+/// service module's `tag(c, prior, tags)` and `untag(c, prior, keys)`.
+macro_rules! tag_through {
+    ($service:path) => {
+        async fn tag(
+            &self,
+            c: &$crate::clients::Clients,
+            prior: &terrane_engine::lang::Value,
+            tags: std::collections::BTreeMap<String, String>,
+        ) -> Result<(), $crate::error::AwsError> {
+            use $service as service;
+            service::tag(c, prior, tags).await
+        }
+
+        async fn untag(
+            &self,
+            c: &$crate::clients::Clients,
+            prior: &terrane_engine::lang::Value,
+            keys: Vec<String>,
+        ) -> Result<(), $crate::error::AwsError> {
+            use $service as service;
+            service::untag(c, prior, keys).await
+        }
+    };
+}
+pub(crate) use tag_through;
 
 /// Applies a `tags_all` change through the resource's own tag and untag calls.
 pub async fn update_own_tags(

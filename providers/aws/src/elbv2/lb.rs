@@ -15,7 +15,7 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
     arn_suffix, attrs_of, attrs_schema, attrs_to_values, changed_attrs, create_tags, created_arn,
-    name_prefix, put_attributes, read_by_arn, tags_value, update_tags, AttrSpec, AttrsOf, Kind,
+    name_prefix, put_attributes, read_by_arn, tags_value, AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -349,10 +349,11 @@ impl AwsResource for LoadBalancer {
             }
             modify_attributes(&elb, arn, Some(prior), planned).await?;
         }
-        update_tags(c, arn, prior, planned).await?;
         wait_active(c.elbv2.get().await.client, arn, t).await?;
         Ok(None)
     }
+
+    crate::resource::tag_through!(crate::elbv2);
 
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
         let arn = val::str_attr(prior, "id").unwrap_or_default();

@@ -12,7 +12,7 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
     action, child_import_stub, create_tags, created_arn, describe_per_parent, found, parent_arn,
-    tags_value, update_tags,
+    tags_value,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -205,9 +205,10 @@ impl AwsResource for Listener {
             }
             req.send().await.map_err(err("ModifyListener"))?;
         }
-        update_tags(c, arn, prior, planned).await?;
         Ok(None)
     }
+
+    crate::resource::tag_through!(crate::elbv2);
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
         c.elbv2

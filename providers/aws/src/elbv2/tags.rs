@@ -9,7 +9,6 @@ use terrane_engine::lang::Value;
 use super::read::ARNS_PER_CALL;
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::tag_changes;
 use crate::val;
 
 /// The tags of many resources, 20 ARNs per DescribeTags call.
@@ -60,40 +59,34 @@ pub fn create_tags(planned: &Value) -> Option<Vec<Tag>> {
     })
 }
 
-/// Brings the tags of `arn` from the prior `tags_all` to the planned one.
-pub async fn update_tags(
-    c: &Clients,
-    arn: &str,
-    prior: &Value,
-    planned: &Value,
-) -> Result<(), AwsError> {
-    if !val::changed(prior, planned, "tags_all") {
-        return Ok(());
-    }
-    let (removed, set) = tag_changes(
-        &val::string_map(prior, "tags_all"),
-        &val::string_map(planned, "tags_all"),
-    );
-    let elb = c.elbv2.get().await;
-    if !removed.is_empty() {
-        elb.remove_tags()
-            .resource_arns(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(err("RemoveTags"))?;
-    }
-    if !set.is_empty() {
-        elb.add_tags()
-            .resource_arns(arn)
-            .set_tags(Some(
-                set.iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(err("AddTags"))?;
-    }
+/// Adds or overwrites tags on the ELBv2 resource whose `arn` the object holds.
+pub async fn tag(c: &Clients, prior: &Value, tags: BTreeMap<String, String>) -> Result<(), AwsError> {
+    c.elbv2
+        .get()
+        .await
+        .add_tags()
+        .resource_arns(val::str_attr(prior, "arn").unwrap_or_default())
+        .set_tags(Some(
+            tags.iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
+        .send()
+        .await
+        .map_err(err("AddTags"))?;
+    Ok(())
+}
+
+/// Removes tag keys from the ELBv2 resource whose `arn` the object holds.
+pub async fn untag(c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
+    c.elbv2
+        .get()
+        .await
+        .remove_tags()
+        .resource_arns(val::str_attr(prior, "arn").unwrap_or_default())
+        .set_tag_keys(Some(keys))
+        .send()
+        .await
+        .map_err(err("RemoveTags"))?;
     Ok(())
 }

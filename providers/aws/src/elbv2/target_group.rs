@@ -15,7 +15,7 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
     arn_suffix, attrs_of, attrs_schema, attrs_to_values, changed_attrs, create_tags, created_arn,
-    keep_prior, name_prefix, put_attributes, read_by_arn, tags_value, update_tags, AttrSpec,
+    keep_prior, name_prefix, put_attributes, read_by_arn, tags_value, AttrSpec,
     AttrsOf, Kind,
 };
 use crate::clients::Clients;
@@ -395,9 +395,10 @@ impl AwsResource for TargetGroup {
             }
             modify_attributes(&elb, arn, Some(prior), planned).await?;
         }
-        update_tags(c, arn, prior, planned).await?;
         Ok(None)
     }
+
+    crate::resource::tag_through!(crate::elbv2);
 
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
         let arn = val::str_attr(prior, "id").unwrap_or_default();

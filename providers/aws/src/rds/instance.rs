@@ -861,7 +861,7 @@ impl AwsResource for Instance {
 
     /// Refuses, before any call, what AWS would refuse or what would lose data silently:
     /// a protected instance, or no final snapshot without `skip_final_snapshot`.
-    super::rds_tagging!();
+    crate::resource::tag_through!(crate::rds);
 
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
         let ident = val::str_attr(prior, "identifier").unwrap_or_default();

@@ -99,30 +99,6 @@ pub async fn untag(c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), 
     Ok(())
 }
 
-/// The `tag`/`untag` methods of an RDS resource type: both by ARN, through [`tag`] and
-/// [`untag`].
-macro_rules! rds_tagging {
-    () => {
-        async fn tag(
-            &self,
-            c: &Clients,
-            prior: &Value,
-            tags: std::collections::BTreeMap<String, String>,
-        ) -> Result<(), AwsError> {
-            super::tag(c, prior, tags).await
-        }
-
-        async fn untag(
-            &self,
-            c: &Clients,
-            prior: &Value,
-            keys: Vec<String>,
-        ) -> Result<(), AwsError> {
-            super::untag(c, prior, keys).await
-        }
-    };
-}
-pub(crate) use rds_tagging;
 
 /// The rules of a lowercase RDS name (Terraform's validators for subnet group, parameter
 /// group and DB instance names): allowed characters, whether the first character must be a

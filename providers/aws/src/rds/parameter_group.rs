@@ -267,7 +267,7 @@ impl AwsResource for ParameterGroup {
     }
 
     /// With `skip_destroy` the group is only forgotten.
-    super::rds_tagging!();
+    crate::resource::tag_through!(crate::rds);
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
         if val::bool_attr(prior, "skip_destroy") == Some(true) {

@@ -158,7 +158,7 @@ impl AwsResource for SubnetGroup {
         Ok(None)
     }
 
-    super::rds_tagging!();
+    crate::resource::tag_through!(crate::rds);
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
         c.rds
