@@ -28,6 +28,7 @@ pub fn all() -> Vec<Box<dyn AwsDataSource>> {
         Box::new(VpcData),
         Box::new(Subnets),
         Box::new(crate::iam::document::PolicyDocument),
+        Box::new(crate::ecs::data::ClusterData),
     ]
 }
 

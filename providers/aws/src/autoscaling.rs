@@ -1,0 +1,552 @@
+//! Application Auto Scaling: `aws_appautoscaling_target` and `aws_appautoscaling_policy`
+//! (target tracking). A target is identified by namespace, resource ID and dimension, a
+//! policy also by its name; the import IDs join them with `/` as Terraform does
+//! (`ecs/service/CLUSTER/SERVICE/ecs:service:DesiredCount[/POLICY]`). Both refresh with one
+//! Describe call per service namespace (and page), matching the rest locally.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use aws_sdk_applicationautoscaling::types::{
+    PolicyType, PredefinedMetricSpecification, ScalableTarget, ScalingPolicy,
+    TargetTrackingScalingPolicyConfiguration,
+};
+use terrane_engine::diag::Diagnostics;
+use terrane_engine::lang::Value;
+use terrane_engine::provider::{BlockSchema, Nesting};
+
+use crate::clients::Clients;
+use crate::error::{err, AwsError};
+use crate::resource::{check_enum, AwsResource, Failed, Tagging, Timeout};
+use crate::schema::*;
+use crate::val::{self, Obj};
+
+pub fn resources() -> Vec<Box<dyn AwsResource>> {
+    vec![Box::new(Target), Box::new(Policy)]
+}
+
+const NAMESPACES: &[&str] = &[
+    "ecs",
+    "elasticmapreduce",
+    "ec2",
+    "appstream",
+    "dynamodb",
+    "rds",
+    "sagemaker",
+    "custom-resource",
+    "comprehend",
+    "lambda",
+    "cassandra",
+    "kafka",
+    "elasticache",
+    "neptune",
+    "workspaces",
+];
+
+/// The identifying triple of a target or policy.
+fn key(v: &Value) -> Option<(&str, &str, &str)> {
+    Some((
+        val::str_attr(v, "service_namespace")?,
+        val::str_attr(v, "resource_id")?,
+        val::str_attr(v, "scalable_dimension")?,
+    ))
+}
+
+/// Splits `NAMESPACE/RESOURCE/ID/DIMENSION[/NAME]` (the resource ID has slashes itself):
+/// the namespace is the first part, the dimension (and name) the last, the rest the
+/// resource ID.
+fn split_import(id: &str, with_name: bool) -> Option<(String, String, String, Option<String>)> {
+    let parts: Vec<&str> = id.split('/').collect();
+    let tail = if with_name { 2 } else { 1 };
+    if parts.len() < 2 + tail || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let ns = parts[0].to_string();
+    let dim = parts[parts.len() - tail].to_string();
+    let name = with_name.then(|| parts[parts.len() - 1].to_string());
+    let rid = parts[1..parts.len() - tail].join("/");
+    Some((ns, rid, dim, name))
+}
+
+/// Groups the objects to read by service namespace.
+fn by_namespace(current: &[Value]) -> BTreeMap<&str, Vec<&Value>> {
+    let mut m: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+    for cur in current {
+        if let Some((ns, _, _)) = key(cur) {
+            m.entry(ns).or_default().push(cur);
+        }
+    }
+    m
+}
+
+/// "Not found" as Application Auto Scaling reports it on deregister/delete.
+fn gone(e: &AwsError) -> bool {
+    e.is_not_found()
+        || e.code() == Some("ObjectNotFoundException")
+        || (e.code() == Some("ValidationException") && e.to_string().contains("No scal"))
+}
+
+fn ignore_gone(r: Result<(), AwsError>) -> Result<(), AwsError> {
+    match r {
+        Err(e) if gone(&e) => Ok(()),
+        other => other,
+    }
+}
+
+fn check_namespace(config: &Value, diags: &mut Diagnostics) {
+    check_enum(config, "service_namespace", NAMESPACES, diags);
+}
+
+pub struct Target;
+
+/// DescribeScalableTargets takes at most 50 resource IDs per call.
+const TARGETS_PER_CALL: usize = 50;
+
+#[async_trait]
+impl AwsResource for Target {
+    fn type_name(&self) -> &'static str {
+        "aws_appautoscaling_target"
+    }
+
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("service_namespace", req(STR).force_new())
+            .attr("resource_id", req(STR).force_new())
+            .attr("scalable_dimension", req(STR).force_new())
+            .attr("min_capacity", req(NUM))
+            .attr("max_capacity", req(NUM))
+            .attr("role_arn", opt_comp(STR))
+            .build()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        check_namespace(config, diags);
+        if let (Some(min), Some(max)) = (
+            val::num_attr(config, "min_capacity"),
+            val::num_attr(config, "max_capacity"),
+        ) {
+            if min > max {
+                crate::resource::invalid(
+                    diags,
+                    "min_capacity",
+                    format!("min_capacity ({min}) must not be greater than max_capacity ({max})."),
+                );
+            }
+        }
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let aas = c.autoscaling.get().await;
+        let mut found: Vec<ScalableTarget> = Vec::new();
+        for (ns, items) in by_namespace(current) {
+            let mut ids: Vec<String> = items
+                .iter()
+                .filter_map(|v| val::str_attr(v, "resource_id").map(str::to_string))
+                .collect();
+            ids.sort();
+            ids.dedup();
+            for chunk in ids.chunks(TARGETS_PER_CALL) {
+                let got = aas
+                    .describe_scalable_targets()
+                    .service_namespace(ns.into())
+                    .set_resource_ids(Some(chunk.to_vec()))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(err("DescribeScalableTargets"))?;
+                found.extend(got);
+            }
+        }
+        Ok(current
+            .iter()
+            .map(|cur| {
+                let (ns, rid, dim) = key(cur)?;
+                let t = found.iter().find(|t| {
+                    t.service_namespace().as_str() == ns
+                        && t.resource_id() == rid
+                        && t.scalable_dimension().as_str() == dim
+                })?;
+                let mut o = Obj::from(cur);
+                o.set("id", Value::string(t.resource_id()))
+                    .set("arn", val::opt_str(t.scalable_target_arn()))
+                    .set("min_capacity", val::num(t.min_capacity()))
+                    .set("max_capacity", val::num(t.max_capacity()))
+                    .set("role_arn", val::opt_str(Some(t.role_arn())));
+                Some(o.done())
+            })
+            .collect())
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
+        self.update(c, &Value::Null, planned, t).await?;
+        Ok(val::str_attr(planned, "resource_id")
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// RegisterScalableTarget creates or updates.
+    async fn update(
+        &self,
+        c: &Clients,
+        _prior: &Value,
+        planned: &Value,
+        _t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let (ns, rid, dim) = key(planned).unwrap_or_default();
+        let cap = |k| val::num_attr(planned, k).and_then(|n| i32::try_from(n).ok());
+        c.autoscaling
+            .get()
+            .await
+            .register_scalable_target()
+            .service_namespace(ns.into())
+            .resource_id(rid)
+            .scalable_dimension(dim.into())
+            .set_min_capacity(cap("min_capacity"))
+            .set_max_capacity(cap("max_capacity"))
+            .set_role_arn(val::str_attr(planned, "role_arn").map(str::to_string))
+            .send()
+            .await
+            .map_err(err("RegisterScalableTarget"))?;
+        Ok(None)
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
+        let (ns, rid, dim) = key(prior).unwrap_or_default();
+        ignore_gone(
+            c.autoscaling
+                .get()
+                .await
+                .deregister_scalable_target()
+                .service_namespace(ns.into())
+                .resource_id(rid)
+                .scalable_dimension(dim.into())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(err("DeregisterScalableTarget")),
+        )
+    }
+
+    fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
+        let (ns, rid, dim, _) = split_import(id, false).ok_or_else(|| {
+            format!("unexpected format of ID ({id:?}), expected service-namespace/resource-id/scalable-dimension")
+        })?;
+        stub.set("id", Value::string(&rid))
+            .set("service_namespace", Value::string(ns))
+            .set("resource_id", Value::string(rid))
+            .set("scalable_dimension", Value::string(dim));
+        Ok(())
+    }
+}
+
+pub struct Policy;
+
+fn first_block<'a>(v: &'a Value, k: &str) -> Option<&'a Value> {
+    v.get_attr(k)
+        .and_then(Value::as_seq)
+        .and_then(<[Value]>::first)
+}
+
+/// The configured target tracking block as the API's structure.
+fn tracking_of(v: &Value) -> Result<Option<TargetTrackingScalingPolicyConfiguration>, AwsError> {
+    let Some(b) = first_block(v, "target_tracking_scaling_policy_configuration") else {
+        return Ok(None);
+    };
+    let int = |k| val::num_attr(b, k).and_then(|n| i32::try_from(n).ok());
+    let predefined = first_block(b, "predefined_metric_specification")
+        .map(|p| {
+            PredefinedMetricSpecification::builder()
+                .predefined_metric_type(
+                    val::str_attr(p, "predefined_metric_type")
+                        .unwrap_or_default()
+                        .into(),
+                )
+                .set_resource_label(val::str_attr(p, "resource_label").map(str::to_string))
+                .build()
+        })
+        .transpose()
+        .map_err(|e| AwsError::Invalid(format!("predefined_metric_specification: {e}")))?;
+    TargetTrackingScalingPolicyConfiguration::builder()
+        .target_value(
+            b.get_attr("target_value")
+                .and_then(Value::as_number)
+                .unwrap_or_default(),
+        )
+        .set_predefined_metric_specification(predefined)
+        .set_scale_in_cooldown(int("scale_in_cooldown"))
+        .set_scale_out_cooldown(int("scale_out_cooldown"))
+        .set_disable_scale_in(val::bool_attr(b, "disable_scale_in"))
+        .build()
+        .map(Some)
+        .map_err(|e| {
+            AwsError::Invalid(format!("target_tracking_scaling_policy_configuration: {e}"))
+        })
+}
+
+/// The target tracking block to store. Optional numbers AWS leaves out keep the current
+/// (null) value; `disable_scale_in` defaults to false.
+fn tracking_value(cur: &Value, t: &TargetTrackingScalingPolicyConfiguration) -> Value {
+    let cur_b = first_block(cur, "target_tracking_scaling_policy_configuration");
+    let opt_num = |k: &str, n: Option<i32>| match n {
+        Some(n) => val::num(n),
+        None => cur_b
+            .and_then(|b| b.get_attr(k).cloned())
+            .unwrap_or_default(),
+    };
+    let predefined = t
+        .predefined_metric_specification()
+        .map_or_else(Vec::new, |p| {
+            vec![Value::object([
+                (
+                    "predefined_metric_type",
+                    Value::string(p.predefined_metric_type().as_str()),
+                ),
+                ("resource_label", val::opt_str(p.resource_label())),
+            ])]
+        });
+    Value::List(vec![Value::object([
+        ("target_value", val::num(t.target_value())),
+        (
+            "disable_scale_in",
+            Value::Bool(t.disable_scale_in().unwrap_or(false)),
+        ),
+        (
+            "scale_in_cooldown",
+            opt_num("scale_in_cooldown", t.scale_in_cooldown()),
+        ),
+        (
+            "scale_out_cooldown",
+            opt_num("scale_out_cooldown", t.scale_out_cooldown()),
+        ),
+        ("predefined_metric_specification", Value::List(predefined)),
+    ])])
+}
+
+#[async_trait]
+impl AwsResource for Policy {
+    fn type_name(&self) -> &'static str {
+        "aws_appautoscaling_policy"
+    }
+
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("alarm_arns", comp(list_of(STR)))
+            .attr("name", req(STR).force_new())
+            .attr(
+                "policy_type",
+                opt_default(STR, Value::string("StepScaling")),
+            )
+            .attr("service_namespace", req(STR).force_new())
+            .attr("resource_id", req(STR).force_new())
+            .attr("scalable_dimension", req(STR).force_new())
+            .block(
+                "target_tracking_scaling_policy_configuration",
+                Nesting::List,
+                S::new()
+                    .attr("target_value", req(NUM))
+                    .attr("disable_scale_in", opt_default(BOOL, Value::Bool(false)))
+                    .attr("scale_in_cooldown", opt(NUM))
+                    .attr("scale_out_cooldown", opt(NUM))
+                    .block(
+                        "predefined_metric_specification",
+                        Nesting::List,
+                        S::new()
+                            .attr("predefined_metric_type", req(STR))
+                            .attr("resource_label", opt(STR)),
+                    ),
+            )
+            .build()
+    }
+
+    fn tagging(&self) -> Tagging {
+        Tagging::None
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        check_namespace(config, diags);
+        check_enum(
+            config,
+            "policy_type",
+            &["StepScaling", "TargetTrackingScaling", "PredictiveScaling"],
+            diags,
+        );
+    }
+
+    fn plan(
+        &self,
+        _prior: Option<&Value>,
+        _config: &Value,
+        planned: &mut Value,
+    ) -> crate::resource::PlanExtra {
+        // The engine does not apply defaults inside blocks: disable_scale_in = false.
+        if let Some(Value::List(items)) = planned
+            .get_attr("target_tracking_scaling_policy_configuration")
+            .cloned()
+        {
+            let items = items
+                .into_iter()
+                .map(|mut b| {
+                    if b.get_attr("disable_scale_in").is_none_or(Value::is_null) {
+                        val::set_attr(&mut b, "disable_scale_in", Value::Bool(false));
+                    }
+                    b
+                })
+                .collect();
+            val::set_attr(
+                planned,
+                "target_tracking_scaling_policy_configuration",
+                Value::List(items),
+            );
+        }
+        crate::resource::PlanExtra::default()
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let aas = c.autoscaling.get().await;
+        let mut found: Vec<ScalingPolicy> = Vec::new();
+        for (ns, items) in by_namespace(current) {
+            let mut names: Vec<String> = items
+                .iter()
+                .filter_map(|v| val::str_attr(v, "name").map(str::to_string))
+                .collect();
+            names.sort();
+            names.dedup();
+            for chunk in names.chunks(TARGETS_PER_CALL) {
+                let got = aas
+                    .describe_scaling_policies()
+                    .service_namespace(ns.into())
+                    .set_policy_names(Some(chunk.to_vec()))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(err("DescribeScalingPolicies"))?;
+                found.extend(got);
+            }
+        }
+        Ok(current
+            .iter()
+            .map(|cur| {
+                let (ns, rid, dim) = key(cur)?;
+                let name = val::str_attr(cur, "name")?;
+                let p = found.iter().find(|p| {
+                    p.policy_name() == name
+                        && p.service_namespace().as_str() == ns
+                        && p.resource_id() == rid
+                        && p.scalable_dimension().as_str() == dim
+                })?;
+                let mut o = Obj::from(cur);
+                o.set("id", Value::string(p.policy_name()))
+                    .set("arn", Value::string(p.policy_arn()))
+                    .set("policy_type", Value::string(p.policy_type().as_str()))
+                    .set(
+                        "alarm_arns",
+                        val::str_list(p.alarms().iter().map(|a| a.alarm_arn())),
+                    )
+                    .set(
+                        "target_tracking_scaling_policy_configuration",
+                        p.target_tracking_scaling_policy_configuration()
+                            .map_or(Value::List(Vec::new()), |t| tracking_value(cur, t)),
+                    );
+                Some(o.done())
+            })
+            .collect())
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
+        self.update(c, &Value::Null, planned, t).await?;
+        Ok(val::str_attr(planned, "name")
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// PutScalingPolicy creates or replaces the policy's configuration.
+    async fn update(
+        &self,
+        c: &Clients,
+        _prior: &Value,
+        planned: &Value,
+        _t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let (ns, rid, dim) = key(planned).unwrap_or_default();
+        c.autoscaling
+            .get()
+            .await
+            .put_scaling_policy()
+            .policy_name(val::str_attr(planned, "name").unwrap_or_default())
+            .service_namespace(ns.into())
+            .resource_id(rid)
+            .scalable_dimension(dim.into())
+            .set_policy_type(val::str_attr(planned, "policy_type").map(PolicyType::from))
+            .set_target_tracking_scaling_policy_configuration(tracking_of(planned)?)
+            .send()
+            .await
+            .map_err(err("PutScalingPolicy"))?;
+        Ok(None)
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
+        let (ns, rid, dim) = key(prior).unwrap_or_default();
+        ignore_gone(
+            c.autoscaling
+                .get()
+                .await
+                .delete_scaling_policy()
+                .policy_name(val::str_attr(prior, "name").unwrap_or_default())
+                .service_namespace(ns.into())
+                .resource_id(rid)
+                .scalable_dimension(dim.into())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(err("DeleteScalingPolicy")),
+        )
+    }
+
+    fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
+        let (ns, rid, dim, name) = split_import(id, true).ok_or_else(|| {
+            format!("unexpected format of ID ({id:?}), expected service-namespace/resource-id/scalable-dimension/policy-name")
+        })?;
+        let name = name.unwrap_or_default();
+        stub.set("id", Value::string(&name))
+            .set("name", Value::string(name))
+            .set("service_namespace", Value::string(ns))
+            .set("resource_id", Value::string(rid))
+            .set("scalable_dimension", Value::string(dim));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_ids() {
+        let (ns, rid, dim, name) =
+            split_import("ecs/service/c/web/ecs:service:DesiredCount/cpu", true).unwrap();
+        assert_eq!(
+            (ns.as_str(), rid.as_str(), dim.as_str(), name.as_deref()),
+            (
+                "ecs",
+                "service/c/web",
+                "ecs:service:DesiredCount",
+                Some("cpu")
+            )
+        );
+        let (_, rid, dim, name) =
+            split_import("ecs/service/c/web/ecs:service:DesiredCount", false).unwrap();
+        assert_eq!(
+            (rid.as_str(), dim.as_str(), name),
+            ("service/c/web", "ecs:service:DesiredCount", None)
+        );
+        assert!(split_import("ecs/x", false).is_none());
+    }
+}
