@@ -11,7 +11,7 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 use super::{name_from_arn, tags_of, tags_value, update_tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{check_enum, invalid, AwsResource, Failed, Tagging, Timeout};
+use crate::resource::{check_enum, invalid, AwsResource, Failed, PlanExtra, Tagging, Timeout};
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -20,7 +20,7 @@ pub struct Cluster;
 /// DescribeClusters takes at most 100 clusters per call.
 const DESCRIBE_MAX: usize = 100;
 
-/// What ECS reports for a cluster whose settings were never configured.
+/// What `UpdateCluster` sends when the configuration drops its settings: ECS's default.
 const DEFAULT_SETTING: (&str, &str) = ("containerInsights", "disabled");
 
 /// The `setting` blocks of a configuration or state object as (name, value) pairs.
@@ -78,21 +78,6 @@ pub async fn describe(
         out.extend(got.clusters().iter().cloned());
     }
     Ok(out)
-}
-
-/// The `setting` value to store: what AWS holds, except that AWS's default (insights
-/// disabled) stays unset when the configuration does not set it.
-pub fn settings_from_aws(cur: &Value, cl: &aws_sdk_ecs::types::Cluster) -> Value {
-    let pairs = aws_settings(cl);
-    let is_default =
-        pairs.len() == 1 && pairs[0].0 == DEFAULT_SETTING.0 && pairs[0].1 == DEFAULT_SETTING.1;
-    if is_default && settings(cur).is_empty() {
-        cur.get_attr("setting")
-            .cloned()
-            .unwrap_or(Value::Set(Vec::new()))
-    } else {
-        setting_value(&pairs)
-    }
 }
 
 /// The cluster's settings as AWS reports them.
@@ -179,6 +164,18 @@ impl AwsResource for Cluster {
         }
     }
 
+    /// `setting` is optional and computed, as in Terraform: without `setting` blocks in the
+    /// configuration, whatever ECS holds (its default is insights disabled) is kept.
+    fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
+        if settings(config).is_empty() {
+            let keep = prior
+                .and_then(|p| p.get_attr("setting").cloned())
+                .unwrap_or(Value::Unknown);
+            val::set_attr(planned, "setting", keep);
+        }
+        PlanExtra::default()
+    }
+
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let ids = crate::ec2::ids(current);
         let found = describe(c, &ids).await?;
@@ -196,7 +193,7 @@ impl AwsResource for Cluster {
                 o.set("id", val::opt_str(cl.cluster_arn()))
                     .set("arn", val::opt_str(cl.cluster_arn()))
                     .set("name", val::opt_str(cl.cluster_name()))
-                    .set("setting", settings_from_aws(cur, cl))
+                    .set("setting", setting_value(&aws_settings(cl)))
                     .set("tags_all", tags_value(cl.tags()));
                 Some(o.done())
             })
@@ -239,12 +236,12 @@ impl AwsResource for Cluster {
             c.ecs
                 .get()
                 .await
-                .update_cluster_settings()
+                .update_cluster()
                 .cluster(arn)
                 .set_settings(Some(to_sdk(&s)))
                 .send()
                 .await
-                .map_err(err("UpdateClusterSettings"))?;
+                .map_err(err("UpdateCluster"))?;
         }
         update_tags(c, arn, prior, planned).await?;
         Ok(None)

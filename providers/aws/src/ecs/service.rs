@@ -245,12 +245,11 @@ fn to_state(cur: &Value, d: &Described) -> Value {
     if let Some(td) = s.task_definition() {
         o.set("task_definition", task_definition_value(cur, td));
     }
-    if let Some(lt) = s.launch_type() {
-        o.set("launch_type", Value::string(lt.as_str()));
-    }
-    if let Some(pv) = s.platform_version() {
-        o.set("platform_version", Value::string(pv));
-    }
+    o.set(
+        "launch_type",
+        val::opt_str(s.launch_type().map(|l| l.as_str())),
+    )
+    .set("platform_version", val::opt_str(s.platform_version()));
     if let Some(ss) = s.scheduling_strategy() {
         o.set("scheduling_strategy", Value::string(ss.as_str()));
     }
@@ -358,7 +357,13 @@ fn to_state(cur: &Value, d: &Described) -> Value {
                 .collect(),
         ),
     );
-    o.default("wait_for_steady_state", Value::Bool(false));
+    // Defaults for what AWS did not report (moto leaves these out; an import starts null).
+    o.default("wait_for_steady_state", Value::Bool(false))
+        .default("deployment_maximum_percent", val::num(200))
+        .default("deployment_minimum_healthy_percent", val::num(100))
+        .default("enable_execute_command", Value::Bool(false))
+        .default("enable_ecs_managed_tags", Value::Bool(false))
+        .default("scheduling_strategy", Value::string("REPLICA"));
     o.done()
 }
 
@@ -478,8 +483,19 @@ impl AwsResource for Service {
         }
     }
 
-    fn plan(&self, _prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
+    fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
         normalise_blocks(planned);
+        // The cluster by name or by ARN is the same cluster: no replacement (an import
+        // records the name; configurations often use the ARN).
+        if let (Some(old), Some(new)) = (
+            prior.and_then(|p| val::str_attr(p, "cluster")),
+            val::str_attr(planned, "cluster"),
+        ) {
+            if old != new && super::name_from_arn(old) == super::name_from_arn(new) {
+                let keep = Value::string(old);
+                val::set_attr(planned, "cluster", keep);
+            }
+        }
         PlanExtra::default()
     }
 
