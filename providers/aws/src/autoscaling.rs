@@ -25,6 +25,10 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![Box::new(Target), Box::new(Policy)]
 }
 
+/// DescribeScalableTargets and DescribeScalingPolicies take at most 50 resource IDs or
+/// policy names per call.
+const PER_CALL: usize = 50;
+
 const NAMESPACES: &[&str] = &[
     "ecs",
     "elasticmapreduce",
@@ -79,6 +83,33 @@ fn by_namespace(current: &[Value]) -> BTreeMap<&str, Vec<&Value>> {
     m
 }
 
+/// Describes the objects to read, one call per service namespace and chunk of the
+/// distinct values of `attr` (resource IDs or policy names) and page; `describe` makes one
+/// such call.
+async fn describe_grouped<T, E, F, Fut>(
+    current: &[Value],
+    attr: &str,
+    describe: F,
+) -> Result<Vec<T>, E>
+where
+    F: Fn(String, Vec<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, E>>,
+{
+    let mut found = Vec::new();
+    for (ns, items) in by_namespace(current) {
+        let mut keys: Vec<String> = items
+            .iter()
+            .filter_map(|v| val::str_attr(v, attr).map(str::to_string))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        for chunk in keys.chunks(PER_CALL) {
+            found.extend(describe(ns.to_string(), chunk.to_vec()).await?);
+        }
+    }
+    Ok(found)
+}
+
 /// "Not found" as Application Auto Scaling reports it on deregister/delete.
 fn gone(e: &AwsError) -> bool {
     e.is_not_found()
@@ -98,9 +129,6 @@ fn check_namespace(config: &Value, diags: &mut Diagnostics) {
 }
 
 pub struct Target;
-
-/// DescribeScalableTargets takes at most 50 resource IDs per call.
-const TARGETS_PER_CALL: usize = 50;
 
 #[async_trait]
 impl AwsResource for Target {
@@ -139,28 +167,17 @@ impl AwsResource for Target {
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let aas = c.autoscaling.get().await;
-        let mut found: Vec<ScalableTarget> = Vec::new();
-        for (ns, items) in by_namespace(current) {
-            let mut ids: Vec<String> = items
-                .iter()
-                .filter_map(|v| val::str_attr(v, "resource_id").map(str::to_string))
-                .collect();
-            ids.sort();
-            ids.dedup();
-            for chunk in ids.chunks(TARGETS_PER_CALL) {
-                let got = aas
-                    .describe_scalable_targets()
-                    .service_namespace(ns.into())
-                    .set_resource_ids(Some(chunk.to_vec()))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeScalableTargets"))?;
-                found.extend(got);
-            }
-        }
+        let found: Vec<ScalableTarget> = describe_grouped(current, "resource_id", |ns, ids| {
+            aas.describe_scalable_targets()
+                .service_namespace(ns.as_str().into())
+                .set_resource_ids(Some(ids))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(err("DescribeScalableTargets"))?;
         Ok(current
             .iter()
             .map(|cur| {
@@ -409,28 +426,17 @@ impl AwsResource for Policy {
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let aas = c.autoscaling.get().await;
-        let mut found: Vec<ScalingPolicy> = Vec::new();
-        for (ns, items) in by_namespace(current) {
-            let mut names: Vec<String> = items
-                .iter()
-                .filter_map(|v| val::str_attr(v, "name").map(str::to_string))
-                .collect();
-            names.sort();
-            names.dedup();
-            for chunk in names.chunks(TARGETS_PER_CALL) {
-                let got = aas
-                    .describe_scaling_policies()
-                    .service_namespace(ns.into())
-                    .set_policy_names(Some(chunk.to_vec()))
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(err("DescribeScalingPolicies"))?;
-                found.extend(got);
-            }
-        }
+        let found: Vec<ScalingPolicy> = describe_grouped(current, "name", |ns, names| {
+            aas.describe_scaling_policies()
+                .service_namespace(ns.as_str().into())
+                .set_policy_names(Some(names))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(err("DescribeScalingPolicies"))?;
         Ok(current
             .iter()
             .map(|cur| {

@@ -10,8 +10,6 @@ pub mod raw;
 pub mod service;
 pub mod task_definition;
 
-use std::collections::BTreeMap;
-
 use terrane_engine::lang::Value;
 
 use crate::clients::Clients;
@@ -62,18 +60,8 @@ pub async fn update_tags(
     if !val::changed(prior, planned, "tags_all") {
         return Ok(());
     }
-    let old = val::string_map(prior, "tags_all");
-    let new: BTreeMap<String, String> = val::string_map(planned, "tags_all");
-    let remove: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    let set: Vec<_> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| tag(k.clone(), v.clone()))
-        .collect();
+    let (remove, set) = crate::resource::tag_changes(prior, planned);
+    let set: Vec<_> = set.into_iter().map(|(k, v)| tag(k, v)).collect();
     let ecs = c.ecs.get().await;
     if !remove.is_empty() {
         ecs.untag_resource()
