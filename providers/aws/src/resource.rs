@@ -339,23 +339,6 @@ pub fn tags_from_all(
     }
 }
 
-/// How `tags_all` changes from prior to planned: the keys to remove and the tags to set
-/// (new or with a new value), for services whose tagging API takes both separately.
-pub fn tag_changes(prior: &Value, planned: &Value) -> (Vec<String>, BTreeMap<String, String>) {
-    let old = val::string_map(prior, "tags_all");
-    let new = val::string_map(planned, "tags_all");
-    let remove = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    let set = new
-        .into_iter()
-        .filter(|(k, v)| old.get(k) != Some(v))
-        .collect();
-    (remove, set)
-}
-
 // ---- validation ----
 
 /// Pushes an error naming the attribute; the engine adds the resource's address and

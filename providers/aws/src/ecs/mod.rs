@@ -10,6 +10,8 @@ pub mod raw;
 pub mod service;
 pub mod task_definition;
 
+use std::collections::BTreeMap;
+
 use terrane_engine::lang::Value;
 
 use crate::clients::Clients;
@@ -43,42 +45,68 @@ pub fn tags_value(tags: &[aws_sdk_ecs::types::Tag]) -> Value {
 /// The planned `tags_all` as ECS tags; `None` when empty (ECS rejects an empty tag list).
 pub fn tags_of(planned: &Value) -> Option<Vec<aws_sdk_ecs::types::Tag>> {
     let m = val::string_map(planned, "tags_all");
-    (!m.is_empty()).then(|| m.into_iter().map(|(k, v)| tag(k, v)).collect())
+    (!m.is_empty()).then(|| m.into_iter().map(|(k, v)| tag_of(k, v)).collect())
 }
 
-fn tag(k: String, v: String) -> aws_sdk_ecs::types::Tag {
+fn tag_of(k: String, v: String) -> aws_sdk_ecs::types::Tag {
     aws_sdk_ecs::types::Tag::builder().key(k).value(v).build()
 }
 
 /// Brings the tags of the ECS object `arn` from the prior to the planned `tags_all`.
+///
+/// Kept apart as [`tag`] and [`untag`] so that they can become the resource's own
+/// tag/untag calls where the framework applies tag changes itself.
 pub async fn update_tags(
     c: &Clients,
     arn: &str,
     prior: &Value,
     planned: &Value,
 ) -> Result<(), AwsError> {
-    if !val::changed(prior, planned, "tags_all") {
-        return Ok(());
-    }
-    let (remove, set) = crate::resource::tag_changes(prior, planned);
-    let set: Vec<_> = set.into_iter().map(|(k, v)| tag(k, v)).collect();
-    let ecs = c.ecs.get().await;
+    let old = val::string_map(prior, "tags_all");
+    let new = val::string_map(planned, "tags_all");
+    let remove: Vec<String> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    let set: BTreeMap<String, String> = new
+        .into_iter()
+        .filter(|(k, v)| old.get(k) != Some(v))
+        .collect();
     if !remove.is_empty() {
-        ecs.untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(err("UntagResource"))?;
+        untag(c, arn, remove).await?;
     }
     if !set.is_empty() {
-        ecs.tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(set))
-            .send()
-            .await
-            .map_err(err("TagResource"))?;
+        tag(c, arn, set).await?;
     }
+    Ok(())
+}
+
+/// Adds or overwrites tags on the ECS object `arn`.
+pub async fn tag(c: &Clients, arn: &str, tags: BTreeMap<String, String>) -> Result<(), AwsError> {
+    c.ecs
+        .get()
+        .await
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(tags.into_iter().map(|(k, v)| tag_of(k, v)).collect()))
+        .send()
+        .await
+        .map_err(err("TagResource"))?;
+    Ok(())
+}
+
+/// Removes tag keys from the ECS object `arn`.
+pub async fn untag(c: &Clients, arn: &str, keys: Vec<String>) -> Result<(), AwsError> {
+    c.ecs
+        .get()
+        .await
+        .untag_resource()
+        .resource_arn(arn)
+        .set_tag_keys(Some(keys))
+        .send()
+        .await
+        .map_err(err("UntagResource"))?;
     Ok(())
 }
 
