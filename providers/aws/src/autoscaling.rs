@@ -397,7 +397,7 @@ impl AwsResource for Policy {
 
     fn plan(
         &self,
-        _prior: Option<&Value>,
+        prior: Option<&Value>,
         _config: &Value,
         planned: &mut Value,
     ) -> crate::resource::PlanExtra {
@@ -420,6 +420,14 @@ impl AwsResource for Policy {
                 "target_tracking_scaling_policy_configuration",
                 Value::List(items),
             );
+        }
+        // PutScalingPolicy replaces the policy's alarms (and moto its ARN too).
+        if let Some(prior) = prior {
+            let k = ["policy_type", "target_tracking_scaling_policy_configuration"];
+            if k.iter().any(|k| val::changed(prior, planned, k)) {
+                val::set_attr(planned, "arn", Value::Unknown);
+                val::set_attr(planned, "alarm_arns", Value::Unknown);
+            }
         }
         crate::resource::PlanExtra::default()
     }

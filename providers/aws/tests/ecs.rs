@@ -797,3 +797,189 @@ resource "aws_ecs_service" "s" {{
     assert!(attr(&state, "aws_ecs_service.s", "id").contains(":service/"));
     env.destroy(&src(1, "2s"), &state).await;
 }
+
+/// A cluster and a service with auto scaling whose policy and target vary by arguments.
+fn scaling_src(service: &str, max: u32, target_value: u32, policy: &str) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "aws_ecs_cluster" "c" {{
+  name = "tr-scale"
+}}
+resource "aws_ecs_service" "s" {{
+  name          = "{service}"
+  cluster       = aws_ecs_cluster.c.name
+  desired_count = 1
+  launch_type   = "FARGATE"
+}}
+resource "aws_appautoscaling_target" "t" {{
+  service_namespace  = "ecs"
+  resource_id        = "service/${{aws_ecs_cluster.c.name}}/${{aws_ecs_service.s.name}}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = 1
+  max_capacity       = {max}
+}}
+resource "aws_appautoscaling_policy" "p" {{
+  name               = "{policy}"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.t.service_namespace
+  resource_id        = aws_appautoscaling_target.t.resource_id
+  scalable_dimension = aws_appautoscaling_target.t.scalable_dimension
+  target_tracking_scaling_policy_configuration {{
+    target_value = {target_value}
+    predefined_metric_specification {{
+      predefined_metric_type = "ECSServiceAverageMemoryUtilization"
+    }}
+  }}
+}}
+"#
+    )
+}
+
+async fn policy_target_value(name: &str) -> Option<f64> {
+    aas()
+        .describe_scaling_policies()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap()
+        .scaling_policies()
+        .iter()
+        .find(|p| p.policy_name() == name)
+        .and_then(|p| p.target_tracking_scaling_policy_configuration())
+        .map(|t| t.target_value())
+}
+
+#[tokio::test]
+async fn autoscaling_and_service_replacement_and_drift() {
+    let env = Env::new();
+    let src = scaling_src("api", 3, 50, "mem");
+    let state = env.apply(&src, &State::new()).await;
+    let rid = "service/tr-scale/api";
+    assert_eq!(target_max(rid).await, Some(3));
+    assert_eq!(policy_target_value("mem").await, Some(50.0));
+    // Unset optional cooldowns and disable_scale_in (false) converge.
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // The policy's target value changes in place.
+    let src2 = scaling_src("api", 3, 70, "mem");
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_appautoscaling_policy.p"]);
+    let state = env.apply(&src2, &state).await;
+    assert_eq!(policy_target_value("mem").await, Some(70.0));
+
+    // Drift on the target's capacity shows exactly that, and is put back.
+    aas()
+        .register_scalable_target()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .resource_id(rid)
+        .scalable_dimension(
+            aws_sdk_applicationautoscaling::types::ScalableDimension::EcsServiceDesiredCount,
+        )
+        .max_capacity(9)
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_appautoscaling_target.t"]);
+    assert_eq!(
+        changed_attrs(&plan, "aws_appautoscaling_target.t"),
+        ["max_capacity"]
+    );
+    let state = env.apply(&src2, &state).await;
+    assert_eq!(target_max(rid).await, Some(3));
+
+    // A policy deleted outside terrane is planned for re-creation.
+    aas()
+        .delete_scaling_policy()
+        .policy_name("mem")
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .resource_id(rid)
+        .scalable_dimension(
+            aws_sdk_applicationautoscaling::types::ScalableDimension::EcsServiceDesiredCount,
+        )
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), ["Create aws_appautoscaling_policy.p"]);
+    let state = env.apply(&src2, &state).await;
+
+    // A new policy name replaces the policy.
+    let src3 = scaling_src("api", 3, 70, "mem2");
+    let plan = env.plan(&src3, &state).await;
+    assert_eq!(
+        changes(&plan),
+        ["DeleteThenCreate aws_appautoscaling_policy.p"]
+    );
+    let state = env.apply(&src3, &state).await;
+    assert_eq!(policy_target_value("mem").await, None);
+    assert_eq!(policy_target_value("mem2").await, Some(70.0));
+
+    // A new service name replaces the service, and with it the target and policy (their
+    // resource ID changes).
+    let src4 = scaling_src("api2", 3, 70, "mem2");
+    let plan = env.plan(&src4, &state).await;
+    assert_eq!(
+        changes(&plan),
+        [
+            "DeleteThenCreate aws_appautoscaling_policy.p",
+            "DeleteThenCreate aws_appautoscaling_target.t",
+            "DeleteThenCreate aws_ecs_service.s"
+        ]
+    );
+    let old = attr(&state, "aws_ecs_service.s", "id");
+    let state = env.apply(&src4, &state).await;
+    assert_eq!(service("tr-scale", &old).await.status(), Some("INACTIVE"));
+    assert_eq!(service("tr-scale", "api2").await.status(), Some("ACTIVE"));
+    assert_eq!(target_max(rid).await, None);
+    assert_eq!(target_max("service/tr-scale/api2").await, Some(3));
+    let plan = env.plan(&src4, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    env.destroy(&src4, &state).await;
+    assert_eq!(target_max("service/tr-scale/api2").await, None);
+    assert_eq!(policy_target_value("mem2").await, None);
+}
+
+#[tokio::test]
+async fn module_style_container_definitions_converge() {
+    let env = Env::new();
+    // As modules/ecs-fargate-service writes it: defaults spelled out, a log configuration
+    // and secrets, cpu and memory from numbers.
+    let src = format!(
+        r#"{PROVIDER}
+locals {{
+  container = {{
+    name      = "app"
+    image     = "public.ecr.aws/nginx/nginx:1"
+    essential = true
+    portMappings = [{{ containerPort = 8080, protocol = "tcp" }}]
+    environment  = [for k, v in {{ Z = "26", A = "1" }} : {{ name = k, value = v }}]
+    secrets      = [{{ name = "DB", valueFrom = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db" }}]
+    logConfiguration = {{
+      logDriver = "awslogs"
+      options = {{
+        awslogs-group         = "/ecs/app"
+        awslogs-region        = "us-east-1"
+        awslogs-stream-prefix = "app"
+      }}
+    }}
+  }}
+}}
+resource "aws_ecs_task_definition" "t" {{
+  family                   = "tr-module"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = 1024
+  memory                   = 2048
+  container_definitions    = jsonencode([local.container])
+}}
+"#
+    );
+    let state = env.apply(&src, &State::new()).await;
+    assert_eq!(attr(&state, "aws_ecs_task_definition.t", "cpu"), "1024");
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    env.destroy(&src, &state).await;
+}
