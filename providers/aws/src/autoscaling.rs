@@ -262,19 +262,13 @@ impl AwsResource for Target {
 
 pub struct Policy;
 
-fn first_block<'a>(v: &'a Value, k: &str) -> Option<&'a Value> {
-    v.get_attr(k)
-        .and_then(Value::as_seq)
-        .and_then(<[Value]>::first)
-}
-
 /// The configured target tracking block as the API's structure.
 fn tracking_of(v: &Value) -> Result<Option<TargetTrackingScalingPolicyConfiguration>, AwsError> {
-    let Some(b) = first_block(v, "target_tracking_scaling_policy_configuration") else {
+    let Some(b) = val::first_block(v, "target_tracking_scaling_policy_configuration") else {
         return Ok(None);
     };
     let int = |k| val::num_attr(b, k).and_then(|n| i32::try_from(n).ok());
-    let predefined = first_block(b, "predefined_metric_specification")
+    let predefined = val::first_block(b, "predefined_metric_specification")
         .map(|p| {
             PredefinedMetricSpecification::builder()
                 .predefined_metric_type(
@@ -307,7 +301,7 @@ fn tracking_of(v: &Value) -> Result<Option<TargetTrackingScalingPolicyConfigurat
 /// The target tracking block to store. Optional numbers AWS leaves out keep the current
 /// (null) value; `disable_scale_in` defaults to false.
 fn tracking_value(cur: &Value, t: &TargetTrackingScalingPolicyConfiguration) -> Value {
-    let cur_b = first_block(cur, "target_tracking_scaling_policy_configuration");
+    let cur_b = val::first_block(cur, "target_tracking_scaling_policy_configuration");
     let opt_num = |k: &str, n: Option<i32>| match n {
         Some(n) => val::num(n),
         None => cur_b
@@ -423,7 +417,10 @@ impl AwsResource for Policy {
         }
         // PutScalingPolicy replaces the policy's alarms (and moto its ARN too).
         if let Some(prior) = prior {
-            let k = ["policy_type", "target_tracking_scaling_policy_configuration"];
+            let k = [
+                "policy_type",
+                "target_tracking_scaling_policy_configuration",
+            ];
             if k.iter().any(|k| val::changed(prior, planned, k)) {
                 val::set_attr(planned, "arn", Value::Unknown);
                 val::set_attr(planned, "alarm_arns", Value::Unknown);

@@ -111,6 +111,11 @@ impl Obj {
     }
 }
 
+/// The first (for `max_items = 1` blocks: the only) element of a list or set block.
+pub fn first_block<'a>(v: &'a Value, k: &str) -> Option<&'a Value> {
+    v.get_attr(k)?.as_seq()?.first()
+}
+
 /// Sets attribute `k` on an object value in place.
 pub fn set_attr(v: &mut Value, k: &str, x: Value) {
     if let Value::Object(m) = v {

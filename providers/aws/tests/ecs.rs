@@ -130,6 +130,12 @@ data "aws_ecs_cluster" "d" {{
 output "data_arn" {{
   value = data.aws_ecs_cluster.d.arn
 }}
+output "data_status" {{
+  value = data.aws_ecs_cluster.d.status
+}}
+output "data_insights" {{
+  value = one(data.aws_ecs_cluster.d.setting).value
+}}
 "#
     )
 }
@@ -144,6 +150,9 @@ async fn cluster_lifecycle() {
     assert_eq!(attr(&state, "aws_ecs_cluster.c", "id"), arn);
     let data = state.outputs.get("data_arn").map(|o| o.value.clone());
     assert_eq!(data, Some(serde_json::json!(arn)));
+    let out = |k: &str| state.outputs.get(k).map(|o| o.value.clone());
+    assert_eq!(out("data_status"), Some(serde_json::json!("ACTIVE")));
+    assert_eq!(out("data_insights"), Some(serde_json::json!("enabled")));
     let cl = describe_cluster(&arn).await;
     assert_eq!(insights(&cl).as_deref(), Some("enabled"));
     // The cluster without settings reads AWS's default (insights disabled) as unset.
@@ -974,11 +983,29 @@ resource "aws_ecs_task_definition" "t" {{
   cpu                      = 1024
   memory                   = 2048
   container_definitions    = jsonencode([local.container])
+  ephemeral_storage {{
+    size_in_gib = 30
+  }}
 }}
 "#
     );
     let state = env.apply(&src, &State::new()).await;
     assert_eq!(attr(&state, "aws_ecs_task_definition.t", "cpu"), "1024");
+    let arn = attr(&state, "aws_ecs_task_definition.t", "arn");
+    let td = ecs()
+        .describe_task_definition()
+        .task_definition(&arn)
+        .send()
+        .await
+        .unwrap();
+    let td = td.task_definition().unwrap();
+    assert_eq!(td.ephemeral_storage().map(|e| e.size_in_gib()), Some(30));
+    let c = &td.container_definitions()[0];
+    assert_eq!(
+        c.log_configuration().map(|l| l.log_driver().as_str()),
+        Some("awslogs")
+    );
+    assert_eq!(c.secrets()[0].name(), "DB");
     let plan = env.plan(&src, &state).await;
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
     env.destroy(&src, &state).await;

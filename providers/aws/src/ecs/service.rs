@@ -130,14 +130,8 @@ async fn wait_stable(c: &Clients, cluster: &str, arn: &str, t: Timeout) -> Resul
     .await
 }
 
-fn first_block<'a>(v: &'a Value, k: &str) -> Option<&'a Value> {
-    v.get_attr(k)
-        .and_then(Value::as_seq)
-        .and_then(<[Value]>::first)
-}
-
 fn network_of(v: &Value) -> Result<Option<NetworkConfiguration>, AwsError> {
-    let Some(n) = first_block(v, "network_configuration") else {
+    let Some(n) = val::first_block(v, "network_configuration") else {
         return Ok(None);
     };
     let public = if val::bool_attr(n, "assign_public_ip") == Some(true) {
@@ -184,7 +178,7 @@ fn i32_attr(v: &Value, k: &str) -> Option<i32> {
 /// The deployment configuration: percentages and the circuit breaker (an empty breaker
 /// removes one that was set).
 fn deployment_of(v: &Value) -> DeploymentConfiguration {
-    let cb = first_block(v, "deployment_circuit_breaker").map_or_else(
+    let cb = val::first_block(v, "deployment_circuit_breaker").map_or_else(
         || {
             DeploymentCircuitBreaker::builder()
                 .enable(false)
@@ -296,7 +290,7 @@ fn to_state(cur: &Value, d: &Described) -> Value {
             let cb = dc.deployment_circuit_breaker().filter(|b| {
                 b.enable()
                     || b.rollback()
-                    || first_block(cur, "deployment_circuit_breaker").is_some()
+                    || val::first_block(cur, "deployment_circuit_breaker").is_some()
             });
             o.set(
                 "deployment_circuit_breaker",
@@ -322,7 +316,7 @@ fn to_state(cur: &Value, d: &Described) -> Value {
                     (
                         "security_groups",
                         if sgs.is_empty() {
-                            first_block(cur, "network_configuration")
+                            val::first_block(cur, "network_configuration")
                                 .and_then(|c| c.get_attr("security_groups").cloned())
                                 .filter(Value::is_null)
                                 .unwrap_or_else(|| val::str_set(sgs))

@@ -8,7 +8,8 @@
 
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{
-    Compatibility, HostVolumeProperties, NetworkMode, RuntimePlatform, TaskDefinitionField, Volume,
+    Compatibility, EphemeralStorage, HostVolumeProperties, NetworkMode, RuntimePlatform,
+    TaskDefinitionField, Volume,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
@@ -204,6 +205,12 @@ impl AwsResource for TaskDefinition {
                 S::new().attr("name", req(STR)).attr("host_path", opt(STR)),
             )
             .force_new_block("volume")
+            .block(
+                "ephemeral_storage",
+                Nesting::List,
+                S::new().attr("size_in_gib", req(NUM)),
+            )
+            .force_new_block("ephemeral_storage")
             .build()
     }
 
@@ -248,6 +255,16 @@ impl AwsResource for TaskDefinition {
         check_enum(config, "ipc_mode", &["host", "task", "none"], diags);
         check_enum(config, "pid_mode", &["host", "task"], diags);
         check_fargate(config, diags);
+        let storage = val::first_block(config, "ephemeral_storage");
+        if let Some(n) = storage.and_then(|e| val::num_attr(e, "size_in_gib")) {
+            if !(21..=200).contains(&n) {
+                invalid(
+                    diags,
+                    "ephemeral_storage",
+                    format!("expected size_in_gib to be in the range (21 - 200), got {n}"),
+                );
+            }
+        }
     }
 
     fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
@@ -344,6 +361,12 @@ impl AwsResource for TaskDefinition {
                 .set("pid_mode", val::opt_str(td.pid_mode().map(|m| m.as_str())))
                 .set("runtime_platform", Value::List(rp))
                 .set("volume", Value::set(volumes))
+                .set(
+                    "ephemeral_storage",
+                    Value::List(td.ephemeral_storage().map_or_else(Vec::new, |e| {
+                        vec![Value::object([("size_in_gib", val::num(e.size_in_gib()))])]
+                    })),
+                )
                 .set("tags_all", tags_value(out.tags()))
                 .default("skip_destroy", Value::Bool(false));
             Ok(Some(o.done()))
@@ -356,18 +379,14 @@ impl AwsResource for TaskDefinition {
         let containers =
             defs::parse(val::str_attr(planned, "container_definitions").unwrap_or_default())
                 .map_err(|e| AwsError::Invalid(format!("container_definitions: {e}")))?;
-        let rp = planned
-            .get_attr("runtime_platform")
-            .and_then(Value::as_seq)
-            .and_then(<[Value]>::first)
-            .map(|p| {
-                RuntimePlatform::builder()
-                    .set_operating_system_family(
-                        val::str_attr(p, "operating_system_family").map(Into::into),
-                    )
-                    .set_cpu_architecture(val::str_attr(p, "cpu_architecture").map(Into::into))
-                    .build()
-            });
+        let rp = val::first_block(planned, "runtime_platform").map(|p| {
+            RuntimePlatform::builder()
+                .set_operating_system_family(
+                    val::str_attr(p, "operating_system_family").map(Into::into),
+                )
+                .set_cpu_architecture(val::str_attr(p, "cpu_architecture").map(Into::into))
+                .build()
+        });
         let volumes: Vec<Volume> = planned
             .get_attr("volume")
             .and_then(Value::as_seq)
@@ -404,6 +423,12 @@ impl AwsResource for TaskDefinition {
             .set_pid_mode(val::str_attr(planned, "pid_mode").map(Into::into))
             .set_runtime_platform(rp)
             .set_volumes((!volumes.is_empty()).then_some(volumes))
+            .set_ephemeral_storage(
+                val::first_block(planned, "ephemeral_storage")
+                    .and_then(|e| val::num_attr(e, "size_in_gib"))
+                    .and_then(|n| i32::try_from(n).ok())
+                    .map(|n| EphemeralStorage::builder().size_in_gib(n).build()),
+            )
             .set_tags(tags_of(planned))
             .customize()
             .interceptor(Inject {
