@@ -1010,3 +1010,33 @@ resource "aws_ecs_task_definition" "t" {{
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
     env.destroy(&src, &state).await;
 }
+
+#[tokio::test]
+async fn triggers_force_a_new_deployment() {
+    let env = Env::new();
+    let src = |v: &str| {
+        format!(
+            r#"{PROVIDER}
+resource "aws_ecs_cluster" "c" {{
+  name = "tr-trig"
+}}
+resource "aws_ecs_service" "s" {{
+  name     = "web"
+  cluster  = aws_ecs_cluster.c.name
+  triggers = {{ redeploy = "{v}" }}
+}}
+"#
+        )
+    };
+    let state = env.apply(&src("1"), &State::new()).await;
+    let deployment = |s: aws_sdk_ecs::types::Service| s.deployments()[0].id().map(str::to_string);
+    let first = deployment(service("tr-trig", "web").await);
+    let plan = env.plan(&src("1"), &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    let plan = env.plan(&src("2"), &state).await;
+    assert_eq!(changes(&plan), ["Update aws_ecs_service.s"]);
+    assert_eq!(changed_attrs(&plan, "aws_ecs_service.s"), ["triggers"]);
+    let state = env.apply(&src("2"), &state).await;
+    assert_ne!(deployment(service("tr-trig", "web").await), first);
+    env.destroy(&src("2"), &state).await;
+}

@@ -243,7 +243,21 @@ fn to_state(cur: &Value, d: &Described) -> Value {
         "launch_type",
         val::opt_str(s.launch_type().map(|l| l.as_str())),
     )
-    .set("platform_version", val::opt_str(s.platform_version()));
+    .set("platform_version", val::opt_str(s.platform_version()))
+    .set(
+        "iam_role",
+        match s.role_arn() {
+            Some(a) if val::str_attr(cur, "iam_role").is_some_and(|r| r.starts_with("arn:")) => {
+                Value::string(a)
+            }
+            Some(a) => Value::string(a.rsplit('/').next().unwrap_or(a)),
+            None => cur
+                .get_attr("iam_role")
+                .filter(|v| !v.is_unknown())
+                .cloned()
+                .unwrap_or_default(),
+        },
+    );
     if let Some(ss) = s.scheduling_strategy() {
         o.set("scheduling_strategy", Value::string(ss.as_str()));
     }
@@ -421,6 +435,8 @@ impl AwsResource for Service {
                 opt_default(BOOL, Value::Bool(false)),
             )
             .attr("force_new_deployment", opt(BOOL))
+            .attr("iam_role", opt_comp(STR).force_new())
+            .attr("triggers", opt(map_of(STR)))
             .block(
                 "network_configuration",
                 Nesting::List,
@@ -546,6 +562,7 @@ impl AwsResource for Service {
                 None
             })
             .set_launch_type(val::str_attr(planned, "launch_type").map(Into::into))
+            .set_role(val::str_attr(planned, "iam_role").map(str::to_string))
             .set_platform_version(val::str_attr(planned, "platform_version").map(str::to_string))
             .set_scheduling_strategy(val::str_attr(planned, "scheduling_strategy").map(Into::into))
             .deployment_configuration(deployment_of(planned))
@@ -587,7 +604,8 @@ impl AwsResource for Service {
         let arn = val::str_attr(prior, "id").unwrap_or_default();
         let cluster = cluster_of(prior);
         let ch = |k: &str| val::changed(prior, planned, k);
-        let force = val::bool_attr(planned, "force_new_deployment") == Some(true);
+        // Changed `triggers` exist to redeploy (with plantimestamp() and the like).
+        let force = val::bool_attr(planned, "force_new_deployment") == Some(true) || ch("triggers");
         let tag_keys = ["tags", "tags_all"];
         let others = planned
             .as_map()
