@@ -17,7 +17,7 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{check_enum, AwsResource, Failed, Tagging, Timeout};
+use crate::resource::{check_enum, wait_for, AwsResource, Failed, Tagging, Timeout};
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -108,6 +108,17 @@ where
         }
     }
     Ok(found)
+}
+
+/// How long a new ECS service or IAM role may take to become visible.
+const PROPAGATION: Timeout = Timeout(std::time::Duration::from_secs(120));
+
+/// The errors Application Auto Scaling gives for a service or role it cannot see yet.
+fn propagating(e: &AwsError) -> bool {
+    let text = e.to_string();
+    e.code() == Some("ValidationException")
+        && (text.contains("ECS service doesn't exist")
+            || text.contains("Unable to assume IAM role"))
 }
 
 /// "Not found" as Application Auto Scaling reports it on deregister/delete.
@@ -215,19 +226,35 @@ impl AwsResource for Target {
     ) -> Result<Option<String>, AwsError> {
         let (ns, rid, dim) = key(planned).unwrap_or_default();
         let cap = |k| val::num_attr(planned, k).and_then(|n| i32::try_from(n).ok());
-        c.autoscaling
-            .get()
-            .await
-            .register_scalable_target()
-            .service_namespace(ns.into())
-            .resource_id(rid)
-            .scalable_dimension(dim.into())
-            .set_min_capacity(cap("min_capacity"))
-            .set_max_capacity(cap("max_capacity"))
-            .set_role_arn(val::str_attr(planned, "role_arn").map(str::to_string))
-            .send()
-            .await
-            .map_err(err("RegisterScalableTarget"))?;
+        // A service or role created just before may not be visible to Application Auto
+        // Scaling yet: retry those two answers for a while, as the Terraform provider does.
+        wait_for(
+            &format!("scalable target {rid}"),
+            "registered",
+            PROPAGATION,
+            || async {
+                let sent = c
+                    .autoscaling
+                    .get()
+                    .await
+                    .register_scalable_target()
+                    .service_namespace(ns.into())
+                    .resource_id(rid)
+                    .scalable_dimension(dim.into())
+                    .set_min_capacity(cap("min_capacity"))
+                    .set_max_capacity(cap("max_capacity"))
+                    .set_role_arn(val::str_attr(planned, "role_arn").map(str::to_string))
+                    .send()
+                    .await
+                    .map_err(err("RegisterScalableTarget"));
+                match sent {
+                    Ok(_) => Ok(Ok(())),
+                    Err(e) if propagating(&e) => Ok(Err(e.to_string())),
+                    Err(e) => Err(e),
+                }
+            },
+        )
+        .await?;
         Ok(None)
     }
 
