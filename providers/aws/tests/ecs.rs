@@ -393,6 +393,14 @@ async fn task_definition_lifecycle() {
     );
     let state = env.apply(&src2, &state).await;
     assert_eq!(attr(&state, "aws_ecs_task_definition.t", "arn"), arn1);
+    let tags = ecs()
+        .describe_task_definition()
+        .task_definition(&arn1)
+        .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.tags()[0].value(), Some("b"));
 
     // Import by revision ARN.
     let v = env.import("aws_ecs_task_definition", &arn1).await.unwrap();
