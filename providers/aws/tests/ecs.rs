@@ -678,8 +678,54 @@ async fn service_and_autoscaling_lifecycle() {
     let state = env.apply(&src2, &state).await;
     assert_eq!(service(p, &arn).await.desired_count(), 2);
 
-    // A new image: a new task definition revision, the old one deregistered, the service
-    // moved to the new revision in place.
+    // The service pointed at another revision outside terrane: planned back, and only that.
+    let other = ecs()
+        .register_task_definition()
+        .family(p)
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name("web")
+                .image("nginx:rogue")
+                .memory(512)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let other_arn = other
+        .task_definition()
+        .unwrap()
+        .task_definition_arn()
+        .unwrap();
+    ecs()
+        .update_service()
+        .cluster(p)
+        .service(&arn)
+        .task_definition(other_arn)
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_ecs_service.s"]);
+    assert_eq!(
+        changed_attrs(&plan, "aws_ecs_service.s"),
+        ["task_definition"]
+    );
+    let state = env.apply(&src2, &state).await;
+    assert!(service(p, &arn)
+        .await
+        .task_definition()
+        .unwrap()
+        .ends_with(&format!("{p}:1")));
+    ecs()
+        .deregister_task_definition()
+        .task_definition(other_arn)
+        .send()
+        .await
+        .unwrap();
+
+    // A new image: a new task definition revision (3: the one registered outside terrane
+    // took 2), the old one deregistered, the service moved to the new revision in place.
     let src3 = svc_src(p, "nginx:2", 2, 4, "");
     let plan = env.plan(&src3, &state).await;
     assert_eq!(
@@ -692,13 +738,13 @@ async fn service_and_autoscaling_lifecycle() {
     let state = env.apply(&src3, &state).await;
     assert_eq!(
         attr(&state, "aws_ecs_service.s", "task_definition"),
-        format!("{p}:2")
+        format!("{p}:3")
     );
     assert!(service(p, &arn)
         .await
         .task_definition()
         .unwrap()
-        .ends_with(":2"));
+        .ends_with(":3"));
     assert_eq!(td_status(&format!("{p}:1")).await, "INACTIVE");
     let plan = env.plan(&src3, &state).await;
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
