@@ -530,30 +530,44 @@ resource "aws_ecs_service" "s" {{
   tags = {{ app = "{p}" }}
   {lifecycle}
 }}
-resource "aws_appautoscaling_target" "t" {{
+{scaling}
+"#,
+        defs = containers(image),
+        scaling = scaling_hcl(
+            "cpu",
+            &format!("{p}-cpu"),
+            max,
+            "ECSServiceAverageCPUUtilization",
+            "60\n    scale_in_cooldown  = 120\n    scale_out_cooldown = 60"
+        )
+    )
+}
+
+/// A scalable target for `aws_ecs_service.s` in `aws_ecs_cluster.c` and a target tracking
+/// policy `label` on it; `tracking` is the value of `target_value` and any lines after it.
+fn scaling_hcl(label: &str, name: &str, max: u32, metric: &str, tracking: &str) -> String {
+    format!(
+        r#"resource "aws_appautoscaling_target" "t" {{
   service_namespace  = "ecs"
   resource_id        = "service/${{aws_ecs_cluster.c.name}}/${{aws_ecs_service.s.name}}"
   scalable_dimension = "ecs:service:DesiredCount"
   min_capacity       = 1
   max_capacity       = {max}
 }}
-resource "aws_appautoscaling_policy" "cpu" {{
-  name               = "{p}-cpu"
+resource "aws_appautoscaling_policy" "{label}" {{
+  name               = "{name}"
   policy_type        = "TargetTrackingScaling"
   service_namespace  = aws_appautoscaling_target.t.service_namespace
   resource_id        = aws_appautoscaling_target.t.resource_id
   scalable_dimension = aws_appautoscaling_target.t.scalable_dimension
   target_tracking_scaling_policy_configuration {{
-    target_value       = 60
-    scale_in_cooldown  = 120
-    scale_out_cooldown = 60
+    target_value       = {tracking}
     predefined_metric_specification {{
-      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+      predefined_metric_type = "{metric}"
     }}
   }}
 }}
-"#,
-        defs = containers(image)
+"#
     )
 }
 
@@ -863,6 +877,13 @@ resource "aws_ecs_service" "s" {{
 
 /// A cluster and a service with auto scaling whose policy and target vary by arguments.
 fn scaling_src(service: &str, max: u32, target_value: u32, policy: &str) -> String {
+    let scaling = scaling_hcl(
+        "p",
+        policy,
+        max,
+        "ECSServiceAverageMemoryUtilization",
+        &target_value.to_string(),
+    );
     format!(
         r#"{PROVIDER}
 resource "aws_ecs_cluster" "c" {{
@@ -874,26 +895,7 @@ resource "aws_ecs_service" "s" {{
   desired_count = 1
   launch_type   = "FARGATE"
 }}
-resource "aws_appautoscaling_target" "t" {{
-  service_namespace  = "ecs"
-  resource_id        = "service/${{aws_ecs_cluster.c.name}}/${{aws_ecs_service.s.name}}"
-  scalable_dimension = "ecs:service:DesiredCount"
-  min_capacity       = 1
-  max_capacity       = {max}
-}}
-resource "aws_appautoscaling_policy" "p" {{
-  name               = "{policy}"
-  policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.t.service_namespace
-  resource_id        = aws_appautoscaling_target.t.resource_id
-  scalable_dimension = aws_appautoscaling_target.t.scalable_dimension
-  target_tracking_scaling_policy_configuration {{
-    target_value = {target_value}
-    predefined_metric_specification {{
-      predefined_metric_type = "ECSServiceAverageMemoryUtilization"
-    }}
-  }}
-}}
+{scaling}
 "#
     )
 }
