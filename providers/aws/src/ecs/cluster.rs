@@ -11,7 +11,9 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 use super::{name_from_arn, tags_of, tags_value, update_tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{check_enum, invalid, AwsResource, Failed, PlanExtra, Tagging, Timeout};
+use crate::resource::{
+    check_enum, invalid, wait_for, AwsResource, Failed, PlanExtra, Tagging, Timeout,
+};
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -88,8 +90,11 @@ pub fn aws_settings(cl: &aws_sdk_ecs::types::Cluster) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The services of a cluster that still exist (ACTIVE or DRAINING), by name.
-async fn remaining_services(c: &Clients, cluster: &str) -> Result<Vec<String>, AwsError> {
+/// How long a delete waits for DRAINING services of the cluster to finish.
+const DRAINING_WAIT: Timeout = Timeout(std::time::Duration::from_secs(600));
+
+/// The services of a cluster that still exist, as (name, ACTIVE or DRAINING), by name.
+async fn remaining_services(c: &Clients, cluster: &str) -> Result<Vec<(String, String)>, AwsError> {
     let ecs = c.ecs.get().await;
     let arns: Vec<String> = ecs
         .list_services()
@@ -113,7 +118,12 @@ async fn remaining_services(c: &Clients, cluster: &str) -> Result<Vec<String>, A
             got.services()
                 .iter()
                 .filter(|s| s.status() != Some("INACTIVE"))
-                .filter_map(|s| s.service_name().map(str::to_string)),
+                .filter_map(|s| {
+                    Some((
+                        s.service_name()?.to_string(),
+                        s.status().unwrap_or_default().to_string(),
+                    ))
+                }),
         );
     }
     names.sort();
@@ -249,15 +259,36 @@ impl AwsResource for Cluster {
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
         let arn = val::str_attr(prior, "id").unwrap_or_default();
-        let left = remaining_services(c, arn).await?;
-        if !left.is_empty() {
-            return Err(AwsError::Invalid(format!(
-                "ECS cluster {:?} still has {} service(s): {}. Delete or move the services first (ECS refuses to delete a cluster that contains services).",
-                name_from_arn(arn),
-                left.len(),
-                left.join(", ")
-            )));
-        }
+        // Services being deleted (DRAINING) go away by themselves; active ones block the
+        // delete, and ECS would only say "contains services" without naming them.
+        wait_for(
+            &format!("ECS cluster {}", name_from_arn(arn)),
+            "free of services",
+            DRAINING_WAIT,
+            || async {
+                let left = remaining_services(c, arn).await?;
+                let active: Vec<&str> = left
+                    .iter()
+                    .filter(|(_, st)| st != "DRAINING")
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                if !active.is_empty() {
+                    return Err(AwsError::Invalid(format!(
+                        "ECS cluster {:?} still has {} service(s): {}. Delete or move the services first (ECS refuses to delete a cluster that contains services).",
+                        name_from_arn(arn),
+                        active.len(),
+                        active.join(", ")
+                    )));
+                }
+                Ok(if left.is_empty() {
+                    Ok(())
+                } else {
+                    let names: Vec<&str> = left.iter().map(|(n, _)| n.as_str()).collect();
+                    Err(format!("services draining: {}", names.join(", ")))
+                })
+            },
+        )
+        .await?;
         c.ecs
             .get()
             .await
