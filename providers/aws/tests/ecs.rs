@@ -1070,29 +1070,36 @@ resource "aws_ecs_task_definition" "t" {{
 #[tokio::test]
 async fn triggers_force_a_new_deployment() {
     let env = Env::new();
-    let src = |v: &str| {
+    let src = |v: &str, force: bool| {
         format!(
             r#"{PROVIDER}
 resource "aws_ecs_cluster" "c" {{
   name = "tr-trig"
 }}
 resource "aws_ecs_service" "s" {{
-  name     = "web"
-  cluster  = aws_ecs_cluster.c.name
-  triggers = {{ redeploy = "{v}" }}
+  name                 = "web"
+  cluster              = aws_ecs_cluster.c.name
+  triggers             = {{ redeploy = "{v}" }}
+  force_new_deployment = {force}
 }}
 "#
         )
     };
-    let state = env.apply(&src("1"), &State::new()).await;
+    let state = env.apply(&src("1", true), &State::new()).await;
     let deployment = |s: aws_sdk_ecs::types::Service| s.deployments()[0].id().map(str::to_string);
     let first = deployment(service("tr-trig", "web").await);
-    let plan = env.plan(&src("1"), &state).await;
+    let plan = env.plan(&src("1", true), &state).await;
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
-    let plan = env.plan(&src("2"), &state).await;
+    // Without force_new_deployment a trigger change plans nothing (as in Terraform).
+    let plan = env.plan(&src("2", false), &state).await;
+    assert_eq!(
+        changed_attrs(&plan, "aws_ecs_service.s"),
+        ["force_new_deployment"]
+    );
+    let plan = env.plan(&src("2", true), &state).await;
     assert_eq!(changes(&plan), ["Update aws_ecs_service.s"]);
     assert_eq!(changed_attrs(&plan, "aws_ecs_service.s"), ["triggers"]);
-    let state = env.apply(&src("2"), &state).await;
+    let state = env.apply(&src("2", true), &state).await;
     assert_ne!(deployment(service("tr-trig", "web").await), first);
-    env.destroy(&src("2"), &state).await;
+    env.destroy(&src("2", true), &state).await;
 }

@@ -495,6 +495,15 @@ impl AwsResource for Service {
 
     fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
         normalise_blocks(planned);
+        // As in Terraform, `triggers` redeploy only together with force_new_deployment;
+        // without it (or when they are removed) a change to them is not planned.
+        if let Some(prior) = prior {
+            let removed = val::string_map(planned, "triggers").is_empty();
+            if val::bool_attr(planned, "force_new_deployment") != Some(true) || removed {
+                let keep = prior.get_attr("triggers").cloned().unwrap_or_default();
+                val::set_attr(planned, "triggers", keep);
+            }
+        }
         // The cluster by name or by ARN is the same cluster: no replacement (an import
         // records the name; configurations often use the ARN).
         if let (Some(old), Some(new)) = (
