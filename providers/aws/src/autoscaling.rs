@@ -414,6 +414,27 @@ impl AwsResource for Policy {
             &["StepScaling", "TargetTrackingScaling", "PredictiveScaling"],
             diags,
         );
+        // Only target tracking is modelled so far; say so before any call rather than let
+        // AWS reject a StepScaling policy without its configuration.
+        let ty = config.get_attr("policy_type");
+        if !ty.is_some_and(Value::is_unknown) {
+            let ty = val::str_attr(config, "policy_type").unwrap_or("StepScaling");
+            if ty != "TargetTrackingScaling" {
+                crate::resource::invalid(
+                    diags,
+                    "policy_type",
+                    format!("terrane supports policy_type = \"TargetTrackingScaling\" only so far (got {ty:?}; StepScaling is the default)."),
+                );
+            } else if val::first_block(config, "target_tracking_scaling_policy_configuration")
+                .is_none()
+            {
+                crate::resource::invalid(
+                    diags,
+                    "target_tracking_scaling_policy_configuration",
+                    "a TargetTrackingScaling policy needs a target_tracking_scaling_policy_configuration block.".into(),
+                );
+            }
+        }
     }
 
     fn plan(

@@ -1103,3 +1103,29 @@ resource "aws_ecs_service" "s" {{
     assert_ne!(deployment(service("tr-trig", "web").await), first);
     env.destroy(&src("2", true), &state).await;
 }
+
+#[tokio::test]
+async fn step_scaling_policies_are_refused_at_plan() {
+    let env = Env::new();
+    let src = format!(
+        r#"{PROVIDER}
+resource "aws_appautoscaling_policy" "p" {{
+  name               = "steps"
+  service_namespace  = "ecs"
+  resource_id        = "service/c/s"
+  scalable_dimension = "ecs:service:DesiredCount"
+}}
+"#
+    );
+    let text = format!(
+        "{:?}",
+        env.try_plan(&src, &State::new(), PlanMode::Normal)
+            .await
+            .unwrap_err()
+    );
+    assert!(
+        text.contains("Invalid value for \\\"policy_type\\\""),
+        "{text}"
+    );
+    assert!(text.contains("StepScaling is the default"), "{text}");
+}
