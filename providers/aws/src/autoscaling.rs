@@ -1,5 +1,5 @@
 //! Application Auto Scaling: `aws_appautoscaling_target` and `aws_appautoscaling_policy`
-//! (target tracking). A target is identified by namespace, resource ID and dimension, a
+//! (target tracking and step scaling). A target is identified by namespace, resource ID and dimension, a
 //! policy also by its name; the import IDs join them with `/` as Terraform does
 //! (`ecs/service/CLUSTER/SERVICE/ecs:service:DesiredCount[/POLICY]`). Both refresh with one
 //! Describe call per service namespace (and page), matching the rest locally.
@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_applicationautoscaling::types::{
-    PolicyType, PredefinedMetricSpecification, ScalableTarget, ScalingPolicy,
-    TargetTrackingScalingPolicyConfiguration,
+    PolicyType, PredefinedMetricSpecification, ScalableTarget, ScalingPolicy, StepAdjustment,
+    StepScalingPolicyConfiguration, TargetTrackingScalingPolicyConfiguration,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
@@ -289,6 +289,113 @@ impl AwsResource for Target {
 
 pub struct Policy;
 
+/// A step bound as Terraform keeps it: a string, so that "no bound" and 0 differ.
+fn bound_of(v: &Value, k: &str) -> Option<f64> {
+    val::str_attr(v, k).and_then(|s| s.trim().parse().ok())
+}
+
+/// The configured step scaling block as the API's structure.
+fn stepping_of(v: &Value) -> Result<Option<StepScalingPolicyConfiguration>, AwsError> {
+    let Some(b) = val::first_block(v, "step_scaling_policy_configuration") else {
+        return Ok(None);
+    };
+    let int = |k| val::num_attr(b, k).and_then(|n| i32::try_from(n).ok());
+    let steps = b
+        .get_attr("step_adjustment")
+        .and_then(Value::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .map(|st| {
+            StepAdjustment::builder()
+                .set_metric_interval_lower_bound(bound_of(st, "metric_interval_lower_bound"))
+                .set_metric_interval_upper_bound(bound_of(st, "metric_interval_upper_bound"))
+                .set_scaling_adjustment(
+                    val::num_attr(st, "scaling_adjustment").and_then(|n| i32::try_from(n).ok()),
+                )
+                .build()
+                .map_err(|e| AwsError::Invalid(format!("step_adjustment: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(
+        StepScalingPolicyConfiguration::builder()
+            .set_adjustment_type(val::str_attr(b, "adjustment_type").map(Into::into))
+            .set_cooldown(int("cooldown"))
+            .set_metric_aggregation_type(
+                val::str_attr(b, "metric_aggregation_type").map(Into::into),
+            )
+            .set_min_adjustment_magnitude(int("min_adjustment_magnitude"))
+            .set_step_adjustments((!steps.is_empty()).then_some(steps))
+            .build(),
+    ))
+}
+
+/// The step scaling block to store. Bounds keep the configured spelling when they mean the
+/// same number; AWS's default aggregation (Average) stays unset when it was not configured.
+fn stepping_value(cur: &Value, s: &StepScalingPolicyConfiguration) -> Value {
+    let cur_b = val::first_block(cur, "step_scaling_policy_configuration");
+    let cur_steps: Vec<&Value> = cur_b
+        .and_then(|b| b.get_attr("step_adjustment"))
+        .and_then(Value::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .collect();
+    let bound = |k: &str, n: Option<f64>| {
+        let Some(n) = n else { return Value::Null };
+        cur_steps
+            .iter()
+            .find(|c| bound_of(c, k) == Some(n))
+            .and_then(|c| c.get_attr(k).cloned())
+            .unwrap_or_else(|| Value::string(terrane_engine::lang::value::format_number(n)))
+    };
+    let steps = s
+        .step_adjustments()
+        .iter()
+        .map(|st| {
+            Value::object([
+                (
+                    "metric_interval_lower_bound",
+                    bound(
+                        "metric_interval_lower_bound",
+                        st.metric_interval_lower_bound(),
+                    ),
+                ),
+                (
+                    "metric_interval_upper_bound",
+                    bound(
+                        "metric_interval_upper_bound",
+                        st.metric_interval_upper_bound(),
+                    ),
+                ),
+                ("scaling_adjustment", val::num(st.scaling_adjustment())),
+            ])
+        })
+        .collect();
+    let aggregation = match s.metric_aggregation_type().map(|m| m.as_str()) {
+        Some("Average")
+            if cur_b
+                .and_then(|b| val::str_attr(b, "metric_aggregation_type"))
+                .is_none() =>
+        {
+            Value::Null
+        }
+        m => val::opt_str(m),
+    };
+    let opt_int = |n: Option<i32>| n.map_or(Value::Null, val::num);
+    Value::List(vec![Value::object([
+        (
+            "adjustment_type",
+            val::opt_str(s.adjustment_type().map(|a| a.as_str())),
+        ),
+        ("cooldown", opt_int(s.cooldown())),
+        ("metric_aggregation_type", aggregation),
+        (
+            "min_adjustment_magnitude",
+            opt_int(s.min_adjustment_magnitude()),
+        ),
+        ("step_adjustment", Value::set(steps)),
+    ])])
+}
+
 /// The configured target tracking block as the API's structure.
 fn tracking_of(v: &Value) -> Result<Option<TargetTrackingScalingPolicyConfiguration>, AwsError> {
     let Some(b) = val::first_block(v, "target_tracking_scaling_policy_configuration") else {
@@ -384,6 +491,23 @@ impl AwsResource for Policy {
             .attr("resource_id", req(STR).force_new())
             .attr("scalable_dimension", req(STR).force_new())
             .block(
+                "step_scaling_policy_configuration",
+                Nesting::List,
+                S::new()
+                    .attr("adjustment_type", opt(STR))
+                    .attr("cooldown", opt(NUM))
+                    .attr("metric_aggregation_type", opt(STR))
+                    .attr("min_adjustment_magnitude", opt(NUM))
+                    .block(
+                        "step_adjustment",
+                        Nesting::Set,
+                        S::new()
+                            .attr("metric_interval_lower_bound", opt(STR))
+                            .attr("metric_interval_upper_bound", opt(STR))
+                            .attr("scaling_adjustment", req(NUM)),
+                    ),
+            )
+            .block(
                 "target_tracking_scaling_policy_configuration",
                 Nesting::List,
                 S::new()
@@ -414,24 +538,29 @@ impl AwsResource for Policy {
             &["StepScaling", "TargetTrackingScaling", "PredictiveScaling"],
             diags,
         );
-        // Only target tracking is modelled so far; say so before any call rather than let
-        // AWS reject a StepScaling policy without its configuration.
-        let ty = config.get_attr("policy_type");
-        if !ty.is_some_and(Value::is_unknown) {
+        // Each policy type needs its configuration block; say so before any call.
+        if !config
+            .get_attr("policy_type")
+            .is_some_and(Value::is_unknown)
+        {
             let ty = val::str_attr(config, "policy_type").unwrap_or("StepScaling");
-            if ty != "TargetTrackingScaling" {
+            let block = match ty {
+                "StepScaling" => "step_scaling_policy_configuration",
+                "TargetTrackingScaling" => "target_tracking_scaling_policy_configuration",
+                _ => {
+                    crate::resource::invalid(
+                        diags,
+                        "policy_type",
+                        format!("terrane does not support policy_type = {ty:?} yet (StepScaling and TargetTrackingScaling are)."),
+                    );
+                    return;
+                }
+            };
+            if val::first_block(config, block).is_none() {
                 crate::resource::invalid(
                     diags,
-                    "policy_type",
-                    format!("terrane supports policy_type = \"TargetTrackingScaling\" only so far (got {ty:?}; StepScaling is the default)."),
-                );
-            } else if val::first_block(config, "target_tracking_scaling_policy_configuration")
-                .is_none()
-            {
-                crate::resource::invalid(
-                    diags,
-                    "target_tracking_scaling_policy_configuration",
-                    "a TargetTrackingScaling policy needs a target_tracking_scaling_policy_configuration block.".into(),
+                    block,
+                    format!("a {ty} policy needs a {block} block (StepScaling is the default policy_type)."),
                 );
             }
         }
@@ -467,6 +596,7 @@ impl AwsResource for Policy {
         if let Some(prior) = prior {
             let k = [
                 "policy_type",
+                "step_scaling_policy_configuration",
                 "target_tracking_scaling_policy_configuration",
             ];
             if k.iter().any(|k| val::changed(prior, planned, k)) {
@@ -510,6 +640,11 @@ impl AwsResource for Policy {
                         val::str_list(p.alarms().iter().map(|a| a.alarm_arn())),
                     )
                     .set(
+                        "step_scaling_policy_configuration",
+                        p.step_scaling_policy_configuration()
+                            .map_or(Value::List(Vec::new()), |s| stepping_value(cur, s)),
+                    )
+                    .set(
                         "target_tracking_scaling_policy_configuration",
                         p.target_tracking_scaling_policy_configuration()
                             .map_or(Value::List(Vec::new()), |t| tracking_value(cur, t)),
@@ -544,6 +679,7 @@ impl AwsResource for Policy {
             .resource_id(rid)
             .scalable_dimension(dim.into())
             .set_policy_type(val::str_attr(planned, "policy_type").map(PolicyType::from))
+            .set_step_scaling_policy_configuration(stepping_of(planned)?)
             .set_target_tracking_scaling_policy_configuration(tracking_of(planned)?)
             .send()
             .await

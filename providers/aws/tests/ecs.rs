@@ -1105,7 +1105,7 @@ resource "aws_ecs_service" "s" {{
 }
 
 #[tokio::test]
-async fn step_scaling_policies_are_refused_at_plan() {
+async fn policies_without_their_configuration_are_refused_at_plan() {
     let env = Env::new();
     let src = format!(
         r#"{PROVIDER}
@@ -1124,8 +1124,101 @@ resource "aws_appautoscaling_policy" "p" {{
             .unwrap_err()
     );
     assert!(
-        text.contains("Invalid value for \\\"policy_type\\\""),
+        text.contains("Invalid value for \\\"step_scaling_policy_configuration\\\""),
         "{text}"
     );
     assert!(text.contains("StepScaling is the default"), "{text}");
+}
+
+#[tokio::test]
+async fn step_scaling_policy_lifecycle() {
+    let env = Env::new();
+    let src = |up: u32| {
+        format!(
+            r#"{PROVIDER}
+resource "aws_ecs_cluster" "c" {{
+  name = "tr-steps"
+}}
+resource "aws_ecs_service" "s" {{
+  name    = "web"
+  cluster = aws_ecs_cluster.c.name
+}}
+resource "aws_appautoscaling_target" "t" {{
+  service_namespace  = "ecs"
+  resource_id        = "service/${{aws_ecs_cluster.c.name}}/${{aws_ecs_service.s.name}}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = 1
+  max_capacity       = 4
+}}
+resource "aws_appautoscaling_policy" "up" {{
+  name               = "scale-up"
+  service_namespace  = aws_appautoscaling_target.t.service_namespace
+  resource_id        = aws_appautoscaling_target.t.resource_id
+  scalable_dimension = aws_appautoscaling_target.t.scalable_dimension
+  step_scaling_policy_configuration {{
+    adjustment_type = "ChangeInCapacity"
+    cooldown        = 60
+    step_adjustment {{
+      metric_interval_lower_bound = "0"
+      metric_interval_upper_bound = "10.5"
+      scaling_adjustment          = 1
+    }}
+    step_adjustment {{
+      metric_interval_lower_bound = "10.5"
+      scaling_adjustment          = {up}
+    }}
+  }}
+}}
+"#
+        )
+    };
+    let state = env.apply(&src(2), &State::new()).await;
+    assert_eq!(
+        attr(&state, "aws_appautoscaling_policy.up", "policy_type"),
+        "StepScaling"
+    );
+    let policy = || async {
+        aas()
+            .describe_scaling_policies()
+            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+            .send()
+            .await
+            .unwrap()
+            .scaling_policies()
+            .iter()
+            .find(|p| p.policy_name() == "scale-up")
+            .cloned()
+            .unwrap()
+    };
+    let steps = |p: aws_sdk_applicationautoscaling::types::ScalingPolicy| {
+        let mut v: Vec<(Option<f64>, Option<f64>, i32)> = p
+            .step_scaling_policy_configuration()
+            .unwrap()
+            .step_adjustments()
+            .iter()
+            .map(|s| {
+                (
+                    s.metric_interval_lower_bound(),
+                    s.metric_interval_upper_bound(),
+                    s.scaling_adjustment(),
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v
+    };
+    assert_eq!(
+        steps(policy().await),
+        [(Some(0.0), Some(10.5), 1), (Some(10.5), None, 2)]
+    );
+    let plan = env.plan(&src(2), &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    let plan = env.plan(&src(3), &state).await;
+    assert_eq!(changes(&plan), ["Update aws_appautoscaling_policy.up"]);
+    let state = env.apply(&src(3), &state).await;
+    assert_eq!(steps(policy().await)[1], (Some(10.5), None, 3));
+    let plan = env.plan(&src(3), &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    env.destroy(&src(3), &state).await;
 }

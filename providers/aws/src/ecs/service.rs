@@ -613,8 +613,7 @@ impl AwsResource for Service {
         let arn = val::str_attr(prior, "id").unwrap_or_default();
         let cluster = cluster_of(prior);
         let ch = |k: &str| val::changed(prior, planned, k);
-        // Changed `triggers` exist to redeploy (with plantimestamp() and the like).
-        let force = val::bool_attr(planned, "force_new_deployment") == Some(true) || ch("triggers");
+        let force = val::bool_attr(planned, "force_new_deployment") == Some(true);
         let tag_keys = ["tags", "tags_all"];
         let others = planned
             .as_map()
