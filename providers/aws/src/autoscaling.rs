@@ -1,8 +1,8 @@
 //! Application Auto Scaling: `aws_appautoscaling_target` and `aws_appautoscaling_policy`
-//! (target tracking and step scaling). A target is identified by namespace, resource ID and dimension, a
-//! policy also by its name; the import IDs join them with `/` as Terraform does
-//! (`ecs/service/CLUSTER/SERVICE/ecs:service:DesiredCount[/POLICY]`). Both refresh with one
-//! Describe call per service namespace (and page), matching the rest locally.
+//! (target tracking and step scaling). A target is identified by namespace, resource ID and
+//! dimension, a policy also by its name; the import IDs join them with `/` as Terraform
+//! does (`ecs/service/CLUSTER/SERVICE/ecs:service:DesiredCount[/POLICY]`). Both refresh
+//! with one Describe call per service namespace (and page), matching the rest locally.
 
 use std::collections::BTreeMap;
 
