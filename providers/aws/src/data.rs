@@ -29,6 +29,7 @@ pub fn all() -> Vec<Box<dyn AwsDataSource>> {
         Box::new(Subnets),
         Box::new(crate::iam::document::PolicyDocument),
         Box::new(crate::rds::data_source::DbInstanceData),
+        Box::new(crate::ecs::data::ClusterData),
     ]
 }
 

@@ -6,10 +6,12 @@
 //! An `AwsProvider` is cheap to create and is configured independently, so each
 //! `provider "aws" { alias = ... }` block can have an instance of its own.
 
+pub mod autoscaling;
 pub mod clients;
 pub mod config;
 pub mod data;
 pub mod ec2;
+pub mod ecs;
 pub mod elbv2;
 pub mod error;
 pub mod iam;
@@ -57,6 +59,8 @@ impl AwsProvider {
             .chain(logs::resources())
             .chain(rds::resources())
             .chain(secrets::resources())
+            .chain(ecs::resources())
+            .chain(autoscaling::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()

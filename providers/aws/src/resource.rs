@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -126,30 +127,38 @@ pub trait AwsResource: Send + Sync {
 
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError>;
 
-    /// For [`Tagging::Own`]: adds or overwrites these tags on the object.
-    async fn tag(
-        &self,
-        _c: &Clients,
-        _prior: &Value,
-        _tags: BTreeMap<String, String>,
-    ) -> Result<(), AwsError> {
-        Err(AwsError::Invalid(format!(
-            "{} declares its own tagging but cannot tag",
-            self.type_name()
-        )))
+    /// For [`Tagging::Own`] types whose service tags every type alike: its calls.
+    fn tag_calls(&self) -> Option<&'static TagCalls> {
+        None
     }
 
-    /// For [`Tagging::Own`]: removes these tag keys from the object.
-    async fn untag(
+    /// For [`Tagging::Own`]: adds or overwrites these tags on the object (by default
+    /// through [`AwsResource::tag_calls`]).
+    async fn tag(
         &self,
-        _c: &Clients,
-        _prior: &Value,
-        _keys: Vec<String>,
+        c: &Clients,
+        prior: &Value,
+        tags: BTreeMap<String, String>,
     ) -> Result<(), AwsError> {
-        Err(AwsError::Invalid(format!(
-            "{} declares its own tagging but cannot untag",
-            self.type_name()
-        )))
+        match self.tag_calls() {
+            Some(t) => (t.tag)(c, prior, tags).await,
+            None => Err(AwsError::Invalid(format!(
+                "{} declares its own tagging but cannot tag",
+                self.type_name()
+            ))),
+        }
+    }
+
+    /// For [`Tagging::Own`]: removes these tag keys from the object (by default through
+    /// [`AwsResource::tag_calls`]).
+    async fn untag(&self, c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
+        match self.tag_calls() {
+            Some(t) => (t.untag)(c, prior, keys).await,
+            None => Err(AwsError::Invalid(format!(
+                "{} declares its own tagging but cannot untag",
+                self.type_name()
+            ))),
+        }
     }
 
     /// Why the object may not be destroyed now (`deletion_protection` is on), asked at
@@ -480,33 +489,16 @@ pub fn tag_changes(prior: &Value, planned: &Value) -> (Vec<String>, BTreeMap<Str
     (remove, set)
 }
 
-/// The [`AwsResource::tag`] and [`AwsResource::untag`] methods of a resource type whose
-/// service tags every type the same way (by the ARN in the object): they call the
-/// service module's `tag(c, prior, tags)` and `untag(c, prior, keys)`.
-macro_rules! tag_through {
-    ($service:path) => {
-        async fn tag(
-            &self,
-            c: &$crate::clients::Clients,
-            prior: &terrane_engine::lang::Value,
-            tags: std::collections::BTreeMap<String, String>,
-        ) -> Result<(), $crate::error::AwsError> {
-            use $service as service;
-            service::tag(c, prior, tags).await
-        }
+/// A tag or untag call in flight.
+pub type TagFuture<'a> = Pin<Box<dyn Future<Output = Result<(), AwsError>> + Send + 'a>>;
 
-        async fn untag(
-            &self,
-            c: &$crate::clients::Clients,
-            prior: &terrane_engine::lang::Value,
-            keys: Vec<String>,
-        ) -> Result<(), $crate::error::AwsError> {
-            use $service as service;
-            service::untag(c, prior, keys).await
-        }
-    };
+/// A service's tag and untag calls for objects that carry their ARN, shared by every
+/// resource type of that service (RDS, ELBv2 and ECS each tag all their types the same
+/// way): a type returns its service's from [`AwsResource::tag_calls`].
+pub struct TagCalls {
+    pub tag: for<'a> fn(&'a Clients, &'a Value, BTreeMap<String, String>) -> TagFuture<'a>,
+    pub untag: for<'a> fn(&'a Clients, &'a Value, Vec<String>) -> TagFuture<'a>,
 }
-pub(crate) use tag_through;
 
 /// Applies a `tags_all` change through the resource's own tag and untag calls.
 pub async fn update_own_tags(

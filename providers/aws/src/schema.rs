@@ -73,6 +73,16 @@ impl S {
         self
     }
 
+    /// Makes a block added before force replacement when it changes (Terraform's
+    /// `ForceNew` on a block).
+    #[must_use]
+    pub fn force_new_block(mut self, name: &str) -> S {
+        if let Some(b) = self.0.blocks.get_mut(name) {
+            b.force_new = true;
+        }
+        self
+    }
+
     /// `filter { name = ..., values = [...] }` blocks of data sources.
     #[must_use]
     pub fn filter_block(self) -> S {

@@ -353,7 +353,9 @@ impl AwsResource for LoadBalancer {
         Ok(None)
     }
 
-    crate::resource::tag_through!(crate::elbv2);
+    fn tag_calls(&self) -> Option<&'static crate::resource::TagCalls> {
+        Some(&crate::elbv2::TAG_CALLS)
+    }
 
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
         let arn = val::str_attr(prior, "id").unwrap_or_default();

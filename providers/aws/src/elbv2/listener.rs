@@ -208,7 +208,9 @@ impl AwsResource for Listener {
         Ok(None)
     }
 
-    crate::resource::tag_through!(crate::elbv2);
+    fn tag_calls(&self) -> Option<&'static crate::resource::TagCalls> {
+        Some(&crate::elbv2::TAG_CALLS)
+    }
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
         c.elbv2

@@ -129,6 +129,12 @@ pub fn name_prefix(cur: &Value, name: Option<&str>) -> Value {
     }
 }
 
+/// How every elbv2 resource type changes its tags (see [`crate::resource::TagCalls`]).
+pub static TAG_CALLS: crate::resource::TagCalls = crate::resource::TagCalls {
+    tag: |c, prior, tags| Box::pin(tags::tag(c, prior, tags)),
+    untag: |c, prior, keys| Box::pin(tags::untag(c, prior, keys)),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

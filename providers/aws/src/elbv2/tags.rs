@@ -60,7 +60,11 @@ pub fn create_tags(planned: &Value) -> Option<Vec<Tag>> {
 }
 
 /// Adds or overwrites tags on the ELBv2 resource whose `arn` the object holds.
-pub async fn tag(c: &Clients, prior: &Value, tags: BTreeMap<String, String>) -> Result<(), AwsError> {
+pub async fn tag(
+    c: &Clients,
+    prior: &Value,
+    tags: BTreeMap<String, String>,
+) -> Result<(), AwsError> {
     c.elbv2
         .get()
         .await

@@ -15,8 +15,7 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
     arn_suffix, attrs_of, attrs_schema, attrs_to_values, changed_attrs, create_tags, created_arn,
-    keep_prior, name_prefix, put_attributes, read_by_arn, tags_value, AttrSpec,
-    AttrsOf, Kind,
+    keep_prior, name_prefix, put_attributes, read_by_arn, tags_value, AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -398,7 +397,9 @@ impl AwsResource for TargetGroup {
         Ok(None)
     }
 
-    crate::resource::tag_through!(crate::elbv2);
+    fn tag_calls(&self) -> Option<&'static crate::resource::TagCalls> {
+        Some(&crate::elbv2::TAG_CALLS)
+    }
 
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
         let arn = val::str_attr(prior, "id").unwrap_or_default();

@@ -861,7 +861,9 @@ impl AwsResource for Instance {
 
     /// Refuses, before any call, what AWS would refuse or what would lose data silently:
     /// a protected instance, or no final snapshot without `skip_final_snapshot`.
-    crate::resource::tag_through!(crate::rds);
+    fn tag_calls(&self) -> Option<&'static crate::resource::TagCalls> {
+        Some(&crate::rds::TAG_CALLS)
+    }
 
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
         let ident = val::str_attr(prior, "identifier").unwrap_or_default();

@@ -72,7 +72,11 @@ pub async fn list_tags(c: &Clients, arn: &str) -> Result<Value, AwsError> {
 
 /// Adds or overwrites tags on the RDS resource whose `arn` the object holds (every RDS
 /// type tags the same way, by ARN).
-pub async fn tag(c: &Clients, prior: &Value, tags: BTreeMap<String, String>) -> Result<(), AwsError> {
+pub async fn tag(
+    c: &Clients,
+    prior: &Value,
+    tags: BTreeMap<String, String>,
+) -> Result<(), AwsError> {
     c.rds
         .get()
         .await
@@ -98,7 +102,6 @@ pub async fn untag(c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), 
         .map_err(err("RemoveTagsFromResource"))?;
     Ok(())
 }
-
 
 /// The rules of a lowercase RDS name (Terraform's validators for subnet group, parameter
 /// group and DB instance names): allowed characters, whether the first character must be a
@@ -198,6 +201,12 @@ pub async fn with_tags(
     });
     futures::future::join_all(jobs).await.into_iter().collect()
 }
+
+/// How every rds resource type changes its tags (see [`crate::resource::TagCalls`]).
+pub static TAG_CALLS: crate::resource::TagCalls = crate::resource::TagCalls {
+    tag: |c, prior, tags| Box::pin(tag(c, prior, tags)),
+    untag: |c, prior, keys| Box::pin(untag(c, prior, keys)),
+};
 
 #[cfg(test)]
 mod tests {

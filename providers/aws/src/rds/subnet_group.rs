@@ -6,9 +6,7 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
-use super::{
-    import_by_name, keep_spelling, name_key, planned_tags, with_tags, NameRule, MANAGED,
-};
+use super::{import_by_name, keep_spelling, name_key, planned_tags, with_tags, NameRule, MANAGED};
 use crate::clients::Clients;
 use crate::ec2::match_by;
 use crate::error::{err, AwsError};
@@ -158,7 +156,9 @@ impl AwsResource for SubnetGroup {
         Ok(None)
     }
 
-    crate::resource::tag_through!(crate::rds);
+    fn tag_calls(&self) -> Option<&'static crate::resource::TagCalls> {
+        Some(&crate::rds::TAG_CALLS)
+    }
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
         c.rds

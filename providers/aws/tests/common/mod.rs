@@ -88,35 +88,6 @@ pub fn calls(env: &Env, service: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// The top-level attributes a planned change alters (before vs after), sorted.
-pub fn changed_attrs(plan: &Plan, addr: &str) -> Vec<String> {
-    let c = plan
-        .changes
-        .iter()
-        .find(|c| c.addr.to_string() == addr)
-        .unwrap_or_else(|| panic!("{addr} not in plan"));
-    let (Some(before), Some(after)) = (&c.before, &c.after) else {
-        return Vec::new();
-    };
-    let (Some(b), Some(a)) = (before.as_map(), after.as_map()) else {
-        return Vec::new();
-    };
-    let mut keys: Vec<String> = a
-        .iter()
-        .filter(|(k, v)| {
-            let old = b.get(*k).cloned().unwrap_or_default();
-            v.contains_unknown()
-                || !terrane_engine::lang::eval::values_equal(
-                    &old.unmark_deep().0,
-                    &v.unmark_deep().0,
-                )
-        })
-        .map(|(k, _)| k.clone())
-        .collect();
-    keys.sort();
-    keys
-}
-
 pub struct Env {
     pub dir: tempfile::TempDir,
     pub provider: Arc<AwsProvider>,

@@ -1,0 +1,747 @@
+//! Application Auto Scaling: `aws_appautoscaling_target` and `aws_appautoscaling_policy`
+//! (target tracking and step scaling). A target is identified by namespace, resource ID and
+//! dimension, a policy also by its name; the import IDs join them with `/` as Terraform
+//! does (`ecs/service/CLUSTER/SERVICE/ecs:service:DesiredCount[/POLICY]`). Both refresh
+//! with one Describe call per service namespace (and page), matching the rest locally.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use aws_sdk_applicationautoscaling::types::{
+    PolicyType, PredefinedMetricSpecification, ScalableTarget, ScalingPolicy, StepAdjustment,
+    StepScalingPolicyConfiguration, TargetTrackingScalingPolicyConfiguration,
+};
+use terrane_engine::diag::Diagnostics;
+use terrane_engine::lang::Value;
+use terrane_engine::provider::{BlockSchema, Nesting};
+
+use crate::clients::Clients;
+use crate::error::{err, AwsError};
+use crate::resource::{check_enum, wait_for, AwsResource, Failed, Tagging, Timeout};
+use crate::schema::*;
+use crate::val::{self, Obj};
+
+pub fn resources() -> Vec<Box<dyn AwsResource>> {
+    vec![Box::new(Target), Box::new(Policy)]
+}
+
+/// DescribeScalableTargets and DescribeScalingPolicies take at most 50 resource IDs or
+/// policy names per call.
+const PER_CALL: usize = 50;
+
+const NAMESPACES: &[&str] = &[
+    "ecs",
+    "elasticmapreduce",
+    "ec2",
+    "appstream",
+    "dynamodb",
+    "rds",
+    "sagemaker",
+    "custom-resource",
+    "comprehend",
+    "lambda",
+    "cassandra",
+    "kafka",
+    "elasticache",
+    "neptune",
+    "workspaces",
+];
+
+/// The identifying triple of a target or policy.
+fn key(v: &Value) -> Option<(&str, &str, &str)> {
+    Some((
+        val::str_attr(v, "service_namespace")?,
+        val::str_attr(v, "resource_id")?,
+        val::str_attr(v, "scalable_dimension")?,
+    ))
+}
+
+/// Splits `NAMESPACE/RESOURCE/ID/DIMENSION[/NAME]` (the resource ID has slashes itself):
+/// the namespace is the first part, the dimension (and name) the last, the rest the
+/// resource ID.
+fn split_import(id: &str, with_name: bool) -> Option<(String, String, String, Option<String>)> {
+    let parts: Vec<&str> = id.split('/').collect();
+    let tail = if with_name { 2 } else { 1 };
+    if parts.len() < 2 + tail || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let ns = parts[0].to_string();
+    let dim = parts[parts.len() - tail].to_string();
+    let name = with_name.then(|| parts[parts.len() - 1].to_string());
+    let rid = parts[1..parts.len() - tail].join("/");
+    Some((ns, rid, dim, name))
+}
+
+/// Groups the objects to read by service namespace.
+fn by_namespace(current: &[Value]) -> BTreeMap<&str, Vec<&Value>> {
+    let mut m: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+    for cur in current {
+        if let Some((ns, _, _)) = key(cur) {
+            m.entry(ns).or_default().push(cur);
+        }
+    }
+    m
+}
+
+/// Describes the objects to read, one call per service namespace and chunk of the
+/// distinct values of `attr` (resource IDs or policy names) and page; `describe` makes one
+/// such call.
+async fn describe_grouped<T, E, F, Fut>(
+    current: &[Value],
+    attr: &str,
+    describe: F,
+) -> Result<Vec<T>, E>
+where
+    F: Fn(String, Vec<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, E>>,
+{
+    let mut found = Vec::new();
+    for (ns, items) in by_namespace(current) {
+        let mut keys: Vec<String> = items
+            .iter()
+            .filter_map(|v| val::str_attr(v, attr).map(str::to_string))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        for chunk in keys.chunks(PER_CALL) {
+            found.extend(describe(ns.to_string(), chunk.to_vec()).await?);
+        }
+    }
+    Ok(found)
+}
+
+/// How long a new ECS service or IAM role may take to become visible.
+const PROPAGATION: Timeout = Timeout(std::time::Duration::from_secs(120));
+
+/// The errors Application Auto Scaling gives for a service or role it cannot see yet.
+fn propagating(e: &AwsError) -> bool {
+    let text = e.to_string();
+    e.code() == Some("ValidationException")
+        && (text.contains("ECS service doesn't exist")
+            || text.contains("Unable to assume IAM role"))
+}
+
+/// "Not found" as Application Auto Scaling reports it on deregister/delete.
+fn gone(e: &AwsError) -> bool {
+    e.is_not_found()
+        || e.code() == Some("ObjectNotFoundException")
+        || (e.code() == Some("ValidationException") && e.to_string().contains("No scal"))
+}
+
+fn ignore_gone(r: Result<(), AwsError>) -> Result<(), AwsError> {
+    match r {
+        Err(e) if gone(&e) => Ok(()),
+        other => other,
+    }
+}
+
+fn check_namespace(config: &Value, diags: &mut Diagnostics) {
+    check_enum(config, "service_namespace", NAMESPACES, diags);
+}
+
+pub struct Target;
+
+#[async_trait]
+impl AwsResource for Target {
+    fn type_name(&self) -> &'static str {
+        "aws_appautoscaling_target"
+    }
+
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("service_namespace", req(STR).force_new())
+            .attr("resource_id", req(STR).force_new())
+            .attr("scalable_dimension", req(STR).force_new())
+            .attr("min_capacity", req(NUM))
+            .attr("max_capacity", req(NUM))
+            .attr("role_arn", opt_comp(STR))
+            .build()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        check_namespace(config, diags);
+        if let (Some(min), Some(max)) = (
+            val::num_attr(config, "min_capacity"),
+            val::num_attr(config, "max_capacity"),
+        ) {
+            if min > max {
+                crate::resource::invalid(
+                    diags,
+                    "min_capacity",
+                    format!("min_capacity ({min}) must not be greater than max_capacity ({max})."),
+                );
+            }
+        }
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let aas = c.autoscaling.get().await;
+        let found: Vec<ScalableTarget> = describe_grouped(current, "resource_id", |ns, ids| {
+            aas.describe_scalable_targets()
+                .service_namespace(ns.as_str().into())
+                .set_resource_ids(Some(ids))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(err("DescribeScalableTargets"))?;
+        Ok(current
+            .iter()
+            .map(|cur| {
+                let (ns, rid, dim) = key(cur)?;
+                let t = found.iter().find(|t| {
+                    t.service_namespace().as_str() == ns
+                        && t.resource_id() == rid
+                        && t.scalable_dimension().as_str() == dim
+                })?;
+                let mut o = Obj::from(cur);
+                o.set("id", Value::string(t.resource_id()))
+                    .set("arn", val::opt_str(t.scalable_target_arn()))
+                    .set("min_capacity", val::num(t.min_capacity()))
+                    .set("max_capacity", val::num(t.max_capacity()))
+                    .set("role_arn", val::opt_str(Some(t.role_arn())));
+                Some(o.done())
+            })
+            .collect())
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
+        self.update(c, &Value::Null, planned, t).await?;
+        Ok(val::str_attr(planned, "resource_id")
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// RegisterScalableTarget creates or updates.
+    async fn update(
+        &self,
+        c: &Clients,
+        _prior: &Value,
+        planned: &Value,
+        _t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let (ns, rid, dim) = key(planned).unwrap_or_default();
+        let cap = |k| val::num_attr(planned, k).and_then(|n| i32::try_from(n).ok());
+        // A service or role created just before may not be visible to Application Auto
+        // Scaling yet: retry those two answers for a while, as the Terraform provider does.
+        wait_for(
+            &format!("scalable target {rid}"),
+            "registered",
+            PROPAGATION,
+            || async {
+                let sent = c
+                    .autoscaling
+                    .get()
+                    .await
+                    .register_scalable_target()
+                    .service_namespace(ns.into())
+                    .resource_id(rid)
+                    .scalable_dimension(dim.into())
+                    .set_min_capacity(cap("min_capacity"))
+                    .set_max_capacity(cap("max_capacity"))
+                    .set_role_arn(val::str_attr(planned, "role_arn").map(str::to_string))
+                    .send()
+                    .await
+                    .map_err(err("RegisterScalableTarget"));
+                match sent {
+                    Ok(_) => Ok(Ok(())),
+                    Err(e) if propagating(&e) => Ok(Err(e.to_string())),
+                    Err(e) => Err(e),
+                }
+            },
+        )
+        .await?;
+        Ok(None)
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
+        let (ns, rid, dim) = key(prior).unwrap_or_default();
+        ignore_gone(
+            c.autoscaling
+                .get()
+                .await
+                .deregister_scalable_target()
+                .service_namespace(ns.into())
+                .resource_id(rid)
+                .scalable_dimension(dim.into())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(err("DeregisterScalableTarget")),
+        )
+    }
+
+    fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
+        let (ns, rid, dim, _) = split_import(id, false).ok_or_else(|| {
+            format!("unexpected format of ID ({id:?}), expected service-namespace/resource-id/scalable-dimension")
+        })?;
+        stub.set("id", Value::string(&rid))
+            .set("service_namespace", Value::string(ns))
+            .set("resource_id", Value::string(rid))
+            .set("scalable_dimension", Value::string(dim));
+        Ok(())
+    }
+}
+
+pub struct Policy;
+
+/// A step bound as Terraform keeps it: a string, so that "no bound" and 0 differ.
+fn bound_of(v: &Value, k: &str) -> Option<f64> {
+    val::str_attr(v, k).and_then(|s| s.trim().parse().ok())
+}
+
+/// The configured step scaling block as the API's structure.
+fn stepping_of(v: &Value) -> Result<Option<StepScalingPolicyConfiguration>, AwsError> {
+    let Some(b) = val::first_block(v, "step_scaling_policy_configuration") else {
+        return Ok(None);
+    };
+    let int = |k| val::num_attr(b, k).and_then(|n| i32::try_from(n).ok());
+    let steps = b
+        .get_attr("step_adjustment")
+        .and_then(Value::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .map(|st| {
+            StepAdjustment::builder()
+                .set_metric_interval_lower_bound(bound_of(st, "metric_interval_lower_bound"))
+                .set_metric_interval_upper_bound(bound_of(st, "metric_interval_upper_bound"))
+                .set_scaling_adjustment(
+                    val::num_attr(st, "scaling_adjustment").and_then(|n| i32::try_from(n).ok()),
+                )
+                .build()
+                .map_err(|e| AwsError::Invalid(format!("step_adjustment: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(
+        StepScalingPolicyConfiguration::builder()
+            .set_adjustment_type(val::str_attr(b, "adjustment_type").map(Into::into))
+            .set_cooldown(int("cooldown"))
+            .set_metric_aggregation_type(
+                val::str_attr(b, "metric_aggregation_type").map(Into::into),
+            )
+            .set_min_adjustment_magnitude(int("min_adjustment_magnitude"))
+            .set_step_adjustments((!steps.is_empty()).then_some(steps))
+            .build(),
+    ))
+}
+
+/// The step scaling block to store. Bounds keep the configured spelling when they mean the
+/// same number; AWS's default aggregation (Average) stays unset when it was not configured.
+fn stepping_value(cur: &Value, s: &StepScalingPolicyConfiguration) -> Value {
+    let cur_b = val::first_block(cur, "step_scaling_policy_configuration");
+    let cur_steps: Vec<&Value> = cur_b
+        .and_then(|b| b.get_attr("step_adjustment"))
+        .and_then(Value::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .collect();
+    let bound = |k: &str, n: Option<f64>| {
+        let Some(n) = n else { return Value::Null };
+        cur_steps
+            .iter()
+            .find(|c| bound_of(c, k) == Some(n))
+            .and_then(|c| c.get_attr(k).cloned())
+            .unwrap_or_else(|| Value::string(terrane_engine::lang::value::format_number(n)))
+    };
+    let steps = s
+        .step_adjustments()
+        .iter()
+        .map(|st| {
+            Value::object([
+                (
+                    "metric_interval_lower_bound",
+                    bound(
+                        "metric_interval_lower_bound",
+                        st.metric_interval_lower_bound(),
+                    ),
+                ),
+                (
+                    "metric_interval_upper_bound",
+                    bound(
+                        "metric_interval_upper_bound",
+                        st.metric_interval_upper_bound(),
+                    ),
+                ),
+                ("scaling_adjustment", val::num(st.scaling_adjustment())),
+            ])
+        })
+        .collect();
+    let aggregation = match s.metric_aggregation_type().map(|m| m.as_str()) {
+        Some("Average")
+            if cur_b
+                .and_then(|b| val::str_attr(b, "metric_aggregation_type"))
+                .is_none() =>
+        {
+            Value::Null
+        }
+        m => val::opt_str(m),
+    };
+    let opt_int = |n: Option<i32>| n.map_or(Value::Null, val::num);
+    Value::List(vec![Value::object([
+        (
+            "adjustment_type",
+            val::opt_str(s.adjustment_type().map(|a| a.as_str())),
+        ),
+        ("cooldown", opt_int(s.cooldown())),
+        ("metric_aggregation_type", aggregation),
+        (
+            "min_adjustment_magnitude",
+            opt_int(s.min_adjustment_magnitude()),
+        ),
+        ("step_adjustment", Value::set(steps)),
+    ])])
+}
+
+/// The configured target tracking block as the API's structure.
+fn tracking_of(v: &Value) -> Result<Option<TargetTrackingScalingPolicyConfiguration>, AwsError> {
+    let Some(b) = val::first_block(v, "target_tracking_scaling_policy_configuration") else {
+        return Ok(None);
+    };
+    let int = |k| val::num_attr(b, k).and_then(|n| i32::try_from(n).ok());
+    let predefined = val::first_block(b, "predefined_metric_specification")
+        .map(|p| {
+            PredefinedMetricSpecification::builder()
+                .predefined_metric_type(
+                    val::str_attr(p, "predefined_metric_type")
+                        .unwrap_or_default()
+                        .into(),
+                )
+                .set_resource_label(val::str_attr(p, "resource_label").map(str::to_string))
+                .build()
+        })
+        .transpose()
+        .map_err(|e| AwsError::Invalid(format!("predefined_metric_specification: {e}")))?;
+    TargetTrackingScalingPolicyConfiguration::builder()
+        .target_value(
+            b.get_attr("target_value")
+                .and_then(Value::as_number)
+                .unwrap_or_default(),
+        )
+        .set_predefined_metric_specification(predefined)
+        .set_scale_in_cooldown(int("scale_in_cooldown"))
+        .set_scale_out_cooldown(int("scale_out_cooldown"))
+        .set_disable_scale_in(val::bool_attr(b, "disable_scale_in"))
+        .build()
+        .map(Some)
+        .map_err(|e| {
+            AwsError::Invalid(format!("target_tracking_scaling_policy_configuration: {e}"))
+        })
+}
+
+/// The target tracking block to store. Optional numbers AWS leaves out keep the current
+/// (null) value; `disable_scale_in` defaults to false.
+fn tracking_value(cur: &Value, t: &TargetTrackingScalingPolicyConfiguration) -> Value {
+    let cur_b = val::first_block(cur, "target_tracking_scaling_policy_configuration");
+    let opt_num = |k: &str, n: Option<i32>| match n {
+        Some(n) => val::num(n),
+        None => cur_b
+            .and_then(|b| b.get_attr(k).cloned())
+            .unwrap_or_default(),
+    };
+    let predefined = t
+        .predefined_metric_specification()
+        .map_or_else(Vec::new, |p| {
+            vec![Value::object([
+                (
+                    "predefined_metric_type",
+                    Value::string(p.predefined_metric_type().as_str()),
+                ),
+                ("resource_label", val::opt_str(p.resource_label())),
+            ])]
+        });
+    Value::List(vec![Value::object([
+        ("target_value", val::num(t.target_value())),
+        (
+            "disable_scale_in",
+            Value::Bool(t.disable_scale_in().unwrap_or(false)),
+        ),
+        (
+            "scale_in_cooldown",
+            opt_num("scale_in_cooldown", t.scale_in_cooldown()),
+        ),
+        (
+            "scale_out_cooldown",
+            opt_num("scale_out_cooldown", t.scale_out_cooldown()),
+        ),
+        ("predefined_metric_specification", Value::List(predefined)),
+    ])])
+}
+
+#[async_trait]
+impl AwsResource for Policy {
+    fn type_name(&self) -> &'static str {
+        "aws_appautoscaling_policy"
+    }
+
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", comp(STR))
+            .attr("alarm_arns", comp(list_of(STR)))
+            .attr("name", req(STR).force_new())
+            .attr(
+                "policy_type",
+                opt_default(STR, Value::string("StepScaling")),
+            )
+            .attr("service_namespace", req(STR).force_new())
+            .attr("resource_id", req(STR).force_new())
+            .attr("scalable_dimension", req(STR).force_new())
+            .block(
+                "step_scaling_policy_configuration",
+                Nesting::List,
+                S::new()
+                    .attr("adjustment_type", opt(STR))
+                    .attr("cooldown", opt(NUM))
+                    .attr("metric_aggregation_type", opt(STR))
+                    .attr("min_adjustment_magnitude", opt(NUM))
+                    .block(
+                        "step_adjustment",
+                        Nesting::Set,
+                        S::new()
+                            .attr("metric_interval_lower_bound", opt(STR))
+                            .attr("metric_interval_upper_bound", opt(STR))
+                            .attr("scaling_adjustment", req(NUM)),
+                    ),
+            )
+            .block(
+                "target_tracking_scaling_policy_configuration",
+                Nesting::List,
+                S::new()
+                    .attr("target_value", req(NUM))
+                    .attr("disable_scale_in", opt_default(BOOL, Value::Bool(false)))
+                    .attr("scale_in_cooldown", opt(NUM))
+                    .attr("scale_out_cooldown", opt(NUM))
+                    .block(
+                        "predefined_metric_specification",
+                        Nesting::List,
+                        S::new()
+                            .attr("predefined_metric_type", req(STR))
+                            .attr("resource_label", opt(STR)),
+                    ),
+            )
+            .build()
+    }
+
+    fn tagging(&self) -> Tagging {
+        Tagging::None
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        check_namespace(config, diags);
+        check_enum(
+            config,
+            "policy_type",
+            &["StepScaling", "TargetTrackingScaling", "PredictiveScaling"],
+            diags,
+        );
+        // Each policy type needs its configuration block; say so before any call.
+        if !config
+            .get_attr("policy_type")
+            .is_some_and(Value::is_unknown)
+        {
+            let ty = val::str_attr(config, "policy_type").unwrap_or("StepScaling");
+            let block = match ty {
+                "StepScaling" => "step_scaling_policy_configuration",
+                "TargetTrackingScaling" => "target_tracking_scaling_policy_configuration",
+                _ => {
+                    crate::resource::invalid(
+                        diags,
+                        "policy_type",
+                        format!("terrane does not support policy_type = {ty:?} yet (StepScaling and TargetTrackingScaling are)."),
+                    );
+                    return;
+                }
+            };
+            if val::first_block(config, block).is_none() {
+                crate::resource::invalid(
+                    diags,
+                    block,
+                    format!("a {ty} policy needs a {block} block (StepScaling is the default policy_type)."),
+                );
+            }
+        }
+    }
+
+    fn plan(
+        &self,
+        prior: Option<&Value>,
+        _config: &Value,
+        planned: &mut Value,
+    ) -> crate::resource::PlanExtra {
+        // The engine does not apply defaults inside blocks: disable_scale_in = false.
+        if let Some(Value::List(items)) = planned
+            .get_attr("target_tracking_scaling_policy_configuration")
+            .cloned()
+        {
+            let items = items
+                .into_iter()
+                .map(|mut b| {
+                    if b.get_attr("disable_scale_in").is_none_or(Value::is_null) {
+                        val::set_attr(&mut b, "disable_scale_in", Value::Bool(false));
+                    }
+                    b
+                })
+                .collect();
+            val::set_attr(
+                planned,
+                "target_tracking_scaling_policy_configuration",
+                Value::List(items),
+            );
+        }
+        // PutScalingPolicy replaces the policy's alarms (and moto its ARN too).
+        if let Some(prior) = prior {
+            let k = [
+                "policy_type",
+                "step_scaling_policy_configuration",
+                "target_tracking_scaling_policy_configuration",
+            ];
+            if k.iter().any(|k| val::changed(prior, planned, k)) {
+                val::set_attr(planned, "arn", Value::Unknown);
+                val::set_attr(planned, "alarm_arns", Value::Unknown);
+            }
+        }
+        crate::resource::PlanExtra::default()
+    }
+
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let aas = c.autoscaling.get().await;
+        let found: Vec<ScalingPolicy> = describe_grouped(current, "name", |ns, names| {
+            aas.describe_scaling_policies()
+                .service_namespace(ns.as_str().into())
+                .set_policy_names(Some(names))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(err("DescribeScalingPolicies"))?;
+        Ok(current
+            .iter()
+            .map(|cur| {
+                let (ns, rid, dim) = key(cur)?;
+                let name = val::str_attr(cur, "name")?;
+                let p = found.iter().find(|p| {
+                    p.policy_name() == name
+                        && p.service_namespace().as_str() == ns
+                        && p.resource_id() == rid
+                        && p.scalable_dimension().as_str() == dim
+                })?;
+                let mut o = Obj::from(cur);
+                o.set("id", Value::string(p.policy_name()))
+                    .set("arn", Value::string(p.policy_arn()))
+                    .set("policy_type", Value::string(p.policy_type().as_str()))
+                    .set(
+                        "alarm_arns",
+                        val::str_list(p.alarms().iter().map(|a| a.alarm_arn())),
+                    )
+                    .set(
+                        "step_scaling_policy_configuration",
+                        p.step_scaling_policy_configuration()
+                            .map_or(Value::List(Vec::new()), |s| stepping_value(cur, s)),
+                    )
+                    .set(
+                        "target_tracking_scaling_policy_configuration",
+                        p.target_tracking_scaling_policy_configuration()
+                            .map_or(Value::List(Vec::new()), |t| tracking_value(cur, t)),
+                    );
+                Some(o.done())
+            })
+            .collect())
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
+        self.update(c, &Value::Null, planned, t).await?;
+        Ok(val::str_attr(planned, "name")
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// PutScalingPolicy creates or replaces the policy's configuration.
+    async fn update(
+        &self,
+        c: &Clients,
+        _prior: &Value,
+        planned: &Value,
+        _t: Timeout,
+    ) -> Result<Option<String>, AwsError> {
+        let (ns, rid, dim) = key(planned).unwrap_or_default();
+        c.autoscaling
+            .get()
+            .await
+            .put_scaling_policy()
+            .policy_name(val::str_attr(planned, "name").unwrap_or_default())
+            .service_namespace(ns.into())
+            .resource_id(rid)
+            .scalable_dimension(dim.into())
+            .set_policy_type(val::str_attr(planned, "policy_type").map(PolicyType::from))
+            .set_step_scaling_policy_configuration(stepping_of(planned)?)
+            .set_target_tracking_scaling_policy_configuration(tracking_of(planned)?)
+            .send()
+            .await
+            .map_err(err("PutScalingPolicy"))?;
+        Ok(None)
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
+        let (ns, rid, dim) = key(prior).unwrap_or_default();
+        ignore_gone(
+            c.autoscaling
+                .get()
+                .await
+                .delete_scaling_policy()
+                .policy_name(val::str_attr(prior, "name").unwrap_or_default())
+                .service_namespace(ns.into())
+                .resource_id(rid)
+                .scalable_dimension(dim.into())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(err("DeleteScalingPolicy")),
+        )
+    }
+
+    fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
+        let (ns, rid, dim, name) = split_import(id, true).ok_or_else(|| {
+            format!("unexpected format of ID ({id:?}), expected service-namespace/resource-id/scalable-dimension/policy-name")
+        })?;
+        let name = name.unwrap_or_default();
+        stub.set("id", Value::string(&name))
+            .set("name", Value::string(name))
+            .set("service_namespace", Value::string(ns))
+            .set("resource_id", Value::string(rid))
+            .set("scalable_dimension", Value::string(dim));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_ids() {
+        let (ns, rid, dim, name) =
+            split_import("ecs/service/c/web/ecs:service:DesiredCount/cpu", true).unwrap();
+        assert_eq!(
+            (ns.as_str(), rid.as_str(), dim.as_str(), name.as_deref()),
+            (
+                "ecs",
+                "service/c/web",
+                "ecs:service:DesiredCount",
+                Some("cpu")
+            )
+        );
+        let (_, rid, dim, name) =
+            split_import("ecs/service/c/web/ecs:service:DesiredCount", false).unwrap();
+        assert_eq!(
+            (rid.as_str(), dim.as_str(), name),
+            ("service/c/web", "ecs:service:DesiredCount", None)
+        );
+        assert!(split_import("ecs/x", false).is_none());
+    }
+}
