@@ -657,13 +657,17 @@ async fn db_instance_deletion_protection_and_final_snapshot() {
     let state = env.apply(&src, &State::new()).await;
     assert!(!env.plan(&src, &state).await.has_changes());
 
-    // Destroy: the protected instance is refused with the way out, the other one lacks a
-    // final snapshot name; neither reaches AWS.
+    // Destroy: refused at plan time, before anything is deleted: the protected instance
+    // with the way out, the other one for lacking a final snapshot name.
     let before = calls(&env, "rds");
-    let (state, diags) = env.apply_mode(&src, &state, PlanMode::Destroy).await;
-    let text = format!("{diags:?}");
-    assert!(text.contains("deletion_protection"), "{text}");
+    let err = env
+        .try_plan(&src, &state, PlanMode::Destroy)
+        .await
+        .unwrap_err();
+    let text = format!("{err:?}");
+    assert!(text.contains("aws_db_instance.prot"), "{text}");
     assert!(text.contains("deletion_protection = false"), "{text}");
+    assert!(text.contains("aws_db_instance.snap"), "{text}");
     assert!(
         text.contains("final_snapshot_identifier is required when skip_final_snapshot is false"),
         "{text}"
@@ -674,7 +678,7 @@ async fn db_instance_deletion_protection_and_final_snapshot() {
     // Only the destroy plan's refresh (one DescribeDBInstances) was sent.
     assert_eq!(calls(&env, "rds") - before, 1);
 
-    // Replacing the protected instance is refused at plan time, naming the attribute.
+    // Replacing the protected instance is refused at plan time too.
     let renamed = src.replace("\"prot-db\"", "\"prot-db-2\"");
     let err = env
         .try_plan(&renamed, &state, PlanMode::Normal)
@@ -682,7 +686,8 @@ async fn db_instance_deletion_protection_and_final_snapshot() {
         .unwrap_err();
     let text = format!("{err:?}");
     assert!(
-        text.contains("identifier") && text.contains("deletion_protection = false"),
+        text.contains("to destroy or to replace it")
+            && text.contains("deletion_protection = false"),
         "{text}"
     );
     // So is replacing the one that has no final snapshot name.

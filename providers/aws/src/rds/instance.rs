@@ -11,15 +11,14 @@ use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::types::ObjectAttr;
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::BlockSchema;
-use terrane_engine::run::diff::forces_replacement;
 
 use super::{keep_spelling, name_key, planned_tags, tags_value, NameRule};
 use crate::clients::Clients;
 use crate::ec2::{bool_keep_null, match_by};
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum, full_schema, invalid, known_set, unique_name, wait_for, AwsResource,
-    DefaultTimeouts, Failed, PlanExtra, Tagging, Timeout,
+    check_enum, invalid, known_set, unique_name, wait_for, AwsResource, DefaultTimeouts, Failed,
+    PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::val::{self, Obj};
@@ -669,23 +668,7 @@ impl AwsResource for Instance {
                 val::set_attr(planned, "engine_version", keep);
             }
         }
-        // Replacing deletes the instance first, with the settings it has now: when those
-        // forbid the delete, say so at plan time rather than halfway through the apply.
-        let mut extra = PlanExtra::default();
-        if let Some(why) = delete_blocker(prior) {
-            let forced = forces_replacement(&full_schema(self), prior, planned);
-            if !forced.is_empty() {
-                extra.diagnostics.push(
-                    Diagnostic::error("Cannot replace this DB instance yet").detail(format!(
-                        "Changing {} requires replacing the instance, which deletes it first, \
-                         and it cannot be deleted: {why}. Apply that change on its own first, \
-                         then the replacement.",
-                        forced.join(", "),
-                    )),
-                );
-            }
-        }
-        extra
+        PlanExtra::default()
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
@@ -865,8 +848,20 @@ impl AwsResource for Instance {
         Some(&crate::rds::TAG_CALLS)
     }
 
+    /// A plan that deletes the instance (destroying or replacing it) is refused while its
+    /// recorded settings forbid the delete, before anything else is deleted.
+    fn refuse_destroy(&self, prior: &Value) -> Option<Diagnostic> {
+        delete_blocker(prior).map(|why| {
+            Diagnostic::error("Cannot delete this DB instance").detail(format!(
+                "The plan deletes this DB instance (to destroy or to replace it), but {why}."
+            ))
+        })
+    }
+
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
         let ident = val::str_attr(prior, "identifier").unwrap_or_default();
+        // Also checked at plan time (refuse_destroy); this guards a plan made before the
+        // setting changed.
         if let Some(why) = delete_blocker(prior) {
             return Err(AwsError::Invalid(why));
         }
