@@ -33,13 +33,17 @@ impl Out {
     }
 }
 
-/// Runs `bin SUB -no-color REST...` in `dir` with NO_COLOR=1, no TF_*, TERRANE_* or AWS_*
-/// variable of the test process (so a developer's environment cannot leak in), and `env`.
+/// Runs `bin SUB -no-color REST...` (`bin state SUB -no-color REST...` for the commands
+/// that have subcommands) in `dir` with NO_COLOR=1, no TF_*, TERRANE_* or AWS_* variable of
+/// the test process (so a developer's environment cannot leak in), and `env`.
 pub fn run(bin: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
     let mut c = Command::new(bin);
-    if let Some((sub, rest)) = args.split_first() {
-        c.arg(sub).arg("-no-color").args(rest);
+    let words = match args.first() {
+        Some(&("state" | "workspace")) => 2,
+        _ => 1,
     }
+    .min(args.len());
+    c.args(&args[..words]).arg("-no-color").args(&args[words..]);
     c.current_dir(dir)
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100");

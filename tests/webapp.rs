@@ -1,0 +1,284 @@
+//! examples/webapp end to end (issue #8): the real `terrane` binary applies the whole
+//! stack (modules vpc, alb, ecs-fargate-service, rds-postgres) to moto, converges, reports
+//! a change made by hand, refuses to destroy the protected database, and destroys
+//! everything once protection is off, leaving nothing in moto. This test binary has a
+//! moto server of its own, so "nothing left" is checked against everything in it.
+
+use std::path::Path;
+
+use terrane_test_support::cli::{self, Out};
+
+const BIN: &str = env!("CARGO_BIN_EXE_terrane");
+const PASSWORD: &str = "webapp-test-Pa55word-7f3c";
+
+/// Copies examples/webapp and modules/ into `dir`, keeping their relative layout (the
+/// example's module sources are `../../modules/...`).
+fn copy_example(dir: &Path) -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let copy = |from: &Path, to: &Path| {
+        for e in walk(from) {
+            let rel = e.strip_prefix(from).unwrap();
+            if rel.components().any(|c| c.as_os_str() == ".terraform") {
+                continue;
+            }
+            let target = to.join(rel);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(&e, &target).unwrap();
+        }
+    };
+    copy(&root.join("modules"), &dir.join("modules"));
+    copy(&root.join("examples/webapp"), &dir.join("examples/webapp"));
+    dir.join("examples/webapp")
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+struct Stack {
+    dir: std::path::PathBuf,
+    env: Vec<(&'static str, String)>,
+}
+
+impl Stack {
+    fn run(&self, args: &[&str]) -> Out {
+        self.run_with(args, &[])
+    }
+
+    fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Out {
+        let mut env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        env.push(("TF_VAR_db_password", PASSWORD));
+        env.extend_from_slice(extra);
+        let out = cli::run(BIN, &self.dir, args, &env);
+        assert!(
+            !out.all().contains(PASSWORD),
+            "the database password was printed by `terrane {}`:\n{out}",
+            args.join(" ")
+        );
+        out
+    }
+}
+
+fn sdk() -> aws_config::SdkConfig {
+    let m = terrane_test_support::moto();
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&m.endpoint)
+        .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
+            aws_sdk_ec2::config::Credentials::new("test", "test", None, None, "test"),
+        ))
+        .build()
+}
+
+/// Everything of the stack's kinds that still exists in moto.
+async fn leftovers(c: &aws_config::SdkConfig) -> Vec<String> {
+    let ec2 = aws_sdk_ec2::Client::new(c);
+    let mut left: Vec<String> = Vec::new();
+    let vpcs = ec2.describe_vpcs().send().await.unwrap();
+    left.extend(
+        vpcs.vpcs()
+            .iter()
+            .filter(|v| v.is_default() != Some(true))
+            .filter_map(|v| v.vpc_id().map(|i| format!("vpc {i}"))),
+    );
+    let addrs = ec2.describe_addresses().send().await.unwrap();
+    left.extend(
+        addrs
+            .addresses()
+            .iter()
+            .filter_map(|a| a.allocation_id().map(|i| format!("eip {i}"))),
+    );
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(c);
+    let lbs = elb.describe_load_balancers().send().await.unwrap();
+    left.extend(
+        lbs.load_balancers()
+            .iter()
+            .filter_map(|l| l.load_balancer_arn().map(|a| format!("lb {a}"))),
+    );
+    let tgs = elb.describe_target_groups().send().await.unwrap();
+    left.extend(
+        tgs.target_groups()
+            .iter()
+            .filter_map(|t| t.target_group_arn().map(|a| format!("target group {a}"))),
+    );
+    let ecs = aws_sdk_ecs::Client::new(c);
+    // A deleted cluster stays visible as INACTIVE for a while (in AWS and in moto).
+    let arns = ecs
+        .list_clusters()
+        .send()
+        .await
+        .unwrap()
+        .cluster_arns()
+        .to_vec();
+    if !arns.is_empty() {
+        let clusters = ecs
+            .describe_clusters()
+            .set_clusters(Some(arns))
+            .send()
+            .await
+            .unwrap();
+        left.extend(
+            clusters
+                .clusters()
+                .iter()
+                .filter(|c| c.status() != Some("INACTIVE"))
+                .filter_map(|c| c.cluster_arn().map(|a| format!("cluster {a}"))),
+        );
+    }
+    let rds = aws_sdk_rds::Client::new(c);
+    let dbs = rds.describe_db_instances().send().await.unwrap();
+    left.extend(
+        dbs.db_instances()
+            .iter()
+            .filter_map(|d| d.db_instance_identifier().map(|i| format!("db {i}"))),
+    );
+    let logs = aws_sdk_cloudwatchlogs::Client::new(c);
+    let groups = logs.describe_log_groups().send().await.unwrap();
+    left.extend(
+        groups
+            .log_groups()
+            .iter()
+            .filter_map(|g| g.log_group_name().map(|n| format!("log group {n}"))),
+    );
+    let iam = aws_sdk_iam::Client::new(c);
+    let roles = iam.list_roles().send().await.unwrap();
+    left.extend(
+        roles
+            .roles()
+            .iter()
+            .filter(|r| !r.path().starts_with("/aws-service-role/"))
+            .map(|r| format!("role {}", r.role_name())),
+    );
+    let sm = aws_sdk_secretsmanager::Client::new(c);
+    let secrets = sm.list_secrets().send().await.unwrap();
+    left.extend(
+        secrets
+            .secret_list()
+            .iter()
+            .filter_map(|s| s.name().map(|n| format!("secret {n}"))),
+    );
+    left
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webapp_applies_converges_reports_drift_and_destroys_to_nothing() {
+    let scratch = tempfile::tempdir().unwrap();
+    let s = Stack {
+        dir: copy_example(scratch.path()),
+        env: terrane_test_support::moto().env(),
+    };
+    let sdk = sdk();
+    assert!(
+        leftovers(&sdk).await.is_empty(),
+        "moto is not empty to start with"
+    );
+
+    s.run(&["init"]).code(0);
+    s.run(&["validate"]).code(0);
+    let plan = s.run(&["plan", "-out=webapp.tfplan"]).code(0);
+    for addr in [
+        "module.vpc.aws_nat_gateway.this",
+        "module.alb.aws_lb.this",
+        "module.app.aws_ecs_service.this",
+        "module.app.aws_appautoscaling_policy.cpu",
+        "module.db.aws_db_instance.this",
+        "aws_secretsmanager_secret_version.db_password",
+    ] {
+        assert!(
+            plan.stdout.contains(&format!("# {addr} will be created")),
+            "{addr}:\n{plan}"
+        );
+    }
+    s.run(&["apply", "webapp.tfplan"]).code(0);
+
+    // Converged: a second plan of every module has nothing to do.
+    let again = s.run(&["plan", "-detailed-exitcode"]).code(0);
+    assert!(again.stdout.contains("No changes."), "{again}");
+    let url = s.run(&["output", "-raw", "url"]).code(0);
+    assert!(
+        url.stdout.starts_with("http://") && url.stdout.contains("elb"),
+        "{url}"
+    );
+
+    // The secret is in no view of the state either.
+    s.run(&["show"]).code(0);
+    s.run(&[
+        "state",
+        "show",
+        "aws_secretsmanager_secret_version.db_password",
+    ])
+    .code(0);
+    s.run(&["state", "show", "module.db.aws_db_instance.this"])
+        .code(0);
+
+    // Someone opens the database to the internet by hand.
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    let sg = ec2
+        .describe_security_groups()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-name")
+                .values("webapp-db")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sg_id = sg.security_groups()[0].group_id().unwrap().to_string();
+    ec2.authorize_security_group_ingress()
+        .group_id(&sg_id)
+        .ip_permissions(
+            aws_sdk_ec2::types::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(5432)
+                .to_port(5432)
+                .ip_ranges(
+                    aws_sdk_ec2::types::IpRange::builder()
+                        .cidr_ip("0.0.0.0/0")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let drift = s.run(&["plan", "-detailed-exitcode"]).code(2);
+    assert!(
+        drift.stdout.contains("module.db.aws_security_group.db")
+            && drift.stdout.contains("0.0.0.0/0"),
+        "{drift}"
+    );
+    let report = s.run(&["drift", "-json"]).code(2);
+    assert!(
+        report.stdout.contains("module.db.aws_security_group.db"),
+        "{report}"
+    );
+    s.run(&["apply", "-auto-approve"]).code(0);
+    s.run(&["plan", "-detailed-exitcode"]).code(0);
+
+    // Destroy is refused while the database is protected, before anything is deleted.
+    let refused = s.run(&["destroy", "-auto-approve"]).code(1);
+    assert!(
+        refused.all().contains("deletion_protection")
+            && refused.all().contains("module.db.aws_db_instance.this"),
+        "{refused}"
+    );
+    assert!(!leftovers(&sdk).await.is_empty());
+    s.run(&["plan", "-detailed-exitcode"]).code(0);
+
+    let off = [("TF_VAR_db_deletion_protection", "false")];
+    s.run_with(&["apply", "-auto-approve"], &off).code(0);
+    s.run_with(&["destroy", "-auto-approve"], &off).code(0);
+    let left = leftovers(&sdk).await;
+    assert!(left.is_empty(), "left behind after destroy: {left:?}");
+}
