@@ -199,3 +199,38 @@ async fn scoped_data_bodies_are_validated() {
         ]
     );
 }
+
+/// Not a check block, but the same probe: a data source inside a module whose
+/// `depends_on` has pending changes is read during apply, after them, as in Terraform.
+#[tokio::test]
+async fn data_in_a_module_that_depends_on_pending_changes_is_read_at_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    common::put(
+        dir.path(),
+        "m/main.tf",
+        "data \"probe_status\" \"s\" {\n  url = \"https://example.com\"\n}\noutput \"status\" {\n  value = data.probe_status.s.status\n}\n",
+    );
+    let src = "resource \"terraform_data\" \"first\" {\n  input = \"v\"\n}\nmodule \"m\" {\n  source     = \"./m\"\n  depends_on = [terraform_data.first]\n}\n";
+    let probe = Arc::new(Probe::new());
+    let ctx = context(dir.path(), src, probe.clone());
+    let (plan, d) = run::plan(&ctx, &State::new()).await;
+    let plan = plan.unwrap_or_else(|| panic!("{d:?}"));
+    let read = plan
+        .changes
+        .iter()
+        .find(|c| c.addr.to_string() == "module.m.data.probe_status.s")
+        .expect("the data source is planned");
+    assert_eq!(read.action, terrane_engine::plan::Action::Read);
+    assert_eq!(
+        probe.reads.load(Ordering::SeqCst),
+        0,
+        "not read while planning"
+    );
+    let (state, d) = run::apply(&ctx, &plan, &common::Quiet).await;
+    assert!(!d.has_errors(), "{d:?}");
+    assert_eq!(probe.reads.load(Ordering::SeqCst), 1, "read during apply");
+    // With nothing pending, the next plan reads it straight away.
+    let (plan, _) = run::plan(&ctx, &state).await;
+    assert!(!plan.unwrap().has_changes());
+    assert_eq!(probe.reads.load(Ordering::SeqCst), 2);
+}
