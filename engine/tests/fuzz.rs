@@ -488,7 +488,13 @@ proptest! {
         i in any::<prop::sample::Index>(),
         args in prop::collection::vec(value(), 0..4),
     ) {
-        let names = functions::names();
+        // bcrypt's cost is exponential by design (a random cost of 25 would run for hours);
+        // it is reached with small costs by the fixed cases below.
+        let names: Vec<&str> = functions::names()
+            .iter()
+            .copied()
+            .filter(|n| *n != "bcrypt")
+            .collect();
         call(names[i.index(names.len())], args);
     }
 }

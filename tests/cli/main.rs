@@ -9,3 +9,4 @@ mod compat;
 mod concurrency;
 mod errors;
 mod flags;
+mod language;

@@ -397,8 +397,23 @@ enum Ctx {
     Import,
     Moved,
     Module,
+    /// A provider block: a schema body whose `alias` and `version` are literal.
+    Provider,
     /// Only arguments.
     Attrs,
+    /// Only arguments, all literal values (the settings of the `terraform` block).
+    Literal,
+}
+
+/// How the strings in an argument's JSON value are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// As string templates (`"${var.x}"`): the usual case.
+    Template,
+    /// As expressions (`"aws_instance.a"` in `depends_on`).
+    Bare,
+    /// As they are, with no template interpretation (a variable's default).
+    Literal,
 }
 
 impl Ctx {
@@ -406,7 +421,7 @@ impl Ctx {
     fn block(self, key: &str) -> Option<(usize, Ctx)> {
         Some(match (self, key) {
             (Ctx::Root, "terraform") => (0, Ctx::Terraform),
-            (Ctx::Root, "provider") => (1, Ctx::Schema),
+            (Ctx::Root, "provider") => (1, Ctx::Provider),
             (Ctx::Root, "resource" | "data") => (2, Ctx::Schema),
             (Ctx::Root, "variable") => (1, Ctx::Variable),
             (Ctx::Root, "locals") => (0, Ctx::Attrs),
@@ -418,8 +433,9 @@ impl Ctx {
             (Ctx::Root, "check") => (1, Ctx::Check),
             // Unknown top-level keys become blocks so the loader reports them by name.
             (Ctx::Root, _) => (0, Ctx::Attrs),
-            (Ctx::Terraform, "required_providers" | "cloud") => (0, Ctx::Attrs),
-            (Ctx::Terraform, "backend") => (1, Ctx::Attrs),
+            (Ctx::Terraform, "required_providers" | "cloud") => (0, Ctx::Literal),
+            (Ctx::Terraform, "backend") => (1, Ctx::Literal),
+            (Ctx::Provider, "dynamic") => (1, Ctx::Dynamic),
             (Ctx::Schema, "lifecycle") => (0, Ctx::Lifecycle),
             (Ctx::Schema, "provisioner") => (1, Ctx::Attrs),
             (Ctx::Schema, "connection") => (0, Ctx::Attrs),
@@ -436,20 +452,25 @@ impl Ctx {
         })
     }
 
-    /// Arguments whose strings Terraform reads as expressions rather than templates.
-    fn bare_expression(self, key: &str) -> bool {
-        matches!(
-            (self, key),
+    /// How Terraform reads the strings of argument `key` of a body of this kind.
+    fn mode(self, key: &str) -> Mode {
+        match (self, key) {
             (Ctx::Schema | Ctx::Module | Ctx::Output, "depends_on")
-                | (Ctx::Schema | Ctx::Import, "provider")
-                | (Ctx::Lifecycle, "ignore_changes" | "replace_triggered_by")
-                | (Ctx::Moved, "from" | "to")
-                | (Ctx::Import, "to")
-                | (Ctx::Removed, "from")
-                | (Ctx::Module, "providers")
-                | (Ctx::Variable, "type")
-                | (Ctx::Dynamic, "iterator")
-        )
+            | (Ctx::Schema | Ctx::Import, "provider")
+            | (Ctx::Lifecycle, "ignore_changes" | "replace_triggered_by")
+            | (Ctx::Moved, "from" | "to")
+            | (Ctx::Import, "to")
+            | (Ctx::Removed, "from")
+            | (Ctx::Module, "providers")
+            | (Ctx::Variable, "type")
+            | (Ctx::Dynamic, "iterator") => Mode::Bare,
+            (Ctx::Variable, "default" | "description")
+            | (Ctx::Output, "description" | "sensitive")
+            | (Ctx::Module, "source" | "version")
+            | (Ctx::Provider, "alias" | "version")
+            | (Ctx::Terraform | Ctx::Literal, _) => Mode::Literal,
+            _ => Mode::Template,
+        }
     }
 }
 
@@ -479,6 +500,15 @@ impl<'a> Generator<'a> {
 
     fn span(&self, r: Range<usize>) -> Option<Span> {
         Some(Span::new(self.src, r))
+    }
+
+    /// A JSON value of the wrong kind for where it stands.
+    fn wrong_type(&mut self, detail: String, at: &JNode) {
+        self.diags.push(
+            Diagnostic::error("Incorrect JSON value type")
+                .detail(detail)
+                .span(self.span(at.span.clone())),
+        );
     }
 
     /// Appends `text`, copied from `from` in `src` (its first `len` bytes correspond).
@@ -526,7 +556,7 @@ impl<'a> Generator<'a> {
             if let Some((labels, inner)) = ctx.block(&key.text) {
                 self.blocks(key, value, labels, inner, &mut Vec::new());
             } else {
-                self.attribute(key, value, ctx.bare_expression(&key.text));
+                self.attribute(key, value, ctx.mode(&key.text));
             }
         }
     }
@@ -543,11 +573,7 @@ impl<'a> Generator<'a> {
     ) {
         if labels > 0 {
             let Kind::Object(members) = &value.kind else {
-                self.diags.push(
-                    Diagnostic::error("Incorrect JSON value type")
-                        .detail(format!("A JSON object is required here, whose property names are the labels of the {:?} block(s).", key.text))
-                        .span(self.span(value.span.clone())),
-                );
+                self.wrong_type(format!("A JSON object is required here, whose property names are the labels of the {:?} block(s).", key.text), value);
                 return;
             };
             for (label, inner) in members {
@@ -564,14 +590,10 @@ impl<'a> Generator<'a> {
             Kind::Object(_) => vec![value],
             Kind::Array(items) => items.iter().collect(),
             Kind::Scalar { .. } => {
-                self.diags.push(
-                    Diagnostic::error("Incorrect JSON value type")
-                        .detail(format!(
+                self.wrong_type(format!(
                             "Either a JSON object or a JSON array of objects is required here, to define the {:?} block(s).",
                             key.text
-                        ))
-                        .span(self.span(value.span.clone())),
-                );
+                        ), value);
                 return;
             }
         };
@@ -580,13 +602,12 @@ impl<'a> Generator<'a> {
         }
         for b in bodies {
             let Kind::Object(members) = &b.kind else {
-                self.diags.push(
-                    Diagnostic::error("Incorrect JSON value type")
-                        .detail(format!(
-                            "A JSON object is required here, to define a {:?} block.",
-                            key.text
-                        ))
-                        .span(self.span(b.span.clone())),
+                self.wrong_type(
+                    format!(
+                        "A JSON object is required here, to define a {:?} block.",
+                        key.text
+                    ),
+                    b,
                 );
                 continue;
             };
@@ -624,14 +645,14 @@ impl<'a> Generator<'a> {
     }
 
     /// Writes `name = value`, both copied from the JSON.
-    fn attribute(&mut self, key: &JKey, value: &JNode, bare: bool) {
+    fn attribute(&mut self, key: &JKey, value: &JNode, mode: Mode) {
         if !self.name(key, "Invalid argument name") {
             return;
         }
         self.copy(key.span.start + 1, &key.text, key.text.len());
         self.out.push_str(" = ");
         let mut v = self.src.text[value.span.clone()].to_string();
-        let changed = rewrite_value(&mut v, value, bare);
+        let changed = rewrite_value(&mut v, value, mode);
         let len = if changed { 0 } else { v.len() };
         self.copy(value.span.start, &v, len);
         self.out.push('\n');
@@ -640,10 +661,10 @@ impl<'a> Generator<'a> {
 
 /// Rewrites the JSON text of `value` (taken from the file at `value.span`) into HCL
 /// expression text of the same length where possible: for a bare expression the quotes of
-/// every string are blanked; JSON escapes HCL lacks (`\/`, `\b`, `\f`) are replaced by
-/// their characters. Returns true when the text changed length (spans inside that value
-/// are then approximate).
-fn rewrite_value(text: &mut String, value: &JNode, bare: bool) -> bool {
+/// every string are blanked; for a literal, template sequences are escaped; JSON escapes
+/// HCL lacks (`\/`, `\b`, `\f`) are replaced by their characters. Returns true when the
+/// text changed length (spans inside that value are then approximate).
+fn rewrite_value(text: &mut String, value: &JNode, mode: Mode) -> bool {
     let base = value.span.start;
     let mut strings = Vec::new();
     collect_strings(value, &mut strings);
@@ -652,21 +673,27 @@ fn rewrite_value(text: &mut String, value: &JNode, bare: bool) -> bool {
     for r in strings.into_iter().rev() {
         let (s, e) = (r.start - base, r.end - base);
         let raw = &text[s..e];
-        if bare {
-            let decoded: String = serde_json::from_str(raw).unwrap_or_default();
-            let inner = &raw[1..raw.len() - 1];
-            let replacement = if inner == decoded {
-                format!(" {inner} ")
-            } else {
-                changed_len = true;
-                decoded
-            };
-            text.replace_range(s..e, &replacement);
-        } else if raw.contains("\\/") || raw.contains("\\b") || raw.contains("\\f") {
-            let decoded: String = serde_json::from_str(raw).unwrap_or_default();
-            changed_len = true;
-            text.replace_range(s..e, &hcl_quote(&decoded));
-        }
+        let decoded = || serde_json::from_str::<String>(raw).unwrap_or_default();
+        let replacement = match mode {
+            Mode::Bare => {
+                let decoded = decoded();
+                let inner = &raw[1..raw.len() - 1];
+                if inner == decoded {
+                    format!(" {inner} ")
+                } else {
+                    decoded
+                }
+            }
+            Mode::Literal if raw.contains("${") || raw.contains("%{") => {
+                hcl_quote(&decoded().replace("${", "$${").replace("%{", "%%{"))
+            }
+            _ if raw.contains("\\/") || raw.contains("\\b") || raw.contains("\\f") => {
+                hcl_quote(&decoded())
+            }
+            _ => continue,
+        };
+        changed_len |= replacement.len() != raw.len();
+        text.replace_range(s..e, &replacement);
     }
     changed_len
 }
@@ -794,6 +821,39 @@ mod tests {
             v.body.get_attribute("type").unwrap().value,
             hcl_edit::expr::Expression::FuncCall(_)
         ));
+    }
+
+    #[test]
+    fn literal_arguments_are_not_templates() {
+        let (body, d) = parse(
+            r#"{"variable": {"v": {"default": "${not.a.ref}", "description": "%{x}"}},
+                "locals": {"t": "${var.v}"}}"#,
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let body = body.unwrap();
+        let mut blocks = body.blocks();
+        let v = blocks.next().unwrap();
+        let file = SourceFile::new("x.tf", "");
+        let constant = |name: &str| {
+            let e = &v.body.get_attribute(name).unwrap().value;
+            crate::run::vars::eval_constant(e, &file, std::path::Path::new(".")).unwrap()
+        };
+        assert_eq!(
+            constant("default"),
+            crate::lang::Value::string("${not.a.ref}")
+        );
+        assert_eq!(constant("description"), crate::lang::Value::string("%{x}"));
+        let t = &blocks
+            .next()
+            .unwrap()
+            .body
+            .get_attribute("t")
+            .unwrap()
+            .value;
+        assert!(
+            !matches!(t, hcl_edit::expr::Expression::String(_)),
+            "a template: {t:?}"
+        );
     }
 
     #[test]

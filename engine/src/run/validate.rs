@@ -54,7 +54,12 @@ pub fn validate(root: &Module, providers: &Providers) -> Diagnostics {
 }
 
 fn validate_one(module: &Module, providers: &Providers, diags: &mut Diagnostics) {
-    for (addr, r) in &module.resources {
+    // The scoped data sources of check blocks are configuration like any other.
+    let scoped = module
+        .checks
+        .iter()
+        .flat_map(|c| c.data.iter().map(|r| (&r.addr, r)));
+    for (addr, r) in module.resources.iter().chain(scoped) {
         let Some(schema) = providers.schema(addr.mode, &addr.ty) else {
             let kind = if addr.mode == Mode::Data {
                 "data source"

@@ -552,6 +552,35 @@ resource "x" "y" {
     }
 
     #[test]
+    fn dynamic_blocks_with_an_iterator_and_a_map() {
+        let hcl = SourceFile::new(
+            "main.tf",
+            r#"
+resource "x" "y" {
+  dynamic "rule" {
+    for_each = { b = 2, a = 1 }
+    iterator = r
+    content { port = "${r.key}${r.value}" }
+  }
+  dynamic "inner" {
+    for_each = []
+    content { x = 1 }
+  }
+}
+"#,
+        );
+        let v = decode(&hcl).unwrap();
+        assert_eq!(
+            v.get_attr("rule").unwrap(),
+            &Value::List(vec![
+                Value::object([("port", Value::string("a1"))]),
+                Value::object([("port", Value::string("b2"))]),
+            ])
+        );
+        assert_eq!(v.get_attr("inner").unwrap(), &Value::Null);
+    }
+
+    #[test]
     fn json_errors_point_into_the_json_file() {
         let jsn = SourceFile::new(
             "main.tf.json",

@@ -1,6 +1,8 @@
 //! `check` blocks with scoped data sources: read at the end of the plan, visible to the
 //! check's assertions, and never an error: failed reads and assertions are warnings.
 
+mod common;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -9,16 +11,18 @@ use async_trait::async_trait;
 use terrane_engine::diag::{Diagnostic, Diagnostics, Severity};
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::*;
-use terrane_engine::run::{self, Context, Providers};
+use terrane_engine::run::{self, Context};
 use terrane_engine::state::State;
-use terrane_provider_builtin::TerraformProvider;
+use terrane_provider_builtin::NullProvider;
 
 /// A provider with one data source, `probe_status`, standing in for an HTTP health probe:
 /// `status` is 200 unless `url` contains "down"; a `url` containing "unreachable" fails
-/// the read. It counts reads so the test can see when the read happens.
+/// the read. It counts reads so the test can see when the read happens. It has no
+/// resources; the other calls go to a null provider.
 struct Probe {
     schema: ProviderSchema,
     reads: AtomicUsize,
+    inner: NullProvider,
 }
 
 impl Probe {
@@ -37,6 +41,7 @@ impl Probe {
         Probe {
             schema,
             reads: AtomicUsize::new(0),
+            inner: NullProvider::new(),
         }
     }
 }
@@ -49,36 +54,20 @@ impl Provider for Probe {
     fn schema(&self) -> &ProviderSchema {
         &self.schema
     }
-    async fn configure(&self, _: ConfigureRequest) -> Diagnostics {
-        Diagnostics::new()
+    async fn configure(&self, req: ConfigureRequest) -> Diagnostics {
+        self.inner.configure(req).await
     }
     async fn read(&self, reqs: Vec<ReadRequest>) -> Vec<ReadResponse> {
-        reqs.into_iter()
-            .map(|r| ReadResponse {
-                new_state: Some(r.current),
-                diagnostics: Diagnostics::new(),
-            })
-            .collect()
+        self.inner.read(reqs).await
     }
     async fn plan(&self, req: PlanRequest) -> PlanResponse {
-        PlanResponse {
-            planned: req.proposed,
-            requires_replace: Vec::new(),
-            diagnostics: Diagnostics::new(),
-        }
+        self.inner.plan(req).await
     }
-    async fn apply(&self, _: ApplyRequest) -> ApplyResponse {
-        ApplyResponse {
-            new_state: None,
-            private: None,
-            diagnostics: Diagnostic::error("no resources").into(),
-        }
+    async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
+        self.inner.apply(req).await
     }
-    async fn import(&self, _: ImportRequest) -> ImportResponse {
-        ImportResponse {
-            state: None,
-            diagnostics: Diagnostic::error("no resources").into(),
-        }
+    async fn import(&self, req: ImportRequest) -> ImportResponse {
+        self.inner.import(req).await
     }
     async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {
         self.reads.fetch_add(1, Ordering::SeqCst);
@@ -108,18 +97,8 @@ impl Provider for Probe {
 }
 
 fn context(dir: &Path, src: &str, probe: Arc<Probe>) -> Context {
-    std::fs::write(dir.join("main.tf"), src).unwrap();
-    let (module, d) = terrane_engine::config::load_dir(dir);
-    assert!(!d.has_errors(), "{d:?}");
-    let graph = terrane_engine::graph::build(&module).unwrap();
-    let providers: Vec<Arc<dyn Provider>> = vec![probe, Arc::new(TerraformProvider::new())];
-    Context {
-        module: Arc::new(module),
-        graph,
-        providers: Arc::new(Providers::new(providers)),
-        variables: Default::default(),
-        options: Default::default(),
-    }
+    common::put(dir, "main.tf", src);
+    common::context_with(dir, vec![probe])
 }
 
 fn config(host: &str) -> String {
@@ -199,4 +178,59 @@ async fn scoped_data_names_are_unique_in_the_module() {
     let e = d.iter().next().expect("an error");
     assert_eq!(e.summary, "Duplicate data \"probe_status\" configuration");
     assert_eq!(e.span.as_ref().unwrap().line_col(), (5, 3));
+}
+
+#[tokio::test]
+async fn scoped_data_bodies_are_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = "check \"c\" {\n  data \"probe_status\" \"a\" {\n    ulr = \"x\"\n  }\n  assert {\n    condition     = true\n    error_message = \"never\"\n  }\n}\n";
+    common::put(dir.path(), "main.tf", src);
+    let ctx = common::context_with(dir.path(), vec![Arc::new(Probe::new())]);
+    let d = run::validate(&ctx.module, &ctx.providers);
+    let msgs: Vec<(&str, (usize, usize))> = d
+        .iter()
+        .map(|d| (d.summary.as_str(), d.span.as_ref().unwrap().line_col()))
+        .collect();
+    assert_eq!(
+        msgs,
+        [
+            ("Unsupported argument", (3, 5)),
+            ("Missing required argument", (2, 3))
+        ]
+    );
+}
+
+/// Not a check block, but the same probe: a data source inside a module whose
+/// `depends_on` has pending changes is read during apply, after them, as in Terraform.
+#[tokio::test]
+async fn data_in_a_module_that_depends_on_pending_changes_is_read_at_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    common::put(
+        dir.path(),
+        "m/main.tf",
+        "data \"probe_status\" \"s\" {\n  url = \"https://example.com\"\n}\noutput \"status\" {\n  value = data.probe_status.s.status\n}\n",
+    );
+    let src = "resource \"terraform_data\" \"first\" {\n  input = \"v\"\n}\nmodule \"m\" {\n  source     = \"./m\"\n  depends_on = [terraform_data.first]\n}\n";
+    let probe = Arc::new(Probe::new());
+    let ctx = context(dir.path(), src, probe.clone());
+    let (plan, d) = run::plan(&ctx, &State::new()).await;
+    let plan = plan.unwrap_or_else(|| panic!("{d:?}"));
+    let read = plan
+        .changes
+        .iter()
+        .find(|c| c.addr.to_string() == "module.m.data.probe_status.s")
+        .expect("the data source is planned");
+    assert_eq!(read.action, terrane_engine::plan::Action::Read);
+    assert_eq!(
+        probe.reads.load(Ordering::SeqCst),
+        0,
+        "not read while planning"
+    );
+    let (state, d) = run::apply(&ctx, &plan, &common::Quiet).await;
+    assert!(!d.has_errors(), "{d:?}");
+    assert_eq!(probe.reads.load(Ordering::SeqCst), 1, "read during apply");
+    // With nothing pending, the next plan reads it straight away.
+    let (plan, _) = run::plan(&ctx, &state).await;
+    assert!(!plan.unwrap().has_changes());
+    assert_eq!(probe.reads.load(Ordering::SeqCst), 2);
 }

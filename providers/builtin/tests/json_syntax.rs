@@ -1,22 +1,14 @@
 //! The JSON configuration syntax (`.tf.json`): a JSON configuration plans exactly like the
 //! native one it transcribes, and the state one of them applies is converged for the other.
 
+mod common;
+
 use std::path::Path;
-use std::sync::Arc;
 
+use common::{put, Quiet};
 use terrane_engine::plan::Plan;
-use terrane_engine::provider::Provider;
-use terrane_engine::run::{self, ApplyEvent, ApplyObserver, Context, Providers, StateDelta};
+use terrane_engine::run::{self, Context};
 use terrane_engine::state::State;
-use terrane_provider_builtin::{NullProvider, TerraformProvider};
-
-struct Silent;
-impl ApplyObserver for Silent {
-    fn event(&self, _: ApplyEvent<'_>) {}
-    fn record(&self, _: StateDelta<'_>) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 const NATIVE: &str = r#"
 variable "names" {
@@ -125,28 +117,8 @@ const MODULE_JSON: &str = r#"{
   "output": {"out": {"value": "${var.v}!"}}
 }"#;
 
-fn put(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
-
 fn load(dir: &Path) -> Context {
-    let (module, d) = terrane_engine::config::load_dir(dir);
-    assert!(!d.has_errors(), "{d:?}");
-    let graph = terrane_engine::graph::build(&module).unwrap();
-    let variables = run::vars::resolve(&module, &[], &[], dir).unwrap();
-    let providers: Vec<Arc<dyn Provider>> = vec![
-        Arc::new(NullProvider::new()),
-        Arc::new(TerraformProvider::new()),
-    ];
-    Context {
-        module: Arc::new(module),
-        graph,
-        providers: Arc::new(Providers::new(providers)),
-        variables,
-        options: Default::default(),
-    }
+    common::context_with(dir, Vec::new())
 }
 
 async fn plan(ctx: &Context, state: &State) -> Plan {
@@ -175,7 +147,7 @@ async fn json_configuration_plans_like_the_native_one() {
 
     // What the JSON configuration applies, the native one sees as converged.
     let plan_j = plan(&j, &State::new()).await;
-    let (state, d) = run::apply(&j, &plan_j, &Silent).await;
+    let (state, d) = run::apply(&j, &plan_j, &Quiet).await;
     assert!(!d.has_errors(), "{d:?}");
     assert!(!plan(&n, &state).await.has_changes());
     assert!(!plan(&j, &state).await.has_changes());

@@ -362,3 +362,55 @@ module "db" {
     let err = context(dir.path(), &[]).err().unwrap();
     assert!(err.contains("Cycle"), "{err}");
 }
+
+#[tokio::test]
+async fn providers_passed_to_modules_are_used_inside_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "main.tf",
+        r#"
+provider "terraform" {
+  alias = "two"
+}
+module "passed" {
+  source    = "./m"
+  providers = { terraform = terraform.two }
+}
+module "inherited" {
+  source = "./m"
+}
+"#,
+    );
+    write(
+        dir.path(),
+        "m/main.tf",
+        "resource \"terraform_data\" \"x\" {\n  input = 1\n}\n",
+    );
+    let mut ctx = context(dir.path(), &[]).unwrap();
+    let factories: Vec<run::ProviderFactory> = vec![Arc::new(|| {
+        Arc::new(TerraformProvider::new()) as Arc<dyn Provider>
+    })];
+    ctx.providers = Arc::new(Providers::for_module(&factories, &ctx.module));
+    let state = apply(&ctx, &State::new()).await;
+    let providers: Vec<(String, String)> = state
+        .resources
+        .iter()
+        .map(|r| (r.module.clone().unwrap_or_default(), r.provider.clone()))
+        .collect();
+    assert_eq!(
+        providers,
+        [
+            (
+                "module.inherited".to_string(),
+                "provider[\"terraform.io/builtin/terraform\"]".to_string()
+            ),
+            (
+                "module.passed".to_string(),
+                "provider[\"terraform.io/builtin/terraform\"].two".to_string()
+            ),
+        ]
+    );
+    let (again, d) = run::plan(&ctx, &state).await;
+    assert!(!again.unwrap_or_else(|| panic!("{d:?}")).has_changes());
+}

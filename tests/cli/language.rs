@@ -1,0 +1,159 @@
+//! Language features a user meets on the command line: the JSON configuration syntax,
+//! import blocks with `for_each`, check blocks, and refused remote module sources.
+
+use crate::harness::Work;
+use crate::snap;
+
+#[test]
+fn json_configuration_plans_applies_and_converges() {
+    let w = Work::new();
+    w.write(
+        "main.tf.json",
+        r#"{
+  "//": "The JSON syntax, as tools that generate configuration write it.",
+  "variable": {"names": {"type": "set(string)", "default": ["a", "b"]}},
+  "locals": {"prefix": "pet"},
+  "resource": {
+    "terraform_data": {
+      "pet": {
+        "for_each": "${var.names}",
+        "input": "${local.prefix}-${each.key}",
+        "lifecycle": {"create_before_destroy": true}
+      }
+    },
+    "null_resource": {"after": {"depends_on": ["terraform_data.pet"]}}
+  },
+  "module": {"shout": {"source": "./shout", "word": "${local.prefix}"}},
+  "output": {"loud": {"value": "${module.shout.loud}"}}
+}
+"#,
+    );
+    w.write(
+        "shout/main.tf.json",
+        r#"{"variable": {"word": {"type": "string"}}, "output": {"loud": {"value": "${upper(var.word)}!"}}}"#,
+    );
+    snap!(w, "json_plan", w.run(&["plan"]).code(0));
+    w.run(&["apply", "-auto-approve"]).code(0);
+    w.run(&["plan", "-detailed-exitcode"]).code(0);
+}
+
+#[test]
+fn json_errors_point_into_the_json_file() {
+    let w = Work::new();
+    w.write(
+        "main.tf.json",
+        "{\n  \"resource\": {\n    \"terraform_data\": {\n      \"a\": {\"inptu\": 1}\n    }\n  }\n}\n",
+    );
+    snap!(w, "json_unsupported_argument", w.run(&["validate"]).code(1));
+    w.write(
+        "main.tf.json",
+        "{\n  \"locals\": {\n    \"a\": 1,\n  }\n}\n",
+    );
+    snap!(w, "json_syntax_error", w.run(&["validate"]).code(1));
+}
+
+#[test]
+fn import_blocks_with_for_each() {
+    let w = Work::main_tf(
+        r#"
+locals {
+  existing = { blue = "id-blue", green = "id-green" }
+}
+
+resource "terraform_data" "env" {
+  for_each = local.existing
+}
+
+import {
+  for_each = local.existing
+  to       = terraform_data.env[each.key]
+  id       = each.value
+}
+"#,
+    );
+    snap!(w, "import_for_each_plan", w.run(&["plan"]).code(0));
+    w.run(&["apply", "-auto-approve"]).code(0);
+    w.run(&["plan", "-detailed-exitcode"]).code(0);
+}
+
+#[test]
+fn failed_checks_are_warnings() {
+    let w = Work::main_tf(
+        r#"
+variable "replicas" {
+  default = 1
+}
+
+check "ha" {
+  assert {
+    condition     = var.replicas >= 2
+    error_message = "Run at least two replicas (have ${var.replicas})."
+  }
+}
+"#,
+    );
+    snap!(w, "check_warning_plan", w.run(&["plan"]).code(0));
+}
+
+#[test]
+fn remote_module_sources_are_refused() {
+    let w = Work::main_tf(
+        r#"
+module "consul" {
+  source  = "hashicorp/consul/aws"
+  version = "0.1.0"
+}
+
+module "vpc" {
+  source = "git::https://example.com/vpc.git?ref=v1.2.0"
+}
+"#,
+    );
+    snap!(w, "remote_module_sources", w.run(&["validate"]).code(1));
+}
+
+#[test]
+fn compact_warnings_print_one_line_each() {
+    let w = Work::main_tf(
+        r#"
+check "always" {
+  assert {
+    condition     = false
+    error_message = "This check always fails."
+  }
+}
+"#,
+    );
+    snap!(
+        w,
+        "check_warning_compact",
+        w.run(&["plan", "-compact-warnings"]).code(0)
+    );
+}
+
+#[test]
+fn required_version_is_checked() {
+    let w = Work::main_tf("terraform {\n  required_version = \"< 0.12\"\n}\n");
+    snap!(w, "required_version_refused", w.run(&["validate"]).code(1));
+}
+
+#[test]
+fn init_records_local_modules_like_terraform() {
+    let w = Work::main_tf("module \"net\" {\n  source = \"./modules/net\"\n}\n");
+    w.write(
+        "modules/net/main.tf",
+        "module \"subnets\" {\n  source = \"../subnets\"\n}\n",
+    );
+    w.write("modules/subnets/main.tf", "");
+    w.run(&["init"]).code(0);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&w.read(".terraform/modules/modules.json")).unwrap();
+    assert_eq!(
+        manifest,
+        serde_json::json!({"Modules": [
+            {"Key": "", "Source": "", "Dir": "."},
+            {"Key": "net", "Source": "./modules/net", "Dir": "modules/net"},
+            {"Key": "net.subnets", "Source": "../subnets", "Dir": "modules/subnets"},
+        ]})
+    );
+}
