@@ -468,6 +468,18 @@ async fn fargate_sizes_are_checked_before_any_call() {
     assert!(text.contains("Invalid value for \\\"memory\\\""), "{text}");
     assert!(text.contains("512, 1024, 2048"), "{text}");
     assert!(text.contains("aws_ecs_task_definition.t"), "{text}");
+    // The error points at the memory line of the configuration.
+    let memory_line = src
+        .lines()
+        .position(|l| l.trim_start().starts_with("memory"))
+        .expect("a memory line")
+        + 1;
+    let span = err
+        .iter()
+        .find_map(|d| d.span.clone())
+        .expect("a location");
+    assert_eq!(span.line_col().0, memory_line, "{text}");
+    assert!(span.file.path.ends_with("main.tf"), "{text}");
 
     let src = td_src("tr-bad", &containers("nginx:1"), 512, 1024, "bridge", "");
     let text = format!(
