@@ -8,8 +8,7 @@ use super::scope::{InstanceScope, Values};
 use crate::addr::{IndexKey, InstanceAddr};
 use crate::config::{Expr, Import, Module};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::lang::refs::references;
-use crate::lang::{eval, EvalContext, Subject, Value};
+use crate::lang::{eval, EvalContext, Value};
 
 /// The (address, ID) pairs of one import block, evaluated in the root module: one pair,
 /// or one per element of `for_each` with `each.key`/`each.value` bound in `to` and `id`.
@@ -21,7 +20,8 @@ pub fn targets(
     values: &Values,
     root: &Module,
 ) -> Result<Vec<(InstanceAddr, String)>, Diagnostics> {
-    preset_constant_locals(root, values);
+    // Import blocks are evaluated before the graph walk (`for_each = local.x` is allowed).
+    nodes::preset_constant_locals(root, values);
     let plain = InstanceScope::plain(values, root);
     let keys = match &imp.for_each {
         None => vec![(None, None)],
@@ -57,39 +57,6 @@ pub fn targets(
             .into());
     }
     Ok(out)
-}
-
-/// Import blocks are evaluated before the graph walk, so the root module's locals that
-/// depend only on variables and other such locals are evaluated here first (as Terraform
-/// allows `for_each = local.x` in an import block). The walk evaluates them again, to the
-/// same values; errors are left for the walk to report.
-fn preset_constant_locals(root: &Module, values: &Values) {
-    let mut done: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
-    loop {
-        let mut progressed = false;
-        for (name, l) in &root.locals {
-            if done.contains(name.as_str()) {
-                continue;
-            }
-            let ready = references(&l.value.expr, &l.value.file)
-                .iter()
-                .all(|r| match &r.subject {
-                    Subject::Var(_)
-                    | Subject::Path(_)
-                    | Subject::TerraformWorkspace
-                    | Subject::Bound(_) => true,
-                    Subject::Local(n) => done.contains(n.as_str()),
-                    _ => false,
-                });
-            if ready && nodes::eval_local(root, &[], name, values).is_ok() {
-                done.insert(name);
-                progressed = true;
-            }
-        }
-        if !progressed {
-            return;
-        }
-    }
 }
 
 /// `for_each` of an import block: a map or set of strings as for resources, and also a

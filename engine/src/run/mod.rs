@@ -188,14 +188,16 @@ impl Providers {
         out
     }
 
-    /// Evaluates each `provider` block (with input variables in scope) and configures its
-    /// instance; instances without a block are configured with null.
+    /// Evaluates each `provider` block (with input variables and the locals that depend
+    /// only on them in scope) and configures its instance; instances without a block are
+    /// configured with null.
     pub async fn configure(
         &self,
         module: &Module,
         values: &scope::Values,
     ) -> crate::diag::Diagnostics {
         let mut diags = crate::diag::Diagnostics::new();
+        nodes::preset_constant_locals(module, values);
         for block in &module.providers {
             if self.instance(&block.name, block.alias.as_deref()).is_none() {
                 diags.push(

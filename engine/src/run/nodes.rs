@@ -5,7 +5,8 @@
 use crate::addr::{IndexKey, ModuleStep};
 use crate::config::{Expr, Module};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::lang::{convert, eval, EvalContext, Type, Value};
+use crate::lang::refs::references;
+use crate::lang::{convert, eval, EvalContext, Subject, Type, Value};
 
 use super::scope::{CallExpansion, InstanceScope, Values};
 use super::vars;
@@ -299,4 +300,37 @@ pub fn check_conditions(
         }
     }
     diags
+}
+
+/// Evaluates the root module's locals that depend only on variables (and other such
+/// locals), for what is evaluated before the graph walk: provider blocks
+/// (`default_tags { tags = local.tags }`) and import blocks (`for_each = local.x`). The
+/// walk evaluates them again, to the same values; errors are left for the walk to report.
+pub fn preset_constant_locals(root: &Module, values: &Values) {
+    let mut done: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    loop {
+        let mut progressed = false;
+        for (name, l) in &root.locals {
+            if done.contains(name.as_str()) {
+                continue;
+            }
+            let ready = references(&l.value.expr, &l.value.file)
+                .iter()
+                .all(|r| match &r.subject {
+                    Subject::Var(_)
+                    | Subject::Path(_)
+                    | Subject::TerraformWorkspace
+                    | Subject::Bound(_) => true,
+                    Subject::Local(n) => done.contains(n.as_str()),
+                    _ => false,
+                });
+            if ready && eval_local(root, &[], name, values).is_ok() {
+                done.insert(name);
+                progressed = true;
+            }
+        }
+        if !progressed {
+            return;
+        }
+    }
 }

@@ -356,3 +356,45 @@ async fn vpc_fixture_applies_converges_and_destroys_cleanly() {
         .iter()
         .all(|g| g.state().map(|s| s.as_str()) == Some("deleted")));
 }
+
+/// Provider blocks see the locals built from variables, as in Terraform: a common way to
+/// write default_tags.
+#[tokio::test]
+async fn provider_blocks_may_use_locals() {
+    let env = Env::new();
+    let src = r#"
+variable "team" {
+  default = "payments"
+}
+locals {
+  common = { Team = var.team, Stack = "locals-${terraform.workspace}" }
+}
+provider "aws" {
+  region = "us-east-1"
+  default_tags {
+    tags = local.common
+  }
+}
+resource "aws_vpc" "tagged" {
+  cidr_block = "10.31.0.0/16"
+}
+"#;
+    let state = env.apply(src, &State::new()).await;
+    let id = attr(&state, "aws_vpc.tagged", "id");
+    let vpcs = ec2().describe_vpcs().vpc_ids(&id).send().await.unwrap();
+    let mut tags: Vec<(String, String)> = vpcs.vpcs()[0]
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
+        .collect();
+    tags.sort();
+    assert_eq!(
+        tags,
+        [
+            ("Stack".to_string(), "locals-default".to_string()),
+            ("Team".to_string(), "payments".to_string())
+        ]
+    );
+    assert!(!env.plan(src, &state).await.has_changes());
+    env.destroy(src, &state).await;
+}

@@ -474,10 +474,7 @@ async fn fargate_sizes_are_checked_before_any_call() {
         .position(|l| l.trim_start().starts_with("memory"))
         .expect("a memory line")
         + 1;
-    let span = err
-        .iter()
-        .find_map(|d| d.span.clone())
-        .expect("a location");
+    let span = err.iter().find_map(|d| d.span.clone()).expect("a location");
     assert_eq!(span.line_col().0, memory_line, "{text}");
     assert!(span.file.path.ends_with("main.tf"), "{text}");
 
