@@ -697,22 +697,7 @@ async fn plan_resource(
         ctx.providers
             .for_resource(addr.mode, &addr.ty, provider_ref.as_ref())
     else {
-        let kind = if addr.mode == Mode::Data {
-            "data source"
-        } else {
-            "resource type"
-        };
-        let mut d = Diagnostic::error(format!("Invalid {kind}"))
-            .detail(format!(
-                "The provider {} does not support {kind} {:?}.",
-                r.provider_name(),
-                addr.ty
-            ))
-            .span(r.span.clone());
-        if let Some(s) = crate::diag::did_you_mean(&addr.ty, ctx.providers.type_names(addr.mode)) {
-            d = d.help(format!("did you mean {s:?}?"));
-        }
-        return Err(d.into());
+        return Err(super::validate::unsupported_type(addr, r, &ctx.providers).into());
     };
     let schema = ctx
         .providers

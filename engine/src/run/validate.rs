@@ -53,6 +53,50 @@ pub fn validate(root: &Module, providers: &Providers) -> Diagnostics {
     diags
 }
 
+/// The error for a resource or data source type no provider has, with a suggestion when
+/// a supported type of the same provider is spelled alike.
+pub(super) fn unsupported_type(
+    addr: &crate::addr::ResourceAddr,
+    r: &crate::config::Resource,
+    providers: &Providers,
+) -> Diagnostic {
+    let kind = if addr.mode == Mode::Data {
+        "data source"
+    } else {
+        "resource type"
+    };
+    let mut d = Diagnostic::error(format!("Invalid {kind}"))
+        .detail(format!(
+            "The provider {} does not support {kind} {:?}.",
+            r.provider_name(),
+            addr.ty
+        ))
+        .span(r.span.clone());
+    if let Some(s) = suggest_type(&addr.ty, providers.type_names(addr.mode)) {
+        d = d.help(format!("did you mean {s:?}?"));
+    }
+    d
+}
+
+/// A type name spelled like `given`, comparing only what follows the provider prefix
+/// (`aws_`): every AWS type shares it, so whole names would all look alike.
+fn suggest_type<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let (prefix, rest) = given.split_once('_').unwrap_or(("", given));
+    let same_provider: Vec<(&str, &'a str)> = candidates
+        .into_iter()
+        .filter_map(|c| {
+            c.split_once('_')
+                .filter(|(p, _)| *p == prefix)
+                .map(|(_, r)| (r, c))
+        })
+        .collect();
+    let best = did_you_mean(rest, same_provider.iter().map(|(r, _)| *r))?;
+    same_provider
+        .iter()
+        .find(|(r, _)| *r == best)
+        .map(|(_, c)| *c)
+}
+
 fn validate_one(module: &Module, providers: &Providers, diags: &mut Diagnostics) {
     // The scoped data sources of check blocks are configuration like any other.
     let scoped = module
@@ -61,21 +105,7 @@ fn validate_one(module: &Module, providers: &Providers, diags: &mut Diagnostics)
         .flat_map(|c| c.data.iter().map(|r| (&r.addr, r)));
     for (addr, r) in module.resources.iter().chain(scoped) {
         let Some(schema) = providers.schema(addr.mode, &addr.ty) else {
-            let kind = if addr.mode == Mode::Data {
-                "data source"
-            } else {
-                "resource type"
-            };
-            let mut d = Diagnostic::error(format!("Invalid {kind}"))
-                .detail(format!(
-                    "The provider {} does not support {kind} {:?}.",
-                    r.provider_name(),
-                    addr.ty
-                ))
-                .span(r.span.clone());
-            if let Some(s) = did_you_mean(&addr.ty, providers.type_names(addr.mode)) {
-                d = d.help(format!("did you mean {s:?}?"));
-            }
+            let d = unsupported_type(addr, r, providers);
             diags.push(d);
             continue;
         };
@@ -127,5 +157,28 @@ fn validate_one(module: &Module, providers: &Providers, diags: &mut Diagnostics)
         if let Err(d) = eval(&e.expr, &e.file, &ctx) {
             diags.push(d);
         }
+    }
+}
+
+#[cfg(test)]
+mod suggestion_tests {
+    use super::suggest_type;
+
+    #[test]
+    fn type_suggestions_compare_what_follows_the_provider_prefix() {
+        let types = [
+            "aws_subnet",
+            "aws_ecs_cluster",
+            "aws_security_group",
+            "null_resource",
+        ];
+        assert_eq!(suggest_type("aws_subnett", types), Some("aws_subnet"));
+        assert_eq!(
+            suggest_type("aws_ecs_clustr", types),
+            Some("aws_ecs_cluster")
+        );
+        // Sharing only "aws_" is no likeness.
+        assert_eq!(suggest_type("aws_eks_addon", types), None);
+        assert_eq!(suggest_type("nul_resource", types), None);
     }
 }
