@@ -164,7 +164,10 @@ fn only_ignored_attributes(c: &crate::plan::ResourceChange, rules: &IgnoreRules)
 }
 
 /// Collects the leaf paths where `a` and `b` differ. Maps and objects recurse by key, lists
-/// by index when their lengths match; anything else is compared whole.
+/// by index when their lengths match; sets (and lists that grew or shrank) report each
+/// element removed (`after` null) or added (`before` null), so one rule opened by hand in
+/// a security group of twenty is one line, not two copies of the whole set; anything else
+/// is compared whole.
 fn diff_paths(prefix: &str, a: &Value, b: &Value, out: &mut Vec<AttributeDrift>) {
     let join = |k: &str| {
         if prefix.is_empty() {
@@ -202,6 +205,31 @@ fn diff_paths(prefix: &str, a: &Value, b: &Value, out: &mut Vec<AttributeDrift>)
                 diff_paths(&join(&i.to_string()), va, vb, out);
             }
         }
+        (
+            Value::Set(x) | Value::List(x) | Value::Tuple(x),
+            Value::Set(y) | Value::List(y) | Value::Tuple(y),
+        ) if !x.is_empty() && !y.is_empty() => {
+            let missing_from = |from: &[Value], other: &[Value]| -> Vec<Value> {
+                from.iter()
+                    .filter(|e| !other.iter().any(|o| values_equal(e, o)))
+                    .cloned()
+                    .collect()
+            };
+            for removed in missing_from(x, y) {
+                out.push(AttributeDrift {
+                    path: prefix.to_string(),
+                    before: removed,
+                    after: Value::Null,
+                });
+            }
+            for added in missing_from(y, x) {
+                out.push(AttributeDrift {
+                    path: prefix.to_string(),
+                    before: Value::Null,
+                    after: added,
+                });
+            }
+        }
         _ => {
             if !values_equal(a, b) {
                 out.push(AttributeDrift {
@@ -237,6 +265,35 @@ pub fn totals(reports: &[WorkspaceReport]) -> BTreeMap<&'static str, usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_changes_are_reported_per_element() {
+        let rule = |port: f64| Value::object([("from_port", Value::Number(port))]);
+        let a = Value::object([("ingress", Value::Set(vec![rule(443.0), rule(80.0)]))]);
+        let b = Value::object([("ingress", Value::Set(vec![rule(80.0), rule(5432.0)]))]);
+        let mut out = Vec::new();
+        diff_paths("", &a, &b, &mut out);
+        assert_eq!(
+            out,
+            vec![
+                AttributeDrift {
+                    path: "ingress".into(),
+                    before: rule(443.0),
+                    after: Value::Null,
+                },
+                AttributeDrift {
+                    path: "ingress".into(),
+                    before: Value::Null,
+                    after: rule(5432.0),
+                },
+            ]
+        );
+        // The same elements in another order are no drift.
+        let c = Value::object([("ingress", Value::Set(vec![rule(80.0), rule(443.0)]))]);
+        let mut out = Vec::new();
+        diff_paths("", &a, &c, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
 
     #[test]
     fn nested_paths_are_reported_at_the_leaf() {

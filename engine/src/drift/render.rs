@@ -49,13 +49,23 @@ pub fn render_human(reports: &[WorkspaceReport]) -> String {
                 DriftKind::Changed(attrs) => {
                     let _ = writeln!(out, "  # {} has changed outside terrane", d.address);
                     for a in attrs {
-                        let _ = writeln!(
-                            out,
-                            "      ~ {} = {} -> {}",
-                            a.path,
-                            shown(&a.before),
-                            shown(&a.after)
-                        );
+                        // An element added to or removed from a collection (or a value
+                        // set from or to null) reads as + / -, like Terraform's diff.
+                        let _ = match (&a.before, &a.after) {
+                            (Value::Null, after) => {
+                                writeln!(out, "      + {} = {}", a.path, shown(after))
+                            }
+                            (before, Value::Null) => {
+                                writeln!(out, "      - {} = {}", a.path, shown(before))
+                            }
+                            (before, after) => writeln!(
+                                out,
+                                "      ~ {} = {} -> {}",
+                                a.path,
+                                shown(before),
+                                shown(after)
+                            ),
+                        };
                     }
                 }
             }
