@@ -3,51 +3,16 @@
 //! adopting existing objects with `terrane import` and with `import {}` blocks.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use serde_json::Value as Json;
+use terrane_test_support::cli::{self, Out};
 
 const BIN: &str = env!("CARGO_BIN_EXE_terrane");
 
-/// Exit code, stdout and stderr of one run.
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    #[track_caller]
-    fn code(self, expected: i32) -> Out {
-        assert_eq!(
-            self.code, expected,
-            "exit code\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-}
-
-/// Runs `terrane ARGS` in `dir` with only `env` (plus PATH, and HOME pointing at `dir` so
-/// no ~/.aws of the machine is read).
+/// Runs `terrane ARGS` in `dir` with only `env` (see [`cli::run_isolated`]).
 fn terrane(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Out {
-    let o = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("NO_COLOR", "1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"));
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    cli::run_isolated(BIN, dir, args, &env)
 }
 
 /// A scratch directory holding `main.tf`.

@@ -54,6 +54,27 @@ pub fn run(bin: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
         }
     }
     c.envs(env.iter().copied());
+    capture(c, bin)
+}
+
+/// Runs `bin ARGS` (as given) in `dir` with nothing of the test process's environment but
+/// PATH, HOME pointing at `dir` (so no ~/.aws of the machine is read) and `env`: for
+/// tests of what terrane says when credentials or a region are missing.
+pub fn run_isolated(bin: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let mut c = Command::new(bin);
+    c.args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("NO_COLOR", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().copied());
+    capture(c, bin)
+}
+
+/// Runs the command with no input and collects what it printed.
+fn capture(mut c: Command, bin: &str) -> Out {
     let o = c
         .stdin(Stdio::null())
         .output()
