@@ -66,6 +66,17 @@ pub trait ApplyObserver: Send + Sync {
     fn record(&self, d: StateDelta<'_>) -> std::io::Result<()>;
 }
 
+/// An observer that shows nothing and keeps no journal, for callers that only want the
+/// resulting state (tests, embedders).
+pub struct Quiet;
+
+impl ApplyObserver for Quiet {
+    fn event(&self, _: ApplyEvent<'_>) {}
+    fn record(&self, _: StateDelta<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 type InstanceKey = (Option<IndexKey>, Option<String>);
 
 /// State being rewritten by the run, indexed for cheap updates.

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-pub use apply::{apply, instance_state, ApplyEvent, ApplyObserver, StateDelta};
+pub use apply::{apply, instance_state, ApplyEvent, ApplyObserver, Quiet, StateDelta};
 pub use plan::plan;
 pub use validate::validate;
 

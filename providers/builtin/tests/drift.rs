@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use terrane_engine::run::Quiet;
 
 use async_trait::async_trait;
 use terrane_engine::diag::Diagnostics;
@@ -10,9 +11,7 @@ use terrane_engine::drift::{self, DriftKind, IgnoreRules};
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::plan::PlanMode;
 use terrane_engine::provider::*;
-use terrane_engine::run::{
-    self, ApplyEvent, ApplyObserver, Context, Options, Providers, StateDelta,
-};
+use terrane_engine::run::{self, Context, Options, Providers};
 use terrane_engine::state::State;
 
 /// Objects live in `world`; tests edit it to simulate changes made outside terrane.
@@ -131,14 +130,6 @@ impl Provider for World {
             state: Value::Null,
             diagnostics: Diagnostics::new(),
         }
-    }
-}
-
-struct Quiet;
-impl ApplyObserver for Quiet {
-    fn event(&self, _: ApplyEvent<'_>) {}
-    fn record(&self, _: StateDelta<'_>) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

@@ -1,30 +1,17 @@
 //! Modules: local sources, nested calls, count/for_each on module blocks, inputs and
 //! outputs across module boundaries, module addresses in state, and destroy ordering.
 
+mod common;
+
+use common::{put, Quiet};
 use std::path::Path;
 use std::sync::Arc;
 
 use terrane_engine::plan::{Action, PlanMode};
 use terrane_engine::provider::Provider;
-use terrane_engine::run::{
-    self, ApplyEvent, ApplyObserver, Context, Options, Providers, StateDelta,
-};
+use terrane_engine::run::{self, Context, Options, Providers};
 use terrane_engine::state::State;
 use terrane_provider_builtin::{NullProvider, TerraformProvider};
-
-struct Quiet;
-impl ApplyObserver for Quiet {
-    fn event(&self, _: ApplyEvent<'_>) {}
-    fn record(&self, _: StateDelta<'_>) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 fn context(dir: &Path, vars: &[&str]) -> Result<Context, String> {
     let (module, d) = terrane_engine::config::load_dir(dir);
@@ -72,7 +59,7 @@ fn addresses(s: &State) -> Vec<String> {
 }
 
 fn fixture(dir: &Path) {
-    write(
+    put(
         dir,
         "main.tf",
         r#"
@@ -92,7 +79,7 @@ output "greetings" { value = { for k, m in module.pet : k => m.greeting } }
 output "counted"   { value = module.counted[0].greeting }
 "#,
     );
-    write(
+    put(
         dir,
         "modules/pet/main.tf",
         r#"
@@ -109,7 +96,7 @@ module "shout" {
 output "greeting" { value = module.shout.loud }
 "#,
     );
-    write(
+    put(
         dir,
         "modules/shout/main.tf",
         r#"
@@ -184,7 +171,7 @@ async fn nested_modules_with_for_each_apply_converge_and_shrink() {
 async fn module_arguments_are_checked_against_the_child_variables() {
     let dir = tempfile::tempdir().unwrap();
     fixture(dir.path());
-    write(
+    put(
         dir.path(),
         "extra.tf",
         "module \"bad\" {\n  source = \"./modules/pet\"\n  nmae   = \"x\"\n}\n",
@@ -204,7 +191,7 @@ async fn module_arguments_are_checked_against_the_child_variables() {
 #[tokio::test]
 async fn remote_module_sources_are_refused_with_the_location() {
     let dir = tempfile::tempdir().unwrap();
-    write(
+    put(
         dir.path(),
         "main.tf",
         r#"module "vpc" {
@@ -229,7 +216,7 @@ module "local" {
 }
 "#,
     );
-    write(
+    put(
         dir.path(),
         "modules/here/main.tf",
         "output \"ok\" { value = 1 }\n",
@@ -262,12 +249,12 @@ module "local" {
 #[tokio::test]
 async fn version_on_a_local_module_source_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    write(
+    put(
         dir.path(),
         "main.tf",
         "module \"x\" {\n  source  = \"./m\"\n  version = \"1.0.0\"\n}\n",
     );
-    write(dir.path(), "m/main.tf", "");
+    put(dir.path(), "m/main.tf", "");
     let (_, d) = terrane_engine::config::load_dir(dir.path());
     let e = d
         .iter()
@@ -282,7 +269,7 @@ async fn version_on_a_local_module_source_is_an_error() {
 #[tokio::test]
 async fn modules_feeding_each_other_through_different_outputs_are_no_cycle() {
     let dir = tempfile::tempdir().unwrap();
-    write(
+    put(
         dir.path(),
         "modules/app/main.tf",
         r#"
@@ -293,7 +280,7 @@ output "sg" { value = terraform_data.sg.output }
 output "service" { value = terraform_data.service.output }
 "#,
     );
-    write(
+    put(
         dir.path(),
         "modules/db/main.tf",
         r#"
@@ -303,7 +290,7 @@ output "address" { value = "db.internal" }
 output "rule" { value = terraform_data.db.output }
 "#,
     );
-    write(
+    put(
         dir.path(),
         "main.tf",
         r#"
@@ -329,7 +316,7 @@ output "rule" { value = module.db.rule }
     assert_eq!(out("rule"), serde_json::json!("db allowing sg-app"));
 
     // A real cycle through the same outputs is still one.
-    write(
+    put(
         dir.path(),
         "modules/db/main.tf",
         r#"
@@ -337,7 +324,7 @@ variable "allowed" {}
 output "address" { value = var.allowed }
 "#,
     );
-    write(
+    put(
         dir.path(),
         "modules/app/main.tf",
         r#"
@@ -345,7 +332,7 @@ variable "db_address" {}
 output "sg" { value = var.db_address }
 "#,
     );
-    write(
+    put(
         dir.path(),
         "main.tf",
         r#"
@@ -366,7 +353,7 @@ module "db" {
 #[tokio::test]
 async fn providers_passed_to_modules_are_used_inside_them() {
     let dir = tempfile::tempdir().unwrap();
-    write(
+    put(
         dir.path(),
         "main.tf",
         r#"
@@ -382,7 +369,7 @@ module "inherited" {
 }
 "#,
     );
-    write(
+    put(
         dir.path(),
         "m/main.tf",
         "resource \"terraform_data\" \"x\" {\n  input = 1\n}\n",

@@ -2,22 +2,13 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use terrane_engine::run::Quiet;
 
 use terrane_engine::plan::{Action, PlanMode};
 use terrane_engine::provider::Provider;
-use terrane_engine::run::{
-    self, ApplyEvent, ApplyObserver, Context, Options, Providers, StateDelta,
-};
+use terrane_engine::run::{self, Context, Options, Providers};
 use terrane_engine::state::State;
 use terrane_provider_builtin::{NullProvider, TerraformProvider};
-
-struct Quiet;
-impl ApplyObserver for Quiet {
-    fn event(&self, _: ApplyEvent<'_>) {}
-    fn record(&self, _: StateDelta<'_>) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn context(dir: &Path, src: &str) -> Context {
     std::fs::write(dir.join("main.tf"), src).unwrap();

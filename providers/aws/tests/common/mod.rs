@@ -16,13 +16,8 @@ use terrane_engine::run::{
 use terrane_engine::state::State;
 use terrane_provider_aws::AwsProvider;
 
-pub struct Quiet;
-impl ApplyObserver for Quiet {
-    fn event(&self, _e: ApplyEvent<'_>) {}
-    fn record(&self, _d: StateDelta<'_>) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+/// The engine's observer that records nothing.
+pub use terrane_engine::run::Quiet;
 
 /// Keeps the "Still creating..." progress events of an apply, as "ADDR Ns".
 #[derive(Default)]

@@ -7,17 +7,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use terrane_engine::provider::Provider;
-use terrane_engine::run::{self, ApplyEvent, ApplyObserver, Context, Providers, StateDelta};
+use terrane_engine::run::{self, Context, Providers};
 use terrane_provider_builtin::{NullProvider, TerraformProvider};
 
-/// Ignores apply events.
-pub struct Quiet;
-impl ApplyObserver for Quiet {
-    fn event(&self, _: ApplyEvent<'_>) {}
-    fn record(&self, _: StateDelta<'_>) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+/// The engine's observer that records nothing.
+pub use terrane_engine::run::Quiet;
 
 /// Writes `text` to `rel` below `dir`, creating directories.
 pub fn put(dir: &Path, rel: &str, text: &str) {
