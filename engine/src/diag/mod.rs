@@ -256,19 +256,9 @@ impl Diagnostics {
         self.0.iter()
     }
 
-    /// Points every diagnostic that has no location at `span` (the block it came from):
-    /// providers see values, not source, so the engine adds where the values were written.
-    pub fn with_span(mut self, span: Option<&Span>) -> Diagnostics {
-        for d in &mut self.0 {
-            if d.span.is_none() {
-                d.span = span.cloned();
-            }
-        }
-        self
-    }
-
-    /// Like [`Diagnostics::with_span`] for a resource block: a diagnostic naming an
-    /// argument points at the line that argument is written on, the others at the block.
+    /// Points every diagnostic that has no location into the resource block it came from
+    /// (providers see values, not source): one naming an argument at the line that
+    /// argument is written on, the others at the block.
     pub fn with_body(mut self, body: &crate::config::SrcBody, block: Option<&Span>) -> Diagnostics {
         for d in &mut self.0 {
             if d.span.is_none() {

@@ -78,7 +78,7 @@ async fn read_scoped(ctx: &Context, values: &Values, r: &Resource) -> Result<Val
         return Err(resp
             .diagnostics
             .with_address(&addr.to_string())
-            .with_span(r.span.as_ref()));
+            .with_body(&r.body, r.span.as_ref()));
     }
     Ok(resp.state)
 }
