@@ -12,6 +12,9 @@ use crate::lang::{eval, EvalContext, Value};
 
 /// The (address, ID) pairs of one import block, evaluated in the root module: one pair,
 /// or one per element of `for_each` with `each.key`/`each.value` bound in `to` and `id`.
+/// Import blocks are evaluated before the graph walk; the root locals they may use
+/// (`for_each = local.x`) were evaluated into `values` when planning configured the
+/// providers (`nodes::preset_constant_locals`), once for all blocks.
 ///
 /// # Errors
 /// Bad for_each values, addresses and IDs, with their locations.
@@ -20,8 +23,6 @@ pub fn targets(
     values: &Values,
     root: &Module,
 ) -> Result<Vec<(InstanceAddr, String)>, Diagnostics> {
-    // Import blocks are evaluated before the graph walk (`for_each = local.x` is allowed).
-    nodes::preset_constant_locals(root, values);
     let plain = InstanceScope::plain(values, root);
     let keys = match &imp.for_each {
         None => vec![(None, None)],
