@@ -115,11 +115,7 @@ impl AwsResource for Secret {
             .name(name_or_prefix(planned))
             .set_description(val::str_attr(planned, "description").map(str::to_string))
             .set_kms_key_id(val::str_attr(planned, "kms_key_id").map(str::to_string))
-            .set_tags((!tags.is_empty()).then(|| {
-                tags.into_iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect()
-            }))
+            .set_tags((!tags.is_empty()).then(|| tag_list(&tags)))
             .send()
             .await
             .map_err(err("CreateSecret"))?;
@@ -157,16 +153,12 @@ impl AwsResource for Secret {
         prior: &Value,
         tags: BTreeMap<String, String>,
     ) -> Result<(), AwsError> {
-        let tags = tags
-            .iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect();
         c.secrets
             .get()
             .await
             .tag_resource()
             .secret_id(val::str_attr(prior, "id").unwrap_or_default())
-            .set_tags(Some(tags))
+            .set_tags(Some(tag_list(&tags)))
             .send()
             .await
             .map_err(err("TagResource"))?;
@@ -373,4 +365,11 @@ impl AwsResource for SecretVersion {
             .set("secret_id", Value::string(secret));
         Ok(())
     }
+}
+
+/// Tags in Secrets Manager's form.
+fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }

@@ -52,11 +52,14 @@ pub fn tags_value(tags: &HashMap<String, BTreeMap<String, String>>, arn: &str) -
 /// The planned `tags_all` as tags for a create call; `None` when there are none.
 pub fn create_tags(planned: &Value) -> Option<Vec<Tag>> {
     let all = val::string_map(planned, "tags_all");
-    (!all.is_empty()).then(|| {
-        all.iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect()
-    })
+    (!all.is_empty()).then(|| tag_list(&all))
+}
+
+/// Tags in ELBv2's form.
+fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 /// Adds or overwrites tags on the ELBv2 resource whose `arn` the object holds.
@@ -70,11 +73,7 @@ pub async fn tag(
         .await
         .add_tags()
         .resource_arns(val::str_attr(prior, "arn").unwrap_or_default())
-        .set_tags(Some(
-            tags.iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect(),
-        ))
+        .set_tags(Some(tag_list(&tags)))
         .send()
         .await
         .map_err(err("AddTags"))?;
