@@ -116,7 +116,7 @@ pub fn override_settings(args: &[String]) -> anyhow::Result<Settings> {
 fn parse_settings(text: &str, path: PathBuf) -> anyhow::Result<Settings> {
     let file = SourceFile::new(path, text);
     let mut diags = Diagnostics::new();
-    let Some(body) = parse_file(&file, &mut diags) else {
+    let Some((body, file)) = parse_file(&file, &mut diags) else {
         return Err(first_error(&diags));
     };
     body_settings(&body, &file)

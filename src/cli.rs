@@ -146,10 +146,26 @@ pub struct PlanningArgs {
     pub compact_warnings: bool,
 }
 
+/// `terrane init`'s flags: every flag `terraform init` takes, so scripts written for
+/// Terraform run unchanged. Boolean flags take a value only as `-flag=value`, as Go's flag
+/// package does.
 #[derive(Debug, Args, Clone, Default)]
 pub struct InitArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Initialize the backend (-backend=false skips it; modules and providers are still
+    /// checked).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "true")]
+    pub backend: bool,
+    /// Terraform's alias of -backend, for HCP Terraform configurations.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub cloud: Option<bool>,
+    /// Install the modules the configuration calls (-get=false skips it).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "true")]
+    pub get: bool,
+    /// Copy the given module into the empty working directory before initializing.
+    #[arg(long, value_name = "SOURCE")]
+    pub from_module: Option<String>,
     /// Reconfigure the backend, ignoring any saved configuration.
     #[arg(long)]
     pub reconfigure: bool,
@@ -164,9 +180,40 @@ pub struct InitArgs {
     pub force_copy: bool,
     #[command(flatten)]
     pub lock: LockArgs,
-    /// Accepted for compatibility: terrane's providers are built in.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    /// Upgrade modules and providers to the newest allowed versions (terrane's own
+    /// providers are built in).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub upgrade: Option<bool>,
+    /// Dependency lock file mode: "readonly" refuses to change .terraform.lock.hcl.
+    #[arg(long, value_name = "MODE")]
+    pub lockfile: Option<String>,
+    /// Directory holding provider plugins (repeatable); skips provider downloads.
+    #[arg(long, value_name = "DIR")]
+    pub plugin_dir: Vec<PathBuf>,
+    /// Print machine-readable JSON lines instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Show warnings in a compact form that includes only the summary messages.
+    #[arg(long)]
+    pub compact_warnings: bool,
+    /// Accepted for compatibility: only meaningful with HCP Terraform.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub ignore_remote_version: Option<bool>,
+    /// Directory of test files (accepted for compatibility; terrane has no test command).
+    #[arg(long, value_name = "DIR")]
+    pub test_directory: Option<PathBuf>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+}
+
+impl InitArgs {
+    /// Whether -backend was on the command line (it defaults to true either way).
+    pub fn backend_flag_given(&self) -> bool {
+        std::env::args().any(|a| {
+            let flag = a.trim_start_matches('-');
+            a.starts_with('-') && (flag == "backend" || flag.starts_with("backend="))
+        })
+    }
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -479,6 +526,36 @@ mod tests {
             norm(&["terrane", "apply", "-auto-approve", "-var=a=-1", "-h"]),
             ["terrane", "apply", "--auto-approve", "--var=a=-1", "-h"]
         );
+    }
+
+    #[test]
+    fn init_takes_terraforms_flags() {
+        let cli = parse(normalize_args(
+            [
+                "terrane",
+                "init",
+                "-backend=false",
+                "-get=false",
+                "-upgrade",
+                "-lockfile=readonly",
+                "-plugin-dir=/p",
+                "-input=false",
+                "-no-color",
+                "-json",
+                "-reconfigure",
+                "-force-copy",
+            ]
+            .map(OsString::from),
+        ))
+        .unwrap();
+        let Command::Init(i) = cli.command else {
+            panic!()
+        };
+        assert!(!i.backend && !i.get && i.json && i.reconfigure && i.force_copy);
+        assert_eq!(i.upgrade, Some(true));
+        assert_eq!(i.lockfile.as_deref(), Some("readonly"));
+        assert_eq!(i.plugin_dir, [PathBuf::from("/p")]);
+        assert_eq!(i.common.input, Some(false));
     }
 
     #[test]

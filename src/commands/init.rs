@@ -12,34 +12,45 @@ use terrane_engine::state::{StateBackend, DEFAULT_WORKSPACE};
 use crate::backend_config::{self, Selected};
 use crate::cli::InitArgs;
 use crate::output::{print_diagnostics, use_color};
+use terrane_engine::diag::{Diagnostic, Diagnostics};
 
 pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
-    let color = use_color(a.common.no_color);
+    let view = InitView::new(a.json, use_color(a.common.no_color));
+    view.version();
+    if let Some(d) = flag_conflict(&a) {
+        view.diagnostics(&d.into());
+        return Ok(1);
+    }
+    if let Some(source) = &a.from_module {
+        if let Err(d) = copy_from_module(source) {
+            view.diagnostics(&d.into());
+            return Ok(1);
+        }
+    }
     let (module, mut diags) = terrane_engine::config::load_dir(Path::new("."));
     if module.files.is_empty() && !diags.has_errors() {
-        println!("terrane initialized in an empty directory!\n\nThe directory has no terrane configuration files. You may begin working\nwith terrane immediately by creating terrane configuration files.");
+        view.message("empty_directory", "terrane initialized in an empty directory!\n\nThe directory has no terrane configuration files. You may begin working\nwith terrane immediately by creating terrane configuration files.");
         return Ok(0);
     }
     diags.extend(crate::setup::check_required_providers(&module));
     if diags.has_errors() {
-        print_diagnostics(&diags, color);
+        view.diagnostics(&diags);
         return Ok(1);
     }
-    println!("\nInitializing the backend...");
-    match init_backend(&module, &a).await {
-        Ok(warnings) => {
-            for w in warnings {
-                print_diagnostics(
-                    &terrane_engine::diag::Diagnostic::warning("Backend")
-                        .detail(w)
-                        .into(),
-                    color,
-                );
+    // -cloud is Terraform's alias of -backend.
+    if a.backend && a.cloud != Some(false) {
+        view.message(
+            "initializing_backend_message",
+            "\nInitializing the backend...",
+        );
+        match init_backend(&module, &a).await {
+            Ok(warnings) => {
+                for w in warnings {
+                    view.diagnostics(&Diagnostic::warning("Backend").detail(w).into());
+                }
             }
-        }
-        Err(e) => {
-            print_diagnostics(
-                &terrane_engine::diag::Diagnostic::error("Backend initialization failed")
+            Err(e) => {
+                let d = Diagnostic::error("Backend initialization failed")
                     .detail(format!("{e:#}\n\nNothing was changed."))
                     .span(
                         module
@@ -47,29 +58,190 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
                             .backend
                             .as_ref()
                             .and_then(|b| b.span.clone()),
-                    )
-                    .into(),
-                color,
-            );
-            return Ok(1);
+                    );
+                view.diagnostics(&d.into());
+                return Ok(1);
+            }
         }
     }
-    println!("\nInitializing provider plugins...");
-    for rp in module.terraform.required_providers.values() {
-        println!("- Using built-in {} ({})", rp.source, rp.name);
-    }
     std::fs::create_dir_all(".terraform")?;
-    write_modules_manifest(&module)?;
-    if !diags.is_empty() {
-        print_diagnostics(&diags, color);
+    if a.get {
+        write_modules_manifest(&module, &view)?;
     }
-    println!("\nterrane has been successfully initialized!\n\nYou may now begin working with terrane. Try running \"terrane plan\" to see\nany changes that are required for your infrastructure.");
+    view.message(
+        "initializing_provider_plugin_message",
+        "\nInitializing provider plugins...",
+    );
+    for rp in module.terraform.required_providers.values() {
+        view.log(&format!("- Using built-in {} ({})", rp.source, rp.name));
+    }
+    if !diags.is_empty() {
+        view.diagnostics(&diags);
+    }
+    view.message(
+        "output_init_success_message",
+        "\nterrane has been successfully initialized!",
+    );
+    view.message("output_init_success_cli_message", "\nYou may now begin working with terrane. Try running \"terrane plan\" to see\nany changes that are required for your infrastructure.");
     Ok(0)
+}
+
+/// Combinations of flags Terraform refuses before doing anything.
+fn flag_conflict(a: &InitArgs) -> Option<Diagnostic> {
+    let invalid = |detail: &str| Some(Diagnostic::error("Invalid init options").detail(detail));
+    if a.migrate_state && a.reconfigure {
+        return invalid("The -migrate-state and -reconfigure options are mutually-exclusive: -reconfigure ignores the previous backend, -migrate-state copies from it.");
+    }
+    if a.cloud.is_some() && a.backend_flag_given() {
+        return invalid(
+            "The -backend and -cloud options are aliases of one another; give only one.",
+        );
+    }
+    if a.migrate_state && a.json {
+        return Some(Diagnostic::error("The -migrate-state and -json options are mutually-exclusive").detail("Migrating state may need a confirmation, which -json output cannot ask for. Drop -json to use -migrate-state."));
+    }
+    match a.lockfile.as_deref() {
+        None => None,
+        Some("readonly") if a.upgrade == Some(true) => Some(
+            Diagnostic::error("Invalid init options")
+                .detail("The -upgrade flag conflicts with -lockfile=readonly."),
+        ),
+        Some("readonly") => None,
+        Some(other) => Some(
+            Diagnostic::error("Invalid -lockfile option").detail(format!(
+                "The only lock file mode is \"readonly\", not {other:?}."
+            )),
+        ),
+    }
+}
+
+/// `-from-module=SOURCE`: copies a module's files into the working directory, which must
+/// hold no configuration yet. Local directories only, like the module calls terrane loads.
+fn copy_from_module(source: &str) -> Result<(), Diagnostic> {
+    let here = std::fs::read_dir(".").map_err(|e| {
+        Diagnostic::error("Failed to read the working directory").detail(e.to_string())
+    })?;
+    let has_config = here.filter_map(Result::ok).any(|e| {
+        let n = e.file_name().to_string_lossy().to_string();
+        n.ends_with(".tf") || n.ends_with(".tf.json")
+    });
+    if has_config {
+        return Err(Diagnostic::error("The working directory already contains files").detail("-from-module copies a module into an empty directory. To initialize the configuration already here, leave out -from-module."));
+    }
+    let from = Path::new(source);
+    if !from.is_dir() {
+        return Err(Diagnostic::error("Failed to copy the module given by -from-module").detail(format!("{source:?} is not a local directory. terrane copies modules from local paths only; download the module first, or use terraform init -from-module.")));
+    }
+    copy_dir(from, Path::new(".")).map_err(|e| {
+        Diagnostic::error("Failed to copy the module given by -from-module")
+            .detail(format!("Copying {source:?}: {e}"))
+    })
+}
+
+/// Copies `from` into `to` recursively, leaving out `.terraform` and hidden entries as
+/// Terraform does.
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Where init's messages go: text for people, or with -json one JSON object per line, in
+/// the layout of Terraform's machine-readable UI.
+struct InitView {
+    json: bool,
+    color: bool,
+}
+
+impl InitView {
+    fn new(json: bool, color: bool) -> InitView {
+        InitView { json, color }
+    }
+
+    fn line(&self, level: &str, message: &str, kind: &str, extra: serde_json::Value) {
+        let mut obj = serde_json::json!({
+            "@level": level,
+            "@message": message,
+            "@module": "terrane.ui",
+            "@timestamp": terrane_engine::util::now_rfc3339(),
+            "type": kind,
+        });
+        if let (Some(o), serde_json::Value::Object(e)) = (obj.as_object_mut(), extra) {
+            o.extend(e);
+        }
+        println!("{obj}");
+    }
+
+    fn version(&self) {
+        if self.json {
+            let v = env!("CARGO_PKG_VERSION");
+            self.line(
+                "info",
+                &format!("terrane {v}"),
+                "version",
+                serde_json::json!({"terrane": v, "ui": "1.2"}),
+            );
+        }
+    }
+
+    /// A step of init, with Terraform's message code for it.
+    fn message(&self, code: &str, text: &str) {
+        if self.json {
+            self.line(
+                "info",
+                text.trim_start(),
+                "init_output",
+                serde_json::json!({"message_code": code}),
+            );
+        } else {
+            println!("{text}");
+        }
+    }
+
+    fn log(&self, text: &str) {
+        if self.json {
+            self.line("info", text, "log", serde_json::Value::Null);
+        } else {
+            println!("{text}");
+        }
+    }
+
+    fn diagnostics(&self, diags: &Diagnostics) {
+        if !self.json {
+            print_diagnostics(diags, self.color);
+            return;
+        }
+        for d in diags.iter() {
+            let severity = if d.is_error() { "error" } else { "warning" };
+            let level = if d.is_error() { "error" } else { "warn" };
+            let range = d.span.as_ref().map(|s| {
+                let (line, column) = s.line_col();
+                serde_json::json!({"filename": s.file.display_name(), "start": {"line": line, "column": column, "byte": s.start}})
+            });
+            let title = if d.is_error() { "Error" } else { "Warning" };
+            self.line(level, &format!("{title}: {}", d.summary), "diagnostic", serde_json::json!({"diagnostic": {"severity": severity, "summary": d.summary, "detail": d.detail.clone().unwrap_or_default(), "range": range}}));
+        }
+    }
 }
 
 /// Records the module tree in `.terraform/modules/modules.json`, in Terraform's layout
 /// (`Key` is the dotted call path, `Dir` the local directory), so tools that read it work.
-fn write_modules_manifest(root: &terrane_engine::config::Module) -> anyhow::Result<()> {
+fn write_modules_manifest(
+    root: &terrane_engine::config::Module,
+    view: &InitView,
+) -> anyhow::Result<()> {
     let mut modules = vec![serde_json::json!({"Key": "", "Source": "", "Dir": "."})];
     for m in root.all().into_iter().skip(1) {
         let parent = root.at(&m.path[..m.path.len() - 1]);
@@ -80,13 +252,13 @@ fn write_modules_manifest(root: &terrane_engine::config::Module) -> anyhow::Resu
         modules.push(serde_json::json!({"Key": m.path.join("."), "Source": source, "Dir": m.dir.display().to_string()}));
     }
     if modules.len() > 1 {
-        println!("\nInitializing modules...");
+        view.message("initializing_modules_message", "\nInitializing modules...");
         for m in &modules[1..] {
-            println!(
+            view.log(&format!(
                 "- {} in {}",
                 m["Key"].as_str().unwrap_or_default(),
                 m["Dir"].as_str().unwrap_or_default()
-            );
+            ));
         }
     }
     std::fs::create_dir_all(".terraform/modules")?;
@@ -100,9 +272,6 @@ fn write_modules_manifest(root: &terrane_engine::config::Module) -> anyhow::Resu
 /// Selects, checks and records the backend, migrating state when asked. Writes nothing
 /// until every check has passed.
 async fn init_backend(module: &Module, a: &InitArgs) -> anyhow::Result<Vec<String>> {
-    if a.reconfigure && a.migrate_state {
-        bail!("-reconfigure and -migrate-state cannot be used together: -reconfigure ignores the previous backend, -migrate-state copies from it");
-    }
     let overrides = backend_config::override_settings(&a.backend_config)?;
     let mut new = backend_config::selected(module, &overrides)?;
     let prior = if a.reconfigure {

@@ -495,7 +495,7 @@ impl<'a> Generator<'a> {
 
     /// The original (user-written) file and offset of `at` in `src`.
     fn original(&self, at: usize) -> usize {
-        self.src.origin.as_ref().map_or(at, |o| o.map(at))
+        SourceFile::resolve(self.src, at).1
     }
 
     fn span(&self, r: Range<usize>) -> Option<Span> {
@@ -521,18 +521,8 @@ impl<'a> Generator<'a> {
     /// Parses the generated text; a syntax error (only possible inside a template or a
     /// bare expression) is reported at its place in the JSON.
     fn finish(self) -> (Option<Body>, Arc<SourceFile>) {
-        let root = self
-            .src
-            .origin
-            .as_ref()
-            .map_or_else(|| Arc::clone(self.src), |o| Arc::clone(&o.file));
-        let generated = SourceFile::generated(
-            self.out,
-            Origin {
-                file: root,
-                segments: self.segments,
-            },
-        );
+        let root = SourceFile::root(self.src);
+        let generated = SourceFile::generated(self.out, Origin::single(&root, self.segments));
         match hcl_edit::parser::parse_body(&generated.text) {
             Ok(b) => (Some(b), generated),
             Err(e) => {

@@ -18,6 +18,7 @@ use crate::lang::Type;
 
 const TOP_LEVEL_BLOCKS: &[&str] = &[
     "terraform",
+    "required_providers",
     "provider",
     "resource",
     "data",
@@ -63,6 +64,7 @@ fn load_one(dir: &Path, path: Vec<String>) -> (Module, Diagnostics) {
         }
     };
     names.sort();
+    let mut overrides = Vec::new();
     for path in names {
         let shown = path
             .strip_prefix(dir)
@@ -78,10 +80,14 @@ fn load_one(dir: &Path, path: Vec<String>) -> (Module, Diagnostics) {
                 let parsed = if super::json::is_json(&file) {
                     super::json::parse_config(&file, &mut diags)
                 } else {
-                    parse_file(&file, &mut diags).map(|b| (b, Arc::clone(&file)))
+                    parse_file(&file, &mut diags)
                 };
-                if let Some((body, spans_in)) = parsed {
-                    decode_body(&mut module, &body, &spans_in, &mut diags);
+                match parsed {
+                    Some(parsed) if super::overrides::is_override(&path) => overrides.push(parsed),
+                    Some((body, spans_in)) => {
+                        decode_body(&mut module, &body, &spans_in, &mut diags)
+                    }
+                    None => {}
                 }
                 module.files.push(file);
             }
@@ -90,6 +96,10 @@ fn load_one(dir: &Path, path: Vec<String>) -> (Module, Diagnostics) {
             ),
         }
     }
+    for (body, spans_in) in overrides {
+        super::overrides::merge_file(&mut module, &body, &spans_in, &mut diags);
+    }
+    check_variable_defaults(&module, &mut diags);
     (module, diags)
 }
 
@@ -100,13 +110,18 @@ fn is_config_file(p: &Path) -> bool {
         .is_some_and(|n| n.ends_with(".tf") || n.ends_with(".tf.json"))
 }
 
-/// Parses one file's text; a syntax error becomes a diagnostic at its location.
-pub fn parse_file(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Body> {
-    match hcl_edit::parser::parse_body(&file.text) {
-        Ok(b) => Some(b),
+/// Parses one file's text, as leniently as Terraform (see [`super::lenient`]); the body's
+/// spans are in the returned file. A syntax error becomes a diagnostic at its location.
+pub fn parse_file(
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> Option<(Body, Arc<SourceFile>)> {
+    let (parsed, spans_in) = super::lenient::parse(file);
+    match parsed {
+        Ok(b) => Some((b, spans_in)),
         Err(e) => {
             let off = e.location().offset();
-            let span = Span::new(file, off..off + 1);
+            let span = Span::new(&spans_in, off..off + 1);
             diags.push(
                 Diagnostic::error("Invalid HCL syntax")
                     .detail(e.message().to_string())
@@ -117,7 +132,7 @@ pub fn parse_file(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<Bod
     }
 }
 
-fn ident_span(b: &Block, file: &Arc<SourceFile>) -> Option<Span> {
+pub(super) fn ident_span(b: &Block, file: &Arc<SourceFile>) -> Option<Span> {
     // The block header: from the keyword to the end of the last label.
     let start = b.ident.span()?.start;
     let end = b
@@ -128,7 +143,7 @@ fn ident_span(b: &Block, file: &Arc<SourceFile>) -> Option<Span> {
     Some(Span::new(file, start..end))
 }
 
-fn unsupported_block(b: &Block, file: &Arc<SourceFile>, allowed: &[&str]) -> Diagnostic {
+pub(super) fn unsupported_block(b: &Block, file: &Arc<SourceFile>, allowed: &[&str]) -> Diagnostic {
     let name = b.ident.as_str();
     let mut d = Diagnostic::error("Unsupported block type")
         .detail(format!("Blocks of type {name:?} are not expected here."))
@@ -139,7 +154,11 @@ fn unsupported_block(b: &Block, file: &Arc<SourceFile>, allowed: &[&str]) -> Dia
     d
 }
 
-fn unsupported_attr(a: &Attribute, file: &Arc<SourceFile>, allowed: &[&str]) -> Diagnostic {
+pub(super) fn unsupported_attr(
+    a: &Attribute,
+    file: &Arc<SourceFile>,
+    allowed: &[&str],
+) -> Diagnostic {
     let name = a.key.as_str();
     let mut d = Diagnostic::error("Unsupported argument")
         .detail(format!("An argument named {name:?} is not expected here."))
@@ -150,7 +169,7 @@ fn unsupported_attr(a: &Attribute, file: &Arc<SourceFile>, allowed: &[&str]) -> 
     d
 }
 
-fn labels_ok(
+pub(super) fn labels_ok(
     b: &Block,
     n: usize,
     names: &str,
@@ -177,12 +196,12 @@ fn labels_ok(
 }
 
 /// Splits a body into its attributes and blocks, reporting any that `allowed_*` does not list.
-struct Checked<'b> {
-    attrs: BTreeMap<&'b str, &'b Attribute>,
-    blocks: Vec<&'b Block>,
+pub(super) struct Checked<'b> {
+    pub(super) attrs: BTreeMap<&'b str, &'b Attribute>,
+    pub(super) blocks: Vec<&'b Block>,
 }
 
-fn check_body<'b>(
+pub(super) fn check_body<'b>(
     body: &'b Body,
     allowed_attrs: &[&str],
     allowed_blocks: &[&str],
@@ -220,14 +239,14 @@ fn check_body<'b>(
     out
 }
 
-fn expr(a: &Attribute, file: &Arc<SourceFile>) -> Expr {
+pub(super) fn expr(a: &Attribute, file: &Arc<SourceFile>) -> Expr {
     Expr {
         expr: a.value.clone(),
         file: Arc::clone(file),
     }
 }
 
-fn literal_string(
+pub(super) fn literal_string(
     a: &Attribute,
     file: &Arc<SourceFile>,
     diags: &mut Diagnostics,
@@ -248,12 +267,16 @@ fn literal_string(
     }
 }
 
-fn literal_bool(a: &Attribute, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> bool {
+pub(super) fn literal_bool(a: &Attribute, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> bool {
     match &a.value {
         Expression::Bool(b) => *b.value(),
+        // Terraform converts the strings "true" and "false" to bool here.
+        Expression::String(s) if matches!(s.value().as_str(), "true" | "false") => {
+            s.value() == "true"
+        }
         other => {
             diags.push(
-                Diagnostic::error("Invalid value")
+                Diagnostic::error("Unsuitable value type")
                     .detail(format!(
                         "The {:?} argument must be true or false.",
                         a.key.as_str()
@@ -265,11 +288,17 @@ fn literal_bool(a: &Attribute, file: &Arc<SourceFile>, diags: &mut Diagnostics) 
     }
 }
 
-fn decode_body(m: &mut Module, body: &Body, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
+pub(super) fn decode_body(
+    m: &mut Module,
+    body: &Body,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) {
     let checked = check_body(body, &[], TOP_LEVEL_BLOCKS, file, diags);
     for b in checked.blocks {
         match b.ident.as_str() {
-            "terraform" => decode_terraform(m, b, file, diags),
+            "terraform" => super::terraform_block::decode(m, b, file, diags),
+            "required_providers" => super::terraform_block::misplaced_required_providers(b, file, diags),
             "provider" => decode_provider(m, b, file, diags),
             "resource" => decode_resource(m, b, Mode::Managed, file, diags),
             "data" => decode_resource(m, b, Mode::Data, file, diags),
@@ -290,92 +319,12 @@ fn decode_body(m: &mut Module, body: &Body, file: &Arc<SourceFile>, diags: &mut 
     }
 }
 
-fn decode_terraform(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
-    let c = check_body(
-        &b.body,
-        &["required_version", "experiments"],
-        &["required_providers", "backend", "cloud"],
-        file,
-        diags,
-    );
-    if let Some(a) = c.attrs.get("required_version") {
-        if let Some(v) = literal_string(a, file, diags) {
-            m.terraform.required_version = Some((v, span_of(&a.value, file)));
-        }
-    }
-    for blk in c.blocks {
-        match blk.ident.as_str() {
-            "required_providers" => {
-                for s in blk.body.iter() {
-                    let Structure::Attribute(a) = s else {
-                        diags.push(unsupported_block(s.as_block().expect("not an attribute"), file, &[]));
-                        continue;
-                    };
-                    let name = a.key.as_str().to_string();
-                    let (source, version) = match &a.value {
-                        Expression::Object(o) => {
-                            let mut source = None;
-                            let mut version = None;
-                            for (k, v) in o.iter() {
-                                let key = match k {
-                                    hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
-                                    hcl_edit::expr::ObjectKey::Expression(Expression::Variable(i)) => i.as_str().to_string(),
-                                    hcl_edit::expr::ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
-                                    _ => continue,
-                                };
-                                let val = v.expr().as_str().map(str::to_string);
-                                match key.as_str() {
-                                    "source" => source = val,
-                                    "version" => version = val,
-                                    "configuration_aliases" => {}
-                                    other => diags.push(
-                                        Diagnostic::error("Invalid required_providers object")
-                                            .detail(format!("required_providers objects can only contain \"version\", \"source\" and \"configuration_aliases\" attributes, not {other:?}."))
-                                            .span(span_of(v.expr(), file)),
-                                    ),
-                                }
-                            }
-                            (source, version)
-                        }
-                        // The pre-0.13 form: `aws = "~> 5.0"` is a version constraint.
-                        Expression::String(s) => (None, Some(s.value().clone())),
-                        other => {
-                            diags.push(Diagnostic::error("Invalid required_providers entry").detail("Each provider requirement must be an object with source and version.").span(span_of(other, file)));
-                            (None, None)
-                        }
-                    };
-                    let source = source.unwrap_or_else(|| format!("hashicorp/{name}"));
-                    m.terraform.required_providers.insert(
-                        name.clone(),
-                        RequiredProvider { name, source, version, span: span_of(&a.value, file) },
-                    );
-                }
-            }
-            "backend" => {
-                if !labels_ok(blk, 1, "backend type", file, diags) {
-                    continue;
-                }
-                if m.terraform.backend.is_some() {
-                    diags.push(Diagnostic::error("Duplicate backend configuration").detail("A module may have only one backend configuration.").span(ident_span(blk, file)));
-                    continue;
-                }
-                m.terraform.backend = Some(BackendConfig {
-                    kind: blk.labels[0].as_str().to_string(),
-                    body: SrcBody { body: blk.body.clone(), file: Arc::clone(file) },
-                    span: ident_span(blk, file),
-                });
-            }
-            _ => diags.push(
-                Diagnostic::error("The \"cloud\" block is not supported")
-                    .detail("terrane works with the local and s3 backends; HCP Terraform is not supported.")
-                    .span(ident_span(blk, file)),
-            ),
-        }
-    }
-}
-
 fn decode_provider(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
     if !labels_ok(b, 1, "provider name", file, diags) {
+        return;
+    }
+    if let Some(d) = super::terraform_block::provider_name_error(b.labels[0].as_str()) {
+        diags.push(d.span(ident_span(b, file)));
         return;
     }
     let mut alias = None;
@@ -433,6 +382,8 @@ fn depends_on(a: &Attribute, file: &Arc<SourceFile>, diags: &mut Diagnostics) ->
     };
     let mut out = Vec::new();
     for e in arr.iter() {
+        let unquoted = super::legacy::unquoted_reference(e, file, diags);
+        let (e, file) = unquoted.as_ref().map_or((e, file), |(e, f)| (e, f));
         let refs = references(e, file);
         let valid = matches!(e, Expression::Traversal(_) | Expression::Variable(_))
             && refs.len() == 1
@@ -584,6 +535,22 @@ fn provider_ref(
     file: &Arc<SourceFile>,
     diags: &mut Diagnostics,
 ) -> Option<ProviderRef> {
+    if let Some((e, file)) = super::legacy::unquoted_reference(e, file, diags) {
+        return provider_ref(&e, &file, diags);
+    }
+    let r = provider_ref_parts(e, file, diags)?;
+    if let Some(d) = super::terraform_block::provider_name_error(&r.name) {
+        diags.push(d.span(span_of(e, file)));
+        return None;
+    }
+    Some(r)
+}
+
+fn provider_ref_parts(
+    e: &Expression,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> Option<ProviderRef> {
     match e {
         Expression::Variable(v) => Some(ProviderRef {
             name: v.as_str().to_string(),
@@ -664,15 +631,9 @@ fn decode_lifecycle(
             Expression::Array(arr) => {
                 let mut names = Vec::new();
                 for e in arr.iter() {
-                    match e {
-                        Expression::Variable(v) => names.push(v.as_str().to_string()),
-                        Expression::Traversal(t) => match &t.expr {
-                            Expression::Variable(v) => names.push(v.as_str().to_string()),
-                            _ => diags.push(Diagnostic::error("Invalid ignore_changes").detail("Each entry must be an attribute name or path, like tags or tags[\"Name\"].").span(span_of(e, file))),
-                        },
-                        // Terraform 0.11 quoted form, still accepted with a warning there.
-                        Expression::String(s) => names.push(s.value().clone()),
-                        _ => diags.push(Diagnostic::error("Invalid ignore_changes").detail("Each entry must be an attribute name or path, like tags or tags[\"Name\"].").span(span_of(e, file))),
+                    if let Some((name, span)) = ignore_changes_entry(e, &a.value, file, diags) {
+                        names.push(name);
+                        l.ignore_changes_spans.push(span);
                     }
                 }
                 IgnoreChanges::Attributes(names)
@@ -689,6 +650,39 @@ fn decode_lifecycle(
             }
         };
     }
+}
+
+/// The attribute one `ignore_changes` entry names (`tags`, `tags["Name"]`, or the quoted
+/// form Terraform 0.11 used) and where it is written.
+fn ignore_changes_entry(
+    e: &Expression,
+    list: &Expression,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> Option<(String, Option<Span>)> {
+    if matches!(e, Expression::String(s) if s.value() == "*") {
+        diags.push(
+            Diagnostic::error("Invalid ignore_changes wildcard")
+                .detail("The [\"*\"] form of ignoring every change is no longer accepted; write ignore_changes = all.")
+                .span(span_of(list, file)),
+        );
+        return None;
+    }
+    let unquoted = super::legacy::unquoted_reference(e, file, diags);
+    let (e, file) = unquoted.as_ref().map_or((e, file), |(e, f)| (e, f));
+    let root = match e {
+        Expression::Traversal(t) => &t.expr,
+        other => other,
+    };
+    if let Expression::Variable(v) = root {
+        return Some((v.as_str().to_string(), span_of(e, file)));
+    }
+    diags.push(
+        Diagnostic::error("Invalid ignore_changes")
+            .detail("Each entry must be an attribute name or path, like tags or tags[\"Name\"].")
+            .span(span_of(e, file)),
+    );
+    None
 }
 
 fn decode_variable(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
@@ -719,23 +713,31 @@ fn decode_variable(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mu
             "sensitive",
             "nullable",
             "ephemeral",
+            "const",
         ],
         &["validation"],
         file,
         diags,
     );
     let ty = c.attrs.get("type").map_or(Type::Any, |a| {
-        parse_type(&a.value, file).unwrap_or_else(|d| {
+        variable_type(&a.value, file).unwrap_or_else(|d| {
             diags.push(d);
             Type::Any
         })
     });
-    // As Terraform's validate does: a default must suit the type constraint.
-    if let Some(a) = c.attrs.get("default") {
-        let dir = std::path::Path::new(".");
-        if let Ok(value) = crate::run::vars::eval_constant(&a.value, file, dir) {
-            if let Err(e) = crate::lang::convert(&value, &ty) {
-                diags.push(Diagnostic::error("Invalid default value for variable").detail(format!("This default value is not compatible with the variable's type constraint: {e}.")).span(span_of(&a.value, file)));
+    let flag = |attr: &str, diags: &mut Diagnostics| {
+        c.attrs
+            .get(attr)
+            .is_some_and(|a| literal_bool(a, file, diags))
+    };
+    if flag("const", diags) {
+        for attr in ["ephemeral", "sensitive"] {
+            if flag(attr, diags) {
+                diags.push(
+                    Diagnostic::error(format!("Const variable cannot be {attr}"))
+                        .detail(format!("Variable {name:?} is a constant, known while the configuration is loaded, so it cannot also be {attr}."))
+                        .span(ident_span(b, file)),
+                );
             }
         }
     }
@@ -761,6 +763,11 @@ fn decode_variable(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mu
     for blk in c.blocks {
         let vc = check_body(&blk.body, &["condition", "error_message"], &[], file, diags);
         match (vc.attrs.get("condition"), vc.attrs.get("error_message")) {
+            (Some(cond), Some(_)) if !refers_to_variable(&cond.value, &name, file) => diags.push(
+                Diagnostic::error("Invalid variable validation condition")
+                    .detail(format!("A validation condition of variable {name:?} must use var.{name}: it tests the value given for it."))
+                    .span(span_of(&cond.value, file)),
+            ),
             (Some(cond), Some(msg)) => v.validations.push(Validation {
                 condition: expr(cond, file),
                 error_message: expr(msg, file),
@@ -777,6 +784,72 @@ fn decode_variable(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mu
         return;
     }
     m.variables.insert(name, v);
+}
+
+/// A variable's `type`: a type constraint, or one of the shorthands Terraform still reads
+/// (bare `list` and `map` for a list or map of any one element type). The quoted 0.11
+/// forms (`"string"`) are errors in Terraform 1.15 too.
+fn variable_type(e: &Expression, file: &Arc<SourceFile>) -> Result<Type, Diagnostic> {
+    match e {
+        Expression::Variable(v) if v.as_str() == "list" => Ok(Type::List(Box::new(Type::Any))),
+        Expression::Variable(v) if v.as_str() == "map" => Ok(Type::Map(Box::new(Type::Any))),
+        Expression::String(s) => {
+            let written = s.value();
+            let d = if matches!(written.as_str(), "string" | "list" | "map") {
+                let instead = if written == "string" {
+                    "string".to_string()
+                } else {
+                    format!("{written}(string)")
+                };
+                Diagnostic::error("Invalid quoted type constraints").detail(format!("Type constraints were quoted before Terraform 0.12; that form is no longer accepted. Write {instead} without quotes."))
+            } else {
+                Diagnostic::error("Invalid legacy variable type hint").detail("A type constraint is an expression, not a string: remove the quotes and write the type, like list(string).")
+            };
+            Err(d.span(span_of(e, file)))
+        }
+        other => parse_type(other, file),
+    }
+}
+
+/// Whether `e` refers to `var.<name>`.
+fn refers_to_variable(e: &Expression, name: &str, file: &Arc<SourceFile>) -> bool {
+    references(e, file)
+        .iter()
+        .any(|r| matches!(&r.subject, crate::lang::Subject::Var(n) if n == name))
+}
+
+/// As Terraform checks each variable once its file and any override are merged: a
+/// default must suit the type constraint, and may be null only when the variable is
+/// nullable.
+fn check_variable_defaults(m: &Module, diags: &mut Diagnostics) {
+    for v in m.variables.values() {
+        let Some(default) = &v.default else {
+            continue;
+        };
+        let dir = std::path::Path::new(".");
+        let Ok(value) = crate::run::vars::eval_constant(&default.expr, &default.file, dir) else {
+            continue;
+        };
+        let problem = if value.is_null() {
+            (!v.nullable).then(|| {
+                "it is null, and the variable is not nullable (nullable = false)".to_string()
+            })
+        } else {
+            crate::lang::convert(&value, &v.ty)
+                .err()
+                .map(|e| format!("it does not suit the variable's type constraint: {e}"))
+        };
+        if let Some(why) = problem {
+            diags.push(
+                Diagnostic::error("Invalid default value for variable")
+                    .detail(format!(
+                        "The default value of variable {:?} is invalid: {why}.",
+                        v.name
+                    ))
+                    .span(default.span()),
+            );
+        }
+    }
 }
 
 fn decode_locals(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
@@ -986,7 +1059,7 @@ fn address_text(e: &Expression, file: &Arc<SourceFile>, diags: &mut Diagnostics)
     Some(out)
 }
 
-fn required_attr<'b>(
+pub(super) fn required_attr<'b>(
     c: &Checked<'b>,
     name: &str,
     b: &Block,
@@ -1339,7 +1412,7 @@ mod tests {
         let file = SourceFile::new("main.tf", src);
         let mut diags = Diagnostics::new();
         let mut m = Module::default();
-        if let Some(b) = parse_file(&file, &mut diags) {
+        if let Some((b, file)) = parse_file(&file, &mut diags) {
             decode_body(&mut m, &b, &file, &mut diags);
         }
         (m, diags)

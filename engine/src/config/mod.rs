@@ -3,8 +3,12 @@
 //! with a suggestion. No expression is evaluated here (that is `lang`'s job).
 
 pub mod json;
+mod legacy;
+mod lenient;
 mod load;
 mod model;
+mod overrides;
+mod terraform_block;
 mod typeexpr;
 pub mod version;
 

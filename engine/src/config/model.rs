@@ -103,7 +103,14 @@ impl Module {
 pub struct TerraformSettings {
     pub required_version: Option<(String, Option<Span>)>,
     pub required_providers: BTreeMap<String, RequiredProvider>,
+    /// Where the `required_providers` block is (a module may have one).
+    pub required_providers_span: Option<Span>,
     pub backend: Option<BackendConfig>,
+    /// `provider_meta` blocks by provider name: accepted and ignored, as Terraform does
+    /// for providers without a meta schema (all of terrane's).
+    pub provider_meta: BTreeMap<String, Option<Span>>,
+    /// A `cloud` block (refused when loading; kept to report conflicts).
+    pub cloud: Option<Span>,
 }
 
 #[derive(Debug, Clone)]
@@ -179,6 +186,8 @@ pub struct Lifecycle {
     pub create_before_destroy: bool,
     pub prevent_destroy: bool,
     pub ignore_changes: IgnoreChanges,
+    /// Where each entry of `ignore_changes` is written (same order as its names).
+    pub ignore_changes_spans: Vec<Option<Span>>,
     /// Checked before the instance is planned; a false condition is an error.
     pub preconditions: Vec<Validation>,
     /// Checked against the planned object (`self`); a false condition is an error.
@@ -213,6 +222,29 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// An error for each `ignore_changes` entry that names none of `names` (the
+    /// arguments, nested blocks and attributes of the resource type), as Terraform's
+    /// validate reports it.
+    pub fn unknown_ignore_changes(&self, names: &[&str]) -> crate::diag::Diagnostics {
+        let mut diags = crate::diag::Diagnostics::new();
+        let IgnoreChanges::Attributes(ignored) = &self.lifecycle.ignore_changes else {
+            return diags;
+        };
+        for (i, name) in ignored.iter().enumerate() {
+            if names.contains(&name.as_str()) {
+                continue;
+            }
+            let mut d = crate::diag::Diagnostic::error("Unsupported attribute")
+                .detail(format!("{} has no argument, nested block or attribute named {name:?}, so ignore_changes cannot name it.", self.addr.ty))
+                .span(self.lifecycle.ignore_changes_spans.get(i).cloned().flatten().or_else(|| self.span.clone()));
+            if let Some(s) = crate::diag::did_you_mean(name, names.iter().copied()) {
+                d = d.help(format!("did you mean {s:?}?"));
+            }
+            diags.push(d);
+        }
+        diags
+    }
+
     /// The provider's local name: `provider = x.y` if set, else the type's prefix.
     pub fn provider_name(&self) -> &str {
         match &self.provider {

@@ -22,21 +22,25 @@ pub struct Span {
 }
 
 impl Span {
-    /// The span of `range` in `file`; for a file generated from another (see
-    /// [`SourceFile::generated`]) the span is in the original.
+    /// The span of `range` in `file`; for a file generated from others (see
+    /// [`SourceFile::generated`]) the span is in the original the range was copied from.
+    /// A range whose ends come from different files is shortened to its start.
     pub fn new(file: &Arc<SourceFile>, range: std::ops::Range<usize>) -> Span {
-        if let Some(o) = &file.origin {
-            let start = o.map(range.start);
-            return Span {
-                file: Arc::clone(&o.file),
-                start,
-                end: o.map(range.end).max(start),
-            };
-        }
+        let (f, start) = SourceFile::resolve(file, range.start);
+        let end = if range.end > range.start {
+            let (g, last) = SourceFile::resolve(file, range.end - 1);
+            if Arc::ptr_eq(&f, &g) {
+                last + 1
+            } else {
+                start
+            }
+        } else {
+            start
+        };
         Span {
-            file: Arc::clone(file),
-            start: range.start,
-            end: range.end.max(range.start),
+            file: f,
+            start,
+            end: end.max(start),
         }
     }
 
@@ -64,23 +68,51 @@ pub struct SourceFile {
     pub origin: Option<Origin>,
 }
 
-/// Where the pieces of a generated [`SourceFile`] were copied from.
+/// Where the pieces of a generated [`SourceFile`] were copied from: one file (text made
+/// from a `.tf.json` file, or a file the parser's leniency rewrote) or several (a block
+/// merged from a primary and an override file).
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Origin {
+    /// Sorted by generated offset.
+    pub segments: Vec<Segment>,
+}
+
+/// `len` bytes at `generated` were copied from `original` in `file`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Segment {
+    pub generated: usize,
     pub file: Arc<SourceFile>,
-    /// `(generated offset, original offset, length)`, sorted by generated offset.
-    pub segments: Vec<(usize, usize, usize)>,
+    pub original: usize,
+    pub len: usize,
 }
 
 impl Origin {
-    /// The original offset of generated offset `at`: inside a copied piece, the same
-    /// character; between pieces, the end of the piece before.
-    pub fn map(&self, at: usize) -> usize {
-        let i = self.segments.partition_point(|s| s.0 <= at);
-        match i.checked_sub(1).map(|i| self.segments[i]) {
-            Some((gen, orig, len)) => orig + (at - gen).min(len),
-            None => 0,
+    /// Every piece copied from `file`, as `(generated offset, original offset, length)`.
+    pub fn single(file: &Arc<SourceFile>, pieces: Vec<(usize, usize, usize)>) -> Origin {
+        Origin {
+            segments: pieces
+                .into_iter()
+                .map(|(generated, original, len)| Segment {
+                    generated,
+                    file: Arc::clone(file),
+                    original,
+                    len,
+                })
+                .collect(),
         }
+    }
+
+    /// The file and original offset of generated offset `at`: inside a copied piece, the
+    /// same character; between pieces, the end of the piece before.
+    pub fn map(&self, at: usize) -> Option<(&Arc<SourceFile>, usize)> {
+        let i = self.segments.partition_point(|s| s.generated <= at);
+        let s = &self.segments[i
+            .checked_sub(1)
+            .or((!self.segments.is_empty()).then_some(0))?];
+        Some((
+            &s.file,
+            s.original + at.saturating_sub(s.generated).min(s.len),
+        ))
     }
 }
 
@@ -93,13 +125,33 @@ impl SourceFile {
         })
     }
 
-    /// Text generated from `origin.file` (same path), whose spans map back into it.
+    /// Text generated from the files `origin` names (it takes the path of the first), whose
+    /// spans map back into them.
     pub fn generated(text: String, origin: Origin) -> Arc<SourceFile> {
+        let path = origin
+            .segments
+            .first()
+            .map(|s| s.file.path.clone())
+            .unwrap_or_default();
         Arc::new(SourceFile {
-            path: origin.file.path.clone(),
+            path,
             text,
             origin: Some(origin),
         })
+    }
+
+    /// The user-written file and offset that offset `at` of `file` stands for, following
+    /// generated files back to what they were copied from.
+    pub fn resolve(file: &Arc<SourceFile>, at: usize) -> (Arc<SourceFile>, usize) {
+        match file.origin.as_ref().and_then(|o| o.map(at)) {
+            Some((f, off)) => SourceFile::resolve(f, off),
+            None => (Arc::clone(file), at),
+        }
+    }
+
+    /// The file whose text a generated file was (mostly) copied from, or the file itself.
+    pub fn root(file: &Arc<SourceFile>) -> Arc<SourceFile> {
+        SourceFile::resolve(file, 0).0
     }
 
     pub fn display_name(&self) -> String {

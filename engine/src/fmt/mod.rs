@@ -21,7 +21,7 @@
 //! formatted is unchanged.
 
 mod layout;
-mod lex;
+pub(crate) mod lex;
 mod rewrite;
 
 use std::sync::Arc;

@@ -138,6 +138,14 @@ fn validate_one(module: &Module, providers: &Providers, diags: &mut Diagnostics)
         if let Err(d) = decode_body(&r.body, &schema.block, &ctx, r.span.clone()) {
             diags.extend(d);
         }
+        let block = &schema.block;
+        let names: Vec<&str> = block
+            .attributes
+            .keys()
+            .chain(block.blocks.keys())
+            .map(String::as_str)
+            .collect();
+        diags.extend(r.unknown_ignore_changes(&names));
     }
     let scope = ValidateScope {
         module,

@@ -495,7 +495,7 @@ mod tests {
         let (body, file) = if json::is_json(file) {
             json::parse_config(file, &mut d)
         } else {
-            parse_file(file, &mut d).map(|b| (b, Arc::clone(file)))
+            parse_file(file, &mut d)
         }
         .expect("parses");
         assert!(d.is_empty(), "{d:?}");

@@ -235,7 +235,7 @@ fn read_var_file(
     let parsed = if crate::config::json::is_json(&file) {
         crate::config::json::parse_vars(&file, diags)
     } else {
-        parse_file(&file, diags).map(|b| (b, Arc::clone(&file)))
+        parse_file(&file, diags)
     };
     let Some((body, file)) = parsed else {
         return;
