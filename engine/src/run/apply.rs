@@ -371,18 +371,7 @@ fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
             }
         }
     }
-    // Which resources depend on which, from state (for objects leaving) and configuration.
-    let mut dependents: BTreeMap<ResourceAddr, BTreeSet<ResourceAddr>> = BTreeMap::new();
-    for c in &s.plan.changes {
-        for d in &c.dependencies {
-            if let Ok(a) = d.parse::<InstanceAddr>() {
-                dependents
-                    .entry(config_addr(&a.resource))
-                    .or_default()
-                    .insert(config_addr(&c.addr.resource));
-            }
-        }
-    }
+    let dependents = direct_dependents(s);
     for (addr, changes) in &s.by_resource {
         let destroys = changes.iter().any(|c| {
             matches!(
@@ -393,7 +382,6 @@ fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
         let deposed = changes
             .iter()
             .any(|c| c.action == Action::CreateThenDelete || c.deposed.is_some());
-        let users = dependents.get(addr).cloned().unwrap_or_default();
         if destroys {
             add(&mut deps, Op::Destroy(addr.clone()), None);
             if deps.contains_key(&Op::Apply(addr.clone())) {
@@ -414,24 +402,33 @@ fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
                 );
             }
         }
-        let _ = users;
     }
     // Deletes run dependents-first; superseded objects go only after their users moved on.
     let ops: Vec<Op> = deps.keys().cloned().collect();
     for op in &ops {
         match op {
             Op::Destroy(a) => {
-                for user in dependents.get(a).into_iter().flatten() {
-                    if user != a && deps.contains_key(&Op::Destroy(user.clone())) {
-                        add(&mut deps, op.clone(), Some(Op::Destroy(user.clone())));
-                    }
+                // The nearest destroyed dependents on every path: each of them waits for its
+                // own dependents in turn, so order holds transitively without an edge to
+                // every one.
+                let destroyed = |u: &ResourceAddr| deps.contains_key(&Op::Destroy(u.clone()));
+                let users: Vec<ResourceAddr> = dependents_until(&dependents, a, destroyed)
+                    .into_iter()
+                    .filter(|u| destroyed(u))
+                    .collect();
+                for user in users {
+                    add(&mut deps, op.clone(), Some(Op::Destroy(user)));
                 }
             }
             Op::Deposed(a) => {
-                for user in dependents.get(a).into_iter().flatten() {
-                    if user != a && deps.contains_key(&Op::Apply(user.clone())) {
-                        add(&mut deps, op.clone(), Some(Op::Apply(user.clone())));
-                    }
+                // Every dependent, however far: applies only wait for what they use, so a
+                // nearer dependent's apply says nothing of a farther one's.
+                let users: Vec<ResourceAddr> = dependents_until(&dependents, a, |_| false)
+                    .into_iter()
+                    .filter(|u| deps.contains_key(&Op::Apply(u.clone())))
+                    .collect();
+                for user in users {
+                    add(&mut deps, op.clone(), Some(Op::Apply(user)));
                 }
             }
             _ => {}
@@ -439,6 +436,73 @@ fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
     }
     let ops = deps.keys().cloned().collect();
     (ops, deps)
+}
+
+/// For each resource block, the resource blocks that use it directly: through
+/// references, locals, variables, module inputs and outputs (data sources are resources
+/// here, so a chain through one is two steps). Gathered from the configuration, from each
+/// change and from the prior state, so objects removed from the configuration are ordered
+/// too.
+fn direct_dependents(s: &Shared<'_>) -> BTreeMap<ResourceAddr, BTreeSet<ResourceAddr>> {
+    let mut direct: BTreeMap<ResourceAddr, BTreeSet<ResourceAddr>> = BTreeMap::new();
+    let mut add = |user: &ResourceAddr, used: &str| {
+        if let Ok(a) = used.parse::<InstanceAddr>() {
+            direct
+                .entry(config_addr(&a.resource))
+                .or_default()
+                .insert(config_addr(user));
+        }
+    };
+    for c in &s.plan.changes {
+        for d in &c.dependencies {
+            add(&c.addr.resource, d);
+        }
+    }
+    for r in &s.plan.prior_state.resources {
+        let mode = if r.mode == "data" {
+            Mode::Data
+        } else {
+            Mode::Managed
+        };
+        let Some(user) =
+            super::plan::state_resource_addr(r.module.as_deref(), mode, &r.ty, &r.name)
+        else {
+            continue;
+        };
+        for d in r.instances.iter().flat_map(|i| &i.dependencies) {
+            add(&user, d);
+        }
+    }
+    for n in s.ctx.graph.index.keys() {
+        if let Node::Resource(user) = n {
+            for used in s.ctx.graph.resource_dependencies(n) {
+                direct.entry(used).or_default().insert(user.clone());
+            }
+        }
+    }
+    direct
+}
+
+/// The resources that depend on `start`, transitively, not looking past those for which
+/// `stop` holds (they are included themselves).
+fn dependents_until(
+    direct: &BTreeMap<ResourceAddr, BTreeSet<ResourceAddr>>,
+    start: &ResourceAddr,
+    stop: impl Fn(&ResourceAddr) -> bool,
+) -> BTreeSet<ResourceAddr> {
+    let mut seen = BTreeSet::new();
+    let mut found = BTreeSet::new();
+    let mut stack: Vec<&ResourceAddr> = direct.get(start).into_iter().flatten().collect();
+    while let Some(a) = stack.pop() {
+        if a == start || !seen.insert(a) {
+            continue;
+        }
+        found.insert(a.clone());
+        if !stop(a) {
+            stack.extend(direct.get(a).into_iter().flatten());
+        }
+    }
+    found
 }
 
 async fn run_ops(s: &Shared<'_>, ops: Vec<Op>, deps: BTreeMap<Op, BTreeSet<Op>>) -> Diagnostics {
@@ -495,6 +559,13 @@ async fn run_ops(s: &Shared<'_>, ops: Vec<Op>, deps: BTreeMap<Op, BTreeSet<Op>>)
                 }
             }
         }
+    }
+    let stuck: Vec<String> = (0..ops.len())
+        .filter(|&i| waiting[i] > 0 && !failed[i])
+        .map(|i| format!("{:?}", ops[i]))
+        .collect();
+    if !stuck.is_empty() && !s.ctx.options.interrupt.load(Ordering::SeqCst) {
+        diags.push(Diagnostic::error("Operations wait for each other").detail(format!("These operations were not started because each waits for another in a cycle (recorded dependencies in state contradict the configuration): {}. This is a bug in terrane; please report it with the state and configuration.", stuck.join(", "))));
     }
     if s.ctx.options.interrupt.load(Ordering::SeqCst) {
         diags.push(Diagnostic::error("Operation interrupted").detail("The run was interrupted; operations that had started were finished and recorded, and no new ones were started. Run the command again to continue."));

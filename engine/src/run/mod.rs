@@ -9,6 +9,8 @@ mod moves;
 mod nodes;
 mod plan;
 pub mod scope;
+#[cfg(test)]
+mod tests;
 mod validate;
 pub mod values;
 pub mod vars;
