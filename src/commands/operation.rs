@@ -206,35 +206,27 @@ pub async fn prepare(
         eprintln!("Warning: not recovering the apply journal {} because -lock=false was given; it may belong to a run in progress.", jpath.display());
         Ok(None)
     } else {
-        journal::recover(&jpath)
+        journal::fold(etag.as_ref().map(|_| &state), &jpath)
     };
     match found {
-        Ok(Some(entries)) => {
-            let n = entries.len().saturating_sub(1);
-            // A run killed before it first saved state: its journal starts the lineage.
-            if let (None, Some(journal::JournalEntry::Begin { lineage, .. })) =
-                (&etag, entries.first())
-            {
-                state.lineage = lineage.clone();
-            }
-            match journal::replay(&mut state, &entries) {
-                Ok(()) => {
-                    state.serial += 1;
-                    etag = Some(backend.write(&workspace, &state, etag.as_ref()).await?);
-                    let _ = std::fs::remove_file(&jpath);
-                    eprintln!("Recovered {n} finished operation(s) from an interrupted run and saved them to state.");
-                }
-                Err(e) => {
-                    print_diagnostics(&Diagnostic::error("Cannot recover the interrupted run").detail(format!("{e}\nThe journal {} was kept; remove it only if you are sure it belongs to another state.", jpath.display())).into(), color);
-                    if let Some(l) = lock {
-                        let _ = l.unlock().await;
-                    }
-                    return Ok(Err(Reported));
-                }
-            }
+        Ok(Some(folded)) => {
+            state = folded.state;
+            etag = Some(backend.write(&workspace, &state, etag.as_ref()).await?);
+            let _ = std::fs::remove_file(&jpath);
+            eprintln!(
+                "Recovered {} finished operation(s) from an interrupted run and saved them to state.",
+                folded.operations
+            );
         }
         Ok(None) => {}
-        Err(e) => eprintln!(
+        Err(journal::FoldError::Mismatch(e)) => {
+            print_diagnostics(&Diagnostic::error("Cannot recover the interrupted run").detail(format!("{e}\nThe journal {} was kept; remove it only if you are sure it belongs to another state.", jpath.display())).into(), color);
+            if let Some(l) = lock {
+                let _ = l.unlock().await;
+            }
+            return Ok(Err(Reported));
+        }
+        Err(journal::FoldError::Unreadable(e)) => eprintln!(
             "Warning: ignoring unreadable apply journal {}: {e}",
             jpath.display()
         ),

@@ -10,13 +10,15 @@ use super::output::hcl_value;
 use crate::cli::ShowArgs;
 use crate::output::{print_diagnostics, use_color};
 
-/// Reads the current workspace's state without locking (as Terraform's output and show do).
+/// Reads the current workspace's state without locking (as Terraform's output and show do),
+/// with the finished operations of an interrupted apply's journal folded in (in memory
+/// only: saving it needs the lock, which the next plan or apply takes).
 pub async fn read_state(color: bool) -> anyhow::Result<Option<State>> {
     let (module, _diags) = load_dir(Path::new("."));
     let backend = crate::setup::backend(&module)?;
     let ws = crate::setup::current_workspace();
     match backend.read(&ws).await {
-        Ok(v) => Ok(v.map(|v| v.state)),
+        Ok(v) => Ok(with_pending_journal(v.map(|v| v.state), &ws)),
         Err(e) => {
             print_diagnostics(
                 &terrane_engine::diag::Diagnostic::error("Failed to load state")
@@ -25,6 +27,30 @@ pub async fn read_state(color: bool) -> anyhow::Result<Option<State>> {
                 color,
             );
             Err(crate::commands::operation::Reported.into())
+        }
+    }
+}
+
+/// `stored` with a pending apply journal of workspace `ws` folded in, saying so on stderr.
+fn with_pending_journal(stored: Option<State>, ws: &str) -> Option<State> {
+    use terrane_engine::state::journal::fold;
+    let path = super::operation::journal_path(ws);
+    match fold(stored.as_ref(), &path) {
+        Ok(None) => stored,
+        Ok(Some(folded)) => {
+            eprintln!(
+                "Note: an interrupted apply left {} finished operation(s) in {} that are not saved to state yet; they are included here. The next terrane plan or apply saves them.",
+                folded.operations,
+                path.display()
+            );
+            Some(folded.state)
+        }
+        Err(e) => {
+            eprintln!(
+                "Warning: the apply journal {} was not included: {e}.",
+                path.display()
+            );
+            stored
         }
     }
 }
