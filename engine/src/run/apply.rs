@@ -12,10 +12,11 @@ use tokio::sync::Semaphore;
 
 use super::diff::{copy_marks, inconsistent_attributes, propose};
 use super::nodes;
-use super::plan::{aggregate, config_addr, instance_config};
+use super::nodes::{aggregate, instance_config};
+use super::prior::{instance_state, Working};
 use super::scope::{InstanceScope, Values};
-use super::values::sensitive_paths;
-use super::{Context, Providers};
+use super::values::type_json;
+use super::Context;
 use crate::addr::{IndexKey, InstanceAddr, Mode, ModuleStep, ResourceAddr};
 use crate::config::{Module, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -23,7 +24,7 @@ use crate::graph::Node;
 use crate::lang::{eval, EvalContext, Value};
 use crate::plan::{Action, Plan, PlanMode, ResourceChange};
 use crate::provider::{ApplyRequest, PlanRequest, ReadDataRequest};
-use crate::state::{InstanceState, OutputState, ResourceState, State};
+use crate::state::{InstanceState, OutputState, State};
 
 /// A change to state that must be made durable before anything depending on it starts.
 pub enum StateDelta<'a> {
@@ -77,132 +78,6 @@ impl ApplyObserver for Quiet {
     }
 }
 
-type InstanceKey = (Option<IndexKey>, Option<String>);
-
-/// State being rewritten by the run, indexed for cheap updates.
-#[derive(Default)]
-struct Working {
-    resources: BTreeMap<ResourceAddr, (String, BTreeMap<InstanceKey, InstanceState>)>,
-}
-
-impl Working {
-    fn from_state(s: &State) -> Working {
-        let mut w = Working::default();
-        for r in &s.resources {
-            let mode = if r.mode == "data" {
-                Mode::Data
-            } else {
-                Mode::Managed
-            };
-            let Some(addr) =
-                super::plan::state_resource_addr(r.module.as_deref(), mode, &r.ty, &r.name)
-            else {
-                continue;
-            };
-            let entry = w
-                .resources
-                .entry(addr)
-                .or_insert_with(|| (r.provider.clone(), BTreeMap::new()));
-            for i in &r.instances {
-                entry
-                    .1
-                    .insert((i.index_key.clone(), i.deposed.clone()), i.clone());
-            }
-        }
-        w
-    }
-
-    fn set(&mut self, addr: &ResourceAddr, provider: &str, inst: InstanceState) {
-        let entry = self
-            .resources
-            .entry(addr.clone())
-            .or_insert_with(|| (provider.to_string(), BTreeMap::new()));
-        entry.0 = provider.to_string();
-        entry
-            .1
-            .insert((inst.index_key.clone(), inst.deposed.clone()), inst);
-    }
-
-    fn remove(&mut self, addr: &ResourceAddr, key: &Option<IndexKey>, deposed: &Option<String>) {
-        if let Some(e) = self.resources.get_mut(addr) {
-            e.1.remove(&(key.clone(), deposed.clone()));
-        }
-    }
-
-    fn into_state(self, base: &State) -> State {
-        let mut s = base.clone();
-        s.resources = self
-            .resources
-            .into_iter()
-            .filter(|(_, (_, i))| !i.is_empty())
-            .map(|(addr, (provider, instances))| ResourceState {
-                module: addr.module_string(),
-                mode: addr.mode.as_state_str().to_string(),
-                ty: addr.ty,
-                name: addr.name,
-                provider,
-                instances: instances.into_values().collect(),
-            })
-            .collect();
-        s.normalize();
-        s
-    }
-}
-
-/// Writes decoded prior objects back into `state` (used to record refreshed values).
-pub(super) fn write_priors(
-    state: &mut State,
-    prior: &BTreeMap<InstanceAddr, super::plan::Prior>,
-    providers: &Providers,
-) {
-    let mut w = Working::from_state(state);
-    for r in w.resources.values_mut() {
-        r.1.retain(|(_, deposed), _| deposed.is_some());
-    }
-    for (addr, p) in prior {
-        w.set(
-            &addr.resource,
-            &p.provider,
-            instance_state(
-                addr,
-                &p.value,
-                providers.schema(addr.resource.mode, &addr.resource.ty),
-                p.dependencies.clone(),
-                p.private.clone(),
-                p.create_before_destroy,
-            ),
-        );
-    }
-    *state = w.into_state(state);
-}
-
-/// The state record of an instance holding `value` (sensitive attributes noted as paths).
-///
-/// With the schema, attributes of dynamic type are written as Terraform writes them
-/// (`{"value": ..., "type": ...}`), so Terraform can read the state too.
-pub fn instance_state(
-    addr: &InstanceAddr,
-    value: &Value,
-    schema: Option<&crate::provider::ResourceSchema>,
-    dependencies: Vec<String>,
-    private: Option<String>,
-    cbd: bool,
-) -> InstanceState {
-    InstanceState {
-        index_key: addr.key.clone(),
-        schema_version: schema.map_or(0, |s| s.version),
-        attributes: match schema {
-            Some(s) => super::values::object_to_json(value, &s.block),
-            None => value.to_json(),
-        },
-        sensitive_attributes: sensitive_paths(value),
-        private,
-        dependencies,
-        create_before_destroy: cbd,
-        deposed: None,
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Op {
     /// Evaluate a local value (in every instance of its module).
@@ -248,7 +123,7 @@ pub async fn apply(
     // Grouped by resource block: one operation applies the block in every module instance.
     for c in &plan.changes {
         by_resource
-            .entry(config_addr(&c.addr.resource))
+            .entry(c.addr.resource.config())
             .or_default()
             .push(c);
     }
@@ -313,28 +188,6 @@ fn object_id(v: Option<&Value>) -> Option<String> {
     v.and_then(|v| v.get_attr("id"))
         .and_then(|i| i.as_str())
         .map(str::to_string)
-}
-
-/// Terraform's JSON type description of a value, as stored with outputs.
-pub fn type_json(v: &Value) -> serde_json::Value {
-    use serde_json::json;
-    match v.unmark() {
-        Value::Null | Value::Unknown => json!("dynamic"),
-        Value::Bool(_) => json!("bool"),
-        Value::Number(_) => json!("number"),
-        Value::String(_) => json!("string"),
-        Value::List(items) => json!(["list", items.first().map_or(json!("dynamic"), type_json)]),
-        Value::Set(items) => json!(["set", items.first().map_or(json!("dynamic"), type_json)]),
-        Value::Tuple(items) => json!(["tuple", items.iter().map(type_json).collect::<Vec<_>>()]),
-        Value::Map(m) => json!(["map", m.values().next().map_or(json!("dynamic"), type_json)]),
-        Value::Object(m) => json!([
-            "object",
-            m.iter()
-                .map(|(k, v)| (k.clone(), type_json(v)))
-                .collect::<serde_json::Map<_, _>>()
-        ]),
-        Value::Sensitive(_) => unreachable!("unmarked above"),
-    }
 }
 
 /// The operations and, for each, the operations that must finish first.
@@ -448,9 +301,9 @@ fn direct_dependents(s: &Shared<'_>) -> BTreeMap<ResourceAddr, BTreeSet<Resource
     let mut add = |user: &ResourceAddr, used: &str| {
         if let Ok(a) = used.parse::<InstanceAddr>() {
             direct
-                .entry(config_addr(&a.resource))
+                .entry(a.resource.config())
                 .or_default()
-                .insert(config_addr(user));
+                .insert(user.config());
         }
     };
     for c in &s.plan.changes {
@@ -459,14 +312,8 @@ fn direct_dependents(s: &Shared<'_>) -> BTreeMap<ResourceAddr, BTreeSet<Resource
         }
     }
     for r in &s.plan.prior_state.resources {
-        let mode = if r.mode == "data" {
-            Mode::Data
-        } else {
-            Mode::Managed
-        };
-        let Some(user) =
-            super::plan::state_resource_addr(r.module.as_deref(), mode, &r.ty, &r.name)
-        else {
+        let mode = Mode::from_state_str(&r.mode);
+        let Some(user) = ResourceAddr::from_state(r.module.as_deref(), mode, &r.ty, &r.name) else {
             continue;
         };
         for d in r.instances.iter().flat_map(|i| &i.dependencies) {
@@ -877,7 +724,7 @@ async fn apply_instance<'a>(
 ) -> Result<Value, Diagnostics> {
     let ctx = s.ctx;
     let addr = &c.addr;
-    let (m, r) = resource_config(s, &config_addr(&addr.resource))?;
+    let (m, r) = resource_config(s, &addr.resource.config())?;
     let provider = ctx
         .providers
         .for_state(addr.resource.mode, &addr.resource.ty, &c.provider)
@@ -1089,7 +936,7 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
     let mut by_provider: BTreeMap<&str, Vec<&ResourceChange>> = BTreeMap::new();
     for c in &applied {
         if c.addr.resource.mode == Mode::Managed
-            && depended_on.contains(&config_addr(&c.addr.resource).to_string())
+            && depended_on.contains(&c.addr.resource.config().to_string())
         {
             by_provider.entry(c.provider.as_str()).or_default().push(c);
         }
