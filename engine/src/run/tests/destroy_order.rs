@@ -26,7 +26,15 @@ resource "mock_thing" "svc" {
 "#;
 
 async fn created(main_tf: &str, slow: &[&str]) -> Fixture {
+    created_with_modules(main_tf, &[], slow).await
+}
+
+/// Applies `main_tf` with module files `(path, text)`, slowing the objects named `slow`.
+async fn created_with_modules(main_tf: &str, files: &[(&str, &str)], slow: &[&str]) -> Fixture {
     let mut f = Fixture::new(main_tf);
+    for (rel, text) in files {
+        f.write(rel, text);
+    }
     for name in slow {
         f.mock.delay(name, SLOW);
     }
@@ -95,18 +103,15 @@ output "svc" { value = mock_thing.svc.name }
 
 #[tokio::test]
 async fn destroy_through_a_module_input_and_a_data_source() {
-    let f = Fixture::new(MODULE_WITH_LOOKUP);
-    f.write("svc/main.tf", SVC_MODULE);
-    f.mock.delay("svc", SLOW);
-    let mut f = f;
-    f.converge(PlanMode::Normal).await;
+    let f =
+        created_with_modules(MODULE_WITH_LOOKUP, &[("svc/main.tf", SVC_MODULE)], &["svc"]).await;
     let f = destroyed(f).await;
     assert_order(&f.mock.calls(), &["delete svc", "delete cluster"]);
 }
 
 #[tokio::test]
 async fn destroy_through_a_module_output() {
-    let f = Fixture::new(
+    let f = created_with_modules(
         r#"
 module "base" { source = "./base" }
 locals { cluster = module.base.cluster }
@@ -116,17 +121,16 @@ resource "mock_thing" "svc" {
   parent = data.mock_thing.cluster.name
 }
 "#,
-    );
-    f.write(
-        "base/main.tf",
-        r#"
+        &[(
+            "base/main.tf",
+            r#"
 resource "mock_thing" "cluster" { name = "cluster" }
 output "cluster" { value = mock_thing.cluster.name }
 "#,
-    );
-    f.mock.delay("svc", SLOW);
-    let mut f = f;
-    f.converge(PlanMode::Normal).await;
+        )],
+        &["svc"],
+    )
+    .await;
     let f = destroyed(f).await;
     assert_order(&f.mock.calls(), &["delete svc", "delete cluster"]);
 }
