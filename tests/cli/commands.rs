@@ -281,3 +281,39 @@ fn login_and_logout_are_refused() {
         .stderr
         .contains("not supported"));
 }
+
+#[test]
+fn show_json_has_bare_values_and_marks_sensitive_ones() {
+    let w = Work::main_tf(
+        r#"
+variable "pw" {
+  default   = "hunter2"
+  sensitive = true
+}
+
+resource "terraform_data" "a" {
+  input = { name = "x", list = [1, 2] }
+}
+
+resource "null_resource" "n" {
+  triggers = { pw = var.pw }
+}
+
+module "m" {
+  source = "./m"
+}
+"#,
+    );
+    w.write(
+        "m/main.tf",
+        "resource \"terraform_data\" \"in\" {\n  input = \"y\"\n}\n",
+    );
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let out = w.run(&["show", "-json"]).code(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    snap!(
+        w,
+        "show_json_state",
+        serde_json::to_string_pretty(&v).unwrap()
+    );
+}
