@@ -290,6 +290,9 @@ pub struct PlanArgs {
     /// Plan to destroy all objects.
     #[arg(long)]
     pub destroy: bool,
+    /// Print the plan as compact Markdown for a pull-request comment (terrane only).
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -328,6 +331,9 @@ pub struct ShowArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print a saved plan as compact Markdown for a pull-request comment (terrane only).
+    #[arg(long, conflicts_with = "json", requires = "path")]
+    pub markdown: bool,
     pub path: Option<PathBuf>,
 }
 

@@ -7,6 +7,7 @@ mod commands;
 mod environment;
 mod help;
 mod invocation;
+mod markdown;
 mod output;
 mod setup;
 

@@ -50,6 +50,8 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
                 "{}",
                 serde_json::to_string(&terrane_engine::plan::json::plan_json(&plan))?
             );
+        } else if a.markdown {
+            print!("{}", crate::markdown::render(&plan.to_display_plan()));
         } else {
             let style = terrane_engine::plan::render::Style {
                 color: use_color(a.common.no_color),

@@ -317,3 +317,53 @@ module "m" {
         serde_json::to_string_pretty(&v).unwrap()
     );
 }
+
+#[test]
+fn plan_as_markdown_for_a_pull_request() {
+    let v1 = r#"
+variable "pw" {
+  default   = "one"
+  sensitive = true
+}
+
+resource "terraform_data" "update" {
+  input = "one"
+}
+
+resource "null_resource" "replace" {
+  triggers = { v = "one" }
+}
+
+resource "terraform_data" "gone" {}
+
+resource "terraform_data" "secret" {
+  input = var.pw
+}
+"#;
+    let w = Work::main_tf(v1);
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let v2 = v1
+        .replace("input = \"one\"", "input = \"two\"")
+        .replace("v = \"one\"", "v = \"two\"")
+        .replace("default   = \"one\"", "default   = \"two\"")
+        .replace(
+            "resource \"terraform_data\" \"gone\" {}",
+            "resource \"terraform_data\" \"new\" {}",
+        );
+    w.write("main.tf", &v2);
+    let md = w.run(&["plan", "-markdown", "-out=p.tfplan"]).code(0);
+    snap!(w, "plan_markdown", md);
+    let shown = w.run(&["show", "-markdown", "p.tfplan"]).code(0);
+    assert!(
+        shown
+            .stdout
+            .starts_with("### terrane plan: 2 to add, 2 to change, 2 to destroy"),
+        "{shown}"
+    );
+    w.run(&["apply", "p.tfplan"]).code(0);
+    snap!(
+        w,
+        "plan_markdown_no_changes",
+        w.run(&["plan", "-markdown"]).code(0)
+    );
+}
