@@ -86,7 +86,7 @@ pub fn current_workspace() -> String {
             return ws;
         }
     }
-    std::fs::read_to_string(".terraform/environment")
+    std::fs::read_to_string(crate::environment::data_path("environment"))
         .map(|s| s.trim().to_string())
         .ok()
         .filter(|s| !s.is_empty())

@@ -58,18 +58,21 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
     for rp in module.terraform.required_providers.values() {
         println!("- Using built-in {} ({})", rp.source, rp.name);
     }
-    std::fs::create_dir_all(".terraform")?;
+    std::fs::create_dir_all(crate::environment::data_dir())?;
     write_modules_manifest(&module)?;
     if !diags.is_empty() {
         print_diagnostics(&diags, color);
     }
-    println!("\nterrane has been successfully initialized!\n\nYou may now begin working with terrane. Try running \"terrane plan\" to see\nany changes that are required for your infrastructure.");
+    println!("\nterrane has been successfully initialized!");
+    if !crate::environment::in_automation() {
+        println!("\nYou may now begin working with terrane. Try running \"terrane plan\" to see\nany changes that are required for your infrastructure.");
+    }
     Ok(0)
 }
 
 /// Records the module tree in `.terraform/modules/modules.json`, in Terraform's layout
 /// (`Key` is the dotted call path, `Dir` the local directory), so tools that read it work.
-fn write_modules_manifest(root: &terrane_engine::config::Module) -> anyhow::Result<()> {
+pub(super) fn write_modules_manifest(root: &terrane_engine::config::Module) -> anyhow::Result<()> {
     let mut modules = vec![serde_json::json!({"Key": "", "Source": "", "Dir": "."})];
     for m in root.all().into_iter().skip(1) {
         let parent = root.at(&m.path[..m.path.len() - 1]);
@@ -89,9 +92,9 @@ fn write_modules_manifest(root: &terrane_engine::config::Module) -> anyhow::Resu
             );
         }
     }
-    std::fs::create_dir_all(".terraform/modules")?;
+    std::fs::create_dir_all(crate::environment::data_path("modules"))?;
     std::fs::write(
-        ".terraform/modules/modules.json",
+        crate::environment::data_path("modules/modules.json"),
         serde_json::to_string(&serde_json::json!({"Modules": modules}))?,
     )?;
     Ok(())

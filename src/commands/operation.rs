@@ -102,6 +102,26 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// `addr: Refreshing state... [id=...]` for each managed object the plan will read
+    /// again, as Terraform prints while it refreshes (printed before, not during, the
+    /// batched refresh, which reads many objects in one call).
+    pub fn announce_refresh(&self) {
+        if !self.ctx.options.refresh {
+            return;
+        }
+        for r in self.state.resources.iter().filter(|r| r.mode != "data") {
+            for i in r.instances.iter().filter(|i| i.deposed.is_none()) {
+                let id = i.attributes.get("id").and_then(|v| v.as_str());
+                match id {
+                    Some(id) => {
+                        println!("{}: Refreshing state... [id={id}]", r.instance_address(i))
+                    }
+                    None => println!("{}: Refreshing state...", r.instance_address(i)),
+                }
+            }
+        }
+    }
+
     pub fn print_stats(&self) {
         print_api_stats(&self.ctx.providers);
     }
@@ -113,9 +133,7 @@ impl Prepared {
 }
 
 pub fn journal_path(workspace: &str) -> PathBuf {
-    PathBuf::from(".terraform")
-        .join("terrane")
-        .join(format!("journal-{workspace}.jsonl"))
+    crate::environment::data_path("terrane").join(format!("journal-{workspace}.jsonl"))
 }
 
 fn parse_addrs(list: &[String], flag: &str, diags: &mut Diagnostics) -> Vec<InstanceAddr> {

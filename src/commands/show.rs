@@ -76,6 +76,8 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
                 "{}",
                 serde_json::to_string(&terrane_engine::plan::json::plan_json(&plan))?
             );
+        } else if a.markdown {
+            print!("{}", crate::markdown::render(&plan.to_display_plan()));
         } else {
             let style = terrane_engine::plan::render::Style {
                 color: use_color(a.common.no_color),
@@ -99,9 +101,17 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
 
 fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
     if json {
+        let providers = super::operation::provider_set(&Default::default());
+        let decode = |r: &terrane_engine::state::ResourceState,
+                      i: &terrane_engine::state::InstanceState| {
+            match providers.schema(state_mode(&r.mode), &r.ty) {
+                Some(schema) => terrane_engine::run::values::instance_value(i, &schema.block),
+                None => Value::from_json(&i.attributes),
+            }
+        };
         println!(
             "{}",
-            serde_json::to_string(&terrane_engine::plan::json::state_json(s))?
+            serde_json::to_string(&terrane_engine::plan::json::state_json(s, &decode))?
         );
         return Ok(());
     }
@@ -137,13 +147,8 @@ fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
 
 /// An instance's attributes as an HCL block body, sensitive ones hidden.
 pub fn render_attrs(mode: &str, ty: &str, i: &terrane_engine::state::InstanceState) -> String {
-    use terrane_engine::addr::Mode;
     // Read with the schema, as plan does (Terraform stores dynamic values with their type).
-    let mode = if mode == "data" {
-        Mode::Data
-    } else {
-        Mode::Managed
-    };
+    let mode = state_mode(mode);
     let v = match super::operation::provider_set(&Default::default()).schema(mode, ty) {
         Some(s) => terrane_engine::run::values::object_from_json(&i.attributes, &s.block),
         None => Value::from_json(&i.attributes),
@@ -174,4 +179,13 @@ pub fn render_attrs(mode: &str, ty: &str, i: &terrane_engine::state::InstanceSta
     }
     out.push('}');
     out
+}
+
+/// The mode of a resource as state spells it (`managed`, `data`).
+fn state_mode(mode: &str) -> terrane_engine::addr::Mode {
+    if mode == "data" {
+        terrane_engine::addr::Mode::Data
+    } else {
+        terrane_engine::addr::Mode::Managed
+    }
 }

@@ -5,6 +5,7 @@
 mod harness;
 
 mod basics;
+mod commands;
 mod compat;
 mod concurrency;
 mod errors;
