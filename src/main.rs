@@ -4,7 +4,9 @@
 mod backend_config;
 mod cli;
 mod commands;
+mod module_install;
 mod output;
+mod remote_state;
 mod setup;
 
 use std::process::ExitCode;

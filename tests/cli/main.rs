@@ -10,3 +10,5 @@ mod concurrency;
 mod errors;
 mod flags;
 mod language;
+mod provisioners;
+mod remote_state;

@@ -8,6 +8,7 @@ mod imports;
 mod moves;
 mod nodes;
 mod plan;
+mod provision;
 pub mod scope;
 mod validate;
 pub mod values;

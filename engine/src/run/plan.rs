@@ -24,6 +24,8 @@ pub struct Prior {
     pub dependencies: Vec<String>,
     pub private: Option<String>,
     pub create_before_destroy: bool,
+    /// A create-time provisioner failed on it: the next plan replaces it.
+    pub tainted: bool,
 }
 
 /// Decodes every instance in state. Types without a provider are errors: terrane cannot
@@ -68,6 +70,7 @@ pub(super) fn decode_state(
                     dependencies: i.dependencies.clone(),
                     private: i.private.clone(),
                     create_before_destroy: i.create_before_destroy,
+                    tainted: i.status.is_some(),
                 },
             );
         }
@@ -447,7 +450,7 @@ async fn import_one(
     match read {
             Some(resp) if resp.diagnostics.has_errors() => diags.extend(resp.diagnostics.with_address(&to.to_string())),
             Some(ReadResponse { new_state: Some(value), .. }) => {
-                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false });
+                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false, tainted: false });
                 out.insert(to, id);
             }
             _ => diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {to}, the provider detected that no object exists with the given id {id:?}. Only pre-existing objects can be imported.")).span(imp.span.clone())),
@@ -476,6 +479,7 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
                 dependencies: i.dependencies.clone(),
                 private: i.private.clone(),
                 create_before_destroy: true,
+                tainted: false,
             };
             let mut c = delete_change(&addr, &p, Reason::DeleteNoResourceConfig);
             c.reason = None;
@@ -829,9 +833,11 @@ async fn plan_resource(
                         }),
                         _ => false,
                     });
-                let requested = ctx.options.replace.contains(&iaddr) || triggered;
+                let requested = ctx.options.replace.contains(&iaddr) || triggered || p.tainted;
                 if requested || !forced.is_empty() {
-                    let reason = if triggered {
+                    let reason = if p.tainted {
+                        Reason::ReplaceBecauseTainted
+                    } else if triggered {
                         Reason::ReplaceByTriggers
                     } else if requested {
                         Reason::ReplaceByRequest
