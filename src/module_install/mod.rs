@@ -135,7 +135,7 @@ async fn download(root: &Path, key: &str, call: &ModuleCall) -> anyhow::Result<M
             (package, subdir, Some(resolved.version))
         }
         ModuleSource::Remote { package, subdir } => {
-            println!("Downloading {src} for {key}...");
+            println!("Downloading {package} for {key}...");
             (package.clone(), subdir.clone(), None)
         }
         ModuleSource::Local(_) => anyhow::bail!("module {key:?} is local; nothing to download"),

@@ -10,5 +10,6 @@ mod concurrency;
 mod errors;
 mod flags;
 mod language;
+mod module_sources;
 mod provisioners;
 mod remote_state;
