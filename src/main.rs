@@ -8,7 +8,9 @@ mod environment;
 mod help;
 mod invocation;
 mod markdown;
+mod module_install;
 mod output;
+mod remote_state;
 mod setup;
 
 use std::process::ExitCode;

@@ -152,6 +152,14 @@ impl ApplyObserver for CliObserver {
                     _ => {}
                 }
             }
+            ApplyEvent::Provisioning { addr, provisioner } => {
+                println!("{addr}: Provisioning with '{provisioner}'...");
+            }
+            ApplyEvent::ProvisionOutput {
+                addr,
+                provisioner,
+                line,
+            } => println!("{addr} ({provisioner}): {line}"),
         }
     }
 

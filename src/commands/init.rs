@@ -1,5 +1,6 @@
-//! `terrane init`: checks the configuration's providers and backend and prepares
-//! `.terraform/`. terrane's providers are built in, so nothing is downloaded. The backend's
+//! `terrane init`: installs the modules the configuration calls (`module_install`), checks
+//! its providers and backend and prepares `.terraform/`. terrane's providers are built in,
+//! so no provider is downloaded. The backend's
 //! settings, `-backend-config` values included, are recorded for later commands; a changed
 //! backend needs `-migrate-state` (copy the state over) or `-reconfigure` (don't).
 
@@ -15,6 +16,16 @@ use crate::output::{print_diagnostics, use_color};
 
 pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
     let color = use_color(a.common.no_color);
+    // Modules first, as Terraform does: the configuration cannot load until they are.
+    if let Err(e) = crate::module_install::install(Path::new("."), a.upgrade == Some(true)).await {
+        print_diagnostics(
+            &terrane_engine::diag::Diagnostic::error("Failed to install modules")
+                .detail(format!("{e:#}"))
+                .into(),
+            color,
+        );
+        return Ok(1);
+    }
     let (module, mut diags) = terrane_engine::config::load_dir(Path::new("."));
     if module.files.is_empty() && !diags.has_errors() {
         println!("terrane initialized in an empty directory!\n\nThe directory has no terrane configuration files. You may begin working\nwith terrane immediately by creating terrane configuration files.");
@@ -59,7 +70,6 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         println!("- Using built-in {} ({})", rp.source, rp.name);
     }
     std::fs::create_dir_all(crate::environment::data_dir())?;
-    write_modules_manifest(&module)?;
     if !diags.is_empty() {
         print_diagnostics(&diags, color);
     }
@@ -68,36 +78,6 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         println!("\nYou may now begin working with terrane. Try running \"terrane plan\" to see\nany changes that are required for your infrastructure.");
     }
     Ok(0)
-}
-
-/// Records the module tree in `.terraform/modules/modules.json`, in Terraform's layout
-/// (`Key` is the dotted call path, `Dir` the local directory), so tools that read it work.
-pub(super) fn write_modules_manifest(root: &terrane_engine::config::Module) -> anyhow::Result<()> {
-    let mut modules = vec![serde_json::json!({"Key": "", "Source": "", "Dir": "."})];
-    for m in root.all().into_iter().skip(1) {
-        let parent = root.at(&m.path[..m.path.len() - 1]);
-        let source = parent
-            .and_then(|p| p.module_calls.get(m.path.last()?))
-            .map(|c| c.source.clone())
-            .unwrap_or_default();
-        modules.push(serde_json::json!({"Key": m.path.join("."), "Source": source, "Dir": m.dir.display().to_string()}));
-    }
-    if modules.len() > 1 {
-        println!("\nInitializing modules...");
-        for m in &modules[1..] {
-            println!(
-                "- {} in {}",
-                m["Key"].as_str().unwrap_or_default(),
-                m["Dir"].as_str().unwrap_or_default()
-            );
-        }
-    }
-    std::fs::create_dir_all(crate::environment::data_path("modules"))?;
-    std::fs::write(
-        crate::environment::data_path("modules/modules.json"),
-        serde_json::to_string(&serde_json::json!({"Modules": modules}))?,
-    )?;
-    Ok(())
 }
 
 /// Selects, checks and records the backend, migrating state when asked. Writes nothing

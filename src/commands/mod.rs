@@ -53,7 +53,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Version(a) => version::run(a),
         Command::Console(a) => console::run(a).await,
         Command::Refresh(a) => apply::refresh(a).await,
-        Command::Get(a) => get::run(a),
+        Command::Get(a) => get::run(a).await,
         Command::Providers(a) => providers::run(a).await,
         Command::Login(a) => login::run("login", a),
         Command::Logout(a) => login::run("logout", a),

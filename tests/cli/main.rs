@@ -11,3 +11,6 @@ mod concurrency;
 mod errors;
 mod flags;
 mod language;
+mod module_sources;
+mod provisioners;
+mod remote_state;

@@ -4,7 +4,10 @@
 
 pub mod json;
 mod load;
+pub mod manifest;
 mod model;
+pub mod module_source;
+mod provisioner;
 mod typeexpr;
 pub mod version;
 

@@ -112,6 +112,7 @@ fn change_json(c: &StoredChange) -> J {
             super::Reason::ReplaceBecauseAttributes(_) => "replace_because_cannot_update",
             super::Reason::ReplaceByRequest => "replace_by_request",
             super::Reason::ReplaceByTriggers => "replace_by_triggers",
+            super::Reason::ReplaceBecauseTainted => "replace_because_tainted",
             super::Reason::DeleteNoResourceConfig => "delete_because_no_resource_config",
             super::Reason::DeleteCountIndex => "delete_because_count_index",
             super::Reason::DeleteEachKey => "delete_because_each_key",

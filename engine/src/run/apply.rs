@@ -14,17 +14,18 @@ use super::diff::{copy_marks, inconsistent_attributes, propose};
 use super::nodes;
 use super::nodes::{aggregate, instance_config};
 use super::prior::{instance_state, Working};
+use super::provision;
 use super::scope::{InstanceScope, Values};
 use super::values::type_json;
 use super::Context;
 use crate::addr::{IndexKey, InstanceAddr, Mode, ModuleStep, ResourceAddr};
-use crate::config::{Module, Resource};
+use crate::config::{Module, ProvisionerWhen, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
 use crate::lang::{eval, EvalContext, Value};
 use crate::plan::{Action, Plan, PlanMode, ResourceChange};
 use crate::provider::{ApplyRequest, PlanRequest, ReadDataRequest};
-use crate::state::{InstanceState, OutputState, State};
+use crate::state::{InstanceState, ObjectStatus, OutputState, State};
 
 /// A change to state that must be made durable before anything depending on it starts.
 pub enum StateDelta<'a> {
@@ -58,6 +59,17 @@ pub enum ApplyEvent<'a> {
         action: Action,
         id: Option<String>,
         elapsed: Duration,
+    },
+    /// A provisioner starts on an object (`Provisioning with 'local-exec'...`).
+    Provisioning {
+        addr: &'a InstanceAddr,
+        provisioner: &'a str,
+    },
+    /// One non-empty line a provisioner printed (its command, then the output).
+    ProvisionOutput {
+        addr: &'a InstanceAddr,
+        provisioner: &'a str,
+        line: &'a str,
     },
 }
 
@@ -603,6 +615,19 @@ async fn delete_instance(
         action: Action::Delete,
         id: object_id(c.before.as_ref()),
     });
+    if deposed.is_none() && !is_tainted(s, addr) {
+        if let Ok((module, resource)) = resource_config(s, &addr.resource.config()) {
+            let t = provision::Target {
+                addr,
+                module,
+                resource,
+                values: &s.values,
+                each: None,
+                object: &before,
+            };
+            provision::run(&t, ProvisionerWhen::Destroy, s.observer).await?;
+        }
+    }
     let resp = with_progress(
         s,
         addr,
@@ -638,6 +663,16 @@ async fn delete_instance(
         elapsed: started.elapsed(),
     });
     Ok(())
+}
+
+/// Whether the object at `addr` is tainted in the state being written (its destroy-time
+/// provisioners are skipped then, as in Terraform).
+fn is_tainted(s: &Shared<'_>, addr: &InstanceAddr) -> bool {
+    let w = s.working.lock().expect("lock poisoned");
+    w.resources
+        .get(&addr.resource)
+        .and_then(|r| r.1.get(&(addr.key.clone(), None)))
+        .is_some_and(|i| i.status.is_some())
 }
 
 async fn with_progress<F: std::future::Future>(
@@ -756,6 +791,7 @@ async fn apply_instance<'a>(
         }
         return Ok(v);
     }
+    let each_for_provisioners = each.clone();
     let config = instance_config(
         m,
         r,
@@ -886,7 +922,7 @@ async fn apply_instance<'a>(
     }
     // Recorded even when the provider also reported an error: the object exists and state
     // must not forget it.
-    let inst = instance_state(
+    let mut inst = instance_state(
         addr,
         &new,
         Some(schema),
@@ -894,6 +930,22 @@ async fn apply_instance<'a>(
         resp.private,
         r.lifecycle.create_before_destroy,
     );
+    let created = c.action == Action::Create || c.action.is_replace();
+    if created && !diags.has_errors() && provision::has(r, ProvisionerWhen::Create) {
+        let t = provision::Target {
+            addr,
+            module: m,
+            resource: r,
+            values: &s.values,
+            each: each_for_provisioners,
+            object: &new,
+        };
+        if let Err(d) = provision::run(&t, ProvisionerWhen::Create, s.observer).await {
+            // As Terraform does: the object exists but is not set up; the next plan replaces it.
+            inst.status = Some(ObjectStatus::Tainted);
+            diags.extend(d);
+        }
+    }
     s.working
         .lock()
         .expect("lock poisoned")

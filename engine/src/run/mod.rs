@@ -9,6 +9,7 @@ mod moves;
 mod nodes;
 mod plan;
 mod prior;
+mod provision;
 pub mod scope;
 #[cfg(test)]
 mod tests;

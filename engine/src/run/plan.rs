@@ -359,7 +359,7 @@ async fn import_one(
     match read {
             Some(resp) if resp.diagnostics.has_errors() => diags.extend(resp.diagnostics.with_address(&to.to_string())),
             Some(ReadResponse { new_state: Some(value), .. }) => {
-                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false });
+                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false, tainted: false });
                 out.insert(to, id);
             }
             _ => diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {to}, the provider detected that no object exists with the given id {id:?}. Only pre-existing objects can be imported.")).span(imp.span.clone())),
@@ -388,6 +388,7 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
                 dependencies: i.dependencies.clone(),
                 private: i.private.clone(),
                 create_before_destroy: true,
+                tainted: false,
             };
             let mut c = delete_change(&addr, &p, Reason::DeleteNoResourceConfig);
             c.reason = None;
@@ -703,9 +704,11 @@ async fn plan_resource(
                         }),
                         _ => false,
                     });
-                let requested = ctx.options.replace.contains(&iaddr) || triggered;
+                let requested = ctx.options.replace.contains(&iaddr) || triggered || p.tainted;
                 if requested || !forced.is_empty() {
-                    let reason = if triggered {
+                    let reason = if p.tainted {
+                        Reason::ReplaceBecauseTainted
+                    } else if triggered {
                         Reason::ReplaceByTriggers
                     } else if requested {
                         Reason::ReplaceByRequest

@@ -18,6 +18,8 @@ pub struct Prior {
     pub dependencies: Vec<String>,
     pub private: Option<String>,
     pub create_before_destroy: bool,
+    /// A create-time provisioner failed on it: the next plan replaces it.
+    pub tainted: bool,
 }
 
 /// Decodes every instance in state. Types without a provider are errors: terrane cannot
@@ -58,6 +60,7 @@ pub(super) fn decode_state(
                     dependencies: i.dependencies.clone(),
                     private: i.private.clone(),
                     create_before_destroy: i.create_before_destroy,
+                    tainted: i.status.is_some(),
                 },
             );
         }
@@ -148,18 +151,18 @@ pub(super) fn write_priors(
         r.1.retain(|(_, deposed), _| deposed.is_some());
     }
     for (addr, p) in prior {
-        w.set(
-            &addr.resource,
-            &p.provider,
-            instance_state(
-                addr,
-                &p.value,
-                providers.schema(addr.resource.mode, &addr.resource.ty),
-                p.dependencies.clone(),
-                p.private.clone(),
-                p.create_before_destroy,
-            ),
+        let mut inst = instance_state(
+            addr,
+            &p.value,
+            providers.schema(addr.resource.mode, &addr.resource.ty),
+            p.dependencies.clone(),
+            p.private.clone(),
+            p.create_before_destroy,
         );
+        if p.tainted {
+            inst.status = Some(crate::state::ObjectStatus::Tainted);
+        }
+        w.set(&addr.resource, &p.provider, inst);
     }
     *state = w.into_state(state);
 }
@@ -178,6 +181,7 @@ pub fn instance_state(
 ) -> InstanceState {
     InstanceState {
         index_key: addr.key.clone(),
+        status: None,
         schema_version: schema.map_or(0, |s| s.version),
         attributes: match schema {
             Some(s) => object_to_json(value, &s.block),

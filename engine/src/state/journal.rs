@@ -387,6 +387,7 @@ mod tests {
     fn instance(index_key: Option<IndexKey>, id: &str) -> InstanceState {
         InstanceState {
             index_key,
+            status: None,
             schema_version: 0,
             attributes: json!({ "id": id }),
             sensitive_attributes: Vec::new(),
