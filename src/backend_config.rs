@@ -17,7 +17,10 @@ use terrane_engine::run::vars::eval_constant;
 use terrane_engine::state::StateBackend;
 
 /// Where `terrane init` records the backend, as Terraform does.
-pub const SAVED_PATH: &str = ".terraform/terraform.tfstate";
+/// Where the record lives: `terraform.tfstate` in the data directory (`TF_DATA_DIR`).
+fn saved_path() -> std::path::PathBuf {
+    crate::environment::data_path("terraform.tfstate")
+}
 
 /// Backend arguments by name, as JSON values.
 pub type Settings = BTreeMap<String, Json>;
@@ -141,29 +144,35 @@ pub fn selected(module: &Module, overrides: &Settings) -> anyhow::Result<Option<
 
 /// The backend `terrane init` recorded, if any.
 pub fn saved() -> anyhow::Result<Option<Selected>> {
-    let text = match std::fs::read_to_string(SAVED_PATH) {
+    let text = match std::fs::read_to_string(saved_path()) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).context(SAVED_PATH),
+        Err(e) => return Err(e).with_context(|| saved_path().display().to_string()),
     };
     #[derive(Deserialize)]
     struct Probe {
         backend: Option<Selected>,
     }
-    let probe: Probe = serde_json::from_str(&text)
-        .with_context(|| format!("{SAVED_PATH} is damaged; run terrane init -reconfigure"))?;
+    let probe: Probe = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is damaged; run terrane init -reconfigure",
+            saved_path().display()
+        )
+    })?;
     Ok(probe.backend)
 }
 
 /// Records the backend for later commands; `None` removes the record (implicit local).
 pub fn save(sel: Option<&Selected>) -> anyhow::Result<()> {
     let Some(sel) = sel else {
-        return match std::fs::remove_file(SAVED_PATH) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).context(SAVED_PATH),
+        return match std::fs::remove_file(saved_path()) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(e).with_context(|| saved_path().display().to_string())
+            }
             _ => Ok(()),
         };
     };
-    std::fs::create_dir_all(".terraform")?;
+    std::fs::create_dir_all(crate::environment::data_dir())?;
     let file = SavedFile {
         version: 3,
         terraform_version: terrane_engine::state::model::COMPATIBLE_TERRAFORM_VERSION.into(),
@@ -171,13 +180,13 @@ pub fn save(sel: Option<&Selected>) -> anyhow::Result<()> {
     };
     let mut bytes = serde_json::to_vec_pretty(&file)?;
     bytes.push(b'\n');
-    std::fs::write(SAVED_PATH, bytes).context(SAVED_PATH)?;
+    std::fs::write(saved_path(), bytes).with_context(|| saved_path().display().to_string())?;
     // The settings may hold credentials passed with -backend-config.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(SAVED_PATH, std::fs::Permissions::from_mode(0o600))
-            .context(SAVED_PATH)?;
+        std::fs::set_permissions(saved_path(), std::fs::Permissions::from_mode(0o600))
+            .with_context(|| saved_path().display().to_string())?;
     }
     Ok(())
 }

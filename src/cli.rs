@@ -10,14 +10,11 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "terrane",
-    version,
     about = "A fast, safe Terraform-compatible infrastructure engine",
-    disable_help_subcommand = true
+    disable_help_subcommand = true,
+    disable_help_flag = true
 )]
 pub struct Cli {
-    /// Switch to a different working directory before executing the command.
-    #[arg(long, global = true, value_name = "DIR")]
-    pub chdir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -57,6 +54,96 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Show the current terrane version.
     Version(VersionArgs),
+    /// Try expressions at an interactive command prompt.
+    ///
+    /// Evaluates expressions against the configuration and the current state: input
+    /// variables, locals and the resources recorded in state. Reads one expression a line;
+    /// when standard input is not a terminal it evaluates every line and prints the last
+    /// result. This command never changes the state.
+    Console(ConsoleArgs),
+    /// Update the state to match remote systems.
+    ///
+    /// Reads the current settings of every managed remote object and records them in
+    /// the state, changing no real infrastructure.
+    ///
+    /// This command is deprecated: it is an alias of "terrane apply -refresh-only
+    /// -auto-approve", which writes the changes without letting you review them first.
+    /// Use "terrane apply -refresh-only" to review the changes before they are saved, or
+    /// "terrane plan -refresh-only" to only see them.
+    Refresh(RefreshArgs),
+    /// Install or upgrade remote terrane modules.
+    ///
+    /// Installs the modules the configuration calls into the working directory's data
+    /// directory, as the module step of "terrane init" does, without touching the
+    /// backend or providers.
+    Get(GetArgs),
+    /// Show the providers required for this configuration.
+    ///
+    /// Prints the provider requirements of the root module and of every module it calls,
+    /// as a tree, then the providers the current state uses.
+    Providers(ProvidersArgs),
+    /// Obtain and save credentials for a remote host.
+    ///
+    /// terrane talks to no remote services (HCP Terraform, private registries), so there
+    /// is nothing to log in to; this command says so and exits with an error.
+    Login(LoginArgs),
+    /// Remove locally-stored credentials for a remote host.
+    ///
+    /// terrane stores no credentials for remote services; this command says so and exits
+    /// with an error.
+    Logout(LoginArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub vars: VarArgs,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Limit the number of concurrent operations. Defaults to 10.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub parallelism: usize,
+    /// Limit the refresh to only the given resource and its dependencies. Use this option
+    /// more than once to include more than one object.
+    #[arg(long, value_name = "RESOURCE")]
+    pub target: Vec<String>,
+    /// Show warnings in a compact form that includes only the summary messages.
+    #[arg(long)]
+    pub compact_warnings: bool,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct GetArgs {
+    /// Check already-installed modules for available updates and install the newest
+    /// versions available.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub update: Option<bool>,
+    /// Disable color in output.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProvidersArgs {
+    /// Show the requirements of the configuration in this directory instead of the
+    /// working directory.
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct LoginArgs {
+    /// The host to log in to or out of (app.terraform.io when left out).
+    pub hostname: Option<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -64,29 +151,32 @@ pub struct CommonArgs {
     /// Disable color in output.
     #[arg(long)]
     pub no_color: bool,
-    /// Ask for input for variables if not directly set (terrane never prompts for
-    /// variables; -input=false is accepted for compatibility).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub input: Option<bool>,
+    /// Don't ask for input. terrane never prompts for variables (an unset one is an
+    /// error); the flag and TF_INPUT are accepted for compatibility.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value = "true")]
+    pub input: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct LockArgs {
-    /// Don't hold a state lock during the operation (dangerous).
+    /// Don't hold a state lock during the operation. This is dangerous if others might
+    /// run commands against the same workspace at the same time.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value = "true")]
     pub lock: bool,
-    /// Duration to retry a state lock, like 30s or 5m.
+    /// How long to retry taking the state lock, like 30s or 5m (default 0s: fail at once).
     #[arg(long, value_name = "DURATION", default_value = "0s")]
     pub lock_timeout: String,
 }
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct VarArgs {
-    /// Set a value for one of the input variables: -var 'name=value'.
+    /// Set a value for one of the input variables in the root module. Use this option more
+    /// than once to set more than one variable.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
-    /// Load variable values from the given file.
-    #[arg(long = "var-file", value_name = "FILE")]
+    /// Load variable values from the given file, in addition to terraform.tfvars and
+    /// *.auto.tfvars. Use this option more than once to read more than one file.
+    #[arg(long = "var-file", value_name = "FILENAME")]
     pub var_files: Vec<PathBuf>,
 }
 
@@ -98,7 +188,7 @@ impl VarArgs {
         let mut vars = self.vars.iter();
         let mut files = self.var_files.iter();
         let mut out = Vec::new();
-        for arg in std::env::args().skip(1) {
+        for arg in ARGS.get().into_iter().flatten().skip(1) {
             let flag = arg.trim_start_matches('-');
             let name = flag.split('=').next().unwrap_or_default();
             if !arg.starts_with('-') {
@@ -123,22 +213,29 @@ pub struct PlanningArgs {
     pub vars: VarArgs,
     #[command(flatten)]
     pub lock: LockArgs,
-    /// Skip checking for external changes to remote objects while creating the plan.
+    /// Skip checking for external changes to remote objects while creating the plan:
+    /// faster, but the plan may be made against a stale record of the real objects.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value = "true")]
     pub refresh: bool,
-    /// Only refresh state: record external changes, propose no resource changes.
+    /// Select the "refresh only" planning mode: check whether remote objects still match
+    /// the state, and propose to record what changed outside terrane, but no actions to
+    /// undo those changes.
     #[arg(long)]
     pub refresh_only: bool,
-    /// Limit the number of concurrent operations.
-    #[arg(long, default_value_t = 10)]
+    /// Limit the number of concurrent operations. Defaults to 10.
+    #[arg(long, default_value_t = 10, value_name = "N")]
     pub parallelism: usize,
-    /// Force replacement of a particular resource instance.
-    #[arg(long, value_name = "ADDRESS")]
+    /// Force replacement of a particular resource instance, even if the plan would
+    /// otherwise update it or leave it alone. Use this option more than once to replace
+    /// more than one object.
+    #[arg(long, value_name = "RESOURCE")]
     pub replace: Vec<String>,
-    /// Limit planning to only the given resource and its dependencies.
-    #[arg(long, value_name = "ADDRESS")]
+    /// Limit planning to the given module, resource or resource instance and everything
+    /// it depends on. Use this option more than once to include more than one object.
+    /// For exceptional use only.
+    #[arg(long, value_name = "RESOURCE")]
     pub target: Vec<String>,
-    /// Print machine-readable JSON output.
+    /// Print machine-readable JSON output: one message a line, as Terraform's -json.
     #[arg(long)]
     pub json: bool,
     /// Show warnings in a compact form that includes only the summary messages.
@@ -240,6 +337,9 @@ pub struct PlanArgs {
     /// Plan to destroy all objects.
     #[arg(long)]
     pub destroy: bool,
+    /// Print the plan as compact Markdown for a pull-request comment (terrane only).
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -278,6 +378,9 @@ pub struct ShowArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print a saved plan as compact Markdown for a pull-request comment (terrane only).
+    #[arg(long, conflicts_with = "json", requires = "path")]
+    pub markdown: bool,
     pub path: Option<PathBuf>,
 }
 
@@ -293,6 +396,12 @@ pub enum StateCommand {
     Mv(StateMvArgs),
     /// Print the current state to stdout.
     Pull,
+    /// Replace provider in the state.
+    ///
+    /// Changes the provider every resource in the state that uses FROM records, to TO
+    /// (both provider source addresses, like hashicorp/aws or
+    /// registry.acme.corp/acme/aws), under the state lock.
+    ReplaceProvider(StateReplaceProviderArgs),
     /// Replace the current state with a local state file.
     Push(StatePushArgs),
 }
@@ -317,6 +426,19 @@ pub struct StateMvArgs {
     pub dry_run: bool,
     pub source: String,
     pub destination: String,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct StateReplaceProviderArgs {
+    /// Skip interactive approval.
+    #[arg(long)]
+    pub auto_approve: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// The provider source address to replace.
+    pub from: String,
+    /// The provider source address to record instead.
+    pub to: String,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -469,7 +591,7 @@ pub struct VersionArgs {
 }
 
 /// Rewrites Terraform's single-dash long flags (`-auto-approve`, `-var=x=1`) as clap's
-/// double-dash form. Single letters (`-h`) and negative numbers are left alone.
+/// double-dash form. Single letters and negative numbers are left alone.
 pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     let mut out = Vec::new();
     let mut after_separator = false;
@@ -491,13 +613,8 @@ pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_alphabetic());
-        if i == 1 && matches!(s.as_str(), "-v" | "-version" | "--version") {
-            // As in Terraform, `terrane -version` is `terrane version`.
-            out.push(OsString::from("version"));
-        } else if is_single_dash_long {
+        if is_single_dash_long {
             out.push(OsString::from(format!("-{s}")));
-        } else if s == "-v" || s == "-version" {
-            out.push(OsString::from("--version"));
         } else {
             out.push(a);
         }
@@ -505,7 +622,16 @@ pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
     out
 }
 
+/// The command line as parsed (after `TF_CLI_ARGS` and the flag rewriting), kept for
+/// the options whose relative order matters (see [`VarArgs::in_order`]).
+static ARGS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
 pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
+    let _ = ARGS.set(
+        args.iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+    );
     Cli::try_parse_from(args)
 }
 

@@ -4,20 +4,60 @@
 mod backend_config;
 mod cli;
 mod commands;
+mod environment;
+mod help;
+mod invocation;
+mod markdown;
+mod module_install;
 mod output;
+mod remote_state;
 mod setup;
 
 use std::process::ExitCode;
 
+use invocation::Invocation;
+
 fn main() -> ExitCode {
     quiet_on_broken_pipe();
-    let args = cli::normalize_args(std::env::args_os());
-    let cli = match cli::parse(args) {
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let prepared = invocation::prepare(
+        argv,
+        |name| std::env::var(name).ok(),
+        |dir| std::env::set_current_dir(dir).map_err(|e| format!("chdir {dir}: {e}")),
+    );
+    let args = match prepared {
+        Ok(Invocation::Run(args)) => args,
+        Ok(Invocation::Help(path)) => {
+            return match help::render(&path) {
+                Some(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                None => ExitCode::from(1),
+            }
+        }
+        Ok(Invocation::NoCommand) => {
+            print!("{}", help::render(&[]).unwrap_or_default());
+            return ExitCode::from(127);
+        }
+        Err(refused) => {
+            eprintln!("{refused}");
+            return ExitCode::from(1);
+        }
+    };
+    let path = invocation::command_path(&args[1..]);
+    let cli = match cli::parse(cli::normalize_args(args.into_iter().map(Into::into))) {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { 1 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            let report = help::usage_error(&e, &path);
+            if report.to_stdout {
+                print!("{}", report.text);
+            } else {
+                eprint!("{}", report.text);
+            }
+            return ExitCode::from(report.code);
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -28,7 +28,10 @@ pub fn providers() -> Vec<(&'static [&'static str], ProviderFactory)> {
         (
             &["terraform.io/builtin/terraform"],
             Arc::new(|| {
-                Arc::new(terrane_provider_builtin::TerraformProvider::new()) as Arc<dyn Provider>
+                Arc::new(
+                    terrane_provider_builtin::TerraformProvider::new()
+                        .with_state_reader(Arc::new(crate::remote_state::BackendStateReader)),
+                ) as Arc<dyn Provider>
             }),
         ),
     ]
@@ -86,7 +89,7 @@ pub fn current_workspace() -> String {
             return ws;
         }
     }
-    std::fs::read_to_string(".terraform/environment")
+    std::fs::read_to_string(crate::environment::data_path("environment"))
         .map(|s| s.trim().to_string())
         .ok()
         .filter(|s| !s.is_empty())

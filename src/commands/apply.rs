@@ -17,7 +17,7 @@ use terrane_engine::run::{ApplyEvent, ApplyObserver, StateDelta};
 use terrane_engine::state::journal::{Journal, JournalEntry, ResourceKey};
 
 use super::operation::{journal_path, prepare, Prepared};
-use crate::cli::ApplyArgs;
+use crate::cli::{ApplyArgs, PlanningArgs, RefreshArgs};
 use crate::output::print_diagnostics;
 
 pub async fn run(a: ApplyArgs, destroy_command: bool) -> anyhow::Result<u8> {
@@ -38,6 +38,7 @@ pub async fn run(a: ApplyArgs, destroy_command: bool) -> anyhow::Result<u8> {
     let Ok(mut p) = prepare(&a.common, &a.planning, mode, op, Vec::new()).await? else {
         return Ok(1);
     };
+    p.announce_refresh();
     let (plan, diags) = terrane_engine::run::plan(&p.ctx, &p.state).await;
     print_diagnostics(&diags, p.color);
     let Some(plan) = plan else {
@@ -53,7 +54,12 @@ pub async fn run(a: ApplyArgs, destroy_command: bool) -> anyhow::Result<u8> {
         p.unlock().await;
         return Ok(1);
     }
-    let code = execute(&mut p, &plan, destroy).await;
+    let finish = if destroy {
+        Finish::Destroy
+    } else {
+        Finish::Apply
+    };
+    let code = execute(&mut p, &plan, finish).await;
     p.unlock().await;
     code
 }
@@ -67,7 +73,12 @@ fn confirm(destroy: bool, refresh_only: bool) -> bool {
     } else {
         "\nDo you want to perform these actions?\n  terrane will perform the actions described above.\n  Only 'yes' will be accepted to approve."
     };
-    print!("{question}\n\n  Enter a value: ");
+    ask_yes(&format!("{question}\n\n  Enter a value: "))
+}
+
+/// Prints `prompt` and reads one line: only `yes` approves.
+pub fn ask_yes(prompt: &str) -> bool {
+    print!("{prompt}");
     let _ = std::io::stdout().flush();
     let mut line = String::new();
     let ok = std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == "yes";
@@ -141,6 +152,14 @@ impl ApplyObserver for CliObserver {
                     _ => {}
                 }
             }
+            ApplyEvent::Provisioning { addr, provisioner } => {
+                println!("{addr}: Provisioning with '{provisioner}'...");
+            }
+            ApplyEvent::ProvisionOutput {
+                addr,
+                provisioner,
+                line,
+            } => println!("{addr} ({provisioner}): {line}"),
         }
     }
 
@@ -175,8 +194,49 @@ impl ApplyObserver for CliObserver {
     }
 }
 
+/// `terrane refresh`: Terraform's deprecated alias of `apply -refresh-only
+/// -auto-approve`. Like Terraform it shows no plan, only the refreshed outputs.
+pub async fn refresh(a: RefreshArgs) -> anyhow::Result<u8> {
+    let planning = PlanningArgs {
+        vars: a.vars,
+        lock: a.lock,
+        refresh: true,
+        refresh_only: true,
+        parallelism: a.parallelism,
+        target: a.target,
+        compact_warnings: a.compact_warnings,
+        ..PlanningArgs::default()
+    };
+    let op = "OperationTypeRefresh";
+    let Ok(mut p) = prepare(&a.common, &planning, PlanMode::RefreshOnly, op, Vec::new()).await?
+    else {
+        return Ok(1);
+    };
+    p.announce_refresh();
+    let (plan, diags) = terrane_engine::run::plan(&p.ctx, &p.state).await;
+    print_diagnostics(&diags, p.color);
+    let Some(plan) = plan else {
+        p.unlock().await;
+        return Ok(1);
+    };
+    let code = execute(&mut p, &plan, Finish::Refresh).await;
+    p.unlock().await;
+    code
+}
+
+/// What the end of a run reports.
+#[derive(Clone, Copy, PartialEq)]
+enum Finish {
+    /// "Apply complete!" with the counts, then the outputs.
+    Apply,
+    /// "Destroy complete!" with the count.
+    Destroy,
+    /// Only the outputs (`terrane refresh`).
+    Refresh,
+}
+
 /// Applies `plan` and writes the resulting state. Returns the exit code.
-async fn execute(p: &mut Prepared, plan: &Plan, destroy: bool) -> anyhow::Result<u8> {
+async fn execute(p: &mut Prepared, plan: &Plan, finish: Finish) -> anyhow::Result<u8> {
     let jpath = journal_path(&p.workspace);
     let journal = Journal::create(&jpath, &p.state.lineage, p.state.serial)
         .map_err(|e| anyhow::anyhow!("cannot create the apply journal {}: {e}", jpath.display()))?;
@@ -220,14 +280,18 @@ async fn execute(p: &mut Prepared, plan: &Plan, destroy: bool) -> anyhow::Result
     if diags.has_errors() {
         return Ok(1);
     }
-    if destroy {
-        println!("\nDestroy complete! Resources: {} destroyed.", c.destroyed);
-    } else {
-        println!(
-            "\nApply complete! Resources: {} added, {} changed, {} destroyed.",
-            c.added, c.changed, c.destroyed
-        );
-        print_outputs(&new_state.outputs);
+    match finish {
+        Finish::Destroy => {
+            println!("\nDestroy complete! Resources: {} destroyed.", c.destroyed);
+        }
+        Finish::Apply => {
+            println!(
+                "\nApply complete! Resources: {} added, {} changed, {} destroyed.",
+                c.added, c.changed, c.destroyed
+            );
+            print_outputs(&new_state.outputs);
+        }
+        Finish::Refresh => print_outputs(&new_state.outputs),
     }
     Ok(0)
 }
@@ -381,7 +445,12 @@ async fn apply_saved(a: &ApplyArgs, path: &Path) -> anyhow::Result<u8> {
         p.unlock().await;
         return Ok(1);
     }
-    let code = execute(&mut p, &plan, file.mode == PlanMode::Destroy).await;
+    let finish = if file.mode == PlanMode::Destroy {
+        Finish::Destroy
+    } else {
+        Finish::Apply
+    };
+    let code = execute(&mut p, &plan, finish).await;
     p.unlock().await;
     code
 }

@@ -1,5 +1,6 @@
-//! `terrane init`: checks the configuration's providers and backend and prepares
-//! `.terraform/`. terrane's providers are built in, so nothing is downloaded. The backend's
+//! `terrane init`: installs the modules the configuration calls (`module_install`), checks
+//! its providers and backend and prepares `.terraform/`. terrane's providers are built in,
+//! so no provider is downloaded. The backend's
 //! settings, `-backend-config` values included, are recorded for later commands; a changed
 //! backend needs `-migrate-state` (copy the state over) or `-reconfigure` (don't).
 
@@ -24,6 +25,19 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
     if let Some(source) = &a.from_module {
         if let Err(d) = copy_from_module(source) {
             view.diagnostics(&d.into());
+            return Ok(1);
+        }
+    }
+    // Modules first, as Terraform does: the configuration cannot load until they are.
+    if a.get {
+        if let Err(e) =
+            crate::module_install::install(Path::new("."), a.upgrade == Some(true)).await
+        {
+            view.diagnostics(
+                &Diagnostic::error("Failed to install modules")
+                    .detail(format!("{e:#}"))
+                    .into(),
+            );
             return Ok(1);
         }
     }
@@ -64,10 +78,7 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    std::fs::create_dir_all(".terraform")?;
-    if a.get {
-        write_modules_manifest(&module, &view)?;
-    }
+    std::fs::create_dir_all(crate::environment::data_dir())?;
     view.message(
         "initializing_provider_plugin_message",
         "\nInitializing provider plugins...",
@@ -82,7 +93,9 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         "output_init_success_message",
         "\nterrane has been successfully initialized!",
     );
-    view.message("output_init_success_cli_message", "\nYou may now begin working with terrane. Try running \"terrane plan\" to see\nany changes that are required for your infrastructure.");
+    if !crate::environment::in_automation() {
+        view.message("output_init_success_cli_message", "\nYou may now begin working with terrane. Try running \"terrane plan\" to see\nany changes that are required for your infrastructure.");
+    }
     Ok(0)
 }
 
@@ -234,39 +247,6 @@ impl InitView {
             self.line(level, &format!("{title}: {}", d.summary), "diagnostic", serde_json::json!({"diagnostic": {"severity": severity, "summary": d.summary, "detail": d.detail.clone().unwrap_or_default(), "range": range}}));
         }
     }
-}
-
-/// Records the module tree in `.terraform/modules/modules.json`, in Terraform's layout
-/// (`Key` is the dotted call path, `Dir` the local directory), so tools that read it work.
-fn write_modules_manifest(
-    root: &terrane_engine::config::Module,
-    view: &InitView,
-) -> anyhow::Result<()> {
-    let mut modules = vec![serde_json::json!({"Key": "", "Source": "", "Dir": "."})];
-    for m in root.all().into_iter().skip(1) {
-        let parent = root.at(&m.path[..m.path.len() - 1]);
-        let source = parent
-            .and_then(|p| p.module_calls.get(m.path.last()?))
-            .map(|c| c.source.clone())
-            .unwrap_or_default();
-        modules.push(serde_json::json!({"Key": m.path.join("."), "Source": source, "Dir": m.dir.display().to_string()}));
-    }
-    if modules.len() > 1 {
-        view.message("initializing_modules_message", "\nInitializing modules...");
-        for m in &modules[1..] {
-            view.log(&format!(
-                "- {} in {}",
-                m["Key"].as_str().unwrap_or_default(),
-                m["Dir"].as_str().unwrap_or_default()
-            ));
-        }
-    }
-    std::fs::create_dir_all(".terraform/modules")?;
-    std::fs::write(
-        ".terraform/modules/modules.json",
-        serde_json::to_string(&serde_json::json!({"Modules": modules}))?,
-    )?;
-    Ok(())
 }
 
 /// Selects, checks and records the backend, migrating state when asked. Writes nothing

@@ -2,16 +2,20 @@
 //! where they arise so that warnings show even on success.
 
 mod apply;
+mod console;
 mod drift;
 mod fmt;
 mod force_unlock;
+mod get;
 mod graph;
 mod import;
 mod init;
 mod locked_state;
+mod login;
 mod operation;
 mod output;
 mod plan;
+mod providers;
 mod show;
 mod state;
 mod state_lock;
@@ -22,10 +26,6 @@ mod workspace;
 use crate::cli::{Cli, Command, StateCommand, WorkspaceCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<u8> {
-    if let Some(dir) = &cli.chdir {
-        std::env::set_current_dir(dir)
-            .map_err(|e| anyhow::anyhow!("cannot change to directory {}: {e}", dir.display()))?;
-    }
     match cli.command {
         Command::Init(a) => init::run(a).await,
         Command::Validate(a) => validate::run(a).await,
@@ -51,5 +51,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::ForceUnlock(a) => force_unlock::run(a).await,
         Command::Fmt(a) => fmt::run(a),
         Command::Version(a) => version::run(a),
+        Command::Console(a) => console::run(a).await,
+        Command::Refresh(a) => apply::refresh(a).await,
+        Command::Get(a) => get::run(a).await,
+        Command::Providers(a) => providers::run(a).await,
+        Command::Login(a) => login::run("login", a),
+        Command::Logout(a) => login::run("logout", a),
+        Command::State(StateCommand::ReplaceProvider(a)) => state::replace_provider(a).await,
     }
 }

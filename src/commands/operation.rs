@@ -102,6 +102,26 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// `addr: Refreshing state... [id=...]` for each managed object the plan will read
+    /// again, as Terraform prints while it refreshes (printed before, not during, the
+    /// batched refresh, which reads many objects in one call).
+    pub fn announce_refresh(&self) {
+        if !self.ctx.options.refresh {
+            return;
+        }
+        for r in self.state.resources.iter().filter(|r| r.mode != "data") {
+            for i in r.instances.iter().filter(|i| i.deposed.is_none()) {
+                let id = i.attributes.get("id").and_then(|v| v.as_str());
+                match id {
+                    Some(id) => {
+                        println!("{}: Refreshing state... [id={id}]", r.instance_address(i))
+                    }
+                    None => println!("{}: Refreshing state...", r.instance_address(i)),
+                }
+            }
+        }
+    }
+
     pub fn print_stats(&self) {
         print_api_stats(&self.ctx.providers);
     }
@@ -113,9 +133,7 @@ impl Prepared {
 }
 
 pub fn journal_path(workspace: &str) -> PathBuf {
-    PathBuf::from(".terraform")
-        .join("terrane")
-        .join(format!("journal-{workspace}.jsonl"))
+    crate::environment::data_path("terrane").join(format!("journal-{workspace}.jsonl"))
 }
 
 fn parse_addrs(list: &[String], flag: &str, diags: &mut Diagnostics) -> Vec<InstanceAddr> {
@@ -206,35 +224,27 @@ pub async fn prepare(
         eprintln!("Warning: not recovering the apply journal {} because -lock=false was given; it may belong to a run in progress.", jpath.display());
         Ok(None)
     } else {
-        journal::recover(&jpath)
+        journal::fold(etag.as_ref().map(|_| &state), &jpath)
     };
     match found {
-        Ok(Some(entries)) => {
-            let n = entries.len().saturating_sub(1);
-            // A run killed before it first saved state: its journal starts the lineage.
-            if let (None, Some(journal::JournalEntry::Begin { lineage, .. })) =
-                (&etag, entries.first())
-            {
-                state.lineage = lineage.clone();
-            }
-            match journal::replay(&mut state, &entries) {
-                Ok(()) => {
-                    state.serial += 1;
-                    etag = Some(backend.write(&workspace, &state, etag.as_ref()).await?);
-                    let _ = std::fs::remove_file(&jpath);
-                    eprintln!("Recovered {n} finished operation(s) from an interrupted run and saved them to state.");
-                }
-                Err(e) => {
-                    print_diagnostics(&Diagnostic::error("Cannot recover the interrupted run").detail(format!("{e}\nThe journal {} was kept; remove it only if you are sure it belongs to another state.", jpath.display())).into(), color);
-                    if let Some(l) = lock {
-                        let _ = l.unlock().await;
-                    }
-                    return Ok(Err(Reported));
-                }
-            }
+        Ok(Some(folded)) => {
+            state = folded.state;
+            etag = Some(backend.write(&workspace, &state, etag.as_ref()).await?);
+            let _ = std::fs::remove_file(&jpath);
+            eprintln!(
+                "Recovered {} finished operation(s) from an interrupted run and saved them to state.",
+                folded.operations
+            );
         }
         Ok(None) => {}
-        Err(e) => eprintln!(
+        Err(journal::FoldError::Mismatch(e)) => {
+            print_diagnostics(&Diagnostic::error("Cannot recover the interrupted run").detail(format!("{e}\nThe journal {} was kept; remove it only if you are sure it belongs to another state.", jpath.display())).into(), color);
+            if let Some(l) = lock {
+                let _ = l.unlock().await;
+            }
+            return Ok(Err(Reported));
+        }
+        Err(journal::FoldError::Unreadable(e)) => eprintln!(
             "Warning: ignoring unreadable apply journal {}: {e}",
             jpath.display()
         ),

@@ -70,11 +70,20 @@ pub async fn run(a: OutputArgs) -> anyhow::Result<u8> {
 
 /// An output value as Terraform's `output` command prints it: collections typed list, set
 /// or map are wrapped in `tolist(...)`, `toset(...)`, `tomap(...)`; object and map keys are
-/// quoted; nested values indent by two spaces. `ty` is the type recorded in state.
+/// quoted; nested values indent by two spaces. `ty` is the type recorded in state, if any.
 pub fn output_value(v: &Value, ty: Option<&serde_json::Value>, indent: usize) -> String {
     let pad = " ".repeat(indent + 2);
     let end = " ".repeat(indent);
-    let kind = ty.and_then(|t| t.get(0)).and_then(|k| k.as_str());
+    // Without a recorded type (the console, dynamic values), the value's own kind.
+    let kind = ty
+        .and_then(|t| t.get(0))
+        .and_then(|k| k.as_str())
+        .or(match v {
+            Value::List(_) => Some("list"),
+            Value::Set(_) => Some("set"),
+            Value::Map(_) => Some("map"),
+            _ => None,
+        });
     let elem = |i: usize| -> Option<&serde_json::Value> {
         match kind {
             Some("list" | "set" | "map") => ty.and_then(|t| t.get(1)),

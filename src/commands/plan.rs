@@ -28,17 +28,26 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
     else {
         return Ok(1);
     };
+    if !a.planning.json && !a.markdown {
+        p.announce_refresh();
+    }
     let (plan, diags) = terrane_engine::run::plan(&p.ctx, &p.state).await;
     print_diagnostics(&diags, p.color);
     let Some(plan) = plan else {
         p.unlock().await;
         return Ok(1);
     };
+    // Markdown and JSON are for machines to post: only the document goes to stdout.
+    let document = a.planning.json || a.markdown;
     if a.planning.json {
         print_json_ui(&plan)?;
+    } else if a.markdown {
+        print!("{}", crate::markdown::render(&plan));
     } else {
         print!("{}", render_plan(&plan, Style { color: p.color }));
     }
+    // A wrapper running terrane gives its own next steps (TF_IN_AUTOMATION).
+    let in_automation = crate::environment::in_automation();
     if let Some(out) = &a.out {
         let file = plan_file(&p, &plan, &a.planning.target, &a.planning.replace);
         let bytes = serde_json::to_vec_pretty(&file)?;
@@ -47,12 +56,12 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
             anyhow::bail!("failed to write the plan file {}: {e}", out.display());
         }
         let saved = format!("\n─────────────────────────────────────────────────────────────────────────────\n\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    terrane apply {:?}", out.display(), out.display().to_string());
-        if a.planning.json {
+        if document {
             eprintln!("{saved}");
-        } else {
+        } else if !in_automation {
             println!("{saved}");
         }
-    } else if plan.has_changes() && !a.planning.json {
+    } else if plan.has_changes() && !document && !in_automation {
         println!("\n─────────────────────────────────────────────────────────────────────────────\n\nNote: You didn't use the -out option to save this plan, so terrane can't\nguarantee to take exactly these actions if you run \"terrane apply\" now.");
     }
     p.unlock().await;

@@ -10,13 +10,15 @@ use super::output::hcl_value;
 use crate::cli::ShowArgs;
 use crate::output::{print_diagnostics, use_color};
 
-/// Reads the current workspace's state without locking (as Terraform's output and show do).
+/// Reads the current workspace's state without locking (as Terraform's output and show do),
+/// with the finished operations of an interrupted apply's journal folded in (in memory
+/// only: saving it needs the lock, which the next plan or apply takes).
 pub async fn read_state(color: bool) -> anyhow::Result<Option<State>> {
     let (module, _diags) = load_dir(Path::new("."));
     let backend = crate::setup::backend(&module)?;
     let ws = crate::setup::current_workspace();
     match backend.read(&ws).await {
-        Ok(v) => Ok(v.map(|v| v.state)),
+        Ok(v) => Ok(with_pending_journal(v.map(|v| v.state), &ws)),
         Err(e) => {
             print_diagnostics(
                 &terrane_engine::diag::Diagnostic::error("Failed to load state")
@@ -25,6 +27,30 @@ pub async fn read_state(color: bool) -> anyhow::Result<Option<State>> {
                 color,
             );
             Err(crate::commands::operation::Reported.into())
+        }
+    }
+}
+
+/// `stored` with a pending apply journal of workspace `ws` folded in, saying so on stderr.
+fn with_pending_journal(stored: Option<State>, ws: &str) -> Option<State> {
+    use terrane_engine::state::journal::fold;
+    let path = super::operation::journal_path(ws);
+    match fold(stored.as_ref(), &path) {
+        Ok(None) => stored,
+        Ok(Some(folded)) => {
+            eprintln!(
+                "Note: an interrupted apply left {} finished operation(s) in {} that are not saved to state yet; they are included here. The next terrane plan or apply saves them.",
+                folded.operations,
+                path.display()
+            );
+            Some(folded.state)
+        }
+        Err(e) => {
+            eprintln!(
+                "Warning: the apply journal {} was not included: {e}.",
+                path.display()
+            );
+            stored
         }
     }
 }
@@ -50,6 +76,8 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
                 "{}",
                 serde_json::to_string(&terrane_engine::plan::json::plan_json(&plan))?
             );
+        } else if a.markdown {
+            print!("{}", crate::markdown::render(&plan.to_display_plan()));
         } else {
             let style = terrane_engine::plan::render::Style {
                 color: use_color(a.common.no_color),
@@ -73,9 +101,17 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
 
 fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
     if json {
+        let providers = super::operation::provider_set(&Default::default());
+        let decode = |r: &terrane_engine::state::ResourceState,
+                      i: &terrane_engine::state::InstanceState| {
+            match providers.schema(state_mode(&r.mode), &r.ty) {
+                Some(schema) => terrane_engine::run::values::instance_value(i, &schema.block),
+                None => Value::from_json(&i.attributes),
+            }
+        };
         println!(
             "{}",
-            serde_json::to_string(&terrane_engine::plan::json::state_json(s))?
+            serde_json::to_string(&terrane_engine::plan::json::state_json(s, &decode))?
         );
         return Ok(());
     }
@@ -111,13 +147,8 @@ fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
 
 /// An instance's attributes as an HCL block body, sensitive ones hidden.
 pub fn render_attrs(mode: &str, ty: &str, i: &terrane_engine::state::InstanceState) -> String {
-    use terrane_engine::addr::Mode;
     // Read with the schema, as plan does (Terraform stores dynamic values with their type).
-    let mode = if mode == "data" {
-        Mode::Data
-    } else {
-        Mode::Managed
-    };
+    let mode = state_mode(mode);
     let v = match super::operation::provider_set(&Default::default()).schema(mode, ty) {
         Some(s) => terrane_engine::run::values::object_from_json(&i.attributes, &s.block),
         None => Value::from_json(&i.attributes),
@@ -148,4 +179,13 @@ pub fn render_attrs(mode: &str, ty: &str, i: &terrane_engine::state::InstanceSta
     }
     out.push('}');
     out
+}
+
+/// The mode of a resource as state spells it (`managed`, `data`).
+fn state_mode(mode: &str) -> terrane_engine::addr::Mode {
+    if mode == "data" {
+        terrane_engine::addr::Mode::Data
+    } else {
+        terrane_engine::addr::Mode::Managed
+    }
 }

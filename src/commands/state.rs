@@ -3,7 +3,9 @@
 use terrane_engine::addr::InstanceAddr;
 
 use super::locked_state::Edit;
-use crate::cli::{StateListArgs, StateMvArgs, StatePushArgs, StateRmArgs, StateShowArgs};
+use crate::cli::{
+    StateListArgs, StateMvArgs, StatePushArgs, StateReplaceProviderArgs, StateRmArgs, StateShowArgs,
+};
 use crate::output::use_color;
 
 fn addresses(
@@ -225,4 +227,113 @@ pub async fn push(a: StatePushArgs) -> anyhow::Result<u8> {
         Ok(Edit::Write)
     })
     .await
+}
+
+/// A provider source address in its full form: `null` and `hashicorp/null` are
+/// `registry.terraform.io/hashicorp/null`. Each part is letters, digits and dashes.
+fn provider_fqn(source: &str) -> Result<String, String> {
+    let parts: Vec<&str> = source.split('/').collect();
+    let full = match parts.as_slice() {
+        [ty] => vec!["registry.terraform.io", "hashicorp", *ty],
+        [ns, ty] => vec!["registry.terraform.io", *ns, *ty],
+        [host, ns, ty] => vec![*host, *ns, *ty],
+        _ => {
+            return Err(format!(
+                "The source address {source:?} must have the form [HOSTNAME/]NAMESPACE/TYPE."
+            ))
+        }
+    };
+    let valid = |p: &str| {
+        !p.is_empty()
+            && !p.starts_with('-')
+            && !p.ends_with('-')
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if let Some(bad) = full[1..].iter().find(|p| !valid(p)) {
+        return Err(format!("Invalid provider name {bad:?} in source {source:?}: it must contain only letters, digits and dashes, and may not start or end with a dash."));
+    }
+    Ok(full.join("/").to_ascii_lowercase())
+}
+
+/// The source address inside a state `provider` value such as
+/// `provider["registry.terraform.io/hashicorp/aws"].west`.
+fn state_provider_fqn(provider: &str) -> Option<&str> {
+    provider.strip_prefix("provider[\"")?.split('"').next()
+}
+
+/// `terrane state replace-provider FROM TO`: records provider TO for every resource
+/// whose state names provider FROM (aliases kept), after showing what changes.
+pub async fn replace_provider(a: StateReplaceProviderArgs) -> anyhow::Result<u8> {
+    let (from, to) = match (provider_fqn(&a.from), provider_fqn(&a.to)) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(e), _) => {
+            return Ok(refuse(
+                &format!("Invalid \"from\" provider {:?}", a.from),
+                &e,
+            ))
+        }
+        (_, Err(e)) => return Ok(refuse(&format!("Invalid \"to\" provider {:?}", a.to), &e)),
+    };
+    let auto_approve = a.auto_approve;
+    super::locked_state::edit_state(&a.lock, "OperationTypeInvalid", false, |_, state, _| {
+        let matching: Vec<usize> = (0..state.resources.len())
+            .filter(|i| state_provider_fqn(&state.resources[*i].provider) == Some(from.as_str()))
+            .collect();
+        if matching.is_empty() {
+            println!("No matching resources found.");
+            return Ok(Edit::Keep);
+        }
+        println!("terrane will perform the following actions:\n\n  ~ Updating provider:\n    - {from}\n    + {to}\n\nChanging {} resources:\n", matching.len());
+        for i in &matching {
+            let r = &state.resources[*i];
+            let module = r.module.as_deref().map(|m| format!("{m}.")).unwrap_or_default();
+            let data = if r.mode == "data" { "data." } else { "" };
+            println!("  {module}{data}{}.{}", r.ty, r.name);
+        }
+        println!();
+        if !auto_approve && !super::apply::ask_yes("Do you want to make these changes?\nOnly 'yes' will be accepted to continue.\n\nEnter a value: ") {
+            eprintln!("\nError: Approval rejected\n\nReplacement of providers was not approved; the state was left unchanged.");
+            return Err(());
+        }
+        for i in &matching {
+            let r = &mut state.resources[*i];
+            r.provider = r.provider.replacen(&format!("[\"{from}\"]"), &format!("[\"{to}\"]"), 1);
+        }
+        println!("Successfully replaced provider for {} resources.", matching.len());
+        Ok(Edit::Write)
+    })
+    .await
+}
+
+/// Prints an error in Terraform's plain shape and returns exit code 1.
+fn refuse(summary: &str, detail: &str) -> u8 {
+    crate::output::print_diagnostics(
+        &terrane_engine::diag::Diagnostic::error(summary)
+            .detail(detail)
+            .into(),
+        false,
+    );
+    1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_addresses_are_completed() {
+        assert_eq!(
+            provider_fqn("hashicorp/aws").as_deref(),
+            Ok("registry.terraform.io/hashicorp/aws")
+        );
+        assert_eq!(
+            provider_fqn("registry.acme.corp/acme/aws").as_deref(),
+            Ok("registry.acme.corp/acme/aws")
+        );
+        assert!(provider_fqn("hashicorp/a ws").is_err());
+        assert_eq!(
+            state_provider_fqn(r#"provider["registry.terraform.io/hashicorp/aws"].west"#),
+            Some("registry.terraform.io/hashicorp/aws")
+        );
+    }
 }

@@ -14,10 +14,16 @@ pub fn run(a: VersionArgs) -> anyhow::Result<u8> {
         }
     );
     if a.json {
-        println!(
-            "{}",
-            serde_json::json!({"terrane_version": version, "terraform_compatibility": terrane_engine::state::model::COMPATIBLE_TERRAFORM_VERSION, "platform": platform})
-        );
+        // Terraform's keys, so scripts reading `terraform_version` keep working; the
+        // providers are built in, so there are no selections to report.
+        let doc = serde_json::json!({
+            "terraform_version": terrane_engine::state::model::COMPATIBLE_TERRAFORM_VERSION,
+            "terrane_version": version,
+            "platform": platform,
+            "provider_selections": {},
+            "terraform_outdated": false,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         println!("terrane v{version}\non {platform}\ncompatible with Terraform {} configurations and state", terrane_engine::state::model::COMPATIBLE_TERRAFORM_VERSION);
     }

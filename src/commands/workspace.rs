@@ -27,13 +27,13 @@ fn overridden() -> bool {
 }
 
 fn persist_selection(name: &str) -> anyhow::Result<()> {
-    std::fs::create_dir_all(".terraform")?;
+    std::fs::create_dir_all(crate::environment::data_dir())?;
     if name == DEFAULT_WORKSPACE {
         // Terraform removes the file for the default workspace.
-        let _ = std::fs::remove_file(".terraform/environment");
+        let _ = std::fs::remove_file(crate::environment::data_path("environment"));
         return Ok(());
     }
-    std::fs::write(".terraform/environment", name)?;
+    std::fs::write(crate::environment::data_path("environment"), name)?;
     Ok(())
 }
 

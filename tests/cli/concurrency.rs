@@ -37,6 +37,15 @@ fn second_run_fails_at_once_while_locked_and_waits_with_lock_timeout() {
     });
     let locked = w.run(&["plan"]).code(1);
     assert!(locked.stderr.contains("OperationTypeApply"), "{locked}");
+    // The holder is the real user@host even though the runs' environment has no USER or
+    // HOSTNAME (Terraform reads both from the system too).
+    if let Ok(host) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
+        let who = format!("@{}\n", host.trim());
+        assert!(
+            locked.stderr.contains(&who) && !locked.stderr.contains("unknown@"),
+            "{locked}"
+        );
+    }
     snap!(w, "lock_held", locked);
     // Another apply fails the same way and changes nothing.
     w.run(&["apply", "-auto-approve"]).code(1);
@@ -90,6 +99,16 @@ fn kill_and_converge(w: &Work, n: usize) {
     let killed = run.kill();
     let before_kill = created_ids(&killed.stdout);
     assert!(before_kill.len() >= 2 && before_kill.len() < n, "{killed}");
+
+    // Reading state shows the journalled operations too, and says they are not saved yet.
+    let listed = w.run(&["state", "list"]).code(0);
+    assert!(
+        listed.stdout.lines().count() >= before_kill.len()
+            && listed.stderr.contains("not saved to state yet")
+            && listed.stderr.contains("terrane plan or apply saves them"),
+        "{listed}"
+    );
+    assert!(w.exists(".terraform/terrane/journal-default.jsonl"));
 
     // The next command folds the journal of finished operations into state.
     let plan = w.run(&["plan"]).code(0);

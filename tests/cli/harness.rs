@@ -327,7 +327,8 @@ pub fn filters(work: &Work) -> Vec<(String, String)> {
             ),
             (r"terrane-e2e-[A-Za-z0-9]+", "[WORK]"),
             (r"(?m)pid[ =:][0-9]+", "pid [PID]"),
-            (r"locked by \S+ \(", "locked by [WHO] ("),
+            (r"Who:( +)\S+", "Who:$1[WHO]"),
+            (r"Version:( +)terrane \S+", "Version:$1[VERSION]"),
         ]
         .into_iter()
         .map(|(a, b)| (a.to_string(), b.to_string())),

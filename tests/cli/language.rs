@@ -1,5 +1,5 @@
 //! Language features a user meets on the command line: the JSON configuration syntax,
-//! import blocks with `for_each`, check blocks, and refused remote module sources.
+//! import blocks with `for_each`, check blocks, and remote modules that `init` has not installed.
 
 use crate::harness::Work;
 use crate::snap;
@@ -96,7 +96,7 @@ check "ha" {
 }
 
 #[test]
-fn remote_module_sources_are_refused() {
+fn remote_modules_must_be_installed_by_init() {
     let w = Work::main_tf(
         r#"
 module "consul" {
@@ -109,7 +109,11 @@ module "vpc" {
 }
 "#,
     );
-    snap!(w, "remote_module_sources", w.run(&["validate"]).code(1));
+    snap!(
+        w,
+        "remote_modules_not_installed",
+        w.run(&["validate"]).code(1)
+    );
 }
 
 #[test]

@@ -5,8 +5,12 @@
 mod harness;
 
 mod basics;
+mod commands;
 mod compat;
 mod concurrency;
 mod errors;
 mod flags;
 mod language;
+mod module_sources;
+mod provisioners;
+mod remote_state;

@@ -19,6 +19,15 @@ impl Mode {
             Mode::Data => "data",
         }
     }
+
+    /// The mode a state file's `"mode"` names (`"data"`, else managed).
+    pub fn from_state_str(s: &str) -> Mode {
+        if s == "data" {
+            Mode::Data
+        } else {
+            Mode::Managed
+        }
+    }
 }
 
 /// One step of a module path: `module.name` or `module.name[key]`.
@@ -45,6 +54,37 @@ pub struct InstanceAddr {
 }
 
 impl ResourceAddr {
+    /// The address of a resource as state records it (`module` like `module.a["x"].module.b`);
+    /// `None` when the module address does not parse.
+    pub fn from_state(
+        module: Option<&str>,
+        mode: Mode,
+        ty: &str,
+        name: &str,
+    ) -> Option<ResourceAddr> {
+        let mut addr = ResourceAddr::new(mode, ty, name);
+        if let Some(m) = module.filter(|m| !m.is_empty()) {
+            let parsed: InstanceAddr = format!("{m}.{ty}.{name}").parse().ok()?;
+            addr.module = parsed.resource.module;
+        }
+        Some(addr)
+    }
+
+    /// This address without module instance keys: the resource block it comes from.
+    pub fn config(&self) -> ResourceAddr {
+        ResourceAddr {
+            module: self
+                .module
+                .iter()
+                .map(|s| ModuleStep {
+                    name: s.name.clone(),
+                    key: None,
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     pub fn new(mode: Mode, ty: impl Into<String>, name: impl Into<String>) -> ResourceAddr {
         ResourceAddr {
             module: Vec::new(),

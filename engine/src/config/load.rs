@@ -37,7 +37,11 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
 pub fn load_dir(dir: &Path) -> (Module, Diagnostics) {
     let (mut module, mut diags) = load_one(dir, Vec::new());
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    load_children(&mut module, &mut vec![canonical], &mut diags);
+    let installed = Installed {
+        root: dir,
+        manifest: super::manifest::Manifest::read(dir),
+    };
+    load_children(&mut module, &installed, &mut vec![canonical], &mut diags);
     (module, diags)
 }
 
@@ -488,6 +492,7 @@ fn build_resource(
         provider: None,
         depends_on: Vec::new(),
         lifecycle: Lifecycle::default(),
+        provisioners: Vec::new(),
         body: SrcBody {
             body: Body::new(),
             file: Arc::clone(file),
@@ -505,11 +510,12 @@ fn build_resource(
             },
             Structure::Block(blk) => match blk.ident.as_str() {
                 "lifecycle" => decode_lifecycle(&mut r.lifecycle, blk, mode, file, diags),
-                "provisioner" | "connection" if mode == Mode::Managed => diags.push(
-                    Diagnostic::warning("Provisioners are not supported and will not run")
-                        .detail("terrane ignores provisioner and connection blocks.")
-                        .span(ident_span(blk, file)),
-                ),
+                "provisioner" if mode == Mode::Managed => {
+                    r.provisioners
+                        .extend(super::provisioner::decode(blk, file, diags));
+                }
+                // Only the `file` and `remote-exec` provisioners (refused above) use it.
+                "connection" if mode == Mode::Managed => {}
                 _ => r.body.body.push(s.clone()),
             },
         }
@@ -1240,20 +1246,48 @@ fn duplicate_data(b: &Block, file: &Arc<SourceFile>) -> Diagnostic {
         .span(ident_span(b, file))
 }
 
-/// Loads the modules called by `m` (recursively), from local paths relative to `m`'s
-/// directory. Remote sources are reported as not supported yet.
-fn load_children(m: &mut Module, ancestors: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
+/// Where `init` installed the remote and registry modules of the root module at `root`.
+struct Installed<'a> {
+    root: &'a Path,
+    manifest: super::manifest::Manifest,
+}
+
+/// Loads the modules called by `m` (recursively): local paths relative to `m`'s
+/// directory, other sources from where `init` installed them.
+fn load_children(
+    m: &mut Module,
+    installed: &Installed<'_>,
+    ancestors: &mut Vec<PathBuf>,
+    diags: &mut Diagnostics,
+) {
     for call in m.module_calls.values() {
         let src = call.source.as_str();
         let kind = SourceKind::of(src);
-        if kind != SourceKind::Local {
-            let version = call
-                .version
-                .as_ref()
-                .map(|v| format!(" (version {v:?})"))
-                .unwrap_or_default();
-            let mut d = Diagnostic::error("Module source not supported yet")
-                .detail(format!("Module {:?} has the {} source {src:?}{version}. terrane loads modules from local paths (starting with ./ or ../) only; {} sources are not supported yet.", call.name, kind.name(), kind.name()))
+        let remote_dir = if matches!(kind, SourceKind::Local | SourceKind::Other) {
+            None
+        } else {
+            let mut key = m.path.clone();
+            key.push(call.name.clone());
+            match installed
+                .manifest
+                .installed_dir(installed.root, &key.join("."), call)
+            {
+                Ok(d) => Some(normalize(&d)),
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            }
+        };
+        if remote_dir.is_none() && kind != SourceKind::Local {
+            let why = super::module_source::ModuleSource::parse(src).err().unwrap_or_else(|| {
+                format!("Terraform cannot detect a supported external module source type for {src}.")
+            });
+            let mut d = Diagnostic::error("Invalid module source address")
+                .detail(format!(
+                    "Failed to parse module source address of module {:?}: {why}",
+                    call.name
+                ))
                 .span(call.span.clone());
             if kind == SourceKind::Other && !src.starts_with('/') {
                 d = d.help(format!(
@@ -1263,7 +1297,7 @@ fn load_children(m: &mut Module, ancestors: &mut Vec<PathBuf>, diags: &mut Diagn
             diags.push(d);
             continue;
         }
-        if call.version.is_some() {
+        if call.version.is_some() && remote_dir.is_none() {
             diags.push(
                 Diagnostic::error("Invalid registry module source address")
                     .detail(format!("Module {:?} has the local source {src:?} and a version constraint; the \"version\" argument applies only to registry modules. Remove it.", call.name))
@@ -1271,7 +1305,7 @@ fn load_children(m: &mut Module, ancestors: &mut Vec<PathBuf>, diags: &mut Diagn
             );
             continue;
         }
-        let dir = normalize(&m.dir.join(src));
+        let dir = remote_dir.unwrap_or_else(|| normalize(&m.dir.join(src)));
         let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
         if ancestors.contains(&canonical) || ancestors.len() > 32 {
             diags.push(Diagnostic::error("Module calls itself").detail(format!("Module {:?} (source {src:?}) is one of its own ancestors, which would make the module tree infinite.", call.name)).span(call.span.clone()));
@@ -1294,7 +1328,7 @@ fn load_children(m: &mut Module, ancestors: &mut Vec<PathBuf>, diags: &mut Diagn
         let (mut child, d) = load_one(&dir, path);
         diags.extend(d);
         ancestors.push(canonical);
-        load_children(&mut child, ancestors, diags);
+        load_children(&mut child, installed, ancestors, diags);
         ancestors.pop();
         m.children.insert(call.name.clone(), child);
     }
@@ -1368,19 +1402,6 @@ impl SourceKind {
             SourceKind::Registry
         } else {
             SourceKind::Other
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            SourceKind::Local => "local",
-            SourceKind::Registry => "registry",
-            SourceKind::Git => "git",
-            SourceKind::Mercurial => "Mercurial",
-            SourceKind::Http => "HTTP",
-            SourceKind::S3 => "S3",
-            SourceKind::Gcs => "GCS",
-            SourceKind::Other => "remote",
         }
     }
 }

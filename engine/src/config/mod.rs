@@ -6,9 +6,12 @@ pub mod json;
 mod legacy;
 mod lenient;
 mod load;
+pub mod manifest;
 mod model;
 mod overrides;
 mod terraform_block;
+pub mod module_source;
+mod provisioner;
 mod typeexpr;
 pub mod version;
 

@@ -214,6 +214,8 @@ pub struct Resource {
     pub provider: Option<ProviderRef>,
     pub depends_on: Vec<Reference>,
     pub lifecycle: Lifecycle,
+    /// `provisioner` blocks, in the order written (managed resources only).
+    pub provisioners: Vec<Provisioner>,
     /// The arguments and nested blocks, without the meta-arguments above.
     pub body: SrcBody,
     /// The block header (`resource "null_resource" "a"`), where messages about the whole
@@ -252,6 +254,29 @@ impl Resource {
             None => self.addr.ty.split('_').next().unwrap_or(&self.addr.ty),
         }
     }
+}
+
+/// When a provisioner runs: after its object is created (the default) or before it is
+/// destroyed (`when = destroy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProvisionerWhen {
+    Create,
+    Destroy,
+}
+
+/// `provisioner "local-exec" { ... }` in a resource.
+#[derive(Debug, Clone)]
+pub struct Provisioner {
+    /// The provisioner type (`local-exec`).
+    pub kind: String,
+    pub when: ProvisionerWhen,
+    /// `on_failure = continue`: a failure is ignored instead of failing (and tainting) the
+    /// resource.
+    pub continue_on_failure: bool,
+    /// The provisioner's own arguments, without `when`, `on_failure` and `connection`.
+    pub body: SrcBody,
+    /// The block header, where a provisioner's failure points.
+    pub span: Option<Span>,
 }
 
 /// A `module "name" { source = ... }` block.

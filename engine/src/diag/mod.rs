@@ -193,6 +193,9 @@ pub struct Diagnostic {
     /// providers see values, not source, so they name the argument and the engine turns
     /// the name into the line it was written on.
     pub attribute: Option<String>,
+    /// What the expression saw, shown under the source line as Terraform does:
+    /// (`var.env`, `is "staging"`).
+    pub values: Vec<(String, String)>,
 }
 
 impl Diagnostic {
@@ -205,6 +208,7 @@ impl Diagnostic {
             help: None,
             address: None,
             attribute: None,
+            values: Vec::new(),
         }
     }
 
@@ -219,6 +223,17 @@ impl Diagnostic {
     #[must_use]
     pub fn attribute(mut self, path: impl Into<String>) -> Diagnostic {
         self.attribute = Some(path.into());
+        self
+    }
+
+    /// Adds what `traversal` (like `var.env`) was when the expression was evaluated.
+    #[must_use]
+    pub fn value(
+        mut self,
+        traversal: impl Into<String>,
+        statement: impl Into<String>,
+    ) -> Diagnostic {
+        self.values.push((traversal.into(), statement.into()));
         self
     }
 

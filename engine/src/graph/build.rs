@@ -229,6 +229,10 @@ fn exprs_of(m: &Module, node: &Node) -> Vec<(Expr, Vec<String>)> {
             let mut out: Vec<(Expr, Vec<String>)> =
                 r.count.iter().chain(r.for_each.iter()).map(free).collect();
             collect_body_exprs(&r.body.body, &r.body.file, &[], &mut out);
+            // Create-time provisioners may use other objects; destroy-time ones only `self`.
+            for p in &r.provisioners {
+                collect_body_exprs(&p.body.body, &p.body.file, &[], &mut out);
+            }
             out
         }
         Node::ModuleCall(_, c) => {

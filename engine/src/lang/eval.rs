@@ -13,6 +13,7 @@ use hcl_edit::template::{Directive, Element, Template};
 
 use super::functions::{self, FuncContext, FuncError};
 use super::refs::{decode, Subject};
+use super::strip::{self, Tokens};
 use super::types::{convert, Type};
 use super::value::Value;
 use crate::diag::{did_you_mean, Diagnostic, SourceFile, Span};
@@ -115,7 +116,7 @@ pub fn render_template_text(
         file: &file,
         bound,
     };
-    ev.template_value(&template, None)
+    ev.template_value(&template, Tokens::PerLine)
         .map_err(|d| d.summary + &d.detail.map(|x| format!(": {x}")).unwrap_or_default())
 }
 
@@ -193,7 +194,7 @@ impl Evaluator<'_, '_> {
                 for el in t.iter() {
                     tpl.push(el.clone());
                 }
-                self.template_value(&tpl, Some(e))
+                self.template_value(&tpl, Tokens::WholeLiteral)
             }
             Expression::HeredocTemplate(h) => match h.indent() {
                 // hcl-edit strips the indent of `<<-` heredocs only from top-level text;
@@ -201,9 +202,9 @@ impl Evaluator<'_, '_> {
                 Some(n) if n > 0 => {
                     let mut t = h.template.clone();
                     dedent_nested(&mut t, n, false);
-                    self.template_value(&t, Some(e))
+                    self.template_value(&t, Tokens::PerLine)
                 }
-                _ => self.template_value(&h.template, Some(e)),
+                _ => self.template_value(&h.template, Tokens::PerLine),
             },
             Expression::Parenthesis(p) => self.expr(p.inner()),
             Expression::Variable(v) => self.reference(v.as_str(), &[], e),
@@ -734,14 +735,15 @@ impl Evaluator<'_, '_> {
 
     /// Evaluates a template. A template that is exactly one interpolation yields that value
     /// unconverted (so `"${var.list}"` is still a list), as HCL specifies.
-    fn template_value(&mut self, t: &Template, node: Option<&Expression>) -> R {
+    fn template_value(&mut self, t: &Template, tokens: Tokens) -> R {
         if let Some(Element::Interpolation(i)) = t.as_single_element() {
             return self.expr(&i.expr);
         }
+        let stripped = strip::apply(t, tokens);
+        let t = stripped.as_ref().unwrap_or(t);
         let mut out = String::new();
         let mut state = TemplateState::default();
         self.render(t, &mut out, &mut state)?;
-        let _ = node;
         if state.unknown {
             return Ok(Value::Unknown);
         }
@@ -757,25 +759,14 @@ impl Evaluator<'_, '_> {
     ) -> Result<(), Diagnostic> {
         for el in t.iter() {
             match el {
-                Element::Literal(l) => {
-                    let mut s = l.value().as_str();
-                    if st.strip_next {
-                        s = s.trim_start();
-                        st.strip_next = false;
-                    }
-                    out.push_str(s);
-                }
+                Element::Literal(l) => out.push_str(l.value()),
                 Element::Interpolation(i) => {
-                    strip_before(out, i.strip.strip_start());
                     let v = self.expr(&i.expr)?;
                     self.append(&v, &i.expr, out, st)?;
-                    st.strip_next = i.strip.strip_end();
                 }
                 Element::Directive(d) => match &**d {
                     Directive::If(ifd) => {
-                        strip_before(out, ifd.if_expr.strip.strip_start());
                         let c = self.expr(&ifd.if_expr.cond_expr)?;
-                        st.strip_next = ifd.if_expr.strip.strip_end();
                         if c.is_unknown() {
                             st.unknown = true;
                             continue;
@@ -794,16 +785,11 @@ impl Evaluator<'_, '_> {
                         if b {
                             self.render(&ifd.if_expr.template, out, st)?;
                         } else if let Some(e) = &ifd.else_expr {
-                            strip_before(out, e.strip.strip_start());
-                            st.strip_next = e.strip.strip_end();
                             self.render(&e.template, out, st)?;
                         }
-                        strip_before(out, ifd.endif_expr.strip.strip_start());
-                        st.strip_next = ifd.endif_expr.strip.strip_end();
                     }
                     Directive::For(fd) => {
                         let fe = &fd.for_expr;
-                        strip_before(out, fe.strip.strip_start());
                         let coll = self.expr(&fe.collection_expr)?;
                         if coll.is_unknown() {
                             st.unknown = true;
@@ -826,12 +812,9 @@ impl Evaluator<'_, '_> {
                                 self.bound.push((kv.as_str().to_string(), k));
                             }
                             self.bound.push((fe.value_var.as_str().to_string(), v));
-                            st.strip_next = fe.strip.strip_end();
                             self.render(&fe.template, out, st)?;
-                            strip_before(out, fd.endfor_expr.strip.strip_start());
                         }
                         self.bound.truncate(saved);
-                        st.strip_next = fd.endfor_expr.strip.strip_end();
                     }
                 },
             }
@@ -921,14 +904,6 @@ fn dedent_nested(t: &mut Template, n: usize, nested: bool) {
 struct TemplateState {
     unknown: bool,
     sensitive: bool,
-    strip_next: bool,
-}
-
-fn strip_before(out: &mut String, strip: bool) {
-    if strip {
-        let trimmed = out.trim_end().len();
-        out.truncate(trimmed);
-    }
 }
 
 /// Terraform's `==`: structural, with lists and tuples (maps and objects) of equal

@@ -4,6 +4,7 @@
 pub mod eval;
 pub mod functions;
 pub mod refs;
+mod strip;
 pub mod types;
 pub mod value;
 

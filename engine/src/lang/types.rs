@@ -47,6 +47,47 @@ impl fmt::Display for Type {
     }
 }
 
+/// Reads a type in Terraform's JSON encoding (`"string"`, `["list","number"]`,
+/// `["object",{"a":"bool"}]`), as state stores it beside each output. `dynamic` is `any`.
+pub fn type_from_json(j: &serde_json::Value) -> Option<Type> {
+    use serde_json::Value as J;
+    Some(match j {
+        J::String(s) => match s.as_str() {
+            "string" => Type::String,
+            "number" => Type::Number,
+            "bool" => Type::Bool,
+            "dynamic" => Type::Any,
+            _ => return None,
+        },
+        J::Array(parts) => match (parts.first()?.as_str()?, parts.get(1)?) {
+            ("list", e) => Type::List(Box::new(type_from_json(e)?)),
+            ("set", e) => Type::Set(Box::new(type_from_json(e)?)),
+            ("map", e) => Type::Map(Box::new(type_from_json(e)?)),
+            ("tuple", J::Array(items)) => {
+                Type::Tuple(items.iter().map(type_from_json).collect::<Option<_>>()?)
+            }
+            ("object", J::Object(attrs)) => Type::Object(
+                attrs
+                    .iter()
+                    .map(|(k, t)| {
+                        let ty = type_from_json(t)?;
+                        Some((
+                            k.clone(),
+                            ObjectAttr {
+                                ty,
+                                optional: false,
+                                default: None,
+                            },
+                        ))
+                    })
+                    .collect::<Option<_>>()?,
+            ),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
 /// Converts `value` to `ty` the way Terraform does implicitly (for variables, function
 /// arguments and resource arguments). Unknown and null pass through; sensitive marks are kept.
 ///

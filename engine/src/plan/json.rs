@@ -3,16 +3,18 @@
 //! after_sensitive, resource_drift, output_changes, a configuration subset) and of state
 //! (values). Existing tooling (policy checks, PR commenters) reads these.
 //!
-//! Sensitive values are stored in plan files only as hashes, so they appear as `null` here
-//! with the matching `*_sensitive` flag set; unknown values are `null` with `after_unknown`.
+//! Sensitive values are stored in plan files only as hashes, so in a plan they appear as
+//! `null` with the matching `*_sensitive` flag set; unknown values are `null` with
+//! `after_unknown`. State has the values themselves, so its JSON shows them, flagged.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value as J};
 
 use super::file::{PlanFile, StoredChange, StoredValue};
+use crate::lang::Value;
 use crate::state::model::COMPATIBLE_TERRAFORM_VERSION;
-use crate::state::{IndexKey, State};
+use crate::state::{IndexKey, InstanceState, ResourceState, State};
 
 /// The value with unknown and sensitive parts as `null`.
 fn plain(v: &StoredValue) -> J {
@@ -110,6 +112,7 @@ fn change_json(c: &StoredChange) -> J {
             super::Reason::ReplaceBecauseAttributes(_) => "replace_because_cannot_update",
             super::Reason::ReplaceByRequest => "replace_by_request",
             super::Reason::ReplaceByTriggers => "replace_by_triggers",
+            super::Reason::ReplaceBecauseTainted => "replace_because_tainted",
             super::Reason::DeleteNoResourceConfig => "delete_because_no_resource_config",
             super::Reason::DeleteCountIndex => "delete_because_count_index",
             super::Reason::DeleteEachKey => "delete_because_each_key",
@@ -203,24 +206,45 @@ pub fn plan_json(f: &PlanFile) -> J {
     })
 }
 
-/// `terrane show -json` of state: Terraform's values representation.
-pub fn state_json(s: &State) -> J {
-    let mut resources = Vec::new();
+/// Terraform's sensitivity mirror of a value: `true` at each sensitive part, lists as
+/// arrays of their elements' mirrors, objects with only the attributes that are not
+/// plain `false`.
+fn value_sensitive_mirror(v: &Value) -> J {
+    match v {
+        Value::Sensitive(_) => J::Bool(true),
+        Value::List(x) | Value::Tuple(x) | Value::Set(x) => {
+            J::Array(x.iter().map(value_sensitive_mirror).collect())
+        }
+        Value::Map(m) | Value::Object(m) => J::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), value_sensitive_mirror(v)))
+                .filter(|(_, v)| *v != J::Bool(false))
+                .collect(),
+        ),
+        _ => J::Bool(false),
+    }
+}
+
+/// The module instance address a state module address sits in (`module.a.module.b` is
+/// in `module.a`; a top-level module is in the root, "").
+fn parent_module(addr: &str) -> &str {
+    addr.rfind(".module.").map_or("", |i| &addr[..i])
+}
+
+/// `terrane show -json` of state: Terraform's values representation. Attribute values are
+/// bare (what `decode` makes of the stored attributes: dynamic attributes are stored with
+/// their type, which the schema knows to unwrap) and sensitive ones present, with
+/// `sensitive_values` marking them, as Terraform prints them. Resources of modules are
+/// nested under `child_modules`.
+pub fn state_json(s: &State, decode: &dyn Fn(&ResourceState, &InstanceState) -> Value) -> J {
+    let mut by_module: BTreeMap<String, Vec<J>> = BTreeMap::new();
     for r in &s.resources {
         for i in r.instances.iter().filter(|i| i.deposed.is_none()) {
-            let mut sensitive = Map::new();
-            for p in &i.sensitive_attributes {
-                if let Some(n) = p.get(0).and_then(|s| s.get("value")).and_then(J::as_str) {
-                    sensitive.insert(n.to_string(), J::Bool(true));
-                }
-            }
-            // Sensitive attribute values are left out of the JSON, as the flags say.
-            let mut values = i.attributes.clone();
-            if let J::Object(m) = &mut values {
-                for k in sensitive.keys() {
-                    m.insert(k.clone(), J::Null);
-                }
-            }
+            let value = decode(r, i);
+            let sensitive = match value_sensitive_mirror(&value) {
+                J::Bool(_) => json!({}),
+                other => other,
+            };
             let mut m = Map::new();
             m.insert("address".into(), json!(r.instance_address(i)));
             m.insert("mode".into(), json!(r.mode));
@@ -231,21 +255,53 @@ pub fn state_json(s: &State) -> J {
             }
             m.insert("provider_name".into(), json!(provider_name(&r.provider)));
             m.insert("schema_version".into(), json!(i.schema_version));
-            m.insert("values".into(), values);
-            m.insert("sensitive_values".into(), J::Object(sensitive));
-            resources.push(J::Object(m));
+            m.insert("values".into(), value.unmark_deep().0.to_json());
+            m.insert("sensitive_values".into(), sensitive);
+            let module = r.module.clone().unwrap_or_default();
+            // Every enclosing module appears, even one with no resources of its own.
+            let mut up = parent_module(&module);
+            while !up.is_empty() {
+                by_module.entry(up.to_string()).or_default();
+                up = parent_module(up);
+            }
+            by_module.entry(module).or_default().push(J::Object(m));
         }
     }
     let outputs: Map<String, J> = s
         .outputs
         .iter()
-        .map(|(k, o)| (k.clone(), json!({"sensitive": o.sensitive, "value": if o.sensitive { J::Null } else { o.value.clone() }, "type": o.ty})))
+        .map(|(k, o)| {
+            (
+                k.clone(),
+                json!({"sensitive": o.sensitive, "value": o.value, "type": o.ty}),
+            )
+        })
         .collect();
     json!({
         "format_version": "1.0",
         "terraform_version": s.terraform_version,
-        "values": {"outputs": outputs, "root_module": {"resources": resources}},
+        "values": {"outputs": outputs, "root_module": module_json("", &by_module)},
     })
+}
+
+/// One module's resources and, nested, its child modules.
+fn module_json(addr: &str, by_module: &BTreeMap<String, Vec<J>>) -> J {
+    let mut m = Map::new();
+    if let Some(resources) = by_module.get(addr).filter(|r| !r.is_empty()) {
+        m.insert("resources".into(), J::Array(resources.clone()));
+    }
+    let children: Vec<J> = by_module
+        .keys()
+        .filter(|k| !k.is_empty() && parent_module(k) == addr)
+        .map(|k| module_json(k, by_module))
+        .collect();
+    if !addr.is_empty() {
+        m.insert("address".into(), json!(addr));
+    }
+    if !children.is_empty() {
+        m.insert("child_modules".into(), J::Array(children));
+    }
+    J::Object(m)
 }
 
 #[cfg(test)]
@@ -268,5 +324,26 @@ mod tests {
         assert_eq!(unknown_mirror(Some(&v)), json!({"id": true}));
         assert_eq!(sensitive_mirror(Some(&v)), json!({"pw": true}));
         assert_eq!(plain(&v), json!({"id": null, "pw": null, "name": "a"}));
+    }
+
+    #[test]
+    fn state_mirrors_keep_lists_and_drop_plain_attributes() {
+        let v = Value::Object(
+            [
+                ("id".to_string(), Value::string("x")),
+                (
+                    "list".to_string(),
+                    Value::List(vec![Value::Bool(true), Value::string("s").sensitive()]),
+                ),
+                ("pw".to_string(), Value::string("p").sensitive()),
+            ]
+            .into(),
+        );
+        assert_eq!(
+            value_sensitive_mirror(&v),
+            json!({"list": [false, true], "pw": true})
+        );
+        assert_eq!(parent_module("module.a[\"k\"].module.b"), "module.a[\"k\"]");
+        assert_eq!(parent_module("module.a"), "");
     }
 }

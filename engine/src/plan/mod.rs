@@ -72,6 +72,8 @@ pub enum Reason {
     ReplaceByRequest,
     /// Replacement because a resource in `replace_triggered_by` changes.
     ReplaceByTriggers,
+    /// Replacement of an object that did not finish setting up (a failed provisioner).
+    ReplaceBecauseTainted,
     /// The object was deleted outside terrane and will be created again.
     DeletedOutside,
     DeleteNoResourceConfig,

@@ -196,6 +196,8 @@ fn header(c: &ResourceChange) -> String {
         Action::DeleteThenCreate | Action::CreateThenDelete => {
             if matches!(c.reason, Some(Reason::ReplaceByRequest)) {
                 "will be replaced, as requested".to_string()
+            } else if matches!(c.reason, Some(Reason::ReplaceBecauseTainted)) {
+                "is tainted, so must be replaced".to_string()
             } else if matches!(c.reason, Some(Reason::ReplaceByTriggers)) {
                 "will be replaced due to changes in replace_triggered_by".to_string()
             } else {

@@ -1,6 +1,8 @@
 //! The provider interface. Every call is a request struct in and a response struct with
 //! diagnostics out; no SDK type crosses this boundary and no provider may panic the engine.
 
+#[cfg(any(test, feature = "mock"))]
+pub mod mock;
 pub mod schema;
 
 use async_trait::async_trait;

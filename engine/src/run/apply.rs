@@ -12,18 +12,20 @@ use tokio::sync::Semaphore;
 
 use super::diff::{copy_marks, inconsistent_attributes, propose};
 use super::nodes;
-use super::plan::{aggregate, config_addr, instance_config};
+use super::nodes::{aggregate, instance_config};
+use super::prior::{instance_state, Working};
+use super::provision;
 use super::scope::{InstanceScope, Values};
-use super::values::sensitive_paths;
-use super::{Context, Providers};
+use super::values::type_json;
+use super::Context;
 use crate::addr::{IndexKey, InstanceAddr, Mode, ModuleStep, ResourceAddr};
-use crate::config::{Module, Resource};
+use crate::config::{Module, ProvisionerWhen, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
 use crate::lang::{eval, EvalContext, Value};
 use crate::plan::{Action, Plan, PlanMode, ResourceChange};
 use crate::provider::{ApplyRequest, PlanRequest, ReadDataRequest};
-use crate::state::{InstanceState, OutputState, ResourceState, State};
+use crate::state::{InstanceState, ObjectStatus, OutputState, State};
 
 /// A change to state that must be made durable before anything depending on it starts.
 pub enum StateDelta<'a> {
@@ -58,6 +60,17 @@ pub enum ApplyEvent<'a> {
         id: Option<String>,
         elapsed: Duration,
     },
+    /// A provisioner starts on an object (`Provisioning with 'local-exec'...`).
+    Provisioning {
+        addr: &'a InstanceAddr,
+        provisioner: &'a str,
+    },
+    /// One non-empty line a provisioner printed (its command, then the output).
+    ProvisionOutput {
+        addr: &'a InstanceAddr,
+        provisioner: &'a str,
+        line: &'a str,
+    },
 }
 
 pub trait ApplyObserver: Send + Sync {
@@ -74,132 +87,6 @@ impl ApplyObserver for Quiet {
     fn event(&self, _: ApplyEvent<'_>) {}
     fn record(&self, _: StateDelta<'_>) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-type InstanceKey = (Option<IndexKey>, Option<String>);
-
-/// State being rewritten by the run, indexed for cheap updates.
-#[derive(Default)]
-struct Working {
-    resources: BTreeMap<ResourceAddr, (String, BTreeMap<InstanceKey, InstanceState>)>,
-}
-
-impl Working {
-    fn from_state(s: &State) -> Working {
-        let mut w = Working::default();
-        for r in &s.resources {
-            let mode = if r.mode == "data" {
-                Mode::Data
-            } else {
-                Mode::Managed
-            };
-            let Some(addr) =
-                super::plan::state_resource_addr(r.module.as_deref(), mode, &r.ty, &r.name)
-            else {
-                continue;
-            };
-            let entry = w
-                .resources
-                .entry(addr)
-                .or_insert_with(|| (r.provider.clone(), BTreeMap::new()));
-            for i in &r.instances {
-                entry
-                    .1
-                    .insert((i.index_key.clone(), i.deposed.clone()), i.clone());
-            }
-        }
-        w
-    }
-
-    fn set(&mut self, addr: &ResourceAddr, provider: &str, inst: InstanceState) {
-        let entry = self
-            .resources
-            .entry(addr.clone())
-            .or_insert_with(|| (provider.to_string(), BTreeMap::new()));
-        entry.0 = provider.to_string();
-        entry
-            .1
-            .insert((inst.index_key.clone(), inst.deposed.clone()), inst);
-    }
-
-    fn remove(&mut self, addr: &ResourceAddr, key: &Option<IndexKey>, deposed: &Option<String>) {
-        if let Some(e) = self.resources.get_mut(addr) {
-            e.1.remove(&(key.clone(), deposed.clone()));
-        }
-    }
-
-    fn into_state(self, base: &State) -> State {
-        let mut s = base.clone();
-        s.resources = self
-            .resources
-            .into_iter()
-            .filter(|(_, (_, i))| !i.is_empty())
-            .map(|(addr, (provider, instances))| ResourceState {
-                module: addr.module_string(),
-                mode: addr.mode.as_state_str().to_string(),
-                ty: addr.ty,
-                name: addr.name,
-                provider,
-                instances: instances.into_values().collect(),
-            })
-            .collect();
-        s.normalize();
-        s
-    }
-}
-
-/// Writes decoded prior objects back into `state` (used to record refreshed values).
-pub(super) fn write_priors(
-    state: &mut State,
-    prior: &BTreeMap<InstanceAddr, super::plan::Prior>,
-    providers: &Providers,
-) {
-    let mut w = Working::from_state(state);
-    for r in w.resources.values_mut() {
-        r.1.retain(|(_, deposed), _| deposed.is_some());
-    }
-    for (addr, p) in prior {
-        w.set(
-            &addr.resource,
-            &p.provider,
-            instance_state(
-                addr,
-                &p.value,
-                providers.schema(addr.resource.mode, &addr.resource.ty),
-                p.dependencies.clone(),
-                p.private.clone(),
-                p.create_before_destroy,
-            ),
-        );
-    }
-    *state = w.into_state(state);
-}
-
-/// The state record of an instance holding `value` (sensitive attributes noted as paths).
-///
-/// With the schema, attributes of dynamic type are written as Terraform writes them
-/// (`{"value": ..., "type": ...}`), so Terraform can read the state too.
-pub fn instance_state(
-    addr: &InstanceAddr,
-    value: &Value,
-    schema: Option<&crate::provider::ResourceSchema>,
-    dependencies: Vec<String>,
-    private: Option<String>,
-    cbd: bool,
-) -> InstanceState {
-    InstanceState {
-        index_key: addr.key.clone(),
-        schema_version: schema.map_or(0, |s| s.version),
-        attributes: match schema {
-            Some(s) => super::values::object_to_json(value, &s.block),
-            None => value.to_json(),
-        },
-        sensitive_attributes: sensitive_paths(value),
-        private,
-        dependencies,
-        create_before_destroy: cbd,
-        deposed: None,
     }
 }
 
@@ -248,7 +135,7 @@ pub async fn apply(
     // Grouped by resource block: one operation applies the block in every module instance.
     for c in &plan.changes {
         by_resource
-            .entry(config_addr(&c.addr.resource))
+            .entry(c.addr.resource.config())
             .or_default()
             .push(c);
     }
@@ -315,28 +202,6 @@ fn object_id(v: Option<&Value>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Terraform's JSON type description of a value, as stored with outputs.
-pub fn type_json(v: &Value) -> serde_json::Value {
-    use serde_json::json;
-    match v.unmark() {
-        Value::Null | Value::Unknown => json!("dynamic"),
-        Value::Bool(_) => json!("bool"),
-        Value::Number(_) => json!("number"),
-        Value::String(_) => json!("string"),
-        Value::List(items) => json!(["list", items.first().map_or(json!("dynamic"), type_json)]),
-        Value::Set(items) => json!(["set", items.first().map_or(json!("dynamic"), type_json)]),
-        Value::Tuple(items) => json!(["tuple", items.iter().map(type_json).collect::<Vec<_>>()]),
-        Value::Map(m) => json!(["map", m.values().next().map_or(json!("dynamic"), type_json)]),
-        Value::Object(m) => json!([
-            "object",
-            m.iter()
-                .map(|(k, v)| (k.clone(), type_json(v)))
-                .collect::<serde_json::Map<_, _>>()
-        ]),
-        Value::Sensitive(_) => unreachable!("unmarked above"),
-    }
-}
-
 /// The operations and, for each, the operations that must finish first.
 fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
     let ctx = s.ctx;
@@ -371,18 +236,7 @@ fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
             }
         }
     }
-    // Which resources depend on which, from state (for objects leaving) and configuration.
-    let mut dependents: BTreeMap<ResourceAddr, BTreeSet<ResourceAddr>> = BTreeMap::new();
-    for c in &s.plan.changes {
-        for d in &c.dependencies {
-            if let Ok(a) = d.parse::<InstanceAddr>() {
-                dependents
-                    .entry(config_addr(&a.resource))
-                    .or_default()
-                    .insert(config_addr(&c.addr.resource));
-            }
-        }
-    }
+    let dependents = direct_dependents(s);
     for (addr, changes) in &s.by_resource {
         let destroys = changes.iter().any(|c| {
             matches!(
@@ -393,7 +247,6 @@ fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
         let deposed = changes
             .iter()
             .any(|c| c.action == Action::CreateThenDelete || c.deposed.is_some());
-        let users = dependents.get(addr).cloned().unwrap_or_default();
         if destroys {
             add(&mut deps, Op::Destroy(addr.clone()), None);
             if deps.contains_key(&Op::Apply(addr.clone())) {
@@ -414,24 +267,33 @@ fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
                 );
             }
         }
-        let _ = users;
     }
     // Deletes run dependents-first; superseded objects go only after their users moved on.
     let ops: Vec<Op> = deps.keys().cloned().collect();
     for op in &ops {
         match op {
             Op::Destroy(a) => {
-                for user in dependents.get(a).into_iter().flatten() {
-                    if user != a && deps.contains_key(&Op::Destroy(user.clone())) {
-                        add(&mut deps, op.clone(), Some(Op::Destroy(user.clone())));
-                    }
+                // The nearest destroyed dependents on every path: each of them waits for its
+                // own dependents in turn, so order holds transitively without an edge to
+                // every one.
+                let destroyed = |u: &ResourceAddr| deps.contains_key(&Op::Destroy(u.clone()));
+                let users: Vec<ResourceAddr> = dependents_until(&dependents, a, destroyed)
+                    .into_iter()
+                    .filter(|u| destroyed(u))
+                    .collect();
+                for user in users {
+                    add(&mut deps, op.clone(), Some(Op::Destroy(user)));
                 }
             }
             Op::Deposed(a) => {
-                for user in dependents.get(a).into_iter().flatten() {
-                    if user != a && deps.contains_key(&Op::Apply(user.clone())) {
-                        add(&mut deps, op.clone(), Some(Op::Apply(user.clone())));
-                    }
+                // Every dependent, however far: applies only wait for what they use, so a
+                // nearer dependent's apply says nothing of a farther one's.
+                let users: Vec<ResourceAddr> = dependents_until(&dependents, a, |_| false)
+                    .into_iter()
+                    .filter(|u| deps.contains_key(&Op::Apply(u.clone())))
+                    .collect();
+                for user in users {
+                    add(&mut deps, op.clone(), Some(Op::Apply(user)));
                 }
             }
             _ => {}
@@ -439,6 +301,67 @@ fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
     }
     let ops = deps.keys().cloned().collect();
     (ops, deps)
+}
+
+/// For each resource block, the resource blocks that use it directly: through
+/// references, locals, variables, module inputs and outputs (data sources are resources
+/// here, so a chain through one is two steps). Gathered from the configuration, from each
+/// change and from the prior state, so objects removed from the configuration are ordered
+/// too.
+fn direct_dependents(s: &Shared<'_>) -> BTreeMap<ResourceAddr, BTreeSet<ResourceAddr>> {
+    let mut direct: BTreeMap<ResourceAddr, BTreeSet<ResourceAddr>> = BTreeMap::new();
+    let mut add = |user: &ResourceAddr, used: &str| {
+        if let Ok(a) = used.parse::<InstanceAddr>() {
+            direct
+                .entry(a.resource.config())
+                .or_default()
+                .insert(user.config());
+        }
+    };
+    for c in &s.plan.changes {
+        for d in &c.dependencies {
+            add(&c.addr.resource, d);
+        }
+    }
+    for r in &s.plan.prior_state.resources {
+        let mode = Mode::from_state_str(&r.mode);
+        let Some(user) = ResourceAddr::from_state(r.module.as_deref(), mode, &r.ty, &r.name) else {
+            continue;
+        };
+        for d in r.instances.iter().flat_map(|i| &i.dependencies) {
+            add(&user, d);
+        }
+    }
+    for n in s.ctx.graph.index.keys() {
+        if let Node::Resource(user) = n {
+            for used in s.ctx.graph.resource_dependencies(n) {
+                direct.entry(used).or_default().insert(user.clone());
+            }
+        }
+    }
+    direct
+}
+
+/// The resources that depend on `start`, transitively, not looking past those for which
+/// `stop` holds (they are included themselves).
+fn dependents_until(
+    direct: &BTreeMap<ResourceAddr, BTreeSet<ResourceAddr>>,
+    start: &ResourceAddr,
+    stop: impl Fn(&ResourceAddr) -> bool,
+) -> BTreeSet<ResourceAddr> {
+    let mut seen = BTreeSet::new();
+    let mut found = BTreeSet::new();
+    let mut stack: Vec<&ResourceAddr> = direct.get(start).into_iter().flatten().collect();
+    while let Some(a) = stack.pop() {
+        if a == start || !seen.insert(a) {
+            continue;
+        }
+        found.insert(a.clone());
+        if !stop(a) {
+            stack.extend(direct.get(a).into_iter().flatten());
+        }
+    }
+    found
 }
 
 async fn run_ops(s: &Shared<'_>, ops: Vec<Op>, deps: BTreeMap<Op, BTreeSet<Op>>) -> Diagnostics {
@@ -495,6 +418,13 @@ async fn run_ops(s: &Shared<'_>, ops: Vec<Op>, deps: BTreeMap<Op, BTreeSet<Op>>)
                 }
             }
         }
+    }
+    let stuck: Vec<String> = (0..ops.len())
+        .filter(|&i| waiting[i] > 0 && !failed[i])
+        .map(|i| format!("{:?}", ops[i]))
+        .collect();
+    if !stuck.is_empty() && !s.ctx.options.interrupt.load(Ordering::SeqCst) {
+        diags.push(Diagnostic::error("Operations wait for each other").detail(format!("These operations were not started because each waits for another in a cycle (recorded dependencies in state contradict the configuration): {}. This is a bug in terrane; please report it with the state and configuration.", stuck.join(", "))));
     }
     if s.ctx.options.interrupt.load(Ordering::SeqCst) {
         diags.push(Diagnostic::error("Operation interrupted").detail("The run was interrupted; operations that had started were finished and recorded, and no new ones were started. Run the command again to continue."));
@@ -685,6 +615,19 @@ async fn delete_instance(
         action: Action::Delete,
         id: object_id(c.before.as_ref()),
     });
+    if deposed.is_none() && !is_tainted(s, addr) {
+        if let Ok((module, resource)) = resource_config(s, &addr.resource.config()) {
+            let t = provision::Target {
+                addr,
+                module,
+                resource,
+                values: &s.values,
+                each: None,
+                object: &before,
+            };
+            provision::run(&t, ProvisionerWhen::Destroy, s.observer).await?;
+        }
+    }
     let resp = with_progress(
         s,
         addr,
@@ -720,6 +663,16 @@ async fn delete_instance(
         elapsed: started.elapsed(),
     });
     Ok(())
+}
+
+/// Whether the object at `addr` is tainted in the state being written (its destroy-time
+/// provisioners are skipped then, as in Terraform).
+fn is_tainted(s: &Shared<'_>, addr: &InstanceAddr) -> bool {
+    let w = s.working.lock().expect("lock poisoned");
+    w.resources
+        .get(&addr.resource)
+        .and_then(|r| r.1.get(&(addr.key.clone(), None)))
+        .is_some_and(|i| i.status.is_some())
 }
 
 async fn with_progress<F: std::future::Future>(
@@ -806,7 +759,7 @@ async fn apply_instance<'a>(
 ) -> Result<Value, Diagnostics> {
     let ctx = s.ctx;
     let addr = &c.addr;
-    let (m, r) = resource_config(s, &config_addr(&addr.resource))?;
+    let (m, r) = resource_config(s, &addr.resource.config())?;
     let provider = ctx
         .providers
         .for_state(addr.resource.mode, &addr.resource.ty, &c.provider)
@@ -838,6 +791,7 @@ async fn apply_instance<'a>(
         }
         return Ok(v);
     }
+    let each_for_provisioners = each.clone();
     let config = instance_config(
         m,
         r,
@@ -968,7 +922,7 @@ async fn apply_instance<'a>(
     }
     // Recorded even when the provider also reported an error: the object exists and state
     // must not forget it.
-    let inst = instance_state(
+    let mut inst = instance_state(
         addr,
         &new,
         Some(schema),
@@ -976,6 +930,22 @@ async fn apply_instance<'a>(
         resp.private,
         r.lifecycle.create_before_destroy,
     );
+    let created = c.action == Action::Create || c.action.is_replace();
+    if created && !diags.has_errors() && provision::has(r, ProvisionerWhen::Create) {
+        let t = provision::Target {
+            addr,
+            module: m,
+            resource: r,
+            values: &s.values,
+            each: each_for_provisioners,
+            object: &new,
+        };
+        if let Err(d) = provision::run(&t, ProvisionerWhen::Create, s.observer).await {
+            // As Terraform does: the object exists but is not set up; the next plan replaces it.
+            inst.status = Some(ObjectStatus::Tainted);
+            diags.extend(d);
+        }
+    }
     s.working
         .lock()
         .expect("lock poisoned")
@@ -1018,7 +988,7 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
     let mut by_provider: BTreeMap<&str, Vec<&ResourceChange>> = BTreeMap::new();
     for c in &applied {
         if c.addr.resource.mode == Mode::Managed
-            && depended_on.contains(&config_addr(&c.addr.resource).to_string())
+            && depended_on.contains(&c.addr.resource.config().to_string())
         {
             by_provider.entry(c.provider.as_str()).or_default().push(c);
         }

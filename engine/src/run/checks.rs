@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::plan::instance_config;
+use super::nodes::instance_config;
 use super::scope::{InstanceScope, Values};
 use super::{nodes, Context};
 use crate::addr::{Mode, ResourceAddr};

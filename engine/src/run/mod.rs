@@ -8,7 +8,11 @@ mod imports;
 mod moves;
 mod nodes;
 mod plan;
+mod prior;
+mod provision;
 pub mod scope;
+#[cfg(test)]
+mod tests;
 mod validate;
 pub mod values;
 pub mod vars;
@@ -17,8 +21,9 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-pub use apply::{apply, instance_state, ApplyEvent, ApplyObserver, Quiet, StateDelta};
+pub use apply::{apply, ApplyEvent, ApplyObserver, Quiet, StateDelta};
 pub use plan::plan;
+pub use prior::instance_state;
 pub use validate::validate;
 
 use crate::addr::{InstanceAddr, Mode};

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::plan::Prior;
+use super::prior::Prior;
 use crate::addr::{InstanceAddr, ModuleStep};
 use crate::config::Module;
 use crate::diag::{Diagnostic, Diagnostics};

@@ -3,7 +3,7 @@
 //! planning and applying, which evaluate the same objects at different times.
 
 use crate::addr::{IndexKey, ModuleStep};
-use crate::config::{Expr, Module};
+use crate::config::{Expr, Module, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::refs::references;
 use crate::lang::{convert, eval, EvalContext, Subject, Type, Value};
@@ -333,4 +333,42 @@ pub fn preset_constant_locals(root: &Module, values: &Values) {
             return;
         }
     }
+}
+
+/// The value a resource has in expressions: an object, a tuple (count) or an object
+/// keyed like the for_each map.
+pub(super) fn aggregate(r: &Resource, items: Vec<(Option<IndexKey>, Value)>) -> Value {
+    if r.count.is_some() {
+        Value::Tuple(items.into_iter().map(|(_, v)| v).collect())
+    } else if r.for_each.is_some() {
+        Value::Object(
+            items
+                .into_iter()
+                .filter_map(|(k, v)| match k {
+                    Some(IndexKey::Str(s)) => Some((s, v)),
+                    _ => None,
+                })
+                .collect(),
+        )
+    } else {
+        items.into_iter().next().map_or(Value::Null, |(_, v)| v)
+    }
+}
+
+/// Evaluates one instance's configuration.
+pub(super) fn instance_config(
+    m: &Module,
+    r: &Resource,
+    schema: &crate::provider::BlockSchema,
+    values: &Values,
+    inst: &[crate::addr::ModuleStep],
+    key: &Option<IndexKey>,
+    each_value: Option<Value>,
+) -> Result<Value, Diagnostics> {
+    let scope = InstanceScope::at(values, m, inst).with_key(key, each_value);
+    let ectx = EvalContext {
+        scope: &scope,
+        base_dir: &m.dir,
+    };
+    super::values::decode_body(&r.body, schema, &ectx, r.span.clone())
 }

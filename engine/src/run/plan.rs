@@ -4,106 +4,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::diff::{forces_replacement, object_changed, propose};
+use super::nodes::{aggregate, instance_config};
+use super::prior::{decode_state, Prior};
 use super::scope::{InstanceScope, Values};
-use super::values::{decode_body, instance_value};
 use super::{moves, nodes, Context, Providers};
 use crate::addr::{IndexKey, InstanceAddr, Mode, ResourceAddr};
 use crate::config::{Module, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
-use crate::lang::{EvalContext, Value};
+use crate::lang::Value;
 use crate::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
 use crate::provider::{PlanRequest, ReadDataRequest, ReadRequest, ReadResponse};
 use crate::state::State;
-
-/// A prior object, decoded with its schema.
-#[derive(Debug, Clone)]
-pub struct Prior {
-    pub value: Value,
-    pub provider: String,
-    pub dependencies: Vec<String>,
-    pub private: Option<String>,
-    pub create_before_destroy: bool,
-}
-
-/// Decodes every instance in state. Types without a provider are errors: terrane cannot
-/// plan what it cannot read.
-pub(super) fn decode_state(
-    state: &State,
-    providers: &Providers,
-) -> (BTreeMap<InstanceAddr, Prior>, Diagnostics) {
-    let mut out = BTreeMap::new();
-    let mut diags = Diagnostics::new();
-    for r in &state.resources {
-        let mode = if r.mode == "data" {
-            Mode::Data
-        } else {
-            Mode::Managed
-        };
-        let Some(schema) = providers.schema(mode, &r.ty) else {
-            diags.push(Diagnostic::error("Missing provider for resource in state").detail(format!("The state has {}.{} (provider {}), but terrane has no provider for resource type {:?}.", r.ty, r.name, r.provider, r.ty)));
-            continue;
-        };
-        let Some(addr) = state_resource_addr(r.module.as_deref(), mode, &r.ty, &r.name) else {
-            diags.push(
-                Diagnostic::error("Invalid module address in state").detail(format!(
-                    "The state has a resource in module {:?}, which is not a valid module address.",
-                    r.module.as_deref().unwrap_or_default()
-                )),
-            );
-            continue;
-        };
-        for i in &r.instances {
-            if i.deposed.is_some() {
-                // Objects superseded by an interrupted create-before-destroy replacement are
-                // planned for deletion separately (see `deposed_changes`).
-                continue;
-            }
-            let value = instance_value(i, &schema.block);
-            out.insert(
-                addr.instance(i.index_key.clone()),
-                Prior {
-                    value,
-                    provider: r.provider.clone(),
-                    dependencies: i.dependencies.clone(),
-                    private: i.private.clone(),
-                    create_before_destroy: i.create_before_destroy,
-                },
-            );
-        }
-    }
-    (out, diags)
-}
-
-/// The address of a resource as state records it (`module` like `module.a["x"].module.b`).
-pub(super) fn state_resource_addr(
-    module: Option<&str>,
-    mode: Mode,
-    ty: &str,
-    name: &str,
-) -> Option<ResourceAddr> {
-    let mut addr = ResourceAddr::new(mode, ty, name);
-    if let Some(m) = module.filter(|m| !m.is_empty()) {
-        let parsed: crate::addr::InstanceAddr = format!("{m}.{ty}.{name}").parse().ok()?;
-        addr.module = parsed.resource.module;
-    }
-    Some(addr)
-}
-
-/// A resource address without module instance keys: the resource block it comes from.
-pub(super) fn config_addr(a: &ResourceAddr) -> ResourceAddr {
-    ResourceAddr {
-        module: a
-            .module
-            .iter()
-            .map(|s| crate::addr::ModuleStep {
-                name: s.name.clone(),
-                key: None,
-            })
-            .collect(),
-        ..a.clone()
-    }
-}
 
 /// Makes a plan. Returns `None` (with the errors) when planning failed.
 pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
@@ -140,7 +52,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
         BTreeMap::new()
     };
     let mut refreshed_state = state.clone();
-    super::apply::write_priors(&mut refreshed_state, &prior, &ctx.providers);
+    super::prior::write_priors(&mut refreshed_state, &prior, &ctx.providers);
 
     let mut plan = Plan {
         mode: ctx.options.mode.clone(),
@@ -157,7 +69,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
                 if addr.resource.mode == Mode::Data {
                     continue;
                 }
-                let cfg = config_addr(&addr.resource);
+                let cfg = addr.resource.config();
                 let home = ctx.module.at(&cfg
                     .module
                     .iter()
@@ -292,7 +204,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
         }
         if targets
             .as_ref()
-            .is_some_and(|t| !t.contains(&config_addr(&addr.resource)))
+            .is_some_and(|t| !t.contains(&addr.resource.config()))
         {
             continue;
         }
@@ -447,7 +359,7 @@ async fn import_one(
     match read {
             Some(resp) if resp.diagnostics.has_errors() => diags.extend(resp.diagnostics.with_address(&to.to_string())),
             Some(ReadResponse { new_state: Some(value), .. }) => {
-                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false });
+                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false, tainted: false });
                 out.insert(to, id);
             }
             _ => diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {to}, the provider detected that no object exists with the given id {id:?}. Only pre-existing objects can be imported.")).span(imp.span.clone())),
@@ -464,18 +376,19 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
         };
         for i in r.instances.iter().filter(|i| i.deposed.is_some()) {
             let Some(addr) =
-                state_resource_addr(r.module.as_deref(), Mode::Managed, &r.ty, &r.name)
+                ResourceAddr::from_state(r.module.as_deref(), Mode::Managed, &r.ty, &r.name)
             else {
                 continue;
             };
             let addr = addr.instance(i.index_key.clone());
-            let value = instance_value(i, &schema.block);
+            let value = super::values::instance_value(i, &schema.block);
             let p = Prior {
                 value,
                 provider: r.provider.clone(),
                 dependencies: i.dependencies.clone(),
                 private: i.private.clone(),
                 create_before_destroy: true,
+                tainted: false,
             };
             let mut c = delete_change(&addr, &p, Reason::DeleteNoResourceConfig);
             c.reason = None;
@@ -496,7 +409,7 @@ fn target_set(ctx: &Context) -> Option<BTreeSet<ResourceAddr>> {
         .options
         .targets
         .iter()
-        .map(|t| Node::Resource(config_addr(&t.resource)))
+        .map(|t| Node::Resource(t.resource.config()))
         .collect();
     let mut seen = BTreeSet::new();
     while let Some(n) = stack.pop() {
@@ -640,44 +553,6 @@ async fn refresh(
     Ok(drift)
 }
 
-/// The value a resource has in expressions: an object, a tuple (count) or an object
-/// keyed like the for_each map.
-pub(super) fn aggregate(r: &Resource, items: Vec<(Option<IndexKey>, Value)>) -> Value {
-    if r.count.is_some() {
-        Value::Tuple(items.into_iter().map(|(_, v)| v).collect())
-    } else if r.for_each.is_some() {
-        Value::Object(
-            items
-                .into_iter()
-                .filter_map(|(k, v)| match k {
-                    Some(IndexKey::Str(s)) => Some((s, v)),
-                    _ => None,
-                })
-                .collect(),
-        )
-    } else {
-        items.into_iter().next().map_or(Value::Null, |(_, v)| v)
-    }
-}
-
-/// Evaluates one instance's configuration.
-pub(super) fn instance_config(
-    m: &Module,
-    r: &Resource,
-    schema: &crate::provider::BlockSchema,
-    values: &Values,
-    inst: &[crate::addr::ModuleStep],
-    key: &Option<IndexKey>,
-    each_value: Option<Value>,
-) -> Result<Value, Diagnostics> {
-    let scope = InstanceScope::at(values, m, inst).with_key(key, each_value);
-    let ectx = EvalContext {
-        scope: &scope,
-        base_dir: &m.dir,
-    };
-    decode_body(&r.body, schema, &ectx, r.span.clone())
-}
-
 async fn plan_resource(
     ctx: &Context,
     m: &Module,
@@ -690,7 +565,7 @@ async fn plan_resource(
         module: inst.to_vec(),
         ..r.addr.clone()
     };
-    let cfg = config_addr(addr);
+    let cfg = addr.config();
     let provider_ref =
         nodes::root_provider_ref(&ctx.module, &m.path, r.provider.as_ref(), r.provider_name());
     let Some((provider, provider_addr)) =
@@ -829,9 +704,11 @@ async fn plan_resource(
                         }),
                         _ => false,
                     });
-                let requested = ctx.options.replace.contains(&iaddr) || triggered;
+                let requested = ctx.options.replace.contains(&iaddr) || triggered || p.tainted;
                 if requested || !forced.is_empty() {
-                    let reason = if triggered {
+                    let reason = if p.tainted {
+                        Reason::ReplaceBecauseTainted
+                    } else if triggered {
                         Reason::ReplaceByTriggers
                     } else if requested {
                         Reason::ReplaceByRequest

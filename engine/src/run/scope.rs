@@ -111,18 +111,7 @@ impl Values {
         let mut changed = self.changed.write().expect("lock poisoned");
         changed.insert(addr.clone());
         // Also by resource block (no module instance keys), for "any instance changed".
-        let block = ResourceAddr {
-            module: addr
-                .module
-                .iter()
-                .map(|s| ModuleStep {
-                    name: s.name.clone(),
-                    key: None,
-                })
-                .collect(),
-            ..addr.clone()
-        };
-        changed.insert(block);
+        changed.insert(addr.config());
     }
 
     pub fn is_changed(&self, addr: &ResourceAddr) -> bool {

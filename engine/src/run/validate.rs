@@ -16,6 +16,8 @@ struct ValidateScope<'a> {
     module: &'a Module,
     counted: bool,
     each: bool,
+    /// In a provisioner: `self` is the resource's object.
+    self_object: bool,
 }
 
 impl Scope for ValidateScope<'_> {
@@ -29,7 +31,8 @@ impl Scope for ValidateScope<'_> {
             Subject::EachKey | Subject::EachValue => self.each,
             Subject::Path(_) | Subject::TerraformWorkspace => true,
             Subject::Module(c) => m.children.contains_key(c),
-            Subject::Bound(_) | Subject::SelfObject => false,
+            Subject::SelfObject => self.self_object,
+            Subject::Bound(_) => false,
         };
         if known {
             Ok(Arc::new(Value::Unknown))
@@ -113,6 +116,7 @@ fn validate_one(module: &Module, providers: &Providers, diags: &mut Diagnostics)
             module,
             counted: r.count.is_some(),
             each: r.for_each.is_some(),
+            self_object: false,
         };
         let ctx = EvalContext {
             scope: &scope,
@@ -146,11 +150,23 @@ fn validate_one(module: &Module, providers: &Providers, diags: &mut Diagnostics)
             .map(String::as_str)
             .collect();
         diags.extend(r.unknown_ignore_changes(&names));
+        let with_self = ValidateScope {
+            self_object: true,
+            ..scope
+        };
+        diags.extend(super::provision::validate(
+            r,
+            &EvalContext {
+                scope: &with_self,
+                base_dir: &module.dir,
+            },
+        ));
     }
     let scope = ValidateScope {
         module,
         counted: false,
         each: false,
+        self_object: false,
     };
     let ctx = EvalContext {
         scope: &scope,

@@ -39,7 +39,7 @@ pub fn object_to_json(v: &Value, schema: &BlockSchema) -> serde_json::Value {
     for (name, x) in m {
         let j = match (schema.attributes.get(name), schema.blocks.get(name)) {
             (Some(a), _) if a.ty == Type::Any && !x.is_null() => {
-                serde_json::json!({"value": x.to_json(), "type": super::apply::type_json(x)})
+                serde_json::json!({"value": x.to_json(), "type": type_json(x)})
             }
             (_, Some(nb)) => match x.unmark() {
                 Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
@@ -440,6 +440,28 @@ fn expand_dynamic<'s>(
         return Err(diags);
     }
     Ok(Dynamic::Blocks(name, out))
+}
+
+/// Terraform's JSON type description of a value, as stored with outputs.
+pub fn type_json(v: &Value) -> serde_json::Value {
+    use serde_json::json;
+    match v.unmark() {
+        Value::Null | Value::Unknown => json!("dynamic"),
+        Value::Bool(_) => json!("bool"),
+        Value::Number(_) => json!("number"),
+        Value::String(_) => json!("string"),
+        Value::List(items) => json!(["list", items.first().map_or(json!("dynamic"), type_json)]),
+        Value::Set(items) => json!(["set", items.first().map_or(json!("dynamic"), type_json)]),
+        Value::Tuple(items) => json!(["tuple", items.iter().map(type_json).collect::<Vec<_>>()]),
+        Value::Map(m) => json!(["map", m.values().next().map_or(json!("dynamic"), type_json)]),
+        Value::Object(m) => json!([
+            "object",
+            m.iter()
+                .map(|(k, v)| (k.clone(), type_json(v)))
+                .collect::<serde_json::Map<_, _>>()
+        ]),
+        Value::Sensitive(_) => unreachable!("unmarked above"),
+    }
 }
 
 #[cfg(test)]

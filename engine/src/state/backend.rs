@@ -44,17 +44,66 @@ pub struct LockInfo {
     pub expires: Option<String>,
 }
 
+/// The name of the user running this process, as Terraform's `Who` has it: the account of
+/// the process's user id, else what the environment says.
+fn user_name() -> String {
+    account_name()
+        .or_else(|| {
+            ["USER", "LOGNAME", "USERNAME"]
+                .iter()
+                .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The `/etc/passwd` entry of the process's user id (the owner of `/proc/self`).
+#[cfg(unix)]
+fn account_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)? == uid).then(|| name.to_string())
+    })
+}
+
+#[cfg(not(unix))]
+fn account_name() -> Option<String> {
+    None
+}
+
+/// The machine's host name, as `os.Hostname` gives it to Terraform. Shells set `HOSTNAME`
+/// without exporting it, so the environment is the last resort, not the first.
+fn host_name() -> String {
+    let from_file = |p: &str| {
+        std::fs::read_to_string(p)
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    from_file("/proc/sys/kernel/hostname")
+        .or_else(|| from_file("/etc/hostname"))
+        .or_else(|| {
+            let out = std::process::Command::new("hostname").output().ok()?;
+            let name = String::from_utf8(out.stdout).ok()?.trim().to_string();
+            (out.status.success() && !name.is_empty()).then_some(name)
+        })
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
 impl LockInfo {
     /// Lock info for an operation of this process ("OperationTypeApply", ...).
     pub fn new(operation: &str, path: &str) -> LockInfo {
-        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
         LockInfo {
             id: uuid::Uuid::new_v4().to_string(),
             operation: operation.to_string(),
             info: String::new(),
-            who: format!("{user}@{host}"),
-            version: super::model::COMPATIBLE_TERRAFORM_VERSION.to_string(),
+            who: format!("{}@{}", user_name(), host_name()),
+            version: format!("terrane {}", env!("CARGO_PKG_VERSION")),
             created: crate::util::now_rfc3339(),
             path: path.to_string(),
             expires: None,
@@ -103,10 +152,12 @@ pub struct LockRequest {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
+    // The holder in Terraform's "Lock Info" layout, one field a line, so a long user@host
+    // never reflows the rest.
     #[error(
-        "the state is locked by {who} (lock ID {id}, operation {operation}, since {created}){lease}",
-        who = .0.who, id = .0.id, operation = .0.operation, created = .0.created,
-        lease = .0.lease_note()
+        "the state is locked by another run{lease}\n\nLock Info:\n  ID:        {id}\n  Path:      {path}\n  Operation: {operation}\n  Who:       {who}\n  Version:   {version}\n  Created:   {created}\n  Info:      {info}",
+        lease = .0.lease_note(), id = .0.id, path = .0.path, operation = .0.operation,
+        who = .0.who, version = .0.version, created = .0.created, info = .0.info
     )]
     Locked(Box<LockInfo>),
     #[error(
@@ -160,4 +211,24 @@ pub trait StateBackend: Send + Sync {
     async fn workspaces(&self) -> Result<Vec<String>, BackendError>;
 
     async fn delete_workspace(&self, workspace: &str) -> Result<(), BackendError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_info_names_the_user_and_host_the_operation_and_the_version() {
+        let info = LockInfo::new("OperationTypeApply", "terraform.tfstate");
+        let (user, host) = info.who.split_once('@').expect("user@host");
+        assert_ne!(user, "unknown", "{}", info.who);
+        if let Ok(h) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
+            assert_eq!(host, h.trim());
+        }
+        assert_eq!(info.operation, "OperationTypeApply");
+        assert_eq!(
+            info.version,
+            format!("terrane {}", env!("CARGO_PKG_VERSION"))
+        );
+    }
 }

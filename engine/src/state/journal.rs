@@ -289,6 +289,48 @@ pub fn replay(state: &mut State, entries: &[JournalEntry]) -> Result<(), String>
     Ok(())
 }
 
+/// The stored state with a pending journal folded in.
+#[derive(Debug)]
+pub struct Folded {
+    pub state: State,
+    /// How many finished operations the journal held.
+    pub operations: usize,
+}
+
+/// Why a pending journal could not be folded.
+#[derive(Debug, thiserror::Error)]
+pub enum FoldError {
+    /// The journal could not be read; the stored state is all there is.
+    #[error(transparent)]
+    Unreadable(StateError),
+    /// The journal belongs to another state (or is malformed); it must be kept.
+    #[error("{0}")]
+    Mismatch(String),
+}
+
+/// Folds the journal at `path`, if there is one, into `stored` (`None` when no state was
+/// saved yet: the journal then starts the lineage). Returns `None` without a journal. The
+/// serial is bumped, as it will be when the folded state is saved.
+///
+/// # Errors
+/// [`FoldError::Unreadable`] for a damaged journal, [`FoldError::Mismatch`] for one that
+/// belongs to another lineage.
+pub fn fold(stored: Option<&State>, path: &Path) -> Result<Option<Folded>, FoldError> {
+    let Some(entries) = recover(path).map_err(FoldError::Unreadable)? else {
+        return Ok(None);
+    };
+    let mut state = stored.cloned().unwrap_or_else(State::new);
+    if let (None, Some(JournalEntry::Begin { lineage, .. })) = (stored, entries.first()) {
+        state.lineage.clone_from(lineage);
+    }
+    replay(&mut state, &entries).map_err(FoldError::Mismatch)?;
+    state.serial += 1;
+    Ok(Some(Folded {
+        state,
+        operations: entries.len().saturating_sub(1),
+    }))
+}
+
 fn set_instance(state: &mut State, key: &ResourceKey, instance: &InstanceState) {
     match state.resources.iter_mut().find(|r| key.matches(r)) {
         Some(r) => {
@@ -345,6 +387,7 @@ mod tests {
     fn instance(index_key: Option<IndexKey>, id: &str) -> InstanceState {
         InstanceState {
             index_key,
+            status: None,
             schema_version: 0,
             attributes: json!({ "id": id }),
             sensitive_attributes: Vec::new(),
@@ -360,6 +403,33 @@ mod tests {
             lineage: state.lineage.clone(),
             serial: state.serial,
         }
+    }
+
+    #[test]
+    fn fold_adds_a_pending_journal_to_the_stored_state_or_starts_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let stored = State::new();
+        assert!(fold(Some(&stored), &path).unwrap().is_none());
+        let mut j = Journal::create(&path, &stored.lineage, stored.serial).unwrap();
+        j.append(&JournalEntry::SetInstance {
+            resource: key("a"),
+            instance: instance(None, "a"),
+        })
+        .unwrap();
+        let folded = fold(Some(&stored), &path).unwrap().unwrap();
+        assert_eq!(folded.operations, 1);
+        assert_eq!(folded.state.serial, stored.serial + 1);
+        assert_eq!(folded.state.resources.len(), 1);
+        // A run killed before it first saved state: the journal gives the lineage.
+        let first = fold(None, &path).unwrap().unwrap();
+        assert_eq!(first.state.lineage, stored.lineage);
+        // A journal of another lineage is refused, not folded.
+        let other = State::new();
+        assert!(matches!(
+            fold(Some(&other), &path),
+            Err(FoldError::Mismatch(_))
+        ));
     }
 
     #[test]

@@ -10,4 +10,6 @@ pub use backend::{
     BackendError, Etag, LockGuard, LockInfo, LockRequest, StateBackend, Versioned,
     DEFAULT_WORKSPACE,
 };
-pub use model::{IndexKey, InstanceState, OutputState, ResourceState, State, StateError};
+pub use model::{
+    IndexKey, InstanceState, ObjectStatus, OutputState, ResourceState, State, StateError,
+};

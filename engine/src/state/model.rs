@@ -55,6 +55,10 @@ pub struct ResourceState {
 pub struct InstanceState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index_key: Option<IndexKey>,
+    /// `"tainted"`: the object exists but did not finish setting up (a create-time
+    /// provisioner failed); the next plan replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ObjectStatus>,
     #[serde(default)]
     pub schema_version: u64,
     pub attributes: serde_json::Value,
@@ -71,6 +75,13 @@ pub struct InstanceState {
     /// still has to be deleted (Terraform's "deposed" objects).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deposed: Option<String>,
+}
+
+/// The status Terraform records for an object that is not fully usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectStatus {
+    Tainted,
 }
 
 /// The key of one instance of a resource with `count` (a number) or `for_each` (a string).
@@ -244,6 +255,7 @@ mod tests {
     fn to_bytes_sorts_an_unsorted_state() {
         let instance = |key: i64| InstanceState {
             index_key: Some(IndexKey::Int(key)),
+            status: None,
             schema_version: 0,
             attributes: serde_json::json!({ "id": key.to_string() }),
             sensitive_attributes: Vec::new(),

@@ -33,6 +33,7 @@ pub fn sample_state(lineage: &str, serial: u64, id: &str) -> State {
         provider: "provider[\"registry.terraform.io/hashicorp/null\"]".into(),
         instances: vec![InstanceState {
             index_key: None,
+            status: None,
             schema_version: 0,
             attributes: json!({ "id": id, "triggers": null }),
             sensitive_attributes: Vec::new(),

@@ -1,13 +1,16 @@
 //! The network-free providers every Terraform installation has: `null_resource` (from
 //! hashicorp/null) and `terraform_data` (built into Terraform). They behave as Terraform's
-//! do and are what engine tests and benchmarks run on.
+//! do and are what engine tests and benchmarks run on. The `terraform` provider also has
+//! the `terraform_remote_state` data source, reading backends through a [`StateReader`].
 
 mod null;
+mod remote_state;
 mod terraform_data;
 
 use std::time::Duration;
 
 pub use null::NullProvider;
+pub use remote_state::{ReadError, StateReader};
 pub use terraform_data::TerraformProvider;
 
 use terrane_engine::lang::Value;

@@ -1,14 +1,20 @@
 //! `terraform_data`: stores `input` and echoes it as `output` after apply; replaced when
 //! `triggers_replace` changes.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::eval::values_equal;
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::*;
 
+use crate::remote_state::StateReader;
+
 pub struct TerraformProvider {
     schema: ProviderSchema,
+    /// Reads backends for `terraform_remote_state`; set by the binary.
+    state_reader: Option<Arc<dyn StateReader>>,
 }
 
 impl Default for TerraformProvider {
@@ -38,7 +44,24 @@ impl TerraformProvider {
             "terraform_data".into(),
             ResourceSchema { version: 0, block },
         );
-        TerraformProvider { schema }
+        schema.data_sources.insert(
+            "terraform_remote_state".into(),
+            ResourceSchema {
+                version: 0,
+                block: crate::remote_state::schema(),
+            },
+        );
+        TerraformProvider {
+            schema,
+            state_reader: None,
+        }
+    }
+
+    /// The provider with `terraform_remote_state` reading backends through `reader`.
+    #[must_use]
+    pub fn with_state_reader(mut self, reader: Arc<dyn StateReader>) -> TerraformProvider {
+        self.state_reader = Some(reader);
+        self
     }
 }
 
@@ -138,6 +161,9 @@ impl Provider for TerraformProvider {
     }
 
     async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {
+        if req.type_name == "terraform_remote_state" {
+            return crate::remote_state::read(self.state_reader.as_deref(), &req.config).await;
+        }
         ReadDataResponse {
             state: Value::Null,
             diagnostics: Diagnostic::error(format!(

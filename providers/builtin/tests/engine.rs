@@ -4,10 +4,9 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
-use terrane_engine::diag::{Diagnostic, Diagnostics};
-use terrane_engine::lang::{Type, Value};
+use terrane_engine::diag::Diagnostics;
 use terrane_engine::plan::{Action, Plan, PlanMode};
+use terrane_engine::provider::mock::{Call, MockProvider};
 use terrane_engine::provider::*;
 use terrane_engine::run::{
     self, ApplyEvent, ApplyObserver, Context, Options, Providers, StateDelta,
@@ -40,74 +39,15 @@ impl ApplyObserver for Recorder {
     }
 }
 
-/// A provider whose `fail_*` resources fail to create; used to check partial failure.
-struct Failing {
-    schema: ProviderSchema,
-}
-
-impl Failing {
-    fn new() -> Failing {
-        let mut block = BlockSchema::default();
-        block
-            .attributes
-            .insert("id".into(), AttributeSchema::computed(Type::String));
-        block
-            .attributes
-            .insert("input".into(), AttributeSchema::optional(Type::String));
-        let mut schema = ProviderSchema::default();
-        schema
-            .resources
-            .insert("fail_thing".into(), ResourceSchema { version: 0, block });
-        Failing { schema }
-    }
-}
-
-#[async_trait]
-impl Provider for Failing {
-    fn source(&self) -> &str {
-        "example.com/test/fail"
-    }
-    fn schema(&self) -> &ProviderSchema {
-        &self.schema
-    }
-    async fn configure(&self, _: ConfigureRequest) -> Diagnostics {
-        Diagnostics::new()
-    }
-    async fn read(&self, reqs: Vec<ReadRequest>) -> Vec<ReadResponse> {
-        reqs.into_iter()
-            .map(|r| ReadResponse {
-                new_state: Some(r.current),
-                diagnostics: Diagnostics::new(),
-            })
-            .collect()
-    }
-    async fn plan(&self, req: PlanRequest) -> PlanResponse {
-        PlanResponse {
-            planned: req.proposed,
-            requires_replace: Vec::new(),
-            diagnostics: Diagnostics::new(),
-        }
-    }
-    async fn apply(&self, _: ApplyRequest) -> ApplyResponse {
-        ApplyResponse {
-            new_state: None,
-            private: None,
-            diagnostics: Diagnostic::error("InvalidParameterValue: the thing cannot be made")
-                .into(),
-        }
-    }
-    async fn import(&self, _: ImportRequest) -> ImportResponse {
-        ImportResponse {
-            state: None,
-            diagnostics: Diagnostics::new(),
-        }
-    }
-    async fn read_data(&self, _: ReadDataRequest) -> ReadDataResponse {
-        ReadDataResponse {
-            state: Value::Null,
-            diagnostics: Diagnostics::new(),
-        }
-    }
+/// The engine's mock provider, whose object named "bad" fails to create.
+fn failing_mock() -> MockProvider {
+    let mock = MockProvider::new();
+    mock.fail(
+        "bad",
+        Call::Create,
+        "InvalidParameterValue: the thing cannot be made",
+    );
+    mock
 }
 
 fn context(dir: &Path, src: &str, mode: PlanMode) -> Context {
@@ -118,7 +58,7 @@ fn context(dir: &Path, src: &str, mode: PlanMode) -> Context {
     let providers: Vec<Arc<dyn Provider>> = vec![
         Arc::new(NullProvider::new()),
         Arc::new(TerraformProvider::new()),
-        Arc::new(Failing::new()),
+        Arc::new(failing_mock()),
     ];
     let variables = run::vars::resolve(&module, &[], &[], dir).unwrap();
     Context {
@@ -270,14 +210,14 @@ async fn a_failed_resource_stops_its_dependents_but_keeps_what_succeeded() {
     let dir = tempfile::tempdir().unwrap();
     let src = r#"
 resource "terraform_data" "ok" { input = "fine" }
-resource "fail_thing" "bad" { input = "x" }
-resource "terraform_data" "after_bad" { input = fail_thing.bad.id }
+resource "mock_thing" "bad" { name = "bad" }
+resource "terraform_data" "after_bad" { input = mock_thing.bad.id }
 "#;
     let (state, events, diags) = apply(dir.path(), src, &State::new(), PlanMode::Normal).await;
     assert!(diags.has_errors());
     let msg = format!("{:?}", diags);
     assert!(
-        msg.contains("InvalidParameterValue") && msg.contains("fail_thing.bad"),
+        msg.contains("InvalidParameterValue") && msg.contains("mock_thing.bad"),
         "{msg}"
     );
     assert!(events.contains(&"create terraform_data.ok".to_string()));

@@ -189,7 +189,7 @@ async fn module_arguments_are_checked_against_the_child_variables() {
 }
 
 #[tokio::test]
-async fn remote_module_sources_are_refused_with_the_location() {
+async fn remote_modules_must_be_installed_first() {
     let dir = tempfile::tempdir().unwrap();
     put(
         dir.path(),
@@ -224,7 +224,7 @@ module "local" {
     let (m, d) = terrane_engine::config::load_dir(dir.path());
     let errors: Vec<(String, (usize, usize))> = d
         .iter()
-        .filter(|d| d.summary == "Module source not supported yet")
+        .filter(|d| d.summary == "Module not installed")
         .map(|d| {
             (
                 d.detail.clone().unwrap_or_default(),
@@ -232,15 +232,12 @@ module "local" {
             )
         })
         .collect();
-    assert_eq!(
-        errors,
-        [
-            ("Module \"bucket\" has the S3 source \"s3::https://s3-eu-west-1.amazonaws.com/examplecorp/vpc.zip\". terrane loads modules from local paths (starting with ./ or ../) only; S3 sources are not supported yet.".to_string(), (15, 1)),
-            ("Module \"consul\" has the git source \"git::https://example.com/consul.git?ref=v1.2.0\". terrane loads modules from local paths (starting with ./ or ../) only; git sources are not supported yet.".to_string(), (6, 1)),
-            ("Module \"gh\" has the git source \"github.com/hashicorp/example\". terrane loads modules from local paths (starting with ./ or ../) only; git sources are not supported yet.".to_string(), (9, 1)),
-            ("Module \"vpc\" has the registry source \"terraform-aws-modules/vpc/aws\" (version \"~> 5.0\"). terrane loads modules from local paths (starting with ./ or ../) only; registry sources are not supported yet.".to_string(), (1, 1)),
-            ("Module \"zip\" has the HTTP source \"https://example.com/vpc-module.zip\". terrane loads modules from local paths (starting with ./ or ../) only; HTTP sources are not supported yet.".to_string(), (12, 1)),
-        ]
+    let not_installed = "This module is not yet installed. Run \"terrane init\" to install all modules required by this configuration.".to_string();
+    let lines: Vec<usize> = errors.iter().map(|(_, (l, _))| *l).collect();
+    assert_eq!(lines, [15, 6, 9, 1, 12]);
+    assert!(
+        errors.iter().all(|(d, _)| *d == not_installed),
+        "{errors:?}"
     );
     assert_eq!(d.iter().filter(|d| d.is_error()).count(), 5, "{d:?}");
     assert!(m.children.contains_key("local"), "local sources still load");

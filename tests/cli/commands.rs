@@ -1,0 +1,369 @@
+//! Terraform's command line as a whole: help, unknown commands and flags, the environment
+//! variables every command reads (TF_CLI_ARGS, TF_DATA_DIR, TF_IN_AUTOMATION), and the
+//! smaller commands (console, refresh, get, providers, state replace-provider,
+//! login/logout, version -json).
+
+use crate::harness::Work;
+use crate::snap;
+
+const CONFIG: &str = r#"
+variable "env" {
+  default = "dev"
+}
+
+locals {
+  name = "app-${var.env}"
+}
+
+resource "terraform_data" "a" {
+  input = local.name
+}
+
+resource "null_resource" "n" {
+  count = 2
+  triggers = {
+    env = var.env
+  }
+}
+
+output "name" {
+  value = terraform_data.a.output
+}
+"#;
+
+#[test]
+fn help_is_laid_out_as_terraform_prints_it() {
+    let w = Work::new();
+    snap!(w, "help_top_level", w.run(&[]).code(127));
+    snap!(w, "help_plan", w.run(&["plan", "-help"]).code(0));
+    snap!(w, "help_state", w.run(&["state", "-h"]).code(0));
+    let help = w.run(&["apply", "--help"]).code(0).stdout;
+    assert!(help.contains("  -lock=false "), "{help}");
+    assert!(help.contains("  -refresh=false "), "{help}");
+    assert!(!help.contains("--"), "help shows one-dash flags:\n{help}");
+    snap!(w, "help_missing_subcommand", w.run(&["workspace"]).code(1));
+}
+
+#[test]
+fn unknown_commands_and_flags() {
+    let w = Work::main_tf(CONFIG);
+    snap!(w, "unknown_command_suggestion", w.run(&["aply"]).code(1));
+    snap!(w, "unknown_command", w.run(&["frobnicate"]).code(1));
+    snap!(w, "unknown_flag", w.run(&["plan", "-foo=1"]).code(1));
+    snap!(
+        w,
+        "invalid_flag_value",
+        w.run(&["plan", "-parallelism=many"]).code(1)
+    );
+    snap!(
+        w,
+        "chdir_without_equals",
+        w.run(&["-chdir", "plan"]).code(1)
+    );
+}
+
+#[test]
+fn tf_cli_args_are_inserted_after_the_command() {
+    let w = Work::main_tf(CONFIG);
+    let out = w
+        .run_with(
+            &["plan"],
+            &[
+                ("TF_CLI_ARGS", "-refresh=false"),
+                ("TF_CLI_ARGS_plan", "-var 'env=prod'"),
+            ],
+            None,
+        )
+        .code(0);
+    assert!(out.stdout.contains("\"app-prod\""), "{out}");
+    // Another command's variable does not apply.
+    let out = w
+        .run_with(&["plan"], &[("TF_CLI_ARGS_apply", "-var 'env=prod'")], None)
+        .code(0);
+    assert!(out.stdout.contains("\"app-dev\""), "{out}");
+    let bad = w.run_with(&["plan"], &[("TF_CLI_ARGS", "-var 'env")], None);
+    snap!(w, "tf_cli_args_unbalanced", bad.code(1));
+}
+
+#[test]
+fn tf_data_dir_moves_the_working_data() {
+    let w = Work::main_tf(CONFIG);
+    let env = [("TF_DATA_DIR", "data")];
+    w.run_with(&["workspace", "new", "blue"], &env, None)
+        .code(0);
+    assert!(w.exists("data/environment"));
+    assert!(!w.exists(".terraform"));
+    let shown = w.run_with(&["workspace", "show"], &env, None).code(0);
+    assert_eq!(shown.stdout, "blue\n");
+    assert_eq!(w.run(&["workspace", "show"]).code(0).stdout, "default\n");
+}
+
+#[test]
+fn tf_in_automation_leaves_out_next_steps() {
+    let w = Work::main_tf(CONFIG);
+    let people = w.run(&["plan"]).code(0);
+    assert!(people
+        .stdout
+        .contains("Note: You didn't use the -out option"));
+    let automation = w
+        .run_with(&["plan"], &[("TF_IN_AUTOMATION", "1")], None)
+        .code(0);
+    assert!(!automation.stdout.contains("-out option"), "{automation}");
+    assert!(automation.stdout.contains("Plan: 3 to add"), "{automation}");
+}
+
+#[test]
+fn version_json_has_terraform_keys() {
+    let w = Work::new();
+    let out = w.run(&["version", "-json"]).code(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(v["terraform_version"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("1.")));
+    assert_eq!(v["platform"].as_str().map(|p| p.contains('_')), Some(true));
+    assert_eq!(v["provider_selections"], serde_json::json!({}));
+    assert_eq!(v["terraform_outdated"], false);
+    assert_eq!(w.run(&["-version", "-json"]).code(0).stdout, out.stdout);
+}
+
+#[test]
+fn console_evaluates_against_configuration_and_state() {
+    let w = Work::main_tf(CONFIG);
+    let before = w.run_with(&["console"], &[], Some("terraform_data.a.output\n"));
+    assert_eq!(before.code(0).stdout, "(known after apply)\n");
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let input = "var.env\nlocal.name\nterraform_data.a.output\n";
+    assert_eq!(
+        w.run_with(&["console"], &[], Some(input)).code(0).stdout,
+        "\"app-dev\"\n",
+        "piped input prints the last result only"
+    );
+    let exprs = [
+        "null_resource.n[1].triggers",
+        "[for n in null_resource.n : n.triggers.env]",
+        "upper(local.name)",
+        "{ a = [1, 2], b = toset([\"x\"]) }",
+    ];
+    let out: Vec<String> = exprs
+        .iter()
+        .map(|e| {
+            let o = w.run_with(&["console"], &[], Some(&format!("{e}\n")));
+            format!("> {e}\n{}", o.code(0).stdout)
+        })
+        .collect();
+    snap!(w, "console_values", out.join(""));
+    snap!(
+        w,
+        "console_error",
+        w.run_with(&["console"], &[], Some("var.nope\n1 + 1\n"))
+            .code(1)
+    );
+    snap!(
+        w,
+        "console_syntax_error",
+        w.run_with(&["console"], &[], Some("1 +\n")).code(1)
+    );
+}
+
+#[test]
+fn refresh_updates_state_and_prints_outputs() {
+    let w = Work::main_tf(CONFIG);
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let serial = w.state()["serial"].as_u64();
+    snap!(w, "refresh", w.run(&["refresh"]).code(0));
+    assert!(w.state()["serial"].as_u64() >= serial);
+    let help = w.run(&["refresh", "-help"]).code(0).stdout;
+    assert!(help.contains("deprecated"), "{help}");
+}
+
+#[test]
+fn get_installs_modules_only() {
+    let w = Work::main_tf("module \"net\" {\n  source = \"./modules/net\"\n}\n");
+    w.write(
+        "modules/net/main.tf",
+        "resource \"terraform_data\" \"x\" {}\n",
+    );
+    snap!(w, "get", w.run(&["get"]).code(0));
+    assert!(w.exists(".terraform/modules/modules.json"));
+    assert!(!w.exists(".terraform/terraform.tfstate"));
+}
+
+#[test]
+fn providers_tree() {
+    let w = Work::main_tf(
+        r#"
+terraform {
+  required_providers {
+    null = {
+      source  = "hashicorp/null"
+      version = ">= 3.2"
+    }
+  }
+}
+
+resource "terraform_data" "a" {}
+
+module "net" {
+  source = "./modules/net"
+}
+"#,
+    );
+    w.write(
+        "modules/net/main.tf",
+        "resource \"null_resource\" \"x\" {}\nresource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n",
+    );
+    snap!(w, "providers_before_apply", w.run(&["providers"]).code(0));
+}
+
+#[test]
+fn state_replace_provider() {
+    let w = Work::main_tf(CONFIG);
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let declined = w.run_with(
+        &["state", "replace-provider", "hashicorp/null", "acme/null"],
+        &[],
+        Some("no\n"),
+    );
+    snap!(w, "replace_provider_declined", declined.code(1));
+    snap!(
+        w,
+        "replace_provider",
+        w.run(&[
+            "state",
+            "replace-provider",
+            "-auto-approve",
+            "hashicorp/null",
+            "registry.acme.corp/acme/null"
+        ])
+        .code(0)
+    );
+    let state = w.state();
+    let providers: Vec<&str> = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        providers,
+        [
+            "provider[\"registry.acme.corp/acme/null\"]",
+            "provider[\"terraform.io/builtin/terraform\"]"
+        ]
+    );
+    snap!(
+        w,
+        "replace_provider_none",
+        w.run(&[
+            "state",
+            "replace-provider",
+            "-auto-approve",
+            "nope",
+            "acme/null"
+        ])
+        .code(0)
+    );
+    snap!(
+        w,
+        "replace_provider_invalid",
+        w.run(&["state", "replace-provider", "hashicorp/n ull", "acme/null"])
+            .code(1)
+    );
+}
+
+#[test]
+fn login_and_logout_are_refused() {
+    let w = Work::new();
+    snap!(w, "login", w.run(&["login"]).code(1));
+    assert!(w
+        .run(&["logout", "app.terraform.io"])
+        .code(1)
+        .stderr
+        .contains("not supported"));
+}
+
+#[test]
+fn show_json_has_bare_values_and_marks_sensitive_ones() {
+    let w = Work::main_tf(
+        r#"
+variable "pw" {
+  default   = "hunter2"
+  sensitive = true
+}
+
+resource "terraform_data" "a" {
+  input = { name = "x", list = [1, 2] }
+}
+
+resource "null_resource" "n" {
+  triggers = { pw = var.pw }
+}
+
+module "m" {
+  source = "./m"
+}
+"#,
+    );
+    w.write(
+        "m/main.tf",
+        "resource \"terraform_data\" \"in\" {\n  input = \"y\"\n}\n",
+    );
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let out = w.run(&["show", "-json"]).code(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    snap!(
+        w,
+        "show_json_state",
+        serde_json::to_string_pretty(&v).unwrap()
+    );
+}
+
+#[test]
+fn plan_as_markdown_for_a_pull_request() {
+    let v1 = r#"
+variable "pw" {
+  default   = "one"
+  sensitive = true
+}
+
+resource "terraform_data" "update" {
+  input = "one"
+}
+
+resource "null_resource" "replace" {
+  triggers = { v = "one" }
+}
+
+resource "terraform_data" "gone" {}
+
+resource "terraform_data" "secret" {
+  input = var.pw
+}
+"#;
+    let w = Work::main_tf(v1);
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let v2 = v1
+        .replace("input = \"one\"", "input = \"two\"")
+        .replace("v = \"one\"", "v = \"two\"")
+        .replace("default   = \"one\"", "default   = \"two\"")
+        .replace(
+            "resource \"terraform_data\" \"gone\" {}",
+            "resource \"terraform_data\" \"new\" {}",
+        );
+    w.write("main.tf", &v2);
+    let md = w.run(&["plan", "-markdown", "-out=p.tfplan"]).code(0);
+    snap!(w, "plan_markdown", md);
+    let shown = w.run(&["show", "-markdown", "p.tfplan"]).code(0);
+    assert!(
+        shown
+            .stdout
+            .starts_with("### terrane plan: 2 to add, 2 to change, 2 to destroy"),
+        "{shown}"
+    );
+    w.run(&["apply", "p.tfplan"]).code(0);
+    snap!(
+        w,
+        "plan_markdown_no_changes",
+        w.run(&["plan", "-markdown"]).code(0)
+    );
+}
