@@ -117,7 +117,8 @@ fn diff_lines(text: &str) -> String {
         let indent = line.len() - trimmed.len();
         match trimmed.chars().next() {
             Some(sym @ ('+' | '-')) if indent > 0 && !trimmed.starts_with("-/+") => {
-                let _ = writeln!(out, "{sym}{}{}", " ".repeat(indent - 1), &trimmed[1..]);
+                // The rest of the line keeps its column, so nested lines stay aligned.
+                let _ = writeln!(out, "{sym}{}{}", " ".repeat(indent), &trimmed[1..]);
             }
             _ => {
                 let _ = writeln!(out, "{line}");
@@ -135,7 +136,7 @@ mod tests {
     fn symbols_move_to_the_first_column() {
         assert_eq!(
             diff_lines("  + resource \"a\" \"b\" {\n      - x = 1\n    }\n"),
-            "+ resource \"a\" \"b\" {\n-     x = 1\n    }\n"
+            "+   resource \"a\" \"b\" {\n-       x = 1\n    }\n"
         );
     }
 }
