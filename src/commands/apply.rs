@@ -39,10 +39,7 @@ pub async fn run(a: ApplyArgs, destroy_command: bool) -> anyhow::Result<u8> {
         return Ok(1);
     };
     p.announce_refresh();
-    let (plan, diags) = terrane_engine::run::plan(&p.ctx, &p.state).await;
-    print_diagnostics(&diags, p.color);
-    let Some(plan) = plan else {
-        p.unlock().await;
+    let Some(plan) = p.plan().await else {
         return Ok(1);
     };
     print!("{}", render_plan(&plan, Style { color: p.color }));
@@ -213,10 +210,7 @@ pub async fn refresh(a: RefreshArgs) -> anyhow::Result<u8> {
         return Ok(1);
     };
     p.announce_refresh();
-    let (plan, diags) = terrane_engine::run::plan(&p.ctx, &p.state).await;
-    print_diagnostics(&diags, p.color);
-    let Some(plan) = plan else {
-        p.unlock().await;
+    let Some(plan) = p.plan().await else {
         return Ok(1);
     };
     let code = execute(&mut p, &plan, Finish::Refresh).await;
@@ -397,10 +391,7 @@ async fn apply_saved(a: &ApplyArgs, path: &Path) -> anyhow::Result<u8> {
         p.unlock().await;
         return Ok(1);
     }
-    let (plan, diags) = terrane_engine::run::plan(&p.ctx, &p.state).await;
-    print_diagnostics(&diags, color);
-    let Some(plan) = plan else {
-        p.unlock().await;
+    let Some(plan) = p.plan().await else {
         return Ok(1);
     };
     let fresh = PlanFile::changes_of(&plan);

@@ -126,6 +126,17 @@ impl Prepared {
         print_api_stats(&self.ctx.providers);
     }
 
+    /// Plans the run and prints its diagnostics; on failure the lock is released, so the
+    /// caller only has to return exit code 1.
+    pub async fn plan(&mut self) -> Option<terrane_engine::plan::Plan> {
+        let (plan, diags) = terrane_engine::run::plan(&self.ctx, &self.state).await;
+        print_diagnostics(&diags, self.color);
+        if plan.is_none() {
+            self.unlock().await;
+        }
+        plan
+    }
+
     pub async fn unlock(&mut self) {
         self.print_stats();
         super::state_lock::release(self.lock.take()).await;

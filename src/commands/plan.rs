@@ -9,7 +9,6 @@ use terrane_engine::plan::{Plan, PlanMode};
 
 use super::operation::{prepare, Prepared};
 use crate::cli::PlanArgs;
-use crate::output::print_diagnostics;
 
 pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
     let mode = if a.destroy {
@@ -31,10 +30,7 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
     if !a.planning.json && !a.markdown {
         p.announce_refresh();
     }
-    let (plan, diags) = terrane_engine::run::plan(&p.ctx, &p.state).await;
-    print_diagnostics(&diags, p.color);
-    let Some(plan) = plan else {
-        p.unlock().await;
+    let Some(plan) = p.plan().await else {
         return Ok(1);
     };
     // Markdown and JSON are for machines to post: only the document goes to stdout.
