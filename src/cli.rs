@@ -681,7 +681,7 @@ mod tests {
         assert_eq!(i.upgrade, Some(true));
         assert_eq!(i.lockfile.as_deref(), Some("readonly"));
         assert_eq!(i.plugin_dir, [PathBuf::from("/p")]);
-        assert_eq!(i.common.input, Some(false));
+        assert!(!i.common.input);
     }
 
     #[test]

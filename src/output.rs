@@ -213,14 +213,48 @@ pub fn print_diagnostics(diags: &Diagnostics, color: bool) {
         print!("{text}");
         return;
     }
-    for d in sorted {
-        let text = render_diagnostic(d, color);
+    for d in consolidate_warnings(sorted) {
+        let text = render_diagnostic(&d, color);
         if d.is_error() {
             eprint!("{text}");
         } else {
             print!("{text}");
         }
     }
+}
+
+/// As Terraform does for people (not for -json): of the warnings with a source location
+/// that share a summary, only the first is shown, its detail ending with how many more
+/// there are. Errors are never folded.
+fn consolidate_warnings(sorted: Vec<&Diagnostic>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(sorted.len());
+    let mut groups: std::collections::HashMap<&str, (usize, usize)> = Default::default();
+    for d in &sorted {
+        if d.is_error() || d.span.is_none() {
+            out.push((*d).clone());
+            continue;
+        }
+        match groups.get_mut(d.summary.as_str()) {
+            Some((_, extra)) => *extra += 1,
+            None => {
+                groups.insert(&d.summary, (out.len(), 0));
+                out.push((*d).clone());
+            }
+        }
+    }
+    for (index, extra) in groups.into_values() {
+        let note = match extra {
+            0 => continue,
+            1 => "(and one more similar warning elsewhere)".to_string(),
+            n => format!("(and {n} more similar warnings elsewhere)"),
+        };
+        let d = &mut out[index];
+        d.detail = Some(match d.detail.take().filter(|t| !t.is_empty()) {
+            Some(text) => format!("{text}\n\n{note}"),
+            None => note,
+        });
+    }
+    out
 }
 
 /// Prints an unexpected error (I/O, backend) with its cause chain.

@@ -1,7 +1,7 @@
 //! `terrane validate`: configuration checks without state or credentials.
 
 use crate::cli::ValidateArgs;
-use crate::output::use_color;
+use crate::output::{print_diagnostics, use_color};
 
 pub async fn run(a: ValidateArgs) -> anyhow::Result<u8> {
     let color = use_color(a.common.no_color);
@@ -23,11 +23,19 @@ pub async fn run(a: ValidateArgs) -> anyhow::Result<u8> {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(if errors == 0 { 0 } else { 1 });
     }
-    match super::operation::load_checked(color) {
-        Ok(_) => {
-            println!("Success! The configuration is valid.");
-            Ok(0)
-        }
-        Err(_) => Ok(1),
+    let (_, graph, diags) = super::operation::check_config();
+    if !diags.is_empty() {
+        print_diagnostics(&diags, color);
     }
+    if graph.is_none() || diags.has_errors() {
+        return Ok(1);
+    }
+    if diags.is_empty() {
+        println!("Success! The configuration is valid.\n");
+    } else {
+        println!(
+            "Success! The configuration is valid, but there were some validation warnings\nas shown above.\n"
+        );
+    }
+    Ok(0)
 }

@@ -8,6 +8,7 @@ mod basics;
 mod commands;
 mod compat;
 mod concurrency;
+mod config_compat;
 mod errors;
 mod flags;
 mod language;

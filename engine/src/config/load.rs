@@ -836,22 +836,20 @@ fn check_variable_defaults(m: &Module, diags: &mut Diagnostics) {
         let Ok(value) = crate::run::vars::eval_constant(&default.expr, &default.file, dir) else {
             continue;
         };
+        // Terraform's wording (configs/named_values.go): the diagnostic's range says
+        // which variable, the detail says why.
         let problem = if value.is_null() {
-            (!v.nullable).then(|| {
-                "it is null, and the variable is not nullable (nullable = false)".to_string()
-            })
+            (!v.nullable)
+                .then(|| "A null default value is not valid when nullable=false.".to_string())
         } else {
-            crate::lang::convert(&value, &v.ty)
-                .err()
-                .map(|e| format!("it does not suit the variable's type constraint: {e}"))
+            crate::lang::convert(&value, &v.ty).err().map(|e| {
+                format!("This default value is not compatible with the variable's type constraint: {e}.")
+            })
         };
-        if let Some(why) = problem {
+        if let Some(detail) = problem {
             diags.push(
                 Diagnostic::error("Invalid default value for variable")
-                    .detail(format!(
-                        "The default value of variable {:?} is invalid: {why}.",
-                        v.name
-                    ))
+                    .detail(detail)
                     .span(default.span()),
             );
         }

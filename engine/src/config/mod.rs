@@ -8,10 +8,10 @@ mod lenient;
 mod load;
 pub mod manifest;
 mod model;
-mod overrides;
-mod terraform_block;
 pub mod module_source;
+mod overrides;
 mod provisioner;
+mod terraform_block;
 mod typeexpr;
 pub mod version;
 

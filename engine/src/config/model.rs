@@ -237,7 +237,7 @@ impl Resource {
                 continue;
             }
             let mut d = crate::diag::Diagnostic::error("Unsupported attribute")
-                .detail(format!("{} has no argument, nested block or attribute named {name:?}, so ignore_changes cannot name it.", self.addr.ty))
+                .detail(format!("This object has no argument, nested block, or exported attribute named {name:?}."))
                 .span(self.lifecycle.ignore_changes_spans.get(i).cloned().flatten().or_else(|| self.span.clone()));
             if let Some(s) = crate::diag::did_you_mean(name, names.iter().copied()) {
                 d = d.help(format!("did you mean {s:?}?"));

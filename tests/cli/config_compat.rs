@@ -1,0 +1,205 @@
+//! Configurations written for Terraform load as Terraform loads them: the `terraform {}`
+//! settings terrane accepts or refuses, HCL that Terraform's parser accepts, override
+//! files, legacy spellings with their warnings, and init's flags.
+
+use crate::harness::Work;
+use crate::snap;
+
+#[test]
+fn terraform_block_settings() {
+    let w = Work::main_tf(
+        r#"
+terraform {
+  language = TF2021
+  provider_meta "aws" {
+    module_name = "vpc"
+  }
+}
+resource "null_resource" "a" {}
+"#,
+    );
+    w.run(&["validate"]).code(0);
+    let w = Work::main_tf(
+        r#"
+terraform {
+  experiments = [example]
+  language    = TF2038
+  cloud {
+    organization = "example"
+  }
+  provider_meta "aws" {
+    module_name = var.name
+  }
+}
+variable "name" {}
+"#,
+    );
+    snap!(
+        w,
+        "config_terraform_block_refused",
+        w.run(&["validate"]).code(1)
+    );
+}
+
+#[test]
+fn repeated_object_keys_and_empty_heredocs_parse_as_terraform_parses_them() {
+    let w = Work::main_tf(
+        r#"
+locals {
+  listener = { port = 80, protocol = "HTTP", port = 443 }
+  empty    = <<EOT
+EOT
+  after    = <<EOT
+kept
+EOT
+}
+output "listener" { value = local.listener }
+output "empty" { value = local.empty }
+output "after" { value = local.after }
+"#,
+    );
+    snap!(
+        w,
+        "config_lenient_hcl",
+        w.run(&["apply", "-auto-approve"]).code(0)
+    );
+}
+
+#[test]
+fn override_files_merge_per_argument() {
+    let w = Work::main_tf(
+        r#"
+variable "greeting" {
+  type    = string
+  default = "hello"
+}
+locals {
+  a = "base"
+  b = "base"
+}
+resource "terraform_data" "x" {
+  input = var.greeting
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+output "a" { value = local.a }
+output "b" { value = local.b }
+output "x" {
+  value       = terraform_data.x.input
+  description = "kept"
+}
+"#,
+    );
+    w.write(
+        "override.tf",
+        r#"
+variable "greeting" {
+  default = "overridden"
+}
+locals {
+  b = "override"
+}
+"#,
+    );
+    w.write(
+        "x_override.tf",
+        "output \"a\" {\n  value = \"from x_override\"\n}\n",
+    );
+    snap!(
+        w,
+        "config_override_apply",
+        w.run(&["apply", "-auto-approve"]).code(0)
+    );
+    w.write("bad_override.tf", "locals {\n  missing = 1\n}\n");
+    snap!(
+        w,
+        "config_override_missing_base",
+        w.run(&["validate"]).code(1)
+    );
+}
+
+#[test]
+fn legacy_quoted_references_warn() {
+    let w = Work::main_tf(
+        r#"
+variable "names" {
+  type    = list
+  default = ["a"]
+}
+resource "null_resource" "a" {}
+resource "null_resource" "b" {
+  depends_on = ["null_resource.a"]
+  lifecycle {
+    ignore_changes = ["triggers"]
+  }
+}
+"#,
+    );
+    snap!(
+        w,
+        "config_legacy_quoted_references",
+        w.run(&["validate"]).code(0)
+    );
+    let w = Work::main_tf("variable \"x\" {\n  type = \"string\"\n}\n");
+    snap!(w, "config_legacy_quoted_type", w.run(&["validate"]).code(1));
+}
+
+#[test]
+fn ignore_changes_must_name_an_attribute() {
+    let w = Work::main_tf(
+        r#"
+resource "null_resource" "a" {
+  lifecycle {
+    ignore_changes = [trigers]
+  }
+}
+"#,
+    );
+    snap!(
+        w,
+        "config_ignore_changes_unknown",
+        w.run(&["validate"]).code(1)
+    );
+    w.run(&["plan"]).code(1);
+}
+
+#[test]
+fn invalid_default_names_the_variable() {
+    let w = Work::main_tf("variable \"port\" {\n  type    = number\n  default = \"eighty\"\n}\n");
+    snap!(w, "config_invalid_default", w.run(&["validate"]).code(1));
+}
+
+#[test]
+fn empty_module_directory_is_an_empty_module() {
+    let w = Work::main_tf("module \"nothing\" {\n  source = \"./nothing\"\n}\n");
+    std::fs::create_dir_all(w.path().join("nothing")).unwrap();
+    w.run(&["validate"]).code(0);
+}
+
+#[test]
+fn init_takes_terraforms_flags() {
+    let w = Work::main_tf(
+        "terraform {\n  backend \"local\" {}\n}\nresource \"null_resource\" \"a\" {}\n",
+    );
+    w.run(&[
+        "init",
+        "-backend=false",
+        "-get=false",
+        "-upgrade",
+        "-input=false",
+        "-plugin-dir=/nonexistent",
+    ])
+    .code(0);
+    assert!(!w.exists(".terraform/terraform.tfstate"), "-backend=false");
+    let out = w.run(&["init", "-json", "-backend=false"]).code(0);
+    for line in out.stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        assert!(v["@message"].is_string() && v["type"].is_string(), "{line}");
+    }
+    snap!(
+        w,
+        "config_init_lockfile_conflict",
+        w.run(&["init", "-upgrade", "-lockfile=readonly"]).code(1)
+    );
+}
