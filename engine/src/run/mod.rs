@@ -5,6 +5,7 @@ mod apply;
 mod checks;
 pub mod diff;
 mod imports;
+mod instance;
 mod moves;
 mod nodes;
 mod plan;
@@ -16,6 +17,7 @@ mod tests;
 mod validate;
 pub mod values;
 pub mod vars;
+mod walk;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
