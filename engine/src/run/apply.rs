@@ -10,10 +10,8 @@ use super::diff::{copy_marks, inconsistent_attributes};
 use super::instance::{plan_instance, read_data_instance, Site};
 use super::nodes;
 use super::nodes::{aggregate, instance_config};
-use super::prior::{instance_state, Working};
 use super::provision;
 use super::scope::{InstanceScope, Values};
-use super::values::type_json;
 use super::walk::{Outcome, Walker};
 use super::Context;
 use crate::addr::{IndexKey, InstanceAddr, Mode, ModuleStep, ResourceAddr};
@@ -23,6 +21,8 @@ use crate::graph::Node;
 use crate::lang::{eval, EvalContext, Value};
 use crate::plan::{Action, Plan, PlanMode, ResourceChange};
 use crate::provider::ApplyRequest;
+use crate::state::codec::{instance_state, object_from_json, type_json};
+use crate::state::prior::Working;
 use crate::state::{InstanceState, ObjectStatus, OutputState, State};
 
 /// A change to state that must be made durable before anything depending on it starts.
@@ -933,7 +933,7 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
             ) else {
                 continue;
             };
-            let value = super::values::object_from_json(&inst.attributes, &schema.block);
+            let value = object_from_json(&inst.attributes, &schema.block);
             reqs.push(crate::provider::ReadRequest {
                 type_name: c.addr.resource.ty.clone(),
                 current: value,

@@ -9,7 +9,6 @@ mod instance;
 mod moves;
 mod nodes;
 mod plan;
-mod prior;
 mod provision;
 pub mod scope;
 #[cfg(test)]
@@ -23,9 +22,9 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+pub use crate::state::codec::instance_state;
 pub use apply::{apply, ApplyEvent, ApplyObserver, Quiet, StateDelta};
 pub use plan::plan;
-pub use prior::instance_state;
 pub use validate::validate;
 
 use crate::addr::{InstanceAddr, Mode};
@@ -260,6 +259,12 @@ impl Providers {
     /// The provider address as state records it.
     pub fn state_address(p: &dyn Provider) -> String {
         format!("provider[\"{}\"]", p.source())
+    }
+}
+
+impl crate::state::prior::Schemas for Providers {
+    fn schema(&self, mode: Mode, ty: &str) -> Option<&ResourceSchema> {
+        Providers::schema(self, mode, ty)
     }
 }
 

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use super::prior::Prior;
 use crate::addr::{InstanceAddr, ModuleStep};
 use crate::config::Module;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::state::prior::Prior;
 
 /// One side of a `moved`/`removed` block: a module (instance) or a resource (instance).
 #[derive(Debug, Clone, PartialEq)]

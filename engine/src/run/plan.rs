@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::diff::{forces_replacement, object_changed};
 use super::instance::{plan_instance, read_data_instance, Site};
 use super::nodes::{aggregate, instance_config};
-use super::prior::{decode_state, Prior};
 use super::scope::{InstanceScope, Values};
 use super::walk::{Outcome, Walker};
 use super::{moves, nodes, Context, Providers};
@@ -17,11 +16,13 @@ use crate::graph::Node;
 use crate::lang::Value;
 use crate::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
 use crate::provider::{ReadRequest, ReadResponse};
+use crate::state::codec::instance_value;
+use crate::state::prior::{decode_state, write_priors, Prior};
 use crate::state::State;
 
 /// Makes a plan. Returns `None` (with the errors) when planning failed.
 pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
-    let (mut prior, mut diags) = decode_state(state, &ctx.providers);
+    let (mut prior, mut diags) = decode_state(state, ctx.providers.as_ref());
     let cwd = std::env::current_dir()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
@@ -54,7 +55,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
         BTreeMap::new()
     };
     let mut refreshed_state = state.clone();
-    super::prior::write_priors(&mut refreshed_state, &prior, &ctx.providers);
+    write_priors(&mut refreshed_state, &prior, ctx.providers.as_ref());
 
     let mut plan = Plan {
         mode: ctx.options.mode.clone(),
@@ -453,7 +454,7 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
                 continue;
             };
             let addr = addr.instance(i.index_key.clone());
-            let value = super::values::instance_value(i, &schema.block);
+            let value = instance_value(i, &schema.block);
             let p = Prior {
                 value,
                 provider: r.provider.clone(),

@@ -3,12 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use super::values::{instance_value, object_to_json, sensitive_paths};
-use super::Providers;
+use super::codec::{instance_state, instance_value};
 use crate::addr::{IndexKey, InstanceAddr, Mode, ResourceAddr};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::Value;
+use crate::provider::ResourceSchema;
 use crate::state::{InstanceState, ResourceState, State};
+
+/// Finds the schema of a resource type (managed or data) among the run's providers.
+pub trait Schemas {
+    fn schema(&self, mode: Mode, ty: &str) -> Option<&ResourceSchema>;
+}
 
 /// A prior object, decoded with its schema.
 #[derive(Debug, Clone)]
@@ -24,9 +29,9 @@ pub struct Prior {
 
 /// Decodes every instance in state. Types without a provider are errors: terrane cannot
 /// plan what it cannot read.
-pub(super) fn decode_state(
+pub fn decode_state(
     state: &State,
-    providers: &Providers,
+    providers: &dyn Schemas,
 ) -> (BTreeMap<InstanceAddr, Prior>, Diagnostics) {
     let mut out = BTreeMap::new();
     let mut diags = Diagnostics::new();
@@ -68,16 +73,16 @@ pub(super) fn decode_state(
     (out, diags)
 }
 
-pub(super) type InstanceKey = (Option<IndexKey>, Option<String>);
+pub type InstanceKey = (Option<IndexKey>, Option<String>);
 
 /// State being rewritten by the run, indexed for cheap updates.
 #[derive(Default)]
-pub(super) struct Working {
-    pub(super) resources: BTreeMap<ResourceAddr, (String, BTreeMap<InstanceKey, InstanceState>)>,
+pub struct Working {
+    pub resources: BTreeMap<ResourceAddr, (String, BTreeMap<InstanceKey, InstanceState>)>,
 }
 
 impl Working {
-    pub(super) fn from_state(s: &State) -> Working {
+    pub fn from_state(s: &State) -> Working {
         let mut w = Working::default();
         for r in &s.resources {
             let mode = Mode::from_state_str(&r.mode);
@@ -98,7 +103,7 @@ impl Working {
         w
     }
 
-    pub(super) fn set(&mut self, addr: &ResourceAddr, provider: &str, inst: InstanceState) {
+    pub fn set(&mut self, addr: &ResourceAddr, provider: &str, inst: InstanceState) {
         let entry = self
             .resources
             .entry(addr.clone())
@@ -109,7 +114,7 @@ impl Working {
             .insert((inst.index_key.clone(), inst.deposed.clone()), inst);
     }
 
-    pub(super) fn remove(
+    pub fn remove(
         &mut self,
         addr: &ResourceAddr,
         key: &Option<IndexKey>,
@@ -120,7 +125,7 @@ impl Working {
         }
     }
 
-    pub(super) fn into_state(self, base: &State) -> State {
+    pub fn into_state(self, base: &State) -> State {
         let mut s = base.clone();
         s.resources = self
             .resources
@@ -141,10 +146,10 @@ impl Working {
 }
 
 /// Writes decoded prior objects back into `state` (used to record refreshed values).
-pub(super) fn write_priors(
+pub fn write_priors(
     state: &mut State,
     prior: &BTreeMap<InstanceAddr, Prior>,
-    providers: &Providers,
+    providers: &dyn Schemas,
 ) {
     let mut w = Working::from_state(state);
     for r in w.resources.values_mut() {
@@ -165,32 +170,4 @@ pub(super) fn write_priors(
         w.set(&addr.resource, &p.provider, inst);
     }
     *state = w.into_state(state);
-}
-
-/// The state record of an instance holding `value` (sensitive attributes noted as paths).
-///
-/// With the schema, attributes of dynamic type are written as Terraform writes them
-/// (`{"value": ..., "type": ...}`), so Terraform can read the state too.
-pub fn instance_state(
-    addr: &InstanceAddr,
-    value: &Value,
-    schema: Option<&crate::provider::ResourceSchema>,
-    dependencies: Vec<String>,
-    private: Option<String>,
-    cbd: bool,
-) -> InstanceState {
-    InstanceState {
-        index_key: addr.key.clone(),
-        status: None,
-        schema_version: schema.map_or(0, |s| s.version),
-        attributes: match schema {
-            Some(s) => object_to_json(value, &s.block),
-            None => value.to_json(),
-        },
-        sensitive_attributes: sensitive_paths(value),
-        private,
-        dependencies,
-        create_before_destroy: cbd,
-        deposed: None,
-    }
 }
