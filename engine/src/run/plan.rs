@@ -432,7 +432,7 @@ async fn import_one(
     match read {
             Some(resp) if resp.diagnostics.has_errors() => diags.extend(resp.diagnostics.with_address(&to.to_string())),
             Some(ReadResponse { new_state: Some(value), .. }) => {
-                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false, tainted: false });
+                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false, tainted: false, as_stored: false });
                 out.insert(to, id);
             }
             _ => diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {to}, the provider detected that no object exists with the given id {id:?}. Only pre-existing objects can be imported.")).span(imp.span.clone())),
@@ -462,6 +462,7 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
                 private: i.private.clone(),
                 create_before_destroy: true,
                 tainted: false,
+                as_stored: true,
             };
             let mut c = delete_change(&addr, &p, Reason::DeleteNoResourceConfig);
             c.reason = None;
@@ -607,7 +608,8 @@ async fn refresh(
                 }
                 Some(now) => {
                     let now = super::diff::copy_marks(&before, now);
-                    if object_changed(&before, &now) {
+                    let changed = object_changed(&before, &now);
+                    if changed {
                         drift.push(Drift {
                             addr: addr.clone(),
                             before,
@@ -615,6 +617,7 @@ async fn refresh(
                         });
                     }
                     if let Some(p) = prior.get_mut(addr) {
+                        p.as_stored &= !changed;
                         p.value = now;
                     }
                 }

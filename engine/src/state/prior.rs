@@ -1,7 +1,7 @@
 //! Prior objects: state instances decoded with their provider's schema for planning, and
 //! the working copy of state that a run rewrites and encodes back (Terraform's v4 layout).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::codec::{instance_state, instance_value};
 use crate::addr::{IndexKey, InstanceAddr, Mode, ResourceAddr};
@@ -25,6 +25,10 @@ pub struct Prior {
     pub create_before_destroy: bool,
     /// A create-time provisioner failed on it: the next plan replaces it.
     pub tainted: bool,
+    /// State holds this very object at this address: writing the priors back can keep
+    /// that record instead of encoding the object again. Cleared when a refresh finds the
+    /// object changed, when a `moved` block moves it, and for imported objects.
+    pub as_stored: bool,
 }
 
 /// Decodes every instance in state. Types without a provider are errors: terrane cannot
@@ -66,6 +70,7 @@ pub fn decode_state(
                     private: i.private.clone(),
                     create_before_destroy: i.create_before_destroy,
                     tainted: i.status.is_some(),
+                    as_stored: true,
                 },
             );
         }
@@ -125,8 +130,18 @@ impl Working {
         }
     }
 
+    /// The state with these resources and everything else (serial, lineage, outputs) of
+    /// `base`, whose resources are not copied.
     pub fn into_state(self, base: &State) -> State {
-        let mut s = base.clone();
+        let mut s = State {
+            version: base.version,
+            terraform_version: base.terraform_version.clone(),
+            serial: base.serial,
+            lineage: base.lineage.clone(),
+            outputs: base.outputs.clone(),
+            resources: Vec::new(),
+            check_results: base.check_results.clone(),
+        };
         s.resources = self
             .resources
             .into_iter()
@@ -146,16 +161,38 @@ impl Working {
 }
 
 /// Writes decoded prior objects back into `state` (used to record refreshed values).
+/// Records of objects that are still [`Prior::as_stored`] are kept as they are; only
+/// objects that changed (refreshed, moved, imported) are encoded again, so a no-op plan of
+/// a large state neither copies nor re-encodes it.
 pub fn write_priors(
     state: &mut State,
     prior: &BTreeMap<InstanceAddr, Prior>,
     providers: &dyn Schemas,
 ) {
-    let mut w = Working::from_state(state);
-    for r in w.resources.values_mut() {
-        r.1.retain(|(_, deposed), _| deposed.is_some());
+    let mut kept: BTreeSet<InstanceAddr> = BTreeSet::new();
+    let mut position: HashMap<ResourceAddr, usize> = HashMap::new();
+    for (n, r) in state.resources.iter_mut().enumerate() {
+        let mode = Mode::from_state_str(&r.mode);
+        let Some(addr) = ResourceAddr::from_state(r.module.as_deref(), mode, &r.ty, &r.name) else {
+            continue;
+        };
+        r.instances.retain(|i| {
+            if i.deposed.is_some() {
+                // Deposed objects are not priors; they stay until deleted.
+                return true;
+            }
+            let ia = addr.instance(i.index_key.clone());
+            let keep = prior
+                .get(&ia)
+                .is_some_and(|p| p.as_stored && p.provider == r.provider);
+            if keep {
+                kept.insert(ia);
+            }
+            keep
+        });
+        position.insert(addr, n);
     }
-    for (addr, p) in prior {
+    for (addr, p) in prior.iter().filter(|(a, _)| !kept.contains(*a)) {
         let mut inst = instance_state(
             addr,
             &p.value,
@@ -167,7 +204,99 @@ pub fn write_priors(
         if p.tainted {
             inst.status = Some(crate::state::ObjectStatus::Tainted);
         }
-        w.set(&addr.resource, &p.provider, inst);
+        let n = *position.entry(addr.resource.clone()).or_insert_with(|| {
+            state.resources.push(ResourceState {
+                module: addr.resource.module_string(),
+                mode: addr.resource.mode.as_state_str().to_string(),
+                ty: addr.resource.ty.clone(),
+                name: addr.resource.name.clone(),
+                provider: p.provider.clone(),
+                instances: Vec::new(),
+            });
+            state.resources.len() - 1
+        });
+        let r = &mut state.resources[n];
+        r.provider.clone_from(&p.provider);
+        r.instances.push(inst);
     }
-    *state = w.into_state(state);
+    state.normalize();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Type;
+    use crate::provider::{AttributeSchema, BlockSchema};
+
+    struct One(ResourceSchema);
+
+    impl Schemas for One {
+        fn schema(&self, _: Mode, _: &str) -> Option<&ResourceSchema> {
+            Some(&self.0)
+        }
+    }
+
+    fn schema() -> One {
+        let mut block = BlockSchema::default();
+        block
+            .attributes
+            .insert("input".into(), AttributeSchema::optional(Type::String));
+        One(ResourceSchema { version: 0, block })
+    }
+
+    fn object(input: &str) -> Value {
+        Value::Object(BTreeMap::from([(
+            "input".to_string(),
+            Value::String(input.into()),
+        )]))
+    }
+
+    fn prior(input: &str, as_stored: bool) -> Prior {
+        Prior {
+            value: object(input),
+            provider: "provider[\"terraform.io/builtin/terraform\"]".into(),
+            dependencies: Vec::new(),
+            private: None,
+            create_before_destroy: false,
+            tainted: false,
+            as_stored,
+        }
+    }
+
+    fn addr(s: &str) -> InstanceAddr {
+        s.parse().expect("address")
+    }
+
+    #[test]
+    fn write_priors_keeps_stored_records_and_encodes_only_what_changed() {
+        let schemas = schema();
+        let mut stored = BTreeMap::new();
+        for name in ["a", "b", "gone"] {
+            stored.insert(addr(&format!("terraform_data.{name}")), prior("old", false));
+        }
+        let mut state = State::new();
+        write_priors(&mut state, &stored, &schemas);
+        // A record that differs from its decoded object shows which one was written.
+        state.resources[0].instances[0].attributes["input"] = "as recorded".into();
+
+        let mut now = BTreeMap::new();
+        now.insert(addr("terraform_data.a"), prior("old", true));
+        now.insert(addr("terraform_data.b"), prior("refreshed", false));
+        now.insert(addr("terraform_data.c"), prior("imported", false));
+        write_priors(&mut state, &now, &schemas);
+
+        let inputs: Vec<(&str, &serde_json::Value)> = state
+            .resources
+            .iter()
+            .map(|r| (r.name.as_str(), &r.instances[0].attributes["input"]))
+            .collect();
+        assert_eq!(
+            inputs,
+            vec![
+                ("a", &serde_json::json!("as recorded")),
+                ("b", &serde_json::json!("refreshed")),
+                ("c", &serde_json::json!("imported")),
+            ]
+        );
+    }
 }
