@@ -8,6 +8,7 @@ mod imports;
 mod instance;
 mod moves;
 mod nodes;
+mod observer;
 mod plan;
 mod provision;
 pub mod scope;
@@ -23,7 +24,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 pub use crate::state::codec::instance_state;
-pub use apply::{apply, ApplyEvent, ApplyObserver, Quiet, StateDelta};
+pub use apply::apply;
+pub use observer::{ApplyEvent, ApplyObserver, Quiet, StateDelta};
 pub use plan::plan;
 pub use validate::validate;
 
