@@ -4,8 +4,9 @@
   bench_helper.py gen SHAPE N DIR [--edited] [--layer W]
       writes DIR/main.tf for one benchmark shape; --edited changes exactly one line
       (one resource's input) so that a re-plan shows a small change.
-  bench_helper.py report RESULTS.tsv
-      prints the median of the repeated measurements of every (shape, tool, step).
+  bench_helper.py report RESULTS.tsv [BASE_TOOL]
+      prints the median of the repeated measurements of every (shape, tool, step) and, for
+      every other tool, how many times slower it was than BASE_TOOL on the same step.
 """
 
 import statistics
@@ -85,12 +86,35 @@ def gen(shape, n, edited, layer):
         out.append(
             f'resource "terraform_data" "b" {{\n  count = {half}\n  input = terraform_data.a[count.index].output\n}}\n'
         )
+    elif shape == "mixed":
+        # A quarter each of: a count resource; a for_each resource reading it element by
+        # element; null_resources (count) reading those; and a chain of single resources.
+        # N is the total number of instances. The edit changes one element of the first
+        # quarter, and so one of each of the next two.
+        q = max(1, n // 4)
+        mid = q // 2
+        cond = f'count.index == {mid} ? "edited" : ' if edited else ""
+        out.append(NULL_PROVIDER)
+        out.append(
+            f'resource "terraform_data" "base" {{\n  count = {q}\n  input = {cond}"v-${{count.index}}"\n}}\n'
+        )
+        out.append(
+            f'resource "terraform_data" "each" {{\n  for_each = {{ for i, b in terraform_data.base : "k${{i}}" => i }}\n'
+            f"  input = terraform_data.base[each.value].output\n}}\n"
+        )
+        out.append(
+            f'resource "null_resource" "n" {{\n  count = {q}\n'
+            f'  triggers = {{\n    v = terraform_data.each["k${{count.index}}"].output\n  }}\n}}\n'
+        )
+        out.append('resource "terraform_data" "c0" {\n  input = "c"\n}\n')
+        for i in range(1, q):
+            out.append(f'resource "terraform_data" "c{i}" {{\n  input = terraform_data.c{i - 1}.id\n}}\n')
     else:
         sys.exit(f"bench_helper: unknown shape {shape!r}")
     return "".join(out)
 
 
-def report(path):
+def report(path, base=None):
     rows = {}
     order = []
     for line in Path(path).read_text().splitlines():
@@ -102,7 +126,7 @@ def report(path):
             rows[key] = []
             order.append(key)
         rows[key].append((float(secs), int(kb), code, int(state_bytes)))
-    header = f"{'shape':<12} {'N':>6} {'tool':<10} {'step':<14} {'wall s':>7} {'min':>6} {'max':>6} {'RSS MB':>7} {'state KB':>9} exit"
+    header = f"{'shape':<12} {'N':>6} {'tool':<10} {'step':<14} {'wall s':>7} {'min':>6} {'max':>6} {'RSS MB':>7} {'state KB':>9} {'x base':>7} exit"
     print(header)
     print("-" * len(header))
     for key in order:
@@ -112,9 +136,15 @@ def report(path):
         rss = statistics.median(x[1] for x in r) / 1024
         state = statistics.median(x[3] for x in r) / 1024
         codes = ",".join(sorted({x[2] for x in r}))
+        # How many times the base tool's median wall time this tool took on the same step.
+        ratio = ""
+        base_rows = rows.get((shape, n, base, step)) if base and tool != base else None
+        if base_rows:
+            b = statistics.median(x[0] for x in base_rows)
+            ratio = f"{statistics.median(secs) / b:.1f}" if b > 0 else "inf"
         print(
             f"{shape:<12} {n:>6} {tool:<10} {step:<14} {statistics.median(secs):>7.2f} "
-            f"{min(secs):>6.2f} {max(secs):>6.2f} {rss:>7.0f} {state:>9.0f} {codes}"
+            f"{min(secs):>6.2f} {max(secs):>6.2f} {rss:>7.0f} {state:>9.0f} {ratio:>7} {codes}"
         )
 
 
@@ -126,8 +156,8 @@ def main(argv):
         layer = int(rest[rest.index("--layer") + 1]) if "--layer" in rest else 100
         d.mkdir(parents=True, exist_ok=True)
         (d / "main.tf").write_text(gen(shape, n, edited, layer))
-    elif len(argv) == 2 and argv[0] == "report":
-        report(argv[1])
+    elif len(argv) in (2, 3) and argv[0] == "report":
+        report(argv[1], argv[2] if len(argv) == 3 else None)
     else:
         sys.exit(__doc__)
 

@@ -108,6 +108,30 @@ impl Graph {
         out
     }
 
+    /// For each node of `order` (every node of the graph), the positions in `order` of
+    /// the nodes it depends on directly: the shape a walk needs.
+    pub fn waits_for(&self, order: &[Node]) -> Vec<Vec<usize>> {
+        let mut position = vec![usize::MAX; self.graph.node_count()];
+        for (i, n) in order.iter().enumerate() {
+            if let Some(idx) = self.index.get(n) {
+                position[idx.index()] = i;
+            }
+        }
+        order
+            .iter()
+            .map(|n| {
+                let Some(&idx) = self.index.get(n) else {
+                    return Vec::new();
+                };
+                self.graph
+                    .neighbors_directed(idx, petgraph::Direction::Incoming)
+                    .map(|d| position[d.index()])
+                    .filter(|&p| p != usize::MAX)
+                    .collect()
+            })
+            .collect()
+    }
+
     /// Direct dependencies of `node`.
     pub fn dependencies(&self, node: &Node) -> Vec<Node> {
         let Some(&idx) = self.index.get(node) else {

@@ -3,20 +3,17 @@
 //! recording every finished operation through the observer before dependents start.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use futures::stream::{FuturesUnordered, StreamExt};
-use tokio::sync::Semaphore;
-
-use super::diff::{copy_marks, inconsistent_attributes, propose};
+use super::diff::{copy_marks, inconsistent_attributes};
+use super::instance::{plan_instance, read_data_instance, Site};
 use super::nodes;
 use super::nodes::{aggregate, instance_config};
-use super::prior::{instance_state, Working};
+use super::observer::{ApplyEvent, ApplyObserver, StateDelta};
 use super::provision;
 use super::scope::{InstanceScope, Values};
-use super::values::type_json;
+use super::walk::{Outcome, Walker};
 use super::Context;
 use crate::addr::{IndexKey, InstanceAddr, Mode, ModuleStep, ResourceAddr};
 use crate::config::{Module, ProvisionerWhen, Resource};
@@ -24,71 +21,10 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
 use crate::lang::{eval, EvalContext, Value};
 use crate::plan::{Action, Plan, PlanMode, ResourceChange};
-use crate::provider::{ApplyRequest, PlanRequest, ReadDataRequest};
+use crate::provider::ApplyRequest;
+use crate::state::codec::{instance_state, object_from_json, type_json};
+use crate::state::prior::Working;
 use crate::state::{InstanceState, ObjectStatus, OutputState, State};
-
-/// A change to state that must be made durable before anything depending on it starts.
-pub enum StateDelta<'a> {
-    Set {
-        resource: &'a ResourceAddr,
-        provider: &'a str,
-        instance: &'a InstanceState,
-    },
-    Remove {
-        resource: &'a ResourceAddr,
-        key: &'a Option<IndexKey>,
-        deposed: &'a Option<String>,
-    },
-}
-
-/// Progress of one operation, for the user.
-pub enum ApplyEvent<'a> {
-    Start {
-        addr: &'a InstanceAddr,
-        action: Action,
-        /// The object's id, for updates and deletes (Terraform prints `[id=...]`).
-        id: Option<String>,
-    },
-    Still {
-        addr: &'a InstanceAddr,
-        action: Action,
-        elapsed: Duration,
-    },
-    Done {
-        addr: &'a InstanceAddr,
-        action: Action,
-        id: Option<String>,
-        elapsed: Duration,
-    },
-    /// A provisioner starts on an object (`Provisioning with 'local-exec'...`).
-    Provisioning {
-        addr: &'a InstanceAddr,
-        provisioner: &'a str,
-    },
-    /// One non-empty line a provisioner printed (its command, then the output).
-    ProvisionOutput {
-        addr: &'a InstanceAddr,
-        provisioner: &'a str,
-        line: &'a str,
-    },
-}
-
-pub trait ApplyObserver: Send + Sync {
-    fn event(&self, e: ApplyEvent<'_>);
-    /// Records a finished operation durably (the journal); an error stops the run.
-    fn record(&self, d: StateDelta<'_>) -> std::io::Result<()>;
-}
-
-/// An observer that shows nothing and keeps no journal, for callers that only want the
-/// resulting state (tests, embedders).
-pub struct Quiet;
-
-impl ApplyObserver for Quiet {
-    fn event(&self, _: ApplyEvent<'_>) {}
-    fn record(&self, _: StateDelta<'_>) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Op {
@@ -113,7 +49,7 @@ struct Shared<'a> {
     plan: &'a Plan,
     values: Values,
     working: Mutex<Working>,
-    sem: Semaphore,
+    walker: Walker,
     observer: &'a dyn ApplyObserver,
     by_resource: BTreeMap<ResourceAddr, Vec<&'a ResourceChange>>,
     /// Instances created or updated by this run, with their change.
@@ -144,7 +80,7 @@ pub async fn apply(
         plan,
         values: Values::new(plan.variables.clone(), &ctx.options.workspace, &cwd),
         working: Mutex::new(Working::from_state(&plan.prior_state)),
-        sem: Semaphore::new(ctx.options.parallelism.max(1)),
+        walker: Walker::new(ctx.options.parallelism, ctx.options.interrupt.clone()),
         observer,
         by_resource,
         applied: Mutex::new(Vec::new()),
@@ -366,68 +302,24 @@ fn dependents_until(
 
 async fn run_ops(s: &Shared<'_>, ops: Vec<Op>, deps: BTreeMap<Op, BTreeSet<Op>>) -> Diagnostics {
     let index: HashMap<&Op, usize> = ops.iter().enumerate().map(|(i, o)| (o, i)).collect();
-    let mut waiting: Vec<usize> = vec![0; ops.len()];
-    let mut users: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];
+    let mut waits_for: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];
     for (op, before) in &deps {
-        let i = index[op];
-        for b in before {
-            if let Some(&j) = index.get(b) {
-                waiting[i] += 1;
-                users[j].push(i);
-            }
-        }
+        waits_for[index[op]].extend(before.iter().filter_map(|b| index.get(b).copied()));
     }
-    let mut failed = vec![false; ops.len()];
+    let outcomes = s.walker.walk(&waits_for, |i| run_op(s, &ops[i])).await;
     let mut diags = Diagnostics::new();
-    let mut running = FuturesUnordered::new();
-    let mut ready: Vec<usize> = (0..ops.len()).filter(|i| waiting[*i] == 0).collect();
-    loop {
-        if !s.ctx.options.interrupt.load(Ordering::SeqCst) {
-            for i in ready.drain(..) {
-                let op = &ops[i];
-                running.push(async move { (i, run_op(s, op).await) });
-            }
-        } else {
-            ready.clear();
-        }
-        let Some((i, result)) = running.next().await else {
-            break;
-        };
-        let ok = match result {
-            Ok(()) => true,
-            Err(d) => {
-                diags.extend(d);
-                false
-            }
-        };
-        // A failed operation's dependents never start; their objects stay as they were.
-        let mut stack = vec![(i, ok)];
-        while let Some((j, ok)) = stack.pop() {
-            failed[j] |= !ok;
-            for &u in &users[j] {
-                waiting[u] -= 1;
-                if !ok && !failed[u] {
-                    failed[u] = true;
-                }
-                if waiting[u] == 0 {
-                    if failed[u] {
-                        stack.push((u, false));
-                    } else {
-                        ready.push(u);
-                    }
-                }
-            }
+    let mut stuck = Vec::new();
+    for (op, outcome) in ops.iter().zip(outcomes) {
+        match outcome {
+            Outcome::Failed(d) => diags.extend(d),
+            Outcome::NotStarted => stuck.push(format!("{op:?}")),
+            Outcome::Done(()) | Outcome::Skipped => {}
         }
     }
-    let stuck: Vec<String> = (0..ops.len())
-        .filter(|&i| waiting[i] > 0 && !failed[i])
-        .map(|i| format!("{:?}", ops[i]))
-        .collect();
-    if !stuck.is_empty() && !s.ctx.options.interrupt.load(Ordering::SeqCst) {
-        diags.push(Diagnostic::error("Operations wait for each other").detail(format!("These operations were not started because each waits for another in a cycle (recorded dependencies in state contradict the configuration): {}. This is a bug in terrane; please report it with the state and configuration.", stuck.join(", "))));
-    }
-    if s.ctx.options.interrupt.load(Ordering::SeqCst) {
+    if s.walker.interrupted() {
         diags.push(Diagnostic::error("Operation interrupted").detail("The run was interrupted; operations that had started were finished and recorded, and no new ones were started. Run the command again to continue."));
+    } else if !stuck.is_empty() {
+        diags.push(Diagnostic::error("Operations wait for each other").detail(format!("These operations were not started because each waits for another in a cycle (recorded dependencies in state contradict the configuration): {}. This is a bug in terrane; please report it with the state and configuration.", stuck.join(", "))));
     }
     diags
 }
@@ -507,7 +399,9 @@ async fn run_op(s: &Shared<'_>, op: &Op) -> Result<(), Diagnostics> {
                 })
                 .copied()
                 .collect();
-            for_each_bounded(s, changes, |c| delete_instance(s, c, None)).await
+            s.walker
+                .bounded_all(changes.into_iter().map(|c| delete_instance(s, c, None)))
+                .await
         }
         Op::Deposed(addr) => {
             let changes: Vec<&ResourceChange> = s
@@ -518,53 +412,13 @@ async fn run_op(s: &Shared<'_>, op: &Op) -> Result<(), Diagnostics> {
                 .filter(|c| c.action == Action::CreateThenDelete || c.deposed.is_some())
                 .copied()
                 .collect();
-            for_each_bounded(s, changes, |c| {
-                let key = c.deposed.clone().unwrap_or_else(|| deposed_key(&c.addr));
-                delete_instance(s, c, Some(key))
-            })
-            .await
+            s.walker
+                .bounded_all(changes.into_iter().map(|c| {
+                    let key = c.deposed.clone().unwrap_or_else(|| deposed_key(&c.addr));
+                    delete_instance(s, c, Some(key))
+                }))
+                .await
         }
-    }
-}
-
-/// Runs one future per item, at most `-parallelism` at a time across the whole run.
-async fn for_each_bounded<'c, F, Fut>(
-    s: &Shared<'_>,
-    items: Vec<&'c ResourceChange>,
-    f: F,
-) -> Result<(), Diagnostics>
-where
-    F: Fn(&'c ResourceChange) -> Fut,
-    Fut: std::future::Future<Output = Result<(), Diagnostics>>,
-{
-    let mut running: FuturesUnordered<_> = items
-        .into_iter()
-        .map(|c| {
-            let fut = f(c);
-            async move {
-                if s.ctx.options.interrupt.load(Ordering::SeqCst) {
-                    return Err(Diagnostics::new());
-                }
-                let _permit = s.sem.acquire().await.expect("semaphore is never closed");
-                if s.ctx.options.interrupt.load(Ordering::SeqCst) {
-                    return Err(Diagnostics::new());
-                }
-                fut.await
-            }
-        })
-        .collect();
-    let mut diags = Diagnostics::new();
-    let mut failed = false;
-    while let Some(r) = running.next().await {
-        if let Err(d) = r {
-            failed = true;
-            diags.extend(d);
-        }
-    }
-    if failed {
-        Err(diags)
-    } else {
-        Ok(())
     }
 }
 
@@ -719,21 +573,23 @@ async fn apply_resource<'a>(s: &Shared<'a>, cfg: &ResourceAddr) -> Result<(), Di
         }
     }
     let results: Mutex<Vec<(InstanceAddr, Value)>> = Mutex::new(Vec::new());
-    let outcome = for_each_bounded(s, changes, |c| {
-        let each = each_values
-            .get(&(c.addr.resource.module.clone(), c.addr.key.clone()))
-            .cloned();
-        let results = &results;
-        async move {
-            let v = apply_instance(s, c, each).await?;
-            results
-                .lock()
-                .expect("lock poisoned")
-                .push((c.addr.clone(), v));
-            Ok(())
-        }
-    })
-    .await;
+    let outcome = s
+        .walker
+        .bounded_all(changes.into_iter().map(|c| {
+            let each = each_values
+                .get(&(c.addr.resource.module.clone(), c.addr.key.clone()))
+                .cloned();
+            let results = &results;
+            async move {
+                let v = apply_instance(s, c, each).await?;
+                results
+                    .lock()
+                    .expect("lock poisoned")
+                    .push((c.addr.clone(), v));
+                Ok(())
+            }
+        }))
+        .await;
     let mut items = results.into_inner().expect("lock poisoned");
     items.sort_by(|a, b| a.0.cmp(&b.0));
     // Every module instance gets the resource's value, even with no instances (count = 0).
@@ -801,46 +657,35 @@ async fn apply_instance<'a>(
         &addr.key,
         each,
     )?;
+    let shown = addr.to_string();
+    let site = Site {
+        addr: &shown,
+        resource: r,
+    };
     if c.action == Action::Read {
-        let resp = provider
-            .read_data(ReadDataRequest {
-                type_name: addr.resource.ty.clone(),
-                config,
-            })
-            .await;
-        if resp.diagnostics.has_errors() {
-            return Err(resp.diagnostics.with_address(&addr.to_string()));
-        }
+        let state = read_data_instance(provider.as_ref(), &site, config).await?;
         s.working.lock().expect("lock poisoned").set(
             &addr.resource,
             &c.provider,
-            instance_state(addr, &resp.state, Some(schema), deps, None, false),
+            instance_state(addr, &state, Some(schema), deps, None, false),
         );
-        return Ok(resp.state);
+        return Ok(state);
     }
     let prior = if c.action == Action::Update {
         c.before.clone()
     } else {
         None
     };
-    let proposed = propose(
+    let planned = plan_instance(
+        provider.as_ref(),
         &schema.block,
+        &site,
         prior.as_ref(),
         &config,
         &r.lifecycle.ignore_changes,
-    );
-    let resp = provider
-        .plan(PlanRequest {
-            type_name: addr.resource.ty.clone(),
-            prior: prior.clone(),
-            config: config.clone(),
-            proposed,
-        })
-        .await;
-    if resp.diagnostics.has_errors() {
-        return Err(resp.diagnostics.with_address(&addr.to_string()));
-    }
-    let planned = copy_marks(&config, resp.planned);
+    )
+    .await?
+    .value;
     let approved = c.after.clone().unwrap_or(Value::Null);
     let drifted = inconsistent_attributes(&approved, &planned);
     if !drifted.is_empty() {
@@ -1026,7 +871,7 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
             ) else {
                 continue;
             };
-            let value = super::values::object_from_json(&inst.attributes, &schema.block);
+            let value = object_from_json(&inst.attributes, &schema.block);
             reqs.push(crate::provider::ReadRequest {
                 type_name: c.addr.resource.ty.clone(),
                 current: value,

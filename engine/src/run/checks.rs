@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::instance::{read_data_instance, Site};
 use super::nodes::instance_config;
 use super::scope::{InstanceScope, Values};
 use super::{nodes, Context};
@@ -12,7 +13,6 @@ use crate::addr::{Mode, ResourceAddr};
 use crate::config::{Check, Resource};
 use crate::diag::{Diagnostic, Diagnostics, Severity};
 use crate::lang::{eval, EvalContext, Scope, Subject, Value};
-use crate::provider::ReadDataRequest;
 
 /// Runs every check block of the root module.
 pub async fn run(ctx: &Context, values: &Values) -> Diagnostics {
@@ -68,19 +68,12 @@ async fn read_scoped(ctx: &Context, values: &Values, r: &Resource) -> Result<Val
     if config.contains_unknown() {
         return Ok(Value::Unknown);
     }
-    let resp = provider
-        .read_data(ReadDataRequest {
-            type_name: addr.ty.clone(),
-            config,
-        })
-        .await;
-    if resp.diagnostics.has_errors() {
-        return Err(resp
-            .diagnostics
-            .with_address(&addr.to_string())
-            .with_body(&r.body, r.span.as_ref()));
-    }
-    Ok(resp.state)
+    let shown = addr.to_string();
+    let site = Site {
+        addr: &shown,
+        resource: r,
+    };
+    read_data_instance(provider.as_ref(), &site, config).await
 }
 
 /// Diagnostics from inside a check block, downgraded to warnings and attributed to it.

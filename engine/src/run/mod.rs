@@ -5,10 +5,11 @@ mod apply;
 mod checks;
 pub mod diff;
 mod imports;
+mod instance;
 mod moves;
 mod nodes;
+mod observer;
 mod plan;
-mod prior;
 mod provision;
 pub mod scope;
 #[cfg(test)]
@@ -16,14 +17,16 @@ mod tests;
 mod validate;
 pub mod values;
 pub mod vars;
+mod walk;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-pub use apply::{apply, ApplyEvent, ApplyObserver, Quiet, StateDelta};
+pub use crate::state::codec::instance_state;
+pub use apply::apply;
+pub use observer::{ApplyEvent, ApplyObserver, Quiet, StateDelta};
 pub use plan::plan;
-pub use prior::instance_state;
 pub use validate::validate;
 
 use crate::addr::{InstanceAddr, Mode};
@@ -258,6 +261,12 @@ impl Providers {
     /// The provider address as state records it.
     pub fn state_address(p: &dyn Provider) -> String {
         format!("provider[\"{}\"]", p.source())
+    }
+}
+
+impl crate::state::prior::Schemas for Providers {
+    fn schema(&self, mode: Mode, ty: &str) -> Option<&ResourceSchema> {
+        Providers::schema(self, mode, ty)
     }
 }
 

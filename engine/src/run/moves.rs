@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use super::prior::Prior;
 use crate::addr::{InstanceAddr, ModuleStep};
 use crate::config::Module;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::state::prior::Prior;
 
 /// One side of a `moved`/`removed` block: a module (instance) or a resource (instance).
 #[derive(Debug, Clone, PartialEq)]
@@ -128,7 +128,8 @@ pub(super) fn apply_moves(
                     diags.push(Diagnostic::warning("Moved object still exists").detail(format!("This moved block refers to {old}, but there is also an object at {new}; the move was not applied.")).span(mv.span.clone()));
                     continue;
                 }
-                if let Some(p) = prior.remove(&old) {
+                if let Some(mut p) = prior.remove(&old) {
+                    p.as_stored = false;
                     prior.insert(new.clone(), p);
                     moved.insert(new, old);
                 }

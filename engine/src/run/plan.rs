@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::diff::{forces_replacement, object_changed, propose};
+use super::diff::{forces_replacement, object_changed};
+use super::instance::{plan_instance, read_data_instance, Site};
 use super::nodes::{aggregate, instance_config};
-use super::prior::{decode_state, Prior};
 use super::scope::{InstanceScope, Values};
+use super::walk::{Outcome, Walker};
 use super::{moves, nodes, Context, Providers};
 use crate::addr::{IndexKey, InstanceAddr, Mode, ResourceAddr};
 use crate::config::{Module, Resource};
@@ -14,12 +15,14 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
 use crate::lang::Value;
 use crate::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
-use crate::provider::{PlanRequest, ReadDataRequest, ReadRequest, ReadResponse};
+use crate::provider::{ReadRequest, ReadResponse};
+use crate::state::codec::instance_value;
+use crate::state::prior::{decode_state, write_priors, Prior};
 use crate::state::State;
 
 /// Makes a plan. Returns `None` (with the errors) when planning failed.
 pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
-    let (mut prior, mut diags) = decode_state(state, &ctx.providers);
+    let (mut prior, mut diags) = decode_state(state, ctx.providers.as_ref());
     let cwd = std::env::current_dir()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
@@ -52,7 +55,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
         BTreeMap::new()
     };
     let mut refreshed_state = state.clone();
-    super::prior::write_priors(&mut refreshed_state, &prior, &ctx.providers);
+    write_priors(&mut refreshed_state, &prior, ctx.providers.as_ref());
 
     let mut plan = Plan {
         mode: ctx.options.mode.clone(),
@@ -111,91 +114,42 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
     }
 
     let targets = target_set(ctx);
-    let mut seen_resources: BTreeSet<ResourceAddr> = BTreeSet::new();
-    for node in ctx.graph.topo_order() {
-        let path = node.module_path();
-        let Some(m) = ctx.module.at(&path) else {
-            continue;
-        };
-        for inst in values.instances(&path) {
-            match &node {
-                Node::Var(p, _) if p.is_empty() => {}
-                Node::Var(_, name) => {
-                    if let Err(d) = nodes::eval_module_var(&ctx.module, m, &inst, name, &values) {
-                        diags.extend(d);
-                    }
-                }
-                Node::Local(_, name) => {
-                    if let Err(d) = nodes::eval_local(m, &inst, name, &values) {
-                        diags.push(d);
-                    }
-                }
-                Node::ModuleCall(_, name) => {
-                    if let Err(d) = nodes::eval_call(m, &inst, name, &values) {
-                        diags.extend(d);
-                    }
-                }
-                Node::Output(p, name) if !p.is_empty() => {
-                    match nodes::eval_output(m, &inst, name, &values) {
-                        Ok(v) => values.set_output(&inst, name, v),
-                        Err(d) => diags.push(d),
-                    }
-                }
-                Node::Output(_, name) => {
-                    let o = &m.outputs[name];
-                    match nodes::eval_output(m, &inst, name, &values) {
-                        Ok(v) => {
-                            if v.contains_sensitive() && !o.sensitive {
-                                diags.push(Diagnostic::error("Output refers to sensitive values").detail("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, terrane requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true").span(o.span.clone()));
-                                continue;
-                            }
-                            let before =
-                                state.outputs.get(name).map(|s| Value::from_json(&s.value));
-                            let action = match &before {
-                                None => Action::Create,
-                                Some(b) if object_changed(b, &v.unmark_deep().0) => Action::Update,
-                                Some(_) => Action::NoOp,
-                            };
-                            plan.outputs.insert(
-                                name.clone(),
-                                OutputChange {
-                                    action,
-                                    before,
-                                    after: Some(v),
-                                    sensitive: o.sensitive,
-                                },
-                            );
-                        }
-                        Err(d) => diags.push(d),
-                    }
-                }
-                Node::Resource(cfg) => {
-                    let rel = ResourceAddr {
-                        module: Vec::new(),
-                        ..cfg.clone()
-                    };
-                    let r = &m.resources[&rel];
-                    let addr = ResourceAddr {
-                        module: inst.clone(),
-                        ..rel
-                    };
-                    seen_resources.insert(addr.clone());
-                    if let Some(t) = &targets {
-                        if !t.contains(cfg) {
-                            keep_untargeted(&addr, r, &prior, &values, &mut plan);
-                            continue;
-                        }
-                    }
-                    match plan_resource(ctx, m, r, &inst, &values, &prior).await {
-                        Ok(changes) => plan.changes.extend(changes),
-                        Err(d) => {
-                            diags.extend(d);
-                            values.set_resource(&addr, Value::Unknown);
-                        }
-                    }
-                }
+    let walker = Walker::new(ctx.options.parallelism, ctx.options.interrupt.clone());
+    let order = ctx.graph.topo_order();
+    let waits_for = ctx.graph.waits_for(&order);
+    let walked = walker
+        .walk(&waits_for, |i| {
+            let node = &order[i];
+            let (prior, values, targets, walker) = (&prior, &values, &targets, &walker);
+            async move {
+                let on = NodeRun {
+                    ctx,
+                    state,
+                    values,
+                    prior,
+                    targets: targets.as_ref(),
+                    walker,
+                };
+                Ok::<_, Diagnostics>(on.plan_node(node).await)
             }
+        })
+        .await;
+    let mut seen_resources: BTreeSet<ResourceAddr> = BTreeSet::new();
+    // In graph order, whatever order the nodes finished in: diagnostics stay deterministic.
+    for outcome in walked {
+        match outcome {
+            Outcome::Done(n) => {
+                plan.changes.extend(n.changes);
+                plan.outputs.extend(n.outputs);
+                seen_resources.extend(n.resources);
+                diags.extend(n.diags);
+            }
+            Outcome::Failed(d) => diags.extend(d),
+            Outcome::Skipped | Outcome::NotStarted => {}
         }
+    }
+    if walker.interrupted() {
+        diags.push(Diagnostic::error("Operation interrupted").detail("The plan was interrupted before every object was planned. Run the command again to make a complete plan."));
     }
     // Objects in state whose resource block is gone from the configuration.
     for (addr, p) in &prior {
@@ -248,6 +202,125 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
     }
     plan.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     (Some(plan), diags)
+}
+
+/// What planning one graph node (in every instance of its module) produced.
+#[derive(Default)]
+struct NodePlan {
+    changes: Vec<ResourceChange>,
+    outputs: Vec<(String, OutputChange)>,
+    /// The resources (per module instance) the node planned, so that objects of resources
+    /// no longer configured can be told apart.
+    resources: Vec<ResourceAddr>,
+    diags: Diagnostics,
+}
+
+/// What every node of one plan walk shares.
+struct NodeRun<'a> {
+    ctx: &'a Context,
+    state: &'a State,
+    values: &'a Values,
+    prior: &'a BTreeMap<InstanceAddr, Prior>,
+    targets: Option<&'a BTreeSet<ResourceAddr>>,
+    walker: &'a Walker,
+}
+
+impl NodeRun<'_> {
+    /// Evaluates or plans `node` in every instance of its module. Errors do not stop the
+    /// nodes that depend on it (they see an unknown value), so they come back as data.
+    async fn plan_node(&self, node: &Node) -> NodePlan {
+        let (ctx, values) = (self.ctx, self.values);
+        let mut out = NodePlan::default();
+        let path = node.module_path();
+        let Some(m) = ctx.module.at(&path) else {
+            return out;
+        };
+        for inst in values.instances(&path) {
+            match node {
+                Node::Var(p, _) if p.is_empty() => {}
+                Node::Var(_, name) => {
+                    if let Err(d) = nodes::eval_module_var(&ctx.module, m, &inst, name, values) {
+                        out.diags.extend(d);
+                    }
+                }
+                Node::Local(_, name) => {
+                    if let Err(d) = nodes::eval_local(m, &inst, name, values) {
+                        out.diags.push(d);
+                    }
+                }
+                Node::ModuleCall(_, name) => {
+                    if let Err(d) = nodes::eval_call(m, &inst, name, values) {
+                        out.diags.extend(d);
+                    }
+                }
+                Node::Output(p, name) if !p.is_empty() => {
+                    match nodes::eval_output(m, &inst, name, values) {
+                        Ok(v) => values.set_output(&inst, name, v),
+                        Err(d) => out.diags.push(d),
+                    }
+                }
+                Node::Output(_, name) => match self.root_output(m, &inst, name) {
+                    Ok(change) => out.outputs.push((name.clone(), change)),
+                    Err(d) => out.diags.push(d),
+                },
+                Node::Resource(cfg) => {
+                    let rel = ResourceAddr {
+                        module: Vec::new(),
+                        ..cfg.clone()
+                    };
+                    let r = &m.resources[&rel];
+                    let addr = ResourceAddr {
+                        module: inst.clone(),
+                        ..rel
+                    };
+                    out.resources.push(addr.clone());
+                    if self.targets.is_some_and(|t| !t.contains(cfg)) {
+                        out.changes
+                            .extend(keep_untargeted(&addr, r, self.prior, values));
+                        continue;
+                    }
+                    match self.plan_resource(m, r, &inst).await {
+                        Ok(changes) => out.changes.extend(changes),
+                        Err(d) => {
+                            out.diags.extend(d);
+                            values.set_resource(&addr, Value::Unknown);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// A root module output's planned change.
+    fn root_output(
+        &self,
+        m: &Module,
+        inst: &[crate::addr::ModuleStep],
+        name: &str,
+    ) -> Result<OutputChange, Diagnostic> {
+        let o = &m.outputs[name];
+        let v = nodes::eval_output(m, inst, name, self.values)?;
+        if v.contains_sensitive() && !o.sensitive {
+            return Err(Diagnostic::error("Output refers to sensitive values").detail("To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, terrane requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to export this data, annotate the output value as sensitive by adding the following argument:\n    sensitive = true").span(o.span.clone()));
+        }
+        let before = self
+            .state
+            .outputs
+            .get(name)
+            .map(|s| Value::from_json(&s.value));
+        let action = match &before {
+            None => Action::Create,
+            Some(b) if object_changed(b, &v.unmark_deep().0) => Action::Update,
+            Some(_) => Action::NoOp,
+        };
+        Ok(OutputChange {
+            action,
+            before,
+            after: Some(v),
+            sensitive: o.sensitive,
+        })
+    }
 }
 
 /// Asks each object's provider whether it may be destroyed (see
@@ -359,7 +432,7 @@ async fn import_one(
     match read {
             Some(resp) if resp.diagnostics.has_errors() => diags.extend(resp.diagnostics.with_address(&to.to_string())),
             Some(ReadResponse { new_state: Some(value), .. }) => {
-                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false, tainted: false });
+                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false, tainted: false, as_stored: false });
                 out.insert(to, id);
             }
             _ => diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {to}, the provider detected that no object exists with the given id {id:?}. Only pre-existing objects can be imported.")).span(imp.span.clone())),
@@ -381,7 +454,7 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
                 continue;
             };
             let addr = addr.instance(i.index_key.clone());
-            let value = super::values::instance_value(i, &schema.block);
+            let value = instance_value(i, &schema.block);
             let p = Prior {
                 value,
                 provider: r.provider.clone(),
@@ -389,6 +462,7 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
                 private: i.private.clone(),
                 create_before_destroy: true,
                 tainted: false,
+                as_stored: true,
             };
             let mut c = delete_change(&addr, &p, Reason::DeleteNoResourceConfig);
             c.reason = None;
@@ -430,15 +504,15 @@ fn keep_untargeted(
     r: &Resource,
     prior: &BTreeMap<InstanceAddr, Prior>,
     values: &Values,
-    plan: &mut Plan,
-) {
+) -> Vec<ResourceChange> {
     let mut items: Vec<(Option<IndexKey>, Value)> = Vec::new();
+    let mut changes = Vec::new();
     for (ia, p) in prior.range(addr.instance(None)..) {
         if &ia.resource != addr {
             break;
         }
         items.push((ia.key.clone(), p.value.clone()));
-        plan.changes.push(ResourceChange {
+        changes.push(ResourceChange {
             addr: ia.clone(),
             action: Action::NoOp,
             reason: None,
@@ -454,6 +528,7 @@ fn keep_untargeted(
         });
     }
     values.set_resource(addr, aggregate(r, items));
+    changes
 }
 
 pub(super) fn delete_change(addr: &InstanceAddr, p: &Prior, reason: Reason) -> ResourceChange {
@@ -533,7 +608,8 @@ async fn refresh(
                 }
                 Some(now) => {
                     let now = super::diff::copy_marks(&before, now);
-                    if object_changed(&before, &now) {
+                    let changed = object_changed(&before, &now);
+                    if changed {
                         drift.push(Drift {
                             addr: addr.clone(),
                             before,
@@ -541,6 +617,7 @@ async fn refresh(
                         });
                     }
                     if let Some(p) = prior.get_mut(addr) {
+                        p.as_stored &= !changed;
                         p.value = now;
                     }
                 }
@@ -553,144 +630,208 @@ async fn refresh(
     Ok(drift)
 }
 
-async fn plan_resource(
-    ctx: &Context,
-    m: &Module,
-    r: &Resource,
-    inst: &[crate::addr::ModuleStep],
-    values: &Values,
-    prior: &BTreeMap<InstanceAddr, Prior>,
-) -> Result<Vec<ResourceChange>, Diagnostics> {
-    let addr = &ResourceAddr {
-        module: inst.to_vec(),
-        ..r.addr.clone()
-    };
-    let cfg = addr.config();
-    let provider_ref =
-        nodes::root_provider_ref(&ctx.module, &m.path, r.provider.as_ref(), r.provider_name());
-    let Some((provider, provider_addr)) =
-        ctx.providers
-            .for_resource(addr.mode, &addr.ty, provider_ref.as_ref())
-    else {
-        return Err(super::validate::unsupported_type(addr, r, &ctx.providers).into());
-    };
-    let schema = ctx
-        .providers
-        .schema(addr.mode, &addr.ty)
-        .expect("provider found by type has its schema");
-    let deps: Vec<String> = ctx
-        .graph
-        .resource_dependencies(&Node::Resource(cfg.clone()))
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let keys = nodes::expand(
-        r.count.as_ref(),
-        r.for_each.as_ref(),
-        &InstanceScope::at(values, m, inst),
-        m,
-    )?;
-    let mut diags = Diagnostics::new();
-    let mut changes = Vec::new();
-    let mut items = Vec::new();
-    let wanted: BTreeSet<Option<IndexKey>> = keys.iter().map(|(k, _)| k.clone()).collect();
-    for (key, each_value) in keys {
-        let iaddr = addr.instance(key.clone());
+/// One resource block in one module instance, while it is being planned.
+struct ResourceRun<'a> {
+    ctx: &'a Context,
+    m: &'a Module,
+    r: &'a Resource,
+    inst: &'a [crate::addr::ModuleStep],
+    addr: ResourceAddr,
+    values: &'a Values,
+    prior: &'a BTreeMap<InstanceAddr, Prior>,
+    provider: &'a dyn crate::provider::Provider,
+    provider_addr: String,
+    schema: &'a crate::provider::ResourceSchema,
+    /// The resources it depends on, as state records them.
+    deps: Vec<String>,
+    /// A data source whose dependencies have changes pending is read during apply.
+    read_later: bool,
+}
+
+impl NodeRun<'_> {
+    /// Plans every instance of resource block `r` in module instance `inst`, at most
+    /// `-parallelism` provider calls at a time, plus the deletes of prior instances that
+    /// its count or for_each no longer produces.
+    async fn plan_resource(
+        &self,
+        m: &Module,
+        r: &Resource,
+        inst: &[crate::addr::ModuleStep],
+    ) -> Result<Vec<ResourceChange>, Diagnostics> {
+        let (ctx, values) = (self.ctx, self.values);
+        let addr = ResourceAddr {
+            module: inst.to_vec(),
+            ..r.addr.clone()
+        };
+        let cfg_node = Node::Resource(addr.config());
+        let provider_ref =
+            nodes::root_provider_ref(&ctx.module, &m.path, r.provider.as_ref(), r.provider_name());
+        let Some((provider, provider_addr)) =
+            ctx.providers
+                .for_resource(addr.mode, &addr.ty, provider_ref.as_ref())
+        else {
+            return Err(super::validate::unsupported_type(&addr, r, &ctx.providers).into());
+        };
+        let schema = ctx
+            .providers
+            .schema(addr.mode, &addr.ty)
+            .expect("provider found by type has its schema");
+        let used = ctx.graph.resource_dependencies(&cfg_node);
+        // As Terraform does: a data source whose dependencies have changes pending is read
+        // during apply, after them, so it sees the new objects.
+        let read_later = addr.mode == Mode::Data
+            && used
+                .iter()
+                .any(|d| d.mode == Mode::Managed && values.is_changed(d));
+        let keys = nodes::expand(
+            r.count.as_ref(),
+            r.for_each.as_ref(),
+            &InstanceScope::at(values, m, inst),
+            m,
+        )?;
+        let wanted: BTreeSet<Option<IndexKey>> = keys.iter().map(|(k, _)| k.clone()).collect();
+        let run = ResourceRun {
+            ctx,
+            m,
+            r,
+            inst,
+            addr,
+            values,
+            prior: self.prior,
+            provider: provider.as_ref(),
+            provider_addr,
+            schema,
+            deps: used.iter().map(ToString::to_string).collect(),
+            read_later,
+        };
+        let planned = self
+            .walker
+            .bounded(
+                keys.into_iter()
+                    .map(|(key, each)| run.plan_instance(key, each)),
+            )
+            .await;
+        let mut diags = Diagnostics::new();
+        let mut changes = Vec::new();
+        let mut items = Vec::new();
+        for p in planned {
+            match p {
+                Ok((change, item)) => {
+                    items.push((change.addr.key.clone(), item));
+                    changes.push(change);
+                }
+                Err(d) => diags.extend(d),
+            }
+        }
+        let addr = &run.addr;
+        // Prior instances that the count or for_each no longer produces.
+        for (ia, p) in self.prior.range(addr.instance(None)..) {
+            if &ia.resource != addr {
+                break;
+            }
+            if wanted.contains(&ia.key) || addr.mode == Mode::Data {
+                continue;
+            }
+            let reason = match (&ia.key, r.count.is_some(), r.for_each.is_some()) {
+                (Some(IndexKey::Int(_)), true, _) => Reason::DeleteCountIndex,
+                (Some(IndexKey::Str(_)), _, true) => Reason::DeleteEachKey,
+                _ => Reason::DeleteNoResourceConfig,
+            };
+            if r.lifecycle.prevent_destroy {
+                diags.push(prevent_destroy_error(ia, r));
+                continue;
+            }
+            changes.push(delete_change(ia, p, reason));
+        }
+        values.set_resource(addr, aggregate(r, items));
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(changes)
+    }
+}
+
+impl ResourceRun<'_> {
+    fn scope(&self, key: &Option<IndexKey>, each: Option<Value>) -> InstanceScope<'_> {
+        InstanceScope::at(self.values, self.m, self.inst).with_key(key, each)
+    }
+
+    fn change(&self, addr: InstanceAddr, action: Action, after: Value) -> ResourceChange {
+        ResourceChange {
+            addr,
+            action,
+            reason: None,
+            before: None,
+            after: Some(after),
+            provider: self.provider_addr.clone(),
+            dependencies: self.deps.clone(),
+            create_before_destroy: false,
+            private: None,
+            deposed: None,
+            moved_from: None,
+            importing: None,
+        }
+    }
+
+    /// Plans one instance: its change and the value downstream expressions see.
+    async fn plan_instance(
+        &self,
+        key: Option<IndexKey>,
+        each: Option<Value>,
+    ) -> Result<(ResourceChange, Value), Diagnostics> {
+        let (r, m) = (self.r, self.m);
+        let iaddr = self.addr.instance(key.clone());
+        let shown = iaddr.to_string();
         if !r.lifecycle.preconditions.is_empty() {
-            let scope = InstanceScope::at(values, m, inst).with_key(&key, each_value.clone());
+            let scope = self.scope(&key, each.clone());
             let d = nodes::check_conditions(
                 &r.lifecycle.preconditions,
                 &scope,
                 m,
                 "precondition",
-                &iaddr.to_string(),
+                &shown,
             );
             if d.has_errors() {
-                diags.extend(d);
-                continue;
+                return Err(d);
             }
         }
-        let config =
-            match instance_config(m, r, &schema.block, values, inst, &key, each_value.clone()) {
-                Ok(c) => c,
-                Err(d) => {
-                    diags.extend(d);
-                    continue;
-                }
-            };
-        if addr.mode == Mode::Data {
-            // As Terraform does: a data source whose dependencies have changes pending is
-            // read during apply, after them, so it sees the new objects.
-            let pending = ctx
-                .graph
-                .resource_dependencies(&Node::Resource(cfg.clone()))
-                .iter()
-                .any(|d| d.mode == Mode::Managed && values.is_changed(d));
-            let (value, action) = if config.contains_unknown() || pending {
+        let config = instance_config(
+            m,
+            r,
+            &self.schema.block,
+            self.values,
+            self.inst,
+            &key,
+            each.clone(),
+        )?;
+        let site = Site {
+            addr: &shown,
+            resource: r,
+        };
+        if self.addr.mode == Mode::Data {
+            let (value, action) = if config.contains_unknown() || self.read_later {
                 (Value::Unknown, Action::Read)
             } else {
-                let resp = provider
-                    .read_data(ReadDataRequest {
-                        type_name: addr.ty.clone(),
-                        config: config.clone(),
-                    })
-                    .await;
-                if resp.diagnostics.has_errors() {
-                    diags.extend(
-                        resp.diagnostics
-                            .with_address(&iaddr.to_string())
-                            .with_body(&r.body, r.span.as_ref()),
-                    );
-                    continue;
-                }
-                (resp.state, Action::NoOp)
+                let v = read_data_instance(self.provider, &site, config).await?;
+                (v, Action::NoOp)
             };
-            items.push((key.clone(), value.clone()));
-            changes.push(ResourceChange {
-                addr: iaddr,
-                action,
-                reason: None,
-                before: None,
-                after: Some(value),
-                provider: provider_addr.clone(),
-                dependencies: deps.clone(),
-                create_before_destroy: false,
-                private: None,
-                deposed: None,
-                moved_from: None,
-                importing: None,
-            });
-            continue;
+            return Ok((self.change(iaddr, action, value.clone()), value));
         }
-        let p = prior.get(&iaddr);
-        let proposed = propose(
-            &schema.block,
+        let p = self.prior.get(&iaddr);
+        let planned = plan_instance(
+            self.provider,
+            &self.schema.block,
+            &site,
             p.map(|p| &p.value),
             &config,
             &r.lifecycle.ignore_changes,
-        );
-        let resp = provider
-            .plan(PlanRequest {
-                type_name: addr.ty.clone(),
-                prior: p.map(|p| p.value.clone()),
-                config: config.clone(),
-                proposed,
-            })
-            .await;
-        if resp.diagnostics.has_errors() {
-            diags.extend(
-                resp.diagnostics
-                    .with_address(&iaddr.to_string())
-                    .with_body(&r.body, r.span.as_ref()),
-            );
-            continue;
-        }
-        let planned = super::diff::copy_marks(&config, resp.planned);
+        )
+        .await?;
         let (action, reason, after) = match p {
-            None => (Action::Create, None, planned),
+            None => (Action::Create, None, planned.value),
             Some(p) => {
-                let mut forced = forces_replacement(&schema.block, &p.value, &planned);
-                forced.extend(resp.requires_replace);
+                let mut forced = forces_replacement(&self.schema.block, &p.value, &planned.value);
+                forced.extend(planned.requires_replace);
                 forced.sort();
                 forced.dedup();
                 let triggered = r
@@ -698,13 +839,15 @@ async fn plan_resource(
                     .replace_triggered_by
                     .iter()
                     .any(|t| match &t.subject {
-                        crate::lang::Subject::Resource(a) => values.is_changed(&ResourceAddr {
-                            module: inst.to_vec(),
-                            ..a.clone()
-                        }),
+                        crate::lang::Subject::Resource(a) => {
+                            self.values.is_changed(&ResourceAddr {
+                                module: self.inst.to_vec(),
+                                ..a.clone()
+                            })
+                        }
                         _ => false,
                     });
-                let requested = ctx.options.replace.contains(&iaddr) || triggered || p.tainted;
+                let requested = self.ctx.options.replace.contains(&iaddr) || triggered || p.tainted;
                 if requested || !forced.is_empty() {
                     let reason = if p.tainted {
                         Reason::ReplaceBecauseTainted
@@ -716,105 +859,56 @@ async fn plan_resource(
                         Reason::ReplaceBecauseAttributes(forced)
                     };
                     // A replacement is a new object: plan it as a create.
-                    let fresh = propose(
-                        &schema.block,
+                    let fresh = plan_instance(
+                        self.provider,
+                        &self.schema.block,
+                        &site,
                         None,
                         &config,
                         &crate::config::IgnoreChanges::None,
-                    );
-                    let resp = provider
-                        .plan(PlanRequest {
-                            type_name: addr.ty.clone(),
-                            prior: None,
-                            config: config.clone(),
-                            proposed: fresh,
-                        })
-                        .await;
-                    if resp.diagnostics.has_errors() {
-                        diags.extend(
-                            resp.diagnostics
-                                .with_address(&iaddr.to_string())
-                                .with_body(&r.body, r.span.as_ref()),
-                        );
-                        continue;
-                    }
+                    )
+                    .await?;
                     if r.lifecycle.prevent_destroy {
-                        diags.push(prevent_destroy_error(&iaddr, r));
-                        continue;
+                        return Err(prevent_destroy_error(&iaddr, r).into());
                     }
                     let action = if r.lifecycle.create_before_destroy {
                         Action::CreateThenDelete
                     } else {
                         Action::DeleteThenCreate
                     };
-                    (
-                        action,
-                        Some(reason),
-                        super::diff::copy_marks(&config, resp.planned),
-                    )
-                } else if object_changed(&p.value, &planned) {
-                    (Action::Update, None, planned)
+                    (action, Some(reason), fresh.value)
+                } else if object_changed(&p.value, &planned.value) {
+                    (Action::Update, None, planned.value)
                 } else {
-                    (Action::NoOp, None, planned)
+                    (Action::NoOp, None, planned.value)
                 }
             }
         };
         if !r.lifecycle.postconditions.is_empty() {
-            let mut scope = InstanceScope::at(values, m, inst).with_key(&key, each_value.clone());
+            let mut scope = self.scope(&key, each);
             scope.self_object = Some(std::sync::Arc::new(after.clone()));
             let d = nodes::check_conditions(
                 &r.lifecycle.postconditions,
                 &scope,
                 m,
                 "postcondition",
-                &iaddr.to_string(),
+                &shown,
             );
             if d.has_errors() {
-                diags.extend(d);
-                continue;
+                return Err(d);
             }
         }
         if action != Action::NoOp {
-            values.mark_changed(addr);
+            self.values.mark_changed(&self.addr);
         }
-        items.push((key.clone(), after.clone()));
-        changes.push(ResourceChange {
-            addr: iaddr,
+        let change = ResourceChange {
             action,
             reason,
             before: p.map(|p| p.value.clone()),
-            after: Some(after),
-            provider: provider_addr.clone(),
-            dependencies: deps.clone(),
             create_before_destroy: r.lifecycle.create_before_destroy,
             private: p.and_then(|p| p.private.clone()),
-            deposed: None,
-            moved_from: None,
-            importing: None,
-        });
-    }
-    // Prior instances that the count or for_each no longer produces.
-    for (ia, p) in prior.range(addr.instance(None)..) {
-        if &ia.resource != addr {
-            break;
-        }
-        if wanted.contains(&ia.key) || addr.mode == Mode::Data {
-            continue;
-        }
-        let reason = match (&ia.key, r.count.is_some(), r.for_each.is_some()) {
-            (Some(IndexKey::Int(_)), true, _) => Reason::DeleteCountIndex,
-            (Some(IndexKey::Str(_)), _, true) => Reason::DeleteEachKey,
-            _ => Reason::DeleteNoResourceConfig,
+            ..self.change(iaddr, action, after.clone())
         };
-        if r.lifecycle.prevent_destroy {
-            diags.push(prevent_destroy_error(ia, r));
-            continue;
-        }
-        changes.push(delete_change(ia, p, reason));
+        Ok((change, after))
     }
-    values.set_resource(addr, aggregate(r, items));
-    if diags.has_errors() {
-        return Err(diags);
-    }
-    Ok(changes)
 }

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 
-use super::apply::{ApplyEvent, ApplyObserver};
+use super::observer::{ApplyEvent, ApplyObserver};
 use super::scope::{InstanceScope, Values};
 use super::values::decode_body;
 use crate::addr::{IndexKey, InstanceAddr};

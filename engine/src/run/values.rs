@@ -1,6 +1,6 @@
-//! Moving between state JSON, configuration bodies and [`Value`]s, guided by schemas: the
-//! schema says whether a JSON array is a list or a set, which attributes are sensitive, and
-//! which arguments a resource block may contain.
+//! Configuration bodies to [`Value`]s, guided by schemas: the schema says which arguments
+//! and blocks a resource or provider block may contain and of which types. (State JSON to
+//! values is `state::codec`, re-exported here for the front end.)
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -11,133 +11,12 @@ use hcl_edit::structure::Structure;
 use crate::config::{span_of, SrcBody};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics, SourceFile};
 use crate::lang::eval::eval_bound;
-use crate::lang::{convert, EvalContext, Type, Value};
+use crate::lang::{convert, EvalContext, Value};
 use crate::provider::{BlockSchema, Nesting};
-
-/// Converts a JSON value to `ty`'s shape.
-pub fn typed_from_json(j: &serde_json::Value, ty: &Type) -> Value {
-    let generic = Value::from_json(j);
-    match ty {
-        // Terraform stores a value of dynamic type with its type: {"value": .., "type": ..}.
-        Type::Any => match j.as_object() {
-            Some(o) if o.len() == 2 && o.contains_key("value") && o.contains_key("type") => {
-                Value::from_json(&o["value"])
-            }
-            _ => generic,
-        },
-        other => convert(&generic, other).unwrap_or(generic),
-    }
-}
-
-/// Writes an object as state `attributes`: dynamic-typed attributes carry their type, as
-/// Terraform writes them; nested blocks recurse.
-pub fn object_to_json(v: &Value, schema: &BlockSchema) -> serde_json::Value {
-    let Some(m) = v.as_map() else {
-        return v.to_json();
-    };
-    let mut out = serde_json::Map::new();
-    for (name, x) in m {
-        let j = match (schema.attributes.get(name), schema.blocks.get(name)) {
-            (Some(a), _) if a.ty == Type::Any && !x.is_null() => {
-                serde_json::json!({"value": x.to_json(), "type": type_json(x)})
-            }
-            (_, Some(nb)) => match x.unmark() {
-                Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
-                    serde_json::Value::Array(
-                        items.iter().map(|i| object_to_json(i, &nb.block)).collect(),
-                    )
-                }
-                Value::Null => serde_json::Value::Null,
-                single => object_to_json(single, &nb.block),
-            },
-            _ => x.to_json(),
-        };
-        out.insert(name.clone(), j);
-    }
-    serde_json::Value::Object(out)
-}
-
-/// Reads a state object's `attributes` with its schema.
-pub fn object_from_json(j: &serde_json::Value, schema: &BlockSchema) -> Value {
-    let mut out = BTreeMap::new();
-    for (name, attr) in &schema.attributes {
-        let v = j
-            .get(name)
-            .map_or(Value::Null, |v| typed_from_json(v, &attr.ty));
-        out.insert(
-            name.clone(),
-            if attr.sensitive && !v.is_null() {
-                v.sensitive()
-            } else {
-                v
-            },
-        );
-    }
-    for (name, nb) in &schema.blocks {
-        let v = match j.get(name) {
-            None | Some(serde_json::Value::Null) => empty_blocks(nb.nesting),
-            Some(serde_json::Value::Array(items)) => {
-                let items: Vec<Value> = items
-                    .iter()
-                    .map(|i| object_from_json(i, &nb.block))
-                    .collect();
-                match nb.nesting {
-                    Nesting::Set => Value::set(items),
-                    Nesting::List => Value::List(items),
-                    Nesting::Single => items.into_iter().next().unwrap_or(Value::Null),
-                }
-            }
-            Some(obj) => object_from_json(obj, &nb.block),
-        };
-        out.insert(name.clone(), v);
-    }
-    Value::Object(out)
-}
-
-fn empty_blocks(n: Nesting) -> Value {
-    match n {
-        Nesting::List => Value::List(Vec::new()),
-        Nesting::Set => Value::Set(Vec::new()),
-        Nesting::Single => Value::Null,
-    }
-}
-
-/// Paths (top-level attribute names, in Terraform's path JSON) of sensitive values.
-pub fn sensitive_paths(v: &Value) -> Vec<serde_json::Value> {
-    let Some(m) = v.as_map() else {
-        return Vec::new();
-    };
-    m.iter()
-        .filter(|(_, v)| v.contains_sensitive())
-        .map(|(k, _)| serde_json::json!([{"type": "get_attr", "value": k}]))
-        .collect()
-}
-
-/// A state instance's object, read with its schema and with the sensitive marks state
-/// recorded for it.
-pub fn instance_value(i: &crate::state::InstanceState, schema: &BlockSchema) -> Value {
-    mark_paths(
-        object_from_json(&i.attributes, schema),
-        &i.sensitive_attributes,
-    )
-}
-
-/// Re-applies the sensitive marks recorded in state.
-pub fn mark_paths(v: Value, paths: &[serde_json::Value]) -> Value {
-    let Value::Object(mut m) = v else { return v };
-    for p in paths {
-        if let Some(name) = p
-            .get(0)
-            .and_then(|s| s.get("value"))
-            .and_then(|n| n.as_str())
-        {
-            if let Some(x) = m.remove(name) {
-                m.insert(name.to_string(), x.sensitive());
-            }
-        }
-    }
-    Value::Object(m)
-}
+pub use crate::state::codec::{
+    instance_value, mark_paths, object_from_json, object_to_json, sensitive_paths, type_json,
+    typed_from_json,
+};
 
 /// Evaluates a resource (or provider) body against its schema into an object holding every
 /// attribute (null when unset) and nested block.
@@ -442,28 +321,6 @@ fn expand_dynamic<'s>(
     Ok(Dynamic::Blocks(name, out))
 }
 
-/// Terraform's JSON type description of a value, as stored with outputs.
-pub fn type_json(v: &Value) -> serde_json::Value {
-    use serde_json::json;
-    match v.unmark() {
-        Value::Null | Value::Unknown => json!("dynamic"),
-        Value::Bool(_) => json!("bool"),
-        Value::Number(_) => json!("number"),
-        Value::String(_) => json!("string"),
-        Value::List(items) => json!(["list", items.first().map_or(json!("dynamic"), type_json)]),
-        Value::Set(items) => json!(["set", items.first().map_or(json!("dynamic"), type_json)]),
-        Value::Tuple(items) => json!(["tuple", items.iter().map(type_json).collect::<Vec<_>>()]),
-        Value::Map(m) => json!(["map", m.values().next().map_or(json!("dynamic"), type_json)]),
-        Value::Object(m) => json!([
-            "object",
-            m.iter()
-                .map(|(k, v)| (k.clone(), type_json(v)))
-                .collect::<serde_json::Map<_, _>>()
-        ]),
-        Value::Sensitive(_) => unreachable!("unmarked above"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -471,6 +328,7 @@ mod tests {
     use super::*;
     use crate::config::{json, parse_file};
     use crate::diag::SourceFile;
+    use crate::lang::Type;
     use crate::lang::{Scope, Subject};
     use crate::provider::{AttributeSchema, NestedBlock};
 

@@ -2,8 +2,10 @@
 //! local journal that makes apply crash safe.
 
 pub mod backend;
+pub mod codec;
 pub mod journal;
 pub mod model;
+pub mod prior;
 pub mod testing;
 
 pub use backend::{
