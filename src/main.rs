@@ -10,6 +10,8 @@ mod invocation;
 mod markdown;
 mod module_install;
 mod output;
+mod plugins;
+mod provider_install;
 mod remote_state;
 mod setup;
 

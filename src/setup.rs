@@ -37,9 +37,60 @@ pub fn providers() -> Vec<(&'static [&'static str], ProviderFactory)> {
     ]
 }
 
+/// The providers for `root`: those built in, and a plugin for every provider installed in
+/// `.terraform/providers`. Each resource type gets exactly one: a built-in provider keeps
+/// its types unless `TERRANE_PLUGIN_ONLY` names it, and its plugin serves the others.
+pub fn provider_factories(root: &Module) -> Vec<ProviderFactory> {
+    let (plugins, _) = crate::plugins::installed(root);
+    let mut out = Vec::new();
+    let mut native = Vec::new();
+    for (names, f) in providers() {
+        let source = terrane_provider_plugin::install::Source::parse(names[0]).ok();
+        let replaced = plugins
+            .iter()
+            .any(|p| Some(&p.source) == source.as_ref() && crate::plugins::plugin_only(&p.source));
+        if !replaced {
+            native.push((source, f().schema().clone()));
+            out.push(f);
+        }
+    }
+    for p in plugins {
+        let schema = match native.iter().find(|(s, _)| s.as_ref() == Some(&p.source)) {
+            Some((_, served)) => Arc::new(p.schema.without(served)),
+            None => p.schema.clone(),
+        };
+        if schema.schema.resources.is_empty() && schema.schema.data_sources.is_empty() {
+            // Everything it has is built in: the plugin is not started at all.
+            continue;
+        }
+        let source = p.source.to_string();
+        let path = p.package.executable.clone();
+        out.push(Arc::new(move || {
+            Arc::new(terrane_provider_plugin::PluginProvider::new(
+                source.clone(),
+                path.clone(),
+                schema.clone(),
+            )) as Arc<dyn Provider>
+        }));
+    }
+    out
+}
+
 /// Checks every module's `required_version` against the Terraform version terrane is
 /// compatible with, and `required_providers` against the providers this build has.
 pub fn check_required_providers(root: &Module) -> Diagnostics {
+    let mut diags = check_required_version(root);
+    let (plugins, plugin_diags) = crate::plugins::installed(root);
+    diags.extend(plugin_diags);
+    for module in root.all() {
+        diags.extend(check_module_providers(module, &plugins));
+    }
+    diags
+}
+
+/// Checks every module's `required_version` against the Terraform version terrane is
+/// compatible with.
+pub fn check_required_version(root: &Module) -> Diagnostics {
     let mut diags = Diagnostics::new();
     let compat = terrane_engine::state::model::COMPATIBLE_TERRAFORM_VERSION;
     for module in root.all() {
@@ -56,25 +107,24 @@ pub fn check_required_providers(root: &Module) -> Diagnostics {
             Err(e) => diags.push(Diagnostic::error("Invalid required_version constraint").detail(e).span(span.clone())),
         }
     }
-    for module in root.all() {
-        diags.extend(check_module_providers(module));
-    }
     diags
 }
 
-fn check_module_providers(module: &Module) -> Diagnostics {
+fn check_module_providers(module: &Module, plugins: &[crate::plugins::Installed]) -> Diagnostics {
     let have = providers();
     let mut diags = Diagnostics::new();
     for rp in module.terraform.required_providers.values() {
         let source = rp.source.to_ascii_lowercase();
-        if !have
+        let built_in = have
             .iter()
-            .any(|(names, _)| names.contains(&source.as_str()))
-        {
+            .any(|(names, _)| names.contains(&source.as_str()));
+        let installed = terrane_provider_plugin::install::Source::parse(&source)
+            .is_ok_and(|s| plugins.iter().any(|p| p.source == s));
+        if !built_in && !installed {
             let available: Vec<&str> = have.iter().map(|(n, _)| n[0]).collect();
             diags.push(
                 Diagnostic::error("Provider not available")
-                    .detail(format!("The configuration requires provider {:?} ({:?}), which this build of terrane does not include. terrane has: {}.", rp.name, rp.source, available.join(", ")))
+                    .detail(format!("The configuration requires provider {:?} ({:?}), which is neither built into terrane nor installed as a plugin in {}. Install it with \"terrane init\" (or \"terraform init\"). Built in: {}.", rp.name, rp.source, crate::plugins::providers_dir().display(), available.join(", ")))
                     .span(rp.span.clone()),
             );
         }

@@ -1,6 +1,6 @@
-//! `terrane init`: installs the modules the configuration calls (`module_install`), checks
-//! its providers and backend and prepares `.terraform/`. terrane's providers are built in,
-//! so no provider is downloaded. The backend's
+//! `terrane init`: installs the modules the configuration calls (`module_install`) and the
+//! provider plugins it uses (`provider_install`), checks its backend and prepares
+//! `.terraform/`. The backend's
 //! settings, `-backend-config` values included, are recorded for later commands; a changed
 //! backend needs `-migrate-state` (copy the state over) or `-reconfigure` (don't).
 
@@ -13,6 +13,7 @@ use terrane_engine::state::{StateBackend, DEFAULT_WORKSPACE};
 use crate::backend_config::{self, Selected};
 use crate::cli::InitArgs;
 use crate::output::{print_diagnostics, use_color};
+use crate::provider_install::{self, LockMode};
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 
 pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
@@ -46,7 +47,7 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         view.message("empty_directory", "terrane initialized in an empty directory!\n\nThe directory has no terrane configuration files. You may begin working\nwith terrane immediately by creating terrane configuration files.");
         return Ok(0);
     }
-    diags.extend(crate::setup::check_required_providers(&module));
+    diags.extend(crate::setup::check_required_version(&module));
     if diags.has_errors() {
         view.diagnostics(&diags);
         return Ok(1);
@@ -83,9 +84,33 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         "initializing_provider_plugin_message",
         "\nInitializing provider plugins...",
     );
-    for rp in module.terraform.required_providers.values() {
-        view.log(&format!("- Using built-in {} ({})", rp.source, rp.name));
+    let lock_mode = match a.lockfile.as_deref() {
+        None => LockMode::Update,
+        Some("readonly") => LockMode::Readonly,
+        Some(other) => {
+            view.diagnostics(
+                &Diagnostic::error("Invalid lockfile mode")
+                    .detail(format!(
+                        "The -lockfile option accepts only \"readonly\", not {other:?}."
+                    ))
+                    .into(),
+            );
+            return Ok(1);
+        }
+    };
+    let log = |line: &str| view.log(line);
+    let opts = provider_install::Options {
+        plugin_dirs: &a.plugin_dir,
+        upgrade: a.upgrade == Some(true),
+        lock_mode,
+        log: &log,
+    };
+    let provider_diags = provider_install::install(&module, &opts);
+    if provider_diags.has_errors() {
+        view.diagnostics(&provider_diags);
+        return Ok(1);
     }
+    diags.extend(provider_diags);
     if !diags.is_empty() {
         view.diagnostics(&diags);
     }

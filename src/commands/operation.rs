@@ -70,8 +70,7 @@ pub fn check_config() -> (Module, Option<terrane_engine::graph::Graph>, Diagnost
 
 /// The providers for `module`: a default instance of each, plus one per aliased block.
 pub fn provider_set(module: &Module) -> Providers {
-    let factories: Vec<_> = setup::providers().into_iter().map(|(_, f)| f).collect();
-    Providers::for_module(&factories, module)
+    Providers::for_module(&setup::provider_factories(module), module)
 }
 
 /// With TERRANE_STATS set, prints the API calls providers made, per service, to stderr
@@ -303,6 +302,8 @@ fn install_interrupt_handler(flag: Arc<AtomicBool>) {
             eprintln!("\nInterrupt received.\nPlease wait for terrane to exit or data loss may occur.\nGracefully shutting down...");
             if tokio::signal::ctrl_c().await.is_ok() {
                 eprintln!("Two interrupts received. Exiting immediately; the apply journal keeps finished operations for the next run.");
+                // Plugins ignore interrupts (go-plugin), and exit skips their destructors.
+                terrane_provider_plugin::kill_all();
                 std::process::exit(1);
             }
         }

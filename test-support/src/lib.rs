@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod fault;
+pub mod plugins;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -93,12 +94,23 @@ pub fn moto_server_path() -> Result<PathBuf, String> {
     if let Some(p) = std::env::var_os("TERRANE_MOTO_SERVER") {
         return Ok(PathBuf::from(p));
     }
-    let venv = venv_dir();
-    let bin = venv.join("bin").join("moto_server");
-    if bin.exists() {
-        return Ok(bin);
+    let bin = venv_dir().join("bin").join("moto_server");
+    pip_install(&format!("moto[server]=={MOTO_VERSION}"), || {
+        bin.exists().then(|| bin.clone())
+    })
+}
+
+/// Runs `found`, and when it finds nothing installs `spec` into the virtualenv with pip
+/// and runs it again. Several test binaries may start at once: one installs, the others
+/// wait for it.
+///
+/// # Errors
+/// A message saying what failed and how to install the package by hand.
+pub fn pip_install(spec: &str, found: impl Fn() -> Option<PathBuf>) -> Result<PathBuf, String> {
+    if let Some(p) = found() {
+        return Ok(p);
     }
-    // Several test binaries may start at once: one installs, the others wait.
+    let venv = venv_dir();
     std::fs::create_dir_all(venv.parent().unwrap_or(&venv)).map_err(|e| e.to_string())?;
     let lock_path = venv.with_extension("lock");
     let lock = std::fs::OpenOptions::new()
@@ -109,38 +121,40 @@ pub fn moto_server_path() -> Result<PathBuf, String> {
         .map_err(|e| format!("{}: {e}", lock_path.display()))?;
     fs4::fs_std::FileExt::lock_exclusive(&lock)
         .map_err(|e| format!("{}: {e}", lock_path.display()))?;
-    if bin.exists() {
-        return Ok(bin);
+    if let Some(p) = found() {
+        return Ok(p);
     }
-    let how = format!("Install it by hand with: python3 -m venv {v} && {v}/bin/pip install 'moto[server]=={MOTO_VERSION}' (or set TERRANE_MOTO_SERVER to a moto_server binary).", v = venv.display());
-    let ok = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        return Err(format!(
-            "could not create a Python virtualenv for moto at {}. {how}",
-            venv.display()
-        ));
+    let how = format!(
+        "Install it by hand with: python3 -m venv {v} && {v}/bin/pip install '{spec}'.",
+        v = venv.display()
+    );
+    let python = venv.join("bin").join("python");
+    if !python.exists() {
+        let ok = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !ok {
+            return Err(format!(
+                "could not create a Python virtualenv at {}. {how}",
+                venv.display()
+            ));
+        }
     }
     let pip = venv.join("bin").join("pip");
     let out = Command::new(&pip)
-        .args([
-            "install",
-            "--quiet",
-            &format!("moto[server]=={MOTO_VERSION}"),
-        ])
+        .args(["install", "--quiet", spec])
         .output()
         .map_err(|e| format!("could not run pip: {e}. {how}"))?;
-    if !out.status.success() || !bin.exists() {
+    if !out.status.success() {
         return Err(format!(
-            "installing moto failed:\n{}\n{how}",
+            "installing {spec} failed:\n{}\n{how}",
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    Ok(bin)
+    found().ok_or_else(|| format!("{spec} was installed but not found. {how}"))
 }
 
 fn free_port() -> Result<u16, String> {

@@ -11,6 +11,9 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_terrane");
 /// A scratch working directory with configuration files in it.
 pub struct Work {
     dir: tempfile::TempDir,
+    /// HOME for every run: empty, so nothing of the machine's `~/.terraformrc`,
+    /// `~/.terraform.d/plugins` or `~/.aws` changes what a test sees.
+    home: tempfile::TempDir,
 }
 
 /// What one run of terrane did.
@@ -32,11 +35,15 @@ impl fmt::Display for Out {
 
 impl Work {
     pub fn new() -> Work {
-        Work {
-            dir: tempfile::Builder::new()
-                .prefix("terrane-e2e-")
+        let temp = |prefix: &str| {
+            tempfile::Builder::new()
+                .prefix(prefix)
                 .tempdir()
-                .expect("temp dir"),
+                .expect("temp dir")
+        };
+        Work {
+            dir: temp("terrane-e2e-"),
+            home: temp("terrane-home-"),
         }
     }
 
@@ -139,6 +146,7 @@ impl Work {
         }
         c.args(args)
             .current_dir(self.path())
+            .env("HOME", self.home.path())
             .env("NO_COLOR", "1")
             .env("COLUMNS", "100");
         for (k, _) in std::env::vars_os() {

@@ -13,5 +13,6 @@ mod errors;
 mod flags;
 mod language;
 mod module_sources;
+mod plugin;
 mod provisioners;
 mod remote_state;

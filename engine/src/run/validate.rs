@@ -77,6 +77,8 @@ pub(super) fn unsupported_type(
         .span(r.span.clone());
     if let Some(s) = suggest_type(&addr.ty, providers.type_names(addr.mode)) {
         d = d.help(format!("did you mean {s:?}?"));
+    } else if providers.instance(r.provider_name(), None).is_none() {
+        d = d.help(format!("no provider {:?} is built in or installed; if a provider plugin serves this type, install it with \"terrane init\" (or \"terraform init\")", r.provider_name()));
     }
     d
 }

@@ -1,0 +1,732 @@
+//! [`PluginProvider`]: the engine's `Provider` trait served by a plugin process. The schema
+//! is fetched once per plugin binary ([`PluginSchema`]); each provider instance (one per
+//! `provider` block) starts its own process when first used, as Terraform does.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use terrane_engine::diag::{Diagnostic, Diagnostics};
+use terrane_engine::lang::{Type, Value};
+use terrane_engine::provider::{
+    ApplyRequest, ApplyResponse, BlockSchema, ConfigureRequest, ImportRequest, ImportResponse,
+    PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadDataResponse,
+    ReadRequest, ReadResponse,
+};
+
+use crate::client::{call, Method};
+use crate::process::Process;
+use crate::proposed::proposed_new;
+use crate::{msgpack, proto, schema, values, Error};
+
+/// How many calls of one batch (a refresh) are in flight on a plugin at once.
+const CONCURRENT_CALLS: usize = 10;
+
+/// What a plugin binary serves, with the value type of each of its blocks.
+pub struct PluginSchema {
+    pub protocol: u32,
+    pub schema: ProviderSchema,
+    /// The plugin plans destroys itself (`plan_destroy` capability).
+    pub plan_destroy: bool,
+    provider_type: Type,
+    resource_types: HashMap<String, Type>,
+    data_types: HashMap<String, Type>,
+}
+
+impl PluginSchema {
+    /// Starts the plugin, asks for its schema and stops it again.
+    pub async fn fetch(path: &Path) -> Result<PluginSchema, Error> {
+        let p = Process::launch(path).await?;
+        let resp: Result<proto::GetSchemaResponse, Error> =
+            call(&p, Method::GetSchema, proto::Empty {}).await;
+        p.shutdown().await;
+        let resp = resp?;
+        if let Some(d) = resp.diagnostics.iter().find(|d| d.severity == 1) {
+            return Err(Error::Schema(format!("{}: {}", d.summary, d.detail)));
+        }
+        PluginSchema::new(&resp, p.protocol)
+    }
+
+    /// [`PluginSchema::fetch`] from synchronous code, on a runtime of its own.
+    pub fn fetch_blocking(path: &Path) -> Result<PluginSchema, Error> {
+        let path = path.to_path_buf();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(Error::Runtime)?;
+            rt.block_on(PluginSchema::fetch(&path))
+        })
+        .join()
+        .unwrap_or_else(|_| Err(Error::Protocol("fetching the schema panicked".into())))
+    }
+
+    /// The schema of the plugin at `path`, fetched once per terrane process.
+    pub fn load(path: &Path) -> Result<Arc<PluginSchema>, Error> {
+        static CACHE: std::sync::LazyLock<std::sync::Mutex<HashMap<PathBuf, Arc<PluginSchema>>>> =
+            std::sync::LazyLock::new(Default::default);
+        if let Some(s) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+            return Ok(s.clone());
+        }
+        let s = Arc::new(PluginSchema::fetch_blocking(path)?);
+        CACHE
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_path_buf(), s.clone());
+        Ok(s)
+    }
+
+    /// This schema without the resource and data source types in `served` (those another
+    /// provider serves natively), so each type has exactly one implementation.
+    #[must_use]
+    pub fn without(&self, served: &ProviderSchema) -> PluginSchema {
+        let keep =
+            |all: &std::collections::BTreeMap<String, terrane_engine::provider::ResourceSchema>,
+             native: &std::collections::BTreeMap<
+                String,
+                terrane_engine::provider::ResourceSchema,
+            >| {
+                all.iter()
+                    .filter(|(k, _)| !native.contains_key(*k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            };
+        let schema = ProviderSchema {
+            provider: self.schema.provider.clone(),
+            resources: keep(&self.schema.resources, &served.resources),
+            data_sources: keep(&self.schema.data_sources, &served.data_sources),
+        };
+        PluginSchema {
+            protocol: self.protocol,
+            plan_destroy: self.plan_destroy,
+            provider_type: self.provider_type.clone(),
+            resource_types: self.resource_types.clone(),
+            data_types: self.data_types.clone(),
+            schema,
+        }
+    }
+
+    fn new(resp: &proto::GetSchemaResponse, protocol: u32) -> Result<PluginSchema, Error> {
+        let schema = schema::provider_schema(resp, protocol)?;
+        let types =
+            |m: &std::collections::BTreeMap<String, terrane_engine::provider::ResourceSchema>| {
+                m.iter()
+                    .map(|(k, s)| (k.clone(), schema::block_type(&s.block)))
+                    .collect()
+            };
+        Ok(PluginSchema {
+            protocol,
+            plan_destroy: resp
+                .server_capabilities
+                .as_ref()
+                .is_some_and(|c| c.plan_destroy),
+            provider_type: schema::block_type(&schema.provider),
+            resource_types: types(&schema.resources),
+            data_types: types(&schema.data_sources),
+            schema,
+        })
+    }
+}
+
+pub struct PluginProvider {
+    source: String,
+    path: PathBuf,
+    schema: Arc<PluginSchema>,
+    process: tokio::sync::OnceCell<Process>,
+}
+
+impl PluginProvider {
+    /// A provider served by the plugin at `path`; `source` is its address as state records
+    /// it (`registry.terraform.io/hashicorp/null`).
+    pub fn new(
+        source: impl Into<String>,
+        path: impl Into<PathBuf>,
+        schema: Arc<PluginSchema>,
+    ) -> PluginProvider {
+        PluginProvider {
+            source: source.into(),
+            path: path.into(),
+            schema,
+            process: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    async fn process(&self) -> Result<&Process, Diagnostics> {
+        let p = self
+            .process
+            .get_or_try_init(|| Process::launch(&self.path))
+            .await
+            .map_err(|e| self.failure(&e))?;
+        if p.protocol != self.schema.protocol {
+            return Err(self.failure(&Error::Handshake(format!(
+                "it switched from plugin protocol {} to {}",
+                self.schema.protocol, p.protocol
+            ))));
+        }
+        Ok(p)
+    }
+
+    fn failure(&self, e: &Error) -> Diagnostics {
+        Diagnostic::error("Failed to use provider plugin")
+            .detail(format!(
+                "Provider {} ({}): {e}.",
+                self.source,
+                self.path.display()
+            ))
+            .into()
+    }
+
+    fn resource_type(&self, name: &str) -> &Type {
+        self.schema.resource_types.get(name).unwrap_or(&Type::Any)
+    }
+
+    fn block(&self, name: &str) -> Option<&BlockSchema> {
+        self.schema.schema.resources.get(name).map(|s| &s.block)
+    }
+
+    fn encode(v: Option<&Value>, ty: &Type) -> Option<proto::DynamicValue> {
+        Some(proto::DynamicValue {
+            msgpack: msgpack::encode(v.unwrap_or(&Value::Null), ty),
+            json: Vec::new(),
+        })
+    }
+
+    fn decode(&self, v: Option<proto::DynamicValue>, ty: &Type) -> Result<Value, Diagnostics> {
+        let Some(v) = v else {
+            return Ok(Value::Null);
+        };
+        if v.msgpack.is_empty() && !v.json.is_empty() {
+            return serde_json::from_slice(&v.json)
+                .map(|j| values::from_json(&j, ty))
+                .map_err(|e| self.failure(&Error::Protocol(format!("invalid JSON value: {e}"))));
+        }
+        if v.msgpack.is_empty() {
+            return Ok(Value::Null);
+        }
+        msgpack::decode(&v.msgpack, ty).map_err(|e| self.failure(&e))
+    }
+
+    /// Upgrades a stored object to the current schema, then reads it.
+    async fn read_one(&self, p: &Process, req: ReadRequest) -> ReadResponse {
+        let failed = |diagnostics| ReadResponse {
+            new_state: None,
+            diagnostics,
+        };
+        let ty = self.resource_type(&req.type_name);
+        let version = self
+            .schema
+            .schema
+            .resources
+            .get(&req.type_name)
+            .map_or(0, |s| i64::try_from(s.version).unwrap_or(0));
+        let raw = values::to_json(&req.current, ty).to_string().into_bytes();
+        let up: proto::UpgradeResourceStateResponse = match call(
+            p,
+            Method::UpgradeResourceState,
+            proto::UpgradeResourceStateRequest {
+                type_name: req.type_name.clone(),
+                version,
+                raw_state: Some(proto::RawState { json: raw }),
+            },
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => return failed(self.failure(&e)),
+        };
+        let mut diagnostics = diagnostics(&up.diagnostics);
+        if diagnostics.has_errors() {
+            return failed(diagnostics);
+        }
+        let resp: proto::ReadResourceResponse = match call(
+            p,
+            Method::ReadResource,
+            proto::ReadResourceRequest {
+                type_name: req.type_name.clone(),
+                current_state: up.upgraded_state,
+                private: private_bytes(req.private.as_deref()),
+                client_capabilities: Some(capabilities()),
+            },
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => return failed(self.failure(&e)),
+        };
+        diagnostics.extend(self::diagnostics(&resp.diagnostics));
+        match self.decode(resp.new_state, ty) {
+            Ok(v) => ReadResponse {
+                new_state: (!v.is_null()).then_some(v),
+                diagnostics,
+            },
+            Err(d) => failed(d),
+        }
+    }
+
+    async fn validate_resource(&self, p: &Process, type_name: &str, config: &Value) -> Diagnostics {
+        let req = proto::ValidateRequest {
+            type_name: type_name.to_string(),
+            config: Self::encode(Some(config), self.resource_type(type_name)),
+        };
+        match call::<_, proto::DiagnosticsResponse>(p, Method::ValidateResourceConfig, req).await {
+            Ok(r) => diagnostics(&r.diagnostics),
+            Err(e) => self.failure(&e),
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for PluginProvider {
+    fn source(&self) -> &str {
+        &self.source
+    }
+
+    fn schema(&self) -> &ProviderSchema {
+        &self.schema.schema
+    }
+
+    async fn configure(&self, req: ConfigureRequest) -> Diagnostics {
+        let p = match self.process().await {
+            Ok(p) => p,
+            Err(d) => return d,
+        };
+        let ty = &self.schema.provider_type;
+        let config = match req.config {
+            Value::Null => Value::Object(std::collections::BTreeMap::new()),
+            c => c,
+        };
+        let mut config = Self::encode(Some(&config), ty);
+        let mut diags = Diagnostics::new();
+        match call::<_, proto::ValidateProviderResponse>(
+            p,
+            Method::ValidateProviderConfig,
+            proto::ValidateProviderRequest {
+                config: config.clone(),
+            },
+        )
+        .await
+        {
+            Ok(r) => {
+                diags.extend(diagnostics(&r.diagnostics));
+                // Protocol 5 returns the configuration with the provider's defaults.
+                if r.prepared_config
+                    .as_ref()
+                    .is_some_and(|c| !c.msgpack.is_empty())
+                {
+                    config = r.prepared_config;
+                }
+            }
+            Err(e) => return self.failure(&e),
+        }
+        if diags.has_errors() {
+            return diags;
+        }
+        match call::<_, proto::DiagnosticsResponse>(
+            p,
+            Method::Configure,
+            proto::ConfigureRequest {
+                terraform_version: terrane_engine::state::model::COMPATIBLE_TERRAFORM_VERSION
+                    .to_string(),
+                config,
+                client_capabilities: Some(capabilities()),
+            },
+        )
+        .await
+        {
+            Ok(r) => diags.extend(diagnostics(&r.diagnostics)),
+            Err(e) => diags.extend(self.failure(&e)),
+        }
+        diags
+    }
+
+    async fn read(&self, reqs: Vec<ReadRequest>) -> Vec<ReadResponse> {
+        use futures::StreamExt as _;
+        let p = match self.process().await {
+            Ok(p) => p,
+            Err(d) => {
+                return reqs
+                    .iter()
+                    .map(|_| ReadResponse {
+                        new_state: None,
+                        diagnostics: d.clone(),
+                    })
+                    .collect()
+            }
+        };
+        futures::stream::iter(reqs)
+            .map(|r| self.read_one(p, r))
+            .buffered(CONCURRENT_CALLS)
+            .collect()
+            .await
+    }
+
+    async fn plan(&self, req: PlanRequest) -> PlanResponse {
+        let failed = |diagnostics| PlanResponse {
+            planned: Value::Null,
+            requires_replace: Vec::new(),
+            diagnostics,
+        };
+        let p = match self.process().await {
+            Ok(p) => p,
+            Err(d) => return failed(d),
+        };
+        let Some(block) = self.block(&req.type_name) else {
+            return failed(
+                Diagnostic::error("Unsupported resource type")
+                    .detail(format!(
+                        "The provider {} does not serve {:?}.",
+                        self.source, req.type_name
+                    ))
+                    .into(),
+            );
+        };
+        let mut diags = self.validate_resource(p, &req.type_name, &req.config).await;
+        if diags.has_errors() {
+            return failed(diags);
+        }
+        let ty = self.resource_type(&req.type_name);
+        // The engine's proposal already holds prior values where `ignore_changes` applies;
+        // Terraform's rules then decide the rest (computed attributes null on create).
+        let wanted = with_config_where_unknown(&req.proposed, &req.config);
+        let proposed = proposed_new(block, req.prior.as_ref(), &wanted);
+        let resp: proto::PlanResourceChangeResponse = match call(
+            p,
+            Method::PlanResourceChange,
+            proto::PlanResourceChangeRequest {
+                type_name: req.type_name.clone(),
+                prior_state: Self::encode(req.prior.as_ref(), ty),
+                proposed_new_state: Self::encode(Some(&proposed), ty),
+                config: Self::encode(Some(&req.config), ty),
+                prior_private: Vec::new(),
+                client_capabilities: Some(capabilities()),
+            },
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => return failed(self.failure(&e)),
+        };
+        diags.extend(diagnostics(&resp.diagnostics));
+        if diags.has_errors() {
+            return failed(diags);
+        }
+        let planned = match self.decode(resp.planned_state, ty) {
+            Ok(v) => v,
+            Err(d) => return failed(d),
+        };
+        if !resp.legacy_type_system {
+            // SDKv2 providers (the legacy type system) are known to break these rules, and
+            // Terraform tolerates that from them only.
+            let bad = invalid_plan_attributes(block, &req.config, &planned);
+            if !bad.is_empty() {
+                diags.push(Diagnostic::error("Provider produced invalid plan").detail(format!("Provider {} planned an invalid value for {}: planned values must match the configuration. This is a bug in the provider, which should be reported in the provider's own issue tracker.", self.source, bad.join(", "))));
+                return failed(diags);
+            }
+        }
+        let requires_replace = match &req.prior {
+            None => Vec::new(),
+            Some(prior) => changed_roots(&resp.requires_replace, prior, &planned),
+        };
+        PlanResponse {
+            planned,
+            requires_replace,
+            diagnostics: diags,
+        }
+    }
+
+    async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
+        let failed = |diagnostics| ApplyResponse {
+            new_state: None,
+            private: None,
+            diagnostics,
+        };
+        let p = match self.process().await {
+            Ok(p) => p,
+            Err(d) => return failed(d),
+        };
+        let ty = self.resource_type(&req.type_name);
+        let config = req.planned.as_ref().map(|_| &req.config);
+        let resp: proto::ApplyResourceChangeResponse = match call(
+            p,
+            Method::ApplyResourceChange,
+            proto::ApplyResourceChangeRequest {
+                type_name: req.type_name.clone(),
+                prior_state: Self::encode(req.prior.as_ref(), ty),
+                planned_state: Self::encode(req.planned.as_ref(), ty),
+                config: Self::encode(config, ty),
+                planned_private: private_bytes(req.private.as_deref()),
+            },
+        )
+        .await
+        {
+            Ok(r) => r,
+            // The plugin died or hung up mid-call: nothing is known about the object, so
+            // the prior one stays recorded.
+            Err(e) => {
+                return ApplyResponse {
+                    new_state: req.prior,
+                    private: req.private,
+                    diagnostics: self.failure(&e),
+                }
+            }
+        };
+        let diags = diagnostics(&resp.diagnostics);
+        match self.decode(resp.new_state, ty) {
+            Ok(v) => ApplyResponse {
+                new_state: (!v.is_null()).then_some(v),
+                private: private_string(&resp.private),
+                diagnostics: diags,
+            },
+            Err(d) => failed(d),
+        }
+    }
+
+    async fn import(&self, req: ImportRequest) -> ImportResponse {
+        let failed = |diagnostics| ImportResponse {
+            state: None,
+            diagnostics,
+        };
+        let p = match self.process().await {
+            Ok(p) => p,
+            Err(d) => return failed(d),
+        };
+        let resp: proto::ImportResourceStateResponse = match call(
+            p,
+            Method::ImportResourceState,
+            proto::ImportResourceStateRequest {
+                type_name: req.type_name.clone(),
+                id: req.id.clone(),
+                client_capabilities: Some(capabilities()),
+            },
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => return failed(self.failure(&e)),
+        };
+        let mut diags = diagnostics(&resp.diagnostics);
+        if diags.has_errors() {
+            return failed(diags);
+        }
+        let Some(imported) = resp
+            .imported_resources
+            .into_iter()
+            .find(|r| r.type_name == req.type_name)
+        else {
+            diags.push(
+                Diagnostic::error("Cannot import non-existent remote object").detail(format!(
+                    "The provider returned no {} object for the ID {:?}.",
+                    req.type_name, req.id
+                )),
+            );
+            return failed(diags);
+        };
+        let ty = self.resource_type(&req.type_name);
+        let state = match self.decode(imported.state, ty) {
+            Ok(v) => v,
+            Err(d) => return failed(d),
+        };
+        // As Terraform does, the imported object is read before it is recorded.
+        let read = self
+            .read_one(
+                p,
+                ReadRequest {
+                    type_name: req.type_name.clone(),
+                    current: state,
+                    private: private_string(&imported.private),
+                },
+            )
+            .await;
+        diags.extend(read.diagnostics);
+        if read.new_state.is_none() && !diags.has_errors() {
+            diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {}, the provider detected that no object exists with the given id. Only pre-existing objects can be imported; check that the id is correct and that it is associated with the provider's configured region or endpoint, or use \"terrane apply\" to create a new remote object for this resource.", req.type_name)));
+        }
+        ImportResponse {
+            state: read.new_state,
+            diagnostics: diags,
+        }
+    }
+
+    async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {
+        let failed = |diagnostics| ReadDataResponse {
+            state: Value::Null,
+            diagnostics,
+        };
+        let p = match self.process().await {
+            Ok(p) => p,
+            Err(d) => return failed(d),
+        };
+        let ty = self
+            .schema
+            .data_types
+            .get(&req.type_name)
+            .unwrap_or(&Type::Any);
+        let config = Self::encode(Some(&req.config), ty);
+        let mut diags = match call::<_, proto::DiagnosticsResponse>(
+            p,
+            Method::ValidateDataSourceConfig,
+            proto::ValidateRequest {
+                type_name: req.type_name.clone(),
+                config: config.clone(),
+            },
+        )
+        .await
+        {
+            Ok(r) => diagnostics(&r.diagnostics),
+            Err(e) => self.failure(&e),
+        };
+        if diags.has_errors() {
+            return failed(diags);
+        }
+        let resp: proto::ReadDataSourceResponse = match call(
+            p,
+            Method::ReadDataSource,
+            proto::ReadDataSourceRequest {
+                type_name: req.type_name.clone(),
+                config,
+                client_capabilities: Some(capabilities()),
+            },
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => return failed(self.failure(&e)),
+        };
+        diags.extend(diagnostics(&resp.diagnostics));
+        match self.decode(resp.state, ty) {
+            Ok(state) => ReadDataResponse {
+                state,
+                diagnostics: diags,
+            },
+            Err(d) => failed(d),
+        }
+    }
+}
+
+fn capabilities() -> proto::ClientCapabilities {
+    proto::ClientCapabilities {
+        deferral_allowed: false,
+        write_only_attributes_allowed: false,
+    }
+}
+
+/// State keeps private data as base64, as Terraform writes it.
+fn private_bytes(private: Option<&str>) -> Vec<u8> {
+    private
+        .map(|p| {
+            base64::engine::general_purpose::STANDARD
+                .decode(p)
+                .unwrap_or_else(|_| p.as_bytes().to_vec())
+        })
+        .unwrap_or_default()
+}
+
+fn private_string(bytes: &[u8]) -> Option<String> {
+    (!bytes.is_empty()).then(|| base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// The engine's proposal with the configuration's value wherever the engine put unknown
+/// for "computed, not yet known": Terraform's rules say what those become.
+fn with_config_where_unknown(proposed: &Value, config: &Value) -> Value {
+    match proposed.as_map() {
+        Some(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let c = config.get_attr(k).cloned().unwrap_or(Value::Null);
+                    let v = if v.is_unknown() && !c.is_unknown() {
+                        c
+                    } else {
+                        v.clone()
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        None => config.clone(),
+    }
+}
+
+/// Top-level attributes named by the plugin's `requires_replace` whose value changes:
+/// Terraform honours a path only where the planned value differs from the prior one.
+fn changed_roots(paths: &[proto::AttributePath], prior: &Value, planned: &Value) -> Vec<String> {
+    let mut out: Vec<String> = paths
+        .iter()
+        .filter_map(|p| match p.steps.first()?.selector.as_ref()? {
+            proto::Selector::AttributeName(n) => Some(n.clone()),
+            _ => None,
+        })
+        .filter(|n| {
+            let before = prior.get_attr(n).map(|v| v.unmark_deep().0);
+            let after = planned.get_attr(n).map(|v| v.unmark_deep().0);
+            after.as_ref().is_some_and(Value::contains_unknown)
+                || before.unwrap_or_default() != after.unwrap_or_default()
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Attributes whose planned value contradicts the configuration: a set argument must be
+/// planned as written.
+fn invalid_plan_attributes(block: &BlockSchema, config: &Value, planned: &Value) -> Vec<String> {
+    block
+        .attributes
+        .iter()
+        .filter(|(name, a)| {
+            let c = config
+                .get_attr(name)
+                .map(|v| v.unmark_deep().0)
+                .unwrap_or_default();
+            let p = planned
+                .get_attr(name)
+                .map(|v| v.unmark_deep().0)
+                .unwrap_or_default();
+            if c.contains_unknown() || (a.computed && c.is_null()) {
+                return false;
+            }
+            c != p
+        })
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+/// The plugin's diagnostics as the engine's; an attribute path becomes the argument name
+/// the engine points at in the configuration.
+pub fn diagnostics(list: &[proto::Diagnostic]) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for d in list {
+        let mut diag = if d.severity == 2 {
+            Diagnostic::warning(d.summary.clone())
+        } else {
+            Diagnostic::error(d.summary.clone())
+        };
+        if !d.detail.is_empty() {
+            diag = diag.detail(d.detail.clone());
+        }
+        if let Some(path) = d.attribute.as_ref().and_then(attribute_path) {
+            diag = diag.attribute(path);
+        }
+        out.push(diag);
+    }
+    out
+}
+
+fn attribute_path(p: &proto::AttributePath) -> Option<String> {
+    let mut s = String::new();
+    for step in &p.steps {
+        match step.selector.as_ref()? {
+            proto::Selector::AttributeName(n) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(n);
+            }
+            proto::Selector::ElementKeyString(k) => s.push_str(&format!("[{k:?}]")),
+            proto::Selector::ElementKeyInt(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    (!s.is_empty()).then_some(s)
+}

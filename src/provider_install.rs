@@ -1,0 +1,174 @@
+//! `terrane init`'s "Initializing provider plugins..." step: every provider the
+//! configuration uses is installed into `.terraform/providers` from `-plugin-dir`, or the
+//! CLI configuration's filesystem mirrors (else the implied local mirror directories),
+//! through the plugin cache, and recorded in `.terraform.lock.hcl`. A provider built into
+//! terrane that no mirror holds is served natively, as before.
+
+use std::path::{Path, PathBuf};
+
+use terrane_engine::config::Module;
+use terrane_engine::diag::{Diagnostic, Diagnostics};
+use terrane_provider_plugin::install::{
+    platform, CliConfig, InstallError, LockFile, Source, LOCK_FILE,
+};
+use terrane_provider_plugin::installer::{Event, Installer};
+
+/// How init may treat the lock file (`-lockfile=readonly` refuses any change to it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum LockMode {
+    Update,
+    Readonly,
+}
+
+/// What the user asked of init for providers.
+pub struct Options<'a> {
+    pub plugin_dirs: &'a [PathBuf],
+    pub upgrade: bool,
+    pub lock_mode: LockMode,
+    /// Where progress lines go (plain text, or init -json's log messages).
+    pub log: &'a dyn Fn(&str),
+}
+
+/// Installs the providers of `root`, printing progress as Terraform does; errors come
+/// back as diagnostics and leave the lock file as it was.
+pub fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let cfg = match CliConfig::load() {
+        Ok(c) => c,
+        Err(e) => {
+            diags.push(Diagnostic::error("Invalid CLI configuration").detail(e.to_string()));
+            return diags;
+        }
+    };
+    let old = match LockFile::read(Path::new(LOCK_FILE)) {
+        Ok(l) => l,
+        Err(e) => {
+            diags.push(Diagnostic::error("Invalid dependency lock file").detail(e.to_string()));
+            return diags;
+        }
+    };
+    let installer = Installer {
+        mirrors: if opts.plugin_dirs.is_empty() {
+            cfg.filesystem_mirrors.clone()
+        } else {
+            opts.plugin_dirs.to_vec()
+        },
+        cache: cfg.plugin_cache_dir.clone(),
+        target: crate::plugins::providers_dir(),
+        platform: platform(),
+    };
+    let built_in: Vec<&str> = crate::setup::providers()
+        .iter()
+        .flat_map(|(names, _)| names.iter().copied())
+        .collect();
+    let mut new = LockFile::default();
+    for (source, span) in crate::plugins::required_sources(root) {
+        let name = display(&source);
+        let constraints = constraints_for(root, &source);
+        let key = source.to_string();
+        let locked = old.providers.get(&key);
+        // Progress is printed once the outcome is known: a built-in provider that no
+        // mirror holds is just "Using built-in".
+        let mut lines = Vec::new();
+        let mut report = |e: Event| lines.push(event_line(&name, constraints.as_deref(), &e));
+        let outcome = installer.install(
+            &source,
+            constraints.as_deref(),
+            locked,
+            opts.upgrade,
+            &mut report,
+        );
+        let built_in_only = matches!(outcome, Err(InstallError::NotFound { .. }))
+            && built_in.contains(&name.as_str());
+        if !built_in_only {
+            lines.iter().for_each(|l| (opts.log)(l));
+        }
+        match outcome {
+            Ok(entry) => {
+                new.providers.insert(key, entry);
+            }
+            Err(_) if built_in_only => {
+                (opts.log)(&format!("- Using built-in {name} ({})", source.name));
+                if let Some(l) = locked {
+                    new.providers.insert(key, l.clone());
+                }
+            }
+            Err(e) => {
+                let (summary, detail) = match &e {
+                    InstallError::NotFound { .. }
+                    | InstallError::NoMatch { .. }
+                    | InstallError::LockedConstraint { .. } => (
+                        "Failed to query available provider packages",
+                        format!("Could not retrieve the list of available versions for provider {name}: {e}"),
+                    ),
+                    _ => ("Failed to install provider", format!("Error while installing {name}: {e}")),
+                };
+                diags.push(Diagnostic::error(summary).detail(detail).span(span));
+            }
+        }
+    }
+    if diags.has_errors() || new == old {
+        return diags;
+    }
+    if opts.lock_mode == LockMode::Readonly {
+        diags.push(Diagnostic::error("Provider dependency changes detected").detail(
+            "Changes to the required provider dependencies were detected, but the lock file is read-only. To use and record these requirements, run \"terrane init\" without the \"-lockfile=readonly\" flag.",
+        ));
+        return diags;
+    }
+    if let Err(e) = new.write(Path::new(LOCK_FILE)) {
+        diags.push(
+            Diagnostic::error("Failed to write the dependency lock file").detail(format!("{e:#}")),
+        );
+        return diags;
+    }
+    if old.providers.is_empty() {
+        (opts.log)(&format!("\nterrane has created a lock file {LOCK_FILE} to record the provider\nselections it made above. Include this file in your version control repository\nso that terrane can guarantee to make the same selections by default when\nyou run \"terrane init\" in the future."));
+    } else {
+        (opts.log)(&format!("\nterrane has made some changes to the provider dependency selections recorded\nin the {LOCK_FILE} file. Review those changes and commit them to your\nversion control system if they represent changes you intended to make."));
+    }
+    diags
+}
+
+/// The source as Terraform prints it: without the host when it is the public registry.
+fn display(source: &Source) -> String {
+    if source.host == terrane_provider_plugin::install::DEFAULT_HOST {
+        format!("{}/{}", source.namespace, source.name)
+    } else {
+        source.to_string()
+    }
+}
+
+/// Every module's version constraint on `source`, joined as Terraform records them.
+fn constraints_for(root: &Module, source: &Source) -> Option<String> {
+    let mut all: Vec<String> = Vec::new();
+    for m in root.all() {
+        for rp in m.terraform.required_providers.values() {
+            let same = Source::parse(&rp.source).is_ok_and(|s| s == *source);
+            if let (true, Some(v)) = (same, &rp.version) {
+                for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    if !all.iter().any(|x| x == part) {
+                        all.push(part.to_string());
+                    }
+                }
+            }
+        }
+    }
+    (!all.is_empty()).then(|| all.join(", "))
+}
+
+fn event_line(name: &str, constraints: Option<&str>, e: &Event) -> String {
+    match e {
+        Event::ReusingLocked => {
+            format!("- Reusing previous version of {name} from the dependency lock file")
+        }
+        Event::Finding(_) => match constraints {
+            Some(c) => format!("- Finding {name} versions matching \"{c}\"..."),
+            None => format!("- Finding latest version of {name}..."),
+        },
+        Event::UsingInstalled(v) => format!("- Using previously-installed {name} v{v}"),
+        Event::UsingCached(v) => format!("- Using {name} v{v} from the shared cache directory"),
+        Event::Installing(v) => format!("- Installing {name} v{v}..."),
+        Event::Installed(v) => format!("- Installed {name} v{v} (unauthenticated)"),
+    }
+}
