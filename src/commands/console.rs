@@ -106,11 +106,12 @@ fn evaluate(scope: &ConsoleScope<'_>, line: &str) -> Result<String, Diagnostic> 
         return Ok(String::new());
     }
     let file = SourceFile::new(INPUT_NAME, line);
-    let expr = hcl_edit::parser::parse_expr(line).map_err(|e| {
+    let mut expr = hcl_edit::parser::parse_expr(line).map_err(|e| {
         Diagnostic::error("Invalid expression")
             .detail(e.message().to_string())
             .span(Some(terrane_engine::diag::Span::new(&file, 0..line.len())))
     })?;
+    terrane_engine::lang::heredoc::flush_expr(&mut expr, line);
     let ctx = EvalContext {
         scope,
         base_dir: Path::new("."),

@@ -34,7 +34,10 @@ pub(crate) fn parse(
     let mut current = edits.apply(file);
     for _ in 0..MAX_REPAIRS {
         let err = match hcl_edit::parser::parse_body(&current.text) {
-            Ok(body) => return (Ok(body), current),
+            Ok(mut body) => {
+                crate::lang::heredoc::flush_body(&mut body, &current.text);
+                return (Ok(body), current);
+            }
             Err(e) => e,
         };
         if !err.message().contains("redefined object key") {

@@ -369,7 +369,8 @@ fn merge_bodies(base: &SrcBody, over: &SrcBody) -> SrcBody {
     }
     let generated = SourceFile::generated(text, Origin { segments });
     // Every piece parsed before, alone and in the same syntax, so the whole parses.
-    let body = hcl_edit::parser::parse_body(&generated.text).unwrap_or_default();
+    let mut body = hcl_edit::parser::parse_body(&generated.text).unwrap_or_default();
+    crate::lang::heredoc::flush_body(&mut body, &generated.text);
     SrcBody {
         body,
         file: generated,

@@ -196,16 +196,8 @@ impl Evaluator<'_, '_> {
                 }
                 self.template_value(&tpl, Tokens::WholeLiteral)
             }
-            Expression::HeredocTemplate(h) => match h.indent() {
-                // hcl-edit strips the indent of `<<-` heredocs only from top-level text;
-                // lines inside %{if}/%{for} directives must lose it too.
-                Some(n) if n > 0 => {
-                    let mut t = h.template.clone();
-                    dedent_nested(&mut t, n, false);
-                    self.template_value(&t, Tokens::PerLine)
-                }
-                _ => self.template_value(&h.template, Tokens::PerLine),
-            },
+            // `<<-` heredocs were flushed as HCL does when they were parsed (`heredoc`).
+            Expression::HeredocTemplate(h) => self.template_value(&h.template, Tokens::PerLine),
             Expression::Parenthesis(p) => self.expr(p.inner()),
             Expression::Variable(v) => self.reference(v.as_str(), &[], e),
             Expression::Traversal(t) => {
@@ -860,46 +852,6 @@ impl Evaluator<'_, '_> {
 
 /// Removes up to `n` leading spaces from every line start inside directive bodies of `t`
 /// (`nested` is true once inside a directive, where the work is needed).
-fn dedent_nested(t: &mut Template, n: usize, nested: bool) {
-    let strip = |text: &str| -> String {
-        let mut out = String::with_capacity(text.len());
-        for (i, line) in text.split('\n').enumerate() {
-            if i > 0 {
-                out.push('\n');
-                let spaces = line.len() - line.trim_start_matches(' ').len();
-                out.push_str(&line[spaces.min(n)..]);
-            } else {
-                out.push_str(line);
-            }
-        }
-        out
-    };
-    let mut rebuilt = Template::new();
-    for el in t.iter() {
-        let el = match el {
-            Element::Literal(l) if nested => {
-                Element::Literal(hcl_edit::Spanned::new(strip(l.value())))
-            }
-            Element::Directive(d) => {
-                let mut d = (**d).clone();
-                match &mut d {
-                    Directive::If(i) => {
-                        dedent_nested(&mut i.if_expr.template, n, true);
-                        if let Some(e) = &mut i.else_expr {
-                            dedent_nested(&mut e.template, n, true);
-                        }
-                    }
-                    Directive::For(f) => dedent_nested(&mut f.for_expr.template, n, true),
-                }
-                Element::Directive(Box::new(d))
-            }
-            other => other.clone(),
-        };
-        rebuilt.push(el);
-    }
-    *t = rebuilt;
-}
-
 #[derive(Default)]
 struct TemplateState {
     unknown: bool,
@@ -948,7 +900,8 @@ mod tests {
 
     fn ev(src: &str) -> Result<Value, Diagnostic> {
         let file = SourceFile::new("t.tf", format!("x = {src}\n"));
-        let body = hcl_edit::parser::parse_body(&file.text).expect("test input parses");
+        let mut body = hcl_edit::parser::parse_body(&file.text).expect("test input parses");
+        crate::lang::heredoc::flush_body(&mut body, &file.text);
         let attr = body.get_attribute("x").expect("attribute x");
         let ctx = EvalContext {
             scope: &TestScope,
@@ -1022,7 +975,43 @@ mod tests {
             "<<-EOT\n    %{ for n in var.names ~}\n    - ${n}\n    %{ endfor ~}\n    done\n  EOT",
         )
         .unwrap();
-        assert_eq!(v, Value::string("- a\n- b\ndone\n"));
+        // As Terraform: `~}` strips each newline first, so only the directive lines start
+        // a line and lose their indentation.
+        assert_eq!(v, Value::string("    - a\n    - b\n    done\n"));
+    }
+
+    #[test]
+    fn indented_heredocs_strip_then_flush_as_terraform() {
+        // Each expected value is what Terraform 1.15.5 prints for the same heredoc.
+        let cases = [
+            // An emptied line-start literal (`%{~`) counts as no indentation.
+            (
+                "<<-EOT\n    x\n    %{~ for n in var.names }\n    - ${n}\n    %{~ endfor }\n    done\n  EOT",
+                "    x\n\n    - a\n\n    - b\n\n    done\n",
+            ),
+            // A line whose newline `~}` removed is not a line start: it keeps its indent.
+            (
+                "<<-EOT\n    x\n    %{ if true ~}\n      y\n    %{ endif }\n    z\n  EOT",
+                "x\n      y\n\nz\n",
+            ),
+            (
+                "<<-EOT\n      x ${\"a\"} y\n    z ${~ \"b\" ~}   w\n  EOT",
+                "  x a y\nzbw\n",
+            ),
+            (
+                "<<-EOT\n    %{ if false }\n      no\n    %{ else ~}\n      yes\n    %{~ endif }\n    end\n    EOT",
+                "          yes\n\n    end\n",
+            ),
+            // Tabs count as one column each; blank lines are not measured; escapes kept.
+            (
+                "<<-EOT\n\t\tx\n\t  y\n\n    $${z} %%{w}\n  EOT",
+                "x\n y\n\n  ${z} %{w}\n",
+            ),
+            ("<<-EOT\n    p\r\n      q\r\n  EOT", "p\r\n  q\r\n"),
+        ];
+        for (src, want) in cases {
+            assert_eq!(ev(src).unwrap(), Value::string(want), "{src}");
+        }
     }
 
     #[test]

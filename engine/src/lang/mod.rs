@@ -3,6 +3,7 @@
 
 pub mod eval;
 pub mod functions;
+pub mod heredoc;
 pub mod refs;
 mod strip;
 pub mod types;

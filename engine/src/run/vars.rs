@@ -133,8 +133,10 @@ pub fn resolve(
                     let file = SourceFile::new(format!("<value for var.{name}>"), text.clone());
                     match hcl_edit::parser::parse_expr(&text)
                         .map_err(|e| e.to_string())
-                        .and_then(|e| eval_constant(&e, &file, dir).map_err(|d| d.summary))
-                    {
+                        .and_then(|mut e| {
+                            crate::lang::heredoc::flush_expr(&mut e, &text);
+                            eval_constant(&e, &file, dir).map_err(|d| d.summary)
+                        }) {
                         Ok(v) => Some((v, None, origin)),
                         Err(e) => {
                             diags.push(
