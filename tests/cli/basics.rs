@@ -350,6 +350,37 @@ fn outputs() {
 }
 
 #[test]
+fn null_outputs_are_not_stored_and_becoming_null_removes_one() {
+    let w = Work::main_tf(
+        r#"
+variable "on" {
+  default = false
+}
+output "maybe" { value = var.on ? "x" : null }
+output "always" { value = "k" }
+"#,
+    );
+    // As Terraform: a null output is no change and never reaches state.
+    let plan = w.run(&["plan"]).code(0);
+    assert!(!plan.stdout.contains("maybe"), "{plan}");
+    w.run(&["apply", "-auto-approve"]).code(0);
+    assert!(w.state()["outputs"].get("maybe").is_none());
+    w.run(&["apply", "-auto-approve", "-var", "on=true"])
+        .code(0);
+    assert_eq!(w.state()["outputs"]["maybe"]["value"], "x");
+    snap!(
+        w,
+        "outputs_becoming_null",
+        w.run(&["apply", "-auto-approve", "-var", "on=false"])
+            .code(0)
+    );
+    assert!(w.state()["outputs"].get("maybe").is_none());
+    w.run(&["output", "maybe"]).code(1);
+    w.run(&["plan", "-detailed-exitcode", "-var", "on=false"])
+        .code(0);
+}
+
+#[test]
 fn output_json_of_nested_values() {
     let w = Work::main_tf(
         r#"

@@ -148,6 +148,9 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
             );
             out.push_str(&line);
         }
+        if changes.is_empty() {
+            out.push_str("\nYou can apply this plan to save these new output values to the terrane\nstate, without changing any real infrastructure.\n");
+        }
     }
     out
 }

@@ -112,6 +112,10 @@ pub async fn apply(
         for (name, o) in &ctx.module.outputs {
             match eval(&o.value.expr, &o.value.file, &ectx) {
                 Ok(v) if v.contains_unknown() => {}
+                // Terraform keeps no null output in state.
+                Ok(v) if v.is_null() => {
+                    state.outputs.remove(name);
+                }
                 Ok(v) => {
                     state.outputs.insert(
                         name.clone(),

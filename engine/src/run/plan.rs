@@ -309,15 +309,18 @@ impl NodeRun<'_> {
             .outputs
             .get(name)
             .map(|s| Value::from_json(&s.value));
+        // A null output is not stored (as in Terraform): becoming null removes it.
         let action = match &before {
+            None if v.is_null() => Action::NoOp,
             None => Action::Create,
+            Some(_) if v.is_null() => Action::Delete,
             Some(b) if object_changed(b, &v.unmark_deep().0) => Action::Update,
             Some(_) => Action::NoOp,
         };
         Ok(OutputChange {
             action,
             before,
-            after: Some(v),
+            after: (action != Action::Delete).then_some(v),
             sensitive: o.sensitive,
         })
     }
