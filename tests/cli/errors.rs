@@ -34,6 +34,46 @@ resource "null_resource" "a" {
 }
 
 #[test]
+fn template_and_string_syntax_errors_use_terraform_summaries() {
+    // Each names the mistake as Terraform 1.15.5 does, at the same place.
+    let cases = [
+        (
+            "error_template_missing_endif",
+            "locals {\n  a = \"%{ if true }x\"\n}\n",
+        ),
+        (
+            "error_template_stray_endif",
+            "locals {\n  a = \"%{ endif }\"\n}\n",
+        ),
+        (
+            "error_template_wrong_end",
+            "locals {\n  a = \"%{ if true }%{ endfor }\"\n}\n",
+        ),
+        ("error_multi_line_string", "locals {\n  a = \"abc\n}\n"),
+        (
+            "error_unterminated_heredoc",
+            "locals {\n  a = <<EOT\nx\n}\n",
+        ),
+        ("error_missing_item_separator", "locals {\n  a = [1, 2\n}\n"),
+        (
+            "error_missing_attribute_separator",
+            "locals {\n  a = {a = 1 b = 2}\n}\n",
+        ),
+        (
+            "error_function_arity",
+            "locals {\n  a = upper()\n  b = upper(\"a\", \"b\")\n}\n",
+        ),
+        (
+            "error_self_referencing_local",
+            "locals {\n  b = local.b\n}\n",
+        ),
+    ];
+    for (name, tf) in cases {
+        fails(name, "validate", tf);
+    }
+}
+
+#[test]
 fn unknown_block_type() {
     fails(
         "error_unknown_block",

@@ -61,7 +61,7 @@ pub(crate) fn parse(
 }
 
 /// Tokens with the byte offset each starts at.
-fn located(text: &str) -> Vec<(usize, Token)> {
+pub(super) fn located(text: &str) -> Vec<(usize, Token)> {
     let mut at = if text.starts_with('\u{feff}') { 3 } else { 0 };
     lex(text)
         .into_iter()

@@ -124,13 +124,7 @@ pub fn parse_file(
     match parsed {
         Ok(b) => Some((b, spans_in)),
         Err(e) => {
-            let off = e.location().offset();
-            let span = Span::new(&spans_in, off..off + 1);
-            diags.push(
-                Diagnostic::error("Invalid HCL syntax")
-                    .detail(e.message().to_string())
-                    .span(Some(span)),
-            );
+            diags.push(super::syntax_error::diagnose(&spans_in, &e));
             None
         }
     }
@@ -1522,7 +1516,7 @@ resource "null_resource" "a" {
     #[test]
     fn syntax_error_has_location() {
         let (_, d) = load("resource \"a\" \"b\" {\n  x = \n}\n");
-        assert_eq!(d.0[0].summary, "Invalid HCL syntax");
+        assert_eq!(d.0[0].summary, "Invalid expression");
         assert!(d.0[0].span.is_some());
     }
 }

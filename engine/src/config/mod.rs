@@ -11,6 +11,7 @@ mod model;
 pub mod module_source;
 mod overrides;
 mod provisioner;
+mod syntax_error;
 mod terraform_block;
 mod typeexpr;
 pub mod version;

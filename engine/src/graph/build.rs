@@ -352,14 +352,23 @@ fn link(g: &mut Graph, m: &Module, to: &Node, refs: Vec<Reference>, diags: &mut 
                     if matches!(to, Node::Var(..)) {
                         continue;
                     }
-                    let summary = if matches!(to, Node::Resource(_)) {
-                        "Self-referential block"
-                    } else {
-                        "Self-referencing object"
+                    let (summary, detail) = match to {
+                        Node::Resource(_) => (
+                            "Self-referential block",
+                            format!("Configuration for {to} may not refer to itself."),
+                        ),
+                        Node::Local(..) => (
+                            "Self-referencing local value",
+                            format!("Local value {to} cannot use its own result as part of its expression."),
+                        ),
+                        _ => (
+                            "Self-referencing object",
+                            format!("Configuration for {to} may not refer to itself."),
+                        ),
                     };
                     diags.push(
                         Diagnostic::error(summary)
-                            .detail(format!("Configuration for {to} may not refer to itself."))
+                            .detail(detail)
                             .span(r.span.clone()),
                     );
                 }

@@ -711,6 +711,15 @@ impl Evaluator<'_, '_> {
                 }
                 d
             }
+            FuncError::Arity { too_many, message } => self.err(
+                node,
+                if too_many {
+                    "Too many function arguments"
+                } else {
+                    "Not enough function arguments"
+                },
+                message,
+            ),
             // The message is already in Terraform's words ("Invalid value for ... parameter"
             // or "Call to function ... failed"); only the summary depends on which.
             FuncError::Call(msg) => self.err(

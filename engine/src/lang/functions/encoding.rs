@@ -45,8 +45,27 @@ pub(super) fn jsonencode(args: Args, _: Ctx) -> Result<Value, Fail> {
 pub(super) fn jsondecode(args: Args, _: Ctx) -> Result<Value, Fail> {
     let text = arg_str(args, 0)?;
     let parsed: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| Fail::Arg(0, format!("invalid JSON: {e}")))?;
+        serde_json::from_str(&text).map_err(|e| Fail::Msg(go_json_error(&text, &e)))?;
     Ok(Value::from_json(&parsed))
+}
+
+/// A JSON syntax error in the words of Go's decoder, which Terraform's message quotes
+/// (`Call to function "jsondecode" failed: EOF.`), where the two are easy to match.
+fn go_json_error(text: &str, e: &serde_json::Error) -> String {
+    let offending = || {
+        let line = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
+        line.chars().nth(e.column().saturating_sub(1))
+    };
+    let msg = e.to_string();
+    if e.is_eof() {
+        "EOF".into()
+    } else if msg.starts_with("trailing characters") {
+        "extraneous data after JSON object".into()
+    } else if let (true, Some(c)) = (msg.starts_with("expected value"), offending()) {
+        format!("invalid character {c:?} looking for beginning of value")
+    } else {
+        msg
+    }
 }
 
 pub(super) fn base64encode(args: Args, _: Ctx) -> Result<Value, Fail> {
@@ -456,8 +475,17 @@ mod tests {
             call_ok("jsondecode", vec![s(r#"["a", 1]"#)]),
             tup(vec![s("a"), n(1.0)])
         );
-        assert!(call_err("jsondecode", vec![s("{")])
-            .starts_with("Invalid value for \"str\" parameter: invalid JSON"));
+        // Go's decoder words, which Terraform quotes.
+        let err = |text: &str| call_err("jsondecode", vec![s(text)]);
+        assert_eq!(err("{"), "Call to function \"jsondecode\" failed: EOF.");
+        assert_eq!(
+            err("x"),
+            "Call to function \"jsondecode\" failed: invalid character 'x' looking for beginning of value."
+        );
+        assert_eq!(
+            err("1 2"),
+            "Call to function \"jsondecode\" failed: extraneous data after JSON object."
+        );
     }
 
     #[test]

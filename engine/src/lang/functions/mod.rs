@@ -43,6 +43,10 @@ pub struct FuncContext<'a> {
 pub enum FuncError {
     #[error("there is no function named {name:?}")]
     Unknown { name: String },
+    /// Too few or too many arguments (`too_many`), which Terraform reports under its own
+    /// summaries.
+    #[error("{message}")]
+    Arity { too_many: bool, message: String },
     #[error("{0}")]
     Call(String),
 }
@@ -131,16 +135,19 @@ impl Func {
             } else {
                 ""
             };
-            return Err(FuncError::Call(format!(
-                "Function {:?} expects{qual} {want} argument(s). Missing value for {:?}.",
-                self.name, self.params[given].name
-            )));
+            return Err(FuncError::Arity {
+                too_many: false,
+                message: format!(
+                    "Function {:?} expects{qual} {want} argument(s). Missing value for {:?}.",
+                    self.name, self.params[given].name
+                ),
+            });
         }
         if given > want && self.variadic.is_none() {
-            return Err(FuncError::Call(format!(
-                "Function {:?} expects only {want} argument(s).",
-                self.name
-            )));
+            return Err(FuncError::Arity {
+                too_many: true,
+                message: format!("Function {:?} expects only {want} argument(s).", self.name),
+            });
         }
         Ok(())
     }
