@@ -381,6 +381,39 @@ output "always" { value = "k" }
 }
 
 #[test]
+fn output_json_types_match_terraform() {
+    let w = Work::main_tf(
+        r#"
+variable "l" {
+  type    = list(string)
+  default = ["a"]
+}
+output "keys_of_object" { value = keys({ a = 1 }) }
+output "keys_of_map" { value = keys(tomap({ a = 1 })) }
+output "splat_of_list" { value = var.l[*] }
+output "splat_of_set" { value = toset(["b"])[*] }
+output "splat_of_tuple" { value = ["x"][*] }
+output "whole" { value = 9007199254740992 }
+"#,
+    );
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let out: serde_json::Value =
+        serde_json::from_str(&w.run(&["output", "-json"]).code(0).stdout).unwrap();
+    let ty = |name: &str| out[name]["type"].to_string();
+    // What Terraform 1.15.5 reports for the same outputs.
+    assert_eq!(ty("keys_of_object"), r#"["tuple",["string"]]"#);
+    assert_eq!(ty("keys_of_map"), r#"["list","string"]"#);
+    assert_eq!(ty("splat_of_list"), r#"["list","string"]"#);
+    assert_eq!(ty("splat_of_set"), r#"["list","string"]"#);
+    assert_eq!(ty("splat_of_tuple"), r#"["tuple",["string"]]"#);
+    assert!(w
+        .run(&["output", "-json", "whole"])
+        .code(0)
+        .stdout
+        .starts_with("9007199254740992\n"));
+}
+
+#[test]
 fn output_json_of_nested_values() {
     let w = Work::main_tf(
         r#"

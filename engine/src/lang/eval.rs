@@ -453,7 +453,14 @@ impl Evaluator<'_, '_> {
         let out = match cur {
             Value::Unknown => return Ok(Value::Unknown),
             Value::Null => Value::Tuple(Vec::new()),
-            Value::List(items) | Value::Tuple(items) | Value::Set(items) => Value::Tuple(
+            // As HCL: a splat over a list or set is a list, over a tuple a tuple.
+            Value::List(items) | Value::Set(items) => Value::List(
+                items
+                    .into_iter()
+                    .map(|x| self.traverse(x, rest, node))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Tuple(items) => Value::Tuple(
                 items
                     .into_iter()
                     .map(|x| self.traverse(x, rest, node))

@@ -284,8 +284,11 @@ pub fn format_number(n: f64) -> String {
 }
 
 fn number_to_json(n: f64) -> serde_json::Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+    // Whole numbers are written without a fraction (`9007199254740992`, not `...992.0`).
+    if n.fract() == 0.0 && n.abs() < 9.2e18 {
         serde_json::Value::Number((n as i64).into())
+    } else if n.fract() == 0.0 && n > 0.0 && n < 1.8e19 {
+        serde_json::Value::Number((n as u64).into())
     } else {
         serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
     }

@@ -193,8 +193,13 @@ pub(super) fn keys(args: Args, _: Ctx) -> Result<Value, Fail> {
         return Ok(Value::Unknown);
     }
     let m = arg_map(args, 0).map_err(|_| Fail::Arg(0, "must have map or object type".into()))?;
-    // BTreeMap iterates in sorted order, which is the order Terraform promises.
-    Ok(list_of_strings(m.keys().cloned()))
+    // BTreeMap iterates in sorted order, which is the order Terraform promises. An
+    // object's keys are a tuple (each its own attribute), a map's a list.
+    let keys = list_of_strings(m.keys().cloned());
+    Ok(match (args[0].unmark(), keys) {
+        (Value::Object(_), Value::List(items)) => Value::Tuple(items),
+        (_, keys) => keys,
+    })
 }
 
 pub(super) fn values(args: Args, _: Ctx) -> Result<Value, Fail> {
@@ -489,15 +494,21 @@ mod tests {
 
     #[test]
     fn keys_values_examples() {
+        // An object's keys are a tuple, a map's a list (as Terraform types them).
         let m = obj(&[("a", n(1.0)), ("c", n(2.0)), ("d", n(3.0))]);
-        assert_eq!(call_ok("keys", vec![m]), slist(&["a", "c", "d"]));
+        assert_eq!(
+            call_ok("keys", vec![m]),
+            Value::Tuple(vec![s("a"), s("c"), s("d")])
+        );
+        let m = Value::Map([("a".to_string(), n(1.0))].into_iter().collect());
+        assert_eq!(call_ok("keys", vec![m]), slist(&["a"]));
         let m = obj(&[("a", n(3.0)), ("c", n(2.0)), ("d", n(1.0))]);
         assert_eq!(call_ok("values", vec![m]), nums(&[3.0, 2.0, 1.0]));
         let m = map(&[("a", n(3.0)), ("c", n(2.0))]);
         assert_eq!(call_ok("values", vec![m]), nlist(&[3.0, 2.0]));
         assert_eq!(
             call_ok("keys", vec![obj(&[("x", Value::Unknown)])]),
-            slist(&["x"])
+            Value::Tuple(vec![s("x")])
         );
     }
 
