@@ -48,6 +48,10 @@ pub async fn run(a: DriftArgs) -> anyhow::Result<u8> {
     let Ok((module, graph)) = load_checked(color) else {
         return Ok(1);
     };
+    if let Some(d) = super::operation::require_configuration(&module, "OperationTypePlan") {
+        print_diagnostics(&d.into(), color);
+        return Ok(1);
+    }
     let cli_vars: Vec<CliVar> = a.vars.in_order();
     let env: Vec<(String, String)> = std::env::vars().collect();
     let variables = match vars::resolve(&module, &cli_vars, &env, Path::new(".")) {

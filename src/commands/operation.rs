@@ -37,12 +37,11 @@ pub fn load_checked(color: bool) -> Result<(Module, terrane_engine::graph::Graph
 }
 
 /// Loads and checks the configuration, collecting every diagnostic (shared by the plain
-/// and JSON forms of validate). The graph is `None` when it could not be built.
+/// and JSON forms of validate). The graph is `None` when it could not be built. An empty
+/// directory is an empty configuration (valid, as for Terraform); the operations that
+/// would destroy everything because of it refuse it ([`require_configuration`]).
 pub fn check_config() -> (Module, Option<terrane_engine::graph::Graph>, Diagnostics) {
     let (module, mut diags) = load_dir(Path::new("."));
-    if module.files.is_empty() && !diags.has_errors() {
-        diags.push(Diagnostic::error("No configuration files").detail("There are no .tf files in the working directory. terrane reads every *.tf file in the current directory (or the one given with -chdir)."));
-    }
     diags.extend(setup::check_required_providers(&module));
     if diags.has_errors() {
         return (module, None, diags);
@@ -66,6 +65,20 @@ pub fn check_config() -> (Module, Option<terrane_engine::graph::Graph>, Diagnost
             (module, None, diags)
         }
     }
+}
+
+/// Terraform's refusal to plan or apply an empty directory, which would destroy every
+/// object in state; `operation` is the JSON operation type ("OperationTypePlan", ...).
+pub fn require_configuration(module: &Module, operation: &str) -> Option<Diagnostic> {
+    if !module.files.is_empty() {
+        return None;
+    }
+    let detail = if operation == "OperationTypePlan" {
+        "Plan requires configuration to be present. Planning without a configuration would mark everything for destruction, which is normally not what is desired. If you would like to destroy everything, run plan with the -destroy option. Otherwise, create a terrane configuration file (.tf file) and try again."
+    } else {
+        "Apply requires configuration to be present. Applying without a configuration would mark everything for destruction, which is normally not what is desired. If you would like to destroy everything, run 'terrane destroy' instead."
+    };
+    Some(Diagnostic::error("No configuration files").detail(detail))
 }
 
 /// The providers for `module`: a default instance of each, plus one per aliased block.
@@ -173,6 +186,12 @@ pub async fn prepare(
     let Ok((module, graph)) = load_checked(color) else {
         return Ok(Err(Reported));
     };
+    if mode != PlanMode::Destroy {
+        if let Some(d) = require_configuration(&module, operation) {
+            print_diagnostics(&d.into(), color);
+            return Ok(Err(Reported));
+        }
+    }
     let mut cli_vars = preset;
     cli_vars.extend(planning.vars.in_order());
     let env: Vec<(String, String)> = std::env::vars().collect();

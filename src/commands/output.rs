@@ -146,7 +146,7 @@ pub fn hcl_value(v: &Value, indent: usize) -> String {
         Value::Sensitive(_) => "(sensitive value)".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => format_number(*n),
-        Value::String(s) => format!("{s:?}"),
+        Value::String(s) => terrane_engine::lang::value::quote(s),
         Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
             if items.is_empty() {
                 return "[]".into();

@@ -379,4 +379,30 @@ fn validate_json_reports_ranges() {
 fn no_configuration_files() {
     let w = Work::new();
     snap!(w, "error_no_configuration", w.run(&["plan"]).code(1));
+    // As Terraform: an empty directory is a valid, empty configuration; only the
+    // operations that would destroy everything because of it refuse.
+    snap!(
+        w,
+        "error_no_configuration_apply",
+        w.run(&["apply", "-auto-approve"]).code(1)
+    );
+    assert!(w.run(&["validate"]).code(0).stdout.contains("Success!"));
+    w.run(&["plan", "-destroy"]).code(0);
+    let console = w.run_with(&["console"], &[], Some("upper(\"straße\")\n"));
+    assert_eq!(console.code(0).stdout, "\"STRAßE\"\n");
+}
+
+#[test]
+fn strings_print_as_terraform_quotes_them() {
+    let w = Work::new();
+    // Go's %q: named escapes, \u00a0 for a non-printing space, combining marks as is.
+    let out = w.run_with(
+        &["console"],
+        &[],
+        Some("\"a\\u00a0b\\u0007c\\\\d\\ttab é i\\u0307\"\n"),
+    );
+    assert_eq!(
+        out.code(0).stdout,
+        "\"a\\u00a0b\\ac\\\\d\\ttab é i\u{307}\"\n"
+    );
 }

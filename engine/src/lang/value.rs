@@ -274,6 +274,46 @@ impl Value {
     }
 }
 
+/// `s` as a double-quoted string the way Terraform shows one (Go's `%q`): `\n`, `\t`,
+/// `\a`-style escapes, and `\u00a0`-style ones for characters Go does not print (controls,
+/// spaces other than ` `, invisible format characters); everything else as is, where
+/// Rust's `{:?}` would write `\u{a0}` and escape combining marks.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if !go_prints(c) && (c as u32) < 0x10000 => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c if !go_prints(c) => out.push_str(&format!("\\U{:08x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Go's `strconv.IsPrint`, closely enough: no controls, no spaces but U+0020, no
+/// invisible format characters.
+fn go_prints(c: char) -> bool {
+    !(c.is_control()
+        || (c.is_whitespace() && c != ' ')
+        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}'))
+}
+
 /// Terraform prints whole numbers without a fractional part.
 pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e17 {
@@ -302,7 +342,7 @@ impl fmt::Display for Value {
             Value::Unknown => f.write_str("(known after apply)"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Number(n) => f.write_str(&format_number(*n)),
-            Value::String(s) => write!(f, "{s:?}"),
+            Value::String(s) => f.write_str(&quote(s)),
             Value::List(v) | Value::Tuple(v) | Value::Set(v) => {
                 f.write_str("[")?;
                 for (i, x) in v.iter().enumerate() {
@@ -319,7 +359,7 @@ impl fmt::Display for Value {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{k:?} = {x}")?;
+                    write!(f, "{} = {x}", quote(k))?;
                 }
                 f.write_str("}")
             }

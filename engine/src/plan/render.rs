@@ -466,7 +466,7 @@ fn value(v: &Value, indent: usize, sym: &str, style: Style) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => format_number(*n),
-        Value::String(s) => format!("{s:?}"),
+        Value::String(s) => crate::lang::value::quote(s),
         Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
             if items.is_empty() {
                 return "[]".into();

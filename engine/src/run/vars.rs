@@ -282,7 +282,7 @@ fn describe(v: &Value) -> String {
         Value::Null => "is null".into(),
         Value::Bool(b) => format!("is {b}"),
         Value::Number(n) => format!("is {}", crate::lang::value::format_number(*n)),
-        Value::String(s) => format!("is {s:?}"),
+        Value::String(s) => format!("is {}", crate::lang::value::quote(s)),
         Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
             let kind = match v {
                 Value::List(_) => "list",

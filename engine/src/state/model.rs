@@ -96,7 +96,7 @@ impl std::fmt::Display for IndexKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             IndexKey::Int(i) => write!(f, "[{i}]"),
-            IndexKey::Str(s) => write!(f, "[{s:?}]"),
+            IndexKey::Str(s) => write!(f, "[{}]", crate::lang::value::quote(s)),
         }
     }
 }

@@ -20,6 +20,7 @@ mod encoding;
 mod filesystem;
 mod format;
 mod glob;
+mod gostr;
 mod ipnet;
 mod numeric;
 mod seqs;

@@ -23,11 +23,11 @@ fn test_str(args: Args, f: impl FnOnce(&str, &str) -> bool) -> Result<Value, Fai
 }
 
 pub(super) fn lower(args: Args, _: Ctx) -> Result<Value, Fail> {
-    map_str(args, str::to_lowercase)
+    map_str(args, super::gostr::lower)
 }
 
 pub(super) fn upper(args: Args, _: Ctx) -> Result<Value, Fail> {
-    map_str(args, str::to_uppercase)
+    map_str(args, super::gostr::upper)
 }
 
 pub(super) fn trimspace(args: Args, _: Ctx) -> Result<Value, Fail> {
@@ -51,7 +51,7 @@ pub(super) fn title(args: Args, _: Ctx) -> Result<Value, Fail> {
         let mut at_start = true;
         for c in s.chars() {
             if at_start {
-                out.extend(c.to_uppercase());
+                out.push(super::gostr::title_char(c));
             } else {
                 out.push(c);
             }
@@ -190,7 +190,7 @@ pub(super) fn replace(args: Args, _: Ctx) -> Result<Value, Fail> {
 }
 
 fn compile(pattern: &str) -> Result<Regex, String> {
-    Regex::new(pattern).map_err(|e| {
+    Regex::new(&super::gostr::re2_pattern(pattern)).map_err(|e| {
         let detail = e.to_string();
         let last = detail.lines().last().unwrap_or("").trim().to_string();
         format!("invalid regexp pattern: {last}")
