@@ -136,9 +136,12 @@ pub fn plan_file(p: &Prepared, plan: &Plan, targets: &[String], replace: &[Strin
         lineage: has_state.then(|| p.state.lineage.clone()),
         serial: has_state.then_some(p.state.serial),
         config_hash: module_hash(&p.ctx.module),
+        // Ephemeral variables are never written to a plan file (as in Terraform): the
+        // apply reads them again from the environment or tfvars files.
         variables: plan
             .variables
             .iter()
+            .filter(|(k, _)| !p.ctx.module.variables.get(*k).is_some_and(|v| v.ephemeral))
             .map(|(k, v)| (k.clone(), StoredValue::from_value(v)))
             .collect(),
         targets: targets.to_vec(),

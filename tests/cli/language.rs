@@ -161,3 +161,82 @@ fn init_records_local_modules_like_terraform() {
         ]})
     );
 }
+
+#[test]
+fn ephemeral_values_never_reach_state_or_a_plan_file() {
+    let w = Work::main_tf(
+        r#"
+variable "token" {
+  type      = string
+  ephemeral = true
+}
+locals {
+  header = "Bearer ${var.token}"
+  safe   = ephemeralasnull(var.token)
+}
+module "m" {
+  source = "./m"
+  token  = local.header
+}
+resource "terraform_data" "d" {
+  input = local.safe == null ? "cleared" : "kept"
+}
+output "length" { value = terraform_data.d.output }
+"#,
+    );
+    w.write(
+        "m/main.tf",
+        r#"
+variable "token" {
+  ephemeral = true
+}
+output "header" {
+  value     = var.token
+  ephemeral = true
+}
+"#,
+    );
+    let env = [("TF_VAR_token", "s3cr3t-ephemeral")];
+    w.run_with(&["init"], &env, None).code(0);
+    w.run_with(&["plan", "-out=p.tfplan"], &env, None).code(0);
+    w.run_with(&["apply", "p.tfplan"], &env, None).code(0);
+    for file in ["terraform.tfstate", "p.tfplan"] {
+        let bytes = std::fs::read(w.path().join(file)).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("s3cr3t-ephemeral"),
+            "{file} holds the ephemeral value"
+        );
+    }
+    assert_eq!(w.state()["outputs"]["length"]["value"], "cleared");
+}
+
+#[test]
+fn ephemeral_values_are_refused_where_they_would_be_persisted() {
+    let w = Work::main_tf(
+        r#"
+variable "token" {
+  type      = string
+  ephemeral = true
+  default   = "x"
+}
+locals {
+  t = upper(var.token)
+}
+resource "terraform_data" "d" {
+  input = local.t
+}
+module "m" {
+  source = "./m"
+  plain  = var.token
+}
+output "leak" { value = local.t }
+output "root_ephemeral" {
+  value     = "x"
+  ephemeral = true
+}
+"#,
+    );
+    w.write("m/main.tf", "variable \"plain\" {}\n");
+    w.run(&["init"]).code(0);
+    snap!(w, "ephemeral_misuse", w.run(&["validate"]).code(1));
+}

@@ -753,6 +753,7 @@ fn decode_variable(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mu
             .attrs
             .get("sensitive")
             .is_some_and(|a| literal_bool(a, file, diags)),
+        ephemeral: flag("ephemeral", diags),
         nullable: c
             .attrs
             .get("nullable")
@@ -912,6 +913,10 @@ fn decode_output(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut 
         sensitive: c
             .attrs
             .get("sensitive")
+            .is_some_and(|a| literal_bool(a, file, diags)),
+        ephemeral: c
+            .attrs
+            .get("ephemeral")
             .is_some_and(|a| literal_bool(a, file, diags)),
         depends_on: c
             .attrs

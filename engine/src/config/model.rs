@@ -145,6 +145,8 @@ pub struct Variable {
     pub default: Option<Expr>,
     pub description: Option<String>,
     pub sensitive: bool,
+    /// `ephemeral = true`: the value may be used only where nothing persists it.
+    pub ephemeral: bool,
     pub nullable: bool,
     pub validations: Vec<Validation>,
     pub span: Option<Span>,
@@ -169,6 +171,8 @@ pub struct Output {
     pub value: Expr,
     pub description: Option<String>,
     pub sensitive: bool,
+    /// `ephemeral = true`: a child module's output that may carry ephemeral values.
+    pub ephemeral: bool,
     pub depends_on: Vec<Reference>,
     pub preconditions: Vec<Validation>,
     pub span: Option<Span>,

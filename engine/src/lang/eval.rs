@@ -23,6 +23,12 @@ use crate::diag::{did_you_mean, Diagnostic, SourceFile, Span};
 pub trait Scope: Sync {
     /// Resolves a reference; `Err` is a sentence explaining why it cannot be resolved.
     fn resolve(&self, subject: &Subject) -> Result<Arc<Value>, String>;
+
+    /// Whether `expr` reads an ephemeral value (see `run::ephemeral`), which
+    /// `ephemeralasnull` turns into null. Scopes without ephemeral inputs say no.
+    fn reads_ephemeral(&self, _expr: &Expression, _file: &Arc<SourceFile>) -> bool {
+        false
+    }
 }
 
 /// Evaluation settings that do not change between expressions.
@@ -653,6 +659,12 @@ impl Evaluator<'_, '_> {
 
     fn call(&mut self, f: &hcl_edit::expr::FuncCall, node: &Expression) -> R {
         let name = f.name.name.as_str();
+        if name == "ephemeralasnull" && f.args.len() == 1 {
+            let arg = f.args.iter().next().expect("one argument");
+            if self.ctx.scope.reads_ephemeral(arg, self.file) {
+                return Ok(Value::Null);
+            }
+        }
         // try and can evaluate their arguments lazily: an evaluation error is a result here.
         if name == "try" || name == "can" {
             if f.args.is_empty() {

@@ -142,6 +142,25 @@ pub fn references_bound(
         file,
         bound: bound.to_vec(),
         out: &mut out,
+        skip_calls: &[],
+    };
+    w.expr(expr);
+    out
+}
+
+/// Like [`references`], leaving out the arguments of calls to the functions named in
+/// `skip_calls` (whose result does not carry what they read, as `ephemeralasnull`).
+pub fn references_outside_calls(
+    expr: &Expression,
+    file: &Arc<SourceFile>,
+    skip_calls: &[&str],
+) -> Vec<Reference> {
+    let mut out = Vec::new();
+    let mut w = Walker {
+        file,
+        bound: Vec::new(),
+        out: &mut out,
+        skip_calls,
     };
     w.expr(expr);
     out
@@ -151,6 +170,7 @@ struct Walker<'a, 'o> {
     file: &'a Arc<SourceFile>,
     bound: Vec<String>,
     out: &'o mut Vec<Reference>,
+    skip_calls: &'a [&'a str],
 }
 
 impl Walker<'_, '_> {
@@ -217,6 +237,7 @@ impl Walker<'_, '_> {
                 self.expr(&c.true_expr);
                 self.expr(&c.false_expr);
             }
+            Expression::FuncCall(f) if self.skip_calls.contains(&f.name.name.as_str()) => {}
             Expression::FuncCall(f) => f.args.iter().for_each(|a| self.expr(a)),
             Expression::UnaryOp(u) => self.expr(&u.expr),
             Expression::BinaryOp(b) => {

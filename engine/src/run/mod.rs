@@ -4,6 +4,7 @@
 mod apply;
 mod checks;
 pub mod diff;
+mod ephemeral;
 mod imports;
 mod instance;
 mod moves;

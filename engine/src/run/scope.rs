@@ -248,6 +248,14 @@ impl<'a> InstanceScope<'a> {
 }
 
 impl Scope for InstanceScope<'_> {
+    fn reads_ephemeral(
+        &self,
+        expr: &hcl_edit::expr::Expression,
+        file: &std::sync::Arc<crate::diag::SourceFile>,
+    ) -> bool {
+        super::ephemeral::reads_ephemeral(self.module, expr, file)
+    }
+
     fn resolve(&self, subject: &Subject) -> Result<Arc<Value>, String> {
         let m = self.module;
         let unknown = || Ok(Arc::new(Value::Unknown));

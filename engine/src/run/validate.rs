@@ -49,7 +49,7 @@ impl Scope for ValidateScope<'_> {
 /// Checks the whole module. Graph errors (undeclared references, cycles) are found by
 /// `graph::build`, which callers run first.
 pub fn validate(root: &Module, providers: &Providers) -> Diagnostics {
-    let mut diags = Diagnostics::new();
+    let mut diags = super::ephemeral::check(root);
     for module in root.all() {
         validate_one(module, providers, &mut diags);
     }

@@ -77,8 +77,10 @@ pub(super) fn issensitive(args: Args, _: Ctx) -> Result<Value, Fail> {
     })
 }
 
-/// `ephemeralasnull`: null for an ephemeral value, the value itself otherwise. terrane has
-/// no ephemeral values, so every value passes through unchanged (marks included).
+/// `ephemeralasnull`: null for an ephemeral value, the value itself otherwise. Values carry
+/// no ephemeral mark in terrane: the evaluator answers null before calling this when the
+/// argument's expression reads an ephemeral value (`Scope::reads_ephemeral`), so what
+/// reaches here passes through unchanged (marks included).
 pub(super) fn ephemeralasnull(args: &[Value], _: &FuncContext<'_>) -> Result<Value, Fail> {
     Ok(args[0].clone())
 }
