@@ -234,10 +234,17 @@ impl Evaluator<'_, '_> {
                         ))
                     }
                 };
-                let v = if b {
-                    self.expr(&c.true_expr)?
+                let (chosen, other) = if b {
+                    (&c.true_expr, &c.false_expr)
                 } else {
-                    self.expr(&c.false_expr)?
+                    (&c.false_expr, &c.true_expr)
+                };
+                let v = self.expr(chosen)?;
+                // As HCL, the result has the type both branches unify to; the other branch
+                // is evaluated for its type only, and its errors are not this expression's.
+                let v = match self.expr(other) {
+                    Ok(o) => self.unify_conditional(v, &o, b, e)?,
+                    Err(_) => v,
                 };
                 Ok(if sensitive { v.sensitive() } else { v })
             }
@@ -657,6 +664,35 @@ impl Evaluator<'_, '_> {
         Ok(if sensitive { out.sensitive() } else { out })
     }
 
+    /// The conditional's result `v` converted to the type it unifies to with `other` (the
+    /// branch not taken), for primitives: a number or bool beside a string becomes a
+    /// string (`true ? 1 : "a"` is `"1"`); a bool beside a number has no common type.
+    fn unify_conditional(&self, v: Value, other: &Value, took_true: bool, node: &Expression) -> R {
+        let primitive = |x: &Value| match x.unmark() {
+            Value::Bool(_) => Some("bool"),
+            Value::Number(_) => Some("number"),
+            Value::String(_) => Some("string"),
+            _ => None,
+        };
+        let (Some(a), Some(b)) = (primitive(&v), primitive(other)) else {
+            return Ok(v);
+        };
+        if a == b {
+            return Ok(v);
+        }
+        if a != "string" && b != "string" {
+            let (t, f) = if took_true { (a, b) } else { (b, a) };
+            return Err(self.err(
+                node,
+                "Inconsistent conditional result types",
+                format!("The true and false result expressions must have consistent types. The 'true' value is {t}, but the 'false' value is {f}."),
+            ));
+        }
+        Ok(keep_mark(&v, |x| {
+            convert(x, &Type::String).map_err(|_| self.operand_err(node, x, "string"))
+        })?)
+    }
+
     fn call(&mut self, f: &hcl_edit::expr::FuncCall, node: &Expression) -> R {
         let name = f.name.name.as_str();
         if name == "ephemeralasnull" && f.args.len() == 1 {
@@ -1040,6 +1076,17 @@ mod tests {
         for (src, want) in cases {
             assert_eq!(ev(src).unwrap(), Value::string(want), "{src}");
         }
+    }
+
+    #[test]
+    fn conditional_results_unify_as_in_terraform() {
+        assert_eq!(ev(r#"true ? 1 : "a""#).unwrap(), Value::string("1"));
+        assert_eq!(ev(r#"true ? true : "x""#).unwrap(), Value::string("true"));
+        assert_eq!(ev(r#"false ? 2 : "b""#).unwrap(), Value::string("b"));
+        // The branch not taken is evaluated for its type only.
+        assert_eq!(ev(r#"true ? "a" : [][0]"#).unwrap(), Value::string("a"));
+        let e = ev("true ? true : 1").unwrap_err();
+        assert_eq!(e.summary, "Inconsistent conditional result types");
     }
 
     #[test]
