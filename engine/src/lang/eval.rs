@@ -688,9 +688,9 @@ impl Evaluator<'_, '_> {
                 format!("The true and false result expressions must have consistent types. The 'true' value is {t}, but the 'false' value is {f}."),
             ));
         }
-        Ok(keep_mark(&v, |x| {
+        keep_mark(&v, |x| {
             convert(x, &Type::String).map_err(|_| self.operand_err(node, x, "string"))
-        })?)
+        })
     }
 
     fn call(&mut self, f: &hcl_edit::expr::FuncCall, node: &Expression) -> R {
