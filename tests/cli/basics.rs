@@ -414,6 +414,36 @@ output "whole" { value = 9007199254740992 }
 }
 
 #[test]
+fn output_type_constraints_convert_or_refuse() {
+    let w = Work::main_tf(
+        r#"
+output "string" {
+  type  = string
+  value = 5
+}
+output "object" {
+  type = object({
+    name = optional(string, "Bart"),
+  })
+  value = {}
+}
+"#,
+    );
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let out: serde_json::Value =
+        serde_json::from_str(&w.run(&["output", "-json"]).code(0).stdout).unwrap();
+    // What Terraform 1.15.5 stores for the same outputs.
+    assert_eq!(out["string"]["value"], "5");
+    assert_eq!(out["object"]["value"]["name"], "Bart");
+    w.write(
+        "bad.tf",
+        "output \"bad\" {\n  type  = number\n  value = \"abc\"\n}\n",
+    );
+    let bad = w.run(&["plan"]).code(1);
+    assert!(bad.stderr.contains("Error: Invalid output value"), "{bad}");
+}
+
+#[test]
 fn output_json_of_nested_values() {
     let w = Work::main_tf(
         r#"

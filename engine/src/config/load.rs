@@ -890,6 +890,7 @@ fn decode_output(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut 
             "sensitive",
             "depends_on",
             "ephemeral",
+            "type",
         ],
         &["precondition"],
         file,
@@ -918,6 +919,11 @@ fn decode_output(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut 
             .attrs
             .get("ephemeral")
             .is_some_and(|a| literal_bool(a, file, diags)),
+        ty: c.attrs.get("type").and_then(|a| {
+            variable_type(&a.value, file)
+                .map_err(|d| diags.push(d))
+                .ok()
+        }),
         depends_on: c
             .attrs
             .get("depends_on")

@@ -173,6 +173,8 @@ pub struct Output {
     pub sensitive: bool,
     /// `ephemeral = true`: a child module's output that may carry ephemeral values.
     pub ephemeral: bool,
+    /// `type = ...` (Terraform 1.15): the value is converted to it, or the output fails.
+    pub ty: Option<crate::lang::Type>,
     pub depends_on: Vec<Reference>,
     pub preconditions: Vec<Validation>,
     pub span: Option<Span>,

@@ -110,7 +110,9 @@ pub async fn apply(
             .outputs
             .retain(|k, _| ctx.module.outputs.contains_key(k));
         for (name, o) in &ctx.module.outputs {
-            match eval(&o.value.expr, &o.value.file, &ectx) {
+            match eval(&o.value.expr, &o.value.file, &ectx)
+                .and_then(|v| super::nodes::typed_output(o, v))
+            {
                 Ok(v) if v.contains_unknown() => {}
                 // Terraform keeps no null output in state.
                 Ok(v) if v.is_null() => {

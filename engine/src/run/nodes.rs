@@ -123,7 +123,20 @@ pub fn eval_output(
     {
         return Err(d);
     }
-    eval(&o.value.expr, &o.value.file, &ctx(&scope, m))
+    let v = eval(&o.value.expr, &o.value.file, &ctx(&scope, m))?;
+    typed_output(o, v)
+}
+
+/// An output's value converted to its `type` constraint, if it has one.
+pub fn typed_output(o: &crate::config::Output, v: Value) -> Result<Value, Diagnostic> {
+    match &o.ty {
+        Some(ty) => crate::lang::convert(&v, ty).map_err(|why| {
+            Diagnostic::error("Invalid output value")
+                .detail(format!("The value expression does not match this output value's type constraint: {why}."))
+                .span(o.value.span())
+        }),
+        None => Ok(v),
+    }
 }
 
 /// Expands module call `name` of module `m` (the caller) in the caller's instance `inst`.
