@@ -17,9 +17,11 @@ pub mod error;
 pub mod iam;
 pub mod logs;
 pub mod rds;
+pub mod region;
 pub mod resource;
 pub mod schema;
 pub mod secrets;
+pub mod table;
 pub mod val;
 
 use std::collections::BTreeMap;
@@ -134,11 +136,17 @@ impl AwsProvider {
             .read(c, current)
             .await
             .map_err(|e| Diagnostics::from(e.to_diagnostic("reading", r.type_name())))?;
-        Ok(got
-            .into_iter()
+        let schema = self.schema.resources.get(r.type_name()).map(|s| &s.block);
+        got.into_iter()
             .zip(current)
-            .map(|(v, cur)| v.map(|v| finish_tags(c, r, v, cur.get_attr("tags"))))
-            .collect())
+            .map(|(v, cur)| {
+                let Some(v) = v else { return Ok(None) };
+                if let Some(schema) = schema {
+                    resource::check_read_keys(r.type_name(), schema, &v)?;
+                }
+                Ok(Some(finish_tags(c, r, v, cur.get_attr("tags"))))
+            })
+            .collect()
     }
 
     async fn read_one(
@@ -440,6 +448,9 @@ impl Provider for AwsProvider {
             let tags = planned.get_attr("tags").cloned().unwrap_or_default();
             val::set_attr(&mut planned, "tags_all", tags_all(&c.default_tags, &tags));
         }
+        if let Some(t) = r.table() {
+            t.normalise_plan(req.prior.as_ref(), &mut planned);
+        }
         let extra = r.plan(req.prior.as_ref(), &req.config, &mut planned);
         diags.extend(extra.diagnostics);
         PlanResponse {
@@ -525,5 +536,46 @@ impl Provider for AwsProvider {
             .and_then(|r| r.refuse_destroy(prior))
             .into_iter()
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Attributes a read leaves to the framework: `tags` (derived from `tags_all`) and
+    /// `timeouts` (configuration only).
+    const FRAMEWORK_KEPT: &[&str] = &["tags", "timeouts"];
+
+    #[test]
+    fn every_table_reads_exactly_its_schema() {
+        let p = AwsProvider::new();
+        let mut tables = 0;
+        for (ty, r) in &p.resources {
+            let Some(t) = r.table() else { continue };
+            tables += 1;
+            let s = &p.schema.resources[*ty].block;
+            let wanted: BTreeSet<String> = s
+                .attributes
+                .keys()
+                .chain(s.blocks.keys())
+                .filter(|k| !FRAMEWORK_KEPT.contains(&k.as_str()))
+                .cloned()
+                .collect();
+            assert_eq!(t.sample_read_keys(), wanted, "{ty}");
+        }
+        assert!(tables >= 3, "only {tables} resource types are tables");
+    }
+
+    #[test]
+    fn every_table_argument_is_updatable_or_forces_replacement() {
+        let p = AwsProvider::new();
+        for (ty, r) in &p.resources {
+            if let Some(t) = r.table() {
+                assert_eq!(t.not_updatable(), Vec::<&str>::new(), "{ty}");
+            }
+        }
     }
 }

@@ -19,6 +19,7 @@ use terrane_engine::run::diff::propose;
 use crate::clients::Clients;
 use crate::error::AwsError;
 use crate::schema::{comp, map_of, opt, S, STR};
+use crate::table::ResourceTable;
 use crate::val::{self, Obj};
 
 /// How a resource's tags are written after create.
@@ -83,8 +84,15 @@ pub trait AwsResource: Send + Sync {
 
     /// The resource's own attributes and blocks; `tags`, `tags_all` and `timeouts` are
     /// added by the framework according to [`AwsResource::tagging`] and
-    /// [`AwsResource::timeouts`].
-    fn schema(&self) -> BlockSchema;
+    /// [`AwsResource::timeouts`]. By default, the table's.
+    fn schema(&self) -> BlockSchema {
+        self.table().map(ResourceTable::schema).unwrap_or_default()
+    }
+
+    /// The resource's attribute table, for types built on one (see `table`).
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        None
+    }
 
     fn tagging(&self) -> Tagging {
         Tagging::None
@@ -173,6 +181,32 @@ pub trait AwsResource: Send + Sync {
         stub.set("id", Value::string(id));
         Ok(())
     }
+}
+
+/// A read must set exactly the schema's attributes and blocks: a misspelt name would
+/// otherwise be a silent perpetual diff (the schema's attribute stays as it was, and the
+/// engine drops the stray one).
+pub fn check_read_keys(ty: &str, schema: &BlockSchema, read: &Value) -> Result<(), Diagnostic> {
+    let Some(got) = read.as_map() else {
+        return Err(Diagnostic::error(format!(
+            "{ty}: the provider read a non-object"
+        )));
+    };
+    let wanted = schema.attributes.keys().chain(schema.blocks.keys());
+    let missing: Vec<&String> = wanted.filter(|k| !got.contains_key(*k)).collect();
+    let extra: Vec<&String> = got
+        .keys()
+        .filter(|k| !schema.attributes.contains_key(*k) && !schema.blocks.contains_key(*k))
+        .collect();
+    if missing.is_empty() && extra.is_empty() {
+        return Ok(());
+    }
+    Err(Diagnostic::error(format!(
+        "Provider produced an object that does not match the schema of {ty}"
+    ))
+    .detail(format!(
+        "Reading {ty} left out {missing:?} and set {extra:?}, which the schema does not have. This is a bug in terrane's AWS provider."
+    )))
 }
 
 /// A failed create: the error, and the ID if the object was created before the failure
