@@ -18,7 +18,7 @@ use terrane_engine::run::diff::propose;
 
 use crate::clients::Clients;
 use crate::error::AwsError;
-use crate::schema::{comp, map_of, opt, S, STR};
+use crate::schema::{comp, map_of, opt, opt_comp, S, STR};
 use crate::table::ResourceTable;
 use crate::val::{self, Obj};
 
@@ -96,6 +96,12 @@ pub trait AwsResource: Send + Sync {
 
     fn tagging(&self) -> Tagging {
         Tagging::None
+    }
+
+    /// Whether objects live in one region (AWS provider 6.x gives them a `region`
+    /// argument); IAM's are global.
+    fn regional(&self) -> bool {
+        true
     }
 
     fn timeouts(&self) -> Option<DefaultTimeouts> {
@@ -235,6 +241,10 @@ impl AwsError {
 /// The full schema of a resource: its own plus the framework's shared attributes.
 pub fn full_schema(r: &dyn AwsResource) -> BlockSchema {
     let mut s = r.schema();
+    if r.regional() {
+        s.attributes
+            .insert(crate::region::REGION.into(), opt_comp(STR));
+    }
     if r.tagging() != Tagging::None {
         s.attributes.insert("tags".into(), opt(map_of(STR)));
         s.attributes.insert("tags_all".into(), comp(map_of(STR)));

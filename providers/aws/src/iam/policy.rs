@@ -23,6 +23,10 @@ impl AwsResource for Policy {
         "aws_iam_policy"
     }
 
+    fn regional(&self) -> bool {
+        false
+    }
+
     fn schema(&self) -> BlockSchema {
         S::new()
             .attr("id", comp(STR))

@@ -99,6 +99,10 @@ impl AwsResource for Role {
         "aws_iam_role"
     }
 
+    fn regional(&self) -> bool {
+        false
+    }
+
     fn table(&self) -> Option<&dyn ResourceTable> {
         Some(&*TABLE)
     }
