@@ -7,8 +7,9 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
 use crate::clients::Clients;
-use crate::ec2::{filter, tags};
+use crate::ec2::filter;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -276,7 +277,7 @@ impl AwsDataSource for VpcData {
             .set("cidr_block", val::opt_str(v.cidr_block()))
             .set("default", Value::Bool(v.is_default().unwrap_or(false)))
             .set("state", val::opt_str(v.state().map(|s| s.as_str())))
-            .set("tags", tags::value(v.tags()))
+            .set("tags", tags_value(v.tags()))
             .set("dhcp_options_id", val::str_or_empty(v.dhcp_options_id()))
             .set(
                 "instance_tenancy",

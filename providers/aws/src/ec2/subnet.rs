@@ -15,6 +15,7 @@ use terrane_engine::lang::Value;
 use super::{filter, ids, match_ids, tags, wait_state};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{
     check_enum, check_ipv4_cidr, while_dependent, AwsResource, DefaultTimeouts, Failed, Tagging,
     Timeout,
@@ -50,7 +51,7 @@ static TABLE: LazyLock<SubnetTable> = LazyLock::new(|| {
     let off = || opt_default(BOOL, Value::Bool(false));
     SubnetTable::new(|| Some(aws_sdk_ec2::types::Subnet::builder().build()))
         .update_calls(UpdateCalls::EachAttribute)
-        .tags_all(|s| tags::value(s.tags()))
+        .tags_all(|s| tags_value(s.tags()))
         .attr("id", comp(STR))
         .read(|s, _| val::opt_str(s.subnet_id()))
         .attr("arn", comp(STR))

@@ -11,9 +11,10 @@ use aws_sdk_iam::primitives::{DateTime, DateTimeFormat};
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 
-use super::{check_json, decode_document, equivalent, iam_tags, tags_of, tags_value};
+use super::{check_json, decode_document, equivalent, iam_tags, tags_of};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{name_or_prefix, AwsResource, Failed, Tagging, Timeout};
 use crate::schema::*;
 use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
