@@ -88,6 +88,13 @@ pub fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
                 new.providers.insert(key, entry);
             }
             Err(_) if built_in_only => {
+                let refused = constraints
+                    .as_deref()
+                    .and_then(|c| crate::setup::check_built_in_version(&key, c));
+                if let Some(d) = refused {
+                    diags.push(d.span(span));
+                    continue;
+                }
                 (opts.log)(&format!("- Using built-in {name} ({})", source.name));
                 if let Some(l) = locked {
                     new.providers.insert(key, l.clone());

@@ -2,9 +2,7 @@
 //! workspace, and parsing of durations like `-lock-timeout=30s`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use anyhow::{bail, Context as _};
 use terrane_engine::config::Module;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::provider::Provider;
@@ -110,6 +108,35 @@ pub fn check_required_version(root: &Module) -> Diagnostics {
     diags
 }
 
+/// The release of a built-in provider's Terraform counterpart that it is compatible with,
+/// for providers whose `required_providers` version constraints terrane checks.
+pub fn built_in_version(source: &str) -> Option<&'static str> {
+    let source = source.to_ascii_lowercase();
+    let source = source
+        .strip_prefix("registry.terraform.io/")
+        .unwrap_or(&source);
+    (source == "hashicorp/aws").then_some(terrane_provider_aws::COMPATIBLE_VERSION)
+}
+
+/// Whether a built-in provider meets version `constraints`, in Terraform's words when it
+/// does not (what `terraform init` says when no release matches).
+pub fn check_built_in_version(source: &str, constraints: &str) -> Option<Diagnostic> {
+    let version = built_in_version(source)?;
+    let name = source
+        .to_ascii_lowercase()
+        .trim_start_matches("registry.terraform.io/")
+        .to_string();
+    match terrane_engine::config::version::satisfies(constraints, version) {
+        Ok(true) => None,
+        Ok(false) => Some(
+            Diagnostic::error("Failed to query available provider packages").detail(format!(
+                "Could not retrieve the list of available versions for provider {name}: no available releases match the given constraints {constraints}\n\nterrane's built-in {name} provider is compatible with version {version} of the Terraform provider."
+            )),
+        ),
+        Err(e) => Some(Diagnostic::error("Invalid provider version constraint").detail(e)),
+    }
+}
+
 fn check_module_providers(module: &Module, plugins: &[crate::plugins::Installed]) -> Diagnostics {
     let have = providers();
     let mut diags = Diagnostics::new();
@@ -120,6 +147,15 @@ fn check_module_providers(module: &Module, plugins: &[crate::plugins::Installed]
             .any(|(names, _)| names.contains(&source.as_str()));
         let installed = terrane_provider_plugin::install::Source::parse(&source)
             .is_ok_and(|s| plugins.iter().any(|p| p.source == s));
+        if built_in && !installed {
+            let refused = rp
+                .version
+                .as_deref()
+                .and_then(|c| check_built_in_version(&source, c));
+            if let Some(d) = refused {
+                diags.push(d.span(rp.span.clone()));
+            }
+        }
         if !built_in && !installed {
             let available: Vec<&str> = have.iter().map(|(n, _)| n[0]).collect();
             diags.push(
@@ -150,54 +186,4 @@ pub fn current_workspace() -> String {
 /// the settings `terrane init` recorded.
 pub fn backend(module: &Module) -> anyhow::Result<Box<dyn StateBackend>> {
     crate::backend_config::open(module)
-}
-
-/// Parses Terraform-style durations: `0`, `30s`, `5m`, `1h`, `1m30s`, `250ms`.
-pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
-    let s = s.trim();
-    if s == "0" || s.is_empty() {
-        return Ok(Duration::ZERO);
-    }
-    let mut total = Duration::ZERO;
-    let mut num = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() || c == '.' {
-            num.push(c);
-            continue;
-        }
-        let mut unit = c.to_string();
-        if c == 'm' && chars.peek() == Some(&'s') {
-            unit.push(chars.next().unwrap_or('s'));
-        }
-        let n: f64 = num
-            .parse()
-            .with_context(|| format!("invalid duration {s:?}"))?;
-        num.clear();
-        let secs = match unit.as_str() {
-            "ms" => n / 1000.0,
-            "s" => n,
-            "m" => n * 60.0,
-            "h" => n * 3600.0,
-            _ => bail!("invalid duration {s:?}: unknown unit {unit:?} (use ms, s, m or h)"),
-        };
-        total += Duration::from_secs_f64(secs);
-    }
-    if !num.is_empty() {
-        bail!("invalid duration {s:?}: missing unit (for example 30s or 5m)");
-    }
-    Ok(total)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("0s").unwrap(), Duration::ZERO);
-        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
-        assert!(parse_duration("10").is_err());
-    }
 }

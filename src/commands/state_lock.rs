@@ -25,7 +25,12 @@ pub async fn acquire(
     if !args.lock {
         return Ok(None);
     }
-    let timeout = crate::setup::parse_duration(&args.lock_timeout).map_err(|e| {
+    // An empty -lock-timeout means no waiting, as 0 does.
+    let timeout = match args.lock_timeout.trim() {
+        "" => Ok(std::time::Duration::ZERO),
+        t => terrane_engine::lang::duration::parse_timeout(t),
+    }
+    .map_err(|e| {
         Diagnostic::error("Invalid -lock-timeout")
             .detail(format!("{e}: use a duration such as 30s, 5m or 1h."))
     })?;

@@ -141,6 +141,29 @@ fn required_version_is_checked() {
     snap!(w, "required_version_refused", w.run(&["validate"]).code(1));
 }
 
+fn requiring_aws(version: &str) -> Work {
+    Work::main_tf(&format!(
+        "terraform {{\n  required_providers {{\n    aws = {{\n      source  = \"hashicorp/aws\"\n      version = \"{version}\"\n    }}\n  }}\n}}\n"
+    ))
+}
+
+#[test]
+fn aws_provider_version_constraints_are_checked_against_the_compatible_release() {
+    let w = requiring_aws(">= 6.0, < 7.0");
+    w.run(&["validate"]).code(0);
+    let w = requiring_aws("~> 5.0");
+    snap!(
+        w,
+        "aws_provider_version_refused",
+        w.run(&["validate"]).code(1)
+    );
+    snap!(
+        w,
+        "aws_provider_version_refused_by_init",
+        w.run(&["init"]).code(1)
+    );
+}
+
 #[test]
 fn init_records_local_modules_like_terraform() {
     let w = Work::main_tf("module \"net\" {\n  source = \"./modules/net\"\n}\n");

@@ -1,6 +1,8 @@
 //! The expression language: values, type constraints, conversion, built-in functions,
 //! reference decoding and the evaluator that runs hcl-edit expressions against a scope.
 
+pub mod cidr;
+pub mod duration;
 pub mod eval;
 pub mod functions;
 pub mod heredoc;

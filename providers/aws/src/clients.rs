@@ -118,21 +118,11 @@ pub struct Clients {
 
 impl Clients {
     pub fn partition(&self) -> &'static str {
-        if self.region.starts_with("cn-") {
-            "aws-cn"
-        } else if self.region.starts_with("us-gov-") {
-            "aws-us-gov"
-        } else {
-            "aws"
-        }
+        crate::region::partition(&self.region)
     }
 
     /// An EC2 ARN as Terraform builds it: `arn:aws:ec2:REGION:ACCOUNT:vpc/vpc-123`.
     pub fn ec2_arn(&self, owner: &str, resource: &str) -> String {
-        format!(
-            "arn:{}:ec2:{}:{owner}:{resource}",
-            self.partition(),
-            self.region
-        )
+        crate::region::ec2_arn(&self.region, owner, resource)
     }
 }

@@ -109,11 +109,6 @@ fn block(block: BlockSchema) -> NestedBlock {
     }
 }
 
-/// The first (only) block of a `max_items = 1` list block.
-fn first_block<'a>(config: &'a Value, name: &str) -> Option<&'a Value> {
-    config.get_attr(name)?.as_seq()?.first()
-}
-
 /// Builds the clients, checking region and credentials up front so that a missing setting
 /// is one clear error before any plan work.
 pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagnostic> {
@@ -144,7 +139,7 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
             "The AWS provider needs a region: set `region` in the provider \"aws\" block, or set the AWS_REGION (or AWS_DEFAULT_REGION) environment variable, or a region in the profile selected by AWS_PROFILE.",
         ));
     };
-    if let Some(ar) = first_block(config, "assume_role") {
+    if let Some(ar) = val::first_block(config, "assume_role") {
         if let Some(role) = val::str_attr(ar, "role_arn") {
             let mut b = aws_config::sts::AssumeRoleProvider::builder(role)
                 .session_name(val::str_attr(ar, "session_name").unwrap_or("terrane"));
@@ -170,7 +165,7 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
         }
         Some(_) => {}
     }
-    let endpoints = first_block(config, "endpoints");
+    let endpoints = val::first_block(config, "endpoints");
     let endpoint = |svc: &str| {
         endpoints
             .and_then(|e| val::str_attr(e, svc))
@@ -205,7 +200,7 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
     } else {
         "us-east-1"
     };
-    let default_tags = first_block(config, "default_tags")
+    let default_tags = val::first_block(config, "default_tags")
         .map(|d| val::string_map(d, "tags"))
         .unwrap_or_default();
     Ok(Clients {

@@ -7,8 +7,9 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
 use crate::clients::Clients;
-use crate::ec2::{filter, tags};
+use crate::ec2::filter;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -16,8 +17,24 @@ use crate::val::{self, Obj};
 pub trait AwsDataSource: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> BlockSchema;
+    /// Whether it reads one region (AWS provider 6.x gives it a `region` argument); IAM,
+    /// policy documents and `aws_region` (whose `region` means the region described) are
+    /// not.
+    fn regional(&self) -> bool {
+        true
+    }
     /// Reads the data source; `config` holds every attribute (null when unset).
     async fn read(&self, c: &Clients, config: &Value) -> Result<Value, AwsError>;
+}
+
+/// The full schema of a data source: its own plus `region` for regional ones.
+pub fn full_schema(d: &dyn AwsDataSource) -> BlockSchema {
+    let mut s = d.schema();
+    if d.regional() {
+        s.attributes
+            .insert(crate::region::REGION.into(), opt_comp(STR));
+    }
+    s
 }
 
 pub fn all() -> Vec<Box<dyn AwsDataSource>> {
@@ -124,6 +141,9 @@ impl AwsDataSource for CallerIdentity {
     fn type_name(&self) -> &'static str {
         "aws_caller_identity"
     }
+    fn regional(&self) -> bool {
+        false
+    }
     fn schema(&self) -> BlockSchema {
         S::new()
             .attr("id", comp(STR))
@@ -156,6 +176,9 @@ pub struct Region;
 impl AwsDataSource for Region {
     fn type_name(&self) -> &'static str {
         "aws_region"
+    }
+    fn regional(&self) -> bool {
+        false
     }
     fn schema(&self) -> BlockSchema {
         S::new()
@@ -254,7 +277,7 @@ impl AwsDataSource for VpcData {
             .set("cidr_block", val::opt_str(v.cidr_block()))
             .set("default", Value::Bool(v.is_default().unwrap_or(false)))
             .set("state", val::opt_str(v.state().map(|s| s.as_str())))
-            .set("tags", tags::value(v.tags()))
+            .set("tags", tags_value(v.tags()))
             .set("dhcp_options_id", val::str_or_empty(v.dhcp_options_id()))
             .set(
                 "instance_tenancy",

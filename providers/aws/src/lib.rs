@@ -17,9 +17,11 @@ pub mod error;
 pub mod iam;
 pub mod logs;
 pub mod rds;
+pub mod region;
 pub mod resource;
 pub mod schema;
 pub mod secrets;
+pub mod table;
 pub mod val;
 
 use std::collections::BTreeMap;
@@ -32,15 +34,21 @@ use terrane_engine::provider::*;
 
 use crate::clients::{CallCounts, Clients};
 use crate::data::AwsDataSource;
+use crate::region::Regions;
 use crate::resource::{full_schema, tags_all, tags_from_all, timeout_for, AwsResource, Tagging};
 use crate::val::Obj;
+
+/// The release of the Terraform AWS provider whose resources, arguments and state layout
+/// terrane's provider follows: `required_providers` constraints on hashicorp/aws are
+/// checked against it.
+pub const COMPATIBLE_VERSION: &str = "6.67.0";
 
 pub struct AwsProvider {
     schema: ProviderSchema,
     resources: BTreeMap<&'static str, Box<dyn AwsResource>>,
     data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>>,
-    /// Set by `configure`: the clients, or why they could not be built.
-    clients: RwLock<Option<Result<Arc<Clients>, Diagnostic>>>,
+    /// Set by `configure`: the clients of each region, or why they could not be built.
+    clients: RwLock<Option<Result<Arc<Regions>, Diagnostic>>>,
     counts: Arc<CallCounts>,
 }
 
@@ -89,7 +97,7 @@ impl AwsProvider {
                         n.to_string(),
                         ResourceSchema {
                             version: 0,
-                            block: d.schema(),
+                            block: data::full_schema(d.as_ref()),
                         },
                     )
                 })
@@ -104,18 +112,25 @@ impl AwsProvider {
         }
     }
 
-    fn clients(&self) -> Result<Arc<Clients>, Diagnostics> {
+    fn regions(&self) -> Result<Arc<Regions>, Diagnostics> {
         let g = self
             .clients
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match &*g {
-            Some(Ok(c)) => Ok(Arc::clone(c)),
+            Some(Ok(r)) => Ok(Arc::clone(r)),
             Some(Err(d)) => Err(d.clone().into()),
             None => Err(Diagnostic::error("The AWS provider is not configured")
                 .detail("terrane called the AWS provider before configuring it; this is a bug in terrane.")
                 .into()),
         }
+    }
+
+    /// The clients for an object: those of its `region` when the type is regional.
+    async fn clients_for(&self, regional: bool, obj: &Value) -> Result<Arc<Clients>, Diagnostics> {
+        let regions = self.regions()?;
+        let region = if regional { region::of(obj) } else { None };
+        Ok(regions.get(region).await?)
     }
 
     fn resource(&self, ty: &str) -> Result<&dyn AwsResource, Diagnostics> {
@@ -134,11 +149,20 @@ impl AwsProvider {
             .read(c, current)
             .await
             .map_err(|e| Diagnostics::from(e.to_diagnostic("reading", r.type_name())))?;
-        Ok(got
-            .into_iter()
+        let schema = self.schema.resources.get(r.type_name()).map(|s| &s.block);
+        got.into_iter()
             .zip(current)
-            .map(|(v, cur)| v.map(|v| finish_tags(c, r, v, cur.get_attr("tags"))))
-            .collect())
+            .map(|(v, cur)| {
+                let Some(mut v) = v else { return Ok(None) };
+                if r.regional() {
+                    val::set_attr(&mut v, region::REGION, Value::string(&c.region));
+                }
+                if let Some(schema) = schema {
+                    resource::check_read_keys(r.type_name(), schema, &v)?;
+                }
+                Ok(Some(finish_tags(c, r, v, cur.get_attr("tags"))))
+            })
+            .collect()
     }
 
     async fn read_one(
@@ -161,9 +185,16 @@ impl AwsProvider {
             private: None,
             diagnostics: d,
         };
-        let (c, r) = match (self.clients(), self.resource(&req.type_name)) {
-            (Ok(c), Ok(r)) => (c, r),
-            (Err(d), _) | (_, Err(d)) => return fail(d),
+        let r = match self.resource(&req.type_name) {
+            Ok(r) => r,
+            Err(d) => return fail(d),
+        };
+        let Some(obj) = req.planned.as_ref().or(req.prior.as_ref()) else {
+            return fail(Diagnostics::new());
+        };
+        let c = match self.clients_for(r.regional(), obj).await {
+            Ok(c) => c,
+            Err(d) => return fail(d),
         };
         let ty = r.type_name();
         match (req.prior, req.planned) {
@@ -349,7 +380,13 @@ impl Provider for AwsProvider {
     }
 
     async fn configure(&self, req: ConfigureRequest) -> Diagnostics {
-        let result = config::build(&req.config, &self.counts).await.map(Arc::new);
+        let result = config::build(&req.config, &self.counts).await.map(|c| {
+            Arc::new(Regions::new(
+                c,
+                req.config.clone(),
+                Arc::clone(&self.counts),
+            ))
+        });
         let mut diags = Diagnostics::new();
         // Without a provider block the configuration may not use AWS at all (the engine
         // configures every provider), so the error waits until AWS is actually used.
@@ -368,17 +405,31 @@ impl Provider for AwsProvider {
     async fn read(&self, reqs: Vec<ReadRequest>) -> Vec<ReadResponse> {
         let n = reqs.len();
         let mut out: Vec<Option<ReadResponse>> = (0..n).map(|_| None).collect();
-        let mut by_type: BTreeMap<String, Vec<(usize, Value)>> = BTreeMap::new();
+        // One batch per type and region: a Describe answers for one region.
+        let mut batches: BTreeMap<(String, Option<String>), Vec<(usize, Value)>> = BTreeMap::new();
         for (i, r) in reqs.into_iter().enumerate() {
-            by_type.entry(r.type_name).or_default().push((i, r.current));
+            let regional = self
+                .resources
+                .get(r.type_name.as_str())
+                .is_some_and(|t| t.regional());
+            let region = regional
+                .then(|| region::of(&r.current).map(str::to_string))
+                .flatten();
+            batches
+                .entry((r.type_name, region))
+                .or_default()
+                .push((i, r.current));
         }
-        let c = self.clients();
-        let jobs = by_type.into_iter().map(|(ty, items)| {
-            let c = c.clone();
+        let regions = self.regions();
+        let jobs = batches.into_iter().map(|((ty, region), items)| {
+            let regions = regions.clone();
             async move {
                 let (idx, current): (Vec<usize>, Vec<Value>) = items.into_iter().unzip();
-                let res = match (c, self.resource(&ty)) {
-                    (Ok(c), Ok(r)) => self.read_type(&c, r, &current).await,
+                let res = match (regions, self.resource(&ty)) {
+                    (Ok(regions), Ok(r)) => match regions.get(region.as_deref()).await {
+                        Ok(c) => self.read_type(&c, r, &current).await,
+                        Err(d) => Err(d.into()),
+                    },
                     (Err(d), _) | (_, Err(d)) => Err(d),
                 };
                 (idx, res)
@@ -421,10 +472,11 @@ impl Provider for AwsProvider {
             requires_replace: Vec::new(),
             diagnostics: d,
         };
-        let (c, r) = match (self.clients(), self.resource(&req.type_name)) {
+        let (regions, r) = match (self.regions(), self.resource(&req.type_name)) {
             (Ok(c), Ok(r)) => (c, r),
             (Err(d), _) | (_, Err(d)) => return fail(d, req.proposed),
         };
+        let c = &regions.default;
         let mut diags = Diagnostics::new();
         r.validate(&req.config, &mut diags);
         for op in ["create", "update", "delete"] {
@@ -440,7 +492,13 @@ impl Provider for AwsProvider {
             let tags = planned.get_attr("tags").cloned().unwrap_or_default();
             val::set_attr(&mut planned, "tags_all", tags_all(&c.default_tags, &tags));
         }
-        let extra = r.plan(req.prior.as_ref(), &req.config, &mut planned);
+        if let Some(t) = r.table() {
+            t.normalise_plan(req.prior.as_ref(), &mut planned);
+        }
+        let mut extra = r.plan(req.prior.as_ref(), &req.config, &mut planned);
+        if r.regional() && region::plan(req.prior.as_ref(), &mut planned, &c.region) {
+            extra.requires_replace.push(region::REGION.to_string());
+        }
         diags.extend(extra.diagnostics);
         PlanResponse {
             planned,
@@ -458,12 +516,26 @@ impl Provider for AwsProvider {
             state: None,
             diagnostics: d,
         };
-        let (c, r) = match (self.clients(), self.resource(&req.type_name)) {
-            (Ok(c), Ok(r)) => (c, r),
-            (Err(d), _) | (_, Err(d)) => return fail(d),
+        let r = match self.resource(&req.type_name) {
+            Ok(r) => r,
+            Err(d) => return fail(d),
         };
         let mut stub = empty_object(&full_schema(r));
-        if let Err(e) = r.import_stub(&req.id, &mut stub) {
+        let (id, region) = match r.regional() {
+            true => region::split_import_id(&req.id),
+            false => (req.id.as_str(), None),
+        };
+        if let Some(region) = region {
+            stub.set(region::REGION, Value::string(region));
+        }
+        let c = match self
+            .clients_for(r.regional(), &Value::Object(stub.0.clone()))
+            .await
+        {
+            Ok(c) => c,
+            Err(d) => return fail(d),
+        };
+        if let Err(e) = r.import_stub(id, &mut stub) {
             return fail(
                 Diagnostic::error(format!("Invalid import ID for {}", r.type_name()))
                     .detail(e)
@@ -493,10 +565,6 @@ impl Provider for AwsProvider {
             state: Value::Null,
             diagnostics: d,
         };
-        let c = match self.clients() {
-            Ok(c) => c,
-            Err(d) => return fail(d),
-        };
         let Some(d) = self.data_sources.get(req.type_name.as_str()) else {
             return fail(
                 Diagnostic::error(format!(
@@ -506,9 +574,18 @@ impl Provider for AwsProvider {
                 .into(),
             );
         };
+        let c = match self.clients_for(d.regional(), &req.config).await {
+            Ok(c) => c,
+            Err(d) => return fail(d),
+        };
         match d.read(&c, &req.config).await {
-            Ok(v) => ReadDataResponse {
-                state: v,
+            Ok(mut v) => ReadDataResponse {
+                state: {
+                    if d.regional() {
+                        val::set_attr(&mut v, region::REGION, Value::string(&c.region));
+                    }
+                    v
+                },
                 diagnostics: Diagnostics::new(),
             },
             Err(e) => fail(e.to_diagnostic("reading data source", d.type_name()).into()),
@@ -525,5 +602,46 @@ impl Provider for AwsProvider {
             .and_then(|r| r.refuse_destroy(prior))
             .into_iter()
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Attributes a read leaves to the framework: `region` (the clients'), `tags`
+    /// (derived from `tags_all`) and `timeouts` (configuration only).
+    const FRAMEWORK_KEPT: &[&str] = &["region", "tags", "timeouts"];
+
+    #[test]
+    fn every_table_reads_exactly_its_schema() {
+        let p = AwsProvider::new();
+        let mut tables = 0;
+        for (ty, r) in &p.resources {
+            let Some(t) = r.table() else { continue };
+            tables += 1;
+            let s = &p.schema.resources[*ty].block;
+            let wanted: BTreeSet<String> = s
+                .attributes
+                .keys()
+                .chain(s.blocks.keys())
+                .filter(|k| !FRAMEWORK_KEPT.contains(&k.as_str()))
+                .cloned()
+                .collect();
+            assert_eq!(t.sample_read_keys(), wanted, "{ty}");
+        }
+        assert!(tables >= 3, "only {tables} resource types are tables");
+    }
+
+    #[test]
+    fn every_table_argument_is_updatable_or_forces_replacement() {
+        let p = AwsProvider::new();
+        for (ty, r) in &p.resources {
+            if let Some(t) = r.table() {
+                assert_eq!(t.not_updatable(), Vec::<&str>::new(), "{ty}");
+            }
+        }
     }
 }

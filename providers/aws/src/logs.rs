@@ -2,18 +2,20 @@
 //! `arn` attribute is the group's ARN without the `:*` that DescribeLogGroups appends.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_cloudwatchlogs::operation::create_log_group::builders::CreateLogGroupFluentBuilder;
 use aws_sdk_cloudwatchlogs::types::LogGroup;
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{check_enum, name_or_prefix, AwsResource, Failed, Tagging, Timeout};
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::val;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![Box::new(LogGroupRes)]
@@ -30,9 +32,52 @@ const RETENTION_DAYS: &[i64] = &[
 
 pub struct LogGroupRes;
 
+/// A group as DescribeLogGroups gives it, with the tags ListTagsForResource gives.
+struct Described {
+    group: LogGroup,
+    tags: BTreeMap<String, String>,
+}
+
 fn arn_of(g: &LogGroup) -> Option<&str> {
     g.arn().map(|a| a.strip_suffix(":*").unwrap_or(a))
 }
+
+type LogGroupTable = Table<Described, CreateLogGroupFluentBuilder>;
+
+static TABLE: LazyLock<LogGroupTable> = LazyLock::new(|| {
+    LogGroupTable::new(|| {
+        Some(Described {
+            group: LogGroup::builder().build(),
+            tags: BTreeMap::new(),
+        })
+    })
+    .tags_all(|d| val::str_map(&d.tags))
+    .attr("id", comp(STR))
+    .read(|d, _| val::opt_str(d.group.log_group_name()))
+    .attr("arn", comp(STR))
+    .read(|d, _| val::str_or_empty(arn_of(&d.group)))
+    // Created from `name` or `name_prefix` by hand (`name_or_prefix`).
+    .attr("name", opt_comp(STR).force_new())
+    .read(|d, _| val::opt_str(d.group.log_group_name()))
+    .attr("name_prefix", opt(STR).force_new())
+    // PutRetentionPolicy after the create; DeleteRetentionPolicy for 0.
+    .attr("retention_in_days", opt_default(NUM, val::num(0)))
+    .read(|d, _| val::num(d.group.retention_in_days().unwrap_or(0)))
+    .updated_by_hand()
+    .attr("kms_key_id", opt(STR))
+    .read(|d, _| val::opt_str(d.group.kms_key_id()))
+    .create(|b, v| b.set_kms_key_id(v.str()))
+    .updated_by_hand()
+    .attr("log_group_class", opt_comp(STR).force_new())
+    .read(|d, _| {
+        let class = d.group.log_group_class();
+        Value::string(class.map_or("STANDARD", |c| c.as_str()))
+    })
+    .create(|b, v| b.set_log_group_class(v.str().map(|s| s.as_str().into())))
+    // terrane's own: a destroy leaves the group.
+    .attr("skip_destroy", opt_default(BOOL, Value::Bool(false)))
+    .updated_by_hand()
+});
 
 #[async_trait]
 impl AwsResource for LogGroupRes {
@@ -40,17 +85,8 @@ impl AwsResource for LogGroupRes {
         "aws_cloudwatch_log_group"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("name", opt_comp(STR).force_new())
-            .attr("name_prefix", opt(STR).force_new())
-            .attr("retention_in_days", opt_default(NUM, val::num(0)))
-            .attr("kms_key_id", opt(STR))
-            .attr("log_group_class", opt_comp(STR).force_new())
-            .attr("skip_destroy", opt_default(BOOL, Value::Bool(false)))
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -123,22 +159,15 @@ impl AwsResource for LogGroupRes {
                 .unwrap_or_default()
                 .into_iter()
                 .collect();
-            let mut o = Obj::from(cur);
-            o.set("id", val::opt_str(g.log_group_name()))
-                .set("name", val::opt_str(g.log_group_name()))
-                .set("arn", Value::string(arn))
-                .set(
-                    "retention_in_days",
-                    val::num(g.retention_in_days().unwrap_or(0)),
-                )
-                .set("kms_key_id", val::opt_str(g.kms_key_id()))
-                .set(
-                    "log_group_class",
-                    Value::string(g.log_group_class().map_or("STANDARD", |c| c.as_str())),
-                )
-                .set("tags_all", val::str_map(&tags))
-                .default("skip_destroy", Value::Bool(false));
-            out.push(Some(o.done()));
+            let d = Described {
+                group: g.clone(),
+                tags,
+            };
+            let cx = ReadCtx {
+                current: cur,
+                region: &c.region,
+            };
+            out.push(Some(TABLE.read_object(&d, &cx).done()));
         }
         Ok(out)
     }
@@ -147,10 +176,9 @@ impl AwsResource for LogGroupRes {
         let name = name_or_prefix(planned);
         let logs = c.logs.get().await;
         let tags = val::string_map(planned, "tags_all");
-        logs.create_log_group()
+        TABLE
+            .create_request(logs.create_log_group(), planned)
             .log_group_name(&name)
-            .set_kms_key_id(val::str_attr(planned, "kms_key_id").map(str::to_string))
-            .set_log_group_class(val::str_attr(planned, "log_group_class").map(Into::into))
             .set_tags((!tags.is_empty()).then(|| tags.into_iter().collect()))
             .send()
             .await
@@ -176,7 +204,7 @@ impl AwsResource for LogGroupRes {
     ) -> Result<Option<String>, AwsError> {
         let name = val::str_attr(prior, "id").unwrap_or_default();
         let logs = c.logs.get().await;
-        if val::changed(prior, planned, "retention_in_days") {
+        if TABLE.changed(prior, planned, "retention_in_days") {
             match val::num_attr(planned, "retention_in_days").filter(|d| *d > 0) {
                 Some(days) => {
                     logs.put_retention_policy()
@@ -195,7 +223,7 @@ impl AwsResource for LogGroupRes {
                 }
             }
         }
-        if val::changed(prior, planned, "kms_key_id") {
+        if TABLE.changed(prior, planned, "kms_key_id") {
             match val::str_attr(planned, "kms_key_id") {
                 Some(k) => {
                     logs.associate_kms_key()

@@ -12,13 +12,16 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use terrane_engine::config::IgnoreChanges;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
+use terrane_engine::lang::cidr::Cidr;
+use terrane_engine::lang::duration::parse_timeout;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, NestedBlock, Nesting};
 use terrane_engine::run::diff::propose;
 
 use crate::clients::Clients;
 use crate::error::AwsError;
-use crate::schema::{comp, map_of, opt, S, STR};
+use crate::schema::{comp, map_of, opt, opt_comp, S, STR};
+use crate::table::ResourceTable;
 use crate::val::{self, Obj};
 
 /// How a resource's tags are written after create.
@@ -83,11 +86,24 @@ pub trait AwsResource: Send + Sync {
 
     /// The resource's own attributes and blocks; `tags`, `tags_all` and `timeouts` are
     /// added by the framework according to [`AwsResource::tagging`] and
-    /// [`AwsResource::timeouts`].
-    fn schema(&self) -> BlockSchema;
+    /// [`AwsResource::timeouts`]. By default, the table's.
+    fn schema(&self) -> BlockSchema {
+        self.table().map(ResourceTable::schema).unwrap_or_default()
+    }
+
+    /// The resource's attribute table, for types built on one (see `table`).
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        None
+    }
 
     fn tagging(&self) -> Tagging {
         Tagging::None
+    }
+
+    /// Whether objects live in one region (AWS provider 6.x gives them a `region`
+    /// argument); IAM's are global.
+    fn regional(&self) -> bool {
+        true
     }
 
     fn timeouts(&self) -> Option<DefaultTimeouts> {
@@ -175,6 +191,32 @@ pub trait AwsResource: Send + Sync {
     }
 }
 
+/// A read must set exactly the schema's attributes and blocks: a misspelt name would
+/// otherwise be a silent perpetual diff (the schema's attribute stays as it was, and the
+/// engine drops the stray one).
+pub fn check_read_keys(ty: &str, schema: &BlockSchema, read: &Value) -> Result<(), Diagnostic> {
+    let Some(got) = read.as_map() else {
+        return Err(Diagnostic::error(format!(
+            "{ty}: the provider read a non-object"
+        )));
+    };
+    let wanted = schema.attributes.keys().chain(schema.blocks.keys());
+    let missing: Vec<&String> = wanted.filter(|k| !got.contains_key(*k)).collect();
+    let extra: Vec<&String> = got
+        .keys()
+        .filter(|k| !schema.attributes.contains_key(*k) && !schema.blocks.contains_key(*k))
+        .collect();
+    if missing.is_empty() && extra.is_empty() {
+        return Ok(());
+    }
+    Err(Diagnostic::error(format!(
+        "Provider produced an object that does not match the schema of {ty}"
+    ))
+    .detail(format!(
+        "Reading {ty} left out {missing:?} and set {extra:?}, which the schema does not have. This is a bug in terrane's AWS provider."
+    )))
+}
+
 /// A failed create: the error, and the ID if the object was created before the failure
 /// (a waiter timed out), so that it is recorded in state rather than orphaned.
 pub struct Failed {
@@ -201,6 +243,10 @@ impl AwsError {
 /// The full schema of a resource: its own plus the framework's shared attributes.
 pub fn full_schema(r: &dyn AwsResource) -> BlockSchema {
     let mut s = r.schema();
+    if r.regional() {
+        s.attributes
+            .insert(crate::region::REGION.into(), opt_comp(STR));
+    }
     if r.tagging() != Tagging::None {
         s.attributes.insert("tags".into(), opt(map_of(STR)));
         s.attributes.insert("tags_all".into(), comp(map_of(STR)));
@@ -241,43 +287,11 @@ pub fn timeout_for(r: &dyn AwsResource, obj: &Value, op: &str) -> Result<Timeout
         _ => Duration::from_secs(20 * 60),
     };
     match obj.get_attr("timeouts").and_then(|t| val::str_attr(t, op)) {
-        Some(s) => parse_duration(s).map(Timeout).ok_or_else(|| {
+        Some(s) => parse_timeout(s).map(Timeout).map_err(|_| {
             format!("timeouts.{op}: {s:?} is not a duration (use e.g. \"30s\", \"10m\", \"1h\")")
         }),
         None => Ok(Timeout(default)),
     }
-}
-
-/// Go-style durations as Terraform accepts them in `timeouts`: `90s`, `10m`, `1h30m`.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let mut total = 0.0f64;
-    let mut num = String::new();
-    let mut chars = s.trim().chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() || c == '.' {
-            num.push(c);
-            continue;
-        }
-        let n: f64 = num.parse().ok()?;
-        num.clear();
-        let mult = match c {
-            'h' => 3600.0,
-            'm' if chars.peek() == Some(&'s') => {
-                chars.next();
-                0.001
-            }
-            'm' => 60.0,
-            's' => 1.0,
-            _ => return None,
-        };
-        total += n * mult;
-        any = true;
-    }
-    if !num.is_empty() || !any {
-        return None;
-    }
-    Some(Duration::from_secs_f64(total))
 }
 
 /// Polls `check` until it returns `Ok` or the timeout passes. `what` and `wanted` name
@@ -473,6 +487,48 @@ pub fn plan_all_blocks(
 
 // ---- tags ----
 
+/// A tag of any service's SDK, as key and value (`None` where the SDK type has none).
+pub trait SdkTag {
+    fn pair(&self) -> (Option<&str>, Option<&str>);
+}
+
+impl SdkTag for aws_sdk_ec2::types::Tag {
+    fn pair(&self) -> (Option<&str>, Option<&str>) {
+        (self.key(), self.value())
+    }
+}
+
+impl SdkTag for aws_sdk_ecs::types::Tag {
+    fn pair(&self) -> (Option<&str>, Option<&str>) {
+        (self.key(), self.value())
+    }
+}
+
+impl SdkTag for aws_sdk_rds::types::Tag {
+    fn pair(&self) -> (Option<&str>, Option<&str>) {
+        (self.key(), self.value())
+    }
+}
+
+impl SdkTag for aws_sdk_iam::types::Tag {
+    fn pair(&self) -> (Option<&str>, Option<&str>) {
+        (Some(self.key()), Some(self.value()))
+    }
+}
+
+/// Tags read from AWS as the map Terraform stores (`tags_all`); a tag without a value
+/// reads as "".
+pub fn tags_value<T: SdkTag>(tags: &[T]) -> Value {
+    let m: BTreeMap<String, String> = tags
+        .iter()
+        .filter_map(|t| {
+            let (k, v) = t.pair();
+            Some((k?.to_string(), v.unwrap_or_default().to_string()))
+        })
+        .collect();
+    val::str_map(&m)
+}
+
 /// What an update changes in `tags_all`: keys to remove, and tags to add or overwrite.
 pub fn tag_changes(prior: &Value, planned: &Value) -> (Vec<String>, BTreeMap<String, String>) {
     let old = val::string_map(prior, "tags_all");
@@ -565,13 +621,13 @@ pub fn invalid(diags: &mut Diagnostics, attr: &str, detail: String) {
 pub fn check_ipv4_cidr(
     v: &Value,
     attr: &str,
-    range: std::ops::RangeInclusive<u8>,
+    range: std::ops::RangeInclusive<u32>,
     diags: &mut Diagnostics,
 ) {
     let Some(s) = v.get_attr(attr).and_then(Value::as_str) else {
         return;
     };
-    if let Err(why) = parse_ipv4_cidr(s).and_then(|(_, len)| {
+    if let Err(why) = parse_ipv4_cidr(s).and_then(|len| {
         if range.contains(&len) {
             Ok(())
         } else {
@@ -603,27 +659,22 @@ pub fn check_ipv4_cidrs(v: &Value, attr: &str, diags: &mut Diagnostics) {
     }
 }
 
-/// Parses `a.b.c.d/n` and checks that the host bits are zero (AWS rejects them later
-/// with a less helpful message).
-pub fn parse_ipv4_cidr(s: &str) -> Result<(u32, u8), String> {
-    let (ip, len) = s
-        .split_once('/')
-        .ok_or_else(|| "expected the form a.b.c.d/n".to_string())?;
-    let ip: std::net::Ipv4Addr = ip
-        .parse()
-        .map_err(|_| format!("{ip:?} is not an IPv4 address"))?;
-    let len: u8 = len
-        .parse()
-        .ok()
-        .filter(|n| *n <= 32)
-        .ok_or_else(|| format!("{len:?} is not a prefix length from 0 to 32"))?;
-    let bits = u32::from(ip);
-    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-    if bits & !mask != 0 {
-        let net = std::net::Ipv4Addr::from(bits & mask);
-        return Err(format!("host bits are set; did you mean {net}/{len}?"));
+/// Parses `a.b.c.d/n` (the engine's CIDR parser, as Terraform's functions read it) and
+/// checks that it is IPv4 and that the host bits are zero (AWS rejects them later with a
+/// less helpful message). Returns the prefix length.
+pub fn parse_ipv4_cidr(s: &str) -> Result<u32, String> {
+    let cidr = Cidr::parse(s).map_err(|_| "expected the form a.b.c.d/n".to_string())?;
+    if !cidr.is_ipv4() {
+        return Err("it is an IPv6 block".into());
     }
-    Ok((bits, len))
+    if cidr.has_host_bits() {
+        let net = std::net::Ipv4Addr::from(u32::try_from(cidr.first()).unwrap_or(0));
+        return Err(format!(
+            "host bits are set; did you mean {net}/{}?",
+            cidr.prefix
+        ));
+    }
+    Ok(cidr.prefix)
 }
 
 /// Exactly one of `attrs` is set. An unknown value may turn out set or not, so it only
@@ -720,17 +771,6 @@ mod tests {
             name_prefix_from_name("a-name-that-is-quite-long-but-not-made"),
             None
         );
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("10m"), Some(Duration::from_secs(600)));
-        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("45s"), Some(Duration::from_secs(45)));
-        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_duration("10"), None);
-        assert_eq!(parse_duration("x"), None);
-        assert_eq!(parse_duration(""), None);
     }
 
     #[test]

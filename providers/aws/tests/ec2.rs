@@ -398,3 +398,116 @@ resource "aws_vpc" "tagged" {
     assert!(!env.plan(src, &state).await.has_changes());
     env.destroy(src, &state).await;
 }
+
+/// An EC2 client of another region on the same moto server.
+fn ec2_in(region: &'static str) -> aws_sdk_ec2::Client {
+    let conf = common::sdk_config()
+        .to_builder()
+        .region(aws_sdk_ec2::config::Region::new(region))
+        .build();
+    aws_sdk_ec2::Client::from_conf(conf)
+}
+
+async fn vpcs_with_cidr(client: &aws_sdk_ec2::Client, cidr: &str) -> usize {
+    client
+        .describe_vpcs()
+        .filters(common::filter("cidr-block", cidr))
+        .send()
+        .await
+        .unwrap()
+        .vpcs()
+        .len()
+}
+
+fn regions_src(away: &str) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  region = "us-east-1"
+}}
+resource "aws_vpc" "home" {{
+  cidr_block = "10.61.0.0/16"
+}}
+resource "aws_vpc" "away" {{
+  region     = "{away}"
+  cidr_block = "10.62.0.0/16"
+}}
+resource "aws_subnet" "away" {{
+  region     = aws_vpc.away.region
+  vpc_id     = aws_vpc.away.id
+  cidr_block = "10.62.1.0/24"
+}}
+data "aws_availability_zones" "away" {{
+  region = "{away}"
+}}
+"#
+    )
+}
+
+/// Provider 6.x's `region` argument: an object is created, read and deleted in the region
+/// it names, state records every object's region (the provider's when unset), the next
+/// plan is empty, a change of region replaces, data sources read the region they name,
+/// and an import ID ending in `@REGION` imports from that region.
+#[tokio::test]
+async fn region_argument_manages_objects_in_that_region() {
+    let env = Env::new();
+    let src = regions_src("eu-west-1");
+    let state = env.apply(&src, &State::new()).await;
+    assert_eq!(attr(&state, "aws_vpc.home", "region"), "us-east-1");
+    assert_eq!(attr(&state, "aws_vpc.away", "region"), "eu-west-1");
+    assert!(attr(&state, "aws_vpc.away", "arn").contains(":eu-west-1:"));
+    assert!(attr(&state, "aws_subnet.away", "availability_zone").starts_with("eu-west-1"));
+    let zones = &state
+        .resources
+        .iter()
+        .find(|r| r.ty == "aws_availability_zones")
+        .unwrap()
+        .instances[0]
+        .attributes;
+    assert_eq!(zones["region"], "eu-west-1");
+    assert!(zones["names"][0].as_str().unwrap().starts_with("eu-west-1"));
+    assert_eq!(
+        vpcs_with_cidr(&ec2_in("eu-west-1"), "10.62.0.0/16").await,
+        1
+    );
+    assert_eq!(vpcs_with_cidr(&ec2(), "10.62.0.0/16").await, 0);
+    assert!(!env.plan(&src, &state).await.has_changes(), "converges");
+
+    let away = attr(&state, "aws_vpc.away", "id");
+    let imported = env
+        .import("aws_vpc", &format!("{away}@eu-west-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        imported.get_attr("region").and_then(|r| r.as_str()),
+        Some("eu-west-1")
+    );
+    assert!(
+        env.import("aws_vpc", &away).await.is_err(),
+        "not in us-east-1"
+    );
+
+    let moved = regions_src("eu-central-1");
+    let plan = env.plan(&moved, &state).await;
+    assert_eq!(
+        changes(&plan),
+        [
+            "DeleteThenCreate aws_subnet.away",
+            "DeleteThenCreate aws_vpc.away"
+        ]
+    );
+    let state = env.apply(&moved, &state).await;
+    assert_eq!(
+        vpcs_with_cidr(&ec2_in("eu-west-1"), "10.62.0.0/16").await,
+        0
+    );
+    assert_eq!(
+        vpcs_with_cidr(&ec2_in("eu-central-1"), "10.62.0.0/16").await,
+        1
+    );
+    env.destroy(&moved, &state).await;
+    assert_eq!(
+        vpcs_with_cidr(&ec2_in("eu-central-1"), "10.62.0.0/16").await,
+        0
+    );
+}

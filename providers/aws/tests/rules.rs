@@ -555,3 +555,55 @@ async fn legacy_security_group_rule_lifecycle() {
         .unwrap();
     assert!(left.security_groups().is_empty());
 }
+
+fn from_group_src(desc: &str) -> String {
+    format!(
+        r#"
+resource "aws_vpc" "v" {{
+  cidr_block = "10.53.0.0/16"
+}}
+resource "aws_security_group" "db" {{
+  name   = "from-group-db"
+  vpc_id = aws_vpc.v.id
+}}
+resource "aws_security_group" "app" {{
+  name   = "from-group-app"
+  vpc_id = aws_vpc.v.id
+}}
+resource "aws_security_group_rule" "app_to_db" {{
+  type                     = "ingress"
+  security_group_id        = aws_security_group.db.id
+  protocol                 = "tcp"
+  from_port                = 5432
+  to_port                  = 5432
+  source_security_group_id = aws_security_group.app.id
+  description              = "{desc}"
+}}
+"#
+    )
+}
+
+/// An ingress rule from another group keeps its description: apply records it, the next
+/// plan is empty, and a new description is an in-place update that converges too.
+#[tokio::test]
+async fn legacy_rule_from_another_group_keeps_its_description() {
+    let env = Env::new();
+    let src = from_group_src("postgres from the app");
+    let state = env.apply(&src, &State::new()).await;
+    assert_eq!(
+        attr(&state, "aws_security_group_rule.app_to_db", "description"),
+        "postgres from the app"
+    );
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    let src2 = from_group_src("postgres from the app tier");
+    assert_eq!(
+        changes(&env.plan(&src2, &state).await),
+        ["Update aws_security_group_rule.app_to_db"]
+    );
+    let state = env.apply(&src2, &state).await;
+    let plan = env.plan(&src2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    env.destroy(&src2, &state).await;
+}

@@ -8,6 +8,7 @@ use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
 
 use super::args::{arg_str, string};
 use super::{Fail, FuncContext};
+use crate::lang::duration::parse_go_duration;
 use crate::lang::value::Value;
 
 type Args<'a> = &'a [Value];
@@ -29,7 +30,7 @@ pub(super) fn plantimestamp(_: Args, _: Ctx) -> Result<Value, Fail> {
 
 pub(super) fn timeadd(args: Args, _: Ctx) -> Result<Value, Fail> {
     let t = parse_rfc3339(&arg_str(args, 0)?).map_err(Fail::Msg)?;
-    let nanos = parse_duration(&arg_str(args, 1)?).map_err(Fail::Msg)?;
+    let nanos = parse_go_duration(&arg_str(args, 1)?).map_err(Fail::Msg)?;
     let out = i64::try_from(nanos)
         .ok()
         .and_then(|n| t.checked_add(time::Duration::nanoseconds(n)))
@@ -335,73 +336,6 @@ impl TsParser<'_> {
             )),
         }
     }
-}
-
-/// Go's `time.ParseDuration`, in nanoseconds: a signed sequence of decimal numbers with
-/// units (`ns`, `us`/`µs`, `ms`, `s`, `m`, `h`), like `"1h30m"` or `"-1.5h"`.
-pub(super) fn parse_duration(orig: &str) -> Result<i128, String> {
-    let invalid = || format!("time: invalid duration {orig:?}");
-    let mut s = orig;
-    let neg = s.starts_with('-');
-    if neg || s.starts_with('+') {
-        s = &s[1..];
-    }
-    if s == "0" {
-        return Ok(0);
-    }
-    if s.is_empty() {
-        return Err(invalid());
-    }
-    let mut total: f64 = 0.0;
-    let mut exact: i128 = 0;
-    while !s.is_empty() {
-        let int_len = s.bytes().take_while(u8::is_ascii_digit).count();
-        let int_part = &s[..int_len];
-        s = &s[int_len..];
-        let mut frac_part = "";
-        if let Some(rest) = s.strip_prefix('.') {
-            let n = rest.bytes().take_while(u8::is_ascii_digit).count();
-            frac_part = &rest[..n];
-            s = &rest[n..];
-        }
-        if int_part.is_empty() && frac_part.is_empty() {
-            return Err(invalid());
-        }
-        let unit_len = s
-            .char_indices()
-            .find(|(_, c)| *c == '.' || c.is_ascii_digit())
-            .map_or(s.len(), |(i, _)| i);
-        let unit = &s[..unit_len];
-        s = &s[unit_len..];
-        let per: i128 = match unit {
-            "" => return Err(format!("time: missing unit in duration {orig:?}")),
-            "ns" => 1,
-            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            other => return Err(format!("time: unknown unit {other:?} in duration {orig:?}")),
-        };
-        let whole: i128 = if int_part.is_empty() {
-            0
-        } else {
-            int_part.parse().map_err(|_| invalid())?
-        };
-        exact = whole
-            .checked_mul(per)
-            .and_then(|v| exact.checked_add(v))
-            .ok_or_else(invalid)?;
-        if !frac_part.is_empty() {
-            let f: f64 = format!("0.{frac_part}").parse().map_err(|_| invalid())?;
-            total += f * per as f64;
-        }
-    }
-    let out = exact + total as i128;
-    if out > i128::from(i64::MAX) {
-        return Err(invalid());
-    }
-    Ok(if neg { -out } else { out })
 }
 
 #[cfg(test)]

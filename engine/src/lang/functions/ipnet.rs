@@ -5,58 +5,11 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::args::{arg_int, arg_num, arg_str, string, whole};
 use super::{Fail, FuncContext};
+use crate::lang::cidr::{ones, Cidr as Net};
 use crate::lang::value::Value;
 
 type Args<'a> = &'a [Value];
 type Ctx<'a, 'b> = &'a FuncContext<'b>;
-
-#[derive(Clone, Copy)]
-struct Net {
-    addr: u128,
-    prefix: u32,
-    bits: u32,
-}
-
-impl Net {
-    fn host_bits(self) -> u32 {
-        self.bits - self.prefix
-    }
-
-    fn family(self) -> &'static str {
-        if self.bits == 32 {
-            "IPv4"
-        } else {
-            "IPv6"
-        }
-    }
-
-    /// The mask of the given prefix length within this family.
-    fn mask(self, prefix: u32) -> u128 {
-        let all = ones(self.bits);
-        let host = self.bits - prefix.min(self.bits);
-        all & !ones(host)
-    }
-
-    fn first(self) -> u128 {
-        self.addr & self.mask(self.prefix)
-    }
-
-    fn last(self) -> u128 {
-        self.first() | ones(self.host_bits())
-    }
-
-    fn contains(self, addr: u128) -> bool {
-        addr & self.mask(self.prefix) == self.first()
-    }
-}
-
-fn ones(n: u32) -> u128 {
-    if n >= 128 {
-        u128::MAX
-    } else {
-        (1u128 << n) - 1
-    }
-}
 
 fn format_addr(addr: u128, bits: u32) -> String {
     if bits == 32 {
@@ -70,40 +23,8 @@ fn format_net(addr: u128, prefix: u32, bits: u32) -> String {
     format!("{}/{prefix}", format_addr(addr, bits))
 }
 
-/// Terraform reads IPv4 octets with leading zeros as decimal, which `std` refuses.
-fn parse_v4(s: &str) -> Option<u128> {
-    let mut n: u128 = 0;
-    let mut count = 0;
-    for part in s.split('.') {
-        if part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let octet: u128 = part.parse().ok().filter(|o| *o <= 255)?;
-        n = (n << 8) | octet;
-        count += 1;
-    }
-    (count == 4).then_some(n)
-}
-
 fn parse_cidr(s: &str) -> Result<Net, String> {
-    let bad = || format!("invalid CIDR expression: invalid CIDR address: {s}");
-    let (ip, len) = s.split_once('/').ok_or_else(bad)?;
-    let (addr, bits) = match parse_v4(ip) {
-        Some(a) => (a, 32),
-        None => (u128::from(ip.parse::<Ipv6Addr>().map_err(|_| bad())?), 128),
-    };
-    if len.is_empty() || len.len() > 3 || !len.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let prefix: u32 = len.parse().map_err(|_| bad())?;
-    if prefix > bits {
-        return Err(bad());
-    }
-    let net = Net { addr, prefix, bits };
-    Ok(Net {
-        addr: net.first(),
-        ..net
-    })
+    Net::parse(s).map(Net::network)
 }
 
 fn arg_net(args: Args, i: usize) -> Result<Net, Fail> {

@@ -10,6 +10,7 @@ use terrane_engine::provider::BlockSchema;
 use super::{describe_chunks, filter, ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{
     check_enum, AwsResource, DefaultTimeouts, Failed, PlanExtra, Tagging, Timeout,
 };
@@ -131,7 +132,7 @@ impl AwsResource for Eip {
                         Value::string(dns_name(&c.region, private, false)),
                     )
                     .set("ptr_record", Value::string(""))
-                    .set("tags_all", tags::value(a.tags()));
+                    .set("tags_all", tags_value(a.tags()));
                 o.done()
             },
         ))

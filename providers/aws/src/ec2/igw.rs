@@ -8,6 +8,7 @@ use terrane_engine::provider::BlockSchema;
 use super::{ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{
     wait_for, while_dependent, AwsResource, DefaultTimeouts, Failed, Tagging, Timeout,
 };
@@ -66,7 +67,7 @@ impl AwsResource for InternetGateway {
                     )
                     .set("owner_id", Value::string(owner))
                     .set("vpc_id", val::opt_str(vpc))
-                    .set("tags_all", tags::value(g.tags()));
+                    .set("tags_all", tags_value(g.tags()));
                 o.done()
             },
         ))

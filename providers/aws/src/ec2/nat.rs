@@ -12,6 +12,7 @@ use terrane_engine::provider::BlockSchema;
 use super::{ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{
     check_enum, invalid, known_set, wait_for, AwsResource, DefaultTimeouts, Failed, PlanExtra,
     Tagging, Timeout,
@@ -171,7 +172,7 @@ impl AwsResource for NatGatewayRes {
                         val::num(u32::try_from(sec_ips.len()).unwrap_or(0)),
                     )
                     .set("secondary_private_ip_addresses", val::str_set(sec_ips))
-                    .set("tags_all", tags::value(g.tags()));
+                    .set("tags_all", tags_value(g.tags()));
                 o.done()
             },
         ))

@@ -11,6 +11,7 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 use super::{filter, ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{
     check_ipv4_cidr, AwsResource, DefaultTimeouts, Failed, PlanExtra, Tagging, Timeout,
 };
@@ -125,7 +126,7 @@ impl AwsResource for RouteTable {
                         "propagating_vgws",
                         val::str_set(t.propagating_vgws().iter().filter_map(|p| p.gateway_id())),
                     )
-                    .set("tags_all", tags::value(t.tags()));
+                    .set("tags_all", tags_value(t.tags()));
                 o.done()
             },
         ))

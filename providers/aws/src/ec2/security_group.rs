@@ -22,6 +22,7 @@ use crate::resource::{
     check_ipv4_cidrs, invalid, while_dependent, AwsResource, DefaultTimeouts, Failed, PlanExtra,
     Tagging, Timeout,
 };
+use crate::resource::{tags_value, unique_name};
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -174,7 +175,7 @@ impl AwsResource for SecurityGroup {
                         "egress",
                         reconcile(id, g.ip_permissions_egress(), cur.get_attr("egress")),
                     )
-                    .set("tags_all", tags::value(g.tags()))
+                    .set("tags_all", tags_value(g.tags()))
                     .default("revoke_rules_on_delete", Value::Bool(false));
                 if o.get("name_prefix")
                     .is_none_or(|v| v.is_null() || v.is_unknown())
@@ -268,17 +269,6 @@ impl AwsResource for SecurityGroup {
         })
         .await
     }
-}
-
-fn unique_name(prefix: &str) -> String {
-    // Terraform's unique IDs: a timestamp with enough digits to be unique per process.
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("{prefix}{nanos:020}{n:06}")
 }
 
 /// Protocol as AWS reports it: names for tcp/udp/icmp, "-1" for all, numbers otherwise.
@@ -627,14 +617,69 @@ pub async fn describe_rules(
     filter_name: &str,
     ids: &[String],
 ) -> Result<Vec<SecurityGroupRule>, AwsError> {
-    describe_filtered!(
+    let mut rules = describe_filtered!(
         c,
         describe_security_group_rules,
         filters,
         filter_name,
         ids,
         "DescribeSecurityGroupRules"
-    )
+    )?;
+    fill_group_pair_descriptions(c, &mut rules).await?;
+    Ok(rules)
+}
+
+/// Some implementations of the EC2 API (moto) leave the description out of the rules
+/// that reference another group in DescribeSecurityGroupRules, while the groups'
+/// permissions from DescribeSecurityGroups (which the Terraform provider reads) carry it.
+/// Without it a rule's description would read back as null after every apply. Only when
+/// such a rule came back without one is the extra call made, for its groups.
+async fn fill_group_pair_descriptions(
+    c: &Clients,
+    rules: &mut [SecurityGroupRule],
+) -> Result<(), AwsError> {
+    let lacking =
+        |r: &SecurityGroupRule| r.referenced_group_info().is_some() && r.description().is_none();
+    let mut groups: Vec<String> = rules
+        .iter()
+        .filter(|r| lacking(r))
+        .filter_map(|r| r.group_id().map(str::to_string))
+        .collect();
+    if groups.is_empty() {
+        return Ok(());
+    }
+    groups.sort();
+    groups.dedup();
+    let found = describe_filtered!(
+        c,
+        describe_security_groups,
+        filters,
+        "group-id",
+        &groups,
+        "DescribeSecurityGroups"
+    )?;
+    for r in rules.iter_mut().filter(|r| lacking(r)) {
+        let Some(g) = found.iter().find(|g| g.group_id() == r.group_id()) else {
+            continue;
+        };
+        let perms = if r.is_egress() == Some(true) {
+            g.ip_permissions_egress()
+        } else {
+            g.ip_permissions()
+        };
+        let proto = r.ip_protocol().unwrap_or("-1");
+        let referenced = r.referenced_group_info().and_then(|i| i.group_id());
+        r.description = perms
+            .iter()
+            .filter(|p| p.ip_protocol() == Some(proto))
+            .filter(|p| {
+                proto == "-1" || (p.from_port() == r.from_port() && p.to_port() == r.to_port())
+            })
+            .flat_map(|p| p.user_id_group_pairs())
+            .find(|pair| pair.group_id() == referenced)
+            .and_then(|pair| pair.description().map(str::to_string));
+    }
+    Ok(())
 }
 
 async fn change_rules(

@@ -15,6 +15,7 @@ use super::security_group::{authorize, describe_rules, ip_permission, protocol, 
 use super::{ids, match_ids, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{
     check_exactly_one, check_ipv4_cidr, invalid, AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
@@ -218,7 +219,7 @@ fn build(c: &Clients, cur: &Value, r: &SecurityGroupRule) -> Value {
             "referenced_security_group_id",
             val::opt_str(r.referenced_group_info().and_then(|g| g.group_id())),
         )
-        .set("tags_all", tags::value(r.tags()));
+        .set("tags_all", tags_value(r.tags()));
     o.done()
 }
 

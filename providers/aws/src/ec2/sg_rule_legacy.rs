@@ -4,7 +4,9 @@
 //! Terraform's `sgrule-<crc32 of the permission>`.
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{IpPermission, SecurityGroupRule};
+use aws_sdk_ec2::types::{
+    IpPermission, SecurityGroupRule, SecurityGroupRuleRequest, SecurityGroupRuleUpdate,
+};
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
@@ -108,24 +110,33 @@ impl AwsResource for SecurityGroupRuleRes {
         if !val::changed(prior, planned, "description") {
             return Ok(None);
         }
-        let group = val::str_attr(planned, "security_group_id").map(str::to_string);
-        let ec2 = c.ec2.get().await;
-        let perm = permission(planned);
-        if egress(planned) {
-            ec2.update_security_group_rule_descriptions_egress()
-                .set_group_id(group)
-                .ip_permissions(perm)
-                .send()
-                .await
-                .map_err(err("UpdateSecurityGroupRuleDescriptionsEgress"))?;
-        } else {
-            ec2.update_security_group_rule_descriptions_ingress()
-                .set_group_id(group)
-                .ip_permissions(perm)
-                .send()
-                .await
-                .map_err(err("UpdateSecurityGroupRuleDescriptionsIngress"))?;
-        }
+        // ModifySecurityGroupRules by each source's sgr- ID: it updates rules that
+        // reference a group too, which not every implementation of
+        // UpdateSecurityGroupRuleDescriptions* does (moto leaves them unchanged).
+        let group = val::str_attr(prior, "security_group_id").unwrap_or_default();
+        let found = describe_rules(c, "group-id", &[group.to_string()]).await?;
+        let rules = matched_rules(prior, &found).ok_or_else(|| {
+            AwsError::Invalid(format!("a source of rule {} is gone", rule_id(prior)))
+        })?;
+        let desc = val::str_attr(planned, "description").unwrap_or_default();
+        let updates = rules
+            .iter()
+            .map(|r| {
+                SecurityGroupRuleUpdate::builder()
+                    .set_security_group_rule_id(r.security_group_rule_id().map(str::to_string))
+                    .security_group_rule(rule_request(r, desc))
+                    .build()
+            })
+            .collect();
+        c.ec2
+            .get()
+            .await
+            .modify_security_group_rules()
+            .group_id(group)
+            .set_security_group_rules(Some(updates))
+            .send()
+            .await
+            .map_err(err("ModifySecurityGroupRules"))?;
         Ok(None)
     }
 
@@ -266,8 +277,30 @@ pub fn rule_id(v: &Value) -> String {
     format!("sgrule-{}", crc32(s.as_bytes()))
 }
 
-/// The rule as AWS holds it, or `None` when any configured source is gone.
-fn build(cur: &Value, found: &[SecurityGroupRule]) -> Option<Value> {
+/// The rule with every other field as AWS holds it and a new description.
+fn rule_request(r: &SecurityGroupRule, description: &str) -> SecurityGroupRuleRequest {
+    SecurityGroupRuleRequest::builder()
+        .set_ip_protocol(r.ip_protocol().map(str::to_string))
+        .set_from_port(r.from_port())
+        .set_to_port(r.to_port())
+        .set_cidr_ipv4(r.cidr_ipv4().map(str::to_string))
+        .set_cidr_ipv6(r.cidr_ipv6().map(str::to_string))
+        .set_prefix_list_id(r.prefix_list_id().map(str::to_string))
+        .set_referenced_group_id(
+            r.referenced_group_info()
+                .and_then(|g| g.group_id())
+                .map(str::to_string),
+        )
+        .description(description)
+        .build()
+}
+
+/// The rules AWS keeps for the configured sources (one per source), or `None` when any
+/// configured source is gone.
+fn matched_rules<'a>(
+    cur: &Value,
+    found: &'a [SecurityGroupRule],
+) -> Option<Vec<&'a SecurityGroupRule>> {
     let group = val::str_attr(cur, "security_group_id")?;
     let want_proto = proto(cur);
     let (from, to) = (port(cur, "from_port"), port(cur, "to_port"));
@@ -287,11 +320,13 @@ fn build(cur: &Value, found: &[SecurityGroupRule]) -> Option<Value> {
                 }
         })
     };
-    let src = sources(cur);
-    let rules: Vec<&SecurityGroupRule> = src
-        .iter()
-        .map(|(k, s)| matching(k, s))
-        .collect::<Option<_>>()?;
+    sources(cur).iter().map(|(k, s)| matching(k, s)).collect()
+}
+
+/// The rule as AWS holds it, or `None` when any configured source is gone.
+fn build(cur: &Value, found: &[SecurityGroupRule]) -> Option<Value> {
+    let want_proto = proto(cur);
+    let rules = matched_rules(cur, found)?;
     let first = rules.first()?;
     let mut o = Obj::from(cur);
     o.set("id", Value::string(rule_id(cur)))

@@ -1,31 +1,141 @@
 //! `aws_subnet`. The VPC, CIDR block and zone replace; launch settings and tags update.
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{AttributeBooleanValue, HostnameType, ResourceType};
+use std::sync::LazyLock;
+
+use aws_sdk_ec2::operation::create_subnet::builders::CreateSubnetFluentBuilder;
+use aws_sdk_ec2::operation::modify_subnet_attribute::builders::ModifySubnetAttributeFluentBuilder;
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, HostnameType, PrivateDnsNameOptionsOnLaunch, ResourceType,
+    SubnetIpv6CidrBlockAssociation,
+};
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
-use super::{bool_keep_null, filter, ids, match_ids, tags, wait_state};
+use super::{filter, ids, match_ids, tags, wait_state};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{
     check_enum, check_ipv4_cidr, while_dependent, AwsResource, DefaultTimeouts, Failed, Tagging,
     Timeout,
 };
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{Arg, Normalise, ReadCtx, ResourceTable, Table, UpdateCalls};
+use crate::val;
 
 pub struct Subnet;
 
-/// Boolean subnet attributes that ModifySubnetAttribute changes one per call.
-const BOOLS: &[&str] = &[
-    "map_public_ip_on_launch",
-    "assign_ipv6_address_on_creation",
-    "enable_dns64",
-    "enable_resource_name_dns_a_record_on_launch",
-    "enable_resource_name_dns_aaaa_record_on_launch",
-];
+type SubnetTable = Table<
+    aws_sdk_ec2::types::Subnet,
+    CreateSubnetFluentBuilder,
+    ModifySubnetAttributeFluentBuilder,
+>;
+
+/// A flag as ModifySubnetAttribute takes it.
+fn flag(v: Arg) -> AttributeBooleanValue {
+    AttributeBooleanValue::builder()
+        .value(v.bool().unwrap_or(false))
+        .build()
+}
+
+fn ipv6(s: &aws_sdk_ec2::types::Subnet) -> Option<&SubnetIpv6CidrBlockAssociation> {
+    s.ipv6_cidr_block_association_set().first()
+}
+
+fn dns(s: &aws_sdk_ec2::types::Subnet) -> Option<&PrivateDnsNameOptionsOnLaunch> {
+    s.private_dns_name_options_on_launch()
+}
+
+static TABLE: LazyLock<SubnetTable> = LazyLock::new(|| {
+    let off = || opt_default(BOOL, Value::Bool(false));
+    SubnetTable::new(|| Some(aws_sdk_ec2::types::Subnet::builder().build()))
+        .update_calls(UpdateCalls::EachAttribute)
+        .tags_all(|s| tags_value(s.tags()))
+        .attr("id", comp(STR))
+        .read(|s, _| val::opt_str(s.subnet_id()))
+        .attr("arn", comp(STR))
+        .read(|s, cx| {
+            s.subnet_arn().map_or_else(
+                || {
+                    let id = s.subnet_id().unwrap_or_default();
+                    let owner = s.owner_id().unwrap_or_default();
+                    Value::string(cx.ec2_arn(owner, &format!("subnet/{id}")))
+                },
+                Value::string,
+            )
+        })
+        .attr("owner_id", comp(STR))
+        .read(|s, _| val::str_or_empty(s.owner_id()))
+        .attr("vpc_id", req(STR).force_new())
+        .read(|s, _| val::opt_str(s.vpc_id()))
+        .create(|b, v| b.set_vpc_id(v.str()))
+        .attr("cidr_block", opt(STR).force_new())
+        .read(|s, _| val::opt_str(s.cidr_block()))
+        .create(|b, v| b.set_cidr_block(v.str()))
+        .attr("availability_zone", opt_comp(STR).force_new())
+        .read(|s, _| val::opt_str(s.availability_zone()))
+        .create(|b, v| b.set_availability_zone(v.str()))
+        .attr("availability_zone_id", opt_comp(STR).force_new())
+        .read(|s, _| val::opt_str(s.availability_zone_id()))
+        .create(|b, v| b.set_availability_zone_id(v.str()))
+        .attr("ipv6_cidr_block", opt_comp(STR))
+        .read(|s, _| val::str_or_empty(ipv6(s).and_then(|a| a.ipv6_cidr_block())))
+        .create(|b, v| b.set_ipv6_cidr_block(v.str()))
+        // Associating another IPv6 block to an existing subnet is not supported yet.
+        .update_unsupported()
+        .attr("ipv6_cidr_block_association_id", comp(STR))
+        .read(|s, _| val::str_or_empty(ipv6(s).and_then(|a| a.association_id())))
+        .attr("ipv6_native", off().force_new())
+        .read(|s, _| Value::Bool(s.ipv6_native().unwrap_or(false)))
+        .create(|b, v| b.set_ipv6_native(v.true_only()))
+        .attr("outpost_arn", opt(STR).force_new())
+        .read(|s, _| val::str_or_empty(s.outpost_arn()))
+        .normalise(Normalise::EmptyAsNull)
+        .create(|b, v| b.set_outpost_arn(v.str()))
+        .attr("customer_owned_ipv4_pool", opt(STR))
+        .read(|s, _| val::str_or_empty(s.customer_owned_ipv4_pool()))
+        .normalise(Normalise::EmptyAsNull)
+        // Outposts only: the pool and the flag go together in one request, which the
+        // table cannot say yet.
+        .update_unsupported()
+        .attr("map_customer_owned_ip_on_launch", opt(BOOL))
+        .read(|s, _| Value::Bool(s.map_customer_owned_ip_on_launch().unwrap_or(false)))
+        .normalise(Normalise::FalseAsNull)
+        .update_unsupported()
+        .attr("map_public_ip_on_launch", off())
+        .read(|s, _| Value::Bool(s.map_public_ip_on_launch().unwrap_or(false)))
+        .update(|b, v| b.map_public_ip_on_launch(flag(v)))
+        .attr("assign_ipv6_address_on_creation", off())
+        .read(|s, _| Value::Bool(s.assign_ipv6_address_on_creation().unwrap_or(false)))
+        .update(|b, v| b.assign_ipv6_address_on_creation(flag(v)))
+        .attr("enable_dns64", off())
+        .read(|s, _| Value::Bool(s.enable_dns64().unwrap_or(false)))
+        .update(|b, v| b.enable_dns64(flag(v)))
+        .attr("enable_resource_name_dns_a_record_on_launch", off())
+        .read(|s, _| {
+            let on = dns(s).and_then(|d| d.enable_resource_name_dns_a_record());
+            Value::Bool(on.unwrap_or(false))
+        })
+        .update(|b, v| b.enable_resource_name_dns_a_record_on_launch(flag(v)))
+        .attr("enable_resource_name_dns_aaaa_record_on_launch", off())
+        .read(|s, _| {
+            let on = dns(s).and_then(|d| d.enable_resource_name_dns_aaaa_record());
+            Value::Bool(on.unwrap_or(false))
+        })
+        .update(|b, v| b.enable_resource_name_dns_aaaa_record_on_launch(flag(v)))
+        .attr("private_dns_hostname_type_on_launch", opt_comp(STR))
+        // AWS's default when it does not say.
+        .read(|s, _| {
+            let t = dns(s).and_then(|d| d.hostname_type());
+            Value::string(t.map_or("ip-name", HostnameType::as_str))
+        })
+        .update(|b, v| {
+            b.set_private_dns_hostname_type_on_launch(
+                v.str().map(|s| HostnameType::from(s.as_str())),
+            )
+        })
+});
 
 #[async_trait]
 impl AwsResource for Subnet {
@@ -33,29 +143,8 @@ impl AwsResource for Subnet {
         "aws_subnet"
     }
 
-    fn schema(&self) -> BlockSchema {
-        let mut s = S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("owner_id", comp(STR))
-            .attr("vpc_id", req(STR).force_new())
-            .attr("cidr_block", opt(STR).force_new())
-            .attr("availability_zone", opt_comp(STR).force_new())
-            .attr("availability_zone_id", opt_comp(STR).force_new())
-            .attr("ipv6_cidr_block", opt_comp(STR))
-            .attr("ipv6_cidr_block_association_id", comp(STR))
-            .attr(
-                "ipv6_native",
-                opt_default(BOOL, Value::Bool(false)).force_new(),
-            )
-            .attr("outpost_arn", opt(STR).force_new())
-            .attr("customer_owned_ipv4_pool", opt(STR))
-            .attr("map_customer_owned_ip_on_launch", opt(BOOL))
-            .attr("private_dns_hostname_type_on_launch", opt_comp(STR));
-        for b in BOOLS {
-            s = s.attr(b, opt_default(BOOL, Value::Bool(false)));
-        }
-        s.build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -90,109 +179,19 @@ impl AwsResource for Subnet {
             subnets,
             |s| s.subnet_id(),
             |cur, s| {
-                let id = s.subnet_id().unwrap_or_default();
-                let owner = s.owner_id().unwrap_or_default();
-                let ipv6 = s.ipv6_cidr_block_association_set().first();
-                let dns = s.private_dns_name_options_on_launch();
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(id))
-                    .set(
-                        "arn",
-                        s.subnet_arn().map_or_else(
-                            || Value::string(c.ec2_arn(owner, &format!("subnet/{id}"))),
-                            Value::string,
-                        ),
-                    )
-                    .set("owner_id", Value::string(owner))
-                    .set("vpc_id", val::opt_str(s.vpc_id()))
-                    .set("cidr_block", val::opt_str(s.cidr_block()))
-                    .set("availability_zone", val::opt_str(s.availability_zone()))
-                    .set(
-                        "availability_zone_id",
-                        val::opt_str(s.availability_zone_id()),
-                    )
-                    .set(
-                        "ipv6_cidr_block",
-                        val::str_or_empty(ipv6.and_then(|a| a.ipv6_cidr_block())),
-                    )
-                    .set(
-                        "ipv6_cidr_block_association_id",
-                        val::str_or_empty(ipv6.and_then(|a| a.association_id())),
-                    )
-                    .set("ipv6_native", Value::Bool(s.ipv6_native().unwrap_or(false)))
-                    .set("outpost_arn", val::str_or_empty(s.outpost_arn()))
-                    .set(
-                        "customer_owned_ipv4_pool",
-                        val::str_or_empty(s.customer_owned_ipv4_pool()),
-                    )
-                    .set(
-                        "map_customer_owned_ip_on_launch",
-                        bool_keep_null(
-                            cur,
-                            "map_customer_owned_ip_on_launch",
-                            s.map_customer_owned_ip_on_launch(),
-                        ),
-                    )
-                    .set(
-                        "map_public_ip_on_launch",
-                        Value::Bool(s.map_public_ip_on_launch().unwrap_or(false)),
-                    )
-                    .set(
-                        "assign_ipv6_address_on_creation",
-                        Value::Bool(s.assign_ipv6_address_on_creation().unwrap_or(false)),
-                    )
-                    .set(
-                        "enable_dns64",
-                        Value::Bool(s.enable_dns64().unwrap_or(false)),
-                    )
-                    .set(
-                        "enable_resource_name_dns_a_record_on_launch",
-                        Value::Bool(
-                            dns.and_then(|d| d.enable_resource_name_dns_a_record())
-                                .unwrap_or(false),
-                        ),
-                    )
-                    .set(
-                        "enable_resource_name_dns_aaaa_record_on_launch",
-                        Value::Bool(
-                            dns.and_then(|d| d.enable_resource_name_dns_aaaa_record())
-                                .unwrap_or(false),
-                        ),
-                    )
-                    .set(
-                        "private_dns_hostname_type_on_launch",
-                        // AWS's default when it does not say.
-                        Value::string(
-                            dns.and_then(|d| d.hostname_type())
-                                .map_or("ip-name", HostnameType::as_str),
-                        ),
-                    )
-                    .set("tags_all", tags::value(s.tags()));
-                // "" for unset optional strings that Terraform keeps null when unconfigured.
-                for k in ["outpost_arn", "customer_owned_ipv4_pool"] {
-                    if o.get(k).and_then(Value::as_str) == Some("")
-                        && cur.get_attr(k).is_none_or(Value::is_null)
-                    {
-                        o.set(k, Value::Null);
-                    }
-                }
-                o.done()
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                TABLE.read_object(s, &cx).done()
             },
         ))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
         let ec2 = c.ec2.get().await;
-        let s = |k| val::str_attr(planned, k).map(str::to_string);
-        let out = ec2
-            .create_subnet()
-            .set_vpc_id(s("vpc_id"))
-            .set_cidr_block(s("cidr_block"))
-            .set_availability_zone(s("availability_zone"))
-            .set_availability_zone_id(s("availability_zone_id"))
-            .set_ipv6_cidr_block(s("ipv6_cidr_block"))
-            .set_outpost_arn(s("outpost_arn"))
-            .set_ipv6_native(val::bool_attr(planned, "ipv6_native").filter(|b| *b))
+        let out = TABLE
+            .create_request(ec2.create_subnet(), planned)
             .set_tag_specifications(tags::spec(ResourceType::Subnet, planned).map(|s| vec![s]))
             .send()
             .await
@@ -218,16 +217,18 @@ impl AwsResource for Subnet {
         .await
         .map_err(|e| e.after_create(&id))?;
         drop(ec2);
-        // A new subnet has every flag off and ip-name hostnames.
-        let mut before = Obj::from(&Value::Null);
-        for b in BOOLS {
-            before.set(b, Value::Bool(false));
-        }
-        before.set(
-            "private_dns_hostname_type_on_launch",
-            Value::string("ip-name"),
-        );
-        modify(c, &id, &before.done(), planned)
+        // A new subnet has every flag off and ip-name hostnames: what a read of a
+        // description that says nothing gives.
+        let before = TABLE
+            .read_object(
+                &aws_sdk_ec2::types::Subnet::builder().build(),
+                &ReadCtx {
+                    current: &Value::Null,
+                    region: &c.region,
+                },
+            )
+            .done();
+        modify(c, &id, &before, planned)
             .await
             .map_err(|e| e.after_create(&id))?;
         Ok(id)
@@ -269,35 +270,10 @@ impl AwsResource for Subnet {
 /// ModifySubnetAttribute takes one attribute per call; only changed ones are sent.
 async fn modify(c: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), AwsError> {
     let ec2 = c.ec2.get().await;
-    for name in BOOLS {
-        let Some(want) = val::bool_attr(planned, name) else {
-            continue;
-        };
-        if val::bool_attr(prior, name) == Some(want) {
-            continue;
-        }
-        let b = AttributeBooleanValue::builder().value(want).build();
-        let req = ec2.modify_subnet_attribute().subnet_id(id);
-        let req = match *name {
-            "map_public_ip_on_launch" => req.map_public_ip_on_launch(b),
-            "assign_ipv6_address_on_creation" => req.assign_ipv6_address_on_creation(b),
-            "enable_dns64" => req.enable_dns64(b),
-            "enable_resource_name_dns_a_record_on_launch" => {
-                req.enable_resource_name_dns_a_record_on_launch(b)
-            }
-            _ => req.enable_resource_name_dns_aaaa_record_on_launch(b),
-        };
+    for req in TABLE.update_requests(prior, planned, || {
+        ec2.modify_subnet_attribute().subnet_id(id)
+    }) {
         req.send().await.map_err(err("ModifySubnetAttribute"))?;
-    }
-    if let Some(h) = val::str_attr(planned, "private_dns_hostname_type_on_launch") {
-        if val::str_attr(prior, "private_dns_hostname_type_on_launch") != Some(h) {
-            ec2.modify_subnet_attribute()
-                .subnet_id(id)
-                .private_dns_hostname_type_on_launch(HostnameType::from(h))
-                .send()
-                .await
-                .map_err(err("ModifySubnetAttribute"))?;
-        }
     }
     Ok(())
 }

@@ -31,20 +31,6 @@ fn to_sdk(m: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
-/// `tags_all` from a Describe result.
-pub fn value(tags: &[Tag]) -> Value {
-    let m: BTreeMap<String, String> = tags
-        .iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect();
-    val::str_map(&m)
-}
-
 /// Brings the tags of `id` from `old` to `new`.
 pub async fn update(
     c: &Clients,

@@ -13,6 +13,7 @@ use terrane_engine::provider::BlockSchema;
 use super::{bool_keep_null, filter, ids, match_ids, tags, wait_state};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{
     check_enum, check_ipv4_cidr, while_dependent, AwsResource, Failed, Tagging, Timeout,
 };
@@ -206,7 +207,7 @@ impl AwsResource for Vpc {
                             Some(ipv6.is_some()),
                         ),
                     )
-                    .set("tags_all", tags::value(v.tags()));
+                    .set("tags_all", tags_value(v.tags()));
                 o.done()
             },
         ))

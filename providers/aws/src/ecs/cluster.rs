@@ -8,9 +8,10 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
-use super::{name_from_arn, tags_of, tags_value};
+use super::{name_from_arn, tags_of};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{
     check_enum, invalid, wait_for, AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };

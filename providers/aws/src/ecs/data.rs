@@ -5,10 +5,10 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::cluster::{aws_settings, describe, setting_value};
-use super::tags_value;
 use crate::clients::Clients;
 use crate::data::AwsDataSource;
 use crate::error::AwsError;
+use crate::resource::tags_value;
 use crate::schema::*;
 use crate::val::{self, Obj};
 

@@ -27,21 +27,6 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
     ]
 }
 
-/// ECS tags as a `tags_all` map value.
-pub fn tags_value(tags: &[aws_sdk_ecs::types::Tag]) -> Value {
-    val::str_map(
-        &tags
-            .iter()
-            .filter_map(|t| {
-                Some((
-                    t.key()?.to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                ))
-            })
-            .collect(),
-    )
-}
-
 /// The planned `tags_all` as ECS tags; `None` when empty (ECS rejects an empty tag list).
 pub fn tags_of(planned: &Value) -> Option<Vec<aws_sdk_ecs::types::Tag>> {
     let m = val::string_map(planned, "tags_all");

@@ -16,9 +16,10 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::raw::Capture;
-use super::{same_form, tags_of, tags_value};
+use super::{same_form, tags_of};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{
     check_enum, unique_name, wait_for, AwsResource, DefaultTimeouts, Failed, PlanExtra, Tagging,
     Timeout,
@@ -171,10 +172,6 @@ fn load_balancers_of(v: &Value) -> Vec<LoadBalancer> {
         .collect()
 }
 
-fn i32_attr(v: &Value, k: &str) -> Option<i32> {
-    val::num_attr(v, k).and_then(|n| i32::try_from(n).ok())
-}
-
 /// The deployment configuration: percentages and the circuit breaker (an empty breaker
 /// removes one that was set).
 fn deployment_of(v: &Value) -> DeploymentConfiguration {
@@ -193,8 +190,8 @@ fn deployment_of(v: &Value) -> DeploymentConfiguration {
         },
     );
     DeploymentConfiguration::builder()
-        .set_maximum_percent(i32_attr(v, "deployment_maximum_percent"))
-        .set_minimum_healthy_percent(i32_attr(v, "deployment_minimum_healthy_percent"))
+        .set_maximum_percent(val::i32_attr(v, "deployment_maximum_percent"))
+        .set_minimum_healthy_percent(val::i32_attr(v, "deployment_minimum_healthy_percent"))
         .deployment_circuit_breaker(cb)
         .build()
 }
@@ -566,7 +563,7 @@ impl AwsResource for Service {
             .set_cluster(cluster.map(str::to_string))
             .set_task_definition(val::str_attr(planned, "task_definition").map(str::to_string))
             .set_desired_count(if replica {
-                i32_attr(planned, "desired_count")
+                val::i32_attr(planned, "desired_count")
             } else {
                 None
             })
@@ -575,7 +572,7 @@ impl AwsResource for Service {
             .set_platform_version(val::str_attr(planned, "platform_version").map(str::to_string))
             .set_scheduling_strategy(val::str_attr(planned, "scheduling_strategy").map(Into::into))
             .deployment_configuration(deployment_of(planned))
-            .set_health_check_grace_period_seconds(i32_attr(
+            .set_health_check_grace_period_seconds(val::i32_attr(
                 planned,
                 "health_check_grace_period_seconds",
             ))
@@ -642,13 +639,13 @@ impl AwsResource for Service {
                     None
                 })
                 .set_desired_count(if ch("desired_count") {
-                    i32_attr(planned, "desired_count")
+                    val::i32_attr(planned, "desired_count")
                 } else {
                     None
                 })
                 .set_deployment_configuration(deployment.then(|| deployment_of(planned)))
                 .set_health_check_grace_period_seconds(if ch("health_check_grace_period_seconds") {
-                    i32_attr(planned, "health_check_grace_period_seconds").or(Some(0))
+                    val::i32_attr(planned, "health_check_grace_period_seconds").or(Some(0))
                 } else {
                     None
                 })

@@ -17,9 +17,10 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::container_definitions as defs;
 use super::raw::{Capture, Inject};
-use super::{tags_of, tags_value};
+use super::tags_of;
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{check_enum, invalid, AwsResource, Failed, PlanExtra, Tagging, Timeout};
 use crate::schema::*;
 use crate::val::{self, Obj};

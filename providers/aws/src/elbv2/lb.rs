@@ -15,7 +15,7 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
     arn_suffix, attrs_of, attrs_schema, attrs_to_values, changed_attrs, create_tags, created_arn,
-    name_prefix, put_attributes, read_by_arn, tags_value, AttrSpec, AttrsOf, Kind,
+    name_prefix, put_attributes, read_by_arn, AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -262,7 +262,7 @@ impl AwsResource for LoadBalancer {
                         "ip_address_type",
                         Value::string(l.ip_address_type().map_or("ipv4", IpAddressType::as_str)),
                     )
-                    .set("tags_all", tags_value(&f.tags, arn));
+                    .set("tags_all", super::tags::of_arn(&f.tags, arn));
                 let a = attrs_of(&f.attrs, arn);
                 for (k, v) in attrs_to_values(specs(ty), &a) {
                     o.set(k, v);

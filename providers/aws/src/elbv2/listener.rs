@@ -12,7 +12,6 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
     action, child_import_stub, create_tags, created_arn, describe_per_parent, found, parent_arn,
-    tags_value,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -134,7 +133,7 @@ impl AwsResource for Listener {
                         "default_action",
                         action::from_sdk(l.default_actions(), cur.get_attr("default_action")),
                     )
-                    .set("tags_all", tags_value(&f.tags, arn));
+                    .set("tags_all", super::tags::of_arn(&f.tags, arn));
                 o.done()
             },
         ))

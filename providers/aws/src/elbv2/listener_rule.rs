@@ -16,7 +16,6 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
     action, child_import_stub, create_tags, created_arn, describe_per_parent, found, parent_arn,
-    tags_value,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -154,7 +153,7 @@ impl AwsResource for ListenerRule {
                         "condition",
                         Value::set(r.conditions().iter().map(condition_value).collect()),
                     )
-                    .set("tags_all", tags_value(&f.tags, arn));
+                    .set("tags_all", super::tags::of_arn(&f.tags, arn));
                 o.done()
             },
         ))

@@ -34,7 +34,7 @@ pub use attrs::{
     attrs_schema, attrs_to_values, changed_attrs, put_attributes, AttrSpec, AttrsOf, Kind,
 };
 pub use read::{attrs_of, describe_per_parent, found, read_by_arn};
-pub use tags::{create_tags, tag, tags_value, untag};
+pub use tags::{create_tags, tag, untag};
 
 use crate::error::AwsError;
 use crate::resource::{name_prefix_from_name, AwsResource};

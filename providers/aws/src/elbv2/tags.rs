@@ -45,7 +45,7 @@ pub async fn read_tags(
 }
 
 /// The `tags_all` value of `arn` from [`read_tags`]'s result.
-pub fn tags_value(tags: &HashMap<String, BTreeMap<String, String>>, arn: &str) -> Value {
+pub fn of_arn(tags: &HashMap<String, BTreeMap<String, String>>, arn: &str) -> Value {
     val::str_map(&tags.get(arn).cloned().unwrap_or_default())
 }
 

@@ -15,7 +15,7 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
     arn_suffix, attrs_of, attrs_schema, attrs_to_values, changed_attrs, create_tags, created_arn,
-    keep_prior, name_prefix, put_attributes, read_by_arn, tags_value, AttrSpec, AttrsOf, Kind,
+    keep_prior, name_prefix, put_attributes, read_by_arn, AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -306,7 +306,7 @@ impl AwsResource for TargetGroup {
                     .set("load_balancer_arns", val::str_set(t.load_balancer_arns()))
                     .set("health_check", Value::List(vec![health_value(t)]))
                     .set("stickiness", stickiness_value(&a, http))
-                    .set("tags_all", tags_value(&f.tags, arn));
+                    .set("tags_all", super::tags::of_arn(&f.tags, arn));
                 for (k, v) in attrs_to_values(ATTRS, &a) {
                     o.set(k, v);
                 }

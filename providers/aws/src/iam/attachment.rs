@@ -23,6 +23,10 @@ impl AwsResource for RolePolicyAttachment {
         "aws_iam_role_policy_attachment"
     }
 
+    fn regional(&self) -> bool {
+        false
+    }
+
     fn schema(&self) -> BlockSchema {
         S::new()
             .attr("id", comp(STR))

@@ -155,6 +155,9 @@ impl AwsDataSource for PolicyDocument {
     fn type_name(&self) -> &'static str {
         "aws_iam_policy_document"
     }
+    fn regional(&self) -> bool {
+        false
+    }
 
     fn schema(&self) -> BlockSchema {
         let condition = S::new()

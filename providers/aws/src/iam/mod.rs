@@ -127,16 +127,6 @@ pub fn check_json(v: &Value, attr: &str, diags: &mut terrane_engine::diag::Diagn
     }
 }
 
-/// IAM tags as a map value.
-pub fn tags_value(tags: &[aws_sdk_iam::types::Tag]) -> Value {
-    val::str_map(
-        &tags
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect(),
-    )
-}
-
 /// The planned `tags_all` as IAM tags (None when empty).
 pub fn tags_of(planned: &Value) -> Option<Vec<aws_sdk_iam::types::Tag>> {
     let m = val::string_map(planned, "tags_all");

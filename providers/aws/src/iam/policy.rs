@@ -8,9 +8,10 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
-use super::{check_json, iam_tags, plan_policy, policy_value, tags_of, tags_value};
+use super::{check_json, iam_tags, plan_policy, policy_value, tags_of};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{name_or_prefix, AwsResource, Failed, PlanExtra, Tagging, Timeout};
 use crate::schema::*;
 use crate::val::{self, Obj};
@@ -21,6 +22,10 @@ pub struct Policy;
 impl AwsResource for Policy {
     fn type_name(&self) -> &'static str {
         "aws_iam_policy"
+    }
+
+    fn regional(&self) -> bool {
+        false
     }
 
     fn schema(&self) -> BlockSchema {

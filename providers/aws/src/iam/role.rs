@@ -2,20 +2,97 @@
 //! is its ID (and its import ID).
 
 use async_trait::async_trait;
-use aws_sdk_iam::primitives::DateTimeFormat;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use aws_sdk_iam::operation::create_role::builders::CreateRoleFluentBuilder;
+use aws_sdk_iam::operation::update_role::builders::UpdateRoleFluentBuilder;
+use aws_sdk_iam::primitives::{DateTime, DateTimeFormat};
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
-use super::{check_json, iam_tags, plan_policy, policy_value, tags_of, tags_value};
+use super::{check_json, decode_document, equivalent, iam_tags, tags_of};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{name_or_prefix, AwsResource, Failed, PlanExtra, Tagging, Timeout};
+use crate::resource::tags_value;
+use crate::resource::{name_or_prefix, AwsResource, Failed, Tagging, Timeout};
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
+use crate::val;
 
 pub struct Role;
+
+type RoleTable = Table<aws_sdk_iam::types::Role, CreateRoleFluentBuilder, UpdateRoleFluentBuilder>;
+
+static TABLE: LazyLock<RoleTable> = LazyLock::new(|| {
+    RoleTable::new(|| {
+        aws_sdk_iam::types::Role::builder()
+            .path("/")
+            .role_name("")
+            .role_id("")
+            .arn("")
+            .create_date(DateTime::from_secs(0))
+            .build()
+            .ok()
+    })
+    .tags_all(|r| tags_value(r.tags()))
+    .attr("id", comp(STR))
+    .read(|r, _| Value::string(r.role_name()))
+    .attr("arn", comp(STR))
+    .read(|r, _| Value::string(r.arn()))
+    .attr("unique_id", comp(STR))
+    .read(|r, _| Value::string(r.role_id()))
+    .attr("create_date", comp(STR))
+    .read(|r, _| {
+        let date = r.create_date().fmt(DateTimeFormat::DateTime).ok();
+        val::opt_str(date.as_deref())
+    })
+    // Created from `name` or `name_prefix` by hand (`name_or_prefix`).
+    .attr("name", opt_comp(STR).force_new())
+    .read(|r, _| Value::string(r.role_name()))
+    .attr("name_prefix", opt(STR).force_new())
+    .attr("assume_role_policy", req(STR))
+    .read(|r, cx| match r.assume_role_policy_document() {
+        Some(doc) => Value::string(decode_document(doc)),
+        // GetRole always has it; a description without keeps what is known.
+        None => cx
+            .current
+            .get_attr("assume_role_policy")
+            .cloned()
+            .unwrap_or_default(),
+    })
+    .normalise(Normalise::Equivalent(equivalent))
+    .create(|b, v| b.assume_role_policy_document(v.str().unwrap_or_default()))
+    // UpdateAssumeRolePolicy.
+    .updated_by_hand()
+    .attr("description", opt(STR))
+    .read(|r, _| val::opt_str(r.description()))
+    .create(|b, v| b.set_description(v.str()))
+    .update(|b, v| b.description(v.str().unwrap_or_default()))
+    .attr("path", opt_default(STR, Value::string("/")).force_new())
+    .read(|r, _| Value::string(r.path()))
+    .create(|b, v| b.path(v.str().unwrap_or_else(|| "/".into())))
+    .attr("max_session_duration", opt_default(NUM, val::num(3600)))
+    .read(|r, _| val::num(r.max_session_duration().unwrap_or(3600)))
+    .create(|b, v| b.set_max_session_duration(v.i32()))
+    .update(|b, v| b.set_max_session_duration(v.i32()))
+    .attr("permissions_boundary", opt(STR))
+    .read(|r, _| {
+        let arn = r
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn());
+        val::opt_str(arn)
+    })
+    .create(|b, v| b.set_permissions_boundary(v.str()))
+    // PutRolePermissionsBoundary or DeleteRolePermissionsBoundary.
+    .updated_by_hand()
+    // terrane's own: a destroy detaches and deletes the role's policies first.
+    .attr(
+        "force_detach_policies",
+        opt_default(BOOL, Value::Bool(false)),
+    )
+    .updated_by_hand()
+});
 
 #[async_trait]
 impl AwsResource for Role {
@@ -23,24 +100,12 @@ impl AwsResource for Role {
         "aws_iam_role"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("unique_id", comp(STR))
-            .attr("create_date", comp(STR))
-            .attr("name", opt_comp(STR).force_new())
-            .attr("name_prefix", opt(STR).force_new())
-            .attr("assume_role_policy", req(STR))
-            .attr("description", opt(STR))
-            .attr("path", opt_default(STR, Value::string("/")).force_new())
-            .attr("max_session_duration", opt_default(NUM, val::num(3600)))
-            .attr("permissions_boundary", opt(STR))
-            .attr(
-                "force_detach_policies",
-                opt_default(BOOL, Value::Bool(false)),
-            )
-            .build()
+    fn regional(&self) -> bool {
+        false
+    }
+
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -62,11 +127,6 @@ impl AwsResource for Role {
         }
     }
 
-    fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
-        plan_policy(prior, planned, "assume_role_policy");
-        PlanExtra::default()
-    }
-
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let iam = c.iam.get().await;
         let jobs = current.iter().map(|cur| {
@@ -83,43 +143,11 @@ impl AwsResource for Role {
                     }
                 };
                 let Some(r) = out.role() else { return Ok(None) };
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(r.role_name()))
-                    .set("name", Value::string(r.role_name()))
-                    .set("arn", Value::string(r.arn()))
-                    .set("unique_id", Value::string(r.role_id()))
-                    .set("path", Value::string(r.path()))
-                    .set(
-                        "create_date",
-                        val::opt_str(
-                            r.create_date()
-                                .fmt(DateTimeFormat::DateTime)
-                                .ok()
-                                .as_deref(),
-                        ),
-                    )
-                    .set("description", val::opt_str(r.description()))
-                    .set(
-                        "max_session_duration",
-                        val::num(r.max_session_duration().unwrap_or(3600)),
-                    )
-                    .set(
-                        "permissions_boundary",
-                        val::opt_str(
-                            r.permissions_boundary()
-                                .and_then(|b| b.permissions_boundary_arn()),
-                        ),
-                    )
-                    .set("tags_all", tags_value(r.tags()))
-                    .default("force_detach_policies", Value::Bool(false))
-                    .default("name_prefix", Value::Null);
-                if let Some(doc) = r.assume_role_policy_document() {
-                    o.set(
-                        "assume_role_policy",
-                        policy_value(cur, "assume_role_policy", doc),
-                    );
-                }
-                Ok(Some(o.done()))
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Ok(Some(TABLE.read_object(r, &cx).done()))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()
@@ -127,22 +155,10 @@ impl AwsResource for Role {
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
         let name = name_or_prefix(planned);
-        c.iam
-            .get()
-            .await
-            .create_role()
+        let iam = c.iam.get().await;
+        TABLE
+            .create_request(iam.create_role(), planned)
             .role_name(&name)
-            .assume_role_policy_document(
-                val::str_attr(planned, "assume_role_policy").unwrap_or_default(),
-            )
-            .set_description(val::str_attr(planned, "description").map(str::to_string))
-            .path(val::str_attr(planned, "path").unwrap_or("/"))
-            .set_max_session_duration(
-                val::num_attr(planned, "max_session_duration").and_then(|n| i32::try_from(n).ok()),
-            )
-            .set_permissions_boundary(
-                val::str_attr(planned, "permissions_boundary").map(str::to_string),
-            )
             .set_tags(tags_of(planned))
             .send()
             .await
@@ -159,7 +175,7 @@ impl AwsResource for Role {
     ) -> Result<Option<String>, AwsError> {
         let name = val::str_attr(prior, "id").unwrap_or_default();
         let iam = c.iam.get().await;
-        if val::changed(prior, planned, "assume_role_policy") {
+        if TABLE.changed(prior, planned, "assume_role_policy") {
             iam.update_assume_role_policy()
                 .role_name(name)
                 .policy_document(val::str_attr(planned, "assume_role_policy").unwrap_or_default())
@@ -167,21 +183,10 @@ impl AwsResource for Role {
                 .await
                 .map_err(err("UpdateAssumeRolePolicy"))?;
         }
-        if val::changed(prior, planned, "description")
-            || val::changed(prior, planned, "max_session_duration")
-        {
-            iam.update_role()
-                .role_name(name)
-                .description(val::str_attr(planned, "description").unwrap_or_default())
-                .set_max_session_duration(
-                    val::num_attr(planned, "max_session_duration")
-                        .and_then(|n| i32::try_from(n).ok()),
-                )
-                .send()
-                .await
-                .map_err(err("UpdateRole"))?;
+        for req in TABLE.update_requests(prior, planned, || iam.update_role().role_name(name)) {
+            req.send().await.map_err(err("UpdateRole"))?;
         }
-        if val::changed(prior, planned, "permissions_boundary") {
+        if TABLE.changed(prior, planned, "permissions_boundary") {
             match val::str_attr(planned, "permissions_boundary") {
                 Some(b) => {
                     iam.put_role_permissions_boundary()

@@ -39,6 +39,10 @@ impl AwsResource for RolePolicy {
         "aws_iam_role_policy"
     }
 
+    fn regional(&self) -> bool {
+        false
+    }
+
     fn schema(&self) -> BlockSchema {
         S::new()
             .attr("id", comp(STR))

@@ -7,10 +7,10 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::BlockSchema;
 
 use super::instance::describe;
-use super::tags_value;
 use crate::clients::Clients;
 use crate::data::AwsDataSource;
 use crate::error::AwsError;
+use crate::resource::tags_value;
 use crate::schema::*;
 use crate::val::{self, Obj};
 

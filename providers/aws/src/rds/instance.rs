@@ -12,10 +12,11 @@ use terrane_engine::lang::types::ObjectAttr;
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::BlockSchema;
 
-use super::{keep_spelling, name_key, planned_tags, tags_value, NameRule};
+use super::{keep_spelling, name_key, planned_tags, NameRule};
 use crate::clients::Clients;
 use crate::ec2::{bool_keep_null, match_by};
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{
     check_enum, invalid, known_set, unique_name, wait_for, AwsResource, DefaultTimeouts, Failed,
     PlanExtra, Tagging, Timeout,
@@ -457,10 +458,6 @@ async fn wait_status(
     .await
 }
 
-fn i32_attr(v: &Value, k: &str) -> Option<i32> {
-    val::num_attr(v, k).and_then(|n| i32::try_from(n).ok())
-}
-
 fn owned(v: &Value, k: &str) -> Option<String> {
     val::str_attr(v, k).map(str::to_string)
 }
@@ -698,10 +695,10 @@ impl AwsResource for Instance {
             .db_instance_class(val::str_attr(p, "instance_class").unwrap_or_default())
             .set_engine(owned(p, "engine"))
             .set_engine_version(owned(p, "engine_version"))
-            .set_allocated_storage(i32_attr(p, "allocated_storage"))
-            .set_max_allocated_storage(i32_attr(p, "max_allocated_storage").filter(|n| *n > 0))
+            .set_allocated_storage(val::i32_attr(p, "allocated_storage"))
+            .set_max_allocated_storage(val::i32_attr(p, "max_allocated_storage").filter(|n| *n > 0))
             .set_storage_type(owned(p, "storage_type"))
-            .set_iops(i32_attr(p, "iops"))
+            .set_iops(val::i32_attr(p, "iops"))
             .set_storage_encrypted(val::bool_attr(p, "storage_encrypted"))
             .set_kms_key_id(owned(p, "kms_key_id"))
             .set_multi_az(val::bool_attr(p, "multi_az"))
@@ -711,7 +708,7 @@ impl AwsResource for Instance {
             .set_master_user_password(owned(p, "password"))
             .set_manage_master_user_password(val::bool_attr(p, "manage_master_user_password"))
             .set_master_user_secret_kms_key_id(owned(p, "master_user_secret_kms_key_id"))
-            .set_port(i32_attr(p, "port"))
+            .set_port(val::i32_attr(p, "port"))
             .set_publicly_accessible(val::bool_attr(p, "publicly_accessible"))
             .set_vpc_security_group_ids(
                 known_set(p, "vpc_security_group_ids")
@@ -719,13 +716,13 @@ impl AwsResource for Instance {
             )
             .set_db_subnet_group_name(owned(p, "db_subnet_group_name"))
             .set_db_parameter_group_name(owned(p, "parameter_group_name"))
-            .set_backup_retention_period(i32_attr(p, "backup_retention_period"))
+            .set_backup_retention_period(val::i32_attr(p, "backup_retention_period"))
             .set_preferred_backup_window(owned(p, "backup_window"))
             .set_preferred_maintenance_window(owned(p, "maintenance_window"))
             .set_deletion_protection(val::bool_attr(p, "deletion_protection"))
             .set_auto_minor_version_upgrade(val::bool_attr(p, "auto_minor_version_upgrade"))
             .set_copy_tags_to_snapshot(val::bool_attr(p, "copy_tags_to_snapshot"))
-            .set_storage_throughput(i32_attr(p, "storage_throughput"))
+            .set_storage_throughput(val::i32_attr(p, "storage_throughput"))
             .set_license_model(owned(p, "license_model"))
             .set_option_group_name(owned(p, "option_group_name"))
             .set_ca_certificate_identifier(owned(p, "ca_cert_identifier"))
@@ -736,11 +733,11 @@ impl AwsResource for Instance {
                 p,
                 "iam_database_authentication_enabled",
             ))
-            .set_monitoring_interval(i32_attr(p, "monitoring_interval"))
+            .set_monitoring_interval(val::i32_attr(p, "monitoring_interval"))
             .set_monitoring_role_arn(owned(p, "monitoring_role_arn"))
             .set_enable_performance_insights(val::bool_attr(p, "performance_insights_enabled"))
             .set_performance_insights_kms_key_id(owned(p, "performance_insights_kms_key_id"))
-            .set_performance_insights_retention_period(i32_attr(
+            .set_performance_insights_retention_period(val::i32_attr(
                 p,
                 "performance_insights_retention_period",
             ))
@@ -771,7 +768,7 @@ impl AwsResource for Instance {
             // Each argument is sent only when it changed.
             let ch = |k: &str| val::changed(prior, p, k);
             let s = |k: &str| ch(k).then(|| owned(p, k)).flatten();
-            let n = |k: &str| ch(k).then(|| i32_attr(p, k)).flatten();
+            let n = |k: &str| ch(k).then(|| val::i32_attr(p, k)).flatten();
             let b = |k: &str| ch(k).then(|| val::bool_attr(p, k)).flatten();
             // Turning something off must say false, not leave it out.
             let off = |k: &str| ch(k).then(|| val::bool_attr(p, k).unwrap_or(false));
@@ -797,7 +794,7 @@ impl AwsResource for Instance {
                 .set_allocated_storage(n("allocated_storage"))
                 .set_max_allocated_storage(
                     ch("max_allocated_storage")
-                        .then(|| i32_attr(p, "max_allocated_storage").unwrap_or(0)),
+                        .then(|| val::i32_attr(p, "max_allocated_storage").unwrap_or(0)),
                 )
                 .set_storage_type(s("storage_type"))
                 .set_iops(n("iops"))

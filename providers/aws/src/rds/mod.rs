@@ -18,6 +18,7 @@ use terrane_engine::lang::Value;
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tags_value;
 use crate::resource::{invalid, known_set, AwsResource};
 use crate::val::{self, Obj};
 
@@ -31,16 +32,6 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
 
 /// `Managed by Terraform`: the default description of subnet and parameter groups.
 pub const MANAGED: &str = "Managed by Terraform";
-
-/// An RDS tag list as a string map value.
-pub fn tags_value(tags: &[Tag]) -> Value {
-    val::str_map(
-        &tags
-            .iter()
-            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-            .collect::<BTreeMap<_, _>>(),
-    )
-}
 
 /// The planned `tags_all` as an RDS tag list for a create call (`None` when empty).
 pub fn planned_tags(planned: &Value) -> Option<Vec<Tag>> {
