@@ -16,3 +16,4 @@ mod module_sources;
 mod plugin;
 mod provisioners;
 mod remote_state;
+mod rendering;
