@@ -17,3 +17,4 @@ mod plugin;
 mod provisioners;
 mod remote_state;
 mod rendering;
+mod taint;
