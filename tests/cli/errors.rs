@@ -340,3 +340,23 @@ fn no_configuration_files() {
     let w = Work::new();
     snap!(w, "error_no_configuration", w.run(&["plan"]).code(1));
 }
+
+/// As Terraform 1.15.5 prints them: the failed call's parameters and the value each
+/// reference in the failing expression had, under the source line.
+#[test]
+fn evaluation_errors_show_the_call_and_the_values_seen() {
+    let w = Work::main_tf(
+        r#"
+variable "env" {
+  default = "staging"
+}
+resource "terraform_data" "x" {
+  input = var.env == "prod" ? 1 : tonumber(var.env)
+}
+resource "terraform_data" "y" {
+  input = var.env * 2
+}
+"#,
+    );
+    snap!(w, "error_values_seen", w.run(&["plan"]).code(1));
+}

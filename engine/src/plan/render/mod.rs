@@ -382,6 +382,15 @@ pub fn render_change(c: &ResourceChange, schemas: &dyn Schemas, style: Style) ->
     out
 }
 
+/// Whether two values differ in a way the plan shows (tests use it to list the
+/// attributes a change touches).
+pub fn differs(a: &Value, b: &Value) -> bool {
+    a.contains_unknown()
+        || b.contains_unknown()
+        || !crate::lang::eval::values_equal(a, b)
+        || a.contains_sensitive() != b.contains_sensitive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
