@@ -82,6 +82,36 @@ pub enum Command {
     /// Prints the provider requirements of the root module and of every module it calls,
     /// as a tree, then the providers the current state uses.
     Providers(ProvidersArgs),
+    /// Mark a resource instance as not fully functional.
+    ///
+    /// terrane uses the term "tainted" to describe a resource instance which may not be
+    /// fully functional, either because its creation partially failed or because you've
+    /// manually marked it as such using this command.
+    ///
+    /// This will not modify your infrastructure directly, but subsequent terrane plans
+    /// will include actions to destroy the remote object and create a new object to
+    /// replace it.
+    ///
+    /// You can remove the "taint" state from a resource instance using the "terrane
+    /// untaint" command.
+    ///
+    /// The address is in the usual resource address syntax, such as aws_instance.foo,
+    /// aws_instance.bar[1] or module.foo.module.bar.aws_instance.baz. Use your shell's
+    /// quoting or escaping syntax to ensure that the address will reach terrane correctly,
+    /// without any special interpretation.
+    Taint(TaintArgs),
+    /// Remove the 'tainted' state from a resource instance.
+    ///
+    /// terrane uses the term "tainted" to describe a resource instance which may not be
+    /// fully functional, either because its creation partially failed or because you've
+    /// manually marked it as such using the "terrane taint" command.
+    ///
+    /// This command removes that state from a resource instance, causing terrane to see
+    /// it as fully-functional and not in need of replacement.
+    ///
+    /// This will not modify your infrastructure directly. It only avoids terrane planning
+    /// to replace a tainted instance in a future operation.
+    Untaint(TaintTarget),
     /// Obtain and save credentials for a remote host.
     ///
     /// terrane talks to no remote services (HCP Terraform, private registries), so there
@@ -92,6 +122,34 @@ pub enum Command {
     /// terrane stores no credentials for remote services; this command says so and exits
     /// with an error.
     Logout(LoginArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct TaintArgs {
+    #[command(flatten)]
+    pub target: TaintTarget,
+    #[command(flatten)]
+    pub vars: VarArgs,
+}
+
+/// The options `taint` and `untaint` share.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TaintTarget {
+    /// If specified, the command will succeed (exit code 0) even if the resource is
+    /// missing.
+    #[arg(long)]
+    pub allow_missing: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// A rare option used for the remote backend only; accepted for compatibility.
+    #[arg(long)]
+    pub ignore_remote_version: bool,
+    /// Disable color in output.
+    #[arg(long)]
+    pub no_color: bool,
+    /// The address of the resource instance.
+    #[arg(value_name = "address")]
+    pub address: Vec<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use terrane_engine::plan::render::{render_change, Style};
 use terrane_engine::plan::{Action, Plan, ResourceChange};
+use terrane_engine::state::prior::Schemas;
 
 /// The order reviewers read actions in: what destroys first.
 fn rank(a: Action) -> u8 {
@@ -34,7 +35,7 @@ fn word(a: Action) -> &'static str {
     }
 }
 
-pub fn render(plan: &Plan) -> String {
+pub fn render(plan: &Plan, schemas: &dyn Schemas) -> String {
     let mut changes: Vec<&ResourceChange> = plan
         .changes
         .iter()
@@ -86,7 +87,7 @@ pub fn render(plan: &Plan) -> String {
         }
         out.push('\n');
         for c in &changes {
-            let diff = render_change(c, Style { color: false });
+            let diff = render_change(c, schemas, Style { color: false });
             let _ = writeln!(
                 out,
                 "<details><summary><code>{}</code>: {}</summary>\n\n```diff\n{}```\n\n</details>\n",

@@ -117,12 +117,15 @@ fn snippet(span: &Span, color: bool) -> String {
 
 /// What the expression saw, under a rule: `    │ var.env is "staging"`.
 fn values(d: &Diagnostic) -> String {
-    if d.values.is_empty() {
+    if d.values.is_empty() && d.calling.is_none() {
         return String::new();
     }
     let mut sorted: Vec<&(String, String)> = d.values.iter().collect();
     sorted.sort();
     let mut out = String::from("    ├────────────────\n");
+    if let Some(call) = &d.calling {
+        out.push_str(&format!("    │ while calling {call}\n"));
+    }
     for (traversal, statement) in sorted {
         out.push_str(&format!("    │ {traversal} {statement}\n"));
     }

@@ -247,7 +247,7 @@ fn drift_reports_changes_made_outside_terrane() {
     let human = s.run(&["drift"]).code(2);
     for line in [
         "# aws_vpc.main has changed outside terrane",
-        "~ tags.Name = \"terrane-drift-report\" -> \"edited-out-of-band\"",
+        "~ \"Name\" = \"terrane-drift-report\" -> \"edited-out-of-band\"",
         "# aws_security_group.web has changed outside terrane",
         "# aws_subnet.a has been deleted outside terrane",
     ] {
@@ -286,7 +286,12 @@ fn drift_reports_changes_made_outside_terrane() {
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.add_filter(r"\b(vpc|subnet|sg)-[0-9a-f]{8,17}\b", "$1-[ID]");
-    settings.bind(|| insta::assert_snapshot!("drift_report_json", out.stdout));
+    settings.bind(|| {
+        insta::assert_snapshot!("drift_report_json", out.stdout);
+        // The human report shows each object's diff as the plan does: the added rule as
+        // one `+ ingress` block, the other rule hidden as unchanged.
+        insta::assert_snapshot!("drift_report_human", human.stdout);
+    });
 
     let md = s.run(&["drift", "-markdown"]).code(2);
     assert!(
@@ -298,6 +303,21 @@ fn drift_reports_changes_made_outside_terrane() {
     assert!(
         md.stdout
             .contains("| `aws_subnet.a` | deleted outside terrane | | | |"),
+        "{md}"
+    );
+    // The added rule's row shows the rules the group had before, not `null`.
+    let ingress_row = md
+        .stdout
+        .lines()
+        .find(|l| l.contains("| `ingress` |"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        !ingress_row.contains("| `null` |") && ingress_row.matches("10.0.0.0/8").count() == 1,
+        "{ingress_row}"
+    );
+    assert!(
+        md.stdout
+            .contains("<details><summary>Changes outside terrane</summary>"),
         "{md}"
     );
 

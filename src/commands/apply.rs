@@ -42,7 +42,10 @@ pub async fn run(a: ApplyArgs, destroy_command: bool) -> anyhow::Result<u8> {
     let Some(plan) = p.plan().await else {
         return Ok(1);
     };
-    print!("{}", render_plan(&plan, Style { color: p.color }));
+    print!(
+        "{}",
+        render_plan(&plan, p.ctx.providers.as_ref(), Style { color: p.color })
+    );
     if plan.has_changes()
         && !a.auto_approve
         && !confirm(destroy, plan.mode == PlanMode::RefreshOnly)
@@ -431,7 +434,10 @@ async fn apply_saved(a: &ApplyArgs, path: &Path) -> anyhow::Result<u8> {
         if lines.is_empty() {
             lines.push("  the planned output changes differ".into());
         }
-        print!("{}", render_plan(&plan, Style { color }));
+        print!(
+            "{}",
+            render_plan(&plan, p.ctx.providers.as_ref(), Style { color })
+        );
         refuse_p("Saved plan no longer matches reality", format!("Re-reading the resources shows they changed since the plan was approved:\n{}\n\nNothing was changed. Create a new plan and have it approved again.", lines.join("\n")));
         p.unlock().await;
         return Ok(1);

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use terrane_engine::diag::Diagnostic;
 use terrane_engine::drift::{self, IgnoreRules};
+use terrane_engine::plan::render::Style;
 use terrane_engine::plan::PlanMode;
 use terrane_engine::run::vars::{self, CliVar};
 use terrane_engine::run::{Context, Options};
@@ -117,9 +118,9 @@ pub async fn run(a: DriftArgs) -> anyhow::Result<u8> {
     let text = if a.json {
         drift::render_json(&reports)
     } else if a.markdown {
-        drift::render_markdown(&reports)
+        drift::render_markdown(&reports, providers.as_ref())
     } else {
-        drift::render_human(&reports)
+        drift::render_human(&reports, providers.as_ref(), Style { color })
     };
     print!("{text}");
     super::operation::print_api_stats(&providers);

@@ -19,6 +19,7 @@ mod providers;
 mod show;
 mod state;
 mod state_lock;
+mod taint;
 mod validate;
 mod version;
 mod workspace;
@@ -55,6 +56,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Refresh(a) => apply::refresh(a).await,
         Command::Get(a) => get::run(a).await,
         Command::Providers(a) => providers::run(a).await,
+        Command::Taint(a) => taint::taint(a).await,
+        Command::Untaint(a) => taint::untaint(a).await,
         Command::Login(a) => login::run("login", a),
         Command::Logout(a) => login::run("logout", a),
         Command::State(StateCommand::ReplaceProvider(a)) => state::replace_provider(a).await,

@@ -38,9 +38,15 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
     if a.planning.json {
         print_json_ui(&plan)?;
     } else if a.markdown {
-        print!("{}", crate::markdown::render(&plan));
+        print!(
+            "{}",
+            crate::markdown::render(&plan, p.ctx.providers.as_ref())
+        );
     } else {
-        print!("{}", render_plan(&plan, Style { color: p.color }));
+        print!(
+            "{}",
+            render_plan(&plan, p.ctx.providers.as_ref(), Style { color: p.color })
+        );
     }
     // A wrapper running terrane gives its own next steps (TF_IN_AUTOMATION).
     let in_automation = crate::environment::in_automation();

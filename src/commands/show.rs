@@ -71,20 +71,28 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
                     path.display()
                 )
             })?;
+        let providers = super::operation::provider_set(&Default::default());
         if a.json {
             println!(
                 "{}",
                 serde_json::to_string(&terrane_engine::plan::json::plan_json(&plan))?
             );
         } else if a.markdown {
-            print!("{}", crate::markdown::render(&plan.to_display_plan()));
+            print!(
+                "{}",
+                crate::markdown::render(&plan.to_display_plan(), &providers)
+            );
         } else {
             let style = terrane_engine::plan::render::Style {
                 color: use_color(a.common.no_color),
             };
             print!(
                 "{}",
-                terrane_engine::plan::render::render_plan(&plan.to_display_plan(), style)
+                terrane_engine::plan::render::render_plan(
+                    &plan.to_display_plan(),
+                    &providers,
+                    style
+                )
             );
         }
         return Ok(0);

@@ -318,6 +318,39 @@ module "m" {
     );
 }
 
+/// A saved plan's JSON as Terraform's `show -json` has it: unknown attributes left out of
+/// `after` (and flagged in `after_unknown`), the attributes that force a replacement in
+/// `replace_paths`, a wholly known output's `after_unknown` as `false`, empty sections
+/// left out.
+#[test]
+fn show_json_of_a_plan_leaves_unknowns_out() {
+    let v1 = r#"
+resource "null_resource" "n" {
+  triggers = { v = "one" }
+}
+output "list" {
+  value = ["a", "b"]
+}
+"#;
+    let w = Work::main_tf(v1);
+    w.run(&["apply", "-auto-approve"]).code(0);
+    w.write(
+        "main.tf",
+        &v1.replace("\"one\"", "\"two\"").replace("\"b\"]", "\"c\"]"),
+    );
+    w.run(&["plan", "-out=p.tfplan"]).code(0);
+    let out = w.run(&["show", "-json", "p.tfplan"]).code(0);
+    let mut v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    for k in ["configuration", "terraform_version"] {
+        v.as_object_mut().unwrap().remove(k);
+    }
+    snap!(
+        w,
+        "show_json_plan",
+        serde_json::to_string_pretty(&v).unwrap()
+    );
+}
+
 #[test]
 fn plan_as_markdown_for_a_pull_request() {
     let v1 = r#"

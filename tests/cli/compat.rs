@@ -40,7 +40,8 @@ fn terraform_written_state_plans_no_changes() {
         "{out}"
     );
     assert!(
-        out.stdout.contains("~ input  = \"hello\" -> \"hi\""),
+        out.stdout
+            .contains("~ input            = \"hello\" -> \"hi\""),
         "{out}"
     );
 }

@@ -406,3 +406,23 @@ fn strings_print_as_terraform_quotes_them() {
         "\"a\\u00a0b\\ac\\\\d\\ttab é i\u{307}\"\n"
     );
 }
+
+/// As Terraform 1.15.5 prints them: the failed call's parameters and the value each
+/// reference in the failing expression had, under the source line.
+#[test]
+fn evaluation_errors_show_the_call_and_the_values_seen() {
+    let w = Work::main_tf(
+        r#"
+variable "env" {
+  default = "staging"
+}
+resource "terraform_data" "x" {
+  input = var.env == "prod" ? 1 : tonumber(var.env)
+}
+resource "terraform_data" "y" {
+  input = var.env * 2
+}
+"#,
+    );
+    snap!(w, "error_values_seen", w.run(&["plan"]).code(1));
+}

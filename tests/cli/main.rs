@@ -16,3 +16,5 @@ mod module_sources;
 mod plugin;
 mod provisioners;
 mod remote_state;
+mod rendering;
+mod taint;

@@ -196,6 +196,8 @@ pub struct Diagnostic {
     /// What the expression saw, shown under the source line as Terraform does:
     /// (`var.env`, `is "staging"`).
     pub values: Vec<(String, String)>,
+    /// The function whose call failed, with its parameters (`tonumber(v)`).
+    pub calling: Option<String>,
 }
 
 impl Diagnostic {
@@ -209,6 +211,7 @@ impl Diagnostic {
             address: None,
             attribute: None,
             values: Vec::new(),
+            calling: None,
         }
     }
 
@@ -223,6 +226,13 @@ impl Diagnostic {
     #[must_use]
     pub fn attribute(mut self, path: impl Into<String>) -> Diagnostic {
         self.attribute = Some(path.into());
+        self
+    }
+
+    /// Names the function call that failed (`tonumber(v)`).
+    #[must_use]
+    pub fn calling(mut self, signature: impl Into<String>) -> Diagnostic {
+        self.calling = Some(signature.into());
         self
     }
 

@@ -14,7 +14,7 @@ pub use render::{render_human, render_json, render_markdown};
 use crate::config::{IgnoreChanges, Module};
 use crate::lang::eval::values_equal;
 use crate::lang::Value;
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Drift, Plan};
 
 /// The version of the JSON report schema (docs/DRIFT.md).
 pub const REPORT_FORMAT_VERSION: &str = "1.0";
@@ -39,6 +39,9 @@ pub enum DriftKind {
 pub struct ResourceDrift {
     pub address: String,
     pub kind: DriftKind,
+    /// The object as state has it, and as it is now with the ignored changes left out
+    /// (`None` when deleted): what the report's diff shows.
+    pub objects: Drift,
 }
 
 /// A resource whose configuration no longer matches state (what `plan` would change).
@@ -104,21 +107,33 @@ pub fn report(
                     drifted.push(ResourceDrift {
                         address,
                         kind: DriftKind::Deleted,
+                        objects: d.clone(),
                     });
                 }
             }
             Some(after) => {
                 let mut attrs = Vec::new();
                 diff_paths("", &d.before, after, &mut attrs);
-                attrs.retain(|a| {
+                let (attrs, ignored): (Vec<_>, Vec<_>) = attrs.into_iter().partition(|a| {
                     let top = a.path.split('.').next().unwrap_or_default();
                     !ignored_attrs.iter().any(|i| i == top)
                         && !rules.ignores(&address, Some(&a.path))
                 });
                 if !attrs.is_empty() {
+                    // The diff shows only what is reported: ignored paths keep their
+                    // value from state.
+                    let mut shown = after.clone();
+                    for a in &ignored {
+                        let before = at_path(&d.before, &a.path).cloned().unwrap_or_default();
+                        set_path(&mut shown, &a.path, before);
+                    }
                     drifted.push(ResourceDrift {
                         address,
                         kind: DriftKind::Changed(attrs),
+                        objects: Drift {
+                            after: Some(shown),
+                            ..d.clone()
+                        },
                     });
                 }
             }
@@ -240,6 +255,38 @@ fn diff_paths(prefix: &str, a: &Value, b: &Value, out: &mut Vec<AttributeDrift>)
             }
         }
     }
+}
+
+/// The value at a dotted path (`tags.Name`, `ingress.0.from_port`), if there is one.
+pub fn at_path<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    if path.is_empty() {
+        return Some(v);
+    }
+    path.split('.').try_fold(v, |v, step| match v.unmark() {
+        Value::Map(m) | Value::Object(m) => m.get(step),
+        Value::List(items) | Value::Tuple(items) => items.get(step.parse::<usize>().ok()?),
+        _ => None,
+    })
+}
+
+/// Replaces the value at a dotted path; a path that does not lead anywhere (or leads into
+/// a sensitive value, which is compared whole) is left alone.
+fn set_path(v: &mut Value, path: &str, new: Value) {
+    let mut cur = v;
+    for step in path.split('.') {
+        let next = match cur {
+            Value::Map(m) | Value::Object(m) => m.get_mut(step),
+            Value::List(items) | Value::Tuple(items) => {
+                step.parse::<usize>().ok().and_then(|i| items.get_mut(i))
+            }
+            _ => None,
+        };
+        match next {
+            Some(n) => cur = n,
+            None => return,
+        }
+    }
+    *cur = new;
 }
 
 /// The exit code of a drift run over these reports: 0 in sync, 2 drift.

@@ -2,9 +2,13 @@
 
 use std::fmt::Write as _;
 
-use super::{AttributeDrift, DriftKind, WorkspaceReport, REPORT_FORMAT_VERSION};
+use super::{
+    at_path, AttributeDrift, DriftKind, ResourceDrift, WorkspaceReport, REPORT_FORMAT_VERSION,
+};
 use crate::lang::Value;
+use crate::plan::render::{render_object, Style};
 use crate::plan::Action;
+use crate::state::prior::Schemas;
 
 fn shown(v: &Value) -> String {
     if v.contains_sensitive() {
@@ -28,8 +32,26 @@ fn action_word(a: Action) -> &'static str {
     }
 }
 
+/// Each drifted object's diff, in the plan's layout.
+fn object_diff(d: &ResourceDrift, schemas: &dyn Schemas, style: Style) -> String {
+    let o = &d.objects;
+    let action = if o.after.is_some() {
+        Action::Update
+    } else {
+        Action::Delete
+    };
+    render_object(
+        &o.addr,
+        Some(&o.before),
+        o.after.as_ref(),
+        action,
+        schemas,
+        style,
+    )
+}
+
 /// The human report (`terrane drift`).
-pub fn render_human(reports: &[WorkspaceReport]) -> String {
+pub fn render_human(reports: &[WorkspaceReport], schemas: &dyn Schemas, style: Style) -> String {
     let mut out = String::new();
     for r in reports {
         if reports.len() > 1 {
@@ -46,27 +68,10 @@ pub fn render_human(reports: &[WorkspaceReport]) -> String {
                 DriftKind::Deleted => {
                     let _ = writeln!(out, "  # {} has been deleted outside terrane", d.address);
                 }
-                DriftKind::Changed(attrs) => {
+                DriftKind::Changed(_) => {
                     let _ = writeln!(out, "  # {} has changed outside terrane", d.address);
-                    for a in attrs {
-                        // An element added to or removed from a collection (or a value
-                        // set from or to null) reads as + / -, like Terraform's diff.
-                        let _ = match (&a.before, &a.after) {
-                            (Value::Null, after) => {
-                                writeln!(out, "      + {} = {}", a.path, shown(after))
-                            }
-                            (before, Value::Null) => {
-                                writeln!(out, "      - {} = {}", a.path, shown(before))
-                            }
-                            (before, after) => writeln!(
-                                out,
-                                "      ~ {} = {} -> {}",
-                                a.path,
-                                shown(before),
-                                shown(after)
-                            ),
-                        };
-                    }
+                    out.push_str(&object_diff(d, schemas, style));
+                    out.push('\n');
                 }
             }
         }
@@ -125,8 +130,25 @@ fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// The Markdown report, for a CI job to post on a pull request or issue.
-pub fn render_markdown(reports: &[WorkspaceReport]) -> String {
+/// The before and after cells of a Markdown row. An element added to or removed from a
+/// collection shows the whole collection on both sides (one row per collection), so the
+/// reader sees what it held, not `null`.
+fn whole_values(d: &ResourceDrift, a: &AttributeDrift) -> (String, String) {
+    let element = a.before.is_null() != a.after.is_null();
+    let o = &d.objects;
+    match (
+        element,
+        at_path(&o.before, &a.path),
+        o.after.as_ref().and_then(|v| at_path(v, &a.path)),
+    ) {
+        (true, Some(before), Some(after)) => (shown(before), shown(after)),
+        _ => (shown(&a.before), shown(&a.after)),
+    }
+}
+
+/// The Markdown report, for a CI job to post on a pull request or issue: a table of the
+/// changed attributes, then each object's diff as the plan shows it.
+pub fn render_markdown(reports: &[WorkspaceReport], schemas: &dyn Schemas) -> String {
     let mut out = String::new();
     for r in reports {
         let status = if r.in_sync() {
@@ -157,20 +179,38 @@ pub fn render_markdown(reports: &[WorkspaceReport]) -> String {
                         );
                     }
                     DriftKind::Changed(attrs) => {
+                        let mut rows: Vec<(String, String)> = Vec::new();
                         for a in attrs {
-                            let _ = writeln!(
-                                out,
-                                "| `{}` | changed | `{}` | `{}` | `{}` |",
-                                md_cell(&d.address),
-                                md_cell(&a.path),
-                                md_cell(&shown(&a.before)),
-                                md_cell(&shown(&a.after))
-                            );
+                            let row = whole_values(d, a);
+                            if !rows.contains(&row) {
+                                let _ = writeln!(
+                                    out,
+                                    "| `{}` | changed | `{}` | `{}` | `{}` |",
+                                    md_cell(&d.address),
+                                    md_cell(&a.path),
+                                    md_cell(&row.0),
+                                    md_cell(&row.1)
+                                );
+                                rows.push(row);
+                            }
                         }
                     }
                 }
             }
             out.push('\n');
+            let diffs: String = r
+                .drifted
+                .iter()
+                .filter(|d| matches!(d.kind, DriftKind::Changed(_)))
+                .map(|d| object_diff(d, schemas, Style { color: false }))
+                .collect::<Vec<_>>()
+                .join("\n");
+            if !diffs.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "<details><summary>Changes outside terrane</summary>\n\n```diff\n{diffs}```\n\n</details>\n"
+                );
+            }
         }
         if !r.config_changes.is_empty() {
             out.push_str("Resources whose configuration no longer matches state:\n\n");

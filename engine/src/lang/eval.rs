@@ -259,11 +259,11 @@ impl Evaluator<'_, '_> {
                     match op {
                         UnaryOperator::Neg => match convert(v, &Type::Number) {
                             Ok(Value::Number(n)) => Ok(Value::Number(-n)),
-                            _ => Err(self.operand_err(&u.expr, v, "number")),
+                            _ => Err(self.operand_err(&u.expr, "unary", "number")),
                         },
                         UnaryOperator::Not => match convert(v, &Type::Bool) {
                             Ok(Value::Bool(b)) => Ok(Value::Bool(!b)),
-                            _ => Err(self.operand_err(&u.expr, v, "bool")),
+                            _ => Err(self.operand_err(&u.expr, "unary", "bool")),
                         },
                     }
                 })
@@ -277,15 +277,46 @@ impl Evaluator<'_, '_> {
         }
     }
 
-    fn operand_err(&self, node: &Expression, v: &Value, want: &str) -> Diagnostic {
-        self.err(
+    /// `side` is `left`, `right` or `unary`, as Terraform names the operand.
+    fn operand_err(&self, node: &Expression, side: &str, want: &str) -> Diagnostic {
+        let d = self.err(
             node,
             "Invalid operand",
-            format!(
-                "Unsuitable value for operand: a {want} is required, not {}.",
-                v.type_name()
-            ),
-        )
+            format!("Unsuitable value for {side} operand: a {want} is required."),
+        );
+        self.with_values(d, node)
+    }
+
+    /// Adds what `node` saw to `d`: each reference in it with a description of its value,
+    /// as Terraform lists them under an error (`var.env is "staging"`).
+    fn with_values(&self, mut d: Diagnostic, node: &Expression) -> Diagnostic {
+        let bound: Vec<String> = self.bound.iter().map(|(n, _)| n.clone()).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for r in super::refs::references_bound(node, self.file, &bound) {
+            let Some(text) = r
+                .span
+                .as_ref()
+                .and_then(|s| s.file.text.get(s.start..s.end))
+            else {
+                continue;
+            };
+            if !seen.insert(text.to_string()) {
+                continue;
+            }
+            // The reference is evaluated again on its own, with the same names in scope.
+            let Ok(expr) = hcl_edit::parser::parse_expr(text) else {
+                continue;
+            };
+            let mut again = Evaluator {
+                ctx: self.ctx,
+                file: self.file,
+                bound: self.bound.clone(),
+            };
+            if let Ok(v) = again.expr(&expr) {
+                d = d.value(text, v.describe());
+            }
+        }
+        d
     }
 
     fn binary(
@@ -315,11 +346,11 @@ impl Evaluator<'_, '_> {
             let lb = convert(&l, &Type::Bool)
                 .ok()
                 .and_then(|v| v.as_bool())
-                .ok_or_else(|| self.operand_err(ln, &l, "bool"))?;
+                .ok_or_else(|| self.operand_err(ln, "left", "bool"))?;
             let rb = convert(&r, &Type::Bool)
                 .ok()
                 .and_then(|v| v.as_bool())
-                .ok_or_else(|| self.operand_err(rn, &r, "bool"))?;
+                .ok_or_else(|| self.operand_err(rn, "right", "bool"))?;
             return Ok(mark(Value::Bool(if op == B::And {
                 lb && rb
             } else {
@@ -329,11 +360,11 @@ impl Evaluator<'_, '_> {
         let ln_ = convert(&l, &Type::Number)
             .ok()
             .and_then(|v| v.as_number())
-            .ok_or_else(|| self.operand_err(ln, &l, "number"))?;
+            .ok_or_else(|| self.operand_err(ln, "left", "number"))?;
         let rn_ = convert(&r, &Type::Number)
             .ok()
             .and_then(|v| v.as_number())
-            .ok_or_else(|| self.operand_err(rn, &r, "number"))?;
+            .ok_or_else(|| self.operand_err(rn, "right", "number"))?;
         let v = match op {
             B::Plus => Value::Number(ln_ + rn_),
             B::Minus => Value::Number(ln_ - rn_),
@@ -689,7 +720,9 @@ impl Evaluator<'_, '_> {
             ));
         }
         keep_mark(&v, |x| {
-            convert(x, &Type::String).map_err(|_| self.operand_err(node, x, "string"))
+            // A number or bool always converts to a string.
+            convert(x, &Type::String)
+                .map_err(|why| self.err(node, "Inconsistent conditional result types", why))
         })
     }
 
@@ -754,7 +787,7 @@ impl Evaluator<'_, '_> {
             base_dir: self.ctx.base_dir,
             render_template: &render,
         };
-        functions::call(name, args, &fctx).map_err(|e| match e {
+        let result = functions::call(name, args, &fctx).map_err(|e| match e {
             FuncError::Unknown { name } => {
                 let mut d = self.err(
                     &f.name.name,
@@ -777,16 +810,24 @@ impl Evaluator<'_, '_> {
             ),
             // The message is already in Terraform's words ("Invalid value for ... parameter"
             // or "Call to function ... failed"); only the summary depends on which.
-            FuncError::Call(msg) => self.err(
-                node,
-                if msg.starts_with("Invalid value for") {
-                    "Invalid function argument"
-                } else {
-                    "Error in function call"
-                },
-                msg,
-            ),
-        })
+            FuncError::Call(msg) => {
+                let d = self.err(
+                    node,
+                    if msg.starts_with("Invalid value for") {
+                        "Invalid function argument"
+                    } else {
+                        "Error in function call"
+                    },
+                    msg,
+                );
+                let d = match functions::signature(name) {
+                    Some(sig) => d.calling(sig),
+                    None => d,
+                };
+                self.with_values(d, node)
+            }
+        });
+        result
     }
 
     /// Evaluates a template. A template that is exactly one interpolation yields that value

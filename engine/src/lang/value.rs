@@ -122,6 +122,47 @@ impl Value {
         }
     }
 
+    /// What an error message says about the value (`is "staging"`, `is list with 3
+    /// elements`, `has a sensitive value`), in Terraform's words.
+    pub fn describe(&self) -> String {
+        let count = |n: usize, one: &str, many: &str| match n {
+            1 => format!("1 {one}"),
+            n => format!("{n} {many}"),
+        };
+        match self {
+            Value::Sensitive(_) => "has a sensitive value".into(),
+            Value::Unknown => "is a value that will be known only after apply".into(),
+            Value::Null => "is null".into(),
+            Value::Bool(b) => format!("is {b}"),
+            Value::Number(n) => format!("is {}", format_number(*n)),
+            Value::String(s) => format!("is {}", quote(s)),
+            Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
+                let kind = match self {
+                    Value::List(_) => "list",
+                    Value::Set(_) => "set",
+                    _ => "tuple",
+                };
+                if items.is_empty() {
+                    format!("is empty {kind}")
+                } else {
+                    format!(
+                        "is {kind} with {}",
+                        count(items.len(), "element", "elements")
+                    )
+                }
+            }
+            Value::Map(m) if m.is_empty() => "is empty map".into(),
+            Value::Map(m) => format!("is map with {}", count(m.len(), "element", "elements")),
+            Value::Object(m) if m.is_empty() => "is object with no attributes".into(),
+            Value::Object(m) => {
+                format!(
+                    "is object with {}",
+                    count(m.len(), "attribute", "attributes")
+                )
+            }
+        }
+    }
+
     /// Removes the top-level sensitive mark, if any.
     pub fn unmark(&self) -> &Value {
         match self {

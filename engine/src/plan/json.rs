@@ -16,7 +16,10 @@ use crate::lang::Value;
 use crate::state::model::COMPATIBLE_TERRAFORM_VERSION;
 use crate::state::{IndexKey, InstanceState, ResourceState, State};
 
-/// The value with unknown and sensitive parts as `null`.
+/// The value as Terraform's plan JSON has it: unknown attributes of objects and maps
+/// left out (`after_unknown` says which), unknown elements of sequences `null` (their
+/// position is how `after_unknown` refers to them), sensitive parts `null` (a plan file
+/// holds only their hashes).
 fn plain(v: &StoredValue) -> J {
     match v {
         StoredValue::Null | StoredValue::Unknown | StoredValue::Sensitive { .. } => J::Null,
@@ -26,9 +29,24 @@ fn plain(v: &StoredValue) -> J {
         StoredValue::List(x) | StoredValue::Tuple(x) | StoredValue::Set(x) => {
             J::Array(x.iter().map(plain).collect())
         }
-        StoredValue::Map(m) | StoredValue::Object(m) => {
-            J::Object(m.iter().map(|(k, v)| (k.clone(), plain(v))).collect())
+        StoredValue::Map(m) | StoredValue::Object(m) => J::Object(
+            m.iter()
+                .filter(|(_, v)| !matches!(v, StoredValue::Unknown))
+                .map(|(k, v)| (k.clone(), plain(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// Whether any part of the value is unknown.
+fn has_unknown(v: &StoredValue) -> bool {
+    match v {
+        StoredValue::Unknown => true,
+        StoredValue::List(x) | StoredValue::Tuple(x) | StoredValue::Set(x) => {
+            x.iter().any(has_unknown)
         }
+        StoredValue::Map(m) | StoredValue::Object(m) => m.values().any(has_unknown),
+        _ => false,
     }
 }
 
@@ -106,6 +124,10 @@ fn change_json(c: &StoredChange) -> J {
         "before_sensitive": sensitive_mirror(c.before.as_ref()),
         "after_sensitive": sensitive_mirror(c.after.as_ref()),
     });
+    let mut change = change;
+    if let Some(super::Reason::ReplaceBecauseAttributes(attrs)) = &c.reason {
+        change["replace_paths"] = attrs.iter().map(|a| json!([a])).collect();
+    }
     m.insert("change".into(), change);
     if let Some(r) = &c.reason {
         let reason = match r {
@@ -150,10 +172,15 @@ pub fn plan_json(f: &PlanFile) -> J {
         .iter()
         .filter(|(_, o)| o.after.is_some())
         .map(|(k, o)| {
-            (
-                k.clone(),
-                json!({"sensitive": o.sensitive, "value": o.after.as_ref().map_or(J::Null, plain)}),
-            )
+            let mut out = json!({"sensitive": o.sensitive});
+            if let Some(after) = o.after.as_ref().filter(|v| !has_unknown(v)) {
+                out["value"] = plain(after);
+                let value = after.to_display_value();
+                if !value.contains_sensitive() {
+                    out["type"] = crate::state::codec::type_json(&value);
+                }
+            }
+            (k.clone(), out)
         })
         .collect();
     let output_changes: Map<String, J> = f
@@ -166,7 +193,11 @@ pub fn plan_json(f: &PlanFile) -> J {
                     "actions": o.action.json_actions(),
                     "before": o.before.as_ref().map_or(J::Null, plain),
                     "after": o.after.as_ref().map_or(J::Null, plain),
-                    "after_unknown": unknown_mirror(o.after.as_ref()),
+                    // An output known as a whole is `false`, not a mirror of its parts.
+                    "after_unknown": match o.after.as_ref() {
+                        Some(v) if has_unknown(v) => unknown_mirror(Some(v)),
+                        _ => J::Bool(false),
+                    },
                     "before_sensitive": o.sensitive,
                     "after_sensitive": o.sensitive,
                 }),
@@ -191,19 +222,25 @@ pub fn plan_json(f: &PlanFile) -> J {
         }
         seen.into_values().collect()
     };
-    json!({
+    let mut doc = json!({
         "format_version": "1.2",
         "terraform_version": COMPATIBLE_TERRAFORM_VERSION,
-        "variables": variables,
         "planned_values": {"outputs": planned_outputs, "root_module": {"resources": planned_resources}},
-        "resource_drift": f.drift.iter().map(change_json).collect::<Vec<_>>(),
         "resource_changes": f.changes.iter().map(change_json).collect::<Vec<_>>(),
         "output_changes": output_changes,
         "configuration": {"root_module": {"resources": config_resources}},
         "applyable": !f.changes.is_empty() || f.outputs.values().any(|o| o.action != super::Action::NoOp),
         "complete": true,
         "errored": false,
-    })
+    });
+    // Terraform leaves out what is empty.
+    if !variables.is_empty() {
+        doc["variables"] = J::Object(variables);
+    }
+    if !f.drift.is_empty() {
+        doc["resource_drift"] = f.drift.iter().map(change_json).collect();
+    }
+    doc
 }
 
 /// Terraform's sensitivity mirror of a value: `true` at each sensitive part, lists as
@@ -277,10 +314,14 @@ pub fn state_json(s: &State, decode: &dyn Fn(&ResourceState, &InstanceState) -> 
             )
         })
         .collect();
+    let mut values = json!({"root_module": module_json("", &by_module)});
+    if !outputs.is_empty() {
+        values["outputs"] = J::Object(outputs);
+    }
     json!({
         "format_version": "1.0",
         "terraform_version": s.terraform_version,
-        "values": {"outputs": outputs, "root_module": module_json("", &by_module)},
+        "values": values,
     })
 }
 
@@ -323,7 +364,7 @@ mod tests {
         );
         assert_eq!(unknown_mirror(Some(&v)), json!({"id": true}));
         assert_eq!(sensitive_mirror(Some(&v)), json!({"pw": true}));
-        assert_eq!(plain(&v), json!({"id": null, "pw": null, "name": "a"}));
+        assert_eq!(plain(&v), json!({"pw": null, "name": "a"}));
     }
 
     #[test]

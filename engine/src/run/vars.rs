@@ -273,41 +273,6 @@ fn undeclared_in_file(name: &str, file: &Arc<SourceFile>, span: Option<Span>) ->
 }
 
 /// Runs the validation rules of variable `name` of `module` against `value`.
-/// How a diagnostic describes a value it saw: the value itself when short and not
-/// secret, otherwise its kind (Terraform's wording).
-fn describe(v: &Value) -> String {
-    match v {
-        Value::Sensitive(_) => "has a sensitive value".into(),
-        Value::Unknown => "is a value that will be known only after apply".into(),
-        Value::Null => "is null".into(),
-        Value::Bool(b) => format!("is {b}"),
-        Value::Number(n) => format!("is {}", crate::lang::value::format_number(*n)),
-        Value::String(s) => format!("is {}", crate::lang::value::quote(s)),
-        Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
-            let kind = match v {
-                Value::List(_) => "list",
-                Value::Set(_) => "set",
-                _ => "tuple",
-            };
-            match items.len() {
-                0 => format!("is empty {kind}"),
-                1 => format!("is {kind} with 1 element"),
-                n => format!("is {kind} with {n} elements"),
-            }
-        }
-        Value::Map(m) => match m.len() {
-            0 => "is empty map".into(),
-            1 => "is map with 1 element".into(),
-            n => format!("is map with {n} elements"),
-        },
-        Value::Object(m) => match m.len() {
-            0 => "is object with no attributes".into(),
-            1 => "is object with 1 attribute".into(),
-            n => format!("is object with {n} attributes"),
-        },
-    }
-}
-
 pub fn validate(name: &str, value: &Value, module: &Module, dir: &Path) -> Diagnostics {
     struct VarScope<'a>(&'a str, &'a Value);
     impl Scope for VarScope<'_> {
@@ -347,7 +312,7 @@ pub fn validate(name: &str, value: &Value, module: &Module, dir: &Path) -> Diagn
                                     .unwrap_or_default()
                             ))
                             .span(module.variables[name].span.clone())
-                            .value(format!("var.{name}"), describe(value)),
+                            .value(format!("var.{name}"), value.describe()),
                     );
                 }
                 None => diags.push(

@@ -8,7 +8,6 @@
 mod common;
 
 use common::{attr, calls, changed_attrs, changes, rds, Env};
-use terrane_engine::plan::render::{render_plan, Style};
 use terrane_engine::plan::PlanMode;
 use terrane_engine::state::State;
 
@@ -461,7 +460,7 @@ async fn db_instance_lifecycle() {
     let src = db_src("app-db", "db.t3.micro", "");
     let plan = env.plan(&src, &State::new()).await;
     // The password is never shown: not in the rendered plan, nor in the plan's Debug form.
-    let shown = render_plan(&plan, Style { color: false });
+    let shown = env.render(&plan);
     assert!(
         shown.contains("password") && shown.contains("(sensitive value)"),
         "{shown}"
@@ -568,7 +567,7 @@ async fn db_instance_lifecycle() {
         changed_attrs(&plan, "aws_db_instance.db"),
         ["apply_immediately", "password"]
     );
-    let shown = render_plan(&plan, Style { color: false });
+    let shown = env.render(&plan);
     assert!(!shown.contains(PASSWORD), "{shown}");
     let state = env.apply(&import, &without).await;
     let plan = env.plan(&src2, &state).await;

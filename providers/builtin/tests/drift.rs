@@ -264,7 +264,7 @@ async fn in_sync_until_something_changes_outside() {
         json.contains("\"format_version\": \"1.0\"") && json.contains("\"path\": \"tags.Name\""),
         "{json}"
     );
-    let md = drift::render_markdown(&[r]);
+    let md = drift::render_markdown(&[r], ctx.providers.as_ref());
     assert!(
         md.contains("| `ext_thing.tagged` | changed | `tags.Name` | `\"a\"` | `\"renamed\"` |"),
         "{md}"

@@ -382,6 +382,15 @@ fn lookup(name: &str) -> Option<&'static Func> {
 /// # Errors
 /// [`FuncError::Unknown`] when no such function exists, [`FuncError::Call`] with Terraform's
 /// wording when the arguments are unsuitable.
+/// A function with its parameter names, as Terraform names a failed call
+/// (`tonumber(v)`, `concat(seqs...)`).
+pub fn signature(name: &str) -> Option<String> {
+    let func = lookup(name)?;
+    let mut params: Vec<String> = func.params.iter().map(|p| p.name.to_string()).collect();
+    params.extend(func.variadic.map(|p| format!("{}...", p.name)));
+    Some(format!("{name}({})", params.join(", ")))
+}
+
 pub fn call(name: &str, args: Vec<Value>, ctx: &FuncContext<'_>) -> Result<Value, FuncError> {
     let func = lookup(name).ok_or_else(|| FuncError::Unknown {
         name: name.to_string(),

@@ -89,6 +89,16 @@ pub struct Env {
 }
 
 impl Env {
+    /// The plan as `terrane plan` prints it, read with the AWS provider's schemas.
+    pub fn render(&self, plan: &Plan) -> String {
+        let providers = Providers::new(vec![self.provider.clone() as Arc<dyn Provider>]);
+        terrane_engine::plan::render::render_plan(
+            plan,
+            &providers,
+            terrane_engine::plan::render::Style { color: false },
+        )
+    }
+
     pub fn new() -> Env {
         terrane_test_support::moto().export_env();
         Env {
