@@ -7,13 +7,12 @@ use async_trait::async_trait;
 use aws_sdk_ec2::operation::create_vpc::builders::CreateVpcFluentBuilder;
 use aws_sdk_ec2::operation::modify_vpc_attribute::builders::ModifyVpcAttributeFluentBuilder;
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, ResourceType, Tenancy, VpcAttributeName, VpcIpv6CidrBlockAssociation,
-    VpcTenancy,
+    ResourceType, Tenancy, VpcAttributeName, VpcIpv6CidrBlockAssociation, VpcTenancy,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 
-use super::{filter, ids, match_ids, tags, wait_state};
+use super::{filter, flag, ids, match_ids, tags, wait_state};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
@@ -21,7 +20,7 @@ use crate::resource::{
     check_enum, check_ipv4_cidr, while_dependent, AwsResource, Failed, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{Arg, Normalise, ReadCtx, ResourceTable, Table, UpdateCalls};
+use crate::table::{Normalise, ReadCtx, ResourceTable, Table, UpdateCalls};
 use crate::val;
 
 pub struct Vpc;
@@ -56,13 +55,6 @@ impl Described {
                 .is_none_or(|s| s.as_str() == "associated")
         })
     }
-}
-
-/// A flag as ModifyVpcAttribute takes it.
-fn flag(v: Arg) -> AttributeBooleanValue {
-    AttributeBooleanValue::builder()
-        .value(v.bool().unwrap_or(false))
-        .build()
 }
 
 type VpcTable = Table<Described, CreateVpcFluentBuilder, ModifyVpcAttributeFluentBuilder>;
@@ -360,7 +352,8 @@ async fn vpc_attribute(
         VpcAttributeName::EnableDnsSupport => out.enable_dns_support(),
         _ => out.enable_network_address_usage_metrics(),
     };
-    Ok(v.and_then(AttributeBooleanValue::value).unwrap_or(false))
+    Ok(v.and_then(aws_sdk_ec2::types::AttributeBooleanValue::value)
+        .unwrap_or(false))
 }
 
 /// ModifyVpcAttribute takes one attribute per call; only changed ones are sent.
