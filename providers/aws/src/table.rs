@@ -154,6 +154,22 @@ struct Row<T, C, U> {
     update: Update,
 }
 
+impl<T, C, U> Row<T, C, U> {
+    /// A row kept from the configuration and updated by nothing, until modifiers say more.
+    fn new(name: &'static str) -> Self {
+        Row {
+            name,
+            schema: None,
+            block: None,
+            read: Read::Config,
+            normalise: Normalise::AsRead,
+            create: None,
+            update_set: None,
+            update: Update::None,
+        }
+    }
+}
+
 /// A resource's attributes; see the module documentation.
 pub struct Table<T, C, U = ()> {
     rows: Vec<Row<T, C, U>>,
@@ -183,14 +199,8 @@ impl<T, C, U> Table<T, C, U> {
     #[must_use]
     pub fn attr(mut self, name: &'static str, schema: AttributeSchema) -> Self {
         self.rows.push(Row {
-            name,
             schema: Some(schema),
-            block: None,
-            read: Read::Config,
-            normalise: Normalise::AsRead,
-            create: None,
-            update_set: None,
-            update: Update::None,
+            ..Row::new(name)
         });
         self
     }
@@ -200,14 +210,8 @@ impl<T, C, U> Table<T, C, U> {
     pub fn block(mut self, name: &'static str, nesting: Nesting, inner: S) -> Self {
         let mut b = S::new().block(name, nesting, inner).build();
         self.rows.push(Row {
-            name,
-            schema: None,
             block: b.blocks.remove(name),
-            read: Read::Config,
-            normalise: Normalise::AsRead,
-            create: None,
-            update_set: None,
-            update: Update::None,
+            ..Row::new(name)
         });
         self
     }

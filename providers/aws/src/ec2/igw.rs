@@ -1,9 +1,10 @@
 //! `aws_internet_gateway`. Changing `vpc_id` detaches and re-attaches in place.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
 use super::{ids, match_ids, tags};
 use crate::clients::Clients;
@@ -13,9 +14,33 @@ use crate::resource::{
     wait_for, while_dependent, AwsResource, DefaultTimeouts, Failed, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::val;
 
 pub struct InternetGateway;
+
+type GatewayTable = Table<aws_sdk_ec2::types::InternetGateway, ()>;
+
+static TABLE: LazyLock<GatewayTable> = LazyLock::new(|| {
+    GatewayTable::new(|| Some(aws_sdk_ec2::types::InternetGateway::builder().build()))
+        .tags_all(|g| tags_value(g.tags()))
+        .attr("id", comp(STR))
+        .read(|g, _| val::str_or_empty(g.internet_gateway_id()))
+        .attr("arn", comp(STR))
+        .read(|g, cx| {
+            let id = g.internet_gateway_id().unwrap_or_default();
+            let owner = g.owner_id().unwrap_or_default();
+            Value::string(cx.ec2_arn(owner, &format!("internet-gateway/{id}")))
+        })
+        .attr("owner_id", comp(STR))
+        .read(|g, _| val::str_or_empty(g.owner_id()))
+        // Attachment state is not checked: moto reports "available", which the SDK does
+        // not know; any attachment listed is to the VPC in question.
+        .attr("vpc_id", opt(STR))
+        .read(|g, _| val::opt_str(g.attachments().first().and_then(|a| a.vpc_id())))
+        // Detach from the old VPC, attach to the new one (after the create too).
+        .updated_by_hand()
+});
 
 #[async_trait]
 impl AwsResource for InternetGateway {
@@ -23,13 +48,8 @@ impl AwsResource for InternetGateway {
         "aws_internet_gateway"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("owner_id", comp(STR))
-            .attr("vpc_id", opt(STR))
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -54,21 +74,11 @@ impl AwsResource for InternetGateway {
             found,
             |g| g.internet_gateway_id(),
             |cur, g| {
-                let id = g.internet_gateway_id().unwrap_or_default();
-                let owner = g.owner_id().unwrap_or_default();
-                // Attachment state is not checked: moto reports "available", which the SDK
-                // does not know; any attachment listed is to the VPC in question.
-                let vpc = g.attachments().first().and_then(|a| a.vpc_id());
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(id))
-                    .set(
-                        "arn",
-                        Value::string(c.ec2_arn(owner, &format!("internet-gateway/{id}"))),
-                    )
-                    .set("owner_id", Value::string(owner))
-                    .set("vpc_id", val::opt_str(vpc))
-                    .set("tags_all", tags_value(g.tags()));
-                o.done()
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                TABLE.read_object(g, &cx).done()
             },
         ))
     }
@@ -106,7 +116,7 @@ impl AwsResource for InternetGateway {
         t: Timeout,
     ) -> Result<Option<String>, AwsError> {
         let id = val::str_attr(prior, "id").unwrap_or_default();
-        if val::changed(prior, planned, "vpc_id") {
+        if TABLE.changed(prior, planned, "vpc_id") {
             if let Some(old) = val::str_attr(prior, "vpc_id") {
                 detach(c, id, old, t).await?;
             }

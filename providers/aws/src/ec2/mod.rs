@@ -44,11 +44,12 @@ pub mod vpc;
 use std::collections::HashMap;
 use std::future::Future;
 
-use aws_sdk_ec2::types::Filter;
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter};
 use terrane_engine::lang::Value;
 
 use crate::error::AwsError;
 use crate::resource::{wait_for, AwsResource, Timeout};
+use crate::table::Arg;
 use crate::val;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -172,6 +173,13 @@ pub fn match_by<T>(
                 .map(|t| build(c, t))
         })
         .collect()
+}
+
+/// A flag as ModifyVpcAttribute and ModifySubnetAttribute take it.
+pub fn flag(v: Arg) -> AttributeBooleanValue {
+    AttributeBooleanValue::builder()
+        .value(v.bool().unwrap_or(false))
+        .build()
 }
 
 /// A bool that Terraform leaves null in state until it is configured: `false` from AWS

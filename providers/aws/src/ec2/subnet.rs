@@ -6,13 +6,12 @@ use std::sync::LazyLock;
 use aws_sdk_ec2::operation::create_subnet::builders::CreateSubnetFluentBuilder;
 use aws_sdk_ec2::operation::modify_subnet_attribute::builders::ModifySubnetAttributeFluentBuilder;
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, HostnameType, PrivateDnsNameOptionsOnLaunch, ResourceType,
-    SubnetIpv6CidrBlockAssociation,
+    HostnameType, PrivateDnsNameOptionsOnLaunch, ResourceType, SubnetIpv6CidrBlockAssociation,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 
-use super::{filter, ids, match_ids, tags, wait_state};
+use super::{filter, flag, ids, match_ids, tags, wait_state};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
@@ -21,7 +20,7 @@ use crate::resource::{
     Timeout,
 };
 use crate::schema::*;
-use crate::table::{Arg, Normalise, ReadCtx, ResourceTable, Table, UpdateCalls};
+use crate::table::{Normalise, ReadCtx, ResourceTable, Table, UpdateCalls};
 use crate::val;
 
 pub struct Subnet;
@@ -31,13 +30,6 @@ type SubnetTable = Table<
     CreateSubnetFluentBuilder,
     ModifySubnetAttributeFluentBuilder,
 >;
-
-/// A flag as ModifySubnetAttribute takes it.
-fn flag(v: Arg) -> AttributeBooleanValue {
-    AttributeBooleanValue::builder()
-        .value(v.bool().unwrap_or(false))
-        .build()
-}
 
 fn ipv6(s: &aws_sdk_ec2::types::Subnet) -> Option<&SubnetIpv6CidrBlockAssociation> {
     s.ipv6_cidr_block_association_set().first()

@@ -1,16 +1,18 @@
 //! `aws_vpc`. CIDR and IPAM arguments replace; DNS settings, tenancy and tags update.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_ec2::operation::create_vpc::builders::CreateVpcFluentBuilder;
+use aws_sdk_ec2::operation::modify_vpc_attribute::builders::ModifyVpcAttributeFluentBuilder;
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, ResourceType, Tenancy, VpcAttributeName, VpcTenancy,
+    ResourceType, Tenancy, VpcAttributeName, VpcIpv6CidrBlockAssociation, VpcTenancy,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
-use super::{bool_keep_null, filter, ids, match_ids, tags, wait_state};
+use super::{filter, flag, ids, match_ids, tags, wait_state};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
@@ -18,14 +20,113 @@ use crate::resource::{
     check_enum, check_ipv4_cidr, while_dependent, AwsResource, Failed, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{Normalise, ReadCtx, ResourceTable, Table, UpdateCalls};
+use crate::val;
 
 pub struct Vpc;
 
-/// The three VPC attributes that only DescribeVpcAttribute reports.
-const DNS_HOSTNAMES: &str = "enable_dns_hostnames";
-const DNS_SUPPORT: &str = "enable_dns_support";
-const NAU_METRICS: &str = "enable_network_address_usage_metrics";
+/// A VPC as DescribeVpcs describes it, with what other calls of the same batch add.
+struct Described {
+    vpc: aws_sdk_ec2::types::Vpc,
+    /// enableDnsHostnames, enableDnsSupport, enableNetworkAddressUsageMetrics: only
+    /// DescribeVpcAttribute reports them.
+    flags: [bool; 3],
+    main_route_table: Option<String>,
+    default_security_group: Option<String>,
+    default_network_acl: Option<String>,
+}
+
+impl Described {
+    /// A new VPC: DNS support on, hostnames and usage metrics off.
+    fn new(vpc: aws_sdk_ec2::types::Vpc) -> Described {
+        Described {
+            vpc,
+            flags: [false, true, false],
+            main_route_table: None,
+            default_security_group: None,
+            default_network_acl: None,
+        }
+    }
+
+    fn ipv6(&self) -> Option<&VpcIpv6CidrBlockAssociation> {
+        self.vpc.ipv6_cidr_block_association_set().iter().find(|a| {
+            a.ipv6_cidr_block_state()
+                .and_then(|s| s.state())
+                .is_none_or(|s| s.as_str() == "associated")
+        })
+    }
+}
+
+type VpcTable = Table<Described, CreateVpcFluentBuilder, ModifyVpcAttributeFluentBuilder>;
+
+static TABLE: LazyLock<VpcTable> = LazyLock::new(|| {
+    VpcTable::new(|| Some(Described::new(aws_sdk_ec2::types::Vpc::builder().build())))
+        .update_calls(UpdateCalls::EachAttribute)
+        .tags_all(|d| tags_value(d.vpc.tags()))
+        .attr("id", comp(STR))
+        .read(|d, _| val::str_or_empty(d.vpc.vpc_id()))
+        .attr("arn", comp(STR))
+        .read(|d, cx| {
+            let id = d.vpc.vpc_id().unwrap_or_default();
+            let owner = d.vpc.owner_id().unwrap_or_default();
+            Value::string(cx.ec2_arn(owner, &format!("vpc/{id}")))
+        })
+        .attr("owner_id", comp(STR))
+        .read(|d, _| val::str_or_empty(d.vpc.owner_id()))
+        .attr("cidr_block", opt_comp(STR).force_new())
+        .read(|d, _| val::opt_str(d.vpc.cidr_block()))
+        .create(|b, v| b.set_cidr_block(v.str()))
+        .attr("ipv4_ipam_pool_id", opt(STR).force_new())
+        .create(|b, v| b.set_ipv4_ipam_pool_id(v.str()))
+        .attr("ipv4_netmask_length", opt(NUM).force_new())
+        .create(|b, v| b.set_ipv4_netmask_length(v.i32()))
+        .attr("dhcp_options_id", comp(STR))
+        .read(|d, _| val::str_or_empty(d.vpc.dhcp_options_id()))
+        .attr(
+            "instance_tenancy",
+            opt_default(STR, Value::string("default")),
+        )
+        .read(|d, _| val::opt_str(d.vpc.instance_tenancy().map(Tenancy::as_str)))
+        .create(|b, v| b.set_instance_tenancy(v.str().map(|t| Tenancy::from(t.as_str()))))
+        // ModifyVpcTenancy.
+        .updated_by_hand()
+        .attr("enable_dns_hostnames", opt_comp(BOOL))
+        .read(|d, _| Value::Bool(d.flags[0]))
+        .update(|b, v| b.enable_dns_hostnames(flag(v)))
+        .attr("enable_dns_support", opt_default(BOOL, Value::Bool(true)))
+        .read(|d, _| Value::Bool(d.flags[1]))
+        .update(|b, v| b.enable_dns_support(flag(v)))
+        .attr("enable_network_address_usage_metrics", opt_comp(BOOL))
+        .read(|d, _| Value::Bool(d.flags[2]))
+        .update(|b, v| b.enable_network_address_usage_metrics(flag(v)))
+        .attr("main_route_table_id", comp(STR))
+        .read(|d, _| val::str_or_empty(d.main_route_table.as_deref()))
+        .attr("default_route_table_id", comp(STR))
+        .read(|d, _| val::str_or_empty(d.main_route_table.as_deref()))
+        .attr("default_security_group_id", comp(STR))
+        .read(|d, _| val::str_or_empty(d.default_security_group.as_deref()))
+        .attr("default_network_acl_id", comp(STR))
+        .read(|d, _| val::str_or_empty(d.default_network_acl.as_deref()))
+        .attr("assign_generated_ipv6_cidr_block", opt(BOOL))
+        .read(|d, _| Value::Bool(d.ipv6().is_some()))
+        .normalise(Normalise::FalseAsNull)
+        .create(|b, v| b.set_amazon_provided_ipv6_cidr_block(v.bool()))
+        // Associating or disassociating IPv6 blocks of an existing VPC is not supported
+        // yet (the same for the three below).
+        .update_unsupported()
+        .attr("ipv6_association_id", comp(STR))
+        .read(|d, _| val::str_or_empty(d.ipv6().and_then(|a| a.association_id())))
+        .attr("ipv6_cidr_block", opt_comp(STR))
+        .read(|d, _| val::str_or_empty(d.ipv6().and_then(|a| a.ipv6_cidr_block())))
+        .update_unsupported()
+        .attr("ipv6_cidr_block_network_border_group", opt_comp(STR))
+        .read(|d, _| val::str_or_empty(d.ipv6().and_then(|a| a.network_border_group())))
+        .update_unsupported()
+        .attr("ipv6_ipam_pool_id", opt(STR))
+        .update_unsupported()
+        .attr("ipv6_netmask_length", opt(NUM))
+        .update_unsupported()
+});
 
 #[async_trait]
 impl AwsResource for Vpc {
@@ -33,33 +134,8 @@ impl AwsResource for Vpc {
         "aws_vpc"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("assign_generated_ipv6_cidr_block", opt(BOOL))
-            .attr("cidr_block", opt_comp(STR).force_new())
-            .attr("default_network_acl_id", comp(STR))
-            .attr("default_route_table_id", comp(STR))
-            .attr("default_security_group_id", comp(STR))
-            .attr("dhcp_options_id", comp(STR))
-            .attr(DNS_HOSTNAMES, opt_comp(BOOL))
-            .attr(DNS_SUPPORT, opt_default(BOOL, Value::Bool(true)))
-            .attr(NAU_METRICS, opt_comp(BOOL))
-            .attr(
-                "instance_tenancy",
-                opt_default(STR, Value::string("default")),
-            )
-            .attr("ipv4_ipam_pool_id", opt(STR).force_new())
-            .attr("ipv4_netmask_length", opt(NUM).force_new())
-            .attr("ipv6_association_id", comp(STR))
-            .attr("ipv6_cidr_block", opt_comp(STR))
-            .attr("ipv6_cidr_block_network_border_group", opt_comp(STR))
-            .attr("ipv6_ipam_pool_id", opt(STR))
-            .attr("ipv6_netmask_length", opt(NUM))
-            .attr("main_route_table_id", comp(STR))
-            .attr("owner_id", comp(STR))
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -113,18 +189,25 @@ impl AwsResource for Vpc {
             "DescribeNetworkAcls",
             filter("default", ["true"])
         )?;
-        let main_rt: HashMap<&str, &str> = mains
-            .iter()
-            .filter_map(|r| Some((r.vpc_id()?, r.route_table_id()?)))
-            .collect();
-        let default_sg: HashMap<&str, &str> = sgs
-            .iter()
-            .filter_map(|g| Some((g.vpc_id()?, g.group_id()?)))
-            .collect();
-        let default_nacl: HashMap<&str, &str> = nacls
-            .iter()
-            .filter_map(|n| Some((n.vpc_id()?, n.network_acl_id()?)))
-            .collect();
+        let by_vpc = |pairs: Vec<(Option<&str>, Option<&str>)>| -> HashMap<String, String> {
+            pairs
+                .into_iter()
+                .filter_map(|(vpc, id)| Some((vpc?.to_string(), id?.to_string())))
+                .collect()
+        };
+        let main_rt = by_vpc(
+            mains
+                .iter()
+                .map(|r| (r.vpc_id(), r.route_table_id()))
+                .collect(),
+        );
+        let default_sg = by_vpc(sgs.iter().map(|g| (g.vpc_id(), g.group_id())).collect());
+        let default_nacl = by_vpc(
+            nacls
+                .iter()
+                .map(|n| (n.vpc_id(), n.network_acl_id()))
+                .collect(),
+        );
         // DescribeVpcAttribute takes one VPC and one attribute: the only per-object calls,
         // run concurrently.
         let ec2 = c.ec2.get().await;
@@ -150,65 +233,18 @@ impl AwsResource for Vpc {
             |v| v.vpc_id(),
             |cur, v| {
                 let id = v.vpc_id().unwrap_or_default();
-                let owner = v.owner_id().unwrap_or_default();
-                let [hostnames, support, metrics] =
-                    attrs.get(id).copied().unwrap_or([false, true, false]);
-                let ipv6 = v.ipv6_cidr_block_association_set().iter().find(|a| {
-                    a.ipv6_cidr_block_state()
-                        .and_then(|s| s.state())
-                        .is_none_or(|s| s.as_str() == "associated")
-                });
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(id))
-                    .set("arn", Value::string(c.ec2_arn(owner, &format!("vpc/{id}"))))
-                    .set("cidr_block", val::opt_str(v.cidr_block()))
-                    .set("dhcp_options_id", val::str_or_empty(v.dhcp_options_id()))
-                    .set(
-                        "instance_tenancy",
-                        val::opt_str(v.instance_tenancy().map(Tenancy::as_str)),
-                    )
-                    .set("owner_id", Value::string(owner))
-                    .set(DNS_HOSTNAMES, Value::Bool(hostnames))
-                    .set(DNS_SUPPORT, Value::Bool(support))
-                    .set(NAU_METRICS, Value::Bool(metrics))
-                    .set(
-                        "main_route_table_id",
-                        val::str_or_empty(main_rt.get(id).copied()),
-                    )
-                    .set(
-                        "default_route_table_id",
-                        val::str_or_empty(main_rt.get(id).copied()),
-                    )
-                    .set(
-                        "default_security_group_id",
-                        val::str_or_empty(default_sg.get(id).copied()),
-                    )
-                    .set(
-                        "default_network_acl_id",
-                        val::str_or_empty(default_nacl.get(id).copied()),
-                    )
-                    .set(
-                        "ipv6_association_id",
-                        val::str_or_empty(ipv6.and_then(|a| a.association_id())),
-                    )
-                    .set(
-                        "ipv6_cidr_block",
-                        val::str_or_empty(ipv6.and_then(|a| a.ipv6_cidr_block())),
-                    )
-                    .set(
-                        "ipv6_cidr_block_network_border_group",
-                        val::str_or_empty(ipv6.and_then(|a| a.network_border_group())),
-                    )
-                    .set(
-                        "assign_generated_ipv6_cidr_block",
-                        bool_keep_null(
-                            cur,
-                            "assign_generated_ipv6_cidr_block",
-                            Some(ipv6.is_some()),
-                        ),
-                    )
-                    .set("tags_all", tags_value(v.tags()));
-                o.done()
+                let mut d = Described::new(v.clone());
+                if let Some(flags) = attrs.get(id) {
+                    d.flags = *flags;
+                }
+                d.main_route_table = main_rt.get(id).cloned();
+                d.default_security_group = default_sg.get(id).cloned();
+                d.default_network_acl = default_nacl.get(id).cloned();
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                TABLE.read_object(&d, &cx).done()
             },
         ))
     }
@@ -216,21 +252,8 @@ impl AwsResource for Vpc {
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
         let id = {
             let ec2 = c.ec2.get().await;
-            let out = ec2
-                .create_vpc()
-                .set_cidr_block(val::str_attr(planned, "cidr_block").map(str::to_string))
-                .set_ipv4_ipam_pool_id(
-                    val::str_attr(planned, "ipv4_ipam_pool_id").map(str::to_string),
-                )
-                .set_ipv4_netmask_length(
-                    val::num_attr(planned, "ipv4_netmask_length")
-                        .and_then(|n| i32::try_from(n).ok()),
-                )
-                .set_amazon_provided_ipv6_cidr_block(val::bool_attr(
-                    planned,
-                    "assign_generated_ipv6_cidr_block",
-                ))
-                .set_instance_tenancy(val::str_attr(planned, "instance_tenancy").map(Tenancy::from))
+            let out = TABLE
+                .create_request(ec2.create_vpc(), planned)
                 .set_tag_specifications(tags::spec(ResourceType::Vpc, planned).map(|s| vec![s]))
                 .send()
                 .await
@@ -257,12 +280,14 @@ impl AwsResource for Vpc {
         .await
         .map_err(|e| e.after_create(&id))?;
         drop(ec2);
-        // New VPCs have DNS support on, hostnames and usage metrics off.
-        let mut before = Obj::from(&Value::Null);
-        before
-            .set(DNS_HOSTNAMES, Value::Bool(false))
-            .set(DNS_SUPPORT, Value::Bool(true))
-            .set(NAU_METRICS, Value::Bool(false));
+        // What a new VPC has (DNS support on, hostnames and usage metrics off), read.
+        let before = TABLE.read_object(
+            &Described::new(aws_sdk_ec2::types::Vpc::builder().build()),
+            &ReadCtx {
+                current: &Value::Null,
+                region: &c.region,
+            },
+        );
         modify_attributes(c, &id, &before.done(), planned)
             .await
             .map_err(|e| e.after_create(&id))?;
@@ -278,7 +303,7 @@ impl AwsResource for Vpc {
     ) -> Result<Option<String>, AwsError> {
         let id = val::str_attr(prior, "id").unwrap_or_default();
         modify_attributes(c, id, prior, planned).await?;
-        if val::changed(prior, planned, "instance_tenancy") {
+        if TABLE.changed(prior, planned, "instance_tenancy") {
             if let Some(t) = val::str_attr(planned, "instance_tenancy") {
                 c.ec2
                     .get()
@@ -327,10 +352,11 @@ async fn vpc_attribute(
         VpcAttributeName::EnableDnsSupport => out.enable_dns_support(),
         _ => out.enable_network_address_usage_metrics(),
     };
-    Ok(v.and_then(AttributeBooleanValue::value).unwrap_or(false))
+    Ok(v.and_then(aws_sdk_ec2::types::AttributeBooleanValue::value)
+        .unwrap_or(false))
 }
 
-/// ModifyVpcAttribute takes one attribute per call.
+/// ModifyVpcAttribute takes one attribute per call; only changed ones are sent.
 async fn modify_attributes(
     c: &Clients,
     id: &str,
@@ -338,20 +364,7 @@ async fn modify_attributes(
     planned: &Value,
 ) -> Result<(), AwsError> {
     let ec2 = c.ec2.get().await;
-    for name in [DNS_SUPPORT, DNS_HOSTNAMES, NAU_METRICS] {
-        let Some(want) = val::bool_attr(planned, name) else {
-            continue;
-        };
-        if val::bool_attr(prior, name) == Some(want) {
-            continue;
-        }
-        let b = AttributeBooleanValue::builder().value(want).build();
-        let req = ec2.modify_vpc_attribute().vpc_id(id);
-        let req = match name {
-            DNS_SUPPORT => req.enable_dns_support(b),
-            DNS_HOSTNAMES => req.enable_dns_hostnames(b),
-            _ => req.enable_network_address_usage_metrics(b),
-        };
+    for req in TABLE.update_requests(prior, planned, || ec2.modify_vpc_attribute().vpc_id(id)) {
         req.send().await.map_err(err("ModifyVpcAttribute"))?;
     }
     Ok(())

@@ -2,21 +2,69 @@
 //! document is a new default policy version (the oldest other version is removed when
 //! IAM's limit of five is reached).
 
-use async_trait::async_trait;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
+use aws_sdk_iam::operation::create_policy::builders::CreatePolicyFluentBuilder;
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
-use super::{check_json, iam_tags, plan_policy, policy_value, tags_of};
+use super::{check_json, decode_document, equivalent, iam_tags, tags_of};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
-use crate::resource::{name_or_prefix, AwsResource, Failed, PlanExtra, Tagging, Timeout};
+use crate::resource::{name_or_prefix, AwsResource, Failed, Tagging, Timeout};
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
+use crate::val;
 
 pub struct Policy;
+
+/// A policy as GetPolicy describes it, with its default version's document.
+struct Described {
+    policy: aws_sdk_iam::types::Policy,
+    document: Option<String>,
+}
+
+type PolicyTable = Table<Described, CreatePolicyFluentBuilder>;
+
+static TABLE: LazyLock<PolicyTable> = LazyLock::new(|| {
+    PolicyTable::new(|| {
+        Some(Described {
+            policy: aws_sdk_iam::types::Policy::builder().build(),
+            document: None,
+        })
+    })
+    .tags_all(|d| tags_value(d.policy.tags()))
+    .attr("id", comp(STR))
+    .read(|d, _| val::opt_str(d.policy.arn()))
+    .attr("arn", comp(STR))
+    .read(|d, _| val::opt_str(d.policy.arn()))
+    .attr("policy_id", comp(STR))
+    .read(|d, _| val::opt_str(d.policy.policy_id()))
+    .attr("attachment_count", comp(NUM))
+    .read(|d, _| val::num(d.policy.attachment_count().unwrap_or(0)))
+    // Created from `name` or `name_prefix` by hand (`name_or_prefix`).
+    .attr("name", opt_comp(STR).force_new())
+    .read(|d, _| val::opt_str(d.policy.policy_name()))
+    .attr("name_prefix", opt(STR).force_new())
+    .attr("path", opt_default(STR, Value::string("/")).force_new())
+    .read(|d, _| val::opt_str(d.policy.path()))
+    .create(|b, v| b.path(v.str().unwrap_or_else(|| "/".into())))
+    .attr("description", opt(STR).force_new())
+    .read(|d, _| val::opt_str(d.policy.description()))
+    .create(|b, v| b.set_description(v.str()))
+    .attr("policy", req(STR))
+    .read(|d, cx| match &d.document {
+        Some(doc) => Value::string(decode_document(doc)),
+        None => cx.current.get_attr("policy").cloned().unwrap_or_default(),
+    })
+    .normalise(Normalise::Equivalent(equivalent))
+    .create(|b, v| b.policy_document(v.str().unwrap_or_default()))
+    // A new default policy version.
+    .updated_by_hand()
+});
 
 #[async_trait]
 impl AwsResource for Policy {
@@ -28,18 +76,8 @@ impl AwsResource for Policy {
         false
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("policy_id", comp(STR))
-            .attr("attachment_count", comp(NUM))
-            .attr("name", opt_comp(STR).force_new())
-            .attr("name_prefix", opt(STR).force_new())
-            .attr("path", opt_default(STR, Value::string("/")).force_new())
-            .attr("description", opt(STR).force_new())
-            .attr("policy", req(STR))
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -48,11 +86,6 @@ impl AwsResource for Policy {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         check_json(config, "policy", diags);
-    }
-
-    fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
-        plan_policy(prior, planned, "policy");
-        PlanExtra::default()
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
@@ -80,38 +113,28 @@ impl AwsResource for Policy {
                     .send()
                     .await
                     .map_err(err("GetPolicyVersion"))?;
-                let mut o = Obj::from(cur);
-                o.set("id", val::opt_str(p.arn()))
-                    .set("arn", val::opt_str(p.arn()))
-                    .set("name", val::opt_str(p.policy_name()))
-                    .set("path", val::opt_str(p.path()))
-                    .set("policy_id", val::opt_str(p.policy_id()))
-                    .set(
-                        "attachment_count",
-                        val::num(p.attachment_count().unwrap_or(0)),
-                    )
-                    .set("description", val::opt_str(p.description()))
-                    .set("tags_all", tags_value(p.tags()))
-                    .default("name_prefix", Value::Null);
-                if let Some(doc) = version.policy_version().and_then(|v| v.document()) {
-                    o.set("policy", policy_value(cur, "policy", doc));
-                }
-                Ok(Some(o.done()))
+                let d = Described {
+                    policy: p.clone(),
+                    document: version
+                        .policy_version()
+                        .and_then(|v| v.document())
+                        .map(str::to_string),
+                };
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Ok(Some(TABLE.read_object(&d, &cx).done()))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
-        let out = c
-            .iam
-            .get()
-            .await
-            .create_policy()
+        let iam = c.iam.get().await;
+        let out = TABLE
+            .create_request(iam.create_policy(), planned)
             .policy_name(name_or_prefix(planned))
-            .policy_document(val::str_attr(planned, "policy").unwrap_or_default())
-            .set_description(val::str_attr(planned, "description").map(str::to_string))
-            .path(val::str_attr(planned, "path").unwrap_or("/"))
             .set_tags(tags_of(planned))
             .send()
             .await
@@ -132,7 +155,7 @@ impl AwsResource for Policy {
     ) -> Result<Option<String>, AwsError> {
         let arn = val::str_attr(prior, "id").unwrap_or_default();
         let iam = c.iam.get().await;
-        if val::changed(prior, planned, "policy") {
+        if TABLE.changed(prior, planned, "policy") {
             let versions = iam
                 .list_policy_versions()
                 .policy_arn(arn)
