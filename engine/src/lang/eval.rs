@@ -240,11 +240,15 @@ impl Evaluator<'_, '_> {
                     (&c.false_expr, &c.true_expr)
                 };
                 let v = self.expr(chosen)?;
-                // As HCL, the result has the type both branches unify to; the other branch
-                // is evaluated for its type only, and its errors are not this expression's.
-                let v = match self.expr(other) {
-                    Ok(o) => self.unify_conditional(v, &o, b, e)?,
-                    Err(_) => v,
+                // As HCL, the result has the type both branches unify to. Only a number or
+                // bool can change type (to string) or clash, so only then is the other
+                // branch evaluated, for its type; its errors are not this expression's.
+                let v = match v.unmark() {
+                    Value::Bool(_) | Value::Number(_) => match self.expr(other) {
+                        Ok(o) => self.unify_conditional(v, &o, b, e)?,
+                        Err(_) => v,
+                    },
+                    _ => v,
                 };
                 Ok(if sensitive { v.sensitive() } else { v })
             }

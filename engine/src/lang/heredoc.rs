@@ -126,35 +126,30 @@ fn walk(t: &mut Template, line_start: &mut bool, indent: &mut Indent) {
     for el in t.iter_mut() {
         match el {
             Element::Literal(l) => {
-                let text = l.value().clone();
-                if text.is_empty() {
+                if l.value().is_empty() {
                     // An emptied line-start literal is a line with no indentation.
                     non_literal(line_start, indent);
                     continue;
                 }
-                let mut out = String::with_capacity(text.len());
-                for (i, line) in text.split_inclusive('\n').enumerate() {
-                    let starts_line = i > 0 || *line_start;
-                    let blank = line.trim_start().is_empty() && line.ends_with('\n');
-                    if !starts_line || blank {
-                        out.push_str(line);
-                        continue;
-                    }
-                    let spaces = line.chars().take_while(|c| c.is_whitespace()).count();
-                    match indent {
-                        Indent::Measure(min) => {
-                            *min = (*min).min(spaces);
-                            out.push_str(line);
-                        }
-                        Indent::Remove(n) => {
-                            out.extend(line.chars().skip(spaces.min(*n)));
+                match indent {
+                    Indent::Measure(min) => {
+                        if let Some(least) = indents(l.value(), *line_start).flatten().min() {
+                            *min = (*min).min(least);
                         }
                     }
+                    Indent::Remove(n) => {
+                        let mut out = String::with_capacity(l.value().len());
+                        for (line, spaces) in l
+                            .value()
+                            .split_inclusive('\n')
+                            .zip(indents(l.value(), *line_start))
+                        {
+                            out.extend(line.chars().skip(spaces.map_or(0, |s| s.min(*n))));
+                        }
+                        *l.value_mut() = out;
+                    }
                 }
-                *line_start = text.ends_with('\n');
-                if matches!(indent, Indent::Remove(_)) {
-                    *l.value_mut() = out;
-                }
+                *line_start = l.value().ends_with('\n');
             }
             Element::Interpolation(_) => non_literal(line_start, indent),
             Element::Directive(d) => match &mut **d {
@@ -175,6 +170,18 @@ fn walk(t: &mut Template, line_start: &mut bool, indent: &mut Indent) {
             },
         }
     }
+}
+
+/// For each line of a literal, its indentation when it counts as a line start: the first
+/// line only after a newline (`line_start`), and never a blank line.
+fn indents(text: &str, line_start: bool) -> impl Iterator<Item = Option<usize>> + '_ {
+    text.split_inclusive('\n')
+        .enumerate()
+        .map(move |(i, line)| {
+            let blank = line.trim_start().is_empty() && line.ends_with('\n');
+            ((i > 0 || line_start) && !blank)
+                .then(|| line.chars().take_while(|c| c.is_whitespace()).count())
+        })
 }
 
 /// An interpolation or directive marker: at the start of a line it leaves no indentation

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use hcl_edit::structure::Body;
 
 use crate::config::{Expr, Module};
-use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::refs::{references_outside_calls, Subject};
 
 /// The functions whose result carries nothing ephemeral from their arguments.
@@ -36,9 +36,9 @@ pub fn check(root: &Module) -> Diagnostics {
 
 fn check_module(m: &Module, diags: &mut Diagnostics) {
     let locals = ephemeral_locals(m);
-    let source = |e: &Expr| ephemeral_reference(m, &locals, e);
+    let ephemeral = |e: &Expr| is_ephemeral(m, &locals, e);
     for o in m.outputs.values().filter(|o| !o.ephemeral) {
-        if source(&o.value).is_some() {
+        if ephemeral(&o.value) {
             diags.push(
                 Diagnostic::error("Ephemeral value not allowed")
                     .detail("This output value is not declared as returning an ephemeral value, so it cannot be set to a result derived from an ephemeral value.")
@@ -52,7 +52,7 @@ fn check_module(m: &Module, diags: &mut Diagnostics) {
         };
         for (input, e) in &call.inputs {
             let accepts = child.variables.get(input).is_some_and(|v| v.ephemeral);
-            if !accepts && source(e).is_some() {
+            if !accepts && ephemeral(e) {
                 // Terraform's wording, "a ephemeral" included.
                 diags.push(
                     Diagnostic::error("Ephemeral value not allowed")
@@ -70,7 +70,7 @@ fn check_module(m: &Module, diags: &mut Diagnostics) {
                 expr: expr.clone(),
                 file: r.body.file.clone(),
             };
-            if source(&e).is_some() {
+            if ephemeral(&e) {
                 diags.push(
                     Diagnostic::error("Invalid use of ephemeral value")
                         .detail(format!("Ephemeral values are not valid for {name:?}, because it is not a write-only attribute and must be persisted to state."))
@@ -92,7 +92,7 @@ pub(crate) fn reads_ephemeral(
         expr: expr.clone(),
         file: file.clone(),
     };
-    ephemeral_reference(m, &ephemeral_locals(m), &e).is_some()
+    is_ephemeral(m, &ephemeral_locals(m), &e)
 }
 
 /// The arguments of a resource body (nested blocks included) that state persists: all
@@ -116,7 +116,7 @@ fn ephemeral_locals(m: &Module) -> BTreeSet<String> {
     loop {
         let before = found.len();
         for (name, l) in &m.locals {
-            if !found.contains(name) && ephemeral_reference(m, &found, &l.value).is_some() {
+            if !found.contains(name) && is_ephemeral(m, &found, &l.value) {
                 found.insert(name.clone());
             }
         }
@@ -126,11 +126,11 @@ fn ephemeral_locals(m: &Module) -> BTreeSet<String> {
     }
 }
 
-/// Where `e` first reads an ephemeral value, if it does.
-fn ephemeral_reference(m: &Module, locals: &BTreeSet<String>, e: &Expr) -> Option<Option<Span>> {
+/// Whether `e` reads an ephemeral value.
+fn is_ephemeral(m: &Module, locals: &BTreeSet<String>, e: &Expr) -> bool {
     references_outside_calls(&e.expr, &e.file, CLEARING_CALLS)
         .into_iter()
-        .find(|r| match &r.subject {
+        .any(|r| match &r.subject {
             Subject::Var(n) => m.variables.get(n).is_some_and(|v| v.ephemeral),
             Subject::Local(n) => locals.contains(n),
             Subject::Module(call) => r.module_output.as_ref().is_some_and(|o| {
@@ -141,5 +141,4 @@ fn ephemeral_reference(m: &Module, locals: &BTreeSet<String>, e: &Expr) -> Optio
             }),
             _ => false,
         })
-        .map(|r| r.span)
 }

@@ -13,6 +13,7 @@ use super::values::decode_body;
 use crate::addr::{IndexKey, InstanceAddr};
 use crate::config::{Module, Provisioner, ProvisionerWhen, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::lang::value::quote;
 use crate::lang::{EvalContext, Type, Value};
 use crate::provider::{AttributeSchema, BlockSchema};
 
@@ -172,7 +173,7 @@ async fn local_exec(config: &Value, emit: impl Fn(&str)) -> Result<(), (String, 
     if config.get_attr("quiet") == Some(&Value::Bool(true)) {
         emit("local-exec: Executing: Suppressed by quiet=true");
     } else {
-        let quoted: Vec<String> = args.iter().map(|a| go_quote(a)).collect();
+        let quoted: Vec<String> = args.iter().map(|a| quote(a)).collect();
         emit(&format!("Executing: [{}]", quoted.join(" ")));
     }
     let failed = |why: String, output: &[u8]| {
@@ -286,42 +287,14 @@ fn exit_text(status: ExitStatus) -> String {
     status.to_string()
 }
 
-/// A string quoted as Go's `%q` does, which Terraform uses to show the command.
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn commands_are_shown_as_go_quotes_them() {
-        assert_eq!(
-            go_quote("echo \"hi\"\tthere\n"),
-            r#""echo \"hi\"\tthere\n""#
-        );
-        assert_eq!(go_quote("a\u{1}b"), r#""a\x01b""#);
-        assert_eq!(go_quote("straße"), "\"straße\"");
+        assert_eq!(quote("echo \"hi\"\tthere\n"), r#""echo \"hi\"\tthere\n""#);
+        assert_eq!(quote("a\u{1}b"), r#""a\x01b""#);
+        assert_eq!(quote("straße"), "\"straße\"");
     }
 }

@@ -81,6 +81,30 @@ fn unchanged(what: &str, n: usize, st: Style) -> String {
     st.paint("90", &format!("# ({n} unchanged {what}{s} hidden)"))
 }
 
+/// `# (N unchanged elements hidden)` on its own line, when anything was hidden.
+fn hidden_line(out: &mut String, ind: usize, what: &str, n: usize, st: Style) {
+    if n > 0 {
+        let _ = writeln!(
+            out,
+            "{}{}{}",
+            indent(ind + 1),
+            sym(Action::NoOp, st),
+            unchanged(what, n, st)
+        );
+    }
+}
+
+/// The closing bracket of a collection or object, with its `-> null` when it goes away.
+fn closing(out: &mut String, ind: usize, bracket: char, d: &Diff, o: Opts, st: Style) {
+    let _ = write!(
+        out,
+        "{}{}{bracket}{}",
+        indent(ind),
+        sym(Action::NoOp, st),
+        null_suffix(d.action, o, st)
+    );
+}
+
 fn arrow(st: Style) -> String {
     st.paint("33", "->")
 }
@@ -438,15 +462,13 @@ fn list(d: &Diff, elements: &[Diff], context: bool, ind: usize, o: Opts, st: Sty
         show_next = false;
         let mut eo = element_opts;
         if context {
-            if skipped.len() > 1 {
-                let _ = writeln!(
-                    out,
-                    "{}{}{}",
-                    indent(ind + 1),
-                    sym(Action::NoOp, st),
-                    unchanged("element", skipped.len() - 1, st)
-                );
-            }
+            hidden_line(
+                &mut out,
+                ind,
+                "element",
+                skipped.len().saturating_sub(1),
+                st,
+            );
             if let Some(last) = skipped.last() {
                 let _ = writeln!(
                     out,
@@ -472,22 +494,8 @@ fn list(d: &Diff, elements: &[Diff], context: bool, ind: usize, o: Opts, st: Sty
             render(e, ind + 1, eo, st)
         );
     }
-    if !skipped.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}{}{}",
-            indent(ind + 1),
-            sym(Action::NoOp, st),
-            unchanged("element", skipped.len(), st)
-        );
-    }
-    let _ = write!(
-        out,
-        "{}{}]{}",
-        indent(ind),
-        sym(Action::NoOp, st),
-        null_suffix(d.action, o, st)
-    );
+    hidden_line(&mut out, ind, "element", skipped.len(), st);
+    closing(&mut out, ind, ']', d, o, st);
     out
 }
 
@@ -519,22 +527,8 @@ fn set(d: &Diff, elements: &[Diff], ind: usize, o: Opts, st: Style) -> String {
             render(e, ind + 1, element_opts, st)
         );
     }
-    if hidden > 0 {
-        let _ = writeln!(
-            out,
-            "{}{}{}",
-            indent(ind + 1),
-            sym(Action::NoOp, st),
-            unchanged("element", hidden, st)
-        );
-    }
-    let _ = write!(
-        out,
-        "{}{}]{}",
-        indent(ind),
-        sym(Action::NoOp, st),
-        null_suffix(d.action, o, st)
-    );
+    hidden_line(&mut out, ind, "element", hidden, st);
+    closing(&mut out, ind, ']', d, o, st);
     out
 }
 
@@ -579,22 +573,8 @@ fn map(
             render(e, ind + 1, element_opts, st)
         );
     }
-    if hidden > 0 {
-        let _ = writeln!(
-            out,
-            "{}{}{}",
-            indent(ind + 1),
-            sym(Action::NoOp, st),
-            unchanged("element", hidden, st)
-        );
-    }
-    let _ = write!(
-        out,
-        "{}{}}}{}",
-        indent(ind),
-        sym(Action::NoOp, st),
-        null_suffix(d.action, o, st)
-    );
+    hidden_line(&mut out, ind, "element", hidden, st);
+    closing(&mut out, ind, '}', d, o, st);
     out
 }
 
@@ -618,22 +598,8 @@ fn object(
     };
     let mut out = format!("{{{}\n", forces(d.replace, o, st));
     let hidden = attribute_lines(&mut out, attributes, ind, o, attribute_opts, st);
-    if hidden > 0 {
-        let _ = writeln!(
-            out,
-            "{}{}{}",
-            indent(ind + 1),
-            sym(Action::NoOp, st),
-            unchanged("attribute", hidden, st)
-        );
-    }
-    let _ = write!(
-        out,
-        "{}{}}}{}",
-        indent(ind),
-        sym(Action::NoOp, st),
-        null_suffix(d.action, o, st)
-    );
+    hidden_line(&mut out, ind, "attribute", hidden, st);
+    closing(&mut out, ind, '}', d, o, st);
     out
 }
 
@@ -683,15 +649,7 @@ fn block(d: &Diff, b: &Block, ind: usize, o: Opts, st: Style) -> String {
     }
     let mut out = format!("{{{}\n", forces(d.replace, o, st));
     let hidden = attribute_lines(&mut out, &b.attributes, ind, o, o.child(), st);
-    if hidden > 0 {
-        let _ = writeln!(
-            out,
-            "{}{}{}",
-            indent(ind + 1),
-            sym(Action::NoOp, st),
-            unchanged("attribute", hidden, st)
-        );
-    }
+    hidden_line(&mut out, ind, "attribute", hidden, st);
     let mut hidden_blocks = 0;
     for (name, group) in &b.blocks {
         // A blank line between the attributes and each group of blocks.
@@ -732,13 +690,8 @@ fn block(d: &Diff, b: &Block, ind: usize, o: Opts, st: Style) -> String {
         }
     }
     if hidden_blocks > 0 {
-        let _ = writeln!(
-            out,
-            "\n{}{}{}",
-            indent(ind + 1),
-            sym(Action::NoOp, st),
-            unchanged("block", hidden_blocks, st)
-        );
+        out.push('\n');
+        hidden_line(&mut out, ind, "block", hidden_blocks, st);
     }
     let _ = write!(out, "{}{}}}", indent(ind), sym(Action::NoOp, st));
     out
