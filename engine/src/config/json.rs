@@ -826,7 +826,7 @@ mod tests {
         let file = SourceFile::new("x.tf", "");
         let constant = |name: &str| {
             let e = &v.body.get_attribute(name).unwrap().value;
-            crate::run::vars::eval_constant(e, &file, std::path::Path::new(".")).unwrap()
+            crate::lang::eval_constant(e, &file, std::path::Path::new(".")).unwrap()
         };
         assert_eq!(
             constant("default"),

@@ -6,13 +6,16 @@ use std::sync::Arc;
 
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Attribute, Block, Body, Structure};
-use hcl_edit::Span as _;
 
+use super::block::{
+    check_body, expr, ident_span, labels_ok, literal_bool, literal_string, required_attr,
+    unsupported_block,
+};
 use super::model::*;
-use super::span_of;
 use super::typeexpr::parse_type;
+use super::{overrides, span_of};
 use crate::addr::{Mode, ResourceAddr};
-use crate::diag::{did_you_mean, Diagnostic, Diagnostics, SourceFile, Span};
+use crate::diag::{Diagnostic, Diagnostics, SourceFile, Span};
 use crate::lang::refs::{references, Reference};
 use crate::lang::Type;
 
@@ -87,7 +90,7 @@ fn load_one(dir: &Path, path: Vec<String>) -> (Module, Diagnostics) {
                     parse_file(&file, &mut diags)
                 };
                 match parsed {
-                    Some(parsed) if super::overrides::is_override(&path) => overrides.push(parsed),
+                    Some(parsed) if overrides::is_override(&path) => overrides.push(parsed),
                     Some((body, spans_in)) => {
                         decode_body(&mut module, &body, &spans_in, &mut diags)
                     }
@@ -101,7 +104,16 @@ fn load_one(dir: &Path, path: Vec<String>) -> (Module, Diagnostics) {
         }
     }
     for (body, spans_in) in overrides {
-        super::overrides::merge_file(&mut module, &body, &spans_in, &mut diags);
+        // Decoded on their own, so the override's blocks are checked as any block is, and
+        // are not mistaken for duplicates of the blocks they override.
+        let mut decoded = Module::default();
+        decode_body(
+            &mut decoded,
+            &overrides::decodable(&body),
+            &spans_in,
+            &mut diags,
+        );
+        overrides::merge_file(&mut module, decoded, &body, &spans_in, &mut diags);
     }
     check_variable_defaults(&module, &mut diags);
     (module, diags)
@@ -126,162 +138,6 @@ pub fn parse_file(
         Err(e) => {
             diags.push(super::syntax_error::diagnose(&spans_in, &e));
             None
-        }
-    }
-}
-
-pub(super) fn ident_span(b: &Block, file: &Arc<SourceFile>) -> Option<Span> {
-    // The block header: from the keyword to the end of the last label.
-    let start = b.ident.span()?.start;
-    let end = b
-        .labels
-        .last()
-        .and_then(|l| l.span())
-        .map_or(b.ident.span()?.end, |r| r.end);
-    Some(Span::new(file, start..end))
-}
-
-pub(super) fn unsupported_block(b: &Block, file: &Arc<SourceFile>, allowed: &[&str]) -> Diagnostic {
-    let name = b.ident.as_str();
-    let mut d = Diagnostic::error("Unsupported block type")
-        .detail(format!("Blocks of type {name:?} are not expected here."))
-        .span(span_of(&b.ident, file));
-    if let Some(s) = did_you_mean(name, allowed.iter().copied()) {
-        d = d.help(format!("did you mean {s:?}?"));
-    }
-    d
-}
-
-pub(super) fn unsupported_attr(
-    a: &Attribute,
-    file: &Arc<SourceFile>,
-    allowed: &[&str],
-) -> Diagnostic {
-    let name = a.key.as_str();
-    let mut d = Diagnostic::error("Unsupported argument")
-        .detail(format!("An argument named {name:?} is not expected here."))
-        .span(span_of(&a.key, file));
-    if let Some(s) = did_you_mean(name, allowed.iter().copied()) {
-        d = d.help(format!("did you mean {s:?}?"));
-    }
-    d
-}
-
-pub(super) fn labels_ok(
-    b: &Block,
-    n: usize,
-    names: &str,
-    file: &Arc<SourceFile>,
-    diags: &mut Diagnostics,
-) -> bool {
-    if b.labels.len() == n {
-        return true;
-    }
-    let kind = b.ident.as_str();
-    let summary = if b.labels.len() < n {
-        format!("Missing name for {kind}")
-    } else {
-        format!("Extraneous label for {kind}")
-    };
-    diags.push(
-        Diagnostic::error(summary)
-            .detail(format!(
-                "All {kind} blocks must have {n} label(s) ({names})."
-            ))
-            .span(ident_span(b, file)),
-    );
-    false
-}
-
-/// Splits a body into its attributes and blocks, reporting any that `allowed_*` does not list.
-pub(super) struct Checked<'b> {
-    pub(super) attrs: BTreeMap<&'b str, &'b Attribute>,
-    pub(super) blocks: Vec<&'b Block>,
-}
-
-pub(super) fn check_body<'b>(
-    body: &'b Body,
-    allowed_attrs: &[&str],
-    allowed_blocks: &[&str],
-    file: &Arc<SourceFile>,
-    diags: &mut Diagnostics,
-) -> Checked<'b> {
-    let mut out = Checked {
-        attrs: BTreeMap::new(),
-        blocks: Vec::new(),
-    };
-    for s in body.iter() {
-        match s {
-            Structure::Attribute(a) => {
-                if allowed_attrs.contains(&a.key.as_str()) {
-                    out.attrs.insert(a.key.as_str(), a);
-                } else if allowed_blocks.contains(&a.key.as_str()) {
-                    diags.push(
-                        Diagnostic::error("Unsupported argument")
-                            .detail(format!("An argument named {:?} is not expected here. Did you mean to define a block of type {:?}?", a.key.as_str(), a.key.as_str()))
-                            .span(span_of(&a.key, file)),
-                    );
-                } else {
-                    diags.push(unsupported_attr(a, file, allowed_attrs));
-                }
-            }
-            Structure::Block(b) => {
-                if allowed_blocks.contains(&b.ident.as_str()) {
-                    out.blocks.push(b);
-                } else {
-                    diags.push(unsupported_block(b, file, allowed_blocks));
-                }
-            }
-        }
-    }
-    out
-}
-
-pub(super) fn expr(a: &Attribute, file: &Arc<SourceFile>) -> Expr {
-    Expr {
-        expr: a.value.clone(),
-        file: Arc::clone(file),
-    }
-}
-
-pub(super) fn literal_string(
-    a: &Attribute,
-    file: &Arc<SourceFile>,
-    diags: &mut Diagnostics,
-) -> Option<String> {
-    match &a.value {
-        Expression::String(s) => Some(s.value().clone()),
-        other => {
-            diags.push(
-                Diagnostic::error("Invalid value")
-                    .detail(format!(
-                        "The {:?} argument must be a literal string.",
-                        a.key.as_str()
-                    ))
-                    .span(span_of(other, file)),
-            );
-            None
-        }
-    }
-}
-
-pub(super) fn literal_bool(a: &Attribute, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> bool {
-    match &a.value {
-        Expression::Bool(b) => *b.value(),
-        // Terraform converts the strings "true" and "false" to bool here.
-        Expression::String(s) if matches!(s.value().as_str(), "true" | "false") => {
-            s.value() == "true"
-        }
-        other => {
-            diags.push(
-                Diagnostic::error("Unsuitable value type")
-                    .detail(format!(
-                        "The {:?} argument must be true or false.",
-                        a.key.as_str()
-                    ))
-                    .span(span_of(other, file)),
-            );
-            false
         }
     }
 }
@@ -828,7 +684,7 @@ fn check_variable_defaults(m: &Module, diags: &mut Diagnostics) {
             continue;
         };
         let dir = std::path::Path::new(".");
-        let Ok(value) = crate::run::vars::eval_constant(&default.expr, &default.file, dir) else {
+        let Ok(value) = crate::lang::eval_constant(&default.expr, &default.file, dir) else {
             continue;
         };
         // Terraform's wording (configs/named_values.go): the diagnostic's range says
@@ -1066,26 +922,6 @@ fn address_text(e: &Expression, file: &Arc<SourceFile>, diags: &mut Diagnostics)
         }
     }
     Some(out)
-}
-
-pub(super) fn required_attr<'b>(
-    c: &Checked<'b>,
-    name: &str,
-    b: &Block,
-    file: &Arc<SourceFile>,
-    diags: &mut Diagnostics,
-) -> Option<&'b Attribute> {
-    let a = c.attrs.get(name).copied();
-    if a.is_none() {
-        diags.push(
-            Diagnostic::error("Missing required argument")
-                .detail(format!(
-                    "The argument {name:?} is required, but no definition was found."
-                ))
-                .span(ident_span(b, file)),
-        );
-    }
-    a
 }
 
 fn decode_moved(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {

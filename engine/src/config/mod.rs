@@ -2,6 +2,7 @@
 //! hcl-edit so every node keeps its byte range; unknown blocks and arguments are errors
 //! with a suggestion. No expression is evaluated here (that is `lang`'s job).
 
+mod block;
 pub mod json;
 mod legacy;
 mod lenient;

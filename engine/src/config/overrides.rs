@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use hcl_edit::structure::{Block, Body, Structure};
 
-use super::load::decode_body;
 use super::model::{IgnoreChanges, Module, SrcBody};
 use crate::addr::{Mode, ResourceAddr};
 use crate::diag::{Diagnostic, Diagnostics, Origin, Segment, SourceFile, Span};
@@ -31,16 +30,14 @@ pub(super) fn is_override(path: &Path) -> bool {
 }
 
 /// Merges the blocks of one override file into `m`.
+/// `o` is the file decoded on its own (from [`decodable`]), `body` its text.
 pub(super) fn merge_file(
     m: &mut Module,
+    o: Module,
     body: &Body,
     file: &Arc<SourceFile>,
     diags: &mut Diagnostics,
 ) {
-    // Decoded on their own, so the override's blocks are checked as any block is, and
-    // are not mistaken for duplicates of the blocks they override.
-    let mut o = Module::default();
-    decode_body(&mut o, &decodable(body), file, diags);
     let blocks: Vec<&Block> = body.blocks().collect();
     let raw = |kind: &str, labels: &[&str]| -> Option<&Block> {
         blocks.iter().copied().find(|b| {
@@ -197,7 +194,7 @@ pub(super) fn merge_file(
 /// `body` with a stand-in for the arguments primary files must write and override files
 /// may leave out (an output's `value`, a module call's `source`), so the blocks decode;
 /// merging copies only what the override file wrote.
-fn decodable(body: &Body) -> Body {
+pub(super) fn decodable(body: &Body) -> Body {
     let stand_in = |kind: &str| match kind {
         "output" => Some(("value", "value = null\n")),
         "module" => Some(("source", "source = \"./\"\n")),

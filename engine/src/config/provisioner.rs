@@ -8,7 +8,7 @@ use std::sync::Arc;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
 
-use super::load::{ident_span, labels_ok};
+use super::block::{ident_span, labels_ok};
 use super::{span_of, Provisioner, ProvisionerWhen, SrcBody};
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 use crate::lang::refs::references;

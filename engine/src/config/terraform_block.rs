@@ -8,7 +8,7 @@ use std::sync::Arc;
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Structure};
 
-use super::load::{check_body, ident_span, labels_ok, literal_string, unsupported_block};
+use super::block::{check_body, ident_span, labels_ok, literal_string, unsupported_block};
 use super::model::{BackendConfig, Module, RequiredProvider, SrcBody};
 use super::span_of;
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};

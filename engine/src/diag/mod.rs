@@ -336,13 +336,18 @@ impl Diagnostics {
     /// Points every diagnostic that has no location into the resource block it came from
     /// (providers see values, not source): one naming an argument at the line that
     /// argument is written on, the others at the block.
-    pub fn with_body(mut self, body: &crate::config::SrcBody, block: Option<&Span>) -> Diagnostics {
+    /// `attribute_span` finds where the block writes an argument.
+    pub fn with_body(
+        mut self,
+        attribute_span: impl Fn(&str) -> Option<Span>,
+        block: Option<&Span>,
+    ) -> Diagnostics {
         for d in &mut self.0 {
             if d.span.is_none() {
                 d.span = d
                     .attribute
                     .as_deref()
-                    .and_then(|a| body.attribute_span(a))
+                    .and_then(&attribute_span)
                     .or_else(|| block.cloned());
             }
         }

@@ -55,6 +55,34 @@ pub fn eval(
     .expr(expr)
 }
 
+/// The scope of a constant expression (a variable default, a tfvars value): nothing.
+struct NoScope;
+impl Scope for NoScope {
+    fn resolve(&self, _: &Subject) -> Result<Arc<Value>, String> {
+        Err("Variables may not be used here: values of input variables must be constants.".into())
+    }
+}
+
+/// Evaluates a constant expression (a variable default or a tfvars value), in which no
+/// reference resolves; `dir` is where `file()` reads from.
+///
+/// # Errors
+/// A diagnostic pointing at the sub-expression that failed, or at the reference.
+pub fn eval_constant(
+    expr: &Expression,
+    file: &Arc<SourceFile>,
+    dir: &Path,
+) -> Result<Value, Diagnostic> {
+    eval(
+        expr,
+        file,
+        &EvalContext {
+            scope: &NoScope,
+            base_dir: dir,
+        },
+    )
+}
+
 /// Like [`eval`], with extra names in scope (the iterator of a `dynamic` block).
 ///
 /// # Errors

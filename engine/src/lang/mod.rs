@@ -11,7 +11,7 @@ mod strip;
 pub mod types;
 pub mod value;
 
-pub use eval::{eval, EvalContext, Scope};
+pub use eval::{eval, eval_constant, EvalContext, Scope};
 pub use refs::{Reference, Subject};
 pub use types::{convert, Type};
 pub use value::Value;

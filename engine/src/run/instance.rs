@@ -15,8 +15,10 @@ pub(super) struct Site<'a> {
 
 impl Site<'_> {
     fn attach(&self, d: Diagnostics) -> Diagnostics {
-        d.with_address(self.addr)
-            .with_body(&self.resource.body, self.resource.span.as_ref())
+        d.with_address(self.addr).with_body(
+            |a| self.resource.body.attribute_span(a),
+            self.resource.span.as_ref(),
+        )
     }
 }
 

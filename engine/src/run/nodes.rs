@@ -206,7 +206,7 @@ pub fn eval_module_var(
     let value = match value {
         Some(v) => v,
         None => match &decl.default {
-            Some(d) => vars::eval_constant(&d.expr, &d.file, &child.dir)?,
+            Some(d) => crate::lang::eval_constant(&d.expr, &d.file, &child.dir)?,
             None => Value::Null,
         },
     };

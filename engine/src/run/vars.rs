@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::config::{parse_file, span_of, Module};
 use crate::diag::{Diagnostic, Diagnostics, SourceFile, Span};
-use crate::lang::{convert, eval, EvalContext, Scope, Subject, Type, Value};
+use crate::lang::{convert, eval, eval_constant, EvalContext, Scope, Subject, Type, Value};
 
 /// One `-var` or `-var-file` argument, in the order given.
 #[derive(Debug, Clone)]
@@ -28,29 +28,6 @@ enum Raw {
     /// From the command line or environment: a string, parsed as HCL only for complex types.
     Text(String, String),
     Value(Value, Option<Span>),
-}
-
-struct NoScope;
-impl Scope for NoScope {
-    fn resolve(&self, _: &Subject) -> Result<Arc<Value>, String> {
-        Err("Variables may not be used here: values of input variables must be constants.".into())
-    }
-}
-
-/// Evaluates a constant expression (a variable default or a tfvars value).
-pub fn eval_constant(
-    e: &hcl_edit::expr::Expression,
-    file: &Arc<SourceFile>,
-    dir: &Path,
-) -> Result<Value, Diagnostic> {
-    eval(
-        e,
-        file,
-        &EvalContext {
-            scope: &NoScope,
-            base_dir: dir,
-        },
-    )
 }
 
 /// Resolves every declared variable's value.
