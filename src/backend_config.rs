@@ -13,7 +13,7 @@ use terrane_backend_local::LocalBackend;
 use terrane_backend_s3::{S3Backend, S3Config};
 use terrane_engine::config::{parse_file, BackendConfig, Module};
 use terrane_engine::diag::{Diagnostics, SourceFile};
-use terrane_engine::run::vars::eval_constant;
+use terrane_engine::lang::eval_constant;
 use terrane_engine::state::StateBackend;
 
 /// Where `terrane init` records the backend, as Terraform does.

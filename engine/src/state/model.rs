@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub const STATE_FORMAT_VERSION: u64 = 4;
 
 /// The Terraform version terrane writes into state, so Terraform accepts our files.
-pub const COMPATIBLE_TERRAFORM_VERSION: &str = "1.9.0";
+pub const COMPATIBLE_TERRAFORM_VERSION: &str = "1.15.5";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct State {
