@@ -203,3 +203,40 @@ fn init_takes_terraforms_flags() {
         w.run(&["init", "-upgrade", "-lockfile=readonly"]).code(1)
     );
 }
+
+#[test]
+fn descriptions_are_constants_written_any_way_hcl_allows() {
+    // The RDS community module writes its descriptions as heredocs.
+    let w = Work::main_tf(
+        r#"
+variable "a" {
+  description = <<EOF
+  The key ARN, key ID, alias ARN or alias name.
+EOF
+}
+variable "b" {
+  description = "x ${"y"}"
+}
+output "o" {
+  value       = 1
+  description = <<-EOT
+    Indented.
+  EOT
+}
+"#,
+    );
+    w.run(&["validate"]).code(0);
+    let w = Work::main_tf(
+        r#"
+variable "a" {}
+variable "c" {
+  description = var.a
+}
+output "o" {
+  value       = 1
+  description = upper("a")
+}
+"#,
+    );
+    snap!(w, "description_not_constant", w.run(&["validate"]).code(1));
+}

@@ -126,22 +126,78 @@ pub(super) fn expr(a: &Attribute, file: &Arc<SourceFile>) -> Expr {
     }
 }
 
+/// Why `e` is not a constant as HCL evaluates one without a context (Terraform's
+/// descriptions, `provider_meta` values): a reference, or a function call.
+pub(super) fn not_constant(e: &Expression, file: &Arc<SourceFile>) -> Option<Diagnostic> {
+    if let Some(r) = crate::lang::refs::references(e, file).into_iter().next() {
+        return Some(
+            Diagnostic::error("Variables not allowed")
+                .detail("Variables may not be used here.")
+                .span(r.span.or_else(|| span_of(e, file))),
+        );
+    }
+    struct FirstCall(Option<std::ops::Range<usize>>);
+    impl hcl_edit::visit::Visit for FirstCall {
+        fn visit_func_call(&mut self, call: &hcl_edit::expr::FuncCall) {
+            if self.0.is_none() {
+                self.0 = call.span();
+            }
+        }
+    }
+    let mut calls = FirstCall(None);
+    hcl_edit::visit::Visit::visit_expr(&mut calls, e);
+    let call = calls.0?;
+    Some(
+        Diagnostic::error("Function calls not allowed")
+            .detail("Functions may not be called here.")
+            .span(Some(Span::new(file, call))),
+    )
+}
+
+/// A string argument that must be a constant (a description): a quoted string, a heredoc
+/// or a template without interpolated references, as HCL evaluates it without a context.
 pub(super) fn literal_string(
     a: &Attribute,
     file: &Arc<SourceFile>,
     diags: &mut Diagnostics,
 ) -> Option<String> {
-    match &a.value {
-        Expression::String(s) => Some(s.value().clone()),
-        other => {
+    if let Expression::String(s) = &a.value {
+        return Some(s.value().clone());
+    }
+    let unsuitable = || {
+        Diagnostic::error("Unsuitable value type")
+            .detail("Unsuitable value: value must be known")
+            .span(span_of(&a.value, file))
+    };
+    if let Some(d) = not_constant(&a.value, file) {
+        // Terraform reports a reference before the unsuitable value, a call after it.
+        if d.summary == "Variables not allowed" {
+            diags.push(d);
+            diags.push(unsuitable());
+        } else {
+            diags.push(unsuitable());
+            diags.push(d);
+        }
+        return None;
+    }
+    match crate::lang::eval_constant(&a.value, file, std::path::Path::new(".")) {
+        Ok(crate::lang::Value::String(s)) => Some(s),
+        Ok(v @ (crate::lang::Value::Number(_) | crate::lang::Value::Bool(_))) => {
+            Some(v.to_string())
+        }
+        Ok(_) => {
             diags.push(
-                Diagnostic::error("Invalid value")
+                Diagnostic::error("Incorrect attribute value type")
                     .detail(format!(
-                        "The {:?} argument must be a literal string.",
+                        "Inappropriate value for attribute {:?}: string required.",
                         a.key.as_str()
                     ))
-                    .span(span_of(other, file)),
+                    .span(span_of(&a.value, file)),
             );
+            None
+        }
+        Err(d) => {
+            diags.push(d);
             None
         }
     }

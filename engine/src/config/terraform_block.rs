@@ -8,7 +8,9 @@ use std::sync::Arc;
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Structure};
 
-use super::block::{check_body, ident_span, labels_ok, literal_string, unsupported_block};
+use super::block::{
+    check_body, ident_span, labels_ok, literal_string, not_constant, unsupported_block,
+};
 use super::model::{BackendConfig, Module, RequiredProvider, SrcBody};
 use super::span_of;
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
@@ -187,31 +189,9 @@ fn decode_provider_meta(
 /// A provider_meta value must be known without evaluating anything: no references, no
 /// function calls.
 fn constant_only(e: &Expression, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
-    if !crate::lang::refs::references(e, file).is_empty() {
-        diags.push(
-            Diagnostic::error("Variables not allowed")
-                .detail("Values in a provider_meta block must be constants; references are not allowed here.")
-                .span(span_of(e, file)),
-        );
-    } else if has_function_call(e) {
-        diags.push(
-            Diagnostic::error("Function calls not allowed")
-                .detail("Values in a provider_meta block must be constants; function calls are not allowed here.")
-                .span(span_of(e, file)),
-        );
+    if let Some(d) = not_constant(e, file) {
+        diags.push(d);
     }
-}
-
-fn has_function_call(e: &Expression) -> bool {
-    struct Finder(bool);
-    impl hcl_edit::visit::Visit for Finder {
-        fn visit_func_call(&mut self, _: &hcl_edit::expr::FuncCall) {
-            self.0 = true;
-        }
-    }
-    let mut f = Finder(false);
-    hcl_edit::visit::Visit::visit_expr(&mut f, e);
-    f.0
 }
 
 /// Why `name` is not a provider local name as Terraform requires it (lower-case
