@@ -240,3 +240,33 @@ output "o" {
     );
     snap!(w, "description_not_constant", w.run(&["validate"]).code(1));
 }
+
+#[test]
+fn replace_triggered_by_entries_are_checked_as_terraform_checks_them() {
+    let w = Work::main_tf(
+        r#"
+variable "v" {
+  default = "x"
+}
+resource "terraform_data" "a" {
+  for_each = toset(["p"])
+}
+resource "terraform_data" "b" {
+  for_each = toset(["p"])
+  lifecycle {
+    replace_triggered_by = [
+      terraform_data.a[each.key].output,
+      var.v,
+      terraform_data.a[each.value],
+    ]
+  }
+}
+"#,
+    );
+    // Terraform reports the first entry in error only.
+    snap!(
+        w,
+        "replace_triggered_by_invalid",
+        w.run(&["validate"]).code(1)
+    );
+}

@@ -258,6 +258,71 @@ fn depends_on(a: &Attribute, file: &Arc<SourceFile>, diags: &mut Diagnostics) ->
     out
 }
 
+/// `replace_triggered_by`, checked as Terraform checks it: each entry names exactly one
+/// resource, and may index it with `count.index` or `each.key` and go on to an attribute.
+fn replace_triggered_by(
+    a: &Attribute,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> Vec<ReplaceTrigger> {
+    let Expression::Array(arr) = &a.value else {
+        diags.push(
+            Diagnostic::error("Invalid expression")
+                .detail("A static list expression is required.")
+                .span(span_of(&a.value, file)),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut found = Diagnostics::new();
+    for e in arr.iter() {
+        // Terraform checks the entries up to the first one in error.
+        if found.has_errors() {
+            break;
+        }
+        let unquoted = super::legacy::unquoted_reference(e, file, &mut found);
+        let (e, file) = unquoted.as_ref().map_or((e, file), |(e, f)| (e, f));
+        let at = span_of(e, file);
+        let invalid = |summary: &str, detail: &str| {
+            Diagnostic::error(summary).detail(detail).span(at.clone())
+        };
+        let mut resources = Vec::new();
+        for r in references(e, file) {
+            match r.subject {
+                crate::lang::Subject::Resource(_) => resources.push(r),
+                crate::lang::Subject::CountIndex | crate::lang::Subject::EachKey => {}
+                crate::lang::Subject::EachValue => found.push(invalid(
+                    "Invalid each reference in replace_triggered_by expression",
+                    "Only each.key may be used in replace_triggered_by.",
+                )),
+                _ => found.push(invalid(
+                    "Invalid reference in replace_triggered_by expression",
+                    "Only resources, count.index, and each.key may be used in replace_triggered_by.",
+                )),
+            }
+        }
+        match resources.len() {
+            0 => found.push(invalid(
+                "Invalid replace_triggered_by expression",
+                "Missing resource reference in replace_triggered_by expression.",
+            )),
+            1 => out.push(ReplaceTrigger {
+                reference: resources.remove(0),
+                expr: Expr {
+                    expr: e.clone(),
+                    file: Arc::clone(file),
+                },
+            }),
+            _ => found.push(invalid(
+                "Invalid replace_triggered_by expression",
+                "Multiple resource references in replace_triggered_by expression.",
+            )),
+        }
+    }
+    diags.extend(found);
+    out
+}
+
 fn decode_resource(
     m: &mut Module,
     b: &Block,
@@ -473,7 +538,7 @@ fn decode_lifecycle(
         }
     }
     if let Some(a) = c.attrs.get("replace_triggered_by") {
-        l.replace_triggered_by = depends_on(a, file, diags);
+        l.replace_triggered_by = replace_triggered_by(a, file, diags);
     }
     if let Some(a) = c.attrs.get("create_before_destroy") {
         l.create_before_destroy = literal_bool(a, file, diags);

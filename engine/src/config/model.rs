@@ -198,8 +198,19 @@ pub struct Lifecycle {
     pub preconditions: Vec<Validation>,
     /// Checked against the planned object (`self`); a false condition is an error.
     pub postconditions: Vec<Validation>,
-    /// `replace_triggered_by`: a change to any of these resources replaces this one.
-    pub replace_triggered_by: Vec<Reference>,
+    /// `replace_triggered_by`: a change to any of these replaces this one.
+    pub replace_triggered_by: Vec<ReplaceTrigger>,
+}
+
+/// One `replace_triggered_by` entry: a resource, one of its instances
+/// (`aws_x.a[count.index]`) or an attribute of one (`aws_x.a[each.key].arn`).
+#[derive(Debug, Clone)]
+pub struct ReplaceTrigger {
+    /// The resource named, which the graph orders before the block that names it.
+    pub reference: Reference,
+    /// The whole entry, evaluated per instance (its index may use `count.index` and
+    /// `each.key`).
+    pub expr: Expr,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

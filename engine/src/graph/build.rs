@@ -448,7 +448,12 @@ fn add_depends_on_edges(g: &mut Graph, root: &Module, diags: &mut Diagnostics) {
             let deps = r
                 .depends_on
                 .iter()
-                .chain(&r.lifecycle.replace_triggered_by)
+                .chain(
+                    r.lifecycle
+                        .replace_triggered_by
+                        .iter()
+                        .map(|t| &t.reference),
+                )
                 .cloned()
                 .collect();
             edges.push((

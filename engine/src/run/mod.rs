@@ -15,6 +15,7 @@ mod provision;
 pub mod scope;
 #[cfg(test)]
 mod tests;
+mod triggers;
 mod validate;
 pub mod values;
 pub mod vars;

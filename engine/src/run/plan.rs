@@ -759,6 +759,21 @@ impl ResourceRun<'_> {
         InstanceScope::at(self.values, self.m, self.inst).with_key(key, each)
     }
 
+    /// Whether an entry of `replace_triggered_by` replaces instance `key`.
+    fn triggered(&self, key: &Option<IndexKey>, each: Option<Value>) -> Result<bool, Diagnostic> {
+        let scope = self.scope(key, each);
+        let ctx = crate::lang::EvalContext {
+            scope: &scope,
+            base_dir: &self.m.dir,
+        };
+        for t in &self.r.lifecycle.replace_triggered_by {
+            if super::triggers::triggered(t, &ctx, self.inst, self.values)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     fn change(&self, addr: InstanceAddr, action: Action, after: Value) -> ResourceChange {
         ResourceChange {
             addr,
@@ -837,19 +852,7 @@ impl ResourceRun<'_> {
                 forced.extend(planned.requires_replace);
                 forced.sort();
                 forced.dedup();
-                let triggered = r
-                    .lifecycle
-                    .replace_triggered_by
-                    .iter()
-                    .any(|t| match &t.subject {
-                        crate::lang::Subject::Resource(a) => {
-                            self.values.is_changed(&ResourceAddr {
-                                module: self.inst.to_vec(),
-                                ..a.clone()
-                            })
-                        }
-                        _ => false,
-                    });
+                let triggered = self.triggered(&key, each.clone())?;
                 let requested = self.ctx.options.replace.contains(&iaddr) || triggered || p.tainted;
                 if requested || !forced.is_empty() {
                     let reason = if p.tainted {
@@ -903,6 +906,12 @@ impl ResourceRun<'_> {
         }
         if action != Action::NoOp {
             self.values.mark_changed(&self.addr);
+        }
+        if let (Some(p), Action::Update | Action::DeleteThenCreate | Action::CreateThenDelete) =
+            (p, action)
+        {
+            self.values
+                .mark_updated(&iaddr, p.value.clone(), after.clone());
         }
         let change = ResourceChange {
             action,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::addr::{IndexKey, ModuleStep, ResourceAddr};
+use crate::addr::{IndexKey, InstanceAddr, ModuleStep, ResourceAddr};
 use crate::config::Module;
 use crate::lang::refs::Subject;
 use crate::lang::{Scope, Value};
@@ -36,6 +36,9 @@ pub struct Values {
     /// Resources (with module instance path) that have a planned change, for
     /// `replace_triggered_by`.
     changed: RwLock<std::collections::HashSet<ResourceAddr>>,
+    /// Instances planned for an update or a replacement, with their objects before and
+    /// after: what `replace_triggered_by` reacts to.
+    updated: RwLock<HashMap<InstanceAddr, super::triggers::TriggerChange>>,
     pub workspace: String,
     pub cwd: String,
 }
@@ -71,6 +74,7 @@ impl Values {
             resources: RwLock::new(HashMap::new()),
             calls: RwLock::new(HashMap::new()),
             changed: RwLock::new(std::collections::HashSet::new()),
+            updated: RwLock::new(HashMap::new()),
             workspace: workspace.to_string(),
             cwd: cwd.to_string(),
         }
@@ -116,6 +120,34 @@ impl Values {
 
     pub fn is_changed(&self, addr: &ResourceAddr) -> bool {
         self.changed.read().expect("lock poisoned").contains(addr)
+    }
+
+    /// Records that `addr` (with its module instance path) is planned for an update or a
+    /// replacement, from `before` to `after`.
+    pub fn mark_updated(&self, addr: &InstanceAddr, before: Value, after: Value) {
+        self.updated
+            .write()
+            .expect("lock poisoned")
+            .insert(addr.clone(), Arc::new((before, after)));
+    }
+
+    /// The update or replacement planned for instance `addr`, if any.
+    pub(super) fn trigger_change(
+        &self,
+        addr: &InstanceAddr,
+    ) -> Option<super::triggers::TriggerChange> {
+        self.updated
+            .read()
+            .expect("lock poisoned")
+            .get(addr)
+            .cloned()
+    }
+
+    /// Whether any instance of `addr` (with its module instance path) is planned for an
+    /// update or a replacement.
+    pub fn is_updated(&self, addr: &ResourceAddr) -> bool {
+        let updated = self.updated.read().expect("lock poisoned");
+        updated.keys().any(|i| &i.resource == addr)
     }
 
     pub fn set_call(&self, path: &[ModuleStep], name: &str, e: CallExpansion) {

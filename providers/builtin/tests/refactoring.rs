@@ -232,6 +232,92 @@ resource "null_resource" "follower" {{
     );
 }
 
+/// The actions planned for each address whose text starts with `prefix`.
+fn actions(plan: &terrane_engine::plan::Plan, prefix: &str) -> Vec<(String, Action)> {
+    plan.changes
+        .iter()
+        .filter(|c| c.addr.to_string().starts_with(prefix))
+        .map(|c| (c.addr.to_string(), c.action))
+        .collect()
+}
+
+#[tokio::test]
+async fn replace_triggered_by_an_instance_or_attribute_replaces_only_what_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    // `a[1]` changes its input (an update); `a[0]` is replaced by a new trigger but
+    // keeps its input.
+    let src = |input1: &str, trigger0: &str| {
+        format!(
+            r#"
+resource "terraform_data" "a" {{
+  count            = 2
+  input            = count.index == 1 ? "{input1}" : "same"
+  triggers_replace = count.index == 0 ? "{trigger0}" : "t"
+}}
+resource "null_resource" "by_instance" {{
+  count = 2
+  lifecycle {{
+    replace_triggered_by = [terraform_data.a[count.index]]
+  }}
+}}
+resource "null_resource" "by_input" {{
+  count = 2
+  lifecycle {{
+    replace_triggered_by = [terraform_data.a[count.index].input]
+  }}
+}}
+"#
+        )
+    };
+    let state = apply(&context(dir.path(), &src("x", "t")), &State::new()).await;
+    let (plan, d) = run::plan(&context(dir.path(), &src("y", "t2")), &state).await;
+    let plan = plan.unwrap_or_else(|| panic!("{d:?}"));
+    use Action::{DeleteThenCreate as Replace, NoOp};
+    assert_eq!(
+        actions(&plan, "null_resource.by_instance"),
+        [
+            ("null_resource.by_instance[0]".to_string(), Replace),
+            ("null_resource.by_instance[1]".to_string(), Replace),
+        ]
+    );
+    assert_eq!(
+        actions(&plan, "null_resource.by_input"),
+        [
+            ("null_resource.by_input[0]".to_string(), NoOp),
+            ("null_resource.by_input[1]".to_string(), Replace),
+        ],
+        "a[0] is replaced with the same input; a[1]'s input changes"
+    );
+}
+
+#[tokio::test]
+async fn replace_triggered_by_ignores_a_create_of_the_trigger() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = |n: u32| {
+        format!(
+            r#"
+resource "terraform_data" "a" {{
+  count = {n}
+  input = "v"
+}}
+resource "null_resource" "b" {{
+  lifecycle {{
+    replace_triggered_by = [terraform_data.a]
+  }}
+}}
+"#
+        )
+    };
+    let state = apply(&context(dir.path(), &src(1)), &State::new()).await;
+    let (plan, _) = run::plan(&context(dir.path(), &src(2)), &state).await;
+    let plan = plan.unwrap();
+    assert_eq!(
+        actions(&plan, "null_resource.b"),
+        [("null_resource.b".to_string(), Action::NoOp)],
+        "a new instance of the trigger is a create, which replaces nothing"
+    );
+}
+
 #[tokio::test]
 async fn import_blocks_with_for_each_adopt_one_object_per_element() {
     let dir = tempfile::tempdir().unwrap();
