@@ -76,6 +76,9 @@ struct Inner {
     seen: BTreeMap<String, u32>,
     /// Requests answered with an error per operation.
     failed: BTreeMap<String, u32>,
+    /// The body of the last request per operation, for tests that check what was sent
+    /// (an argument the API never returns, such as a password).
+    last_body: BTreeMap<String, String>,
     /// Requests being served right now, and the most there ever were at once.
     in_flight: u32,
     max_in_flight: u32,
@@ -143,6 +146,11 @@ impl FaultProxy {
         count(&self.lock().failed, operation)
     }
 
+    /// The body of the last request for `operation`, as text.
+    pub fn last_body(&self, operation: &str) -> Option<String> {
+        self.lock().last_body.get(operation).cloned()
+    }
+
     /// The most requests that were in the proxy at the same time (a client's concurrency).
     pub fn max_in_flight(&self) -> u32 {
         self.lock().max_in_flight
@@ -184,6 +192,9 @@ impl FaultProxy {
         let mut client = conn;
         let (head, body) = read_message(&mut reader)?;
         let op = operation(&head, &body);
+        self.lock()
+            .last_body
+            .insert(op.clone(), String::from_utf8_lossy(&body).into_owned());
         let fault = self.decide(&op);
         let result = self.answer(fault, &mut client, &head, &body, upstream);
         self.lock().in_flight -= 1;

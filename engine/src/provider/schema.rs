@@ -38,6 +38,9 @@ pub struct AttributeSchema {
     pub sensitive: bool,
     /// The value used when the configuration leaves an optional attribute unset.
     pub default: Option<Value>,
+    /// A write-only argument (`password_wo`): its configured value reaches the provider
+    /// on apply and is never planned, stored in state or in a plan file.
+    pub write_only: bool,
 }
 
 impl AttributeSchema {
@@ -50,6 +53,7 @@ impl AttributeSchema {
             force_new: false,
             sensitive: false,
             default: None,
+            write_only: false,
         }
     }
 
@@ -86,6 +90,13 @@ impl AttributeSchema {
     #[must_use]
     pub fn sensitive(mut self) -> AttributeSchema {
         self.sensitive = true;
+        self
+    }
+
+    /// Write-only (see [`AttributeSchema::write_only`]).
+    #[must_use]
+    pub fn write_only(mut self) -> AttributeSchema {
+        self.write_only = true;
         self
     }
 

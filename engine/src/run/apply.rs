@@ -762,7 +762,10 @@ async fn apply_instance<'a>(
         }
         return Err(diags);
     };
-    let new = copy_marks(&planned, new);
+    let new = copy_marks(
+        &planned,
+        super::diff::without_write_only(&schema.block, new),
+    );
     if new.contains_unknown() {
         diags.push(Diagnostic::error("Provider returned invalid result object after apply").detail(format!("After the apply operation, the provider still indicated an unknown value for {addr}. All values must be known after apply, so this is always a bug in the provider.")).address(addr.to_string()));
         return Err(diags);

@@ -27,7 +27,9 @@ pub fn propose(
                 IgnoreChanges::Attributes(a) => a.iter().any(|x| x == name),
                 IgnoreChanges::None => false,
             };
-        let v = if ignored {
+        let v = if attr.write_only {
+            Value::Null
+        } else if ignored {
             prior_attr(name).unwrap_or(Value::Null)
         } else if !cfg.is_null() {
             cfg
@@ -54,6 +56,21 @@ pub fn propose(
         out.insert(name.clone(), v.unwrap_or(Value::Null));
     }
     Value::Object(out)
+}
+
+/// `v` with the schema's write-only attributes null: whatever a provider answers, their
+/// values are never planned or stored.
+pub fn without_write_only(schema: &BlockSchema, mut v: Value) -> Value {
+    if let Value::Object(m) = &mut v {
+        for (name, attr) in &schema.attributes {
+            if attr.write_only {
+                if let Some(x) = m.get_mut(name) {
+                    *x = Value::Null;
+                }
+            }
+        }
+    }
+    v
 }
 
 /// Top-level attributes and blocks whose change (from `prior` to `planned`) forces a new object.

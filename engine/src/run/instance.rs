@@ -1,7 +1,7 @@
 //! One resource instance through its provider: the planning and reading steps that plan,
 //! apply's final re-plan and `check` blocks share, so they cannot drift apart.
 
-use super::diff::{copy_marks, propose};
+use super::diff::{copy_marks, propose, without_write_only};
 use crate::config::{IgnoreChanges, Resource};
 use crate::diag::Diagnostics;
 use crate::lang::Value;
@@ -54,7 +54,7 @@ pub(super) async fn plan_instance(
         return Err(site.attach(resp.diagnostics));
     }
     Ok(Planned {
-        value: copy_marks(config, resp.planned),
+        value: copy_marks(config, without_write_only(schema, resp.planned)),
         requires_replace: resp.requires_replace,
     })
 }

@@ -197,7 +197,11 @@ impl AwsProvider {
             Err(d) => return fail(d),
         };
         let ty = r.type_name();
-        match (req.prior, req.planned) {
+        // Write-only arguments are never planned: the type sees them from the configuration.
+        let planned = req
+            .planned
+            .map(|p| with_write_only(&r.schema(), p, &req.config));
+        match (req.prior, planned) {
             (Some(prior), None) => {
                 let t = match timeout_for(r, &prior, "delete") {
                     Ok(t) => t,
@@ -644,4 +648,17 @@ mod tests {
             }
         }
     }
+}
+
+/// `planned` with the configured values of the schema's write-only arguments, which the
+/// engine keeps out of every plan and state.
+fn with_write_only(schema: &BlockSchema, mut planned: Value, config: &Value) -> Value {
+    for (name, attr) in &schema.attributes {
+        if attr.write_only {
+            if let Some(v) = config.get_attr(name) {
+                val::set_attr(&mut planned, name, v.clone());
+            }
+        }
+    }
+    planned
 }

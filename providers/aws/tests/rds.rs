@@ -855,3 +855,67 @@ data "aws_db_instance" "m" {
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
     env.destroy(src, &state).await;
 }
+
+/// `password_wo` reaches AWS (seen through the fault proxy, since no API returns a
+/// password) and never reaches state; changing it alone plans nothing, a new
+/// `password_wo_version` sends it again.
+#[tokio::test]
+async fn db_instance_write_only_password() {
+    let env = Env::new();
+    let proxy = terrane_test_support::fault::FaultProxy::for_moto();
+    let src = |password: &str, version: u32| {
+        format!(
+            r#"
+provider "aws" {{
+  region = "us-east-1"
+  endpoints {{
+    rds = "{}"
+  }}
+}}
+resource "aws_db_instance" "db" {{
+  identifier          = "wo-db"
+  engine              = "postgres"
+  instance_class      = "db.t3.micro"
+  allocated_storage   = 20
+  username            = "app"
+  password_wo         = "{password}"
+  password_wo_version = {version}
+  apply_immediately   = true
+  skip_final_snapshot = true
+}}
+"#,
+            proxy.endpoint
+        )
+    };
+    let plan = env.plan(&src("first-Pa55word", 1), &State::new()).await;
+    let shown = env.render(&plan);
+    assert!(
+        shown.contains("+ password_wo") && shown.contains("(write-only attribute)"),
+        "{shown}"
+    );
+    assert!(!format!("{plan:?}").contains("first-Pa55word"));
+    let state = env.apply(&src("first-Pa55word", 1), &State::new()).await;
+    let sent = proxy.last_body("CreateDBInstance").unwrap_or_default();
+    assert!(sent.contains("MasterUserPassword=first-Pa55word"), "{sent}");
+    let stored = serde_json::to_value(&state).unwrap();
+    assert_eq!(
+        stored["resources"][0]["instances"][0]["attributes"]["password_wo"],
+        serde_json::Value::Null
+    );
+    assert!(!stored.to_string().contains("first-Pa55word"));
+    // A new value alone is not a change: the old one is not known to compare with.
+    let plan = env.plan(&src("second-Pa55word", 1), &state).await;
+    assert!(changes(&plan).is_empty(), "{:?}", changes(&plan));
+    let plan = env.plan(&src("second-Pa55word", 2), &state).await;
+    assert_eq!(
+        changed_attrs(&plan, "aws_db_instance.db"),
+        ["password_wo_version"]
+    );
+    let state = env.apply(&src("second-Pa55word", 2), &state).await;
+    let sent = proxy.last_body("ModifyDBInstance").unwrap_or_default();
+    assert!(
+        sent.contains("MasterUserPassword=second-Pa55word"),
+        "{sent}"
+    );
+    env.destroy(&src("second-Pa55word", 2), &state).await;
+}

@@ -91,6 +91,8 @@ pub(super) enum Kind {
     Sensitive(Sensitivity),
     /// A nested block (or group of blocks) with a sensitive value in it.
     SensitiveBlock(Sensitivity),
+    /// A write-only argument: its value is never known to the plan.
+    WriteOnly,
     /// A dynamic value whose type changes: shown as the old value `->` the new one.
     TypeChange {
         before: Box<Diff>,
@@ -740,6 +742,9 @@ fn block(c: &Change, schema: &BlockSchema, replace: &[String], parent_modern: bo
     let mut current = default_action(c);
     let mut out = Block::default();
     for (name, attr) in &schema.attributes {
+        if attr.write_only {
+            continue;
+        }
         let mut child = Change::new(
             attribute(&c.before, name, legacy),
             attribute(&c.after, name, legacy),
@@ -816,6 +821,23 @@ fn block(c: &Change, schema: &BlockSchema, replace: &[String], parent_modern: bo
                 before_sensitive,
                 after_sensitive,
                 unknown,
+            },
+        );
+    }
+    // As Terraform: every write-only argument is listed, configured or not, with the
+    // block's action (an update does not highlight them).
+    for (name, _) in schema.attributes.iter().filter(|(_, a)| a.write_only) {
+        let action = if current == Action::Update {
+            Action::NoOp
+        } else {
+            current
+        };
+        out.attributes.insert(
+            name.clone(),
+            Diff {
+                kind: Kind::WriteOnly,
+                action,
+                replace: replace.contains(name),
             },
         );
     }

@@ -159,6 +159,11 @@ pub(super) fn render(d: &Diff, ind: usize, opts: Opts, st: Style) -> String {
             null_suffix(d.action, opts, st),
             forces(d.replace, opts, st)
         ),
+        Kind::WriteOnly => format!(
+            "(write-only attribute){}{}",
+            null_suffix(d.action, opts, st),
+            forces(d.replace, opts, st)
+        ),
         Kind::SensitiveBlock(_) => {
             let prefix = format!("{}{}", indent(ind), sym(Action::NoOp, st));
             format!(

@@ -494,6 +494,7 @@ const MODIFIABLE: &[&str] = &[
     "engine_version",
     "multi_az",
     "password",
+    "password_wo_version",
     "manage_master_user_password",
     "master_user_secret_kms_key_id",
     "port",
@@ -554,6 +555,8 @@ impl AwsResource for Instance {
             .attr("db_name", opt_comp(STR).force_new())
             .attr("username", opt_comp(STR).force_new())
             .attr("password", opt(STR).sensitive())
+            .attr("password_wo", opt(STR).sensitive().write_only())
+            .attr("password_wo_version", opt(NUM))
             .attr("manage_master_user_password", opt(BOOL))
             .attr("master_user_secret_kms_key_id", opt_comp(STR))
             .attr("port", opt_comp(NUM))
@@ -616,13 +619,22 @@ impl AwsResource for Instance {
         check_window(config, "backup_window", false, diags);
         check_window(config, "maintenance_window", true, diags);
         check_snapshot_id(config, diags);
-        if known_set(config, "password")
-            && val::bool_attr(config, "manage_master_user_password") == Some(true)
-        {
+        for pw in ["password", "password_wo"] {
+            if known_set(config, pw)
+                && val::bool_attr(config, "manage_master_user_password") == Some(true)
+            {
+                invalid(
+                    diags,
+                    pw,
+                    format!("\"{pw}\": conflicts with manage_master_user_password."),
+                );
+            }
+        }
+        if known_set(config, "password") && known_set(config, "password_wo") {
             invalid(
                 diags,
-                "password",
-                "\"password\": conflicts with manage_master_user_password.".into(),
+                "password_wo",
+                "\"password_wo\": conflicts with password.".into(),
             );
         }
     }
@@ -705,7 +717,7 @@ impl AwsResource for Instance {
             .set_availability_zone(owned(p, "availability_zone"))
             .set_db_name(owned(p, "db_name"))
             .set_master_username(owned(p, "username"))
-            .set_master_user_password(owned(p, "password"))
+            .set_master_user_password(owned(p, "password").or_else(|| owned(p, "password_wo")))
             .set_manage_master_user_password(val::bool_attr(p, "manage_master_user_password"))
             .set_master_user_secret_kms_key_id(owned(p, "master_user_secret_kms_key_id"))
             .set_port(val::i32_attr(p, "port"))
@@ -803,7 +815,12 @@ impl AwsResource for Instance {
                 .set_engine_version(s("engine_version"))
                 .set_license_model(s("license_model"))
                 .set_multi_az(b("multi_az"))
-                .set_master_user_password(s("password"))
+                .set_master_user_password(s("password").or_else(|| {
+                    // A new password_wo_version sends the configured password_wo.
+                    ch("password_wo_version")
+                        .then(|| owned(p, "password_wo"))
+                        .flatten()
+                }))
                 .set_manage_master_user_password(off("manage_master_user_password"))
                 .set_master_user_secret_kms_key_id(s("master_user_secret_kms_key_id"))
                 .set_db_port_number(n("port"))
