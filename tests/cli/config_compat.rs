@@ -270,3 +270,21 @@ resource "terraform_data" "b" {
         w.run(&["validate"]).code(1)
     );
 }
+
+#[test]
+fn provider_blocks_refuse_the_names_terraform_reserves() {
+    let w = Work::main_tf(
+        r#"
+provider "null" {
+  alias      = "foo"
+  count      = 3
+  depends_on = ["foo.bar"]
+  for_each   = ["a", "b"]
+  source     = "foo.example.com/baz/bar"
+  lifecycle {}
+  locals {}
+}
+"#,
+    );
+    snap!(w, "provider_reserved_names", w.run(&["validate"]).code(1));
+}

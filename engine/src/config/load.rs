@@ -195,6 +195,23 @@ fn decode_provider(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mu
                 .detail("Move the version constraint into the required_providers block.")
                 .span(span_of(&a.key, file)),
             ),
+            // Names Terraform keeps for itself, whatever the provider's schema says.
+            Structure::Attribute(a)
+                if ["count", "depends_on", "for_each", "source"].contains(&a.key.as_str()) =>
+            {
+                diags.push(
+                    Diagnostic::error("Reserved argument name in provider block")
+                        .detail(format!("The provider argument name {:?} is reserved for use by Terraform in a future version.", a.key.as_str()))
+                        .span(span_of(&a.key, file)),
+                );
+            }
+            Structure::Block(blk) if ["lifecycle", "locals"].contains(&blk.ident.as_str()) => {
+                diags.push(
+                    Diagnostic::error("Reserved block type name in provider block")
+                        .detail(format!("The block type name {:?} is reserved for use by Terraform in a future version.", blk.ident.as_str()))
+                        .span(span_of(&blk.ident, file)),
+                );
+            }
             other => rest.push(other.clone()),
         }
     }

@@ -81,17 +81,31 @@ fn block(b: &proto::Block, version: u32) -> Result<BlockSchema, Error> {
 }
 
 fn attribute(raw: &[u8], version: u32) -> Result<(String, AttributeSchema), Error> {
-    let (name, ty, required, optional, computed, sensitive) = if version == 6 {
+    let (name, ty, (required, optional, computed, sensitive, write_only)) = if version == 6 {
         let a = proto::Attribute6::decode(raw)?;
         let ty = match &a.nested_type {
             Some(o) => nested_type(o)?,
             None => parse_type(&a.r#type)?,
         };
-        (a.name, ty, a.required, a.optional, a.computed, a.sensitive)
+        let flags = (
+            a.required,
+            a.optional,
+            a.computed,
+            a.sensitive,
+            a.write_only,
+        );
+        (a.name, ty, flags)
     } else {
         let a = proto::Attribute5::decode(raw)?;
         let ty = parse_type(&a.r#type)?;
-        (a.name, ty, a.required, a.optional, a.computed, a.sensitive)
+        let flags = (
+            a.required,
+            a.optional,
+            a.computed,
+            a.sensitive,
+            a.write_only,
+        );
+        (a.name, ty, flags)
     };
     Ok((
         name,
@@ -103,6 +117,7 @@ fn attribute(raw: &[u8], version: u32) -> Result<(String, AttributeSchema), Erro
             force_new: false,
             sensitive,
             default: None,
+            write_only,
         },
     ))
 }
