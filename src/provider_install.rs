@@ -183,7 +183,7 @@ pub fn display(source: &Source) -> String {
 }
 
 /// Every module's version constraint on `source`, joined as Terraform records them.
-fn constraints_for(root: &Module, source: &Source) -> Option<String> {
+pub fn constraints_for(root: &Module, source: &Source) -> Option<String> {
     let mut all: Vec<String> = Vec::new();
     for m in root.all() {
         for rp in m.terraform.required_providers.values() {

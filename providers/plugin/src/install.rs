@@ -174,6 +174,21 @@ pub fn version_key(v: &str) -> (Vec<u64>, bool, String) {
     (nums, pre.is_empty(), pre.to_string())
 }
 
+/// Whether `version` may be chosen under `constraints`. As in Terraform, a pre-release
+/// is chosen only when a constraint names it exactly.
+pub fn acceptable(constraints: Option<&str>, version: &str) -> bool {
+    if version.contains('-') {
+        return constraints.is_some_and(|c| {
+            c.split(',')
+                .any(|part| part.trim().trim_start_matches('=').trim() == version)
+        });
+    }
+    match constraints {
+        Some(c) => terrane_engine::config::version::satisfies(c, version).unwrap_or(false),
+        None => true,
+    }
+}
+
 /// Terraform's `h1:` package hash: SHA-256 over the sorted "<sha256>  <file>" lines of
 /// every file in the package directory (Go's dirhash Hash1).
 pub fn hash_h1(dir: &Path) -> Result<String, InstallError> {
@@ -414,6 +429,15 @@ provider "registry.terraform.io/hashicorp/null" {
             2
         );
         assert_eq!(lock.render(), text);
+    }
+
+    #[test]
+    fn pre_releases_are_chosen_only_by_name() {
+        assert!(acceptable(Some("~> 2.1"), "2.1.2"));
+        assert!(!acceptable(Some("~> 2.1"), "2.1.3-beta1"));
+        assert!(!acceptable(None, "2.1.3-beta1"));
+        assert!(acceptable(Some("= 2.1.3-beta1"), "2.1.3-beta1"));
+        assert!(!acceptable(Some(">= 3.0"), "2.1.2"));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use terrane_engine::config::version::satisfies;
 
 use crate::cliconfig::{Location, Method};
 use crate::disco::Services;
-use crate::install::{hash_h1, version_key, InstallError, Locked, Source};
+use crate::install::{acceptable, hash_h1, version_key, InstallError, Locked, Source};
 use crate::remote::{self, NetworkMirror, Registry, RemoteError, RemotePackage};
 
 /// Where one version's package is.
@@ -354,11 +354,7 @@ impl Installer {
             return Err(self.not_found_in(source, methods));
         }
         all.into_iter()
-            .filter(|v| match constraints {
-                Some(c) => satisfies(c, v).unwrap_or(false),
-                // Without a constraint, pre-releases are never chosen.
-                None => !v.contains('-'),
-            })
+            .filter(|v| acceptable(constraints, v))
             .max_by_key(|v| version_key(v))
             .cloned()
             .ok_or_else(|| InstallError::NoMatch {
