@@ -146,9 +146,8 @@ async fn fetch(
         .await
         .map_err(|e| failed("Cannot download provider release", e.to_string()))?;
     if let Some(auth) = &package.authentication {
-        let h1 = terrane_provider_plugin::zip::unpacked_h1(staging.path())
-            .map_err(|e| failed("Invalid provider package", e.to_string()))?;
-        let result = auth.check(staging.path(), &h1).map_err(|e| {
+        let mut h1 = || terrane_provider_plugin::zip::unpacked_h1(staging.path());
+        let result = auth.check(staging.path(), &mut h1).map_err(|e| {
             Diagnostic::error("Invalid provider package").detail(format!(
                 "Failed to authenticate {source} v{version} for {platform}: {e}."
             ))

@@ -193,10 +193,20 @@ impl Installer {
                 remote::download(&package, zip.path())
                     .await
                     .map_err(InstallError::Fetch)?;
-                let unpacked = Unpacked::new(zip.path(), &home)?;
+                // The archive is checked before it is unpacked for use.
+                let mut unpacked = None;
                 let auth = match &package.authentication {
-                    Some(a) => a.check(zip.path(), &unpacked.h1)?,
+                    Some(a) => a.check(zip.path(), &mut || {
+                        let u = Unpacked::new(zip.path(), &home)?;
+                        let h1 = u.h1.clone();
+                        unpacked = Some(u);
+                        Ok(h1)
+                    })?,
                     None => "unauthenticated",
+                };
+                let unpacked = match unpacked {
+                    Some(u) => u,
+                    None => Unpacked::new(zip.path(), &home)?,
                 };
                 unpacked.accept(&trusted).map_err(|()| mismatch())?;
                 // A registry's archive hash was checked against its SHA256SUMS: kept too.
