@@ -199,29 +199,36 @@ impl Registry<'_> {
         }
     }
 
-    /// Every version the registry offers.
-    pub async fn versions(&self, source: &Source) -> Result<Vec<String>, RemoteError> {
-        let base = self.base(source).await?;
-        let url = join(
-            &base,
-            &format!("{}/{}/versions", source.namespace, source.name),
-        )
-        .map_err(|e| Self::failed(source, e))?;
+    /// GETs the JSON document at `path` beneath the host's `providers.v1` URL, with the
+    /// URL it came from; `absent` is the error for a 404.
+    async fn json<T: serde::de::DeserializeOwned>(
+        source: &Source,
+        base: &Url,
+        path: &str,
+        absent: RemoteError,
+    ) -> Result<(T, Url), RemoteError> {
+        let url = join(base, path).map_err(|e| Self::failed(source, e))?;
         let resp = get(&url, &source.host)
             .await
             .map_err(|e| Self::failed(source, e))?;
         match resp.status {
             200 => {}
-            404 => {
-                return Err(RemoteError::UnknownProvider {
-                    host: source.host.clone(),
-                    provider: source.to_string(),
-                })
-            }
+            404 => return Err(absent),
             s => return Err(Self::failed(source, format!("{url} returned status {s}"))),
         }
-        let list: VersionList =
-            serde_json::from_slice(&resp.body).map_err(|e| Self::failed(source, e))?;
+        let doc = serde_json::from_slice(&resp.body).map_err(|e| Self::failed(source, e))?;
+        Ok((doc, resp.url))
+    }
+
+    /// Every version the registry offers.
+    pub async fn versions(&self, source: &Source) -> Result<Vec<String>, RemoteError> {
+        let base = self.base(source).await?;
+        let path = format!("{}/{}/versions", source.namespace, source.name);
+        let absent = RemoteError::UnknownProvider {
+            host: source.host.clone(),
+            provider: source.to_string(),
+        };
+        let (list, _): (VersionList, _) = Self::json(source, &base, &path, absent).await?;
         Ok(list.versions.into_iter().map(|v| v.version).collect())
     }
 
@@ -238,23 +245,12 @@ impl Registry<'_> {
             "{}/{}/{version}/download/{os}/{arch}",
             source.namespace, source.name
         );
-        let url = join(&base, &path).map_err(|e| Self::failed(source, e))?;
-        let resp = get(&url, &source.host)
-            .await
-            .map_err(|e| Self::failed(source, e))?;
-        match resp.status {
-            200 => {}
-            404 => {
-                return Err(RemoteError::Platform {
-                    provider: source.to_string(),
-                    version: version.to_string(),
-                    platform: platform.to_string(),
-                })
-            }
-            s => return Err(Self::failed(source, format!("{url} returned status {s}"))),
-        }
-        let d: Download =
-            serde_json::from_slice(&resp.body).map_err(|e| Self::failed(source, e))?;
+        let absent = RemoteError::Platform {
+            provider: source.to_string(),
+            version: version.to_string(),
+            platform: platform.to_string(),
+        };
+        let (d, at): (Download, Url) = Self::json(source, &base, &path, absent).await?;
         let speaks = |p: &String| matches!(p.split('.').next(), Some("5" | "6"));
         if !d.protocols.is_empty() && !d.protocols.iter().any(speaks) {
             return Err(RemoteError::Protocol {
@@ -282,10 +278,10 @@ impl Registry<'_> {
                 ),
             ));
         }
-        let download = http_url(&resp.url, &d.download_url, "download URL")
-            .map_err(|e| Self::failed(source, e))?;
-        let sums_url = http_url(&resp.url, &d.shasums_url, "SHASUMS URL")
-            .map_err(|e| Self::failed(source, e))?;
+        let download =
+            http_url(&at, &d.download_url, "download URL").map_err(|e| Self::failed(source, e))?;
+        let sums_url =
+            http_url(&at, &d.shasums_url, "SHASUMS URL").map_err(|e| Self::failed(source, e))?;
         let sums = get(&sums_url, &source.host)
             .await
             .map_err(|e| Self::failed(source, e))?;
