@@ -192,10 +192,81 @@ pub struct GetArgs {
 }
 
 #[derive(Debug, Args, Clone, Default)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ProvidersArgs {
+    #[command(subcommand)]
+    pub command: Option<ProvidersCommand>,
     /// Show the requirements of the configuration in this directory instead of the
     /// working directory.
     pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum ProvidersCommand {
+    /// Write out dependency locks for the configured providers.
+    ///
+    /// Updates the lock file (.terraform.lock.hcl) with the checksums of the packages of
+    /// every provider the configuration requires (or of those named), for each platform
+    /// chosen, fetched from their origin registries (ignoring the configured installation
+    /// methods) or from the mirror given.
+    Lock(ProvidersLockArgs),
+    /// Save local copies of all required provider plugins.
+    ///
+    /// Populates a local directory with the packages of the providers the configuration
+    /// needs, from their origin registries, so that it can be used as a filesystem
+    /// mirror, or published with its JSON index files as a network mirror.
+    Mirror(ProvidersMirrorArgs),
+    /// Show schemas for the providers used in the configuration.
+    ///
+    /// Prints a JSON representation of the schemas of all providers used in the current
+    /// configuration.
+    Schema(ProvidersSchemaArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProvidersLockArgs {
+    /// Consult the given filesystem mirror directory instead of the origin registry.
+    #[arg(long = "fs-mirror", value_name = "DIR")]
+    pub fs_mirror: Option<PathBuf>,
+    /// Consult the given network mirror (a base URL) instead of the origin registry.
+    #[arg(long = "net-mirror", value_name = "URL")]
+    pub net_mirror: Option<String>,
+    /// Choose a target platform to request package checksums for (os_arch, such as
+    /// linux_amd64). Use this option more than once for several platforms; the default
+    /// is the platform terrane runs on.
+    #[arg(long = "platform", value_name = "OS_ARCH")]
+    pub platforms: Vec<String>,
+    /// Use the configured plugin cache.
+    #[arg(long = "enable-plugin-cache")]
+    pub enable_plugin_cache: bool,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Provider source addresses to lock (all required providers when none are given).
+    pub providers: Vec<String>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProvidersMirrorArgs {
+    /// Choose which target platform to build a mirror for (os_arch). Use this option more
+    /// than once for several platforms; the default is the platform terrane runs on.
+    #[arg(long = "platform", value_name = "OS_ARCH")]
+    pub platforms: Vec<String>,
+    /// Ignore the provider lock file when choosing versions.
+    #[arg(long = "lock-file", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value = "true")]
+    pub lock_file: bool,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// The directory to fill.
+    pub target_dir: PathBuf,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProvidersSchemaArgs {
+    /// Produce JSON output (required).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub vars: VarArgs,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -1,17 +1,20 @@
 //! `terrane init`'s "Initializing provider plugins..." step: every provider the
 //! configuration uses is installed into `.terraform/providers` from `-plugin-dir`, or the
-//! CLI configuration's filesystem mirrors (else the implied local mirror directories),
-//! through the plugin cache, and recorded in `.terraform.lock.hcl`. A provider built into
-//! terrane that no mirror holds is served natively, as before.
+//! CLI configuration's installation methods (else the implied local mirror directories
+//! and the origin registry), through the plugin cache, and recorded in
+//! `.terraform.lock.hcl`. A provider built into terrane is fetched only when the
+//! configuration uses a type it does not build in (or `TERRANE_PLUGIN_ONLY` names it);
+//! otherwise it is taken from a local mirror if one holds it, and else served natively.
 
 use std::path::{Path, PathBuf};
 
+use terrane_engine::addr::Mode;
 use terrane_engine::config::Module;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
-use terrane_provider_plugin::install::{
-    platform, CliConfig, InstallError, LockFile, Source, LOCK_FILE,
-};
-use terrane_provider_plugin::installer::{Event, Installer};
+use terrane_engine::provider::ProviderSchema;
+use terrane_provider_plugin::cliconfig::CliConfig;
+use terrane_provider_plugin::install::{platform, InstallError, LockFile, Source, LOCK_FILE};
+use terrane_provider_plugin::installer::{Event, Installer, Request};
 
 /// How init may treat the lock file (`-lockfile=readonly` refuses any change to it).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -31,12 +34,12 @@ pub struct Options<'a> {
 
 /// Installs the providers of `root`, printing progress as Terraform does; errors come
 /// back as diagnostics and leave the lock file as it was.
-pub fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
+pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    let cfg = match CliConfig::load() {
-        Ok(c) => c,
-        Err(e) => {
-            diags.push(Diagnostic::error("Invalid CLI configuration").detail(e.to_string()));
+    let installer = match installer(opts.plugin_dirs, crate::plugins::providers_dir()) {
+        Ok(i) => i,
+        Err(d) => {
+            diags.push(d);
             return diags;
         }
     };
@@ -47,20 +50,7 @@ pub fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
             return diags;
         }
     };
-    let installer = Installer {
-        mirrors: if opts.plugin_dirs.is_empty() {
-            cfg.filesystem_mirrors.clone()
-        } else {
-            opts.plugin_dirs.to_vec()
-        },
-        cache: cfg.plugin_cache_dir.clone(),
-        target: crate::plugins::providers_dir(),
-        platform: platform(),
-    };
-    let built_in: Vec<&str> = crate::setup::providers()
-        .iter()
-        .flat_map(|(names, _)| names.iter().copied())
-        .collect();
+    let built_in = crate::setup::providers();
     let mut new = LockFile::default();
     for (source, span) in crate::plugins::required_sources(root) {
         let name = display(&source);
@@ -69,17 +59,23 @@ pub fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
         let locked = old.providers.get(&key);
         // Progress is printed once the outcome is known: a built-in provider that no
         // mirror holds is just "Using built-in".
+        let native = built_in
+            .iter()
+            .find(|(names, _)| names.contains(&key.as_str()))
+            .map(|(_, f)| f().schema().clone());
         let mut lines = Vec::new();
         let mut report = |e: Event| lines.push(event_line(&name, constraints.as_deref(), &e));
-        let outcome = installer.install(
-            &source,
-            constraints.as_deref(),
+        let req = Request {
+            source: &source,
+            constraints: constraints.as_deref(),
             locked,
-            opts.upgrade,
-            &mut report,
-        );
-        let built_in_only = matches!(outcome, Err(InstallError::NotFound { .. }))
-            && built_in.contains(&name.as_str());
+            upgrade: opts.upgrade,
+            local_only: native
+                .as_ref()
+                .is_some_and(|n| built_in_suffices(root, &source, n)),
+        };
+        let outcome = installer.install(&req, &mut report).await;
+        let built_in_only = matches!(outcome, Err(InstallError::NotFound { .. })) && req.local_only;
         if !built_in_only {
             lines.iter().for_each(|l| (opts.log)(l));
         }
@@ -104,7 +100,8 @@ pub fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
                 let (summary, detail) = match &e {
                     InstallError::NotFound { .. }
                     | InstallError::NoMatch { .. }
-                    | InstallError::LockedConstraint { .. } => (
+                    | InstallError::LockedConstraint { .. }
+                    | InstallError::Remote(_) => (
                         "Failed to query available provider packages",
                         format!("Could not retrieve the list of available versions for provider {name}: {e}"),
                     ),
@@ -137,8 +134,47 @@ pub fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
     diags
 }
 
+/// The installer for the CLI configuration (or `-plugin-dir`), placing packages under
+/// `target`.
+pub fn installer(plugin_dirs: &[PathBuf], target: PathBuf) -> Result<Installer, Diagnostic> {
+    let cfg = CliConfig::load()
+        .map_err(|e| Diagnostic::error("Invalid CLI configuration").detail(e.to_string()))?
+        .with_plugin_dirs(plugin_dirs);
+    Ok(Installer {
+        methods: cfg.methods,
+        implied: cfg.implied,
+        services: cfg.services,
+        cache: cfg.plugin_cache_dir,
+        cache_may_break_lock: cfg.cache_may_break_lock,
+        target,
+        platform: platform(),
+    })
+}
+
+/// Whether terrane's built-in provider serves every type the configuration uses of
+/// `source`, so that its plugin need not be fetched over the network.
+fn built_in_suffices(root: &Module, source: &Source, native: &ProviderSchema) -> bool {
+    if crate::plugins::plugin_only(source) {
+        return false;
+    }
+    root.all().iter().all(|m| {
+        m.resources.values().all(|r| {
+            let local = r.provider_name();
+            let of_source = match m.terraform.required_providers.get(local) {
+                Some(rp) => Source::parse(&rp.source).is_ok_and(|s| s == *source),
+                None => Source::parse(local).is_ok_and(|s| s == *source),
+            };
+            let types = match r.addr.mode {
+                Mode::Managed => &native.resources,
+                Mode::Data => &native.data_sources,
+            };
+            !of_source || types.contains_key(&r.addr.ty)
+        })
+    })
+}
+
 /// The source as Terraform prints it: without the host when it is the public registry.
-fn display(source: &Source) -> String {
+pub fn display(source: &Source) -> String {
     if source.host == terrane_provider_plugin::install::DEFAULT_HOST {
         format!("{}/{}", source.namespace, source.name)
     } else {
@@ -147,7 +183,7 @@ fn display(source: &Source) -> String {
 }
 
 /// Every module's version constraint on `source`, joined as Terraform records them.
-fn constraints_for(root: &Module, source: &Source) -> Option<String> {
+pub fn constraints_for(root: &Module, source: &Source) -> Option<String> {
     let mut all: Vec<String> = Vec::new();
     for m in root.all() {
         for rp in m.terraform.required_providers.values() {
@@ -176,6 +212,6 @@ fn event_line(name: &str, constraints: Option<&str>, e: &Event) -> String {
         Event::UsingInstalled(v) => format!("- Using previously-installed {name} v{v}"),
         Event::UsingCached(v) => format!("- Using {name} v{v} from the shared cache directory"),
         Event::Installing(v) => format!("- Installing {name} v{v}..."),
-        Event::Installed(v) => format!("- Installed {name} v{v} (unauthenticated)"),
+        Event::Installed(v, auth) => format!("- Installed {name} v{v} ({auth})"),
     }
 }

@@ -105,7 +105,7 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         lock_mode,
         log: &log,
     };
-    let provider_diags = provider_install::install(&module, &opts);
+    let provider_diags = provider_install::install(&module, &opts).await;
     if provider_diags.has_errors() {
         view.diagnostics(&provider_diags);
         return Ok(1);

@@ -16,6 +16,10 @@ mod operation;
 mod output;
 mod plan;
 mod providers;
+mod providers_common;
+mod providers_lock;
+mod providers_mirror;
+mod providers_schema;
 mod show;
 mod state;
 mod state_lock;
@@ -24,7 +28,7 @@ mod validate;
 mod version;
 mod workspace;
 
-use crate::cli::{Cli, Command, StateCommand, WorkspaceCommand};
+use crate::cli::{Cli, Command, ProvidersCommand, StateCommand, WorkspaceCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
@@ -55,7 +59,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Console(a) => console::run(a).await,
         Command::Refresh(a) => apply::refresh(a).await,
         Command::Get(a) => get::run(a).await,
-        Command::Providers(a) => providers::run(a).await,
+        Command::Providers(a) => match a.command {
+            Some(ProvidersCommand::Lock(a)) => providers_lock::run(a).await,
+            Some(ProvidersCommand::Mirror(a)) => providers_mirror::run(a).await,
+            Some(ProvidersCommand::Schema(a)) => providers_schema::run(a).await,
+            None => providers::run(a).await,
+        },
         Command::Taint(a) => taint::taint(a).await,
         Command::Untaint(a) => taint::untaint(a).await,
         Command::Login(a) => login::run("login", a),

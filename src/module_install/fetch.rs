@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use anyhow::{bail, Context as _};
 use url::Url;
 
-use super::http;
+use terrane_provider_plugin::http;
 
 /// How many `X-Terraform-Get` indirections are followed before giving up.
 const MAX_INDIRECTIONS: usize = 5;

@@ -6,7 +6,6 @@
 //! as is, without network access.
 
 mod fetch;
-mod http;
 mod registry;
 
 use std::collections::BTreeSet;

@@ -7,8 +7,11 @@ use terrane_engine::config::module_source::RegistrySource;
 use terrane_engine::config::version::satisfies;
 use url::Url;
 
+use terrane_provider_plugin::cliconfig::CliConfig;
+use terrane_provider_plugin::disco::{token_for, DiscoError};
+use terrane_provider_plugin::http;
+
 use super::fetch::resolve;
-use super::http;
 
 /// A registry module version chosen for a constraint, and where its package is.
 pub struct Resolved {
@@ -43,7 +46,7 @@ pub async fn resolve_version(
     constraint: Option<&str>,
 ) -> anyhow::Result<Resolved> {
     let token = token_for(&src.host);
-    let base = modules_endpoint(&src.host, token.as_deref()).await?;
+    let base = modules_endpoint(&src.host).await?;
     let versions_url = base.join(&format!("{}/versions", src.module_path()))?;
     let resp = http::get(&versions_url, token.as_deref()).await?;
     if resp.status == 404 {
@@ -104,40 +107,17 @@ pub async fn resolve_version(
     })
 }
 
-/// The `modules.v1` endpoint the host's discovery document names.
-async fn modules_endpoint(host: &str, token: Option<&str>) -> anyhow::Result<Url> {
-    let scheme = if is_local(host) { "http" } else { "https" };
-    let disco = Url::parse(&format!("{scheme}://{host}/.well-known/terraform.json"))
-        .with_context(|| format!("invalid registry host {host:?}"))?;
-    let resp = http::get(&disco, token).await?;
-    if resp.status != 200 {
-        bail!(
-            "failed to discover the services of {host}: {disco} returned {}",
-            resp.status
-        );
+/// The `modules.v1` endpoint of `host`, from its discovery document or the CLI
+/// configuration's `host` block.
+async fn modules_endpoint(host: &str) -> anyhow::Result<Url> {
+    let services = CliConfig::load()?.services;
+    match services.url(host, "modules.v1").await {
+        Ok(url) => Ok(url),
+        Err(DiscoError::NotProvided { .. }) => {
+            bail!("host {host} does not provide a module registry")
+        }
+        Err(e) => Err(e.into()),
     }
-    let doc: serde_json::Value = serde_json::from_slice(&resp.body)
-        .with_context(|| format!("invalid service discovery document at {disco}"))?;
-    let Some(path) = doc.get("modules.v1").and_then(|v| v.as_str()) else {
-        bail!("host {host} does not provide a module registry");
-    };
-    let mut url = resp.url.join(path)?;
-    if !url.path().ends_with('/') {
-        url.set_path(&format!("{}/", url.path()));
-    }
-    Ok(url)
-}
-
-/// A registry on this machine is spoken to over plain HTTP (a mirror or a test server).
-fn is_local(host: &str) -> bool {
-    let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    name == "localhost" || name == "127.0.0.1" || name == "[::1]"
-}
-
-/// `TF_TOKEN_app_terraform_io` for `app.terraform.io`, as Terraform reads credentials.
-fn token_for(host: &str) -> Option<String> {
-    let var = format!("TF_TOKEN_{}", host.replace('.', "_").replace('-', "__"));
-    std::env::var(var).ok().filter(|t| !t.is_empty())
 }
 
 /// `1.10.2` sorts after `1.9.0`.

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod fault;
 pub mod plugins;
+pub mod registry;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

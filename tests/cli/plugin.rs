@@ -310,3 +310,30 @@ fn init_installs_from_a_filesystem_mirror_and_locks_as_terraform_does() {
     );
     assert_eq!(w.read(".terraform.lock.hcl"), LOCKED_NULL);
 }
+
+#[test]
+fn plugin_logs_go_to_tf_log_path_as_terraform_writes_them() {
+    let w = with_plugin(TRIGGERED);
+    let log = w.path().join("terraform.log");
+    let log_path = log.display().to_string();
+    let env = [
+        ONLY_PLUGIN[0],
+        ("TF_LOG", "DEBUG"),
+        ("TF_LOG_PATH", log_path.as_str()),
+    ];
+    let out = w.run_with(&["plan"], &env, None).code(0);
+    assert!(
+        !out.stderr.contains("provider.terraform-provider-null"),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("provider.terraform-provider-null_v2.1.2_x4: "))
+        .unwrap_or_else(|| panic!("no plugin log line in:\n{text}"));
+    assert!(
+        line.contains(" [INFO]  ") || line.contains(" [DEBUG] "),
+        "{line}"
+    );
+    assert!(!text.contains("[TRACE]"), "{text}");
+}

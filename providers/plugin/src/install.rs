@@ -44,6 +44,17 @@ pub enum InstallError {
     },
     #[error("the current package for {provider} {version} doesn't match any of the checksums previously recorded in the dependency lock file")]
     Mismatch { provider: String, version: String },
+    /// A downloaded package failed its source's checks (checksums).
+    #[error("{0}")]
+    Authentication(String),
+    /// Asking the installation methods which versions they have failed.
+    #[error(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
+    /// Fetching the chosen version's package failed.
+    #[error(transparent)]
+    Fetch(crate::remote::RemoteError),
+    #[error("invalid network mirror: {0}")]
+    Mirror(String),
     #[error("provider {provider} {version} is locked in {lock}, but {installed} is installed")]
     Version {
         provider: String,
@@ -161,6 +172,21 @@ pub fn version_key(v: &str) -> (Vec<u64>, bool, String) {
     let (core, pre) = v.split_once('-').unwrap_or((v, ""));
     let nums = core.split('.').map(|n| n.parse().unwrap_or(0)).collect();
     (nums, pre.is_empty(), pre.to_string())
+}
+
+/// Whether `version` may be chosen under `constraints`. As in Terraform, a pre-release
+/// is chosen only when a constraint names it exactly.
+pub fn acceptable(constraints: Option<&str>, version: &str) -> bool {
+    if version.contains('-') {
+        return constraints.is_some_and(|c| {
+            c.split(',')
+                .any(|part| part.trim().trim_start_matches('=').trim() == version)
+        });
+    }
+    match constraints {
+        Some(c) => terrane_engine::config::version::satisfies(c, version).unwrap_or(false),
+        None => true,
+    }
 }
 
 /// Terraform's `h1:` package hash: SHA-256 over the sorted "<sha256>  <file>" lines of
@@ -311,7 +337,7 @@ impl LockFile {
 }
 
 /// Parses HCL; an error carries the byte offset of its line.
-fn parse_hcl(text: &str) -> Result<hcl_edit::structure::Body, (usize, String)> {
+pub(crate) fn parse_hcl(text: &str) -> Result<hcl_edit::structure::Body, (usize, String)> {
     hcl_edit::parser::parse_body(text).map_err(|e| {
         let offset = text
             .split_inclusive('\n')
@@ -364,96 +390,6 @@ fn parse_lock(text: &str) -> Result<LockFile, (usize, String)> {
     Ok(lock)
 }
 
-/// Where `terraform init` looks for providers besides the registry, in its order: the
-/// CLI configuration's filesystem mirrors if it has a `provider_installation` block,
-/// else the implied local mirror directories.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CliConfig {
-    pub filesystem_mirrors: Vec<PathBuf>,
-    pub plugin_cache_dir: Option<PathBuf>,
-    /// The configuration has a `provider_installation` block (so no implied mirrors).
-    pub explicit_installation: bool,
-}
-
-impl CliConfig {
-    /// Reads `TF_CLI_CONFIG_FILE` or `~/.terraformrc`, and `TF_PLUGIN_CACHE_DIR`.
-    pub fn load() -> Result<CliConfig, InstallError> {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        let path = std::env::var_os("TF_CLI_CONFIG_FILE")
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| home.as_ref().map(|h| h.join(".terraformrc")));
-        let mut cfg = match &path {
-            Some(p) => match std::fs::read_to_string(p) {
-                Ok(text) => {
-                    parse_cli_config(&text).map_err(|(offset, message)| InstallError::Syntax {
-                        path: p.clone(),
-                        line: text[..offset.min(text.len())].matches('\n').count() + 1,
-                        message,
-                    })?
-                }
-                Err(_) => CliConfig::default(),
-            },
-            None => CliConfig::default(),
-        };
-        if let Some(dir) = std::env::var_os("TF_PLUGIN_CACHE_DIR").filter(|d| !d.is_empty()) {
-            cfg.plugin_cache_dir = Some(PathBuf::from(dir));
-        }
-        if !cfg.explicit_installation {
-            cfg.filesystem_mirrors = implied_mirrors(home.as_deref());
-        }
-        Ok(cfg)
-    }
-}
-
-/// Terraform's implied local mirror directories on Unix.
-fn implied_mirrors(home: Option<&Path>) -> Vec<PathBuf> {
-    let mut dirs = vec![PathBuf::from("terraform.d/plugins")];
-    if let Some(h) = home {
-        dirs.push(h.join(".terraform.d/plugins"));
-        dirs.push(h.join(".local/share/terraform/plugins"));
-    }
-    dirs.push(PathBuf::from("/usr/local/share/terraform/plugins"));
-    dirs.push(PathBuf::from("/usr/share/terraform/plugins"));
-    dirs
-}
-
-fn parse_cli_config(text: &str) -> Result<CliConfig, (usize, String)> {
-    use hcl_edit::expr::Expression;
-    use hcl_edit::structure::Structure;
-    let body = parse_hcl(text)?;
-    let mut cfg = CliConfig::default();
-    let string = |e: &Expression| match e {
-        Expression::String(s) => Some(s.value().to_string()),
-        _ => None,
-    };
-    for s in body.iter() {
-        match s {
-            Structure::Attribute(a) if a.key.as_str() == "plugin_cache_dir" => {
-                cfg.plugin_cache_dir = string(&a.value).map(PathBuf::from);
-            }
-            Structure::Block(b) if b.ident.as_str() == "provider_installation" => {
-                cfg.explicit_installation = true;
-                for inner in b.body.blocks() {
-                    if inner.ident.as_str() != "filesystem_mirror" {
-                        continue;
-                    }
-                    if let Some(p) = inner
-                        .body
-                        .attributes()
-                        .find(|a| a.key.as_str() == "path")
-                        .and_then(|a| string(&a.value))
-                    {
-                        cfg.filesystem_mirrors.push(PathBuf::from(p));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(cfg)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,6 +432,15 @@ provider "registry.terraform.io/hashicorp/null" {
     }
 
     #[test]
+    fn pre_releases_are_chosen_only_by_name() {
+        assert!(acceptable(Some("~> 2.1"), "2.1.2"));
+        assert!(!acceptable(Some("~> 2.1"), "2.1.3-beta1"));
+        assert!(!acceptable(None, "2.1.3-beta1"));
+        assert!(acceptable(Some("= 2.1.3-beta1"), "2.1.3-beta1"));
+        assert!(!acceptable(Some(">= 3.0"), "2.1.2"));
+    }
+
+    #[test]
     fn h1_hashes_cover_names_and_contents() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("terraform-provider-x"), b"binary").unwrap();
@@ -504,16 +449,5 @@ provider "registry.terraform.io/hashicorp/null" {
         let b = hash_h1(dir.path()).unwrap();
         assert!(a.starts_with("h1:"));
         assert_ne!(a, b);
-    }
-
-    #[test]
-    fn cli_config_lists_filesystem_mirrors() {
-        let cfg = parse_cli_config(
-            "plugin_cache_dir = \"/cache\"\nprovider_installation {\n  filesystem_mirror {\n    path = \"/m\"\n  }\n  direct {}\n}\n",
-        )
-        .unwrap();
-        assert_eq!(cfg.filesystem_mirrors, vec![PathBuf::from("/m")]);
-        assert_eq!(cfg.plugin_cache_dir, Some(PathBuf::from("/cache")));
-        assert!(cfg.explicit_installation);
     }
 }

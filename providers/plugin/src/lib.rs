@@ -4,18 +4,26 @@
 //! [`process`] launches a plugin and owns its lifetime, [`client`] calls it, [`schema`]
 //! turns its schema into the engine's, [`msgpack`] and [`values`] encode values the way the
 //! protocol does, [`proposed`] computes Terraform's proposed new state, and [`provider`]
-//! puts them together. Where plugins are installed is [`install`]'s business.
+//! puts them together. Where plugins are installed is [`install`]'s business (the layout
+//! and lock file), [`installer`]'s (choosing and placing a package) and [`remote`]'s
+//! (registries and network mirrors, over [`http`] after [`disco`]very); [`cliconfig`]
+//! reads the CLI configuration that says where to look.
 
 pub mod channel;
+pub mod cliconfig;
 pub mod client;
+pub mod disco;
 pub mod handshake;
+pub mod http;
 pub mod install;
 pub mod installer;
 pub mod msgpack;
+pub mod plugin_log;
 pub mod process;
 pub mod proposed;
 pub mod proto;
 pub mod provider;
+pub mod remote;
 pub mod schema;
 pub mod values;
 pub mod zip;

@@ -197,20 +197,18 @@ impl Drop for Process {
     }
 }
 
-/// Forwards the plugin's log lines to terrane's stderr when TF_LOG asks for logs, and keeps
-/// the last few for error messages.
+/// Logs the plugin's stderr lines as Terraform does when TF_LOG asks for logs (see
+/// [`crate::plugin_log`]), and keeps the last few for error messages.
 async fn forward_stderr(
     err: impl AsyncRead + Unpin,
     name: String,
     tail: Arc<Mutex<VecDeque<String>>>,
 ) {
-    let forward = ["TF_LOG", "TF_LOG_PROVIDER"]
-        .iter()
-        .any(|k| std::env::var(k).is_ok_and(|v| !v.is_empty()));
+    let sink = crate::plugin_log::LogSink::from_env();
     let mut lines = BufReader::new(err).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        if forward {
-            eprintln!("[{name}] {line}");
+        if let Some(sink) = &sink {
+            sink.write(&name, &line);
         }
         let mut t = tail.lock().unwrap_or_else(|e| e.into_inner());
         if t.len() == STDERR_TAIL {

@@ -50,6 +50,14 @@ pub fn extract(zip: &Path, into: &Path) -> Result<(), InstallError> {
     Ok(())
 }
 
+/// The `h1:` hash of the package inside the archive at `zip` (unpacked into a scratch
+/// directory), as a mirror's index lists it.
+pub fn unpacked_h1(zip: &Path) -> Result<String, InstallError> {
+    let scratch = tempfile::tempdir().map_err(|e| InstallError::Io(zip.to_path_buf(), e))?;
+    extract(zip, scratch.path())?;
+    crate::install::hash_h1(scratch.path())
+}
+
 struct Entry {
     name: String,
     method: u16,

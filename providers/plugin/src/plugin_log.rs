@@ -1,0 +1,154 @@
+//! A plugin's stderr as Terraform logs it: with `TF_LOG` (or `TF_LOG_PROVIDER`, which
+//! sets the providers' level alone) each line the plugin writes, hclog JSON or plain text,
+//! becomes `<time> [LEVEL] provider.<executable>: <message>: k=v ...`, kept when at or
+//! above the level, and written to `TF_LOG_PATH` (appended) or else to stderr.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    /// A level name as TF_LOG spells it; `JSON` and unknown names mean everything, as in
+    /// Terraform.
+    fn parse(s: &str) -> Level {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "DEBUG" => Level::Debug,
+            "INFO" => Level::Info,
+            "WARN" => Level::Warn,
+            "ERROR" => Level::Error,
+            _ => Level::Trace,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Level::Trace => "TRACE",
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+        }
+    }
+}
+
+/// Where and from which level plugin logs go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSink {
+    pub level: Level,
+    pub path: Option<PathBuf>,
+}
+
+impl LogSink {
+    /// The sink the environment asks for, or `None` when provider logging is off.
+    pub fn from_env() -> Option<LogSink> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let level = var("TF_LOG_PROVIDER").or_else(|| var("TF_LOG"))?;
+        if level.eq_ignore_ascii_case("off") {
+            return None;
+        }
+        Some(LogSink {
+            level: Level::parse(&level),
+            path: var("TF_LOG_PATH").map(PathBuf::from),
+        })
+    }
+
+    /// Logs one line the plugin `name` wrote, if its level is wanted.
+    pub fn write(&self, name: &str, line: &str) {
+        let Some(entry) = self.entry(name, line, &now()) else {
+            return;
+        };
+        let file = self.path.as_ref().and_then(|p| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .ok()
+        });
+        match file {
+            Some(mut f) => {
+                let _ = writeln!(f, "{entry}");
+            }
+            None => eprintln!("{entry}"),
+        }
+    }
+
+    /// The log entry for `line` at time `now`, or `None` below the level.
+    fn entry(&self, name: &str, line: &str, now: &str) -> Option<String> {
+        let (level, text) = match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(serde_json::Value::Object(fields)) if fields.contains_key("@message") => {
+                let level = fields
+                    .get("@level")
+                    .and_then(|v| v.as_str())
+                    .map_or(Level::Debug, Level::parse);
+                let message = fields["@message"].as_str().unwrap_or_default().to_string();
+                let mut pairs: Vec<String> = fields
+                    .iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "@level" | "@message" | "@module"))
+                    .map(|(k, v)| {
+                        let key = k.trim_start_matches('@');
+                        match v {
+                            serde_json::Value::String(s) => format!("{key}={s}"),
+                            other => format!("{key}={other}"),
+                        }
+                    })
+                    .collect();
+                pairs.sort();
+                let text = if pairs.is_empty() {
+                    message
+                } else {
+                    format!("{message}: {}", pairs.join(" "))
+                };
+                (level, text)
+            }
+            // Plain text (older SDKs log through Go's log package) is debug output.
+            _ => (Level::Debug, line.to_string()),
+        };
+        (level >= self.level).then(|| {
+            let tag = format!("[{}]", level.name());
+            format!("{now} {tag:<7} provider.{name}: {text}")
+        })
+    }
+}
+
+/// The current time as Terraform's log lines show it.
+fn now() -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_logged_as_terraform_logs_them_from_the_level_asked() {
+        let sink = LogSink {
+            level: Level::Debug,
+            path: None,
+        };
+        let at = "2026-01-02T03:04:05.678Z";
+        let json = r#"{"@level":"info","@message":"configuring server automatic mTLS","@timestamp":"2026-01-02T03:04:05.600Z"}"#;
+        assert_eq!(
+            sink.entry("terraform-provider-null_v2.1.2_x4", json, at).unwrap(),
+            "2026-01-02T03:04:05.678Z [INFO]  provider.terraform-provider-null_v2.1.2_x4: configuring server automatic mTLS: timestamp=2026-01-02T03:04:05.600Z"
+        );
+        assert_eq!(
+            sink.entry("p", "2026/01/02 03:04:05 [DEBUG] Instance Diff is nil", at).unwrap(),
+            "2026-01-02T03:04:05.678Z [DEBUG] provider.p: 2026/01/02 03:04:05 [DEBUG] Instance Diff is nil"
+        );
+        let trace = r#"{"@level":"trace","@message":"calling"}"#;
+        assert_eq!(sink.entry("p", trace, at), None);
+    }
+}
