@@ -74,8 +74,31 @@ pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
                 .as_ref()
                 .is_some_and(|n| built_in_suffices(root, &source, n)),
         };
+        let not_built_in = native
+            .as_ref()
+            .map(|n| types_not_built_in(root, &source, n))
+            .unwrap_or_default();
         let outcome = installer.install(&req, &mut report).await;
-        let built_in_only = matches!(outcome, Err(InstallError::NotFound { .. })) && req.local_only;
+        // Offline, a provider terrane builds in still serves what it can: validate and
+        // plan then name exactly the types that need its plugin.
+        let unreachable = matches!(outcome, Err(InstallError::Remote(_)))
+            && native.is_some()
+            && !crate::plugins::plugin_only(&source);
+        if unreachable {
+            if let Err(e) = &outcome {
+                diags.push(
+                    Diagnostic::warning(format!("Could not install the {name} plugin"))
+                        .detail(format!(
+                            "The configuration uses {} that terrane does not build in, so it tried to install the provider's plugin, and failed: {e}. The built-in {name} provider serves the other types; validate and plan report these.",
+                            not_built_in.join(", ")
+                        ))
+                        .span(span.clone()),
+                );
+            }
+        }
+        let built_in_only = (matches!(outcome, Err(InstallError::NotFound { .. }))
+            && req.local_only)
+            || unreachable;
         if !built_in_only {
             lines.iter().for_each(|l| (opts.log)(l));
         }
@@ -154,23 +177,30 @@ pub fn installer(plugin_dirs: &[PathBuf], target: PathBuf) -> Result<Installer, 
 /// Whether terrane's built-in provider serves every type the configuration uses of
 /// `source`, so that its plugin need not be fetched over the network.
 fn built_in_suffices(root: &Module, source: &Source, native: &ProviderSchema) -> bool {
-    if crate::plugins::plugin_only(source) {
-        return false;
-    }
-    root.all().iter().all(|m| {
-        m.resources.values().all(|r| {
+    !crate::plugins::plugin_only(source) && types_not_built_in(root, source, native).is_empty()
+}
+
+/// The types of `source` the configuration uses that the built-in provider lacks
+/// (`data.` before data sources), sorted.
+fn types_not_built_in(root: &Module, source: &Source, native: &ProviderSchema) -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for m in root.all() {
+        for r in m.resources.values() {
             let local = r.provider_name();
             let of_source = match m.terraform.required_providers.get(local) {
                 Some(rp) => Source::parse(&rp.source).is_ok_and(|s| s == *source),
                 None => Source::parse(local).is_ok_and(|s| s == *source),
             };
-            let types = match r.addr.mode {
-                Mode::Managed => &native.resources,
-                Mode::Data => &native.data_sources,
+            let (types, prefix) = match r.addr.mode {
+                Mode::Managed => (&native.resources, ""),
+                Mode::Data => (&native.data_sources, "data."),
             };
-            !of_source || types.contains_key(&r.addr.ty)
-        })
-    })
+            if of_source && !types.contains_key(&r.addr.ty) {
+                out.insert(format!("{prefix}{}", r.addr.ty));
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// The source as Terraform prints it: without the host when it is the public registry.

@@ -241,3 +241,43 @@ fn providers_schema_json_prints_the_plugin_and_built_in_schemas() {
     let out = s.run(&s.work, &["providers", "schema"]).code(1);
     snap!(s.work, "providers_schema_needs_json", out);
 }
+
+/// Offline, a provider terrane builds in still serves the types it has: init warns,
+/// naming the types that need the plugin, and validate names them as errors.
+#[test]
+fn an_unreachable_registry_leaves_the_built_in_provider_in_use() {
+    let w = Work::main_tf(
+        r#"terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = ">= 6.0" }
+  }
+}
+provider "aws" {
+  region = "us-east-1"
+}
+resource "aws_vpc" "v" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_vpn_gateway" "g" {
+  vpc_id = aws_vpc.v.id
+}
+"#,
+    );
+    // Nothing listens on port 1: the registry cannot be reached.
+    w.write(
+        "terraformrc",
+        "host \"registry.terraform.io\" {\n  services = {\n    \"providers.v1\" = \"http://127.0.0.1:1/v1/providers/\"\n  }\n}\n",
+    );
+    let rc = w.path().join("terraformrc").display().to_string();
+    let env = [("TF_CLI_CONFIG_FILE", rc.as_str())];
+    snap!(
+        w,
+        "registry_unreachable_built_in_used",
+        w.run_with(&["init", "-backend=false"], &env, None).code(0)
+    );
+    snap!(
+        w,
+        "registry_unreachable_validate",
+        w.run_with(&["validate"], &env, None).code(1)
+    );
+}

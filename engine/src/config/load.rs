@@ -430,6 +430,7 @@ fn build_resource(
             file: Arc::clone(file),
         },
         span: ident_span(b, file),
+        type_span: span_of(&b.labels[0], file),
     };
     for s in b.body.iter() {
         match s {

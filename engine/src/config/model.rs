@@ -238,6 +238,8 @@ pub struct Resource {
     /// The block header (`resource "null_resource" "a"`), where messages about the whole
     /// resource point.
     pub span: Option<Span>,
+    /// The type label, where messages about the type point (an unsupported type).
+    pub type_span: Option<Span>,
 }
 
 impl Resource {

@@ -68,13 +68,23 @@ pub(super) fn unsupported_type(
     } else {
         "resource type"
     };
+    // Terraform names the provider by its source address, without the default registry.
+    let provider = providers
+        .instance(r.provider_name(), None)
+        .map(|i| {
+            let source = i.provider.source();
+            source
+                .strip_prefix("registry.terraform.io/")
+                .unwrap_or(source)
+                .to_string()
+        })
+        .unwrap_or_else(|| format!("hashicorp/{}", r.provider_name()));
     let mut d = Diagnostic::error(format!("Invalid {kind}"))
         .detail(format!(
-            "The provider {} does not support {kind} {:?}.",
-            r.provider_name(),
+            "The provider {provider} does not support {kind} {:?}.",
             addr.ty
         ))
-        .span(r.span.clone());
+        .span(r.type_span.clone().or_else(|| r.span.clone()));
     if let Some(s) = suggest_type(&addr.ty, providers.type_names(addr.mode)) {
         d = d.help(format!("did you mean {s:?}?"));
     } else if providers.instance(r.provider_name(), None).is_none() {
