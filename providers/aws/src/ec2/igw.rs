@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
 use terrane_engine::lang::Value;
 
-use super::{ids, match_ids, tags};
+use super::{ids, read_table, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
@@ -14,7 +14,7 @@ use crate::resource::{
     wait_for, while_dependent, AwsResource, DefaultTimeouts, Failed, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val;
 
 pub struct InternetGateway;
@@ -69,18 +69,9 @@ impl AwsResource for InternetGateway {
             &ids(current),
             "DescribeInternetGateways"
         )?;
-        Ok(match_ids(
-            current,
-            found,
-            |g| g.internet_gateway_id(),
-            |cur, g| {
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                TABLE.read_object(g, &cx).done()
-            },
-        ))
+        Ok(read_table(&TABLE, c, current, found, |g| {
+            g.internet_gateway_id()
+        }))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {

@@ -28,9 +28,13 @@ macro_rules! describe_filtered {
     }};
 }
 
+pub mod default_route_table;
+pub mod default_security_group;
 pub mod eip;
 pub mod igw;
 pub mod nat;
+pub mod network_acl;
+pub mod network_acl_rule;
 pub mod route;
 pub mod route_table;
 pub mod rta;
@@ -47,9 +51,10 @@ use std::future::Future;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter};
 use terrane_engine::lang::Value;
 
+use crate::clients::Clients;
 use crate::error::AwsError;
 use crate::resource::{wait_for, AwsResource, Timeout};
-use crate::table::Arg;
+use crate::table::{Arg, ReadCtx, Table};
 use crate::val;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -66,6 +71,11 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(sg_rule::VpcSgRule { egress: false }),
         Box::new(sg_rule::VpcSgRule { egress: true }),
         Box::new(sg_rule_legacy::SecurityGroupRuleRes),
+        Box::new(default_security_group::DefaultSecurityGroup),
+        Box::new(default_route_table::DefaultRouteTable),
+        Box::new(network_acl::NetworkAclRes { default: false }),
+        Box::new(network_acl::NetworkAclRes { default: true }),
+        Box::new(network_acl_rule::NetworkAclRule),
     ]
 }
 
@@ -134,6 +144,24 @@ where
         }
     })
     .await
+}
+
+/// The objects a batched Describe found, matched back to the requests by ID and read
+/// through the resource's table.
+pub fn read_table<T, C, U>(
+    table: &Table<T, C, U>,
+    c: &Clients,
+    current: &[Value],
+    found: Vec<T>,
+    id_of: impl Fn(&T) -> Option<&str>,
+) -> Vec<Option<Value>> {
+    match_ids(current, found, id_of, |cur, t| {
+        let cx = ReadCtx {
+            current: cur,
+            region: &c.region,
+        };
+        table.read_object(t, &cx).done()
+    })
 }
 
 /// Matches described objects back to the requests by ID and builds each result.

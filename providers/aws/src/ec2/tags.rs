@@ -67,3 +67,23 @@ pub async fn update(
     }
     Ok(())
 }
+
+/// Gives an object that terrane adopts rather than creates (a VPC's default security
+/// group, route table or network ACL) exactly the planned tags.
+pub async fn adopt(
+    c: &Clients,
+    id: &str,
+    existing: &[Tag],
+    planned: &Value,
+) -> Result<(), AwsError> {
+    let old: BTreeMap<String, String> = existing
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect();
+    update(c, id, &old, &val::string_map(planned, "tags_all")).await
+}
