@@ -30,6 +30,8 @@ macro_rules! describe_filtered {
 
 pub mod default_route_table;
 pub mod default_security_group;
+pub mod dhcp_options;
+pub mod egress_only_igw;
 pub mod eip;
 pub mod igw;
 pub mod nat;
@@ -44,6 +46,7 @@ pub mod sg_rule_legacy;
 pub mod subnet;
 pub mod tags;
 pub mod vpc;
+pub mod vpc_cidr_association;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -76,6 +79,10 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(network_acl::NetworkAclRes { default: false }),
         Box::new(network_acl::NetworkAclRes { default: true }),
         Box::new(network_acl_rule::NetworkAclRule),
+        Box::new(egress_only_igw::EgressOnlyInternetGatewayRes),
+        Box::new(dhcp_options::DhcpOptionsRes),
+        Box::new(dhcp_options::DhcpOptionsAssociation),
+        Box::new(vpc_cidr_association::VpcIpv4CidrBlockAssociation),
     ]
 }
 
@@ -118,6 +125,36 @@ where
     let mut out = Vec::new();
     for chunk in ids.chunks(FILTER_VALUES) {
         out.extend(describe(chunk.to_vec()).await?);
+    }
+    Ok(out)
+}
+
+/// Describes objects by ID, for APIs that cannot filter on it (network ACLs on some
+/// endpoints, egress-only internet gateways): one call per 200 IDs, or, when one of them
+/// no longer exists and the whole call fails, one call per ID of that chunk, a missing
+/// one dropping out.
+pub async fn describe_by_ids<T, F, Fut>(ids: &[String], describe: F) -> Result<Vec<T>, AwsError>
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, AwsError>>,
+{
+    let mut out = Vec::new();
+    for chunk in ids.chunks(FILTER_VALUES) {
+        match describe(chunk.to_vec()).await {
+            Ok(found) => {
+                out.extend(found);
+                continue;
+            }
+            Err(e) if !e.is_not_found() => return Err(e),
+            Err(_) => {}
+        }
+        for id in chunk {
+            match describe(vec![id.clone()]).await {
+                Ok(found) => out.extend(found),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
     Ok(out)
 }

@@ -13,7 +13,7 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{AttributeSchema, Nesting};
 
-use super::{filter, ids, read_table, tags};
+use super::{describe_by_ids, filter, ids, read_table, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
@@ -264,15 +264,10 @@ impl AwsResource for NetworkAclRes {
     }
 }
 
-/// The ACLs with these IDs: one DescribeNetworkAcls for them all (not every EC2 endpoint
-/// filters on `network-acl-id`), or, when one of them no longer exists and the whole call
-/// fails, one call per ID, a missing one dropping out.
+/// The ACLs with these IDs (not every EC2 endpoint filters on `network-acl-id`).
 pub async fn describe_acls(c: &Clients, acl_ids: &[String]) -> Result<Vec<NetworkAcl>, AwsError> {
-    if acl_ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let ec2 = c.ec2.get().await;
-    let describe = |ids: Vec<String>| {
+    describe_by_ids(acl_ids, |ids| {
         let ec2 = &ec2;
         async move {
             ec2.describe_network_acls()
@@ -282,20 +277,8 @@ pub async fn describe_acls(c: &Clients, acl_ids: &[String]) -> Result<Vec<Networ
                 .map(|out| out.network_acls().to_vec())
                 .map_err(err("DescribeNetworkAcls"))
         }
-    };
-    match describe(acl_ids.to_vec()).await {
-        Err(e) if e.is_not_found() => {}
-        other => return other,
-    }
-    let mut found = Vec::new();
-    for id in acl_ids {
-        match describe(vec![id.clone()]).await {
-            Ok(acls) => found.extend(acls),
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(found)
+    })
+    .await
 }
 
 /// Brings an ACL's rules and subnets from `prior` to `planned`. Subnets that leave go to
