@@ -13,7 +13,7 @@ use super::route_table::{
     describe_tables, managed, plan_routes, route_block, route_value, sync_propagation, sync_routes,
     DEFAULT_ROUTE_FIELDS,
 };
-use super::{ids, read_table, tags};
+use super::{attr_values, filter, ids, tags};
 use crate::clients::Clients;
 use crate::error::AwsError;
 use crate::resource::{
@@ -21,7 +21,7 @@ use crate::resource::{
 };
 use crate::schema::*;
 use crate::table::{ReadCtx, ResourceTable, Table};
-use crate::val;
+use crate::val::{self, Obj};
 
 pub struct DefaultRouteTable;
 
@@ -85,11 +85,49 @@ impl AwsResource for DefaultRouteTable {
         PlanExtra::default()
     }
 
+    /// One filtered call for the tables; an import names the VPC, whose main table is
+    /// described by a second call.
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
-        let found = describe_tables(c, "route-table-id", &ids(current)).await?;
-        Ok(read_table(&TABLE, c, current, found, |t| {
-            t.route_table_id()
-        }))
+        let mut found = describe_tables(c, "route-table-id", &ids(current)).await?;
+        let imported: Vec<Value> = current
+            .iter()
+            .filter(|cur| val::str_attr(cur, "id").is_none())
+            .cloned()
+            .collect();
+        if !imported.is_empty() {
+            found.extend(describe_filtered!(
+                c,
+                describe_route_tables,
+                filters,
+                "vpc-id",
+                &attr_values(&imported, "vpc_id"),
+                "DescribeRouteTables",
+                filter("association.main", ["true"])
+            )?);
+        }
+        Ok(current
+            .iter()
+            .map(|cur| {
+                let table = match val::str_attr(cur, "id") {
+                    Some(id) => found.iter().find(|t| t.route_table_id() == Some(id)),
+                    None => found.iter().find(|t| {
+                        t.vpc_id() == val::str_attr(cur, "vpc_id")
+                            && t.associations().iter().any(|a| a.main() == Some(true))
+                    }),
+                }?;
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Some(TABLE.read_object(table, &cx).done())
+            })
+            .collect())
+    }
+
+    /// Imported by its VPC's ID, as in Terraform.
+    fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
+        stub.set("vpc_id", Value::string(id));
+        Ok(())
     }
 
     /// Adopts the table named by `default_route_table_id`: its routes and propagating

@@ -6,13 +6,15 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::operation::create_dhcp_options::builders::CreateDhcpOptionsFluentBuilder;
-use aws_sdk_ec2::types::{DhcpOptions, NewDhcpConfiguration, ResourceType, Vpc};
+use aws_sdk_ec2::types::{DhcpOptions, NewDhcpConfiguration, Vpc};
 use terrane_engine::lang::Value;
 
 use super::{attr_values, ids, read_table, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{tags_value, while_dependent, AwsResource, Failed, Tagging, Timeout};
+use crate::resource::{
+    tags_value, while_dependent, AwsResource, Failed, PlanExtra, Tagging, Timeout,
+};
 use crate::schema::*;
 use crate::table::{Arg, Normalise, ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
@@ -132,15 +134,20 @@ impl AwsResource for DhcpOptionsRes {
         let ec2 = c.ec2.get().await;
         let out = TABLE
             .create_request(ec2.create_dhcp_options(), planned)
-            .set_tag_specifications(tags::spec(ResourceType::DhcpOptions, planned).map(|s| vec![s]))
             .send()
             .await
             .map_err(err("CreateDhcpOptions"))?;
-        Ok(out
+        let id = out
             .dhcp_options()
             .and_then(|d| d.dhcp_options_id())
             .ok_or_else(|| AwsError::Invalid("CreateDhcpOptions returned no ID".into()))?
-            .to_string())
+            .to_string();
+        // Tagged by CreateTags rather than TagSpecifications, which not every EC2
+        // endpoint honours on this call (moto drops them).
+        tags::adopt(c, &id, &[], planned)
+            .await
+            .map_err(|e| e.after_create(&id))?;
+        Ok(id)
     }
 
     /// VPCs still using the set get the default set first.
@@ -211,6 +218,14 @@ impl AwsResource for DhcpOptionsAssociation {
 
     fn table(&self) -> Option<&dyn ResourceTable> {
         Some(&*ASSOCIATION)
+    }
+
+    /// The ID names the set: a new set gives a new ID.
+    fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
+        if prior.is_some_and(|p| val::changed(p, planned, "dhcp_options_id")) {
+            val::set_attr(planned, "id", Value::Unknown);
+        }
+        PlanExtra::default()
     }
 
     /// The VPCs, one filtered call for all. An association whose VPC now uses another

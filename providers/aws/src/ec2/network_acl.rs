@@ -98,7 +98,11 @@ static DEFAULT_ACL: LazyLock<AclTable> = LazyLock::new(|| {
                 .attr("default_network_acl_id", req(STR).force_new())
                 .read(|n, _| val::str_or_empty(n.network_acl_id()))
         },
-        opt(set_of(STR)),
+        // Optional and computed, unlike the Terraform provider's (optional only), where
+        // leaving it out plans to remove every subnet of the VPC forever (a subnet cannot
+        // leave the default ACL except by joining another); the VPC module ignores its
+        // changes for that reason.
+        opt_comp(set_of(STR)),
     )
 });
 

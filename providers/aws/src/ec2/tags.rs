@@ -68,8 +68,9 @@ pub async fn update(
     Ok(())
 }
 
-/// Gives an object that terrane adopts rather than creates (a VPC's default security
-/// group, route table or network ACL) exactly the planned tags.
+/// Gives an object exactly the planned tags, from `existing`: one that terrane adopts
+/// rather than creates (a VPC's default security group, route table or network ACL), or
+/// a new one whose create call could not tag it.
 pub async fn adopt(
     c: &Clients,
     id: &str,
