@@ -13,7 +13,7 @@ use super::route_table::{
     describe_tables, managed, plan_routes, route_block, route_value, sync_propagation, sync_routes,
     DEFAULT_ROUTE_FIELDS,
 };
-use super::{attr_values, filter, ids, tags};
+use super::{attr_values, filter, identity, ids, tags};
 use crate::clients::Clients;
 use crate::error::AwsError;
 use crate::resource::{
@@ -28,18 +28,8 @@ pub struct DefaultRouteTable;
 type RouteTableTable = Table<RouteTable, ()>;
 
 static TABLE: LazyLock<RouteTableTable> = LazyLock::new(|| {
-    RouteTableTable::new(|| Some(RouteTable::builder().build()))
+    identity(RouteTableTable::new(|| Some(RouteTable::builder().build())))
         .tags_all(|t| tags_value(t.tags()))
-        .attr("id", comp(STR))
-        .read(|t, _| val::str_or_empty(t.route_table_id()))
-        .attr("arn", comp(STR))
-        .read(|t, cx| {
-            let id = t.route_table_id().unwrap_or_default();
-            let owner = t.owner_id().unwrap_or_default();
-            Value::string(cx.ec2_arn(owner, &format!("route-table/{id}")))
-        })
-        .attr("owner_id", comp(STR))
-        .read(|t, _| val::str_or_empty(t.owner_id()))
         .attr("vpc_id", comp(STR))
         .read(|t, _| val::str_or_empty(t.vpc_id()))
         .attr("default_route_table_id", req(STR).force_new())

@@ -11,7 +11,7 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
 
 use super::security_group::{plan_rule_blocks, reconcile, rule_block, sync_rules};
-use super::{filter, ids, read_table, tags};
+use super::{filter, identity, ids, read_table, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{tags_value, AwsResource, Failed, PlanExtra, Tagging, Timeout};
@@ -24,18 +24,8 @@ pub struct DefaultSecurityGroup;
 type GroupTable = Table<SecurityGroup, ()>;
 
 static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
-    GroupTable::new(|| Some(SecurityGroup::builder().build()))
+    identity(GroupTable::new(|| Some(SecurityGroup::builder().build())))
         .tags_all(|g| tags_value(g.tags()))
-        .attr("id", comp(STR))
-        .read(|g, _| val::str_or_empty(g.group_id()))
-        .attr("arn", comp(STR))
-        .read(|g, cx| {
-            let id = g.group_id().unwrap_or_default();
-            let owner = g.owner_id().unwrap_or_default();
-            Value::string(cx.ec2_arn(owner, &format!("security-group/{id}")))
-        })
-        .attr("owner_id", comp(STR))
-        .read(|g, _| val::str_or_empty(g.owner_id()))
         .attr("name", comp(STR))
         .read(|g, _| val::str_or_empty(g.group_name()))
         // "default" was not generated from a prefix.

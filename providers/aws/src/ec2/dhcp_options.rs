@@ -9,7 +9,7 @@ use aws_sdk_ec2::operation::create_dhcp_options::builders::CreateDhcpOptionsFlue
 use aws_sdk_ec2::types::{DhcpOptions, NewDhcpConfiguration, Vpc};
 use terrane_engine::lang::Value;
 
-use super::{attr_values, ids, read_table, tags};
+use super::{attr_values, identity, ids, read_table, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
@@ -58,18 +58,8 @@ fn one(v: Arg) -> Option<Vec<String>> {
 }
 
 static TABLE: LazyLock<OptionsTable> = LazyLock::new(|| {
-    OptionsTable::new(|| Some(DhcpOptions::builder().build()))
+    identity(OptionsTable::new(|| Some(DhcpOptions::builder().build())))
         .tags_all(|d| tags_value(d.tags()))
-        .attr("id", comp(STR))
-        .read(|d, _| val::str_or_empty(d.dhcp_options_id()))
-        .attr("arn", comp(STR))
-        .read(|d, cx| {
-            let id = d.dhcp_options_id().unwrap_or_default();
-            let owner = d.owner_id().unwrap_or_default();
-            Value::string(cx.ec2_arn(owner, &format!("dhcp-options/{id}")))
-        })
-        .attr("owner_id", comp(STR))
-        .read(|d, _| val::str_or_empty(d.owner_id()))
         .attr("domain_name", opt(STR).force_new())
         .read(|d, _| val::str_or_empty(option(d, "domain-name").first().copied()))
         .normalise(Normalise::ZeroAsNull)

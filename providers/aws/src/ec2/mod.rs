@@ -57,6 +57,7 @@ use terrane_engine::lang::Value;
 use crate::clients::Clients;
 use crate::error::AwsError;
 use crate::resource::{wait_for, AwsResource, Timeout};
+use crate::schema::{comp, STR};
 use crate::table::{Arg, ReadCtx, Table};
 use crate::val;
 
@@ -181,6 +182,51 @@ where
         }
     })
     .await
+}
+
+/// An EC2 object with an ID and an owning account, from which Terraform builds its ARN
+/// (`arn:aws:ec2:REGION:OWNER:KIND/ID`).
+pub trait Owned {
+    /// The ARN's resource type (`security-group`).
+    const KIND: &'static str;
+    fn id(&self) -> Option<&str>;
+    fn owner(&self) -> Option<&str>;
+}
+
+macro_rules! owned {
+    ($($t:ty: $kind:literal, $id:ident;)*) => {$(
+        impl Owned for $t {
+            const KIND: &'static str = $kind;
+            fn id(&self) -> Option<&str> {
+                self.$id()
+            }
+            fn owner(&self) -> Option<&str> {
+                self.owner_id()
+            }
+        }
+    )*};
+}
+
+owned! {
+    aws_sdk_ec2::types::InternetGateway: "internet-gateway", internet_gateway_id;
+    aws_sdk_ec2::types::SecurityGroup: "security-group", group_id;
+    aws_sdk_ec2::types::RouteTable: "route-table", route_table_id;
+    aws_sdk_ec2::types::NetworkAcl: "network-acl", network_acl_id;
+    aws_sdk_ec2::types::DhcpOptions: "dhcp-options", dhcp_options_id;
+}
+
+/// Adds the `id`, `arn` and `owner_id` rows every owned EC2 object has.
+pub fn identity<T: Owned, C, U>(table: Table<T, C, U>) -> Table<T, C, U> {
+    table
+        .attr("id", comp(STR))
+        .read(|t: &T, _| val::str_or_empty(t.id()))
+        .attr("arn", comp(STR))
+        .read(|t: &T, cx| {
+            let resource = format!("{}/{}", T::KIND, t.id().unwrap_or_default());
+            Value::string(cx.ec2_arn(t.owner().unwrap_or_default(), &resource))
+        })
+        .attr("owner_id", comp(STR))
+        .read(|t: &T, _| val::str_or_empty(t.owner()))
 }
 
 /// The objects a batched Describe found, matched back to the requests by ID and read

@@ -13,7 +13,7 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{AttributeSchema, Nesting};
 
-use super::{describe_by_ids, filter, ids, read_table, tags};
+use super::{describe_by_ids, filter, identity, ids, read_table, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
@@ -53,18 +53,8 @@ fn rule_block() -> S {
 
 /// The rows both types share; `scope` adds what differs (how the VPC is named).
 fn acl_table(scope: fn(AclTable) -> AclTable, subnets: AttributeSchema) -> AclTable {
-    let t = AclTable::new(|| Some(NetworkAcl::builder().build()))
+    let t = identity(AclTable::new(|| Some(NetworkAcl::builder().build())))
         .tags_all(|n| tags_value(n.tags()))
-        .attr("id", comp(STR))
-        .read(|n, _| val::str_or_empty(n.network_acl_id()))
-        .attr("arn", comp(STR))
-        .read(|n, cx| {
-            let id = n.network_acl_id().unwrap_or_default();
-            let owner = n.owner_id().unwrap_or_default();
-            Value::string(cx.ec2_arn(owner, &format!("network-acl/{id}")))
-        })
-        .attr("owner_id", comp(STR))
-        .read(|n, _| val::str_or_empty(n.owner_id()))
         .attr("subnet_ids", subnets)
         .read(|n, _| val::str_set(n.associations().iter().filter_map(|a| a.subnet_id())))
         .normalise(Normalise::ZeroAsNull)
