@@ -548,7 +548,10 @@ pub fn check_rule(r: &Value, rule_no: &str, action: &str, diags: &mut Diagnostic
         }
     }
     crate::resource::check_range(r, rule_no, rule_no, 1..=32766, diags);
-    check_ipv4_cidr(r, "cidr_block", 0..=32, diags);
+    // A planned block holds "" for an unset block (IPv6 rules).
+    if val::str_attr(r, "cidr_block").is_some() {
+        check_ipv4_cidr(r, "cidr_block", 0..=32, diags);
+    }
 }
 
 #[cfg(test)]
@@ -562,6 +565,21 @@ mod tests {
         assert_eq!(protocol_number("all"), Some(-1));
         assert_eq!(protocol_number("300"), None);
         assert_eq!(protocol_number("tcpx"), None);
+    }
+
+    #[test]
+    fn a_planned_ipv6_rule_passes_the_checks_made_again_at_apply() {
+        let block = Value::object([
+            ("rule_no", val::num(101)),
+            ("action", Value::string("allow")),
+            ("protocol", Value::string("-1")),
+            ("ipv6_cidr_block", Value::string("::/0")),
+            ("from_port", val::num(0)),
+            ("to_port", val::num(0)),
+        ]);
+        let mut diags = Diagnostics::new();
+        check_rule(&normalise_block(&block), "rule_no", "action", &mut diags);
+        assert!(!diags.has_errors(), "{diags:?}");
     }
 
     #[test]
