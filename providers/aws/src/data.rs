@@ -1,4 +1,4 @@
-//! Data sources: aws_availability_zones, aws_caller_identity, aws_region, aws_vpc,
+//! Data sources: aws_availability_zones, aws_caller_identity, aws_region, aws_partition, aws_vpc,
 //! aws_subnets (the service modules hold their own, such as `rds::data_source`).
 
 use async_trait::async_trait;
@@ -42,6 +42,7 @@ pub fn all() -> Vec<Box<dyn AwsDataSource>> {
         Box::new(AvailabilityZones),
         Box::new(CallerIdentity),
         Box::new(Region),
+        Box::new(Partition),
         Box::new(VpcData),
         Box::new(Subnets),
         Box::new(crate::iam::document::PolicyDocument),
@@ -194,17 +195,49 @@ impl AwsDataSource for Region {
             .or_else(|| val::str_attr(config, "region"))
             .unwrap_or(&c.region)
             .to_string();
-        let suffix = if name.starts_with("cn-") {
-            "amazonaws.com.cn"
-        } else {
-            "amazonaws.com"
-        };
+        let suffix = crate::region::dns_suffix(&name);
         let mut o = Obj::from(config);
         o.set("id", Value::string(&name))
             .set("name", Value::string(&name))
             .set("region", Value::string(&name))
             .set("endpoint", Value::string(format!("ec2.{name}.{suffix}")))
             .set("description", Value::string(""));
+        Ok(o.done())
+    }
+}
+
+/// `aws_partition`: the partition of the provider's region.
+pub struct Partition;
+
+#[async_trait]
+impl AwsDataSource for Partition {
+    fn type_name(&self) -> &'static str {
+        "aws_partition"
+    }
+    fn regional(&self) -> bool {
+        false
+    }
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", opt_comp(STR))
+            .attr("partition", comp(STR))
+            .attr("dns_suffix", comp(STR))
+            .attr("reverse_dns_prefix", comp(STR))
+            .build()
+    }
+    async fn read(&self, c: &Clients, config: &Value) -> Result<Value, AwsError> {
+        let partition = crate::region::partition(&c.region);
+        let mut o = Obj::from(config);
+        o.set("id", Value::string(partition))
+            .set("partition", Value::string(partition))
+            .set(
+                "dns_suffix",
+                Value::string(crate::region::dns_suffix(&c.region)),
+            )
+            .set(
+                "reverse_dns_prefix",
+                Value::string(crate::region::reverse_dns_prefix(&c.region)),
+            );
         Ok(o.done())
     }
 }

@@ -22,6 +22,22 @@ pub fn partition(region: &str) -> &'static str {
     }
 }
 
+/// The base DNS domain of a region's partition.
+pub fn dns_suffix(region: &str) -> &'static str {
+    match partition(region) {
+        "aws-cn" => "amazonaws.com.cn",
+        _ => "amazonaws.com",
+    }
+}
+
+/// The prefix of service names in a region's partition (`com.amazonaws.s3`).
+pub fn reverse_dns_prefix(region: &str) -> &'static str {
+    match partition(region) {
+        "aws-cn" => "cn.com.amazonaws",
+        _ => "com.amazonaws",
+    }
+}
+
 /// An EC2 ARN as Terraform builds it: `arn:aws:ec2:REGION:ACCOUNT:vpc/vpc-123`.
 pub fn ec2_arn(region: &str, owner: &str, resource: &str) -> String {
     format!("arn:{}:ec2:{region}:{owner}:{resource}", partition(region))

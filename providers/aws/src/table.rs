@@ -99,12 +99,12 @@ impl<'a> Arg<'a> {
 pub enum Normalise {
     /// Stored as read.
     AsRead,
-    /// AWS answers "" (or nothing) for an unset argument that Terraform keeps null while
-    /// the configuration leaves it null.
-    EmptyAsNull,
-    /// AWS answers `false` for an unset flag that Terraform keeps null while the
-    /// configuration leaves it null.
-    FalseAsNull,
+    /// AWS answers the type's zero value ("", `false`, 0, an empty collection) for an
+    /// unset argument, and the Terraform provider (SDKv2) holds null and zero to be the
+    /// same: a read keeps null while the known value is null, and a plan keeps the prior
+    /// value when both it and the configuration are null or zero (so an imported object
+    /// whose configuration writes `from_port = 0` plans no change).
+    ZeroAsNull,
     /// Two spellings that mean the same (policy documents): a read or a plan keeps the
     /// known spelling when AWS's (or the new configuration's) means the same.
     Equivalent(fn(&str, &str) -> bool),
@@ -359,15 +359,25 @@ fn normalised(n: Normalise, known: Option<&Value>, read: Value) -> Value {
     let known_null = known.is_none_or(Value::is_null);
     match n {
         Normalise::AsRead => read,
-        Normalise::EmptyAsNull if known_null && read.as_str().is_none_or(str::is_empty) => {
-            Value::Null
-        }
-        Normalise::FalseAsNull if known_null && read.as_bool() != Some(true) => Value::Null,
+        Normalise::ZeroAsNull if known_null && is_zero(&read) => Value::Null,
         Normalise::Equivalent(same) => match (known.and_then(Value::as_str), read.as_str()) {
             (Some(k), Some(r)) if same(k, r) => Value::string(k),
             _ => read,
         },
-        Normalise::EmptyAsNull | Normalise::FalseAsNull => read,
+        Normalise::ZeroAsNull => read,
+    }
+}
+
+/// Null or the zero value of its type, which the Terraform provider does not tell apart.
+fn is_zero(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Bool(b) => !b,
+        Value::Number(n) => *n == 0.0,
+        Value::List(x) | Value::Set(x) | Value::Tuple(x) => x.is_empty(),
+        Value::Map(m) => m.is_empty(),
+        _ => false,
     }
 }
 
@@ -414,16 +424,26 @@ impl<T, C, U> ResourceTable for Table<T, C, U> {
     fn normalise_plan(&self, prior: Option<&Value>, planned: &mut Value) {
         let Some(prior) = prior else { return };
         for r in &self.rows {
-            let Normalise::Equivalent(same) = r.normalise else {
-                continue;
-            };
-            if let (Some(old), Some(new)) =
-                (val::str_attr(prior, r.name), val::str_attr(planned, r.name))
-            {
-                if old != new && same(old, new) {
-                    let keep = Value::string(old);
-                    val::set_attr(planned, r.name, keep);
+            match r.normalise {
+                Normalise::Equivalent(same) => {
+                    if let (Some(old), Some(new)) =
+                        (val::str_attr(prior, r.name), val::str_attr(planned, r.name))
+                    {
+                        if old != new && same(old, new) {
+                            let keep = Value::string(old);
+                            val::set_attr(planned, r.name, keep);
+                        }
+                    }
                 }
+                Normalise::ZeroAsNull => {
+                    let old = prior.get_attr(r.name).unwrap_or(&Value::Null);
+                    let new = planned.get_attr(r.name).unwrap_or(&Value::Null);
+                    if is_zero(old) && is_zero(new) && old != new {
+                        let keep = old.clone();
+                        val::set_attr(planned, r.name, keep);
+                    }
+                }
+                Normalise::AsRead => {}
             }
         }
     }

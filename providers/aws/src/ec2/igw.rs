@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
 use terrane_engine::lang::Value;
 
-use super::{ids, match_ids, tags};
+use super::{identity, ids, read_table, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
@@ -14,7 +14,7 @@ use crate::resource::{
     wait_for, while_dependent, AwsResource, DefaultTimeouts, Failed, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val;
 
 pub struct InternetGateway;
@@ -22,24 +22,16 @@ pub struct InternetGateway;
 type GatewayTable = Table<aws_sdk_ec2::types::InternetGateway, ()>;
 
 static TABLE: LazyLock<GatewayTable> = LazyLock::new(|| {
-    GatewayTable::new(|| Some(aws_sdk_ec2::types::InternetGateway::builder().build()))
-        .tags_all(|g| tags_value(g.tags()))
-        .attr("id", comp(STR))
-        .read(|g, _| val::str_or_empty(g.internet_gateway_id()))
-        .attr("arn", comp(STR))
-        .read(|g, cx| {
-            let id = g.internet_gateway_id().unwrap_or_default();
-            let owner = g.owner_id().unwrap_or_default();
-            Value::string(cx.ec2_arn(owner, &format!("internet-gateway/{id}")))
-        })
-        .attr("owner_id", comp(STR))
-        .read(|g, _| val::str_or_empty(g.owner_id()))
-        // Attachment state is not checked: moto reports "available", which the SDK does
-        // not know; any attachment listed is to the VPC in question.
-        .attr("vpc_id", opt(STR))
-        .read(|g, _| val::opt_str(g.attachments().first().and_then(|a| a.vpc_id())))
-        // Detach from the old VPC, attach to the new one (after the create too).
-        .updated_by_hand()
+    identity(GatewayTable::new(|| {
+        Some(aws_sdk_ec2::types::InternetGateway::builder().build())
+    }))
+    .tags_all(|g| tags_value(g.tags()))
+    // Attachment state is not checked: moto reports "available", which the SDK does
+    // not know; any attachment listed is to the VPC in question.
+    .attr("vpc_id", opt(STR))
+    .read(|g, _| val::opt_str(g.attachments().first().and_then(|a| a.vpc_id())))
+    // Detach from the old VPC, attach to the new one (after the create too).
+    .updated_by_hand()
 });
 
 #[async_trait]
@@ -69,18 +61,9 @@ impl AwsResource for InternetGateway {
             &ids(current),
             "DescribeInternetGateways"
         )?;
-        Ok(match_ids(
-            current,
-            found,
-            |g| g.internet_gateway_id(),
-            |cur, g| {
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                TABLE.read_object(g, &cx).done()
-            },
-        ))
+        Ok(read_table(&TABLE, c, current, found, |g| {
+            g.internet_gateway_id()
+        }))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {

@@ -28,9 +28,15 @@ macro_rules! describe_filtered {
     }};
 }
 
+pub mod default_route_table;
+pub mod default_security_group;
+pub mod dhcp_options;
+pub mod egress_only_igw;
 pub mod eip;
 pub mod igw;
 pub mod nat;
+pub mod network_acl;
+pub mod network_acl_rule;
 pub mod route;
 pub mod route_table;
 pub mod rta;
@@ -40,6 +46,7 @@ pub mod sg_rule_legacy;
 pub mod subnet;
 pub mod tags;
 pub mod vpc;
+pub mod vpc_cidr_association;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -47,9 +54,11 @@ use std::future::Future;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter};
 use terrane_engine::lang::Value;
 
+use crate::clients::Clients;
 use crate::error::AwsError;
 use crate::resource::{wait_for, AwsResource, Timeout};
-use crate::table::Arg;
+use crate::schema::{comp, STR};
+use crate::table::{Arg, ReadCtx, Table};
 use crate::val;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -66,6 +75,15 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(sg_rule::VpcSgRule { egress: false }),
         Box::new(sg_rule::VpcSgRule { egress: true }),
         Box::new(sg_rule_legacy::SecurityGroupRuleRes),
+        Box::new(default_security_group::DefaultSecurityGroup),
+        Box::new(default_route_table::DefaultRouteTable),
+        Box::new(network_acl::NetworkAclRes { default: false }),
+        Box::new(network_acl::NetworkAclRes { default: true }),
+        Box::new(network_acl_rule::NetworkAclRule),
+        Box::new(egress_only_igw::EgressOnlyInternetGatewayRes),
+        Box::new(dhcp_options::DhcpOptionsRes),
+        Box::new(dhcp_options::DhcpOptionsAssociation),
+        Box::new(vpc_cidr_association::VpcIpv4CidrBlockAssociation),
     ]
 }
 
@@ -112,6 +130,36 @@ where
     Ok(out)
 }
 
+/// Describes objects by ID, for APIs that cannot filter on it (network ACLs on some
+/// endpoints, egress-only internet gateways): one call per 200 IDs, or, when one of them
+/// no longer exists and the whole call fails, one call per ID of that chunk, a missing
+/// one dropping out.
+pub async fn describe_by_ids<T, F, Fut>(ids: &[String], describe: F) -> Result<Vec<T>, AwsError>
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, AwsError>>,
+{
+    let mut out = Vec::new();
+    for chunk in ids.chunks(FILTER_VALUES) {
+        match describe(chunk.to_vec()).await {
+            Ok(found) => {
+                out.extend(found);
+                continue;
+            }
+            Err(e) if !e.is_not_found() => return Err(e),
+            Err(_) => {}
+        }
+        for id in chunk {
+            match describe(vec![id.clone()]).await {
+                Ok(found) => out.extend(found),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Waits until `state_of` (one Describe of the new object) reports `wanted`; "not found"
 /// (eventual consistency right after a create) counts as not there yet.
 pub async fn wait_state<F, Fut>(
@@ -134,6 +182,69 @@ where
         }
     })
     .await
+}
+
+/// An EC2 object with an ID and an owning account, from which Terraform builds its ARN
+/// (`arn:aws:ec2:REGION:OWNER:KIND/ID`).
+pub trait Owned {
+    /// The ARN's resource type (`security-group`).
+    const KIND: &'static str;
+    fn id(&self) -> Option<&str>;
+    fn owner(&self) -> Option<&str>;
+}
+
+macro_rules! owned {
+    ($($t:ty: $kind:literal, $id:ident;)*) => {$(
+        impl Owned for $t {
+            const KIND: &'static str = $kind;
+            fn id(&self) -> Option<&str> {
+                self.$id()
+            }
+            fn owner(&self) -> Option<&str> {
+                self.owner_id()
+            }
+        }
+    )*};
+}
+
+owned! {
+    aws_sdk_ec2::types::InternetGateway: "internet-gateway", internet_gateway_id;
+    aws_sdk_ec2::types::SecurityGroup: "security-group", group_id;
+    aws_sdk_ec2::types::RouteTable: "route-table", route_table_id;
+    aws_sdk_ec2::types::NetworkAcl: "network-acl", network_acl_id;
+    aws_sdk_ec2::types::DhcpOptions: "dhcp-options", dhcp_options_id;
+}
+
+/// Adds the `id`, `arn` and `owner_id` rows every owned EC2 object has.
+pub fn identity<T: Owned, C, U>(table: Table<T, C, U>) -> Table<T, C, U> {
+    table
+        .attr("id", comp(STR))
+        .read(|t: &T, _| val::str_or_empty(t.id()))
+        .attr("arn", comp(STR))
+        .read(|t: &T, cx| {
+            let resource = format!("{}/{}", T::KIND, t.id().unwrap_or_default());
+            Value::string(cx.ec2_arn(t.owner().unwrap_or_default(), &resource))
+        })
+        .attr("owner_id", comp(STR))
+        .read(|t: &T, _| val::str_or_empty(t.owner()))
+}
+
+/// The objects a batched Describe found, matched back to the requests by ID and read
+/// through the resource's table.
+pub fn read_table<T, C, U>(
+    table: &Table<T, C, U>,
+    c: &Clients,
+    current: &[Value],
+    found: Vec<T>,
+    id_of: impl Fn(&T) -> Option<&str>,
+) -> Vec<Option<Value>> {
+    match_ids(current, found, id_of, |cur, t| {
+        let cx = ReadCtx {
+            current: cur,
+            region: &c.region,
+        };
+        table.read_object(t, &cx).done()
+    })
 }
 
 /// Matches described objects back to the requests by ID and builds each result.

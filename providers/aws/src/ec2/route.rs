@@ -195,7 +195,7 @@ fn route_destination<'a>(r: &'a Route, attr: &str) -> Option<&'a str> {
 fn build(cur: &Value, rtb: &str, attr: &str, dest: &str, r: &Route) -> Value {
     // The route table's reading of a route gives every target (gateway endpoints moved to
     // vpc_endpoint_id); unset ones are "" there and null here, as configured.
-    let fields = route_value(r);
+    let fields = route_value(r, ROUTE_FIELDS);
     let mut o = Obj::from(cur);
     o.set("id", Value::string(route_id(rtb, dest)))
         .set("route_table_id", Value::string(rtb))

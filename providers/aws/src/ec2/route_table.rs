@@ -37,6 +37,28 @@ pub const ROUTE_FIELDS: &[&str] = &[
     "vpc_peering_connection_id",
 ];
 
+/// The string attributes of an `aws_default_route_table`'s `route` block: the default
+/// table allows fewer targets, and still has `instance_id`.
+pub const DEFAULT_ROUTE_FIELDS: &[&str] = &[
+    "cidr_block",
+    "ipv6_cidr_block",
+    "destination_prefix_list_id",
+    "core_network_arn",
+    "egress_only_gateway_id",
+    "gateway_id",
+    "instance_id",
+    "nat_gateway_id",
+    "network_interface_id",
+    "transit_gateway_id",
+    "vpc_endpoint_id",
+    "vpc_peering_connection_id",
+];
+
+/// A `route` block with the given fields, every one an optional string.
+pub fn route_block(fields: &[&str]) -> S {
+    fields.iter().fold(S::new(), |b, f| b.attr(f, opt(STR)))
+}
+
 #[async_trait]
 impl AwsResource for RouteTable {
     fn type_name(&self) -> &'static str {
@@ -44,17 +66,13 @@ impl AwsResource for RouteTable {
     }
 
     fn schema(&self) -> BlockSchema {
-        let mut route = S::new();
-        for f in ROUTE_FIELDS {
-            route = route.attr(f, opt(STR));
-        }
         S::new()
             .attr("id", comp(STR))
             .attr("arn", comp(STR))
             .attr("owner_id", comp(STR))
             .attr("vpc_id", req(STR).force_new())
             .attr("propagating_vgws", opt_comp(set_of(STR)))
-            .block("route", Nesting::Set, route)
+            .block("route", Nesting::Set, route_block(ROUTE_FIELDS))
             .build()
     }
 
@@ -77,18 +95,7 @@ impl AwsResource for RouteTable {
     }
 
     fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
-        let routes = config
-            .get_attr("route")
-            .and_then(Value::as_seq)
-            .unwrap_or_default();
-        let v = if routes.is_empty() {
-            prior
-                .and_then(|p| p.get_attr("route").cloned())
-                .unwrap_or(Value::Set(Vec::new()))
-        } else {
-            Value::set(routes.iter().map(normalize).collect())
-        };
-        val::set_attr(planned, "route", v);
+        plan_routes(prior, config, planned, ROUTE_FIELDS);
         if planned
             .get_attr("propagating_vgws")
             .is_some_and(Value::is_unknown)
@@ -111,7 +118,7 @@ impl AwsResource for RouteTable {
                     .routes()
                     .iter()
                     .filter(|r| managed(r))
-                    .map(route_value)
+                    .map(|r| route_value(r, ROUTE_FIELDS))
                     .collect();
                 let mut o = Obj::from(cur);
                 o.set("id", Value::string(id))
@@ -167,21 +174,13 @@ impl AwsResource for RouteTable {
         planned: &Value,
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
-        let id = val::str_attr(prior, "id").unwrap_or_default();
-        let old = prior
-            .get_attr("route")
-            .and_then(Value::as_seq)
-            .unwrap_or_default();
-        let new = planned
-            .get_attr("route")
-            .and_then(Value::as_seq)
-            .unwrap_or_default();
-        for r in old.iter().filter(|r| !new.contains(r)) {
-            delete_route(c, id, r).await?;
-        }
-        for r in new.iter().filter(|r| !old.contains(r)) {
-            create_route(c, id, r).await?;
-        }
+        sync_routes(
+            c,
+            val::str_attr(prior, "id").unwrap_or_default(),
+            prior,
+            planned,
+        )
+        .await?;
         Ok(None)
     }
 
@@ -231,15 +230,98 @@ pub async fn describe_tables(
     )
 }
 
-/// Routes Terraform does not manage: the VPC's local route and propagated routes.
-fn managed(r: &Route) -> bool {
+/// Plans the `route` blocks of a route table with `fields`: configured blocks as
+/// Terraform stores them; no blocks means the routes are managed elsewhere (`aws_route`),
+/// so whatever AWS holds is kept.
+pub fn plan_routes(prior: Option<&Value>, config: &Value, planned: &mut Value, fields: &[&str]) {
+    let routes = config
+        .get_attr("route")
+        .and_then(Value::as_seq)
+        .unwrap_or_default();
+    let v = if routes.is_empty() {
+        prior
+            .and_then(|p| p.get_attr("route").cloned())
+            .unwrap_or(Value::Set(Vec::new()))
+    } else {
+        Value::set(routes.iter().map(|r| normalize(r, fields)).collect())
+    };
+    val::set_attr(planned, "route", v);
+}
+
+/// Brings the routes of table `id` from the prior object's `route` blocks to the planned
+/// object's.
+pub async fn sync_routes(
+    c: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), AwsError> {
+    let old = val::blocks(prior, "route");
+    let new = val::blocks(planned, "route");
+    for r in old.iter().filter(|r| !new.contains(r)) {
+        delete_route(c, id, r).await?;
+    }
+    for r in new.iter().filter(|r| !old.contains(r)) {
+        create_route(c, id, r).await?;
+    }
+    Ok(())
+}
+
+/// Brings the virtual private gateways that propagate routes to table `id` from the prior
+/// object's `propagating_vgws` to the planned object's.
+pub async fn sync_propagation(
+    c: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), AwsError> {
+    let old = val::strings(prior, "propagating_vgws");
+    let new = val::strings(planned, "propagating_vgws");
+    for g in old.iter().filter(|g| !new.contains(g)) {
+        propagate(c, id, g, false).await?;
+    }
+    for g in new.iter().filter(|g| !old.contains(g)) {
+        propagate(c, id, g, true).await?;
+    }
+    Ok(())
+}
+
+/// Turns route propagation from virtual private gateway `gateway` to table `table` on or
+/// off.
+pub async fn propagate(c: &Clients, table: &str, gateway: &str, on: bool) -> Result<(), AwsError> {
+    let ec2 = c.ec2.get().await;
+    if on {
+        ec2.enable_vgw_route_propagation()
+            .route_table_id(table)
+            .gateway_id(gateway)
+            .send()
+            .await
+            .map_err(err("EnableVgwRoutePropagation"))?;
+    } else {
+        ec2.disable_vgw_route_propagation()
+            .route_table_id(table)
+            .gateway_id(gateway)
+            .send()
+            .await
+            .map_err(err("DisableVgwRoutePropagation"))?;
+    }
+    Ok(())
+}
+
+/// Routes Terraform does not manage in a table's `route` blocks: the VPC's local route,
+/// propagated routes, and the prefix-list routes of gateway endpoints (`aws_vpc_endpoint`
+/// owns them).
+pub fn managed(r: &Route) -> bool {
+    let endpoint = r.destination_prefix_list_id().is_some()
+        && r.gateway_id().is_some_and(|g| g.starts_with("vpce-"));
     r.gateway_id() != Some("local")
         && r.origin().map(|o| o.as_str()) != Some("EnableVgwRoutePropagation")
+        && !endpoint
 }
 
 /// A route block with every field a string ("" when unset), as Terraform stores it.
-pub fn normalize(r: &Value) -> Value {
-    Value::object(ROUTE_FIELDS.iter().map(|f| {
+pub fn normalize(r: &Value, fields: &[&str]) -> Value {
+    Value::object(fields.iter().map(|f| {
         let v = match r.get_attr(f) {
             None | Some(Value::Null) => Value::string(""),
             // Unknown (an ID known after apply) stays unknown.
@@ -249,7 +331,8 @@ pub fn normalize(r: &Value) -> Value {
     }))
 }
 
-pub fn route_value(r: &Route) -> Value {
+/// A route as a `route` block with `fields` ("" for what the route does not have).
+pub fn route_value(r: &Route, fields: &[&str]) -> Value {
     let gw = r.gateway_id().unwrap_or_default();
     // Gateway endpoints come back as gateway IDs; Terraform shows them as vpc_endpoint_id.
     let (gateway, endpoint) = if gw.starts_with("vpce-") {
@@ -257,26 +340,27 @@ pub fn route_value(r: &Route) -> Value {
     } else {
         (gw, "")
     };
-    let fields = [
-        r.destination_cidr_block().unwrap_or_default(),
-        r.destination_ipv6_cidr_block().unwrap_or_default(),
-        r.destination_prefix_list_id().unwrap_or_default(),
-        r.carrier_gateway_id().unwrap_or_default(),
-        r.core_network_arn().unwrap_or_default(),
-        r.egress_only_internet_gateway_id().unwrap_or_default(),
-        gateway,
-        r.local_gateway_id().unwrap_or_default(),
-        r.nat_gateway_id().unwrap_or_default(),
-        r.network_interface_id().unwrap_or_default(),
-        r.transit_gateway_id().unwrap_or_default(),
-        endpoint,
-        r.vpc_peering_connection_id().unwrap_or_default(),
-    ];
+    let field = |f: &str| match f {
+        "cidr_block" => r.destination_cidr_block(),
+        "ipv6_cidr_block" => r.destination_ipv6_cidr_block(),
+        "destination_prefix_list_id" => r.destination_prefix_list_id(),
+        "carrier_gateway_id" => r.carrier_gateway_id(),
+        "core_network_arn" => r.core_network_arn(),
+        "egress_only_gateway_id" => r.egress_only_internet_gateway_id(),
+        "gateway_id" => Some(gateway),
+        "instance_id" => r.instance_id(),
+        "local_gateway_id" => r.local_gateway_id(),
+        "nat_gateway_id" => r.nat_gateway_id(),
+        "network_interface_id" => r.network_interface_id(),
+        "transit_gateway_id" => r.transit_gateway_id(),
+        "vpc_endpoint_id" => Some(endpoint),
+        "vpc_peering_connection_id" => r.vpc_peering_connection_id(),
+        _ => None,
+    };
     Value::object(
-        ROUTE_FIELDS
+        fields
             .iter()
-            .zip(fields)
-            .map(|(k, v)| (*k, Value::string(v))),
+            .map(|f| (*f, Value::string(field(f).unwrap_or_default()))),
     )
 }
 
@@ -303,6 +387,7 @@ pub async fn create_route(c: &Clients, table: &str, r: &Value) -> Result<(), Aws
         .set_core_network_arn(field(r, "core_network_arn"))
         .set_egress_only_internet_gateway_id(field(r, "egress_only_gateway_id"))
         .set_gateway_id(field(r, "gateway_id"))
+        .set_instance_id(field(r, "instance_id"))
         .set_local_gateway_id(field(r, "local_gateway_id"))
         .set_nat_gateway_id(field(r, "nat_gateway_id"))
         .set_network_interface_id(field(r, "network_interface_id"))

@@ -28,8 +28,6 @@ use crate::val::{self, Obj};
 
 pub struct SecurityGroup;
 
-const RULE_BLOCKS: [&str; 2] = ["ingress", "egress"];
-
 #[async_trait]
 impl AwsResource for SecurityGroup {
     fn type_name(&self) -> &'static str {
@@ -37,18 +35,6 @@ impl AwsResource for SecurityGroup {
     }
 
     fn schema(&self) -> BlockSchema {
-        let rule = || {
-            S::new()
-                .attr("cidr_blocks", opt(list_of(STR)))
-                .attr("description", opt(STR))
-                .attr("from_port", req(NUM))
-                .attr("to_port", req(NUM))
-                .attr("protocol", req(STR))
-                .attr("ipv6_cidr_blocks", opt(list_of(STR)))
-                .attr("prefix_list_ids", opt(list_of(STR)))
-                .attr("security_groups", opt(set_of(STR)))
-                .attr("self", opt(BOOL))
-        };
         S::new()
             .attr("id", comp(STR))
             .attr("arn", comp(STR))
@@ -64,8 +50,8 @@ impl AwsResource for SecurityGroup {
                 "revoke_rules_on_delete",
                 opt_default(BOOL, Value::Bool(false)),
             )
-            .block("ingress", Nesting::Set, rule())
-            .block("egress", Nesting::Set, rule())
+            .block("ingress", Nesting::Set, rule_block())
+            .block("egress", Nesting::Set, rule_block())
             .build()
     }
 
@@ -100,22 +86,7 @@ impl AwsResource for SecurityGroup {
     }
 
     fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
-        for b in RULE_BLOCKS {
-            let rules = config
-                .get_attr(b)
-                .and_then(Value::as_seq)
-                .unwrap_or_default();
-            // No blocks: rules are managed elsewhere (aws_vpc_security_group_*_rule), so
-            // whatever AWS holds is kept.
-            let v = if rules.is_empty() {
-                prior
-                    .and_then(|p| p.get_attr(b).cloned())
-                    .unwrap_or(Value::Set(Vec::new()))
-            } else {
-                Value::set(rules.iter().map(normalize).collect())
-            };
-            val::set_attr(planned, b, v);
-        }
+        plan_rule_blocks(prior, config, planned);
         if prior.is_none() && planned.get_attr("name").is_some_and(Value::is_unknown) {
             // Terraform names unnamed groups "terraform-<unique id>"; decided at plan time
             // so the plan shows it.
@@ -269,6 +240,43 @@ impl AwsResource for SecurityGroup {
         })
         .await
     }
+}
+
+/// Plans the `ingress` and `egress` blocks of a security group (or the default one):
+/// configured blocks normalised as AWS stores them; no blocks means the rules are managed
+/// elsewhere (aws_vpc_security_group_*_rule), so whatever AWS holds is kept.
+pub fn plan_rule_blocks(prior: Option<&Value>, config: &Value, planned: &mut Value) {
+    for b in RULE_BLOCKS {
+        let rules = config
+            .get_attr(b)
+            .and_then(Value::as_seq)
+            .unwrap_or_default();
+        let v = if rules.is_empty() {
+            prior
+                .and_then(|p| p.get_attr(b).cloned())
+                .unwrap_or(Value::Set(Vec::new()))
+        } else {
+            Value::set(rules.iter().map(normalize).collect())
+        };
+        val::set_attr(planned, b, v);
+    }
+}
+
+/// The rule blocks of a security group.
+pub const RULE_BLOCKS: [&str; 2] = ["ingress", "egress"];
+
+/// The attributes of an `ingress`/`egress` block.
+pub fn rule_block() -> S {
+    S::new()
+        .attr("cidr_blocks", opt(list_of(STR)))
+        .attr("description", opt(STR))
+        .attr("from_port", req(NUM))
+        .attr("to_port", req(NUM))
+        .attr("protocol", req(STR))
+        .attr("ipv6_cidr_blocks", opt(list_of(STR)))
+        .attr("prefix_list_ids", opt(list_of(STR)))
+        .attr("security_groups", opt(set_of(STR)))
+        .attr("self", opt(BOOL))
 }
 
 /// Protocol as AWS reports it: names for tcp/udp/icmp, "-1" for all, numbers otherwise.
@@ -426,7 +434,7 @@ fn permission_atoms(perms: &[IpPermission]) -> Vec<Atom> {
 
 /// Rule blocks for what AWS holds: prior blocks whose every source is still there are kept
 /// as they are; remaining sources are grouped by (protocol, ports, description).
-fn reconcile(own_id: &str, perms: &[IpPermission], prior: Option<&Value>) -> Value {
+pub fn reconcile(own_id: &str, perms: &[IpPermission], prior: Option<&Value>) -> Value {
     let actual: BTreeSet<Atom> = permission_atoms(perms).into_iter().collect();
     let mut left = actual.clone();
     let mut rules = Vec::new();
@@ -481,7 +489,12 @@ fn rule_atoms(own_id: &str, v: &Value, block: &str) -> BTreeSet<Atom> {
 }
 
 /// Revokes sources that are gone and authorises new ones, for both directions.
-async fn sync_rules(c: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), AwsError> {
+pub async fn sync_rules(
+    c: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), AwsError> {
     for b in RULE_BLOCKS {
         let old = rule_atoms(id, prior, b);
         let new = rule_atoms(id, planned, b);

@@ -11,7 +11,7 @@ use aws_sdk_ec2::types::{
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 
-use super::{filter, flag, ids, match_ids, tags, wait_state};
+use super::{filter, flag, ids, read_table, tags, wait_state};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
@@ -83,17 +83,17 @@ static TABLE: LazyLock<SubnetTable> = LazyLock::new(|| {
         .create(|b, v| b.set_ipv6_native(v.true_only()))
         .attr("outpost_arn", opt(STR).force_new())
         .read(|s, _| val::str_or_empty(s.outpost_arn()))
-        .normalise(Normalise::EmptyAsNull)
+        .normalise(Normalise::ZeroAsNull)
         .create(|b, v| b.set_outpost_arn(v.str()))
         .attr("customer_owned_ipv4_pool", opt(STR))
         .read(|s, _| val::str_or_empty(s.customer_owned_ipv4_pool()))
-        .normalise(Normalise::EmptyAsNull)
+        .normalise(Normalise::ZeroAsNull)
         // Outposts only: the pool and the flag go together in one request, which the
         // table cannot say yet.
         .update_unsupported()
         .attr("map_customer_owned_ip_on_launch", opt(BOOL))
         .read(|s, _| Value::Bool(s.map_customer_owned_ip_on_launch().unwrap_or(false)))
-        .normalise(Normalise::FalseAsNull)
+        .normalise(Normalise::ZeroAsNull)
         .update_unsupported()
         .attr("map_public_ip_on_launch", off())
         .read(|s, _| Value::Bool(s.map_public_ip_on_launch().unwrap_or(false)))
@@ -166,18 +166,7 @@ impl AwsResource for Subnet {
             &ids(current),
             "DescribeSubnets"
         )?;
-        Ok(match_ids(
-            current,
-            subnets,
-            |s| s.subnet_id(),
-            |cur, s| {
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                TABLE.read_object(s, &cx).done()
-            },
-        ))
+        Ok(read_table(&TABLE, c, current, subnets, |s| s.subnet_id()))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {

@@ -67,3 +67,24 @@ pub async fn update(
     }
     Ok(())
 }
+
+/// Gives an object exactly the planned tags, from `existing`: one that terrane adopts
+/// rather than creates (a VPC's default security group, route table or network ACL), or
+/// a new one whose create call could not tag it.
+pub async fn adopt(
+    c: &Clients,
+    id: &str,
+    existing: &[Tag],
+    planned: &Value,
+) -> Result<(), AwsError> {
+    let old: BTreeMap<String, String> = existing
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect();
+    update(c, id, &old, &val::string_map(planned, "tags_all")).await
+}

@@ -109,7 +109,7 @@ static TABLE: LazyLock<VpcTable> = LazyLock::new(|| {
         .read(|d, _| val::str_or_empty(d.default_network_acl.as_deref()))
         .attr("assign_generated_ipv6_cidr_block", opt(BOOL))
         .read(|d, _| Value::Bool(d.ipv6().is_some()))
-        .normalise(Normalise::FalseAsNull)
+        .normalise(Normalise::ZeroAsNull)
         .create(|b, v| b.set_amazon_provided_ipv6_cidr_block(v.bool()))
         // Associating or disassociating IPv6 blocks of an existing VPC is not supported
         // yet (the same for the three below).

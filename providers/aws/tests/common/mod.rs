@@ -253,6 +253,7 @@ impl Env {
     }
 }
 
+/// An attribute of `addr` in state as text.
 pub fn attr(state: &State, addr: &str, name: &str) -> String {
     let (ty, rest) = addr.split_once('.').unwrap();
     let (rname, idx) = match rest.split_once('[') {
@@ -264,10 +265,12 @@ pub fn attr(state: &State, addr: &str, name: &str) -> String {
         .iter()
         .find(|r| r.ty == ty && r.name == rname && r.mode == "managed")
         .unwrap_or_else(|| panic!("{addr} not in state"));
-    r.instances[idx].attributes[name]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+    // Numbers and bools as written in an import ID; null as "".
+    match &r.instances[idx].attributes[name] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
 }
 
 /// The non-no-op changes of a plan, as "action address".
