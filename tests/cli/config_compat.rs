@@ -288,3 +288,30 @@ provider "null" {
     );
     snap!(w, "provider_reserved_names", w.run(&["validate"]).code(1));
 }
+
+#[test]
+fn validate_reports_outputs_a_called_module_does_not_declare() {
+    let w = Work::main_tf(
+        r#"
+module "m" {
+  source = "./m"
+}
+module "c" {
+  source = "./m"
+  count  = 2
+}
+output "x" {
+  value = module.m.nope
+}
+output "z" {
+  value = module.c[0].nope
+}
+"#,
+    );
+    w.write(
+        "m/main.tf",
+        "output \"a\" { value = 1 }\noutput \"b\" { value = 2 }\n",
+    );
+    w.run(&["init"]).code(0);
+    snap!(w, "module_output_undeclared", w.run(&["validate"]).code(1));
+}

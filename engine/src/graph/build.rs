@@ -332,6 +332,52 @@ fn undeclared(r: &Reference, m: &Module) -> Diagnostic {
     d
 }
 
+/// `module.name.out` (or `module.name[key].out` on a call with count or for_each) where
+/// the called module declares no output `out`: Terraform's "Unsupported attribute",
+/// found without evaluating anything so that validate reports it too.
+fn undeclared_output(r: &Reference, m: &Module) -> Option<Diagnostic> {
+    let (Subject::Module(c), Some(out)) = (&r.subject, &r.module_output) else {
+        return None;
+    };
+    let child = m.children.get(c)?;
+    if child.outputs.contains_key(out) {
+        return None;
+    }
+    let call = m.module_calls.get(c)?;
+    // The reference as written, up to the output name: `module.c` or `module.c[0]`.
+    let span = r.span.as_ref()?;
+    let text = span.file.text.get(span.start..span.end)?;
+    let object = text
+        .strip_suffix(out.as_str())?
+        .trim_end()
+        .strip_suffix('.')?
+        .trim_end();
+    let repeated = call.count.is_some() || call.for_each.is_some();
+    let indexed = object.ends_with(']');
+    let shape = match (repeated, indexed) {
+        // Terraform's message for the collection itself differs; evaluation reports it.
+        (true, false) => return None,
+        (true, true) => "is a object".to_string(),
+        (false, _) => match child.outputs.len() {
+            0 => "is object with no attributes".to_string(),
+            1 => format!(
+                "is object with 1 attribute {:?}",
+                child.outputs.keys().next().map_or("", String::as_str)
+            ),
+            n => format!("is object with {n} attributes"),
+        },
+    };
+    // No "did you mean" here: Terraform gives none for an object's attributes.
+    Some(
+        Diagnostic::error("Unsupported attribute")
+            .detail(format!(
+                "This object does not have an attribute named {out:?}."
+            ))
+            .span(r.span.clone())
+            .value(object, shape),
+    )
+}
+
 /// Adds edges from what `refs` (made in module `m`) name to `to`, reporting undeclared ones.
 fn link(g: &mut Graph, m: &Module, to: &Node, refs: Vec<Reference>, diags: &mut Diagnostics) {
     let to_idx = g.index[to];
@@ -339,6 +385,10 @@ fn link(g: &mut Graph, m: &Module, to: &Node, refs: Vec<Reference>, diags: &mut 
         // A module call whose child failed to load was reported already.
         if matches!(&r.subject, Subject::Module(c) if m.module_calls.contains_key(c) && !m.children.contains_key(c))
         {
+            continue;
+        }
+        if let Some(d) = undeclared_output(&r, m) {
+            diags.push(d);
             continue;
         }
         let Some(targets) = targets_of(&r, m) else {
