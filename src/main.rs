@@ -17,6 +17,9 @@ mod setup;
 
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use invocation::Invocation;
 
 fn main() -> ExitCode {

@@ -3,10 +3,12 @@
 //! the dependents of a node that failed, starts nothing new once the run is interrupted,
 //! and bounds the provider calls of the whole run by one `-parallelism` limit.
 //!
-//! Nodes themselves are not bounded: a node is a resource block or an expression, and the
-//! work that takes time is its instances' provider calls, which go through
-//! [`Walker::bounded`]. Bounding both with one semaphore could deadlock (a node holding a
-//! permit waiting for its instances' permits).
+//! The work that takes time is the nodes' provider calls, which go through
+//! [`Walker::bounded`] and its semaphore. Nodes are bounded separately, by a count of
+//! nodes in flight ([`NODES_PER_CALL`] per allowed call): one semaphore for both could
+//! deadlock (a node holding a permit waiting for its instances' permits), and no bound at
+//! all started every ready node at once, ten thousand suspended futures for ten thousand
+//! independent resources, most of a large plan's memory.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,8 +29,14 @@ pub(super) enum Outcome<T> {
     NotStarted,
 }
 
+/// Nodes in flight per allowed provider call: enough that evaluation overlaps the calls
+/// of other nodes, few enough that suspended nodes cost little memory.
+const NODES_PER_CALL: usize = 4;
+
 pub(super) struct Walker {
     limit: Semaphore,
+    /// The most nodes [`Walker::walk`] runs at once.
+    nodes: usize,
     interrupt: Arc<AtomicBool>,
 }
 
@@ -36,6 +44,7 @@ impl Walker {
     pub(super) fn new(parallelism: usize, interrupt: Arc<AtomicBool>) -> Walker {
         Walker {
             limit: Semaphore::new(parallelism.max(1)),
+            nodes: parallelism.max(1) * NODES_PER_CALL,
             interrupt,
         }
     }
@@ -61,12 +70,17 @@ impl Walker {
         }
         let mut outcomes: Vec<Outcome<T>> = (0..n).map(|_| Outcome::NotStarted).collect();
         let mut running = FuturesUnordered::new();
-        let mut ready: Vec<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+        // Ready nodes start in graph order, as many as the node bound allows.
+        let mut ready: std::collections::VecDeque<usize> =
+            (0..n).filter(|&i| waiting[i] == 0).collect();
         loop {
             if self.interrupted() {
                 ready.clear();
             }
-            for i in ready.drain(..) {
+            while running.len() < self.nodes {
+                let Some(i) = ready.pop_front() else {
+                    break;
+                };
                 let fut = run(i);
                 running.push(async move { (i, fut.await) });
             }
@@ -90,7 +104,7 @@ impl Walker {
                         if matches!(outcomes[u], Outcome::Skipped) {
                             stack.push((u, false));
                         } else {
-                            ready.push(u);
+                            ready.push_back(u);
                         }
                     }
                 }
@@ -240,6 +254,30 @@ mod tests {
             2,
             "at most -parallelism at once"
         );
+    }
+
+    #[tokio::test]
+    async fn nodes_in_flight_are_bounded() {
+        // 100 independent nodes, parallelism 2: at most 2 * NODES_PER_CALL at once.
+        let waits = vec![vec![]; 100];
+        let now = Mutex::new((0usize, 0usize));
+        let out = walker()
+            .walk(&waits, |_| {
+                let now = &now;
+                async move {
+                    {
+                        let mut n = now.lock().unwrap();
+                        n.0 += 1;
+                        n.1 = n.1.max(n.0);
+                    }
+                    tokio::task::yield_now().await;
+                    now.lock().unwrap().0 -= 1;
+                    Ok(())
+                }
+            })
+            .await;
+        assert!(out.iter().all(|o| matches!(o, Outcome::Done(()))));
+        assert_eq!(now.into_inner().unwrap().1, 2 * NODES_PER_CALL);
     }
 
     #[tokio::test]
