@@ -609,6 +609,19 @@ impl Provider for AwsProvider {
     }
 }
 
+/// `planned` with the configured values of the schema's write-only arguments, which the
+/// engine keeps out of every plan and state.
+fn with_write_only(schema: &BlockSchema, mut planned: Value, config: &Value) -> Value {
+    for (name, attr) in &schema.attributes {
+        if attr.write_only {
+            if let Some(v) = config.get_attr(name) {
+                val::set_attr(&mut planned, name, v.clone());
+            }
+        }
+    }
+    planned
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -648,17 +661,4 @@ mod tests {
             }
         }
     }
-}
-
-/// `planned` with the configured values of the schema's write-only arguments, which the
-/// engine keeps out of every plan and state.
-fn with_write_only(schema: &BlockSchema, mut planned: Value, config: &Value) -> Value {
-    for (name, attr) in &schema.attributes {
-        if attr.write_only {
-            if let Some(v) = config.get_attr(name) {
-                val::set_attr(&mut planned, name, v.clone());
-            }
-        }
-    }
-    planned
 }
