@@ -28,11 +28,13 @@ macro_rules! describe_filtered {
     }};
 }
 
+pub mod customer_gateway;
 pub mod default_route_table;
 pub mod default_security_group;
 pub mod dhcp_options;
 pub mod egress_only_igw;
 pub mod eip;
+pub mod flow_log;
 pub mod igw;
 pub mod nat;
 pub mod network_acl;
@@ -47,6 +49,7 @@ pub mod subnet;
 pub mod tags;
 pub mod vpc;
 pub mod vpc_cidr_association;
+pub mod vpn_gateway;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -84,6 +87,10 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(dhcp_options::DhcpOptionsRes),
         Box::new(dhcp_options::DhcpOptionsAssociation),
         Box::new(vpc_cidr_association::VpcIpv4CidrBlockAssociation),
+        Box::new(flow_log::FlowLogRes),
+        Box::new(customer_gateway::CustomerGatewayRes),
+        Box::new(vpn_gateway::VpnGatewayRes),
+        Box::new(vpn_gateway::VpnGatewayAttachment),
     ]
 }
 
@@ -215,8 +222,68 @@ owned! {
     aws_sdk_ec2::types::DhcpOptions: "dhcp-options", dhcp_options_id;
 }
 
+/// An EC2 object whose description names no owner (flow logs, customer and VPN
+/// gateways), with the account that read it: Terraform builds their ARNs with the
+/// caller's account.
+pub struct InAccount<T> {
+    pub item: T,
+    pub account: String,
+}
+
+impl<T> InAccount<T> {
+    /// The described objects, each with the clients' account.
+    pub async fn all(c: &Clients, items: Vec<T>) -> Result<Vec<InAccount<T>>, AwsError> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let account = c.account_id().await?;
+        Ok(items
+            .into_iter()
+            .map(|item| InAccount {
+                item,
+                account: account.to_string(),
+            })
+            .collect())
+    }
+
+    /// A described object with nothing set, for the table test.
+    pub fn sample(item: T) -> Option<InAccount<T>> {
+        Some(InAccount {
+            item,
+            account: String::new(),
+        })
+    }
+}
+
+macro_rules! in_account {
+    ($($t:ty: $kind:literal, $id:ident;)*) => {$(
+        impl Owned for InAccount<$t> {
+            const KIND: &'static str = $kind;
+            fn id(&self) -> Option<&str> {
+                self.item.$id()
+            }
+            fn owner(&self) -> Option<&str> {
+                Some(&self.account)
+            }
+        }
+    )*};
+}
+
+in_account! {
+    aws_sdk_ec2::types::FlowLog: "vpc-flow-log", flow_log_id;
+    aws_sdk_ec2::types::CustomerGateway: "customer-gateway", customer_gateway_id;
+    aws_sdk_ec2::types::VpnGateway: "vpn-gateway", vpn_gateway_id;
+}
+
 /// Adds the `id`, `arn` and `owner_id` rows every owned EC2 object has.
 pub fn identity<T: Owned, C, U>(table: Table<T, C, U>) -> Table<T, C, U> {
+    id_and_arn(table)
+        .attr("owner_id", comp(STR))
+        .read(|t: &T, _| val::str_or_empty(t.owner()))
+}
+
+/// Adds the `id` and `arn` rows (objects whose state has no `owner_id`).
+pub fn id_and_arn<T: Owned, C, U>(table: Table<T, C, U>) -> Table<T, C, U> {
     table
         .attr("id", comp(STR))
         .read(|t: &T, _| val::str_or_empty(t.id()))
@@ -225,8 +292,6 @@ pub fn identity<T: Owned, C, U>(table: Table<T, C, U>) -> Table<T, C, U> {
             let resource = format!("{}/{}", T::KIND, t.id().unwrap_or_default());
             Value::string(cx.ec2_arn(t.owner().unwrap_or_default(), &resource))
         })
-        .attr("owner_id", comp(STR))
-        .read(|t: &T, _| val::str_or_empty(t.owner()))
 }
 
 /// The objects a batched Describe found, matched back to the requests by ID and read
