@@ -1324,3 +1324,56 @@ async fn vpn_gateway_attachment() {
     };
     run(&case, "10.95.0.0/16", "vgwa-case").await;
 }
+
+#[tokio::test]
+async fn flow_log_to_s3_with_destination_options() {
+    let env = Env::new();
+    let m = terrane_test_support::moto();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .endpoint_url(&m.endpoint)
+            .force_path_style(true)
+            .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket("flow-s3-logs")
+        .send()
+        .await
+        .unwrap();
+    let src = r#"
+resource "aws_vpc" "v" {
+  cidr_block = "10.96.0.0/16"
+}
+resource "aws_flow_log" "s3" {
+  vpc_id               = aws_vpc.v.id
+  traffic_type         = "REJECT"
+  log_destination_type = "s3"
+  log_destination      = "arn:aws:s3:::flow-s3-logs"
+  destination_options {
+    file_format        = "parquet"
+    per_hour_partition = true
+  }
+}
+"#;
+    let state = env.apply(src, &State::new()).await;
+    let addr = "aws_flow_log.s3";
+    // The defaults inside the block are planned and kept.
+    assert_eq!(
+        attr(&state, addr, "destination_options"),
+        r#"[{"file_format":"parquet","hive_compatible_partitions":false,"per_hour_partition":true}]"#
+    );
+    assert_eq!(attr(&state, addr, "max_aggregation_interval"), "600");
+    converges(&env, src, &state, "after create").await;
+    let plan = env
+        .plan(&src.replace("\"parquet\"", "\"plain-text\""), &state)
+        .await;
+    assert_eq!(changes(&plan), ["DeleteThenCreate aws_flow_log.s3"]);
+    let id = attr(&state, addr, "id");
+    env.destroy(src, &state).await;
+    assert!(env.import_refreshed("aws_flow_log", &id).await.is_none());
+}
