@@ -31,6 +31,7 @@ macro_rules! describe_filtered {
 pub mod customer_gateway;
 pub mod default_route_table;
 pub mod default_security_group;
+pub mod default_vpc;
 pub mod dhcp_options;
 pub mod egress_only_igw;
 pub mod eip;
@@ -88,6 +89,7 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(dhcp_options::DhcpOptionsAssociation),
         Box::new(vpc_cidr_association::VpcIpv4CidrBlockAssociation),
         Box::new(flow_log::FlowLogRes),
+        Box::new(default_vpc::DefaultVpc),
         Box::new(customer_gateway::CustomerGatewayRes),
         Box::new(vpn_gateway::VpnGatewayRes),
         Box::new(vpn_gateway::VpnGatewayAttachment),
