@@ -239,6 +239,34 @@ resource "aws_vpn_gateway_attachment" "a" {
   vpc_id         = aws_vpc.other.id
   vpn_gateway_id = aws_vpn_gateway.spare.id
 }
+resource "aws_route_table" "second" {
+  vpc_id = aws_vpc.v.id
+}
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id          = aws_vpc.v.id
+  service_name    = "com.amazonaws.us-east-1.s3"
+  route_table_ids = [aws_route_table.private.id]
+  tags            = { Name = "{name}-s3" }
+}
+resource "aws_security_group" "endpoints" {
+  name        = "{name}-endpoints"
+  description = "interface endpoints"
+  vpc_id      = aws_vpc.v.id
+}
+resource "aws_security_group" "endpoints2" {
+  name        = "{name}-endpoints2"
+  description = "interface endpoints"
+  vpc_id      = aws_vpc.v.id
+}
+resource "aws_vpc_endpoint" "ecs" {
+  vpc_id              = aws_vpc.v.id
+  service_name        = "com.amazonaws.us-east-1.ecs"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = [aws_subnet.a.id]
+  security_group_ids  = [aws_security_group.endpoints.id]
+  private_dns_enabled = true
+  tags                = { Name = "{name}-ecs" }
+}
 "#;
 
 /// A text edit of the fixture and the plan it must give (`Action address` lines).
@@ -541,6 +569,13 @@ async fn out_of_band(state: &State, addr: &str, what: OutOfBand) {
             c.detach_vpn_gateway()
                 .vpn_gateway_id(attr(state, addr, "vpn_gateway_id"))
                 .vpc_id(attr(state, addr, "vpc_id"))
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::Delete, "aws_vpc_endpoint") => {
+            c.delete_vpc_endpoints()
+                .vpc_endpoint_ids(&id)
                 .send()
                 .await
                 .unwrap();
@@ -1378,92 +1413,48 @@ resource "aws_flow_log" "s3" {
     assert!(env.import_refreshed("aws_flow_log", &id).await.is_none());
 }
 
-/// Whether the VPC `id` exists.
-async fn vpc_exists(id: &str) -> bool {
-    let found = ec2()
-        .describe_vpcs()
-        .filters(f("vpc-id", id))
-        .send()
-        .await
-        .unwrap();
-    !found.vpcs().is_empty()
-}
-
-/// The one test that touches the region's default VPC (moto's is shared by the process).
 #[tokio::test]
-async fn default_vpc_is_adopted_updated_forgotten_and_deleted_only_when_forced() {
-    let env = Env::new();
-    let addr = "aws_default_vpc.d";
-    let src = r#"
-resource "aws_default_vpc" "d" {
-  enable_dns_hostnames = true
-  tags                 = { Name = "default-case" }
+async fn vpc_endpoint_gateway() {
+    let case = Case {
+        fixture: VPN_FIXTURE,
+        addr: "aws_vpc_endpoint.s3",
+        update: Some(Edit {
+            from: "route_table_ids = [aws_route_table.private.id]",
+            to: "route_table_ids = [aws_route_table.private.id, aws_route_table.second.id]",
+            plan: &["Update aws_vpc_endpoint.s3"],
+        }),
+        replace: Some(Edit {
+            from: "\"com.amazonaws.us-east-1.s3\"",
+            to: "\"com.amazonaws.us-east-1.dynamodb\"",
+            plan: &["DeleteThenCreate aws_vpc_endpoint.s3"],
+        }),
+        import: ImportId::Id,
+        drift: Some((OutOfBand::RenameTag, &["tags", "tags_all"])),
+        new_id_on_update: false,
+        deleted_plan: Some(&["Create aws_vpc_endpoint.s3"]),
+    };
+    run(&case, "10.97.0.0/16", "vpce-case").await;
 }
-"#;
-    let state = env.apply(src, &State::new()).await;
-    let id = attr(&state, addr, "id");
-    assert_eq!(attr(&state, addr, "existing_default_vpc"), "true");
-    assert_eq!(attr(&state, addr, "cidr_block"), "172.31.0.0/16");
-    converges(&env, src, &state, "after adoption").await;
 
-    let off = src.replace(
-        "enable_dns_hostnames = true",
-        "enable_dns_hostnames = false",
-    );
-    let plan = env.plan(&off, &state).await;
-    assert_eq!(changes(&plan), [format!("Update {addr}")]);
-    assert_eq!(changed_attrs(&plan, addr), ["enable_dns_hostnames"]);
-    let state = env.apply(&off, &state).await;
-    converges(&env, &off, &state, "after update").await;
-    let hostnames = ec2()
-        .describe_vpc_attribute()
-        .vpc_id(&id)
-        .attribute(aws_sdk_ec2::types::VpcAttributeName::EnableDnsHostnames)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        hostnames.enable_dns_hostnames().and_then(|v| v.value()),
-        Some(false)
-    );
-
-    let imported = env.import_into(&state, addr, &id).await;
-    converges(&env, &off, &imported, "after import").await;
-
-    out_of_band(&state, addr, OutOfBand::RenameTag).await;
-    let plan = env.plan(&off, &state).await;
-    assert_eq!(drifted_attrs(&plan, addr), ["tags", "tags_all"]);
-    let state = env.apply(&off, &state).await;
-
-    // Destroy forgets the default VPC.
-    let state = env.destroy(&off, &state).await;
-    assert!(state.resources.iter().all(|r| r.instances.is_empty()));
-    assert!(vpc_exists(&id).await, "the default VPC was deleted");
-
-    // With force_destroy it is deleted (once its default subnets are gone, which AWS
-    // requires too), and the next apply creates a new default VPC.
-    let forced = src.replace("enable_dns_hostnames = true", "force_destroy = true");
-    let state = env.apply(&forced, &State::new()).await;
-    let subnets = ec2()
-        .describe_subnets()
-        .filters(f("vpc-id", &id))
-        .send()
-        .await
-        .unwrap();
-    for s in subnets.subnets() {
-        let subnet = s.subnet_id().unwrap();
-        ec2()
-            .delete_subnet()
-            .subnet_id(subnet)
-            .send()
-            .await
-            .unwrap();
-    }
-    env.destroy(&forced, &state).await;
-    assert!(!vpc_exists(&id).await, "force_destroy kept the default VPC");
-    let state = env.apply(src, &State::new()).await;
-    assert_ne!(attr(&state, addr, "id"), id);
-    assert_eq!(attr(&state, addr, "existing_default_vpc"), "false");
-    converges(&env, src, &state, "after a new default VPC").await;
-    env.destroy(src, &state).await;
+#[tokio::test]
+async fn vpc_endpoint_interface() {
+    let case = Case {
+        fixture: VPN_FIXTURE,
+        addr: "aws_vpc_endpoint.ecs",
+        update: Some(Edit {
+            from: "security_group_ids  = [aws_security_group.endpoints.id]",
+            to: "security_group_ids  = [aws_security_group.endpoints.id, aws_security_group.endpoints2.id]",
+            plan: &["Update aws_vpc_endpoint.ecs"],
+        }),
+        replace: Some(Edit {
+            from: "\"com.amazonaws.us-east-1.ecs\"",
+            to: "\"com.amazonaws.us-east-1.ecr.api\"",
+            plan: &["DeleteThenCreate aws_vpc_endpoint.ecs"],
+        }),
+        import: ImportId::Id,
+        drift: Some((OutOfBand::RenameTag, &["tags", "tags_all"])),
+        new_id_on_update: false,
+        deleted_plan: Some(&["Create aws_vpc_endpoint.ecs"]),
+    };
+    run(&case, "10.98.0.0/16", "ivpce-case").await;
 }

@@ -50,6 +50,7 @@ pub mod subnet;
 pub mod tags;
 pub mod vpc;
 pub mod vpc_cidr_association;
+pub mod vpc_endpoint;
 pub mod vpn_gateway;
 
 use std::collections::HashMap;
@@ -90,6 +91,7 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(vpc_cidr_association::VpcIpv4CidrBlockAssociation),
         Box::new(flow_log::FlowLogRes),
         Box::new(default_vpc::DefaultVpc),
+        Box::new(vpc_endpoint::VpcEndpointRes),
         Box::new(customer_gateway::CustomerGatewayRes),
         Box::new(vpn_gateway::VpnGatewayRes),
         Box::new(vpn_gateway::VpnGatewayAttachment),
