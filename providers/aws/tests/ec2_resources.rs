@@ -248,6 +248,20 @@ resource "aws_vpc_endpoint" "s3" {
   route_table_ids = [aws_route_table.private.id]
   tags            = { Name = "{name}-s3" }
 }
+resource "aws_vpc_endpoint" "dynamodb" {
+  vpc_id       = aws_vpc.v.id
+  service_name = "com.amazonaws.us-east-1.dynamodb"
+}
+resource "aws_route_table" "assoc1" {
+  vpc_id = aws_vpc.v.id
+}
+resource "aws_route_table" "assoc2" {
+  vpc_id = aws_vpc.v.id
+}
+resource "aws_vpc_endpoint_route_table_association" "r" {
+  vpc_endpoint_id = aws_vpc_endpoint.dynamodb.id
+  route_table_id  = aws_route_table.assoc1.id
+}
 resource "aws_security_group" "endpoints" {
   name        = "{name}-endpoints"
   description = "interface endpoints"
@@ -288,6 +302,8 @@ enum ImportId {
     Route,
     /// `SUBNETID/ROUTETABLEID`.
     Association,
+    /// `VPCENDPOINTID/ROUTETABLEID`.
+    EndpointRouteTable,
     /// The Terraform provider cannot import the type (a VPN gateway attachment).
     NotImportable,
 }
@@ -355,6 +371,11 @@ fn import_id(state: &State, addr: &str, how: ImportId) -> String {
             attr(state, addr, "rule_number"),
             attr(state, addr, "protocol"),
             attr(state, addr, "egress"),
+        ),
+        ImportId::EndpointRouteTable => format!(
+            "{}/{}",
+            attr(state, addr, "vpc_endpoint_id"),
+            attr(state, addr, "route_table_id")
         ),
         ImportId::NotImportable => attr(state, addr, "id"),
     }
@@ -576,6 +597,14 @@ async fn out_of_band(state: &State, addr: &str, what: OutOfBand) {
         (OutOfBand::Delete, "aws_vpc_endpoint") => {
             c.delete_vpc_endpoints()
                 .vpc_endpoint_ids(&id)
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::Delete, "aws_vpc_endpoint_route_table_association") => {
+            c.modify_vpc_endpoint()
+                .vpc_endpoint_id(attr(state, addr, "vpc_endpoint_id"))
+                .remove_route_table_ids(attr(state, addr, "route_table_id"))
                 .send()
                 .await
                 .unwrap();
@@ -1457,4 +1486,23 @@ async fn vpc_endpoint_interface() {
         deleted_plan: Some(&["Create aws_vpc_endpoint.ecs"]),
     };
     run(&case, "10.98.0.0/16", "ivpce-case").await;
+}
+
+#[tokio::test]
+async fn vpc_endpoint_route_table_association() {
+    let case = Case {
+        fixture: VPN_FIXTURE,
+        addr: "aws_vpc_endpoint_route_table_association.r",
+        update: None,
+        replace: Some(Edit {
+            from: "route_table_id  = aws_route_table.assoc1.id",
+            to: "route_table_id  = aws_route_table.assoc2.id",
+            plan: &["DeleteThenCreate aws_vpc_endpoint_route_table_association.r"],
+        }),
+        import: ImportId::EndpointRouteTable,
+        drift: None,
+        new_id_on_update: false,
+        deleted_plan: Some(&["Create aws_vpc_endpoint_route_table_association.r"]),
+    };
+    run(&case, "10.99.0.0/16", "vpcerta-case").await;
 }

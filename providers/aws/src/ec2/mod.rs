@@ -92,6 +92,8 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(flow_log::FlowLogRes),
         Box::new(default_vpc::DefaultVpc),
         Box::new(vpc_endpoint::VpcEndpointRes),
+        Box::new(vpc_endpoint::RouteTableAssociation),
+        Box::new(vpn_gateway::RoutePropagation),
         Box::new(customer_gateway::CustomerGatewayRes),
         Box::new(vpn_gateway::VpnGatewayRes),
         Box::new(vpn_gateway::VpnGatewayAttachment),

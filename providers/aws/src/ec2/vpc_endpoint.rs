@@ -670,3 +670,117 @@ impl AwsResource for VpcEndpointRes {
         .await
     }
 }
+
+pub struct RouteTableAssociation;
+
+/// A Gateway endpoint's route table, as the association reads it.
+struct Associated {
+    endpoint: String,
+    route_table: String,
+}
+
+type AssociationTable = Table<Associated, ()>;
+
+/// Terraform's ID: `a-`, the endpoint's ID and the CRC-32 (decimal) of the table's.
+fn association_id(endpoint: &str, route_table: &str) -> String {
+    format!(
+        "a-{endpoint}{}",
+        super::route::crc32(route_table.as_bytes())
+    )
+}
+
+static ASSOCIATION: LazyLock<AssociationTable> = LazyLock::new(|| {
+    AssociationTable::new(|| {
+        Some(Associated {
+            endpoint: String::new(),
+            route_table: String::new(),
+        })
+    })
+    .attr("id", comp(STR))
+    .read(|a, _| Value::string(association_id(&a.endpoint, &a.route_table)))
+    .attr("route_table_id", req(STR).force_new())
+    .read(|a, _| Value::string(&a.route_table))
+    .attr("vpc_endpoint_id", req(STR).force_new())
+    .read(|a, _| Value::string(&a.endpoint))
+});
+
+/// Adds or removes one route table of an endpoint.
+async fn modify_route_table(
+    c: &Clients,
+    endpoint: &str,
+    route_table: &str,
+    add: bool,
+) -> Result<(), AwsError> {
+    let ec2 = c.ec2.get().await;
+    let req = ec2.modify_vpc_endpoint().vpc_endpoint_id(endpoint);
+    let req = match add {
+        true => req.add_route_table_ids(route_table),
+        false => req.remove_route_table_ids(route_table),
+    };
+    req.send().await.map_err(err("ModifyVpcEndpoint"))?;
+    Ok(())
+}
+
+#[async_trait]
+impl AwsResource for RouteTableAssociation {
+    fn type_name(&self) -> &'static str {
+        "aws_vpc_endpoint_route_table_association"
+    }
+
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*ASSOCIATION)
+    }
+
+    /// The endpoints, one call for all; an association exists while its endpoint lists
+    /// its route table.
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let endpoints = describe(c, &super::attr_values(current, "vpc_endpoint_id")).await?;
+        Ok(current
+            .iter()
+            .map(|cur| {
+                let endpoint = val::str_attr(cur, "vpc_endpoint_id")?;
+                let route_table = val::str_attr(cur, "route_table_id")?;
+                endpoints
+                    .iter()
+                    .filter(|e| e.vpc_endpoint_id() == Some(endpoint))
+                    .find(|e| e.route_table_ids().iter().any(|r| r == route_table))?;
+                let a = Associated {
+                    endpoint: endpoint.to_string(),
+                    route_table: route_table.to_string(),
+                };
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Some(ASSOCIATION.read_object(&a, &cx).done())
+            })
+            .collect())
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
+        let endpoint = val::str_attr(planned, "vpc_endpoint_id").unwrap_or_default();
+        let route_table = val::str_attr(planned, "route_table_id").unwrap_or_default();
+        modify_route_table(c, endpoint, route_table, true).await?;
+        Ok(association_id(endpoint, route_table))
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
+        let endpoint = val::str_attr(prior, "vpc_endpoint_id").unwrap_or_default();
+        let route_table = val::str_attr(prior, "route_table_id").unwrap_or_default();
+        match modify_route_table(c, endpoint, route_table, false).await {
+            Err(e) if !e.is_not_found() => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// `VPCENDPOINTID/ROUTETABLEID`, as in Terraform.
+    fn import_stub(&self, id: &str, stub: &mut crate::val::Obj) -> Result<(), String> {
+        let (endpoint, route_table) = id
+            .split_once('/')
+            .filter(|(e, r)| !e.is_empty() && !r.is_empty())
+            .ok_or_else(|| format!("expected VPCENDPOINTID/ROUTETABLEID, got {id:?}"))?;
+        stub.set("vpc_endpoint_id", Value::string(endpoint))
+            .set("route_table_id", Value::string(route_table));
+        Ok(())
+    }
+}

@@ -346,3 +346,130 @@ impl AwsResource for VpnGatewayAttachment {
         Err("resource aws_vpn_gateway_attachment doesn't support import".into())
     }
 }
+
+/// `aws_vpn_gateway_route_propagation`: a route table learns the routes of a VPN gateway.
+/// (moto has no EnableVgwRoutePropagation, so this type is not tested against it.)
+pub struct RoutePropagation;
+
+/// A route table propagating a gateway's routes.
+struct Propagating {
+    gateway: String,
+    route_table: String,
+}
+
+type PropagationTable = Table<Propagating, ()>;
+
+/// Terraform's ID: `GATEWAY_ROUTETABLE`.
+fn propagation_id(gateway: &str, route_table: &str) -> String {
+    format!("{gateway}_{route_table}")
+}
+
+static PROPAGATION: LazyLock<PropagationTable> = LazyLock::new(|| {
+    PropagationTable::new(|| {
+        Some(Propagating {
+            gateway: String::new(),
+            route_table: String::new(),
+        })
+    })
+    .attr("id", comp(STR))
+    .read(|p, _| Value::string(propagation_id(&p.gateway, &p.route_table)))
+    .attr("route_table_id", req(STR).force_new())
+    .read(|p, _| Value::string(&p.route_table))
+    .attr("vpn_gateway_id", req(STR).force_new())
+    .read(|p, _| Value::string(&p.gateway))
+});
+
+#[async_trait]
+impl AwsResource for RoutePropagation {
+    fn type_name(&self) -> &'static str {
+        "aws_vpn_gateway_route_propagation"
+    }
+
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*PROPAGATION)
+    }
+
+    fn timeouts(&self) -> Option<crate::resource::DefaultTimeouts> {
+        Some(crate::resource::DefaultTimeouts::minutes(2, 2, 2))
+    }
+
+    /// The route tables, one filtered call for all; a propagation exists while its
+    /// table lists the gateway among its propagating gateways.
+    async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
+        let tables = describe_filtered!(
+            c,
+            describe_route_tables,
+            filters,
+            "route-table-id",
+            &attr_values(current, "route_table_id"),
+            "DescribeRouteTables"
+        )?;
+        Ok(current
+            .iter()
+            .map(|cur| {
+                let gateway = val::str_attr(cur, "vpn_gateway_id")?;
+                let route_table = val::str_attr(cur, "route_table_id")?;
+                tables
+                    .iter()
+                    .filter(|t| t.route_table_id() == Some(route_table))
+                    .find(|t| {
+                        t.propagating_vgws()
+                            .iter()
+                            .any(|v| v.gateway_id() == Some(gateway))
+                    })?;
+                let p = Propagating {
+                    gateway: gateway.to_string(),
+                    route_table: route_table.to_string(),
+                };
+                let cx = crate::table::ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Some(PROPAGATION.read_object(&p, &cx).done())
+            })
+            .collect())
+    }
+
+    async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
+        let gateway = val::str_attr(planned, "vpn_gateway_id").unwrap_or_default();
+        let route_table = val::str_attr(planned, "route_table_id").unwrap_or_default();
+        c.ec2
+            .get()
+            .await
+            .enable_vgw_route_propagation()
+            .gateway_id(gateway)
+            .route_table_id(route_table)
+            .send()
+            .await
+            .map_err(err("EnableVgwRoutePropagation"))?;
+        Ok(propagation_id(gateway, route_table))
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
+        let out = c
+            .ec2
+            .get()
+            .await
+            .disable_vgw_route_propagation()
+            .gateway_id(val::str_attr(prior, "vpn_gateway_id").unwrap_or_default())
+            .route_table_id(val::str_attr(prior, "route_table_id").unwrap_or_default())
+            .send()
+            .await
+            .map_err(err("DisableVgwRoutePropagation"));
+        match out {
+            Err(e) if !e.is_not_found() => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// `GATEWAY_ROUTETABLE`.
+    fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
+        let (gateway, route_table) = id
+            .split_once('_')
+            .filter(|(g, r)| !g.is_empty() && !r.is_empty())
+            .ok_or_else(|| format!("expected VPNGATEWAYID_ROUTETABLEID, got {id:?}"))?;
+        stub.set("vpn_gateway_id", Value::string(gateway))
+            .set("route_table_id", Value::string(route_table));
+        Ok(())
+    }
+}
