@@ -372,3 +372,69 @@ pub fn bool_keep_null(current: &Value, k: &str, v: Option<bool>) -> Value {
         (b, _) => Value::Bool(b),
     }
 }
+
+/// An association of two objects, each named by an argument (a VPN gateway and a VPC, a
+/// route table and a gateway): what the association types read.
+pub struct Pair {
+    pub first: String,
+    pub second: String,
+}
+
+impl Pair {
+    /// An empty pair, for the table test.
+    pub fn sample() -> Option<Pair> {
+        Some(Pair {
+            first: String::new(),
+            second: String::new(),
+        })
+    }
+}
+
+/// Reads associations from their parents, described in one batch by the caller: each
+/// object of `current` whose two arguments `attrs` are a pair that `held` finds.
+pub fn read_pairs(
+    table: &Table<Pair, ()>,
+    c: &Clients,
+    current: &[Value],
+    attrs: [&str; 2],
+    held: impl Fn(&str, &str) -> bool,
+) -> Vec<Option<Value>> {
+    current
+        .iter()
+        .map(|cur| {
+            let first = val::str_attr(cur, attrs[0])?;
+            let second = val::str_attr(cur, attrs[1])?;
+            if !held(first, second) {
+                return None;
+            }
+            let pair = Pair {
+                first: first.to_string(),
+                second: second.to_string(),
+            };
+            let cx = ReadCtx {
+                current: cur,
+                region: &c.region,
+            };
+            Some(table.read_object(&pair, &cx).done())
+        })
+        .collect()
+}
+
+/// An import ID `FIRST<sep>SECOND` into the two arguments `attrs`.
+pub fn import_pair(
+    id: &str,
+    sep: char,
+    attrs: [&str; 2],
+    stub: &mut val::Obj,
+) -> Result<(), String> {
+    let (first, second) = id
+        .split_once(sep)
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        .ok_or_else(|| {
+            let want = format!("{}{sep}{}", attrs[0], attrs[1]).to_uppercase();
+            format!("expected {want}, got {id:?}")
+        })?;
+    stub.set(attrs[0], Value::string(first))
+        .set(attrs[1], Value::string(second));
+    Ok(())
+}

@@ -16,7 +16,10 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
 
-use super::{describe_by_ids, filter, identity, ids, match_ids, tags, wait_state, Owned};
+use super::{
+    describe_by_ids, filter, identity, ids, import_pair, match_ids, read_pairs, tags, wait_state,
+    Owned, Pair,
+};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
@@ -673,13 +676,10 @@ impl AwsResource for VpcEndpointRes {
 
 pub struct RouteTableAssociation;
 
-/// A Gateway endpoint's route table, as the association reads it.
-struct Associated {
-    endpoint: String,
-    route_table: String,
-}
+/// The endpoint (first) and its route table (second).
+type AssociationTable = Table<Pair, ()>;
 
-type AssociationTable = Table<Associated, ()>;
+const ASSOCIATED: [&str; 2] = ["vpc_endpoint_id", "route_table_id"];
 
 /// Terraform's ID: `a-`, the endpoint's ID and the CRC-32 (decimal) of the table's.
 fn association_id(endpoint: &str, route_table: &str) -> String {
@@ -690,18 +690,13 @@ fn association_id(endpoint: &str, route_table: &str) -> String {
 }
 
 static ASSOCIATION: LazyLock<AssociationTable> = LazyLock::new(|| {
-    AssociationTable::new(|| {
-        Some(Associated {
-            endpoint: String::new(),
-            route_table: String::new(),
-        })
-    })
-    .attr("id", comp(STR))
-    .read(|a, _| Value::string(association_id(&a.endpoint, &a.route_table)))
-    .attr("route_table_id", req(STR).force_new())
-    .read(|a, _| Value::string(&a.route_table))
-    .attr("vpc_endpoint_id", req(STR).force_new())
-    .read(|a, _| Value::string(&a.endpoint))
+    AssociationTable::new(Pair::sample)
+        .attr("id", comp(STR))
+        .read(|a, _| Value::string(association_id(&a.first, &a.second)))
+        .attr("route_table_id", req(STR).force_new())
+        .read(|a, _| Value::string(&a.second))
+        .attr("vpc_endpoint_id", req(STR).force_new())
+        .read(|a, _| Value::string(&a.first))
 });
 
 /// Adds or removes one route table of an endpoint.
@@ -735,26 +730,18 @@ impl AwsResource for RouteTableAssociation {
     /// its route table.
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let endpoints = describe(c, &super::attr_values(current, "vpc_endpoint_id")).await?;
-        Ok(current
-            .iter()
-            .map(|cur| {
-                let endpoint = val::str_attr(cur, "vpc_endpoint_id")?;
-                let route_table = val::str_attr(cur, "route_table_id")?;
-                endpoints
-                    .iter()
-                    .filter(|e| e.vpc_endpoint_id() == Some(endpoint))
-                    .find(|e| e.route_table_ids().iter().any(|r| r == route_table))?;
-                let a = Associated {
-                    endpoint: endpoint.to_string(),
-                    route_table: route_table.to_string(),
-                };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(ASSOCIATION.read_object(&a, &cx).done())
-            })
-            .collect())
+        Ok(read_pairs(
+            &ASSOCIATION,
+            c,
+            current,
+            ASSOCIATED,
+            |endpoint, table| {
+                endpoints.iter().any(|e| {
+                    e.vpc_endpoint_id() == Some(endpoint)
+                        && e.route_table_ids().iter().any(|r| r == table)
+                })
+            },
+        ))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
@@ -775,12 +762,6 @@ impl AwsResource for RouteTableAssociation {
 
     /// `VPCENDPOINTID/ROUTETABLEID`, as in Terraform.
     fn import_stub(&self, id: &str, stub: &mut crate::val::Obj) -> Result<(), String> {
-        let (endpoint, route_table) = id
-            .split_once('/')
-            .filter(|(e, r)| !e.is_empty() && !r.is_empty())
-            .ok_or_else(|| format!("expected VPCENDPOINTID/ROUTETABLEID, got {id:?}"))?;
-        stub.set("vpc_endpoint_id", Value::string(endpoint))
-            .set("route_table_id", Value::string(route_table));
-        Ok(())
+        import_pair(id, '/', ASSOCIATED, stub)
     }
 }

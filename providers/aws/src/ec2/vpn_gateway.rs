@@ -12,7 +12,10 @@ use terrane_engine::lang::Value;
 
 use super::customer_gateway::check_asn;
 use super::route::crc32;
-use super::{attr_values, filter, id_and_arn, ids, read_table, tags, wait_state, InAccount};
+use super::{
+    attr_values, filter, id_and_arn, ids, import_pair, read_pairs, read_table, tags, wait_state,
+    InAccount, Pair,
+};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{retry_while_code, tags_value, AwsResource, Failed, Tagging, Timeout};
@@ -260,13 +263,10 @@ impl AwsResource for VpnGatewayRes {
 
 pub struct VpnGatewayAttachment;
 
-/// What an attachment is read from: the gateway and the VPC it is attached to.
-struct Attached {
-    gateway: String,
-    vpc: String,
-}
+/// The gateway (first) and the VPC it is attached to (second).
+type AttachmentTable = Table<Pair, ()>;
 
-type AttachmentTable = Table<Attached, ()>;
+const ATTACHED: [&str; 2] = ["vpn_gateway_id", "vpc_id"];
 
 /// Terraform's ID: `vpn-attachment-` and the CRC-32 (hex) of `VPC-GATEWAY`.
 fn attachment_id(gateway: &str, vpc: &str) -> String {
@@ -277,18 +277,13 @@ fn attachment_id(gateway: &str, vpc: &str) -> String {
 }
 
 static ATTACHMENT: LazyLock<AttachmentTable> = LazyLock::new(|| {
-    AttachmentTable::new(|| {
-        Some(Attached {
-            gateway: String::new(),
-            vpc: String::new(),
-        })
-    })
-    .attr("id", comp(STR))
-    .read(|a, _| Value::string(attachment_id(&a.gateway, &a.vpc)))
-    .attr("vpc_id", req(STR).force_new())
-    .read(|a, _| Value::string(&a.vpc))
-    .attr("vpn_gateway_id", req(STR).force_new())
-    .read(|a, _| Value::string(&a.gateway))
+    AttachmentTable::new(Pair::sample)
+        .attr("id", comp(STR))
+        .read(|a, _| Value::string(attachment_id(&a.first, &a.second)))
+        .attr("vpc_id", req(STR).force_new())
+        .read(|a, _| Value::string(&a.second))
+        .attr("vpn_gateway_id", req(STR).force_new())
+        .read(|a, _| Value::string(&a.first))
 });
 
 #[async_trait]
@@ -306,26 +301,17 @@ impl AwsResource for VpnGatewayAttachment {
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let gateways =
             describe(c, "vpn-gateway-id", &attr_values(current, "vpn_gateway_id")).await?;
-        Ok(current
-            .iter()
-            .map(|cur| {
-                let gateway = val::str_attr(cur, "vpn_gateway_id")?;
-                let vpc = val::str_attr(cur, "vpc_id")?;
+        Ok(read_pairs(
+            &ATTACHMENT,
+            c,
+            current,
+            ATTACHED,
+            |gateway, vpc| {
                 gateways
                     .iter()
-                    .filter(|g| g.vpn_gateway_id() == Some(gateway))
-                    .find(|g| attached_vpc(g) == Some(vpc))?;
-                let a = Attached {
-                    gateway: gateway.to_string(),
-                    vpc: vpc.to_string(),
-                };
-                let cx = crate::table::ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(ATTACHMENT.read_object(&a, &cx).done())
-            })
-            .collect())
+                    .any(|g| g.vpn_gateway_id() == Some(gateway) && attached_vpc(g) == Some(vpc))
+            },
+        ))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
@@ -351,13 +337,10 @@ impl AwsResource for VpnGatewayAttachment {
 /// (moto has no EnableVgwRoutePropagation, so this type is not tested against it.)
 pub struct RoutePropagation;
 
-/// A route table propagating a gateway's routes.
-struct Propagating {
-    gateway: String,
-    route_table: String,
-}
+/// The gateway (first) and the route table propagating its routes (second).
+type PropagationTable = Table<Pair, ()>;
 
-type PropagationTable = Table<Propagating, ()>;
+const PROPAGATING: [&str; 2] = ["vpn_gateway_id", "route_table_id"];
 
 /// Terraform's ID: `GATEWAY_ROUTETABLE`.
 fn propagation_id(gateway: &str, route_table: &str) -> String {
@@ -365,18 +348,13 @@ fn propagation_id(gateway: &str, route_table: &str) -> String {
 }
 
 static PROPAGATION: LazyLock<PropagationTable> = LazyLock::new(|| {
-    PropagationTable::new(|| {
-        Some(Propagating {
-            gateway: String::new(),
-            route_table: String::new(),
-        })
-    })
-    .attr("id", comp(STR))
-    .read(|p, _| Value::string(propagation_id(&p.gateway, &p.route_table)))
-    .attr("route_table_id", req(STR).force_new())
-    .read(|p, _| Value::string(&p.route_table))
-    .attr("vpn_gateway_id", req(STR).force_new())
-    .read(|p, _| Value::string(&p.gateway))
+    PropagationTable::new(Pair::sample)
+        .attr("id", comp(STR))
+        .read(|p, _| Value::string(propagation_id(&p.first, &p.second)))
+        .attr("route_table_id", req(STR).force_new())
+        .read(|p, _| Value::string(&p.second))
+        .attr("vpn_gateway_id", req(STR).force_new())
+        .read(|p, _| Value::string(&p.first))
 });
 
 #[async_trait]
@@ -404,30 +382,20 @@ impl AwsResource for RoutePropagation {
             &attr_values(current, "route_table_id"),
             "DescribeRouteTables"
         )?;
-        Ok(current
-            .iter()
-            .map(|cur| {
-                let gateway = val::str_attr(cur, "vpn_gateway_id")?;
-                let route_table = val::str_attr(cur, "route_table_id")?;
-                tables
-                    .iter()
-                    .filter(|t| t.route_table_id() == Some(route_table))
-                    .find(|t| {
-                        t.propagating_vgws()
+        Ok(read_pairs(
+            &PROPAGATION,
+            c,
+            current,
+            PROPAGATING,
+            |gateway, table| {
+                tables.iter().any(|t| {
+                    t.route_table_id() == Some(table)
+                        && t.propagating_vgws()
                             .iter()
                             .any(|v| v.gateway_id() == Some(gateway))
-                    })?;
-                let p = Propagating {
-                    gateway: gateway.to_string(),
-                    route_table: route_table.to_string(),
-                };
-                let cx = crate::table::ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(PROPAGATION.read_object(&p, &cx).done())
-            })
-            .collect())
+                })
+            },
+        ))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
@@ -464,12 +432,6 @@ impl AwsResource for RoutePropagation {
 
     /// `GATEWAY_ROUTETABLE`.
     fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
-        let (gateway, route_table) = id
-            .split_once('_')
-            .filter(|(g, r)| !g.is_empty() && !r.is_empty())
-            .ok_or_else(|| format!("expected VPNGATEWAYID_ROUTETABLEID, got {id:?}"))?;
-        stub.set("vpn_gateway_id", Value::string(gateway))
-            .set("route_table_id", Value::string(route_table));
-        Ok(())
+        import_pair(id, '_', PROPAGATING, stub)
     }
 }
