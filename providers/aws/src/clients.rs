@@ -114,6 +114,9 @@ pub struct Clients {
     pub autoscaling: Service<aws_sdk_applicationautoscaling::Client>,
     /// `default_tags { tags = ... }` of the provider block.
     pub default_tags: BTreeMap<String, String>,
+    /// The caller's account, asked of STS on first use: the ARNs Terraform builds for
+    /// objects whose description names no owner (flow logs, VPN gateways) need it.
+    pub account: tokio::sync::OnceCell<String>,
 }
 
 impl Clients {
@@ -124,5 +127,24 @@ impl Clients {
     /// An EC2 ARN as Terraform builds it: `arn:aws:ec2:REGION:ACCOUNT:vpc/vpc-123`.
     pub fn ec2_arn(&self, owner: &str, resource: &str) -> String {
         crate::region::ec2_arn(&self.region, owner, resource)
+    }
+
+    /// The account these clients act in (one GetCallerIdentity per provider and region).
+    pub async fn account_id(&self) -> Result<&str, crate::error::AwsError> {
+        let id = self
+            .account
+            .get_or_try_init(|| async {
+                let out = self
+                    .sts
+                    .get()
+                    .await
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(crate::error::err("GetCallerIdentity"))?;
+                Ok::<_, crate::error::AwsError>(out.account().unwrap_or_default().to_string())
+            })
+            .await?;
+        Ok(id)
     }
 }

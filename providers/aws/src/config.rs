@@ -224,6 +224,7 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
             ["applicationautoscaling"]
         ),
         default_tags,
+        account: tokio::sync::OnceCell::new(),
     })
 }
 

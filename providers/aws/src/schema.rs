@@ -32,6 +32,24 @@ pub fn comp(t: Type) -> AttributeSchema {
 pub fn opt_comp(t: Type) -> AttributeSchema {
     AttributeSchema::optional_computed(t)
 }
+/// An object whose attributes all have type `t` (a computed list of objects, such as a
+/// VPC endpoint's `dns_entry`).
+pub fn object_of(fields: &[&str], t: Type) -> Type {
+    Type::Object(
+        fields
+            .iter()
+            .map(|k| {
+                let attr = terrane_engine::lang::types::ObjectAttr {
+                    ty: t.clone(),
+                    optional: false,
+                    default: None,
+                };
+                (k.to_string(), attr)
+            })
+            .collect(),
+    )
+}
+
 /// Optional with a default, as Terraform's `Default:`.
 pub fn opt_default(t: Type, v: Value) -> AttributeSchema {
     AttributeSchema::optional(t).default(v)

@@ -84,6 +84,12 @@ impl<'a> Arg<'a> {
         self.i64().and_then(|n| i32::try_from(n).ok())
     }
 
+    /// A number the Terraform provider keeps as a string (autonomous system numbers);
+    /// `None` when unset or not a number.
+    pub fn parsed<N: std::str::FromStr>(self) -> Option<N> {
+        self.str()?.parse().ok()
+    }
+
     /// The strings of a list or set (non-strings skipped); `None` when unset.
     pub fn strings(self) -> Option<Vec<String>> {
         self.0.and_then(Value::as_seq).map(|s| {
@@ -213,6 +219,25 @@ impl<T, C, U> Table<T, C, U> {
             block: b.blocks.remove(name),
             ..Row::new(name)
         });
+        self
+    }
+
+    /// Makes the block added last replace the object when it changes (Terraform's
+    /// `ForceNew` on a block).
+    #[must_use]
+    pub fn force_new_block(mut self) -> Self {
+        if let Some(b) = self.last().block.as_mut() {
+            b.force_new = true;
+        }
+        self
+    }
+
+    /// At most `n` items of the block added last (Terraform's `MaxItems`).
+    #[must_use]
+    pub fn max_items(mut self, n: usize) -> Self {
+        if let Some(b) = self.last().block.as_mut() {
+            b.max_items = Some(n);
+        }
         self
     }
 

@@ -180,6 +180,109 @@ resource "aws_vpc_ipv4_cidr_block_association" "c" {
 }
 "#;
 
+/// The VPC module's flow log, VPN and endpoint types, around a VPC of the case's own.
+const VPN_FIXTURE: &str = r#"
+resource "aws_vpc" "v" {
+  cidr_block = "{cidr}"
+}
+resource "aws_vpc" "other" {
+  cidr_block = "172.16.0.0/16"
+  tags       = { Name = "{name}-other" }
+}
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = cidrsubnet(aws_vpc.v.cidr_block, 8, 0)
+}
+resource "aws_route_table" "private" {
+  vpc_id = aws_vpc.v.id
+}
+resource "aws_cloudwatch_log_group" "flow" {
+  name = "{name}-flow"
+}
+resource "aws_iam_role" "flow" {
+  name = "{name}-flow"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "vpc-flow-logs.amazonaws.com" }
+    }]
+  })
+}
+resource "aws_flow_log" "f" {
+  vpc_id                   = aws_vpc.v.id
+  traffic_type             = "ALL"
+  log_destination          = aws_cloudwatch_log_group.flow.arn
+  iam_role_arn             = aws_iam_role.flow.arn
+  max_aggregation_interval = 60
+  tags                     = { Name = "{name}-flow" }
+}
+resource "aws_customer_gateway" "c" {
+  bgp_asn    = 65000
+  ip_address = "172.0.0.1"
+  type       = "ipsec.1"
+  tags       = { Name = "{name}-cgw" }
+}
+resource "aws_vpn_gateway" "g" {
+  vpc_id          = aws_vpc.v.id
+  amazon_side_asn = "64512"
+  tags            = { Name = "{name}-vgw" }
+}
+resource "aws_vpc" "third" {
+  cidr_block = "172.17.0.0/16"
+}
+resource "aws_vpn_gateway" "spare" {
+  tags = { Name = "{name}-spare" }
+}
+resource "aws_vpn_gateway_attachment" "a" {
+  vpc_id         = aws_vpc.other.id
+  vpn_gateway_id = aws_vpn_gateway.spare.id
+}
+resource "aws_route_table" "second" {
+  vpc_id = aws_vpc.v.id
+}
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id          = aws_vpc.v.id
+  service_name    = "com.amazonaws.us-east-1.s3"
+  route_table_ids = [aws_route_table.private.id]
+  tags            = { Name = "{name}-s3" }
+}
+resource "aws_vpc_endpoint" "dynamodb" {
+  vpc_id       = aws_vpc.v.id
+  service_name = "com.amazonaws.us-east-1.dynamodb"
+}
+resource "aws_route_table" "assoc1" {
+  vpc_id = aws_vpc.v.id
+}
+resource "aws_route_table" "assoc2" {
+  vpc_id = aws_vpc.v.id
+}
+resource "aws_vpc_endpoint_route_table_association" "r" {
+  vpc_endpoint_id = aws_vpc_endpoint.dynamodb.id
+  route_table_id  = aws_route_table.assoc1.id
+}
+resource "aws_security_group" "endpoints" {
+  name        = "{name}-endpoints"
+  description = "interface endpoints"
+  vpc_id      = aws_vpc.v.id
+}
+resource "aws_security_group" "endpoints2" {
+  name        = "{name}-endpoints2"
+  description = "interface endpoints"
+  vpc_id      = aws_vpc.v.id
+}
+resource "aws_vpc_endpoint" "ecs" {
+  vpc_id              = aws_vpc.v.id
+  service_name        = "com.amazonaws.us-east-1.ecs"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = [aws_subnet.a.id]
+  security_group_ids  = [aws_security_group.endpoints.id]
+  private_dns_enabled = true
+  tags                = { Name = "{name}-ecs" }
+}
+"#;
+
 /// A text edit of the fixture and the plan it must give (`Action address` lines).
 struct Edit {
     from: &'static str,
@@ -199,6 +302,10 @@ enum ImportId {
     Route,
     /// `SUBNETID/ROUTETABLEID`.
     Association,
+    /// `VPCENDPOINTID/ROUTETABLEID`.
+    EndpointRouteTable,
+    /// The Terraform provider cannot import the type (a VPN gateway attachment).
+    NotImportable,
 }
 
 /// A change made with the SDK behind terrane's back.
@@ -265,6 +372,12 @@ fn import_id(state: &State, addr: &str, how: ImportId) -> String {
             attr(state, addr, "protocol"),
             attr(state, addr, "egress"),
         ),
+        ImportId::EndpointRouteTable => format!(
+            "{}/{}",
+            attr(state, addr, "vpc_endpoint_id"),
+            attr(state, addr, "route_table_id")
+        ),
+        ImportId::NotImportable => attr(state, addr, "id"),
     }
 }
 
@@ -450,6 +563,52 @@ async fn out_of_band(state: &State, addr: &str, what: OutOfBand) {
                 .await
                 .unwrap();
         }
+        (OutOfBand::Delete, "aws_flow_log") => {
+            c.delete_flow_logs().flow_log_ids(&id).send().await.unwrap();
+        }
+        (OutOfBand::Delete, "aws_customer_gateway") => {
+            c.delete_customer_gateway()
+                .customer_gateway_id(&id)
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::Delete, "aws_vpn_gateway") => {
+            c.detach_vpn_gateway()
+                .vpn_gateway_id(&id)
+                .vpc_id(attr(state, addr, "vpc_id"))
+                .send()
+                .await
+                .unwrap();
+            c.delete_vpn_gateway()
+                .vpn_gateway_id(&id)
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::Delete, "aws_vpn_gateway_attachment") => {
+            c.detach_vpn_gateway()
+                .vpn_gateway_id(attr(state, addr, "vpn_gateway_id"))
+                .vpc_id(attr(state, addr, "vpc_id"))
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::Delete, "aws_vpc_endpoint") => {
+            c.delete_vpc_endpoints()
+                .vpc_endpoint_ids(&id)
+                .send()
+                .await
+                .unwrap();
+        }
+        (OutOfBand::Delete, "aws_vpc_endpoint_route_table_association") => {
+            c.modify_vpc_endpoint()
+                .vpc_endpoint_id(attr(state, addr, "vpc_endpoint_id"))
+                .remove_route_table_ids(attr(state, addr, "route_table_id"))
+                .send()
+                .await
+                .unwrap();
+        }
         (OutOfBand::Delete, other) => panic!("no out-of-band delete for {other}"),
     }
 }
@@ -497,10 +656,18 @@ async fn run(case: &Case, cidr: &str, name: &str) {
     };
 
     // Import: the state rebuilt from the ID alone plans no change.
-    let imported = env
-        .import_into(&state, addr, &import_id(&state, addr, case.import))
-        .await;
-    converges(&env, &src, &imported, "after import").await;
+    let ty = addr.split('.').next().unwrap_or_default();
+    let id = import_id(&state, addr, case.import);
+    if let ImportId::NotImportable = case.import {
+        let refused = env.import(ty, &id).await.unwrap_err();
+        assert!(
+            format!("{refused:?}").contains("doesn't support import"),
+            "{refused:?}"
+        );
+    } else {
+        let imported = env.import_into(&state, addr, &id).await;
+        converges(&env, &src, &imported, "after import").await;
+    }
 
     // Forced replacement: a new object.
     let (src, state) = match &case.replace {
@@ -554,8 +721,7 @@ async fn run(case: &Case, cidr: &str, name: &str) {
     // objects are only forgotten: they go with their VPC (checked below; moto keeps a
     // deleted VPC's default network ACL).
     env.destroy(&src, &state).await;
-    if case.deleted_plan.is_some() {
-        let ty = addr.split('.').next().unwrap_or_default();
+    if case.deleted_plan.is_some() && !matches!(case.import, ImportId::NotImportable) {
         let gone = env.import_refreshed(ty, &last).await.is_none();
         assert!(gone, "{addr} ({last}) still exists after destroy");
     }
@@ -1132,4 +1298,211 @@ async fn vpc_dhcp_options_association_takes_another_set_in_place() {
         ["dhcp_options_id", "id"]
     );
     env.destroy(&src, &state).await;
+}
+
+#[tokio::test]
+async fn flow_log_to_cloudwatch_logs() {
+    let case = Case {
+        fixture: VPN_FIXTURE,
+        addr: "aws_flow_log.f",
+        update: Some(Edit {
+            from: "{ Name = \"flow-case-flow\" }",
+            to: "{ Name = \"flow-case-flow\", Tier = \"audit\" }",
+            plan: &["Update aws_flow_log.f"],
+        }),
+        replace: Some(Edit {
+            from: "traffic_type             = \"ALL\"",
+            to: "traffic_type             = \"REJECT\"",
+            plan: &["DeleteThenCreate aws_flow_log.f"],
+        }),
+        import: ImportId::Id,
+        drift: Some((OutOfBand::RenameTag, &["tags", "tags_all"])),
+        new_id_on_update: false,
+        deleted_plan: Some(&["Create aws_flow_log.f"]),
+    };
+    run(&case, "10.92.0.0/16", "flow-case").await;
+}
+
+#[tokio::test]
+async fn customer_gateway() {
+    let case = Case {
+        fixture: VPN_FIXTURE,
+        addr: "aws_customer_gateway.c",
+        update: Some(Edit {
+            from: "{ Name = \"cgw-case-cgw\" }",
+            to: "{ Name = \"cgw-case-cgw2\" }",
+            plan: &["Update aws_customer_gateway.c"],
+        }),
+        replace: Some(Edit {
+            from: "bgp_asn    = 65000",
+            to: "bgp_asn    = 65001",
+            plan: &["DeleteThenCreate aws_customer_gateway.c"],
+        }),
+        import: ImportId::Id,
+        drift: Some((OutOfBand::RenameTag, &["tags", "tags_all"])),
+        new_id_on_update: false,
+        deleted_plan: Some(&["Create aws_customer_gateway.c"]),
+    };
+    run(&case, "10.93.0.0/16", "cgw-case").await;
+}
+
+#[tokio::test]
+async fn vpn_gateway() {
+    let case = Case {
+        fixture: VPN_FIXTURE,
+        addr: "aws_vpn_gateway.g",
+        // Another VPC: detached and attached in place.
+        update: Some(Edit {
+            from: "vpc_id          = aws_vpc.v.id",
+            to: "vpc_id          = aws_vpc.third.id",
+            plan: &["Update aws_vpn_gateway.g"],
+        }),
+        replace: Some(Edit {
+            from: "amazon_side_asn = \"64512\"",
+            to: "amazon_side_asn = \"64513\"",
+            plan: &["DeleteThenCreate aws_vpn_gateway.g"],
+        }),
+        import: ImportId::Id,
+        drift: Some((OutOfBand::RenameTag, &["tags", "tags_all"])),
+        new_id_on_update: false,
+        deleted_plan: Some(&["Create aws_vpn_gateway.g"]),
+    };
+    run(&case, "10.94.0.0/16", "vgw-case").await;
+}
+
+#[tokio::test]
+async fn vpn_gateway_attachment() {
+    let case = Case {
+        fixture: VPN_FIXTURE,
+        addr: "aws_vpn_gateway_attachment.a",
+        update: None,
+        replace: Some(Edit {
+            from: "vpc_id         = aws_vpc.other.id",
+            to: "vpc_id         = aws_vpc.v.id",
+            plan: &["DeleteThenCreate aws_vpn_gateway_attachment.a"],
+        }),
+        import: ImportId::NotImportable,
+        drift: None,
+        new_id_on_update: false,
+        deleted_plan: Some(&["Create aws_vpn_gateway_attachment.a"]),
+    };
+    run(&case, "10.95.0.0/16", "vgwa-case").await;
+}
+
+#[tokio::test]
+async fn flow_log_to_s3_with_destination_options() {
+    let env = Env::new();
+    let m = terrane_test_support::moto();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .endpoint_url(&m.endpoint)
+            .force_path_style(true)
+            .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket("flow-s3-logs")
+        .send()
+        .await
+        .unwrap();
+    let src = r#"
+resource "aws_vpc" "v" {
+  cidr_block = "10.96.0.0/16"
+}
+resource "aws_flow_log" "s3" {
+  vpc_id               = aws_vpc.v.id
+  traffic_type         = "REJECT"
+  log_destination_type = "s3"
+  log_destination      = "arn:aws:s3:::flow-s3-logs"
+  destination_options {
+    file_format        = "parquet"
+    per_hour_partition = true
+  }
+}
+"#;
+    let state = env.apply(src, &State::new()).await;
+    let addr = "aws_flow_log.s3";
+    // The defaults inside the block are planned and kept.
+    assert_eq!(
+        attr(&state, addr, "destination_options"),
+        r#"[{"file_format":"parquet","hive_compatible_partitions":false,"per_hour_partition":true}]"#
+    );
+    assert_eq!(attr(&state, addr, "max_aggregation_interval"), "600");
+    converges(&env, src, &state, "after create").await;
+    let plan = env
+        .plan(&src.replace("\"parquet\"", "\"plain-text\""), &state)
+        .await;
+    assert_eq!(changes(&plan), ["DeleteThenCreate aws_flow_log.s3"]);
+    let id = attr(&state, addr, "id");
+    env.destroy(src, &state).await;
+    assert!(env.import_refreshed("aws_flow_log", &id).await.is_none());
+}
+
+#[tokio::test]
+async fn vpc_endpoint_gateway() {
+    let case = Case {
+        fixture: VPN_FIXTURE,
+        addr: "aws_vpc_endpoint.s3",
+        update: Some(Edit {
+            from: "route_table_ids = [aws_route_table.private.id]",
+            to: "route_table_ids = [aws_route_table.private.id, aws_route_table.second.id]",
+            plan: &["Update aws_vpc_endpoint.s3"],
+        }),
+        replace: Some(Edit {
+            from: "\"com.amazonaws.us-east-1.s3\"",
+            to: "\"com.amazonaws.us-east-1.dynamodb\"",
+            plan: &["DeleteThenCreate aws_vpc_endpoint.s3"],
+        }),
+        import: ImportId::Id,
+        drift: Some((OutOfBand::RenameTag, &["tags", "tags_all"])),
+        new_id_on_update: false,
+        deleted_plan: Some(&["Create aws_vpc_endpoint.s3"]),
+    };
+    run(&case, "10.97.0.0/16", "vpce-case").await;
+}
+
+#[tokio::test]
+async fn vpc_endpoint_interface() {
+    let case = Case {
+        fixture: VPN_FIXTURE,
+        addr: "aws_vpc_endpoint.ecs",
+        update: Some(Edit {
+            from: "security_group_ids  = [aws_security_group.endpoints.id]",
+            to: "security_group_ids  = [aws_security_group.endpoints.id, aws_security_group.endpoints2.id]",
+            plan: &["Update aws_vpc_endpoint.ecs"],
+        }),
+        replace: Some(Edit {
+            from: "\"com.amazonaws.us-east-1.ecs\"",
+            to: "\"com.amazonaws.us-east-1.ecr.api\"",
+            plan: &["DeleteThenCreate aws_vpc_endpoint.ecs"],
+        }),
+        import: ImportId::Id,
+        drift: Some((OutOfBand::RenameTag, &["tags", "tags_all"])),
+        new_id_on_update: false,
+        deleted_plan: Some(&["Create aws_vpc_endpoint.ecs"]),
+    };
+    run(&case, "10.98.0.0/16", "ivpce-case").await;
+}
+
+#[tokio::test]
+async fn vpc_endpoint_route_table_association() {
+    let case = Case {
+        fixture: VPN_FIXTURE,
+        addr: "aws_vpc_endpoint_route_table_association.r",
+        update: None,
+        replace: Some(Edit {
+            from: "route_table_id  = aws_route_table.assoc1.id",
+            to: "route_table_id  = aws_route_table.assoc2.id",
+            plan: &["DeleteThenCreate aws_vpc_endpoint_route_table_association.r"],
+        }),
+        import: ImportId::EndpointRouteTable,
+        drift: None,
+        new_id_on_update: false,
+        deleted_plan: Some(&["Create aws_vpc_endpoint_route_table_association.r"]),
+    };
+    run(&case, "10.99.0.0/16", "vpcerta-case").await;
 }

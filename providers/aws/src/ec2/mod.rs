@@ -28,11 +28,14 @@ macro_rules! describe_filtered {
     }};
 }
 
+pub mod customer_gateway;
 pub mod default_route_table;
 pub mod default_security_group;
+pub mod default_vpc;
 pub mod dhcp_options;
 pub mod egress_only_igw;
 pub mod eip;
+pub mod flow_log;
 pub mod igw;
 pub mod nat;
 pub mod network_acl;
@@ -47,6 +50,8 @@ pub mod subnet;
 pub mod tags;
 pub mod vpc;
 pub mod vpc_cidr_association;
+pub mod vpc_endpoint;
+pub mod vpn_gateway;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -84,6 +89,14 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(dhcp_options::DhcpOptionsRes),
         Box::new(dhcp_options::DhcpOptionsAssociation),
         Box::new(vpc_cidr_association::VpcIpv4CidrBlockAssociation),
+        Box::new(flow_log::FlowLogRes),
+        Box::new(default_vpc::DefaultVpc),
+        Box::new(vpc_endpoint::VpcEndpointRes),
+        Box::new(vpc_endpoint::RouteTableAssociation),
+        Box::new(vpn_gateway::RoutePropagation),
+        Box::new(customer_gateway::CustomerGatewayRes),
+        Box::new(vpn_gateway::VpnGatewayRes),
+        Box::new(vpn_gateway::VpnGatewayAttachment),
     ]
 }
 
@@ -215,8 +228,68 @@ owned! {
     aws_sdk_ec2::types::DhcpOptions: "dhcp-options", dhcp_options_id;
 }
 
+/// An EC2 object whose description names no owner (flow logs, customer and VPN
+/// gateways), with the account that read it: Terraform builds their ARNs with the
+/// caller's account.
+pub struct InAccount<T> {
+    pub item: T,
+    pub account: String,
+}
+
+impl<T> InAccount<T> {
+    /// The described objects, each with the clients' account.
+    pub async fn all(c: &Clients, items: Vec<T>) -> Result<Vec<InAccount<T>>, AwsError> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let account = c.account_id().await?;
+        Ok(items
+            .into_iter()
+            .map(|item| InAccount {
+                item,
+                account: account.to_string(),
+            })
+            .collect())
+    }
+
+    /// A described object with nothing set, for the table test.
+    pub fn sample(item: T) -> Option<InAccount<T>> {
+        Some(InAccount {
+            item,
+            account: String::new(),
+        })
+    }
+}
+
+macro_rules! in_account {
+    ($($t:ty: $kind:literal, $id:ident;)*) => {$(
+        impl Owned for InAccount<$t> {
+            const KIND: &'static str = $kind;
+            fn id(&self) -> Option<&str> {
+                self.item.$id()
+            }
+            fn owner(&self) -> Option<&str> {
+                Some(&self.account)
+            }
+        }
+    )*};
+}
+
+in_account! {
+    aws_sdk_ec2::types::FlowLog: "vpc-flow-log", flow_log_id;
+    aws_sdk_ec2::types::CustomerGateway: "customer-gateway", customer_gateway_id;
+    aws_sdk_ec2::types::VpnGateway: "vpn-gateway", vpn_gateway_id;
+}
+
 /// Adds the `id`, `arn` and `owner_id` rows every owned EC2 object has.
 pub fn identity<T: Owned, C, U>(table: Table<T, C, U>) -> Table<T, C, U> {
+    id_and_arn(table)
+        .attr("owner_id", comp(STR))
+        .read(|t: &T, _| val::str_or_empty(t.owner()))
+}
+
+/// Adds the `id` and `arn` rows (objects whose state has no `owner_id`).
+pub fn id_and_arn<T: Owned, C, U>(table: Table<T, C, U>) -> Table<T, C, U> {
     table
         .attr("id", comp(STR))
         .read(|t: &T, _| val::str_or_empty(t.id()))
@@ -225,8 +298,6 @@ pub fn identity<T: Owned, C, U>(table: Table<T, C, U>) -> Table<T, C, U> {
             let resource = format!("{}/{}", T::KIND, t.id().unwrap_or_default());
             Value::string(cx.ec2_arn(t.owner().unwrap_or_default(), &resource))
         })
-        .attr("owner_id", comp(STR))
-        .read(|t: &T, _| val::str_or_empty(t.owner()))
 }
 
 /// The objects a batched Describe found, matched back to the requests by ID and read
@@ -300,4 +371,70 @@ pub fn bool_keep_null(current: &Value, k: &str, v: Option<bool>) -> Value {
         (false, Some(Value::Null) | None) => Value::Null,
         (b, _) => Value::Bool(b),
     }
+}
+
+/// An association of two objects, each named by an argument (a VPN gateway and a VPC, a
+/// route table and a gateway): what the association types read.
+pub struct Pair {
+    pub first: String,
+    pub second: String,
+}
+
+impl Pair {
+    /// An empty pair, for the table test.
+    pub fn sample() -> Option<Pair> {
+        Some(Pair {
+            first: String::new(),
+            second: String::new(),
+        })
+    }
+}
+
+/// Reads associations from their parents, described in one batch by the caller: each
+/// object of `current` whose two arguments `attrs` are a pair that `held` finds.
+pub fn read_pairs(
+    table: &Table<Pair, ()>,
+    c: &Clients,
+    current: &[Value],
+    attrs: [&str; 2],
+    held: impl Fn(&str, &str) -> bool,
+) -> Vec<Option<Value>> {
+    current
+        .iter()
+        .map(|cur| {
+            let first = val::str_attr(cur, attrs[0])?;
+            let second = val::str_attr(cur, attrs[1])?;
+            if !held(first, second) {
+                return None;
+            }
+            let pair = Pair {
+                first: first.to_string(),
+                second: second.to_string(),
+            };
+            let cx = ReadCtx {
+                current: cur,
+                region: &c.region,
+            };
+            Some(table.read_object(&pair, &cx).done())
+        })
+        .collect()
+}
+
+/// An import ID `FIRST<sep>SECOND` into the two arguments `attrs`.
+pub fn import_pair(
+    id: &str,
+    sep: char,
+    attrs: [&str; 2],
+    stub: &mut val::Obj,
+) -> Result<(), String> {
+    let (first, second) = id
+        .split_once(sep)
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        .ok_or_else(|| {
+            let want = format!("{}{sep}{}", attrs[0], attrs[1]).to_uppercase();
+            format!("expected {want}, got {id:?}")
+        })?;
+    stub.set(attrs[0], Value::string(first))
+        .set(attrs[1], Value::string(second));
+    Ok(())
 }

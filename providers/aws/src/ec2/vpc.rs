@@ -26,25 +26,28 @@ use crate::val;
 pub struct Vpc;
 
 /// A VPC as DescribeVpcs describes it, with what other calls of the same batch add.
-struct Described {
-    vpc: aws_sdk_ec2::types::Vpc,
+pub(super) struct Described {
+    pub(super) vpc: aws_sdk_ec2::types::Vpc,
     /// enableDnsHostnames, enableDnsSupport, enableNetworkAddressUsageMetrics: only
     /// DescribeVpcAttribute reports them.
-    flags: [bool; 3],
+    pub(super) flags: [bool; 3],
     main_route_table: Option<String>,
     default_security_group: Option<String>,
     default_network_acl: Option<String>,
+    /// A default VPC that terrane created (CreateDefaultVpc) rather than adopted.
+    pub(super) created_here: bool,
 }
 
 impl Described {
     /// A new VPC: DNS support on, hostnames and usage metrics off.
-    fn new(vpc: aws_sdk_ec2::types::Vpc) -> Described {
+    pub(super) fn new(vpc: aws_sdk_ec2::types::Vpc) -> Described {
         Described {
             vpc,
             flags: [false, true, false],
             main_route_table: None,
             default_security_group: None,
             default_network_acl: None,
+            created_here: false,
         }
     }
 
@@ -57,9 +60,14 @@ impl Described {
     }
 }
 
-type VpcTable = Table<Described, CreateVpcFluentBuilder, ModifyVpcAttributeFluentBuilder>;
+pub(super) type VpcTable =
+    Table<Described, CreateVpcFluentBuilder, ModifyVpcAttributeFluentBuilder>;
 
-static TABLE: LazyLock<VpcTable> = LazyLock::new(|| {
+static TABLE: LazyLock<VpcTable> = LazyLock::new(|| own_rows(common_rows()));
+
+/// The rows `aws_vpc` and `aws_default_vpc` share: identity, DNS settings (updated in
+/// place), the VPC's default objects and IPv6.
+pub(super) fn common_rows() -> VpcTable {
     VpcTable::new(|| Some(Described::new(aws_sdk_ec2::types::Vpc::builder().build())))
         .update_calls(UpdateCalls::EachAttribute)
         .tags_all(|d| tags_value(d.vpc.tags()))
@@ -73,26 +81,8 @@ static TABLE: LazyLock<VpcTable> = LazyLock::new(|| {
         })
         .attr("owner_id", comp(STR))
         .read(|d, _| val::str_or_empty(d.vpc.owner_id()))
-        .attr("cidr_block", opt_comp(STR).force_new())
-        .read(|d, _| val::opt_str(d.vpc.cidr_block()))
-        .create(|b, v| b.set_cidr_block(v.str()))
-        .attr("ipv4_ipam_pool_id", opt(STR).force_new())
-        .create(|b, v| b.set_ipv4_ipam_pool_id(v.str()))
-        .attr("ipv4_netmask_length", opt(NUM).force_new())
-        .create(|b, v| b.set_ipv4_netmask_length(v.i32()))
         .attr("dhcp_options_id", comp(STR))
         .read(|d, _| val::str_or_empty(d.vpc.dhcp_options_id()))
-        .attr(
-            "instance_tenancy",
-            opt_default(STR, Value::string("default")),
-        )
-        .read(|d, _| val::opt_str(d.vpc.instance_tenancy().map(Tenancy::as_str)))
-        .create(|b, v| b.set_instance_tenancy(v.str().map(|t| Tenancy::from(t.as_str()))))
-        // ModifyVpcTenancy.
-        .updated_by_hand()
-        .attr("enable_dns_hostnames", opt_comp(BOOL))
-        .read(|d, _| Value::Bool(d.flags[0]))
-        .update(|b, v| b.enable_dns_hostnames(flag(v)))
         .attr("enable_dns_support", opt_default(BOOL, Value::Bool(true)))
         .read(|d, _| Value::Bool(d.flags[1]))
         .update(|b, v| b.enable_dns_support(flag(v)))
@@ -126,7 +116,29 @@ static TABLE: LazyLock<VpcTable> = LazyLock::new(|| {
         .update_unsupported()
         .attr("ipv6_netmask_length", opt(NUM))
         .update_unsupported()
-});
+}
+
+/// `aws_vpc`'s own rows: the IPv4 block is chosen at create, tenancy changes in place.
+fn own_rows(t: VpcTable) -> VpcTable {
+    t.attr("cidr_block", opt_comp(STR).force_new())
+        .read(|d, _| val::opt_str(d.vpc.cidr_block()))
+        .create(|b, v| b.set_cidr_block(v.str()))
+        .attr("ipv4_ipam_pool_id", opt(STR).force_new())
+        .create(|b, v| b.set_ipv4_ipam_pool_id(v.str()))
+        .attr("ipv4_netmask_length", opt(NUM).force_new())
+        .create(|b, v| b.set_ipv4_netmask_length(v.i32()))
+        .attr(
+            "instance_tenancy",
+            opt_default(STR, Value::string("default")),
+        )
+        .read(|d, _| val::opt_str(d.vpc.instance_tenancy().map(Tenancy::as_str)))
+        .create(|b, v| b.set_instance_tenancy(v.str().map(|t| Tenancy::from(t.as_str()))))
+        // ModifyVpcTenancy.
+        .updated_by_hand()
+        .attr("enable_dns_hostnames", opt_comp(BOOL))
+        .read(|d, _| Value::Bool(d.flags[0]))
+        .update(|b, v| b.enable_dns_hostnames(flag(v)))
+}
 
 #[async_trait]
 impl AwsResource for Vpc {
@@ -148,105 +160,7 @@ impl AwsResource for Vpc {
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
-        let ids = ids(current);
-        if ids.is_empty() {
-            return Ok(vec![None; current.len()]);
-        }
-        let vpcs = describe_filtered!(c, describe_vpcs, filters, "vpc-id", &ids, "DescribeVpcs")?;
-        let found: Vec<String> = vpcs
-            .iter()
-            .filter_map(|v| v.vpc_id().map(str::to_string))
-            .collect();
-        if found.is_empty() {
-            return Ok(vec![None; current.len()]);
-        }
-        // Main route tables, default security groups and default NACLs: one filtered
-        // call each for the whole batch.
-        let mains = describe_filtered!(
-            c,
-            describe_route_tables,
-            filters,
-            "vpc-id",
-            &found,
-            "DescribeRouteTables",
-            filter("association.main", ["true"])
-        )?;
-        let sgs = describe_filtered!(
-            c,
-            describe_security_groups,
-            filters,
-            "vpc-id",
-            &found,
-            "DescribeSecurityGroups",
-            filter("group-name", ["default"])
-        )?;
-        let nacls = describe_filtered!(
-            c,
-            describe_network_acls,
-            filters,
-            "vpc-id",
-            &found,
-            "DescribeNetworkAcls",
-            filter("default", ["true"])
-        )?;
-        let by_vpc = |pairs: Vec<(Option<&str>, Option<&str>)>| -> HashMap<String, String> {
-            pairs
-                .into_iter()
-                .filter_map(|(vpc, id)| Some((vpc?.to_string(), id?.to_string())))
-                .collect()
-        };
-        let main_rt = by_vpc(
-            mains
-                .iter()
-                .map(|r| (r.vpc_id(), r.route_table_id()))
-                .collect(),
-        );
-        let default_sg = by_vpc(sgs.iter().map(|g| (g.vpc_id(), g.group_id())).collect());
-        let default_nacl = by_vpc(
-            nacls
-                .iter()
-                .map(|n| (n.vpc_id(), n.network_acl_id()))
-                .collect(),
-        );
-        // DescribeVpcAttribute takes one VPC and one attribute: the only per-object calls,
-        // run concurrently.
-        let ec2 = c.ec2.get().await;
-        let attrs = futures::future::try_join_all(found.iter().map(|id| {
-            let ec2 = &ec2;
-            async move {
-                let hostnames =
-                    vpc_attribute(ec2, id, VpcAttributeName::EnableDnsHostnames).await?;
-                let support = vpc_attribute(ec2, id, VpcAttributeName::EnableDnsSupport).await?;
-                // Not every EC2 endpoint (or emulator) knows this one: absent means off.
-                let metrics =
-                    vpc_attribute(ec2, id, VpcAttributeName::EnableNetworkAddressUsageMetrics)
-                        .await
-                        .unwrap_or(false);
-                Ok::<_, AwsError>((id.clone(), [hostnames, support, metrics]))
-            }
-        }))
-        .await?;
-        let attrs: HashMap<String, [bool; 3]> = attrs.into_iter().collect();
-        Ok(match_ids(
-            current,
-            vpcs,
-            |v| v.vpc_id(),
-            |cur, v| {
-                let id = v.vpc_id().unwrap_or_default();
-                let mut d = Described::new(v.clone());
-                if let Some(flags) = attrs.get(id) {
-                    d.flags = *flags;
-                }
-                d.main_route_table = main_rt.get(id).cloned();
-                d.default_security_group = default_sg.get(id).cloned();
-                d.default_network_acl = default_nacl.get(id).cloned();
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                TABLE.read_object(&d, &cx).done()
-            },
-        ))
+        read_vpcs(&TABLE, c, current).await
     }
 
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
@@ -288,7 +202,7 @@ impl AwsResource for Vpc {
                 region: &c.region,
             },
         );
-        modify_attributes(c, &id, &before.done(), planned)
+        modify_attributes(&TABLE, c, &id, &before.done(), planned)
             .await
             .map_err(|e| e.after_create(&id))?;
         Ok(id)
@@ -302,7 +216,7 @@ impl AwsResource for Vpc {
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
         let id = val::str_attr(prior, "id").unwrap_or_default();
-        modify_attributes(c, id, prior, planned).await?;
+        modify_attributes(&TABLE, c, id, prior, planned).await?;
         if TABLE.changed(prior, planned, "instance_tenancy") {
             if let Some(t) = val::str_attr(planned, "instance_tenancy") {
                 c.ec2
@@ -320,19 +234,23 @@ impl AwsResource for Vpc {
     }
 
     async fn delete(&self, c: &Clients, prior: &Value, t: Timeout) -> Result<(), AwsError> {
-        let id = val::str_attr(prior, "id").unwrap_or_default();
-        let ec2 = c.ec2.get().await;
-        // Dependent objects (ENIs of a NAT gateway being deleted) may take a while to go.
-        while_dependent("VPC", t, || async {
-            ec2.delete_vpc()
-                .vpc_id(id)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(err("DeleteVpc"))
-        })
-        .await
+        delete_vpc(c, val::str_attr(prior, "id").unwrap_or_default(), t).await
     }
+}
+
+/// Deletes a VPC; dependent objects (ENIs of a NAT gateway being deleted) may take a
+/// while to go.
+pub(super) async fn delete_vpc(c: &Clients, id: &str, t: Timeout) -> Result<(), AwsError> {
+    let ec2 = c.ec2.get().await;
+    while_dependent("VPC", t, || async {
+        ec2.delete_vpc()
+            .vpc_id(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err("DeleteVpc"))
+    })
+    .await
 }
 
 async fn vpc_attribute(
@@ -357,15 +275,124 @@ async fn vpc_attribute(
 }
 
 /// ModifyVpcAttribute takes one attribute per call; only changed ones are sent.
-async fn modify_attributes(
+pub(super) async fn modify_attributes(
+    table: &VpcTable,
     c: &Clients,
     id: &str,
     prior: &Value,
     planned: &Value,
 ) -> Result<(), AwsError> {
     let ec2 = c.ec2.get().await;
-    for req in TABLE.update_requests(prior, planned, || ec2.modify_vpc_attribute().vpc_id(id)) {
+    for req in table.update_requests(prior, planned, || ec2.modify_vpc_attribute().vpc_id(id)) {
         req.send().await.map_err(err("ModifyVpcAttribute"))?;
     }
     Ok(())
+}
+
+/// VPCs with their attributes, main route tables, default security groups and network
+/// ACLs: one filtered call of each kind for the batch, and DescribeVpcAttribute per VPC.
+pub(super) async fn read_vpcs(
+    table: &VpcTable,
+    c: &Clients,
+    current: &[Value],
+) -> Result<Vec<Option<Value>>, AwsError> {
+    let ids = ids(current);
+    if ids.is_empty() {
+        return Ok(vec![None; current.len()]);
+    }
+    let vpcs = describe_filtered!(c, describe_vpcs, filters, "vpc-id", &ids, "DescribeVpcs")?;
+    let found: Vec<String> = vpcs
+        .iter()
+        .filter_map(|v| v.vpc_id().map(str::to_string))
+        .collect();
+    if found.is_empty() {
+        return Ok(vec![None; current.len()]);
+    }
+    // Main route tables, default security groups and default NACLs: one filtered
+    // call each for the whole batch.
+    let mains = describe_filtered!(
+        c,
+        describe_route_tables,
+        filters,
+        "vpc-id",
+        &found,
+        "DescribeRouteTables",
+        filter("association.main", ["true"])
+    )?;
+    let sgs = describe_filtered!(
+        c,
+        describe_security_groups,
+        filters,
+        "vpc-id",
+        &found,
+        "DescribeSecurityGroups",
+        filter("group-name", ["default"])
+    )?;
+    let nacls = describe_filtered!(
+        c,
+        describe_network_acls,
+        filters,
+        "vpc-id",
+        &found,
+        "DescribeNetworkAcls",
+        filter("default", ["true"])
+    )?;
+    let by_vpc = |pairs: Vec<(Option<&str>, Option<&str>)>| -> HashMap<String, String> {
+        pairs
+            .into_iter()
+            .filter_map(|(vpc, id)| Some((vpc?.to_string(), id?.to_string())))
+            .collect()
+    };
+    let main_rt = by_vpc(
+        mains
+            .iter()
+            .map(|r| (r.vpc_id(), r.route_table_id()))
+            .collect(),
+    );
+    let default_sg = by_vpc(sgs.iter().map(|g| (g.vpc_id(), g.group_id())).collect());
+    let default_nacl = by_vpc(
+        nacls
+            .iter()
+            .map(|n| (n.vpc_id(), n.network_acl_id()))
+            .collect(),
+    );
+    // DescribeVpcAttribute takes one VPC and one attribute: the only per-object calls,
+    // run concurrently.
+    let ec2 = c.ec2.get().await;
+    let attrs = futures::future::try_join_all(found.iter().map(|id| {
+        let ec2 = &ec2;
+        async move {
+            let hostnames = vpc_attribute(ec2, id, VpcAttributeName::EnableDnsHostnames).await?;
+            let support = vpc_attribute(ec2, id, VpcAttributeName::EnableDnsSupport).await?;
+            // Not every EC2 endpoint (or emulator) knows this one: absent means off.
+            let metrics =
+                vpc_attribute(ec2, id, VpcAttributeName::EnableNetworkAddressUsageMetrics)
+                    .await
+                    .unwrap_or(false);
+            Ok::<_, AwsError>((id.clone(), [hostnames, support, metrics]))
+        }
+    }))
+    .await?;
+    let attrs: HashMap<String, [bool; 3]> = attrs.into_iter().collect();
+    Ok(match_ids(
+        current,
+        vpcs,
+        |v| v.vpc_id(),
+        |cur, v| {
+            let id = v.vpc_id().unwrap_or_default();
+            let mut d = Described::new(v.clone());
+            if let Some(flags) = attrs.get(id) {
+                d.flags = *flags;
+            }
+            d.main_route_table = main_rt.get(id).cloned();
+            d.default_security_group = default_sg.get(id).cloned();
+            d.default_network_acl = default_nacl.get(id).cloned();
+            let cx = ReadCtx {
+                current: cur,
+                region: &c.region,
+            };
+            d.created_here = super::default_vpc::created_here(id);
+            table.read_object(&d, &cx).done()
+        },
+    ))
 }
