@@ -841,10 +841,14 @@ async fn refresh_is_batched() {
     let calls = elbv2_calls(&env) - before;
     // Target groups: 1 DescribeTargetGroups + n DescribeTargetGroupAttributes + 1 DescribeTags.
     // Balancer: 1 DescribeLoadBalancers + 1 DescribeLoadBalancerAttributes + 1 DescribeTags.
-    // Listeners: 1 DescribeListeners + 1 DescribeTags.
+    // Listeners: 1 DescribeListeners + n DescribeListenerAttributes + 1 DescribeTags.
     // Three rules of one listener: 1 DescribeRules + 1 DescribeTags.
     let n = n as u64;
-    assert_eq!(calls, (2 + n) + 3 + 2 + 2, "elbv2 calls for one refresh");
+    assert_eq!(
+        calls,
+        (2 + n) + 3 + (2 + n) + 2,
+        "elbv2 calls for one refresh"
+    );
 
     // One group deleted outside terrane: the batch falls back to a listing, the others
     // are still read and the missing one is planned for re-creation.
@@ -1127,4 +1131,327 @@ resource "aws_lb_listener" "http" {{
     );
     assert!(!env.plan(&src(8080), &state).await.has_changes());
     env.destroy(&src(8080), &state).await;
+}
+
+/// What `provider_6_arguments` varies between its apply and its in-place update.
+struct V6 {
+    zonal_shift: bool,
+    connection_logs_prefix: &'static str,
+    frame_options: &'static str,
+    tcp_idle: u32,
+    proxy_protocol: bool,
+    draining: u32,
+    rewrite_to: &'static str,
+}
+
+fn v6_src(v: &V6) -> String {
+    let V6 {
+        zonal_shift,
+        connection_logs_prefix,
+        frame_options,
+        tcp_idle,
+        proxy_protocol,
+        draining,
+        rewrite_to,
+    } = v;
+    format!(
+        r#"{net}
+resource "aws_lb" "app" {{
+  name               = "v6-app"
+  subnets            = [aws_subnet.a.id, aws_subnet.b.id]
+  security_groups    = [aws_security_group.lb.id]
+  enable_zonal_shift = {zonal_shift}
+  connection_logs {{
+    bucket  = "conn-logs"
+    prefix  = "{connection_logs_prefix}"
+    enabled = true
+  }}
+  health_check_logs {{
+    bucket  = "health-logs"
+    enabled = false
+  }}
+}}
+resource "aws_lb" "net" {{
+  name                             = "v6-net"
+  load_balancer_type               = "network"
+  subnets                          = [aws_subnet.a.id, aws_subnet.b.id]
+  security_groups                  = [aws_security_group.lb.id]
+  enable_cross_zone_load_balancing = true
+  dns_record_client_routing_policy = "availability_zone_affinity"
+  enforce_security_group_inbound_rules_on_private_link_traffic = "off"
+}}
+resource "aws_lb_target_group" "web" {{
+  name                              = "v6-web"
+  port                              = 80
+  protocol                          = "HTTP"
+  vpc_id                            = aws_vpc.main.id
+  load_balancing_algorithm_type     = "weighted_random"
+  load_balancing_anomaly_mitigation = "on"
+}}
+resource "aws_lb_target_group" "tcp" {{
+  name                   = "v6-tcp"
+  port                   = 5432
+  protocol               = "TCP"
+  vpc_id                 = aws_vpc.main.id
+  proxy_protocol_v2      = {proxy_protocol}
+  connection_termination = true
+  preserve_client_ip     = "false"
+  target_health_state {{
+    enable_unhealthy_connection_termination = false
+    unhealthy_draining_interval             = {draining}
+  }}
+  target_group_health {{
+    dns_failover {{
+      minimum_healthy_targets_count = "2"
+    }}
+    unhealthy_state_routing {{
+      minimum_healthy_targets_percentage = "50"
+    }}
+  }}
+}}
+resource "aws_lb_target_group" "fn" {{
+  name                               = "v6-fn"
+  target_type                        = "lambda"
+  lambda_multi_value_headers_enabled = true
+}}
+resource "aws_lb_listener" "http" {{
+  load_balancer_arn                                  = aws_lb.app.arn
+  port                                               = 80
+  protocol                                           = "HTTP"
+  routing_http_response_server_enabled               = false
+  routing_http_response_x_frame_options_header_value = "{frame_options}"
+  default_action {{
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.web.arn
+  }}
+}}
+resource "aws_lb_listener" "tcp" {{
+  load_balancer_arn        = aws_lb.net.arn
+  port                     = 5432
+  protocol                 = "TCP"
+  tcp_idle_timeout_seconds = {tcp_idle}
+  default_action {{
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.tcp.arn
+  }}
+}}
+resource "aws_lb_listener_rule" "rewrite" {{
+  listener_arn = aws_lb_listener.http.arn
+  priority     = 10
+  action {{
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.web.arn
+  }}
+  condition {{
+    path_pattern {{
+      values = ["/v1/*"]
+    }}
+  }}
+  transform {{
+    type = "url-rewrite"
+    url_rewrite_config {{
+      rewrite {{
+        regex   = "^/v1/(.*)$"
+        replace = "{rewrite_to}"
+      }}
+    }}
+  }}
+}}
+"#,
+        net = network("10.42.0.0/16")
+    )
+}
+
+/// The Key/Value attributes AWS holds for a load balancer, target group or listener.
+async fn kv(arn: &str) -> std::collections::HashMap<String, String> {
+    let e = elb();
+    let pairs: Vec<(Option<String>, Option<String>)> = if arn.contains(":loadbalancer/") {
+        let o = e.describe_load_balancer_attributes().load_balancer_arn(arn);
+        o.send()
+            .await
+            .unwrap()
+            .attributes()
+            .iter()
+            .map(|a| (a.key().map(Into::into), a.value().map(Into::into)))
+            .collect()
+    } else if arn.contains(":targetgroup/") {
+        let o = e.describe_target_group_attributes().target_group_arn(arn);
+        o.send()
+            .await
+            .unwrap()
+            .attributes()
+            .iter()
+            .map(|a| (a.key().map(Into::into), a.value().map(Into::into)))
+            .collect()
+    } else {
+        let o = e.describe_listener_attributes().listener_arn(arn);
+        o.send()
+            .await
+            .unwrap()
+            .attributes()
+            .iter()
+            .map(|a| (a.key().map(Into::into), a.value().map(Into::into)))
+            .collect()
+    };
+    pairs
+        .into_iter()
+        .filter_map(|(k, v)| Some((k?, v?)))
+        .collect()
+}
+
+/// The arguments the AWS provider 6.x added to load balancers, target groups, listeners
+/// and rules (those the community ALB module sets) reach AWS on create and on an
+/// in-place update, and read back without a diff.
+#[tokio::test]
+async fn provider_6_arguments() {
+    let env = Env::new();
+    let v1 = V6 {
+        zonal_shift: true,
+        connection_logs_prefix: "app",
+        frame_options: "DENY",
+        tcp_idle: 120,
+        proxy_protocol: true,
+        draining: 300,
+        rewrite_to: "/$1",
+    };
+    let s1 = v6_src(&v1);
+    let state = env.apply(&s1, &State::new()).await;
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    let app = kv(&attr(&state, "aws_lb.app", "arn")).await;
+    let get = |m: &std::collections::HashMap<String, String>, k: &str| m.get(k).cloned();
+    assert_eq!(
+        get(&app, "zonal_shift.config.enabled").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        get(&app, "connection_logs.s3.enabled").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        get(&app, "connection_logs.s3.bucket").as_deref(),
+        Some("conn-logs")
+    );
+    assert_eq!(
+        get(&app, "health_check_logs.s3.enabled").as_deref(),
+        Some("false")
+    );
+    let net = kv(&attr(&state, "aws_lb.net", "arn")).await;
+    assert_eq!(
+        get(&net, "load_balancing.cross_zone.enabled").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        get(&net, "dns_record.client_routing_policy").as_deref(),
+        Some("availability_zone_affinity")
+    );
+    let web = kv(&attr(&state, "aws_lb_target_group.web", "arn")).await;
+    assert_eq!(
+        get(&web, "load_balancing.algorithm.anomaly_mitigation").as_deref(),
+        Some("on")
+    );
+    let tcp = kv(&attr(&state, "aws_lb_target_group.tcp", "arn")).await;
+    for (k, want) in [
+        ("proxy_protocol_v2.enabled", "true"),
+        (
+            "deregistration_delay.connection_termination.enabled",
+            "true",
+        ),
+        ("preserve_client_ip.enabled", "false"),
+        (
+            "target_health_state.unhealthy.draining_interval_seconds",
+            "300",
+        ),
+        (
+            "target_group_health.dns_failover.minimum_healthy_targets.count",
+            "2",
+        ),
+        (
+            "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
+            "50",
+        ),
+    ] {
+        assert_eq!(get(&tcp, k).as_deref(), Some(want), "{k}");
+    }
+    let f = kv(&attr(&state, "aws_lb_target_group.fn", "arn")).await;
+    assert_eq!(
+        get(&f, "lambda.multi_value_headers.enabled").as_deref(),
+        Some("true")
+    );
+    let http = kv(&attr(&state, "aws_lb_listener.http", "arn")).await;
+    assert_eq!(
+        get(&http, "routing.http.response.server.enabled").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        get(&http, "routing.http.response.x_frame_options.header_value").as_deref(),
+        Some("DENY")
+    );
+    let tcp_l = kv(&attr(&state, "aws_lb_listener.tcp", "arn")).await;
+    assert_eq!(
+        get(&tcp_l, "tcp.idle_timeout.seconds").as_deref(),
+        Some("120")
+    );
+
+    // Every changed argument updates in place.
+    let v2 = V6 {
+        zonal_shift: false,
+        connection_logs_prefix: "app2",
+        frame_options: "SAMEORIGIN",
+        tcp_idle: 300,
+        proxy_protocol: false,
+        draining: 600,
+        rewrite_to: "/v2/$1",
+    };
+    let s2 = v6_src(&v2);
+    let plan = env.plan(&s2, &state).await;
+    let mut got = changes(&plan);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "Update aws_lb.app",
+            "Update aws_lb_listener.http",
+            "Update aws_lb_listener.tcp",
+            "Update aws_lb_listener_rule.rewrite",
+            "Update aws_lb_target_group.tcp",
+        ]
+    );
+    let state = env.apply(&s2, &state).await;
+    let plan = env.plan(&s2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    let app = kv(&attr(&state, "aws_lb.app", "arn")).await;
+    assert_eq!(
+        get(&app, "zonal_shift.config.enabled").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        get(&app, "connection_logs.s3.prefix").as_deref(),
+        Some("app2")
+    );
+    let tcp = kv(&attr(&state, "aws_lb_target_group.tcp", "arn")).await;
+    assert_eq!(
+        get(&tcp, "proxy_protocol_v2.enabled").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        get(
+            &tcp,
+            "target_health_state.unhealthy.draining_interval_seconds"
+        )
+        .as_deref(),
+        Some("600")
+    );
+    let http = kv(&attr(&state, "aws_lb_listener.http", "arn")).await;
+    assert_eq!(
+        get(&http, "routing.http.response.x_frame_options.header_value").as_deref(),
+        Some("SAMEORIGIN")
+    );
+    let tcp_l = kv(&attr(&state, "aws_lb_listener.tcp", "arn")).await;
+    assert_eq!(
+        get(&tcp_l, "tcp.idle_timeout.seconds").as_deref(),
+        Some("300")
+    );
+    env.destroy(&s2, &state).await;
 }
