@@ -1231,3 +1231,211 @@ resource "aws_appautoscaling_policy" "up" {{
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
     env.destroy(&src(3), &state).await;
 }
+
+/// What `provider_6_arguments` varies between its apply and its in-place update.
+struct V6 {
+    spread_field: &'static str,
+    alarms_enabled: bool,
+    rebalancing: &'static str,
+    bake_minutes: u32,
+    weight: u32,
+}
+
+fn v6_src(v: &V6) -> String {
+    let V6 {
+        spread_field,
+        alarms_enabled,
+        rebalancing,
+        bake_minutes,
+        weight,
+    } = v;
+    format!(
+        r#"{PROVIDER}
+resource "aws_ecs_cluster" "c" {{
+  name = "v6"
+}}
+resource "aws_ecs_task_definition" "t" {{
+  family                 = "v6"
+  memory                 = "512"
+  container_definitions  = {defs}
+  enable_fault_injection = true
+  track_latest           = true
+  volume {{
+    name = "cache"
+    docker_volume_configuration {{
+      driver        = "local"
+      autoprovision = true
+      scope         = "shared"
+      labels        = {{ tier = "cache" }}
+    }}
+  }}
+  volume {{
+    name = "files"
+    efs_volume_configuration {{
+      file_system_id     = "fs-12345678"
+      root_directory     = "/"
+      transit_encryption = "ENABLED"
+      authorization_config {{
+        iam = "ENABLED"
+      }}
+    }}
+  }}
+  placement_constraints {{
+    type       = "memberOf"
+    expression = "attribute:ecs.instance-type =~ t3.*"
+  }}
+  proxy_configuration {{
+    container_name = "web"
+    properties = {{
+      AppPorts         = "80"
+      IgnoredUID       = "1337"
+      ProxyIngressPort = "15000"
+      ProxyEgressPort  = "15001"
+    }}
+  }}
+}}
+resource "aws_ecs_service" "placed" {{
+  name                          = "v6-placed"
+  cluster                       = aws_ecs_cluster.c.id
+  task_definition               = aws_ecs_task_definition.t.arn
+  desired_count                 = 1
+  launch_type                   = "EC2"
+  availability_zone_rebalancing = "{rebalancing}"
+  force_delete                  = true
+  alarms {{
+    alarm_names = ["v6-errors"]
+    enable      = {alarms_enabled}
+    rollback    = true
+  }}
+  deployment_controller {{
+    type = "ECS"
+  }}
+  deployment_configuration {{
+    strategy             = "ROLLING"
+    bake_time_in_minutes = "{bake_minutes}"
+  }}
+  ordered_placement_strategy {{
+    type  = "spread"
+    field = "{spread_field}"
+  }}
+  placement_constraints {{
+    type = "distinctInstance"
+  }}
+  service_registries {{
+    registry_arn   = "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-v6"
+    container_name = "web"
+    container_port = 80
+  }}
+}}
+resource "aws_ecs_service" "capacity" {{
+  name            = "v6-capacity"
+  cluster         = aws_ecs_cluster.c.id
+  task_definition = aws_ecs_task_definition.t.arn
+  desired_count   = 1
+  capacity_provider_strategy {{
+    capacity_provider = "FARGATE"
+    base              = 1
+    weight            = {weight}
+  }}
+}}
+"#,
+        defs = containers("nginx:1")
+    )
+}
+
+/// The arguments and blocks the AWS provider 6.x added to services and task definitions
+/// (those the community ECS service module sets) reach ECS on create and on an in-place
+/// update, and read back without a diff.
+#[tokio::test]
+async fn provider_6_arguments() {
+    let env = Env::new();
+    let v1 = V6 {
+        spread_field: "attribute:ecs.availability-zone",
+        alarms_enabled: true,
+        rebalancing: "ENABLED",
+        bake_minutes: 5,
+        weight: 1,
+    };
+    let s1 = v6_src(&v1);
+    let state = env.apply(&s1, &State::new()).await;
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    let td = ecs()
+        .describe_task_definition()
+        .task_definition(attr(&state, "aws_ecs_task_definition.t", "arn"))
+        .send()
+        .await
+        .unwrap();
+    let td = td.task_definition().unwrap();
+    let vols: Vec<_> = td.volumes().iter().filter_map(|v| v.name()).collect();
+    assert_eq!(vols.len(), 2, "{vols:?}");
+    assert_eq!(
+        td.placement_constraints()[0].expression(),
+        Some("attribute:ecs.instance-type =~ t3.*")
+    );
+    assert_eq!(
+        td.proxy_configuration().map(|p| p.container_name()),
+        Some("web")
+    );
+    let placed = service("v6", "v6-placed").await;
+    assert_eq!(
+        placed.service_registries()[0].registry_arn(),
+        Some("arn:aws:servicediscovery:us-east-1:123456789012:service/srv-v6")
+    );
+
+    // Placement, alarms, rebalancing, bake time and the capacity strategy update in place.
+    let v2 = V6 {
+        spread_field: "instanceId",
+        alarms_enabled: false,
+        rebalancing: "DISABLED",
+        bake_minutes: 10,
+        weight: 3,
+    };
+    let s2 = v6_src(&v2);
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(
+        changes(&plan),
+        [
+            "Update aws_ecs_service.capacity",
+            "Update aws_ecs_service.placed"
+        ]
+    );
+    let state = env.apply(&s2, &state).await;
+    let plan = env.plan(&s2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    let placed = service("v6", "v6-placed").await;
+    assert_eq!(placed.placement_strategy()[0].field(), Some("instanceId"));
+    assert_eq!(
+        placed.availability_zone_rebalancing().map(|a| a.as_str()),
+        Some("DISABLED")
+    );
+    let dc = placed.deployment_configuration().unwrap();
+    assert_eq!(dc.bake_time_in_minutes(), Some(10));
+    assert_eq!(dc.alarms().map(|a| a.enable()), Some(false));
+    let capacity = service("v6", "v6-capacity").await;
+    assert_eq!(capacity.capacity_provider_strategy()[0].weight(), 3);
+    env.destroy(&s2, &state).await;
+}
+
+/// Blocks terrane declares but does not send yet are refused at plan, not ignored.
+#[tokio::test]
+async fn unsent_service_blocks_are_refused() {
+    let env = Env::new();
+    let src = format!(
+        r#"{PROVIDER}
+resource "aws_ecs_service" "s" {{
+  name = "v6-refused"
+  service_connect_configuration {{
+    enabled = true
+  }}
+}}
+"#
+    );
+    let err = env
+        .try_plan(&src, &State::new(), PlanMode::Normal)
+        .await
+        .unwrap_err();
+    let msgs: Vec<String> = err.iter().map(|d| d.summary.clone()).collect();
+    assert_eq!(msgs, ["service_connect_configuration is not supported yet"]);
+}

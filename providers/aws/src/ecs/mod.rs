@@ -8,7 +8,10 @@ pub mod container_definitions;
 pub mod data;
 pub mod raw;
 pub mod service;
+pub mod service_blocks;
+pub mod service_pending;
 pub mod task_definition;
+pub mod task_volume;
 
 use std::collections::BTreeMap;
 
