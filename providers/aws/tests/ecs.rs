@@ -1232,6 +1232,22 @@ resource "aws_appautoscaling_policy" "up" {{
     env.destroy(&src(3), &state).await;
 }
 
+/// Whether a scalable target suspends dynamic scaling in, and scheduled scaling.
+async fn suspended(resource_id: &str) -> (bool, bool) {
+    let got = aas()
+        .describe_scalable_targets()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .resource_ids(resource_id)
+        .send()
+        .await
+        .unwrap();
+    let s = got.scalable_targets()[0].suspended_state().unwrap();
+    (
+        s.dynamic_scaling_in_suspended() == Some(true),
+        s.scheduled_scaling_suspended() == Some(true),
+    )
+}
+
 /// What `provider_6_arguments` varies between its apply and its in-place update.
 struct V6 {
     spread_field: &'static str,
@@ -1239,6 +1255,8 @@ struct V6 {
     rebalancing: &'static str,
     bake_minutes: u32,
     weight: u32,
+    /// Whether the service's scalable target suspends scaling in (else scheduled scaling).
+    suspend_in: bool,
 }
 
 fn v6_src(v: &V6) -> String {
@@ -1248,7 +1266,9 @@ fn v6_src(v: &V6) -> String {
         rebalancing,
         bake_minutes,
         weight,
+        suspend_in,
     } = v;
+    let suspend_scheduled = !suspend_in;
     format!(
         r#"{PROVIDER}
 resource "aws_ecs_cluster" "c" {{
@@ -1338,14 +1358,26 @@ resource "aws_ecs_service" "capacity" {{
     weight            = {weight}
   }}
 }}
+resource "aws_appautoscaling_target" "placed" {{
+  service_namespace  = "ecs"
+  resource_id        = "service/${{aws_ecs_cluster.c.name}}/${{aws_ecs_service.placed.name}}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = 1
+  max_capacity       = 3
+  suspended_state {{
+    dynamic_scaling_in_suspended = {suspend_in}
+    scheduled_scaling_suspended  = {suspend_scheduled}
+  }}
+  tags = {{ app = "v6" }}
+}}
 "#,
         defs = containers("nginx:1")
     )
 }
 
-/// The arguments and blocks the AWS provider 6.x added to services and task definitions
-/// (those the community ECS service module sets) reach ECS on create and on an in-place
-/// update, and read back without a diff.
+/// The arguments and blocks the AWS provider 6.x added to services, task definitions and
+/// scalable targets (those the community ECS service module sets) reach AWS on create and
+/// on an in-place update, and read back without a diff.
 #[tokio::test]
 async fn provider_6_arguments() {
     let env = Env::new();
@@ -1355,6 +1387,7 @@ async fn provider_6_arguments() {
         rebalancing: "ENABLED",
         bake_minutes: 5,
         weight: 1,
+        suspend_in: true,
     };
     let s1 = v6_src(&v1);
     let state = env.apply(&s1, &State::new()).await;
@@ -1378,6 +1411,7 @@ async fn provider_6_arguments() {
         td.proxy_configuration().map(|p| p.container_name()),
         Some("web")
     );
+    assert_eq!(suspended("service/v6/v6-placed").await, (true, false));
     let placed = service("v6", "v6-placed").await;
     assert_eq!(
         placed.service_registries()[0].registry_arn(),
@@ -1391,12 +1425,14 @@ async fn provider_6_arguments() {
         rebalancing: "DISABLED",
         bake_minutes: 10,
         weight: 3,
+        suspend_in: false,
     };
     let s2 = v6_src(&v2);
     let plan = env.plan(&s2, &state).await;
     assert_eq!(
         changes(&plan),
         [
+            "Update aws_appautoscaling_target.placed",
             "Update aws_ecs_service.capacity",
             "Update aws_ecs_service.placed"
         ]
@@ -1415,6 +1451,7 @@ async fn provider_6_arguments() {
     assert_eq!(dc.alarms().map(|a| a.enable()), Some(false));
     let capacity = service("v6", "v6-capacity").await;
     assert_eq!(capacity.capacity_provider_strategy()[0].weight(), 3);
+    assert_eq!(suspended("service/v6/v6-placed").await, (false, true));
     env.destroy(&s2, &state).await;
 }
 
@@ -1430,12 +1467,40 @@ resource "aws_ecs_service" "s" {{
     enabled = true
   }}
 }}
+resource "aws_appautoscaling_policy" "p" {{
+  name               = "v6-predictive"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = "ecs"
+  resource_id        = "service/v6/v6-refused"
+  scalable_dimension = "ecs:service:DesiredCount"
+  target_tracking_scaling_policy_configuration {{
+    target_value = 40
+    predefined_metric_specification {{
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }}
+  }}
+  predictive_scaling_policy_configuration {{
+    metric_specification {{
+      target_value = 40
+      predefined_metric_pair_specification {{
+        predefined_metric_type = "ECSServiceCPUUtilization"
+      }}
+    }}
+  }}
+}}
 "#
     );
     let err = env
         .try_plan(&src, &State::new(), PlanMode::Normal)
         .await
         .unwrap_err();
-    let msgs: Vec<String> = err.iter().map(|d| d.summary.clone()).collect();
-    assert_eq!(msgs, ["service_connect_configuration is not supported yet"]);
+    let mut msgs: Vec<String> = err.iter().map(|d| d.summary.clone()).collect();
+    msgs.sort();
+    assert_eq!(
+        msgs,
+        [
+            "predictive_scaling_policy_configuration is not supported yet",
+            "service_connect_configuration is not supported yet",
+        ]
+    );
 }
