@@ -1504,3 +1504,69 @@ resource "aws_appautoscaling_policy" "p" {{
         ]
     );
 }
+
+fn cluster_config_src(prefix: &str, namespace: &str) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "aws_ecs_cluster" "c" {{
+  name = "v6-configured"
+  configuration {{
+    execute_command_configuration {{
+      kms_key_id = "arn:aws:kms:us-east-1:123456789012:key/exec"
+      logging    = "OVERRIDE"
+      log_configuration {{
+        cloud_watch_encryption_enabled = true
+        cloud_watch_log_group_name     = "/ecs/exec"
+        s3_bucket_name                 = "exec-logs"
+        s3_key_prefix                  = "{prefix}"
+      }}
+    }}
+    managed_storage_configuration {{
+      fargate_ephemeral_storage_kms_key_id = "arn:aws:kms:us-east-1:123456789012:key/storage"
+    }}
+  }}
+  service_connect_defaults {{
+    namespace = "arn:aws:servicediscovery:us-east-1:123456789012:namespace/{namespace}"
+  }}
+}}
+"#
+    )
+}
+
+/// A cluster's ECS Exec and managed storage configuration and its Service Connect default
+/// namespace reach ECS on create and update in place.
+#[tokio::test]
+async fn cluster_configuration_and_service_connect_defaults() {
+    let env = Env::new();
+    let s1 = cluster_config_src("exec", "ns-one");
+    let state = env.apply(&s1, &State::new()).await;
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    let prefix = |c: &aws_sdk_ecs::types::Cluster| {
+        c.configuration()
+            .and_then(|c| c.execute_command_configuration())
+            .and_then(|e| e.log_configuration())
+            .and_then(|l| l.s3_key_prefix())
+            .map(str::to_string)
+    };
+    let namespace = |c: &aws_sdk_ecs::types::Cluster| {
+        c.service_connect_defaults()
+            .and_then(|d| d.namespace())
+            .map(|n| n.rsplit('/').next().unwrap_or(n).to_string())
+    };
+    let arn = attr(&state, "aws_ecs_cluster.c", "arn");
+    let c = describe_cluster(&arn).await;
+    assert_eq!(prefix(&c).as_deref(), Some("exec"));
+    assert_eq!(namespace(&c).as_deref(), Some("ns-one"));
+
+    let s2 = cluster_config_src("exec2", "ns-two");
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_ecs_cluster.c"]);
+    let state = env.apply(&s2, &state).await;
+    let plan = env.plan(&s2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    let c = describe_cluster(&arn).await;
+    assert_eq!(prefix(&c).as_deref(), Some("exec2"));
+    assert_eq!(namespace(&c).as_deref(), Some("ns-two"));
+    env.destroy(&s2, &state).await;
+}

@@ -4,6 +4,7 @@
 //! `container_definitions` travel as the JSON the user wrote (see [`raw`]).
 
 pub mod cluster;
+pub mod cluster_configuration;
 pub mod container_definitions;
 pub mod data;
 pub mod raw;
