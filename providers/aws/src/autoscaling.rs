@@ -189,6 +189,8 @@ fn check_namespace(config: &Value, diags: &mut Diagnostics) {
 
 pub struct Target;
 
+static TAG_CALLS: crate::resource::TagCalls = crate::resource::arn_tag_calls!(autoscaling);
+
 #[async_trait]
 impl AwsResource for Target {
     fn type_name(&self) -> &'static str {
@@ -229,35 +231,8 @@ impl AwsResource for Target {
         crate::resource::PlanExtra::default()
     }
 
-    async fn tag(
-        &self,
-        c: &Clients,
-        prior: &Value,
-        tags: BTreeMap<String, String>,
-    ) -> Result<(), AwsError> {
-        c.autoscaling
-            .get()
-            .await
-            .tag_resource()
-            .resource_arn(val::str_attr(prior, "arn").unwrap_or_default())
-            .set_tags(Some(tags.into_iter().collect()))
-            .send()
-            .await
-            .map_err(err("TagResource"))?;
-        Ok(())
-    }
-
-    async fn untag(&self, c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
-        c.autoscaling
-            .get()
-            .await
-            .untag_resource()
-            .resource_arn(val::str_attr(prior, "arn").unwrap_or_default())
-            .set_tag_keys(Some(keys))
-            .send()
-            .await
-            .map_err(err("UntagResource"))?;
-        Ok(())
+    fn tag_calls(&self) -> Option<&'static crate::resource::TagCalls> {
+        Some(&TAG_CALLS)
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

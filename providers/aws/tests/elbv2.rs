@@ -1265,38 +1265,37 @@ resource "aws_lb_listener_rule" "rewrite" {{
 /// The Key/Value attributes AWS holds for a load balancer, target group or listener.
 async fn kv(arn: &str) -> std::collections::HashMap<String, String> {
     let e = elb();
-    let pairs: Vec<(Option<String>, Option<String>)> = if arn.contains(":loadbalancer/") {
+    let pair = |k: Option<&str>, v: Option<&str>| Some((k?.to_string(), v?.to_string()));
+    if arn.contains(":loadbalancer/") {
         let o = e.describe_load_balancer_attributes().load_balancer_arn(arn);
-        o.send()
-            .await
-            .unwrap()
-            .attributes()
+        let out = o.send().await.unwrap();
+        out.attributes()
             .iter()
-            .map(|a| (a.key().map(Into::into), a.value().map(Into::into)))
+            .filter_map(|a| pair(a.key(), a.value()))
             .collect()
     } else if arn.contains(":targetgroup/") {
         let o = e.describe_target_group_attributes().target_group_arn(arn);
-        o.send()
-            .await
-            .unwrap()
-            .attributes()
+        let out = o.send().await.unwrap();
+        out.attributes()
             .iter()
-            .map(|a| (a.key().map(Into::into), a.value().map(Into::into)))
+            .filter_map(|a| pair(a.key(), a.value()))
             .collect()
     } else {
         let o = e.describe_listener_attributes().listener_arn(arn);
-        o.send()
-            .await
-            .unwrap()
-            .attributes()
+        let out = o.send().await.unwrap();
+        out.attributes()
             .iter()
-            .map(|a| (a.key().map(Into::into), a.value().map(Into::into)))
+            .filter_map(|a| pair(a.key(), a.value()))
             .collect()
-    };
-    pairs
-        .into_iter()
-        .filter_map(|(k, v)| Some((k?, v?)))
-        .collect()
+    }
+}
+
+/// Asserts Key/Value attributes AWS holds for `addr`'s object.
+async fn assert_kv(state: &State, addr: &str, want: &[(&str, &str)]) {
+    let got = kv(&attr(state, addr, "arn")).await;
+    for (k, v) in want {
+        assert_eq!(got.get(*k).map(String::as_str), Some(*v), "{addr}: {k}");
+    }
 }
 
 /// The arguments the AWS provider 6.x added to load balancers, target groups, listeners
@@ -1319,80 +1318,81 @@ async fn provider_6_arguments() {
     let plan = env.plan(&s1, &state).await;
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
 
-    let app = kv(&attr(&state, "aws_lb.app", "arn")).await;
-    let get = |m: &std::collections::HashMap<String, String>, k: &str| m.get(k).cloned();
-    assert_eq!(
-        get(&app, "zonal_shift.config.enabled").as_deref(),
-        Some("true")
-    );
-    assert_eq!(
-        get(&app, "connection_logs.s3.enabled").as_deref(),
-        Some("true")
-    );
-    assert_eq!(
-        get(&app, "connection_logs.s3.bucket").as_deref(),
-        Some("conn-logs")
-    );
-    assert_eq!(
-        get(&app, "health_check_logs.s3.enabled").as_deref(),
-        Some("false")
-    );
-    let net = kv(&attr(&state, "aws_lb.net", "arn")).await;
-    assert_eq!(
-        get(&net, "load_balancing.cross_zone.enabled").as_deref(),
-        Some("true")
-    );
-    assert_eq!(
-        get(&net, "dns_record.client_routing_policy").as_deref(),
-        Some("availability_zone_affinity")
-    );
-    let web = kv(&attr(&state, "aws_lb_target_group.web", "arn")).await;
-    assert_eq!(
-        get(&web, "load_balancing.algorithm.anomaly_mitigation").as_deref(),
-        Some("on")
-    );
-    let tcp = kv(&attr(&state, "aws_lb_target_group.tcp", "arn")).await;
-    for (k, want) in [
-        ("proxy_protocol_v2.enabled", "true"),
-        (
-            "deregistration_delay.connection_termination.enabled",
-            "true",
-        ),
-        ("preserve_client_ip.enabled", "false"),
-        (
-            "target_health_state.unhealthy.draining_interval_seconds",
-            "300",
-        ),
-        (
-            "target_group_health.dns_failover.minimum_healthy_targets.count",
-            "2",
-        ),
-        (
-            "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
-            "50",
-        ),
-    ] {
-        assert_eq!(get(&tcp, k).as_deref(), Some(want), "{k}");
-    }
-    let f = kv(&attr(&state, "aws_lb_target_group.fn", "arn")).await;
-    assert_eq!(
-        get(&f, "lambda.multi_value_headers.enabled").as_deref(),
-        Some("true")
-    );
-    let http = kv(&attr(&state, "aws_lb_listener.http", "arn")).await;
-    assert_eq!(
-        get(&http, "routing.http.response.server.enabled").as_deref(),
-        Some("false")
-    );
-    assert_eq!(
-        get(&http, "routing.http.response.x_frame_options.header_value").as_deref(),
-        Some("DENY")
-    );
-    let tcp_l = kv(&attr(&state, "aws_lb_listener.tcp", "arn")).await;
-    assert_eq!(
-        get(&tcp_l, "tcp.idle_timeout.seconds").as_deref(),
-        Some("120")
-    );
+    assert_kv(
+        &state,
+        "aws_lb.app",
+        &[
+            ("zonal_shift.config.enabled", "true"),
+            ("connection_logs.s3.enabled", "true"),
+            ("connection_logs.s3.bucket", "conn-logs"),
+            ("health_check_logs.s3.enabled", "false"),
+        ],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb.net",
+        &[
+            ("load_balancing.cross_zone.enabled", "true"),
+            (
+                "dns_record.client_routing_policy",
+                "availability_zone_affinity",
+            ),
+        ],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_target_group.web",
+        &[("load_balancing.algorithm.anomaly_mitigation", "on")],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_target_group.tcp",
+        &[
+            ("proxy_protocol_v2.enabled", "true"),
+            (
+                "deregistration_delay.connection_termination.enabled",
+                "true",
+            ),
+            ("preserve_client_ip.enabled", "false"),
+            (
+                "target_health_state.unhealthy.draining_interval_seconds",
+                "300",
+            ),
+            (
+                "target_group_health.dns_failover.minimum_healthy_targets.count",
+                "2",
+            ),
+            (
+                "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
+                "50",
+            ),
+        ],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_target_group.fn",
+        &[("lambda.multi_value_headers.enabled", "true")],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_listener.http",
+        &[
+            ("routing.http.response.server.enabled", "false"),
+            ("routing.http.response.x_frame_options.header_value", "DENY"),
+        ],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_listener.tcp",
+        &[("tcp.idle_timeout.seconds", "120")],
+    )
+    .await;
 
     // Every changed argument updates in place.
     let v2 = V6 {
@@ -1421,37 +1421,41 @@ async fn provider_6_arguments() {
     let state = env.apply(&s2, &state).await;
     let plan = env.plan(&s2, &state).await;
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
-    let app = kv(&attr(&state, "aws_lb.app", "arn")).await;
-    assert_eq!(
-        get(&app, "zonal_shift.config.enabled").as_deref(),
-        Some("false")
-    );
-    assert_eq!(
-        get(&app, "connection_logs.s3.prefix").as_deref(),
-        Some("app2")
-    );
-    let tcp = kv(&attr(&state, "aws_lb_target_group.tcp", "arn")).await;
-    assert_eq!(
-        get(&tcp, "proxy_protocol_v2.enabled").as_deref(),
-        Some("false")
-    );
-    assert_eq!(
-        get(
-            &tcp,
-            "target_health_state.unhealthy.draining_interval_seconds"
-        )
-        .as_deref(),
-        Some("600")
-    );
-    let http = kv(&attr(&state, "aws_lb_listener.http", "arn")).await;
-    assert_eq!(
-        get(&http, "routing.http.response.x_frame_options.header_value").as_deref(),
-        Some("SAMEORIGIN")
-    );
-    let tcp_l = kv(&attr(&state, "aws_lb_listener.tcp", "arn")).await;
-    assert_eq!(
-        get(&tcp_l, "tcp.idle_timeout.seconds").as_deref(),
-        Some("300")
-    );
+    assert_kv(
+        &state,
+        "aws_lb.app",
+        &[
+            ("zonal_shift.config.enabled", "false"),
+            ("connection_logs.s3.prefix", "app2"),
+        ],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_target_group.tcp",
+        &[
+            ("proxy_protocol_v2.enabled", "false"),
+            (
+                "target_health_state.unhealthy.draining_interval_seconds",
+                "600",
+            ),
+        ],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_listener.http",
+        &[(
+            "routing.http.response.x_frame_options.header_value",
+            "SAMEORIGIN",
+        )],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_listener.tcp",
+        &[("tcp.idle_timeout.seconds", "300")],
+    )
+    .await;
     env.destroy(&s2, &state).await;
 }

@@ -25,7 +25,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
 use crate::resource::{
-    check_enum, check_enum_at, plan_block, unique_name, wait_for, AwsResource, DefaultTimeouts,
+    check_block_enum, check_enum, plan_block, unique_name, wait_for, AwsResource, DefaultTimeouts,
     Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
@@ -527,24 +527,20 @@ impl AwsResource for Service {
             &["ENABLED", "DISABLED"],
             diags,
         );
-        for d in val::blocks(config, "deployment_controller") {
-            check_enum_at(
-                d,
-                "type",
-                "deployment_controller.type",
-                &["ECS", "CODE_DEPLOY", "EXTERNAL"],
-                diags,
-            );
-        }
-        for d in val::blocks(config, "deployment_configuration") {
-            check_enum_at(
-                d,
-                "strategy",
-                "deployment_configuration.strategy",
-                &["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"],
-                diags,
-            );
-        }
+        check_block_enum(
+            config,
+            "deployment_controller",
+            "type",
+            &["ECS", "CODE_DEPLOY", "EXTERNAL"],
+            diags,
+        );
+        check_block_enum(
+            config,
+            "deployment_configuration",
+            "strategy",
+            &["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"],
+            diags,
+        );
         pending::validate(config, diags);
         if let Some(g) = val::num_attr(config, "health_check_grace_period_seconds") {
             if !(0..=i64::from(i32::MAX)).contains(&g) {

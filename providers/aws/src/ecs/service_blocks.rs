@@ -385,12 +385,7 @@ pub fn read(
                 || {
                     svc.placement_strategy()
                         .iter()
-                        .map(|p| {
-                            Value::object([
-                                ("type", val::opt_str(p.r#type().map(|t| t.as_str()))),
-                                ("field", val::opt_str(p.field())),
-                            ])
-                        })
+                        .map(|p| typed(p.r#type().map(|t| t.as_str()), "field", p.field()))
                         .collect()
                 },
             ),
@@ -405,10 +400,7 @@ pub fn read(
                     svc.placement_constraints()
                         .iter()
                         .map(|p| {
-                            Value::object([
-                                ("type", val::opt_str(p.r#type().map(|t| t.as_str()))),
-                                ("expression", val::opt_str(p.expression())),
-                            ])
+                            typed(p.r#type().map(|t| t.as_str()), "expression", p.expression())
                         })
                         .collect()
                 },
@@ -443,6 +435,11 @@ pub fn read(
             configured(cur, "vpc_lattice_configurations", false, Vec::new),
         ),
     ]
+}
+
+/// A placement block: its `type` and the one argument that goes with it.
+fn typed(ty: Option<&str>, k: &'static str, v: Option<&str>) -> Value {
+    Value::object([("type", val::opt_str(ty)), (k, val::opt_str(v))])
 }
 
 /// A block's value: none when the configuration has none; AWS's items when it reports

@@ -24,7 +24,7 @@ use crate::clients::Clients;
 use crate::ec2::match_ids;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum, check_enum_at, check_range, plan_block, AwsResource, DefaultTimeouts, Failed,
+    check_block_enum, check_enum, check_range, plan_block, AwsResource, DefaultTimeouts, Failed,
     PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
@@ -212,22 +212,21 @@ impl AwsResource for Listener {
             60..=6000,
             diags,
         );
-        for m in val::blocks(config, "mutual_authentication") {
-            check_enum_at(
-                m,
-                "mode",
-                "mutual_authentication.mode",
-                &["off", "passthrough", "verify"],
-                diags,
-            );
-            check_enum_at(
-                m,
-                "advertise_trust_store_ca_names",
-                "mutual_authentication.advertise_trust_store_ca_names",
-                &["on", "off"],
-                diags,
-            );
-        }
+        let mtls = "mutual_authentication";
+        check_block_enum(
+            config,
+            mtls,
+            "mode",
+            &["off", "passthrough", "verify"],
+            diags,
+        );
+        check_block_enum(
+            config,
+            mtls,
+            "advertise_trust_store_ca_names",
+            &["on", "off"],
+            diags,
+        );
     }
 
     fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {

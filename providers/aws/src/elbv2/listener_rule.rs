@@ -22,7 +22,7 @@ use crate::clients::Clients;
 use crate::ec2::match_ids;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum_at, check_ipv4_cidrs, check_range, invalid, plan_all_blocks, AwsResource, Failed,
+    check_block_enum, check_ipv4_cidrs, check_range, invalid, plan_all_blocks, AwsResource, Failed,
     PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
@@ -91,9 +91,7 @@ impl AwsResource for ListenerRule {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         check_range(config, "priority", "priority", 1..=50000, diags);
-        for t in val::blocks(config, "transform") {
-            check_enum_at(t, "type", "transform.type", &transform::TYPES, diags);
-        }
+        check_block_enum(config, "transform", "type", &transform::TYPES, diags);
         action::validate(config, "action", diags);
         for c in val::blocks(config, "condition") {
             let kinds = VALUE_CONDITIONS
