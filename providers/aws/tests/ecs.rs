@@ -1570,3 +1570,72 @@ async fn cluster_configuration_and_service_connect_defaults() {
     assert_eq!(namespace(&c).as_deref(), Some("ns-two"));
     env.destroy(&s2, &state).await;
 }
+
+fn capacity_src(weight: u32) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "aws_ecs_cluster" "c" {{
+  name = "v6-capacity-providers"
+}}
+resource "aws_ecs_cluster_capacity_providers" "c" {{
+  cluster_name       = aws_ecs_cluster.c.name
+  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
+  default_capacity_provider_strategy {{
+    capacity_provider = "FARGATE"
+    base              = 1
+    weight            = {weight}
+  }}
+  default_capacity_provider_strategy {{
+    capacity_provider = "FARGATE_SPOT"
+    weight            = 4
+  }}
+}}
+"#
+    )
+}
+
+/// A cluster's capacity providers and default strategy: set, read back without a diff,
+/// changed in place, and emptied on destroy.
+#[tokio::test]
+async fn cluster_capacity_providers_lifecycle() {
+    let env = Env::new();
+    let s1 = capacity_src(1);
+    let state = env.apply(&s1, &State::new()).await;
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    assert_eq!(
+        attr(&state, "aws_ecs_cluster_capacity_providers.c", "id"),
+        "v6-capacity-providers"
+    );
+    let arn = attr(&state, "aws_ecs_cluster.c", "arn");
+    let weights = |c: &aws_sdk_ecs::types::Cluster| {
+        let mut w: Vec<(String, i32)> = c
+            .default_capacity_provider_strategy()
+            .iter()
+            .map(|s| (s.capacity_provider().to_string(), s.weight()))
+            .collect();
+        w.sort();
+        w
+    };
+    let c = describe_cluster(&arn).await;
+    assert_eq!(c.capacity_providers().len(), 2);
+    assert_eq!(
+        weights(&c),
+        [("FARGATE".to_string(), 1), ("FARGATE_SPOT".to_string(), 4)]
+    );
+
+    let s2 = capacity_src(2);
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(
+        changes(&plan),
+        ["Update aws_ecs_cluster_capacity_providers.c"]
+    );
+    let state = env.apply(&s2, &state).await;
+    let plan = env.plan(&s2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    assert_eq!(
+        weights(&describe_cluster(&arn).await),
+        [("FARGATE".to_string(), 2), ("FARGATE_SPOT".to_string(), 4)]
+    );
+    env.destroy(&s2, &state).await;
+}

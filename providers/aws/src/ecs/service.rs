@@ -641,7 +641,10 @@ impl AwsResource for Service {
             .set_platform_version(val::str_attr(planned, "platform_version").map(str::to_string))
             .set_scheduling_strategy(val::str_attr(planned, "scheduling_strategy").map(Into::into))
             .deployment_configuration(deployment_of(planned, None)?)
-            .set_capacity_provider_strategy(blocks::capacity_provider_strategy(planned)?)
+            .set_capacity_provider_strategy(blocks::capacity_provider_strategy(
+                planned,
+                "capacity_provider_strategy",
+            )?)
             .set_placement_constraints(Some(blocks::placement_constraints(planned)))
             .set_placement_strategy(Some(blocks::placement_strategy(planned)))
             .set_service_registries(Some(blocks::service_registries(planned)))
@@ -729,7 +732,10 @@ impl AwsResource for Service {
                     None
                 })
                 .set_capacity_provider_strategy(if ch("capacity_provider_strategy") {
-                    Some(blocks::capacity_provider_strategy(planned)?.unwrap_or_default())
+                    Some(
+                        blocks::capacity_provider_strategy(planned, "capacity_provider_strategy")?
+                            .unwrap_or_default(),
+                    )
                 } else {
                     None
                 })

@@ -127,10 +127,14 @@ fn invalid(block: &str, e: impl std::fmt::Display) -> AwsError {
     AwsError::Invalid(format!("{block}: {e}"))
 }
 
+/// The capacity provider strategy of the `block` blocks of `v` (a service's
+/// `capacity_provider_strategy`, a cluster's `default_capacity_provider_strategy`); `None`
+/// when there are none.
 pub fn capacity_provider_strategy(
     v: &Value,
+    block: &str,
 ) -> Result<Option<Vec<CapacityProviderStrategyItem>>, AwsError> {
-    let items = val::blocks(v, "capacity_provider_strategy");
+    let items = val::blocks(v, block);
     if items.is_empty() {
         return Ok(None);
     }
@@ -142,7 +146,7 @@ pub fn capacity_provider_strategy(
                 .set_base(val::i32_attr(i, "base"))
                 .set_weight(val::i32_attr(i, "weight"))
                 .build()
-                .map_err(|e| invalid("capacity_provider_strategy", e))
+                .map_err(|e| invalid(block, e))
         })
         .collect::<Result<_, _>>()
         .map(Some)
@@ -336,18 +340,7 @@ pub fn read(
                 cur,
                 "capacity_provider_strategy",
                 reported("capacityProviderStrategy"),
-                || {
-                    svc.capacity_provider_strategy()
-                        .iter()
-                        .map(|c| {
-                            Value::object([
-                                ("base", val::num(c.base())),
-                                ("capacity_provider", Value::string(c.capacity_provider())),
-                                ("weight", val::num(c.weight())),
-                            ])
-                        })
-                        .collect()
-                },
+                || strategy_value(svc.capacity_provider_strategy()),
             ),
         ),
         (
@@ -435,6 +428,20 @@ pub fn read(
             configured(cur, "vpc_lattice_configurations", false, Vec::new),
         ),
     ]
+}
+
+/// Capacity provider strategy blocks as AWS reports the items.
+pub fn strategy_value(items: &[CapacityProviderStrategyItem]) -> Vec<Value> {
+    items
+        .iter()
+        .map(|c| {
+            Value::object([
+                ("base", val::num(c.base())),
+                ("capacity_provider", Value::string(c.capacity_provider())),
+                ("weight", val::num(c.weight())),
+            ])
+        })
+        .collect()
 }
 
 /// A placement block: its `type` and the one argument that goes with it.
