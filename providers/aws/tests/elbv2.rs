@@ -1459,3 +1459,110 @@ async fn provider_6_arguments() {
     .await;
     env.destroy(&s2, &state).await;
 }
+
+/// A group with two attachments (the first on `port`), or without when `port` is `None`.
+fn attachment_src(port: Option<u32>) -> String {
+    let group = format!(
+        r#"{net}
+resource "aws_lb_target_group" "ips" {{
+  name        = "attach-ips"
+  port        = 80
+  protocol    = "HTTP"
+  vpc_id      = aws_vpc.main.id
+  target_type = "ip"
+}}
+"#,
+        net = network("10.43.0.0/16")
+    );
+    let Some(port) = port else { return group };
+    format!(
+        r#"{group}
+resource "aws_lb_target_group_attachment" "a" {{
+  target_group_arn = aws_lb_target_group.ips.arn
+  target_id        = "10.43.1.10"
+  port             = {port}
+}}
+resource "aws_alb_target_group_attachment" "b" {{
+  target_group_arn = aws_lb_target_group.ips.arn
+  target_id        = "10.43.1.11"
+}}
+"#
+    )
+}
+
+/// The targets registered with a group, as (ID, port), sorted.
+async fn registered(tg: &str) -> Vec<(String, i32)> {
+    let got = elb()
+        .describe_target_health()
+        .target_group_arn(tg)
+        .send()
+        .await
+        .unwrap();
+    let mut out: Vec<(String, i32)> = got
+        .target_health_descriptions()
+        .iter()
+        .filter_map(|d| d.target())
+        .map(|t| {
+            (
+                t.id().unwrap_or_default().to_string(),
+                t.port().unwrap_or(0),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Attachments register their targets, read back without a diff (one DescribeTargetHealth
+/// per group), replace when a port changes, notice a target deregistered elsewhere, and
+/// deregister when removed.
+#[tokio::test]
+async fn target_group_attachments() {
+    let env = Env::new();
+    let s1 = attachment_src(Some(8080));
+    let state = env.apply(&s1, &State::new()).await;
+    let tg = attr(&state, "aws_lb_target_group.ips", "arn");
+    assert!(attr(&state, "aws_lb_target_group_attachment.a", "id").starts_with(&format!("{tg}-")));
+    assert_eq!(
+        registered(&tg).await,
+        [
+            ("10.43.1.10".to_string(), 8080),
+            ("10.43.1.11".to_string(), 80)
+        ]
+    );
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    let s2 = attachment_src(Some(9090));
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(
+        changes(&plan),
+        ["DeleteThenCreate aws_lb_target_group_attachment.a"]
+    );
+    let state = env.apply(&s2, &state).await;
+    assert_eq!(
+        registered(&tg).await,
+        [
+            ("10.43.1.10".to_string(), 9090),
+            ("10.43.1.11".to_string(), 80)
+        ]
+    );
+
+    elb()
+        .deregister_targets()
+        .target_group_arn(&tg)
+        .targets(
+            aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder()
+                .id("10.43.1.11")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(changes(&plan), ["Create aws_alb_target_group_attachment.b"]);
+    let s3 = attachment_src(None);
+    let state = env.apply(&s3, &state).await;
+    assert_eq!(registered(&tg).await, []);
+    env.destroy(&s3, &state).await;
+}

@@ -1,5 +1,6 @@
 //! Elastic Load Balancing v2 (application load balancers): `aws_lb`, `aws_lb_target_group`,
-//! `aws_lb_listener` and `aws_lb_listener_rule`, each also under its older `aws_alb*` name.
+//! `aws_lb_target_group_attachment`, `aws_lb_listener` and `aws_lb_listener_rule`, each also
+//! under its older `aws_alb*` name.
 //! Shared by the types: batched reads (`read`), tags (`tags`), the Key/Value attribute
 //! tables (`attrs`), listener actions (`action`, `auth`), rule transforms (`transform`),
 //! and the ARN helpers here. The `aws_lb` data source is in `lb_data`.
@@ -27,6 +28,7 @@ pub mod listener_rule;
 pub mod read;
 pub mod tags;
 pub mod target_group;
+pub mod target_group_attachment;
 pub mod transform;
 
 use terrane_engine::lang::Value;
@@ -48,6 +50,12 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(lb::LoadBalancer("aws_alb")),
         Box::new(target_group::TargetGroup("aws_lb_target_group")),
         Box::new(target_group::TargetGroup("aws_alb_target_group")),
+        Box::new(target_group_attachment::TargetGroupAttachment(
+            "aws_lb_target_group_attachment",
+        )),
+        Box::new(target_group_attachment::TargetGroupAttachment(
+            "aws_alb_target_group_attachment",
+        )),
         Box::new(listener::Listener("aws_lb_listener")),
         Box::new(listener::Listener("aws_alb_listener")),
         Box::new(listener_rule::ListenerRule("aws_lb_listener_rule")),
