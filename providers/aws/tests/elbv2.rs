@@ -1566,3 +1566,82 @@ async fn target_group_attachments() {
     assert_eq!(registered(&tg).await, []);
     env.destroy(&s3, &state).await;
 }
+
+/// An IAM server certificate ARN (moto checks ACM certificates, not IAM ones).
+fn server_cert(name: &str) -> String {
+    format!("arn:aws:iam::123456789012:server-certificate/{name}")
+}
+
+fn https_src(header: &str) -> String {
+    format!(
+        r#"{net}
+resource "aws_lb" "tls" {{
+  name    = "tls"
+  subnets = [aws_subnet.a.id, aws_subnet.b.id]
+}}
+resource "aws_lb_listener" "https" {{
+  load_balancer_arn = aws_lb.tls.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = "{main}"
+  routing_http_request_x_amzn_tls_version_header_name = "{header}"
+  mutual_authentication {{
+    mode = "passthrough"
+  }}
+  default_action {{
+    type = "fixed-response"
+    fixed_response {{
+      content_type = "text/plain"
+      status_code  = "200"
+    }}
+  }}
+}}
+resource "aws_lb_listener_certificate" "extra" {{
+  listener_arn    = aws_lb_listener.https.arn
+  certificate_arn = "{extra}"
+}}
+"#,
+        net = network("10.44.0.0/16"),
+        main = server_cert("main"),
+        extra = server_cert("extra"),
+    )
+}
+
+/// An HTTPS listener with mutual TLS and a request header, and an extra SNI certificate:
+/// created, read back without a diff (the default certificate stays the configured one
+/// beside the extra), the header renamed in place, the certificate removed on destroy.
+#[tokio::test]
+async fn https_listener_certificates_and_headers() {
+    let env = Env::new();
+    let s1 = https_src("X-TLS-Version");
+    let state = env.apply(&s1, &State::new()).await;
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    let listener = attr(&state, "aws_lb_listener.https", "arn");
+    assert_eq!(
+        attr(&state, "aws_lb_listener_certificate.extra", "id"),
+        format!("{listener}_{}", server_cert("extra"))
+    );
+    let listed = elb()
+        .describe_listener_certificates()
+        .listener_arn(&listener)
+        .send()
+        .await
+        .unwrap();
+    assert!(listed
+        .certificates()
+        .iter()
+        .any(|c| c.certificate_arn() == Some(server_cert("extra").as_str())));
+    let key = "routing.http.request.x_amzn_tls_version.header_name";
+    assert_kv(&state, "aws_lb_listener.https", &[(key, "X-TLS-Version")]).await;
+
+    let s2 = https_src("X-TLS");
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_lb_listener.https"]);
+    let state = env.apply(&s2, &state).await;
+    assert_kv(&state, "aws_lb_listener.https", &[(key, "X-TLS")]).await;
+    let plan = env.plan(&s2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    env.destroy(&s2, &state).await;
+}

@@ -467,7 +467,7 @@ fn configured(
             if reported {
                 wrap(items())
             } else {
-                k.clone()
+                val::unknown_as_null(k)
             }
         }
         Some(k) => k.clone(),

@@ -292,12 +292,7 @@ impl AwsResource for Listener {
                     .set("ssl_policy", val::opt_str(l.ssl_policy()))
                     .set(
                         "certificate_arn",
-                        // Terraform's argument holds the default certificate only when it
-                        // is the only one.
-                        val::opt_str(match l.certificates() {
-                            [only] => only.certificate_arn(),
-                            _ => None,
-                        }),
+                        default_certificate(cur, l.certificates()),
                     )
                     .set(
                         "alpn_policy",
@@ -504,4 +499,18 @@ fn mtls_value(m: &MutualAuthenticationAttributes) -> Value {
             ),
         ),
     ])])
+}
+
+/// The listener's default certificate. AWS lists only that one; moto lists the SNI
+/// certificates of `aws_lb_listener_certificate` too, so among several the known one
+/// stands when it is listed.
+fn default_certificate(cur: &Value, certs: &[Certificate]) -> Value {
+    let known = val::str_attr(cur, "certificate_arn");
+    val::opt_str(match certs {
+        [only] => only.certificate_arn(),
+        _ => certs
+            .iter()
+            .filter_map(Certificate::certificate_arn)
+            .find(|a| Some(*a) == known),
+    })
 }

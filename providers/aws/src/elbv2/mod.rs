@@ -1,6 +1,6 @@
 //! Elastic Load Balancing v2 (application load balancers): `aws_lb`, `aws_lb_target_group`,
-//! `aws_lb_target_group_attachment`, `aws_lb_listener` and `aws_lb_listener_rule`, each also
-//! under its older `aws_alb*` name.
+//! `aws_lb_target_group_attachment`, `aws_lb_listener`, `aws_lb_listener_certificate` and
+//! `aws_lb_listener_rule`, each also under its older `aws_alb*` name.
 //! Shared by the types: batched reads (`read`), tags (`tags`), the Key/Value attribute
 //! tables (`attrs`), listener actions (`action`, `auth`), rule transforms (`transform`),
 //! and the ARN helpers here. The `aws_lb` data source is in `lb_data`.
@@ -24,6 +24,7 @@ pub mod auth;
 pub mod lb;
 pub mod lb_data;
 pub mod listener;
+pub mod listener_certificate;
 pub mod listener_rule;
 pub mod read;
 pub mod tags;
@@ -58,6 +59,12 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         )),
         Box::new(listener::Listener("aws_lb_listener")),
         Box::new(listener::Listener("aws_alb_listener")),
+        Box::new(listener_certificate::ListenerCertificate(
+            "aws_lb_listener_certificate",
+        )),
+        Box::new(listener_certificate::ListenerCertificate(
+            "aws_alb_listener_certificate",
+        )),
         Box::new(listener_rule::ListenerRule("aws_lb_listener_rule")),
         Box::new(listener_rule::ListenerRule("aws_alb_listener_rule")),
     ]
@@ -131,10 +138,10 @@ pub fn keep_prior(cur: &Value, k: &str) -> Value {
 }
 
 /// What AWS reported for an attribute, or, where it reports nothing (moto leaves some
-/// fields out), the value last known: the configured one after a create. An unknown or
-/// missing value reads as null.
+/// fields out), the value last known: the configured one after a create, with what AWS
+/// would have computed null. An unknown or missing value reads as null.
 pub fn reported_or_known(cur: &Value, k: &str, reported: Option<Value>) -> Value {
-    reported.unwrap_or_else(|| keep_prior(cur, k))
+    reported.unwrap_or_else(|| val::unknown_as_null(&keep_prior(cur, k)))
 }
 
 /// [`reported_or_known`] for a list block: no blocks rather than null.
