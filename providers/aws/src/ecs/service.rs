@@ -692,12 +692,14 @@ impl AwsResource for Service {
         let cluster = cluster_of(prior);
         let ch = |k: &str| val::changed(prior, planned, k);
         let force = val::bool_attr(planned, "force_new_deployment") == Some(true);
-        let tag_keys = ["tags", "tags_all"];
+        // Tags are the framework's; force_delete and sigint_rollback are terrane's own
+        // (used on delete and while waiting): none of them is an UpdateService.
+        let not_updated = ["tags", "tags_all", "force_delete", "sigint_rollback"];
         let others = planned
             .as_map()
             .into_iter()
             .flatten()
-            .any(|(k, _)| !tag_keys.contains(&k.as_str()) && ch(k));
+            .any(|(k, _)| !not_updated.contains(&k.as_str()) && ch(k));
         if others {
             let deployment = [
                 "deployment_maximum_percent",

@@ -112,8 +112,8 @@ const HEALTH_STATE: &[AttrSpec] = &[
     ),
 ];
 
-/// The two blocks of `target_group_health`, by name, with the AWS key prefix and the
-/// type of the count (a string for DNS failover, which also takes "off").
+/// The two blocks of `target_group_health`, by name, with their arguments' keys (DNS
+/// failover's count is a string: it also takes "off").
 const GROUP_HEALTH: [(&str, &[AttrSpec]); 2] = [
     (
         "dns_failover",
