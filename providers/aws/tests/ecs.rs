@@ -1639,3 +1639,60 @@ async fn cluster_capacity_providers_lifecycle() {
     );
     env.destroy(&s2, &state).await;
 }
+
+fn capacity_provider_src(target: u32) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "aws_ecs_capacity_provider" "asg" {{
+  name = "v6-asg"
+  auto_scaling_group_provider {{
+    auto_scaling_group_arn         = "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1a2b:autoScalingGroupName/v6"
+    managed_termination_protection = "DISABLED"
+    managed_scaling {{
+      status          = "ENABLED"
+      target_capacity = {target}
+    }}
+  }}
+  tags = {{ app = "v6" }}
+}}
+"#
+    )
+}
+
+/// A capacity provider over an Auto Scaling group: created with its managed scaling,
+/// read back without a diff (AWS's defaults for the unset steps kept), its target
+/// capacity changed in place, deleted on destroy.
+#[tokio::test]
+async fn capacity_provider_lifecycle() {
+    let env = Env::new();
+    let s1 = capacity_provider_src(80);
+    let state = env.apply(&s1, &State::new()).await;
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    let arn = attr(&state, "aws_ecs_capacity_provider.asg", "arn");
+    assert!(arn.ends_with(":capacity-provider/v6-asg"), "{arn}");
+    let target = || async {
+        ecs()
+            .describe_capacity_providers()
+            .capacity_providers("v6-asg")
+            .send()
+            .await
+            .unwrap()
+            .capacity_providers()
+            .first()
+            .and_then(|p| p.auto_scaling_group_provider())
+            .and_then(|a| a.managed_scaling())
+            .and_then(|m| m.target_capacity())
+    };
+    assert_eq!(target().await, Some(80));
+
+    let s2 = capacity_provider_src(90);
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_ecs_capacity_provider.asg"]);
+    let state = env.apply(&s2, &state).await;
+    assert_eq!(target().await, Some(90));
+    let plan = env.plan(&s2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    env.destroy(&s2, &state).await;
+    assert_eq!(target().await, None);
+}

@@ -1,9 +1,10 @@
-//! ECS: `aws_ecs_cluster`, `aws_ecs_cluster_capacity_providers`, `aws_ecs_task_definition`,
-//! `aws_ecs_service` and the `aws_ecs_cluster` data source, plus what they share: ECS tags
-//! (one tagging API keyed by ARN for every ECS object) and the raw-JSON bridge that lets
-//! a task definition's `container_definitions` travel as the JSON the user wrote (see
-//! [`raw`]).
+//! ECS: `aws_ecs_cluster`, `aws_ecs_capacity_provider`, `aws_ecs_cluster_capacity_providers`,
+//! `aws_ecs_task_definition`, `aws_ecs_service` and the `aws_ecs_cluster` data source, plus
+//! what they share: ECS tags (one tagging API keyed by ARN for every ECS object) and the
+//! raw-JSON bridge that lets a task definition's `container_definitions` travel as the
+//! JSON the user wrote (see [`raw`]).
 
+pub mod capacity_provider;
 pub mod cluster;
 pub mod cluster_capacity_providers;
 pub mod cluster_configuration;
@@ -28,6 +29,7 @@ use crate::val;
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![
         Box::new(cluster::Cluster),
+        Box::new(capacity_provider::CapacityProviderResource),
         Box::new(cluster_capacity_providers::ClusterCapacityProviders),
         Box::new(task_definition::TaskDefinition),
         Box::new(service::Service),
