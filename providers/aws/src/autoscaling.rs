@@ -3,21 +3,69 @@
 //! dimension, a policy also by its name; the import IDs join them with `/` as Terraform
 //! does (`ecs/service/CLUSTER/SERVICE/ecs:service:DesiredCount[/POLICY]`). Both refresh
 //! with one Describe call per service namespace (and page), matching the rest locally.
+//! A target's tags are set when it is registered and changed with TagResource; the API
+//! has no batch tag read, so a refresh keeps the tags terrane wrote (drift in them is
+//! not seen). Predictive scaling policies are declared but refused (not sent yet).
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_applicationautoscaling::types::{
     PolicyType, PredefinedMetricSpecification, ScalableTarget, ScalingPolicy, StepAdjustment,
-    StepScalingPolicyConfiguration, TargetTrackingScalingPolicyConfiguration,
+    StepScalingPolicyConfiguration, SuspendedState, TargetTrackingScalingPolicyConfiguration,
 };
-use terrane_engine::diag::Diagnostics;
+use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{check_enum, wait_for, AwsResource, Failed, Tagging, Timeout};
+
+/// The three switches of a target's `suspended_state`.
+const SUSPENDED: [&str; 3] = [
+    "dynamic_scaling_in_suspended",
+    "dynamic_scaling_out_suspended",
+    "scheduled_scaling_suspended",
+];
+
+/// The planned `suspended_state` for RegisterScalableTarget: the block's switches, all
+/// off when the block was removed since `prior`, nothing when it was never there.
+fn suspended_of(planned: &Value, prior: &Value) -> Option<SuspendedState> {
+    let on = |k| {
+        val::first_block(planned, "suspended_state")
+            .and_then(|b| val::bool_attr(b, k))
+            .unwrap_or(false)
+    };
+    let had = !val::blocks(prior, "suspended_state").is_empty();
+    (had || !val::blocks(planned, "suspended_state").is_empty()).then(|| {
+        SuspendedState::builder()
+            .dynamic_scaling_in_suspended(on(SUSPENDED[0]))
+            .dynamic_scaling_out_suspended(on(SUSPENDED[1]))
+            .scheduled_scaling_suspended(on(SUSPENDED[2]))
+            .build()
+    })
+}
+
+/// `suspended_state` as AWS reports it, while the configuration has the block (AWS
+/// reports all switches off for a target that never had one).
+fn suspended_value(cur: &Value, t: &ScalableTarget) -> Value {
+    if val::blocks(cur, "suspended_state").is_empty() {
+        return Value::List(Vec::new());
+    }
+    let s = t.suspended_state();
+    let flags = [
+        s.and_then(SuspendedState::dynamic_scaling_in_suspended),
+        s.and_then(SuspendedState::dynamic_scaling_out_suspended),
+        s.and_then(SuspendedState::scheduled_scaling_suspended),
+    ];
+    Value::List(vec![Value::object(
+        SUSPENDED
+            .iter()
+            .zip(flags)
+            .map(|(k, f)| (*k, Value::Bool(f.unwrap_or(false)))),
+    )])
+}
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -141,6 +189,8 @@ fn check_namespace(config: &Value, diags: &mut Diagnostics) {
 
 pub struct Target;
 
+static TAG_CALLS: crate::resource::TagCalls = crate::resource::arn_tag_calls!(autoscaling);
+
 #[async_trait]
 impl AwsResource for Target {
     fn type_name(&self) -> &'static str {
@@ -157,7 +207,32 @@ impl AwsResource for Target {
             .attr("min_capacity", req(NUM))
             .attr("max_capacity", req(NUM))
             .attr("role_arn", opt_comp(STR))
+            .block(
+                "suspended_state",
+                Nesting::List,
+                SUSPENDED.iter().fold(S::new(), |s, k| {
+                    s.attr(k, opt_default(BOOL, Value::Bool(false)))
+                }),
+            )
             .build()
+    }
+
+    fn tagging(&self) -> Tagging {
+        Tagging::Own
+    }
+
+    fn plan(
+        &self,
+        prior: Option<&Value>,
+        config: &Value,
+        planned: &mut Value,
+    ) -> crate::resource::PlanExtra {
+        crate::resource::plan_all_blocks(&self.schema(), prior, config, planned);
+        crate::resource::PlanExtra::default()
+    }
+
+    fn tag_calls(&self) -> Option<&'static crate::resource::TagCalls> {
+        Some(&TAG_CALLS)
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -203,14 +278,24 @@ impl AwsResource for Target {
                     .set("arn", val::opt_str(t.scalable_target_arn()))
                     .set("min_capacity", val::num(t.min_capacity()))
                     .set("max_capacity", val::num(t.max_capacity()))
-                    .set("role_arn", val::opt_str(Some(t.role_arn())));
+                    .set("role_arn", val::opt_str(Some(t.role_arn())))
+                    .set("suspended_state", suspended_value(cur, t))
+                    // No batch tag read (see the module documentation): the tags known,
+                    // none after an import.
+                    .set(
+                        "tags_all",
+                        cur.get_attr("tags_all")
+                            .filter(|v| !v.is_unknown() && !v.is_null())
+                            .cloned()
+                            .unwrap_or_else(|| val::str_map(&BTreeMap::new())),
+                    );
                 Some(o.done())
             })
             .collect())
     }
 
-    async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
-        self.update(c, &Value::Null, planned, t).await?;
+    async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
+        register(c, &Value::Null, planned, true).await?;
         Ok(val::str_attr(planned, "resource_id")
             .unwrap_or_default()
             .to_string())
@@ -220,41 +305,11 @@ impl AwsResource for Target {
     async fn update(
         &self,
         c: &Clients,
-        _prior: &Value,
+        prior: &Value,
         planned: &Value,
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
-        let (ns, rid, dim) = key(planned).unwrap_or_default();
-        let cap = |k| val::num_attr(planned, k).and_then(|n| i32::try_from(n).ok());
-        // A service or role created just before may not be visible to Application Auto
-        // Scaling yet: retry those two answers for a while, as the Terraform provider does.
-        wait_for(
-            &format!("scalable target {rid}"),
-            "registered",
-            PROPAGATION,
-            || async {
-                let sent = c
-                    .autoscaling
-                    .get()
-                    .await
-                    .register_scalable_target()
-                    .service_namespace(ns.into())
-                    .resource_id(rid)
-                    .scalable_dimension(dim.into())
-                    .set_min_capacity(cap("min_capacity"))
-                    .set_max_capacity(cap("max_capacity"))
-                    .set_role_arn(val::str_attr(planned, "role_arn").map(str::to_string))
-                    .send()
-                    .await
-                    .map_err(err("RegisterScalableTarget"));
-                match sent {
-                    Ok(_) => Ok(Ok(())),
-                    Err(e) if propagating(&e) => Ok(Err(e.to_string())),
-                    Err(e) => Err(e),
-                }
-            },
-        )
-        .await?;
+        register(c, prior, planned, false).await?;
         Ok(None)
     }
 
@@ -285,6 +340,111 @@ impl AwsResource for Target {
             .set("scalable_dimension", Value::string(dim));
         Ok(())
     }
+}
+
+/// RegisterScalableTarget (which creates or updates), with the tags on create only (the
+/// framework changes them later).
+async fn register(
+    c: &Clients,
+    prior: &Value,
+    planned: &Value,
+    create: bool,
+) -> Result<(), AwsError> {
+    let (ns, rid, dim) = key(planned).unwrap_or_default();
+    let cap = |k| val::num_attr(planned, k).and_then(|n| i32::try_from(n).ok());
+    let tags = val::string_map(planned, "tags_all");
+    let tags = (create && !tags.is_empty()).then(|| tags.into_iter().collect());
+    // A service or role created just before may not be visible to Application Auto
+    // Scaling yet: retry those two answers for a while, as the Terraform provider does.
+    wait_for(
+        &format!("scalable target {rid}"),
+        "registered",
+        PROPAGATION,
+        || async {
+            let sent = c
+                .autoscaling
+                .get()
+                .await
+                .register_scalable_target()
+                .service_namespace(ns.into())
+                .resource_id(rid)
+                .scalable_dimension(dim.into())
+                .set_min_capacity(cap("min_capacity"))
+                .set_max_capacity(cap("max_capacity"))
+                .set_role_arn(val::str_attr(planned, "role_arn").map(str::to_string))
+                .set_suspended_state(suspended_of(planned, prior))
+                .set_tags(tags.clone())
+                .send()
+                .await
+                .map_err(err("RegisterScalableTarget"));
+            match sent {
+                Ok(_) => Ok(Ok(())),
+                Err(e) if propagating(&e) => Ok(Err(e.to_string())),
+                Err(e) => Err(e),
+            }
+        },
+    )
+    .await
+}
+
+/// The schema of a predictive scaling policy (declared so configurations without one
+/// validate; refused when set, see the policy's `validate`).
+fn predictive_schema() -> S {
+    let predefined = || {
+        S::new()
+            .attr("predefined_metric_type", req(STR))
+            .attr("resource_label", opt(STR))
+    };
+    let customized = || {
+        let metric = S::new()
+            .attr("metric_name", opt(STR))
+            .attr("namespace", opt(STR))
+            .block(
+                "dimension",
+                Nesting::Set,
+                S::new().attr("name", req(STR)).attr("value", req(STR)),
+            );
+        let stat = S::new()
+            .attr("stat", req(STR))
+            .attr("unit", opt(STR))
+            .block("metric", Nesting::List, metric);
+        S::new().block(
+            "metric_data_query",
+            Nesting::List,
+            S::new()
+                .attr("id", req(STR))
+                .attr("expression", opt(STR))
+                .attr("label", opt(STR))
+                .attr("return_data", opt(BOOL))
+                .block("metric_stat", Nesting::List, stat),
+        )
+    };
+    let spec = ["pair", "load", "scaling"].iter().fold(
+        S::new().attr("target_value", req(NUM)),
+        |s, kind| {
+            let name = if *kind == "pair" {
+                "predefined_metric_pair_specification".to_string()
+            } else {
+                format!("predefined_{kind}_metric_specification")
+            };
+            s.block(&name, Nesting::List, predefined())
+        },
+    );
+    let spec = ["capacity", "load", "scaling"]
+        .iter()
+        .fold(spec, |s, kind| {
+            s.block(
+                &format!("customized_{kind}_metric_specification"),
+                Nesting::List,
+                customized(),
+            )
+        });
+    S::new()
+        .attr("max_capacity_breach_behavior", opt_comp(STR))
+        .attr("max_capacity_buffer", opt_comp(NUM))
+        .attr("mode", opt_comp(STR))
+        .attr("scheduling_buffer_time", opt_comp(NUM))
+        .block("metric_specification", Nesting::List, spec)
 }
 
 pub struct Policy;
@@ -523,6 +683,11 @@ impl AwsResource for Policy {
                             .attr("resource_label", opt(STR)),
                     ),
             )
+            .block(
+                "predictive_scaling_policy_configuration",
+                Nesting::List,
+                predictive_schema(),
+            )
             .build()
     }
 
@@ -532,6 +697,13 @@ impl AwsResource for Policy {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         check_namespace(config, diags);
+        if !val::blocks(config, "predictive_scaling_policy_configuration").is_empty() {
+            diags.push(
+                Diagnostic::error("predictive_scaling_policy_configuration is not supported yet")
+                    .detail("terrane's aws_appautoscaling_policy does not send predictive scaling to AWS yet. Remove the block, or manage this policy with the hashicorp/aws provider plugin.")
+                    .attribute("predictive_scaling_policy_configuration"),
+            );
+        }
         check_enum(
             config,
             "policy_type",
@@ -648,6 +820,11 @@ impl AwsResource for Policy {
                         "target_tracking_scaling_policy_configuration",
                         p.target_tracking_scaling_policy_configuration()
                             .map_or(Value::List(Vec::new()), |t| tracking_value(cur, t)),
+                    )
+                    // Refused when configured (not sent yet): there is never one.
+                    .set(
+                        "predictive_scaling_policy_configuration",
+                        Value::List(Vec::new()),
                     );
                 Some(o.done())
             })

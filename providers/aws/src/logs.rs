@@ -79,6 +79,8 @@ static TABLE: LazyLock<LogGroupTable> = LazyLock::new(|| {
     .updated_by_hand()
 });
 
+static TAG_CALLS: crate::resource::TagCalls = crate::resource::arn_tag_calls!(logs);
+
 #[async_trait]
 impl AwsResource for LogGroupRes {
     fn type_name(&self) -> &'static str {
@@ -245,35 +247,8 @@ impl AwsResource for LogGroupRes {
         Ok(None)
     }
 
-    async fn tag(
-        &self,
-        c: &Clients,
-        prior: &Value,
-        tags: BTreeMap<String, String>,
-    ) -> Result<(), AwsError> {
-        c.logs
-            .get()
-            .await
-            .tag_resource()
-            .resource_arn(val::str_attr(prior, "arn").unwrap_or_default())
-            .set_tags(Some(tags.into_iter().collect()))
-            .send()
-            .await
-            .map_err(err("TagResource"))?;
-        Ok(())
-    }
-
-    async fn untag(&self, c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
-        c.logs
-            .get()
-            .await
-            .untag_resource()
-            .resource_arn(val::str_attr(prior, "arn").unwrap_or_default())
-            .set_tag_keys(Some(keys))
-            .send()
-            .await
-            .map_err(err("UntagResource"))?;
-        Ok(())
+    fn tag_calls(&self) -> Option<&'static crate::resource::TagCalls> {
+        Some(&TAG_CALLS)
     }
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {

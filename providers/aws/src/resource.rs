@@ -556,6 +556,45 @@ pub struct TagCalls {
     pub untag: for<'a> fn(&'a Clients, &'a Value, Vec<String>) -> TagFuture<'a>,
 }
 
+/// The [`TagCalls`] of a service whose TagResource takes an object's `arn` and a map of
+/// tags, and whose UntagResource its tag keys: `arn_tag_calls!(logs)` calls them on the
+/// client `Clients::logs`.
+macro_rules! arn_tag_calls {
+    ($client:ident) => {
+        $crate::resource::TagCalls {
+            tag: |c, prior, tags| {
+                Box::pin(async move {
+                    c.$client
+                        .get()
+                        .await
+                        .tag_resource()
+                        .resource_arn($crate::val::str_attr(prior, "arn").unwrap_or_default())
+                        .set_tags(Some(tags.into_iter().collect()))
+                        .send()
+                        .await
+                        .map_err($crate::error::err("TagResource"))?;
+                    Ok(())
+                })
+            },
+            untag: |c, prior, keys| {
+                Box::pin(async move {
+                    c.$client
+                        .get()
+                        .await
+                        .untag_resource()
+                        .resource_arn($crate::val::str_attr(prior, "arn").unwrap_or_default())
+                        .set_tag_keys(Some(keys))
+                        .send()
+                        .await
+                        .map_err($crate::error::err("UntagResource"))?;
+                    Ok(())
+                })
+            },
+        }
+    };
+}
+pub(crate) use arn_tag_calls;
+
 /// Applies a `tags_all` change through the resource's own tag and untag calls.
 pub async fn update_own_tags(
     r: &dyn AwsResource,
@@ -719,6 +758,20 @@ pub fn check_enum_at(v: &Value, attr: &str, path: &str, allowed: &[&str], diags:
                 ),
             );
         }
+    }
+}
+
+/// [`check_enum_at`] for `attr` of every `block` of `v` (`mutual_authentication.mode`).
+pub fn check_block_enum(
+    v: &Value,
+    block: &str,
+    attr: &str,
+    allowed: &[&str],
+    diags: &mut Diagnostics,
+) {
+    let path = format!("{block}.{attr}");
+    for b in val::blocks(v, block) {
+        check_enum_at(b, attr, &path, allowed, diags);
     }
 }
 

@@ -113,6 +113,29 @@ impl Obj {
 }
 
 /// Sets attribute `k` on an object value in place.
+/// `v` with every unknown inside it null: a planned value kept as read where AWS reports
+/// nothing, whose computed parts AWS did not fill in.
+pub fn unknown_as_null(v: &Value) -> Value {
+    match v {
+        Value::Unknown => Value::Null,
+        Value::List(xs) => Value::List(xs.iter().map(unknown_as_null).collect()),
+        Value::Tuple(xs) => Value::Tuple(xs.iter().map(unknown_as_null).collect()),
+        Value::Set(xs) => Value::set(xs.iter().map(unknown_as_null).collect()),
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .map(|(k, x)| (k.clone(), unknown_as_null(x)))
+                .collect(),
+        ),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), unknown_as_null(x)))
+                .collect(),
+        ),
+        Value::Sensitive(x) => Value::Sensitive(Box::new(unknown_as_null(x))),
+        other => other.clone(),
+    }
+}
+
 pub fn set_attr(v: &mut Value, k: &str, x: Value) {
     if let Value::Object(m) = v {
         m.insert(k.to_string(), x);

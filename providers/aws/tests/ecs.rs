@@ -1231,3 +1231,468 @@ resource "aws_appautoscaling_policy" "up" {{
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
     env.destroy(&src(3), &state).await;
 }
+
+/// Whether a scalable target suspends dynamic scaling in, and scheduled scaling.
+async fn suspended(resource_id: &str) -> (bool, bool) {
+    let got = aas()
+        .describe_scalable_targets()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .resource_ids(resource_id)
+        .send()
+        .await
+        .unwrap();
+    let s = got.scalable_targets()[0].suspended_state().unwrap();
+    (
+        s.dynamic_scaling_in_suspended() == Some(true),
+        s.scheduled_scaling_suspended() == Some(true),
+    )
+}
+
+/// What `provider_6_arguments` varies between its apply and its in-place update.
+struct V6 {
+    spread_field: &'static str,
+    alarms_enabled: bool,
+    rebalancing: &'static str,
+    bake_minutes: u32,
+    weight: u32,
+    /// Whether the service's scalable target suspends scaling in (else scheduled scaling).
+    suspend_in: bool,
+}
+
+fn v6_src(v: &V6) -> String {
+    let V6 {
+        spread_field,
+        alarms_enabled,
+        rebalancing,
+        bake_minutes,
+        weight,
+        suspend_in,
+    } = v;
+    let suspend_scheduled = !suspend_in;
+    format!(
+        r#"{PROVIDER}
+resource "aws_ecs_cluster" "c" {{
+  name = "v6"
+}}
+resource "aws_ecs_task_definition" "t" {{
+  family                 = "v6"
+  memory                 = "512"
+  container_definitions  = {defs}
+  enable_fault_injection = true
+  track_latest           = true
+  volume {{
+    name = "cache"
+    docker_volume_configuration {{
+      driver        = "local"
+      autoprovision = true
+      scope         = "shared"
+      labels        = {{ tier = "cache" }}
+    }}
+  }}
+  volume {{
+    name = "files"
+    efs_volume_configuration {{
+      file_system_id     = "fs-12345678"
+      root_directory     = "/"
+      transit_encryption = "ENABLED"
+      authorization_config {{
+        iam = "ENABLED"
+      }}
+    }}
+  }}
+  placement_constraints {{
+    type       = "memberOf"
+    expression = "attribute:ecs.instance-type =~ t3.*"
+  }}
+  proxy_configuration {{
+    container_name = "web"
+    properties = {{
+      AppPorts         = "80"
+      IgnoredUID       = "1337"
+      ProxyIngressPort = "15000"
+      ProxyEgressPort  = "15001"
+    }}
+  }}
+}}
+resource "aws_ecs_service" "placed" {{
+  name                          = "v6-placed"
+  cluster                       = aws_ecs_cluster.c.id
+  task_definition               = aws_ecs_task_definition.t.arn
+  desired_count                 = 1
+  launch_type                   = "EC2"
+  availability_zone_rebalancing = "{rebalancing}"
+  force_delete                  = true
+  alarms {{
+    alarm_names = ["v6-errors"]
+    enable      = {alarms_enabled}
+    rollback    = true
+  }}
+  deployment_controller {{
+    type = "ECS"
+  }}
+  deployment_configuration {{
+    strategy             = "ROLLING"
+    bake_time_in_minutes = "{bake_minutes}"
+  }}
+  ordered_placement_strategy {{
+    type  = "spread"
+    field = "{spread_field}"
+  }}
+  placement_constraints {{
+    type = "distinctInstance"
+  }}
+  service_registries {{
+    registry_arn   = "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-v6"
+    container_name = "web"
+    container_port = 80
+  }}
+}}
+resource "aws_ecs_service" "capacity" {{
+  name            = "v6-capacity"
+  cluster         = aws_ecs_cluster.c.id
+  task_definition = aws_ecs_task_definition.t.arn
+  desired_count   = 1
+  capacity_provider_strategy {{
+    capacity_provider = "FARGATE"
+    base              = 1
+    weight            = {weight}
+  }}
+}}
+resource "aws_appautoscaling_target" "placed" {{
+  service_namespace  = "ecs"
+  resource_id        = "service/${{aws_ecs_cluster.c.name}}/${{aws_ecs_service.placed.name}}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = 1
+  max_capacity       = 3
+  suspended_state {{
+    dynamic_scaling_in_suspended = {suspend_in}
+    scheduled_scaling_suspended  = {suspend_scheduled}
+  }}
+  tags = {{ app = "v6" }}
+}}
+"#,
+        defs = containers("nginx:1")
+    )
+}
+
+/// The arguments and blocks the AWS provider 6.x added to services, task definitions and
+/// scalable targets (those the community ECS service module sets) reach AWS on create and
+/// on an in-place update, and read back without a diff.
+#[tokio::test]
+async fn provider_6_arguments() {
+    let env = Env::new();
+    let v1 = V6 {
+        spread_field: "attribute:ecs.availability-zone",
+        alarms_enabled: true,
+        rebalancing: "ENABLED",
+        bake_minutes: 5,
+        weight: 1,
+        suspend_in: true,
+    };
+    let s1 = v6_src(&v1);
+    let state = env.apply(&s1, &State::new()).await;
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    let td = ecs()
+        .describe_task_definition()
+        .task_definition(attr(&state, "aws_ecs_task_definition.t", "arn"))
+        .send()
+        .await
+        .unwrap();
+    let td = td.task_definition().unwrap();
+    let vols: Vec<_> = td.volumes().iter().filter_map(|v| v.name()).collect();
+    assert_eq!(vols.len(), 2, "{vols:?}");
+    assert_eq!(
+        td.placement_constraints()[0].expression(),
+        Some("attribute:ecs.instance-type =~ t3.*")
+    );
+    assert_eq!(
+        td.proxy_configuration().map(|p| p.container_name()),
+        Some("web")
+    );
+    assert_eq!(suspended("service/v6/v6-placed").await, (true, false));
+    let placed = service("v6", "v6-placed").await;
+    assert_eq!(
+        placed.service_registries()[0].registry_arn(),
+        Some("arn:aws:servicediscovery:us-east-1:123456789012:service/srv-v6")
+    );
+
+    // Placement, alarms, rebalancing, bake time and the capacity strategy update in place.
+    let v2 = V6 {
+        spread_field: "instanceId",
+        alarms_enabled: false,
+        rebalancing: "DISABLED",
+        bake_minutes: 10,
+        weight: 3,
+        suspend_in: false,
+    };
+    let s2 = v6_src(&v2);
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(
+        changes(&plan),
+        [
+            "Update aws_appautoscaling_target.placed",
+            "Update aws_ecs_service.capacity",
+            "Update aws_ecs_service.placed"
+        ]
+    );
+    let state = env.apply(&s2, &state).await;
+    let plan = env.plan(&s2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    let placed = service("v6", "v6-placed").await;
+    assert_eq!(placed.placement_strategy()[0].field(), Some("instanceId"));
+    assert_eq!(
+        placed.availability_zone_rebalancing().map(|a| a.as_str()),
+        Some("DISABLED")
+    );
+    let dc = placed.deployment_configuration().unwrap();
+    assert_eq!(dc.bake_time_in_minutes(), Some(10));
+    assert_eq!(dc.alarms().map(|a| a.enable()), Some(false));
+    let capacity = service("v6", "v6-capacity").await;
+    assert_eq!(capacity.capacity_provider_strategy()[0].weight(), 3);
+    assert_eq!(suspended("service/v6/v6-placed").await, (false, true));
+    env.destroy(&s2, &state).await;
+}
+
+/// Blocks terrane declares but does not send yet are refused at plan, not ignored.
+#[tokio::test]
+async fn unsent_service_blocks_are_refused() {
+    let env = Env::new();
+    let src = format!(
+        r#"{PROVIDER}
+resource "aws_ecs_service" "s" {{
+  name = "v6-refused"
+  service_connect_configuration {{
+    enabled = true
+  }}
+}}
+resource "aws_appautoscaling_policy" "p" {{
+  name               = "v6-predictive"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = "ecs"
+  resource_id        = "service/v6/v6-refused"
+  scalable_dimension = "ecs:service:DesiredCount"
+  target_tracking_scaling_policy_configuration {{
+    target_value = 40
+    predefined_metric_specification {{
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }}
+  }}
+  predictive_scaling_policy_configuration {{
+    metric_specification {{
+      target_value = 40
+      predefined_metric_pair_specification {{
+        predefined_metric_type = "ECSServiceCPUUtilization"
+      }}
+    }}
+  }}
+}}
+"#
+    );
+    let err = env
+        .try_plan(&src, &State::new(), PlanMode::Normal)
+        .await
+        .unwrap_err();
+    let mut msgs: Vec<String> = err.iter().map(|d| d.summary.clone()).collect();
+    msgs.sort();
+    assert_eq!(
+        msgs,
+        [
+            "predictive_scaling_policy_configuration is not supported yet",
+            "service_connect_configuration is not supported yet",
+        ]
+    );
+}
+
+fn cluster_config_src(prefix: &str, namespace: &str) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "aws_ecs_cluster" "c" {{
+  name = "v6-configured"
+  configuration {{
+    execute_command_configuration {{
+      kms_key_id = "arn:aws:kms:us-east-1:123456789012:key/exec"
+      logging    = "OVERRIDE"
+      log_configuration {{
+        cloud_watch_encryption_enabled = true
+        cloud_watch_log_group_name     = "/ecs/exec"
+        s3_bucket_name                 = "exec-logs"
+        s3_key_prefix                  = "{prefix}"
+      }}
+    }}
+    managed_storage_configuration {{
+      fargate_ephemeral_storage_kms_key_id = "arn:aws:kms:us-east-1:123456789012:key/storage"
+    }}
+  }}
+  service_connect_defaults {{
+    namespace = "arn:aws:servicediscovery:us-east-1:123456789012:namespace/{namespace}"
+  }}
+}}
+"#
+    )
+}
+
+/// A cluster's ECS Exec and managed storage configuration and its Service Connect default
+/// namespace reach ECS on create and update in place.
+#[tokio::test]
+async fn cluster_configuration_and_service_connect_defaults() {
+    let env = Env::new();
+    let s1 = cluster_config_src("exec", "ns-one");
+    let state = env.apply(&s1, &State::new()).await;
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    let prefix = |c: &aws_sdk_ecs::types::Cluster| {
+        c.configuration()
+            .and_then(|c| c.execute_command_configuration())
+            .and_then(|e| e.log_configuration())
+            .and_then(|l| l.s3_key_prefix())
+            .map(str::to_string)
+    };
+    let namespace = |c: &aws_sdk_ecs::types::Cluster| {
+        c.service_connect_defaults()
+            .and_then(|d| d.namespace())
+            .map(|n| n.rsplit('/').next().unwrap_or(n).to_string())
+    };
+    let arn = attr(&state, "aws_ecs_cluster.c", "arn");
+    let c = describe_cluster(&arn).await;
+    assert_eq!(prefix(&c).as_deref(), Some("exec"));
+    assert_eq!(namespace(&c).as_deref(), Some("ns-one"));
+
+    let s2 = cluster_config_src("exec2", "ns-two");
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_ecs_cluster.c"]);
+    let state = env.apply(&s2, &state).await;
+    let plan = env.plan(&s2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    let c = describe_cluster(&arn).await;
+    assert_eq!(prefix(&c).as_deref(), Some("exec2"));
+    assert_eq!(namespace(&c).as_deref(), Some("ns-two"));
+    env.destroy(&s2, &state).await;
+}
+
+fn capacity_src(weight: u32) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "aws_ecs_cluster" "c" {{
+  name = "v6-capacity-providers"
+}}
+resource "aws_ecs_cluster_capacity_providers" "c" {{
+  cluster_name       = aws_ecs_cluster.c.name
+  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
+  default_capacity_provider_strategy {{
+    capacity_provider = "FARGATE"
+    base              = 1
+    weight            = {weight}
+  }}
+  default_capacity_provider_strategy {{
+    capacity_provider = "FARGATE_SPOT"
+    weight            = 4
+  }}
+}}
+"#
+    )
+}
+
+/// A cluster's capacity providers and default strategy: set, read back without a diff,
+/// changed in place, and emptied on destroy.
+#[tokio::test]
+async fn cluster_capacity_providers_lifecycle() {
+    let env = Env::new();
+    let s1 = capacity_src(1);
+    let state = env.apply(&s1, &State::new()).await;
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    assert_eq!(
+        attr(&state, "aws_ecs_cluster_capacity_providers.c", "id"),
+        "v6-capacity-providers"
+    );
+    let arn = attr(&state, "aws_ecs_cluster.c", "arn");
+    let weights = |c: &aws_sdk_ecs::types::Cluster| {
+        let mut w: Vec<(String, i32)> = c
+            .default_capacity_provider_strategy()
+            .iter()
+            .map(|s| (s.capacity_provider().to_string(), s.weight()))
+            .collect();
+        w.sort();
+        w
+    };
+    let c = describe_cluster(&arn).await;
+    assert_eq!(c.capacity_providers().len(), 2);
+    assert_eq!(
+        weights(&c),
+        [("FARGATE".to_string(), 1), ("FARGATE_SPOT".to_string(), 4)]
+    );
+
+    let s2 = capacity_src(2);
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(
+        changes(&plan),
+        ["Update aws_ecs_cluster_capacity_providers.c"]
+    );
+    let state = env.apply(&s2, &state).await;
+    let plan = env.plan(&s2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    assert_eq!(
+        weights(&describe_cluster(&arn).await),
+        [("FARGATE".to_string(), 2), ("FARGATE_SPOT".to_string(), 4)]
+    );
+    env.destroy(&s2, &state).await;
+}
+
+fn capacity_provider_src(target: u32) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "aws_ecs_capacity_provider" "asg" {{
+  name = "v6-asg"
+  auto_scaling_group_provider {{
+    auto_scaling_group_arn         = "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1a2b:autoScalingGroupName/v6"
+    managed_termination_protection = "DISABLED"
+    managed_scaling {{
+      status          = "ENABLED"
+      target_capacity = {target}
+    }}
+  }}
+  tags = {{ app = "v6" }}
+}}
+"#
+    )
+}
+
+/// A capacity provider over an Auto Scaling group: created with its managed scaling,
+/// read back without a diff (AWS's defaults for the unset steps kept), its target
+/// capacity changed in place, deleted on destroy.
+#[tokio::test]
+async fn capacity_provider_lifecycle() {
+    let env = Env::new();
+    let s1 = capacity_provider_src(80);
+    let state = env.apply(&s1, &State::new()).await;
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    let arn = attr(&state, "aws_ecs_capacity_provider.asg", "arn");
+    assert!(arn.ends_with(":capacity-provider/v6-asg"), "{arn}");
+    let target = || async {
+        ecs()
+            .describe_capacity_providers()
+            .capacity_providers("v6-asg")
+            .send()
+            .await
+            .unwrap()
+            .capacity_providers()
+            .first()
+            .and_then(|p| p.auto_scaling_group_provider())
+            .and_then(|a| a.managed_scaling())
+            .and_then(|m| m.target_capacity())
+    };
+    assert_eq!(target().await, Some(80));
+
+    let s2 = capacity_provider_src(90);
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_ecs_capacity_provider.asg"]);
+    let state = env.apply(&s2, &state).await;
+    assert_eq!(target().await, Some(90));
+    let plan = env.plan(&s2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    env.destroy(&s2, &state).await;
+    assert_eq!(target().await, None);
+}

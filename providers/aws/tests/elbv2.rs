@@ -841,10 +841,14 @@ async fn refresh_is_batched() {
     let calls = elbv2_calls(&env) - before;
     // Target groups: 1 DescribeTargetGroups + n DescribeTargetGroupAttributes + 1 DescribeTags.
     // Balancer: 1 DescribeLoadBalancers + 1 DescribeLoadBalancerAttributes + 1 DescribeTags.
-    // Listeners: 1 DescribeListeners + 1 DescribeTags.
+    // Listeners: 1 DescribeListeners + n DescribeListenerAttributes + 1 DescribeTags.
     // Three rules of one listener: 1 DescribeRules + 1 DescribeTags.
     let n = n as u64;
-    assert_eq!(calls, (2 + n) + 3 + 2 + 2, "elbv2 calls for one refresh");
+    assert_eq!(
+        calls,
+        (2 + n) + 3 + (2 + n) + 2,
+        "elbv2 calls for one refresh"
+    );
 
     // One group deleted outside terrane: the batch falls back to a listing, the others
     // are still read and the missing one is planned for re-creation.
@@ -1127,4 +1131,517 @@ resource "aws_lb_listener" "http" {{
     );
     assert!(!env.plan(&src(8080), &state).await.has_changes());
     env.destroy(&src(8080), &state).await;
+}
+
+/// What `provider_6_arguments` varies between its apply and its in-place update.
+struct V6 {
+    zonal_shift: bool,
+    connection_logs_prefix: &'static str,
+    frame_options: &'static str,
+    tcp_idle: u32,
+    proxy_protocol: bool,
+    draining: u32,
+    rewrite_to: &'static str,
+}
+
+fn v6_src(v: &V6) -> String {
+    let V6 {
+        zonal_shift,
+        connection_logs_prefix,
+        frame_options,
+        tcp_idle,
+        proxy_protocol,
+        draining,
+        rewrite_to,
+    } = v;
+    format!(
+        r#"{net}
+resource "aws_lb" "app" {{
+  name               = "v6-app"
+  subnets            = [aws_subnet.a.id, aws_subnet.b.id]
+  security_groups    = [aws_security_group.lb.id]
+  enable_zonal_shift = {zonal_shift}
+  connection_logs {{
+    bucket  = "conn-logs"
+    prefix  = "{connection_logs_prefix}"
+    enabled = true
+  }}
+  health_check_logs {{
+    bucket  = "health-logs"
+    enabled = false
+  }}
+}}
+resource "aws_lb" "net" {{
+  name                             = "v6-net"
+  load_balancer_type               = "network"
+  subnets                          = [aws_subnet.a.id, aws_subnet.b.id]
+  security_groups                  = [aws_security_group.lb.id]
+  enable_cross_zone_load_balancing = true
+  dns_record_client_routing_policy = "availability_zone_affinity"
+  enforce_security_group_inbound_rules_on_private_link_traffic = "off"
+}}
+resource "aws_lb_target_group" "web" {{
+  name                              = "v6-web"
+  port                              = 80
+  protocol                          = "HTTP"
+  vpc_id                            = aws_vpc.main.id
+  load_balancing_algorithm_type     = "weighted_random"
+  load_balancing_anomaly_mitigation = "on"
+}}
+resource "aws_lb_target_group" "tcp" {{
+  name                   = "v6-tcp"
+  port                   = 5432
+  protocol               = "TCP"
+  vpc_id                 = aws_vpc.main.id
+  proxy_protocol_v2      = {proxy_protocol}
+  connection_termination = true
+  preserve_client_ip     = "false"
+  target_health_state {{
+    enable_unhealthy_connection_termination = false
+    unhealthy_draining_interval             = {draining}
+  }}
+  target_group_health {{
+    dns_failover {{
+      minimum_healthy_targets_count = "2"
+    }}
+    unhealthy_state_routing {{
+      minimum_healthy_targets_percentage = "50"
+    }}
+  }}
+}}
+resource "aws_lb_target_group" "fn" {{
+  name                               = "v6-fn"
+  target_type                        = "lambda"
+  lambda_multi_value_headers_enabled = true
+}}
+resource "aws_lb_listener" "http" {{
+  load_balancer_arn                                  = aws_lb.app.arn
+  port                                               = 80
+  protocol                                           = "HTTP"
+  routing_http_response_server_enabled               = false
+  routing_http_response_x_frame_options_header_value = "{frame_options}"
+  default_action {{
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.web.arn
+  }}
+}}
+resource "aws_lb_listener" "tcp" {{
+  load_balancer_arn        = aws_lb.net.arn
+  port                     = 5432
+  protocol                 = "TCP"
+  tcp_idle_timeout_seconds = {tcp_idle}
+  default_action {{
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.tcp.arn
+  }}
+}}
+resource "aws_lb_listener_rule" "rewrite" {{
+  listener_arn = aws_lb_listener.http.arn
+  priority     = 10
+  action {{
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.web.arn
+  }}
+  condition {{
+    path_pattern {{
+      values = ["/v1/*"]
+    }}
+  }}
+  transform {{
+    type = "url-rewrite"
+    url_rewrite_config {{
+      rewrite {{
+        regex   = "^/v1/(.*)$"
+        replace = "{rewrite_to}"
+      }}
+    }}
+  }}
+}}
+"#,
+        net = network("10.42.0.0/16")
+    )
+}
+
+/// The Key/Value attributes AWS holds for a load balancer, target group or listener.
+async fn kv(arn: &str) -> std::collections::HashMap<String, String> {
+    let e = elb();
+    let pair = |k: Option<&str>, v: Option<&str>| Some((k?.to_string(), v?.to_string()));
+    if arn.contains(":loadbalancer/") {
+        let o = e.describe_load_balancer_attributes().load_balancer_arn(arn);
+        let out = o.send().await.unwrap();
+        out.attributes()
+            .iter()
+            .filter_map(|a| pair(a.key(), a.value()))
+            .collect()
+    } else if arn.contains(":targetgroup/") {
+        let o = e.describe_target_group_attributes().target_group_arn(arn);
+        let out = o.send().await.unwrap();
+        out.attributes()
+            .iter()
+            .filter_map(|a| pair(a.key(), a.value()))
+            .collect()
+    } else {
+        let o = e.describe_listener_attributes().listener_arn(arn);
+        let out = o.send().await.unwrap();
+        out.attributes()
+            .iter()
+            .filter_map(|a| pair(a.key(), a.value()))
+            .collect()
+    }
+}
+
+/// Asserts Key/Value attributes AWS holds for `addr`'s object.
+async fn assert_kv(state: &State, addr: &str, want: &[(&str, &str)]) {
+    let got = kv(&attr(state, addr, "arn")).await;
+    for (k, v) in want {
+        assert_eq!(got.get(*k).map(String::as_str), Some(*v), "{addr}: {k}");
+    }
+}
+
+/// The arguments the AWS provider 6.x added to load balancers, target groups, listeners
+/// and rules (those the community ALB module sets) reach AWS on create and on an
+/// in-place update, and read back without a diff.
+#[tokio::test]
+async fn provider_6_arguments() {
+    let env = Env::new();
+    let v1 = V6 {
+        zonal_shift: true,
+        connection_logs_prefix: "app",
+        frame_options: "DENY",
+        tcp_idle: 120,
+        proxy_protocol: true,
+        draining: 300,
+        rewrite_to: "/$1",
+    };
+    let s1 = v6_src(&v1);
+    let state = env.apply(&s1, &State::new()).await;
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    assert_kv(
+        &state,
+        "aws_lb.app",
+        &[
+            ("zonal_shift.config.enabled", "true"),
+            ("connection_logs.s3.enabled", "true"),
+            ("connection_logs.s3.bucket", "conn-logs"),
+            ("health_check_logs.s3.enabled", "false"),
+        ],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb.net",
+        &[
+            ("load_balancing.cross_zone.enabled", "true"),
+            (
+                "dns_record.client_routing_policy",
+                "availability_zone_affinity",
+            ),
+        ],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_target_group.web",
+        &[("load_balancing.algorithm.anomaly_mitigation", "on")],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_target_group.tcp",
+        &[
+            ("proxy_protocol_v2.enabled", "true"),
+            (
+                "deregistration_delay.connection_termination.enabled",
+                "true",
+            ),
+            ("preserve_client_ip.enabled", "false"),
+            (
+                "target_health_state.unhealthy.draining_interval_seconds",
+                "300",
+            ),
+            (
+                "target_group_health.dns_failover.minimum_healthy_targets.count",
+                "2",
+            ),
+            (
+                "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
+                "50",
+            ),
+        ],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_target_group.fn",
+        &[("lambda.multi_value_headers.enabled", "true")],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_listener.http",
+        &[
+            ("routing.http.response.server.enabled", "false"),
+            ("routing.http.response.x_frame_options.header_value", "DENY"),
+        ],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_listener.tcp",
+        &[("tcp.idle_timeout.seconds", "120")],
+    )
+    .await;
+
+    // Every changed argument updates in place.
+    let v2 = V6 {
+        zonal_shift: false,
+        connection_logs_prefix: "app2",
+        frame_options: "SAMEORIGIN",
+        tcp_idle: 300,
+        proxy_protocol: false,
+        draining: 600,
+        rewrite_to: "/v2/$1",
+    };
+    let s2 = v6_src(&v2);
+    let plan = env.plan(&s2, &state).await;
+    let mut got = changes(&plan);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "Update aws_lb.app",
+            "Update aws_lb_listener.http",
+            "Update aws_lb_listener.tcp",
+            "Update aws_lb_listener_rule.rewrite",
+            "Update aws_lb_target_group.tcp",
+        ]
+    );
+    let state = env.apply(&s2, &state).await;
+    let plan = env.plan(&s2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    assert_kv(
+        &state,
+        "aws_lb.app",
+        &[
+            ("zonal_shift.config.enabled", "false"),
+            ("connection_logs.s3.prefix", "app2"),
+        ],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_target_group.tcp",
+        &[
+            ("proxy_protocol_v2.enabled", "false"),
+            (
+                "target_health_state.unhealthy.draining_interval_seconds",
+                "600",
+            ),
+        ],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_listener.http",
+        &[(
+            "routing.http.response.x_frame_options.header_value",
+            "SAMEORIGIN",
+        )],
+    )
+    .await;
+    assert_kv(
+        &state,
+        "aws_lb_listener.tcp",
+        &[("tcp.idle_timeout.seconds", "300")],
+    )
+    .await;
+    env.destroy(&s2, &state).await;
+}
+
+/// A group with two attachments (the first on `port`), or without when `port` is `None`.
+fn attachment_src(port: Option<u32>) -> String {
+    let group = format!(
+        r#"{net}
+resource "aws_lb_target_group" "ips" {{
+  name        = "attach-ips"
+  port        = 80
+  protocol    = "HTTP"
+  vpc_id      = aws_vpc.main.id
+  target_type = "ip"
+}}
+"#,
+        net = network("10.43.0.0/16")
+    );
+    let Some(port) = port else { return group };
+    format!(
+        r#"{group}
+resource "aws_lb_target_group_attachment" "a" {{
+  target_group_arn = aws_lb_target_group.ips.arn
+  target_id        = "10.43.1.10"
+  port             = {port}
+}}
+resource "aws_alb_target_group_attachment" "b" {{
+  target_group_arn = aws_lb_target_group.ips.arn
+  target_id        = "10.43.1.11"
+}}
+"#
+    )
+}
+
+/// The targets registered with a group, as (ID, port), sorted.
+async fn registered(tg: &str) -> Vec<(String, i32)> {
+    let got = elb()
+        .describe_target_health()
+        .target_group_arn(tg)
+        .send()
+        .await
+        .unwrap();
+    let mut out: Vec<(String, i32)> = got
+        .target_health_descriptions()
+        .iter()
+        .filter_map(|d| d.target())
+        .map(|t| {
+            (
+                t.id().unwrap_or_default().to_string(),
+                t.port().unwrap_or(0),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Attachments register their targets, read back without a diff (one DescribeTargetHealth
+/// per group), replace when a port changes, notice a target deregistered elsewhere, and
+/// deregister when removed.
+#[tokio::test]
+async fn target_group_attachments() {
+    let env = Env::new();
+    let s1 = attachment_src(Some(8080));
+    let state = env.apply(&s1, &State::new()).await;
+    let tg = attr(&state, "aws_lb_target_group.ips", "arn");
+    assert!(attr(&state, "aws_lb_target_group_attachment.a", "id").starts_with(&format!("{tg}-")));
+    assert_eq!(
+        registered(&tg).await,
+        [
+            ("10.43.1.10".to_string(), 8080),
+            ("10.43.1.11".to_string(), 80)
+        ]
+    );
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    let s2 = attachment_src(Some(9090));
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(
+        changes(&plan),
+        ["DeleteThenCreate aws_lb_target_group_attachment.a"]
+    );
+    let state = env.apply(&s2, &state).await;
+    assert_eq!(
+        registered(&tg).await,
+        [
+            ("10.43.1.10".to_string(), 9090),
+            ("10.43.1.11".to_string(), 80)
+        ]
+    );
+
+    elb()
+        .deregister_targets()
+        .target_group_arn(&tg)
+        .targets(
+            aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder()
+                .id("10.43.1.11")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(changes(&plan), ["Create aws_alb_target_group_attachment.b"]);
+    let s3 = attachment_src(None);
+    let state = env.apply(&s3, &state).await;
+    assert_eq!(registered(&tg).await, []);
+    env.destroy(&s3, &state).await;
+}
+
+/// An IAM server certificate ARN (moto checks ACM certificates, not IAM ones).
+fn server_cert(name: &str) -> String {
+    format!("arn:aws:iam::123456789012:server-certificate/{name}")
+}
+
+fn https_src(header: &str) -> String {
+    format!(
+        r#"{net}
+resource "aws_lb" "tls" {{
+  name    = "tls"
+  subnets = [aws_subnet.a.id, aws_subnet.b.id]
+}}
+resource "aws_lb_listener" "https" {{
+  load_balancer_arn = aws_lb.tls.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = "{main}"
+  routing_http_request_x_amzn_tls_version_header_name = "{header}"
+  mutual_authentication {{
+    mode = "passthrough"
+  }}
+  default_action {{
+    type = "fixed-response"
+    fixed_response {{
+      content_type = "text/plain"
+      status_code  = "200"
+    }}
+  }}
+}}
+resource "aws_lb_listener_certificate" "extra" {{
+  listener_arn    = aws_lb_listener.https.arn
+  certificate_arn = "{extra}"
+}}
+"#,
+        net = network("10.44.0.0/16"),
+        main = server_cert("main"),
+        extra = server_cert("extra"),
+    )
+}
+
+/// An HTTPS listener with mutual TLS and a request header, and an extra SNI certificate:
+/// created, read back without a diff (the default certificate stays the configured one
+/// beside the extra), the header renamed in place, the certificate removed on destroy.
+#[tokio::test]
+async fn https_listener_certificates_and_headers() {
+    let env = Env::new();
+    let s1 = https_src("X-TLS-Version");
+    let state = env.apply(&s1, &State::new()).await;
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    let listener = attr(&state, "aws_lb_listener.https", "arn");
+    assert_eq!(
+        attr(&state, "aws_lb_listener_certificate.extra", "id"),
+        format!("{listener}_{}", server_cert("extra"))
+    );
+    let listed = elb()
+        .describe_listener_certificates()
+        .listener_arn(&listener)
+        .send()
+        .await
+        .unwrap();
+    assert!(listed
+        .certificates()
+        .iter()
+        .any(|c| c.certificate_arn() == Some(server_cert("extra").as_str())));
+    let key = "routing.http.request.x_amzn_tls_version.header_name";
+    assert_kv(&state, "aws_lb_listener.https", &[(key, "X-TLS-Version")]).await;
+
+    let s2 = https_src("X-TLS");
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_lb_listener.https"]);
+    let state = env.apply(&s2, &state).await;
+    assert_kv(&state, "aws_lb_listener.https", &[(key, "X-TLS")]).await;
+    let plan = env.plan(&s2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    env.destroy(&s2, &state).await;
 }

@@ -1,4 +1,6 @@
-//! `aws_ecs_cluster`. The ID is the cluster's ARN; the import ID is its name. ECS (unlike
+//! `aws_ecs_cluster`. The ID is the cluster's ARN; the import ID is its name. Settings,
+//! the ECS Exec and managed storage configuration and the Service Connect defaults update
+//! in place (UpdateCluster; the last two are in `cluster_configuration`). ECS (unlike
 //! moto) refuses to delete a cluster that still has services; terrane checks first and
 //! names the services, so the error says what to do.
 
@@ -8,6 +10,7 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
+use super::cluster_configuration as configuration;
 use super::{name_from_arn, tags_of};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
@@ -74,6 +77,7 @@ pub async fn describe(
             .describe_clusters()
             .set_clusters(Some(chunk.to_vec()))
             .include(ClusterField::Settings)
+            .include(ClusterField::Configurations)
             .include(ClusterField::Tags)
             .send()
             .await
@@ -138,7 +142,7 @@ impl AwsResource for Cluster {
     }
 
     fn schema(&self) -> BlockSchema {
-        S::new()
+        let s = S::new()
             .attr("id", comp(STR))
             .attr("arn", comp(STR))
             .attr("name", req(STR).force_new())
@@ -146,8 +150,14 @@ impl AwsResource for Cluster {
                 "setting",
                 Nesting::Set,
                 S::new().attr("name", req(STR)).attr("value", req(STR)),
-            )
-            .build()
+            );
+        let mut s = configuration::schema(s).build();
+        for b in ["configuration", "service_connect_defaults"] {
+            if let Some(b) = s.blocks.get_mut(b) {
+                b.max_items = Some(1);
+            }
+        }
+        s
     }
 
     fn tagging(&self) -> Tagging {
@@ -206,6 +216,9 @@ impl AwsResource for Cluster {
                     .set("name", val::opt_str(cl.cluster_name()))
                     .set("setting", setting_value(&aws_settings(cl)))
                     .set("tags_all", tags_value(cl.tags()));
+                for (k, v) in configuration::read(cur, cl) {
+                    o.set(k, v);
+                }
                 Some(o.done())
             })
             .collect())
@@ -221,6 +234,14 @@ impl AwsResource for Cluster {
             .create_cluster()
             .cluster_name(name)
             .set_settings((!s.is_empty()).then(|| to_sdk(&s)))
+            .set_configuration(configuration::configuration(planned))
+            .set_service_connect_defaults(
+                if val::blocks(planned, "service_connect_defaults").is_empty() {
+                    None
+                } else {
+                    Some(configuration::service_connect_defaults(planned)?)
+                },
+            )
             .set_tags(tags_of(planned))
             .send()
             .await
@@ -239,6 +260,30 @@ impl AwsResource for Cluster {
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
         let arn = val::str_attr(prior, "id").unwrap_or_default();
+        let changed = |k| val::changed(prior, planned, k);
+        if changed("configuration") || changed("service_connect_defaults") {
+            c.ecs
+                .get()
+                .await
+                .update_cluster()
+                .cluster(arn)
+                .set_configuration(if changed("configuration") {
+                    // An empty configuration clears what was set.
+                    Some(configuration::configuration(planned).unwrap_or_else(|| {
+                        aws_sdk_ecs::types::ClusterConfiguration::builder().build()
+                    }))
+                } else {
+                    None
+                })
+                .set_service_connect_defaults(if changed("service_connect_defaults") {
+                    Some(configuration::service_connect_defaults(planned)?)
+                } else {
+                    None
+                })
+                .send()
+                .await
+                .map_err(err("UpdateCluster"))?;
+        }
         if val::changed(prior, planned, "setting") {
             let mut s = settings(planned);
             if s.is_empty() {

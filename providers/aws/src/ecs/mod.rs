@@ -1,14 +1,21 @@
-//! ECS: `aws_ecs_cluster`, `aws_ecs_task_definition`, `aws_ecs_service` and the
-//! `aws_ecs_cluster` data source, plus what they share: ECS tags (one tagging API keyed by
-//! ARN for every ECS object) and the raw-JSON bridge that lets a task definition's
-//! `container_definitions` travel as the JSON the user wrote (see [`raw`]).
+//! ECS: `aws_ecs_cluster`, `aws_ecs_capacity_provider`, `aws_ecs_cluster_capacity_providers`,
+//! `aws_ecs_task_definition`, `aws_ecs_service` and the `aws_ecs_cluster` data source, plus
+//! what they share: ECS tags (one tagging API keyed by ARN for every ECS object) and the
+//! raw-JSON bridge that lets a task definition's `container_definitions` travel as the
+//! JSON the user wrote (see [`raw`]).
 
+pub mod capacity_provider;
 pub mod cluster;
+pub mod cluster_capacity_providers;
+pub mod cluster_configuration;
 pub mod container_definitions;
 pub mod data;
 pub mod raw;
 pub mod service;
+pub mod service_blocks;
+pub mod service_pending;
 pub mod task_definition;
+pub mod task_volume;
 
 use std::collections::BTreeMap;
 
@@ -22,6 +29,8 @@ use crate::val;
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![
         Box::new(cluster::Cluster),
+        Box::new(capacity_provider::CapacityProviderResource),
+        Box::new(cluster_capacity_providers::ClusterCapacityProviders),
         Box::new(task_definition::TaskDefinition),
         Box::new(service::Service),
     ]

@@ -1,5 +1,7 @@
 //! `aws_ecs_service`. The ID is the service's ARN. The name, cluster, launch type and
 //! scheduling strategy force replacement; everything else goes through UpdateService.
+//! Placement, deployment and discovery blocks are in `service_blocks`; blocks declared
+//! but not sent yet are in `service_pending`.
 //! `cluster` and `task_definition` keep the form the user wrote (name or ARN, `family:rev`
 //! or ARN). A refresh describes ten services per call, grouped by cluster (the API's limit).
 //! Delete scales to zero, deletes, and waits until ECS reports the service INACTIVE.
@@ -16,13 +18,15 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::raw::Capture;
+use super::service_blocks as blocks;
+use super::service_pending as pending;
 use super::{same_form, tags_of};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
 use crate::resource::{
-    check_enum, unique_name, wait_for, AwsResource, DefaultTimeouts, Failed, PlanExtra, Tagging,
-    Timeout,
+    check_block_enum, check_enum, plan_block, unique_name, wait_for, AwsResource, DefaultTimeouts,
+    Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::val::{self, Obj};
@@ -172,9 +176,9 @@ fn load_balancers_of(v: &Value) -> Vec<LoadBalancer> {
         .collect()
 }
 
-/// The deployment configuration: percentages and the circuit breaker (an empty breaker
-/// removes one that was set).
-fn deployment_of(v: &Value) -> DeploymentConfiguration {
+/// The deployment configuration: percentages, the circuit breaker (an empty breaker
+/// removes one that was set), and the alarms and strategy of `service_blocks`.
+fn deployment_of(v: &Value, prior: Option<&Value>) -> Result<DeploymentConfiguration, AwsError> {
     let cb = val::first_block(v, "deployment_circuit_breaker").map_or_else(
         || {
             DeploymentCircuitBreaker::builder()
@@ -189,11 +193,11 @@ fn deployment_of(v: &Value) -> DeploymentConfiguration {
                 .build()
         },
     );
-    DeploymentConfiguration::builder()
+    let b = DeploymentConfiguration::builder()
         .set_maximum_percent(val::i32_attr(v, "deployment_maximum_percent"))
         .set_minimum_healthy_percent(val::i32_attr(v, "deployment_minimum_healthy_percent"))
-        .deployment_circuit_breaker(cb)
-        .build()
+        .deployment_circuit_breaker(cb);
+    Ok(blocks::with_deployment(b, v, prior)?.build())
 }
 
 /// `task_definition` as the user wrote it when it names the revision ECS runs (an ARN,
@@ -357,11 +361,27 @@ fn to_state(cur: &Value, d: &Described) -> Value {
                             "container_port",
                             lb.container_port().map_or(Value::Null, val::num),
                         ),
+                        ("advanced_configuration", Value::List(Vec::new())),
                     ])
                 })
                 .collect(),
         ),
     );
+    for (k, v) in blocks::read(cur, s, raw) {
+        o.set(k, v);
+    }
+    reported(
+        &mut o,
+        raw,
+        "availabilityZoneRebalancing",
+        "availability_zone_rebalancing",
+        val::opt_str(s.availability_zone_rebalancing().map(|a| a.as_str())),
+    );
+    if o.get("availability_zone_rebalancing")
+        .is_some_and(Value::is_unknown)
+    {
+        o.set("availability_zone_rebalancing", Value::Null);
+    }
     // Defaults for what AWS did not report (moto leaves these out; an import starts null).
     o.default("wait_for_steady_state", Value::Bool(false))
         .default("deployment_maximum_percent", val::num(200))
@@ -397,7 +417,7 @@ impl AwsResource for Service {
     }
 
     fn schema(&self) -> BlockSchema {
-        S::new()
+        let s = S::new()
             .attr("id", comp(STR))
             .attr("name", req(STR).force_new())
             .attr("cluster", opt_comp(STR).force_new())
@@ -434,6 +454,12 @@ impl AwsResource for Service {
             .attr("force_new_deployment", opt(BOOL))
             .attr("iam_role", opt_comp(STR).force_new())
             .attr("triggers", opt(map_of(STR)))
+            .attr("availability_zone_rebalancing", opt_comp(STR))
+            // Passed to DeleteService: delete without scaling to zero first.
+            .attr("force_delete", opt(BOOL))
+            // Terraform's own: roll a blue/green deployment back when the wait for a
+            // steady state is interrupted. AWS holds nothing for it; terrane keeps it.
+            .attr("sigint_rollback", opt(BOOL))
             .block(
                 "network_configuration",
                 Nesting::List,
@@ -449,7 +475,12 @@ impl AwsResource for Service {
                     .attr("target_group_arn", opt(STR))
                     .attr("elb_name", opt(STR))
                     .attr("container_name", req(STR))
-                    .attr("container_port", req(NUM)),
+                    .attr("container_port", req(NUM))
+                    .block(
+                        "advanced_configuration",
+                        Nesting::List,
+                        pending::advanced_configuration(),
+                    ),
             )
             .block(
                 "deployment_circuit_breaker",
@@ -457,8 +488,15 @@ impl AwsResource for Service {
                 S::new()
                     .attr("enable", req(BOOL))
                     .attr("rollback", req(BOOL)),
-            )
-            .build()
+            );
+        let mut s = pending::schema(blocks::schema(s)).build();
+        let single = ["service_connect_configuration", "volume_configuration"].map(|b| (b, 1));
+        for (b, max) in blocks::MAX_ITEMS.into_iter().chain(single) {
+            if let Some(b) = s.blocks.get_mut(b) {
+                b.max_items = Some(max);
+            }
+        }
+        s
     }
 
     fn tagging(&self) -> Tagging {
@@ -483,6 +521,27 @@ impl AwsResource for Service {
             &["SERVICE", "TASK_DEFINITION", "NONE"],
             diags,
         );
+        check_enum(
+            config,
+            "availability_zone_rebalancing",
+            &["ENABLED", "DISABLED"],
+            diags,
+        );
+        check_block_enum(
+            config,
+            "deployment_controller",
+            "type",
+            &["ECS", "CODE_DEPLOY", "EXTERNAL"],
+            diags,
+        );
+        check_block_enum(
+            config,
+            "deployment_configuration",
+            "strategy",
+            &["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"],
+            diags,
+        );
+        pending::validate(config, diags);
         if let Some(g) = val::num_attr(config, "health_check_grace_period_seconds") {
             if !(0..=i64::from(i32::MAX)).contains(&g) {
                 crate::resource::invalid(diags, "health_check_grace_period_seconds", format!("expected health_check_grace_period_seconds to be in the range (0 - 2147483647), got {g}"));
@@ -490,8 +549,18 @@ impl AwsResource for Service {
         }
     }
 
-    fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
+    fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
         normalise_blocks(planned);
+        let schema = self.schema();
+        for name in ["deployment_controller", "deployment_configuration"] {
+            let c = config.get_attr(name).cloned().unwrap_or_default();
+            let p = plan_block(
+                &schema.blocks[name],
+                prior.and_then(|p| p.get_attr(name)),
+                &c,
+            );
+            val::set_attr(planned, name, p);
+        }
         // As in Terraform, `triggers` redeploy only together with force_new_deployment;
         // without it (or when they are removed) a change to them is not planned.
         if let Some(prior) = prior {
@@ -571,7 +640,19 @@ impl AwsResource for Service {
             .set_role(val::str_attr(planned, "iam_role").map(str::to_string))
             .set_platform_version(val::str_attr(planned, "platform_version").map(str::to_string))
             .set_scheduling_strategy(val::str_attr(planned, "scheduling_strategy").map(Into::into))
-            .deployment_configuration(deployment_of(planned))
+            .deployment_configuration(deployment_of(planned, None)?)
+            .set_capacity_provider_strategy(blocks::capacity_provider_strategy(
+                planned,
+                "capacity_provider_strategy",
+            )?)
+            .set_placement_constraints(Some(blocks::placement_constraints(planned)))
+            .set_placement_strategy(Some(blocks::placement_strategy(planned)))
+            .set_service_registries(Some(blocks::service_registries(planned)))
+            .set_deployment_controller(blocks::deployment_controller(planned)?)
+            .set_vpc_lattice_configurations(Some(blocks::vpc_lattice(planned)?))
+            .set_availability_zone_rebalancing(
+                val::str_attr(planned, "availability_zone_rebalancing").map(Into::into),
+            )
             .set_health_check_grace_period_seconds(val::i32_attr(
                 planned,
                 "health_check_grace_period_seconds",
@@ -611,17 +692,21 @@ impl AwsResource for Service {
         let cluster = cluster_of(prior);
         let ch = |k: &str| val::changed(prior, planned, k);
         let force = val::bool_attr(planned, "force_new_deployment") == Some(true);
-        let tag_keys = ["tags", "tags_all"];
+        // Tags are the framework's; force_delete and sigint_rollback are terrane's own
+        // (used on delete and while waiting): none of them is an UpdateService.
+        let not_updated = ["tags", "tags_all", "force_delete", "sigint_rollback"];
         let others = planned
             .as_map()
             .into_iter()
             .flatten()
-            .any(|(k, _)| !tag_keys.contains(&k.as_str()) && ch(k));
+            .any(|(k, _)| !not_updated.contains(&k.as_str()) && ch(k));
         if others {
             let deployment = [
                 "deployment_maximum_percent",
                 "deployment_minimum_healthy_percent",
                 "deployment_circuit_breaker",
+                "alarms",
+                "deployment_configuration",
             ]
             .iter()
             .any(|k| ch(k));
@@ -643,7 +728,43 @@ impl AwsResource for Service {
                 } else {
                     None
                 })
-                .set_deployment_configuration(deployment.then(|| deployment_of(planned)))
+                .set_deployment_configuration(if deployment {
+                    Some(deployment_of(planned, Some(prior))?)
+                } else {
+                    None
+                })
+                .set_capacity_provider_strategy(if ch("capacity_provider_strategy") {
+                    Some(
+                        blocks::capacity_provider_strategy(planned, "capacity_provider_strategy")?
+                            .unwrap_or_default(),
+                    )
+                } else {
+                    None
+                })
+                .set_placement_constraints(
+                    ch("placement_constraints").then(|| blocks::placement_constraints(planned)),
+                )
+                .set_placement_strategy(
+                    ch("ordered_placement_strategy").then(|| blocks::placement_strategy(planned)),
+                )
+                .set_service_registries(
+                    ch("service_registries").then(|| blocks::service_registries(planned)),
+                )
+                .set_deployment_controller(if ch("deployment_controller") {
+                    blocks::deployment_controller(planned)?
+                } else {
+                    None
+                })
+                .set_vpc_lattice_configurations(if ch("vpc_lattice_configurations") {
+                    Some(blocks::vpc_lattice(planned)?)
+                } else {
+                    None
+                })
+                .set_availability_zone_rebalancing(if ch("availability_zone_rebalancing") {
+                    val::str_attr(planned, "availability_zone_rebalancing").map(Into::into)
+                } else {
+                    None
+                })
                 .set_health_check_grace_period_seconds(if ch("health_check_grace_period_seconds") {
                     val::i32_attr(planned, "health_check_grace_period_seconds").or(Some(0))
                 } else {
@@ -716,6 +837,7 @@ impl AwsResource for Service {
         ecs.delete_service()
             .cluster(cluster)
             .service(arn)
+            .set_force(val::bool_attr(prior, "force_delete"))
             .send()
             .await
             .map_err(err("DeleteService"))?;

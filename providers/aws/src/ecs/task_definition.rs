@@ -8,8 +8,9 @@
 
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{
-    Compatibility, EphemeralStorage, HostVolumeProperties, NetworkMode, RuntimePlatform,
-    TaskDefinitionField, Volume,
+    Compatibility, EphemeralStorage, KeyValuePair, NetworkMode, ProxyConfiguration,
+    ProxyConfigurationType, RuntimePlatform, TaskDefinitionField,
+    TaskDefinitionPlacementConstraint, TaskDefinitionPlacementConstraintType,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
@@ -18,10 +19,13 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 use super::container_definitions as defs;
 use super::raw::{Capture, Inject};
 use super::tags_of;
+use super::task_volume;
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
-use crate::resource::{check_enum, invalid, AwsResource, Failed, PlanExtra, Tagging, Timeout};
+use crate::resource::{
+    check_enum, invalid, plan_block, AwsResource, Failed, PlanExtra, Tagging, Timeout,
+};
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -176,7 +180,7 @@ impl AwsResource for TaskDefinition {
     }
 
     fn schema(&self) -> BlockSchema {
-        S::new()
+        let mut s = S::new()
             .attr("id", comp(STR))
             .attr("arn", comp(STR))
             .attr("arn_without_revision", comp(STR))
@@ -200,19 +204,40 @@ impl AwsResource for TaskDefinition {
                     .attr("cpu_architecture", opt(STR)),
             )
             .force_new_block("runtime_platform")
-            .block(
-                "volume",
-                Nesting::Set,
-                S::new().attr("name", req(STR)).attr("host_path", opt(STR)),
-            )
+            .attr("enable_fault_injection", opt_comp(BOOL).force_new())
+            // Terraform's own: read the family's latest revision rather than the one
+            // applied, so revisions registered elsewhere are not a diff.
+            .attr("track_latest", opt_default(BOOL, Value::Bool(false)))
+            .block("volume", Nesting::Set, task_volume::schema())
             .force_new_block("volume")
+            .block(
+                "placement_constraints",
+                Nesting::Set,
+                S::new().attr("type", req(STR)).attr("expression", opt(STR)),
+            )
+            .force_new_block("placement_constraints")
+            .block(
+                "proxy_configuration",
+                Nesting::List,
+                S::new()
+                    .attr("container_name", req(STR))
+                    .attr("properties", opt(map_of(STR)))
+                    .attr("type", opt_default(STR, Value::string("APPMESH"))),
+            )
+            .force_new_block("proxy_configuration")
             .block(
                 "ephemeral_storage",
                 Nesting::List,
                 S::new().attr("size_in_gib", req(NUM)),
             )
             .force_new_block("ephemeral_storage")
-            .build()
+            .build();
+        for (b, max) in [("placement_constraints", 10), ("proxy_configuration", 1)] {
+            if let Some(b) = s.blocks.get_mut(b) {
+                b.max_items = Some(max);
+            }
+        }
+        s
     }
 
     fn tagging(&self) -> Tagging {
@@ -268,7 +293,15 @@ impl AwsResource for TaskDefinition {
         }
     }
 
-    fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
+    fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
+        // The proxy's type defaults inside its block, which the engine leaves to providers.
+        let name = "proxy_configuration";
+        let proxy = plan_block(
+            &self.schema().blocks[name],
+            prior.and_then(|p| p.get_attr(name)),
+            config.get_attr(name).unwrap_or(&Value::Null),
+        );
+        val::set_attr(planned, name, proxy);
         // The same definitions written differently keep the prior text: no new revision.
         if let Some(prior) = prior {
             let k = "container_definitions";
@@ -286,7 +319,13 @@ impl AwsResource for TaskDefinition {
     /// form, so a refresh costs one call per task definition.
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let jobs = current.iter().map(|cur| async move {
-            let Some(key) = val::str_attr(cur, "arn").or(val::str_attr(cur, "id")) else {
+            let latest = val::bool_attr(cur, "track_latest") == Some(true);
+            let key = if latest {
+                val::str_attr(cur, "family").or(val::str_attr(cur, "id"))
+            } else {
+                val::str_attr(cur, "arn").or(val::str_attr(cur, "id"))
+            };
+            let Some(key) = key else {
                 return Ok(None);
             };
             let Some((out, raw)) = describe(c, key).await? else {
@@ -321,19 +360,37 @@ impl AwsResource for TaskDefinition {
                     ),
                 ])]
             });
-            let volumes = td
-                .volumes()
+            let volumes = task_volume::from_sdk(td.volumes(), val::blocks(cur, "volume"));
+            let constraints = td
+                .placement_constraints()
                 .iter()
-                .map(|v| {
+                .map(|p| {
                     Value::object([
-                        ("name", val::opt_str(v.name())),
-                        (
-                            "host_path",
-                            val::opt_str(v.host().and_then(|h| h.source_path())),
-                        ),
+                        ("type", val::opt_str(p.r#type().map(|t| t.as_str()))),
+                        ("expression", val::opt_str(p.expression())),
                     ])
                 })
                 .collect();
+            let proxy = td.proxy_configuration().map(|p| {
+                let props = p
+                    .properties()
+                    .iter()
+                    .filter_map(|kv| Some((kv.name()?.to_string(), kv.value()?.to_string())))
+                    .collect();
+                Value::object([
+                    ("container_name", Value::string(p.container_name())),
+                    ("properties", val::str_map(&props)),
+                    (
+                        "type",
+                        Value::string(p.r#type().map_or("APPMESH", |t| t.as_str())),
+                    ),
+                ])
+            });
+            // moto does not report fault injection: the known value is kept then.
+            let fault = td
+                .enable_fault_injection()
+                .or_else(|| val::bool_attr(cur, "enable_fault_injection"))
+                .unwrap_or(false);
             let mut o = Obj::from(cur);
             o.set("id", val::opt_str(td.family()))
                 .set("family", val::opt_str(td.family()))
@@ -361,7 +418,13 @@ impl AwsResource for TaskDefinition {
                 .set("ipc_mode", val::opt_str(td.ipc_mode().map(|m| m.as_str())))
                 .set("pid_mode", val::opt_str(td.pid_mode().map(|m| m.as_str())))
                 .set("runtime_platform", Value::List(rp))
-                .set("volume", Value::set(volumes))
+                .set("volume", volumes)
+                .set("placement_constraints", Value::set(constraints))
+                .set(
+                    "proxy_configuration",
+                    Value::List(proxy.into_iter().collect()),
+                )
+                .set("enable_fault_injection", Value::Bool(fault))
                 .set(
                     "ephemeral_storage",
                     Value::List(td.ephemeral_storage().map_or_else(Vec::new, |e| {
@@ -369,7 +432,8 @@ impl AwsResource for TaskDefinition {
                     })),
                 )
                 .set("tags_all", tags_value(out.tags()))
-                .default("skip_destroy", Value::Bool(false));
+                .default("skip_destroy", Value::Bool(false))
+                .default("track_latest", Value::Bool(false));
             Ok(Some(o.done()))
         });
         futures::future::join_all(jobs).await.into_iter().collect()
@@ -388,21 +452,35 @@ impl AwsResource for TaskDefinition {
                 .set_cpu_architecture(val::str_attr(p, "cpu_architecture").map(Into::into))
                 .build()
         });
-        let volumes: Vec<Volume> = planned
-            .get_attr("volume")
-            .and_then(Value::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .map(|v| {
-                Volume::builder()
-                    .set_name(val::str_attr(v, "name").map(str::to_string))
-                    .set_host(
-                        val::str_attr(v, "host_path")
-                            .map(|p| HostVolumeProperties::builder().source_path(p).build()),
-                    )
+        let volumes = task_volume::to_sdk(planned)?;
+        let constraints: Vec<TaskDefinitionPlacementConstraint> =
+            val::blocks(planned, "placement_constraints")
+                .iter()
+                .map(|p| {
+                    TaskDefinitionPlacementConstraint::builder()
+                        .set_type(
+                            val::str_attr(p, "type")
+                                .map(TaskDefinitionPlacementConstraintType::from),
+                        )
+                        .set_expression(val::str_attr(p, "expression").map(str::to_string))
+                        .build()
+                })
+                .collect();
+        let proxy = val::first_block(planned, "proxy_configuration")
+            .map(|p| {
+                ProxyConfiguration::builder()
+                    .set_type(val::str_attr(p, "type").map(ProxyConfigurationType::from))
+                    .set_container_name(val::str_attr(p, "container_name").map(str::to_string))
+                    .set_properties(Some(
+                        val::string_map(p, "properties")
+                            .into_iter()
+                            .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
+                            .collect(),
+                    ))
                     .build()
+                    .map_err(|e| AwsError::Invalid(format!("proxy_configuration: {e}")))
             })
-            .collect();
+            .transpose()?;
         let compat = val::strings(planned, "requires_compatibilities");
         c.ecs
             .get()
@@ -424,6 +502,9 @@ impl AwsResource for TaskDefinition {
             .set_pid_mode(val::str_attr(planned, "pid_mode").map(Into::into))
             .set_runtime_platform(rp)
             .set_volumes((!volumes.is_empty()).then_some(volumes))
+            .set_placement_constraints((!constraints.is_empty()).then_some(constraints))
+            .set_proxy_configuration(proxy)
+            .set_enable_fault_injection(val::bool_attr(planned, "enable_fault_injection"))
             .set_ephemeral_storage(
                 val::first_block(planned, "ephemeral_storage")
                     .and_then(|e| val::num_attr(e, "size_in_gib"))

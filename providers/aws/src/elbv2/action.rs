@@ -1,6 +1,7 @@
 //! Listener actions: the `default_action` blocks of `aws_lb_listener` and the `action`
-//! blocks of `aws_lb_listener_rule` have one shape (forward, redirect, fixed-response),
-//! so their schema, planning, validation and SDK conversions live here once.
+//! blocks of `aws_lb_listener_rule` have one shape (forward, redirect, fixed-response,
+//! authentication, JWT validation), so their schema, planning, validation and SDK
+//! conversions live here once.
 
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, FixedResponseActionConfig, ForwardActionConfig, RedirectActionConfig,
@@ -22,6 +23,7 @@ const TYPES: &[&str] = &[
     "fixed-response",
     "authenticate-cognito",
     "authenticate-oidc",
+    "jwt-validation",
 ];
 const CONTENT_TYPES: &[&str] = &[
     "text/plain",
@@ -73,6 +75,7 @@ pub fn schema() -> S {
             auth::cognito_schema(),
         )
         .block("authenticate_oidc", Nesting::List, auth::oidc_schema())
+        .block("jwt_validation", Nesting::List, auth::jwt_schema())
 }
 
 /// Plans a list of action blocks: defaults inside the blocks, and `order` as the API
@@ -123,6 +126,9 @@ pub fn validate(config: &Value, name: &str, diags: &mut Diagnostics) {
             }
             Some("authenticate-oidc") if block("authenticate_oidc").is_empty() => {
                 Some("an authenticate_oidc block")
+            }
+            Some("jwt-validation") if block("jwt_validation").is_empty() => {
+                Some("a jwt_validation block")
             }
             _ => None,
         };
@@ -270,6 +276,11 @@ pub fn to_sdk(actions: &Value) -> Result<Vec<Action>, AwsError> {
                     b = b.authenticate_oidc_config(auth::oidc_to_sdk(x));
                 }
             }
+            "jwt-validation" => {
+                if let Some(x) = val::first_block(a, "jwt_validation") {
+                    b = b.jwt_validation_config(auth::jwt_to_sdk(x));
+                }
+            }
             other => {
                 return Err(AwsError::Invalid(format!(
                     "action type {other:?} is not supported"
@@ -400,6 +411,15 @@ pub fn from_sdk(actions: &[Action], prior: Option<&Value>) -> Value {
                                     p.and_then(|p| val::first_block(p, "authenticate_oidc")),
                                 )
                             })
+                            .into_iter()
+                            .collect(),
+                    ),
+                ),
+                (
+                    "jwt_validation",
+                    Value::List(
+                        a.jwt_validation_config()
+                            .map(auth::jwt_from_sdk)
                             .into_iter()
                             .collect(),
                     ),

@@ -1,11 +1,14 @@
-//! The Key/Value attribute lists of load balancers and target groups (idle timeout,
-//! deregistration delay, stickiness, ...), which AWS keeps apart from the Describe
-//! results: one table per type maps them onto Terraform arguments, for the schema, reads
-//! and updates alike.
+//! The Key/Value attribute lists of load balancers, target groups and listeners (idle
+//! timeout, deregistration delay, stickiness, response headers, ...), which AWS keeps
+//! apart from the Describe results: one table per type maps them onto Terraform
+//! arguments, for the schema, reads and updates alike. An attribute may apply to some
+//! objects only (a load balancer type, a listener protocol): [`AttrSpec::when`].
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerAttribute, TargetGroupAttribute};
+use aws_sdk_elasticloadbalancingv2::types::{
+    ListenerAttribute, LoadBalancerAttribute, TargetGroupAttribute,
+};
 use terrane_engine::lang::Value;
 use terrane_engine::provider::AttributeSchema;
 
@@ -18,6 +21,7 @@ use crate::val;
 pub enum AttrsOf {
     LoadBalancer,
     TargetGroup,
+    Listener,
 }
 
 type Elb = aws_sdk_elasticloadbalancingv2::Client;
@@ -46,6 +50,16 @@ pub async fn describe_attributes(
             .send()
             .await
             .map_err(err("DescribeTargetGroupAttributes"))?
+            .attributes()
+            .iter()
+            .filter_map(|a| pair(a.key(), a.value()))
+            .collect(),
+        AttrsOf::Listener => elb
+            .describe_listener_attributes()
+            .listener_arn(arn)
+            .send()
+            .await
+            .map_err(err("DescribeListenerAttributes"))?
             .attributes()
             .iter()
             .filter_map(|a| pair(a.key(), a.value()))
@@ -91,6 +105,19 @@ pub async fn put_attributes(
             .await
             .map(|_| ())
             .map_err(err("ModifyTargetGroupAttributes")),
+        AttrsOf::Listener => elb
+            .modify_listener_attributes()
+            .listener_arn(arn)
+            .set_attributes(Some(
+                changes
+                    .into_iter()
+                    .map(|(k, v)| ListenerAttribute::builder().key(k).value(v).build())
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err("ModifyListenerAttributes")),
     }
 }
 
@@ -104,6 +131,13 @@ pub struct AttrSpec {
     /// Terraform's default, which is also what AWS holds when it does not report the key
     /// (emulators omit some); `None` for optional and computed arguments.
     pub default: Option<&'static str>,
+    /// Whether the attribute applies to an object (by its type or protocol, which the
+    /// object passed carries); AWS refuses the others, so they are neither sent nor read.
+    pub applies: fn(&Value) -> bool,
+}
+
+fn always(_: &Value) -> bool {
+    true
 }
 
 impl AttrSpec {
@@ -118,6 +152,7 @@ impl AttrSpec {
             key,
             kind,
             default: Some(default),
+            applies: always,
         }
     }
 
@@ -128,7 +163,13 @@ impl AttrSpec {
             key,
             kind,
             default: None,
+            applies: always,
         }
+    }
+
+    /// Limits the attribute to the objects `applies` accepts.
+    pub const fn when(self, applies: fn(&Value) -> bool) -> AttrSpec {
+        AttrSpec { applies, ..self }
     }
 
     fn value(&self, raw: &str) -> Value {
@@ -169,20 +210,27 @@ pub fn attrs_schema(specs: &[AttrSpec]) -> BTreeMap<String, AttributeSchema> {
         .collect()
 }
 
-/// The Terraform values of `specs` from an attribute map.
+/// The Terraform values of `specs` from an attribute map, for `object` (which carries
+/// what [`AttrSpec::applies`] looks at). An attribute that does not apply keeps its
+/// value in `current` (the configuration's), else its default.
 pub fn attrs_to_values(
     specs: &[AttrSpec],
     attrs: &HashMap<String, String>,
+    object: &Value,
+    current: &Value,
 ) -> Vec<(&'static str, Value)> {
     specs
         .iter()
         .map(|s| {
-            let v = attrs
-                .get(s.key)
-                .map(String::as_str)
-                .or(s.default)
-                .map_or(Value::Null, |raw| s.value(raw));
-            (s.tf, v)
+            let raw = if (s.applies)(object) {
+                attrs.get(s.key).map(String::as_str)
+            } else {
+                match current.get_attr(s.tf) {
+                    Some(v) if !v.is_unknown() && !v.is_null() => return (s.tf, v.clone()),
+                    _ => None,
+                }
+            };
+            (s.tf, raw.or(s.default).map_or(Value::Null, |r| s.value(r)))
         })
         .collect()
 }
@@ -196,6 +244,7 @@ pub fn changed_attrs(
 ) -> Vec<(String, String)> {
     specs
         .iter()
+        .filter(|s| (s.applies)(planned))
         .filter(|s| prior.is_none_or(|p| val::changed(p, planned, s.tf)))
         .filter_map(|s| {
             let v = planned.get_attr(s.tf)?;
@@ -208,4 +257,24 @@ pub fn changed_attrs(
             Some((s.key.to_string(), raw))
         })
         .collect()
+}
+
+/// One item of a block whose arguments are Key/Value attributes (`target_failover`),
+/// each mapped by an [`AttrSpec`]; `None` when AWS reports none of them.
+pub fn attr_block_value(fields: &[AttrSpec], attrs: &HashMap<String, String>) -> Option<Value> {
+    fields.iter().any(|f| attrs.contains_key(f.key)).then(|| {
+        Value::object(fields.iter().map(|f| {
+            let v = attrs
+                .get(f.key)
+                .map(String::as_str)
+                .or(f.default)
+                .map_or(Value::Null, |raw| f.value(raw));
+            (f.tf, v)
+        }))
+    })
+}
+
+/// The `(key, value)` pairs of one planned block item (unset arguments are not sent).
+pub fn attr_block_changes(fields: &[AttrSpec], item: &Value) -> Vec<(String, String)> {
+    changed_attrs(fields, None, item)
 }

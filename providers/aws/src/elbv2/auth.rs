@@ -1,15 +1,19 @@
 //! The `authenticate_cognito` and `authenticate_oidc` blocks of listener actions: an
 //! application load balancer signs users in before the next action. Both share the
 //! session settings, which AWS fills in when they are unset; AWS never returns the OIDC
-//! client secret, so the known one is kept.
+//! client secret, so the known one is kept. `jwt_validation` checks a bearer token
+//! instead (its issuer, its signing keys' endpoint and any further claims).
 
 use std::collections::HashMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{
     AuthenticateCognitoActionConditionalBehaviorEnum, AuthenticateCognitoActionConfig,
     AuthenticateOidcActionConditionalBehaviorEnum, AuthenticateOidcActionConfig,
+    JwtValidationActionAdditionalClaim, JwtValidationActionAdditionalClaimFormatEnum,
+    JwtValidationActionConfig,
 };
 use terrane_engine::lang::Value;
+use terrane_engine::provider::Nesting;
 
 use crate::schema::*;
 use crate::val;
@@ -171,4 +175,62 @@ pub fn oidc_from_sdk(c: &AuthenticateOidcActionConfig, prior: Option<&Value>) ->
         ("user_info_endpoint", val::opt_str(c.user_info_endpoint())),
     ]);
     Value::object(v)
+}
+
+pub fn jwt_schema() -> S {
+    S::new()
+        .attr("issuer", req(STR))
+        .attr("jwks_endpoint", req(STR))
+        .block(
+            "additional_claim",
+            Nesting::Set,
+            S::new()
+                .attr("format", req(STR))
+                .attr("name", req(STR))
+                .attr("values", req(set_of(STR))),
+        )
+}
+
+pub fn jwt_to_sdk(v: &Value) -> JwtValidationActionConfig {
+    JwtValidationActionConfig::builder()
+        .set_issuer(s(v, "issuer"))
+        .set_jwks_endpoint(s(v, "jwks_endpoint"))
+        .set_additional_claims(Some(
+            val::blocks(v, "additional_claim")
+                .iter()
+                .map(|c| {
+                    JwtValidationActionAdditionalClaim::builder()
+                        .set_format(
+                            val::str_attr(c, "format")
+                                .map(JwtValidationActionAdditionalClaimFormatEnum::from),
+                        )
+                        .set_name(s(c, "name"))
+                        .set_values(Some(val::strings(c, "values")))
+                        .build()
+                })
+                .collect(),
+        ))
+        .build()
+}
+
+pub fn jwt_from_sdk(c: &JwtValidationActionConfig) -> Value {
+    Value::object([
+        ("issuer", val::opt_str(c.issuer())),
+        ("jwks_endpoint", val::opt_str(c.jwks_endpoint())),
+        (
+            "additional_claim",
+            Value::set(
+                c.additional_claims()
+                    .iter()
+                    .map(|a| {
+                        Value::object([
+                            ("format", val::opt_str(a.format().map(|f| f.as_str()))),
+                            ("name", val::opt_str(a.name())),
+                            ("values", val::str_set(a.values())),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
+    ])
 }

@@ -1,21 +1,24 @@
-//! `aws_lb` (also `aws_alb`). Name, scheme (`internal`) and type replace; subnets,
-//! security groups, IP address type, attributes (idle timeout, deletion protection, ...)
-//! and tags update. A new or updated balancer is waited on until it is `active`.
+//! `aws_lb` (also `aws_alb`). Name, scheme (`internal`), type and customer-owned pool
+//! replace; subnets, security groups, IP address type, IPAM pools, the minimum capacity,
+//! attributes (idle timeout, deletion protection, the three S3 logs, ...) and tags
+//! update. A new or updated balancer is waited on until it is `active`.
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
-    IpAddressType, LoadBalancer as SdkLb, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
-    SubnetMapping,
+    EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnum, IpAddressType, IpamPools,
+    LoadBalancer as SdkLb, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
+    MinimumLoadBalancerCapacity, RemoveIpamPoolEnum, SubnetMapping,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    arn_suffix, attrs_of, attrs_schema, attrs_to_values, changed_attrs, create_tags, created_arn,
-    name_prefix, put_attributes, read_by_arn, AttrSpec, AttrsOf, Kind,
+    arn_suffix, attrs_of, attrs_schema, attrs_to_values, blocks_reported_or_known, changed_attrs,
+    create_tags, created_arn, name_prefix, put_attributes, read_by_arn, reported_or_known,
+    AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -29,9 +32,27 @@ use crate::val::{self, Obj};
 
 pub struct LoadBalancer(pub &'static str);
 
-/// Attributes of application load balancers set with ModifyLoadBalancerAttributes.
+/// The balancer's type, as the attribute predicates see it.
+fn lb_type(v: &Value) -> &str {
+    val::str_attr(v, "load_balancer_type").unwrap_or("application")
+}
+fn application(v: &Value) -> bool {
+    lb_type(v) == "application"
+}
+fn network(v: &Value) -> bool {
+    lb_type(v) == "network"
+}
+fn application_or_network(v: &Value) -> bool {
+    matches!(lb_type(v), "application" | "network")
+}
+/// Cross-zone balancing is always on for application balancers (AWS refuses to turn it
+/// off), so Terraform sets it only on the other types.
+fn not_application(v: &Value) -> bool {
+    !application(v)
+}
+
+/// Attributes set with ModifyLoadBalancerAttributes, each for the types AWS takes it on.
 const ATTRS: &[AttrSpec] = &[
-    // The one attribute of every type: first, see `specs`.
     AttrSpec::new(
         "enable_deletion_protection",
         "deletion_protection.enabled",
@@ -43,59 +64,118 @@ const ATTRS: &[AttrSpec] = &[
         "idle_timeout.timeout_seconds",
         Kind::Num,
         "60",
-    ),
-    AttrSpec::new("enable_http2", "routing.http2.enabled", Kind::Bool, "true"),
+    )
+    .when(application),
+    AttrSpec::new("enable_http2", "routing.http2.enabled", Kind::Bool, "true").when(application),
     AttrSpec::new(
         "drop_invalid_header_fields",
         "routing.http.drop_invalid_header_fields.enabled",
         Kind::Bool,
         "false",
-    ),
+    )
+    .when(application),
     AttrSpec::new(
         "preserve_host_header",
         "routing.http.preserve_host_header.enabled",
         Kind::Bool,
         "false",
-    ),
+    )
+    .when(application),
     AttrSpec::new(
         "desync_mitigation_mode",
         "routing.http.desync_mitigation_mode",
         Kind::Str,
         "defensive",
-    ),
+    )
+    .when(application),
     AttrSpec::new(
         "xff_header_processing_mode",
         "routing.http.xff_header_processing.mode",
         Kind::Str,
         "append",
-    ),
+    )
+    .when(application),
     AttrSpec::new(
         "enable_waf_fail_open",
         "waf.fail_open.enabled",
         Kind::Bool,
         "false",
-    ),
+    )
+    .when(application),
     AttrSpec::new(
         "enable_tls_version_and_cipher_suite_headers",
         "routing.http.x_amzn_tls_version_and_cipher_suite.enabled",
         Kind::Bool,
         "false",
-    ),
+    )
+    .when(application),
     AttrSpec::new(
         "enable_xff_client_port",
         "routing.http.xff_client_port.enabled",
         Kind::Bool,
         "false",
-    ),
+    )
+    .when(application),
     AttrSpec::new(
         "client_keep_alive",
         "client_keep_alive.seconds",
         Kind::Num,
         "3600",
-    ),
+    )
+    .when(application),
+    AttrSpec::new(
+        "enable_cross_zone_load_balancing",
+        "load_balancing.cross_zone.enabled",
+        Kind::Bool,
+        "false",
+    )
+    .when(not_application),
+    AttrSpec::new(
+        "enable_zonal_shift",
+        "zonal_shift.config.enabled",
+        Kind::Bool,
+        "false",
+    )
+    .when(application_or_network),
+    AttrSpec::new(
+        "dns_record_client_routing_policy",
+        "dns_record.client_routing_policy",
+        Kind::Str,
+        "any_availability_zone",
+    )
+    .when(network),
+];
+
+/// An S3 log block (`access_logs`, `connection_logs`, `health_check_logs`): three
+/// attributes under one key prefix (`<key>.s3.enabled`, `.bucket`, `.prefix`).
+struct LogBlock {
+    name: &'static str,
+    /// `enabled` when the block leaves it out.
+    enabled_default: bool,
+    applies: fn(&Value) -> bool,
+}
+
+const LOGS: &[LogBlock] = &[
+    LogBlock {
+        name: "access_logs",
+        enabled_default: true,
+        applies: |_| true,
+    },
+    LogBlock {
+        name: "connection_logs",
+        enabled_default: false,
+        applies: application,
+    },
+    LogBlock {
+        name: "health_check_logs",
+        enabled_default: false,
+        applies: application,
+    },
 ];
 
 const TYPES: &[&str] = &["application", "network", "gateway"];
+
+const ENFORCE: &str = "enforce_security_group_inbound_rules_on_private_link_traffic";
 
 type Elb = aws_sdk_elasticloadbalancingv2::Client;
 
@@ -106,7 +186,7 @@ impl AwsResource for LoadBalancer {
     }
 
     fn schema(&self) -> BlockSchema {
-        S::new()
+        let mut s = S::new()
             .attr("id", comp(STR))
             .attr("arn", comp(STR))
             .attr("arn_suffix", comp(STR))
@@ -134,15 +214,41 @@ impl AwsResource for LoadBalancer {
                     .attr("ipv6_address", opt(STR))
                     .attr("outpost_id", comp(STR)),
             )
+            .attr("customer_owned_ipv4_pool", opt(STR).force_new())
+            .attr(
+                "enforce_security_group_inbound_rules_on_private_link_traffic",
+                opt_comp(STR),
+            )
             .block(
-                "access_logs",
+                "ipam_pools",
+                Nesting::List,
+                S::new().attr("ipv4_ipam_pool_id", req(STR)),
+            )
+            .block(
+                "minimum_load_balancer_capacity",
+                Nesting::List,
+                S::new().attr("capacity_units", req(NUM)),
+            );
+        for l in LOGS {
+            s = s.block(
+                l.name,
                 Nesting::List,
                 S::new()
                     .attr("bucket", req(STR))
-                    .attr("enabled", opt_default(BOOL, Value::Bool(true)))
+                    .attr("enabled", opt_default(BOOL, Value::Bool(l.enabled_default)))
                     .attr("prefix", opt(STR)),
-            )
-            .build()
+            );
+        }
+        let mut s = s.build();
+        for b in ["ipam_pools", "minimum_load_balancer_capacity"]
+            .into_iter()
+            .chain(LOGS.iter().map(|l| l.name))
+        {
+            if let Some(b) = s.blocks.get_mut(b) {
+                b.max_items = Some(1);
+            }
+        }
+        s
     }
 
     fn tagging(&self) -> Tagging {
@@ -181,6 +287,17 @@ impl AwsResource for LoadBalancer {
             &["append", "preserve", "remove"],
             diags,
         );
+        check_enum(
+            config,
+            "dns_record_client_routing_policy",
+            &[
+                "any_availability_zone",
+                "availability_zone_affinity",
+                "partial_availability_zone_affinity",
+            ],
+            diags,
+        );
+        check_enum(config, ENFORCE, &["on", "off"], diags);
         if let Some(n) = config.get_attr("name").and_then(Value::as_str) {
             check_name(n, "name", 32, diags);
             if n.starts_with("internal-") {
@@ -264,10 +381,46 @@ impl AwsResource for LoadBalancer {
                     )
                     .set("tags_all", super::tags::of_arn(&f.tags, arn));
                 let a = attrs_of(&f.attrs, arn);
-                for (k, v) in attrs_to_values(specs(ty), &a) {
+                let typed = Value::object([("load_balancer_type", Value::string(ty))]);
+                for (k, v) in attrs_to_values(ATTRS, &a, &typed, cur) {
                     o.set(k, v);
                 }
-                o.set("access_logs", access_logs_value(cur, &a));
+                for log in LOGS {
+                    o.set(log.name, log_value(log, &typed, cur, &a));
+                }
+                // moto reports neither the customer-owned pool, the IPAM pools nor the
+                // private-link rule: what is known is kept where AWS says nothing.
+                o.set(
+                    "customer_owned_ipv4_pool",
+                    reported_or_known(
+                        cur,
+                        "customer_owned_ipv4_pool",
+                        l.customer_owned_ipv4_pool().map(Value::string),
+                    ),
+                )
+                .set(
+                    ENFORCE,
+                    reported_or_known(
+                        cur,
+                        ENFORCE,
+                        l.enforce_security_group_inbound_rules_on_private_link_traffic()
+                            .map(Value::string),
+                    ),
+                )
+                .set(
+                    "ipam_pools",
+                    blocks_reported_or_known(
+                        cur,
+                        "ipam_pools",
+                        l.ipam_pools().map(ipam_pools_value),
+                    ),
+                )
+                // The reservation takes a DescribeCapacityReservation call per balancer,
+                // which would end the batched refresh; the configured value is kept.
+                .set(
+                    "minimum_load_balancer_capacity",
+                    blocks_reported_or_known(cur, "minimum_load_balancer_capacity", None),
+                );
                 o.done()
             },
         ))
@@ -292,6 +445,10 @@ impl AwsResource for LoadBalancer {
             .set_subnet_mappings(subnet_mappings(planned))
             .set_security_groups(strings("security_groups"))
             .set_ip_address_type(val::str_attr(planned, "ip_address_type").map(IpAddressType::from))
+            .set_customer_owned_ipv4_pool(
+                val::str_attr(planned, "customer_owned_ipv4_pool").map(str::to_string),
+            )
+            .set_ipam_pools(ipam_pools(planned))
             .set_tags(create_tags(planned))
             .send()
             .await
@@ -305,9 +462,17 @@ impl AwsResource for LoadBalancer {
         wait_active(&elb, &arn, t)
             .await
             .map_err(|e| e.after_create(&arn))?;
-        modify_attributes(&elb, &arn, None, planned)
-            .await
-            .map_err(|e| e.after_create(&arn))?;
+        let after = async {
+            modify_attributes(&elb, &arn, None, planned).await?;
+            if network(planned) && known_set(planned, ENFORCE) {
+                set_security_groups(&elb, &arn, planned).await?;
+            }
+            if !val::blocks(planned, "minimum_load_balancer_capacity").is_empty() {
+                modify_capacity(&elb, &arn, planned).await?;
+            }
+            Ok::<(), AwsError>(())
+        };
+        after.await.map_err(|e| e.after_create(&arn))?;
         Ok(arn)
     }
 
@@ -321,13 +486,10 @@ impl AwsResource for LoadBalancer {
         let arn = val::str_attr(prior, "id").unwrap_or_default();
         {
             let elb = c.elbv2.get().await;
-            if val::changed(prior, planned, "security_groups") {
-                elb.set_security_groups()
-                    .load_balancer_arn(arn)
-                    .set_security_groups(Some(val::strings(planned, "security_groups")))
-                    .send()
-                    .await
-                    .map_err(err("SetSecurityGroups"))?;
+            if val::changed(prior, planned, "security_groups")
+                || (network(planned) && val::changed(prior, planned, ENFORCE))
+            {
+                set_security_groups(&elb, arn, planned).await?;
             }
             if val::changed(prior, planned, "subnets") {
                 elb.set_subnets()
@@ -346,6 +508,19 @@ impl AwsResource for LoadBalancer {
                         .await
                         .map_err(err("SetIpAddressType"))?;
                 }
+            }
+            if val::changed(prior, planned, "ipam_pools") {
+                let req = elb.modify_ip_pools().load_balancer_arn(arn);
+                match ipam_pools(planned) {
+                    Some(p) => req.ipam_pools(p),
+                    None => req.remove_ipam_pools(RemoveIpamPoolEnum::Ipv4),
+                }
+                .send()
+                .await
+                .map_err(err("ModifyIpPools"))?;
+            }
+            if val::changed(prior, planned, "minimum_load_balancer_capacity") {
+                modify_capacity(&elb, arn, planned).await?;
             }
             modify_attributes(&elb, arn, Some(prior), planned).await?;
         }
@@ -383,16 +558,6 @@ impl AwsResource for LoadBalancer {
     }
 }
 
-/// The attributes that apply to a type: only deletion protection outside application
-/// balancers (Terraform ignores the others there).
-fn specs(ty: &str) -> &'static [AttrSpec] {
-    if ty == "application" {
-        ATTRS
-    } else {
-        &ATTRS[..1]
-    }
-}
-
 fn check_name(n: &str, attr: &str, max: usize, diags: &mut Diagnostics) {
     if n.len() > max
         || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -412,27 +577,84 @@ async fn modify_attributes(
     prior: Option<&Value>,
     planned: &Value,
 ) -> Result<(), AwsError> {
-    let ty = val::str_attr(planned, "load_balancer_type").unwrap_or("application");
-    let mut changes = changed_attrs(specs(ty), prior, planned);
-    let logs_changed = match prior {
-        Some(p) => val::changed(p, planned, "access_logs"),
-        None => !val::blocks(planned, "access_logs").is_empty(),
-    };
-    if logs_changed {
-        let logs = val::first_block(planned, "access_logs");
-        let get = |k| {
-            logs.and_then(|l| val::str_attr(l, k))
-                .unwrap_or_default()
-                .to_string()
+    let mut changes = changed_attrs(ATTRS, prior, planned);
+    for log in LOGS.iter().filter(|l| (l.applies)(planned)) {
+        let changed = match prior {
+            Some(p) => val::changed(p, planned, log.name),
+            None => !val::blocks(planned, log.name).is_empty(),
         };
-        let enabled = logs
-            .and_then(|l| val::bool_attr(l, "enabled"))
-            .unwrap_or(false);
-        changes.push(("access_logs.s3.enabled".into(), enabled.to_string()));
-        changes.push(("access_logs.s3.bucket".into(), get("bucket")));
-        changes.push(("access_logs.s3.prefix".into(), get("prefix")));
+        if changed {
+            changes.extend(log_attrs(log, planned));
+        }
     }
     put_attributes(elb, AttrsOf::LoadBalancer, arn, changes).await
+}
+
+/// The attributes of a planned log block: whether it is on and, when on, where to
+/// (AWS keeps the bucket of a log that is off; Terraform sends it only when on).
+fn log_attrs(log: &LogBlock, planned: &Value) -> Vec<(String, String)> {
+    let block = val::first_block(planned, log.name);
+    let enabled = block
+        .and_then(|b| val::bool_attr(b, "enabled"))
+        .unwrap_or(false);
+    let key = |k: &str| format!("{}.s3.{k}", log.name);
+    let mut out = vec![(key("enabled"), enabled.to_string())];
+    if enabled {
+        for k in ["bucket", "prefix"] {
+            let v = block.and_then(|b| val::str_attr(b, k)).unwrap_or_default();
+            out.push((key(k), v.to_string()));
+        }
+    }
+    out
+}
+
+/// SetSecurityGroups, with the private-link rule on network balancers.
+async fn set_security_groups(elb: &Elb, arn: &str, planned: &Value) -> Result<(), AwsError> {
+    elb.set_security_groups()
+        .load_balancer_arn(arn)
+        .set_security_groups(Some(val::strings(planned, "security_groups")))
+        .set_enforce_security_group_inbound_rules_on_private_link_traffic(
+            val::str_attr(planned, ENFORCE)
+                .filter(|_| network(planned))
+                .map(EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnum::from),
+        )
+        .send()
+        .await
+        .map_err(err("SetSecurityGroups"))?;
+    Ok(())
+}
+
+/// Sets the minimum capacity, or resets it when the block is gone.
+async fn modify_capacity(elb: &Elb, arn: &str, planned: &Value) -> Result<(), AwsError> {
+    let units = val::first_block(planned, "minimum_load_balancer_capacity")
+        .and_then(|b| val::i32_attr(b, "capacity_units"));
+    elb.modify_capacity_reservation()
+        .load_balancer_arn(arn)
+        .set_minimum_load_balancer_capacity(units.map(|u| {
+            MinimumLoadBalancerCapacity::builder()
+                .capacity_units(u)
+                .build()
+        }))
+        .reset_capacity_reservation(units.is_none())
+        .send()
+        .await
+        .map_err(err("ModifyCapacityReservation"))?;
+    Ok(())
+}
+
+fn ipam_pools(planned: &Value) -> Option<IpamPools> {
+    val::first_block(planned, "ipam_pools").map(|p| {
+        IpamPools::builder()
+            .set_ipv4_ipam_pool_id(val::str_attr(p, "ipv4_ipam_pool_id").map(str::to_string))
+            .build()
+    })
+}
+
+fn ipam_pools_value(p: &IpamPools) -> Value {
+    Value::List(vec![Value::object([(
+        "ipv4_ipam_pool_id",
+        val::opt_str(p.ipv4_ipam_pool_id()),
+    )])])
 }
 
 /// The arguments of a `subnet_mapping` block (`outpost_id` is AWS's).
@@ -535,29 +757,37 @@ fn subnet_mapping_value(l: &SdkLb) -> Value {
     )
 }
 
-/// The `access_logs` block: empty while logging is off and the configuration has no
-/// block (AWS reports an empty bucket then), else what AWS holds.
-fn access_logs_value(cur: &Value, a: &HashMap<String, String>) -> Value {
-    let get = |k: &str| a.get(k).map(String::as_str).unwrap_or_default();
-    let enabled = get("access_logs.s3.enabled") == "true";
-    if !enabled && val::blocks(cur, "access_logs").is_empty() {
-        return Value::List(Vec::new());
+/// A log block as AWS holds it: empty while the log is off and the configuration has no
+/// block; the configured bucket and prefix while it is off (AWS may still hold old ones,
+/// which Terraform ignores then); else what AWS holds. A block that does not apply to
+/// the balancer's type (`typed`) keeps its configured value.
+fn log_value(log: &LogBlock, typed: &Value, cur: &Value, a: &HashMap<String, String>) -> Value {
+    let configured = val::first_block(cur, log.name);
+    if !(log.applies)(typed) {
+        return blocks_reported_or_known(cur, log.name, None);
     }
-    let prefix = get("access_logs.s3.prefix");
+    let get = |k: &str| {
+        a.get(&format!("{}.s3.{k}", log.name))
+            .map(String::as_str)
+            .unwrap_or_default()
+    };
+    let enabled = get("enabled") == "true";
+    let keep = |k: &str| {
+        configured
+            .and_then(|l| l.get_attr(k).cloned())
+            .unwrap_or_default()
+    };
+    let (bucket, prefix) = match configured {
+        None if !enabled => return Value::List(Vec::new()),
+        Some(_) if !enabled => (keep("bucket"), keep("prefix")),
+        // Unset and "" are the same to AWS; keep the configuration's form.
+        _ if get("prefix").is_empty() => (Value::string(get("bucket")), keep("prefix")),
+        _ => (Value::string(get("bucket")), Value::string(get("prefix"))),
+    };
     Value::List(vec![Value::object([
-        ("bucket", Value::string(get("access_logs.s3.bucket"))),
+        ("bucket", bucket),
         ("enabled", Value::Bool(enabled)),
-        (
-            "prefix",
-            if prefix.is_empty() {
-                // Unset and "" are the same to AWS; keep the configuration's form.
-                val::first_block(cur, "access_logs")
-                    .and_then(|l| l.get_attr("prefix").cloned())
-                    .unwrap_or_default()
-            } else {
-                Value::string(prefix)
-            },
-        ),
+        ("prefix", prefix),
     ])])
 }
 

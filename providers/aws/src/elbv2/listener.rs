@@ -1,23 +1,31 @@
 //! `aws_lb_listener` (also `aws_alb_listener`). The load balancer replaces; port,
-//! protocol, TLS settings and default actions update with ModifyListener. A refresh reads
-//! the listeners of each load balancer with one DescribeListeners call (per page).
+//! protocol, TLS settings, mutual TLS and default actions update with ModifyListener, the
+//! header and idle-timeout settings with ModifyListenerAttributes. A refresh reads the
+//! listeners of each load balancer with one DescribeListeners call (per page), and the
+//! attributes of each listener with one call (the API has no batch form).
 
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use aws_sdk_elasticloadbalancingv2::types::{Certificate, Listener as SdkListener, ProtocolEnum};
+use aws_sdk_elasticloadbalancingv2::types::{
+    AdvertiseTrustStoreCaNamesEnum, Certificate, Listener as SdkListener,
+    MutualAuthenticationAttributes, ProtocolEnum,
+};
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    action, child_import_stub, create_tags, created_arn, describe_per_parent, found, parent_arn,
+    action, attrs_of, attrs_schema, attrs_to_values, blocks_reported_or_known, changed_attrs,
+    child_import_stub, create_tags, created_arn, describe_per_parent, found, parent_arn,
+    put_attributes, AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum, check_range, AwsResource, DefaultTimeouts, Failed, PlanExtra, Tagging, Timeout,
+    check_block_enum, check_enum, check_range, plan_block, AwsResource, DefaultTimeouts, Failed,
+    PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::val::{self, Obj};
@@ -25,6 +33,116 @@ use crate::val::{self, Obj};
 pub struct Listener(pub &'static str);
 
 const PROTOCOLS: &[&str] = &["GENEVE", "HTTP", "HTTPS", "TCP", "TCP_UDP", "TLS", "UDP"];
+
+fn https(v: &Value) -> bool {
+    val::str_attr(v, "protocol") == Some("HTTPS")
+}
+fn http_or_https(v: &Value) -> bool {
+    matches!(val::str_attr(v, "protocol"), Some("HTTP" | "HTTPS"))
+}
+fn tcp(v: &Value) -> bool {
+    val::str_attr(v, "protocol") == Some("TCP")
+}
+
+/// A header a listener adds to requests (HTTPS listeners: client certificate and TLS
+/// details), by the part of its AWS key between `x_amzn_` and `.header_name`.
+const fn request_header(tf: &'static str, key: &'static str) -> AttrSpec {
+    AttrSpec::computed(tf, key, Kind::Str).when(https)
+}
+
+/// A header a listener adds to responses (HTTP and HTTPS listeners).
+const fn response_header(tf: &'static str, key: &'static str) -> AttrSpec {
+    AttrSpec::computed(tf, key, Kind::Str).when(http_or_https)
+}
+
+/// Attributes set with ModifyListenerAttributes; all optional and computed, each for the
+/// protocols AWS takes it on.
+const ATTRS: &[AttrSpec] = &[
+    request_header(
+        "routing_http_request_x_amzn_mtls_clientcert_header_name",
+        "routing.http.request.x_amzn_mtls_clientcert.header_name",
+    ),
+    request_header(
+        "routing_http_request_x_amzn_mtls_clientcert_issuer_header_name",
+        "routing.http.request.x_amzn_mtls_clientcert_issuer.header_name",
+    ),
+    request_header(
+        "routing_http_request_x_amzn_mtls_clientcert_leaf_header_name",
+        "routing.http.request.x_amzn_mtls_clientcert_leaf.header_name",
+    ),
+    request_header(
+        "routing_http_request_x_amzn_mtls_clientcert_serial_number_header_name",
+        "routing.http.request.x_amzn_mtls_clientcert_serial_number.header_name",
+    ),
+    request_header(
+        "routing_http_request_x_amzn_mtls_clientcert_subject_header_name",
+        "routing.http.request.x_amzn_mtls_clientcert_subject.header_name",
+    ),
+    request_header(
+        "routing_http_request_x_amzn_mtls_clientcert_validity_header_name",
+        "routing.http.request.x_amzn_mtls_clientcert_validity.header_name",
+    ),
+    request_header(
+        "routing_http_request_x_amzn_tls_cipher_suite_header_name",
+        "routing.http.request.x_amzn_tls_cipher_suite.header_name",
+    ),
+    request_header(
+        "routing_http_request_x_amzn_tls_version_header_name",
+        "routing.http.request.x_amzn_tls_version.header_name",
+    ),
+    response_header(
+        "routing_http_response_access_control_allow_credentials_header_value",
+        "routing.http.response.access_control_allow_credentials.header_value",
+    ),
+    response_header(
+        "routing_http_response_access_control_allow_headers_header_value",
+        "routing.http.response.access_control_allow_headers.header_value",
+    ),
+    response_header(
+        "routing_http_response_access_control_allow_methods_header_value",
+        "routing.http.response.access_control_allow_methods.header_value",
+    ),
+    response_header(
+        "routing_http_response_access_control_allow_origin_header_value",
+        "routing.http.response.access_control_allow_origin.header_value",
+    ),
+    response_header(
+        "routing_http_response_access_control_expose_headers_header_value",
+        "routing.http.response.access_control_expose_headers.header_value",
+    ),
+    response_header(
+        "routing_http_response_access_control_max_age_header_value",
+        "routing.http.response.access_control_max_age.header_value",
+    ),
+    response_header(
+        "routing_http_response_content_security_policy_header_value",
+        "routing.http.response.content_security_policy.header_value",
+    ),
+    AttrSpec::computed(
+        "routing_http_response_server_enabled",
+        "routing.http.response.server.enabled",
+        Kind::Bool,
+    )
+    .when(http_or_https),
+    response_header(
+        "routing_http_response_strict_transport_security_header_value",
+        "routing.http.response.strict_transport_security.header_value",
+    ),
+    response_header(
+        "routing_http_response_x_content_type_options_header_value",
+        "routing.http.response.x_content_type_options.header_value",
+    ),
+    response_header(
+        "routing_http_response_x_frame_options_header_value",
+        "routing.http.response.x_frame_options.header_value",
+    ),
+    AttrSpec::computed(
+        "tcp_idle_timeout_seconds",
+        "tcp.idle_timeout.seconds",
+        Kind::Num,
+    )
+    .when(tcp),
+];
 
 #[async_trait]
 impl AwsResource for Listener {
@@ -42,10 +160,23 @@ impl AwsResource for Listener {
             .attr("ssl_policy", opt_comp(STR))
             .attr("certificate_arn", opt(STR))
             .attr("alpn_policy", opt(STR))
+            .attrs(attrs_schema(ATTRS))
             .block("default_action", Nesting::List, action::schema())
+            .block(
+                "mutual_authentication",
+                Nesting::List,
+                S::new()
+                    .attr("mode", req(STR))
+                    .attr("trust_store_arn", opt(STR))
+                    .attr("ignore_client_certificate_expiry", opt(BOOL))
+                    .attr("advertise_trust_store_ca_names", opt_comp(STR)),
+            )
             .build();
         if let Some(b) = s.blocks.get_mut("default_action") {
             b.min_items = 1;
+        }
+        if let Some(b) = s.blocks.get_mut("mutual_authentication") {
+            b.max_items = Some(1);
         }
         s
     }
@@ -74,11 +205,50 @@ impl AwsResource for Listener {
             diags,
         );
         action::validate(config, "default_action", diags);
+        check_range(
+            config,
+            "tcp_idle_timeout_seconds",
+            "tcp_idle_timeout_seconds",
+            60..=6000,
+            diags,
+        );
+        let mtls = "mutual_authentication";
+        check_block_enum(
+            config,
+            mtls,
+            "mode",
+            &["off", "passthrough", "verify"],
+            diags,
+        );
+        check_block_enum(
+            config,
+            mtls,
+            "advertise_trust_store_ca_names",
+            &["on", "off"],
+            diags,
+        );
     }
 
     fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
-        let actions = action::plan(&self.schema(), "default_action", prior, config);
+        let schema = self.schema();
+        let actions = action::plan(&schema, "default_action", prior, config);
         val::set_attr(planned, "default_action", actions);
+        // Optional and computed: without a block, what AWS holds.
+        let mtls = if val::blocks(config, "mutual_authentication").is_empty() {
+            prior.map_or(Value::Unknown, |p| {
+                blocks_reported_or_known(p, "mutual_authentication", None)
+            })
+        } else {
+            let nb = &schema.blocks["mutual_authentication"];
+            plan_block(
+                nb,
+                prior.and_then(|p| p.get_attr("mutual_authentication")),
+                config
+                    .get_attr("mutual_authentication")
+                    .unwrap_or(&Value::Null),
+            )
+        };
+        val::set_attr(planned, "mutual_authentication", mtls);
         PlanExtra::default()
     }
 
@@ -96,7 +266,14 @@ impl AwsResource for Listener {
             )
         })
         .await?;
-        let f = found(c, current, all, SdkListener::listener_arn, None).await?;
+        let f = found(
+            c,
+            current,
+            all,
+            SdkListener::listener_arn,
+            Some(AttrsOf::Listener),
+        )
+        .await?;
         Ok(match_ids(
             current,
             f.items,
@@ -115,12 +292,7 @@ impl AwsResource for Listener {
                     .set("ssl_policy", val::opt_str(l.ssl_policy()))
                     .set(
                         "certificate_arn",
-                        // Terraform's argument holds the default certificate only when it
-                        // is the only one.
-                        val::opt_str(match l.certificates() {
-                            [only] => only.certificate_arn(),
-                            _ => None,
-                        }),
+                        default_certificate(cur, l.certificates()),
                     )
                     .set(
                         "alpn_policy",
@@ -133,7 +305,23 @@ impl AwsResource for Listener {
                         "default_action",
                         action::from_sdk(l.default_actions(), cur.get_attr("default_action")),
                     )
-                    .set("tags_all", super::tags::of_arn(&f.tags, arn));
+                    .set("tags_all", super::tags::of_arn(&f.tags, arn))
+                    .set(
+                        "mutual_authentication",
+                        // moto leaves mutual TLS out: what is known is kept then.
+                        blocks_reported_or_known(
+                            cur,
+                            "mutual_authentication",
+                            l.mutual_authentication().map(mtls_value),
+                        ),
+                    );
+                let typed = Value::object([(
+                    "protocol",
+                    val::opt_str(l.protocol().map(ProtocolEnum::as_str)),
+                )]);
+                for (k, v) in attrs_to_values(ATTRS, &attrs_of(&f.attrs, arn), &typed, cur) {
+                    o.set(k, v);
+                }
                 o.done()
             },
         ))
@@ -156,14 +344,24 @@ impl AwsResource for Listener {
             .set_default_actions(Some(action::to_sdk(
                 planned.get_attr("default_action").unwrap_or(&Value::Null),
             )?))
+            .set_mutual_authentication(mtls(planned))
             .set_tags(create_tags(planned))
             .send()
             .await
             .map_err(err("CreateListener"))?;
-        Ok(created_arn(
+        let arn = created_arn(
             out.listeners().first().and_then(SdkListener::listener_arn),
             "CreateListener",
-        )?)
+        )?;
+        put_attributes(
+            &elb,
+            AttrsOf::Listener,
+            &arn,
+            changed_attrs(ATTRS, None, &with_protocol(planned, protocol)),
+        )
+        .await
+        .map_err(|e| e.after_create(&arn))?;
+        Ok(arn)
     }
 
     async fn update(
@@ -182,6 +380,7 @@ impl AwsResource for Listener {
             "certificate_arn",
             "alpn_policy",
             "default_action",
+            "mutual_authentication",
         ]
         .into_iter()
         .any(changed)
@@ -197,6 +396,13 @@ impl AwsResource for Listener {
                 .set_alpn_policy(
                     val::str_attr(planned, "alpn_policy").map(|a| vec![a.to_string()]),
                 );
+            if changed("mutual_authentication") {
+                req = req.set_mutual_authentication(Some(mtls(planned).unwrap_or_else(|| {
+                    MutualAuthenticationAttributes::builder()
+                        .mode("off")
+                        .build()
+                })));
+            }
             if changed("default_action") {
                 req = req.set_default_actions(Some(action::to_sdk(
                     planned.get_attr("default_action").unwrap_or(&Value::Null),
@@ -204,6 +410,14 @@ impl AwsResource for Listener {
             }
             req.send().await.map_err(err("ModifyListener"))?;
         }
+        let elb = c.elbv2.get().await;
+        put_attributes(
+            &elb,
+            AttrsOf::Listener,
+            arn,
+            changed_attrs(ATTRS, Some(prior), planned),
+        )
+        .await?;
         Ok(None)
     }
 
@@ -238,4 +452,65 @@ fn lb_of(cur: &Value) -> Option<String> {
 fn certificates(planned: &Value) -> Option<Vec<Certificate>> {
     val::str_attr(planned, "certificate_arn")
         .map(|a| vec![Certificate::builder().certificate_arn(a).build()])
+}
+
+/// The planned object with the protocol a create sends (Terraform's HTTP default for
+/// application listeners), so the attributes of that protocol are sent.
+fn with_protocol(planned: &Value, protocol: Option<&str>) -> Value {
+    let mut v = planned.clone();
+    if let Some(p) = protocol {
+        val::set_attr(&mut v, "protocol", Value::string(p));
+    }
+    v
+}
+
+fn mtls(planned: &Value) -> Option<MutualAuthenticationAttributes> {
+    let m = val::first_block(planned, "mutual_authentication")?;
+    Some(
+        MutualAuthenticationAttributes::builder()
+            .set_mode(val::str_attr(m, "mode").map(str::to_string))
+            .set_trust_store_arn(val::str_attr(m, "trust_store_arn").map(str::to_string))
+            .set_ignore_client_certificate_expiry(val::bool_attr(
+                m,
+                "ignore_client_certificate_expiry",
+            ))
+            .set_advertise_trust_store_ca_names(
+                val::str_attr(m, "advertise_trust_store_ca_names")
+                    .map(AdvertiseTrustStoreCaNamesEnum::from),
+            )
+            .build(),
+    )
+}
+
+fn mtls_value(m: &MutualAuthenticationAttributes) -> Value {
+    Value::List(vec![Value::object([
+        ("mode", val::opt_str(m.mode())),
+        ("trust_store_arn", val::opt_str(m.trust_store_arn())),
+        (
+            "ignore_client_certificate_expiry",
+            m.ignore_client_certificate_expiry()
+                .map_or(Value::Null, Value::Bool),
+        ),
+        (
+            "advertise_trust_store_ca_names",
+            val::opt_str(
+                m.advertise_trust_store_ca_names()
+                    .map(AdvertiseTrustStoreCaNamesEnum::as_str),
+            ),
+        ),
+    ])])
+}
+
+/// The listener's default certificate. AWS lists only that one; moto lists the SNI
+/// certificates of `aws_lb_listener_certificate` too, so among several the known one
+/// stands when it is listed.
+fn default_certificate(cur: &Value, certs: &[Certificate]) -> Value {
+    let known = val::str_attr(cur, "certificate_arn");
+    val::opt_str(match certs {
+        [only] => only.certificate_arn(),
+        _ => certs
+            .iter()
+            .filter_map(Certificate::certificate_arn)
+            .find(|a| Some(*a) == known),
+    })
 }

@@ -1,5 +1,5 @@
 //! `aws_lb_listener_rule` (also `aws_alb_listener_rule`). The listener replaces; priority
-//! (SetRulePriorities), actions and conditions (ModifyRule) and tags update. A refresh
+//! (SetRulePriorities), actions, conditions and transforms (ModifyRule) and tags update. A refresh
 //! reads the rules of each listener with one DescribeRules call (per page).
 
 use std::collections::BTreeSet;
@@ -16,13 +16,14 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
     action, child_import_stub, create_tags, created_arn, describe_per_parent, found, parent_arn,
+    transform,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_ipv4_cidrs, check_range, invalid, plan_all_blocks, AwsResource, Failed, PlanExtra,
-    Tagging, Timeout,
+    check_block_enum, check_ipv4_cidrs, check_range, invalid, plan_all_blocks, AwsResource, Failed,
+    PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::val::{self, Obj};
@@ -71,7 +72,11 @@ impl AwsResource for ListenerRule {
             .attr("priority", opt_comp(NUM))
             .block("action", Nesting::List, action::schema())
             .block("condition", Nesting::Set, condition)
+            .block("transform", Nesting::Set, transform::schema())
             .build();
+        if let Some(b) = s.blocks.get_mut("transform") {
+            b.max_items = Some(2);
+        }
         for b in ["action", "condition"] {
             if let Some(b) = s.blocks.get_mut(b) {
                 b.min_items = 1;
@@ -86,6 +91,7 @@ impl AwsResource for ListenerRule {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         check_range(config, "priority", "priority", 1..=50000, diags);
+        check_block_enum(config, "transform", "type", &transform::TYPES, diags);
         action::validate(config, "action", diags);
         for c in val::blocks(config, "condition") {
             let kinds = VALUE_CONDITIONS
@@ -153,6 +159,18 @@ impl AwsResource for ListenerRule {
                         "condition",
                         Value::set(r.conditions().iter().map(condition_value).collect()),
                     )
+                    .set(
+                        "transform",
+                        // moto neither keeps nor reports transforms: what is known is kept.
+                        if r.transforms().is_empty() {
+                            match cur.get_attr("transform") {
+                                Some(v) if !v.is_unknown() && !v.is_null() => v.clone(),
+                                _ => Value::Set(Vec::new()),
+                            }
+                        } else {
+                            transform::from_sdk(r.transforms())
+                        },
+                    )
                     .set("tags_all", super::tags::of_arn(&f.tags, arn));
                 o.done()
             },
@@ -187,6 +205,7 @@ impl AwsResource for ListenerRule {
                 .priority(priority)
                 .set_actions(Some(actions.clone()))
                 .set_conditions(Some(conditions(planned)))
+                .set_transforms(transform::to_sdk(planned))
                 .set_tags(create_tags(planned))
                 .send()
                 .await
@@ -234,15 +253,24 @@ impl AwsResource for ListenerRule {
             }
             let actions = val::changed(prior, planned, "action");
             let conds = val::changed(prior, planned, "condition");
-            if actions || conds {
+            let transforms = val::changed(prior, planned, "transform");
+            if actions || conds || transforms {
                 let mut req = elb.modify_rule().rule_arn(arn);
                 if actions {
                     req = req.set_actions(Some(action::to_sdk(
                         planned.get_attr("action").unwrap_or(&Value::Null),
                     )?));
                 }
-                if conds {
+                // A call must carry conditions or actions (moto insists, as Terraform
+                // always sends both): conditions go along with changed transforms.
+                if conds || transforms {
                     req = req.set_conditions(Some(conditions(planned)));
+                }
+                if transforms {
+                    req = match transform::to_sdk(planned) {
+                        Some(t) => req.set_transforms(Some(t)),
+                        None => req.reset_transforms(true),
+                    };
                 }
                 req.send().await.map_err(err("ModifyRule"))?;
             }

@@ -1,8 +1,9 @@
 //! Elastic Load Balancing v2 (application load balancers): `aws_lb`, `aws_lb_target_group`,
-//! `aws_lb_listener` and `aws_lb_listener_rule`, each also under its older `aws_alb*` name.
+//! `aws_lb_target_group_attachment`, `aws_lb_listener`, `aws_lb_listener_certificate` and
+//! `aws_lb_listener_rule`, each also under its older `aws_alb*` name.
 //! Shared by the types: batched reads (`read`), tags (`tags`), the Key/Value attribute
-//! tables (`attrs`), listener actions (`action`, `auth`), and the ARN helpers here. The
-//! `aws_lb` data source is in `lb_data`.
+//! tables (`attrs`), listener actions (`action`, `auth`), rule transforms (`transform`),
+//! and the ARN helpers here. The `aws_lb` data source is in `lb_data`.
 
 /// Sends a paginated Describe request and collects every item of every page, naming the
 /// operation in errors: `all_pages!(elb.describe_rules().listener_arn(l), "DescribeRules")`.
@@ -23,15 +24,19 @@ pub mod auth;
 pub mod lb;
 pub mod lb_data;
 pub mod listener;
+pub mod listener_certificate;
 pub mod listener_rule;
 pub mod read;
 pub mod tags;
 pub mod target_group;
+pub mod target_group_attachment;
+pub mod transform;
 
 use terrane_engine::lang::Value;
 
 pub use attrs::{
-    attrs_schema, attrs_to_values, changed_attrs, put_attributes, AttrSpec, AttrsOf, Kind,
+    attr_block_changes, attr_block_value, attrs_schema, attrs_to_values, changed_attrs,
+    put_attributes, AttrSpec, AttrsOf, Kind,
 };
 pub use read::{attrs_of, describe_per_parent, found, read_by_arn};
 pub use tags::{create_tags, tag, untag};
@@ -46,8 +51,20 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(lb::LoadBalancer("aws_alb")),
         Box::new(target_group::TargetGroup("aws_lb_target_group")),
         Box::new(target_group::TargetGroup("aws_alb_target_group")),
+        Box::new(target_group_attachment::TargetGroupAttachment(
+            "aws_lb_target_group_attachment",
+        )),
+        Box::new(target_group_attachment::TargetGroupAttachment(
+            "aws_alb_target_group_attachment",
+        )),
         Box::new(listener::Listener("aws_lb_listener")),
         Box::new(listener::Listener("aws_alb_listener")),
+        Box::new(listener_certificate::ListenerCertificate(
+            "aws_lb_listener_certificate",
+        )),
+        Box::new(listener_certificate::ListenerCertificate(
+            "aws_alb_listener_certificate",
+        )),
         Box::new(listener_rule::ListenerRule("aws_lb_listener_rule")),
         Box::new(listener_rule::ListenerRule("aws_alb_listener_rule")),
     ]
@@ -117,6 +134,21 @@ pub fn keep_prior(cur: &Value, k: &str) -> Value {
     match cur.get_attr(k) {
         Some(v) if !v.is_unknown() => v.clone(),
         _ => Value::Null,
+    }
+}
+
+/// What AWS reported for an attribute, or, where it reports nothing (moto leaves some
+/// fields out), the value last known: the configured one after a create, with what AWS
+/// would have computed null. An unknown or missing value reads as null.
+pub fn reported_or_known(cur: &Value, k: &str, reported: Option<Value>) -> Value {
+    reported.unwrap_or_else(|| val::unknown_as_null(&keep_prior(cur, k)))
+}
+
+/// [`reported_or_known`] for a list block: no blocks rather than null.
+pub fn blocks_reported_or_known(cur: &Value, k: &str, reported: Option<Value>) -> Value {
+    match reported_or_known(cur, k, reported) {
+        Value::Null => Value::List(Vec::new()),
+        v => v,
     }
 }
 

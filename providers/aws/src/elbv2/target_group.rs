@@ -14,8 +14,9 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::{
-    arn_suffix, attrs_of, attrs_schema, attrs_to_values, changed_attrs, create_tags, created_arn,
-    keep_prior, name_prefix, put_attributes, read_by_arn, AttrSpec, AttrsOf, Kind,
+    arn_suffix, attr_block_changes, attr_block_value, attrs_of, attrs_schema, attrs_to_values,
+    changed_attrs, create_tags, created_arn, keep_prior, name_prefix, put_attributes, read_by_arn,
+    AttrSpec, AttrsOf, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -29,25 +30,153 @@ use crate::val::{self, Obj};
 
 pub struct TargetGroup(pub &'static str);
 
+/// Attributes set with ModifyTargetGroupAttributes, each for the groups AWS takes it on
+/// (Lambda groups have no deregistration delay, slow start or balancing algorithm).
 const ATTRS: &[AttrSpec] = &[
     AttrSpec::new(
         "deregistration_delay",
         "deregistration_delay.timeout_seconds",
         Kind::Str,
         "300",
-    ),
-    AttrSpec::new("slow_start", "slow_start.duration_seconds", Kind::Num, "0"),
+    )
+    .when(not_lambda),
+    AttrSpec::new("slow_start", "slow_start.duration_seconds", Kind::Num, "0").when(not_lambda),
     AttrSpec::computed(
         "load_balancing_algorithm_type",
         "load_balancing.algorithm.type",
         Kind::Str,
-    ),
+    )
+    .when(not_lambda),
     AttrSpec::computed(
         "load_balancing_cross_zone_enabled",
         "load_balancing.cross_zone.enabled",
         Kind::Str,
+    )
+    .when(not_lambda),
+    AttrSpec::computed(
+        "load_balancing_anomaly_mitigation",
+        "load_balancing.algorithm.anomaly_mitigation",
+        Kind::Str,
+    )
+    .when(http),
+    AttrSpec::new(
+        "lambda_multi_value_headers_enabled",
+        "lambda.multi_value_headers.enabled",
+        Kind::Bool,
+        "false",
+    )
+    .when(lambda),
+    AttrSpec::new(
+        "proxy_protocol_v2",
+        "proxy_protocol_v2.enabled",
+        Kind::Bool,
+        "false",
+    )
+    .when(network),
+    AttrSpec::computed(
+        "connection_termination",
+        "deregistration_delay.connection_termination.enabled",
+        Kind::Bool,
+    )
+    .when(network),
+    // A string, so that "unset" differs from false (AWS's default depends on the type).
+    AttrSpec::computed(
+        "preserve_client_ip",
+        "preserve_client_ip.enabled",
+        Kind::Str,
+    )
+    .when(network),
+];
+
+/// `target_failover` (gateway balancers' GENEVE groups).
+const FAILOVER: &[AttrSpec] = &[
+    AttrSpec::computed(
+        "on_deregistration",
+        "target_failover.on_deregistration",
+        Kind::Str,
+    ),
+    AttrSpec::computed("on_unhealthy", "target_failover.on_unhealthy", Kind::Str),
+];
+
+/// `target_health_state` (TCP and TLS groups).
+const HEALTH_STATE: &[AttrSpec] = &[
+    AttrSpec::computed(
+        "enable_unhealthy_connection_termination",
+        "target_health_state.unhealthy.connection_termination.enabled",
+        Kind::Bool,
+    ),
+    AttrSpec::computed(
+        "unhealthy_draining_interval",
+        "target_health_state.unhealthy.draining_interval_seconds",
+        Kind::Num,
     ),
 ];
+
+/// The two blocks of `target_group_health`, by name, with their arguments' keys (DNS
+/// failover's count is a string: it also takes "off").
+const GROUP_HEALTH: [(&str, &[AttrSpec]); 2] = [
+    (
+        "dns_failover",
+        &[
+            AttrSpec::new(
+                "minimum_healthy_targets_count",
+                "target_group_health.dns_failover.minimum_healthy_targets.count",
+                Kind::Str,
+                "1",
+            ),
+            AttrSpec::new(
+                "minimum_healthy_targets_percentage",
+                "target_group_health.dns_failover.minimum_healthy_targets.percentage",
+                Kind::Str,
+                "off",
+            ),
+        ],
+    ),
+    (
+        "unhealthy_state_routing",
+        &[
+            AttrSpec::new(
+                "minimum_healthy_targets_count",
+                "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count",
+                Kind::Num,
+                "1",
+            ),
+            AttrSpec::new(
+                "minimum_healthy_targets_percentage",
+                "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
+                Kind::Str,
+                "off",
+            ),
+        ],
+    ),
+];
+
+/// Optional and computed blocks: without one in the configuration, AWS's values.
+const COMPUTED_BLOCKS: [&str; 5] = [
+    "health_check",
+    "stickiness",
+    "target_failover",
+    "target_group_health",
+    "target_health_state",
+];
+
+/// HTTP(S) groups (application balancers).
+fn http(v: &Value) -> bool {
+    matches!(val::str_attr(v, "protocol"), Some("HTTP" | "HTTPS"))
+}
+fn lambda(v: &Value) -> bool {
+    val::str_attr(v, "target_type") == Some("lambda")
+}
+fn not_lambda(v: &Value) -> bool {
+    !lambda(v)
+}
+/// Groups of network balancers.
+fn network(v: &Value) -> bool {
+    matches!(
+        val::str_attr(v, "protocol"),
+        Some("TCP" | "TLS" | "UDP" | "TCP_UDP")
+    ) && !lambda(v)
+}
 
 const PROTOCOLS: &[&str] = &["GENEVE", "HTTP", "HTTPS", "TCP", "TCP_UDP", "TLS", "UDP"];
 
@@ -94,6 +223,51 @@ impl AwsResource for TargetGroup {
             .attr("load_balancer_arns", comp(set_of(STR)))
             .block("health_check", Nesting::List, health)
             .block("stickiness", Nesting::List, sticky)
+            .block(
+                "target_failover",
+                Nesting::List,
+                S::new()
+                    .attr("on_deregistration", req(STR))
+                    .attr("on_unhealthy", req(STR)),
+            )
+            .block(
+                "target_health_state",
+                Nesting::List,
+                S::new()
+                    .attr("enable_unhealthy_connection_termination", req(BOOL))
+                    .attr("unhealthy_draining_interval", opt_comp(NUM)),
+            )
+            .block(
+                "target_group_health",
+                Nesting::List,
+                S::new()
+                    .block(
+                        "dns_failover",
+                        Nesting::List,
+                        S::new()
+                            .attr(
+                                "minimum_healthy_targets_count",
+                                opt_default(STR, Value::string("1")),
+                            )
+                            .attr(
+                                "minimum_healthy_targets_percentage",
+                                opt_default(STR, Value::string("off")),
+                            ),
+                    )
+                    .block(
+                        "unhealthy_state_routing",
+                        Nesting::List,
+                        S::new()
+                            .attr(
+                                "minimum_healthy_targets_count",
+                                opt_default(NUM, val::num(1)),
+                            )
+                            .attr(
+                                "minimum_healthy_targets_percentage",
+                                opt_default(STR, Value::string("off")),
+                            ),
+                    ),
+            )
             .build()
     }
 
@@ -236,8 +410,7 @@ impl AwsResource for TargetGroup {
 
     fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
         plan_all_blocks(&self.schema(), prior, config, planned);
-        // Optional and computed blocks: without one in the configuration, AWS's values.
-        for b in ["health_check", "stickiness"] {
+        for b in COMPUTED_BLOCKS {
             if val::blocks(config, b).is_empty() {
                 let kept = prior.map_or(Value::Unknown, |p| {
                     p.get_attr(b).cloned().unwrap_or(Value::List(Vec::new()))
@@ -307,9 +480,22 @@ impl AwsResource for TargetGroup {
                     .set("health_check", Value::List(vec![health_value(t)]))
                     .set("stickiness", stickiness_value(&a, http))
                     .set("tags_all", super::tags::of_arn(&f.tags, arn));
-                for (k, v) in attrs_to_values(ATTRS, &a) {
+                let typed = Value::object([
+                    ("protocol", val::opt_str(protocol)),
+                    (
+                        "target_type",
+                        val::opt_str(t.target_type().map(TargetTypeEnum::as_str)),
+                    ),
+                ]);
+                for (k, v) in attrs_to_values(ATTRS, &a, &typed, cur) {
                     o.set(k, v);
                 }
+                o.set("target_failover", one_block(attr_block_value(FAILOVER, &a)))
+                    .set(
+                        "target_health_state",
+                        one_block(attr_block_value(HEALTH_STATE, &a)),
+                    )
+                    .set("target_group_health", group_health_value(&a));
                 o.done()
             },
         ))
@@ -530,5 +716,44 @@ async fn modify_attributes(
     {
         changes.extend(stickiness_attrs(planned));
     }
+    for (name, fields) in [
+        ("target_failover", FAILOVER),
+        ("target_health_state", HEALTH_STATE),
+    ] {
+        if prior.is_none_or(|p| val::changed(p, planned, name)) {
+            if let Some(item) = val::first_block(planned, name) {
+                changes.extend(attr_block_changes(fields, item));
+            }
+        }
+    }
+    if prior.is_none_or(|p| val::changed(p, planned, "target_group_health")) {
+        if let Some(item) = val::first_block(planned, "target_group_health") {
+            for (name, fields) in GROUP_HEALTH {
+                if let Some(inner) = val::first_block(item, name) {
+                    changes.extend(attr_block_changes(fields, inner));
+                }
+            }
+        }
+    }
     put_attributes(elb, AttrsOf::TargetGroup, arn, changes).await
+}
+
+/// A block of at most one item: none when AWS reports none of its attributes.
+fn one_block(item: Option<Value>) -> Value {
+    Value::List(item.into_iter().collect())
+}
+
+/// `target_group_health` from the group's attributes: its two blocks, when AWS reports
+/// either.
+fn group_health_value(a: &HashMap<String, String>) -> Value {
+    let blocks: Vec<(&str, Option<Value>)> = GROUP_HEALTH
+        .iter()
+        .map(|(name, fields)| (*name, attr_block_value(fields, a)))
+        .collect();
+    if blocks.iter().all(|(_, b)| b.is_none()) {
+        return Value::List(Vec::new());
+    }
+    one_block(Some(Value::object(
+        blocks.into_iter().map(|(n, b)| (n, one_block(b))),
+    )))
 }
