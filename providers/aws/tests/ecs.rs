@@ -1463,8 +1463,11 @@ async fn unsent_service_blocks_are_refused() {
         r#"{PROVIDER}
 resource "aws_ecs_service" "s" {{
   name = "v6-refused"
-  service_connect_configuration {{
-    enabled = true
+  volume_configuration {{
+    name = "data"
+    managed_ebs_volume {{
+      role_arn = "arn:aws:iam::123456789012:role/ebs"
+    }}
   }}
 }}
 resource "aws_appautoscaling_policy" "p" {{
@@ -1500,7 +1503,7 @@ resource "aws_appautoscaling_policy" "p" {{
         msgs,
         [
             "predictive_scaling_policy_configuration is not supported yet",
-            "service_connect_configuration is not supported yet",
+            "volume_configuration is not supported yet",
         ]
     );
 }
@@ -1695,4 +1698,80 @@ async fn capacity_provider_lifecycle() {
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
     env.destroy(&s2, &state).await;
     assert_eq!(target().await, None);
+}
+
+fn service_connect_src(endpoint: &str, namespace: &str) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  region = "us-east-1"
+  endpoints {{
+    ecs = "{endpoint}"
+  }}
+}}
+resource "aws_ecs_cluster" "c" {{
+  name = "v6-connect"
+}}
+resource "aws_ecs_task_definition" "t" {{
+  family                = "v6-connect"
+  memory                = "512"
+  container_definitions = {defs}
+}}
+resource "aws_ecs_service" "s" {{
+  name            = "v6-connect"
+  cluster         = aws_ecs_cluster.c.id
+  task_definition = aws_ecs_task_definition.t.arn
+  desired_count   = 1
+  service_connect_configuration {{
+    enabled   = true
+    namespace = "{namespace}"
+    service {{
+      port_name      = "http"
+      discovery_name = "web"
+      client_alias {{
+        port     = 80
+        dns_name = "web.internal"
+      }}
+      timeout {{
+        idle_timeout_seconds = 60
+      }}
+    }}
+    log_configuration {{
+      log_driver = "awslogs"
+      options    = {{ awslogs-group = "/ecs/connect" }}
+    }}
+  }}
+}}
+"#,
+        defs = containers("nginx:1")
+    )
+}
+
+/// Service Connect reaches ECS on create and on an in-place update (checked in the
+/// requests: moto neither keeps nor reports it, so the configured block is kept).
+#[tokio::test]
+async fn service_connect_is_sent() {
+    let env = Env::new();
+    let proxy = terrane_test_support::fault::FaultProxy::for_moto();
+    let s1 = service_connect_src(&proxy.endpoint, "ns-one");
+    let state = env.apply(&s1, &State::new()).await;
+    let sent = proxy.last_body("CreateService").unwrap_or_default();
+    assert!(
+        sent.contains(r#""serviceConnectConfiguration":{"#)
+            && sent.contains(r#""namespace":"ns-one""#)
+            && sent.contains(r#""dnsName":"web.internal""#),
+        "{sent}"
+    );
+    let plan = env.plan(&s1, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    let s2 = service_connect_src(&proxy.endpoint, "ns-two");
+    let plan = env.plan(&s2, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_ecs_service.s"]);
+    let state = env.apply(&s2, &state).await;
+    let sent = proxy.last_body("UpdateService").unwrap_or_default();
+    assert!(sent.contains(r#""namespace":"ns-two""#), "{sent}");
+    let plan = env.plan(&s2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    env.destroy(&s2, &state).await;
 }

@@ -13,6 +13,7 @@ pub mod data;
 pub mod raw;
 pub mod service;
 pub mod service_blocks;
+pub mod service_connect;
 pub mod service_pending;
 pub mod task_definition;
 pub mod task_volume;

@@ -1,7 +1,7 @@
 //! Blocks of `aws_ecs_service` that terrane declares, so configurations that leave them
 //! out (the community ECS module writes them as dynamic blocks) validate, but does not
-//! send to AWS yet: Service Connect, EBS volumes configured at launch, and the blue/green
-//! settings of a load balancer. A configuration that sets one is refused at validation,
+//! send to AWS yet: EBS volumes configured at launch, and the blue/green settings of a
+//! load balancer. A configuration that sets one is refused at validation,
 //! never silently ignored.
 
 use terrane_engine::diag::{Diagnostic, Diagnostics};
@@ -10,72 +10,6 @@ use terrane_engine::provider::Nesting;
 
 use crate::schema::*;
 use crate::val;
-
-fn service_connect() -> S {
-    let client_alias = S::new()
-        .attr("port", req(NUM))
-        .attr("dns_name", opt(STR))
-        .block(
-            "test_traffic_rules",
-            Nesting::List,
-            S::new().block(
-                "header",
-                Nesting::List,
-                S::new().attr("name", req(STR)).block(
-                    "value",
-                    Nesting::List,
-                    S::new().attr("exact", req(STR)),
-                ),
-            ),
-        );
-    let service = S::new()
-        .attr("port_name", req(STR))
-        .attr("discovery_name", opt(STR))
-        .attr("ingress_port_override", opt(NUM))
-        .block("client_alias", Nesting::List, client_alias)
-        .block(
-            "timeout",
-            Nesting::List,
-            S::new()
-                .attr("idle_timeout_seconds", opt(NUM))
-                .attr("per_request_timeout_seconds", opt(NUM)),
-        )
-        .block(
-            "tls",
-            Nesting::List,
-            S::new()
-                .attr("kms_key", opt(STR))
-                .attr("role_arn", opt(STR))
-                .block(
-                    "issuer_cert_authority",
-                    Nesting::List,
-                    S::new().attr("aws_pca_authority_arn", req(STR)),
-                ),
-        );
-    S::new()
-        .attr("enabled", req(BOOL))
-        .attr("namespace", opt(STR))
-        .block(
-            "access_log_configuration",
-            Nesting::List,
-            S::new()
-                .attr("format", req(STR))
-                .attr("include_query_parameters", opt(STR)),
-        )
-        .block(
-            "log_configuration",
-            Nesting::List,
-            S::new()
-                .attr("log_driver", req(STR))
-                .attr("options", opt(map_of(STR)))
-                .block(
-                    "secret_option",
-                    Nesting::List,
-                    S::new().attr("name", req(STR)).attr("value_from", req(STR)),
-                ),
-        )
-        .block("service", Nesting::List, service)
-}
 
 fn volume_configuration() -> S {
     let ebs = S::new()
@@ -111,14 +45,9 @@ pub fn advanced_configuration() -> S {
         .attr("test_listener_rule", opt(STR))
 }
 
-/// Adds the service-level blocks to the schema.
+/// Adds the service-level block to the schema.
 pub fn schema(s: S) -> S {
     s.block(
-        "service_connect_configuration",
-        Nesting::List,
-        service_connect(),
-    )
-    .block(
         "volume_configuration",
         Nesting::List,
         volume_configuration(),
@@ -136,10 +65,8 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
                 .attribute(block),
         );
     };
-    for b in ["service_connect_configuration", "volume_configuration"] {
-        if !val::blocks(config, b).is_empty() {
-            refuse(diags, b);
-        }
+    if !val::blocks(config, "volume_configuration").is_empty() {
+        refuse(diags, "volume_configuration");
     }
     if val::blocks(config, "load_balancer")
         .iter()
