@@ -1455,21 +1455,12 @@ async fn provider_6_arguments() {
     env.destroy(&s2, &state).await;
 }
 
-/// Blocks terrane declares but does not send yet are refused at plan, not ignored.
+/// Predictive scaling, declared but not sent yet, is refused at plan, not ignored.
 #[tokio::test]
-async fn unsent_service_blocks_are_refused() {
+async fn predictive_scaling_is_refused() {
     let env = Env::new();
     let src = format!(
         r#"{PROVIDER}
-resource "aws_ecs_service" "s" {{
-  name = "v6-refused"
-  volume_configuration {{
-    name = "data"
-    managed_ebs_volume {{
-      role_arn = "arn:aws:iam::123456789012:role/ebs"
-    }}
-  }}
-}}
 resource "aws_appautoscaling_policy" "p" {{
   name               = "v6-predictive"
   policy_type        = "TargetTrackingScaling"
@@ -1497,14 +1488,10 @@ resource "aws_appautoscaling_policy" "p" {{
         .try_plan(&src, &State::new(), PlanMode::Normal)
         .await
         .unwrap_err();
-    let mut msgs: Vec<String> = err.iter().map(|d| d.summary.clone()).collect();
-    msgs.sort();
+    let msgs: Vec<String> = err.iter().map(|d| d.summary.clone()).collect();
     assert_eq!(
         msgs,
-        [
-            "predictive_scaling_policy_configuration is not supported yet",
-            "volume_configuration is not supported yet",
-        ]
+        ["predictive_scaling_policy_configuration is not supported yet"]
     );
 }
 
@@ -1741,16 +1728,34 @@ resource "aws_ecs_service" "s" {{
       options    = {{ awslogs-group = "/ecs/connect" }}
     }}
   }}
+  volume_configuration {{
+    name = "data"
+    managed_ebs_volume {{
+      role_arn   = "arn:aws:iam::123456789012:role/ebs"
+      size_in_gb = 20
+    }}
+  }}
+  load_balancer {{
+    target_group_arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/0123456789abcdef"
+    container_name   = "web"
+    container_port   = 80
+    advanced_configuration {{
+      alternate_target_group_arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/green/0123456789abcdef"
+      production_listener_rule   = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/2/3"
+      role_arn                   = "arn:aws:iam::123456789012:role/bluegreen"
+    }}
+  }}
 }}
 "#,
         defs = containers("nginx:1")
     )
 }
 
-/// Service Connect reaches ECS on create and on an in-place update (checked in the
-/// requests: moto neither keeps nor reports it, so the configured block is kept).
+/// Service Connect, EBS volumes and a load balancer's blue/green settings reach ECS on
+/// create, Service Connect also on an in-place update (checked in the requests: moto
+/// neither keeps nor reports the first two, so the configured blocks are kept).
 #[tokio::test]
-async fn service_connect_is_sent() {
+async fn service_connect_volumes_and_blue_green_are_sent() {
     let env = Env::new();
     let proxy = terrane_test_support::fault::FaultProxy::for_moto();
     let s1 = service_connect_src(&proxy.endpoint, "ns-one");
@@ -1759,7 +1764,10 @@ async fn service_connect_is_sent() {
     assert!(
         sent.contains(r#""serviceConnectConfiguration":{"#)
             && sent.contains(r#""namespace":"ns-one""#)
-            && sent.contains(r#""dnsName":"web.internal""#),
+            && sent.contains(r#""dnsName":"web.internal""#)
+            && sent.contains(r#""volumeConfigurations":[{"#)
+            && sent.contains(r#""sizeInGiB":20"#)
+            && sent.contains(r#""alternateTargetGroupArn":"#),
         "{sent}"
     );
     let plan = env.plan(&s1, &state).await;
