@@ -13,7 +13,8 @@ pub mod data;
 pub mod raw;
 pub mod service;
 pub mod service_blocks;
-pub mod service_pending;
+pub mod service_connect;
+pub mod service_volumes;
 pub mod task_definition;
 pub mod task_volume;
 
@@ -38,7 +39,11 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
 
 /// The planned `tags_all` as ECS tags; `None` when empty (ECS rejects an empty tag list).
 pub fn tags_of(planned: &Value) -> Option<Vec<aws_sdk_ecs::types::Tag>> {
-    let m = val::string_map(planned, "tags_all");
+    tags_of_map(val::string_map(planned, "tags_all"))
+}
+
+/// Tags as ECS takes them; `None` when there are none.
+pub fn tags_of_map(m: BTreeMap<String, String>) -> Option<Vec<aws_sdk_ecs::types::Tag>> {
     (!m.is_empty()).then(|| m.into_iter().map(|(k, v)| tag_of(k, v)).collect())
 }
 

@@ -1,7 +1,7 @@
 //! `aws_ecs_service`. The ID is the service's ARN. The name, cluster, launch type and
 //! scheduling strategy force replacement; everything else goes through UpdateService.
-//! Placement, deployment and discovery blocks are in `service_blocks`; blocks declared
-//! but not sent yet are in `service_pending`.
+//! Placement, deployment and discovery blocks are in `service_blocks`, Service Connect in
+//! `service_connect`, EBS volumes in `service_volumes`.
 //! `cluster` and `task_definition` keep the form the user wrote (name or ARN, `family:rev`
 //! or ARN). A refresh describes ten services per call, grouped by cluster (the API's limit).
 //! Delete scales to zero, deletes, and waits until ECS reports the service INACTIVE.
@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
-    LoadBalancer, NetworkConfiguration, ServiceField,
+    AdvancedConfiguration, AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker,
+    DeploymentConfiguration, LoadBalancer, NetworkConfiguration, ServiceField,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
@@ -19,7 +19,8 @@ use terrane_engine::provider::{BlockSchema, Nesting};
 
 use super::raw::Capture;
 use super::service_blocks as blocks;
-use super::service_pending as pending;
+use super::service_connect;
+use super::service_volumes;
 use super::{same_form, tags_of};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
@@ -171,6 +172,17 @@ fn load_balancers_of(v: &Value) -> Vec<LoadBalancer> {
                 .set_container_port(
                     val::num_attr(lb, "container_port").and_then(|n| i32::try_from(n).ok()),
                 )
+                .set_advanced_configuration(val::first_block(lb, "advanced_configuration").map(
+                    |a| {
+                        let s = |k| val::str_attr(a, k).map(str::to_string);
+                        AdvancedConfiguration::builder()
+                            .set_alternate_target_group_arn(s("alternate_target_group_arn"))
+                            .set_production_listener_rule(s("production_listener_rule"))
+                            .set_role_arn(s("role_arn"))
+                            .set_test_listener_rule(s("test_listener_rule"))
+                            .build()
+                    },
+                ))
                 .build()
         })
         .collect()
@@ -361,7 +373,31 @@ fn to_state(cur: &Value, d: &Described) -> Value {
                             "container_port",
                             lb.container_port().map_or(Value::Null, val::num),
                         ),
-                        ("advanced_configuration", Value::List(Vec::new())),
+                        (
+                            "advanced_configuration",
+                            Value::List(
+                                lb.advanced_configuration()
+                                    .map(|a| {
+                                        Value::object([
+                                            (
+                                                "alternate_target_group_arn",
+                                                val::opt_str(a.alternate_target_group_arn()),
+                                            ),
+                                            (
+                                                "production_listener_rule",
+                                                val::opt_str(a.production_listener_rule()),
+                                            ),
+                                            ("role_arn", val::opt_str(a.role_arn())),
+                                            (
+                                                "test_listener_rule",
+                                                val::opt_str(a.test_listener_rule()),
+                                            ),
+                                        ])
+                                    })
+                                    .into_iter()
+                                    .collect(),
+                            ),
+                        ),
                     ])
                 })
                 .collect(),
@@ -369,6 +405,17 @@ fn to_state(cur: &Value, d: &Described) -> Value {
     );
     for (k, v) in blocks::read(cur, s, raw) {
         o.set(k, v);
+    }
+    // ECS reports Service Connect and EBS volumes only on deployments (moto not at all):
+    // the known blocks are kept.
+    for k in ["service_connect_configuration", "volume_configuration"] {
+        o.set(
+            k,
+            match cur.get_attr(k) {
+                Some(v) if !v.is_unknown() && !v.is_null() => val::unknown_as_null(v),
+                _ => Value::List(Vec::new()),
+            },
+        );
     }
     reported(
         &mut o,
@@ -476,10 +523,15 @@ impl AwsResource for Service {
                     .attr("elb_name", opt(STR))
                     .attr("container_name", req(STR))
                     .attr("container_port", req(NUM))
+                    // Blue/green deployments: the second group and the listener rules.
                     .block(
                         "advanced_configuration",
                         Nesting::List,
-                        pending::advanced_configuration(),
+                        S::new()
+                            .attr("alternate_target_group_arn", req(STR))
+                            .attr("production_listener_rule", req(STR))
+                            .attr("role_arn", req(STR))
+                            .attr("test_listener_rule", opt(STR)),
                     ),
             )
             .block(
@@ -489,7 +541,17 @@ impl AwsResource for Service {
                     .attr("enable", req(BOOL))
                     .attr("rollback", req(BOOL)),
             );
-        let mut s = pending::schema(blocks::schema(s)).build();
+        let s = s.block(
+            "service_connect_configuration",
+            Nesting::List,
+            service_connect::schema(),
+        );
+        let s = s.block(
+            "volume_configuration",
+            Nesting::List,
+            service_volumes::schema(),
+        );
+        let mut s = blocks::schema(s).build();
         let single = ["service_connect_configuration", "volume_configuration"].map(|b| (b, 1));
         for (b, max) in blocks::MAX_ITEMS.into_iter().chain(single) {
             if let Some(b) = s.blocks.get_mut(b) {
@@ -541,7 +603,6 @@ impl AwsResource for Service {
             &["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"],
             diags,
         );
-        pending::validate(config, diags);
         if let Some(g) = val::num_attr(config, "health_check_grace_period_seconds") {
             if !(0..=i64::from(i32::MAX)).contains(&g) {
                 crate::resource::invalid(diags, "health_check_grace_period_seconds", format!("expected health_check_grace_period_seconds to be in the range (0 - 2147483647), got {g}"));
@@ -653,6 +714,8 @@ impl AwsResource for Service {
             .set_availability_zone_rebalancing(
                 val::str_attr(planned, "availability_zone_rebalancing").map(Into::into),
             )
+            .set_service_connect_configuration(service_connect::to_sdk(planned, false)?)
+            .set_volume_configurations(service_volumes::to_sdk(planned)?)
             .set_health_check_grace_period_seconds(val::i32_attr(
                 planned,
                 "health_check_grace_period_seconds",
@@ -752,6 +815,16 @@ impl AwsResource for Service {
                 )
                 .set_deployment_controller(if ch("deployment_controller") {
                     blocks::deployment_controller(planned)?
+                } else {
+                    None
+                })
+                .set_service_connect_configuration(if ch("service_connect_configuration") {
+                    service_connect::to_sdk(planned, true)?
+                } else {
+                    None
+                })
+                .set_volume_configurations(if ch("volume_configuration") {
+                    Some(service_volumes::to_sdk(planned)?.unwrap_or_default())
                 } else {
                     None
                 })
