@@ -196,9 +196,8 @@ impl FaultProxy {
             .last_body
             .insert(op.clone(), String::from_utf8_lossy(&body).into_owned());
         let fault = self.decide(&op);
-        let result = self.answer(fault, &mut client, &head, &body, upstream);
-        self.lock().in_flight -= 1;
-        result
+        let mut leaving = Leaving(Some(self));
+        self.answer(fault, &mut client, &head, &body, upstream, &mut leaving)
     }
 
     /// Answers with the fault, or forwards to moto (after a delay fault's wait).
@@ -209,10 +208,12 @@ impl FaultProxy {
         head: &str,
         body: &[u8],
         upstream: u16,
+        leaving: &mut Leaving<'_>,
     ) -> std::io::Result<()> {
         match fault {
             Some(Fault::Unavailable) => {
-                return respond(client, 503, "Service Unavailable", "", "text/plain")
+                leaving.now();
+                return respond(client, 503, "Service Unavailable", "", "text/plain");
             }
             Some(Fault::Error { code, message }) => {
                 let (status, reason) = if code == "RequestLimitExceeded" {
@@ -221,6 +222,7 @@ impl FaultProxy {
                     (400, "Bad Request")
                 };
                 let (text, ty) = error_body(head, body, &code, &message);
+                leaving.now();
                 return respond(client, status, reason, &text, ty);
             }
             Some(Fault::Delay(d)) => std::thread::sleep(d),
@@ -233,9 +235,29 @@ impl FaultProxy {
         up.read_to_end(&mut reply)?;
         let split = find(&reply, b"\r\n\r\n").map_or(reply.len(), |i| i + 4);
         let reply_head = String::from_utf8_lossy(&reply[..split]).into_owned();
+        leaving.now();
         client.write_all(with_close(&reply_head).as_bytes())?;
         client.write_all(&reply[split..])?;
         client.flush()
+    }
+}
+
+/// A request leaving the proxy: no longer in flight once its answer is ready, before the
+/// answer is written, since the client may send its next request (within its own
+/// concurrency limit) the moment it reads this one's answer. Dropped on an error too.
+struct Leaving<'a>(Option<&'a FaultProxy>);
+
+impl Leaving<'_> {
+    fn now(&mut self) {
+        if let Some(p) = self.0.take() {
+            p.lock().in_flight -= 1;
+        }
+    }
+}
+
+impl Drop for Leaving<'_> {
+    fn drop(&mut self) {
+        self.now();
     }
 }
 

@@ -258,8 +258,8 @@ provider "aws" {
 resource "aws_vpc" "v" {
   cidr_block = "10.0.0.0/16"
 }
-resource "aws_vpn_gateway" "g" {
-  vpc_id = aws_vpc.v.id
+resource "aws_gamelift_alias" "g" {
+  name = "a"
 }
 "#,
     );
