@@ -1,6 +1,5 @@
 //! `terrane output [-json|-raw] [NAME]`: read outputs from state without locking it.
 
-use terrane_engine::lang::value::format_number;
 use terrane_engine::lang::Value;
 
 use crate::cli::OutputArgs;
@@ -24,7 +23,7 @@ pub async fn run(a: OutputArgs) -> anyhow::Result<u8> {
             } else if a.raw {
                 match &v {
                     Value::String(s) => print!("{s}"),
-                    Value::Number(n) => print!("{}", format_number(*n)),
+                    Value::Number(n) => print!("{n}"),
                     Value::Bool(b) => print!("{b}"),
                     Value::Null => {}
                     _ => {
@@ -145,7 +144,7 @@ pub fn hcl_value(v: &Value, indent: usize) -> String {
         Value::Unknown => "(known after apply)".into(),
         Value::Sensitive(_) => "(sensitive value)".into(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => format_number(*n),
+        Value::Number(n) => n.to_string(),
         Value::String(s) => terrane_engine::lang::value::quote(s),
         Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
             if items.is_empty() {

@@ -127,12 +127,22 @@ variable "names" {
   type    = list
   default = ["a"]
 }
+provider "null" {
+  alias = "foo"
+}
 resource "null_resource" "a" {}
 resource "null_resource" "b" {
   depends_on = ["null_resource.a"]
   lifecycle {
     ignore_changes = ["triggers"]
   }
+}
+# `null` is a keyword, and HCL lets a reference start with it.
+resource "null_resource" "quoted" {
+  provider = "null.foo"
+}
+resource "null_resource" "bare" {
+  provider = null.foo
 }
 "#,
     );

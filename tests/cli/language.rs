@@ -263,3 +263,46 @@ output "root_ephemeral" {
     w.run(&["init"]).code(0);
     snap!(w, "ephemeral_misuse", w.run(&["validate"]).code(1));
 }
+
+/// Numbers are Terraform's arbitrary-precision binary floats: decimals add exactly, big
+/// integers keep every digit, a division prints Terraform's digits, and the state written
+/// from them reads back with an empty plan (a set-typed output included).
+#[test]
+fn numbers_keep_terraforms_precision_through_state() {
+    let w = Work::main_tf(
+        r#"
+output "sum" { value = 0.1 + 0.2 }
+output "equal" { value = 0.1 + 0.2 == 0.3 }
+output "big" { value = 9007199254740993 }
+output "product" { value = 12345678901234567890 * 98765432109876543210 }
+output "third" { value = 1/3 }
+output "ratio" { value = length([1, 2]) / length([1, 2, 3]) }
+output "rem" { value = 5.5 % 2 }
+output "pow" { value = pow(2, 63) }
+output "from_json" { value = jsondecode("[1e21, 0.30000000000000004]") }
+output "text" { value = "${0.1 + 0.2} ${format("%d", 123456789012345678901234567890)}" }
+output "set" { value = toset([1, 0.5]) }
+"#,
+    );
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let out = w.run(&["output"]).code(0);
+    // The snapshot filters long digit runs (resource ids); these are the digits themselves.
+    for line in [
+        "big = 9007199254740993",
+        "pow = 9223372036854776000",
+        "ratio = 0.6666666666666666667",
+    ] {
+        assert!(
+            out.stdout.contains(line),
+            "{line} missing from:\n{}",
+            out.stdout
+        );
+    }
+    snap!(w, "numbers_output", out);
+    snap!(
+        w,
+        "numbers_output_json",
+        w.run(&["output", "-json"]).code(0)
+    );
+    w.run(&["plan", "-detailed-exitcode"]).code(0);
+}

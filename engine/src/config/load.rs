@@ -491,15 +491,15 @@ fn provider_ref_parts(
     diags: &mut Diagnostics,
 ) -> Option<ProviderRef> {
     match e {
-        Expression::Variable(v) => Some(ProviderRef {
-            name: v.as_str().to_string(),
+        Expression::Variable(_) | Expression::Null(_) | Expression::Bool(_) => Some(ProviderRef {
+            name: traversal_root_name(e)?,
             alias: None,
         }),
         Expression::Traversal(t) => {
-            if let (Expression::Variable(v), [op]) = (&t.expr, t.operators.as_slice()) {
+            if let (Some(name), [op]) = (traversal_root_name(&t.expr), t.operators.as_slice()) {
                 if let hcl_edit::expr::TraversalOperator::GetAttr(a) = op.value() {
                     return Some(ProviderRef {
-                        name: v.as_str().to_string(),
+                        name,
                         alias: Some(a.as_str().to_string()),
                     });
                 }
@@ -511,6 +511,17 @@ fn provider_ref_parts(
             diags.push(Diagnostic::error("Invalid provider reference").detail("A provider reference is a provider name, optionally followed by an alias: aws or aws.west (not a string).").span(span_of(e, file)));
             None
         }
+    }
+}
+
+/// The first name of a reference. HCL lets the keywords `null`, `true` and `false` stand
+/// there (so `provider = null.foo` names the null provider's `foo` configuration).
+fn traversal_root_name(e: &Expression) -> Option<String> {
+    match e {
+        Expression::Variable(v) => Some(v.as_str().to_string()),
+        Expression::Null(_) => Some("null".into()),
+        Expression::Bool(b) => Some(b.value().to_string()),
+        _ => None,
     }
 }
 

@@ -140,7 +140,7 @@ mod tests {
             panic!("expected object");
         };
         assert!(attrs["b"].optional);
-        assert_eq!(attrs["b"].default, Some(Value::Number(3.0)));
+        assert_eq!(attrs["b"].default, Some(Value::number(3.0)));
     }
 
     #[test]

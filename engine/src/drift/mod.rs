@@ -315,7 +315,7 @@ mod tests {
 
     #[test]
     fn set_changes_are_reported_per_element() {
-        let rule = |port: f64| Value::object([("from_port", Value::Number(port))]);
+        let rule = |port: f64| Value::object([("from_port", Value::number(port))]);
         let a = Value::object([("ingress", Value::Set(vec![rule(443.0), rule(80.0)]))]);
         let b = Value::object([("ingress", Value::Set(vec![rule(80.0), rule(5432.0)]))]);
         let mut out = Vec::new();

@@ -12,6 +12,7 @@ use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, U
 use hcl_edit::template::{Directive, Element, Template};
 
 use super::functions::{self, FuncContext, FuncError};
+use super::number::Number;
 use super::refs::{decode, Subject};
 use super::strip::{self, Tokens};
 use super::types::{convert, Type};
@@ -164,6 +165,23 @@ struct Evaluator<'a, 'c> {
 type R = Result<Value, Diagnostic>;
 
 /// Applies `f` to the unmarked value and re-applies the sensitive mark to the result.
+/// A number literal at 512 bits from its source text, as HCL reads it; hcl-edit's own value
+/// is an f64 or u64 and would lose `0.1` and `1e400`. Expressions built without source
+/// text fall back to that value.
+fn literal_number(n: &hcl_edit::Formatted<hcl_edit::Number>) -> Number {
+    let text: String = n
+        .as_repr()
+        .map(|r| r.chars().filter(|c| !c.is_whitespace()).collect())
+        .unwrap_or_default();
+    Number::parse(&text).unwrap_or_else(|_| {
+        let v = n.value();
+        v.as_i64()
+            .map(Number::from_i64)
+            .or_else(|| v.as_u64().map(Number::from))
+            .unwrap_or_else(|| Number::from_f64(v.as_f64().unwrap_or(0.0)))
+    })
+}
+
 fn keep_mark(v: &Value, f: impl FnOnce(&Value) -> R) -> R {
     match v {
         Value::Sensitive(inner) => f(inner).map(Value::sensitive),
@@ -191,7 +209,7 @@ impl Evaluator<'_, '_> {
         match e {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-            Expression::Number(n) => Ok(Value::Number(n.value().as_f64().unwrap_or(0.0))),
+            Expression::Number(n) => Ok(Value::Number(literal_number(n))),
             Expression::String(s) => Ok(Value::String(s.value().clone())),
             Expression::Array(a) => Ok(Value::Tuple(
                 a.iter().map(|x| self.expr(x)).collect::<Result<_, _>>()?,
@@ -290,7 +308,7 @@ impl Evaluator<'_, '_> {
                     }
                     match op {
                         UnaryOperator::Neg => match convert(v, &Type::Number) {
-                            Ok(Value::Number(n)) => Ok(Value::Number(-n)),
+                            Ok(Value::Number(n)) => Ok(Value::Number(n.neg())),
                             _ => Err(self.operand_err(&u.expr, "unary", "number")),
                         },
                         UnaryOperator::Not => match convert(v, &Type::Bool) {
@@ -391,35 +409,35 @@ impl Evaluator<'_, '_> {
         }
         let ln_ = convert(&l, &Type::Number)
             .ok()
-            .and_then(|v| v.as_number())
+            .and_then(|v| v.as_number().cloned())
             .ok_or_else(|| self.operand_err(ln, "left", "number"))?;
         let rn_ = convert(&r, &Type::Number)
             .ok()
-            .and_then(|v| v.as_number())
+            .and_then(|v| v.as_number().cloned())
             .ok_or_else(|| self.operand_err(rn, "right", "number"))?;
         let v = match op {
-            B::Plus => Value::Number(ln_ + rn_),
-            B::Minus => Value::Number(ln_ - rn_),
-            B::Mul => Value::Number(ln_ * rn_),
-            B::Div => {
-                if rn_ == 0.0 {
+            B::Plus => Value::Number(ln_.add(&rn_)),
+            B::Minus => Value::Number(ln_.sub(&rn_)),
+            B::Mul => Value::Number(ln_.mul(&rn_)),
+            B::Div => match ln_.div(&rn_) {
+                Some(q) => Value::Number(q),
+                None => {
                     return Err(self.err(
                         rn,
                         "Operation failed",
                         "Error during operation: can't divide by zero.",
-                    ));
+                    ))
                 }
-                Value::Number(ln_ / rn_)
-            }
+            },
             B::Mod => {
-                if rn_ == 0.0 {
+                if rn_.is_zero() {
                     return Err(self.err(
                         rn,
                         "Operation failed",
                         "Error during operation: can't use modulo by zero.",
                     ));
                 }
-                Value::Number(ln_ % rn_)
+                Value::Number(ln_.rem(&rn_))
             }
             B::Less => Value::Bool(ln_ < rn_),
             B::LessEq => Value::Bool(ln_ <= rn_),
@@ -574,9 +592,7 @@ impl Evaluator<'_, '_> {
                     other => Err(self.err(node, "Unsupported attribute", format!("Can't access attributes on a primitive-typed value ({}).", other.type_name()))),
                 }
             }
-            TraversalOperator::LegacyIndex(n) => {
-                self.index(&cur, &Value::Number(*n.value() as f64), node)
-            }
+            TraversalOperator::LegacyIndex(n) => self.index(&cur, &Value::number(*n.value()), node),
             TraversalOperator::Index(ie) => {
                 let key = self.expr(ie)?;
                 self.index(&cur, &key, ie)
@@ -596,13 +612,13 @@ impl Evaluator<'_, '_> {
         let key = key.unmark();
         let out = match cur {
             Value::List(v) | Value::Tuple(v) => {
-                let n = convert(key, &Type::Number).ok().and_then(|n| n.as_number()).ok_or_else(|| {
+                let n = convert(key, &Type::Number).ok().and_then(|n| n.as_number().cloned()).ok_or_else(|| {
                     self.err(node, "Invalid index", "The given key does not identify an element in this collection value: a number is required.")
                 })?;
-                if n.fract() != 0.0 || n < 0.0 || n as usize >= v.len() {
+                let Some(i) = n.to_i64().and_then(|i| usize::try_from(i).ok()).filter(|i| *i < v.len()) else {
                     return Err(self.err(node, "Invalid index", format!("The given key does not identify an element in this collection value: the collection has {} elements.", v.len())));
-                }
-                v[n as usize].clone()
+                };
+                v[i].clone()
             }
             Value::Map(m) | Value::Object(m) => {
                 let k = convert(key, &Type::String).ok().and_then(|s| s.as_str().map(str::to_string)).ok_or_else(|| {
@@ -1229,12 +1245,9 @@ mod traversal_tests {
         let vars = Vars(BTreeMap::from([
             ("list".to_string(), Arc::new(list)),
             ("map".to_string(), Arc::new(map)),
-            ("i".to_string(), Arc::new(Value::Number(1.0))),
+            ("i".to_string(), Arc::new(Value::number(1))),
             ("k".to_string(), Arc::new(Value::string("x"))),
-            (
-                "secret".to_string(),
-                Arc::new(Value::Number(0.0).sensitive()),
-            ),
+            ("secret".to_string(), Arc::new(Value::number(0).sensitive())),
             ("later".to_string(), Arc::new(Value::Unknown)),
         ]));
         let expr: Expression = src.parse().expect("valid expression");

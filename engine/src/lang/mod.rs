@@ -6,6 +6,7 @@ pub mod duration;
 pub mod eval;
 pub mod functions;
 pub mod heredoc;
+pub mod number;
 pub mod refs;
 mod strip;
 pub mod types;

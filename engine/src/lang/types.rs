@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::value::{format_number, Value};
+use super::number::Number;
+use super::value::Value;
 
 /// A type constraint as written in a `variable` block or used by a function.
 #[derive(Debug, Clone, PartialEq)]
@@ -211,7 +212,7 @@ fn to_bool(value: &Value) -> Result<Value, String> {
 
 fn to_number(value: &Value) -> Result<Value, String> {
     match value {
-        Value::Number(n) => Ok(Value::Number(*n)),
+        Value::Number(n) => Ok(Value::Number(n.clone())),
         Value::String(s) => parse_number(s)
             .map(Value::Number)
             .ok_or_else(|| format!("a number is required; cannot convert {s:?} to number")),
@@ -220,18 +221,14 @@ fn to_number(value: &Value) -> Result<Value, String> {
 }
 
 /// Parses a number the way Terraform accepts it from a string.
-pub fn parse_number(s: &str) -> Option<f64> {
-    let t = s.trim();
-    if t.is_empty() || t != s {
-        return None;
-    }
-    t.parse::<f64>().ok().filter(|n| n.is_finite())
+pub fn parse_number(s: &str) -> Option<Number> {
+    Number::parse(s).ok().filter(|n| !n.is_infinite())
 }
 
 fn to_string(value: &Value) -> Result<Value, String> {
     match value {
         Value::String(s) => Ok(Value::String(s.clone())),
-        Value::Number(n) => Ok(Value::String(format_number(*n))),
+        Value::Number(n) => Ok(Value::String(n.to_string())),
         Value::Bool(b) => Ok(Value::String(b.to_string())),
         _ => Err("a string is required".into()),
     }
@@ -268,10 +265,10 @@ mod tests {
     fn string_to_number_and_back() {
         assert_eq!(
             convert(&Value::string("42"), &Type::Number),
-            Ok(Value::Number(42.0))
+            Ok(Value::number(42))
         );
         assert_eq!(
-            convert(&Value::Number(1.5), &Type::String),
+            convert(&Value::number(1.5), &Type::String),
             Ok(Value::string("1.5"))
         );
         assert!(convert(&Value::string("abc"), &Type::Number).is_err());
@@ -293,19 +290,19 @@ mod tests {
             ObjectAttr {
                 ty: Type::Number,
                 optional: true,
-                default: Some(Value::Number(3.0)),
+                default: Some(Value::number(3)),
             },
         );
         let v = Value::object([("name", Value::string("a"))]);
         let c = convert(&v, &Type::Object(attrs.clone())).unwrap();
-        assert_eq!(c.get_attr("size"), Some(&Value::Number(3.0)));
+        assert_eq!(c.get_attr("size"), Some(&Value::number(3)));
         let missing = convert(&Value::object::<&str>([]), &Type::Object(attrs));
         assert_eq!(missing, Err("attribute \"name\" is required".into()));
     }
 
     #[test]
     fn mixed_list_of_any_unifies_to_string() {
-        let v = Value::Tuple(vec![Value::Number(1.0), Value::string("a")]);
+        let v = Value::Tuple(vec![Value::number(1), Value::string("a")]);
         let c = convert(&v, &Type::List(Box::new(Type::Any))).unwrap();
         assert_eq!(c, Value::List(vec![Value::string("1"), Value::string("a")]));
     }
@@ -313,9 +310,6 @@ mod tests {
     #[test]
     fn sensitive_mark_survives_conversion() {
         let v = Value::string("5").sensitive();
-        assert_eq!(
-            convert(&v, &Type::Number),
-            Ok(Value::Number(5.0).sensitive())
-        );
+        assert_eq!(convert(&v, &Type::Number), Ok(Value::number(5).sensitive()));
     }
 }

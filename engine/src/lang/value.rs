@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use super::number::Number;
+
 /// A Terraform value.
 ///
 /// Sets are kept sorted and de-duplicated (by `Value`'s total order) so that every value
@@ -21,7 +23,7 @@ pub enum Value {
     /// A value that will only be known after apply.
     Unknown,
     Bool(bool),
-    Number(f64),
+    Number(Number),
     String(String),
     List(Vec<Value>),
     Tuple(Vec<Value>),
@@ -134,7 +136,7 @@ impl Value {
             Value::Unknown => "is a value that will be known only after apply".into(),
             Value::Null => "is null".into(),
             Value::Bool(b) => format!("is {b}"),
-            Value::Number(n) => format!("is {}", format_number(*n)),
+            Value::Number(n) => format!("is {n}"),
             Value::String(s) => format!("is {}", quote(s)),
             Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
                 let kind = match self {
@@ -215,11 +217,26 @@ impl Value {
         }
     }
 
-    pub fn as_number(&self) -> Option<f64> {
+    pub fn as_number(&self) -> Option<&Number> {
         match self.unmark() {
-            Value::Number(n) => Some(*n),
+            Value::Number(n) => Some(n),
             _ => None,
         }
+    }
+
+    /// The number as the nearest float64, for callers that compute with Go's `math`
+    /// functions or hand numbers to an API that takes floats.
+    pub fn as_f64(&self) -> Option<f64> {
+        self.as_number().map(Number::to_f64)
+    }
+
+    /// The number when it is a whole number that fits an i64.
+    pub fn as_i64(&self) -> Option<i64> {
+        self.as_number().and_then(Number::to_i64)
+    }
+
+    pub fn number(n: impl Into<Number>) -> Value {
+        Value::Number(n.into())
     }
 
     /// Elements of a list, tuple or set.
@@ -246,7 +263,7 @@ impl Value {
             Value::List(v) | Value::Tuple(v) => v
                 .iter()
                 .enumerate()
-                .map(|(i, x)| (Value::Number(i as f64), x.clone()))
+                .map(|(i, x)| (Value::number(i), x.clone()))
                 .collect(),
             Value::Set(v) => v.iter().map(|x| (x.clone(), x.clone())).collect(),
             Value::Map(m) | Value::Object(m) => m
@@ -285,7 +302,7 @@ impl Value {
         match self {
             Value::Null | Value::Unknown => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number(n) => number_to_json(*n),
+            Value::Number(n) => number_to_json(n),
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::List(v) | Value::Tuple(v) | Value::Set(v) => {
                 serde_json::Value::Array(v.iter().map(Value::to_json).collect())
@@ -303,7 +320,7 @@ impl Value {
         match j {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::Number(n) => Value::Number(number_from_json(n)),
             serde_json::Value::String(s) => Value::String(s.clone()),
             serde_json::Value::Array(a) => Value::Tuple(a.iter().map(Value::from_json).collect()),
             serde_json::Value::Object(o) => Value::Object(
@@ -355,24 +372,21 @@ fn go_prints(c: char) -> bool {
         || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}'))
 }
 
-/// Terraform prints whole numbers without a fractional part.
-pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e17 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
+/// A JSON number as Terraform reads one: its decimal text at 512 bits (serde_json keeps the
+/// text with `arbitrary_precision`, so `9007199254740993` and `1e400` arrive whole).
+pub fn number_from_json(n: &serde_json::Number) -> Number {
+    Number::parse(&n.to_string()).unwrap_or_else(|_| Number::from_f64(n.as_f64().unwrap_or(0.0)))
 }
 
-fn number_to_json(n: f64) -> serde_json::Value {
-    // Whole numbers are written without a fraction (`9007199254740992`, not `...992.0`).
-    if n.fract() == 0.0 && n.abs() < 9.2e18 {
-        serde_json::Value::Number((n as i64).into())
-    } else if n.fract() == 0.0 && n > 0.0 && n < 1.8e19 {
-        serde_json::Value::Number((n as u64).into())
-    } else {
-        serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
+/// A number as Terraform writes it in JSON: its shortest decimal, never an exponent.
+/// Infinities, which JSON cannot hold, become null.
+pub fn number_to_json(n: &Number) -> serde_json::Value {
+    if n.is_infinite() {
+        return serde_json::Value::Null;
     }
+    n.to_string()
+        .parse::<serde_json::Number>()
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
 impl fmt::Display for Value {
@@ -382,7 +396,7 @@ impl fmt::Display for Value {
             Value::Null => f.write_str("null"),
             Value::Unknown => f.write_str("(known after apply)"),
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Number(n) => f.write_str(&format_number(*n)),
+            Value::Number(n) => write!(f, "{n}"),
             Value::String(s) => f.write_str(&quote(s)),
             Value::List(v) | Value::Tuple(v) | Value::Set(v) => {
                 f.write_str("[")?;
@@ -424,9 +438,18 @@ mod tests {
     }
 
     #[test]
-    fn whole_numbers_print_without_fraction() {
-        assert_eq!(format_number(3.0), "3");
-        assert_eq!(format_number(2.5), "2.5");
+    fn numbers_round_trip_through_json_exactly() {
+        let j: serde_json::Value =
+            serde_json::from_str("[9007199254740993, 0.1, 1e400, 3]").unwrap();
+        let v = Value::from_json(&j);
+        assert_eq!(
+            v.to_string(),
+            format!("[9007199254740993, 0.1, 1{}, 3]", "0".repeat(400))
+        );
+        assert_eq!(
+            serde_json::to_string(&v.to_json()).unwrap(),
+            format!("[9007199254740993,0.1,1{},3]", "0".repeat(400))
+        );
     }
 
     #[test]

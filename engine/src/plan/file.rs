@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Action, Plan, PlanMode, Reason};
 use crate::addr::{IndexKey, InstanceAddr};
+use crate::lang::value::{number_from_json, number_to_json};
 use crate::lang::Value;
 
 pub const PLAN_FORMAT: &str = "terrane-plan";
@@ -22,14 +23,17 @@ pub enum StoredValue {
     Null,
     Unknown,
     Bool(bool),
-    Number(f64),
+    /// The number's exact decimal text (serde_json keeps it with `arbitrary_precision`).
+    Number(serde_json::Number),
     String(String),
     List(Vec<StoredValue>),
     Tuple(Vec<StoredValue>),
     Set(Vec<StoredValue>),
     Map(BTreeMap<String, StoredValue>),
     Object(BTreeMap<String, StoredValue>),
-    Sensitive { sha256: String },
+    Sensitive {
+        sha256: String,
+    },
 }
 
 impl StoredValue {
@@ -44,7 +48,10 @@ impl StoredValue {
             Value::Null => StoredValue::Null,
             Value::Unknown => StoredValue::Unknown,
             Value::Bool(b) => StoredValue::Bool(*b),
-            Value::Number(n) => StoredValue::Number(*n),
+            Value::Number(n) => match number_to_json(n) {
+                serde_json::Value::Number(n) => StoredValue::Number(n),
+                _ => StoredValue::Null,
+            },
             Value::String(s) => StoredValue::String(s.clone()),
             Value::List(v) => StoredValue::List(seq(v)),
             Value::Tuple(v) => StoredValue::Tuple(seq(v)),
@@ -75,7 +82,7 @@ impl StoredValue {
             StoredValue::Null => Value::Null,
             StoredValue::Unknown => Value::Unknown,
             StoredValue::Bool(b) => Value::Bool(*b),
-            StoredValue::Number(n) => Value::Number(*n),
+            StoredValue::Number(n) => Value::Number(number_from_json(n)),
             StoredValue::String(s) => Value::String(s.clone()),
             StoredValue::List(v) => Value::List(seq(v)),
             StoredValue::Tuple(v) => Value::Tuple(seq(v)),
@@ -103,7 +110,7 @@ impl StoredValue {
             StoredValue::Null => Value::Null,
             StoredValue::Unknown => Value::Unknown,
             StoredValue::Bool(b) => Value::Bool(*b),
-            StoredValue::Number(n) => Value::Number(*n),
+            StoredValue::Number(n) => Value::Number(number_from_json(n)),
             StoredValue::String(s) => Value::String(s.clone()),
             StoredValue::List(v) => Value::List(seq(v)?),
             StoredValue::Tuple(v) => Value::Tuple(seq(v)?),

@@ -24,7 +24,7 @@ fn plain(v: &StoredValue) -> J {
     match v {
         StoredValue::Null | StoredValue::Unknown | StoredValue::Sensitive { .. } => J::Null,
         StoredValue::Bool(b) => json!(b),
-        StoredValue::Number(n) => crate::lang::Value::Number(*n).to_json(),
+        StoredValue::Number(n) => J::Number(n.clone()),
         StoredValue::String(s) => json!(s),
         StoredValue::List(x) | StoredValue::Tuple(x) | StoredValue::Set(x) => {
             J::Array(x.iter().map(plain).collect())

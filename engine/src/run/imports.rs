@@ -124,7 +124,7 @@ fn address(e: &Expr, ectx: &EvalContext<'_>) -> Result<InstanceAddr, Diagnostics
                 let v = eval(ix, &e.file, ectx)?;
                 match v.unmark() {
                     Value::String(s) => text.push_str(&format!("[{s:?}]")),
-                    Value::Number(n) if n.fract() == 0.0 && *n >= 0.0 => {
+                    Value::Number(n) if n.is_integer() && !n.is_negative() => {
                         text.push_str(&format!("[{n}]"));
                     }
                     other => {

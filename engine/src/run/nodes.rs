@@ -39,14 +39,12 @@ pub fn expand(
         }
         let n = convert(&v, &Type::Number)
             .ok()
-            .and_then(|n| n.as_number())
-            .filter(|n| !v.is_null() && n.fract() == 0.0 && *n >= 0.0 && *n < 1e9);
+            .and_then(|n| n.as_i64())
+            .filter(|n| !v.is_null() && (0..1_000_000_000).contains(n));
         let Some(n) = n else {
             return Err(Diagnostic::error("Invalid count argument").detail(format!("The given \"count\" argument value is unsuitable: must be a whole number greater than or equal to zero (got {v}).")).span(c.span()).into());
         };
-        return Ok((0..n as i64)
-            .map(|i| (Some(IndexKey::Int(i)), None))
-            .collect());
+        return Ok((0..n).map(|i| (Some(IndexKey::Int(i)), None)).collect());
     }
     if let Some(f) = for_each {
         let v = eval(&f.expr, &f.file, &ectx)?;

@@ -98,7 +98,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
                     name.clone(),
                     OutputChange {
                         action: Action::Delete,
-                        before: Some(Value::from_json(&o.value)),
+                        before: Some(crate::state::codec::output_value(o)),
                         after: None,
                         sensitive: o.sensitive,
                     },
@@ -189,7 +189,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
                 name.clone(),
                 OutputChange {
                     action: Action::Delete,
-                    before: Some(Value::from_json(&o.value)),
+                    before: Some(crate::state::codec::output_value(o)),
                     after: None,
                     sensitive: o.sensitive,
                 },
@@ -308,7 +308,7 @@ impl NodeRun<'_> {
             .state
             .outputs
             .get(name)
-            .map(|s| Value::from_json(&s.value));
+            .map(crate::state::codec::output_value);
         // A null output is not stored (as in Terraform): becoming null removes it.
         let action = match &before {
             None if v.is_null() => Action::NoOp,

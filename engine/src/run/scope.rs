@@ -314,7 +314,7 @@ impl Scope for InstanceScope<'_> {
                 Some(child) => Ok(Arc::new(self.values.module_value(self.path, n, child))),
                 None => Err(format!("No module call named {n:?} is declared in this module.")),
             },
-            Subject::CountIndex => self.count_index.map(|i| Arc::new(Value::Number(i as f64))).ok_or_else(|| {
+            Subject::CountIndex => self.count_index.map(|i| Arc::new(Value::number(i))).ok_or_else(|| {
                 "The \"count\" object can only be used in \"module\", \"resource\", and \"data\" blocks, and only when the \"count\" argument is set.".to_string()
             }),
             Subject::EachKey | Subject::EachValue => match &self.each {

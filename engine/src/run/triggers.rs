@@ -71,7 +71,7 @@ pub(super) fn triggered(
         path.push(match op {
             TraversalOperator::GetAttr(name) => Step::Attr(name.as_str().to_string()),
             TraversalOperator::Index(e) => Step::Key(eval(e, &trigger.expr.file, ctx)?),
-            TraversalOperator::LegacyIndex(n) => Step::Key(Value::Number(*n.value() as f64)),
+            TraversalOperator::LegacyIndex(n) => Step::Key(Value::number(*n.value())),
             // A splat selects from every element: compare the instance as a whole.
             _ => break,
         });
@@ -82,7 +82,7 @@ pub(super) fn triggered(
 
 fn index_key(v: &Value, e: &Expression, trigger: &ReplaceTrigger) -> Result<IndexKey, Diagnostic> {
     match v.unmark() {
-        Value::Number(n) if n.fract() == 0.0 => Ok(IndexKey::Int(*n as i64)),
+        Value::Number(n) if n.to_i64().is_some() => Ok(IndexKey::Int(n.to_i64().unwrap_or(0))),
         Value::String(s) => Ok(IndexKey::Str(s.clone())),
         _ => Err(Diagnostic::error("Invalid replace_triggered_by expression")
             .detail("The index of a resource in replace_triggered_by must be a whole number or a string, such as count.index or each.key.")
@@ -99,7 +99,7 @@ fn follow<'v>(v: &'v Value, path: &[Step]) -> Option<&'v Value> {
             (Value::Object(m) | Value::Map(m), Step::Attr(name)) => m.get(name)?,
             (Value::Object(m) | Value::Map(m), Step::Key(Value::String(k))) => m.get(k)?,
             (Value::List(l) | Value::Tuple(l), Step::Key(Value::Number(n))) => {
-                l.get(usize::try_from(*n as i64).ok()?)?
+                l.get(usize::try_from(n.to_i64()?).ok()?)?
             }
             // An unknown value has unknown attributes: different from any known one.
             (Value::Unknown, _) => return Some(&Value::Unknown),

@@ -337,8 +337,8 @@ mod tests {
         fn resolve(&self, s: &Subject) -> Result<Arc<Value>, String> {
             match s {
                 Subject::Var(n) if n == "ports" => Ok(Arc::new(Value::Tuple(vec![
-                    Value::Number(80.0),
-                    Value::Number(443.0),
+                    Value::number(80.0),
+                    Value::number(443.0),
                 ]))),
                 other => Err(format!("{other:?} is not declared")),
             }
@@ -425,7 +425,7 @@ resource "x" "y" {
             &Value::List(
                 [22.0, 80.0, 443.0]
                     .into_iter()
-                    .map(|p| Value::object([("port", Value::Number(p))]))
+                    .map(|p| Value::object([("port", Value::number(p))]))
                     .collect()
             )
         );

@@ -24,6 +24,13 @@ pub fn typed_from_json(j: &serde_json::Value, ty: &Type) -> Value {
     }
 }
 
+/// A root output's value read from state with its recorded type, so a set stays a set
+/// (plain JSON would make every array a tuple, and the next plan would see a change).
+pub fn output_value(o: &crate::state::model::OutputState) -> Value {
+    let ty = crate::lang::types::type_from_json(&o.ty).unwrap_or(Type::Any);
+    typed_from_json(&o.value, &ty)
+}
+
 /// Writes an object as state `attributes`: dynamic-typed attributes carry their type, as
 /// Terraform writes them; nested blocks recurse.
 pub fn object_to_json(v: &Value, schema: &BlockSchema) -> serde_json::Value {

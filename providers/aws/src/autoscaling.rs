@@ -505,7 +505,7 @@ fn stepping_value(cur: &Value, s: &StepScalingPolicyConfiguration) -> Value {
             .iter()
             .find(|c| bound_of(c, k) == Some(n))
             .and_then(|c| c.get_attr(k).cloned())
-            .unwrap_or_else(|| Value::string(terrane_engine::lang::value::format_number(n)))
+            .unwrap_or_else(|| Value::string(Value::number(n).to_string()))
     };
     let steps = s
         .step_adjustments()
@@ -578,7 +578,7 @@ fn tracking_of(v: &Value) -> Result<Option<TargetTrackingScalingPolicyConfigurat
     TargetTrackingScalingPolicyConfiguration::builder()
         .target_value(
             b.get_attr("target_value")
-                .and_then(Value::as_number)
+                .and_then(Value::as_f64)
                 .unwrap_or_default(),
         )
         .set_predefined_metric_specification(predefined)

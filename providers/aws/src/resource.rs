@@ -783,7 +783,7 @@ pub fn check_range(
     range: std::ops::RangeInclusive<i64>,
     diags: &mut Diagnostics,
 ) {
-    let Some(n) = v.get_attr(attr).and_then(Value::as_number) else {
+    let Some(n) = v.get_attr(attr).and_then(Value::as_f64) else {
         return;
     };
     if n.fract() != 0.0 || !range.contains(&(n as i64)) {

@@ -75,8 +75,7 @@ impl<'a> Arg<'a> {
     }
 
     pub fn i64(self) -> Option<i64> {
-        let n = self.0?.as_number()?;
-        (n.fract() == 0.0 && n.abs() < 9.0e15).then_some(n as i64)
+        self.0?.as_i64()
     }
 
     /// A whole number that fits the SDK's `i32` (ports, counts, seconds).
@@ -399,7 +398,7 @@ fn is_zero(v: &Value) -> bool {
         Value::Null => true,
         Value::String(s) => s.is_empty(),
         Value::Bool(b) => !b,
-        Value::Number(n) => *n == 0.0,
+        Value::Number(n) => n.is_zero(),
         Value::List(x) | Value::Set(x) | Value::Tuple(x) => x.is_empty(),
         Value::Map(m) => m.is_empty(),
         _ => false,

@@ -14,8 +14,7 @@ pub fn bool_attr(v: &Value, name: &str) -> Option<bool> {
 }
 
 pub fn num_attr(v: &Value, name: &str) -> Option<i64> {
-    let n = v.get_attr(name)?.as_number()?;
-    (n.fract() == 0.0 && n.abs() < 9.0e15).then_some(n as i64)
+    v.get_attr(name)?.as_i64()
 }
 
 /// Strings of a list or set attribute (non-strings skipped).
@@ -51,7 +50,7 @@ pub fn str_or_empty(s: Option<&str>) -> Value {
 }
 
 pub fn num(n: impl Into<f64>) -> Value {
-    Value::Number(n.into())
+    Value::number(n.into())
 }
 
 pub fn str_list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Value {

@@ -302,7 +302,13 @@ async fn a_slow_create_reports_progress_every_ten_seconds() {
     let (state, errs) = apply_new(&env, &src, &progress).await;
     assert!(errs.is_empty(), "{errs:?}");
     let events = progress.0.lock().unwrap().clone();
-    assert_eq!(events, ["aws_nat_gateway.nat 10s"]);
+    // On a loaded machine moto itself may take ten seconds for another create, which then
+    // reports too; what must hold is that the held-back create reports once, at 10 s.
+    let nat: Vec<_> = events
+        .iter()
+        .filter(|e| e.starts_with("aws_nat_gateway."))
+        .collect();
+    assert_eq!(nat, ["aws_nat_gateway.nat 10s"], "{events:?}");
     proxy.clear();
     env.destroy(&src, &state).await;
 }

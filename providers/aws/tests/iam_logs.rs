@@ -123,8 +123,8 @@ async fn log_group_lifecycle() {
         Some(arn.as_str())
     );
     assert_eq!(
-        v.get_attr("retention_in_days").and_then(|v| v.as_number()),
-        Some(14.0)
+        v.get_attr("retention_in_days").and_then(|v| v.as_i64()),
+        Some(14)
     );
     assert!(env
         .import("aws_cloudwatch_log_group", "/terrane/missing")

@@ -294,10 +294,7 @@ async fn vpc_security_group_rules_lifecycle() {
         v.get_attr("description").and_then(|v| v.as_str()),
         Some("alt https")
     );
-    assert_eq!(
-        v.get_attr("from_port").and_then(|v| v.as_number()),
-        Some(8443.0)
-    );
+    assert_eq!(v.get_attr("from_port").and_then(|v| v.as_i64()), Some(8443));
     let v = env
         .import("aws_vpc_security_group_egress_rule", &out_id)
         .await

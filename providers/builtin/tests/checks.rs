@@ -89,7 +89,7 @@ impl Provider for Probe {
         ReadDataResponse {
             state: Value::object([
                 ("url", Value::string(url)),
-                ("status", Value::Number(status)),
+                ("status", Value::number(status)),
             ]),
             diagnostics: Diagnostics::new(),
         }

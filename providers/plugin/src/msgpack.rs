@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use rmp::encode::ByteBuf;
 use rmp::Marker;
+use terrane_engine::lang::number::Number;
 use terrane_engine::lang::{Type, Value};
 
 use crate::schema::{type_from_json, type_to_json};
@@ -40,7 +41,7 @@ fn write(out: &mut ByteBuf, v: &Value, ty: &Type) {
         (Value::Bool(b), _) => {
             let _ = e::write_bool(out, *b);
         }
-        (Value::Number(n), _) => write_number(out, *n),
+        (Value::Number(n), _) => write_number(out, n),
         (Value::String(s), _) => {
             let _ = e::write_str(out, s);
         }
@@ -81,13 +82,15 @@ fn len32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-fn write_number(out: &mut ByteBuf, n: f64) {
-    // Whole numbers as integers, the most compact form without loss of range.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        let _ = rmp::encode::write_sint(out, n as i64);
+/// As cty writes a number: an integer when it is one that fits 64 bits, a float64 when that
+/// holds it exactly, and otherwise its decimal text, so no digit is lost.
+fn write_number(out: &mut ByteBuf, n: &Number) {
+    if let Some(i) = n.to_i64() {
+        let _ = rmp::encode::write_sint(out, i);
+    } else if n.is_exact_f64() {
+        let _ = rmp::encode::write_f64(out, n.to_f64());
     } else {
-        let _ = rmp::encode::write_f64(out, n);
+        let _ = rmp::encode::write_str(out, &n.to_string());
     }
 }
 
@@ -140,19 +143,21 @@ impl Reader<'_> {
             Marker::Null => Token::Nil,
             Marker::True => Token::Bool(true),
             Marker::False => Token::Bool(false),
-            Marker::FixPos(n) => Token::Number(f64::from(n)),
-            Marker::FixNeg(n) => Token::Number(f64::from(n)),
-            Marker::U8 => Token::Number(self.uint(1)? as f64),
-            Marker::U16 => Token::Number(self.uint(2)? as f64),
-            Marker::U32 => Token::Number(self.uint(4)? as f64),
-            Marker::U64 => Token::Number(self.uint(8)? as f64),
-            Marker::I8 => Token::Number(f64::from(self.uint(1)? as u8 as i8)),
-            Marker::I16 => Token::Number(f64::from(self.uint(2)? as u16 as i16)),
-            Marker::I32 => Token::Number(f64::from(self.uint(4)? as u32 as i32)),
-            Marker::I64 => Token::Number(self.uint(8)? as i64 as f64),
+            Marker::FixPos(n) => Token::Number(Number::from(i64::from(n))),
+            Marker::FixNeg(n) => Token::Number(Number::from(i64::from(n))),
+            Marker::U8 => Token::Number(Number::from(self.uint(1)?)),
+            Marker::U16 => Token::Number(Number::from(self.uint(2)?)),
+            Marker::U32 => Token::Number(Number::from(self.uint(4)?)),
+            Marker::U64 => Token::Number(Number::from(self.uint(8)?)),
+            Marker::I8 => Token::Number(Number::from(i64::from(self.uint(1)? as u8 as i8))),
+            Marker::I16 => Token::Number(Number::from(i64::from(self.uint(2)? as u16 as i16))),
+            Marker::I32 => Token::Number(Number::from(i64::from(self.uint(4)? as u32 as i32))),
+            Marker::I64 => Token::Number(Number::from(self.uint(8)? as i64)),
             #[allow(clippy::cast_possible_truncation)]
-            Marker::F32 => Token::Number(f64::from(f32::from_bits(self.uint(4)? as u32))),
-            Marker::F64 => Token::Number(f64::from_bits(self.uint(8)?)),
+            Marker::F32 => Token::Number(Number::from_f64(f64::from(f32::from_bits(
+                self.uint(4)? as u32,
+            )))),
+            Marker::F64 => Token::Number(Number::from_f64(f64::from_bits(self.uint(8)?))),
             Marker::FixStr(n) => self.str(usize::from(n))?,
             Marker::Str8 => {
                 let n = self.len(1)?;
@@ -238,8 +243,7 @@ impl Reader<'_> {
             }
             (Token::Bool(b), _) => Ok(Value::Bool(b)),
             (Token::Number(n), _) => Ok(Value::Number(n)),
-            (Token::Str(s), Type::Number) => s
-                .parse()
+            (Token::Str(s), Type::Number) => Number::parse(&s)
                 .map(Value::Number)
                 .map_err(|_| malformed("number string")),
             (Token::Str(s), _) => Ok(Value::String(s)),
@@ -282,7 +286,7 @@ enum Token {
     Nil,
     Unknown,
     Bool(bool),
-    Number(f64),
+    Number(Number),
     Str(String),
     Bin(Vec<u8>),
     Array(usize),
@@ -322,8 +326,8 @@ mod tests {
                 "triggers",
                 Value::Map(BTreeMap::from([("a".into(), Value::string("1"))])),
             ),
-            ("n", Value::Number(1.5)),
-            ("big", Value::Number(-4_000_000_000.0)),
+            ("n", Value::number(1.5)),
+            ("big", Value::number(-4_000_000_000i64)),
             (
                 "tags",
                 Value::set(vec![Value::string("b"), Value::string("a")]),

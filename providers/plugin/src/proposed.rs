@@ -123,7 +123,7 @@ mod tests {
     }
 
     fn rule(port: f64, arn: Value) -> Value {
-        Value::object([("port", Value::Number(port)), ("arn", arn)])
+        Value::object([("port", Value::number(port)), ("arn", arn)])
     }
 
     #[test]

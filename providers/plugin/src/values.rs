@@ -121,7 +121,8 @@ pub fn from_json(j: &serde_json::Value, ty: &Type) -> Value {
                 .map(|(i, x)| from_json(x, ts.get(i).unwrap_or(&Type::Any)))
                 .collect(),
         ),
-        (J::String(s), Type::Number) => s.parse().map_or(Value::String(s.clone()), Value::Number),
+        (J::String(s), Type::Number) => terrane_engine::lang::number::Number::parse(s)
+            .map_or(Value::String(s.clone()), Value::Number),
         _ => Value::from_json(j),
     }
 }
@@ -134,7 +135,7 @@ mod tests {
     #[test]
     fn dynamic_attributes_carry_their_type_in_json() {
         let ty = parse_type(br#"["object",{"input":"dynamic","n":"number"}]"#).unwrap();
-        let v = Value::object([("input", Value::string("x")), ("n", Value::Number(2.0))]);
+        let v = Value::object([("input", Value::string("x")), ("n", Value::number(2))]);
         let j = to_json(&v, &ty);
         assert_eq!(
             j.to_string(),

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::Fail;
+use crate::lang::number::Number;
 use crate::lang::types::{convert, Type};
 use crate::lang::value::Value;
 
@@ -41,33 +42,27 @@ pub(super) fn arg_str(args: &[Value], i: usize) -> Result<String, Fail> {
     }
 }
 
-pub(super) fn arg_num(args: &[Value], i: usize) -> Result<f64, Fail> {
+pub(super) fn arg_number(args: &[Value], i: usize) -> Result<Number, Fail> {
     match primitive(at(args, i)?, &Type::Number, i)? {
         Value::Number(n) => Ok(n),
         _ => Err(Fail::Arg(i, "argument must not be null".into())),
     }
 }
 
+/// A number as a float64, for the functions Terraform computes with Go's `math`.
+pub(super) fn arg_num(args: &[Value], i: usize) -> Result<f64, Fail> {
+    arg_number(args, i).map(|n| n.to_f64())
+}
+
 /// A whole number that fits an i64; Terraform rejects fractions where it needs an integer.
 pub(super) fn arg_int(args: &[Value], i: usize) -> Result<i64, Fail> {
-    let n = arg_num(args, i)?;
-    whole(n).ok_or_else(|| {
+    arg_number(args, i)?.to_i64().ok_or_else(|| {
         Fail::Arg(
             i,
             "value must be a whole number, between -9223372036854775808 and 9223372036854775807"
                 .into(),
         )
     })
-}
-
-pub(super) fn whole(n: f64) -> Option<i64> {
-    // 2^63 as an f64; the upper bound is exclusive because i64::MAX rounds up to it.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if n.fract() == 0.0 && (-LIMIT..LIMIT).contains(&n) {
-        Some(n as i64)
-    } else {
-        None
-    }
 }
 
 /// Elements of a list, tuple or set argument.

@@ -27,7 +27,7 @@ pub(super) fn length(args: Args, _: Ctx) -> Result<Value, Fail> {
             ))
         }
     };
-    Ok(Value::Number(n as f64))
+    Ok(Value::number(n))
 }
 
 pub(super) fn alltrue(args: Args, _: Ctx) -> Result<Value, Fail> {
@@ -160,7 +160,7 @@ pub(super) fn index(args: Args, _: Ctx) -> Result<Value, Fail> {
     items
         .iter()
         .position(|v| v == &args[1])
-        .map(|i| Value::Number(i as f64))
+        .map(Value::number)
         .ok_or_else(|| Fail::Msg("item not found".into()))
 }
 

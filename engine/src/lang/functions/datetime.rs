@@ -41,10 +41,10 @@ pub(super) fn timeadd(args: Args, _: Ctx) -> Result<Value, Fail> {
 pub(super) fn timecmp(args: Args, _: Ctx) -> Result<Value, Fail> {
     let a = parse_rfc3339(&arg_str(args, 0)?).map_err(|e| Fail::Arg(0, e))?;
     let b = parse_rfc3339(&arg_str(args, 1)?).map_err(|e| Fail::Arg(1, e))?;
-    Ok(Value::Number(match a.cmp(&b) {
-        std::cmp::Ordering::Less => -1.0,
-        std::cmp::Ordering::Equal => 0.0,
-        std::cmp::Ordering::Greater => 1.0,
+    Ok(Value::number(match a.cmp(&b) {
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Greater => 1,
     }))
 }
 
@@ -469,7 +469,7 @@ mod tests {
             ("2017-11-22T01:00:00Z", "2017-11-22T00:00:00Z", 1.0),
             ("2017-11-22T01:00:00Z", "2017-11-22T00:00:00-01:00", 0.0),
         ] {
-            assert_eq!(call_ok("timecmp", vec![s(a), s(b)]), Value::Number(want));
+            assert_eq!(call_ok("timecmp", vec![s(a), s(b)]), Value::number(want));
         }
         assert_eq!(
             call_err("timecmp", vec![s("2017-11-22T00:00:00Z"), s("now")]),

@@ -6,6 +6,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use super::args::{arg_str, string, to_str};
 use super::encoding::json_string;
 use super::{Fail, FuncContext};
+use crate::lang::number::Number;
 use crate::lang::types::{convert, Type};
 use crate::lang::value::Value;
 
@@ -202,7 +203,7 @@ fn one(v: &Verb, args: &[Value]) -> Result<String, Fail> {
         },
         'b' | 'd' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'g' | 'G' => {
             match converted(&Type::Number, "a number is required")? {
-                Value::Number(n) => number(v, n).ok_or_else(|| bad("an integer is required")),
+                Value::Number(n) => number(v, &n).ok_or_else(|| bad("an integer is required")),
                 _ => Err(bad("a number is required")),
             }
         }
@@ -228,7 +229,7 @@ fn as_is(v: &Verb, arg: &Value) -> String {
     if !v.sharp {
         match arg {
             Value::String(s) => return s.clone(),
-            Value::Number(n) => return shortest_g(*n),
+            Value::Number(n) => return n.to_shortest_g(),
             _ => {}
         }
     }
@@ -253,15 +254,13 @@ fn pad(v: &Verb, s: &str) -> String {
 }
 
 /// Formats a number verb; `None` when an integer verb receives a fraction.
-fn number(v: &Verb, n: f64) -> Option<String> {
-    let negative = n.is_sign_negative() && n != 0.0;
+fn number(v: &Verb, exact: &Number) -> Option<String> {
+    let n = exact.to_f64();
+    let negative = exact.is_negative();
     let a = n.abs();
     let body = match v.mode {
         'd' | 'b' | 'o' | 'x' | 'X' => {
-            if a.fract() != 0.0 || !a.is_finite() {
-                return None;
-            }
-            let digits = integer_digits(a, v.mode)?;
+            let digits = integer_digits(&exact.abs(), v.mode)?;
             match v.prec {
                 Some(p) if p > digits.len() => format!("{}{digits}", "0".repeat(p - digits.len())),
                 _ => digits,
@@ -270,7 +269,7 @@ fn number(v: &Verb, n: f64) -> Option<String> {
         'f' => format!("{a:.*}", v.prec.unwrap_or(6)),
         'e' | 'E' => exp_form(a, v.prec.unwrap_or(6), v.mode == 'E'),
         _ => match v.prec {
-            None => shortest_g(a),
+            None => exact.abs().to_shortest_g(),
             Some(p) => precise_g(a, p.max(1), v.mode == 'G', v.sharp),
         },
     };
@@ -298,12 +297,12 @@ fn number(v: &Verb, n: f64) -> Option<String> {
     })
 }
 
-fn integer_digits(a: f64, mode: char) -> Option<String> {
+fn integer_digits(a: &Number, mode: char) -> Option<String> {
+    let decimal = a.to_integer_string()?;
     if mode == 'd' {
-        // Exact for any whole f64, however large.
-        return Some(format!("{a:.0}"));
+        return Some(decimal);
     }
-    let i: u128 = if a < 3.4e38 { a as u128 } else { return None };
+    let i: u128 = decimal.parse().ok()?;
     Some(match mode {
         'b' => format!("{i:b}"),
         'o' => format!("{i:o}"),
@@ -330,19 +329,6 @@ fn go_exp(mantissa: &str, exp: i32, upper: bool) -> String {
 fn exp_form(a: f64, prec: usize, upper: bool) -> String {
     let (m, e) = rust_exp(&format!("{a:.prec$e}"));
     go_exp(&m, e, upper)
-}
-
-/// Go's `%g` without precision: the shortest representation that round-trips, switching
-/// to exponent notation below 1e-4 and from 1e6, as Go does for shortest output.
-pub(super) fn shortest_g(n: f64) -> String {
-    if n == 0.0 {
-        return "0".into();
-    }
-    let (m, e) = rust_exp(&format!("{n:e}"));
-    if !(-4..6).contains(&e) {
-        return go_exp(&m, e, false);
-    }
-    format!("{n}")
 }
 
 fn precise_g(a: f64, p: usize, upper: bool, keep_zeros: bool) -> String {

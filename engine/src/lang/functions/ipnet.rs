@@ -3,7 +3,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::args::{arg_int, arg_num, arg_str, string, whole};
+use super::args::{arg_int, arg_number, arg_str, string};
 use super::{Fail, FuncContext};
 use crate::lang::cidr::{ones, Cidr as Net};
 use crate::lang::value::Value;
@@ -34,12 +34,10 @@ fn arg_net(args: Args, i: usize) -> Result<Net, Fail> {
 /// A whole number as an `i128`, wide enough for any IPv6 host or network number
 /// Terraform users write.
 fn arg_wide(args: Args, i: usize) -> Result<i128, Fail> {
-    let n = arg_num(args, i)?;
-    if n.fract() != 0.0 || n.abs() >= 1.7e38 {
-        return Err(Fail::Arg(i, "a whole number is required".into()));
-    }
-    // Within range and whole, so the conversion is exact.
-    Ok(whole(n).map_or(n as i128, i128::from))
+    arg_number(args, i)?
+        .to_integer_string()
+        .and_then(|digits| digits.parse::<i128>().ok())
+        .ok_or_else(|| Fail::Arg(i, "a whole number is required".into()))
 }
 
 pub(super) fn cidrhost(args: Args, _: Ctx) -> Result<Value, Fail> {

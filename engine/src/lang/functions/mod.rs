@@ -496,7 +496,7 @@ mod tests {
         );
         assert_eq!(
             call_ok("length", vec![Value::Tuple(vec![s("a").sensitive()])]),
-            Value::Number(1.0).sensitive()
+            Value::number(1.0).sensitive()
         );
         assert_eq!(
             call_ok("upper", vec![Value::Unknown.sensitive()]),
@@ -520,12 +520,12 @@ mod tests {
             Value::Unknown,
             s(""),
             s("%[0]d/9\n~x"),
-            Value::Number(-1.0),
-            Value::Number(1e300),
-            Value::Number(f64::INFINITY),
-            Value::Number(0.5),
-            Value::Number(4.0),
-            Value::Tuple(vec![Value::Null, s("a"), Value::Number(1.0)]),
+            Value::number(-1.0),
+            Value::number(1e300),
+            Value::number(f64::INFINITY),
+            Value::number(0.5),
+            Value::number(4.0),
+            Value::Tuple(vec![Value::Null, s("a"), Value::number(1.0)]),
             Value::set(vec![s("a"), s("b")]),
             Value::object([("k", Value::List(vec![s("v")]))]),
             s("10.0.0.0/8").sensitive(),

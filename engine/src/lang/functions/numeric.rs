@@ -1,49 +1,44 @@
 //! Numeric functions.
 
-use super::args::{arg_int, arg_num, arg_seq, arg_str};
+use super::args::{arg_int, arg_num, arg_number, arg_seq, arg_str};
 use super::{Fail, FuncContext};
+use crate::lang::number::Number;
 use crate::lang::types::{convert, Type};
 use crate::lang::value::Value;
 
 type Args<'a> = &'a [Value];
 type Ctx<'a, 'b> = &'a FuncContext<'b>;
 
-/// Terraform's numbers are arbitrary-precision and never NaN; an f64 result that is NaN
-/// means the operation had no numeric answer.
+/// A float64 result of Go's `math` functions (53 bits of precision); NaN means the
+/// operation had no numeric answer.
 fn finite(n: f64) -> Result<Value, Fail> {
     if n.is_nan() {
         Err(Fail::Msg("result is not a number".into()))
     } else {
-        Ok(Value::Number(n))
+        Ok(Value::Number(Number::from_f64(n)))
     }
 }
 
-fn map_num(args: Args, f: impl FnOnce(f64) -> f64) -> Result<Value, Fail> {
-    finite(f(arg_num(args, 0)?))
+/// Functions cty computes exactly on the big number.
+fn map_exact(args: Args, f: impl FnOnce(&Number) -> Number) -> Result<Value, Fail> {
+    Ok(Value::Number(f(&arg_number(args, 0)?)))
 }
 
 pub(super) fn abs(args: Args, _: Ctx) -> Result<Value, Fail> {
-    map_num(args, f64::abs)
+    map_exact(args, Number::abs)
 }
 
 pub(super) fn ceil(args: Args, _: Ctx) -> Result<Value, Fail> {
-    map_num(args, f64::ceil)
+    map_exact(args, Number::ceil)
 }
 
 pub(super) fn floor(args: Args, _: Ctx) -> Result<Value, Fail> {
-    map_num(args, f64::floor)
+    map_exact(args, Number::floor)
 }
 
+/// Terraform reads signum's argument as a Go int, so a fraction is refused.
 pub(super) fn signum(args: Args, _: Ctx) -> Result<Value, Fail> {
-    map_num(args, |n| {
-        if n > 0.0 {
-            1.0
-        } else if n < 0.0 {
-            -1.0
-        } else {
-            0.0
-        }
-    })
+    Ok(Value::number(arg_int(args, 0)?.signum()))
 }
 
 pub(super) fn log(args: Args, _: Ctx) -> Result<Value, Fail> {
@@ -59,22 +54,29 @@ pub(super) fn pow(args: Args, _: Ctx) -> Result<Value, Fail> {
 }
 
 /// Every argument as a number, for the variadic `min` and `max`.
-fn numbers(args: Args) -> Result<Vec<f64>, Fail> {
+fn numbers(args: Args) -> Result<Vec<Number>, Fail> {
     if args.is_empty() {
         return Err(Fail::Msg("must pass at least one number".into()));
     }
-    (0..args.len()).map(|i| arg_num(args, i)).collect()
+    (0..args.len()).map(|i| arg_number(args, i)).collect()
 }
 
+/// `min` and `max` return one of their arguments unchanged, as cty does.
 pub(super) fn min(args: Args, _: Ctx) -> Result<Value, Fail> {
     Ok(Value::Number(
-        numbers(args)?.into_iter().fold(f64::INFINITY, f64::min),
+        numbers(args)?
+            .into_iter()
+            .min()
+            .unwrap_or_else(Number::zero),
     ))
 }
 
 pub(super) fn max(args: Args, _: Ctx) -> Result<Value, Fail> {
     Ok(Value::Number(
-        numbers(args)?.into_iter().fold(f64::NEG_INFINITY, f64::max),
+        numbers(args)?
+            .into_iter()
+            .max()
+            .unwrap_or_else(Number::zero),
     ))
 }
 
@@ -88,22 +90,25 @@ pub(super) fn sum(args: Args, _: Ctx) -> Result<Value, Fail> {
             ),
         )
     })?;
-    if items.is_empty() {
+    let mut items = items.iter().map(|v| match convert(v, &Type::Number) {
+        Ok(Value::Number(n)) => Ok(n),
+        _ => Err(Fail::Arg(
+            0,
+            "argument must be list, set, or tuple of number values".into(),
+        )),
+    });
+    let Some(first) = items.next() else {
         return Err(Fail::Arg(0, "cannot sum an empty list".into()));
-    }
-    let mut total = 0.0;
-    for v in items {
-        match convert(v, &Type::Number) {
-            Ok(Value::Number(n)) => total += n,
-            _ => {
-                return Err(Fail::Arg(
-                    0,
-                    "argument must be list, set, or tuple of number values".into(),
-                ))
-            }
+    };
+    let mut total = first?;
+    for n in items {
+        let n = n?;
+        if total.is_infinite() && n.is_infinite() && total.is_negative() != n.is_negative() {
+            return Err(Fail::Msg("can't compute sum of opposing infinities".into()));
         }
+        total = total.add(&n);
     }
-    finite(total).map_err(|_| Fail::Msg("can't compute sum of opposing infinities".into()))
+    Ok(Value::Number(total))
 }
 
 /// Value of one digit in bases up to 62: for bases up to 36 letters are case-insensitive,
@@ -148,13 +153,11 @@ pub(super) fn parseint(args: Args, _: Ctx) -> Result<Value, Fail> {
     if digits.is_empty() {
         return Err(bad());
     }
-    // Accumulating in f64 keeps very long inputs from overflowing; precision beyond 2^53
-    // is lost, as it is everywhere else numbers are stored.
-    let mut n = 0.0_f64;
-    for c in digits.chars() {
-        n = n * f64::from(base) + f64::from(digit_value(c, base).ok_or_else(bad)?);
-    }
-    finite(if negative { -n } else { n })
+    let digits = digits
+        .chars()
+        .map(|c| digit_value(c, base).ok_or_else(bad))
+        .collect::<Result<Vec<u32>, Fail>>()?;
+    Ok(Value::Number(Number::from_digits(negative, &digits, base)))
 }
 
 #[cfg(test)]
@@ -162,7 +165,7 @@ mod tests {
     use super::super::testutil::{call_err, call_ok, n, nums, s, strs};
 
     fn one(name: &str, x: f64) -> f64 {
-        call_ok(name, vec![n(x)]).as_number().unwrap_or(f64::NAN)
+        call_ok(name, vec![n(x)]).as_f64().unwrap_or(f64::NAN)
     }
 
     #[test]

@@ -165,7 +165,7 @@ pub(super) fn range(args: Args, _: Ctx) -> Result<Value, Fail> {
                 "more than 1024 values were generated; either decrease the difference between start and end or use a smaller step".into(),
             ));
         }
-        out.push(Value::Number(n));
+        out.push(Value::number(n));
     }
     Ok(Value::List(out))
 }

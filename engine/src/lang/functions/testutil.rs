@@ -62,7 +62,7 @@ pub fn s(x: &str) -> Value {
 }
 
 pub fn n(x: f64) -> Value {
-    Value::Number(x)
+    Value::number(x)
 }
 
 pub fn b(x: bool) -> Value {

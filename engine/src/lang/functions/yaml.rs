@@ -10,7 +10,8 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 use super::args::{arg_str, string};
 use super::{Fail, FuncContext};
-use crate::lang::value::{format_number, Value};
+use crate::lang::number::Number;
+use crate::lang::value::Value;
 
 type Args<'a> = &'a [Value];
 type Ctx<'a, 'b> = &'a FuncContext<'b>;
@@ -42,7 +43,7 @@ fn from_yaml(y: &Yaml) -> Result<Value, Fail> {
     Ok(match y {
         Yaml::Null => Value::Null,
         Yaml::Boolean(b) => Value::Bool(*b),
-        Yaml::Integer(i) => Value::Number(*i as f64),
+        Yaml::Integer(i) => Value::number(*i),
         Yaml::Real(r) => Value::Number(parse_real(r)?),
         Yaml::String(s) => Value::String(s.clone()),
         Yaml::Array(items) => Value::Tuple(items.iter().map(from_yaml).collect::<Result<_, _>>()?),
@@ -69,15 +70,13 @@ fn from_yaml(y: &Yaml) -> Result<Value, Fail> {
 }
 
 /// A YAML 1.2 float: decimal, `.inf`, `-.inf`; `.nan` has no Terraform number.
-fn parse_real(r: &str) -> Result<f64, Fail> {
+fn parse_real(r: &str) -> Result<Number, Fail> {
     let lower = r.to_ascii_lowercase();
     match lower.as_str() {
-        ".inf" | "+.inf" => Ok(f64::INFINITY),
-        "-.inf" => Ok(f64::NEG_INFINITY),
+        ".inf" | "+.inf" => Ok(Number::from_f64(f64::INFINITY)),
+        "-.inf" => Ok(Number::from_f64(f64::NEG_INFINITY)),
         ".nan" => Err(Fail::Msg("cannot represent NaN as a number".into())),
-        _ => r
-            .parse()
-            .map_err(|_| Fail::Msg(format!("cannot parse {r:?} as a number"))),
+        _ => Number::parse(r).map_err(|_| Fail::Msg(format!("cannot parse {r:?} as a number"))),
     }
 }
 
@@ -141,8 +140,10 @@ fn scalar(v: &Value) -> String {
     match v {
         Value::Null | Value::Unknown => "null".into(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) if n.is_infinite() => if *n > 0.0 { ".inf" } else { "-.inf" }.into(),
-        Value::Number(n) => format_number(*n),
+        Value::Number(n) if n.is_infinite() => {
+            if n.is_negative() { "-.inf" } else { ".inf" }.into()
+        }
+        Value::Number(n) => n.to_string(),
         Value::String(s) => quote(s),
         Value::List(_) | Value::Tuple(_) | Value::Set(_) => "[]".into(),
         Value::Map(_) | Value::Object(_) => "{}".into(),

@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 
 use super::diff::{Block, BlockGroup, Change, Diff, Kind, Sensitivity};
 use super::Style;
-use crate::lang::value::format_number;
 use crate::lang::Value;
 use crate::plan::Action;
 use crate::provider::Nesting;
@@ -230,7 +229,7 @@ fn scalar(v: &Value, st: Style) -> String {
     match v.unmark() {
         Value::Null => st.paint("90", "null"),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => format_number(*n),
+        Value::Number(n) => n.to_string(),
         Value::String(s) => quote(s),
         Value::Unknown => "(known after apply)".into(),
         other => other.to_string(),

@@ -447,7 +447,7 @@ mod tests {
             ])
         };
         Value::object([
-            ("port", Value::Number(port)),
+            ("port", Value::number(port)),
             ("token", token),
             ("action", Value::List(actions.iter().map(action).collect())),
             ("config", action(&("fixed", "x"))),

@@ -269,7 +269,7 @@ pub fn with_deployment(
                 .build())
         })
         .collect::<Result<Vec<_>, AwsError>>()?;
-    let num = |v: &Value, k: &str| v.get_attr(k).and_then(Value::as_number);
+    let num = |v: &Value, k: &str| v.get_attr(k).and_then(Value::as_f64);
     Ok(
         b.set_strategy(val::str_attr(d, "strategy").map(DeploymentStrategy::from))
             .set_bake_time_in_minutes(minutes(d, "bake_time_in_minutes"))
@@ -478,7 +478,7 @@ fn configured(
 /// `deployment_configuration` from AWS; the hook details keep the known JSON's spelling.
 fn deployment_value(d: &DeploymentConfiguration, known: Option<&Value>) -> Value {
     let mins = |m: Option<i32>| m.map_or(Value::Null, |m| Value::string(m.to_string()));
-    let pct = |p: Option<f64>| p.map_or(Value::Null, Value::Number);
+    let pct = |p: Option<f64>| p.map_or(Value::Null, Value::number);
     let known_hooks = known
         .map(|k| val::blocks(k, "lifecycle_hook"))
         .unwrap_or_default();

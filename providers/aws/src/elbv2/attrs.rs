@@ -176,7 +176,7 @@ impl AttrSpec {
         match self.kind {
             Kind::Num => raw
                 .parse::<f64>()
-                .map_or_else(|_| Value::string(raw), Value::Number),
+                .map_or_else(|_| Value::string(raw), Value::number),
             Kind::Bool => Value::Bool(raw.eq_ignore_ascii_case("true")),
             Kind::Str => Value::string(raw),
         }

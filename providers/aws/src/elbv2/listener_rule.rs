@@ -139,8 +139,8 @@ impl AwsResource for ListenerRule {
             |cur, r| {
                 let arn = r.rule_arn().unwrap_or_default();
                 let priority = match r.priority() {
-                    Some("default") | None => Value::Number(DEFAULT_PRIORITY),
-                    Some(p) => p.parse::<f64>().map_or(Value::Null, Value::Number),
+                    Some("default") | None => Value::number(DEFAULT_PRIORITY),
+                    Some(p) => p.parse::<f64>().map_or(Value::Null, Value::number),
                 };
                 let mut o = Obj::from(cur);
                 o.set("id", Value::string(arn))

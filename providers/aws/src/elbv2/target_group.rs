@@ -654,7 +654,7 @@ fn stickiness_value(a: &HashMap<String, String>, http: bool) -> Value {
     .and_then(|d| d.parse::<f64>().ok())
     .unwrap_or(86400.0);
     Value::List(vec![Value::object([
-        ("cookie_duration", Value::Number(duration)),
+        ("cookie_duration", Value::number(duration)),
         (
             "cookie_name",
             val::opt_str(
