@@ -4,6 +4,7 @@
 mod backend_config;
 mod cli;
 mod commands;
+mod completion;
 mod environment;
 mod help;
 mod invocation;
@@ -22,11 +23,56 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use invocation::Invocation;
 
+/// The shell asking for completions (`COMP_LINE` set, as by `complete -C`), or
+/// `-install-autocomplete` / `-uninstall-autocomplete`: handled before anything else, as
+/// Terraform's front end does.
+fn shell_completion(argv: &[String]) -> Option<ExitCode> {
+    if let Ok(line) = std::env::var("COMP_LINE") {
+        let point = std::env::var("COMP_POINT")
+            .ok()
+            .and_then(|p| p.parse::<usize>().ok())
+            .filter(|p| *p <= line.len() && line.is_char_boundary(*p))
+            .unwrap_or(line.len());
+        for word in completion::candidates(&line[..point]) {
+            println!("{word}");
+        }
+        return Some(ExitCode::SUCCESS);
+    }
+    let flag = argv.get(1)?.trim_start_matches('-');
+    let result = match flag {
+        "install-autocomplete" | "uninstall-autocomplete" => {
+            let Some(home) = std::env::var_os("HOME").map(std::path::PathBuf::from) else {
+                eprint!("{}", completion::report(&["HOME is not set".into()]));
+                return Some(ExitCode::from(1));
+            };
+            if flag == "install-autocomplete" {
+                let binary = std::env::current_exe()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|_| "terrane".into());
+                completion::install(&home, &binary)
+            } else {
+                completion::uninstall(&home)
+            }
+        }
+        _ => return None,
+    };
+    Some(match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(errors) => {
+            eprint!("{}", completion::report(&errors));
+            ExitCode::from(1)
+        }
+    })
+}
+
 fn main() -> ExitCode {
     quiet_on_broken_pipe();
     let argv: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    if let Some(code) = shell_completion(&argv) {
+        return code;
+    }
     let prepared = invocation::prepare(
         argv,
         |name| std::env::var(name).ok(),

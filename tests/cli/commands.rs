@@ -400,3 +400,92 @@ resource "terraform_data" "secret" {
         w.run(&["plan", "-markdown"]).code(0)
     );
 }
+
+/// The shell runs terrane to complete a word (`complete -C terrane terrane`), and
+/// `-install-autocomplete` adds that hook to the user's shell start-up file.
+#[test]
+fn shell_completion_and_its_installation() {
+    let w = Work::new();
+    let out = w
+        .run_with(&[], &[("COMP_LINE", "terrane workspace s")], None)
+        .code(0);
+    assert_eq!(out.stdout, "select\nshow\n");
+    let home = w.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join(".bashrc"), "").unwrap();
+    let home_env = home.display().to_string();
+    w.run_with(&["-install-autocomplete"], &[("HOME", &home_env)], None)
+        .code(0);
+    let bashrc = std::fs::read_to_string(home.join(".bashrc")).unwrap();
+    assert!(
+        bashrc.starts_with("\ncomplete -C /") && bashrc.ends_with(" terrane\n"),
+        "{bashrc}"
+    );
+    let again = w
+        .run_with(&["-install-autocomplete"], &[("HOME", &home_env)], None)
+        .code(1);
+    assert!(
+        again.stderr.contains("already installed in"),
+        "{}",
+        again.stderr
+    );
+    w.run_with(&["-uninstall-autocomplete"], &[("HOME", &home_env)], None)
+        .code(0);
+}
+
+/// The one-line installer takes the archive for this machine from a release directory,
+/// installs it only when it matches SHA256SUMS, and the installed binary runs.
+#[test]
+fn install_script_checks_the_archive_against_sha256sums() {
+    use std::process::Command;
+    let w = Work::new();
+    let dist = w.path().join("dist");
+    let stage = w.path().join("stage");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::create_dir_all(&stage).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_terrane"), stage.join("terrane")).unwrap();
+    let archive = "terrane-test-target.tar.gz";
+    let sh = |script: &str, env: &[(&str, String)]| {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(script).current_dir(w.path());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let packed = sh(
+        &format!("tar -czf dist/{archive} -C stage terrane && cd dist && sha256sum {archive} > SHA256SUMS"),
+        &[],
+    );
+    assert!(packed.status.success(), "{packed:?}");
+    let installer = concat!(env!("CARGO_MANIFEST_DIR"), "/install.sh");
+    let install = |into: &str| {
+        sh(
+            &format!("sh {installer}"),
+            &[
+                ("TERRANE_RELEASES", format!("file://{}", dist.display())),
+                ("TERRANE_TARGET", "test-target".into()),
+                (
+                    "TERRANE_INSTALL_DIR",
+                    w.path().join(into).display().to_string(),
+                ),
+            ],
+        )
+    };
+    let ok = install("bin");
+    assert!(ok.status.success(), "{ok:?}");
+    let version = Command::new(w.path().join("bin/terrane"))
+        .arg("version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("terrane v"));
+
+    // One changed digit in SHA256SUMS: nothing is installed.
+    let sums = std::fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
+    let flipped = if sums.starts_with('0') { "1" } else { "0" };
+    std::fs::write(dist.join("SHA256SUMS"), format!("{flipped}{}", &sums[1..])).unwrap();
+    let refused = install("bin2");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("checksum mismatch"));
+    assert!(!w.path().join("bin2/terrane").exists());
+}
