@@ -325,3 +325,75 @@ output "z" {
     w.run(&["init"]).code(0);
     snap!(w, "module_output_undeclared", w.run(&["validate"]).code(1));
 }
+
+#[test]
+fn ephemeral_and_action_blocks_load_and_are_reported_unsupported() {
+    // Well formed: Terraform loads these; terrane runs neither kind yet, so validate names
+    // each type (not "Unsupported block type"), and checks action_trigger references.
+    let w = Work::main_tf(
+        r#"
+action "null_reboot" "now" {
+  config {
+    force = true
+  }
+}
+ephemeral "null_token" "t" {
+  count = 1
+  lifecycle {
+    precondition {
+      condition     = true
+      error_message = "never"
+    }
+  }
+}
+resource "null_resource" "a" {
+  lifecycle {
+    action_trigger {
+      events  = [after_create, after_update]
+      actions = [action.null_reboot.now, action.null_reboot.later]
+    }
+  }
+}
+"#,
+    );
+    snap!(
+        w,
+        "config_ephemeral_action_unsupported",
+        w.run(&["validate"]).code(1)
+    );
+    // Malformed: Terraform's loader errors.
+    let w = Work::main_tf(
+        r#"
+action "null_reboot" "now" {
+  count    = 1
+  for_each = {}
+}
+ephemeral "null_token" "t" {
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+data "null_data_source" "d" {
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.null_reboot.now]
+    }
+  }
+}
+resource "null_resource" "a" {
+  lifecycle {
+    action_trigger {
+      events  = [after_create, after_create, on_tuesday]
+      actions = [null_resource.b]
+    }
+  }
+}
+"#,
+    );
+    snap!(
+        w,
+        "config_ephemeral_action_malformed",
+        w.run(&["validate"]).code(1)
+    );
+}

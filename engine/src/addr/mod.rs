@@ -261,6 +261,14 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// A provider source as Terraform's messages name it: without the default registry host
+/// (`hashicorp/aws`, but `example.com/acme/thing`).
+pub fn short_source(source: &str) -> &str {
+    source
+        .strip_prefix("registry.terraform.io/")
+        .unwrap_or(source)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -399,6 +399,8 @@ enum Ctx {
     Module,
     /// A provider block: a schema body whose `alias` and `version` are literal.
     Provider,
+    /// An action: meta-arguments and one `config` block of the action type's schema.
+    Action,
     /// Only arguments.
     Attrs,
     /// Only arguments, all literal values (the settings of the `terraform` block).
@@ -422,7 +424,9 @@ impl Ctx {
         Some(match (self, key) {
             (Ctx::Root, "terraform") => (0, Ctx::Terraform),
             (Ctx::Root, "provider") => (1, Ctx::Provider),
-            (Ctx::Root, "resource" | "data") => (2, Ctx::Schema),
+            (Ctx::Root, "resource" | "data" | "ephemeral") => (2, Ctx::Schema),
+            (Ctx::Root, "action") => (2, Ctx::Action),
+            (Ctx::Action, "config") => (0, Ctx::Schema),
             (Ctx::Root, "variable") => (1, Ctx::Variable),
             (Ctx::Root, "locals") => (0, Ctx::Attrs),
             (Ctx::Root, "output") => (1, Ctx::Output),
@@ -442,6 +446,7 @@ impl Ctx {
             (Ctx::Schema, "dynamic") => (1, Ctx::Dynamic),
             (Ctx::Dynamic, "content") => (0, Ctx::Schema),
             (Ctx::Lifecycle, "precondition" | "postcondition") => (0, Ctx::Attrs),
+            (Ctx::Lifecycle, "action_trigger") => (0, Ctx::Lifecycle),
             (Ctx::Variable, "validation") => (0, Ctx::Attrs),
             (Ctx::Output, "precondition") => (0, Ctx::Attrs),
             (Ctx::Removed, "lifecycle" | "connection") => (0, Ctx::Attrs),
@@ -456,8 +461,10 @@ impl Ctx {
     fn mode(self, key: &str) -> Mode {
         match (self, key) {
             (Ctx::Schema | Ctx::Module | Ctx::Output, "depends_on")
-            | (Ctx::Schema | Ctx::Import, "provider")
+            | (Ctx::Schema | Ctx::Import | Ctx::Action, "provider")
             | (Ctx::Lifecycle, "ignore_changes" | "replace_triggered_by")
+            // An action_trigger block is read in the lifecycle context.
+            | (Ctx::Lifecycle, "events" | "actions" | "on_failure")
             | (Ctx::Moved, "from" | "to")
             | (Ctx::Import, "to")
             | (Ctx::Removed, "from")

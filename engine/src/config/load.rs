@@ -33,6 +33,8 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "import",
     "removed",
     "check",
+    "ephemeral",
+    "action",
 ];
 
 /// Loads every `*.tf` and `*.tf.json` file in `dir` (sorted by name, as Terraform does) into one module.
@@ -164,6 +166,8 @@ pub(super) fn decode_body(
             "import" => decode_import(m, b, file, diags),
             "removed" => decode_removed(m, b, file, diags),
             "check" => decode_check(m, b, file, diags),
+            "ephemeral" => super::unserved::decode_ephemeral(m, b, file, diags),
+            "action" => super::unserved::decode_action(m, b, file, diags),
             other => diags.push(
                 Diagnostic::error(format!("The {other:?} block is not supported yet"))
                     .detail(format!("terrane does not implement {other:?} blocks yet; remove the block or use Terraform for this configuration."))
@@ -242,7 +246,11 @@ fn decode_provider(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mu
 }
 
 /// Decodes `depends_on = [a.b, ...]` into references, rejecting anything else.
-fn depends_on(a: &Attribute, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Vec<Reference> {
+pub(super) fn depends_on(
+    a: &Attribute,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> Vec<Reference> {
     let Expression::Array(arr) = &a.value else {
         diags.push(
             Diagnostic::error("Invalid depends_on")
@@ -442,7 +450,14 @@ fn build_resource(
                 _ => r.body.body.push(s.clone()),
             },
             Structure::Block(blk) => match blk.ident.as_str() {
-                "lifecycle" => decode_lifecycle(&mut r.lifecycle, blk, mode, file, diags),
+                "lifecycle" => {
+                    let of = if mode == Mode::Managed {
+                        LifecycleOf::Managed
+                    } else {
+                        LifecycleOf::Data
+                    };
+                    decode_lifecycle(&mut r.lifecycle, blk, of, file, diags);
+                }
                 "provisioner" if mode == Mode::Managed => {
                     r.provisioners
                         .extend(super::provisioner::decode(blk, file, diags));
@@ -463,13 +478,13 @@ fn build_resource(
     Some(r)
 }
 
-fn valid_name(s: &str) -> bool {
+pub(super) fn valid_name(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
-fn provider_ref(
+pub(super) fn provider_ref(
     e: &Expression,
     file: &Arc<SourceFile>,
     diags: &mut Diagnostics,
@@ -525,31 +540,23 @@ fn traversal_root_name(e: &Expression) -> Option<String> {
     }
 }
 
-fn decode_lifecycle(
+/// The kind of block a `lifecycle` block belongs to: only managed resources take its
+/// arguments and `action_trigger` blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LifecycleOf {
+    Managed,
+    Data,
+    Ephemeral,
+}
+
+/// `precondition` and `postcondition` blocks.
+fn decode_conditions<'b>(
     l: &mut Lifecycle,
-    b: &Block,
-    mode: Mode,
+    blocks: impl Iterator<Item = &'b &'b Block>,
     file: &Arc<SourceFile>,
     diags: &mut Diagnostics,
 ) {
-    let allowed: &[&str] = if mode == Mode::Managed {
-        &[
-            "create_before_destroy",
-            "prevent_destroy",
-            "ignore_changes",
-            "replace_triggered_by",
-        ]
-    } else {
-        &[]
-    };
-    let c = check_body(
-        &b.body,
-        allowed,
-        &["precondition", "postcondition"],
-        file,
-        diags,
-    );
-    for blk in &c.blocks {
+    for blk in blocks {
         let cc = check_body(&blk.body, &["condition", "error_message"], &[], file, diags);
         if let (Some(cond), Some(msg)) = (
             required_attr(&cc, "condition", blk, file, diags),
@@ -566,6 +573,72 @@ fn decode_lifecycle(
             }
         }
     }
+}
+
+pub(super) fn decode_lifecycle(
+    l: &mut Lifecycle,
+    b: &Block,
+    of: LifecycleOf,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) {
+    const MANAGED_ONLY: &[&str] = &[
+        "create_before_destroy",
+        "prevent_destroy",
+        "ignore_changes",
+        "replace_triggered_by",
+    ];
+    let c = check_body(
+        &b.body,
+        MANAGED_ONLY,
+        &["precondition", "postcondition", "action_trigger"],
+        file,
+        diags,
+    );
+    let kind = match of {
+        LifecycleOf::Managed => None,
+        LifecycleOf::Data => Some(("data", "data resources")),
+        LifecycleOf::Ephemeral => Some(("ephemeral", "ephemeral resources")),
+    };
+    if let Some((kind, plural)) = kind {
+        for (name, a) in &c.attrs {
+            diags.push(
+                Diagnostic::error(format!("Invalid {kind} resource lifecycle argument"))
+                    .detail(format!("The lifecycle argument {name:?} is defined only for managed resources (\"resource\" blocks), and is not valid for {plural}."))
+                    .span(span_of(&a.key, file)),
+            );
+        }
+        for blk in c
+            .blocks
+            .iter()
+            .filter(|b| b.ident.as_str() == "action_trigger")
+        {
+            diags.push(
+                Diagnostic::error(format!("Invalid {kind} resource lifecycle nested block"))
+                    .detail(format!("The lifecycle nested block \"action_trigger\" is defined only for managed resources (\"resource\" blocks), and is not valid for {plural}."))
+                    .span(span_of(&blk.ident, file)),
+            );
+        }
+        let conditions = c
+            .blocks
+            .iter()
+            .filter(|b| b.ident.as_str() != "action_trigger");
+        decode_conditions(l, conditions, file, diags);
+        return;
+    }
+    for blk in c
+        .blocks
+        .iter()
+        .filter(|b| b.ident.as_str() == "action_trigger")
+    {
+        l.action_triggers
+            .extend(super::unserved::decode_action_trigger(blk, file, diags));
+    }
+    let conditions = c
+        .blocks
+        .iter()
+        .filter(|b| b.ident.as_str() != "action_trigger");
+    decode_conditions(l, conditions, file, diags);
     if let Some(a) = c.attrs.get("replace_triggered_by") {
         l.replace_triggered_by = replace_triggered_by(a, file, diags);
     }

@@ -15,6 +15,7 @@ mod provisioner;
 mod syntax_error;
 mod terraform_block;
 mod typeexpr;
+mod unserved;
 pub mod version;
 
 pub use load::{load_dir, parse_file};

@@ -74,6 +74,9 @@ pub struct Module {
     pub imports: Vec<Import>,
     pub removed: Vec<Removed>,
     pub checks: Vec<Check>,
+    /// `ephemeral` resources and `action`s: decoded and checked, not run (see
+    /// [`UnservedBlock`]).
+    pub unserved: Vec<UnservedBlock>,
     /// The modules the calls load, by call name.
     pub children: BTreeMap<String, Module>,
     /// Names of the module calls from the root to here (empty for the root module).
@@ -200,6 +203,60 @@ pub struct Lifecycle {
     pub postconditions: Vec<Validation>,
     /// `replace_triggered_by`: a change to any of these replaces this one.
     pub replace_triggered_by: Vec<ReplaceTrigger>,
+    /// `action_trigger` blocks (managed resources only).
+    pub action_triggers: Vec<ActionTrigger>,
+}
+
+/// One `action_trigger` block: the actions it names, which must be declared in the
+/// same module. Events and `on_failure` are checked when decoding; nothing runs them
+/// yet, since every action type is reported unsupported at validate.
+#[derive(Debug, Clone)]
+pub struct ActionTrigger {
+    /// Each action named: its type, its name, and where the reference is written.
+    pub actions: Vec<(String, String, Option<Span>)>,
+}
+
+/// What an [`UnservedBlock`] declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnservedKind {
+    /// `ephemeral "type" "name"` (Terraform 1.10): opened during a run, never stored.
+    Ephemeral,
+    /// `action "type" "name"` (Terraform 1.14): a provider operation that resources'
+    /// `action_trigger` blocks or `-invoke` start.
+    Action,
+}
+
+/// An `ephemeral` resource or an `action`. Terraform loads both, and so does terrane,
+/// with Terraform's checks of their shape; but no provider terrane runs serves either
+/// kind yet, so validate reports each type as unsupported rather than let a plan go
+/// ahead without the block the user wrote.
+#[derive(Debug, Clone)]
+pub struct UnservedBlock {
+    pub kind: UnservedKind,
+    pub ty: String,
+    pub name: String,
+    pub provider: Option<ProviderRef>,
+    pub span: Option<Span>,
+    /// The type label, where "unsupported type" points.
+    pub type_span: Option<Span>,
+}
+
+impl UnservedBlock {
+    /// The provider's local name: `provider = x.y` if set, else the type's prefix.
+    pub fn provider_name(&self) -> &str {
+        match &self.provider {
+            Some(p) => &p.name,
+            None => self.ty.split('_').next().unwrap_or(&self.ty),
+        }
+    }
+
+    /// The block keyword, as messages name it.
+    pub fn keyword(&self) -> &'static str {
+        match self.kind {
+            UnservedKind::Ephemeral => "ephemeral",
+            UnservedKind::Action => "action",
+        }
+    }
 }
 
 /// One `replace_triggered_by` entry: a resource, one of its instances

@@ -171,6 +171,27 @@ pub(super) fn merge_file(
             diags,
         );
     }
+    for u in o.unserved {
+        // Nothing of these blocks runs (see `UnservedBlock`); an override may still
+        // change their provider, and must have a base to change.
+        match m
+            .unserved
+            .iter_mut()
+            .find(|b| b.kind == u.kind && b.ty == u.ty && b.name == u.name)
+        {
+            Some(base) => {
+                if u.provider.is_some() {
+                    base.provider = u.provider;
+                }
+            }
+            None => diags.push(missing(
+                &format!("{} {}", u.ty, u.keyword()),
+                &u.name,
+                "Missing base configuration to override",
+                u.span.clone(),
+            )),
+        }
+    }
     for (kind, what, span) in o
         .moved
         .iter()
@@ -314,6 +335,9 @@ fn merge_resource(
     {
         base.lifecycle.ignore_changes = r.lifecycle.ignore_changes;
         base.lifecycle.ignore_changes_spans = r.lifecycle.ignore_changes_spans;
+    }
+    if !r.lifecycle.action_triggers.is_empty() {
+        base.lifecycle.action_triggers = r.lifecycle.action_triggers;
     }
     base.body = merge_bodies(&base.body, &r.body);
 }

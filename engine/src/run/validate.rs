@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::values::decode_body;
 use super::Providers;
 use crate::addr::Mode;
-use crate::config::Module;
+use crate::config::{Module, UnservedKind};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::lang::refs::Subject;
 use crate::lang::{eval, EvalContext, Scope, Value};
@@ -52,8 +52,54 @@ pub fn validate(root: &Module, providers: &Providers) -> Diagnostics {
     let mut diags = super::ephemeral::check(root);
     for module in root.all() {
         validate_one(module, providers, &mut diags);
+        unserved(module, providers, &mut diags);
     }
     diags
+}
+
+/// Every `ephemeral` resource and `action` is an error: no provider terrane runs serves
+/// either kind yet (Terraform's wording for a type its provider lacks, and a note on
+/// why). Also each `action_trigger` that names an action the module does not declare.
+fn unserved(module: &Module, providers: &Providers, diags: &mut Diagnostics) {
+    for u in &module.unserved {
+        let provider = providers
+            .instance(u.provider_name(), None)
+            .map(|i| crate::addr::short_source(i.provider.source()).to_string())
+            .unwrap_or_else(|| format!("hashicorp/{}", u.provider_name()));
+        let (summary, kind) = match u.kind {
+            UnservedKind::Ephemeral => ("Invalid ephemeral resource", "ephemeral resource"),
+            UnservedKind::Action => ("Invalid action type", "action type"),
+        };
+        diags.push(
+            Diagnostic::error(summary)
+                .detail(format!(
+                    "The provider {provider} does not support {kind} {:?}.",
+                    u.ty
+                ))
+                .span(u.type_span.clone().or_else(|| u.span.clone()))
+                .help(format!(
+                    "terrane does not run {} blocks yet, from built-in providers or plugins; docs/COMPATIBILITY.md lists what is supported",
+                    u.keyword()
+                )),
+        );
+    }
+    for r in module.resources.values() {
+        for (ty, name, span) in r.lifecycle.action_triggers.iter().flat_map(|t| &t.actions) {
+            let declared = module
+                .unserved
+                .iter()
+                .any(|u| u.kind == UnservedKind::Action && &u.ty == ty && &u.name == name);
+            if !declared {
+                diags.push(
+                    Diagnostic::error("Reference to undeclared action")
+                        .detail(format!(
+                            "There is no action named \"action.{ty}.{name}\" in this module."
+                        ))
+                        .span(span.clone()),
+                );
+            }
+        }
+    }
 }
 
 /// The error for a resource or data source type no provider has, with a suggestion when
@@ -68,16 +114,9 @@ pub(super) fn unsupported_type(
     } else {
         "resource type"
     };
-    // Terraform names the provider by its source address, without the default registry.
     let provider = providers
         .instance(r.provider_name(), None)
-        .map(|i| {
-            let source = i.provider.source();
-            source
-                .strip_prefix("registry.terraform.io/")
-                .unwrap_or(source)
-                .to_string()
-        })
+        .map(|i| crate::addr::short_source(i.provider.source()).to_string())
         .unwrap_or_else(|| format!("hashicorp/{}", r.provider_name()));
     let mut d = Diagnostic::error(format!("Invalid {kind}"))
         .detail(format!(
