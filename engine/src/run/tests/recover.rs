@@ -68,6 +68,8 @@ async fn a_create_in_flight_is_adopted_when_found_and_dropped_when_not() {
     pending.sort();
     assert_eq!(pending, ["made", "never"], "`failed` was settled");
 
+    // The delay holds every call on `never`, lookups included: lift it.
+    f.mock.delay("never", Duration::ZERO);
     f.mock.clear_calls();
     let mut state = folded.state;
     let got = run::recover(&ctx, &mut state, &folded.pending)
@@ -84,9 +86,8 @@ async fn a_create_in_flight_is_adopted_when_found_and_dropped_when_not() {
     assert_eq!(names, ["done", "made"]);
 
     // The next run creates only what was never made, and then has nothing to do.
+    // `failed` still fails, as it would against the cloud.
     f.state = state;
-    // `never` no longer waits; `failed` still fails, as it would against the cloud.
-    f.mock.delay("never", Duration::ZERO);
     let diags = f.apply(PlanMode::Normal).await;
     assert!(diags.has_errors(), "`failed` still fails");
     assert_eq!(f.mock.calls_of(Call::Create), ["never"]);
@@ -128,6 +129,7 @@ async fn a_failed_lookup_keeps_the_question_open() {
     )
     .await;
     let folded = fold(None, &path).expect("fold").expect("a journal");
+    f.mock.delay("never", Duration::ZERO);
     f.mock.fail("made", Call::Find, "Throttling: rate exceeded");
     let mut state = folded.state.clone();
     let err = run::recover(&ctx, &mut state, &folded.pending)
