@@ -125,10 +125,9 @@ fn recovered(o: &Out) -> (usize, usize) {
     };
     let num = |s: &str| s.trim().parse::<usize>().unwrap_or(0);
     let flying = num(line.split(" create(s)").next().unwrap_or_default());
-    let found = line
-        .split(": ")
-        .nth(1)
-        .map_or(0, |rest| num(rest.split(" found").next().unwrap_or_default()));
+    let found = line.split(": ").nth(1).map_or(0, |rest| {
+        num(rest.split(" found").next().unwrap_or_default())
+    });
     (flying, found)
 }
 
@@ -151,7 +150,6 @@ async fn apply_killed_at_random_points_leaves_no_orphans() {
 
     let total = s.groups + s.roles;
     let mut kills = 0;
-    let mut last: Option<Out> = None;
     for point in 0..s.kills {
         // Kill after the n-th "Creating..." of this run: a point at which creates are
         // in flight (terrane runs -parallelism=10 at once).
@@ -164,9 +162,10 @@ async fn apply_killed_at_random_points_leaves_no_orphans() {
             "Creating...",
             n,
         );
-        let (flying, found) = last.as_ref().map_or((0, 0), recovered);
-        if point > 0 || flying > 0 {
-            println!("  recovery before kill {point}: {flying} create(s) were in flight, {found} found and adopted");
+        // This run first recovered what the previous kill left in flight.
+        if point > 0 {
+            let (flying, found) = recovered(&k.out);
+            println!("  recovery of kill {}: {flying} create(s) were in flight, {found} found and adopted", point - 1);
         }
         let started = count(&k.out.stdout, ": Creating...");
         let done = count(&k.out.stdout, ": Creation complete");
@@ -176,17 +175,22 @@ async fn apply_killed_at_random_points_leaves_no_orphans() {
             started - done
         );
         if !k.killed {
-            assert_eq!(k.out.code, 0, "a run that was not killed must succeed:\n{}", k.out);
+            assert_eq!(
+                k.out.code, 0,
+                "a run that was not killed must succeed:\n{}",
+                k.out
+            );
             break;
         }
         kills += 1;
-        last = Some(k.out);
     }
     assert!(kills > 0, "no run was killed; seed {seed}");
 
     let finish = run(&["apply", "-auto-approve"]);
     let (flying, found) = recovered(&finish);
-    println!("final apply: {flying} create(s) were in flight at the last kill, {found} found and adopted");
+    println!(
+        "recovery of the last kill: {flying} create(s) were in flight, {found} found and adopted"
+    );
     let finish = finish.code(0);
     assert!(
         !finish.all().contains("AlreadyExists"),

@@ -18,9 +18,8 @@ use async_trait::async_trait;
 
 use super::{
     ApplyRequest, ApplyResponse, AttributeSchema, BlockSchema, ConfigureRequest, Identity,
-    ImportRequest,
-    ImportResponse, PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest,
-    ReadDataResponse, ReadRequest, ReadResponse, ResourceSchema,
+    ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ProviderSchema,
+    ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse, ResourceSchema,
 };
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::{Type, Value};

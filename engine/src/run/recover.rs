@@ -66,9 +66,11 @@ pub async fn recover(
             &intent.resource.name,
         )
         .map(|r| r.instance(intent.index_key.clone())) else {
-            return Err(Diagnostic::error("Invalid module address in the apply journal")
-                .detail(format!("{:?}", intent.resource.module))
-                .into());
+            return Err(
+                Diagnostic::error("Invalid module address in the apply journal")
+                    .detail(format!("{:?}", intent.resource.module))
+                    .into(),
+            );
         };
         let provider = ctx
             .providers

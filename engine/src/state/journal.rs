@@ -652,8 +652,10 @@ mod tests {
         adopt(&mut again, &pending[0], &instance(None, "found"));
         let r = &again.resources[0];
         assert_eq!(r.instances.len(), 2);
-        assert!(r.instances.iter().any(|i| i.deposed.is_none()
-            && i.attributes["id"] == json!("found")));
+        assert!(r
+            .instances
+            .iter()
+            .any(|i| i.deposed.is_none() && i.attributes["id"] == json!("found")));
     }
 
     #[test]

@@ -211,7 +211,10 @@ pub trait AwsResource: Send + Sync {
 pub fn identity_of(planned: &Value, required: &[&str], optional: &[&str]) -> Option<Identity> {
     let mut out = BTreeMap::new();
     for attr in required {
-        out.insert((*attr).to_string(), val::str_attr(planned, attr)?.to_string());
+        out.insert(
+            (*attr).to_string(),
+            val::str_attr(planned, attr)?.to_string(),
+        );
     }
     for attr in optional {
         if let Some(v) = val::str_attr(planned, attr) {
