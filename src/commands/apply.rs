@@ -14,7 +14,7 @@ use terrane_engine::plan::render::{render_plan, Style};
 use terrane_engine::plan::{Action, Plan, PlanMode};
 use terrane_engine::run::vars::CliVar;
 use terrane_engine::run::{ApplyEvent, ApplyObserver, StateDelta};
-use terrane_engine::state::journal::{Journal, JournalEntry, ResourceKey};
+use terrane_engine::state::journal::Journal;
 
 use super::operation::{journal_path, prepare, Prepared};
 use crate::cli::{ApplyArgs, PlanningArgs, RefreshArgs};
@@ -164,33 +164,12 @@ impl ApplyObserver for CliObserver {
     }
 
     fn record(&self, d: StateDelta<'_>) -> std::io::Result<()> {
-        let key = |r: &terrane_engine::addr::ResourceAddr, provider: &str| ResourceKey {
-            module: None,
-            mode: r.mode.as_state_str().to_string(),
-            ty: r.ty.clone(),
-            name: r.name.clone(),
-            provider: provider.to_string(),
-        };
-        let entry = match d {
-            StateDelta::Set {
-                resource,
-                provider,
-                instance,
-            } => JournalEntry::SetInstance {
-                resource: key(resource, provider),
-                instance: instance.clone(),
-            },
-            StateDelta::Remove {
-                resource,
-                key: k,
-                deposed,
-            } => JournalEntry::RemoveInstance {
-                resource: key(resource, ""),
-                index_key: k.clone(),
-                deposed: deposed.clone(),
-            },
-        };
-        self.journal.lock().expect("lock poisoned").append(&entry)
+        let mut journal = self.journal.lock().expect("lock poisoned");
+        journal.append(&d.journal_entry())?;
+        if d.must_sync() {
+            journal.sync()?;
+        }
+        Ok(())
     }
 }
 

@@ -255,17 +255,8 @@ pub async fn prepare(
     } else {
         journal::fold(etag.as_ref().map(|_| &state), &jpath)
     };
-    match found {
-        Ok(Some(folded)) => {
-            state = folded.state;
-            etag = Some(backend.write(&workspace, &state, etag.as_ref()).await?);
-            let _ = std::fs::remove_file(&jpath);
-            eprintln!(
-                "Recovered {} finished operation(s) from an interrupted run and saved them to state.",
-                folded.operations
-            );
-        }
-        Ok(None) => {}
+    let folded = match found {
+        Ok(f) => f,
         Err(journal::FoldError::Mismatch(e)) => {
             print_diagnostics(&Diagnostic::error("Cannot recover the interrupted run").detail(format!("{e}\nThe journal {} was kept; remove it only if you are sure it belongs to another state.", jpath.display())).into(), color);
             if let Some(l) = lock {
@@ -273,11 +264,14 @@ pub async fn prepare(
             }
             return Ok(Err(Reported));
         }
-        Err(journal::FoldError::Unreadable(e)) => eprintln!(
-            "Warning: ignoring unreadable apply journal {}: {e}",
-            jpath.display()
-        ),
-    }
+        Err(journal::FoldError::Unreadable(e)) => {
+            eprintln!(
+                "Warning: ignoring unreadable apply journal {}: {e}",
+                jpath.display()
+            );
+            None
+        }
+    };
     let interrupt = Arc::new(AtomicBool::new(false));
     install_interrupt_handler(interrupt.clone());
     let mode = if planning.refresh_only {
@@ -301,6 +295,22 @@ pub async fn prepare(
         variables,
         options,
     };
+    if let Some(folded) = folded {
+        match recover_journal(&ctx, folded, &jpath, color).await {
+            Ok(recovered) => {
+                state = recovered;
+                etag = Some(backend.write(&workspace, &state, etag.as_ref()).await?);
+                let _ = std::fs::remove_file(&jpath);
+            }
+            Err(d) => {
+                print_diagnostics(&d, color);
+                if let Some(l) = lock {
+                    let _ = l.unlock().await;
+                }
+                return Ok(Err(Reported));
+            }
+        }
+    }
     Ok(Ok(Prepared {
         ctx,
         backend,
@@ -310,6 +320,49 @@ pub async fn prepare(
         workspace,
         color,
     }))
+}
+
+/// The state of a folded journal with its in-flight creates resolved: each object the
+/// provider finds by the identity journalled before its create was sent is adopted at its
+/// address; the others were never made. Says what it recovered on stderr.
+async fn recover_journal(
+    ctx: &Context,
+    folded: journal::Folded,
+    jpath: &Path,
+    color: bool,
+) -> Result<State, Diagnostics> {
+    let journal::Folded {
+        mut state,
+        operations,
+        pending,
+    } = folded;
+    let recovered = terrane_engine::run::recover(ctx, &mut state, &pending)
+        .await
+        .map_err(|mut d| {
+            d.push(Diagnostic::error("Cannot recover the interrupted run").detail(format!("{} create(s) were in flight when the run was interrupted, and looking for their objects failed (see above). The journal {} was kept; run the command again once the provider can be reached.", pending.len(), jpath.display())));
+            d
+        })?;
+    eprintln!(
+        "Recovered {operations} finished operation(s) from an interrupted run and saved them to state."
+    );
+    if !pending.is_empty() {
+        eprintln!(
+            "{} create(s) were in flight when that run stopped: {} found and adopted into state, {} never made.",
+            pending.len(),
+            recovered.adopted.len(),
+            recovered.absent
+        );
+        for (addr, id) in &recovered.adopted {
+            match id {
+                Some(id) => eprintln!("  {addr}: adopted [id={id}]"),
+                None => eprintln!("  {addr}: adopted"),
+            }
+        }
+    }
+    if !recovered.warnings.is_empty() {
+        print_diagnostics(&recovered.warnings, color);
+    }
+    Ok(state)
 }
 
 /// First Ctrl-C: stop starting operations, finish running ones, save state. Second: exit

@@ -37,6 +37,103 @@ impl Out {
 /// that have subcommands) in `dir` with NO_COLOR=1, no TF_*, TERRANE_* or AWS_* variable of
 /// the test process (so a developer's environment cannot leak in), and `env`.
 pub fn run(bin: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    capture(command(bin, dir, args, env), bin)
+}
+
+/// What [`run_killed`] saw.
+pub struct Killed {
+    /// Whether the process was killed (false: it finished before the trigger line).
+    pub killed: bool,
+    /// What it printed until then, and its exit code (-1 when killed).
+    pub out: Out,
+}
+
+/// Runs the command as [`run`] does, and SIGKILLs it the moment it has printed `n` lines
+/// of stdout containing `trigger` (as a crash, an OOM kill or a lost CI runner would stop
+/// it: no signal handler runs). terrane's stdout is line-buffered, so a line is seen as
+/// soon as it is printed.
+pub fn run_killed(
+    bin: &str,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    trigger: &str,
+    n: usize,
+) -> Killed {
+    use std::io::{BufRead, BufReader, Read};
+    let mut c = command(bin, dir, args, env);
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {bin}: {e}"));
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let mut stdout = String::new();
+    let mut seen = 0;
+    let mut killed = false;
+    for line in BufReader::new(child.stdout.take().expect("piped stdout")).lines() {
+        let Ok(line) = line else { break };
+        stdout.push_str(&line);
+        stdout.push('\n');
+        if line.contains(trigger) {
+            seen += 1;
+            if seen == n {
+                // Child::kill is SIGKILL on Unix.
+                child.kill().expect("kill terrane");
+                killed = true;
+                break;
+            }
+        }
+    }
+    let status = child.wait().expect("wait for terrane");
+    Killed {
+        killed,
+        out: Out {
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr: err_reader.join().unwrap_or_default(),
+        },
+    }
+}
+
+/// A small seeded generator (xorshift64*), so a test that picks random points can print
+/// its seed and be replayed exactly.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+
+    /// A seed from `var` when set, else from the clock.
+    pub fn seed_from_env(var: &str) -> u64 {
+        std::env::var(var)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |d| d.as_nanos() as u64)
+            })
+    }
+
+    /// A number in `lo..=hi`.
+    pub fn between(&mut self, lo: usize, hi: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let x = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        lo + (x % (hi - lo + 1) as u64) as usize
+    }
+}
+
+fn command(bin: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut c = Command::new(bin);
     let words = match args.first() {
         Some(&("state" | "workspace")) => 2,
@@ -54,7 +151,7 @@ pub fn run(bin: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
         }
     }
     c.envs(env.iter().copied());
-    capture(c, bin)
+    c
 }
 
 /// Runs `bin ARGS` (as given) in `dir` with nothing of the test process's environment but

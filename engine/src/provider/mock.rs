@@ -5,9 +5,10 @@
 //! object with `parent = "x"` cannot be created unless `x` exists, and `x` cannot be
 //! deleted while such a child lives (like an ECS cluster with services). The data source
 //! looks a live object up by `name`. Every finished call is recorded as `"<verb> <name>"`
-//! (`create`, `update`, `delete`, `read`, `refresh`, `import`), so tests assert the order
-//! of operations; each name can be made to fail, to wait before answering, or to return a
-//! chosen `output`.
+//! (`create`, `update`, `delete`, `read`, `refresh`, `import`, `find`), so tests assert
+//! the order of operations; each name can be made to fail, to wait before answering, to
+//! return a chosen `output`, or to make its object and never answer (a create in flight
+//! when the run dies). An object's identity for crash recovery is its `name`.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -16,9 +17,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{
-    ApplyRequest, ApplyResponse, AttributeSchema, BlockSchema, ConfigureRequest, ImportRequest,
-    ImportResponse, PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest,
-    ReadDataResponse, ReadRequest, ReadResponse, ResourceSchema,
+    ApplyRequest, ApplyResponse, AttributeSchema, BlockSchema, ConfigureRequest, Identity,
+    ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ProviderSchema,
+    ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse, ResourceSchema,
 };
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::{Type, Value};
@@ -35,6 +36,8 @@ pub enum Call {
     Read,
     Refresh,
     Import,
+    /// `find_by_identity`.
+    Find,
 }
 
 impl Call {
@@ -46,6 +49,7 @@ impl Call {
             Call::Read => "read",
             Call::Refresh => "refresh",
             Call::Import => "import",
+            Call::Find => "find",
         }
     }
 }
@@ -55,6 +59,7 @@ struct Script {
     fail: BTreeMap<(String, Call), String>,
     delay: BTreeMap<String, Duration>,
     output: BTreeMap<String, Value>,
+    hang: std::collections::BTreeSet<String>,
 }
 
 /// The recording mock; see the module documentation.
@@ -134,6 +139,12 @@ impl MockProvider {
     /// operation that is not ordered after it finishes first.
     pub fn delay(&self, name: &str, d: Duration) {
         self.lock_script().delay.insert(name.to_string(), d);
+    }
+
+    /// Makes the create of `name` make its object, then never answer: the apply can only
+    /// be abandoned, as when the process is killed with the call in flight.
+    pub fn hang_after_create(&self, name: &str) {
+        self.lock_script().hang.insert(name.to_string());
     }
 
     /// Makes the object (or data source) named `name` report `output = v`.
@@ -239,6 +250,9 @@ impl MockProvider {
         let new = self.realize(planned, &name);
         self.lock_world().insert(name.clone(), new.clone());
         self.record(&name, call);
+        if call == Call::Create && self.lock_script().hang.contains(&name) {
+            std::future::pending::<()>().await;
+        }
         ApplyResponse {
             new_state: Some(new),
             private: None,
@@ -356,6 +370,23 @@ impl Provider for MockProvider {
             state,
             diagnostics: Diagnostics::new(),
         }
+    }
+
+    fn identity(&self, _type_name: &str, planned: &Value) -> Option<Identity> {
+        let name = attr_str(planned, "name")?;
+        Some(Identity([("name".to_string(), name)].into_iter().collect()))
+    }
+
+    async fn find_by_identity(
+        &self,
+        _type_name: &str,
+        identity: &Identity,
+    ) -> Result<Option<Value>, Diagnostics> {
+        let name = identity.get("name").unwrap_or_default();
+        self.enter(name, Call::Find).await?;
+        let found = self.lock_world().get(name).cloned();
+        self.record(name, Call::Find);
+        Ok(found)
     }
 
     async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {

@@ -5,7 +5,10 @@
 pub mod mock;
 pub mod schema;
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 pub use schema::{
     AttributeSchema, BlockSchema, NestedBlock, Nesting, ProviderSchema, ResourceSchema,
@@ -87,6 +90,21 @@ pub struct ReadDataResponse {
     pub diagnostics: Diagnostics,
 }
 
+/// What finds an object again when its create was sent but its answer never arrived (the
+/// run was killed while the call was in flight): the planned arguments that name it
+/// uniquely, such as `{"name": "app-logs"}` for a log group or the name and VPC of a
+/// security group. Recorded in the apply journal before the create is sent; see
+/// [`Provider::identity`] and [`Provider::find_by_identity`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Identity(pub BTreeMap<String, String>);
+
+impl Identity {
+    pub fn get(&self, attr: &str) -> Option<&str> {
+        self.0.get(attr).map(String::as_str)
+    }
+}
+
 #[async_trait]
 pub trait Provider: Send + Sync {
     /// The provider's source address (`hashicorp/null`), written into state.
@@ -114,6 +132,26 @@ pub trait Provider: Send + Sync {
     /// deleted, rather than failing halfway through an apply. The default allows all.
     fn check_destroy(&self, _type_name: &str, _prior: &Value) -> Diagnostics {
         Diagnostics::new()
+    }
+
+    /// Crash recovery, part one: how the object a create of `planned` (all values known,
+    /// as sent to [`Provider::apply`]) makes could be found without its ID. `None` (the
+    /// default) when the type has no such identity: its ID is chosen by the cloud, or its
+    /// name is generated, or it makes no remote object at all.
+    fn identity(&self, _type_name: &str, _planned: &Value) -> Option<Identity> {
+        None
+    }
+
+    /// Crash recovery, part two: the object `identity` names, read as [`Provider::read`]
+    /// would (the state to record), or `None` when no such object exists. Only asked for
+    /// identities this provider gave. An error leaves the question open: the engine keeps
+    /// the journal and reports it rather than forget an object that may exist.
+    async fn find_by_identity(
+        &self,
+        _type_name: &str,
+        _identity: &Identity,
+    ) -> Result<Option<Value>, Diagnostics> {
+        Ok(None)
     }
 
     /// API calls made so far, per service (`ec2` -> 3), so batching can be measured.

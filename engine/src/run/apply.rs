@@ -727,6 +727,26 @@ async fn apply_instance<'a>(
             )?;
         }
     }
+    let created = c.action == Action::Create || c.action.is_replace();
+    let planned_plain = planned.unmark_deep().0;
+    // Journalled (durably) before the create is sent: if the run dies before the answer
+    // is recorded, the next run looks the object up by this identity (`run::recover`).
+    let identity = created
+        .then(|| provider.identity(&addr.resource.ty, &planned_plain))
+        .flatten();
+    if let Some(identity) = &identity {
+        record(
+            s,
+            StateDelta::Intent {
+                resource: &addr.resource,
+                provider: &c.provider,
+                key: &addr.key,
+                identity,
+                dependencies: &deps,
+                create_before_destroy: r.lifecycle.create_before_destroy,
+            },
+        )?;
+    }
     let started = Instant::now();
     let shown_action = if c.action.is_replace() {
         Action::Create
@@ -749,7 +769,7 @@ async fn apply_instance<'a>(
         provider.apply(ApplyRequest {
             type_name: addr.resource.ty.clone(),
             prior: prior.map(|p| p.unmark_deep().0),
-            planned: Some(planned.unmark_deep().0),
+            planned: Some(planned_plain),
             config: config.unmark_deep().0,
             private: c.private.clone(),
         }),
@@ -759,6 +779,19 @@ async fn apply_instance<'a>(
     let Some(new) = resp.new_state else {
         if !diags.has_errors() {
             diags.push(Diagnostic::error("Provider returned no object").detail(format!("The provider reported success for {addr} but returned no object. This is a bug in the provider.")));
+        }
+        if identity.is_some() {
+            // Nothing was made: an object found later by the same identity is not ours
+            // (the create may have failed because it already existed).
+            if let Err(e) = record(
+                s,
+                StateDelta::Settled {
+                    resource: &addr.resource,
+                    key: &addr.key,
+                },
+            ) {
+                diags.extend(e);
+            }
         }
         return Err(diags);
     };
@@ -784,7 +817,6 @@ async fn apply_instance<'a>(
         resp.private,
         r.lifecycle.create_before_destroy,
     );
-    let created = c.action == Action::Create || c.action.is_replace();
     if created && !diags.has_errors() && provision::has(r, ProvisionerWhen::Create) {
         let t = provision::Target {
             addr,

@@ -12,6 +12,7 @@ mod nodes;
 mod observer;
 mod plan;
 mod provision;
+pub mod recover;
 pub mod scope;
 #[cfg(test)]
 mod tests;
@@ -29,6 +30,7 @@ pub use crate::state::codec::instance_state;
 pub use apply::apply;
 pub use observer::{ApplyEvent, ApplyObserver, Quiet, StateDelta};
 pub use plan::plan;
+pub use recover::{recover, Recovered};
 pub use validate::validate;
 
 use crate::addr::{InstanceAddr, Mode};

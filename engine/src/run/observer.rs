@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use crate::addr::{IndexKey, InstanceAddr, ResourceAddr};
 use crate::plan::Action;
+use crate::provider::Identity;
+use crate::state::journal::{Intent, JournalEntry, ResourceKey};
 use crate::state::InstanceState;
 
 /// A change to state that must be made durable before anything depending on it starts.
@@ -20,6 +22,82 @@ pub enum StateDelta<'a> {
         key: &'a Option<IndexKey>,
         deposed: &'a Option<String>,
     },
+    /// A create is about to be sent; the observer must make this durable (fsync) before it
+    /// returns, since the object may exist from the moment the call leaves. A later `Set`
+    /// of the same instance, or `Settled`, supersedes it.
+    Intent {
+        resource: &'a ResourceAddr,
+        provider: &'a str,
+        key: &'a Option<IndexKey>,
+        identity: &'a Identity,
+        dependencies: &'a [String],
+        create_before_destroy: bool,
+    },
+    /// A create whose `Intent` was recorded failed without making an object.
+    Settled {
+        resource: &'a ResourceAddr,
+        key: &'a Option<IndexKey>,
+    },
+}
+
+fn resource_key(r: &ResourceAddr, provider: &str) -> ResourceKey {
+    ResourceKey {
+        module: r.module_string(),
+        mode: r.mode.as_state_str().to_string(),
+        ty: r.ty.clone(),
+        name: r.name.clone(),
+        provider: provider.to_string(),
+    }
+}
+
+impl StateDelta<'_> {
+    /// The apply journal's line for this change.
+    pub fn journal_entry(&self) -> JournalEntry {
+        match *self {
+            StateDelta::Set {
+                resource,
+                provider,
+                instance,
+            } => JournalEntry::SetInstance {
+                resource: resource_key(resource, provider),
+                instance: instance.clone(),
+            },
+            StateDelta::Remove {
+                resource,
+                key,
+                deposed,
+            } => JournalEntry::RemoveInstance {
+                resource: resource_key(resource, ""),
+                index_key: key.clone(),
+                deposed: deposed.clone(),
+            },
+            StateDelta::Intent {
+                resource,
+                provider,
+                key,
+                identity,
+                dependencies,
+                create_before_destroy,
+            } => JournalEntry::Intent(Intent {
+                resource: resource_key(resource, provider),
+                index_key: key.clone(),
+                identity: identity.clone(),
+                dependencies: dependencies.to_vec(),
+                create_before_destroy,
+            }),
+            StateDelta::Settled { resource, key } => JournalEntry::Settled {
+                resource: resource_key(resource, ""),
+                index_key: key.clone(),
+            },
+        }
+    }
+
+    /// Whether the journal must be synced before the observer returns: an intent must
+    /// be on disk before its create is sent. Other lines survive the process in the page
+    /// cache (see `state::journal`).
+    pub fn must_sync(&self) -> bool {
+        matches!(self, StateDelta::Intent { .. })
+    }
 }
 
 /// Progress of one operation, for the user.

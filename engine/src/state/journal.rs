@@ -12,6 +12,12 @@
 //! stored snapshot before doing anything else. Replaying is idempotent: each entry sets or
 //! removes one instance to its final value, so replaying onto a snapshot that already holds
 //! some of the entries gives the same result.
+//!
+//! A create in flight when the run died has no result yet, but its object may exist. So
+//! before a create is sent the engine journals an [`Intent`] (the address and the
+//! provider's [`Identity`] of the object, e.g. its name) and fsyncs it; the create's result
+//! supersedes it. Replay hands back the intents left without a result, and the next run
+//! asks the provider to find each one (`run::recover`), adopting what it finds.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Seek, SeekFrom, Write};
@@ -20,6 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::model::{IndexKey, InstanceState, ResourceState, State, StateError};
+use crate::provider::Identity;
 
 /// Identifies a resource (all its instances) in state, as [`ResourceState`] does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +54,14 @@ impl ResourceKey {
         }
     }
 
+    /// Whether `other` names the same resource (the provider aside, as in `matches`).
+    pub fn same_resource(&self, other: &ResourceKey) -> bool {
+        self.module == other.module
+            && self.mode == other.mode
+            && self.ty == other.ty
+            && self.name == other.name
+    }
+
     /// Whether `resource` is the resource this key names. The provider is not part of a
     /// resource's identity: it may change between runs for the same address.
     fn matches(&self, resource: &ResourceState) -> bool {
@@ -54,6 +69,27 @@ impl ResourceKey {
             && resource.mode == self.mode
             && resource.ty == self.ty
             && resource.name == self.name
+    }
+}
+
+/// A create about to be sent: what finds its object should the run die before the answer
+/// is journalled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Intent {
+    pub resource: ResourceKey,
+    #[serde(default)]
+    pub index_key: Option<IndexKey>,
+    pub identity: Identity,
+    /// What the instance would record, so an adopted object keeps its destroy order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_before_destroy: bool,
+}
+
+impl Intent {
+    fn is_for(&self, resource: &ResourceKey, index_key: Option<&IndexKey>) -> bool {
+        self.resource.same_resource(resource) && self.index_key.as_ref() == index_key
     }
 }
 
@@ -76,6 +112,16 @@ pub enum JournalEntry {
         /// Set when the removed object was a deposed one (create-before-destroy).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         deposed: Option<String>,
+    },
+    /// A create is about to be sent (fsynced before it is). Superseded by a later
+    /// `SetInstance` of the same current instance, or by `Settled`.
+    Intent(Intent),
+    /// A create whose intent was journalled failed without making an object: there is
+    /// nothing to look for (and an object found by the same name would be someone else's).
+    Settled {
+        resource: ResourceKey,
+        #[serde(default)]
+        index_key: Option<IndexKey>,
     },
 }
 
@@ -252,12 +298,15 @@ pub fn recover(path: &Path) -> Result<Option<Vec<JournalEntry>>, StateError> {
 /// Applies recovered entries to the snapshot the run started from (or a later one written
 /// by the same run).
 ///
+/// Returns the intents no later entry superseded: creates that were in flight when the
+/// run died, whose objects may exist.
+///
 /// # Errors
 /// A message when the entries do not start with a `Begin` for this state's lineage: the
 /// journal belongs to another state and applying it would corrupt this one.
-pub fn replay(state: &mut State, entries: &[JournalEntry]) -> Result<(), String> {
+pub fn replay(state: &mut State, entries: &[JournalEntry]) -> Result<Vec<Intent>, String> {
     let Some((first, rest)) = entries.split_first() else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     match first {
         JournalEntry::Begin { lineage, .. } if *lineage == state.lineage => {}
@@ -270,12 +319,16 @@ pub fn replay(state: &mut State, entries: &[JournalEntry]) -> Result<(), String>
         }
         _ => return Err("the apply journal does not start with a begin entry".into()),
     }
+    let mut pending: Vec<Intent> = Vec::new();
     for entry in rest {
         match entry {
             JournalEntry::Begin { .. } => {
                 return Err("the apply journal has a second begin entry".into());
             }
             JournalEntry::SetInstance { resource, instance } => {
+                if instance.deposed.is_none() {
+                    pending.retain(|i| !i.is_for(resource, instance.index_key.as_ref()));
+                }
                 set_instance(state, resource, instance);
             }
             JournalEntry::RemoveInstance {
@@ -283,10 +336,24 @@ pub fn replay(state: &mut State, entries: &[JournalEntry]) -> Result<(), String>
                 index_key,
                 deposed,
             } => remove_instance(state, resource, index_key.as_ref(), deposed.as_ref()),
+            JournalEntry::Intent(intent) => {
+                pending.retain(|i| !i.is_for(&intent.resource, intent.index_key.as_ref()));
+                pending.push(intent.clone());
+            }
+            JournalEntry::Settled {
+                resource,
+                index_key,
+            } => pending.retain(|i| !i.is_for(resource, index_key.as_ref())),
         }
     }
     state.normalize();
-    Ok(())
+    Ok(pending)
+}
+
+/// Records an object found for a pending [`Intent`] as the instance at its address.
+pub fn adopt(state: &mut State, intent: &Intent, instance: &InstanceState) {
+    set_instance(state, &intent.resource, instance);
+    state.normalize();
 }
 
 /// The stored state with a pending journal folded in.
@@ -295,6 +362,9 @@ pub struct Folded {
     pub state: State,
     /// How many finished operations the journal held.
     pub operations: usize,
+    /// Creates that were in flight when the run died (see [`replay`]); their objects may
+    /// exist and must be looked for before the state is trusted.
+    pub pending: Vec<Intent>,
 }
 
 /// Why a pending journal could not be folded.
@@ -323,11 +393,21 @@ pub fn fold(stored: Option<&State>, path: &Path) -> Result<Option<Folded>, FoldE
     if let (None, Some(JournalEntry::Begin { lineage, .. })) = (stored, entries.first()) {
         state.lineage.clone_from(lineage);
     }
-    replay(&mut state, &entries).map_err(FoldError::Mismatch)?;
+    let pending = replay(&mut state, &entries).map_err(FoldError::Mismatch)?;
     state.serial += 1;
+    let operations = entries
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                JournalEntry::SetInstance { .. } | JournalEntry::RemoveInstance { .. }
+            )
+        })
+        .count();
     Ok(Some(Folded {
         state,
-        operations: entries.len().saturating_sub(1),
+        operations,
+        pending,
     }))
 }
 
@@ -502,6 +582,80 @@ mod tests {
         let once = state.clone();
         replay(&mut state, &entries).unwrap();
         assert_eq!(state, once);
+    }
+
+    fn intent(name: &str, index_key: Option<IndexKey>) -> JournalEntry {
+        JournalEntry::Intent(Intent {
+            resource: key(name),
+            index_key,
+            identity: Identity([("name".to_string(), name.to_string())].into()),
+            dependencies: vec!["null_resource.x".into()],
+            create_before_destroy: false,
+        })
+    }
+
+    #[test]
+    fn intents_without_a_result_are_pending_after_replay() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let state = State::new();
+        let mut j = Journal::create(&path, &state.lineage, state.serial).unwrap();
+        let entries = [
+            intent("done", None),
+            intent("failed", None),
+            intent("flying", Some(IndexKey::Int(1))),
+            intent("flying", Some(IndexKey::Int(2))),
+            JournalEntry::SetInstance {
+                resource: key("done"),
+                instance: instance(None, "d"),
+            },
+            JournalEntry::Settled {
+                resource: key("failed"),
+                index_key: None,
+            },
+            JournalEntry::SetInstance {
+                resource: key("flying"),
+                instance: instance(Some(IndexKey::Int(2)), "f2"),
+            },
+        ];
+        for e in &entries {
+            j.append(e).unwrap();
+        }
+        let folded = fold(Some(&state), &path).unwrap().unwrap();
+        assert_eq!(folded.operations, 2, "intents are not operations");
+        assert_eq!(folded.pending.len(), 1);
+        let p = &folded.pending[0];
+        assert_eq!(
+            (p.resource.name.as_str(), &p.index_key),
+            ("flying", &Some(IndexKey::Int(1)))
+        );
+        assert_eq!(p.identity.get("name"), Some("flying"));
+        assert_eq!(p.dependencies, ["null_resource.x"]);
+        // A deposed object recorded after an intent does not answer it.
+        let mut again = state.clone();
+        let mut deposed = instance(None, "old");
+        deposed.deposed = Some("abcd".into());
+        let pending = replay(
+            &mut again,
+            &[
+                begin(&state),
+                intent("cbd", None),
+                JournalEntry::SetInstance {
+                    resource: key("cbd"),
+                    instance: deposed,
+                },
+            ],
+        )
+        .unwrap();
+        assert_eq!(pending.len(), 1);
+        // Adopting writes the found object at the intent's address.
+        adopt(&mut again, &pending[0], &instance(None, "found"));
+        let r = &again.resources[0];
+        assert_eq!(r.instances.len(), 2);
+        assert!(r
+            .instances
+            .iter()
+            .any(|i| i.deposed.is_none() && i.attributes["id"] == json!("found")));
     }
 
     #[test]

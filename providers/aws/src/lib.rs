@@ -600,6 +600,47 @@ impl Provider for AwsProvider {
         self.counts.snapshot()
     }
 
+    fn identity(&self, type_name: &str, planned: &Value) -> Option<Identity> {
+        let r = self.resources.get(type_name)?;
+        let mut identity = r.identity(planned)?;
+        if r.regional() {
+            if let Some(region) = region::of(planned) {
+                identity
+                    .0
+                    .insert(region::REGION.to_string(), region.to_string());
+            }
+        }
+        Some(identity)
+    }
+
+    async fn find_by_identity(
+        &self,
+        type_name: &str,
+        identity: &Identity,
+    ) -> Result<Option<Value>, Diagnostics> {
+        let r = self.resource(type_name)?;
+        let mut stub = empty_object(&full_schema(r));
+        if let Some(region) = identity.get(region::REGION).filter(|_| r.regional()) {
+            stub.set(region::REGION, Value::string(region));
+        }
+        let c = self
+            .clients_for(r.regional(), &Value::Object(stub.0.clone()))
+            .await?;
+        let found = r
+            .find(&c, identity)
+            .await
+            .map_err(|e| Diagnostics::from(e.to_diagnostic("finding", r.type_name())))?;
+        let Some(id) = found else {
+            return Ok(None);
+        };
+        r.import_stub(&id, &mut stub).map_err(|e| {
+            Diagnostics::from(
+                Diagnostic::error(format!("Invalid ID for {}", r.type_name())).detail(e),
+            )
+        })?;
+        self.read_one(&c, r, &stub.done()).await
+    }
+
     fn check_destroy(&self, type_name: &str, prior: &Value) -> Diagnostics {
         self.resources
             .get(type_name)

@@ -87,6 +87,11 @@ impl AwsResource for LogGroupRes {
         "aws_cloudwatch_log_group"
     }
 
+    /// Found again by its name after a crash (its import ID).
+    fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
+        crate::resource::identity_of(planned, &["name"], &[])
+    }
+
     fn table(&self) -> Option<&dyn ResourceTable> {
         Some(&*TABLE)
     }

@@ -15,7 +15,7 @@ use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::cidr::Cidr;
 use terrane_engine::lang::duration::parse_timeout;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, NestedBlock, Nesting};
+use terrane_engine::provider::{BlockSchema, Identity, NestedBlock, Nesting};
 use terrane_engine::run::diff::propose;
 
 use crate::clients::Clients;
@@ -183,12 +183,45 @@ pub trait AwsResource: Send + Sync {
         None
     }
 
+    /// Crash recovery: the planned arguments that find the object a create makes, should
+    /// the run die before the create's answer is recorded (see `Provider::identity`).
+    /// `None` (the default) for types whose ID AWS chooses and that have no unique name,
+    /// and when the name is generated (`name_prefix`). The framework adds the region.
+    fn identity(&self, _planned: &Value) -> Option<Identity> {
+        None
+    }
+
+    /// Crash recovery: the import ID of the object `identity` names, `None` when none
+    /// exists. The default suits types imported by their name: the name itself, and the
+    /// read that follows says whether the object exists.
+    async fn find(&self, _c: &Clients, identity: &Identity) -> Result<Option<String>, AwsError> {
+        Ok(identity.get("name").map(str::to_string))
+    }
+
     /// Turns an import ID into the object to read: by default `{ id = ID }`. Resources
     /// whose import ID is composite (`subnet-1/rtb-2`) parse it here.
     fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
         stub.set("id", Value::string(id));
         Ok(())
     }
+}
+
+/// An identity made of planned string arguments: `None` unless every one in `required` is
+/// a known, non-empty string; each in `optional` is added when it is one.
+pub fn identity_of(planned: &Value, required: &[&str], optional: &[&str]) -> Option<Identity> {
+    let mut out = BTreeMap::new();
+    for attr in required {
+        out.insert(
+            (*attr).to_string(),
+            val::str_attr(planned, attr)?.to_string(),
+        );
+    }
+    for attr in optional {
+        if let Some(v) = val::str_attr(planned, attr) {
+            out.insert((*attr).to_string(), v.to_string());
+        }
+    }
+    Some(Identity(out))
 }
 
 /// A read must set exactly the schema's attributes and blocks: a misspelt name would

@@ -35,6 +35,12 @@ impl AwsResource for Secret {
         "aws_secretsmanager_secret"
     }
 
+    /// Found again by its name after a crash: DescribeSecret takes a name as well as an
+    /// ARN, and a secret scheduled for deletion reads as absent.
+    fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
+        crate::resource::identity_of(planned, &["name"], &[])
+    }
+
     fn schema(&self) -> BlockSchema {
         S::new()
             .attr("id", comp(STR))

@@ -34,6 +34,40 @@ impl AwsResource for SecurityGroup {
         "aws_security_group"
     }
 
+    /// Found again by name and VPC after a crash (names are unique in a VPC; a group
+    /// created without `vpc_id` is in the default VPC). The name is known at apply even
+    /// for a generated one: the plan chose it.
+    fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
+        crate::resource::identity_of(planned, &["name"], &["vpc_id"])
+    }
+
+    async fn find(
+        &self,
+        c: &Clients,
+        identity: &terrane_engine::provider::Identity,
+    ) -> Result<Option<String>, AwsError> {
+        let Some(name) = identity.get("name") else {
+            return Ok(None);
+        };
+        let mut filters = vec![super::filter("group-name", [name])];
+        if let Some(vpc) = identity.get("vpc_id") {
+            filters.push(super::filter("vpc-id", [vpc]));
+        }
+        let ec2 = c.ec2.get().await;
+        let out = ec2
+            .describe_security_groups()
+            .set_filters(Some(filters))
+            .send()
+            .await
+            .map_err(err("DescribeSecurityGroups"))?;
+        // Without a VPC in the identity, groups of that name in several VPCs cannot be
+        // told apart: none is adopted rather than the wrong one.
+        Ok(match out.security_groups() {
+            [one] => one.group_id().map(str::to_string),
+            _ => None,
+        })
+    }
+
     fn schema(&self) -> BlockSchema {
         S::new()
             .attr("id", comp(STR))

@@ -141,6 +141,11 @@ impl AwsResource for Cluster {
         "aws_ecs_cluster"
     }
 
+    /// Found again by its name after a crash (its import ID).
+    fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
+        crate::resource::identity_of(planned, &["name"], &[])
+    }
+
     fn schema(&self) -> BlockSchema {
         let s = S::new()
             .attr("id", comp(STR))

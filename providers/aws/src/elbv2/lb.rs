@@ -185,6 +185,37 @@ impl AwsResource for LoadBalancer {
         self.0
     }
 
+    /// Found again by its name after a crash (unique in a region).
+    fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
+        crate::resource::identity_of(planned, &["name"], &[])
+    }
+
+    async fn find(
+        &self,
+        c: &Clients,
+        identity: &terrane_engine::provider::Identity,
+    ) -> Result<Option<String>, AwsError> {
+        let Some(name) = identity.get("name") else {
+            return Ok(None);
+        };
+        let elbv2 = c.elbv2.get().await;
+        match elbv2.describe_load_balancers().names(name).send().await {
+            Ok(out) => Ok(out
+                .load_balancers()
+                .first()
+                .and_then(|x| x.load_balancer_arn())
+                .map(str::to_string)),
+            Err(e) => {
+                let e = AwsError::sdk("DescribeLoadBalancers", e);
+                if e.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
     fn schema(&self) -> BlockSchema {
         let mut s = S::new()
             .attr("id", comp(STR))

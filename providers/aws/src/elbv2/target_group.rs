@@ -188,6 +188,37 @@ impl AwsResource for TargetGroup {
         self.0
     }
 
+    /// Found again by its name after a crash (unique in a region).
+    fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
+        crate::resource::identity_of(planned, &["name"], &[])
+    }
+
+    async fn find(
+        &self,
+        c: &Clients,
+        identity: &terrane_engine::provider::Identity,
+    ) -> Result<Option<String>, AwsError> {
+        let Some(name) = identity.get("name") else {
+            return Ok(None);
+        };
+        let elbv2 = c.elbv2.get().await;
+        match elbv2.describe_target_groups().names(name).send().await {
+            Ok(out) => Ok(out
+                .target_groups()
+                .first()
+                .and_then(|x| x.target_group_arn())
+                .map(str::to_string)),
+            Err(e) => {
+                let e = AwsError::sdk("DescribeTargetGroups", e);
+                if e.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
     fn schema(&self) -> BlockSchema {
         let health = S::new()
             .attr("enabled", opt_default(BOOL, Value::Bool(true)))

@@ -72,6 +72,39 @@ impl AwsResource for Policy {
         "aws_iam_policy"
     }
 
+    /// Found again by path and name after a crash: the import ID is the ARN, which holds
+    /// the account, so the account's own policies under the path are listed instead.
+    fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
+        crate::resource::identity_of(planned, &["name"], &["path"])
+    }
+
+    async fn find(
+        &self,
+        c: &Clients,
+        identity: &terrane_engine::provider::Identity,
+    ) -> Result<Option<String>, AwsError> {
+        let Some(name) = identity.get("name") else {
+            return Ok(None);
+        };
+        let path = identity.get("path").unwrap_or("/");
+        let iam = c.iam.get().await;
+        let policies = iam
+            .list_policies()
+            .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+            .path_prefix(path)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(err("ListPolicies"))?;
+        Ok(policies
+            .iter()
+            .find(|p| p.policy_name() == Some(name) && p.path().unwrap_or("/") == path)
+            .and_then(|p| p.arn())
+            .map(str::to_string))
+    }
+
     fn regional(&self) -> bool {
         false
     }

@@ -100,6 +100,11 @@ impl AwsResource for Role {
         "aws_iam_role"
     }
 
+    /// Found again by its name after a crash (its import ID).
+    fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
+        crate::resource::identity_of(planned, &["name"], &[])
+    }
+
     fn regional(&self) -> bool {
         false
     }

@@ -528,6 +528,19 @@ impl AwsResource for Instance {
         "aws_db_instance"
     }
 
+    /// Found again by its identifier after a crash (its import ID).
+    fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
+        crate::resource::identity_of(planned, &["identifier"], &[])
+    }
+
+    async fn find(
+        &self,
+        _c: &Clients,
+        identity: &terrane_engine::provider::Identity,
+    ) -> Result<Option<String>, AwsError> {
+        Ok(identity.get("identifier").map(str::to_string))
+    }
+
     fn schema(&self) -> BlockSchema {
         S::new()
             .attr("id", comp(STR))

@@ -32,6 +32,11 @@ impl AwsResource for SubnetGroup {
         "aws_db_subnet_group"
     }
 
+    /// Found again by its name after a crash (its import ID).
+    fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
+        crate::resource::identity_of(planned, &["name"], &[])
+    }
+
     fn schema(&self) -> BlockSchema {
         S::new()
             .attr("id", comp(STR))
