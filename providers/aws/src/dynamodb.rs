@@ -371,7 +371,7 @@ async fn wait_active(c: &Clients, name: &str, t: Timeout) -> Result<(), AwsError
         let status = out.table().and_then(|t| t.table_status()).cloned();
         Ok(match status {
             Some(TableStatus::Active) => Ok(()),
-            other => Err(other.map_or("unknown", |s| s.as_str()).to_string()),
+            other => Err(other.map_or_else(|| "unknown".into(), |s| s.as_str().to_string())),
         })
     })
     .await
