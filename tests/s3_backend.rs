@@ -511,7 +511,10 @@ fn bootstrap_the_state_bucket_and_lock_table_then_migrate_into_them() {
 
     // The state now lives in the bucket it describes, and the plan sees no change.
     let (code, body) = terrane_test_support::moto()
-        .http("GET", "/terrane-bootstrap-state/bootstrap/terraform.tfstate")
+        .http(
+            "GET",
+            "/terrane-bootstrap-state/bootstrap/terraform.tfstate",
+        )
         .unwrap();
     assert_eq!(code, 200, "{body}");
     let remote: Value = serde_json::from_str(&body).unwrap();

@@ -226,8 +226,12 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
             "application-autoscaling",
             ["applicationautoscaling"]
         ),
-        s3: client!(aws_sdk_s3, "s3", ["s3"], |b: aws_sdk_s3::config::Builder| b
-            .force_path_style(path_style)),
+        s3: client!(
+            aws_sdk_s3,
+            "s3",
+            ["s3"],
+            |b: aws_sdk_s3::config::Builder| b.force_path_style(path_style)
+        ),
         dynamodb: client!(aws_sdk_dynamodb, "dynamodb", ["dynamodb"]),
         default_tags,
         account: tokio::sync::OnceCell::new(),

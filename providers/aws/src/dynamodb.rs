@@ -27,8 +27,8 @@ use terrane_engine::provider::Nesting;
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_block_enum, check_enum, invalid, plan_all_blocks, wait_for, AwsResource,
-    DefaultTimeouts, Failed, PlanExtra, Tagging, Timeout,
+    check_block_enum, check_enum, invalid, plan_all_blocks, wait_for, AwsResource, DefaultTimeouts,
+    Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
@@ -132,10 +132,12 @@ static TABLE: LazyLock<DynamoTable> = LazyLock::new(|| {
     // After `hash_key`: the range key follows the hash key in the key schema.
     .attr("range_key", opt(STR).force_new())
     .read(|d, _| val::opt_str(key_of(&d.table, &KeyType::Range).as_deref()))
-    .create(|b, v| match v.str().and_then(|k| key_element(k, KeyType::Range)) {
-        Some(e) => b.key_schema(e),
-        None => b,
-    })
+    .create(
+        |b, v| match v.str().and_then(|k| key_element(k, KeyType::Range)) {
+            Some(e) => b.key_schema(e),
+            None => b,
+        },
+    )
     // Every attribute is a key (checked by `validate`), so a change of one is a change
     // of the keys, which AWS cannot make in place.
     .block(
@@ -179,7 +181,10 @@ static TABLE: LazyLock<DynamoTable> = LazyLock::new(|| {
         let (on, days) = d.pitr.unwrap_or((false, None));
         // AWS keeps 35 days unless told otherwise.
         let days = val::num(days.unwrap_or(if on { 35 } else { 0 }));
-        let item = Value::object([("enabled", Value::Bool(on)), ("recovery_period_in_days", days)]);
+        let item = Value::object([
+            ("enabled", Value::Bool(on)),
+            ("recovery_period_in_days", days),
+        ]);
         computed_block(cx, "point_in_time_recovery", on, item)
     })
     // UpdateContinuousBackups.
@@ -390,7 +395,9 @@ fn capacity(planned: &Value) -> Option<ProvisionedThroughput> {
 
 async fn update_pitr(c: &Clients, name: &str, planned: &Value) -> Result<(), AwsError> {
     let item = val::first_block(planned, "point_in_time_recovery");
-    let on = item.and_then(|p| val::bool_attr(p, "enabled")).unwrap_or(false);
+    let on = item
+        .and_then(|p| val::bool_attr(p, "enabled"))
+        .unwrap_or(false);
     let days = item
         .and_then(|p| val::i32_attr(p, "recovery_period_in_days"))
         .filter(|d| on && *d > 0);
@@ -421,7 +428,10 @@ async fn update_ttl(
     let ttl_of = |v: &Value| {
         let item = val::first_block(v, "ttl")?;
         let on = val::bool_attr(item, "enabled").unwrap_or(false);
-        Some((val::str_attr(item, "attribute_name").map(str::to_string), on))
+        Some((
+            val::str_attr(item, "attribute_name").map(str::to_string),
+            on,
+        ))
     };
     let (attr, on) = match (ttl_of(planned), prior.and_then(ttl_of)) {
         (Some((Some(a), true)), _) => (a, true),
@@ -475,7 +485,12 @@ impl AwsResource for TableRes {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        check_enum(config, "billing_mode", &[PROVISIONED, PAY_PER_REQUEST], diags);
+        check_enum(
+            config,
+            "billing_mode",
+            &[PROVISIONED, PAY_PER_REQUEST],
+            diags,
+        );
         check_block_enum(config, "attribute", "type", &["S", "N", "B"], diags);
         check_enum(
             config,
@@ -553,7 +568,8 @@ impl AwsResource for TableRes {
         let unset = |k: &str| config.get_attr(k).is_none_or(Value::is_null);
         // A stream switched on or off gets a new ARN and label (and, switched off, no
         // view type unless one is configured).
-        if val::changed(p, planned, "stream_enabled") || val::changed(p, planned, "stream_view_type")
+        if val::changed(p, planned, "stream_enabled")
+            || val::changed(p, planned, "stream_view_type")
         {
             val::set_attr(planned, "stream_arn", Value::Unknown);
             val::set_attr(planned, "stream_label", Value::Unknown);
@@ -599,7 +615,9 @@ impl AwsResource for TableRes {
     }
 
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
-        let name = val::str_attr(planned, "name").unwrap_or_default().to_string();
+        let name = val::str_attr(planned, "name")
+            .unwrap_or_default()
+            .to_string();
         let tags = val::string_map(planned, "tags_all");
         let mut req = TABLE
             .create_request(c.dynamodb.get().await.create_table(), planned)
@@ -732,16 +750,21 @@ impl AwsResource for TableRes {
             .send()
             .await
             .map_err(err("DeleteTable"))?;
-        wait_for(&format!("DynamoDB Table ({name})"), "deleted", t, || async {
-            Ok(match describe(c, name).await? {
-                None => Ok(()),
-                Some(d) => Err(d
-                    .table
-                    .table_status()
-                    .map_or("unknown", |s| s.as_str())
-                    .to_string()),
-            })
-        })
+        wait_for(
+            &format!("DynamoDB Table ({name})"),
+            "deleted",
+            t,
+            || async {
+                Ok(match describe(c, name).await? {
+                    None => Ok(()),
+                    Some(d) => Err(d
+                        .table
+                        .table_status()
+                        .map_or("unknown", |s| s.as_str())
+                        .to_string()),
+                })
+            },
+        )
         .await
     }
 }

@@ -273,14 +273,27 @@ resource "aws_s3_bucket_public_access_block" "p" {{
 }
 
 async fn encryption_algorithm(bucket: &str) -> Option<String> {
-    let out = s3().get_bucket_encryption().bucket(bucket).send().await.ok()?;
-    let rule = out.server_side_encryption_configuration()?.rules().first()?;
+    let out = s3()
+        .get_bucket_encryption()
+        .bucket(bucket)
+        .send()
+        .await
+        .ok()?;
+    let rule = out
+        .server_side_encryption_configuration()?
+        .rules()
+        .first()?;
     let d = rule.apply_server_side_encryption_by_default()?;
     Some(d.sse_algorithm().as_str().to_string())
 }
 
 async fn public_access(bucket: &str) -> Option<aws_sdk_s3::types::PublicAccessBlockConfiguration> {
-    let out = s3().get_public_access_block().bucket(bucket).send().await.ok()?;
+    let out = s3()
+        .get_public_access_block()
+        .bucket(bucket)
+        .send()
+        .await
+        .ok()?;
     out.public_access_block_configuration().cloned()
 }
 
@@ -299,7 +312,10 @@ async fn s3_bucket_configuration_types() {
         assert_eq!(attr(&state, addr, "id"), bucket, "{addr}");
     }
     assert_eq!(versioning_status(bucket), "Enabled");
-    assert_eq!(encryption_algorithm(bucket).await.as_deref(), Some("AES256"));
+    assert_eq!(
+        encryption_algorithm(bucket).await.as_deref(),
+        Some("AES256")
+    );
     let pab = public_access(bucket).await.unwrap();
     assert_eq!(pab.restrict_public_buckets(), Some(true));
     assert_eq!(pab.block_public_acls(), Some(true));
@@ -311,11 +327,18 @@ async fn s3_bucket_configuration_types() {
     planned.sort();
     assert_eq!(
         planned,
-        [format!("Update {p}"), format!("Update {e}"), format!("Update {v}")]
+        [
+            format!("Update {p}"),
+            format!("Update {e}"),
+            format!("Update {v}")
+        ]
     );
     let state = env.apply(&src, &state).await;
     assert_eq!(versioning_status(bucket), "Suspended");
-    assert_eq!(encryption_algorithm(bucket).await.as_deref(), Some("aws:kms"));
+    assert_eq!(
+        encryption_algorithm(bucket).await.as_deref(),
+        Some("aws:kms")
+    );
     let pab = public_access(bucket).await.unwrap();
     assert_eq!(pab.restrict_public_buckets(), Some(false));
     assert_converged(&env.plan(&src, &state).await);

@@ -135,15 +135,14 @@ fn bucket_name(planned: &Value) -> String {
 }
 
 async fn get_tags(c: &Clients, bucket: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    let out = c
-        .s3
-        .get()
-        .await
-        .get_bucket_tagging()
-        .bucket(bucket)
-        .send()
-        .await
-        .map_err(err("GetBucketTagging"));
+    let out =
+        c.s3.get()
+            .await
+            .get_bucket_tagging()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(err("GetBucketTagging"));
     match out {
         Ok(o) => Ok(o
             .tag_set()
@@ -189,29 +188,27 @@ async fn put_tags(
 
 /// Describes a bucket; `None` when it does not exist.
 async fn describe(c: &Clients, name: &str) -> Result<Option<Bucket>, AwsError> {
-    let head = c
-        .s3
-        .get()
-        .await
-        .head_bucket()
-        .bucket(name)
-        .send()
-        .await
-        .map_err(err("HeadBucket"));
+    let head =
+        c.s3.get()
+            .await
+            .head_bucket()
+            .bucket(name)
+            .send()
+            .await
+            .map_err(err("HeadBucket"));
     let head = match head {
         Ok(h) => h,
         Err(e) if e.is_not_found() || e.code() == Some("NoSuchBucket") => return Ok(None),
         Err(e) => return Err(e),
     };
-    let lock = c
-        .s3
-        .get()
-        .await
-        .get_object_lock_configuration()
-        .bucket(name)
-        .send()
-        .await
-        .map_err(err("GetObjectLockConfiguration"));
+    let lock =
+        c.s3.get()
+            .await
+            .get_object_lock_configuration()
+            .bucket(name)
+            .send()
+            .await
+            .map_err(err("GetObjectLockConfiguration"));
     let object_lock = match lock {
         Ok(o) => o
             .object_lock_configuration()
@@ -326,7 +323,9 @@ impl AwsResource for BucketRes {
                 invalid(
                     diags,
                     "bucket_prefix",
-                    format!("expected length of bucket_prefix to be in the range (0 - 37), got {p}"),
+                    format!(
+                        "expected length of bucket_prefix to be in the range (0 - 37), got {p}"
+                    ),
                 );
             }
         }

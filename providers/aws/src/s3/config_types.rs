@@ -110,15 +110,14 @@ async fn get_versioning(
     bucket: String,
     owner: Option<String>,
 ) -> Result<Option<Versioning>, AwsError> {
-    let out = c
-        .s3
-        .get()
-        .await
-        .get_bucket_versioning()
-        .bucket(bucket)
-        .set_expected_bucket_owner(owner)
-        .send()
-        .await;
+    let out =
+        c.s3.get()
+            .await
+            .get_bucket_versioning()
+            .bucket(bucket)
+            .set_expected_bucket_owner(owner)
+            .send()
+            .await;
     let v = match out {
         Ok(o) => Versioning {
             status: o.status().map(|s| s.as_str().to_string()),
@@ -178,7 +177,13 @@ impl AwsResource for VersioningRes {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         let block = "versioning_configuration";
-        check_block_enum(config, block, "status", &["Enabled", "Suspended", "Disabled"], diags);
+        check_block_enum(
+            config,
+            block,
+            "status",
+            &["Enabled", "Suspended", "Disabled"],
+            diags,
+        );
         check_block_enum(config, block, "mfa_delete", &["Enabled", "Disabled"], diags);
     }
 
@@ -321,16 +326,15 @@ async fn get_encryption(
     bucket: String,
     owner: Option<String>,
 ) -> Result<Option<ServerSideEncryptionConfiguration>, AwsError> {
-    let out = c
-        .s3
-        .get()
-        .await
-        .get_bucket_encryption()
-        .bucket(bucket)
-        .set_expected_bucket_owner(owner)
-        .send()
-        .await
-        .map_err(err("GetBucketEncryption"));
+    let out =
+        c.s3.get()
+            .await
+            .get_bucket_encryption()
+            .bucket(bucket)
+            .set_expected_bucket_owner(owner)
+            .send()
+            .await
+            .map_err(err("GetBucketEncryption"));
     let out = none_if_missing(out, &["ServerSideEncryptionConfigurationNotFoundError"])?;
     Ok(out.and_then(|o| o.server_side_encryption_configuration().cloned()))
 }
@@ -442,16 +446,15 @@ impl AwsResource for EncryptionRes {
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
         let (bucket, owner) = bucket_and_owner(prior);
-        let out = c
-            .s3
-            .get()
-            .await
-            .delete_bucket_encryption()
-            .bucket(bucket)
-            .set_expected_bucket_owner(owner)
-            .send()
-            .await
-            .map_err(err("DeleteBucketEncryption"));
+        let out =
+            c.s3.get()
+                .await
+                .delete_bucket_encryption()
+                .bucket(bucket)
+                .set_expected_bucket_owner(owner)
+                .send()
+                .await
+                .map_err(err("DeleteBucketEncryption"));
         none_if_missing(out, &["ServerSideEncryptionConfigurationNotFoundError"]).map(|_| ())
     }
 
@@ -484,7 +487,10 @@ static PUBLIC_ACCESS: LazyLock<PublicAccessTable> = LazyLock::new(|| {
     .read(|o, _| Value::Bool(o.item.ignore_public_acls().unwrap_or(false)))
     .create(|b, v| b.set_ignore_public_acls(v.bool()))
     .updated_by_hand()
-    .attr("restrict_public_buckets", opt_default(BOOL, Value::Bool(false)))
+    .attr(
+        "restrict_public_buckets",
+        opt_default(BOOL, Value::Bool(false)),
+    )
     .read(|o, _| Value::Bool(o.item.restrict_public_buckets().unwrap_or(false)))
     .create(|b, v| b.set_restrict_public_buckets(v.bool()))
     .updated_by_hand()
@@ -495,16 +501,15 @@ async fn get_public_access(
     bucket: String,
     owner: Option<String>,
 ) -> Result<Option<PublicAccessBlockConfiguration>, AwsError> {
-    let out = c
-        .s3
-        .get()
-        .await
-        .get_public_access_block()
-        .bucket(bucket)
-        .set_expected_bucket_owner(owner)
-        .send()
-        .await
-        .map_err(err("GetPublicAccessBlock"));
+    let out =
+        c.s3.get()
+            .await
+            .get_public_access_block()
+            .bucket(bucket)
+            .set_expected_bucket_owner(owner)
+            .send()
+            .await
+            .map_err(err("GetPublicAccessBlock"));
     let out = none_if_missing(out, &["NoSuchPublicAccessBlockConfiguration"])?;
     Ok(out.and_then(|o| o.public_access_block_configuration().cloned()))
 }
@@ -572,16 +577,15 @@ impl AwsResource for PublicAccessBlockRes {
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
         let (bucket, owner) = bucket_and_owner(prior);
-        let out = c
-            .s3
-            .get()
-            .await
-            .delete_public_access_block()
-            .bucket(bucket)
-            .set_expected_bucket_owner(owner)
-            .send()
-            .await
-            .map_err(err("DeletePublicAccessBlock"));
+        let out =
+            c.s3.get()
+                .await
+                .delete_public_access_block()
+                .bucket(bucket)
+                .set_expected_bucket_owner(owner)
+                .send()
+                .await
+                .map_err(err("DeletePublicAccessBlock"));
         none_if_missing(out, &["NoSuchPublicAccessBlockConfiguration"]).map(|_| ())
     }
 

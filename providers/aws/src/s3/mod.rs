@@ -141,7 +141,12 @@ where
 pub fn none_if_missing<T>(r: Result<T, AwsError>, codes: &[&str]) -> Result<Option<T>, AwsError> {
     match r {
         Ok(v) => Ok(Some(v)),
-        Err(e) if e.code().is_some_and(|c| c == "NoSuchBucket" || codes.contains(&c)) => Ok(None),
+        Err(e)
+            if e.code()
+                .is_some_and(|c| c == "NoSuchBucket" || codes.contains(&c)) =>
+        {
+            Ok(None)
+        }
         Err(e) => Err(e),
     }
 }
