@@ -7,7 +7,6 @@
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
-use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::types::builders::PublicAccessBlockConfigurationBuilder;
 use aws_sdk_s3::types::{
     BucketVersioningStatus, MfaDelete, PublicAccessBlockConfiguration, ServerSideEncryption,
@@ -124,11 +123,11 @@ async fn get_versioning(
             mfa_delete: o.mfa_delete().map(|m| m.as_str().to_string()),
         },
         // moto names the reply's root element GetBucketVersioningResponse rather than
-        // VersioningConfiguration, which the SDK refuses to parse: read the two fields
-        // from the reply itself.
-        Err(SdkError::ResponseError(e)) => {
-            let body = e.raw().body().bytes().unwrap_or_default();
-            let body = String::from_utf8_lossy(body);
+        // VersioningConfiguration, which the SDK refuses to parse (an error with a 200
+        // answer): read the two fields from the answer itself.
+        Err(e) if e.raw_response().is_some_and(|r| r.status().is_success()) => {
+            let body = e.raw_response().and_then(|r| r.body().bytes());
+            let body = String::from_utf8_lossy(body.unwrap_or_default());
             Versioning {
                 status: xml_text(&body, "Status").map(str::to_string),
                 mfa_delete: xml_text(&body, "MfaDelete").map(str::to_string),
