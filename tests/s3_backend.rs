@@ -510,13 +510,10 @@ fn bootstrap_the_state_bucket_and_lock_table_then_migrate_into_them() {
     ok(&run(d, &["init", "-migrate-state", "-force-copy"]));
 
     // The state now lives in the bucket it describes, and the plan sees no change.
-    let (code, body) = terrane_test_support::moto()
-        .http(
-            "GET",
-            "/terrane-bootstrap-state/bootstrap/terraform.tfstate",
-        )
-        .unwrap();
-    assert_eq!(code, 200, "{body}");
+    // Read through the backend: the public access block refuses anonymous reads.
+    let o = run(d, &["state", "pull"]);
+    ok(&o);
+    let body = String::from_utf8_lossy(&o.stdout).to_string();
     let remote: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
         addresses(&remote),
