@@ -448,3 +448,84 @@ async fn a_conflicting_write_keeps_the_other_writers_state() {
     assert_eq!(addresses(&saved), ["terraform_data.a", "terraform_data.b"]);
     assert_eq!(e.get(KEY).await.unwrap(), theirs, "never overwritten");
 }
+
+/// The state bucket and lock table bootstrapped with terrane itself (issue #14): created
+/// with local state, then the state moved into them with `init -migrate-state`.
+const BOOTSTRAP: &str = r#"
+provider "aws" {
+  region            = "us-east-1"
+  s3_use_path_style = true
+}
+
+resource "aws_s3_bucket" "state" {
+  bucket = "terrane-bootstrap-state"
+}
+
+resource "aws_s3_bucket_versioning" "state" {
+  bucket = aws_s3_bucket.state.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
+  bucket = aws_s3_bucket.state.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "state" {
+  bucket                  = aws_s3_bucket.state.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_dynamodb_table" "locks" {
+  name         = "terrane-bootstrap-locks"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "LockID"
+  attribute {
+    name = "LockID"
+    type = "S"
+  }
+}
+"#;
+
+#[test]
+fn bootstrap_the_state_bucket_and_lock_table_then_migrate_into_them() {
+    let dir = workdir(&[("main.tf", BOOTSTRAP)]);
+    let d = dir.path();
+    ok(&run(d, &["init"]));
+    ok(&run(d, &["apply", "-auto-approve"]));
+    let o = run(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    let backend = "terraform {\n  backend \"s3\" {\n    bucket         = \"terrane-bootstrap-state\"\n    key            = \"bootstrap/terraform.tfstate\"\n    region         = \"us-east-1\"\n    dynamodb_table = \"terrane-bootstrap-locks\"\n    use_path_style = true\n  }\n}\n";
+    std::fs::write(d.join("main.tf"), format!("{backend}{BOOTSTRAP}")).unwrap();
+    ok(&run(d, &["init", "-migrate-state", "-force-copy"]));
+
+    // The state now lives in the bucket it describes, and the plan sees no change.
+    // Read through the backend: the public access block refuses anonymous reads.
+    let o = run(d, &["state", "pull"]);
+    ok(&o);
+    let body = String::from_utf8_lossy(&o.stdout).to_string();
+    let remote: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        addresses(&remote),
+        [
+            "aws_dynamodb_table.locks",
+            "aws_s3_bucket.state",
+            "aws_s3_bucket_public_access_block.state",
+            "aws_s3_bucket_server_side_encryption_configuration.state",
+            "aws_s3_bucket_versioning.state",
+        ]
+    );
+    let o = run(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("No changes."), "{}", text(&o));
+}

@@ -112,6 +112,9 @@ pub struct Clients {
     pub rds: Service<aws_sdk_rds::Client>,
     /// Application Auto Scaling (scalable targets and scaling policies).
     pub autoscaling: Service<aws_sdk_applicationautoscaling::Client>,
+    /// S3, path-style when the provider block says `s3_use_path_style = true`.
+    pub s3: Service<aws_sdk_s3::Client>,
+    pub dynamodb: Service<aws_sdk_dynamodb::Client>,
     /// `default_tags { tags = ... }` of the provider block.
     pub default_tags: BTreeMap<String, String>,
     /// The caller's account, asked of STS on first use: the ARNs Terraform builds for

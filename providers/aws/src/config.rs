@@ -200,6 +200,9 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
     } else {
         "us-east-1"
     };
+    // Buckets as a path (`http://host/bucket`) rather than a host name: what emulators and
+    // most S3-compatible endpoints need, as in the Terraform provider.
+    let path_style = val::bool_attr(config, "s3_use_path_style").unwrap_or(false);
     let default_tags = val::first_block(config, "default_tags")
         .map(|d| val::string_map(d, "tags"))
         .unwrap_or_default();
@@ -223,6 +226,13 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
             "application-autoscaling",
             ["applicationautoscaling"]
         ),
+        s3: client!(
+            aws_sdk_s3,
+            "s3",
+            ["s3"],
+            |b: aws_sdk_s3::config::Builder| b.force_path_style(path_style)
+        ),
+        dynamodb: client!(aws_sdk_dynamodb, "dynamodb", ["dynamodb"]),
         default_tags,
         account: tokio::sync::OnceCell::new(),
     })

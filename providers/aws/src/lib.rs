@@ -10,6 +10,7 @@ pub mod autoscaling;
 pub mod clients;
 pub mod config;
 pub mod data;
+pub mod dynamodb;
 pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
@@ -19,6 +20,7 @@ pub mod logs;
 pub mod rds;
 pub mod region;
 pub mod resource;
+pub mod s3;
 pub mod schema;
 pub mod secrets;
 pub mod table;
@@ -69,6 +71,8 @@ impl AwsProvider {
             .chain(secrets::resources())
             .chain(ecs::resources())
             .chain(autoscaling::resources())
+            .chain(s3::resources())
+            .chain(dynamodb::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()

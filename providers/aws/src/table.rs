@@ -240,6 +240,16 @@ impl<T, C, U> Table<T, C, U> {
         self
     }
 
+    /// At least `n` items of the block added last (a required block: Terraform's
+    /// `Required` with `MinItems`).
+    #[must_use]
+    pub fn min_items(mut self, n: usize) -> Self {
+        if let Some(b) = self.last().block.as_mut() {
+            b.min_items = n;
+        }
+        self
+    }
+
     fn last(&mut self) -> &mut Row<T, C, U> {
         self.rows
             .last_mut()

@@ -1,0 +1,543 @@
+//! aws_s3_bucket, its versioning, encryption and public access block, and
+//! aws_dynamodb_table against moto through the engine (issue #14: the state bucket and
+//! lock table bootstrapped with terrane itself): create, converge, update in place, import,
+//! drift made with the SDK, destroy, checked with the SDK.
+
+mod common;
+
+use common::{attr, changes, drifted_attrs, Env};
+use terrane_engine::plan::PlanMode;
+use terrane_engine::state::State;
+
+fn s3() -> aws_sdk_s3::Client {
+    let m = terrane_test_support::moto();
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .endpoint_url(&m.endpoint)
+            .force_path_style(true)
+            .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .build(),
+    )
+}
+
+fn ddb() -> aws_sdk_dynamodb::Client {
+    let m = terrane_test_support::moto();
+    aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .endpoint_url(&m.endpoint)
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .build(),
+    )
+}
+
+const PROVIDER: &str = r#"
+provider "aws" {
+  region            = "us-east-1"
+  s3_use_path_style = true
+}
+"#;
+
+#[track_caller]
+fn assert_converged(plan: &terrane_engine::plan::Plan) {
+    assert!(!plan.has_changes(), "{:?}", changes(plan));
+}
+
+async fn bucket_exists(name: &str) -> bool {
+    s3().head_bucket().bucket(name).send().await.is_ok()
+}
+
+async fn bucket_tags(name: &str) -> Vec<(String, String)> {
+    let out = s3().get_bucket_tagging().bucket(name).send().await.unwrap();
+    out.tag_set()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect()
+}
+
+/// The versioning status as moto stores it (the SDK cannot parse moto's reply, so the
+/// raw XML is read).
+fn versioning_status(bucket: &str) -> String {
+    let (code, body) = terrane_test_support::moto()
+        .http("GET", &format!("/{bucket}?versioning"))
+        .unwrap();
+    assert_eq!(code, 200, "{body}");
+    body.split("<Status>")
+        .nth(1)
+        .and_then(|s| s.split("</Status>").next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn bucket_src(team: &str, force_destroy: bool) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "aws_s3_bucket" "b" {{
+  bucket        = "terrane-state-a"
+  force_destroy = {force_destroy}
+  tags          = {{ team = "{team}" }}
+}}
+resource "aws_s3_bucket" "p" {{
+  bucket_prefix = "terrane-pre-"
+}}
+"#
+    )
+}
+
+fn one_tag(k: &str, v: &str) -> Vec<(String, String)> {
+    vec![(k.to_string(), v.to_string())]
+}
+
+#[tokio::test]
+async fn s3_bucket_lifecycle() {
+    let env = Env::new();
+    let src = bucket_src("a", false);
+    let state = env.apply(&src, &State::new()).await;
+    let b = "aws_s3_bucket.b";
+    assert_eq!(attr(&state, b, "id"), "terrane-state-a");
+    assert_eq!(attr(&state, b, "arn"), "arn:aws:s3:::terrane-state-a");
+    assert_eq!(
+        attr(&state, b, "bucket_domain_name"),
+        "terrane-state-a.s3.amazonaws.com"
+    );
+    assert_eq!(
+        attr(&state, b, "bucket_regional_domain_name"),
+        "terrane-state-a.s3.us-east-1.amazonaws.com"
+    );
+    assert_eq!(attr(&state, b, "hosted_zone_id"), "Z3AQBSTGFYJSTF");
+    assert_eq!(attr(&state, b, "bucket_region"), "us-east-1");
+    assert_eq!(attr(&state, b, "region"), "us-east-1");
+    assert_eq!(attr(&state, b, "object_lock_enabled"), "false");
+    let prefixed = attr(&state, "aws_s3_bucket.p", "bucket");
+    assert!(prefixed.starts_with("terrane-pre-"), "{prefixed}");
+    assert_eq!(
+        attr(&state, "aws_s3_bucket.p", "bucket_prefix"),
+        "terrane-pre-"
+    );
+    assert!(bucket_exists("terrane-state-a").await);
+    assert!(bucket_exists(&prefixed).await);
+    assert_eq!(bucket_tags("terrane-state-a").await, one_tag("team", "a"));
+    assert_converged(&env.plan(&src, &state).await);
+
+    // Tags change in place.
+    let src = bucket_src("b", false);
+    assert_eq!(
+        changes(&env.plan(&src, &state).await),
+        [format!("Update {b}")]
+    );
+    let state = env.apply(&src, &state).await;
+    assert_eq!(bucket_tags("terrane-state-a").await, one_tag("team", "b"));
+    assert_converged(&env.plan(&src, &state).await);
+
+    // Imported by name into a state that knows only the ID: no change.
+    let imported = env.import_into(&state, b, "terrane-state-a").await;
+    assert_eq!(attr(&imported, b, "arn"), "arn:aws:s3:::terrane-state-a");
+    assert_converged(&env.plan(&src, &imported).await);
+    let missing = env.import("aws_s3_bucket", "terrane-no-such-bucket").await;
+    assert!(
+        format!("{missing:?}").contains("Cannot import non-existent remote object"),
+        "{missing:?}"
+    );
+
+    // Tags changed outside terrane: drift, and apply puts them back.
+    let tag = aws_sdk_s3::types::Tag::builder()
+        .key("team")
+        .value("x")
+        .build()
+        .unwrap();
+    let tagging = aws_sdk_s3::types::Tagging::builder()
+        .tag_set(tag)
+        .build()
+        .unwrap();
+    s3().put_bucket_tagging()
+        .bucket("terrane-state-a")
+        .tagging(tagging)
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(changes(&plan), [format!("Update {b}")]);
+    assert_eq!(drifted_attrs(&plan, b), ["tags", "tags_all"]);
+    let state = env.apply(&src, &state).await;
+    assert_eq!(bucket_tags("terrane-state-a").await, one_tag("team", "b"));
+
+    // A bucket holding objects is not destroyed without force_destroy; the error names it.
+    s3().put_object()
+        .bucket("terrane-state-a")
+        .key("env/terraform.tfstate")
+        .body(b"{}".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let (kept, diags) = env.apply_mode(&src, &state, PlanMode::Destroy).await;
+    let text = format!("{diags:?}");
+    assert!(
+        text.contains("terrane-state-a") && text.contains("force_destroy"),
+        "{text}"
+    );
+    assert!(bucket_exists("terrane-state-a").await);
+    assert!(!bucket_exists(&prefixed).await, "the empty bucket went");
+
+    // force_destroy updates in place; then destroy deletes every version and marker.
+    let src = bucket_src("b", true);
+    let state = env.apply(&src, &kept).await;
+    assert_eq!(attr(&state, b, "force_destroy"), "true");
+    s3().put_bucket_versioning()
+        .bucket("terrane-state-a")
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for body in ["one", "two"] {
+        s3().put_object()
+            .bucket("terrane-state-a")
+            .key("env/terraform.tfstate")
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    s3().delete_object()
+        .bucket("terrane-state-a")
+        .key("env/terraform.tfstate")
+        .send()
+        .await
+        .unwrap();
+    env.destroy(&src, &state).await;
+    assert!(!bucket_exists("terrane-state-a").await);
+}
+
+#[tokio::test]
+async fn deprecated_inline_bucket_blocks_are_refused() {
+    let env = Env::new();
+    let src = format!(
+        "{PROVIDER}\nresource \"aws_s3_bucket\" \"b\" {{\n  bucket = \"terrane-x\"\n  versioning {{\n    enabled = true\n  }}\n}}\n"
+    );
+    let refused = env
+        .try_plan(&src, &State::new(), PlanMode::Normal)
+        .await
+        .unwrap_err();
+    let text = format!("{refused:?}");
+    assert!(text.contains("versioning"), "{text}");
+    assert!(!bucket_exists("terrane-x").await);
+}
+
+fn config_src(status: &str, sse: &str, restrict: bool, with_versioning: bool) -> String {
+    let versioning = if with_versioning {
+        format!(
+            r#"
+resource "aws_s3_bucket_versioning" "v" {{
+  bucket = aws_s3_bucket.b.id
+  versioning_configuration {{
+    status = "{status}"
+  }}
+}}"#
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        r#"{PROVIDER}
+resource "aws_s3_bucket" "b" {{
+  bucket = "terrane-state-c"
+}}
+{versioning}
+resource "aws_s3_bucket_server_side_encryption_configuration" "e" {{
+  bucket = aws_s3_bucket.b.id
+  rule {{
+    apply_server_side_encryption_by_default {{
+      sse_algorithm = "{sse}"
+    }}
+  }}
+}}
+resource "aws_s3_bucket_public_access_block" "p" {{
+  bucket                  = aws_s3_bucket.b.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = {restrict}
+}}
+"#
+    )
+}
+
+async fn encryption_algorithm(bucket: &str) -> Option<String> {
+    let out = s3()
+        .get_bucket_encryption()
+        .bucket(bucket)
+        .send()
+        .await
+        .ok()?;
+    let rule = out
+        .server_side_encryption_configuration()?
+        .rules()
+        .first()?;
+    let d = rule.apply_server_side_encryption_by_default()?;
+    Some(d.sse_algorithm().as_str().to_string())
+}
+
+async fn public_access(bucket: &str) -> Option<aws_sdk_s3::types::PublicAccessBlockConfiguration> {
+    let out = s3()
+        .get_public_access_block()
+        .bucket(bucket)
+        .send()
+        .await
+        .ok()?;
+    out.public_access_block_configuration().cloned()
+}
+
+#[tokio::test]
+async fn s3_bucket_configuration_types() {
+    let env = Env::new();
+    let bucket = "terrane-state-c";
+    let (v, e, p) = (
+        "aws_s3_bucket_versioning.v",
+        "aws_s3_bucket_server_side_encryption_configuration.e",
+        "aws_s3_bucket_public_access_block.p",
+    );
+    let src = config_src("Enabled", "AES256", true, true);
+    let state = env.apply(&src, &State::new()).await;
+    for addr in [v, e, p] {
+        assert_eq!(attr(&state, addr, "id"), bucket, "{addr}");
+    }
+    assert_eq!(versioning_status(bucket), "Enabled");
+    assert_eq!(
+        encryption_algorithm(bucket).await.as_deref(),
+        Some("AES256")
+    );
+    let pab = public_access(bucket).await.unwrap();
+    assert_eq!(pab.restrict_public_buckets(), Some(true));
+    assert_eq!(pab.block_public_acls(), Some(true));
+    assert_converged(&env.plan(&src, &state).await);
+
+    // Each changes in place.
+    let src = config_src("Suspended", "aws:kms", false, true);
+    let mut planned = changes(&env.plan(&src, &state).await);
+    planned.sort();
+    assert_eq!(
+        planned,
+        [
+            format!("Update {p}"),
+            format!("Update {e}"),
+            format!("Update {v}")
+        ]
+    );
+    let state = env.apply(&src, &state).await;
+    assert_eq!(versioning_status(bucket), "Suspended");
+    assert_eq!(
+        encryption_algorithm(bucket).await.as_deref(),
+        Some("aws:kms")
+    );
+    let pab = public_access(bucket).await.unwrap();
+    assert_eq!(pab.restrict_public_buckets(), Some(false));
+    assert_converged(&env.plan(&src, &state).await);
+
+    // Imported by bucket name: no change.
+    let mut imported = state.clone();
+    for addr in [v, e, p] {
+        imported = env.import_into(&imported, addr, bucket).await;
+    }
+    assert_converged(&env.plan(&src, &imported).await);
+
+    // Changes outside terrane: drift on the public access block, and an encryption
+    // configuration deleted outside is planned again.
+    s3().put_public_access_block()
+        .bucket(bucket)
+        .public_access_block_configuration(
+            aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(false)
+                .block_public_policy(true)
+                .ignore_public_acls(true)
+                .restrict_public_buckets(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3().delete_bucket_encryption()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src, &state).await;
+    let mut planned = changes(&plan);
+    planned.sort();
+    assert_eq!(planned, [format!("Create {e}"), format!("Update {p}")]);
+    assert_eq!(drifted_attrs(&plan, p), ["block_public_acls"]);
+    let state = env.apply(&src, &state).await;
+    let pab = public_access(bucket).await.unwrap();
+    assert_eq!(pab.block_public_acls(), Some(true));
+    assert!(encryption_algorithm(bucket).await.is_some());
+    assert_converged(&env.plan(&src, &state).await);
+
+    // Destroying the versioning resource suspends versioning, as Terraform does.
+    let src = config_src("Enabled", "aws:kms", false, true);
+    let state = env.apply(&src, &state).await;
+    assert_eq!(versioning_status(bucket), "Enabled");
+    let src = config_src("Enabled", "aws:kms", false, false);
+    assert_eq!(
+        changes(&env.plan(&src, &state).await),
+        [format!("Delete {v}")]
+    );
+    let state = env.apply(&src, &state).await;
+    assert_eq!(versioning_status(bucket), "Suspended");
+    assert!(bucket_exists(bucket).await);
+
+    env.destroy(&src, &state).await;
+    assert!(!bucket_exists(bucket).await);
+}
+
+fn table_src(lock_billing: &str, prov_capacity: u32, protect: bool, stream: bool) -> String {
+    let capacity = if lock_billing == "PROVISIONED" {
+        "read_capacity  = 2\n  write_capacity = 3"
+    } else {
+        ""
+    };
+    let view = if stream { "\"NEW_IMAGE\"" } else { "null" };
+    format!(
+        r#"{PROVIDER}
+resource "aws_dynamodb_table" "lock" {{
+  name         = "terrane-locks"
+  billing_mode = "{lock_billing}"
+  {capacity}
+  hash_key     = "LockID"
+  attribute {{
+    name = "LockID"
+    type = "S"
+  }}
+  point_in_time_recovery {{
+    enabled = true
+  }}
+  server_side_encryption {{
+    enabled = true
+  }}
+  ttl {{
+    attribute_name = "expires"
+    enabled        = true
+  }}
+  deletion_protection_enabled = {protect}
+  tags = {{ team = "platform" }}
+}}
+resource "aws_dynamodb_table" "prov" {{
+  name           = "terrane-orders"
+  read_capacity  = {prov_capacity}
+  write_capacity = {prov_capacity}
+  hash_key       = "pk"
+  range_key      = "sk"
+  attribute {{
+    name = "pk"
+    type = "S"
+  }}
+  attribute {{
+    name = "sk"
+    type = "N"
+  }}
+  stream_enabled   = {stream}
+  stream_view_type = {view}
+}}
+"#
+    )
+}
+
+async fn describe_table(name: &str) -> Option<aws_sdk_dynamodb::types::TableDescription> {
+    let out = ddb().describe_table().table_name(name).send().await.ok()?;
+    out.table().cloned()
+}
+
+#[tokio::test]
+async fn dynamodb_table_lifecycle() {
+    let env = Env::new();
+    let (lock, prov) = ("aws_dynamodb_table.lock", "aws_dynamodb_table.prov");
+    let src = table_src("PAY_PER_REQUEST", 5, false, true);
+    let state = env.apply(&src, &State::new()).await;
+    assert_eq!(attr(&state, lock, "id"), "terrane-locks");
+    assert!(attr(&state, lock, "arn").ends_with(":table/terrane-locks"));
+    assert_eq!(attr(&state, lock, "billing_mode"), "PAY_PER_REQUEST");
+    assert!(!attr(&state, prov, "stream_arn").is_empty());
+    assert!(!attr(&state, prov, "stream_label").is_empty());
+    assert_eq!(attr(&state, prov, "stream_view_type"), "NEW_IMAGE");
+    let t = describe_table("terrane-locks").await.unwrap();
+    assert_eq!(t.key_schema()[0].attribute_name(), "LockID");
+    let ttl = ddb()
+        .describe_time_to_live()
+        .table_name("terrane-locks")
+        .send()
+        .await
+        .unwrap();
+    let ttl = ttl.time_to_live_description().unwrap();
+    assert_eq!(ttl.attribute_name(), Some("expires"));
+    assert_converged(&env.plan(&src, &state).await);
+
+    // Billing mode, capacity and streams change in place.
+    let src = table_src("PROVISIONED", 10, false, false);
+    assert_eq!(
+        changes(&env.plan(&src, &state).await),
+        [format!("Update {lock}"), format!("Update {prov}")]
+    );
+    let state = env.apply(&src, &state).await;
+    let t = describe_table("terrane-locks").await.unwrap();
+    let tp = t.provisioned_throughput().unwrap();
+    assert_eq!(
+        (tp.read_capacity_units(), tp.write_capacity_units()),
+        (Some(2), Some(3))
+    );
+    let t = describe_table("terrane-orders").await.unwrap();
+    let tp = t.provisioned_throughput().unwrap();
+    assert_eq!(tp.read_capacity_units(), Some(10));
+    assert_eq!(attr(&state, prov, "stream_enabled"), "false");
+    assert_converged(&env.plan(&src, &state).await);
+
+    // Imported by name: no change.
+    let imported = env.import_into(&state, lock, "terrane-locks").await;
+    let imported = env.import_into(&imported, prov, "terrane-orders").await;
+    assert_converged(&env.plan(&src, &imported).await);
+
+    // Capacity changed outside terrane: drift, put back by apply.
+    let capacity = aws_sdk_dynamodb::types::ProvisionedThroughput::builder()
+        .read_capacity_units(7)
+        .write_capacity_units(10)
+        .build()
+        .unwrap();
+    ddb()
+        .update_table()
+        .table_name("terrane-orders")
+        .provisioned_throughput(capacity)
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(changes(&plan), [format!("Update {prov}")]);
+    assert_eq!(drifted_attrs(&plan, prov), ["read_capacity"]);
+    let state = env.apply(&src, &state).await;
+    assert_converged(&env.plan(&src, &state).await);
+
+    // Deletion protection refuses the destroy at plan time, before anything is deleted.
+    let src = table_src("PROVISIONED", 10, true, false);
+    let state = env.apply(&src, &state).await;
+    let t = describe_table("terrane-locks").await.unwrap();
+    assert_eq!(t.deletion_protection_enabled(), Some(true));
+    let refused = env
+        .try_plan(&src, &state, PlanMode::Destroy)
+        .await
+        .unwrap_err();
+    let text = format!("{refused:?}");
+    assert!(text.contains("deletion_protection_enabled"), "{text}");
+    assert!(describe_table("terrane-orders").await.is_some());
+
+    let src = table_src("PROVISIONED", 10, false, false);
+    let state = env.apply(&src, &state).await;
+    env.destroy(&src, &state).await;
+    assert!(describe_table("terrane-locks").await.is_none());
+    assert!(describe_table("terrane-orders").await.is_none());
+}
