@@ -45,6 +45,7 @@ pub fn all() -> Vec<Box<dyn AwsDataSource>> {
         Box::new(Partition),
         Box::new(VpcData),
         Box::new(Subnets),
+        Box::new(crate::ec2::subnet_data::SubnetData),
         Box::new(crate::iam::document::PolicyDocument),
         Box::new(crate::rds::data_source::DbInstanceData),
         Box::new(crate::ecs::data::ClusterData),
@@ -52,7 +53,7 @@ pub fn all() -> Vec<Box<dyn AwsDataSource>> {
 }
 
 /// The `filter {}` blocks of a data source's configuration as EC2 filters.
-fn filters(config: &Value) -> Vec<Filter> {
+pub fn filters(config: &Value) -> Vec<Filter> {
     config
         .get_attr("filter")
         .and_then(Value::as_seq)
@@ -63,7 +64,7 @@ fn filters(config: &Value) -> Vec<Filter> {
 }
 
 /// `tags = {...}` arguments of a data source as `tag:KEY` filters.
-fn tag_filters(config: &Value) -> Vec<Filter> {
+pub fn tag_filters(config: &Value) -> Vec<Filter> {
     val::string_map(config, "tags")
         .into_iter()
         .map(|(k, v)| filter(&format!("tag:{k}"), [v]))

@@ -47,6 +47,7 @@ pub mod security_group;
 pub mod sg_rule;
 pub mod sg_rule_legacy;
 pub mod subnet;
+pub mod subnet_data;
 pub mod tags;
 pub mod vpc;
 pub mod vpc_cidr_association;
