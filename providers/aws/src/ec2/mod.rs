@@ -34,6 +34,7 @@ pub mod default_security_group;
 pub mod default_vpc;
 pub mod dhcp_options;
 pub mod egress_only_igw;
+pub mod endpoint_service_data;
 pub mod eip;
 pub mod flow_log;
 pub mod igw;
