@@ -728,3 +728,38 @@ async fn instance_profile_lifecycle() {
     assert!(profile(&prefixed).await.is_none());
     assert!(!role_exists("ip-role-two").await);
 }
+
+#[tokio::test]
+async fn secret_data_source() {
+    let env = Env::new();
+    let src = format!(
+        r#"{PROVIDER}
+resource "aws_secretsmanager_secret" "s" {{
+  name                    = "data/secret"
+  description             = "read back"
+  recovery_window_in_days = 0
+  tags                    = {{ team = "a" }}
+}}
+data "aws_secretsmanager_secret" "by_name" {{
+  name = aws_secretsmanager_secret.s.name
+}}
+data "aws_secretsmanager_secret" "by_arn" {{
+  arn = aws_secretsmanager_secret.s.arn
+}}
+"#
+    );
+    let state = env.apply(&src, &State::new()).await;
+    let arn = attr(&state, "aws_secretsmanager_secret.s", "arn");
+    for name in ["by_name", "by_arn"] {
+        let a = |k| common::data_attr(&state, "aws_secretsmanager_secret", name, k);
+        assert_eq!(a("arn"), arn.as_str(), "{name}");
+        assert_eq!(a("id"), arn.as_str(), "{name}");
+        assert_eq!(a("name"), "data/secret", "{name}");
+        assert_eq!(a("description"), "read back", "{name}");
+        assert_eq!(a("tags")["team"], "a", "{name}");
+        assert!(!a("created_date").as_str().unwrap().is_empty(), "{name}");
+    }
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    env.destroy(&src, &state).await;
+}

@@ -9,6 +9,7 @@ pub mod data_source;
 pub mod instance;
 pub mod option_group;
 pub mod parameter_group;
+pub mod role_association;
 pub mod subnet_group;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(parameter_group::ParameterGroup),
         Box::new(instance::Instance),
         Box::new(option_group::OptionGroupRes),
+        Box::new(role_association::RoleAssociation),
     ]
 }
 
