@@ -281,7 +281,7 @@ impl AwsResource for ScheduledActionRes {
                 .scalable_dimension(dim.into())
                 .scheduled_action_name(name)
         };
-        let mut reqs = TABLE.update_requests(prior, planned, start);
+        let mut reqs = TABLE.update_requests(prior, planned, &start);
         if reqs.is_empty()
             && (TABLE.changed(prior, planned, "start_time") || TABLE.changed(prior, planned, "end_time"))
         {

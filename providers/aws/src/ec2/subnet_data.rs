@@ -39,7 +39,7 @@ impl AwsDataSource for SubnetData {
     fn schema(&self) -> BlockSchema {
         let mut s = super::subnet::table_schema();
         for (name, a) in &mut s.attributes {
-            let searchable = SEARCH.iter().any(|(k, _)| k == name);
+            let searchable = SEARCH.iter().any(|(k, _)| *k == name.as_str());
             *a = if searchable {
                 opt_comp(a.ty.clone())
             } else {

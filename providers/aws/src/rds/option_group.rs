@@ -200,7 +200,7 @@ async fn modify(c: &Clients, name: &str, prior: &Value, planned: &Value) -> Resu
         .collect();
     let include: Vec<OptionConfiguration> = new
         .iter()
-        .filter(|o| !old.contains(o))
+        .filter(|o| !old.contains(*o))
         .map(option_config)
         .collect();
     if remove.is_empty() && include.is_empty() {
