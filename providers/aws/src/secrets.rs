@@ -438,7 +438,12 @@ impl crate::data::AwsDataSource for SecretData {
             .set("kms_key_id", val::str_or_empty(s.kms_key_id()))
             .set(
                 "policy",
-                val::str_or_empty(policy.resource_policy().map(crate::iam::decode_document).as_deref()),
+                val::str_or_empty(
+                    policy
+                        .resource_policy()
+                        .map(crate::iam::decode_document)
+                        .as_deref(),
+                ),
             )
             .set("created_date", date(s.created_date()))
             .set("last_changed_date", date(s.last_changed_date()))

@@ -563,14 +563,24 @@ data "aws_vpc_endpoint_service" "s3" {
         assert_eq!(a("state"), "available", "{name}");
         assert_eq!(a("default_for_az"), false, "{name}");
         assert_eq!(a("tags")["tier"], "public", "{name}");
-        assert!(a("available_ip_address_count").as_i64().unwrap() > 200, "{name}");
+        assert!(
+            a("available_ip_address_count").as_i64().unwrap() > 200,
+            "{name}"
+        );
     }
     let e = |k| data_attr(&state, "aws_vpc_endpoint_service", "s3", k);
     assert_eq!(e("service_name"), "com.amazonaws.us-east-1.s3");
     assert_eq!(e("service_type"), "Gateway");
-    assert!(e("service_id").as_str().unwrap().starts_with("vpce-svc-"), "{}", e("service_id"));
+    assert!(
+        e("service_id").as_str().unwrap().starts_with("vpce-svc-"),
+        "{}",
+        e("service_id")
+    );
     assert_eq!(e("id"), e("service_id"));
-    assert!(e("arn").as_str().unwrap().contains(":vpc-endpoint-service/vpce-svc-"));
+    assert!(e("arn")
+        .as_str()
+        .unwrap()
+        .contains(":vpc-endpoint-service/vpce-svc-"));
     assert!(!e("availability_zones").as_array().unwrap().is_empty());
     assert_eq!(e("owner"), "amazon");
     let plan = env.plan(src, &state).await;

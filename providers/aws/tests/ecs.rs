@@ -1830,11 +1830,18 @@ async fn scheduled_action_lifecycle() {
         attr(&state, addr, "id"),
         "scale-down-at-night-dynamodb-table/scheduled"
     );
-    assert!(attr(&state, addr, "arn").contains(":scheduledAction:"), "{}", attr(&state, addr, "arn"));
+    assert!(
+        attr(&state, addr, "arn").contains(":scheduledAction:"),
+        "{}",
+        attr(&state, addr, "arn")
+    );
     let a = scheduled("scale-down-at-night").await.unwrap();
     assert_eq!(a.schedule(), "cron(0 22 * * ? *)");
     assert_eq!(a.timezone(), Some("Europe/Paris"));
-    assert_eq!(a.scalable_target_action().and_then(|t| t.max_capacity()), Some(5));
+    assert_eq!(
+        a.scalable_target_action().and_then(|t| t.max_capacity()),
+        Some(5)
+    );
     // The start time is the same instant, written in UTC.
     assert_eq!(a.start_time().map(|t| t.secs()), Some(1_893_448_800));
     let plan = env.plan(&src, &state).await;
@@ -1851,7 +1858,10 @@ async fn scheduled_action_lifecycle() {
     let state = env.apply(&src2, &state).await;
     let a = scheduled("scale-down-at-night").await.unwrap();
     assert_eq!(a.schedule(), "cron(0 23 * * ? *)");
-    assert_eq!(a.scalable_target_action().and_then(|t| t.max_capacity()), Some(7));
+    assert_eq!(
+        a.scalable_target_action().and_then(|t| t.max_capacity()),
+        Some(7)
+    );
     assert!(a.start_time().is_some());
     let plan = env.plan(&src2, &state).await;
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
@@ -1877,10 +1887,16 @@ async fn scheduled_action_lifecycle() {
         .unwrap();
     let plan = env.plan(&src2, &state).await;
     assert_eq!(changes(&plan), [format!("Update {addr}")]);
-    assert_eq!(common::drifted_attrs(&plan, addr), ["scalable_target_action"]);
+    assert_eq!(
+        common::drifted_attrs(&plan, addr),
+        ["scalable_target_action"]
+    );
     let state = env.apply(&src2, &state).await;
     let a = scheduled("scale-down-at-night").await.unwrap();
-    assert_eq!(a.scalable_target_action().and_then(|t| t.max_capacity()), Some(7));
+    assert_eq!(
+        a.scalable_target_action().and_then(|t| t.max_capacity()),
+        Some(7)
+    );
     let plan = env.plan(&src2, &state).await;
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
 
@@ -1889,11 +1905,17 @@ async fn scheduled_action_lifecycle() {
         .import("aws_appautoscaling_scheduled_action", "x")
         .await
         .unwrap_err();
-    assert!(format!("{refused:?}").contains("doesn't support import"), "{refused:?}");
+    assert!(
+        format!("{refused:?}").contains("doesn't support import"),
+        "{refused:?}"
+    );
 
     // A capacity that is not a number is refused before any call.
     let bad = schedule_src("cron(0 23 * * ? *)", "many");
-    let err = env.try_plan(&bad, &state, PlanMode::Normal).await.unwrap_err();
+    let err = env
+        .try_plan(&bad, &state, PlanMode::Normal)
+        .await
+        .unwrap_err();
     assert!(format!("{err:?}").contains("max_capacity"), "{err:?}");
 
     env.destroy(&src2, &state).await;

@@ -1007,7 +1007,10 @@ async fn option_group_lifecycle() {
     );
     assert_eq!(
         options_of("og-main").await,
-        ["MARIADB_AUDIT_PLUGIN:SERVER_AUDIT_EVENTS=CONNECT", "MEMCACHED"]
+        [
+            "MARIADB_AUDIT_PLUGIN:SERVER_AUDIT_EVENTS=CONNECT",
+            "MEMCACHED"
+        ]
     );
     let arn = attr(&state, addr, "arn");
     assert_eq!(tags_of(&arn).await, [("team".into(), "a".into())]);
@@ -1022,7 +1025,10 @@ async fn option_group_lifecycle() {
     let state = updated(&env, &src2, &state, addr, &["option", "tags", "tags_all"]).await;
     assert_eq!(
         options_of("og-main").await,
-        ["MARIADB_AUDIT_PLUGIN:SERVER_AUDIT_EVENTS=QUERY", "MEMCACHED"]
+        [
+            "MARIADB_AUDIT_PLUGIN:SERVER_AUDIT_EVENTS=QUERY",
+            "MEMCACHED"
+        ]
     );
     assert_eq!(tags_of(&arn).await, [("team".into(), "b".into())]);
 
@@ -1098,8 +1104,7 @@ async fn option_group_lifecycle() {
     assert!(option_group(&prefixed).await.is_none());
 
     // With skip_destroy, destroy only forgets the group.
-    let keep = og_src("og-keep", "CONNECT", "")
-        .replace("tags = {  }", "skip_destroy = true");
+    let keep = og_src("og-keep", "CONNECT", "").replace("tags = {  }", "skip_destroy = true");
     let state = env.apply(&keep, &State::new()).await;
     env.destroy(&keep, &state).await;
     assert!(option_group("og-keep").await.is_some());
@@ -1175,7 +1180,8 @@ resource "aws_db_instance_role_association" "a" {
     // moto has no RemoveRoleFromDBInstance: the association is forgotten (as
     // `terrane state rm` would) before the rest is destroyed.
     let mut rest = state.clone();
-    rest.resources.retain(|r| r.ty != "aws_db_instance_role_association");
+    rest.resources
+        .retain(|r| r.ty != "aws_db_instance_role_association");
     let without = src
         .split("resource \"aws_db_instance_role_association\"")
         .next()

@@ -27,7 +27,8 @@ use crate::val::{self, Obj};
 
 pub struct ScheduledActionRes;
 
-type ActionTable = Table<ScheduledAction, PutScheduledActionFluentBuilder, PutScheduledActionFluentBuilder>;
+type ActionTable =
+    Table<ScheduledAction, PutScheduledActionFluentBuilder, PutScheduledActionFluentBuilder>;
 
 const CAPACITIES: [&str; 2] = ["min_capacity", "max_capacity"];
 
@@ -50,7 +51,10 @@ fn sdk_time(v: Arg) -> Option<DateTime> {
 }
 
 fn time_value(t: Option<&DateTime>) -> Value {
-    val::opt_str(t.and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()).as_deref())
+    val::opt_str(
+        t.and_then(|t| t.fmt(DateTimeFormat::DateTime).ok())
+            .as_deref(),
+    )
 }
 
 /// `scalable_target_action` as PutScheduledAction takes it. The capacities are strings in
@@ -136,9 +140,7 @@ static TABLE: LazyLock<ActionTable> = LazyLock::new(|| {
         .block(
             "scalable_target_action",
             Nesting::List,
-            CAPACITIES
-                .iter()
-                .fold(S::new(), |s, k| s.attr(k, opt(STR))),
+            CAPACITIES.iter().fold(S::new(), |s, k| s.attr(k, opt(STR))),
         )
         .max_items(1)
         .read(|a, _| target_action_value(a))
@@ -283,7 +285,8 @@ impl AwsResource for ScheduledActionRes {
         };
         let mut reqs = TABLE.update_requests(prior, planned, &start);
         if reqs.is_empty()
-            && (TABLE.changed(prior, planned, "start_time") || TABLE.changed(prior, planned, "end_time"))
+            && (TABLE.changed(prior, planned, "start_time")
+                || TABLE.changed(prior, planned, "end_time"))
         {
             reqs.push(start());
         }

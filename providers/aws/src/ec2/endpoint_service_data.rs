@@ -127,7 +127,11 @@ impl AwsDataSource for EndpointServiceData {
             .set("private_dns_name", val::str_or_empty(d.private_dns_name()))
             .set(
                 "private_dns_names",
-                val::str_set(d.private_dns_names().iter().filter_map(|p| p.private_dns_name())),
+                val::str_set(
+                    d.private_dns_names()
+                        .iter()
+                        .filter_map(|p| p.private_dns_name()),
+                ),
             )
             .set("service_region", val::str_or_empty(d.service_region()))
             .set(

@@ -22,7 +22,10 @@ const SEARCH: &[(&str, &str)] = &[
     ("id", "subnet-id"),
     ("vpc_id", "vpc-id"),
     ("cidr_block", "cidr-block"),
-    ("ipv6_cidr_block", "ipv6-cidr-block-association.ipv6-cidr-block"),
+    (
+        "ipv6_cidr_block",
+        "ipv6-cidr-block-association.ipv6-cidr-block",
+    ),
     ("availability_zone", "availability-zone"),
     ("availability_zone_id", "availability-zone-id"),
     ("default_for_az", "default-for-az"),
@@ -101,7 +104,10 @@ impl AwsDataSource for SubnetData {
         let mut o: Obj = super::subnet::read_subnet(s, &cx);
         o.0.remove("tags_all");
         o.set("tags", tags_value(s.tags()))
-            .set("default_for_az", Value::Bool(s.default_for_az().unwrap_or(false)))
+            .set(
+                "default_for_az",
+                Value::Bool(s.default_for_az().unwrap_or(false)),
+            )
             .set("state", val::opt_str(s.state().map(|x| x.as_str())))
             .set(
                 "available_ip_address_count",

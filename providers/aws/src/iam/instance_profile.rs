@@ -135,7 +135,12 @@ impl AwsResource for InstanceProfileRes {
                 let Some(name) = val::str_attr(cur, "id") else {
                     return Ok(None);
                 };
-                let out = match iam.get_instance_profile().instance_profile_name(name).send().await {
+                let out = match iam
+                    .get_instance_profile()
+                    .instance_profile_name(name)
+                    .send()
+                    .await
+                {
                     Ok(o) => o,
                     Err(e) => {
                         let e = AwsError::sdk("GetInstanceProfile", e);
@@ -234,10 +239,20 @@ impl AwsResource for InstanceProfileRes {
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
         let name = val::str_attr(prior, "id").unwrap_or_default();
         let iam = c.iam.get().await;
-        let held: Vec<String> = match iam.get_instance_profile().instance_profile_name(name).send().await {
+        let held: Vec<String> = match iam
+            .get_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+        {
             Ok(o) => o
                 .instance_profile()
-                .map(|p| p.roles().iter().map(|r| r.role_name().to_string()).collect())
+                .map(|p| {
+                    p.roles()
+                        .iter()
+                        .map(|r| r.role_name().to_string())
+                        .collect()
+                })
                 .unwrap_or_default(),
             Err(e) => {
                 let e = AwsError::sdk("GetInstanceProfile", e);

@@ -66,7 +66,13 @@ static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
         // Created from `name` or `name_prefix` by hand (`name_or_prefix`); AWS stores
         // names lowercased, the configured spelling is kept.
         .attr("name", opt_comp(STR).force_new())
-        .read(|g, cx| keep_spelling(cx.current, "name", g.option_group_name().unwrap_or_default()))
+        .read(|g, cx| {
+            keep_spelling(
+                cx.current,
+                "name",
+                g.option_group_name().unwrap_or_default(),
+            )
+        })
         .attr("name_prefix", opt_comp(STR).force_new())
         .attr("engine_name", req(STR).force_new())
         .read(|g, _| val::opt_str(g.engine_name()))
@@ -142,7 +148,10 @@ fn read_options(g: &OptionGroup, cx: &ReadCtx) -> Value {
         Some(Value::object([
             ("option_name", Value::string(name)),
             ("port", or_kept("port", o.port().map(val::num))),
-            ("version", or_kept("version", o.option_version().map(Value::string))),
+            (
+                "version",
+                or_kept("version", o.option_version().map(Value::string)),
+            ),
             (
                 "db_security_group_memberships",
                 or_kept(
@@ -170,7 +179,11 @@ fn option_config(o: &Value) -> OptionConfiguration {
         .map(|s| {
             OptionSetting::builder()
                 .set_name(val::str_attr(s, "name").map(str::to_string))
-                .set_value(s.get_attr("value").and_then(Value::as_str).map(str::to_string))
+                .set_value(
+                    s.get_attr("value")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                )
                 .build()
         })
         .collect::<Vec<_>>();
