@@ -1843,7 +1843,7 @@ async fn scheduled_action_lifecycle() {
         Some(5)
     );
     // The start time is the same instant, written in UTC.
-    assert_eq!(a.start_time().map(|t| t.secs()), Some(1_893_448_800));
+    assert_eq!(a.start_time().map(|t| t.secs()), Some(1_893_456_000));
     let plan = env.plan(&src, &state).await;
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
 
@@ -1853,7 +1853,7 @@ async fn scheduled_action_lifecycle() {
     assert_eq!(changes(&plan), [format!("Update {addr}")]);
     assert_eq!(
         changed_attrs(&plan, addr),
-        ["schedule", "scalable_target_action"]
+        ["scalable_target_action", "schedule"]
     );
     let state = env.apply(&src2, &state).await;
     let a = scheduled("scale-down-at-night").await.unwrap();
