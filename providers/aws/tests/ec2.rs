@@ -538,12 +538,11 @@ data "aws_subnet" "by_id" {
   id = aws_subnet.s.id
 }
 data "aws_subnet" "by_filter" {
-  vpc_id = aws_vpc.v.id
+  vpc_id = aws_subnet.s.vpc_id
   filter {
     name   = "tag:tier"
     values = ["public"]
   }
-  depends_on = [aws_subnet.s]
 }
 data "aws_vpc_endpoint_service" "s3" {
   service      = "s3"

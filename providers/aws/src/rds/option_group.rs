@@ -59,6 +59,8 @@ fn option_schema() -> S {
 
 static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
     GroupTable::new(|| Some(OptionGroup::builder().build()))
+        // DescribeOptionGroups carries no tags: `read` fills them in by ARN (`with_tags`).
+        .tags_all(|_| val::str_map(&std::collections::BTreeMap::new()))
         .attr("id", comp(STR))
         .read(|g, _| val::str_or_empty(g.option_group_name()))
         .attr("arn", comp(STR))
