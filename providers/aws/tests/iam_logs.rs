@@ -667,13 +667,8 @@ async fn instance_profile_lifecycle() {
     assert_eq!(attr(&state, addr, "id"), "ip-main");
     let p = profile("ip-main").await.unwrap();
     assert_eq!(profile_roles(&p), ["ip-role-two"]);
-    let tags = iam()
-        .list_instance_profile_tags()
-        .instance_profile_name("ip-main")
-        .send()
-        .await
-        .unwrap();
-    let tags: Vec<(&str, &str)> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
+    // (moto answers ListInstanceProfileTags with a 500; GetInstanceProfile has the tags.)
+    let tags: Vec<(&str, &str)> = p.tags().iter().map(|t| (t.key(), t.value())).collect();
     assert_eq!(tags, [("team", "b")]);
     let plan = env.plan(&src2, &state).await;
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
