@@ -1,5 +1,6 @@
 //! Data sources: aws_availability_zones, aws_caller_identity, aws_region, aws_partition, aws_vpc,
-//! aws_subnets (the service modules hold their own, such as `rds::data_source`).
+//! aws_subnets (the service modules hold their own, such as `rds::data_source`,
+//! and `secrets::SecretData`).
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::Filter;
@@ -45,6 +46,7 @@ pub fn all() -> Vec<Box<dyn AwsDataSource>> {
         Box::new(Partition),
         Box::new(VpcData),
         Box::new(Subnets),
+        Box::new(crate::secrets::SecretData),
         Box::new(crate::iam::document::PolicyDocument),
         Box::new(crate::rds::data_source::DbInstanceData),
         Box::new(crate::ecs::data::ClusterData),
@@ -52,7 +54,7 @@ pub fn all() -> Vec<Box<dyn AwsDataSource>> {
 }
 
 /// The `filter {}` blocks of a data source's configuration as EC2 filters.
-fn filters(config: &Value) -> Vec<Filter> {
+pub fn filters(config: &Value) -> Vec<Filter> {
     config
         .get_attr("filter")
         .and_then(Value::as_seq)
@@ -63,7 +65,7 @@ fn filters(config: &Value) -> Vec<Filter> {
 }
 
 /// `tags = {...}` arguments of a data source as `tag:KEY` filters.
-fn tag_filters(config: &Value) -> Vec<Filter> {
+pub fn tag_filters(config: &Value) -> Vec<Filter> {
     val::string_map(config, "tags")
         .into_iter()
         .map(|(k, v)| filter(&format!("tag:{k}"), [v]))

@@ -379,3 +379,81 @@ fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
 }
+
+/// The `aws_secretsmanager_secret` data source: a secret's metadata by ARN or name (never
+/// its value).
+pub struct SecretData;
+
+#[async_trait]
+impl crate::data::AwsDataSource for SecretData {
+    fn type_name(&self) -> &'static str {
+        "aws_secretsmanager_secret"
+    }
+
+    fn schema(&self) -> BlockSchema {
+        S::new()
+            .attr("id", comp(STR))
+            .attr("arn", opt_comp(STR))
+            .attr("name", opt_comp(STR))
+            .attr("description", comp(STR))
+            .attr("kms_key_id", comp(STR))
+            .attr("policy", comp(STR))
+            .attr("created_date", comp(STR))
+            .attr("last_changed_date", comp(STR))
+            .attr("tags", comp(map_of(STR)))
+            .build()
+    }
+
+    async fn read(&self, c: &Clients, config: &Value) -> Result<Value, AwsError> {
+        let Some(id) = val::str_attr(config, "arn").or_else(|| val::str_attr(config, "name"))
+        else {
+            return Err(AwsError::Invalid(
+                "one of `arn,name` must be specified".into(),
+            ));
+        };
+        let sm = c.secrets.get().await;
+        let s = match sm.describe_secret().secret_id(id).send().await {
+            Ok(s) if s.deleted_date().is_none() => s,
+            Ok(_) => {
+                return Err(AwsError::Invalid(format!(
+                    "reading Secrets Manager Secret ({id}): scheduled for deletion"
+                )))
+            }
+            Err(e) => return Err(AwsError::sdk("DescribeSecret", e)),
+        };
+        let policy = sm
+            .get_resource_policy()
+            .secret_id(id)
+            .send()
+            .await
+            .map_err(err("GetResourcePolicy"))?;
+        let date = |d: Option<&aws_smithy_types::DateTime>| {
+            let s = d.and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok());
+            val::str_or_empty(s.as_deref())
+        };
+        let tags: BTreeMap<String, String> = s
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+            .collect();
+        let mut o = Obj::from(config);
+        o.set("id", val::opt_str(s.arn()))
+            .set("arn", val::opt_str(s.arn()))
+            .set("name", val::opt_str(s.name()))
+            .set("description", val::str_or_empty(s.description()))
+            .set("kms_key_id", val::str_or_empty(s.kms_key_id()))
+            .set(
+                "policy",
+                val::str_or_empty(
+                    policy
+                        .resource_policy()
+                        .map(crate::iam::decode_document)
+                        .as_deref(),
+                ),
+            )
+            .set("created_date", date(s.created_date()))
+            .set("last_changed_date", date(s.last_changed_date()))
+            .set("tags", val::str_map(&tags));
+        Ok(o.done())
+    }
+}

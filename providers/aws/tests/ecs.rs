@@ -1783,3 +1783,141 @@ async fn service_connect_volumes_and_blue_green_are_sent() {
     assert!(!plan.has_changes(), "{:?}", changes(&plan));
     env.destroy(&s2, &state).await;
 }
+
+fn schedule_src(schedule: &str, max: &str) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  region = "us-east-1"
+}}
+resource "aws_appautoscaling_scheduled_action" "night" {{
+  name               = "scale-down-at-night"
+  service_namespace  = "dynamodb"
+  resource_id        = "table/scheduled"
+  scalable_dimension = "dynamodb:table:ReadCapacityUnits"
+  schedule           = "{schedule}"
+  timezone           = "Europe/Paris"
+  start_time         = "2030-01-01T02:00:00+02:00"
+  scalable_target_action {{
+    min_capacity = "1"
+    max_capacity = "{max}"
+  }}
+}}
+"#
+    )
+}
+
+async fn scheduled(name: &str) -> Option<aws_sdk_applicationautoscaling::types::ScheduledAction> {
+    aas()
+        .describe_scheduled_actions()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Dynamodb)
+        .scheduled_action_names(name)
+        .send()
+        .await
+        .unwrap()
+        .scheduled_actions()
+        .first()
+        .cloned()
+}
+
+#[tokio::test]
+async fn scheduled_action_lifecycle() {
+    let env = Env::new();
+    let addr = "aws_appautoscaling_scheduled_action.night";
+    let src = schedule_src("cron(0 22 * * ? *)", "5");
+    let state = env.apply(&src, &State::new()).await;
+    assert_eq!(
+        attr(&state, addr, "id"),
+        "scale-down-at-night-dynamodb-table/scheduled"
+    );
+    assert!(
+        attr(&state, addr, "arn").contains(":scheduledAction:"),
+        "{}",
+        attr(&state, addr, "arn")
+    );
+    let a = scheduled("scale-down-at-night").await.unwrap();
+    assert_eq!(a.schedule(), "cron(0 22 * * ? *)");
+    assert_eq!(a.timezone(), Some("Europe/Paris"));
+    assert_eq!(
+        a.scalable_target_action().and_then(|t| t.max_capacity()),
+        Some(5)
+    );
+    // The start time is the same instant, written in UTC.
+    assert_eq!(a.start_time().map(|t| t.secs()), Some(1_893_456_000));
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // Schedule and capacity change in place.
+    let src2 = schedule_src("cron(0 23 * * ? *)", "7");
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+    assert_eq!(
+        changed_attrs(&plan, addr),
+        ["scalable_target_action", "schedule"]
+    );
+    let state = env.apply(&src2, &state).await;
+    let a = scheduled("scale-down-at-night").await.unwrap();
+    assert_eq!(a.schedule(), "cron(0 23 * * ? *)");
+    assert_eq!(
+        a.scalable_target_action().and_then(|t| t.max_capacity()),
+        Some(7)
+    );
+    assert!(a.start_time().is_some());
+    let plan = env.plan(&src2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // Drift: the capacity changed outside terrane is seen and put back.
+    aas()
+        .put_scheduled_action()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Dynamodb)
+        .resource_id("table/scheduled")
+        .scalable_dimension(
+            aws_sdk_applicationautoscaling::types::ScalableDimension::DynamoDbTableReadCapacityUnits,
+        )
+        .scheduled_action_name("scale-down-at-night")
+        .set_start_time(a.start_time().cloned())
+        .scalable_target_action(
+            aws_sdk_applicationautoscaling::types::ScalableTargetAction::builder()
+                .min_capacity(1)
+                .max_capacity(9)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+    assert_eq!(
+        common::drifted_attrs(&plan, addr),
+        ["scalable_target_action"]
+    );
+    let state = env.apply(&src2, &state).await;
+    let a = scheduled("scale-down-at-night").await.unwrap();
+    assert_eq!(
+        a.scalable_target_action().and_then(|t| t.max_capacity()),
+        Some(7)
+    );
+    let plan = env.plan(&src2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // Like the Terraform provider's, the type has no import.
+    let refused = env
+        .import("aws_appautoscaling_scheduled_action", "x")
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{refused:?}").contains("doesn't support import"),
+        "{refused:?}"
+    );
+
+    // A capacity that is not a number is refused before any call.
+    let bad = schedule_src("cron(0 23 * * ? *)", "many");
+    let err = env
+        .try_plan(&bad, &state, PlanMode::Normal)
+        .await
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("max_capacity"), "{err:?}");
+
+    env.destroy(&src2, &state).await;
+    assert!(scheduled("scale-down-at-night").await.is_none());
+}

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{attr, changes, Env};
+use common::{attr, changed_attrs, changes, drifted_attrs, Env};
 use terrane_engine::provider::Provider;
 use terrane_engine::state::State;
 
@@ -594,4 +594,167 @@ resource "aws_cloudwatch_log_group" "many" {{
     env.destroy(&src, &state).await;
     assert!(!role_exists(&name).await);
     assert!(log_group("/terrane/many/0").await.is_none());
+}
+
+fn profile_src(role: &str, tags: &str) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "aws_iam_role" "one" {{
+  name               = "ip-role-one"
+  assume_role_policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Principal = {{ Service = "ec2.amazonaws.com" }}, Action = "sts:AssumeRole" }}]
+  }})
+}}
+resource "aws_iam_role" "two" {{
+  name               = "ip-role-two"
+  assume_role_policy = aws_iam_role.one.assume_role_policy
+}}
+resource "aws_iam_instance_profile" "p" {{
+  name = "ip-main"
+  path = "/app/"
+  role = aws_iam_role.{role}.name
+  tags = {{ {tags} }}
+}}
+resource "aws_iam_instance_profile" "prefixed" {{
+  name_prefix = "ip-pre-"
+}}
+"#
+    )
+}
+
+async fn profile(name: &str) -> Option<aws_sdk_iam::types::InstanceProfile> {
+    iam()
+        .get_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+        .ok()?
+        .instance_profile()
+        .cloned()
+}
+
+fn profile_roles(p: &aws_sdk_iam::types::InstanceProfile) -> Vec<&str> {
+    p.roles().iter().map(|r| r.role_name()).collect()
+}
+
+#[tokio::test]
+async fn instance_profile_lifecycle() {
+    let env = Env::new();
+    let src = profile_src("one", r#"team = "a""#);
+    let state = env.apply(&src, &State::new()).await;
+    let addr = "aws_iam_instance_profile.p";
+    assert_eq!(attr(&state, addr, "id"), "ip-main");
+    assert!(attr(&state, addr, "arn").ends_with(":instance-profile/app/ip-main"));
+    assert!(!attr(&state, addr, "unique_id").is_empty());
+    assert!(!attr(&state, addr, "create_date").is_empty());
+    assert_eq!(attr(&state, addr, "role"), "ip-role-one");
+    let prefixed = attr(&state, "aws_iam_instance_profile.prefixed", "name");
+    assert!(prefixed.starts_with("ip-pre-"), "{prefixed}");
+    assert!(profile(&prefixed).await.is_some());
+    let p = profile("ip-main").await.unwrap();
+    assert_eq!(profile_roles(&p), ["ip-role-one"]);
+    assert_eq!(p.path(), "/app/");
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // The role and the tags change in place.
+    let src2 = profile_src("two", r#"team = "b""#);
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+    assert_eq!(changed_attrs(&plan, addr), ["role", "tags", "tags_all"]);
+    let state = env.apply(&src2, &state).await;
+    assert_eq!(attr(&state, addr, "id"), "ip-main");
+    let p = profile("ip-main").await.unwrap();
+    assert_eq!(profile_roles(&p), ["ip-role-two"]);
+    // (moto answers ListInstanceProfileTags with a 500; GetInstanceProfile has the tags.)
+    let tags: Vec<(&str, &str)> = p.tags().iter().map(|t| (t.key(), t.value())).collect();
+    assert_eq!(tags, [("team", "b")]);
+    let plan = env.plan(&src2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // Import by name into a fresh state: no change; the generated name's prefix is
+    // recovered.
+    let imported = env.import_into(&state, addr, "ip-main").await;
+    let plan = env.plan(&src2, &imported).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    let imported = env
+        .import_into(&state, "aws_iam_instance_profile.prefixed", &prefixed)
+        .await;
+    let plan = env.plan(&src2, &imported).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    assert!(env
+        .import_refreshed("aws_iam_instance_profile", "ip-missing")
+        .await
+        .is_none());
+
+    // Drift: the role removed outside terrane is seen and put back.
+    iam()
+        .remove_role_from_instance_profile()
+        .instance_profile_name("ip-main")
+        .role_name("ip-role-two")
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+    assert_eq!(drifted_attrs(&plan, addr), ["role"]);
+    assert_eq!(changed_attrs(&plan, addr), ["role"]);
+    let state = env.apply(&src2, &state).await;
+    assert_eq!(
+        profile_roles(&profile("ip-main").await.unwrap()),
+        ["ip-role-two"]
+    );
+    let plan = env.plan(&src2, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // A new path replaces the profile.
+    let src3 = src2.replace(r#"path = "/app/""#, r#"path = "/other/""#);
+    assert_eq!(
+        changes(&env.plan(&src3, &state).await),
+        [format!("DeleteThenCreate {addr}")]
+    );
+    let state = env.apply(&src3, &state).await;
+    assert_eq!(profile("ip-main").await.unwrap().path(), "/other/");
+
+    // Destroy removes the role from the profile first, then both are gone.
+    env.destroy(&src3, &state).await;
+    assert!(profile("ip-main").await.is_none());
+    assert!(profile(&prefixed).await.is_none());
+    assert!(!role_exists("ip-role-two").await);
+}
+
+#[tokio::test]
+async fn secret_data_source() {
+    let env = Env::new();
+    let src = format!(
+        r#"{PROVIDER}
+resource "aws_secretsmanager_secret" "s" {{
+  name                    = "data/secret"
+  description             = "read back"
+  recovery_window_in_days = 0
+  tags                    = {{ team = "a" }}
+}}
+data "aws_secretsmanager_secret" "by_name" {{
+  name = aws_secretsmanager_secret.s.name
+}}
+data "aws_secretsmanager_secret" "by_arn" {{
+  arn = aws_secretsmanager_secret.s.arn
+}}
+"#
+    );
+    let state = env.apply(&src, &State::new()).await;
+    let arn = attr(&state, "aws_secretsmanager_secret.s", "arn");
+    for name in ["by_name", "by_arn"] {
+        let a = |k| common::data_attr(&state, "aws_secretsmanager_secret", name, k);
+        assert_eq!(a("arn"), arn.as_str(), "{name}");
+        assert_eq!(a("id"), arn.as_str(), "{name}");
+        assert_eq!(a("name"), "data/secret", "{name}");
+        assert_eq!(a("description"), "read back", "{name}");
+        assert_eq!(a("tags")["team"], "a", "{name}");
+        assert!(!a("created_date").as_str().unwrap().is_empty(), "{name}");
+    }
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    env.destroy(&src, &state).await;
 }

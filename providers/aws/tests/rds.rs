@@ -919,3 +919,84 @@ resource "aws_db_instance" "db" {{
     );
     env.destroy(&src("second-Pa55word", 2), &state).await;
 }
+
+#[tokio::test]
+async fn db_instance_role_association() {
+    let env = Env::new();
+    let src = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+resource "aws_iam_role" "s3" {
+  name               = "rds-s3-import"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "rds.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+resource "aws_db_instance" "db" {
+  identifier          = "role-db"
+  engine              = "postgres"
+  instance_class      = "db.t3.micro"
+  allocated_storage   = 20
+  username            = "app"
+  password            = "s3cr3t-Pa55word-xyz"
+  skip_final_snapshot = true
+}
+resource "aws_db_instance_role_association" "a" {
+  db_instance_identifier = aws_db_instance.db.identifier
+  feature_name           = "s3Import"
+  role_arn               = aws_iam_role.s3.arn
+}
+"#;
+    let addr = "aws_db_instance_role_association.a";
+    let state = env.apply(src, &State::new()).await;
+    let arn = attr(&state, "aws_iam_role.s3", "arn");
+    assert_eq!(attr(&state, addr, "id"), format!("role-db,{arn}"));
+    let held = instance("role-db").await.unwrap();
+    let roles: Vec<(&str, &str)> = held
+        .associated_roles()
+        .iter()
+        .map(|r| {
+            (
+                r.role_arn().unwrap_or_default(),
+                r.feature_name().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(roles, [(arn.as_str(), "s3Import")]);
+    let plan = env.plan(src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // Import by `IDENTIFIER,ROLE_ARN` into a fresh state: the feature is read back.
+    let imported = env
+        .import_into(&state, addr, &format!("role-db,{arn}"))
+        .await;
+    assert_eq!(attr(&imported, addr, "feature_name"), "s3Import");
+    let plan = env.plan(src, &imported).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    assert!(env
+        .import("aws_db_instance_role_association", "role-db")
+        .await
+        .is_err());
+
+    // A new feature replaces the association.
+    let other = src.replace("s3Import", "Lambda");
+    assert_eq!(
+        changes(&env.plan(&other, &state).await),
+        [format!("DeleteThenCreate {addr}")]
+    );
+
+    // moto has no RemoveRoleFromDBInstance: the association is forgotten (as
+    // `terrane state rm` would) before the rest is destroyed.
+    let mut rest = state.clone();
+    rest.resources
+        .retain(|r| r.ty != "aws_db_instance_role_association");
+    let without = src
+        .split("resource \"aws_db_instance_role_association\"")
+        .next()
+        .unwrap()
+        .to_string();
+    env.destroy(&without, &rest).await;
+    assert!(instance("role-db").await.is_none());
+}

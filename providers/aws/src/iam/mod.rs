@@ -1,9 +1,10 @@
-//! IAM resources (roles, policies, attachments, inline role policies), the
+//! IAM resources (roles, policies, attachments, inline role policies, instance profiles), the
 //! `aws_iam_policy_document` data source, and the policy-document helpers they share: IAM
 //! policies are JSON strings compared by meaning, not by spelling.
 
 pub mod attachment;
 pub mod document;
+pub mod instance_profile;
 pub mod policy;
 pub mod role;
 pub mod role_policy;
@@ -21,6 +22,7 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(policy::Policy),
         Box::new(attachment::RolePolicyAttachment),
         Box::new(role_policy::RolePolicy),
+        Box::new(instance_profile::InstanceProfileRes),
     ]
 }
 

@@ -1,5 +1,5 @@
-//! RDS: `aws_db_subnet_group`, `aws_db_parameter_group`, `aws_db_instance` and the
-//! `aws_db_instance` data source. Shared here: RDS tags (written by ARN with
+//! RDS: `aws_db_subnet_group`, `aws_db_parameter_group`,
+//! `aws_db_instance` and the `aws_db_instance` data source. Shared here: RDS tags (written by ARN with
 //! AddTagsToResource/RemoveTagsFromResource), name validation (RDS stores names
 //! lowercased, so Terraform only accepts lowercase ones), and the "list everything once"
 //! reads that the subnet and parameter group types use (their Describe calls accept no
@@ -8,6 +8,7 @@
 pub mod data_source;
 pub mod instance;
 pub mod parameter_group;
+pub mod role_association;
 pub mod subnet_group;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(subnet_group::SubnetGroup),
         Box::new(parameter_group::ParameterGroup),
         Box::new(instance::Instance),
+        Box::new(role_association::RoleAssociation),
     ]
 }
 

@@ -322,3 +322,13 @@ pub fn drifted_attrs(plan: &Plan, addr: &str) -> Vec<String> {
         .unwrap_or_else(|| panic!("no drift for {addr}"));
     differing(Some(&d.before), d.after.as_ref())
 }
+
+/// An attribute of data source `ty.name` as read into state (JSON).
+pub fn data_attr(state: &State, ty: &str, name: &str, attr: &str) -> serde_json::Value {
+    let r = state
+        .resources
+        .iter()
+        .find(|r| r.ty == ty && r.name == name && r.mode == "data")
+        .unwrap_or_else(|| panic!("data.{ty}.{name} not in state"));
+    r.instances[0].attributes[attr].clone()
+}

@@ -1,7 +1,8 @@
-//! Application Auto Scaling: `aws_appautoscaling_target` and `aws_appautoscaling_policy`
-//! (target tracking and step scaling). A target is identified by namespace, resource ID and
-//! dimension, a policy also by its name; the import IDs join them with `/` as Terraform
-//! does (`ecs/service/CLUSTER/SERVICE/ecs:service:DesiredCount[/POLICY]`). Both refresh
+//! Application Auto Scaling: `aws_appautoscaling_target`, `aws_appautoscaling_policy`
+//! (target tracking and step scaling) and `aws_appautoscaling_scheduled_action`
+//! (its own module). A target is identified by namespace, resource ID and dimension, a
+//! policy also by its name; the import IDs join them with `/` as Terraform does
+//! (`ecs/service/CLUSTER/SERVICE/ecs:service:DesiredCount[/POLICY]`). Both refresh
 //! with one Describe call per service namespace (and page), matching the rest locally.
 //! A target's tags are set when it is registered and changed with TagResource; the API
 //! has no batch tag read, so a refresh keeps the tags terrane wrote (drift in them is
@@ -69,8 +70,14 @@ fn suspended_value(cur: &Value, t: &ScalableTarget) -> Value {
 use crate::schema::*;
 use crate::val::{self, Obj};
 
+pub mod scheduled_action;
+
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
-    vec![Box::new(Target), Box::new(Policy)]
+    vec![
+        Box::new(Target),
+        Box::new(Policy),
+        Box::new(scheduled_action::ScheduledActionRes),
+    ]
 }
 
 /// DescribeScalableTargets and DescribeScalingPolicies take at most 50 resource IDs or
