@@ -148,3 +148,47 @@ impl ApplyObserver for Quiet {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addr::{Mode, ModuleStep};
+    use crate::state::State;
+
+    /// A killed apply inside a module is replayed at the module's address, not the root's
+    /// (the journal once wrote every key with no module: the next run then created the
+    /// object again at the right address and deleted the one at the root).
+    #[test]
+    fn journal_lines_keep_the_module_path() {
+        let mut addr = ResourceAddr::new(Mode::Managed, "null_resource", "a");
+        addr.module = vec![ModuleStep {
+            name: "net".into(),
+            key: Some(IndexKey::Int(1)),
+        }];
+        let instance = InstanceState {
+            index_key: None,
+            status: None,
+            schema_version: 0,
+            attributes: serde_json::json!({ "id": "1" }),
+            sensitive_attributes: Vec::new(),
+            private: None,
+            dependencies: Vec::new(),
+            create_before_destroy: false,
+            deposed: None,
+        };
+        let entry = StateDelta::Set {
+            resource: &addr,
+            provider: "provider[\"registry.terraform.io/hashicorp/null\"]",
+            instance: &instance,
+        }
+        .journal_entry();
+        let mut state = State::new();
+        let begin = JournalEntry::Begin {
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+        };
+        crate::state::journal::replay(&mut state, &[begin, entry]).unwrap();
+        let modules: Vec<_> = state.resources.iter().map(|r| r.module.clone()).collect();
+        assert_eq!(modules, [Some("module.net[1]".to_string())]);
+    }
+}
