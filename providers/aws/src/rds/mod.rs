@@ -1,4 +1,4 @@
-//! RDS: `aws_db_subnet_group`, `aws_db_parameter_group`,
+//! RDS: `aws_db_subnet_group`, `aws_db_parameter_group`, `aws_db_option_group`,
 //! `aws_db_instance` and the `aws_db_instance` data source. Shared here: RDS tags (written by ARN with
 //! AddTagsToResource/RemoveTagsFromResource), name validation (RDS stores names
 //! lowercased, so Terraform only accepts lowercase ones), and the "list everything once"
@@ -7,6 +7,7 @@
 
 pub mod data_source;
 pub mod instance;
+pub mod option_group;
 pub mod parameter_group;
 pub mod role_association;
 pub mod subnet_group;
@@ -28,6 +29,7 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(subnet_group::SubnetGroup),
         Box::new(parameter_group::ParameterGroup),
         Box::new(instance::Instance),
+        Box::new(option_group::OptionGroupRes),
         Box::new(role_association::RoleAssociation),
     ]
 }
