@@ -27,6 +27,27 @@ use crate::schema::*;
 use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
+/// Creates a bucket configuration whose put needs no condition: puts it, then waits until
+/// S3 reads it back. Its ID is the bucket, with the owner when one is given.
+async fn create_config<T, Fut>(
+    planned: &Value,
+    t: Timeout,
+    what: &str,
+    put: impl std::future::Future<Output = Result<(), AwsError>>,
+    get: impl Fn(String, Option<String>) -> Fut,
+) -> Result<String, Failed>
+where
+    Fut: std::future::Future<Output = Result<Option<T>, AwsError>>,
+{
+    let (bucket, owner) = bucket_and_owner(planned);
+    let id = config_id(&bucket, owner.as_deref());
+    put.await?;
+    wait_written(what, t, || get(bucket.clone(), owner.clone()))
+        .await
+        .map_err(|e| e.after_create(&id))?;
+    Ok(id)
+}
+
 /// Waits until S3 answers the configuration just written (S3 is eventually consistent).
 async fn wait_written<T, Fut>(what: &str, t: Timeout, get: impl Fn() -> Fut) -> Result<(), AwsError>
 where
@@ -419,15 +440,14 @@ impl AwsResource for EncryptionRes {
     }
 
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
-        let (bucket, owner) = bucket_and_owner(planned);
-        let id = config_id(&bucket, owner.as_deref());
-        put_encryption(c, planned).await?;
-        wait_written("S3 Bucket Server-side Encryption Configuration", t, || {
-            get_encryption(c, bucket.clone(), owner.clone())
-        })
+        create_config(
+            planned,
+            t,
+            "S3 Bucket Server-side Encryption Configuration",
+            put_encryption(c, planned),
+            |b, o| get_encryption(c, b, o),
+        )
         .await
-        .map_err(|e| e.after_create(&id))?;
-        Ok(id)
     }
 
     async fn update(
@@ -552,15 +572,14 @@ impl AwsResource for PublicAccessBlockRes {
     }
 
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
-        let (bucket, owner) = bucket_and_owner(planned);
-        let id = config_id(&bucket, owner.as_deref());
-        put_public_access(c, planned).await?;
-        wait_written("S3 Bucket Public Access Block", t, || {
-            get_public_access(c, bucket.clone(), owner.clone())
-        })
+        create_config(
+            planned,
+            t,
+            "S3 Bucket Public Access Block",
+            put_public_access(c, planned),
+            |b, o| get_public_access(c, b, o),
+        )
         .await
-        .map_err(|e| e.after_create(&id))?;
-        Ok(id)
     }
 
     async fn update(
