@@ -239,54 +239,93 @@ fn a_local_backend_block_over_existing_local_state_needs_no_migration() {
 /// Two runs in two working directories (two engineers) apply different targets of the same
 /// workspace at once: the second waits for the first's lock, then reads its state, so the
 /// final state has both resources.
+/// Five applies started at once on one workspace, each adding its own resource, under each
+/// way the s3 backend locks (DynamoDB item, S3 lock file, both): one holds the lock at a
+/// time, the others wait (-lock-timeout) saying who holds it, and the final state holds all
+/// five: no run's write was lost to another's.
 #[tokio::test]
-async fn two_concurrent_applies_on_one_workspace_both_land() {
-    let e = env("concurrent").await;
-    let config = format!("{}{RESOURCES}", backend_block(&e));
-    let dirs = [
-        workdir(&[("main.tf", &config)]),
-        workdir(&[("main.tf", &config)]),
-    ];
-    for d in &dirs {
-        ok(&run(d.path(), &["init"]));
+async fn five_concurrent_applies_take_turns_under_each_lock_kind() {
+    const RUNS: usize = 5;
+    let resources: String = (0..RUNS)
+        .map(|i| format!("resource \"terraform_data\" \"r{i}\" {{\n  input = {i}\n}}\n"))
+        .collect();
+    for (kind, dynamodb, lockfile) in [
+        ("dynamodb", true, false),
+        ("lockfile", false, true),
+        ("both", true, true),
+    ] {
+        let e = env(&format!("five-{kind}")).await;
+        let mut backend = format!(
+            "terraform {{\n  backend \"s3\" {{\n    bucket = \"{}\"\n    key = \"{KEY}\"\n    region = \"us-east-1\"\n    use_path_style = true\n",
+            e.bucket
+        );
+        if dynamodb {
+            backend.push_str(&format!("    dynamodb_table = \"{}\"\n", e.table));
+        }
+        if lockfile {
+            backend.push_str("    use_lockfile = true\n");
+        }
+        backend.push_str("  }\n}\n");
+        let config = format!("{backend}{resources}");
+        let dirs: Vec<_> = (0..RUNS)
+            .map(|_| workdir(&[("main.tf", &config)]))
+            .collect();
+        for d in &dirs {
+            ok(&run(d.path(), &["init"]));
+        }
+        let children: Vec<_> = dirs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                terrane(
+                    d.path(),
+                    &[
+                        "apply",
+                        "-auto-approve",
+                        "-lock-timeout=300s",
+                        &format!("-target=terraform_data.r{i}"),
+                    ],
+                )
+                // Long enough that the runs overlap even on a loaded machine.
+                .env("TERRANE_BUILTIN_APPLY_DELAY_MS", "1500")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+            })
+            .collect();
+        let outs: Vec<Output> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        for o in &outs {
+            ok(o);
+        }
+        let waited = outs
+            .iter()
+            .filter(|o| String::from_utf8_lossy(&o.stderr).contains("The state is locked by"))
+            .count();
+        assert!(
+            waited >= 1,
+            "{kind}: runs waited and said for whom:\n{}",
+            outs.iter().map(text).collect::<Vec<_>>().join("\n")
+        );
+        let state = state(&e).await;
+        let want: Vec<String> = (0..RUNS).map(|i| format!("terraform_data.r{i}")).collect();
+        assert_eq!(
+            addresses(&state),
+            want,
+            "{kind}: every run's resource landed"
+        );
+        assert!(
+            lock_info(&e).await.is_none(),
+            "{kind}: the lock item is gone"
+        );
+        assert!(
+            e.get(&format!("{KEY}.tflock")).await.is_none(),
+            "{kind}: the lock file is gone"
+        );
     }
-    let spawn = |d: &Path, target: &str| {
-        terrane(
-            d,
-            &[
-                "apply",
-                "-auto-approve",
-                "-lock-timeout=120s",
-                &format!("-target={target}"),
-            ],
-        )
-        // Long enough that the runs overlap even on a loaded machine.
-        .env("TERRANE_BUILTIN_APPLY_DELAY_MS", "3000")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-    };
-    let first = spawn(dirs[0].path(), "terraform_data.a");
-    let second = spawn(dirs[1].path(), "terraform_data.b");
-    let (o1, o2) = (
-        first.wait_with_output().unwrap(),
-        second.wait_with_output().unwrap(),
-    );
-    ok(&o1);
-    ok(&o2);
-    let waited = [&o1, &o2]
-        .iter()
-        .any(|o| String::from_utf8_lossy(&o.stderr).contains("The state is locked by"));
-    assert!(
-        waited,
-        "one run waited and said for whom:\n{}\n{}",
-        text(&o1),
-        text(&o2)
-    );
-    let state = state(&e).await;
-    assert_eq!(addresses(&state), ["terraform_data.a", "terraform_data.b"]);
-    assert!(lock_info(&e).await.is_none(), "both released the lock");
 }
 
 /// A state object and lock item written by hand in the documented Terraform layout: terrane

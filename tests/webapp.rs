@@ -44,6 +44,88 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// Every file terrane wrote under `root` (state, backup, plan file, journal, lock file,
+/// provider and module caches) is scanned for the password: only the state and its backup
+/// may hold it, and in them only at the two attributes Terraform stores it at.
+fn assert_secret_only_in_state(root: &Path, dir: &Path) {
+    let holders: Vec<String> = walk(root)
+        .into_iter()
+        .filter(|p| std::fs::read(p).is_ok_and(|b| String::from_utf8_lossy(&b).contains(PASSWORD)))
+        .map(|p| p.strip_prefix(dir).unwrap_or(&p).display().to_string())
+        .collect();
+    let others: Vec<&String> = holders
+        .iter()
+        .filter(|h| {
+            !(h.as_str() == "terraform.tfstate" || h.as_str() == "terraform.tfstate.backup")
+        })
+        .collect();
+    assert!(
+        others.is_empty() && holders.iter().any(|h| h == "terraform.tfstate"),
+        "files holding the password (the plan file keeps only a hash of sensitive values): {holders:?}"
+    );
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("terraform.tfstate")).unwrap()).unwrap();
+    let mut at = Vec::new();
+    for r in state["resources"].as_array().unwrap() {
+        for i in r["instances"].as_array().unwrap() {
+            for (k, v) in i["attributes"].as_object().unwrap() {
+                if v.to_string().contains(PASSWORD) {
+                    let module = r["module"]
+                        .as_str()
+                        .map_or(String::new(), |m| format!("{m}."));
+                    at.push(format!(
+                        "{module}{}.{}: {k}",
+                        r["type"].as_str().unwrap(),
+                        r["name"].as_str().unwrap()
+                    ));
+                }
+            }
+        }
+    }
+    at.sort();
+    assert_eq!(
+        at,
+        [
+            "aws_secretsmanager_secret_version.db_password: secret_string",
+            "module.db.aws_db_instance.this: password",
+        ],
+        "where state holds the password"
+    );
+}
+
+/// In `show -json` of the state, the password is only in attributes whose
+/// `sensitive_values` entry is true.
+fn assert_secret_only_where_marked(json: &str) {
+    fn resources(m: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
+        out.extend(m["resources"].as_array().into_iter().flatten().cloned());
+        for c in m["child_modules"].as_array().into_iter().flatten() {
+            resources(c, out);
+        }
+    }
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let mut all = Vec::new();
+    resources(&v["values"]["root_module"], &mut all);
+    let mut shown = Vec::new();
+    for r in &all {
+        for (k, val) in r["values"].as_object().unwrap() {
+            if val.to_string().contains(PASSWORD) {
+                assert_eq!(
+                    r["sensitive_values"][k],
+                    serde_json::Value::Bool(true),
+                    "{} {k} shows the password without marking it sensitive",
+                    r["address"]
+                );
+                shown.push(format!("{} {k}", r["address"].as_str().unwrap()));
+            }
+        }
+    }
+    assert!(!shown.is_empty(), "show -json holds the state's values");
+    assert!(
+        !v["values"]["outputs"].to_string().contains(PASSWORD),
+        "no output holds it"
+    );
+}
+
 struct Stack {
     dir: std::path::PathBuf,
     env: Vec<(&'static str, String)>,
@@ -55,16 +137,26 @@ impl Stack {
     }
 
     fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Out {
-        let mut env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        env.push(("TF_VAR_db_password", PASSWORD));
-        env.extend_from_slice(extra);
-        let out = cli::run(BIN, &self.dir, args, &env);
+        let out = self.run_unchecked(args, extra);
         assert!(
             !out.all().contains(PASSWORD),
             "the database password was printed by `terrane {}`:\n{out}",
             args.join(" ")
         );
         out
+    }
+
+    /// For the one view that shows secrets on purpose (`show -json` of state, as Terraform).
+    fn run_unchecked(&self, args: &[&str], extra: &[(&str, &str)]) -> Out {
+        let mut env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        env.push(("TF_VAR_db_password", PASSWORD));
+        // Logs, when terrane or a plugin writes any, are among the files scanned for it.
+        env.push(("TF_LOG", "trace"));
+        let log = self.dir.join("terrane.log");
+        let log = log.to_string_lossy();
+        env.push(("TF_LOG_PATH", &log));
+        env.extend_from_slice(extra);
+        cli::run(BIN, &self.dir, args, &env)
     }
 }
 
@@ -220,6 +312,14 @@ async fn webapp_applies_converges_reports_drift_and_destroys_to_nothing() {
     .code(0);
     s.run(&["state", "show", "module.db.aws_db_instance.this"])
         .code(0);
+    // Machine-readable views: none prints it (checked by `run`), except the JSON of the
+    // state, which holds values as they are and says which are sensitive, as Terraform's.
+    let shown = s.run_unchecked(&["show", "-json"], &[]).code(0);
+    assert_secret_only_where_marked(&shown.stdout);
+    s.run(&["show", "-json", "webapp.tfplan"]).code(0);
+    s.run(&["output", "-json"]).code(0);
+    s.run(&["plan", "-json"]).code(0);
+    assert_secret_only_in_state(scratch.path(), &s.dir);
 
     // Someone opens the database to the internet by hand.
     let ec2 = aws_sdk_ec2::Client::new(&sdk);

@@ -215,6 +215,7 @@ enum Finish {
 async fn execute(p: &mut Prepared, plan: &Plan, finish: Finish) -> anyhow::Result<u8> {
     let jpath = journal_path(&p.workspace);
     let journal = Journal::create(&jpath, &p.state.lineage, p.state.serial)
+        .and_then(|mut j| j.keep_in_doubt(&p.ctx.options.in_doubt).map(|()| j))
         .map_err(|e| anyhow::anyhow!("cannot create the apply journal {}: {e}", jpath.display()))?;
     let observer = CliObserver {
         journal: Mutex::new(journal),

@@ -287,8 +287,10 @@ pub async fn prepare(
         parallelism: planning.parallelism.max(1),
         workspace: workspace.clone(),
         interrupt,
+        // Filled in by the recovery below.
+        in_doubt: Vec::new(),
     };
-    let ctx = Context {
+    let mut ctx = Context {
         providers: Arc::new(provider_set(&module)),
         module: Arc::new(module),
         graph,
@@ -298,9 +300,12 @@ pub async fn prepare(
     if let Some(folded) = folded {
         match recover_journal(&ctx, folded, &jpath, color).await {
             Ok(recovered) => {
-                state = recovered;
-                etag = Some(backend.write(&workspace, &state, etag.as_ref()).await?);
-                let _ = std::fs::remove_file(&jpath);
+                if recovered.changed {
+                    state = recovered.state;
+                    etag = Some(backend.write(&workspace, &state, etag.as_ref()).await?);
+                }
+                keep_in_doubt(&jpath, &state, &recovered.in_doubt);
+                ctx.options.in_doubt = recovered.in_doubt;
             }
             Err(d) => {
                 print_diagnostics(&d, color);
@@ -322,15 +327,42 @@ pub async fn prepare(
     }))
 }
 
+/// What recovering an interrupted run's journal gave.
+struct RecoveredJournal {
+    state: State,
+    /// Whether `state` differs from the stored one (finished operations or adopted objects).
+    changed: bool,
+    /// Creates whose objects were not found, which may still appear (`Options::in_doubt`).
+    in_doubt: Vec<journal::Intent>,
+}
+
+/// Replaces the recovered journal with one that holds only the creates still in doubt, so
+/// the next command looks for their objects again; removes it when none are.
+fn keep_in_doubt(jpath: &Path, state: &State, in_doubt: &[journal::Intent]) {
+    if in_doubt.is_empty() {
+        let _ = std::fs::remove_file(jpath);
+        return;
+    }
+    let kept = journal::Journal::create(jpath, &state.lineage, state.serial)
+        .and_then(|mut j| j.keep_in_doubt(in_doubt));
+    if let Err(e) = kept {
+        eprintln!(
+            "Warning: could not keep {} create(s) still in doubt in the apply journal {}: {e}",
+            in_doubt.len(),
+            jpath.display()
+        );
+    }
+}
+
 /// The state of a folded journal with its in-flight creates resolved: each object the
 /// provider finds by the identity journalled before its create was sent is adopted at its
-/// address; the others were never made. Says what it recovered on stderr.
+/// address; the others were never made, or not yet. Says what it recovered on stderr.
 async fn recover_journal(
     ctx: &Context,
     folded: journal::Folded,
     jpath: &Path,
     color: bool,
-) -> Result<State, Diagnostics> {
+) -> Result<RecoveredJournal, Diagnostics> {
     let journal::Folded {
         mut state,
         operations,
@@ -342,15 +374,17 @@ async fn recover_journal(
             d.push(Diagnostic::error("Cannot recover the interrupted run").detail(format!("{} create(s) were in flight when the run was interrupted, and looking for their objects failed (see above). The journal {} was kept; run the command again once the provider can be reached.", pending.len(), jpath.display())));
             d
         })?;
-    eprintln!(
-        "Recovered {operations} finished operation(s) from an interrupted run and saved them to state."
-    );
+    if operations > 0 {
+        eprintln!(
+            "Recovered {operations} finished operation(s) from an interrupted run and saved them to state."
+        );
+    }
     if !pending.is_empty() {
         eprintln!(
-            "{} create(s) were in flight when that run stopped: {} found and adopted into state, {} never made.",
+            "{} create(s) were in flight when an interrupted run stopped: {} found and adopted into state, {} not found.",
             pending.len(),
             recovered.adopted.len(),
-            recovered.absent
+            recovered.absent.len()
         );
         for (addr, id) in &recovered.adopted {
             match id {
@@ -362,7 +396,11 @@ async fn recover_journal(
     if !recovered.warnings.is_empty() {
         print_diagnostics(&recovered.warnings, color);
     }
-    Ok(state)
+    Ok(RecoveredJournal {
+        state,
+        changed: operations > 0 || !recovered.adopted.is_empty(),
+        in_doubt: recovered.absent,
+    })
 }
 
 /// First Ctrl-C: stop starting operations, finish running ones, save state. Second: exit

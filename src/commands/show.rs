@@ -38,11 +38,21 @@ fn with_pending_journal(stored: Option<State>, ws: &str) -> Option<State> {
     match fold(stored.as_ref(), &path) {
         Ok(None) => stored,
         Ok(Some(folded)) => {
-            eprintln!(
-                "Note: an interrupted apply left {} finished operation(s) in {} that are not saved to state yet; they are included here. The next terrane plan or apply saves them.",
-                folded.operations,
-                path.display()
-            );
+            if folded.operations > 0 {
+                eprintln!(
+                    "Note: an interrupted apply left {} finished operation(s) in {} that are not saved to state yet; they are included here. The next terrane plan or apply saves them.",
+                    folded.operations,
+                    path.display()
+                );
+            }
+            if !folded.pending.is_empty() {
+                let addrs: Vec<String> = folded.pending.iter().map(|i| i.address()).collect();
+                eprintln!(
+                    "Note: {} create(s) of an interrupted apply may have made objects that state does not record yet: {}. The next terrane plan or apply looks for them and adopts what it finds.",
+                    addrs.len(),
+                    addrs.join(", ")
+                );
+            }
             Some(folded.state)
         }
         Err(e) => {

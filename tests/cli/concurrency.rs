@@ -65,6 +65,43 @@ fn second_run_fails_at_once_while_locked_and_waits_with_lock_timeout() {
     assert!(!w.exists(".terraform.tfstate.lock.info"));
 }
 
+/// Five applies started at once on one local state, each adding its own resource: they
+/// take turns on the lock (waiting with -lock-timeout, saying who holds it), and the final
+/// state holds all five: no run's write was lost to another's.
+#[test]
+fn five_concurrent_applies_on_local_state_take_turns() {
+    const RUNS: usize = 5;
+    let w = Work::main_tf(
+        &(0..RUNS)
+            .map(|i| format!("resource \"terraform_data\" \"r{i}\" {{\n  input = {i}\n}}\n"))
+            .collect::<String>(),
+    );
+    let runs: Vec<_> = (0..RUNS)
+        .map(|i| {
+            w.spawn(
+                &[
+                    "apply",
+                    "-auto-approve",
+                    "-lock-timeout=120s",
+                    &format!("-target=terraform_data.r{i}"),
+                ],
+                &[(DELAY, "1000")],
+            )
+        })
+        .collect();
+    let outs: Vec<_> = runs.into_iter().map(|r| r.wait()).collect();
+    for o in &outs {
+        assert_eq!(o.code, 0, "{o}");
+    }
+    assert!(
+        outs.iter()
+            .any(|o| o.stderr.contains("The state is locked by")),
+        "runs waited and said for whom"
+    );
+    assert_eq!(w.state_ids().len(), RUNS, "every run's resource landed");
+    assert!(!w.exists(".terraform.tfstate.lock.info"));
+}
+
 #[test]
 fn sigkill_during_first_apply_loses_nothing() {
     let w = counted(6);

@@ -147,6 +147,18 @@ impl MockProvider {
         self.lock_script().hang.insert(name.to_string());
     }
 
+    /// Makes an object named `name` (with no optional argument set) exist without a call:
+    /// a killed run's create that the cloud carries out after the next run looked for it.
+    pub fn appear(&self, name: &str) {
+        let mut planned = BTreeMap::new();
+        planned.insert("name".into(), Value::string(name));
+        for attr in ["input", "replace", "parent"] {
+            planned.insert(attr.into(), Value::Null);
+        }
+        let object = self.realize(&Value::Object(planned), name);
+        self.lock_world().insert(name.to_string(), object);
+    }
+
     /// Makes the object (or data source) named `name` report `output = v`.
     pub fn output(&self, name: &str, v: Value) {
         self.lock_script().output.insert(name.to_string(), v);

@@ -54,6 +54,8 @@ struct Shared<'a> {
     by_resource: BTreeMap<ResourceAddr, Vec<&'a ResourceChange>>,
     /// Instances created or updated by this run, with their change.
     applied: Mutex<Vec<&'a ResourceChange>>,
+    /// Warnings of operations that succeeded (a failed one returns its own with its error).
+    warnings: Mutex<Diagnostics>,
 }
 
 /// Applies `plan`. Returns the new state (serial unchanged; the caller bumps it when
@@ -84,12 +86,16 @@ pub async fn apply(
         observer,
         by_resource,
         applied: Mutex::new(Vec::new()),
+        warnings: Mutex::new(Diagnostics::new()),
     };
     let (ops, deps) = build_ops(&shared);
     let mut diags = run_ops(&shared, ops, deps).await;
     if !diags.has_errors() {
         diags.extend(reread_changed_dependencies(&shared).await);
     }
+    diags.extend(std::mem::take(
+        &mut *shared.warnings.lock().expect("lock poisoned"),
+    ));
 
     let working = shared.working.into_inner().expect("lock poisoned");
     let mut state = working.into_state(&plan.prior_state);
@@ -776,24 +782,17 @@ async fn apply_instance<'a>(
     )
     .await;
     let mut diags = resp.diagnostics.with_address(&addr.to_string());
-    let Some(new) = resp.new_state else {
-        if !diags.has_errors() {
-            diags.push(Diagnostic::error("Provider returned no object").detail(format!("The provider reported success for {addr} but returned no object. This is a bug in the provider.")));
-        }
-        if identity.is_some() {
-            // Nothing was made: an object found later by the same identity is not ours
-            // (the create may have failed because it already existed).
-            if let Err(e) = record(
-                s,
-                StateDelta::Settled {
-                    resource: &addr.resource,
-                    key: &addr.key,
-                },
-            ) {
-                diags.extend(e);
+    let mut adopted = false;
+    let new = match resp.new_state {
+        Some(new) => new,
+        None => match adopt_in_doubt(s, provider.as_ref(), addr, &diags).await {
+            Some((found, note)) => {
+                adopted = true;
+                diags = note.into();
+                found
             }
-        }
-        return Err(diags);
+            None => return Err(failed_create(s, addr, identity.is_some(), diags)),
+        },
     };
     let new = copy_marks(
         &planned,
@@ -804,7 +803,7 @@ async fn apply_instance<'a>(
         return Err(diags);
     }
     let bad = inconsistent_attributes(&planned, &new);
-    if !bad.is_empty() {
+    if !bad.is_empty() && !adopted {
         diags.push(Diagnostic::error("Provider produced inconsistent result after apply").detail(format!("When applying changes to {addr}, the provider produced an unexpected new value for {}. This is a bug in the provider; the object was recorded as the provider returned it.", bad.join(", "))).address(addr.to_string()));
     }
     // Recorded even when the provider also reported an error: the object exists and state
@@ -858,7 +857,68 @@ async fn apply_instance<'a>(
         elapsed: started.elapsed(),
     });
     s.applied.lock().expect("lock poisoned").push(c);
+    s.warnings.lock().expect("lock poisoned").extend(diags);
     Ok(new)
+}
+
+/// Records that a create which journalled an intent failed without making an object,
+/// and hands back its diagnostics. An object found later by the same identity is then not
+/// ours: the create may have failed because it already existed.
+fn failed_create(
+    s: &Shared<'_>,
+    addr: &InstanceAddr,
+    journalled_intent: bool,
+    mut diags: Diagnostics,
+) -> Diagnostics {
+    if !diags.has_errors() {
+        diags.push(Diagnostic::error("Provider returned no object").detail(format!("The provider reported success for {addr} but returned no object. This is a bug in the provider.")));
+    }
+    if journalled_intent {
+        if let Err(e) = record(
+            s,
+            StateDelta::Settled {
+                resource: &addr.resource,
+                key: &addr.key,
+            },
+        ) {
+            diags.extend(e);
+        }
+    }
+    diags
+}
+
+/// After a failed create at an address where an interrupted run's create was in doubt
+/// (recovery did not find its object, see [`super::Options::in_doubt`]): the killed run's
+/// request may have been carried out since, which is why this create failed. Looks the
+/// object up by the interrupted run's identity; when found, it is the create's result,
+/// with a warning that says so. `None` when nothing was in doubt here, or nothing is found
+/// (the create's own error then stands).
+async fn adopt_in_doubt(
+    s: &Shared<'_>,
+    provider: &dyn crate::provider::Provider,
+    addr: &InstanceAddr,
+    failure: &Diagnostics,
+) -> Option<(Value, Diagnostic)> {
+    let key = super::observer::resource_key(&addr.resource, "");
+    let intent = s
+        .ctx
+        .options
+        .in_doubt
+        .iter()
+        .find(|i| i.is_for(&key, addr.key.as_ref()))?;
+    let found = provider
+        .find_by_identity(&addr.resource.ty, &intent.identity)
+        .await
+        .ok()??;
+    let why = failure
+        .iter()
+        .find(|d| d.is_error())
+        .map(|d| d.summary.clone())
+        .unwrap_or_default();
+    let note = Diagnostic::warning("Object of an interrupted create adopted")
+        .detail(format!("The create of {addr} failed ({why}), and the object an interrupted run was creating at this address now exists: its request was carried out after this run looked for it. That object was recorded in state as the result of the create; the next plan compares it with the configuration."))
+        .address(addr.to_string());
+    Some((found, note))
 }
 
 /// Re-reads objects that something applied *after* them may have changed: creating a NAT

@@ -285,6 +285,11 @@ pub struct Options {
     pub workspace: String,
     /// Set on Ctrl-C: start no new operation, finish the running ones.
     pub interrupt: Arc<AtomicBool>,
+    /// Creates of an interrupted run whose objects recovery did not find. A request the
+    /// killed run had already sent may still be carried out after the lookup; should the
+    /// create at the same address then fail, apply looks the object up again and adopts it
+    /// (`apply::adopt_in_doubt`) instead of failing on an object that is its own.
+    pub in_doubt: Vec<crate::state::journal::Intent>,
 }
 
 impl Default for Options {
@@ -297,6 +302,7 @@ impl Default for Options {
             parallelism: 10,
             workspace: crate::state::DEFAULT_WORKSPACE.to_string(),
             interrupt: Arc::new(AtomicBool::new(false)),
+            in_doubt: Vec::new(),
         }
     }
 }

@@ -40,7 +40,7 @@ pub enum StateDelta<'a> {
     },
 }
 
-fn resource_key(r: &ResourceAddr, provider: &str) -> ResourceKey {
+pub(super) fn resource_key(r: &ResourceAddr, provider: &str) -> ResourceKey {
     ResourceKey {
         module: r.module_string(),
         mode: r.mode.as_state_str().to_string(),

@@ -6,8 +6,11 @@
 //! after sending the create but before journalling its answer. Here each is looked up
 //! through [`Provider::find_by_identity`](crate::provider::Provider::find_by_identity):
 //! a found object is adopted into state at the intent's address, so the plan that follows
-//! sees it as any other object (and the next plan after an apply is empty); an object not
-//! found was never made, and nothing is recorded.
+//! sees it as any other object (and the next plan after an apply is empty). An object not
+//! found was never made, or the killed run's request is still on its way (AWS may carry
+//! out a request some time after the client that sent it died): such intents stay in
+//! doubt, kept in the journal for the next command to look for again, and a create at the
+//! same address that fails adopts the object then (`apply::adopt_in_doubt`).
 //!
 //! Deletes and updates in flight need nothing here: their objects are in state (the old
 //! values), and the refresh of the next plan reads what they became.
@@ -27,8 +30,9 @@ use crate::state::State;
 pub struct Recovered {
     /// Objects found and adopted: `(address, id)`.
     pub adopted: Vec<(String, Option<String>)>,
-    /// Intents whose object does not exist (the create never took effect).
-    pub absent: usize,
+    /// Intents whose object was not found: the create never took effect, or the killed
+    /// run's request has not been carried out yet. Kept as [`super::Options::in_doubt`].
+    pub absent: Vec<Intent>,
     /// Objects found but not adopted, and why.
     pub warnings: Diagnostics,
 }
@@ -88,7 +92,7 @@ pub async fn recover(
     for (intent, result) in pending.iter().zip(join_all(lookups).await) {
         match result {
             Err(d) => diags.extend(d),
-            Ok((_, None)) => out.absent += 1,
+            Ok((_, None)) => out.absent.push(intent.clone()),
             Ok((addr, Some(value))) => {
                 let mode = addr.resource.mode;
                 let occupied = state.resources.iter().any(|r| {

@@ -88,7 +88,27 @@ pub struct Intent {
 }
 
 impl Intent {
-    fn is_for(&self, resource: &ResourceKey, index_key: Option<&IndexKey>) -> bool {
+    /// The instance address, as a person reads it (`module.m.aws_iam_role.r[0]`).
+    pub fn address(&self) -> String {
+        let mut out = String::new();
+        if let Some(m) = &self.resource.module {
+            out.push_str(m);
+            out.push('.');
+        }
+        if self.resource.mode == "data" {
+            out.push_str("data.");
+        }
+        out.push_str(&self.resource.ty);
+        out.push('.');
+        out.push_str(&self.resource.name);
+        if let Some(key) = &self.index_key {
+            out.push_str(&key.to_string());
+        }
+        out
+    }
+
+    /// Whether this intent is the create of instance `index_key` of `resource`.
+    pub fn is_for(&self, resource: &ResourceKey, index_key: Option<&IndexKey>) -> bool {
         self.resource.same_resource(resource) && self.index_key.as_ref() == index_key
     }
 }
@@ -191,6 +211,21 @@ impl Journal {
         journal.file.sync_all()?;
         sync_parent(path)?;
         Ok(journal)
+    }
+
+    /// Carries creates still in doubt (see `run::Options::in_doubt`) into this journal,
+    /// durably, so a later command looks for their objects again even if this run dies.
+    ///
+    /// # Errors
+    /// Any I/O error writing or syncing.
+    pub fn keep_in_doubt(&mut self, intents: &[Intent]) -> io::Result<()> {
+        if intents.is_empty() {
+            return Ok(());
+        }
+        for intent in intents {
+            self.append(&JournalEntry::Intent(intent.clone()))?;
+        }
+        self.file.sync_all()
     }
 
     /// Appends one entry as one full line in a single write. No fsync: the page cache

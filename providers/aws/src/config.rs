@@ -17,6 +17,32 @@ use crate::val;
 /// Terraform's AWS provider retries 25 times by default.
 const DEFAULT_MAX_RETRIES: u32 = 25;
 
+/// How long one attempt of one API call may take before it is cut and retried. Without a
+/// bound, a request whose answer never comes (a dropped connection that was never reset, a
+/// stuck proxy) holds its resource's operation, and the whole run, forever. Every call
+/// terrane makes is a small control-plane request (long operations are polled, each poll
+/// its own call), so a minute is far beyond any healthy answer.
+/// `TERRANE_AWS_ATTEMPT_TIMEOUT` (a Go duration) overrides it.
+const DEFAULT_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How long to wait for a TCP (and TLS) connection to an endpoint.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn timeout_config() -> Result<aws_config::timeout::TimeoutConfig, Diagnostic> {
+    let attempt = match std::env::var("TERRANE_AWS_ATTEMPT_TIMEOUT") {
+        Ok(s) => terrane_engine::lang::duration::parse_timeout(&s).map_err(|e| {
+            Diagnostic::error("Invalid TERRANE_AWS_ATTEMPT_TIMEOUT").detail(format!(
+                "{s:?} is not a duration such as \"30s\" or \"2m\": {e}"
+            ))
+        })?,
+        Err(_) => DEFAULT_ATTEMPT_TIMEOUT,
+    };
+    Ok(aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(attempt)
+        .build())
+}
+
 /// Services whose endpoints may be overridden in `endpoints {}`: those terrane has clients
 /// for, and the others the Terraform provider accepts, so that existing configurations load.
 const ENDPOINT_SERVICES: &[&str] = &[
@@ -118,7 +144,8 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
         .and_then(|n| u32::try_from(n).ok())
         .unwrap_or(DEFAULT_MAX_RETRIES);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(retry_config(config)?.with_max_attempts(max_retries + 1));
+        .retry_config(retry_config(config)?.with_max_attempts(max_retries + 1))
+        .timeout_config(timeout_config()?);
     if let Some(r) = &region {
         loader = loader.region(Region::new(r.clone()));
     }

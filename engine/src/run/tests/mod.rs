@@ -18,6 +18,8 @@ pub(super) struct Fixture {
     dir: tempfile::TempDir,
     pub mock: Arc<MockProvider>,
     pub state: State,
+    /// Creates an interrupted run left in doubt (`Options::in_doubt`) for the next runs.
+    pub in_doubt: Vec<crate::state::journal::Intent>,
 }
 
 impl Fixture {
@@ -27,6 +29,7 @@ impl Fixture {
             dir: tempfile::tempdir().expect("a temporary directory"),
             mock: Arc::new(MockProvider::new()),
             state: State::new(),
+            in_doubt: Vec::new(),
         };
         f.write("main.tf", main_tf);
         f
@@ -53,6 +56,7 @@ impl Fixture {
             variables,
             options: Options {
                 mode,
+                in_doubt: self.in_doubt.clone(),
                 ..Options::default()
             },
         }

@@ -78,7 +78,7 @@ async fn a_create_in_flight_is_adopted_when_found_and_dropped_when_not() {
     let mut finds = f.mock.calls_of(Call::Find);
     finds.sort();
     assert_eq!(finds, ["made", "never"]);
-    assert_eq!(got.absent, 1);
+    assert_eq!(got.absent.len(), 1);
     assert_eq!(got.adopted.len(), 1);
     assert_eq!(got.adopted[0].0, "mock_thing.made");
     let mut names: Vec<&str> = state.resources.iter().map(|r| r.name.as_str()).collect();
@@ -107,7 +107,7 @@ async fn recovery_without_pending_creates_asks_nothing() {
     let ctx = f.context(PlanMode::Normal);
     let mut state = f.state.clone();
     let got = run::recover(&ctx, &mut state, &[]).await.expect("nothing");
-    assert!(got.adopted.is_empty() && got.absent == 0);
+    assert!(got.adopted.is_empty() && got.absent.is_empty());
     assert!(f.mock.calls().is_empty());
 }
 
@@ -136,4 +136,76 @@ async fn a_failed_lookup_keeps_the_question_open() {
         .await
         .expect_err("a failed lookup is an error");
     assert!(format!("{err:?}").contains("Throttling"), "{err:?}");
+}
+
+/// The race a kill test on moto found: the killed run's create request is carried out
+/// after the next run looked for its object and found nothing. The create at the same
+/// address then fails (the name is taken); the object is the interrupted run's own, so it
+/// is adopted, and the plan after is empty. A failed create with nothing in doubt keeps
+/// its error: an object that merely shares the name is not ours.
+#[tokio::test]
+async fn a_create_in_doubt_that_lands_late_is_adopted_when_the_retry_fails() {
+    let mut f = Fixture::new(CONFIG);
+    f.mock.delay("never", Duration::from_secs(3600));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("journal.jsonl");
+    let ctx = f.context(PlanMode::Normal);
+    let (plan, _) = run::plan(&ctx, &f.state).await;
+    let observer = Journalling(Mutex::new(
+        Journal::create(&path, &f.state.lineage, f.state.serial).expect("journal"),
+    ));
+    let _ = tokio::time::timeout(
+        Duration::from_millis(1000),
+        run::apply(&ctx, &plan.expect("plan"), &observer),
+    )
+    .await;
+    let folded = fold(None, &path).expect("fold").expect("a journal");
+    f.mock.delay("never", Duration::ZERO);
+    let mut state = folded.state;
+    let got = run::recover(&ctx, &mut state, &folded.pending)
+        .await
+        .expect("recovery");
+    let in_doubt: Vec<&str> = got
+        .absent
+        .iter()
+        .map(|i| i.resource.name.as_str())
+        .collect();
+    assert_eq!(in_doubt, ["never"]);
+
+    // Now the killed run's request lands, and the name is taken.
+    f.mock.appear("never");
+    f.mock
+        .fail("never", Call::Create, "AlreadyExists: never exists");
+    f.state = state;
+    f.in_doubt = got.absent;
+    let diags = f.apply(PlanMode::Normal).await;
+    assert!(!diags.has_errors(), "{diags:?}");
+    let warnings: Vec<&str> = diags.iter().map(|d| d.summary.as_str()).collect();
+    assert!(
+        warnings.contains(&"Object of an interrupted create adopted"),
+        "{warnings:?}"
+    );
+    let names: Vec<&str> = f.state.resources.iter().map(|r| r.name.as_str()).collect();
+    assert!(names.contains(&"never"), "{names:?}");
+    let plan = f.plan(PlanMode::Normal).await;
+    let changes: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| format!("{:?} {}", c.action, c.addr))
+        .collect();
+    assert_eq!(
+        changes,
+        Vec::<String>::new(),
+        "the adopted object converges"
+    );
+
+    // Nothing in doubt: the same failure is the create's error.
+    let mut g = Fixture::new(r#"resource "mock_thing" "taken" { name = "taken" }"#);
+    g.mock.appear("taken");
+    g.mock
+        .fail("taken", Call::Create, "AlreadyExists: taken exists");
+    let diags = g.apply(PlanMode::Normal).await;
+    assert!(diags.has_errors(), "an object not ours is not adopted");
+    assert!(g.state.resources.is_empty());
 }
