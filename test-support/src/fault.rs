@@ -27,6 +27,12 @@ pub enum Fault {
     Error { code: String, message: String },
     /// Forward the request, but only after this long (a slow API).
     Delay(Duration),
+    /// The service's own throttling error: EC2's `RequestLimitExceeded` (HTTP 503),
+    /// `ThrottlingException` for JSON protocols, `Throttling` for the query protocol.
+    Throttle,
+    /// Close the connection without an answer; the request never reaches moto (so a
+    /// create sent again makes no second object).
+    Reset,
 }
 
 impl Fault {
@@ -46,6 +52,10 @@ pub enum When {
     First(u32),
     /// Every `k`-th matching request (the k-th, 2k-th, ...).
     Every(u32),
+    /// A share of the matching requests, chosen at random (from a fixed seed, so a run
+    /// repeats). The shares of several `Chance` rules do not overlap: with 0.2 and 0.05,
+    /// 20% of requests get the first fault and another 5% the second.
+    Chance(f64),
     /// All of them.
     Always,
 }
@@ -82,6 +92,12 @@ struct Inner {
     /// Requests being served right now, and the most there ever were at once.
     in_flight: u32,
     max_in_flight: u32,
+    /// Added to every request before it is answered or forwarded (a distant region).
+    latency: Duration,
+    /// State of the generator behind [`When::Chance`].
+    rng: u64,
+    /// Connections closed without an answer.
+    resets: u32,
 }
 
 /// A running proxy. Its listener thread lives as long as the test process.
@@ -131,6 +147,16 @@ impl FaultProxy {
         self.lock().rules.push((rule, 0));
     }
 
+    /// Delays every request by `d` (on top of any fault) from now on.
+    pub fn set_latency(&self, d: Duration) {
+        self.lock().latency = d;
+    }
+
+    /// Connections closed without an answer so far ([`Fault::Reset`]).
+    pub fn resets(&self) -> u32 {
+        self.lock().resets
+    }
+
     /// Removes all rules (and keeps the counts).
     pub fn clear(&self) {
         self.lock().rules.clear();
@@ -167,6 +193,8 @@ impl FaultProxy {
         inner.in_flight += 1;
         inner.max_in_flight = inner.max_in_flight.max(inner.in_flight);
         let mut fault = None;
+        let draw = next_unit(&mut inner.rng);
+        let mut band = 0.0;
         for (rule, n) in &mut inner.rules {
             if rule.operation.as_deref().is_some_and(|o| o != op) {
                 continue;
@@ -175,14 +203,23 @@ impl FaultProxy {
             let hit = match rule.when {
                 When::First(k) => *n <= k,
                 When::Every(k) => k > 0 && *n % k == 0,
+                When::Chance(p) => {
+                    let hit = draw >= band && draw < band + p;
+                    band += p;
+                    hit
+                }
                 When::Always => true,
             };
             if hit && fault.is_none() {
                 fault = Some(rule.fault.clone());
             }
         }
-        if matches!(fault, Some(Fault::Unavailable | Fault::Error { .. })) {
-            *inner.failed.entry(op.to_string()).or_default() += 1;
+        match fault {
+            Some(Fault::Unavailable | Fault::Error { .. } | Fault::Throttle) => {
+                *inner.failed.entry(op.to_string()).or_default() += 1;
+            }
+            Some(Fault::Reset) => inner.resets += 1,
+            _ => {}
         }
         fault
     }
@@ -210,7 +247,19 @@ impl FaultProxy {
         upstream: u16,
         leaving: &mut Leaving<'_>,
     ) -> std::io::Result<()> {
+        let latency = self.lock().latency;
+        if !latency.is_zero() {
+            std::thread::sleep(latency);
+        }
+        let fault = match fault {
+            Some(Fault::Throttle) => Some(throttling(head, body)),
+            other => other,
+        };
         match fault {
+            Some(Fault::Reset) => {
+                leaving.now();
+                return client.shutdown(std::net::Shutdown::Both);
+            }
             Some(Fault::Unavailable) => {
                 leaving.now();
                 return respond(client, 503, "Service Unavailable", "", "text/plain");
@@ -226,7 +275,7 @@ impl FaultProxy {
                 return respond(client, status, reason, &text, ty);
             }
             Some(Fault::Delay(d)) => std::thread::sleep(d),
-            None => {}
+            Some(Fault::Throttle) | None => {}
         }
         let mut up = TcpStream::connect(("127.0.0.1", upstream))?;
         up.write_all(with_close(head).as_bytes())?;
@@ -311,6 +360,37 @@ fn operation(head: &str, body: &[u8]) -> String {
         )
 }
 
+/// The throttling error of the service a request is for, by its protocol: JSON protocols
+/// carry `X-Amz-Target`; EC2 (API version 2016-11-15) says `RequestLimitExceeded`; the
+/// other query services `Throttling`.
+fn throttling(head: &str, body: &[u8]) -> Fault {
+    let code = if header(head, "x-amz-target").is_some() {
+        "ThrottlingException"
+    } else if String::from_utf8_lossy(body).contains("Version=2016-11-15") {
+        "RequestLimitExceeded"
+    } else {
+        "Throttling"
+    };
+    Fault::Error {
+        code: code.into(),
+        message: "Rate exceeded".into(),
+    }
+}
+
+/// A uniform draw in [0, 1) from a xorshift generator (seeded on first use), enough to
+/// spread faults over requests reproducibly.
+fn next_unit(state: &mut u64) -> f64 {
+    if *state == 0 {
+        *state = 0x9E37_79B9_7F4A_7C15;
+    }
+    let mut x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// An error body in the request's protocol: JSON for `X-Amz-Target` requests, EC2's
 /// `<Response><Errors>` for EC2 (API version 2016-11-15), else the query `<ErrorResponse>`.
 fn error_body(head: &str, body: &[u8], code: &str, message: &str) -> (String, &'static str) {
@@ -393,6 +473,51 @@ mod tests {
         assert_eq!(
             with_close("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nA: b\r\n\r\n"),
             "HTTP/1.1 200 OK\r\nA: b\r\nConnection: close\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn chance_rules_take_disjoint_shares_of_requests() {
+        let p = FaultProxy {
+            port: 0,
+            endpoint: String::new(),
+            inner: Arc::default(),
+        };
+        p.add(Rule::new(None, When::Chance(0.20), Fault::Throttle));
+        p.add(Rule::new(None, When::Chance(0.05), Fault::Unavailable));
+        p.add(Rule::new(None, When::Chance(0.01), Fault::Reset));
+        let n = 20_000;
+        let (mut throttled, mut unavailable) = (0, 0);
+        for _ in 0..n {
+            match p.decide("Op") {
+                Some(Fault::Throttle) => throttled += 1,
+                Some(Fault::Unavailable) => unavailable += 1,
+                _ => {}
+            }
+        }
+        let share = |k: u32| f64::from(k) / f64::from(n);
+        assert!((share(throttled) - 0.20).abs() < 0.02, "{throttled}");
+        assert!((share(unavailable) - 0.05).abs() < 0.01, "{unavailable}");
+        assert!((share(p.resets()) - 0.01).abs() < 0.005, "{}", p.resets());
+        assert_eq!(p.failed(None), throttled + unavailable);
+    }
+
+    #[test]
+    fn throttling_speaks_each_protocol() {
+        let code = |head: &str, body: &[u8]| match throttling(head, body) {
+            Fault::Error { code, .. } => code,
+            other => panic!("{other:?}"),
+        };
+        let json = "POST / HTTP/1.1\r\nX-Amz-Target: AmazonEC2ContainerServiceV20141113.CreateService\r\n\r\n";
+        assert_eq!(code(json, b"{}"), "ThrottlingException");
+        let query = "POST / HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert_eq!(
+            code(query, b"Action=CreateVpc&Version=2016-11-15"),
+            "RequestLimitExceeded"
+        );
+        assert_eq!(
+            code(query, b"Action=CreateRole&Version=2010-05-08"),
+            "Throttling"
         );
     }
 }

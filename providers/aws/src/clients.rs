@@ -1,5 +1,5 @@
 //! SDK clients built from the provider configuration: one per service, each with the
-//! endpoint override, region, adaptive retry, an API call counter and a concurrency limit.
+//! endpoint override, region, retries (standard or adaptive), an API call counter and a concurrency limit.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
