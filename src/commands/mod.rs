@@ -24,6 +24,7 @@ mod show;
 mod state;
 mod state_lock;
 mod taint;
+mod test;
 mod validate;
 mod version;
 mod workspace;
@@ -65,6 +66,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             Some(ProvidersCommand::Schema(a)) => providers_schema::run(a).await,
             None => providers::run(a).await,
         },
+        Command::Test(a) => test::run(a).await,
         Command::Taint(a) => taint::taint(a).await,
         Command::Untaint(a) => taint::untaint(a).await,
         Command::Login(a) => login::run("login", a),

@@ -10,6 +10,7 @@ mod load;
 pub mod manifest;
 mod model;
 pub mod module_source;
+pub mod test_file;
 mod overrides;
 mod provisioner;
 mod syntax_error;
