@@ -65,7 +65,7 @@ impl Scope for AssertScope<'_> {
             Subject::Resource(a) if a.ty == "run" && a.module.is_empty() => {
                 resolve_shared(self.shared, s).unwrap_or_else(|| Err("no such run".into()))
             }
-            Subject::Var(n) => match self.inner.resolve(s) {
+            Subject::Var(_) => match self.inner.resolve(s) {
                 Ok(v) => Ok(v),
                 Err(e) => resolve_shared(self.shared, s).unwrap_or(Err(e)),
             },
