@@ -41,12 +41,20 @@ fn testcase(
     run: &RunResult,
     render: &dyn Fn(&Diagnostic) -> String,
 ) -> String {
+    // A skipped run never started: it has no time, as in Terraform's report.
+    let timing = if run.status == Status::Skip {
+        String::new()
+    } else {
+        format!(
+            " time=\"{}\" timestamp=\"{}\"",
+            run.elapsed.as_secs_f64(),
+            timestamp(run.started)
+        )
+    };
     let mut out = format!(
-        "\n    <testcase name=\"{}\" classname=\"{}\" time=\"{}\" timestamp=\"{}\">",
+        "\n    <testcase name=\"{}\" classname=\"{}\"{timing}>",
         attr(&run.name),
         attr(&file.name),
-        run.elapsed.as_secs_f64(),
-        timestamp(run.started)
     );
     let failed_assert = |d: &Diagnostic| d.summary == "Test assertion failed";
     let mut inner = Vec::new();

@@ -93,7 +93,7 @@ pub fn outputs(module: &Module, values: &Values) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// Checks one assertion. `Ok(None)` when it holds; the failure otherwise, shown as
+/// Checks one assertion. `Ok(None)` when it holds (or cannot be known yet); the failure otherwise, shown as
 /// Terraform does: for `a == b` the two sides as a diff, else the values it read.
 pub fn check_assert(
     condition: &Expr,
@@ -102,10 +102,10 @@ pub fn check_assert(
 ) -> Result<Option<Diagnostic>, Diagnostic> {
     let span = condition.span();
     let v = eval(&condition.expr, &condition.file, ectx)?;
+    // A plan cannot decide a condition on values only an apply knows; as in Terraform,
+    // such an assertion neither passes nor fails the run.
     if v.contains_unknown() {
-        return Err(Diagnostic::error("Unknown condition value")
-            .detail("The condition could not be evaluated at this time, a result will be known when this plan is applied.")
-            .span(span));
+        return Ok(None);
     }
     let ok = match v.unmark() {
         Value::Bool(b) => *b,
