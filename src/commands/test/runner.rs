@@ -66,8 +66,8 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
         }
         let (status, diags, verbose) = execute(f, run, &mut shared, &mut slots).await;
         println!("  run {:?}... {}", run.name, status.word(f.color));
-        if f.verbose {
-            print!("{verbose}");
+        if f.verbose && !verbose.is_empty() {
+            print!("\n{verbose}\n");
         }
         print_diagnostics(&diags, f.color);
         errored |= status == Status::Error;
@@ -227,7 +227,9 @@ async fn execute(
     let (values, verbose) = match run.command {
         TestCommand::Plan => (
             plan_values,
-            render_plan(&plan, ctx.providers.as_ref(), Style { color: f.color }),
+            render_plan(&plan, ctx.providers.as_ref(), Style { color: f.color })
+                .trim_start_matches('\n')
+                .to_string(),
         ),
         TestCommand::Apply => {
             let (state, apply_diags, values) =
