@@ -126,9 +126,14 @@ resource "aws_vpc" "main" {
   cidr_block = "10.0.0.0/16"
 }
 
+data "aws_caller_identity" "current" {}
+
+data "aws_availability_zones" "available" {}
+
 resource "aws_subnet" "a" {
-  vpc_id     = aws_vpc.main.id
-  cidr_block = "10.0.1.0/24"
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.0.1.0/24"
+  availability_zone = data.aws_availability_zones.available.names[0]
 }
 
 resource "aws_subnet" "b" {
@@ -138,6 +143,10 @@ resource "aws_subnet" "b" {
 
 output "vpc_arn" {
   value = aws_vpc.main.arn
+}
+
+output "account" {
+  value = data.aws_caller_identity.current.account_id
 }
 "#,
     );
@@ -150,6 +159,18 @@ mock_provider "aws" {
       id  = "vpc-12345678"
       arn = "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-12345678"
     }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+}
+
+override_data {
+  target = data.aws_availability_zones.available
+  values = {
+    names = ["eu-west-1a", "eu-west-1b"]
   }
 }
 
@@ -188,6 +209,18 @@ run "apply_fills_them" {
   assert {
     condition     = startswith(output.vpc_arn, "arn:aws:ec2:eu-west-1")
     error_message = "outputs see mocked values"
+  }
+  assert {
+    condition     = output.account == "123456789012"
+    error_message = "mock_data defaults fill data sources"
+  }
+  assert {
+    condition     = aws_subnet.a.availability_zone == "eu-west-1a"
+    error_message = "override_data values win"
+  }
+  assert {
+    condition     = length(data.aws_caller_identity.current.arn) == 8
+    error_message = "unset computed data source attributes are generated"
   }
 }
 "#,
@@ -263,4 +296,48 @@ run "skipped" {
     settings.add_filter(r#"time="[0-9.e-]+""#, "time=\"[TIME]\"");
     settings.add_filter(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z", "[TIMESTAMP]");
     settings.bind(|| insta::assert_snapshot!("test_junit_xml", xml));
+}
+
+/// `override_resource` on a provider that is not mocked: only the target is mocked, the
+/// rest is real, and the state keeps the override's values for later runs.
+#[test]
+fn override_resource_on_a_real_provider() {
+    let w = Work::main_tf(
+        "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n\nresource \"terraform_data\" \"b\" {\n  input = terraform_data.a.id\n}\n",
+    );
+    w.write(
+        "override.tftest.hcl",
+        r#"
+run "overridden" {
+  override_resource {
+    target = terraform_data.a
+    values = {
+      id = "fixed"
+    }
+  }
+  assert {
+    condition     = terraform_data.b.input == "fixed"
+    error_message = "b sees ${terraform_data.b.input}"
+  }
+  assert {
+    condition     = terraform_data.a.output == null
+    error_message = "a dynamic computed attribute is left null"
+  }
+  assert {
+    condition     = terraform_data.b.output == "fixed"
+    error_message = "b is applied by the real provider"
+  }
+}
+
+run "later" {
+  command = plan
+  assert {
+    condition     = terraform_data.a.id == "fixed"
+    error_message = "state keeps ${terraform_data.a.id}"
+  }
+}
+"#,
+    );
+    let out = w.run(&["test"]).code(0);
+    assert!(out.stdout.ends_with("\nSuccess! 2 passed, 0 failed.\n"), "{out}");
 }
