@@ -229,7 +229,10 @@ run "apply_fills_them" {
     let out = w
         .run_with(
             &["test"],
-            &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9"), ("AWS_ACCESS_KEY_ID", "")],
+            &[
+                ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+                ("AWS_ACCESS_KEY_ID", ""),
+            ],
             None,
         )
         .code(0);
@@ -339,5 +342,8 @@ run "later" {
 "#,
     );
     let out = w.run(&["test"]).code(0);
-    assert!(out.stdout.ends_with("\nSuccess! 2 passed, 0 failed.\n"), "{out}");
+    assert!(
+        out.stdout.ends_with("\nSuccess! 2 passed, 0 failed.\n"),
+        "{out}"
+    );
 }

@@ -107,7 +107,13 @@ const FILE_BLOCKS: &[&str] = &[
     "override_data",
     "override_module",
 ];
-const RUN_ATTRS: &[&str] = &["command", "expect_failures", "providers", "state_key", "parallel"];
+const RUN_ATTRS: &[&str] = &[
+    "command",
+    "expect_failures",
+    "providers",
+    "state_key",
+    "parallel",
+];
 const RUN_BLOCKS: &[&str] = &[
     "variables",
     "module",
@@ -134,7 +140,10 @@ pub fn parse_test_file(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> TestF
                     if out.runs.iter().any(|o| o.name == r.name) {
                         diags.push(
                             Diagnostic::error("Duplicate \"run\" block names")
-                                .detail(format!("This test file already has a run block named {}.", r.name))
+                                .detail(format!(
+                                    "This test file already has a run block named {}.",
+                                    r.name
+                                ))
                                 .span(r.span.clone()),
                         );
                     } else {
@@ -266,15 +275,21 @@ fn decode_run(b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Opt
                     run.plan_options.refresh = literal_bool(a, file, diags);
                 }
                 if let Some(a) = pc.attrs.get("replace") {
-                    run.plan_options.replace =
-                        address_list(&a.value, file, diags).into_iter().map(|(a, _)| a).collect();
+                    run.plan_options.replace = address_list(&a.value, file, diags)
+                        .into_iter()
+                        .map(|(a, _)| a)
+                        .collect();
                 }
                 if let Some(a) = pc.attrs.get("target") {
-                    run.plan_options.target =
-                        address_list(&a.value, file, diags).into_iter().map(|(a, _)| a).collect();
+                    run.plan_options.target = address_list(&a.value, file, diags)
+                        .into_iter()
+                        .map(|(a, _)| a)
+                        .collect();
                 }
             }
-            kind => run.overrides.extend(decode_override(kind, blk, file, diags)),
+            kind => run
+                .overrides
+                .extend(decode_override(kind, blk, file, diags)),
         }
     }
     Some(run)
@@ -325,7 +340,12 @@ fn decode_mock_provider(
     let c = check_body(
         &b.body,
         &["alias", "source"],
-        &["mock_resource", "mock_data", "override_resource", "override_data"],
+        &[
+            "mock_resource",
+            "mock_data",
+            "override_resource",
+            "override_data",
+        ],
         file,
         diags,
     );
@@ -353,7 +373,13 @@ fn decode_mock_provider(
                 if !labels_ok(blk, 1, "type", file, diags) {
                     continue;
                 }
-                let mc = check_body(&blk.body, &["defaults", "override_during"], &[], file, diags);
+                let mc = check_body(
+                    &blk.body,
+                    &["defaults", "override_during"],
+                    &[],
+                    file,
+                    diags,
+                );
                 let data = MockData {
                     type_name: blk.labels[0].as_str().to_string(),
                     defaults: mc.attrs.get("defaults").map(|a| expr(a, file)),
@@ -364,7 +390,9 @@ fn decode_mock_provider(
                     out.data.push(data);
                 }
             }
-            kind => out.overrides.extend(decode_override(kind, blk, file, diags)),
+            kind => out
+                .overrides
+                .extend(decode_override(kind, blk, file, diags)),
         }
     }
     Some(out)
@@ -381,7 +409,13 @@ fn decode_override(
         "override_data" => (OverrideKind::Data, "values"),
         _ => (OverrideKind::Module, "outputs"),
     };
-    let c = check_body(&b.body, &["target", values_attr, "override_during"], &[], file, diags);
+    let c = check_body(
+        &b.body,
+        &["target", values_attr, "override_during"],
+        &[],
+        file,
+        diags,
+    );
     let target = required_attr(&c, "target", b, file, diags)?;
     let addr = address_text(&target.value, file, diags)?;
     Some(Override {

@@ -170,10 +170,12 @@ impl Provider for MockedProvider {
 
     async fn import(&self, req: ImportRequest) -> ImportResponse {
         let mut diagnostics = Diagnostics::new();
-        diagnostics.push(Diagnostic::error("Cannot import into a mocked provider").detail(format!(
-            "{} {:?} cannot be imported in a test: a mocked provider has no objects to read.",
-            req.type_name, req.id
-        )));
+        diagnostics.push(
+            Diagnostic::error("Cannot import into a mocked provider").detail(format!(
+                "{} {:?} cannot be imported in a test: a mocked provider has no objects to read.",
+                req.type_name, req.id
+            )),
+        );
         ImportResponse {
             state: None,
             diagnostics,
@@ -186,7 +188,9 @@ impl Provider for MockedProvider {
         }
         let chosen = self.chosen(&req.address, &self.values.data, &req.type_name);
         let state = match self.schema.data_sources.get(&req.type_name) {
-            Some(s) => fill(&s.block, &req.config, &chosen, |v| v.is_null() || v.is_unknown()),
+            Some(s) => fill(&s.block, &req.config, &chosen, |v| {
+                v.is_null() || v.is_unknown()
+            }),
             None => req.config,
         };
         ReadDataResponse {
@@ -310,20 +314,29 @@ mod tests {
         let v = fill(&schema(), &planned, &chosen, Value::is_unknown);
         let id = v.get_attr("id").and_then(Value::as_str).unwrap();
         assert_eq!(id.len(), 8);
-        assert!(id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
         assert_eq!(v.get_attr("arn"), Some(&Value::string("arn:aws:ec2:vpc/x")));
         assert_eq!(v.get_attr("enable_dns"), Some(&Value::Bool(false)));
-        assert_eq!(v.get_attr("cidr_block"), Some(&Value::string("10.0.0.0/16")));
+        assert_eq!(
+            v.get_attr("cidr_block"),
+            Some(&Value::string("10.0.0.0/16"))
+        );
     }
 
     #[test]
     fn overrides_match_instances_and_their_resource() {
         let mut values = MockValues::default();
-        values
-            .overrides
-            .insert("aws_subnet.a".into(), Value::object([("id", Value::string("s"))]));
+        values.overrides.insert(
+            "aws_subnet.a".into(),
+            Value::object([("id", Value::string("s"))]),
+        );
         assert!(values.override_for("aws_subnet.a[1]").is_some());
         assert!(values.override_for("aws_subnet.b").is_none());
-        assert_eq!(without_index("module.m[\"x\"].aws_vpc.v"), "module.m[\"x\"].aws_vpc.v");
+        assert_eq!(
+            without_index("module.m[\"x\"].aws_vpc.v"),
+            "module.m[\"x\"].aws_vpc.v"
+        );
     }
 }

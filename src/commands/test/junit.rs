@@ -60,7 +60,9 @@ fn testcase(
     let mut inner = Vec::new();
     match run.status {
         Status::Skip => {
-            let previous = file.runs[..index].iter().find(|r| r.status == Status::Error);
+            let previous = file.runs[..index]
+                .iter()
+                .find(|r| r.status == Status::Error);
             inner.push(match previous {
                 Some(p) => element(
                     "skipped",
@@ -71,8 +73,11 @@ fn testcase(
             });
         }
         Status::Fail => {
-            let failures: Vec<&Diagnostic> =
-                run.diagnostics.iter().filter(|d| failed_assert(d)).collect();
+            let failures: Vec<&Diagnostic> = run
+                .diagnostics
+                .iter()
+                .filter(|d| failed_assert(d))
+                .collect();
             let message = match failures.as_slice() {
                 [] => String::new(),
                 [one] => format!(

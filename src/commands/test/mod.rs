@@ -113,8 +113,8 @@ pub async fn run(args: TestArgs) -> anyhow::Result<u8> {
             };
             runner::run_file(&ctx).await
         };
-        print!(
-            "{name}... {}{name}... {}\n",
+        println!(
+            "{name}... {}{name}... {}",
             progress("tearing down", color),
             result.status.word(color)
         );
@@ -172,7 +172,10 @@ fn discover(root: &Path, test_dir: &str, filters: &[String]) -> Result<Vec<PathB
     }
     out.sort();
     out.dedup();
-    if out.iter().any(|p| p.extension().is_some_and(|e| e == "json")) {
+    if out
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "json"))
+    {
         let mut d = Diagnostics::new();
         d.push(terrane_engine::diag::Diagnostic::error("JSON test files are not supported yet").detail("terrane reads .tftest.hcl files; write the tests of .tftest.json files in the native syntax."));
         return Err(d);

@@ -315,7 +315,9 @@ fn take_expected(run: &TestRun, diags: &mut Diagnostics) -> Vec<String> {
             Some((addr, _)) => matched.push(addr.clone()),
             // A failed check block is an error in a test unless expected.
             None if d.severity == Severity::Warning
-                && d.address.as_deref().is_some_and(|a| a.starts_with("check.")) =>
+                && d.address
+                    .as_deref()
+                    .is_some_and(|a| a.starts_with("check.")) =>
             {
                 let mut e = d;
                 e.severity = Severity::Error;
@@ -334,9 +336,9 @@ fn failure_of(d: &Diagnostic, addr: &str) -> bool {
         return d.summary == "Invalid value for variable"
             && d.values.iter().any(|(t, _)| t == &format!("var.{name}"));
     }
-    d.address.as_deref().is_some_and(|a| {
-        a == addr || (a.starts_with(addr) && a[addr.len()..].starts_with('['))
-    })
+    d.address
+        .as_deref()
+        .is_some_and(|a| a == addr || (a.starts_with(addr) && a[addr.len()..].starts_with('[')))
 }
 
 /// "Missing expected failure" for each expected failure not among `matched`.
@@ -444,11 +446,20 @@ fn provider_factories(
     let mut out = Vec::new();
     for real in crate::setup::provider_factories(module) {
         let sample = real();
-        let local = sample.source().rsplit('/').next().unwrap_or_default().to_string();
+        let local = sample
+            .source()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         let mock = file.mock_providers.iter().find(|m| m.name == local);
         let values = MockValues {
-            resources: mock.map(|m| defaults(&m.resources, &mut diags)).unwrap_or_default(),
-            data: mock.map(|m| defaults(&m.data, &mut diags)).unwrap_or_default(),
+            resources: mock
+                .map(|m| defaults(&m.resources, &mut diags))
+                .unwrap_or_default(),
+            data: mock
+                .map(|m| defaults(&m.data, &mut diags))
+                .unwrap_or_default(),
             overrides: overrides.clone(),
         };
         let factory: ProviderFactory = if mock.is_some() {
@@ -465,7 +476,10 @@ fn provider_factories(
         out.push(factory);
     }
     for m in &file.mock_providers {
-        if !out.iter().any(|f| f().source().rsplit('/').next() == Some(m.name.as_str())) {
+        if !out
+            .iter()
+            .any(|f| f().source().rsplit('/').next() == Some(m.name.as_str()))
+        {
             diags.push(
                 Diagnostic::error("Unknown provider to mock")
                     .detail(format!("terrane has no provider {:?} to mock: a mock provider takes its schema from a provider terrane has (aws, null).", m.name))
@@ -512,7 +526,11 @@ async fn teardown(file: &str, slot: &Slot) -> Diagnostics {
         .resources
         .iter()
         .filter(|r| r.mode != "data")
-        .flat_map(|r| r.instances.iter().map(|i| format!("  - {}", r.instance_address(i))))
+        .flat_map(|r| {
+            r.instances
+                .iter()
+                .map(|i| format!("  - {}", r.instance_address(i)))
+        })
         .collect();
     if !left.is_empty() {
         diags.push(Diagnostic::error("Failed to clean up after tests").detail(format!(

@@ -158,7 +158,10 @@ fn diff(actual: &Value, expected: &Value) -> String {
             similar::ChangeTag::Insert => "+",
             similar::ChangeTag::Equal => " ",
         };
-        out.push_str(&format!("    │ {sign} {}\n", change.value().trim_end_matches('\n')));
+        out.push_str(&format!(
+            "    │ {sign} {}\n",
+            change.value().trim_end_matches('\n')
+        ));
     }
     out.trim_end_matches('\n').to_string() + "\n"
 }
@@ -202,5 +205,9 @@ fn traversals(
 fn source_text(span: &Span) -> String {
     let (file, start) = terrane_engine::diag::SourceFile::resolve(&span.file, span.start);
     let (_, end) = terrane_engine::diag::SourceFile::resolve(&span.file, span.end);
-    file.text.get(start..end).unwrap_or_default().trim().to_string()
+    file.text
+        .get(start..end)
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
