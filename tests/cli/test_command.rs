@@ -347,3 +347,13 @@ run "later" {
         "{out}"
     );
 }
+
+/// Test files are configuration: a mistake in one stops the command before any run.
+#[test]
+fn an_invalid_test_file_stops_every_run() {
+    let w = Work::main_tf("resource \"terraform_data\" \"a\" {}\n");
+    w.write("a.tftest.hcl", "run \"x\" {\n  comand = plan\n}\n");
+    w.write("b.tftest.hcl", "run \"y\" {\n  command = plan\n}\n");
+    let out = w.run(&["test"]).code(1);
+    snap!(w, "test_invalid_file", out);
+}

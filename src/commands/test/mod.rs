@@ -46,7 +46,7 @@ fn paint(word: &str, code: &str, color: bool) -> String {
 }
 
 /// A file's progress word and the end of its line (Terraform resets colour after it).
-fn progress(word: &str, color: bool) -> String {
+pub(crate) fn progress(word: &str, color: bool) -> String {
     if color {
         format!("\x1b[37m{word}\x1b[0m\n\x1b[0m")
     } else {
@@ -83,41 +83,38 @@ pub async fn run(args: TestArgs) -> anyhow::Result<u8> {
             return Ok(1);
         }
     };
-    let mut results = Vec::new();
-    let cli_vars = args.vars.in_order();
+    // Test files are part of the configuration: one that does not decode stops the
+    // command before any run, as in Terraform.
+    let mut parsed = Vec::new();
+    let mut diags = Diagnostics::new();
     for path in files {
-        let name = path.display().to_string();
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) => anyhow::bail!("reading {name}: {e}"),
+            Err(e) => anyhow::bail!("reading {}: {e}", path.display()),
         };
-        print!("{name}... {}", progress("in progress", color));
         let file = SourceFile::new(&path, text);
-        let mut diags = Diagnostics::new();
-        let parsed = parse_test_file(&file, &mut diags);
-        let result = if diags.has_errors() {
-            print_diagnostics(&diags, color);
-            FileResult {
-                name: name.clone(),
-                status: Status::Error,
-                runs: Vec::new(),
-                diagnostics: diags,
-            }
-        } else {
-            let ctx = runner::FileRun {
-                name: &name,
-                file: &parsed,
-                cli_vars: &cli_vars,
-                verbose: args.verbose,
-                color,
-            };
-            runner::run_file(&ctx).await
+        parsed.push((
+            path.display().to_string(),
+            parse_test_file(&file, &mut diags),
+        ));
+    }
+    if diags.has_errors() {
+        print_diagnostics(&diags, color);
+        return Ok(1);
+    }
+    let mut results = Vec::new();
+    let cli_vars = args.vars.in_order();
+    for (name, test_file) in &parsed {
+        print!("{name}... {}", progress("in progress", color));
+        let ctx = runner::FileRun {
+            name,
+            file: test_file,
+            cli_vars: &cli_vars,
+            verbose: args.verbose,
+            color,
         };
-        println!(
-            "{name}... {}{name}... {}",
-            progress("tearing down", color),
-            result.status.word(color)
-        );
+        let result = runner::run_file(&ctx).await;
+        println!("{name}... {}", result.status.word(color));
         results.push(result);
     }
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);

@@ -80,6 +80,7 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
             started,
         });
     }
+    print!("{}... {}", f.name, super::progress("tearing down", f.color));
     let mut diagnostics = Diagnostics::new();
     for slot in slots.iter().rev() {
         diagnostics.extend(teardown(f.name, slot).await);
