@@ -112,6 +112,9 @@ pub enum Command {
     /// This will not modify your infrastructure directly. It only avoids terrane planning
     /// to replace a tainted instance in a future operation.
     Untaint(TaintTarget),
+    /// Metadata related commands.
+    #[command(subcommand)]
+    Metadata(MetadataCommand),
     /// Execute integration tests for terrane modules.
     ///
     /// Runs the run blocks of every *.tftest.hcl file in the current directory and the
@@ -643,6 +646,19 @@ pub struct ImportArgs {
     pub address: String,
     /// The provider-specific ID of the existing object.
     pub id: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MetadataCommand {
+    /// Show signatures and descriptions for the available functions.
+    Functions(MetadataFunctionsArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct MetadataFunctionsArgs {
+    /// Print the function signatures as JSON (required).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,6 +12,7 @@ mod import;
 mod init;
 mod locked_state;
 mod login;
+mod metadata;
 mod operation;
 mod output;
 mod plan;
@@ -29,7 +30,7 @@ mod validate;
 mod version;
 mod workspace;
 
-use crate::cli::{Cli, Command, ProvidersCommand, StateCommand, WorkspaceCommand};
+use crate::cli::{Cli, Command, MetadataCommand, ProvidersCommand, StateCommand, WorkspaceCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
@@ -67,6 +68,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             None => providers::run(a).await,
         },
         Command::Test(a) => test::run(a).await,
+        Command::Metadata(MetadataCommand::Functions(a)) => Ok(metadata::functions(&a)),
         Command::Taint(a) => taint::taint(a).await,
         Command::Untaint(a) => taint::untaint(a).await,
         Command::Login(a) => login::run("login", a),
