@@ -162,6 +162,9 @@ static META: &[Meta] = &[
     m("zipmap", "\"dynamic\"", &["[\"list\",\"string\"]", "\"dynamic\""], None, "A map built from a list of keys and a list of values."),
 ];
 
+/// A parameter's name and whether it accepts null.
+type Named = (&'static str, bool);
+
 fn ty(text: &str) -> Json {
     serde_json::from_str(text).unwrap_or(Json::Null)
 }
@@ -180,23 +183,21 @@ fn param(name: &str, nullable: bool, ty_text: &str) -> Json {
 pub fn signatures_json() -> Json {
     let mut sigs = Map::new();
     for meta in META {
-        // (name, nullable) of each parameter and of the variadic one.
-        let (params, variadic): (Vec<(&str, bool)>, Option<(&str, bool)>) =
-            match super::lookup(meta.name) {
-                Some(f) => (
-                    f.params.iter().map(|p| (p.name, p.nullable)).collect(),
-                    f.variadic.map(|p| (p.name, p.nullable)),
-                ),
-                None => {
-                    let Some((_, names, var)) = SPECIAL.iter().find(|s| s.0 == meta.name) else {
-                        continue;
-                    };
-                    (
-                        names.iter().map(|n| (*n, false)).collect(),
-                        var.map(|n| (n, false)),
-                    )
-                }
-            };
+        let (params, variadic): (Vec<Named>, Option<Named>) = match super::lookup(meta.name) {
+            Some(f) => (
+                f.params.iter().map(|p| (p.name, p.nullable)).collect(),
+                f.variadic.map(|p| (p.name, p.nullable)),
+            ),
+            None => {
+                let Some((_, names, var)) = SPECIAL.iter().find(|s| s.0 == meta.name) else {
+                    continue;
+                };
+                (
+                    names.iter().map(|n| (*n, false)).collect(),
+                    var.map(|n| (n, false)),
+                )
+            }
+        };
         let mut sig = Map::new();
         sig.insert("description".into(), json!(meta.description));
         sig.insert("return_type".into(), ty(meta.returns));
