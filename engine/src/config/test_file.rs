@@ -99,6 +99,7 @@ pub struct Override {
 }
 
 const FILE_BLOCKS: &[&str] = &[
+    "test",
     "run",
     "variables",
     "provider",
@@ -131,7 +132,7 @@ pub fn parse_test_file(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> TestF
         return out;
     };
     let file = &file;
-    let checked = check_body(&body, &["test"], FILE_BLOCKS, file, diags);
+    let checked = check_body(&body, &[], FILE_BLOCKS, file, diags);
     let mut scratch = Module::default();
     for b in checked.blocks {
         match b.ident.as_str() {
@@ -153,6 +154,11 @@ pub fn parse_test_file(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> TestF
             }
             "variables" => out.variables.extend(variables(&b.body, file, diags)),
             "provider" => decode_provider(&mut scratch, b, file, diags),
+            // Options for running runs in parallel; terrane runs them one after another,
+            // which every test file must allow.
+            "test" => {
+                check_body(&b.body, &["parallel"], &[], file, diags);
+            }
             "mock_provider" => {
                 if let Some(m) = decode_mock_provider(b, file, diags) {
                     out.mock_providers.push(m);
@@ -187,6 +193,14 @@ fn decode_run(b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Opt
         return None;
     }
     let c = check_body(&b.body, RUN_ATTRS, RUN_BLOCKS, file, diags);
+    for name in ["providers", "state_key"] {
+        if let Some(a) = c.attrs.get(name) {
+            diags.push(not_yet(
+                &format!("{name:?} in a run block"),
+                span_of(&a.key, file),
+            ));
+        }
+    }
     let mut run = TestRun {
         name: b.labels[0].as_str().to_string(),
         span: ident_span(b, file),
@@ -380,6 +394,9 @@ fn decode_mock_provider(
                     file,
                     diags,
                 );
+                if let Some(a) = mc.attrs.get("override_during") {
+                    diags.push(not_yet("override_during", span_of(&a.key, file)));
+                }
                 let data = MockData {
                     type_name: blk.labels[0].as_str().to_string(),
                     defaults: mc.attrs.get("defaults").map(|a| expr(a, file)),
@@ -396,6 +413,14 @@ fn decode_mock_provider(
         }
     }
     Some(out)
+}
+
+/// A test-file feature terrane does not run yet: refused rather than ignored, since
+/// ignoring it would change what the test checks.
+fn not_yet(what: &str, span: Option<Span>) -> Diagnostic {
+    Diagnostic::error("Not supported yet")
+        .detail(format!("terrane test does not support {what} yet."))
+        .span(span)
 }
 
 fn decode_override(
@@ -416,6 +441,9 @@ fn decode_override(
         file,
         diags,
     );
+    if let Some(a) = c.attrs.get("override_during") {
+        diags.push(not_yet("override_during", span_of(&a.key, file)));
+    }
     let target = required_attr(&c, "target", b, file, diags)?;
     let addr = address_text(&target.value, file, diags)?;
     Some(Override {
