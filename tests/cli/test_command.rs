@@ -357,3 +357,29 @@ fn an_invalid_test_file_stops_every_run() {
     let out = w.run(&["test"]).code(1);
     snap!(w, "test_invalid_file", out);
 }
+
+/// An expected failure in an apply run stops it before the apply: the run fails, with
+/// Terraform's warning and the failure itself.
+#[test]
+fn an_expected_failure_prevents_an_apply_run() {
+    let w = Work::main_tf(MODULE);
+    w.write(
+        "apply.tftest.hcl",
+        "run \"bad\" {\n  variables {\n    name = \"ab\"\n  }\n  expect_failures = [var.name]\n}\n",
+    );
+    let out = w.run(&["test"]).code(1);
+    assert!(out.stdout.contains("  run \"bad\"... fail\n"), "{out}");
+    assert!(
+        out.stdout
+            .contains("Warning: Expected failure while planning"),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains("Error: Invalid value for variable"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.ends_with("\nFailure! 0 passed, 1 failed.\n"),
+        "{out}"
+    );
+}

@@ -198,9 +198,9 @@ async fn execute(
     diags.extend(terrane_engine::run::validate(&module, &providers));
     let Some(variables) = variables.filter(|_| !diags.has_errors()) else {
         // Failed variable validations may be what the run expects.
-        let matched = take_expected(run, &mut diags);
-        let left = missing(run, &matched);
-        return finish_early(run, diags, left);
+        let expected = take_expected(run, &mut diags);
+        let left = missing(run, &expected.matched);
+        return finish_early(run, diags, left, expected.diags);
     };
     let ctx = Context {
         module: module.clone(),
@@ -212,14 +212,14 @@ async fn execute(
     slots[slot].providers = factories;
     slots[slot].variables = variables;
 
-    let mut matched = Vec::new();
     let (plan, plan_diags, plan_values) =
         terrane_engine::run::plan_values(&ctx, &slots[slot].state).await;
     diags.extend(plan_diags);
-    matched.extend(take_expected(run, &mut diags));
+    let expected = take_expected(run, &mut diags);
+    let mut matched = expected.matched;
     let Some(plan) = plan else {
         let left = missing(run, &matched);
-        return finish_early(run, diags, left);
+        return finish_early(run, diags, left, expected.diags);
     };
     if diags.has_errors() {
         diags.extend(missing(run, &matched));
@@ -237,7 +237,7 @@ async fn execute(
                 terrane_engine::run::apply_values(&ctx, &plan, &Quiet).await;
             slots[slot].state = state;
             diags.extend(apply_diags);
-            matched.extend(take_expected(run, &mut diags));
+            matched.extend(take_expected(run, &mut diags).matched);
             let shown = super::super::show::state_text(&slots[slot].state);
             (values, shown)
         }
@@ -281,11 +281,12 @@ async fn execute(
 
 /// A run that stopped before it had a plan: it passes only when every error was an
 /// expected failure and it is a plan run (an apply run could not apply, so it fails, as
-/// Terraform reports with a warning).
+/// Terraform reports with a warning followed by the expected failures themselves).
 fn finish_early(
     run: &TestRun,
     mut diags: Diagnostics,
     missing: Diagnostics,
+    expected: Diagnostics,
 ) -> (Status, Diagnostics, String) {
     diags.extend(missing);
     if diags.has_errors() {
@@ -297,15 +298,24 @@ fn finish_early(
             .first()
             .map_or_else(String::new, |(a, _)| a.clone());
         diags.push(Diagnostic::warning("Expected failure while planning").detail(format!("A custom condition within {what} failed during the planning stage and prevented the requested apply operation. While this was an expected failure, the apply operation could not be executed and so the overall test case will be marked as a failure and the original diagnostic included in the test report.")));
+        diags.extend(expected);
         return (Status::Fail, diags, String::new());
     }
     (Status::Pass, diags, String::new())
 }
 
-/// Removes the expected failures from `diags` (whose run then did what it expected) and
-/// returns the addresses they matched.
-fn take_expected(run: &TestRun, diags: &mut Diagnostics) -> Vec<String> {
+/// The expected failures a step of a run produced.
+struct Expected {
+    /// The `expect_failures` addresses they matched.
+    matched: Vec<String>,
+    /// The failures themselves.
+    diags: Diagnostics,
+}
+
+/// Removes the expected failures from `diags` (whose run then did what it expected).
+fn take_expected(run: &TestRun, diags: &mut Diagnostics) -> Expected {
     let mut matched = Vec::new();
+    let mut removed = Diagnostics::new();
     let mut kept = Diagnostics::new();
     for d in std::mem::take(diags) {
         let hit = run
@@ -313,7 +323,10 @@ fn take_expected(run: &TestRun, diags: &mut Diagnostics) -> Vec<String> {
             .iter()
             .find(|(addr, _)| failure_of(&d, addr));
         match hit {
-            Some((addr, _)) => matched.push(addr.clone()),
+            Some((addr, _)) => {
+                matched.push(addr.clone());
+                removed.push(d);
+            }
             // A failed check block is an error in a test unless expected.
             None if d.severity == Severity::Warning
                 && d.address
@@ -328,7 +341,10 @@ fn take_expected(run: &TestRun, diags: &mut Diagnostics) -> Vec<String> {
         }
     }
     *diags = kept;
-    matched
+    Expected {
+        matched,
+        diags: removed,
+    }
 }
 
 /// Whether `d` is the failure of a custom condition of the checkable object `addr`.
