@@ -112,6 +112,16 @@ pub enum Command {
     /// This will not modify your infrastructure directly. It only avoids terrane planning
     /// to replace a tainted instance in a future operation.
     Untaint(TaintTarget),
+    /// Metadata related commands.
+    #[command(subcommand)]
+    Metadata(MetadataCommand),
+    /// Execute integration tests for terrane modules.
+    ///
+    /// Runs the run blocks of every *.tftest.hcl file in the current directory and the
+    /// test directory. Each file gets its own in-memory state: runs with command = apply
+    /// create real objects (unless their providers are mocked), and everything a file
+    /// created is destroyed when it ends.
+    Test(TestArgs),
     /// Obtain and save credentials for a remote host.
     ///
     /// terrane talks to no remote services (HCP Terraform, private registries), so there
@@ -150,6 +160,27 @@ pub struct TaintTarget {
     /// The address of the resource instance.
     #[arg(value_name = "address")]
     pub address: Vec<String>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Limit the test files to run to the named file; give the option more than once to
+    /// run several.
+    #[arg(long, value_name = "TESTFILE")]
+    pub filter: Vec<String>,
+    /// Set the test directory, where tests are read from besides the current directory.
+    #[arg(long, default_value = "tests", value_name = "PATH")]
+    pub test_directory: String,
+    /// Print the plan or state of each run block as it executes.
+    #[arg(long)]
+    pub verbose: bool,
+    /// Save a test report in JUnit XML format to the given file.
+    #[arg(long, value_name = "PATH")]
+    pub junit_xml: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -615,6 +646,19 @@ pub struct ImportArgs {
     pub address: String,
     /// The provider-specific ID of the existing object.
     pub id: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MetadataCommand {
+    /// Show signatures and descriptions for the available functions.
+    Functions(MetadataFunctionsArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct MetadataFunctionsArgs {
+    /// Print the function signatures as JSON (required).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -127,7 +127,9 @@ fn values(d: &Diagnostic) -> String {
         out.push_str(&format!("    │ while calling {call}\n"));
     }
     for (traversal, statement) in sorted {
-        out.push_str(&format!("    │ {traversal} {statement}\n"));
+        // A statement-less entry is a block of its own (a test assertion's `Diff:`).
+        let sep = if statement.is_empty() { "" } else { " " };
+        out.push_str(&format!("    │ {traversal}{sep}{statement}\n"));
     }
     out
 }

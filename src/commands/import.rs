@@ -94,6 +94,7 @@ pub async fn run(a: ImportArgs) -> anyhow::Result<u8> {
     println!("{addr}: Refreshing state... [id={}]", a.id);
     let read = provider
         .read(vec![ReadRequest {
+            address: addr.to_string(),
             type_name: addr.resource.ty.clone(),
             current: object,
             private: None,

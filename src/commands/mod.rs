@@ -12,6 +12,7 @@ mod import;
 mod init;
 mod locked_state;
 mod login;
+mod metadata;
 mod operation;
 mod output;
 mod plan;
@@ -24,11 +25,12 @@ mod show;
 mod state;
 mod state_lock;
 mod taint;
+mod test;
 mod validate;
 mod version;
 mod workspace;
 
-use crate::cli::{Cli, Command, ProvidersCommand, StateCommand, WorkspaceCommand};
+use crate::cli::{Cli, Command, MetadataCommand, ProvidersCommand, StateCommand, WorkspaceCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
@@ -65,6 +67,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
             Some(ProvidersCommand::Schema(a)) => providers_schema::run(a).await,
             None => providers::run(a).await,
         },
+        Command::Test(a) => test::run(a).await,
+        Command::Metadata(MetadataCommand::Functions(a)) => Ok(metadata::functions(&a)),
         Command::Taint(a) => taint::taint(a).await,
         Command::Untaint(a) => taint::untaint(a).await,
         Command::Login(a) => login::run("login", a),

@@ -133,34 +133,40 @@ fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    print!("{}", state_text(s));
+    Ok(())
+}
+
+/// The state as `terrane show` prints it for people (also `terrane test -verbose`).
+pub fn state_text(s: &State) -> String {
     if s.resources.is_empty() && s.outputs.is_empty() {
-        println!("The state file is empty. No resources are represented.");
-        return Ok(());
+        return "The state file is empty. No resources are represented.\n".into();
     }
+    let mut out = String::new();
     for r in &s.resources {
         for i in &r.instances {
-            println!("# {}:", r.instance_address(i));
-            println!(
-                "{}resource {:?} {:?} {}\n",
+            out.push_str(&format!("# {}:\n", r.instance_address(i)));
+            out.push_str(&format!(
+                "{}resource {:?} {:?} {}\n\n",
                 if r.mode == "data" { "data " } else { "" },
                 r.ty,
                 r.name,
                 render_attrs(&r.mode, &r.ty, i)
-            );
+            ));
         }
     }
     if !s.outputs.is_empty() {
-        println!("\nOutputs:\n");
+        out.push_str("\nOutputs:\n\n");
         for (k, o) in &s.outputs {
             let v = if o.sensitive {
                 "(sensitive value)".to_string()
             } else {
                 hcl_value(&Value::from_json(&o.value), 0)
             };
-            println!("{k} = {v}");
+            out.push_str(&format!("{k} = {v}\n"));
         }
     }
-    Ok(())
+    out
 }
 
 /// An instance's attributes as an HCL block body, sensitive ones hidden.

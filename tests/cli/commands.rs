@@ -489,3 +489,36 @@ fn install_script_checks_the_archive_against_sha256sums() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("checksum mismatch"));
     assert!(!w.path().join("bin2/terrane").exists());
 }
+
+/// `metadata functions -json`: every function terrane has, in Terraform's layout (names,
+/// types and nullability as the reference binary prints them).
+#[test]
+fn metadata_functions_lists_every_signature() {
+    let w = Work::new();
+    let out = w.run(&["metadata", "functions", "-json"]).code(0);
+    let all: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(all["format_version"], "1.0");
+    let sigs = all["function_signatures"].as_object().unwrap();
+    assert_eq!(sigs.len(), 118, "116 registered functions plus can and try");
+    assert_eq!(
+        sigs["lookup"]["parameters"],
+        serde_json::json!([
+            {"name": "inputMap", "type": "dynamic"},
+            {"name": "key", "type": "string"}
+        ])
+    );
+    assert_eq!(
+        sigs["lookup"]["variadic_parameter"],
+        serde_json::json!({"name": "default", "is_nullable": true, "type": "dynamic"})
+    );
+    assert_eq!(
+        sigs["cidrsubnets"]["return_type"],
+        serde_json::json!(["list", "string"])
+    );
+    assert!(sigs.values().all(|s| s["description"].is_string()));
+    let refused = w.run(&["metadata", "functions"]).code(1);
+    assert!(
+        refused.stderr.contains("requires the `-json` flag"),
+        "{refused}"
+    );
+}

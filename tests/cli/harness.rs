@@ -135,9 +135,10 @@ impl Work {
         if let Some(i) = sub {
             let at = match (args[i], args.get(i + 1)) {
                 ("state", Some(&"show")) => Some(i + 2),
-                ("init" | "validate" | "plan" | "apply" | "destroy" | "output" | "show", _) => {
-                    Some(i + 1)
-                }
+                (
+                    "init" | "validate" | "plan" | "apply" | "destroy" | "output" | "show" | "test",
+                    _,
+                ) => Some(i + 1),
                 _ => None,
             };
             if let Some(at) = at {

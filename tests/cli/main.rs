@@ -19,3 +19,4 @@ mod provisioners;
 mod remote_state;
 mod rendering;
 mod taint;
+mod test_command;

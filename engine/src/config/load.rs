@@ -177,7 +177,12 @@ pub(super) fn decode_body(
     }
 }
 
-fn decode_provider(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) {
+pub(super) fn decode_provider(
+    m: &mut Module,
+    b: &Block,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) {
     if !labels_ok(b, 1, "provider name", file, diags) {
         return;
     }
@@ -1053,7 +1058,11 @@ fn decode_module_call(m: &mut Module, b: &Block, file: &Arc<SourceFile>, diags: 
 }
 
 /// The address an expression like `module.a["k"].null_resource.b[0]` spells, as text.
-fn address_text(e: &Expression, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<String> {
+pub(super) fn address_text(
+    e: &Expression,
+    file: &Arc<SourceFile>,
+    diags: &mut Diagnostics,
+) -> Option<String> {
     let bad = |diags: &mut Diagnostics| {
         diags.push(Diagnostic::error("Invalid address").detail("Expected a resource or module address, like null_resource.a, aws_subnet.s[0] or module.vpc.").span(span_of(e, file)));
         None

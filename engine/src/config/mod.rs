@@ -14,6 +14,7 @@ mod overrides;
 mod provisioner;
 mod syntax_error;
 mod terraform_block;
+pub mod test_file;
 mod typeexpr;
 mod unserved;
 pub mod version;

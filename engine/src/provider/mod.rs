@@ -3,6 +3,7 @@
 
 #[cfg(any(test, feature = "mock"))]
 pub mod mock;
+pub mod mocked;
 pub mod schema;
 
 use std::collections::BTreeMap;
@@ -25,6 +26,9 @@ pub struct ConfigureRequest {
 /// Re-reads one object. `current` is the object as state last recorded it.
 pub struct ReadRequest {
     pub type_name: String,
+    /// The instance address (`aws_vpc.main`, `module.net.aws_subnet.a[0]`), for providers
+    /// that answer per object (`terrane test`'s overrides); empty when there is none.
+    pub address: String,
     pub current: Value,
     pub private: Option<String>,
 }
@@ -37,6 +41,9 @@ pub struct ReadResponse {
 
 pub struct PlanRequest {
     pub type_name: String,
+    /// The instance address (`aws_vpc.main`, `module.net.aws_subnet.a[0]`), for providers
+    /// that answer per object (`terrane test`'s overrides); empty when there is none.
+    pub address: String,
     /// The current object, `None` on create.
     pub prior: Option<Value>,
     /// The configuration as written (null for unset arguments).
@@ -55,6 +62,9 @@ pub struct PlanResponse {
 
 pub struct ApplyRequest {
     pub type_name: String,
+    /// The instance address (`aws_vpc.main`, `module.net.aws_subnet.a[0]`), for providers
+    /// that answer per object (`terrane test`'s overrides); empty when there is none.
+    pub address: String,
     pub prior: Option<Value>,
     /// `None` deletes the object.
     pub planned: Option<Value>,
@@ -82,6 +92,9 @@ pub struct ImportResponse {
 
 pub struct ReadDataRequest {
     pub type_name: String,
+    /// The instance address (`aws_vpc.main`, `module.net.aws_subnet.a[0]`), for providers
+    /// that answer per object (`terrane test`'s overrides); empty when there is none.
+    pub address: String,
     pub config: Value,
 }
 

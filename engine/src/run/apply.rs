@@ -66,6 +66,17 @@ pub async fn apply(
     plan: &Plan,
     observer: &dyn ApplyObserver,
 ) -> (State, Diagnostics) {
+    let (state, diags, _) = apply_values(ctx, plan, observer).await;
+    (state, diags)
+}
+
+/// [`apply`], also returning the values the apply evaluated (applied resources, outputs),
+/// for `terrane test`'s assertions.
+pub async fn apply_values(
+    ctx: &Context,
+    plan: &Plan,
+    observer: &dyn ApplyObserver,
+) -> (State, Diagnostics, Values) {
     let cwd = std::env::current_dir()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
@@ -140,7 +151,7 @@ pub async fn apply(
             }
         }
     }
-    (state, diags)
+    (state, diags, shared.values)
 }
 
 /// The `id` attribute of an object, when it has one.
@@ -499,6 +510,7 @@ async fn delete_instance(
         addr,
         Action::Delete,
         provider.apply(ApplyRequest {
+            address: addr.to_string(),
             type_name: addr.resource.ty.clone(),
             prior: Some(before.unmark_deep().0),
             planned: None,
@@ -773,6 +785,7 @@ async fn apply_instance<'a>(
         addr,
         shown_action,
         provider.apply(ApplyRequest {
+            address: addr.to_string(),
             type_name: addr.resource.ty.clone(),
             prior: prior.map(|p| p.unmark_deep().0),
             planned: Some(planned_plain),
@@ -974,6 +987,7 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
             };
             let value = object_from_json(&inst.attributes, &schema.block);
             reqs.push(crate::provider::ReadRequest {
+                address: c.addr.to_string(),
                 type_name: c.addr.resource.ty.clone(),
                 current: value,
                 private: inst.private.clone(),

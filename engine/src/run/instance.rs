@@ -44,6 +44,7 @@ pub(super) async fn plan_instance(
     let proposed = propose(schema, prior, config, ignore);
     let resp = provider
         .plan(PlanRequest {
+            address: site.addr.to_string(),
             type_name: site.resource.addr.ty.clone(),
             prior: prior.cloned(),
             config: config.clone(),
@@ -67,6 +68,7 @@ pub(super) async fn read_data_instance(
 ) -> Result<Value, Diagnostics> {
     let resp = provider
         .read_data(ReadDataRequest {
+            address: site.addr.to_string(),
             type_name: site.resource.addr.ty.clone(),
             config,
         })

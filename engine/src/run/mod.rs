@@ -27,9 +27,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 pub use crate::state::codec::instance_state;
-pub use apply::apply;
+pub use apply::{apply, apply_values};
 pub use observer::{ApplyEvent, ApplyObserver, Quiet, StateDelta};
-pub use plan::plan;
+pub use plan::{plan, plan_values};
 pub use recover::{recover, Recovered};
 pub use validate::validate;
 

@@ -22,12 +22,24 @@ use crate::state::State;
 
 /// Makes a plan. Returns `None` (with the errors) when planning failed.
 pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
-    let (mut prior, mut diags) = decode_state(state, ctx.providers.as_ref());
+    let (plan, diags, _) = plan_values(ctx, state).await;
+    (plan, diags)
+}
+
+/// [`plan`], also returning the values the plan evaluated (variables, locals, planned
+/// resources and outputs), for `terrane test`'s assertions.
+pub async fn plan_values(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics, Values) {
     let cwd = std::env::current_dir()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let values = Values::new(ctx.variables.clone(), &ctx.options.workspace, &cwd);
-    diags.extend(ctx.providers.configure(&ctx.module, &values).await);
+    let (plan, diags) = plan_in(ctx, state, &values).await;
+    (plan, diags, values)
+}
+
+async fn plan_in(ctx: &Context, state: &State, values: &Values) -> (Option<Plan>, Diagnostics) {
+    let (mut prior, mut diags) = decode_state(state, ctx.providers.as_ref());
+    diags.extend(ctx.providers.configure(&ctx.module, values).await);
     if diags.has_errors() {
         return (None, diags);
     }
@@ -44,7 +56,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
         }
     }
     let imports = if ctx.options.mode == PlanMode::Normal {
-        match import_objects(ctx, &values, &mut prior).await {
+        match import_objects(ctx, values, &mut prior).await {
             Ok(i) => i,
             Err(d) => {
                 diags.extend(d);
@@ -120,7 +132,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
     let walked = walker
         .walk(&waits_for, |i| {
             let node = &order[i];
-            let (prior, values, targets, walker) = (&prior, &values, &targets, &walker);
+            let (prior, targets, walker) = (&prior, &targets, &walker);
             async move {
                 let on = NodeRun {
                     ctx,
@@ -182,7 +194,7 @@ pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
         c.moved_from = moves.get(&c.addr).cloned();
         c.importing = imports.get(&c.addr).cloned();
     }
-    diags.extend(super::checks::run(ctx, &values).await);
+    diags.extend(super::checks::run(ctx, values).await);
     for (name, o) in &state.outputs {
         if !ctx.module.outputs.contains_key(name) {
             plan.outputs.insert(
@@ -423,6 +435,7 @@ async fn import_one(
     let read = match imported.state {
         Some(object) => provider
             .read(vec![ReadRequest {
+                address: to.to_string(),
                 type_name: to.resource.ty.clone(),
                 current: object,
                 private: None,
@@ -587,6 +600,7 @@ async fn refresh(
             .map(|a| {
                 let p = &prior[a];
                 ReadRequest {
+                    address: a.to_string(),
                     type_name: a.resource.ty.clone(),
                     current: p.value.unmark_deep().0,
                     private: p.private.clone(),

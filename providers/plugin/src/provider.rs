@@ -533,6 +533,7 @@ impl Provider for PluginProvider {
             .read_one(
                 p,
                 ReadRequest {
+                    address: String::new(),
                     type_name: req.type_name.clone(),
                     current: state,
                     private: private_string(&imported.private),

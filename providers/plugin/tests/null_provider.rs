@@ -54,6 +54,7 @@ async fn plan(p: &PluginProvider, prior: Option<&Value>, config: &Value) -> (Val
     }
     let r = p
         .plan(PlanRequest {
+            address: String::new(),
             type_name: "null_resource".into(),
             prior: prior.cloned(),
             config: config.clone(),
@@ -72,6 +73,7 @@ async fn apply(
 ) -> Option<Value> {
     let r = p
         .apply(ApplyRequest {
+            address: String::new(),
             type_name: "null_resource".into(),
             prior,
             planned,
@@ -113,6 +115,7 @@ async fn a_null_resource_lives_and_dies_through_the_plugin() {
     // Refresh reads it back unchanged (after upgrading the stored JSON).
     let read = p
         .read(vec![ReadRequest {
+            address: String::new(),
             type_name: "null_resource".into(),
             current: created.clone(),
             private: None,
@@ -164,6 +167,7 @@ async fn data_sources_are_read() {
     ]);
     let r = p
         .read_data(ReadDataRequest {
+            address: String::new(),
             type_name: "null_data_source".into(),
             config: cfg,
         })

@@ -562,7 +562,7 @@ mod tests {
         }
         assert_eq!(
             call_err("textencodebase64", vec![s("x"), s("EBCDIC-XX")]),
-            "Invalid value for \"encoding_name\" parameter: \"EBCDIC-XX\" is not a supported IANA encoding name or alias in this Terraform version."
+            "Invalid value for \"encoding\" parameter: \"EBCDIC-XX\" is not a supported IANA encoding name or alias in this Terraform version."
         );
         assert_eq!(
             call_err("textencodebase64", vec![s("\u{e9}"), s("ascii")]),

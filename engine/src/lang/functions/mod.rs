@@ -22,6 +22,7 @@ mod format;
 mod glob;
 mod gostr;
 mod ipnet;
+pub mod metadata;
 mod numeric;
 mod seqs;
 mod sets;
@@ -327,12 +328,12 @@ static FUNCS: &[Func] = &[
     ),
     Func::new(
         "textdecodebase64",
-        &[p("source"), p("encoding_name")],
+        &[p("source"), p("encoding")],
         encoding::textdecodebase64,
     ),
     Func::new(
         "textencodebase64",
-        &[p("string"), p("encoding_name")],
+        &[p("string"), p("encoding")],
         encoding::textencodebase64,
     ),
     Func::new(

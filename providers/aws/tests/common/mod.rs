@@ -207,6 +207,7 @@ impl Env {
         let read = self
             .provider
             .read(vec![ReadRequest {
+                address: String::new(),
                 type_name: ty.to_string(),
                 current: object,
                 private: None,

@@ -1,0 +1,385 @@
+//! `terrane test`: `.tftest.hcl` run blocks, assertions, expected failures, mock
+//! providers and overrides, the JUnit report, output and exit codes (compared with
+//! Terraform 1.15.5 on the same directories).
+
+use crate::harness::Work;
+use crate::snap;
+
+const MODULE: &str = r#"
+variable "name" {
+  type    = string
+  default = "app"
+  validation {
+    condition     = length(var.name) > 2
+    error_message = "The name must be longer than two characters."
+  }
+}
+
+resource "terraform_data" "a" {
+  input = var.name
+}
+
+output "greeting" {
+  value = "hello ${terraform_data.a.output}"
+}
+"#;
+
+#[test]
+fn passing_and_failing_assertions_plan_and_apply_runs() {
+    let w = Work::main_tf(MODULE);
+    w.write(
+        "tests/main.tftest.hcl",
+        r#"
+variables {
+  name = "web"
+}
+
+run "applies" {
+  assert {
+    condition     = output.greeting == "hello web"
+    error_message = "unexpected greeting"
+  }
+  assert {
+    condition     = terraform_data.a.output == var.name
+    error_message = "output does not follow input"
+  }
+}
+
+run "plans_only" {
+  command = plan
+  variables {
+    name = "api"
+  }
+  assert {
+    condition     = terraform_data.a.input == "api"
+    error_message = "the plan should use the run's variables"
+  }
+}
+
+run "reads_an_earlier_run" {
+  command = plan
+  variables {
+    name = "${run.applies.greeting}!"
+  }
+  assert {
+    condition     = var.name == "hello web!"
+    error_message = "run outputs are visible to later runs"
+  }
+}
+
+run "fails" {
+  assert {
+    condition     = output.greeting == "hello db"
+    error_message = "greeting was ${output.greeting}"
+  }
+}
+"#,
+    );
+    let out = w.run(&["test"]).code(1);
+    snap!(w, "test_pass_and_fail", out);
+    // Tests keep their state in memory: nothing is written to the working directory.
+    assert!(!w.exists("terraform.tfstate"));
+}
+
+#[test]
+fn expected_failures_of_variable_validations() {
+    let w = Work::main_tf(MODULE);
+    w.write(
+        "validation.tftest.hcl",
+        r#"
+run "rejects_short_names" {
+  command = plan
+  variables {
+    name = "ab"
+  }
+  expect_failures = [var.name]
+}
+
+run "expects_a_failure_that_does_not_happen" {
+  command = plan
+  expect_failures = [var.name]
+}
+
+run "skipped_after_an_error" {
+  command = plan
+}
+"#,
+    );
+    let out = w.run(&["test"]).code(1);
+    snap!(w, "test_expect_failures", out);
+    // -filter picks files; an unmatched filter runs nothing and succeeds.
+    let none = w.run(&["test", "-filter=other.tftest.hcl"]).code(0);
+    assert_eq!(none.stdout, "\nSuccess! 0 passed, 0 failed.\n", "{none}");
+}
+
+/// An AWS configuration tested with no AWS at all: the mock provider answers from the
+/// provider's schema, `defaults` and overrides choose values, the rest are generated.
+#[test]
+fn mock_provider_runs_an_aws_configuration_without_aws() {
+    let w = Work::main_tf(
+        r#"
+provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+data "aws_caller_identity" "current" {}
+
+data "aws_availability_zones" "available" {}
+
+resource "aws_subnet" "a" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.0.1.0/24"
+  availability_zone = data.aws_availability_zones.available.names[0]
+}
+
+resource "aws_subnet" "b" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.2.0/24"
+}
+
+output "vpc_arn" {
+  value = aws_vpc.main.arn
+}
+
+output "account" {
+  value = data.aws_caller_identity.current.account_id
+}
+"#,
+    );
+    w.write(
+        "tests/network.tftest.hcl",
+        r#"
+mock_provider "aws" {
+  mock_resource "aws_vpc" {
+    defaults = {
+      id  = "vpc-12345678"
+      arn = "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-12345678"
+    }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+}
+
+override_data {
+  target = data.aws_availability_zones.available
+  values = {
+    names = ["eu-west-1a", "eu-west-1b"]
+  }
+}
+
+override_resource {
+  target = aws_subnet.b
+  values = {
+    id = "subnet-override"
+  }
+}
+
+run "plan_leaves_computed_values_unknown" {
+  command = plan
+  assert {
+    condition     = aws_vpc.main.cidr_block == "10.0.0.0/16"
+    error_message = "configured values are planned"
+  }
+}
+
+run "apply_fills_them" {
+  assert {
+    condition     = aws_vpc.main.id == "vpc-12345678"
+    error_message = "mock_resource defaults are used"
+  }
+  assert {
+    condition     = aws_subnet.a.vpc_id == "vpc-12345678"
+    error_message = "references see the mocked values"
+  }
+  assert {
+    condition     = can(regex("^[a-z0-9]{8}$", aws_subnet.a.id))
+    error_message = "unset computed strings get 8 random characters"
+  }
+  assert {
+    condition     = aws_subnet.b.id == "subnet-override"
+    error_message = "override_resource values win"
+  }
+  assert {
+    condition     = startswith(output.vpc_arn, "arn:aws:ec2:eu-west-1")
+    error_message = "outputs see mocked values"
+  }
+  assert {
+    condition     = output.account == "123456789012"
+    error_message = "mock_data defaults fill data sources"
+  }
+  assert {
+    condition     = aws_subnet.a.availability_zone == "eu-west-1a"
+    error_message = "override_data values win"
+  }
+  assert {
+    condition     = length(data.aws_caller_identity.current.arn) == 8
+    error_message = "unset computed data source attributes are generated"
+  }
+}
+"#,
+    );
+    // Any call to AWS would fail: no credentials and an endpoint nothing listens on.
+    let out = w
+        .run_with(
+            &["test"],
+            &[
+                ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+                ("AWS_ACCESS_KEY_ID", ""),
+            ],
+            None,
+        )
+        .code(0);
+    snap!(w, "test_mock_provider", out);
+}
+
+/// Everything a file created is destroyed when the file ends (a destroy-time
+/// provisioner leaves a mark), and a run with an unexpected error stops the file.
+#[test]
+fn teardown_destroys_what_the_file_created() {
+    let w = Work::main_tf(
+        r#"
+resource "null_resource" "n" {
+  provisioner "local-exec" {
+    when    = destroy
+    command = "echo destroyed >> destroyed.txt"
+  }
+}
+"#,
+    );
+    w.write("main.tftest.hcl", "run \"creates\" {}\n");
+    let out = w.run(&["test"]).code(0);
+    snap!(w, "test_teardown", out);
+    assert_eq!(w.read("destroyed.txt"), "destroyed\n");
+}
+
+#[test]
+fn junit_xml_report() {
+    let w = Work::main_tf(MODULE);
+    w.write(
+        "tests/a.tftest.hcl",
+        r#"
+run "passes" {
+  command = plan
+}
+
+run "fails" {
+  command = plan
+  assert {
+    condition     = terraform_data.a.input == "other"
+    error_message = "wrong input"
+  }
+  assert {
+    condition     = output.greeting != ""
+    error_message = "no greeting"
+  }
+}
+
+run "errors" {
+  command = plan
+  expect_failures = [var.name]
+}
+
+run "skipped" {
+  command = plan
+}
+"#,
+    );
+    w.write("tests/b.tftest.hcl", "run \"ok\" {\n  command = plan\n}\n");
+    w.run(&["test", "-junit-xml=report.xml"]).code(1);
+    let xml = w.read("report.xml");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.add_filter(r#"time="[0-9.e-]+""#, "time=\"[TIME]\"");
+    settings.add_filter(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z", "[TIMESTAMP]");
+    settings.bind(|| insta::assert_snapshot!("test_junit_xml", xml));
+}
+
+/// `override_resource` on a provider that is not mocked: only the target is mocked, the
+/// rest is real, and the state keeps the override's values for later runs.
+#[test]
+fn override_resource_on_a_real_provider() {
+    let w = Work::main_tf(
+        "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n\nresource \"terraform_data\" \"b\" {\n  input = terraform_data.a.id\n}\n",
+    );
+    w.write(
+        "override.tftest.hcl",
+        r#"
+run "overridden" {
+  override_resource {
+    target = terraform_data.a
+    values = {
+      id = "fixed"
+    }
+  }
+  assert {
+    condition     = terraform_data.b.input == "fixed"
+    error_message = "b sees ${terraform_data.b.input}"
+  }
+  assert {
+    condition     = terraform_data.a.output == null
+    error_message = "a dynamic computed attribute is left null"
+  }
+  assert {
+    condition     = terraform_data.b.output == "fixed"
+    error_message = "b is applied by the real provider"
+  }
+}
+
+run "later" {
+  command = plan
+  assert {
+    condition     = terraform_data.a.id == "fixed"
+    error_message = "state keeps ${terraform_data.a.id}"
+  }
+}
+"#,
+    );
+    let out = w.run(&["test"]).code(0);
+    assert!(
+        out.stdout.ends_with("\nSuccess! 2 passed, 0 failed.\n"),
+        "{out}"
+    );
+}
+
+/// Test files are configuration: a mistake in one stops the command before any run.
+#[test]
+fn an_invalid_test_file_stops_every_run() {
+    let w = Work::main_tf("resource \"terraform_data\" \"a\" {}\n");
+    w.write("a.tftest.hcl", "run \"x\" {\n  comand = plan\n}\n");
+    w.write("b.tftest.hcl", "run \"y\" {\n  command = plan\n}\n");
+    let out = w.run(&["test"]).code(1);
+    snap!(w, "test_invalid_file", out);
+}
+
+/// An expected failure in an apply run stops it before the apply: the run fails, with
+/// Terraform's warning and the failure itself.
+#[test]
+fn an_expected_failure_prevents_an_apply_run() {
+    let w = Work::main_tf(MODULE);
+    w.write(
+        "apply.tftest.hcl",
+        "run \"bad\" {\n  variables {\n    name = \"ab\"\n  }\n  expect_failures = [var.name]\n}\n",
+    );
+    let out = w.run(&["test"]).code(1);
+    assert!(out.stdout.contains("  run \"bad\"... fail\n"), "{out}");
+    assert!(
+        out.stdout
+            .contains("Warning: Expected failure while planning"),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains("Error: Invalid value for variable"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.ends_with("\nFailure! 0 passed, 1 failed.\n"),
+        "{out}"
+    );
+}
