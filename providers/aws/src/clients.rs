@@ -115,6 +115,11 @@ pub struct Clients {
     /// S3, path-style when the provider block says `s3_use_path_style = true`.
     pub s3: Service<aws_sdk_s3::Client>,
     pub dynamodb: Service<aws_sdk_dynamodb::Client>,
+    pub elasticache: Service<aws_sdk_elasticache::Client>,
+    pub redshift: Service<aws_sdk_redshift::Client>,
+    pub kms: Service<aws_sdk_kms::Client>,
+    pub ssm: Service<aws_sdk_ssm::Client>,
+    pub ecr: Service<aws_sdk_ecr::Client>,
     /// `default_tags { tags = ... }` of the provider block.
     pub default_tags: BTreeMap<String, String>,
     /// The caller's account, asked of STS on first use: the ARNs Terraform builds for

@@ -39,6 +39,7 @@ const ENDPOINT_SERVICES: &[&str] = &[
     "lambda",
     "logs",
     "rds",
+    "redshift",
     "route53",
     "s3",
     "secretsmanager",
@@ -233,6 +234,11 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
             |b: aws_sdk_s3::config::Builder| b.force_path_style(path_style)
         ),
         dynamodb: client!(aws_sdk_dynamodb, "dynamodb", ["dynamodb"]),
+        elasticache: client!(aws_sdk_elasticache, "elasticache", ["elasticache"]),
+        redshift: client!(aws_sdk_redshift, "redshift", ["redshift"]),
+        kms: client!(aws_sdk_kms, "kms", ["kms"]),
+        ssm: client!(aws_sdk_ssm, "ssm", ["ssm"]),
+        ecr: client!(aws_sdk_ecr, "ecr", ["ecr"]),
         default_tags,
         account: tokio::sync::OnceCell::new(),
     })

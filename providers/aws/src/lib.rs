@@ -13,11 +13,13 @@ pub mod data;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecs;
+pub mod elasticache;
 pub mod elbv2;
 pub mod error;
 pub mod iam;
 pub mod logs;
 pub mod rds;
+pub mod redshift;
 pub mod region;
 pub mod resource;
 pub mod s3;
@@ -73,6 +75,8 @@ impl AwsProvider {
             .chain(autoscaling::resources())
             .chain(s3::resources())
             .chain(dynamodb::resources())
+            .chain(elasticache::resources())
+            .chain(redshift::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()

@@ -1,0 +1,245 @@
+//! ElastiCache and Redshift subnet groups, KMS keys and aliases, SSM parameters and ECR
+//! repositories against moto, through the engine: create, converge, update in place,
+//! replace, import, deletion outside terrane, destroy. Each test uses names of its own, so
+//! tests share the moto server of this process and run in parallel.
+
+mod common;
+
+use common::{attr, changed_attrs, changes, Env};
+use terrane_engine::state::State;
+
+/// A client of one SDK crate for the process's moto server, for out-of-band changes.
+macro_rules! moto_client {
+    ($sdk:ident) => {{
+        let m = terrane_test_support::moto();
+        $sdk::Client::from_conf(
+            $sdk::Config::builder()
+                .behavior_version($sdk::config::BehaviorVersion::latest())
+                .region($sdk::config::Region::new("us-east-1"))
+                .endpoint_url(&m.endpoint)
+                .credentials_provider($sdk::config::Credentials::new(
+                    "test", "test", None, None, "test",
+                ))
+                .build(),
+        )
+    }};
+}
+
+/// A VPC with two subnets; `n` keeps each test's CIDR apart.
+fn network(n: u8) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  region = "us-east-1"
+}}
+resource "aws_vpc" "v" {{
+  cidr_block = "10.{n}.0.0/16"
+}}
+resource "aws_subnet" "a" {{
+  vpc_id            = aws_vpc.v.id
+  cidr_block        = "10.{n}.1.0/24"
+  availability_zone = "us-east-1a"
+}}
+resource "aws_subnet" "b" {{
+  vpc_id            = aws_vpc.v.id
+  cidr_block        = "10.{n}.2.0/24"
+  availability_zone = "us-east-1b"
+}}
+"#
+    )
+}
+
+/// The plan changes exactly `attrs` of `addr` in place; after the apply the next plan is
+/// empty.
+async fn updated(env: &Env, src: &str, state: &State, addr: &str, attrs: &[&str]) -> State {
+    let plan = env.plan(src, state).await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+    assert_eq!(changed_attrs(&plan, addr), attrs);
+    let state = env.apply(src, state).await;
+    let plan = env.plan(src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    state
+}
+
+async fn converged(env: &Env, src: &str, state: &State) {
+    let plan = env.plan(src, state).await;
+    let what: Vec<_> = changes(&plan)
+        .iter()
+        .map(|c| {
+            let addr = c.split_once(' ').map_or("", |x| x.1);
+            format!("{c}: {:?}", changed_attrs(&plan, addr))
+        })
+        .collect();
+    assert!(!plan.has_changes(), "{what:?}");
+}
+
+/// moto serves CreateCacheSubnetGroup, DescribeCacheSubnetGroups and the tag calls, but
+/// not ModifyCacheSubnetGroup or DeleteCacheSubnetGroup: the description and subnet
+/// updates, the replacement and the destroy are planned here, not applied.
+#[tokio::test]
+async fn elasticache_subnet_group() {
+    let env = Env::new();
+    let src = |name: &str, team: &str| {
+        format!(
+            r#"{}
+resource "aws_elasticache_subnet_group" "g" {{
+  name       = "{name}"
+  subnet_ids = [aws_subnet.a.id, aws_subnet.b.id]
+  tags       = {{ team = "{team}" }}
+}}
+"#,
+            network(61)
+        )
+    };
+    let addr = "aws_elasticache_subnet_group.g";
+    // AWS stores the name lowercased; the configured spelling stays in state.
+    let state = env.apply(&src("Cache-Net", "a"), &State::new()).await;
+    assert_eq!(attr(&state, addr, "id"), "cache-net");
+    assert_eq!(attr(&state, addr, "name"), "Cache-Net");
+    assert!(attr(&state, addr, "arn").ends_with(":subnetgroup:cache-net"));
+    assert_eq!(
+        attr(&state, addr, "vpc_id"),
+        attr(&state, "aws_vpc.v", "id")
+    );
+    assert_eq!(attr(&state, addr, "description"), "Managed by Terraform");
+    converged(&env, &src("Cache-Net", "a"), &state).await;
+
+    let state = updated(
+        &env,
+        &src("Cache-Net", "b"),
+        &state,
+        addr,
+        &["tags", "tags_all"],
+    )
+    .await;
+    let ec = moto_client!(aws_sdk_elasticache);
+    let tags = ec
+        .list_tags_for_resource()
+        .resource_name(attr(&state, addr, "arn"))
+        .send()
+        .await
+        .unwrap();
+    let tags: Vec<_> = tags
+        .tag_list()
+        .iter()
+        .map(|t| (t.key().unwrap(), t.value().unwrap()))
+        .collect();
+    assert_eq!(tags, [("team", "b")]);
+
+    // Description and subnets change in place; a new name replaces.
+    let described = src("Cache-Net", "b").replace(
+        "subnet_ids = [aws_subnet.a.id, aws_subnet.b.id]",
+        "subnet_ids = [aws_subnet.a.id]\n  description = \"cache\"",
+    );
+    let plan = env.plan(&described, &state).await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+    assert_eq!(changed_attrs(&plan, addr), ["description", "subnet_ids"]);
+    let plan = env.plan(&src("other-net", "b"), &state).await;
+    assert_eq!(changes(&plan), [format!("DeleteThenCreate {addr}")]);
+
+    // Import by name (any case) converges.
+    let imported = env.import_into(&state, addr, "cache-net").await;
+    assert_eq!(
+        attr(&imported, addr, "vpc_id"),
+        attr(&state, addr, "vpc_id")
+    );
+    assert!(env
+        .import_refreshed("aws_elasticache_subnet_group", "no-such-group")
+        .await
+        .is_none());
+}
+
+#[tokio::test]
+async fn redshift_subnet_group() {
+    let env = Env::new();
+    let src = |name: &str, team: &str| {
+        format!(
+            r#"{}
+resource "aws_redshift_subnet_group" "g" {{
+  name        = "{name}"
+  description = "warehouse"
+  subnet_ids  = [aws_subnet.a.id, aws_subnet.b.id]
+  tags        = {{ team = "{team}" }}
+}}
+"#,
+            network(62)
+        )
+    };
+    let addr = "aws_redshift_subnet_group.g";
+    let state = env.apply(&src("rs-net", "a"), &State::new()).await;
+    assert_eq!(attr(&state, addr, "id"), "rs-net");
+    assert_eq!(
+        attr(&state, addr, "arn"),
+        "arn:aws:redshift:us-east-1:123456789012:subnetgroup:rs-net"
+    );
+    assert_eq!(attr(&state, addr, "description"), "warehouse");
+    converged(&env, &src("rs-net", "a"), &state).await;
+
+    let state = updated(
+        &env,
+        &src("rs-net", "b"),
+        &state,
+        addr,
+        &["tags", "tags_all"],
+    )
+    .await;
+    let rs = moto_client!(aws_sdk_redshift);
+    let group = |name: &'static str| {
+        let rs = rs.clone();
+        async move {
+            rs.describe_cluster_subnet_groups()
+                .cluster_subnet_group_name(name)
+                .send()
+                .await
+                .ok()
+                .and_then(|o| o.cluster_subnet_groups().first().cloned())
+        }
+    };
+    let g = group("rs-net").await.unwrap();
+    let tags: Vec<_> = g
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap(), t.value().unwrap()))
+        .collect();
+    assert_eq!(tags, [("team", "b")]);
+    assert_eq!(g.subnets().len(), 2);
+
+    // moto has no ModifyClusterSubnetGroup: the in-place update is planned only.
+    let plan = env
+        .plan(&src("rs-net", "b").replace("warehouse", "lake"), &state)
+        .await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+    assert_eq!(changed_attrs(&plan, addr), ["description"]);
+
+    let imported = env.import_into(&state, addr, "rs-net").await;
+    converged(&env, &src("rs-net", "b"), &imported).await;
+
+    // Deleted outside terrane: planned as a create, and made again.
+    rs.delete_cluster_subnet_group()
+        .cluster_subnet_group_name("rs-net")
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src("rs-net", "b"), &state).await;
+    assert_eq!(changes(&plan), [format!("Create {addr}")]);
+    let state = env.apply(&src("rs-net", "b"), &state).await;
+
+    // A new name replaces; destroy leaves nothing.
+    let plan = env.plan(&src("rs-net-2", "b"), &state).await;
+    assert_eq!(changes(&plan), [format!("DeleteThenCreate {addr}")]);
+    let state = env.apply(&src("rs-net-2", "b"), &state).await;
+    assert!(group("rs-net").await.is_none());
+    assert!(group("rs-net-2").await.is_some());
+    env.destroy(&src("rs-net-2", "b"), &state).await;
+    assert!(group("rs-net-2").await.is_none());
+
+    // A name AWS would refuse is refused before any call.
+    let bad = src("Upper", "b");
+    let err = env
+        .try_plan(&bad, &State::new(), terrane_engine::plan::PlanMode::Normal)
+        .await
+        .err()
+        .map(|d| format!("{d:?}"))
+        .unwrap_or_default();
+    assert!(err.contains("lowercase alphanumeric"), "{err}");
+}
