@@ -10,7 +10,7 @@ use terrane_engine::diag::Diagnostic;
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::{BlockSchema, NestedBlock, Nesting};
 
-use crate::clients::{CallCounts, Clients, CountCalls, Service};
+use crate::clients::{CallCounts, CapReadRetries, Clients, CountCalls, Service};
 use crate::schema::{opt, S};
 use crate::val;
 
@@ -179,7 +179,8 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
     macro_rules! client {
         ($sdk_crate:ident, $counter:literal, [$($key:literal),+] $(, $extra:expr)?) => {{
             let mut b = $sdk_crate::config::Builder::from(&sdk)
-                .interceptor(CountCalls(counts.counter($counter)));
+                .interceptor(CountCalls(counts.counter($counter)))
+                .interceptor(CapReadRetries);
             $( b = $extra(b); )?
             if let Some(u) = [$($key),+].into_iter().find_map(|k| endpoint(k)) {
                 // Throttling is per endpoint: a client of another endpoint keeps its own
