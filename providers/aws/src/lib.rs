@@ -17,6 +17,7 @@ pub mod elasticache;
 pub mod elbv2;
 pub mod error;
 pub mod iam;
+pub mod kms;
 pub mod logs;
 pub mod rds;
 pub mod redshift;
@@ -77,6 +78,7 @@ impl AwsProvider {
             .chain(dynamodb::resources())
             .chain(elasticache::resources())
             .chain(redshift::resources())
+            .chain(kms::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()

@@ -243,3 +243,128 @@ resource "aws_redshift_subnet_group" "g" {{
         .unwrap_or_default();
     assert!(err.contains("lowercase alphanumeric"), "{err}");
 }
+
+fn kms_src(description: &str, rotation: bool, enabled: bool, target: &str) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  region = "us-east-1"
+}}
+resource "aws_kms_key" "k" {{
+  description             = "{description}"
+  deletion_window_in_days = 7
+  enable_key_rotation     = {rotation}
+  is_enabled              = {enabled}
+  tags                    = {{ team = "a" }}
+}}
+resource "aws_kms_key" "other" {{
+  description             = "other"
+  deletion_window_in_days = 7
+}}
+resource "aws_kms_alias" "a" {{
+  name          = "alias/terrane-test"
+  target_key_id = aws_kms_key.{target}.key_id
+}}
+"#
+    )
+}
+
+#[tokio::test]
+async fn kms_key_and_alias() {
+    let env = Env::new();
+    let kms = moto_client!(aws_sdk_kms);
+    let key = "aws_kms_key.k";
+    let alias = "aws_kms_alias.a";
+    let src = kms_src("app key", false, true, "k");
+    let state = env.apply(&src, &State::new()).await;
+    let id = attr(&state, key, "id");
+    assert_eq!(attr(&state, key, "key_id"), id);
+    assert!(attr(&state, key, "arn").ends_with(&format!(":key/{id}")));
+    assert_eq!(attr(&state, key, "key_usage"), "ENCRYPT_DECRYPT");
+    assert_eq!(
+        attr(&state, key, "customer_master_key_spec"),
+        "SYMMETRIC_DEFAULT"
+    );
+    assert_eq!(attr(&state, key, "is_enabled"), "true");
+    assert!(attr(&state, key, "policy").contains("kms:*"));
+    assert_eq!(attr(&state, alias, "id"), "alias/terrane-test");
+    assert!(attr(&state, alias, "arn").ends_with(":alias/terrane-test"));
+    assert_eq!(
+        attr(&state, alias, "target_key_arn"),
+        attr(&state, key, "arn")
+    );
+    converged(&env, &src, &state).await;
+
+    // Description, rotation and enablement change in place; the alias moves to the other
+    // key in place.
+    let src2 = kms_src("app key v2", true, false, "other");
+    let plan = env.plan(&src2, &state).await;
+    let mut got = changes(&plan);
+    got.sort();
+    assert_eq!(got, [format!("Update {alias}"), format!("Update {key}")]);
+    assert_eq!(
+        changed_attrs(&plan, key),
+        [
+            "description",
+            "enable_key_rotation",
+            "is_enabled",
+            "rotation_period_in_days"
+        ]
+    );
+    let state = env.apply(&src2, &state).await;
+    converged(&env, &src2, &state).await;
+    let meta = kms.describe_key().key_id(&id).send().await.unwrap();
+    let meta = meta.key_metadata().unwrap();
+    assert_eq!(meta.description(), Some("app key v2"));
+    assert!(!meta.enabled());
+    let rot = kms
+        .get_key_rotation_status()
+        .key_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert!(rot.key_rotation_enabled());
+    let other = attr(&state, "aws_kms_key.other", "id");
+    let aliases = kms.list_aliases().key_id(&other).send().await.unwrap();
+    assert_eq!(
+        aliases.aliases()[0].alias_name(),
+        Some("alias/terrane-test")
+    );
+
+    // Import converges; a new key usage replaces the key.
+    // AWS does not hold the deletion window: after an import the plan sets it, as the
+    // Terraform provider's does.
+    let imported = env.import_into(&state, key, &id).await;
+    let plan = env.plan(&src2, &imported).await;
+    assert_eq!(changes(&plan), [format!("Update {key}")]);
+    assert_eq!(changed_attrs(&plan, key), ["deletion_window_in_days"]);
+    let imported = env.import_into(&state, alias, "alias/terrane-test").await;
+    converged(&env, &src2, &imported).await;
+    let plan = env
+        .plan(
+            &src2.replace(
+                "deletion_window_in_days = 7\n  enable_key_rotation",
+                "deletion_window_in_days = 7\n  key_usage = \"SIGN_VERIFY\"\n  customer_master_key_spec = \"RSA_2048\"\n  enable_key_rotation",
+            ),
+            &state,
+        )
+        .await;
+    assert!(
+        changes(&plan).contains(&format!("DeleteThenCreate {key}")),
+        "{:?}",
+        changes(&plan)
+    );
+
+    // Destroy schedules the keys' deletion and removes the alias.
+    env.destroy(&src2, &state).await;
+    let meta = kms.describe_key().key_id(&id).send().await.unwrap();
+    assert_eq!(
+        meta.key_metadata().unwrap().key_state(),
+        Some(&aws_sdk_kms::types::KeyState::PendingDeletion)
+    );
+    assert!(env
+        .import_refreshed("aws_kms_alias", "alias/terrane-test")
+        .await
+        .is_none());
+    assert!(env.import_refreshed("aws_kms_key", &id).await.is_none());
+}
