@@ -26,6 +26,7 @@ pub mod resource;
 pub mod s3;
 pub mod schema;
 pub mod secrets;
+pub mod ssm;
 pub mod table;
 pub mod val;
 
@@ -79,11 +80,13 @@ impl AwsProvider {
             .chain(elasticache::resources())
             .chain(redshift::resources())
             .chain(kms::resources())
+            .chain(ssm::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()
             .into_iter()
             .chain(elbv2::data_sources())
+            .chain(ssm::data_sources())
             .map(|d| (d.type_name(), d))
             .collect();
         let schema = ProviderSchema {

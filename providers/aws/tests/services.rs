@@ -368,3 +368,118 @@ async fn kms_key_and_alias() {
         .is_none());
     assert!(env.import_refreshed("aws_kms_key", &id).await.is_none());
 }
+
+fn ssm_src(secret: &str, description: &str) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  region = "us-east-1"
+}}
+resource "aws_ssm_parameter" "secret" {{
+  name  = "/terrane/db/password"
+  type  = "SecureString"
+  value = "{secret}"
+  tags  = {{ team = "a" }}
+}}
+resource "aws_ssm_parameter" "plain" {{
+  name           = "/terrane/db/host"
+  type           = "String"
+  insecure_value = "db.local"
+  description    = "{description}"
+}}
+data "aws_ssm_parameter" "read" {{
+  name = aws_ssm_parameter.secret.name
+}}
+"#
+    )
+}
+
+#[tokio::test]
+async fn ssm_parameter_and_data_source() {
+    let env = Env::new();
+    let ssm = moto_client!(aws_sdk_ssm);
+    let secret = "aws_ssm_parameter.secret";
+    let plain = "aws_ssm_parameter.plain";
+    let src = ssm_src("hunter2", "db host");
+    let state = env.apply(&src, &State::new()).await;
+    assert_eq!(attr(&state, secret, "id"), "/terrane/db/password");
+    assert_eq!(attr(&state, secret, "value"), "hunter2");
+    assert_eq!(attr(&state, secret, "version"), "1");
+    assert!(attr(&state, secret, "arn").ends_with(":parameter/terrane/db/password"));
+    assert_eq!(attr(&state, plain, "insecure_value"), "db.local");
+    assert_eq!(attr(&state, plain, "tier"), "Standard");
+    let data = |k| common::data_attr(&state, "aws_ssm_parameter", "read", k);
+    assert_eq!(data("value"), "hunter2");
+    assert_eq!(data("type"), "SecureString");
+    assert!(data("insecure_value").is_null());
+    converged(&env, &src, &state).await;
+
+    // A new value is an in-place update that makes version 2; the plan never shows it.
+    let src2 = ssm_src("correct-horse", "db host");
+    let plan = env.plan(&src2, &state).await;
+    // (The data source that depends on it is read again after the apply.)
+    assert_eq!(
+        changes(&plan),
+        [
+            "Read data.aws_ssm_parameter.read".to_string(),
+            format!("Update {secret}")
+        ]
+    );
+    assert_eq!(changed_attrs(&plan, secret), ["value", "version"]);
+    let shown = env.render(&plan);
+    assert!(
+        !shown.contains("correct-horse") && !shown.contains("hunter2"),
+        "{shown}"
+    );
+    let state = env.apply(&src2, &state).await;
+    assert_eq!(attr(&state, secret, "version"), "2");
+    let data = |k| common::data_attr(&state, "aws_ssm_parameter", "read", k);
+    assert_eq!(data("value"), "correct-horse");
+    assert_eq!(data("version"), 2);
+    let got = ssm
+        .get_parameter()
+        .name("/terrane/db/password")
+        .with_decryption(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.parameter().unwrap().value(), Some("correct-horse"));
+    converged(&env, &src2, &state).await;
+    let state = updated(
+        &env,
+        &ssm_src("correct-horse", "primary"),
+        &state,
+        plain,
+        &["description", "version"],
+    )
+    .await;
+
+    // Import converges; a new type replaces.
+    let src3 = ssm_src("correct-horse", "primary");
+    let imported = env
+        .import_into(&state, secret, "/terrane/db/password")
+        .await;
+    converged(&env, &src3, &imported).await;
+    let plan = env
+        .plan(&src3.replace("\"String\"", "\"StringList\""), &state)
+        .await;
+    assert_eq!(changes(&plan), [format!("DeleteThenCreate {plain}")]);
+
+    // Deleted outside terrane: planned as a create.
+    ssm.delete_parameter()
+        .name("/terrane/db/host")
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src3, &state).await;
+    assert_eq!(changes(&plan), [format!("Create {plain}")]);
+    let state = env.apply(&src3, &state).await;
+
+    env.destroy(&src3, &state).await;
+    for name in ["/terrane/db/password", "/terrane/db/host"] {
+        assert!(
+            ssm.get_parameter().name(name).send().await.is_err(),
+            "{name}"
+        );
+    }
+}
