@@ -12,6 +12,7 @@ pub mod config;
 pub mod data;
 pub mod dynamodb;
 pub mod ec2;
+pub mod ecr;
 pub mod ecs;
 pub mod elasticache;
 pub mod elbv2;
@@ -81,6 +82,7 @@ impl AwsProvider {
             .chain(redshift::resources())
             .chain(kms::resources())
             .chain(ssm::resources())
+            .chain(ecr::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()

@@ -483,3 +483,99 @@ async fn ssm_parameter_and_data_source() {
         );
     }
 }
+
+fn ecr_src(mutability: &str, scan: bool) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  region = "us-east-1"
+}}
+resource "aws_ecr_repository" "r" {{
+  name                 = "terrane/app"
+  image_tag_mutability = "{mutability}"
+  force_delete         = true
+  image_scanning_configuration {{
+    scan_on_push = {scan}
+  }}
+  tags = {{ team = "a" }}
+}}
+resource "aws_ecr_repository" "bare" {{
+  name = "terrane/bare"
+}}
+"#
+    )
+}
+
+#[tokio::test]
+async fn ecr_repository() {
+    let env = Env::new();
+    let ecr = moto_client!(aws_sdk_ecr);
+    let addr = "aws_ecr_repository.r";
+    let src = ecr_src("MUTABLE", false);
+    let state = env.apply(&src, &State::new()).await;
+    assert_eq!(attr(&state, addr, "id"), "terrane/app");
+    assert_eq!(attr(&state, addr, "registry_id"), "123456789012");
+    assert!(attr(&state, addr, "repository_url").ends_with("/terrane/app"));
+    assert!(attr(&state, addr, "arn").ends_with(":repository/terrane/app"));
+    converged(&env, &src, &state).await;
+
+    let src2 = ecr_src("IMMUTABLE", true);
+    let state = updated(
+        &env,
+        &src2,
+        &state,
+        addr,
+        &["image_scanning_configuration", "image_tag_mutability"],
+    )
+    .await;
+    let repo = |name: &'static str| {
+        let ecr = ecr.clone();
+        async move {
+            ecr.describe_repositories()
+                .repository_names(name)
+                .send()
+                .await
+                .ok()
+                .and_then(|o| o.repositories().first().cloned())
+        }
+    };
+    let r = repo("terrane/app").await.unwrap();
+    assert_eq!(
+        r.image_tag_mutability().map(|m| m.as_str()),
+        Some("IMMUTABLE")
+    );
+    assert!(r.image_scanning_configuration().unwrap().scan_on_push());
+
+    // AWS does not hold `force_delete`: after an import the plan sets it, as the
+    // Terraform provider's does.
+    let imported = env.import_into(&state, addr, "terrane/app").await;
+    let plan = env.plan(&src2, &imported).await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+    assert_eq!(changed_attrs(&plan, addr), ["force_delete"]);
+
+    // New encryption settings replace.
+    let plan = env
+        .plan(
+            &src2.replace(
+                "force_delete         = true",
+                "force_delete = true\n  encryption_configuration {\n    encryption_type = \"KMS\"\n  }",
+            ),
+            &state,
+        )
+        .await;
+    assert_eq!(changes(&plan), [format!("DeleteThenCreate {addr}")]);
+
+    // Deleted outside terrane: planned as a create.
+    ecr.delete_repository()
+        .repository_name("terrane/bare")
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), ["Create aws_ecr_repository.bare"]);
+    let state = env.apply(&src2, &state).await;
+
+    env.destroy(&src2, &state).await;
+    assert!(repo("terrane/app").await.is_none());
+    assert!(repo("terrane/bare").await.is_none());
+}
