@@ -117,7 +117,7 @@ impl AwsDataSource for EndpointServiceData {
             )
             .set(
                 "arn",
-                Value::string(c.ec2_arn(&account, &format!("vpc-endpoint-service/{service_id}"))),
+                Value::string(c.ec2_arn(account, &format!("vpc-endpoint-service/{service_id}"))),
             )
             .set("tags", tags_value(d.tags()))
             .set(
@@ -177,7 +177,10 @@ fn string_hashcode(s: &str) -> u32 {
 mod tests {
     #[test]
     fn hashcode_is_crc32() {
-        assert_eq!(super::string_hashcode("com.amazonaws.us-east-1.s3"), 195_798_706);
+        assert_eq!(
+            super::string_hashcode("com.amazonaws.us-east-1.s3"),
+            195_798_706
+        );
         assert_eq!(super::string_hashcode(""), 0);
     }
 }
