@@ -579,3 +579,135 @@ async fn ecr_repository() {
     assert!(repo("terrane/app").await.is_none());
     assert!(repo("terrane/bare").await.is_none());
 }
+
+fn instance_src(ty: &str, sg: &str, profile: &str, size: u32) -> String {
+    format!(
+        r#"{}
+resource "aws_security_group" "one" {{
+  name   = "inst-one"
+  vpc_id = aws_vpc.v.id
+}}
+resource "aws_security_group" "two" {{
+  name   = "inst-two"
+  vpc_id = aws_vpc.v.id
+}}
+resource "aws_iam_role" "r" {{
+  name               = "inst-role"
+  assume_role_policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Principal = {{ Service = "ec2.amazonaws.com" }}, Action = "sts:AssumeRole" }}]
+  }})
+}}
+resource "aws_iam_instance_profile" "one" {{
+  name = "inst-profile-one"
+  role = aws_iam_role.r.name
+}}
+resource "aws_iam_instance_profile" "two" {{
+  name = "inst-profile-two"
+  role = aws_iam_role.r.name
+}}
+resource "aws_instance" "i" {{
+  ami                         = "ami-12c6146b"
+  instance_type               = "{ty}"
+  subnet_id                   = aws_subnet.a.id
+  vpc_security_group_ids      = [aws_security_group.{sg}.id]
+  associate_public_ip_address = true
+  iam_instance_profile        = aws_iam_instance_profile.{profile}.name
+  user_data                   = "echo hi"
+  root_block_device {{
+    volume_size = {size}
+    volume_type = "gp3"
+  }}
+  tags = {{ Name = "web" }}
+}}
+"#,
+        network(63)
+    )
+}
+
+#[tokio::test]
+async fn ec2_instance() {
+    let env = Env::new();
+    let ec2 = common::ec2();
+    let addr = "aws_instance.i";
+    let src = instance_src("t3.micro", "one", "one", 20);
+    let state = env.apply(&src, &State::new()).await;
+    let id = attr(&state, addr, "id");
+    assert!(id.starts_with("i-"), "{id}");
+    assert!(attr(&state, addr, "arn").ends_with(&format!(":instance/{id}")));
+    assert_eq!(attr(&state, addr, "instance_state"), "running");
+    assert_eq!(
+        attr(&state, addr, "subnet_id"),
+        attr(&state, "aws_subnet.a", "id")
+    );
+    assert_eq!(attr(&state, addr, "availability_zone"), "us-east-1a");
+    assert!(!attr(&state, addr, "public_ip").is_empty());
+    assert!(!attr(&state, addr, "private_ip").is_empty());
+    assert_eq!(
+        attr(&state, addr, "iam_instance_profile"),
+        "inst-profile-one"
+    );
+    converged(&env, &src, &state).await;
+    let describe = || async {
+        ec2.describe_instances()
+            .instance_ids(&id)
+            .send()
+            .await
+            .unwrap()
+            .reservations()[0]
+            .instances()[0]
+            .clone()
+    };
+    // (moto lists groups given at launch on the network interface only.)
+    let i = describe().await;
+    let groups: Vec<_> = i.network_interfaces()[0]
+        .groups()
+        .iter()
+        .filter_map(|g| g.group_name())
+        .collect();
+    assert_eq!(groups, ["inst-one"]);
+
+    // Type, groups, profile and root volume change in place (the type by stop and start).
+    let src2 = instance_src("t3.small", "two", "two", 30);
+    let state = updated(
+        &env,
+        &src2,
+        &state,
+        addr,
+        &[
+            "iam_instance_profile",
+            "instance_type",
+            "public_dns",
+            "public_ip",
+            "root_block_device",
+            "vpc_security_group_ids",
+        ],
+    )
+    .await;
+    let i = describe().await;
+    assert_eq!(i.instance_type().map(|t| t.as_str()), Some("t3.small"));
+    let groups: Vec<_> = i
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_name())
+        .collect();
+    assert_eq!(groups, ["inst-two"]);
+    assert_eq!(attr(&state, addr, "instance_state"), "running");
+
+    // Import converges but for the arguments AWS does not list with the instance.
+    let imported = env.import_into(&state, addr, &id).await;
+    let plan = env.plan(&src2, &imported).await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+
+    // A new AMI replaces; destroy terminates.
+    let plan = env
+        .plan(&src2.replace("ami-12c6146b", "ami-03cf127a"), &state)
+        .await;
+    assert_eq!(changes(&plan), [format!("DeleteThenCreate {addr}")]);
+    env.destroy(&src2, &state).await;
+    let i = describe().await;
+    assert_eq!(
+        i.state().and_then(|s| s.name()).map(|n| n.as_str()),
+        Some("terminated")
+    );
+}

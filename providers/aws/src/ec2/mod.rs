@@ -38,6 +38,7 @@ pub mod eip;
 pub mod endpoint_service_data;
 pub mod flow_log;
 pub mod igw;
+pub mod instance;
 pub mod nat;
 pub mod network_acl;
 pub mod network_acl_rule;
@@ -99,6 +100,7 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(customer_gateway::CustomerGatewayRes),
         Box::new(vpn_gateway::VpnGatewayRes),
         Box::new(vpn_gateway::VpnGatewayAttachment),
+        Box::new(instance::InstanceRes),
     ]
 }
 
