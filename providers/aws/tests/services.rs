@@ -73,6 +73,34 @@ async fn converged(env: &Env, src: &str, state: &State) {
     assert!(!plan.has_changes(), "{what:?}");
 }
 
+/// Crash recovery finds `addr`'s object by its identity (its name), and nothing for a
+/// name no object has.
+async fn found_by_identity(env: &Env, state: &State, addr: &str) {
+    use terrane_engine::provider::Provider;
+    let (ty, name) = addr.split_once('.').unwrap();
+    let r = state
+        .resources
+        .iter()
+        .find(|r| r.ty == ty && r.name == name && r.mode == "managed")
+        .unwrap();
+    let obj = terrane_engine::lang::Value::from_json(&r.instances[0].attributes);
+    let p = env.provider.as_ref();
+    let identity = p.identity(ty, &obj).expect("an identity");
+    let found = p.find_by_identity(ty, &identity).await.unwrap();
+    assert_eq!(
+        found.and_then(|f| f.get_attr("id").cloned()),
+        obj.get_attr("id").cloned()
+    );
+    let mut other = identity.clone();
+    other
+        .0
+        .insert("name".into(), "alias/find-nothing-here".into());
+    assert!(
+        p.find_by_identity(ty, &other).await.unwrap().is_none(),
+        "{addr}"
+    );
+}
+
 /// moto serves CreateCacheSubnetGroup, DescribeCacheSubnetGroups and the tag calls, but
 /// not ModifyCacheSubnetGroup or DeleteCacheSubnetGroup: the description and subnet
 /// updates, the replacement and the destroy are planned here, not applied.
@@ -103,6 +131,7 @@ resource "aws_elasticache_subnet_group" "g" {{
     );
     assert_eq!(attr(&state, addr, "description"), "Managed by Terraform");
     converged(&env, &src("Cache-Net", "a"), &state).await;
+    found_by_identity(&env, &state, addr).await;
 
     let state = updated(
         &env,
@@ -174,6 +203,7 @@ resource "aws_redshift_subnet_group" "g" {{
     );
     assert_eq!(attr(&state, addr, "description"), "warehouse");
     converged(&env, &src("rs-net", "a"), &state).await;
+    found_by_identity(&env, &state, addr).await;
 
     let state = updated(
         &env,
@@ -294,6 +324,7 @@ async fn kms_key_and_alias() {
         attr(&state, key, "arn")
     );
     converged(&env, &src, &state).await;
+    found_by_identity(&env, &state, alias).await;
 
     // Description, rotation and enablement change in place; the alias moves to the other
     // key in place.
@@ -413,6 +444,7 @@ async fn ssm_parameter_and_data_source() {
     assert_eq!(data("type"), "SecureString");
     assert!(data("insecure_value").is_null());
     converged(&env, &src, &state).await;
+    found_by_identity(&env, &state, secret).await;
 
     // A new value is an in-place update that makes version 2; the plan never shows it.
     let src2 = ssm_src("correct-horse", "db host");
@@ -518,6 +550,7 @@ async fn ecr_repository() {
     assert!(attr(&state, addr, "repository_url").ends_with("/terrane/app"));
     assert!(attr(&state, addr, "arn").ends_with(":repository/terrane/app"));
     converged(&env, &src, &state).await;
+    found_by_identity(&env, &state, addr).await;
 
     let src2 = ecr_src("IMMUTABLE", true);
     let state = updated(
