@@ -5,9 +5,13 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_ec2::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_ec2::config::interceptors::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
+use aws_sdk_ec2::config::retry::RetryConfig;
 use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ec2::error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// How many operations on one service may run at once, per provider instance. `-parallelism`
@@ -57,6 +61,60 @@ impl Intercept for CountCalls {
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// How many attempts a read (Describe*, List*, Get*) makes in all once AWS has answered it
+/// with a server error (HTTP 5xx).
+pub const READ_ATTEMPTS_AFTER_SERVER_ERROR: u32 = 3;
+
+/// Caps the retries of a read that got a server error. The provider's retry count
+/// (`max_retries`, 25 by default as in Terraform) suits throttling, which passes; but a
+/// request the service cannot handle is answered 500 every time (moto does so for calls
+/// and filters it does not implement), and 25 retries with backoff kept a refresh waiting
+/// for minutes before reporting anything. A read is cheap to repeat from the start, so it
+/// gives up after [`READ_ATTEMPTS_AFTER_SERVER_ERROR`] attempts, within seconds, and the
+/// error names the call. Writes keep the full count: a create retried too early may fail
+/// where a later attempt would have succeeded.
+#[derive(Debug)]
+pub struct CapReadRetries;
+
+/// Whether an operation only reads (by the names AWS gives reads).
+pub fn is_read(operation: &str) -> bool {
+    ["Describe", "List", "Get"]
+        .iter()
+        .any(|p| operation.starts_with(p))
+}
+
+impl Intercept for CapReadRetries {
+    fn name(&self) -> &'static str {
+        "terrane-cap-read-retries"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let server_error = context
+            .response()
+            .is_some_and(|r| r.status().is_server_error());
+        let read = cfg.load::<Metadata>().is_some_and(|m| is_read(m.name()));
+        if !(server_error && read) {
+            return Ok(());
+        }
+        // The retry strategy reads the operation's retry config from the bag after this
+        // hook; a capped copy in the interceptor layer overrides it for this operation.
+        if let Some(rc) = cfg.load::<RetryConfig>() {
+            if rc.max_attempts() > READ_ATTEMPTS_AFTER_SERVER_ERROR {
+                let capped = rc
+                    .clone()
+                    .with_max_attempts(READ_ATTEMPTS_AFTER_SERVER_ERROR);
+                cfg.interceptor_state().store_put(capped);
+            }
+        }
         Ok(())
     }
 }
@@ -115,6 +173,11 @@ pub struct Clients {
     /// S3, path-style when the provider block says `s3_use_path_style = true`.
     pub s3: Service<aws_sdk_s3::Client>,
     pub dynamodb: Service<aws_sdk_dynamodb::Client>,
+    pub elasticache: Service<aws_sdk_elasticache::Client>,
+    pub redshift: Service<aws_sdk_redshift::Client>,
+    pub kms: Service<aws_sdk_kms::Client>,
+    pub ssm: Service<aws_sdk_ssm::Client>,
+    pub ecr: Service<aws_sdk_ecr::Client>,
     /// `default_tags { tags = ... }` of the provider block.
     pub default_tags: BTreeMap<String, String>,
     /// The caller's account, asked of STS on first use: the ARNs Terraform builds for

@@ -10,7 +10,7 @@ use terrane_engine::diag::Diagnostic;
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::{BlockSchema, NestedBlock, Nesting};
 
-use crate::clients::{CallCounts, Clients, CountCalls, Service};
+use crate::clients::{CallCounts, CapReadRetries, Clients, CountCalls, Service};
 use crate::schema::{opt, S};
 use crate::val;
 
@@ -65,6 +65,7 @@ const ENDPOINT_SERVICES: &[&str] = &[
     "lambda",
     "logs",
     "rds",
+    "redshift",
     "route53",
     "s3",
     "secretsmanager",
@@ -205,7 +206,8 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
     macro_rules! client {
         ($sdk_crate:ident, $counter:literal, [$($key:literal),+] $(, $extra:expr)?) => {{
             let mut b = $sdk_crate::config::Builder::from(&sdk)
-                .interceptor(CountCalls(counts.counter($counter)));
+                .interceptor(CountCalls(counts.counter($counter)))
+                .interceptor(CapReadRetries);
             $( b = $extra(b); )?
             if let Some(u) = [$($key),+].into_iter().find_map(|k| endpoint(k)) {
                 // Throttling is per endpoint: a client of another endpoint keeps its own
@@ -260,6 +262,11 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
             |b: aws_sdk_s3::config::Builder| b.force_path_style(path_style)
         ),
         dynamodb: client!(aws_sdk_dynamodb, "dynamodb", ["dynamodb"]),
+        elasticache: client!(aws_sdk_elasticache, "elasticache", ["elasticache"]),
+        redshift: client!(aws_sdk_redshift, "redshift", ["redshift"]),
+        kms: client!(aws_sdk_kms, "kms", ["kms"]),
+        ssm: client!(aws_sdk_ssm, "ssm", ["ssm"]),
+        ecr: client!(aws_sdk_ecr, "ecr", ["ecr"]),
         default_tags,
         account: tokio::sync::OnceCell::new(),
     })

@@ -1,6 +1,6 @@
 //! Data sources: aws_availability_zones, aws_caller_identity, aws_region, aws_partition, aws_vpc,
 //! aws_subnets (the service modules hold their own, such as `rds::data_source`,
-//! and `secrets::SecretData`).
+//! `ec2::subnet_data`, `ec2::endpoint_service_data` and `secrets::SecretData`).
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::Filter;
@@ -46,7 +46,9 @@ pub fn all() -> Vec<Box<dyn AwsDataSource>> {
         Box::new(Partition),
         Box::new(VpcData),
         Box::new(Subnets),
+        Box::new(crate::ec2::subnet_data::SubnetData),
         Box::new(crate::secrets::SecretData),
+        Box::new(crate::ec2::endpoint_service_data::EndpointServiceData),
         Box::new(crate::iam::document::PolicyDocument),
         Box::new(crate::rds::data_source::DbInstanceData),
         Box::new(crate::ecs::data::ClusterData),

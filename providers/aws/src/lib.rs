@@ -12,17 +12,22 @@ pub mod config;
 pub mod data;
 pub mod dynamodb;
 pub mod ec2;
+pub mod ecr;
 pub mod ecs;
+pub mod elasticache;
 pub mod elbv2;
 pub mod error;
 pub mod iam;
+pub mod kms;
 pub mod logs;
 pub mod rds;
+pub mod redshift;
 pub mod region;
 pub mod resource;
 pub mod s3;
 pub mod schema;
 pub mod secrets;
+pub mod ssm;
 pub mod table;
 pub mod val;
 
@@ -73,11 +78,17 @@ impl AwsProvider {
             .chain(autoscaling::resources())
             .chain(s3::resources())
             .chain(dynamodb::resources())
+            .chain(elasticache::resources())
+            .chain(redshift::resources())
+            .chain(kms::resources())
+            .chain(ssm::resources())
+            .chain(ecr::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()
             .into_iter()
             .chain(elbv2::data_sources())
+            .chain(ssm::data_sources())
             .map(|d| (d.type_name(), d))
             .collect();
         let schema = ProviderSchema {

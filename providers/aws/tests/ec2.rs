@@ -511,3 +511,120 @@ async fn region_argument_manages_objects_in_that_region() {
         0
     );
 }
+
+#[tokio::test]
+async fn subnet_and_endpoint_service_data_sources() {
+    use common::data_attr;
+    let env = Env::new();
+    let src = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+resource "aws_vpc" "v" {
+  cidr_block = "10.91.0.0/16"
+}
+resource "aws_subnet" "s" {
+  vpc_id                  = aws_vpc.v.id
+  cidr_block              = "10.91.1.0/24"
+  availability_zone       = "us-east-1b"
+  map_public_ip_on_launch = true
+  tags                    = { Name = "data-subnet", tier = "public" }
+}
+resource "aws_subnet" "other" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.91.2.0/24"
+}
+data "aws_subnet" "by_id" {
+  id = aws_subnet.s.id
+}
+data "aws_subnet" "by_filter" {
+  vpc_id = aws_subnet.s.vpc_id
+  filter {
+    name   = "tag:tier"
+    values = ["public"]
+  }
+}
+data "aws_vpc_endpoint_service" "s3" {
+  service      = "s3"
+  service_type = "Gateway"
+}
+"#;
+    let state = env.apply(src, &State::new()).await;
+    let id = attr(&state, "aws_subnet.s", "id");
+    for name in ["by_id", "by_filter"] {
+        let a = |k| data_attr(&state, "aws_subnet", name, k);
+        assert_eq!(a("id"), id.as_str(), "{name}");
+        assert_eq!(a("cidr_block"), "10.91.1.0/24", "{name}");
+        assert_eq!(a("availability_zone"), "us-east-1b", "{name}");
+        assert_eq!(a("vpc_id"), attr(&state, "aws_vpc.v", "id").as_str());
+        assert_eq!(a("map_public_ip_on_launch"), true, "{name}");
+        assert_eq!(a("arn"), attr(&state, "aws_subnet.s", "arn").as_str());
+        assert_eq!(a("state"), "available", "{name}");
+        assert_eq!(a("default_for_az"), false, "{name}");
+        assert_eq!(a("tags")["tier"], "public", "{name}");
+        assert!(
+            a("available_ip_address_count").as_i64().unwrap() > 200,
+            "{name}"
+        );
+    }
+    let e = |k| data_attr(&state, "aws_vpc_endpoint_service", "s3", k);
+    assert_eq!(e("service_name"), "com.amazonaws.us-east-1.s3");
+    assert_eq!(e("service_type"), "Gateway");
+    assert!(
+        e("service_id").as_str().unwrap().starts_with("vpce-svc-"),
+        "{}",
+        e("service_id")
+    );
+    // The Terraform provider's ID: the CRC-32 of the service name.
+    assert_eq!(e("id"), "195798706");
+    assert!(e("arn")
+        .as_str()
+        .unwrap()
+        .contains(":vpc-endpoint-service/vpce-svc-"));
+    assert!(!e("availability_zones").as_array().unwrap().is_empty());
+    assert_eq!(e("owner"), "amazon");
+    let plan = env.plan(src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // No match: the data source's error names what was searched.
+    let none = src.replace(r#"values = ["public"]"#, r#"values = ["none"]"#);
+    let err = env.try_plan(&none, &state, PlanMode::Normal).await;
+    let err = match err {
+        Err(d) => format!("{d:?}"),
+        Ok(_) => {
+            let (_, d) = env.apply_mode(&none, &state, PlanMode::Normal).await;
+            format!("{d:?}")
+        }
+    };
+    assert!(err.contains("no matching EC2 Subnet found"), "{err}");
+    env.destroy(src, &state).await;
+}
+
+/// A read that the service keeps answering with a server error fails within seconds,
+/// naming the call, rather than retrying for minutes: moto answers a `service-name` filter
+/// on DescribeVpcEndpointServices with a 500 every time.
+#[tokio::test]
+async fn read_answered_with_server_errors_fails_fast() {
+    let env = Env::new();
+    let src = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+data "aws_vpc_endpoint_service" "filtered" {
+  filter {
+    name   = "service-name"
+    values = ["com.amazonaws.us-east-1.s3"]
+  }
+}
+"#;
+    let start = std::time::Instant::now();
+    let err = match env.try_plan(src, &State::new(), PlanMode::Normal).await {
+        Err(d) => format!("{d:?}"),
+        Ok(p) => panic!("the plan should fail: {:?}", changes(&p)),
+    };
+    let took = start.elapsed();
+    assert!(err.contains("DescribeVpcEndpointServices"), "{err}");
+    assert!(took < std::time::Duration::from_secs(30), "took {took:?}");
+    // Three attempts, not the 26 the provider's retry count allows for throttling.
+    assert_eq!(common::calls(&env, "ec2"), 3);
+}

@@ -35,8 +35,10 @@ pub mod default_vpc;
 pub mod dhcp_options;
 pub mod egress_only_igw;
 pub mod eip;
+pub mod endpoint_service_data;
 pub mod flow_log;
 pub mod igw;
+pub mod instance;
 pub mod nat;
 pub mod network_acl;
 pub mod network_acl_rule;
@@ -47,6 +49,7 @@ pub mod security_group;
 pub mod sg_rule;
 pub mod sg_rule_legacy;
 pub mod subnet;
+pub mod subnet_data;
 pub mod tags;
 pub mod vpc;
 pub mod vpc_cidr_association;
@@ -97,6 +100,7 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(customer_gateway::CustomerGatewayRes),
         Box::new(vpn_gateway::VpnGatewayRes),
         Box::new(vpn_gateway::VpnGatewayAttachment),
+        Box::new(instance::InstanceRes),
     ]
 }
 

@@ -129,6 +129,16 @@ static TABLE: LazyLock<SubnetTable> = LazyLock::new(|| {
         })
 });
 
+/// The subnet resource's attributes as the `aws_subnet` data source reads them: its
+/// schema, and a described subnet read through the same rows.
+pub fn table_schema() -> terrane_engine::provider::BlockSchema {
+    TABLE.schema()
+}
+
+pub fn read_subnet(s: &aws_sdk_ec2::types::Subnet, cx: &ReadCtx) -> val::Obj {
+    TABLE.read_object(s, cx)
+}
+
 #[async_trait]
 impl AwsResource for Subnet {
     fn type_name(&self) -> &'static str {
