@@ -29,6 +29,7 @@ pub mod secrets;
 pub mod servicediscovery;
 pub mod table;
 pub mod val;
+pub mod wafv2;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -81,6 +82,7 @@ impl AwsProvider {
             .chain(acm::resources())
             .chain(lambda::resources())
             .chain(servicediscovery::resources())
+            .chain(wafv2::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()

@@ -1,6 +1,7 @@
 //! Application-edge types against moto: Route 53 (zones, simple, TXT and alias records to
 //! a load balancer, data `aws_route53_zone`), ACM certificates validated through Route 53,
-//! Lambda permissions and Cloud Map HTTP namespaces. Each test walks a lifecycle:
+//! Lambda permissions, Cloud Map HTTP namespaces, ECS task sets and WAF web ACL
+//! associations. Each test walks a lifecycle:
 //! convergence, in-place update, replacement, drift, out-of-band deletion, import,
 //! crash-recovery lookup and destroy.
 
@@ -803,4 +804,262 @@ async fn service_discovery_http_namespace_lifecycle() {
     let last = attr(&state, addr, "id");
     env.destroy(&src3, &state).await;
     assert!(sd.get_namespace().id(&last).send().await.is_err());
+}
+
+fn task_set_src(external_id: &str, scale: u32, team: &str) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  region = "us-east-1"
+}}
+resource "aws_vpc" "v" {{
+  cidr_block = "10.63.0.0/16"
+}}
+resource "aws_subnet" "a" {{
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.63.1.0/24"
+}}
+resource "aws_ecs_cluster" "c" {{
+  name = "ts-cluster"
+}}
+resource "aws_ecs_task_definition" "t" {{
+  family                   = "ts-task"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = 256
+  memory                   = 512
+  container_definitions = jsonencode([{{
+    name         = "app"
+    image        = "nginx"
+    memory       = 128
+    essential    = true
+    portMappings = [{{ containerPort = 80 }}]
+  }}])
+}}
+resource "aws_ecs_service" "s" {{
+  name          = "ts-svc"
+  cluster       = aws_ecs_cluster.c.id
+  desired_count = 0
+  deployment_controller {{
+    type = "EXTERNAL"
+  }}
+}}
+resource "aws_ecs_task_set" "ts" {{
+  cluster         = aws_ecs_cluster.c.id
+  service         = aws_ecs_service.s.id
+  task_definition = aws_ecs_task_definition.t.arn
+  external_id     = "{external_id}"
+  launch_type     = "FARGATE"
+  network_configuration {{
+    subnets = [aws_subnet.a.id]
+  }}
+  scale {{
+    value = {scale}
+  }}
+  tags = {{ team = "{team}" }}
+}}
+"#
+    )
+}
+
+async fn task_sets(state: &State) -> Vec<aws_sdk_ecs::types::TaskSet> {
+    sdk_client!(aws_sdk_ecs)
+        .describe_task_sets()
+        .cluster(attr(state, "aws_ecs_cluster.c", "arn"))
+        .service(attr(state, "aws_ecs_service.s", "id"))
+        .send()
+        .await
+        .unwrap()
+        .task_sets()
+        .to_vec()
+}
+
+/// A task set of an EXTERNAL-deployment service (the ECS service module's blue/green).
+/// Fargate: moto runs a task set's tasks at create, and for EC2 it wants instances.
+#[tokio::test]
+async fn ecs_task_set_lifecycle() {
+    let env = Env::new();
+    let addr = "aws_ecs_task_set.ts";
+    let src = task_set_src("blue", 50, "a");
+    let state = env.apply(&src, &State::new()).await;
+    let id = attr(&state, addr, "id");
+    let task_set_id = attr(&state, addr, "task_set_id");
+    assert_eq!(
+        id,
+        format!(
+            "{task_set_id},{},{}",
+            attr(&state, "aws_ecs_service.s", "id"),
+            attr(&state, "aws_ecs_cluster.c", "arn")
+        )
+    );
+    assert_eq!(attr(&state, addr, "external_id"), "blue");
+    let sets = task_sets(&state).await;
+    assert_eq!(sets.len(), 1);
+    assert_eq!(sets[0].scale().map(|s| s.value()), Some(50.0));
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // Scale and tags change in place.
+    let src2 = task_set_src("blue", 100, "b");
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+    assert_eq!(changed_attrs(&plan, addr), ["scale", "tags", "tags_all"]);
+    let state = env.apply(&src2, &state).await;
+    assert_eq!(attr(&state, addr, "id"), id);
+    let sets = task_sets(&state).await;
+    assert_eq!(sets[0].scale().map(|s| s.value()), Some(100.0));
+    assert!(!env.plan(&src2, &state).await.has_changes());
+
+    // Import by ID: no change.
+    let imported = env.import_into(&state, addr, &id).await;
+    let plan = env.plan(&src2, &imported).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // A new external ID replaces the task set.
+    let src3 = task_set_src("green", 100, "b");
+    let plan = env.plan(&src3, &state).await;
+    assert_eq!(changes(&plan), [format!("DeleteThenCreate {addr}")]);
+    let state = env.apply(&src3, &state).await;
+    assert_ne!(attr(&state, addr, "id"), id);
+    let sets = task_sets(&state).await;
+    assert_eq!(sets.len(), 1);
+    assert_eq!(sets[0].external_id(), Some("green"));
+
+    // Deleted outside terrane: planned as a create.
+    sdk_client!(aws_sdk_ecs)
+        .delete_task_set()
+        .cluster(attr(&state, "aws_ecs_cluster.c", "arn"))
+        .service(attr(&state, "aws_ecs_service.s", "id"))
+        .task_set(attr(&state, addr, "task_set_id"))
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src3, &state).await;
+    assert_eq!(changes(&plan), [format!("Create {addr}")]);
+    let state = env.apply(&src3, &state).await;
+    assert_eq!(task_sets(&state).await.len(), 1);
+
+    let service_state = state.clone();
+    env.destroy(&src3, &state).await;
+    let left = sdk_client!(aws_sdk_ecs)
+        .describe_task_sets()
+        .cluster(attr(&service_state, "aws_ecs_cluster.c", "arn"))
+        .service(attr(&service_state, "aws_ecs_service.s", "id"))
+        .send()
+        .await
+        .map(|o| o.task_sets().len())
+        .unwrap_or(0);
+    assert_eq!(left, 0);
+}
+
+/// A regional web ACL made with the SDK (terrane has no aws_wafv2_web_acl yet); its ARN.
+async fn web_acl(name: &str) -> String {
+    use aws_sdk_wafv2::types::{AllowAction, DefaultAction, Scope, VisibilityConfig};
+    let out = sdk_client!(aws_sdk_wafv2)
+        .create_web_acl()
+        .name(name)
+        .scope(Scope::Regional)
+        .default_action(
+            DefaultAction::builder()
+                .allow(AllowAction::builder().build())
+                .build(),
+        )
+        .visibility_config(
+            VisibilityConfig::builder()
+                .sampled_requests_enabled(false)
+                .cloud_watch_metrics_enabled(false)
+                .metric_name(name)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    out.summary().unwrap().arn().unwrap().to_string()
+}
+
+fn waf_src(acl: &str) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  region = "us-east-1"
+}}
+resource "aws_vpc" "v" {{
+  cidr_block = "10.62.0.0/16"
+}}
+resource "aws_subnet" "a" {{
+  vpc_id            = aws_vpc.v.id
+  cidr_block        = "10.62.1.0/24"
+  availability_zone = "us-east-1a"
+}}
+resource "aws_subnet" "b" {{
+  vpc_id            = aws_vpc.v.id
+  cidr_block        = "10.62.2.0/24"
+  availability_zone = "us-east-1b"
+}}
+resource "aws_lb" "lb" {{
+  name    = "waf-lb"
+  subnets = [aws_subnet.a.id, aws_subnet.b.id]
+}}
+resource "aws_wafv2_web_acl_association" "a" {{
+  resource_arn = aws_lb.lb.arn
+  web_acl_arn  = "{acl}"
+}}
+"#
+    )
+}
+
+async fn acl_of(lb: &str) -> Option<String> {
+    sdk_client!(aws_sdk_wafv2)
+        .get_web_acl_for_resource()
+        .resource_arn(lb)
+        .send()
+        .await
+        .unwrap()
+        .web_acl()
+        .map(|w| w.arn().to_string())
+}
+
+/// The ALB module's WAF association: a web ACL attached to the load balancer.
+#[tokio::test]
+async fn wafv2_web_acl_association_lifecycle() {
+    let env = Env::new();
+    let addr = "aws_wafv2_web_acl_association.a";
+    let first = web_acl("assoc-first").await;
+    let second = web_acl("assoc-second").await;
+    let src = waf_src(&first);
+    let state = env.apply(&src, &State::new()).await;
+    let lb = attr(&state, "aws_lb.lb", "arn");
+    assert_eq!(attr(&state, addr, "id"), format!("{first},{lb}"));
+    assert_eq!(acl_of(&lb).await, Some(first.clone()));
+    let plan = env.plan(&src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // Import as WEB_ACL_ARN,RESOURCE_ARN: no change.
+    let imported = env
+        .import_into(&state, addr, &format!("{first},{lb}"))
+        .await;
+    assert!(!env.plan(&src, &imported).await.has_changes());
+
+    // Another web ACL replaces the association.
+    let src2 = waf_src(&second);
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), [format!("DeleteThenCreate {addr}")]);
+    let state = env.apply(&src2, &state).await;
+    assert_eq!(acl_of(&lb).await, Some(second.clone()));
+    assert!(!env.plan(&src2, &state).await.has_changes());
+
+    // Disassociated outside terrane: planned as a create.
+    sdk_client!(aws_sdk_wafv2)
+        .disassociate_web_acl()
+        .resource_arn(&lb)
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src2, &state).await;
+    assert_eq!(changes(&plan), [format!("Create {addr}")]);
+    let state = env.apply(&src2, &state).await;
+    assert_eq!(acl_of(&lb).await, Some(second.clone()));
+
+    env.destroy(&src2, &state).await;
 }
