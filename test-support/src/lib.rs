@@ -167,8 +167,9 @@ fn start() -> Result<Moto, String> {
     let bin = moto_server_path()?;
     let port = free_port()?;
     let me = std::process::id();
-    // ACM marks a requested certificate ISSUED once this many seconds have passed (moto
-    // waits 60 by default), so certificate validation tests wait seconds, not a minute.
+    // MOTO_ACM_VALIDATION_WAIT: moto marks a requested certificate ISSUED once that many
+    // seconds have passed (60 by default); 3 lets certificate validation tests wait
+    // seconds, not a minute.
     // A watchdog shell owns the server and stops it once this test process is gone, so no
     // moto_server outlives the tests (OnceLock statics are never dropped).
     let script = format!(

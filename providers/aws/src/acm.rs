@@ -370,9 +370,13 @@ impl AwsResource for CertificateRes {
         }
         let schema = CERT.schema();
         plan_all_blocks(&schema, prior, config, planned);
+        // Unset SANs are computed (AWS's), so only configured ones can have changed.
+        let sans_set = config
+            .get_attr("subject_alternative_names")
+            .is_some_and(|s| !s.is_null());
         let renamed = prior.is_none_or(|p| {
             val::changed(p, planned, "domain_name")
-                || val::changed(p, config, "subject_alternative_names")
+                || (sans_set && val::changed(p, planned, "subject_alternative_names"))
         });
         if renamed {
             if let Some(dvo) = planned_validations(config) {
