@@ -84,17 +84,14 @@ impl AwsDataSource for ZoneData {
 
     async fn read(&self, c: &Clients, config: &Value) -> Result<Value, AwsError> {
         let by_id = val::str_attr(config, "zone_id").map(|z| clean_zone_id(z).to_string());
-        let name = val::str_attr(config, "name").map(|n| clean_name(n).to_lowercase());
+        let name = val::str_attr(config, "name").map(clean_name);
         let private = val::bool_attr(config, "private_zone").unwrap_or(false);
         let candidates: Vec<String> = match &by_id {
             Some(id) => vec![id.clone()],
             None => all_zones(c)
                 .await?
                 .iter()
-                .filter(|z| {
-                    name.as_ref()
-                        .is_none_or(|n| clean_name(z.name()).to_lowercase() == *n)
-                })
+                .filter(|z| name.as_ref().is_none_or(|n| clean_name(z.name()) == *n))
                 .filter(|z| z.config().is_some_and(|cfg| cfg.private_zone()) == private)
                 .map(|z| clean_zone_id(z.id()).to_string())
                 .collect(),

@@ -22,10 +22,41 @@ pub fn clean_zone_id(id: &str) -> &str {
     id.trim_start_matches("/hostedzone/")
 }
 
-/// A DNS name as Terraform keeps it: without the trailing dot the API adds, and with
-/// the `*` that Route 53 answers as the octal escape `\052`.
+/// A DNS name as Terraform keeps it and Route 53 answers it: lower case, without the
+/// trailing dot, and with every character other than a-z, 0-9, `-`, `_` and `.` as the
+/// octal escape Route 53 uses (`*` is `\052`); escapes already written are kept.
 pub fn clean_name(name: &str) -> String {
-    name.trim_end_matches('.').replace("\\052", "*")
+    let name = name.strip_suffix('.').unwrap_or(name).to_lowercase();
+    let mut out = String::with_capacity(name.len());
+    let mut chars = name.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let rest: String = chars.clone().take(3).collect();
+                out.push('\\');
+                if rest.len() == 3 && rest.bytes().all(|b| b.is_ascii_digit()) {
+                    out.push_str(&rest);
+                    chars.nth(2);
+                }
+            }
+            'a'..='z' | '0'..='9' | '-' | '_' | '.' => out.push(c),
+            other => out.push_str(&format!("\\{:03o}", u32::from(other))),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_name;
+
+    #[test]
+    fn names_take_route53s_form() {
+        assert_eq!(clean_name("WWW.Example.com."), "www.example.com");
+        assert_eq!(clean_name("*.example.com"), "\\052.example.com");
+        assert_eq!(clean_name("\\052.example.com."), "\\052.example.com");
+        assert_eq!(clean_name("_acme-challenge.x"), "_acme-challenge.x");
+    }
 }
 
 /// Waits until the change is INSYNC (GetChange), as the Terraform provider does after

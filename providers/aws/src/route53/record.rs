@@ -70,11 +70,6 @@ fn one(item: Option<Value>) -> Value {
     Value::List(item.into_iter().collect())
 }
 
-/// An alias target's DNS name as Terraform's StateFunc keeps it: lower case, no trailing dot.
-fn alias_name(n: &str) -> String {
-    n.trim_end_matches('.').to_lowercase()
-}
-
 fn first<'a>(v: Arg<'a>) -> Option<&'a Value> {
     v.value().as_seq().and_then(<[Value]>::first)
 }
@@ -132,7 +127,7 @@ static TABLE: LazyLock<RecordTable> = LazyLock::new(|| {
     .read(|s, _| {
         one(s.alias_target().map(|a| {
             Value::object([
-                ("name", Value::string(alias_name(a.dns_name()))),
+                ("name", Value::string(clean_name(a.dns_name()))),
                 ("zone_id", Value::string(a.hosted_zone_id())),
                 (
                     "evaluate_target_health",
@@ -235,11 +230,11 @@ static TABLE: LazyLock<RecordTable> = LazyLock::new(|| {
     .updated_by_hand()
 });
 
-/// The record's full name, as Terraform expands it: a name outside the zone gets the
-/// zone's name appended; an empty name is the zone's apex.
+/// The record's full name, as Terraform expands it (in Route 53's form, `clean_name`): a
+/// name outside the zone gets the zone's name appended; an empty name is the apex.
 pub fn expand_name(name: &str, zone: &str) -> String {
-    let name = name.trim_end_matches('.').to_lowercase();
-    let zone = clean_name(zone).to_lowercase();
+    let name = clean_name(name);
+    let zone = clean_name(zone);
     if name.is_empty() {
         zone
     } else if name.ends_with(&zone) {
@@ -501,7 +496,7 @@ impl AwsResource for RecordRes {
                 .into_iter()
                 .map(|mut a| {
                     if let Some(n) = val::str_attr(&a, "name") {
-                        let n = Value::string(alias_name(n));
+                        let n = Value::string(clean_name(n));
                         val::set_attr(&mut a, "name", n);
                     }
                     a
@@ -650,6 +645,7 @@ mod tests {
             "www.example.com"
         );
         assert_eq!(expand_name("", "example.com."), "example.com");
+        assert_eq!(expand_name("*", "example.com."), "\\052.example.com");
     }
 
     #[test]

@@ -90,7 +90,7 @@ static TABLE: LazyLock<ZoneTable> = LazyLock::new(|| {
             zone_id(z)
         ))
     })
-    // Set by hand on create (the plan trims a trailing dot, as Terraform's StateFunc).
+    // Set by hand on create (the plan writes it as `clean_name` does, Terraform's StateFunc).
     .attr("name", req(STR).force_new())
     .read(|z, _| val::opt_str(z.out.hosted_zone().map(|h| clean_name(h.name())).as_deref()))
     .attr("comment", opt_default(STR, Value::string(DEFAULT_COMMENT)))
@@ -353,13 +353,12 @@ impl AwsResource for ZoneRes {
         }
     }
 
-    /// The name as Terraform's StateFunc keeps it: without a trailing dot.
+    /// The name as Terraform's StateFunc keeps it (`clean_name`: lower case, no trailing
+    /// dot, Route 53's escapes).
     fn plan(&self, _prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
         if let Some(n) = val::str_attr(planned, "name") {
-            if n.ends_with('.') && n.len() > 1 {
-                let trimmed = Value::string(n.trim_end_matches('.'));
-                val::set_attr(planned, "name", trimmed);
-            }
+            let n = Value::string(clean_name(n));
+            val::set_attr(planned, "name", n);
         }
         PlanExtra::default()
     }
