@@ -46,19 +46,6 @@ pub fn clean_name(name: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::clean_name;
-
-    #[test]
-    fn names_take_route53s_form() {
-        assert_eq!(clean_name("WWW.Example.com."), "www.example.com");
-        assert_eq!(clean_name("*.example.com"), "\\052.example.com");
-        assert_eq!(clean_name("\\052.example.com."), "\\052.example.com");
-        assert_eq!(clean_name("_acme-challenge.x"), "_acme-challenge.x");
-    }
-}
-
 /// Waits until the change is INSYNC (GetChange), as the Terraform provider does after
 /// every change to a zone or its records.
 pub async fn wait_insync(c: &Clients, change_id: &str, t: Timeout) -> Result<(), AwsError> {
@@ -80,4 +67,17 @@ pub async fn wait_insync(c: &Clients, change_id: &str, t: Timeout) -> Result<(),
         })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_name;
+
+    #[test]
+    fn names_take_route53s_form() {
+        assert_eq!(clean_name("WWW.Example.com."), "www.example.com");
+        assert_eq!(clean_name("*.example.com"), "\\052.example.com");
+        assert_eq!(clean_name("\\052.example.com."), "\\052.example.com");
+        assert_eq!(clean_name("_acme-challenge.x"), "_acme-challenge.x");
+    }
 }
