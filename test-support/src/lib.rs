@@ -167,10 +167,13 @@ fn start() -> Result<Moto, String> {
     let bin = moto_server_path()?;
     let port = free_port()?;
     let me = std::process::id();
+    // MOTO_ACM_VALIDATION_WAIT: moto marks a requested certificate ISSUED once that many
+    // seconds have passed (60 by default); 3 lets certificate validation tests wait
+    // seconds, not a minute.
     // A watchdog shell owns the server and stops it once this test process is gone, so no
     // moto_server outlives the tests (OnceLock statics are never dropped).
     let script = format!(
-        "MOTO_IAM_LOAD_MANAGED_POLICIES=true '{bin}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & m=$!; \
+        "MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_ACM_VALIDATION_WAIT=3 '{bin}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & m=$!; \
          trap 'kill $m 2>/dev/null' EXIT; while kill -0 {me} 2>/dev/null && kill -0 $m 2>/dev/null; do sleep 1; done",
         bin = bin.display()
     );

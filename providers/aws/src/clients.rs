@@ -178,6 +178,13 @@ pub struct Clients {
     pub kms: Service<aws_sdk_kms::Client>,
     pub ssm: Service<aws_sdk_ssm::Client>,
     pub ecr: Service<aws_sdk_ecr::Client>,
+    /// Route 53: global, signed for the partition's home region as IAM is.
+    pub route53: Service<aws_sdk_route53::Client>,
+    pub acm: Service<aws_sdk_acm::Client>,
+    pub lambda: Service<aws_sdk_lambda::Client>,
+    /// Cloud Map (service discovery namespaces).
+    pub servicediscovery: Service<aws_sdk_servicediscovery::Client>,
+    pub wafv2: Service<aws_sdk_wafv2::Client>,
     /// `default_tags { tags = ... }` of the provider block.
     pub default_tags: BTreeMap<String, String>,
     /// The caller's account, asked of STS on first use: the ARNs Terraform builds for

@@ -69,10 +69,12 @@ const ENDPOINT_SERVICES: &[&str] = &[
     "route53",
     "s3",
     "secretsmanager",
+    "servicediscovery",
     "sns",
     "sqs",
     "ssm",
     "sts",
+    "wafv2",
 ];
 
 pub fn provider_schema() -> BlockSchema {
@@ -220,7 +222,7 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
             Service::new($sdk_crate::Client::from_conf(b.build()))
         }};
     }
-    // IAM is a global service: its endpoint is signed for us-east-1 whatever the region
+    // IAM and Route 53 are global services: signed for us-east-1 whatever the region
     // (aws-cn and aws-us-gov have their own, picked by the SDK from these regions).
     let iam_region = if region.starts_with("cn-") {
         "cn-north-1"
@@ -267,6 +269,20 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
         kms: client!(aws_sdk_kms, "kms", ["kms"]),
         ssm: client!(aws_sdk_ssm, "ssm", ["ssm"]),
         ecr: client!(aws_sdk_ecr, "ecr", ["ecr"]),
+        route53: client!(
+            aws_sdk_route53,
+            "route53",
+            ["route53"],
+            |b: aws_sdk_route53::config::Builder| b.region(Region::new(iam_region))
+        ),
+        acm: client!(aws_sdk_acm, "acm", ["acm"]),
+        lambda: client!(aws_sdk_lambda, "lambda", ["lambda"]),
+        servicediscovery: client!(
+            aws_sdk_servicediscovery,
+            "servicediscovery",
+            ["servicediscovery"]
+        ),
+        wafv2: client!(aws_sdk_wafv2, "wafv2", ["wafv2"]),
         default_tags,
         account: tokio::sync::OnceCell::new(),
     })

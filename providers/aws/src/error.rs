@@ -69,6 +69,7 @@ impl AwsError {
                 || c.ends_with("NotFoundFault")
                 || c.ends_with("NotFoundException")
                 || c == "NoSuchEntity"
+                || c == "NoSuchHostedZone"
         })
     }
 

@@ -6,6 +6,7 @@
 //! An `AwsProvider` is cheap to create and is configured independently, so each
 //! `provider "aws" { alias = ... }` block can have an instance of its own.
 
+pub mod acm;
 pub mod autoscaling;
 pub mod clients;
 pub mod config;
@@ -19,17 +20,21 @@ pub mod elbv2;
 pub mod error;
 pub mod iam;
 pub mod kms;
+pub mod lambda;
 pub mod logs;
 pub mod rds;
 pub mod redshift;
 pub mod region;
 pub mod resource;
+pub mod route53;
 pub mod s3;
 pub mod schema;
 pub mod secrets;
+pub mod servicediscovery;
 pub mod ssm;
 pub mod table;
 pub mod val;
+pub mod wafv2;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -83,12 +88,18 @@ impl AwsProvider {
             .chain(kms::resources())
             .chain(ssm::resources())
             .chain(ecr::resources())
+            .chain(route53::resources())
+            .chain(acm::resources())
+            .chain(lambda::resources())
+            .chain(servicediscovery::resources())
+            .chain(wafv2::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()
             .into_iter()
             .chain(elbv2::data_sources())
             .chain(ssm::data_sources())
+            .chain([Box::new(route53::data::ZoneData) as Box<dyn AwsDataSource>])
             .map(|d| (d.type_name(), d))
             .collect();
         let schema = ProviderSchema {

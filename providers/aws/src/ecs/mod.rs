@@ -16,6 +16,7 @@ pub mod service_blocks;
 pub mod service_connect;
 pub mod service_volumes;
 pub mod task_definition;
+pub mod task_set;
 pub mod task_volume;
 
 use std::collections::BTreeMap;
@@ -34,6 +35,7 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(cluster_capacity_providers::ClusterCapacityProviders),
         Box::new(task_definition::TaskDefinition),
         Box::new(service::Service),
+        Box::new(task_set::TaskSetRes),
     ]
 }
 
