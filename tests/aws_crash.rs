@@ -132,7 +132,7 @@ fn recovered(o: &Out) -> (usize, usize) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn apply_killed_at_random_points_leaves_no_orphans() {
+async fn apply_and_destroy_killed_at_random_points_leave_no_orphans() {
     let s = scale();
     let seed = Rng::seed_from_env("TERRANE_CRASH_SEED");
     println!("seed {seed} (TERRANE_CRASH_SEED={seed} replays this run)");
@@ -210,9 +210,29 @@ async fn apply_killed_at_random_points_leaves_no_orphans() {
     assert_eq!(recorded, cloud, "state and moto differ; seed {seed}");
 
     run(&["plan", "-detailed-exitcode"]).code(0);
+    // A destroy killed part way: deletes in flight are in state with their old values;
+    // the next destroy reads them as gone or deletes them, and nothing is left.
+    let n = rng.between(1, total / 2);
+    let k = cli::run_killed(
+        BIN,
+        dir.path(),
+        &["destroy", "-auto-approve"],
+        &env,
+        "Destroying...",
+        n,
+    );
+    println!(
+        "destroy killed={} after Destroying #{n}: {} destroyed",
+        k.killed,
+        count(&k.out.stdout, "Destruction complete")
+    );
     run(&["destroy", "-auto-approve"]).code(0);
     assert!(
         cloud_names(&prefix).await.is_empty(),
         "destroy left objects behind; seed {seed}"
+    );
+    assert!(
+        state_names(dir.path()).is_empty(),
+        "state is empty after destroy; seed {seed}"
     );
 }
