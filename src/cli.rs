@@ -715,7 +715,8 @@ pub struct StateShowArgs {
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct GraphArgs {
-    /// Accepted for compatibility; terrane prints the dependency graph.
+    /// plan, plan-refresh-only, plan-destroy or apply: the whole dependency graph instead
+    /// of the resource graph.
     #[arg(long = "type", value_name = "TYPE")]
     pub graph_type: Option<String>,
 }

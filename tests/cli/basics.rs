@@ -526,6 +526,65 @@ output "people" {
 fn graph_is_dot() {
     let w = Work::fixture("hello");
     snap!(w, "graph", w.run(&["graph"]).code(0));
+    // -type gives the whole dependency graph; an unknown type is Terraform's error.
+    snap!(
+        w,
+        "graph_type_plan",
+        w.run(&["graph", "-type=plan"]).code(0)
+    );
+    let bad = w.run(&["graph", "-type=nope"]).code(1);
+    assert!(bad.stderr.contains("Unsupported graph type"), "{bad}");
+}
+
+/// The resource graph across modules, byte for byte as Terraform 1.15.5 prints it for the
+/// same configuration: one cluster per module path, edges through module outputs, and the
+/// edge `c -> a` left out because `c -> b -> a` implies it.
+#[test]
+fn graph_of_modules_is_terraforms_resource_graph() {
+    let w = Work::main_tf(
+        r#"
+resource "terraform_data" "a" {}
+resource "terraform_data" "b" { input = terraform_data.a.id }
+resource "terraform_data" "c" { input = [terraform_data.a.id, terraform_data.b.id] }
+module "m" {
+  source = "./mod"
+}
+"#,
+    );
+    w.write(
+        "mod/main.tf",
+        "module \"n\" { source = \"./sub\" }\nresource \"terraform_data\" \"q\" { input = module.n.o }\n",
+    );
+    w.write(
+        "mod/sub/main.tf",
+        "resource \"terraform_data\" \"deep\" {}\noutput \"o\" { value = terraform_data.deep.id }\n",
+    );
+    w.run(&["init", "-backend=false"]).code(0);
+    let got = w.run(&["graph"]).code(0);
+    assert_eq!(
+        got.stdout,
+        r#"digraph G {
+  rankdir = "RL";
+  node [shape = rect, fontname = "sans-serif"];
+  "terraform_data.a" [label="terraform_data.a"];
+  "terraform_data.b" [label="terraform_data.b"];
+  "terraform_data.c" [label="terraform_data.c"];
+  subgraph "cluster_module.m" {
+    label = "module.m"
+    fontname = "sans-serif"
+    "module.m.terraform_data.q" [label="terraform_data.q"];
+  }
+  subgraph "cluster_module.m.module.n" {
+    label = "module.m.module.n"
+    fontname = "sans-serif"
+    "module.m.module.n.terraform_data.deep" [label="terraform_data.deep"];
+  }
+  "terraform_data.b" -> "terraform_data.a";
+  "terraform_data.c" -> "terraform_data.b";
+  "module.m.terraform_data.q" -> "module.m.module.n.terraform_data.deep";
+}
+"#
+    );
 }
 
 #[test]

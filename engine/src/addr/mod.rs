@@ -111,7 +111,7 @@ impl ResourceAddr {
     }
 }
 
-fn module_path_string(path: &[ModuleStep]) -> String {
+pub fn module_path_string(path: &[ModuleStep]) -> String {
     let mut out = String::new();
     for (i, step) in path.iter().enumerate() {
         if i > 0 {

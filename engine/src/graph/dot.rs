@@ -1,6 +1,9 @@
 //! `terrane graph`: the dependency graph in Graphviz DOT, deterministic.
 
-use super::Graph;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Graph, Node};
+use crate::addr::{module_path_string, ResourceAddr};
 
 pub fn to_dot(g: &Graph) -> String {
     let mut out = String::from(
@@ -21,4 +24,121 @@ pub fn to_dot(g: &Graph) -> String {
     }
     out.push_str("  }\n}\n");
     out
+}
+
+/// The resource graph `terraform graph` prints by default (Terraform 1.7 and later): only
+/// resources and data sources, one cluster per module, and an edge from each resource to
+/// the resources it depends on, through locals, variables, outputs and module calls, with
+/// the edges implied by others left out (`c -> a` when `c -> b -> a`). Node and edge order,
+/// quoting and layout as Terraform writes them.
+pub fn to_resource_dot(g: &Graph) -> String {
+    let resources: Vec<&ResourceAddr> = g
+        .index
+        .keys()
+        .filter_map(|n| match n {
+            Node::Resource(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    let direct: BTreeMap<&ResourceAddr, BTreeSet<ResourceAddr>> = resources
+        .iter()
+        .map(|r| (*r, resource_dependencies(g, r)))
+        .collect();
+    // Root resources first, then one cluster per module path, each sorted by address.
+    let mut by_module: BTreeMap<String, Vec<(String, &ResourceAddr)>> = BTreeMap::new();
+    for r in &resources {
+        let module = module_path_string(&r.module);
+        by_module
+            .entry(module)
+            .or_default()
+            .push((r.to_string(), r));
+    }
+    for list in by_module.values_mut() {
+        list.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    let mut out = String::from(
+        "digraph G {\n  rankdir = \"RL\";\n  node [shape = rect, fontname = \"sans-serif\"];\n",
+    );
+    let label = |r: &ResourceAddr| {
+        let mut local = r.clone();
+        local.module.clear();
+        local.to_string()
+    };
+    let mut order = Vec::new();
+    for (module, list) in &by_module {
+        let indent = if module.is_empty() {
+            "  "
+        } else {
+            out.push_str(&format!(
+                "  subgraph \"cluster_{module}\" {{\n    label = \"{module}\"\n    fontname = \"sans-serif\"\n"
+            ));
+            "    "
+        };
+        for (addr, r) in list {
+            out.push_str(&format!("{indent}\"{addr}\" [label=\"{}\"];\n", label(r)));
+            order.push(*r);
+        }
+        if !module.is_empty() {
+            out.push_str("  }\n");
+        }
+    }
+    for r in order {
+        let deps = &direct[r];
+        let mut kept: Vec<String> = deps
+            .iter()
+            .filter(|d| {
+                !deps
+                    .iter()
+                    .any(|other| other != *d && reaches(&direct, other, d))
+            })
+            .map(ToString::to_string)
+            .collect();
+        kept.sort();
+        for d in kept {
+            out.push_str(&format!("  \"{r}\" -> \"{d}\";\n"));
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The resources `r` depends on, directly or through nodes that are not resources.
+fn resource_dependencies(g: &Graph, r: &ResourceAddr) -> BTreeSet<ResourceAddr> {
+    let mut found = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    let mut stack = g.dependencies(&Node::Resource(r.clone()));
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n.clone()) {
+            continue;
+        }
+        match n {
+            Node::Resource(d) => {
+                found.insert(d);
+            }
+            other => stack.extend(g.dependencies(&other)),
+        }
+    }
+    found
+}
+
+/// Whether `to` is reachable from `from` along resource dependencies.
+fn reaches(
+    direct: &BTreeMap<&ResourceAddr, BTreeSet<ResourceAddr>>,
+    from: &ResourceAddr,
+    to: &ResourceAddr,
+) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![from.clone()];
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n.clone()) {
+            continue;
+        }
+        for d in direct.get(&n).into_iter().flatten() {
+            if d == to {
+                return true;
+            }
+            stack.push(d.clone());
+        }
+    }
+    false
 }

@@ -6,4 +6,4 @@ mod build;
 mod dot;
 
 pub use build::{build, path_prefix, Graph, Node};
-pub use dot::to_dot;
+pub use dot::{to_dot, to_resource_dot};
