@@ -4,7 +4,7 @@
 //! after the kills succeeds, the plan after it is empty, and destroy leaves nothing.
 //!
 //! The default run is short (200 log groups, 40 roles, 3 kills). Set
-//! `TERRANE_CRASH_LARGE=1` for 300 log groups, 100 roles and 10 kills, and
+//! `TERRANE_CRASH_LARGE=1` for 300 log groups, 100 roles and 20 kills, and
 //! `TERRANE_CRASH_SEED=N` to replay a run (the seed is printed).
 
 use std::collections::BTreeMap;
@@ -25,7 +25,7 @@ fn scale() -> Scale {
         Scale {
             groups: 300,
             roles: 100,
-            kills: 10,
+            kills: 20,
         }
     } else {
         Scale {
