@@ -46,7 +46,16 @@ fn with_pending_journal(stored: Option<State>, ws: &str) -> Option<State> {
                 );
             }
             if !folded.pending.is_empty() {
-                let addrs: Vec<String> = folded.pending.iter().map(|i| i.address()).collect();
+                let addrs: Vec<String> = folded
+                    .pending
+                    .iter()
+                    .map(|i| {
+                        i.instance_addr().map_or_else(
+                            || format!("{}.{}", i.resource.ty, i.resource.name),
+                            |a| a.to_string(),
+                        )
+                    })
+                    .collect();
                 eprintln!(
                     "Note: {} create(s) of an interrupted apply may have made objects that state does not record yet: {}. The next terrane plan or apply looks for them and adopts what it finds.",
                     addrs.len(),

@@ -19,7 +19,7 @@ use futures::future::join_all;
 
 use super::scope::Values;
 use super::Context;
-use crate::addr::{Mode, ResourceAddr};
+use crate::addr::Mode;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::state::codec::instance_state;
 use crate::state::journal::{adopt, Intent};
@@ -63,13 +63,7 @@ pub async fn recover(
     let lookups = pending.iter().map(|intent| async move {
         let mode = Mode::from_state_str(&intent.resource.mode);
         let ty = &intent.resource.ty;
-        let Some(addr) = ResourceAddr::from_state(
-            intent.resource.module.as_deref(),
-            mode,
-            ty,
-            &intent.resource.name,
-        )
-        .map(|r| r.instance(intent.index_key.clone())) else {
+        let Some(addr) = intent.instance_addr() else {
             return Err(
                 Diagnostic::error("Invalid module address in the apply journal")
                     .detail(format!("{:?}", intent.resource.module))

@@ -88,23 +88,16 @@ pub struct Intent {
 }
 
 impl Intent {
-    /// The instance address, as a person reads it (`module.m.aws_iam_role.r[0]`).
-    pub fn address(&self) -> String {
-        let mut out = String::new();
-        if let Some(m) = &self.resource.module {
-            out.push_str(m);
-            out.push('.');
-        }
-        if self.resource.mode == "data" {
-            out.push_str("data.");
-        }
-        out.push_str(&self.resource.ty);
-        out.push('.');
-        out.push_str(&self.resource.name);
-        if let Some(key) = &self.index_key {
-            out.push_str(&key.to_string());
-        }
-        out
+    /// The address of the instance this intent creates; `None` when the journalled
+    /// module path is not a valid module address (a damaged journal).
+    pub fn instance_addr(&self) -> Option<crate::addr::InstanceAddr> {
+        crate::addr::ResourceAddr::from_state(
+            self.resource.module.as_deref(),
+            crate::addr::Mode::from_state_str(&self.resource.mode),
+            &self.resource.ty,
+            &self.resource.name,
+        )
+        .map(|r| r.instance(self.index_key.clone()))
     }
 
     /// Whether this intent is the create of instance `index_key` of `resource`.
