@@ -360,16 +360,33 @@ fn operation(head: &str, body: &[u8]) -> String {
         )
 }
 
-/// The throttling error of the service a request is for, by its protocol: JSON protocols
-/// carry `X-Amz-Target`; EC2 (API version 2016-11-15) says `RequestLimitExceeded`; the
-/// other query services `Throttling`.
-fn throttling(head: &str, body: &[u8]) -> Fault {
-    let code = if header(head, "x-amz-target").is_some() {
-        "ThrottlingException"
+/// The wire protocol of a request, which decides how its errors look.
+#[derive(Clone, Copy, PartialEq)]
+enum Protocol {
+    /// JSON protocols carry `X-Amz-Target`.
+    Json,
+    /// EC2's query protocol (API version 2016-11-15).
+    Ec2,
+    /// The other query services (IAM, RDS, ELBv2, ...).
+    Query,
+}
+
+fn protocol(head: &str, body: &[u8]) -> Protocol {
+    if header(head, "x-amz-target").is_some() {
+        Protocol::Json
     } else if String::from_utf8_lossy(body).contains("Version=2016-11-15") {
-        "RequestLimitExceeded"
+        Protocol::Ec2
     } else {
-        "Throttling"
+        Protocol::Query
+    }
+}
+
+/// The throttling error of the service a request is for, by its protocol.
+fn throttling(head: &str, body: &[u8]) -> Fault {
+    let code = match protocol(head, body) {
+        Protocol::Json => "ThrottlingException",
+        Protocol::Ec2 => "RequestLimitExceeded",
+        Protocol::Query => "Throttling",
     };
     Fault::Error {
         code: code.into(),
@@ -392,19 +409,23 @@ fn next_unit(state: &mut u64) -> f64 {
 }
 
 /// An error body in the request's protocol: JSON for `X-Amz-Target` requests, EC2's
-/// `<Response><Errors>` for EC2 (API version 2016-11-15), else the query `<ErrorResponse>`.
+/// `<Response><Errors>` for EC2, else the query `<ErrorResponse>`.
 fn error_body(head: &str, body: &[u8], code: &str, message: &str) -> (String, &'static str) {
-    if header(head, "x-amz-target").is_some() {
-        let text = format!("{{\"__type\":\"{code}\",\"message\":\"{message}\"}}");
-        return (text, "application/x-amz-json-1.1");
-    }
     let id = "00000000-0000-0000-0000-000000000000";
-    if String::from_utf8_lossy(body).contains("Version=2016-11-15") {
-        let text = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>{id}</RequestID></Response>");
-        return (text, "text/xml");
+    match protocol(head, body) {
+        Protocol::Json => (
+            format!("{{\"__type\":\"{code}\",\"message\":\"{message}\"}}"),
+            "application/x-amz-json-1.1",
+        ),
+        Protocol::Ec2 => (
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>{id}</RequestID></Response>"),
+            "text/xml",
+        ),
+        Protocol::Query => (
+            format!("<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{id}</RequestId></ErrorResponse>"),
+            "text/xml",
+        ),
     }
-    let text = format!("<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{id}</RequestId></ErrorResponse>");
-    (text, "text/xml")
 }
 
 fn respond(
