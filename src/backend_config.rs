@@ -193,6 +193,10 @@ pub fn save(sel: Option<&Selected>) -> anyhow::Result<()> {
 
 /// Builds a backend from its kind and settings.
 pub fn build(sel: Option<&Selected>) -> anyhow::Result<Box<dyn StateBackend>> {
+    build_unlogged(sel).map(crate::logged_backend::wrap)
+}
+
+fn build_unlogged(sel: Option<&Selected>) -> anyhow::Result<Box<dyn StateBackend>> {
     let Some(sel) = sel else {
         return Ok(Box::new(LocalBackend::new(PathBuf::from("."), None)));
     };

@@ -5,9 +5,11 @@ mod backend_config;
 mod cli;
 mod commands;
 mod completion;
+mod core_log;
 mod environment;
 mod help;
 mod invocation;
+mod logged_backend;
 mod markdown;
 mod module_install;
 mod output;
@@ -98,6 +100,9 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    core_log::init(|name| std::env::var(name).ok());
+    core_log::info(format!("terrane version: {}", env!("CARGO_PKG_VERSION")));
+    core_log::info(format!("CLI args: {}", core_log::shown_args(&args)));
     let path = invocation::command_path(&args[1..]);
     let cli = match cli::parse(cli::normalize_args(args.into_iter().map(Into::into))) {
         Ok(c) => c,
@@ -121,13 +126,16 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
-        Ok(code) => ExitCode::from(code),
+    let code = match runtime.block_on(commands::run(cli)) {
+        Ok(code) => code,
         Err(e) => {
+            core_log::log(core_log::Level::Error, format!("{e:#}"));
             output::print_error(&e);
-            ExitCode::from(1)
+            1
         }
-    }
+    };
+    core_log::debug(format!("exit code {code}"));
+    ExitCode::from(code)
 }
 
 /// `terrane plan | head` closes stdout early; `println!` then panics with EPIPE. Exit

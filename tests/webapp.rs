@@ -8,16 +8,19 @@ mod webapp_support;
 
 use std::path::Path;
 
-use webapp_support::{copy_example, leftovers, sdk, walk, Stack, PASSWORD};
+use terrane_test_support::cli::files_holding;
+use webapp_support::{copy_example, leftovers, sdk, Stack, PASSWORD};
 
 /// Every file terrane wrote under `root` (state, backup, plan file, journal, lock file,
 /// provider and module caches) is scanned for the password: only the state and its backup
 /// may hold it, and in them only at the two attributes Terraform stores it at.
 fn assert_secret_only_in_state(root: &Path, dir: &Path) {
-    let holders: Vec<String> = walk(root)
+    let holders: Vec<String> = files_holding(root, PASSWORD)
         .into_iter()
-        .filter(|p| std::fs::read(p).is_ok_and(|b| String::from_utf8_lossy(&b).contains(PASSWORD)))
-        .map(|p| p.strip_prefix(dir).unwrap_or(&p).display().to_string())
+        .map(|h| {
+            let abs = root.join(&h);
+            abs.strip_prefix(dir).map_or(h, |p| p.display().to_string())
+        })
         .collect();
     let others: Vec<&String> = holders
         .iter()

@@ -25,6 +25,7 @@ impl Drop for KillOnDrop {
 
 fn entry(i: i64) -> JournalEntry {
     JournalEntry::SetInstance {
+        redacted: Vec::new(),
         resource: ResourceKey {
             module: None,
             mode: "managed".into(),

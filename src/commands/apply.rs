@@ -118,6 +118,7 @@ fn verb(action: Action) -> (&'static str, &'static str, &'static str) {
 
 impl ApplyObserver for CliObserver {
     fn event(&self, e: ApplyEvent<'_>) {
+        log_event(&e);
         match e {
             ApplyEvent::Start { addr, action, id } => match id {
                 Some(id) => println!("{addr}: {} [id={id}]", verb(action).0),
@@ -170,6 +171,26 @@ impl ApplyObserver for CliObserver {
             journal.sync()?;
         }
         Ok(())
+    }
+}
+
+/// The core log's lines for an operation starting and finishing, as Terraform's
+/// "Starting apply for ..." lines.
+fn log_event(e: &ApplyEvent<'_>) {
+    match e {
+        ApplyEvent::Start { addr, action, .. } => {
+            crate::core_log::info(format!("Starting apply for {addr} ({action:?})"));
+        }
+        ApplyEvent::Done {
+            addr,
+            action,
+            elapsed,
+            ..
+        } => crate::core_log::info(format!(
+            "{addr}: {action:?} complete after {} ms",
+            elapsed.as_millis()
+        )),
+        _ => {}
     }
 }
 

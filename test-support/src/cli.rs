@@ -60,6 +60,18 @@ pub fn run_killed(
     trigger: &str,
     n: usize,
 ) -> Killed {
+    run_killed_when(bin, dir, args, env, |line| line.contains(trigger), n)
+}
+
+/// [`run_killed`] with the trigger lines chosen by `trigger`.
+pub fn run_killed_when(
+    bin: &str,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    trigger: impl Fn(&str) -> bool,
+    n: usize,
+) -> Killed {
     use std::io::{BufRead, BufReader, Read};
     let mut c = command(bin, dir, args, env);
     c.stdin(Stdio::null())
@@ -81,7 +93,7 @@ pub fn run_killed(
         let Ok(line) = line else { break };
         stdout.push_str(&line);
         stdout.push('\n');
-        if line.contains(trigger) {
+        if trigger(&line) {
             seen += 1;
             if seen == n {
                 // Child::kill is SIGKILL on Unix.
@@ -181,4 +193,30 @@ fn capture(mut c: Command, bin: &str) -> Out {
         stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
+}
+
+/// Every file under `dir`, recursively.
+pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The files under `dir` (paths relative to it) whose bytes contain `secret`: the secrets
+/// scans of the webapp and crash tests.
+pub fn files_holding(dir: &Path, secret: &str) -> Vec<String> {
+    let mut holders: Vec<String> = walk(dir)
+        .into_iter()
+        .filter(|p| std::fs::read(p).is_ok_and(|b| String::from_utf8_lossy(&b).contains(secret)))
+        .map(|p| p.strip_prefix(dir).unwrap_or(&p).display().to_string())
+        .collect();
+    holders.sort();
+    holders
 }

@@ -522,3 +522,55 @@ fn metadata_functions_lists_every_signature() {
         "{refused}"
     );
 }
+
+#[test]
+fn tf_log_writes_the_core_log_without_values() {
+    let w = Work::main_tf(
+        r#"
+variable "token" {
+  sensitive = true
+}
+
+resource "terraform_data" "a" {
+  input = var.token
+}
+"#,
+    );
+    let log = w.path().join("core.log");
+    let log_path = log.display().to_string();
+    w.run_with(
+        &["apply", "-auto-approve", "-var", "token=tok-secret-42"],
+        &[("TF_LOG", "debug"), ("TF_LOG_PATH", log_path.as_str())],
+        None,
+    )
+    .code(0);
+    let text = std::fs::read_to_string(&log).expect("TF_LOG_PATH written");
+    for line in [
+        "[INFO]  terrane version: ",
+        "[INFO]  Starting apply for terraform_data.a (Create)",
+        "[INFO]  state written: local file ./terraform.tfstate: serial 1, 1 resource(s)",
+        "acquired for OperationTypeApply",
+        "[DEBUG] exit code 0",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from the log:\n{text}");
+    }
+    assert!(text.contains("\"token=(hidden)\""), "{text}");
+    assert!(!text.contains("tok-secret-42"), "the log holds the secret:\n{text}");
+
+    // Below the level asked nothing is written; JSON gives hclog's lines on stderr.
+    std::fs::remove_file(&log).unwrap();
+    w.run_with(
+        &["plan", "-var", "token=x"],
+        &[("TF_LOG", "warn"), ("TF_LOG_PATH", log_path.as_str())],
+        None,
+    )
+    .code(0);
+    assert!(!log.exists(), "nothing at warn or above happened");
+    let json = w
+        .run_with(&["plan", "-var", "token=x"], &[("TF_LOG", "json")], None)
+        .code(0);
+    let first: serde_json::Value =
+        serde_json::from_str(json.stderr.lines().next().unwrap_or_default()).expect("JSON line");
+    assert_eq!(first["@level"], "info");
+    assert!(first["@message"].as_str().unwrap().starts_with("terrane version"));
+}

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use terrane_test_support::cli::{self, Out};
+use terrane_test_support::cli::{self, walk, Out};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_terrane");
 pub const PASSWORD: &str = "webapp-test-Pa55word-7f3c";
@@ -27,19 +27,6 @@ pub fn copy_example(dir: &Path) -> std::path::PathBuf {
     copy(&root.join("modules"), &dir.join("modules"));
     copy(&root.join("examples/webapp"), &dir.join("examples/webapp"));
     dir.join("examples/webapp")
-}
-
-pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 pub struct Stack {

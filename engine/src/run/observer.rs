@@ -58,10 +58,7 @@ impl StateDelta<'_> {
                 resource,
                 provider,
                 instance,
-            } => JournalEntry::SetInstance {
-                resource: resource_key(resource, provider),
-                instance: instance.clone(),
-            },
+            } => JournalEntry::set(resource_key(resource, provider), instance),
             StateDelta::Remove {
                 resource,
                 key,

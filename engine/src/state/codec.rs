@@ -115,6 +115,24 @@ pub fn sensitive_paths(v: &Value) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// `paths` plus every top-level attribute the schema calls sensitive that has a value, as
+/// Terraform records them: it marks such attributes whether or not the configuration set
+/// them (a password the provider generated, say).
+fn with_schema_sensitive(
+    mut paths: Vec<serde_json::Value>,
+    value: &Value,
+    schema: &BlockSchema,
+) -> Vec<serde_json::Value> {
+    for (name, attr) in &schema.attributes {
+        let set = value.get_attr(name).is_some_and(|v| !v.is_null());
+        let path = serde_json::json!([{"type": "get_attr", "value": name}]);
+        if attr.sensitive && set && !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    paths
+}
+
 /// A state instance's object, read with its schema and with the sensitive marks state
 /// recorded for it.
 pub fn instance_value(i: &crate::state::InstanceState, schema: &BlockSchema) -> Value {
@@ -183,7 +201,10 @@ pub fn instance_state(
             Some(s) => object_to_json(value, &s.block),
             None => value.to_json(),
         },
-        sensitive_attributes: sensitive_paths(value),
+        sensitive_attributes: match schema {
+            Some(s) => with_schema_sensitive(sensitive_paths(value), value, &s.block),
+            None => sensitive_paths(value),
+        },
         private,
         dependencies,
         create_before_destroy: cbd,

@@ -112,10 +112,14 @@ impl Intent {
 pub enum JournalEntry {
     /// The first line: which snapshot the run started from.
     Begin { lineage: String, serial: u64 },
-    /// A create, update or read finished; this is the instance's new state.
+    /// A create, update or read finished; this is the instance's new state, without the
+    /// values of its sensitive attributes (see [`JournalEntry::set`]).
     SetInstance {
         resource: ResourceKey,
         instance: InstanceState,
+        /// Sensitive attributes whose values were left out (written as null).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        redacted: Vec<String>,
     },
     /// A delete finished.
     RemoveInstance {
@@ -136,6 +140,38 @@ pub enum JournalEntry {
         #[serde(default)]
         index_key: Option<IndexKey>,
     },
+}
+
+impl JournalEntry {
+    /// The line recording `instance` as the new state of `resource`, with the values of its
+    /// sensitive attributes left out.
+    ///
+    /// Only state may hold secrets, and the journal is not state: it is a local file, also
+    /// when state lives in S3, and a killed run leaves it behind. So a password set by this
+    /// run is not journalled; replay takes the attribute's value from the stored state when
+    /// the instance was there already, and otherwise leaves it null, which the next plan
+    /// shows as a change of that argument and the apply after it sends again.
+    pub fn set(resource: ResourceKey, instance: &InstanceState) -> JournalEntry {
+        let mut instance = instance.clone();
+        let mut redacted = Vec::new();
+        if let Some(attrs) = instance.attributes.as_object_mut() {
+            for name in instance
+                .sensitive_attributes
+                .iter()
+                .filter_map(|p| p.get(0)?.get("value")?.as_str())
+            {
+                if let Some(v) = attrs.get_mut(name).filter(|v| !v.is_null()) {
+                    *v = serde_json::Value::Null;
+                    redacted.push(name.to_string());
+                }
+            }
+        }
+        JournalEntry::SetInstance {
+            resource,
+            instance,
+            redacted,
+        }
+    }
 }
 
 /// An open journal being appended to.
@@ -353,11 +389,20 @@ pub fn replay(state: &mut State, entries: &[JournalEntry]) -> Result<Vec<Intent>
             JournalEntry::Begin { .. } => {
                 return Err("the apply journal has a second begin entry".into());
             }
-            JournalEntry::SetInstance { resource, instance } => {
+            JournalEntry::SetInstance {
+                resource,
+                instance,
+                redacted,
+            } => {
                 if instance.deposed.is_none() {
                     pending.retain(|i| !i.is_for(resource, instance.index_key.as_ref()));
                 }
-                set_instance(state, resource, instance);
+                if redacted.is_empty() {
+                    set_instance(state, resource, instance);
+                } else {
+                    let restored = restore_redacted(state, resource, instance, redacted);
+                    set_instance(state, resource, &restored);
+                }
             }
             JournalEntry::RemoveInstance {
                 resource,
@@ -437,6 +482,34 @@ pub fn fold(stored: Option<&State>, path: &Path) -> Result<Option<Folded>, FoldE
         operations,
         pending,
     }))
+}
+
+/// `instance` with its redacted attributes taken from the instance state already holds
+/// at the same address (an update's prior object), where there is one.
+fn restore_redacted(
+    state: &State,
+    key: &ResourceKey,
+    instance: &InstanceState,
+    redacted: &[String],
+) -> InstanceState {
+    let mut restored = instance.clone();
+    let prior = state
+        .resources
+        .iter()
+        .find(|r| key.matches(r))
+        .and_then(|r| {
+            r.instances
+                .iter()
+                .find(|i| i.index_key == instance.index_key && i.deposed == instance.deposed)
+        });
+    if let (Some(prior), Some(attrs)) = (prior, restored.attributes.as_object_mut()) {
+        for name in redacted {
+            if let Some(v) = prior.attributes.get(name) {
+                attrs.insert(name.clone(), v.clone());
+            }
+        }
+    }
+    restored
 }
 
 fn set_instance(state: &mut State, key: &ResourceKey, instance: &InstanceState) {
@@ -521,6 +594,7 @@ mod tests {
         assert!(fold(Some(&stored), &path).unwrap().is_none());
         let mut j = Journal::create(&path, &stored.lineage, stored.serial).unwrap();
         j.append(&JournalEntry::SetInstance {
+            redacted: Vec::new(),
             resource: key("a"),
             instance: instance(None, "a"),
         })
@@ -541,28 +615,84 @@ mod tests {
     }
 
     #[test]
+    fn sensitive_values_stay_out_of_the_journal_and_replay_keeps_the_stored_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let secret = |id: &str, password: &str, port: u16| {
+            let mut i = instance(None, id);
+            i.attributes = json!({ "id": id, "password": password, "port": port });
+            i.sensitive_attributes = vec![json!([{ "type": "get_attr", "value": "password" }])];
+            i
+        };
+        // An earlier run stored `db` with its password; this one changes its port and
+        // creates `db2`, then is killed.
+        let mut stored = State::new();
+        set_instance(&mut stored, &key("db"), &secret("db", "hunter2-old", 5432));
+        let mut j = Journal::create(&path, &stored.lineage, stored.serial).unwrap();
+        j.append(&JournalEntry::set(
+            key("db"),
+            &secret("db", "hunter2-old", 5433),
+        ))
+        .unwrap();
+        j.append(&JournalEntry::set(
+            key("db2"),
+            &secret("db2", "s3cret-new", 1),
+        ))
+        .unwrap();
+        drop(j);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("hunter2") && !text.contains("s3cret"),
+            "the journal holds a password: {text}"
+        );
+
+        let folded = fold(Some(&stored), &path).unwrap().unwrap();
+        let attrs = |name: &str| {
+            let r = folded.state.resources.iter().find(|r| r.name == name);
+            r.unwrap().instances[0].clone()
+        };
+        // The update: its new port, and the password state already held.
+        assert_eq!(
+            attrs("db").attributes,
+            json!({ "id": "db", "password": "hunter2-old", "port": 5433 })
+        );
+        // The create: no password to take, so none; still marked sensitive.
+        let db2 = attrs("db2");
+        assert_eq!(
+            db2.attributes,
+            json!({ "id": "db2", "password": null, "port": 1 })
+        );
+        assert_eq!(db2.sensitive_attributes.len(), 1);
+    }
+
+    #[test]
     fn replay_sets_and_removes_instances() {
         let mut state = State::new();
         let entries = vec![
             begin(&state),
             JournalEntry::SetInstance {
+                redacted: Vec::new(),
                 resource: key("a"),
                 instance: instance(Some(IndexKey::Int(1)), "a1"),
             },
             JournalEntry::SetInstance {
+                redacted: Vec::new(),
                 resource: key("a"),
                 instance: instance(Some(IndexKey::Int(0)), "a0"),
             },
             JournalEntry::SetInstance {
+                redacted: Vec::new(),
                 resource: key("b"),
                 instance: instance(None, "b-old"),
             },
             // An update replaces the instance.
             JournalEntry::SetInstance {
+                redacted: Vec::new(),
                 resource: key("b"),
                 instance: instance(None, "b-new"),
             },
             JournalEntry::SetInstance {
+                redacted: Vec::new(),
                 resource: key("c"),
                 instance: instance(None, "c"),
             },
@@ -634,6 +764,7 @@ mod tests {
             intent("flying", Some(IndexKey::Int(1))),
             intent("flying", Some(IndexKey::Int(2))),
             JournalEntry::SetInstance {
+                redacted: Vec::new(),
                 resource: key("done"),
                 instance: instance(None, "d"),
             },
@@ -642,6 +773,7 @@ mod tests {
                 index_key: None,
             },
             JournalEntry::SetInstance {
+                redacted: Vec::new(),
                 resource: key("flying"),
                 instance: instance(Some(IndexKey::Int(2)), "f2"),
             },
@@ -669,6 +801,7 @@ mod tests {
                 begin(&state),
                 intent("cbd", None),
                 JournalEntry::SetInstance {
+                    redacted: Vec::new(),
                     resource: key("cbd"),
                     instance: deposed,
                 },
@@ -693,6 +826,7 @@ mod tests {
         let entries = vec![
             begin(&other),
             JournalEntry::SetInstance {
+                redacted: Vec::new(),
                 resource: key("a"),
                 instance: instance(None, "a"),
             },
@@ -720,6 +854,7 @@ mod tests {
         let state = State::new();
         let mut j = Journal::create(&path, &state.lineage, 7).unwrap();
         let set = JournalEntry::SetInstance {
+            redacted: Vec::new(),
             resource: key("a"),
             instance: instance(Some(IndexKey::Str("x\ny".into())), "a"),
         };
@@ -748,6 +883,7 @@ mod tests {
         let state = State::new();
         let mut j = Journal::create(&path, &state.lineage, 0).unwrap();
         let set = JournalEntry::SetInstance {
+            redacted: Vec::new(),
             resource: key("a"),
             instance: instance(None, "a"),
         };
@@ -811,6 +947,7 @@ mod tests {
         let mut j = Journal::create(&path, &state.lineage, 3).unwrap();
         for i in 0..10_000i64 {
             j.append(&JournalEntry::SetInstance {
+                redacted: Vec::new(),
                 resource: key("many"),
                 instance: instance(Some(IndexKey::Int(i)), &format!("id-{i}")),
             })

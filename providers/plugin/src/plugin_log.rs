@@ -18,7 +18,7 @@ pub enum Level {
 impl Level {
     /// A level name as TF_LOG spells it; `JSON` and unknown names mean everything, as in
     /// Terraform.
-    fn parse(s: &str) -> Level {
+    pub fn parse(s: &str) -> Level {
         match s.trim().to_ascii_uppercase().as_str() {
             "DEBUG" => Level::Debug,
             "INFO" => Level::Info,
@@ -28,7 +28,7 @@ impl Level {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Level::Trace => "TRACE",
             Level::Debug => "DEBUG",
@@ -111,15 +111,19 @@ impl LogSink {
             // Plain text (older SDKs log through Go's log package) is debug output.
             _ => (Level::Debug, line.to_string()),
         };
-        (level >= self.level).then(|| {
-            let tag = format!("[{}]", level.name());
-            format!("{now} {tag:<7} provider.{name}: {text}")
-        })
+        (level >= self.level).then(|| log_line(now, level, &format!("provider.{name}: {text}")))
     }
 }
 
+/// One log line as Terraform writes it: `<time> [LEVEL] <text>`, the tag padded so texts
+/// line up.
+pub fn log_line(now: &str, level: Level, text: &str) -> String {
+    let tag = format!("[{}]", level.name());
+    format!("{now} {tag:<7} {text}")
+}
+
 /// The current time as Terraform's log lines show it.
-fn now() -> String {
+pub fn now() -> String {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
