@@ -552,10 +552,16 @@ resource "terraform_data" "a" {
         "acquired for OperationTypeApply",
         "[DEBUG] exit code 0",
     ] {
-        assert!(text.contains(line), "{line:?} missing from the log:\n{text}");
+        assert!(
+            text.contains(line),
+            "{line:?} missing from the log:\n{text}"
+        );
     }
     assert!(text.contains("\"token=(hidden)\""), "{text}");
-    assert!(!text.contains("tok-secret-42"), "the log holds the secret:\n{text}");
+    assert!(
+        !text.contains("tok-secret-42"),
+        "the log holds the secret:\n{text}"
+    );
 
     // Below the level asked nothing is written; JSON gives hclog's lines on stderr.
     std::fs::remove_file(&log).unwrap();
@@ -572,5 +578,8 @@ resource "terraform_data" "a" {
     let first: serde_json::Value =
         serde_json::from_str(json.stderr.lines().next().unwrap_or_default()).expect("JSON line");
     assert_eq!(first["@level"], "info");
-    assert!(first["@message"].as_str().unwrap().starts_with("terrane version"));
+    assert!(first["@message"]
+        .as_str()
+        .unwrap()
+        .starts_with("terrane version"));
 }

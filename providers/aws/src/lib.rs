@@ -719,6 +719,39 @@ mod tests {
         assert!(tables >= 3, "only {tables} resource types are tables");
     }
 
+    /// The resource types crash recovery cannot look up (see `AwsResource::identity`), as
+    /// docs/RELIABILITY.md lists them: found by planning every string argument set and
+    /// asking each type for the identity of that object.
+    #[test]
+    fn reliability_lists_exactly_the_types_recovery_cannot_find() {
+        let p = AwsProvider::new();
+        let mut without: Vec<&str> = Vec::new();
+        for (ty, r) in &p.resources {
+            let schema = full_schema(r.as_ref());
+            let mut planned = empty_object(&schema);
+            for (name, attr) in &schema.attributes {
+                if attr.ty == terrane_engine::lang::Type::String && name != "name_prefix" {
+                    planned.set(name, Value::string(format!("{name}-1")));
+                }
+            }
+            if p.identity(ty, &Value::Object(planned.0)).is_none() {
+                without.push(ty);
+            }
+        }
+        let doc = include_str!("../../../docs/RELIABILITY.md");
+        let listed: Vec<&str> = doc
+            .split("<!-- no-identity -->")
+            .nth(1)
+            .expect("docs/RELIABILITY.md marks its list of types with <!-- no-identity -->")
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.starts_with("aws_"))
+            .collect();
+        assert_eq!(
+            listed, without,
+            "docs/RELIABILITY.md's list of AWS types without a recovery identity"
+        );
+    }
+
     #[test]
     fn every_table_argument_is_updatable_or_forces_replacement() {
         let p = AwsProvider::new();

@@ -10,7 +10,8 @@ use terrane_engine::provider::Provider;
 
 const SRC: &str = r#"
 provider "aws" {
-  region = "us-east-1"
+  region            = "us-east-1"
+  s3_use_path_style = true
 }
 resource "aws_vpc" "main" {
   cidr_block = "10.77.0.0/16"
@@ -57,6 +58,14 @@ resource "aws_db_subnet_group" "dbs" {
 resource "aws_cloudwatch_log_group" "g" {
   name = "find-logs"
 }
+resource "aws_s3_bucket" "b" {
+  bucket = "find-bucket"
+}
+resource "aws_db_option_group" "og" {
+  name                 = "find-options"
+  engine_name          = "mysql"
+  major_engine_version = "8.0"
+}
 "#;
 
 #[tokio::test]
@@ -89,11 +98,10 @@ async fn name_identified_types_are_found_by_identity() {
         );
         // A name no object has finds nothing.
         let mut other = identity.clone();
-        let key = if other.0.contains_key("name") {
-            "name"
-        } else {
-            "identifier"
-        };
+        let key = ["name", "identifier", "bucket"]
+            .into_iter()
+            .find(|k| other.0.contains_key(*k))
+            .expect("a name-like identity");
         other.0.insert(key.into(), "find-nothing-here".into());
         assert!(
             p.find_by_identity(&r.ty, &other)
@@ -105,6 +113,6 @@ async fn name_identified_types_are_found_by_identity() {
         );
         checked.push(r.ty.clone());
     }
-    assert_eq!(checked.len(), 8, "{checked:?}");
+    assert_eq!(checked.len(), 10, "{checked:?}");
     env.destroy(SRC, &state).await;
 }

@@ -240,6 +240,11 @@ impl AwsResource for OptionGroupRes {
         "aws_db_option_group"
     }
 
+    /// Found again by its name after a crash (its import ID).
+    fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
+        crate::resource::identity_of(planned, &["name"], &[])
+    }
+
     fn table(&self) -> Option<&dyn ResourceTable> {
         Some(&*TABLE)
     }

@@ -290,6 +290,21 @@ impl AwsResource for BucketRes {
         "aws_s3_bucket"
     }
 
+    /// Found again by its name after a crash (its import ID); bucket names are global, so
+    /// an object found is the one this run asked for (a `bucket_prefix` name is unknown
+    /// until created: none).
+    fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
+        crate::resource::identity_of(planned, &["bucket"], &[])
+    }
+
+    async fn find(
+        &self,
+        _c: &Clients,
+        identity: &terrane_engine::provider::Identity,
+    ) -> Result<Option<String>, AwsError> {
+        Ok(identity.get("bucket").map(str::to_string))
+    }
+
     fn table(&self) -> Option<&dyn ResourceTable> {
         Some(&*TABLE)
     }
