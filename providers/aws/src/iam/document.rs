@@ -154,7 +154,9 @@ impl Doc {
     /// key order the provider writes.
     fn parse(json: &str, attr: &str, index: usize) -> Result<Doc, AwsError> {
         let bad = |why: String| {
-            AwsError::Invalid(format!("{attr} (item {index}): not a policy document: {why}"))
+            AwsError::Invalid(format!(
+                "{attr} (item {index}): not a policy document: {why}"
+            ))
         };
         let v: J = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
         let J::Object(m) = v else {
@@ -167,7 +169,11 @@ impl Doc {
             Some(_) => return Err(bad("Statement is neither an object nor a list".into())),
         };
         Ok(Doc {
-            version: m.get("Version").and_then(J::as_str).unwrap_or("").to_string(),
+            version: m
+                .get("Version")
+                .and_then(J::as_str)
+                .unwrap_or("")
+                .to_string(),
             id: m.get("Id").and_then(J::as_str).map(str::to_string),
             statements: statements.iter().map(reorder).collect(),
         })
@@ -184,7 +190,11 @@ impl Doc {
         }
         for st in other.statements {
             let sid = sid(&st);
-            match self.statements.iter_mut().find(|s| sid.is_some() && self::sid(s) == sid) {
+            match self
+                .statements
+                .iter_mut()
+                .find(|s| sid.is_some() && self::sid(s) == sid)
+            {
                 Some(existing) => *existing = st,
                 None => self.statements.push(st),
             }
@@ -250,7 +260,11 @@ fn sorted_deep(v: &J) -> J {
         J::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();
             keys.sort();
-            J::Object(keys.into_iter().map(|k| (k.clone(), sorted_deep(&m[k]))).collect())
+            J::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted_deep(&m[k])))
+                    .collect(),
+            )
         }
         other => other.clone(),
     }
@@ -442,8 +456,14 @@ mod tests {
         obj(vec![
             ("policy_id", Value::Null),
             ("version", Value::Null),
-            ("source_policy_documents", val::str_list(source.iter().copied())),
-            ("override_policy_documents", val::str_list(over.iter().copied())),
+            (
+                "source_policy_documents",
+                val::str_list(source.iter().copied()),
+            ),
+            (
+                "override_policy_documents",
+                val::str_list(over.iter().copied()),
+            ),
             ("statement", Value::List(statement)),
         ])
     }
@@ -479,15 +499,27 @@ mod tests {
         );
         // The keys are written in the provider's order, not the source's.
         let keys: Vec<&String> = got["Statement"][1].as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["Effect", "Action", "Resource", "Principal", "Condition"]);
+        assert_eq!(
+            keys,
+            ["Effect", "Action", "Resource", "Principal", "Condition"]
+        );
     }
 
     #[test]
     fn repeated_source_sids_and_bad_json_are_errors() {
-        let doc = r#"{"Statement": [{"Sid": "S", "Effect": "Allow", "Action": "a", "Resource": "*"}]}"#;
+        let doc =
+            r#"{"Statement": [{"Sid": "S", "Effect": "Allow", "Action": "a", "Resource": "*"}]}"#;
         let err = render(&merging(&[doc, doc], vec![], &[])).unwrap_err();
-        assert!(err.to_string().contains("duplicate Sid (S) in source_policy_documents (item 1; position 0)"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("duplicate Sid (S) in source_policy_documents (item 1; position 0)"),
+            "{err}"
+        );
         let err = render(&merging(&[], vec![], &["{not json"])).unwrap_err();
-        assert!(err.to_string().contains("override_policy_documents (item 0): not a policy document"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("override_policy_documents (item 0): not a policy document"),
+            "{err}"
+        );
     }
 }
