@@ -166,3 +166,235 @@ resource "aws_ecs_task_definition" "t" {
     );
     env.destroy(src, &state).await;
 }
+
+/// The ECS service module declares `customized_metric_specification` in every target
+/// tracking policy (a dynamic block, empty unless the caller sets it). A policy on a
+/// CloudWatch metric and one on a metric math query are created, read back, updated in
+/// place and converge.
+#[tokio::test]
+async fn target_tracking_on_customized_metrics() {
+    let env = Env::new();
+    let src = |metric: &str| {
+        format!(
+            r#"
+resource "aws_ecs_cluster" "c" {{
+  name = "cm-custom-metrics"
+}}
+resource "aws_ecs_service" "s" {{
+  name    = "web"
+  cluster = aws_ecs_cluster.c.name
+}}
+resource "aws_appautoscaling_target" "t" {{
+  service_namespace  = "ecs"
+  resource_id        = "service/${{aws_ecs_cluster.c.name}}/${{aws_ecs_service.s.name}}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = 1
+  max_capacity       = 4
+}}
+resource "aws_appautoscaling_policy" "metric" {{
+  name               = "queue-depth"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.t.service_namespace
+  resource_id        = aws_appautoscaling_target.t.resource_id
+  scalable_dimension = aws_appautoscaling_target.t.scalable_dimension
+  target_tracking_scaling_policy_configuration {{
+    target_value = 10
+    customized_metric_specification {{
+      metric_name = "{metric}"
+      namespace   = "App"
+      statistic   = "Average"
+      dimensions {{
+        name  = "Queue"
+        value = "jobs"
+      }}
+    }}
+  }}
+}}
+resource "aws_appautoscaling_policy" "math" {{
+  name               = "per-task"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.t.service_namespace
+  resource_id        = aws_appautoscaling_target.t.resource_id
+  scalable_dimension = aws_appautoscaling_target.t.scalable_dimension
+  target_tracking_scaling_policy_configuration {{
+    target_value = 5
+    customized_metric_specification {{
+      metrics {{
+        id    = "m1"
+        label = "depth"
+        metric_stat {{
+          stat = "Sum"
+          metric {{
+            metric_name = "Depth"
+            namespace   = "App"
+            dimensions {{
+              name  = "Queue"
+              value = "jobs"
+            }}
+          }}
+        }}
+        return_data = false
+      }}
+      metrics {{
+        id          = "e1"
+        expression  = "m1 / 2"
+        return_data = true
+      }}
+    }}
+  }}
+}}
+"#
+        )
+    };
+    let state = env.apply(&src("Depth"), &State::new()).await;
+    let plan = env.plan(&src("Depth"), &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    // What AWS holds, read as an import reads it.
+    let id = attr(&state, "aws_appautoscaling_policy.metric", "id");
+    let resource = attr(&state, "aws_appautoscaling_policy.metric", "resource_id");
+    let read = env
+        .import_refreshed(
+            "aws_appautoscaling_policy",
+            &format!("ecs/{resource}/ecs:service:DesiredCount/{id}"),
+        )
+        .await
+        .expect("the policy exists");
+    let spec = |v: &terrane_engine::lang::Value| {
+        let t = v
+            .get_attr("target_tracking_scaling_policy_configuration")
+            .and_then(|b| b.as_seq()?.first().cloned())
+            .unwrap();
+        t.get_attr("customized_metric_specification")
+            .and_then(|b| b.as_seq()?.first().cloned())
+            .unwrap()
+    };
+    let got = spec(&read);
+    assert_eq!(
+        got.get_attr("metric_name").and_then(|v| v.as_str()),
+        Some("Depth")
+    );
+    assert_eq!(
+        got.get_attr("statistic").and_then(|v| v.as_str()),
+        Some("Average")
+    );
+    assert_eq!(
+        got.get_attr("dimensions")
+            .and_then(|v| v.as_seq())
+            .map(<[_]>::len),
+        Some(1)
+    );
+
+    let plan = env.plan(&src("Backlog"), &state).await;
+    assert_eq!(
+        changes(&plan),
+        ["Update aws_appautoscaling_policy.metric"],
+        "a metric change updates in place"
+    );
+    let state = env.apply(&src("Backlog"), &state).await;
+    let plan = env.plan(&src("Backlog"), &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    env.destroy(&src("Backlog"), &state).await;
+}
+
+/// The ALB module writes every listener rule condition with both `values` and
+/// `regex_values` (one of them null). Such rules apply and converge; setting both is
+/// refused before any call. (moto 5.2.5 reads only `Values` of a condition, so rules
+/// matching by `regex_values` are not applied here.)
+#[tokio::test]
+async fn listener_rule_conditions_as_the_alb_module_writes_them() {
+    let env = Env::new();
+    let src = |host_values: &str| {
+        format!(
+            r#"
+data "aws_availability_zones" "available" {{}}
+resource "aws_vpc" "v" {{
+  cidr_block = "10.43.0.0/16"
+}}
+resource "aws_subnet" "s" {{
+  count             = 2
+  vpc_id            = aws_vpc.v.id
+  cidr_block        = cidrsubnet(aws_vpc.v.cidr_block, 8, count.index)
+  availability_zone = data.aws_availability_zones.available.names[count.index]
+}}
+resource "aws_lb" "l" {{
+  name    = "cm-rules"
+  subnets = aws_subnet.s[*].id
+}}
+resource "aws_lb_target_group" "t" {{
+  name     = "cm-rules"
+  port     = 80
+  protocol = "HTTP"
+  vpc_id   = aws_vpc.v.id
+}}
+resource "aws_lb_listener" "http" {{
+  load_balancer_arn = aws_lb.l.arn
+  port              = 80
+  default_action {{
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.t.arn
+  }}
+}}
+locals {{
+  conditions = [
+    {{ path_pattern = {{ values = ["/api/*"], regex_values = null }} }},
+    {{ host_header = {{ values = {host_values}, regex_values = null }} }},
+  ]
+}}
+resource "aws_lb_listener_rule" "api" {{
+  listener_arn = aws_lb_listener.http.arn
+  priority     = 10
+  action {{
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.t.arn
+  }}
+  dynamic "condition" {{
+    for_each = local.conditions
+    content {{
+      dynamic "path_pattern" {{
+        for_each = try(condition.value.path_pattern, null) != null ? [condition.value.path_pattern] : []
+        content {{
+          values       = path_pattern.value.values
+          regex_values = path_pattern.value.regex_values
+        }}
+      }}
+      dynamic "host_header" {{
+        for_each = try(condition.value.host_header, null) != null ? [condition.value.host_header] : []
+        content {{
+          values       = host_header.value.values
+          regex_values = host_header.value.regex_values
+        }}
+      }}
+    }}
+  }}
+}}
+"#
+        )
+    };
+    let src_a = src(r#"["a.example.com"]"#);
+    let state = env.apply(&src_a, &State::new()).await;
+    let plan = env.plan(&src_a, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    let src_b = src(r#"["b.example.com"]"#);
+    let plan = env.plan(&src_b, &state).await;
+    assert_eq!(changes(&plan), ["Update aws_lb_listener_rule.api"]);
+    let state = env.apply(&src_b, &state).await;
+    let plan = env.plan(&src_b, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+
+    let both = src_b.replace(
+        "values = [\"/api/*\"], regex_values = null",
+        "values = [\"/api/*\"], regex_values = [\"^/api/.*$\"]",
+    );
+    let err = env
+        .try_plan(&both, &state, terrane_engine::plan::PlanMode::Normal)
+        .await
+        .expect_err("values and regex_values together are refused");
+    assert!(
+        format!("{err:?}")
+            .contains("a path_pattern condition sets exactly one of values or regex_values"),
+        "{err:?}"
+    );
+    env.destroy(&src_b, &state).await;
+}
