@@ -221,7 +221,7 @@ fn sid(statement: &J) -> Option<&str> {
 
 /// A statement from a JSON document as the provider writes it back: keys in its order,
 /// the maps in Principal and Condition sorted by key (Go writes maps so), and principal
-/// identifier lists in descending order, as for statements of the configuration.
+/// identifier lists as for statements of the configuration ([`one_or_many`]).
 fn reorder(statement: &J) -> J {
     let J::Object(m) = statement else {
         return statement.clone();
@@ -234,12 +234,12 @@ fn reorder(statement: &J) -> J {
                 J::Object(ps) => J::Object(
                     ps.into_iter()
                         .map(|(t, ids)| match ids {
-                            J::Array(a) => {
-                                let ids = a.iter().filter_map(J::as_str).map(str::to_string);
-                                let mut ids: Vec<String> = ids.collect();
-                                ids.sort_by(|a, b| b.cmp(a));
-                                (t, J::Array(ids.into_iter().map(J::String).collect()))
-                            }
+                            J::Array(a) => (
+                                t,
+                                one_or_many(
+                                    a.iter().filter_map(J::as_str).map(str::to_string).collect(),
+                                ),
+                            ),
                             other => (t, other),
                         })
                         .collect(),
