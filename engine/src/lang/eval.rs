@@ -383,7 +383,12 @@ impl Evaluator<'_, '_> {
         let mark = |v: Value| if sensitive { v.sensitive() } else { v };
         use BinaryOperator as B;
         if matches!(op, B::Eq | B::NotEq) {
-            if l.contains_unknown() || r.contains_unknown() {
+            // A comparison with null needs only the other side's own null-ness, known even
+            // when values inside it are not (cty's Equals): `var.rules != null` over a map
+            // of rules that reference resources not yet created is known, so a for_each
+            // filtered by it can be planned.
+            let null_test = (l.is_null() && !r.is_unknown()) || (r.is_null() && !l.is_unknown());
+            if !null_test && (l.contains_unknown() || r.contains_unknown()) {
                 return Ok(Value::Unknown);
             }
             let eq = values_equal(&l, &r);
@@ -1206,6 +1211,26 @@ mod tests {
         assert_eq!(ev("upper(var.later)").unwrap(), Value::Unknown);
         assert!(ev(r#""x${var.secret}""#).unwrap().is_sensitive());
         assert!(ev("upper(var.secret)").unwrap().is_sensitive());
+    }
+
+    #[test]
+    fn null_comparisons_are_known_when_only_inner_values_are_not() {
+        // As cty: a known object holding unknowns is not null, whatever they become.
+        let partly = "{ a = { id = var.later } }";
+        assert_eq!(ev(&format!("{partly} != null")).unwrap(), Value::Bool(true));
+        assert_eq!(
+            ev(&format!("null == {partly}")).unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(ev("[var.later] == null").unwrap(), Value::Bool(false));
+        assert_eq!(ev("null == null").unwrap(), Value::Bool(true));
+        // An unknown value may still turn out null; other comparisons need every value.
+        assert_eq!(ev("var.later == null").unwrap(), Value::Unknown);
+        assert_eq!(ev("null != var.later").unwrap(), Value::Unknown);
+        assert_eq!(
+            ev(&format!("{partly} == {{ a = {{ id = 1 }} }}")).unwrap(),
+            Value::Unknown
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! has no batch tag read, so a refresh keeps the tags terrane wrote (drift in them is
 //! not seen). Predictive scaling policies are declared but refused (not sent yet).
 
+mod customized_metric;
+
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
@@ -589,6 +591,7 @@ fn tracking_of(v: &Value) -> Result<Option<TargetTrackingScalingPolicyConfigurat
                 .unwrap_or_default(),
         )
         .set_predefined_metric_specification(predefined)
+        .set_customized_metric_specification(customized_metric::of(b)?)
         .set_scale_in_cooldown(int("scale_in_cooldown"))
         .set_scale_out_cooldown(int("scale_out_cooldown"))
         .set_disable_scale_in(val::bool_attr(b, "disable_scale_in"))
@@ -635,6 +638,10 @@ fn tracking_value(cur: &Value, t: &TargetTrackingScalingPolicyConfiguration) -> 
             opt_num("scale_out_cooldown", t.scale_out_cooldown()),
         ),
         ("predefined_metric_specification", Value::List(predefined)),
+        (
+            "customized_metric_specification",
+            customized_metric::value(t.customized_metric_specification()),
+        ),
     ])])
 }
 
@@ -682,6 +689,11 @@ impl AwsResource for Policy {
                     .attr("disable_scale_in", opt_default(BOOL, Value::Bool(false)))
                     .attr("scale_in_cooldown", opt(NUM))
                     .attr("scale_out_cooldown", opt(NUM))
+                    .block(
+                        "customized_metric_specification",
+                        Nesting::List,
+                        customized_metric::schema(),
+                    )
                     .block(
                         "predefined_metric_specification",
                         Nesting::List,

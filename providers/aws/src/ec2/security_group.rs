@@ -22,7 +22,7 @@ use crate::resource::{
     check_ipv4_cidrs, invalid, while_dependent, AwsResource, DefaultTimeouts, Failed, PlanExtra,
     Tagging, Timeout,
 };
-use crate::resource::{tags_value, unique_name};
+use crate::resource::{name_or_prefix, tags_value};
 use crate::schema::*;
 use crate::val::{self, Obj};
 
@@ -35,8 +35,8 @@ impl AwsResource for SecurityGroup {
     }
 
     /// Found again by name and VPC after a crash (names are unique in a VPC; a group
-    /// created without `vpc_id` is in the default VPC). The name is known at apply even
-    /// for a generated one: the plan chose it.
+    /// created without `vpc_id` is in the default VPC). Only a configured name is known
+    /// before the create: a generated one is not, so such a group has no identity.
     fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
         crate::resource::identity_of(planned, &["name"], &["vpc_id"])
     }
@@ -121,27 +121,20 @@ impl AwsResource for SecurityGroup {
 
     fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
         plan_rule_blocks(prior, config, planned);
-        if prior.is_none() && planned.get_attr("name").is_some_and(Value::is_unknown) {
-            // Terraform names unnamed groups "terraform-<unique id>"; decided at plan time
-            // so the plan shows it.
-            let prefix = val::str_attr(config, "name_prefix").unwrap_or("terraform-");
-            val::set_attr(planned, "name", Value::string(unique_name(prefix)));
-            if planned
+        // The name of an unnamed group is generated at create, as Terraform's provider does
+        // ("known after apply"): a name chosen here would be chosen again, differently, when
+        // the apply plans the instance once more with the values learned so far.
+        if prior.is_none()
+            && planned
                 .get_attr("name_prefix")
                 .is_some_and(Value::is_unknown)
-            {
-                val::set_attr(
-                    planned,
-                    "name_prefix",
-                    Value::string(
-                        if config.get_attr("name_prefix").is_some_and(|v| !v.is_null()) {
-                            prefix
-                        } else {
-                            ""
-                        },
-                    ),
-                );
-            }
+        {
+            let prefix = config.get_attr("name_prefix").filter(|v| !v.is_null());
+            val::set_attr(
+                planned,
+                "name_prefix",
+                prefix.cloned().unwrap_or_else(|| Value::string("")),
+            );
         }
         PlanExtra::default()
     }
@@ -196,7 +189,7 @@ impl AwsResource for SecurityGroup {
         let ec2 = c.ec2.get().await;
         let out = ec2
             .create_security_group()
-            .set_group_name(val::str_attr(planned, "name").map(str::to_string))
+            .group_name(name_or_prefix(planned))
             .set_description(val::str_attr(planned, "description").map(str::to_string))
             .set_vpc_id(val::str_attr(planned, "vpc_id").map(str::to_string))
             .set_tag_specifications(

@@ -259,7 +259,7 @@ static TABLE: LazyLock<EndpointTable> = LazyLock::new(|| {
             .attr("ipv6", opt(STR))
             .attr("subnet_id", opt(STR)),
     )
-    .read(|d, _| Value::Set(d.subnet_configurations.clone()))
+    .read(|d, _| Value::set(d.subnet_configurations.clone()))
     .updated_by_hand()
     .attr("subnet_ids", opt_comp(set_of(STR)))
     .read(|d, _| val::str_set(d.ep.subnet_ids()))

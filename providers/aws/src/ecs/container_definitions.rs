@@ -9,8 +9,71 @@
 
 use serde_json::{Map, Value as J};
 
+/// The members of ECS's `ContainerDefinition`, spelt as the API spells them.
+const MEMBERS: [&str; 42] = [
+    "name",
+    "image",
+    "repositoryCredentials",
+    "cpu",
+    "memory",
+    "memoryReservation",
+    "links",
+    "portMappings",
+    "essential",
+    "restartPolicy",
+    "entryPoint",
+    "command",
+    "environment",
+    "environmentFiles",
+    "mountPoints",
+    "volumesFrom",
+    "linuxParameters",
+    "secrets",
+    "dependsOn",
+    "startTimeout",
+    "stopTimeout",
+    "versionConsistency",
+    "hostname",
+    "user",
+    "workingDirectory",
+    "disableNetworking",
+    "privileged",
+    "readonlyRootFilesystem",
+    "dnsServers",
+    "dnsSearchDomains",
+    "extraHosts",
+    "dockerSecurityOptions",
+    "interactive",
+    "pseudoTerminal",
+    "dockerLabels",
+    "ulimits",
+    "logConfiguration",
+    "healthCheck",
+    "systemControls",
+    "resourceRequirements",
+    "firelensConfiguration",
+    "credentialSpecs",
+];
+
+/// A container definition's keys in the API's spelling. The provider decodes the JSON
+/// with Go's decoder, which matches keys to members regardless of case, so `entrypoint`
+/// (as the ECS community module writes it) is the `entryPoint` member; sent as written,
+/// ECS would drop it.
+fn api_case(m: Map<String, J>) -> Map<String, J> {
+    let mut out = Map::new();
+    for (k, v) in m {
+        let member = MEMBERS
+            .iter()
+            .find(|n| **n != k && n.eq_ignore_ascii_case(&k))
+            .filter(|n| !out.contains_key(**n));
+        out.insert(member.map_or(k, |n| (*n).to_string()), v);
+    }
+    out
+}
+
 /// Parses the attribute value into the array ECS takes, with sparse elements (empty
-/// objects) of the object lists removed, as the provider sends it.
+/// objects) of the object lists removed and keys spelt as the API's members, as the
+/// provider sends it.
 pub fn parse(text: &str) -> Result<Vec<J>, String> {
     let v: J = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
     let J::Array(items) = v else {
@@ -20,7 +83,7 @@ pub fn parse(text: &str) -> Result<Vec<J>, String> {
         .into_iter()
         .enumerate()
         .map(|(i, c)| match c {
-            J::Object(m) if !m.is_empty() => Ok(J::Object(compact(m))),
+            J::Object(m) if !m.is_empty() => Ok(J::Object(compact(api_case(m)))),
             _ => Err(format!(
                 "invalid container definition supplied at index ({i})"
             )),
@@ -175,6 +238,22 @@ mod tests {
         let a = r#"[{"name":"b","image":"x","healthCheck":{"command":["CMD","true"]}},{"name":"a","image":"y"}]"#;
         let b = r#"[{"name":"a","image":"y","essential":true},{"name":"b","image":"x","healthCheck":{"command":["CMD","true"],"interval":30,"retries":3,"timeout":5}}]"#;
         assert!(equivalent(a, b, false));
+    }
+
+    #[test]
+    fn keys_match_members_whatever_their_case() {
+        let written = r#"[{"name":"a","image":"x","entrypoint":["/bin/sh","-c"],"COMMAND":["true"],"dockerLabels":{"entrypoint":"kept"}}]"#;
+        let sent = &parse(written).unwrap()[0];
+        assert_eq!(sent["entryPoint"], serde_json::json!(["/bin/sh", "-c"]));
+        assert_eq!(sent["command"], serde_json::json!(["true"]));
+        assert!(sent.get("entrypoint").is_none());
+        // Keys inside maps are data, not members.
+        assert_eq!(sent["dockerLabels"]["entrypoint"], "kept");
+        let returned = r#"[{"name":"a","image":"x","entryPoint":["/bin/sh","-c"],"command":["true"],"dockerLabels":{"entrypoint":"kept"},"essential":true}]"#;
+        assert!(equivalent(written, returned, false));
+        // The spelling with the API's case wins over another.
+        let both = parse(r#"[{"name":"a","entryPoint":["x"],"entrypoint":["y"]}]"#).unwrap();
+        assert_eq!(both[0]["entryPoint"], serde_json::json!(["x"]));
     }
 
     #[test]

@@ -38,6 +38,33 @@ const VALUE_CONDITIONS: &[(&str, &str)] = &[
     ("source_ip", "source-ip"),
 ];
 
+/// The condition kinds matched by `values` or by `regex_values` (exactly one of them).
+const REGEX_CONDITIONS: &[&str] = &["host_header", "http_header", "path_pattern"];
+
+/// The `values` and `regex_values` of a condition kind's block, as the SDK takes them:
+/// each `None` when not set.
+fn value_lists(x: &Value) -> (Option<Vec<String>>, Option<Vec<String>>) {
+    let list = |attr| {
+        x.get_attr(attr)
+            .filter(|v| !v.is_null())
+            .map(|_| val::strings(x, attr))
+    };
+    (list("values"), list("regex_values"))
+}
+
+/// A condition kind's `values` and `regex_values` as read: each null when AWS holds none
+/// (only one of them is ever set).
+fn value_sets(values: &[String], regex: &[String]) -> [(&'static str, Value); 2] {
+    let set = |v: &[String]| {
+        if v.is_empty() {
+            Value::Null
+        } else {
+            val::str_set(v)
+        }
+    };
+    [("values", set(values)), ("regex_values", set(regex))]
+}
+
 /// The priority Terraform records for a listener's default rule.
 const DEFAULT_PRIORITY: f64 = 99999.0;
 
@@ -48,14 +75,20 @@ impl AwsResource for ListenerRule {
     }
 
     fn schema(&self) -> BlockSchema {
-        let values = || S::new().attr("values", req(set_of(STR)));
+        let values = |name: &str| {
+            if REGEX_CONDITIONS.contains(&name) {
+                S::new()
+                    .attr("values", opt(set_of(STR)))
+                    .attr("regex_values", opt(set_of(STR)))
+            } else {
+                S::new().attr("values", req(set_of(STR)))
+            }
+        };
         let mut condition = S::new()
             .block(
                 "http_header",
                 Nesting::List,
-                S::new()
-                    .attr("http_header_name", req(STR))
-                    .attr("values", req(set_of(STR))),
+                values("http_header").attr("http_header_name", req(STR)),
             )
             .block(
                 "query_string",
@@ -63,7 +96,7 @@ impl AwsResource for ListenerRule {
                 S::new().attr("key", opt(STR)).attr("value", req(STR)),
             );
         for (name, _) in VALUE_CONDITIONS {
-            condition = condition.block(name, Nesting::List, values());
+            condition = condition.block(name, Nesting::List, values(name));
         }
         let mut s = S::new()
             .attr("id", comp(STR))
@@ -106,6 +139,20 @@ impl AwsResource for ListenerRule {
                     "condition",
                     "each condition block sets exactly one of host_header, http_header, http_request_method, path_pattern, query_string or source_ip.".into(),
                 );
+            }
+            for kind in REGEX_CONDITIONS {
+                for x in val::blocks(c, kind) {
+                    let set = |a| x.get_attr(a).is_some_and(|v| !v.is_null());
+                    if set("values") == set("regex_values") {
+                        invalid(
+                            diags,
+                            "condition",
+                            format!(
+                                "a {kind} condition sets exactly one of values or regex_values."
+                            ),
+                        );
+                    }
+                }
             }
             for ip in val::blocks(c, "source_ip") {
                 check_ipv4_cidrs(ip, "values", diags);
@@ -318,12 +365,15 @@ fn conditions(planned: &Value) -> Vec<RuleCondition> {
             let b = RuleCondition::builder();
             for (name, field) in VALUE_CONDITIONS {
                 if let Some(x) = val::first_block(c, name) {
-                    let v = Some(val::strings(x, "values"));
+                    let (v, regex) = value_lists(x);
                     let b = b.field(*field);
                     return Some(
                         match *name {
                             "host_header" => b.host_header_config(
-                                HostHeaderConditionConfig::builder().set_values(v).build(),
+                                HostHeaderConditionConfig::builder()
+                                    .set_values(v)
+                                    .set_regex_values(regex)
+                                    .build(),
                             ),
                             "http_request_method" => b.http_request_method_config(
                                 HttpRequestMethodConditionConfig::builder()
@@ -331,7 +381,10 @@ fn conditions(planned: &Value) -> Vec<RuleCondition> {
                                     .build(),
                             ),
                             "path_pattern" => b.path_pattern_config(
-                                PathPatternConditionConfig::builder().set_values(v).build(),
+                                PathPatternConditionConfig::builder()
+                                    .set_values(v)
+                                    .set_regex_values(regex)
+                                    .build(),
                             ),
                             _ => b.source_ip_config(
                                 SourceIpConditionConfig::builder().set_values(v).build(),
@@ -342,6 +395,7 @@ fn conditions(planned: &Value) -> Vec<RuleCondition> {
                 }
             }
             if let Some(h) = val::first_block(c, "http_header") {
+                let (v, regex) = value_lists(h);
                 return Some(
                     b.field("http-header")
                         .http_header_config(
@@ -349,7 +403,8 @@ fn conditions(planned: &Value) -> Vec<RuleCondition> {
                                 .set_http_header_name(
                                     val::str_attr(h, "http_header_name").map(str::to_string),
                                 )
-                                .set_values(Some(val::strings(h, "values")))
+                                .set_values(v)
+                                .set_regex_values(regex)
                                 .build(),
                         )
                         .build(),
@@ -384,19 +439,32 @@ fn conditions(planned: &Value) -> Vec<RuleCondition> {
 /// filled (from its `*Config`, or the legacy `Values` list).
 fn condition_value(c: &RuleCondition) -> Value {
     let field = c.field().unwrap_or_default();
-    let values_block = |vals: Option<&[String]>| {
-        let vals = vals.filter(|v| !v.is_empty()).unwrap_or(c.values());
-        Value::List(vec![Value::object([("values", val::str_set(vals))])])
+    let values_block = |name: &str, vals: Option<&[String]>, regex: &[String]| {
+        let vals = vals
+            .filter(|v| !v.is_empty() || !regex.is_empty())
+            .unwrap_or(c.values());
+        Value::List(vec![if REGEX_CONDITIONS.contains(&name) {
+            Value::object(value_sets(vals, regex))
+        } else {
+            Value::object([("values", val::str_set(vals))])
+        }])
     };
     let mut o = Obj(Default::default());
     for (name, f) in VALUE_CONDITIONS {
         let v = if field == *f {
-            values_block(match *name {
-                "host_header" => c.host_header_config().map(|x| x.values()),
-                "http_request_method" => c.http_request_method_config().map(|x| x.values()),
-                "path_pattern" => c.path_pattern_config().map(|x| x.values()),
-                _ => c.source_ip_config().map(|x| x.values()),
-            })
+            let (vals, regex) = match *name {
+                "host_header" => c
+                    .host_header_config()
+                    .map_or((None, &[][..]), |x| (Some(x.values()), x.regex_values())),
+                "http_request_method" => {
+                    (c.http_request_method_config().map(|x| x.values()), &[][..])
+                }
+                "path_pattern" => c
+                    .path_pattern_config()
+                    .map_or((None, &[][..]), |x| (Some(x.values()), x.regex_values())),
+                _ => (c.source_ip_config().map(|x| x.values()), &[][..]),
+            };
+            values_block(name, vals, regex)
         } else {
             Value::List(Vec::new())
         };
@@ -408,9 +476,11 @@ fn condition_value(c: &RuleCondition) -> Value {
             c.http_header_config()
                 .filter(|_| field == "http-header")
                 .map(|h| {
+                    let [values, regex] = value_sets(h.values(), h.regex_values());
                     vec![Value::object([
                         ("http_header_name", val::opt_str(h.http_header_name())),
-                        ("values", val::str_set(h.values())),
+                        values,
+                        regex,
                     ])]
                 })
                 .unwrap_or_default(),
