@@ -568,3 +568,69 @@ fn bootstrap_the_state_bucket_and_lock_table_then_migrate_into_them() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("No changes."), "{}", text(&o));
 }
+
+/// Runs killed while they write state to S3: once part way through the creates, once
+/// after the last create, while the final state is being uploaded. After each kill the
+/// state object is whole JSON (an upload either replaces it or does not); with the dead
+/// run's lock removed, the next apply recovers what the journal holds and converges with
+/// every instance in state once.
+#[tokio::test]
+async fn applies_killed_while_writing_s3_state_leave_it_whole() {
+    const N: usize = 300;
+    let e = env("killwrite").await;
+    let config = format!(
+        "{}resource \"terraform_data\" \"n\" {{\n  count = {N}\n  input = count.index\n}}\n",
+        backend_block(&e)
+    );
+    let dir = workdir(&[("main.tf", &config)]);
+    let d = dir.path();
+    ok(&run(d, &["init"]));
+    let moto_env = terrane_test_support::moto().env();
+    let env: Vec<(&str, &str)> = moto_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for (kill, after) in [(0, N / 3), (1, N)] {
+        // What the runs so far made, the dead run's journal included (`state list` folds
+        // it), so the last kill comes after this run's last create.
+        let listed = run(d, &["state", "list"]);
+        ok(&listed);
+        let done = String::from_utf8_lossy(&listed.stdout).lines().count();
+        let k = terrane_test_support::cli::run_killed(
+            env!("CARGO_BIN_EXE_terrane"),
+            d,
+            &["apply", "-auto-approve"],
+            &env,
+            "Creation complete",
+            after - done,
+        );
+        assert!(k.killed, "kill {kill}: the run ended first:\n{}", k.out);
+        if let Some(bytes) = e.get(KEY).await {
+            let whole = serde_json::from_slice::<Value>(&bytes);
+            assert!(
+                whole.is_ok(),
+                "kill {kill}: the state object is not whole JSON"
+            );
+        }
+        let id = lock_info(&e).await.expect("the dead run's lock")["ID"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        ok(&run(d, &["force-unlock", "-force", &id]));
+    }
+    ok(&run(d, &["apply", "-auto-approve"]));
+    assert_eq!(created(&e).await, N, "every instance in state once");
+    let plan = run(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+}
+
+/// How many `terraform_data.n` instances the S3 state holds.
+async fn created(e: &Fixture) -> usize {
+    let Some(bytes) = e.get(KEY).await else {
+        return 0;
+    };
+    let state: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    state["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r["instances"].as_array().map_or(0, Vec::len))
+        .sum()
+}
