@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -806,7 +806,14 @@ pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
             .map(|a| a.to_string_lossy().into_owned())
             .collect(),
     );
-    Cli::try_parse_from(args)
+    let matches = repeatable_flags(Cli::command()).try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
+}
+
+/// As Go's flag package, which Terraform parses with: a flag given twice is not an error,
+/// the last one wins (`-no-color -no-color`, a `TF_CLI_ARGS` flag also on the command line).
+fn repeatable_flags(c: clap::Command) -> clap::Command {
+    c.args_override_self(true).mut_subcommands(repeatable_flags)
 }
 
 #[cfg(test)]

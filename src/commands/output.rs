@@ -135,9 +135,40 @@ pub fn output_value(v: &Value, ty: Option<&serde_json::Value>, indent: usize) ->
     }
 }
 
-/// A value in HCL syntax, as `terrane show` prints resource attributes.
+/// A value in HCL syntax, two spaces per level (the values in `terrane test`'s diffs).
 pub fn hcl_value(v: &Value, indent: usize) -> String {
-    let pad = " ".repeat(indent + 2);
+    hcl_value_styled(
+        v,
+        indent,
+        Style {
+            step: 2,
+            quote_map_keys: false,
+        },
+    )
+}
+
+/// A value as `terrane show` prints it in state, as Terraform's renderer: four spaces
+/// per level, and the keys of maps always quoted (an object's only when they must be).
+pub fn state_value(v: &Value, indent: usize) -> String {
+    hcl_value_styled(
+        v,
+        indent,
+        Style {
+            step: 4,
+            quote_map_keys: true,
+        },
+    )
+}
+
+#[derive(Clone, Copy)]
+struct Style {
+    step: usize,
+    quote_map_keys: bool,
+}
+
+fn hcl_value_styled(v: &Value, indent: usize, style: Style) -> String {
+    let inner = indent + style.step;
+    let pad = " ".repeat(inner);
     let end = " ".repeat(indent);
     match v {
         Value::Null => "null".into(),
@@ -152,7 +183,7 @@ pub fn hcl_value(v: &Value, indent: usize) -> String {
             }
             let body: Vec<String> = items
                 .iter()
-                .map(|i| format!("{pad}{},", hcl_value(i, indent + 2)))
+                .map(|i| format!("{pad}{},", hcl_value_styled(i, inner, style)))
                 .collect();
             format!("[\n{}\n{end}]", body.join("\n"))
         }
@@ -160,10 +191,24 @@ pub fn hcl_value(v: &Value, indent: usize) -> String {
             if m.is_empty() {
                 return "{}".into();
             }
-            let w = m.keys().map(|k| quote_key(k).len()).max().unwrap_or(0);
+            let quote_all = style.quote_map_keys && matches!(v, Value::Map(_));
+            let key = |k: &str| {
+                if quote_all {
+                    format!("{k:?}")
+                } else {
+                    quote_key(k)
+                }
+            };
+            let w = m.keys().map(|k| key(k).len()).max().unwrap_or(0);
             let body: Vec<String> = m
                 .iter()
-                .map(|(k, i)| format!("{pad}{:<w$} = {}", quote_key(k), hcl_value(i, indent + 2)))
+                .map(|(k, i)| {
+                    format!(
+                        "{pad}{:<w$} = {}",
+                        key(k),
+                        hcl_value_styled(i, inner, style)
+                    )
+                })
                 .collect();
             format!("{{\n{}\n{end}}}", body.join("\n"))
         }

@@ -6,7 +6,7 @@ use terrane_engine::config::load_dir;
 use terrane_engine::lang::Value;
 use terrane_engine::state::State;
 
-use super::output::hcl_value;
+use super::output::state_value;
 use crate::cli::ShowArgs;
 use crate::output::{print_diagnostics, use_color};
 
@@ -156,8 +156,8 @@ pub fn state_text(s: &State) -> String {
         for i in &r.instances {
             out.push_str(&format!("# {}:\n", r.instance_address(i)));
             out.push_str(&format!(
-                "{}resource {:?} {:?} {}\n\n",
-                if r.mode == "data" { "data " } else { "" },
+                "{} {:?} {:?} {}\n\n",
+                if r.mode == "data" { "data" } else { "resource" },
                 r.ty,
                 r.name,
                 render_attrs(&r.mode, &r.ty, i)
@@ -170,7 +170,12 @@ pub fn state_text(s: &State) -> String {
             let v = if o.sensitive {
                 "(sensitive value)".to_string()
             } else {
-                hcl_value(&Value::from_json(&o.value), 0)
+                // Read with its recorded type, so a map prints as a map.
+                let v = match terrane_engine::lang::types::type_from_json(&o.ty) {
+                    Some(ty) => terrane_engine::state::codec::typed_from_json(&o.value, &ty),
+                    None => Value::from_json(&o.value),
+                };
+                state_value(&v, 0)
             };
             out.push_str(&format!("{k} = {v}\n"));
         }
@@ -182,9 +187,21 @@ pub fn state_text(s: &State) -> String {
 pub fn render_attrs(mode: &str, ty: &str, i: &terrane_engine::state::InstanceState) -> String {
     // Read with the schema, as plan does (Terraform stores dynamic values with their type).
     let mode = state_mode(mode);
-    let v = match super::operation::provider_set(&Default::default()).schema(mode, ty) {
+    let providers = super::operation::provider_set(&Default::default());
+    let schema = providers.schema(mode, ty);
+    let v = match &schema {
         Some(s) => terrane_engine::run::values::object_from_json(&i.attributes, &s.block),
         None => Value::from_json(&i.attributes),
+    };
+    // A dynamic attribute's value is printed from its JSON, without its type, as
+    // Terraform does: its maps print as objects (keys quoted only where they must be).
+    let dynamic = |k: &str| {
+        schema.as_ref().is_some_and(|s| {
+            s.block
+                .attributes
+                .get(k)
+                .is_some_and(|a| a.ty == terrane_engine::lang::Type::Any)
+        })
     };
     let sensitive: Vec<String> = i
         .sensitive_attributes
@@ -205,13 +222,30 @@ pub fn render_attrs(mode: &str, ty: &str, i: &terrane_engine::state::InstanceSta
     for (k, v) in shown {
         let text = if sensitive.contains(k) {
             "(sensitive value)".into()
+        } else if dynamic(k) {
+            state_value(&maps_as_objects(v), 4)
         } else {
-            hcl_value(v, 4)
+            state_value(v, 4)
         };
         out.push_str(&format!("    {k:<w$} = {text}\n"));
     }
     out.push('}');
     out
+}
+
+/// `v` with every map turned into an object.
+fn maps_as_objects(v: &Value) -> Value {
+    match v {
+        Value::Map(m) | Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), maps_as_objects(x)))
+                .collect(),
+        ),
+        Value::List(items) => Value::List(items.iter().map(maps_as_objects).collect()),
+        Value::Tuple(items) => Value::Tuple(items.iter().map(maps_as_objects).collect()),
+        Value::Set(items) => Value::Set(items.iter().map(maps_as_objects).collect()),
+        other => other.clone(),
+    }
 }
 
 /// The mode of a resource as state spells it (`managed`, `data`).

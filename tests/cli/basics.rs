@@ -522,6 +522,101 @@ output "people" {
         .is_empty());
 }
 
+/// `show` prints state as Terraform 1.15.5 does (text taken from it on the same
+/// configuration): data sources as `data "t" "n"`, four spaces per nesting level, map keys
+/// quoted, a dynamic attribute's maps as objects. (`-no-color` is given twice here, the
+/// harness adds it too: Go's flag parsing, which Terraform uses, lets the last one win.)
+#[test]
+fn show_prints_state_as_terraform() {
+    let w = Work::main_tf(
+        r#"data "terraform_remote_state" "x" {
+  backend  = "local"
+  config   = { path = "other.tfstate" }
+  defaults = { a = 1 }
+}
+
+resource "terraform_data" "a" {
+  input = { a = [1, 2], b = { c = "d" }, "x y" = "z" }
+}
+
+output "o" {
+  value = { a = [1, 2], m = tomap({ k1 = "v" }) }
+}
+"#,
+    );
+    w.write("other.tfstate", r#"{"version":4,"terraform_version":"1.15.5","serial":1,"lineage":"abc","outputs":{"o":{"value":"v","type":"string"}},"resources":[]}"#);
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let shown = w.run(&["show", "-no-color"]).code(0).stdout;
+    let state = w.state();
+    let data = state["resources"].as_array().unwrap().iter();
+    let id = data
+        .filter(|r| r["type"] == "terraform_data")
+        .map(|r| {
+            r["instances"][0]["attributes"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .next()
+        .unwrap();
+    assert_eq!(
+        shown.replace(&id, "ID"),
+        r#"# data.terraform_remote_state.x:
+data "terraform_remote_state" "x" {
+    backend  = "local"
+    config   = {
+        path = "other.tfstate"
+    }
+    defaults = {
+        a = 1
+    }
+    outputs  = {
+        a = 1
+        o = "v"
+    }
+}
+
+# terraform_data.a:
+resource "terraform_data" "a" {
+    id     = "ID"
+    input  = {
+        a     = [
+            1,
+            2,
+        ]
+        b     = {
+            c = "d"
+        }
+        "x y" = "z"
+    }
+    output = {
+        a     = [
+            1,
+            2,
+        ]
+        b     = {
+            c = "d"
+        }
+        "x y" = "z"
+    }
+}
+
+
+Outputs:
+
+o = {
+    a = [
+        1,
+        2,
+    ]
+    m = {
+        "k1" = "v"
+    }
+}
+"#
+    );
+}
+
 #[test]
 fn graph_is_dot() {
     let w = Work::fixture("hello");
