@@ -311,8 +311,8 @@ pub struct CommonArgs {
     /// Disable color in output.
     #[arg(long)]
     pub no_color: bool,
-    /// Don't ask for input. terrane never prompts for variables (an unset one is an
-    /// error); the flag and TF_INPUT are accepted for compatibility.
+    /// Don't ask for input for variables not directly set (an unset required one is then
+    /// an error). TF_INPUT=0 does the same.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value = "true")]
     pub input: bool,
 }

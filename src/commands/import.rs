@@ -46,7 +46,14 @@ pub async fn run(a: ImportArgs) -> anyhow::Result<u8> {
     }
     let cli_vars: Vec<CliVar> = a.vars.in_order();
     let env: Vec<(String, String)> = std::env::vars().collect();
-    let variables = match vars::resolve(&module, &cli_vars, &env, Path::new(".")) {
+    let ask = super::input::allowed(&a.common);
+    let variables = match vars::resolve_asking(
+        &module,
+        &cli_vars,
+        &env,
+        Path::new("."),
+        &mut |name, var| ask.then(|| super::input::ask_variable(name, var)).flatten(),
+    ) {
         Ok(v) => v,
         Err(d) => {
             print_diagnostics(&d, color);

@@ -10,6 +10,7 @@ mod get;
 mod graph;
 mod import;
 mod init;
+mod input;
 mod locked_state;
 mod login;
 mod metadata;

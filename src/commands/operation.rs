@@ -195,7 +195,14 @@ pub async fn prepare(
     let mut cli_vars = preset;
     cli_vars.extend(planning.vars.in_order());
     let env: Vec<(String, String)> = std::env::vars().collect();
-    let variables = match vars::resolve(&module, &cli_vars, &env, Path::new(".")) {
+    let ask = super::input::allowed(common);
+    let variables = match vars::resolve_asking(
+        &module,
+        &cli_vars,
+        &env,
+        Path::new("."),
+        &mut |name, var| ask.then(|| super::input::ask_variable(name, var)).flatten(),
+    ) {
         Ok(v) => v,
         Err(d) => {
             print_diagnostics(&d, color);

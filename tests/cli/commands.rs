@@ -583,3 +583,45 @@ resource "terraform_data" "a" {
         .unwrap()
         .starts_with("terrane version"));
 }
+
+#[test]
+fn unset_required_variables_are_asked_for_in_name_order() {
+    let w = Work::main_tf(
+        r#"
+variable "zone" {}
+
+variable "app" {
+  description = "The application's name"
+}
+
+output "o" {
+  value = "${var.app}-${var.zone}"
+}
+"#,
+    );
+    let out = w.run_with(&["plan"], &[], Some("web\neu-1\n")).code(0);
+    assert!(
+        out.stdout.starts_with(
+            "var.app\n  The application's name\n\n  Enter a value: \nvar.zone\n  Enter a value: \n"
+        ),
+        "{out}"
+    );
+    assert!(out.stdout.contains("+ o = \"web-eu-1\""), "{out}");
+    // Without input, or at the end of it, an unset variable is the usual error.
+    for (args, env) in [
+        (vec!["plan", "-input=false"], vec![]),
+        (vec!["plan"], vec![("TF_INPUT", "0")]),
+    ] {
+        let out = w.run_with(&args, &env, Some("web\neu-1\n")).code(1);
+        assert!(!out.stdout.contains("Enter a value"), "{out}");
+        assert!(
+            out.stderr.contains("No value for required variable"),
+            "{out}"
+        );
+    }
+    let out = w.run_with(&["plan"], &[], Some("web\n")).code(1);
+    assert!(
+        out.stderr.contains("input variable \"zone\" is not set"),
+        "{out}"
+    );
+}

@@ -41,6 +41,22 @@ pub fn resolve(
     env: &[(String, String)],
     dir: &Path,
 ) -> Result<BTreeMap<String, Value>, Diagnostics> {
+    resolve_asking(module, cli, env, dir, &mut |_, _| None)
+}
+
+/// [`resolve`], asking `ask` for each required variable that nothing set, in name order,
+/// as Terraform prompts for them. Its answer is read as a `-var` value is; `None` (no
+/// answer) leaves the variable unset, which is then an error.
+///
+/// # Errors
+/// As [`resolve`].
+pub fn resolve_asking(
+    module: &Module,
+    cli: &[CliVar],
+    env: &[(String, String)],
+    dir: &Path,
+    ask: &mut dyn FnMut(&str, &crate::config::Variable) -> Option<String>,
+) -> Result<BTreeMap<String, Value>, Diagnostics> {
     let mut diags = Diagnostics::new();
     let mut raw: BTreeMap<String, Raw> = BTreeMap::new();
     for (k, v) in env {
@@ -100,6 +116,13 @@ pub fn resolve(
             }
         }
     }
+    for (name, var) in &module.variables {
+        if var.default.is_none() && !raw.contains_key(name) {
+            if let Some(text) = ask(name, var) {
+                raw.insert(name.clone(), Raw::Text(text, "the prompt".into()));
+            }
+        }
+    }
     let mut out = BTreeMap::new();
     for (name, var) in &module.variables {
         let given = match raw.remove(name) {
@@ -150,7 +173,7 @@ pub fn resolve(
                 None => {
                     diags.push(
                         Diagnostic::error("No value for required variable")
-                            .detail(format!("The root module input variable {name:?} is not set, and has no default value. Use a -var or -var-file command line argument, a terraform.tfvars file, or the TF_VAR_{name} environment variable to provide a value for this variable."))
+                            .detail(format!("The root module input variable {name:?} is not set, and has no default value. Use a -var or -var-file command line argument to provide a value for this variable."))
                             .span(var.span.clone()),
                     );
                     continue;
