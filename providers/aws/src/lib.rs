@@ -7,6 +7,7 @@
 //! `provider "aws" { alias = ... }` block can have an instance of its own.
 
 pub mod acm;
+pub mod asg;
 pub mod autoscaling;
 pub mod clients;
 pub mod config;
@@ -93,6 +94,7 @@ impl AwsProvider {
             .chain(lambda::resources())
             .chain(servicediscovery::resources())
             .chain(wafv2::resources())
+            .chain(asg::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()
