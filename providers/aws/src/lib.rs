@@ -10,6 +10,7 @@ pub mod acm;
 pub mod asg;
 pub mod autoscaling;
 pub mod clients;
+pub mod cognito;
 pub mod config;
 pub mod data;
 pub mod dynamodb;
@@ -95,6 +96,7 @@ impl AwsProvider {
             .chain(servicediscovery::resources())
             .chain(wafv2::resources())
             .chain(asg::resources())
+            .chain(cognito::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()

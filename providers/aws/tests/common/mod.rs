@@ -375,10 +375,13 @@ pub async fn found_by_identity(env: &Env, state: &State, addr: &str) {
         found.and_then(|f| f.get_attr("id").cloned()),
         obj.get_attr("id").cloned()
     );
+    // The same identity with every name in it (not the region) naming nothing.
     let mut other = identity.clone();
-    other
-        .0
-        .insert("name".into(), "alias/find-nothing-here".into());
+    for (k, v) in other.0.iter_mut() {
+        if k != "region" {
+            *v = "alias/find-nothing-here".into();
+        }
+    }
     assert!(
         p.find_by_identity(ty, &other).await.unwrap().is_none(),
         "{addr}"
