@@ -31,6 +31,7 @@ pub mod resource;
 pub mod route53;
 pub mod s3;
 pub mod schema;
+pub mod secret_rotation;
 pub mod secrets;
 pub mod servicediscovery;
 pub mod ssm;
@@ -97,6 +98,7 @@ impl AwsProvider {
             .chain(wafv2::resources())
             .chain(asg::resources())
             .chain(cognito::resources())
+            .chain(secret_rotation::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()
