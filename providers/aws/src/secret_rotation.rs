@@ -28,7 +28,7 @@ pub struct RotationRes;
 type RotationTable = Table<DescribeSecretOutput, Rotate, Rotate>;
 
 fn rules(v: Arg) -> Option<RotationRulesType> {
-    let r = v.0.and_then(Value::as_seq).and_then(<[Value]>::first)?;
+    let r = v.first()?;
     Some(
         RotationRulesType::builder()
             .set_automatically_after_days(val::num_attr(r, "automatically_after_days"))

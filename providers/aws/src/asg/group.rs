@@ -33,32 +33,12 @@ use crate::resource::{
     plan_all_blocks, wait_for, AwsResource, DefaultTimeouts, Failed, PlanExtra, Timeout,
 };
 use crate::schema::*;
-use crate::table::{Arg, Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{item_i32 as n, item_str as s, Arg, Normalise, ReadCtx, ResourceTable, Table};
 use crate::val;
 
 pub struct GroupRes;
 
 type GroupTable = Table<AutoScalingGroup, Create, Update>;
-
-fn s(item: &Value, k: &str) -> Option<String> {
-    Arg(item.get_attr(k)).str()
-}
-
-fn n(item: &Value, k: &str) -> Option<i32> {
-    Arg(item.get_attr(k)).i32()
-}
-
-fn num(n: Option<i32>) -> Value {
-    n.map_or(Value::Null, val::num)
-}
-
-fn first(v: Arg<'_>) -> Option<&Value> {
-    v.0.and_then(Value::as_seq).and_then(<[Value]>::first)
-}
-
-fn opt_one<T>(x: Option<&T>, f: impl Fn(&T) -> Value) -> Value {
-    Value::List(x.map(f).into_iter().collect())
-}
 
 // ---- launch templates ----
 
@@ -71,7 +51,7 @@ fn spec(item: &Value, id: &str, name: &str) -> LaunchTemplateSpecification {
 }
 
 fn launch_template(v: Arg) -> Option<LaunchTemplateSpecification> {
-    first(v).map(|t| spec(t, "id", "name"))
+    v.first().map(|t| spec(t, "id", "name"))
 }
 
 /// The template as configured: AWS answers both its ID and name, and the version only
@@ -94,7 +74,7 @@ const DISTRIBUTION: [&str; 6] = [
 ];
 
 fn mixed(v: Arg) -> Option<MixedInstancesPolicy> {
-    let p = first(v)?;
+    let p = v.first()?;
     let dist = val::first_block(p, "instances_distribution").map(|d| {
         InstancesDistribution::builder()
             .set_on_demand_allocation_strategy(s(d, DISTRIBUTION[0]))
@@ -136,25 +116,25 @@ fn mixed(v: Arg) -> Option<MixedInstancesPolicy> {
 }
 
 fn mixed_value(p: &MixedInstancesPolicy) -> Value {
-    let dist = opt_one(p.instances_distribution(), |d| {
+    let dist = val::opt_block(p.instances_distribution(), |d| {
         Value::object([
             (
                 DISTRIBUTION[0],
                 val::opt_str(d.on_demand_allocation_strategy()),
             ),
-            (DISTRIBUTION[1], num(d.on_demand_base_capacity())),
+            (DISTRIBUTION[1], val::opt_num(d.on_demand_base_capacity())),
             (
                 DISTRIBUTION[2],
-                num(d.on_demand_percentage_above_base_capacity()),
+                val::opt_num(d.on_demand_percentage_above_base_capacity()),
             ),
             (DISTRIBUTION[3], val::opt_str(d.spot_allocation_strategy())),
-            (DISTRIBUTION[4], num(d.spot_instance_pools())),
+            (DISTRIBUTION[4], val::opt_num(d.spot_instance_pools())),
             (DISTRIBUTION[5], val::opt_str(d.spot_max_price())),
         ])
     });
-    let lt = opt_one(p.launch_template(), |t| {
+    let lt = val::opt_block(p.launch_template(), |t| {
         let spec_list = |x: Option<&LaunchTemplateSpecification>| {
-            opt_one(x, |x| {
+            val::opt_block(x, |x| {
                 spec_value(x, "launch_template_id", "launch_template_name")
             })
         };
@@ -218,7 +198,7 @@ fn mixed_schema() -> S {
 // ---- smaller blocks ----
 
 fn maintenance(v: Arg) -> Option<InstanceMaintenancePolicy> {
-    first(v).map(|p| {
+    v.first().map(|p| {
         InstanceMaintenancePolicy::builder()
             .set_min_healthy_percentage(n(p, "min_healthy_percentage"))
             .set_max_healthy_percentage(n(p, "max_healthy_percentage"))
@@ -227,7 +207,7 @@ fn maintenance(v: Arg) -> Option<InstanceMaintenancePolicy> {
 }
 
 fn distribution(v: Arg) -> Option<AvailabilityZoneDistribution> {
-    first(v).map(|d| {
+    v.first().map(|d| {
         AvailabilityZoneDistribution::builder()
             .set_capacity_distribution_strategy(
                 s(d, "capacity_distribution_strategy").map(|x| x.as_str().into()),
@@ -237,7 +217,7 @@ fn distribution(v: Arg) -> Option<AvailabilityZoneDistribution> {
 }
 
 fn hooks(v: Arg) -> Option<Vec<LifecycleHookSpecification>> {
-    let h = v.0.and_then(Value::as_seq).unwrap_or_default();
+    let h = v.items();
     (!h.is_empty()).then(|| {
         h.iter()
             .map(|h| {
@@ -339,15 +319,15 @@ static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
         .attr("warm_pool_size", comp(NUM))
         .read(|g, _| val::num(g.warm_pool_size().unwrap_or(0)))
         .attr("min_size", req(NUM))
-        .read(|g, _| num(g.min_size()))
+        .read(|g, _| val::opt_num(g.min_size()))
         .create(|b, v| b.set_min_size(v.i32()))
         .update(|b, v| b.set_min_size(v.i32()))
         .attr("max_size", req(NUM))
-        .read(|g, _| num(g.max_size()))
+        .read(|g, _| val::opt_num(g.max_size()))
         .create(|b, v| b.set_max_size(v.i32()))
         .update(|b, v| b.set_max_size(v.i32()))
         .attr("desired_capacity", opt_comp(NUM))
-        .read(|g, _| num(g.desired_capacity()))
+        .read(|g, _| val::opt_num(g.desired_capacity()))
         .create(|b, v| b.set_desired_capacity(v.i32()))
         .update(|b, v| b.set_desired_capacity(v.i32()))
         .attr("desired_capacity_type", opt(STR))
@@ -355,15 +335,15 @@ static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
         .create(|b, v| b.set_desired_capacity_type(v.str()))
         .update(|b, v| b.set_desired_capacity_type(v.str()))
         .attr("default_cooldown", opt_comp(NUM))
-        .read(|g, _| num(g.default_cooldown()))
+        .read(|g, _| val::opt_num(g.default_cooldown()))
         .create(|b, v| b.set_default_cooldown(v.i32()))
         .update(|b, v| b.set_default_cooldown(v.i32()))
         .attr("default_instance_warmup", opt(NUM))
-        .read(|g, _| num(g.default_instance_warmup()))
+        .read(|g, _| val::opt_num(g.default_instance_warmup()))
         .create(|b, v| b.set_default_instance_warmup(v.i32()))
         .update(|b, v| b.set_default_instance_warmup(v.i32()))
         .attr("health_check_grace_period", opt_default(NUM, val::num(300)))
-        .read(|g, _| num(g.health_check_grace_period()))
+        .read(|g, _| val::opt_num(g.health_check_grace_period()))
         .create(|b, v| b.set_health_check_grace_period(v.i32()))
         .update(|b, v| b.set_health_check_grace_period(v.i32()))
         .attr("health_check_type", opt_comp(STR))
@@ -405,7 +385,7 @@ static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
         .create(|b, v| b.set_service_linked_role_arn(v.str()))
         .update(|b, v| b.set_service_linked_role_arn(v.str()))
         .attr("max_instance_lifetime", opt(NUM))
-        .read(|g, _| num(g.max_instance_lifetime()))
+        .read(|g, _| val::opt_num(g.max_instance_lifetime()))
         .normalise(Normalise::ZeroAsNull)
         .create(|b, v| b.set_max_instance_lifetime(v.i32()))
         .update(|b, v| b.set_max_instance_lifetime(Some(v.i32().unwrap_or(0))))
@@ -496,12 +476,12 @@ static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
                 .attr("version", opt_comp(STR)),
         )
         .max_items(1)
-        .read(|g, _| opt_one(g.launch_template(), |t| spec_value(t, "id", "name")))
+        .read(|g, _| val::opt_block(g.launch_template(), |t| spec_value(t, "id", "name")))
         .create(|b, v| b.set_launch_template(launch_template(v)))
         .update(|b, v| b.set_launch_template(launch_template(v)))
         .block("mixed_instances_policy", Nesting::List, mixed_schema())
         .max_items(1)
-        .read(|g, _| opt_one(g.mixed_instances_policy(), mixed_value))
+        .read(|g, _| val::opt_block(g.mixed_instances_policy(), mixed_value))
         .create(|b, v| b.set_mixed_instances_policy(mixed(v)))
         .update(|b, v| b.set_mixed_instances_policy(mixed(v)))
         .block(
@@ -513,10 +493,16 @@ static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
         )
         .max_items(1)
         .read(|g, _| {
-            opt_one(g.instance_maintenance_policy(), |p| {
+            val::opt_block(g.instance_maintenance_policy(), |p| {
                 Value::object([
-                    ("min_healthy_percentage", num(p.min_healthy_percentage())),
-                    ("max_healthy_percentage", num(p.max_healthy_percentage())),
+                    (
+                        "min_healthy_percentage",
+                        val::opt_num(p.min_healthy_percentage()),
+                    ),
+                    (
+                        "max_healthy_percentage",
+                        val::opt_num(p.max_healthy_percentage()),
+                    ),
                 ])
             })
         })
@@ -529,7 +515,7 @@ static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
         )
         .max_items(1)
         .read(|g, _| {
-            opt_one(g.availability_zone_distribution(), |d| {
+            val::opt_block(g.availability_zone_distribution(), |d| {
                 Value::object([(
                     "capacity_distribution_strategy",
                     val::opt_str(d.capacity_distribution_strategy().map(|x| x.as_str())),

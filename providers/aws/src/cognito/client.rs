@@ -34,7 +34,7 @@ fn list(v: Arg) -> Option<Vec<String>> {
 const UNITS: [&str; 3] = ["access_token", "id_token", "refresh_token"];
 
 fn units(v: Arg) -> Option<TokenValidityUnitsType> {
-    let u = v.0.and_then(Value::as_seq).and_then(<[Value]>::first)?;
+    let u = v.first()?;
     let unit = |k| s(u, k).map(|x| TimeUnitsType::from(x.as_str()));
     Some(
         TokenValidityUnitsType::builder()

@@ -8,7 +8,9 @@ use terrane_engine::lang::Value;
 
 use crate::resource::AwsResource;
 use crate::table::Arg;
+use crate::table::{item_i32 as n, item_str as s};
 use crate::val;
+use crate::val::opt_num as num;
 
 pub mod client;
 pub mod domain;
@@ -20,18 +22,6 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(client::ClientRes),
         Box::new(domain::DomainRes),
     ]
-}
-
-fn s(item: &Value, k: &str) -> Option<String> {
-    Arg(item.get_attr(k)).str()
-}
-
-fn n(item: &Value, k: &str) -> Option<i32> {
-    Arg(item.get_attr(k)).i32()
-}
-
-fn num(n: Option<i32>) -> Value {
-    n.map_or(Value::Null, val::num)
 }
 
 /// Blocks that Terraform holds as optional and computed (AWS fills in defaults): one the

@@ -31,16 +31,8 @@ pub struct PoolRes;
 
 type PoolTable = Table<UserPoolType, Create, Update>;
 
-fn first(v: Arg<'_>) -> Option<&Value> {
-    v.0.and_then(Value::as_seq).and_then(<[Value]>::first)
-}
-
 fn b(item: &Value, k: &str) -> Option<bool> {
     val::bool_attr(item, k)
-}
-
-fn one<T>(x: Option<&T>, f: impl Fn(&T) -> Value) -> Value {
-    Value::List(x.map(f).into_iter().collect())
 }
 
 /// Settings blocks that are optional and computed in Terraform.
@@ -56,7 +48,7 @@ const COMPUTED_BLOCKS: &[&str] = &[
 // ---- the settings' blocks ----
 
 fn policies(v: Arg) -> Option<UserPoolPolicyType> {
-    let p = first(v)?;
+    let p = v.first()?;
     let policy = PasswordPolicyType::builder()
         .set_minimum_length(n(p, "minimum_length"))
         .set_require_lowercase(b(p, "require_lowercase"))
@@ -91,7 +83,7 @@ fn policy_value(p: &PasswordPolicyType) -> Value {
 const TEMPLATE: [&str; 3] = ["email_message", "email_subject", "sms_message"];
 
 fn admin_config(v: Arg) -> Option<AdminCreateUserConfigType> {
-    let c = first(v)?;
+    let c = v.first()?;
     let invite = val::first_block(c, "invite_message_template").map(|t| {
         MessageTemplateType::builder()
             .set_email_message(s(t, TEMPLATE[0]))
@@ -130,7 +122,7 @@ fn admin_value(c: &AdminCreateUserConfigType) -> Value {
 }
 
 fn recovery(v: Arg) -> Option<AccountRecoverySettingType> {
-    let r = first(v)?;
+    let r = v.first()?;
     let options: Vec<RecoveryOptionType> = val::blocks(r, "recovery_mechanism")
         .iter()
         .filter_map(|m| {
@@ -175,7 +167,7 @@ const VERIFICATION: [&str; 6] = [
 ];
 
 fn verification(v: Arg) -> Option<VerificationMessageTemplateType> {
-    let t = first(v)?;
+    let t = v.first()?;
     Some(
         VerificationMessageTemplateType::builder()
             .set_default_email_option(s(t, VERIFICATION[0]).map(|x| x.as_str().into()))
@@ -211,7 +203,7 @@ const EMAIL: [&str; 5] = [
 ];
 
 fn email(v: Arg) -> Option<EmailConfigurationType> {
-    let e = first(v)?;
+    let e = v.first()?;
     Some(
         EmailConfigurationType::builder()
             .set_configuration_set(s(e, EMAIL[0]))
@@ -237,7 +229,7 @@ fn email_value(e: &EmailConfigurationType) -> Value {
 }
 
 fn schema_attrs(v: Arg) -> Option<Vec<SchemaAttributeType>> {
-    let items = v.0.and_then(Value::as_seq).unwrap_or_default();
+    let items = v.items();
     (!items.is_empty()).then(|| {
         items
             .iter()
@@ -487,7 +479,7 @@ static TABLE: LazyLock<PoolTable> = LazyLock::new(|| {
                 .attr("password_history_size", opt_comp(NUM)),
         )
         .max_items(1)
-        .read(|p, _| one(p.policies().and_then(|x| x.password_policy()), policy_value))
+        .read(|p, _| val::opt_block(p.policies().and_then(|x| x.password_policy()), policy_value))
         .create(|b, v| b.set_policies(policies(v)))
         .update(|b, v| b.set_policies(policies(v)))
         .block(
@@ -504,7 +496,7 @@ static TABLE: LazyLock<PoolTable> = LazyLock::new(|| {
                 ),
         )
         .max_items(1)
-        .read(|p, _| one(p.admin_create_user_config(), admin_value))
+        .read(|p, _| val::opt_block(p.admin_create_user_config(), admin_value))
         .create(|b, v| b.set_admin_create_user_config(admin_config(v)))
         .update(|b, v| b.set_admin_create_user_config(admin_config(v)))
         .block(
@@ -517,7 +509,7 @@ static TABLE: LazyLock<PoolTable> = LazyLock::new(|| {
             ),
         )
         .max_items(1)
-        .read(|p, _| one(p.account_recovery_setting(), recovery_value))
+        .read(|p, _| val::opt_block(p.account_recovery_setting(), recovery_value))
         .create(|b, v| b.set_account_recovery_setting(recovery(v)))
         .update(|b, v| b.set_account_recovery_setting(recovery(v)))
         .block(
@@ -528,7 +520,7 @@ static TABLE: LazyLock<PoolTable> = LazyLock::new(|| {
                 .fold(S::new(), |s, k| s.attr(k, opt_comp(STR))),
         )
         .max_items(1)
-        .read(|p, _| one(p.verification_message_template(), verification_value))
+        .read(|p, _| val::opt_block(p.verification_message_template(), verification_value))
         .create(|b, v| b.set_verification_message_template(verification(v)))
         .update(|b, v| b.set_verification_message_template(verification(v)))
         .block(
@@ -537,7 +529,7 @@ static TABLE: LazyLock<PoolTable> = LazyLock::new(|| {
             EMAIL.iter().fold(S::new(), |s, k| s.attr(k, opt(STR))),
         )
         .max_items(1)
-        .read(|p, _| one(p.email_configuration(), email_value))
+        .read(|p, _| val::opt_block(p.email_configuration(), email_value))
         .create(|b, v| b.set_email_configuration(email(v)))
         .update(|b, v| b.set_email_configuration(email(v)))
         .block(
@@ -548,7 +540,7 @@ static TABLE: LazyLock<PoolTable> = LazyLock::new(|| {
         .max_items(1)
         .force_new_block()
         .read(|p, _| {
-            one(
+            val::opt_block(
                 p.username_configuration(),
                 |u: &UsernameConfigurationType| {
                     Value::object([("case_sensitive", Value::Bool(u.case_sensitive()))])
@@ -556,7 +548,7 @@ static TABLE: LazyLock<PoolTable> = LazyLock::new(|| {
             )
         })
         .create(|b, v| {
-            b.set_username_configuration(first(v).and_then(|u| {
+            b.set_username_configuration(v.first().and_then(|u| {
                 UsernameConfigurationType::builder()
                     .set_case_sensitive(val::bool_attr(u, "case_sensitive"))
                     .build()

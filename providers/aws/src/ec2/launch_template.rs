@@ -36,7 +36,7 @@ use crate::resource::{
     AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{Arg, Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{item_i32 as n, item_str as s, Arg, Normalise, ReadCtx, ResourceTable, Table};
 use crate::val;
 
 pub struct LaunchTemplateRes;
@@ -112,14 +112,6 @@ const REFUSED_NI: &[&str] = &[
 
 // ---- reading block items ----
 
-fn s(item: &Value, k: &str) -> Option<String> {
-    Arg(item.get_attr(k)).str()
-}
-
-fn n(item: &Value, k: &str) -> Option<i32> {
-    Arg(item.get_attr(k)).i32()
-}
-
 /// A boolean the Terraform provider keeps as a string ("true", "false" or unset).
 fn sbool(item: &Value, k: &str) -> Option<bool> {
     s(item, k).and_then(|s| s.parse().ok())
@@ -129,26 +121,10 @@ fn bool_str(b: Option<bool>) -> Value {
     b.map_or(Value::Null, |b| Value::string(b.to_string()))
 }
 
-fn num(n: Option<i32>) -> Value {
-    n.map_or(Value::Null, val::num)
-}
-
-fn items(v: Arg<'_>) -> &[Value] {
-    v.0.and_then(Value::as_seq).unwrap_or_default()
-}
-
-fn first(v: Arg<'_>) -> Option<&Value> {
-    items(v).first()
-}
-
-fn opt_one<T>(x: Option<&T>, f: impl Fn(&T) -> Value) -> Value {
-    Value::List(x.map(f).into_iter().collect())
-}
-
 // ---- block_device_mappings ----
 
 fn mappings(v: Arg) -> Option<Vec<LaunchTemplateBlockDeviceMappingRequest>> {
-    let m = items(v);
+    let m = v.items();
     (!m.is_empty()).then(|| m.iter().map(mapping).collect())
 }
 
@@ -175,19 +151,19 @@ fn mapping(m: &Value) -> LaunchTemplateBlockDeviceMappingRequest {
 }
 
 fn mapping_value(m: &LaunchTemplateBlockDeviceMapping) -> Value {
-    let ebs = opt_one(m.ebs(), |e| {
+    let ebs = val::opt_block(m.ebs(), |e| {
         Value::object([
             ("delete_on_termination", bool_str(e.delete_on_termination())),
             ("encrypted", bool_str(e.encrypted())),
-            ("iops", num(e.iops())),
+            ("iops", val::opt_num(e.iops())),
             ("kms_key_id", val::opt_str(e.kms_key_id())),
             ("snapshot_id", val::opt_str(e.snapshot_id())),
-            ("throughput", num(e.throughput())),
+            ("throughput", val::opt_num(e.throughput())),
             (
                 "volume_initialization_rate",
-                num(e.volume_initialization_rate()),
+                val::opt_num(e.volume_initialization_rate()),
             ),
-            ("volume_size", num(e.volume_size())),
+            ("volume_size", val::opt_num(e.volume_size())),
             (
                 "volume_type",
                 val::opt_str(e.volume_type().map(VolumeType::as_str)),
@@ -264,14 +240,14 @@ fn interface_value(i: &LaunchTemplateInstanceNetworkInterfaceSpecification, cur:
     );
     put("delete_on_termination", bool_str(i.delete_on_termination()));
     put("description", val::opt_str(i.description()));
-    put("device_index", num(i.device_index()));
+    put("device_index", val::opt_num(i.device_index()));
     put("interface_type", val::opt_str(i.interface_type()));
     put(
         "ipv4_address_count",
-        num(i.secondary_private_ip_address_count()),
+        val::opt_num(i.secondary_private_ip_address_count()),
     );
-    put("ipv6_address_count", num(i.ipv6_address_count()));
-    put("network_card_index", num(i.network_card_index()));
+    put("ipv6_address_count", val::opt_num(i.ipv6_address_count()));
+    put("network_card_index", val::opt_num(i.network_card_index()));
     put(
         "network_interface_id",
         val::opt_str(i.network_interface_id()),
@@ -363,7 +339,7 @@ fn placement(p: &Value) -> LaunchTemplatePlacementRequest {
 }
 
 fn tag_specs(v: Arg) -> Option<Vec<LaunchTemplateTagSpecificationRequest>> {
-    let specs = items(v);
+    let specs = v.items();
     (!specs.is_empty()).then(|| {
         specs
             .iter()
@@ -514,19 +490,19 @@ static TABLE: LazyLock<LtTable> = LazyLock::new(|| {
         )
         .max_items(1)
         .read(|l, _| {
-            opt_one(l.data.cpu_options(), |c| {
+            val::opt_block(l.data.cpu_options(), |c| {
                 Value::object([
                     (
                         "amd_sev_snp",
                         val::opt_str(c.amd_sev_snp().map(|a| a.as_str())),
                     ),
-                    ("core_count", num(c.core_count())),
-                    ("threads_per_core", num(c.threads_per_core())),
+                    ("core_count", val::opt_num(c.core_count())),
+                    ("threads_per_core", val::opt_num(c.threads_per_core())),
                 ])
             })
         })
         .create(|b, v| {
-            b.set_cpu_options(first(v).map(|c| {
+            b.set_cpu_options(v.first().map(|c| {
                 LaunchTemplateCpuOptionsRequest::builder()
                     .set_amd_sev_snp(s(c, "amd_sev_snp").map(|a| a.as_str().into()))
                     .set_core_count(n(c, "core_count"))
@@ -542,12 +518,12 @@ static TABLE: LazyLock<LtTable> = LazyLock::new(|| {
         )
         .max_items(1)
         .read(|l, _| {
-            opt_one(l.data.credit_specification(), |c: &CreditSpecification| {
+            val::opt_block(l.data.credit_specification(), |c: &CreditSpecification| {
                 Value::object([("cpu_credits", val::opt_str(c.cpu_credits()))])
             })
         })
         .create(|b, v| {
-            b.set_credit_specification(first(v).map(|c| {
+            b.set_credit_specification(v.first().map(|c| {
                 CreditSpecificationRequest::builder()
                     .set_cpu_credits(s(c, "cpu_credits"))
                     .build()
@@ -561,7 +537,7 @@ static TABLE: LazyLock<LtTable> = LazyLock::new(|| {
         )
         .max_items(1)
         .read(|l, _| {
-            opt_one(l.data.iam_instance_profile(), |p| {
+            val::opt_block(l.data.iam_instance_profile(), |p| {
                 Value::object([
                     ("arn", val::opt_str(p.arn())),
                     ("name", val::opt_str(p.name())),
@@ -569,7 +545,7 @@ static TABLE: LazyLock<LtTable> = LazyLock::new(|| {
             })
         })
         .create(|b, v| {
-            b.set_iam_instance_profile(first(v).map(|p| {
+            b.set_iam_instance_profile(v.first().map(|p| {
                 LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
                     .set_arn(s(p, "arn"))
                     .set_name(s(p, "name"))
@@ -589,7 +565,7 @@ static TABLE: LazyLock<LtTable> = LazyLock::new(|| {
         )
         .max_items(1)
         .read(|l, _| {
-            opt_one(l.data.metadata_options(), |m| {
+            val::opt_block(l.data.metadata_options(), |m| {
                 Value::object([
                     (
                         "http_endpoint",
@@ -601,7 +577,7 @@ static TABLE: LazyLock<LtTable> = LazyLock::new(|| {
                     ),
                     (
                         "http_put_response_hop_limit",
-                        num(m.http_put_response_hop_limit()),
+                        val::opt_num(m.http_put_response_hop_limit()),
                     ),
                     (
                         "http_tokens",
@@ -614,7 +590,7 @@ static TABLE: LazyLock<LtTable> = LazyLock::new(|| {
                 ])
             })
         })
-        .create(|b, v| b.set_metadata_options(first(v).map(metadata)))
+        .create(|b, v| b.set_metadata_options(v.first().map(metadata)))
         .updated_by_hand()
         .block(
             "monitoring",
@@ -623,12 +599,12 @@ static TABLE: LazyLock<LtTable> = LazyLock::new(|| {
         )
         .max_items(1)
         .read(|l, _| {
-            opt_one(l.data.monitoring(), |m| {
+            val::opt_block(l.data.monitoring(), |m| {
                 Value::object([("enabled", Value::Bool(m.enabled().unwrap_or(false)))])
             })
         })
         .create(|b, v| {
-            b.set_monitoring(first(v).map(|m| {
+            b.set_monitoring(v.first().map(|m| {
                 LaunchTemplatesMonitoringRequest::builder()
                     .set_enabled(val::bool_attr(m, "enabled"))
                     .build()
@@ -648,7 +624,7 @@ static TABLE: LazyLock<LtTable> = LazyLock::new(|| {
             )
         })
         .create(|b, v| {
-            let i = items(v);
+            let i = v.items();
             b.set_network_interfaces((!i.is_empty()).then(|| i.iter().map(interface).collect()))
         })
         .updated_by_hand()
@@ -663,7 +639,7 @@ static TABLE: LazyLock<LtTable> = LazyLock::new(|| {
         )
         .max_items(1)
         .read(|l, _| {
-            opt_one(l.data.placement(), |p| {
+            val::opt_block(l.data.placement(), |p| {
                 Value::object([
                     ("affinity", val::opt_str(p.affinity())),
                     ("availability_zone", val::opt_str(p.availability_zone())),
@@ -676,11 +652,11 @@ static TABLE: LazyLock<LtTable> = LazyLock::new(|| {
                     ),
                     ("spread_domain", val::opt_str(p.spread_domain())),
                     ("tenancy", val::opt_str(p.tenancy().map(Tenancy::as_str))),
-                    ("partition_number", num(p.partition_number())),
+                    ("partition_number", val::opt_num(p.partition_number())),
                 ])
             })
         })
-        .create(|b, v| b.set_placement(first(v).map(placement)))
+        .create(|b, v| b.set_placement(v.first().map(placement)))
         .updated_by_hand()
         .block(
             "tag_specifications",
