@@ -188,6 +188,9 @@ pub struct Clients {
     /// Cloud Map (service discovery namespaces).
     pub servicediscovery: Service<aws_sdk_servicediscovery::Client>,
     pub wafv2: Service<aws_sdk_wafv2::Client>,
+    /// EC2 Auto Scaling (groups, launch configurations); `autoscaling` is Application Auto Scaling.
+    pub ec2_autoscaling: Service<aws_sdk_autoscaling::Client>,
+    pub cognito_idp: Service<aws_sdk_cognitoidentityprovider::Client>,
     /// `default_tags { tags = ... }` of the provider block.
     pub default_tags: BTreeMap<String, String>,
     /// The caller's account, asked of STS on first use: the ARNs Terraform builds for

@@ -283,6 +283,12 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
             ["servicediscovery"]
         ),
         wafv2: client!(aws_sdk_wafv2, "wafv2", ["wafv2"]),
+        ec2_autoscaling: client!(aws_sdk_autoscaling, "autoscaling", ["autoscaling"]),
+        cognito_idp: client!(
+            aws_sdk_cognitoidentityprovider,
+            "cognito-idp",
+            ["cognitoidp", "cognitoidentityprovider"]
+        ),
         default_tags,
         account: tokio::sync::OnceCell::new(),
     })

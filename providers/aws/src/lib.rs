@@ -7,8 +7,10 @@
 //! `provider "aws" { alias = ... }` block can have an instance of its own.
 
 pub mod acm;
+pub mod asg;
 pub mod autoscaling;
 pub mod clients;
+pub mod cognito;
 pub mod config;
 pub mod data;
 pub mod dynamodb;
@@ -29,6 +31,7 @@ pub mod resource;
 pub mod route53;
 pub mod s3;
 pub mod schema;
+pub mod secret_rotation;
 pub mod secrets;
 pub mod servicediscovery;
 pub mod ssm;
@@ -93,6 +96,9 @@ impl AwsProvider {
             .chain(lambda::resources())
             .chain(servicediscovery::resources())
             .chain(wafv2::resources())
+            .chain(asg::resources())
+            .chain(cognito::resources())
+            .chain(secret_rotation::resources())
             .map(|r| (r.type_name(), r))
             .collect();
         let data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>> = data::all()

@@ -89,6 +89,16 @@ impl<'a> Arg<'a> {
         self.str()?.parse().ok()
     }
 
+    /// The items of a nested block (empty when unset).
+    pub fn items(self) -> &'a [Value] {
+        self.0.and_then(Value::as_seq).unwrap_or_default()
+    }
+
+    /// The first item of a nested block (a `MaxItems: 1` block's only item).
+    pub fn first(self) -> Option<&'a Value> {
+        self.items().first()
+    }
+
     /// The strings of a list or set (non-strings skipped); `None` when unset.
     pub fn strings(self) -> Option<Vec<String>> {
         self.0.and_then(Value::as_seq).map(|s| {
@@ -97,6 +107,16 @@ impl<'a> Arg<'a> {
                 .collect()
         })
     }
+}
+
+/// A string argument of a block item, as [`Arg::str`] reads it.
+pub fn item_str(item: &Value, k: &str) -> Option<String> {
+    Arg(item.get_attr(k)).str()
+}
+
+/// A whole-number argument of a block item, as [`Arg::i32`] reads it.
+pub fn item_i32(item: &Value, k: &str) -> Option<i32> {
+    Arg(item.get_attr(k)).i32()
 }
 
 /// How AWS's answer for an attribute is brought to the form Terraform keeps in state.

@@ -53,6 +53,16 @@ pub fn num(n: impl Into<f64>) -> Value {
     Value::number(n.into())
 }
 
+/// A whole number AWS may leave out (null then).
+pub fn opt_num(n: Option<i32>) -> Value {
+    n.map_or(Value::Null, num)
+}
+
+/// A `MaxItems: 1` block read from an optional SDK member: its one item, or none.
+pub fn opt_block<T>(x: Option<&T>, f: impl Fn(&T) -> Value) -> Value {
+    Value::List(x.map(f).into_iter().collect())
+}
+
 pub fn str_list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Value {
     Value::List(
         items

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{attr, changed_attrs, changes, Env};
+use common::{attr, changed_attrs, changes, converged, found_by_identity, updated, Env};
 use terrane_engine::state::State;
 
 /// A client of one SDK crate for the process's moto server, for out-of-band changes.
@@ -47,58 +47,6 @@ resource "aws_subnet" "b" {{
 }}
 "#
     )
-}
-
-/// The plan changes exactly `attrs` of `addr` in place; after the apply the next plan is
-/// empty.
-async fn updated(env: &Env, src: &str, state: &State, addr: &str, attrs: &[&str]) -> State {
-    let plan = env.plan(src, state).await;
-    assert_eq!(changes(&plan), [format!("Update {addr}")]);
-    assert_eq!(changed_attrs(&plan, addr), attrs);
-    let state = env.apply(src, state).await;
-    let plan = env.plan(src, &state).await;
-    assert!(!plan.has_changes(), "{:?}", changes(&plan));
-    state
-}
-
-async fn converged(env: &Env, src: &str, state: &State) {
-    let plan = env.plan(src, state).await;
-    let what: Vec<_> = changes(&plan)
-        .iter()
-        .map(|c| {
-            let addr = c.split_once(' ').map_or("", |x| x.1);
-            format!("{c}: {:?}", changed_attrs(&plan, addr))
-        })
-        .collect();
-    assert!(!plan.has_changes(), "{what:?}");
-}
-
-/// Crash recovery finds `addr`'s object by its identity (its name), and nothing for a
-/// name no object has.
-async fn found_by_identity(env: &Env, state: &State, addr: &str) {
-    use terrane_engine::provider::Provider;
-    let (ty, name) = addr.split_once('.').unwrap();
-    let r = state
-        .resources
-        .iter()
-        .find(|r| r.ty == ty && r.name == name && r.mode == "managed")
-        .unwrap();
-    let obj = terrane_engine::lang::Value::from_json(&r.instances[0].attributes);
-    let p = env.provider.as_ref();
-    let identity = p.identity(ty, &obj).expect("an identity");
-    let found = p.find_by_identity(ty, &identity).await.unwrap();
-    assert_eq!(
-        found.and_then(|f| f.get_attr("id").cloned()),
-        obj.get_attr("id").cloned()
-    );
-    let mut other = identity.clone();
-    other
-        .0
-        .insert("name".into(), "alias/find-nothing-here".into());
-    assert!(
-        p.find_by_identity(ty, &other).await.unwrap().is_none(),
-        "{addr}"
-    );
 }
 
 /// moto serves CreateCacheSubnetGroup, DescribeCacheSubnetGroups and the tag calls, but

@@ -39,6 +39,7 @@ pub mod endpoint_service_data;
 pub mod flow_log;
 pub mod igw;
 pub mod instance;
+pub mod launch_template;
 pub mod nat;
 pub mod network_acl;
 pub mod network_acl_rule;
@@ -101,6 +102,7 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
         Box::new(vpn_gateway::VpnGatewayRes),
         Box::new(vpn_gateway::VpnGatewayAttachment),
         Box::new(instance::InstanceRes),
+        Box::new(launch_template::LaunchTemplateRes),
     ]
 }
 

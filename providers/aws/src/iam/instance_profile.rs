@@ -2,7 +2,6 @@
 //! name is its ID and import ID; the role changes in place (the old one removed, the new
 //! one added: a profile holds at most one role).
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
@@ -12,12 +11,12 @@ use aws_sdk_iam::types::InstanceProfile;
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 
-use super::{iam_tags, tags_of};
+use super::tags_of;
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
     invalid, known_set, name_or_prefix, name_prefix_from_name, tags_value, AwsResource, Failed,
-    Tagging, Timeout,
+    TagCalls, Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::table::{ReadCtx, ResourceTable, Table};
@@ -100,6 +99,14 @@ async fn remove_role(c: &Clients, profile: &str, role: &str) -> Result<(), AwsEr
         _ => Ok(()),
     }
 }
+
+static TAG_CALLS: TagCalls = super::iam_tag_calls!(
+    tag_instance_profile,
+    untag_instance_profile,
+    instance_profile_name,
+    "TagInstanceProfile",
+    "UntagInstanceProfile"
+);
 
 #[async_trait]
 impl AwsResource for InstanceProfileRes {
@@ -204,35 +211,8 @@ impl AwsResource for InstanceProfileRes {
         Ok(None)
     }
 
-    async fn tag(
-        &self,
-        c: &Clients,
-        prior: &Value,
-        tags: BTreeMap<String, String>,
-    ) -> Result<(), AwsError> {
-        c.iam
-            .get()
-            .await
-            .tag_instance_profile()
-            .instance_profile_name(val::str_attr(prior, "id").unwrap_or_default())
-            .set_tags(Some(iam_tags(&tags)))
-            .send()
-            .await
-            .map_err(err("TagInstanceProfile"))?;
-        Ok(())
-    }
-
-    async fn untag(&self, c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
-        c.iam
-            .get()
-            .await
-            .untag_instance_profile()
-            .instance_profile_name(val::str_attr(prior, "id").unwrap_or_default())
-            .set_tag_keys(Some(keys))
-            .send()
-            .await
-            .map_err(err("UntagInstanceProfile"))?;
-        Ok(())
+    fn tag_calls(&self) -> Option<&'static TagCalls> {
+        Some(&TAG_CALLS)
     }
 
     /// A profile that still holds a role cannot be deleted: the role is removed first.

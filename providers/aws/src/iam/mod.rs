@@ -148,6 +148,45 @@ pub fn iam_tags(tags: &std::collections::BTreeMap<String, String>) -> Vec<aws_sd
         .collect()
 }
 
+/// The [`crate::resource::TagCalls`] of an IAM type: IAM has a tag and an untag call per
+/// type, each naming the object by one parameter (the object's `id`):
+/// `iam_tag_calls!(tag_role, untag_role, role_name, "TagRole", "UntagRole")`.
+macro_rules! iam_tag_calls {
+    ($tag:ident, $untag:ident, $param:ident, $tag_op:literal, $untag_op:literal) => {
+        $crate::resource::TagCalls {
+            tag: |c, prior, tags| {
+                Box::pin(async move {
+                    c.iam
+                        .get()
+                        .await
+                        .$tag()
+                        .$param($crate::val::str_attr(prior, "id").unwrap_or_default())
+                        .set_tags(Some($crate::iam::iam_tags(&tags)))
+                        .send()
+                        .await
+                        .map_err($crate::error::err($tag_op))?;
+                    Ok(())
+                })
+            },
+            untag: |c, prior, keys| {
+                Box::pin(async move {
+                    c.iam
+                        .get()
+                        .await
+                        .$untag()
+                        .$param($crate::val::str_attr(prior, "id").unwrap_or_default())
+                        .set_tag_keys(Some(keys))
+                        .send()
+                        .await
+                        .map_err($crate::error::err($untag_op))?;
+                    Ok(())
+                })
+            },
+        }
+    };
+}
+pub(crate) use iam_tag_calls;
+
 #[cfg(test)]
 mod tests {
     use super::*;

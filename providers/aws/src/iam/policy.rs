@@ -2,7 +2,6 @@
 //! document is a new default policy version (the oldest other version is removed when
 //! IAM's limit of five is reached).
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
@@ -10,11 +9,11 @@ use aws_sdk_iam::operation::create_policy::builders::CreatePolicyFluentBuilder;
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 
-use super::{check_json, decode_document, equivalent, iam_tags, tags_of};
+use super::{check_json, decode_document, equivalent, tags_of};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
-use crate::resource::{name_or_prefix, AwsResource, Failed, Tagging, Timeout};
+use crate::resource::{name_or_prefix, AwsResource, Failed, TagCalls, Tagging, Timeout};
 use crate::schema::*;
 use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
 use crate::val;
@@ -65,6 +64,14 @@ static TABLE: LazyLock<PolicyTable> = LazyLock::new(|| {
     // A new default policy version.
     .updated_by_hand()
 });
+
+static TAG_CALLS: TagCalls = super::iam_tag_calls!(
+    tag_policy,
+    untag_policy,
+    policy_arn,
+    "TagPolicy",
+    "UntagPolicy"
+);
 
 #[async_trait]
 impl AwsResource for Policy {
@@ -222,35 +229,8 @@ impl AwsResource for Policy {
         Ok(None)
     }
 
-    async fn tag(
-        &self,
-        c: &Clients,
-        prior: &Value,
-        tags: BTreeMap<String, String>,
-    ) -> Result<(), AwsError> {
-        c.iam
-            .get()
-            .await
-            .tag_policy()
-            .policy_arn(val::str_attr(prior, "id").unwrap_or_default())
-            .set_tags(Some(iam_tags(&tags)))
-            .send()
-            .await
-            .map_err(err("TagPolicy"))?;
-        Ok(())
-    }
-
-    async fn untag(&self, c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
-        c.iam
-            .get()
-            .await
-            .untag_policy()
-            .policy_arn(val::str_attr(prior, "id").unwrap_or_default())
-            .set_tag_keys(Some(keys))
-            .send()
-            .await
-            .map_err(err("UntagPolicy"))?;
-        Ok(())
+    fn tag_calls(&self) -> Option<&'static TagCalls> {
+        Some(&TAG_CALLS)
     }
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {

@@ -2,7 +2,6 @@
 //! is its ID (and its import ID).
 
 use async_trait::async_trait;
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use aws_sdk_iam::operation::create_role::builders::CreateRoleFluentBuilder;
@@ -11,11 +10,11 @@ use aws_sdk_iam::primitives::{DateTime, DateTimeFormat};
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 
-use super::{check_json, decode_document, equivalent, iam_tags, tags_of};
+use super::{check_json, decode_document, equivalent, tags_of};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
-use crate::resource::{name_or_prefix, AwsResource, Failed, Tagging, Timeout};
+use crate::resource::{name_or_prefix, AwsResource, Failed, TagCalls, Tagging, Timeout};
 use crate::schema::*;
 use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
 use crate::val;
@@ -93,6 +92,9 @@ static TABLE: LazyLock<RoleTable> = LazyLock::new(|| {
     )
     .updated_by_hand()
 });
+
+static TAG_CALLS: TagCalls =
+    super::iam_tag_calls!(tag_role, untag_role, role_name, "TagRole", "UntagRole");
 
 #[async_trait]
 impl AwsResource for Role {
@@ -213,35 +215,8 @@ impl AwsResource for Role {
         Ok(None)
     }
 
-    async fn tag(
-        &self,
-        c: &Clients,
-        prior: &Value,
-        tags: BTreeMap<String, String>,
-    ) -> Result<(), AwsError> {
-        c.iam
-            .get()
-            .await
-            .tag_role()
-            .role_name(val::str_attr(prior, "id").unwrap_or_default())
-            .set_tags(Some(iam_tags(&tags)))
-            .send()
-            .await
-            .map_err(err("TagRole"))?;
-        Ok(())
-    }
-
-    async fn untag(&self, c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
-        c.iam
-            .get()
-            .await
-            .untag_role()
-            .role_name(val::str_attr(prior, "id").unwrap_or_default())
-            .set_tag_keys(Some(keys))
-            .send()
-            .await
-            .map_err(err("UntagRole"))?;
-        Ok(())
+    fn tag_calls(&self) -> Option<&'static TagCalls> {
+        Some(&TAG_CALLS)
     }
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {

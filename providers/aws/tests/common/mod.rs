@@ -333,3 +333,57 @@ pub fn data_attr(state: &State, ty: &str, name: &str, attr: &str) -> serde_json:
         .unwrap_or_else(|| panic!("data.{ty}.{name} not in state"));
     r.instances[0].attributes[attr].clone()
 }
+
+/// The plan changes exactly `attrs` of `addr` in place; after the apply the next plan is
+/// empty.
+pub async fn updated(env: &Env, src: &str, state: &State, addr: &str, attrs: &[&str]) -> State {
+    let plan = env.plan(src, state).await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+    assert_eq!(changed_attrs(&plan, addr), attrs);
+    let state = env.apply(src, state).await;
+    let plan = env.plan(src, &state).await;
+    assert!(!plan.has_changes(), "{:?}", changes(&plan));
+    state
+}
+
+pub async fn converged(env: &Env, src: &str, state: &State) {
+    let plan = env.plan(src, state).await;
+    let what: Vec<_> = changes(&plan)
+        .iter()
+        .map(|c| {
+            let addr = c.split_once(' ').map_or("", |x| x.1);
+            format!("{c}: {:?}", changed_attrs(&plan, addr))
+        })
+        .collect();
+    assert!(!plan.has_changes(), "{what:?}");
+}
+
+/// Crash recovery finds `addr`'s object by its identity (its name), and nothing for a
+/// name no object has.
+pub async fn found_by_identity(env: &Env, state: &State, addr: &str) {
+    let (ty, name) = addr.split_once('.').unwrap();
+    let r = state
+        .resources
+        .iter()
+        .find(|r| r.ty == ty && r.name == name && r.mode == "managed")
+        .unwrap();
+    let obj = terrane_engine::lang::Value::from_json(&r.instances[0].attributes);
+    let p = env.provider.as_ref();
+    let identity = p.identity(ty, &obj).expect("an identity");
+    let found = p.find_by_identity(ty, &identity).await.unwrap();
+    assert_eq!(
+        found.and_then(|f| f.get_attr("id").cloned()),
+        obj.get_attr("id").cloned()
+    );
+    // The same identity with every name in it (not the region) naming nothing.
+    let mut other = identity.clone();
+    for (k, v) in other.0.iter_mut() {
+        if k != "region" {
+            *v = "alias/find-nothing-here".into();
+        }
+    }
+    assert!(
+        p.find_by_identity(ty, &other).await.unwrap().is_none(),
+        "{addr}"
+    );
+}

@@ -1,0 +1,264 @@
+//! Launch templates and EC2 Auto Scaling groups against moto, through the engine: create,
+//! converge, update in place (a new template version; new sizes and tags of a group),
+//! replace, import, crash-recovery identity, destroy.
+
+mod common;
+
+use common::{attr, changed_attrs, changes, converged, found_by_identity, updated, Env};
+use terrane_engine::state::State;
+
+fn asg_client() -> aws_sdk_autoscaling::Client {
+    let m = terrane_test_support::moto();
+    aws_sdk_autoscaling::Client::from_conf(
+        aws_sdk_autoscaling::Config::builder()
+            .behavior_version(aws_sdk_autoscaling::config::BehaviorVersion::latest())
+            .region(aws_sdk_autoscaling::config::Region::new("us-east-1"))
+            .endpoint_url(&m.endpoint)
+            .credentials_provider(aws_sdk_autoscaling::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .build(),
+    )
+}
+
+/// A launch template with the nested blocks the autoscaling community module sets.
+fn template(name: &str, instance_type: &str, team: &str) -> String {
+    format!(
+        r##"
+provider "aws" {{
+  region = "us-east-1"
+}}
+resource "aws_launch_template" "t" {{
+  name                   = "{name}"
+  description            = "web servers"
+  image_id               = "ami-12c6146b"
+  instance_type          = "{instance_type}"
+  user_data              = base64encode("#!/bin/sh\necho hi")
+  update_default_version = true
+  ebs_optimized          = "true"
+
+  block_device_mappings {{
+    device_name = "/dev/xvda"
+    ebs {{
+      volume_size           = 20
+      volume_type           = "gp3"
+      delete_on_termination = "true"
+      encrypted             = "true"
+    }}
+  }}
+  iam_instance_profile {{
+    name = "web-profile"
+  }}
+  metadata_options {{
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 2
+  }}
+  monitoring {{
+    enabled = true
+  }}
+  network_interfaces {{
+    associate_public_ip_address = "true"
+    delete_on_termination       = "true"
+    device_index                = 0
+    description                 = "primary"
+  }}
+  tag_specifications {{
+    resource_type = "instance"
+    tags          = {{ role = "web" }}
+  }}
+  tags = {{ team = "{team}" }}
+}}
+"##
+    )
+}
+
+#[tokio::test]
+async fn launch_template() {
+    let env = Env::new();
+    let addr = "aws_launch_template.t";
+    let src = template("lt-web", "t3.micro", "a");
+    let state = env.apply(&src, &State::new()).await;
+    let id = attr(&state, addr, "id");
+    assert!(id.starts_with("lt-"), "{id}");
+    assert_eq!(
+        attr(&state, addr, "arn"),
+        format!("arn:aws:ec2:us-east-1:123456789012:launch-template/{id}")
+    );
+    assert_eq!(attr(&state, addr, "latest_version"), "1");
+    assert_eq!(attr(&state, addr, "default_version"), "1");
+    assert_eq!(attr(&state, addr, "tags_all"), r#"{"team":"a"}"#);
+    converged(&env, &src, &state).await;
+    found_by_identity(&env, &state, addr).await;
+
+    // A new instance type is a new version, made the default.
+    let src = template("lt-web", "t3.small", "a");
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+    let state = env.apply(&src, &state).await;
+    assert_eq!(attr(&state, addr, "id"), id);
+    assert_eq!(attr(&state, addr, "latest_version"), "2");
+    assert_eq!(attr(&state, addr, "default_version"), "2");
+    assert_eq!(attr(&state, addr, "instance_type"), "t3.small");
+    converged(&env, &src, &state).await;
+
+    // Tags change without a new version.
+    let state = updated(
+        &env,
+        &template("lt-web", "t3.small", "b"),
+        &state,
+        addr,
+        &["tags", "tags_all"],
+    )
+    .await;
+    assert_eq!(attr(&state, addr, "latest_version"), "2");
+
+    // Import by ID reads everything AWS holds: only `update_default_version`, a
+    // setting of the provider's own, then plans a change (as in Terraform).
+    let src = template("lt-web", "t3.small", "b");
+    let imported = env.import_into(&state, addr, &id).await;
+    let plan = env.plan(&src, &imported).await;
+    assert_eq!(changed_attrs(&plan, addr), ["update_default_version"]);
+
+    // A new name replaces; destroy leaves nothing.
+    let plan = env
+        .plan(&template("lt-web-2", "t3.small", "b"), &state)
+        .await;
+    assert_eq!(changes(&plan), [format!("DeleteThenCreate {addr}")]);
+    env.destroy(&src, &state).await;
+    assert!(env
+        .import_refreshed("aws_launch_template", &id)
+        .await
+        .is_none());
+}
+
+fn group(name: &str, max: u32, desired: u32, team: &str) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  region = "us-east-1"
+}}
+resource "aws_vpc" "v" {{
+  cidr_block = "10.91.0.0/16"
+}}
+resource "aws_subnet" "a" {{
+  vpc_id            = aws_vpc.v.id
+  cidr_block        = "10.91.1.0/24"
+  availability_zone = "us-east-1a"
+}}
+resource "aws_subnet" "b" {{
+  vpc_id            = aws_vpc.v.id
+  cidr_block        = "10.91.2.0/24"
+  availability_zone = "us-east-1b"
+}}
+resource "aws_launch_template" "t" {{
+  name_prefix   = "asg-"
+  image_id      = "ami-12c6146b"
+  instance_type = "t3.micro"
+}}
+resource "aws_autoscaling_group" "g" {{
+  name                  = "{name}"
+  min_size              = 1
+  max_size              = {max}
+  desired_capacity      = {desired}
+  vpc_zone_identifier   = [aws_subnet.a.id, aws_subnet.b.id]
+  protect_from_scale_in = true
+  health_check_type     = "EC2"
+
+  launch_template {{
+    id      = aws_launch_template.t.id
+    version = aws_launch_template.t.latest_version
+  }}
+  tag {{
+    key                 = "team"
+    value               = "{team}"
+    propagate_at_launch = true
+  }}
+  tag {{
+    key                 = "Name"
+    value               = "web"
+    propagate_at_launch = false
+  }}
+}}
+"#
+    )
+}
+
+#[tokio::test]
+async fn autoscaling_group() {
+    let env = Env::new();
+    let addr = "aws_autoscaling_group.g";
+    let src = group("web-asg", 2, 1, "a");
+    let state = env.apply(&src, &State::new()).await;
+    assert_eq!(attr(&state, addr, "id"), "web-asg");
+    assert!(attr(&state, addr, "arn").contains(":autoScalingGroupName/web-asg"));
+    assert_eq!(attr(&state, addr, "desired_capacity"), "1");
+    assert_eq!(attr(&state, addr, "health_check_grace_period"), "300");
+    assert_eq!(attr(&state, addr, "wait_for_capacity_timeout"), "10m");
+    converged(&env, &src, &state).await;
+    found_by_identity(&env, &state, addr).await;
+
+    // Sizes change in place, and the group grows to the new desired capacity.
+    let state = updated(
+        &env,
+        &group("web-asg", 3, 2, "a"),
+        &state,
+        addr,
+        &["desired_capacity", "max_size"],
+    )
+    .await;
+    let asg = asg_client();
+    let described = asg
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names("web-asg")
+        .send()
+        .await
+        .unwrap();
+    let g = &described.auto_scaling_groups()[0];
+    assert_eq!(g.instances().len(), 2);
+    assert_eq!(g.new_instances_protected_from_scale_in(), Some(true));
+
+    // A tag block changes in place.
+    let state = updated(&env, &group("web-asg", 3, 2, "b"), &state, addr, &["tag"]).await;
+    let tags = asg
+        .describe_tags()
+        .send()
+        .await
+        .unwrap()
+        .tags()
+        .iter()
+        .filter(|t| t.resource_id() == Some("web-asg"))
+        .map(|t| {
+            (
+                t.key().unwrap().to_string(),
+                t.value().unwrap().to_string(),
+                t.propagate_at_launch().unwrap(),
+            )
+        })
+        .collect::<Vec<_>>();
+    assert!(
+        tags.contains(&("team".into(), "b".into(), true)),
+        "{tags:?}"
+    );
+    assert!(
+        tags.contains(&("Name".into(), "web".into(), false)),
+        "{tags:?}"
+    );
+
+    // Import by name converges; a new name replaces.
+    let src = group("web-asg", 3, 2, "b");
+    let imported = env.import_into(&state, addr, "web-asg").await;
+    converged(&env, &src, &imported).await;
+    let plan = env.plan(&group("web-asg-2", 3, 2, "b"), &state).await;
+    assert_eq!(changes(&plan), [format!("DeleteThenCreate {addr}")]);
+    assert!(changed_attrs(&plan, addr).contains(&"name".to_string()));
+
+    env.destroy(&src, &state).await;
+    let left = asg
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names("web-asg")
+        .send()
+        .await
+        .unwrap();
+    assert!(left.auto_scaling_groups().is_empty());
+}
