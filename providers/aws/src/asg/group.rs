@@ -682,6 +682,32 @@ fn set_diff(prior: &Value, planned: &Value, k: &str) -> (Vec<String>, Vec<String
     )
 }
 
+/// Brings a string-set argument to its planned members with the API's remove/add pair of
+/// calls (each sent only when it has members), e.g. DetachLoadBalancers / AttachLoadBalancers.
+macro_rules! sync_set {
+    ($asg:expr, $group:expr, $prior:expr, $planned:expr, $attr:literal, $field:ident,
+     $remove:ident $remove_op:literal, $add:ident $add_op:literal $(, $extra:ident($val:expr))?) => {{
+        let (removed, added) = set_diff($prior, $planned, $attr);
+        if !removed.is_empty() {
+            $asg.$remove()
+                .auto_scaling_group_name($group)
+                .$field(Some(removed))
+                .send()
+                .await
+                .map_err(err($remove_op))?;
+        }
+        if !added.is_empty() {
+            $asg.$add()
+                .auto_scaling_group_name($group)
+                .$field(Some(added))
+                $(.$extra($val))?
+                .send()
+                .await
+                .map_err(err($add_op))?;
+        }
+    }};
+}
+
 async fn set_metrics(
     c: &Clients,
     name: &str,
@@ -689,25 +715,13 @@ async fn set_metrics(
     planned: &Value,
 ) -> Result<(), AwsError> {
     let asg = c.ec2_autoscaling.get().await;
-    let (removed, added) = set_diff(prior, planned, "enabled_metrics");
     let granularity = val::str_attr(planned, "metrics_granularity").unwrap_or("1Minute");
-    if !removed.is_empty() {
-        asg.disable_metrics_collection()
-            .auto_scaling_group_name(name)
-            .set_metrics(Some(removed))
-            .send()
-            .await
-            .map_err(err("DisableMetricsCollection"))?;
-    }
-    if !added.is_empty() {
-        asg.enable_metrics_collection()
-            .auto_scaling_group_name(name)
-            .set_metrics(Some(added))
-            .granularity(granularity)
-            .send()
-            .await
-            .map_err(err("EnableMetricsCollection"))?;
-    }
+    sync_set!(
+        asg, name, prior, planned, "enabled_metrics", set_metrics,
+        disable_metrics_collection "DisableMetricsCollection",
+        enable_metrics_collection "EnableMetricsCollection",
+        granularity(granularity)
+    );
     Ok(())
 }
 
@@ -718,23 +732,11 @@ async fn set_processes(
     planned: &Value,
 ) -> Result<(), AwsError> {
     let asg = c.ec2_autoscaling.get().await;
-    let (removed, added) = set_diff(prior, planned, "suspended_processes");
-    if !removed.is_empty() {
-        asg.resume_processes()
-            .auto_scaling_group_name(name)
-            .set_scaling_processes(Some(removed))
-            .send()
-            .await
-            .map_err(err("ResumeProcesses"))?;
-    }
-    if !added.is_empty() {
-        asg.suspend_processes()
-            .auto_scaling_group_name(name)
-            .set_scaling_processes(Some(added))
-            .send()
-            .await
-            .map_err(err("SuspendProcesses"))?;
-    }
+    sync_set!(
+        asg, name, prior, planned, "suspended_processes", set_scaling_processes,
+        resume_processes "ResumeProcesses",
+        suspend_processes "SuspendProcesses"
+    );
     Ok(())
 }
 
@@ -745,40 +747,16 @@ async fn set_target_groups(
     planned: &Value,
 ) -> Result<(), AwsError> {
     let asg = c.ec2_autoscaling.get().await;
-    let (removed, added) = set_diff(prior, planned, "target_group_arns");
-    if !removed.is_empty() {
-        asg.detach_load_balancer_target_groups()
-            .auto_scaling_group_name(name)
-            .set_target_group_arns(Some(removed))
-            .send()
-            .await
-            .map_err(err("DetachLoadBalancerTargetGroups"))?;
-    }
-    if !added.is_empty() {
-        asg.attach_load_balancer_target_groups()
-            .auto_scaling_group_name(name)
-            .set_target_group_arns(Some(added))
-            .send()
-            .await
-            .map_err(err("AttachLoadBalancerTargetGroups"))?;
-    }
-    let (removed, added) = set_diff(prior, planned, "load_balancers");
-    if !removed.is_empty() {
-        asg.detach_load_balancers()
-            .auto_scaling_group_name(name)
-            .set_load_balancer_names(Some(removed))
-            .send()
-            .await
-            .map_err(err("DetachLoadBalancers"))?;
-    }
-    if !added.is_empty() {
-        asg.attach_load_balancers()
-            .auto_scaling_group_name(name)
-            .set_load_balancer_names(Some(added))
-            .send()
-            .await
-            .map_err(err("AttachLoadBalancers"))?;
-    }
+    sync_set!(
+        asg, name, prior, planned, "target_group_arns", set_target_group_arns,
+        detach_load_balancer_target_groups "DetachLoadBalancerTargetGroups",
+        attach_load_balancer_target_groups "AttachLoadBalancerTargetGroups"
+    );
+    sync_set!(
+        asg, name, prior, planned, "load_balancers", set_load_balancer_names,
+        detach_load_balancers "DetachLoadBalancers",
+        attach_load_balancers "AttachLoadBalancers"
+    );
     Ok(())
 }
 
