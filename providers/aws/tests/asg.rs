@@ -133,6 +133,11 @@ async fn launch_template() {
 }
 
 fn group(name: &str, max: u32, desired: u32, team: &str) -> String {
+    group_with(name, max, desired, team, "")
+}
+
+/// [`group`] with `extra` arguments in the group's block.
+fn group_with(name: &str, max: u32, desired: u32, team: &str, extra: &str) -> String {
     format!(
         r#"
 provider "aws" {{
@@ -164,6 +169,7 @@ resource "aws_autoscaling_group" "g" {{
   vpc_zone_identifier   = [aws_subnet.a.id, aws_subnet.b.id]
   protect_from_scale_in = true
   health_check_type     = "EC2"
+  {extra}
 
   launch_template {{
     id      = aws_launch_template.t.id
@@ -245,11 +251,63 @@ async fn autoscaling_group() {
         "{tags:?}"
     );
 
+    // Suspended processes and metrics change in place, each with its own calls.
+    let both = r#"suspended_processes = ["AZRebalance"]
+  enabled_metrics = ["GroupMinSize"]"#;
+    let state = updated(
+        &env,
+        &group_with("web-asg", 3, 2, "b", both),
+        &state,
+        addr,
+        &["enabled_metrics", "suspended_processes"],
+    )
+    .await;
+    let described = asg
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names("web-asg")
+        .send()
+        .await
+        .unwrap();
+    let g = &described.auto_scaling_groups()[0];
+    let suspended: Vec<&str> = g
+        .suspended_processes()
+        .iter()
+        .filter_map(|p| p.process_name())
+        .collect();
+    assert_eq!(suspended, ["AZRebalance"]);
+    let metrics: Vec<&str> = g
+        .enabled_metrics()
+        .iter()
+        .filter_map(|m| m.metric())
+        .collect();
+    assert_eq!(metrics, ["GroupMinSize"]);
+    // Resumed when left out (moto has no DisableMetricsCollection: metrics stay).
+    let metrics_only = r#"enabled_metrics = ["GroupMinSize"]"#;
+    let state = updated(
+        &env,
+        &group_with("web-asg", 3, 2, "b", metrics_only),
+        &state,
+        addr,
+        &["suspended_processes"],
+    )
+    .await;
+    let described = asg
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names("web-asg")
+        .send()
+        .await
+        .unwrap();
+    assert!(described.auto_scaling_groups()[0]
+        .suspended_processes()
+        .is_empty());
+
     // Import by name converges; a new name replaces.
-    let src = group("web-asg", 3, 2, "b");
+    let src = group_with("web-asg", 3, 2, "b", metrics_only);
     let imported = env.import_into(&state, addr, "web-asg").await;
     converged(&env, &src, &imported).await;
-    let plan = env.plan(&group("web-asg-2", 3, 2, "b"), &state).await;
+    let plan = env
+        .plan(&group_with("web-asg-2", 3, 2, "b", metrics_only), &state)
+        .await;
     assert_eq!(changes(&plan), [format!("DeleteThenCreate {addr}")]);
     assert!(changed_attrs(&plan, addr).contains(&"name".to_string()));
 
