@@ -8,12 +8,11 @@
 //! is a file a CI job keeps, and secrets belong only in state (`-var` values in the
 //! arguments are left out too, where Terraform would print them).
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 pub use terrane_provider_plugin::plugin_log::Level;
-use terrane_provider_plugin::plugin_log::{log_line, now};
+use terrane_provider_plugin::plugin_log::{append_line, log_line, now};
 
 struct CoreLog {
     level: Level,
@@ -59,19 +58,7 @@ pub fn log(level: Level, message: impl std::fmt::Display) {
     }
     let entry = entry(log.json, &now(), level, &message.to_string());
     let _guard = log.writing.lock().unwrap_or_else(|e| e.into_inner());
-    let file = log.path.as_ref().and_then(|p| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .ok()
-    });
-    match file {
-        Some(mut f) => {
-            let _ = writeln!(f, "{entry}");
-        }
-        None => eprintln!("{entry}"),
-    }
+    append_line(log.path.as_deref(), &entry);
 }
 
 pub fn info(message: impl std::fmt::Display) {

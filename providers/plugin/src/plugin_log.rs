@@ -65,19 +65,7 @@ impl LogSink {
         let Some(entry) = self.entry(name, line, &now()) else {
             return;
         };
-        let file = self.path.as_ref().and_then(|p| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .ok()
-        });
-        match file {
-            Some(mut f) => {
-                let _ = writeln!(f, "{entry}");
-            }
-            None => eprintln!("{entry}"),
-        }
+        append_line(self.path.as_deref(), &entry);
     }
 
     /// The log entry for `line` at time `now`, or `None` below the level.
@@ -112,6 +100,24 @@ impl LogSink {
             _ => (Level::Debug, line.to_string()),
         };
         (level >= self.level).then(|| log_line(now, level, &format!("provider.{name}: {text}")))
+    }
+}
+
+/// Appends `entry` as a line to the log file at `path` (`TF_LOG_PATH`), or writes it to
+/// stderr when there is none or it cannot be opened. Core and plugin logs share this.
+pub fn append_line(path: Option<&std::path::Path>, entry: &str) {
+    let file = path.and_then(|p| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .ok()
+    });
+    match file {
+        Some(mut f) => {
+            let _ = writeln!(f, "{entry}");
+        }
+        None => eprintln!("{entry}"),
     }
 }
 
