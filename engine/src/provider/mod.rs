@@ -103,6 +103,75 @@ pub struct ReadDataResponse {
     pub diagnostics: Diagnostics,
 }
 
+/// Opens an ephemeral resource: a value that exists only for this run (a secret read
+/// from a vault, a short-lived token), never written to state or a plan file.
+pub struct OpenEphemeralRequest {
+    pub type_name: String,
+    /// The instance address (`ephemeral.aws_secretsmanager_secret_version.db`).
+    pub address: String,
+    /// The configuration, all values known (the engine does not open an ephemeral
+    /// resource whose configuration is not yet known; its result is unknown then).
+    pub config: Value,
+}
+
+pub struct OpenEphemeralResponse {
+    /// The object: the configuration with computed attributes filled in.
+    pub result: Value,
+    /// Provider-private data handed back on renew and close (a lease ID).
+    pub private: Option<String>,
+    /// When the engine must call [`Provider::renew_ephemeral`] to keep the value valid,
+    /// if ever.
+    pub renew_at: Option<std::time::SystemTime>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct RenewEphemeralRequest {
+    pub type_name: String,
+    pub private: Option<String>,
+}
+
+pub struct RenewEphemeralResponse {
+    pub private: Option<String>,
+    pub renew_at: Option<std::time::SystemTime>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Closes what [`Provider::open_ephemeral`] opened, once nothing in the run needs it.
+pub struct CloseEphemeralRequest {
+    pub type_name: String,
+    pub private: Option<String>,
+}
+
+/// Checks an action's `config` at plan time (all values known or not).
+pub struct PlanActionRequest {
+    pub type_name: String,
+    pub config: Value,
+}
+
+/// Progress lines an action reports while it runs, passed to the caller as they come
+/// (Terraform prints them under the action's address).
+pub type ActionProgress = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Runs an action (`action "aws_lambda_invoke" "x"`) with its configuration, all values
+/// known.
+pub struct InvokeActionRequest {
+    pub type_name: String,
+    /// The action's address (`action.aws_lambda_invoke.x`).
+    pub address: String,
+    pub config: Value,
+    pub progress: ActionProgress,
+}
+
+fn unsupported(what: &str, type_name: &str) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.push(
+        crate::diag::Diagnostic::error(format!("Unsupported {what}")).detail(format!(
+            "This provider does not implement the {what} \"{type_name}\"."
+        )),
+    );
+    d
+}
+
 /// What finds an object again when its create was sent but its answer never arrived (the
 /// run was killed while the call was in flight): the planned arguments that name it
 /// uniquely, such as `{"name": "app-logs"}` for a log group or the name and VPC of a
@@ -165,6 +234,40 @@ pub trait Provider: Send + Sync {
         _identity: &Identity,
     ) -> Result<Option<Value>, Diagnostics> {
         Ok(None)
+    }
+
+    /// Opens an ephemeral resource of a type in [`ProviderSchema::ephemeral_resources`].
+    async fn open_ephemeral(&self, req: OpenEphemeralRequest) -> OpenEphemeralResponse {
+        OpenEphemeralResponse {
+            result: Value::Null,
+            private: None,
+            renew_at: None,
+            diagnostics: unsupported("ephemeral resource type", &req.type_name),
+        }
+    }
+
+    /// Extends what an ephemeral resource opened, when its `renew_at` has passed.
+    async fn renew_ephemeral(&self, req: RenewEphemeralRequest) -> RenewEphemeralResponse {
+        RenewEphemeralResponse {
+            private: req.private,
+            renew_at: None,
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    /// Releases what an ephemeral resource opened. The default has nothing to release.
+    async fn close_ephemeral(&self, _req: CloseEphemeralRequest) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Validates an action's configuration for a plan that will invoke it.
+    async fn plan_action(&self, req: PlanActionRequest) -> Diagnostics {
+        unsupported("action type", &req.type_name)
+    }
+
+    /// Runs an action; its diagnostics say whether it succeeded.
+    async fn invoke_action(&self, req: InvokeActionRequest) -> Diagnostics {
+        unsupported("action type", &req.type_name)
     }
 
     /// API calls made so far, per service (`ec2` -> 3), so batching can be measured.

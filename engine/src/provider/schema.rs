@@ -12,6 +12,12 @@ pub struct ProviderSchema {
     pub provider: BlockSchema,
     pub resources: BTreeMap<String, ResourceSchema>,
     pub data_sources: BTreeMap<String, ResourceSchema>,
+    /// `ephemeral "type" "name"` blocks this provider opens (Terraform 1.10): their
+    /// results are never stored in state or plan files.
+    pub ephemeral_resources: BTreeMap<String, ResourceSchema>,
+    /// `action "type" "name"` blocks this provider invokes (Terraform 1.14); the schema
+    /// is the `config` block's.
+    pub actions: BTreeMap<String, ResourceSchema>,
 }
 
 #[derive(Debug, Clone, Default)]

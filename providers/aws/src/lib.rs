@@ -134,6 +134,7 @@ impl AwsProvider {
                     )
                 })
                 .collect(),
+            ..ProviderSchema::default()
         };
         AwsProvider {
             schema,

@@ -97,6 +97,8 @@ impl PluginSchema {
             provider: self.schema.provider.clone(),
             resources: keep(&self.schema.resources, &served.resources),
             data_sources: keep(&self.schema.data_sources, &served.data_sources),
+            ephemeral_resources: self.schema.ephemeral_resources.clone(),
+            actions: self.schema.actions.clone(),
         };
         PluginSchema {
             protocol: self.protocol,

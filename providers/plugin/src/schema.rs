@@ -31,6 +31,7 @@ pub fn provider_schema(
         },
         resources: convert(&resp.resource_schemas)?,
         data_sources: convert(&resp.data_source_schemas)?,
+        ..ProviderSchema::default()
     })
 }
 
