@@ -8,7 +8,6 @@
 
 use std::path::{Path, PathBuf};
 
-use terrane_engine::addr::Mode;
 use terrane_engine::config::Module;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::provider::ProviderSchema;
@@ -191,10 +190,7 @@ fn types_not_built_in(root: &Module, source: &Source, native: &ProviderSchema) -
                 Some(rp) => Source::parse(&rp.source).is_ok_and(|s| s == *source),
                 None => Source::parse(local).is_ok_and(|s| s == *source),
             };
-            let (types, prefix) = match r.addr.mode {
-                Mode::Managed => (&native.resources, ""),
-                Mode::Data => (&native.data_sources, "data."),
-            };
+            let (types, prefix) = (native.types(r.addr.mode), r.addr.mode.address_prefix());
             if of_source && !types.contains_key(&r.addr.ty) {
                 out.insert(format!("{prefix}{}", r.addr.ty));
             }

@@ -268,3 +268,120 @@ fn a_profile_and_an_assumed_role_supply_region_and_credentials() {
     let out = terrane(dir.path(), &["plan", "-detailed-exitcode"], &env).code(2);
     assert!(out.stdout.contains("1 to add"), "{}", out.stdout);
 }
+
+fn secrets() -> aws_sdk_secretsmanager::Client {
+    let m = terrane_test_support::moto();
+    let conf = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
+        .endpoint_url(&m.endpoint)
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(conf)
+}
+
+/// The current value of secret `name`, read straight from Secrets Manager.
+fn secret_value(name: &str) -> String {
+    block_on(secrets().get_secret_value().secret_id(name).send())
+        .unwrap_or_else(|e| panic!("reading {name}: {e:?}"))
+        .secret_string()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Ephemeral resources as users write them: a secret read with
+/// `ephemeral "aws_secretsmanager_secret_version"` and a password made by
+/// `ephemeral "aws_secretsmanager_random_password"`, each written into another secret
+/// through the write-only `secret_string_wo`. Both values reach AWS and neither reaches
+/// state; the next plan has nothing to do.
+#[test]
+fn ephemeral_secrets_reach_write_only_arguments_and_never_state() {
+    let config = r#"
+provider "aws" {}
+
+resource "aws_secretsmanager_secret" "source" { name = "eph-source" }
+resource "aws_secretsmanager_secret_version" "source" {
+  secret_id     = aws_secretsmanager_secret.source.id
+  secret_string = "opened-not-stored"
+}
+
+ephemeral "aws_secretsmanager_secret_version" "read" {
+  secret_id  = aws_secretsmanager_secret.source.id
+  depends_on = [aws_secretsmanager_secret_version.source]
+}
+ephemeral "aws_secretsmanager_random_password" "pw" {
+  password_length     = 24
+  exclude_punctuation = true
+}
+
+resource "aws_secretsmanager_secret" "copy" { name = "eph-copy" }
+resource "aws_secretsmanager_secret_version" "copy" {
+  secret_id                = aws_secretsmanager_secret.copy.id
+  secret_string_wo         = ephemeral.aws_secretsmanager_secret_version.read.secret_string
+  secret_string_wo_version = 1
+}
+
+resource "aws_secretsmanager_secret" "generated" { name = "eph-generated" }
+resource "aws_secretsmanager_secret_version" "generated" {
+  secret_id                = aws_secretsmanager_secret.generated.id
+  secret_string_wo         = ephemeral.aws_secretsmanager_random_password.pw.random_password
+  secret_string_wo_version = 1
+}
+"#;
+    let dir = project(config);
+    let env = moto_env();
+    terrane(dir.path(), &["init"], &env).code(0);
+    terrane(dir.path(), &["validate"], &env).code(0);
+    let out = terrane(dir.path(), &["apply", "-auto-approve"], &env).code(0);
+    for line in [
+        "ephemeral.aws_secretsmanager_secret_version.read: Opening...",
+        "ephemeral.aws_secretsmanager_secret_version.read: Closing...",
+        "ephemeral.aws_secretsmanager_random_password.pw: Opening complete after",
+    ] {
+        assert!(out.stdout.contains(line), "{line:?} in:\n{}", out.stdout);
+    }
+
+    assert_eq!(secret_value("eph-copy"), "opened-not-stored");
+    let generated = secret_value("eph-generated");
+    assert_eq!(generated.len(), 24, "{generated:?}");
+    assert!(
+        generated.chars().all(char::is_alphanumeric),
+        "{generated:?}"
+    );
+
+    let state = std::fs::read_to_string(dir.path().join("terraform.tfstate")).unwrap();
+    // The source secret's own value is an ordinary (sensitive) argument, stored as
+    // Terraform stores it; the values that only passed through ephemeral resources are
+    // not.
+    assert_eq!(state.matches("opened-not-stored").count(), 1, "{state}");
+    assert!(!state.contains(&generated), "{state}");
+    assert!(!state.contains("\"mode\": \"ephemeral\""), "{state}");
+
+    terrane(dir.path(), &["plan", "-detailed-exitcode"], &env).code(0);
+    terrane(dir.path(), &["destroy", "-auto-approve"], &env).code(0);
+}
+
+#[test]
+fn an_ephemeral_value_in_a_stored_argument_is_refused_at_validate() {
+    let dir = project(
+        r#"
+provider "aws" {}
+ephemeral "aws_secretsmanager_random_password" "pw" {}
+resource "aws_secretsmanager_secret" "s" {
+  name        = "eph-refused"
+  description = ephemeral.aws_secretsmanager_random_password.pw.random_password
+}
+"#,
+    );
+    let env = moto_env();
+    terrane(dir.path(), &["init"], &env).code(0);
+    let out = terrane(dir.path(), &["validate"], &env).code(1);
+    assert!(
+        out.stderr.contains("Invalid use of ephemeral value"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("\"description\""), "{}", out.stderr);
+}

@@ -38,7 +38,7 @@ pub async fn run(a: ApplyArgs, destroy_command: bool) -> anyhow::Result<u8> {
     let Ok(mut p) = prepare(&a.common, &a.planning, mode, op, Vec::new()).await? else {
         return Ok(1);
     };
-    p.announce_refresh();
+    p.start_human_output();
     let Some(plan) = p.plan().await else {
         return Ok(1);
     };
@@ -212,7 +212,7 @@ pub async fn refresh(a: RefreshArgs) -> anyhow::Result<u8> {
     else {
         return Ok(1);
     };
-    p.announce_refresh();
+    p.start_human_output();
     let Some(plan) = p.plan().await else {
         return Ok(1);
     };
@@ -395,6 +395,7 @@ async fn apply_saved(a: &ApplyArgs, path: &Path) -> anyhow::Result<u8> {
         p.unlock().await;
         return Ok(1);
     }
+    p.show_progress();
     let Some(plan) = p.plan().await else {
         return Ok(1);
     };

@@ -114,10 +114,22 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// Turns on the lines a person watching the run reads: `Refreshing state...` now,
+    /// and the opening and closing of ephemeral resources while the run goes.
+    pub fn start_human_output(&mut self) {
+        self.show_progress();
+        self.announce_refresh();
+    }
+
+    /// Prints the run's progress lines (ephemeral resources opening and closing).
+    pub fn show_progress(&mut self) {
+        self.ctx.options.progress = Some(Arc::new(|line: &str| println!("{line}")));
+    }
+
     /// `addr: Refreshing state... [id=...]` for each managed object the plan will read
     /// again, as Terraform prints while it refreshes (printed before, not during, the
     /// batched refresh, which reads many objects in one call).
-    pub fn announce_refresh(&self) {
+    fn announce_refresh(&self) {
         if !self.ctx.options.refresh {
             return;
         }
@@ -296,6 +308,8 @@ pub async fn prepare(
         interrupt,
         // Filled in by the recovery below.
         in_doubt: Vec::new(),
+        // Set by the commands that print for a person (`start_human_output`).
+        progress: None,
     };
     let mut ctx = Context {
         providers: Arc::new(provider_set(&module)),

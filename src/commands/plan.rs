@@ -28,7 +28,7 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
         return Ok(1);
     };
     if !a.planning.json && !a.markdown {
-        p.announce_refresh();
+        p.start_human_output();
     }
     let Some(plan) = p.plan().await else {
         return Ok(1);

@@ -328,8 +328,9 @@ output "z" {
 
 #[test]
 fn ephemeral_and_action_blocks_load_and_are_reported_unsupported() {
-    // Well formed: Terraform loads these; terrane runs neither kind yet, so validate names
-    // each type (not "Unsupported block type"), and checks action_trigger references.
+    // Well formed: Terraform loads these; no provider here serves either type, so
+    // validate names each (not "Unsupported block type"), and checks action_trigger
+    // references.
     let w = Work::main_tf(
         r#"
 action "null_reboot" "now" {

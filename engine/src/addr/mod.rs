@@ -10,6 +10,9 @@ pub enum Mode {
     /// Terraform orders data resources before managed ones in state; keep the same order.
     Data,
     Managed,
+    /// `ephemeral "type" "name"`: opened during a run and closed after it; never in state
+    /// or a plan file.
+    Ephemeral,
 }
 
 impl Mode {
@@ -17,15 +20,26 @@ impl Mode {
         match self {
             Mode::Managed => "managed",
             Mode::Data => "data",
+            Mode::Ephemeral => "ephemeral",
         }
     }
 
     /// The mode a state file's `"mode"` names (`"data"`, else managed).
     pub fn from_state_str(s: &str) -> Mode {
-        if s == "data" {
-            Mode::Data
-        } else {
-            Mode::Managed
+        match s {
+            "data" => Mode::Data,
+            "ephemeral" => Mode::Ephemeral,
+            _ => Mode::Managed,
+        }
+    }
+
+    /// The keyword before the type in an address (`data.`, `ephemeral.`), empty for
+    /// managed resources.
+    pub fn address_prefix(self) -> &'static str {
+        match self {
+            Mode::Managed => "",
+            Mode::Data => "data.",
+            Mode::Ephemeral => "ephemeral.",
         }
     }
 }
@@ -131,9 +145,7 @@ impl fmt::Display for ResourceAddr {
         if !self.module.is_empty() {
             write!(f, "{}.", module_path_string(&self.module))?;
         }
-        if self.mode == Mode::Data {
-            f.write_str("data.")?;
-        }
+        f.write_str(self.mode.address_prefix())?;
         write!(f, "{}.{}", self.ty, self.name)
     }
 }
@@ -183,12 +195,12 @@ impl std::str::FromStr for InstanceAddr {
                     .ok_or_else(|| err("expected a resource after the module path"))?;
                 continue;
             }
-            let ty = if ident == "data" {
-                mode = Mode::Data;
+            let ty = if ident == "data" || ident == "ephemeral" {
+                mode = Mode::from_state_str(ident);
                 p.dot()
-                    .ok_or_else(|| err("expected \".\" after \"data\""))?;
+                    .ok_or_else(|| err(&format!("expected \".\" after {ident:?}")))?;
                 p.ident()
-                    .ok_or_else(|| err("expected a data source type"))?
+                    .ok_or_else(|| err(&format!("expected a type after {ident:?}")))?
             } else {
                 ident
             };

@@ -166,7 +166,7 @@ pub(super) fn decode_body(
             "import" => decode_import(m, b, file, diags),
             "removed" => decode_removed(m, b, file, diags),
             "check" => decode_check(m, b, file, diags),
-            "ephemeral" => super::unserved::decode_ephemeral(m, b, file, diags),
+            "ephemeral" => decode_resource(m, b, Mode::Ephemeral, file, diags),
             "action" => super::unserved::decode_action(m, b, file, diags),
             other => diags.push(
                 Diagnostic::error(format!("The {other:?} block is not supported yet"))
@@ -384,11 +384,7 @@ fn duplicate_resource(
             .flat_map(|c| &c.data)
             .find(|d| d.addr == r.addr)
     })?;
-    let kind = if r.addr.mode == Mode::Managed {
-        "resource"
-    } else {
-        "data"
-    };
+    let kind = block_noun(r.addr.mode);
     let (ty, name) = (&r.addr.ty, &r.addr.name);
     let at = prev
         .span
@@ -402,18 +398,32 @@ fn duplicate_resource(
     )
 }
 
-/// Decodes a `resource` or `data` block (its meta-arguments apart from its body).
+/// The block keyword that declares resources of `mode`.
+fn block_keyword(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Managed => "resource",
+        Mode::Data => "data",
+        Mode::Ephemeral => "ephemeral",
+    }
+}
+
+/// What Terraform's messages call a block of `mode` ("Invalid ephemeral resource type").
+fn block_noun(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Ephemeral => "ephemeral resource",
+        _ => block_keyword(mode),
+    }
+}
+
+/// Decodes a `resource`, `data` or `ephemeral` block (its meta-arguments apart from its
+/// body).
 fn build_resource(
     b: &Block,
     mode: Mode,
     file: &Arc<SourceFile>,
     diags: &mut Diagnostics,
 ) -> Option<Resource> {
-    let kind = if mode == Mode::Managed {
-        "resource"
-    } else {
-        "data"
-    };
+    let kind = block_noun(mode);
     if !labels_ok(b, 2, "type, name", file, diags) {
         return None;
     }
@@ -456,10 +466,10 @@ fn build_resource(
             },
             Structure::Block(blk) => match blk.ident.as_str() {
                 "lifecycle" => {
-                    let of = if mode == Mode::Managed {
-                        LifecycleOf::Managed
-                    } else {
-                        LifecycleOf::Data
+                    let of = match mode {
+                        Mode::Managed => LifecycleOf::Managed,
+                        Mode::Data => LifecycleOf::Data,
+                        Mode::Ephemeral => LifecycleOf::Ephemeral,
                     };
                     decode_lifecycle(&mut r.lifecycle, blk, of, file, diags);
                 }

@@ -219,8 +219,6 @@ pub struct ActionTrigger {
 /// What an [`UnservedBlock`] declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnservedKind {
-    /// `ephemeral "type" "name"` (Terraform 1.10): opened during a run, never stored.
-    Ephemeral,
     /// `action "type" "name"` (Terraform 1.14): a provider operation that resources'
     /// `action_trigger` blocks or `-invoke` start.
     Action,
@@ -253,7 +251,6 @@ impl UnservedBlock {
     /// The block keyword, as messages name it.
     pub fn keyword(&self) -> &'static str {
         match self.kind {
-            UnservedKind::Ephemeral => "ephemeral",
             UnservedKind::Action => "action",
         }
     }

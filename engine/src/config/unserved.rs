@@ -1,60 +1,17 @@
-//! `ephemeral` and `action` blocks, and resources' `action_trigger` blocks, decoded with
-//! the checks Terraform's loader makes. Nothing here runs: validate reports every
-//! ephemeral resource and action type as unsupported (see [`UnservedBlock`]).
+//! `action` blocks and resources' `action_trigger` blocks, decoded with the checks
+//! Terraform's loader makes. Nothing here runs: validate reports every action type as
+//! unsupported (see [`UnservedBlock`]).
 
 use std::sync::Arc;
 
 use hcl_edit::expr::{Expression, TraversalOperator};
-use hcl_edit::structure::{Block, Structure};
+use hcl_edit::structure::Block;
 
 use super::block::{check_body, ident_span, labels_ok};
-use super::load::{decode_lifecycle, depends_on, provider_ref, valid_name, LifecycleOf};
-use super::model::{ActionTrigger, Lifecycle, Module, UnservedBlock, UnservedKind};
+use super::load::{provider_ref, valid_name};
+use super::model::{ActionTrigger, Module, UnservedBlock, UnservedKind};
 use super::span_of;
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
-
-/// Decodes `ephemeral "type" "name" { ... }`: the meta-arguments Terraform allows there
-/// (count, for_each, provider, depends_on, a lifecycle with conditions only).
-pub(super) fn decode_ephemeral(
-    m: &mut Module,
-    b: &Block,
-    file: &Arc<SourceFile>,
-    diags: &mut Diagnostics,
-) {
-    let Some(mut block) = header(b, UnservedKind::Ephemeral, file, diags) else {
-        return;
-    };
-    let mut for_each = None;
-    let mut counted = false;
-    for s in b.body.iter() {
-        match s {
-            Structure::Attribute(a) => match a.key.as_str() {
-                "count" => counted = true,
-                "for_each" => for_each = Some(a),
-                "provider" => block.provider = provider_ref(&a.value, file, diags),
-                // Checked as a resource's are; nothing is ordered by it while nothing runs.
-                "depends_on" => {
-                    depends_on(a, file, diags);
-                }
-                _ => {}
-            },
-            Structure::Block(l) if l.ident.as_str() == "lifecycle" => {
-                decode_lifecycle(
-                    &mut Lifecycle::default(),
-                    l,
-                    LifecycleOf::Ephemeral,
-                    file,
-                    diags,
-                );
-            }
-            Structure::Block(_) => {}
-        }
-    }
-    if let (true, Some(a)) = (counted, for_each) {
-        diags.push(count_and_for_each(&a.key, file));
-    }
-    push_unique(m, block, diags);
-}
 
 /// Decodes `action "type" "name" { config { ... } }`.
 pub(super) fn decode_action(
@@ -101,10 +58,6 @@ fn header(
         return None;
     }
     let what = match kind {
-        UnservedKind::Ephemeral => [
-            "Invalid ephemeral resource type",
-            "Invalid ephemeral resource name",
-        ],
         UnservedKind::Action => ["Invalid action type name", "Invalid action name"],
     };
     let mut ok = true;
@@ -149,7 +102,6 @@ fn push_unique(m: &mut Module, block: UnservedBlock, diags: &mut Diagnostics) {
             .map(ToString::to_string)
             .unwrap_or_default();
         let (summary, what) = match block.kind {
-            UnservedKind::Ephemeral => ("Duplicate ephemeral resource", "ephemeral resource"),
             UnservedKind::Action => ("Duplicate action", "action"),
         };
         diags.push(

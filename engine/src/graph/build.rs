@@ -314,7 +314,7 @@ fn undeclared(r: &Reference, m: &Module) -> Diagnostic {
     let (summary, detail, candidates): (&str, String, Vec<String>) = match &r.subject {
         Subject::Var(n) => ("Reference to undeclared input variable", format!("An input variable with the name {n:?} has not been declared{}. This variable can be declared with a variable \"{n}\" {{}} block.", if m.path.is_empty() { String::new() } else { format!(" in {at}") }), m.variables.keys().cloned().collect()),
         Subject::Local(n) => ("Reference to undeclared local value", format!("A local value with the name {n:?} has not been declared{}.", if m.path.is_empty() { String::new() } else { format!(" in {at}") }), m.locals.keys().cloned().collect()),
-        Subject::Resource(a) => ("Reference to undeclared resource", format!("A {} resource {:?} {:?} has not been declared in {at}.", if a.mode == crate::addr::Mode::Data { "data" } else { "managed" }, a.ty, a.name), m.resources.keys().map(ToString::to_string).collect()),
+        Subject::Resource(a) => ("Reference to undeclared resource", format!("A {} resource {:?} {:?} has not been declared in {at}.", match a.mode { crate::addr::Mode::Data => "data", crate::addr::Mode::Managed => "managed", crate::addr::Mode::Ephemeral => "ephemeral" }, a.ty, a.name), m.resources.keys().map(ToString::to_string).collect()),
         Subject::Module(c) => ("Reference to undeclared module", format!("No module call named {c:?} is declared in {at}."), m.module_calls.keys().cloned().collect()),
         _ => ("Reference to undeclared object", String::new(), Vec::new()),
     };

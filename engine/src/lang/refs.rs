@@ -99,6 +99,19 @@ pub fn decode(
                 2,
             ))
         }
+        "ephemeral" => {
+            let ty = need(
+                0,
+                "an ephemeral resource type and name, like ephemeral.random_password.db",
+            )?;
+            let name = attr(1).ok_or(
+                "an ephemeral resource reference needs a type and a name, like ephemeral.random_password.db",
+            )?;
+            Ok((
+                Subject::Resource(ResourceAddr::new(Mode::Ephemeral, ty, name)),
+                2,
+            ))
+        }
         ty => {
             let name = attr(0).ok_or_else(|| {
                 format!("a reference to a resource type must be followed by a resource name, like {ty}.name")

@@ -5,8 +5,9 @@
 //! object with `parent = "x"` cannot be created unless `x` exists, and `x` cannot be
 //! deleted while such a child lives (like an ECS cluster with services). The data source
 //! looks a live object up by `name`. Every finished call is recorded as `"<verb> <name>"`
-//! (`create`, `update`, `delete`, `read`, `refresh`, `import`, `find`), so tests assert
-//! the order of operations; each name can be made to fail, to wait before answering, to
+//! (`create`, `update`, `delete`, `read`, `refresh`, `import`, `find`, and `open`,
+//! `renew`, `close` of the ephemeral `mock_thing`, whose `secret` is `secret-<name>`), so
+//! tests assert the order of operations; each name can be made to fail, to wait before answering, to
 //! return a chosen `output`, or to make its object and never answer (a create in flight
 //! when the run dies). An object's identity for crash recovery is its `name`.
 
@@ -17,9 +18,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{
-    ApplyRequest, ApplyResponse, AttributeSchema, BlockSchema, ConfigureRequest, Identity,
-    ImportRequest, ImportResponse, PlanRequest, PlanResponse, Provider, ProviderSchema,
-    ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse, ResourceSchema,
+    ApplyRequest, ApplyResponse, AttributeSchema, BlockSchema, CloseEphemeralRequest,
+    ConfigureRequest, Identity, ImportRequest, ImportResponse, OpenEphemeralRequest,
+    OpenEphemeralResponse, PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest,
+    ReadDataResponse, ReadRequest, ReadResponse, RenewEphemeralRequest, RenewEphemeralResponse,
+    ResourceSchema,
 };
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::{Type, Value};
@@ -38,6 +41,10 @@ pub enum Call {
     Import,
     /// `find_by_identity`.
     Find,
+    /// The ephemeral resource's calls.
+    Open,
+    Renew,
+    Close,
 }
 
 impl Call {
@@ -50,6 +57,9 @@ impl Call {
             Call::Refresh => "refresh",
             Call::Import => "import",
             Call::Find => "find",
+            Call::Open => "open",
+            Call::Renew => "renew",
+            Call::Close => "close",
         }
     }
 }
@@ -60,6 +70,8 @@ struct Script {
     delay: BTreeMap<String, Duration>,
     output: BTreeMap<String, Value>,
     hang: std::collections::BTreeSet<String>,
+    /// Ephemeral objects that ask to be renewed this long after opening.
+    renew_after: BTreeMap<String, Duration>,
 }
 
 /// The recording mock; see the module documentation.
@@ -70,6 +82,8 @@ pub struct MockProvider {
     world: Mutex<BTreeMap<String, Value>>,
     calls: Mutex<Vec<String>>,
     serial: Mutex<u64>,
+    /// The write-only `token_wo` each create or update received, by object name.
+    tokens: Mutex<BTreeMap<String, Value>>,
 }
 
 impl Default for MockProvider {
@@ -91,7 +105,29 @@ fn thing_schema(data: bool) -> ResourceSchema {
             AttributeSchema::optional(Type::String).force_new(),
         );
         a.insert("parent".into(), AttributeSchema::optional(Type::String));
+        a.insert(
+            "token_wo".into(),
+            AttributeSchema {
+                write_only: true,
+                ..AttributeSchema::optional(Type::String)
+            },
+        );
     }
+    ResourceSchema { version: 0, block }
+}
+
+/// The ephemeral `mock_thing`: opened by `name`, it gives a `secret`.
+fn ephemeral_schema() -> ResourceSchema {
+    let mut block = BlockSchema::default();
+    let a = &mut block.attributes;
+    a.insert("name".into(), AttributeSchema::required(Type::String));
+    a.insert(
+        "secret".into(),
+        AttributeSchema {
+            sensitive: true,
+            ..AttributeSchema::computed(Type::String)
+        },
+    );
     ResourceSchema { version: 0, block }
 }
 
@@ -119,13 +155,37 @@ impl MockProvider {
         schema
             .data_sources
             .insert(MOCK_TYPE.into(), thing_schema(true));
+        schema
+            .ephemeral_resources
+            .insert(MOCK_TYPE.into(), ephemeral_schema());
         MockProvider {
             schema,
             script: Mutex::new(Script::default()),
             world: Mutex::new(BTreeMap::new()),
             calls: Mutex::new(Vec::new()),
             serial: Mutex::new(0),
+            tokens: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// Makes the ephemeral object `name` ask to be renewed `d` after it opens (and after
+    /// each renewal).
+    pub fn renew_after(&self, name: &str, d: Duration) {
+        self.lock_script().renew_after.insert(name.to_string(), d);
+    }
+
+    /// The write-only `token_wo` the last create or update of `name` received.
+    pub fn token_of(&self, name: &str) -> Option<Value> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    fn renew_at(&self, name: &str) -> Option<std::time::SystemTime> {
+        let after = self.lock_script().renew_after.get(name).copied()?;
+        Some(std::time::SystemTime::now() + after)
     }
 
     /// Makes `call` on the object named `name` fail with `message`.
@@ -152,7 +212,7 @@ impl MockProvider {
     pub fn appear(&self, name: &str) {
         let mut planned = BTreeMap::new();
         planned.insert("name".into(), Value::string(name));
-        for attr in ["input", "replace", "parent"] {
+        for attr in ["input", "replace", "parent", "token_wo"] {
             planned.insert(attr.into(), Value::Null);
         }
         let object = self.realize(&Value::Object(planned), name);
@@ -260,6 +320,12 @@ impl MockProvider {
             }
         }
         let new = self.realize(planned, &name);
+        if let Some(token) = req.config.unmark().get_attr("token_wo") {
+            self.tokens
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(name.clone(), token.unmark().clone());
+        }
         self.lock_world().insert(name.clone(), new.clone());
         self.record(&name, call);
         if call == Call::Create && self.lock_script().hang.contains(&name) {
@@ -306,6 +372,15 @@ impl MockProvider {
             diagnostics: Diagnostics::new(),
         }
     }
+}
+
+/// The object name in a lease the mock handed out (`lease-<name>`); `?` when the engine
+/// lost the private data, which a test then sees in the recorded calls.
+fn lease_name(private: Option<&str>) -> String {
+    private
+        .and_then(|p| p.strip_prefix("lease-"))
+        .unwrap_or("?")
+        .to_string()
 }
 
 fn failed(diagnostics: Diagnostics) -> ApplyResponse {
@@ -399,6 +474,48 @@ impl Provider for MockProvider {
         let found = self.lock_world().get(name).cloned();
         self.record(name, Call::Find);
         Ok(found)
+    }
+
+    async fn open_ephemeral(&self, req: OpenEphemeralRequest) -> OpenEphemeralResponse {
+        let name = name_of(&req.config);
+        if let Err(diagnostics) = self.enter(&name, Call::Open).await {
+            return OpenEphemeralResponse {
+                result: Value::Null,
+                private: None,
+                renew_at: None,
+                diagnostics,
+            };
+        }
+        self.record(&name, Call::Open);
+        OpenEphemeralResponse {
+            result: Value::object([
+                ("name", Value::string(name.clone())),
+                ("secret", Value::string(format!("secret-{name}"))),
+            ]),
+            renew_at: self.renew_at(&name),
+            // What close and renew must be handed back: the lease of this name.
+            private: Some(format!("lease-{name}")),
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    async fn renew_ephemeral(&self, req: RenewEphemeralRequest) -> RenewEphemeralResponse {
+        let name = lease_name(req.private.as_deref());
+        self.record(&name, Call::Renew);
+        RenewEphemeralResponse {
+            renew_at: self.renew_at(&name),
+            private: req.private,
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    async fn close_ephemeral(&self, req: CloseEphemeralRequest) -> Diagnostics {
+        let name = lease_name(req.private.as_deref());
+        if let Err(d) = self.enter(&name, Call::Close).await {
+            return d;
+        }
+        self.record(&name, Call::Close);
+        Diagnostics::new()
     }
 
     async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {

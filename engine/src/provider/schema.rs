@@ -20,6 +20,17 @@ pub struct ProviderSchema {
     pub actions: BTreeMap<String, ResourceSchema>,
 }
 
+impl ProviderSchema {
+    /// The types of one kind of block: `resource`, `data` or `ephemeral`.
+    pub fn types(&self, mode: crate::addr::Mode) -> &BTreeMap<String, ResourceSchema> {
+        match mode {
+            crate::addr::Mode::Managed => &self.resources,
+            crate::addr::Mode::Data => &self.data_sources,
+            crate::addr::Mode::Ephemeral => &self.ephemeral_resources,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ResourceSchema {
     pub version: u64,

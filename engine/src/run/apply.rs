@@ -11,6 +11,7 @@ use super::instance::{plan_instance, read_data_instance, Site};
 use super::nodes;
 use super::nodes::{aggregate, instance_config};
 use super::observer::{ApplyEvent, ApplyObserver, StateDelta};
+use super::opened::Opened;
 use super::provision;
 use super::scope::{InstanceScope, Values};
 use super::walk::{Outcome, Walker};
@@ -56,6 +57,8 @@ struct Shared<'a> {
     applied: Mutex<Vec<&'a ResourceChange>>,
     /// Warnings of operations that succeeded (a failed one returns its own with its error).
     warnings: Mutex<Diagnostics>,
+    /// Ephemeral resources opened for this apply, closed when it ends.
+    opened: Opened,
 }
 
 /// Applies `plan`. Returns the new state (serial unchanged; the caller bumps it when
@@ -98,12 +101,14 @@ pub async fn apply_values(
         by_resource,
         applied: Mutex::new(Vec::new()),
         warnings: Mutex::new(Diagnostics::new()),
+        opened: Opened::new(ctx.options.progress.clone()),
     };
     let (ops, deps) = build_ops(&shared);
     let mut diags = run_ops(&shared, ops, deps).await;
     if !diags.has_errors() {
         diags.extend(reread_changed_dependencies(&shared).await);
     }
+    diags.extend(shared.opened.close_all().await);
     diags.extend(std::mem::take(
         &mut *shared.warnings.lock().expect("lock poisoned"),
     ));
@@ -574,6 +579,9 @@ async fn with_progress<F: std::future::Future>(
 }
 
 async fn apply_resource<'a>(s: &Shared<'a>, cfg: &ResourceAddr) -> Result<(), Diagnostics> {
+    if cfg.mode == Mode::Ephemeral {
+        return open_ephemeral(s, cfg).await;
+    }
     let (m, r) = resource_config(s, cfg)?;
     let changes: Vec<&'a ResourceChange> = s
         .by_resource
@@ -630,6 +638,47 @@ async fn apply_resource<'a>(s: &Shared<'a>, cfg: &ResourceAddr) -> Result<(), Di
         s.values.set_resource(&addr, aggregate(r, mine));
     }
     outcome
+}
+
+/// Opens every instance of an ephemeral resource block, in every instance of its module,
+/// with the values known now: the plan has no change for it, and opened it (when its
+/// configuration was known then) only for the plan's own use.
+async fn open_ephemeral(s: &Shared<'_>, cfg: &ResourceAddr) -> Result<(), Diagnostics> {
+    let (m, r) = resource_config(s, cfg)?;
+    let providers = &s.ctx.providers;
+    let provider_ref = nodes::root_provider_ref(
+        &s.ctx.module,
+        &m.path,
+        r.provider.as_ref(),
+        r.provider_name(),
+    );
+    let Some((provider, _)) = providers.for_resource(cfg.mode, &cfg.ty, provider_ref.as_ref())
+    else {
+        return Err(super::validate::unsupported_type(cfg, r, providers).into());
+    };
+    let schema = providers
+        .schema(cfg.mode, &cfg.ty)
+        .expect("provider found by type has its schema");
+    for inst in s.values.instances(&m.path) {
+        let scope = InstanceScope::at(&s.values, m, &inst);
+        let keys = nodes::expand(r.count.as_ref(), r.for_each.as_ref(), &scope, m)?;
+        let addr = ResourceAddr {
+            module: inst.clone(),
+            ..cfg.clone()
+        };
+        let mut items = Vec::new();
+        for (key, each) in keys {
+            let config = instance_config(m, r, &schema.block, &s.values, &inst, &key, each)?;
+            let shown = addr.instance(key.clone()).to_string();
+            let site = Site {
+                addr: &shown,
+                resource: r,
+            };
+            items.push((key, s.opened.open(provider, &site, config).await?));
+        }
+        s.values.set_resource(&addr, aggregate(r, items));
+    }
+    Ok(())
 }
 
 async fn apply_instance<'a>(

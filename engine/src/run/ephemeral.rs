@@ -2,8 +2,8 @@
 //! that must never reach state or a plan file. Terraform tracks them as a mark on values;
 //! terrane decides it from the references, which is the same answer for every expression
 //! Terraform accepts: a value is ephemeral when its expression reads an ephemeral input
-//! variable, a local derived from one, or an ephemeral output of a child module, except
-//! through `ephemeralasnull()`. Such a value may flow into locals, ephemeral outputs of
+//! variable, an ephemeral resource (`ephemeral.x.y`), a local derived from one, or an
+//! ephemeral output of a child module, except through `ephemeralasnull()`. Such a value may flow into locals, ephemeral outputs of
 //! child modules, ephemeral inputs of child modules and write-only arguments (`*_wo`); it is
 //! refused, as Terraform refuses it, wherever it would be persisted.
 
@@ -62,7 +62,12 @@ fn check_module(m: &Module, diags: &mut Diagnostics) {
             }
         }
     }
-    for r in m.resources.values() {
+    // An ephemeral resource's own arguments persist nothing.
+    for r in m
+        .resources
+        .values()
+        .filter(|r| r.addr.mode != crate::addr::Mode::Ephemeral)
+    {
         let mut persisted = Vec::new();
         arguments(&r.body.body, &mut persisted);
         for (name, expr) in persisted {
@@ -139,6 +144,7 @@ fn is_ephemeral(m: &Module, locals: &BTreeSet<String>, e: &Expr) -> bool {
                     .and_then(|c| c.outputs.get(o))
                     .is_some_and(|o| o.ephemeral)
             }),
+            Subject::Resource(a) => a.mode == crate::addr::Mode::Ephemeral,
             _ => false,
         })
 }

@@ -14,7 +14,7 @@ pub(super) struct Site<'a> {
 }
 
 impl Site<'_> {
-    fn attach(&self, d: Diagnostics) -> Diagnostics {
+    pub fn attach(&self, d: Diagnostics) -> Diagnostics {
         d.with_address(self.addr).with_body(
             |a| self.resource.body.attribute_span(a),
             self.resource.span.as_ref(),

@@ -10,6 +10,7 @@ mod instance;
 mod moves;
 mod nodes;
 mod observer;
+mod opened;
 mod plan;
 mod provision;
 pub mod recover;
@@ -53,8 +54,8 @@ struct Instance {
 /// `provider` block; resources find theirs by type and `provider = name.alias`.
 pub struct Providers {
     instances: Vec<Instance>,
-    managed: HashMap<String, usize>,
-    data: HashMap<String, usize>,
+    /// Which instance serves each type, per mode (managed, data, ephemeral).
+    by_type: HashMap<(Mode, String), usize>,
 }
 
 fn local_name(p: &dyn Provider) -> String {
@@ -68,15 +69,13 @@ fn local_name(p: &dyn Provider) -> String {
 impl Providers {
     /// Default instances only (no aliases).
     pub fn new(list: Vec<Arc<dyn Provider>>) -> Providers {
-        let mut managed = HashMap::new();
-        let mut data = HashMap::new();
+        let mut by_type = HashMap::new();
         let mut instances = Vec::new();
         for (i, p) in list.into_iter().enumerate() {
-            for t in p.schema().resources.keys() {
-                managed.insert(t.clone(), i);
-            }
-            for t in p.schema().data_sources.keys() {
-                data.insert(t.clone(), i);
+            for mode in [Mode::Managed, Mode::Data, Mode::Ephemeral] {
+                for t in p.schema().types(mode).keys() {
+                    by_type.insert((mode, t.clone()), i);
+                }
             }
             instances.push(Instance {
                 local: local_name(p.as_ref()),
@@ -84,11 +83,7 @@ impl Providers {
                 provider: p,
             });
         }
-        Providers {
-            instances,
-            managed,
-            data,
-        }
+        Providers { instances, by_type }
     }
 
     /// A default instance of every provider plus one instance per aliased `provider` block.
@@ -112,12 +107,9 @@ impl Providers {
 
     /// The default instance serving resource type `ty`.
     pub fn for_type(&self, mode: Mode, ty: &str) -> Option<&Arc<dyn Provider>> {
-        let map = if mode == Mode::Managed {
-            &self.managed
-        } else {
-            &self.data
-        };
-        map.get(ty).map(|i| &self.instances[*i].provider)
+        self.by_type
+            .get(&(mode, ty.to_string()))
+            .map(|i| &self.instances[*i].provider)
     }
 
     fn instance(&self, local: &str, alias: Option<&str>) -> Option<&Instance> {
@@ -136,14 +128,7 @@ impl Providers {
     ) -> Option<(&Arc<dyn Provider>, String)> {
         let inst = match r {
             Some(r) => self.instance(&r.name, r.alias.as_deref())?,
-            None => {
-                let map = if mode == Mode::Managed {
-                    &self.managed
-                } else {
-                    &self.data
-                };
-                &self.instances[*map.get(ty)?]
-            }
+            None => &self.instances[*self.by_type.get(&(mode, ty.to_string()))?],
         };
         Some((&inst.provider, Self::address_of(inst)))
     }
@@ -169,22 +154,17 @@ impl Providers {
     }
 
     pub fn schema(&self, mode: Mode, ty: &str) -> Option<&ResourceSchema> {
-        let p = self.for_type(mode, ty)?;
-        if mode == Mode::Managed {
-            p.schema().resources.get(ty)
-        } else {
-            p.schema().data_sources.get(ty)
-        }
+        self.for_type(mode, ty)?.schema().types(mode).get(ty)
     }
 
     /// Every resource type name, for "did you mean" suggestions.
     pub fn type_names(&self, mode: Mode) -> Vec<&str> {
-        let map = if mode == Mode::Managed {
-            &self.managed
-        } else {
-            &self.data
-        };
-        let mut v: Vec<&str> = map.keys().map(String::as_str).collect();
+        let mut v: Vec<&str> = self
+            .by_type
+            .keys()
+            .filter(|(m, _)| *m == mode)
+            .map(|(_, t)| t.as_str())
+            .collect();
         v.sort_unstable();
         v
     }
@@ -290,6 +270,9 @@ pub struct Options {
     /// create at the same address then fail, apply looks the object up again and adopts it
     /// (`apply::adopt_in_doubt`) instead of failing on an object that is its own.
     pub in_doubt: Vec<crate::state::journal::Intent>,
+    /// Where the run reports what it does outside the apply observer's operations: the
+    /// opening and closing of ephemeral resources, during plan as during apply.
+    pub progress: Option<opened::Progress>,
 }
 
 impl Default for Options {
@@ -303,6 +286,7 @@ impl Default for Options {
             workspace: crate::state::DEFAULT_WORKSPACE.to_string(),
             interrupt: Arc::new(AtomicBool::new(false)),
             in_doubt: Vec::new(),
+            progress: None,
         }
     }
 }

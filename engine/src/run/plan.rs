@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::diff::{forces_replacement, object_changed};
 use super::instance::{plan_instance, read_data_instance, Site};
 use super::nodes::{aggregate, instance_config};
+use super::opened::Opened;
 use super::scope::{InstanceScope, Values};
 use super::walk::{Outcome, Walker};
 use super::{moves, nodes, Context, Providers};
@@ -38,6 +39,23 @@ pub async fn plan_values(ctx: &Context, state: &State) -> (Option<Plan>, Diagnos
 }
 
 async fn plan_in(ctx: &Context, state: &State, values: &Values) -> (Option<Plan>, Diagnostics) {
+    let opened = Opened::new(ctx.options.progress.clone());
+    let (plan, mut diags) = plan_with(ctx, state, values, &opened).await;
+    diags.extend(opened.close_all().await);
+    if diags.has_errors() {
+        return (None, diags);
+    }
+    (plan, diags)
+}
+
+/// [`plan_in`], with the ephemeral resources it opens kept in `opened` for the caller to
+/// close whichever way the plan ends.
+async fn plan_with(
+    ctx: &Context,
+    state: &State,
+    values: &Values,
+    opened: &Opened,
+) -> (Option<Plan>, Diagnostics) {
     let (mut prior, mut diags) = decode_state(state, ctx.providers.as_ref());
     diags.extend(ctx.providers.configure(&ctx.module, values).await);
     if diags.has_errors() {
@@ -141,6 +159,7 @@ async fn plan_in(ctx: &Context, state: &State, values: &Values) -> (Option<Plan>
                     prior,
                     targets: targets.as_ref(),
                     walker,
+                    opened,
                 };
                 Ok::<_, Diagnostics>(on.plan_node(node).await)
             }
@@ -235,6 +254,7 @@ struct NodeRun<'a> {
     prior: &'a BTreeMap<InstanceAddr, Prior>,
     targets: Option<&'a BTreeSet<ResourceAddr>>,
     walker: &'a Walker,
+    opened: &'a Opened,
 }
 
 impl NodeRun<'_> {
@@ -656,13 +676,14 @@ struct ResourceRun<'a> {
     addr: ResourceAddr,
     values: &'a Values,
     prior: &'a BTreeMap<InstanceAddr, Prior>,
-    provider: &'a dyn crate::provider::Provider,
+    provider: &'a std::sync::Arc<dyn crate::provider::Provider>,
     provider_addr: String,
     schema: &'a crate::provider::ResourceSchema,
     /// The resources it depends on, as state records them.
     deps: Vec<String>,
     /// A data source whose dependencies have changes pending is read during apply.
     read_later: bool,
+    opened: &'a Opened,
 }
 
 impl NodeRun<'_> {
@@ -715,27 +736,31 @@ impl NodeRun<'_> {
             addr,
             values,
             prior: self.prior,
-            provider: provider.as_ref(),
+            provider,
             provider_addr,
             schema,
             deps: used.iter().map(ToString::to_string).collect(),
             read_later,
+            opened: self.opened,
         };
         let planned = self
             .walker
-            .bounded(
-                keys.into_iter()
-                    .map(|(key, each)| run.plan_instance(key, each)),
-            )
+            .bounded(keys.into_iter().map(|(key, each)| {
+                let run = &run;
+                async move {
+                    let planned = run.plan_instance(key.clone(), each).await?;
+                    Ok::<_, Diagnostics>((key, planned))
+                }
+            }))
             .await;
         let mut diags = Diagnostics::new();
         let mut changes = Vec::new();
         let mut items = Vec::new();
         for p in planned {
             match p {
-                Ok((change, item)) => {
-                    items.push((change.addr.key.clone(), item));
-                    changes.push(change);
+                Ok((key, (change, item))) => {
+                    items.push((key, item));
+                    changes.extend(change);
                 }
                 Err(d) => diags.extend(d),
             }
@@ -805,12 +830,13 @@ impl ResourceRun<'_> {
         }
     }
 
-    /// Plans one instance: its change and the value downstream expressions see.
+    /// Plans one instance: its change (none for an ephemeral resource, which is opened
+    /// instead) and the value downstream expressions see.
     async fn plan_instance(
         &self,
         key: Option<IndexKey>,
         each: Option<Value>,
-    ) -> Result<(ResourceChange, Value), Diagnostics> {
+    ) -> Result<(Option<ResourceChange>, Value), Diagnostics> {
         let (r, m) = (self.r, self.m);
         let iaddr = self.addr.instance(key.clone());
         let shown = iaddr.to_string();
@@ -840,18 +866,27 @@ impl ResourceRun<'_> {
             addr: &shown,
             resource: r,
         };
-        if self.addr.mode == Mode::Data {
-            let (value, action) = if config.contains_unknown() || self.read_later {
-                (Value::Unknown, Action::Read)
-            } else {
-                let v = read_data_instance(self.provider, &site, config).await?;
-                (v, Action::NoOp)
-            };
-            return Ok((self.change(iaddr, action, value.clone()), value));
+        match self.addr.mode {
+            Mode::Data => {
+                let (value, action) = if config.contains_unknown() || self.read_later {
+                    (Value::Unknown, Action::Read)
+                } else {
+                    let v = read_data_instance(self.provider.as_ref(), &site, config).await?;
+                    (v, Action::NoOp)
+                };
+                return Ok((Some(self.change(iaddr, action, value.clone())), value));
+            }
+            // Opened again during apply, where its configuration may be known by then.
+            Mode::Ephemeral if config.contains_unknown() => return Ok((None, Value::Unknown)),
+            Mode::Ephemeral => {
+                let value = self.opened.open(self.provider, &site, config).await?;
+                return Ok((None, value));
+            }
+            Mode::Managed => {}
         }
         let p = self.prior.get(&iaddr);
         let planned = plan_instance(
-            self.provider,
+            self.provider.as_ref(),
             &self.schema.block,
             &site,
             p.map(|p| &p.value),
@@ -880,7 +915,7 @@ impl ResourceRun<'_> {
                     };
                     // A replacement is a new object: plan it as a create.
                     let fresh = plan_instance(
-                        self.provider,
+                        self.provider.as_ref(),
                         &self.schema.block,
                         &site,
                         None,
@@ -935,6 +970,6 @@ impl ResourceRun<'_> {
             private: p.and_then(|p| p.private.clone()),
             ..self.change(iaddr, action, after.clone())
         };
-        Ok((change, after))
+        Ok((Some(change), after))
     }
 }

@@ -67,7 +67,6 @@ fn unserved(module: &Module, providers: &Providers, diags: &mut Diagnostics) {
             .map(|i| crate::addr::short_source(i.provider.source()).to_string())
             .unwrap_or_else(|| format!("hashicorp/{}", u.provider_name()));
         let (summary, kind) = match u.kind {
-            UnservedKind::Ephemeral => ("Invalid ephemeral resource", "ephemeral resource"),
             UnservedKind::Action => ("Invalid action type", "action type"),
         };
         diags.push(
@@ -109,16 +108,16 @@ pub(super) fn unsupported_type(
     r: &crate::config::Resource,
     providers: &Providers,
 ) -> Diagnostic {
-    let kind = if addr.mode == Mode::Data {
-        "data source"
-    } else {
-        "resource type"
+    let (summary, kind) = match addr.mode {
+        Mode::Data => ("Invalid data source", "data source"),
+        Mode::Managed => ("Invalid resource type", "resource type"),
+        Mode::Ephemeral => ("Invalid ephemeral resource", "ephemeral resource"),
     };
     let provider = providers
         .instance(r.provider_name(), None)
         .map(|i| crate::addr::short_source(i.provider.source()).to_string())
         .unwrap_or_else(|| format!("hashicorp/{}", r.provider_name()));
-    let mut d = Diagnostic::error(format!("Invalid {kind}"))
+    let mut d = Diagnostic::error(summary)
         .detail(format!(
             "The provider {provider} does not support {kind} {:?}.",
             addr.ty

@@ -19,6 +19,7 @@ pub mod ecr;
 pub mod ecs;
 pub mod elasticache;
 pub mod elbv2;
+pub mod ephemeral;
 pub mod error;
 pub mod iam;
 pub mod kms;
@@ -62,6 +63,8 @@ pub struct AwsProvider {
     schema: ProviderSchema,
     resources: BTreeMap<&'static str, Box<dyn AwsResource>>,
     data_sources: BTreeMap<&'static str, Box<dyn AwsDataSource>>,
+    /// Ephemeral resources: read like data sources, never stored.
+    ephemerals: BTreeMap<&'static str, Box<dyn AwsDataSource>>,
     /// Set by `configure`: the clients of each region, or why they could not be built.
     clients: RwLock<Option<Result<Arc<Regions>, Diagnostic>>>,
     counts: Arc<CallCounts>,
@@ -108,6 +111,23 @@ impl AwsProvider {
             .chain([Box::new(route53::data::ZoneData) as Box<dyn AwsDataSource>])
             .map(|d| (d.type_name(), d))
             .collect();
+        let ephemerals: BTreeMap<&'static str, Box<dyn AwsDataSource>> = ephemeral::all()
+            .into_iter()
+            .map(|d| (d.type_name(), d))
+            .collect();
+        let read_schemas = |m: &BTreeMap<&'static str, Box<dyn AwsDataSource>>| {
+            m.iter()
+                .map(|(n, d)| {
+                    (
+                        n.to_string(),
+                        ResourceSchema {
+                            version: 0,
+                            block: data::full_schema(d.as_ref()),
+                        },
+                    )
+                })
+                .collect()
+        };
         let schema = ProviderSchema {
             provider: config::provider_schema(),
             resources: resources
@@ -122,26 +142,49 @@ impl AwsProvider {
                     )
                 })
                 .collect(),
-            data_sources: data_sources
-                .iter()
-                .map(|(n, d)| {
-                    (
-                        n.to_string(),
-                        ResourceSchema {
-                            version: 0,
-                            block: data::full_schema(d.as_ref()),
-                        },
-                    )
-                })
-                .collect(),
-            ..ProviderSchema::default()
+            data_sources: read_schemas(&data_sources),
+            ephemeral_resources: read_schemas(&ephemerals),
+            actions: BTreeMap::new(),
         };
         AwsProvider {
             schema,
             resources,
             data_sources,
+            ephemerals,
             clients: RwLock::new(None),
             counts: Arc::new(CallCounts::default()),
+        }
+    }
+
+    /// Reads a data source or opens an ephemeral resource (`kind` says which, for
+    /// messages) of `type_name` from `types`: the object with `region` set where the
+    /// type is regional, or null and the error.
+    async fn read_with(
+        &self,
+        types: &BTreeMap<&'static str, Box<dyn AwsDataSource>>,
+        kind: &str,
+        type_name: &str,
+        config: &Value,
+    ) -> (Value, Diagnostics) {
+        let Some(d) = types.get(type_name) else {
+            let e = Diagnostic::error(format!("The AWS provider has no {kind} {type_name:?}"));
+            return (Value::Null, e.into());
+        };
+        let c = match self.clients_for(d.regional(), config).await {
+            Ok(c) => c,
+            Err(e) => return (Value::Null, e),
+        };
+        match d.read(&c, config).await {
+            Ok(mut v) => {
+                if d.regional() {
+                    val::set_attr(&mut v, region::REGION, Value::string(&c.region));
+                }
+                (v, Diagnostics::new())
+            }
+            Err(e) => {
+                let e = e.to_diagnostic(&format!("reading {kind}"), d.type_name());
+                (Value::Null, e.into())
+            }
         }
     }
 
@@ -598,34 +641,31 @@ impl Provider for AwsProvider {
     }
 
     async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {
-        let fail = |d: Diagnostics| ReadDataResponse {
-            state: Value::Null,
-            diagnostics: d,
-        };
-        let Some(d) = self.data_sources.get(req.type_name.as_str()) else {
-            return fail(
-                Diagnostic::error(format!(
-                    "The AWS provider has no data source {:?}",
-                    req.type_name
-                ))
-                .into(),
-            );
-        };
-        let c = match self.clients_for(d.regional(), &req.config).await {
-            Ok(c) => c,
-            Err(d) => return fail(d),
-        };
-        match d.read(&c, &req.config).await {
-            Ok(mut v) => ReadDataResponse {
-                state: {
-                    if d.regional() {
-                        val::set_attr(&mut v, region::REGION, Value::string(&c.region));
-                    }
-                    v
-                },
-                diagnostics: Diagnostics::new(),
-            },
-            Err(e) => fail(e.to_diagnostic("reading data source", d.type_name()).into()),
+        let (state, diagnostics) = self
+            .read_with(
+                &self.data_sources,
+                "data source",
+                &req.type_name,
+                &req.config,
+            )
+            .await;
+        ReadDataResponse { state, diagnostics }
+    }
+
+    async fn open_ephemeral(&self, req: OpenEphemeralRequest) -> OpenEphemeralResponse {
+        let (result, diagnostics) = self
+            .read_with(
+                &self.ephemerals,
+                "ephemeral resource",
+                &req.type_name,
+                &req.config,
+            )
+            .await;
+        OpenEphemeralResponse {
+            result,
+            private: None,
+            renew_at: None,
+            diagnostics,
         }
     }
 

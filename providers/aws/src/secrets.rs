@@ -1,6 +1,7 @@
 //! Secrets Manager: `aws_secretsmanager_secret` (the secret's metadata; ID and import ID
 //! the ARN) and `aws_secretsmanager_secret_version` (one version's value; ID and import
-//! ID `SECRET_ARN|VERSION_ID`). `secret_string` is sensitive.
+//! ID `SECRET_ARN|VERSION_ID`). `secret_string` is sensitive; `secret_string_wo` (with
+//! `secret_string_wo_version`) sets the value without it ever reaching state.
 
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
@@ -222,6 +223,8 @@ impl AwsResource for SecretVersion {
             .attr("version_id", comp(STR))
             .attr("secret_id", req(STR).force_new())
             .attr("secret_string", opt(STR).force_new().sensitive())
+            .attr("secret_string_wo", opt(STR).sensitive().write_only())
+            .attr("secret_string_wo_version", opt(NUM).force_new())
             .attr("version_stages", opt_comp(set_of(STR)))
             .build()
     }
@@ -247,10 +250,14 @@ impl AwsResource for SecretVersion {
                         return if not_found(&e) { Ok(None) } else { Err(e) };
                     }
                 };
+                // A value written through secret_string_wo stays out of state.
+                let write_only = val::num_attr(cur, "secret_string_wo_version").is_some()
+                    && val::str_attr(cur, "secret_string").is_none();
+                let string = if write_only { None } else { v.secret_string() };
                 let mut o = Obj::from(cur);
                 o.set("arn", val::opt_str(v.arn()))
                     .set("version_id", val::opt_str(v.version_id()))
-                    .set("secret_string", val::opt_str(v.secret_string()))
+                    .set("secret_string", val::opt_str(string))
                     .set("version_stages", val::str_set(v.version_stages()))
                     .default("secret_id", val::opt_str(v.arn()));
                 Ok(Some(o.done()))
@@ -267,7 +274,11 @@ impl AwsResource for SecretVersion {
             .await
             .put_secret_value()
             .secret_id(val::str_attr(planned, "secret_id").unwrap_or_default())
-            .set_secret_string(val::str_attr(planned, "secret_string").map(str::to_string))
+            .set_secret_string(
+                val::str_attr(planned, "secret_string")
+                    .or_else(|| val::str_attr(planned, "secret_string_wo"))
+                    .map(str::to_string),
+            )
             .set_version_stages((!stages.is_empty()).then_some(stages))
             .send()
             .await

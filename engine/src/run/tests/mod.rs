@@ -1,6 +1,7 @@
 //! Plan-and-apply tests of the orchestrator against the recording mock provider.
 
 mod destroy_order;
+mod ephemeral;
 mod recover;
 
 use std::path::Path;

@@ -1,0 +1,152 @@
+//! Ephemeral resources (`ephemeral "type" "name"`) opened by one run: each is opened when
+//! the walk reaches it with a fully known configuration, renewed while the run lasts if
+//! its provider asks, and closed when the run ends. Their values live only in the run's
+//! [`super::scope::Values`]; nothing here reaches state, a plan file or the journal.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use super::instance::Site;
+use crate::diag::Diagnostics;
+use crate::lang::Value;
+use crate::provider::{
+    CloseEphemeralRequest, OpenEphemeralRequest, Provider, RenewEphemeralRequest,
+};
+
+/// Where a run reports lines such as `ephemeral.x.y: Opening...`, as Terraform prints
+/// them during plan and apply.
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+struct Entry {
+    addr: String,
+    type_name: String,
+    provider: Arc<dyn Provider>,
+    /// Shared with the renewal task, which replaces it on each renewal.
+    private: Arc<Mutex<Option<String>>>,
+    /// Set when the run closes the resource: the renewal task stops.
+    closed: Arc<AtomicBool>,
+}
+
+/// The ephemeral resources one run has open.
+#[derive(Default)]
+pub struct Opened {
+    entries: Mutex<Vec<Entry>>,
+    progress: Option<Progress>,
+}
+
+impl Opened {
+    pub fn new(progress: Option<Progress>) -> Opened {
+        Opened {
+            entries: Mutex::new(Vec::new()),
+            progress,
+        }
+    }
+
+    fn say(&self, line: &str) {
+        if let Some(p) = &self.progress {
+            p(line);
+        }
+    }
+
+    /// Opens one instance and returns its result; it stays open until [`Opened::close_all`].
+    pub(super) async fn open(
+        &self,
+        provider: &Arc<dyn Provider>,
+        site: &Site<'_>,
+        config: Value,
+    ) -> Result<Value, Diagnostics> {
+        let started = Instant::now();
+        self.say(&format!("{}: Opening...", site.addr));
+        let resp = provider
+            .open_ephemeral(OpenEphemeralRequest {
+                type_name: site.resource.addr.ty.clone(),
+                address: site.addr.to_string(),
+                config,
+            })
+            .await;
+        if resp.diagnostics.has_errors() {
+            return Err(site.attach(resp.diagnostics));
+        }
+        self.say(&format!(
+            "{}: Opening complete after {}s",
+            site.addr,
+            started.elapsed().as_secs()
+        ));
+        let entry = Entry {
+            addr: site.addr.to_string(),
+            type_name: site.resource.addr.ty.clone(),
+            provider: Arc::clone(provider),
+            private: Arc::new(Mutex::new(resp.private)),
+            closed: Arc::new(AtomicBool::new(false)),
+        };
+        if let Some(at) = resp.renew_at {
+            renew_while_open(&entry, at);
+        }
+        self.entries.lock().expect("lock poisoned").push(entry);
+        Ok(resp.result)
+    }
+
+    /// Closes everything this run opened, most recent first (a resource opened with the
+    /// result of another is released before it). Errors are reported, not fatal: the
+    /// run's work is done by now.
+    pub async fn close_all(&self) -> Diagnostics {
+        let entries = std::mem::take(&mut *self.entries.lock().expect("lock poisoned"));
+        let mut diags = Diagnostics::new();
+        for e in entries.into_iter().rev() {
+            e.closed.store(true, Ordering::SeqCst);
+            let started = Instant::now();
+            self.say(&format!("{}: Closing...", e.addr));
+            let private = e.private.lock().expect("lock poisoned").take();
+            let d = e
+                .provider
+                .close_ephemeral(CloseEphemeralRequest {
+                    type_name: e.type_name.clone(),
+                    private,
+                })
+                .await;
+            if !d.has_errors() {
+                self.say(&format!(
+                    "{}: Closing complete after {}s",
+                    e.addr,
+                    started.elapsed().as_secs()
+                ));
+            }
+            diags.extend(d.with_address(&e.addr));
+        }
+        diags
+    }
+}
+
+/// Renews `entry` each time its provider's `renew_at` comes, until the run closes it. A
+/// failed renewal stops renewing; whatever then uses the value reports the provider's
+/// error.
+fn renew_while_open(entry: &Entry, first: SystemTime) {
+    let (provider, type_name) = (Arc::clone(&entry.provider), entry.type_name.clone());
+    let (private, closed) = (Arc::clone(&entry.private), Arc::clone(&entry.closed));
+    tokio::spawn(async move {
+        let mut at = first;
+        loop {
+            let wait = at.duration_since(SystemTime::now()).unwrap_or_default();
+            tokio::time::sleep(wait).await;
+            if closed.load(Ordering::SeqCst) {
+                return;
+            }
+            let current = private.lock().expect("lock poisoned").clone();
+            let resp = provider
+                .renew_ephemeral(RenewEphemeralRequest {
+                    type_name: type_name.clone(),
+                    private: current,
+                })
+                .await;
+            if resp.diagnostics.has_errors() {
+                return;
+            }
+            *private.lock().expect("lock poisoned") = resp.private;
+            match resp.renew_at {
+                Some(next) => at = next,
+                None => return,
+            }
+        }
+    });
+}
