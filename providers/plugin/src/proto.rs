@@ -168,6 +168,16 @@ pub struct GetSchemaResponse {
     pub diagnostics: Vec<Diagnostic>,
     #[prost(message, optional, tag = "6")]
     pub server_capabilities: Option<ServerCapabilities>,
+    #[prost(map = "string, message", tag = "8")]
+    pub ephemeral_resource_schemas: std::collections::HashMap<String, Schema>,
+    #[prost(map = "string, message", tag = "11")]
+    pub action_schemas: std::collections::HashMap<String, ActionSchema>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct ActionSchema {
+    #[prost(message, optional, tag = "1")]
+    pub schema: Option<Schema>,
 }
 
 /// `PrepareProviderConfig` (5) / `ValidateProviderConfig` (6).
@@ -351,4 +361,86 @@ pub struct ReadDataSourceResponse {
     pub state: Option<DynamicValue>,
     #[prost(message, repeated, tag = "2")]
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// `google.protobuf.Timestamp`.
+#[derive(Clone, PartialEq, Message)]
+pub struct Timestamp {
+    #[prost(int64, tag = "1")]
+    pub seconds: i64,
+    #[prost(int32, tag = "2")]
+    pub nanos: i32,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct OpenEphemeralRequest {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(message, optional, tag = "2")]
+    pub config: Option<DynamicValue>,
+    #[prost(message, optional, tag = "3")]
+    pub client_capabilities: Option<ClientCapabilities>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct OpenEphemeralResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub diagnostics: Vec<Diagnostic>,
+    #[prost(message, optional, tag = "2")]
+    pub renew_at: Option<Timestamp>,
+    #[prost(message, optional, tag = "3")]
+    pub result: Option<DynamicValue>,
+    #[prost(bytes = "vec", optional, tag = "4")]
+    pub private: Option<Vec<u8>>,
+}
+
+/// `RenewEphemeralResource.Request` and `CloseEphemeralResource.Request`.
+#[derive(Clone, PartialEq, Message)]
+pub struct EphemeralPrivateRequest {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(bytes = "vec", optional, tag = "2")]
+    pub private: Option<Vec<u8>>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct RenewEphemeralResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub diagnostics: Vec<Diagnostic>,
+    #[prost(message, optional, tag = "2")]
+    pub renew_at: Option<Timestamp>,
+    #[prost(bytes = "vec", optional, tag = "3")]
+    pub private: Option<Vec<u8>>,
+}
+
+/// `PlanAction.Request` and `InvokeAction.Request`.
+#[derive(Clone, PartialEq, Message)]
+pub struct ActionRequest {
+    #[prost(string, tag = "1")]
+    pub action_type: String,
+    #[prost(message, optional, tag = "2")]
+    pub config: Option<DynamicValue>,
+    #[prost(message, optional, tag = "3")]
+    pub client_capabilities: Option<ClientCapabilities>,
+}
+
+/// One message of `InvokeAction`'s stream: progress, or the end with its diagnostics.
+#[derive(Clone, PartialEq, Message)]
+pub struct InvokeActionEvent {
+    #[prost(oneof = "ActionEvent", tags = "1, 2")]
+    pub event: Option<ActionEvent>,
+}
+
+#[derive(Clone, PartialEq, prost::Oneof)]
+pub enum ActionEvent {
+    #[prost(message, tag = "1")]
+    Progress(ActionProgress),
+    #[prost(message, tag = "2")]
+    Completed(DiagnosticsResponse),
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct ActionProgress {
+    #[prost(string, tag = "1")]
+    pub message: String,
 }

@@ -673,12 +673,15 @@ fn changed_roots(paths: &[proto::AttributePath], prior: &Value, planned: &Value)
 }
 
 /// Attributes whose planned value contradicts the configuration: a set argument must be
-/// planned as written.
+/// planned as written, and a write-only one as null (it is never planned nor stored).
 fn invalid_plan_attributes(block: &BlockSchema, config: &Value, planned: &Value) -> Vec<String> {
     block
         .attributes
         .iter()
         .filter(|(name, a)| {
+            if a.write_only {
+                return planned.get_attr(name).is_some_and(|v| !v.is_null());
+            }
             let c = config
                 .get_attr(name)
                 .map(|v| v.unmark_deep().0)
