@@ -11,15 +11,19 @@ use base64::Engine as _;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::{
-    ApplyRequest, ApplyResponse, BlockSchema, ConfigureRequest, ImportRequest, ImportResponse,
-    PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadDataResponse,
-    ReadRequest, ReadResponse,
+    ApplyRequest, ApplyResponse, BlockSchema, CloseEphemeralRequest, ConfigureRequest,
+    ImportRequest, ImportResponse, InvokeActionRequest, OpenEphemeralRequest,
+    OpenEphemeralResponse, PlanActionRequest, PlanRequest, PlanResponse, Provider, ProviderSchema,
+    ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse, RenewEphemeralRequest,
+    RenewEphemeralResponse,
 };
 
 use crate::client::{call, Method};
 use crate::process::Process;
 use crate::proposed::proposed_new;
 use crate::{msgpack, proto, schema, values, Error};
+
+mod ephemeral;
 
 /// How many calls of one batch (a refresh) are in flight on a plugin at once.
 const CONCURRENT_CALLS: usize = 10;
@@ -33,6 +37,8 @@ pub struct PluginSchema {
     provider_type: Type,
     resource_types: HashMap<String, Type>,
     data_types: HashMap<String, Type>,
+    ephemeral_types: HashMap<String, Type>,
+    action_types: HashMap<String, Type>,
 }
 
 impl PluginSchema {
@@ -106,6 +112,8 @@ impl PluginSchema {
             provider_type: self.provider_type.clone(),
             resource_types: self.resource_types.clone(),
             data_types: self.data_types.clone(),
+            ephemeral_types: self.ephemeral_types.clone(),
+            action_types: self.action_types.clone(),
             schema,
         }
     }
@@ -127,6 +135,8 @@ impl PluginSchema {
             provider_type: schema::block_type(&schema.provider),
             resource_types: types(&schema.resources),
             data_types: types(&schema.data_sources),
+            ephemeral_types: types(&schema.ephemeral_resources),
+            action_types: types(&schema.actions),
             schema,
         })
     }
@@ -552,6 +562,26 @@ impl Provider for PluginProvider {
         }
     }
 
+    async fn open_ephemeral(&self, req: OpenEphemeralRequest) -> OpenEphemeralResponse {
+        self.open(req).await
+    }
+
+    async fn renew_ephemeral(&self, req: RenewEphemeralRequest) -> RenewEphemeralResponse {
+        self.renew(req).await
+    }
+
+    async fn close_ephemeral(&self, req: CloseEphemeralRequest) -> Diagnostics {
+        self.close(req).await
+    }
+
+    async fn plan_action(&self, req: PlanActionRequest) -> Diagnostics {
+        self.plan_action_call(req).await
+    }
+
+    async fn invoke_action(&self, req: InvokeActionRequest) -> Diagnostics {
+        self.invoke(req).await
+    }
+
     async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {
         let failed = |diagnostics| ReadDataResponse {
             state: Value::Null,
@@ -611,7 +641,8 @@ impl Provider for PluginProvider {
 fn capabilities() -> proto::ClientCapabilities {
     proto::ClientCapabilities {
         deferral_allowed: false,
-        write_only_attributes_allowed: false,
+        // Write-only values are sent at apply and kept out of plans and state.
+        write_only_attributes_allowed: true,
     }
 }
 

@@ -31,7 +31,15 @@ pub fn provider_schema(
         },
         resources: convert(&resp.resource_schemas)?,
         data_sources: convert(&resp.data_source_schemas)?,
-        ..ProviderSchema::default()
+        ephemeral_resources: convert(&resp.ephemeral_resource_schemas)?,
+        actions: resp
+            .action_schemas
+            .iter()
+            .map(|(name, a)| {
+                let schema = a.schema.clone().unwrap_or_default();
+                Ok((name.clone(), resource_schema(&schema, version)?))
+            })
+            .collect::<Result<BTreeMap<_, _>, Error>>()?,
     })
 }
 
