@@ -18,6 +18,7 @@ pub mod http;
 pub mod install;
 pub mod installer;
 pub mod msgpack;
+pub mod mtls;
 pub mod plugin_log;
 pub mod process;
 pub mod proposed;

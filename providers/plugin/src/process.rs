@@ -41,6 +41,8 @@ pub fn kill_all() {
 
 pub struct Process {
     id: u64,
+    /// Whether the connection is TLS (the plugin took part in AutoMTLS).
+    pub tls: bool,
     child: Shared,
     /// Holds the plugin's socket (its TMPDIR and go-plugin's socket directory), removed
     /// when the process is dropped.
@@ -62,7 +64,11 @@ impl Process {
             .prefix("terrane-plugin")
             .tempdir()
             .map_err(|e| Error::Launch(path.to_path_buf(), e))?;
+        // AutoMTLS, as Terraform asks for it: plugins that support it answer with a
+        // certificate of their own and serve TLS; older ones ignore the variable.
+        let identity = crate::mtls::Identity::generate()?;
         let mut child = Command::new(path)
+            .env("PLUGIN_CLIENT_CERT", identity.cert_pem())
             .env(handshake::MAGIC_COOKIE_KEY, handshake::MAGIC_COOKIE_VALUE)
             .env("PLUGIN_PROTOCOL_VERSIONS", handshake::PROTOCOL_VERSIONS)
             .env("PLUGIN_MIN_PORT", handshake::MIN_PORT)
@@ -116,7 +122,7 @@ impl Process {
         // Whatever else the plugin writes to stdout is not for us, but must be read so it
         // never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let channel = match Channel::connect(&hs).await {
+        let channel = match Channel::connect(&hs, &identity).await {
             Ok(c) => c,
             Err(e) => {
                 let _ = child.start_kill();
@@ -130,6 +136,7 @@ impl Process {
             .insert(id, child.clone());
         Ok(Process {
             id,
+            tls: hs.server_cert.is_some(),
             child,
             _dir: dir,
             channel,

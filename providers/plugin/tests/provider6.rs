@@ -161,3 +161,36 @@ async fn an_action_is_planned_and_invoked_with_its_progress() {
         "{d:?}"
     );
 }
+
+/// Starts the test provider with `EXAMPLE_PROVIDER_TLS` set to `mode` and asks for its
+/// schema.
+async fn launch(mode: &str) -> Result<(bool, usize), terrane_provider_plugin::Error> {
+    use terrane_provider_plugin::client::{call, Method};
+    use terrane_provider_plugin::{process::Process, proto};
+    std::env::set_var("EXAMPLE_PROVIDER_TLS", mode);
+    let path = example_provider().unwrap_or_else(|e| panic!("{e}"));
+    let p = Process::launch(&path).await?;
+    let schema: Result<proto::GetSchemaResponse, _> =
+        call(&p, Method::GetSchema, proto::Empty {}).await;
+    p.shutdown().await;
+    Ok((p.tls, schema?.resource_schemas.len()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_offering_automtls_is_reached_over_tls() {
+    assert_eq!(launch("").await.unwrap(), (true, 1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_ignoring_automtls_is_reached_over_plain_grpc() {
+    assert_eq!(launch("off").await.unwrap(), (false, 1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_certificate_other_than_the_announced_one_is_refused() {
+    let e = launch("wrong-cert").await.unwrap_err().to_string();
+    assert!(
+        e.contains("TLS handshake failed") && e.contains("not the one its handshake announced"),
+        "{e}"
+    );
+}

@@ -12,7 +12,10 @@ use crate::provider::Provider;
 /// A failed call: gRPC status code and message.
 pub struct Status(pub u32, pub String);
 
-pub async fn serve_connection(stream: tokio::net::UnixStream, provider: Arc<Provider>) {
+pub async fn serve_connection<S>(stream: S, provider: Arc<Provider>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let Ok(mut conn) = h2::server::handshake(stream).await else {
         return;
     };
