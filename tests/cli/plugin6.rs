@@ -241,3 +241,15 @@ fn the_plugins_validation_errors_point_at_the_configuration() {
     assert!(out.stderr.contains("Error: Invalid size"), "{out}");
     assert!(out.stderr.contains("main.tf line 8"), "{out}");
 }
+
+#[test]
+fn providers_schema_json_prints_the_plugins_schema_as_terraform_does() {
+    let w = with_example(
+        "terraform {\n  required_providers {\n    example = { source = \"terrane/example\" }\n  }\n}\n",
+    );
+    let out = run(&w, &["providers", "schema", "-json"], None).code(0);
+    // What Terraform 1.15.5 prints for this provider: descriptions (plain and markdown),
+    // deprecation, write-only, nested attributes of every nesting as `nested_type`, the
+    // ephemeral resource and the action.
+    assert_eq!(out.stdout, include_str!("plugin6_schema.json"));
+}

@@ -26,6 +26,7 @@ pub mod proto;
 pub mod provider;
 pub mod remote;
 pub mod schema;
+pub mod schema_json;
 pub mod values;
 pub mod zip;
 

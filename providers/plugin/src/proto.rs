@@ -72,6 +72,15 @@ pub struct Block {
     pub attributes: Vec<Vec<u8>>,
     #[prost(message, repeated, tag = "3")]
     pub block_types: Vec<NestedBlock>,
+    #[prost(string, tag = "4")]
+    pub description: String,
+    /// 0 plain, 1 markdown.
+    #[prost(int32, tag = "5")]
+    pub description_kind: i32,
+    #[prost(bool, tag = "6")]
+    pub deprecated: bool,
+    #[prost(string, tag = "7")]
+    pub deprecation_message: String,
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -106,6 +115,14 @@ pub struct Attribute5 {
     pub sensitive: bool,
     #[prost(bool, tag = "10")]
     pub write_only: bool,
+    #[prost(string, tag = "3")]
+    pub description: String,
+    #[prost(int32, tag = "8")]
+    pub description_kind: i32,
+    #[prost(bool, tag = "9")]
+    pub deprecated: bool,
+    #[prost(string, tag = "11")]
+    pub deprecation_message: String,
 }
 
 /// `tfplugin6.Schema.Attribute`: adds nested attribute types.
@@ -127,6 +144,14 @@ pub struct Attribute6 {
     pub sensitive: bool,
     #[prost(bool, tag = "11")]
     pub write_only: bool,
+    #[prost(string, tag = "3")]
+    pub description: String,
+    #[prost(int32, tag = "8")]
+    pub description_kind: i32,
+    #[prost(bool, tag = "9")]
+    pub deprecated: bool,
+    #[prost(string, tag = "12")]
+    pub deprecation_message: String,
 }
 
 /// `tfplugin6.Schema.Object`: the type of a nested attribute.

@@ -39,6 +39,9 @@ pub struct PluginSchema {
     data_types: HashMap<String, Type>,
     ephemeral_types: HashMap<String, Type>,
     action_types: HashMap<String, Type>,
+    /// The plugin's answer as it came, for what the engine's schema leaves out
+    /// (descriptions, deprecation, nested attribute types): see [`PluginSchema::to_json`].
+    raw: Arc<proto::GetSchemaResponse>,
 }
 
 impl PluginSchema {
@@ -52,7 +55,7 @@ impl PluginSchema {
         if let Some(d) = resp.diagnostics.iter().find(|d| d.severity == 1) {
             return Err(Error::Schema(format!("{}: {}", d.summary, d.detail)));
         }
-        PluginSchema::new(&resp, p.protocol)
+        PluginSchema::new(resp, p.protocol)
     }
 
     /// [`PluginSchema::fetch`] from synchronous code, on a runtime of its own.
@@ -114,12 +117,23 @@ impl PluginSchema {
             data_types: self.data_types.clone(),
             ephemeral_types: self.ephemeral_types.clone(),
             action_types: self.action_types.clone(),
+            raw: self.raw.clone(),
             schema,
         }
     }
 
-    fn new(resp: &proto::GetSchemaResponse, protocol: u32) -> Result<PluginSchema, Error> {
-        let schema = schema::provider_schema(resp, protocol)?;
+    /// The schema as `providers schema -json` prints it, with the plugin's descriptions,
+    /// deprecation and nested attribute types; only the types this schema serves.
+    pub fn to_json(&self) -> Result<serde_json::Value, Error> {
+        crate::schema_json::provider_json(&self.raw, self.protocol, |kind, name| match kind {
+            "resource_schemas" => self.schema.resources.contains_key(name),
+            "data_source_schemas" => self.schema.data_sources.contains_key(name),
+            _ => true,
+        })
+    }
+
+    fn new(resp: proto::GetSchemaResponse, protocol: u32) -> Result<PluginSchema, Error> {
+        let schema = schema::provider_schema(&resp, protocol)?;
         let types =
             |m: &std::collections::BTreeMap<String, terrane_engine::provider::ResourceSchema>| {
                 m.iter()
@@ -137,6 +151,7 @@ impl PluginSchema {
             data_types: types(&schema.data_sources),
             ephemeral_types: types(&schema.ephemeral_resources),
             action_types: types(&schema.actions),
+            raw: Arc::new(resp),
             schema,
         })
     }

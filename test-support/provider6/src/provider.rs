@@ -283,6 +283,15 @@ fn attr(name: &str, ty: &str, flags: &str) -> Attribute6 {
         computed: flags.contains('c'),
         sensitive: flags.contains('s'),
         write_only: flags.contains('w'),
+        ..Attribute6::default()
+    }
+}
+
+/// An attribute with a description (`providers schema -json` prints it).
+fn described(a: Attribute6, description: &str) -> Attribute6 {
+    Attribute6 {
+        description: description.into(),
+        ..a
     }
 }
 
@@ -303,20 +312,30 @@ fn block(attributes: &[Attribute6]) -> proto::Schema {
         version: 0,
         block: Some(proto::Block {
             attributes: attributes.iter().map(Message::encode_to_vec).collect(),
-            block_types: Vec::new(),
+            ..proto::Block::default()
         }),
     }
 }
 
 fn schema_response() -> proto::GetSchemaResponse {
-    let thing = block(&[
+    let mut thing = block(&[
         attr("id", "\"string\"", "c"),
-        attr("name", "\"string\"", "r"),
+        described(
+            attr("name", "\"string\"", "r"),
+            "The thing's name; changing it replaces the thing.",
+        ),
         attr("size", "\"number\"", "o"),
         attr("tags", "[\"set\",\"string\"]", "o"),
         attr("extra", "\"dynamic\"", "o"),
         attr("password_wo", "\"string\"", "osw"),
-        attr("crash", "\"bool\"", "o"),
+        Attribute6 {
+            deprecated: true,
+            deprecation_message: "Only for tests of a crashing plugin.".into(),
+            ..described(
+                attr("crash", "\"bool\"", "o"),
+                "Exit mid-apply, as a panic would.",
+            )
+        },
         nested(
             "settings",
             1,
@@ -336,6 +355,10 @@ fn schema_response() -> proto::GetSchemaResponse {
         nested("members", 3, vec![attr("name", "\"string\"", "r")]),
         nested("labels", 4, vec![attr("value", "\"string\"", "r")]),
     ]);
+    if let Some(b) = &mut thing.block {
+        b.description = "An object kept in `objects.json`.".into();
+        b.description_kind = 1;
+    }
     let token = block(&[
         attr("name", "\"string\"", "r"),
         attr("value", "\"string\"", "cs"),
