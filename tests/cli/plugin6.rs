@@ -253,3 +253,26 @@ fn providers_schema_json_prints_the_plugins_schema_as_terraform_does() {
     // ephemeral resource and the action.
     assert_eq!(out.stdout, include_str!("plugin6_schema.json"));
 }
+
+#[test]
+fn what_the_plugin_prints_to_its_stdio_stream_is_logged_as_unexpected_data() {
+    let w = with_example(
+        "terraform {\n  required_providers {\n    example = { source = \"terrane/example\" }\n  }\n}\n\
+         resource \"example_thing\" \"a\" {\n  name = \"a\"\n}\n",
+    );
+    let log = w.path().join("terraform.log").display().to_string();
+    let remote = w.path().join("remote").display().to_string();
+    let env = [
+        (EXAMPLE_PROVIDER_DIR_ENV, remote.as_str()),
+        ("TF_LOG", "WARN"),
+        ("TF_LOG_PATH", log.as_str()),
+    ];
+    w.run_with(&["plan"], &env, None).code(0);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.lines().any(|l| l
+            .contains(" [WARN]  provider.terraform-provider-example_v0.1.0: unexpected data: ")
+            && l.contains(":stdout=example: hello from stdout")),
+        "{text}"
+    );
+}

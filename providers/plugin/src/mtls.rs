@@ -36,7 +36,9 @@ impl Identity {
             .map_err(|_| fail("key"))?;
         let mut serial = [0u8; 16];
         rng.fill(&mut serial).map_err(|_| fail("serial number"))?;
-        serial[0] &= 0x7f;
+        // A positive serial in minimal DER: a first byte of 0 (then not needed) or with its
+        // top bit set (then negative) makes Go's strict parser refuse the certificate.
+        serial[0] = (serial[0] & 0x3f) | 0x40;
         let tbs = der::tbs_certificate(&serial, key.public_key().as_ref());
         let sig = key.sign(&rng, &tbs).map_err(|_| fail("certificate"))?;
         Ok(Identity {
@@ -390,5 +392,23 @@ mod tests {
         assert!(has(&[
             0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04
         ]));
+    }
+
+    #[test]
+    fn serial_numbers_are_always_positive_and_minimal() {
+        for _ in 0..200 {
+            let cert = Identity::generate().unwrap().cert;
+            // After the version ([0] { INTEGER 2 }) comes INTEGER serial, 16 bytes.
+            let at = cert
+                .windows(5)
+                .position(|w| w == [0xa0, 0x03, 0x02, 0x01, 0x02])
+                .unwrap();
+            assert_eq!(cert[at + 5..at + 7], [0x02, 16]);
+            assert!(
+                (0x01..0x80).contains(&cert[at + 7]),
+                "{:x?}",
+                &cert[at..at + 24]
+            );
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! One running plugin process: launched with go-plugin's environment, reached over gRPC on
-//! the socket it announces, its stdout drained and its stderr forwarded under TF_LOG, and
+//! the socket it announces, its stdout and go-plugin's stdio stream drained and its stderr
+//! forwarded under TF_LOG, and
 //! stopped with `GRPCController.Shutdown`, then killed. Every live plugin is also listed so
 //! that [`kill_all`] can end them when terrane exits abruptly (a second Ctrl-C).
 
@@ -129,6 +130,11 @@ impl Process {
                 return Err(e);
             }
         };
+        tokio::spawn(drain_stdio(
+            channel.clone(),
+            name.clone(),
+            stderr_tail.clone(),
+        ));
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let child = Arc::new(Mutex::new(Some(child)));
         LIVE.lock()
@@ -222,6 +228,46 @@ async fn forward_stderr(
             t.pop_front();
         }
         t.push_back(line);
+    }
+}
+
+/// Reads go-plugin's stdio stream (`GRPCStdio.StreamStdio`): what the plugin printed to
+/// its redirected stdout and stderr, which would otherwise fill a buffer in the plugin.
+/// Terraform logs it as "unexpected data"; so does terrane, and keeps it to explain a
+/// crash. Plugins older than the service answer "unimplemented", which ends this quietly.
+async fn drain_stdio(channel: Channel, name: String, tail: Arc<Mutex<VecDeque<String>>>) {
+    let mut grpc = crate::client::grpc(&channel);
+    if grpc.ready().await.is_err() {
+        return;
+    }
+    let path = http::uri::PathAndQuery::from_static("/plugin.GRPCStdio/StreamStdio");
+    let codec = tonic_prost::ProstCodec::<crate::proto::Empty, crate::proto::StdioData>::default();
+    let Ok(resp) = grpc
+        .server_streaming(tonic::Request::new(crate::proto::Empty {}), path, codec)
+        .await
+    else {
+        return;
+    };
+    let mut stream = resp.into_inner();
+    let sink = crate::plugin_log::LogSink::from_env();
+    while let Ok(Some(d)) = stream.message().await {
+        let source = if d.channel == 2 { "stderr" } else { "stdout" };
+        let text = String::from_utf8_lossy(&d.data).trim().to_string();
+        if let Some(sink) = &sink {
+            let entry = serde_json::json!({
+                "@level": "warn",
+                "@message": "unexpected data",
+                format!("{name}:{source}"): text,
+            });
+            sink.write(&name, &entry.to_string());
+        }
+        let mut t = tail.lock().unwrap_or_else(|e| e.into_inner());
+        for line in text.lines() {
+            if t.len() == STDERR_TAIL {
+                t.pop_front();
+            }
+            t.push_back(line.to_string());
+        }
     }
 }
 

@@ -469,3 +469,13 @@ pub struct ActionProgress {
     #[prost(string, tag = "1")]
     pub message: String,
 }
+
+/// go-plugin's `plugin.StdioData`: what the plugin wrote to its stdout (1) or stderr (2)
+/// while go-plugin had them redirected.
+#[derive(Clone, PartialEq, Message)]
+pub struct StdioData {
+    #[prost(int32, tag = "1")]
+    pub channel: i32,
+    #[prost(bytes = "vec", tag = "2")]
+    pub data: Vec<u8>,
+}

@@ -77,6 +77,14 @@ impl Provider {
                 });
                 one(&proto::Empty {})
             }
+            // go-plugin's stdio stream: one line "printed" to stdout, which the client
+            // must drain and log.
+            (false, "StreamStdio") if path.starts_with("/plugin.GRPCStdio/") => {
+                one(&proto::StdioData {
+                    channel: 1,
+                    data: b"example: hello from stdout\n".to_vec(),
+                })
+            }
             (true, "GetProviderSchema") => one(&self.schema),
             (true, "ValidateProviderConfig" | "ConfigureProvider" | "StopProvider") => {
                 one(&proto::DiagnosticsResponse::default())
