@@ -144,7 +144,7 @@ impl Provider {
 
     fn renew_token(&self, req: proto::EphemeralPrivateRequest) -> proto::RenewEphemeralResponse {
         let mut resp = proto::RenewEphemeralResponse::default();
-        match self.set_lease(req.private.as_deref(), "open", "renewed") {
+        match self.set_lease(req.private.as_deref(), "renewed") {
             Ok(()) => {
                 resp.private = req.private;
                 resp.renew_at = Some(in_seconds(TOKEN_LIFETIME_SECS));
@@ -156,14 +156,14 @@ impl Provider {
 
     fn close_token(&self, req: proto::EphemeralPrivateRequest) -> proto::DiagnosticsResponse {
         let mut resp = proto::DiagnosticsResponse::default();
-        if let Err(e) = self.set_lease(req.private.as_deref(), "", "closed") {
+        if let Err(e) = self.set_lease(req.private.as_deref(), "closed") {
             resp.diagnostics.push(error("Cannot close the token", &e));
         }
         resp
     }
 
     /// Moves the lease named by `private` to `to`; it must be open (or renewed).
-    fn set_lease(&self, private: Option<&[u8]>, _from: &str, to: &str) -> Result<(), String> {
+    fn set_lease(&self, private: Option<&[u8]>, to: &str) -> Result<(), String> {
         let lease = String::from_utf8_lossy(private.unwrap_or_default()).into_owned();
         self.store.update(|m| {
             let leases = Store::table(m, "leases");
