@@ -154,6 +154,31 @@ pub struct Attribute6 {
     pub deprecation_message: String,
 }
 
+impl Attribute6 {
+    /// Decodes an encoded `Schema.Attribute` of protocol `version`; a version 5 attribute
+    /// becomes the version 6 one it equals (no nested type).
+    pub fn decode_version(raw: &[u8], version: u32) -> Result<Attribute6, prost::DecodeError> {
+        if version == 6 {
+            return Attribute6::decode(raw);
+        }
+        let a = Attribute5::decode(raw)?;
+        Ok(Attribute6 {
+            name: a.name,
+            r#type: a.r#type,
+            nested_type: None,
+            required: a.required,
+            optional: a.optional,
+            computed: a.computed,
+            sensitive: a.sensitive,
+            write_only: a.write_only,
+            description: a.description,
+            description_kind: a.description_kind,
+            deprecated: a.deprecated,
+            deprecation_message: a.deprecation_message,
+        })
+    }
+}
+
 /// `tfplugin6.Schema.Object`: the type of a nested attribute.
 #[derive(Clone, PartialEq, Message)]
 pub struct Object6 {

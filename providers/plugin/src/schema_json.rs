@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use prost::Message;
 use serde_json::{json, Map, Value};
 
 use crate::proto;
@@ -92,15 +91,13 @@ fn describe(out: &mut Map<String, Value>, description: &str, k: i32, deprecated:
 
 fn block_json(b: &proto::Block, version: u32) -> Result<Value, Error> {
     let mut out = Map::new();
-    let mut attrs = b
+    let attrs = b
         .attributes
         .iter()
-        .map(|raw| Attr::decode(raw, version))
-        .collect::<Result<Vec<_>, Error>>()?;
-    attrs.sort_by(|a, b| a.name.cmp(&b.name));
+        .map(|raw| proto::Attribute6::decode_version(raw, version))
+        .collect::<Result<Vec<_>, _>>()?;
     if !attrs.is_empty() {
-        let m = attrs.iter().map(|a| (a.name.clone(), a.json())).collect();
-        out.insert("attributes".into(), Value::Object(m));
+        out.insert("attributes".into(), Value::Object(attributes_json(&attrs)));
     }
     let mut blocks: Vec<&proto::NestedBlock> = b.block_types.iter().collect();
     blocks.sort_by(|a, b| a.type_name.cmp(&b.type_name));
@@ -142,90 +139,44 @@ fn nesting(n: i32) -> &'static str {
     }
 }
 
-/// An attribute of either protocol version.
-struct Attr {
-    name: String,
-    ty: Vec<u8>,
-    nested: Option<proto::Object6>,
-    description: String,
-    description_kind: i32,
-    deprecated: bool,
-    deprecation_message: String,
-    flags: [(&'static str, bool); 5],
-}
-
-impl Attr {
-    fn decode(raw: &[u8], version: u32) -> Result<Attr, Error> {
-        Ok(if version == 6 {
-            Attr::from(proto::Attribute6::decode(raw)?)
-        } else {
-            let a = proto::Attribute5::decode(raw)?;
-            Attr {
-                flags: [
-                    ("required", a.required),
-                    ("optional", a.optional),
-                    ("computed", a.computed),
-                    ("sensitive", a.sensitive),
-                    ("write_only", a.write_only),
-                ],
-                name: a.name,
-                ty: a.r#type,
-                nested: None,
-                description: a.description,
-                description_kind: a.description_kind,
-                deprecated: a.deprecated,
-                deprecation_message: a.deprecation_message,
-            }
-        })
+fn attribute_json(a: &proto::Attribute6) -> Value {
+    let mut out = Map::new();
+    if let Ok(ty) = serde_json::from_slice::<Value>(&a.r#type) {
+        out.insert("type".into(), ty);
     }
-
-    fn json(&self) -> Value {
-        let mut out = Map::new();
-        if let Ok(ty) = serde_json::from_slice::<Value>(&self.ty) {
-            out.insert("type".into(), ty);
-        }
-        if let Some(o) = &self.nested {
-            let mut attrs: Vec<Attr> = o.attributes.iter().cloned().map(Attr::from).collect();
-            attrs.sort_by(|a, b| a.name.cmp(&b.name));
-            let m: Map<String, Value> = attrs.iter().map(|a| (a.name.clone(), a.json())).collect();
-            out.insert(
-                "nested_type".into(),
-                json!({ "attributes": m, "nesting_mode": nesting(o.nesting) }),
-            );
-        }
-        describe(
-            &mut out,
-            &self.description,
-            self.description_kind,
-            self.deprecated,
-            &self.deprecation_message,
+    if let Some(o) = &a.nested_type {
+        out.insert(
+            "nested_type".into(),
+            json!({ "attributes": attributes_json(&o.attributes), "nesting_mode": nesting(o.nesting) }),
         );
-        for (key, set) in self.flags {
-            if set {
-                out.insert(key.into(), json!(true));
-            }
-        }
-        Value::Object(out)
     }
+    describe(
+        &mut out,
+        &a.description,
+        a.description_kind,
+        a.deprecated,
+        &a.deprecation_message,
+    );
+    for (key, set) in [
+        ("required", a.required),
+        ("optional", a.optional),
+        ("computed", a.computed),
+        ("sensitive", a.sensitive),
+        ("write_only", a.write_only),
+    ] {
+        if set {
+            out.insert(key.into(), json!(true));
+        }
+    }
+    Value::Object(out)
 }
 
-impl From<proto::Attribute6> for Attr {
-    fn from(a: proto::Attribute6) -> Attr {
-        Attr {
-            flags: [
-                ("required", a.required),
-                ("optional", a.optional),
-                ("computed", a.computed),
-                ("sensitive", a.sensitive),
-                ("write_only", a.write_only),
-            ],
-            name: a.name,
-            ty: a.r#type,
-            nested: a.nested_type,
-            description: a.description,
-            description_kind: a.description_kind,
-            deprecated: a.deprecated,
-            deprecation_message: a.deprecation_message,
-        }
-    }
+/// Attributes by name.
+fn attributes_json(attrs: &[proto::Attribute6]) -> Map<String, Value> {
+    let mut sorted: Vec<&proto::Attribute6> = attrs.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    sorted
+        .into_iter()
+        .map(|a| (a.name.clone(), attribute_json(a)))
+        .collect()
 }
