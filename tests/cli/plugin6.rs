@@ -276,3 +276,43 @@ fn what_the_plugin_prints_to_its_stdio_stream_is_logged_as_unexpected_data() {
         "{text}"
     );
 }
+
+#[test]
+fn init_installs_the_protocol_6_provider_from_a_filesystem_mirror() {
+    let w = Work::main_tf(THING);
+    std::fs::create_dir_all(w.path().join("remote")).unwrap();
+    let mirror = w
+        .path()
+        .join("mirror/registry.terraform.io/terrane/example/0.1.0")
+        .join(terrane_provider_plugin::install::platform());
+    std::fs::create_dir_all(&mirror).unwrap();
+    let bin = example_provider().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(bin, mirror.join(EXAMPLE_PROVIDER_FILE)).unwrap();
+    w.write(
+        "terraformrc",
+        &format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
+            w.path().join("mirror").display()
+        ),
+    );
+    let rc = w.path().join("terraformrc").display().to_string();
+    let remote = w.path().join("remote").display().to_string();
+    let env = [
+        ("TF_CLI_CONFIG_FILE", rc.as_str()),
+        (EXAMPLE_PROVIDER_DIR_ENV, remote.as_str()),
+    ];
+    let out = w.run_with(&["init"], &env, None).code(0);
+    assert!(
+        out.stdout
+            .contains("- Installed terrane/example v0.1.0 (unauthenticated)"),
+        "{out}"
+    );
+    let lock = w.read(".terraform.lock.hcl");
+    assert!(
+        lock.contains("provider \"registry.terraform.io/terrane/example\"") && lock.contains("h1:"),
+        "{lock}"
+    );
+    w.run_with(&["apply", "-auto-approve"], &env, None).code(0);
+    w.run_with(&["plan", "-detailed-exitcode"], &env, None)
+        .code(0);
+}
