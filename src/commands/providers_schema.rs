@@ -1,7 +1,8 @@
 //! `terrane providers schema -json`: the schemas of the providers the configuration uses,
 //! in Terraform's JSON format (`format_version` 1.0, `provider_schemas` keyed by source
-//! address). A provider served by its installed plugin shows the plugin's schema; one
-//! served natively shows terrane's built-in schema.
+//! address). A provider served by its installed plugin shows the plugin's schema as the
+//! plugin gave it (descriptions, deprecation, nested attribute types); one served natively
+//! shows terrane's built-in schema.
 
 use serde_json::{json, Map, Value};
 use terrane_engine::diag::{Diagnostic, Diagnostics};
@@ -49,17 +50,31 @@ pub async fn run(a: ProvidersSchemaArgs) -> anyhow::Result<u8> {
     let mut schemas = Map::new();
     for source in sources {
         let plugin = plugins.iter().find(|p| p.source.to_string() == source);
-        let schema = match plugin {
-            Some(p) => p.schema.schema.clone(),
+        let entry = match plugin {
+            // The plugin's own answer, with what the engine's schema leaves out.
+            Some(p) => match p.schema.to_json() {
+                Ok(j) => j,
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error("Failed to load plugin schemas")
+                            .detail(format!("Provider {source}: {e}.")),
+                    );
+                    continue;
+                }
+            },
             None => match built_in
                 .iter()
                 .find(|(names, _)| names.contains(&source.as_str()))
             {
-                Some((_, f)) => f().schema().clone(),
+                Some((_, f)) => provider_json(f().schema()),
                 None => continue,
             },
         };
-        schemas.insert(source, provider_json(&schema));
+        schemas.insert(source, entry);
+    }
+    if diags.has_errors() {
+        print_diagnostics(&diags, color);
+        return Ok(1);
     }
     println!(
         "{}",

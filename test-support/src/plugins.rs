@@ -63,3 +63,34 @@ fn make_executable(path: &std::path::Path) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The protocol-6 test provider (test-support/provider6), as Terraform would name the
+/// binary of `terrane/example` 0.1.0.
+pub const EXAMPLE_PROVIDER_FILE: &str = "terraform-provider-example_v0.1.0";
+/// The environment variable naming the directory where the test provider keeps its objects
+/// (`objects.json`).
+pub const EXAMPLE_PROVIDER_DIR_ENV: &str = "EXAMPLE_PROVIDER_DIR";
+
+/// The protocol-6 test provider's binary, built with the workspace: cargo puts it in the
+/// target directory, next to the `deps` directory that holds the test executables.
+///
+/// # Errors
+/// A message saying how to build it when it is missing.
+pub fn example_provider() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut dir = exe.parent();
+    while let Some(d) = dir {
+        let bin = d.join("terraform-provider-example");
+        if bin.is_file() {
+            return Ok(bin);
+        }
+        dir = d
+            .parent()
+            .filter(|_| d.file_name().is_some_and(|n| n == "deps"));
+    }
+    Err(format!(
+        "the test provider terraform-provider-example is not built next to {}; \
+         run `cargo build --workspace --all-targets`",
+        exe.display()
+    ))
+}

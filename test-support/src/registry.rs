@@ -37,6 +37,8 @@ struct Inner {
     /// URL path prefix -> directory whose files are served beneath it.
     dirs: Vec<(String, PathBuf)>,
     requests: Vec<String>,
+    /// The `Authorization` header of each request, in the order of `requests`.
+    authorizations: Vec<Option<String>>,
 }
 
 /// A static HTTP server on a free loopback port.
@@ -85,6 +87,18 @@ impl Server {
         self.lock().requests.iter().filter(|p| *p == path).count()
     }
 
+    /// The `Authorization` headers sent with the requests for `path`.
+    pub fn authorizations_for(&self, path: &str) -> Vec<Option<String>> {
+        let inner = self.lock();
+        inner
+            .requests
+            .iter()
+            .zip(&inner.authorizations)
+            .filter(|(p, _)| *p == path)
+            .map(|(_, a)| a.clone())
+            .collect()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -118,9 +132,15 @@ impl Server {
         if reader.read_line(&mut request_line).is_err() {
             return;
         }
-        // The headers are read and ignored: only GET is served.
+        // Only GET is served; of the headers only Authorization is kept.
         let mut line = String::new();
+        let mut authorization = None;
         while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("authorization") {
+                    authorization = Some(value.trim().to_string());
+                }
+            }
             line.clear();
         }
         let path = request_line
@@ -128,7 +148,11 @@ impl Server {
             .nth(1)
             .unwrap_or("/")
             .to_string();
-        self.lock().requests.push(path.clone());
+        {
+            let mut inner = self.lock();
+            inner.requests.push(path.clone());
+            inner.authorizations.push(authorization);
+        }
         let head = |status: &str, ct: &str, len: usize| {
             format!("HTTP/1.1 {status}\r\nContent-Type: {ct}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n")
         };

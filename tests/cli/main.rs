@@ -14,6 +14,7 @@ mod flags;
 mod language;
 mod module_sources;
 mod plugin;
+mod plugin6;
 mod provider_registry;
 mod provisioners;
 mod remote_state;

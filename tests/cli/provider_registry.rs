@@ -281,3 +281,30 @@ resource "aws_gamelift_alias" "g" {
         w.run_with(&["validate"], &env, None).code(1)
     );
 }
+
+#[test]
+fn registry_requests_carry_the_token_of_the_cli_configuration_or_tf_token() {
+    let s = Setup::new(
+        &["2.1.2"],
+        false,
+        "credentials \"registry.terraform.io\" {\n  token = \"from-config\"\n}\n",
+    );
+    s.run(&s.work, &["init"]).code(0);
+    let versions = "/v1/providers/hashicorp/null/versions";
+    assert_eq!(
+        s.server.authorizations_for(versions),
+        [Some("Bearer from-config".to_string())]
+    );
+
+    // TF_TOKEN_<host> wins over the configuration, as in Terraform.
+    let w = Work::main_tf(NEEDS_NULL);
+    let env = [
+        ("TF_CLI_CONFIG_FILE", s.rc.as_str()),
+        ("TF_TOKEN_registry_terraform_io", "from-env"),
+    ];
+    w.run_with(&["init"], &env, None).code(0);
+    assert_eq!(
+        s.server.authorizations_for(versions)[1],
+        Some("Bearer from-env".to_string())
+    );
+}

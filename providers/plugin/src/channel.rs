@@ -1,7 +1,8 @@
 //! The gRPC channel to one plugin: a single HTTP/2 connection over the socket the plugin
 //! announced, driven by hyper directly. tonic's own `transport::Channel` would turn on
 //! tower's balancing and buffering features for the whole workspace, and so rebuild every
-//! AWS SDK crate that shares tower; a plugin needs none of that.
+//! AWS SDK crate that shares tower; a plugin needs none of that. Under go-plugin's
+//! AutoMTLS the connection is TLS, trusting only the certificate of the handshake.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -11,7 +12,10 @@ use std::task::{Context, Poll};
 use hyper::client::conn::http2;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
+use std::sync::Arc;
+
 use crate::handshake::{Address, Handshake};
+use crate::mtls::Identity;
 use crate::Error;
 
 /// Requests go to whatever the connection reaches; the URI only fills HTTP/2's
@@ -24,34 +28,30 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// Connects to the plugin's socket and starts HTTP/2 on it.
-    pub async fn connect(hs: &Handshake) -> Result<Channel, Error> {
+    /// Connects to the plugin's socket and starts HTTP/2 on it, inside TLS when the plugin
+    /// announced a certificate (AutoMTLS), with `identity` as the client's.
+    pub async fn connect(hs: &Handshake, identity: &Identity) -> Result<Channel, Error> {
         let fail = |e: &dyn std::fmt::Display| {
             Error::Handshake(format!("its socket refused the connection: {e}"))
         };
-        if hs.server_cert.is_some() {
-            return Err(Error::Handshake(
-                "it requires TLS, which terrane did not ask for".into(),
-            ));
-        }
+        let tls = match &hs.server_cert {
+            Some(cert) => Some(Arc::new(identity.client_config(cert)?)),
+            None => None,
+        };
         let (sender, connection) = match &hs.address {
             Address::Unix(path) => {
                 let path: PathBuf = path.clone();
                 let stream = tokio::net::UnixStream::connect(path)
                     .await
                     .map_err(|e| fail(&e))?;
-                http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
-                    .await
-                    .map(|(s, c)| (s, Box::pin(c) as Driver))
+                start(stream, tls).await
             }
             Address::Tcp(addr) => {
                 let stream = tokio::net::TcpStream::connect(addr)
                     .await
                     .map_err(|e| fail(&e))?;
                 let _ = stream.set_nodelay(true);
-                http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
-                    .await
-                    .map(|(s, c)| (s, Box::pin(c) as Driver))
+                start(stream, tls).await
             }
         }
         .map_err(|e| fail(&e))?;
@@ -60,6 +60,33 @@ impl Channel {
             let _ = connection.await;
         });
         Ok(Channel { sender })
+    }
+}
+
+/// HTTP/2 on `stream`, after a TLS handshake when `tls` is given.
+async fn start<S>(
+    stream: S,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<(http2::SendRequest<tonic::body::Body>, Driver), String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let fail = |e: &dyn std::fmt::Display| e.to_string();
+    match tls {
+        Some(config) => {
+            let stream = tokio_rustls::TlsConnector::from(config)
+                .connect(crate::mtls::server_name(), stream)
+                .await
+                .map_err(|e| format!("TLS handshake failed: {e}"))?;
+            http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+                .await
+                .map(|(s, c)| (s, Box::pin(c) as Driver))
+                .map_err(|e| fail(&e))
+        }
+        None => http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .map(|(s, c)| (s, Box::pin(c) as Driver))
+            .map_err(|e| fail(&e)),
     }
 }
 

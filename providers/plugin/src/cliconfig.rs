@@ -70,6 +70,9 @@ pub struct CliConfig {
     /// file has no hashes for.
     pub cache_may_break_lock: bool,
     pub services: Services,
+    /// `credentials "host" { token = "..." }` blocks, and those `terraform login` keeps in
+    /// `~/.terraform.d/credentials.tfrc.json`: host (lower case) -> API token.
+    pub credentials: BTreeMap<String, String>,
 }
 
 impl CliConfig {
@@ -94,6 +97,12 @@ impl CliConfig {
                 ..CliConfig::default()
             },
         };
+        if let Some(h) = &home {
+            for (host, token) in credentials_file(&h.join(".terraform.d/credentials.tfrc.json")) {
+                // The CLI configuration's own blocks win over the file.
+                cfg.credentials.entry(host).or_insert(token);
+            }
+        }
         if let Some(dir) = std::env::var_os("TF_PLUGIN_CACHE_DIR").filter(|d| !d.is_empty()) {
             cfg.plugin_cache_dir = Some(PathBuf::from(dir));
         }
@@ -124,6 +133,26 @@ impl CliConfig {
         }
         self
     }
+}
+
+/// The tokens in a credentials file as `terraform login` writes it:
+/// `{"credentials": {"host": {"token": "..."}}}`; nothing when it is missing or unreadable.
+fn credentials_file(path: &Path) -> BTreeMap<String, String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return BTreeMap::new();
+    };
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    doc["credentials"]
+        .as_object()
+        .map(|hosts| {
+            hosts
+                .iter()
+                .filter_map(|(host, c)| {
+                    Some((host.to_ascii_lowercase(), c["token"].as_str()?.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Terraform's implied local mirror directories on Unix.
@@ -196,6 +225,16 @@ fn parse(text: &str) -> Result<CliConfig, (usize, String)> {
                     }
                 }
             }
+            Structure::Block(b) if b.ident.as_str() == "credentials" => {
+                let (Some(host), Some(token)) = (
+                    b.labels.first(),
+                    attr(&b.body, "token").as_ref().and_then(string),
+                ) else {
+                    continue;
+                };
+                cfg.credentials
+                    .insert(host.as_str().to_ascii_lowercase(), token);
+            }
             Structure::Block(b) if b.ident.as_str() == "host" => {
                 let Some(host) = b.labels.first() else {
                     continue;
@@ -226,6 +265,30 @@ fn parse(text: &str) -> Result<CliConfig, (usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_come_from_blocks_and_the_login_file() {
+        let cfg = parse(
+            "credentials \"App.Terraform.io\" {\n  token = \"abc\"\n}\ncredentials \"x.example\" {}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.credentials,
+            BTreeMap::from([("app.terraform.io".to_string(), "abc".to_string())])
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("credentials.tfrc.json");
+        std::fs::write(
+            &file,
+            r#"{"credentials": {"registry.example.com": {"token": "xyz"}, "bad": {}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            credentials_file(&file),
+            BTreeMap::from([("registry.example.com".to_string(), "xyz".to_string())])
+        );
+        assert!(credentials_file(&dir.path().join("missing.json")).is_empty());
+    }
 
     #[test]
     fn installation_methods_keep_their_order_and_patterns() {

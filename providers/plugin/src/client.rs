@@ -23,6 +23,13 @@ pub enum Method {
     ApplyResourceChange,
     ImportResourceState,
     ReadDataSource,
+    ValidateEphemeralResourceConfig,
+    OpenEphemeralResource,
+    RenewEphemeralResource,
+    CloseEphemeralResource,
+    ValidateActionConfig,
+    PlanAction,
+    InvokeAction,
 }
 
 impl Method {
@@ -45,6 +52,14 @@ impl Method {
             Method::ApplyResourceChange => "ApplyResourceChange",
             Method::ImportResourceState => "ImportResourceState",
             Method::ReadDataSource => "ReadDataSource",
+            // Added to both versions at once, under the same names.
+            Method::ValidateEphemeralResourceConfig => "ValidateEphemeralResourceConfig",
+            Method::OpenEphemeralResource => "OpenEphemeralResource",
+            Method::RenewEphemeralResource => "RenewEphemeralResource",
+            Method::CloseEphemeralResource => "CloseEphemeralResource",
+            Method::ValidateActionConfig => "ValidateActionConfig",
+            Method::PlanAction => "PlanAction",
+            Method::InvokeAction => "InvokeAction",
         };
         format!("/tfplugin{protocol}.Provider/{name}")
     }
@@ -58,29 +73,65 @@ pub fn grpc(channel: &Channel) -> tonic::client::Grpc<Channel> {
         .max_encoding_message_size(MAX_MESSAGE)
 }
 
+fn failed(p: &Process, method: Method, status: &tonic::Status) -> Error {
+    Error::Call {
+        plugin: p.name.clone(),
+        method: format!("{method:?}"),
+        message: status.message().to_string(),
+        stderr: p.stderr_tail(),
+    }
+}
+
+/// A client ready for a call of `method`, and the method's path.
+async fn ready(
+    p: &Process,
+    method: Method,
+) -> Result<(tonic::client::Grpc<Channel>, http::uri::PathAndQuery), Error> {
+    let mut grpc = grpc(&p.channel);
+    grpc.ready()
+        .await
+        .map_err(|e| failed(p, method, &tonic::Status::unavailable(e.to_string())))?;
+    let path = http::uri::PathAndQuery::try_from(method.path(p.protocol))
+        .map_err(|e| Error::Protocol(e.to_string()))?;
+    Ok((grpc, path))
+}
+
 /// Makes one unary call.
 pub async fn call<Req, Resp>(p: &Process, method: Method, req: Req) -> Result<Resp, Error>
 where
     Req: Message + Send + Sync + 'static,
     Resp: Message + Default + Send + Sync + 'static,
 {
-    let mut grpc = grpc(&p.channel);
-    let failed = |status: tonic::Status| Error::Call {
-        plugin: p.name.clone(),
-        method: format!("{method:?}"),
-        message: status.message().to_string(),
-        stderr: p.stderr_tail(),
-    };
-    grpc.ready()
-        .await
-        .map_err(|e| failed(tonic::Status::unavailable(e.to_string())))?;
-    let path = http::uri::PathAndQuery::try_from(method.path(p.protocol))
-        .map_err(|e| Error::Protocol(e.to_string()))?;
+    let (mut grpc, path) = ready(p, method).await?;
     let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
     grpc.unary(tonic::Request::new(req), path, codec)
         .await
         .map(tonic::Response::into_inner)
-        .map_err(failed)
+        .map_err(|s| failed(p, method, &s))
+}
+
+/// Makes a call answered by a stream, handing each message to `each` as it arrives.
+pub async fn call_streaming<Req, Resp>(
+    p: &Process,
+    method: Method,
+    req: Req,
+    mut each: impl FnMut(Resp),
+) -> Result<(), Error>
+where
+    Req: Message + Send + Sync + 'static,
+    Resp: Message + Default + Send + Sync + 'static,
+{
+    let (mut grpc, path) = ready(p, method).await?;
+    let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
+    let mut stream = grpc
+        .server_streaming(tonic::Request::new(req), path, codec)
+        .await
+        .map_err(|s| failed(p, method, &s))?
+        .into_inner();
+    while let Some(msg) = stream.message().await.map_err(|s| failed(p, method, &s))? {
+        each(msg);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

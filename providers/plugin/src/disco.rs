@@ -92,11 +92,18 @@ pub fn is_local(host: &str) -> bool {
     matches!(name, "localhost" | "127.0.0.1" | "[::1]")
 }
 
-/// The credential for `host` from `TF_TOKEN_<host>` (dots as `_`, dashes as `__`), as
-/// Terraform reads it.
+/// The credential for `host`, sent as `Authorization: Bearer`, in Terraform's order:
+/// `TF_TOKEN_<host>` (dots as `_`, dashes as `__`), then a `credentials "host"` block of
+/// the CLI configuration, then `~/.terraform.d/credentials.tfrc.json`.
 pub fn token_for(host: &str) -> Option<String> {
     let var = format!("TF_TOKEN_{}", host.replace('.', "_").replace('-', "__"));
-    std::env::var(var).ok().filter(|t| !t.is_empty())
+    std::env::var(var)
+        .ok()
+        .filter(|t| !t.is_empty())
+        .or_else(|| {
+            let mut cfg = crate::cliconfig::CliConfig::load().ok()?;
+            cfg.credentials.remove(&host.to_ascii_lowercase())
+        })
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod http;
 pub mod install;
 pub mod installer;
 pub mod msgpack;
+pub mod mtls;
 pub mod plugin_log;
 pub mod process;
 pub mod proposed;
@@ -25,6 +26,7 @@ pub mod proto;
 pub mod provider;
 pub mod remote;
 pub mod schema;
+pub mod schema_json;
 pub mod values;
 pub mod zip;
 

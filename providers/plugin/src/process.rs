@@ -1,5 +1,6 @@
 //! One running plugin process: launched with go-plugin's environment, reached over gRPC on
-//! the socket it announces, its stdout drained and its stderr forwarded under TF_LOG, and
+//! the socket it announces, its stdout and go-plugin's stdio stream drained and its stderr
+//! forwarded under TF_LOG, and
 //! stopped with `GRPCController.Shutdown`, then killed. Every live plugin is also listed so
 //! that [`kill_all`] can end them when terrane exits abruptly (a second Ctrl-C).
 
@@ -41,6 +42,8 @@ pub fn kill_all() {
 
 pub struct Process {
     id: u64,
+    /// Whether the connection is TLS (the plugin took part in AutoMTLS).
+    pub tls: bool,
     child: Shared,
     /// Holds the plugin's socket (its TMPDIR and go-plugin's socket directory), removed
     /// when the process is dropped.
@@ -62,7 +65,11 @@ impl Process {
             .prefix("terrane-plugin")
             .tempdir()
             .map_err(|e| Error::Launch(path.to_path_buf(), e))?;
+        // AutoMTLS, as Terraform asks for it: plugins that support it answer with a
+        // certificate of their own and serve TLS; older ones ignore the variable.
+        let identity = crate::mtls::Identity::generate()?;
         let mut child = Command::new(path)
+            .env("PLUGIN_CLIENT_CERT", identity.cert_pem())
             .env(handshake::MAGIC_COOKIE_KEY, handshake::MAGIC_COOKIE_VALUE)
             .env("PLUGIN_PROTOCOL_VERSIONS", handshake::PROTOCOL_VERSIONS)
             .env("PLUGIN_MIN_PORT", handshake::MIN_PORT)
@@ -116,13 +123,18 @@ impl Process {
         // Whatever else the plugin writes to stdout is not for us, but must be read so it
         // never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let channel = match Channel::connect(&hs).await {
+        let channel = match Channel::connect(&hs, &identity).await {
             Ok(c) => c,
             Err(e) => {
                 let _ = child.start_kill();
                 return Err(e);
             }
         };
+        tokio::spawn(drain_stdio(
+            channel.clone(),
+            name.clone(),
+            stderr_tail.clone(),
+        ));
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let child = Arc::new(Mutex::new(Some(child)));
         LIVE.lock()
@@ -130,6 +142,7 @@ impl Process {
             .insert(id, child.clone());
         Ok(Process {
             id,
+            tls: hs.server_cert.is_some(),
             child,
             _dir: dir,
             channel,
@@ -215,6 +228,46 @@ async fn forward_stderr(
             t.pop_front();
         }
         t.push_back(line);
+    }
+}
+
+/// Reads go-plugin's stdio stream (`GRPCStdio.StreamStdio`): what the plugin printed to
+/// its redirected stdout and stderr, which would otherwise fill a buffer in the plugin.
+/// Terraform logs it as "unexpected data"; so does terrane, and keeps it to explain a
+/// crash. Plugins older than the service answer "unimplemented", which ends this quietly.
+async fn drain_stdio(channel: Channel, name: String, tail: Arc<Mutex<VecDeque<String>>>) {
+    let mut grpc = crate::client::grpc(&channel);
+    if grpc.ready().await.is_err() {
+        return;
+    }
+    let path = http::uri::PathAndQuery::from_static("/plugin.GRPCStdio/StreamStdio");
+    let codec = tonic_prost::ProstCodec::<crate::proto::Empty, crate::proto::StdioData>::default();
+    let Ok(resp) = grpc
+        .server_streaming(tonic::Request::new(crate::proto::Empty {}), path, codec)
+        .await
+    else {
+        return;
+    };
+    let mut stream = resp.into_inner();
+    let sink = crate::plugin_log::LogSink::from_env();
+    while let Ok(Some(d)) = stream.message().await {
+        let source = if d.channel == 2 { "stderr" } else { "stdout" };
+        let text = String::from_utf8_lossy(&d.data).trim().to_string();
+        if let Some(sink) = &sink {
+            let entry = serde_json::json!({
+                "@level": "warn",
+                "@message": "unexpected data",
+                format!("{name}:{source}"): text,
+            });
+            sink.write(&name, &entry.to_string());
+        }
+        let mut t = tail.lock().unwrap_or_else(|e| e.into_inner());
+        for line in text.lines() {
+            if t.len() == STDERR_TAIL {
+                t.pop_front();
+            }
+            t.push_back(line.to_string());
+        }
     }
 }
 

@@ -72,6 +72,15 @@ pub struct Block {
     pub attributes: Vec<Vec<u8>>,
     #[prost(message, repeated, tag = "3")]
     pub block_types: Vec<NestedBlock>,
+    #[prost(string, tag = "4")]
+    pub description: String,
+    /// 0 plain, 1 markdown.
+    #[prost(int32, tag = "5")]
+    pub description_kind: i32,
+    #[prost(bool, tag = "6")]
+    pub deprecated: bool,
+    #[prost(string, tag = "7")]
+    pub deprecation_message: String,
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -106,6 +115,14 @@ pub struct Attribute5 {
     pub sensitive: bool,
     #[prost(bool, tag = "10")]
     pub write_only: bool,
+    #[prost(string, tag = "3")]
+    pub description: String,
+    #[prost(int32, tag = "8")]
+    pub description_kind: i32,
+    #[prost(bool, tag = "9")]
+    pub deprecated: bool,
+    #[prost(string, tag = "11")]
+    pub deprecation_message: String,
 }
 
 /// `tfplugin6.Schema.Attribute`: adds nested attribute types.
@@ -127,6 +144,39 @@ pub struct Attribute6 {
     pub sensitive: bool,
     #[prost(bool, tag = "11")]
     pub write_only: bool,
+    #[prost(string, tag = "3")]
+    pub description: String,
+    #[prost(int32, tag = "8")]
+    pub description_kind: i32,
+    #[prost(bool, tag = "9")]
+    pub deprecated: bool,
+    #[prost(string, tag = "12")]
+    pub deprecation_message: String,
+}
+
+impl Attribute6 {
+    /// Decodes an encoded `Schema.Attribute` of protocol `version`; a version 5 attribute
+    /// becomes the version 6 one it equals (no nested type).
+    pub fn decode_version(raw: &[u8], version: u32) -> Result<Attribute6, prost::DecodeError> {
+        if version == 6 {
+            return Attribute6::decode(raw);
+        }
+        let a = Attribute5::decode(raw)?;
+        Ok(Attribute6 {
+            name: a.name,
+            r#type: a.r#type,
+            nested_type: None,
+            required: a.required,
+            optional: a.optional,
+            computed: a.computed,
+            sensitive: a.sensitive,
+            write_only: a.write_only,
+            description: a.description,
+            description_kind: a.description_kind,
+            deprecated: a.deprecated,
+            deprecation_message: a.deprecation_message,
+        })
+    }
 }
 
 /// `tfplugin6.Schema.Object`: the type of a nested attribute.
@@ -168,6 +218,16 @@ pub struct GetSchemaResponse {
     pub diagnostics: Vec<Diagnostic>,
     #[prost(message, optional, tag = "6")]
     pub server_capabilities: Option<ServerCapabilities>,
+    #[prost(map = "string, message", tag = "8")]
+    pub ephemeral_resource_schemas: std::collections::HashMap<String, Schema>,
+    #[prost(map = "string, message", tag = "11")]
+    pub action_schemas: std::collections::HashMap<String, ActionSchema>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct ActionSchema {
+    #[prost(message, optional, tag = "1")]
+    pub schema: Option<Schema>,
 }
 
 /// `PrepareProviderConfig` (5) / `ValidateProviderConfig` (6).
@@ -351,4 +411,96 @@ pub struct ReadDataSourceResponse {
     pub state: Option<DynamicValue>,
     #[prost(message, repeated, tag = "2")]
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// `google.protobuf.Timestamp`.
+#[derive(Clone, PartialEq, Message)]
+pub struct Timestamp {
+    #[prost(int64, tag = "1")]
+    pub seconds: i64,
+    #[prost(int32, tag = "2")]
+    pub nanos: i32,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct OpenEphemeralRequest {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(message, optional, tag = "2")]
+    pub config: Option<DynamicValue>,
+    #[prost(message, optional, tag = "3")]
+    pub client_capabilities: Option<ClientCapabilities>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct OpenEphemeralResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub diagnostics: Vec<Diagnostic>,
+    #[prost(message, optional, tag = "2")]
+    pub renew_at: Option<Timestamp>,
+    #[prost(message, optional, tag = "3")]
+    pub result: Option<DynamicValue>,
+    #[prost(bytes = "vec", optional, tag = "4")]
+    pub private: Option<Vec<u8>>,
+}
+
+/// `RenewEphemeralResource.Request` and `CloseEphemeralResource.Request`.
+#[derive(Clone, PartialEq, Message)]
+pub struct EphemeralPrivateRequest {
+    #[prost(string, tag = "1")]
+    pub type_name: String,
+    #[prost(bytes = "vec", optional, tag = "2")]
+    pub private: Option<Vec<u8>>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct RenewEphemeralResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub diagnostics: Vec<Diagnostic>,
+    #[prost(message, optional, tag = "2")]
+    pub renew_at: Option<Timestamp>,
+    #[prost(bytes = "vec", optional, tag = "3")]
+    pub private: Option<Vec<u8>>,
+}
+
+/// `PlanAction.Request` and `InvokeAction.Request`.
+#[derive(Clone, PartialEq, Message)]
+pub struct ActionRequest {
+    #[prost(string, tag = "1")]
+    pub action_type: String,
+    #[prost(message, optional, tag = "2")]
+    pub config: Option<DynamicValue>,
+    #[prost(message, optional, tag = "3")]
+    pub client_capabilities: Option<ClientCapabilities>,
+}
+
+/// One message of `InvokeAction`'s stream: progress, or the end with its diagnostics.
+#[derive(Clone, PartialEq, Message)]
+pub struct InvokeActionEvent {
+    #[prost(oneof = "ActionEvent", tags = "1, 2")]
+    pub event: Option<ActionEvent>,
+}
+
+#[derive(Clone, PartialEq, prost::Oneof)]
+pub enum ActionEvent {
+    #[prost(message, tag = "1")]
+    Progress(ActionProgress),
+    #[prost(message, tag = "2")]
+    Completed(DiagnosticsResponse),
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct ActionProgress {
+    #[prost(string, tag = "1")]
+    pub message: String,
+}
+
+/// go-plugin's `plugin.StdioData`: what the plugin wrote to its stdout (1) or stderr (2)
+/// while go-plugin had them redirected.
+#[derive(Clone, PartialEq, Message)]
+pub struct StdioData {
+    #[prost(int32, tag = "1")]
+    pub channel: i32,
+    #[prost(bytes = "vec", tag = "2")]
+    pub data: Vec<u8>,
 }

@@ -11,15 +11,19 @@ use base64::Engine as _;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::{
-    ApplyRequest, ApplyResponse, BlockSchema, ConfigureRequest, ImportRequest, ImportResponse,
-    PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest, ReadDataResponse,
-    ReadRequest, ReadResponse,
+    ApplyRequest, ApplyResponse, BlockSchema, CloseEphemeralRequest, ConfigureRequest,
+    ImportRequest, ImportResponse, InvokeActionRequest, OpenEphemeralRequest,
+    OpenEphemeralResponse, PlanActionRequest, PlanRequest, PlanResponse, Provider, ProviderSchema,
+    ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse, RenewEphemeralRequest,
+    RenewEphemeralResponse,
 };
 
 use crate::client::{call, Method};
 use crate::process::Process;
 use crate::proposed::proposed_new;
 use crate::{msgpack, proto, schema, values, Error};
+
+mod ephemeral;
 
 /// How many calls of one batch (a refresh) are in flight on a plugin at once.
 const CONCURRENT_CALLS: usize = 10;
@@ -33,6 +37,11 @@ pub struct PluginSchema {
     provider_type: Type,
     resource_types: HashMap<String, Type>,
     data_types: HashMap<String, Type>,
+    ephemeral_types: HashMap<String, Type>,
+    action_types: HashMap<String, Type>,
+    /// The plugin's answer as it came, for what the engine's schema leaves out
+    /// (descriptions, deprecation, nested attribute types): see [`PluginSchema::to_json`].
+    raw: Arc<proto::GetSchemaResponse>,
 }
 
 impl PluginSchema {
@@ -46,7 +55,7 @@ impl PluginSchema {
         if let Some(d) = resp.diagnostics.iter().find(|d| d.severity == 1) {
             return Err(Error::Schema(format!("{}: {}", d.summary, d.detail)));
         }
-        PluginSchema::new(&resp, p.protocol)
+        PluginSchema::new(resp, p.protocol)
     }
 
     /// [`PluginSchema::fetch`] from synchronous code, on a runtime of its own.
@@ -106,12 +115,25 @@ impl PluginSchema {
             provider_type: self.provider_type.clone(),
             resource_types: self.resource_types.clone(),
             data_types: self.data_types.clone(),
+            ephemeral_types: self.ephemeral_types.clone(),
+            action_types: self.action_types.clone(),
+            raw: self.raw.clone(),
             schema,
         }
     }
 
-    fn new(resp: &proto::GetSchemaResponse, protocol: u32) -> Result<PluginSchema, Error> {
-        let schema = schema::provider_schema(resp, protocol)?;
+    /// The schema as `providers schema -json` prints it, with the plugin's descriptions,
+    /// deprecation and nested attribute types; only the types this schema serves.
+    pub fn to_json(&self) -> Result<serde_json::Value, Error> {
+        crate::schema_json::provider_json(&self.raw, self.protocol, |kind, name| match kind {
+            "resource_schemas" => self.schema.resources.contains_key(name),
+            "data_source_schemas" => self.schema.data_sources.contains_key(name),
+            _ => true,
+        })
+    }
+
+    fn new(resp: proto::GetSchemaResponse, protocol: u32) -> Result<PluginSchema, Error> {
+        let schema = schema::provider_schema(&resp, protocol)?;
         let types =
             |m: &std::collections::BTreeMap<String, terrane_engine::provider::ResourceSchema>| {
                 m.iter()
@@ -127,6 +149,9 @@ impl PluginSchema {
             provider_type: schema::block_type(&schema.provider),
             resource_types: types(&schema.resources),
             data_types: types(&schema.data_sources),
+            ephemeral_types: types(&schema.ephemeral_resources),
+            action_types: types(&schema.actions),
+            raw: Arc::new(resp),
             schema,
         })
     }
@@ -552,6 +577,26 @@ impl Provider for PluginProvider {
         }
     }
 
+    async fn open_ephemeral(&self, req: OpenEphemeralRequest) -> OpenEphemeralResponse {
+        self.open(req).await
+    }
+
+    async fn renew_ephemeral(&self, req: RenewEphemeralRequest) -> RenewEphemeralResponse {
+        self.renew(req).await
+    }
+
+    async fn close_ephemeral(&self, req: CloseEphemeralRequest) -> Diagnostics {
+        self.close(req).await
+    }
+
+    async fn plan_action(&self, req: PlanActionRequest) -> Diagnostics {
+        self.plan_action_call(req).await
+    }
+
+    async fn invoke_action(&self, req: InvokeActionRequest) -> Diagnostics {
+        self.invoke(req).await
+    }
+
     async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {
         let failed = |diagnostics| ReadDataResponse {
             state: Value::Null,
@@ -611,7 +656,8 @@ impl Provider for PluginProvider {
 fn capabilities() -> proto::ClientCapabilities {
     proto::ClientCapabilities {
         deferral_allowed: false,
-        write_only_attributes_allowed: false,
+        // Write-only values are sent at apply and kept out of plans and state.
+        write_only_attributes_allowed: true,
     }
 }
 
@@ -673,12 +719,15 @@ fn changed_roots(paths: &[proto::AttributePath], prior: &Value, planned: &Value)
 }
 
 /// Attributes whose planned value contradicts the configuration: a set argument must be
-/// planned as written.
+/// planned as written, and a write-only one as null (it is never planned nor stored).
 fn invalid_plan_attributes(block: &BlockSchema, config: &Value, planned: &Value) -> Vec<String> {
     block
         .attributes
         .iter()
         .filter(|(name, a)| {
+            if a.write_only {
+                return planned.get_attr(name).is_some_and(|v| !v.is_null());
+            }
             let c = config
                 .get_attr(name)
                 .map(|v| v.unmark_deep().0)

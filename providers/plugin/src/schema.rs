@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use prost::Message;
 use terrane_engine::lang::types::ObjectAttr;
 use terrane_engine::lang::Type;
 use terrane_engine::provider::{
@@ -31,7 +30,15 @@ pub fn provider_schema(
         },
         resources: convert(&resp.resource_schemas)?,
         data_sources: convert(&resp.data_source_schemas)?,
-        ..ProviderSchema::default()
+        ephemeral_resources: convert(&resp.ephemeral_resource_schemas)?,
+        actions: resp
+            .action_schemas
+            .iter()
+            .map(|(name, a)| {
+                let schema = a.schema.clone().unwrap_or_default();
+                Ok((name.clone(), resource_schema(&schema, version)?))
+            })
+            .collect::<Result<BTreeMap<_, _>, Error>>()?,
     })
 }
 
@@ -82,43 +89,22 @@ fn block(b: &proto::Block, version: u32) -> Result<BlockSchema, Error> {
 }
 
 fn attribute(raw: &[u8], version: u32) -> Result<(String, AttributeSchema), Error> {
-    let (name, ty, (required, optional, computed, sensitive, write_only)) = if version == 6 {
-        let a = proto::Attribute6::decode(raw)?;
-        let ty = match &a.nested_type {
-            Some(o) => nested_type(o)?,
-            None => parse_type(&a.r#type)?,
-        };
-        let flags = (
-            a.required,
-            a.optional,
-            a.computed,
-            a.sensitive,
-            a.write_only,
-        );
-        (a.name, ty, flags)
-    } else {
-        let a = proto::Attribute5::decode(raw)?;
-        let ty = parse_type(&a.r#type)?;
-        let flags = (
-            a.required,
-            a.optional,
-            a.computed,
-            a.sensitive,
-            a.write_only,
-        );
-        (a.name, ty, flags)
+    let a = proto::Attribute6::decode_version(raw, version)?;
+    let ty = match &a.nested_type {
+        Some(o) => nested_type(o)?,
+        None => parse_type(&a.r#type)?,
     };
     Ok((
-        name,
+        a.name,
         AttributeSchema {
             ty,
-            required,
-            optional,
-            computed,
+            required: a.required,
+            optional: a.optional,
+            computed: a.computed,
             force_new: false,
-            sensitive,
+            sensitive: a.sensitive,
             default: None,
-            write_only,
+            write_only: a.write_only,
         },
     ))
 }

@@ -195,3 +195,17 @@ async fn a_binary_that_is_not_a_plugin_is_refused() {
     let out = std::process::Command::new(null).output().unwrap();
     assert!(!out.status.success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn null_2_1_2_is_reached_over_automtls() {
+    use terrane_provider_plugin::client::{call, Method};
+    use terrane_provider_plugin::{process::Process, proto};
+    let path = terrane_test_support::plugins::null_provider().unwrap_or_else(|e| panic!("{e}"));
+    let p = Process::launch(&path).await.unwrap();
+    // Its go-plugin answers PLUGIN_CLIENT_CERT with a certificate: the channel is TLS.
+    assert!(p.tls);
+    let schema: proto::GetSchemaResponse =
+        call(&p, Method::GetSchema, proto::Empty {}).await.unwrap();
+    assert!(schema.resource_schemas.contains_key("null_resource"));
+    p.shutdown().await;
+}

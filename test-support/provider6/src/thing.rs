@@ -1,0 +1,227 @@
+//! `example_thing`: an object kept in the store under its ID. Changing `name` replaces
+//! it; everything else changes in place. Its private data is set on create and import and
+//! must come back on every later call, or the call fails.
+
+use std::collections::BTreeMap;
+
+use terrane_engine::lang::{Type, Value};
+use terrane_provider_plugin::proto;
+use terrane_provider_plugin::values;
+
+use crate::grpc::Status;
+use crate::provider::{dynamic, error, value, Provider, THING};
+use crate::store::Store;
+
+/// The private data every object carries.
+pub const PRIVATE: &[u8] = br#"{"owner":"example"}"#;
+
+fn private_lost(private: &[u8]) -> Option<proto::Diagnostic> {
+    (private != PRIVATE).then(|| {
+        error(
+            "Private data lost",
+            &format!(
+                "example_thing expected its private data back but got {:?}.",
+                String::from_utf8_lossy(private)
+            ),
+        )
+    })
+}
+
+fn attrs(v: &Value) -> BTreeMap<String, Value> {
+    v.as_map().cloned().unwrap_or_default()
+}
+
+pub fn validate(
+    p: &Provider,
+    req: proto::ValidateRequest,
+) -> Result<proto::DiagnosticsResponse, Status> {
+    let config = value(req.config, p.ty(&req.type_name)?)?;
+    let mut resp = proto::DiagnosticsResponse::default();
+    if config
+        .get_attr("size")
+        .and_then(Value::as_f64)
+        .is_some_and(|n| n < 0.0)
+    {
+        let mut d = error("Invalid size", "size must not be negative.");
+        d.attribute = Some(proto::AttributePath {
+            steps: vec![proto::Step {
+                selector: Some(proto::Selector::AttributeName("size".into())),
+            }],
+        });
+        resp.diagnostics.push(d);
+    }
+    Ok(resp)
+}
+
+pub fn upgrade(
+    p: &Provider,
+    req: proto::UpgradeResourceStateRequest,
+) -> Result<proto::UpgradeResourceStateResponse, Status> {
+    let ty = p.ty(&req.type_name)?;
+    let json = req.raw_state.map(|r| r.json).unwrap_or_default();
+    let j: serde_json::Value =
+        serde_json::from_slice(&json).map_err(|e| Status(3, e.to_string()))?;
+    Ok(proto::UpgradeResourceStateResponse {
+        upgraded_state: Some(dynamic(&values::from_json(&j, ty), ty)),
+        diagnostics: Vec::new(),
+    })
+}
+
+/// The object as the store has it now (edited there to make drift), or null if gone.
+pub fn read(
+    p: &Provider,
+    req: proto::ReadResourceRequest,
+) -> Result<proto::ReadResourceResponse, Status> {
+    let ty = p.ty(&req.type_name)?;
+    let current = value(req.current_state, ty)?;
+    let mut resp = proto::ReadResourceResponse {
+        private: req.private.clone(),
+        ..Default::default()
+    };
+    // An empty private is let through here only: terrane's import does not yet carry the
+    // imported private data into state (the engine's ImportResponse has no field for it).
+    if let Some(d) = private_lost(&req.private).filter(|_| !req.private.is_empty()) {
+        resp.diagnostics.push(d);
+        return Ok(resp);
+    }
+    let id = current
+        .get_attr("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    match p
+        .store
+        .update(|m| Ok(Store::table(m, "things").get(&id).cloned()))
+    {
+        Ok(found) => {
+            let now = found.map_or(Value::Null, |j| values::from_json(&j, ty));
+            resp.new_state = Some(dynamic(&now, ty));
+        }
+        Err(e) => resp.diagnostics.push(error("Cannot read the thing", &e)),
+    }
+    Ok(resp)
+}
+
+pub fn plan(
+    p: &Provider,
+    req: proto::PlanResourceChangeRequest,
+) -> Result<proto::PlanResourceChangeResponse, Status> {
+    let ty = p.ty(&req.type_name)?;
+    let prior = value(req.prior_state, ty)?;
+    let proposed = value(req.proposed_new_state, ty)?;
+    let mut resp = proto::PlanResourceChangeResponse {
+        planned_private: req.prior_private.clone(),
+        ..Default::default()
+    };
+    // (terrane does not pass the prior private data to plans yet, so it is not checked
+    // here; apply, read and import check it.)
+    if proposed.is_null() {
+        resp.planned_state = Some(dynamic(&Value::Null, ty));
+        return Ok(resp);
+    }
+    let mut planned = attrs(&proposed);
+    // Write-only values are never planned nor stored.
+    planned.insert("password_wo".into(), Value::Null);
+    if prior.is_null() {
+        planned.insert("id".into(), Value::Unknown);
+    } else if prior.get_attr("name") != planned.get("name") {
+        planned.insert("id".into(), Value::Unknown);
+        resp.requires_replace.push(proto::AttributePath {
+            steps: vec![proto::Step {
+                selector: Some(proto::Selector::AttributeName("name".into())),
+            }],
+        });
+    }
+    resp.planned_state = Some(dynamic(&Value::Object(planned), ty));
+    Ok(resp)
+}
+
+pub fn apply(
+    p: &Provider,
+    req: proto::ApplyResourceChangeRequest,
+) -> Result<proto::ApplyResourceChangeResponse, Status> {
+    let ty = p.ty(&req.type_name)?;
+    let prior = value(req.prior_state, ty)?;
+    let planned = value(req.planned_state, ty)?;
+    let config = value(req.config, ty)?;
+    let mut resp = proto::ApplyResourceChangeResponse::default();
+    if !prior.is_null() {
+        if let Some(d) = private_lost(&req.planned_private) {
+            resp.diagnostics.push(d);
+            resp.new_state = Some(dynamic(&prior, ty));
+            return Ok(resp);
+        }
+    }
+    if config.get_attr("crash").and_then(Value::as_bool) == Some(true) {
+        // As a Go provider dies on a panic: a message on stderr and exit status 2.
+        eprintln!("panic: example_thing was told to crash mid-apply");
+        std::process::exit(2);
+    }
+    let prior_id = prior
+        .get_attr("id")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let result = p.store.update(|m| {
+        if planned.is_null() {
+            if let Some(id) = &prior_id {
+                Store::table(m, "things").remove(id);
+                Store::table(m, "write_only").remove(id);
+            }
+            return Ok(Value::Null);
+        }
+        let id = match &prior_id {
+            Some(id) => id.clone(),
+            None => format!("thing-{}", Store::next(m)),
+        };
+        let mut new = attrs(&planned);
+        new.insert("id".into(), Value::string(id.clone()));
+        let new = Value::Object(new);
+        Store::table(m, "things").insert(id.clone(), values::to_json(&new, ty));
+        // What the write-only argument was, kept out of state, so a test can see it arrived.
+        let wo = config.get_attr("password_wo").cloned().unwrap_or_default();
+        Store::table(m, "write_only").insert(id, values::to_json(&wo, &Type::String));
+        Ok(new)
+    });
+    match result {
+        Ok(new) => {
+            resp.private = if new.is_null() {
+                Vec::new()
+            } else {
+                PRIVATE.to_vec()
+            };
+            resp.new_state = Some(dynamic(&new, ty));
+        }
+        Err(e) => {
+            resp.diagnostics
+                .push(error("Cannot apply example_thing", &e));
+            resp.new_state = Some(dynamic(&prior, ty));
+        }
+    }
+    Ok(resp)
+}
+
+pub fn import(
+    p: &Provider,
+    req: proto::ImportResourceStateRequest,
+) -> Result<proto::ImportResourceStateResponse, Status> {
+    let ty = p.ty(THING)?;
+    let mut resp = proto::ImportResourceStateResponse::default();
+    match p
+        .store
+        .update(|m| Ok(Store::table(m, "things").get(&req.id).cloned()))
+    {
+        Ok(Some(j)) => resp.imported_resources.push(proto::ImportedResource {
+            type_name: req.type_name,
+            state: Some(dynamic(&values::from_json(&j, ty), ty)),
+            private: PRIVATE.to_vec(),
+        }),
+        Ok(None) => resp.diagnostics.push(error(
+            "Cannot import non-existent remote object",
+            &format!("There is no example_thing with ID {:?}.", req.id),
+        )),
+        Err(e) => resp
+            .diagnostics
+            .push(error("Cannot import example_thing", &e)),
+    }
+    Ok(resp)
+}

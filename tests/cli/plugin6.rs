@@ -1,0 +1,318 @@
+//! Provider plugins on protocol 6, end to end: terrane's own test provider
+//! (test-support/provider6, `terrane/example`), installed as `terraform init` installs a
+//! provider, serving nested attributes of every nesting, a set, a dynamic attribute, a
+//! write-only attribute, private data and import. It keeps its objects in a JSON file, so
+//! drift is an edit of that file.
+
+use std::path::Path;
+
+use terrane_test_support::plugins::{
+    example_provider, EXAMPLE_PROVIDER_DIR_ENV, EXAMPLE_PROVIDER_FILE,
+};
+
+use crate::harness::Work;
+
+const PLUGIN_DIR: &str = ".terraform/providers/registry.terraform.io/terrane/example/0.1.0";
+
+/// A working directory with the provider installed and its own object store, `remote/`.
+fn with_example(main_tf: &str) -> Work {
+    let w = Work::main_tf(main_tf);
+    install(w.path());
+    std::fs::create_dir_all(w.path().join("remote")).unwrap();
+    w
+}
+
+fn install(dir: &Path) {
+    let to = dir
+        .join(PLUGIN_DIR)
+        .join(terrane_provider_plugin::install::platform());
+    std::fs::create_dir_all(&to).unwrap();
+    let bin = example_provider().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(bin, to.join(EXAMPLE_PROVIDER_FILE)).unwrap();
+}
+
+/// Runs terrane with the provider's store in `store` (default: this directory's `remote/`).
+fn run(w: &Work, args: &[&str], store: Option<&Path>) -> crate::harness::Out {
+    let dir = store.map_or_else(|| w.path().join("remote"), Path::to_path_buf);
+    let dir = dir.display().to_string();
+    w.run_with(args, &[(EXAMPLE_PROVIDER_DIR_ENV, dir.as_str())], None)
+}
+
+fn objects(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("objects.json")).unwrap()).unwrap()
+}
+
+fn edit_objects(dir: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let mut doc = objects(dir);
+    f(&mut doc);
+    std::fs::write(dir.join("objects.json"), doc.to_string()).unwrap();
+}
+
+const THING: &str = r#"
+terraform {
+  required_providers {
+    example = { source = "terrane/example" }
+  }
+}
+
+variable "name" {
+  default = "first"
+}
+
+variable "size" {
+  default = 1
+}
+
+resource "example_thing" "a" {
+  name        = var.name
+  size        = var.size
+  tags        = ["b", "a"]
+  extra       = { answer = 42, words = ["x", "y"] }
+  password_wo = "hunter2"
+  settings    = { mode = "fast" }
+  rules       = [{ port = 80 }, { port = 443, protocol = "tcp" }]
+  members     = [{ name = "ann" }, { name = "bob" }]
+  labels      = { env = { value = "prod" } }
+}
+
+output "id" {
+  value = example_thing.a.id
+}
+"#;
+
+#[test]
+fn a_protocol_6_resource_goes_through_its_whole_lifecycle() {
+    let w = with_example(THING);
+    let remote = w.path().join("remote");
+    let out = run(&w, &["plan"], None).code(0);
+    assert!(
+        out.stdout.contains("example_thing.a will be created"),
+        "{out}"
+    );
+    let out = run(&w, &["apply", "-auto-approve"], None).code(0);
+    assert!(
+        out.stdout.contains("Apply complete! Resources: 1 added"),
+        "{out}"
+    );
+
+    // State holds what the provider made, nested values as written, no write-only value;
+    // the provider got that value at apply.
+    let state = w.state();
+    let r = &state["resources"][0];
+    assert_eq!(
+        r["provider"],
+        "provider[\"registry.terraform.io/terrane/example\"]"
+    );
+    let attrs = &r["instances"][0]["attributes"];
+    assert_eq!(attrs["id"], "thing-1", "{state:#}");
+    assert_eq!(attrs["password_wo"], serde_json::Value::Null);
+    assert_eq!(attrs["settings"]["mode"], "fast");
+    assert_eq!(attrs["rules"][1]["port"], 443);
+    assert_eq!(attrs["labels"]["env"]["value"], "prod");
+    assert_eq!(attrs["tags"], serde_json::json!(["a", "b"]));
+    // A dynamic value is stored with its type, as Terraform's state has it.
+    assert_eq!(attrs["extra"]["value"]["answer"], 42, "{state:#}");
+    assert_eq!(attrs["extra"]["type"][0], "object", "{state:#}");
+    assert!(r["instances"][0]["private"].is_string(), "{state:#}");
+    assert!(!w.read("terraform.tfstate").contains("hunter2"));
+    assert_eq!(objects(&remote)["write_only"]["thing-1"], "hunter2");
+    run(&w, &["plan", "-detailed-exitcode"], None).code(0);
+
+    // In place.
+    let out = run(&w, &["apply", "-auto-approve", "-var", "size=2"], None).code(0);
+    assert!(out.stdout.contains("will be updated in-place"), "{out}");
+    assert!(
+        out.stdout
+            .contains("Resources: 0 added, 1 changed, 0 destroyed"),
+        "{out}"
+    );
+    assert_eq!(objects(&remote)["things"]["thing-1"]["size"], 2);
+    run(&w, &["plan", "-detailed-exitcode", "-var", "size=2"], None).code(0);
+
+    // Drift: the object changed behind terrane's back; the plan puts it back.
+    edit_objects(&remote, |d| d["things"]["thing-1"]["size"] = 7.into());
+    let out = run(&w, &["plan", "-detailed-exitcode", "-var", "size=2"], None).code(2);
+    assert!(out.stdout.contains("~ size"), "{out}");
+    run(&w, &["apply", "-auto-approve", "-var", "size=2"], None).code(0);
+    assert_eq!(objects(&remote)["things"]["thing-1"]["size"], 2);
+
+    // A new name replaces the object.
+    let args = ["-var", "size=2", "-var", "name=second"];
+    let out = run(&w, &[&["plan"][..], &args].concat(), None).code(0);
+    assert!(out.stdout.contains("must be replaced"), "{out}");
+    let out = run(&w, &[&["apply", "-auto-approve"][..], &args].concat(), None).code(0);
+    assert!(
+        out.stdout
+            .contains("Resources: 1 added, 0 changed, 1 destroyed"),
+        "{out}"
+    );
+    let things = objects(&remote)["things"].clone();
+    assert_eq!(things.as_object().unwrap().len(), 1, "{things:#}");
+    assert_eq!(things["thing-2"]["name"], "second", "{things:#}");
+    run(
+        &w,
+        &[&["plan", "-detailed-exitcode"][..], &args].concat(),
+        None,
+    )
+    .code(0);
+
+    // Deleted behind terrane's back: planned again.
+    edit_objects(&remote, |d| d["things"] = serde_json::json!({}));
+    let out = run(&w, &[&["plan"][..], &args].concat(), None).code(0);
+    assert!(
+        out.stdout.contains("example_thing.a will be created"),
+        "{out}"
+    );
+    run(&w, &[&["apply", "-auto-approve"][..], &args].concat(), None).code(0);
+
+    let out = run(
+        &w,
+        &[&["destroy", "-auto-approve"][..], &args].concat(),
+        None,
+    )
+    .code(0);
+    assert!(out.stdout.contains("Resources: 1 destroyed"), "{out}");
+    assert_eq!(objects(&remote)["things"], serde_json::json!({}));
+}
+
+#[test]
+fn an_object_is_imported() {
+    let made = with_example(THING);
+    run(&made, &["apply", "-auto-approve"], None).code(0);
+    let remote = made.path().join("remote");
+
+    // Another configuration adopts the same object (without the output, which import does
+    // not record).
+    let w = with_example(THING.split("output").next().unwrap());
+    let out = run(&w, &["import", "example_thing.a", "thing-1"], Some(&remote)).code(0);
+    assert!(out.stdout.contains("Import successful!"), "{out}");
+    // It is read back as configured: no change.
+    assert_eq!(w.id("example_thing.a"), "thing-1");
+    run(&w, &["plan", "-detailed-exitcode"], Some(&remote)).code(0);
+
+    let config = THING.split("output").next().unwrap();
+    w.write(
+        "main.tf",
+        &format!("{config}resource \"example_thing\" \"b\" {{\n  name = \"b\"\n}}\n"),
+    );
+    let out = run(&w, &["import", "example_thing.b", "thing-9"], Some(&remote)).code(1);
+    assert!(
+        out.stderr
+            .contains("Cannot import non-existent remote object"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_plugin_that_crashes_mid_apply_leaves_state_consistent() {
+    let config = |crash: bool| {
+        format!(
+            "terraform {{\n  required_providers {{\n    example = {{ source = \"terrane/example\" }}\n  }}\n}}\n\
+             resource \"example_thing\" \"a\" {{\n  name = \"a\"\n}}\n\
+             resource \"example_thing\" \"b\" {{\n  name  = \"b-${{example_thing.a.id}}\"\n  crash = {crash}\n}}\n"
+        )
+    };
+    let w = with_example(&config(true));
+    let out = run(&w, &["apply", "-auto-approve"], None).code(1);
+    assert!(out.stderr.contains("example_thing.b"), "{out}");
+    assert!(out.stderr.contains("crash mid-apply"), "{out}");
+    // What was made before the crash is in state; the crashed object is not.
+    let ids = w.state_ids();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(ids[0].0, "example_thing.a");
+
+    w.write("main.tf", &config(false));
+    let out = run(&w, &["apply", "-auto-approve"], None).code(0);
+    assert!(
+        out.stdout
+            .contains("Resources: 1 added, 0 changed, 0 destroyed"),
+        "{out}"
+    );
+    run(&w, &["plan", "-detailed-exitcode"], None).code(0);
+}
+
+#[test]
+fn the_plugins_validation_errors_point_at_the_configuration() {
+    let w = with_example(
+        "terraform {\n  required_providers {\n    example = { source = \"terrane/example\" }\n  }\n}\n\
+         resource \"example_thing\" \"a\" {\n  name = \"a\"\n  size = -1\n}\n",
+    );
+    let out = run(&w, &["plan"], None).code(1);
+    assert!(out.stderr.contains("Error: Invalid size"), "{out}");
+    assert!(out.stderr.contains("main.tf line 8"), "{out}");
+}
+
+#[test]
+fn providers_schema_json_prints_the_plugins_schema_as_terraform_does() {
+    let w = with_example(
+        "terraform {\n  required_providers {\n    example = { source = \"terrane/example\" }\n  }\n}\n",
+    );
+    let out = run(&w, &["providers", "schema", "-json"], None).code(0);
+    // What Terraform 1.15.5 prints for this provider: descriptions (plain and markdown),
+    // deprecation, write-only, nested attributes of every nesting as `nested_type`, the
+    // ephemeral resource and the action.
+    assert_eq!(out.stdout, include_str!("plugin6_schema.json"));
+}
+
+#[test]
+fn what_the_plugin_prints_to_its_stdio_stream_is_logged_as_unexpected_data() {
+    let w = with_example(
+        "terraform {\n  required_providers {\n    example = { source = \"terrane/example\" }\n  }\n}\n\
+         resource \"example_thing\" \"a\" {\n  name = \"a\"\n}\n",
+    );
+    let log = w.path().join("terraform.log").display().to_string();
+    let remote = w.path().join("remote").display().to_string();
+    let env = [
+        (EXAMPLE_PROVIDER_DIR_ENV, remote.as_str()),
+        ("TF_LOG", "WARN"),
+        ("TF_LOG_PATH", log.as_str()),
+    ];
+    w.run_with(&["plan"], &env, None).code(0);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.lines().any(|l| l
+            .contains(" [WARN]  provider.terraform-provider-example_v0.1.0: unexpected data: ")
+            && l.contains(":stdout=example: hello from stdout")),
+        "{text}"
+    );
+}
+
+#[test]
+fn init_installs_the_protocol_6_provider_from_a_filesystem_mirror() {
+    let w = Work::main_tf(THING);
+    std::fs::create_dir_all(w.path().join("remote")).unwrap();
+    let mirror = w
+        .path()
+        .join("mirror/registry.terraform.io/terrane/example/0.1.0")
+        .join(terrane_provider_plugin::install::platform());
+    std::fs::create_dir_all(&mirror).unwrap();
+    let bin = example_provider().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(bin, mirror.join(EXAMPLE_PROVIDER_FILE)).unwrap();
+    w.write(
+        "terraformrc",
+        &format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
+            w.path().join("mirror").display()
+        ),
+    );
+    let rc = w.path().join("terraformrc").display().to_string();
+    let remote = w.path().join("remote").display().to_string();
+    let env = [
+        ("TF_CLI_CONFIG_FILE", rc.as_str()),
+        (EXAMPLE_PROVIDER_DIR_ENV, remote.as_str()),
+    ];
+    let out = w.run_with(&["init"], &env, None).code(0);
+    assert!(
+        out.stdout
+            .contains("- Installed terrane/example v0.1.0 (unauthenticated)"),
+        "{out}"
+    );
+    let lock = w.read(".terraform.lock.hcl");
+    assert!(
+        lock.contains("provider \"registry.terraform.io/terrane/example\"") && lock.contains("h1:"),
+        "{lock}"
+    );
+    w.run_with(&["apply", "-auto-approve"], &env, None).code(0);
+    w.run_with(&["plan", "-detailed-exitcode"], &env, None)
+        .code(0);
+}
