@@ -283,9 +283,18 @@ async fn execute(p: &mut Prepared, plan: &Plan, finish: Finish) -> anyhow::Resul
             println!("\nDestroy complete! Resources: {} destroyed.", c.destroyed);
         }
         Finish::Apply => {
+            // The run stopped at the first failed action, so here every one was invoked.
+            let invoked: usize = plan.changes.iter().map(|c| c.actions.len()).sum();
             println!(
-                "\nApply complete! Resources: {} added, {} changed, {} destroyed.",
-                c.added, c.changed, c.destroyed
+                "\nApply complete! Resources: {} added, {} changed, {} destroyed.{}",
+                c.added,
+                c.changed,
+                c.destroyed,
+                if invoked > 0 {
+                    format!(" Actions: {invoked} invoked.")
+                } else {
+                    String::new()
+                }
             );
             print_outputs(&new_state.outputs);
         }

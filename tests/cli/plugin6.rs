@@ -316,3 +316,49 @@ fn init_installs_the_protocol_6_provider_from_a_filesystem_mirror() {
     w.run_with(&["plan", "-detailed-exitcode"], &env, None)
         .code(0);
 }
+
+/// An ephemeral resource served by a plugin, feeding a write-only argument: the plan and
+/// the apply each open it (a lease at the provider) and close it before they end; the
+/// token reaches the provider's apply and never terrane's state.
+#[test]
+fn a_plugin_ephemeral_resource_is_opened_and_closed_by_each_run() {
+    let w = with_example(
+        r#"
+terraform {
+  required_providers {
+    example = { source = "terrane/example" }
+  }
+}
+
+ephemeral "example_token" "t" {
+  name = "db"
+}
+
+resource "example_thing" "a" {
+  name        = "a"
+  size        = 1
+  password_wo = ephemeral.example_token.t.value
+}
+"#,
+    );
+    let remote = w.path().join("remote");
+    let out = run(&w, &["apply", "-auto-approve"], None).code(0);
+    for line in [
+        "ephemeral.example_token.t: Opening...",
+        "ephemeral.example_token.t: Closing...",
+    ] {
+        assert!(out.stdout.contains(line), "{line:?}: {out}");
+    }
+    let store = objects(&remote);
+    let leases = store["leases"].as_object().expect("leases");
+    assert_eq!(
+        leases.len(),
+        2,
+        "one for the plan, one for the apply: {store:#}"
+    );
+    assert!(leases.values().all(|l| l == "closed"), "{store:#}");
+    let token = store["write_only"]["thing-1"].as_str().expect("a token");
+    assert!(token.starts_with("token-db-"), "{token}");
+    assert!(!w.read("terraform.tfstate").contains(token));
+    run(&w, &["plan", "-detailed-exitcode"], None).code(0);
+}

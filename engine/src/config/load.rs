@@ -167,7 +167,7 @@ pub(super) fn decode_body(
             "removed" => decode_removed(m, b, file, diags),
             "check" => decode_check(m, b, file, diags),
             "ephemeral" => decode_resource(m, b, Mode::Ephemeral, file, diags),
-            "action" => super::unserved::decode_action(m, b, file, diags),
+            "action" => super::action::decode_action(m, b, file, diags),
             other => diags.push(
                 Diagnostic::error(format!("The {other:?} block is not supported yet"))
                     .detail(format!("terrane does not implement {other:?} blocks yet; remove the block or use Terraform for this configuration."))
@@ -647,7 +647,7 @@ pub(super) fn decode_lifecycle(
         .filter(|b| b.ident.as_str() == "action_trigger")
     {
         l.action_triggers
-            .extend(super::unserved::decode_action_trigger(blk, file, diags));
+            .extend(super::action::decode_action_trigger(blk, file, diags));
     }
     let conditions = c
         .blocks

@@ -2,6 +2,7 @@
 //! hcl-edit so every node keeps its byte range; unknown blocks and arguments are errors
 //! with a suggestion. No expression is evaluated here (that is `lang`'s job).
 
+mod action;
 mod block;
 pub mod json;
 mod legacy;
@@ -16,7 +17,6 @@ mod syntax_error;
 mod terraform_block;
 pub mod test_file;
 mod typeexpr;
-mod unserved;
 pub mod version;
 
 pub use load::{load_dir, parse_file};

@@ -74,9 +74,8 @@ pub struct Module {
     pub imports: Vec<Import>,
     pub removed: Vec<Removed>,
     pub checks: Vec<Check>,
-    /// `ephemeral` resources and `action`s: decoded and checked, not run (see
-    /// [`UnservedBlock`]).
-    pub unserved: Vec<UnservedBlock>,
+    /// `action` blocks.
+    pub actions: Vec<ActionBlock>,
     /// The modules the calls load, by call name.
     pub children: BTreeMap<String, Module>,
     /// Names of the module calls from the root to here (empty for the root module).
@@ -207,39 +206,38 @@ pub struct Lifecycle {
     pub action_triggers: Vec<ActionTrigger>,
 }
 
-/// One `action_trigger` block: the actions it names, which must be declared in the
-/// same module. Events and `on_failure` are checked when decoding; nothing runs them
-/// yet, since every action type is reported unsupported at validate.
+/// One `action_trigger` block: when a change of the resource instance starts the
+/// actions it names, which must be declared in the same module.
 #[derive(Debug, Clone)]
 pub struct ActionTrigger {
+    /// `before_create`, `after_update`, ...
+    pub events: Vec<String>,
+    /// Evaluated per instance; the actions run only when it is true.
+    pub condition: Option<Expr>,
     /// Each action named: its type, its name, and where the reference is written.
     pub actions: Vec<(String, String, Option<Span>)>,
 }
 
-/// What an [`UnservedBlock`] declares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnservedKind {
-    /// `action "type" "name"` (Terraform 1.14): a provider operation that resources'
-    /// `action_trigger` blocks or `-invoke` start.
-    Action,
-}
-
-/// An `ephemeral` resource or an `action`. Terraform loads both, and so does terrane,
-/// with Terraform's checks of their shape; but no provider terrane runs serves either
-/// kind yet, so validate reports each type as unsupported rather than let a plan go
-/// ahead without the block the user wrote.
+/// An `action "type" "name"` block (Terraform 1.14): a provider operation that
+/// resources' `action_trigger` blocks start.
 #[derive(Debug, Clone)]
-pub struct UnservedBlock {
-    pub kind: UnservedKind,
+pub struct ActionBlock {
     pub ty: String,
     pub name: String,
     pub provider: Option<ProviderRef>,
+    /// The `config { ... }` block's body, evaluated when the action is planned and again
+    /// when it is invoked; `None` when the block has none.
+    pub config: Option<SrcBody>,
+    /// Whether it sets `count` or `for_each`, which terrane does not expand for actions yet.
+    pub expanded: bool,
+    /// The file it is written in.
+    pub file: Arc<SourceFile>,
     pub span: Option<Span>,
     /// The type label, where "unsupported type" points.
     pub type_span: Option<Span>,
 }
 
-impl UnservedBlock {
+impl ActionBlock {
     /// The provider's local name: `provider = x.y` if set, else the type's prefix.
     pub fn provider_name(&self) -> &str {
         match &self.provider {
@@ -248,11 +246,20 @@ impl UnservedBlock {
         }
     }
 
-    /// The block keyword, as messages name it.
-    pub fn keyword(&self) -> &'static str {
-        match self.kind {
-            UnservedKind::Action => "action",
+    /// The `config` block's body, empty when there is none.
+    pub fn config_body(&self) -> SrcBody {
+        match &self.config {
+            Some(c) => c.clone(),
+            None => SrcBody {
+                body: hcl_edit::structure::Body::new(),
+                file: Arc::clone(&self.file),
+            },
         }
+    }
+
+    /// The action's address (`action.aws_lambda_invoke.notify`).
+    pub fn address(&self) -> String {
+        format!("action.{}.{}", self.ty, self.name)
     }
 }
 

@@ -171,21 +171,25 @@ pub(super) fn merge_file(
             diags,
         );
     }
-    for u in o.unserved {
-        // Nothing of these blocks runs (see `UnservedBlock`); an override may still
-        // change their provider, and must have a base to change.
+    for u in o.actions {
+        // An override may change an action's provider and config, and must have a base
+        // to change.
         match m
-            .unserved
+            .actions
             .iter_mut()
-            .find(|b| b.kind == u.kind && b.ty == u.ty && b.name == u.name)
+            .find(|b| b.ty == u.ty && b.name == u.name)
         {
             Some(base) => {
                 if u.provider.is_some() {
                     base.provider = u.provider;
                 }
+                // A nested block in an override replaces the base's, as for resources.
+                if u.config.is_some() {
+                    base.config = u.config;
+                }
             }
             None => diags.push(missing(
-                &format!("{} {}", u.ty, u.keyword()),
+                &format!("{} action", u.ty),
                 &u.name,
                 "Missing base configuration to override",
                 u.span.clone(),

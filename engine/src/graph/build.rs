@@ -257,6 +257,18 @@ fn exprs_of(m: &Module, node: &Node) -> Vec<(Expr, Vec<String>)> {
             for p in &r.provisioners {
                 collect_body_exprs(&p.body.body, &p.body.file, &[], &mut out);
             }
+            // The actions its changes trigger run with it: what their conditions and
+            // configurations read comes first.
+            for t in &r.lifecycle.action_triggers {
+                out.extend(t.condition.iter().map(free));
+                for (ty, name, _) in &t.actions {
+                    if let Some(a) = m.actions.iter().find(|a| &a.ty == ty && &a.name == name) {
+                        if let Some(c) = &a.config {
+                            collect_body_exprs(&c.body, &c.file, &[], &mut out);
+                        }
+                    }
+                }
+            }
             out
         }
         Node::ModuleCall(_, c) => {

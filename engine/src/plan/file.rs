@@ -313,6 +313,7 @@ impl PlanFile {
                 deposed: c.deposed.clone(),
                 moved_from: None,
                 importing: None,
+                actions: Vec::new(),
             })
             .collect();
         let drift = self

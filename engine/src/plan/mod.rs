@@ -103,6 +103,23 @@ pub struct ResourceChange {
     pub moved_from: Option<InstanceAddr>,
     /// Set when an `import` block adopts an existing object with this ID.
     pub importing: Option<String>,
+    /// Actions its `action_trigger` blocks start, before and after the change, in order.
+    pub actions: Vec<ActionInvocation>,
+}
+
+/// An action a planned change triggers (`action_trigger`), with its configuration as
+/// planned (possibly holding unknown values; apply evaluates it again).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionInvocation {
+    /// `action.<type>.<name>`
+    pub addr: String,
+    pub ty: String,
+    pub name: String,
+    /// The event that starts it: `before_create`, `after_update`, ...
+    pub event: String,
+    /// Which `action_trigger` block of the resource lists it.
+    pub trigger_index: usize,
+    pub config: crate::lang::Value,
 }
 
 /// An object that changed outside terrane since state was last written.

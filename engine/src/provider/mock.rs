@@ -19,10 +19,10 @@ use async_trait::async_trait;
 
 use super::{
     ApplyRequest, ApplyResponse, AttributeSchema, BlockSchema, CloseEphemeralRequest,
-    ConfigureRequest, Identity, ImportRequest, ImportResponse, OpenEphemeralRequest,
-    OpenEphemeralResponse, PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest,
-    ReadDataResponse, ReadRequest, ReadResponse, RenewEphemeralRequest, RenewEphemeralResponse,
-    ResourceSchema,
+    ConfigureRequest, Identity, ImportRequest, ImportResponse, InvokeActionRequest,
+    OpenEphemeralRequest, OpenEphemeralResponse, PlanActionRequest, PlanRequest, PlanResponse,
+    Provider, ProviderSchema, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse,
+    RenewEphemeralRequest, RenewEphemeralResponse, ResourceSchema,
 };
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::{Type, Value};
@@ -45,6 +45,9 @@ pub enum Call {
     Open,
     Renew,
     Close,
+    /// The action's calls (`plan-action`, `invoke`).
+    PlanAction,
+    Invoke,
 }
 
 impl Call {
@@ -60,6 +63,8 @@ impl Call {
             Call::Open => "open",
             Call::Renew => "renew",
             Call::Close => "close",
+            Call::PlanAction => "plan-action",
+            Call::Invoke => "invoke",
         }
     }
 }
@@ -158,6 +163,18 @@ impl MockProvider {
         schema
             .ephemeral_resources
             .insert(MOCK_TYPE.into(), ephemeral_schema());
+        // The action `mock_thing`: `config { name = "..." }`.
+        let mut action = BlockSchema::default();
+        action
+            .attributes
+            .insert("name".into(), AttributeSchema::required(Type::String));
+        schema.actions.insert(
+            MOCK_TYPE.into(),
+            ResourceSchema {
+                version: 0,
+                block: action,
+            },
+        );
         MockProvider {
             schema,
             script: Mutex::new(Script::default()),
@@ -515,6 +532,25 @@ impl Provider for MockProvider {
             return d;
         }
         self.record(&name, Call::Close);
+        Diagnostics::new()
+    }
+
+    async fn plan_action(&self, req: PlanActionRequest) -> Diagnostics {
+        let name = name_of(&req.config);
+        if let Err(d) = self.enter(&name, Call::PlanAction).await {
+            return d;
+        }
+        self.record(&name, Call::PlanAction);
+        Diagnostics::new()
+    }
+
+    async fn invoke_action(&self, req: InvokeActionRequest) -> Diagnostics {
+        let name = name_of(&req.config);
+        (req.progress)(&format!("working on {name}"));
+        if let Err(d) = self.enter(&name, Call::Invoke).await {
+            return d;
+        }
+        self.record(&name, Call::Invoke);
         Diagnostics::new()
     }
 

@@ -814,6 +814,17 @@ async fn apply_instance<'a>(
             },
         )?;
     }
+    let triggering = super::actions::Triggering {
+        ctx,
+        module: m,
+        resource: r,
+        values: &s.values,
+        inst: &addr.resource.module,
+        key: &addr.key,
+        each: each_for_provisioners.clone(),
+        addr: &shown,
+    };
+    triggering.invoke(&c.actions, true).await?;
     let started = Instant::now();
     let shown_action = if c.action.is_replace() {
         Action::Create
@@ -920,6 +931,8 @@ async fn apply_instance<'a>(
     });
     s.applied.lock().expect("lock poisoned").push(c);
     s.warnings.lock().expect("lock poisoned").extend(diags);
+    // The object is recorded: a failing action after it fails the run, not the object.
+    triggering.invoke(&c.actions, false).await?;
     Ok(new)
 }
 

@@ -1,6 +1,7 @@
 //! The orchestrator: walks the dependency graph to make a plan against the (refreshed)
 //! prior state, and walks it again to apply that plan, recording each finished operation.
 
+mod actions;
 mod apply;
 mod checks;
 pub mod diff;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 pub use crate::state::codec::instance_state;
 pub use apply::{apply, apply_values};
 pub use observer::{ApplyEvent, ApplyObserver, Quiet, StateDelta};
+pub use opened::Progress;
 pub use plan::{plan, plan_values};
 pub use recover::{recover, Recovered};
 pub use validate::validate;
@@ -131,6 +133,19 @@ impl Providers {
             None => &self.instances[*self.by_type.get(&(mode, ty.to_string()))?],
         };
         Some((&inst.provider, Self::address_of(inst)))
+    }
+
+    /// The instance serving an `action` block (its `provider = name.alias`, else the
+    /// default instance of the provider its type names) and the action's schema, when
+    /// that provider has the action type.
+    pub fn for_action(
+        &self,
+        a: &crate::config::ActionBlock,
+    ) -> Option<(&Arc<dyn Provider>, &ResourceSchema)> {
+        let alias = a.provider.as_ref().and_then(|p| p.alias.as_deref());
+        let inst = self.instance(a.provider_name(), alias)?;
+        let schema = inst.provider.schema().actions.get(&a.ty)?;
+        Some((&inst.provider, schema))
     }
 
     /// The instance a state entry names (`provider["registry.terraform.io/hashicorp/aws"].west`);

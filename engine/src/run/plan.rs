@@ -561,6 +561,7 @@ fn keep_untargeted(
             deposed: None,
             moved_from: None,
             importing: None,
+            actions: Vec::new(),
         });
     }
     values.set_resource(addr, aggregate(r, items));
@@ -581,6 +582,7 @@ pub(super) fn delete_change(addr: &InstanceAddr, p: &Prior, reason: Reason) -> R
         deposed: None,
         moved_from: None,
         importing: None,
+        actions: Vec::new(),
     }
 }
 
@@ -827,6 +829,7 @@ impl ResourceRun<'_> {
             deposed: None,
             moved_from: None,
             importing: None,
+            actions: Vec::new(),
         }
     }
 
@@ -940,7 +943,7 @@ impl ResourceRun<'_> {
             }
         };
         if !r.lifecycle.postconditions.is_empty() {
-            let mut scope = self.scope(&key, each);
+            let mut scope = self.scope(&key, each.clone());
             scope.self_object = Some(std::sync::Arc::new(after.clone()));
             let d = nodes::check_conditions(
                 &r.lifecycle.postconditions,
@@ -962,9 +965,22 @@ impl ResourceRun<'_> {
             self.values
                 .mark_updated(&iaddr, p.value.clone(), after.clone());
         }
+        let actions = super::actions::Triggering {
+            ctx: self.ctx,
+            module: m,
+            resource: r,
+            values: self.values,
+            inst: self.inst,
+            key: &key,
+            each,
+            addr: &shown,
+        }
+        .plan(action)
+        .await?;
         let change = ResourceChange {
             action,
             reason,
+            actions,
             before: p.map(|p| p.value.clone()),
             create_before_destroy: r.lifecycle.create_before_destroy,
             private: p.and_then(|p| p.private.clone()),

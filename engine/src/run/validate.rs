@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::values::decode_body;
 use super::Providers;
 use crate::addr::Mode;
-use crate::config::{Module, UnservedKind};
+use crate::config::Module;
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::lang::refs::Subject;
 use crate::lang::{eval, EvalContext, Scope, Value};
@@ -52,42 +52,58 @@ pub fn validate(root: &Module, providers: &Providers) -> Diagnostics {
     let mut diags = super::ephemeral::check(root);
     for module in root.all() {
         validate_one(module, providers, &mut diags);
-        unserved(module, providers, &mut diags);
+        actions(module, providers, &mut diags);
     }
     diags
 }
 
-/// Every `ephemeral` resource and `action` is an error: no provider terrane runs serves
-/// either kind yet (Terraform's wording for a type its provider lacks, and a note on
-/// why). Also each `action_trigger` that names an action the module does not declare.
-fn unserved(module: &Module, providers: &Providers, diags: &mut Diagnostics) {
-    for u in &module.unserved {
-        let provider = providers
-            .instance(u.provider_name(), None)
-            .map(|i| crate::addr::short_source(i.provider.source()).to_string())
-            .unwrap_or_else(|| format!("hashicorp/{}", u.provider_name()));
-        let (summary, kind) = match u.kind {
-            UnservedKind::Action => ("Invalid action type", "action type"),
+/// Each `action` block: a type its provider serves, with a `config` that decodes
+/// against the action's schema; and each `action_trigger` naming an action the module
+/// declares.
+fn actions(module: &Module, providers: &Providers, diags: &mut Diagnostics) {
+    let scope = ValidateScope {
+        module,
+        counted: false,
+        each: false,
+        self_object: false,
+    };
+    let ctx = EvalContext {
+        scope: &scope,
+        base_dir: &module.dir,
+    };
+    for u in &module.actions {
+        let Some((_, schema)) = providers.for_action(u) else {
+            let provider = providers
+                .instance(u.provider_name(), None)
+                .map(|i| crate::addr::short_source(i.provider.source()).to_string())
+                .unwrap_or_else(|| format!("hashicorp/{}", u.provider_name()));
+            diags.push(
+                Diagnostic::error("Invalid action type")
+                    .detail(format!(
+                        "The provider {provider} does not support action type {:?}.",
+                        u.ty
+                    ))
+                    .span(u.type_span.clone().or_else(|| u.span.clone())),
+            );
+            continue;
         };
-        diags.push(
-            Diagnostic::error(summary)
-                .detail(format!(
-                    "The provider {provider} does not support {kind} {:?}.",
-                    u.ty
-                ))
-                .span(u.type_span.clone().or_else(|| u.span.clone()))
-                .help(format!(
-                    "terrane does not run {} blocks yet, from built-in providers or plugins; docs/COMPATIBILITY.md lists what is supported",
-                    u.keyword()
-                )),
-        );
+        if u.expanded {
+            diags.push(
+                Diagnostic::error("Unsupported argument")
+                    .detail("terrane does not yet expand \"count\" or \"for_each\" on action blocks; declare one action per invocation.")
+                    .span(u.span.clone()),
+            );
+        }
+        if let Err(d) = decode_body(&u.config_body(), &schema.block, &ctx, u.span.clone()) {
+            diags.extend(d);
+        }
     }
     for r in module.resources.values() {
         for (ty, name, span) in r.lifecycle.action_triggers.iter().flat_map(|t| &t.actions) {
             let declared = module
-                .unserved
+                .actions
                 .iter()
-                .any(|u| u.kind == UnservedKind::Action && &u.ty == ty && &u.name == name);
+                .any(|u| &u.ty == ty && &u.name == name);
             if !declared {
                 diags.push(
                     Diagnostic::error("Reference to undeclared action")

@@ -225,7 +225,7 @@ fn write_warnings(out: &mut String, d: &Diff, ind: usize, st: Style) {
     }
 }
 
-fn scalar(v: &Value, st: Style) -> String {
+pub(super) fn scalar(v: &Value, st: Style) -> String {
     match v.unmark() {
         Value::Null => st.paint("90", "null"),
         Value::Bool(b) => b.to_string(),

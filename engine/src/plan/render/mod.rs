@@ -136,7 +136,7 @@ pub fn render_plan(plan: &Plan, schemas: &dyn Schemas, style: Style) -> String {
         let (imports, forgets) = plan.import_forget_counts();
         let _ = write!(
             out,
-            "\n{} {}{add} to add, {change} to change, {destroy} to destroy{}.\n",
+            "\n{} {}{add} to add, {change} to change, {destroy} to destroy{}.{}\n",
             style.bold("Plan:"),
             if imports > 0 {
                 format!("{imports} to import, ")
@@ -147,6 +147,10 @@ pub fn render_plan(plan: &Plan, schemas: &dyn Schemas, style: Style) -> String {
                 format!(", {forgets} to forget")
             } else {
                 String::new()
+            },
+            match changes.iter().map(|c| c.actions.len()).sum::<usize>() {
+                0 => String::new(),
+                n => format!(" Actions: {n} to invoke."),
             },
         );
     }
@@ -379,6 +383,59 @@ pub fn render_change(c: &ResourceChange, schemas: &dyn Schemas, style: Style) ->
         human::action_symbol(c.action, style),
         block_header(&c.addr)
     );
+    for (before, when) in [(true, "before"), (false, "after")] {
+        let side: Vec<_> = c
+            .actions
+            .iter()
+            .filter(|a| a.event.starts_with("before_") == before)
+            .collect();
+        if side.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\n    {}",
+            style.bold(&format!(
+                "# Actions to be invoked {when} this change in order:"
+            ))
+        );
+        for a in side {
+            out.push_str(&render_action(a, style));
+        }
+    }
+    out
+}
+
+/// One triggered action as Terraform's plan lists it: its address, then its block with
+/// the `config` it will be invoked with.
+fn render_action(a: &crate::plan::ActionInvocation, style: Style) -> String {
+    let mut out = format!("    # {}\n    action {:?} {:?} {{\n", a.addr, a.ty, a.name);
+    if let Some(attrs) = a.config.unmark().as_map().filter(|m| !m.is_empty()) {
+        out.push_str("        config {\n");
+        let shown: Vec<_> = attrs
+            .iter()
+            .filter(|(_, v)| !v.unmark().is_null())
+            .collect();
+        let width = shown
+            .iter()
+            .map(|(k, _)| human::attribute_name(k).len())
+            .max()
+            .unwrap_or(0);
+        for (k, v) in shown {
+            let value = if v.is_sensitive() {
+                "(sensitive value)".to_string()
+            } else {
+                human::scalar(v, style)
+            };
+            let _ = writeln!(
+                out,
+                "            {:width$} = {value}",
+                human::attribute_name(k)
+            );
+        }
+        out.push_str("        }\n");
+    }
+    out.push_str("    }\n");
     out
 }
 

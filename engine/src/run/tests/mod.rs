@@ -1,5 +1,6 @@
 //! Plan-and-apply tests of the orchestrator against the recording mock provider.
 
+mod actions;
 mod destroy_order;
 mod ephemeral;
 mod recover;
@@ -21,6 +22,8 @@ pub(super) struct Fixture {
     pub state: State,
     /// Creates an interrupted run left in doubt (`Options::in_doubt`) for the next runs.
     pub in_doubt: Vec<crate::state::journal::Intent>,
+    /// Where runs report their progress lines (`Options::progress`).
+    pub progress: Option<crate::run::Progress>,
 }
 
 impl Fixture {
@@ -31,6 +34,7 @@ impl Fixture {
             mock: Arc::new(MockProvider::new()),
             state: State::new(),
             in_doubt: Vec::new(),
+            progress: None,
         };
         f.write("main.tf", main_tf);
         f
@@ -58,6 +62,7 @@ impl Fixture {
             options: Options {
                 mode,
                 in_doubt: self.in_doubt.clone(),
+                progress: self.progress.clone(),
                 ..Options::default()
             },
         }

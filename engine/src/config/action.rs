@@ -1,6 +1,5 @@
 //! `action` blocks and resources' `action_trigger` blocks, decoded with the checks
-//! Terraform's loader makes. Nothing here runs: validate reports every action type as
-//! unsupported (see [`UnservedBlock`]).
+//! Terraform's loader makes.
 
 use std::sync::Arc;
 
@@ -9,7 +8,7 @@ use hcl_edit::structure::Block;
 
 use super::block::{check_body, ident_span, labels_ok};
 use super::load::{provider_ref, valid_name};
-use super::model::{ActionTrigger, Module, UnservedBlock, UnservedKind};
+use super::model::{ActionBlock, ActionTrigger, Expr, Module, SrcBody};
 use super::span_of;
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 
@@ -20,7 +19,7 @@ pub(super) fn decode_action(
     file: &Arc<SourceFile>,
     diags: &mut Diagnostics,
 ) {
-    let Some(mut block) = header(b, UnservedKind::Action, file, diags) else {
+    let Some(mut block) = header(b, file, diags) else {
         return;
     };
     let body = check_body(
@@ -33,6 +32,7 @@ pub(super) fn decode_action(
     if let (Some(_), Some(fe)) = (body.attrs.get("count"), body.attrs.get("for_each")) {
         diags.push(count_and_for_each(&fe.key, file));
     }
+    block.expanded = body.attrs.contains_key("count") || body.attrs.contains_key("for_each");
     if let Some(p) = body.attrs.get("provider") {
         block.provider = provider_ref(&p.value, file, diags);
     }
@@ -44,22 +44,19 @@ pub(super) fn decode_action(
         );
         return;
     }
+    block.config = body.blocks.first().map(|c| SrcBody {
+        body: c.body.clone(),
+        file: Arc::clone(file),
+    });
     push_unique(m, block, diags);
 }
 
-/// The labels of an `ephemeral` or `action` block, checked as Terraform checks them.
-fn header(
-    b: &Block,
-    kind: UnservedKind,
-    file: &Arc<SourceFile>,
-    diags: &mut Diagnostics,
-) -> Option<UnservedBlock> {
+/// The labels of an `action` block, checked as Terraform checks them.
+fn header(b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Option<ActionBlock> {
     if !labels_ok(b, 2, "type, name", file, diags) {
         return None;
     }
-    let what = match kind {
-        UnservedKind::Action => ["Invalid action type name", "Invalid action name"],
-    };
+    let what = ["Invalid action type name", "Invalid action name"];
     let mut ok = true;
     for (label, summary) in b.labels.iter().zip(what) {
         if !valid_name(label.as_str()) {
@@ -71,11 +68,13 @@ fn header(
             ok = false;
         }
     }
-    ok.then(|| UnservedBlock {
-        kind,
+    ok.then(|| ActionBlock {
         ty: b.labels[0].as_str().to_string(),
         name: b.labels[1].as_str().to_string(),
         provider: None,
+        config: None,
+        expanded: false,
+        file: Arc::clone(file),
         span: ident_span(b, file),
         type_span: span_of(&b.labels[0], file),
     })
@@ -90,20 +89,18 @@ fn count_and_for_each(
         .span(span_of(key, file))
 }
 
-fn push_unique(m: &mut Module, block: UnservedBlock, diags: &mut Diagnostics) {
+fn push_unique(m: &mut Module, block: ActionBlock, diags: &mut Diagnostics) {
     let prev = m
-        .unserved
+        .actions
         .iter()
-        .find(|u| u.kind == block.kind && u.ty == block.ty && u.name == block.name);
+        .find(|u| u.ty == block.ty && u.name == block.name);
     if let Some(prev) = prev {
         let at = prev
             .span
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let (summary, what) = match block.kind {
-            UnservedKind::Action => ("Duplicate action", "action"),
-        };
+        let (summary, what) = ("Duplicate action", "action");
         diags.push(
             Diagnostic::error(format!("{summary} {:?} configuration", block.ty))
                 .detail(format!(
@@ -114,7 +111,7 @@ fn push_unique(m: &mut Module, block: UnservedBlock, diags: &mut Diagnostics) {
         );
         return;
     }
-    m.unserved.push(block);
+    m.actions.push(block);
 }
 
 /// Decodes one `action_trigger` block of a managed resource's lifecycle.
@@ -141,10 +138,11 @@ pub(super) fn decode_action_trigger(
             );
         }
     }
-    let mut events = 0;
-    if let Some(a) = body.attrs.get("events") {
-        events = trigger_events(&a.value, file, diags);
-    }
+    let events = body
+        .attrs
+        .get("events")
+        .map(|a| trigger_events(&a.value, file, diags))
+        .unwrap_or_default();
     if let Some(a) = body.attrs.get("on_failure") {
         if !matches!(keyword(&a.value), Some("halt" | "taint" | "continue")) {
             diags.push(
@@ -166,14 +164,22 @@ pub(super) fn decode_action_trigger(
                 .span(ident_span(b, file)),
         );
     }
-    if events == 0 && body.attrs.contains_key("events") {
+    if events.is_empty() && body.attrs.contains_key("events") {
         diags.push(
             Diagnostic::error("No events specified")
                 .detail("At least one event must be specified for an action_trigger.")
                 .span(ident_span(b, file)),
         );
     }
-    Some(ActionTrigger { actions })
+    let condition = body.attrs.get("condition").map(|a| Expr {
+        expr: a.value.clone(),
+        file: Arc::clone(file),
+    });
+    Some(ActionTrigger {
+        events,
+        condition,
+        actions,
+    })
 }
 
 /// A bare keyword (`after_create`), as HCL's `ExprAsKeyword` reads one.
@@ -184,8 +190,8 @@ fn keyword(e: &Expression) -> Option<&str> {
     }
 }
 
-/// Checks `events = [after_create, ...]`, returning how many valid events it lists.
-fn trigger_events(e: &Expression, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> usize {
+/// Checks `events = [after_create, ...]`, returning the valid events it lists.
+fn trigger_events(e: &Expression, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Vec<String> {
     const EVENTS: [&str; 6] = [
         "before_create",
         "after_create",
@@ -196,7 +202,7 @@ fn trigger_events(e: &Expression, file: &Arc<SourceFile>, diags: &mut Diagnostic
     ];
     let Expression::Array(items) = e else {
         diags.push(static_list(e, file));
-        return 0;
+        return Vec::new();
     };
     let mut seen: Vec<&str> = Vec::new();
     for item in items.iter() {
@@ -217,7 +223,7 @@ fn trigger_events(e: &Expression, file: &Arc<SourceFile>, diags: &mut Diagnostic
             seen.push(word);
         }
     }
-    seen.len()
+    seen.into_iter().map(str::to_string).collect()
 }
 
 /// The actions `actions = [action.type.name, action.type.name[count.index]]` names.
