@@ -12,6 +12,7 @@ use terrane_engine::lang::types::ObjectAttr;
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::BlockSchema;
 
+use super::instance_args as args;
 use super::{keep_spelling, name_key, planned_tags, NameRule};
 use crate::clients::Clients;
 use crate::ec2::{bool_keep_null, match_by};
@@ -407,6 +408,7 @@ fn build(cur: &Value, d: &DbInstance) -> Value {
         .default("skip_final_snapshot", Value::Bool(false))
         .default("delete_automated_backups", Value::Bool(true))
         .default("master_user_secret_kms_key_id", Value::Null);
+    args::read(&mut o, cur, d);
     apply_pending(&mut o, cur, d);
     o.done()
 }
@@ -542,7 +544,7 @@ impl AwsResource for Instance {
     }
 
     fn schema(&self) -> BlockSchema {
-        S::new()
+        let s = S::new()
             .attr("id", comp(STR))
             .attr("arn", comp(STR))
             .attr("resource_id", comp(STR))
@@ -614,8 +616,8 @@ impl AwsResource for Instance {
             .attr("performance_insights_kms_key_id", opt_comp(STR))
             .attr("performance_insights_retention_period", opt_comp(NUM))
             .attr("enabled_cloudwatch_logs_exports", opt(set_of(STR)))
-            .attr("replicas", comp(list_of(STR)))
-            .build()
+            .attr("replicas", comp(list_of(STR)));
+        args::schema(s)
     }
 
     fn tagging(&self) -> Tagging {
@@ -632,6 +634,7 @@ impl AwsResource for Instance {
         check_window(config, "backup_window", false, diags);
         check_window(config, "maintenance_window", true, diags);
         check_snapshot_id(config, diags);
+        args::check(config, diags);
         for pw in ["password", "password_wo"] {
             if known_set(config, pw)
                 && val::bool_attr(config, "manage_master_user_password") == Some(true)
@@ -712,10 +715,8 @@ impl AwsResource for Instance {
 
     async fn create(&self, c: &Clients, p: &Value, t: Timeout) -> Result<String, Failed> {
         let ident = identifier_for(p);
-        c.rds
-            .get()
-            .await
-            .create_db_instance()
+        let create = c.rds.get().await.create_db_instance();
+        args::create(create, p)
             .db_instance_identifier(&ident)
             .db_instance_class(val::str_attr(p, "instance_class").unwrap_or_default())
             .set_engine(owned(p, "engine"))
@@ -789,7 +790,7 @@ impl AwsResource for Instance {
         t: Timeout,
     ) -> Result<Option<String>, AwsError> {
         let ident = val::str_attr(prior, "identifier").unwrap_or_default();
-        if MODIFIABLE.iter().any(|k| val::changed(prior, p, k)) {
+        if MODIFIABLE.iter().any(|k| val::changed(prior, p, k)) || args::changed(prior, p) {
             // Each argument is sent only when it changed.
             let ch = |k: &str| val::changed(prior, p, k);
             let s = |k: &str| ch(k).then(|| owned(p, k)).flatten();
@@ -809,10 +810,8 @@ impl AwsResource for Instance {
                     ))
                     .build()
             });
-            c.rds
-                .get()
-                .await
-                .modify_db_instance()
+            let modify = c.rds.get().await.modify_db_instance();
+            args::modify(modify, prior, p)
                 .db_instance_identifier(ident)
                 .apply_immediately(val::bool_attr(p, "apply_immediately").unwrap_or(false))
                 .set_allow_major_version_upgrade(val::bool_attr(p, "allow_major_version_upgrade"))
