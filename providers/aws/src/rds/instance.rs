@@ -378,9 +378,15 @@ fn build(cur: &Value, d: &DbInstance) -> Value {
             "monitoring_role_arn",
             val::str_or_empty(d.monitoring_role_arn()),
         )
+        // AWS always answers these two; moto keeps neither, so a missing answer keeps
+        // the value known.
         .set(
             "performance_insights_enabled",
-            Value::Bool(d.performance_insights_enabled().unwrap_or(false)),
+            Value::Bool(
+                d.performance_insights_enabled()
+                    .or_else(|| val::bool_attr(cur, "performance_insights_enabled"))
+                    .unwrap_or(false),
+            ),
         )
         .set(
             "performance_insights_kms_key_id",
@@ -388,7 +394,11 @@ fn build(cur: &Value, d: &DbInstance) -> Value {
         )
         .set(
             "performance_insights_retention_period",
-            val::num(d.performance_insights_retention_period().unwrap_or(0)),
+            val::num(
+                d.performance_insights_retention_period()
+                    .or_else(|| val::i32_attr(cur, "performance_insights_retention_period"))
+                    .unwrap_or(0),
+            ),
         )
         .set(
             "enabled_cloudwatch_logs_exports",
