@@ -1205,6 +1205,9 @@ async fn db_instance_module_arguments() {
   engine_lifecycle_support = "{support}"
   database_insights_mode   = "{insights}"
   dedicated_log_volume     = false
+  # moto keeps no Performance Insights settings: read back as configured.
+  performance_insights_enabled          = true
+  performance_insights_retention_period = 7
   domain                   = "d-1234567890"
   domain_iam_role_name     = "rds-ad"
   blue_green_update {{
