@@ -119,6 +119,17 @@ async fn describe(c: &Clients, current: &[Value]) -> Result<Vec<Action>, AwsErro
     Ok(found)
 }
 
+/// Creates the action or replaces it whole (what the put does to an existing one).
+async fn put(c: &Clients, planned: &Value) -> Result<(), AwsError> {
+    let asg = c.ec2_autoscaling.get().await;
+    TABLE
+        .create_request(asg.put_scheduled_update_group_action(), planned)
+        .send()
+        .await
+        .map_err(err("PutScheduledUpdateGroupAction"))?;
+    Ok(())
+}
+
 #[async_trait]
 impl AwsResource for ScheduleRes {
     fn type_name(&self) -> &'static str {
@@ -193,12 +204,7 @@ impl AwsResource for ScheduleRes {
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
-        let asg = c.ec2_autoscaling.get().await;
-        TABLE
-            .create_request(asg.put_scheduled_update_group_action(), planned)
-            .send()
-            .await
-            .map_err(err("PutScheduledUpdateGroupAction"))?;
+        put(c, planned).await?;
         Ok(val::str_attr(planned, "scheduled_action_name")
             .unwrap_or_default()
             .to_string())
@@ -211,12 +217,7 @@ impl AwsResource for ScheduleRes {
         planned: &Value,
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
-        let asg = c.ec2_autoscaling.get().await;
-        TABLE
-            .create_request(asg.put_scheduled_update_group_action(), planned)
-            .send()
-            .await
-            .map_err(err("PutScheduledUpdateGroupAction"))?;
+        put(c, planned).await?;
         Ok(None)
     }
 
