@@ -9,7 +9,6 @@
 //! reports DNS validation records whatever the method; UpdateCertificateOptions is not
 //! served.
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
@@ -32,6 +31,7 @@ use crate::resource::{
     check_enum, plan_all_blocks, retry_while_code, tags_value, wait_for, AwsResource,
     DefaultTimeouts, Failed, PlanExtra, SdkTag, Tagging, Timeout,
 };
+use crate::resource::{tag_calls, TagCalls};
 use crate::schema::*;
 use crate::table::{ReadCtx, ResourceTable, Table};
 use crate::val;
@@ -331,6 +331,18 @@ async fn describe(c: &Clients, arn: &str) -> Result<Option<CertDesc>, AwsError> 
     Ok(Some(CertDesc { cert, tags }))
 }
 
+static TAG_CALLS: TagCalls = tag_calls!(acm, "id",
+    tag "AddTagsToCertificate": |acm, arn, tags| acm
+        .add_tags_to_certificate()
+        .certificate_arn(arn)
+        .set_tags(Some(tags.into_iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect())),
+    // Removed by key: a tag without its value.
+    untag "RemoveTagsFromCertificate": |acm, arn, keys| acm
+        .remove_tags_from_certificate()
+        .certificate_arn(arn)
+        .set_tags(Some(keys.into_iter().filter_map(|k| Tag::builder().key(k).build().ok()).collect())),
+);
+
 #[async_trait]
 impl AwsResource for CertificateRes {
     fn type_name(&self) -> &'static str {
@@ -343,6 +355,10 @@ impl AwsResource for CertificateRes {
 
     fn tagging(&self) -> Tagging {
         Tagging::Own
+    }
+
+    fn tag_calls(&self) -> Option<&'static TagCalls> {
+        Some(&TAG_CALLS)
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -464,45 +480,6 @@ impl AwsResource for CertificateRes {
             req.send().await.map_err(err("UpdateCertificateOptions"))?;
         }
         Ok(None)
-    }
-
-    async fn tag(
-        &self,
-        c: &Clients,
-        prior: &Value,
-        tags: BTreeMap<String, String>,
-    ) -> Result<(), AwsError> {
-        let tags = tags
-            .into_iter()
-            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-            .collect();
-        c.acm
-            .get()
-            .await
-            .add_tags_to_certificate()
-            .certificate_arn(val::str_attr(prior, "id").unwrap_or_default())
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(err("AddTagsToCertificate"))?;
-        Ok(())
-    }
-
-    async fn untag(&self, c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
-        let tags = keys
-            .into_iter()
-            .filter_map(|k| Tag::builder().key(k).build().ok())
-            .collect();
-        c.acm
-            .get()
-            .await
-            .remove_tags_from_certificate()
-            .certificate_arn(val::str_attr(prior, "id").unwrap_or_default())
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(err("RemoveTagsFromCertificate"))?;
-        Ok(())
     }
 
     /// A certificate a load balancer listener still uses cannot be deleted: retried

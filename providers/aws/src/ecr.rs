@@ -19,6 +19,7 @@ use terrane_engine::provider::Nesting;
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tag_calls;
 use crate::resource::{
     check_block_enum, check_enum, plan_all_blocks, AwsResource, DefaultTimeouts, Failed, PlanExtra,
     TagCalls, Tagging, Timeout,
@@ -160,40 +161,16 @@ fn scanning(v: &Value) -> ImageScanningConfiguration {
         .build()
 }
 
-static TAG_CALLS: TagCalls = TagCalls {
-    tag: |c, prior, tags| {
-        Box::pin(async move {
-            let tags = tags
-                .into_iter()
-                .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-                .collect();
-            c.ecr
-                .get()
-                .await
-                .tag_resource()
-                .resource_arn(val::str_attr(prior, "arn").unwrap_or_default())
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(err("TagResource"))?;
-            Ok(())
-        })
-    },
-    untag: |c, prior, keys| {
-        Box::pin(async move {
-            c.ecr
-                .get()
-                .await
-                .untag_resource()
-                .resource_arn(val::str_attr(prior, "arn").unwrap_or_default())
-                .set_tag_keys(Some(keys))
-                .send()
-                .await
-                .map_err(err("UntagResource"))?;
-            Ok(())
-        })
-    },
-};
+static TAG_CALLS: TagCalls = tag_calls!(ecr, "arn",
+    tag "TagResource": |ecr, arn, tags| ecr
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(tags.into_iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect())),
+    untag "UntagResource": |ecr, arn, keys| ecr
+        .untag_resource()
+        .resource_arn(arn)
+        .set_tag_keys(Some(keys)),
+);
 
 #[async_trait]
 impl AwsResource for RepositoryRes {

@@ -16,6 +16,7 @@ use terrane_engine::lang::Value;
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::rds::{import_by_name, keep_spelling, name_key, MANAGED};
+use crate::resource::tag_calls;
 use crate::resource::{tags_value, AwsResource, Failed, SdkTag, TagCalls, Tagging, Timeout};
 use crate::schema::*;
 use crate::table::{ReadCtx, ResourceTable, Table};
@@ -79,40 +80,16 @@ static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
     .read(|d, _| val::str_or_empty(d.group.vpc_id()))
 });
 
-static TAG_CALLS: TagCalls = TagCalls {
-    tag: |c, prior, tags| {
-        Box::pin(async move {
-            let tags = tags
-                .into_iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect();
-            c.elasticache
-                .get()
-                .await
-                .add_tags_to_resource()
-                .resource_name(val::str_attr(prior, "arn").unwrap_or_default())
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(err("AddTagsToResource"))?;
-            Ok(())
-        })
-    },
-    untag: |c, prior, keys| {
-        Box::pin(async move {
-            c.elasticache
-                .get()
-                .await
-                .remove_tags_from_resource()
-                .resource_name(val::str_attr(prior, "arn").unwrap_or_default())
-                .set_tag_keys(Some(keys))
-                .send()
-                .await
-                .map_err(err("RemoveTagsFromResource"))?;
-            Ok(())
-        })
-    },
-};
+static TAG_CALLS: TagCalls = tag_calls!(elasticache, "arn",
+    tag "AddTagsToResource": |ec, arn, tags| ec
+        .add_tags_to_resource()
+        .resource_name(arn)
+        .set_tags(Some(tags.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect())),
+    untag "RemoveTagsFromResource": |ec, arn, keys| ec
+        .remove_tags_from_resource()
+        .resource_name(arn)
+        .set_tag_keys(Some(keys)),
+);
 
 async fn tags_of(c: &Clients, arn: &str) -> Result<Value, AwsError> {
     let out = c

@@ -21,6 +21,7 @@ use terrane_engine::lang::Value;
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
+use crate::resource::tag_calls;
 use crate::resource::{
     check_enum, check_range, invalid, name_or_prefix_with, name_prefix_from_name, AwsResource,
     Failed, PlanExtra, TagCalls, Tagging, Timeout,
@@ -126,36 +127,10 @@ fn kms_tags(tags: impl IntoIterator<Item = (String, String)>) -> Vec<Tag> {
         .collect()
 }
 
-static KEY_TAG_CALLS: TagCalls = TagCalls {
-    tag: |c, prior, tags| {
-        Box::pin(async move {
-            c.kms
-                .get()
-                .await
-                .tag_resource()
-                .key_id(val::str_attr(prior, "id").unwrap_or_default())
-                .set_tags(Some(kms_tags(tags)))
-                .send()
-                .await
-                .map_err(err("TagResource"))?;
-            Ok(())
-        })
-    },
-    untag: |c, prior, keys| {
-        Box::pin(async move {
-            c.kms
-                .get()
-                .await
-                .untag_resource()
-                .key_id(val::str_attr(prior, "id").unwrap_or_default())
-                .set_tag_keys(Some(keys))
-                .send()
-                .await
-                .map_err(err("UntagResource"))?;
-            Ok(())
-        })
-    },
-};
+static KEY_TAG_CALLS: TagCalls = tag_calls!(kms, "id",
+    tag "TagResource": |kms, id, tags| kms.tag_resource().key_id(id).set_tags(Some(kms_tags(tags))),
+    untag "UntagResource": |kms, id, keys| kms.untag_resource().key_id(id).set_tag_keys(Some(keys)),
+);
 
 /// Reads one key; `None` when it does not exist or is pending deletion.
 async fn describe(c: &Clients, id: &str) -> Result<Option<Described>, AwsError> {

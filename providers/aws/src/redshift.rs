@@ -15,6 +15,7 @@ use terrane_engine::lang::Value;
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::rds::{import_by_name, NameRule, MANAGED};
+use crate::resource::tag_calls;
 use crate::resource::{tags_value, AwsResource, Failed, SdkTag, TagCalls, Tagging, Timeout};
 use crate::schema::*;
 use crate::table::{ReadCtx, ResourceTable, Table};
@@ -88,36 +89,10 @@ fn tag_list(tags: impl IntoIterator<Item = (String, String)>) -> Vec<Tag> {
         .collect()
 }
 
-static TAG_CALLS: TagCalls = TagCalls {
-    tag: |c, prior, tags| {
-        Box::pin(async move {
-            c.redshift
-                .get()
-                .await
-                .create_tags()
-                .resource_name(val::str_attr(prior, "arn").unwrap_or_default())
-                .set_tags(Some(tag_list(tags)))
-                .send()
-                .await
-                .map_err(err("CreateTags"))?;
-            Ok(())
-        })
-    },
-    untag: |c, prior, keys| {
-        Box::pin(async move {
-            c.redshift
-                .get()
-                .await
-                .delete_tags()
-                .resource_name(val::str_attr(prior, "arn").unwrap_or_default())
-                .set_tag_keys(Some(keys))
-                .send()
-                .await
-                .map_err(err("DeleteTags"))?;
-            Ok(())
-        })
-    },
-};
+static TAG_CALLS: TagCalls = tag_calls!(redshift, "arn",
+    tag "CreateTags": |rs, arn, tags| rs.create_tags().resource_name(arn).set_tags(Some(tag_list(tags))),
+    untag "DeleteTags": |rs, arn, keys| rs.delete_tags().resource_name(arn).set_tag_keys(Some(keys)),
+);
 
 #[async_trait]
 impl AwsResource for SubnetGroup {

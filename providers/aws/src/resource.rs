@@ -589,41 +589,60 @@ pub struct TagCalls {
     pub untag: for<'a> fn(&'a Clients, &'a Value, Vec<String>) -> TagFuture<'a>,
 }
 
+/// A service's [`TagCalls`] from its two requests, so that a type writes only what
+/// differs between services (the call, how it names the object, the tags' shape):
+///
+/// ```ignore
+/// static TAG_CALLS: TagCalls = tag_calls!(kms, "id",
+///     tag "TagResource": |kms, id, tags| kms.tag_resource().key_id(id).set_tags(Some(kms_tags(tags))),
+///     untag "UntagResource": |kms, id, keys| kms.untag_resource().key_id(id).set_tag_keys(Some(keys)),
+/// );
+/// ```
+///
+/// Each closure-like part gets the client `Clients::<client>`, the object's attribute
+/// `attr` (its ARN or ID) and the tags to set or keys to remove, and builds the request
+/// that is then sent; an error names the operation.
+macro_rules! tag_calls {
+    ($client:ident, $attr:literal,
+     tag $tag_op:literal: |$c:ident, $id:ident, $tags:ident| $tag:expr,
+     untag $untag_op:literal: |$c2:ident, $id2:ident, $keys:ident| $untag:expr $(,)?) => {
+        $crate::resource::TagCalls {
+            tag: |c, prior, $tags| {
+                Box::pin(async move {
+                    let $c = c.$client.get().await;
+                    let $id = $crate::val::str_attr(prior, $attr).unwrap_or_default();
+                    $tag.send().await.map_err($crate::error::err($tag_op))?;
+                    Ok(())
+                })
+            },
+            untag: |c, prior, $keys| {
+                Box::pin(async move {
+                    let $c2 = c.$client.get().await;
+                    let $id2 = $crate::val::str_attr(prior, $attr).unwrap_or_default();
+                    $untag.send().await.map_err($crate::error::err($untag_op))?;
+                    Ok(())
+                })
+            },
+        }
+    };
+}
+pub(crate) use tag_calls;
+
 /// The [`TagCalls`] of a service whose TagResource takes an object's `arn` and a map of
 /// tags, and whose UntagResource its tag keys: `arn_tag_calls!(logs)` calls them on the
 /// client `Clients::logs`.
 macro_rules! arn_tag_calls {
     ($client:ident) => {
-        $crate::resource::TagCalls {
-            tag: |c, prior, tags| {
-                Box::pin(async move {
-                    c.$client
-                        .get()
-                        .await
-                        .tag_resource()
-                        .resource_arn($crate::val::str_attr(prior, "arn").unwrap_or_default())
-                        .set_tags(Some(tags.into_iter().collect()))
-                        .send()
-                        .await
-                        .map_err($crate::error::err("TagResource"))?;
-                    Ok(())
-                })
-            },
-            untag: |c, prior, keys| {
-                Box::pin(async move {
-                    c.$client
-                        .get()
-                        .await
-                        .untag_resource()
-                        .resource_arn($crate::val::str_attr(prior, "arn").unwrap_or_default())
-                        .set_tag_keys(Some(keys))
-                        .send()
-                        .await
-                        .map_err($crate::error::err("UntagResource"))?;
-                    Ok(())
-                })
-            },
-        }
+        $crate::resource::tag_calls!($client, "arn",
+            tag "TagResource": |c, arn, tags| c
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(tags.into_iter().collect())),
+            untag "UntagResource": |c, arn, keys| c
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(keys)),
+        )
     };
 }
 pub(crate) use arn_tag_calls;

@@ -20,6 +20,7 @@ use crate::error::{err, AwsError};
 use crate::resource::{
     identity_of, tags_value, unique_name, wait_for, AwsResource, Failed, SdkTag, Tagging, Timeout,
 };
+use crate::resource::{tag_calls, TagCalls};
 use crate::schema::*;
 use crate::table::{ReadCtx, ResourceTable, Table};
 use crate::val;
@@ -130,6 +131,11 @@ async fn wait_operation(c: &Clients, op: &str, t: Timeout) -> Result<Option<Stri
     .await
 }
 
+static TAG_CALLS: TagCalls = tag_calls!(servicediscovery, "arn",
+    tag "TagResource": |sd, arn, tags| sd.tag_resource().resource_arn(arn).set_tags(Some(tag_list(tags))),
+    untag "UntagResource": |sd, arn, keys| sd.untag_resource().resource_arn(arn).set_tag_keys(Some(keys)),
+);
+
 #[async_trait]
 impl AwsResource for HttpNamespaceRes {
     fn type_name(&self) -> &'static str {
@@ -144,35 +150,8 @@ impl AwsResource for HttpNamespaceRes {
         Tagging::Own
     }
 
-    async fn tag(
-        &self,
-        c: &Clients,
-        prior: &Value,
-        tags: BTreeMap<String, String>,
-    ) -> Result<(), AwsError> {
-        c.servicediscovery
-            .get()
-            .await
-            .tag_resource()
-            .resource_arn(val::str_attr(prior, "arn").unwrap_or_default())
-            .set_tags(Some(tag_list(tags)))
-            .send()
-            .await
-            .map_err(err("TagResource"))?;
-        Ok(())
-    }
-
-    async fn untag(&self, c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
-        c.servicediscovery
-            .get()
-            .await
-            .untag_resource()
-            .resource_arn(val::str_attr(prior, "arn").unwrap_or_default())
-            .set_tag_keys(Some(keys))
-            .send()
-            .await
-            .map_err(err("UntagResource"))?;
-        Ok(())
+    fn tag_calls(&self) -> Option<&'static TagCalls> {
+        Some(&TAG_CALLS)
     }
 
     /// Found again by name: an account's HTTP namespaces have distinct names.

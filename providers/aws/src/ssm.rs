@@ -24,6 +24,7 @@ use terrane_engine::provider::BlockSchema;
 use crate::clients::Clients;
 use crate::data::AwsDataSource;
 use crate::error::{err, AwsError};
+use crate::resource::tag_calls;
 use crate::resource::{
     check_enum, check_exactly_one, invalid, AwsResource, Failed, PlanExtra, TagCalls, Tagging,
     Timeout,
@@ -141,38 +142,18 @@ fn ssm_tags(tags: impl IntoIterator<Item = (String, String)>) -> Vec<Tag> {
         .collect()
 }
 
-static TAG_CALLS: TagCalls = TagCalls {
-    tag: |c, prior, tags| {
-        Box::pin(async move {
-            c.ssm
-                .get()
-                .await
-                .add_tags_to_resource()
-                .resource_type(ResourceTypeForTagging::Parameter)
-                .resource_id(val::str_attr(prior, "id").unwrap_or_default())
-                .set_tags(Some(ssm_tags(tags)))
-                .send()
-                .await
-                .map_err(err("AddTagsToResource"))?;
-            Ok(())
-        })
-    },
-    untag: |c, prior, keys| {
-        Box::pin(async move {
-            c.ssm
-                .get()
-                .await
-                .remove_tags_from_resource()
-                .resource_type(ResourceTypeForTagging::Parameter)
-                .resource_id(val::str_attr(prior, "id").unwrap_or_default())
-                .set_tag_keys(Some(keys))
-                .send()
-                .await
-                .map_err(err("RemoveTagsFromResource"))?;
-            Ok(())
-        })
-    },
-};
+static TAG_CALLS: TagCalls = tag_calls!(ssm, "id",
+    tag "AddTagsToResource": |ssm, id, tags| ssm
+        .add_tags_to_resource()
+        .resource_type(ResourceTypeForTagging::Parameter)
+        .resource_id(id)
+        .set_tags(Some(ssm_tags(tags))),
+    untag "RemoveTagsFromResource": |ssm, id, keys| ssm
+        .remove_tags_from_resource()
+        .resource_type(ResourceTypeForTagging::Parameter)
+        .resource_id(id)
+        .set_tag_keys(Some(keys)),
+);
 
 /// GetParameter, decrypted when `decrypt`; `None` when there is no such parameter.
 async fn get(c: &Clients, name: &str, decrypt: bool) -> Result<Option<Parameter>, AwsError> {

@@ -1190,3 +1190,73 @@ resource "aws_db_instance_role_association" "a" {
     env.destroy(&without, &rest).await;
     assert!(instance("role-db").await.is_none());
 }
+
+/// The arguments the RDS community module passes: extended support, Database Insights,
+/// domain membership and a dedicated log volume are sent on create and changed in place;
+/// the other ways of creating an instance are refused with a clear message.
+#[tokio::test]
+async fn db_instance_module_arguments() {
+    let env = Env::new();
+    let addr = "aws_db_instance.mod";
+    let provider = "provider \"aws\" {\n  region = \"us-east-1\"\n}\n";
+    let src = |support: &str, insights: &str| {
+        let extra = format!(
+            r#"skip_final_snapshot      = true
+  engine_lifecycle_support = "{support}"
+  database_insights_mode   = "{insights}"
+  dedicated_log_volume     = false
+  # moto keeps no Performance Insights settings: read back as configured.
+  performance_insights_enabled          = true
+  performance_insights_retention_period = 7
+  domain                   = "d-1234567890"
+  domain_iam_role_name     = "rds-ad"
+  blue_green_update {{
+    enabled = false
+  }}"#
+        );
+        format!("{provider}{}", bare_db("mod", "mod-db", &extra))
+    };
+    let first = src("open-source-rds-extended-support-disabled", "standard");
+    let state = env.apply(&first, &State::new()).await;
+    let d = instance("mod-db").await.unwrap();
+    let m = &d.domain_memberships()[0];
+    assert_eq!(m.domain(), Some("d-1234567890"));
+    assert_eq!(m.iam_role_name(), Some("rds-ad"));
+    assert_eq!(
+        attr(&state, addr, "engine_lifecycle_support"),
+        "open-source-rds-extended-support-disabled"
+    );
+    assert!(!env.plan(&first, &state).await.has_changes());
+
+    // Changed in place with ModifyDBInstance (moto keeps neither: they read back as
+    // configured). moto does not change a domain membership on modify, so that is not
+    // tested here.
+    let second = src("open-source-rds-extended-support", "advanced");
+    let state = updated(
+        &env,
+        &second,
+        &state,
+        addr,
+        &["database_insights_mode", "engine_lifecycle_support"],
+    )
+    .await;
+
+    // Ways of creating an instance terrane does not have are refused before any call.
+    for extra in [
+        "snapshot_identifier = \"snap-1\"",
+        "replicate_source_db = \"mod-db\"",
+        "s3_import {\n    bucket_name = \"b\"\n    ingestion_role = \"r\"\n    source_engine = \"mysql\"\n    source_engine_version = \"8.0\"\n  }",
+    ] {
+        let bad = format!("{provider}{}", bare_db("other", "other-db", extra));
+        let err = env
+            .try_plan(&bad, &State::new(), PlanMode::Normal)
+            .await
+            .unwrap_err();
+        let text = format!("{err:?}");
+        assert!(text.contains("does not support"), "{text}");
+    }
+    assert!(instance("other-db").await.is_none());
+
+    env.destroy(&second, &state).await;
+    assert!(instance("mod-db").await.is_none());
+}

@@ -541,3 +541,124 @@ async fn dynamodb_table_lifecycle() {
     assert!(describe_table("terrane-locks").await.is_none());
     assert!(describe_table("terrane-orders").await.is_none());
 }
+
+/// A provisioned table with a local index and the global indexes `gsis` (name, hash key,
+/// capacity); every key attribute is declared.
+fn indexed_src(gsis: &[(&str, &str, u32)], lsi_projection: &str) -> String {
+    let mut attrs: Vec<&str> = vec!["pk", "sk", "created"];
+    let mut blocks = String::new();
+    for (name, hash, cap) in gsis {
+        if !attrs.contains(hash) {
+            attrs.push(hash);
+        }
+        blocks.push_str(&format!(
+            r#"  global_secondary_index {{
+    name               = "{name}"
+    hash_key           = "{hash}"
+    range_key          = "sk"
+    projection_type    = "INCLUDE"
+    non_key_attributes = ["total"]
+    read_capacity      = {cap}
+    write_capacity     = {cap}
+  }}
+"#
+        ));
+    }
+    let attrs: String = attrs
+        .iter()
+        .map(|a| format!("  attribute {{\n    name = \"{a}\"\n    type = \"S\"\n  }}\n"))
+        .collect();
+    format!(
+        r#"{PROVIDER}
+resource "aws_dynamodb_table" "idx" {{
+  name           = "terrane-indexed"
+  read_capacity  = 2
+  write_capacity = 2
+  hash_key       = "pk"
+  range_key      = "sk"
+{attrs}{blocks}  local_secondary_index {{
+    name            = "by-created"
+    range_key       = "created"
+    projection_type = "{lsi_projection}"
+  }}
+}}
+"#
+    )
+}
+
+fn index_names(t: &aws_sdk_dynamodb::types::TableDescription) -> Vec<String> {
+    let mut names: Vec<String> = t
+        .global_secondary_indexes()
+        .iter()
+        .filter_map(|g| g.index_name().map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn dynamodb_table_secondary_indexes() {
+    let env = Env::new();
+    let idx = "aws_dynamodb_table.idx";
+    let src = indexed_src(&[("by-customer", "customer", 1)], "KEYS_ONLY");
+    let state = env.apply(&src, &State::new()).await;
+    let t = describe_table("terrane-indexed").await.unwrap();
+    assert_eq!(index_names(&t), ["by-customer"]);
+    let lsi = &t.local_secondary_indexes()[0];
+    assert_eq!(lsi.index_name(), Some("by-created"));
+    assert_eq!(lsi.key_schema()[1].attribute_name(), "created");
+    assert_converged(&env.plan(&src, &state).await);
+
+    // A second global index is added in place, and the first one's capacity changes.
+    let src = indexed_src(
+        &[("by-customer", "customer", 3), ("by-status", "status", 1)],
+        "KEYS_ONLY",
+    );
+    assert_eq!(
+        changes(&env.plan(&src, &state).await),
+        [format!("Update {idx}")]
+    );
+    let state = env.apply(&src, &state).await;
+    let t = describe_table("terrane-indexed").await.unwrap();
+    assert_eq!(index_names(&t), ["by-customer", "by-status"]);
+    let customer = t
+        .global_secondary_indexes()
+        .iter()
+        .find(|g| g.index_name() == Some("by-customer"))
+        .unwrap();
+    let cap = customer.provisioned_throughput().unwrap();
+    assert_eq!(cap.read_capacity_units(), Some(3));
+    let status = t
+        .global_secondary_indexes()
+        .iter()
+        .find(|g| g.index_name() == Some("by-status"))
+        .unwrap();
+    assert_eq!(status.key_schema()[0].attribute_name(), "status");
+    assert_eq!(status.projection().unwrap().non_key_attributes(), ["total"]);
+    assert_converged(&env.plan(&src, &state).await);
+
+    // Imported by name: the indexes read back as configured.
+    let imported = env.import_into(&state, idx, "terrane-indexed").await;
+    assert_converged(&env.plan(&src, &imported).await);
+
+    // Removing a global index deletes it in place; its key attribute goes with it.
+    let src = indexed_src(&[("by-status", "status", 1)], "KEYS_ONLY");
+    assert_eq!(
+        changes(&env.plan(&src, &state).await),
+        [format!("Update {idx}")]
+    );
+    let state = env.apply(&src, &state).await;
+    let t = describe_table("terrane-indexed").await.unwrap();
+    assert_eq!(index_names(&t), ["by-status"]);
+    assert_converged(&env.plan(&src, &state).await);
+
+    // A local index can only be made with the table: a change replaces it.
+    let src = indexed_src(&[("by-status", "status", 1)], "ALL");
+    assert_eq!(
+        changes(&env.plan(&src, &state).await),
+        [format!("DeleteThenCreate {idx}")]
+    );
+
+    env.destroy(&src, &state).await;
+    assert!(describe_table("terrane-indexed").await.is_none());
+}

@@ -12,6 +12,7 @@ use terrane_engine::lang::types::ObjectAttr;
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::BlockSchema;
 
+use super::instance_args as args;
 use super::{keep_spelling, name_key, planned_tags, NameRule};
 use crate::clients::Clients;
 use crate::ec2::{bool_keep_null, match_by};
@@ -377,9 +378,15 @@ fn build(cur: &Value, d: &DbInstance) -> Value {
             "monitoring_role_arn",
             val::str_or_empty(d.monitoring_role_arn()),
         )
+        // AWS always answers these two; moto keeps neither, so a missing answer keeps
+        // the value known.
         .set(
             "performance_insights_enabled",
-            Value::Bool(d.performance_insights_enabled().unwrap_or(false)),
+            Value::Bool(
+                d.performance_insights_enabled()
+                    .or_else(|| val::bool_attr(cur, "performance_insights_enabled"))
+                    .unwrap_or(false),
+            ),
         )
         .set(
             "performance_insights_kms_key_id",
@@ -387,7 +394,11 @@ fn build(cur: &Value, d: &DbInstance) -> Value {
         )
         .set(
             "performance_insights_retention_period",
-            val::num(d.performance_insights_retention_period().unwrap_or(0)),
+            val::num(
+                d.performance_insights_retention_period()
+                    .or_else(|| val::i32_attr(cur, "performance_insights_retention_period"))
+                    .unwrap_or(0),
+            ),
         )
         .set(
             "enabled_cloudwatch_logs_exports",
@@ -407,6 +418,7 @@ fn build(cur: &Value, d: &DbInstance) -> Value {
         .default("skip_final_snapshot", Value::Bool(false))
         .default("delete_automated_backups", Value::Bool(true))
         .default("master_user_secret_kms_key_id", Value::Null);
+    args::read(&mut o, cur, d);
     apply_pending(&mut o, cur, d);
     o.done()
 }
@@ -542,7 +554,7 @@ impl AwsResource for Instance {
     }
 
     fn schema(&self) -> BlockSchema {
-        S::new()
+        let s = S::new()
             .attr("id", comp(STR))
             .attr("arn", comp(STR))
             .attr("resource_id", comp(STR))
@@ -614,8 +626,8 @@ impl AwsResource for Instance {
             .attr("performance_insights_kms_key_id", opt_comp(STR))
             .attr("performance_insights_retention_period", opt_comp(NUM))
             .attr("enabled_cloudwatch_logs_exports", opt(set_of(STR)))
-            .attr("replicas", comp(list_of(STR)))
-            .build()
+            .attr("replicas", comp(list_of(STR)));
+        args::schema(s)
     }
 
     fn tagging(&self) -> Tagging {
@@ -632,6 +644,7 @@ impl AwsResource for Instance {
         check_window(config, "backup_window", false, diags);
         check_window(config, "maintenance_window", true, diags);
         check_snapshot_id(config, diags);
+        args::check(config, diags);
         for pw in ["password", "password_wo"] {
             if known_set(config, pw)
                 && val::bool_attr(config, "manage_master_user_password") == Some(true)
@@ -712,10 +725,8 @@ impl AwsResource for Instance {
 
     async fn create(&self, c: &Clients, p: &Value, t: Timeout) -> Result<String, Failed> {
         let ident = identifier_for(p);
-        c.rds
-            .get()
-            .await
-            .create_db_instance()
+        let create = c.rds.get().await.create_db_instance();
+        args::create(create, p)
             .db_instance_identifier(&ident)
             .db_instance_class(val::str_attr(p, "instance_class").unwrap_or_default())
             .set_engine(owned(p, "engine"))
@@ -789,7 +800,7 @@ impl AwsResource for Instance {
         t: Timeout,
     ) -> Result<Option<String>, AwsError> {
         let ident = val::str_attr(prior, "identifier").unwrap_or_default();
-        if MODIFIABLE.iter().any(|k| val::changed(prior, p, k)) {
+        if MODIFIABLE.iter().any(|k| val::changed(prior, p, k)) || args::changed(prior, p) {
             // Each argument is sent only when it changed.
             let ch = |k: &str| val::changed(prior, p, k);
             let s = |k: &str| ch(k).then(|| owned(p, k)).flatten();
@@ -809,10 +820,8 @@ impl AwsResource for Instance {
                     ))
                     .build()
             });
-            c.rds
-                .get()
-                .await
-                .modify_db_instance()
+            let modify = c.rds.get().await.modify_db_instance();
+            args::modify(modify, prior, p)
                 .db_instance_identifier(ident)
                 .apply_immediately(val::bool_attr(p, "apply_immediately").unwrap_or(false))
                 .set_allow_major_version_upgrade(val::bool_attr(p, "allow_major_version_upgrade"))

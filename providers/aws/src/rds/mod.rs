@@ -7,6 +7,7 @@
 
 pub mod data_source;
 pub mod instance;
+mod instance_args;
 pub mod option_group;
 pub mod parameter_group;
 pub mod role_association;

@@ -2,7 +2,6 @@
 //! zone ID without `/hostedzone/`, which is also the import ID. The comment, the VPCs and
 //! accelerated recovery change in place; the name and the delegation set replace.
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
@@ -24,6 +23,7 @@ use crate::resource::{
     invalid, known_set, tags_value, unique_name, AwsResource, DefaultTimeouts, Failed, PlanExtra,
     SdkTag, Tagging, Timeout,
 };
+use crate::resource::{tag_calls, TagCalls};
 use crate::schema::*;
 use crate::table::{ReadCtx, ResourceTable, Table};
 use crate::val;
@@ -312,6 +312,20 @@ fn vpc_from_key((id, region): &(String, String)) -> Vpc {
         .build()
 }
 
+/// Tags are added and removed by the same call.
+static TAG_CALLS: TagCalls = tag_calls!(route53, "id",
+    tag "ChangeTagsForResource": |r53, id, tags| r53
+        .change_tags_for_resource()
+        .resource_type(TagResourceType::Hostedzone)
+        .resource_id(id)
+        .set_add_tags(Some(tags.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect())),
+    untag "ChangeTagsForResource": |r53, id, keys| r53
+        .change_tags_for_resource()
+        .resource_type(TagResourceType::Hostedzone)
+        .resource_id(id)
+        .set_remove_tag_keys(Some(keys)),
+);
+
 #[async_trait]
 impl AwsResource for ZoneRes {
     fn type_name(&self) -> &'static str {
@@ -328,6 +342,10 @@ impl AwsResource for ZoneRes {
 
     fn tagging(&self) -> Tagging {
         Tagging::Own
+    }
+
+    fn tag_calls(&self) -> Option<&'static TagCalls> {
+        Some(&TAG_CALLS)
     }
 
     fn timeouts(&self) -> Option<DefaultTimeouts> {
@@ -461,43 +479,6 @@ impl AwsResource for ZoneRes {
         // `force_destroy` is terrane's own setting: nothing to send.
         let _ = TABLE.changed(prior, planned, "force_destroy");
         Ok(None)
-    }
-
-    async fn tag(
-        &self,
-        c: &Clients,
-        prior: &Value,
-        tags: BTreeMap<String, String>,
-    ) -> Result<(), AwsError> {
-        let add = tags
-            .into_iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect();
-        c.route53
-            .get()
-            .await
-            .change_tags_for_resource()
-            .resource_type(TagResourceType::Hostedzone)
-            .resource_id(val::str_attr(prior, "id").unwrap_or_default())
-            .set_add_tags(Some(add))
-            .send()
-            .await
-            .map_err(err("ChangeTagsForResource"))?;
-        Ok(())
-    }
-
-    async fn untag(&self, c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
-        c.route53
-            .get()
-            .await
-            .change_tags_for_resource()
-            .resource_type(TagResourceType::Hostedzone)
-            .resource_id(val::str_attr(prior, "id").unwrap_or_default())
-            .set_remove_tag_keys(Some(keys))
-            .send()
-            .await
-            .map_err(err("ChangeTagsForResource"))?;
-        Ok(())
     }
 
     /// With `force_destroy`, the records first (a zone with records cannot be deleted).

@@ -1,13 +1,16 @@
 //! DynamoDB: `aws_dynamodb_table`, with what an S3 backend's lock table and most
 //! application tables use: keys and attributes, billing mode and capacity (updated in
-//! place), point-in-time recovery, encryption, TTL, streams, deletion protection and tags.
-//! Not yet: secondary indexes, replicas, restores and imports, `table_class` (moto does not
-//! keep it). The name is the ID and the import ID.
+//! place), secondary indexes (see [`index`]), point-in-time recovery, encryption, TTL,
+//! streams, deletion protection and tags. Not yet: replicas, restores and imports,
+//! `on_demand_throughput`, `warm_throughput`, `table_class` (moto does not keep it). The
+//! name is the ID and the import ID.
 //!
 //! `point_in_time_recovery`, `server_side_encryption` and `ttl` are optional and computed
 //! blocks in the Terraform provider: left out of the configuration they keep what the
 //! table has (the plan keeps the prior value; a read keeps them empty while AWS has them
 //! off).
+
+mod index;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -15,9 +18,9 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
-    ProvisionedThroughput, ScalarAttributeType, SseSpecification, SseStatus, SseType,
-    StreamSpecification, StreamViewType, TableDescription, TableStatus, Tag,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndexUpdate, IndexStatus, KeyType,
+    PointInTimeRecoverySpecification, ProvisionedThroughput, ScalarAttributeType, SseSpecification,
+    SseStatus, SseType, StreamSpecification, StreamViewType, TableDescription, TableStatus, Tag,
     TimeToLiveSpecification, TimeToLiveStatus,
 };
 use terrane_engine::diag::{Diagnostic, Diagnostics};
@@ -33,6 +36,7 @@ use crate::resource::{
 use crate::schema::*;
 use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
 use crate::val;
+use index::{key_element, GSI, LSI};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
     vec![Box::new(TableRes)]
@@ -57,14 +61,6 @@ const PAY_PER_REQUEST: &str = "PAY_PER_REQUEST";
 const COMPUTED_BLOCKS: [&str; 3] = ["point_in_time_recovery", "server_side_encryption", "ttl"];
 
 type DynamoTable = Table<Described, CreateTableFluentBuilder>;
-
-fn key_element(name: String, ty: KeyType) -> Option<KeySchemaElement> {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(ty)
-        .build()
-        .ok()
-}
 
 fn key_of(t: &TableDescription, ty: &KeyType) -> Option<String> {
     t.key_schema()
@@ -138,37 +134,53 @@ static TABLE: LazyLock<DynamoTable> = LazyLock::new(|| {
             None => b,
         },
     )
-    // Every attribute is a key (checked by `validate`), so a change of one is a change
-    // of the keys, which AWS cannot make in place.
+    // Every attribute is a key of the table or an index (checked by `validate`): new ones
+    // come with a new index; a table key's type changed replaces the table (`plan`).
     .block(
         "attribute",
         Nesting::Set,
         S::new().attr("name", req(STR)).attr("type", req(STR)),
     )
-    .force_new_block()
     .read(|d, _| {
-        let attrs = d.table.attribute_definitions().iter().map(|a| {
-            Value::object([
-                ("name", Value::string(a.attribute_name())),
-                ("type", Value::string(a.attribute_type().as_str())),
-            ])
-        });
+        // AWS keeps only the attributes some key uses; moto also keeps those of deleted
+        // indexes.
+        let t = &d.table;
+        let gsi_keys = t
+            .global_secondary_indexes()
+            .iter()
+            .flat_map(|g| g.key_schema());
+        let lsi_keys = t
+            .local_secondary_indexes()
+            .iter()
+            .flat_map(|l| l.key_schema());
+        let keys: Vec<&str> = t
+            .key_schema()
+            .iter()
+            .chain(gsi_keys)
+            .chain(lsi_keys)
+            .map(|k| k.attribute_name())
+            .collect();
+        let used = t.attribute_definitions().iter();
+        let attrs = used
+            .filter(|a| keys.contains(&a.attribute_name()))
+            .map(|a| {
+                Value::object([
+                    ("name", Value::string(a.attribute_name())),
+                    ("type", Value::string(a.attribute_type().as_str())),
+                ])
+            });
         Value::set(attrs.collect())
     })
-    .create(|mut b, v| {
-        for a in v.value().as_seq().unwrap_or_default() {
-            let def = AttributeDefinition::builder()
-                .attribute_name(val::str_attr(a, "name").unwrap_or_default())
-                .attribute_type(ScalarAttributeType::from(
-                    val::str_attr(a, "type").unwrap_or_default(),
-                ))
-                .build();
-            if let Ok(def) = def {
-                b = b.attribute_definitions(def);
-            }
-        }
-        b
-    })
+    .create(|b, v| b.set_attribute_definitions(Some(attribute_definitions(v.items()))))
+    // With the global indexes' UpdateTable calls.
+    .updated_by_hand()
+    .block(GSI, Nesting::Set, index::gsi_schema())
+    .read(|d, cx| index::read_gsis(&d.table, cx))
+    // UpdateTable, one index at a time.
+    .updated_by_hand()
+    .block(LSI, Nesting::Set, index::lsi_schema())
+    .force_new_block()
+    .read(|d, cx| index::read_lsis(&d.table, cx))
     .block(
         "point_in_time_recovery",
         Nesting::List,
@@ -269,6 +281,19 @@ static TABLE: LazyLock<DynamoTable> = LazyLock::new(|| {
     .updated_by_hand()
 });
 
+fn attribute_definitions(items: &[Value]) -> Vec<AttributeDefinition> {
+    let def = |a: &Value| {
+        AttributeDefinition::builder()
+            .attribute_name(val::str_attr(a, "name").unwrap_or_default())
+            .attribute_type(ScalarAttributeType::from(
+                val::str_attr(a, "type").unwrap_or_default(),
+            ))
+            .build()
+            .ok()
+    };
+    items.iter().filter_map(def).collect()
+}
+
 /// A stream switched on (with its view type) or off.
 fn stream_spec(on: bool, view: Option<&str>) -> Option<StreamSpecification> {
     StreamSpecification::builder()
@@ -361,7 +386,8 @@ async fn describe(c: &Clients, name: &str) -> Result<Option<Described>, AwsError
     }))
 }
 
-/// Waits until the table (and its indexes) are ACTIVE again after a change.
+/// Waits until the table and its global indexes are ACTIVE again after a change (a
+/// deleted index is gone, a new one backfilled).
 async fn wait_active(c: &Clients, name: &str, t: Timeout) -> Result<(), AwsError> {
     wait_for(&format!("DynamoDB Table ({name})"), "ACTIVE", t, || async {
         let out = c
@@ -373,10 +399,21 @@ async fn wait_active(c: &Clients, name: &str, t: Timeout) -> Result<(), AwsError
             .send()
             .await
             .map_err(err("DescribeTable"))?;
-        let status = out.table().and_then(|t| t.table_status()).cloned();
-        Ok(match status {
-            Some(TableStatus::Active) => Ok(()),
-            other => Err(other.map_or_else(|| "unknown".into(), |s| s.as_str().to_string())),
+        let table = out.table();
+        let index_busy = table
+            .map(|t| t.global_secondary_indexes())
+            .unwrap_or_default()
+            .iter()
+            .find(|g| g.index_status() != Some(&IndexStatus::Active));
+        let status = table.and_then(|t| t.table_status()).cloned();
+        Ok(match (status, index_busy) {
+            (Some(TableStatus::Active), None) => Ok(()),
+            (Some(TableStatus::Active), Some(g)) => Err(format!(
+                "index {} {}",
+                g.index_name().unwrap_or_default(),
+                g.index_status().map_or("unknown", |s| s.as_str())
+            )),
+            (other, _) => Err(other.map_or_else(|| "unknown".into(), |s| s.as_str().to_string())),
         })
     })
     .await
@@ -391,6 +428,26 @@ fn capacity(planned: &Value) -> Option<ProvisionedThroughput> {
         .write_capacity_units(val::num_attr(planned, "write_capacity").unwrap_or(0))
         .build()
         .ok()
+}
+
+/// One index change, with the attribute definitions a new index's keys need.
+async fn update_index(
+    c: &Clients,
+    name: &str,
+    attrs: Option<Vec<AttributeDefinition>>,
+    u: GlobalSecondaryIndexUpdate,
+) -> Result<(), AwsError> {
+    c.dynamodb
+        .get()
+        .await
+        .update_table()
+        .table_name(name)
+        .set_attribute_definitions(attrs)
+        .global_secondary_index_updates(u)
+        .send()
+        .await
+        .map_err(err("UpdateTable"))?;
+    Ok(())
 }
 
 async fn update_pitr(c: &Clients, name: &str, planned: &Value) -> Result<(), AwsError> {
@@ -462,6 +519,26 @@ fn ddb_tags(tags: BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
+/// Whether the type of an attribute the table's own keys (or its local indexes, made with
+/// it) use changed: AWS cannot change that in place.
+fn table_key_type_changed(prior: &Value, planned: &Value) -> bool {
+    let type_of = |v: &Value, name: &str| {
+        val::blocks(v, "attribute")
+            .iter()
+            .find(|a| val::str_attr(a, "name") == Some(name))
+            .and_then(|a| val::str_attr(a, "type"))
+            .map(str::to_string)
+    };
+    let lsi_keys = val::blocks(planned, LSI)
+        .iter()
+        .filter_map(|l| val::str_attr(l, "range_key"));
+    ["hash_key", "range_key"]
+        .iter()
+        .filter_map(|k| val::str_attr(planned, k))
+        .chain(lsi_keys)
+        .any(|k| type_of(prior, k) != type_of(planned, k))
+}
+
 fn deletion_protected(prior: &Value) -> bool {
     val::bool_attr(prior, "deletion_protection_enabled") == Some(true)
 }
@@ -492,6 +569,15 @@ impl AwsResource for TableRes {
             diags,
         );
         check_block_enum(config, "attribute", "type", &["S", "N", "B"], diags);
+        for b in [GSI, LSI] {
+            check_block_enum(
+                config,
+                b,
+                "projection_type",
+                &index::PROJECTION_TYPES,
+                diags,
+            );
+        }
         check_enum(
             config,
             "stream_view_type",
@@ -517,24 +603,56 @@ impl AwsResource for TableRes {
                 );
             }
         }
+        if mode == PROVISIONED {
+            for g in val::blocks(config, GSI) {
+                for cap in ["read_capacity", "write_capacity"] {
+                    if g.get_attr(cap).is_some_and(Value::is_null) {
+                        invalid(
+                            diags,
+                            GSI,
+                            format!(
+                                "{GSI}.{cap} must be set when billing_mode is \"{PROVISIONED}\""
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         // Terraform's rule: AWS keeps only key attributes, so any other attribute would
-        // plan a change forever.
-        let keys: Vec<&str> = ["hash_key", "range_key"]
-            .iter()
-            .filter_map(|k| val::str_attr(config, k))
-            .collect();
+        // plan a change forever; and every key must be a defined attribute.
+        let keys = index::key_names(config);
         let range_unknown = config.get_attr("range_key").is_some_and(Value::is_unknown);
-        if known("hash_key") && !range_unknown {
-            let unused: Vec<&str> = val::blocks(config, "attribute")
+        let attrs_known = config
+            .get_attr("attribute")
+            .is_some_and(|a| !a.contains_unknown());
+        if known("hash_key") && !range_unknown && !index::keys_unknown(config) && attrs_known {
+            let defined: Vec<&str> = val::blocks(config, "attribute")
                 .iter()
                 .filter_map(|a| val::str_attr(a, "name"))
-                .filter(|n| !keys.contains(n))
+                .collect();
+            let unused: Vec<&str> = defined
+                .iter()
+                .copied()
+                .filter(|n| !keys.iter().any(|k| k == n))
                 .collect();
             if !unused.is_empty() {
                 invalid(
                     diags,
                     "attribute",
                     format!("all attributes must be indexed. Unused attributes: {unused:?}"),
+                );
+            }
+            let mut missing: Vec<&str> = keys
+                .iter()
+                .map(String::as_str)
+                .filter(|k| !defined.contains(k))
+                .collect();
+            missing.dedup();
+            if !missing.is_empty() {
+                invalid(
+                    diags,
+                    "attribute",
+                    format!("all indexes must match a defined attribute. Unmatched indexes: {missing:?}"),
                 );
             }
         }
@@ -565,6 +683,10 @@ impl AwsResource for TableRes {
         let Some(p) = prior else {
             return PlanExtra::default();
         };
+        let mut extra = PlanExtra::default();
+        if table_key_type_changed(p, planned) {
+            extra.requires_replace.push("attribute".into());
+        }
         let unset = |k: &str| config.get_attr(k).is_none_or(Value::is_null);
         // A stream switched on or off gets a new ARN and label (and, switched off, no
         // view type unless one is configured).
@@ -585,7 +707,7 @@ impl AwsResource for TableRes {
                 }
             }
         }
-        PlanExtra::default()
+        extra
     }
 
     fn refuse_destroy(&self, prior: &Value) -> Option<Diagnostic> {
@@ -622,6 +744,11 @@ impl AwsResource for TableRes {
         let mut req = TABLE
             .create_request(c.dynamodb.get().await.create_table(), planned)
             .set_provisioned_throughput(capacity(planned))
+            .set_global_secondary_indexes(index::gsis_for_create(
+                planned,
+                capacity(planned).is_some(),
+            ))
+            .set_local_secondary_indexes(index::lsis_for_create(planned))
             .set_tags((!tags.is_empty()).then(|| ddb_tags(tags)));
         if val::bool_attr(planned, "stream_enabled") == Some(true) {
             let view = val::str_attr(planned, "stream_view_type");
@@ -656,16 +783,32 @@ impl AwsResource for TableRes {
         let changed = |k: &str| TABLE.changed(prior, planned, k);
         let update = || async { c.dynamodb.get().await.update_table().table_name(name) };
         // UpdateTable changes one kind of setting at a time, waiting for ACTIVE between.
+        let provisioned = capacity(planned).is_some();
+        // An on-demand table made provisioned needs its indexes' capacities in that call.
+        let to_provisioned = changed("billing_mode") && provisioned;
         if changed("billing_mode") || changed("read_capacity") || changed("write_capacity") {
             let mode = val::str_attr(planned, "billing_mode").unwrap_or(PROVISIONED);
+            let indexes = if to_provisioned {
+                index::kept_capacities(prior, planned)
+            } else {
+                Vec::new()
+            };
             update()
                 .await
                 .billing_mode(BillingMode::from(mode))
                 .set_provisioned_throughput(capacity(planned))
+                .set_global_secondary_index_updates((!indexes.is_empty()).then_some(indexes))
                 .send()
                 .await
                 .map_err(err("UpdateTable"))?;
             wait_active(c, name, t).await?;
+        }
+        if changed(GSI) || changed("attribute") {
+            let attrs = attribute_definitions(val::blocks(planned, "attribute"));
+            for u in index::gsi_updates(prior, planned, provisioned, to_provisioned) {
+                update_index(c, name, Some(attrs.clone()), u).await?;
+                wait_active(c, name, t).await?;
+            }
         }
         if changed("stream_enabled") || changed("stream_view_type") {
             let on = val::bool_attr(planned, "stream_enabled") == Some(true);
