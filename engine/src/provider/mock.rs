@@ -334,6 +334,7 @@ impl MockProvider {
         ApplyResponse {
             new_state: Some(new),
             private: None,
+            legacy_type_system: false,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -369,6 +370,7 @@ impl MockProvider {
         ApplyResponse {
             new_state: None,
             private: None,
+            legacy_type_system: false,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -387,6 +389,7 @@ fn failed(diagnostics: Diagnostics) -> ApplyResponse {
     ApplyResponse {
         new_state: None,
         private: None,
+        legacy_type_system: false,
         diagnostics,
     }
 }
@@ -448,6 +451,7 @@ impl Provider for MockProvider {
         if let Err(diagnostics) = self.enter(&req.id, Call::Import).await {
             return ImportResponse {
                 state: None,
+                private: None,
                 diagnostics,
             };
         }
@@ -455,6 +459,7 @@ impl Provider for MockProvider {
         self.record(&req.id, Call::Import);
         ImportResponse {
             state,
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }

@@ -164,6 +164,7 @@ impl Provider for MockedProvider {
         ApplyResponse {
             new_state,
             private: req.private,
+            legacy_type_system: false,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -178,6 +179,7 @@ impl Provider for MockedProvider {
         );
         ImportResponse {
             state: None,
+            private: None,
             diagnostics,
         }
     }

@@ -32,12 +32,14 @@ pub(super) struct Planned {
 
 /// Plans one managed instance: the schema's proposal from the prior object and the
 /// configuration (`ignore_changes` keeps prior values), the provider's answer, and the
-/// configuration's sensitive marks copied onto that answer. `prior: None` plans a create.
+/// configuration's sensitive marks copied onto that answer. `prior: None` plans a create;
+/// `private` is the prior object's provider-private data.
 pub(super) async fn plan_instance(
     provider: &dyn Provider,
     schema: &BlockSchema,
     site: &Site<'_>,
     prior: Option<&Value>,
+    private: Option<&str>,
     config: &Value,
     ignore: &IgnoreChanges,
 ) -> Result<Planned, Diagnostics> {
@@ -49,6 +51,7 @@ pub(super) async fn plan_instance(
             prior: prior.cloned(),
             config: config.clone(),
             proposed,
+            private: private.map(str::to_string),
         })
         .await;
     if resp.diagnostics.has_errors() {

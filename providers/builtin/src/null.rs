@@ -84,6 +84,7 @@ impl Provider for NullProvider {
         ApplyResponse {
             new_state,
             private: None,
+            legacy_type_system: false,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -94,6 +95,7 @@ impl Provider for NullProvider {
                 ("id", Value::String(req.id)),
                 ("triggers", Value::Null),
             ])),
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }

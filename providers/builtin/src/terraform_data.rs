@@ -144,6 +144,7 @@ impl Provider for TerraformProvider {
         ApplyResponse {
             new_state,
             private: None,
+            legacy_type_system: false,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -156,6 +157,7 @@ impl Provider for TerraformProvider {
                 ("output", Value::Null),
                 ("triggers_replace", Value::Null),
             ])),
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }

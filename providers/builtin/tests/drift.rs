@@ -116,12 +116,14 @@ impl Provider for World {
         ApplyResponse {
             new_state,
             private: None,
+            legacy_type_system: false,
             diagnostics: Diagnostics::new(),
         }
     }
     async fn import(&self, _: ImportRequest) -> ImportResponse {
         ImportResponse {
             state: None,
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }

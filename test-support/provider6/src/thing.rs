@@ -27,6 +27,11 @@ fn private_lost(private: &[u8]) -> Option<proto::Diagnostic> {
     })
 }
 
+/// The object asks for legacy-SDK behaviour (`legacy = true`).
+fn legacy(attrs: &BTreeMap<String, Value>) -> bool {
+    attrs.get("legacy").and_then(Value::as_bool) == Some(true)
+}
+
 fn attrs(v: &Value) -> BTreeMap<String, Value> {
     v.as_map().cloned().unwrap_or_default()
 }
@@ -59,8 +64,16 @@ pub fn upgrade(
 ) -> Result<proto::UpgradeResourceStateResponse, Status> {
     let ty = p.ty(&req.type_name)?;
     let json = req.raw_state.map(|r| r.json).unwrap_or_default();
-    let j: serde_json::Value =
+    let mut j: serde_json::Value =
         serde_json::from_slice(&json).map_err(|e| Status(3, e.to_string()))?;
+    // Version 0 of the schema had bare numbers as IDs; version 1 names them `thing-N`.
+    // Only an object stored with version 0 is renamed, so a client that sends the wrong
+    // version reads an object that does not exist.
+    if req.version == 0 {
+        if let Some(id) = j.get("id").and_then(serde_json::Value::as_str) {
+            j["id"] = format!("thing-{id}").into();
+        }
+    }
     Ok(proto::UpgradeResourceStateResponse {
         upgraded_state: Some(dynamic(&values::from_json(&j, ty), ty)),
         diagnostics: Vec::new(),
@@ -78,9 +91,7 @@ pub fn read(
         private: req.private.clone(),
         ..Default::default()
     };
-    // An empty private is let through here only: terrane's import does not yet carry the
-    // imported private data into state (the engine's ImportResponse has no field for it).
-    if let Some(d) = private_lost(&req.private).filter(|_| !req.private.is_empty()) {
+    if let Some(d) = private_lost(&req.private) {
         resp.diagnostics.push(d);
         return Ok(resp);
     }
@@ -113,8 +124,12 @@ pub fn plan(
         planned_private: req.prior_private.clone(),
         ..Default::default()
     };
-    // (terrane does not pass the prior private data to plans yet, so it is not checked
-    // here; apply, read and import check it.)
+    if !prior.is_null() {
+        if let Some(d) = private_lost(&req.prior_private) {
+            resp.diagnostics.push(d);
+            return Ok(resp);
+        }
+    }
     if proposed.is_null() {
         resp.planned_state = Some(dynamic(&Value::Null, ty));
         return Ok(resp);
@@ -122,6 +137,20 @@ pub fn plan(
     let mut planned = attrs(&proposed);
     // Write-only values are never planned nor stored.
     planned.insert("password_wo".into(), Value::Null);
+    if legacy(&planned) {
+        // As SDKv2's DiffSuppressFunc: a name differing only in case from the stored
+        // (lower-case) one is no change, so the plan keeps the stored name.
+        resp.legacy_type_system = true;
+        let lower = planned
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_lowercase);
+        if prior.get_attr("name").and_then(Value::as_str) == lower.as_deref() {
+            if let Some(n) = prior.get_attr("name") {
+                planned.insert("name".into(), n.clone());
+            }
+        }
+    }
     if prior.is_null() {
         planned.insert("id".into(), Value::Unknown);
     } else if prior.get_attr("name") != planned.get("name") {
@@ -175,6 +204,13 @@ pub fn apply(
         };
         let mut new = attrs(&planned);
         new.insert("id".into(), Value::string(id.clone()));
+        if legacy(&new) {
+            let lower = new
+                .get("name")
+                .and_then(Value::as_str)
+                .map(str::to_lowercase);
+            new.insert("name".into(), lower.map_or(Value::Null, Value::string));
+        }
         let new = Value::Object(new);
         Store::table(m, "things").insert(id.clone(), values::to_json(&new, ty));
         // What the write-only argument was, kept out of state, so a test can see it arrived.
@@ -182,6 +218,7 @@ pub fn apply(
         Store::table(m, "write_only").insert(id, values::to_json(&wo, &Type::String));
         Ok(new)
     });
+    resp.legacy_type_system = legacy(&attrs(&planned));
     match result {
         Ok(new) => {
             resp.private = if new.is_null() {
