@@ -62,6 +62,9 @@ pub struct PlanResponse {
     pub planned: Value,
     /// Attribute names whose change forces replacement, beyond the schema's `force_new`.
     pub requires_replace: Vec<String>,
+    /// Provider-private data for the planned object, handed to apply with it (a plugin's
+    /// `planned_private`); `None` keeps the prior object's.
+    pub private: Option<String>,
     pub diagnostics: Diagnostics,
 }
 

@@ -28,6 +28,8 @@ pub(super) struct Planned {
     pub value: Value,
     /// Attributes whose change forces replacement, beyond the schema's `force_new`.
     pub requires_replace: Vec<String>,
+    /// The provider's private data for the planned object, if it gave any.
+    pub private: Option<String>,
 }
 
 /// Plans one managed instance: the schema's proposal from the prior object and the
@@ -60,6 +62,7 @@ pub(super) async fn plan_instance(
     Ok(Planned {
         value: copy_marks(config, without_write_only(schema, resp.planned)),
         requires_replace: resp.requires_replace,
+        private: resp.private,
     })
 }
 

@@ -905,6 +905,7 @@ impl ResourceRun<'_> {
             &r.lifecycle.ignore_changes,
         )
         .await?;
+        let planned_private = planned.private.clone();
         let (action, reason, after) = match p {
             None => (Action::Create, None, planned.value),
             Some(p) => {
@@ -979,7 +980,14 @@ impl ResourceRun<'_> {
             reason,
             before: p.map(|p| p.value.clone()),
             create_before_destroy: r.lifecycle.create_before_destroy,
-            private: p.and_then(|p| p.private.clone()),
+            // A create or update carries the plan's private data to apply; a replacement
+            // keeps the old object's, which its delete needs.
+            private: match action {
+                Action::Create | Action::Update => {
+                    planned_private.or_else(|| p.and_then(|p| p.private.clone()))
+                }
+                _ => p.and_then(|p| p.private.clone()),
+            },
             ..self.change(iaddr, action, after.clone())
         };
         Ok((Some(change), after))

@@ -557,6 +557,7 @@ impl Provider for AwsProvider {
         let fail = |d: Diagnostics, planned: Value| PlanResponse {
             planned,
             requires_replace: Vec::new(),
+            private: None,
             diagnostics: d,
         };
         let (regions, r) = match (self.regions(), self.resource(&req.type_name)) {
@@ -590,6 +591,7 @@ impl Provider for AwsProvider {
         PlanResponse {
             planned,
             requires_replace: extra.requires_replace,
+            private: None,
             diagnostics: diags,
         }
     }

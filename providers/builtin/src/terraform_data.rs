@@ -116,6 +116,7 @@ impl Provider for TerraformProvider {
         PlanResponse {
             planned,
             requires_replace: Vec::new(),
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }

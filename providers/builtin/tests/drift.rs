@@ -78,6 +78,7 @@ impl Provider for World {
         PlanResponse {
             planned: req.proposed,
             requires_replace: Vec::new(),
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }

@@ -429,6 +429,7 @@ impl Provider for PluginProvider {
         let failed = |diagnostics| PlanResponse {
             planned: Value::Null,
             requires_replace: Vec::new(),
+            private: None,
             diagnostics,
         };
         let p = match self.process().await {
@@ -497,6 +498,7 @@ impl Provider for PluginProvider {
         PlanResponse {
             planned,
             requires_replace,
+            private: private_string(&resp.planned_private),
             diagnostics: diags,
         }
     }

@@ -1,6 +1,7 @@
 //! `example_thing`: an object kept in the store under its ID. Changing `name` replaces
-//! it; everything else changes in place. Its private data is set on create and import and
-//! must come back on every later call, or the call fails.
+//! it; everything else changes in place. Its private data is set by plan and import and
+//! must come back on every later call (apply, read, plan of an existing object), or the
+//! call fails.
 
 use std::collections::BTreeMap;
 
@@ -120,8 +121,10 @@ pub fn plan(
     let ty = p.ty(&req.type_name)?;
     let prior = value(req.prior_state, ty)?;
     let proposed = value(req.proposed_new_state, ty)?;
+    // Handed back to apply, which checks it: on create too, as Terraform passes the
+    // planned private data to apply.
     let mut resp = proto::PlanResourceChangeResponse {
-        planned_private: req.prior_private.clone(),
+        planned_private: PRIVATE.to_vec(),
         ..Default::default()
     };
     if !prior.is_null() {
@@ -174,12 +177,10 @@ pub fn apply(
     let planned = value(req.planned_state, ty)?;
     let config = value(req.config, ty)?;
     let mut resp = proto::ApplyResourceChangeResponse::default();
-    if !prior.is_null() {
-        if let Some(d) = private_lost(&req.planned_private) {
-            resp.diagnostics.push(d);
-            resp.new_state = Some(dynamic(&prior, ty));
-            return Ok(resp);
-        }
+    if let Some(d) = private_lost(&req.planned_private) {
+        resp.diagnostics.push(d);
+        resp.new_state = Some(dynamic(&prior, ty));
+        return Ok(resp);
     }
     if config.get_attr("crash").and_then(Value::as_bool) == Some(true) {
         // As a Go provider dies on a panic: a message on stderr and exit status 2.
