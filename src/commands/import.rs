@@ -104,7 +104,8 @@ pub async fn run(a: ImportArgs) -> anyhow::Result<u8> {
             address: addr.to_string(),
             type_name: addr.resource.ty.clone(),
             current: object,
-            private: None,
+            private: imported.private.clone(),
+            schema_version: None,
         }])
         .await;
     let Some(resp) = read.into_iter().next() else {
@@ -128,7 +129,7 @@ pub async fn run(a: ImportArgs) -> anyhow::Result<u8> {
         &object,
         providers.schema(addr.resource.mode, &addr.resource.ty),
         Vec::new(),
-        None,
+        imported.private,
         false,
     );
     let code = edit_state(&a.lock, "OperationTypeImport", color, |_, state, _| {

@@ -6,7 +6,7 @@ use crate::output::{print_diagnostics, use_color};
 pub async fn run(a: ValidateArgs) -> anyhow::Result<u8> {
     let color = use_color(a.common.no_color);
     if a.json {
-        let (_, _, diags) = super::operation::check_config();
+        let (_, diags) = check().await;
         let list: Vec<serde_json::Value> = diags
             .iter()
             .map(|d| {
@@ -23,11 +23,11 @@ pub async fn run(a: ValidateArgs) -> anyhow::Result<u8> {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(if errors == 0 { 0 } else { 1 });
     }
-    let (_, graph, diags) = super::operation::check_config();
+    let (graph, diags) = check().await;
     if !diags.is_empty() {
         print_diagnostics(&diags, color);
     }
-    if graph.is_none() || diags.has_errors() {
+    if !graph || diags.has_errors() {
         return Ok(1);
     }
     if diags.is_empty() {
@@ -38,4 +38,15 @@ pub async fn run(a: ValidateArgs) -> anyhow::Result<u8> {
         );
     }
     Ok(0)
+}
+
+/// The configuration's own checks, then, when those pass, what each resource's provider
+/// finds (as Terraform's validate asks the providers). `true` when the graph was built.
+async fn check() -> (bool, terrane_engine::diag::Diagnostics) {
+    let (module, graph, mut diags) = super::operation::check_config();
+    if graph.is_some() && !diags.has_errors() {
+        let providers = super::operation::provider_set(&module);
+        diags.extend(terrane_engine::run::validate_with_providers(&module, &providers).await);
+    }
+    (graph.is_some(), diags)
 }

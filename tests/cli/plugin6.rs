@@ -186,8 +186,10 @@ fn an_object_is_imported() {
     let w = with_example(THING.split("output").next().unwrap());
     let out = run(&w, &["import", "example_thing.a", "thing-1"], Some(&remote)).code(0);
     assert!(out.stdout.contains("Import successful!"), "{out}");
-    // It is read back as configured: no change.
+    // It is read back as configured: no change. The private data the plugin gave at
+    // import is recorded, and the plugin (which checks it on read and plan) gets it back.
     assert_eq!(w.id("example_thing.a"), "thing-1");
+    assert!(w.state()["resources"][0]["instances"][0]["private"].is_string());
     run(&w, &["plan", "-detailed-exitcode"], Some(&remote)).code(0);
 
     let config = THING.split("output").next().unwrap();
@@ -201,6 +203,60 @@ fn an_object_is_imported() {
             .contains("Cannot import non-existent remote object"),
         "{out}"
     );
+}
+
+#[test]
+fn an_import_block_records_the_plugins_private_data() {
+    let made = with_example(THING);
+    run(&made, &["apply", "-auto-approve"], None).code(0);
+    let remote = made.path().join("remote");
+
+    let config = THING.split("output").next().unwrap();
+    let w = with_example(&format!(
+        "{config}import {{\n  to = example_thing.a\n  id = \"thing-1\"\n}}\n"
+    ));
+    let out = run(&w, &["apply", "-auto-approve"], Some(&remote)).code(0);
+    assert!(out.stdout.contains("Plan: 1 to import"), "{out}");
+    assert_eq!(w.id("example_thing.a"), "thing-1");
+    assert!(w.state()["resources"][0]["instances"][0]["private"].is_string());
+    // The plugin checks its private data on read and plan; an update sends it to apply.
+    run(&w, &["plan", "-detailed-exitcode"], Some(&remote)).code(0);
+    let out = run(
+        &w,
+        &["apply", "-auto-approve", "-var", "size=3"],
+        Some(&remote),
+    )
+    .code(0);
+    assert!(out.stdout.contains("1 changed"), "{out}");
+    assert_eq!(objects(&remote)["things"]["thing-1"]["size"], 3);
+}
+
+#[test]
+fn an_object_stored_with_an_older_schema_version_is_upgraded_by_the_plugin() {
+    let w = with_example(THING);
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    assert_eq!(
+        w.state()["resources"][0]["instances"][0]["schema_version"],
+        1
+    );
+    // As the provider's version 0 stored it: a bare number as the ID. The plugin renames
+    // it only when told the object is of version 0.
+    let mut state = w.state();
+    let inst = &mut state["resources"][0]["instances"][0];
+    inst["schema_version"] = 0.into();
+    inst["attributes"]["id"] = "1".into();
+    w.write("terraform.tfstate", &state.to_string());
+
+    run(&w, &["plan", "-detailed-exitcode"], None).code(0);
+    let out = run(&w, &["apply", "-auto-approve"], None).code(0);
+    assert!(
+        out.stdout.contains("Resources: 0 added, 0 changed"),
+        "{out}"
+    );
+    let state = w.state();
+    let inst = &state["resources"][0]["instances"][0];
+    assert_eq!(inst["attributes"]["id"], "thing-1", "{state:#}");
+    assert_eq!(inst["schema_version"], 1, "{state:#}");
 }
 
 #[test]
@@ -240,6 +296,55 @@ fn the_plugins_validation_errors_point_at_the_configuration() {
     let out = run(&w, &["plan"], None).code(1);
     assert!(out.stderr.contains("Error: Invalid size"), "{out}");
     assert!(out.stderr.contains("main.tf line 8"), "{out}");
+    // validate asks the plugin too (ValidateResourceConfig), as Terraform's does.
+    let out = run(&w, &["validate"], None).code(1);
+    assert!(out.stderr.contains("Error: Invalid size"), "{out}");
+    assert!(out.stderr.contains("main.tf line 8"), "{out}");
+    assert!(out.stderr.contains("example_thing.a"), "{out}");
+    let out = run(&w, &["validate", "-json"], None).code(1);
+    assert!(
+        out.stdout.contains("\"summary\": \"Invalid size\""),
+        "{out}"
+    );
+    w.write("main.tf", &w.read("main.tf").replace("-1", "var.size"));
+    w.write("vars.tf", "variable \"size\" {\n  type = number\n}\n");
+    // An unknown value is not refused.
+    let out = run(&w, &["validate"], None).code(0);
+    assert!(out.stdout.contains("Success!"), "{out}");
+}
+
+#[test]
+fn a_legacy_sdk_result_that_departs_from_its_plan_is_tolerated_and_logged() {
+    // As an SDKv2 provider (legacy_type_system) may: the name is planned as written
+    // but stored in lower case, and later plans suppress the difference.
+    let w = with_example(
+        "terraform {\n  required_providers {\n    example = { source = \"terrane/example\" }\n  }\n}\n\
+         resource \"example_thing\" \"a\" {\n  name   = \"Mixed-Case\"\n  legacy = true\n}\n",
+    );
+    let log = w.path().join("terraform.log").display().to_string();
+    let remote = w.path().join("remote").display().to_string();
+    let env = [
+        (EXAMPLE_PROVIDER_DIR_ENV, remote.as_str()),
+        ("TF_LOG", "WARN"),
+        ("TF_LOG_PATH", log.as_str()),
+    ];
+    let out = w.run_with(&["apply", "-auto-approve"], &env, None).code(0);
+    assert!(out.stdout.contains("Resources: 1 added"), "{out}");
+    assert!(!out.stderr.contains("inconsistent result"), "{out}");
+    let state = w.state();
+    assert_eq!(
+        state["resources"][0]["instances"][0]["attributes"]["name"],
+        "mixed-case"
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.lines().any(|l| l.contains("[WARN]")
+            && l.contains("unexpected new value for example_thing.a")
+            && l.contains("tolerating it because it is using the legacy plugin SDK")),
+        "{text}"
+    );
+    w.run_with(&["plan", "-detailed-exitcode"], &env, None)
+        .code(0);
 }
 
 #[test]

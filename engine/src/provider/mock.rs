@@ -351,6 +351,7 @@ impl MockProvider {
         ApplyResponse {
             new_state: Some(new),
             private: None,
+            legacy_type_system: false,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -386,6 +387,7 @@ impl MockProvider {
         ApplyResponse {
             new_state: None,
             private: None,
+            legacy_type_system: false,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -404,6 +406,7 @@ fn failed(diagnostics: Diagnostics) -> ApplyResponse {
     ApplyResponse {
         new_state: None,
         private: None,
+        legacy_type_system: false,
         diagnostics,
     }
 }
@@ -447,6 +450,7 @@ impl Provider for MockProvider {
         PlanResponse {
             planned: req.proposed,
             requires_replace: Vec::new(),
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -465,6 +469,7 @@ impl Provider for MockProvider {
         if let Err(diagnostics) = self.enter(&req.id, Call::Import).await {
             return ImportResponse {
                 state: None,
+                private: None,
                 diagnostics,
             };
         }
@@ -472,6 +477,7 @@ impl Provider for MockProvider {
         self.record(&req.id, Call::Import);
         ImportResponse {
             state,
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }

@@ -146,6 +146,7 @@ impl Provider for MockedProvider {
         PlanResponse {
             planned: req.proposed,
             requires_replace: Vec::new(),
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -164,6 +165,7 @@ impl Provider for MockedProvider {
         ApplyResponse {
             new_state,
             private: req.private,
+            legacy_type_system: false,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -178,6 +180,7 @@ impl Provider for MockedProvider {
         );
         ImportResponse {
             state: None,
+            private: None,
             diagnostics,
         }
     }

@@ -31,6 +31,9 @@ pub struct ReadRequest {
     pub address: String,
     pub current: Value,
     pub private: Option<String>,
+    /// The schema version `current` was stored with, which the provider upgrades from;
+    /// `None` when it is of the current schema (just imported).
+    pub schema_version: Option<u64>,
 }
 
 pub struct ReadResponse {
@@ -51,12 +54,17 @@ pub struct PlanRequest {
     /// The engine's generic proposal: config values, with prior values for unset computed
     /// attributes and unknown for computed attributes of a new object.
     pub proposed: Value,
+    /// The prior object's provider-private data, as state records it (`None` on create).
+    pub private: Option<String>,
 }
 
 pub struct PlanResponse {
     pub planned: Value,
     /// Attribute names whose change forces replacement, beyond the schema's `force_new`.
     pub requires_replace: Vec<String>,
+    /// Provider-private data for the planned object, handed to apply with it (a plugin's
+    /// `planned_private`); `None` keeps the prior object's.
+    pub private: Option<String>,
     pub diagnostics: Diagnostics,
 }
 
@@ -77,6 +85,10 @@ pub struct ApplyResponse {
     /// the partially created object, if any, so it is recorded rather than orphaned.
     pub new_state: Option<Value>,
     pub private: Option<String>,
+    /// The provider is built on the legacy SDK's type system (SDKv2), whose results are
+    /// known to depart from their plans: as Terraform does, the engine records such a
+    /// result without an error (the provider logs the departure as a warning).
+    pub legacy_type_system: bool,
     pub diagnostics: Diagnostics,
 }
 
@@ -87,6 +99,8 @@ pub struct ImportRequest {
 
 pub struct ImportResponse {
     pub state: Option<Value>,
+    /// Provider-private data for the imported object, recorded with it in state.
+    pub private: Option<String>,
     pub diagnostics: Diagnostics,
 }
 
@@ -140,6 +154,16 @@ pub struct RenewEphemeralResponse {
 pub struct CloseEphemeralRequest {
     pub type_name: String,
     pub private: Option<String>,
+}
+
+/// Checks a resource, data source or ephemeral resource configuration on its own, as
+/// `terrane validate` asks (Terraform's ValidateResourceConfig and its kin).
+pub struct ValidateRequest {
+    pub mode: crate::addr::Mode,
+    pub type_name: String,
+    /// The configuration as written, unknown wherever a value is not decided before a
+    /// plan (variables, other resources' attributes).
+    pub config: Value,
 }
 
 /// Checks an action's `config` at plan time (all values known or not).
@@ -234,6 +258,12 @@ pub trait Provider: Send + Sync {
         _identity: &Identity,
     ) -> Result<Option<Value>, Diagnostics> {
         Ok(None)
+    }
+
+    /// Checks a configuration beyond what the schema says (a value's range, conflicting
+    /// arguments). The default finds nothing to add; the engine checks the schema itself.
+    async fn validate(&self, _req: ValidateRequest) -> Diagnostics {
+        Diagnostics::new()
     }
 
     /// Opens an ephemeral resource of a type in [`ProviderSchema::ephemeral_resources`].

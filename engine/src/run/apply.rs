@@ -754,6 +754,7 @@ async fn apply_instance<'a>(
         &schema.block,
         &site,
         prior.as_ref(),
+        prior.as_ref().and(c.private.as_deref()),
         &config,
         &r.lifecycle.ignore_changes,
     )
@@ -876,7 +877,7 @@ async fn apply_instance<'a>(
         return Err(diags);
     }
     let bad = inconsistent_attributes(&planned, &new);
-    if !bad.is_empty() && !adopted {
+    if !bad.is_empty() && !adopted && !resp.legacy_type_system {
         diags.push(Diagnostic::error("Provider produced inconsistent result after apply").detail(format!("When applying changes to {addr}, the provider produced an unexpected new value for {}. This is a bug in the provider; the object was recorded as the provider returned it.", bad.join(", "))).address(addr.to_string()));
     }
     // Recorded even when the provider also reported an error: the object exists and state
@@ -1053,6 +1054,7 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
                 type_name: c.addr.resource.ty.clone(),
                 current: value,
                 private: inst.private.clone(),
+                schema_version: Some(inst.schema_version),
             });
             which.push((*c, inst));
         }

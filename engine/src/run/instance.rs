@@ -28,16 +28,20 @@ pub(super) struct Planned {
     pub value: Value,
     /// Attributes whose change forces replacement, beyond the schema's `force_new`.
     pub requires_replace: Vec<String>,
+    /// The provider's private data for the planned object, if it gave any.
+    pub private: Option<String>,
 }
 
 /// Plans one managed instance: the schema's proposal from the prior object and the
 /// configuration (`ignore_changes` keeps prior values), the provider's answer, and the
-/// configuration's sensitive marks copied onto that answer. `prior: None` plans a create.
+/// configuration's sensitive marks copied onto that answer. `prior: None` plans a create;
+/// `private` is the prior object's provider-private data.
 pub(super) async fn plan_instance(
     provider: &dyn Provider,
     schema: &BlockSchema,
     site: &Site<'_>,
     prior: Option<&Value>,
+    private: Option<&str>,
     config: &Value,
     ignore: &IgnoreChanges,
 ) -> Result<Planned, Diagnostics> {
@@ -49,6 +53,7 @@ pub(super) async fn plan_instance(
             prior: prior.cloned(),
             config: config.clone(),
             proposed,
+            private: private.map(str::to_string),
         })
         .await;
     if resp.diagnostics.has_errors() {
@@ -57,6 +62,7 @@ pub(super) async fn plan_instance(
     Ok(Planned {
         value: copy_marks(config, without_write_only(schema, resp.planned)),
         requires_replace: resp.requires_replace,
+        private: resp.private,
     })
 }
 

@@ -34,7 +34,7 @@ pub use observer::{ApplyEvent, ApplyObserver, Quiet, StateDelta};
 pub use opened::Progress;
 pub use plan::{plan, plan_values};
 pub use recover::{recover, Recovered};
-pub use validate::validate;
+pub use validate::{validate, validate_with_providers};
 
 use crate::addr::{InstanceAddr, Mode};
 use crate::config::Module;

@@ -458,7 +458,8 @@ async fn import_one(
                 address: to.to_string(),
                 type_name: to.resource.ty.clone(),
                 current: object,
-                private: None,
+                private: imported.private.clone(),
+                schema_version: None,
             }])
             .await
             .into_iter()
@@ -468,7 +469,7 @@ async fn import_one(
     match read {
             Some(resp) if resp.diagnostics.has_errors() => diags.extend(resp.diagnostics.with_address(&to.to_string())),
             Some(ReadResponse { new_state: Some(value), .. }) => {
-                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: None, create_before_destroy: false, tainted: false, as_stored: false });
+                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: imported.private, schema_version: None, create_before_destroy: false, tainted: false, as_stored: false });
                 out.insert(to, id);
             }
             _ => diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {to}, the provider detected that no object exists with the given id {id:?}. Only pre-existing objects can be imported.")).span(imp.span.clone())),
@@ -496,6 +497,7 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
                 provider: r.provider.clone(),
                 dependencies: i.dependencies.clone(),
                 private: i.private.clone(),
+                schema_version: Some(i.schema_version),
                 create_before_destroy: true,
                 tainted: false,
                 as_stored: true,
@@ -626,6 +628,7 @@ async fn refresh(
                     type_name: a.resource.ty.clone(),
                     current: p.value.unmark_deep().0,
                     private: p.private.clone(),
+                    schema_version: p.schema_version,
                 }
             })
             .collect();
@@ -656,7 +659,14 @@ async fn refresh(
                         });
                     }
                     if let Some(p) = prior.get_mut(addr) {
-                        p.as_stored &= !changed;
+                        // Read back in the current schema: an upgraded object is
+                        // recorded again with its new version.
+                        let current = ctx
+                            .providers
+                            .schema(Mode::Managed, &addr.resource.ty)
+                            .map(|s| s.version);
+                        let upgraded = p.schema_version.take().is_some_and(|v| Some(v) != current);
+                        p.as_stored &= !changed && !upgraded;
                         p.value = now;
                     }
                 }
@@ -893,10 +903,12 @@ impl ResourceRun<'_> {
             &self.schema.block,
             &site,
             p.map(|p| &p.value),
+            p.and_then(|p| p.private.as_deref()),
             &config,
             &r.lifecycle.ignore_changes,
         )
         .await?;
+        let planned_private = planned.private.clone();
         let (action, reason, after) = match p {
             None => (Action::Create, None, planned.value),
             Some(p) => {
@@ -921,6 +933,7 @@ impl ResourceRun<'_> {
                         self.provider.as_ref(),
                         &self.schema.block,
                         &site,
+                        None,
                         None,
                         &config,
                         &crate::config::IgnoreChanges::None,
@@ -983,7 +996,14 @@ impl ResourceRun<'_> {
             actions,
             before: p.map(|p| p.value.clone()),
             create_before_destroy: r.lifecycle.create_before_destroy,
-            private: p.and_then(|p| p.private.clone()),
+            // A create or update carries the plan's private data to apply; a replacement
+            // keeps the old object's, which its delete needs.
+            private: match action {
+                Action::Create | Action::Update => {
+                    planned_private.or_else(|| p.and_then(|p| p.private.clone()))
+                }
+                _ => p.and_then(|p| p.private.clone()),
+            },
             ..self.change(iaddr, action, after.clone())
         };
         Ok((Some(change), after))

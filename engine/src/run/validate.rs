@@ -57,6 +57,65 @@ pub fn validate(root: &Module, providers: &Providers) -> Diagnostics {
     diags
 }
 
+/// What each resource's provider finds wrong in its configuration beyond the schema (a
+/// value out of range), asked as Terraform's validate asks (ValidateResourceConfig and its
+/// data source and ephemeral kin), with unknown values for anything not yet decided. Run
+/// after [`validate`] found no errors: blocks that do not decode are not sent.
+pub async fn validate_with_providers(root: &Module, providers: &Providers) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for module in root.all() {
+        let scoped = module
+            .checks
+            .iter()
+            .flat_map(|c| c.data.iter().map(|r| (&r.addr, r)));
+        for (addr, r) in module.resources.iter().chain(scoped) {
+            let provider_ref = super::nodes::root_provider_ref(
+                root,
+                &module.path,
+                r.provider.as_ref(),
+                r.provider_name(),
+            );
+            let (Some(schema), Some((provider, _))) = (
+                providers.schema(addr.mode, &addr.ty),
+                providers.for_resource(addr.mode, &addr.ty, provider_ref.as_ref()),
+            ) else {
+                continue;
+            };
+            let scope = ValidateScope {
+                module,
+                counted: r.count.is_some(),
+                each: r.for_each.is_some(),
+                self_object: false,
+            };
+            let ctx = EvalContext {
+                scope: &scope,
+                base_dir: &module.dir,
+            };
+            let Ok(config) = decode_body(&r.body, &schema.block, &ctx, r.span.clone()) else {
+                continue;
+            };
+            let found = provider
+                .validate(crate::provider::ValidateRequest {
+                    mode: addr.mode,
+                    type_name: addr.ty.clone(),
+                    config,
+                })
+                .await;
+            let shown = if module.path.is_empty() {
+                addr.to_string()
+            } else {
+                format!("module.{}.{addr}", module.path.join(".module."))
+            };
+            let site = super::instance::Site {
+                addr: &shown,
+                resource: r,
+            };
+            diags.extend(site.attach(found));
+        }
+    }
+    diags
+}
+
 /// Each `action` block: a type its provider serves, with a `config` that decodes
 /// against the action's schema; and each `action_trigger` naming an action the module
 /// declares.

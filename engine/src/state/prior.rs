@@ -22,6 +22,9 @@ pub struct Prior {
     pub provider: String,
     pub dependencies: Vec<String>,
     pub private: Option<String>,
+    /// The schema version state recorded the object with; `None` once it is of the
+    /// current schema (refreshed or imported).
+    pub schema_version: Option<u64>,
     pub create_before_destroy: bool,
     /// A create-time provisioner failed on it: the next plan replaces it.
     pub tainted: bool,
@@ -68,6 +71,7 @@ pub fn decode_state(
                     provider: r.provider.clone(),
                     dependencies: i.dependencies.clone(),
                     private: i.private.clone(),
+                    schema_version: Some(i.schema_version),
                     create_before_destroy: i.create_before_destroy,
                     tainted: i.status.is_some(),
                     as_stored: true,
@@ -257,6 +261,7 @@ mod tests {
             provider: "provider[\"terraform.io/builtin/terraform\"]".into(),
             dependencies: Vec::new(),
             private: None,
+            schema_version: None,
             create_before_destroy: false,
             tainted: false,
             as_stored,

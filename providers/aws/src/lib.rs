@@ -259,6 +259,7 @@ impl AwsProvider {
         let fail = |d: Diagnostics| ApplyResponse {
             new_state: None,
             private: None,
+            legacy_type_system: false,
             diagnostics: d,
         };
         let r = match self.resource(&req.type_name) {
@@ -289,6 +290,7 @@ impl AwsProvider {
                     Err(e) => ApplyResponse {
                         new_state: Some(prior),
                         private: None,
+                        legacy_type_system: false,
                         diagnostics: e.to_diagnostic("deleting", ty).into(),
                     },
                 }
@@ -329,6 +331,7 @@ impl AwsProvider {
                         return ApplyResponse {
                             new_state: Some(prior),
                             private: None,
+                            legacy_type_system: false,
                             diagnostics: e.to_diagnostic("updating", ty).into(),
                         }
                     }
@@ -351,6 +354,7 @@ impl AwsProvider {
                         return ApplyResponse {
                             new_state: Some(prior),
                             private: None,
+                            legacy_type_system: false,
                             diagnostics: e.to_diagnostic("updating tags of", ty).into(),
                         };
                     }
@@ -386,11 +390,13 @@ impl AwsProvider {
             Ok(Some(v)) => ApplyResponse {
                 new_state: Some(v),
                 private: None,
+                legacy_type_system: false,
                 diagnostics: Diagnostics::new(),
             },
             Ok(None) => ApplyResponse {
                 new_state: None,
                 private: None,
+                legacy_type_system: false,
                 diagnostics: Diagnostic::error(format!(
                     "{action} {}: the object was not found right after the operation",
                     r.type_name()
@@ -411,6 +417,7 @@ impl AwsProvider {
                 ApplyResponse {
                     new_state: (!known.contains_unknown()).then_some(known),
                     private: None,
+                    legacy_type_system: false,
                     diagnostics: d,
                 }
             }
@@ -550,6 +557,7 @@ impl Provider for AwsProvider {
         let fail = |d: Diagnostics, planned: Value| PlanResponse {
             planned,
             requires_replace: Vec::new(),
+            private: None,
             diagnostics: d,
         };
         let (regions, r) = match (self.regions(), self.resource(&req.type_name)) {
@@ -583,6 +591,7 @@ impl Provider for AwsProvider {
         PlanResponse {
             planned,
             requires_replace: extra.requires_replace,
+            private: None,
             diagnostics: diags,
         }
     }
@@ -594,6 +603,7 @@ impl Provider for AwsProvider {
     async fn import(&self, req: ImportRequest) -> ImportResponse {
         let fail = |d: Diagnostics| ImportResponse {
             state: None,
+            private: None,
             diagnostics: d,
         };
         let r = match self.resource(&req.type_name) {
@@ -625,6 +635,7 @@ impl Provider for AwsProvider {
         match self.read_one(&c, r, &stub.done()).await {
             Ok(Some(v)) => ImportResponse {
                 state: Some(v),
+                private: None,
                 diagnostics: Diagnostics::new(),
             },
             Ok(None) => fail(

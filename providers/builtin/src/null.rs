@@ -61,6 +61,7 @@ impl Provider for NullProvider {
         PlanResponse {
             planned: req.proposed,
             requires_replace: Vec::new(),
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -84,6 +85,7 @@ impl Provider for NullProvider {
         ApplyResponse {
             new_state,
             private: None,
+            legacy_type_system: false,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -94,6 +96,7 @@ impl Provider for NullProvider {
                 ("id", Value::String(req.id)),
                 ("triggers", Value::Null),
             ])),
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }

@@ -116,6 +116,7 @@ impl Provider for TerraformProvider {
         PlanResponse {
             planned,
             requires_replace: Vec::new(),
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -144,6 +145,7 @@ impl Provider for TerraformProvider {
         ApplyResponse {
             new_state,
             private: None,
+            legacy_type_system: false,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -156,6 +158,7 @@ impl Provider for TerraformProvider {
                 ("output", Value::Null),
                 ("triggers_replace", Value::Null),
             ])),
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }

@@ -78,6 +78,7 @@ impl Provider for World {
         PlanResponse {
             planned: req.proposed,
             requires_replace: Vec::new(),
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }
@@ -116,12 +117,14 @@ impl Provider for World {
         ApplyResponse {
             new_state,
             private: None,
+            legacy_type_system: false,
             diagnostics: Diagnostics::new(),
         }
     }
     async fn import(&self, _: ImportRequest) -> ImportResponse {
         ImportResponse {
             state: None,
+            private: None,
             diagnostics: Diagnostics::new(),
         }
     }

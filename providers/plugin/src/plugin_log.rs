@@ -49,8 +49,18 @@ pub struct LogSink {
 impl LogSink {
     /// The sink the environment asks for, or `None` when provider logging is off.
     pub fn from_env() -> Option<LogSink> {
+        LogSink::from_env_for("TF_LOG_PROVIDER")
+    }
+
+    /// The sink for terrane's own lines about a plugin (Terraform's core logs them):
+    /// `TF_LOG_CORE`, else `TF_LOG`.
+    pub fn core_from_env() -> Option<LogSink> {
+        LogSink::from_env_for("TF_LOG_CORE")
+    }
+
+    fn from_env_for(own: &str) -> Option<LogSink> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let level = var("TF_LOG_PROVIDER").or_else(|| var("TF_LOG"))?;
+        let level = var(own).or_else(|| var("TF_LOG"))?;
         if level.eq_ignore_ascii_case("off") {
             return None;
         }
@@ -58,6 +68,13 @@ impl LogSink {
             level: Level::parse(&level),
             path: var("TF_LOG_PATH").map(PathBuf::from),
         })
+    }
+
+    /// Logs a warning line of terrane's own, if warnings are wanted.
+    pub fn warn(&self, text: &str) {
+        if Level::Warn >= self.level {
+            append_line(self.path.as_deref(), &log_line(&now(), Level::Warn, text));
+        }
     }
 
     /// Logs one line the plugin `name` wrote, if its level is wanted.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use base64::Engine as _;
+use terrane_engine::addr::Mode;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::{
@@ -15,7 +16,7 @@ use terrane_engine::provider::{
     ImportRequest, ImportResponse, InvokeActionRequest, OpenEphemeralRequest,
     OpenEphemeralResponse, PlanActionRequest, PlanRequest, PlanResponse, Provider, ProviderSchema,
     ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse, RenewEphemeralRequest,
-    RenewEphemeralResponse,
+    RenewEphemeralResponse, ValidateRequest,
 };
 
 use crate::client::{call, Method};
@@ -242,12 +243,17 @@ impl PluginProvider {
             diagnostics,
         };
         let ty = self.resource_type(&req.type_name);
-        let version = self
-            .schema
-            .schema
-            .resources
-            .get(&req.type_name)
-            .map_or(0, |s| i64::try_from(s.version).unwrap_or(0));
+        // Upgraded from the version it was stored with (Terraform's UpgradeResourceState).
+        let version = req
+            .schema_version
+            .or_else(|| {
+                self.schema
+                    .schema
+                    .resources
+                    .get(&req.type_name)
+                    .map(|s| s.version)
+            })
+            .map_or(0, |v| i64::try_from(v).unwrap_or(0));
         let raw = values::to_json(&req.current, ty).to_string().into_bytes();
         let up: proto::UpgradeResourceStateResponse = match call(
             p,
@@ -292,12 +298,42 @@ impl PluginProvider {
         }
     }
 
-    async fn validate_resource(&self, p: &Process, type_name: &str, config: &Value) -> Diagnostics {
+    /// A legacy-SDK result that departs from its plan: Terraform records it and logs a
+    /// warning rather than fail, as these providers' type shims are known to be imprecise.
+    fn tolerate(&self, req: &ApplyRequest, new: &Value) {
+        let Some(planned) = &req.planned else {
+            return;
+        };
+        let bad = terrane_engine::run::diff::inconsistent_attributes(planned, new);
+        if bad.is_empty() {
+            return;
+        }
+        if let Some(log) = crate::plugin_log::LogSink::core_from_env() {
+            log.warn(&format!("Provider {:?} produced an unexpected new value for {}, but we are tolerating it because it is using the legacy plugin SDK.\n    The following problems may be the cause of any confusing errors from downstream operations:\n      - unexpected new value for {}", self.source, req.address, bad.join(", ")));
+        }
+    }
+
+    /// The plugin's own checks of a configuration (ValidateResourceConfig and its kin).
+    async fn validate_config(
+        &self,
+        p: &Process,
+        mode: Mode,
+        type_name: &str,
+        config: &Value,
+    ) -> Diagnostics {
+        let (method, types) = match mode {
+            Mode::Managed => (Method::ValidateResourceConfig, &self.schema.resource_types),
+            Mode::Data => (Method::ValidateDataSourceConfig, &self.schema.data_types),
+            Mode::Ephemeral => (
+                Method::ValidateEphemeralResourceConfig,
+                &self.schema.ephemeral_types,
+            ),
+        };
         let req = proto::ValidateRequest {
             type_name: type_name.to_string(),
-            config: Self::encode(Some(config), self.resource_type(type_name)),
+            config: Self::encode(Some(config), types.get(type_name).unwrap_or(&Type::Any)),
         };
-        match call::<_, proto::DiagnosticsResponse>(p, Method::ValidateResourceConfig, req).await {
+        match call::<_, proto::DiagnosticsResponse>(p, method, req).await {
             Ok(r) => diagnostics(&r.diagnostics),
             Err(e) => self.failure(&e),
         }
@@ -393,6 +429,7 @@ impl Provider for PluginProvider {
         let failed = |diagnostics| PlanResponse {
             planned: Value::Null,
             requires_replace: Vec::new(),
+            private: None,
             diagnostics,
         };
         let p = match self.process().await {
@@ -409,7 +446,9 @@ impl Provider for PluginProvider {
                     .into(),
             );
         };
-        let mut diags = self.validate_resource(p, &req.type_name, &req.config).await;
+        let mut diags = self
+            .validate_config(p, Mode::Managed, &req.type_name, &req.config)
+            .await;
         if diags.has_errors() {
             return failed(diags);
         }
@@ -426,7 +465,7 @@ impl Provider for PluginProvider {
                 prior_state: Self::encode(req.prior.as_ref(), ty),
                 proposed_new_state: Self::encode(Some(&proposed), ty),
                 config: Self::encode(Some(&req.config), ty),
-                prior_private: Vec::new(),
+                prior_private: private_bytes(req.private.as_deref()),
                 client_capabilities: Some(capabilities()),
             },
         )
@@ -459,6 +498,7 @@ impl Provider for PluginProvider {
         PlanResponse {
             planned,
             requires_replace,
+            private: private_string(&resp.planned_private),
             diagnostics: diags,
         }
     }
@@ -467,6 +507,7 @@ impl Provider for PluginProvider {
         let failed = |diagnostics| ApplyResponse {
             new_state: None,
             private: None,
+            legacy_type_system: false,
             diagnostics,
         };
         let p = match self.process().await {
@@ -495,17 +536,24 @@ impl Provider for PluginProvider {
                 return ApplyResponse {
                     new_state: req.prior,
                     private: req.private,
+                    legacy_type_system: false,
                     diagnostics: self.failure(&e),
                 }
             }
         };
         let diags = diagnostics(&resp.diagnostics);
         match self.decode(resp.new_state, ty) {
-            Ok(v) => ApplyResponse {
-                new_state: (!v.is_null()).then_some(v),
-                private: private_string(&resp.private),
-                diagnostics: diags,
-            },
+            Ok(v) => {
+                if resp.legacy_type_system {
+                    self.tolerate(&req, &v);
+                }
+                ApplyResponse {
+                    new_state: (!v.is_null()).then_some(v),
+                    private: private_string(&resp.private),
+                    legacy_type_system: resp.legacy_type_system,
+                    diagnostics: diags,
+                }
+            }
             Err(d) => failed(d),
         }
     }
@@ -513,6 +561,7 @@ impl Provider for PluginProvider {
     async fn import(&self, req: ImportRequest) -> ImportResponse {
         let failed = |diagnostics| ImportResponse {
             state: None,
+            private: None,
             diagnostics,
         };
         let p = match self.process().await {
@@ -556,6 +605,7 @@ impl Provider for PluginProvider {
             Err(d) => return failed(d),
         };
         // As Terraform does, the imported object is read before it is recorded.
+        let private = private_string(&imported.private);
         let read = self
             .read_one(
                 p,
@@ -563,7 +613,8 @@ impl Provider for PluginProvider {
                     address: String::new(),
                     type_name: req.type_name.clone(),
                     current: state,
-                    private: private_string(&imported.private),
+                    private: private.clone(),
+                    schema_version: None,
                 },
             )
             .await;
@@ -573,7 +624,18 @@ impl Provider for PluginProvider {
         }
         ImportResponse {
             state: read.new_state,
+            private,
             diagnostics: diags,
+        }
+    }
+
+    async fn validate(&self, req: ValidateRequest) -> Diagnostics {
+        match self.process().await {
+            Ok(p) => {
+                self.validate_config(p, req.mode, &req.type_name, &req.config)
+                    .await
+            }
+            Err(d) => d,
         }
     }
 

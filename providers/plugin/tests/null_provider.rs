@@ -59,6 +59,7 @@ async fn plan(p: &PluginProvider, prior: Option<&Value>, config: &Value) -> (Val
             prior: prior.cloned(),
             config: config.clone(),
             proposed,
+            private: None,
         })
         .await;
     assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
@@ -119,6 +120,7 @@ async fn a_null_resource_lives_and_dies_through_the_plugin() {
             type_name: "null_resource".into(),
             current: created.clone(),
             private: None,
+            schema_version: None,
         }])
         .await;
     assert_eq!(read[0].new_state.as_ref(), Some(&created));

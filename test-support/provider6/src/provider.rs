@@ -344,6 +344,10 @@ fn schema_response() -> proto::GetSchemaResponse {
                 "Exit mid-apply, as a panic would.",
             )
         },
+        described(
+            attr("legacy", "\"bool\"", "o"),
+            "Behave as a legacy-SDK provider: store the name in lower case, unlike its plan.",
+        ),
         nested(
             "settings",
             1,
@@ -363,6 +367,8 @@ fn schema_response() -> proto::GetSchemaResponse {
         nested("members", 3, vec![attr("name", "\"string\"", "r")]),
         nested("labels", 4, vec![attr("value", "\"string\"", "r")]),
     ]);
+    // Version 0 stored bare numbers as IDs ("1"); see `thing::upgrade`.
+    thing.version = 1;
     if let Some(b) = &mut thing.block {
         b.description = "An object kept in `objects.json`.".into();
         b.description_kind = 1;

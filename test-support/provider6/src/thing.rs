@@ -1,6 +1,7 @@
 //! `example_thing`: an object kept in the store under its ID. Changing `name` replaces
-//! it; everything else changes in place. Its private data is set on create and import and
-//! must come back on every later call, or the call fails.
+//! it; everything else changes in place. Its private data is set by plan and import and
+//! must come back on every later call (apply, read, plan of an existing object), or the
+//! call fails.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,11 @@ fn private_lost(private: &[u8]) -> Option<proto::Diagnostic> {
             ),
         )
     })
+}
+
+/// The object asks for legacy-SDK behaviour (`legacy = true`).
+fn legacy(attrs: &BTreeMap<String, Value>) -> bool {
+    attrs.get("legacy").and_then(Value::as_bool) == Some(true)
 }
 
 fn attrs(v: &Value) -> BTreeMap<String, Value> {
@@ -59,8 +65,16 @@ pub fn upgrade(
 ) -> Result<proto::UpgradeResourceStateResponse, Status> {
     let ty = p.ty(&req.type_name)?;
     let json = req.raw_state.map(|r| r.json).unwrap_or_default();
-    let j: serde_json::Value =
+    let mut j: serde_json::Value =
         serde_json::from_slice(&json).map_err(|e| Status(3, e.to_string()))?;
+    // Version 0 of the schema had bare numbers as IDs; version 1 names them `thing-N`.
+    // Only an object stored with version 0 is renamed, so a client that sends the wrong
+    // version reads an object that does not exist.
+    if req.version == 0 {
+        if let Some(id) = j.get("id").and_then(serde_json::Value::as_str) {
+            j["id"] = format!("thing-{id}").into();
+        }
+    }
     Ok(proto::UpgradeResourceStateResponse {
         upgraded_state: Some(dynamic(&values::from_json(&j, ty), ty)),
         diagnostics: Vec::new(),
@@ -78,9 +92,7 @@ pub fn read(
         private: req.private.clone(),
         ..Default::default()
     };
-    // An empty private is let through here only: terrane's import does not yet carry the
-    // imported private data into state (the engine's ImportResponse has no field for it).
-    if let Some(d) = private_lost(&req.private).filter(|_| !req.private.is_empty()) {
+    if let Some(d) = private_lost(&req.private) {
         resp.diagnostics.push(d);
         return Ok(resp);
     }
@@ -109,12 +121,18 @@ pub fn plan(
     let ty = p.ty(&req.type_name)?;
     let prior = value(req.prior_state, ty)?;
     let proposed = value(req.proposed_new_state, ty)?;
+    // Handed back to apply, which checks it: on create too, as Terraform passes the
+    // planned private data to apply.
     let mut resp = proto::PlanResourceChangeResponse {
-        planned_private: req.prior_private.clone(),
+        planned_private: PRIVATE.to_vec(),
         ..Default::default()
     };
-    // (terrane does not pass the prior private data to plans yet, so it is not checked
-    // here; apply, read and import check it.)
+    if !prior.is_null() {
+        if let Some(d) = private_lost(&req.prior_private) {
+            resp.diagnostics.push(d);
+            return Ok(resp);
+        }
+    }
     if proposed.is_null() {
         resp.planned_state = Some(dynamic(&Value::Null, ty));
         return Ok(resp);
@@ -122,6 +140,20 @@ pub fn plan(
     let mut planned = attrs(&proposed);
     // Write-only values are never planned nor stored.
     planned.insert("password_wo".into(), Value::Null);
+    if legacy(&planned) {
+        // As SDKv2's DiffSuppressFunc: a name differing only in case from the stored
+        // (lower-case) one is no change, so the plan keeps the stored name.
+        resp.legacy_type_system = true;
+        let lower = planned
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_lowercase);
+        if prior.get_attr("name").and_then(Value::as_str) == lower.as_deref() {
+            if let Some(n) = prior.get_attr("name") {
+                planned.insert("name".into(), n.clone());
+            }
+        }
+    }
     if prior.is_null() {
         planned.insert("id".into(), Value::Unknown);
     } else if prior.get_attr("name") != planned.get("name") {
@@ -145,12 +177,10 @@ pub fn apply(
     let planned = value(req.planned_state, ty)?;
     let config = value(req.config, ty)?;
     let mut resp = proto::ApplyResourceChangeResponse::default();
-    if !prior.is_null() {
-        if let Some(d) = private_lost(&req.planned_private) {
-            resp.diagnostics.push(d);
-            resp.new_state = Some(dynamic(&prior, ty));
-            return Ok(resp);
-        }
+    if let Some(d) = private_lost(&req.planned_private) {
+        resp.diagnostics.push(d);
+        resp.new_state = Some(dynamic(&prior, ty));
+        return Ok(resp);
     }
     if config.get_attr("crash").and_then(Value::as_bool) == Some(true) {
         // As a Go provider dies on a panic: a message on stderr and exit status 2.
@@ -175,6 +205,13 @@ pub fn apply(
         };
         let mut new = attrs(&planned);
         new.insert("id".into(), Value::string(id.clone()));
+        if legacy(&new) {
+            let lower = new
+                .get("name")
+                .and_then(Value::as_str)
+                .map(str::to_lowercase);
+            new.insert("name".into(), lower.map_or(Value::Null, Value::string));
+        }
         let new = Value::Object(new);
         Store::table(m, "things").insert(id.clone(), values::to_json(&new, ty));
         // What the write-only argument was, kept out of state, so a test can see it arrived.
@@ -182,6 +219,7 @@ pub fn apply(
         Store::table(m, "write_only").insert(id, values::to_json(&wo, &Type::String));
         Ok(new)
     });
+    resp.legacy_type_system = legacy(&attrs(&planned));
     match result {
         Ok(new) => {
             resp.private = if new.is_null() {

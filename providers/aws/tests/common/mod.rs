@@ -211,6 +211,7 @@ impl Env {
                 type_name: ty.to_string(),
                 current: object,
                 private: None,
+                schema_version: None,
             }])
             .await;
         read.into_iter().next().and_then(|r| r.new_state)
