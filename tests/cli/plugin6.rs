@@ -462,8 +462,65 @@ resource "example_thing" "a" {
         "one for the plan, one for the apply: {store:#}"
     );
     assert!(leases.values().all(|l| l == "closed"), "{store:#}");
-    let token = store["write_only"]["thing-1"].as_str().expect("a token");
+    // Leases and objects share one sequence: the object is the third thing made.
+    let token = store["write_only"]["thing-3"].as_str().expect("a token");
     assert!(token.starts_with("token-db-"), "{token}");
     assert!(!w.read("terraform.tfstate").contains(token));
     run(&w, &["plan", "-detailed-exitcode"], None).code(0);
+}
+
+/// An action served by a plugin, started by `action_trigger`: the plan lists it under the
+/// change and counts it, the apply invokes it after the create with the plugin's progress
+/// lines, and an apply that changes nothing invokes nothing.
+#[test]
+fn a_plugin_action_runs_after_the_create_that_triggers_it() {
+    let w = with_example(
+        r#"
+terraform {
+  required_providers {
+    example = { source = "terrane/example" }
+  }
+}
+
+action "example_marker" "m" {
+  config {
+    path = "${path.module}/marker.txt"
+    text = "done"
+  }
+}
+
+resource "example_thing" "a" {
+  name = "a"
+  size = 1
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.example_marker.m]
+    }
+  }
+}
+"#,
+    );
+    let plan = run(&w, &["plan"], None).code(0);
+    for want in [
+        "# Actions to be invoked after this change in order:",
+        "action \"example_marker\" \"m\" {",
+        "text = \"done\"",
+        "Plan: 1 to add, 0 to change, 0 to destroy. Actions: 1 to invoke.",
+    ] {
+        assert!(plan.stdout.contains(want), "{want:?}: {plan}");
+    }
+    let out = run(&w, &["apply", "-auto-approve"], None).code(0);
+    let who = "action.example_marker.m (triggered by example_thing.a)";
+    for want in [
+        format!("Action started: {who}"),
+        format!("Action {who}: wrote 4 bytes"),
+        format!("Action complete: {who}"),
+        "Resources: 1 added, 0 changed, 0 destroyed. Actions: 1 invoked.".to_string(),
+    ] {
+        assert!(out.stdout.contains(&want), "{want:?}: {out}");
+    }
+    assert_eq!(w.read("marker.txt"), "done");
+    let again = run(&w, &["apply", "-auto-approve"], None).code(0);
+    assert!(!again.stdout.contains("Action started"), "{again}");
 }

@@ -122,7 +122,9 @@ impl Opened {
 /// failed renewal stops renewing; whatever then uses the value reports the provider's
 /// error.
 fn renew_while_open(entry: &Entry, first: SystemTime) {
-    let (provider, type_name) = (Arc::clone(&entry.provider), entry.type_name.clone());
+    // Weak: a sleeping renewal must not keep a provider (a plugin process) alive past
+    // the run that opened the resource.
+    let (provider, type_name) = (Arc::downgrade(&entry.provider), entry.type_name.clone());
     let (private, closed) = (Arc::clone(&entry.private), Arc::clone(&entry.closed));
     tokio::spawn(async move {
         let mut at = first;
@@ -132,6 +134,9 @@ fn renew_while_open(entry: &Entry, first: SystemTime) {
             if closed.load(Ordering::SeqCst) {
                 return;
             }
+            let Some(provider) = provider.upgrade() else {
+                return;
+            };
             let current = private.lock().expect("lock poisoned").clone();
             let resp = provider
                 .renew_ephemeral(RenewEphemeralRequest {
