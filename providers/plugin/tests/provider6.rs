@@ -15,7 +15,8 @@ use terrane_test_support::plugins::{example_provider, EXAMPLE_PROVIDER_DIR_ENV};
 
 /// The provider, keeping its objects in `store`.
 async fn example(store: &std::path::Path) -> PluginProvider {
-    // Each test runs in its own process (nextest), so the plugin it starts inherits this.
+    // The plugin inherits this; the cases run one after another (see `cases`), since
+    // the environment is the process's.
     std::env::set_var(EXAMPLE_PROVIDER_DIR_ENV, store);
     let path = example_provider().unwrap_or_else(|e| panic!("{e}"));
     let schema = PluginSchema::fetch(&path).await.unwrap();
@@ -47,7 +48,6 @@ fn leases(store: &std::path::Path) -> serde_json::Value {
     serde_json::from_str::<serde_json::Value>(&text).unwrap()["leases"].clone()
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn a_token_is_opened_renewed_and_closed_with_its_lease() {
     let store = tempfile::tempdir().unwrap();
     let p = example(store.path()).await;
@@ -103,7 +103,6 @@ async fn a_token_is_opened_renewed_and_closed_with_its_lease() {
     assert!(format!("{:?}", again.diagnostics).contains("is closed"));
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn an_action_is_planned_and_invoked_with_its_progress() {
     let store = tempfile::tempdir().unwrap();
     let p = example(store.path()).await;
@@ -176,21 +175,30 @@ async fn launch(mode: &str) -> Result<(bool, usize), terrane_provider_plugin::Er
     Ok((p.tls, schema?.resource_schemas.len()))
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn a_plugin_offering_automtls_is_reached_over_tls() {
     assert_eq!(launch("").await.unwrap(), (true, 1));
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn a_plugin_ignoring_automtls_is_reached_over_plain_grpc() {
     assert_eq!(launch("off").await.unwrap(), (false, 1));
 }
 
-#[tokio::test(flavor = "multi_thread")]
 async fn a_certificate_other_than_the_announced_one_is_refused() {
     let e = launch("wrong-cert").await.unwrap_err().to_string();
     assert!(
         e.contains("TLS handshake failed") && e.contains("not the one its handshake announced"),
         "{e}"
     );
+}
+
+/// The cases above, one after another: each sets process environment variables that the
+/// plugin it starts inherits, which concurrent tests in one process (`cargo test`) would
+/// overwrite under each other.
+#[tokio::test(flavor = "multi_thread")]
+async fn cases() {
+    a_token_is_opened_renewed_and_closed_with_its_lease().await;
+    an_action_is_planned_and_invoked_with_its_progress().await;
+    a_plugin_offering_automtls_is_reached_over_tls().await;
+    a_plugin_ignoring_automtls_is_reached_over_plain_grpc().await;
+    a_certificate_other_than_the_announced_one_is_refused().await;
 }
