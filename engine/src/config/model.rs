@@ -91,6 +91,11 @@ impl Module {
         }
     }
 
+    /// The `action` block of type `ty` named `name`.
+    pub fn action(&self, ty: &str, name: &str) -> Option<&ActionBlock> {
+        self.actions.iter().find(|a| a.ty == ty && a.name == name)
+    }
+
     /// This module and every module below it, parents first.
     pub fn all(&self) -> Vec<&Module> {
         let mut out = vec![self];

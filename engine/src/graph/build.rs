@@ -262,7 +262,7 @@ fn exprs_of(m: &Module, node: &Node) -> Vec<(Expr, Vec<String>)> {
             for t in &r.lifecycle.action_triggers {
                 out.extend(t.condition.iter().map(free));
                 for (ty, name, _) in &t.actions {
-                    if let Some(a) = m.actions.iter().find(|a| &a.ty == ty && &a.name == name) {
+                    if let Some(a) = m.action(ty, name) {
                         if let Some(c) = &a.config {
                             collect_body_exprs(&c.body, &c.file, &[], &mut out);
                         }

@@ -4,6 +4,7 @@
 
 mod build;
 mod dot;
+pub mod operations;
 
 pub use build::{build, path_prefix, Graph, Node};
 pub use dot::{to_dot, to_resource_dot};

@@ -13,7 +13,7 @@ use crate::config::{ActionBlock, Module, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::{eval, EvalContext, Value};
 use crate::plan::{Action, ActionInvocation};
-use crate::provider::{InvokeActionRequest, PlanActionRequest};
+use crate::provider::{InvokeActionRequest, PlanActionRequest, Provider};
 
 /// The events a planned change of `action` raises, before and after it (a replacement
 /// creates a new object, so it raises the create events).
@@ -84,9 +84,7 @@ impl Triggering<'_> {
                 }
             }
             for (ty, name, _) in &t.actions {
-                let block = self.declared(ty, name)?;
-                let config = self.config(block)?;
-                let (provider, _) = self.provider_of(block)?;
+                let (block, provider, config) = self.resolve(ty, name)?;
                 let d = provider
                     .plan_action(PlanActionRequest {
                         type_name: ty.clone(),
@@ -126,9 +124,7 @@ impl Triggering<'_> {
             .iter()
             .filter(|i| i.event.starts_with("before_") == before)
         {
-            let block = self.declared(&inv.ty, &inv.name)?;
-            let config = self.config(block)?;
-            let (provider, _) = self.provider_of(block)?;
+            let (_, provider, config) = self.resolve(&inv.ty, &inv.name)?;
             let who = format!("{} (triggered by {})", inv.addr, self.addr);
             say(&format!("Action started: {who}"));
             let progress_who = who.clone();
@@ -159,51 +155,33 @@ impl Triggering<'_> {
         Ok(())
     }
 
-    fn declared(&self, ty: &str, name: &str) -> Result<&ActionBlock, Diagnostics> {
-        self.module
-            .actions
-            .iter()
-            .find(|a| a.ty == ty && a.name == name)
-            .ok_or_else(|| {
-                Diagnostic::error("Reference to undeclared action")
-                    .detail(format!(
-                        "There is no action named \"action.{ty}.{name}\" in this module."
-                    ))
-                    .into()
-            })
-    }
-
-    fn provider_of(
+    /// The action `action.<ty>.<name>` of this module, its provider, and its `config`
+    /// evaluated in this module instance with the values known now.
+    fn resolve(
         &self,
-        block: &ActionBlock,
-    ) -> Result<
-        (
-            &Arc<dyn crate::provider::Provider>,
-            &crate::provider::ResourceSchema,
-        ),
-        Diagnostics,
-    > {
-        self.ctx.providers.for_action(block).ok_or_else(|| {
+        ty: &str,
+        name: &str,
+    ) -> Result<(&ActionBlock, &Arc<dyn Provider>, Value), Diagnostics> {
+        let block = self
+            .module
+            .action(ty, name)
+            .ok_or_else(|| super::validate::undeclared_action(ty, name, None))?;
+        let (provider, schema) = self.ctx.providers.for_action(block).ok_or_else(|| {
             Diagnostic::error("Invalid action type")
                 .detail(format!("No provider serves action type {:?}.", block.ty))
                 .span(block.type_span.clone())
-                .into()
-        })
-    }
-
-    /// The action's `config`, evaluated in its module instance with the values known now.
-    fn config(&self, block: &ActionBlock) -> Result<Value, Diagnostics> {
-        let (_, schema) = self.provider_of(block)?;
+        })?;
         let scope = InstanceScope::at(self.values, self.module, self.inst);
         let ctx = EvalContext {
             scope: &scope,
             base_dir: &self.module.dir,
         };
-        decode_body(
+        let config = decode_body(
             &block.config_body(),
             &schema.block,
             &ctx,
             block.span.clone(),
-        )
+        )?;
+        Ok((block, provider, config))
     }
 }

@@ -2,7 +2,7 @@
 //! what they depend on, deletes before what they depend on), bounded by `-parallelism`,
 //! recording every finished operation through the observer before dependents start.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -19,31 +19,13 @@ use super::Context;
 use crate::addr::{IndexKey, InstanceAddr, Mode, ModuleStep, ResourceAddr};
 use crate::config::{Module, ProvisionerWhen, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::graph::Node;
+use crate::graph::operations::{self, Deletes, Op, Operations};
 use crate::lang::{eval, EvalContext, Value};
 use crate::plan::{Action, Plan, PlanMode, ResourceChange};
 use crate::provider::ApplyRequest;
 use crate::state::codec::{instance_state, object_from_json, type_json};
 use crate::state::prior::Working;
 use crate::state::{InstanceState, ObjectStatus, OutputState, State};
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Op {
-    /// Evaluate a local value (in every instance of its module).
-    Local(Vec<String>, String),
-    /// Evaluate a called module's input variable.
-    Var(Vec<String>, String),
-    /// Evaluate a called module's output.
-    Output(Vec<String>, String),
-    /// Expand a module call into its instances.
-    Call(Vec<String>, String),
-    /// Create, update, replace (create part) or read the instances of a resource.
-    Apply(ResourceAddr),
-    /// Delete instances (plain deletes and the destroy part of destroy-before-create).
-    Destroy(ResourceAddr),
-    /// Delete objects superseded by create-before-destroy replacements.
-    Deposed(ResourceAddr),
-}
 
 struct Shared<'a> {
     ctx: &'a Context,
@@ -103,8 +85,7 @@ pub async fn apply_values(
         warnings: Mutex::new(Diagnostics::new()),
         opened: Opened::new(ctx.options.progress.clone()),
     };
-    let (ops, deps) = build_ops(&shared);
-    let mut diags = run_ops(&shared, ops, deps).await;
+    let mut diags = run_ops(&shared, operations(&shared)).await;
     if !diags.has_errors() {
         diags.extend(reread_changed_dependencies(&shared).await);
     }
@@ -166,128 +147,56 @@ fn object_id(v: Option<&Value>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The operations and, for each, the operations that must finish first.
-fn build_ops(s: &Shared<'_>) -> (Vec<Op>, BTreeMap<Op, BTreeSet<Op>>) {
-    let ctx = s.ctx;
-    let mut deps: BTreeMap<Op, BTreeSet<Op>> = BTreeMap::new();
-    fn add(deps: &mut BTreeMap<Op, BTreeSet<Op>>, op: Op, before: Option<Op>) {
-        let e = deps.entry(op).or_default();
-        if let Some(b) = before {
-            e.insert(b);
-        }
-    }
-    // Root variables are values already and nothing depends on root outputs, so neither
-    // is an operation; everything else is evaluated again with the values known at apply.
-    let op_of = |n: &Node| -> Option<Op> {
-        match n {
-            Node::Local(p, l) => Some(Op::Local(p.clone(), l.clone())),
-            Node::Resource(a) => Some(Op::Apply(a.clone())),
-            Node::Var(p, v) if !p.is_empty() => Some(Op::Var(p.clone(), v.clone())),
-            Node::Output(p, o) if !p.is_empty() => Some(Op::Output(p.clone(), o.clone())),
-            Node::ModuleCall(p, c) => Some(Op::Call(p.clone(), c.clone())),
-            Node::Var(..) | Node::Output(..) => None,
-        }
-    };
-    if s.plan.mode == PlanMode::Normal {
-        for n in ctx.graph.topo_order() {
-            let Some(op) = op_of(&n) else { continue };
-            add(&mut deps, op.clone(), None);
-            // Variables are values already; look through them to what the node really needs.
-            for d in ctx.graph.dependencies(&n) {
-                if let Some(dop) = op_of(&d) {
-                    add(&mut deps, op.clone(), Some(dop));
-                }
-            }
-        }
-    }
-    let dependents = direct_dependents(s);
+/// The operation graph of this apply (graph/operations.rs orders the deletes).
+fn operations(s: &Shared<'_>) -> Operations {
+    let mut deletes: BTreeMap<ResourceAddr, Deletes> = BTreeMap::new();
     for (addr, changes) in &s.by_resource {
-        let destroys = changes.iter().any(|c| {
-            matches!(
-                c.action,
-                Action::Delete | Action::DeleteThenCreate | Action::Forget
-            ) && c.deposed.is_none()
-        });
-        let deposed = changes
-            .iter()
-            .any(|c| c.action == Action::CreateThenDelete || c.deposed.is_some());
-        if destroys {
-            add(&mut deps, Op::Destroy(addr.clone()), None);
-            if deps.contains_key(&Op::Apply(addr.clone())) {
-                add(
-                    &mut deps,
-                    Op::Apply(addr.clone()),
-                    Some(Op::Destroy(addr.clone())),
-                );
-            }
-        }
-        if deposed {
-            add(&mut deps, Op::Deposed(addr.clone()), None);
-            if deps.contains_key(&Op::Apply(addr.clone())) {
-                add(
-                    &mut deps,
-                    Op::Deposed(addr.clone()),
-                    Some(Op::Apply(addr.clone())),
-                );
-            }
+        let d = Deletes {
+            current: changes.iter().any(|c| deletes_now(c)),
+            deposed: changes.iter().any(|c| leaves_deposed(c)),
+        };
+        if d != Deletes::default() {
+            deletes.insert(addr.clone(), d);
         }
     }
-    // Deletes run dependents-first; superseded objects go only after their users moved on.
-    let ops: Vec<Op> = deps.keys().cloned().collect();
-    for op in &ops {
-        match op {
-            Op::Destroy(a) => {
-                // The nearest destroyed dependents on every path: each of them waits for its
-                // own dependents in turn, so order holds transitively without an edge to
-                // every one.
-                let destroyed = |u: &ResourceAddr| deps.contains_key(&Op::Destroy(u.clone()));
-                let users: Vec<ResourceAddr> = dependents_until(&dependents, a, destroyed)
-                    .into_iter()
-                    .filter(|u| destroyed(u))
-                    .collect();
-                for user in users {
-                    add(&mut deps, op.clone(), Some(Op::Destroy(user)));
-                }
-            }
-            Op::Deposed(a) => {
-                // Every dependent, however far: applies only wait for what they use, so a
-                // nearer dependent's apply says nothing of a farther one's.
-                let users: Vec<ResourceAddr> = dependents_until(&dependents, a, |_| false)
-                    .into_iter()
-                    .filter(|u| deps.contains_key(&Op::Apply(u.clone())))
-                    .collect();
-                for user in users {
-                    add(&mut deps, op.clone(), Some(Op::Apply(user)));
-                }
-            }
-            _ => {}
-        }
-    }
-    let ops = deps.keys().cloned().collect();
-    (ops, deps)
+    operations::build(
+        &s.ctx.graph,
+        s.plan.mode == PlanMode::Normal,
+        &deletes,
+        recorded_dependencies(s.plan),
+    )
 }
 
-/// For each resource block, the resource blocks that use it directly: through
-/// references, locals, variables, module inputs and outputs (data sources are resources
-/// here, so a chain through one is two steps). Gathered from the configuration, from each
-/// change and from the prior state, so objects removed from the configuration are ordered
-/// too.
-fn direct_dependents(s: &Shared<'_>) -> BTreeMap<ResourceAddr, BTreeSet<ResourceAddr>> {
-    let mut direct: BTreeMap<ResourceAddr, BTreeSet<ResourceAddr>> = BTreeMap::new();
+/// Whether `c` deletes its current object: a plain delete, forget, or the destroy part of
+/// a destroy-before-create replacement.
+fn deletes_now(c: &ResourceChange) -> bool {
+    matches!(
+        c.action,
+        Action::Delete | Action::DeleteThenCreate | Action::Forget
+    ) && c.deposed.is_none()
+}
+
+/// Whether `c` deletes an object a create-before-destroy replacement supersedes.
+fn leaves_deposed(c: &ResourceChange) -> bool {
+    c.action == Action::CreateThenDelete || c.deposed.is_some()
+}
+
+/// The dependencies that each change and each object of the prior state recorded, as
+/// (user, used) pairs of resource blocks: what orders the deletes of objects the
+/// configuration no longer has.
+fn recorded_dependencies(plan: &Plan) -> Vec<(ResourceAddr, ResourceAddr)> {
+    let mut pairs = Vec::new();
     let mut add = |user: &ResourceAddr, used: &str| {
         if let Ok(a) = used.parse::<InstanceAddr>() {
-            direct
-                .entry(a.resource.config())
-                .or_default()
-                .insert(user.config());
+            pairs.push((user.config(), a.resource.config()));
         }
     };
-    for c in &s.plan.changes {
+    for c in &plan.changes {
         for d in &c.dependencies {
             add(&c.addr.resource, d);
         }
     }
-    for r in &s.plan.prior_state.resources {
+    for r in &plan.prior_state.resources {
         let mode = Mode::from_state_str(&r.mode);
         let Some(user) = ResourceAddr::from_state(r.module.as_deref(), mode, &r.ty, &r.name) else {
             continue;
@@ -296,44 +205,11 @@ fn direct_dependents(s: &Shared<'_>) -> BTreeMap<ResourceAddr, BTreeSet<Resource
             add(&user, d);
         }
     }
-    for n in s.ctx.graph.index.keys() {
-        if let Node::Resource(user) = n {
-            for used in s.ctx.graph.resource_dependencies(n) {
-                direct.entry(used).or_default().insert(user.clone());
-            }
-        }
-    }
-    direct
+    pairs
 }
 
-/// The resources that depend on `start`, transitively, not looking past those for which
-/// `stop` holds (they are included themselves).
-fn dependents_until(
-    direct: &BTreeMap<ResourceAddr, BTreeSet<ResourceAddr>>,
-    start: &ResourceAddr,
-    stop: impl Fn(&ResourceAddr) -> bool,
-) -> BTreeSet<ResourceAddr> {
-    let mut seen = BTreeSet::new();
-    let mut found = BTreeSet::new();
-    let mut stack: Vec<&ResourceAddr> = direct.get(start).into_iter().flatten().collect();
-    while let Some(a) = stack.pop() {
-        if a == start || !seen.insert(a) {
-            continue;
-        }
-        found.insert(a.clone());
-        if !stop(a) {
-            stack.extend(direct.get(a).into_iter().flatten());
-        }
-    }
-    found
-}
-
-async fn run_ops(s: &Shared<'_>, ops: Vec<Op>, deps: BTreeMap<Op, BTreeSet<Op>>) -> Diagnostics {
-    let index: HashMap<&Op, usize> = ops.iter().enumerate().map(|(i, o)| (o, i)).collect();
-    let mut waits_for: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];
-    for (op, before) in &deps {
-        waits_for[index[op]].extend(before.iter().filter_map(|b| index.get(b).copied()));
-    }
+async fn run_ops(s: &Shared<'_>, graph: Operations) -> Diagnostics {
+    let Operations { ops, waits_for } = graph;
     let outcomes = s.walker.walk(&waits_for, |i| run_op(s, &ops[i])).await;
     let mut diags = Diagnostics::new();
     let mut stuck = Vec::new();
@@ -419,12 +295,7 @@ async fn run_op(s: &Shared<'_>, op: &Op) -> Result<(), Diagnostics> {
                 .get(addr)
                 .into_iter()
                 .flatten()
-                .filter(|c| {
-                    matches!(
-                        c.action,
-                        Action::Delete | Action::DeleteThenCreate | Action::Forget
-                    ) && c.deposed.is_none()
-                })
+                .filter(|c| deletes_now(c))
                 .copied()
                 .collect();
             s.walker
@@ -437,7 +308,7 @@ async fn run_op(s: &Shared<'_>, op: &Op) -> Result<(), Diagnostics> {
                 .get(addr)
                 .into_iter()
                 .flatten()
-                .filter(|c| c.action == Action::CreateThenDelete || c.deposed.is_some())
+                .filter(|c| leaves_deposed(c))
                 .copied()
                 .collect();
             s.walker
@@ -645,20 +516,7 @@ async fn apply_resource<'a>(s: &Shared<'a>, cfg: &ResourceAddr) -> Result<(), Di
 /// configuration was known then) only for the plan's own use.
 async fn open_ephemeral(s: &Shared<'_>, cfg: &ResourceAddr) -> Result<(), Diagnostics> {
     let (m, r) = resource_config(s, cfg)?;
-    let providers = &s.ctx.providers;
-    let provider_ref = nodes::root_provider_ref(
-        &s.ctx.module,
-        &m.path,
-        r.provider.as_ref(),
-        r.provider_name(),
-    );
-    let Some((provider, _)) = providers.for_resource(cfg.mode, &cfg.ty, provider_ref.as_ref())
-    else {
-        return Err(super::validate::unsupported_type(cfg, r, providers).into());
-    };
-    let schema = providers
-        .schema(cfg.mode, &cfg.ty)
-        .expect("provider found by type has its schema");
+    let (provider, _, schema) = s.ctx.provider_for(m, r)?;
     for inst in s.values.instances(&m.path) {
         let scope = InstanceScope::at(&s.values, m, &inst);
         let keys = nodes::expand(r.count.as_ref(), r.for_each.as_ref(), &scope, m)?;

@@ -314,3 +314,33 @@ pub struct Context {
     pub variables: std::collections::BTreeMap<String, crate::lang::Value>,
     pub options: Options,
 }
+
+impl Context {
+    /// The provider instance serving resource block `r` of module `m` (its `provider`
+    /// argument, as passed down by module calls, else the default instance for its
+    /// type), that instance's address as state records it, and the type's schema; the
+    /// unsupported-type error when no provider serves it.
+    pub(crate) fn provider_for(
+        &self,
+        m: &Module,
+        r: &crate::config::Resource,
+    ) -> Result<(&Arc<dyn Provider>, String, &ResourceSchema), crate::diag::Diagnostics> {
+        let (mode, ty) = (r.addr.mode, r.addr.ty.as_str());
+        let provider_ref = nodes::root_provider_ref(
+            &self.module,
+            &m.path,
+            r.provider.as_ref(),
+            r.provider_name(),
+        );
+        let Some((provider, address)) =
+            self.providers.for_resource(mode, ty, provider_ref.as_ref())
+        else {
+            return Err(validate::unsupported_type(&r.addr, r, &self.providers).into());
+        };
+        let schema = self
+            .providers
+            .schema(mode, ty)
+            .expect("provider found by type has its schema");
+        Ok((provider, address, schema))
+    }
+}

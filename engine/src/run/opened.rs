@@ -29,7 +29,6 @@ struct Entry {
 }
 
 /// The ephemeral resources one run has open.
-#[derive(Default)]
 pub struct Opened {
     entries: Mutex<Vec<Entry>>,
     progress: Option<Progress>,

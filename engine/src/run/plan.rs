@@ -714,18 +714,7 @@ impl NodeRun<'_> {
             ..r.addr.clone()
         };
         let cfg_node = Node::Resource(addr.config());
-        let provider_ref =
-            nodes::root_provider_ref(&ctx.module, &m.path, r.provider.as_ref(), r.provider_name());
-        let Some((provider, provider_addr)) =
-            ctx.providers
-                .for_resource(addr.mode, &addr.ty, provider_ref.as_ref())
-        else {
-            return Err(super::validate::unsupported_type(&addr, r, &ctx.providers).into());
-        };
-        let schema = ctx
-            .providers
-            .schema(addr.mode, &addr.ty)
-            .expect("provider found by type has its schema");
+        let (provider, provider_addr, schema) = ctx.provider_for(m, r)?;
         let used = ctx.graph.resource_dependencies(&cfg_node);
         // As Terraform does: a data source whose dependencies have changes pending is read
         // during apply, after them, so it sees the new objects.

@@ -20,6 +20,19 @@ struct ValidateScope<'a> {
     self_object: bool,
 }
 
+impl<'a> ValidateScope<'a> {
+    /// The scope of resource block `r`'s body: `count.index` and `each` exist only
+    /// where it sets count or for_each.
+    fn of(module: &'a Module, r: &crate::config::Resource) -> ValidateScope<'a> {
+        ValidateScope {
+            module,
+            counted: r.count.is_some(),
+            each: r.for_each.is_some(),
+            self_object: false,
+        }
+    }
+}
+
 impl Scope for ValidateScope<'_> {
     fn resolve(&self, s: &Subject) -> Result<Arc<Value>, String> {
         let m = self.module;
@@ -64,11 +77,7 @@ pub fn validate(root: &Module, providers: &Providers) -> Diagnostics {
 pub async fn validate_with_providers(root: &Module, providers: &Providers) -> Diagnostics {
     let mut diags = Diagnostics::new();
     for module in root.all() {
-        let scoped = module
-            .checks
-            .iter()
-            .flat_map(|c| c.data.iter().map(|r| (&r.addr, r)));
-        for (addr, r) in module.resources.iter().chain(scoped) {
+        for (addr, r) in configured_resources(module) {
             let provider_ref = super::nodes::root_provider_ref(
                 root,
                 &module.path,
@@ -81,12 +90,7 @@ pub async fn validate_with_providers(root: &Module, providers: &Providers) -> Di
             ) else {
                 continue;
             };
-            let scope = ValidateScope {
-                module,
-                counted: r.count.is_some(),
-                each: r.for_each.is_some(),
-                self_object: false,
-            };
+            let scope = ValidateScope::of(module, r);
             let ctx = EvalContext {
                 scope: &scope,
                 base_dir: &module.dir,
@@ -159,21 +163,24 @@ fn actions(module: &Module, providers: &Providers, diags: &mut Diagnostics) {
     }
     for r in module.resources.values() {
         for (ty, name, span) in r.lifecycle.action_triggers.iter().flat_map(|t| &t.actions) {
-            let declared = module
-                .actions
-                .iter()
-                .any(|u| &u.ty == ty && &u.name == name);
-            if !declared {
-                diags.push(
-                    Diagnostic::error("Reference to undeclared action")
-                        .detail(format!(
-                            "There is no action named \"action.{ty}.{name}\" in this module."
-                        ))
-                        .span(span.clone()),
-                );
+            if module.action(ty, name).is_none() {
+                diags.push(undeclared_action(ty, name, span.clone()));
             }
         }
     }
+}
+
+/// The error for an `action_trigger` naming an action its module does not declare.
+pub(super) fn undeclared_action(
+    ty: &str,
+    name: &str,
+    span: Option<crate::diag::Span>,
+) -> Diagnostic {
+    Diagnostic::error("Reference to undeclared action")
+        .detail(format!(
+            "There is no action named \"action.{ty}.{name}\" in this module."
+        ))
+        .span(span)
 }
 
 /// The error for a resource or data source type no provider has, with a suggestion when
@@ -225,24 +232,26 @@ fn suggest_type<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) 
         .map(|(_, c)| *c)
 }
 
-fn validate_one(module: &Module, providers: &Providers, diags: &mut Diagnostics) {
-    // The scoped data sources of check blocks are configuration like any other.
+/// Every resource block of `module`, the scoped data sources of its check blocks
+/// included: they are configuration like any other.
+fn configured_resources(
+    module: &Module,
+) -> impl Iterator<Item = (&crate::addr::ResourceAddr, &crate::config::Resource)> {
     let scoped = module
         .checks
         .iter()
         .flat_map(|c| c.data.iter().map(|r| (&r.addr, r)));
-    for (addr, r) in module.resources.iter().chain(scoped) {
+    module.resources.iter().chain(scoped)
+}
+
+fn validate_one(module: &Module, providers: &Providers, diags: &mut Diagnostics) {
+    for (addr, r) in configured_resources(module) {
         let Some(schema) = providers.schema(addr.mode, &addr.ty) else {
             let d = unsupported_type(addr, r, providers);
             diags.push(d);
             continue;
         };
-        let scope = ValidateScope {
-            module,
-            counted: r.count.is_some(),
-            each: r.for_each.is_some(),
-            self_object: false,
-        };
+        let scope = ValidateScope::of(module, r);
         let ctx = EvalContext {
             scope: &scope,
             base_dir: &module.dir,
