@@ -20,6 +20,9 @@ mod setup;
 
 use std::process::ExitCode;
 
+// `--features system-alloc` leaves the system allocator in place, so heap profilers that
+// hook malloc (heaptrack, valgrind's dhat and massif) see every allocation.
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

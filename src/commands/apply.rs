@@ -245,12 +245,12 @@ async fn execute(p: &mut Prepared, plan: &Plan, finish: Finish) -> anyhow::Resul
     let (mut new_state, diags) = terrane_engine::run::apply(&p.ctx, plan, &observer).await;
     let mut journal = observer.journal.into_inner().expect("lock poisoned");
     let _ = journal.sync();
+    // Changed apart from the serial? Compared as written, without copying either state.
     let changed = {
-        let mut a = new_state.clone();
-        let mut b = p.state.clone();
-        a.serial = 0;
-        b.serial = 0;
-        a.to_bytes() != b.to_bytes()
+        let serial = std::mem::replace(&mut new_state.serial, p.state.serial);
+        let changed = new_state.to_bytes() != p.state.to_bytes();
+        new_state.serial = serial;
+        changed
     };
     if changed || p.etag.is_none() {
         new_state.serial = p.state.serial + 1;

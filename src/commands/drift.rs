@@ -104,7 +104,7 @@ pub async fn run(a: DriftArgs) -> anyhow::Result<u8> {
             interrupt: Arc::new(AtomicBool::new(false)),
             ..Options::default()
         };
-        let (plan, diags) = terrane_engine::run::plan(&ctx, &state).await;
+        let (plan, diags) = terrane_engine::run::plan_from(&ctx, state).await;
         let Some(plan) = plan else {
             // A failed refresh is an error, never "in sync".
             print_diagnostics(&diags.with_address(&format!("workspace {ws}")), color);

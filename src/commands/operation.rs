@@ -154,6 +154,22 @@ impl Prepared {
     /// caller only has to return exit code 1.
     pub async fn plan(&mut self) -> Option<terrane_engine::plan::Plan> {
         let (plan, diags) = terrane_engine::run::plan(&self.ctx, &self.state).await;
+        self.planned(plan, diags).await
+    }
+
+    /// [`Prepared::plan`] for a command that needs only the plan afterwards: the state
+    /// read is handed to the plan (as its prior state) instead of copied.
+    pub async fn plan_only(&mut self) -> Option<terrane_engine::plan::Plan> {
+        let state = std::mem::take(&mut self.state);
+        let (plan, diags) = terrane_engine::run::plan_from(&self.ctx, state).await;
+        self.planned(plan, diags).await
+    }
+
+    async fn planned(
+        &mut self,
+        plan: Option<terrane_engine::plan::Plan>,
+        diags: Diagnostics,
+    ) -> Option<terrane_engine::plan::Plan> {
         print_diagnostics(&diags, self.color);
         if plan.is_none() {
             self.unlock().await;

@@ -123,7 +123,10 @@ pub fn inconsistent_attributes(planned: &Value, actual: &Value) -> Vec<String> {
 /// Copies sensitive marks from the planned object onto the provider's result, which never
 /// carries marks itself.
 pub fn copy_marks(planned: &Value, actual: Value) -> Value {
-    let (Some(pm), Value::Object(mut am)) = (planned.as_map(), actual.clone()) else {
+    let Some(pm) = planned.as_map() else {
+        return actual;
+    };
+    let Value::Object(mut am) = actual else {
         return actual;
     };
     for (k, p) in pm {

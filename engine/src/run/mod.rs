@@ -32,7 +32,7 @@ pub use crate::state::codec::instance_state;
 pub use apply::{apply, apply_values};
 pub use observer::{ApplyEvent, ApplyObserver, Quiet, StateDelta};
 pub use opened::Progress;
-pub use plan::{plan, plan_values};
+pub use plan::{plan, plan_from, plan_values};
 pub use recover::{recover, Recovered};
 pub use validate::{validate, validate_with_providers};
 

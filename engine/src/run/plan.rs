@@ -23,13 +23,24 @@ use crate::state::State;
 
 /// Makes a plan. Returns `None` (with the errors) when planning failed.
 pub async fn plan(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics) {
-    let (plan, diags, _) = plan_values(ctx, state).await;
+    plan_from(ctx, state.clone()).await
+}
+
+/// [`plan`], taking the state: the plan's prior state is that state with the refreshed
+/// objects written into it, so a caller that no longer needs it saves a copy of every
+/// object (for a large state, much of a no-op plan's time and memory).
+pub async fn plan_from(ctx: &Context, state: State) -> (Option<Plan>, Diagnostics) {
+    let (plan, diags, _) = plan_values_from(ctx, state).await;
     (plan, diags)
 }
 
 /// [`plan`], also returning the values the plan evaluated (variables, locals, planned
 /// resources and outputs), for `terrane test`'s assertions.
 pub async fn plan_values(ctx: &Context, state: &State) -> (Option<Plan>, Diagnostics, Values) {
+    plan_values_from(ctx, state.clone()).await
+}
+
+async fn plan_values_from(ctx: &Context, state: State) -> (Option<Plan>, Diagnostics, Values) {
     let cwd = std::env::current_dir()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
@@ -38,7 +49,7 @@ pub async fn plan_values(ctx: &Context, state: &State) -> (Option<Plan>, Diagnos
     (plan, diags, values)
 }
 
-async fn plan_in(ctx: &Context, state: &State, values: &Values) -> (Option<Plan>, Diagnostics) {
+async fn plan_in(ctx: &Context, state: State, values: &Values) -> (Option<Plan>, Diagnostics) {
     let opened = Opened::new(ctx.options.progress.clone());
     let (plan, mut diags) = plan_with(ctx, state, values, &opened).await;
     diags.extend(opened.close_all().await);
@@ -52,11 +63,11 @@ async fn plan_in(ctx: &Context, state: &State, values: &Values) -> (Option<Plan>
 /// close whichever way the plan ends.
 async fn plan_with(
     ctx: &Context,
-    state: &State,
+    mut state: State,
     values: &Values,
     opened: &Opened,
 ) -> (Option<Plan>, Diagnostics) {
-    let (mut prior, mut diags) = decode_state(state, ctx.providers.as_ref());
+    let (mut prior, mut diags) = decode_state(&state, ctx.providers.as_ref());
     diags.extend(ctx.providers.configure(&ctx.module, values).await);
     if diags.has_errors() {
         return (None, diags);
@@ -84,19 +95,25 @@ async fn plan_with(
     } else {
         BTreeMap::new()
     };
-    let mut refreshed_state = state.clone();
-    write_priors(&mut refreshed_state, &prior, ctx.providers.as_ref());
+    // From here on `state` is the refreshed state, which becomes the plan's prior state.
+    // What the rest of planning reads of it (outputs, deposed objects) the refresh leaves
+    // as it was.
+    write_priors(&mut state, &prior, ctx.providers.as_ref());
+    let state = state;
 
     let mut plan = Plan {
         mode: ctx.options.mode.clone(),
         changes: Vec::new(),
         drift,
         outputs: BTreeMap::new(),
-        prior_state: refreshed_state,
+        prior_state: State::new(),
         variables: ctx.variables.clone(),
     };
     match ctx.options.mode {
-        PlanMode::RefreshOnly => return (Some(plan), diags),
+        PlanMode::RefreshOnly => {
+            plan.prior_state = state;
+            return (Some(plan), diags);
+        }
         PlanMode::Destroy => {
             for (addr, p) in &prior {
                 if addr.resource.mode == Mode::Data {
@@ -122,7 +139,7 @@ async fn plan_with(
                 plan.changes
                     .push(delete_change(addr, p, Reason::DeleteByDestroy));
             }
-            plan.changes.extend(deposed_changes(state, &ctx.providers));
+            plan.changes.extend(deposed_changes(&state, &ctx.providers));
             for (name, o) in &state.outputs {
                 plan.outputs.insert(
                     name.clone(),
@@ -138,6 +155,7 @@ async fn plan_with(
             if diags.has_errors() {
                 return (None, diags);
             }
+            plan.prior_state = state;
             return (Some(plan), diags);
         }
         PlanMode::Normal => {}
@@ -150,7 +168,7 @@ async fn plan_with(
     let walked = walker
         .walk(&waits_for, |i| {
             let node = &order[i];
-            let (prior, targets, walker) = (&prior, &targets, &walker);
+            let (prior, targets, walker, state) = (&prior, &targets, &walker, &state);
             async move {
                 let on = NodeRun {
                     ctx,
@@ -166,6 +184,14 @@ async fn plan_with(
         })
         .await;
     let mut seen_resources: BTreeSet<ResourceAddr> = BTreeSet::new();
+    let planned: usize = walked
+        .iter()
+        .map(|o| match o {
+            Outcome::Done(n) => n.changes.len(),
+            _ => 0,
+        })
+        .sum();
+    plan.changes.reserve_exact(planned);
     // In graph order, whatever order the nodes finished in: diagnostics stay deterministic.
     for outcome in walked {
         match outcome {
@@ -208,7 +234,7 @@ async fn plan_with(
         }
         plan.changes.push(c);
     }
-    plan.changes.extend(deposed_changes(state, &ctx.providers));
+    plan.changes.extend(deposed_changes(&state, &ctx.providers));
     for c in &mut plan.changes {
         c.moved_from = moves.get(&c.addr).cloned();
         c.importing = imports.get(&c.addr).cloned();
@@ -232,6 +258,7 @@ async fn plan_with(
         return (None, diags);
     }
     plan.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    plan.prior_state = state;
     (Some(plan), diags)
 }
 
@@ -312,6 +339,9 @@ impl NodeRun<'_> {
                         continue;
                     }
                     match self.plan_resource(m, r, &inst).await {
+                        // Most nodes plan one block in one module instance: keep its
+                        // exactly sized list rather than growing an empty one.
+                        Ok(changes) if out.changes.is_empty() => out.changes = changes,
                         Ok(changes) => out.changes.extend(changes),
                         Err(d) => {
                             out.diags.extend(d);
@@ -638,23 +668,24 @@ async fn refresh(
                 diags.extend(resp.diagnostics.with_address(&addr.to_string()));
                 continue;
             }
-            let before = prior[addr].value.clone();
             match resp.new_state {
                 None => {
-                    drift.push(Drift {
-                        addr: addr.clone(),
-                        before,
-                        after: None,
-                    });
-                    prior.remove(addr);
+                    if let Some(p) = prior.remove(addr) {
+                        drift.push(Drift {
+                            addr: addr.clone(),
+                            before: p.value,
+                            after: None,
+                        });
+                    }
                 }
                 Some(now) => {
-                    let now = super::diff::copy_marks(&before, now);
-                    let changed = object_changed(&before, &now);
+                    let before = &prior[addr].value;
+                    let now = super::diff::copy_marks(before, now);
+                    let changed = object_changed(before, &now);
                     if changed {
                         drift.push(Drift {
                             addr: addr.clone(),
-                            before,
+                            before: before.clone(),
                             after: Some(now.clone()),
                         });
                     }
@@ -755,8 +786,9 @@ impl NodeRun<'_> {
             }))
             .await;
         let mut diags = Diagnostics::new();
-        let mut changes = Vec::new();
-        let mut items = Vec::new();
+        // Sized for one change per instance: a plan holds tens of thousands of these lists.
+        let mut changes = Vec::with_capacity(planned.len());
+        let mut items = Vec::with_capacity(planned.len());
         for p in planned {
             match p {
                 Ok((key, (change, item))) => {
