@@ -209,6 +209,9 @@ pub struct RefreshArgs {
     /// Show warnings in a compact form that includes only the summary messages.
     #[arg(long)]
     pub compact_warnings: bool,
+    /// Print machine-readable JSON output: one message a line, as Terraform's -json.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]

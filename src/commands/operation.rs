@@ -111,6 +111,9 @@ pub struct Prepared {
     pub lock: Option<Box<dyn LockGuard>>,
     pub workspace: String,
     pub color: bool,
+    /// Under `-json`: stream `refresh_start`/`refresh_complete` for the objects the plan
+    /// reads again.
+    json_refresh: bool,
 }
 
 impl Prepared {
@@ -119,6 +122,12 @@ impl Prepared {
     pub fn start_human_output(&mut self) {
         self.show_progress();
         self.announce_refresh();
+    }
+
+    /// The `-json` counterpart of [`Prepared::start_human_output`]: the refresh is
+    /// reported as messages once the plan has read the objects again.
+    pub fn start_json_output(&mut self) {
+        self.json_refresh = self.ctx.options.refresh;
     }
 
     /// Prints the run's progress lines (ephemeral resources opening and closing).
@@ -154,11 +163,57 @@ impl Prepared {
     /// caller only has to return exit code 1.
     pub async fn plan(&mut self) -> Option<terrane_engine::plan::Plan> {
         let (plan, diags) = terrane_engine::run::plan(&self.ctx, &self.state).await;
+        if self.json_refresh {
+            self.stream_refresh(plan.as_ref().map(|p| &p.prior_state));
+        }
         print_diagnostics(&diags, self.color);
         if plan.is_none() {
             self.unlock().await;
         }
         plan
+    }
+
+    /// `refresh_start` and `refresh_complete` for each managed object in state, the
+    /// latter with the id the refreshed state holds (`None` when the plan failed).
+    fn stream_refresh(&self, refreshed: Option<&State>) {
+        use crate::json_ui::{hook, id_fields, id_suffix};
+        let id_of = |i: &terrane_engine::state::InstanceState| {
+            i.attributes
+                .get("id")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        for r in self.state.resources.iter().filter(|r| r.mode != "data") {
+            for i in r.instances.iter().filter(|i| i.deposed.is_none()) {
+                let shown = r.instance_address(i);
+                let Ok(addr) = shown.parse::<InstanceAddr>() else {
+                    continue;
+                };
+                let id = id_of(i);
+                let message = format!("{shown}: Refreshing state...{}", id_suffix(id.as_deref()));
+                hook("refresh_start", &message, &addr, id_fields(id.as_deref()));
+                let Some(state) = refreshed else { continue };
+                let Some(now) = state
+                    .resources
+                    .iter()
+                    .filter(|n| {
+                        n.mode == r.mode && n.ty == r.ty && n.name == r.name && n.module == r.module
+                    })
+                    .flat_map(|n| n.instances.iter())
+                    .find(|n| n.index_key == i.index_key && n.deposed.is_none())
+                else {
+                    continue;
+                };
+                let id = id_of(now);
+                let message = format!("{shown}: Refresh complete{}", id_suffix(id.as_deref()));
+                hook(
+                    "refresh_complete",
+                    &message,
+                    &addr,
+                    id_fields(id.as_deref()),
+                );
+            }
+        }
     }
 
     pub async fn unlock(&mut self) {
@@ -345,6 +400,7 @@ pub async fn prepare(
         lock,
         workspace,
         color,
+        json_refresh: false,
     }))
 }
 

@@ -11,6 +11,8 @@ mod concurrency;
 mod config_compat;
 mod errors;
 mod flags;
+mod interactive;
+mod json_ui;
 mod language;
 mod module_sources;
 mod plugin;
