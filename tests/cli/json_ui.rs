@@ -78,17 +78,17 @@ fn regex_lite_timestamp() -> impl Fn(&str) -> bool {
 fn json_plan_apply_refresh_destroy_stream_terraforms_messages() {
     let w = Work::main_tf(CONFIG);
     let plan = w.run(&["plan", "-json"]).code(0);
-    snap!(w, "json_plan", messages(&plan.stdout));
+    snap!(w, "ui_json_plan", messages(&plan.stdout));
     let refused = w.run(&["apply", "-json"]).code(1);
-    snap!(w, "json_apply_needs_approval", messages(&refused.stdout));
+    snap!(w, "ui_json_apply_needs_approval", messages(&refused.stdout));
     let apply = w.run(&["apply", "-json", "-auto-approve"]).code(0);
-    snap!(w, "json_apply", messages(&apply.stdout));
+    snap!(w, "ui_json_apply", messages(&apply.stdout));
     let refresh = w.run(&["refresh", "-json"]).code(0);
-    snap!(w, "json_refresh", messages(&refresh.stdout));
+    snap!(w, "ui_json_refresh", messages(&refresh.stdout));
     let again = w.run(&["plan", "-json"]).code(0);
-    snap!(w, "json_plan_no_changes", messages(&again.stdout));
+    snap!(w, "ui_json_plan_no_changes", messages(&again.stdout));
     let destroy = w.run(&["destroy", "-json", "-auto-approve"]).code(0);
-    snap!(w, "json_destroy", messages(&destroy.stdout));
+    snap!(w, "ui_json_destroy", messages(&destroy.stdout));
     assert!(
         [plan, apply, refresh, again, destroy]
             .iter()
@@ -103,7 +103,7 @@ fn json_plan_apply_refresh_destroy_stream_terraforms_messages() {
 fn json_errors_are_diagnostic_messages_with_range_and_snippet() {
     let w = Work::main_tf("resource \"terraform_data\" \"a\" {\n  input = var.missing\n}\n");
     let out = w.run(&["plan", "-json"]).code(1);
-    snap!(w, "json_plan_error", messages(&out.stdout));
+    snap!(w, "ui_json_plan_error", messages(&out.stdout));
 }
 
 /// A failing provisioner: `provision_errored` and `apply_errored` as it happens, the
