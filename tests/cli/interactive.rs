@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use crate::harness::Work;
 
-/// Everything the terminal showed while terrane `args` ran, with `answer` typed (and
-/// Enter pressed) once "Enter a value:" appeared.
-fn on_terminal(w: &Work, args: &[&str], answer: &str) -> String {
+/// Everything the terminal showed while terrane `args` ran (with `env`), with `answer`
+/// typed (and Enter pressed) once "Enter a value:" appeared.
+fn on_terminal(w: &Work, args: &[&str], env: &[(&str, &str)], answer: Option<&str>) -> String {
     let inner = w.command(args);
     let mut line = shell_quote(&inner.get_program().to_string_lossy());
     for a in inner.get_args() {
@@ -29,6 +29,7 @@ fn on_terminal(w: &Work, args: &[&str], answer: &str) -> String {
             None => script.env_remove(k),
         };
     }
+    script.envs(env.iter().copied());
     let mut child = script
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -48,18 +49,20 @@ fn on_terminal(w: &Work, args: &[&str], answer: &str) -> String {
             collecting.lock().unwrap().push_str(&text);
         }
     });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !seen.lock().unwrap().contains("Enter a value:") {
-        assert!(
-            Instant::now() < deadline,
-            "no prompt; the terminal showed:\n{}",
-            seen.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(format!("{answer}\r").as_bytes()).unwrap();
-    stdin.flush().unwrap();
+    if let Some(answer) = answer {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !seen.lock().unwrap().contains("Enter a value:") {
+            assert!(
+                Instant::now() < deadline,
+                "no prompt; the terminal showed:\n{}",
+                seen.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        stdin.write_all(format!("{answer}\r").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
     let status = child.wait().expect("script exits");
     drop(stdin);
     reader.join().unwrap();
@@ -89,7 +92,7 @@ resource "terraform_data" "db" {
 #[test]
 fn a_sensitive_variable_is_read_without_echo_on_a_terminal() {
     let w = Work::main_tf(&CONFIG.replace("SENSITIVE", "true"));
-    let shown = on_terminal(&w, &["plan"], "hunter2-secret");
+    let shown = on_terminal(&w, &["plan"], &[], Some("hunter2-secret"));
     assert!(
         shown.contains("var.password\n  The database password.\n\n  Enter a value: "),
         "{shown}"
@@ -103,6 +106,30 @@ fn a_sensitive_variable_is_read_without_echo_on_a_terminal() {
 #[test]
 fn a_plain_variable_is_echoed_as_typed() {
     let w = Work::main_tf(&CONFIG.replace("SENSITIVE", "false"));
-    let shown = on_terminal(&w, &["plan"], "visible-answer");
+    let shown = on_terminal(&w, &["plan"], &[], Some("visible-answer"));
     assert!(shown.contains("Enter a value: visible-answer"), "{shown}");
+}
+
+/// On a terminal a long apply shows a live line of what is running, with the time each
+/// has taken, redrawn in place and cleared before the next normal line.
+#[test]
+fn a_terminal_shows_a_live_line_of_running_operations() {
+    let w = Work::main_tf(
+        "resource \"terraform_data\" \"slow\" {\n  provisioner \"local-exec\" {\n    command = \"sleep 2\"\n  }\n}\n",
+    );
+    let shown = on_terminal(
+        &w,
+        &["apply", "-auto-approve"],
+        &[("TERRANE_PROGRESS_INTERVAL_MS", "200")],
+        None,
+    );
+    assert!(
+        shown.contains("1 running: terraform_data.slow ("),
+        "{shown:?}"
+    );
+    // Cleared (carriage return, erase line) before the completion line is written.
+    assert!(
+        shown.contains("\r\x1b[Kterraform_data.slow: Creation complete after "),
+        "{shown:?}"
+    );
 }
