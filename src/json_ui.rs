@@ -274,7 +274,7 @@ fn ordered_changes(plan: &Plan) -> Vec<&terrane_engine::plan::ResourceChange> {
                      other: &terrane_engine::plan::ResourceChange| {
         let (user, used) = if destroying { (other, c) } else { (c, other) };
         let used_name = used.addr.resource.config().to_string();
-        user.dependencies.iter().any(|d| *d == used_name)
+        user.dependencies.contains(&used_name)
     };
     let mut ordered = Vec::with_capacity(shown.len());
     let mut left = shown;
