@@ -199,31 +199,7 @@ pub fn plan(plan: &Plan) {
             json!({"change": {"resource": resource(&d.addr), "action": action}}),
         );
     }
-    for c in ordered_changes(plan) {
-        let shown = match c.action {
-            Action::NoOp if c.moved_from.is_some() => "move",
-            Action::NoOp => "import",
-            a => action_name(a),
-        };
-        let mut change = Map::new();
-        change.insert("resource".into(), resource(&c.addr));
-        if let Some(from) = &c.moved_from {
-            change.insert("previous_resource".into(), resource(from));
-        }
-        change.insert("action".into(), shown.into());
-        if let Some(reason) = c.reason.as_ref().and_then(reason_name) {
-            change.insert("reason".into(), reason.into());
-        }
-        if let Some(id) = &c.importing {
-            change.insert("importing".into(), json!({"id": id}));
-        }
-        emit(
-            "info",
-            &format!("{}: Plan to {shown}", c.addr),
-            "planned_change",
-            json!({ "change": change }),
-        );
-    }
+    planned_changes(plan);
     let (add, change, remove) = plan.counts();
     let (import, _) = plan.import_forget_counts();
     let actions = plan.changes.iter().map(|c| c.actions.len()).sum();
@@ -251,6 +227,35 @@ pub fn plan(plan: &Plan) {
             &format!("Outputs: {}", outputs.len()),
             "outputs",
             json!({ "outputs": outputs }),
+        );
+    }
+}
+
+/// A `planned_change` for each change (also what applying a saved plan streams first).
+pub fn planned_changes(plan: &Plan) {
+    for c in ordered_changes(plan) {
+        let shown = match c.action {
+            Action::NoOp if c.moved_from.is_some() => "move",
+            Action::NoOp => "import",
+            a => action_name(a),
+        };
+        let mut change = Map::new();
+        change.insert("resource".into(), resource(&c.addr));
+        if let Some(from) = &c.moved_from {
+            change.insert("previous_resource".into(), resource(from));
+        }
+        change.insert("action".into(), shown.into());
+        if let Some(reason) = c.reason.as_ref().and_then(reason_name) {
+            change.insert("reason".into(), reason.into());
+        }
+        if let Some(id) = &c.importing {
+            change.insert("importing".into(), json!({"id": id}));
+        }
+        emit(
+            "info",
+            &format!("{}: Plan to {shown}", c.addr),
+            "planned_change",
+            json!({ "change": change }),
         );
     }
 }
@@ -374,11 +379,8 @@ pub fn change_summary(operation: &str, c: Counts) {
 }
 
 /// `outputs` after an apply or refresh: each root output's type and value (the value left
-/// out when sensitive).
+/// out when sensitive); sent even when there are none, as Terraform does.
 pub fn output_values(outputs: &BTreeMap<String, OutputState>) {
-    if outputs.is_empty() {
-        return;
-    }
     let body: Map<String, Json> = outputs
         .iter()
         .map(|(name, o)| {
@@ -406,6 +408,46 @@ pub fn hook(kind: &str, message: &str, addr: &InstanceAddr, fields: Json) {
         body.extend(extra);
     }
     emit("info", message, kind, json!({ "hook": body }));
+}
+
+/// A line of the engine's run progress (ephemeral resources opening and closing, actions
+/// running) as the message Terraform streams for it: `ephemeral_op_start` and
+/// `ephemeral_op_complete` for the former, a `log` for anything else.
+pub fn progress_line(line: &str) {
+    let parsed = line.split_once(": ").and_then(|(addr, what)| {
+        let addr = addr.parse::<InstanceAddr>().ok()?;
+        let (action, rest) = if let Some(rest) = what.strip_prefix("Opening") {
+            ("open", rest)
+        } else {
+            ("close", what.strip_prefix("Closing")?)
+        };
+        Some((addr, action, rest))
+    });
+    let Some((addr, action, rest)) = parsed else {
+        log(line);
+        return;
+    };
+    if rest == "..." {
+        hook(
+            "ephemeral_op_start",
+            line,
+            &addr,
+            json!({ "action": action }),
+        );
+    } else if let Some(secs) = rest
+        .strip_prefix(" complete after ")
+        .and_then(|t| t.strip_suffix('s'))
+        .and_then(|t| t.parse::<u64>().ok())
+    {
+        hook(
+            "ephemeral_op_complete",
+            line,
+            &addr,
+            json!({"action": action, "elapsed_seconds": secs}),
+        );
+    } else {
+        log(line);
+    }
 }
 
 /// `id_key`/`id_value` for an object's id, as the hooks carry it.

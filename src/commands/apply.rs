@@ -401,7 +401,11 @@ async fn apply_saved(a: &ApplyArgs, path: &Path) -> anyhow::Result<u8> {
         p.unlock().await;
         return Ok(1);
     }
-    p.show_progress();
+    if json_ui::enabled() {
+        p.start_json_output_without_refresh();
+    } else {
+        p.show_progress();
+    }
     let Some(plan) = p.plan().await else {
         return Ok(1);
     };
@@ -449,6 +453,9 @@ async fn apply_saved(a: &ApplyArgs, path: &Path) -> anyhow::Result<u8> {
         refuse_p("Saved plan no longer matches reality", format!("Re-reading the resources shows they changed since the plan was approved:\n{}\n\nNothing was changed. Create a new plan and have it approved again.", lines.join("\n")));
         p.unlock().await;
         return Ok(1);
+    }
+    if json_ui::enabled() {
+        json_ui::planned_changes(&plan);
     }
     let finish = if file.mode == PlanMode::Destroy {
         Finish::Destroy

@@ -128,6 +128,13 @@ impl Prepared {
     /// reported as messages once the plan has read the objects again.
     pub fn start_json_output(&mut self) {
         self.json_refresh = self.ctx.options.refresh;
+        self.start_json_output_without_refresh();
+    }
+
+    /// `-json` progress for applying a saved plan, whose refresh Terraform does not repeat
+    /// (and so does not report).
+    pub fn start_json_output_without_refresh(&mut self) {
+        self.ctx.options.progress = Some(Arc::new(crate::json_ui::progress_line));
     }
 
     /// Prints the run's progress lines (ephemeral resources opening and closing).
@@ -262,7 +269,8 @@ pub async fn prepare(
     let mut cli_vars = preset;
     cli_vars.extend(planning.vars.in_order());
     let env: Vec<(String, String)> = std::env::vars().collect();
-    let ask = super::input::allowed(common);
+    // Nobody reads a prompt in the middle of a JSON stream (Terraform does not ask either).
+    let ask = super::input::allowed(common) && !crate::json_ui::enabled();
     let variables = match vars::resolve_asking(
         &module,
         &cli_vars,

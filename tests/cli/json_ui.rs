@@ -230,3 +230,44 @@ fn json_init_streams_terraforms_layout() {
         "{types:?}"
     );
 }
+
+/// Applying a saved plan under -json streams what Terraform does: the planned changes
+/// (no summary of the plan), the operations, the summary and the outputs, even when there
+/// are none.
+#[test]
+fn json_apply_of_a_saved_plan() {
+    let w = Work::main_tf("resource \"terraform_data\" \"a\" {\n  input = 1\n}\n");
+    w.run(&["plan", "-out", "p.tfplan"]).code(0);
+    let out = w.run(&["apply", "-json", "p.tfplan"]).code(0);
+    let types: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["type"].to_string())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "\"version\"",
+            "\"planned_change\"",
+            "\"apply_start\"",
+            "\"apply_complete\"",
+            "\"change_summary\"",
+            "\"outputs\""
+        ],
+        "{out}"
+    );
+}
+
+/// Under -json an unset required variable is an error diagnostic, never a prompt in the
+/// middle of the stream (as Terraform).
+#[test]
+fn json_never_prompts() {
+    let w = Work::main_tf("variable \"v\" {}\n");
+    let out = w.run_with(&["plan", "-json"], &[], Some("typed\n")).code(1);
+    assert!(!out.stdout.contains("Enter a value"), "{out}");
+    assert!(
+        out.stdout
+            .contains(r#""@message":"Error: No value for required variable""#),
+        "{out}"
+    );
+}

@@ -467,6 +467,32 @@ resource "example_thing" "a" {
     assert!(token.starts_with("token-db-"), "{token}");
     assert!(!w.read("terraform.tfstate").contains(token));
     run(&w, &["plan", "-detailed-exitcode"], None).code(0);
+    // Under -json the opening and closing are Terraform's ephemeral_op messages.
+    let out = run(&w, &["plan", "-json"], None).code(0);
+    let ops: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .filter(|m| {
+            m["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("ephemeral_op_"))
+        })
+        .map(|m| format!("{} {} {}", m["type"], m["hook"]["action"], m["@message"]))
+        .collect();
+    assert_eq!(
+        ops.iter()
+            .map(|o| o.rsplit_once(" after ").map_or(o.as_str(), |p| p.0))
+            .collect::<Vec<_>>(),
+        [
+            r#""ephemeral_op_start" "open" "ephemeral.example_token.t: Opening...""#,
+            r#""ephemeral_op_complete" "open" "ephemeral.example_token.t: Opening complete"#,
+            r#""ephemeral_op_start" "close" "ephemeral.example_token.t: Closing...""#,
+            r#""ephemeral_op_complete" "close" "ephemeral.example_token.t: Closing complete"#,
+        ],
+        "{}",
+        out.stdout
+    );
 }
 
 /// An action served by a plugin, started by `action_trigger`: the plan lists it under the
