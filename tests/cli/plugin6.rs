@@ -550,3 +550,27 @@ resource "example_thing" "a" {
     let again = run(&w, &["apply", "-auto-approve"], None).code(0);
     assert!(!again.stdout.contains("Action started"), "{again}");
 }
+
+/// A change made outside terrane is a `resource_drift` message under -json, before the
+/// planned changes, as Terraform streams it.
+#[test]
+fn json_plan_reports_drift() {
+    let w = with_example(THING);
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    let remote = w.path().join("remote");
+    edit_objects(&remote, |doc| doc["things"]["thing-1"]["size"] = 7.into());
+    let out = run(&w, &["plan", "-json", "-refresh-only"], None).code(0);
+    let drift: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .filter(|m| m["type"] == "resource_drift")
+        .collect();
+    assert_eq!(drift.len(), 1, "{}", out.stdout);
+    assert_eq!(
+        drift[0]["@message"],
+        "example_thing.a: Drift detected (update)"
+    );
+    assert_eq!(drift[0]["change"]["action"], "update");
+    assert_eq!(drift[0]["change"]["resource"]["addr"], "example_thing.a");
+}
