@@ -722,6 +722,13 @@ pub struct GraphArgs {
     /// of the resource graph.
     #[arg(long = "type", value_name = "TYPE")]
     pub graph_type: Option<String>,
+    /// Draw the graph even when it has cycles, their edges in red (Terraform's
+    /// -draw-cycles); without it a cycle is an error.
+    #[arg(long)]
+    pub draw_cycles: bool,
+    /// The graph of applying this saved plan (the default type with a plan is apply).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

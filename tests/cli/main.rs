@@ -11,6 +11,7 @@ mod concurrency;
 mod config_compat;
 mod errors;
 mod flags;
+mod graph_cmd;
 mod interactive;
 mod json_ui;
 mod language;

@@ -149,21 +149,25 @@ fn object_id(v: Option<&Value>) -> Option<String> {
 
 /// The operation graph of this apply (graph/operations.rs orders the deletes).
 fn operations(s: &Shared<'_>) -> Operations {
+    operation_graph(&s.ctx.graph, s.plan)
+}
+
+/// The operations applying `plan` to the configuration graph `config` runs, and the order
+/// between them (also what `terrane graph -type=apply` draws).
+pub fn operation_graph(config: &crate::graph::Graph, plan: &Plan) -> Operations {
     let mut deletes: BTreeMap<ResourceAddr, Deletes> = BTreeMap::new();
-    for (addr, changes) in &s.by_resource {
-        let d = Deletes {
-            current: changes.iter().any(|c| deletes_now(c)),
-            deposed: changes.iter().any(|c| leaves_deposed(c)),
-        };
-        if d != Deletes::default() {
-            deletes.insert(addr.clone(), d);
-        }
+    // Grouped by resource block, as the apply groups its operations.
+    for c in &plan.changes {
+        let d = deletes.entry(c.addr.resource.config()).or_default();
+        d.current |= deletes_now(c);
+        d.deposed |= leaves_deposed(c);
     }
+    deletes.retain(|_, d| *d != Deletes::default());
     operations::build(
-        &s.ctx.graph,
-        s.plan.mode == PlanMode::Normal,
+        config,
+        plan.mode == PlanMode::Normal,
         &deletes,
-        recorded_dependencies(s.plan),
+        recorded_dependencies(plan),
     )
 }
 
