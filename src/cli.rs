@@ -181,6 +181,9 @@ pub struct TestArgs {
     /// Save a test report in JUnit XML format to the given file.
     #[arg(long, value_name = "PATH")]
     pub junit_xml: Option<PathBuf>,
+    /// Print machine-readable JSON output: one message a line, as Terraform's -json.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -54,6 +54,8 @@ pub fn emit(level: &str, message: &str, kind: &str, fields: Json) {
         line.extend(extra);
     }
     line.insert("type".into(), kind.into());
+    // Terraform's logger writes the top-level keys in order.
+    line.sort_keys();
     // One write per line, so lines from concurrent operations never interleave.
     let text = format!("{}\n", Json::Object(line));
     let mut out = std::io::stdout().lock();
@@ -68,6 +70,11 @@ pub fn log(message: &str) {
 
 /// A `diagnostic` message, with the source range and snippet when it has a location.
 pub fn diagnostic(d: &Diagnostic) {
+    diagnostic_at(d, Json::Null);
+}
+
+/// A `diagnostic` message with more top-level fields (`@testfile`, `@testrun`).
+pub fn diagnostic_at(d: &Diagnostic, extra: Json) {
     let (level, title, severity) = if d.is_error() {
         ("error", "Error", "error")
     } else {
@@ -84,11 +91,15 @@ pub fn diagnostic(d: &Diagnostic) {
         body.insert("range".into(), range(span));
         body.insert("snippet".into(), snippet(span, d));
     }
+    let mut fields = json!({ "diagnostic": body });
+    if let (Some(f), Json::Object(extra)) = (fields.as_object_mut(), extra) {
+        f.extend(extra);
+    }
     emit(
         level,
         &format!("{title}: {}", d.summary),
         "diagnostic",
-        json!({"diagnostic": body}),
+        fields,
     );
 }
 
@@ -110,20 +121,48 @@ fn snippet(span: &Span, d: &Diagnostic) -> Json {
     let first = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let last = text[end..].find('\n').map_or(text.len(), |i| end + i);
     let (start_line, _) = span.line_col();
-    let mut values: Vec<&(String, String)> = d.values.iter().collect();
+    // A statement-less entry is a block of text for people (a test assertion's `Diff:`),
+    // not an expression's value.
+    let mut values: Vec<&(String, String)> =
+        d.values.iter().filter(|(_, s)| !s.is_empty()).collect();
     values.sort();
     let values: Vec<Json> = values
         .into_iter()
         .map(|(traversal, statement)| json!({"traversal": traversal, "statement": statement}))
         .collect();
-    json!({
+    let mut snippet = json!({
         "context": crate::output::block_context(text, span.start),
         "code": &text[first..last],
         "start_line": start_line,
         "highlight_start_offset": start - first,
         "highlight_end_offset": end - first,
         "values": values,
-    })
+    });
+    if let Some((lhs, rhs)) = d.values.iter().find_map(|(t, _)| assertion_sides(t)) {
+        snippet["test_assertion_expr"] =
+            json!({"lhs": lhs, "rhs": rhs, "warning": "", "show_verbose": false});
+    }
+    snippet
+}
+
+/// The two sides of a failed `==` test assertion, from the `Diff:` block the test runner
+/// attaches for people (`- ` lines are the actual value, `+ ` the expected, others both).
+fn assertion_sides(block: &str) -> Option<(String, String)> {
+    let body = block.strip_prefix("Diff:\n")?;
+    let (mut lhs, mut rhs) = (Vec::new(), Vec::new());
+    for line in body.lines().skip(2) {
+        let line = line.trim_start().trim_start_matches('│');
+        let Some(text) = line.get(3..) else { continue };
+        match line.get(..3) {
+            Some(" - ") => lhs.push(text),
+            Some(" + ") => rhs.push(text),
+            _ => {
+                lhs.push(text);
+                rhs.push(text);
+            }
+        }
+    }
+    Some((lhs.join("\n"), rhs.join("\n")))
 }
 
 /// Terraform's description of a resource instance in every message about one.

@@ -122,6 +122,10 @@ fn values(d: &Diagnostic) -> String {
     }
     let mut sorted: Vec<&(String, String)> = d.values.iter().collect();
     sorted.sort();
+    // A block of its own (a test assertion's `Diff:`) says it all, as Terraform shows it.
+    if sorted.iter().any(|(_, statement)| statement.is_empty()) {
+        sorted.retain(|(_, statement)| statement.is_empty());
+    }
     let mut out = String::from("    ├────────────────\n");
     if let Some(call) = &d.calling {
         out.push_str(&format!("    │ while calling {call}\n"));

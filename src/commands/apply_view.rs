@@ -96,8 +96,10 @@ impl ApplyView {
                 let id = id.as_deref();
                 if self.json {
                     let message = format!("{addr}: {}...{}", json_verbs(action).0, id_suffix(id));
-                    let mut fields = id_fields(id);
-                    fields["action"] = json_ui::action_name(action).into();
+                    let mut fields = serde_json::json!({"action": json_ui::action_name(action)});
+                    if let serde_json::Value::Object(ids) = id_fields(id) {
+                        fields.as_object_mut().expect("object").extend(ids);
+                    }
                     json_ui::hook("apply_start", &message, addr, fields);
                 } else {
                     say(

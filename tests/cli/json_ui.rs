@@ -271,3 +271,54 @@ fn json_never_prompts() {
         "{out}"
     );
 }
+
+/// `terrane test -json`: Terraform's test messages (the abstract, each file and run as it
+/// starts and ends, the teardown of the runs that made objects, a failed assertion's
+/// diagnostic with both sides, the summary), the same as Terraform 1.15.5 streams for
+/// these files.
+#[test]
+fn json_test_streams_terraforms_test_messages() {
+    let w = Work::main_tf(
+        r#"
+variable "name" {
+  type    = string
+  default = "demo"
+}
+resource "terraform_data" "a" {
+  input = var.name
+}
+output "name" {
+  value = terraform_data.a.output
+}
+"#,
+    );
+    w.write("ok.tftest.hcl", "run \"ok\" {\n  command = apply\n}\n");
+    w.write(
+        "tests/main.tftest.hcl",
+        r#"run "passes" {
+  command = plan
+  assert {
+    condition     = var.name == "demo"
+    error_message = "wrong name"
+  }
+}
+
+run "fails" {
+  command = apply
+  variables {
+    name = "other"
+  }
+  assert {
+    condition     = output.name == "demo"
+    error_message = "name is not demo"
+  }
+}
+
+run "after" {
+  command = plan
+}
+"#,
+    );
+    let out = w.run(&["test", "-json"]).code(1);
+    snap!(w, "ui_json_test", messages(&out.stdout));
+}
