@@ -494,7 +494,12 @@ fn install_interrupt_handler(flag: Arc<AtomicBool>) {
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             flag.store(true, Ordering::SeqCst);
-            eprintln!("\nInterrupt received.\nPlease wait for terrane to exit or data loss may occur.\nGracefully shutting down...");
+            let notice = "\nInterrupt received.\nPlease wait for terrane to exit or data loss may occur.\nGracefully shutting down...";
+            if crate::json_ui::enabled() {
+                crate::json_ui::log(&format!("{notice}\n"));
+            } else {
+                eprintln!("{notice}");
+            }
             if tokio::signal::ctrl_c().await.is_ok() {
                 eprintln!("Two interrupts received. Exiting immediately; the apply journal keeps finished operations for the next run.");
                 // Plugins ignore interrupts (go-plugin), and exit skips their destructors.
