@@ -181,6 +181,9 @@ pub struct TestArgs {
     /// Save a test report in JUnit XML format to the given file.
     #[arg(long, value_name = "PATH")]
     pub junit_xml: Option<PathBuf>,
+    /// Print machine-readable JSON output: one message a line, as Terraform's -json.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -209,6 +212,9 @@ pub struct RefreshArgs {
     /// Show warnings in a compact form that includes only the summary messages.
     #[arg(long)]
     pub compact_warnings: bool,
+    /// Print machine-readable JSON output: one message a line, as Terraform's -json.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -719,6 +725,13 @@ pub struct GraphArgs {
     /// of the resource graph.
     #[arg(long = "type", value_name = "TYPE")]
     pub graph_type: Option<String>,
+    /// Draw the graph even when it has cycles, their edges in red (Terraform's
+    /// -draw-cycles); without it a cycle is an error.
+    #[arg(long)]
+    pub draw_cycles: bool,
+    /// The graph of applying this saved plan (the default type with a plan is apply).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -9,6 +9,7 @@ mod core_log;
 mod environment;
 mod help;
 mod invocation;
+mod json_ui;
 mod logged_backend;
 mod markdown;
 mod module_install;

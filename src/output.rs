@@ -67,7 +67,7 @@ pub fn render_diagnostic(d: &Diagnostic, color: bool) -> String {
 }
 
 /// The detail with the "did you mean" help folded in, as Terraform writes it.
-fn detail(d: &Diagnostic) -> String {
+pub(crate) fn detail(d: &Diagnostic) -> String {
     let mut text = d.detail.clone().unwrap_or_default();
     if let Some(help) = &d.help {
         let mut help = help.clone();
@@ -122,6 +122,10 @@ fn values(d: &Diagnostic) -> String {
     }
     let mut sorted: Vec<&(String, String)> = d.values.iter().collect();
     sorted.sort();
+    // A block of its own (a test assertion's `Diff:`) says it all, as Terraform shows it.
+    if sorted.iter().any(|(_, statement)| statement.is_empty()) {
+        sorted.retain(|(_, statement)| statement.is_empty());
+    }
     let mut out = String::from("    ├────────────────\n");
     if let Some(call) = &d.calling {
         out.push_str(&format!("    │ while calling {call}\n"));
@@ -137,7 +141,7 @@ fn values(d: &Diagnostic) -> String {
 /// The top-level block the byte before `offset` is in, as its header
 /// (`resource "terraform_data" "a"`): Terraform names the block an error is inside,
 /// not the one it starts.
-fn block_context(text: &str, offset: usize) -> Option<String> {
+pub(crate) fn block_context(text: &str, offset: usize) -> Option<String> {
     use hcl_edit::Span as _;
     let at = offset.checked_sub(1)?;
     let body = hcl_edit::parser::parse_body(text).ok()?;
@@ -194,6 +198,7 @@ pub fn set_compact_warnings(on: bool) {
 /// Prints diagnostics as Terraform does: warnings first (on standard output), then errors
 /// (on standard error), each group ordered by file and position. With
 /// `-compact-warnings` and no errors, warnings are one line each.
+/// Under `-json` each is a `diagnostic` message on stdout, none folded together.
 pub fn print_diagnostics(diags: &Diagnostics, color: bool) {
     let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
     sorted.sort_by(|a, b| {
@@ -205,6 +210,10 @@ pub fn print_diagnostics(diags: &Diagnostics, color: bool) {
         };
         (a.severity, place(a)).cmp(&(b.severity, place(b)))
     });
+    if crate::json_ui::enabled() {
+        sorted.into_iter().for_each(crate::json_ui::diagnostic);
+        return;
+    }
     if COMPACT_WARNINGS.load(Ordering::Relaxed) && !diags.has_errors() && !sorted.is_empty() {
         let mut text = String::from("\nWarnings:\n\n");
         for w in &sorted {
@@ -264,6 +273,15 @@ fn consolidate_warnings(sorted: Vec<&Diagnostic>) -> Vec<Diagnostic> {
 
 /// Prints an unexpected error (I/O, backend) with its cause chain.
 pub fn print_error(e: &anyhow::Error) {
+    if crate::json_ui::enabled() {
+        let causes: Vec<String> = e
+            .chain()
+            .skip(1)
+            .map(|c| format!("caused by: {c}"))
+            .collect();
+        crate::json_ui::diagnostic(&Diagnostic::error(e.to_string()).detail(causes.join("\n")));
+        return;
+    }
     eprintln!("\nError: {e}");
     for cause in e.chain().skip(1) {
         eprintln!("  caused by: {cause}");

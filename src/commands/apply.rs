@@ -16,11 +16,22 @@ use terrane_engine::run::vars::CliVar;
 use terrane_engine::run::{ApplyEvent, ApplyObserver, StateDelta};
 use terrane_engine::state::journal::Journal;
 
+use super::apply_view::ApplyView;
 use super::operation::{journal_path, prepare, Prepared};
 use crate::cli::{ApplyArgs, PlanningArgs, RefreshArgs};
+use crate::json_ui;
 use crate::output::print_diagnostics;
 
 pub async fn run(a: ApplyArgs, destroy_command: bool) -> anyhow::Result<u8> {
+    let json = a.planning.json;
+    if json {
+        json_ui::enable();
+        if !a.auto_approve && a.plan_file.is_none() {
+            // Nobody could answer the approval prompt in the middle of a JSON stream.
+            print_diagnostics(&Diagnostic::error("Plan file or auto-approve required").detail("terrane cannot ask for interactive approval when -json is set. You can either apply a saved plan file, or enable the -auto-approve option.").into(), false);
+            return Ok(1);
+        }
+    }
     if let Some(path) = &a.plan_file {
         return apply_saved(&a, path).await;
     }
@@ -38,14 +49,22 @@ pub async fn run(a: ApplyArgs, destroy_command: bool) -> anyhow::Result<u8> {
     let Ok(mut p) = prepare(&a.common, &a.planning, mode, op, Vec::new()).await? else {
         return Ok(1);
     };
-    p.start_human_output();
+    if json {
+        p.start_json_output();
+    } else {
+        p.start_human_output();
+    }
     let Some(plan) = p.plan().await else {
         return Ok(1);
     };
-    print!(
-        "{}",
-        render_plan(&plan, p.ctx.providers.as_ref(), Style { color: p.color })
-    );
+    if json {
+        json_ui::plan(&plan);
+    } else {
+        print!(
+            "{}",
+            render_plan(&plan, p.ctx.providers.as_ref(), Style { color: p.color })
+        );
+    }
     if plan.has_changes()
         && !a.auto_approve
         && !confirm(destroy, plan.mode == PlanMode::RefreshOnly)
@@ -96,71 +115,21 @@ struct Counts {
 struct CliObserver {
     journal: Mutex<Journal>,
     counts: Mutex<Counts>,
-}
-
-fn verb(action: Action) -> (&'static str, &'static str, &'static str) {
-    match action {
-        Action::Create => ("Creating...", "Creation complete", "Still creating..."),
-        Action::Update => (
-            "Modifying...",
-            "Modifications complete",
-            "Still modifying...",
-        ),
-        Action::Delete => (
-            "Destroying...",
-            "Destruction complete",
-            "Still destroying...",
-        ),
-        Action::Read => ("Reading...", "Read complete", "Still reading..."),
-        _ => ("Working...", "Complete", "Still working..."),
-    }
+    view: ApplyView,
 }
 
 impl ApplyObserver for CliObserver {
     fn event(&self, e: ApplyEvent<'_>) {
         log_event(&e);
-        match e {
-            ApplyEvent::Start { addr, action, id } => match id {
-                Some(id) => println!("{addr}: {} [id={id}]", verb(action).0),
-                None => println!("{addr}: {}", verb(action).0),
-            },
-            ApplyEvent::Still {
-                addr,
-                action,
-                elapsed,
-            } => println!(
-                "{addr}: {} [{}s elapsed]",
-                verb(action).2,
-                elapsed.as_secs()
-            ),
-            ApplyEvent::Done {
-                addr,
-                action,
-                id,
-                elapsed,
-            } => {
-                let id = id.map(|i| format!(" [id={i}]")).unwrap_or_default();
-                println!(
-                    "{addr}: {} after {}s{id}",
-                    verb(action).1,
-                    elapsed.as_secs()
-                );
-                let mut c = self.counts.lock().expect("lock poisoned");
-                match action {
-                    Action::Create => c.added += 1,
-                    Action::Update => c.changed += 1,
-                    Action::Delete => c.destroyed += 1,
-                    _ => {}
-                }
+        self.view.event(&e);
+        if let ApplyEvent::Done { action, .. } = e {
+            let mut c = self.counts.lock().expect("lock poisoned");
+            match action {
+                Action::Create => c.added += 1,
+                Action::Update => c.changed += 1,
+                Action::Delete => c.destroyed += 1,
+                _ => {}
             }
-            ApplyEvent::Provisioning { addr, provisioner } => {
-                println!("{addr}: Provisioning with '{provisioner}'...");
-            }
-            ApplyEvent::ProvisionOutput {
-                addr,
-                provisioner,
-                line,
-            } => println!("{addr} ({provisioner}): {line}"),
         }
     }
 
@@ -197,6 +166,9 @@ fn log_event(e: &ApplyEvent<'_>) {
 /// `terrane refresh`: Terraform's deprecated alias of `apply -refresh-only
 /// -auto-approve`. Like Terraform it shows no plan, only the refreshed outputs.
 pub async fn refresh(a: RefreshArgs) -> anyhow::Result<u8> {
+    if a.json {
+        json_ui::enable();
+    }
     let planning = PlanningArgs {
         vars: a.vars,
         lock: a.lock,
@@ -212,7 +184,11 @@ pub async fn refresh(a: RefreshArgs) -> anyhow::Result<u8> {
     else {
         return Ok(1);
     };
-    p.start_human_output();
+    if a.json {
+        p.start_json_output();
+    } else {
+        p.start_human_output();
+    }
     let Some(plan) = p.plan().await else {
         return Ok(1);
     };
@@ -238,11 +214,14 @@ async fn execute(p: &mut Prepared, plan: &Plan, finish: Finish) -> anyhow::Resul
     let journal = Journal::create(&jpath, &p.state.lineage, p.state.serial)
         .and_then(|mut j| j.keep_in_doubt(&p.ctx.options.in_doubt).map(|()| j))
         .map_err(|e| anyhow::anyhow!("cannot create the apply journal {}: {e}", jpath.display()))?;
-    let observer = CliObserver {
+    let json = json_ui::enabled();
+    let mut observer = CliObserver {
         journal: Mutex::new(journal),
         counts: Mutex::new(Counts::default()),
+        view: ApplyView::new(json),
     };
     let (mut new_state, diags) = terrane_engine::run::apply(&p.ctx, plan, &observer).await;
+    observer.view.finish();
     let mut journal = observer.journal.into_inner().expect("lock poisoned");
     let _ = journal.sync();
     // Changed apart from the serial? Compared as written, without copying either state.
@@ -278,13 +257,31 @@ async fn execute(p: &mut Prepared, plan: &Plan, finish: Finish) -> anyhow::Resul
     if diags.has_errors() {
         return Ok(1);
     }
+    // The run stopped at the first failed action, so here every one was invoked.
+    let invoked: usize = plan.changes.iter().map(|c| c.actions.len()).sum();
+    if json {
+        let counts = json_ui::Counts {
+            add: c.added,
+            change: c.changed,
+            remove: c.destroyed,
+            import: plan.import_forget_counts().0,
+            actions: invoked,
+        };
+        match finish {
+            Finish::Apply => json_ui::change_summary("apply", counts),
+            Finish::Destroy => json_ui::change_summary("destroy", counts),
+            Finish::Refresh => {}
+        }
+        if finish != Finish::Destroy {
+            json_ui::output_values(&new_state.outputs);
+        }
+        return Ok(0);
+    }
     match finish {
         Finish::Destroy => {
             println!("\nDestroy complete! Resources: {} destroyed.", c.destroyed);
         }
         Finish::Apply => {
-            // The run stopped at the first failed action, so here every one was invoked.
-            let invoked: usize = plan.changes.iter().map(|c| c.actions.len()).sum();
             println!(
                 "\nApply complete! Resources: {} added, {} changed, {} destroyed.{}",
                 c.added,
@@ -404,7 +401,11 @@ async fn apply_saved(a: &ApplyArgs, path: &Path) -> anyhow::Result<u8> {
         p.unlock().await;
         return Ok(1);
     }
-    p.show_progress();
+    if json_ui::enabled() {
+        p.start_json_output_without_refresh();
+    } else {
+        p.show_progress();
+    }
     let Some(plan) = p.plan().await else {
         return Ok(1);
     };
@@ -452,6 +453,9 @@ async fn apply_saved(a: &ApplyArgs, path: &Path) -> anyhow::Result<u8> {
         refuse_p("Saved plan no longer matches reality", format!("Re-reading the resources shows they changed since the plan was approved:\n{}\n\nNothing was changed. Create a new plan and have it approved again.", lines.join("\n")));
         p.unlock().await;
         return Ok(1);
+    }
+    if json_ui::enabled() {
+        json_ui::planned_changes(&plan);
     }
     let finish = if file.mode == PlanMode::Destroy {
         Finish::Destroy

@@ -208,36 +208,16 @@ impl InitView {
         InitView { json, color }
     }
 
-    fn line(&self, level: &str, message: &str, kind: &str, extra: serde_json::Value) {
-        let mut obj = serde_json::json!({
-            "@level": level,
-            "@message": message,
-            "@module": "terrane.ui",
-            "@timestamp": terrane_engine::util::now_rfc3339(),
-            "type": kind,
-        });
-        if let (Some(o), serde_json::Value::Object(e)) = (obj.as_object_mut(), extra) {
-            o.extend(e);
-        }
-        println!("{obj}");
-    }
-
     fn version(&self) {
         if self.json {
-            let v = env!("CARGO_PKG_VERSION");
-            self.line(
-                "info",
-                &format!("terrane {v}"),
-                "version",
-                serde_json::json!({"terrane": v, "ui": "1.2"}),
-            );
+            crate::json_ui::enable();
         }
     }
 
     /// A step of init, with Terraform's message code for it.
     fn message(&self, code: &str, text: &str) {
         if self.json {
-            self.line(
+            crate::json_ui::emit(
                 "info",
                 text.trim_start(),
                 "init_output",
@@ -250,27 +230,15 @@ impl InitView {
 
     fn log(&self, text: &str) {
         if self.json {
-            self.line("info", text, "log", serde_json::Value::Null);
+            crate::json_ui::log(text);
         } else {
             println!("{text}");
         }
     }
 
     fn diagnostics(&self, diags: &Diagnostics) {
-        if !self.json {
-            print_diagnostics(diags, self.color);
-            return;
-        }
-        for d in diags.iter() {
-            let severity = if d.is_error() { "error" } else { "warning" };
-            let level = if d.is_error() { "error" } else { "warn" };
-            let range = d.span.as_ref().map(|s| {
-                let (line, column) = s.line_col();
-                serde_json::json!({"filename": s.file.display_name(), "start": {"line": line, "column": column, "byte": s.start}})
-            });
-            let title = if d.is_error() { "Error" } else { "Warning" };
-            self.line(level, &format!("{title}: {}", d.summary), "diagnostic", serde_json::json!({"diagnostic": {"severity": severity, "summary": d.summary, "detail": d.detail.clone().unwrap_or_default(), "range": range}}));
-        }
+        // Under -json this streams `diagnostic` messages.
+        print_diagnostics(diags, self.color);
     }
 }
 

@@ -2,6 +2,7 @@
 //! where they arise so that warnings show even on success.
 
 mod apply;
+mod apply_view;
 mod console;
 mod drift;
 mod fmt;

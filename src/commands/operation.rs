@@ -111,6 +111,9 @@ pub struct Prepared {
     pub lock: Option<Box<dyn LockGuard>>,
     pub workspace: String,
     pub color: bool,
+    /// Under `-json`: stream `refresh_start`/`refresh_complete` for the objects the plan
+    /// reads again.
+    json_refresh: bool,
 }
 
 impl Prepared {
@@ -119,6 +122,19 @@ impl Prepared {
     pub fn start_human_output(&mut self) {
         self.show_progress();
         self.announce_refresh();
+    }
+
+    /// The `-json` counterpart of [`Prepared::start_human_output`]: the refresh is
+    /// reported as messages once the plan has read the objects again.
+    pub fn start_json_output(&mut self) {
+        self.json_refresh = self.ctx.options.refresh;
+        self.start_json_output_without_refresh();
+    }
+
+    /// `-json` progress for applying a saved plan, whose refresh Terraform does not repeat
+    /// (and so does not report).
+    pub fn start_json_output_without_refresh(&mut self) {
+        self.ctx.options.progress = Some(Arc::new(crate::json_ui::progress_line));
     }
 
     /// Prints the run's progress lines (ephemeral resources opening and closing).
@@ -160,6 +176,10 @@ impl Prepared {
     /// [`Prepared::plan`] for a command that needs only the plan afterwards: the state
     /// read is handed to the plan (as its prior state) instead of copied.
     pub async fn plan_only(&mut self) -> Option<terrane_engine::plan::Plan> {
+        if self.json_refresh {
+            // The -json refresh messages compare the state read with the refreshed one.
+            return self.plan().await;
+        }
         let state = std::mem::take(&mut self.state);
         let (plan, diags) = terrane_engine::run::plan_from(&self.ctx, state).await;
         self.planned(plan, diags).await
@@ -170,11 +190,57 @@ impl Prepared {
         plan: Option<terrane_engine::plan::Plan>,
         diags: Diagnostics,
     ) -> Option<terrane_engine::plan::Plan> {
+        if self.json_refresh {
+            self.stream_refresh(plan.as_ref().map(|p| &p.prior_state));
+        }
         print_diagnostics(&diags, self.color);
         if plan.is_none() {
             self.unlock().await;
         }
         plan
+    }
+
+    /// `refresh_start` and `refresh_complete` for each managed object in state, the
+    /// latter with the id the refreshed state holds (`None` when the plan failed).
+    fn stream_refresh(&self, refreshed: Option<&State>) {
+        use crate::json_ui::{hook, id_fields, id_suffix};
+        let id_of = |i: &terrane_engine::state::InstanceState| {
+            i.attributes
+                .get("id")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        for r in self.state.resources.iter().filter(|r| r.mode != "data") {
+            for i in r.instances.iter().filter(|i| i.deposed.is_none()) {
+                let shown = r.instance_address(i);
+                let Ok(addr) = shown.parse::<InstanceAddr>() else {
+                    continue;
+                };
+                let id = id_of(i);
+                let message = format!("{shown}: Refreshing state...{}", id_suffix(id.as_deref()));
+                hook("refresh_start", &message, &addr, id_fields(id.as_deref()));
+                let Some(state) = refreshed else { continue };
+                let Some(now) = state
+                    .resources
+                    .iter()
+                    .filter(|n| {
+                        n.mode == r.mode && n.ty == r.ty && n.name == r.name && n.module == r.module
+                    })
+                    .flat_map(|n| n.instances.iter())
+                    .find(|n| n.index_key == i.index_key && n.deposed.is_none())
+                else {
+                    continue;
+                };
+                let id = id_of(now);
+                let message = format!("{shown}: Refresh complete{}", id_suffix(id.as_deref()));
+                hook(
+                    "refresh_complete",
+                    &message,
+                    &addr,
+                    id_fields(id.as_deref()),
+                );
+            }
+        }
     }
 
     pub async fn unlock(&mut self) {
@@ -223,7 +289,8 @@ pub async fn prepare(
     let mut cli_vars = preset;
     cli_vars.extend(planning.vars.in_order());
     let env: Vec<(String, String)> = std::env::vars().collect();
-    let ask = super::input::allowed(common);
+    // Nobody reads a prompt in the middle of a JSON stream (Terraform does not ask either).
+    let ask = super::input::allowed(common) && !crate::json_ui::enabled();
     let variables = match vars::resolve_asking(
         &module,
         &cli_vars,
@@ -361,6 +428,7 @@ pub async fn prepare(
         lock,
         workspace,
         color,
+        json_refresh: false,
     }))
 }
 
@@ -446,7 +514,12 @@ fn install_interrupt_handler(flag: Arc<AtomicBool>) {
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             flag.store(true, Ordering::SeqCst);
-            eprintln!("\nInterrupt received.\nPlease wait for terrane to exit or data loss may occur.\nGracefully shutting down...");
+            let notice = "\nInterrupt received.\nPlease wait for terrane to exit or data loss may occur.\nGracefully shutting down...";
+            if crate::json_ui::enabled() {
+                crate::json_ui::log(&format!("{notice}\n"));
+            } else {
+                eprintln!("{notice}");
+            }
             if tokio::signal::ctrl_c().await.is_ok() {
                 eprintln!("Two interrupts received. Exiting immediately; the apply journal keeps finished operations for the next run.");
                 // Plugins ignore interrupts (go-plugin), and exit skips their destructors.

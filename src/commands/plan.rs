@@ -16,6 +16,9 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
     } else {
         PlanMode::Normal
     };
+    if a.planning.json {
+        crate::json_ui::enable();
+    }
     let Ok(mut p) = prepare(
         &a.common,
         &a.planning,
@@ -27,7 +30,9 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
     else {
         return Ok(1);
     };
-    if !a.planning.json && !a.markdown {
+    if a.planning.json {
+        p.start_json_output();
+    } else if !a.markdown {
         p.start_human_output();
     }
     let Some(plan) = p.plan_only().await else {
@@ -36,7 +41,7 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
     // Markdown and JSON are for machines to post: only the document goes to stdout.
     let document = a.planning.json || a.markdown;
     if a.planning.json {
-        print_json_ui(&plan)?;
+        crate::json_ui::plan(&plan);
     } else if a.markdown {
         print!(
             "{}",
@@ -58,7 +63,9 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
             anyhow::bail!("failed to write the plan file {}: {e}", out.display());
         }
         let saved = format!("\n─────────────────────────────────────────────────────────────────────────────\n\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    terrane apply {:?}", out.display(), out.display().to_string());
-        if document {
+        // Terraform's JSON stream says nothing of the saved file.
+        if a.planning.json {
+        } else if document {
             eprintln!("{saved}");
         } else if !in_automation {
             println!("{saved}");
@@ -76,62 +83,6 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<u8> {
     // cost time (a twentieth of a no-op plan of 10,000 resources).
     std::mem::forget(plan);
     Ok(code)
-}
-
-/// `plan -json`: Terraform's machine-readable UI stream, one JSON message per line
-/// (`planned_change` for each change, then `change_summary`).
-fn print_json_ui(plan: &Plan) -> anyhow::Result<()> {
-    use terrane_engine::plan::Action;
-    let now = terrane_engine::util::now_rfc3339();
-    let mut lines = Vec::new();
-    for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
-        let action = match c.action {
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Delete => "delete",
-            Action::DeleteThenCreate | Action::CreateThenDelete => "replace",
-            Action::Read => "read",
-            Action::NoOp => "noop",
-            Action::Forget => "remove",
-        };
-        let addr = c.addr.to_string();
-        let key = c.addr.key.as_ref().map(|k| match k {
-            terrane_engine::addr::IndexKey::Int(i) => serde_json::json!(i),
-            terrane_engine::addr::IndexKey::Str(s) => serde_json::json!(s),
-        });
-        lines.push(serde_json::json!({
-            "@level": "info",
-            "@message": format!("{addr}: Plan to {action}"),
-            "@module": "terrane.ui",
-            "@timestamp": now,
-            "type": "planned_change",
-            "change": {
-                "resource": {
-                    "addr": addr,
-                    "module": "",
-                    "resource": c.addr.resource.to_string(),
-                    "implied_provider": c.addr.resource.ty.split('_').next().unwrap_or_default(),
-                    "resource_type": c.addr.resource.ty,
-                    "resource_name": c.addr.resource.name,
-                    "resource_key": key,
-                },
-                "action": action,
-            },
-        }));
-    }
-    let (add, change, remove) = plan.counts();
-    lines.push(serde_json::json!({
-        "@level": "info",
-        "@message": format!("Plan: {add} to add, {change} to change, {remove} to destroy."),
-        "@module": "terrane.ui",
-        "@timestamp": now,
-        "type": "change_summary",
-        "changes": {"add": add, "change": change, "import": 0, "remove": remove, "operation": "plan"},
-    }));
-    for l in lines {
-        println!("{}", serde_json::to_string(&l)?);
-    }
-    Ok(())
 }
 
 /// The saved form of `plan`, tied to the state and configuration it was made from.

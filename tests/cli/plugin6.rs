@@ -467,6 +467,32 @@ resource "example_thing" "a" {
     assert!(token.starts_with("token-db-"), "{token}");
     assert!(!w.read("terraform.tfstate").contains(token));
     run(&w, &["plan", "-detailed-exitcode"], None).code(0);
+    // Under -json the opening and closing are Terraform's ephemeral_op messages.
+    let out = run(&w, &["plan", "-json"], None).code(0);
+    let ops: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .filter(|m| {
+            m["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("ephemeral_op_"))
+        })
+        .map(|m| format!("{} {} {}", m["type"], m["hook"]["action"], m["@message"]))
+        .collect();
+    assert_eq!(
+        ops.iter()
+            .map(|o| o.rsplit_once(" after ").map_or(o.as_str(), |p| p.0))
+            .collect::<Vec<_>>(),
+        [
+            r#""ephemeral_op_start" "open" "ephemeral.example_token.t: Opening...""#,
+            r#""ephemeral_op_complete" "open" "ephemeral.example_token.t: Opening complete"#,
+            r#""ephemeral_op_start" "close" "ephemeral.example_token.t: Closing...""#,
+            r#""ephemeral_op_complete" "close" "ephemeral.example_token.t: Closing complete"#,
+        ],
+        "{}",
+        out.stdout
+    );
 }
 
 /// An action served by a plugin, started by `action_trigger`: the plan lists it under the
@@ -523,4 +549,28 @@ resource "example_thing" "a" {
     assert_eq!(w.read("marker.txt"), "done");
     let again = run(&w, &["apply", "-auto-approve"], None).code(0);
     assert!(!again.stdout.contains("Action started"), "{again}");
+}
+
+/// A change made outside terrane is a `resource_drift` message under -json, before the
+/// planned changes, as Terraform streams it.
+#[test]
+fn json_plan_reports_drift() {
+    let w = with_example(THING);
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    let remote = w.path().join("remote");
+    edit_objects(&remote, |doc| doc["things"]["thing-1"]["size"] = 7.into());
+    let out = run(&w, &["plan", "-json", "-refresh-only"], None).code(0);
+    let drift: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .filter(|m| m["type"] == "resource_drift")
+        .collect();
+    assert_eq!(drift.len(), 1, "{}", out.stdout);
+    assert_eq!(
+        drift[0]["@message"],
+        "example_thing.a: Drift detected (update)"
+    );
+    assert_eq!(drift[0]["change"]["action"], "update");
+    assert_eq!(drift[0]["change"]["resource"]["addr"], "example_thing.a");
 }

@@ -173,6 +173,14 @@ impl Graph {
 /// # Errors
 /// Every reference to an undeclared object, and every cycle with each of its edges.
 pub fn build(module: &Module) -> Result<Graph, Diagnostics> {
+    let g = build_allowing_cycles(module)?;
+    check_cycles(&g)?;
+    Ok(g)
+}
+
+/// The graph of `module` even when it has cycles (`terrane graph -draw-cycles` draws
+/// them); other errors still fail.
+pub fn build_allowing_cycles(module: &Module) -> Result<Graph, Diagnostics> {
     let mut g = Graph {
         graph: DiGraph::new(),
         index: BTreeMap::new(),
@@ -185,8 +193,25 @@ pub fn build(module: &Module) -> Result<Graph, Diagnostics> {
     if diags.has_errors() {
         return Err(diags);
     }
-    check_cycles(&g)?;
     Ok(g)
+}
+
+/// The edges that lie on a cycle, as (user, used) pairs: those between two objects of one
+/// strongly connected component.
+pub fn cycle_edges(g: &Graph) -> BTreeSet<(Node, Node)> {
+    let mut edges = BTreeSet::new();
+    for scc in petgraph::algo::tarjan_scc(&g.graph) {
+        let members: BTreeSet<Node> = scc.iter().map(|i| g.graph[*i].clone()).collect();
+        for user in &members {
+            for used in g.dependencies(user) {
+                let self_loop = *user == used;
+                if (members.len() > 1 || self_loop) && members.contains(&used) {
+                    edges.insert((user.clone(), used));
+                }
+            }
+        }
+    }
+    edges
 }
 
 /// The nodes declared in one module (not its children).

@@ -2,25 +2,75 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::operations::{Op, Operations};
 use super::{Graph, Node};
 use crate::addr::{module_path_string, ResourceAddr};
 
 pub fn to_dot(g: &Graph) -> String {
+    to_dot_with_cycles(g, &BTreeSet::new())
+}
+
+/// [`to_dot`] with the edges in `cycles` drawn as Terraform's `-draw-cycles` draws them:
+/// red and thicker.
+pub fn to_dot_with_cycles(g: &Graph, cycles: &BTreeSet<(Node, Node)>) -> String {
+    let nodes: Vec<String> = g.index.keys().map(ToString::to_string).collect();
+    let mut edges: Vec<(String, String, bool)> = Vec::new();
+    for node in g.index.keys() {
+        for dep in g.dependencies(node) {
+            let on_cycle = cycles.contains(&(node.clone(), dep.clone()));
+            edges.push((node.to_string(), dep.to_string(), on_cycle));
+        }
+    }
+    write_dot(&nodes, edges)
+}
+
+/// The operation graph an apply walks (`terrane graph -type=apply`, or `-plan=FILE`):
+/// each resource's apply, its deletes (`(destroy)`, `(destroy deposed)`), and the locals,
+/// module inputs, outputs and calls evaluated again on the way.
+pub fn operations_to_dot(ops: &Operations) -> String {
+    let names: Vec<String> = ops.ops.iter().map(op_name).collect();
+    let mut edges = Vec::new();
+    for (i, waits) in ops.waits_for.iter().enumerate() {
+        for &j in waits {
+            edges.push((names[i].clone(), names[j].clone(), false));
+        }
+    }
+    let mut nodes = names.clone();
+    nodes.sort();
+    write_dot(&nodes, edges)
+}
+
+fn op_name(op: &Op) -> String {
+    let module = |p: &[String]| -> String { p.iter().map(|m| format!("module.{m}.")).collect() };
+    match op {
+        Op::Local(p, n) => format!("{}local.{n}", module(p)),
+        Op::Var(p, n) => format!("{}var.{n}", module(p)),
+        Op::Output(p, n) => format!("{}output.{n}", module(p)),
+        Op::Call(p, n) => format!("{}module.{n}", module(p)),
+        Op::Apply(r) => r.to_string(),
+        Op::Destroy(r) => format!("{r} (destroy)"),
+        Op::Deposed(r) => format!("{r} (destroy deposed)"),
+    }
+}
+
+/// Terraform's layout for its typed graphs: one `root` subgraph, nodes then edges, each
+/// sorted; an edge on a cycle is red.
+fn write_dot(nodes: &[String], mut edges: Vec<(String, String, bool)>) -> String {
     let mut out = String::from(
         "digraph {\n  compound = \"true\"\n  newrank = \"true\"\n  subgraph \"root\" {\n",
     );
-    for node in g.index.keys() {
+    for node in nodes {
         out.push_str(&format!("    \"{node}\" [label=\"{node}\"]\n"));
     }
-    let mut edges: Vec<(String, String)> = Vec::new();
-    for node in g.index.keys() {
-        for dep in g.dependencies(node) {
-            edges.push((node.to_string(), dep.to_string()));
-        }
-    }
     edges.sort();
-    for (from, to) in edges {
-        out.push_str(&format!("    \"{from}\" -> \"{to}\"\n"));
+    edges.dedup();
+    for (from, to, on_cycle) in edges {
+        let style = if on_cycle {
+            " [color = \"red\", penwidth = \"2.0\"]"
+        } else {
+            ""
+        };
+        out.push_str(&format!("    \"{from}\" -> \"{to}\"{style}\n"));
     }
     out.push_str("  }\n}\n");
     out

@@ -6,5 +6,5 @@ mod build;
 mod dot;
 pub mod operations;
 
-pub use build::{build, path_prefix, Graph, Node};
-pub use dot::{to_dot, to_resource_dot};
+pub use build::{build, build_allowing_cycles, cycle_edges, path_prefix, Graph, Node};
+pub use dot::{operations_to_dot, to_dot, to_dot_with_cycles, to_resource_dot};

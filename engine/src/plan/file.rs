@@ -289,6 +289,10 @@ impl PlanFile {
     /// The saved plan as a [`Plan`] for rendering (`terrane show PLANFILE`).
     pub fn to_display_plan(&self) -> Plan {
         let addr_of = |c: &StoredChange| {
+            // The address keeps the module path, which mode, type and name alone lose.
+            if let Ok(addr) = c.address.parse::<crate::addr::InstanceAddr>() {
+                return addr;
+            }
             let mode = if c.mode == "data" {
                 crate::addr::Mode::Data
             } else {

@@ -149,21 +149,25 @@ fn object_id(v: Option<&Value>) -> Option<String> {
 
 /// The operation graph of this apply (graph/operations.rs orders the deletes).
 fn operations(s: &Shared<'_>) -> Operations {
+    operation_graph(&s.ctx.graph, s.plan)
+}
+
+/// The operations applying `plan` to the configuration graph `config` runs, and the order
+/// between them (also what `terrane graph -type=apply` draws).
+pub fn operation_graph(config: &crate::graph::Graph, plan: &Plan) -> Operations {
     let mut deletes: BTreeMap<ResourceAddr, Deletes> = BTreeMap::new();
-    for (addr, changes) in &s.by_resource {
-        let d = Deletes {
-            current: changes.iter().any(|c| deletes_now(c)),
-            deposed: changes.iter().any(|c| leaves_deposed(c)),
-        };
-        if d != Deletes::default() {
-            deletes.insert(addr.clone(), d);
-        }
+    // Grouped by resource block, as the apply groups its operations.
+    for c in &plan.changes {
+        let d = deletes.entry(c.addr.resource.config()).or_default();
+        d.current |= deletes_now(c);
+        d.deposed |= leaves_deposed(c);
     }
+    deletes.retain(|_, d| *d != Deletes::default());
     operations::build(
-        &s.ctx.graph,
-        s.plan.mode == PlanMode::Normal,
+        config,
+        plan.mode == PlanMode::Normal,
         &deletes,
-        recorded_dependencies(s.plan),
+        recorded_dependencies(plan),
     )
 }
 
@@ -378,7 +382,10 @@ async fn delete_instance(
                 each: None,
                 object: &before,
             };
-            provision::run(&t, ProvisionerWhen::Destroy, s.observer).await?;
+            if let Err(d) = provision::run(&t, ProvisionerWhen::Destroy, s.observer).await {
+                failed(s, addr, Action::Delete, started);
+                return Err(d);
+            }
         }
     }
     let resp = with_progress(
@@ -396,6 +403,7 @@ async fn delete_instance(
     )
     .await;
     if resp.diagnostics.has_errors() {
+        failed(s, addr, Action::Delete, started);
         return Err(resp.diagnostics.with_address(&addr.to_string()));
     }
     s.working
@@ -427,6 +435,15 @@ fn is_tainted(s: &Shared<'_>, addr: &InstanceAddr) -> bool {
         .get(&addr.resource)
         .and_then(|r| r.1.get(&(addr.key.clone(), None)))
         .is_some_and(|i| i.status.is_some())
+}
+
+/// Tells the observer that the operation on `addr` begun at `started` failed.
+fn failed(s: &Shared<'_>, addr: &InstanceAddr, action: Action, started: Instant) {
+    s.observer.event(ApplyEvent::Failed {
+        addr,
+        action,
+        elapsed: started.elapsed(),
+    });
 }
 
 async fn with_progress<F: std::future::Future>(
@@ -723,7 +740,10 @@ async fn apply_instance<'a>(
                 diags = note.into();
                 found
             }
-            None => return Err(failed_create(s, addr, identity.is_some(), diags)),
+            None => {
+                failed(s, addr, shown_action, started);
+                return Err(failed_create(s, addr, identity.is_some(), diags));
+            }
         },
     };
     let new = copy_marks(
@@ -732,6 +752,7 @@ async fn apply_instance<'a>(
     );
     if new.contains_unknown() {
         diags.push(Diagnostic::error("Provider returned invalid result object after apply").detail(format!("After the apply operation, the provider still indicated an unknown value for {addr}. All values must be known after apply, so this is always a bug in the provider.")).address(addr.to_string()));
+        failed(s, addr, shown_action, started);
         return Err(diags);
     }
     let bad = inconsistent_attributes(&planned, &new);
@@ -776,6 +797,7 @@ async fn apply_instance<'a>(
         },
     )?;
     if diags.has_errors() {
+        failed(s, addr, shown_action, started);
         return Err(diags);
     }
     let id = new

@@ -29,7 +29,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 pub use crate::state::codec::instance_state;
-pub use apply::{apply, apply_values};
+pub use apply::{apply, apply_values, operation_graph};
 pub use observer::{ApplyEvent, ApplyObserver, Quiet, StateDelta};
 pub use opened::Progress;
 pub use plan::{plan, plan_from, plan_values};

@@ -116,6 +116,12 @@ pub enum ApplyEvent<'a> {
         id: Option<String>,
         elapsed: Duration,
     },
+    /// An operation that started failed; its diagnostics come with the run's result.
+    Failed {
+        addr: &'a InstanceAddr,
+        action: Action,
+        elapsed: Duration,
+    },
     /// A provisioner starts on an object (`Provisioning with 'local-exec'...`).
     Provisioning {
         addr: &'a InstanceAddr,
@@ -126,6 +132,12 @@ pub enum ApplyEvent<'a> {
         addr: &'a InstanceAddr,
         provisioner: &'a str,
         line: &'a str,
+    },
+    /// A provisioner finished on an object, successfully or not.
+    Provisioned {
+        addr: &'a InstanceAddr,
+        provisioner: &'a str,
+        ok: bool,
     },
 }
 

@@ -66,7 +66,13 @@ pub(super) async fn run(
                 });
             }
         };
-        if let Err(detail) = local_exec(&config.unmark_deep().0, emit).await {
+        let result = local_exec(&config.unmark_deep().0, emit).await;
+        observer.event(ApplyEvent::Provisioned {
+            addr: t.addr,
+            provisioner: &p.kind,
+            ok: result.is_ok(),
+        });
+        if let Err(detail) = result {
             if p.continue_on_failure {
                 continue;
             }

@@ -6,6 +6,7 @@
 mod junit;
 mod runner;
 mod scope;
+mod view;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -75,7 +76,15 @@ pub struct FileResult {
 }
 
 pub async fn run(args: TestArgs) -> anyhow::Result<u8> {
-    let color = use_color(args.common.no_color);
+    // Messages for programs carry no colour codes.
+    let color = use_color(args.common.no_color) && !args.json;
+    if args.json {
+        crate::json_ui::enable();
+    }
+    let view = view::View {
+        json: args.json,
+        color,
+    };
     let files = match discover(Path::new("."), &args.test_directory, &args.filter) {
         Ok(f) => f,
         Err(d) => {
@@ -104,29 +113,41 @@ pub async fn run(args: TestArgs) -> anyhow::Result<u8> {
     }
     let mut results = Vec::new();
     let cli_vars = args.vars.in_order();
+    let found: Vec<(String, Vec<String>)> = parsed
+        .iter()
+        .map(|(name, f)| {
+            (
+                name.clone(),
+                f.runs.iter().map(|r| r.name.clone()).collect(),
+            )
+        })
+        .collect();
+    view.found(&found);
     for (name, test_file) in &parsed {
-        print!("{name}... {}", progress("in progress", color));
+        view.file_starting(name);
         let ctx = runner::FileRun {
             name,
             file: test_file,
             cli_vars: &cli_vars,
             verbose: args.verbose,
             color,
+            view,
         };
         let result = runner::run_file(&ctx).await;
-        println!("{name}... {}", result.status.word(color));
+        view.file_done(name, result.status, &result.diagnostics);
         results.push(result);
     }
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let (mut passed, mut failed, mut errored, mut skipped) = (0, 0, 0, 0);
     for r in results.iter().flat_map(|f| &f.runs) {
         match r.status {
             Status::Pass => passed += 1,
-            Status::Fail | Status::Error => failed += 1,
+            Status::Fail => failed += 1,
+            Status::Error => errored += 1,
             Status::Skip => skipped += 1,
         }
     }
     let file_failed = results.iter().any(|f| f.status >= Status::Fail);
-    let ok = failed == 0 && !file_failed;
+    let ok = failed + errored == 0 && !file_failed;
     let head = if ok {
         paint("Success!", "32", color)
     } else {
@@ -137,7 +158,11 @@ pub async fn run(args: TestArgs) -> anyhow::Result<u8> {
     } else {
         String::new()
     };
-    println!("\n{head} {passed} passed, {failed} failed{skipped_text}.");
+    let line = format!(
+        "{head} {passed} passed, {} failed{skipped_text}.",
+        failed + errored
+    );
+    view.summary(&line, ok, [passed, failed, errored, skipped]);
     if let Some(path) = &args.junit_xml {
         let render = |d: &terrane_engine::diag::Diagnostic| render_diagnostic(d, false);
         if let Err(e) = std::fs::write(path, junit::report(&results, &render)) {

@@ -23,8 +23,8 @@ use terrane_engine::run::{Context, Options, ProviderFactory, Providers, Quiet};
 use terrane_engine::state::State;
 
 use super::scope::{self, AssertScope, FileScope, Shared};
+use super::view::View;
 use super::{FileResult, RunResult, Status};
-use crate::output::print_diagnostics;
 
 pub struct FileRun<'a> {
     pub name: &'a str,
@@ -32,6 +32,7 @@ pub struct FileRun<'a> {
     pub cli_vars: &'a [CliVar],
     pub verbose: bool,
     pub color: bool,
+    pub view: View,
 }
 
 /// The state of one module under test (the root module, or a `module` block's source),
@@ -42,6 +43,8 @@ struct Slot {
     state: State,
     providers: Vec<ProviderFactory>,
     variables: BTreeMap<String, Value>,
+    /// The last run that applied to this state (named when its objects are torn down).
+    applied_by: Option<String>,
 }
 
 pub async fn run_file(f: &FileRun<'_>) -> FileResult {
@@ -53,7 +56,8 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
         let started = SystemTime::now();
         let clock = Instant::now();
         if errored {
-            println!("  run {:?}... {}", run.name, Status::Skip.word(f.color));
+            let none = Diagnostics::new();
+            f.view.run_done(f.name, &run.name, Status::Skip, &none, "");
             runs.push(RunResult {
                 name: run.name.clone(),
                 status: Status::Skip,
@@ -64,12 +68,10 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
             });
             continue;
         }
+        f.view.run_starting(f.name, &run.name);
         let (status, diags, verbose) = execute(f, run, &mut shared, &mut slots).await;
-        println!("  run {:?}... {}", run.name, status.word(f.color));
-        if f.verbose && !verbose.is_empty() {
-            print!("\n{verbose}\n");
-        }
-        print_diagnostics(&diags, f.color);
+        let verbose = if f.verbose { verbose.as_str() } else { "" };
+        f.view.run_done(f.name, &run.name, status, &diags, verbose);
         errored |= status == Status::Error;
         runs.push(RunResult {
             name: run.name.clone(),
@@ -80,12 +82,18 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
             started,
         });
     }
-    print!("{}... {}", f.name, super::progress("tearing down", f.color));
+    let tearing_down: Vec<String> = slots
+        .iter()
+        .rev()
+        .filter(|s| s.state.resources.iter().any(|r| r.mode != "data"))
+        .filter_map(|s| s.applied_by.clone())
+        .collect();
+    f.view.teardown(f.name, &tearing_down);
     let mut diagnostics = Diagnostics::new();
     for slot in slots.iter().rev() {
         diagnostics.extend(teardown(f.name, slot).await);
     }
-    print_diagnostics(&diagnostics, f.color);
+    f.view.teardown_errors(&diagnostics);
     let mut status = runs.iter().map(|r| r.status).max().unwrap_or(Status::Pass);
     if diagnostics.has_errors() {
         status = Status::Error;
@@ -125,6 +133,7 @@ async fn execute(
                     state: State::new(),
                     providers: Vec::new(),
                     variables: BTreeMap::new(),
+                    applied_by: None,
                 });
                 slots.len() - 1
             }
@@ -236,6 +245,7 @@ async fn execute(
             let (state, apply_diags, values) =
                 terrane_engine::run::apply_values(&ctx, &plan, &Quiet).await;
             slots[slot].state = state;
+            slots[slot].applied_by = Some(run.name.clone());
             diags.extend(apply_diags);
             matched.extend(take_expected(run, &mut diags).matched);
             let shown = super::super::show::state_text(&slots[slot].state);

@@ -134,6 +134,10 @@ pub fn check_assert(
                 diff(&side(&op.lhs_expr), &side(&op.rhs_expr)),
                 String::new(),
             );
+            // People read the diff; the JSON view also lists what the references held.
+            for (text, value) in traversals(&condition.expr, &condition.file, ectx) {
+                d = d.value(text, value.describe());
+            }
         }
         e => {
             for (text, value) in traversals(e, &condition.file, ectx) {

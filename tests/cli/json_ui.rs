@@ -1,0 +1,324 @@
+//! `-json`: Terraform's machine-readable UI for plan, apply, refresh, destroy and init,
+//! one message a line, each checked for Terraform's common fields and snapshotted with
+//! its timestamp (and terrane's version) taken out.
+
+use crate::harness::Work;
+use crate::snap;
+
+const CONFIG: &str = r#"
+variable "name" {
+  type    = string
+  default = "demo"
+}
+
+resource "terraform_data" "a" {
+  input = var.name
+}
+
+resource "terraform_data" "b" {
+  input = terraform_data.a.output
+  provisioner "local-exec" {
+    command = "echo hello"
+  }
+}
+
+output "name" {
+  value = terraform_data.a.output
+}
+
+output "secret" {
+  value     = "s"
+  sensitive = true
+}
+"#;
+
+/// The messages of a JSON stream, one a line, after checking what every message of
+/// Terraform's UI has; the timestamp and terrane's own version are replaced so the
+/// snapshot holds still.
+fn messages(stdout: &str) -> String {
+    let stamp = regex_lite_timestamp();
+    let mut lines = Vec::new();
+    for line in stdout.lines() {
+        let mut m: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert_eq!(m["@module"], "terraform.ui", "{line}");
+        assert!(m["@level"].is_string() && m["@message"].is_string() && m["type"].is_string());
+        let ts = m["@timestamp"].as_str().expect("timestamp");
+        assert!(
+            stamp(ts),
+            "timestamp {ts} is not RFC 3339 with microseconds"
+        );
+        m["@timestamp"] = "[TIMESTAMP]".into();
+        if m["type"] == "version" {
+            assert_eq!(m["ui"], "1.3");
+            m["@message"] = "terrane [VERSION]".into();
+            m["terrane"] = "[VERSION]".into();
+        }
+        lines.push(m.to_string());
+    }
+    lines.join("\n")
+}
+
+/// `2026-12-07T12:27:06.024269Z`
+fn regex_lite_timestamp() -> impl Fn(&str) -> bool {
+    |ts: &str| {
+        let b = ts.as_bytes();
+        ts.len() == 27
+            && b[4] == b'-'
+            && b[10] == b'T'
+            && b[19] == b'.'
+            && b[26] == b'Z'
+            && ts[20..26].bytes().all(|c| c.is_ascii_digit())
+    }
+}
+
+/// The whole life of a small configuration as a CI job streams it: the same message
+/// types, fields and texts, in the same order, as Terraform 1.15 prints for it.
+#[test]
+fn json_plan_apply_refresh_destroy_stream_terraforms_messages() {
+    let w = Work::main_tf(CONFIG);
+    let plan = w.run(&["plan", "-json"]).code(0);
+    snap!(w, "ui_json_plan", messages(&plan.stdout));
+    let refused = w.run(&["apply", "-json"]).code(1);
+    snap!(w, "ui_json_apply_needs_approval", messages(&refused.stdout));
+    let apply = w.run(&["apply", "-json", "-auto-approve"]).code(0);
+    snap!(w, "ui_json_apply", messages(&apply.stdout));
+    let refresh = w.run(&["refresh", "-json"]).code(0);
+    snap!(w, "ui_json_refresh", messages(&refresh.stdout));
+    let again = w.run(&["plan", "-json"]).code(0);
+    snap!(w, "ui_json_plan_no_changes", messages(&again.stdout));
+    let destroy = w.run(&["destroy", "-json", "-auto-approve"]).code(0);
+    snap!(w, "ui_json_destroy", messages(&destroy.stdout));
+    assert!(
+        [plan, apply, refresh, again, destroy]
+            .iter()
+            .all(|o| o.stderr.is_empty()),
+        "-json writes everything to stdout"
+    );
+}
+
+/// An error is a `diagnostic` message with Terraform's range and snippet, and the exit
+/// code is still 1.
+#[test]
+fn json_errors_are_diagnostic_messages_with_range_and_snippet() {
+    let w = Work::main_tf("resource \"terraform_data\" \"a\" {\n  input = var.missing\n}\n");
+    let out = w.run(&["plan", "-json"]).code(1);
+    snap!(w, "ui_json_plan_error", messages(&out.stdout));
+}
+
+/// A failing provisioner: `provision_errored` and `apply_errored` as it happens, the
+/// diagnostic at the end, exit code 1; a slow one reports `apply_progress` (the period is
+/// shortened for the test) until it completes.
+#[test]
+fn json_apply_reports_failures_and_progress() {
+    let w = Work::main_tf(
+        r#"
+resource "terraform_data" "slow" {
+  provisioner "local-exec" {
+    command = "sleep 1"
+  }
+}
+
+resource "terraform_data" "bad" {
+  provisioner "local-exec" {
+    command = "exit 3"
+  }
+}
+"#,
+    );
+    let out = w
+        .run_with(
+            &["apply", "-json", "-auto-approve"],
+            &[("TERRANE_PROGRESS_INTERVAL_MS", "200")],
+            None,
+        )
+        .code(1);
+    let types: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|m| m["type"] != "apply_progress")
+        .map(|m| format!("{} {}", m["type"], m["@message"]))
+        .collect();
+    for expected in [
+        r#""provision_errored" "terraform_data.bad: (local-exec) Provisioning errored""#,
+        r#""apply_errored" "terraform_data.bad: Creation errored after 0s""#,
+        r#""provision_complete" "terraform_data.slow: (local-exec) Provisioning complete""#,
+    ] {
+        assert!(
+            types.iter().any(|t| t == expected),
+            "{expected} in {types:#?}"
+        );
+    }
+    let last = types.last().expect("messages");
+    assert!(
+        last.starts_with(r#""diagnostic" "Error: local-exec provisioner error""#),
+        "{last}"
+    );
+    let progress: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|m| m["type"] == "apply_progress")
+        .collect();
+    let first = progress.first().expect("a slow create reports progress");
+    assert_eq!(first["hook"]["resource"]["addr"], "terraform_data.slow");
+    assert_eq!(first["hook"]["action"], "create");
+    assert!(first["hook"]["elapsed_seconds"].is_u64());
+    let message = first["@message"].as_str().unwrap();
+    assert!(
+        message.starts_with("terraform_data.slow: Still creating... [")
+            && message.ends_with("s elapsed]"),
+        "{message}"
+    );
+}
+
+/// Without a terminal, a person's apply shows Terraform's "Still creating..." lines and the
+/// time each operation took, and no live summary line (no carriage returns).
+#[test]
+fn human_apply_shows_elapsed_time_on_plain_lines() {
+    let w = Work::main_tf(
+        "resource \"terraform_data\" \"slow\" {\n  provisioner \"local-exec\" {\n    command = \"sleep 1\"\n  }\n}\n",
+    );
+    let out = w
+        .run_with(
+            &["apply", "-auto-approve"],
+            &[("TERRANE_PROGRESS_INTERVAL_MS", "200")],
+            None,
+        )
+        .code(0);
+    let still: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("terraform_data.slow: Still creating... ["))
+        .collect();
+    let first = still
+        .first()
+        .unwrap_or_else(|| panic!("no progress:\n{out}"));
+    let elapsed = first
+        .trim_start_matches("terraform_data.slow: Still creating... [")
+        .trim_end_matches(" elapsed]");
+    assert!(
+        elapsed.len() == 6 && &elapsed[2..3] == "m" && elapsed.ends_with('s'),
+        "{first}"
+    );
+    assert!(
+        out.stdout.lines().any(
+            |l| l.starts_with("terraform_data.slow: Creation complete after ")
+                && l.contains("s [id=")
+        ),
+        "{out}"
+    );
+    assert!(!out.stdout.contains('\r'), "{out}");
+}
+
+/// `init -json`: the version message, then init's own messages, in Terraform's layout.
+#[test]
+fn json_init_streams_terraforms_layout() {
+    let w = Work::main_tf(CONFIG);
+    let out = w.run(&["init", "-json"]).code(0);
+    let types: Vec<String> = messages(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["type"].to_string())
+        .collect();
+    assert_eq!(types.first().map(String::as_str), Some("\"version\""));
+    assert!(
+        types
+            .iter()
+            .skip(1)
+            .all(|t| t == "\"init_output\"" || t == "\"log\""),
+        "{types:?}"
+    );
+}
+
+/// Applying a saved plan under -json streams what Terraform does: the planned changes
+/// (no summary of the plan), the operations, the summary and the outputs, even when there
+/// are none.
+#[test]
+fn json_apply_of_a_saved_plan() {
+    let w = Work::main_tf("resource \"terraform_data\" \"a\" {\n  input = 1\n}\n");
+    w.run(&["plan", "-out", "p.tfplan"]).code(0);
+    let out = w.run(&["apply", "-json", "p.tfplan"]).code(0);
+    let types: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["type"].to_string())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "\"version\"",
+            "\"planned_change\"",
+            "\"apply_start\"",
+            "\"apply_complete\"",
+            "\"change_summary\"",
+            "\"outputs\""
+        ],
+        "{out}"
+    );
+}
+
+/// Under -json an unset required variable is an error diagnostic, never a prompt in the
+/// middle of the stream (as Terraform).
+#[test]
+fn json_never_prompts() {
+    let w = Work::main_tf("variable \"v\" {}\n");
+    let out = w.run_with(&["plan", "-json"], &[], Some("typed\n")).code(1);
+    assert!(!out.stdout.contains("Enter a value"), "{out}");
+    assert!(
+        out.stdout
+            .contains(r#""@message":"Error: No value for required variable""#),
+        "{out}"
+    );
+}
+
+/// `terrane test -json`: Terraform's test messages (the abstract, each file and run as it
+/// starts and ends, the teardown of the runs that made objects, a failed assertion's
+/// diagnostic with both sides, the summary), the same as Terraform 1.15.5 streams for
+/// these files.
+#[test]
+fn json_test_streams_terraforms_test_messages() {
+    let w = Work::main_tf(
+        r#"
+variable "name" {
+  type    = string
+  default = "demo"
+}
+resource "terraform_data" "a" {
+  input = var.name
+}
+output "name" {
+  value = terraform_data.a.output
+}
+"#,
+    );
+    w.write("ok.tftest.hcl", "run \"ok\" {\n  command = apply\n}\n");
+    w.write(
+        "tests/main.tftest.hcl",
+        r#"run "passes" {
+  command = plan
+  assert {
+    condition     = var.name == "demo"
+    error_message = "wrong name"
+  }
+}
+
+run "fails" {
+  command = apply
+  variables {
+    name = "other"
+  }
+  assert {
+    condition     = output.name == "demo"
+    error_message = "name is not demo"
+  }
+}
+
+run "after" {
+  command = plan
+}
+"#,
+    );
+    let out = w.run(&["test", "-json"]).code(1);
+    snap!(w, "ui_json_test", messages(&out.stdout));
+}
