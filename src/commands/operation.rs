@@ -210,7 +210,33 @@ impl Prepared {
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         };
+        // The refreshed resources by address, so a large state is not searched once per
+        // object.
+        let refreshed_resources: std::collections::HashMap<_, _> = refreshed
+            .map(|s| {
+                s.resources
+                    .iter()
+                    .map(|n| {
+                        (
+                            (
+                                n.module.as_deref(),
+                                n.mode.as_str(),
+                                n.ty.as_str(),
+                                n.name.as_str(),
+                            ),
+                            n,
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         for r in self.state.resources.iter().filter(|r| r.mode != "data") {
+            let now_resource = refreshed_resources.get(&(
+                r.module.as_deref(),
+                r.mode.as_str(),
+                r.ty.as_str(),
+                r.name.as_str(),
+            ));
             for i in r.instances.iter().filter(|i| i.deposed.is_none()) {
                 let shown = r.instance_address(i);
                 let Ok(addr) = shown.parse::<InstanceAddr>() else {
@@ -219,13 +245,8 @@ impl Prepared {
                 let id = id_of(i);
                 let message = format!("{shown}: Refreshing state...{}", id_suffix(id.as_deref()));
                 hook("refresh_start", &message, &addr, id_fields(id.as_deref()));
-                let Some(state) = refreshed else { continue };
-                let Some(now) = state
-                    .resources
-                    .iter()
-                    .filter(|n| {
-                        n.mode == r.mode && n.ty == r.ty && n.name == r.name && n.module == r.module
-                    })
+                let Some(now) = now_resource
+                    .into_iter()
                     .flat_map(|n| n.instances.iter())
                     .find(|n| n.index_key == i.index_key && n.deposed.is_none())
                 else {

@@ -86,6 +86,9 @@ pub struct MockProvider {
     /// Live objects by name.
     world: Mutex<BTreeMap<String, Value>>,
     calls: Mutex<Vec<String>>,
+    /// How many times the provider was configured (kept apart from `calls`, whose order
+    /// tests assert).
+    configured: std::sync::atomic::AtomicUsize,
     serial: Mutex<u64>,
     /// The write-only `token_wo` each create or update received, by object name.
     tokens: Mutex<BTreeMap<String, Value>>,
@@ -180,6 +183,7 @@ impl MockProvider {
             script: Mutex::new(Script::default()),
             world: Mutex::new(BTreeMap::new()),
             calls: Mutex::new(Vec::new()),
+            configured: std::sync::atomic::AtomicUsize::new(0),
             serial: Mutex::new(0),
             tokens: Mutex::new(BTreeMap::new()),
         }
@@ -253,6 +257,11 @@ impl MockProvider {
             .into_iter()
             .filter_map(|c| c.strip_prefix(&prefix).map(str::to_string))
             .collect()
+    }
+
+    /// How many times a run configured the provider.
+    pub fn configured(&self) -> usize {
+        self.configured.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Forgets the recorded calls (the world stays).
@@ -422,6 +431,8 @@ impl Provider for MockProvider {
     }
 
     async fn configure(&self, _: ConfigureRequest) -> Diagnostics {
+        self.configured
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Diagnostics::new()
     }
 

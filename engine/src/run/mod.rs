@@ -24,7 +24,7 @@ pub mod values;
 pub mod vars;
 mod walk;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -203,6 +203,71 @@ impl Providers {
         module: &Module,
         values: &scope::Values,
     ) -> crate::diag::Diagnostics {
+        self.configure_where(module, values, |_| true).await
+    }
+
+    /// [`Providers::configure`] for a plan, as Terraform does it: an instance is configured
+    /// only when it has a `provider` block, some block of the configuration uses its
+    /// provider, or an object in state (`in_state`, provider addresses as state records
+    /// them) belongs to it. A configuration of built-in resources alone then never sets up
+    /// the AWS SDK, whose region lookup otherwise asks the instance metadata service on
+    /// every run.
+    pub async fn configure_used(
+        &self,
+        module: &Module,
+        values: &scope::Values,
+        in_state: &BTreeSet<&str>,
+    ) -> crate::diag::Diagnostics {
+        let used = self.used_by(module);
+        self.configure_where(module, values, |inst| {
+            let address = Self::state_address(inst.provider.as_ref());
+            used.contains(inst.provider.source())
+                || module.providers.iter().any(|b| b.name == inst.local)
+                || in_state.iter().any(|p| {
+                    p.strip_prefix(address.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                })
+        })
+        .await
+    }
+
+    /// The sources of the providers that serve some block of the configuration, in any
+    /// module: resources, data sources (check blocks' too), ephemeral resources, actions.
+    fn used_by<'a>(&'a self, module: &Module) -> BTreeSet<&'a str> {
+        let mut used = BTreeSet::new();
+        for m in module.all() {
+            let blocks = m
+                .resources
+                .values()
+                .chain(m.checks.iter().flat_map(|c| &c.data))
+                .map(|r| (r.addr.mode, r.addr.ty.as_str(), r.provider_name()));
+            for (mode, ty, local) in blocks {
+                if let Some(p) = self.for_type(mode, ty) {
+                    used.insert(p.source());
+                }
+                for i in self.instances.iter().filter(|i| i.local == local) {
+                    used.insert(i.provider.source());
+                }
+            }
+            for a in &m.actions {
+                let local = a
+                    .provider
+                    .as_ref()
+                    .map_or_else(|| a.ty.split('_').next().unwrap_or(""), |p| p.name.as_str());
+                for i in self.instances.iter().filter(|i| i.local == local) {
+                    used.insert(i.provider.source());
+                }
+            }
+        }
+        used
+    }
+
+    async fn configure_where(
+        &self,
+        module: &Module,
+        values: &scope::Values,
+        wanted: impl Fn(&Instance) -> bool,
+    ) -> crate::diag::Diagnostics {
         let mut diags = crate::diag::Diagnostics::new();
         nodes::preset_constant_locals(module, values);
         for block in &module.providers {
@@ -217,7 +282,7 @@ impl Providers {
                 );
             }
         }
-        for inst in &self.instances {
+        for inst in self.instances.iter().filter(|i| wanted(i)) {
             let block = module
                 .providers
                 .iter()

@@ -68,7 +68,17 @@ async fn plan_with(
     opened: &Opened,
 ) -> (Option<Plan>, Diagnostics) {
     let (mut prior, mut diags) = decode_state(&state, ctx.providers.as_ref());
-    diags.extend(ctx.providers.configure(&ctx.module, values).await);
+    // Deposed objects count too: their deletes need the provider.
+    let in_state: BTreeSet<&str> = state
+        .resources
+        .iter()
+        .map(|r| r.provider.as_str())
+        .collect();
+    diags.extend(
+        ctx.providers
+            .configure_used(&ctx.module, values, &in_state)
+            .await,
+    );
     if diags.has_errors() {
         return (None, diags);
     }

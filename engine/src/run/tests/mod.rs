@@ -4,6 +4,7 @@ mod actions;
 mod destroy_order;
 mod ephemeral;
 mod recover;
+mod unused_providers;
 
 use std::path::Path;
 use std::sync::Arc;
