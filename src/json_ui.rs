@@ -453,6 +453,9 @@ pub fn hook(kind: &str, message: &str, addr: &InstanceAddr, fields: Json) {
 /// running) as the message Terraform streams for it: `ephemeral_op_start` and
 /// `ephemeral_op_complete` for the former, a `log` for anything else.
 pub fn progress_line(line: &str) {
+    if data_read_line(line) {
+        return;
+    }
     let parsed = line.split_once(": ").and_then(|(addr, what)| {
         let addr = addr.parse::<InstanceAddr>().ok()?;
         let (action, rest) = if let Some(rest) = what.strip_prefix("Opening") {
@@ -487,6 +490,41 @@ pub fn progress_line(line: &str) {
     } else {
         log(line);
     }
+}
+
+/// A data source read while planning (`data.x: Reading...`, `data.x: Read complete after
+/// 0s [id=...]`) as Terraform streams it: `apply_start` and `apply_complete` with action
+/// `read`, worded "Refreshing". `false` when `line` is not one.
+fn data_read_line(line: &str) -> bool {
+    let Some((shown, what)) = line.split_once(": ") else {
+        return false;
+    };
+    let Ok(addr) = shown.parse::<InstanceAddr>() else {
+        return false;
+    };
+    if what == "Reading..." {
+        let message = format!("{shown}: Refreshing...");
+        hook("apply_start", &message, &addr, json!({"action": "read"}));
+        return true;
+    }
+    let Some(rest) = what.strip_prefix("Read complete after ") else {
+        return false;
+    };
+    let (secs, id) = match rest.split_once(" [id=") {
+        Some((secs, id)) => (secs, id.strip_suffix(']')),
+        None => (rest, None),
+    };
+    let Some(secs) = secs.strip_suffix('s').and_then(|s| s.parse::<u64>().ok()) else {
+        return false;
+    };
+    let message = format!("{shown}: Refresh complete after {secs}s{}", id_suffix(id));
+    let mut fields = json!({ "action": "read" });
+    if let Json::Object(ids) = id_fields(id) {
+        fields.as_object_mut().expect("object").extend(ids);
+    }
+    fields["elapsed_seconds"] = secs.into();
+    hook("apply_complete", &message, &addr, fields);
+    true
 }
 
 /// `id_key`/`id_value` for an object's id, as the hooks carry it.
