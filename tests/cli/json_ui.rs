@@ -327,3 +327,49 @@ run "after" {
     let out = w.run(&["test", "-json"]).code(1);
     snap!(w, "ui_json_test", messages(&out.stdout));
 }
+
+/// A data source read while planning: Terraform's `apply_start` and `apply_complete`
+/// with action `read` under -json, "Reading..." and "Read complete" lines for people.
+#[test]
+fn data_source_reads_are_reported_while_planning() {
+    let w = Work::main_tf(
+        r#"
+data "terraform_remote_state" "other" {
+  backend = "local"
+  config = {
+    path = "other.tfstate"
+  }
+}
+"#,
+    );
+    w.write(
+        "other.tfstate",
+        r#"{"version": 4, "terraform_version": "1.15.5", "serial": 1, "lineage": "l", "outputs": {"x": {"value": "y", "type": "string"}}, "resources": []}"#,
+    );
+    let out = w.run(&["plan", "-json"]).code(0);
+    let reads: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|m| m["hook"]["action"] == "read")
+        .map(|m| format!("{} {}", m["type"], m["@message"]))
+        .collect();
+    assert_eq!(reads.len(), 2, "{}", out.stdout);
+    assert_eq!(
+        reads[0],
+        r#""apply_start" "data.terraform_remote_state.other: Refreshing...""#
+    );
+    assert!(
+        reads[1].starts_with(
+            r#""apply_complete" "data.terraform_remote_state.other: Refresh complete after "#
+        ),
+        "{reads:?}"
+    );
+    let human = w.run(&["plan"]).code(0);
+    assert!(
+        human
+            .stdout
+            .starts_with("data.terraform_remote_state.other: Reading...\ndata.terraform_remote_state.other: Read complete after "),
+        "{human}"
+    );
+}
