@@ -168,7 +168,8 @@ fn assertion_sides(block: &str) -> Option<(String, String)> {
 /// Terraform's description of a resource instance in every message about one.
 pub fn resource(addr: &InstanceAddr) -> Json {
     let full = addr.to_string();
-    let module = module_path(addr);
+    // `module.a["x"].module.b` for an instance in a nested module, empty in the root.
+    let module = terrane_engine::addr::module_path_string(&addr.resource.module);
     let resource = match module.is_empty() {
         true => full.clone(),
         false => full[module.len() + 1..].to_string(),
@@ -187,25 +188,6 @@ pub fn resource(addr: &InstanceAddr) -> Json {
         "resource_name": addr.resource.name,
         "resource_key": key,
     })
-}
-
-/// `module.a.module.b` for an instance in a nested module, empty in the root module.
-fn module_path(addr: &InstanceAddr) -> String {
-    let full = addr.to_string();
-    let local = format!(
-        "{}{}.{}",
-        match addr.resource.mode {
-            terrane_engine::addr::Mode::Managed => "",
-            terrane_engine::addr::Mode::Data => "data.",
-            terrane_engine::addr::Mode::Ephemeral => "ephemeral.",
-        },
-        addr.resource.ty,
-        addr.resource.name
-    );
-    match full.rfind(&format!(".{local}")) {
-        Some(i) if full.starts_with("module.") => full[..i].to_string(),
-        _ => String::new(),
-    }
 }
 
 /// The word Terraform's JSON uses for a planned action.
