@@ -168,7 +168,8 @@ fn assertion_sides(block: &str) -> Option<(String, String)> {
 /// Terraform's description of a resource instance in every message about one.
 pub fn resource(addr: &InstanceAddr) -> Json {
     let full = addr.to_string();
-    let module = module_path(addr);
+    // `module.a["x"].module.b` for an instance in a nested module, empty in the root.
+    let module = terrane_engine::addr::module_path_string(&addr.resource.module);
     let resource = match module.is_empty() {
         true => full.clone(),
         false => full[module.len() + 1..].to_string(),
@@ -187,25 +188,6 @@ pub fn resource(addr: &InstanceAddr) -> Json {
         "resource_name": addr.resource.name,
         "resource_key": key,
     })
-}
-
-/// `module.a.module.b` for an instance in a nested module, empty in the root module.
-fn module_path(addr: &InstanceAddr) -> String {
-    let full = addr.to_string();
-    let local = format!(
-        "{}{}.{}",
-        match addr.resource.mode {
-            terrane_engine::addr::Mode::Managed => "",
-            terrane_engine::addr::Mode::Data => "data.",
-            terrane_engine::addr::Mode::Ephemeral => "ephemeral.",
-        },
-        addr.resource.ty,
-        addr.resource.name
-    );
-    match full.rfind(&format!(".{local}")) {
-        Some(i) if full.starts_with("module.") => full[..i].to_string(),
-        _ => String::new(),
-    }
 }
 
 /// The word Terraform's JSON uses for a planned action.
@@ -453,6 +435,9 @@ pub fn hook(kind: &str, message: &str, addr: &InstanceAddr, fields: Json) {
 /// running) as the message Terraform streams for it: `ephemeral_op_start` and
 /// `ephemeral_op_complete` for the former, a `log` for anything else.
 pub fn progress_line(line: &str) {
+    if data_read_line(line) {
+        return;
+    }
     let parsed = line.split_once(": ").and_then(|(addr, what)| {
         let addr = addr.parse::<InstanceAddr>().ok()?;
         let (action, rest) = if let Some(rest) = what.strip_prefix("Opening") {
@@ -487,6 +472,41 @@ pub fn progress_line(line: &str) {
     } else {
         log(line);
     }
+}
+
+/// A data source read while planning (`data.x: Reading...`, `data.x: Read complete after
+/// 0s [id=...]`) as Terraform streams it: `apply_start` and `apply_complete` with action
+/// `read`, worded "Refreshing". `false` when `line` is not one.
+fn data_read_line(line: &str) -> bool {
+    let Some((shown, what)) = line.split_once(": ") else {
+        return false;
+    };
+    let Ok(addr) = shown.parse::<InstanceAddr>() else {
+        return false;
+    };
+    if what == "Reading..." {
+        let message = format!("{shown}: Refreshing...");
+        hook("apply_start", &message, &addr, json!({"action": "read"}));
+        return true;
+    }
+    let Some(rest) = what.strip_prefix("Read complete after ") else {
+        return false;
+    };
+    let (secs, id) = match rest.split_once(" [id=") {
+        Some((secs, id)) => (secs, id.strip_suffix(']')),
+        None => (rest, None),
+    };
+    let Some(secs) = secs.strip_suffix('s').and_then(|s| s.parse::<u64>().ok()) else {
+        return false;
+    };
+    let message = format!("{shown}: Refresh complete after {secs}s{}", id_suffix(id));
+    let mut fields = json!({ "action": "read" });
+    if let Json::Object(ids) = id_fields(id) {
+        fields.as_object_mut().expect("object").extend(ids);
+    }
+    fields["elapsed_seconds"] = secs.into();
+    hook("apply_complete", &message, &addr, fields);
+    true
 }
 
 /// `id_key`/`id_value` for an object's id, as the hooks carry it.

@@ -42,6 +42,8 @@ struct Screen {
 /// Shows an apply's progress; [`ApplyView::event`] takes the engine's events.
 pub struct ApplyView {
     json: bool,
+    /// How often a running operation reports.
+    period: Duration,
     screen: Arc<Mutex<Screen>>,
     ticker: Option<(JoinHandle<()>, mpsc::Sender<()>)>,
 }
@@ -69,6 +71,7 @@ impl ApplyView {
         });
         ApplyView {
             json,
+            period,
             screen,
             ticker: Some((thread, stop)),
         }
@@ -90,7 +93,7 @@ impl ApplyView {
                         action,
                         id: id.clone(),
                         started: now,
-                        next_report: now,
+                        next_report: now + self.period,
                     },
                 );
                 let id = id.as_deref();
@@ -224,9 +227,6 @@ fn report_still_running(screen: &mut Screen, period: Duration, json: bool) {
     let now = Instant::now();
     let mut due = Vec::new();
     for op in screen.running.values_mut() {
-        if op.next_report == op.started {
-            op.next_report = op.started + period;
-        }
         if op.next_report <= now {
             op.next_report += period;
             due.push((
@@ -376,7 +376,7 @@ mod tests {
                 action: Action::Create,
                 id: None,
                 started,
-                next_report: started,
+                next_report: started + Duration::from_secs(1),
             },
         );
         report_still_running(&mut screen, Duration::from_secs(1), false);

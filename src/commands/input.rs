@@ -24,9 +24,10 @@ pub fn allowed(common: &CommonArgs) -> bool {
 /// A sensitive variable's answer is not echoed when stdin is a terminal (as Terraform
 /// reads it), so it stays off the screen and out of terminal recordings.
 pub fn ask_variable(name: &str, var: &Variable) -> Option<String> {
+    // Echo goes off before the prompt shows, so nothing typed after it can be echoed.
+    let hidden = var.sensitive && std::io::stdin().is_terminal() && set_echo(false);
     print!("{}", prompt(name, var));
     let _ = std::io::stdout().flush();
-    let hidden = var.sensitive && std::io::stdin().is_terminal() && set_echo(false);
     let mut line = String::new();
     let read = std::io::stdin().lock().read_line(&mut line);
     if hidden {

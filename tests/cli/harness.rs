@@ -392,6 +392,8 @@ impl Out {
                 ": Destroying...",
                 ": Destruction complete",
                 ": Still ",
+                ": Reading...",
+                ": Read complete",
             ]
             .iter()
             .any(|p| l.contains(p))

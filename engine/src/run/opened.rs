@@ -42,7 +42,8 @@ impl Opened {
         }
     }
 
-    fn say(&self, line: &str) {
+    /// Passes a line of the run's progress on (the plan's data source reads use it too).
+    pub(super) fn say(&self, line: &str) {
         if let Some(p) = &self.progress {
             p(line);
         }

@@ -915,7 +915,18 @@ impl ResourceRun<'_> {
                 let (value, action) = if config.contains_unknown() || self.read_later {
                     (Value::Unknown, Action::Read)
                 } else {
+                    // Terraform's lines for a read while planning.
+                    let started = std::time::Instant::now();
+                    self.opened.say(&format!("{shown}: Reading..."));
                     let v = read_data_instance(self.provider.as_ref(), &site, config).await?;
+                    let id = v
+                        .get_attr("id")
+                        .and_then(|i| i.as_str())
+                        .map(|i| format!(" [id={i}]"))
+                        .unwrap_or_default();
+                    let secs = (started.elapsed().as_millis() + 500) / 1000;
+                    self.opened
+                        .say(&format!("{shown}: Read complete after {secs}s{id}"));
                     (v, Action::NoOp)
                 };
                 return Ok((Some(self.change(iaddr, action, value.clone())), value));
