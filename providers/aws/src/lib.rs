@@ -444,14 +444,7 @@ fn empty_object(s: &BlockSchema) -> Obj {
         o.set(k, Value::Null);
     }
     for (k, b) in &s.blocks {
-        o.set(
-            k,
-            match b.nesting {
-                Nesting::List => Value::List(Vec::new()),
-                Nesting::Set => Value::Set(Vec::new()),
-                Nesting::Single => Value::Null,
-            },
-        );
+        o.set(k, b.empty_value());
     }
     o
 }
