@@ -129,7 +129,7 @@ pub async fn run(a: ImportArgs) -> anyhow::Result<u8> {
         &object,
         providers.schema(addr.resource.mode, &addr.resource.ty),
         Vec::new(),
-        imported.private,
+        resp.private.or(imported.private),
         false,
     );
     let code = edit_state(&a.lock, "OperationTypeImport", color, |_, state, _| {

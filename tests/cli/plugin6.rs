@@ -117,6 +117,12 @@ fn a_protocol_6_resource_goes_through_its_whole_lifecycle() {
     assert!(!w.read("terraform.tfstate").contains("hunter2"));
     assert_eq!(objects(&remote)["write_only"]["thing-1"], "hunter2");
     run(&w, &["plan", "-detailed-exitcode"], None).code(0);
+    // A refresh stores the private data the plugin's read returned, as Terraform does.
+    // (State holds it in base64: {"owner":"example"}, then {"owner":"example","read":true}.)
+    let private = |w: &Work| w.state()["resources"][0]["instances"][0]["private"].clone();
+    assert_eq!(private(&w), "eyJvd25lciI6ImV4YW1wbGUifQ==");
+    run(&w, &["apply", "-auto-approve", "-refresh-only"], None).code(0);
+    assert_eq!(private(&w), "eyJvd25lciI6ImV4YW1wbGUiLCJyZWFkIjp0cnVlfQ==");
 
     // In place.
     let out = run(&w, &["apply", "-auto-approve", "-var", "size=2"], None).code(0);

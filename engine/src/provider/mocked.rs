@@ -126,6 +126,7 @@ impl Provider for MockedProvider {
                 real.push(r);
             } else {
                 out.push(Some(ReadResponse {
+                    private: None,
                     new_state: Some(r.current),
                     diagnostics: Diagnostics::new(),
                 }));

@@ -39,6 +39,9 @@ pub struct ReadRequest {
 pub struct ReadResponse {
     /// `None` when the object no longer exists.
     pub new_state: Option<Value>,
+    /// The private data the provider returned with the object (a plugin's
+    /// `ReadResource` answer), stored in its place; `None` keeps the object's.
+    pub private: Option<String>,
     pub diagnostics: Diagnostics,
 }
 

@@ -922,6 +922,7 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
                 continue;
             }
             let Some(now) = resp.new_state else { continue };
+            let private = resp.private.or_else(|| inst.private.clone());
             let schema = s
                 .ctx
                 .providers
@@ -932,10 +933,10 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
                 &marked,
                 schema,
                 inst.dependencies.clone(),
-                inst.private.clone(),
+                private,
                 inst.create_before_destroy,
             );
-            if fresh.attributes != inst.attributes {
+            if fresh.attributes != inst.attributes || fresh.private != inst.private {
                 s.working.lock().expect("lock poisoned").set(
                     &c.addr.resource,
                     &c.provider,

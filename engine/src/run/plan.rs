@@ -468,8 +468,9 @@ async fn import_one(
     };
     match read {
             Some(resp) if resp.diagnostics.has_errors() => diags.extend(resp.diagnostics.with_address(&to.to_string())),
-            Some(ReadResponse { new_state: Some(value), .. }) => {
-                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: imported.private, schema_version: None, create_before_destroy: false, tainted: false, as_stored: false });
+            Some(ReadResponse { new_state: Some(value), private, .. }) => {
+                let private = private.or(imported.private);
+                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private, schema_version: None, create_before_destroy: false, tainted: false, as_stored: false });
                 out.insert(to, id);
             }
             _ => diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {to}, the provider detected that no object exists with the given id {id:?}. Only pre-existing objects can be imported.")).span(imp.span.clone())),
@@ -666,7 +667,12 @@ async fn refresh(
                             .schema(Mode::Managed, &addr.resource.ty)
                             .map(|s| s.version);
                         let upgraded = p.schema_version.take().is_some_and(|v| Some(v) != current);
-                        p.as_stored &= !changed && !upgraded;
+                        // The private data the read returned replaces the stored.
+                        let private_changed = resp.private.is_some() && resp.private != p.private;
+                        if private_changed {
+                            p.private = resp.private;
+                        }
+                        p.as_stored &= !changed && !upgraded && !private_changed;
                         p.value = now;
                     }
                 }

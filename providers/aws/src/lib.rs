@@ -520,6 +520,7 @@ impl Provider for AwsProvider {
                 Ok(vals) => {
                     for (i, v) in idx.into_iter().zip(vals) {
                         out[i] = Some(ReadResponse {
+                            private: None,
                             new_state: v,
                             diagnostics: Diagnostics::new(),
                         });
@@ -528,6 +529,7 @@ impl Provider for AwsProvider {
                 Err(d) => {
                     for i in idx {
                         out[i] = Some(ReadResponse {
+                            private: None,
                             new_state: None,
                             diagnostics: d.clone(),
                         });
@@ -538,6 +540,7 @@ impl Provider for AwsProvider {
         out.into_iter()
             .map(|r| {
                 r.unwrap_or_else(|| ReadResponse {
+                    private: None,
                     new_state: None,
                     diagnostics: Diagnostic::error("internal error: a read request got no answer")
                         .into(),

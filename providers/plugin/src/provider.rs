@@ -240,6 +240,7 @@ impl PluginProvider {
     async fn read_one(&self, p: &Process, req: ReadRequest) -> ReadResponse {
         let failed = |diagnostics| ReadResponse {
             new_state: None,
+            private: None,
             diagnostics,
         };
         let ty = self.resource_type(&req.type_name);
@@ -292,6 +293,7 @@ impl PluginProvider {
         match self.decode(resp.new_state, ty) {
             Ok(v) => ReadResponse {
                 new_state: (!v.is_null()).then_some(v),
+                private: private_string(&resp.private),
                 diagnostics,
             },
             Err(d) => failed(d),
@@ -413,6 +415,7 @@ impl Provider for PluginProvider {
                     .iter()
                     .map(|_| ReadResponse {
                         new_state: None,
+                        private: None,
                         diagnostics: d.clone(),
                     })
                     .collect()

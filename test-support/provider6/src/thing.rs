@@ -16,8 +16,11 @@ use crate::store::Store;
 /// The private data every object carries.
 pub const PRIVATE: &[u8] = br#"{"owner":"example"}"#;
 
+/// The private data a read returns: the client must store it and send it from then on.
+pub const PRIVATE_READ: &[u8] = br#"{"owner":"example","read":true}"#;
+
 fn private_lost(private: &[u8]) -> Option<proto::Diagnostic> {
-    (private != PRIVATE).then(|| {
+    (private != PRIVATE && private != PRIVATE_READ).then(|| {
         error(
             "Private data lost",
             &format!(
@@ -89,7 +92,7 @@ pub fn read(
     let ty = p.ty(&req.type_name)?;
     let current = value(req.current_state, ty)?;
     let mut resp = proto::ReadResourceResponse {
-        private: req.private.clone(),
+        private: PRIVATE_READ.to_vec(),
         ..Default::default()
     };
     if let Some(d) = private_lost(&req.private) {
