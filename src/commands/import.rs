@@ -102,6 +102,7 @@ pub async fn run(a: ImportArgs) -> anyhow::Result<u8> {
     let read = provider
         .read(vec![ReadRequest {
             address: addr.to_string(),
+            stored: None,
             type_name: addr.resource.ty.clone(),
             current: object,
             private: imported.private.clone(),

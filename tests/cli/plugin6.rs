@@ -252,7 +252,14 @@ fn an_object_stored_with_an_older_schema_version_is_upgraded_by_the_plugin() {
     inst["schema_version"] = 0.into();
     inst["attributes"]["id"] = "1".into();
     w.write("terraform.tfstate", &state.to_string());
+    run(&w, &["plan", "-detailed-exitcode"], None).code(0);
 
+    // Older still: the number under an attribute the current schema does not have. The
+    // plugin gets the stored JSON as it is, as Terraform sends it.
+    let attrs = &mut state["resources"][0]["instances"][0]["attributes"];
+    attrs.as_object_mut().unwrap().remove("id");
+    attrs["number"] = "1".into();
+    w.write("terraform.tfstate", &state.to_string());
     run(&w, &["plan", "-detailed-exitcode"], None).code(0);
     let out = run(&w, &["apply", "-auto-approve"], None).code(0);
     assert!(

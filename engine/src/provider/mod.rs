@@ -34,6 +34,10 @@ pub struct ReadRequest {
     /// The schema version `current` was stored with, which the provider upgrades from;
     /// `None` when it is of the current schema (just imported).
     pub schema_version: Option<u64>,
+    /// The object's attributes as state stores them, for an object stored with another
+    /// schema version than the provider's: upgrading starts from this JSON as it is (it
+    /// may hold attributes the current schema no longer has).
+    pub stored: Option<std::sync::Arc<serde_json::Value>>,
 }
 
 pub struct ReadResponse {

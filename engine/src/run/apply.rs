@@ -913,6 +913,8 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
                 current: value,
                 private: inst.private.clone(),
                 schema_version: Some(inst.schema_version),
+                stored: (inst.schema_version != schema.version)
+                    .then(|| std::sync::Arc::new(inst.attributes.clone())),
             });
             which.push((*c, inst));
         }

@@ -456,6 +456,7 @@ async fn import_one(
         Some(object) => provider
             .read(vec![ReadRequest {
                 address: to.to_string(),
+                stored: None,
                 type_name: to.resource.ty.clone(),
                 current: object,
                 private: imported.private.clone(),
@@ -470,7 +471,7 @@ async fn import_one(
             Some(resp) if resp.diagnostics.has_errors() => diags.extend(resp.diagnostics.with_address(&to.to_string())),
             Some(ReadResponse { new_state: Some(value), private, .. }) => {
                 let private = private.or(imported.private);
-                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private, schema_version: None, create_before_destroy: false, tainted: false, as_stored: false });
+                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private, schema_version: None, stored: None, create_before_destroy: false, tainted: false, as_stored: false });
                 out.insert(to, id);
             }
             _ => diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {to}, the provider detected that no object exists with the given id {id:?}. Only pre-existing objects can be imported.")).span(imp.span.clone())),
@@ -499,6 +500,7 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
                 dependencies: i.dependencies.clone(),
                 private: i.private.clone(),
                 schema_version: Some(i.schema_version),
+                stored: None,
                 create_before_destroy: true,
                 tainted: false,
                 as_stored: true,
@@ -630,6 +632,7 @@ async fn refresh(
                     current: p.value.unmark_deep().0,
                     private: p.private.clone(),
                     schema_version: p.schema_version,
+                    stored: p.stored.clone(),
                 }
             })
             .collect();

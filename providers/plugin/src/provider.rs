@@ -255,7 +255,13 @@ impl PluginProvider {
                     .map(|s| s.version)
             })
             .map_or(0, |v| i64::try_from(v).unwrap_or(0));
-        let raw = values::to_json(&req.current, ty).to_string().into_bytes();
+        // The JSON state stores, as Terraform sends it, when the object is of another
+        // version (it may hold attributes the current schema no longer has).
+        let raw = match &req.stored {
+            Some(stored) => stored.to_string(),
+            None => values::to_json(&req.current, ty).to_string(),
+        }
+        .into_bytes();
         let up: proto::UpgradeResourceStateResponse = match call(
             p,
             Method::UpgradeResourceState,
@@ -614,6 +620,7 @@ impl Provider for PluginProvider {
                 p,
                 ReadRequest {
                     address: String::new(),
+                    stored: None,
                     type_name: req.type_name.clone(),
                     current: state,
                     private: private.clone(),

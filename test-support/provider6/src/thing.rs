@@ -74,7 +74,10 @@ pub fn upgrade(
     // Only an object stored with version 0 is renamed, so a client that sends the wrong
     // version reads an object that does not exist.
     if req.version == 0 {
-        if let Some(id) = j.get("id").and_then(serde_json::Value::as_str) {
+        // Older still, the number was stored as `number`, an attribute version 1 lacks:
+        // only the stored JSON as it is has it.
+        let number = j.get("number").or_else(|| j.get("id")).cloned();
+        if let Some(id) = number.as_ref().and_then(serde_json::Value::as_str) {
             j["id"] = format!("thing-{id}").into();
         }
     }
