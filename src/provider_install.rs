@@ -51,6 +51,7 @@ pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
     };
     let built_in = crate::setup::providers();
     let mut new = LockFile::default();
+    let mut third_party_signed = false;
     for (source, span) in crate::plugins::required_sources(root) {
         let name = display(&source);
         let constraints = constraints_for(root, &source);
@@ -63,7 +64,11 @@ pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
             .find(|(names, _)| names.contains(&key.as_str()))
             .map(|(_, f)| f().schema().clone());
         let mut lines = Vec::new();
-        let mut report = |e: Event| lines.push(event_line(&name, constraints.as_deref(), &e));
+        let mut report = |e: Event| {
+            third_party_signed |=
+                matches!(&e, Event::Installed(_, auth) if auth.starts_with("self-signed"));
+            lines.push(event_line(&name, constraints.as_deref(), &e));
+        };
         let req = Request {
             source: &source,
             constraints: constraints.as_deref(),
@@ -132,6 +137,9 @@ pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
                 diags.push(Diagnostic::error(summary).detail(detail).span(span));
             }
         }
+    }
+    if third_party_signed {
+        (opts.log)("\nPartner and community providers are signed by their developers.\nIf you'd like to know more about provider signing, you can read about it here:\nhttps://developer.hashicorp.com/terraform/cli/plugins/signing");
     }
     if diags.has_errors() || new == old {
         return diags;

@@ -102,6 +102,7 @@ pub async fn run(a: ImportArgs) -> anyhow::Result<u8> {
     let read = provider
         .read(vec![ReadRequest {
             address: addr.to_string(),
+            stored: None,
             type_name: addr.resource.ty.clone(),
             current: object,
             private: imported.private.clone(),
@@ -129,7 +130,7 @@ pub async fn run(a: ImportArgs) -> anyhow::Result<u8> {
         &object,
         providers.schema(addr.resource.mode, &addr.resource.ty),
         Vec::new(),
-        imported.private,
+        resp.private.or(imported.private),
         false,
     );
     let code = edit_state(&a.lock, "OperationTypeImport", color, |_, state, _| {

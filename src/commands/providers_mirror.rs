@@ -152,7 +152,7 @@ async fn fetch(
                 "Failed to authenticate {source} v{version} for {platform}: {e}."
             ))
         })?;
-        println!("  - Package authenticated: {result}");
+        println!("  - Package authenticated: {}", result.result);
     }
     staging.persist(&target).map_err(|e| {
         Diagnostic::error("Cannot download provider release").detail(format!(

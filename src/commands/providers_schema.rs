@@ -130,6 +130,8 @@ fn block_json(b: &BlockSchema) -> Value {
                     Nesting::Single => "single",
                     Nesting::List => "list",
                     Nesting::Set => "set",
+                    Nesting::Map => "map",
+                    Nesting::Group => "group",
                 };
                 t.insert("nesting_mode".into(), json!(mode));
                 t.insert("block".into(), block_json(&nb.block));

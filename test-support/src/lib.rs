@@ -8,6 +8,7 @@ pub mod cli;
 pub mod fault;
 pub mod plugins;
 pub mod registry;
+pub mod signing;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

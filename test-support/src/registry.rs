@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use crate::signing::TestKey;
 
 /// One document the server answers with.
 #[derive(Debug, Clone)]
@@ -215,9 +217,44 @@ pub fn null_provider_zip() -> Vec<u8> {
     provider_zip(crate::plugins::NULL_PROVIDER_FILE, &contents)
 }
 
+/// The key the test registry's releases are signed with (a self-signed key: not
+/// HashiCorp's).
+pub fn release_key() -> &'static TestKey {
+    static KEY: OnceLock<TestKey> = OnceLock::new();
+    KEY.get_or_init(|| TestKey::generate(1, "Example Releases <releases@example.test>"))
+}
+
+/// The SHA256SUMS document of release `version` whose linux_amd64 package has `sha`, with
+/// another platform's line, as a release lists every platform.
+pub fn null_sums(version: &str, sha: &str) -> String {
+    format!(
+        "{sha}  terraform-provider-null_{version}_linux_amd64.zip
+{}  terraform-provider-null_{version}_darwin_arm64.zip
+",
+        "0".repeat(64)
+    )
+}
+
+/// The registry's download description of the linux_amd64 package of `version`, whose
+/// SHA256SUMS are signed by `key`.
+pub fn null_download(version: &str, sha: &str, key: &TestKey) -> Doc {
+    let file = format!("terraform-provider-null_{version}_linux_amd64.zip");
+    let keys = serde_json::json!({"gpg_public_keys": [{
+        "key_id": key.key_id,
+        "ascii_armor": key.armored_public,
+        "trust_signature": "",
+        "source": "Example",
+        "source_url": null,
+    }]});
+    Doc::json(&format!(
+        r#"{{"protocols":["4.0","5.1"],"os":"linux","arch":"amd64","filename":"{file}","download_url":"/files/{file}","shasums_url":"/files/null_{version}_SHA256SUMS","shasums_signature_url":"/files/null_{version}_SHA256SUMS.sig","shasum":"{sha}","signing_keys":{keys}}}"#
+    ))
+}
+
 /// Serves hashicorp/null from `server` as a provider registry: every version in
-/// `versions` is the same real package (a version is only the registry's label).
-/// `tamper` serves a zip whose bytes differ from the SHA-256 the registry states.
+/// `versions` is the same real package (a version is only the registry's label), its
+/// SHA256SUMS signed by [`release_key`]. `tamper` serves a zip whose bytes differ from
+/// the SHA-256 the registry states.
 pub fn serve_null_registry(server: &Server, versions: &[&str], zip: &[u8], tamper: bool) {
     let sha = sha256_hex(zip);
     server.add(
@@ -241,20 +278,19 @@ pub fn serve_null_registry(server: &Server, versions: &[&str], zip: &[u8], tampe
         let file = format!("terraform-provider-null_{v}_linux_amd64.zip");
         server.add(
             &format!("/v1/providers/hashicorp/null/{v}/download/linux/amd64"),
-            Doc::json(&format!(
-                r#"{{"protocols":["4.0","5.1"],"os":"linux","arch":"amd64","filename":"{file}","download_url":"/files/{file}","shasums_url":"/files/null_{v}_SHA256SUMS","shasums_signature_url":"/files/null_{v}_SHA256SUMS.sig","shasum":"{sha}","signing_keys":{{"gpg_public_keys":[]}}}}"#
-            )),
+            null_download(v, &sha, release_key()),
+        );
+        let sums = null_sums(v, &sha);
+        server.add(
+            &format!("/files/null_{v}_SHA256SUMS.sig"),
+            Doc::bytes(
+                "application/octet-stream",
+                release_key().sign(sums.as_bytes()),
+            ),
         );
         server.add(
             &format!("/files/null_{v}_SHA256SUMS"),
-            Doc::bytes(
-                "text/plain",
-                format!(
-                    "{sha}  {file}\n{}  terraform-provider-null_{v}_darwin_arm64.zip\n",
-                    "0".repeat(64)
-                )
-                .into_bytes(),
-            ),
+            Doc::bytes("text/plain", sums.into_bytes()),
         );
         server.add(
             &format!("/files/{file}"),

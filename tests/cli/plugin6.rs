@@ -117,6 +117,12 @@ fn a_protocol_6_resource_goes_through_its_whole_lifecycle() {
     assert!(!w.read("terraform.tfstate").contains("hunter2"));
     assert_eq!(objects(&remote)["write_only"]["thing-1"], "hunter2");
     run(&w, &["plan", "-detailed-exitcode"], None).code(0);
+    // A refresh stores the private data the plugin's read returned, as Terraform does.
+    // (State holds it in base64: {"owner":"example"}, then {"owner":"example","read":true}.)
+    let private = |w: &Work| w.state()["resources"][0]["instances"][0]["private"].clone();
+    assert_eq!(private(&w), "eyJvd25lciI6ImV4YW1wbGUifQ==");
+    run(&w, &["apply", "-auto-approve", "-refresh-only"], None).code(0);
+    assert_eq!(private(&w), "eyJvd25lciI6ImV4YW1wbGUiLCJyZWFkIjp0cnVlfQ==");
 
     // In place.
     let out = run(&w, &["apply", "-auto-approve", "-var", "size=2"], None).code(0);
@@ -246,7 +252,14 @@ fn an_object_stored_with_an_older_schema_version_is_upgraded_by_the_plugin() {
     inst["schema_version"] = 0.into();
     inst["attributes"]["id"] = "1".into();
     w.write("terraform.tfstate", &state.to_string());
+    run(&w, &["plan", "-detailed-exitcode"], None).code(0);
 
+    // Older still: the number under an attribute the current schema does not have. The
+    // plugin gets the stored JSON as it is, as Terraform sends it.
+    let attrs = &mut state["resources"][0]["instances"][0]["attributes"];
+    attrs.as_object_mut().unwrap().remove("id");
+    attrs["number"] = "1".into();
+    w.write("terraform.tfstate", &state.to_string());
     run(&w, &["plan", "-detailed-exitcode"], None).code(0);
     let out = run(&w, &["apply", "-auto-approve"], None).code(0);
     assert!(
@@ -573,4 +586,112 @@ fn json_plan_reports_drift() {
     );
     assert_eq!(drift[0]["change"]["action"], "update");
     assert_eq!(drift[0]["change"]["resource"]["addr"], "example_thing.a");
+}
+
+/// Blocks as SDKv2 providers declare them: `endpoint` blocks form a map keyed by their
+/// label, and `options` is a group block, an object even when absent.
+const BLOCKS: &str = r#"
+terraform {
+  required_providers {
+    example = { source = "terrane/example" }
+  }
+}
+
+variable "weight" {
+  default = 1
+}
+
+resource "example_thing" "a" {
+  name = "blocks"
+
+  endpoint "primary" {
+    url    = "https://one.example"
+    weight = var.weight
+  }
+
+  dynamic "endpoint" {
+    for_each = { backup = "https://two.example" }
+    labels   = [endpoint.key]
+    content {
+      url = endpoint.value
+    }
+  }
+}
+"#;
+
+#[test]
+fn map_and_group_blocks_are_planned_applied_and_replanned_unchanged() {
+    let w = with_example(BLOCKS);
+    let remote = w.path().join("remote");
+    let out = run(&w, &["plan"], None).code(0);
+    assert!(out.stdout.contains("+ endpoint \"primary\" {"), "{out}");
+    assert!(
+        out.stdout.contains("+ url    = \"https://one.example\""),
+        "{out}"
+    );
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+
+    // The map as an object keyed by label, the absent group as an object of nulls: in
+    // state and as the provider received them.
+    let state = w.state();
+    let attrs = &state["resources"][0]["instances"][0]["attributes"];
+    assert_eq!(
+        attrs["endpoint"]["primary"]["url"], "https://one.example",
+        "{state:#}"
+    );
+    assert_eq!(
+        attrs["endpoint"]["backup"]["weight"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        attrs["options"],
+        serde_json::json!({"retries": null, "verbose": null}),
+        "{state:#}"
+    );
+    let stored = &objects(&remote)["things"]["thing-1"];
+    assert_eq!(stored["endpoint"]["backup"]["url"], "https://two.example");
+    assert!(stored["options"].is_object(), "{stored:#}");
+    run(&w, &["plan", "-detailed-exitcode"], None).code(0);
+
+    // One block of the map changes; the plan names it by its key.
+    let out = run(&w, &["apply", "-auto-approve", "-var", "weight=5"], None).code(0);
+    assert!(out.stdout.contains("~ endpoint \"primary\" {"), "{out}");
+    assert!(out.stdout.contains("~ weight = 1 -> 5"), "{out}");
+    assert_eq!(
+        objects(&remote)["things"]["thing-1"]["endpoint"]["primary"]["weight"],
+        5
+    );
+
+    // A group block written: it changes from its empty value in place.
+    let with_options = BLOCKS.replace(
+        "  dynamic",
+        "  options {\n    retries = 3\n  }\n\n  dynamic",
+    );
+    w.write("main.tf", &with_options);
+    let out = run(&w, &["apply", "-auto-approve", "-var", "weight=5"], None).code(0);
+    assert!(out.stdout.contains("~ options {"), "{out}");
+    assert!(out.stdout.contains("+ retries = 3"), "{out}");
+    assert_eq!(
+        objects(&remote)["things"]["thing-1"]["options"]["retries"],
+        3
+    );
+    run(
+        &w,
+        &["plan", "-detailed-exitcode", "-var", "weight=5"],
+        None,
+    )
+    .code(0);
+}
+
+#[test]
+fn a_map_block_without_its_key_or_with_a_duplicate_key_is_refused() {
+    let missing = BLOCKS.replace("endpoint \"primary\"", "endpoint");
+    let w = with_example(&missing);
+    let out = run(&w, &["validate"], None).code(1);
+    assert!(out.stderr.contains("Missing key for endpoint"), "{out}");
+
+    let duplicate = BLOCKS.replace("backup =", "primary =");
+    let w = with_example(&duplicate);
+    let out = run(&w, &["validate"], None).code(1);
+    assert!(out.stderr.contains("Duplicate endpoint block"), "{out}");
 }

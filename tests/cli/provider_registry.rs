@@ -5,8 +5,10 @@
 //! and `providers schema -json`.
 
 use terrane_test_support::registry::{
-    cli_config_for, null_provider_zip, serve_null_registry, sha256_hex, Server,
+    cli_config_for, null_download, null_provider_zip, null_sums, release_key, serve_null_registry,
+    sha256_hex, Doc, Server,
 };
+use terrane_test_support::signing::TestKey;
 
 use crate::harness::Work;
 use crate::snap;
@@ -26,7 +28,8 @@ data "null_data_source" "d" {
 "#;
 
 /// The lock file Terraform writes for this package: the `h1:` hash it records from a
-/// filesystem mirror (the same files) and the `zh:` hash of the archive downloaded.
+/// filesystem mirror (the same files) and, the SHA256SUMS being signed, the `zh:` hash of
+/// every platform's archive they list (the other platform's is all zeros here).
 fn locked(version: &str, zip: &[u8]) -> String {
     format!(
         r#"# This file is maintained automatically by "terraform init".
@@ -37,6 +40,7 @@ provider "registry.terraform.io/hashicorp/null" {{
   constraints = "~> 2.1"
   hashes = [
     "h1:CFnENdqQu4g3LJNevA32aDxcUz2qGkRGQpFfkI8TCdE=",
+    "zh:0000000000000000000000000000000000000000000000000000000000000000",
     "zh:{}",
   ]
 }}
@@ -131,11 +135,75 @@ fn the_plugin_cache_is_filled_and_reused_and_upgrade_moves_to_a_newer_version() 
     );
     let out = s.run(&other, &["init", "-upgrade"]).code(0);
     assert!(
-        out.stdout
-            .contains("- Installed hashicorp/null v2.1.3 (verified checksum)"),
+        out.stdout.contains(&format!(
+            "- Installed hashicorp/null v2.1.3 (self-signed, key ID {})",
+            release_key().key_id
+        )),
         "{out}"
     );
     assert_eq!(other.read(".terraform.lock.hcl"), locked("2.1.3", &s.zip));
+}
+
+#[test]
+fn a_signed_release_installs_reporting_its_signer_and_locks_every_platforms_hash() {
+    let s = Setup::new(&["2.1.2"], false, "");
+    let out = s.run(&s.work, &["init"]).code(0);
+    let installed = format!(
+        "- Installed hashicorp/null v2.1.2 (self-signed, key ID {})",
+        release_key().key_id
+    );
+    assert!(out.stdout.contains(&installed), "{out}");
+    assert!(
+        out.stdout
+            .contains("\nPartner and community providers are signed by their developers.\n"),
+        "{out}"
+    );
+    assert_eq!(s.work.read(".terraform.lock.hcl"), locked("2.1.2", &s.zip));
+    assert_eq!(s.server.requests_for("/files/null_2.1.2_SHA256SUMS.sig"), 1);
+}
+
+#[test]
+fn checksums_that_do_not_match_their_signature_are_refused() {
+    let s = Setup::new(&["2.1.2"], false, "");
+    // Another platform's sum changed after signing.
+    let sums = null_sums("2.1.2", &sha256_hex(&s.zip)).replace("0000", "1111");
+    s.server.add(
+        "/files/null_2.1.2_SHA256SUMS",
+        Doc::bytes("text/plain", sums.into_bytes()),
+    );
+    let out = s.run(&s.work, &["init"]).code(1);
+    assert!(out.stderr.contains("Failed to install provider"), "{out}");
+    assert!(out.stderr.contains("error checking signature"), "{out}");
+    assert!(!s.work.exists(".terraform.lock.hcl"));
+    assert!(!s.work.exists(&format!("{PACKAGE}/2.1.2/linux_amd64")));
+}
+
+#[test]
+fn a_signature_by_a_key_the_registry_does_not_list_is_refused() {
+    let s = Setup::new(&["2.1.2"], false, "");
+    // The registry lists another key than the one that signed the checksums.
+    let other = TestKey::generate(2, "Someone Else <else@example.test>");
+    s.server.add(
+        "/v1/providers/hashicorp/null/2.1.2/download/linux/amd64",
+        null_download("2.1.2", &sha256_hex(&s.zip), &other),
+    );
+    let out = s.run(&s.work, &["init"]).code(1);
+    // (The message wraps after "unknown".)
+    assert!(
+        out.stderr.contains("authentication signature from unknown"),
+        "{out}"
+    );
+    assert!(!s.work.exists(".terraform.lock.hcl"));
+
+    // An empty signature is no signature: as for Terraform, its issuer is unknown.
+    let s = Setup::new(&["2.1.2"], false, "");
+    s.server.add(
+        "/files/null_2.1.2_SHA256SUMS.sig",
+        Doc::bytes("application/octet-stream", Vec::new()),
+    );
+    let out = s.run(&s.work, &["init"]).code(1);
+    assert!(out.stderr.contains("signature from unknown"), "{out}");
+    assert!(!s.work.exists(".terraform.lock.hcl"));
 }
 
 #[test]

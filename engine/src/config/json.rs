@@ -73,10 +73,12 @@ fn parse_root(
 
 /// Turns an argument of a JSON body (whose spans are in `file`, a generated file) into
 /// the nested blocks the schema says it is: an object is one block, an array of objects
-/// is one block per element. `dynamic` blocks inside are recognised too. The blocks' spans
-/// are in the returned generated file.
+/// is one block per element, each behind `labels` levels of objects keyed by its labels.
+/// `dynamic` blocks inside are recognised too. The blocks' spans are in the returned
+/// generated file.
 pub fn blocks_from_attribute(
     a: &Attribute,
+    labels: usize,
     file: &Arc<SourceFile>,
 ) -> Result<(Vec<Block>, Arc<SourceFile>), Diagnostics> {
     let mut diags = Diagnostics::new();
@@ -97,7 +99,7 @@ pub fn blocks_from_attribute(
         span: key_span.start.saturating_sub(1)..key_span.end + 1,
     };
     let mut g = Generator::new(file, &mut diags);
-    g.blocks(&key, &node, 0, Ctx::Schema, &mut Vec::new());
+    g.blocks(&key, &node, labels, Ctx::Schema, &mut Vec::new());
     let (body, generated) = g.finish();
     match body {
         Some(body) if !diags.has_errors() => Ok((

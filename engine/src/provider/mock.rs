@@ -442,6 +442,7 @@ impl Provider for MockProvider {
             let name = name_of(&r.current);
             if let Err(diagnostics) = self.enter(&name, Call::Refresh).await {
                 out.push(ReadResponse {
+                    private: None,
                     new_state: None,
                     diagnostics,
                 });
@@ -450,6 +451,7 @@ impl Provider for MockProvider {
             let now = self.lock_world().get(&name).cloned();
             self.record(&name, Call::Refresh);
             out.push(ReadResponse {
+                private: None,
                 new_state: now,
                 diagnostics: Diagnostics::new(),
             });

@@ -126,6 +126,7 @@ impl Provider for MockedProvider {
                 real.push(r);
             } else {
                 out.push(Some(ReadResponse {
+                    private: None,
                     new_state: Some(r.current),
                     diagnostics: Diagnostics::new(),
                 }));
@@ -231,7 +232,10 @@ fn fill(schema: &BlockSchema, value: &Value, chosen: &Value, missing: fn(&Value)
         let inner = chosen.get_attr(name).cloned().unwrap_or(Value::Null);
         let each = |v: &Value| fill(&nb.block, v, &inner, missing);
         let filled = match (nb.nesting, current.unmark()) {
-            (Nesting::Single, v) if !v.is_null() => each(v),
+            (Nesting::Single | Nesting::Group, v) if !v.is_null() => each(v),
+            (Nesting::Map, Value::Map(items)) => {
+                Value::Map(items.iter().map(|(k, v)| (k.clone(), each(v))).collect())
+            }
             (Nesting::List, Value::List(items)) => Value::List(items.iter().map(each).collect()),
             (Nesting::Set, Value::Set(items)) => Value::set(items.iter().map(each).collect()),
             (_, v) => known(v),

@@ -34,11 +34,18 @@ pub struct ReadRequest {
     /// The schema version `current` was stored with, which the provider upgrades from;
     /// `None` when it is of the current schema (just imported).
     pub schema_version: Option<u64>,
+    /// The object's attributes as state stores them, for an object stored with another
+    /// schema version than the provider's: upgrading starts from this JSON as it is (it
+    /// may hold attributes the current schema no longer has).
+    pub stored: Option<std::sync::Arc<serde_json::Value>>,
 }
 
 pub struct ReadResponse {
     /// `None` when the object no longer exists.
     pub new_state: Option<Value>,
+    /// The private data the provider returned with the object (a plugin's
+    /// `ReadResource` answer), stored in its place; `None` keeps the object's.
+    pub private: Option<String>,
     pub diagnostics: Diagnostics,
 }
 

@@ -132,6 +132,11 @@ pub enum Nesting {
     List,
     /// A set of blocks (order does not matter).
     Set,
+    /// Labelled blocks, `rule "name" { ... }`: a map of objects keyed by the label.
+    Map,
+    /// At most one block, never null: an absent block is its empty value (every
+    /// attribute null, every nested collection empty).
+    Group,
 }
 
 #[derive(Debug, Clone)]
@@ -141,4 +146,35 @@ pub struct NestedBlock {
     pub min_items: usize,
     pub max_items: Option<usize>,
     pub force_new: bool,
+}
+
+impl BlockSchema {
+    /// The value of an empty body: every attribute null, every nested block type empty.
+    pub fn empty_value(&self) -> Value {
+        let attrs = self.attributes.keys().map(|k| (k.clone(), Value::Null));
+        let blocks = self
+            .blocks
+            .iter()
+            .map(|(k, nb)| (k.clone(), nb.empty_value()));
+        Value::Object(attrs.chain(blocks).collect())
+    }
+}
+
+impl NestedBlock {
+    /// The value when no block of this type is written.
+    pub fn empty_value(&self) -> Value {
+        match self.nesting {
+            Nesting::Single => Value::Null,
+            Nesting::Group => self.block.empty_value(),
+            Nesting::List => Value::List(Vec::new()),
+            Nesting::Set => Value::Set(Vec::new()),
+            Nesting::Map => Value::Map(BTreeMap::new()),
+        }
+    }
+
+    /// The labels a block of this type has in configuration: a map's blocks have one,
+    /// the key.
+    pub fn label_count(&self) -> usize {
+        usize::from(self.nesting == Nesting::Map)
+    }
 }

@@ -935,6 +935,8 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
                 current: value,
                 private: inst.private.clone(),
                 schema_version: Some(inst.schema_version),
+                stored: (inst.schema_version != schema.version)
+                    .then(|| std::sync::Arc::new(inst.attributes.clone())),
             });
             which.push((*c, inst));
         }
@@ -944,6 +946,7 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
                 continue;
             }
             let Some(now) = resp.new_state else { continue };
+            let private = resp.private.or_else(|| inst.private.clone());
             let schema = s
                 .ctx
                 .providers
@@ -954,10 +957,10 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
                 &marked,
                 schema,
                 inst.dependencies.clone(),
-                inst.private.clone(),
+                private,
                 inst.create_before_destroy,
             );
-            if fresh.attributes != inst.attributes {
+            if fresh.attributes != inst.attributes || fresh.private != inst.private {
                 s.working.lock().expect("lock poisoned").set(
                     &c.addr.resource,
                     &c.provider,

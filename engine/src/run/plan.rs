@@ -496,6 +496,7 @@ async fn import_one(
         Some(object) => provider
             .read(vec![ReadRequest {
                 address: to.to_string(),
+                stored: None,
                 type_name: to.resource.ty.clone(),
                 current: object,
                 private: imported.private.clone(),
@@ -508,8 +509,9 @@ async fn import_one(
     };
     match read {
             Some(resp) if resp.diagnostics.has_errors() => diags.extend(resp.diagnostics.with_address(&to.to_string())),
-            Some(ReadResponse { new_state: Some(value), .. }) => {
-                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private: imported.private, schema_version: None, create_before_destroy: false, tainted: false, as_stored: false });
+            Some(ReadResponse { new_state: Some(value), private, .. }) => {
+                let private = private.or(imported.private);
+                prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private, schema_version: None, stored: None, create_before_destroy: false, tainted: false, as_stored: false });
                 out.insert(to, id);
             }
             _ => diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {to}, the provider detected that no object exists with the given id {id:?}. Only pre-existing objects can be imported.")).span(imp.span.clone())),
@@ -538,6 +540,7 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
                 dependencies: i.dependencies.clone(),
                 private: i.private.clone(),
                 schema_version: Some(i.schema_version),
+                stored: None,
                 create_before_destroy: true,
                 tainted: false,
                 as_stored: true,
@@ -669,6 +672,7 @@ async fn refresh(
                     current: p.value.unmark_deep().0,
                     private: p.private.clone(),
                     schema_version: p.schema_version,
+                    stored: p.stored.clone(),
                 }
             })
             .collect();
@@ -707,7 +711,12 @@ async fn refresh(
                             .schema(Mode::Managed, &addr.resource.ty)
                             .map(|s| s.version);
                         let upgraded = p.schema_version.take().is_some_and(|v| Some(v) != current);
-                        p.as_stored &= !changed && !upgraded;
+                        // The private data the read returned replaces the stored.
+                        let private_changed = resp.private.is_some() && resp.private != p.private;
+                        if private_changed {
+                            p.private = resp.private;
+                        }
+                        p.as_stored &= !changed && !upgraded && !private_changed;
                         p.value = now;
                     }
                 }

@@ -12,7 +12,7 @@ use crate::config::{span_of, SrcBody};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics, SourceFile};
 use crate::lang::eval::eval_bound;
 use crate::lang::{convert, EvalContext, Value};
-use crate::provider::{BlockSchema, Nesting};
+use crate::provider::{BlockSchema, NestedBlock, Nesting};
 pub use crate::state::codec::{
     instance_value, mark_paths, object_from_json, object_to_json, sensitive_paths, type_json,
     typed_from_json,
@@ -51,7 +51,7 @@ fn decode_body_bound(
         .filter(|(_, a)| a.required || a.optional)
         .map(|(k, _)| k.as_str())
         .collect();
-    let mut blocks: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    let mut blocks: BTreeMap<&str, Vec<Labelled>> = BTreeMap::new();
     let structures: Vec<Located<'_>> = if crate::config::json::is_json(&body.file) {
         // In the JSON syntax a nested block is written like an argument; only the
         // schema can tell them apart.
@@ -130,12 +130,23 @@ fn decode_body_bound(
                     diags.push(d);
                     continue;
                 };
+                let key = match block_key(b, nb, file) {
+                    Ok(key) => key,
+                    Err(d) => {
+                        diags.push(d);
+                        continue;
+                    }
+                };
                 let inner = SrcBody {
                     body: b.body.clone(),
                     file: file.clone(),
                 };
                 match decode_body_bound(&inner, &nb.block, ctx, span_of(&b.ident, file), bound) {
-                    Ok(v) => blocks.entry(name).or_default().push(v),
+                    Ok(value) => blocks.entry(name).or_default().push(Labelled {
+                        key,
+                        value,
+                        span: span_of(&b.ident, file),
+                    }),
                     Err(d) => diags.extend(d),
                 }
             }
@@ -172,12 +183,12 @@ fn decode_body_bound(
                     .span(block_span.clone()),
             );
         }
-        let v = match nb.nesting {
-            Nesting::List => Value::List(items),
-            Nesting::Set => Value::set(items),
-            Nesting::Single => items.into_iter().next().unwrap_or(Value::Null),
-        };
-        out.insert(name.clone(), v);
+        match collect_blocks(name, nb, items) {
+            Ok(v) => {
+                out.insert(name.clone(), v);
+            }
+            Err(d) => diags.push(d),
+        }
     }
     if diags.has_errors() {
         Err(diags)
@@ -187,8 +198,63 @@ fn decode_body_bound(
 }
 
 enum Dynamic<'s> {
-    Blocks(&'s str, Vec<Value>),
+    Blocks(&'s str, Vec<Labelled>),
     Unknown(&'s str),
+}
+
+/// One decoded nested block, with its key when its type is a map of blocks.
+struct Labelled {
+    key: Option<String>,
+    value: Value,
+    span: Option<crate::diag::Span>,
+}
+
+/// The key of a nested block: its one label when blocks of its type form a map, else
+/// none (and a label is refused, as Terraform refuses it).
+fn block_key(
+    b: &hcl_edit::structure::Block,
+    nb: &NestedBlock,
+    file: &Arc<SourceFile>,
+) -> Result<Option<String>, Diagnostic> {
+    let name = b.ident.as_str();
+    match (nb.label_count(), b.labels.as_slice()) {
+        (0, []) => Ok(None),
+        (1, [key]) => Ok(Some(key.as_str().to_string())),
+        (0, [extra, ..]) => Err(Diagnostic::error(format!("Extraneous label for {name}"))
+            .detail(format!("No labels are expected for {name} blocks."))
+            .span(span_of(extra, file))),
+        (_, [_, extra, ..]) => Err(Diagnostic::error(format!("Extraneous label for {name}"))
+            .detail("Only 1 label (key) is expected here.")
+            .span(span_of(extra, file))),
+        _ => Err(Diagnostic::error(format!("Missing key for {name}"))
+            .detail(format!("All {name} blocks must have 1 labels (key)."))
+            .span(span_of(&b.ident, file))),
+    }
+}
+
+/// The value of all the blocks of one type, by its nesting mode.
+fn collect_blocks(name: &str, nb: &NestedBlock, items: Vec<Labelled>) -> Result<Value, Diagnostic> {
+    let values = || items.iter().map(|i| i.value.clone());
+    Ok(match nb.nesting {
+        Nesting::List => Value::List(values().collect()),
+        Nesting::Set => Value::set(values().collect()),
+        Nesting::Single | Nesting::Group => values().next().unwrap_or_else(|| nb.empty_value()),
+        Nesting::Map => {
+            let mut map = BTreeMap::new();
+            for item in items {
+                let key = item.key.unwrap_or_default();
+                if map.contains_key(&key) {
+                    return Err(Diagnostic::error(format!("Duplicate {name} block"))
+                        .detail(format!(
+                            "A {name} block with the key {key:?} was already defined."
+                        ))
+                        .span(item.span));
+                }
+                map.insert(key, item.value);
+            }
+            Value::Map(map)
+        }
+    })
 }
 
 /// Expands `dynamic "name" { for_each = ..., iterator = it, content { ... } }` into one
@@ -208,11 +274,12 @@ fn json_nested_blocks<'b>(
     let mut diags = Diagnostics::new();
     for s in body.iter() {
         match s {
-            Structure::Attribute(a)
-                if !schema.attributes.contains_key(a.key.as_str())
-                    && schema.blocks.contains_key(a.key.as_str()) =>
-            {
-                match crate::config::json::blocks_from_attribute(a, file) {
+            Structure::Attribute(a) if !schema.attributes.contains_key(a.key.as_str()) => {
+                let Some(nb) = schema.blocks.get(a.key.as_str()) else {
+                    out.push((Cow::Borrowed(s), Arc::clone(file)));
+                    continue;
+                };
+                match crate::config::json::blocks_from_attribute(a, nb.label_count(), file) {
                     Ok((bs, generated)) => out.extend(
                         bs.into_iter()
                             .map(|b| (Cow::Owned(Structure::Block(b)), Arc::clone(&generated))),
@@ -302,6 +369,7 @@ fn expand_dynamic<'s>(
         body: content.body.clone(),
         file: file.clone(),
     };
+    let labels = b.body.get_attribute("labels");
     let mut out = Vec::new();
     let mut diags = Diagnostics::new();
     for (key, value) in items {
@@ -310,8 +378,16 @@ fn expand_dynamic<'s>(
             iterator.clone(),
             Value::object([("key", key), ("value", value)]),
         ));
-        match decode_body_bound(&body, &nb.block, ctx, span_of(&content.ident, file), &inner) {
-            Ok(v) => out.push(v),
+        let span = span_of(&content.ident, file);
+        let key = match dynamic_key(labels, nb, file, ctx, &inner, span.clone()) {
+            Ok(key) => key,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        match decode_body_bound(&body, &nb.block, ctx, span.clone(), &inner) {
+            Ok(value) => out.push(Labelled { key, value, span }),
             Err(d) => diags.extend(d),
         }
     }
@@ -319,6 +395,53 @@ fn expand_dynamic<'s>(
         return Err(diags);
     }
     Ok(Dynamic::Blocks(name, out))
+}
+
+/// The key of one block a `dynamic` block generates: its `labels = [key]` evaluated for
+/// the element, when blocks of the type form a map.
+fn dynamic_key(
+    labels: Option<&hcl_edit::structure::Attribute>,
+    nb: &NestedBlock,
+    file: &Arc<SourceFile>,
+    ctx: &EvalContext<'_>,
+    bound: &[(String, Value)],
+    span: Option<crate::diag::Span>,
+) -> Result<Option<String>, Diagnostics> {
+    let wrong = |detail: String, span| -> Diagnostics {
+        Diagnostic::error("Invalid dynamic block label")
+            .detail(detail)
+            .span(span)
+            .into()
+    };
+    let Some(labels) = labels else {
+        return match nb.label_count() {
+            0 => Ok(None),
+            _ => Err(wrong(
+                "This dynamic block generates blocks that need 1 label (key): set labels = [...]."
+                    .into(),
+                span,
+            )),
+        };
+    };
+    let v = eval_bound(&labels.value, file, ctx, bound).map_err(Diagnostics::from)?;
+    let items: Vec<Value> = v.as_seq().map(<[Value]>::to_vec).unwrap_or_default();
+    match (nb.label_count(), items.as_slice()) {
+        (0, []) => Ok(None),
+        (1, [key]) => match convert(key, &crate::lang::Type::String) {
+            Ok(Value::String(k)) => Ok(Some(k)),
+            _ => Err(wrong(
+                "The label must be a known string.".into(),
+                span_of(&labels.value, file),
+            )),
+        },
+        (n, _) => Err(wrong(
+            format!(
+                "The generated blocks need {n} label(s), but labels has {}.",
+                items.len()
+            ),
+            span_of(&labels.value, file),
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,12 @@ pub fn object_to_json(v: &Value, schema: &BlockSchema) -> serde_json::Value {
                         items.iter().map(|i| object_to_json(i, &nb.block)).collect(),
                     )
                 }
+                Value::Map(entries) if nb.nesting == Nesting::Map => serde_json::Value::Object(
+                    entries
+                        .iter()
+                        .map(|(k, i)| (k.clone(), object_to_json(i, &nb.block)))
+                        .collect(),
+                ),
                 Value::Null => serde_json::Value::Null,
                 single => object_to_json(single, &nb.block),
             },
@@ -77,7 +83,7 @@ pub fn object_from_json(j: &serde_json::Value, schema: &BlockSchema) -> Value {
     }
     for (name, nb) in &schema.blocks {
         let v = match j.get(name) {
-            None | Some(serde_json::Value::Null) => empty_blocks(nb.nesting),
+            None | Some(serde_json::Value::Null) => nb.empty_value(),
             Some(serde_json::Value::Array(items)) => {
                 let items: Vec<Value> = items
                     .iter()
@@ -86,22 +92,22 @@ pub fn object_from_json(j: &serde_json::Value, schema: &BlockSchema) -> Value {
                 match nb.nesting {
                     Nesting::Set => Value::set(items),
                     Nesting::List => Value::List(items),
-                    Nesting::Single => items.into_iter().next().unwrap_or(Value::Null),
+                    Nesting::Single | Nesting::Group | Nesting::Map => {
+                        items.into_iter().next().unwrap_or_else(|| nb.empty_value())
+                    }
                 }
             }
+            Some(serde_json::Value::Object(entries)) if nb.nesting == Nesting::Map => Value::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), object_from_json(v, &nb.block)))
+                    .collect(),
+            ),
             Some(obj) => object_from_json(obj, &nb.block),
         };
         out.insert(name.clone(), v);
     }
     Value::Object(out)
-}
-
-fn empty_blocks(n: Nesting) -> Value {
-    match n {
-        Nesting::List => Value::List(Vec::new()),
-        Nesting::Set => Value::Set(Vec::new()),
-        Nesting::Single => Value::Null,
-    }
 }
 
 /// Paths (top-level attribute names, in Terraform's path JSON) of sensitive values.

@@ -25,6 +25,11 @@ pub struct Prior {
     /// The schema version state recorded the object with; `None` once it is of the
     /// current schema (refreshed or imported).
     pub schema_version: Option<u64>,
+    /// The attributes as state stores them, kept for an object of an older schema
+    /// version: its provider upgrades it from this JSON (see [`ReadRequest::stored`]).
+    ///
+    /// [`ReadRequest::stored`]: crate::provider::ReadRequest::stored
+    pub stored: Option<std::sync::Arc<serde_json::Value>>,
     pub create_before_destroy: bool,
     /// A create-time provisioner failed on it: the next plan replaces it.
     pub tainted: bool,
@@ -72,6 +77,8 @@ pub fn decode_state(
                     dependencies: i.dependencies.clone(),
                     private: i.private.clone(),
                     schema_version: Some(i.schema_version),
+                    stored: (i.schema_version != schema.version)
+                        .then(|| std::sync::Arc::new(i.attributes.clone())),
                     create_before_destroy: i.create_before_destroy,
                     tainted: i.status.is_some(),
                     as_stored: true,
@@ -262,6 +269,7 @@ mod tests {
             dependencies: Vec::new(),
             private: None,
             schema_version: None,
+            stored: None,
             create_before_destroy: false,
             tainted: false,
             as_stored,

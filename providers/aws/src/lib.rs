@@ -444,14 +444,7 @@ fn empty_object(s: &BlockSchema) -> Obj {
         o.set(k, Value::Null);
     }
     for (k, b) in &s.blocks {
-        o.set(
-            k,
-            match b.nesting {
-                Nesting::List => Value::List(Vec::new()),
-                Nesting::Set => Value::Set(Vec::new()),
-                Nesting::Single => Value::Null,
-            },
-        );
+        o.set(k, b.empty_value());
     }
     o
 }
@@ -527,6 +520,7 @@ impl Provider for AwsProvider {
                 Ok(vals) => {
                     for (i, v) in idx.into_iter().zip(vals) {
                         out[i] = Some(ReadResponse {
+                            private: None,
                             new_state: v,
                             diagnostics: Diagnostics::new(),
                         });
@@ -535,6 +529,7 @@ impl Provider for AwsProvider {
                 Err(d) => {
                     for i in idx {
                         out[i] = Some(ReadResponse {
+                            private: None,
                             new_state: None,
                             diagnostics: d.clone(),
                         });
@@ -545,6 +540,7 @@ impl Provider for AwsProvider {
         out.into_iter()
             .map(|r| {
                 r.unwrap_or_else(|| ReadResponse {
+                    private: None,
                     new_state: None,
                     diagnostics: Diagnostic::error("internal error: a read request got no answer")
                         .into(),

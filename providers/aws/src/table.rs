@@ -436,11 +436,7 @@ fn is_zero(v: &Value) -> bool {
 }
 
 fn empty_block(b: Option<&NestedBlock>) -> Value {
-    match b.map(|b| b.nesting) {
-        Some(Nesting::List) => Value::List(Vec::new()),
-        Some(Nesting::Set) => Value::Set(Vec::new()),
-        Some(Nesting::Single) | None => Value::Null,
-    }
+    b.map_or(Value::Null, NestedBlock::empty_value)
 }
 
 /// What the provider asks of every table, whatever its SDK types.

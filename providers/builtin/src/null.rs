@@ -51,6 +51,7 @@ impl Provider for NullProvider {
         // Nothing exists outside state, so what state says is what there is.
         reqs.into_iter()
             .map(|r| ReadResponse {
+                private: None,
                 new_state: Some(r.current),
                 diagnostics: Diagnostics::new(),
             })

@@ -82,6 +82,7 @@ impl Provider for TerraformProvider {
     async fn read(&self, reqs: Vec<ReadRequest>) -> Vec<ReadResponse> {
         reqs.into_iter()
             .map(|r| ReadResponse {
+                private: None,
                 new_state: Some(r.current),
                 diagnostics: Diagnostics::new(),
             })

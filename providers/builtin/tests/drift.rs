@@ -68,6 +68,7 @@ impl Provider for World {
                     .unwrap_or_default()
                     .to_string();
                 ReadResponse {
+                    private: None,
                     new_state: w.get(&id).cloned(),
                     diagnostics: Diagnostics::new(),
                 }

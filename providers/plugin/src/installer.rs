@@ -34,7 +34,7 @@ pub enum Event {
     UsingCached(String),
     Installing(String),
     /// Installed, with how it was authenticated ("unauthenticated", "verified checksum").
-    Installed(String, &'static str),
+    Installed(String, String),
 }
 
 /// One provider to install.
@@ -174,14 +174,14 @@ impl Installer {
                 } else {
                     link(&dir, &dest)?;
                 }
-                (vec![h1], "unauthenticated")
+                (vec![h1], "unauthenticated".to_string())
             }
             Found::Packed(zip) => {
                 let unpacked = Unpacked::new(&zip, &home)?;
                 unpacked.accept(&trusted).map_err(|()| mismatch())?;
                 let h1 = unpacked.h1.clone();
                 unpacked.place(&home, &dest)?;
-                (vec![h1], "unauthenticated")
+                (vec![h1], "unauthenticated".to_string())
             }
             Found::Remote(package) => {
                 let parent = parent_of(&home)?;
@@ -196,26 +196,35 @@ impl Installer {
                 // The archive is checked before it is unpacked for use.
                 let mut unpacked = None;
                 let auth = match &package.authentication {
-                    Some(a) => a.check(zip.path(), &mut || {
+                    Some(a) => Some(a.check(zip.path(), &mut || {
                         let u = Unpacked::new(zip.path(), &home)?;
                         let h1 = u.h1.clone();
                         unpacked = Some(u);
                         Ok(h1)
-                    })?,
-                    None => "unauthenticated",
+                    })?),
+                    None => None,
                 };
                 let unpacked = match unpacked {
                     Some(u) => u,
                     None => Unpacked::new(zip.path(), &home)?,
                 };
                 unpacked.accept(&trusted).map_err(|()| mismatch())?;
-                // A registry's archive hash was checked against its SHA256SUMS: kept too.
+                // A registry's archive hash was checked against its SHA256SUMS: kept too,
+                // and with a verified signature, every platform's hash the sums list.
                 let mut hashes = vec![unpacked.h1.clone()];
                 if let Some(remote::Authentication::Registry { .. }) = &package.authentication {
                     hashes.push(unpacked.zh.clone());
                 }
+                let report = match auth {
+                    Some(a) => {
+                        let report = a.report();
+                        hashes.extend(a.signed_hashes);
+                        report
+                    }
+                    None => "unauthenticated".to_string(),
+                };
                 unpacked.place(&home, &dest)?;
-                (hashes, auth)
+                (hashes, report)
             }
         };
         report(Event::Installed(version.clone(), auth));
@@ -571,7 +580,7 @@ mod tests {
             vec![
                 Event::Finding(Some("~> 2.1".into())),
                 Event::Installing("2.1.2".into()),
-                Event::Installed("2.1.2".into(), "unauthenticated")
+                Event::Installed("2.1.2".into(), "unauthenticated".into())
             ]
         );
 

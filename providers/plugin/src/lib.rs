@@ -27,6 +27,7 @@ pub mod provider;
 pub mod remote;
 pub mod schema;
 pub mod schema_json;
+pub mod signature;
 pub mod values;
 pub mod zip;
 

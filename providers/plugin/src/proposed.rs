@@ -33,7 +33,7 @@ pub fn proposed_new(schema: &BlockSchema, prior: Option<&Value>, config: &Value)
         let cfg = attr(Some(config), name);
         let pri = attr(prior, name);
         let v = match nb.nesting {
-            Nesting::Single => {
+            Nesting::Single | Nesting::Group => {
                 if pri.is_null() {
                     proposed_new(&nb.block, None, &cfg)
                 } else {
@@ -68,6 +68,19 @@ pub fn proposed_new(schema: &BlockSchema, prior: Option<&Value>, config: &Value)
                             .collect(),
                     )
                 }
+                _ => cfg,
+            },
+            // Blocks of a map correspond by key.
+            Nesting::Map => match cfg.unmark() {
+                Value::Map(items) => Value::Map(
+                    items
+                        .iter()
+                        .map(|(k, c)| {
+                            let prior = pri.unmark().as_map().and_then(|m| m.get(k));
+                            (k.clone(), proposed_new(&nb.block, prior, c))
+                        })
+                        .collect(),
+                ),
                 _ => cfg,
             },
         };

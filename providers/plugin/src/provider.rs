@@ -240,6 +240,7 @@ impl PluginProvider {
     async fn read_one(&self, p: &Process, req: ReadRequest) -> ReadResponse {
         let failed = |diagnostics| ReadResponse {
             new_state: None,
+            private: None,
             diagnostics,
         };
         let ty = self.resource_type(&req.type_name);
@@ -254,7 +255,13 @@ impl PluginProvider {
                     .map(|s| s.version)
             })
             .map_or(0, |v| i64::try_from(v).unwrap_or(0));
-        let raw = values::to_json(&req.current, ty).to_string().into_bytes();
+        // The JSON state stores, as Terraform sends it, when the object is of another
+        // version (it may hold attributes the current schema no longer has).
+        let raw = match &req.stored {
+            Some(stored) => stored.to_string(),
+            None => values::to_json(&req.current, ty).to_string(),
+        }
+        .into_bytes();
         let up: proto::UpgradeResourceStateResponse = match call(
             p,
             Method::UpgradeResourceState,
@@ -292,6 +299,7 @@ impl PluginProvider {
         match self.decode(resp.new_state, ty) {
             Ok(v) => ReadResponse {
                 new_state: (!v.is_null()).then_some(v),
+                private: private_string(&resp.private),
                 diagnostics,
             },
             Err(d) => failed(d),
@@ -413,6 +421,7 @@ impl Provider for PluginProvider {
                     .iter()
                     .map(|_| ReadResponse {
                         new_state: None,
+                        private: None,
                         diagnostics: d.clone(),
                     })
                     .collect()
@@ -611,6 +620,7 @@ impl Provider for PluginProvider {
                 p,
                 ReadRequest {
                     address: String::new(),
+                    stored: None,
                     type_name: req.type_name.clone(),
                     current: state,
                     private: private.clone(),

@@ -13,6 +13,7 @@ use crate::disco::{DiscoError, Services};
 use crate::http;
 use crate::install::{InstallError, Source};
 use crate::installer::sha256_file;
+use crate::signature::{self, SigningKey};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
@@ -77,6 +78,9 @@ pub enum Authentication {
         filename: String,
         sha256: String,
         sums: String,
+        /// The binary detached OpenPGP signature of `sums`, and the keys it may be by.
+        signature: Vec<u8>,
+        keys: Vec<SigningKey>,
     },
     /// A network mirror's `hashes` (`h1:` or `zh:`); the package must match one.
     Hashes(Vec<String>),
@@ -89,21 +93,53 @@ pub struct RemotePackage {
     pub authentication: Option<Authentication>,
 }
 
+/// A package that passed its checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticated {
+    /// Terraform's name for how: "verified checksum", "self-signed", ...
+    pub result: String,
+    /// The ID of the key that signed, when it is not HashiCorp's.
+    pub key_id: Option<String>,
+    /// The `zh:` hashes of every platform's package, when a verified signature vouches
+    /// for the checksums they come from: the lock file records them all.
+    pub signed_hashes: Vec<String>,
+}
+
+impl Authenticated {
+    fn checksum() -> Authenticated {
+        Authenticated {
+            result: "verified checksum".into(),
+            key_id: None,
+            signed_hashes: Vec::new(),
+        }
+    }
+
+    /// What `init` prints after "Installed ... (": the key ID too for a third party's
+    /// key.
+    pub fn report(&self) -> String {
+        match &self.key_id {
+            Some(id) => format!("{}, key ID {id}", self.result),
+            None => self.result.clone(),
+        }
+    }
+}
+
 impl Authentication {
     /// Checks the downloaded `archive` before it is used; `h1` unpacks it and hashes its
     /// contents, asked for only when a listed `h1:` hash is what remains to compare.
-    /// Answers what Terraform reports after "Installed ... (" on success.
     pub fn check(
         &self,
         archive: &Path,
         h1: &mut dyn FnMut() -> Result<String, InstallError>,
-    ) -> Result<&'static str, InstallError> {
+    ) -> Result<Authenticated, InstallError> {
         let refused = |why: String| Err(InstallError::Authentication(why));
         match self {
             Authentication::Registry {
                 filename,
                 sha256,
                 sums,
+                signature,
+                keys,
             } => {
                 let listed = sums.lines().find_map(|l| {
                     let (sum, name) = l.split_once("  ")?;
@@ -128,15 +164,21 @@ impl Authentication {
                         "archive has incorrect checksum zh:{actual} (expected zh:{sha256})"
                     ));
                 }
-                Ok("verified checksum")
+                let signer = signature::verify(sums.as_bytes(), signature, keys)
+                    .map_err(InstallError::Authentication)?;
+                Ok(Authenticated {
+                    result: signer.to_string(),
+                    key_id: signer.third_party_key_id().map(str::to_string),
+                    signed_hashes: checksum_hashes(sums),
+                })
             }
             Authentication::Hashes(hashes) => {
                 let zh = format!("zh:{}", sha256_file(archive)?);
                 if hashes.contains(&zh) {
-                    return Ok("verified checksum");
+                    return Ok(Authenticated::checksum());
                 }
                 if hashes.iter().any(|h| h.starts_with("h1:")) && hashes.contains(&h1()?) {
-                    return Ok("verified checksum");
+                    return Ok(Authenticated::checksum());
                 }
                 match hashes.as_slice() {
                     [one] => refused(format!(
@@ -149,6 +191,21 @@ impl Authentication {
             }
         }
     }
+}
+
+/// Every package's hash in a SHA256SUMS document, as `zh:` hashes; none when a line
+/// does not look like a checksum, as then the document is not a list of checksums.
+fn checksum_hashes(sums: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in sums.lines().filter(|l| !l.trim().is_empty()) {
+        let sum = line.split_whitespace().next().unwrap_or_default();
+        let name = line.split_whitespace().nth(1);
+        if name.is_none() || sum.len() != 64 || !sum.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Vec::new();
+        }
+        out.push(format!("zh:{}", sum.to_ascii_lowercase()));
+    }
+    out
 }
 
 /// A provider registry, found through service discovery of the provider's host.
@@ -177,6 +234,16 @@ struct Download {
     download_url: String,
     shasum: String,
     shasums_url: String,
+    #[serde(default)]
+    shasums_signature_url: String,
+    #[serde(default)]
+    signing_keys: SigningKeys,
+}
+
+#[derive(Deserialize, Default)]
+struct SigningKeys {
+    #[serde(default)]
+    gpg_public_keys: Vec<SigningKey>,
 }
 
 impl Registry<'_> {
@@ -282,26 +349,37 @@ impl Registry<'_> {
             http_url(&at, &d.download_url, "download URL").map_err(|e| Self::failed(source, e))?;
         let sums_url =
             http_url(&at, &d.shasums_url, "SHASUMS URL").map_err(|e| Self::failed(source, e))?;
-        let sums = get(&sums_url, &source.host)
-            .await
+        let sums = Self::file(source, &sums_url, "authentication checksums").await?;
+        let signature_url = http_url(&at, &d.shasums_signature_url, "SHASUMS signature URL")
             .map_err(|e| Self::failed(source, e))?;
-        if sums.status != 200 {
-            return Err(Self::failed(
-                source,
-                format!(
-                    "failed to retrieve authentication checksums for provider: {sums_url} returned status {}",
-                    sums.status
-                ),
-            ));
-        }
+        let signature = Self::file(source, &signature_url, "cryptographic signature").await?;
         Ok(RemotePackage {
             url: download,
             authentication: Some(Authentication::Registry {
                 filename: d.filename,
                 sha256,
-                sums: String::from_utf8_lossy(&sums.body).into_owned(),
+                sums: String::from_utf8_lossy(&sums).into_owned(),
+                signature,
+                keys: d.signing_keys.gpg_public_keys,
             }),
         })
+    }
+
+    /// The body of the file at `url`, one of the package's `what` (for the error).
+    async fn file(source: &Source, url: &Url, what: &str) -> Result<Vec<u8>, RemoteError> {
+        let resp = get(url, &source.host)
+            .await
+            .map_err(|e| Self::failed(source, e))?;
+        if resp.status != 200 {
+            return Err(Self::failed(
+                source,
+                format!(
+                    "failed to retrieve {what} for provider: {url} returned status {}",
+                    resp.status
+                ),
+            ));
+        }
+        Ok(resp.body)
     }
 }
 

@@ -64,9 +64,11 @@ fn block(b: &proto::Block, version: u32) -> Result<BlockSchema, Error> {
             None => BlockSchema::default(),
         };
         let nesting = match nb.nesting {
-            1 | 5 => Nesting::Single,
+            1 => Nesting::Single,
             2 => Nesting::List,
             3 => Nesting::Set,
+            4 => Nesting::Map,
+            5 => Nesting::Group,
             n => {
                 return Err(Error::Schema(format!(
                     "block type {:?} uses nesting mode {n}, which terrane does not support",
@@ -234,9 +236,10 @@ pub fn block_type(b: &BlockSchema) -> Type {
     for (name, nb) in &b.blocks {
         let obj = block_type(&nb.block);
         let ty = match nb.nesting {
-            Nesting::Single => obj,
+            Nesting::Single | Nesting::Group => obj,
             Nesting::List => Type::List(Box::new(obj)),
             Nesting::Set => Type::Set(Box::new(obj)),
+            Nesting::Map => Type::Map(Box::new(obj)),
         };
         attrs.insert(
             name.clone(),

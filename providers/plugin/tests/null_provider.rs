@@ -117,6 +117,7 @@ async fn a_null_resource_lives_and_dies_through_the_plugin() {
     let read = p
         .read(vec![ReadRequest {
             address: String::new(),
+            stored: None,
             type_name: "null_resource".into(),
             current: created.clone(),
             private: None,

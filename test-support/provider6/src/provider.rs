@@ -315,6 +315,17 @@ fn nested(name: &str, nesting: i32, attributes: Vec<Attribute6>) -> Attribute6 {
     }
 }
 
+/// A nested block type of nesting 1 single, 2 list, 3 set, 4 map, 5 group.
+fn block_type(name: &str, nesting: i32, attributes: &[Attribute6]) -> proto::NestedBlock {
+    proto::NestedBlock {
+        type_name: name.into(),
+        block: block(attributes).block,
+        nesting,
+        min_items: 0,
+        max_items: 0,
+    }
+}
+
 fn block(attributes: &[Attribute6]) -> proto::Schema {
     proto::Schema {
         version: 0,
@@ -370,6 +381,26 @@ fn schema_response() -> proto::GetSchemaResponse {
     // Version 0 stored bare numbers as IDs ("1"); see `thing::upgrade`.
     thing.version = 1;
     if let Some(b) = &mut thing.block {
+        // Blocks as SDKv2 providers declare them: `endpoint "name" {}` blocks form a map;
+        // `options {}` is a group, never null.
+        b.block_types = vec![
+            block_type(
+                "endpoint",
+                4,
+                &[
+                    attr("url", "\"string\"", "r"),
+                    attr("weight", "\"number\"", "o"),
+                ],
+            ),
+            block_type(
+                "options",
+                5,
+                &[
+                    attr("retries", "\"number\"", "o"),
+                    attr("verbose", "\"bool\"", "o"),
+                ],
+            ),
+        ];
         b.description = "An object kept in `objects.json`.".into();
         b.description_kind = 1;
     }

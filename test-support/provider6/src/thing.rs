@@ -16,8 +16,11 @@ use crate::store::Store;
 /// The private data every object carries.
 pub const PRIVATE: &[u8] = br#"{"owner":"example"}"#;
 
+/// The private data a read returns: the client must store it and send it from then on.
+pub const PRIVATE_READ: &[u8] = br#"{"owner":"example","read":true}"#;
+
 fn private_lost(private: &[u8]) -> Option<proto::Diagnostic> {
-    (private != PRIVATE).then(|| {
+    (private != PRIVATE && private != PRIVATE_READ).then(|| {
         error(
             "Private data lost",
             &format!(
@@ -71,7 +74,10 @@ pub fn upgrade(
     // Only an object stored with version 0 is renamed, so a client that sends the wrong
     // version reads an object that does not exist.
     if req.version == 0 {
-        if let Some(id) = j.get("id").and_then(serde_json::Value::as_str) {
+        // Older still, the number was stored as `number`, an attribute version 1 lacks:
+        // only the stored JSON as it is has it.
+        let number = j.get("number").or_else(|| j.get("id")).cloned();
+        if let Some(id) = number.as_ref().and_then(serde_json::Value::as_str) {
             j["id"] = format!("thing-{id}").into();
         }
     }
@@ -89,7 +95,7 @@ pub fn read(
     let ty = p.ty(&req.type_name)?;
     let current = value(req.current_state, ty)?;
     let mut resp = proto::ReadResourceResponse {
-        private: req.private.clone(),
+        private: PRIVATE_READ.to_vec(),
         ..Default::default()
     };
     if let Some(d) = private_lost(&req.private) {

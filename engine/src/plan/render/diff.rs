@@ -119,7 +119,8 @@ pub(super) struct Block {
 #[derive(Debug, Clone)]
 pub(super) struct BlockGroup {
     pub nesting: Nesting,
-    pub diffs: Vec<Diff>,
+    /// Each block's diff, with its key when the blocks are a map (`rule "key" {}`).
+    pub diffs: Vec<(Option<String>, Diff)>,
     pub replace: bool,
     pub before_sensitive: bool,
     pub after_sensitive: bool,
@@ -785,11 +786,14 @@ fn block(c: &Change, schema: &BlockSchema, replace: &[String], parent_modern: bo
             )
         };
         let each = |c: &Change| block(c, &nested.block, &[], modern);
-        let (diffs, action) = match nested.nesting {
-            Nesting::Single => {
+        let unlabelled = |(diffs, action): (Vec<Diff>, Action)| {
+            (diffs.into_iter().map(|d| (None, d)).collect(), action)
+        };
+        let (diffs, action): (Vec<(Option<String>, Diff)>, Action) = match nested.nesting {
+            Nesting::Single | Nesting::Group => {
                 let d = each(&plain);
                 let action = d.action;
-                (vec![d], action)
+                (vec![(None, d)], action)
             }
             Nesting::List => {
                 let (before, after) = (elements(&plain.before), elements(&plain.after));
@@ -801,12 +805,23 @@ fn block(c: &Change, schema: &BlockSchema, replace: &[String], parent_modern: bo
                     .map(|ix| {
                         let d = each(&Change::new(element(before, ix), element(after, ix)));
                         current = combine(current, d.action);
-                        d
+                        (None, d)
                     })
                     .collect();
                 (diffs, current)
             }
-            Nesting::Set => set_elements(&plain, each),
+            Nesting::Set => unlabelled(set_elements(&plain, each)),
+            Nesting::Map => match map(&plain, each) {
+                Diff {
+                    kind: Kind::Map { elements },
+                    action,
+                    ..
+                } => (
+                    elements.into_iter().map(|(k, d)| (Some(k), d)).collect(),
+                    action,
+                ),
+                other => (vec![(None, other.clone())], other.action),
+            },
         };
         if action == Action::NoOp && child.before.is_none() && child.after.is_none() && !unknown {
             continue;

@@ -658,7 +658,7 @@ fn block(d: &Diff, b: &Block, ind: usize, o: Opts, st: Style) -> String {
     for (name, group) in &b.blocks {
         // A blank line between the attributes and each group of blocks.
         let mut separated = false;
-        let mut one = |diff: &Diff| {
+        let mut one = |key: Option<&str>, diff: &Diff| {
             let diff = sensitive_group(diff, group);
             if diff.action == Action::NoOp && !o.show_unchanged {
                 hidden_blocks += 1;
@@ -673,24 +673,28 @@ fn block(d: &Diff, b: &Block, ind: usize, o: Opts, st: Style) -> String {
                 ..o.child()
             };
             write_warnings(&mut out, &diff, ind, st);
+            let label = key.map(|k| format!(" {k:?}")).unwrap_or_default();
             let _ = writeln!(
                 out,
-                "{}{}{} {}",
+                "{}{}{}{label} {}",
                 indent(ind + 1),
                 sym(diff.action, st),
                 attribute_name(name),
                 render(&diff, ind + 1, block_opts, st)
             );
         };
-        if group.unknown && group.nesting != Nesting::Single {
-            one(&Diff {
-                kind: Kind::Unknown { before: None },
-                action: d.action,
-                replace: false,
-            });
+        if group.unknown && !matches!(group.nesting, Nesting::Single | Nesting::Group) {
+            one(
+                None,
+                &Diff {
+                    kind: Kind::Unknown { before: None },
+                    action: d.action,
+                    replace: false,
+                },
+            );
         }
-        for diff in &group.diffs {
-            one(diff);
+        for (key, diff) in &group.diffs {
+            one(key.as_deref(), diff);
         }
     }
     if hidden_blocks > 0 {

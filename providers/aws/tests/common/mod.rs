@@ -208,6 +208,7 @@ impl Env {
             .provider
             .read(vec![ReadRequest {
                 address: String::new(),
+                stored: None,
                 type_name: ty.to_string(),
                 current: object,
                 private: None,
