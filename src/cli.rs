@@ -732,6 +732,11 @@ pub struct GraphArgs {
     /// The graph of applying this saved plan (the default type with a plan is apply).
     #[arg(long, value_name = "FILE")]
     pub plan: Option<std::path::PathBuf>,
+    /// dot (Graphviz's language, the default) or svg: the picture itself, drawn without
+    /// Graphviz, the resources a saved plan (-plan) changes highlighted. A terrane
+    /// extension.
+    #[arg(long, value_name = "FORMAT", default_value = "dot")]
+    pub format: String,
 }
 
 #[derive(Debug, Args, Clone, Default)]

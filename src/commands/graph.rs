@@ -29,10 +29,16 @@ pub async fn run(a: GraphArgs) -> anyhow::Result<u8> {
                 .detail(format!("The -type=... argument must be either \"plan\", \"plan-refresh-only\", \"plan-destroy\", or \"apply\"; not {t:?}."))
                 .into());
     }
+    if !["dot", "svg"].contains(&a.format.as_str()) {
+        return fail(Diagnostic::error("Unsupported graph format")
+            .detail(format!("The -format=... argument must be either \"dot\" or \"svg\"; not {:?}.", a.format))
+            .into());
+    }
     let saved = match a.plan.as_deref().map(read_plan).transpose() {
         Ok(p) => p,
         Err(d) => return fail(d.into()),
     };
+    let changed = saved.as_ref().map(changed_resources).unwrap_or_default();
     // Terraform draws a saved plan's apply graph unless asked for another type.
     let graph_type = a.graph_type.as_deref().or(saved.as_ref().map(|_| "apply"));
     let Some(g) = configuration_graph(a.draw_cycles, color) else {
@@ -54,8 +60,35 @@ pub async fn run(a: GraphArgs) -> anyhow::Result<u8> {
         Some(_) if a.draw_cycles => graph::to_dot_with_cycles(&g, &graph::cycle_edges(&g)),
         Some(_) => graph::to_dot(&g),
     };
-    print!("{text}");
+    if a.format == "svg" {
+        let drawing = super::graph_svg::parse_dot(&text);
+        // A changed resource's nodes: its own and its delete operations (`x (destroy)`).
+        let highlighted = drawing
+            .nodes
+            .iter()
+            .map(|(id, _)| id)
+            .filter(|id| {
+                changed.iter().any(|c| {
+                    id.as_str() == c.as_str()
+                        || id.strip_prefix(c.as_str()).is_some_and(|r| r.starts_with(" ("))
+                })
+            })
+            .cloned()
+            .collect();
+        print!("{}", super::graph_svg::render(&drawing, &highlighted));
+    } else {
+        print!("{text}");
+    }
     Ok(0)
+}
+
+/// The resource blocks (as the graph names them) that `plan` changes.
+fn changed_resources(plan: &Plan) -> std::collections::BTreeSet<String> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action != terrane_engine::plan::Action::NoOp)
+        .map(|c| c.addr.resource.config().to_string())
+        .collect()
 }
 
 /// The configuration's graph, its diagnostics printed; cycles are an error unless they

@@ -9,6 +9,7 @@ mod fmt;
 mod force_unlock;
 mod get;
 mod graph;
+mod graph_svg;
 mod import;
 mod init;
 mod input;

@@ -76,3 +76,46 @@ resource "terraform_data" "b" {
         "{missing}"
     );
 }
+
+/// `-format=svg` draws the picture without Graphviz; with a saved plan, the resources it
+/// changes are the highlighted ones.
+#[test]
+fn graph_svg_highlights_what_a_plan_changes() {
+    let w = Work::main_tf(
+        r#"
+resource "terraform_data" "a" {
+  input = "x"
+}
+resource "terraform_data" "b" {
+  input = terraform_data.a.output
+}
+"#,
+    );
+    let picture = w.run(&["graph", "-format=svg"]).code(0);
+    assert!(picture.stdout.starts_with("<svg"), "{picture}");
+    assert!(picture.stdout.contains(">terraform_data.b</text>"), "{picture}");
+    assert!(!picture.stdout.contains("changed"), "{picture}");
+
+    w.run(&["apply", "-auto-approve"]).code(0);
+    w.run(&["plan", "-replace=terraform_data.b", "-out=replace.tfplan"])
+        .code(0);
+    let planned = w
+        .run(&["graph", "-format=svg", "-plan=replace.tfplan"])
+        .code(0);
+    assert!(planned.stdout.contains("changed by the plan"), "{planned}");
+    assert!(
+        planned
+            .stdout
+            .contains(r#"class="node changed"><title>terraform_data.b</title>"#),
+        "{planned}"
+    );
+    assert!(
+        !planned
+            .stdout
+            .contains(r#"class="node changed"><title>terraform_data.a</title>"#),
+        "{planned}"
+    );
+
+    let refused = w.run(&["graph", "-format=png"]).code(1);
+    assert!(refused.stderr.contains("Unsupported graph format"), "{refused}");
+}
