@@ -30,9 +30,14 @@ pub async fn run(a: GraphArgs) -> anyhow::Result<u8> {
                 .into());
     }
     if !["dot", "svg"].contains(&a.format.as_str()) {
-        return fail(Diagnostic::error("Unsupported graph format")
-            .detail(format!("The -format=... argument must be either \"dot\" or \"svg\"; not {:?}.", a.format))
-            .into());
+        return fail(
+            Diagnostic::error("Unsupported graph format")
+                .detail(format!(
+                    "The -format=... argument must be either \"dot\" or \"svg\"; not {:?}.",
+                    a.format
+                ))
+                .into(),
+        );
     }
     let saved = match a.plan.as_deref().map(read_plan).transpose() {
         Ok(p) => p,
@@ -70,7 +75,9 @@ pub async fn run(a: GraphArgs) -> anyhow::Result<u8> {
             .filter(|id| {
                 changed.iter().any(|c| {
                     id.as_str() == c.as_str()
-                        || id.strip_prefix(c.as_str()).is_some_and(|r| r.starts_with(" ("))
+                        || id
+                            .strip_prefix(c.as_str())
+                            .is_some_and(|r| r.starts_with(" ("))
                 })
             })
             .cloned()

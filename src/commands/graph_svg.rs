@@ -133,7 +133,11 @@ pub fn render(d: &Drawing, changed: &BTreeSet<String>) -> String {
         0 => format!("{} nodes", d.nodes.len()),
         n => format!("{} nodes, {n} changed by the plan (filled)", d.nodes.len()),
     };
-    let _ = writeln!(svg, r#"<text x="{MARGIN}" y="20" font-weight="bold">{}</text>"#, escape(&title));
+    let _ = writeln!(
+        svg,
+        r#"<text x="{MARGIN}" y="20" font-weight="bold">{}</text>"#,
+        escape(&title)
+    );
     for (from, to) in &d.edges {
         let ((fx, fy, _), (tx, ty, tw)) = (box_of(from), box_of(to));
         let (x1, y1) = (fx, fy + NODE_HEIGHT / 2);
@@ -191,12 +195,18 @@ mod tests {
         assert_eq!(d.nodes.len(), 4);
         assert_eq!(
             d.nodes[3],
-            ("module.m.terraform_data.in".into(), "terraform_data.in".into())
+            (
+                "module.m.terraform_data.in".into(),
+                "terraform_data.in".into()
+            )
         );
         assert_eq!(d.edges.len(), 3);
         assert_eq!(
             d.edges[2],
-            ("module.m.terraform_data.in".into(), "terraform_data.a".into())
+            (
+                "module.m.terraform_data.in".into(),
+                "terraform_data.a".into()
+            )
         );
     }
 

@@ -93,7 +93,10 @@ resource "terraform_data" "b" {
     );
     let picture = w.run(&["graph", "-format=svg"]).code(0);
     assert!(picture.stdout.starts_with("<svg"), "{picture}");
-    assert!(picture.stdout.contains(">terraform_data.b</text>"), "{picture}");
+    assert!(
+        picture.stdout.contains(">terraform_data.b</text>"),
+        "{picture}"
+    );
     assert!(!picture.stdout.contains("changed"), "{picture}");
 
     w.run(&["apply", "-auto-approve"]).code(0);
@@ -117,5 +120,8 @@ resource "terraform_data" "b" {
     );
 
     let refused = w.run(&["graph", "-format=png"]).code(1);
-    assert!(refused.stderr.contains("Unsupported graph format"), "{refused}");
+    assert!(
+        refused.stderr.contains("Unsupported graph format"),
+        "{refused}"
+    );
 }
