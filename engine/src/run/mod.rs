@@ -250,10 +250,7 @@ impl Providers {
                 }
             }
             for a in &m.actions {
-                let local = a
-                    .provider
-                    .as_ref()
-                    .map_or_else(|| a.ty.split('_').next().unwrap_or(""), |p| p.name.as_str());
+                let local = a.provider_name();
                 for i in self.instances.iter().filter(|i| i.local == local) {
                     used.insert(i.provider.source());
                 }
