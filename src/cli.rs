@@ -181,6 +181,25 @@ pub struct TestArgs {
     /// Save a test report in JUnit XML format to the given file.
     #[arg(long, value_name = "PATH")]
     pub junit_xml: Option<PathBuf>,
+    /// Limit the number of concurrent operations within the plan/apply operation of a
+    /// test run. Defaults to 10.
+    #[arg(
+        long,
+        default_value_t = 10,
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
+    pub parallelism: i64,
+    /// Limit the number of run blocks of a file that run at once (Terraform's hidden
+    /// flag; accepted for scripts that pass it, runs here go one after another).
+    #[arg(
+        long,
+        default_value_t = 10,
+        value_name = "N",
+        allow_negative_numbers = true,
+        hide = true
+    )]
+    pub run_parallelism: i64,
     /// Print machine-readable JSON output: one message a line, as Terraform's -json.
     #[arg(long)]
     pub json: bool,
@@ -192,6 +211,10 @@ pub struct ConsoleArgs {
     pub common: CommonArgs,
     #[command(flatten)]
     pub vars: VarArgs,
+    /// Create a new plan (as if running "terrane plan") and then evaluate expressions
+    /// against its planned state, instead of evaluating against the current state.
+    #[arg(long)]
+    pub plan: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -264,8 +264,12 @@ pub fn usage_error(e: &clap::Error, path: &[String]) -> UsageReport {
             if value.is_empty() {
                 format!("flag needs an argument: {flag}")
             } else {
+                // Go's flag package names no detail for a number it cannot read.
                 let why = std::error::Error::source(e)
-                    .map(|s| format!(": {s}"))
+                    .map(|s| match s.downcast_ref::<std::num::ParseIntError>() {
+                        Some(_) => ": parse error".to_string(),
+                        None => format!(": {s}"),
+                    })
                     .unwrap_or_default();
                 format!("invalid value {value:?} for flag {flag}{why}")
             }

@@ -2,7 +2,9 @@
 //! state — input variables, locals (evaluated when first used), and resources and data
 //! sources as state records them. On a terminal it prompts for one expression a line;
 //! otherwise, as scripts use it, it evaluates every line of standard input, stops at the
-//! first error (exit 1) and prints the last result.
+//! first error (exit 1) and prints the last result. With `-plan` it plans first, as
+//! `terrane plan` would but silently, and evaluates against the planned values: what
+//! only an apply can know prints as `(known after apply)`.
 
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -14,11 +16,13 @@ use terrane_engine::config::Module;
 use terrane_engine::diag::{Diagnostic, SourceFile};
 use terrane_engine::lang::refs::Subject;
 use terrane_engine::lang::{EvalContext, Scope, Value};
+use terrane_engine::plan::PlanMode;
+use terrane_engine::run::scope::InstanceScope;
 use terrane_engine::run::Providers;
 use terrane_engine::state::State;
 
-use super::operation::{load_checked, provider_set};
-use crate::cli::ConsoleArgs;
+use super::operation::{load_checked, prepare, provider_set};
+use crate::cli::{ConsoleArgs, LockArgs, PlanningArgs};
 use crate::output::{print_diagnostics, use_color};
 
 /// The name diagnostics give the typed expression, as Terraform's.
@@ -26,6 +30,9 @@ const INPUT_NAME: &str = "<console-input>";
 
 pub async fn run(a: ConsoleArgs) -> anyhow::Result<u8> {
     let color = use_color(a.common.no_color);
+    if a.plan {
+        return run_planned(a, color).await;
+    }
     let Ok((module, _graph)) = load_checked(color) else {
         return Ok(1);
     };
@@ -50,16 +57,55 @@ pub async fn run(a: ConsoleArgs) -> anyhow::Result<u8> {
         locals: Mutex::new(HashMap::new()),
         workspace: crate::setup::current_workspace(),
     };
+    read_and_evaluate(&scope, color)
+}
+
+/// `-plan`: the planned values as a plan of the current configuration and state gives
+/// them. The state lock is held only while planning, not for the whole session.
+async fn run_planned(a: ConsoleArgs, color: bool) -> anyhow::Result<u8> {
+    let planning = PlanningArgs {
+        vars: a.vars,
+        lock: LockArgs {
+            lock: true,
+            lock_timeout: "0s".to_string(),
+        },
+        refresh: true,
+        parallelism: 10,
+        ..PlanningArgs::default()
+    };
+    let Ok(mut p) = prepare(
+        &a.common,
+        &planning,
+        PlanMode::Normal,
+        "OperationTypePlan",
+        Vec::new(),
+    )
+    .await?
+    else {
+        return Ok(1);
+    };
+    let (plan, diags, values) = terrane_engine::run::plan_values(&p.ctx, &p.state).await;
+    p.unlock().await;
+    print_diagnostics(&diags, color);
+    if plan.is_none() {
+        return Ok(1);
+    }
+    let scope = InstanceScope::plain(&values, &p.ctx.module);
+    read_and_evaluate(&scope, color)
+}
+
+/// A prompt on a terminal; otherwise every line of standard input.
+fn read_and_evaluate(scope: &dyn Scope, color: bool) -> anyhow::Result<u8> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        interactive(&scope, color)
+        interactive(scope, color)
     } else {
-        piped(&scope, color, stdin.lock())
+        piped(scope, color, stdin.lock())
     }
 }
 
 /// Every line, stopping at the first error; prints only the last result, as Terraform.
-fn piped(scope: &ConsoleScope<'_>, color: bool, input: impl BufRead) -> anyhow::Result<u8> {
+fn piped(scope: &dyn Scope, color: bool, input: impl BufRead) -> anyhow::Result<u8> {
     let mut last = String::new();
     for line in input.lines() {
         let line = line?;
@@ -79,7 +125,7 @@ fn piped(scope: &ConsoleScope<'_>, color: bool, input: impl BufRead) -> anyhow::
     Ok(0)
 }
 
-fn interactive(scope: &ConsoleScope<'_>, color: bool) -> anyhow::Result<u8> {
+fn interactive(scope: &dyn Scope, color: bool) -> anyhow::Result<u8> {
     let mut stdin = std::io::stdin().lock();
     loop {
         print!("> ");
@@ -101,7 +147,7 @@ fn interactive(scope: &ConsoleScope<'_>, color: bool) -> anyhow::Result<u8> {
 }
 
 /// One line's result as the console prints it; an empty line prints nothing.
-fn evaluate(scope: &ConsoleScope<'_>, line: &str) -> Result<String, Diagnostic> {
+fn evaluate(scope: &dyn Scope, line: &str) -> Result<String, Diagnostic> {
     if line.is_empty() {
         return Ok(String::new());
     }

@@ -165,6 +165,33 @@ fn console_evaluates_against_configuration_and_state() {
     );
 }
 
+/// `console -plan` evaluates against the planned state: planned values as the plan gives
+/// them (a change not applied yet shows), what only an apply knows as
+/// `(known after apply)`; the plan itself prints nothing, as in Terraform.
+#[test]
+fn console_plan_evaluates_against_the_planned_state() {
+    let w = Work::main_tf(CONFIG);
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let planned = |input: &str| {
+        w.run_with(&["console", "-plan", "-var=env=prod"], &[], Some(input))
+            .code(0)
+            .stdout
+    };
+    assert_eq!(planned("local.name\n"), "\"app-prod\"\n");
+    snap!(
+        w,
+        "console_plan_resource",
+        planned("null_resource.n[0]\n") + &planned("terraform_data.a.output\n")
+    );
+    // Without -plan the same expressions read the state, which still says dev.
+    let current = w.run_with(
+        &["console", "-var=env=prod"],
+        &[],
+        Some("null_resource.n[0].triggers.env\n"),
+    );
+    assert_eq!(current.code(0).stdout, "\"dev\"\n");
+}
+
 #[test]
 fn refresh_updates_state_and_prints_outputs() {
     let w = Work::main_tf(CONFIG);

@@ -383,3 +383,28 @@ fn an_expected_failure_prevents_an_apply_run() {
         "{out}"
     );
 }
+
+/// `-parallelism` limits the operations of each run (a value below one means the default
+/// of ten, as in Terraform) and `-run-parallelism` is accepted; a value that is not a
+/// number is a flag error with exit code 1.
+#[test]
+fn parallelism_flags() {
+    let w = Work::main_tf(MODULE);
+    w.write(
+        "tests/main.tftest.hcl",
+        "run \"applies\" {\n  assert {\n    condition     = output.greeting == \"hello app\"\n    error_message = \"unexpected greeting\"\n  }\n}\n",
+    );
+    for flags in [
+        &["-parallelism=1"][..],
+        &["-parallelism=0"],
+        &["-parallelism=-3", "-run-parallelism=2"],
+    ] {
+        let out = w.run(&[&["test"], flags].concat()).code(0);
+        assert!(
+            out.stdout.contains("Success! 1 passed, 0 failed."),
+            "{flags:?}: {out}"
+        );
+    }
+    let out = w.run(&["test", "-parallelism=abc"]).code(1);
+    snap!(w, "test_parallelism_not_a_number", out);
+}

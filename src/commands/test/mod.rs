@@ -113,6 +113,11 @@ pub async fn run(args: TestArgs) -> anyhow::Result<u8> {
     }
     let mut results = Vec::new();
     let cli_vars = args.vars.in_order();
+    // As in Terraform, a limit below one means the default.
+    let parallelism = usize::try_from(args.parallelism)
+        .ok()
+        .filter(|n| *n >= 1)
+        .unwrap_or(10);
     let found: Vec<(String, Vec<String>)> = parsed
         .iter()
         .map(|(name, f)| {
@@ -130,6 +135,7 @@ pub async fn run(args: TestArgs) -> anyhow::Result<u8> {
             file: test_file,
             cli_vars: &cli_vars,
             verbose: args.verbose,
+            parallelism,
             color,
             view,
         };

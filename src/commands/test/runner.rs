@@ -31,6 +31,8 @@ pub struct FileRun<'a> {
     pub file: &'a TestFile,
     pub cli_vars: &'a [CliVar],
     pub verbose: bool,
+    /// The limit on concurrent operations within each run's plan and apply.
+    pub parallelism: usize,
     pub color: bool,
     pub view: View,
 }
@@ -182,6 +184,7 @@ async fn execute(
             PlanMode::Normal
         },
         refresh: run.plan_options.refresh,
+        parallelism: f.parallelism,
         interrupt: Arc::new(AtomicBool::new(false)),
         ..Options::default()
     };
