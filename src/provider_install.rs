@@ -27,8 +27,27 @@ pub struct Options<'a> {
     pub plugin_dirs: &'a [PathBuf],
     pub upgrade: bool,
     pub lock_mode: LockMode,
-    /// Where progress lines go (plain text, or init -json's log messages).
-    pub log: &'a dyn Fn(&str),
+    /// Where progress goes (init words it for people, or as -json messages).
+    pub log: &'a dyn Fn(&Line),
+}
+
+/// One progress message, worded both ways Terraform words it: for people, and for
+/// `init -json` (where some are `init_output` messages with a code, the rest `log`).
+#[derive(Clone)]
+pub struct Line {
+    pub human: String,
+    pub json: String,
+    pub code: Option<&'static str>,
+}
+
+impl Line {
+    fn log(human: String, json: String) -> Line {
+        Line {
+            human,
+            json,
+            code: None,
+        }
+    }
 }
 
 /// Installs the providers of `root`, printing progress as Terraform does; errors come
@@ -118,7 +137,8 @@ pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
                     diags.push(d.span(span));
                     continue;
                 }
-                (opts.log)(&format!("- Using built-in {name} ({})", source.name));
+                let text = format!("Using built-in {name} ({})", source.name);
+                (opts.log)(&Line::log(format!("- {text}"), text));
                 if let Some(l) = locked {
                     new.providers.insert(key, l.clone());
                 }
@@ -139,7 +159,8 @@ pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
         }
     }
     if third_party_signed {
-        (opts.log)("\nPartner and community providers are signed by their developers.\nIf you'd like to know more about provider signing, you can read about it here:\nhttps://developer.hashicorp.com/terraform/cli/plugins/signing");
+        let text = "Partner and community providers are signed by their developers.\nIf you'd like to know more about provider signing, you can read about it here:\nhttps://developer.hashicorp.com/terraform/cli/plugins/signing";
+        (opts.log)(&Line::log(format!("\n{text}"), text.to_string()));
     }
     if diags.has_errors() || new == old {
         return diags;
@@ -156,11 +177,16 @@ pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
         );
         return diags;
     }
-    if old.providers.is_empty() {
-        (opts.log)(&format!("\nterrane has created a lock file {LOCK_FILE} to record the provider\nselections it made above. Include this file in your version control repository\nso that terrane can guarantee to make the same selections by default when\nyou run \"terrane init\" in the future."));
+    let (code, text) = if old.providers.is_empty() {
+        ("lock_info", format!("terrane has created a lock file {LOCK_FILE} to record the provider\nselections it made above. Include this file in your version control repository\nso that terrane can guarantee to make the same selections by default when\nyou run \"terrane init\" in the future."))
     } else {
-        (opts.log)(&format!("\nterrane has made some changes to the provider dependency selections recorded\nin the {LOCK_FILE} file. Review those changes and commit them to your\nversion control system if they represent changes you intended to make."));
-    }
+        ("dependencies_lock_changes_info", format!("terrane has made some changes to the provider dependency selections recorded\nin the {LOCK_FILE} file. Review those changes and commit them to your\nversion control system if they represent changes you intended to make."))
+    };
+    (opts.log)(&Line {
+        human: format!("\n{text}"),
+        json: text,
+        code: Some(code),
+    });
     diags
 }
 
@@ -234,18 +260,41 @@ pub fn constraints_for(root: &Module, source: &Source) -> Option<String> {
     (!all.is_empty()).then(|| all.join(", "))
 }
 
-fn event_line(name: &str, constraints: Option<&str>, e: &Event) -> String {
-    match e {
-        Event::ReusingLocked => {
-            format!("- Reusing previous version of {name} from the dependency lock file")
-        }
+/// An installer event as Terraform words it for people and for `init -json`.
+fn event_line(name: &str, constraints: Option<&str>, e: &Event) -> Line {
+    let (human, json) = match e {
+        Event::ReusingLocked => (
+            format!("- Reusing previous version of {name} from the dependency lock file"),
+            format!("{name}: Reusing previous version from the dependency lock file"),
+        ),
         Event::Finding(_) => match constraints {
-            Some(c) => format!("- Finding {name} versions matching \"{c}\"..."),
-            None => format!("- Finding latest version of {name}..."),
+            Some(c) => (
+                format!("- Finding {name} versions matching \"{c}\"..."),
+                format!(
+                    "Finding matching versions for provider: {name}, version_constraint: \"{c}\""
+                ),
+            ),
+            None => (
+                format!("- Finding latest version of {name}..."),
+                format!("{name}: Finding latest version..."),
+            ),
         },
-        Event::UsingInstalled(v) => format!("- Using previously-installed {name} v{v}"),
-        Event::UsingCached(v) => format!("- Using {name} v{v} from the shared cache directory"),
-        Event::Installing(v) => format!("- Installing {name} v{v}..."),
-        Event::Installed(v, auth) => format!("- Installed {name} v{v} ({auth})"),
-    }
+        Event::UsingInstalled(v) => (
+            format!("- Using previously-installed {name} v{v}"),
+            format!("{name} v{v}: Using previously-installed provider version"),
+        ),
+        Event::UsingCached(v) => (
+            format!("- Using {name} v{v} from the shared cache directory"),
+            format!("{name} v{v}: Using from the shared cache directory"),
+        ),
+        Event::Installing(v) => (
+            format!("- Installing {name} v{v}..."),
+            format!("Installing provider version: {name} v{v}..."),
+        ),
+        Event::Installed(v, auth) => (
+            format!("- Installed {name} v{v} ({auth})"),
+            format!("Installed provider version: {name} v{v} ({auth})"),
+        ),
+    };
+    Line::log(human, json)
 }

@@ -1,12 +1,17 @@
 //! `terrane get`: the module step of `terrane init` alone (no backend, no providers).
 
 use crate::cli::GetArgs;
+use crate::module_install::Progress;
 use crate::output::{print_diagnostics, use_color};
 
 pub async fn run(a: GetArgs) -> anyhow::Result<u8> {
     let color = use_color(a.no_color);
     let root = std::path::Path::new(".");
-    if let Err(e) = crate::module_install::install(root, a.update == Some(true)).await {
+    let report = |p: Progress<'_>| match p {
+        Progress::Started => println!("\nInitializing modules..."),
+        Progress::Line(l) => println!("{l}"),
+    };
+    if let Err(e) = crate::module_install::install(root, a.update == Some(true), &report).await {
         print_diagnostics(
             &terrane_engine::diag::Diagnostic::error("Failed to install modules")
                 .detail(format!("{e:#}"))

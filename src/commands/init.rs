@@ -12,6 +12,7 @@ use terrane_engine::state::{StateBackend, DEFAULT_WORKSPACE};
 
 use crate::backend_config::{self, Selected};
 use crate::cli::InitArgs;
+use crate::module_install::Progress as ModuleProgress;
 use crate::output::{print_diagnostics, use_color};
 use crate::provider_install::{self, LockMode};
 use terrane_engine::diag::{Diagnostic, Diagnostics};
@@ -31,9 +32,17 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
     }
     // Modules first, as Terraform does: the configuration cannot load until they are.
     if a.get {
-        if let Err(e) =
-            crate::module_install::install(Path::new("."), a.upgrade == Some(true)).await
-        {
+        let upgrade = a.upgrade == Some(true);
+        let report = |p: ModuleProgress<'_>| match p {
+            ModuleProgress::Started if upgrade => {
+                view.message("upgrading_modules_message", "\nUpgrading modules...")
+            }
+            ModuleProgress::Started => {
+                view.message("initializing_modules_message", "\nInitializing modules...")
+            }
+            ModuleProgress::Line(l) => view.log(l),
+        };
+        if let Err(e) = crate::module_install::install(Path::new("."), upgrade, &report).await {
             view.diagnostics(
                 &Diagnostic::error("Failed to install modules")
                     .detail(format!("{e:#}"))
@@ -44,7 +53,7 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
     }
     let (module, mut diags) = terrane_engine::config::load_dir(Path::new("."));
     if module.files.is_empty() && !diags.has_errors() {
-        view.message("empty_directory", "terrane initialized in an empty directory!\n\nThe directory has no terrane configuration files. You may begin working\nwith terrane immediately by creating terrane configuration files.");
+        view.message("output_init_empty_message", "terrane initialized in an empty directory!\n\nThe directory has no terrane configuration files. You may begin working\nwith terrane immediately by creating terrane configuration files.");
         return Ok(0);
     }
     diags.extend(crate::setup::check_required_version(&module));
@@ -52,13 +61,55 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         view.diagnostics(&diags);
         return Ok(1);
     }
+    std::fs::create_dir_all(crate::environment::data_dir())?;
+    // Providers before the backend, as Terraform 1.15 orders them; the lock file message
+    // waits until the backend is done, where Terraform gives it.
+    view.message(
+        "initializing_provider_plugin_from_config_message",
+        "\nInitializing provider plugins found in the configuration...",
+    );
+    if uses_builtin_terraform_provider(&module) {
+        let text = "terraform.io/builtin/terraform is built in to terrane";
+        view.log_worded(&format!("- {text}"), text);
+    }
+    let lock_mode = match a.lockfile.as_deref() {
+        None => LockMode::Update,
+        Some("readonly") => LockMode::Readonly,
+        Some(other) => {
+            view.diagnostics(
+                &Diagnostic::error("Invalid lockfile mode")
+                    .detail(format!(
+                        "The -lockfile option accepts only \"readonly\", not {other:?}."
+                    ))
+                    .into(),
+            );
+            return Ok(1);
+        }
+    };
+    let lock_notes = std::cell::RefCell::new(Vec::new());
+    let log = |line: &provider_install::Line| match line.code {
+        Some(_) => lock_notes.borrow_mut().push(line.clone()),
+        None => view.log_worded(&line.human, &line.json),
+    };
+    let opts = provider_install::Options {
+        plugin_dirs: &a.plugin_dir,
+        upgrade: a.upgrade == Some(true),
+        lock_mode,
+        log: &log,
+    };
+    let provider_diags = provider_install::install(&module, &opts).await;
+    if provider_diags.has_errors() {
+        view.diagnostics(&provider_diags);
+        return Ok(1);
+    }
+    diags.extend(provider_diags);
     // -cloud is Terraform's alias of -backend.
     if a.backend && a.cloud != Some(false) {
         view.message(
             "initializing_backend_message",
             "\nInitializing the backend...",
         );
-        match init_backend(&module, &a).await {
+        match init_backend(&module, &a, &view).await {
             Ok(warnings) => {
                 for w in warnings {
                     view.diagnostics(&Diagnostic::warning("Backend").detail(w).into());
@@ -79,38 +130,9 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    std::fs::create_dir_all(crate::environment::data_dir())?;
-    view.message(
-        "initializing_provider_plugin_message",
-        "\nInitializing provider plugins...",
-    );
-    let lock_mode = match a.lockfile.as_deref() {
-        None => LockMode::Update,
-        Some("readonly") => LockMode::Readonly,
-        Some(other) => {
-            view.diagnostics(
-                &Diagnostic::error("Invalid lockfile mode")
-                    .detail(format!(
-                        "The -lockfile option accepts only \"readonly\", not {other:?}."
-                    ))
-                    .into(),
-            );
-            return Ok(1);
-        }
-    };
-    let log = |line: &str| view.log(line);
-    let opts = provider_install::Options {
-        plugin_dirs: &a.plugin_dir,
-        upgrade: a.upgrade == Some(true),
-        lock_mode,
-        log: &log,
-    };
-    let provider_diags = provider_install::install(&module, &opts).await;
-    if provider_diags.has_errors() {
-        view.diagnostics(&provider_diags);
-        return Ok(1);
+    for note in lock_notes.into_inner() {
+        view.message(note.code.unwrap_or_default(), &note.human);
     }
-    diags.extend(provider_diags);
     if !diags.is_empty() {
         view.diagnostics(&diags);
     }
@@ -119,9 +141,19 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         "\nterrane has been successfully initialized!",
     );
     if !crate::environment::in_automation() {
-        view.message("output_init_success_cli_message", "\nYou may now begin working with terrane. Try running \"terrane plan\" to see\nany changes that are required for your infrastructure.");
+        view.message("output_init_success_cli_message", "\nYou may now begin working with terrane. Try running \"terrane plan\" to see\nany changes that are required for your infrastructure. All terrane commands\nshould now work.\n\nIf you ever set or change modules or backend configuration for terrane,\nrerun this command to reinitialize your working directory. If you forget, other\ncommands will detect it and remind you to do so if necessary.");
     }
     Ok(0)
+}
+
+/// Whether any module uses the `terraform` provider (`terraform_data`,
+/// `terraform_remote_state`), which Terraform reports as built in.
+fn uses_builtin_terraform_provider(root: &Module) -> bool {
+    root.all().iter().any(|m| {
+        m.resources
+            .values()
+            .any(|r| r.provider_name() == "terraform")
+    })
 }
 
 /// Combinations of flags Terraform refuses before doing anything.
@@ -219,7 +251,7 @@ impl InitView {
         if self.json {
             crate::json_ui::emit(
                 "info",
-                text.trim_start(),
+                text.trim(),
                 "init_output",
                 serde_json::json!({"message_code": code}),
             );
@@ -229,10 +261,15 @@ impl InitView {
     }
 
     fn log(&self, text: &str) {
+        self.log_worded(text, text);
+    }
+
+    /// A progress line Terraform words differently for people and for `-json`.
+    fn log_worded(&self, human: &str, json: &str) {
         if self.json {
-            crate::json_ui::log(text);
+            crate::json_ui::log(json);
         } else {
-            println!("{text}");
+            println!("{human}");
         }
     }
 
@@ -244,7 +281,11 @@ impl InitView {
 
 /// Selects, checks and records the backend, migrating state when asked. Writes nothing
 /// until every check has passed.
-async fn init_backend(module: &Module, a: &InitArgs) -> anyhow::Result<Vec<String>> {
+async fn init_backend(
+    module: &Module,
+    a: &InitArgs,
+    view: &InitView,
+) -> anyhow::Result<Vec<String>> {
     let overrides = backend_config::override_settings(&a.backend_config)?;
     let mut new = backend_config::selected(module, &overrides)?;
     let prior = if a.reconfigure {
@@ -282,9 +323,12 @@ async fn init_backend(module: &Module, a: &InitArgs) -> anyhow::Result<Vec<Strin
     }
     backend_config::save(new.as_ref())?;
     if let Some(n) = &new {
-        println!(
-            "\nSuccessfully configured the backend {:?}! terrane will automatically\nuse this backend unless the backend configuration changes.",
-            n.kind
+        view.message(
+            "backend_configured_success",
+            &format!(
+                "\nSuccessfully configured the backend {:?}! terrane will automatically\nuse this backend unless the backend configuration changes.",
+                n.kind
+            ),
         );
     }
     Ok(warnings)

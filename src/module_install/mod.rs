@@ -19,9 +19,22 @@ use terrane_engine::config::{load_dir, Module, ModuleCall};
 /// Where installed packages go, relative to the root module.
 const MODULES_DIR: &str = ".terraform/modules";
 
-/// Installs what `root`'s module calls need and rewrites the manifest. Prints Terraform's
-/// progress lines. `upgrade` downloads every remote module again (newest allowed version).
-pub async fn install(root: &Path, upgrade: bool) -> anyhow::Result<()> {
+/// What installing modules reports as it goes, for the command to print.
+pub enum Progress<'a> {
+    /// The first module is reached (Terraform's "Initializing modules..." header).
+    Started,
+    /// A line about one module: "- vpc in modules/vpc", "Downloading ... for vpc...".
+    Line(&'a str),
+}
+
+/// Installs what `root`'s module calls need and rewrites the manifest, reporting
+/// Terraform's progress lines. `upgrade` downloads every remote module again (newest
+/// allowed version).
+pub async fn install(
+    root: &Path,
+    upgrade: bool,
+    report: &dyn Fn(Progress<'_>),
+) -> anyhow::Result<()> {
     let mut manifest = Manifest::read(root);
     let mut fresh: BTreeSet<String> = BTreeSet::new();
     let mut shown: BTreeSet<String> = BTreeSet::new();
@@ -51,10 +64,10 @@ pub async fn install(root: &Path, upgrade: bool) -> anyhow::Result<()> {
         }
         for (key, call) in todo {
             if !std::mem::replace(&mut header, true) {
-                println!("\nInitializing modules...");
+                report(Progress::Started);
             }
-            let entry = download(root, &key, &call).await?;
-            println!("- {key} in {}", entry.dir);
+            let entry = download(root, &key, &call, report).await?;
+            report(Progress::Line(&format!("- {key} in {}", entry.dir)));
             shown.insert(key.clone());
             fresh.insert(key.clone());
             manifest.entries.insert(key, entry);
@@ -86,9 +99,12 @@ pub async fn install(root: &Path, upgrade: bool) -> anyhow::Result<()> {
         }
         if !shown.contains(&key) {
             if !std::mem::replace(&mut header, true) {
-                println!("\nInitializing modules...");
+                report(Progress::Started);
             }
-            println!("- {key} in {}", relative(root, &m.dir));
+            report(Progress::Line(&format!(
+                "- {key} in {}",
+                relative(root, &m.dir)
+            )));
         }
     }
     manifest
@@ -105,7 +121,12 @@ fn key_of(m: &Module, call: &ModuleCall) -> String {
 }
 
 /// Downloads one call's package into `.terraform/modules/<key>`.
-async fn download(root: &Path, key: &str, call: &ModuleCall) -> anyhow::Result<ManifestEntry> {
+async fn download(
+    root: &Path,
+    key: &str,
+    call: &ModuleCall,
+    report: &dyn Fn(Progress<'_>),
+) -> anyhow::Result<ManifestEntry> {
     let src = ModuleSource::parse(&call.source).map_err(anyhow::Error::msg)?;
     let dest_rel = format!("{MODULES_DIR}/{key}");
     let dest = root.join(&dest_rel);
@@ -124,7 +145,10 @@ async fn download(root: &Path, key: &str, call: &ModuleCall) -> anyhow::Result<M
             let resolved = registry::resolve_version(r, call.version.as_deref())
                 .await
                 .map_err(failed)?;
-            println!("Downloading {src} {} for {key}...", resolved.version);
+            report(Progress::Line(&format!(
+                "Downloading {src} {} for {key}...",
+                resolved.version
+            )));
             // The registry's package may name a subdirectory; the user's is inside it.
             let (package, given) = split_subdir(&resolved.package);
             let subdir = match (given, &r.subdir) {
@@ -134,7 +158,9 @@ async fn download(root: &Path, key: &str, call: &ModuleCall) -> anyhow::Result<M
             (package, subdir, Some(resolved.version))
         }
         ModuleSource::Remote { package, subdir } => {
-            println!("Downloading {package} for {key}...");
+            report(Progress::Line(&format!(
+                "Downloading {package} for {key}..."
+            )));
             (package.clone(), subdir.clone(), None)
         }
         ModuleSource::Local(_) => anyhow::bail!("module {key:?} is local; nothing to download"),

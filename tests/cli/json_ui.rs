@@ -236,6 +236,64 @@ fn json_init_streams_terraforms_layout() {
     );
 }
 
+/// `init -json` in Terraform 1.15.5's order and with its message codes and wording:
+/// modules, the providers the configuration names (the built-in `terraform` provider
+/// said to be built in), the backend, then the lock file note and the success messages.
+#[test]
+fn json_init_messages_in_terraform_order() {
+    let w = Work::main_tf(
+        "module \"m\" {\n  source = \"./m\"\n}\n\nresource \"terraform_data\" \"d\" {}\n",
+    );
+    w.write("m/main.tf", "variable \"x\" {\n  default = 1\n}\n");
+    let out = w.run(&["init", "-json"]).code(0);
+    snap!(w, "json_init_builtin_and_module", messages(&out.stdout));
+}
+
+/// A provider from a filesystem mirror: the installer's progress as Terraform's `log`
+/// messages, and the lock file note (`lock_info`) after the backend, where Terraform
+/// gives it; a second init reuses the locked version.
+#[test]
+fn json_init_of_a_provider_from_a_mirror() {
+    let mirror = tempfile::tempdir().unwrap();
+    let to = mirror
+        .path()
+        .join("registry.terraform.io/hashicorp/null/2.1.2/linux_amd64");
+    std::fs::create_dir_all(&to).unwrap();
+    let plugin = terrane_test_support::plugins::null_provider().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(
+        plugin,
+        to.join(terrane_test_support::plugins::NULL_PROVIDER_FILE),
+    )
+    .unwrap();
+    let rc = mirror.path().join("terraformrc");
+    std::fs::write(
+        &rc,
+        format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
+            mirror.path().display()
+        ),
+    )
+    .unwrap();
+    let env = [
+        ("TF_CLI_CONFIG_FILE", rc.to_str().unwrap()),
+        ("TERRANE_PLUGIN_ONLY", "hashicorp/null"),
+    ];
+    let w = Work::main_tf(
+        "terraform {\n  required_providers {\n    null = { source = \"hashicorp/null\" }\n  }\n}\n\nresource \"null_resource\" \"n\" {}\n",
+    );
+    let first = w.run_with(&["init", "-json"], &env, None).code(0);
+    let again = w.run_with(&["init", "-json"], &env, None).code(0);
+    snap!(
+        w,
+        "json_init_provider_from_mirror",
+        format!(
+            "{}\n--- again\n{}",
+            messages(&first.stdout),
+            messages(&again.stdout)
+        )
+    );
+}
+
 /// Applying a saved plan under -json streams what Terraform does: the planned changes
 /// (no summary of the plan), the operations, the summary and the outputs, even when there
 /// are none.
