@@ -250,7 +250,9 @@ fn report_still_running(screen: &mut Screen, period: Duration, json: bool) {
             });
             json_ui::hook("apply_progress", &message, &addr, fields);
         } else {
-            let id = id.map(|id| format!("id={id}, ")).unwrap_or_default();
+            let id = id
+                .map(|id| format!("id={}, ", shorten_id(&id, MAX_ID_LEN)))
+                .unwrap_or_default();
             say(
                 screen,
                 &format!(
@@ -261,6 +263,25 @@ fn report_still_running(screen: &mut Screen, period: Duration, json: bool) {
             );
         }
     }
+}
+
+/// The longest id a "Still ..." line shows whole (Terraform's limit, in characters).
+const MAX_ID_LEN: usize = 80;
+
+/// `id` cut to `max` characters (at least five) by replacing its middle with `...`, as
+/// Terraform shortens ids in its "Still ..." lines: the start keeps one character fewer
+/// than half, the end the rest.
+fn shorten_id(id: &str, max: usize) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= max {
+        return id.to_string();
+    }
+    let max = max.max(5);
+    let head = max / 2 - 1;
+    let tail = max - head - 3;
+    let start: String = chars[..head].iter().collect();
+    let end: String = chars[chars.len() - tail..].iter().collect();
+    format!("{start}...{end}")
 }
 
 /// `00m10s`, as Terraform's human "Still ..." lines show elapsed time.
@@ -362,6 +383,26 @@ mod tests {
         assert_eq!(minutes_seconds(Duration::from_secs(70)), "01m10s");
         assert_eq!(live_elapsed(Duration::from_secs(62)), "1m02s");
         assert_eq!(live_elapsed(Duration::from_secs(9)), "9s");
+    }
+
+    #[test]
+    fn long_ids_are_shortened_in_the_middle_as_terraform_does() {
+        for (max, want) in [
+            (3, "H...d"),
+            (5, "H...d"),
+            (6, "He...d"),
+            (7, "He...ld"),
+            (8, "Hel...ld"),
+            (10, "Hell...rld"),
+            (11, "Hello world"),
+            (12, "Hello world"),
+        ] {
+            assert_eq!(shorten_id("Hello world", max), want, "max {max}");
+        }
+        // Characters, not bytes.
+        assert_eq!(shorten_id("あいうえおかきくけこさ", 5), "あ...さ");
+        let long = "x".repeat(100);
+        assert_eq!(shorten_id(&long, MAX_ID_LEN).chars().count(), MAX_ID_LEN);
     }
 
     #[test]

@@ -236,6 +236,33 @@ fn json_init_streams_terraforms_layout() {
     );
 }
 
+/// An id longer than 80 characters is shown whole when the operation starts, and with its
+/// middle cut to `...` in the "Still destroying..." lines, as Terraform shortens it.
+#[test]
+fn a_long_id_is_shortened_in_the_still_running_lines() {
+    let w = Work::main_tf(
+        "resource \"terraform_data\" \"slow\" {\n  provisioner \"local-exec\" {\n    when    = destroy\n    command = \"sleep 1\"\n  }\n}\n",
+    );
+    let id = format!("arn-{}-{}", "x".repeat(40), "y".repeat(50));
+    w.run(&["import", "terraform_data.slow", &id]).code(0);
+    let out = w
+        .run_with(
+            &["destroy", "-auto-approve"],
+            &[("TERRANE_PROGRESS_INTERVAL_MS", "200")],
+            None,
+        )
+        .code(0);
+    let starting = format!("terraform_data.slow: Destroying... [id={id}]");
+    assert!(out.stdout.lines().any(|l| l == starting), "{out}");
+    let shortened = format!("arn-{}...{}", "x".repeat(35), "y".repeat(38));
+    assert_eq!(shortened.chars().count(), 80);
+    let still = format!("terraform_data.slow: Still destroying... [id={shortened}, 00m0");
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with(&still)),
+        "no shortened id in the progress lines:\n{out}"
+    );
+}
+
 /// `init -json` in Terraform 1.15.5's order and with its message codes and wording:
 /// modules, the providers the configuration names (the built-in `terraform` provider
 /// said to be built in), the backend, then the lock file note and the success messages.
