@@ -221,6 +221,7 @@ pub fn plan(plan: &Plan) {
         );
     }
     planned_changes(plan);
+    planned_action_invocations(plan);
     let (add, change, remove) = plan.counts();
     let (import, _) = plan.import_forget_counts();
     let actions = plan.changes.iter().map(|c| c.actions.len()).sum();
@@ -279,6 +280,56 @@ pub fn planned_changes(plan: &Plan) {
             json!({ "change": change }),
         );
     }
+}
+
+/// A `planned_action_invocation` for each action a change's `action_trigger` blocks
+/// start, after the changes as Terraform streams them.
+fn planned_action_invocations(plan: &Plan) {
+    for c in ordered_changes(plan) {
+        let module = terrane_engine::addr::module_path_string(&c.addr.resource.module);
+        for a in &c.actions {
+            let full = match module.is_empty() {
+                true => a.addr.clone(),
+                false => format!("{module}.{}", a.addr),
+            };
+            let invocation = json!({
+                "action_addr": {
+                    "addr": full,
+                    "module": module,
+                    "action": a.addr,
+                    "implied_provider": a.ty.split('_').next().unwrap_or_default(),
+                    "action_type": a.ty,
+                    "action_name": a.name,
+                    "action_key": null,
+                },
+                "lifecycle_trigger": {
+                    "triggering_resource": resource(&c.addr),
+                    "triggering_event": trigger_event_name(&a.event),
+                    "action_trigger_block_index": a.trigger_index,
+                    "actions_list_index": a.list_index,
+                },
+            });
+            emit(
+                "info",
+                &format!("planned action invocation: {}", a.addr),
+                "planned_action_invocation",
+                json!({ "invocation": invocation }),
+            );
+        }
+    }
+}
+
+/// `after_create` as Terraform names the event in JSON: `AfterCreate`.
+fn trigger_event_name(event: &str) -> String {
+    event
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        })
+        .collect()
 }
 
 /// The changes Terraform would list, in the order its graph walk records them: an
@@ -550,6 +601,12 @@ mod tests {
             [d(0), d(11), d(62), d(3605)],
             ["0s", "11s", "1m2s", "1h0m5s"]
         );
+    }
+
+    #[test]
+    fn trigger_events_are_named_as_terraform_streams_them() {
+        assert_eq!(trigger_event_name("after_create"), "AfterCreate");
+        assert_eq!(trigger_event_name("before_update"), "BeforeUpdate");
     }
 
     #[test]

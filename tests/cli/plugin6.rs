@@ -695,3 +695,73 @@ fn a_map_block_without_its_key_or_with_a_duplicate_key_is_refused() {
     let out = run(&w, &["validate"], None).code(1);
     assert!(out.stderr.contains("Duplicate endpoint block"), "{out}");
 }
+
+/// `plan -json` streams a `planned_action_invocation` for each action an
+/// `action_trigger` starts, after the planned changes and before the summary that counts
+/// it, in Terraform's layout.
+#[test]
+fn json_plan_streams_the_planned_action_invocations() {
+    let w = with_example(
+        r#"
+terraform {
+  required_providers {
+    example = { source = "terrane/example" }
+  }
+}
+
+action "example_marker" "m" {
+  config {
+    path = "${path.module}/marker.txt"
+    text = "done"
+  }
+}
+
+resource "example_thing" "a" {
+  name = "a"
+  size = 1
+  lifecycle {
+    action_trigger {
+      events  = [before_create]
+      actions = [action.example_marker.m]
+    }
+    action_trigger {
+      events  = [after_create]
+      actions = [action.example_marker.m, action.example_marker.m]
+    }
+  }
+}
+"#,
+    );
+    let out = run(&w, &["plan", "-json"], None).code(0);
+    let messages: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let types: Vec<&str> = messages.iter().filter_map(|m| m["type"].as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "version",
+            "planned_change",
+            "planned_action_invocation",
+            "planned_action_invocation",
+            "planned_action_invocation",
+            "change_summary"
+        ]
+    );
+    let invocations: Vec<serde_json::Value> = messages
+        .iter()
+        .filter(|m| m["type"] == "planned_action_invocation")
+        .map(|m| {
+            let mut m = m.clone();
+            m["@timestamp"] = "[TIMESTAMP]".into();
+            m
+        })
+        .collect();
+    crate::snap!(
+        w,
+        "json_planned_action_invocations",
+        serde_json::to_string_pretty(&invocations).unwrap()
+    );
+}

@@ -119,6 +119,8 @@ pub struct ActionInvocation {
     pub event: String,
     /// Which `action_trigger` block of the resource lists it.
     pub trigger_index: usize,
+    /// Where that block's `actions` list names it.
+    pub list_index: usize,
     pub config: crate::lang::Value,
 }
 

@@ -83,7 +83,7 @@ impl Triggering<'_> {
                     }
                 }
             }
-            for (ty, name, _) in &t.actions {
+            for (list_index, (ty, name, _)) in t.actions.iter().enumerate() {
                 let (block, provider, config) = self.resolve(ty, name)?;
                 let d = provider
                     .plan_action(PlanActionRequest {
@@ -100,6 +100,7 @@ impl Triggering<'_> {
                     name: name.clone(),
                     event: event.to_string(),
                     trigger_index: index,
+                    list_index,
                     config,
                 });
             }
