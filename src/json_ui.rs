@@ -482,47 +482,94 @@ pub fn hook(kind: &str, message: &str, addr: &InstanceAddr, fields: Json) {
     emit("info", message, kind, json!({ "hook": body }));
 }
 
-/// A line of the engine's run progress (ephemeral resources opening and closing, actions
-/// running) as the message Terraform streams for it: `ephemeral_op_start` and
-/// `ephemeral_op_complete` for the former, a `log` for anything else.
+/// A line of the engine's run progress (ephemeral resources opening, renewing and
+/// closing, actions running) as the message Terraform streams for it:
+/// `ephemeral_op_start`, `ephemeral_op_complete` and `ephemeral_op_errored` for the
+/// former, a `log` for anything else.
 pub fn progress_line(line: &str) {
     if data_read_line(line) {
         return;
     }
-    let parsed = line.split_once(": ").and_then(|(addr, what)| {
-        let addr = addr.parse::<InstanceAddr>().ok()?;
-        let (action, rest) = if let Some(rest) = what.strip_prefix("Opening") {
-            ("open", rest)
-        } else {
-            ("close", what.strip_prefix("Closing")?)
-        };
-        Some((addr, action, rest))
-    });
-    let Some((addr, action, rest)) = parsed else {
-        log(line);
-        return;
-    };
-    if rest == "..." {
-        hook(
+    match ephemeral_op(line) {
+        Some((addr, action, EphemeralStep::Start)) => hook(
             "ephemeral_op_start",
             line,
             &addr,
             json!({ "action": action }),
-        );
-    } else if let Some(secs) = rest
-        .strip_prefix(" complete after ")
-        .and_then(|t| t.strip_suffix('s'))
-        .and_then(|t| t.parse::<u64>().ok())
-    {
-        hook(
-            "ephemeral_op_complete",
-            line,
-            &addr,
-            json!({"action": action, "elapsed_seconds": secs}),
-        );
-    } else {
-        log(line);
+        ),
+        Some((addr, action, EphemeralStep::Ended { errored, secs })) => {
+            let kind = if errored {
+                "ephemeral_op_errored"
+            } else {
+                "ephemeral_op_complete"
+            };
+            let message = format!(
+                "{addr}: {} {} after {}",
+                ephemeral_noun(action),
+                if errored { "errored" } else { "complete" },
+                go_duration(Duration::from_secs(secs))
+            );
+            hook(
+                kind,
+                &message,
+                &addr,
+                json!({"action": action, "elapsed_seconds": secs}),
+            );
+        }
+        None => log(line),
     }
+}
+
+enum EphemeralStep {
+    Start,
+    Ended { errored: bool, secs: u64 },
+}
+
+/// `ephemeral.x.y: Opening...`, `... Renewal complete after 0s`, `... Closing errored
+/// after 1s`: the instance, Terraform's action name and the step.
+fn ephemeral_op(line: &str) -> Option<(InstanceAddr, &'static str, EphemeralStep)> {
+    let (addr, what) = line.split_once(": ")?;
+    let addr = addr.parse::<InstanceAddr>().ok()?;
+    for action in ["open", "renew", "close"] {
+        if what == format!("{}...", ephemeral_verb(action)) {
+            return Some((addr, action, EphemeralStep::Start));
+        }
+        let Some(rest) = what.strip_prefix(ephemeral_noun(action)) else {
+            continue;
+        };
+        let (errored, rest) = match rest.strip_prefix(" complete after ") {
+            Some(rest) => (false, rest),
+            None => (true, rest.strip_prefix(" errored after ")?),
+        };
+        let secs = rest.strip_suffix('s')?.parse::<u64>().ok()?;
+        return Some((addr, action, EphemeralStep::Ended { errored, secs }));
+    }
+    None
+}
+
+fn ephemeral_verb(action: &str) -> &'static str {
+    match action {
+        "open" => "Opening",
+        "renew" => "Renewing",
+        _ => "Closing",
+    }
+}
+
+fn ephemeral_noun(action: &str) -> &'static str {
+    match action {
+        "open" => "Opening",
+        "renew" => "Renewal",
+        _ => "Closing",
+    }
+}
+
+/// Whether a person reads `line`: Terraform's human view says nothing of an ephemeral
+/// operation that failed, whose error the diagnostics give.
+pub fn shown_to_people(line: &str) -> bool {
+    !matches!(
+        ephemeral_op(line),
+        Some((_, _, EphemeralStep::Ended { errored: true, .. }))
+    )
 }
 
 /// A data source read while planning (`data.x: Reading...`, `data.x: Read complete after
@@ -601,6 +648,33 @@ mod tests {
             [d(0), d(11), d(62), d(3605)],
             ["0s", "11s", "1m2s", "1h0m5s"]
         );
+    }
+
+    #[test]
+    fn ephemeral_progress_lines_are_read_back() {
+        let step = |line: &str| {
+            ephemeral_op(line).map(|(a, action, step)| match step {
+                EphemeralStep::Start => format!("{a} {action} start"),
+                EphemeralStep::Ended { errored, secs } => {
+                    format!("{a} {action} errored={errored} {secs}")
+                }
+            })
+        };
+        assert_eq!(
+            step("ephemeral.t.x: Renewing...").as_deref(),
+            Some("ephemeral.t.x renew start")
+        );
+        assert_eq!(
+            step("ephemeral.t.x: Opening errored after 2s").as_deref(),
+            Some("ephemeral.t.x open errored=true 2")
+        );
+        assert_eq!(
+            step("ephemeral.t.x: Renewal complete after 0s").as_deref(),
+            Some("ephemeral.t.x renew errored=false 0")
+        );
+        assert_eq!(step("Action started: action.a.b"), None);
+        assert!(!shown_to_people("ephemeral.t.x: Closing errored after 0s"));
+        assert!(shown_to_people("ephemeral.t.x: Closing complete after 0s"));
     }
 
     #[test]

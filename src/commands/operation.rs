@@ -139,7 +139,11 @@ impl Prepared {
 
     /// Prints the run's progress lines (ephemeral resources opening and closing).
     pub fn show_progress(&mut self) {
-        self.ctx.options.progress = Some(Arc::new(|line: &str| println!("{line}")));
+        self.ctx.options.progress = Some(Arc::new(|line: &str| {
+            if crate::json_ui::shown_to_people(line) {
+                println!("{line}");
+            }
+        }));
     }
 
     /// `addr: Refreshing state... [id=...]` for each managed object the plan will read

@@ -765,3 +765,47 @@ resource "example_thing" "a" {
         serde_json::to_string_pretty(&invocations).unwrap()
     );
 }
+
+/// An ephemeral resource the provider fails to open: under -json an
+/// `ephemeral_op_errored` follows the start, before the error's diagnostic; a person
+/// reads only the "Opening..." line and the error, as Terraform shows it.
+#[test]
+fn an_ephemeral_resource_that_fails_to_open_is_reported_as_errored() {
+    let w = with_example(
+        "terraform {\n  required_providers {\n    example = { source = \"terrane/example\" }\n  }\n}\n\nephemeral \"example_token\" \"t\" {\n  name = \"db\"\n}\n",
+    );
+    // Without the directory of its store, the provider cannot open a token.
+    let out = w.run(&["plan", "-json"]).code(1);
+    let ops: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .filter(|m| {
+            m["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("ephemeral_op_") || t == "diagnostic")
+        })
+        .map(|m| format!("{} {} {}", m["type"], m["hook"]["action"], m["@message"]))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            r#""ephemeral_op_start" "open" "ephemeral.example_token.t: Opening...""#,
+            r#""ephemeral_op_errored" "open" "ephemeral.example_token.t: Opening errored after 0s""#,
+            r#""diagnostic" null "Error: Cannot open the token""#,
+        ],
+        "{out}"
+    );
+    let human = w.run(&["plan"]).code(1);
+    assert!(
+        human
+            .stdout
+            .contains("ephemeral.example_token.t: Opening...")
+            && !human.stdout.contains("errored"),
+        "{human}"
+    );
+    assert!(
+        human.stderr.contains("Error: Cannot open the token"),
+        "{human}"
+    );
+}

@@ -15,7 +15,8 @@ use crate::provider::{
 };
 
 /// Where a run reports lines such as `ephemeral.x.y: Opening...`, as Terraform prints
-/// them during plan and apply.
+/// them during plan and apply. A failed operation ends with `... errored after Ns`, which
+/// Terraform's JSON stream reports and its human view leaves to the diagnostics.
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
 struct Entry {
@@ -66,6 +67,11 @@ impl Opened {
             })
             .await;
         if resp.diagnostics.has_errors() {
+            self.say(&format!(
+                "{}: Opening errored after {}s",
+                site.addr,
+                started.elapsed().as_secs()
+            ));
             return Err(site.attach(resp.diagnostics));
         }
         self.say(&format!(
@@ -81,7 +87,7 @@ impl Opened {
             closed: Arc::new(AtomicBool::new(false)),
         };
         if let Some(at) = resp.renew_at {
-            renew_while_open(&entry, at);
+            renew_while_open(&entry, at, self.progress.clone());
         }
         self.entries.lock().expect("lock poisoned").push(entry);
         Ok(resp.result)
@@ -105,13 +111,16 @@ impl Opened {
                     private,
                 })
                 .await;
-            if !d.has_errors() {
-                self.say(&format!(
-                    "{}: Closing complete after {}s",
-                    e.addr,
-                    started.elapsed().as_secs()
-                ));
-            }
+            let outcome = if d.has_errors() {
+                "errored"
+            } else {
+                "complete"
+            };
+            self.say(&format!(
+                "{}: Closing {outcome} after {}s",
+                e.addr,
+                started.elapsed().as_secs()
+            ));
             diags.extend(d.with_address(&e.addr));
         }
         diags
@@ -121,11 +130,17 @@ impl Opened {
 /// Renews `entry` each time its provider's `renew_at` comes, until the run closes it. A
 /// failed renewal stops renewing; whatever then uses the value reports the provider's
 /// error.
-fn renew_while_open(entry: &Entry, first: SystemTime) {
+fn renew_while_open(entry: &Entry, first: SystemTime, progress: Option<Progress>) {
     // Weak: a sleeping renewal must not keep a provider (a plugin process) alive past
     // the run that opened the resource.
     let (provider, type_name) = (Arc::downgrade(&entry.provider), entry.type_name.clone());
     let (private, closed) = (Arc::clone(&entry.private), Arc::clone(&entry.closed));
+    let addr = entry.addr.clone();
+    let say = move |line: String| {
+        if let Some(p) = &progress {
+            p(&line);
+        }
+    };
     tokio::spawn(async move {
         let mut at = first;
         loop {
@@ -138,12 +153,23 @@ fn renew_while_open(entry: &Entry, first: SystemTime) {
                 return;
             };
             let current = private.lock().expect("lock poisoned").clone();
+            let started = Instant::now();
+            say(format!("{addr}: Renewing..."));
             let resp = provider
                 .renew_ephemeral(RenewEphemeralRequest {
                     type_name: type_name.clone(),
                     private: current,
                 })
                 .await;
+            let outcome = if resp.diagnostics.has_errors() {
+                "errored"
+            } else {
+                "complete"
+            };
+            say(format!(
+                "{addr}: Renewal {outcome} after {}s",
+                started.elapsed().as_secs()
+            ));
             if resp.diagnostics.has_errors() {
                 return;
             }
