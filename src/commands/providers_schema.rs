@@ -5,6 +5,7 @@
 //! shows terrane's built-in schema.
 
 use serde_json::{json, Map, Value};
+use terrane_engine::config::Module;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::provider::{
     AttributeSchema, BlockSchema, Nesting, ProviderSchema, ResourceSchema,
@@ -37,13 +38,28 @@ pub async fn run(a: ProvidersSchemaArgs) -> anyhow::Result<u8> {
         print_diagnostics(&diags, color);
         return Ok(1);
     }
-    let (plugins, _) = crate::plugins::installed(&module);
+    let schemas = provider_schemas(&module, &mut diags);
+    if diags.has_errors() {
+        print_diagnostics(&diags, color);
+        return Ok(1);
+    }
+    println!(
+        "{}",
+        json!({ "format_version": "1.0", "provider_schemas": schemas })
+    );
+    Ok(0)
+}
+
+/// The schemas of the providers `module` uses, keyed by source address as Terraform
+/// prints them (also what `terrane test -json -verbose` sends with a plan or state).
+pub fn provider_schemas(module: &Module, diags: &mut Diagnostics) -> Map<String, Value> {
+    let (plugins, _) = crate::plugins::installed(module);
     let built_in = crate::setup::providers();
-    let mut sources: Vec<String> = crate::plugins::required_sources(&module)
+    let mut sources: Vec<String> = crate::plugins::required_sources(module)
         .into_iter()
         .map(|(s, _)| s.to_string())
         .collect();
-    if uses_builtin_terraform(&module) {
+    if uses_builtin_terraform(module) {
         sources.push(BUILTIN_TERRAFORM.to_string());
     }
     sources.sort();
@@ -72,15 +88,7 @@ pub async fn run(a: ProvidersSchemaArgs) -> anyhow::Result<u8> {
         };
         schemas.insert(source, entry);
     }
-    if diags.has_errors() {
-        print_diagnostics(&diags, color);
-        return Ok(1);
-    }
-    println!(
-        "{}",
-        json!({ "format_version": "1.0", "provider_schemas": schemas })
-    );
-    Ok(0)
+    schemas
 }
 
 fn provider_json(s: &ProviderSchema) -> Value {

@@ -408,3 +408,72 @@ fn parallelism_flags() {
     let out = w.run(&["test", "-parallelism=abc"]).code(1);
     snap!(w, "test_parallelism_not_a_number", out);
 }
+
+/// `test -json -verbose`: after each run's result, its plan (`test_plan`) or the state it
+/// left (`test_state`) in the form Terraform's renderer reads, with the schemas of the
+/// providers involved, as Terraform 1.15 streams them.
+#[test]
+fn json_verbose_streams_each_runs_plan_or_state() {
+    let w = Work::main_tf(MODULE);
+    w.write(
+        "main.tftest.hcl",
+        "run \"plans\" {\n  command = plan\n}\n\nrun \"applies\" {}\n",
+    );
+    let out = w.run(&["test", "-json", "-verbose"]).code(0);
+    let messages: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let types: Vec<&str> = messages.iter().filter_map(|m| m["type"].as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "version",
+            "test_abstract",
+            "test_file",
+            "test_run",
+            "test_run",
+            "test_plan",
+            "test_run",
+            "test_run",
+            "test_state",
+            "test_file",
+            "test_run",
+            "test_file",
+            "test_summary"
+        ]
+    );
+    let find = |kind: &str| messages.iter().find(|m| m["type"] == kind).unwrap();
+    let plan = find("test_plan");
+    assert_eq!(plan["@message"], "-verbose flag enabled, printing plan");
+    assert_eq!(plan["@testrun"], "plans");
+    assert_eq!(plan["@testfile"], "main.tftest.hcl");
+    let body = &plan["test_plan"];
+    assert_eq!(body["plan_format_version"], "1.2");
+    assert_eq!(body["provider_format_version"], "1.0");
+    assert_eq!(body["resource_changes"][0]["address"], "terraform_data.a");
+    assert_eq!(
+        body["resource_changes"][0]["change"]["actions"],
+        serde_json::json!(["create"])
+    );
+    assert_eq!(
+        body["output_changes"]["greeting"]["actions"],
+        serde_json::json!(["create"])
+    );
+    let builtin = "terraform.io/builtin/terraform";
+    assert!(
+        body["provider_schemas"][builtin]["resource_schemas"]["terraform_data"].is_object(),
+        "{body:#}"
+    );
+    let state = find("test_state");
+    assert_eq!(state["@message"], "-verbose flag enabled, printing state");
+    assert_eq!(state["@testrun"], "applies");
+    let body = &state["test_state"];
+    assert_eq!(body["state_format_version"], "1.0");
+    assert_eq!(body["outputs"]["greeting"]["value"], "hello app");
+    let resource = &body["root_module"]["resources"][0];
+    assert_eq!(resource["address"], "terraform_data.a");
+    assert_eq!(resource["values"]["output"], "app");
+    assert!(body["provider_schemas"][builtin].is_object(), "{body:#}");
+}

@@ -6,6 +6,7 @@
 mod junit;
 mod runner;
 mod scope;
+mod verbose;
 mod view;
 
 use std::path::{Path, PathBuf};

@@ -23,6 +23,7 @@ use terrane_engine::run::{Context, Options, ProviderFactory, Providers, Quiet};
 use terrane_engine::state::State;
 
 use super::scope::{self, AssertScope, FileScope, Shared};
+use super::verbose::{self, Verbose};
 use super::view::View;
 use super::{FileResult, RunResult, Status};
 
@@ -59,7 +60,8 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
         let clock = Instant::now();
         if errored {
             let none = Diagnostics::new();
-            f.view.run_done(f.name, &run.name, Status::Skip, &none, "");
+            f.view
+                .run_done(f.name, &run.name, Status::Skip, &none, &Verbose::default());
             runs.push(RunResult {
                 name: run.name.clone(),
                 status: Status::Skip,
@@ -72,8 +74,7 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
         }
         f.view.run_starting(f.name, &run.name);
         let (status, diags, verbose) = execute(f, run, &mut shared, &mut slots).await;
-        let verbose = if f.verbose { verbose.as_str() } else { "" };
-        f.view.run_done(f.name, &run.name, status, &diags, verbose);
+        f.view.run_done(f.name, &run.name, status, &diags, &verbose);
         errored |= status == Status::Error;
         runs.push(RunResult {
             name: run.name.clone(),
@@ -115,9 +116,9 @@ async fn execute(
     run: &TestRun,
     shared: &mut Shared,
     slots: &mut Vec<Slot>,
-) -> (Status, Diagnostics, String) {
+) -> (Status, Diagnostics, Verbose) {
     let mut diags = Diagnostics::new();
-    let error = |diags: Diagnostics| (Status::Error, diags, String::new());
+    let error = |diags: Diagnostics| (Status::Error, diags, Verbose::default());
 
     // The module: loaded once per source, with the test file's provider blocks in place of
     // its own.
@@ -237,12 +238,18 @@ async fn execute(
         diags.extend(missing(run, &matched));
         return error(diags);
     }
+    // Under -json the plan or state goes out as a message; people read it as text.
+    let as_message = f.verbose && f.view.json;
     let (values, verbose) = match run.command {
+        TestCommand::Plan if !f.verbose => (plan_values, Verbose::default()),
         TestCommand::Plan => (
             plan_values,
-            render_plan(&plan, ctx.providers.as_ref(), Style { color: f.color })
-                .trim_start_matches('\n')
-                .to_string(),
+            Verbose {
+                text: render_plan(&plan, ctx.providers.as_ref(), Style { color: f.color })
+                    .trim_start_matches('\n')
+                    .to_string(),
+                message: as_message.then(|| ("test_plan", verbose::plan_message(&plan, &module))),
+            },
         ),
         TestCommand::Apply => {
             let (state, apply_diags, values) =
@@ -251,8 +258,18 @@ async fn execute(
             slots[slot].applied_by = Some(run.name.clone());
             diags.extend(apply_diags);
             matched.extend(take_expected(run, &mut diags).matched);
-            let shown = super::super::show::state_text(&slots[slot].state);
-            (values, shown)
+            let state = &slots[slot].state;
+            let verbose = match f.verbose {
+                false => Verbose::default(),
+                true => Verbose {
+                    text: super::super::show::state_text(state),
+                    message: as_message.then(|| {
+                        let body = verbose::state_message(state, &module, ctx.providers.as_ref());
+                        ("test_state", body)
+                    }),
+                },
+            };
+            (values, verbose)
         }
     };
     diags.extend(missing(run, &matched));
@@ -300,10 +317,10 @@ fn finish_early(
     mut diags: Diagnostics,
     missing: Diagnostics,
     expected: Diagnostics,
-) -> (Status, Diagnostics, String) {
+) -> (Status, Diagnostics, Verbose) {
     diags.extend(missing);
     if diags.has_errors() {
-        return (Status::Error, diags, String::new());
+        return (Status::Error, diags, Verbose::default());
     }
     if run.command == TestCommand::Apply {
         let what = run
@@ -312,9 +329,9 @@ fn finish_early(
             .map_or_else(String::new, |(a, _)| a.clone());
         diags.push(Diagnostic::warning("Expected failure while planning").detail(format!("A custom condition within {what} failed during the planning stage and prevented the requested apply operation. While this was an expected failure, the apply operation could not be executed and so the overall test case will be marked as a failure and the original diagnostic included in the test report.")));
         diags.extend(expected);
-        return (Status::Fail, diags, String::new());
+        return (Status::Fail, diags, Verbose::default());
     }
-    (Status::Pass, diags, String::new())
+    (Status::Pass, diags, Verbose::default())
 }
 
 /// The expected failures a step of a run produced.

@@ -5,6 +5,7 @@
 use serde_json::json;
 use terrane_engine::diag::Diagnostics;
 
+use super::verbose::Verbose;
 use super::{progress, Status};
 use crate::json_ui;
 use crate::output::print_diagnostics;
@@ -70,15 +71,14 @@ impl View {
         }
     }
 
-    /// A run's result, with its plan or state under `-verbose` (people only) and its
-    /// diagnostics.
+    /// A run's result, with its plan or state under `-verbose` and its diagnostics.
     pub fn run_done(
         &self,
         file: &str,
         run: &str,
         status: Status,
         diags: &Diagnostics,
-        verbose: &str,
+        verbose: &Verbose,
     ) {
         if self.json {
             run_message(
@@ -87,14 +87,27 @@ impl View {
                 status_word(status),
                 json!({"progress": "complete", "status": status_name(status)}),
             );
+            if let Some((kind, body)) = &verbose.message {
+                let what = if *kind == "test_plan" {
+                    "plan"
+                } else {
+                    "state"
+                };
+                json_ui::emit(
+                    "info",
+                    &format!("-verbose flag enabled, printing {what}"),
+                    kind,
+                    json!({ *kind: body, "@testfile": file, "@testrun": run }),
+                );
+            }
             for d in diags.iter() {
                 json_ui::diagnostic_at(d, json!({"@testfile": file, "@testrun": run}));
             }
             return;
         }
         println!("  run {run:?}... {}", status.word(self.color));
-        if !verbose.is_empty() {
-            print!("\n{verbose}\n");
+        if !verbose.text.is_empty() {
+            print!("\n{}\n", verbose.text);
         }
         print_diagnostics(diags, self.color);
     }
