@@ -111,9 +111,6 @@ pub struct Prepared {
     pub lock: Option<Box<dyn LockGuard>>,
     pub workspace: String,
     pub color: bool,
-    /// Under `-json`: stream `refresh_start`/`refresh_complete` for the objects the plan
-    /// reads again.
-    json_refresh: bool,
 }
 
 impl Prepared {
@@ -124,10 +121,17 @@ impl Prepared {
         self.announce_refresh();
     }
 
-    /// The `-json` counterpart of [`Prepared::start_human_output`]: the refresh is
-    /// reported as messages once the plan has read the objects again.
+    /// The `-json` counterpart of [`Prepared::start_human_output`]: once the batched
+    /// refresh has read every object again, a `refresh_start` and `refresh_complete` pair
+    /// for each, as Terraform streams its refresh of one object after another (and, as
+    /// there, before the data sources are read).
     pub fn start_json_output(&mut self) {
-        self.json_refresh = self.ctx.options.refresh;
+        if self.ctx.options.refresh {
+            let objects = self.objects_to_refresh();
+            self.ctx.options.on_refreshed = Some(Arc::new(move |refreshed: &State| {
+                stream_refresh(&objects, refreshed)
+            }));
+        }
         self.start_json_output_without_refresh();
     }
 
@@ -180,10 +184,6 @@ impl Prepared {
     /// [`Prepared::plan`] for a command that needs only the plan afterwards: the state
     /// read is handed to the plan (as its prior state) instead of copied.
     pub async fn plan_only(&mut self) -> Option<terrane_engine::plan::Plan> {
-        if self.json_refresh {
-            // The -json refresh messages compare the state read with the refreshed one.
-            return self.plan().await;
-        }
         let state = std::mem::take(&mut self.state);
         let (plan, diags) = terrane_engine::run::plan_from(&self.ctx, state).await;
         self.planned(plan, diags).await
@@ -194,9 +194,6 @@ impl Prepared {
         plan: Option<terrane_engine::plan::Plan>,
         diags: Diagnostics,
     ) -> Option<terrane_engine::plan::Plan> {
-        if self.json_refresh {
-            self.stream_refresh(plan.as_ref().map(|p| &p.prior_state));
-        }
         print_diagnostics(&diags, self.color);
         if plan.is_none() {
             self.unlock().await;
@@ -204,74 +201,77 @@ impl Prepared {
         plan
     }
 
-    /// `refresh_start` and `refresh_complete` for each managed object in state, the
-    /// latter with the id the refreshed state holds (`None` when the plan failed).
-    fn stream_refresh(&self, refreshed: Option<&State>) {
-        use crate::json_ui::{hook, id_fields, id_suffix};
-        let id_of = |i: &terrane_engine::state::InstanceState| {
-            i.attributes
-                .get("id")
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
-        // The refreshed resources by address, so a large state is not searched once per
-        // object.
-        let refreshed_resources: std::collections::HashMap<_, _> = refreshed
-            .map(|s| {
-                s.resources
-                    .iter()
-                    .map(|n| {
-                        (
-                            (
-                                n.module.as_deref(),
-                                n.mode.as_str(),
-                                n.ty.as_str(),
-                                n.name.as_str(),
-                            ),
-                            n,
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+    /// The managed objects in state, which the refresh reads again.
+    fn objects_to_refresh(&self) -> Vec<Refreshing> {
+        let mut out = Vec::new();
         for r in self.state.resources.iter().filter(|r| r.mode != "data") {
-            let now_resource = refreshed_resources.get(&(
-                r.module.as_deref(),
-                r.mode.as_str(),
-                r.ty.as_str(),
-                r.name.as_str(),
-            ));
             for i in r.instances.iter().filter(|i| i.deposed.is_none()) {
-                let shown = r.instance_address(i);
-                let Ok(addr) = shown.parse::<InstanceAddr>() else {
+                let Ok(addr) = r.instance_address(i).parse::<InstanceAddr>() else {
                     continue;
                 };
-                let id = id_of(i);
-                let message = format!("{shown}: Refreshing state...{}", id_suffix(id.as_deref()));
-                hook("refresh_start", &message, &addr, id_fields(id.as_deref()));
-                let Some(now) = now_resource
-                    .into_iter()
-                    .flat_map(|n| n.instances.iter())
-                    .find(|n| n.index_key == i.index_key && n.deposed.is_none())
-                else {
-                    continue;
-                };
-                let id = id_of(now);
-                let message = format!("{shown}: Refresh complete{}", id_suffix(id.as_deref()));
-                hook(
-                    "refresh_complete",
-                    &message,
-                    &addr,
-                    id_fields(id.as_deref()),
-                );
+                out.push(Refreshing {
+                    module: r.module.clone(),
+                    ty: r.ty.clone(),
+                    name: r.name.clone(),
+                    key: i.index_key.clone(),
+                    id: object_id(i).map(str::to_string),
+                    addr,
+                });
             }
         }
+        out
     }
 
     pub async fn unlock(&mut self) {
         self.print_stats();
         super::state_lock::release(self.lock.take()).await;
     }
+}
+
+/// A managed object the refresh reads again, as state had it before.
+struct Refreshing {
+    module: Option<String>,
+    ty: String,
+    name: String,
+    key: Option<terrane_engine::addr::IndexKey>,
+    id: Option<String>,
+    addr: InstanceAddr,
+}
+
+/// For each object the refresh found again, `refresh_start` with the id state had and
+/// `refresh_complete` with the id the refreshed state holds.
+fn stream_refresh(objects: &[Refreshing], refreshed: &State) {
+    use crate::json_ui::{hook, id_fields, id_suffix};
+    // The refreshed resources by address, so a large state is not searched once per
+    // object.
+    let by_address: std::collections::HashMap<_, _> = refreshed
+        .resources
+        .iter()
+        .filter(|n| n.mode != "data")
+        .map(|n| ((n.module.as_deref(), n.ty.as_str(), n.name.as_str()), n))
+        .collect();
+    for a in objects {
+        let key = (a.module.as_deref(), a.ty.as_str(), a.name.as_str());
+        let Some(now) = by_address
+            .get(&key)
+            .into_iter()
+            .flat_map(|n| n.instances.iter())
+            .find(|n| n.index_key == a.key && n.deposed.is_none())
+        else {
+            continue;
+        };
+        let before = a.id.as_deref();
+        let message = format!("{}: Refreshing state...{}", a.addr, id_suffix(before));
+        hook("refresh_start", &message, &a.addr, id_fields(before));
+        let id = object_id(now);
+        let message = format!("{}: Refresh complete{}", a.addr, id_suffix(id));
+        hook("refresh_complete", &message, &a.addr, id_fields(id));
+    }
+}
+
+/// The `id` attribute of a stored object, which the refresh messages carry.
+fn object_id(i: &terrane_engine::state::InstanceState) -> Option<&str> {
+    i.attributes.get("id").and_then(|v| v.as_str())
 }
 
 pub fn journal_path(workspace: &str) -> PathBuf {
@@ -418,6 +418,8 @@ pub async fn prepare(
         in_doubt: Vec::new(),
         // Set by the commands that print for a person (`start_human_output`).
         progress: None,
+        // Set under -json (`start_json_output`).
+        on_refreshed: None,
     };
     let mut ctx = Context {
         providers: Arc::new(provider_set(&module)),
@@ -453,7 +455,6 @@ pub async fn prepare(
         lock,
         workspace,
         color,
-        json_refresh: false,
     }))
 }
 

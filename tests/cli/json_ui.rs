@@ -263,6 +263,78 @@ fn a_long_id_is_shortened_in_the_still_running_lines() {
     );
 }
 
+/// Under `plan -json` each object in state gets a `refresh_start` and `refresh_complete`
+/// pair (with its id) once the batched refresh has read them all, before the data sources
+/// are read and the plan is summed up, as Terraform streams them.
+#[test]
+fn json_refresh_messages_pair_up_after_the_batched_refresh() {
+    let w = Work::main_tf(
+        "resource \"terraform_data\" \"a\" {}\n\nresource \"terraform_data\" \"b\" {\n  count = 2\n}\n\ndata \"terraform_remote_state\" \"s\" {\n  backend = \"local\"\n  config = {\n    path = \"other.tfstate\"\n  }\n}\n",
+    );
+    w.write(
+        "other.tfstate",
+        r#"{"version":4,"terraform_version":"1.15.5","serial":1,"lineage":"x","outputs":{},"resources":[]}"#,
+    );
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let out = w.run(&["plan", "-json"]).code(0);
+    let messages: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let types: Vec<&str> = messages.iter().filter_map(|m| m["type"].as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "version",
+            "refresh_start",
+            "refresh_complete",
+            "refresh_start",
+            "refresh_complete",
+            "refresh_start",
+            "refresh_complete",
+            "apply_start",
+            "apply_complete",
+            "change_summary"
+        ]
+    );
+    let state = w.state();
+    let ids: Vec<&str> = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["mode"] == "managed")
+        .flat_map(|r| r["instances"].as_array().unwrap())
+        .map(|i| i["attributes"]["id"].as_str().unwrap())
+        .collect();
+    let addrs = [
+        "terraform_data.a",
+        "terraform_data.b[0]",
+        "terraform_data.b[1]",
+    ];
+    for (addr, id) in addrs.into_iter().zip(ids) {
+        let of = |kind: &str| {
+            messages
+                .iter()
+                .find(|m| m["type"] == kind && m["hook"]["resource"]["addr"] == addr)
+                .unwrap_or_else(|| panic!("{kind} for {addr}: {out}"))
+        };
+        let (start, complete) = (of("refresh_start"), of("refresh_complete"));
+        assert_eq!(
+            start["@message"],
+            format!("{addr}: Refreshing state... [id={id}]")
+        );
+        assert_eq!(
+            complete["@message"],
+            format!("{addr}: Refresh complete [id={id}]")
+        );
+        for m in [start, complete] {
+            assert_eq!(m["hook"]["id_key"], "id");
+            assert_eq!(m["hook"]["id_value"], id);
+        }
+    }
+}
+
 /// `init -json` in Terraform 1.15.5's order and with its message codes and wording:
 /// modules, the providers the configuration names (the built-in `terraform` provider
 /// said to be built in), the backend, then the lock file note and the success messages.

@@ -350,7 +350,14 @@ pub struct Options {
     /// Where the run reports what it does outside the apply observer's operations: the
     /// opening and closing of ephemeral resources, during plan as during apply.
     pub progress: Option<opened::Progress>,
+    /// Called with the refreshed state once the plan's refresh has read every object
+    /// again (before the walk evaluates the configuration), for `-json`'s
+    /// `refresh_complete` messages.
+    pub on_refreshed: Option<RefreshedHook>,
 }
+
+/// See [`Options::on_refreshed`].
+pub type RefreshedHook = Arc<dyn Fn(&crate::state::State) + Send + Sync>;
 
 impl Default for Options {
     fn default() -> Self {
@@ -364,6 +371,7 @@ impl Default for Options {
             interrupt: Arc::new(AtomicBool::new(false)),
             in_doubt: Vec::new(),
             progress: None,
+            on_refreshed: None,
         }
     }
 }

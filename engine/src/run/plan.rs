@@ -110,6 +110,9 @@ async fn plan_with(
     // as it was.
     write_priors(&mut state, &prior, ctx.providers.as_ref());
     let state = state;
+    if let (true, Some(refreshed)) = (ctx.options.refresh, &ctx.options.on_refreshed) {
+        refreshed(&state);
+    }
 
     let mut plan = Plan {
         mode: ctx.options.mode.clone(),
