@@ -497,6 +497,19 @@ pub fn progress_line(line: &str) {
             &addr,
             json!({ "action": action }),
         ),
+        Some((addr, action, EphemeralStep::Still { secs })) => {
+            let message = format!(
+                "{addr}: Still {}... [{} elapsed]",
+                ephemeral_verb(action).to_lowercase(),
+                go_duration(Duration::from_secs(secs))
+            );
+            hook(
+                "ephemeral_op_progress",
+                &message,
+                &addr,
+                json!({"action": action, "elapsed_seconds": secs}),
+            );
+        }
         Some((addr, action, EphemeralStep::Ended { errored, secs })) => {
             let kind = if errored {
                 "ephemeral_op_errored"
@@ -522,7 +535,14 @@ pub fn progress_line(line: &str) {
 
 enum EphemeralStep {
     Start,
-    Ended { errored: bool, secs: u64 },
+    /// `Still opening... [00m10s elapsed]`
+    Still {
+        secs: u64,
+    },
+    Ended {
+        errored: bool,
+        secs: u64,
+    },
 }
 
 /// `ephemeral.x.y: Opening...`, `... Renewal complete after 0s`, `... Closing errored
@@ -533,6 +553,15 @@ fn ephemeral_op(line: &str) -> Option<(InstanceAddr, &'static str, EphemeralStep
     for action in ["open", "renew", "close"] {
         if what == format!("{}...", ephemeral_verb(action)) {
             return Some((addr, action, EphemeralStep::Start));
+        }
+        let still = format!("Still {}... [", ephemeral_verb(action).to_lowercase());
+        if let Some(elapsed) = what
+            .strip_prefix(&still)
+            .and_then(|r| r.strip_suffix("s elapsed]"))
+        {
+            let (minutes, seconds) = elapsed.split_once('m')?;
+            let secs = minutes.parse::<u64>().ok()? * 60 + seconds.parse::<u64>().ok()?;
+            return Some((addr, action, EphemeralStep::Still { secs }));
         }
         let Some(rest) = what.strip_prefix(ephemeral_noun(action)) else {
             continue;
@@ -655,6 +684,7 @@ mod tests {
         let step = |line: &str| {
             ephemeral_op(line).map(|(a, action, step)| match step {
                 EphemeralStep::Start => format!("{a} {action} start"),
+                EphemeralStep::Still { secs } => format!("{a} {action} still {secs}"),
                 EphemeralStep::Ended { errored, secs } => {
                     format!("{a} {action} errored={errored} {secs}")
                 }
@@ -671,6 +701,10 @@ mod tests {
         assert_eq!(
             step("ephemeral.t.x: Renewal complete after 0s").as_deref(),
             Some("ephemeral.t.x renew errored=false 0")
+        );
+        assert_eq!(
+            step("ephemeral.t.x: Still opening... [01m05s elapsed]").as_deref(),
+            Some("ephemeral.t.x open still 65")
         );
         assert_eq!(step("Action started: action.a.b"), None);
         assert!(!shown_to_people("ephemeral.t.x: Closing errored after 0s"));

@@ -48,12 +48,18 @@ pub struct ApplyView {
     ticker: Option<(JoinHandle<()>, mpsc::Sender<()>)>,
 }
 
+/// How often a long operation reports that it is still going: Terraform's period, or
+/// what TERRANE_PROGRESS_INTERVAL_MS says.
+pub fn progress_period() -> Duration {
+    std::env::var(PERIOD_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(PERIOD, Duration::from_millis)
+}
+
 impl ApplyView {
     pub fn new(json: bool) -> ApplyView {
-        let period = std::env::var(PERIOD_ENV)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .map_or(PERIOD, Duration::from_millis);
+        let period = progress_period();
         let live = !json && std::io::stdout().is_terminal();
         let screen = Arc::new(Mutex::new(Screen::default()));
         let (stop, stopped) = mpsc::channel();

@@ -420,6 +420,7 @@ pub async fn prepare(
         progress: None,
         // Set under -json (`start_json_output`).
         on_refreshed: None,
+        progress_interval: super::apply_view::progress_period(),
     };
     let mut ctx = Context {
         providers: Arc::new(provider_set(&module)),

@@ -83,7 +83,7 @@ pub async fn apply_values(
         by_resource,
         applied: Mutex::new(Vec::new()),
         warnings: Mutex::new(Diagnostics::new()),
-        opened: Opened::new(ctx.options.progress.clone()),
+        opened: Opened::new(ctx.options.progress.clone(), ctx.options.progress_interval),
     };
     let mut diags = run_ops(&shared, operations(&shared)).await;
     if !diags.has_errors() {

@@ -354,6 +354,9 @@ pub struct Options {
     /// again (before the walk evaluates the configuration), for `-json`'s
     /// `refresh_complete` messages.
     pub on_refreshed: Option<RefreshedHook>,
+    /// How often a long ephemeral operation reports that it is still going (Terraform's
+    /// 10 s; tests shorten it).
+    pub progress_interval: std::time::Duration,
 }
 
 /// See [`Options::on_refreshed`].
@@ -372,6 +375,7 @@ impl Default for Options {
             in_doubt: Vec::new(),
             progress: None,
             on_refreshed: None,
+            progress_interval: std::time::Duration::from_secs(10),
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::instance::Site;
 use crate::diag::Diagnostics;
@@ -33,14 +33,37 @@ struct Entry {
 pub struct Opened {
     entries: Mutex<Vec<Entry>>,
     progress: Option<Progress>,
+    /// How often an open or close still waiting on its provider says so.
+    interval: Duration,
 }
 
 impl Opened {
-    pub fn new(progress: Option<Progress>) -> Opened {
+    pub fn new(progress: Option<Progress>, interval: Duration) -> Opened {
         Opened {
             entries: Mutex::new(Vec::new()),
             progress,
+            interval,
         }
+    }
+
+    /// Reports `{addr}: Still {verb}... [00m10s elapsed]` each interval until dropped,
+    /// as Terraform does for an operation that takes long.
+    fn still_going(&self, addr: &str, verb: &'static str) -> Option<StillGoing> {
+        let progress = self.progress.clone()?;
+        let (addr, interval) = (addr.to_string(), self.interval);
+        let started = Instant::now();
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(interval).await;
+                let secs = started.elapsed().as_secs();
+                progress(&format!(
+                    "{addr}: Still {verb}... [{:02}m{:02}s elapsed]",
+                    secs / 60,
+                    secs % 60
+                ));
+            }
+        });
+        Some(StillGoing(task))
     }
 
     /// Passes a line of the run's progress on (the plan's data source reads use it too).
@@ -59,6 +82,7 @@ impl Opened {
     ) -> Result<Value, Diagnostics> {
         let started = Instant::now();
         self.say(&format!("{}: Opening...", site.addr));
+        let still = self.still_going(&site.addr.to_string(), "opening");
         let resp = provider
             .open_ephemeral(OpenEphemeralRequest {
                 type_name: site.resource.addr.ty.clone(),
@@ -66,6 +90,7 @@ impl Opened {
                 config,
             })
             .await;
+        drop(still);
         if resp.diagnostics.has_errors() {
             self.say(&format!(
                 "{}: Opening errored after {}s",
@@ -103,6 +128,7 @@ impl Opened {
             e.closed.store(true, Ordering::SeqCst);
             let started = Instant::now();
             self.say(&format!("{}: Closing...", e.addr));
+            let still = self.still_going(&e.addr, "closing");
             let private = e.private.lock().expect("lock poisoned").take();
             let d = e
                 .provider
@@ -111,6 +137,7 @@ impl Opened {
                     private,
                 })
                 .await;
+            drop(still);
             let outcome = if d.has_errors() {
                 "errored"
             } else {
@@ -124,6 +151,15 @@ impl Opened {
             diags.extend(d.with_address(&e.addr));
         }
         diags
+    }
+}
+
+/// The task of [`Opened::still_going`]; dropping it stops the reports.
+struct StillGoing(tokio::task::JoinHandle<()>);
+
+impl Drop for StillGoing {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

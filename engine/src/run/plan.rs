@@ -50,7 +50,7 @@ async fn plan_values_from(ctx: &Context, state: State) -> (Option<Plan>, Diagnos
 }
 
 async fn plan_in(ctx: &Context, state: State, values: &Values) -> (Option<Plan>, Diagnostics) {
-    let opened = Opened::new(ctx.options.progress.clone());
+    let opened = Opened::new(ctx.options.progress.clone(), ctx.options.progress_interval);
     let (plan, mut diags) = plan_with(ctx, state, values, &opened).await;
     diags.extend(opened.close_all().await);
     if diags.has_errors() {

@@ -1,6 +1,7 @@
 //! Ephemeral resources: opened when a plan or apply reaches them, handed to what reads
 //! them (write-only arguments here), closed when the run ends, and never in state.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{assert_order, Fixture};
@@ -156,4 +157,37 @@ resource "mock_thing" "app" {
     let shown = format!("{diags:?}");
     assert!(shown.contains("Invalid use of ephemeral value"), "{shown}");
     assert!(shown.contains("not valid for \\\"input\\\""), "{shown}");
+}
+
+/// An open that takes long reports that it is still going each interval, then its end;
+/// nothing more once it is done.
+#[tokio::test]
+async fn a_slow_open_reports_that_it_is_still_opening() {
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut f = Fixture::new(CREDENTIAL);
+    let seen = lines.clone();
+    f.progress = Some(Arc::new(move |l: &str| {
+        seen.lock().unwrap().push(l.to_string())
+    }));
+    f.mock.delay("cred", Duration::from_millis(300));
+    let mut ctx = f.context(PlanMode::Normal);
+    ctx.options.progress_interval = Duration::from_millis(50);
+    let (plan, diags) = crate::run::plan(&ctx, &f.state).await;
+    assert!(plan.is_some(), "{diags:?}");
+    let lines = lines.lock().unwrap().clone();
+    let opened = lines
+        .iter()
+        .position(|l| l.starts_with("ephemeral.mock_thing.cred: Opening complete after "))
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    let still: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("ephemeral.mock_thing.cred: Still opening... ["))
+        .collect();
+    assert!(!still.is_empty(), "{lines:?}");
+    assert!(still.iter().all(|l| l.ends_with("s elapsed]")), "{lines:?}");
+    let last_still = lines
+        .iter()
+        .rposition(|l| l.contains("Still opening"))
+        .unwrap();
+    assert!(last_still < opened, "{lines:?}");
 }
