@@ -82,7 +82,7 @@ impl Opened {
     ) -> Result<Value, Diagnostics> {
         let started = Instant::now();
         self.say(&format!("{}: Opening...", site.addr));
-        let still = self.still_going(&site.addr.to_string(), "opening");
+        let still = self.still_going(site.addr, "opening");
         let resp = provider
             .open_ephemeral(OpenEphemeralRequest {
                 type_name: site.resource.addr.ty.clone(),
