@@ -104,7 +104,7 @@ fn port_value(r: &SecurityGroupRule, port: Option<i32>) -> Value {
 }
 
 /// Two spellings of one protocol ("6" and "tcp").
-fn same_protocol_name(a: &str, b: &str) -> bool {
+pub fn same_protocol_name(a: &str, b: &str) -> bool {
     protocol(a).is_some() && protocol(a) == protocol(b)
 }
 
@@ -254,29 +254,6 @@ fn ports(v: &Value) -> (i32, i32) {
             .unwrap_or(-1)
     };
     (n("from_port"), n("to_port"))
-}
-
-/// The protocol as the configuration or state spells it when it means what AWS reports
-/// ("6" for "tcp", "all" for "-1"), so an equivalent spelling is not a change.
-pub fn same_protocol(cur: &Value, attr: &str, aws: &str) -> String {
-    match val::str_attr(cur, attr) {
-        Some(p) if protocol(p).as_deref() == Some(aws) => p.to_string(),
-        _ => aws.to_string(),
-    }
-}
-
-/// Plans the prior spelling of the protocol when the new one means the same.
-pub fn keep_equivalent_protocol(prior: Option<&Value>, planned: &mut Value, attr: &str) {
-    let Some(old) = prior.and_then(|p| val::str_attr(p, attr)) else {
-        return;
-    };
-    let Some(new) = val::str_attr(planned, attr) else {
-        return;
-    };
-    if old != new && protocol(old).is_some() && protocol(old) == protocol(new) {
-        let old = old.to_string();
-        val::set_attr(planned, attr, Value::string(old));
-    }
 }
 
 /// The protocol is one AWS knows, and TCP/UDP rules name their ports.
