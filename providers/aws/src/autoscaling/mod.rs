@@ -505,8 +505,20 @@ fn predictive_schema() -> S {
 pub struct Policy;
 
 /// A step bound as Terraform keeps it: a string, so that "no bound" and 0 differ.
-fn bound_of(v: &Value, k: &str) -> Option<f64> {
+pub(crate) fn bound_of(v: &Value, k: &str) -> Option<f64> {
     val::str_attr(v, k).and_then(|s| s.trim().parse().ok())
+}
+
+/// A step bound AWS reports, spelt as a known step spells the same number ("10" and
+/// "10.0"), else in its shortest form; null for no bound. Shared with EC2 Auto Scaling's
+/// step policies, which keep bounds the same way.
+pub(crate) fn step_bound(known_steps: &[&Value], k: &str, n: Option<f64>) -> Value {
+    let Some(n) = n else { return Value::Null };
+    known_steps
+        .iter()
+        .find(|c| bound_of(c, k) == Some(n))
+        .and_then(|c| c.get_attr(k).cloned())
+        .unwrap_or_else(|| Value::string(Value::number(n).to_string()))
 }
 
 /// The configured step scaling block as the API's structure.
@@ -554,14 +566,7 @@ fn stepping_value(cur: &Value, s: &StepScalingPolicyConfiguration) -> Value {
         .unwrap_or_default()
         .iter()
         .collect();
-    let bound = |k: &str, n: Option<f64>| {
-        let Some(n) = n else { return Value::Null };
-        cur_steps
-            .iter()
-            .find(|c| bound_of(c, k) == Some(n))
-            .and_then(|c| c.get_attr(k).cloned())
-            .unwrap_or_else(|| Value::string(Value::number(n).to_string()))
-    };
+    let bound = |k: &str, n: Option<f64>| step_bound(&cur_steps, k, n);
     let steps = s
         .step_adjustments()
         .iter()
