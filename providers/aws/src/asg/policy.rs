@@ -650,16 +650,11 @@ impl AwsResource for PolicyRes {
 
     /// The import ID, `GROUP/NAME` (the read finds out whether it exists).
     async fn find(&self, _c: &Clients, identity: &Identity) -> Result<Option<String>, AwsError> {
-        let group = identity.get("autoscaling_group_name");
-        let name = identity.get("name");
-        Ok(group.zip(name).map(|(g, n)| format!("{g}/{n}")))
+        Ok(super::group_and_name(identity, "name"))
     }
 
     fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
-        let Some((group, name)) = id
-            .split_once('/')
-            .filter(|(g, n)| !g.is_empty() && !n.is_empty())
-        else {
+        let Some((group, name)) = super::split_group_and_name(id) else {
             return Err(format!(
                 "unexpected format ({id:?}), expected <asg-name>/<policy-name>"
             ));
@@ -672,21 +667,9 @@ impl AwsResource for PolicyRes {
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let found = describe(c, current).await?;
-        Ok(current
-            .iter()
-            .map(|cur| {
-                let group = val::str_attr(cur, "autoscaling_group_name");
-                let name = val::str_attr(cur, "id");
-                let p = found
-                    .iter()
-                    .find(|p| p.auto_scaling_group_name() == group && p.policy_name() == name)?;
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(p, &cx).done())
-            })
-            .collect())
+        Ok(super::read_in_group(&TABLE, c, current, &found, |p| {
+            (p.auto_scaling_group_name(), p.policy_name())
+        }))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
@@ -720,11 +703,7 @@ impl AwsResource for PolicyRes {
             .send()
             .await
             .map_err(err("DeletePolicy"));
-        match out {
-            // AWS answers a ValidationError saying the policy is "not found".
-            Err(e) if e.is_not_found() || e.to_string().contains("not found") => Ok(()),
-            other => other.map(|_| ()),
-        }
+        super::deleted(out)
     }
 }
 

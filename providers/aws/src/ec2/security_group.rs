@@ -31,51 +31,58 @@ use crate::val::{self, Obj};
 
 pub struct SecurityGroup;
 
-type GroupTable = Table<aws_sdk_ec2::types::SecurityGroup, CreateSecurityGroupFluentBuilder>;
+type SdkGroup = aws_sdk_ec2::types::SecurityGroup;
+
+type GroupTable = Table<SdkGroup, CreateSecurityGroupFluentBuilder>;
 
 static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
-    identity(GroupTable::new(|| {
-        Some(aws_sdk_ec2::types::SecurityGroup::builder().build())
-    }))
-    .tags_all(|g| tags_value(g.tags()))
-    // Created from `name` or `name_prefix` by hand (`name_or_prefix`).
-    .attr("name", opt_comp(STR).force_new())
-    .read(|g, _| val::opt_str(g.group_name()))
-    // AWS does not hold it: the known value, "" when there is none (see `plan`).
-    .attr("name_prefix", opt_comp(STR).force_new())
-    .read(|_, cx| match cx.current.get_attr("name_prefix") {
-        Some(v) if !v.is_null() && !v.is_unknown() => v.clone(),
-        _ => Value::string(""),
-    })
-    .attr(
-        "description",
-        opt_default(STR, Value::string("Managed by Terraform")).force_new(),
-    )
-    .read(|g, _| val::opt_str(g.description()))
-    .create(|b, v| b.set_description(v.str()))
-    .attr("vpc_id", opt_comp(STR).force_new())
-    .read(|g, _| val::str_or_empty(g.vpc_id()))
-    .create(|b, v| b.set_vpc_id(v.str()))
-    // Used by destroy only.
-    .attr(
-        "revoke_rules_on_delete",
-        opt_default(BOOL, Value::Bool(false)),
-    )
-    .updated_by_hand()
-    // Authorize and revoke what changed (after the create too): `sync_rules`.
-    .block("ingress", Nesting::Set, rule_block())
-    .read(|g, cx| {
-        let id = g.group_id().unwrap_or_default();
-        reconcile(id, g.ip_permissions(), cx.current.get_attr("ingress"))
-    })
-    .updated_by_hand()
-    .block("egress", Nesting::Set, rule_block())
-    .read(|g, cx| {
-        let id = g.group_id().unwrap_or_default();
-        reconcile(id, g.ip_permissions_egress(), cx.current.get_attr("egress"))
-    })
-    .updated_by_hand()
+    let table = identity(GroupTable::new(|| Some(SdkGroup::builder().build())))
+        .tags_all(|g| tags_value(g.tags()))
+        // Created from `name` or `name_prefix` by hand (`name_or_prefix`).
+        .attr("name", opt_comp(STR).force_new())
+        .read(|g, _| val::opt_str(g.group_name()))
+        // AWS does not hold it: the known value, "" when there is none (see `plan`).
+        .attr("name_prefix", opt_comp(STR).force_new())
+        .read(|_, cx| match cx.current.get_attr("name_prefix") {
+            Some(v) if !v.is_null() && !v.is_unknown() => v.clone(),
+            _ => Value::string(""),
+        })
+        .attr(
+            "description",
+            opt_default(STR, Value::string("Managed by Terraform")).force_new(),
+        )
+        .read(|g, _| val::opt_str(g.description()))
+        .create(|b, v| b.set_description(v.str()))
+        .attr("vpc_id", opt_comp(STR).force_new())
+        .read(|g, _| val::str_or_empty(g.vpc_id()))
+        .create(|b, v| b.set_vpc_id(v.str()))
+        // Used by destroy only.
+        .attr(
+            "revoke_rules_on_delete",
+            opt_default(BOOL, Value::Bool(false)),
+        )
+        .updated_by_hand();
+    rule_rows(table)
 });
+
+/// The `ingress` and `egress` rows of a security group (or the default one): rules read
+/// as the configuration's blocks group them (`reconcile`), authorized and revoked by hand
+/// (`sync_rules`, after the create too).
+pub fn rule_rows<C, U>(table: Table<SdkGroup, C, U>) -> Table<SdkGroup, C, U> {
+    table
+        .block("ingress", Nesting::Set, rule_block())
+        .read(|g, cx| {
+            let id = g.group_id().unwrap_or_default();
+            reconcile(id, g.ip_permissions(), cx.current.get_attr("ingress"))
+        })
+        .updated_by_hand()
+        .block("egress", Nesting::Set, rule_block())
+        .read(|g, cx| {
+            let id = g.group_id().unwrap_or_default();
+            reconcile(id, g.ip_permissions_egress(), cx.current.get_attr("egress"))
+        })
+        .updated_by_hand()
+}
 
 #[async_trait]
 impl AwsResource for SecurityGroup {
