@@ -191,6 +191,7 @@ pub struct Clients {
     /// EC2 Auto Scaling (groups, launch configurations); `autoscaling` is Application Auto Scaling.
     pub ec2_autoscaling: Service<aws_sdk_autoscaling::Client>,
     pub cognito_idp: Service<aws_sdk_cognitoidentityprovider::Client>,
+    pub ds: Service<aws_sdk_directory::Client>,
     /// `default_tags { tags = ... }` of the provider block.
     pub default_tags: BTreeMap<String, String>,
     /// The caller's account, asked of STS on first use: the ARNs Terraform builds for

@@ -52,6 +52,10 @@ const ENDPOINT_SERVICES: &[&str] = &[
     "autoscaling",
     "cloudwatch",
     "cloudwatchlogs",
+    "cognitoidentityprovider",
+    "cognitoidp",
+    "directoryservice",
+    "ds",
     "dynamodb",
     "ec2",
     "ecr",
@@ -289,6 +293,7 @@ pub async fn build(config: &Value, counts: &CallCounts) -> Result<Clients, Diagn
             "cognito-idp",
             ["cognitoidp", "cognitoidentityprovider"]
         ),
+        ds: client!(aws_sdk_directory, "ds", ["ds", "directoryservice"]),
         default_tags,
         account: tokio::sync::OnceCell::new(),
     })

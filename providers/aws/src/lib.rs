@@ -13,6 +13,7 @@ pub mod clients;
 pub mod cognito;
 pub mod config;
 pub mod data;
+pub mod ds;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
@@ -101,6 +102,7 @@ impl AwsProvider {
             .chain(wafv2::resources())
             .chain(asg::resources())
             .chain(cognito::resources())
+            .chain(ds::resources())
             .chain(secret_rotation::resources())
             .map(|r| (r.type_name(), r))
             .collect();

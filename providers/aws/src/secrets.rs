@@ -5,8 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_secretsmanager::operation::create_secret::builders::CreateSecretFluentBuilder;
+use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
+use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueOutput;
+use aws_sdk_secretsmanager::operation::put_secret_value::builders::PutSecretValueFluentBuilder;
+use aws_sdk_secretsmanager::operation::update_secret::builders::UpdateSecretFluentBuilder;
 use aws_sdk_secretsmanager::types::Tag;
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
@@ -14,8 +20,9 @@ use terrane_engine::provider::BlockSchema;
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{name_or_prefix, AwsResource, Failed, Tagging, Timeout};
+use crate::resource::{name_or_prefix, tag_calls, AwsResource, Failed, TagCalls, Tagging, Timeout};
 use crate::schema::*;
+use crate::table::{ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -23,6 +30,57 @@ pub fn resources() -> Vec<Box<dyn AwsResource>> {
 }
 
 pub struct Secret;
+
+type SecretTable =
+    Table<DescribeSecretOutput, CreateSecretFluentBuilder, UpdateSecretFluentBuilder>;
+
+static SECRET: LazyLock<SecretTable> = LazyLock::new(|| {
+    SecretTable::new(|| Some(DescribeSecretOutput::builder().build()))
+        .tags_all(|s| {
+            let tags = s
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect();
+            val::str_map(&tags)
+        })
+        .attr("id", comp(STR))
+        .read(|s, _| val::opt_str(s.arn()))
+        .attr("arn", comp(STR))
+        .read(|s, _| val::opt_str(s.arn()))
+        // Created from `name` or `name_prefix` by hand (`name_or_prefix`).
+        .attr("name", opt_comp(STR).force_new())
+        .read(|s, _| val::opt_str(s.name()))
+        .attr("name_prefix", opt(STR).force_new())
+        .attr("description", opt(STR))
+        .read(|s, _| val::opt_str(s.description()))
+        .create(|b, v| b.set_description(v.str()))
+        // UpdateSecret clears a description it is not given.
+        .update(|b, v| b.description(v.str().unwrap_or_default()))
+        .attr("kms_key_id", opt(STR))
+        .read(|s, _| val::opt_str(s.kms_key_id()))
+        .create(|b, v| b.set_kms_key_id(v.str()))
+        .update(|b, v| b.set_kms_key_id(v.str()))
+        // How the secret is deleted; used by destroy only.
+        .attr("recovery_window_in_days", opt_default(NUM, val::num(30)))
+        .updated_by_hand()
+        .attr(
+            "force_overwrite_replica_secret",
+            opt_default(BOOL, Value::Bool(false)),
+        )
+        .updated_by_hand()
+});
+
+static SECRET_TAGS: TagCalls = tag_calls!(secrets, "id",
+    tag "TagResource": |sm, id, tags| sm
+        .tag_resource()
+        .secret_id(id)
+        .set_tags(Some(tag_list(&tags))),
+    untag "UntagResource": |sm, id, keys| sm
+        .untag_resource()
+        .secret_id(id)
+        .set_tag_keys(Some(keys)),
+);
 
 fn not_found(e: &AwsError) -> bool {
     // A secret scheduled for deletion answers InvalidRequestException to value reads.
@@ -42,20 +100,12 @@ impl AwsResource for Secret {
         crate::resource::identity_of(planned, &["name"], &[])
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("name", opt_comp(STR).force_new())
-            .attr("name_prefix", opt(STR).force_new())
-            .attr("description", opt(STR))
-            .attr("kms_key_id", opt(STR))
-            .attr("recovery_window_in_days", opt_default(NUM, val::num(30)))
-            .attr(
-                "force_overwrite_replica_secret",
-                opt_default(BOOL, Value::Bool(false)),
-            )
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*SECRET)
+    }
+
+    fn tag_calls(&self) -> Option<&'static TagCalls> {
+        Some(&SECRET_TAGS)
     }
 
     fn tagging(&self) -> Tagging {
@@ -92,21 +142,11 @@ impl AwsResource for Secret {
                 if s.deleted_date().is_some() {
                     return Ok(None);
                 }
-                let tags = s
-                    .tags()
-                    .iter()
-                    .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-                    .collect();
-                let mut o = Obj::from(cur);
-                o.set("id", val::opt_str(s.arn()))
-                    .set("arn", val::opt_str(s.arn()))
-                    .set("name", val::opt_str(s.name()))
-                    .set("description", val::opt_str(s.description()))
-                    .set("kms_key_id", val::opt_str(s.kms_key_id()))
-                    .set("tags_all", val::str_map(&tags))
-                    .default("recovery_window_in_days", val::num(30))
-                    .default("force_overwrite_replica_secret", Value::Bool(false));
-                Ok(Some(o.done()))
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Ok(Some(SECRET.read_object(&s, &cx).done()))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()
@@ -114,14 +154,9 @@ impl AwsResource for Secret {
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
         let tags = val::string_map(planned, "tags_all");
-        let out = c
-            .secrets
-            .get()
-            .await
-            .create_secret()
+        let out = SECRET
+            .create_request(c.secrets.get().await.create_secret(), planned)
             .name(name_or_prefix(planned))
-            .set_description(val::str_attr(planned, "description").map(str::to_string))
-            .set_kms_key_id(val::str_attr(planned, "kms_key_id").map(str::to_string))
             .set_tags((!tags.is_empty()).then(|| tag_list(&tags)))
             .send()
             .await
@@ -141,48 +176,10 @@ impl AwsResource for Secret {
     ) -> Result<Option<String>, AwsError> {
         let id = val::str_attr(prior, "id").unwrap_or_default();
         let sm = c.secrets.get().await;
-        if val::changed(prior, planned, "description") || val::changed(prior, planned, "kms_key_id")
-        {
-            sm.update_secret()
-                .secret_id(id)
-                .description(val::str_attr(planned, "description").unwrap_or_default())
-                .set_kms_key_id(val::str_attr(planned, "kms_key_id").map(str::to_string))
-                .send()
-                .await
-                .map_err(err("UpdateSecret"))?;
+        for req in SECRET.update_requests(prior, planned, || sm.update_secret().secret_id(id)) {
+            req.send().await.map_err(err("UpdateSecret"))?;
         }
         Ok(None)
-    }
-
-    async fn tag(
-        &self,
-        c: &Clients,
-        prior: &Value,
-        tags: BTreeMap<String, String>,
-    ) -> Result<(), AwsError> {
-        c.secrets
-            .get()
-            .await
-            .tag_resource()
-            .secret_id(val::str_attr(prior, "id").unwrap_or_default())
-            .set_tags(Some(tag_list(&tags)))
-            .send()
-            .await
-            .map_err(err("TagResource"))?;
-        Ok(())
-    }
-
-    async fn untag(&self, c: &Clients, prior: &Value, keys: Vec<String>) -> Result<(), AwsError> {
-        c.secrets
-            .get()
-            .await
-            .untag_resource()
-            .secret_id(val::str_attr(prior, "id").unwrap_or_default())
-            .set_tag_keys(Some(keys))
-            .send()
-            .await
-            .map_err(err("UntagResource"))?;
-        Ok(())
     }
 
     async fn delete(&self, c: &Clients, prior: &Value, _t: Timeout) -> Result<(), AwsError> {
@@ -205,6 +202,53 @@ impl AwsResource for Secret {
 
 pub struct SecretVersion;
 
+type VersionTable = Table<GetSecretValueOutput, PutSecretValueFluentBuilder>;
+
+static VERSION: LazyLock<VersionTable> = LazyLock::new(|| {
+    VersionTable::new(|| Some(GetSecretValueOutput::builder().build()))
+        .attr("id", comp(STR))
+        .read(|v, _| {
+            Value::string(format!(
+                "{}|{}",
+                v.arn().unwrap_or_default(),
+                v.version_id().unwrap_or_default()
+            ))
+        })
+        .attr("arn", comp(STR))
+        .read(|v, _| val::opt_str(v.arn()))
+        .attr("version_id", comp(STR))
+        .read(|v, _| val::opt_str(v.version_id()))
+        // As configured (a name or an ARN); the ARN after an import.
+        .attr("secret_id", req(STR).force_new())
+        .read(|v, cx| match cx.current.get_attr("secret_id") {
+            Some(id) if !id.is_null() => id.clone(),
+            _ => val::opt_str(v.arn()),
+        })
+        .create(|b, v| b.set_secret_id(v.str()))
+        .attr("secret_string", opt(STR).force_new().sensitive())
+        .read(|v, cx| {
+            // A value written through secret_string_wo stays out of state.
+            let write_only = val::num_attr(cx.current, "secret_string_wo_version").is_some()
+                && val::str_attr(cx.current, "secret_string").is_none();
+            val::opt_str(if write_only { None } else { v.secret_string() })
+        })
+        .create(|b, v| b.set_secret_string(v.str()))
+        .attr("secret_string_wo", opt(STR).sensitive().write_only())
+        .create(|b, v| match v.str() {
+            Some(s) => b.secret_string(s),
+            None => b,
+        })
+        // Never in state, so never seen to change: a new value comes with a new
+        // secret_string_wo_version, which replaces the version.
+        .updated_by_hand()
+        .attr("secret_string_wo_version", opt(NUM).force_new())
+        .attr("version_stages", opt_comp(set_of(STR)))
+        .read(|v, _| val::str_set(v.version_stages()))
+        .create(|b, v| b.set_version_stages(v.strings().filter(|s| !s.is_empty())))
+        // Labels moved with UpdateSecretVersionStage.
+        .updated_by_hand()
+});
+
 fn split(id: &str) -> Option<(&str, &str)> {
     id.split_once('|')
         .filter(|(s, v)| !s.is_empty() && !v.is_empty())
@@ -216,17 +260,8 @@ impl AwsResource for SecretVersion {
         "aws_secretsmanager_secret_version"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("version_id", comp(STR))
-            .attr("secret_id", req(STR).force_new())
-            .attr("secret_string", opt(STR).force_new().sensitive())
-            .attr("secret_string_wo", opt(STR).sensitive().write_only())
-            .attr("secret_string_wo_version", opt(NUM).force_new())
-            .attr("version_stages", opt_comp(set_of(STR)))
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*VERSION)
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
@@ -250,36 +285,19 @@ impl AwsResource for SecretVersion {
                         return if not_found(&e) { Ok(None) } else { Err(e) };
                     }
                 };
-                // A value written through secret_string_wo stays out of state.
-                let write_only = val::num_attr(cur, "secret_string_wo_version").is_some()
-                    && val::str_attr(cur, "secret_string").is_none();
-                let string = if write_only { None } else { v.secret_string() };
-                let mut o = Obj::from(cur);
-                o.set("arn", val::opt_str(v.arn()))
-                    .set("version_id", val::opt_str(v.version_id()))
-                    .set("secret_string", val::opt_str(string))
-                    .set("version_stages", val::str_set(v.version_stages()))
-                    .default("secret_id", val::opt_str(v.arn()));
-                Ok(Some(o.done()))
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Ok(Some(VERSION.read_object(&v, &cx).done()))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
-        let stages = val::strings(planned, "version_stages");
-        let out = c
-            .secrets
-            .get()
-            .await
-            .put_secret_value()
-            .secret_id(val::str_attr(planned, "secret_id").unwrap_or_default())
-            .set_secret_string(
-                val::str_attr(planned, "secret_string")
-                    .or_else(|| val::str_attr(planned, "secret_string_wo"))
-                    .map(str::to_string),
-            )
-            .set_version_stages((!stages.is_empty()).then_some(stages))
+        let out = VERSION
+            .create_request(c.secrets.get().await.put_secret_value(), planned)
             .send()
             .await
             .map_err(err("PutSecretValue"))?;
@@ -302,7 +320,7 @@ impl AwsResource for SecretVersion {
         if planned
             .get_attr("version_stages")
             .is_some_and(Value::is_unknown)
-            || !val::changed(prior, planned, "version_stages")
+            || !VERSION.changed(prior, planned, "version_stages")
         {
             return Ok(None);
         }

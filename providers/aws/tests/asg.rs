@@ -1,6 +1,6 @@
 //! Launch templates and EC2 Auto Scaling groups against moto, through the engine: create,
 //! converge, update in place (a new template version; new sizes and tags of a group),
-//! replace, import, crash-recovery identity, destroy.
+//! replace, import, crash-recovery identity, destroy; schedules and scaling policies.
 
 mod common;
 
@@ -437,4 +437,204 @@ async fn autoscaling_schedule() {
 
     env.destroy(&src, &state).await;
     assert!(scheduled_actions().await.is_empty());
+}
+
+/// The three kinds of policy the autoscaling community module declares, on one group.
+fn policies(target: f64, steps_adjustment: i32) -> String {
+    let group = group("pol-asg", 4, 1, "a");
+    format!(
+        r#"{group}
+resource "aws_autoscaling_policy" "simple" {{
+  name                   = "add-one"
+  autoscaling_group_name = aws_autoscaling_group.g.name
+  adjustment_type        = "ChangeInCapacity"
+  scaling_adjustment     = 1
+  cooldown               = 120
+}}
+resource "aws_autoscaling_policy" "step" {{
+  name                      = "steps"
+  autoscaling_group_name    = aws_autoscaling_group.g.name
+  policy_type               = "StepScaling"
+  adjustment_type           = "ChangeInCapacity"
+  metric_aggregation_type   = "Average"
+  estimated_instance_warmup = 90
+  step_adjustment {{
+    scaling_adjustment          = {steps_adjustment}
+    metric_interval_lower_bound = 0
+    metric_interval_upper_bound = "10"
+  }}
+  step_adjustment {{
+    scaling_adjustment          = 2
+    metric_interval_lower_bound = 10
+  }}
+}}
+resource "aws_autoscaling_policy" "cpu" {{
+  name                      = "cpu"
+  autoscaling_group_name    = aws_autoscaling_group.g.name
+  policy_type               = "TargetTrackingScaling"
+  estimated_instance_warmup = 60
+  target_tracking_configuration {{
+    target_value = {target}
+    predefined_metric_specification {{
+      predefined_metric_type = "ASGAverageCPUUtilization"
+    }}
+  }}
+}}
+resource "aws_autoscaling_policy" "custom" {{
+  name                   = "queue"
+  autoscaling_group_name = aws_autoscaling_group.g.name
+  policy_type            = "TargetTrackingScaling"
+  target_tracking_configuration {{
+    target_value = 100
+    customized_metric_specification {{
+      metric_name = "Backlog"
+      namespace   = "App"
+      statistic   = "Average"
+      metric_dimension {{
+        name  = "Queue"
+        value = "jobs"
+      }}
+    }}
+  }}
+}}
+"#
+    )
+}
+
+async fn policy(name: &str) -> Option<aws_sdk_autoscaling::types::ScalingPolicy> {
+    let out = asg_client()
+        .describe_policies()
+        .auto_scaling_group_name("pol-asg")
+        .send()
+        .await
+        .unwrap();
+    let found = out
+        .scaling_policies()
+        .iter()
+        .find(|p| p.policy_name() == Some(name));
+    found.cloned()
+}
+
+#[tokio::test]
+async fn autoscaling_policy() {
+    let env = Env::new();
+    let (simple, step, cpu) = (
+        "aws_autoscaling_policy.simple",
+        "aws_autoscaling_policy.step",
+        "aws_autoscaling_policy.cpu",
+    );
+    let src = policies(50.0, 1);
+    let state = env.apply(&src, &State::new()).await;
+    assert_eq!(attr(&state, simple, "id"), "add-one");
+    assert!(attr(&state, cpu, "arn").contains("policyName/cpu"));
+    let p = policy("add-one").await.unwrap();
+    assert_eq!(
+        (p.policy_type(), p.scaling_adjustment(), p.cooldown()),
+        (Some("SimpleScaling"), Some(1), Some(120))
+    );
+    let p = policy("steps").await.unwrap();
+    let mut bounds: Vec<_> = p
+        .step_adjustments()
+        .iter()
+        .map(|s| {
+            (
+                s.metric_interval_lower_bound(),
+                s.metric_interval_upper_bound(),
+                s.scaling_adjustment(),
+            )
+        })
+        .collect();
+    bounds.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(
+        bounds,
+        [
+            (Some(0.0), Some(10.0), Some(1)),
+            (Some(10.0), None, Some(2))
+        ]
+    );
+    // A step policy is sent no scaling_adjustment, a tracking one no adjustment type.
+    assert_eq!(p.scaling_adjustment(), None);
+    let t = policy("cpu").await.unwrap();
+    assert_eq!(t.adjustment_type(), None);
+    let tc = t.target_tracking_configuration().unwrap();
+    assert_eq!(tc.target_value(), Some(50.0));
+    let c = policy("queue").await.unwrap();
+    let spec = c
+        .target_tracking_configuration()
+        .and_then(|t| t.customized_metric_specification())
+        .unwrap();
+    assert_eq!(
+        (spec.metric_name(), spec.namespace()),
+        (Some("Backlog"), Some("App"))
+    );
+    assert_eq!(spec.dimensions().len(), 1);
+    // Bounds are kept as strings, as the provider keeps them: the next plan is empty.
+    converged(&env, &src, &state).await;
+    found_by_identity(&env, &state, cpu).await;
+
+    // A new target and a new step change in place, one put of the whole policy each.
+    let src = policies(70.0, 3);
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(
+        changes(&plan),
+        [format!("Update {cpu}"), format!("Update {step}")]
+    );
+    assert_eq!(changed_attrs(&plan, cpu), ["target_tracking_configuration"]);
+    let state = env.apply(&src, &state).await;
+    let t = policy("cpu").await.unwrap();
+    assert_eq!(
+        t.target_tracking_configuration()
+            .and_then(|c| c.target_value()),
+        Some(70.0)
+    );
+    assert_eq!(t.estimated_instance_warmup(), Some(60));
+    converged(&env, &src, &state).await;
+
+    // Imported by GROUP/NAME: no change.
+    let imported = env.import_into(&state, step, "pol-asg/steps").await;
+    converged(&env, &src, &imported).await;
+
+    // Deleted outside terrane: planned as a create.
+    asg_client()
+        .delete_policy()
+        .auto_scaling_group_name("pol-asg")
+        .policy_name("add-one")
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(changes(&plan), [format!("Create {simple}")]);
+    let state = env.apply(&src, &state).await;
+
+    env.destroy(&src, &state).await;
+    assert!(policy("cpu").await.is_none());
+}
+
+#[tokio::test]
+async fn autoscaling_policy_arguments_its_type_does_not_take_are_refused_at_plan() {
+    let env = Env::new();
+    let src = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+resource "aws_autoscaling_policy" "p" {
+  name                   = "bad"
+  autoscaling_group_name = "nowhere"
+  policy_type            = "StepScaling"
+  scaling_adjustment     = 2
+}
+"#;
+    let diags = env
+        .try_plan(src, &State::new(), terrane_engine::plan::PlanMode::Normal)
+        .await
+        .expect_err("a step policy with scaling_adjustment plans");
+    let err = format!("{diags:?}");
+    assert!(
+        err.contains("scaling_adjustment is only supported for policy type SimpleScaling"),
+        "{err}"
+    );
+    assert!(
+        err.contains("step_adjustment is required for policy type StepScaling"),
+        "{err}"
+    );
 }

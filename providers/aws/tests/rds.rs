@@ -1260,3 +1260,123 @@ async fn db_instance_module_arguments() {
     env.destroy(&second, &state).await;
     assert!(instance("mod-db").await.is_none());
 }
+
+fn directory_src(sso: bool, team: &str) -> String {
+    format!(
+        r#"
+provider "aws" {{
+  region = "us-east-1"
+}}
+resource "aws_vpc" "ad" {{
+  cidr_block = "10.93.0.0/16"
+}}
+resource "aws_subnet" "a" {{
+  vpc_id            = aws_vpc.ad.id
+  cidr_block        = "10.93.1.0/24"
+  availability_zone = "us-east-1a"
+}}
+resource "aws_subnet" "b" {{
+  vpc_id            = aws_vpc.ad.id
+  cidr_block        = "10.93.2.0/24"
+  availability_zone = "us-east-1b"
+}}
+resource "aws_directory_service_directory" "ad" {{
+  name        = "corp.example.com"
+  password    = "SuperSecretPassw0rd"
+  size        = "Small"
+  description = "SQL Server auth"
+  alias       = "corp-sql"
+  enable_sso  = {sso}
+  tags = {{
+    team = "{team}"
+  }}
+  vpc_settings {{
+    vpc_id     = aws_vpc.ad.id
+    subnet_ids = [aws_subnet.a.id, aws_subnet.b.id]
+  }}
+}}
+"#
+    )
+}
+
+fn directory_service() -> aws_sdk_directory::Client {
+    let m = terrane_test_support::moto();
+    aws_sdk_directory::Client::from_conf(
+        aws_sdk_directory::Config::builder()
+            .behavior_version(aws_sdk_directory::config::BehaviorVersion::latest())
+            .region(aws_sdk_directory::config::Region::new("us-east-1"))
+            .endpoint_url(&m.endpoint)
+            .credentials_provider(aws_sdk_directory::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .build(),
+    )
+}
+
+async fn directory(id: &str) -> Option<aws_sdk_directory::types::DirectoryDescription> {
+    let out = directory_service()
+        .describe_directories()
+        .send()
+        .await
+        .unwrap();
+    let found = out
+        .directory_descriptions()
+        .iter()
+        .find(|d| d.directory_id() == Some(id));
+    found.cloned()
+}
+
+/// The RDS module's SQL Server example joins its instance to a directory.
+#[tokio::test]
+async fn directory_service_directory() {
+    let env = Env::new();
+    let addr = "aws_directory_service_directory.ad";
+    let src = directory_src(false, "db");
+    let state = env.apply(&src, &State::new()).await;
+    let id = attr(&state, addr, "id");
+    assert!(id.starts_with("d-"), "{id}");
+    let d = directory(&id).await.expect("the directory exists");
+    assert_eq!(d.name(), Some("corp.example.com"));
+    assert_eq!(d.size().map(|s| s.as_str()), Some("Small"));
+    assert_eq!(attr(&state, addr, "type"), "SimpleAD");
+    // The alias is created after the directory (SSO needs it), and names its URL.
+    assert_eq!(d.alias(), Some("corp-sql"));
+    assert_eq!(attr(&state, addr, "access_url"), "corp-sql.awsapps.com");
+    // The password is sent, kept as configured (sensitive), never read back.
+    assert_eq!(attr(&state, addr, "password"), "SuperSecretPassw0rd");
+    common::converged(&env, &src, &state).await;
+    common::found_by_identity(&env, &state, addr).await;
+
+    // SSO and tags change in place; the directory stays.
+    let src = directory_src(true, "data");
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(changes(&plan), [format!("Update {addr}")]);
+    let state = env.apply(&src, &state).await;
+    assert_eq!(attr(&state, addr, "id"), id);
+    assert!(directory(&id).await.unwrap().sso_enabled());
+    let tags = directory_service()
+        .list_tags_for_resource()
+        .resource_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let tags: Vec<_> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
+    assert_eq!(tags, [("team", "data")]);
+    common::converged(&env, &src, &state).await;
+
+    // Imported by ID: the password is never read back, so the configured one is a
+    // change, and it replaces (as in Terraform, whose import leaves it out too).
+    let imported = env.import_into(&state, addr, &id).await;
+    assert_eq!(attr(&imported, addr, "name"), "corp.example.com");
+    let plan = env.plan(&src, &imported).await;
+    assert_eq!(changes(&plan), [format!("DeleteThenCreate {addr}")]);
+    assert!(changed_attrs(&plan, addr).contains(&"password".to_string()));
+
+    // A new name replaces.
+    let renamed = src.replace("corp.example.com", "corp2.example.com");
+    let plan = env.plan(&renamed, &state).await;
+    assert_eq!(changes(&plan), [format!("DeleteThenCreate {addr}")]);
+
+    env.destroy(&src, &state).await;
+    assert!(directory(&id).await.is_none());
+}

@@ -22,7 +22,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{identity_of, invalid, AwsResource, Failed, Timeout};
 use crate::schema::*;
-use crate::table::{Arg, ReadCtx, ResourceTable, Table};
+use crate::table::{Arg, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct ScheduleRes;
@@ -163,17 +163,11 @@ impl AwsResource for ScheduleRes {
     }
 
     async fn find(&self, _c: &Clients, identity: &Identity) -> Result<Option<String>, AwsError> {
-        let group = identity.get("autoscaling_group_name");
-        let name = identity.get("scheduled_action_name");
-        Ok(group.zip(name).map(|(g, n)| format!("{g}/{n}")))
+        Ok(super::group_and_name(identity, "scheduled_action_name"))
     }
 
     fn import_stub(&self, id: &str, stub: &mut Obj) -> Result<(), String> {
-        // The action's name is after the last slash: a group name may hold slashes.
-        let Some((group, name)) = id
-            .rsplit_once('/')
-            .filter(|(g, n)| !g.is_empty() && !n.is_empty())
-        else {
+        let Some((group, name)) = super::split_group_and_name(id) else {
             return Err(format!(
                 "wrong format of import ID ({id}), use: 'asg-name/action-name'"
             ));
@@ -186,21 +180,9 @@ impl AwsResource for ScheduleRes {
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let found = describe(c, current).await?;
-        Ok(current
-            .iter()
-            .map(|cur| {
-                let group = val::str_attr(cur, "autoscaling_group_name");
-                let name = val::str_attr(cur, "id");
-                let a = found.iter().find(|a| {
-                    a.auto_scaling_group_name() == group && a.scheduled_action_name() == name
-                })?;
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(a, &cx).done())
-            })
-            .collect())
+        Ok(super::read_in_group(&TABLE, c, current, &found, |a| {
+            (a.auto_scaling_group_name(), a.scheduled_action_name())
+        }))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
@@ -234,10 +216,6 @@ impl AwsResource for ScheduleRes {
             .send()
             .await
             .map_err(err("DeleteScheduledAction"));
-        match out {
-            // AWS answers a ValidationError naming the action "not found".
-            Err(e) if e.is_not_found() || e.to_string().contains("not found") => Ok(()),
-            other => other.map(|_| ()),
-        }
+        super::deleted(out)
     }
 }

@@ -11,8 +11,10 @@
 mod customized_metric;
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_applicationautoscaling::operation::register_scalable_target::builders::RegisterScalableTargetFluentBuilder;
 use aws_sdk_applicationautoscaling::types::{
     PolicyType, PredefinedMetricSpecification, ScalableTarget, ScalingPolicy, StepAdjustment,
     StepScalingPolicyConfiguration, SuspendedState, TargetTrackingScalingPolicyConfiguration,
@@ -70,6 +72,7 @@ fn suspended_value(cur: &Value, t: &ScalableTarget) -> Value {
     )])
 }
 use crate::schema::*;
+use crate::table::{ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub mod scheduled_action;
@@ -198,6 +201,71 @@ fn check_namespace(config: &Value, diags: &mut Diagnostics) {
 
 pub struct Target;
 
+/// A target as DescribeScalableTargets gives it, with the tags known (see the module
+/// documentation: there is no batch tag read).
+struct DescribedTarget {
+    target: ScalableTarget,
+    tags: Value,
+}
+
+type TargetTable = Table<DescribedTarget, RegisterScalableTargetFluentBuilder>;
+
+/// RegisterScalableTarget creates and updates alike, with every argument: the rows set
+/// the request for both, and an update registers the whole planned target again.
+static TARGET: LazyLock<TargetTable> = LazyLock::new(|| {
+    TargetTable::new(|| {
+        Some(DescribedTarget {
+            target: ScalableTarget::builder()
+                .service_namespace("ecs".into())
+                .resource_id("")
+                .scalable_dimension("ecs:service:DesiredCount".into())
+                .min_capacity(0)
+                .max_capacity(0)
+                .role_arn("")
+                .creation_time(aws_smithy_types::DateTime::from_secs(0))
+                .build()
+                .ok()?,
+            tags: Value::Map(BTreeMap::new()),
+        })
+    })
+    .tags_all(|d| d.tags.clone())
+    .attr("id", comp(STR))
+    .read(|d, _| Value::string(d.target.resource_id()))
+    .attr("arn", comp(STR))
+    .read(|d, _| val::opt_str(d.target.scalable_target_arn()))
+    .attr("service_namespace", req(STR).force_new())
+    .read(|d, _| Value::string(d.target.service_namespace().as_str()))
+    .create(|b, v| b.set_service_namespace(v.str().map(|s| s.as_str().into())))
+    .attr("resource_id", req(STR).force_new())
+    .read(|d, _| Value::string(d.target.resource_id()))
+    .create(|b, v| b.set_resource_id(v.str()))
+    .attr("scalable_dimension", req(STR).force_new())
+    .read(|d, _| Value::string(d.target.scalable_dimension().as_str()))
+    .create(|b, v| b.set_scalable_dimension(v.str().map(|s| s.as_str().into())))
+    .attr("min_capacity", req(NUM))
+    .read(|d, _| val::num(d.target.min_capacity()))
+    .create(|b, v| b.set_min_capacity(v.i32()))
+    .updated_by_hand()
+    .attr("max_capacity", req(NUM))
+    .read(|d, _| val::num(d.target.max_capacity()))
+    .create(|b, v| b.set_max_capacity(v.i32()))
+    .updated_by_hand()
+    .attr("role_arn", opt_comp(STR))
+    .read(|d, _| Value::string(d.target.role_arn()))
+    .create(|b, v| b.set_role_arn(v.str()))
+    .updated_by_hand()
+    // All switches off when the block is removed: `suspended_of`, which needs the prior.
+    .block(
+        "suspended_state",
+        Nesting::List,
+        SUSPENDED.iter().fold(S::new(), |s, k| {
+            s.attr(k, opt_default(BOOL, Value::Bool(false)))
+        }),
+    )
+    .read(|d, cx| suspended_value(cx.current, &d.target))
+    .updated_by_hand()
+});
+
 static TAG_CALLS: crate::resource::TagCalls = crate::resource::arn_tag_calls!(autoscaling);
 
 #[async_trait]
@@ -206,24 +274,8 @@ impl AwsResource for Target {
         "aws_appautoscaling_target"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("service_namespace", req(STR).force_new())
-            .attr("resource_id", req(STR).force_new())
-            .attr("scalable_dimension", req(STR).force_new())
-            .attr("min_capacity", req(NUM))
-            .attr("max_capacity", req(NUM))
-            .attr("role_arn", opt_comp(STR))
-            .block(
-                "suspended_state",
-                Nesting::List,
-                SUSPENDED.iter().fold(S::new(), |s, k| {
-                    s.attr(k, opt_default(BOOL, Value::Bool(false)))
-                }),
-            )
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TARGET)
     }
 
     fn tagging(&self) -> Tagging {
@@ -236,7 +288,7 @@ impl AwsResource for Target {
         config: &Value,
         planned: &mut Value,
     ) -> crate::resource::PlanExtra {
-        crate::resource::plan_all_blocks(&self.schema(), prior, config, planned);
+        crate::resource::plan_all_blocks(&TARGET.schema(), prior, config, planned);
         crate::resource::PlanExtra::default()
     }
 
@@ -282,23 +334,22 @@ impl AwsResource for Target {
                         && t.resource_id() == rid
                         && t.scalable_dimension().as_str() == dim
                 })?;
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(t.resource_id()))
-                    .set("arn", val::opt_str(t.scalable_target_arn()))
-                    .set("min_capacity", val::num(t.min_capacity()))
-                    .set("max_capacity", val::num(t.max_capacity()))
-                    .set("role_arn", val::opt_str(Some(t.role_arn())))
-                    .set("suspended_state", suspended_value(cur, t))
-                    // No batch tag read (see the module documentation): the tags known,
-                    // none after an import.
-                    .set(
-                        "tags_all",
-                        cur.get_attr("tags_all")
-                            .filter(|v| !v.is_unknown() && !v.is_null())
-                            .cloned()
-                            .unwrap_or_else(|| val::str_map(&BTreeMap::new())),
-                    );
-                Some(o.done())
+                // No batch tag read (see the module documentation): the tags known,
+                // none after an import.
+                let tags = cur
+                    .get_attr("tags_all")
+                    .filter(|v| !v.is_unknown() && !v.is_null())
+                    .cloned()
+                    .unwrap_or_else(|| Value::Map(BTreeMap::new()));
+                let d = DescribedTarget {
+                    target: t.clone(),
+                    tags,
+                };
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Some(TARGET.read_object(&d, &cx).done())
             })
             .collect())
     }
@@ -359,30 +410,25 @@ async fn register(
     planned: &Value,
     create: bool,
 ) -> Result<(), AwsError> {
-    let (ns, rid, dim) = key(planned).unwrap_or_default();
-    let cap = |k| val::num_attr(planned, k).and_then(|n| i32::try_from(n).ok());
+    let rid = val::str_attr(planned, "resource_id").unwrap_or_default();
     let tags = val::string_map(planned, "tags_all");
     let tags = (create && !tags.is_empty()).then(|| tags.into_iter().collect());
     // A service or role created just before may not be visible to Application Auto
     // Scaling yet: retry those two answers for a while, as the Terraform provider does.
+    let request = TARGET
+        .create_request(
+            c.autoscaling.get().await.register_scalable_target(),
+            planned,
+        )
+        .set_suspended_state(suspended_of(planned, prior))
+        .set_tags(tags);
     wait_for(
         &format!("scalable target {rid}"),
         "registered",
         PROPAGATION,
         || async {
-            let sent = c
-                .autoscaling
-                .get()
-                .await
-                .register_scalable_target()
-                .service_namespace(ns.into())
-                .resource_id(rid)
-                .scalable_dimension(dim.into())
-                .set_min_capacity(cap("min_capacity"))
-                .set_max_capacity(cap("max_capacity"))
-                .set_role_arn(val::str_attr(planned, "role_arn").map(str::to_string))
-                .set_suspended_state(suspended_of(planned, prior))
-                .set_tags(tags.clone())
+            let sent = request
+                .clone()
                 .send()
                 .await
                 .map_err(err("RegisterScalableTarget"));
@@ -459,8 +505,20 @@ fn predictive_schema() -> S {
 pub struct Policy;
 
 /// A step bound as Terraform keeps it: a string, so that "no bound" and 0 differ.
-fn bound_of(v: &Value, k: &str) -> Option<f64> {
+pub(crate) fn bound_of(v: &Value, k: &str) -> Option<f64> {
     val::str_attr(v, k).and_then(|s| s.trim().parse().ok())
+}
+
+/// A step bound AWS reports, spelt as a known step spells the same number ("10" and
+/// "10.0"), else in its shortest form; null for no bound. Shared with EC2 Auto Scaling's
+/// step policies, which keep bounds the same way.
+pub(crate) fn step_bound(known_steps: &[&Value], k: &str, n: Option<f64>) -> Value {
+    let Some(n) = n else { return Value::Null };
+    known_steps
+        .iter()
+        .find(|c| bound_of(c, k) == Some(n))
+        .and_then(|c| c.get_attr(k).cloned())
+        .unwrap_or_else(|| Value::string(Value::number(n).to_string()))
 }
 
 /// The configured step scaling block as the API's structure.
@@ -508,14 +566,7 @@ fn stepping_value(cur: &Value, s: &StepScalingPolicyConfiguration) -> Value {
         .unwrap_or_default()
         .iter()
         .collect();
-    let bound = |k: &str, n: Option<f64>| {
-        let Some(n) = n else { return Value::Null };
-        cur_steps
-            .iter()
-            .find(|c| bound_of(c, k) == Some(n))
-            .and_then(|c| c.get_attr(k).cloned())
-            .unwrap_or_else(|| Value::string(Value::number(n).to_string()))
-    };
+    let bound = |k: &str, n: Option<f64>| step_bound(&cur_steps, k, n);
     let steps = s
         .step_adjustments()
         .iter()

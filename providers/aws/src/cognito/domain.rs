@@ -3,22 +3,25 @@
 //! and import ID; domain and pool replace; the certificate and the managed login version
 //! change in place with UpdateUserPoolDomain.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
+use aws_sdk_cognitoidentityprovider::operation::create_user_pool_domain::builders::CreateUserPoolDomainFluentBuilder;
 use aws_sdk_cognitoidentityprovider::types::{CustomDomainConfigType, DomainDescriptionType};
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
 use super::{gone, num};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{AwsResource, Failed, Timeout};
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::val;
 
 pub struct DomainRes;
 
-fn certificate(planned: &Value) -> Option<CustomDomainConfigType> {
-    val::str_attr(planned, "certificate_arn").and_then(|arn| {
+fn certificate(arn: Option<String>) -> Option<CustomDomainConfigType> {
+    arn.and_then(|arn| {
         CustomDomainConfigType::builder()
             .certificate_arn(arn)
             .build()
@@ -30,29 +33,40 @@ fn certificate(planned: &Value) -> Option<CustomDomainConfigType> {
 /// (CloudFront's, the same in every region).
 const CLOUDFRONT_ZONE: &str = "Z2FDTNDATAQYW2";
 
-fn read_into(o: &mut Obj, d: &DomainDescriptionType, region: &str) {
-    let distribution = d.cloud_front_distribution().unwrap_or_default();
-    o.set("id", val::str_or_empty(d.domain()))
-        .set("domain", val::str_or_empty(d.domain()))
-        .set("user_pool_id", val::str_or_empty(d.user_pool_id()))
-        .set("aws_account_id", val::str_or_empty(d.aws_account_id()))
-        .set(
-            "certificate_arn",
-            val::opt_str(d.custom_domain_config().map(|c| c.certificate_arn())),
-        )
-        .set("cloudfront_distribution", Value::string(distribution))
-        .set("cloudfront_distribution_arn", Value::string(distribution))
-        .set(
-            "cloudfront_distribution_zone_id",
-            Value::string(CLOUDFRONT_ZONE),
-        )
-        .set(
-            "s3_bucket",
-            Value::string(format!("aws-cognito-prod-{region}-assets")),
-        )
-        .set("version", val::str_or_empty(d.version()))
-        .set("managed_login_version", num(d.managed_login_version()));
-}
+type DomainTable = Table<DomainDescriptionType, CreateUserPoolDomainFluentBuilder>;
+
+static TABLE: LazyLock<DomainTable> = LazyLock::new(|| {
+    DomainTable::new(|| Some(DomainDescriptionType::builder().build()))
+        .attr("id", comp(STR))
+        .read(|d, _| val::str_or_empty(d.domain()))
+        .attr("domain", req(STR).force_new())
+        .read(|d, _| val::str_or_empty(d.domain()))
+        .create(|b, v| b.set_domain(v.str()))
+        .attr("user_pool_id", req(STR).force_new())
+        .read(|d, _| val::str_or_empty(d.user_pool_id()))
+        .create(|b, v| b.set_user_pool_id(v.str()))
+        // UpdateUserPoolDomain is sent the certificate and the version together.
+        .attr("certificate_arn", opt(STR))
+        .read(|d, _| val::opt_str(d.custom_domain_config().map(|c| c.certificate_arn())))
+        .create(|b, v| b.set_custom_domain_config(certificate(v.str())))
+        .updated_by_hand()
+        .attr("managed_login_version", opt_comp(NUM))
+        .read(|d, _| num(d.managed_login_version()))
+        .create(|b, v| b.set_managed_login_version(v.i32()))
+        .updated_by_hand()
+        .attr("aws_account_id", comp(STR))
+        .read(|d, _| val::str_or_empty(d.aws_account_id()))
+        .attr("cloudfront_distribution", comp(STR))
+        .read(|d, _| val::str_or_empty(d.cloud_front_distribution()))
+        .attr("cloudfront_distribution_arn", comp(STR))
+        .read(|d, _| val::str_or_empty(d.cloud_front_distribution()))
+        .attr("cloudfront_distribution_zone_id", comp(STR))
+        .read(|_, _| Value::string(CLOUDFRONT_ZONE))
+        .attr("s3_bucket", comp(STR))
+        .read(|_, cx| Value::string(format!("aws-cognito-prod-{}-assets", cx.region)))
+        .attr("version", comp(STR))
+        .read(|d, _| val::str_or_empty(d.version()))
+});
 
 async fn describe(c: &Clients, domain: &str) -> Result<Option<DomainDescriptionType>, AwsError> {
     let out = c
@@ -81,20 +95,8 @@ impl AwsResource for DomainRes {
         "aws_cognito_user_pool_domain"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("domain", req(STR).force_new())
-            .attr("user_pool_id", req(STR).force_new())
-            .attr("certificate_arn", opt(STR))
-            .attr("managed_login_version", opt_comp(NUM))
-            .attr("aws_account_id", comp(STR))
-            .attr("cloudfront_distribution", comp(STR))
-            .attr("cloudfront_distribution_arn", comp(STR))
-            .attr("cloudfront_distribution_zone_id", comp(STR))
-            .attr("s3_bucket", comp(STR))
-            .attr("version", comp(STR))
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn identity(&self, planned: &Value) -> Option<terrane_engine::provider::Identity> {
@@ -121,9 +123,11 @@ impl AwsResource for DomainRes {
                 return Ok(None);
             };
             Ok(describe(c, domain).await?.map(|d| {
-                let mut o = Obj::from(cur);
-                read_into(&mut o, &d, &c.region);
-                o.done()
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                TABLE.read_object(&d, &cx).done()
             }))
         });
         futures::future::join_all(jobs).await.into_iter().collect()
@@ -131,14 +135,8 @@ impl AwsResource for DomainRes {
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
         let domain = val::str_attr(planned, "domain").unwrap_or_default();
-        c.cognito_idp
-            .get()
-            .await
-            .create_user_pool_domain()
-            .domain(domain)
-            .user_pool_id(val::str_attr(planned, "user_pool_id").unwrap_or_default())
-            .set_custom_domain_config(certificate(planned))
-            .set_managed_login_version(val::i32_attr(planned, "managed_login_version"))
+        TABLE
+            .create_request(c.cognito_idp.get().await.create_user_pool_domain(), planned)
             .send()
             .await
             .map_err(err("CreateUserPoolDomain"))?;
@@ -154,7 +152,7 @@ impl AwsResource for DomainRes {
     ) -> Result<Option<String>, AwsError> {
         if !["certificate_arn", "managed_login_version"]
             .iter()
-            .any(|k| val::changed(prior, planned, k))
+            .any(|k| TABLE.changed(prior, planned, k))
         {
             return Ok(None);
         }
@@ -164,7 +162,9 @@ impl AwsResource for DomainRes {
             .update_user_pool_domain()
             .domain(val::str_attr(prior, "id").unwrap_or_default())
             .user_pool_id(val::str_attr(prior, "user_pool_id").unwrap_or_default())
-            .set_custom_domain_config(certificate(planned))
+            .set_custom_domain_config(certificate(
+                val::str_attr(planned, "certificate_arn").map(str::to_string),
+            ))
             .set_managed_login_version(val::i32_attr(planned, "managed_login_version"))
             .send()
             .await

@@ -8,9 +8,8 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::SecurityGroup;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::Nesting;
 
-use super::security_group::{plan_rule_blocks, reconcile, rule_block, sync_rules};
+use super::security_group::{plan_rule_blocks, rule_rows, sync_rules};
 use super::{filter, identity, ids, read_table, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
@@ -24,7 +23,7 @@ pub struct DefaultSecurityGroup;
 type GroupTable = Table<SecurityGroup, ()>;
 
 static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
-    identity(GroupTable::new(|| Some(SecurityGroup::builder().build())))
+    let table = identity(GroupTable::new(|| Some(SecurityGroup::builder().build())))
         .tags_all(|g| tags_value(g.tags()))
         .attr("name", comp(STR))
         .read(|g, _| val::str_or_empty(g.group_name()))
@@ -41,19 +40,8 @@ static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
             "revoke_rules_on_delete",
             opt_default(BOOL, Value::Bool(false)),
         )
-        .updated_by_hand()
-        .block("ingress", Nesting::Set, rule_block())
-        .read(|g, cx| {
-            let id = g.group_id().unwrap_or_default();
-            reconcile(id, g.ip_permissions(), cx.current.get_attr("ingress"))
-        })
-        .updated_by_hand()
-        .block("egress", Nesting::Set, rule_block())
-        .read(|g, cx| {
-            let id = g.group_id().unwrap_or_default();
-            reconcile(id, g.ip_permissions_egress(), cx.current.get_attr("egress"))
-        })
-        .updated_by_hand()
+        .updated_by_hand();
+    rule_rows(table)
 });
 
 #[async_trait]

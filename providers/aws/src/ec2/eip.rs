@@ -1,13 +1,16 @@
-//! `aws_eip`. Allocation arguments replace; the instance or network interface it is
-//! associated with updates in place.
+//! `aws_eip`. Allocation arguments replace; the association (instance or network
+//! interface, and the private address) updates in place by disassociating and
+//! associating again.
+
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{DomainType, ResourceType};
+use aws_sdk_ec2::operation::allocate_address::builders::AllocateAddressFluentBuilder;
+use aws_sdk_ec2::types::{Address, DomainType, ResourceType};
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
-use super::{describe_chunks, filter, ids, match_ids, tags};
+use super::{describe_chunks, filter, ids, read_table, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
@@ -15,9 +18,73 @@ use crate::resource::{
     check_enum, AwsResource, DefaultTimeouts, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{ResourceTable, Table};
+use crate::val;
 
 pub struct Eip;
+
+type EipTable = Table<Address, AllocateAddressFluentBuilder>;
+
+static TABLE: LazyLock<EipTable> = LazyLock::new(|| {
+    EipTable::new(|| Some(Address::builder().build()))
+        .tags_all(|a| tags_value(a.tags()))
+        .attr("id", comp(STR))
+        .read(|a, _| val::opt_str(a.allocation_id()))
+        .attr("allocation_id", comp(STR))
+        .read(|a, _| val::opt_str(a.allocation_id()))
+        .attr("association_id", comp(STR))
+        .read(|a, _| val::str_or_empty(a.association_id()))
+        .attr("domain", opt_comp(STR).force_new())
+        .read(|a, _| val::opt_str(a.domain().map(DomainType::as_str)))
+        .create(|b, v| b.domain(DomainType::from(v.str().as_deref().unwrap_or("vpc"))))
+        .attr("address", opt(STR).force_new())
+        .create(|b, v| b.set_address(v.str()))
+        // The association: disassociate and associate again (after the create too).
+        .attr("associate_with_private_ip", opt(STR))
+        .updated_by_hand()
+        .attr("instance", opt_comp(STR))
+        .read(|a, _| val::str_or_empty(a.instance_id()))
+        .updated_by_hand()
+        .attr("network_interface", opt_comp(STR))
+        .read(|a, _| val::str_or_empty(a.network_interface_id()))
+        .updated_by_hand()
+        .attr("network_border_group", opt_comp(STR).force_new())
+        .read(|a, _| val::str_or_empty(a.network_border_group()))
+        .create(|b, v| b.set_network_border_group(v.str()))
+        .attr("public_ipv4_pool", opt_comp(STR).force_new())
+        .read(|a, _| val::str_or_empty(a.public_ipv4_pool()))
+        .create(|b, v| b.set_public_ipv4_pool(v.str()))
+        .attr("customer_owned_ipv4_pool", opt(STR).force_new())
+        .create(|b, v| b.set_customer_owned_ipv4_pool(v.str()))
+        .attr("customer_owned_ip", comp(STR))
+        .read(|a, _| val::str_or_empty(a.customer_owned_ip()))
+        .attr("carrier_ip", comp(STR))
+        .read(|a, _| val::str_or_empty(a.carrier_ip()))
+        .attr("public_ip", comp(STR))
+        .read(|a, _| val::str_or_empty(a.public_ip()))
+        .attr("public_dns", comp(STR))
+        .read(|a, cx| Value::string(dns_name(cx.region, a.public_ip().unwrap_or_default(), true)))
+        .attr("private_ip", comp(STR))
+        .read(|a, _| val::str_or_empty(a.private_ip_address()))
+        .attr("private_dns", comp(STR))
+        .read(|a, cx| {
+            Value::string(dns_name(
+                cx.region,
+                a.private_ip_address().unwrap_or_default(),
+                false,
+            ))
+        })
+        // Set by ModifyAddressAttribute, which terrane does not call: always empty.
+        .attr("ptr_record", comp(STR))
+        .read(|_, _| Value::string(""))
+});
+
+/// The arguments whose change re-associates the address.
+const ASSOCIATION: &[&str] = &["instance", "network_interface", "associate_with_private_ip"];
+
+fn association_changed(prior: &Value, planned: &Value) -> bool {
+    ASSOCIATION.iter().any(|k| TABLE.changed(prior, planned, k))
+}
 
 /// Attributes that follow the association and are unknown when it changes.
 const ASSOCIATED: &[&str] = &["association_id", "private_ip", "private_dns"];
@@ -28,27 +95,8 @@ impl AwsResource for Eip {
         "aws_eip"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("allocation_id", comp(STR))
-            .attr("association_id", comp(STR))
-            .attr("domain", opt_comp(STR).force_new())
-            .attr("address", opt(STR).force_new())
-            .attr("associate_with_private_ip", opt(STR))
-            .attr("instance", opt_comp(STR))
-            .attr("network_interface", opt_comp(STR))
-            .attr("network_border_group", opt_comp(STR).force_new())
-            .attr("public_ipv4_pool", opt_comp(STR).force_new())
-            .attr("customer_owned_ipv4_pool", opt(STR).force_new())
-            .attr("customer_owned_ip", comp(STR))
-            .attr("carrier_ip", comp(STR))
-            .attr("public_ip", comp(STR))
-            .attr("public_dns", comp(STR))
-            .attr("private_ip", comp(STR))
-            .attr("private_dns", comp(STR))
-            .attr("ptr_record", comp(STR))
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -65,8 +113,7 @@ impl AwsResource for Eip {
 
     fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
         if let Some(p) = prior {
-            if val::changed(p, planned, "instance") || val::changed(p, planned, "network_interface")
-            {
+            if association_changed(p, planned) {
                 for k in ASSOCIATED {
                     val::set_attr(planned, k, Value::Unknown);
                 }
@@ -94,64 +141,12 @@ impl AwsResource for Eip {
             }
         })
         .await?;
-        Ok(match_ids(
-            current,
-            found,
-            |a| a.allocation_id(),
-            |cur, a| {
-                let public = a.public_ip().unwrap_or_default();
-                let private = a.private_ip_address().unwrap_or_default();
-                let mut o = Obj::from(cur);
-                o.set("id", val::opt_str(a.allocation_id()))
-                    .set("allocation_id", val::opt_str(a.allocation_id()))
-                    .set("association_id", val::str_or_empty(a.association_id()))
-                    .set("domain", val::opt_str(a.domain().map(DomainType::as_str)))
-                    .set("instance", val::str_or_empty(a.instance_id()))
-                    .set(
-                        "network_interface",
-                        val::str_or_empty(a.network_interface_id()),
-                    )
-                    .set(
-                        "network_border_group",
-                        val::str_or_empty(a.network_border_group()),
-                    )
-                    .set("public_ipv4_pool", val::str_or_empty(a.public_ipv4_pool()))
-                    .set(
-                        "customer_owned_ip",
-                        val::str_or_empty(a.customer_owned_ip()),
-                    )
-                    .set("carrier_ip", val::str_or_empty(a.carrier_ip()))
-                    .set("public_ip", Value::string(public))
-                    .set("private_ip", Value::string(private))
-                    .set(
-                        "public_dns",
-                        Value::string(dns_name(&c.region, public, true)),
-                    )
-                    .set(
-                        "private_dns",
-                        Value::string(dns_name(&c.region, private, false)),
-                    )
-                    .set("ptr_record", Value::string(""))
-                    .set("tags_all", tags_value(a.tags()));
-                o.done()
-            },
-        ))
+        Ok(read_table(&TABLE, c, current, found, |a| a.allocation_id()))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
-        let s = |k| val::str_attr(planned, k).map(str::to_string);
-        let out = c
-            .ec2
-            .get()
-            .await
-            .allocate_address()
-            .domain(DomainType::from(
-                val::str_attr(planned, "domain").unwrap_or("vpc"),
-            ))
-            .set_address(s("address"))
-            .set_public_ipv4_pool(s("public_ipv4_pool"))
-            .set_network_border_group(s("network_border_group"))
-            .set_customer_owned_ipv4_pool(s("customer_owned_ipv4_pool"))
+        let out = TABLE
+            .create_request(c.ec2.get().await.allocate_address(), planned)
             .set_tag_specifications(tags::spec(ResourceType::ElasticIp, planned).map(|s| vec![s]))
             .send()
             .await
@@ -173,9 +168,7 @@ impl AwsResource for Eip {
         planned: &Value,
         t: Timeout,
     ) -> Result<Option<String>, AwsError> {
-        if val::changed(prior, planned, "instance")
-            || val::changed(prior, planned, "network_interface")
-        {
+        if association_changed(prior, planned) {
             disassociate(c, prior).await?;
             associate(
                 c,

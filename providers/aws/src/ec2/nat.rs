@@ -2,14 +2,16 @@
 //! for public gateways, assign/unassign for private ones), as in Terraform; everything
 //! else but tags replaces. Create, update and delete wait within the `timeouts`.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
+use aws_sdk_ec2::operation::create_nat_gateway::builders::CreateNatGatewayFluentBuilder;
 use aws_sdk_ec2::types::{ConnectivityType, NatGateway, NatGatewayAddress, ResourceType};
 
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
-use super::{ids, match_ids, tags};
+use super::{ids, read_table, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
@@ -18,11 +20,85 @@ use crate::resource::{
     Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{ResourceTable, Table};
+use crate::val;
 
 pub struct NatGatewayRes;
 
 const COUNT: &str = "secondary_private_ip_address_count";
+
+/// The gateway's primary address (the only one, or the one marked primary).
+fn primary(g: &NatGateway) -> Option<&NatGatewayAddress> {
+    let addrs = g.nat_gateway_addresses();
+    addrs
+        .iter()
+        .find(|a| a.is_primary() == Some(true) || addrs.len() == 1)
+}
+
+/// Its secondary addresses.
+fn secondary(g: &NatGateway) -> impl Iterator<Item = &NatGatewayAddress> {
+    let addrs = g.nat_gateway_addresses();
+    addrs
+        .iter()
+        .filter(move |a| a.is_primary() == Some(false) && addrs.len() > 1)
+}
+
+type GatewayTable = Table<NatGateway, CreateNatGatewayFluentBuilder>;
+
+static TABLE: LazyLock<GatewayTable> = LazyLock::new(|| {
+    GatewayTable::new(|| Some(NatGateway::builder().build()))
+        .tags_all(|g| tags_value(g.tags()))
+        .attr("id", comp(STR))
+        .read(|g, _| val::opt_str(g.nat_gateway_id()))
+        .attr("allocation_id", opt(STR).force_new())
+        .read(|g, _| val::opt_str(primary(g).and_then(|a| a.allocation_id())))
+        .create(|b, v| b.set_allocation_id(v.str()))
+        .attr("association_id", comp(STR))
+        .read(|g, _| val::str_or_empty(primary(g).and_then(|a| a.association_id())))
+        .attr(
+            "connectivity_type",
+            opt_default(STR, Value::string("public")).force_new(),
+        )
+        .read(|g, _| val::opt_str(g.connectivity_type().map(ConnectivityType::as_str)))
+        .create(|b, v| b.set_connectivity_type(v.str().map(|x| ConnectivityType::from(x.as_str()))))
+        .attr("network_interface_id", comp(STR))
+        .read(|g, _| val::str_or_empty(primary(g).and_then(|a| a.network_interface_id())))
+        .attr("private_ip", opt_comp(STR).force_new())
+        .read(|g, _| val::str_or_empty(primary(g).and_then(|a| a.private_ip())))
+        .create(|b, v| b.set_private_ip_address(v.str()))
+        .attr("public_ip", comp(STR))
+        .read(|g, _| val::str_or_empty(primary(g).and_then(|a| a.public_ip())))
+        // Null while never configured and AWS has none.
+        .attr("secondary_allocation_ids", opt(set_of(STR)))
+        .read(|g, cx| {
+            let ids: Vec<&str> = secondary(g).filter_map(|a| a.allocation_id()).collect();
+            let never = cx
+                .current
+                .get_attr("secondary_allocation_ids")
+                .is_none_or(Value::is_null);
+            if ids.is_empty() && never {
+                Value::Null
+            } else {
+                val::str_set(ids)
+            }
+        })
+        .create(|b, v| b.set_secondary_allocation_ids(v.strings().filter(|v| !v.is_empty())))
+        // Associate and disassociate (public gateways).
+        .updated_by_hand()
+        // Replaces when configured differently (see `plan`); not `force_new` in the
+        // schema, because a new secondary Elastic IP makes it unknown in place.
+        .attr(COUNT, opt_comp(NUM))
+        .read(|g, _| val::num(u32::try_from(secondary(g).count()).unwrap_or(0)))
+        .create(|b, v| b.set_secondary_private_ip_address_count(v.i32().filter(|n| *n > 0)))
+        .updated_by_hand()
+        .attr("secondary_private_ip_addresses", opt_comp(set_of(STR)))
+        .read(|g, _| val::str_set(secondary(g).filter_map(|a| a.private_ip())))
+        // Assign and unassign (private gateways).
+        .updated_by_hand()
+        .attr("subnet_id", req(STR).force_new())
+        .read(|g, _| val::opt_str(g.subnet_id()))
+        .create(|b, v| b.set_subnet_id(v.str()))
+});
 
 #[async_trait]
 impl AwsResource for NatGatewayRes {
@@ -30,25 +106,8 @@ impl AwsResource for NatGatewayRes {
         "aws_nat_gateway"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("allocation_id", opt(STR).force_new())
-            .attr("association_id", comp(STR))
-            .attr(
-                "connectivity_type",
-                opt_default(STR, Value::string("public")).force_new(),
-            )
-            .attr("network_interface_id", comp(STR))
-            .attr("private_ip", opt_comp(STR).force_new())
-            .attr("public_ip", comp(STR))
-            .attr("secondary_allocation_ids", opt(set_of(STR)))
-            // Replaces when configured differently (see `plan`); not `force_new` in the
-            // schema, because a new secondary Elastic IP makes it unknown in place.
-            .attr(COUNT, opt_comp(NUM))
-            .attr("secondary_private_ip_addresses", opt_comp(set_of(STR)))
-            .attr("subnet_id", req(STR).force_new())
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -112,93 +171,14 @@ impl AwsResource for NatGatewayRes {
                 )
             })
             .collect();
-        Ok(match_ids(
-            current,
-            found,
-            |g| g.nat_gateway_id(),
-            |cur, g| {
-                let addrs = g.nat_gateway_addresses();
-                let primary = addrs
-                    .iter()
-                    .find(|a| a.is_primary() == Some(true) || addrs.len() == 1);
-                let secondary: Vec<_> = addrs
-                    .iter()
-                    .filter(|a| a.is_primary() == Some(false) && addrs.len() > 1)
-                    .collect();
-                let sec_alloc: Vec<&str> =
-                    secondary.iter().filter_map(|a| a.allocation_id()).collect();
-                let sec_ips: Vec<&str> = secondary.iter().filter_map(|a| a.private_ip()).collect();
-                let mut o = Obj::from(cur);
-                o.set("id", val::opt_str(g.nat_gateway_id()))
-                    .set("subnet_id", val::opt_str(g.subnet_id()))
-                    .set(
-                        "connectivity_type",
-                        val::opt_str(g.connectivity_type().map(ConnectivityType::as_str)),
-                    )
-                    .set(
-                        "allocation_id",
-                        val::opt_str(primary.and_then(|a| a.allocation_id())),
-                    )
-                    .set(
-                        "association_id",
-                        val::str_or_empty(primary.and_then(|a| a.association_id())),
-                    )
-                    .set(
-                        "network_interface_id",
-                        val::str_or_empty(primary.and_then(|a| a.network_interface_id())),
-                    )
-                    .set(
-                        "private_ip",
-                        val::str_or_empty(primary.and_then(|a| a.private_ip())),
-                    )
-                    .set(
-                        "public_ip",
-                        val::str_or_empty(primary.and_then(|a| a.public_ip())),
-                    )
-                    .set(
-                        "secondary_allocation_ids",
-                        if sec_alloc.is_empty()
-                            && cur
-                                .get_attr("secondary_allocation_ids")
-                                .is_none_or(Value::is_null)
-                        {
-                            Value::Null
-                        } else {
-                            val::str_set(sec_alloc)
-                        },
-                    )
-                    .set(
-                        "secondary_private_ip_address_count",
-                        val::num(u32::try_from(sec_ips.len()).unwrap_or(0)),
-                    )
-                    .set("secondary_private_ip_addresses", val::str_set(sec_ips))
-                    .set("tags_all", tags_value(g.tags()));
-                o.done()
-            },
-        ))
+        Ok(read_table(&TABLE, c, current, found, |g| {
+            g.nat_gateway_id()
+        }))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
-        let s = |k| val::str_attr(planned, k).map(str::to_string);
-        let out = c
-            .ec2
-            .get()
-            .await
-            .create_nat_gateway()
-            .set_subnet_id(s("subnet_id"))
-            .set_allocation_id(s("allocation_id"))
-            .set_connectivity_type(
-                s("connectivity_type").map(|x| ConnectivityType::from(x.as_str())),
-            )
-            .set_private_ip_address(s("private_ip"))
-            .set_secondary_allocation_ids(
-                Some(val::strings(planned, "secondary_allocation_ids")).filter(|v| !v.is_empty()),
-            )
-            .set_secondary_private_ip_address_count(
-                val::num_attr(planned, "secondary_private_ip_address_count")
-                    .and_then(|n| i32::try_from(n).ok())
-                    .filter(|n| *n > 0),
-            )
+        let out = TABLE
+            .create_request(c.ec2.get().await.create_nat_gateway(), planned)
             .set_tag_specifications(tags::spec(ResourceType::Natgateway, planned).map(|s| vec![s]))
             .send()
             .await

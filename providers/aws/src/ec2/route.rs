@@ -3,23 +3,123 @@
 //! is Terraform's `r-<table><crc32 of the destination>`; imports name the route
 //! `rtb-1_0.0.0.0/0`.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
+use aws_sdk_ec2::operation::create_route::builders::CreateRouteFluentBuilder;
+use aws_sdk_ec2::operation::replace_route::builders::ReplaceRouteFluentBuilder;
 use aws_sdk_ec2::types::Route;
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
 use super::attr_values;
-use super::route_table::{create_route, delete_route, describe_tables, route_value, ROUTE_FIELDS};
+use super::route_table::{delete_route, describe_tables, ROUTE_FIELDS};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
     check_exactly_one, check_ipv4_cidr, AwsResource, DefaultTimeouts, Failed, Timeout,
 };
 use crate::schema::*;
+use crate::table::{ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct RouteRes;
+
+/// A route found in its table, with the destination the object names it by.
+struct Found {
+    table: String,
+    destination: String,
+    route: Route,
+}
+
+/// A string AWS reports, null when it reports none ("" included), as configured.
+fn reported(s: Option<&str>) -> Value {
+    val::opt_str(s.filter(|s| !s.is_empty()))
+}
+
+/// Gateway endpoints come back as gateway IDs; Terraform shows them as vpc_endpoint_id.
+fn is_endpoint(r: &Route) -> bool {
+    r.gateway_id().is_some_and(|g| g.starts_with("vpce-"))
+}
+
+type RouteTable = Table<Found, CreateRouteFluentBuilder, ReplaceRouteFluentBuilder>;
+
+/// ReplaceRoute names the route by table and destination (`replace_request`); the rows
+/// add the changed targets (a target removed sends nothing: the new one replaces it).
+static TABLE: LazyLock<RouteTable> = LazyLock::new(|| {
+    RouteTable::new(|| {
+        Some(Found {
+            table: String::new(),
+            destination: String::new(),
+            route: Route::builder().build(),
+        })
+    })
+    .attr("id", comp(STR))
+    .read(|f, _| Value::string(route_id(&f.table, &f.destination)))
+    .attr("route_table_id", req(STR).force_new())
+    .read(|f, _| Value::string(&f.table))
+    .create(|b, v| b.set_route_table_id(v.str()))
+    .attr("instance_id", comp(STR))
+    .read(|f, _| val::str_or_empty(f.route.instance_id()))
+    .attr("instance_owner_id", comp(STR))
+    .read(|f, _| val::str_or_empty(f.route.instance_owner_id()))
+    .attr("origin", comp(STR))
+    .read(|f, _| val::str_or_empty(f.route.origin().map(|o| o.as_str())))
+    .attr("state", comp(STR))
+    .read(|f, _| val::str_or_empty(f.route.state().map(|s| s.as_str())))
+    // Destinations (exactly one is set).
+    .attr("destination_cidr_block", opt(STR).force_new())
+    .read(|f, _| reported(f.route.destination_cidr_block()))
+    .create(|b, v| b.set_destination_cidr_block(v.str()))
+    .attr("destination_ipv6_cidr_block", opt(STR).force_new())
+    .read(|f, _| reported(f.route.destination_ipv6_cidr_block()))
+    .create(|b, v| b.set_destination_ipv6_cidr_block(v.str()))
+    .attr("destination_prefix_list_id", opt(STR).force_new())
+    .read(|f, _| reported(f.route.destination_prefix_list_id()))
+    .create(|b, v| b.set_destination_prefix_list_id(v.str()))
+    // Targets (exactly one is set), changed in place by ReplaceRoute.
+    .attr("carrier_gateway_id", opt(STR))
+    .read(|f, _| reported(f.route.carrier_gateway_id()))
+    .create(|b, v| b.set_carrier_gateway_id(v.str()))
+    .update(|b, v| b.set_carrier_gateway_id(v.str()))
+    .attr("core_network_arn", opt(STR))
+    .read(|f, _| reported(f.route.core_network_arn()))
+    .create(|b, v| b.set_core_network_arn(v.str()))
+    .update(|b, v| b.set_core_network_arn(v.str()))
+    .attr("egress_only_gateway_id", opt(STR))
+    .read(|f, _| reported(f.route.egress_only_internet_gateway_id()))
+    .create(|b, v| b.set_egress_only_internet_gateway_id(v.str()))
+    .update(|b, v| b.set_egress_only_internet_gateway_id(v.str()))
+    .attr("gateway_id", opt(STR))
+    .read(|f, _| reported(f.route.gateway_id().filter(|_| !is_endpoint(&f.route))))
+    .create(|b, v| b.set_gateway_id(v.str()))
+    .update(|b, v| b.set_gateway_id(v.str()))
+    .attr("local_gateway_id", opt(STR))
+    .read(|f, _| reported(f.route.local_gateway_id()))
+    .create(|b, v| b.set_local_gateway_id(v.str()))
+    .update(|b, v| b.set_local_gateway_id(v.str()))
+    .attr("nat_gateway_id", opt(STR))
+    .read(|f, _| reported(f.route.nat_gateway_id()))
+    .create(|b, v| b.set_nat_gateway_id(v.str()))
+    .update(|b, v| b.set_nat_gateway_id(v.str()))
+    // An instance's route reports its ENI, so AWS may fill this one in.
+    .attr("network_interface_id", opt_comp(STR))
+    .read(|f, _| reported(f.route.network_interface_id()))
+    .create(|b, v| b.set_network_interface_id(v.str()))
+    .update(|b, v| b.set_network_interface_id(v.str()))
+    .attr("transit_gateway_id", opt(STR))
+    .read(|f, _| reported(f.route.transit_gateway_id()))
+    .create(|b, v| b.set_transit_gateway_id(v.str()))
+    .update(|b, v| b.set_transit_gateway_id(v.str()))
+    .attr("vpc_endpoint_id", opt(STR))
+    .read(|f, _| reported(f.route.gateway_id().filter(|_| is_endpoint(&f.route))))
+    .create(|b, v| b.set_vpc_endpoint_id(v.str()))
+    .update(|b, v| b.set_vpc_endpoint_id(v.str()))
+    .attr("vpc_peering_connection_id", opt(STR))
+    .read(|f, _| reported(f.route.vpc_peering_connection_id()))
+    .create(|b, v| b.set_vpc_peering_connection_id(v.str()))
+    .update(|b, v| b.set_vpc_peering_connection_id(v.str()))
+});
 
 const DESTINATIONS: [&str; 3] = [
     "destination_cidr_block",
@@ -33,44 +133,14 @@ fn targets() -> &'static [&'static str] {
     &ROUTE_FIELDS[3..]
 }
 
-/// The `route` block field that holds an `aws_route` attribute.
-fn block_field(attr: &str) -> &str {
-    match attr {
-        "destination_cidr_block" => "cidr_block",
-        "destination_ipv6_cidr_block" => "ipv6_cidr_block",
-        a => a,
-    }
-}
-
 #[async_trait]
 impl AwsResource for RouteRes {
     fn type_name(&self) -> &'static str {
         "aws_route"
     }
 
-    fn schema(&self) -> BlockSchema {
-        let mut s = S::new()
-            .attr("id", comp(STR))
-            .attr("route_table_id", req(STR).force_new())
-            .attr("instance_id", comp(STR))
-            .attr("instance_owner_id", comp(STR))
-            .attr("origin", comp(STR))
-            .attr("state", comp(STR));
-        for d in DESTINATIONS {
-            s = s.attr(d, opt(STR).force_new());
-        }
-        for t in targets() {
-            // An instance's route reports its ENI, so AWS may fill this one in.
-            s = s.attr(
-                t,
-                if *t == "network_interface_id" {
-                    opt_comp(STR)
-                } else {
-                    opt(STR)
-                },
-            );
-        }
-        s.build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn timeouts(&self) -> Option<DefaultTimeouts> {
@@ -98,7 +168,16 @@ impl AwsResource for RouteRes {
                     .filter(|t| t.route_table_id() == Some(rtb))
                     .flat_map(|t| t.routes())
                     .find(|r| route_destination(r, attr) == Some(dest))?;
-                Some(build(cur, rtb, attr, dest, route))
+                let f = Found {
+                    table: rtb.to_string(),
+                    destination: dest.to_string(),
+                    route: route.clone(),
+                };
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Some(TABLE.read_object(&f, &cx).done())
             })
             .collect())
     }
@@ -107,7 +186,11 @@ impl AwsResource for RouteRes {
         let rtb = val::str_attr(planned, "route_table_id").unwrap_or_default();
         let (_, dest) = destination(planned)
             .ok_or_else(|| AwsError::Invalid("aws_route has no destination".into()))?;
-        create_route(c, rtb, planned).await?;
+        TABLE
+            .create_request(c.ec2.get().await.create_route(), planned)
+            .send()
+            .await
+            .map_err(err("CreateRoute"))?;
         Ok(route_id(rtb, dest))
     }
 
@@ -118,31 +201,17 @@ impl AwsResource for RouteRes {
         planned: &Value,
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
-        if !targets().iter().any(|t| val::changed(prior, planned, t)) {
-            return Ok(None);
-        }
         let f = |k: &str| val::str_attr(planned, k).map(str::to_string);
-        c.ec2
-            .get()
-            .await
-            .replace_route()
-            .set_route_table_id(f("route_table_id"))
-            .set_destination_cidr_block(f("destination_cidr_block"))
-            .set_destination_ipv6_cidr_block(f("destination_ipv6_cidr_block"))
-            .set_destination_prefix_list_id(f("destination_prefix_list_id"))
-            .set_carrier_gateway_id(f("carrier_gateway_id"))
-            .set_core_network_arn(f("core_network_arn"))
-            .set_egress_only_internet_gateway_id(f("egress_only_gateway_id"))
-            .set_gateway_id(f("gateway_id"))
-            .set_local_gateway_id(f("local_gateway_id"))
-            .set_nat_gateway_id(f("nat_gateway_id"))
-            .set_network_interface_id(f("network_interface_id"))
-            .set_transit_gateway_id(f("transit_gateway_id"))
-            .set_vpc_endpoint_id(f("vpc_endpoint_id"))
-            .set_vpc_peering_connection_id(f("vpc_peering_connection_id"))
-            .send()
-            .await
-            .map_err(err("ReplaceRoute"))?;
+        let ec2 = c.ec2.get().await;
+        for req in TABLE.update_requests(prior, planned, || {
+            ec2.replace_route()
+                .set_route_table_id(f("route_table_id"))
+                .set_destination_cidr_block(f("destination_cidr_block"))
+                .set_destination_ipv6_cidr_block(f("destination_ipv6_cidr_block"))
+                .set_destination_prefix_list_id(f("destination_prefix_list_id"))
+        }) {
+            req.send().await.map_err(err("ReplaceRoute"))?;
+        }
         Ok(None)
     }
 
@@ -190,28 +259,6 @@ fn route_destination<'a>(r: &'a Route, attr: &str) -> Option<&'a str> {
         "destination_ipv6_cidr_block" => r.destination_ipv6_cidr_block(),
         _ => r.destination_prefix_list_id(),
     }
-}
-
-fn build(cur: &Value, rtb: &str, attr: &str, dest: &str, r: &Route) -> Value {
-    // The route table's reading of a route gives every target (gateway endpoints moved to
-    // vpc_endpoint_id); unset ones are "" there and null here, as configured.
-    let fields = route_value(r, ROUTE_FIELDS);
-    let mut o = Obj::from(cur);
-    o.set("id", Value::string(route_id(rtb, dest)))
-        .set("route_table_id", Value::string(rtb))
-        .set(attr, Value::string(dest))
-        .set("instance_id", val::str_or_empty(r.instance_id()))
-        .set(
-            "instance_owner_id",
-            val::str_or_empty(r.instance_owner_id()),
-        )
-        .set("origin", val::str_or_empty(r.origin().map(|o| o.as_str())))
-        .set("state", val::str_or_empty(r.state().map(|s| s.as_str())));
-    for t in targets() {
-        let v = val::str_attr(&fields, block_field(t));
-        o.set(t, val::opt_str(v));
-    }
-    o.done()
 }
 
 /// Terraform's route ID: `r-` + table ID + the CRC-32 (IEEE) of the destination, so state

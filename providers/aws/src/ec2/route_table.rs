@@ -1,14 +1,17 @@
 //! `aws_route_table` with inline `route` blocks. Routes are compared as a set; without
 //! any `route` block the table's routes are not managed here (they may come from
-//! `aws_route`), as in Terraform.
+//! `aws_route`), as in Terraform. Propagating virtual private gateways are enabled and
+//! disabled in place.
+
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, Route};
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::Nesting;
 
-use super::{filter, ids, match_ids, tags};
+use super::{filter, identity, ids, read_table, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
@@ -16,9 +19,32 @@ use crate::resource::{
     check_ipv4_cidr, AwsResource, DefaultTimeouts, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{ResourceTable, Table};
+use crate::val;
 
 pub struct RouteTable;
+
+type RouteTableTable = Table<aws_sdk_ec2::types::RouteTable, ()>;
+
+static TABLE: LazyLock<RouteTableTable> = LazyLock::new(|| {
+    identity(RouteTableTable::new(|| {
+        Some(aws_sdk_ec2::types::RouteTable::builder().build())
+    }))
+    .tags_all(|t| tags_value(t.tags()))
+    .attr("vpc_id", req(STR).force_new())
+    .read(|t, _| val::opt_str(t.vpc_id()))
+    .attr("propagating_vgws", opt_comp(set_of(STR)))
+    .read(|t, _| val::str_set(t.propagating_vgws().iter().filter_map(|p| p.gateway_id())))
+    // EnableVgwRoutePropagation / DisableVgwRoutePropagation (after the create too).
+    .updated_by_hand()
+    .block("route", Nesting::Set, route_block(ROUTE_FIELDS))
+    .read(|t, _| {
+        let routes = t.routes().iter().filter(|r| managed(r));
+        Value::set(routes.map(|r| route_value(r, ROUTE_FIELDS)).collect())
+    })
+    // CreateRoute / DeleteRoute (after the create too).
+    .updated_by_hand()
+});
 
 /// The string attributes of a `route` block: destinations, then targets.
 pub const ROUTE_FIELDS: &[&str] = &[
@@ -65,15 +91,8 @@ impl AwsResource for RouteTable {
         "aws_route_table"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("owner_id", comp(STR))
-            .attr("vpc_id", req(STR).force_new())
-            .attr("propagating_vgws", opt_comp(set_of(STR)))
-            .block("route", Nesting::Set, route_block(ROUTE_FIELDS))
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -107,36 +126,9 @@ impl AwsResource for RouteTable {
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let found = describe_tables(c, "route-table-id", &ids(current)).await?;
-        Ok(match_ids(
-            current,
-            found,
-            |t| t.route_table_id(),
-            |cur, t| {
-                let id = t.route_table_id().unwrap_or_default();
-                let owner = t.owner_id().unwrap_or_default();
-                let routes: Vec<Value> = t
-                    .routes()
-                    .iter()
-                    .filter(|r| managed(r))
-                    .map(|r| route_value(r, ROUTE_FIELDS))
-                    .collect();
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(id))
-                    .set(
-                        "arn",
-                        Value::string(c.ec2_arn(owner, &format!("route-table/{id}"))),
-                    )
-                    .set("owner_id", Value::string(owner))
-                    .set("vpc_id", val::opt_str(t.vpc_id()))
-                    .set("route", Value::set(routes))
-                    .set(
-                        "propagating_vgws",
-                        val::str_set(t.propagating_vgws().iter().filter_map(|p| p.gateway_id())),
-                    )
-                    .set("tags_all", tags_value(t.tags()));
-                o.done()
-            },
-        ))
+        Ok(read_table(&TABLE, c, current, found, |t| {
+            t.route_table_id()
+        }))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
@@ -164,6 +156,11 @@ impl AwsResource for RouteTable {
                 .await
                 .map_err(|e| e.after_create(&id))?;
         }
+        if !val::strings(planned, "propagating_vgws").is_empty() {
+            sync_propagation(c, &id, &Value::Null, planned)
+                .await
+                .map_err(|e| e.after_create(&id))?;
+        }
         Ok(id)
     }
 
@@ -174,13 +171,17 @@ impl AwsResource for RouteTable {
         planned: &Value,
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
-        sync_routes(
-            c,
-            val::str_attr(prior, "id").unwrap_or_default(),
-            prior,
-            planned,
-        )
-        .await?;
+        let id = val::str_attr(prior, "id").unwrap_or_default();
+        if TABLE.changed(prior, planned, "route") {
+            sync_routes(c, id, prior, planned).await?;
+        }
+        if TABLE.changed(prior, planned, "propagating_vgws")
+            && !planned
+                .get_attr("propagating_vgws")
+                .is_some_and(Value::is_unknown)
+        {
+            sync_propagation(c, id, prior, planned).await?;
+        }
         Ok(None)
     }
 

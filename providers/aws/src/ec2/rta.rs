@@ -1,10 +1,13 @@
 //! `aws_route_table_association`. The subnet or gateway replaces; a new route table
 //! replaces the association in place (which gives it a new ID).
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
+use aws_sdk_ec2::operation::associate_route_table::builders::AssociateRouteTableFluentBuilder;
+use aws_sdk_ec2::types::RouteTableAssociation as Association;
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
 use super::ids;
 use super::route_table::describe_tables;
@@ -12,9 +15,29 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{invalid, AwsResource, Failed, PlanExtra, Timeout};
 use crate::schema::*;
+use crate::table::{ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct RouteTableAssociation;
+
+type AssociationTable = Table<Association, AssociateRouteTableFluentBuilder>;
+
+static TABLE: LazyLock<AssociationTable> = LazyLock::new(|| {
+    AssociationTable::new(|| Some(Association::builder().build()))
+        .attr("id", comp(STR))
+        .read(|a, _| val::opt_str(a.route_table_association_id()))
+        .attr("subnet_id", opt(STR).force_new())
+        .read(|a, _| val::opt_str(a.subnet_id()))
+        .create(|b, v| b.set_subnet_id(v.str()))
+        .attr("gateway_id", opt(STR).force_new())
+        .read(|a, _| val::opt_str(a.gateway_id()))
+        .create(|b, v| b.set_gateway_id(v.str()))
+        .attr("route_table_id", req(STR))
+        .read(|a, _| val::opt_str(a.route_table_id()))
+        .create(|b, v| b.set_route_table_id(v.str()))
+        // ReplaceRouteTableAssociation, which gives the association a new ID.
+        .updated_by_hand()
+});
 
 #[async_trait]
 impl AwsResource for RouteTableAssociation {
@@ -22,13 +45,8 @@ impl AwsResource for RouteTableAssociation {
         "aws_route_table_association"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("subnet_id", opt(STR).force_new())
-            .attr("gateway_id", opt(STR).force_new())
-            .attr("route_table_id", req(STR))
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -44,7 +62,7 @@ impl AwsResource for RouteTableAssociation {
     }
 
     fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
-        if prior.is_some_and(|p| val::changed(p, planned, "route_table_id")) {
+        if prior.is_some_and(|p| TABLE.changed(p, planned, "route_table_id")) {
             val::set_attr(planned, "id", Value::Unknown);
         }
         PlanExtra::default()
@@ -77,25 +95,18 @@ impl AwsResource for RouteTableAssociation {
                                     && a.gateway_id().is_some())
                     }
                 })?;
-                let mut o = Obj::from(cur);
-                o.set("id", val::opt_str(a.route_table_association_id()))
-                    .set("route_table_id", val::opt_str(a.route_table_id()))
-                    .set("subnet_id", val::opt_str(a.subnet_id()))
-                    .set("gateway_id", val::opt_str(a.gateway_id()));
-                Some(o.done())
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Some(TABLE.read_object(a, &cx).done())
             })
             .collect())
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
-        let out = c
-            .ec2
-            .get()
-            .await
-            .associate_route_table()
-            .set_route_table_id(val::str_attr(planned, "route_table_id").map(str::to_string))
-            .set_subnet_id(val::str_attr(planned, "subnet_id").map(str::to_string))
-            .set_gateway_id(val::str_attr(planned, "gateway_id").map(str::to_string))
+        let out = TABLE
+            .create_request(c.ec2.get().await.associate_route_table(), planned)
             .send()
             .await
             .map_err(err("AssociateRouteTable"))?;
@@ -114,7 +125,7 @@ impl AwsResource for RouteTableAssociation {
         planned: &Value,
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
-        if !val::changed(prior, planned, "route_table_id") {
+        if !TABLE.changed(prior, planned, "route_table_id") {
             return Ok(None);
         }
         let out = c

@@ -5,17 +5,19 @@
 //! AWS holds exactly their sources.
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_ec2::operation::create_security_group::builders::CreateSecurityGroupFluentBuilder;
 use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, SecurityGroupRule,
     TagSpecification, UserIdGroupPair,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::Nesting;
 
-use super::{ids, match_ids, tags};
+use super::{identity, ids, read_table, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
@@ -24,9 +26,63 @@ use crate::resource::{
 };
 use crate::resource::{name_or_prefix, tags_value};
 use crate::schema::*;
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct SecurityGroup;
+
+type SdkGroup = aws_sdk_ec2::types::SecurityGroup;
+
+type GroupTable = Table<SdkGroup, CreateSecurityGroupFluentBuilder>;
+
+static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
+    let table = identity(GroupTable::new(|| Some(SdkGroup::builder().build())))
+        .tags_all(|g| tags_value(g.tags()))
+        // Created from `name` or `name_prefix` by hand (`name_or_prefix`).
+        .attr("name", opt_comp(STR).force_new())
+        .read(|g, _| val::opt_str(g.group_name()))
+        // AWS does not hold it: the known value, "" when there is none (see `plan`).
+        .attr("name_prefix", opt_comp(STR).force_new())
+        .read(|_, cx| match cx.current.get_attr("name_prefix") {
+            Some(v) if !v.is_null() && !v.is_unknown() => v.clone(),
+            _ => Value::string(""),
+        })
+        .attr(
+            "description",
+            opt_default(STR, Value::string("Managed by Terraform")).force_new(),
+        )
+        .read(|g, _| val::opt_str(g.description()))
+        .create(|b, v| b.set_description(v.str()))
+        .attr("vpc_id", opt_comp(STR).force_new())
+        .read(|g, _| val::str_or_empty(g.vpc_id()))
+        .create(|b, v| b.set_vpc_id(v.str()))
+        // Used by destroy only.
+        .attr(
+            "revoke_rules_on_delete",
+            opt_default(BOOL, Value::Bool(false)),
+        )
+        .updated_by_hand();
+    rule_rows(table)
+});
+
+/// The `ingress` and `egress` rows of a security group (or the default one): rules read
+/// as the configuration's blocks group them (`reconcile`), authorized and revoked by hand
+/// (`sync_rules`, after the create too).
+pub fn rule_rows<C, U>(table: Table<SdkGroup, C, U>) -> Table<SdkGroup, C, U> {
+    table
+        .block("ingress", Nesting::Set, rule_block())
+        .read(|g, cx| {
+            let id = g.group_id().unwrap_or_default();
+            reconcile(id, g.ip_permissions(), cx.current.get_attr("ingress"))
+        })
+        .updated_by_hand()
+        .block("egress", Nesting::Set, rule_block())
+        .read(|g, cx| {
+            let id = g.group_id().unwrap_or_default();
+            reconcile(id, g.ip_permissions_egress(), cx.current.get_attr("egress"))
+        })
+        .updated_by_hand()
+}
 
 #[async_trait]
 impl AwsResource for SecurityGroup {
@@ -68,25 +124,8 @@ impl AwsResource for SecurityGroup {
         })
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("owner_id", comp(STR))
-            .attr("name", opt_comp(STR).force_new())
-            .attr("name_prefix", opt_comp(STR).force_new())
-            .attr(
-                "description",
-                opt_default(STR, Value::string("Managed by Terraform")).force_new(),
-            )
-            .attr("vpc_id", opt_comp(STR).force_new())
-            .attr(
-                "revoke_rules_on_delete",
-                opt_default(BOOL, Value::Bool(false)),
-            )
-            .block("ingress", Nesting::Set, rule_block())
-            .block("egress", Nesting::Set, rule_block())
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -148,50 +187,14 @@ impl AwsResource for SecurityGroup {
             &ids(current),
             "DescribeSecurityGroups"
         )?;
-        Ok(match_ids(
-            current,
-            found,
-            |g| g.group_id(),
-            |cur, g| {
-                let id = g.group_id().unwrap_or_default();
-                let owner = g.owner_id().unwrap_or_default();
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(id))
-                    .set(
-                        "arn",
-                        Value::string(c.ec2_arn(owner, &format!("security-group/{id}"))),
-                    )
-                    .set("owner_id", Value::string(owner))
-                    .set("name", val::opt_str(g.group_name()))
-                    .set("description", val::opt_str(g.description()))
-                    .set("vpc_id", val::str_or_empty(g.vpc_id()))
-                    .set(
-                        "ingress",
-                        reconcile(id, g.ip_permissions(), cur.get_attr("ingress")),
-                    )
-                    .set(
-                        "egress",
-                        reconcile(id, g.ip_permissions_egress(), cur.get_attr("egress")),
-                    )
-                    .set("tags_all", tags_value(g.tags()))
-                    .default("revoke_rules_on_delete", Value::Bool(false));
-                if o.get("name_prefix")
-                    .is_none_or(|v| v.is_null() || v.is_unknown())
-                {
-                    o.set("name_prefix", Value::string(""));
-                }
-                o.done()
-            },
-        ))
+        Ok(read_table(&TABLE, c, current, found, |g| g.group_id()))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
         let ec2 = c.ec2.get().await;
-        let out = ec2
-            .create_security_group()
+        let out = TABLE
+            .create_request(ec2.create_security_group(), planned)
             .group_name(name_or_prefix(planned))
-            .set_description(val::str_attr(planned, "description").map(str::to_string))
-            .set_vpc_id(val::str_attr(planned, "vpc_id").map(str::to_string))
             .set_tag_specifications(
                 tags::spec(ResourceType::SecurityGroup, planned).map(|s| vec![s]),
             )
@@ -236,13 +239,15 @@ impl AwsResource for SecurityGroup {
         planned: &Value,
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
-        sync_rules(
-            c,
-            val::str_attr(prior, "id").unwrap_or_default(),
-            prior,
-            planned,
-        )
-        .await?;
+        if TABLE.changed(prior, planned, "ingress") || TABLE.changed(prior, planned, "egress") {
+            sync_rules(
+                c,
+                val::str_attr(prior, "id").unwrap_or_default(),
+                prior,
+                planned,
+            )
+            .await?;
+        }
         Ok(None)
     }
 

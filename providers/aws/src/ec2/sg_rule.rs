@@ -3,16 +3,17 @@
 //! other argument changes in place with ModifySecurityGroupRules, and tags are the rule's
 //! own EC2 tags.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     ResourceType, SecurityGroupRule, SecurityGroupRuleRequest, SecurityGroupRuleUpdate,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
 use super::security_group::{authorize, describe_rules, ip_permission, protocol, revoke};
-use super::{ids, match_ids, tags};
+use super::{ids, read_table, tags};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
@@ -20,7 +21,8 @@ use crate::resource::{
     check_exactly_one, check_ipv4_cidr, invalid, AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{Normalise, ResourceTable, Table};
+use crate::val;
 
 /// The ingress or the egress rule type; they differ only in direction.
 pub struct VpcSgRule {
@@ -35,6 +37,77 @@ const SOURCES: [(&str, &str); 4] = [
     ("referenced_security_group_id", "sg"),
 ];
 
+/// No create or update request from the rows: the rule is one `IpPermission` for
+/// AuthorizeSecurityGroupIngress/Egress and one `SecurityGroupRuleRequest` for
+/// ModifySecurityGroupRules, each built whole from the planned object.
+static TABLE: LazyLock<Table<SecurityGroupRule, ()>> = LazyLock::new(|| {
+    Table::new(|| Some(SecurityGroupRule::builder().build()))
+        .tags_all(|r| tags_value(r.tags()))
+        .attr("id", comp(STR))
+        .read(|r, _| val::str_or_empty(r.security_group_rule_id()))
+        .attr("arn", comp(STR))
+        .read(|r, cx| {
+            let id = r.security_group_rule_id().unwrap_or_default();
+            Value::string(r.security_group_rule_arn().map_or_else(
+                || {
+                    cx.ec2_arn(
+                        r.group_owner_id().unwrap_or_default(),
+                        &format!("security-group-rule/{id}"),
+                    )
+                },
+                str::to_string,
+            ))
+        })
+        .attr("security_group_rule_id", comp(STR))
+        .read(|r, _| val::str_or_empty(r.security_group_rule_id()))
+        .attr("security_group_id", req(STR).force_new())
+        .read(|r, _| val::opt_str(r.group_id()))
+        // "6" and "tcp", "all" and "-1" are the same protocol: the known spelling stays.
+        .attr("ip_protocol", req(STR))
+        .read(|r, _| Value::string(rule_protocol(r)))
+        .normalise(Normalise::Equivalent(same_protocol_name))
+        .updated_by_hand()
+        .attr("from_port", opt(NUM))
+        .read(|r, _| port_value(r, r.from_port()))
+        .updated_by_hand()
+        .attr("to_port", opt(NUM))
+        .read(|r, _| port_value(r, r.to_port()))
+        .updated_by_hand()
+        .attr("description", opt(STR))
+        .read(|r, _| val::opt_str(r.description()))
+        .updated_by_hand()
+        .attr("cidr_ipv4", opt(STR))
+        .read(|r, _| val::opt_str(r.cidr_ipv4()))
+        .updated_by_hand()
+        .attr("cidr_ipv6", opt(STR))
+        .read(|r, _| val::opt_str(r.cidr_ipv6()))
+        .updated_by_hand()
+        .attr("prefix_list_id", opt(STR))
+        .read(|r, _| val::opt_str(r.prefix_list_id()))
+        .updated_by_hand()
+        .attr("referenced_security_group_id", opt(STR))
+        .read(|r, _| val::opt_str(r.referenced_group_info().and_then(|g| g.group_id())))
+        .updated_by_hand()
+});
+
+/// The rule's protocol in AWS's form ("-1" when AWS names none).
+fn rule_protocol(r: &SecurityGroupRule) -> String {
+    protocol(r.ip_protocol().unwrap_or("-1")).unwrap_or_else(|| "-1".into())
+}
+
+/// AWS reports -1 ports for all protocols; Terraform leaves them null then.
+fn port_value(r: &SecurityGroupRule, port: Option<i32>) -> Value {
+    match port {
+        Some(n) if !(rule_protocol(r) == "-1" && n == -1) => val::num(n),
+        _ => Value::Null,
+    }
+}
+
+/// Two spellings of one protocol ("6" and "tcp").
+pub fn same_protocol_name(a: &str, b: &str) -> bool {
+    protocol(a).is_some() && protocol(a) == protocol(b)
+}
+
 #[async_trait]
 impl AwsResource for VpcSgRule {
     fn type_name(&self) -> &'static str {
@@ -45,20 +118,8 @@ impl AwsResource for VpcSgRule {
         }
     }
 
-    fn schema(&self) -> BlockSchema {
-        let mut s = S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("security_group_rule_id", comp(STR))
-            .attr("security_group_id", req(STR).force_new())
-            .attr("ip_protocol", req(STR))
-            .attr("from_port", opt(NUM))
-            .attr("to_port", opt(NUM))
-            .attr("description", opt(STR));
-        for (a, _) in SOURCES {
-            s = s.attr(a, opt(STR));
-        }
-        s.build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -73,7 +134,6 @@ impl AwsResource for VpcSgRule {
     }
 
     fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
-        keep_equivalent_protocol(prior, planned, "ip_protocol");
         if prior.is_some_and(|p| val::changed(p, planned, "security_group_id")) {
             for k in ["id", "arn", "security_group_rule_id"] {
                 val::set_attr(planned, k, Value::Unknown);
@@ -90,12 +150,9 @@ impl AwsResource for VpcSgRule {
             .into_iter()
             .filter(|r| r.is_egress() == Some(self.egress))
             .collect();
-        Ok(match_ids(
-            current,
-            found,
-            |r| r.security_group_rule_id(),
-            |cur, r| build(c, cur, r),
-        ))
+        Ok(read_table(&TABLE, c, current, found, |r| {
+            r.security_group_rule_id()
+        }))
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
@@ -138,7 +195,7 @@ impl AwsResource for VpcSgRule {
             "prefix_list_id",
             "referenced_security_group_id",
         ];
-        if !args.iter().any(|k| val::changed(prior, planned, k)) {
+        if !args.iter().any(|k| TABLE.changed(prior, planned, k)) {
             return Ok(None);
         }
         let f = |k: &str| val::str_attr(planned, k).map(str::to_string);
@@ -183,46 +240,6 @@ impl AwsResource for VpcSgRule {
     }
 }
 
-fn build(c: &Clients, cur: &Value, r: &SecurityGroupRule) -> Value {
-    let id = r.security_group_rule_id().unwrap_or_default();
-    let proto = protocol(r.ip_protocol().unwrap_or("-1")).unwrap_or_else(|| "-1".into());
-    // AWS reports -1 ports for all protocols; Terraform leaves them null then.
-    let port = |p: Option<i32>| match p {
-        Some(n) if !(proto == "-1" && n == -1) => val::num(n),
-        _ => Value::Null,
-    };
-    let arn = r.security_group_rule_arn().map_or_else(
-        || {
-            c.ec2_arn(
-                r.group_owner_id().unwrap_or_default(),
-                &format!("security-group-rule/{id}"),
-            )
-        },
-        str::to_string,
-    );
-    let mut o = Obj::from(cur);
-    o.set("id", Value::string(id))
-        .set("security_group_rule_id", Value::string(id))
-        .set("arn", Value::string(arn))
-        .set("security_group_id", val::opt_str(r.group_id()))
-        .set(
-            "ip_protocol",
-            Value::string(same_protocol(cur, "ip_protocol", &proto)),
-        )
-        .set("from_port", port(r.from_port()))
-        .set("to_port", port(r.to_port()))
-        .set("description", val::opt_str(r.description()))
-        .set("cidr_ipv4", val::opt_str(r.cidr_ipv4()))
-        .set("cidr_ipv6", val::opt_str(r.cidr_ipv6()))
-        .set("prefix_list_id", val::opt_str(r.prefix_list_id()))
-        .set(
-            "referenced_security_group_id",
-            val::opt_str(r.referenced_group_info().and_then(|g| g.group_id())),
-        )
-        .set("tags_all", tags_value(r.tags()));
-    o.done()
-}
-
 /// The configured protocol in AWS's form ("tcp", "-1", a number).
 fn wire_protocol(v: &Value) -> String {
     let p = val::str_attr(v, "ip_protocol").unwrap_or("-1");
@@ -237,29 +254,6 @@ fn ports(v: &Value) -> (i32, i32) {
             .unwrap_or(-1)
     };
     (n("from_port"), n("to_port"))
-}
-
-/// The protocol as the configuration or state spells it when it means what AWS reports
-/// ("6" for "tcp", "all" for "-1"), so an equivalent spelling is not a change.
-pub fn same_protocol(cur: &Value, attr: &str, aws: &str) -> String {
-    match val::str_attr(cur, attr) {
-        Some(p) if protocol(p).as_deref() == Some(aws) => p.to_string(),
-        _ => aws.to_string(),
-    }
-}
-
-/// Plans the prior spelling of the protocol when the new one means the same.
-pub fn keep_equivalent_protocol(prior: Option<&Value>, planned: &mut Value, attr: &str) {
-    let Some(old) = prior.and_then(|p| val::str_attr(p, attr)) else {
-        return;
-    };
-    let Some(new) = val::str_attr(planned, attr) else {
-        return;
-    };
-    if old != new && protocol(old).is_some() && protocol(old) == protocol(new) {
-        let old = old.to_string();
-        val::set_attr(planned, attr, Value::string(old));
-    }
 }
 
 /// The protocol is one AWS knows, and TCP/UDP rules name their ports.

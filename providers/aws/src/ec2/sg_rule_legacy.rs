@@ -3,27 +3,75 @@
 //! per source, so the object exists while every configured source does. The ID is
 //! Terraform's `sgrule-<crc32 of the permission>`.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     IpPermission, SecurityGroupRule, SecurityGroupRuleRequest, SecurityGroupRuleUpdate,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
 use super::attr_values;
 use super::route::crc32;
 use super::security_group::{authorize, describe_rules, ip_permission, protocol, revoke};
-use super::sg_rule::{check_protocol_ports, keep_equivalent_protocol, same_protocol};
+use super::sg_rule::{check_protocol_ports, same_protocol_name};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum, check_ipv4_cidrs, invalid, known_set, AwsResource, Failed, PlanExtra, Timeout,
+    check_enum, check_ipv4_cidrs, invalid, known_set, AwsResource, Failed, Timeout,
 };
 use crate::schema::*;
+use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct SecurityGroupRuleRes;
+
+/// The rules AWS keeps for the object's sources (one per source), with the ID and the
+/// protocol the object's arguments give.
+struct Matched {
+    id: String,
+    protocol: String,
+    rules: Vec<SecurityGroupRule>,
+}
+
+/// The permission's arguments are the object's identity (they replace): kept as known,
+/// since AWS holds them spread over one rule per source. The create and the description
+/// update are built whole from the planned object (`permission`, `rule_request`).
+static TABLE: LazyLock<Table<Matched, ()>> = LazyLock::new(|| {
+    Table::new(|| {
+        Some(Matched {
+            id: String::new(),
+            protocol: "-1".into(),
+            rules: Vec::new(),
+        })
+    })
+    .attr("id", comp(STR))
+    .read(|m, _| Value::string(&m.id))
+    // A rule of one source has an `sgr-` ID of its own; several sources have several.
+    .attr("security_group_rule_id", comp(STR))
+    .read(|m, _| match m.rules.as_slice() {
+        [one] => val::str_or_empty(one.security_group_rule_id()),
+        _ => Value::string(""),
+    })
+    .attr("type", req(STR).force_new())
+    .attr("security_group_id", req(STR).force_new())
+    // "6" and "tcp", "all" and "-1" are the same protocol: the known spelling stays.
+    .attr("protocol", req(STR).force_new())
+    .read(|m, _| Value::string(&m.protocol))
+    .normalise(Normalise::Equivalent(same_protocol_name))
+    .attr("from_port", req(NUM).force_new())
+    .attr("to_port", req(NUM).force_new())
+    .attr("cidr_blocks", opt(list_of(STR)).force_new())
+    .attr("ipv6_cidr_blocks", opt(list_of(STR)).force_new())
+    .attr("prefix_list_ids", opt(list_of(STR)).force_new())
+    .attr("source_security_group_id", opt_comp(STR).force_new())
+    .attr("self", opt_default(BOOL, Value::Bool(false)).force_new())
+    .attr("description", opt(STR))
+    .read(|m, _| val::opt_str(m.rules.first().and_then(|r| r.description())))
+    // ModifySecurityGroupRules, one update per source.
+    .updated_by_hand()
+});
 
 #[async_trait]
 impl AwsResource for SecurityGroupRuleRes {
@@ -31,22 +79,8 @@ impl AwsResource for SecurityGroupRuleRes {
         "aws_security_group_rule"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("security_group_rule_id", comp(STR))
-            .attr("type", req(STR).force_new())
-            .attr("security_group_id", req(STR).force_new())
-            .attr("protocol", req(STR).force_new())
-            .attr("from_port", req(NUM).force_new())
-            .attr("to_port", req(NUM).force_new())
-            .attr("cidr_blocks", opt(list_of(STR)).force_new())
-            .attr("ipv6_cidr_blocks", opt(list_of(STR)).force_new())
-            .attr("prefix_list_ids", opt(list_of(STR)).force_new())
-            .attr("source_security_group_id", opt_comp(STR).force_new())
-            .attr("self", opt_default(BOOL, Value::Bool(false)).force_new())
-            .attr("description", opt(STR))
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -82,16 +116,29 @@ impl AwsResource for SecurityGroupRuleRes {
         }
     }
 
-    fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
-        keep_equivalent_protocol(prior, planned, "protocol");
-        PlanExtra::default()
-    }
-
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let groups = attr_values(current, "security_group_id");
         // Every rule of every group of the batch, in one filtered call per 200 groups.
         let found = describe_rules(c, "group-id", &groups).await?;
-        Ok(current.iter().map(|cur| build(cur, &found)).collect())
+        Ok(current
+            .iter()
+            .map(|cur| {
+                let rules = matched_rules(cur, &found)?;
+                if rules.is_empty() {
+                    return None;
+                }
+                let m = Matched {
+                    id: rule_id(cur),
+                    protocol: proto(cur),
+                    rules: rules.into_iter().cloned().collect(),
+                };
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Some(TABLE.read_object(&m, &cx).done())
+            })
+            .collect())
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
@@ -107,7 +154,7 @@ impl AwsResource for SecurityGroupRuleRes {
         planned: &Value,
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
-        if !val::changed(prior, planned, "description") {
+        if !TABLE.changed(prior, planned, "description") {
             return Ok(None);
         }
         // ModifySecurityGroupRules by each source's sgr- ID: it updates rules that
@@ -321,34 +368,4 @@ fn matched_rules<'a>(
         })
     };
     sources(cur).iter().map(|(k, s)| matching(k, s)).collect()
-}
-
-/// The rule as AWS holds it, or `None` when any configured source is gone.
-fn build(cur: &Value, found: &[SecurityGroupRule]) -> Option<Value> {
-    let want_proto = proto(cur);
-    let rules = matched_rules(cur, found)?;
-    let first = rules.first()?;
-    let mut o = Obj::from(cur);
-    o.set("id", Value::string(rule_id(cur)))
-        .set(
-            "protocol",
-            Value::string(same_protocol(cur, "protocol", &want_proto)),
-        )
-        .set("description", val::opt_str(first.description()))
-        // A rule of one source has an `sgr-` ID of its own; several sources have several.
-        .set(
-            "security_group_rule_id",
-            Value::string(if rules.len() == 1 {
-                first.security_group_rule_id().unwrap_or_default()
-            } else {
-                ""
-            }),
-        )
-        .default("self", Value::Bool(false));
-    if o.get("source_security_group_id")
-        .is_none_or(Value::is_unknown)
-    {
-        o.set("source_security_group_id", Value::Null);
-    }
-    Some(o.done())
 }

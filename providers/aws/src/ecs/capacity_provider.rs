@@ -5,7 +5,10 @@
 //! Managed instances providers are declared, so configurations without one validate,
 //! and refused when set (not sent yet).
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
+use aws_sdk_ecs::operation::create_capacity_provider::builders::CreateCapacityProviderFluentBuilder;
 use aws_sdk_ecs::types::{
     AutoScalingGroupProvider, AutoScalingGroupProviderUpdate, CapacityProvider,
     CapacityProviderField, ManagedDraining, ManagedScaling, ManagedScalingStatus,
@@ -13,7 +16,7 @@ use aws_sdk_ecs::types::{
 };
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::Nesting;
 
 use super::tags_of;
 use crate::clients::Clients;
@@ -22,6 +25,7 @@ use crate::resource::{
     check_block_enum, plan_all_blocks, tags_value, AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
+use crate::table::{ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct CapacityProviderResource;
@@ -114,22 +118,65 @@ fn asg_value(a: &AutoScalingGroupProvider) -> Value {
     ])])
 }
 
-fn to_state(cur: &Value, p: &CapacityProvider) -> Value {
-    let mut o = Obj::from(cur);
-    o.set("id", val::opt_str(p.capacity_provider_arn()))
-        .set("arn", val::opt_str(p.capacity_provider_arn()))
-        .set("name", val::opt_str(p.name()))
-        .set(
+type ProviderTable = Table<CapacityProvider, CreateCapacityProviderFluentBuilder>;
+
+static TABLE: LazyLock<ProviderTable> = LazyLock::new(|| {
+    let scaling = SCALING.iter().fold(S::new(), |s, k| {
+        let ty = if *k == "status" { STR } else { NUM };
+        s.attr(k, opt_comp(ty))
+    });
+    ProviderTable::new(|| Some(CapacityProvider::builder().build()))
+        .tags_all(|p| tags_value(p.tags()))
+        .attr("id", comp(STR))
+        .read(|p, _| val::opt_str(p.capacity_provider_arn()))
+        .attr("arn", comp(STR))
+        .read(|p, _| val::opt_str(p.capacity_provider_arn()))
+        .attr("name", req(STR).force_new())
+        .read(|p, _| val::opt_str(p.name()))
+        .create(|b, v| b.set_name(v.str()))
+        // Only managed instances providers name their cluster: the known value otherwise.
+        .attr("cluster", opt(STR).force_new())
+        .read(|p, cx| match p.cluster() {
+            Some(c) => Value::string(c),
+            None => cx.current.get_attr("cluster").cloned().unwrap_or_default(),
+        })
+        .create(|b, v| b.set_cluster(v.str()))
+        .block(
             ASG,
-            p.auto_scaling_group_provider()
-                .map_or(Value::List(Vec::new()), asg_value),
+            Nesting::List,
+            S::new()
+                .attr("auto_scaling_group_arn", req(STR).force_new())
+                .attr("managed_draining", opt_comp(STR))
+                .attr("managed_termination_protection", opt_comp(STR))
+                .block("managed_scaling", Nesting::List, scaling),
         )
-        .set("managed_instances_provider", Value::List(Vec::new()))
-        .set("tags_all", tags_value(p.tags()));
-    if let Some(c) = p.cluster() {
-        o.set("cluster", Value::string(c));
-    }
-    o.done()
+        .max_items(1)
+        .read(|p, _| {
+            p.auto_scaling_group_provider()
+                .map_or(Value::List(Vec::new()), asg_value)
+        })
+        // Built whole (`asg_provider`) for the create; UpdateCapacityProvider.
+        .updated_by_hand()
+        .block(
+            "managed_instances_provider",
+            Nesting::List,
+            managed_instances(),
+        )
+        .max_items(1)
+        .read(|_, _| Value::List(Vec::new()))
+        // Refused when set (see `validate`).
+        .update_unsupported()
+});
+
+/// The configured group provider for CreateCapacityProvider.
+fn asg_provider(a: &Value) -> Result<AutoScalingGroupProvider, AwsError> {
+    AutoScalingGroupProvider::builder()
+        .set_auto_scaling_group_arn(val::str_attr(a, "auto_scaling_group_arn").map(str::to_string))
+        .set_managed_scaling(managed_scaling(a))
+        .set_managed_termination_protection(protection(a))
+        .set_managed_draining(draining(a))
+        .build()
+        .map_err(|e| AwsError::Invalid(format!("{ASG}: {e}")))
 }
 
 #[async_trait]
@@ -138,37 +185,8 @@ impl AwsResource for CapacityProviderResource {
         "aws_ecs_capacity_provider"
     }
 
-    fn schema(&self) -> BlockSchema {
-        let scaling = SCALING.iter().fold(S::new(), |s, k| {
-            let ty = if *k == "status" { STR } else { NUM };
-            s.attr(k, opt_comp(ty))
-        });
-        let mut s = S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("name", req(STR).force_new())
-            .attr("cluster", opt(STR).force_new())
-            .block(
-                ASG,
-                Nesting::List,
-                S::new()
-                    .attr("auto_scaling_group_arn", req(STR).force_new())
-                    .attr("managed_draining", opt_comp(STR))
-                    .attr("managed_termination_protection", opt_comp(STR))
-                    .block("managed_scaling", Nesting::List, scaling),
-            )
-            .block(
-                "managed_instances_provider",
-                Nesting::List,
-                managed_instances(),
-            )
-            .build();
-        for b in [ASG, "managed_instances_provider"] {
-            if let Some(b) = s.blocks.get_mut(b) {
-                b.max_items = Some(1);
-            }
-        }
-        s
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -189,7 +207,7 @@ impl AwsResource for CapacityProviderResource {
     }
 
     fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
-        plan_all_blocks(&self.schema(), prior, config, planned);
+        plan_all_blocks(&TABLE.schema(), prior, config, planned);
         PlanExtra::default()
     }
 
@@ -229,32 +247,21 @@ impl AwsResource for CapacityProviderResource {
                         || p.capacity_provider_arn() == Some(key)
                 })?;
                 let gone = matches!(p.status().map(|s| s.as_str()), Some("INACTIVE"));
-                (!gone).then(|| to_state(cur, p))
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                (!gone).then(|| TABLE.read_object(p, &cx).done())
             })
             .collect())
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
         let asg = val::first_block(planned, ASG)
-            .map(|a| {
-                AutoScalingGroupProvider::builder()
-                    .set_auto_scaling_group_arn(
-                        val::str_attr(a, "auto_scaling_group_arn").map(str::to_string),
-                    )
-                    .set_managed_scaling(managed_scaling(a))
-                    .set_managed_termination_protection(protection(a))
-                    .set_managed_draining(draining(a))
-                    .build()
-                    .map_err(|e| AwsError::Invalid(format!("{ASG}: {e}")))
-            })
+            .map(asg_provider)
             .transpose()?;
-        let out = c
-            .ecs
-            .get()
-            .await
-            .create_capacity_provider()
-            .set_name(val::str_attr(planned, "name").map(str::to_string))
-            .set_cluster(val::str_attr(planned, "cluster").map(str::to_string))
+        let out = TABLE
+            .create_request(c.ecs.get().await.create_capacity_provider(), planned)
             .set_auto_scaling_group_provider(asg)
             .set_tags(tags_of(planned))
             .send()
@@ -275,7 +282,7 @@ impl AwsResource for CapacityProviderResource {
         planned: &Value,
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
-        if !val::changed(prior, planned, ASG) {
+        if !TABLE.changed(prior, planned, ASG) {
             return Ok(None);
         }
         let Some(a) = val::first_block(planned, ASG) else {

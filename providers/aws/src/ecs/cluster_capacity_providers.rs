@@ -3,9 +3,12 @@
 //! alike; delete empties both). The ID is the cluster's name. A refresh reads the
 //! clusters with DescribeClusters, 100 a call.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
+use aws_sdk_ecs::types::Cluster;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::Nesting;
 
 use super::cluster::describe;
 use super::name_from_arn;
@@ -14,11 +17,35 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{plan_all_blocks, AwsResource, Failed, PlanExtra, Timeout};
 use crate::schema::*;
+use crate::table::{ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct ClusterCapacityProviders;
 
 const STRATEGY: &str = "default_capacity_provider_strategy";
+
+/// No create request: the providers and the strategy go to PutClusterCapacityProviders
+/// together (`put`, which also checks the strategy), on create and update alike.
+static TABLE: LazyLock<Table<Cluster, ()>> = LazyLock::new(|| {
+    Table::new(|| Some(Cluster::builder().build()))
+        .attr("id", comp(STR))
+        .read(|cl, _| val::opt_str(cl.cluster_name()))
+        // As configured (a name or an ARN).
+        .attr("cluster_name", req(STR).force_new())
+        .attr("capacity_providers", opt(set_of(STR)))
+        .read(|cl, cx| providers_value(cx.current, cl.capacity_providers()))
+        .updated_by_hand()
+        .block(
+            STRATEGY,
+            Nesting::Set,
+            S::new()
+                .attr("base", opt_default(NUM, val::num(0)))
+                .attr("capacity_provider", req(STR))
+                .attr("weight", opt_default(NUM, val::num(0))),
+        )
+        .read(|cl, _| Value::set(strategy_value(cl.default_capacity_provider_strategy())))
+        .updated_by_hand()
+});
 
 /// Sets the cluster's providers and default strategy to the planned ones (none of
 /// either when `planned` has none).
@@ -56,24 +83,12 @@ impl AwsResource for ClusterCapacityProviders {
         "aws_ecs_cluster_capacity_providers"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("cluster_name", req(STR).force_new())
-            .attr("capacity_providers", opt(set_of(STR)))
-            .block(
-                STRATEGY,
-                Nesting::Set,
-                S::new()
-                    .attr("base", opt_default(NUM, val::num(0)))
-                    .attr("capacity_provider", req(STR))
-                    .attr("weight", opt_default(NUM, val::num(0))),
-            )
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
-        plan_all_blocks(&self.schema(), prior, config, planned);
+        plan_all_blocks(&TABLE.schema(), prior, config, planned);
         PlanExtra::default()
     }
 
@@ -92,18 +107,11 @@ impl AwsResource for ClusterCapacityProviders {
                     cl.cluster_name() == Some(name_from_arn(name))
                         && cl.status() != Some("INACTIVE")
                 })?;
-                let mut o = Obj::from(cur);
-                o.set("id", val::opt_str(cl.cluster_name()))
-                    .set("cluster_name", Value::string(name))
-                    .set(
-                        "capacity_providers",
-                        providers_value(cur, cl.capacity_providers()),
-                    )
-                    .set(
-                        STRATEGY,
-                        Value::set(strategy_value(cl.default_capacity_provider_strategy())),
-                    );
-                Some(o.done())
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Some(TABLE.read_object(cl, &cx).done())
             })
             .collect())
     }
@@ -121,8 +129,12 @@ impl AwsResource for ClusterCapacityProviders {
         planned: &Value,
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
-        let cluster = val::str_attr(prior, "cluster_name").unwrap_or_default();
-        put(c, cluster, planned).await?;
+        if TABLE.changed(prior, planned, "capacity_providers")
+            || TABLE.changed(prior, planned, STRATEGY)
+        {
+            let cluster = val::str_attr(prior, "cluster_name").unwrap_or_default();
+            put(c, cluster, planned).await?;
+        }
         Ok(None)
     }
 

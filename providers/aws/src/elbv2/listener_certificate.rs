@@ -5,19 +5,49 @@
 //! listener's certificates once, whatever the number of attachments.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_elasticloadbalancingv2::operation::add_listener_certificates::builders::AddListenerCertificatesFluentBuilder;
 use aws_sdk_elasticloadbalancingv2::types::Certificate;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{AwsResource, Failed, Timeout};
 use crate::schema::*;
+use crate::table::{ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct ListenerCertificate(pub &'static str);
+
+/// A certificate found among those a listener offers.
+struct Offered {
+    listener_arn: String,
+    certificate: Certificate,
+}
+
+type CertificateTable = Table<Offered, AddListenerCertificatesFluentBuilder>;
+
+static TABLE: LazyLock<CertificateTable> = LazyLock::new(|| {
+    CertificateTable::new(|| {
+        Some(Offered {
+            listener_arn: String::new(),
+            certificate: Certificate::builder().build(),
+        })
+    })
+    .attr("id", comp(STR))
+    .read(|o, _| {
+        let arn = o.certificate.certificate_arn().unwrap_or_default();
+        Value::string(format!("{}_{arn}", o.listener_arn))
+    })
+    .attr("listener_arn", req(STR).force_new())
+    .read(|o, _| Value::string(&o.listener_arn))
+    .create(|b, v| b.set_listener_arn(v.str()))
+    .attr("certificate_arn", req(STR).force_new())
+    .read(|o, _| val::opt_str(o.certificate.certificate_arn()))
+    .create(|b, v| b.certificates(Certificate::builder().set_certificate_arn(v.str()).build()))
+});
 
 type Elb = aws_sdk_elasticloadbalancingv2::Client;
 
@@ -53,12 +83,8 @@ impl AwsResource for ListenerCertificate {
         self.0
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("listener_arn", req(STR).force_new())
-            .attr("certificate_arn", req(STR).force_new())
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
@@ -84,27 +110,28 @@ impl AwsResource for ListenerCertificate {
             .map(|cur| {
                 let l = val::str_attr(cur, "listener_arn")?;
                 let arn = val::str_attr(cur, "certificate_arn")?;
-                offered
+                let certificate = offered
                     .get(l)?
                     .iter()
-                    .any(|c| c.certificate_arn() == Some(arn) && c.is_default() != Some(true))
-                    .then(|| {
-                        let mut o = Obj::from(cur);
-                        o.set("id", Value::string(format!("{l}_{arn}")));
-                        o.done()
-                    })
+                    .find(|c| c.certificate_arn() == Some(arn) && c.is_default() != Some(true))?
+                    .clone();
+                let found = Offered {
+                    listener_arn: l.to_string(),
+                    certificate,
+                };
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Some(TABLE.read_object(&found, &cx).done())
             })
             .collect())
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
         let l = val::str_attr(planned, "listener_arn").unwrap_or_default();
-        c.elbv2
-            .get()
-            .await
-            .add_listener_certificates()
-            .listener_arn(l)
-            .certificates(certificate(planned))
+        TABLE
+            .create_request(c.elbv2.get().await.add_listener_certificates(), planned)
             .send()
             .await
             .map_err(err("AddListenerCertificates"))?;

@@ -5,19 +5,49 @@
 //! DescribeTargetHealth call, whatever the number of attachments.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_elasticloadbalancingv2::operation::register_targets::builders::RegisterTargetsFluentBuilder;
 use aws_sdk_elasticloadbalancingv2::types::{TargetDescription, TargetHealthDescription};
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{unique_name, AwsResource, Failed, Timeout};
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::val;
 
 pub struct TargetGroupAttachment(pub &'static str);
+
+type AttachmentTable = Table<TargetDescription, RegisterTargetsFluentBuilder>;
+
+/// The target's own arguments make one `TargetDescription`, built whole by `target_of`
+/// for RegisterTargets and DeregisterTargets.
+static TABLE: LazyLock<AttachmentTable> = LazyLock::new(|| {
+    AttachmentTable::new(|| Some(TargetDescription::builder().build()))
+        // The group's ARN with a unique suffix, made at create: AWS has no ID for it.
+        .attr("id", comp(STR))
+        .attr("target_group_arn", req(STR).force_new())
+        .create(|b, v| b.set_target_group_arn(v.str()))
+        .attr("target_id", req(STR).force_new())
+        .read(|t, _| val::opt_str(t.id()))
+        // AWS reports the port and zone a target is registered with even when the
+        // attachment names none: read only when configured.
+        .attr("port", opt(NUM).force_new())
+        .read(|t, cx| match val::i32_attr(cx.current, "port") {
+            Some(_) => t.port().map_or(Value::Null, val::num),
+            None => Value::Null,
+        })
+        .attr("availability_zone", opt(STR).force_new())
+        .read(
+            |t, cx| match val::str_attr(cx.current, "availability_zone") {
+                Some(_) => val::opt_str(t.availability_zone()),
+                None => Value::Null,
+            },
+        )
+});
 
 /// The target as the API names it.
 fn target_of(v: &Value) -> TargetDescription {
@@ -41,14 +71,8 @@ impl AwsResource for TargetGroupAttachment {
         self.0
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("target_group_arn", req(STR).force_new())
-            .attr("target_id", req(STR).force_new())
-            .attr("port", opt(NUM).force_new())
-            .attr("availability_zone", opt(STR).force_new())
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
@@ -84,29 +108,19 @@ impl AwsResource for TargetGroupAttachment {
                     .iter()
                     .filter_map(TargetHealthDescription::target)
                     .find(|t| is_attachment(cur, t))?;
-                let mut o = Obj::from(cur);
-                o.set("target_id", val::opt_str(t.id()));
-                if let Some(p) = t.port().filter(|_| val::i32_attr(cur, "port").is_some()) {
-                    o.set("port", val::num(p));
-                }
-                if let Some(az) = t
-                    .availability_zone()
-                    .filter(|_| val::str_attr(cur, "availability_zone").is_some())
-                {
-                    o.set("availability_zone", Value::string(az));
-                }
-                Some(o.done())
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Some(TABLE.read_object(t, &cx).done())
             })
             .collect())
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
         let tg = val::str_attr(planned, "target_group_arn").unwrap_or_default();
-        c.elbv2
-            .get()
-            .await
-            .register_targets()
-            .target_group_arn(tg)
+        TABLE
+            .create_request(c.elbv2.get().await.register_targets(), planned)
             .targets(target_of(planned))
             .send()
             .await

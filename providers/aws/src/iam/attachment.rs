@@ -3,19 +3,42 @@
 //! import ID is `ROLE/POLICY_ARN`. A refresh lists each role's attached policies once.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_iam::operation::attach_role_policy::builders::AttachRolePolicyFluentBuilder;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
 use crate::clients::Clients;
 use crate::ec2::attr_values;
 use crate::error::{err, AwsError};
 use crate::resource::{unique_name, AwsResource, Failed, Timeout};
 use crate::schema::*;
+use crate::table::{ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct RolePolicyAttachment;
+
+/// An attachment found in a role's list of attached policies.
+#[derive(Default)]
+struct Attached {
+    role: String,
+    policy_arn: String,
+}
+
+type AttachmentTable = Table<Attached, AttachRolePolicyFluentBuilder>;
+
+static TABLE: LazyLock<AttachmentTable> = LazyLock::new(|| {
+    AttachmentTable::new(|| Some(Attached::default()))
+        // Terraform's `ROLE-<unique suffix>`, made at create and kept: AWS has no ID for it.
+        .attr("id", comp(STR))
+        .attr("role", req(STR).force_new())
+        .read(|a, _| Value::string(&a.role))
+        .create(|b, v| b.set_role_name(v.str()))
+        .attr("policy_arn", req(STR).force_new())
+        .read(|a, _| Value::string(&a.policy_arn))
+        .create(|b, v| b.set_policy_arn(v.str()))
+});
 
 #[async_trait]
 impl AwsResource for RolePolicyAttachment {
@@ -27,12 +50,8 @@ impl AwsResource for RolePolicyAttachment {
         false
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("role", req(STR).force_new())
-            .attr("policy_arn", req(STR).force_new())
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
@@ -69,22 +88,26 @@ impl AwsResource for RolePolicyAttachment {
             .map(|cur| {
                 let role = val::str_attr(cur, "role")?;
                 let arn = val::str_attr(cur, "policy_arn")?;
+                let found = Attached {
+                    role: role.to_string(),
+                    policy_arn: arn.to_string(),
+                };
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
                 attached
                     .get(role)
                     .is_some_and(|s| s.contains(arn))
-                    .then(|| cur.clone())
+                    .then(|| TABLE.read_object(&found, &cx).done())
             })
             .collect())
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
         let role = val::str_attr(planned, "role").unwrap_or_default();
-        c.iam
-            .get()
-            .await
-            .attach_role_policy()
-            .role_name(role)
-            .policy_arn(val::str_attr(planned, "policy_arn").unwrap_or_default())
+        TABLE
+            .create_request(c.iam.get().await.attach_role_policy(), planned)
             .send()
             .await
             .map_err(err("AttachRolePolicy"))?;

@@ -98,28 +98,6 @@ pub fn decode_document(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The value to store for a policy attribute read from AWS: the current (configured)
-/// text when it means the same, else AWS's text.
-pub fn policy_value(current: &Value, attr: &str, from_aws: &str) -> Value {
-    let aws = decode_document(from_aws);
-    match val::str_attr(current, attr) {
-        Some(cur) if equivalent(cur, &aws) => current.get_attr(attr).cloned().unwrap_or_default(),
-        _ => Value::string(aws),
-    }
-}
-
-/// Plan: a configured policy that means the same as the prior one keeps the prior text,
-/// so rewriting the JSON (whitespace, key order) plans no change.
-pub fn plan_policy(prior: Option<&Value>, planned: &mut Value, attr: &str) {
-    let Some(prior) = prior else { return };
-    if let (Some(old), Some(new)) = (val::str_attr(prior, attr), val::str_attr(planned, attr)) {
-        if old != new && equivalent(old, new) {
-            let keep = Value::string(old);
-            val::set_attr(planned, attr, keep);
-        }
-    }
-}
-
 /// Checks that a policy attribute, when known, is JSON.
 pub fn check_json(v: &Value, attr: &str, diags: &mut terrane_engine::diag::Diagnostics) {
     if let Some(s) = val::str_attr(v, attr) {

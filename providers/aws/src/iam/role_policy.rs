@@ -1,36 +1,55 @@
 //! `aws_iam_role_policy`: an inline policy of a role. ID and import ID `ROLE:NAME`.
+//! PutRolePolicy creates it and replaces its document.
+
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_iam::operation::get_role_policy::GetRolePolicyOutput;
+use aws_sdk_iam::operation::put_role_policy::builders::PutRolePolicyFluentBuilder;
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
-use super::{check_json, plan_policy, policy_value};
+use super::{check_json, decode_document, equivalent};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{name_or_prefix, AwsResource, Failed, PlanExtra, Timeout};
+use crate::resource::{name_or_prefix, AwsResource, Failed, Timeout};
 use crate::schema::*;
+use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct RolePolicy;
 
+type PolicyTable =
+    Table<GetRolePolicyOutput, PutRolePolicyFluentBuilder, PutRolePolicyFluentBuilder>;
+
+static TABLE: LazyLock<PolicyTable> = LazyLock::new(|| {
+    PolicyTable::new(|| {
+        GetRolePolicyOutput::builder()
+            .role_name("")
+            .policy_name("")
+            .policy_document("")
+            .build()
+            .ok()
+    })
+    .attr("id", comp(STR))
+    .read(|o, _| Value::string(format!("{}:{}", o.role_name(), o.policy_name())))
+    // Created from `name` or `name_prefix` by hand (`name_or_prefix`).
+    .attr("name", opt_comp(STR).force_new())
+    .read(|o, _| Value::string(o.policy_name()))
+    .attr("name_prefix", opt(STR).force_new())
+    .attr("role", req(STR).force_new())
+    .read(|o, _| Value::string(o.role_name()))
+    .create(|b, v| b.set_role_name(v.str()))
+    .attr("policy", req(STR))
+    .read(|o, _| Value::string(decode_document(o.policy_document())))
+    .normalise(Normalise::Equivalent(equivalent))
+    .create(|b, v| b.policy_document(v.str().unwrap_or_default()))
+    .update(|b, v| b.policy_document(v.str().unwrap_or_default()))
+});
+
 fn split(id: &str) -> Option<(&str, &str)> {
     id.split_once(':')
         .filter(|(r, n)| !r.is_empty() && !n.is_empty())
-}
-
-async fn put(c: &Clients, role: &str, name: &str, planned: &Value) -> Result<(), AwsError> {
-    c.iam
-        .get()
-        .await
-        .put_role_policy()
-        .role_name(role)
-        .policy_name(name)
-        .policy_document(val::str_attr(planned, "policy").unwrap_or_default())
-        .send()
-        .await
-        .map_err(err("PutRolePolicy"))?;
-    Ok(())
 }
 
 #[async_trait]
@@ -43,23 +62,12 @@ impl AwsResource for RolePolicy {
         false
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("name", opt_comp(STR).force_new())
-            .attr("name_prefix", opt(STR).force_new())
-            .attr("role", req(STR).force_new())
-            .attr("policy", req(STR))
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         check_json(config, "policy", diags);
-    }
-
-    fn plan(&self, prior: Option<&Value>, _config: &Value, planned: &mut Value) -> PlanExtra {
-        plan_policy(prior, planned, "policy");
-        PlanExtra::default()
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
@@ -83,11 +91,11 @@ impl AwsResource for RolePolicy {
                         return if e.is_not_found() { Ok(None) } else { Err(e) };
                     }
                 };
-                let mut o = Obj::from(cur);
-                o.set("role", Value::string(out.role_name()))
-                    .set("name", Value::string(out.policy_name()))
-                    .set("policy", policy_value(cur, "policy", out.policy_document()));
-                Ok(Some(o.done()))
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Ok(Some(TABLE.read_object(&out, &cx).done()))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()
@@ -96,7 +104,12 @@ impl AwsResource for RolePolicy {
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
         let role = val::str_attr(planned, "role").unwrap_or_default();
         let name = name_or_prefix(planned);
-        put(c, role, &name, planned).await?;
+        TABLE
+            .create_request(c.iam.get().await.put_role_policy(), planned)
+            .policy_name(&name)
+            .send()
+            .await
+            .map_err(err("PutRolePolicy"))?;
         Ok(format!("{role}:{name}"))
     }
 
@@ -108,7 +121,12 @@ impl AwsResource for RolePolicy {
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
         if let Some((role, name)) = val::str_attr(prior, "id").and_then(split) {
-            put(c, role, name, planned).await?;
+            let iam = c.iam.get().await;
+            for req in TABLE.update_requests(prior, planned, || {
+                iam.put_role_policy().role_name(role).policy_name(name)
+            }) {
+                req.send().await.map_err(err("PutRolePolicy"))?;
+            }
         }
         Ok(None)
     }

@@ -3,21 +3,23 @@
 //! defaults never show up as drift. The name is the ID and the import ID.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
-use aws_sdk_rds::types::{ApplyMethod, Parameter};
+use aws_sdk_rds::operation::create_db_parameter_group::builders::CreateDBParameterGroupFluentBuilder;
+use aws_sdk_rds::types::{ApplyMethod, DbParameterGroup, Parameter};
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::Nesting;
 
 use super::{import_by_name, keep_spelling, name_key, planned_tags, with_tags, NameRule, MANAGED};
 use crate::clients::Clients;
-use crate::ec2::match_by;
 use crate::error::{err, AwsError};
 use crate::resource::{
-    check_enum, name_or_prefix, AwsResource, Failed, PlanExtra, Tagging, Timeout,
+    check_enum, name_or_prefix, plan_all_blocks, AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
+use crate::table::{ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct ParameterGroup;
@@ -101,6 +103,60 @@ fn read_params(cur: &Value, aws: &[Parameter]) -> Value {
     )
 }
 
+/// A group as DescribeDBParameterGroups gives it, with its user-set parameters.
+struct Described {
+    group: DbParameterGroup,
+    user_params: Vec<Parameter>,
+}
+
+type GroupTable = Table<Described, CreateDBParameterGroupFluentBuilder>;
+
+static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
+    GroupTable::new(|| {
+        Some(Described {
+            group: DbParameterGroup::builder().build(),
+            user_params: Vec::new(),
+        })
+    })
+    // DescribeDBParameterGroups carries no tags: `read` fills them in by ARN (`with_tags`).
+    .tags_all(|_| val::str_map(&BTreeMap::new()))
+    .attr("id", comp(STR))
+    .read(|d, _| val::str_or_empty(d.group.db_parameter_group_name()))
+    .attr("arn", comp(STR))
+    .read(|d, _| val::opt_str(d.group.db_parameter_group_arn()))
+    // Created from `name` or `name_prefix` by hand (`name_or_prefix`); the configured
+    // spelling is kept.
+    .attr("name", opt_comp(STR).force_new())
+    .read(|d, cx| {
+        let name = d.group.db_parameter_group_name().unwrap_or_default();
+        keep_spelling(cx.current, "name", name)
+    })
+    .attr("name_prefix", opt_comp(STR).force_new())
+    .attr("family", req(STR).force_new())
+    .read(|d, _| val::opt_str(d.group.db_parameter_group_family()))
+    .create(|b, v| b.set_db_parameter_group_family(v.str()))
+    .attr(
+        "description",
+        opt_default(STR, Value::string(MANAGED)).force_new(),
+    )
+    .read(|d, _| val::str_or_empty(d.group.description()))
+    .create(|b, v| b.description(v.str().unwrap_or_else(|| MANAGED.into())))
+    // terrane's own: with it, destroy only forgets the group.
+    .attr("skip_destroy", opt_default(BOOL, Value::Bool(false)))
+    .updated_by_hand()
+    .block(
+        "parameter",
+        Nesting::Set,
+        S::new()
+            .attr("name", req(STR))
+            .attr("value", req(STR))
+            .attr("apply_method", opt_default(STR, Value::string("immediate"))),
+    )
+    .read(|d, cx| read_params(cx.current, &d.user_params))
+    // ModifyDBParameterGroup and ResetDBParameterGroup, after the create too.
+    .updated_by_hand()
+});
+
 #[async_trait]
 impl AwsResource for ParameterGroup {
     fn type_name(&self) -> &'static str {
@@ -112,27 +168,8 @@ impl AwsResource for ParameterGroup {
         crate::resource::identity_of(planned, &["name"], &[])
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("name", opt_comp(STR).force_new())
-            .attr("name_prefix", opt_comp(STR).force_new())
-            .attr("family", req(STR).force_new())
-            .attr(
-                "description",
-                opt_default(STR, Value::string(MANAGED)).force_new(),
-            )
-            .attr("skip_destroy", opt_default(BOOL, Value::Bool(false)))
-            .block(
-                "parameter",
-                Nesting::Set,
-                S::new()
-                    .attr("name", req(STR))
-                    .attr("value", req(STR))
-                    .attr("apply_method", opt_default(STR, Value::string("immediate"))),
-            )
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -152,25 +189,8 @@ impl AwsResource for ParameterGroup {
 
     /// Fills in each parameter's default `apply_method`, so a parameter written without one
     /// matches the one read back.
-    fn plan(&self, _prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
-        let set = config
-            .get_attr("parameter")
-            .and_then(Value::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .map(|p| {
-                let method = match p.get_attr("apply_method") {
-                    Some(m) if !m.is_null() => m.clone(),
-                    _ => Value::string("immediate"),
-                };
-                Value::object([
-                    ("name", p.get_attr("name").cloned().unwrap_or_default()),
-                    ("value", p.get_attr("value").cloned().unwrap_or_default()),
-                    ("apply_method", method),
-                ])
-            })
-            .collect();
-        val::set_attr(planned, "parameter", Value::set(set));
+    fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {
+        plan_all_blocks(&TABLE.schema(), prior, config, planned);
         PlanExtra::default()
     }
 
@@ -178,52 +198,42 @@ impl AwsResource for ParameterGroup {
     /// found group's user-set parameters and tags.
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
         let rds = c.rds.get().await;
-        let groups = rds
+        let groups: BTreeMap<String, DbParameterGroup> = rds
             .describe_db_parameter_groups()
             .into_paginator()
             .items()
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(err("DescribeDBParameterGroups"))?;
+            .map_err(err("DescribeDBParameterGroups"))?
+            .into_iter()
+            .filter_map(|g| Some((g.db_parameter_group_name()?.to_lowercase(), g)))
+            .collect();
         drop(rds);
-        let found = match_by(
-            current,
-            groups,
-            |cur| name_key(cur, "name"),
-            |g| g.db_parameter_group_name().map(str::to_lowercase),
-            |cur, g| {
-                let name = g.db_parameter_group_name().unwrap_or_default();
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(name))
-                    .set("name", keep_spelling(cur, "name", name))
-                    .set("arn", val::opt_str(g.db_parameter_group_arn()))
-                    .set("family", val::opt_str(g.db_parameter_group_family()))
-                    .set("description", val::str_or_empty(g.description()))
-                    .default("name_prefix", Value::Null)
-                    .default("skip_destroy", Value::Bool(false));
-                o.done()
-            },
-        );
-        let jobs = found.into_iter().map(|v| async move {
-            let Some(mut v) = v else { return Ok(None) };
-            let name = val::str_attr(&v, "id").unwrap_or_default().to_string();
-            let user = c
-                .rds
-                .get()
-                .await
-                .describe_db_parameters()
-                .db_parameter_group_name(&name)
-                .source("user")
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(err("DescribeDBParameters"))?;
-            let set = read_params(&v, &user);
-            val::set_attr(&mut v, "parameter", set);
-            Ok::<_, AwsError>(Some(v))
+        let jobs = current.iter().map(|cur| {
+            let group = name_key(cur, "name").and_then(|n| groups.get(&n).cloned());
+            async move {
+                let Some(group) = group else { return Ok(None) };
+                let user_params = c
+                    .rds
+                    .get()
+                    .await
+                    .describe_db_parameters()
+                    .db_parameter_group_name(group.db_parameter_group_name().unwrap_or_default())
+                    .source("user")
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(err("DescribeDBParameters"))?;
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                let d = Described { group, user_params };
+                Ok::<_, AwsError>(Some(TABLE.read_object(&d, &cx).done()))
+            }
         });
         let found = futures::future::join_all(jobs)
             .await
@@ -234,14 +244,9 @@ impl AwsResource for ParameterGroup {
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
         let name = name_or_prefix(planned);
-        let out = c
-            .rds
-            .get()
-            .await
-            .create_db_parameter_group()
+        let out = TABLE
+            .create_request(c.rds.get().await.create_db_parameter_group(), planned)
             .db_parameter_group_name(&name)
-            .db_parameter_group_family(val::str_attr(planned, "family").unwrap_or_default())
-            .description(val::str_attr(planned, "description").unwrap_or(MANAGED))
             .set_tags(planned_tags(planned))
             .send()
             .await

@@ -1,10 +1,15 @@
 //! `aws_db_subnet_group`: the subnets an RDS instance may be placed in. Its name is its ID
 //! and import ID; AWS stores it lowercased, so Terraform accepts only lowercase names.
+//! ModifyDBSubnetGroup takes the description and the whole subnet list in one call
+//! (`SubnetIds` is required), so both are updated by hand together.
+
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_rds::operation::create_db_subnet_group::builders::CreateDBSubnetGroupFluentBuilder;
+use aws_sdk_rds::types::DbSubnetGroup;
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::BlockSchema;
 
 use super::{import_by_name, keep_spelling, name_key, planned_tags, with_tags, NameRule, MANAGED};
 use crate::clients::Clients;
@@ -12,6 +17,7 @@ use crate::ec2::match_by;
 use crate::error::{err, AwsError};
 use crate::resource::{invalid, name_or_prefix, AwsResource, Failed, Tagging, Timeout};
 use crate::schema::*;
+use crate::table::{ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct SubnetGroup;
@@ -26,6 +32,41 @@ const NAME: NameRule = NameRule {
     reserved: &["default"],
 };
 
+type GroupTable = Table<DbSubnetGroup, CreateDBSubnetGroupFluentBuilder>;
+
+static TABLE: LazyLock<GroupTable> = LazyLock::new(|| {
+    GroupTable::new(|| Some(DbSubnetGroup::builder().build()))
+        // DescribeDBSubnetGroups carries no tags: `read` fills them in by ARN (`with_tags`).
+        .tags_all(|_| val::str_map(&std::collections::BTreeMap::new()))
+        .attr("id", comp(STR))
+        .read(|g, _| val::str_or_empty(g.db_subnet_group_name()))
+        .attr("arn", comp(STR))
+        .read(|g, _| val::opt_str(g.db_subnet_group_arn()))
+        // Created from `name` or `name_prefix` by hand (`name_or_prefix`); the configured
+        // spelling is kept.
+        .attr("name", opt_comp(STR).force_new())
+        .read(|g, cx| {
+            keep_spelling(
+                cx.current,
+                "name",
+                g.db_subnet_group_name().unwrap_or_default(),
+            )
+        })
+        .attr("name_prefix", opt_comp(STR).force_new())
+        .attr("description", opt_default(STR, Value::string(MANAGED)))
+        .read(|g, _| val::str_or_empty(g.db_subnet_group_description()))
+        .create(|b, v| b.db_subnet_group_description(v.str().unwrap_or_else(|| MANAGED.into())))
+        .updated_by_hand()
+        .attr("subnet_ids", req(set_of(STR)))
+        .read(|g, _| val::str_set(g.subnets().iter().filter_map(|s| s.subnet_identifier())))
+        .create(|b, v| b.set_subnet_ids(v.strings()))
+        .updated_by_hand()
+        .attr("supported_network_types", comp(set_of(STR)))
+        .read(|g, _| val::str_set(g.supported_network_types()))
+        .attr("vpc_id", comp(STR))
+        .read(|g, _| val::str_or_empty(g.vpc_id()))
+});
+
 #[async_trait]
 impl AwsResource for SubnetGroup {
     fn type_name(&self) -> &'static str {
@@ -37,17 +78,8 @@ impl AwsResource for SubnetGroup {
         crate::resource::identity_of(planned, &["name"], &[])
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("name", opt_comp(STR).force_new())
-            .attr("name_prefix", opt_comp(STR).force_new())
-            .attr("description", opt_default(STR, Value::string(MANAGED)))
-            .attr("subnet_ids", req(set_of(STR)))
-            .attr("supported_network_types", comp(set_of(STR)))
-            .attr("vpc_id", comp(STR))
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -89,26 +121,11 @@ impl AwsResource for SubnetGroup {
             |cur| name_key(cur, "name"),
             |g| g.db_subnet_group_name().map(str::to_lowercase),
             |cur, g| {
-                let name = g.db_subnet_group_name().unwrap_or_default();
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(name))
-                    .set("name", keep_spelling(cur, "name", name))
-                    .set("arn", val::opt_str(g.db_subnet_group_arn()))
-                    .set(
-                        "description",
-                        val::str_or_empty(g.db_subnet_group_description()),
-                    )
-                    .set(
-                        "subnet_ids",
-                        val::str_set(g.subnets().iter().filter_map(|s| s.subnet_identifier())),
-                    )
-                    .set(
-                        "supported_network_types",
-                        val::str_set(g.supported_network_types()),
-                    )
-                    .set("vpc_id", val::str_or_empty(g.vpc_id()))
-                    .default("name_prefix", Value::Null);
-                o.done()
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                TABLE.read_object(g, &cx).done()
             },
         );
         with_tags(c, found).await
@@ -116,14 +133,9 @@ impl AwsResource for SubnetGroup {
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
         let name = name_or_prefix(planned);
-        let out = c
-            .rds
-            .get()
-            .await
-            .create_db_subnet_group()
+        let out = TABLE
+            .create_request(c.rds.get().await.create_db_subnet_group(), planned)
             .db_subnet_group_name(&name)
-            .db_subnet_group_description(val::str_attr(planned, "description").unwrap_or(MANAGED))
-            .set_subnet_ids(Some(val::strings(planned, "subnet_ids")))
             .set_tags(planned_tags(planned))
             .send()
             .await
@@ -143,7 +155,8 @@ impl AwsResource for SubnetGroup {
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
         let name = val::str_attr(prior, "id").unwrap_or_default();
-        if val::changed(prior, planned, "description") || val::changed(prior, planned, "subnet_ids")
+        if TABLE.changed(prior, planned, "description")
+            || TABLE.changed(prior, planned, "subnet_ids")
         {
             c.rds
                 .get()
