@@ -695,3 +695,110 @@ fn a_map_block_without_its_key_or_with_a_duplicate_key_is_refused() {
     let out = run(&w, &["validate"], None).code(1);
     assert!(out.stderr.contains("Duplicate endpoint block"), "{out}");
 }
+
+/// Rewrites the first instance in state with `f`.
+fn edit_instance(w: &Work, f: impl FnOnce(&mut serde_json::Value)) {
+    let mut state = w.state();
+    f(&mut state["resources"][0]["instances"][0]);
+    w.write("terraform.tfstate", &state.to_string());
+}
+
+/// As the provider's version 0 stored the object: a bare number as its ID, which the
+/// plugin renames only when told the object is of version 0.
+fn as_version_0(inst: &mut serde_json::Value) {
+    inst["schema_version"] = 0.into();
+    inst["attributes"]["id"] = "1".into();
+}
+
+#[test]
+fn a_plan_without_refresh_still_sends_stored_objects_through_the_plugins_upgrade() {
+    let w = with_example(THING);
+    let remote = w.path().join("remote");
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    edit_instance(&w, as_version_0);
+
+    // Not read, but upgraded: the plan works with `thing-1`, and applying it records the
+    // object in the current schema.
+    run(&w, &["plan", "-refresh=false", "-detailed-exitcode"], None).code(0);
+    assert_eq!(objects(&remote)["upgrades"]["thing-1"]["version"], 0);
+    run(&w, &["apply", "-refresh=false", "-auto-approve"], None).code(0);
+    let state = w.state();
+    let inst = &state["resources"][0]["instances"][0];
+    assert_eq!(inst["attributes"]["id"], "thing-1", "{state:#}");
+    assert_eq!(inst["schema_version"], 1, "{state:#}");
+
+    // A destroy without refresh deletes the object the upgrade names.
+    edit_instance(&w, as_version_0);
+    run(&w, &["destroy", "-refresh=false", "-auto-approve"], None).code(0);
+    assert_eq!(objects(&remote)["things"], serde_json::json!({}));
+}
+
+#[test]
+fn the_plugin_upgrades_an_object_of_the_current_version_from_its_json_as_stored() {
+    let w = with_example(THING);
+    let remote = w.path().join("remote");
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    // A number as another writer wrote it, and an attribute the schema no longer has.
+    edit_instance(&w, |inst| {
+        inst["attributes"]["size"] = serde_json::from_str("1.0").unwrap();
+        inst["attributes"]["retired"] = true.into();
+    });
+    run(&w, &["plan", "-refresh=false", "-detailed-exitcode"], None).code(0);
+    let upgrade = &objects(&remote)["upgrades"]["thing-1"];
+    assert_eq!(upgrade["version"], 1);
+    let sent = upgrade["json"].as_str().unwrap();
+    assert!(sent.contains(r#""size":1.0,"#), "{sent}");
+    // As Terraform does, the attribute the schema lacks is left out; the rest is as stored.
+    let mut expected = w.state()["resources"][0]["instances"][0]["attributes"].clone();
+    expected.as_object_mut().unwrap().remove("retired");
+    let sent: serde_json::Value = serde_json::from_str(sent).unwrap();
+    assert_eq!(sent, expected);
+}
+
+#[test]
+fn empty_private_data_from_a_read_clears_the_stored_private_data() {
+    let w = with_example(THING);
+    let remote = w.path().join("remote");
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    let private = |w: &Work| w.state()["resources"][0]["instances"][0]["private"].clone();
+    assert!(private(&w).is_string());
+    edit_objects(&remote, |d| {
+        d["forget_private"] = serde_json::json!({"thing-1": true});
+    });
+    run(&w, &["apply", "-auto-approve", "-refresh-only"], None).code(0);
+    assert_eq!(private(&w), serde_json::Value::Null, "{:#}", w.state());
+    // The plugin now expects no private data, and gets none.
+    run(&w, &["plan", "-detailed-exitcode"], None).code(0);
+}
+
+#[test]
+fn a_plugin_with_plan_destroy_plans_each_destroy() {
+    let config = |name: &str| THING.replace("var.name", &format!("\"{name}\""));
+    let w = with_example(&config("plain"));
+    let remote = w.path().join("remote");
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    // The delete gets the private data the destroy's plan returned.
+    run(&w, &["destroy", "-auto-approve"], None).code(0);
+    assert_eq!(
+        objects(&remote)["deletes"]["thing-1"],
+        r#"{"owner":"example","destroy":true}"#
+    );
+
+    // The plugin refuses to destroy this one: the plan stops, nothing is deleted.
+    w.write("main.tf", &config("protected"));
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    let out = run(&w, &["destroy", "-auto-approve"], None).code(1);
+    assert!(
+        out.stderr.contains("Cannot destroy a protected thing"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("example_thing.a"), "{out}");
+    assert!(objects(&remote)["things"]["thing-2"].is_object());
+    // So is a delete of an object whose block is gone.
+    w.write("main.tf", THING.split("resource").next().unwrap());
+    let out = run(&w, &["plan"], None).code(1);
+    assert!(
+        out.stderr.contains("Cannot destroy a protected thing"),
+        "{out}"
+    );
+}

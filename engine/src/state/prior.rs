@@ -25,8 +25,9 @@ pub struct Prior {
     /// The schema version state recorded the object with; `None` once it is of the
     /// current schema (refreshed or imported).
     pub schema_version: Option<u64>,
-    /// The attributes as state stores them, kept for an object of an older schema
-    /// version: its provider upgrades it from this JSON (see [`ReadRequest::stored`]).
+    /// The attributes as state stores them: its provider upgrades the object from this
+    /// JSON (see [`ReadRequest::stored`]). `None` once the object is of the provider's
+    /// making (refreshed, upgraded or imported).
     ///
     /// [`ReadRequest::stored`]: crate::provider::ReadRequest::stored
     pub stored: Option<std::sync::Arc<serde_json::Value>>,
@@ -77,8 +78,7 @@ pub fn decode_state(
                     dependencies: i.dependencies.clone(),
                     private: i.private.clone(),
                     schema_version: Some(i.schema_version),
-                    stored: (i.schema_version != schema.version)
-                        .then(|| std::sync::Arc::new(i.attributes.clone())),
+                    stored: Some(std::sync::Arc::new(i.attributes.clone())),
                     create_before_destroy: i.create_before_destroy,
                     tainted: i.status.is_some(),
                     as_stored: true,

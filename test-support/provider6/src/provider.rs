@@ -423,6 +423,8 @@ fn schema_response() -> proto::GetSchemaResponse {
             },
         )]
         .into(),
+        // Destroys are planned by the provider too (see `thing::plan_destroy`).
+        server_capabilities: Some(proto::ServerCapabilities { plan_destroy: true }),
         ..Default::default()
     }
 }
