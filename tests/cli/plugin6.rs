@@ -743,7 +743,7 @@ fn the_plugin_upgrades_an_object_of_the_current_version_from_its_json_as_stored(
         inst["attributes"]["size"] = serde_json::from_str("1.0").unwrap();
         inst["attributes"]["retired"] = true.into();
     });
-    run(&w, &["plan", "-refresh=false", "-detailed-exitcode"], None).code(0);
+    run(&w, &["plan", "-detailed-exitcode"], None).code(0);
     let upgrade = &objects(&remote)["upgrades"]["thing-1"];
     assert_eq!(upgrade["version"], 1);
     let sent = upgrade["json"].as_str().unwrap();
