@@ -699,16 +699,17 @@ fn prevent_destroy_error(addr: &InstanceAddr, r: &Resource) -> Diagnostic {
         .span(r.span.clone())
 }
 
+/// The requests to read or upgrade stored objects that one provider serves, in the order
+/// of their addresses.
+struct StoredBatch {
+    provider: std::sync::Arc<dyn crate::provider::Provider>,
+    addrs: Vec<InstanceAddr>,
+    reqs: Vec<ReadRequest>,
+}
+
 /// The managed objects of `prior`, grouped by the provider (as state names it) that
-/// serves them, with that provider's requests to read or upgrade them.
-fn stored_requests(
-    ctx: &Context,
-    prior: &BTreeMap<InstanceAddr, Prior>,
-) -> Vec<(
-    std::sync::Arc<dyn crate::provider::Provider>,
-    Vec<InstanceAddr>,
-    Vec<ReadRequest>,
-)> {
+/// serves them.
+fn stored_requests(ctx: &Context, prior: &BTreeMap<InstanceAddr, Prior>) -> Vec<StoredBatch> {
     let mut by_provider: BTreeMap<&str, Vec<&InstanceAddr>> = BTreeMap::new();
     for (addr, p) in prior {
         if addr.resource.mode == Mode::Managed {
@@ -738,7 +739,11 @@ fn stored_requests(
                 }
             })
             .collect();
-        out.push((provider.clone(), addrs.into_iter().cloned().collect(), reqs));
+        out.push(StoredBatch {
+            provider: provider.clone(),
+            addrs: addrs.into_iter().cloned().collect(),
+            reqs,
+        });
     }
     out
 }
@@ -763,7 +768,12 @@ async fn upgrade(
     prior: &mut BTreeMap<InstanceAddr, Prior>,
 ) -> Result<(), Diagnostics> {
     let mut diags = Diagnostics::new();
-    for (provider, addrs, reqs) in stored_requests(ctx, prior) {
+    for StoredBatch {
+        provider,
+        addrs,
+        reqs,
+    } in stored_requests(ctx, prior)
+    {
         let responses = provider.upgrade(reqs).await;
         for (addr, resp) in addrs.iter().zip(responses) {
             if resp.diagnostics.has_errors() {
@@ -791,7 +801,12 @@ async fn refresh(
 ) -> Result<Vec<Drift>, Diagnostics> {
     let mut drift = Vec::new();
     let mut diags = Diagnostics::new();
-    for (provider, addrs, reqs) in stored_requests(ctx, prior) {
+    for StoredBatch {
+        provider,
+        addrs,
+        reqs,
+    } in stored_requests(ctx, prior)
+    {
         let responses = provider.read(reqs).await;
         for (addr, resp) in addrs.iter().zip(responses) {
             if resp.diagnostics.has_errors() {
