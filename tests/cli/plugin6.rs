@@ -727,6 +727,15 @@ fn a_plan_without_refresh_still_sends_stored_objects_through_the_plugins_upgrade
     assert_eq!(inst["attributes"]["id"], "thing-1", "{state:#}");
     assert_eq!(inst["schema_version"], 1, "{state:#}");
 
+    // So does applying a saved plan made without refresh: its prior state is the upgraded.
+    edit_instance(&w, as_version_0);
+    run(&w, &["plan", "-refresh=false", "-out=tfplan"], None).code(0);
+    run(&w, &["apply", "tfplan"], None).code(0);
+    let state = w.state();
+    let inst = &state["resources"][0]["instances"][0];
+    assert_eq!(inst["attributes"]["id"], "thing-1", "{state:#}");
+    assert_eq!(inst["schema_version"], 1, "{state:#}");
+
     // An object of a version the plugin does not know yet is refused, as Terraform does.
     edit_instance(&w, |inst| inst["schema_version"] = 5.into());
     let out = run(&w, &["plan", "-refresh=false"], None).code(1);
