@@ -820,3 +820,57 @@ fn a_plugin_with_plan_destroy_plans_each_destroy() {
         "{out}"
     );
 }
+
+/// Processes (still running) whose environment has `EXAMPLE_PROVIDER_DIR` set to `dir`:
+/// the plugins a run of this test started.
+fn plugins_serving(dir: &Path) -> Vec<String> {
+    let needle = format!("{EXAMPLE_PROVIDER_DIR_ENV}={}", dir.display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter(|e| {
+            std::fs::read(e.path().join("environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+        })
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn no_plugin_process_or_socket_outlives_the_run() {
+    let w = with_example(THING);
+    let remote = w.path().join("remote");
+    // Plugins put their sockets under TMPDIR (terrane points it at a directory of its own).
+    let tmp = w.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let env = [
+        (EXAMPLE_PROVIDER_DIR_ENV, remote.to_str().unwrap()),
+        ("TMPDIR", tmp.to_str().unwrap()),
+    ];
+    // The check sees a plugin that is running.
+    let mut running = std::process::Command::new(example_provider().unwrap())
+        .env(
+            terrane_provider_plugin::handshake::MAGIC_COOKIE_KEY,
+            terrane_provider_plugin::handshake::MAGIC_COOKIE_VALUE,
+        )
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env(EXAMPLE_PROVIDER_DIR_ENV, &remote)
+        .env("PLUGIN_UNIX_SOCKET_DIR", w.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let seen = plugins_serving(&remote);
+    running.kill().unwrap();
+    running.wait().unwrap();
+    assert_eq!(seen, vec![running.id().to_string()]);
+
+    w.run_with(&["apply", "-auto-approve"], &env, None).code(0);
+    w.run_with(&["plan", "-detailed-exitcode"], &env, None)
+        .code(0);
+    let out = w.run_with(&["apply", "-auto-approve", "-var", "size=-1"], &env, None);
+    out.code(1);
+    assert_eq!(plugins_serving(&remote), Vec::<String>::new());
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
