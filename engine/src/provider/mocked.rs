@@ -159,6 +159,10 @@ impl Provider for MockedProvider {
         .await
     }
 
+    fn upgrades_stored(&self) -> bool {
+        self.inner.as_ref().is_some_and(|p| p.upgrades_stored())
+    }
+
     async fn upgrade(&self, reqs: Vec<ReadRequest>) -> Vec<UpgradeResponse> {
         self.split(
             reqs,

@@ -252,6 +252,13 @@ pub trait Provider: Send + Sync {
     /// (one Describe call per page), so refresh cost grows with types, not objects.
     async fn read(&self, reqs: Vec<ReadRequest>) -> Vec<ReadResponse>;
 
+    /// Whether stored objects go through [`Provider::upgrade`] (and reads get the JSON
+    /// state stores, [`ReadRequest::stored`]): a plugin's do. Native providers, which
+    /// decode every version they wrote, keep the default and cost nothing for it.
+    fn upgrades_stored(&self) -> bool {
+        false
+    }
+
     /// Brings stored objects to the current schema without reading them, as a plan that
     /// does not refresh needs them (a plugin's `UpgradeResourceState`; [`Provider::read`]
     /// upgrades before it reads). Responses are in request order. The default returns each

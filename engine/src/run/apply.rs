@@ -935,7 +935,9 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
                 current: value,
                 private: inst.private.clone(),
                 schema_version: Some(inst.schema_version),
-                stored: Some(std::sync::Arc::new(inst.attributes.clone())),
+                stored: provider
+                    .upgrades_stored()
+                    .then(|| std::sync::Arc::new(inst.attributes.clone())),
             });
             which.push((*c, inst));
         }

@@ -708,8 +708,12 @@ struct StoredBatch {
 }
 
 /// The managed objects of `prior`, grouped by the provider (as state names it) that
-/// serves them.
-fn stored_requests(ctx: &Context, prior: &BTreeMap<InstanceAddr, Prior>) -> Vec<StoredBatch> {
+/// serves them; only the providers `wanted` picks.
+fn stored_requests(
+    ctx: &Context,
+    prior: &BTreeMap<InstanceAddr, Prior>,
+    wanted: impl Fn(&dyn crate::provider::Provider) -> bool,
+) -> Vec<StoredBatch> {
     let mut by_provider: BTreeMap<&str, Vec<&InstanceAddr>> = BTreeMap::new();
     for (addr, p) in prior {
         if addr.resource.mode == Mode::Managed {
@@ -719,9 +723,10 @@ fn stored_requests(ctx: &Context, prior: &BTreeMap<InstanceAddr, Prior>) -> Vec<
     let mut out = Vec::new();
     for (provider_addr, addrs) in by_provider {
         let first = addrs[0];
-        let Some(provider) =
-            ctx.providers
-                .for_state(Mode::Managed, &first.resource.ty, provider_addr)
+        let Some(provider) = ctx
+            .providers
+            .for_state(Mode::Managed, &first.resource.ty, provider_addr)
+            .filter(|p| wanted(p.as_ref()))
         else {
             continue;
         };
@@ -761,8 +766,9 @@ fn now_current(ctx: &Context, addr: &InstanceAddr, p: &mut Prior, now: Value, ch
     p.value = now;
 }
 
-/// Brings every managed object to its provider's current schema without reading it (a
-/// plan with `-refresh=false`); what an upgrade changes is no drift.
+/// Brings every managed object whose provider upgrades stored objects to the current
+/// schema without reading it (a plan with `-refresh=false`); what an upgrade changes is
+/// no drift.
 async fn upgrade(
     ctx: &Context,
     prior: &mut BTreeMap<InstanceAddr, Prior>,
@@ -772,7 +778,7 @@ async fn upgrade(
         provider,
         addrs,
         reqs,
-    } in stored_requests(ctx, prior)
+    } in stored_requests(ctx, prior, |p| p.upgrades_stored())
     {
         let responses = provider.upgrade(reqs).await;
         for (addr, resp) in addrs.iter().zip(responses) {
@@ -805,7 +811,7 @@ async fn refresh(
         provider,
         addrs,
         reqs,
-    } in stored_requests(ctx, prior)
+    } in stored_requests(ctx, prior, |_| true)
     {
         let responses = provider.read(reqs).await;
         for (addr, resp) in addrs.iter().zip(responses) {

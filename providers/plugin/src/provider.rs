@@ -474,6 +474,10 @@ impl Provider for PluginProvider {
             .await
     }
 
+    fn upgrades_stored(&self) -> bool {
+        true
+    }
+
     async fn upgrade(&self, reqs: Vec<ReadRequest>) -> Vec<UpgradeResponse> {
         use futures::StreamExt as _;
         let p = match self.process().await {
