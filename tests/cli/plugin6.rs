@@ -874,3 +874,30 @@ fn no_plugin_process_or_socket_outlives_the_run() {
     let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn ctrl_c_asks_the_plugin_to_stop_what_it_is_doing() {
+    let w = with_example(&THING.replace("var.name", "\"slow\""));
+    let remote = w.path().join("remote");
+    let store = remote.display().to_string();
+    let run = w.spawn(
+        &["apply", "-auto-approve"],
+        &[(EXAMPLE_PROVIDER_DIR_ENV, store.as_str())],
+    );
+    run.wait_for("the create to start", |o| o.contains("Creating..."));
+    // The plugin holds the create until it is stopped; wait until it is holding it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_to_string(remote.join("objects.json"))
+        .map_or(true, |t| !t.contains("holding"))
+    {
+        assert!(std::time::Instant::now() < deadline, "{}", run.stdout());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    run.signal("INT");
+    // StopProvider reaches the plugin, whose create fails with its own error at once.
+    let out = run.wait().code(1);
+    assert!(out.stderr.contains("Interrupt received"), "{out}");
+    assert!(out.stderr.contains("Apply stopped"), "{out}");
+    assert!(out.stderr.contains("example_thing.a"), "{out}");
+    assert_eq!(objects(&remote)["things"], serde_json::Value::Null);
+}

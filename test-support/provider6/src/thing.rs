@@ -7,7 +7,8 @@
 //! object's last UpgradeResourceState (`upgrades`), and the private data each delete got
 //! (`deletes`). An ID listed in `forget_private` is read with empty private data, after
 //! which its calls need none. A thing named `protected` cannot be destroyed: planning its
-//! destroy fails.
+//! destroy fails. Applying a thing named `slow` takes until the client stops the provider
+//! (StopProvider), which fails it, or half a minute; it is listed in `holding` meanwhile.
 
 use std::collections::BTreeMap;
 
@@ -238,6 +239,34 @@ fn plan_destroy(
     resp.planned_private = PRIVATE_DESTROY.to_vec();
     resp.planned_state = Some(dynamic(&Value::Null, ty));
     resp
+}
+
+/// An apply of a thing named `slow`, which waits for StopProvider (listed in `holding`
+/// until then, so a test knows when to stop it).
+pub fn slow(p: &Provider, req: &proto::ApplyResourceChangeRequest) -> Result<bool, Status> {
+    let planned = value(req.planned_state.clone(), p.ty(&req.type_name)?)?;
+    let slow = planned.get_attr("name").and_then(Value::as_str) == Some("slow");
+    if slow {
+        record(p, "holding", "slow", true.into());
+    }
+    Ok(slow)
+}
+
+/// What a slow apply answers when the client stopped it: nothing changed.
+pub fn stopped(
+    p: &Provider,
+    req: &proto::ApplyResourceChangeRequest,
+) -> Result<proto::ApplyResourceChangeResponse, Status> {
+    let ty = p.ty(&req.type_name)?;
+    let prior = value(req.prior_state.clone(), ty)?;
+    Ok(proto::ApplyResourceChangeResponse {
+        new_state: Some(dynamic(&prior, ty)),
+        diagnostics: vec![error(
+            "Apply stopped",
+            "example_thing stopped applying: the client asked it to stop.",
+        )],
+        ..Default::default()
+    })
 }
 
 pub fn apply(
