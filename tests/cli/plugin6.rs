@@ -901,3 +901,18 @@ fn ctrl_c_asks_the_plugin_to_stop_what_it_is_doing() {
     assert!(out.stderr.contains("example_thing.a"), "{out}");
     assert_eq!(objects(&remote)["things"], serde_json::Value::Null);
 }
+
+#[test]
+fn a_plan_keeping_the_prior_value_for_an_equal_configuration_is_valid() {
+    // The plugin judges "FIRST" equal to the stored "first" and plans the stored value, as
+    // the framework's semantic equality does; Terraform accepts that from any provider.
+    let w = with_example(THING);
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    let out = run(
+        &w,
+        &["plan", "-detailed-exitcode", "-var", "name=FIRST"],
+        None,
+    )
+    .code(0);
+    assert!(out.stdout.contains("No changes."), "{out}");
+}

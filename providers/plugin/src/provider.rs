@@ -559,7 +559,7 @@ impl Provider for PluginProvider {
         if !resp.legacy_type_system {
             // SDKv2 providers (the legacy type system) are known to break these rules, and
             // Terraform tolerates that from them only.
-            let bad = invalid_plan_attributes(block, &req.config, &planned);
+            let bad = invalid_plan_attributes(block, &req.config, req.prior.as_ref(), &planned);
             if !bad.is_empty() {
                 diags.push(Diagnostic::error("Provider produced invalid plan").detail(format!("Provider {} planned an invalid value for {}: planned values must match the configuration. This is a bug in the provider, which should be reported in the provider's own issue tracker.", self.source, bad.join(", "))));
                 return failed(diags);
@@ -892,8 +892,15 @@ fn changed_roots(paths: &[proto::AttributePath], prior: &Value, planned: &Value)
 }
 
 /// Attributes whose planned value contradicts the configuration: a set argument must be
-/// planned as written, and a write-only one as null (it is never planned nor stored).
-fn invalid_plan_attributes(block: &BlockSchema, config: &Value, planned: &Value) -> Vec<String> {
+/// planned as written, or as its prior value (the provider judged the two equal, as
+/// semantic equality does), and a write-only one as null (it is never planned nor stored).
+fn invalid_plan_attributes(
+    block: &BlockSchema,
+    config: &Value,
+    prior: Option<&Value>,
+    planned: &Value,
+) -> Vec<String> {
+    let bare = |v: Option<&Value>| v.map(|v| v.unmark_deep().0).unwrap_or_default();
     block
         .attributes
         .iter()
@@ -901,18 +908,13 @@ fn invalid_plan_attributes(block: &BlockSchema, config: &Value, planned: &Value)
             if a.write_only {
                 return planned.get_attr(name).is_some_and(|v| !v.is_null());
             }
-            let c = config
-                .get_attr(name)
-                .map(|v| v.unmark_deep().0)
-                .unwrap_or_default();
-            let p = planned
-                .get_attr(name)
-                .map(|v| v.unmark_deep().0)
-                .unwrap_or_default();
-            if c.contains_unknown() || (a.computed && c.is_null()) {
+            let c = bare(config.get_attr(name));
+            let p = bare(planned.get_attr(name));
+            if c.contains_unknown() || (a.computed && c.is_null()) || c == p {
                 return false;
             }
-            c != p
+            let before = bare(prior.and_then(|v| v.get_attr(name)));
+            !(p == before && !before.is_null() && !c.is_null())
         })
         .map(|(n, _)| n.clone())
         .collect()
@@ -954,4 +956,55 @@ fn attribute_path(p: &proto::AttributePath) -> Option<String> {
         }
     }
     (!s.is_empty()).then_some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use terrane_engine::provider::AttributeSchema;
+
+    fn block() -> BlockSchema {
+        let mut b = BlockSchema::default();
+        b.attributes
+            .insert("name".into(), AttributeSchema::required(Type::String));
+        b.attributes.insert(
+            "arn".into(),
+            AttributeSchema::optional_computed(Type::String),
+        );
+        let mut secret = AttributeSchema::optional(Type::String);
+        secret.write_only = true;
+        b.attributes.insert("secret".into(), secret);
+        b
+    }
+
+    fn obj(name: &str, arn: Option<&str>, secret: Option<&str>) -> Value {
+        let s = |v: Option<&str>| v.map_or(Value::Null, Value::string);
+        Value::object([
+            ("name", Value::string(name)),
+            ("arn", s(arn)),
+            ("secret", s(secret)),
+        ])
+    }
+
+    #[test]
+    fn a_plan_must_keep_the_configuration_or_the_prior_value_it_equals() {
+        let config = obj("FIRST", None, Some("pw"));
+        let prior = obj("first", Some("arn:1"), None);
+        // The configuration as written, or the prior value the provider judged equal;
+        // a computed attribute left unset may be anything.
+        for planned in [obj("FIRST", None, None), obj("first", Some("arn:2"), None)] {
+            let bad = invalid_plan_attributes(&block(), &config, Some(&prior), &planned);
+            assert!(bad.is_empty(), "{planned:?}: {bad:?}");
+        }
+        // Anything else, a prior value on create, or a write-only value, is invalid.
+        let bad = invalid_plan_attributes(
+            &block(),
+            &config,
+            Some(&prior),
+            &obj("other", None, Some("pw")),
+        );
+        assert_eq!(bad, ["name", "secret"]);
+        let bad = invalid_plan_attributes(&block(), &config, None, &obj("first", None, None));
+        assert_eq!(bad, ["name"]);
+    }
 }

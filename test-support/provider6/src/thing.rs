@@ -1,5 +1,6 @@
 //! `example_thing`: an object kept in the store under its ID. Changing `name` replaces
-//! it; everything else changes in place. Its private data is set by plan and import and
+//! it (a change of case only is no change: the plan keeps the stored name); everything
+//! else changes in place. Its private data is set by plan and import and
 //! must come back on every later call (apply, read, plan of an existing object), or the
 //! call fails.
 //!
@@ -196,18 +197,20 @@ pub fn plan(
     let mut planned = attrs(&proposed);
     // Write-only values are never planned nor stored.
     planned.insert("password_wo".into(), Value::Null);
-    if legacy(&planned) {
-        // As SDKv2's DiffSuppressFunc: a name differing only in case from the stored
-        // (lower-case) one is no change, so the plan keeps the stored name.
-        resp.legacy_type_system = true;
-        let lower = planned
-            .get("name")
-            .and_then(Value::as_str)
-            .map(str::to_lowercase);
-        if prior.get_attr("name").and_then(Value::as_str) == lower.as_deref() {
-            if let Some(n) = prior.get_attr("name") {
-                planned.insert("name".into(), n.clone());
-            }
+    resp.legacy_type_system = legacy(&planned);
+    // A name differing only in case from the stored one is no change, so the plan keeps
+    // the stored name: SDKv2's DiffSuppressFunc, the framework's semantic equality.
+    let configured = planned
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_lowercase);
+    let stored = prior
+        .get_attr("name")
+        .and_then(Value::as_str)
+        .map(str::to_lowercase);
+    if stored.is_some() && stored == configured {
+        if let Some(n) = prior.get_attr("name") {
+            planned.insert("name".into(), n.clone());
         }
     }
     if prior.is_null() {
