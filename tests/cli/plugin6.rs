@@ -916,3 +916,35 @@ fn a_plan_keeping_the_prior_value_for_an_equal_configuration_is_valid() {
     .code(0);
     assert!(out.stdout.contains("No changes."), "{out}");
 }
+
+#[test]
+fn a_deposed_object_is_upgraded_before_it_is_deleted() {
+    let config = "terraform {\n  required_providers {\n    example = { source = \"terrane/example\" }\n  }\n}\n\
+                  resource \"example_thing\" \"a\" {\n  name = \"a\"\n}\n";
+    let w = with_example(&format!(
+        "{config}resource \"example_thing\" \"b\" {{\n  name = \"b\"\n}}\n"
+    ));
+    let remote = w.path().join("remote");
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    // b's object, as version 0 stored it (a bare number as its ID), is left deposed under
+    // a by an interrupted create-before-destroy replacement.
+    let mut state = w.state();
+    let resources = state["resources"].as_array_mut().unwrap();
+    let b = resources.remove(1);
+    let mut deposed = b["instances"][0].clone();
+    deposed["deposed"] = "00000001".into();
+    as_version_0(&mut deposed);
+    deposed["attributes"]["id"] = "2".into();
+    resources[0]["instances"]
+        .as_array_mut()
+        .unwrap()
+        .push(deposed);
+    w.write("terraform.tfstate", &state.to_string());
+    w.write("main.tf", config);
+
+    let out = run(&w, &["apply", "-auto-approve"], None).code(0);
+    assert!(out.stdout.contains("1 destroyed"), "{out}");
+    let things = objects(&remote)["things"].clone();
+    assert!(things["thing-1"].is_object(), "{things:#}");
+    assert_eq!(things["thing-2"], serde_json::Value::Null, "{things:#}");
+}

@@ -156,7 +156,10 @@ async fn plan_with(
                 plan.changes
                     .push(delete_change(addr, p, Reason::DeleteByDestroy));
             }
-            plan.changes.extend(deposed_changes(&state, &ctx.providers));
+            match deposed_changes(&state, &ctx.providers).await {
+                Ok(c) => plan.changes.extend(c),
+                Err(d) => diags.extend(d),
+            }
             for (name, o) in &state.outputs {
                 plan.outputs.insert(
                     name.clone(),
@@ -252,7 +255,10 @@ async fn plan_with(
         }
         plan.changes.push(c);
     }
-    plan.changes.extend(deposed_changes(&state, &ctx.providers));
+    match deposed_changes(&state, &ctx.providers).await {
+        Ok(c) => plan.changes.extend(c),
+        Err(d) => diags.extend(d),
+    }
     for c in &mut plan.changes {
         c.moved_from = moves.get(&c.addr).cloned();
         c.importing = imports.get(&c.addr).cloned();
@@ -581,13 +587,21 @@ async fn import_one(
 }
 
 /// Deletes for deposed objects: left by a create-before-destroy replacement whose old object
-/// was not yet deleted when the run stopped.
-fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> {
+/// was not yet deleted when the run stopped. Like every stored object, each is upgraded to
+/// its provider's current schema first (those providers that upgrade stored objects).
+async fn deposed_changes(
+    state: &State,
+    providers: &Providers,
+) -> Result<Vec<ResourceChange>, Diagnostics> {
     let mut out = Vec::new();
+    let mut diags = Diagnostics::new();
     for r in state.resources.iter().filter(|r| r.mode == "managed") {
         let Some(schema) = providers.schema(Mode::Managed, &r.ty) else {
             continue;
         };
+        let upgrading = providers
+            .for_state(Mode::Managed, &r.ty, &r.provider)
+            .filter(|p| p.upgrades_stored());
         for i in r.instances.iter().filter(|i| i.deposed.is_some()) {
             let Some(addr) =
                 ResourceAddr::from_state(r.module.as_deref(), Mode::Managed, &r.ty, &r.name)
@@ -595,7 +609,25 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
                 continue;
             };
             let addr = addr.instance(i.index_key.clone());
-            let value = instance_value(i, &schema.block);
+            let mut value = instance_value(i, &schema.block);
+            if let Some(provider) = upgrading {
+                let req = ReadRequest {
+                    address: addr.to_string(),
+                    type_name: r.ty.clone(),
+                    current: value,
+                    private: i.private.clone(),
+                    schema_version: Some(i.schema_version),
+                    stored: Some(std::sync::Arc::new(i.attributes.clone())),
+                };
+                let Some(up) = provider.upgrade(vec![req]).await.into_iter().next() else {
+                    continue;
+                };
+                if up.diagnostics.has_errors() {
+                    diags.extend(up.diagnostics.with_address(&addr.to_string()));
+                    continue;
+                }
+                value = up.state;
+            }
             let p = Prior {
                 value,
                 provider: r.provider.clone(),
@@ -613,7 +645,10 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
             out.push(c);
         }
     }
-    out
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(out)
 }
 
 /// `-target`: the targeted resources and everything they depend on.
