@@ -84,8 +84,7 @@ pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
             .map(|(_, f)| f().schema().clone());
         let mut lines = Vec::new();
         let mut report = |e: Event| {
-            third_party_signed |=
-                matches!(&e, Event::Installed(_, auth) if auth.starts_with("self-signed"));
+            third_party_signed |= matches!(&e, Event::Installed(_, auth) if third_party(auth));
             lines.push(event_line(&name, constraints.as_deref(), &e));
         };
         let req = Request {
@@ -297,4 +296,10 @@ fn event_line(name: &str, constraints: Option<&str>, e: &Event) -> Line {
         ),
     };
     Line::log(human, json)
+}
+
+/// An install authenticated by a key other than HashiCorp's (a partner's or the author's
+/// own), which Terraform follows with its note on partner and community providers.
+fn third_party(auth: &str) -> bool {
+    auth.starts_with("self-signed") || auth.starts_with("signed by a HashiCorp partner")
 }

@@ -130,7 +130,7 @@ pub async fn run(a: ImportArgs) -> anyhow::Result<u8> {
         &object,
         providers.schema(addr.resource.mode, &addr.resource.ty),
         Vec::new(),
-        resp.private.or(imported.private),
+        terrane_engine::provider::private_after(resp.private, imported.private),
         false,
     );
     let code = edit_state(&a.lock, "OperationTypeImport", color, |_, state, _| {

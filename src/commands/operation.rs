@@ -541,6 +541,8 @@ fn install_interrupt_handler(flag: Arc<AtomicBool>) {
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             flag.store(true, Ordering::SeqCst);
+            // Plugins cancel what they are doing (StopProvider), as Terraform asks them to.
+            tokio::spawn(terrane_provider_plugin::stop_all());
             let notice = "\nInterrupt received.\nPlease wait for terrane to exit or data loss may occur.\nGracefully shutting down...";
             if crate::json_ui::enabled() {
                 crate::json_ui::log(&format!("{notice}\n"));

@@ -55,6 +55,23 @@ impl TestKey {
 
     /// The binary detached signature of `data`.
     pub fn sign(&self, data: &[u8]) -> Vec<u8> {
+        self.detached(data)
+            .to_bytes()
+            .expect("serialize the signature")
+    }
+
+    /// This key's trust signature on `key`, as a registry lists it with a partner's
+    /// signing key: an ASCII-armored detached signature of the key in binary form.
+    pub fn trust_signature(&self, key: &TestKey) -> String {
+        let binary = SignedPublicKey::from(key.secret.clone())
+            .to_bytes()
+            .expect("serialize the public key");
+        self.detached(&binary)
+            .to_armored_string(ArmorOptions::default())
+            .expect("armor the signature")
+    }
+
+    fn detached(&self, data: &[u8]) -> DetachedSignature {
         DetachedSignature::sign_binary_data(
             ChaCha20Rng::seed_from_u64(0),
             &self.secret.primary_key,
@@ -63,7 +80,5 @@ impl TestKey {
             data,
         )
         .expect("sign")
-        .to_bytes()
-        .expect("serialize the signature")
     }
 }

@@ -809,3 +809,256 @@ fn an_ephemeral_resource_that_fails_to_open_is_reported_as_errored() {
         "{human}"
     );
 }
+
+/// Rewrites the first instance in state with `f`.
+fn edit_instance(w: &Work, f: impl FnOnce(&mut serde_json::Value)) {
+    let mut state = w.state();
+    f(&mut state["resources"][0]["instances"][0]);
+    w.write("terraform.tfstate", &state.to_string());
+}
+
+/// As the provider's version 0 stored the object: a bare number as its ID, which the
+/// plugin renames only when told the object is of version 0.
+fn as_version_0(inst: &mut serde_json::Value) {
+    inst["schema_version"] = 0.into();
+    inst["attributes"]["id"] = "1".into();
+}
+
+#[test]
+fn a_plan_without_refresh_still_sends_stored_objects_through_the_plugins_upgrade() {
+    let w = with_example(THING);
+    let remote = w.path().join("remote");
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    edit_instance(&w, as_version_0);
+
+    // Not read, but upgraded: the plan works with `thing-1`, and applying it records the
+    // object in the current schema.
+    run(&w, &["plan", "-refresh=false", "-detailed-exitcode"], None).code(0);
+    assert_eq!(objects(&remote)["upgrades"]["thing-1"]["version"], 0);
+    run(&w, &["apply", "-refresh=false", "-auto-approve"], None).code(0);
+    let state = w.state();
+    let inst = &state["resources"][0]["instances"][0];
+    assert_eq!(inst["attributes"]["id"], "thing-1", "{state:#}");
+    assert_eq!(inst["schema_version"], 1, "{state:#}");
+
+    // So does applying a saved plan made without refresh: its prior state is the upgraded.
+    edit_instance(&w, as_version_0);
+    run(&w, &["plan", "-refresh=false", "-out=tfplan"], None).code(0);
+    run(&w, &["apply", "tfplan"], None).code(0);
+    let state = w.state();
+    let inst = &state["resources"][0]["instances"][0];
+    assert_eq!(inst["attributes"]["id"], "thing-1", "{state:#}");
+    assert_eq!(inst["schema_version"], 1, "{state:#}");
+
+    // An object of a version the plugin does not know yet is refused, as Terraform does.
+    edit_instance(&w, |inst| inst["schema_version"] = 5.into());
+    let out = run(&w, &["plan", "-refresh=false"], None).code(1);
+    assert!(
+        out.stderr
+            .contains("Resource instance managed by newer provider version"),
+        "{out}"
+    );
+
+    // A destroy without refresh deletes the object the upgrade names.
+    edit_instance(&w, as_version_0);
+    run(&w, &["destroy", "-refresh=false", "-auto-approve"], None).code(0);
+    assert_eq!(objects(&remote)["things"], serde_json::json!({}));
+}
+
+#[test]
+fn the_plugin_upgrades_an_object_of_the_current_version_from_its_json_as_stored() {
+    let w = with_example(THING);
+    let remote = w.path().join("remote");
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    // A number as another writer wrote it, and an attribute the schema no longer has.
+    edit_instance(&w, |inst| {
+        inst["attributes"]["size"] = serde_json::from_str("1.0").unwrap();
+        inst["attributes"]["retired"] = true.into();
+    });
+    run(&w, &["plan", "-detailed-exitcode"], None).code(0);
+    let upgrade = &objects(&remote)["upgrades"]["thing-1"];
+    assert_eq!(upgrade["version"], 1);
+    let sent = upgrade["json"].as_str().unwrap();
+    assert!(sent.contains(r#""size":1.0,"#), "{sent}");
+    // As Terraform does, the attribute the schema lacks is left out; the rest is as stored.
+    let mut expected = w.state()["resources"][0]["instances"][0]["attributes"].clone();
+    expected.as_object_mut().unwrap().remove("retired");
+    let sent: serde_json::Value = serde_json::from_str(sent).unwrap();
+    assert_eq!(sent, expected);
+}
+
+#[test]
+fn empty_private_data_from_a_read_clears_the_stored_private_data() {
+    let w = with_example(THING);
+    let remote = w.path().join("remote");
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    let private = |w: &Work| w.state()["resources"][0]["instances"][0]["private"].clone();
+    assert!(private(&w).is_string());
+    edit_objects(&remote, |d| {
+        d["forget_private"] = serde_json::json!({"thing-1": true});
+    });
+    run(&w, &["apply", "-auto-approve", "-refresh-only"], None).code(0);
+    assert_eq!(private(&w), serde_json::Value::Null, "{:#}", w.state());
+    // The plugin now expects no private data, and gets none.
+    run(&w, &["plan", "-detailed-exitcode"], None).code(0);
+}
+
+#[test]
+fn a_plugin_with_plan_destroy_plans_each_destroy() {
+    let config = |name: &str| THING.replace("var.name", &format!("\"{name}\""));
+    let w = with_example(&config("plain"));
+    let remote = w.path().join("remote");
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    // The delete gets the private data the destroy's plan returned.
+    run(&w, &["destroy", "-auto-approve"], None).code(0);
+    assert_eq!(
+        objects(&remote)["deletes"]["thing-1"],
+        r#"{"owner":"example","destroy":true}"#
+    );
+
+    // The plugin refuses to destroy this one: the plan stops, nothing is deleted.
+    w.write("main.tf", &config("protected"));
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    let out = run(&w, &["destroy", "-auto-approve"], None).code(1);
+    assert!(
+        out.stderr.contains("Cannot destroy a protected thing"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("example_thing.a"), "{out}");
+    assert!(objects(&remote)["things"]["thing-2"].is_object());
+    // So is a delete of an object whose block is gone.
+    w.write("main.tf", THING.split("resource").next().unwrap());
+    let out = run(&w, &["plan"], None).code(1);
+    assert!(
+        out.stderr.contains("Cannot destroy a protected thing"),
+        "{out}"
+    );
+}
+
+/// Processes (still running) whose environment has `EXAMPLE_PROVIDER_DIR` set to `dir`:
+/// the plugins a run of this test started.
+fn plugins_serving(dir: &Path) -> Vec<String> {
+    let needle = format!("{EXAMPLE_PROVIDER_DIR_ENV}={}", dir.display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter(|e| {
+            std::fs::read(e.path().join("environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+        })
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn no_plugin_process_or_socket_outlives_the_run() {
+    let w = with_example(THING);
+    let remote = w.path().join("remote");
+    // Plugins put their sockets under TMPDIR (terrane points it at a directory of its own).
+    let tmp = w.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let env = [
+        (EXAMPLE_PROVIDER_DIR_ENV, remote.to_str().unwrap()),
+        ("TMPDIR", tmp.to_str().unwrap()),
+    ];
+    // The check sees a plugin that is running.
+    let mut running = std::process::Command::new(example_provider().unwrap())
+        .env(
+            terrane_provider_plugin::handshake::MAGIC_COOKIE_KEY,
+            terrane_provider_plugin::handshake::MAGIC_COOKIE_VALUE,
+        )
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env(EXAMPLE_PROVIDER_DIR_ENV, &remote)
+        .env("PLUGIN_UNIX_SOCKET_DIR", w.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let seen = plugins_serving(&remote);
+    running.kill().unwrap();
+    running.wait().unwrap();
+    assert_eq!(seen, vec![running.id().to_string()]);
+
+    w.run_with(&["apply", "-auto-approve"], &env, None).code(0);
+    w.run_with(&["plan", "-detailed-exitcode"], &env, None)
+        .code(0);
+    let out = w.run_with(&["apply", "-auto-approve", "-var", "size=-1"], &env, None);
+    out.code(1);
+    assert_eq!(plugins_serving(&remote), Vec::<String>::new());
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn ctrl_c_asks_the_plugin_to_stop_what_it_is_doing() {
+    let w = with_example(&THING.replace("var.name", "\"slow\""));
+    let remote = w.path().join("remote");
+    let store = remote.display().to_string();
+    let run = w.spawn(
+        &["apply", "-auto-approve"],
+        &[(EXAMPLE_PROVIDER_DIR_ENV, store.as_str())],
+    );
+    run.wait_for("the create to start", |o| o.contains("Creating..."));
+    // The plugin holds the create until it is stopped; wait until it is holding it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_to_string(remote.join("objects.json"))
+        .map_or(true, |t| !t.contains("holding"))
+    {
+        assert!(std::time::Instant::now() < deadline, "{}", run.stdout());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    run.signal("INT");
+    // StopProvider reaches the plugin, whose create fails with its own error at once.
+    let out = run.wait().code(1);
+    assert!(out.stderr.contains("Interrupt received"), "{out}");
+    assert!(out.stderr.contains("Apply stopped"), "{out}");
+    assert!(out.stderr.contains("example_thing.a"), "{out}");
+    assert_eq!(objects(&remote)["things"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_plan_keeping_the_prior_value_for_an_equal_configuration_is_valid() {
+    // The plugin judges "FIRST" equal to the stored "first" and plans the stored value, as
+    // the framework's semantic equality does; Terraform accepts that from any provider.
+    let w = with_example(THING);
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    let out = run(
+        &w,
+        &["plan", "-detailed-exitcode", "-var", "name=FIRST"],
+        None,
+    )
+    .code(0);
+    assert!(out.stdout.contains("No changes."), "{out}");
+}
+
+#[test]
+fn a_deposed_object_is_upgraded_before_it_is_deleted() {
+    let config = "terraform {\n  required_providers {\n    example = { source = \"terrane/example\" }\n  }\n}\n\
+                  resource \"example_thing\" \"a\" {\n  name = \"a\"\n}\n";
+    let w = with_example(&format!(
+        "{config}resource \"example_thing\" \"b\" {{\n  name = \"b\"\n}}\n"
+    ));
+    let remote = w.path().join("remote");
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    // b's object, as version 0 stored it (a bare number as its ID), is left deposed under
+    // a by an interrupted create-before-destroy replacement.
+    let mut state = w.state();
+    let resources = state["resources"].as_array_mut().unwrap();
+    let b = resources.remove(1);
+    let mut deposed = b["instances"][0].clone();
+    deposed["deposed"] = "00000001".into();
+    as_version_0(&mut deposed);
+    deposed["attributes"]["id"] = "2".into();
+    resources[0]["instances"]
+        .as_array_mut()
+        .unwrap()
+        .push(deposed);
+    w.write("terraform.tfstate", &state.to_string());
+    w.write("main.tf", config);
+
+    let out = run(&w, &["apply", "-auto-approve"], None).code(0);
+    assert!(out.stdout.contains("1 destroyed"), "{out}");
+    let things = objects(&remote)["things"].clone();
+    assert!(things["thing-1"].is_object(), "{things:#}");
+    assert_eq!(things["thing-2"], serde_json::Value::Null, "{things:#}");
+}

@@ -18,7 +18,7 @@ use rand::Rng;
 use super::{
     ApplyRequest, ApplyResponse, BlockSchema, ConfigureRequest, ImportRequest, ImportResponse,
     Nesting, PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataRequest,
-    ReadDataResponse, ReadRequest, ReadResponse,
+    ReadDataResponse, ReadRequest, ReadResponse, UpgradeResponse,
 };
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::{Type, Value};
@@ -80,6 +80,38 @@ impl MockedProvider {
     }
 
     /// The real provider to call for the object at `address`, if it is not mocked.
+    /// Answers `reqs` in request order: `mocked` for mocked objects, and the real provider,
+    /// if any, for the rest in one batch.
+    async fn split<R, F, Fut>(
+        &self,
+        reqs: Vec<ReadRequest>,
+        mocked: impl Fn(ReadRequest) -> R,
+        real: F,
+    ) -> Vec<R>
+    where
+        F: FnOnce(Arc<dyn Provider>, Vec<ReadRequest>) -> Fut,
+        Fut: std::future::Future<Output = Vec<R>>,
+    {
+        let mut out: Vec<Option<R>> = Vec::with_capacity(reqs.len());
+        let mut batch = Vec::new();
+        let mut slots = Vec::new();
+        for r in reqs {
+            if self.real_for(&r.address).is_some() {
+                slots.push(out.len());
+                out.push(None);
+                batch.push(r);
+            } else {
+                out.push(Some(mocked(r)));
+            }
+        }
+        if let (Some(p), false) = (&self.inner, batch.is_empty()) {
+            for (slot, resp) in slots.into_iter().zip(real(p.clone(), batch).await) {
+                out[slot] = Some(resp);
+            }
+        }
+        out.into_iter().flatten().collect()
+    }
+
     fn real_for(&self, address: &str) -> Option<&Arc<dyn Provider>> {
         match &self.inner {
             Some(p) if self.values.override_for(address).is_none() => Some(p),
@@ -114,30 +146,33 @@ impl Provider for MockedProvider {
     }
 
     async fn read(&self, reqs: Vec<ReadRequest>) -> Vec<ReadResponse> {
-        // A mocked object is what state says it is; the real provider, if any, reads the
-        // rest in one batch, and the answers are put back in request order.
-        let mut out: Vec<Option<ReadResponse>> = Vec::with_capacity(reqs.len());
-        let mut real = Vec::new();
-        let mut slots = Vec::new();
-        for r in reqs {
-            if self.real_for(&r.address).is_some() {
-                slots.push(out.len());
-                out.push(None);
-                real.push(r);
-            } else {
-                out.push(Some(ReadResponse {
-                    private: None,
-                    new_state: Some(r.current),
-                    diagnostics: Diagnostics::new(),
-                }));
-            }
-        }
-        if let (Some(p), false) = (&self.inner, real.is_empty()) {
-            for (slot, resp) in slots.into_iter().zip(p.read(real).await) {
-                out[slot] = Some(resp);
-            }
-        }
-        out.into_iter().flatten().collect()
+        // A mocked object is what state says it is.
+        self.split(
+            reqs,
+            |r| ReadResponse {
+                private: None,
+                new_state: Some(r.current),
+                diagnostics: Diagnostics::new(),
+            },
+            |p, real| async move { p.read(real).await },
+        )
+        .await
+    }
+
+    fn upgrades_stored(&self) -> bool {
+        self.inner.as_ref().is_some_and(|p| p.upgrades_stored())
+    }
+
+    async fn upgrade(&self, reqs: Vec<ReadRequest>) -> Vec<UpgradeResponse> {
+        self.split(
+            reqs,
+            |r| UpgradeResponse {
+                state: r.current,
+                diagnostics: Diagnostics::new(),
+            },
+            |p, real| async move { p.upgrade(real).await },
+        )
+        .await
     }
 
     async fn plan(&self, req: PlanRequest) -> PlanResponse {
@@ -149,6 +184,18 @@ impl Provider for MockedProvider {
             requires_replace: Vec::new(),
             private: None,
             diagnostics: Diagnostics::new(),
+        }
+    }
+
+    async fn plan_destroy(&self, req: PlanRequest) -> PlanResponse {
+        match self.real_for(&req.address) {
+            Some(p) => p.plan_destroy(req).await,
+            None => PlanResponse {
+                planned: Value::Null,
+                requires_replace: Vec::new(),
+                private: req.private,
+                diagnostics: Diagnostics::new(),
+            },
         }
     }
 

@@ -32,11 +32,11 @@ pub struct ReadRequest {
     pub current: Value,
     pub private: Option<String>,
     /// The schema version `current` was stored with, which the provider upgrades from;
-    /// `None` when it is of the current schema (just imported).
+    /// `None` when it is of the current schema and was never stored (just imported).
     pub schema_version: Option<u64>,
-    /// The object's attributes as state stores them, for an object stored with another
-    /// schema version than the provider's: upgrading starts from this JSON as it is (it
-    /// may hold attributes the current schema no longer has).
+    /// The object's attributes as state stores them: upgrading starts from this JSON as
+    /// it is (numbers as written, attributes the current schema may no longer have).
+    /// `None` when the object was never stored (just imported).
     pub stored: Option<std::sync::Arc<serde_json::Value>>,
 }
 
@@ -44,9 +44,30 @@ pub struct ReadResponse {
     /// `None` when the object no longer exists.
     pub new_state: Option<Value>,
     /// The private data the provider returned with the object (a plugin's
-    /// `ReadResource` answer), stored in its place; `None` keeps the object's.
+    /// `ReadResource` answer), stored in its place: see [`private_after`].
     pub private: Option<String>,
     pub diagnostics: Diagnostics,
+}
+
+/// An object brought to the provider's current schema without reading it.
+pub struct UpgradeResponse {
+    /// The object in the current schema; the request's `current` when the provider has
+    /// nothing to upgrade.
+    pub state: Value,
+    pub diagnostics: Diagnostics,
+}
+
+/// The private data an object has after a provider answered `answer` about it (a read, a
+/// plan, an apply): `None` is a provider that keeps no private data of its own (native
+/// ones), which leaves `old` as it was; anything else replaces it, and an empty string
+/// clears it, as a plugin's empty `private` does in Terraform.
+#[must_use]
+pub fn private_after(answer: Option<String>, old: Option<String>) -> Option<String> {
+    match answer {
+        None => old,
+        Some(p) if p.is_empty() => None,
+        Some(p) => Some(p),
+    }
 }
 
 pub struct PlanRequest {
@@ -70,7 +91,7 @@ pub struct PlanResponse {
     /// Attribute names whose change forces replacement, beyond the schema's `force_new`.
     pub requires_replace: Vec<String>,
     /// Provider-private data for the planned object, handed to apply with it (a plugin's
-    /// `planned_private`); `None` keeps the prior object's.
+    /// `planned_private`): see [`private_after`].
     pub private: Option<String>,
     pub diagnostics: Diagnostics,
 }
@@ -231,6 +252,26 @@ pub trait Provider: Send + Sync {
     /// (one Describe call per page), so refresh cost grows with types, not objects.
     async fn read(&self, reqs: Vec<ReadRequest>) -> Vec<ReadResponse>;
 
+    /// Whether stored objects go through [`Provider::upgrade`] (and reads get the JSON
+    /// state stores, [`ReadRequest::stored`]): a plugin's do. Native providers, which
+    /// decode every version they wrote, keep the default and cost nothing for it.
+    fn upgrades_stored(&self) -> bool {
+        false
+    }
+
+    /// Brings stored objects to the current schema without reading them, as a plan that
+    /// does not refresh needs them (a plugin's `UpgradeResourceState`; [`Provider::read`]
+    /// upgrades before it reads). Responses are in request order. The default returns each
+    /// object as the engine decoded it: native providers read every version they wrote.
+    async fn upgrade(&self, reqs: Vec<ReadRequest>) -> Vec<UpgradeResponse> {
+        reqs.into_iter()
+            .map(|r| UpgradeResponse {
+                state: r.current,
+                diagnostics: Diagnostics::new(),
+            })
+            .collect()
+    }
+
     async fn plan(&self, req: PlanRequest) -> PlanResponse;
 
     async fn apply(&self, req: ApplyRequest) -> ApplyResponse;
@@ -245,6 +286,19 @@ pub trait Provider: Send + Sync {
     /// deleted, rather than failing halfway through an apply. The default allows all.
     fn check_destroy(&self, _type_name: &str, _prior: &Value) -> Diagnostics {
         Diagnostics::new()
+    }
+
+    /// Plans the delete of `req.prior` (`config` and `proposed` are null): a plugin with
+    /// the `plan_destroy` capability checks it and may set the private data its delete
+    /// gets. The planned value must stay null. The default has nothing to check and keeps
+    /// the object's private data.
+    async fn plan_destroy(&self, req: PlanRequest) -> PlanResponse {
+        PlanResponse {
+            planned: Value::Null,
+            requires_replace: Vec::new(),
+            private: req.private,
+            diagnostics: Diagnostics::new(),
+        }
     }
 
     /// Crash recovery, part one: how the object a create of `planned` (all values known,

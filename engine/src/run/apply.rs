@@ -766,7 +766,7 @@ async fn apply_instance<'a>(
         &new,
         Some(schema),
         deps,
-        resp.private,
+        crate::provider::private_after(resp.private, None),
         r.lifecycle.create_before_destroy,
     );
     if created && !diags.has_errors() && provision::has(r, ProvisionerWhen::Create) {
@@ -935,7 +935,8 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
                 current: value,
                 private: inst.private.clone(),
                 schema_version: Some(inst.schema_version),
-                stored: (inst.schema_version != schema.version)
+                stored: provider
+                    .upgrades_stored()
                     .then(|| std::sync::Arc::new(inst.attributes.clone())),
             });
             which.push((*c, inst));
@@ -946,7 +947,7 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
                 continue;
             }
             let Some(now) = resp.new_state else { continue };
-            let private = resp.private.or_else(|| inst.private.clone());
+            let private = crate::provider::private_after(resp.private, inst.private.clone());
             let schema = s
                 .ctx
                 .providers

@@ -329,6 +329,11 @@ impl crate::state::prior::Schemas for Providers {
     fn schema(&self, mode: Mode, ty: &str) -> Option<&ResourceSchema> {
         Providers::schema(self, mode, ty)
     }
+
+    fn upgrades_stored(&self, mode: Mode, ty: &str, provider: &str) -> bool {
+        self.for_state(mode, ty, provider)
+            .is_some_and(|p| p.upgrades_stored())
+    }
 }
 
 /// Settings of one plan or apply.

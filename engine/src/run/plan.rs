@@ -16,7 +16,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::Node;
 use crate::lang::Value;
 use crate::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
-use crate::provider::{ReadRequest, ReadResponse};
+use crate::provider::{PlanRequest, ReadRequest, ReadResponse};
 use crate::state::codec::instance_value;
 use crate::state::prior::{decode_state, write_priors, Prior};
 use crate::state::State;
@@ -93,6 +93,13 @@ async fn plan_with(
                 return (None, diags);
             }
         }
+    } else if !prior.is_empty() {
+        // Not read, but still upgraded: Terraform sends every stored object through its
+        // provider's UpgradeResourceState before planning with it.
+        if let Err(d) = upgrade(ctx, &mut prior).await {
+            diags.extend(d);
+            return (None, diags);
+        }
     }
     let imports = if ctx.options.mode == PlanMode::Normal {
         match import_objects(ctx, values, &mut prior).await {
@@ -152,7 +159,10 @@ async fn plan_with(
                 plan.changes
                     .push(delete_change(addr, p, Reason::DeleteByDestroy));
             }
-            plan.changes.extend(deposed_changes(&state, &ctx.providers));
+            match deposed_changes(&state, &ctx.providers).await {
+                Ok(c) => plan.changes.extend(c),
+                Err(d) => diags.extend(d),
+            }
             for (name, o) in &state.outputs {
                 plan.outputs.insert(
                     name.clone(),
@@ -165,6 +175,7 @@ async fn plan_with(
                 );
             }
             diags.extend(refuse_protected_destroys(ctx, &plan));
+            diags.extend(plan_destroys(ctx, &mut plan).await);
             if diags.has_errors() {
                 return (None, diags);
             }
@@ -247,7 +258,10 @@ async fn plan_with(
         }
         plan.changes.push(c);
     }
-    plan.changes.extend(deposed_changes(&state, &ctx.providers));
+    match deposed_changes(&state, &ctx.providers).await {
+        Ok(c) => plan.changes.extend(c),
+        Err(d) => diags.extend(d),
+    }
     for c in &mut plan.changes {
         c.moved_from = moves.get(&c.addr).cloned();
         c.importing = imports.get(&c.addr).cloned();
@@ -267,6 +281,9 @@ async fn plan_with(
         }
     }
     diags.extend(refuse_protected_destroys(ctx, &plan));
+    if !diags.has_errors() {
+        diags.extend(plan_destroys(ctx, &mut plan).await);
+    }
     if diags.has_errors() {
         return (None, diags);
     }
@@ -424,6 +441,57 @@ fn refuse_protected_destroys(ctx: &Context, plan: &Plan) -> Diagnostics {
     diags
 }
 
+/// Lets the provider of each object the plan deletes plan that delete (see
+/// [`Provider::plan_destroy`]), at most `-parallelism` at a time: its errors stop the
+/// plan, and the private data it returns goes to the delete.
+async fn plan_destroys(ctx: &Context, plan: &mut Plan) -> Diagnostics {
+    use futures::StreamExt as _;
+    let asks = plan
+        .changes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.action == Action::Delete)
+        .filter_map(|(i, c)| {
+            let r = &c.addr.resource;
+            let provider = ctx.providers.for_state(r.mode, &r.ty, &c.provider)?;
+            let req = PlanRequest {
+                type_name: r.ty.clone(),
+                address: c.addr.to_string(),
+                prior: Some(c.before.as_ref()?.unmark_deep().0),
+                config: Value::Null,
+                proposed: Value::Null,
+                private: c.private.clone(),
+            };
+            Some(async move { (i, provider.plan_destroy(req).await) })
+        })
+        .collect::<Vec<_>>();
+    let answers: Vec<_> = futures::stream::iter(asks)
+        .buffer_unordered(ctx.options.parallelism.max(1))
+        .collect()
+        .await;
+    let mut diags = Diagnostics::new();
+    for (i, resp) in answers {
+        let c = &mut plan.changes[i];
+        let addr = c.addr.to_string();
+        let failed = resp.diagnostics.has_errors();
+        diags.extend(resp.diagnostics.with_address(&addr));
+        if failed {
+            continue;
+        }
+        if !resp.planned.is_null() {
+            let r = &c.addr.resource;
+            let source = ctx
+                .providers
+                .for_state(r.mode, &r.ty, &c.provider)
+                .map_or(c.provider.as_str(), |p| p.source());
+            diags.push(Diagnostic::error("Provider produced invalid plan").detail(format!("Provider {source:?} planned a non-null destroy value for {addr}.\n\nThis is a bug in the provider, which should be reported in the provider's own issue tracker.")).address(addr.clone()));
+            continue;
+        }
+        c.private = crate::provider::private_after(resp.private, c.private.take());
+    }
+    diags
+}
+
 /// `import` blocks: reads each object that is not in state yet through its provider and
 /// adds it to the prior objects, so the plan diffs the configuration against it. Returns
 /// the imported addresses with their IDs.
@@ -513,7 +581,7 @@ async fn import_one(
     match read {
             Some(resp) if resp.diagnostics.has_errors() => diags.extend(resp.diagnostics.with_address(&to.to_string())),
             Some(ReadResponse { new_state: Some(value), private, .. }) => {
-                let private = private.or(imported.private);
+                let private = crate::provider::private_after(private, imported.private);
                 prior.insert(to.clone(), Prior { value, provider: provider_addr, dependencies: Vec::new(), private, schema_version: None, stored: None, create_before_destroy: false, tainted: false, as_stored: false });
                 out.insert(to, id);
             }
@@ -522,13 +590,21 @@ async fn import_one(
 }
 
 /// Deletes for deposed objects: left by a create-before-destroy replacement whose old object
-/// was not yet deleted when the run stopped.
-fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> {
+/// was not yet deleted when the run stopped. Like every stored object, each is upgraded to
+/// its provider's current schema first (those providers that upgrade stored objects).
+async fn deposed_changes(
+    state: &State,
+    providers: &Providers,
+) -> Result<Vec<ResourceChange>, Diagnostics> {
     let mut out = Vec::new();
+    let mut diags = Diagnostics::new();
     for r in state.resources.iter().filter(|r| r.mode == "managed") {
         let Some(schema) = providers.schema(Mode::Managed, &r.ty) else {
             continue;
         };
+        let upgrading = providers
+            .for_state(Mode::Managed, &r.ty, &r.provider)
+            .filter(|p| p.upgrades_stored());
         for i in r.instances.iter().filter(|i| i.deposed.is_some()) {
             let Some(addr) =
                 ResourceAddr::from_state(r.module.as_deref(), Mode::Managed, &r.ty, &r.name)
@@ -536,7 +612,25 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
                 continue;
             };
             let addr = addr.instance(i.index_key.clone());
-            let value = instance_value(i, &schema.block);
+            let mut value = instance_value(i, &schema.block);
+            if let Some(provider) = upgrading {
+                let req = ReadRequest {
+                    address: addr.to_string(),
+                    type_name: r.ty.clone(),
+                    current: value,
+                    private: i.private.clone(),
+                    schema_version: Some(i.schema_version),
+                    stored: Some(std::sync::Arc::new(i.attributes.clone())),
+                };
+                let Some(up) = provider.upgrade(vec![req]).await.into_iter().next() else {
+                    continue;
+                };
+                if up.diagnostics.has_errors() {
+                    diags.extend(up.diagnostics.with_address(&addr.to_string()));
+                    continue;
+                }
+                value = up.state;
+            }
             let p = Prior {
                 value,
                 provider: r.provider.clone(),
@@ -554,7 +648,10 @@ fn deposed_changes(state: &State, providers: &Providers) -> Vec<ResourceChange> 
             out.push(c);
         }
     }
-    out
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(out)
 }
 
 /// `-target`: the targeted resources and everything they depend on.
@@ -640,35 +737,41 @@ fn prevent_destroy_error(addr: &InstanceAddr, r: &Resource) -> Diagnostic {
         .span(r.span.clone())
 }
 
-/// Re-reads every managed object through its provider, one batch per provider, and
-/// reports what changed outside terrane.
-async fn refresh(
+/// The requests to read or upgrade stored objects that one provider serves, in the order
+/// of their addresses.
+struct StoredBatch {
+    provider: std::sync::Arc<dyn crate::provider::Provider>,
+    addrs: Vec<InstanceAddr>,
+    reqs: Vec<ReadRequest>,
+}
+
+/// The managed objects of `prior`, grouped by the provider (as state names it) that
+/// serves them; only the providers `wanted` picks.
+fn stored_requests(
     ctx: &Context,
-    prior: &mut BTreeMap<InstanceAddr, Prior>,
-) -> Result<Vec<Drift>, Diagnostics> {
-    let mut by_provider: BTreeMap<String, Vec<InstanceAddr>> = BTreeMap::new();
-    for (addr, p) in prior.iter() {
+    prior: &BTreeMap<InstanceAddr, Prior>,
+    wanted: impl Fn(&dyn crate::provider::Provider) -> bool,
+) -> Vec<StoredBatch> {
+    let mut by_provider: BTreeMap<&str, Vec<&InstanceAddr>> = BTreeMap::new();
+    for (addr, p) in prior {
         if addr.resource.mode == Mode::Managed {
-            by_provider
-                .entry(p.provider.clone())
-                .or_default()
-                .push(addr.clone());
+            by_provider.entry(&p.provider).or_default().push(addr);
         }
     }
-    let mut drift = Vec::new();
-    let mut diags = Diagnostics::new();
-    for addrs in by_provider.values() {
-        let first = &addrs[0];
-        let Some(provider) =
-            ctx.providers
-                .for_state(Mode::Managed, &first.resource.ty, &prior[first].provider)
+    let mut out = Vec::new();
+    for (provider_addr, addrs) in by_provider {
+        let first = addrs[0];
+        let Some(provider) = ctx
+            .providers
+            .for_state(Mode::Managed, &first.resource.ty, provider_addr)
+            .filter(|p| wanted(p.as_ref()))
         else {
             continue;
         };
         let reqs = addrs
             .iter()
             .map(|a| {
-                let p = &prior[a];
+                let p = &prior[*a];
                 ReadRequest {
                     address: a.to_string(),
                     type_name: a.resource.ty.clone(),
@@ -679,6 +782,75 @@ async fn refresh(
                 }
             })
             .collect();
+        out.push(StoredBatch {
+            provider: provider.clone(),
+            addrs: addrs.into_iter().cloned().collect(),
+            reqs,
+        });
+    }
+    out
+}
+
+/// Records that `p` is now `now` in the provider's current schema: an upgraded or changed
+/// object is encoded again rather than kept as state stored it.
+fn now_current(ctx: &Context, addr: &InstanceAddr, p: &mut Prior, now: Value, changed: bool) {
+    let current = ctx
+        .providers
+        .schema(Mode::Managed, &addr.resource.ty)
+        .map(|s| s.version);
+    let upgraded = p.schema_version.take().is_some_and(|v| Some(v) != current);
+    p.stored = None;
+    p.as_stored &= !changed && !upgraded;
+    p.value = now;
+}
+
+/// Brings every managed object whose provider upgrades stored objects to the current
+/// schema without reading it (a plan with `-refresh=false`); what an upgrade changes is
+/// no drift.
+async fn upgrade(
+    ctx: &Context,
+    prior: &mut BTreeMap<InstanceAddr, Prior>,
+) -> Result<(), Diagnostics> {
+    let mut diags = Diagnostics::new();
+    for StoredBatch {
+        provider,
+        addrs,
+        reqs,
+    } in stored_requests(ctx, prior, |p| p.upgrades_stored())
+    {
+        let responses = provider.upgrade(reqs).await;
+        for (addr, resp) in addrs.iter().zip(responses) {
+            if resp.diagnostics.has_errors() {
+                diags.extend(resp.diagnostics.with_address(&addr.to_string()));
+                continue;
+            }
+            if let Some(p) = prior.get_mut(addr) {
+                let now = super::diff::copy_marks(&p.value, resp.state);
+                let changed = object_changed(&p.value, &now);
+                now_current(ctx, addr, p, now, changed);
+            }
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(())
+}
+
+/// Re-reads every managed object through its provider, one batch per provider, and
+/// reports what changed outside terrane.
+async fn refresh(
+    ctx: &Context,
+    prior: &mut BTreeMap<InstanceAddr, Prior>,
+) -> Result<Vec<Drift>, Diagnostics> {
+    let mut drift = Vec::new();
+    let mut diags = Diagnostics::new();
+    for StoredBatch {
+        provider,
+        addrs,
+        reqs,
+    } in stored_requests(ctx, prior, |_| true)
+    {
         let responses = provider.read(reqs).await;
         for (addr, resp) in addrs.iter().zip(responses) {
             if resp.diagnostics.has_errors() {
@@ -707,20 +879,12 @@ async fn refresh(
                         });
                     }
                     if let Some(p) = prior.get_mut(addr) {
-                        // Read back in the current schema: an upgraded object is
-                        // recorded again with its new version.
-                        let current = ctx
-                            .providers
-                            .schema(Mode::Managed, &addr.resource.ty)
-                            .map(|s| s.version);
-                        let upgraded = p.schema_version.take().is_some_and(|v| Some(v) != current);
                         // The private data the read returned replaces the stored.
-                        let private_changed = resp.private.is_some() && resp.private != p.private;
-                        if private_changed {
-                            p.private = resp.private;
-                        }
-                        p.as_stored &= !changed && !upgraded && !private_changed;
-                        p.value = now;
+                        let private =
+                            crate::provider::private_after(resp.private, p.private.clone());
+                        let private_changed = private != p.private;
+                        p.private = private;
+                        now_current(ctx, addr, p, now, changed || private_changed);
                     }
                 }
             }
@@ -1053,9 +1217,10 @@ impl ResourceRun<'_> {
             // A create or update carries the plan's private data to apply; a replacement
             // keeps the old object's, which its delete needs.
             private: match action {
-                Action::Create | Action::Update => {
-                    planned_private.or_else(|| p.and_then(|p| p.private.clone()))
-                }
+                Action::Create | Action::Update => crate::provider::private_after(
+                    planned_private,
+                    p.and_then(|p| p.private.clone()),
+                ),
                 _ => p.and_then(|p| p.private.clone()),
             },
             ..self.change(iaddr, action, after.clone())

@@ -13,6 +13,12 @@ use crate::state::{InstanceState, ResourceState, State};
 /// Finds the schema of a resource type (managed or data) among the run's providers.
 pub trait Schemas {
     fn schema(&self, mode: Mode, ty: &str) -> Option<&ResourceSchema>;
+
+    /// Whether the provider state names (`provider`) upgrades objects from the JSON state
+    /// stores (see [`crate::provider::Provider::upgrades_stored`]), so decoding keeps it.
+    fn upgrades_stored(&self, _mode: Mode, _ty: &str, _provider: &str) -> bool {
+        false
+    }
 }
 
 /// A prior object, decoded with its schema.
@@ -25,8 +31,9 @@ pub struct Prior {
     /// The schema version state recorded the object with; `None` once it is of the
     /// current schema (refreshed or imported).
     pub schema_version: Option<u64>,
-    /// The attributes as state stores them, kept for an object of an older schema
-    /// version: its provider upgrades it from this JSON (see [`ReadRequest::stored`]).
+    /// The attributes as state stores them, for a provider that upgrades the object from
+    /// this JSON (see [`ReadRequest::stored`]). `None` for other providers, and once the
+    /// object is of the provider's making (refreshed, upgraded or imported).
     ///
     /// [`ReadRequest::stored`]: crate::provider::ReadRequest::stored
     pub stored: Option<std::sync::Arc<serde_json::Value>>,
@@ -62,6 +69,7 @@ pub fn decode_state(
             );
             continue;
         };
+        let keep_stored = providers.upgrades_stored(mode, &r.ty, &r.provider);
         for i in &r.instances {
             if i.deposed.is_some() {
                 // Objects superseded by an interrupted create-before-destroy replacement are
@@ -77,8 +85,7 @@ pub fn decode_state(
                     dependencies: i.dependencies.clone(),
                     private: i.private.clone(),
                     schema_version: Some(i.schema_version),
-                    stored: (i.schema_version != schema.version)
-                        .then(|| std::sync::Arc::new(i.attributes.clone())),
+                    stored: keep_stored.then(|| std::sync::Arc::new(i.attributes.clone())),
                     create_before_destroy: i.create_before_destroy,
                     tainted: i.status.is_some(),
                     as_stored: true,

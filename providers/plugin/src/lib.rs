@@ -33,7 +33,7 @@ pub mod zip;
 
 use std::path::PathBuf;
 
-pub use process::kill_all;
+pub use process::{kill_all, stop_all};
 pub use provider::{PluginProvider, PluginSchema};
 
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,8 @@
 //! the socket it announces, its stdout and go-plugin's stdio stream drained and its stderr
 //! forwarded under TF_LOG, and
 //! stopped with `GRPCController.Shutdown`, then killed. Every live plugin is also listed so
-//! that [`kill_all`] can end them when terrane exits abruptly (a second Ctrl-C).
+//! that [`stop_all`] can ask them to cancel what they are doing (a first Ctrl-C) and
+//! [`kill_all`] can end them when terrane exits abruptly (a second Ctrl-C).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
@@ -27,17 +28,63 @@ const STDERR_TAIL: usize = 20;
 
 type Shared = Arc<Mutex<Option<Child>>>;
 
-static LIVE: LazyLock<Mutex<BTreeMap<u64, Shared>>> = LazyLock::new(Mutex::default);
+/// What [`stop_all`] and [`kill_all`] reach of a running plugin.
+struct Live {
+    child: Shared,
+    channel: Channel,
+    protocol: u32,
+}
+
+static LIVE: LazyLock<Mutex<BTreeMap<u64, Live>>> = LazyLock::new(Mutex::default);
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 /// Kills every plugin process still running; for exits that skip destructors.
 pub fn kill_all() {
     let live = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|e| e.into_inner()));
-    for child in live.values() {
-        if let Some(mut c) = child.lock().unwrap_or_else(|e| e.into_inner()).take() {
+    for l in live.values() {
+        if let Some(mut c) = l.child.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = c.start_kill();
         }
     }
+}
+
+/// Asks every running plugin to cancel its operations in flight, as Terraform does on the
+/// first Ctrl-C (`StopProvider`): they end early with the plugin's own errors, and the run
+/// finishes gracefully. A plugin that does not answer in time is left to finish.
+pub async fn stop_all() {
+    let live: Vec<(Channel, u32)> = LIVE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .values()
+        .map(|l| (l.channel.clone(), l.protocol))
+        .collect();
+    futures::future::join_all(
+        live.into_iter()
+            .map(|(channel, protocol)| tokio::time::timeout(STOP_TIMEOUT, stop(channel, protocol))),
+    )
+    .await;
+}
+
+async fn stop(channel: Channel, protocol: u32) {
+    let mut grpc = crate::client::grpc(&channel);
+    if grpc.ready().await.is_err() {
+        return;
+    }
+    let method = if protocol == 6 {
+        "StopProvider"
+    } else {
+        "Stop"
+    };
+    let Ok(path) =
+        http::uri::PathAndQuery::try_from(format!("/tfplugin{protocol}.Provider/{method}"))
+    else {
+        return;
+    };
+    let codec =
+        tonic_prost::ProstCodec::<crate::proto::Empty, crate::proto::StopResponse>::default();
+    let _ = grpc
+        .unary(tonic::Request::new(crate::proto::Empty {}), path, codec)
+        .await;
 }
 
 pub struct Process {
@@ -137,9 +184,14 @@ impl Process {
         ));
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let child = Arc::new(Mutex::new(Some(child)));
-        LIVE.lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id, child.clone());
+        LIVE.lock().unwrap_or_else(|e| e.into_inner()).insert(
+            id,
+            Live {
+                child: child.clone(),
+                channel: channel.clone(),
+                protocol: hs.protocol,
+            },
+        );
         Ok(Process {
             id,
             tls: hs.server_cert.is_some(),

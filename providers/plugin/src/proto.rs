@@ -206,6 +206,13 @@ pub struct ClientCapabilities {
 #[derive(Clone, PartialEq, Message)]
 pub struct Empty {}
 
+/// The answer to `Stop` (protocol 5) or `StopProvider` (6): an error message, if any.
+#[derive(Clone, PartialEq, Message)]
+pub struct StopResponse {
+    #[prost(string, tag = "1")]
+    pub error: String,
+}
+
 #[derive(Clone, PartialEq, Message)]
 pub struct GetSchemaResponse {
     #[prost(message, optional, tag = "1")]

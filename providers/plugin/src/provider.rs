@@ -16,7 +16,7 @@ use terrane_engine::provider::{
     ImportRequest, ImportResponse, InvokeActionRequest, OpenEphemeralRequest,
     OpenEphemeralResponse, PlanActionRequest, PlanRequest, PlanResponse, Provider, ProviderSchema,
     ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse, RenewEphemeralRequest,
-    RenewEphemeralResponse, ValidateRequest,
+    RenewEphemeralResponse, UpgradeResponse, ValidateRequest,
 };
 
 use crate::client::{call, Method};
@@ -236,6 +236,60 @@ impl PluginProvider {
         msgpack::decode(&v.msgpack, ty).map_err(|e| self.failure(&e))
     }
 
+    /// The object of `req` in the current schema, as the plugin's UpgradeResourceState
+    /// makes it from the JSON state stores; an object never stored (just imported) is of
+    /// the current schema already and is not sent, as Terraform does not send it.
+    async fn upgrade_one(
+        &self,
+        p: &Process,
+        req: &ReadRequest,
+    ) -> Result<Option<proto::DynamicValue>, Diagnostics> {
+        let ty = self.resource_type(&req.type_name);
+        let Some(version) = req.schema_version else {
+            return Ok(Self::encode(Some(&req.current), ty));
+        };
+        let current = self
+            .schema
+            .schema
+            .resources
+            .get(&req.type_name)
+            .map_or(0, |s| s.version);
+        if version > current {
+            return Err(Diagnostic::error("Resource instance managed by newer provider version")
+                .detail(format!("The current state of {} was created by a newer provider version than is currently selected. Upgrade the {} provider to work with this state.", req.address, self.source))
+                .into());
+        }
+        let raw = match &req.stored {
+            // Stored as it is; of the current version, without the attributes the schema
+            // no longer has (Terraform strips those, the provider upgrades the rest).
+            Some(stored) if version == current => {
+                let mut j = (**stored).clone();
+                values::strip_removed_attributes(&mut j, ty);
+                j.to_string()
+            }
+            Some(stored) => stored.to_string(),
+            None => values::to_json(&req.current, ty).to_string(),
+        };
+        let up: proto::UpgradeResourceStateResponse = call(
+            p,
+            Method::UpgradeResourceState,
+            proto::UpgradeResourceStateRequest {
+                type_name: req.type_name.clone(),
+                version: i64::try_from(version).unwrap_or(i64::MAX),
+                raw_state: Some(proto::RawState {
+                    json: raw.into_bytes(),
+                }),
+            },
+        )
+        .await
+        .map_err(|e| self.failure(&e))?;
+        let diagnostics = diagnostics(&up.diagnostics);
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
+        }
+        Ok(up.upgraded_state)
+    }
+
     /// Upgrades a stored object to the current schema, then reads it.
     async fn read_one(&self, p: &Process, req: ReadRequest) -> ReadResponse {
         let failed = |diagnostics| ReadResponse {
@@ -244,48 +298,16 @@ impl PluginProvider {
             diagnostics,
         };
         let ty = self.resource_type(&req.type_name);
-        // Upgraded from the version it was stored with (Terraform's UpgradeResourceState).
-        let version = req
-            .schema_version
-            .or_else(|| {
-                self.schema
-                    .schema
-                    .resources
-                    .get(&req.type_name)
-                    .map(|s| s.version)
-            })
-            .map_or(0, |v| i64::try_from(v).unwrap_or(0));
-        // The JSON state stores, as Terraform sends it, when the object is of another
-        // version (it may hold attributes the current schema no longer has).
-        let raw = match &req.stored {
-            Some(stored) => stored.to_string(),
-            None => values::to_json(&req.current, ty).to_string(),
-        }
-        .into_bytes();
-        let up: proto::UpgradeResourceStateResponse = match call(
-            p,
-            Method::UpgradeResourceState,
-            proto::UpgradeResourceStateRequest {
-                type_name: req.type_name.clone(),
-                version,
-                raw_state: Some(proto::RawState { json: raw }),
-            },
-        )
-        .await
-        {
-            Ok(r) => r,
-            Err(e) => return failed(self.failure(&e)),
+        let upgraded = match self.upgrade_one(p, &req).await {
+            Ok(v) => v,
+            Err(d) => return failed(d),
         };
-        let mut diagnostics = diagnostics(&up.diagnostics);
-        if diagnostics.has_errors() {
-            return failed(diagnostics);
-        }
         let resp: proto::ReadResourceResponse = match call(
             p,
             Method::ReadResource,
             proto::ReadResourceRequest {
                 type_name: req.type_name.clone(),
-                current_state: up.upgraded_state,
+                current_state: upgraded,
                 private: private_bytes(req.private.as_deref()),
                 client_capabilities: Some(capabilities()),
             },
@@ -295,14 +317,32 @@ impl PluginProvider {
             Ok(r) => r,
             Err(e) => return failed(self.failure(&e)),
         };
-        diagnostics.extend(self::diagnostics(&resp.diagnostics));
+        let diagnostics = self::diagnostics(&resp.diagnostics);
         match self.decode(resp.new_state, ty) {
             Ok(v) => ReadResponse {
                 new_state: (!v.is_null()).then_some(v),
-                private: private_string(&resp.private),
+                private: private_answer(&resp.private),
                 diagnostics,
             },
             Err(d) => failed(d),
+        }
+    }
+
+    /// [`Self::upgrade_one`], decoded.
+    async fn upgraded(&self, p: &Process, req: ReadRequest) -> UpgradeResponse {
+        let state = match self.upgrade_one(p, &req).await {
+            Ok(v) => self.decode(v, self.resource_type(&req.type_name)),
+            Err(d) => Err(d),
+        };
+        match state {
+            Ok(state) => UpgradeResponse {
+                state,
+                diagnostics: Diagnostics::new(),
+            },
+            Err(diagnostics) => UpgradeResponse {
+                state: req.current,
+                diagnostics,
+            },
         }
     }
 
@@ -434,6 +474,31 @@ impl Provider for PluginProvider {
             .await
     }
 
+    fn upgrades_stored(&self) -> bool {
+        true
+    }
+
+    async fn upgrade(&self, reqs: Vec<ReadRequest>) -> Vec<UpgradeResponse> {
+        use futures::StreamExt as _;
+        let p = match self.process().await {
+            Ok(p) => p,
+            Err(d) => {
+                return reqs
+                    .into_iter()
+                    .map(|r| UpgradeResponse {
+                        state: r.current,
+                        diagnostics: d.clone(),
+                    })
+                    .collect()
+            }
+        };
+        futures::stream::iter(reqs)
+            .map(|r| self.upgraded(p, r))
+            .buffered(CONCURRENT_CALLS)
+            .collect()
+            .await
+    }
+
     async fn plan(&self, req: PlanRequest) -> PlanResponse {
         let failed = |diagnostics| PlanResponse {
             planned: Value::Null,
@@ -494,7 +559,7 @@ impl Provider for PluginProvider {
         if !resp.legacy_type_system {
             // SDKv2 providers (the legacy type system) are known to break these rules, and
             // Terraform tolerates that from them only.
-            let bad = invalid_plan_attributes(block, &req.config, &planned);
+            let bad = invalid_plan_attributes(block, &req.config, req.prior.as_ref(), &planned);
             if !bad.is_empty() {
                 diags.push(Diagnostic::error("Provider produced invalid plan").detail(format!("Provider {} planned an invalid value for {}: planned values must match the configuration. This is a bug in the provider, which should be reported in the provider's own issue tracker.", self.source, bad.join(", "))));
                 return failed(diags);
@@ -507,9 +572,59 @@ impl Provider for PluginProvider {
         PlanResponse {
             planned,
             requires_replace,
-            private: private_string(&resp.planned_private),
+            private: private_answer(&resp.planned_private),
             diagnostics: diags,
         }
+    }
+
+    async fn plan_destroy(&self, req: PlanRequest) -> PlanResponse {
+        let mut answer = PlanResponse {
+            planned: Value::Null,
+            requires_replace: Vec::new(),
+            private: req.private.clone(),
+            diagnostics: Diagnostics::new(),
+        };
+        // Without the capability Terraform does not ask: a destroy's plan is null.
+        if !self.schema.plan_destroy {
+            return answer;
+        }
+        let p = match self.process().await {
+            Ok(p) => p,
+            Err(d) => {
+                answer.diagnostics = d;
+                return answer;
+            }
+        };
+        let ty = self.resource_type(&req.type_name);
+        let resp: proto::PlanResourceChangeResponse = match call(
+            p,
+            Method::PlanResourceChange,
+            proto::PlanResourceChangeRequest {
+                type_name: req.type_name.clone(),
+                prior_state: Self::encode(req.prior.as_ref(), ty),
+                proposed_new_state: Self::encode(None, ty),
+                config: Self::encode(None, ty),
+                prior_private: private_bytes(req.private.as_deref()),
+                client_capabilities: Some(capabilities()),
+            },
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                answer.diagnostics = self.failure(&e);
+                return answer;
+            }
+        };
+        answer.diagnostics = diagnostics(&resp.diagnostics);
+        match self.decode(resp.planned_state, ty) {
+            Ok(planned) => {
+                answer.planned = planned;
+                answer.private = private_answer(&resp.planned_private);
+            }
+            Err(d) => answer.diagnostics.extend(d),
+        }
+        answer
     }
 
     async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
@@ -558,7 +673,7 @@ impl Provider for PluginProvider {
                 }
                 ApplyResponse {
                     new_state: (!v.is_null()).then_some(v),
-                    private: private_string(&resp.private),
+                    private: private_answer(&resp.private),
                     legacy_type_system: resp.legacy_type_system,
                     diagnostics: diags,
                 }
@@ -608,34 +723,14 @@ impl Provider for PluginProvider {
             );
             return failed(diags);
         };
-        let ty = self.resource_type(&req.type_name);
-        let state = match self.decode(imported.state, ty) {
-            Ok(v) => v,
-            Err(d) => return failed(d),
-        };
-        // As Terraform does, the imported object is read before it is recorded.
-        let private = private_string(&imported.private);
-        let read = self
-            .read_one(
-                p,
-                ReadRequest {
-                    address: String::new(),
-                    stored: None,
-                    type_name: req.type_name.clone(),
-                    current: state,
-                    private: private.clone(),
-                    schema_version: None,
-                },
-            )
-            .await;
-        diags.extend(read.diagnostics);
-        if read.new_state.is_none() && !diags.has_errors() {
-            diags.push(Diagnostic::error("Cannot import non-existent remote object").detail(format!("While attempting to import an existing object to {}, the provider detected that no object exists with the given id. Only pre-existing objects can be imported; check that the id is correct and that it is associated with the provider's configured region or endpoint, or use \"terrane apply\" to create a new remote object for this resource.", req.type_name)));
-        }
-        ImportResponse {
-            state: read.new_state,
-            private,
-            diagnostics: diags,
+        // The engine reads the object before it records it, as Terraform does.
+        match self.decode(imported.state, self.resource_type(&req.type_name)) {
+            Ok(state) => ImportResponse {
+                state: (!state.is_null()).then_some(state),
+                private: private_string(&imported.private),
+                diagnostics: diags,
+            },
+            Err(d) => failed(d),
         }
     }
 
@@ -748,6 +843,12 @@ fn private_string(bytes: &[u8]) -> Option<String> {
     (!bytes.is_empty()).then(|| base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
+/// The private data a read, plan or apply answered, which replaces the object's: empty
+/// clears it (see [`terrane_engine::provider::private_after`]).
+fn private_answer(bytes: &[u8]) -> Option<String> {
+    Some(private_string(bytes).unwrap_or_default())
+}
+
 /// The engine's proposal with the configuration's value wherever the engine put unknown
 /// for "computed, not yet known": Terraform's rules say what those become.
 fn with_config_where_unknown(proposed: &Value, config: &Value) -> Value {
@@ -791,8 +892,15 @@ fn changed_roots(paths: &[proto::AttributePath], prior: &Value, planned: &Value)
 }
 
 /// Attributes whose planned value contradicts the configuration: a set argument must be
-/// planned as written, and a write-only one as null (it is never planned nor stored).
-fn invalid_plan_attributes(block: &BlockSchema, config: &Value, planned: &Value) -> Vec<String> {
+/// planned as written, or as its prior value (the provider judged the two equal, as
+/// semantic equality does), and a write-only one as null (it is never planned nor stored).
+fn invalid_plan_attributes(
+    block: &BlockSchema,
+    config: &Value,
+    prior: Option<&Value>,
+    planned: &Value,
+) -> Vec<String> {
+    let bare = |v: Option<&Value>| v.map(|v| v.unmark_deep().0).unwrap_or_default();
     block
         .attributes
         .iter()
@@ -800,18 +908,13 @@ fn invalid_plan_attributes(block: &BlockSchema, config: &Value, planned: &Value)
             if a.write_only {
                 return planned.get_attr(name).is_some_and(|v| !v.is_null());
             }
-            let c = config
-                .get_attr(name)
-                .map(|v| v.unmark_deep().0)
-                .unwrap_or_default();
-            let p = planned
-                .get_attr(name)
-                .map(|v| v.unmark_deep().0)
-                .unwrap_or_default();
-            if c.contains_unknown() || (a.computed && c.is_null()) {
+            let c = bare(config.get_attr(name));
+            let p = bare(planned.get_attr(name));
+            if c.contains_unknown() || (a.computed && c.is_null()) || c == p {
                 return false;
             }
-            c != p
+            let before = bare(prior.and_then(|v| v.get_attr(name)));
+            !(p == before && !before.is_null() && !c.is_null())
         })
         .map(|(n, _)| n.clone())
         .collect()
@@ -853,4 +956,55 @@ fn attribute_path(p: &proto::AttributePath) -> Option<String> {
         }
     }
     (!s.is_empty()).then_some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use terrane_engine::provider::AttributeSchema;
+
+    fn block() -> BlockSchema {
+        let mut b = BlockSchema::default();
+        b.attributes
+            .insert("name".into(), AttributeSchema::required(Type::String));
+        b.attributes.insert(
+            "arn".into(),
+            AttributeSchema::optional_computed(Type::String),
+        );
+        let mut secret = AttributeSchema::optional(Type::String);
+        secret.write_only = true;
+        b.attributes.insert("secret".into(), secret);
+        b
+    }
+
+    fn obj(name: &str, arn: Option<&str>, secret: Option<&str>) -> Value {
+        let s = |v: Option<&str>| v.map_or(Value::Null, Value::string);
+        Value::object([
+            ("name", Value::string(name)),
+            ("arn", s(arn)),
+            ("secret", s(secret)),
+        ])
+    }
+
+    #[test]
+    fn a_plan_must_keep_the_configuration_or_the_prior_value_it_equals() {
+        let config = obj("FIRST", None, Some("pw"));
+        let prior = obj("first", Some("arn:1"), None);
+        // The configuration as written, or the prior value the provider judged equal;
+        // a computed attribute left unset may be anything.
+        for planned in [obj("FIRST", None, None), obj("first", Some("arn:2"), None)] {
+            let bad = invalid_plan_attributes(&block(), &config, Some(&prior), &planned);
+            assert!(bad.is_empty(), "{planned:?}: {bad:?}");
+        }
+        // Anything else, a prior value on create, or a write-only value, is invalid.
+        let bad = invalid_plan_attributes(
+            &block(),
+            &config,
+            Some(&prior),
+            &obj("other", None, Some("pw")),
+        );
+        assert_eq!(bad, ["name", "secret"]);
+        let bad = invalid_plan_attributes(&block(), &config, None, &obj("first", None, None));
+        assert_eq!(bad, ["name"]);
+    }
 }

@@ -1,11 +1,13 @@
 //! OpenPGP authentication of a registry's SHA256SUMS document, as Terraform does it: the
 //! detached signature must verify with one of the release's `signing_keys`; who signed it
-//! decides how the install is reported. Terraform also reports "signed by a HashiCorp
-//! partner" for a key whose `trust_signature` verifies with the HashiCorp partners key;
-//! terrane does not carry that key, so such a key is reported as self-signed (the weaker
-//! claim) rather than vouched for unverified.
+//! decides how the install is reported. HashiCorp's release key is HashiCorp's; a key the
+//! registry lists with a `trust_signature` that verifies with a trusted partners key
+//! (production: HashiCorp's partners key, the published public key in
+//! `keys/hashicorp-partners.asc`) is a HashiCorp partner's; a trust signature that does
+//! not verify refuses the install; any other key is self-signed.
 
 use std::fmt;
+use std::io::Read as _;
 
 use pgp::composed::{Deserializable, DetachedSignature, SignedPublicKey};
 use pgp::types::KeyDetails;
@@ -19,12 +21,46 @@ const HASHICORP_FINGERPRINT: &str = "C874011F0AB405110D02105534365D9472D7468F";
 pub struct SigningKey {
     #[serde(default)]
     pub ascii_armor: String,
+    /// An ASCII-armored detached signature of the key (its binary form) by a partners
+    /// key, when the registry vouches for it as a partner's; empty otherwise.
+    #[serde(default)]
+    pub trust_signature: String,
+}
+
+/// The keys whose trust signature on a signing key makes it a HashiCorp partner's.
+pub struct PartnerKeys(Vec<SignedPublicKey>);
+
+impl PartnerKeys {
+    /// HashiCorp's partners key, as Terraform trusts it.
+    pub fn hashicorp() -> &'static PartnerKeys {
+        static KEYS: std::sync::LazyLock<PartnerKeys> = std::sync::LazyLock::new(|| {
+            PartnerKeys::from_armored(&[include_str!("../keys/hashicorp-partners.asc")])
+                .expect("the embedded HashiCorp partners key parses")
+        });
+        &KEYS
+    }
+
+    /// Partner keys from their ASCII-armored public keys.
+    pub fn from_armored(keys: &[&str]) -> Result<PartnerKeys, String> {
+        keys.iter()
+            .map(|k| {
+                SignedPublicKey::from_string(k)
+                    .map(|(cert, _)| cert)
+                    .map_err(|e| format!("error creating HashiCorp Partners keyring: {e}"))
+            })
+            .collect::<Result<_, _>>()
+            .map(PartnerKeys)
+    }
 }
 
 /// Who signed a package's checksums.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signer {
     HashiCorp,
+    /// A key that a partners key vouches for with its trust signature.
+    Partner {
+        key_id: String,
+    },
     /// Any other key the registry lists.
     SelfSigned {
         key_id: String,
@@ -36,7 +72,7 @@ impl Signer {
     pub fn third_party_key_id(&self) -> Option<&str> {
         match self {
             Signer::HashiCorp => None,
-            Signer::SelfSigned { key_id } => Some(key_id),
+            Signer::Partner { key_id } | Signer::SelfSigned { key_id } => Some(key_id),
         }
     }
 }
@@ -46,14 +82,26 @@ impl fmt::Display for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Signer::HashiCorp => "signed by HashiCorp",
+            Signer::Partner { .. } => "signed by a HashiCorp partner",
             Signer::SelfSigned { .. } => "self-signed",
         })
     }
 }
 
 /// Verifies the binary detached `signature` of `document` with the first of `keys` that
-/// issued it. Errors are Terraform's words for the same failures.
+/// issued it, trusting HashiCorp's partners key for partner signatures. Errors are
+/// Terraform's words for the same failures.
 pub fn verify(document: &[u8], signature: &[u8], keys: &[SigningKey]) -> Result<Signer, String> {
+    verify_with(document, signature, keys, PartnerKeys::hashicorp())
+}
+
+/// [`verify`], trusting `partners` for the keys' trust signatures.
+pub fn verify_with(
+    document: &[u8],
+    signature: &[u8],
+    keys: &[SigningKey],
+    partners: &PartnerKeys,
+) -> Result<Signer, String> {
     let unknown = || "authentication signature from unknown issuer".to_string();
     // No signature packet at all: no key issued it.
     if signature.is_empty() {
@@ -61,39 +109,63 @@ pub fn verify(document: &[u8], signature: &[u8], keys: &[SigningKey]) -> Result<
     }
     let sig = DetachedSignature::from_bytes(signature)
         .map_err(|e| format!("error checking signature: {e}"))?;
-    let issuers = sig.signature.issuer_key_id();
     for key in keys {
         let (cert, _) = SignedPublicKey::from_string(&key.ascii_armor)
             .map_err(|e| format!("error decoding signing key: {e}"))?;
-        // The signature may be by the primary key or by one of its signing subkeys.
-        let primary_issued = issuers.contains(&&cert.primary_key.legacy_key_id());
-        let checked = if primary_issued {
-            Some(sig.verify(&cert.primary_key, document))
-        } else {
-            cert.public_subkeys
-                .iter()
-                .find(|s| issuers.contains(&&s.key.legacy_key_id()))
-                .map(|s| {
-                    s.verify_bindings(&cert.primary_key)
-                        .and_then(|()| sig.verify(&s.key, document))
-                })
-        };
-        match checked {
+        match check(&sig, &cert, document) {
             None => continue,
             Some(Err(e)) => return Err(format!("error checking signature: {e}")),
-            Some(Ok(())) => return Ok(classify(&cert)),
+            Some(Ok(())) => return classify(key, &cert, partners),
         }
     }
     Err(unknown())
 }
 
-/// HashiCorp's own key, or anyone's.
-fn classify(cert: &SignedPublicKey) -> Signer {
+/// Checks `sig` over `data` if `cert` issued it (`None` if not): with its primary key or
+/// one of its signing subkeys.
+fn check(
+    sig: &DetachedSignature,
+    cert: &SignedPublicKey,
+    data: &[u8],
+) -> Option<Result<(), pgp::errors::Error>> {
+    let issuers = sig.signature.issuer_key_id();
+    if issuers.contains(&&cert.primary_key.legacy_key_id()) {
+        return Some(sig.verify(&cert.primary_key, data));
+    }
+    cert.public_subkeys
+        .iter()
+        .find(|s| issuers.contains(&&s.key.legacy_key_id()))
+        .map(|s| {
+            s.verify_bindings(&cert.primary_key)
+                .and_then(|()| sig.verify(&s.key, data))
+        })
+}
+
+/// HashiCorp's own key, a partner's (its trust signature verified), or anyone's.
+fn classify(
+    key: &SigningKey,
+    cert: &SignedPublicKey,
+    partners: &PartnerKeys,
+) -> Result<Signer, String> {
     if hex_upper(cert.primary_key.fingerprint().as_bytes()) == HASHICORP_FINGERPRINT {
-        Signer::HashiCorp
-    } else {
-        Signer::SelfSigned {
-            key_id: hex_upper(cert.primary_key.legacy_key_id().as_ref()),
+        return Ok(Signer::HashiCorp);
+    }
+    let key_id = hex_upper(cert.primary_key.legacy_key_id().as_ref());
+    if key.trust_signature.is_empty() {
+        return Ok(Signer::SelfSigned { key_id });
+    }
+    // The trust signature covers the signing key as the registry armored it, unarmored.
+    let mut vouched = Vec::new();
+    pgp::armor::Dearmor::new(key.ascii_armor.as_bytes())
+        .read_to_end(&mut vouched)
+        .map_err(|e| format!("error decoding signing key: {e}"))?;
+    let (trust, _) = DetachedSignature::from_string(&key.trust_signature)
+        .map_err(|e| format!("error decoding trust signature: {e}"))?;
+    match partners.0.iter().find_map(|p| check(&trust, p, &vouched)) {
+        Some(Ok(())) => Ok(Signer::Partner { key_id }),
+        Some(Err(e)) => Err(format!("error verifying trust signature: {e}")),
+        None => {
+            Err("error verifying trust signature: openpgp: signature made by unknown entity".into())
         }
     }
 }

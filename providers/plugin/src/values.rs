@@ -127,6 +127,36 @@ pub fn from_json(j: &serde_json::Value, ty: &Type) -> Value {
     }
 }
 
+/// Removes from stored JSON the object attributes type `ty` no longer has, as Terraform
+/// does before it sends an object of the current schema version to be upgraded; all else
+/// (numbers as written, above all) stays as stored. Returns whether anything was removed.
+pub fn strip_removed_attributes(j: &mut serde_json::Value, ty: &Type) -> bool {
+    use serde_json::Value as J;
+    match (j, ty) {
+        (J::Object(o), Type::Object(attrs)) => {
+            let before = o.len();
+            o.retain(|k, _| attrs.contains_key(k));
+            let mut removed = o.len() != before;
+            for (k, x) in o.iter_mut() {
+                removed |= strip_removed_attributes(x, &attrs[k].ty);
+            }
+            removed
+        }
+        (J::Object(o), Type::Map(t)) => o
+            .values_mut()
+            .fold(false, |r, x| strip_removed_attributes(x, t) | r),
+        (J::Array(items), Type::List(t) | Type::Set(t)) => items
+            .iter_mut()
+            .fold(false, |r, x| strip_removed_attributes(x, t) | r),
+        (J::Array(items), Type::Tuple(ts)) => items
+            .iter_mut()
+            .zip(ts)
+            .fold(false, |r, (x, t)| strip_removed_attributes(x, t) | r),
+        // A dynamic value carries its own type; whatever it holds is the value.
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +172,20 @@ mod tests {
             r#"{"input":{"value":"x","type":"string"},"n":2}"#
         );
         assert_eq!(from_json(&j, &ty), v);
+    }
+
+    #[test]
+    fn removed_attributes_are_stripped_and_numbers_kept_as_written() {
+        let ty = parse_type(br#"["object",{"n":"number","rules":["list",["object",{"port":"number"}]],"extra":"dynamic"}]"#).unwrap();
+        let mut j: serde_json::Value = serde_json::from_str(
+            r#"{"n":1.50,"gone":1,"rules":[{"port":80,"old":true}],"extra":{"value":{"x":1},"type":["object",{"x":"number"}]}}"#,
+        )
+        .unwrap();
+        assert!(strip_removed_attributes(&mut j, &ty));
+        assert_eq!(
+            j.to_string(),
+            r#"{"n":1.50,"rules":[{"port":80}],"extra":{"value":{"x":1},"type":["object",{"x":"number"}]}}"#
+        );
+        assert!(!strip_removed_attributes(&mut j, &ty));
     }
 }

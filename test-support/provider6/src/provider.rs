@@ -22,6 +22,8 @@ pub struct Provider {
     pub store: Store,
     schema: proto::GetSchemaResponse,
     types: HashMap<String, Type>,
+    /// The client asked to cancel operations in flight (StopProvider).
+    stopped: std::sync::atomic::AtomicBool,
 }
 
 impl Provider {
@@ -56,6 +58,7 @@ impl Provider {
             store: Store::from_env(),
             schema,
             types,
+            stopped: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -86,14 +89,25 @@ impl Provider {
                 })
             }
             (true, "GetProviderSchema") => one(&self.schema),
-            (true, "ValidateProviderConfig" | "ConfigureProvider" | "StopProvider") => {
+            (true, "ValidateProviderConfig" | "ConfigureProvider") => {
                 one(&proto::DiagnosticsResponse::default())
+            }
+            (true, "StopProvider") => {
+                self.stopped
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                one(&proto::StopResponse::default())
             }
             (true, "ValidateResourceConfig") => one(&thing::validate(self, decode(msg)?)?),
             (true, "UpgradeResourceState") => one(&thing::upgrade(self, decode(msg)?)?),
             (true, "ReadResource") => one(&thing::read(self, decode(msg)?)?),
             (true, "PlanResourceChange") => one(&thing::plan(self, decode(msg)?)?),
-            (true, "ApplyResourceChange") => one(&thing::apply(self, decode(msg)?)?),
+            (true, "ApplyResourceChange") => {
+                let req = decode(msg)?;
+                if thing::slow(self, &req)? && self.held_until_stopped().await {
+                    return one(&thing::stopped(self, &req)?);
+                }
+                one(&thing::apply(self, req)?)
+            }
             (true, "ImportResourceState") => one(&thing::import(self, decode(msg)?)?),
             (true, "ValidateEphemeralResourceConfig" | "ValidateActionConfig") => {
                 one(&proto::DiagnosticsResponse::default())
@@ -105,6 +119,19 @@ impl Provider {
             (true, "InvokeAction") => self.invoke_marker(decode(msg)?),
             _ => Err(Status(12, format!("{path} is not implemented"))),
         }
+    }
+
+    /// Holds a slow apply until the client stops the provider (true) or half a minute
+    /// has passed (false).
+    async fn held_until_stopped(&self) -> bool {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        while tokio::time::Instant::now() < deadline {
+            if self.stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        false
     }
 
     /// Opens a token: a generated value, valid for a few seconds, with a lease in the
@@ -423,6 +450,8 @@ fn schema_response() -> proto::GetSchemaResponse {
             },
         )]
         .into(),
+        // Destroys are planned by the provider too (see `thing::plan_destroy`).
+        server_capabilities: Some(proto::ServerCapabilities { plan_destroy: true }),
         ..Default::default()
     }
 }

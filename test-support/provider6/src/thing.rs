@@ -1,7 +1,15 @@
 //! `example_thing`: an object kept in the store under its ID. Changing `name` replaces
-//! it; everything else changes in place. Its private data is set by plan and import and
+//! it (a change of case only is no change: the plan keeps the stored name); everything
+//! else changes in place. Its private data is set by plan and import and
 //! must come back on every later call (apply, read, plan of an existing object), or the
 //! call fails.
+//!
+//! What a test checks of the client is recorded in the store: the raw JSON of each
+//! object's last UpgradeResourceState (`upgrades`), and the private data each delete got
+//! (`deletes`). An ID listed in `forget_private` is read with empty private data, after
+//! which its calls need none. A thing named `protected` cannot be destroyed: planning its
+//! destroy fails. Applying a thing named `slow` takes until the client stops the provider
+//! (StopProvider), which fails it, or half a minute; it is listed in `holding` meanwhile.
 
 use std::collections::BTreeMap;
 
@@ -19,8 +27,42 @@ pub const PRIVATE: &[u8] = br#"{"owner":"example"}"#;
 /// The private data a read returns: the client must store it and send it from then on.
 pub const PRIVATE_READ: &[u8] = br#"{"owner":"example","read":true}"#;
 
+/// The private data a destroy's plan returns, which its delete must get.
+pub const PRIVATE_DESTROY: &[u8] = br#"{"owner":"example","destroy":true}"#;
+
+/// Whether the object `id` is listed in the store's table `table`.
+fn listed(p: &Provider, table: &str, id: &str) -> bool {
+    p.store
+        .update(|m| Ok(Store::table(m, table).contains_key(id)))
+        .unwrap_or(false)
+}
+
+/// Records `value` under `id` in the store's table `table`, for a test to look at; a
+/// store that cannot be written loses the record, not the call.
+fn record(p: &Provider, table: &str, id: &str, value: serde_json::Value) {
+    let _ = p.store.update(|m| {
+        Store::table(m, table).insert(id.to_string(), value);
+        Ok(())
+    });
+}
+
+fn id_of(v: &Value) -> String {
+    v.get_attr("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The private data lost, unless the object `id` was read with none (`forget_private`).
+fn private_lost_by(p: &Provider, id: &str, private: &[u8]) -> Option<proto::Diagnostic> {
+    if private.is_empty() && listed(p, "forget_private", id) {
+        return None;
+    }
+    private_lost(private)
+}
+
 fn private_lost(private: &[u8]) -> Option<proto::Diagnostic> {
-    (private != PRIVATE && private != PRIVATE_READ).then(|| {
+    (private != PRIVATE && private != PRIVATE_READ && private != PRIVATE_DESTROY).then(|| {
         error(
             "Private data lost",
             &format!(
@@ -81,8 +123,18 @@ pub fn upgrade(
             j["id"] = format!("thing-{id}").into();
         }
     }
+    let upgraded = values::from_json(&j, ty);
+    record(
+        p,
+        "upgrades",
+        &id_of(&upgraded),
+        serde_json::json!({
+            "version": req.version,
+            "json": String::from_utf8_lossy(&json),
+        }),
+    );
     Ok(proto::UpgradeResourceStateResponse {
-        upgraded_state: Some(dynamic(&values::from_json(&j, ty), ty)),
+        upgraded_state: Some(dynamic(&upgraded, ty)),
         diagnostics: Vec::new(),
     })
 }
@@ -94,19 +146,19 @@ pub fn read(
 ) -> Result<proto::ReadResourceResponse, Status> {
     let ty = p.ty(&req.type_name)?;
     let current = value(req.current_state, ty)?;
+    let id = id_of(&current);
     let mut resp = proto::ReadResourceResponse {
-        private: PRIVATE_READ.to_vec(),
+        private: if listed(p, "forget_private", &id) {
+            Vec::new()
+        } else {
+            PRIVATE_READ.to_vec()
+        },
         ..Default::default()
     };
-    if let Some(d) = private_lost(&req.private) {
+    if let Some(d) = private_lost_by(p, &id, &req.private) {
         resp.diagnostics.push(d);
         return Ok(resp);
     }
-    let id = current
-        .get_attr("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
     match p
         .store
         .update(|m| Ok(Store::table(m, "things").get(&id).cloned()))
@@ -134,30 +186,31 @@ pub fn plan(
         ..Default::default()
     };
     if !prior.is_null() {
-        if let Some(d) = private_lost(&req.prior_private) {
+        if let Some(d) = private_lost_by(p, &id_of(&prior), &req.prior_private) {
             resp.diagnostics.push(d);
             return Ok(resp);
         }
     }
     if proposed.is_null() {
-        resp.planned_state = Some(dynamic(&Value::Null, ty));
-        return Ok(resp);
+        return Ok(plan_destroy(&prior, resp, ty));
     }
     let mut planned = attrs(&proposed);
     // Write-only values are never planned nor stored.
     planned.insert("password_wo".into(), Value::Null);
-    if legacy(&planned) {
-        // As SDKv2's DiffSuppressFunc: a name differing only in case from the stored
-        // (lower-case) one is no change, so the plan keeps the stored name.
-        resp.legacy_type_system = true;
-        let lower = planned
-            .get("name")
-            .and_then(Value::as_str)
-            .map(str::to_lowercase);
-        if prior.get_attr("name").and_then(Value::as_str) == lower.as_deref() {
-            if let Some(n) = prior.get_attr("name") {
-                planned.insert("name".into(), n.clone());
-            }
+    resp.legacy_type_system = legacy(&planned);
+    // A name differing only in case from the stored one is no change, so the plan keeps
+    // the stored name: SDKv2's DiffSuppressFunc, the framework's semantic equality.
+    let configured = planned
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_lowercase);
+    let stored = prior
+        .get_attr("name")
+        .and_then(Value::as_str)
+        .map(str::to_lowercase);
+    if stored.is_some() && stored == configured {
+        if let Some(n) = prior.get_attr("name") {
+            planned.insert("name".into(), n.clone());
         }
     }
     if prior.is_null() {
@@ -172,6 +225,51 @@ pub fn plan(
     }
     resp.planned_state = Some(dynamic(&Value::Object(planned), ty));
     Ok(resp)
+}
+
+/// A destroy's plan (the `plan_destroy` capability): a thing named `protected` refuses.
+fn plan_destroy(
+    prior: &Value,
+    mut resp: proto::PlanResourceChangeResponse,
+    ty: &Type,
+) -> proto::PlanResourceChangeResponse {
+    if prior.get_attr("name").and_then(Value::as_str) == Some("protected") {
+        resp.diagnostics.push(error(
+            "Cannot destroy a protected thing",
+            &format!("{} is protected: rename it to destroy it.", id_of(prior)),
+        ));
+    }
+    resp.planned_private = PRIVATE_DESTROY.to_vec();
+    resp.planned_state = Some(dynamic(&Value::Null, ty));
+    resp
+}
+
+/// An apply of a thing named `slow`, which waits for StopProvider (listed in `holding`
+/// until then, so a test knows when to stop it).
+pub fn slow(p: &Provider, req: &proto::ApplyResourceChangeRequest) -> Result<bool, Status> {
+    let planned = value(req.planned_state.clone(), p.ty(&req.type_name)?)?;
+    let slow = planned.get_attr("name").and_then(Value::as_str) == Some("slow");
+    if slow {
+        record(p, "holding", "slow", true.into());
+    }
+    Ok(slow)
+}
+
+/// What a slow apply answers when the client stopped it: nothing changed.
+pub fn stopped(
+    p: &Provider,
+    req: &proto::ApplyResourceChangeRequest,
+) -> Result<proto::ApplyResourceChangeResponse, Status> {
+    let ty = p.ty(&req.type_name)?;
+    let prior = value(req.prior_state.clone(), ty)?;
+    Ok(proto::ApplyResourceChangeResponse {
+        new_state: Some(dynamic(&prior, ty)),
+        diagnostics: vec![error(
+            "Apply stopped",
+            "example_thing stopped applying: the client asked it to stop.",
+        )],
+        ..Default::default()
+    })
 }
 
 pub fn apply(
@@ -197,6 +295,14 @@ pub fn apply(
         .get_attr("id")
         .and_then(Value::as_str)
         .map(str::to_string);
+    if planned.is_null() {
+        record(
+            p,
+            "deletes",
+            prior_id.as_deref().unwrap_or_default(),
+            String::from_utf8_lossy(&req.planned_private).into(),
+        );
+    }
     let result = p.store.update(|m| {
         if planned.is_null() {
             if let Some(id) = &prior_id {
