@@ -593,6 +593,20 @@ pub enum StateCommand {
     ReplaceProvider(StateReplaceProviderArgs),
     /// Replace the current state with a local state file.
     Push(StatePushArgs),
+    /// List the identities of resources in the state
+    Identities(StateIdentitiesArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct StateIdentitiesArgs {
+    /// Print the identities as JSON (required: there is no other form).
+    #[arg(long)]
+    pub json: bool,
+    /// Only instances whose `id` attribute is this.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Only these modules, resources or instances (each must be in the state).
+    pub addresses: Vec<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

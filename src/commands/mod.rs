@@ -26,6 +26,7 @@ mod providers_mirror;
 mod providers_schema;
 mod show;
 mod state;
+mod state_identities;
 mod state_lock;
 mod taint;
 mod test;
@@ -50,6 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::State(StateCommand::Mv(a)) => state::mv(a).await,
         Command::State(StateCommand::Pull) => state::pull().await,
         Command::State(StateCommand::Push(a)) => state::push(a).await,
+        Command::State(StateCommand::Identities(a)) => state_identities::run(a).await,
         Command::Import(a) => import::run(a).await,
         Command::Drift(a) => drift::run(a).await,
         Command::Workspace(WorkspaceCommand::List) => workspace::list().await,

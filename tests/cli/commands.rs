@@ -652,3 +652,64 @@ output "o" {
         "{out}"
     );
 }
+
+/// A state written by Terraform 1.12+ records each object's identity (and every object's
+/// `identity_schema_version`): terrane writes the field as Terraform 1.15 does, keeps the
+/// identities it reads, and `state identities -json` lists them as Terraform prints them.
+#[test]
+fn state_identities_lists_the_identities_terraform_recorded() {
+    let w = Work::main_tf(
+        "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\nresource \"terraform_data\" \"b\" {}\n",
+    );
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let state = w.state();
+    let inst = &state["resources"][0]["instances"][0];
+    assert_eq!(inst["identity_schema_version"], 0, "{inst}");
+    assert!(inst.get("identity").is_none(), "{inst}");
+
+    // As a provider with identities would have recorded it (keys in any order).
+    let a_id = w.id("terraform_data.a");
+    let mut state = w.state();
+    state["resources"][0]["instances"][0]["identity"] =
+        serde_json::json!({"zone": "eu", "id": a_id});
+    state["resources"][0]["instances"][0]["identity_schema_version"] = 2.into();
+    w.write(
+        "terraform.tfstate",
+        &serde_json::to_string_pretty(&state).unwrap(),
+    );
+
+    let out = w.run(&["state", "identities", "-json"]).code(0);
+    let want = format!(
+        "{{\n  \"terraform_data.a\": {{\n    \"id\": \"{a_id}\",\n    \"zone\": \"eu\"\n  }}\n}}\n"
+    );
+    assert_eq!(out.stdout, want);
+    let by_id = w
+        .run(&["state", "identities", "-json", &format!("-id={a_id}")])
+        .code(0);
+    assert_eq!(by_id.stdout, want);
+    let other = w.run(&["state", "identities", "-json", "-id=nope"]).code(0);
+    assert_eq!(other.stdout, "{}\n");
+    let only_b = w
+        .run(&["state", "identities", "-json", "terraform_data.b"])
+        .code(0);
+    assert_eq!(only_b.stdout, "{}\n");
+    let missing = w
+        .run(&["state", "identities", "-json", "terraform_data.c"])
+        .code(1);
+    assert!(missing.stderr.contains("Unknown resource"), "{missing}");
+    let no_json = w.run(&["state", "identities"]).code(1);
+    assert!(
+        no_json.stderr.contains("requires the `-json` flag"),
+        "{no_json}"
+    );
+
+    // A run that rewrites the state keeps the identity it read.
+    w.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\nresource \"terraform_data\" \"b\" {\n  input = \"new\"\n}\n",
+    );
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let inst = &w.state()["resources"][0]["instances"][0];
+    assert_eq!(inst["identity"]["zone"], "eu", "{inst}");
+    assert_eq!(inst["identity_schema_version"], 2, "{inst}");
+}

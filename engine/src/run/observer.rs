@@ -180,6 +180,8 @@ mod tests {
             schema_version: 0,
             attributes: serde_json::json!({ "id": "1" }),
             sensitive_attributes: Vec::new(),
+            identity_schema_version: 0,
+            identity: None,
             private: None,
             dependencies: Vec::new(),
             create_before_destroy: false,

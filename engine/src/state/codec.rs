@@ -211,6 +211,8 @@ pub fn instance_state(
             Some(s) => with_schema_sensitive(sensitive_paths(value), value, &s.block),
             None => sensitive_paths(value),
         },
+        identity_schema_version: 0,
+        identity: None,
         private,
         dependencies,
         create_before_destroy: cbd,

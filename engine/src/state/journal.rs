@@ -572,6 +572,8 @@ mod tests {
             schema_version: 0,
             attributes: json!({ "id": id }),
             sensitive_attributes: Vec::new(),
+            identity_schema_version: 0,
+            identity: None,
             private: None,
             dependencies: Vec::new(),
             create_before_destroy: false,

@@ -64,6 +64,14 @@ pub struct InstanceState {
     pub attributes: serde_json::Value,
     #[serde(default)]
     pub sensitive_attributes: Vec<serde_json::Value>,
+    /// The version of the provider's identity schema `identity` follows; Terraform 1.12 and
+    /// later write it for every object (0 when the provider has no identities).
+    #[serde(default)]
+    pub identity_schema_version: u64,
+    /// The object's resource identity as its provider reported it (kept as read: terrane
+    /// does not ask providers for identities, but keeps what Terraform recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private: Option<String>,
     /// Direct dependencies only, as absolute resource addresses (`null_resource.a`).
@@ -259,6 +267,8 @@ mod tests {
             schema_version: 0,
             attributes: serde_json::json!({ "id": key.to_string() }),
             sensitive_attributes: Vec::new(),
+            identity_schema_version: 0,
+            identity: None,
             private: None,
             dependencies: Vec::new(),
             create_before_destroy: false,

@@ -188,6 +188,9 @@ pub fn write_priors(
     providers: &dyn Schemas,
 ) {
     let mut kept: BTreeSet<InstanceAddr> = BTreeSet::new();
+    // A rewritten object keeps the identity Terraform recorded for it: the object is the
+    // same one, only its attributes were read again.
+    let mut identities: HashMap<InstanceAddr, (u64, serde_json::Value)> = HashMap::new();
     let mut position: HashMap<ResourceAddr, usize> = HashMap::new();
     for (n, r) in state.resources.iter_mut().enumerate() {
         let mode = Mode::from_state_str(&r.mode);
@@ -205,6 +208,8 @@ pub fn write_priors(
                 .is_some_and(|p| p.as_stored && p.provider == r.provider);
             if keep {
                 kept.insert(ia);
+            } else if let Some(id) = &i.identity {
+                identities.insert(ia, (i.identity_schema_version, id.clone()));
             }
             keep
         });
@@ -221,6 +226,10 @@ pub fn write_priors(
         );
         if p.tainted {
             inst.status = Some(crate::state::ObjectStatus::Tainted);
+        }
+        if let Some((version, id)) = identities.remove(addr) {
+            inst.identity_schema_version = version;
+            inst.identity = Some(id);
         }
         let n = *position.entry(addr.resource.clone()).or_insert_with(|| {
             state.resources.push(ResourceState {
@@ -318,5 +327,25 @@ mod tests {
                 ("c", &serde_json::json!("imported")),
             ]
         );
+    }
+
+    #[test]
+    fn a_refreshed_object_keeps_the_identity_terraform_recorded() {
+        let schemas = schema();
+        let mut state = State::new();
+        let mut stored = BTreeMap::new();
+        stored.insert(addr("terraform_data.a"), prior("old", false));
+        write_priors(&mut state, &stored, &schemas);
+        let inst = &mut state.resources[0].instances[0];
+        inst.identity_schema_version = 1;
+        inst.identity = Some(serde_json::json!({"id": "a-1"}));
+
+        let mut now = BTreeMap::new();
+        now.insert(addr("terraform_data.a"), prior("refreshed", false));
+        write_priors(&mut state, &now, &schemas);
+        let inst = &state.resources[0].instances[0];
+        assert_eq!(inst.attributes["input"], serde_json::json!("refreshed"));
+        assert_eq!(inst.identity, Some(serde_json::json!({"id": "a-1"})));
+        assert_eq!(inst.identity_schema_version, 1);
     }
 }

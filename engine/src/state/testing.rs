@@ -37,6 +37,8 @@ pub fn sample_state(lineage: &str, serial: u64, id: &str) -> State {
             schema_version: 0,
             attributes: json!({ "id": id, "triggers": null }),
             sensitive_attributes: Vec::new(),
+            identity_schema_version: 0,
+            identity: None,
             private: None,
             dependencies: Vec::new(),
             create_before_destroy: false,
