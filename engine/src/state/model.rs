@@ -71,7 +71,7 @@ pub struct InstanceState {
     /// The object's resource identity as its provider reported it (kept as read: terrane
     /// does not ask providers for identities, but keeps what Terraform recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identity: Option<serde_json::Value>,
+    pub identity: Option<Box<serde_json::Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private: Option<String>,
     /// Direct dependencies only, as absolute resource addresses (`null_resource.a`).

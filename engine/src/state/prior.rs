@@ -190,7 +190,7 @@ pub fn write_priors(
     let mut kept: BTreeSet<InstanceAddr> = BTreeSet::new();
     // A rewritten object keeps the identity Terraform recorded for it: the object is the
     // same one, only its attributes were read again.
-    let mut identities: HashMap<InstanceAddr, (u64, serde_json::Value)> = HashMap::new();
+    let mut identities: HashMap<InstanceAddr, (u64, Box<serde_json::Value>)> = HashMap::new();
     let mut position: HashMap<ResourceAddr, usize> = HashMap::new();
     for (n, r) in state.resources.iter_mut().enumerate() {
         let mode = Mode::from_state_str(&r.mode);
@@ -338,14 +338,17 @@ mod tests {
         write_priors(&mut state, &stored, &schemas);
         let inst = &mut state.resources[0].instances[0];
         inst.identity_schema_version = 1;
-        inst.identity = Some(serde_json::json!({"id": "a-1"}));
+        inst.identity = Some(Box::new(serde_json::json!({"id": "a-1"})));
 
         let mut now = BTreeMap::new();
         now.insert(addr("terraform_data.a"), prior("refreshed", false));
         write_priors(&mut state, &now, &schemas);
         let inst = &state.resources[0].instances[0];
         assert_eq!(inst.attributes["input"], serde_json::json!("refreshed"));
-        assert_eq!(inst.identity, Some(serde_json::json!({"id": "a-1"})));
+        assert_eq!(
+            inst.identity.as_deref(),
+            Some(&serde_json::json!({"id": "a-1"}))
+        );
         assert_eq!(inst.identity_schema_version, 1);
     }
 }
