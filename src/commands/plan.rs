@@ -111,6 +111,7 @@ pub fn plan_file(p: &Prepared, plan: &Plan, targets: &[String], replace: &[Strin
         changes: PlanFile::changes_of(plan),
         drift: PlanFile::drift_of(plan),
         outputs: PlanFile::outputs_of(plan),
+        timestamp: Some(terrane_engine::lang::functions::plan_time()),
     }
 }
 

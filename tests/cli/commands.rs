@@ -348,7 +348,7 @@ module "m" {
 /// A saved plan's JSON as Terraform's `show -json` has it: unknown attributes left out of
 /// `after` (and flagged in `after_unknown`), the attributes that force a replacement in
 /// `replace_paths`, a wholly known output's `after_unknown` as `false`, empty sections
-/// left out.
+/// left out, the plan's timestamp and the provider configurations.
 #[test]
 fn show_json_of_a_plan_leaves_unknowns_out() {
     let v1 = r#"
@@ -368,13 +368,44 @@ output "list" {
     w.run(&["plan", "-out=p.tfplan"]).code(0);
     let out = w.run(&["show", "-json", "p.tfplan"]).code(0);
     let mut v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    for k in ["configuration", "terraform_version"] {
+    // The provider configurations the resources use, as Terraform names them.
+    assert_eq!(
+        v["configuration"]["provider_config"]["null"],
+        serde_json::json!({"name": "null", "full_name": "registry.terraform.io/hashicorp/null"})
+    );
+    assert_eq!(
+        v["configuration"]["root_module"]["resources"][0]["provider_config_key"],
+        "null"
+    );
+    // When the plan was made, as Terraform records it (RFC 3339, whole seconds).
+    let ts = v["timestamp"].as_str().unwrap_or_default().to_string();
+    assert!(
+        ts.len() == 20 && ts.ends_with('Z') && ts.as_bytes()[10] == b'T',
+        "{ts}"
+    );
+    for k in ["configuration", "terraform_version", "timestamp"] {
         v.as_object_mut().unwrap().remove(k);
     }
     snap!(
         w,
         "show_json_plan",
         serde_json::to_string_pretty(&v).unwrap()
+    );
+}
+
+/// A plan without outputs has no `outputs` in `planned_values` and no `output_changes`, as
+/// Terraform leaves out what is empty.
+#[test]
+fn show_json_of_a_plan_without_outputs_leaves_them_out() {
+    let w = Work::main_tf("resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n");
+    w.run(&["plan", "-out=p.tfplan"]).code(0);
+    let out = w.run(&["show", "-json", "p.tfplan"]).code(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(v["planned_values"].get("outputs").is_none(), "{v}");
+    assert!(v.get("output_changes").is_none(), "{v}");
+    assert_eq!(
+        v["configuration"]["provider_config"]["terraform"]["full_name"],
+        "terraform.io/builtin/terraform"
     );
 }
 

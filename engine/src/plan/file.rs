@@ -206,6 +206,10 @@ pub struct PlanFile {
     pub drift: Vec<StoredChange>,
     /// Every output, with its planned change (no-ops included, for `show -json`).
     pub outputs: BTreeMap<String, StoredOutput>,
+    /// When the plan was made (RFC 3339, the value of `plantimestamp()`); plans saved
+    /// before terrane recorded it have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
 }
 
 impl PlanFile {

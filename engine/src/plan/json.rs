@@ -98,6 +98,27 @@ fn provider_name(state_addr: &str) -> String {
         .to_string()
 }
 
+/// A provider configuration as the plan's `configuration` names it: its key (`aws`, or
+/// `aws.west` for an alias) and its entry in `provider_config`.
+fn provider_config(state_addr: &str) -> (String, J) {
+    let full_name = provider_name(state_addr);
+    let name = full_name
+        .rsplit('/')
+        .next()
+        .unwrap_or(&full_name)
+        .to_string();
+    let alias = state_addr.rsplit_once("].").map(|(_, a)| a.to_string());
+    let mut entry = json!({"name": name, "full_name": full_name});
+    let key = match alias {
+        Some(a) => {
+            entry["alias"] = json!(a);
+            format!("{name}.{a}")
+        }
+        None => name,
+    };
+    (key, entry)
+}
+
 fn resource_head(c: &StoredChange) -> Map<String, J> {
     let mut m = Map::new();
     m.insert("address".into(), json!(c.address));
@@ -218,16 +239,21 @@ pub fn plan_json(f: &PlanFile) -> J {
                 c.ty,
                 c.name
             );
-            seen.entry(addr.clone()).or_insert_with(|| json!({"address": addr, "mode": c.mode, "type": c.ty, "name": c.name, "provider_config_key": c.ty.split('_').next().unwrap_or_default(), "schema_version": 0}));
+            let (key, _) = provider_config(&c.provider);
+            seen.entry(addr.clone()).or_insert_with(|| json!({"address": addr, "mode": c.mode, "type": c.ty, "name": c.name, "provider_config_key": key, "schema_version": 0}));
         }
         seen.into_values().collect()
     };
+    let providers: Map<String, J> = f
+        .changes
+        .iter()
+        .map(|c| provider_config(&c.provider))
+        .collect();
     let mut doc = json!({
         "format_version": "1.2",
         "terraform_version": COMPATIBLE_TERRAFORM_VERSION,
-        "planned_values": {"outputs": planned_outputs, "root_module": {"resources": planned_resources}},
+        "planned_values": {"root_module": {"resources": planned_resources}},
         "resource_changes": f.changes.iter().map(change_json).collect::<Vec<_>>(),
-        "output_changes": output_changes,
         "configuration": {"root_module": {"resources": config_resources}},
         "applyable": !f.changes.is_empty() || f.outputs.values().any(|o| o.action != super::Action::NoOp),
         "complete": true,
@@ -236,6 +262,18 @@ pub fn plan_json(f: &PlanFile) -> J {
     // Terraform leaves out what is empty.
     if !variables.is_empty() {
         doc["variables"] = J::Object(variables);
+    }
+    if !planned_outputs.is_empty() {
+        doc["planned_values"]["outputs"] = J::Object(planned_outputs);
+    }
+    if !output_changes.is_empty() {
+        doc["output_changes"] = J::Object(output_changes);
+    }
+    if !providers.is_empty() {
+        doc["configuration"]["provider_config"] = J::Object(providers);
+    }
+    if let Some(t) = &f.timestamp {
+        doc["timestamp"] = json!(t);
     }
     if !f.drift.is_empty() {
         doc["resource_drift"] = f.drift.iter().map(change_json).collect();

@@ -42,6 +42,7 @@ pub fn plan_message(plan: &Plan, module: &Module) -> Value {
         changes: PlanFile::changes_of(plan),
         drift: PlanFile::drift_of(plan),
         outputs: PlanFile::outputs_of(plan),
+        timestamp: None,
     };
     let full = plan_json(&file);
     let mut body = Map::new();

@@ -22,10 +22,14 @@ pub(super) fn timestamp(_: Args, _: Ctx) -> Result<Value, Fail> {
 /// The time this run started planning: the same value for every call in one run, so it
 /// can be used in configuration without the plan changing from call to call.
 pub(super) fn plantimestamp(_: Args, _: Ctx) -> Result<Value, Fail> {
+    Ok(string(plan_time()))
+}
+
+/// The time this run started planning, RFC 3339 (what `plantimestamp()` returns and a
+/// saved plan records).
+pub fn plan_time() -> String {
     static PLAN_TIME: OnceLock<OffsetDateTime> = OnceLock::new();
-    Ok(string(rfc3339(
-        *PLAN_TIME.get_or_init(OffsetDateTime::now_utc),
-    )))
+    rfc3339(*PLAN_TIME.get_or_init(OffsetDateTime::now_utc))
 }
 
 pub(super) fn timeadd(args: Args, _: Ctx) -> Result<Value, Fail> {

@@ -16,6 +16,7 @@ mod collection;
 mod conversion;
 mod crypto;
 mod datetime;
+pub use datetime::plan_time;
 mod encoding;
 mod filesystem;
 mod format;
