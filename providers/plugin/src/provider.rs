@@ -913,6 +913,26 @@ fn bare(v: Option<&Value>) -> Value {
     v.map(|v| v.unmark_deep().0).unwrap_or_default()
 }
 
+/// Whether `planned` is `config` with some of its null parts filled in (objects by
+/// attribute, lists and maps element by element, sets each element matched by one).
+fn fills(config: &Value, planned: &Value) -> bool {
+    match (config, planned) {
+        (Value::Null, _) => true,
+        (Value::Object(c), Value::Object(p)) | (Value::Map(c), Value::Map(p)) => {
+            c.len() == p.len()
+                && c.iter()
+                    .all(|(k, cv)| p.get(k).is_some_and(|pv| fills(cv, pv)))
+        }
+        (Value::List(c), Value::List(p)) => {
+            c.len() == p.len() && c.iter().zip(p).all(|(cv, pv)| fills(cv, pv))
+        }
+        (Value::Set(c), Value::Set(p)) => {
+            c.len() == p.len() && c.iter().all(|cv| p.iter().any(|pv| fills(cv, pv)))
+        }
+        (c, p) => c == p,
+    }
+}
+
 fn invalid_in_object(
     block: &BlockSchema,
     config: &Value,
@@ -927,7 +947,13 @@ fn invalid_in_object(
         } else {
             let c = bare(config.get_attr(name));
             let p = bare(planned.get_attr(name));
-            if c.contains_unknown() || (a.computed && c.is_null()) || c == p {
+            // A nested attribute's inner arguments left unset may be filled in: their own
+            // schemas (optional, computed) are not kept, so any of them may be computed.
+            let nested = matches!(
+                &c,
+                Value::Object(_) | Value::List(_) | Value::Set(_) | Value::Map(_)
+            ) && fills(&c, &p);
+            if c.contains_unknown() || (a.computed && c.is_null()) || c == p || nested {
                 false
             } else {
                 let before = bare(prior.and_then(|v| v.get_attr(name)));
@@ -1152,6 +1178,24 @@ mod tests {
         assert_eq!(
             invalid_plan_attributes(&set, &config, None, &none),
             ["rule"]
+        );
+    }
+
+    #[test]
+    fn a_nested_attribute_may_have_its_unset_inner_arguments_filled_in() {
+        let mut b = BlockSchema::default();
+        b.attributes.insert(
+            "members".into(),
+            AttributeSchema::optional(Type::Set(Box::new(Type::Any))),
+        );
+        let members = |r| Value::object([("members", Value::Set(vec![r]))]);
+        let config = members(rule(80, None));
+        let filled = members(rule(80, Some("m-1")));
+        assert!(invalid_plan_attributes(&b, &config, None, &filled).is_empty());
+        let changed = members(rule(81, Some("m-1")));
+        assert_eq!(
+            invalid_plan_attributes(&b, &config, None, &changed),
+            ["members"]
         );
     }
 }
