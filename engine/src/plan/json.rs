@@ -252,9 +252,11 @@ pub fn plan_json(f: &PlanFile) -> J {
     let mut doc = json!({
         "format_version": "1.2",
         "terraform_version": COMPATIBLE_TERRAFORM_VERSION,
-        "planned_values": {"root_module": {"resources": planned_resources}},
+        "planned_values": {"outputs": planned_outputs, "root_module": {"resources": planned_resources}},
         "resource_changes": f.changes.iter().map(change_json).collect::<Vec<_>>(),
-        "configuration": {"root_module": {"resources": config_resources}},
+        "output_changes": output_changes,
+        "configuration": {"provider_config": providers, "root_module": {"resources": config_resources}},
+        "timestamp": f.timestamp,
         "applyable": !f.changes.is_empty() || f.outputs.values().any(|o| o.action != super::Action::NoOp),
         "complete": true,
         "errored": false,
@@ -263,18 +265,23 @@ pub fn plan_json(f: &PlanFile) -> J {
     if !variables.is_empty() {
         doc["variables"] = J::Object(variables);
     }
-    if !planned_outputs.is_empty() {
-        doc["planned_values"]["outputs"] = J::Object(planned_outputs);
-    }
-    if !output_changes.is_empty() {
-        doc["output_changes"] = J::Object(output_changes);
-    }
-    if !providers.is_empty() {
-        doc["configuration"]["provider_config"] = J::Object(providers);
-    }
-    if let Some(t) = &f.timestamp {
-        doc["timestamp"] = json!(t);
-    }
+    // Built in Terraform's key order, then emptied parts taken out (keeping the order).
+    let drop_empty = |m: &mut J, path: &[&str]| {
+        let (last, parents) = path.split_last().expect("a path");
+        let parent = parents.iter().fold(m, |m, k| &mut m[*k]);
+        let empty = match &parent[*last] {
+            J::Object(o) => o.is_empty(),
+            J::Null => true,
+            _ => false,
+        };
+        if let (true, Some(o)) = (empty, parent.as_object_mut()) {
+            o.shift_remove(*last);
+        }
+    };
+    drop_empty(&mut doc, &["planned_values", "outputs"]);
+    drop_empty(&mut doc, &["output_changes"]);
+    drop_empty(&mut doc, &["configuration", "provider_config"]);
+    drop_empty(&mut doc, &["timestamp"]);
     if !f.drift.is_empty() {
         doc["resource_drift"] = f.drift.iter().map(change_json).collect();
     }
