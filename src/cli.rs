@@ -191,7 +191,7 @@ pub struct TestArgs {
     )]
     pub parallelism: i64,
     /// Limit the number of run blocks of a file that run at once (Terraform's hidden
-    /// flag; accepted for scripts that pass it, runs here go one after another).
+    /// flag; only parallel runs on different states overlap). Defaults to 10.
     #[arg(
         long,
         default_value_t = 10,

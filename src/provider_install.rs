@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use terrane_engine::config::Module;
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::provider::ProviderSchema;
+use terrane_engine::state::State;
 use terrane_provider_plugin::cliconfig::CliConfig;
 use terrane_provider_plugin::install::{platform, InstallError, LockFile, Source, LOCK_FILE};
 use terrane_provider_plugin::installer::{Event, Installer, Request};
@@ -50,28 +51,116 @@ impl Line {
     }
 }
 
-/// Installs the providers of `root`, printing progress as Terraform does; errors come
-/// back as diagnostics and leave the lock file as it was.
-pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
+/// What one of init's provider steps chose: the lock entries of the providers it
+/// installed, and those whose entries hold only checksums computed here (a filesystem
+/// mirror gives no signed ones), which Terraform warns about.
+#[derive(Default)]
+pub struct Installation {
+    pub locks: LockFile,
+    incomplete: Vec<String>,
+}
+
+/// Which of init's two provider steps is running: Terraform words the reuse of a locked
+/// version differently in each.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Configuration,
+    State,
+}
+
+/// Installs the providers the configuration `root` requires, printing progress as
+/// Terraform does; errors come back as diagnostics. The lock file is written later, by
+/// `record_locks`, once the providers found in state are installed too.
+pub async fn install(root: &Module, opts: &Options<'_>) -> (Installation, Diagnostics) {
+    let old = match LockFile::read(Path::new(LOCK_FILE)) {
+        Ok(l) => l,
+        Err(e) => {
+            let d = Diagnostic::error("Invalid dependency lock file").detail(e.to_string());
+            return (Installation::default(), d.into());
+        }
+    };
+    let sources = crate::plugins::required_sources(root);
+    install_sources(root, sources, &old, Step::Configuration, opts).await
+}
+
+/// The step Terraform runs after the backend: the providers the state's resources name
+/// (the built-in `terraform` provider included), each version the configuration's step
+/// or the lock file chose reused. Prints the step's heading even when the state names
+/// none, as Terraform does.
+pub async fn install_from_state(
+    root: &Module,
+    state: &State,
+    config: &Installation,
+    opts: &Options<'_>,
+) -> (Installation, Diagnostics) {
+    (opts.log)(&Line {
+        human: "\nInitializing provider plugins found in the state...".to_string(),
+        json: "Initializing provider plugins found in the state...".to_string(),
+        code: Some("initializing_provider_plugin_from_state_message"),
+    });
+    let mut locked = match LockFile::read(Path::new(LOCK_FILE)) {
+        Ok(l) => l,
+        Err(e) => {
+            let d = Diagnostic::error("Invalid dependency lock file").detail(e.to_string());
+            return (Installation::default(), d.into());
+        }
+    };
+    locked.providers.extend(config.locks.providers.clone());
+    let mut sources: Vec<Source> = state_sources(state);
+    // Built-in providers first, as Terraform reports them before querying any other.
+    sources.sort_by_key(|s| (s.host != BUILTIN_HOST, s.to_string()));
+    let mut installable = Vec::new();
+    for source in sources {
+        if source.host == BUILTIN_HOST {
+            let text = format!("{source} is built in to terrane");
+            (opts.log)(&Line::log(format!("- {text}"), text));
+        } else {
+            installable.push((source, None));
+        }
+    }
+    install_sources(root, installable, &locked, Step::State, opts).await
+}
+
+/// The host of providers built into Terraform (`terraform.io/builtin/terraform`).
+const BUILTIN_HOST: &str = "terraform.io";
+
+/// The providers the state's resources name, each once.
+fn state_sources(state: &State) -> Vec<Source> {
+    let mut out: Vec<Source> = Vec::new();
+    for r in &state.resources {
+        // `provider["registry.terraform.io/hashicorp/null"]`, maybe after a module path
+        // and before an alias.
+        let Some(addr) = r.provider.split('"').nth(1) else {
+            continue;
+        };
+        if let Ok(s) = Source::parse(addr) {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+async fn install_sources(
+    root: &Module,
+    sources: Vec<(Source, Option<terrane_engine::diag::Span>)>,
+    old: &LockFile,
+    step: Step,
+    opts: &Options<'_>,
+) -> (Installation, Diagnostics) {
     let mut diags = Diagnostics::new();
+    let mut done = Installation::default();
     let installer = match installer(opts.plugin_dirs, crate::plugins::providers_dir()) {
         Ok(i) => i,
         Err(d) => {
             diags.push(d);
-            return diags;
-        }
-    };
-    let old = match LockFile::read(Path::new(LOCK_FILE)) {
-        Ok(l) => l,
-        Err(e) => {
-            diags.push(Diagnostic::error("Invalid dependency lock file").detail(e.to_string()));
-            return diags;
+            return (done, diags);
         }
     };
     let built_in = crate::setup::providers();
-    let mut new = LockFile::default();
     let mut third_party_signed = false;
-    for (source, span) in crate::plugins::required_sources(root) {
+    for (source, span) in sources {
         let name = display(&source);
         let constraints = constraints_for(root, &source);
         let key = source.to_string();
@@ -83,15 +172,19 @@ pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
             .find(|(names, _)| names.contains(&key.as_str()))
             .map(|(_, f)| f().schema().clone());
         let mut lines = Vec::new();
+        let mut fetched = false;
         let mut report = |e: Event| {
             third_party_signed |= matches!(&e, Event::Installed(_, auth) if third_party(auth));
-            lines.push(event_line(&name, constraints.as_deref(), &e));
+            fetched |= matches!(&e, Event::Installed(..) | Event::UsingCached(_));
+            lines.push(event_line(&name, constraints.as_deref(), &e, step));
         };
+        // Terraform never upgrades a provider only the state names: there is no
+        // constraint to upgrade within.
         let req = Request {
             source: &source,
             constraints: constraints.as_deref(),
             locked,
-            upgrade: opts.upgrade,
+            upgrade: opts.upgrade && step == Step::Configuration,
             local_only: native
                 .as_ref()
                 .is_some_and(|n| built_in_suffices(root, &source, n)),
@@ -126,7 +219,10 @@ pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
         }
         match outcome {
             Ok(entry) => {
-                new.providers.insert(key, entry);
+                if fetched && only_local_checksums(&entry, locked) {
+                    done.incomplete.push(name.clone());
+                }
+                done.locks.providers.insert(key, entry);
             }
             Err(_) if built_in_only => {
                 let refused = constraints
@@ -139,7 +235,7 @@ pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
                 let text = format!("Using built-in {name} ({})", source.name);
                 (opts.log)(&Line::log(format!("- {text}"), text));
                 if let Some(l) = locked {
-                    new.providers.insert(key, l.clone());
+                    done.locks.providers.insert(key, l.clone());
                 }
             }
             Err(e) => {
@@ -161,32 +257,80 @@ pub async fn install(root: &Module, opts: &Options<'_>) -> Diagnostics {
         let text = "Partner and community providers are signed by their developers.\nIf you'd like to know more about provider signing, you can read about it here:\nhttps://developer.hashicorp.com/terraform/cli/plugins/signing";
         (opts.log)(&Line::log(format!("\n{text}"), text.to_string()));
     }
-    if diags.has_errors() || new == old {
-        return diags;
+    (done, diags)
+}
+
+/// Whether a package just installed leaves its lock entry with only the checksum
+/// computed here: no `zh:` checksums signed by a registry, and nothing the lock file
+/// held before beyond that same checksum. Another platform could not install from such
+/// an entry.
+fn only_local_checksums(entry: &terrane_provider_plugin::install::Locked, prior: Option<&terrane_provider_plugin::install::Locked>) -> bool {
+    let signed = entry.hashes.iter().any(|h| h.starts_with("zh:"));
+    let prior_differs = prior
+        .filter(|p| p.version == entry.version && !p.hashes.is_empty())
+        .is_some_and(|p| p.hashes != entry.hashes);
+    !signed && !prior_differs
+}
+
+/// Writes the lock file with the entries of init's steps (the configuration's win), if
+/// they differ from what it holds, and says so as Terraform does: first Terraform's
+/// warning when some entries hold only checksums computed on this platform, then the
+/// note on the lock file (returned as a line with its message code).
+pub fn record_locks(
+    steps: &[&Installation],
+    lock_mode: LockMode,
+) -> (Option<Line>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let old = match LockFile::read(Path::new(LOCK_FILE)) {
+        Ok(l) => l,
+        Err(e) => {
+            diags.push(Diagnostic::error("Invalid dependency lock file").detail(e.to_string()));
+            return (None, diags);
+        }
+    };
+    let mut new = LockFile::default();
+    for step in steps.iter().rev() {
+        new.providers.extend(step.locks.providers.clone());
     }
-    if opts.lock_mode == LockMode::Readonly {
+    if new == old {
+        return (None, diags);
+    }
+    if lock_mode == LockMode::Readonly {
         diags.push(Diagnostic::error("Provider dependency changes detected").detail(
             "Changes to the required provider dependencies were detected, but the lock file is read-only. To use and record these requirements, run \"terrane init\" without the \"-lockfile=readonly\" flag.",
         ));
-        return diags;
+        return (None, diags);
+    }
+    let mut incomplete: Vec<&String> = steps.iter().flat_map(|s| &s.incomplete).collect();
+    incomplete.sort();
+    incomplete.dedup();
+    if !incomplete.is_empty() {
+        let names: Vec<&str> = incomplete.iter().map(|n| n.as_str()).collect();
+        let here = platform();
+        diags.push(
+            Diagnostic::warning("Incomplete lock file information for providers").detail(format!(
+                "Due to your customized provider installation methods, terrane was forced to calculate lock file checksums locally for the following providers:\n  - {}\n\nThe current {LOCK_FILE} file only includes checksums for {here}, so terrane running on another platform will fail to install these providers.\n\nTo calculate additional checksums for another platform, run:\n  terrane providers lock -platform=linux_amd64\n(where linux_amd64 is the platform to generate)",
+                names.join("\n  - ")
+            )),
+        );
     }
     if let Err(e) = new.write(Path::new(LOCK_FILE)) {
         diags.push(
             Diagnostic::error("Failed to write the dependency lock file").detail(format!("{e:#}")),
         );
-        return diags;
+        return (None, diags);
     }
     let (code, text) = if old.providers.is_empty() {
         ("lock_info", format!("terrane has created a lock file {LOCK_FILE} to record the provider\nselections it made above. Include this file in your version control repository\nso that terrane can guarantee to make the same selections by default when\nyou run \"terrane init\" in the future."))
     } else {
         ("dependencies_lock_changes_info", format!("terrane has made some changes to the provider dependency selections recorded\nin the {LOCK_FILE} file. Review those changes and commit them to your\nversion control system if they represent changes you intended to make."))
     };
-    (opts.log)(&Line {
+    let note = Line {
         human: format!("\n{text}"),
         json: text,
         code: Some(code),
-    });
-    diags
+    };
+    (Some(note), diags)
 }
 
 /// The installer for the CLI configuration (or `-plugin-dir`), placing packages under
@@ -260,8 +404,12 @@ pub fn constraints_for(root: &Module, source: &Source) -> Option<String> {
 }
 
 /// An installer event as Terraform words it for people and for `init -json`.
-fn event_line(name: &str, constraints: Option<&str>, e: &Event) -> Line {
+fn event_line(name: &str, constraints: Option<&str>, e: &Event, step: Step) -> Line {
     let (human, json) = match e {
+        Event::ReusingLocked if step == Step::State => (
+            format!("- Reusing previous version of {name}"),
+            format!("Reusing previous version of {name}"),
+        ),
         Event::ReusingLocked => (
             format!("- Reusing previous version of {name} from the dependency lock file"),
             format!("{name}: Reusing previous version from the dependency lock file"),

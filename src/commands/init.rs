@@ -86,9 +86,8 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
             return Ok(1);
         }
     };
-    let lock_notes = std::cell::RefCell::new(Vec::new());
     let log = |line: &provider_install::Line| match line.code {
-        Some(_) => lock_notes.borrow_mut().push(line.clone()),
+        Some(code) => view.message(code, &line.human),
         None => view.log_worded(&line.human, &line.json),
     };
     let opts = provider_install::Options {
@@ -97,12 +96,13 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         lock_mode,
         log: &log,
     };
-    let provider_diags = provider_install::install(&module, &opts).await;
+    let (from_config, provider_diags) = provider_install::install(&module, &opts).await;
     if provider_diags.has_errors() {
         view.diagnostics(&provider_diags);
         return Ok(1);
     }
     diags.extend(provider_diags);
+    let mut from_state = None;
     // -cloud is Terraform's alias of -backend.
     if a.backend && a.cloud != Some(false) {
         view.message(
@@ -129,10 +129,30 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
                 return Ok(1);
             }
         }
+        // Then the providers the state names, as Terraform 1.15 installs them: after
+        // the backend, whose state it reads.
+        if let Some(state) = current_state(&module).await {
+            let (installed, state_diags) =
+                provider_install::install_from_state(&module, &state, &from_config, &opts).await;
+            if state_diags.has_errors() {
+                view.diagnostics(&state_diags);
+                return Ok(1);
+            }
+            diags.extend(state_diags);
+            from_state = Some(installed);
+        }
     }
-    for note in lock_notes.into_inner() {
+    let steps: Vec<&provider_install::Installation> =
+        std::iter::once(&from_config).chain(from_state.as_ref()).collect();
+    let (note, lock_diags) = provider_install::record_locks(&steps, lock_mode);
+    if lock_diags.has_errors() {
+        view.diagnostics(&lock_diags);
+        return Ok(1);
+    }
+    if let Some(note) = note {
         view.message(note.code.unwrap_or_default(), &note.human);
     }
+    diags.extend(lock_diags);
     if !diags.is_empty() {
         view.diagnostics(&diags);
     }
@@ -144,6 +164,14 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         view.message("output_init_success_cli_message", "\nYou may now begin working with terrane. Try running \"terrane plan\" to see\nany changes that are required for your infrastructure. All terrane commands\nshould now work.\n\nIf you ever set or change modules or backend configuration for terrane,\nrerun this command to reinitialize your working directory. If you forget, other\ncommands will detect it and remind you to do so if necessary.");
     }
     Ok(0)
+}
+
+/// The current workspace's state, if it has one that can be read (a state that cannot be
+/// read is reported by the commands that need it, not by init).
+async fn current_state(module: &Module) -> Option<terrane_engine::state::State> {
+    let backend = crate::setup::backend(module).ok()?;
+    let ws = crate::setup::current_workspace();
+    backend.read(&ws).await.ok().flatten().map(|v| v.state)
 }
 
 /// Whether any module uses the `terraform` provider (`terraform_data`,

@@ -92,9 +92,13 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
             })?;
         let providers = super::operation::provider_set(&Default::default());
         if a.json {
+            let configuration = plan_configuration(&plan);
             println!(
                 "{}",
-                serde_json::to_string(&terrane_engine::plan::json::plan_json(&plan))?
+                serde_json::to_string(&terrane_engine::plan::json::plan_json(
+                    &plan,
+                    configuration
+                ))?
             );
         } else if a.markdown {
             print!(
@@ -124,6 +128,20 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
         Some(s) => print_state(&s, a.json)?,
     }
     Ok(0)
+}
+
+/// The `configuration` part of a saved plan's JSON: Terraform keeps a copy of the
+/// configuration in the plan file, terrane reads the working directory's, when it is the
+/// one the plan was made from (else the part lists only what the plan changes).
+fn plan_configuration(plan: &terrane_engine::plan::file::PlanFile) -> Option<serde_json::Value> {
+    let (module, diags) = load_dir(Path::new("."));
+    if diags.has_errors() || super::plan::module_hash(&module) != plan.config_hash {
+        return None;
+    }
+    let providers = super::operation::provider_set(&module);
+    Some(terrane_engine::plan::json_config::configuration(
+        &module, &providers,
+    ))
 }
 
 fn print_state(s: &State, json: bool) -> anyhow::Result<()> {

@@ -393,6 +393,26 @@ output "list" {
     );
 }
 
+/// A saved plan's `configuration` as Terraform 1.15.5 writes it for the same directory
+/// (the expected document is Terraform's own output): provider configurations with
+/// their version constraints, each argument's constant or references (unwrapped step by
+/// step), count and for_each expressions, `depends_on`, outputs, variables' converted
+/// defaults, and a module call with its source, arguments and nested module whose
+/// resources name the inherited provider configuration.
+#[test]
+fn show_json_of_a_plan_has_the_configurations_expressions() {
+    let w = Work::fixture("plan-configuration");
+    w.run(&["plan", "-out=p.tfplan"]).code(0);
+    let out = w.run(&["show", "-json", "p.tfplan"]).code(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let want: serde_json::Value =
+        serde_json::from_str(&w.read("terraform-1.15.5-configuration.json")).unwrap();
+    assert_eq!(
+        serde_json::to_string_pretty(&v["configuration"]).unwrap(),
+        serde_json::to_string_pretty(&want).unwrap()
+    );
+}
+
 /// A plan without outputs has no `outputs` in `planned_values` and no `output_changes`, as
 /// Terraform leaves out what is empty.
 #[test]

@@ -588,6 +588,40 @@ fn json_plan_reports_drift() {
     assert_eq!(drift[0]["change"]["resource"]["addr"], "example_thing.a");
 }
 
+/// `show -json` of a saved plan with drift and variables has them where Terraform's plan
+/// JSON puts them: `variables` after the versions, `resource_drift` before
+/// `resource_changes`.
+#[test]
+fn show_json_places_drift_in_terraforms_key_order() {
+    let w = with_example(THING);
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    let remote = w.path().join("remote");
+    edit_objects(&remote, |doc| doc["things"]["thing-1"]["size"] = 7.into());
+    run(&w, &["plan", "-var=name=second", "-out=p.tfplan"], None).code(0);
+    let out = run(&w, &["show", "-json", "p.tfplan"], None).code(0);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let keys: Vec<&str> = doc
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys[..6],
+        [
+            "format_version",
+            "terraform_version",
+            "variables",
+            "planned_values",
+            "resource_drift",
+            "resource_changes"
+        ],
+        "{}",
+        out.stdout
+    );
+    assert_eq!(doc["resource_drift"][0]["address"], "example_thing.a");
+}
+
 /// Blocks as SDKv2 providers declare them: `endpoint` blocks form a map keyed by their
 /// label, and `options` is a group block, an object even when absent.
 const BLOCKS: &str = r#"

@@ -477,3 +477,169 @@ fn json_verbose_streams_each_runs_plan_or_state() {
     assert_eq!(resource["values"]["output"], "app");
     assert!(body["provider_schemas"][builtin].is_object(), "{body:#}");
 }
+
+/// A file whose runs are parallel (`test { parallel = true }`) on different states (two
+/// modules and a `state_key`) passes, with a later sequential run reading the parallel
+/// runs' outputs; runs are reported in file order, each state torn down. Terraform
+/// 1.15.5 passes the same file (it reports parallel runs as they finish).
+#[test]
+fn parallel_runs_on_different_states_pass_and_report_in_order() {
+    let module = r#"
+variable "name" {
+  type    = string
+  default = "root"
+}
+
+resource "terraform_data" "a" {
+  input = var.name
+}
+
+output "name" {
+  value = terraform_data.a.output
+}
+"#;
+    let w = Work::main_tf(module);
+    w.write("one/main.tf", module);
+    w.write("two/main.tf", module);
+    w.write(
+        "tests/parallel.tftest.hcl",
+        r#"
+test {
+  parallel = true
+}
+
+run "one" {
+  module {
+    source = "./one"
+  }
+  variables {
+    name = "first"
+  }
+}
+
+run "two" {
+  module {
+    source = "./two"
+  }
+  variables {
+    name = "second"
+  }
+}
+
+run "keyed" {
+  state_key = "own"
+  variables {
+    name = "third"
+  }
+  assert {
+    condition     = output.name == "third"
+    error_message = "wrong name"
+  }
+}
+
+run "joins" {
+  parallel = false
+  variables {
+    name = "${run.one.name}-${run.two.name}"
+  }
+  assert {
+    condition     = output.name == "first-second"
+    error_message = "got ${output.name}"
+  }
+}
+"#,
+    );
+    let out = w.run(&["test", "-no-color"]).code(0);
+    snap!(w, "test_parallel_runs", out);
+    let json = w.run(&["test", "-json"]).code(0);
+    let runs: Vec<(String, String)> = json
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .filter(|m| m["type"] == "test_run")
+        .map(|m| {
+            (
+                m["@testrun"].as_str().unwrap_or_default().to_string(),
+                m["test_run"]["progress"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .filter(|(_, p)| p != "teardown")
+        .collect();
+    let want: Vec<(String, String)> = ["one", "two", "keyed", "joins"]
+        .iter()
+        .flat_map(|r| [(r.to_string(), "starting".to_string()), (r.to_string(), "complete".to_string())])
+        .collect();
+    assert_eq!(runs, want, "{}", json.stdout);
+}
+
+/// `test -json -verbose`: a plan's `relevant_attributes` are the resource attributes its
+/// changing resources and outputs read, followed through locals and other resources and
+/// cut where the schema stops (`terraform_data.output` is dynamic), between the changes
+/// and the schemas, as Terraform 1.15.5 writes them for the same directory.
+#[test]
+fn json_verbose_plan_lists_the_relevant_attributes() {
+    let w = Work::main_tf(
+        r#"
+variable "v" {
+  default = "x"
+}
+
+locals {
+  upper = upper(var.v)
+}
+
+resource "null_resource" "n" {
+  triggers = {
+    v = var.v
+  }
+}
+
+resource "terraform_data" "d" {
+  input = [null_resource.n.triggers.v, local.upper]
+}
+
+resource "terraform_data" "list" {
+  input = terraform_data.d.output[0]
+}
+
+output "o" {
+  value = terraform_data.d.output
+}
+"#,
+    );
+    w.write("main.tftest.hcl", "run \"plans\" {\n  command = plan\n}\n");
+    let out = w.run(&["test", "-json", "-verbose"]).code(0);
+    let plan = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .find(|m| m["type"] == "test_plan")
+        .expect("a test_plan message");
+    let body = plan["test_plan"].as_object().expect("an object");
+    let keys: Vec<&str> = body.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "plan_format_version",
+            "output_changes",
+            "resource_changes",
+            "relevant_attributes",
+            "provider_format_version",
+            "provider_schemas"
+        ]
+    );
+    let mut relevant: Vec<String> = body["relevant_attributes"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|a| format!("{} {}", a["resource"], a["attribute"]))
+        .collect();
+    relevant.sort();
+    assert_eq!(
+        relevant,
+        [
+            r#""null_resource.n" ["triggers","v"]"#,
+            r#""terraform_data.d" ["output"]"#
+        ]
+    );
+}

@@ -22,6 +22,8 @@ pub struct TestFile {
     pub mock_providers: Vec<MockProviderBlock>,
     pub overrides: Vec<Override>,
     pub runs: Vec<TestRun>,
+    /// `test { parallel = true }`: the default of the runs' own `parallel`.
+    pub parallel: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,27 @@ pub struct TestRun {
     pub expect_failures: Vec<(String, Option<Span>)>,
     pub plan_options: PlanOptions,
     pub overrides: Vec<Override>,
+    /// `parallel`, when the run sets it (else the file's `test` block decides).
+    pub parallel: Option<bool>,
+    /// `state_key`: the state the run works on, when not its module's own.
+    pub state_key: Option<String>,
+}
+
+impl TestRun {
+    /// The state the run plans and applies against: its `state_key`, else one per
+    /// module (its `module` source, or the module under test, ""), as Terraform keys them.
+    pub fn state_key(&self) -> &str {
+        match (&self.state_key, &self.module) {
+            (Some(k), _) => k,
+            (None, Some(m)) => &m.source,
+            (None, None) => "",
+        }
+    }
+
+    /// Whether the run may run beside the other parallel runs of its file.
+    pub fn parallel(&self, file: &TestFile) -> bool {
+        self.parallel.unwrap_or(file.parallel)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -154,10 +177,11 @@ pub fn parse_test_file(file: &Arc<SourceFile>, diags: &mut Diagnostics) -> TestF
             }
             "variables" => out.variables.extend(variables(&b.body, file, diags)),
             "provider" => decode_provider(&mut scratch, b, file, diags),
-            // Options for running runs in parallel; terrane runs them one after another,
-            // which every test file must allow.
             "test" => {
-                check_body(&b.body, &["parallel"], &[], file, diags);
+                let c = check_body(&b.body, &["parallel"], &[], file, diags);
+                if let Some(a) = c.attrs.get("parallel") {
+                    out.parallel = literal_bool(a, file, diags);
+                }
             }
             "mock_provider" => {
                 if let Some(m) = decode_mock_provider(b, file, diags) {
@@ -193,13 +217,11 @@ fn decode_run(b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Opt
         return None;
     }
     let c = check_body(&b.body, RUN_ATTRS, RUN_BLOCKS, file, diags);
-    for name in ["providers", "state_key"] {
-        if let Some(a) = c.attrs.get(name) {
-            diags.push(not_yet(
-                &format!("{name:?} in a run block"),
-                span_of(&a.key, file),
-            ));
-        }
+    if let Some(a) = c.attrs.get("providers") {
+        diags.push(not_yet(
+            "\"providers\" in a run block",
+            span_of(&a.key, file),
+        ));
     }
     let mut run = TestRun {
         name: b.labels[0].as_str().to_string(),
@@ -214,7 +236,19 @@ fn decode_run(b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Opt
             ..PlanOptions::default()
         },
         overrides: Vec::new(),
+        parallel: c.attrs.get("parallel").map(|a| literal_bool(a, file, diags)),
+        state_key: None,
     };
+    if let Some(a) = c.attrs.get("state_key") {
+        match &a.value {
+            Expression::String(k) => run.state_key = Some(k.value().clone()),
+            other => diags.push(
+                Diagnostic::error("Invalid value for \"state_key\"")
+                    .detail("The state key must be a literal string.")
+                    .span(span_of(other, file)),
+            ),
+        }
+    }
     if let Some(a) = c.attrs.get("command") {
         match keyword(&a.value).as_deref() {
             Some("plan") => run.command = TestCommand::Plan,

@@ -39,6 +39,112 @@ pub struct Reference {
     /// make modules that feed each other (the app's security group into the database
     /// module, the database's address back into the app) a false cycle.
     pub module_output: Option<String>,
+    /// The root name (`var`, `aws_vpc`, `module`) and the static steps after it, up to
+    /// the first that is not (an index by an expression, a splat): what Terraform's
+    /// JSON forms of configuration and plans spell references with.
+    pub root: String,
+    pub steps: Vec<Step>,
+}
+
+/// One static step of a traversal: `.name`, or an index by a literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Attr(String),
+    /// A number index, as written.
+    Number(String),
+    Key(String),
+}
+
+impl Step {
+    /// The step as Terraform prints traversals: `.name`, `[0]`, `["key"]`.
+    fn text(&self) -> String {
+        match self {
+            Step::Attr(a) => format!(".{a}"),
+            Step::Number(n) => format!("[{n}]"),
+            Step::Key(k) => format!("[{}]", serde_json::Value::String(k.clone())),
+        }
+    }
+
+    fn is_index(&self) -> bool {
+        !matches!(self, Step::Attr(_))
+    }
+}
+
+impl Reference {
+    /// How many of `steps` name the object referred to (with its instance key) rather
+    /// than a part of its value, as Terraform splits a reference into subject and
+    /// remaining traversal.
+    fn subject_steps(&self) -> usize {
+        let indexed = |i: usize| self.steps.get(i).is_some_and(Step::is_index);
+        match &self.subject {
+            Subject::Var(_) | Subject::Local(_) | Subject::CountIndex | Subject::EachKey
+            | Subject::EachValue | Subject::Path(_) | Subject::TerraformWorkspace => 1,
+            Subject::Resource(_) => {
+                let named = if self.root == "data" || self.root == "ephemeral" { 2 } else { 1 };
+                named + usize::from(indexed(named))
+            }
+            Subject::Module(_) => {
+                let call = 1 + usize::from(indexed(1));
+                let output = matches!(self.steps.get(call), Some(Step::Attr(_)));
+                call + usize::from(output)
+            }
+            Subject::Bound(_) | Subject::SelfObject => 0,
+        }
+        .min(self.steps.len())
+    }
+
+    /// The steps after the referenced object: the path into its value.
+    pub fn path(&self) -> &[Step] {
+        &self.steps[self.subject_steps()..]
+    }
+
+    /// The object referred to, as Terraform names it (`aws_vpc.main[0]`,
+    /// `module.net.vpc_id`, `var.name`).
+    pub fn subject_text(&self) -> String {
+        let steps: String = self.steps[..self.subject_steps()].iter().map(Step::text).collect();
+        format!("{}{steps}", self.root)
+    }
+
+    /// The reference as Terraform's JSON configuration lists it: the whole static
+    /// traversal, then each shorter one down to the object, then the object without its
+    /// instance key (or the module call of a module output).
+    pub fn terraform_strings(&self) -> Vec<String> {
+        let n = self.subject_steps();
+        let mut out: Vec<String> = (n..=self.steps.len())
+            .rev()
+            .map(|end| {
+                let steps: String = self.steps[..end].iter().map(Step::text).collect();
+                format!("{}{steps}", self.root)
+            })
+            .collect();
+        let container = match &self.subject {
+            Subject::Resource(_) if n > 0 && self.steps[n - 1].is_index() => Some(n - 1),
+            Subject::Module(_) if n > 1 => Some(1),
+            _ => None,
+        };
+        if let Some(end) = container {
+            let steps: String = self.steps[..end].iter().map(Step::text).collect();
+            out.push(format!("{}{steps}", self.root));
+        }
+        out
+    }
+}
+
+/// The static steps of a traversal's operators.
+fn static_steps(ops: &[&TraversalOperator]) -> Vec<Step> {
+    let mut out = Vec::new();
+    for op in ops {
+        out.push(match op {
+            TraversalOperator::GetAttr(id) => Step::Attr(id.as_str().to_string()),
+            TraversalOperator::LegacyIndex(n) => Step::Number(n.value().to_string()),
+            TraversalOperator::Index(Expression::Number(n)) => {
+                Step::Number(n.value().to_string())
+            }
+            TraversalOperator::Index(Expression::String(s)) => Step::Key(s.value().clone()),
+            _ => break,
+        });
+    }
+    out
 }
 
 /// Decodes the start of a traversal into its subject and how many operators that used.
@@ -204,6 +310,8 @@ impl Walker<'_, '_> {
                     subject,
                     span,
                     module_output,
+                    root: root.to_string(),
+                    steps: static_steps(ops),
                 });
             }
         }
@@ -310,5 +418,65 @@ impl Walker<'_, '_> {
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(src: &str) -> Vec<Vec<String>> {
+        let file = SourceFile::new("t.tf", src.to_string());
+        let expr = hcl_edit::parser::parse_expr(src).expect("an expression");
+        references(&expr, &file)
+            .iter()
+            .map(Reference::terraform_strings)
+            .collect()
+    }
+
+    /// Terraform's JSON configuration lists a reference unwrapped step by step, then the
+    /// object without its instance key, or the module call of a module output.
+    #[test]
+    fn references_unwrap_as_terraform_lists_them() {
+        assert_eq!(
+            strings(r#"null_resource.each[0].triggers["name"]"#),
+            vec![vec![
+                r#"null_resource.each[0].triggers["name"]"#,
+                "null_resource.each[0].triggers",
+                "null_resource.each[0]",
+                "null_resource.each",
+            ]]
+        );
+        assert_eq!(
+            strings(r#"module.child["a"].name"#),
+            vec![vec![r#"module.child["a"].name"#, r#"module.child["a"]"#]]
+        );
+        assert_eq!(
+            strings("module.net.vpc_id"),
+            vec![vec!["module.net.vpc_id", "module.net"]]
+        );
+        assert_eq!(
+            strings("data.aws_vpc.main.cidr_block"),
+            vec![vec!["data.aws_vpc.main.cidr_block", "data.aws_vpc.main"]]
+        );
+        // A dynamic index ends the traversal: what it indexes is the reference.
+        assert_eq!(
+            strings("local.names[count.index]"),
+            vec![vec!["local.names"], vec!["count.index"]]
+        );
+        assert_eq!(strings("var.tags.env"), vec![vec!["var.tags.env", "var.tags"]]);
+    }
+
+    #[test]
+    fn a_reference_path_is_what_follows_the_object() {
+        let src = r#"aws_instance.web[1].tags["Name"]"#;
+        let file = SourceFile::new("t.tf", src.to_string());
+        let expr = hcl_edit::parser::parse_expr(src).expect("an expression");
+        let r = &references(&expr, &file)[0];
+        assert_eq!(r.subject_text(), "aws_instance.web[1]");
+        assert_eq!(
+            r.path(),
+            [Step::Attr("tags".into()), Step::Key("Name".into())]
+        );
     }
 }

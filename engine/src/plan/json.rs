@@ -168,8 +168,10 @@ fn change_json(c: &StoredChange) -> J {
     J::Object(m)
 }
 
-/// `terrane show -json PLANFILE`.
-pub fn plan_json(f: &PlanFile) -> J {
+/// `terrane show -json PLANFILE`. `configuration` is the configuration's part as
+/// `json_config` makes it; without it (no configuration at hand) the part lists only
+/// the providers and resources the plan changes.
+pub fn plan_json(f: &PlanFile, configuration: Option<J>) -> J {
     let planned_resources: Vec<J> = f
         .changes
         .iter()
@@ -252,25 +254,25 @@ pub fn plan_json(f: &PlanFile) -> J {
     let mut doc = json!({
         "format_version": "1.2",
         "terraform_version": COMPATIBLE_TERRAFORM_VERSION,
+        "variables": variables,
         "planned_values": {"outputs": planned_outputs, "root_module": {"resources": planned_resources}},
+        "resource_drift": f.drift.iter().map(change_json).collect::<Vec<_>>(),
         "resource_changes": f.changes.iter().map(change_json).collect::<Vec<_>>(),
         "output_changes": output_changes,
-        "configuration": {"provider_config": providers, "root_module": {"resources": config_resources}},
+        "configuration": configuration.unwrap_or_else(|| json!({"provider_config": providers, "root_module": {"resources": config_resources}})),
         "timestamp": f.timestamp,
         "applyable": !f.changes.is_empty() || f.outputs.values().any(|o| o.action != super::Action::NoOp),
         "complete": true,
         "errored": false,
     });
-    // Terraform leaves out what is empty.
-    if !variables.is_empty() {
-        doc["variables"] = J::Object(variables);
-    }
-    // Built in Terraform's key order, then emptied parts taken out (keeping the order).
+    // Built in Terraform's key order, then what Terraform leaves out when empty taken out
+    // (keeping the order).
     let drop_empty = |m: &mut J, path: &[&str]| {
         let (last, parents) = path.split_last().expect("a path");
         let parent = parents.iter().fold(m, |m, k| &mut m[*k]);
         let empty = match &parent[*last] {
             J::Object(o) => o.is_empty(),
+            J::Array(a) => a.is_empty(),
             J::Null => true,
             _ => false,
         };
@@ -278,13 +280,12 @@ pub fn plan_json(f: &PlanFile) -> J {
             o.shift_remove(*last);
         }
     };
+    drop_empty(&mut doc, &["variables"]);
     drop_empty(&mut doc, &["planned_values", "outputs"]);
+    drop_empty(&mut doc, &["resource_drift"]);
     drop_empty(&mut doc, &["output_changes"]);
     drop_empty(&mut doc, &["configuration", "provider_config"]);
     drop_empty(&mut doc, &["timestamp"]);
-    if !f.drift.is_empty() {
-        doc["resource_drift"] = f.drift.iter().map(change_json).collect();
-    }
     doc
 }
 

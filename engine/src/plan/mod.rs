@@ -3,6 +3,8 @@
 
 pub mod file;
 pub mod json;
+pub mod json_config;
+pub mod relevant;
 pub mod render;
 
 use std::collections::BTreeMap;

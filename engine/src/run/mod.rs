@@ -172,6 +172,14 @@ impl Providers {
         self.for_type(mode, ty)?.schema().types(mode).get(ty)
     }
 
+    /// The schema of the provider `source` (`registry.terraform.io/hashicorp/null`).
+    pub fn provider_schema(&self, source: &str) -> Option<&crate::provider::ProviderSchema> {
+        self.instances
+            .iter()
+            .find(|i| i.provider.source() == source)
+            .map(|i| i.provider.schema())
+    }
+
     /// Every resource type name, for "did you mean" suggestions.
     pub fn type_names(&self, mode: Mode) -> Vec<&str> {
         let mut v: Vec<&str> = self

@@ -5,6 +5,7 @@
 
 mod junit;
 mod runner;
+mod schedule;
 mod scope;
 mod verbose;
 mod view;
@@ -119,6 +120,10 @@ pub async fn run(args: TestArgs) -> anyhow::Result<u8> {
         .ok()
         .filter(|n| *n >= 1)
         .unwrap_or(10);
+    let run_parallelism = usize::try_from(args.run_parallelism)
+        .ok()
+        .filter(|n| *n >= 1)
+        .unwrap_or(10);
     let found: Vec<(String, Vec<String>)> = parsed
         .iter()
         .map(|(name, f)| {
@@ -137,6 +142,7 @@ pub async fn run(args: TestArgs) -> anyhow::Result<u8> {
             cli_vars: &cli_vars,
             verbose: args.verbose,
             parallelism,
+            run_parallelism,
             color,
             view,
         };

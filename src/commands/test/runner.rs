@@ -22,6 +22,7 @@ use terrane_engine::run::vars::{self, CliVar};
 use terrane_engine::run::{Context, Options, ProviderFactory, Providers, Quiet};
 use terrane_engine::state::State;
 
+use super::schedule;
 use super::scope::{self, AssertScope, FileScope, Shared};
 use super::verbose::{self, Verbose};
 use super::view::View;
@@ -34,14 +35,15 @@ pub struct FileRun<'a> {
     pub verbose: bool,
     /// The limit on concurrent operations within each run's plan and apply.
     pub parallelism: usize,
+    /// The limit on runs of the file running at once (`-run-parallelism`).
+    pub run_parallelism: usize,
     pub color: bool,
     pub view: View,
 }
 
-/// The state of one module under test (the root module, or a `module` block's source),
+/// One state the file's runs work on (a `state_key`, else one per module under test),
 /// and what its teardown needs: the configuration and variables of the last run on it.
 struct Slot {
-    key: String,
     module: Arc<Module>,
     state: State,
     providers: Vec<ProviderFactory>,
@@ -50,42 +52,132 @@ struct Slot {
     applied_by: Option<String>,
 }
 
+/// Where a run of the file is: waiting, running (its start reported or not), or done.
+enum Progress {
+    Waiting,
+    Running { start_shown: bool },
+    Done { start_shown: bool, result: RunResult, verbose: Verbose },
+}
+
+/// What one run hands back to the file: its result, the state it worked on and the
+/// outputs later runs may read.
+struct Finished {
+    index: usize,
+    status: Status,
+    diags: Diagnostics,
+    verbose: Verbose,
+    slot: Option<Slot>,
+    outputs: Option<Value>,
+}
+
+/// Runs the file's runs, at the same time where the scheduling rules allow
+/// (`schedule`), and reports them in file order, as Terraform's view does; then
+/// destroys every state the runs made, last made first.
 pub async fn run_file(f: &FileRun<'_>) -> FileResult {
-    let mut shared = Shared::default();
-    let mut slots: Vec<Slot> = Vec::new();
-    let mut runs = Vec::new();
+    use futures::stream::{FuturesUnordered, StreamExt};
+
+    let runs = &f.file.runs;
+    let waits_for = schedule::prerequisites(&schedule::shapes(f.file));
+    let mut progress: Vec<Progress> = runs.iter().map(|_| Progress::Waiting).collect();
+    let mut slots: BTreeMap<String, Slot> = BTreeMap::new();
+    // The states in the order the runs first used them, for the teardown.
+    let mut made: Vec<String> = Vec::new();
+    let mut modules: BTreeMap<String, Result<Arc<Module>, Diagnostics>> = BTreeMap::new();
+    let mut outputs: BTreeMap<String, Value> = BTreeMap::new();
     let mut errored = false;
-    for run in &f.file.runs {
-        let started = SystemTime::now();
-        let clock = Instant::now();
-        if errored {
-            let none = Diagnostics::new();
-            f.view
-                .run_done(f.name, &run.name, Status::Skip, &none, &Verbose::default());
-            runs.push(RunResult {
-                name: run.name.clone(),
-                status: Status::Skip,
-                asserts: run.asserts.len(),
-                diagnostics: Diagnostics::new(),
-                elapsed: clock.elapsed(),
-                started,
+    let mut shown = 0;
+    let mut running = FuturesUnordered::new();
+    loop {
+        for i in 0..runs.len() {
+            let ready = matches!(progress[i], Progress::Waiting)
+                && waits_for[i]
+                    .iter()
+                    .all(|j| matches!(progress[*j], Progress::Done { .. }));
+            if !ready || running.len() >= f.run_parallelism {
+                continue;
+            }
+            let run = &runs[i];
+            // After an error the file's remaining runs are skipped, as in Terraform.
+            if errored {
+                progress[i] = Progress::Done {
+                    start_shown: true,
+                    result: result_of(run, Status::Skip, Diagnostics::new(), SystemTime::now(), Instant::now()),
+                    verbose: Verbose::default(),
+                };
+                continue;
+            }
+            // A run is announced as it starts when every run before it is reported.
+            let start_shown = i == shown;
+            if start_shown {
+                f.view.run_starting(f.name, &run.name);
+            }
+            progress[i] = Progress::Running { start_shown };
+            let key = run.state_key().to_string();
+            if !made.contains(&key) {
+                made.push(key.clone());
+            }
+            let source = run.module.as_ref().map_or("", |m| m.source.as_str());
+            let module = modules
+                .entry(source.to_string())
+                .or_insert_with(|| load_module(f.file, run).map(Arc::new))
+                .clone();
+            let slot = slots.remove(&key);
+            let shared = Shared {
+                runs: outputs.clone(),
+                vars: BTreeMap::new(),
+            };
+            running.push(async move {
+                let (started, clock) = (SystemTime::now(), Instant::now());
+                let finished = execute(f, i, module, shared, slot).await;
+                (finished, started, clock)
             });
-            continue;
         }
-        f.view.run_starting(f.name, &run.name);
-        let (status, diags, verbose) = execute(f, run, &mut shared, &mut slots).await;
-        f.view.run_done(f.name, &run.name, status, &diags, &verbose);
-        errored |= status == Status::Error;
-        runs.push(RunResult {
-            name: run.name.clone(),
-            status,
-            asserts: run.asserts.len(),
-            diagnostics: diags,
-            elapsed: clock.elapsed(),
-            started,
-        });
+        // Report, in file order, every run that is done.
+        while let Some(Progress::Done {
+            start_shown,
+            result,
+            verbose,
+        }) = progress.get(shown)
+        {
+            if !*start_shown {
+                f.view.run_starting(f.name, &result.name);
+            }
+            let (status, diags) = (result.status, &result.diagnostics);
+            f.view.run_done(f.name, &result.name, status, diags, verbose);
+            shown += 1;
+            // The next run may be running already: it is announced now, in order.
+            if let Some(Progress::Running { start_shown }) = progress.get_mut(shown) {
+                f.view.run_starting(f.name, &runs[shown].name);
+                *start_shown = true;
+            }
+        }
+        let Some((done, started, clock)) = running.next().await else {
+            break;
+        };
+        let run = &runs[done.index];
+        if let Some(slot) = done.slot {
+            slots.insert(run.state_key().to_string(), slot);
+        }
+        if let Some(v) = done.outputs {
+            outputs.insert(run.name.clone(), v);
+        }
+        errored |= done.status == Status::Error;
+        let start_shown = matches!(progress[done.index], Progress::Running { start_shown: true });
+        progress[done.index] = Progress::Done {
+            start_shown,
+            result: result_of(run, done.status, done.diags, started, clock),
+            verbose: done.verbose,
+        };
     }
-    let tearing_down: Vec<String> = slots
+    let results: Vec<RunResult> = progress
+        .into_iter()
+        .filter_map(|p| match p {
+            Progress::Done { result, .. } => Some(result),
+            _ => None,
+        })
+        .collect();
+    let made: Vec<&Slot> = made.iter().filter_map(|k| slots.get(k)).collect();
+    let tearing_down: Vec<String> = made
         .iter()
         .rev()
         .filter(|s| s.state.resources.iter().any(|r| r.mode != "data"))
@@ -93,57 +185,84 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
         .collect();
     f.view.teardown(f.name, &tearing_down);
     let mut diagnostics = Diagnostics::new();
-    for slot in slots.iter().rev() {
+    for slot in made.iter().rev() {
         diagnostics.extend(teardown(f.name, slot).await);
     }
     f.view.teardown_errors(&diagnostics);
-    let mut status = runs.iter().map(|r| r.status).max().unwrap_or(Status::Pass);
+    let mut status = results.iter().map(|r| r.status).max().unwrap_or(Status::Pass);
     if diagnostics.has_errors() {
         status = Status::Error;
     }
     FileResult {
         name: f.name.to_string(),
         status,
-        runs,
+        runs: results,
         diagnostics,
     }
 }
 
-/// One run: its status, the diagnostics to show under it, and (for `-verbose`) the plan
-/// or state it ended with.
+fn result_of(
+    run: &TestRun,
+    status: Status,
+    diagnostics: Diagnostics,
+    started: SystemTime,
+    clock: Instant,
+) -> RunResult {
+    RunResult {
+        name: run.name.clone(),
+        status,
+        asserts: run.asserts.len(),
+        diagnostics,
+        elapsed: clock.elapsed(),
+        started,
+    }
+}
+
+/// One run against `slot`, the state of its `state_key` (none yet when it is the first
+/// run on it): its status, the diagnostics to show under it, (for `-verbose`) the plan
+/// or state it ended with, the state after it and its outputs.
 async fn execute(
     f: &FileRun<'_>,
+    index: usize,
+    module: Result<Arc<Module>, Diagnostics>,
+    shared: Shared,
+    slot: Option<Slot>,
+) -> Finished {
+    let run = &f.file.runs[index];
+    let mut shared = shared;
+    let mut slot = slot;
+    let (status, diags, verbose) = match module {
+        Ok(module) => {
+            let slot = slot.get_or_insert_with(|| Slot {
+                module: module.clone(),
+                state: State::new(),
+                providers: Vec::new(),
+                variables: BTreeMap::new(),
+                applied_by: None,
+            });
+            execute_on(f, run, module, &mut shared, slot).await
+        }
+        Err(d) => (Status::Error, d, Verbose::default()),
+    };
+    Finished {
+        index,
+        status,
+        diags,
+        verbose,
+        slot,
+        outputs: shared.runs.remove(&run.name),
+    }
+}
+
+async fn execute_on(
+    f: &FileRun<'_>,
     run: &TestRun,
+    module: Arc<Module>,
     shared: &mut Shared,
-    slots: &mut Vec<Slot>,
+    slot: &mut Slot,
 ) -> (Status, Diagnostics, Verbose) {
     let mut diags = Diagnostics::new();
     let error = |diags: Diagnostics| (Status::Error, diags, Verbose::default());
-
-    // The module: loaded once per source, with the test file's provider blocks in place of
-    // its own.
-    let key = run
-        .module
-        .as_ref()
-        .map_or_else(String::new, |m| m.source.clone());
-    let slot = match slots.iter().position(|s| s.key == key) {
-        Some(i) => i,
-        None => match load_module(f.file, run) {
-            Ok(module) => {
-                slots.push(Slot {
-                    key: key.clone(),
-                    module: Arc::new(module),
-                    state: State::new(),
-                    providers: Vec::new(),
-                    variables: BTreeMap::new(),
-                    applied_by: None,
-                });
-                slots.len() - 1
-            }
-            Err(d) => return error(d),
-        },
-    };
-    let module = slots[slot].module.clone();
 
     // Variables: the command line's, then the file's, then the run's (later wins).
     shared.vars.clear();
@@ -222,11 +341,13 @@ async fn execute(
         variables: variables.clone(),
         options,
     };
-    slots[slot].providers = factories;
-    slots[slot].variables = variables;
+    // The teardown destroys with the configuration of the last run on the state.
+    slot.module = module.clone();
+    slot.providers = factories;
+    slot.variables = variables;
 
     let (plan, plan_diags, plan_values) =
-        terrane_engine::run::plan_values(&ctx, &slots[slot].state).await;
+        terrane_engine::run::plan_values(&ctx, &slot.state).await;
     diags.extend(plan_diags);
     let expected = take_expected(run, &mut diags);
     let mut matched = expected.matched;
@@ -248,17 +369,17 @@ async fn execute(
                 text: render_plan(&plan, ctx.providers.as_ref(), Style { color: f.color })
                     .trim_start_matches('\n')
                     .to_string(),
-                message: as_message.then(|| ("test_plan", verbose::plan_message(&plan, &module))),
+                message: as_message.then(|| ("test_plan", verbose::plan_message(&plan, &module, ctx.providers.as_ref()))),
             },
         ),
         TestCommand::Apply => {
             let (state, apply_diags, values) =
                 terrane_engine::run::apply_values(&ctx, &plan, &Quiet).await;
-            slots[slot].state = state;
-            slots[slot].applied_by = Some(run.name.clone());
+            slot.state = state;
+            slot.applied_by = Some(run.name.clone());
             diags.extend(apply_diags);
             matched.extend(take_expected(run, &mut diags).matched);
-            let state = &slots[slot].state;
+            let state = &slot.state;
             let verbose = match f.verbose {
                 false => Verbose::default(),
                 true => Verbose {

@@ -8,6 +8,7 @@ use terrane_engine::config::Module;
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::plan::file::{PlanFile, PLAN_FORMAT, PLAN_FORMAT_VERSION};
 use terrane_engine::plan::json::{plan_json, state_json};
+use terrane_engine::plan::relevant::relevant_attributes;
 use terrane_engine::plan::Plan;
 use terrane_engine::run::Providers;
 use terrane_engine::state::State;
@@ -26,7 +27,7 @@ pub struct Verbose {
 }
 
 /// The `test_plan` body of `plan`.
-pub fn plan_message(plan: &Plan, module: &Module) -> Value {
+pub fn plan_message(plan: &Plan, module: &Module, providers: &Providers) -> Value {
     let file = PlanFile {
         format: PLAN_FORMAT.to_string(),
         format_version: PLAN_FORMAT_VERSION,
@@ -44,7 +45,7 @@ pub fn plan_message(plan: &Plan, module: &Module) -> Value {
         outputs: PlanFile::outputs_of(plan),
         timestamp: None,
     };
-    let full = plan_json(&file);
+    let full = plan_json(&file, None);
     let mut body = Map::new();
     body.insert("plan_format_version".into(), json!(PLAN_FORMAT_JSON));
     // Terraform leaves out the parts that are empty.
@@ -57,6 +58,10 @@ pub fn plan_message(plan: &Plan, module: &Module) -> Value {
             }
             None => {}
         }
+    }
+    let relevant = relevant_attributes(plan, module, providers);
+    if !relevant.is_empty() {
+        body.insert("relevant_attributes".into(), Value::Array(relevant));
     }
     with_schemas(body, module)
 }

@@ -1,0 +1,273 @@
+//! A plan's `relevant_attributes`, as Terraform computes them: the resource attributes
+//! that may have contributed to its changes. Starting from what every changing resource
+//! and output refers to, references are followed through locals, input variables (into
+//! the calling module's arguments), module outputs and other resources' arguments; each
+//! resource reference met on the way is one entry, its path cut where the resource's
+//! schema stops (a primitive, a set, a dynamic value). Renderers use the list to tell
+//! the drift that matters to the plan from the rest.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value as J};
+
+use super::{Action, Plan};
+use crate::addr::Mode;
+use crate::config::{Expr, Module, Resource, SrcBody};
+use crate::lang::refs::{references, Reference, Step, Subject};
+use crate::lang::Type;
+use crate::provider::{BlockSchema, Nesting};
+use crate::run::Providers;
+
+/// A reference made in the module at `module` (call names from the root).
+struct Found {
+    module: Vec<String>,
+    reference: Reference,
+}
+
+/// `relevant_attributes` of `plan` made from the configuration `root`.
+pub fn relevant_attributes(plan: &Plan, root: &Module, providers: &Providers) -> Vec<J> {
+    let mut pending: Vec<Found> = Vec::new();
+    for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        let path: Vec<String> = c.addr.resource.module.iter().map(|s| s.name.clone()).collect();
+        let Some(m) = module_at(root, &path) else {
+            continue;
+        };
+        let Some(r) = resource_in(m, c.addr.resource.mode, &c.addr.resource.ty, &c.addr.resource.name)
+        else {
+            continue;
+        };
+        let mut exprs = body_expressions(&r.body);
+        exprs.extend(r.count.iter().chain(&r.for_each).cloned());
+        pending.extend(refs_in(&exprs, &path));
+    }
+    for (name, o) in &plan.outputs {
+        if o.action == Action::NoOp {
+            continue;
+        }
+        if let Some(out) = root.outputs.get(name) {
+            pending.extend(refs_in(std::slice::from_ref(&out.value), &[]));
+        }
+    }
+    let mut visited: BTreeSet<(Vec<String>, String)> = BTreeSet::new();
+    let mut found: BTreeSet<(Vec<String>, u8, String, String, Vec<PathStep>)> = BTreeSet::new();
+    while let Some(f) = pending.pop() {
+        let key = (f.module.clone(), f.reference.terraform_strings().join(" "));
+        if !visited.insert(key) {
+            continue;
+        }
+        let Some(m) = module_at(root, &f.module) else {
+            continue;
+        };
+        match &f.reference.subject {
+            Subject::Resource(a) if matches!(a.mode, Mode::Managed | Mode::Data) => {
+                let Some(r) = resource_in(m, a.mode, &a.ty, &a.name) else {
+                    continue;
+                };
+                let Some(schema) = providers.schema(a.mode, &a.ty) else {
+                    continue;
+                };
+                let path = walk_block(&schema.block, f.reference.path());
+                let mode_order = u8::from(a.mode == Mode::Managed);
+                found.insert((f.module.clone(), mode_order, a.ty.clone(), a.name.clone(), path));
+                let exprs = contributing(&r.body, f.reference.path());
+                pending.extend(refs_in(&exprs, &f.module));
+            }
+            Subject::Local(name) => {
+                if let Some(l) = m.locals.get(name) {
+                    pending.extend(refs_in(std::slice::from_ref(&l.value), &f.module));
+                }
+            }
+            Subject::Var(name) => {
+                // The calling module's argument for it (the root's come from outside).
+                if let Some((call, parent_path)) = f.module.split_last() {
+                    let input = module_at(root, parent_path)
+                        .and_then(|p| p.module_calls.get(call))
+                        .and_then(|c| c.inputs.get(name));
+                    if let Some(e) = input {
+                        pending.extend(refs_in(std::slice::from_ref(e), parent_path));
+                    }
+                }
+            }
+            Subject::Module(call) => {
+                let Some(child) = m.children.get(call) else {
+                    continue;
+                };
+                let mut path = f.module.clone();
+                path.push(call.clone());
+                let outputs: Vec<Expr> = match &f.reference.module_output {
+                    Some(o) => child.outputs.get(o).map(|o| o.value.clone()).into_iter().collect(),
+                    None => child.outputs.values().map(|o| o.value.clone()).collect(),
+                };
+                pending.extend(refs_in(&outputs, &path));
+            }
+            _ => {}
+        }
+    }
+    found
+        .into_iter()
+        .map(|(module, mode, ty, name, path)| {
+            let prefix: String = module.iter().map(|m| format!("module.{m}.")).collect();
+            let data = if mode == 0 { "data." } else { "" };
+            json!({
+                "resource": format!("{prefix}{data}{ty}.{name}"),
+                "attribute": path.iter().map(PathStep::json).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+fn module_at<'a>(root: &'a Module, path: &[String]) -> Option<&'a Module> {
+    path.iter().try_fold(root, |m, name| m.children.get(name))
+}
+
+fn resource_in<'a>(m: &'a Module, mode: Mode, ty: &str, name: &str) -> Option<&'a Resource> {
+    m.resources
+        .values()
+        .find(|r| r.addr.mode == mode && r.addr.ty == ty && r.addr.name == name)
+}
+
+fn refs_in(exprs: &[Expr], module: &[String]) -> Vec<Found> {
+    exprs
+        .iter()
+        .flat_map(|e| references(&e.expr, &e.file))
+        .map(|reference| Found {
+            module: module.to_vec(),
+            reference,
+        })
+        .collect()
+}
+
+/// Every expression in `body`, nested blocks included.
+fn body_expressions(body: &SrcBody) -> Vec<Expr> {
+    use hcl_edit::structure::Structure;
+    let mut out = Vec::new();
+    for s in body.body.iter() {
+        match s {
+            Structure::Attribute(a) => out.push(Expr {
+                expr: a.value.clone(),
+                file: body.file.clone(),
+            }),
+            Structure::Block(b) => out.extend(body_expressions(&SrcBody {
+                body: b.body.clone(),
+                file: body.file.clone(),
+            })),
+        }
+    }
+    out
+}
+
+/// The expressions of a resource's arguments that can make the part of its value `path`
+/// names: the argument it starts with (or the nested blocks of that name), every
+/// argument when it names none.
+fn contributing(body: &SrcBody, path: &[Step]) -> Vec<Expr> {
+    use hcl_edit::structure::Structure;
+    let Some(Step::Attr(first)) = path.first() else {
+        return body_expressions(body);
+    };
+    let mut out = Vec::new();
+    for s in body.body.iter() {
+        match s {
+            Structure::Attribute(a) if a.key.as_str() == first => out.push(Expr {
+                expr: a.value.clone(),
+                file: body.file.clone(),
+            }),
+            Structure::Block(b) if b.ident.as_str() == first => {
+                out.extend(body_expressions(&SrcBody {
+                    body: b.body.clone(),
+                    file: body.file.clone(),
+                }));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// One step of an attribute path as the plan JSON writes it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum PathStep {
+    Name(String),
+    Index(u64),
+}
+
+impl PathStep {
+    fn json(&self) -> J {
+        match self {
+            PathStep::Name(n) => json!(n),
+            PathStep::Index(i) => json!(i),
+        }
+    }
+}
+
+fn as_name(s: &Step) -> Option<PathStep> {
+    match s {
+        Step::Attr(n) | Step::Key(n) => Some(PathStep::Name(n.clone())),
+        Step::Number(_) => None,
+    }
+}
+
+fn as_index(s: &Step) -> Option<PathStep> {
+    match s {
+        Step::Number(n) => n.parse().ok().map(PathStep::Index),
+        Step::Attr(n) | Step::Key(n) => n.parse().ok().map(PathStep::Index),
+    }
+}
+
+/// `steps` cut to what the block's schema lets a reference reach.
+fn walk_block(block: &BlockSchema, steps: &[Step]) -> Vec<PathStep> {
+    let Some(PathStep::Name(name)) = steps.first().and_then(as_name) else {
+        return Vec::new();
+    };
+    let rest = &steps[1..];
+    let mut out = vec![PathStep::Name(name.clone())];
+    if let Some(a) = block.attributes.get(&name) {
+        out.extend(walk_type(&a.ty, rest));
+    } else if let Some(nested) = block.blocks.get(&name) {
+        let inner = match nested.nesting {
+            Nesting::Single | Nesting::Group => walk_block(&nested.block, rest),
+            Nesting::List => match rest.first().and_then(as_index) {
+                Some(i) => std::iter::once(i).chain(walk_block(&nested.block, &rest[1..])).collect(),
+                None => Vec::new(),
+            },
+            Nesting::Map => match rest.first().and_then(as_name) {
+                Some(k) => std::iter::once(k).chain(walk_block(&nested.block, &rest[1..])).collect(),
+                None => Vec::new(),
+            },
+            Nesting::Set => Vec::new(),
+        };
+        out.extend(inner);
+    } else {
+        return Vec::new();
+    }
+    out
+}
+
+fn walk_type(ty: &Type, steps: &[Step]) -> Vec<PathStep> {
+    let Some(first) = steps.first() else {
+        return Vec::new();
+    };
+    let (step, inner) = match ty {
+        Type::List(e) => (as_index(first), Some(&**e)),
+        Type::Map(e) => (as_name(first), Some(&**e)),
+        Type::Object(attrs) => match as_name(first) {
+            Some(PathStep::Name(n)) => match attrs.get(&n) {
+                Some(a) => (Some(PathStep::Name(n)), Some(&a.ty)),
+                None => (None, None),
+            },
+            _ => (None, None),
+        },
+        Type::Tuple(elems) => match as_index(first) {
+            Some(PathStep::Index(i)) => {
+                let elem = usize::try_from(i).ok().and_then(|i| elems.get(i));
+                (elem.map(|_| PathStep::Index(i)), elem)
+            }
+            _ => (None, None),
+        },
+        // Primitives, sets and dynamic values cannot be traversed into.
+        Type::Any | Type::Bool | Type::Number | Type::String | Type::Set(_) => (None, None),
+    };
+    match (step, inner) {
+        (Some(s), Some(t)) => std::iter::once(s).chain(walk_type(t, &steps[1..])).collect(),
+        _ => Vec::new(),
+    }
+}
