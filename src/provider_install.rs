@@ -27,7 +27,6 @@ pub enum LockMode {
 pub struct Options<'a> {
     pub plugin_dirs: &'a [PathBuf],
     pub upgrade: bool,
-    pub lock_mode: LockMode,
     /// Where progress goes (init words it for people, or as -json messages).
     pub log: &'a dyn Fn(&Line),
 }

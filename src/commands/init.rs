@@ -93,7 +93,6 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
     let opts = provider_install::Options {
         plugin_dirs: &a.plugin_dir,
         upgrade: a.upgrade == Some(true),
-        lock_mode,
         log: &log,
     };
     let (from_config, provider_diags) = provider_install::install(&module, &opts).await;
@@ -149,8 +148,12 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         view.diagnostics(&lock_diags);
         return Ok(1);
     }
-    if let Some(note) = note {
-        view.message(note.code.unwrap_or_default(), &note.human);
+    match note {
+        Some(note) => view.message(note.code.unwrap_or_default(), &note.human),
+        // Terraform spaces the state's step from the success message by an empty line
+        // (the lock file note starts with one).
+        None if from_state.is_some() => view.blank(),
+        None => {}
     }
     diags.extend(lock_diags);
     if !diags.is_empty() {
@@ -285,6 +288,13 @@ impl InitView {
             );
         } else {
             println!("{text}");
+        }
+    }
+
+    /// An empty line for people (programs get nothing).
+    fn blank(&self) {
+        if !self.json {
+            println!();
         }
     }
 

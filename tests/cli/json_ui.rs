@@ -353,26 +353,8 @@ fn json_init_messages_in_terraform_order() {
 /// gives it; a second init reuses the locked version.
 #[test]
 fn json_init_of_a_provider_from_a_mirror() {
-    let mirror = tempfile::tempdir().unwrap();
-    let to = mirror
-        .path()
-        .join("registry.terraform.io/hashicorp/null/2.1.2/linux_amd64");
-    std::fs::create_dir_all(&to).unwrap();
-    let plugin = terrane_test_support::plugins::null_provider().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::copy(
-        plugin,
-        to.join(terrane_test_support::plugins::NULL_PROVIDER_FILE),
-    )
-    .unwrap();
+    let mirror = null_mirror();
     let rc = mirror.path().join("terraformrc");
-    std::fs::write(
-        &rc,
-        format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
-            mirror.path().display()
-        ),
-    )
-    .unwrap();
     let env = [
         ("TF_CLI_CONFIG_FILE", rc.to_str().unwrap()),
         ("TERRANE_PLUGIN_ONLY", "hashicorp/null"),
@@ -390,6 +372,57 @@ fn json_init_of_a_provider_from_a_mirror() {
             messages(&first.stdout),
             messages(&again.stdout)
         )
+    );
+}
+
+/// A filesystem mirror holding the null provider's plugin, with a CLI configuration
+/// (`terraformrc` in it) that installs from it.
+fn null_mirror() -> tempfile::TempDir {
+    let mirror = tempfile::tempdir().unwrap();
+    let to = mirror
+        .path()
+        .join("registry.terraform.io/hashicorp/null/2.1.2/linux_amd64");
+    std::fs::create_dir_all(&to).unwrap();
+    let plugin = terrane_test_support::plugins::null_provider().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(
+        plugin,
+        to.join(terrane_test_support::plugins::NULL_PROVIDER_FILE),
+    )
+    .unwrap();
+    std::fs::write(
+        mirror.path().join("terraformrc"),
+        format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
+            mirror.path().display()
+        ),
+    )
+    .unwrap();
+    mirror
+}
+
+/// A provider only the state names (its resources were removed from the configuration)
+/// is installed in Terraform 1.15's second step, after the backend, then reused from the
+/// lock file; the lock file, holding only this platform's checksum after a mirror
+/// install, draws Terraform's "Incomplete lock file information" warning.
+#[test]
+fn init_installs_the_providers_only_the_state_names() {
+    let mirror = null_mirror();
+    let rc = mirror.path().join("terraformrc");
+    let env = [
+        ("TF_CLI_CONFIG_FILE", rc.to_str().unwrap()),
+        ("TERRANE_PLUGIN_ONLY", "hashicorp/null"),
+    ];
+    let w = Work::main_tf("resource \"terraform_data\" \"d\" {}\n");
+    w.write(
+        "terraform.tfstate",
+        r#"{"version": 4, "terraform_version": "1.15.5", "serial": 1, "lineage": "3f1c9a5e-0000-4000-8000-000000000001", "outputs": {}, "resources": [{"mode": "managed", "type": "null_resource", "name": "n", "provider": "provider[\"registry.terraform.io/hashicorp/null\"]", "instances": [{"schema_version": 0, "attributes": {"id": "1", "triggers": null}, "sensitive_attributes": []}]}]}"#,
+    );
+    let first = w.run_with(&["init", "-json"], &env, None).code(0);
+    let again = w.run_with(&["init", "-no-color"], &env, None).code(0);
+    snap!(
+        w,
+        "init_state_providers",
+        format!("{}\n--- again\n{}", messages(&first.stdout), again.stdout)
     );
 }
 

@@ -107,7 +107,7 @@ impl Reference {
 
     /// The reference as Terraform's JSON configuration lists it: the whole static
     /// traversal, then each shorter one down to the object, then the object without its
-    /// instance key (or the module call of a module output).
+    /// instance key (or the module call instance of a module output).
     pub fn terraform_strings(&self) -> Vec<String> {
         let n = self.subject_steps();
         let mut out: Vec<String> = (n..=self.steps.len())
@@ -119,7 +119,9 @@ impl Reference {
             .collect();
         let container = match &self.subject {
             Subject::Resource(_) if n > 0 && self.steps[n - 1].is_index() => Some(n - 1),
-            Subject::Module(_) if n > 1 => Some(1),
+            // An output's module call instance (`module.m["k"]`), or a keyed call
+            // instance's call (`module.m`).
+            Subject::Module(_) if n > 1 => Some(n - 1),
             _ => None,
         };
         if let Some(end) = container {
@@ -450,6 +452,10 @@ mod tests {
         assert_eq!(
             strings(r#"module.child["a"].name"#),
             vec![vec![r#"module.child["a"].name"#, r#"module.child["a"]"#]]
+        );
+        assert_eq!(
+            strings(r#"module.child["a"]"#),
+            vec![vec![r#"module.child["a"]"#, "module.child"]]
         );
         assert_eq!(
             strings("module.net.vpc_id"),

@@ -452,8 +452,10 @@ fn nested_block(
         Nesting::Map => {
             let label = b.labels.first().map(|l| l.as_str().to_string()).unwrap_or_default();
             if let J::Object(map) = out.entry(name).or_insert_with(|| json!({})) {
-                map.insert(label, inner);
-                map.sort_keys();
+                // Keyed by label in order, as Terraform's maps are written.
+                let mut sorted: BTreeMap<String, J> = std::mem::take(map).into_iter().collect();
+                sorted.insert(label, inner);
+                *map = sorted.into_iter().collect();
             }
         }
     }
@@ -533,5 +535,91 @@ fn calls_a_function(e: &Expression) -> bool {
         | Expression::Number(_)
         | Expression::String(_)
         | Expression::Variable(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Type;
+    use crate::provider::{AttributeSchema, NestedBlock};
+
+    fn nested(nesting: Nesting, block: BlockSchema) -> NestedBlock {
+        NestedBlock {
+            nesting,
+            block,
+            min_items: 0,
+            max_items: None,
+            force_new: false,
+        }
+    }
+
+    /// Arguments the schema declares are expressions; nested blocks are objects (single),
+    /// arrays (list, set) or maps by label; `dynamic` blocks and meta-arguments are left
+    /// out; a function call has no constant value, as Terraform evaluates nothing.
+    #[test]
+    fn expressions_follow_the_schema_and_nesting() {
+        let rule = BlockSchema {
+            attributes: [("port".to_string(), AttributeSchema::required(Type::Number))].into(),
+            blocks: BTreeMap::new(),
+        };
+        let schema = BlockSchema {
+            attributes: [
+                ("name".to_string(), AttributeSchema::required(Type::String)),
+                ("tags".to_string(), AttributeSchema::required(Type::Map(Box::new(Type::String)))),
+            ]
+            .into(),
+            blocks: [
+                ("ingress".to_string(), nested(Nesting::List, rule.clone())),
+                ("setting".to_string(), nested(Nesting::Single, rule.clone())),
+                ("named".to_string(), nested(Nesting::Map, rule)),
+            ]
+            .into(),
+        };
+        let text = r#"
+count = 2
+name  = var.name
+tags  = { env = upper("x") }
+ingress {
+  port = 80
+}
+ingress {
+  port = local.port
+}
+setting {
+  port = 1
+}
+named "b" {
+  port = 2
+}
+named "a" {
+  port = 3
+}
+dynamic "ingress" {
+  for_each = []
+  content {}
+}
+"#;
+        let file = crate::diag::SourceFile::new("main.tf", text.to_string());
+        let body = SrcBody {
+            body: hcl_edit::parser::parse_body(text).expect("a body"),
+            file,
+        };
+        assert_eq!(
+            expressions(&body, &schema, Path::new(".")),
+            json!({
+                "ingress": [
+                    {"port": {"constant_value": 80}},
+                    {"port": {"references": ["local.port"]}}
+                ],
+                "name": {"references": ["var.name"]},
+                "named": {
+                    "a": {"port": {"constant_value": 3}},
+                    "b": {"port": {"constant_value": 2}}
+                },
+                "setting": {"port": {"constant_value": 1}},
+                "tags": {}
+            })
+        );
     }
 }
