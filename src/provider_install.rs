@@ -263,7 +263,10 @@ async fn install_sources(
 /// computed here: no `zh:` checksums signed by a registry, and nothing the lock file
 /// held before beyond that same checksum. Another platform could not install from such
 /// an entry.
-fn only_local_checksums(entry: &terrane_provider_plugin::install::Locked, prior: Option<&terrane_provider_plugin::install::Locked>) -> bool {
+fn only_local_checksums(
+    entry: &terrane_provider_plugin::install::Locked,
+    prior: Option<&terrane_provider_plugin::install::Locked>,
+) -> bool {
     let signed = entry.hashes.iter().any(|h| h.starts_with("zh:"));
     let prior_differs = prior
         .filter(|p| p.version == entry.version && !p.hashes.is_empty())
@@ -275,10 +278,7 @@ fn only_local_checksums(entry: &terrane_provider_plugin::install::Locked, prior:
 /// they differ from what it holds, and says so as Terraform does: first Terraform's
 /// warning when some entries hold only checksums computed on this platform, then the
 /// note on the lock file (returned as a line with its message code).
-pub fn record_locks(
-    steps: &[&Installation],
-    lock_mode: LockMode,
-) -> (Option<Line>, Diagnostics) {
+pub fn record_locks(steps: &[&Installation], lock_mode: LockMode) -> (Option<Line>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let old = match LockFile::read(Path::new(LOCK_FILE)) {
         Ok(l) => l,

@@ -141,8 +141,9 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
             from_state = Some(installed);
         }
     }
-    let steps: Vec<&provider_install::Installation> =
-        std::iter::once(&from_config).chain(from_state.as_ref()).collect();
+    let steps: Vec<&provider_install::Installation> = std::iter::once(&from_config)
+        .chain(from_state.as_ref())
+        .collect();
     let (note, lock_diags) = provider_install::record_locks(&steps, lock_mode);
     if lock_diags.has_errors() {
         view.diagnostics(&lock_diags);

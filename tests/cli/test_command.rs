@@ -560,14 +560,22 @@ run "joins" {
         .map(|m| {
             (
                 m["@testrun"].as_str().unwrap_or_default().to_string(),
-                m["test_run"]["progress"].as_str().unwrap_or_default().to_string(),
+                m["test_run"]["progress"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             )
         })
         .filter(|(_, p)| p != "teardown")
         .collect();
     let want: Vec<(String, String)> = ["one", "two", "keyed", "joins"]
         .iter()
-        .flat_map(|r| [(r.to_string(), "starting".to_string()), (r.to_string(), "complete".to_string())])
+        .flat_map(|r| {
+            [
+                (r.to_string(), "starting".to_string()),
+                (r.to_string(), "complete".to_string()),
+            ]
+        })
         .collect();
     assert_eq!(runs, want, "{}", json.stdout);
 }

@@ -236,7 +236,10 @@ fn decode_run(b: &Block, file: &Arc<SourceFile>, diags: &mut Diagnostics) -> Opt
             ..PlanOptions::default()
         },
         overrides: Vec::new(),
-        parallel: c.attrs.get("parallel").map(|a| literal_bool(a, file, diags)),
+        parallel: c
+            .attrs
+            .get("parallel")
+            .map(|a| literal_bool(a, file, diags)),
         state_key: None,
     };
     if let Some(a) = c.attrs.get("state_key") {

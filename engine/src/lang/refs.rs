@@ -77,10 +77,19 @@ impl Reference {
     fn subject_steps(&self) -> usize {
         let indexed = |i: usize| self.steps.get(i).is_some_and(Step::is_index);
         match &self.subject {
-            Subject::Var(_) | Subject::Local(_) | Subject::CountIndex | Subject::EachKey
-            | Subject::EachValue | Subject::Path(_) | Subject::TerraformWorkspace => 1,
+            Subject::Var(_)
+            | Subject::Local(_)
+            | Subject::CountIndex
+            | Subject::EachKey
+            | Subject::EachValue
+            | Subject::Path(_)
+            | Subject::TerraformWorkspace => 1,
             Subject::Resource(_) => {
-                let named = if self.root == "data" || self.root == "ephemeral" { 2 } else { 1 };
+                let named = if self.root == "data" || self.root == "ephemeral" {
+                    2
+                } else {
+                    1
+                };
                 named + usize::from(indexed(named))
             }
             Subject::Module(_) => {
@@ -101,7 +110,10 @@ impl Reference {
     /// The object referred to, as Terraform names it (`aws_vpc.main[0]`,
     /// `module.net.vpc_id`, `var.name`).
     pub fn subject_text(&self) -> String {
-        let steps: String = self.steps[..self.subject_steps()].iter().map(Step::text).collect();
+        let steps: String = self.steps[..self.subject_steps()]
+            .iter()
+            .map(Step::text)
+            .collect();
         format!("{}{steps}", self.root)
     }
 
@@ -139,9 +151,7 @@ fn static_steps(ops: &[&TraversalOperator]) -> Vec<Step> {
         out.push(match op {
             TraversalOperator::GetAttr(id) => Step::Attr(id.as_str().to_string()),
             TraversalOperator::LegacyIndex(n) => Step::Number(n.value().to_string()),
-            TraversalOperator::Index(Expression::Number(n)) => {
-                Step::Number(n.value().to_string())
-            }
+            TraversalOperator::Index(Expression::Number(n)) => Step::Number(n.value().to_string()),
             TraversalOperator::Index(Expression::String(s)) => Step::Key(s.value().clone()),
             _ => break,
         });
@@ -470,7 +480,10 @@ mod tests {
             strings("local.names[count.index]"),
             vec![vec!["local.names"], vec!["count.index"]]
         );
-        assert_eq!(strings("var.tags.env"), vec![vec!["var.tags.env", "var.tags"]]);
+        assert_eq!(
+            strings("var.tags.env"),
+            vec![vec!["var.tags.env", "var.tags"]]
+        );
     }
 
     #[test]

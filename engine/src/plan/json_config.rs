@@ -241,7 +241,10 @@ fn module_json(m: &Module, providers: &Providers, configs: &BTreeMap<String, Pro
             .filter(|r| r.addr.mode == mode)
             .map(|r| {
                 let address = format!("{}{}.{}", mode.address_prefix(), r.addr.ty, r.addr.name);
-                (address.clone(), resource_json(m, r, address, &path, providers, configs))
+                (
+                    address.clone(),
+                    resource_json(m, r, address, &path, providers, configs),
+                )
             })
             .collect();
         of_mode.sort_by(|a, b| a.0.cmp(&b.0));
@@ -334,7 +337,11 @@ fn resource_json(
     j.insert("address".into(), json!(address));
     j.insert(
         "mode".into(),
-        json!(if r.addr.mode == Mode::Data { "data" } else { "managed" }),
+        json!(if r.addr.mode == Mode::Data {
+            "data"
+        } else {
+            "managed"
+        }),
     );
     j.insert("type".into(), json!(r.addr.ty));
     j.insert("name".into(), json!(r.addr.name));
@@ -359,7 +366,10 @@ fn resource_json(
     if exprs.as_object().is_some_and(|o| !o.is_empty()) {
         j.insert("expressions".into(), exprs);
     }
-    j.insert("schema_version".into(), json!(schema.map_or(0, |s| s.version)));
+    j.insert(
+        "schema_version".into(),
+        json!(schema.map_or(0, |s| s.version)),
+    );
     count_or_for_each(&mut j, r.count.as_ref(), r.for_each.as_ref(), &m.dir);
     if !r.depends_on.is_empty() {
         j.insert("depends_on".into(), depends_on(&r.depends_on));
@@ -368,7 +378,12 @@ fn resource_json(
 }
 
 /// `count_expression`, else `for_each_expression`, as Terraform gives one of them.
-fn count_or_for_each(j: &mut Map<String, J>, count: Option<&Expr>, for_each: Option<&Expr>, dir: &Path) {
+fn count_or_for_each(
+    j: &mut Map<String, J>,
+    count: Option<&Expr>,
+    for_each: Option<&Expr>,
+    dir: &Path,
+) {
     if let Some(c) = count {
         j.insert("count_expression".into(), expression(c, dir));
     } else if let Some(f) = for_each {
@@ -450,7 +465,11 @@ fn nested_block(
             }
         }
         Nesting::Map => {
-            let label = b.labels.first().map(|l| l.as_str().to_string()).unwrap_or_default();
+            let label = b
+                .labels
+                .first()
+                .map(|l| l.as_str().to_string())
+                .unwrap_or_default();
             if let J::Object(map) = out.entry(name).or_insert_with(|| json!({})) {
                 // Keyed by label in order, as Terraform's maps are written.
                 let mut sorted: BTreeMap<String, J> = std::mem::take(map).into_iter().collect();
@@ -566,7 +585,10 @@ mod tests {
         let schema = BlockSchema {
             attributes: [
                 ("name".to_string(), AttributeSchema::required(Type::String)),
-                ("tags".to_string(), AttributeSchema::required(Type::Map(Box::new(Type::String)))),
+                (
+                    "tags".to_string(),
+                    AttributeSchema::required(Type::Map(Box::new(Type::String))),
+                ),
             ]
             .into(),
             blocks: [

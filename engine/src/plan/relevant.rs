@@ -28,12 +28,22 @@ struct Found {
 pub fn relevant_attributes(plan: &Plan, root: &Module, providers: &Providers) -> Vec<J> {
     let mut pending: Vec<Found> = Vec::new();
     for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
-        let path: Vec<String> = c.addr.resource.module.iter().map(|s| s.name.clone()).collect();
+        let path: Vec<String> = c
+            .addr
+            .resource
+            .module
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
         let Some(m) = module_at(root, &path) else {
             continue;
         };
-        let Some(r) = resource_in(m, c.addr.resource.mode, &c.addr.resource.ty, &c.addr.resource.name)
-        else {
+        let Some(r) = resource_in(
+            m,
+            c.addr.resource.mode,
+            &c.addr.resource.ty,
+            &c.addr.resource.name,
+        ) else {
             continue;
         };
         let mut exprs = body_expressions(&r.body);
@@ -68,7 +78,13 @@ pub fn relevant_attributes(plan: &Plan, root: &Module, providers: &Providers) ->
                 };
                 let path = walk_block(&schema.block, f.reference.path());
                 let mode_order = u8::from(a.mode == Mode::Managed);
-                found.insert((f.module.clone(), mode_order, a.ty.clone(), a.name.clone(), path));
+                found.insert((
+                    f.module.clone(),
+                    mode_order,
+                    a.ty.clone(),
+                    a.name.clone(),
+                    path,
+                ));
                 let exprs = contributing(&r.body, f.reference.path());
                 pending.extend(refs_in(&exprs, &f.module));
             }
@@ -95,7 +111,12 @@ pub fn relevant_attributes(plan: &Plan, root: &Module, providers: &Providers) ->
                 let mut path = f.module.clone();
                 path.push(call.clone());
                 let outputs: Vec<Expr> = match &f.reference.module_output {
-                    Some(o) => child.outputs.get(o).map(|o| o.value.clone()).into_iter().collect(),
+                    Some(o) => child
+                        .outputs
+                        .get(o)
+                        .map(|o| o.value.clone())
+                        .into_iter()
+                        .collect(),
                     None => child.outputs.values().map(|o| o.value.clone()).collect(),
                 };
                 pending.extend(refs_in(&outputs, &path));
@@ -226,11 +247,15 @@ fn walk_block(block: &BlockSchema, steps: &[Step]) -> Vec<PathStep> {
         let inner = match nested.nesting {
             Nesting::Single | Nesting::Group => walk_block(&nested.block, rest),
             Nesting::List => match rest.first().and_then(as_index) {
-                Some(i) => std::iter::once(i).chain(walk_block(&nested.block, &rest[1..])).collect(),
+                Some(i) => std::iter::once(i)
+                    .chain(walk_block(&nested.block, &rest[1..]))
+                    .collect(),
                 None => Vec::new(),
             },
             Nesting::Map => match rest.first().and_then(as_name) {
-                Some(k) => std::iter::once(k).chain(walk_block(&nested.block, &rest[1..])).collect(),
+                Some(k) => std::iter::once(k)
+                    .chain(walk_block(&nested.block, &rest[1..]))
+                    .collect(),
                 None => Vec::new(),
             },
             Nesting::Set => Vec::new(),
@@ -267,7 +292,9 @@ fn walk_type(ty: &Type, steps: &[Step]) -> Vec<PathStep> {
         Type::Any | Type::Bool | Type::Number | Type::String | Type::Set(_) => (None, None),
     };
     match (step, inner) {
-        (Some(s), Some(t)) => std::iter::once(s).chain(walk_type(t, &steps[1..])).collect(),
+        (Some(s), Some(t)) => std::iter::once(s)
+            .chain(walk_type(t, &steps[1..]))
+            .collect(),
         _ => Vec::new(),
     }
 }

@@ -55,8 +55,14 @@ struct Slot {
 /// Where a run of the file is: waiting, running (its start reported or not), or done.
 enum Progress {
     Waiting,
-    Running { start_shown: bool },
-    Done { start_shown: bool, result: RunResult, verbose: Verbose },
+    Running {
+        start_shown: bool,
+    },
+    Done {
+        start_shown: bool,
+        result: RunResult,
+        verbose: Verbose,
+    },
 }
 
 /// What one run hands back to the file: its result, the state it worked on and the
@@ -101,7 +107,13 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
             if errored {
                 progress[i] = Progress::Done {
                     start_shown: true,
-                    result: result_of(run, Status::Skip, Diagnostics::new(), SystemTime::now(), Instant::now()),
+                    result: result_of(
+                        run,
+                        Status::Skip,
+                        Diagnostics::new(),
+                        SystemTime::now(),
+                        Instant::now(),
+                    ),
                     verbose: Verbose::default(),
                 };
                 continue;
@@ -143,7 +155,8 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
                 f.view.run_starting(f.name, &result.name);
             }
             let (status, diags) = (result.status, &result.diagnostics);
-            f.view.run_done(f.name, &result.name, status, diags, verbose);
+            f.view
+                .run_done(f.name, &result.name, status, diags, verbose);
             shown += 1;
             // The next run may be running already: it is announced now, in order.
             if let Some(Progress::Running { start_shown }) = progress.get_mut(shown) {
@@ -162,7 +175,10 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
             outputs.insert(run.name.clone(), v);
         }
         errored |= done.status == Status::Error;
-        let start_shown = matches!(progress[done.index], Progress::Running { start_shown: true });
+        let start_shown = matches!(
+            progress[done.index],
+            Progress::Running { start_shown: true }
+        );
         progress[done.index] = Progress::Done {
             start_shown,
             result: result_of(run, done.status, done.diags, started, clock),
@@ -189,7 +205,11 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
         diagnostics.extend(teardown(f.name, slot).await);
     }
     f.view.teardown_errors(&diagnostics);
-    let mut status = results.iter().map(|r| r.status).max().unwrap_or(Status::Pass);
+    let mut status = results
+        .iter()
+        .map(|r| r.status)
+        .max()
+        .unwrap_or(Status::Pass);
     if diagnostics.has_errors() {
         status = Status::Error;
     }
@@ -346,8 +366,7 @@ async fn execute_on(
     slot.providers = factories;
     slot.variables = variables;
 
-    let (plan, plan_diags, plan_values) =
-        terrane_engine::run::plan_values(&ctx, &slot.state).await;
+    let (plan, plan_diags, plan_values) = terrane_engine::run::plan_values(&ctx, &slot.state).await;
     diags.extend(plan_diags);
     let expected = take_expected(run, &mut diags);
     let mut matched = expected.matched;
@@ -369,7 +388,12 @@ async fn execute_on(
                 text: render_plan(&plan, ctx.providers.as_ref(), Style { color: f.color })
                     .trim_start_matches('\n')
                     .to_string(),
-                message: as_message.then(|| ("test_plan", verbose::plan_message(&plan, &module, ctx.providers.as_ref()))),
+                message: as_message.then(|| {
+                    (
+                        "test_plan",
+                        verbose::plan_message(&plan, &module, ctx.providers.as_ref()),
+                    )
+                }),
             },
         ),
         TestCommand::Apply => {

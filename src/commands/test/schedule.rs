@@ -141,10 +141,7 @@ mod tests {
         ];
         // `two` and `three` wait only for the sequential run and for nothing parallel on
         // another state; `three` shares the root state with `setup` alone.
-        assert_eq!(
-            waits(&runs),
-            vec![vec![], vec![0], vec![0], vec![0]]
-        );
+        assert_eq!(waits(&runs), vec![vec![], vec![0], vec![0], vec![0]]);
     }
 
     #[test]
