@@ -59,7 +59,7 @@ pub fn relevant_attributes(plan: &Plan, root: &Module, providers: &Providers) ->
         }
     }
     let mut visited: BTreeSet<(Vec<String>, String)> = BTreeSet::new();
-    let mut found: BTreeSet<(Vec<String>, u8, String, String, Vec<PathStep>)> = BTreeSet::new();
+    let mut found: BTreeSet<Relevant> = BTreeSet::new();
     while let Some(f) = pending.pop() {
         let key = (f.module.clone(), f.reference.terraform_strings().join(" "));
         if !visited.insert(key) {
@@ -77,14 +77,13 @@ pub fn relevant_attributes(plan: &Plan, root: &Module, providers: &Providers) ->
                     continue;
                 };
                 let path = walk_block(&schema.block, f.reference.path());
-                let mode_order = u8::from(a.mode == Mode::Managed);
-                found.insert((
-                    f.module.clone(),
-                    mode_order,
-                    a.ty.clone(),
-                    a.name.clone(),
+                found.insert(Relevant {
+                    module: f.module.clone(),
+                    managed: a.mode == Mode::Managed,
+                    ty: a.ty.clone(),
+                    name: a.name.clone(),
                     path,
-                ));
+                });
                 let exprs = contributing(&r.body, f.reference.path());
                 pending.extend(refs_in(&exprs, &f.module));
             }
@@ -124,17 +123,28 @@ pub fn relevant_attributes(plan: &Plan, root: &Module, providers: &Providers) ->
             _ => {}
         }
     }
-    found
-        .into_iter()
-        .map(|(module, mode, ty, name, path)| {
-            let prefix: String = module.iter().map(|m| format!("module.{m}.")).collect();
-            let data = if mode == 0 { "data." } else { "" };
-            json!({
-                "resource": format!("{prefix}{data}{ty}.{name}"),
-                "attribute": path.iter().map(PathStep::json).collect::<Vec<_>>(),
-            })
+    found.iter().map(Relevant::json).collect()
+}
+
+/// One resource attribute, ordered by module, data sources first, type, name and path.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Relevant {
+    module: Vec<String>,
+    managed: bool,
+    ty: String,
+    name: String,
+    path: Vec<PathStep>,
+}
+
+impl Relevant {
+    fn json(&self) -> J {
+        let prefix: String = self.module.iter().map(|m| format!("module.{m}.")).collect();
+        let data = if self.managed { "" } else { "data." };
+        json!({
+            "resource": format!("{prefix}{data}{}.{}", self.ty, self.name),
+            "attribute": self.path.iter().map(PathStep::json).collect::<Vec<_>>(),
         })
-        .collect()
+    }
 }
 
 fn module_at<'a>(root: &'a Module, path: &[String]) -> Option<&'a Module> {

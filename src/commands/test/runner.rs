@@ -55,14 +55,15 @@ struct Slot {
 /// Where a run of the file is: waiting, running (its start reported or not), or done.
 enum Progress {
     Waiting,
-    Running {
-        start_shown: bool,
-    },
-    Done {
-        start_shown: bool,
-        result: RunResult,
-        verbose: Verbose,
-    },
+    Running { start_shown: bool },
+    Done(Box<Done>),
+}
+
+/// A run that is done, kept until the runs before it are reported.
+struct Done {
+    start_shown: bool,
+    result: RunResult,
+    verbose: Verbose,
 }
 
 /// What one run hands back to the file: its result, the state it worked on and the
@@ -98,14 +99,14 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
             let ready = matches!(progress[i], Progress::Waiting)
                 && waits_for[i]
                     .iter()
-                    .all(|j| matches!(progress[*j], Progress::Done { .. }));
+                    .all(|j| matches!(progress[*j], Progress::Done(_)));
             if !ready || running.len() >= f.run_parallelism {
                 continue;
             }
             let run = &runs[i];
             // After an error the file's remaining runs are skipped, as in Terraform.
             if errored {
-                progress[i] = Progress::Done {
+                progress[i] = Progress::Done(Box::new(Done {
                     start_shown: true,
                     result: result_of(
                         run,
@@ -115,7 +116,7 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
                         Instant::now(),
                     ),
                     verbose: Verbose::default(),
-                };
+                }));
                 continue;
             }
             // A run is announced as it starts when every run before it is reported.
@@ -145,12 +146,12 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
             });
         }
         // Report, in file order, every run that is done.
-        while let Some(Progress::Done {
-            start_shown,
-            result,
-            verbose,
-        }) = progress.get(shown)
-        {
+        while let Some(Progress::Done(done)) = progress.get(shown) {
+            let Done {
+                start_shown,
+                result,
+                verbose,
+            } = &**done;
             if !*start_shown {
                 f.view.run_starting(f.name, &result.name);
             }
@@ -179,16 +180,16 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
             progress[done.index],
             Progress::Running { start_shown: true }
         );
-        progress[done.index] = Progress::Done {
+        progress[done.index] = Progress::Done(Box::new(Done {
             start_shown,
             result: result_of(run, done.status, done.diags, started, clock),
             verbose: done.verbose,
-        };
+        }));
     }
     let results: Vec<RunResult> = progress
         .into_iter()
         .filter_map(|p| match p {
-            Progress::Done { result, .. } => Some(result),
+            Progress::Done(done) => Some(done.result),
             _ => None,
         })
         .collect();
