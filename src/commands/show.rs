@@ -130,18 +130,36 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// The `configuration` part of a saved plan's JSON: Terraform keeps a copy of the
+/// What a saved plan's JSON takes from its configuration: Terraform keeps a copy of the
 /// configuration in the plan file, terrane reads the working directory's, when it is the
-/// one the plan was made from (else the part lists only what the plan changes).
-fn plan_configuration(plan: &terrane_engine::plan::file::PlanFile) -> Option<serde_json::Value> {
+/// one the plan was made from (else the document lists only what the plan changes).
+fn plan_configuration(
+    plan: &terrane_engine::plan::file::PlanFile,
+) -> Option<terrane_engine::plan::json::FromConfiguration> {
     let (module, diags) = load_dir(Path::new("."));
     if diags.has_errors() || super::plan::module_hash(&module) != plan.config_hash {
         return None;
     }
     let providers = super::operation::provider_set(&module);
-    Some(terrane_engine::plan::json_config::configuration(
-        &module, &providers,
-    ))
+    let changed: Vec<terrane_engine::addr::InstanceAddr> = plan
+        .changes
+        .iter()
+        .filter_map(|c| c.address.parse().ok())
+        .collect();
+    let resources: Vec<&terrane_engine::addr::ResourceAddr> =
+        changed.iter().map(|a| &a.resource).collect();
+    let outputs: Vec<&str> = plan
+        .outputs
+        .iter()
+        .filter(|(_, o)| o.action != terrane_engine::plan::Action::NoOp)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    Some(terrane_engine::plan::json::FromConfiguration {
+        configuration: terrane_engine::plan::json_config::configuration(&module, &providers),
+        relevant_attributes: terrane_engine::plan::relevant::from_changes(
+            &resources, &outputs, &module, &providers,
+        ),
+    })
 }
 
 fn print_state(s: &State, json: bool) -> anyhow::Result<()> {

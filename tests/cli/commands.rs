@@ -398,7 +398,7 @@ output "list" {
 /// their version constraints, each argument's constant or references (unwrapped step by
 /// step), count and for_each expressions, `depends_on`, outputs, variables' converted
 /// defaults, and a module call with its source, arguments and nested module whose
-/// resources name the inherited provider configuration.
+/// resources name the inherited provider configuration; then `relevant_attributes`.
 #[test]
 fn show_json_of_a_plan_has_the_configurations_expressions() {
     let w = Work::fixture("plan-configuration");
@@ -410,6 +410,18 @@ fn show_json_of_a_plan_has_the_configurations_expressions() {
     assert_eq!(
         serde_json::to_string_pretty(&v["configuration"]).unwrap(),
         serde_json::to_string_pretty(&want).unwrap()
+    );
+    // The attributes the changes read, per module instance, as Terraform 1.15.5 lists
+    // them for the same plan.
+    assert_eq!(
+        v["relevant_attributes"],
+        serde_json::json!([
+            {"resource": "null_resource.each[0]", "attribute": ["triggers", "name"]},
+            {"resource": "module.child[\"a\"].null_resource.inner", "attribute": ["id"]},
+            {"resource": "module.child[\"a\"].null_resource.inner", "attribute": ["triggers", "name"]},
+            {"resource": "module.child[\"b\"].null_resource.inner", "attribute": ["id"]},
+            {"resource": "module.child[\"b\"].null_resource.inner", "attribute": ["triggers", "name"]}
+        ])
     );
 }
 

@@ -57,7 +57,7 @@ pub enum Step {
 
 impl Step {
     /// The step as Terraform prints traversals: `.name`, `[0]`, `["key"]`.
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         match self {
             Step::Attr(a) => format!(".{a}"),
             Step::Number(n) => format!("[{n}]"),

@@ -168,10 +168,20 @@ fn change_json(c: &StoredChange) -> J {
     J::Object(m)
 }
 
-/// `terrane show -json PLANFILE`. `configuration` is the configuration's part as
-/// `json_config` makes it; without it (no configuration at hand) the part lists only
-/// the providers and resources the plan changes.
-pub fn plan_json(f: &PlanFile, configuration: Option<J>) -> J {
+/// What `show -json PLANFILE` adds from the configuration the plan was made from: its
+/// `configuration` part (`json_config`) and the plan's `relevant_attributes`.
+pub struct FromConfiguration {
+    pub configuration: J,
+    pub relevant_attributes: Vec<J>,
+}
+
+/// `terrane show -json PLANFILE`. Without the configuration at hand, `configuration`
+/// lists only the providers and resources the plan changes.
+pub fn plan_json(f: &PlanFile, from_config: Option<FromConfiguration>) -> J {
+    let (configuration, relevant) = match from_config {
+        Some(c) => (Some(c.configuration), c.relevant_attributes),
+        None => (None, Vec::new()),
+    };
     let planned_resources: Vec<J> = f
         .changes
         .iter()
@@ -260,6 +270,7 @@ pub fn plan_json(f: &PlanFile, configuration: Option<J>) -> J {
         "resource_changes": f.changes.iter().map(change_json).collect::<Vec<_>>(),
         "output_changes": output_changes,
         "configuration": configuration.unwrap_or_else(|| json!({"provider_config": providers, "root_module": {"resources": config_resources}})),
+        "relevant_attributes": relevant,
         "timestamp": f.timestamp,
         "applyable": !f.changes.is_empty() || f.outputs.values().any(|o| o.action != super::Action::NoOp),
         "complete": true,
@@ -285,6 +296,7 @@ pub fn plan_json(f: &PlanFile, configuration: Option<J>) -> J {
     drop_empty(&mut doc, &["resource_drift"]);
     drop_empty(&mut doc, &["output_changes"]);
     drop_empty(&mut doc, &["configuration", "provider_config"]);
+    drop_empty(&mut doc, &["relevant_attributes"]);
     drop_empty(&mut doc, &["timestamp"]);
     doc
 }

@@ -11,61 +11,91 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value as J};
 
 use super::{Action, Plan};
-use crate::addr::Mode;
+use crate::addr::{Mode, ResourceAddr};
 use crate::config::{Expr, Module, Resource, SrcBody};
 use crate::lang::refs::{references, Reference, Step, Subject};
 use crate::lang::Type;
 use crate::provider::{BlockSchema, Nesting};
 use crate::run::Providers;
 
-/// A reference made in the module at `module` (call names from the root).
+/// A module instance: call names from the root, each with its instance key as written
+/// (`["a"]`, `[0]`).
+type ModulePath = Vec<(String, Option<String>)>;
+
+/// A reference made in the module instance `module`.
 struct Found {
-    module: Vec<String>,
+    module: ModulePath,
     reference: Reference,
+}
+
+fn names(path: &[(String, Option<String>)]) -> Vec<String> {
+    path.iter().map(|(n, _)| n.clone()).collect()
 }
 
 /// `relevant_attributes` of `plan` made from the configuration `root`.
 pub fn relevant_attributes(plan: &Plan, root: &Module, providers: &Providers) -> Vec<J> {
+    let resources: Vec<&ResourceAddr> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| &c.addr.resource)
+        .collect();
+    let outputs: Vec<&str> = plan
+        .outputs
+        .iter()
+        .filter(|(_, o)| o.action != Action::NoOp)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    from_changes(&resources, &outputs, root, providers)
+}
+
+/// `relevant_attributes` of a plan whose changing resources and root outputs are these.
+/// The outputs of a module instance whose resources change are taken to change too
+/// (terrane's plans record only the root's outputs).
+pub fn from_changes(
+    resources: &[&ResourceAddr],
+    outputs: &[&str],
+    root: &Module,
+    providers: &Providers,
+) -> Vec<J> {
     let mut pending: Vec<Found> = Vec::new();
-    for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
-        let path: Vec<String> = c
-            .addr
-            .resource
+    let mut changing_modules: BTreeSet<ModulePath> = BTreeSet::new();
+    for addr in resources {
+        let path: ModulePath = addr
             .module
             .iter()
-            .map(|s| s.name.clone())
+            .map(|s| (s.name.clone(), s.key.as_ref().map(ToString::to_string)))
             .collect();
-        let Some(m) = module_at(root, &path) else {
+        let Some(m) = module_at(root, &names(&path)) else {
             continue;
         };
-        let Some(r) = resource_in(
-            m,
-            c.addr.resource.mode,
-            &c.addr.resource.ty,
-            &c.addr.resource.name,
-        ) else {
+        let Some(r) = resource_in(m, addr.mode, &addr.ty, &addr.name) else {
             continue;
         };
         let mut exprs = body_expressions(&r.body);
         exprs.extend(r.count.iter().chain(&r.for_each).cloned());
         pending.extend(refs_in(&exprs, &path));
+        changing_modules.insert(path);
     }
-    for (name, o) in &plan.outputs {
-        if o.action == Action::NoOp {
-            continue;
+    for path in changing_modules.into_iter().filter(|p| !p.is_empty()) {
+        if let Some(m) = module_at(root, &names(&path)) {
+            let values: Vec<Expr> = m.outputs.values().map(|o| o.value.clone()).collect();
+            pending.extend(refs_in(&values, &path));
         }
-        if let Some(out) = root.outputs.get(name) {
+    }
+    for name in outputs {
+        if let Some(out) = root.outputs.get(*name) {
             pending.extend(refs_in(std::slice::from_ref(&out.value), &[]));
         }
     }
-    let mut visited: BTreeSet<(Vec<String>, String)> = BTreeSet::new();
+    let mut visited: BTreeSet<(ModulePath, String)> = BTreeSet::new();
     let mut found: BTreeSet<Relevant> = BTreeSet::new();
     while let Some(f) = pending.pop() {
         let key = (f.module.clone(), f.reference.terraform_strings().join(" "));
         if !visited.insert(key) {
             continue;
         }
-        let Some(m) = module_at(root, &f.module) else {
+        let Some(m) = module_at(root, &names(&f.module)) else {
             continue;
         };
         match &f.reference.subject {
@@ -76,13 +106,11 @@ pub fn relevant_attributes(plan: &Plan, root: &Module, providers: &Providers) ->
                 let Some(schema) = providers.schema(a.mode, &a.ty) else {
                     continue;
                 };
-                let path = walk_block(&schema.block, f.reference.path());
                 found.insert(Relevant {
                     module: f.module.clone(),
                     managed: a.mode == Mode::Managed,
-                    ty: a.ty.clone(),
-                    name: a.name.clone(),
-                    path,
+                    resource: f.reference.subject_text(),
+                    path: walk_block(&schema.block, f.reference.path()),
                 });
                 let exprs = contributing(&r.body, f.reference.path());
                 pending.extend(refs_in(&exprs, &f.module));
@@ -94,12 +122,12 @@ pub fn relevant_attributes(plan: &Plan, root: &Module, providers: &Providers) ->
             }
             Subject::Var(name) => {
                 // The calling module's argument for it (the root's come from outside).
-                if let Some((call, parent_path)) = f.module.split_last() {
-                    let input = module_at(root, parent_path)
+                if let Some(((call, _), parent)) = f.module.split_last() {
+                    let input = module_at(root, &names(parent))
                         .and_then(|p| p.module_calls.get(call))
                         .and_then(|c| c.inputs.get(name));
                     if let Some(e) = input {
-                        pending.extend(refs_in(std::slice::from_ref(e), parent_path));
+                        pending.extend(refs_in(std::slice::from_ref(e), parent));
                     }
                 }
             }
@@ -107,8 +135,13 @@ pub fn relevant_attributes(plan: &Plan, root: &Module, providers: &Providers) ->
                 let Some(child) = m.children.get(call) else {
                     continue;
                 };
+                // `module.x["k"].out`: the instance the reference names.
+                let key = match f.reference.steps.get(1) {
+                    Some(s @ (Step::Number(_) | Step::Key(_))) => Some(s.text()),
+                    _ => None,
+                };
                 let mut path = f.module.clone();
-                path.push(call.clone());
+                path.push((call.clone(), key));
                 let outputs: Vec<Expr> = match &f.reference.module_output {
                     Some(o) => child
                         .outputs
@@ -126,22 +159,26 @@ pub fn relevant_attributes(plan: &Plan, root: &Module, providers: &Providers) ->
     found.iter().map(Relevant::json).collect()
 }
 
-/// One resource attribute, ordered by module, data sources first, type, name and path.
+/// One resource attribute, ordered by module instance, data sources first, then
+/// resource (instance) address and path.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct Relevant {
-    module: Vec<String>,
+    module: ModulePath,
     managed: bool,
-    ty: String,
-    name: String,
+    /// As the reference names it, with its instance key (`null_resource.a[0]`).
+    resource: String,
     path: Vec<PathStep>,
 }
 
 impl Relevant {
     fn json(&self) -> J {
-        let prefix: String = self.module.iter().map(|m| format!("module.{m}.")).collect();
-        let data = if self.managed { "" } else { "data." };
+        let prefix: String = self
+            .module
+            .iter()
+            .map(|(n, k)| format!("module.{n}{}.", k.as_deref().unwrap_or_default()))
+            .collect();
         json!({
-            "resource": format!("{prefix}{data}{}.{}", self.ty, self.name),
+            "resource": format!("{prefix}{}", self.resource),
             "attribute": self.path.iter().map(PathStep::json).collect::<Vec<_>>(),
         })
     }
@@ -157,7 +194,7 @@ fn resource_in<'a>(m: &'a Module, mode: Mode, ty: &str, name: &str) -> Option<&'
         .find(|r| r.addr.mode == mode && r.addr.ty == ty && r.addr.name == name)
 }
 
-fn refs_in(exprs: &[Expr], module: &[String]) -> Vec<Found> {
+fn refs_in(exprs: &[Expr], module: &[(String, Option<String>)]) -> Vec<Found> {
     exprs
         .iter()
         .flat_map(|e| references(&e.expr, &e.file))
