@@ -145,26 +145,7 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
                 (finished, started, clock)
             });
         }
-        // Report, in file order, every run that is done.
-        while let Some(Progress::Done(done)) = progress.get(shown) {
-            let Done {
-                start_shown,
-                result,
-                verbose,
-            } = &**done;
-            if !*start_shown {
-                f.view.run_starting(f.name, &result.name);
-            }
-            let (status, diags) = (result.status, &result.diagnostics);
-            f.view
-                .run_done(f.name, &result.name, status, diags, verbose);
-            shown += 1;
-            // The next run may be running already: it is announced now, in order.
-            if let Some(Progress::Running { start_shown }) = progress.get_mut(shown) {
-                f.view.run_starting(f.name, &runs[shown].name);
-                *start_shown = true;
-            }
-        }
+        shown = report_in_order(f, &mut progress, shown);
         let Some((done, started, clock)) = running.next().await else {
             break;
         };
@@ -220,6 +201,30 @@ pub async fn run_file(f: &FileRun<'_>) -> FileResult {
         runs: results,
         diagnostics,
     }
+}
+
+/// Reports, in file order from run `shown` on, every run that is done, and announces
+/// the next one if it is already running; returns the first run not yet reported.
+fn report_in_order(f: &FileRun<'_>, progress: &mut [Progress], mut shown: usize) -> usize {
+    while let Some(Progress::Done(done)) = progress.get(shown) {
+        let Done {
+            start_shown,
+            result,
+            verbose,
+        } = &**done;
+        if !*start_shown {
+            f.view.run_starting(f.name, &result.name);
+        }
+        let (status, diags) = (result.status, &result.diagnostics);
+        f.view
+            .run_done(f.name, &result.name, status, diags, verbose);
+        shown += 1;
+        if let Some(Progress::Running { start_shown }) = progress.get_mut(shown) {
+            f.view.run_starting(f.name, &f.file.runs[shown].name);
+            *start_shown = true;
+        }
+    }
+    shown
 }
 
 fn result_of(
