@@ -10,6 +10,8 @@
 //! which its calls need none. A thing named `protected` cannot be destroyed: planning its
 //! destroy fails. Applying a thing named `slow` takes until the client stops the provider
 //! (StopProvider), which fails it, or half a minute; it is listed in `holding` meanwhile.
+//! A thing named `misplan` plans `udp` for each rule's `protocol` left unset, which
+//! Terraform refuses: that inner argument is not computed.
 
 use std::collections::BTreeMap;
 
@@ -213,6 +215,11 @@ pub fn plan(
             planned.insert("name".into(), n.clone());
         }
     }
+    if planned.get("name").and_then(Value::as_str) == Some("misplan") {
+        if let Some(rules) = planned.get_mut("rules") {
+            *rules = with_default_protocol(rules);
+        }
+    }
     if prior.is_null() {
         planned.insert("id".into(), Value::Unknown);
     } else if prior.get_attr("name") != planned.get("name") {
@@ -225,6 +232,22 @@ pub fn plan(
     }
     resp.planned_state = Some(dynamic(&Value::Object(planned), ty));
     Ok(resp)
+}
+
+/// `rules` with `protocol` set to `udp` where it is null: a provider bug.
+fn with_default_protocol(rules: &Value) -> Value {
+    let Some(items) = rules.as_seq() else {
+        return rules.clone();
+    };
+    let filled = items.iter().map(|r| {
+        let mut r = attrs(r);
+        let protocol = r.entry("protocol".into()).or_default();
+        if protocol.is_null() {
+            *protocol = Value::string("udp");
+        }
+        Value::Object(r)
+    });
+    Value::List(filled.collect())
 }
 
 /// A destroy's plan (the `plan_destroy` capability): a thing named `protected` refuses.
