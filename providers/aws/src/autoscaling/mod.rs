@@ -557,14 +557,7 @@ static POLICY: LazyLock<PolicyTable> = LazyLock::new(|| {
             .attr("cooldown", opt(NUM))
             .attr("metric_aggregation_type", opt(STR))
             .attr("min_adjustment_magnitude", opt(NUM))
-            .block(
-                "step_adjustment",
-                Nesting::Set,
-                S::new()
-                    .attr("metric_interval_lower_bound", opt(STR))
-                    .attr("metric_interval_upper_bound", opt(STR))
-                    .attr("scaling_adjustment", req(NUM)),
-            ),
+            .block("step_adjustment", Nesting::Set, step_adjustment_schema()),
     )
     .read(|p, cx| {
         p.step_scaling_policy_configuration()
@@ -606,6 +599,14 @@ static POLICY: LazyLock<PolicyTable> = LazyLock::new(|| {
     .read(|_, _| Value::List(Vec::new()))
     .updated_by_hand()
 });
+
+/// A step of a step scaling policy; shared with EC2 Auto Scaling's step policies.
+pub(crate) fn step_adjustment_schema() -> S {
+    S::new()
+        .attr("metric_interval_lower_bound", opt(STR))
+        .attr("metric_interval_upper_bound", opt(STR))
+        .attr("scaling_adjustment", req(NUM))
+}
 
 /// A step bound as Terraform keeps it: a string, so that "no bound" and 0 differ.
 pub(crate) fn bound_of(v: &Value, k: &str) -> Option<f64> {
