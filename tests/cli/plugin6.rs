@@ -108,6 +108,9 @@ fn a_protocol_6_resource_goes_through_its_whole_lifecycle() {
     assert_eq!(attrs["password_wo"], serde_json::Value::Null);
     assert_eq!(attrs["settings"]["mode"], "fast");
     assert_eq!(attrs["rules"][1]["port"], 443);
+    // An inner computed attribute, unknown in the plan, as the plugin made it; kept by
+    // the next plans (the proposed state carries it), so they change nothing.
+    assert_eq!(attrs["rules"][1]["id"], "rule-443", "{state:#}");
     assert_eq!(attrs["labels"]["env"]["value"], "prod");
     assert_eq!(attrs["tags"], serde_json::json!(["a", "b"]));
     // A dynamic value is stored with its type, as Terraform's state has it.

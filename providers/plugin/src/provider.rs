@@ -562,7 +562,8 @@ impl Provider for PluginProvider {
         // The engine's proposal already holds prior values where `ignore_changes` applies;
         // Terraform's rules then decide the rest (computed attributes null on create).
         let wanted = with_config_where_unknown(&req.proposed, &req.config);
-        let proposed = proposed_new(block, req.prior.as_ref(), &wanted);
+        let nested = self.schema.nested.get(&req.type_name);
+        let proposed = proposed_new(block, nested, req.prior.as_ref(), &wanted);
         let resp: proto::PlanResourceChangeResponse = match call(
             p,
             Method::PlanResourceChange,
@@ -591,7 +592,6 @@ impl Provider for PluginProvider {
         if !resp.legacy_type_system {
             // SDKv2 providers (the legacy type system) are known to break these rules, and
             // Terraform tolerates that from them only.
-            let nested = self.schema.nested.get(&req.type_name);
             let bad =
                 invalid_plan_attributes(block, nested, &req.config, req.prior.as_ref(), &planned);
             if !bad.is_empty() {

@@ -11,7 +11,8 @@
 //! destroy fails. Applying a thing named `slow` takes until the client stops the provider
 //! (StopProvider), which fails it, or half a minute; it is listed in `holding` meanwhile.
 //! A thing named `misplan` plans `udp` for each rule's `protocol` left unset, which
-//! Terraform refuses: that inner argument is not computed.
+//! Terraform refuses: that inner argument is not computed. Each rule gets an `id` (an
+//! inner computed attribute): unknown in the plan of a new rule, kept from then on.
 
 use std::collections::BTreeMap;
 
@@ -215,6 +216,15 @@ pub fn plan(
             planned.insert("name".into(), n.clone());
         }
     }
+    if let Some(rules) = planned.get_mut("rules") {
+        *rules = each_rule(rules, |r| {
+            r.entry("id".into()).and_modify(|id| {
+                if id.is_null() {
+                    *id = Value::Unknown;
+                }
+            });
+        });
+    }
     if planned.get("name").and_then(Value::as_str) == Some("misplan") {
         if let Some(rules) = planned.get_mut("rules") {
             *rules = with_default_protocol(rules);
@@ -236,18 +246,25 @@ pub fn plan(
 
 /// `rules` with `protocol` set to `udp` where it is null: a provider bug.
 fn with_default_protocol(rules: &Value) -> Value {
-    let Some(items) = rules.as_seq() else {
-        return rules.clone();
-    };
-    let filled = items.iter().map(|r| {
-        let mut r = attrs(r);
+    each_rule(rules, |r| {
         let protocol = r.entry("protocol".into()).or_default();
         if protocol.is_null() {
             *protocol = Value::string("udp");
         }
+    })
+}
+
+/// `rules` with `edit` made to each rule's attributes.
+fn each_rule(rules: &Value, edit: impl Fn(&mut BTreeMap<String, Value>)) -> Value {
+    let Some(items) = rules.as_seq() else {
+        return rules.clone();
+    };
+    let edited = items.iter().map(|r| {
+        let mut r = attrs(r);
+        edit(&mut r);
         Value::Object(r)
     });
-    Value::List(filled.collect())
+    Value::List(edited.collect())
 }
 
 /// A destroy's plan (the `plan_destroy` capability): a thing named `protected` refuses.
@@ -340,6 +357,14 @@ pub fn apply(
         };
         let mut new = attrs(&planned);
         new.insert("id".into(), Value::string(id.clone()));
+        if let Some(rules) = new.get_mut("rules") {
+            *rules = each_rule(rules, |r| {
+                let port = r.get("port").and_then(Value::as_f64).unwrap_or_default();
+                if let Some(rule_id) = r.get_mut("id").filter(|v| v.is_unknown()) {
+                    *rule_id = Value::string(format!("rule-{port}"));
+                }
+            });
+        }
         if legacy(&new) {
             let lower = new
                 .get("name")
