@@ -446,11 +446,6 @@ async fn register(
 /// The schema of a predictive scaling policy (declared so configurations without one
 /// validate; refused when set, see the policy's `validate`).
 fn predictive_schema() -> S {
-    let predefined = || {
-        S::new()
-            .attr("predefined_metric_type", req(STR))
-            .attr("resource_label", opt(STR))
-    };
     let customized = || {
         let metric = S::new()
             .attr("metric_name", opt(STR))
@@ -483,7 +478,7 @@ fn predictive_schema() -> S {
             } else {
                 format!("predefined_{kind}_metric_specification")
             };
-            s.block(&name, Nesting::List, predefined())
+            s.block(&name, Nesting::List, predefined_metric_schema())
         },
     );
     let spec = ["capacity", "load", "scaling"]
@@ -580,9 +575,7 @@ static POLICY: LazyLock<PolicyTable> = LazyLock::new(|| {
             .block(
                 "predefined_metric_specification",
                 Nesting::List,
-                S::new()
-                    .attr("predefined_metric_type", req(STR))
-                    .attr("resource_label", opt(STR)),
+                predefined_metric_schema(),
             ),
     )
     .read(|p, cx| {
@@ -599,6 +592,14 @@ static POLICY: LazyLock<PolicyTable> = LazyLock::new(|| {
     .read(|_, _| Value::List(Vec::new()))
     .updated_by_hand()
 });
+
+/// A predefined metric of a target tracking or predictive policy; shared with EC2 Auto
+/// Scaling's target tracking policies.
+pub(crate) fn predefined_metric_schema() -> S {
+    S::new()
+        .attr("predefined_metric_type", req(STR))
+        .attr("resource_label", opt(STR))
+}
 
 /// A step of a step scaling policy; shared with EC2 Auto Scaling's step policies.
 pub(crate) fn step_adjustment_schema() -> S {
