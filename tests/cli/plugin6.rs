@@ -108,6 +108,9 @@ fn a_protocol_6_resource_goes_through_its_whole_lifecycle() {
     assert_eq!(attrs["password_wo"], serde_json::Value::Null);
     assert_eq!(attrs["settings"]["mode"], "fast");
     assert_eq!(attrs["rules"][1]["port"], 443);
+    // An inner computed attribute, unknown in the plan, as the plugin made it; kept by
+    // the next plans (the proposed state carries it), so they change nothing.
+    assert_eq!(attrs["rules"][1]["id"], "rule-443", "{state:#}");
     assert_eq!(attrs["labels"]["env"]["value"], "prod");
     assert_eq!(attrs["tags"], serde_json::json!(["a", "b"]));
     // A dynamic value is stored with its type, as Terraform's state has it.
@@ -922,6 +925,39 @@ fn the_plugin_upgrades_an_object_of_the_current_version_from_its_json_as_stored(
 }
 
 #[test]
+fn an_unchanged_upgrade_without_refresh_records_the_object_without_removed_attributes() {
+    let w = with_example(THING);
+    run(&w, &["apply", "-auto-approve"], None).code(0);
+    let attributes = |w: &Work| w.state()["resources"][0]["instances"][0]["attributes"].clone();
+    // Of the current version, with an attribute the schema no longer has; then of
+    // version 0, whose `number` the upgrade turns into the ID the object has already.
+    // Either way the upgraded object is the prior one, and the plan changes nothing.
+    let stored: [fn(&mut serde_json::Value); 2] = [
+        |inst| inst["attributes"]["retired"] = true.into(),
+        |inst| {
+            inst["schema_version"] = 0.into();
+            inst["attributes"]["number"] = "1".into();
+        },
+    ];
+    for edit in stored {
+        edit_instance(&w, edit);
+        let out = run(&w, &["apply", "-refresh=false", "-auto-approve"], None).code(0);
+        assert!(out.stdout.contains("No changes."), "{out}");
+        // As Terraform does, state records the upgraded object.
+        let now = attributes(&w);
+        assert_eq!(now["id"], "thing-1", "{now:#}");
+        assert!(
+            now.get("retired").is_none() && now.get("number").is_none(),
+            "{now:#}"
+        );
+        assert_eq!(
+            w.state()["resources"][0]["instances"][0]["schema_version"],
+            1
+        );
+    }
+}
+
+#[test]
 fn empty_private_data_from_a_read_clears_the_stored_private_data() {
     let w = with_example(THING);
     let remote = w.path().join("remote");
@@ -1063,6 +1099,25 @@ fn a_plan_keeping_the_prior_value_for_an_equal_configuration_is_valid() {
     )
     .code(0);
     assert!(out.stdout.contains("No changes."), "{out}");
+}
+
+#[test]
+fn a_plan_filling_in_an_inner_argument_that_is_not_computed_is_refused() {
+    // `protocol`, inside the nested attribute `rules`, is optional but not computed: the
+    // plugin may not plan a value the configuration leaves unset, inner argument or not.
+    let w = with_example(THING);
+    let out = run(&w, &["plan", "-var", "name=misplan"], None).code(1);
+    assert!(
+        out.stderr.contains("Provider produced invalid plan"),
+        "{out}"
+    );
+    let words = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("planned an invalid value for rules[0].protocol:"),
+        "{out}"
+    );
+    // The rule that sets it is planned as written.
+    assert!(!out.stderr.contains("rules[1]"), "{out}");
 }
 
 #[test]

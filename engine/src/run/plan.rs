@@ -792,15 +792,23 @@ fn stored_requests(
 }
 
 /// Records that `p` is now `now` in the provider's current schema: an upgraded or changed
-/// object is encoded again rather than kept as state stored it.
+/// object is encoded again rather than kept as state stored it, and so is one whose
+/// stored JSON the upgrade rewrote without changing its value (an attribute the schema
+/// dropped is gone from the value already, not yet from the record), as Terraform writes
+/// the upgraded object.
 fn now_current(ctx: &Context, addr: &InstanceAddr, p: &mut Prior, now: Value, changed: bool) {
-    let current = ctx
-        .providers
-        .schema(Mode::Managed, &addr.resource.ty)
-        .map(|s| s.version);
-    let upgraded = p.schema_version.take().is_some_and(|v| Some(v) != current);
-    p.stored = None;
-    p.as_stored &= !changed && !upgraded;
+    let schema = ctx.providers.schema(Mode::Managed, &addr.resource.ty);
+    let upgraded = p
+        .schema_version
+        .take()
+        .is_some_and(|v| Some(v) != schema.map(|s| s.version));
+    let restated = match (p.stored.take(), schema) {
+        (Some(stored), Some(s)) if p.as_stored && !changed && !upgraded => {
+            *stored != crate::state::codec::object_to_json(&now, &s.block)
+        }
+        _ => false,
+    };
+    p.as_stored &= !changed && !upgraded && !restated;
     p.value = now;
 }
 

@@ -139,6 +139,9 @@ pub enum Normalise {
 enum Read<T> {
     /// From the SDK object.
     Sdk(fn(&T, &ReadCtx) -> Value),
+    /// From the SDK object, by the row's name: one function reads a family of rows
+    /// (the key/value attributes of a load balancer's listener).
+    Named(fn(&T, &ReadCtx, &str) -> Value),
     /// AWS does not hold it (`skip_destroy`, `name_prefix`): the known value is kept, the
     /// schema's default (or null) when there is none.
     Config,
@@ -283,6 +286,13 @@ impl<T, C, U> Table<T, C, U> {
         self
     }
 
+    /// Reads the attribute from the SDK object with a function that is given its name.
+    #[must_use]
+    pub fn read_named(mut self, f: fn(&T, &ReadCtx, &str) -> Value) -> Self {
+        self.last().read = Read::Named(f);
+        self
+    }
+
     #[must_use]
     pub fn normalise(mut self, n: Normalise) -> Self {
         self.last().normalise = n;
@@ -345,6 +355,7 @@ impl<T, C, U> Table<T, C, U> {
             let known = cx.current.get_attr(r.name);
             let v = match &r.read {
                 Read::Sdk(f) => normalised(r.normalise, known, f(obj, cx)),
+                Read::Named(f) => normalised(r.normalise, known, f(obj, cx, r.name)),
                 Read::Config => match known {
                     Some(v) if !v.is_null() && !v.is_unknown() => v.clone(),
                     _ => r

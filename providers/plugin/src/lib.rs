@@ -3,8 +3,9 @@
 //!
 //! [`process`] launches a plugin and owns its lifetime, [`client`] calls it, [`schema`]
 //! turns its schema into the engine's, [`msgpack`] and [`values`] encode values the way the
-//! protocol does, [`proposed`] computes Terraform's proposed new state, and [`provider`]
-//! puts them together. Where plugins are installed is [`install`]'s business (the layout
+//! protocol does, [`proposed`] computes Terraform's proposed new state, [`plan_valid`]
+//! checks the plugin's plan against the configuration as Terraform does and
+//! [`compatible`] its result against the plan, and [`provider`] puts them together. Where plugins are installed is [`install`]'s business (the layout
 //! and lock file), [`installer`]'s (choosing and placing a package) and [`remote`]'s
 //! (registries and network mirrors, over [`http`] after [`disco`]very); [`cliconfig`]
 //! reads the CLI configuration that says where to look.
@@ -12,6 +13,7 @@
 pub mod channel;
 pub mod cliconfig;
 pub mod client;
+pub mod compatible;
 pub mod disco;
 pub mod handshake;
 pub mod http;
@@ -19,6 +21,7 @@ pub mod install;
 pub mod installer;
 pub mod msgpack;
 pub mod mtls;
+pub mod plan_valid;
 pub mod plugin_log;
 pub mod process;
 pub mod proposed;

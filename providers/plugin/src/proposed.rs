@@ -6,10 +6,19 @@
 use std::collections::BTreeMap;
 
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::{AttributeSchema, BlockSchema, Nesting};
 
-/// The proposed new object for `config`, given the `prior` object (`None` on create).
-pub fn proposed_new(schema: &BlockSchema, prior: Option<&Value>, config: &Value) -> Value {
+use crate::schema::{NestedObject, NestedTypes};
+
+/// The proposed new object for `config`, given the `prior` object (`None` on create);
+/// `nested` has the block's protocol-6 nested attribute types, whose inner computed
+/// attributes keep their prior values the same way.
+pub fn proposed_new(
+    schema: &BlockSchema,
+    nested: Option<&NestedTypes>,
+    prior: Option<&Value>,
+    config: &Value,
+) -> Value {
     if config.is_null() || config.is_unknown() {
         return config.clone();
     }
@@ -21,17 +30,17 @@ pub fn proposed_new(schema: &BlockSchema, prior: Option<&Value>, config: &Value)
     };
     let mut out = BTreeMap::new();
     for (name, a) in &schema.attributes {
-        let cfg = attr(Some(config), name);
-        let v = if a.computed && cfg.is_null() {
-            attr(prior, name)
-        } else {
-            cfg
-        };
+        let object = nested.and_then(|n| n.attributes.get(name));
+        let v = proposed_attribute(a, object, &attr(prior, name), attr(Some(config), name));
         out.insert(name.clone(), v);
     }
     for (name, nb) in &schema.blocks {
         let cfg = attr(Some(config), name);
         let pri = attr(prior, name);
+        let nested = nested.and_then(|n| n.blocks.get(name));
+        let proposed_new = |schema: &BlockSchema, prior: Option<&Value>, config: &Value| {
+            proposed_new(schema, nested, prior, config)
+        };
         let v = match nb.nesting {
             Nesting::Single | Nesting::Group => {
                 if pri.is_null() {
@@ -89,6 +98,144 @@ pub fn proposed_new(schema: &BlockSchema, prior: Option<&Value>, config: &Value)
     Value::Object(out)
 }
 
+/// One attribute's proposed value (`objchange.proposedNewAttributes`): the prior value
+/// for a computed one the configuration leaves unset (unless the prior holds arguments
+/// only a configuration sets), a nested attribute's inner attributes the same way.
+fn proposed_attribute(
+    a: &AttributeSchema,
+    object: Option<&NestedObject>,
+    prior: &Value,
+    config: Value,
+) -> Value {
+    if a.computed && config.is_null() {
+        let not_computable = a.optional && object.is_some_and(|o| holds_configured(o, prior));
+        return if not_computable {
+            config
+        } else {
+            prior.clone()
+        };
+    }
+    match object {
+        Some(o) => proposed_nested(o, prior, config),
+        None => config,
+    }
+}
+
+/// Whether a nested attribute's value holds a non-computed inner argument: then it
+/// came from a configuration, and an unset configuration removes it.
+fn holds_configured(o: &NestedObject, v: &Value) -> bool {
+    let object = |e: &Value| {
+        o.attributes.iter().any(|(name, inner)| {
+            let x = e.get_attr(name).unwrap_or(&Value::Null);
+            !x.is_null()
+                && (!inner.schema.computed
+                    || inner
+                        .nested
+                        .as_ref()
+                        .is_some_and(|n| holds_configured(n, x)))
+        })
+    };
+    match o.nesting {
+        Nesting::Single | Nesting::Group => !v.is_null() && object(v.unmark()),
+        _ => match v.unmark() {
+            Value::List(items) | Value::Set(items) => items.iter().any(object),
+            Value::Map(items) => items.values().any(object),
+            _ => false,
+        },
+    }
+}
+
+/// A configured nested attribute's proposed value (`objchange.proposedNewNestedType`):
+/// each configured object paired with its prior one (by position, key, or a set element
+/// equal in what the configuration sets) for its inner attributes.
+fn proposed_nested(o: &NestedObject, prior: &Value, config: Value) -> Value {
+    if config.is_null() || config.is_unknown() {
+        return config;
+    }
+    let prior = prior.unmark();
+    let inner = |prior: &Value, config: &Value| {
+        if config.is_null() || config.is_unknown() {
+            return config.clone();
+        }
+        Value::Object(
+            o.attributes
+                .iter()
+                .map(|(name, a)| {
+                    let p = if prior.is_unknown() {
+                        Value::Unknown
+                    } else {
+                        prior.get_attr(name).cloned().unwrap_or_default()
+                    };
+                    let c = config.get_attr(name).cloned().unwrap_or_default();
+                    (
+                        name.clone(),
+                        proposed_attribute(&a.schema, a.nested.as_ref(), &p, c),
+                    )
+                })
+                .collect(),
+        )
+    };
+    match (o.nesting, config.unmark()) {
+        (Nesting::Single | Nesting::Group, c) => inner(prior, c),
+        (Nesting::List, Value::List(items)) => {
+            let priors = prior.as_seq().unwrap_or_default();
+            Value::List(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| match priors.get(i) {
+                        Some(p) => inner(p, c),
+                        None if prior.is_unknown() => inner(&Value::Unknown, c),
+                        None => c.clone(),
+                    })
+                    .collect(),
+            )
+        }
+        (Nesting::Map, Value::Map(items)) => Value::Map(
+            items
+                .iter()
+                .map(|(k, c)| {
+                    let p = match prior.as_map().and_then(|m| m.get(k)) {
+                        Some(p) => p.clone(),
+                        None if prior.is_unknown() => Value::Unknown,
+                        None => Value::Null,
+                    };
+                    (k.clone(), inner(&p, c))
+                })
+                .collect(),
+        ),
+        (Nesting::Set, Value::Set(items)) => {
+            let priors = prior.as_seq().unwrap_or_default();
+            let mut used = vec![false; priors.len()];
+            Value::set(
+                items
+                    .iter()
+                    .map(|c| {
+                        let found = (0..priors.len())
+                            .find(|&i| !used[i] && same_nested_element(o, &priors[i], c));
+                        let p = found.map_or(Value::Null, |i| {
+                            used[i] = true;
+                            priors[i].clone()
+                        });
+                        inner(&p, c)
+                    })
+                    .collect(),
+            )
+        }
+        _ => config.clone(),
+    }
+}
+
+/// A prior element of a set of nested objects corresponds to a configured one when every
+/// inner attribute the configuration sets is equal.
+fn same_nested_element(o: &NestedObject, prior: &Value, config: &Value) -> bool {
+    o.attributes.iter().all(|(name, a)| {
+        let c = config.get_attr(name).unwrap_or(&Value::Null);
+        (a.schema.computed && c.is_null())
+            || prior.get_attr(name).unwrap_or(&Value::Null).unmark() == c.unmark()
+    })
+}
+
 /// A prior set element corresponds to a configured one when every attribute the
 /// configuration sets (every non-computed one) is equal.
 fn same_set_element(schema: &BlockSchema, prior: &Value, config: &Value) -> bool {
@@ -105,7 +252,7 @@ fn same_set_element(schema: &BlockSchema, prior: &Value, config: &Value) -> bool
 mod tests {
     use super::*;
     use terrane_engine::lang::Type;
-    use terrane_engine::provider::{AttributeSchema, NestedBlock};
+    use terrane_engine::provider::NestedBlock;
 
     fn schema() -> BlockSchema {
         let mut inner = BlockSchema::default();
@@ -146,7 +293,7 @@ mod tests {
             ("name", Value::Null),
             ("rule", Value::List(vec![rule(80.0, Value::Null)])),
         ]);
-        assert_eq!(proposed_new(&schema(), None, &config), config);
+        assert_eq!(proposed_new(&schema(), None, None, &config), config);
     }
 
     #[test]
@@ -178,6 +325,113 @@ mod tests {
                 ]),
             ),
         ]);
-        assert_eq!(proposed_new(&schema(), Some(&prior), &config), want);
+        assert_eq!(proposed_new(&schema(), None, Some(&prior), &config), want);
+    }
+
+    /// A resource with a list nested attribute `rules` (`port` required, `id` computed)
+    /// and a set one `members` (`name` required, `uid` computed), from the plugin's
+    /// schema as it comes.
+    fn nested_schema() -> (BlockSchema, NestedTypes) {
+        use crate::proto;
+        use prost::Message as _;
+        let attr = |name: &str, ty: &str, required: bool| proto::Attribute6 {
+            name: name.into(),
+            r#type: ty.as_bytes().to_vec(),
+            required,
+            computed: !required,
+            ..proto::Attribute6::default()
+        };
+        let nested = |name: &str, nesting, inner: Vec<proto::Attribute6>| proto::Attribute6 {
+            name: name.into(),
+            optional: true,
+            nested_type: Some(proto::Object6 {
+                attributes: inner,
+                nesting,
+            }),
+            ..proto::Attribute6::default()
+        };
+        let block = proto::Block {
+            attributes: vec![
+                nested(
+                    "rules",
+                    2,
+                    vec![
+                        attr("port", "\"number\"", true),
+                        attr("id", "\"string\"", false),
+                    ],
+                )
+                .encode_to_vec(),
+                nested(
+                    "members",
+                    3,
+                    vec![
+                        attr("name", "\"string\"", true),
+                        attr("uid", "\"string\"", false),
+                    ],
+                )
+                .encode_to_vec(),
+            ],
+            ..proto::Block::default()
+        };
+        let mut engine = BlockSchema::default();
+        for raw in &block.attributes {
+            let a = proto::Attribute6::decode(raw.as_slice()).unwrap();
+            let ty = crate::schema::nested_types(&block, 6).unwrap().attributes[&a.name].ty();
+            engine
+                .attributes
+                .insert(a.name, AttributeSchema::optional(ty));
+        }
+        (engine, crate::schema::nested_types(&block, 6).unwrap())
+    }
+
+    #[test]
+    fn computed_inner_attributes_of_nested_attributes_keep_their_prior_values() {
+        let (schema, nested) = nested_schema();
+        let rule =
+            |port: f64, id: Value| Value::object([("port", Value::number(port)), ("id", id)]);
+        let member =
+            |name: &str, uid: Value| Value::object([("name", Value::string(name)), ("uid", uid)]);
+        let prior = Value::object([
+            ("rules", Value::List(vec![rule(80.0, Value::string("r-1"))])),
+            (
+                "members",
+                Value::set(vec![
+                    member("ann", Value::string("u-1")),
+                    member("bob", Value::string("u-2")),
+                ]),
+            ),
+        ]);
+        let config = Value::object([
+            (
+                "rules",
+                Value::List(vec![rule(81.0, Value::Null), rule(90.0, Value::Null)]),
+            ),
+            (
+                "members",
+                Value::set(vec![member("bob", Value::Null), member("cy", Value::Null)]),
+            ),
+        ]);
+        let want = Value::object([
+            (
+                "rules",
+                Value::List(vec![
+                    rule(81.0, Value::string("r-1")),
+                    rule(90.0, Value::Null),
+                ]),
+            ),
+            (
+                "members",
+                Value::set(vec![
+                    member("bob", Value::string("u-2")),
+                    member("cy", Value::Null),
+                ]),
+            ),
+        ]);
+        assert_eq!(
+            proposed_new(&schema, Some(&nested), Some(&prior), &config),
+            want
+        );
+        // On create every inner computed attribute is null.
+        assert_eq!(proposed_new(&schema, Some(&nested), None, &config), config);
     }
 }

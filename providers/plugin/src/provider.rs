@@ -13,15 +13,18 @@ use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::{Type, Value};
 use terrane_engine::provider::{
     ApplyRequest, ApplyResponse, BlockSchema, CloseEphemeralRequest, ConfigureRequest,
-    ImportRequest, ImportResponse, InvokeActionRequest, Nesting, OpenEphemeralRequest,
+    ImportRequest, ImportResponse, InvokeActionRequest, OpenEphemeralRequest,
     OpenEphemeralResponse, PlanActionRequest, PlanRequest, PlanResponse, Provider, ProviderSchema,
     ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse, RenewEphemeralRequest,
     RenewEphemeralResponse, UpgradeResponse, ValidateRequest,
 };
 
 use crate::client::{call, Method};
+use crate::compatible::incompatible_parts;
+use crate::plan_valid::invalid_plan_attributes;
 use crate::process::Process;
 use crate::proposed::proposed_new;
+use crate::schema::NestedTypes;
 use crate::{msgpack, proto, schema, values, Error};
 
 mod ephemeral;
@@ -40,6 +43,9 @@ pub struct PluginSchema {
     data_types: HashMap<String, Type>,
     ephemeral_types: HashMap<String, Type>,
     action_types: HashMap<String, Type>,
+    /// The nested attribute types of each resource type that has any (protocol 6), which
+    /// the engine's schema leaves out, for the checks of plans.
+    nested: HashMap<String, NestedTypes>,
     /// The plugin's answer as it came, for what the engine's schema leaves out
     /// (descriptions, deprecation, nested attribute types): see [`PluginSchema::to_json`].
     raw: Arc<proto::GetSchemaResponse>,
@@ -118,6 +124,7 @@ impl PluginSchema {
             data_types: self.data_types.clone(),
             ephemeral_types: self.ephemeral_types.clone(),
             action_types: self.action_types.clone(),
+            nested: self.nested.clone(),
             raw: self.raw.clone(),
             schema,
         }
@@ -141,6 +148,15 @@ impl PluginSchema {
                     .map(|(k, s)| (k.clone(), schema::block_type(&s.block)))
                     .collect()
             };
+        let mut nested = HashMap::new();
+        for (name, s) in &resp.resource_schemas {
+            if let Some(b) = &s.block {
+                let n = schema::nested_types(b, protocol)?;
+                if !n.is_empty() {
+                    nested.insert(name.clone(), n);
+                }
+            }
+        }
         Ok(PluginSchema {
             protocol,
             plan_destroy: resp
@@ -152,6 +168,7 @@ impl PluginSchema {
             data_types: types(&schema.data_sources),
             ephemeral_types: types(&schema.ephemeral_resources),
             action_types: types(&schema.actions),
+            nested,
             raw: Arc::new(resp),
             schema,
         })
@@ -361,6 +378,21 @@ impl PluginProvider {
         }
     }
 
+    /// What the engine's check of an applied object leaves out (it compares the arguments
+    /// planned wholly known): the known parts of the arguments planned partly unknown.
+    fn inconsistent_inside(&self, req: &ApplyRequest, new: &Value) -> Diagnostics {
+        let bad = match &req.planned {
+            Some(planned) if !new.is_null() => incompatible_parts(planned, new),
+            _ => Vec::new(),
+        };
+        if bad.is_empty() {
+            return Diagnostics::new();
+        }
+        Diagnostic::error("Provider produced inconsistent result after apply")
+            .detail(format!("When applying changes to {}, provider {} produced an unexpected new value for {}. This is a bug in the provider; the object was recorded as the provider returned it.", req.address, self.source, bad.join(", ")))
+            .into()
+    }
+
     /// The plugin's own checks of a configuration (ValidateResourceConfig and its kin).
     async fn validate_config(
         &self,
@@ -530,7 +562,8 @@ impl Provider for PluginProvider {
         // The engine's proposal already holds prior values where `ignore_changes` applies;
         // Terraform's rules then decide the rest (computed attributes null on create).
         let wanted = with_config_where_unknown(&req.proposed, &req.config);
-        let proposed = proposed_new(block, req.prior.as_ref(), &wanted);
+        let nested = self.schema.nested.get(&req.type_name);
+        let proposed = proposed_new(block, nested, req.prior.as_ref(), &wanted);
         let resp: proto::PlanResourceChangeResponse = match call(
             p,
             Method::PlanResourceChange,
@@ -559,7 +592,8 @@ impl Provider for PluginProvider {
         if !resp.legacy_type_system {
             // SDKv2 providers (the legacy type system) are known to break these rules, and
             // Terraform tolerates that from them only.
-            let bad = invalid_plan_attributes(block, &req.config, req.prior.as_ref(), &planned);
+            let bad =
+                invalid_plan_attributes(block, nested, &req.config, req.prior.as_ref(), &planned);
             if !bad.is_empty() {
                 diags.push(Diagnostic::error("Provider produced invalid plan").detail(format!("Provider {} planned an invalid value for {}: planned values must match the configuration. This is a bug in the provider, which should be reported in the provider's own issue tracker.", self.source, bad.join(", "))));
                 return failed(diags);
@@ -665,11 +699,13 @@ impl Provider for PluginProvider {
                 }
             }
         };
-        let diags = diagnostics(&resp.diagnostics);
+        let mut diags = diagnostics(&resp.diagnostics);
         match self.decode(resp.new_state, ty) {
             Ok(v) => {
                 if resp.legacy_type_system {
                     self.tolerate(&req, &v);
+                } else {
+                    diags.extend(self.inconsistent_inside(&req, &v));
                 }
                 ApplyResponse {
                     new_state: (!v.is_null()).then_some(v),
@@ -891,140 +927,6 @@ fn changed_roots(paths: &[proto::AttributePath], prior: &Value, planned: &Value)
     out
 }
 
-/// The arguments whose planned value contradicts the configuration, by path
-/// (`rule[0].port`), checked as Terraform checks a plan: an argument set in the
-/// configuration must be planned as written, or as its prior value (the provider judged
-/// the two equal, as semantic equality does); a write-only one as null (it is never
-/// planned nor stored); nested blocks are checked the same way inside, a list or map of
-/// blocks must keep the configuration's count and keys (a set its count: set elements
-/// cannot be paired, so Terraform checks no deeper).
-fn invalid_plan_attributes(
-    block: &BlockSchema,
-    config: &Value,
-    prior: Option<&Value>,
-    planned: &Value,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    invalid_in_object(block, config, prior, planned, "", &mut out);
-    out
-}
-
-fn bare(v: Option<&Value>) -> Value {
-    v.map(|v| v.unmark_deep().0).unwrap_or_default()
-}
-
-/// Whether `planned` is `config` with some of its null parts filled in (objects by
-/// attribute, lists and maps element by element, sets each element matched by one).
-fn fills(config: &Value, planned: &Value) -> bool {
-    match (config, planned) {
-        (Value::Null, _) => true,
-        (Value::Object(c), Value::Object(p)) | (Value::Map(c), Value::Map(p)) => {
-            c.len() == p.len()
-                && c.iter()
-                    .all(|(k, cv)| p.get(k).is_some_and(|pv| fills(cv, pv)))
-        }
-        (Value::List(c), Value::List(p)) => {
-            c.len() == p.len() && c.iter().zip(p).all(|(cv, pv)| fills(cv, pv))
-        }
-        (Value::Set(c), Value::Set(p)) => {
-            c.len() == p.len() && c.iter().all(|cv| p.iter().any(|pv| fills(cv, pv)))
-        }
-        (c, p) => c == p,
-    }
-}
-
-fn invalid_in_object(
-    block: &BlockSchema,
-    config: &Value,
-    prior: Option<&Value>,
-    planned: &Value,
-    path: &str,
-    out: &mut Vec<String>,
-) {
-    for (name, a) in &block.attributes {
-        let invalid = if a.write_only {
-            planned.get_attr(name).is_some_and(|v| !v.is_null())
-        } else {
-            let c = bare(config.get_attr(name));
-            let p = bare(planned.get_attr(name));
-            // A nested attribute's inner arguments left unset may be filled in: their own
-            // schemas (optional, computed) are not kept, so any of them may be computed.
-            let nested = matches!(
-                &c,
-                Value::Object(_) | Value::List(_) | Value::Set(_) | Value::Map(_)
-            ) && fills(&c, &p);
-            if c.contains_unknown() || (a.computed && c.is_null()) || c == p || nested {
-                false
-            } else {
-                let before = bare(prior.and_then(|v| v.get_attr(name)));
-                !(p == before && !before.is_null() && !c.is_null())
-            }
-        };
-        if invalid {
-            out.push(format!("{path}{name}"));
-        }
-    }
-    for (name, nb) in &block.blocks {
-        let c = bare(config.get_attr(name));
-        let p = bare(planned.get_attr(name));
-        // Blocks still unknown (a dynamic block over an unknown collection) are checked
-        // when they are known.
-        if c.is_unknown() || p.is_unknown() {
-            continue;
-        }
-        let before = prior.and_then(|v| v.get_attr(name)).map(|v| bare(Some(v)));
-        let at = format!("{path}{name}");
-        match nb.nesting {
-            Nesting::Single | Nesting::Group => match (&c, &p) {
-                (Value::Null, Value::Null) => {}
-                (Value::Object(_), Value::Object(_)) => {
-                    invalid_in_object(&nb.block, &c, before.as_ref(), &p, &format!("{at}."), out)
-                }
-                _ => out.push(at),
-            },
-            Nesting::List => {
-                let (cs, ps) = (
-                    c.as_seq().unwrap_or_default(),
-                    p.as_seq().unwrap_or_default(),
-                );
-                if cs.len() != ps.len() {
-                    out.push(at);
-                    continue;
-                }
-                let priors = before.as_ref().and_then(Value::as_seq).unwrap_or_default();
-                for (i, (ce, pe)) in cs.iter().zip(ps).enumerate() {
-                    let at = format!("{at}[{i}].");
-                    invalid_in_object(&nb.block, ce, priors.get(i), pe, &at, out);
-                }
-            }
-            Nesting::Map => {
-                let (Some(cm), Some(pm)) = (c.as_map(), p.as_map()) else {
-                    if !(c.is_null() && p.is_null()) {
-                        out.push(at);
-                    }
-                    continue;
-                };
-                if cm.keys().ne(pm.keys()) {
-                    out.push(at);
-                    continue;
-                }
-                let priors = before.as_ref().and_then(Value::as_map);
-                for (k, ce) in cm {
-                    let at = format!("{at}[{k:?}].");
-                    let pr = priors.and_then(|m| m.get(k));
-                    invalid_in_object(&nb.block, ce, pr, &pm[k], &at, out);
-                }
-            }
-            Nesting::Set => {
-                let count = |v: &Value| v.as_seq().map_or(0, <[Value]>::len);
-                if count(&c) != count(&p) {
-                    out.push(at);
-                }
-            }
-        }
-    }
-}
-
 /// The plugin's diagnostics as the engine's; an attribute path becomes the argument name
 /// the engine points at in the configuration.
 pub fn diagnostics(list: &[proto::Diagnostic]) -> Diagnostics {
@@ -1061,141 +963,4 @@ fn attribute_path(p: &proto::AttributePath) -> Option<String> {
         }
     }
     (!s.is_empty()).then_some(s)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use terrane_engine::provider::AttributeSchema;
-
-    fn block() -> BlockSchema {
-        let mut b = BlockSchema::default();
-        b.attributes
-            .insert("name".into(), AttributeSchema::required(Type::String));
-        b.attributes.insert(
-            "arn".into(),
-            AttributeSchema::optional_computed(Type::String),
-        );
-        let mut secret = AttributeSchema::optional(Type::String);
-        secret.write_only = true;
-        b.attributes.insert("secret".into(), secret);
-        b
-    }
-
-    fn obj(name: &str, arn: Option<&str>, secret: Option<&str>) -> Value {
-        let s = |v: Option<&str>| v.map_or(Value::Null, Value::string);
-        Value::object([
-            ("name", Value::string(name)),
-            ("arn", s(arn)),
-            ("secret", s(secret)),
-        ])
-    }
-
-    #[test]
-    fn a_plan_must_keep_the_configuration_or_the_prior_value_it_equals() {
-        let config = obj("FIRST", None, Some("pw"));
-        let prior = obj("first", Some("arn:1"), None);
-        // The configuration as written, or the prior value the provider judged equal;
-        // a computed attribute left unset may be anything.
-        for planned in [obj("FIRST", None, None), obj("first", Some("arn:2"), None)] {
-            let bad = invalid_plan_attributes(&block(), &config, Some(&prior), &planned);
-            assert!(bad.is_empty(), "{planned:?}: {bad:?}");
-        }
-        // Anything else, a prior value on create, or a write-only value, is invalid.
-        let bad = invalid_plan_attributes(
-            &block(),
-            &config,
-            Some(&prior),
-            &obj("other", None, Some("pw")),
-        );
-        assert_eq!(bad, ["name", "secret"]);
-        let bad = invalid_plan_attributes(&block(), &config, None, &obj("first", None, None));
-        assert_eq!(bad, ["name"]);
-    }
-
-    fn with_rules(nesting: Nesting) -> BlockSchema {
-        let mut rule = BlockSchema::default();
-        rule.attributes
-            .insert("port".into(), AttributeSchema::required(Type::Number));
-        rule.attributes.insert(
-            "id".into(),
-            AttributeSchema::optional_computed(Type::String),
-        );
-        let mut b = block();
-        b.blocks.insert(
-            "rule".into(),
-            terrane_engine::provider::NestedBlock {
-                nesting,
-                block: rule,
-                min_items: 0,
-                max_items: None,
-                force_new: false,
-            },
-        );
-        b
-    }
-
-    fn rule(port: i64, id: Option<&str>) -> Value {
-        Value::object([
-            ("port", Value::number(port as f64)),
-            ("id", id.map_or(Value::Null, Value::string)),
-        ])
-    }
-
-    fn with(rules: Value) -> Value {
-        Value::object([
-            ("name", Value::string("a")),
-            ("arn", Value::Null),
-            ("secret", Value::Null),
-            ("rule", rules),
-        ])
-    }
-
-    #[test]
-    fn nested_blocks_are_checked_inside_as_terraform_checks_them() {
-        let list = with_rules(Nesting::List);
-        let config = with(Value::List(vec![rule(80, None)]));
-        // A computed argument inside a block may be filled in.
-        let ok = with(Value::List(vec![rule(80, Some("r-1"))]));
-        assert!(invalid_plan_attributes(&list, &config, None, &ok).is_empty());
-        // A configured one may not change, and the count must stay.
-        let changed = with(Value::List(vec![rule(81, None)]));
-        assert_eq!(
-            invalid_plan_attributes(&list, &config, None, &changed),
-            ["rule[0].port"]
-        );
-        let more = with(Value::List(vec![rule(80, None), rule(90, None)]));
-        assert_eq!(
-            invalid_plan_attributes(&list, &config, None, &more),
-            ["rule"]
-        );
-        // Sets: only the count is checked (elements cannot be paired).
-        let set = with_rules(Nesting::Set);
-        let config = with(Value::Set(vec![rule(80, None)]));
-        let other = with(Value::Set(vec![rule(81, Some("x"))]));
-        assert!(invalid_plan_attributes(&set, &config, None, &other).is_empty());
-        let none = with(Value::Set(vec![]));
-        assert_eq!(
-            invalid_plan_attributes(&set, &config, None, &none),
-            ["rule"]
-        );
-    }
-
-    #[test]
-    fn a_nested_attribute_may_have_its_unset_inner_arguments_filled_in() {
-        let mut b = BlockSchema::default();
-        b.attributes.insert(
-            "members".into(),
-            AttributeSchema::optional(Type::Set(Box::new(Type::Any))),
-        );
-        let members = |r| Value::object([("members", Value::Set(vec![r]))]);
-        let config = members(rule(80, None));
-        let filled = members(rule(80, Some("m-1")));
-        assert!(invalid_plan_attributes(&b, &config, None, &filled).is_empty());
-        let changed = members(rule(81, Some("m-1")));
-        assert_eq!(
-            invalid_plan_attributes(&b, &config, None, &changed),
-            ["members"]
-        );
-    }
 }

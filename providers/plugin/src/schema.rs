@@ -92,50 +92,129 @@ fn block(b: &proto::Block, version: u32) -> Result<BlockSchema, Error> {
 
 fn attribute(raw: &[u8], version: u32) -> Result<(String, AttributeSchema), Error> {
     let a = proto::Attribute6::decode_version(raw, version)?;
-    let ty = match &a.nested_type {
-        Some(o) => nested_type(o)?,
-        None => parse_type(&a.r#type)?,
-    };
-    Ok((
-        a.name,
-        AttributeSchema {
-            ty,
-            required: a.required,
-            optional: a.optional,
-            computed: a.computed,
-            force_new: false,
-            sensitive: a.sensitive,
-            default: None,
-            write_only: a.write_only,
-        },
-    ))
+    Ok((a.name.clone(), attribute_schema(&a)?))
 }
 
-/// The type of a protocol-6 nested attribute: an object of its attributes, collected by
-/// its nesting mode.
-fn nested_type(o: &proto::Object6) -> Result<Type, Error> {
-    let mut attrs = BTreeMap::new();
-    for a in &o.attributes {
-        let ty = match &a.nested_type {
-            Some(o) => nested_type(o)?,
-            None => parse_type(&a.r#type)?,
-        };
-        attrs.insert(
-            a.name.clone(),
-            ObjectAttr {
-                ty,
-                optional: !a.required,
-                default: None,
-            },
-        );
-    }
-    let obj = Type::Object(attrs);
-    Ok(match o.nesting {
-        2 => Type::List(Box::new(obj)),
-        3 => Type::Set(Box::new(obj)),
-        4 => Type::Map(Box::new(obj)),
-        _ => obj,
+/// An attribute's type and flags; a nested attribute's type is the object of its inner
+/// attributes, collected by its nesting mode.
+fn attribute_schema(a: &proto::Attribute6) -> Result<AttributeSchema, Error> {
+    let ty = match &a.nested_type {
+        Some(o) => nested_object(o)?.ty(),
+        None => parse_type(&a.r#type)?,
+    };
+    Ok(AttributeSchema {
+        ty,
+        required: a.required,
+        optional: a.optional,
+        computed: a.computed,
+        force_new: false,
+        sensitive: a.sensitive,
+        default: None,
+        write_only: a.write_only,
     })
+}
+
+/// What the engine's [`BlockSchema`] leaves out of a protocol-6 block: the schema of each
+/// nested attribute (its inner attributes with their own flags), in the block and in its
+/// nested blocks. Terraform checks plans inner attribute by inner attribute with it.
+#[derive(Debug, Clone, Default)]
+pub struct NestedTypes {
+    pub attributes: BTreeMap<String, NestedObject>,
+    pub blocks: BTreeMap<String, NestedTypes>,
+}
+
+impl NestedTypes {
+    pub fn is_empty(&self) -> bool {
+        self.attributes.is_empty() && self.blocks.is_empty()
+    }
+}
+
+/// A nested attribute's type: its inner attributes and how their objects are collected.
+#[derive(Debug, Clone)]
+pub struct NestedObject {
+    pub nesting: Nesting,
+    pub attributes: BTreeMap<String, InnerAttribute>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InnerAttribute {
+    /// Its type and its own required, optional, computed, sensitive and write-only flags.
+    pub schema: AttributeSchema,
+    /// Its type when it is a nested attribute itself.
+    pub nested: Option<NestedObject>,
+}
+
+impl NestedObject {
+    /// The value type: an object of the inner attributes, collected by the nesting mode.
+    pub fn ty(&self) -> Type {
+        let obj = Type::Object(
+            self.attributes
+                .iter()
+                .map(|(name, a)| {
+                    let attr = ObjectAttr {
+                        ty: a.schema.ty.clone(),
+                        optional: !a.schema.required,
+                        default: None,
+                    };
+                    (name.clone(), attr)
+                })
+                .collect(),
+        );
+        match self.nesting {
+            Nesting::List => Type::List(Box::new(obj)),
+            Nesting::Set => Type::Set(Box::new(obj)),
+            Nesting::Map => Type::Map(Box::new(obj)),
+            Nesting::Single | Nesting::Group => obj,
+        }
+    }
+}
+
+fn nested_object(o: &proto::Object6) -> Result<NestedObject, Error> {
+    let nesting = match o.nesting {
+        2 => Nesting::List,
+        3 => Nesting::Set,
+        4 => Nesting::Map,
+        _ => Nesting::Single,
+    };
+    let attributes = o
+        .attributes
+        .iter()
+        .map(|a| {
+            let inner = InnerAttribute {
+                schema: attribute_schema(a)?,
+                nested: a.nested_type.as_ref().map(nested_object).transpose()?,
+            };
+            Ok((a.name.clone(), inner))
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(NestedObject {
+        nesting,
+        attributes,
+    })
+}
+
+/// The nested attribute types of block `b` of plugin protocol `version` (protocol 5 has
+/// none).
+pub fn nested_types(b: &proto::Block, version: u32) -> Result<NestedTypes, Error> {
+    let mut out = NestedTypes::default();
+    if version < 6 {
+        return Ok(out);
+    }
+    for raw in &b.attributes {
+        let a = proto::Attribute6::decode_version(raw, version)?;
+        if let Some(o) = &a.nested_type {
+            out.attributes.insert(a.name.clone(), nested_object(o)?);
+        }
+    }
+    for nb in &b.block_types {
+        if let Some(inner) = &nb.block {
+            let inner = nested_types(inner, version)?;
+            if !inner.is_empty() {
+                out.blocks.insert(nb.type_name.clone(), inner);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Parses a JSON type constraint: `"string"`, `["list","number"]`, `["object",{...}]`.

@@ -400,6 +400,7 @@ fn schema_response() -> proto::GetSchemaResponse {
             vec![
                 attr("port", "\"number\"", "r"),
                 attr("protocol", "\"string\"", "o"),
+                attr("id", "\"string\"", "c"),
             ],
         ),
         nested("members", 3, vec![attr("name", "\"string\"", "r")]),

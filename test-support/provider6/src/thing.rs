@@ -10,6 +10,9 @@
 //! which its calls need none. A thing named `protected` cannot be destroyed: planning its
 //! destroy fails. Applying a thing named `slow` takes until the client stops the provider
 //! (StopProvider), which fails it, or half a minute; it is listed in `holding` meanwhile.
+//! A thing named `misplan` plans `udp` for each rule's `protocol` left unset, which
+//! Terraform refuses: that inner argument is not computed. Each rule gets an `id` (an
+//! inner computed attribute): unknown in the plan of a new rule, kept from then on.
 
 use std::collections::BTreeMap;
 
@@ -213,6 +216,20 @@ pub fn plan(
             planned.insert("name".into(), n.clone());
         }
     }
+    if let Some(rules) = planned.get_mut("rules") {
+        *rules = each_rule(rules, |r| {
+            r.entry("id".into()).and_modify(|id| {
+                if id.is_null() {
+                    *id = Value::Unknown;
+                }
+            });
+        });
+    }
+    if planned.get("name").and_then(Value::as_str) == Some("misplan") {
+        if let Some(rules) = planned.get_mut("rules") {
+            *rules = with_default_protocol(rules);
+        }
+    }
     if prior.is_null() {
         planned.insert("id".into(), Value::Unknown);
     } else if prior.get_attr("name") != planned.get("name") {
@@ -225,6 +242,29 @@ pub fn plan(
     }
     resp.planned_state = Some(dynamic(&Value::Object(planned), ty));
     Ok(resp)
+}
+
+/// `rules` with `protocol` set to `udp` where it is null: a provider bug.
+fn with_default_protocol(rules: &Value) -> Value {
+    each_rule(rules, |r| {
+        let protocol = r.entry("protocol".into()).or_default();
+        if protocol.is_null() {
+            *protocol = Value::string("udp");
+        }
+    })
+}
+
+/// `rules` with `edit` made to each rule's attributes.
+fn each_rule(rules: &Value, edit: impl Fn(&mut BTreeMap<String, Value>)) -> Value {
+    let Some(items) = rules.as_seq() else {
+        return rules.clone();
+    };
+    let edited = items.iter().map(|r| {
+        let mut r = attrs(r);
+        edit(&mut r);
+        Value::Object(r)
+    });
+    Value::List(edited.collect())
 }
 
 /// A destroy's plan (the `plan_destroy` capability): a thing named `protected` refuses.
@@ -317,6 +357,14 @@ pub fn apply(
         };
         let mut new = attrs(&planned);
         new.insert("id".into(), Value::string(id.clone()));
+        if let Some(rules) = new.get_mut("rules") {
+            *rules = each_rule(rules, |r| {
+                let port = r.get("port").and_then(Value::as_f64).unwrap_or_default();
+                if let Some(rule_id) = r.get_mut("id").filter(|v| v.is_unknown()) {
+                    *rule_id = Value::string(format!("rule-{port}"));
+                }
+            });
+        }
         if legacy(&new) {
             let lower = new
                 .get("name")

@@ -24,7 +24,7 @@ use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{Identity, Nesting};
 
-use crate::autoscaling::{bound_of, step_bound};
+use crate::autoscaling::{bound_of, predefined_metric_schema, step_adjustment_schema, step_bound};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
@@ -127,9 +127,7 @@ fn tracking_schema() -> S {
         .block(
             "predefined_metric_specification",
             Nesting::List,
-            S::new()
-                .attr("predefined_metric_type", req(STR))
-                .attr("resource_label", opt(STR)),
+            predefined_metric_schema(),
         )
         .block(
             "customized_metric_specification",
@@ -485,14 +483,7 @@ static TABLE: LazyLock<PolicyTable> = LazyLock::new(|| {
         .read(|p, _| opt_int(p.scaling_adjustment()))
         .create(|b, v| b.set_scaling_adjustment(v.i32()))
         .updated_by_hand()
-        .block(
-            "step_adjustment",
-            Nesting::Set,
-            S::new()
-                .attr("metric_interval_lower_bound", opt(STR))
-                .attr("metric_interval_upper_bound", opt(STR))
-                .attr("scaling_adjustment", req(NUM)),
-        )
+        .block("step_adjustment", Nesting::Set, step_adjustment_schema())
         .read(steps_value)
         .create(|b, v| b.set_step_adjustments(steps_of(v)))
         .updated_by_hand()

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_applicationautoscaling::operation::put_scaling_policy::builders::PutScalingPolicyFluentBuilder;
 use aws_sdk_applicationautoscaling::operation::register_scalable_target::builders::RegisterScalableTargetFluentBuilder;
 use aws_sdk_applicationautoscaling::types::{
     PolicyType, PredefinedMetricSpecification, ScalableTarget, ScalingPolicy, StepAdjustment,
@@ -21,7 +22,7 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::Nesting;
 
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
@@ -445,11 +446,6 @@ async fn register(
 /// The schema of a predictive scaling policy (declared so configurations without one
 /// validate; refused when set, see the policy's `validate`).
 fn predictive_schema() -> S {
-    let predefined = || {
-        S::new()
-            .attr("predefined_metric_type", req(STR))
-            .attr("resource_label", opt(STR))
-    };
     let customized = || {
         let metric = S::new()
             .attr("metric_name", opt(STR))
@@ -482,7 +478,7 @@ fn predictive_schema() -> S {
             } else {
                 format!("predefined_{kind}_metric_specification")
             };
-            s.block(&name, Nesting::List, predefined())
+            s.block(&name, Nesting::List, predefined_metric_schema())
         },
     );
     let spec = ["capacity", "load", "scaling"]
@@ -503,6 +499,115 @@ fn predictive_schema() -> S {
 }
 
 pub struct Policy;
+
+type PolicyTable = Table<ScalingPolicy, PutScalingPolicyFluentBuilder>;
+
+/// PutScalingPolicy creates the policy and replaces its configuration alike, with every
+/// argument: the rows set the request for both, and an update puts the whole planned
+/// policy again. Its configuration blocks are built by hand (`stepping_of`, `tracking_of`:
+/// a step without its adjustment is an error the request cannot carry).
+static POLICY: LazyLock<PolicyTable> = LazyLock::new(|| {
+    PolicyTable::new(|| {
+        ScalingPolicy::builder()
+            .policy_arn("")
+            .policy_name("")
+            .service_namespace("ecs".into())
+            .resource_id("")
+            .scalable_dimension("ecs:service:DesiredCount".into())
+            .policy_type(PolicyType::StepScaling)
+            .creation_time(aws_smithy_types::DateTime::from_secs(0))
+            .build()
+            .ok()
+    })
+    .attr("id", comp(STR))
+    .read(|p, _| Value::string(p.policy_name()))
+    .attr("arn", comp(STR))
+    .read(|p, _| Value::string(p.policy_arn()))
+    .attr("alarm_arns", comp(list_of(STR)))
+    .read(|p, _| val::str_list(p.alarms().iter().map(|a| a.alarm_arn())))
+    .attr("name", req(STR).force_new())
+    .read(|p, _| Value::string(p.policy_name()))
+    .create(|b, v| b.set_policy_name(v.str()))
+    .attr(
+        "policy_type",
+        opt_default(STR, Value::string("StepScaling")),
+    )
+    .read(|p, _| Value::string(p.policy_type().as_str()))
+    .create(|b, v| b.set_policy_type(v.str().map(|s| PolicyType::from(s.as_str()))))
+    .updated_by_hand()
+    .attr("service_namespace", req(STR).force_new())
+    .read(|p, _| Value::string(p.service_namespace().as_str()))
+    .create(|b, v| b.set_service_namespace(v.str().map(|s| s.as_str().into())))
+    .attr("resource_id", req(STR).force_new())
+    .read(|p, _| Value::string(p.resource_id()))
+    .create(|b, v| b.set_resource_id(v.str()))
+    .attr("scalable_dimension", req(STR).force_new())
+    .read(|p, _| Value::string(p.scalable_dimension().as_str()))
+    .create(|b, v| b.set_scalable_dimension(v.str().map(|s| s.as_str().into())))
+    .block(
+        "step_scaling_policy_configuration",
+        Nesting::List,
+        S::new()
+            .attr("adjustment_type", opt(STR))
+            .attr("cooldown", opt(NUM))
+            .attr("metric_aggregation_type", opt(STR))
+            .attr("min_adjustment_magnitude", opt(NUM))
+            .block("step_adjustment", Nesting::Set, step_adjustment_schema()),
+    )
+    .read(|p, cx| {
+        p.step_scaling_policy_configuration()
+            .map_or(Value::List(Vec::new()), |s| stepping_value(cx.current, s))
+    })
+    .updated_by_hand()
+    .block(
+        "target_tracking_scaling_policy_configuration",
+        Nesting::List,
+        S::new()
+            .attr("target_value", req(NUM))
+            .attr("disable_scale_in", opt_default(BOOL, Value::Bool(false)))
+            .attr("scale_in_cooldown", opt(NUM))
+            .attr("scale_out_cooldown", opt(NUM))
+            .block(
+                "customized_metric_specification",
+                Nesting::List,
+                customized_metric::schema(),
+            )
+            .block(
+                "predefined_metric_specification",
+                Nesting::List,
+                predefined_metric_schema(),
+            ),
+    )
+    .read(|p, cx| {
+        p.target_tracking_scaling_policy_configuration()
+            .map_or(Value::List(Vec::new()), |t| tracking_value(cx.current, t))
+    })
+    .updated_by_hand()
+    .block(
+        "predictive_scaling_policy_configuration",
+        Nesting::List,
+        predictive_schema(),
+    )
+    // Refused when configured (not sent yet): there is never one.
+    .read(|_, _| Value::List(Vec::new()))
+    .updated_by_hand()
+});
+
+/// A predefined metric of a target tracking or predictive policy; shared with EC2 Auto
+/// Scaling's target tracking policies.
+pub(crate) fn predefined_metric_schema() -> S {
+    S::new()
+        .attr("predefined_metric_type", req(STR))
+        .attr("resource_label", opt(STR))
+}
+
+/// A step of a step scaling policy; shared with EC2 Auto Scaling's step policies.
+pub(crate) fn step_adjustment_schema() -> S {
+    S::new()
+        .attr("metric_interval_lower_bound", opt(STR))
+        .attr("metric_interval_upper_bound", opt(STR))
+        .attr("scaling_adjustment", req(NUM))
+}
 
 /// A step bound as Terraform keeps it: a string, so that "no bound" and 0 differ.
 pub(crate) fn bound_of(v: &Value, k: &str) -> Option<f64> {
@@ -702,63 +807,8 @@ impl AwsResource for Policy {
         "aws_appautoscaling_policy"
     }
 
-    fn schema(&self) -> BlockSchema {
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("alarm_arns", comp(list_of(STR)))
-            .attr("name", req(STR).force_new())
-            .attr(
-                "policy_type",
-                opt_default(STR, Value::string("StepScaling")),
-            )
-            .attr("service_namespace", req(STR).force_new())
-            .attr("resource_id", req(STR).force_new())
-            .attr("scalable_dimension", req(STR).force_new())
-            .block(
-                "step_scaling_policy_configuration",
-                Nesting::List,
-                S::new()
-                    .attr("adjustment_type", opt(STR))
-                    .attr("cooldown", opt(NUM))
-                    .attr("metric_aggregation_type", opt(STR))
-                    .attr("min_adjustment_magnitude", opt(NUM))
-                    .block(
-                        "step_adjustment",
-                        Nesting::Set,
-                        S::new()
-                            .attr("metric_interval_lower_bound", opt(STR))
-                            .attr("metric_interval_upper_bound", opt(STR))
-                            .attr("scaling_adjustment", req(NUM)),
-                    ),
-            )
-            .block(
-                "target_tracking_scaling_policy_configuration",
-                Nesting::List,
-                S::new()
-                    .attr("target_value", req(NUM))
-                    .attr("disable_scale_in", opt_default(BOOL, Value::Bool(false)))
-                    .attr("scale_in_cooldown", opt(NUM))
-                    .attr("scale_out_cooldown", opt(NUM))
-                    .block(
-                        "customized_metric_specification",
-                        Nesting::List,
-                        customized_metric::schema(),
-                    )
-                    .block(
-                        "predefined_metric_specification",
-                        Nesting::List,
-                        S::new()
-                            .attr("predefined_metric_type", req(STR))
-                            .attr("resource_label", opt(STR)),
-                    ),
-            )
-            .block(
-                "predictive_scaling_policy_configuration",
-                Nesting::List,
-                predictive_schema(),
-            )
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*POLICY)
     }
 
     fn tagging(&self) -> Tagging {
@@ -873,30 +923,11 @@ impl AwsResource for Policy {
                         && p.resource_id() == rid
                         && p.scalable_dimension().as_str() == dim
                 })?;
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(p.policy_name()))
-                    .set("arn", Value::string(p.policy_arn()))
-                    .set("policy_type", Value::string(p.policy_type().as_str()))
-                    .set(
-                        "alarm_arns",
-                        val::str_list(p.alarms().iter().map(|a| a.alarm_arn())),
-                    )
-                    .set(
-                        "step_scaling_policy_configuration",
-                        p.step_scaling_policy_configuration()
-                            .map_or(Value::List(Vec::new()), |s| stepping_value(cur, s)),
-                    )
-                    .set(
-                        "target_tracking_scaling_policy_configuration",
-                        p.target_tracking_scaling_policy_configuration()
-                            .map_or(Value::List(Vec::new()), |t| tracking_value(cur, t)),
-                    )
-                    // Refused when configured (not sent yet): there is never one.
-                    .set(
-                        "predictive_scaling_policy_configuration",
-                        Value::List(Vec::new()),
-                    );
-                Some(o.done())
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Some(POLICY.read_object(p, &cx).done())
             })
             .collect())
     }
@@ -916,16 +947,8 @@ impl AwsResource for Policy {
         planned: &Value,
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
-        let (ns, rid, dim) = key(planned).unwrap_or_default();
-        c.autoscaling
-            .get()
-            .await
-            .put_scaling_policy()
-            .policy_name(val::str_attr(planned, "name").unwrap_or_default())
-            .service_namespace(ns.into())
-            .resource_id(rid)
-            .scalable_dimension(dim.into())
-            .set_policy_type(val::str_attr(planned, "policy_type").map(PolicyType::from))
+        POLICY
+            .create_request(c.autoscaling.get().await.put_scaling_policy(), planned)
             .set_step_scaling_policy_configuration(stepping_of(planned)?)
             .set_target_tracking_scaling_policy_configuration(tracking_of(planned)?)
             .send()

@@ -4,11 +4,14 @@
 //! moto) refuses to delete a cluster that still has services; terrane checks first and
 //! names the services, so the error says what to do.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
+use aws_sdk_ecs::operation::create_cluster::builders::CreateClusterFluentBuilder;
 use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::Nesting;
 
 use super::cluster_configuration as configuration;
 use super::{name_from_arn, tags_of};
@@ -19,9 +22,56 @@ use crate::resource::{
     check_enum, invalid, wait_for, AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
+use crate::table::{Arg, ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct Cluster;
+
+type ClusterTable = Table<aws_sdk_ecs::types::Cluster, CreateClusterFluentBuilder>;
+
+/// UpdateCluster takes the settings apart from the configuration blocks, so `update` makes
+/// its calls by hand; `service_connect_defaults` is built by hand on create too (its
+/// namespace is required by the SDK, an error the request cannot carry).
+static TABLE: LazyLock<ClusterTable> = LazyLock::new(|| {
+    ClusterTable::new(|| Some(aws_sdk_ecs::types::Cluster::builder().build()))
+        .tags_all(|cl| tags_value(cl.tags()))
+        .attr("id", comp(STR))
+        .read(|cl, _| val::opt_str(cl.cluster_arn()))
+        .attr("arn", comp(STR))
+        .read(|cl, _| val::opt_str(cl.cluster_arn()))
+        .attr("name", req(STR).force_new())
+        .read(|cl, _| val::opt_str(cl.cluster_name()))
+        .create(|b, v| b.set_cluster_name(v.str()))
+        // Optional and computed in effect: see `plan`.
+        .block(
+            "setting",
+            Nesting::Set,
+            S::new().attr("name", req(STR)).attr("value", req(STR)),
+        )
+        .read(|cl, _| setting_value(&aws_settings(cl)))
+        .create(|b, v| {
+            let s = setting_pairs(v);
+            b.set_settings((!s.is_empty()).then(|| to_sdk(&s)))
+        })
+        .updated_by_hand()
+        .block(
+            "configuration",
+            Nesting::List,
+            configuration::configuration_schema(),
+        )
+        .max_items(1)
+        .read(|cl, cx| configuration::read_configuration(cx.current, cl))
+        .create(|b, v| b.set_configuration(configuration::configuration(v)))
+        .updated_by_hand()
+        .block(
+            "service_connect_defaults",
+            Nesting::List,
+            configuration::defaults_schema(),
+        )
+        .max_items(1)
+        .read(|cl, cx| configuration::read_defaults(cx.current, cl))
+        .updated_by_hand()
+});
 
 /// DescribeClusters takes at most 100 clusters per call.
 const DESCRIBE_MAX: usize = 100;
@@ -31,9 +81,12 @@ const DEFAULT_SETTING: (&str, &str) = ("containerInsights", "disabled");
 
 /// The `setting` blocks of a configuration or state object as (name, value) pairs.
 fn settings(v: &Value) -> Vec<(String, String)> {
-    v.get_attr("setting")
-        .and_then(Value::as_seq)
-        .unwrap_or_default()
+    setting_pairs(Arg(v.get_attr("setting")))
+}
+
+fn setting_pairs(blocks: Arg) -> Vec<(String, String)> {
+    blocks
+        .items()
         .iter()
         .filter_map(|s| {
             Some((
@@ -146,23 +199,8 @@ impl AwsResource for Cluster {
         crate::resource::identity_of(planned, &["name"], &[])
     }
 
-    fn schema(&self) -> BlockSchema {
-        let s = S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("name", req(STR).force_new())
-            .block(
-                "setting",
-                Nesting::Set,
-                S::new().attr("name", req(STR)).attr("value", req(STR)),
-            );
-        let mut s = configuration::schema(s).build();
-        for b in ["configuration", "service_connect_defaults"] {
-            if let Some(b) = s.blocks.get_mut(b) {
-                b.max_items = Some(1);
-            }
-        }
-        s
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -215,31 +253,18 @@ impl AwsResource for Cluster {
                 if cl.status() == Some("INACTIVE") {
                     return None;
                 }
-                let mut o = Obj::from(cur);
-                o.set("id", val::opt_str(cl.cluster_arn()))
-                    .set("arn", val::opt_str(cl.cluster_arn()))
-                    .set("name", val::opt_str(cl.cluster_name()))
-                    .set("setting", setting_value(&aws_settings(cl)))
-                    .set("tags_all", tags_value(cl.tags()));
-                for (k, v) in configuration::read(cur, cl) {
-                    o.set(k, v);
-                }
-                Some(o.done())
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                Some(TABLE.read_object(cl, &cx).done())
             })
             .collect())
     }
 
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
-        let name = val::str_attr(planned, "name").unwrap_or_default();
-        let s = settings(planned);
-        let out = c
-            .ecs
-            .get()
-            .await
-            .create_cluster()
-            .cluster_name(name)
-            .set_settings((!s.is_empty()).then(|| to_sdk(&s)))
-            .set_configuration(configuration::configuration(planned))
+        let out = TABLE
+            .create_request(c.ecs.get().await.create_cluster(), planned)
             .set_service_connect_defaults(
                 if val::blocks(planned, "service_connect_defaults").is_empty() {
                     None
@@ -265,7 +290,7 @@ impl AwsResource for Cluster {
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
         let arn = val::str_attr(prior, "id").unwrap_or_default();
-        let changed = |k| val::changed(prior, planned, k);
+        let changed = |k| TABLE.changed(prior, planned, k);
         if changed("configuration") || changed("service_connect_defaults") {
             c.ecs
                 .get()
@@ -274,7 +299,8 @@ impl AwsResource for Cluster {
                 .cluster(arn)
                 .set_configuration(if changed("configuration") {
                     // An empty configuration clears what was set.
-                    Some(configuration::configuration(planned).unwrap_or_else(|| {
+                    let block = Arg(planned.get_attr("configuration"));
+                    Some(configuration::configuration(block).unwrap_or_else(|| {
                         aws_sdk_ecs::types::ClusterConfiguration::builder().build()
                     }))
                 } else {
@@ -289,7 +315,7 @@ impl AwsResource for Cluster {
                 .await
                 .map_err(err("UpdateCluster"))?;
         }
-        if val::changed(prior, planned, "setting") {
+        if changed("setting") {
             let mut s = settings(planned);
             if s.is_empty() {
                 s.push((DEFAULT_SETTING.0.into(), DEFAULT_SETTING.1.into()));

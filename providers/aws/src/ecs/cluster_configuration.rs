@@ -14,9 +14,11 @@ use terrane_engine::provider::Nesting;
 
 use crate::error::AwsError;
 use crate::schema::*;
+use crate::table::Arg;
 use crate::val;
 
-pub fn schema(s: S) -> S {
+/// The `configuration` block's contents.
+pub fn configuration_schema() -> S {
     let log = S::new()
         .attr("cloud_watch_encryption_enabled", opt(BOOL))
         .attr("cloud_watch_log_group_name", opt(STR))
@@ -30,18 +32,14 @@ pub fn schema(s: S) -> S {
     let storage = S::new()
         .attr("fargate_ephemeral_storage_kms_key_id", opt(STR))
         .attr("kms_key_id", opt(STR));
-    s.block(
-        "configuration",
-        Nesting::List,
-        S::new()
-            .block("execute_command_configuration", Nesting::List, exec)
-            .block("managed_storage_configuration", Nesting::List, storage),
-    )
-    .block(
-        "service_connect_defaults",
-        Nesting::List,
-        S::new().attr("namespace", req(STR)),
-    )
+    S::new()
+        .block("execute_command_configuration", Nesting::List, exec)
+        .block("managed_storage_configuration", Nesting::List, storage)
+}
+
+/// The `service_connect_defaults` block's contents.
+pub fn defaults_schema() -> S {
+    S::new().attr("namespace", req(STR))
 }
 
 fn s(v: &Value, k: &str) -> Option<String> {
@@ -49,8 +47,8 @@ fn s(v: &Value, k: &str) -> Option<String> {
 }
 
 /// The planned `configuration` block for CreateCluster and UpdateCluster.
-pub fn configuration(planned: &Value) -> Option<ClusterConfiguration> {
-    let c = val::first_block(planned, "configuration")?;
+pub fn configuration(block: Arg) -> Option<ClusterConfiguration> {
+    let c = block.first()?;
     let exec = val::first_block(c, "execute_command_configuration").map(|e| {
         let log = val::first_block(e, "log_configuration").map(|l| {
             ExecuteCommandLogConfiguration::builder()
@@ -111,16 +109,20 @@ fn flag(on: bool, known: Option<&Value>) -> Value {
     }
 }
 
-/// The two blocks as AWS holds them, for those `cur` (the object as last known) has.
-pub fn read(cur: &Value, cl: &Cluster) -> [(&'static str, Value); 2] {
-    let configured = |k| !val::blocks(cur, k).is_empty();
+/// Whether `cur` (the object as last known) has the block `k`.
+fn configured(cur: &Value, k: &str) -> bool {
+    !val::blocks(cur, k).is_empty()
+}
+
+/// The `configuration` block as AWS holds it, while `cur` has one.
+pub fn read_configuration(cur: &Value, cl: &Cluster) -> Value {
     let known_log = val::first_block(cur, "configuration")
         .and_then(|c| val::first_block(c, "execute_command_configuration"))
         .and_then(|e| val::first_block(e, "log_configuration"));
     let known = |k| known_log.and_then(|l| l.get_attr(k));
     let config = cl
         .configuration()
-        .filter(|_| configured("configuration"))
+        .filter(|_| configured(cur, "configuration"))
         .map(|c| {
             let exec = c.execute_command_configuration().map(|e| {
                 let log = e.log_configuration().map(|l| {
@@ -167,13 +169,15 @@ pub fn read(cur: &Value, cl: &Cluster) -> [(&'static str, Value); 2] {
                 ("managed_storage_configuration", one(storage)),
             ])
         });
+    one(config)
+}
+
+/// The `service_connect_defaults` block as AWS holds it, while `cur` has one.
+pub fn read_defaults(cur: &Value, cl: &Cluster) -> Value {
     let defaults = cl
         .service_connect_defaults()
-        .filter(|_| configured("service_connect_defaults"))
+        .filter(|_| configured(cur, "service_connect_defaults"))
         .and_then(|d| d.namespace())
         .map(|ns| Value::object([("namespace", Value::string(ns))]));
-    [
-        ("configuration", one(config)),
-        ("service_connect_defaults", one(defaults)),
-    ]
+    one(defaults)
 }

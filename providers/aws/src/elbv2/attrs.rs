@@ -195,19 +195,23 @@ pub enum Kind {
 pub fn attrs_schema(specs: &[AttrSpec]) -> BTreeMap<String, AttributeSchema> {
     specs
         .iter()
-        .map(|s| {
-            let ty = match s.kind {
-                Kind::Num => NUM,
-                Kind::Bool => BOOL,
-                Kind::Str => STR,
-            };
-            let a = match s.default {
-                Some(d) => opt_default(ty, s.value(d)),
-                None => opt_comp(ty),
-            };
-            (s.tf.to_string(), a)
-        })
+        .map(|s| (s.tf.to_string(), s.schema()))
         .collect()
+}
+
+impl AttrSpec {
+    /// The argument's schema, with its default.
+    pub fn schema(&self) -> AttributeSchema {
+        let ty = match self.kind {
+            Kind::Num => NUM,
+            Kind::Bool => BOOL,
+            Kind::Str => STR,
+        };
+        match self.default {
+            Some(d) => opt_default(ty, self.value(d)),
+            None => opt_comp(ty),
+        }
+    }
 }
 
 /// The Terraform values of `specs` from an attribute map, for `object` (which carries

@@ -4,21 +4,23 @@
 //! listeners of each load balancer with one DescribeListeners call (per page), and the
 //! attributes of each listener with one call (the API has no batch form).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_elasticloadbalancingv2::operation::create_listener::builders::CreateListenerFluentBuilder;
 use aws_sdk_elasticloadbalancingv2::types::{
     AdvertiseTrustStoreCaNamesEnum, Certificate, Listener as SdkListener,
     MutualAuthenticationAttributes, ProtocolEnum,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::Nesting;
 
 use super::{
-    action, attrs_of, attrs_schema, attrs_to_values, blocks_reported_or_known, changed_attrs,
-    child_import_stub, create_tags, created_arn, describe_per_parent, found, parent_arn,
-    put_attributes, AttrSpec, AttrsOf, Kind,
+    action, attrs_of, attrs_to_values, blocks_reported_or_known, changed_attrs, child_import_stub,
+    create_tags, created_arn, describe_per_parent, found, parent_arn, put_attributes, AttrSpec,
+    AttrsOf, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -28,6 +30,7 @@ use crate::resource::{
     PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
+use crate::table::{Arg, ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct Listener(pub &'static str);
@@ -144,41 +147,118 @@ const ATTRS: &[AttrSpec] = &[
     .when(tcp),
 ];
 
+/// A listener as DescribeListeners gives it, with its tags (DescribeTags, one call for
+/// all) and its attributes (DescribeListenerAttributes, one call each).
+struct DescribedListener {
+    listener: SdkListener,
+    tags: Value,
+    attrs: HashMap<String, String>,
+}
+
+type ListenerTable = Table<DescribedListener, CreateListenerFluentBuilder>;
+
+/// An attribute of [`ATTRS`] as AWS holds it, for the protocols it applies to.
+fn read_attr(d: &DescribedListener, cx: &ReadCtx, name: &str) -> Value {
+    let typed = Value::object([(
+        "protocol",
+        val::opt_str(d.listener.protocol().map(ProtocolEnum::as_str)),
+    )]);
+    let Some(i) = ATTRS.iter().position(|s| s.tf == name) else {
+        return Value::Null;
+    };
+    attrs_to_values(&ATTRS[i..=i], &d.attrs, &typed, cx.current)
+        .pop()
+        .map_or(Value::Null, |(_, v)| v)
+}
+
+/// ModifyListener sends every setting again when one changed, and the attributes go by
+/// ModifyListenerAttributes: `update` makes both calls by hand. A create sets the
+/// protocol (Terraform's HTTP default for application listeners) and the default
+/// actions (an invalid action is an error the request cannot carry) by hand too.
+static TABLE: LazyLock<ListenerTable> = LazyLock::new(|| {
+    let table = ListenerTable::new(|| {
+        Some(DescribedListener {
+            listener: SdkListener::builder().build(),
+            tags: Value::Map(Default::default()),
+            attrs: HashMap::new(),
+        })
+    })
+    .tags_all(|d| d.tags.clone())
+    .attr("id", comp(STR))
+    .read(|d, _| Value::string(d.listener.listener_arn().unwrap_or_default()))
+    .attr("arn", comp(STR))
+    .read(|d, _| Value::string(d.listener.listener_arn().unwrap_or_default()))
+    .attr("load_balancer_arn", req(STR).force_new())
+    .read(|d, _| val::opt_str(d.listener.load_balancer_arn()))
+    .create(|b, v| b.set_load_balancer_arn(v.str()))
+    .attr("port", opt(NUM))
+    .read(|d, _| d.listener.port().map_or(Value::Null, val::num))
+    .create(|b, v| b.set_port(v.i32()))
+    .updated_by_hand()
+    .attr("protocol", opt_comp(STR))
+    .read(|d, _| val::opt_str(d.listener.protocol().map(ProtocolEnum::as_str)))
+    .updated_by_hand()
+    .attr("ssl_policy", opt_comp(STR))
+    .read(|d, _| val::opt_str(d.listener.ssl_policy()))
+    .create(|b, v| b.set_ssl_policy(v.str()))
+    .updated_by_hand()
+    .attr("certificate_arn", opt(STR))
+    .read(|d, cx| default_certificate(cx.current, d.listener.certificates()))
+    .create(|b, v| b.set_certificates(certificates(v)))
+    .updated_by_hand()
+    .attr("alpn_policy", opt(STR))
+    .read(|d, _| {
+        val::opt_str(match d.listener.alpn_policy() {
+            [only] => Some(only.as_str()),
+            _ => None,
+        })
+    })
+    .create(|b, v| b.set_alpn_policy(alpn(v)))
+    .updated_by_hand()
+    .block("default_action", Nesting::List, action::schema())
+    .min_items(1)
+    .read(|d, cx| {
+        action::from_sdk(
+            d.listener.default_actions(),
+            cx.current.get_attr("default_action"),
+        )
+    })
+    .updated_by_hand()
+    .block(
+        "mutual_authentication",
+        Nesting::List,
+        S::new()
+            .attr("mode", req(STR))
+            .attr("trust_store_arn", opt(STR))
+            .attr("ignore_client_certificate_expiry", opt(BOOL))
+            .attr("advertise_trust_store_ca_names", opt_comp(STR)),
+    )
+    .max_items(1)
+    .read(|d, cx| {
+        // moto leaves mutual TLS out: what is known is kept then.
+        blocks_reported_or_known(
+            cx.current,
+            "mutual_authentication",
+            d.listener.mutual_authentication().map(mtls_value),
+        )
+    })
+    .create(|b, v| b.set_mutual_authentication(mtls(v)))
+    .updated_by_hand();
+    ATTRS.iter().fold(table, |t, spec| {
+        t.attr(spec.tf, spec.schema())
+            .read_named(read_attr)
+            .updated_by_hand()
+    })
+});
+
 #[async_trait]
 impl AwsResource for Listener {
     fn type_name(&self) -> &'static str {
         self.0
     }
 
-    fn schema(&self) -> BlockSchema {
-        let mut s = S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("load_balancer_arn", req(STR).force_new())
-            .attr("port", opt(NUM))
-            .attr("protocol", opt_comp(STR))
-            .attr("ssl_policy", opt_comp(STR))
-            .attr("certificate_arn", opt(STR))
-            .attr("alpn_policy", opt(STR))
-            .attrs(attrs_schema(ATTRS))
-            .block("default_action", Nesting::List, action::schema())
-            .block(
-                "mutual_authentication",
-                Nesting::List,
-                S::new()
-                    .attr("mode", req(STR))
-                    .attr("trust_store_arn", opt(STR))
-                    .attr("ignore_client_certificate_expiry", opt(BOOL))
-                    .attr("advertise_trust_store_ca_names", opt_comp(STR)),
-            )
-            .build();
-        if let Some(b) = s.blocks.get_mut("default_action") {
-            b.min_items = 1;
-        }
-        if let Some(b) = s.blocks.get_mut("mutual_authentication") {
-            b.max_items = Some(1);
-        }
-        s
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -280,49 +360,16 @@ impl AwsResource for Listener {
             |l| l.listener_arn(),
             |cur, l| {
                 let arn = l.listener_arn().unwrap_or_default();
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(arn))
-                    .set("arn", Value::string(arn))
-                    .set("load_balancer_arn", val::opt_str(l.load_balancer_arn()))
-                    .set("port", l.port().map_or(Value::Null, val::num))
-                    .set(
-                        "protocol",
-                        val::opt_str(l.protocol().map(ProtocolEnum::as_str)),
-                    )
-                    .set("ssl_policy", val::opt_str(l.ssl_policy()))
-                    .set(
-                        "certificate_arn",
-                        default_certificate(cur, l.certificates()),
-                    )
-                    .set(
-                        "alpn_policy",
-                        val::opt_str(match l.alpn_policy() {
-                            [only] => Some(only.as_str()),
-                            _ => None,
-                        }),
-                    )
-                    .set(
-                        "default_action",
-                        action::from_sdk(l.default_actions(), cur.get_attr("default_action")),
-                    )
-                    .set("tags_all", super::tags::of_arn(&f.tags, arn))
-                    .set(
-                        "mutual_authentication",
-                        // moto leaves mutual TLS out: what is known is kept then.
-                        blocks_reported_or_known(
-                            cur,
-                            "mutual_authentication",
-                            l.mutual_authentication().map(mtls_value),
-                        ),
-                    );
-                let typed = Value::object([(
-                    "protocol",
-                    val::opt_str(l.protocol().map(ProtocolEnum::as_str)),
-                )]);
-                for (k, v) in attrs_to_values(ATTRS, &attrs_of(&f.attrs, arn), &typed, cur) {
-                    o.set(k, v);
-                }
-                o.done()
+                let d = DescribedListener {
+                    listener: l.clone(),
+                    tags: super::tags::of_arn(&f.tags, arn),
+                    attrs: attrs_of(&f.attrs, arn),
+                };
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                TABLE.read_object(&d, &cx).done()
             },
         ))
     }
@@ -333,18 +380,12 @@ impl AwsResource for Listener {
         let protocol = val::str_attr(planned, "protocol")
             .or(lb.contains(":loadbalancer/app/").then_some("HTTP"));
         let elb = c.elbv2.get().await;
-        let out = elb
-            .create_listener()
-            .load_balancer_arn(lb)
-            .set_port(val::i32_attr(planned, "port"))
+        let out = TABLE
+            .create_request(elb.create_listener(), planned)
             .set_protocol(protocol.map(ProtocolEnum::from))
-            .set_ssl_policy(val::str_attr(planned, "ssl_policy").map(str::to_string))
-            .set_certificates(certificates(planned))
-            .set_alpn_policy(val::str_attr(planned, "alpn_policy").map(|a| vec![a.to_string()]))
             .set_default_actions(Some(action::to_sdk(
                 planned.get_attr("default_action").unwrap_or(&Value::Null),
             )?))
-            .set_mutual_authentication(mtls(planned))
             .set_tags(create_tags(planned))
             .send()
             .await
@@ -372,7 +413,8 @@ impl AwsResource for Listener {
         _t: Timeout,
     ) -> Result<Option<String>, AwsError> {
         let arn = val::str_attr(prior, "id").unwrap_or_default();
-        let changed = |k| val::changed(prior, planned, k);
+        let changed = |k| TABLE.changed(prior, planned, k);
+        let arg = |k| Arg(planned.get_attr(k));
         if [
             "port",
             "protocol",
@@ -392,12 +434,11 @@ impl AwsResource for Listener {
                 .set_port(val::i32_attr(planned, "port"))
                 .set_protocol(val::str_attr(planned, "protocol").map(ProtocolEnum::from))
                 .set_ssl_policy(val::str_attr(planned, "ssl_policy").map(str::to_string))
-                .set_certificates(certificates(planned))
-                .set_alpn_policy(
-                    val::str_attr(planned, "alpn_policy").map(|a| vec![a.to_string()]),
-                );
+                .set_certificates(certificates(arg("certificate_arn")))
+                .set_alpn_policy(alpn(arg("alpn_policy")));
             if changed("mutual_authentication") {
-                req = req.set_mutual_authentication(Some(mtls(planned).unwrap_or_else(|| {
+                let planned = mtls(arg("mutual_authentication"));
+                req = req.set_mutual_authentication(Some(planned.unwrap_or_else(|| {
                     MutualAuthenticationAttributes::builder()
                         .mode("off")
                         .build()
@@ -449,9 +490,14 @@ fn lb_of(cur: &Value) -> Option<String> {
         .or_else(|| parent_arn(val::str_attr(cur, "id")?, "listener", "loadbalancer"))
 }
 
-fn certificates(planned: &Value) -> Option<Vec<Certificate>> {
-    val::str_attr(planned, "certificate_arn")
+fn certificates(arn: Arg) -> Option<Vec<Certificate>> {
+    arn.str()
         .map(|a| vec![Certificate::builder().certificate_arn(a).build()])
+}
+
+/// The ALPN policy as the API takes it: a list of one.
+fn alpn(policy: Arg) -> Option<Vec<String>> {
+    policy.str().map(|a| vec![a])
 }
 
 /// The planned object with the protocol a create sends (Terraform's HTTP default for
@@ -464,8 +510,8 @@ fn with_protocol(planned: &Value, protocol: Option<&str>) -> Value {
     v
 }
 
-fn mtls(planned: &Value) -> Option<MutualAuthenticationAttributes> {
-    let m = val::first_block(planned, "mutual_authentication")?;
+fn mtls(block: Arg) -> Option<MutualAuthenticationAttributes> {
+    let m = block.first()?;
     Some(
         MutualAuthenticationAttributes::builder()
             .set_mode(val::str_attr(m, "mode").map(str::to_string))

@@ -3,8 +3,10 @@
 //! reads the rules of each listener with one DescribeRules call (per page).
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_elasticloadbalancingv2::operation::create_rule::builders::CreateRuleFluentBuilder;
 use aws_sdk_elasticloadbalancingv2::types::{
     HostHeaderConditionConfig, HttpHeaderConditionConfig, HttpRequestMethodConditionConfig,
     PathPatternConditionConfig, QueryStringConditionConfig, QueryStringKeyValuePair, Rule,
@@ -12,7 +14,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::Nesting;
 
 use super::{
     action, child_import_stub, create_tags, created_arn, describe_per_parent, found, parent_arn,
@@ -26,6 +28,7 @@ use crate::resource::{
     PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
+use crate::table::{Arg, ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct ListenerRule(pub &'static str);
@@ -68,54 +71,103 @@ fn value_sets(values: &[String], regex: &[String]) -> [(&'static str, Value); 2]
 /// The priority Terraform records for a listener's default rule.
 const DEFAULT_PRIORITY: f64 = 99999.0;
 
+/// A rule as DescribeRules gives it, with its tags (DescribeTags, one call for all).
+struct DescribedRule {
+    rule: Rule,
+    tags: Value,
+}
+
+type RuleTable = Table<DescribedRule, CreateRuleFluentBuilder>;
+
+/// The condition block's contents: one block per kind, exactly one of them set.
+fn condition_schema() -> S {
+    let values = |name: &str| {
+        if REGEX_CONDITIONS.contains(&name) {
+            S::new()
+                .attr("values", opt(set_of(STR)))
+                .attr("regex_values", opt(set_of(STR)))
+        } else {
+            S::new().attr("values", req(set_of(STR)))
+        }
+    };
+    let condition = S::new()
+        .block(
+            "http_header",
+            Nesting::List,
+            values("http_header").attr("http_header_name", req(STR)),
+        )
+        .block(
+            "query_string",
+            Nesting::Set,
+            S::new().attr("key", opt(STR)).attr("value", req(STR)),
+        );
+    VALUE_CONDITIONS.iter().fold(condition, |c, (name, _)| {
+        c.block(name, Nesting::List, values(name))
+    })
+}
+
+/// A rule's priority is set by hand on create (the next free one when unset, tried
+/// again when taken) and changed with SetRulePriorities; actions, conditions and
+/// transforms change with one ModifyRule; actions and transforms are built by hand (an
+/// invalid action is an error the request cannot carry).
+static TABLE: LazyLock<RuleTable> = LazyLock::new(|| {
+    RuleTable::new(|| {
+        Some(DescribedRule {
+            rule: Rule::builder().build(),
+            tags: Value::Map(Default::default()),
+        })
+    })
+    .tags_all(|d| d.tags.clone())
+    .attr("id", comp(STR))
+    .read(|d, _| Value::string(d.rule.rule_arn().unwrap_or_default()))
+    .attr("arn", comp(STR))
+    .read(|d, _| Value::string(d.rule.rule_arn().unwrap_or_default()))
+    .attr("listener_arn", req(STR).force_new())
+    .read(|d, cx| {
+        let arn = d.rule.rule_arn().unwrap_or_default();
+        parent_arn(arn, "listener-rule", "listener")
+            .map_or_else(|| keep(cx.current, "listener_arn"), Value::string)
+    })
+    .create(|b, v| b.set_listener_arn(v.str()))
+    .attr("priority", opt_comp(NUM))
+    .read(|d, _| match d.rule.priority() {
+        Some("default") | None => Value::number(DEFAULT_PRIORITY),
+        Some(p) => p.parse::<f64>().map_or(Value::Null, Value::number),
+    })
+    .updated_by_hand()
+    .block("action", Nesting::List, action::schema())
+    .min_items(1)
+    .read(|d, cx| action::from_sdk(d.rule.actions(), cx.current.get_attr("action")))
+    .updated_by_hand()
+    .block("condition", Nesting::Set, condition_schema())
+    .min_items(1)
+    .read(|d, _| Value::set(d.rule.conditions().iter().map(condition_value).collect()))
+    .create(|b, v| b.set_conditions(Some(conditions(v))))
+    .updated_by_hand()
+    .block("transform", Nesting::Set, transform::schema())
+    .max_items(2)
+    .read(|d, cx| {
+        // moto neither keeps nor reports transforms: what is known is kept.
+        if d.rule.transforms().is_empty() {
+            match cx.current.get_attr("transform") {
+                Some(v) if !v.is_unknown() && !v.is_null() => v.clone(),
+                _ => Value::Set(Vec::new()),
+            }
+        } else {
+            transform::from_sdk(d.rule.transforms())
+        }
+    })
+    .updated_by_hand()
+});
+
 #[async_trait]
 impl AwsResource for ListenerRule {
     fn type_name(&self) -> &'static str {
         self.0
     }
 
-    fn schema(&self) -> BlockSchema {
-        let values = |name: &str| {
-            if REGEX_CONDITIONS.contains(&name) {
-                S::new()
-                    .attr("values", opt(set_of(STR)))
-                    .attr("regex_values", opt(set_of(STR)))
-            } else {
-                S::new().attr("values", req(set_of(STR)))
-            }
-        };
-        let mut condition = S::new()
-            .block(
-                "http_header",
-                Nesting::List,
-                values("http_header").attr("http_header_name", req(STR)),
-            )
-            .block(
-                "query_string",
-                Nesting::Set,
-                S::new().attr("key", opt(STR)).attr("value", req(STR)),
-            );
-        for (name, _) in VALUE_CONDITIONS {
-            condition = condition.block(name, Nesting::List, values(name));
-        }
-        let mut s = S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("listener_arn", req(STR).force_new())
-            .attr("priority", opt_comp(NUM))
-            .block("action", Nesting::List, action::schema())
-            .block("condition", Nesting::Set, condition)
-            .block("transform", Nesting::Set, transform::schema())
-            .build();
-        if let Some(b) = s.blocks.get_mut("transform") {
-            b.max_items = Some(2);
-        }
-        for b in ["action", "condition"] {
-            if let Some(b) = s.blocks.get_mut(b) {
-                b.min_items = 1;
-            }
-        }
-        s
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -184,42 +236,15 @@ impl AwsResource for ListenerRule {
             f.items,
             |r| r.rule_arn(),
             |cur, r| {
-                let arn = r.rule_arn().unwrap_or_default();
-                let priority = match r.priority() {
-                    Some("default") | None => Value::number(DEFAULT_PRIORITY),
-                    Some(p) => p.parse::<f64>().map_or(Value::Null, Value::number),
+                let d = DescribedRule {
+                    rule: r.clone(),
+                    tags: super::tags::of_arn(&f.tags, r.rule_arn().unwrap_or_default()),
                 };
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(arn))
-                    .set("arn", Value::string(arn))
-                    .set(
-                        "listener_arn",
-                        parent_arn(arn, "listener-rule", "listener")
-                            .map_or_else(|| keep(cur, "listener_arn"), Value::string),
-                    )
-                    .set("priority", priority)
-                    .set(
-                        "action",
-                        action::from_sdk(r.actions(), cur.get_attr("action")),
-                    )
-                    .set(
-                        "condition",
-                        Value::set(r.conditions().iter().map(condition_value).collect()),
-                    )
-                    .set(
-                        "transform",
-                        // moto neither keeps nor reports transforms: what is known is kept.
-                        if r.transforms().is_empty() {
-                            match cur.get_attr("transform") {
-                                Some(v) if !v.is_unknown() && !v.is_null() => v.clone(),
-                                _ => Value::Set(Vec::new()),
-                            }
-                        } else {
-                            transform::from_sdk(r.transforms())
-                        },
-                    )
-                    .set("tags_all", super::tags::of_arn(&f.tags, arn));
-                o.done()
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                TABLE.read_object(&d, &cx).done()
             },
         ))
     }
@@ -246,12 +271,10 @@ impl AwsResource for ListenerRule {
                         + 1
                 }
             };
-            let got = elb
-                .create_rule()
-                .listener_arn(listener)
+            let got = TABLE
+                .create_request(elb.create_rule(), planned)
                 .priority(priority)
                 .set_actions(Some(actions.clone()))
-                .set_conditions(Some(conditions(planned)))
                 .set_transforms(transform::to_sdk(planned))
                 .set_tags(create_tags(planned))
                 .send()
@@ -284,7 +307,8 @@ impl AwsResource for ListenerRule {
         let arn = val::str_attr(prior, "id").unwrap_or_default();
         {
             let elb = c.elbv2.get().await;
-            if val::changed(prior, planned, "priority") {
+            let changed = |k| TABLE.changed(prior, planned, k);
+            if changed("priority") {
                 if let Some(p) = val::i32_attr(planned, "priority") {
                     elb.set_rule_priorities()
                         .rule_priorities(
@@ -298,9 +322,9 @@ impl AwsResource for ListenerRule {
                         .map_err(err("SetRulePriorities"))?;
                 }
             }
-            let actions = val::changed(prior, planned, "action");
-            let conds = val::changed(prior, planned, "condition");
-            let transforms = val::changed(prior, planned, "transform");
+            let actions = changed("action");
+            let conds = changed("condition");
+            let transforms = changed("transform");
             if actions || conds || transforms {
                 let mut req = elb.modify_rule().rule_arn(arn);
                 if actions {
@@ -311,7 +335,7 @@ impl AwsResource for ListenerRule {
                 // A call must carry conditions or actions (moto insists, as Terraform
                 // always sends both): conditions go along with changed transforms.
                 if conds || transforms {
-                    req = req.set_conditions(Some(conditions(planned)));
+                    req = req.set_conditions(Some(conditions(Arg(planned.get_attr("condition")))));
                 }
                 if transforms {
                     req = match transform::to_sdk(planned) {
@@ -358,8 +382,9 @@ fn listener_of(cur: &Value) -> Option<String> {
 }
 
 /// The SDK conditions of the planned `condition` blocks.
-fn conditions(planned: &Value) -> Vec<RuleCondition> {
-    val::blocks(planned, "condition")
+fn conditions(blocks: Arg) -> Vec<RuleCondition> {
+    blocks
+        .items()
         .iter()
         .filter_map(|c| {
             let b = RuleCondition::builder();
