@@ -93,7 +93,7 @@ pub async fn install_from_state(
     opts: &Options<'_>,
 ) -> (Installation, Diagnostics) {
     (opts.log)(&Line {
-        human: "\nInitializing provider plugins found in the state...".to_string(),
+        human: "Initializing provider plugins found in the state...".to_string(),
         json: "Initializing provider plugins found in the state...".to_string(),
         code: Some("initializing_provider_plugin_from_state_message"),
     });
@@ -325,7 +325,7 @@ pub fn record_locks(steps: &[&Installation], lock_mode: LockMode) -> (Option<Lin
         ("dependencies_lock_changes_info", format!("terrane has made some changes to the provider dependency selections recorded\nin the {LOCK_FILE} file. Review those changes and commit them to your\nversion control system if they represent changes you intended to make."))
     };
     let note = Line {
-        human: format!("\n{text}"),
+        human: text.clone(),
         json: text,
         code: Some(code),
     };
