@@ -134,13 +134,9 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
     // Ended even when -backend=false skipped it, as Terraform does.
     view.end_step();
     // Then the providers the state names, as Terraform 1.15 installs them: after the
-    // backend, whose state it reads.
-    let state = if init_the_backend {
-        current_state(&module).await
-    } else {
-        None
-    };
-    if let Some(state) = state {
+    // backend, whose state it reads (with -backend=false, the backend a previous init
+    // chose).
+    if let Some(state) = current_state(&module, !init_the_backend).await {
         let (installed, state_diags) =
             provider_install::install_from_state(&module, &state, &from_config, &opts).await;
         if state_diags.has_errors() {
@@ -178,9 +174,19 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
 }
 
 /// The current workspace's state, if it has one that can be read (a state that cannot be
-/// read is reported by the commands that need it, not by init).
-async fn current_state(module: &Module) -> Option<terrane_engine::state::State> {
-    let backend = crate::setup::backend(module).ok()?;
+/// read is reported by the commands that need it, not by init), from the configuration's
+/// backend or, with `previous_backend`, from the one the last init recorded (the local
+/// backend if none).
+async fn current_state(
+    module: &Module,
+    previous_backend: bool,
+) -> Option<terrane_engine::state::State> {
+    let backend = if previous_backend {
+        crate::backend_config::build(crate::backend_config::saved().ok()?.as_ref())
+    } else {
+        crate::setup::backend(module)
+    }
+    .ok()?;
     let ws = crate::setup::current_workspace();
     backend.read(&ws).await.ok().flatten().map(|v| v.state)
 }
