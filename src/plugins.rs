@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use terrane_engine::config::Module;
 use terrane_engine::diag::{Diagnostic, Diagnostics, Span};
+use terrane_engine::state::State;
 use terrane_provider_plugin::install::{packages_in, LockFile, Package, Source, LOCK_FILE};
 use terrane_provider_plugin::PluginSchema;
 
@@ -55,9 +56,29 @@ pub fn required_sources(root: &Module) -> Vec<(Source, Option<Span>)> {
     out
 }
 
-/// The installed plugins of the configuration's providers. A package that the lock file
-/// does not allow, or that does not start, is an error at `span`.
-pub fn installed(root: &Module) -> (Vec<Installed>, Diagnostics) {
+/// The providers the state's resources name, each once.
+pub fn state_sources(state: &State) -> Vec<Source> {
+    let mut out: Vec<Source> = Vec::new();
+    for r in &state.resources {
+        // `provider["registry.terraform.io/hashicorp/null"]`, maybe after a module path
+        // and before an alias.
+        let Some(addr) = r.provider.split('"').nth(1) else {
+            continue;
+        };
+        if let Ok(s) = Source::parse(addr) {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// The installed plugins of the configuration's providers and of the providers in `also`
+/// (those only the state names, whose resources a plan destroys with them, as Terraform
+/// does). A package that the lock file does not allow, or that does not start, is an
+/// error at `span`.
+pub fn installed(root: &Module, also: &[Source]) -> (Vec<Installed>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let lock = match LockFile::read(Path::new(LOCK_FILE)) {
         Ok(l) => l,
@@ -67,7 +88,13 @@ pub fn installed(root: &Module) -> (Vec<Installed>, Diagnostics) {
         }
     };
     let mut out = Vec::new();
-    for (source, span) in required_sources(root) {
+    let mut sources = required_sources(root);
+    for s in also {
+        if !sources.iter().any(|(x, _)| x == s) {
+            sources.push((s.clone(), None));
+        }
+    }
+    for (source, span) in sources {
         let Some(package) = pick(&source, &lock) else {
             continue;
         };

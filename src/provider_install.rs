@@ -93,7 +93,7 @@ pub async fn install_from_state(
     opts: &Options<'_>,
 ) -> (Installation, Diagnostics) {
     (opts.log)(&Line {
-        human: "\nInitializing provider plugins found in the state...".to_string(),
+        human: "Initializing provider plugins found in the state...".to_string(),
         json: "Initializing provider plugins found in the state...".to_string(),
         code: Some("initializing_provider_plugin_from_state_message"),
     });
@@ -105,7 +105,7 @@ pub async fn install_from_state(
         }
     };
     locked.providers.extend(config.locks.providers.clone());
-    let mut sources: Vec<Source> = state_sources(state);
+    let mut sources: Vec<Source> = crate::plugins::state_sources(state);
     // Built-in providers first, as Terraform reports them before querying any other.
     sources.sort_by_key(|s| (s.host != BUILTIN_HOST, s.to_string()));
     let mut installable = Vec::new();
@@ -122,24 +122,6 @@ pub async fn install_from_state(
 
 /// The host of providers built into Terraform (`terraform.io/builtin/terraform`).
 const BUILTIN_HOST: &str = "terraform.io";
-
-/// The providers the state's resources name, each once.
-fn state_sources(state: &State) -> Vec<Source> {
-    let mut out: Vec<Source> = Vec::new();
-    for r in &state.resources {
-        // `provider["registry.terraform.io/hashicorp/null"]`, maybe after a module path
-        // and before an alias.
-        let Some(addr) = r.provider.split('"').nth(1) else {
-            continue;
-        };
-        if let Ok(s) = Source::parse(addr) {
-            if !out.contains(&s) {
-                out.push(s);
-            }
-        }
-    }
-    out
-}
 
 async fn install_sources(
     root: &Module,
@@ -325,7 +307,7 @@ pub fn record_locks(steps: &[&Installation], lock_mode: LockMode) -> (Option<Lin
         ("dependencies_lock_changes_info", format!("terrane has made some changes to the provider dependency selections recorded\nin the {LOCK_FILE} file. Review those changes and commit them to your\nversion control system if they represent changes you intended to make."))
     };
     let note = Line {
-        human: format!("\n{text}"),
+        human: text.clone(),
         json: text,
         code: Some(code),
     };

@@ -35,11 +35,15 @@ pub fn providers() -> Vec<(&'static [&'static str], ProviderFactory)> {
     ]
 }
 
-/// The providers for `root`: those built in, and a plugin for every provider installed in
-/// `.terraform/providers`. Each resource type gets exactly one: a built-in provider keeps
-/// its types unless `TERRANE_PLUGIN_ONLY` names it, and its plugin serves the others.
-pub fn provider_factories(root: &Module) -> Vec<ProviderFactory> {
-    let (plugins, _) = crate::plugins::installed(root);
+/// The providers for `root` (and for the providers in `also` that only the state names):
+/// those built in, and a plugin for every provider installed in `.terraform/providers`.
+/// Each resource type gets exactly one: a built-in provider keeps its types unless
+/// `TERRANE_PLUGIN_ONLY` names it, and its plugin serves the others.
+pub fn provider_factories(
+    root: &Module,
+    also: &[terrane_provider_plugin::install::Source],
+) -> Vec<ProviderFactory> {
+    let (plugins, _) = crate::plugins::installed(root, also);
     let mut out = Vec::new();
     let mut native = Vec::new();
     for (names, f) in providers() {
@@ -78,7 +82,7 @@ pub fn provider_factories(root: &Module) -> Vec<ProviderFactory> {
 /// compatible with, and `required_providers` against the providers this build has.
 pub fn check_required_providers(root: &Module) -> Diagnostics {
     let mut diags = check_required_version(root);
-    let (plugins, plugin_diags) = crate::plugins::installed(root);
+    let (plugins, plugin_diags) = crate::plugins::installed(root, &[]);
     diags.extend(plugin_diags);
     for module in root.all() {
         diags.extend(check_module_providers(module, &plugins));

@@ -7,9 +7,11 @@ use crate::output::{print_diagnostics, use_color};
 pub async fn run(a: GetArgs) -> anyhow::Result<u8> {
     let color = use_color(a.no_color);
     let root = std::path::Path::new(".");
-    let report = |p: Progress<'_>| match p {
-        Progress::Started => println!("\nInitializing modules..."),
-        Progress::Line(l) => println!("{l}"),
+    // Terraform's get prints only the modules' lines, without init's heading.
+    let report = |p: Progress<'_>| {
+        if let Progress::Line(l) = p {
+            println!("{l}");
+        }
     };
     if let Err(e) = crate::module_install::install(root, a.update == Some(true), &report).await {
         print_diagnostics(

@@ -35,10 +35,10 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         let upgrade = a.upgrade == Some(true);
         let report = |p: ModuleProgress<'_>| match p {
             ModuleProgress::Started if upgrade => {
-                view.message("upgrading_modules_message", "\nUpgrading modules...")
+                view.message("upgrading_modules_message", "Upgrading modules...")
             }
             ModuleProgress::Started => {
-                view.message("initializing_modules_message", "\nInitializing modules...")
+                view.message("initializing_modules_message", "Initializing modules...")
             }
             ModuleProgress::Line(l) => view.log(l),
         };
@@ -66,7 +66,7 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
     // waits until the backend is done, where Terraform gives it.
     view.message(
         "initializing_provider_plugin_from_config_message",
-        "\nInitializing provider plugins found in the configuration...",
+        "Initializing provider plugins found in the configuration...",
     );
     if uses_builtin_terraform_provider(&module) {
         let text = "terraform.io/builtin/terraform is built in to terrane";
@@ -101,12 +101,14 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         return Ok(1);
     }
     diags.extend(provider_diags);
+    view.end_step();
     let mut from_state = None;
     // -cloud is Terraform's alias of -backend.
-    if a.backend && a.cloud != Some(false) {
+    let init_the_backend = a.backend && a.cloud != Some(false);
+    if init_the_backend {
         view.message(
             "initializing_backend_message",
-            "\nInitializing the backend...",
+            "Initializing the backend...",
         );
         match init_backend(&module, &a, &view).await {
             Ok(warnings) => {
@@ -128,19 +130,23 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
                 return Ok(1);
             }
         }
-        // Then the providers the state names, as Terraform 1.15 installs them: after
-        // the backend, whose state it reads.
-        if let Some(state) = current_state(&module).await {
-            let (installed, state_diags) =
-                provider_install::install_from_state(&module, &state, &from_config, &opts).await;
-            if state_diags.has_errors() {
-                view.diagnostics(&state_diags);
-                return Ok(1);
-            }
-            diags.extend(state_diags);
-            from_state = Some(installed);
-        }
     }
+    // Ended even when -backend=false skipped it, as Terraform does.
+    view.end_step();
+    // Then the providers the state names, as Terraform 1.15 installs them: after the
+    // backend, whose state it reads (with -backend=false, the backend a previous init
+    // chose).
+    if let Some(state) = current_state(&module, !init_the_backend).await {
+        let (installed, state_diags) =
+            provider_install::install_from_state(&module, &state, &from_config, &opts).await;
+        if state_diags.has_errors() {
+            view.diagnostics(&state_diags);
+            return Ok(1);
+        }
+        diags.extend(state_diags);
+        from_state = Some(installed);
+    }
+    view.end_step();
     let steps: Vec<&provider_install::Installation> = std::iter::once(&from_config)
         .chain(from_state.as_ref())
         .collect();
@@ -149,20 +155,17 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
         view.diagnostics(&lock_diags);
         return Ok(1);
     }
-    match note {
-        Some(note) => view.message(note.code.unwrap_or_default(), &note.human),
-        // Terraform spaces the state's step from the success message by an empty line
-        // (the lock file note starts with one).
-        None if from_state.is_some() => view.blank(),
-        None => {}
+    if let Some(note) = note {
+        view.message(note.code.unwrap_or_default(), &note.human);
     }
+    view.end_step();
     diags.extend(lock_diags);
     if !diags.is_empty() {
         view.diagnostics(&diags);
     }
     view.message(
         "output_init_success_message",
-        "\nterrane has been successfully initialized!",
+        "terrane has been successfully initialized!",
     );
     if !crate::environment::in_automation() {
         view.message("output_init_success_cli_message", "\nYou may now begin working with terrane. Try running \"terrane plan\" to see\nany changes that are required for your infrastructure. All terrane commands\nshould now work.\n\nIf you ever set or change modules or backend configuration for terrane,\nrerun this command to reinitialize your working directory. If you forget, other\ncommands will detect it and remind you to do so if necessary.");
@@ -171,9 +174,19 @@ pub async fn run(a: InitArgs) -> anyhow::Result<u8> {
 }
 
 /// The current workspace's state, if it has one that can be read (a state that cannot be
-/// read is reported by the commands that need it, not by init).
-async fn current_state(module: &Module) -> Option<terrane_engine::state::State> {
-    let backend = crate::setup::backend(module).ok()?;
+/// read is reported by the commands that need it, not by init), from the configuration's
+/// backend or, with `previous_backend`, from the one the last init recorded (the local
+/// backend if none).
+async fn current_state(
+    module: &Module,
+    previous_backend: bool,
+) -> Option<terrane_engine::state::State> {
+    let backend = if previous_backend {
+        crate::backend_config::build(crate::backend_config::saved().ok()?.as_ref())
+    } else {
+        crate::setup::backend(module)
+    }
+    .ok()?;
     let ws = crate::setup::current_workspace();
     backend.read(&ws).await.ok().flatten().map(|v| v.state)
 }
@@ -292,8 +305,11 @@ impl InitView {
         }
     }
 
-    /// An empty line for people (programs get nothing).
-    fn blank(&self) {
+    /// The end of one of init's steps (providers of the configuration, backend, providers
+    /// of the state, lock file): Terraform prints an empty line after each, whether the
+    /// step printed anything or not, which is the only spacing between steps (its
+    /// headings' leading newlines are trimmed). People get it, programs nothing.
+    fn end_step(&self) {
         if !self.json {
             println!();
         }

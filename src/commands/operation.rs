@@ -83,7 +83,14 @@ pub fn require_configuration(module: &Module, operation: &str) -> Option<Diagnos
 
 /// The providers for `module`: a default instance of each, plus one per aliased block.
 pub fn provider_set(module: &Module) -> Providers {
-    Providers::for_module(&setup::provider_factories(module), module)
+    Providers::for_module(&setup::provider_factories(module, &[]), module)
+}
+
+/// The providers for `module` and for the providers only `state` names (a plan destroys
+/// their resources with them, as Terraform does).
+fn provider_set_with_state(module: &Module, state: &State) -> Providers {
+    let also = crate::plugins::state_sources(state);
+    Providers::for_module(&setup::provider_factories(module, &also), module)
 }
 
 /// With TERRANE_STATS set, prints the API calls providers made, per service, to stderr
@@ -423,7 +430,7 @@ pub async fn prepare(
         progress_interval: super::apply_view::progress_period(),
     };
     let mut ctx = Context {
-        providers: Arc::new(provider_set(&module)),
+        providers: Arc::new(provider_set_with_state(&module, &state)),
         module: Arc::new(module),
         graph,
         variables,

@@ -53,7 +53,7 @@ pub async fn run(a: ProvidersSchemaArgs) -> anyhow::Result<u8> {
 /// The schemas of the providers `module` uses, keyed by source address as Terraform
 /// prints them (also what `terrane test -json -verbose` sends with a plan or state).
 pub fn provider_schemas(module: &Module, diags: &mut Diagnostics) -> Map<String, Value> {
-    let (plugins, _) = crate::plugins::installed(module);
+    let (plugins, _) = crate::plugins::installed(module, &[]);
     let built_in = crate::setup::providers();
     let mut sources: Vec<String> = crate::plugins::required_sources(module)
         .into_iter()

@@ -93,11 +93,22 @@ pub async fn run(a: ShowArgs) -> anyhow::Result<u8> {
         let providers = super::operation::provider_set(&Default::default());
         if a.json {
             let configuration = plan_configuration(&plan);
+            // A plan made with no state needs none to show its prior state.
+            let current = match plan.lineage {
+                Some(_) => match read_state(color).await {
+                    Ok(s) => s,
+                    Err(_) => return Ok(1),
+                },
+                None => None,
+            };
+            let prior = terrane_engine::plan::prior_state::prior_state(&plan, current.as_ref())
+                .map(|s| state_document(&s));
             println!(
                 "{}",
                 serde_json::to_string(&terrane_engine::plan::json::plan_json(
                     &plan,
-                    configuration
+                    configuration,
+                    prior
                 ))?
             );
         } else if a.markdown {
@@ -162,20 +173,22 @@ fn plan_configuration(
     })
 }
 
+/// Terraform's JSON document of state `s` (`show -json`, a plan's `prior_state`).
+fn state_document(s: &State) -> serde_json::Value {
+    let providers = super::operation::provider_set(&Default::default());
+    let decode = |r: &terrane_engine::state::ResourceState,
+                  i: &terrane_engine::state::InstanceState| {
+        match providers.schema(state_mode(&r.mode), &r.ty) {
+            Some(schema) => terrane_engine::run::values::instance_value(i, &schema.block),
+            None => Value::from_json(&i.attributes),
+        }
+    };
+    terrane_engine::plan::json::state_json(s, &decode)
+}
+
 fn print_state(s: &State, json: bool) -> anyhow::Result<()> {
     if json {
-        let providers = super::operation::provider_set(&Default::default());
-        let decode = |r: &terrane_engine::state::ResourceState,
-                      i: &terrane_engine::state::InstanceState| {
-            match providers.schema(state_mode(&r.mode), &r.ty) {
-                Some(schema) => terrane_engine::run::values::instance_value(i, &schema.block),
-                None => Value::from_json(&i.attributes),
-            }
-        };
-        println!(
-            "{}",
-            serde_json::to_string(&terrane_engine::plan::json::state_json(s, &decode))?
-        );
+        println!("{}", serde_json::to_string(&state_document(s))?);
         return Ok(());
     }
     print!("{}", state_text(s));

@@ -425,6 +425,64 @@ fn show_json_of_a_plan_has_the_configurations_expressions() {
     );
 }
 
+/// A saved plan's `prior_state` as Terraform 1.15.5 shows it for the same steps: the state
+/// the plan was made from in the state document's shape (outputs first), written by this
+/// version, with the outputs the plan evaluated; between `output_changes` and
+/// `configuration`. Once the state has moved on, the plan's prior state is not at hand and
+/// is left out.
+#[test]
+fn show_json_of_a_plan_has_its_prior_state() {
+    let v1 = r#"
+resource "null_resource" "a" {
+  triggers = { x = "1" }
+}
+output "o" {
+  value = "v"
+}
+"#;
+    let w = Work::main_tf(v1);
+    w.run(&["apply", "-auto-approve"]).code(0);
+    w.write(
+        "main.tf",
+        &v1.replace("\"1\"", "\"2\"").replace("\"v\"", "\"w\""),
+    );
+    w.run(&["plan", "-out=p.tfplan"]).code(0);
+    let out = w.run(&["show", "-json", "p.tfplan"]).code(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    let at = |k: &str| keys.iter().position(|x| *x == k).unwrap();
+    assert_eq!(at("prior_state"), at("output_changes") + 1, "{keys:?}");
+    assert_eq!(at("configuration"), at("prior_state") + 1, "{keys:?}");
+    let prior = &v["prior_state"];
+    let id = prior["values"]["root_module"]["resources"][0]["values"]["id"].clone();
+    assert!(id.is_string(), "{prior}");
+    let want = serde_json::json!({
+        "format_version": "1.0",
+        "terraform_version": "1.15.5",
+        "values": {
+            "outputs": {"o": {"sensitive": false, "value": "w", "type": "string"}},
+            "root_module": {"resources": [{
+                "address": "null_resource.a",
+                "mode": "managed",
+                "type": "null_resource",
+                "name": "a",
+                "provider_name": "registry.terraform.io/hashicorp/null",
+                "schema_version": 0,
+                "values": {"id": id, "triggers": {"x": "1"}},
+                "sensitive_values": {"triggers": {}}
+            }]}
+        }
+    });
+    assert_eq!(
+        serde_json::to_string(prior).unwrap(),
+        serde_json::to_string(&want).unwrap()
+    );
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let out = w.run(&["show", "-json", "p.tfplan"]).code(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(v.get("prior_state").is_none(), "{v}");
+}
+
 /// A plan without outputs has no `outputs` in `planned_values` and no `output_changes`, as
 /// Terraform leaves out what is empty.
 #[test]
@@ -435,6 +493,8 @@ fn show_json_of_a_plan_without_outputs_leaves_them_out() {
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert!(v["planned_values"].get("outputs").is_none(), "{v}");
     assert!(v.get("output_changes").is_none(), "{v}");
+    // Nor a prior state, with no state and no outputs.
+    assert!(v.get("prior_state").is_none(), "{v}");
     assert_eq!(
         v["configuration"]["provider_config"]["terraform"]["full_name"],
         "terraform.io/builtin/terraform"

@@ -426,6 +426,34 @@ fn init_installs_the_providers_only_the_state_names() {
     );
 }
 
+/// `init -backend=false` still reads the state of the backend a previous init chose (the
+/// local one when there was none) for the providers only it names, as Terraform 1.15.5
+/// does; the output, spaced as Terraform's for the same directory: each step ends with
+/// an empty line, the skipped backend's too, and no heading starts with one.
+#[test]
+fn init_without_backend_installs_the_providers_only_the_state_names() {
+    let mirror = null_mirror();
+    let rc = mirror.path().join("terraformrc");
+    let env = [
+        ("TF_CLI_CONFIG_FILE", rc.to_str().unwrap()),
+        ("TERRANE_PLUGIN_ONLY", "hashicorp/null"),
+    ];
+    let w = Work::main_tf("resource \"terraform_data\" \"d\" {}\n");
+    w.write(
+        "terraform.tfstate",
+        r#"{"version": 4, "terraform_version": "1.15.5", "serial": 1, "lineage": "3f1c9a5e-0000-4000-8000-000000000001", "outputs": {}, "resources": [{"mode": "managed", "type": "null_resource", "name": "n", "provider": "provider[\"registry.terraform.io/hashicorp/null\"]", "instances": [{"schema_version": 0, "attributes": {"id": "1", "triggers": null}, "sensitive_attributes": []}]}]}"#,
+    );
+    let out = w
+        .run_with(&["init", "-backend=false", "-no-color"], &env, None)
+        .code(0);
+    assert!(
+        w.read(".terraform.lock.hcl")
+            .contains("provider \"registry.terraform.io/hashicorp/null\""),
+        "the state's provider is locked"
+    );
+    snap!(w, "init_without_backend_state_providers", out.stdout);
+}
+
 /// Applying a saved plan under -json streams what Terraform does: the planned changes
 /// (no summary of the plan), the operations, the summary and the outputs, even when there
 /// are none.

@@ -337,3 +337,52 @@ fn plugin_logs_go_to_tf_log_path_as_terraform_writes_them() {
     );
     assert!(!text.contains("[TRACE]"), "{text}");
 }
+
+/// A resource removed from the configuration whose provider is a plugin only the state
+/// names: the plan starts that plugin (its log shows it) and destroys the object with it,
+/// as Terraform does.
+#[test]
+fn a_provider_only_the_state_names_destroys_its_resources_through_the_plugin() {
+    let w = with_plugin(TRIGGERED);
+    w.run_with(&["apply", "-auto-approve"], ONLY_PLUGIN, None)
+        .code(0);
+    w.write("main.tf", "resource \"terraform_data\" \"d\" {}\n");
+    let log = w.path().join("terraform.log");
+    let log_path = log.display().to_string();
+    let env = [
+        ONLY_PLUGIN[0],
+        ("TF_LOG", "DEBUG"),
+        ("TF_LOG_PATH", log_path.as_str()),
+    ];
+    let out = w.run_with(&["plan", "-no-color"], &env, None).code(0);
+    assert!(
+        out.stdout
+            .contains("# null_resource.a will be destroyed\n  # (because null_resource.a is not in configuration)"),
+        "{out}"
+    );
+    assert!(
+        out.stdout
+            .contains("Plan: 1 to add, 0 to change, 1 to destroy."),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("provider.terraform-provider-null_v2.1.2_x4: "),
+        "the plugin was not started:\n{text}"
+    );
+    let out = w
+        .run_with(&["apply", "-auto-approve"], ONLY_PLUGIN, None)
+        .code(0);
+    assert!(
+        out.stdout
+            .contains("Apply complete! Resources: 1 added, 0 changed, 1 destroyed."),
+        "{out}"
+    );
+    let types: Vec<String> = w.state()["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(types, ["terraform_data"]);
+}

@@ -176,8 +176,13 @@ pub struct FromConfiguration {
 }
 
 /// `terrane show -json PLANFILE`. Without the configuration at hand, `configuration`
-/// lists only the providers and resources the plan changes.
-pub fn plan_json(f: &PlanFile, from_config: Option<FromConfiguration>) -> J {
+/// lists only the providers and resources the plan changes. `prior_state` is the state
+/// JSON (`state_json`) of the state the plan was made from, when there is one to show.
+pub fn plan_json(
+    f: &PlanFile,
+    from_config: Option<FromConfiguration>,
+    prior_state: Option<J>,
+) -> J {
     let (configuration, relevant) = match from_config {
         Some(c) => (Some(c.configuration), c.relevant_attributes),
         None => (None, Vec::new()),
@@ -269,6 +274,7 @@ pub fn plan_json(f: &PlanFile, from_config: Option<FromConfiguration>) -> J {
         "resource_drift": f.drift.iter().map(change_json).collect::<Vec<_>>(),
         "resource_changes": f.changes.iter().map(change_json).collect::<Vec<_>>(),
         "output_changes": output_changes,
+        "prior_state": prior_state,
         "configuration": configuration.unwrap_or_else(|| json!({"provider_config": providers, "root_module": {"resources": config_resources}})),
         "relevant_attributes": relevant,
         "timestamp": f.timestamp,
@@ -295,6 +301,7 @@ pub fn plan_json(f: &PlanFile, from_config: Option<FromConfiguration>) -> J {
     drop_empty(&mut doc, &["planned_values", "outputs"]);
     drop_empty(&mut doc, &["resource_drift"]);
     drop_empty(&mut doc, &["output_changes"]);
+    drop_empty(&mut doc, &["prior_state"]);
     drop_empty(&mut doc, &["configuration", "provider_config"]);
     drop_empty(&mut doc, &["relevant_attributes"]);
     drop_empty(&mut doc, &["timestamp"]);
@@ -372,10 +379,12 @@ pub fn state_json(s: &State, decode: &dyn Fn(&ResourceState, &InstanceState) -> 
             )
         })
         .collect();
-    let mut values = json!({"root_module": module_json("", &by_module)});
+    // Terraform's order: outputs (when there are any), then the root module.
+    let mut values = Map::new();
     if !outputs.is_empty() {
-        values["outputs"] = J::Object(outputs);
+        values.insert("outputs".into(), J::Object(outputs));
     }
+    values.insert("root_module".into(), module_json("", &by_module));
     json!({
         "format_version": "1.0",
         "terraform_version": s.terraform_version,

@@ -4,6 +4,7 @@
 pub mod file;
 pub mod json;
 pub mod json_config;
+pub mod prior_state;
 pub mod relevant;
 pub mod render;
 

@@ -642,7 +642,7 @@ fn provider_factories(
         out
     };
     let mut out = Vec::new();
-    for real in crate::setup::provider_factories(module) {
+    for real in crate::setup::provider_factories(module, &[]) {
         let sample = real();
         let local = sample
             .source()

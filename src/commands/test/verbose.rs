@@ -45,7 +45,7 @@ pub fn plan_message(plan: &Plan, module: &Module, providers: &Providers) -> Valu
         outputs: PlanFile::outputs_of(plan),
         timestamp: None,
     };
-    let full = plan_json(&file, None);
+    let full = plan_json(&file, None, None);
     let mut body = Map::new();
     body.insert("plan_format_version".into(), json!(PLAN_FORMAT_JSON));
     // Terraform leaves out the parts that are empty.
