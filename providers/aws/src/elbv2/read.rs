@@ -75,6 +75,37 @@ where
     found(c, current, all, arn_of, attrs).await
 }
 
+/// One object as a Describe gives it, with its tags (DescribeTags, one call for all) and
+/// its Key/Value attributes: what a table row reads.
+pub struct Described<T> {
+    pub item: T,
+    pub tags: Value,
+    pub attrs: HashMap<String, String>,
+}
+
+impl<T> Described<T> {
+    /// The object of `arn` among what a refresh found (whose items may have been taken).
+    pub fn of(found: &Found<T>, item: &T, arn: &str) -> Self
+    where
+        T: Clone,
+    {
+        Described {
+            item: item.clone(),
+            tags: super::tags::of_arn(&found.tags, arn),
+            attrs: attrs_of(&found.attrs, arn),
+        }
+    }
+
+    /// An object with nothing set, for the table test.
+    pub fn sample(item: T) -> Self {
+        Described {
+            item,
+            tags: Value::Map(Default::default()),
+            attrs: HashMap::new(),
+        }
+    }
+}
+
 /// What a refresh found of one kind of object: those asked for that still exist, with
 /// their Key/Value attributes (for kinds that have them) and tags, by ARN.
 pub struct Found<T> {
