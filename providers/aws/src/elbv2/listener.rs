@@ -18,9 +18,9 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
 
 use super::{
-    action, attr_value, blocks_reported_or_known, changed_attrs, child_import_stub, create_tags,
-    created_arn, describe_per_parent, found, parent_arn, put_attributes, AttrSpec, AttrsOf,
-    Described, Kind,
+    action, arn_rows, attr_value, blocks_reported_or_known, changed_attrs, child_import_stub,
+    create_tags, created_arn, describe_per_parent, found, parent_arn, put_attributes, AttrSpec,
+    AttrsOf, Described, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -165,68 +165,65 @@ fn read_attr(d: &DescribedListener, cx: &ReadCtx, name: &str) -> Value {
 /// protocol (Terraform's HTTP default for application listeners) and the default
 /// actions (an invalid action is an error the request cannot carry) by hand too.
 static TABLE: LazyLock<ListenerTable> = LazyLock::new(|| {
-    let table = ListenerTable::new(|| Some(Described::sample(SdkListener::builder().build())))
-        .tags_all(|d| d.tags.clone())
-        .attr("id", comp(STR))
-        .read(|d, _| Value::string(d.item.listener_arn().unwrap_or_default()))
-        .attr("arn", comp(STR))
-        .read(|d, _| Value::string(d.item.listener_arn().unwrap_or_default()))
-        .attr("load_balancer_arn", req(STR).force_new())
-        .read(|d, _| val::opt_str(d.item.load_balancer_arn()))
-        .create(|b, v| b.set_load_balancer_arn(v.str()))
-        .attr("port", opt(NUM))
-        .read(|d, _| d.item.port().map_or(Value::Null, val::num))
-        .create(|b, v| b.set_port(v.i32()))
-        .updated_by_hand()
-        .attr("protocol", opt_comp(STR))
-        .read(|d, _| val::opt_str(d.item.protocol().map(ProtocolEnum::as_str)))
-        .updated_by_hand()
-        .attr("ssl_policy", opt_comp(STR))
-        .read(|d, _| val::opt_str(d.item.ssl_policy()))
-        .create(|b, v| b.set_ssl_policy(v.str()))
-        .updated_by_hand()
-        .attr("certificate_arn", opt(STR))
-        .read(|d, cx| default_certificate(cx.current, d.item.certificates()))
-        .create(|b, v| b.set_certificates(certificates(v)))
-        .updated_by_hand()
-        .attr("alpn_policy", opt(STR))
-        .read(|d, _| {
-            val::opt_str(match d.item.alpn_policy() {
-                [only] => Some(only.as_str()),
-                _ => None,
-            })
+    let table = arn_rows(ListenerTable::new(|| {
+        Some(Described::sample(SdkListener::builder().build()))
+    }))
+    .attr("load_balancer_arn", req(STR).force_new())
+    .read(|d, _| val::opt_str(d.item.load_balancer_arn()))
+    .create(|b, v| b.set_load_balancer_arn(v.str()))
+    .attr("port", opt(NUM))
+    .read(|d, _| d.item.port().map_or(Value::Null, val::num))
+    .create(|b, v| b.set_port(v.i32()))
+    .updated_by_hand()
+    .attr("protocol", opt_comp(STR))
+    .read(|d, _| val::opt_str(d.item.protocol().map(ProtocolEnum::as_str)))
+    .updated_by_hand()
+    .attr("ssl_policy", opt_comp(STR))
+    .read(|d, _| val::opt_str(d.item.ssl_policy()))
+    .create(|b, v| b.set_ssl_policy(v.str()))
+    .updated_by_hand()
+    .attr("certificate_arn", opt(STR))
+    .read(|d, cx| default_certificate(cx.current, d.item.certificates()))
+    .create(|b, v| b.set_certificates(certificates(v)))
+    .updated_by_hand()
+    .attr("alpn_policy", opt(STR))
+    .read(|d, _| {
+        val::opt_str(match d.item.alpn_policy() {
+            [only] => Some(only.as_str()),
+            _ => None,
         })
-        .create(|b, v| b.set_alpn_policy(alpn(v)))
-        .updated_by_hand()
-        .block("default_action", Nesting::List, action::schema())
-        .min_items(1)
-        .read(|d, cx| {
-            action::from_sdk(
-                d.item.default_actions(),
-                cx.current.get_attr("default_action"),
-            )
-        })
-        .updated_by_hand()
-        .block(
-            "mutual_authentication",
-            Nesting::List,
-            S::new()
-                .attr("mode", req(STR))
-                .attr("trust_store_arn", opt(STR))
-                .attr("ignore_client_certificate_expiry", opt(BOOL))
-                .attr("advertise_trust_store_ca_names", opt_comp(STR)),
+    })
+    .create(|b, v| b.set_alpn_policy(alpn(v)))
+    .updated_by_hand()
+    .block("default_action", Nesting::List, action::schema())
+    .min_items(1)
+    .read(|d, cx| {
+        action::from_sdk(
+            d.item.default_actions(),
+            cx.current.get_attr("default_action"),
         )
-        .max_items(1)
-        .read(|d, cx| {
-            // moto leaves mutual TLS out: what is known is kept then.
-            blocks_reported_or_known(
-                cx.current,
-                "mutual_authentication",
-                d.item.mutual_authentication().map(mtls_value),
-            )
-        })
-        .create(|b, v| b.set_mutual_authentication(mtls(v)))
-        .updated_by_hand();
+    })
+    .updated_by_hand()
+    .block(
+        "mutual_authentication",
+        Nesting::List,
+        S::new()
+            .attr("mode", req(STR))
+            .attr("trust_store_arn", opt(STR))
+            .attr("ignore_client_certificate_expiry", opt(BOOL))
+            .attr("advertise_trust_store_ca_names", opt_comp(STR)),
+    )
+    .max_items(1)
+    .read(|d, cx| {
+        // moto leaves mutual TLS out: what is known is kept then.
+        blocks_reported_or_known(
+            cx.current,
+            "mutual_authentication",
+            d.item.mutual_authentication().map(mtls_value),
+        )
+    })
+    .create(|b, v| b.set_mutual_authentication(mtls(v)))
+    .updated_by_hand();
     ATTRS.iter().fold(table, |t, spec| {
         t.attr(spec.tf, spec.schema())
             .read_named(read_attr)

@@ -11,6 +11,8 @@ use super::attrs::{describe_attributes, AttrsOf};
 use super::tags::read_tags;
 use crate::clients::Clients;
 use crate::error::AwsError;
+use crate::schema::{comp, STR};
+use crate::table::Table;
 use crate::val;
 
 /// The most ARNs DescribeTags, DescribeLoadBalancers and DescribeTargetGroups accept in
@@ -79,6 +81,8 @@ where
 /// its Key/Value attributes: what a table row reads.
 pub struct Described<T> {
     pub item: T,
+    /// Its ARN, which is its ID.
+    pub arn: String,
     pub tags: Value,
     pub attrs: HashMap<String, String>,
 }
@@ -91,6 +95,7 @@ impl<T> Described<T> {
     {
         Described {
             item: item.clone(),
+            arn: arn.to_string(),
             tags: super::tags::of_arn(&found.tags, arn),
             attrs: attrs_of(&found.attrs, arn),
         }
@@ -100,10 +105,21 @@ impl<T> Described<T> {
     pub fn sample(item: T) -> Self {
         Described {
             item,
+            arn: String::new(),
             tags: Value::Map(Default::default()),
             attrs: HashMap::new(),
         }
     }
+}
+
+/// The rows every table of a [`Described`] object starts with: `id` and `arn` (the
+/// same ARN) and the tags.
+pub fn arn_rows<T, C, U>(t: Table<Described<T>, C, U>) -> Table<Described<T>, C, U> {
+    t.tags_all(|d| d.tags.clone())
+        .attr("id", comp(STR))
+        .read(|d, _| Value::string(&d.arn))
+        .attr("arn", comp(STR))
+        .read(|d, _| Value::string(&d.arn))
 }
 
 /// What a refresh found of one kind of object: those asked for that still exist, with

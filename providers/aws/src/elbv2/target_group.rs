@@ -16,9 +16,9 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
 
 use super::{
-    arn_suffix, attr_block_changes, attr_block_value, attr_value, attrs_schema, changed_attrs,
-    create_tags, created_arn, keep_prior, name_prefix, put_attributes, read_by_arn, AttrSpec,
-    AttrsOf, Described, Kind,
+    arn_rows, arn_suffix, attr_block_changes, attr_block_value, attr_value, attrs_schema,
+    changed_attrs, create_tags, created_arn, keep_prior, name_prefix, put_attributes, read_by_arn,
+    AttrSpec, AttrsOf, Described, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -215,93 +215,87 @@ fn read_attr(d: &DescribedTg, cx: &ReadCtx, name: &str) -> Value {
 /// name (generated from a prefix), the protocol version (HTTP(S) groups only) and the
 /// health check (its matcher depends on the protocol version) by hand too.
 static TABLE: LazyLock<TgTable> = LazyLock::new(|| {
-    let table = TgTable::new(|| Some(Described::sample(SdkTg::builder().build())))
-        .tags_all(|d| d.tags.clone())
-        .attr("id", comp(STR))
-        .read(|d, _| Value::string(d.item.target_group_arn().unwrap_or_default()))
-        .attr("arn", comp(STR))
-        .read(|d, _| Value::string(d.item.target_group_arn().unwrap_or_default()))
-        .attr("arn_suffix", comp(STR))
-        .read(|d, _| {
-            let arn = d.item.target_group_arn().unwrap_or_default();
-            Value::string(arn_suffix(arn, "targetgroup/"))
-        })
-        .attr("name", opt_comp(STR).force_new())
-        .read(|d, _| val::opt_str(d.item.target_group_name()))
-        .attr("name_prefix", opt_comp(STR).force_new())
-        .read(|d, cx| name_prefix(cx.current, d.item.target_group_name()))
-        .attr("port", opt(NUM).force_new())
-        .read(|d, _| d.item.port().map_or(Value::Null, val::num))
-        .create(|b, v| b.set_port(v.i32()))
-        .attr("protocol", opt(STR).force_new())
-        .read(|d, _| val::opt_str(protocol_of(&d.item)))
-        .create(|b, v| b.set_protocol(v.str().map(|p| ProtocolEnum::from(p.as_str()))))
-        .attr("protocol_version", opt_comp(STR).force_new())
-        .read(|d, cx| {
-            if http_group(&d.item) {
-                Value::string(d.item.protocol_version().unwrap_or("HTTP1"))
-            } else {
-                keep_prior(cx.current, "protocol_version")
-            }
-        })
-        .attr("vpc_id", opt(STR).force_new())
-        .read(|d, _| val::opt_str(d.item.vpc_id()))
-        .create(|b, v| b.set_vpc_id(v.str()))
-        .attr(
-            "target_type",
-            opt_default(STR, Value::string("instance")).force_new(),
+    let table = arn_rows(TgTable::new(|| {
+        Some(Described::sample(SdkTg::builder().build()))
+    }))
+    .attr("arn_suffix", comp(STR))
+    .read(|d, _| Value::string(arn_suffix(&d.arn, "targetgroup/")))
+    .attr("name", opt_comp(STR).force_new())
+    .read(|d, _| val::opt_str(d.item.target_group_name()))
+    .attr("name_prefix", opt_comp(STR).force_new())
+    .read(|d, cx| name_prefix(cx.current, d.item.target_group_name()))
+    .attr("port", opt(NUM).force_new())
+    .read(|d, _| d.item.port().map_or(Value::Null, val::num))
+    .create(|b, v| b.set_port(v.i32()))
+    .attr("protocol", opt(STR).force_new())
+    .read(|d, _| val::opt_str(protocol_of(&d.item)))
+    .create(|b, v| b.set_protocol(v.str().map(|p| ProtocolEnum::from(p.as_str()))))
+    .attr("protocol_version", opt_comp(STR).force_new())
+    .read(|d, cx| {
+        if http_group(&d.item) {
+            Value::string(d.item.protocol_version().unwrap_or("HTTP1"))
+        } else {
+            keep_prior(cx.current, "protocol_version")
+        }
+    })
+    .attr("vpc_id", opt(STR).force_new())
+    .read(|d, _| val::opt_str(d.item.vpc_id()))
+    .create(|b, v| b.set_vpc_id(v.str()))
+    .attr(
+        "target_type",
+        opt_default(STR, Value::string("instance")).force_new(),
+    )
+    .read(|d, _| {
+        Value::string(
+            d.item
+                .target_type()
+                .map_or("instance", TargetTypeEnum::as_str),
         )
-        .read(|d, _| {
-            Value::string(
-                d.item
-                    .target_type()
-                    .map_or("instance", TargetTypeEnum::as_str),
-            )
-        })
-        .create(|b, v| b.set_target_type(v.str().map(|t| TargetTypeEnum::from(t.as_str()))))
-        .attr("ip_address_type", opt_comp(STR).force_new())
-        .read(|d, _| {
-            Value::string(
-                d.item
-                    .ip_address_type()
-                    .map_or("ipv4", TargetGroupIpAddressTypeEnum::as_str),
-            )
-        })
-        .create(|b, v| {
-            b.set_ip_address_type(
-                v.str()
-                    .map(|t| TargetGroupIpAddressTypeEnum::from(t.as_str())),
-            )
-        })
-        .attr("load_balancer_arns", comp(set_of(STR)))
-        .read(|d, _| val::str_set(d.item.load_balancer_arns()))
-        .block("health_check", Nesting::List, health_check_schema())
-        .read(|d, _| Value::List(vec![health_value(&d.item)]))
-        .updated_by_hand()
-        .block("stickiness", Nesting::List, stickiness_schema())
-        .read(|d, _| stickiness_value(&d.attrs, http_group(&d.item)))
-        .updated_by_hand()
-        .block(
-            "target_failover",
-            Nesting::List,
-            S::new()
-                .attr("on_deregistration", req(STR))
-                .attr("on_unhealthy", req(STR)),
+    })
+    .create(|b, v| b.set_target_type(v.str().map(|t| TargetTypeEnum::from(t.as_str()))))
+    .attr("ip_address_type", opt_comp(STR).force_new())
+    .read(|d, _| {
+        Value::string(
+            d.item
+                .ip_address_type()
+                .map_or("ipv4", TargetGroupIpAddressTypeEnum::as_str),
         )
-        .read(|d, _| one_block(attr_block_value(FAILOVER, &d.attrs)))
-        .updated_by_hand()
-        .block(
-            "target_health_state",
-            Nesting::List,
-            S::new()
-                .attr("enable_unhealthy_connection_termination", req(BOOL))
-                .attr("unhealthy_draining_interval", opt_comp(NUM)),
+    })
+    .create(|b, v| {
+        b.set_ip_address_type(
+            v.str()
+                .map(|t| TargetGroupIpAddressTypeEnum::from(t.as_str())),
         )
-        .read(|d, _| one_block(attr_block_value(HEALTH_STATE, &d.attrs)))
-        .updated_by_hand()
-        .block("target_group_health", Nesting::List, group_health_schema())
-        .read(|d, _| group_health_value(&d.attrs))
-        .updated_by_hand();
+    })
+    .attr("load_balancer_arns", comp(set_of(STR)))
+    .read(|d, _| val::str_set(d.item.load_balancer_arns()))
+    .block("health_check", Nesting::List, health_check_schema())
+    .read(|d, _| Value::List(vec![health_value(&d.item)]))
+    .updated_by_hand()
+    .block("stickiness", Nesting::List, stickiness_schema())
+    .read(|d, _| stickiness_value(&d.attrs, http_group(&d.item)))
+    .updated_by_hand()
+    .block(
+        "target_failover",
+        Nesting::List,
+        S::new()
+            .attr("on_deregistration", req(STR))
+            .attr("on_unhealthy", req(STR)),
+    )
+    .read(|d, _| one_block(attr_block_value(FAILOVER, &d.attrs)))
+    .updated_by_hand()
+    .block(
+        "target_health_state",
+        Nesting::List,
+        S::new()
+            .attr("enable_unhealthy_connection_termination", req(BOOL))
+            .attr("unhealthy_draining_interval", opt_comp(NUM)),
+    )
+    .read(|d, _| one_block(attr_block_value(HEALTH_STATE, &d.attrs)))
+    .updated_by_hand()
+    .block("target_group_health", Nesting::List, group_health_schema())
+    .read(|d, _| group_health_value(&d.attrs))
+    .updated_by_hand();
     ATTRS.iter().fold(table, |t, spec| {
         t.attr(spec.tf, spec.schema())
             .read_named(read_attr)
