@@ -18,9 +18,9 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
 
 use super::{
-    arn_rows, arn_suffix, attr_value, blocks_reported_or_known, changed_attrs, create_tags,
-    created_arn, name_prefix, put_attributes, read_by_arn, reported_or_known, AttrSpec, AttrsOf,
-    Described, Kind,
+    arn_rows, arn_suffix, attr_rows, attr_value, blocks_reported_or_known, changed_attrs,
+    create_tags, created_arn, name_prefix, put_attributes, read_by_arn, reported_or_known,
+    AttrSpec, AttrsOf, Described, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -334,11 +334,7 @@ static TABLE: LazyLock<LbTable> = LazyLock::new(|| {
     // end the batched refresh; the configured value is kept.
     .read(|_, cx| blocks_reported_or_known(cx.current, "minimum_load_balancer_capacity", None))
     .updated_by_hand();
-    let table = ATTRS.iter().fold(table, |t, spec| {
-        t.attr(spec.tf, spec.schema())
-            .read_named(read_attr)
-            .updated_by_hand()
-    });
+    let table = attr_rows(table, ATTRS, read_attr);
     LOGS.iter().fold(table, |t, l| {
         t.block(
             l.name,

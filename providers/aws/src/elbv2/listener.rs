@@ -18,9 +18,9 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
 
 use super::{
-    action, arn_rows, attr_value, blocks_reported_or_known, changed_attrs, child_import_stub,
-    create_tags, created_arn, describe_per_parent, found, parent_arn, put_attributes, AttrSpec,
-    AttrsOf, Described, Kind,
+    action, arn_rows, attr_rows, attr_value, blocks_reported_or_known, changed_attrs,
+    child_import_stub, create_tags, created_arn, describe_per_parent, found, parent_arn,
+    put_attributes, AttrSpec, AttrsOf, Described, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -224,11 +224,7 @@ static TABLE: LazyLock<ListenerTable> = LazyLock::new(|| {
     })
     .create(|b, v| b.set_mutual_authentication(mtls(v)))
     .updated_by_hand();
-    ATTRS.iter().fold(table, |t, spec| {
-        t.attr(spec.tf, spec.schema())
-            .read_named(read_attr)
-            .updated_by_hand()
-    })
+    attr_rows(table, ATTRS, read_attr)
 });
 
 #[async_trait]

@@ -7,12 +7,12 @@ use std::future::Future;
 
 use terrane_engine::lang::Value;
 
-use super::attrs::{describe_attributes, AttrsOf};
+use super::attrs::{describe_attributes, AttrSpec, AttrsOf};
 use super::tags::read_tags;
 use crate::clients::Clients;
 use crate::error::AwsError;
 use crate::schema::{comp, STR};
-use crate::table::Table;
+use crate::table::{ReadCtx, Table};
 use crate::val;
 
 /// The most ARNs DescribeTags, DescribeLoadBalancers and DescribeTargetGroups accept in
@@ -120,6 +120,20 @@ pub fn arn_rows<T, C, U>(t: Table<Described<T>, C, U>) -> Table<Described<T>, C,
         .read(|d, _| Value::string(&d.arn))
         .attr("arn", comp(STR))
         .read(|d, _| Value::string(&d.arn))
+}
+
+/// A row for each Key/Value attribute of `specs`, read by `read` given its name and
+/// updated by the resource's own ModifyXAttributes call.
+pub fn attr_rows<T, C, U>(
+    t: Table<T, C, U>,
+    specs: &[AttrSpec],
+    read: fn(&T, &ReadCtx, &str) -> Value,
+) -> Table<T, C, U> {
+    specs.iter().fold(t, |t, spec| {
+        t.attr(spec.tf, spec.schema())
+            .read_named(read)
+            .updated_by_hand()
+    })
 }
 
 /// What a refresh found of one kind of object: those asked for that still exist, with

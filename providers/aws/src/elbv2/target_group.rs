@@ -16,9 +16,9 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
 
 use super::{
-    arn_rows, arn_suffix, attr_block_changes, attr_block_value, attr_value, attrs_schema,
-    changed_attrs, create_tags, created_arn, keep_prior, name_prefix, put_attributes, read_by_arn,
-    AttrSpec, AttrsOf, Described, Kind,
+    arn_rows, arn_suffix, attr_block_changes, attr_block_value, attr_rows, attr_value,
+    attrs_schema, changed_attrs, create_tags, created_arn, keep_prior, name_prefix, put_attributes,
+    read_by_arn, AttrSpec, AttrsOf, Described, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -296,11 +296,7 @@ static TABLE: LazyLock<TgTable> = LazyLock::new(|| {
     .block("target_group_health", Nesting::List, group_health_schema())
     .read(|d, _| group_health_value(&d.attrs))
     .updated_by_hand();
-    ATTRS.iter().fold(table, |t, spec| {
-        t.attr(spec.tf, spec.schema())
-            .read_named(read_attr)
-            .updated_by_hand()
-    })
+    attr_rows(table, ATTRS, read_attr)
 });
 
 fn health_check_schema() -> S {
