@@ -239,6 +239,23 @@ pub fn attrs_to_values(
         .collect()
 }
 
+/// The value of the one spec of `specs` named `tf`, as [`attrs_to_values`] reads it (for
+/// a table row read by name); null when no spec has that name.
+pub fn attr_value(
+    specs: &[AttrSpec],
+    tf: &str,
+    attrs: &HashMap<String, String>,
+    object: &Value,
+    current: &Value,
+) -> Value {
+    let Some(i) = specs.iter().position(|s| s.tf == tf) else {
+        return Value::Null;
+    };
+    attrs_to_values(&specs[i..=i], attrs, object, current)
+        .pop()
+        .map_or(Value::Null, |(_, v)| v)
+}
+
 /// The `(key, value)` pairs to send for `specs` whose planned value differs from `prior`
 /// (every configured one on create, when `prior` is `None`).
 pub fn changed_attrs(

@@ -4,8 +4,10 @@
 //! update. A new or updated balancer is waited on until it is `active`.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_elasticloadbalancingv2::operation::create_load_balancer::builders::CreateLoadBalancerFluentBuilder;
 use aws_sdk_elasticloadbalancingv2::types::{
     EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnum, IpAddressType, IpamPools,
     LoadBalancer as SdkLb, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
@@ -13,12 +15,12 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::Nesting;
 
 use super::{
-    arn_suffix, attrs_of, attrs_schema, attrs_to_values, blocks_reported_or_known, changed_attrs,
+    arn_rows, arn_suffix, attr_rows, attr_value, blocks_reported_or_known, changed_attrs,
     create_tags, created_arn, name_prefix, put_attributes, read_by_arn, reported_or_known,
-    AttrSpec, AttrsOf, Kind,
+    AttrSpec, AttrsOf, Described, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -28,7 +30,8 @@ use crate::resource::{
     AwsResource, DefaultTimeouts, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{Arg, ReadCtx, ResourceTable, Table};
+use crate::val;
 
 pub struct LoadBalancer(pub &'static str);
 
@@ -179,6 +182,179 @@ const ENFORCE: &str = "enforce_security_group_inbound_rules_on_private_link_traf
 
 type Elb = aws_sdk_elasticloadbalancingv2::Client;
 
+type DescribedLb = Described<SdkLb>;
+
+type LbTable = Table<DescribedLb, CreateLoadBalancerFluentBuilder>;
+
+fn type_of(l: &SdkLb) -> &str {
+    l.r#type()
+        .map_or("application", LoadBalancerTypeEnum::as_str)
+}
+
+/// The balancer's type as the attribute predicates see it.
+fn typed(d: &DescribedLb) -> Value {
+    Value::object([("load_balancer_type", Value::string(type_of(&d.item)))])
+}
+
+/// An attribute of [`ATTRS`] as AWS holds it, for the types it applies to.
+fn read_attr(d: &DescribedLb, cx: &ReadCtx, name: &str) -> Value {
+    attr_value(ATTRS, name, &d.attrs, &typed(d), cx.current)
+}
+
+/// A log block of [`LOGS`] as AWS holds it.
+fn read_log(d: &DescribedLb, cx: &ReadCtx, name: &str) -> Value {
+    match LOGS.iter().find(|l| l.name == name) {
+        Some(log) => log_value(log, &typed(d), cx.current, &d.attrs),
+        None => Value::List(Vec::new()),
+    }
+}
+
+/// Subnets, security groups, the IP address type, IPAM pools, the minimum capacity and
+/// the Key/Value attributes each take their own call (and a wait): `update` makes them by
+/// hand. A create sets the name (generated from a prefix) by hand too.
+static TABLE: LazyLock<LbTable> = LazyLock::new(|| {
+    let table = arn_rows(LbTable::new(|| {
+        Some(Described::sample(SdkLb::builder().build()))
+    }))
+    .attr("arn_suffix", comp(STR))
+    .read(|d, _| Value::string(arn_suffix(&d.arn, "loadbalancer/")))
+    .attr("dns_name", comp(STR))
+    .read(|d, _| val::opt_str(d.item.dns_name()))
+    .attr("zone_id", comp(STR))
+    .read(|d, _| val::opt_str(d.item.canonical_hosted_zone_id()))
+    .attr("vpc_id", comp(STR))
+    .read(|d, _| val::opt_str(d.item.vpc_id()))
+    .attr("name", opt_comp(STR).force_new())
+    .read(|d, _| val::opt_str(d.item.load_balancer_name()))
+    .attr("name_prefix", opt_comp(STR).force_new())
+    .read(|d, cx| name_prefix(cx.current, d.item.load_balancer_name()))
+    .attr("internal", opt_comp(BOOL).force_new())
+    .read(|d, _| Value::Bool(d.item.scheme() == Some(&LoadBalancerSchemeEnum::Internal)))
+    .create(|b, v| {
+        b.scheme(if v.bool() == Some(true) {
+            LoadBalancerSchemeEnum::Internal
+        } else {
+            LoadBalancerSchemeEnum::InternetFacing
+        })
+    })
+    .attr(
+        "load_balancer_type",
+        opt_default(STR, Value::string("application")).force_new(),
+    )
+    .read(|d, _| Value::string(type_of(&d.item)))
+    .create(|b, v| {
+        b.r#type(LoadBalancerTypeEnum::from(
+            v.str().as_deref().unwrap_or("application"),
+        ))
+    })
+    .attr("security_groups", opt_comp(set_of(STR)))
+    .read(|d, _| val::str_set(d.item.security_groups()))
+    .create(|b, v| b.set_security_groups(non_empty(v)))
+    .updated_by_hand()
+    .attr("subnets", opt_comp(set_of(STR)))
+    .read(|d, _| {
+        val::str_set(
+            d.item
+                .availability_zones()
+                .iter()
+                .filter_map(|z| z.subnet_id()),
+        )
+    })
+    .create(|b, v| b.set_subnets(non_empty(v)))
+    .updated_by_hand()
+    .attr("ip_address_type", opt_comp(STR))
+    .read(|d, _| {
+        Value::string(
+            d.item
+                .ip_address_type()
+                .map_or("ipv4", IpAddressType::as_str),
+        )
+    })
+    .create(|b, v| b.set_ip_address_type(v.str().map(|t| IpAddressType::from(t.as_str()))))
+    .updated_by_hand()
+    // Configured mappings that change replace the balancer (`plan_subnet_mapping`); a
+    // change of `subnets` changes them by SetSubnets.
+    .block(
+        "subnet_mapping",
+        Nesting::Set,
+        S::new()
+            .attr("subnet_id", req(STR))
+            .attr("allocation_id", opt(STR))
+            .attr("private_ipv4_address", opt(STR))
+            .attr("ipv6_address", opt(STR))
+            .attr("outpost_id", comp(STR)),
+    )
+    .read(|d, _| subnet_mapping_value(&d.item))
+    .create(|b, v| b.set_subnet_mappings(subnet_mappings(v)))
+    .updated_by_hand()
+    // moto reports neither the customer-owned pool, the IPAM pools nor the private-link
+    // rule: what is known is kept where AWS says nothing.
+    .attr("customer_owned_ipv4_pool", opt(STR).force_new())
+    .read(|d, cx| {
+        reported_or_known(
+            cx.current,
+            "customer_owned_ipv4_pool",
+            d.item.customer_owned_ipv4_pool().map(Value::string),
+        )
+    })
+    .create(|b, v| b.set_customer_owned_ipv4_pool(v.str()))
+    .attr(ENFORCE, opt_comp(STR))
+    .read(|d, cx| {
+        reported_or_known(
+            cx.current,
+            ENFORCE,
+            d.item
+                .enforce_security_group_inbound_rules_on_private_link_traffic()
+                .map(Value::string),
+        )
+    })
+    .updated_by_hand()
+    .block(
+        "ipam_pools",
+        Nesting::List,
+        S::new().attr("ipv4_ipam_pool_id", req(STR)),
+    )
+    .max_items(1)
+    .read(|d, cx| {
+        blocks_reported_or_known(
+            cx.current,
+            "ipam_pools",
+            d.item.ipam_pools().map(ipam_pools_value),
+        )
+    })
+    .create(|b, v| b.set_ipam_pools(ipam_pools(v)))
+    .updated_by_hand()
+    .block(
+        "minimum_load_balancer_capacity",
+        Nesting::List,
+        S::new().attr("capacity_units", req(NUM)),
+    )
+    .max_items(1)
+    // The reservation takes a DescribeCapacityReservation call per balancer, which would
+    // end the batched refresh; the configured value is kept.
+    .read(|_, cx| blocks_reported_or_known(cx.current, "minimum_load_balancer_capacity", None))
+    .updated_by_hand();
+    let table = attr_rows(table, ATTRS, read_attr);
+    LOGS.iter().fold(table, |t, l| {
+        t.block(
+            l.name,
+            Nesting::List,
+            S::new()
+                .attr("bucket", req(STR))
+                .attr("enabled", opt_default(BOOL, Value::Bool(l.enabled_default)))
+                .attr("prefix", opt(STR)),
+        )
+        .max_items(1)
+        .read_named(read_log)
+        .updated_by_hand()
+    })
+});
+
+/// A set of strings for a create request: `None` when unset or empty.
+fn non_empty(v: Arg) -> Option<Vec<String>> {
+    v.strings().filter(|s| !s.is_empty())
+}
+
 #[async_trait]
 impl AwsResource for LoadBalancer {
     fn type_name(&self) -> &'static str {
@@ -216,70 +392,8 @@ impl AwsResource for LoadBalancer {
         }
     }
 
-    fn schema(&self) -> BlockSchema {
-        let mut s = S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("arn_suffix", comp(STR))
-            .attr("dns_name", comp(STR))
-            .attr("zone_id", comp(STR))
-            .attr("vpc_id", comp(STR))
-            .attr("name", opt_comp(STR).force_new())
-            .attr("name_prefix", opt_comp(STR).force_new())
-            .attr("internal", opt_comp(BOOL).force_new())
-            .attr(
-                "load_balancer_type",
-                opt_default(STR, Value::string("application")).force_new(),
-            )
-            .attr("security_groups", opt_comp(set_of(STR)))
-            .attr("subnets", opt_comp(set_of(STR)))
-            .attr("ip_address_type", opt_comp(STR))
-            .attrs(attrs_schema(ATTRS))
-            .block(
-                "subnet_mapping",
-                Nesting::Set,
-                S::new()
-                    .attr("subnet_id", req(STR))
-                    .attr("allocation_id", opt(STR))
-                    .attr("private_ipv4_address", opt(STR))
-                    .attr("ipv6_address", opt(STR))
-                    .attr("outpost_id", comp(STR)),
-            )
-            .attr("customer_owned_ipv4_pool", opt(STR).force_new())
-            .attr(
-                "enforce_security_group_inbound_rules_on_private_link_traffic",
-                opt_comp(STR),
-            )
-            .block(
-                "ipam_pools",
-                Nesting::List,
-                S::new().attr("ipv4_ipam_pool_id", req(STR)),
-            )
-            .block(
-                "minimum_load_balancer_capacity",
-                Nesting::List,
-                S::new().attr("capacity_units", req(NUM)),
-            );
-        for l in LOGS {
-            s = s.block(
-                l.name,
-                Nesting::List,
-                S::new()
-                    .attr("bucket", req(STR))
-                    .attr("enabled", opt_default(BOOL, Value::Bool(l.enabled_default)))
-                    .attr("prefix", opt(STR)),
-            );
-        }
-        let mut s = s.build();
-        for b in ["ipam_pools", "minimum_load_balancer_capacity"]
-            .into_iter()
-            .chain(LOGS.iter().map(|l| l.name))
-        {
-            if let Some(b) = s.blocks.get_mut(b) {
-                b.max_items = Some(1);
-            }
-        }
-        s
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -357,7 +471,7 @@ impl AwsResource for LoadBalancer {
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
-        let f = read_by_arn(
+        let mut f = read_by_arn(
             c,
             current,
             |arns| async move {
@@ -376,83 +490,15 @@ impl AwsResource for LoadBalancer {
         .await?;
         Ok(match_ids(
             current,
-            f.items,
+            std::mem::take(&mut f.items),
             |l| l.load_balancer_arn(),
             |cur, l| {
-                let arn = l.load_balancer_arn().unwrap_or_default();
-                let ty = l
-                    .r#type()
-                    .map_or("application", LoadBalancerTypeEnum::as_str);
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(arn))
-                    .set("arn", Value::string(arn))
-                    .set(
-                        "arn_suffix",
-                        Value::string(arn_suffix(arn, "loadbalancer/")),
-                    )
-                    .set("dns_name", val::opt_str(l.dns_name()))
-                    .set("zone_id", val::opt_str(l.canonical_hosted_zone_id()))
-                    .set("vpc_id", val::opt_str(l.vpc_id()))
-                    .set("name", val::opt_str(l.load_balancer_name()))
-                    .set("name_prefix", name_prefix(cur, l.load_balancer_name()))
-                    .set(
-                        "internal",
-                        Value::Bool(l.scheme() == Some(&LoadBalancerSchemeEnum::Internal)),
-                    )
-                    .set("load_balancer_type", Value::string(ty))
-                    .set("security_groups", val::str_set(l.security_groups()))
-                    .set("subnet_mapping", subnet_mapping_value(l))
-                    .set(
-                        "subnets",
-                        val::str_set(l.availability_zones().iter().filter_map(|z| z.subnet_id())),
-                    )
-                    .set(
-                        "ip_address_type",
-                        Value::string(l.ip_address_type().map_or("ipv4", IpAddressType::as_str)),
-                    )
-                    .set("tags_all", super::tags::of_arn(&f.tags, arn));
-                let a = attrs_of(&f.attrs, arn);
-                let typed = Value::object([("load_balancer_type", Value::string(ty))]);
-                for (k, v) in attrs_to_values(ATTRS, &a, &typed, cur) {
-                    o.set(k, v);
-                }
-                for log in LOGS {
-                    o.set(log.name, log_value(log, &typed, cur, &a));
-                }
-                // moto reports neither the customer-owned pool, the IPAM pools nor the
-                // private-link rule: what is known is kept where AWS says nothing.
-                o.set(
-                    "customer_owned_ipv4_pool",
-                    reported_or_known(
-                        cur,
-                        "customer_owned_ipv4_pool",
-                        l.customer_owned_ipv4_pool().map(Value::string),
-                    ),
-                )
-                .set(
-                    ENFORCE,
-                    reported_or_known(
-                        cur,
-                        ENFORCE,
-                        l.enforce_security_group_inbound_rules_on_private_link_traffic()
-                            .map(Value::string),
-                    ),
-                )
-                .set(
-                    "ipam_pools",
-                    blocks_reported_or_known(
-                        cur,
-                        "ipam_pools",
-                        l.ipam_pools().map(ipam_pools_value),
-                    ),
-                )
-                // The reservation takes a DescribeCapacityReservation call per balancer,
-                // which would end the batched refresh; the configured value is kept.
-                .set(
-                    "minimum_load_balancer_capacity",
-                    blocks_reported_or_known(cur, "minimum_load_balancer_capacity", None),
-                );
-                o.done()
+                let d = Described::of(&f, l, l.load_balancer_arn().unwrap_or_default());
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                TABLE.read_object(&d, &cx).done()
             },
         ))
     }
@@ -460,26 +506,9 @@ impl AwsResource for LoadBalancer {
     async fn create(&self, c: &Clients, planned: &Value, t: Timeout) -> Result<String, Failed> {
         let name = name_or_prefix_with(planned, "tf-lb-");
         let elb = c.elbv2.get().await;
-        let strings = |k| Some(val::strings(planned, k)).filter(|v| !v.is_empty());
-        let out = elb
-            .create_load_balancer()
+        let out = TABLE
+            .create_request(elb.create_load_balancer(), planned)
             .name(&name)
-            .r#type(LoadBalancerTypeEnum::from(
-                val::str_attr(planned, "load_balancer_type").unwrap_or("application"),
-            ))
-            .scheme(if val::bool_attr(planned, "internal") == Some(true) {
-                LoadBalancerSchemeEnum::Internal
-            } else {
-                LoadBalancerSchemeEnum::InternetFacing
-            })
-            .set_subnets(strings("subnets"))
-            .set_subnet_mappings(subnet_mappings(planned))
-            .set_security_groups(strings("security_groups"))
-            .set_ip_address_type(val::str_attr(planned, "ip_address_type").map(IpAddressType::from))
-            .set_customer_owned_ipv4_pool(
-                val::str_attr(planned, "customer_owned_ipv4_pool").map(str::to_string),
-            )
-            .set_ipam_pools(ipam_pools(planned))
             .set_tags(create_tags(planned))
             .send()
             .await
@@ -517,12 +546,12 @@ impl AwsResource for LoadBalancer {
         let arn = val::str_attr(prior, "id").unwrap_or_default();
         {
             let elb = c.elbv2.get().await;
-            if val::changed(prior, planned, "security_groups")
-                || (network(planned) && val::changed(prior, planned, ENFORCE))
+            if TABLE.changed(prior, planned, "security_groups")
+                || (network(planned) && TABLE.changed(prior, planned, ENFORCE))
             {
                 set_security_groups(&elb, arn, planned).await?;
             }
-            if val::changed(prior, planned, "subnets") {
+            if TABLE.changed(prior, planned, "subnets") {
                 elb.set_subnets()
                     .load_balancer_arn(arn)
                     .set_subnets(Some(val::strings(planned, "subnets")))
@@ -530,7 +559,7 @@ impl AwsResource for LoadBalancer {
                     .await
                     .map_err(err("SetSubnets"))?;
             }
-            if val::changed(prior, planned, "ip_address_type") {
+            if TABLE.changed(prior, planned, "ip_address_type") {
                 if let Some(ip) = val::str_attr(planned, "ip_address_type") {
                     elb.set_ip_address_type()
                         .load_balancer_arn(arn)
@@ -540,9 +569,9 @@ impl AwsResource for LoadBalancer {
                         .map_err(err("SetIpAddressType"))?;
                 }
             }
-            if val::changed(prior, planned, "ipam_pools") {
+            if TABLE.changed(prior, planned, "ipam_pools") {
                 let req = elb.modify_ip_pools().load_balancer_arn(arn);
-                match ipam_pools(planned) {
+                match ipam_pools(Arg(planned.get_attr("ipam_pools"))) {
                     Some(p) => req.ipam_pools(p),
                     None => req.remove_ipam_pools(RemoveIpamPoolEnum::Ipv4),
                 }
@@ -550,7 +579,7 @@ impl AwsResource for LoadBalancer {
                 .await
                 .map_err(err("ModifyIpPools"))?;
             }
-            if val::changed(prior, planned, "minimum_load_balancer_capacity") {
+            if TABLE.changed(prior, planned, "minimum_load_balancer_capacity") {
                 modify_capacity(&elb, arn, planned).await?;
             }
             modify_attributes(&elb, arn, Some(prior), planned).await?;
@@ -673,8 +702,8 @@ async fn modify_capacity(elb: &Elb, arn: &str, planned: &Value) -> Result<(), Aw
     Ok(())
 }
 
-fn ipam_pools(planned: &Value) -> Option<IpamPools> {
-    val::first_block(planned, "ipam_pools").map(|p| {
+fn ipam_pools(block: Arg) -> Option<IpamPools> {
+    block.first().map(|p| {
         IpamPools::builder()
             .set_ipv4_ipam_pool_id(val::str_attr(p, "ipv4_ipam_pool_id").map(str::to_string))
             .build()
@@ -743,8 +772,8 @@ fn plan_subnet_mapping(prior: Option<&Value>, config: &Value, planned: &mut Valu
     extra
 }
 
-fn subnet_mappings(planned: &Value) -> Option<Vec<SubnetMapping>> {
-    let maps = val::blocks(planned, "subnet_mapping");
+fn subnet_mappings(blocks: Arg) -> Option<Vec<SubnetMapping>> {
+    let maps = blocks.items();
     (!maps.is_empty()).then(|| {
         maps.iter()
             .map(|m| {

@@ -4,7 +4,7 @@
 //! listeners of each load balancer with one DescribeListeners call (per page), and the
 //! attributes of each listener with one call (the API has no batch form).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
@@ -18,9 +18,9 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
 
 use super::{
-    action, attrs_of, attrs_to_values, blocks_reported_or_known, changed_attrs, child_import_stub,
-    create_tags, created_arn, describe_per_parent, found, parent_arn, put_attributes, AttrSpec,
-    AttrsOf, Kind,
+    action, arn_rows, attr_rows, attr_value, blocks_reported_or_known, changed_attrs,
+    child_import_stub, create_tags, created_arn, describe_per_parent, found, parent_arn,
+    put_attributes, AttrSpec, AttrsOf, Described, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -147,13 +147,7 @@ const ATTRS: &[AttrSpec] = &[
     .when(tcp),
 ];
 
-/// A listener as DescribeListeners gives it, with its tags (DescribeTags, one call for
-/// all) and its attributes (DescribeListenerAttributes, one call each).
-struct DescribedListener {
-    listener: SdkListener,
-    tags: Value,
-    attrs: HashMap<String, String>,
-}
+type DescribedListener = Described<SdkListener>;
 
 type ListenerTable = Table<DescribedListener, CreateListenerFluentBuilder>;
 
@@ -161,14 +155,9 @@ type ListenerTable = Table<DescribedListener, CreateListenerFluentBuilder>;
 fn read_attr(d: &DescribedListener, cx: &ReadCtx, name: &str) -> Value {
     let typed = Value::object([(
         "protocol",
-        val::opt_str(d.listener.protocol().map(ProtocolEnum::as_str)),
+        val::opt_str(d.item.protocol().map(ProtocolEnum::as_str)),
     )]);
-    let Some(i) = ATTRS.iter().position(|s| s.tf == name) else {
-        return Value::Null;
-    };
-    attrs_to_values(&ATTRS[i..=i], &d.attrs, &typed, cx.current)
-        .pop()
-        .map_or(Value::Null, |(_, v)| v)
+    attr_value(ATTRS, name, &d.attrs, &typed, cx.current)
 }
 
 /// ModifyListener sends every setting again when one changed, and the attributes go by
@@ -176,39 +165,30 @@ fn read_attr(d: &DescribedListener, cx: &ReadCtx, name: &str) -> Value {
 /// protocol (Terraform's HTTP default for application listeners) and the default
 /// actions (an invalid action is an error the request cannot carry) by hand too.
 static TABLE: LazyLock<ListenerTable> = LazyLock::new(|| {
-    let table = ListenerTable::new(|| {
-        Some(DescribedListener {
-            listener: SdkListener::builder().build(),
-            tags: Value::Map(Default::default()),
-            attrs: HashMap::new(),
-        })
-    })
-    .tags_all(|d| d.tags.clone())
-    .attr("id", comp(STR))
-    .read(|d, _| Value::string(d.listener.listener_arn().unwrap_or_default()))
-    .attr("arn", comp(STR))
-    .read(|d, _| Value::string(d.listener.listener_arn().unwrap_or_default()))
+    let table = arn_rows(ListenerTable::new(|| {
+        Some(Described::sample(SdkListener::builder().build()))
+    }))
     .attr("load_balancer_arn", req(STR).force_new())
-    .read(|d, _| val::opt_str(d.listener.load_balancer_arn()))
+    .read(|d, _| val::opt_str(d.item.load_balancer_arn()))
     .create(|b, v| b.set_load_balancer_arn(v.str()))
     .attr("port", opt(NUM))
-    .read(|d, _| d.listener.port().map_or(Value::Null, val::num))
+    .read(|d, _| d.item.port().map_or(Value::Null, val::num))
     .create(|b, v| b.set_port(v.i32()))
     .updated_by_hand()
     .attr("protocol", opt_comp(STR))
-    .read(|d, _| val::opt_str(d.listener.protocol().map(ProtocolEnum::as_str)))
+    .read(|d, _| val::opt_str(d.item.protocol().map(ProtocolEnum::as_str)))
     .updated_by_hand()
     .attr("ssl_policy", opt_comp(STR))
-    .read(|d, _| val::opt_str(d.listener.ssl_policy()))
+    .read(|d, _| val::opt_str(d.item.ssl_policy()))
     .create(|b, v| b.set_ssl_policy(v.str()))
     .updated_by_hand()
     .attr("certificate_arn", opt(STR))
-    .read(|d, cx| default_certificate(cx.current, d.listener.certificates()))
+    .read(|d, cx| default_certificate(cx.current, d.item.certificates()))
     .create(|b, v| b.set_certificates(certificates(v)))
     .updated_by_hand()
     .attr("alpn_policy", opt(STR))
     .read(|d, _| {
-        val::opt_str(match d.listener.alpn_policy() {
+        val::opt_str(match d.item.alpn_policy() {
             [only] => Some(only.as_str()),
             _ => None,
         })
@@ -219,7 +199,7 @@ static TABLE: LazyLock<ListenerTable> = LazyLock::new(|| {
     .min_items(1)
     .read(|d, cx| {
         action::from_sdk(
-            d.listener.default_actions(),
+            d.item.default_actions(),
             cx.current.get_attr("default_action"),
         )
     })
@@ -239,16 +219,12 @@ static TABLE: LazyLock<ListenerTable> = LazyLock::new(|| {
         blocks_reported_or_known(
             cx.current,
             "mutual_authentication",
-            d.listener.mutual_authentication().map(mtls_value),
+            d.item.mutual_authentication().map(mtls_value),
         )
     })
     .create(|b, v| b.set_mutual_authentication(mtls(v)))
     .updated_by_hand();
-    ATTRS.iter().fold(table, |t, spec| {
-        t.attr(spec.tf, spec.schema())
-            .read_named(read_attr)
-            .updated_by_hand()
-    })
+    attr_rows(table, ATTRS, read_attr)
 });
 
 #[async_trait]
@@ -346,7 +322,7 @@ impl AwsResource for Listener {
             )
         })
         .await?;
-        let f = found(
+        let mut f = found(
             c,
             current,
             all,
@@ -356,15 +332,10 @@ impl AwsResource for Listener {
         .await?;
         Ok(match_ids(
             current,
-            f.items,
+            std::mem::take(&mut f.items),
             |l| l.listener_arn(),
             |cur, l| {
-                let arn = l.listener_arn().unwrap_or_default();
-                let d = DescribedListener {
-                    listener: l.clone(),
-                    tags: super::tags::of_arn(&f.tags, arn),
-                    attrs: attrs_of(&f.attrs, arn),
-                };
+                let d = Described::of(&f, l, l.listener_arn().unwrap_or_default());
                 let cx = ReadCtx {
                     current: cur,
                     region: &c.region,

@@ -35,10 +35,10 @@ pub mod transform;
 use terrane_engine::lang::Value;
 
 pub use attrs::{
-    attr_block_changes, attr_block_value, attrs_schema, attrs_to_values, changed_attrs,
+    attr_block_changes, attr_block_value, attr_value, attrs_schema, attrs_to_values, changed_attrs,
     put_attributes, AttrSpec, AttrsOf, Kind,
 };
-pub use read::{attrs_of, describe_per_parent, found, read_by_arn};
+pub use read::{arn_rows, attr_rows, attrs_of, describe_per_parent, found, read_by_arn, Described};
 pub use tags::{create_tags, tag, untag};
 
 use crate::error::AwsError;

@@ -7,10 +7,12 @@ use std::future::Future;
 
 use terrane_engine::lang::Value;
 
-use super::attrs::{describe_attributes, AttrsOf};
+use super::attrs::{describe_attributes, AttrSpec, AttrsOf};
 use super::tags::read_tags;
 use crate::clients::Clients;
 use crate::error::AwsError;
+use crate::schema::{comp, STR};
+use crate::table::{ReadCtx, Table};
 use crate::val;
 
 /// The most ARNs DescribeTags, DescribeLoadBalancers and DescribeTargetGroups accept in
@@ -73,6 +75,65 @@ where
 {
     let all = describe_arns(&crate::ec2::ids(current), describe).await?;
     found(c, current, all, arn_of, attrs).await
+}
+
+/// One object as a Describe gives it, with its tags (DescribeTags, one call for all) and
+/// its Key/Value attributes: what a table row reads.
+pub struct Described<T> {
+    pub item: T,
+    /// Its ARN, which is its ID.
+    pub arn: String,
+    pub tags: Value,
+    pub attrs: HashMap<String, String>,
+}
+
+impl<T> Described<T> {
+    /// The object of `arn` among what a refresh found (whose items may have been taken).
+    pub fn of(found: &Found<T>, item: &T, arn: &str) -> Self
+    where
+        T: Clone,
+    {
+        Described {
+            item: item.clone(),
+            arn: arn.to_string(),
+            tags: super::tags::of_arn(&found.tags, arn),
+            attrs: attrs_of(&found.attrs, arn),
+        }
+    }
+
+    /// An object with nothing set, for the table test.
+    pub fn sample(item: T) -> Self {
+        Described {
+            item,
+            arn: String::new(),
+            tags: Value::Map(Default::default()),
+            attrs: HashMap::new(),
+        }
+    }
+}
+
+/// The rows every table of a [`Described`] object starts with: `id` and `arn` (the
+/// same ARN) and the tags.
+pub fn arn_rows<T, C, U>(t: Table<Described<T>, C, U>) -> Table<Described<T>, C, U> {
+    t.tags_all(|d| d.tags.clone())
+        .attr("id", comp(STR))
+        .read(|d, _| Value::string(&d.arn))
+        .attr("arn", comp(STR))
+        .read(|d, _| Value::string(&d.arn))
+}
+
+/// A row for each Key/Value attribute of `specs`, read by `read` given its name and
+/// updated by the resource's own ModifyXAttributes call.
+pub fn attr_rows<T, C, U>(
+    t: Table<T, C, U>,
+    specs: &[AttrSpec],
+    read: fn(&T, &ReadCtx, &str) -> Value,
+) -> Table<T, C, U> {
+    specs.iter().fold(t, |t, spec| {
+        t.attr(spec.tf, spec.schema())
+            .read_named(read)
+            .updated_by_hand()
+    })
 }
 
 /// What a refresh found of one kind of object: those asked for that still exist, with

@@ -4,19 +4,21 @@
 //! `stickiness` are optional and computed: without a block, what AWS holds is kept.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
+use aws_sdk_elasticloadbalancingv2::operation::create_target_group::builders::CreateTargetGroupFluentBuilder;
 use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup as SdkTg, TargetGroupIpAddressTypeEnum, TargetTypeEnum,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::Nesting;
 
 use super::{
-    arn_suffix, attr_block_changes, attr_block_value, attrs_of, attrs_schema, attrs_to_values,
-    changed_attrs, create_tags, created_arn, keep_prior, name_prefix, put_attributes, read_by_arn,
-    AttrSpec, AttrsOf, Kind,
+    arn_rows, arn_suffix, attr_block_changes, attr_block_value, attr_rows, attr_value,
+    attrs_schema, changed_attrs, create_tags, created_arn, keep_prior, name_prefix, put_attributes,
+    read_by_arn, AttrSpec, AttrsOf, Described, Kind,
 };
 use crate::clients::Clients;
 use crate::ec2::match_ids;
@@ -26,7 +28,8 @@ use crate::resource::{
     plan_all_blocks, retry_while_code, AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::val::{self, Obj};
+use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::val;
 
 pub struct TargetGroup(pub &'static str);
 
@@ -182,6 +185,148 @@ const PROTOCOLS: &[&str] = &["GENEVE", "HTTP", "HTTPS", "TCP", "TCP_UDP", "TLS",
 
 type Elb = aws_sdk_elasticloadbalancingv2::Client;
 
+type DescribedTg = Described<SdkTg>;
+
+type TgTable = Table<DescribedTg, CreateTargetGroupFluentBuilder>;
+
+fn protocol_of(t: &SdkTg) -> Option<&str> {
+    t.protocol().map(ProtocolEnum::as_str)
+}
+
+/// HTTP(S) groups as AWS describes them.
+fn http_group(t: &SdkTg) -> bool {
+    matches!(protocol_of(t), Some("HTTP" | "HTTPS"))
+}
+
+/// An attribute of [`ATTRS`] as AWS holds it, for the groups it applies to.
+fn read_attr(d: &DescribedTg, cx: &ReadCtx, name: &str) -> Value {
+    let typed = Value::object([
+        ("protocol", val::opt_str(protocol_of(&d.item))),
+        (
+            "target_type",
+            val::opt_str(d.item.target_type().map(TargetTypeEnum::as_str)),
+        ),
+    ]);
+    attr_value(ATTRS, name, &d.attrs, &typed, cx.current)
+}
+
+/// The health check goes by ModifyTargetGroup and every Key/Value attribute and block by
+/// ModifyTargetGroupAttributes: `update` makes both calls by hand. A create sets the
+/// name (generated from a prefix), the protocol version (HTTP(S) groups only) and the
+/// health check (its matcher depends on the protocol version) by hand too.
+static TABLE: LazyLock<TgTable> = LazyLock::new(|| {
+    let table = arn_rows(TgTable::new(|| {
+        Some(Described::sample(SdkTg::builder().build()))
+    }))
+    .attr("arn_suffix", comp(STR))
+    .read(|d, _| Value::string(arn_suffix(&d.arn, "targetgroup/")))
+    .attr("name", opt_comp(STR).force_new())
+    .read(|d, _| val::opt_str(d.item.target_group_name()))
+    .attr("name_prefix", opt_comp(STR).force_new())
+    .read(|d, cx| name_prefix(cx.current, d.item.target_group_name()))
+    .attr("port", opt(NUM).force_new())
+    .read(|d, _| d.item.port().map_or(Value::Null, val::num))
+    .create(|b, v| b.set_port(v.i32()))
+    .attr("protocol", opt(STR).force_new())
+    .read(|d, _| val::opt_str(protocol_of(&d.item)))
+    .create(|b, v| b.set_protocol(v.str().map(|p| ProtocolEnum::from(p.as_str()))))
+    .attr("protocol_version", opt_comp(STR).force_new())
+    .read(|d, cx| {
+        if http_group(&d.item) {
+            Value::string(d.item.protocol_version().unwrap_or("HTTP1"))
+        } else {
+            keep_prior(cx.current, "protocol_version")
+        }
+    })
+    .attr("vpc_id", opt(STR).force_new())
+    .read(|d, _| val::opt_str(d.item.vpc_id()))
+    .create(|b, v| b.set_vpc_id(v.str()))
+    .attr(
+        "target_type",
+        opt_default(STR, Value::string("instance")).force_new(),
+    )
+    .read(|d, _| {
+        Value::string(
+            d.item
+                .target_type()
+                .map_or("instance", TargetTypeEnum::as_str),
+        )
+    })
+    .create(|b, v| b.set_target_type(v.str().map(|t| TargetTypeEnum::from(t.as_str()))))
+    .attr("ip_address_type", opt_comp(STR).force_new())
+    .read(|d, _| {
+        Value::string(
+            d.item
+                .ip_address_type()
+                .map_or("ipv4", TargetGroupIpAddressTypeEnum::as_str),
+        )
+    })
+    .create(|b, v| {
+        b.set_ip_address_type(
+            v.str()
+                .map(|t| TargetGroupIpAddressTypeEnum::from(t.as_str())),
+        )
+    })
+    .attr("load_balancer_arns", comp(set_of(STR)))
+    .read(|d, _| val::str_set(d.item.load_balancer_arns()))
+    .block("health_check", Nesting::List, health_check_schema())
+    .read(|d, _| Value::List(vec![health_value(&d.item)]))
+    .updated_by_hand()
+    .block("stickiness", Nesting::List, stickiness_schema())
+    .read(|d, _| stickiness_value(&d.attrs, http_group(&d.item)))
+    .updated_by_hand()
+    .block(
+        "target_failover",
+        Nesting::List,
+        S::new()
+            .attr("on_deregistration", req(STR))
+            .attr("on_unhealthy", req(STR)),
+    )
+    .read(|d, _| one_block(attr_block_value(FAILOVER, &d.attrs)))
+    .updated_by_hand()
+    .block(
+        "target_health_state",
+        Nesting::List,
+        S::new()
+            .attr("enable_unhealthy_connection_termination", req(BOOL))
+            .attr("unhealthy_draining_interval", opt_comp(NUM)),
+    )
+    .read(|d, _| one_block(attr_block_value(HEALTH_STATE, &d.attrs)))
+    .updated_by_hand()
+    .block("target_group_health", Nesting::List, group_health_schema())
+    .read(|d, _| group_health_value(&d.attrs))
+    .updated_by_hand();
+    attr_rows(table, ATTRS, read_attr)
+});
+
+fn health_check_schema() -> S {
+    S::new()
+        .attr("enabled", opt_default(BOOL, Value::Bool(true)))
+        .attr("healthy_threshold", opt_default(NUM, val::num(3)))
+        .attr("interval", opt_default(NUM, val::num(30)))
+        .attr("matcher", opt_comp(STR))
+        .attr("path", opt_comp(STR))
+        .attr("port", opt_default(STR, Value::string("traffic-port")))
+        .attr("protocol", opt_default(STR, Value::string("HTTP")))
+        .attr("timeout", opt_comp(NUM))
+        .attr("unhealthy_threshold", opt_default(NUM, val::num(3)))
+}
+
+fn stickiness_schema() -> S {
+    S::new()
+        .attr("cookie_duration", opt_default(NUM, val::num(86400)))
+        .attr("cookie_name", opt(STR))
+        .attr("enabled", opt_default(BOOL, Value::Bool(true)))
+        .attr("type", req(STR))
+}
+
+/// `target_group_health`'s two blocks, from their arguments' specs.
+fn group_health_schema() -> S {
+    GROUP_HEALTH.iter().fold(S::new(), |s, (name, fields)| {
+        s.block(name, Nesting::List, S::new().attrs(attrs_schema(fields)))
+    })
+}
+
 #[async_trait]
 impl AwsResource for TargetGroup {
     fn type_name(&self) -> &'static str {
@@ -219,87 +364,8 @@ impl AwsResource for TargetGroup {
         }
     }
 
-    fn schema(&self) -> BlockSchema {
-        let health = S::new()
-            .attr("enabled", opt_default(BOOL, Value::Bool(true)))
-            .attr("healthy_threshold", opt_default(NUM, val::num(3)))
-            .attr("interval", opt_default(NUM, val::num(30)))
-            .attr("matcher", opt_comp(STR))
-            .attr("path", opt_comp(STR))
-            .attr("port", opt_default(STR, Value::string("traffic-port")))
-            .attr("protocol", opt_default(STR, Value::string("HTTP")))
-            .attr("timeout", opt_comp(NUM))
-            .attr("unhealthy_threshold", opt_default(NUM, val::num(3)));
-        let sticky = S::new()
-            .attr("cookie_duration", opt_default(NUM, val::num(86400)))
-            .attr("cookie_name", opt(STR))
-            .attr("enabled", opt_default(BOOL, Value::Bool(true)))
-            .attr("type", req(STR));
-        S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("arn_suffix", comp(STR))
-            .attr("name", opt_comp(STR).force_new())
-            .attr("name_prefix", opt_comp(STR).force_new())
-            .attr("port", opt(NUM).force_new())
-            .attr("protocol", opt(STR).force_new())
-            .attr("protocol_version", opt_comp(STR).force_new())
-            .attr("vpc_id", opt(STR).force_new())
-            .attr(
-                "target_type",
-                opt_default(STR, Value::string("instance")).force_new(),
-            )
-            .attr("ip_address_type", opt_comp(STR).force_new())
-            .attrs(attrs_schema(ATTRS))
-            .attr("load_balancer_arns", comp(set_of(STR)))
-            .block("health_check", Nesting::List, health)
-            .block("stickiness", Nesting::List, sticky)
-            .block(
-                "target_failover",
-                Nesting::List,
-                S::new()
-                    .attr("on_deregistration", req(STR))
-                    .attr("on_unhealthy", req(STR)),
-            )
-            .block(
-                "target_health_state",
-                Nesting::List,
-                S::new()
-                    .attr("enable_unhealthy_connection_termination", req(BOOL))
-                    .attr("unhealthy_draining_interval", opt_comp(NUM)),
-            )
-            .block(
-                "target_group_health",
-                Nesting::List,
-                S::new()
-                    .block(
-                        "dns_failover",
-                        Nesting::List,
-                        S::new()
-                            .attr(
-                                "minimum_healthy_targets_count",
-                                opt_default(STR, Value::string("1")),
-                            )
-                            .attr(
-                                "minimum_healthy_targets_percentage",
-                                opt_default(STR, Value::string("off")),
-                            ),
-                    )
-                    .block(
-                        "unhealthy_state_routing",
-                        Nesting::List,
-                        S::new()
-                            .attr(
-                                "minimum_healthy_targets_count",
-                                opt_default(NUM, val::num(1)),
-                            )
-                            .attr(
-                                "minimum_healthy_targets_percentage",
-                                opt_default(STR, Value::string("off")),
-                            ),
-                    ),
-            )
-            .build()
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -453,7 +519,7 @@ impl AwsResource for TargetGroup {
     }
 
     async fn read(&self, c: &Clients, current: &[Value]) -> Result<Vec<Option<Value>>, AwsError> {
-        let f = read_by_arn(
+        let mut f = read_by_arn(
             c,
             current,
             |arns| async move {
@@ -472,62 +538,15 @@ impl AwsResource for TargetGroup {
         .await?;
         Ok(match_ids(
             current,
-            f.items,
+            std::mem::take(&mut f.items),
             |t| t.target_group_arn(),
             |cur, t| {
-                let arn = t.target_group_arn().unwrap_or_default();
-                let a = attrs_of(&f.attrs, arn);
-                let protocol = t.protocol().map(ProtocolEnum::as_str);
-                let http = matches!(protocol, Some("HTTP" | "HTTPS"));
-                let mut o = Obj::from(cur);
-                o.set("id", Value::string(arn))
-                    .set("arn", Value::string(arn))
-                    .set("arn_suffix", Value::string(arn_suffix(arn, "targetgroup/")))
-                    .set("name", val::opt_str(t.target_group_name()))
-                    .set("name_prefix", name_prefix(cur, t.target_group_name()))
-                    .set("port", t.port().map_or(Value::Null, val::num))
-                    .set("protocol", val::opt_str(protocol))
-                    .set(
-                        "protocol_version",
-                        if http {
-                            Value::string(t.protocol_version().unwrap_or("HTTP1"))
-                        } else {
-                            keep_prior(cur, "protocol_version")
-                        },
-                    )
-                    .set("vpc_id", val::opt_str(t.vpc_id()))
-                    .set(
-                        "target_type",
-                        Value::string(t.target_type().map_or("instance", TargetTypeEnum::as_str)),
-                    )
-                    .set(
-                        "ip_address_type",
-                        Value::string(
-                            t.ip_address_type()
-                                .map_or("ipv4", TargetGroupIpAddressTypeEnum::as_str),
-                        ),
-                    )
-                    .set("load_balancer_arns", val::str_set(t.load_balancer_arns()))
-                    .set("health_check", Value::List(vec![health_value(t)]))
-                    .set("stickiness", stickiness_value(&a, http))
-                    .set("tags_all", super::tags::of_arn(&f.tags, arn));
-                let typed = Value::object([
-                    ("protocol", val::opt_str(protocol)),
-                    (
-                        "target_type",
-                        val::opt_str(t.target_type().map(TargetTypeEnum::as_str)),
-                    ),
-                ]);
-                for (k, v) in attrs_to_values(ATTRS, &a, &typed, cur) {
-                    o.set(k, v);
-                }
-                o.set("target_failover", one_block(attr_block_value(FAILOVER, &a)))
-                    .set(
-                        "target_health_state",
-                        one_block(attr_block_value(HEALTH_STATE, &a)),
-                    )
-                    .set("target_group_health", group_health_value(&a));
-                o.done()
+                let d = Described::of(&f, t, t.target_group_arn().unwrap_or_default());
+                let cx = ReadCtx {
+                    current: cur,
+                    region: &c.region,
+                };
+                TABLE.read_object(&d, &cx).done()
             },
         ))
     }
@@ -540,18 +559,11 @@ impl AwsResource for TargetGroup {
         let hc = val::first_block(planned, "health_check");
         let hs = |k| hc.and_then(|h| val::str_attr(h, k)).map(str::to_string);
         let hn = |k| hc.and_then(|h| val::i32_attr(h, k));
-        let out = elb
-            .create_target_group()
+        let out = TABLE
+            .create_request(elb.create_target_group(), planned)
             .name(&name)
-            .set_port(val::i32_attr(planned, "port"))
-            .set_protocol(protocol.map(ProtocolEnum::from))
             .set_protocol_version(
                 s("protocol_version").filter(|_| matches!(protocol, Some("HTTP" | "HTTPS"))),
-            )
-            .set_vpc_id(s("vpc_id"))
-            .set_target_type(val::str_attr(planned, "target_type").map(TargetTypeEnum::from))
-            .set_ip_address_type(
-                val::str_attr(planned, "ip_address_type").map(TargetGroupIpAddressTypeEnum::from),
             )
             .set_health_check_enabled(hc.and_then(|h| val::bool_attr(h, "enabled")))
             .set_health_check_path(hs("path"))
@@ -588,7 +600,7 @@ impl AwsResource for TargetGroup {
         let arn = val::str_attr(prior, "id").unwrap_or_default();
         {
             let elb = c.elbv2.get().await;
-            if val::changed(prior, planned, "health_check") {
+            if TABLE.changed(prior, planned, "health_check") {
                 if let Some(h) = val::first_block(planned, "health_check") {
                     let hs = |k| val::str_attr(h, k).map(str::to_string);
                     elb.modify_target_group()
