@@ -101,7 +101,7 @@ pub fn forces_replacement(schema: &BlockSchema, prior: &Value, planned: &Value) 
 pub fn object_changed(prior: &Value, planned: &Value) -> bool {
     planned.contains_unknown()
         || !values_equal(prior, planned)
-        || prior.unmark_deep().1 != planned.unmark_deep().1
+        || prior.contains_sensitive() != planned.contains_sensitive()
 }
 
 /// Attributes whose known planned value differs from what the provider later returned: a

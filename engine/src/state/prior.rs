@@ -187,12 +187,13 @@ pub fn write_priors(
     prior: &BTreeMap<InstanceAddr, Prior>,
     providers: &dyn Schemas,
 ) {
-    let mut kept: BTreeSet<InstanceAddr> = BTreeSet::new();
+    // Objects state still holds as they are stay where they are. A no-op plan keeps every
+    // one of them, so that case is counted rather than indexed.
+    let mut kept_count = 0usize;
     // A rewritten object keeps the identity Terraform recorded for it: the object is the
     // same one, only its attributes were read again.
     let mut identities: HashMap<InstanceAddr, (u64, Box<serde_json::Value>)> = HashMap::new();
-    let mut position: HashMap<ResourceAddr, usize> = HashMap::new();
-    for (n, r) in state.resources.iter_mut().enumerate() {
+    for r in &mut state.resources {
         let mode = Mode::from_state_str(&r.mode);
         let Some(addr) = ResourceAddr::from_state(r.module.as_deref(), mode, &r.ty, &r.name) else {
             continue;
@@ -207,12 +208,28 @@ pub fn write_priors(
                 .get(&ia)
                 .is_some_and(|p| p.as_stored && p.provider == r.provider);
             if keep {
-                kept.insert(ia);
+                kept_count += 1;
             } else if let Some(id) = &i.identity {
                 identities.insert(ia, (i.identity_schema_version, id.clone()));
             }
             keep
         });
+    }
+    if kept_count == prior.len() {
+        state.normalize();
+        return;
+    }
+    // Some objects are encoded again: index what stayed, and where each resource is.
+    let mut kept: BTreeSet<InstanceAddr> = BTreeSet::new();
+    let mut position: HashMap<ResourceAddr, usize> = HashMap::new();
+    for (n, r) in state.resources.iter().enumerate() {
+        let mode = Mode::from_state_str(&r.mode);
+        let Some(addr) = ResourceAddr::from_state(r.module.as_deref(), mode, &r.ty, &r.name) else {
+            continue;
+        };
+        for i in r.instances.iter().filter(|i| i.deposed.is_none()) {
+            kept.insert(addr.instance(i.index_key.clone()));
+        }
         position.insert(addr, n);
     }
     for (addr, p) in prior.iter().filter(|(a, _)| !kept.contains(*a)) {
