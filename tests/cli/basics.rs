@@ -134,6 +134,48 @@ resource "terraform_data" "d" {
 }
 
 #[test]
+fn terraform_data_without_input_plans_no_output() {
+    // Terraform plans `output` as null when `input` is null, so neither the create nor a
+    // trigger replacement shows it; a literal input's output is known only after apply.
+    let w = Work::main_tf(
+        r#"
+variable "v" {
+  default = 1
+}
+
+resource "terraform_data" "bare" {
+  triggers_replace = [var.v]
+}
+
+resource "terraform_data" "fed" {
+  input = "x"
+}
+"#,
+    );
+    let create = w.run(&["plan"]).code(0).stdout;
+    let bare = create
+        .split("# terraform_data.fed")
+        .next()
+        .expect("the plan lists terraform_data.bare first");
+    assert!(
+        bare.contains("terraform_data.bare will be created"),
+        "{create}"
+    );
+    assert!(!bare.contains("output"), "{create}");
+    assert!(
+        create.contains("+ output = (known after apply)"),
+        "{create}"
+    );
+    w.run(&["apply", "-auto-approve"]).code(0);
+    let replace = w.run(&["plan", "-var", "v=2"]).code(0).stdout;
+    assert!(
+        replace.contains("terraform_data.bare must be replaced"),
+        "{replace}"
+    );
+    assert!(!replace.contains("output"), "{replace}");
+}
+
+#[test]
 fn replace_flag_forces_replacement() {
     let w = Work::main_tf(
         r#"

@@ -96,19 +96,27 @@ impl Provider for TerraformProvider {
             .get_attr("input")
             .cloned()
             .unwrap_or(Value::Null);
+        // A replacement is planned with no prior object, so its input counts as new.
         let prior_input = req
             .prior
             .as_ref()
-            .and_then(|p| p.get_attr("input").cloned());
-        // `output` mirrors `input`, but only once applied: a new or changed input makes the
-        // output known after apply, as in Terraform.
-        let output = match (&req.prior, prior_input) {
-            (Some(prior), Some(pi)) if values_equal(&pi, &input) && !input.contains_unknown() => {
-                prior.get_attr("output").cloned().unwrap_or(Value::Null)
-            }
+            .map(|p| p.get_attr("input").cloned().unwrap_or(Value::Null))
+            .unwrap_or(Value::Null);
+        // As in Terraform: an unchanged input keeps the prior output; a null input plans a
+        // null output (so a plan without `input` shows no `output`); any other new input
+        // makes the output known only after apply.
+        let output = if values_equal(&prior_input, &input) && !input.contains_unknown() {
+            req.prior
+                .as_ref()
+                .and_then(|p| p.get_attr("output").cloned())
+                .unwrap_or(Value::Null)
+        } else if input.is_null() {
+            Value::Null
+        } else if input.contains_sensitive() {
             // A sensitive input makes the output sensitive too: it is the same value.
-            _ if input.contains_sensitive() => Value::Unknown.sensitive(),
-            _ => Value::Unknown,
+            Value::Unknown.sensitive()
+        } else {
+            Value::Unknown
         };
         let mut planned = req.proposed;
         if let Value::Object(m) = &mut planned {
