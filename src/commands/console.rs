@@ -196,7 +196,7 @@ fn resource_values(
         let decode = |i: &terrane_engine::state::InstanceState| match providers.schema(mode, &r.ty)
         {
             Some(s) => terrane_engine::run::values::instance_value(i, &s.block),
-            None => Value::from_json(&i.attributes),
+            None => Value::from_json(&i.attributes.to_json()),
         };
         let current: Vec<_> = r.instances.iter().filter(|i| i.deposed.is_none()).collect();
         let value = match current.first().and_then(|i| i.index_key.as_ref()) {

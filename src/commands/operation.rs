@@ -166,8 +166,8 @@ impl Prepared {
         }
         for r in self.state.resources.iter().filter(|r| r.mode != "data") {
             for i in r.instances.iter().filter(|i| i.deposed.is_none()) {
-                let id = i.attributes.get("id").and_then(|v| v.as_str());
-                match id {
+                let id = i.attributes.id();
+                match id.as_deref() {
                     Some(id) => {
                         println!("{}: Refreshing state... [id={id}]", r.instance_address(i))
                     }
@@ -221,7 +221,7 @@ impl Prepared {
                     ty: r.ty.clone(),
                     name: r.name.clone(),
                     key: i.index_key.clone(),
-                    id: object_id(i).map(str::to_string),
+                    id: object_id(i),
                     addr,
                 });
             }
@@ -271,14 +271,19 @@ fn stream_refresh(objects: &[Refreshing], refreshed: &State) {
         let message = format!("{}: Refreshing state...{}", a.addr, id_suffix(before));
         hook("refresh_start", &message, &a.addr, id_fields(before));
         let id = object_id(now);
-        let message = format!("{}: Refresh complete{}", a.addr, id_suffix(id));
-        hook("refresh_complete", &message, &a.addr, id_fields(id));
+        let message = format!("{}: Refresh complete{}", a.addr, id_suffix(id.as_deref()));
+        hook(
+            "refresh_complete",
+            &message,
+            &a.addr,
+            id_fields(id.as_deref()),
+        );
     }
 }
 
 /// The `id` attribute of a stored object, which the refresh messages carry.
-fn object_id(i: &terrane_engine::state::InstanceState) -> Option<&str> {
-    i.attributes.get("id").and_then(|v| v.as_str())
+fn object_id(i: &terrane_engine::state::InstanceState) -> Option<String> {
+    i.attributes.id()
 }
 
 pub fn journal_path(workspace: &str) -> PathBuf {

@@ -180,7 +180,7 @@ fn state_document(s: &State) -> serde_json::Value {
                   i: &terrane_engine::state::InstanceState| {
         match providers.schema(state_mode(&r.mode), &r.ty) {
             Some(schema) => terrane_engine::run::values::instance_value(i, &schema.block),
-            None => Value::from_json(&i.attributes),
+            None => Value::from_json(&i.attributes.to_json()),
         }
     };
     terrane_engine::plan::json::state_json(s, &decode)
@@ -239,8 +239,8 @@ pub fn render_attrs(mode: &str, ty: &str, i: &terrane_engine::state::InstanceSta
     let providers = super::operation::provider_set(&Default::default());
     let schema = providers.schema(mode, ty);
     let v = match &schema {
-        Some(s) => terrane_engine::run::values::object_from_json(&i.attributes, &s.block),
-        None => Value::from_json(&i.attributes),
+        Some(s) => terrane_engine::run::values::object_from_json(&i.attributes.to_json(), &s.block),
+        None => Value::from_json(&i.attributes.to_json()),
     };
     // A dynamic attribute's value is printed from its JSON, without its type, as
     // Terraform does: its maps print as objects (keys quoted only where they must be).

@@ -126,7 +126,7 @@ pub async fn run(a: StateIdentitiesArgs) -> anyhow::Result<u8> {
         let wanted = filters.is_empty() || filters.iter().any(|f| f.matches(&addr));
         let with_id =
             a.id.as_deref()
-                .is_none_or(|id| inst.attributes.get("id").and_then(|v| v.as_str()) == Some(id));
+                .is_none_or(|id| inst.attributes.id().as_deref() == Some(id));
         if let (true, true, Some(identity)) = (wanted, with_id, &inst.identity) {
             out.insert(addr, sorted(identity));
         }

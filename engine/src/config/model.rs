@@ -68,7 +68,10 @@ pub struct Module {
     pub locals: BTreeMap<String, Local>,
     pub outputs: BTreeMap<String, Output>,
     /// Managed resources and data sources, keyed by their (root-relative) address.
-    pub resources: BTreeMap<ResourceAddr, Resource>,
+    /// Boxed: a `Resource` is about 760 bytes, and a B-tree node holds eleven entries
+    /// inline, about half of them empty after in-order inserts (14 MB for 10,000 resources
+    /// unboxed).
+    pub resources: BTreeMap<ResourceAddr, Box<Resource>>,
     pub module_calls: BTreeMap<String, ModuleCall>,
     pub moved: Vec<Moved>,
     pub imports: Vec<Import>,

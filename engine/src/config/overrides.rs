@@ -165,7 +165,7 @@ pub(super) fn merge_file(
         merge_resource(
             m,
             &addr,
-            r,
+            *r,
             raw(kind_of(&addr), &[&addr.ty, &addr.name]),
             file,
             diags,

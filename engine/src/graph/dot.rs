@@ -13,9 +13,10 @@ pub fn to_dot(g: &Graph) -> String {
 /// [`to_dot`] with the edges in `cycles` drawn as Terraform's `-draw-cycles` draws them:
 /// red and thicker.
 pub fn to_dot_with_cycles(g: &Graph, cycles: &BTreeSet<(Node, Node)>) -> String {
-    let nodes: Vec<String> = g.index.keys().map(ToString::to_string).collect();
+    let sorted = g.sorted_nodes();
+    let nodes: Vec<String> = sorted.iter().map(ToString::to_string).collect();
     let mut edges: Vec<(String, String, bool)> = Vec::new();
-    for node in g.index.keys() {
+    for node in sorted {
         for dep in g.dependencies(node) {
             let on_cycle = cycles.contains(&(node.clone(), dep.clone()));
             edges.push((node.to_string(), dep.to_string(), on_cycle));
@@ -83,8 +84,8 @@ fn write_dot(nodes: &[String], mut edges: Vec<(String, String, bool)>) -> String
 /// quoting and layout as Terraform writes them.
 pub fn to_resource_dot(g: &Graph) -> String {
     let resources: Vec<&ResourceAddr> = g
-        .index
-        .keys()
+        .sorted_nodes()
+        .into_iter()
         .filter_map(|n| match n {
             Node::Resource(r) => Some(r),
             _ => None,

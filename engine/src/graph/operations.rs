@@ -206,7 +206,7 @@ fn direct_users(
     for (user, used) in recorded {
         users.entry(used).or_default().insert(user);
     }
-    for n in config.index.keys() {
+    for n in config.sorted_nodes() {
         if let Node::Resource(user) = n {
             for used in config.resource_dependencies(n) {
                 users.entry(used).or_default().insert(user.clone());

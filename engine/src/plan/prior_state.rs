@@ -115,7 +115,7 @@ mod tests {
         let ids: Vec<String> = prior.resources[0]
             .instances
             .iter()
-            .map(|i| i.attributes["id"].to_string())
+            .map(|i| i.attributes.to_json()["id"].to_string())
             .collect();
         assert_eq!(ids, ["\"1\""], "the instance deleted outside is gone");
         let outputs: Vec<&str> = prior.outputs.keys().map(String::as_str).collect();

@@ -191,6 +191,7 @@ fn module_at<'a>(root: &'a Module, path: &[String]) -> Option<&'a Module> {
 fn resource_in<'a>(m: &'a Module, mode: Mode, ty: &str, name: &str) -> Option<&'a Resource> {
     m.resources
         .values()
+        .map(|r| &**r)
         .find(|r| r.addr.mode == mode && r.addr.ty == ty && r.addr.name == name)
 }
 

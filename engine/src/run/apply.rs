@@ -928,7 +928,7 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
             ) else {
                 continue;
             };
-            let value = object_from_json(&inst.attributes, &schema.block);
+            let value = object_from_json(&inst.attributes.to_json(), &schema.block);
             reqs.push(crate::provider::ReadRequest {
                 address: c.addr.to_string(),
                 type_name: c.addr.resource.ty.clone(),
@@ -937,7 +937,7 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
                 schema_version: Some(inst.schema_version),
                 stored: provider
                     .upgrades_stored()
-                    .then(|| std::sync::Arc::new(inst.attributes.clone())),
+                    .then(|| std::sync::Arc::new(inst.attributes.to_json())),
             });
             which.push((*c, inst));
         }

@@ -247,6 +247,7 @@ impl Providers {
             let blocks = m
                 .resources
                 .values()
+                .map(|r| &**r)
                 .chain(m.checks.iter().flat_map(|c| &c.data))
                 .map(|r| (r.addr.mode, r.addr.ty.as_str(), r.provider_name()));
             for (mode, ty, local) in blocks {

@@ -178,7 +178,7 @@ mod tests {
             index_key: None,
             status: None,
             schema_version: 0,
-            attributes: serde_json::json!({ "id": "1" }),
+            attributes: serde_json::json!({ "id": "1" }).into(),
             sensitive_attributes: Vec::new(),
             identity_schema_version: 0,
             identity: None,

@@ -620,7 +620,7 @@ async fn deposed_changes(
                     current: value,
                     private: i.private.clone(),
                     schema_version: Some(i.schema_version),
-                    stored: Some(std::sync::Arc::new(i.attributes.clone())),
+                    stored: Some(std::sync::Arc::new(i.attributes.to_json())),
                 };
                 let Some(up) = provider.upgrade(vec![req]).await.into_iter().next() else {
                     continue;

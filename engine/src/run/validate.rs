@@ -241,7 +241,11 @@ fn configured_resources(
         .checks
         .iter()
         .flat_map(|c| c.data.iter().map(|r| (&r.addr, r)));
-    module.resources.iter().chain(scoped)
+    module
+        .resources
+        .iter()
+        .map(|(a, r)| (a, &**r))
+        .chain(scoped)
 }
 
 fn validate_one(module: &Module, providers: &Providers, diags: &mut Diagnostics) {

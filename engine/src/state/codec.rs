@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::addr::InstanceAddr;
 use crate::lang::{convert, Type, Value};
 use crate::provider::{BlockSchema, Nesting, ResourceSchema};
-use crate::state::InstanceState;
+use crate::state::{Attributes, InstanceState};
 
 /// Converts a JSON value to `ty`'s shape.
 pub fn typed_from_json(j: &serde_json::Value, ty: &Type) -> Value {
@@ -143,7 +143,7 @@ fn with_schema_sensitive(
 /// recorded for it.
 pub fn instance_value(i: &crate::state::InstanceState, schema: &BlockSchema) -> Value {
     mark_paths(
-        object_from_json(&i.attributes, schema),
+        object_from_json(&i.attributes.to_json(), schema),
         &i.sensitive_attributes,
     )
 }
@@ -203,10 +203,10 @@ pub fn instance_state(
         index_key: addr.key.clone(),
         status: None,
         schema_version: schema.map_or(0, |s| s.version),
-        attributes: match schema {
+        attributes: Attributes::from_json(&match schema {
             Some(s) => object_to_json(value, &s.block),
             None => value.to_json(),
-        },
+        }),
         sensitive_attributes: match schema {
             Some(s) => with_schema_sensitive(sensitive_paths(value), value, &s.block),
             None => sensitive_paths(value),
@@ -245,7 +245,7 @@ mod tests {
         };
         let i = instance_state(&addr, &value, Some(&rs), Vec::new(), None, false);
         assert_eq!(
-            i.attributes["input"],
+            i.attributes.to_json()["input"],
             serde_json::json!({"value": "v", "type": "string"})
         );
         assert_eq!(

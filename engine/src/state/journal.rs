@@ -116,6 +116,7 @@ pub enum JournalEntry {
     /// values of its sensitive attributes (see [`JournalEntry::set`]).
     SetInstance {
         resource: ResourceKey,
+        #[serde(deserialize_with = "instance_from_tree")]
         instance: InstanceState,
         /// Sensitive attributes whose values were left out (written as null).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -154,17 +155,23 @@ impl JournalEntry {
     pub fn set(resource: ResourceKey, instance: &InstanceState) -> JournalEntry {
         let mut instance = instance.clone();
         let mut redacted = Vec::new();
-        if let Some(attrs) = instance.attributes.as_object_mut() {
-            for name in instance
-                .sensitive_attributes
-                .iter()
-                .filter_map(|p| p.get(0)?.get("value")?.as_str())
-            {
-                if let Some(v) = attrs.get_mut(name).filter(|v| !v.is_null()) {
-                    *v = serde_json::Value::Null;
-                    redacted.push(name.to_string());
+        let sensitive: Vec<String> = instance
+            .sensitive_attributes
+            .iter()
+            .filter_map(|p| Some(p.get(0)?.get("value")?.as_str()?.to_string()))
+            .collect();
+        if !sensitive.is_empty() {
+            instance.attributes.edit(|attrs| {
+                let Some(attrs) = attrs.as_object_mut() else {
+                    return;
+                };
+                for name in sensitive {
+                    if let Some(v) = attrs.get_mut(&name).filter(|v| !v.is_null()) {
+                        *v = serde_json::Value::Null;
+                        redacted.push(name);
+                    }
                 }
-            }
+            });
         }
         JournalEntry::SetInstance {
             resource,
@@ -172,6 +179,15 @@ impl JournalEntry {
             redacted,
         }
     }
+}
+
+/// An instance of a journal line. The line's `op` tag makes serde buffer the entry before
+/// choosing the variant, and state attributes (kept as JSON text, see
+/// [`crate::state::Attributes`]) cannot be read from that buffer: the instance is read as a
+/// JSON tree first, which they can be read from.
+fn instance_from_tree<'de, D: serde::Deserializer<'de>>(d: D) -> Result<InstanceState, D::Error> {
+    let tree = serde_json::Value::deserialize(d)?;
+    serde_json::from_value(tree).map_err(serde::de::Error::custom)
 }
 
 /// An open journal being appended to.
@@ -502,12 +518,18 @@ fn restore_redacted(
                 .iter()
                 .find(|i| i.index_key == instance.index_key && i.deposed == instance.deposed)
         });
-    if let (Some(prior), Some(attrs)) = (prior, restored.attributes.as_object_mut()) {
-        for name in redacted {
-            if let Some(v) = prior.attributes.get(name) {
-                attrs.insert(name.clone(), v.clone());
+    if let Some(prior) = prior {
+        let prior = prior.attributes.to_json();
+        restored.attributes.edit(|attrs| {
+            let Some(attrs) = attrs.as_object_mut() else {
+                return;
+            };
+            for name in redacted {
+                if let Some(v) = prior.get(name) {
+                    attrs.insert(name.clone(), v.clone());
+                }
             }
-        }
+        });
     }
     restored
 }
@@ -570,7 +592,7 @@ mod tests {
             index_key,
             status: None,
             schema_version: 0,
-            attributes: json!({ "id": id }),
+            attributes: json!({ "id": id }).into(),
             sensitive_attributes: Vec::new(),
             identity_schema_version: 0,
             identity: None,
@@ -622,7 +644,7 @@ mod tests {
         let path = dir.path().join("journal.jsonl");
         let secret = |id: &str, password: &str, port: u16| {
             let mut i = instance(None, id);
-            i.attributes = json!({ "id": id, "password": password, "port": port });
+            i.attributes = json!({ "id": id, "password": password, "port": port }).into();
             i.sensitive_attributes = vec![json!([{ "type": "get_attr", "value": "password" }])];
             i
         };
@@ -655,13 +677,13 @@ mod tests {
         };
         // The update: its new port, and the password state already held.
         assert_eq!(
-            attrs("db").attributes,
+            attrs("db").attributes.to_json(),
             json!({ "id": "db", "password": "hunter2-old", "port": 5433 })
         );
         // The create: no password to take, so none; still marked sensitive.
         let db2 = attrs("db2");
         assert_eq!(
-            db2.attributes,
+            db2.attributes.to_json(),
             json!({ "id": "db2", "password": null, "port": 1 })
         );
         assert_eq!(db2.sensitive_attributes.len(), 1);
@@ -725,7 +747,7 @@ mod tests {
                     r.name.clone(),
                     r.instances
                         .iter()
-                        .map(|i| i.attributes["id"].clone())
+                        .map(|i| i.attributes.to_json()["id"].clone())
                         .collect(),
                 )
             })
@@ -818,7 +840,7 @@ mod tests {
         assert!(r
             .instances
             .iter()
-            .any(|i| i.deposed.is_none() && i.attributes["id"] == json!("found")));
+            .any(|i| i.deposed.is_none() && i.attributes.to_json()["id"] == json!("found")));
     }
 
     #[test]

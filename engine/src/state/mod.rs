@@ -1,6 +1,7 @@
 //! State: the Terraform v4 snapshot model, the storage interface backends implement, and the
 //! local journal that makes apply crash safe.
 
+pub mod attributes;
 pub mod backend;
 pub mod codec;
 pub mod journal;
@@ -13,5 +14,6 @@ pub use backend::{
     DEFAULT_WORKSPACE,
 };
 pub use model::{
-    IndexKey, InstanceState, ObjectStatus, OutputState, ResourceState, State, StateError,
+    Attributes, IndexKey, InstanceState, ObjectStatus, OutputState, ResourceState, State,
+    StateError,
 };

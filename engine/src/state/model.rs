@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::attributes::Attributes;
+
 /// The only state format version this build reads and writes.
 pub const STATE_FORMAT_VERSION: u64 = 4;
 
@@ -61,7 +63,7 @@ pub struct InstanceState {
     pub status: Option<ObjectStatus>,
     #[serde(default)]
     pub schema_version: u64,
-    pub attributes: serde_json::Value,
+    pub attributes: Attributes,
     #[serde(default)]
     pub sensitive_attributes: Vec<serde_json::Value>,
     /// The version of the provider's identity schema `identity` follows; Terraform 1.12 and
@@ -180,7 +182,7 @@ impl State {
             sorted = copy;
             &sorted
         };
-        let mut out = serde_json::to_vec_pretty(s).expect("state is always serializable");
+        let mut out = super::attributes::write_pretty(s).expect("state is always serializable");
         out.push(b'\n');
         out
     }
@@ -195,10 +197,20 @@ impl State {
         struct Probe {
             version: Option<u64>,
         }
-        let probe: Probe = serde_json::from_slice(bytes).map_err(|e| StateError::Corrupt {
-            reason: e.to_string(),
-        })?;
-        match probe.version {
+        // The whole file is read once; only a file that is not a v4 state is read again,
+        // for its version, so the error says what is wrong.
+        let parsed = serde_json::from_slice::<State>(bytes);
+        let version = match &parsed {
+            Ok(s) => Some(s.version),
+            Err(_) => {
+                serde_json::from_slice::<Probe>(bytes)
+                    .map_err(|e| StateError::Corrupt {
+                        reason: e.to_string(),
+                    })?
+                    .version
+            }
+        };
+        match version {
             Some(STATE_FORMAT_VERSION) => {}
             Some(v) => return Err(StateError::UnsupportedVersion { version: v }),
             None => {
@@ -207,7 +219,7 @@ impl State {
                 })
             }
         }
-        serde_json::from_slice(bytes).map_err(|e| StateError::Corrupt {
+        parsed.map_err(|e| StateError::Corrupt {
             reason: e.to_string(),
         })
     }
@@ -265,7 +277,7 @@ mod tests {
             index_key: Some(IndexKey::Int(key)),
             status: None,
             schema_version: 0,
-            attributes: serde_json::json!({ "id": key.to_string() }),
+            attributes: serde_json::json!({ "id": key.to_string() }).into(),
             sensitive_attributes: Vec::new(),
             identity_schema_version: 0,
             identity: None,

@@ -85,7 +85,7 @@ pub fn decode_state(
                     dependencies: i.dependencies.clone(),
                     private: i.private.clone(),
                     schema_version: Some(i.schema_version),
-                    stored: keep_stored.then(|| std::sync::Arc::new(i.attributes.clone())),
+                    stored: keep_stored.then(|| std::sync::Arc::new(i.attributes.to_json())),
                     create_before_destroy: i.create_before_destroy,
                     tainted: i.status.is_some(),
                     as_stored: true,
@@ -323,7 +323,9 @@ mod tests {
         let mut state = State::new();
         write_priors(&mut state, &stored, &schemas);
         // A record that differs from its decoded object shows which one was written.
-        state.resources[0].instances[0].attributes["input"] = "as recorded".into();
+        state.resources[0].instances[0]
+            .attributes
+            .edit(|a| a["input"] = "as recorded".into());
 
         let mut now = BTreeMap::new();
         now.insert(addr("terraform_data.a"), prior("old", true));
@@ -331,17 +333,22 @@ mod tests {
         now.insert(addr("terraform_data.c"), prior("imported", false));
         write_priors(&mut state, &now, &schemas);
 
-        let inputs: Vec<(&str, &serde_json::Value)> = state
+        let inputs: Vec<(&str, serde_json::Value)> = state
             .resources
             .iter()
-            .map(|r| (r.name.as_str(), &r.instances[0].attributes["input"]))
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    r.instances[0].attributes.to_json()["input"].clone(),
+                )
+            })
             .collect();
         assert_eq!(
             inputs,
             vec![
-                ("a", &serde_json::json!("as recorded")),
-                ("b", &serde_json::json!("refreshed")),
-                ("c", &serde_json::json!("imported")),
+                ("a", serde_json::json!("as recorded")),
+                ("b", serde_json::json!("refreshed")),
+                ("c", serde_json::json!("imported")),
             ]
         );
     }
@@ -361,7 +368,10 @@ mod tests {
         now.insert(addr("terraform_data.a"), prior("refreshed", false));
         write_priors(&mut state, &now, &schemas);
         let inst = &state.resources[0].instances[0];
-        assert_eq!(inst.attributes["input"], serde_json::json!("refreshed"));
+        assert_eq!(
+            inst.attributes.to_json()["input"],
+            serde_json::json!("refreshed")
+        );
         assert_eq!(
             inst.identity.as_deref(),
             Some(&serde_json::json!({"id": "a-1"}))

@@ -35,7 +35,7 @@ pub fn sample_state(lineage: &str, serial: u64, id: &str) -> State {
             index_key: None,
             status: None,
             schema_version: 0,
-            attributes: json!({ "id": id, "triggers": null }),
+            attributes: json!({ "id": id, "triggers": null }).into(),
             sensitive_attributes: Vec::new(),
             identity_schema_version: 0,
             identity: None,

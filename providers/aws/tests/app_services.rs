@@ -303,7 +303,8 @@ async fn route53_zone_and_record_lifecycle() {
             .find(|r| r.name == "alb")
             .unwrap()
             .instances[0]
-            .attributes,
+            .attributes
+            .to_json(),
     );
     let identity = p.identity("aws_route53_record", &obj).unwrap();
     let found = p
@@ -692,7 +693,8 @@ async fn lambda_permission_lifecycle() {
             .find(|r| r.name == "lb")
             .unwrap()
             .instances[0]
-            .attributes,
+            .attributes
+            .to_json(),
     );
     let identity = p.identity("aws_lambda_permission", &obj).unwrap();
     let found = p
@@ -774,7 +776,7 @@ async fn service_discovery_http_namespace_lifecycle() {
     let imported = env.import_into(&state, addr, &id).await;
     assert!(!env.plan(&src2, &imported).await.has_changes());
     let p = env.provider.as_ref();
-    let obj = Value::from_json(&state.resources[0].instances[0].attributes);
+    let obj = Value::from_json(&state.resources[0].instances[0].attributes.to_json());
     let identity = p
         .identity("aws_service_discovery_http_namespace", &obj)
         .unwrap();

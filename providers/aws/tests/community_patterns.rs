@@ -110,7 +110,7 @@ output "endpoint" {
         .resources
         .iter()
         .find(|r| r.ty == "aws_vpc_endpoint")
-        .map(|r| r.instances[0].attributes["subnet_configuration"].clone())
+        .map(|r| r.instances[0].attributes.to_json()["subnet_configuration"].clone())
         .unwrap();
     assert_eq!(configs.as_array().map(Vec::len), Some(3), "{configs}");
     for round in 0..3 {

@@ -34,7 +34,7 @@ async fn vpc_lifecycle_update_replace_drift_delete_import() {
     let id = attr(&state, "aws_vpc.main", "id");
     assert!(id.starts_with("vpc-"));
     assert_eq!(
-        state.resources[0].instances[0].attributes["tags_all"]["Project"],
+        state.resources[0].instances[0].attributes.to_json()["tags_all"]["Project"],
         "terrane-test"
     );
     assert!(!env.plan(&src, &state).await.has_changes(), "converges");
@@ -46,7 +46,7 @@ async fn vpc_lifecycle_update_replace_drift_delete_import() {
     let state = env.apply(&src2, &state).await;
     assert_eq!(attr(&state, "aws_vpc.main", "id"), id);
     assert_eq!(
-        state.resources[0].instances[0].attributes["enable_dns_hostnames"],
+        state.resources[0].instances[0].attributes.to_json()["enable_dns_hostnames"],
         true
     );
     assert!(!env.plan(&src2, &state).await.has_changes());
@@ -463,7 +463,8 @@ async fn region_argument_manages_objects_in_that_region() {
         .find(|r| r.ty == "aws_availability_zones")
         .unwrap()
         .instances[0]
-        .attributes;
+        .attributes
+        .to_json();
     assert_eq!(zones["region"], "eu-west-1");
     assert!(zones["names"][0].as_str().unwrap().starts_with("eu-west-1"));
     assert_eq!(

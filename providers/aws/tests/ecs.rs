@@ -86,7 +86,7 @@ fn with_imported(state: &State, addr: &str, v: &Value) -> State {
         .iter_mut()
         .find(|r| r.ty == ty && r.name == name && r.mode == "managed")
         .unwrap();
-    r.instances[0].attributes = v.to_json();
+    r.instances[0].attributes = v.to_json().into();
     s
 }
 

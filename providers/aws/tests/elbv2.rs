@@ -327,8 +327,8 @@ async fn import_converges(env: &Env, state: &State, src: &str, ty: &str, addr: &
     let old = r.instances[0].attributes.clone();
     let mut new = terrane_engine::run::values::object_to_json(&v, schema);
     // Arguments an import cannot see (timeouts) come from configuration, as in Terraform.
-    new["timeouts"] = old.get("timeouts").cloned().unwrap_or_default();
-    r.instances[0].attributes = new;
+    new["timeouts"] = old.get("timeouts").unwrap_or_default();
+    r.instances[0].attributes = new.into();
     let plan = env.plan(src, &imported).await;
     assert!(
         !plan.has_changes(),
@@ -977,7 +977,7 @@ fn data_attr(state: &State, name: &str, k: &str) -> String {
         .iter()
         .find(|r| r.mode == "data" && r.ty == "aws_lb" && r.name == name)
         .unwrap_or_else(|| panic!("data.aws_lb.{name} not in state"));
-    r.instances[0].attributes[k]
+    r.instances[0].attributes.to_json()[k]
         .as_str()
         .unwrap_or_default()
         .to_string()
@@ -1030,7 +1030,7 @@ data "aws_lb" "by_arn" {{
         .iter()
         .find(|r| r.mode == "data" && r.name == "by_name")
         .unwrap();
-    let a = &r.instances[0].attributes;
+    let a = &r.instances[0].attributes.to_json();
     assert_eq!(a["idle_timeout"].as_f64(), Some(90.0));
     assert_eq!(a["internal"].as_bool(), Some(true));
     assert_eq!(a["tags"]["env"].as_str(), Some("test"));

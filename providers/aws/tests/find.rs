@@ -77,11 +77,14 @@ async fn name_identified_types_are_found_by_identity() {
     for r in &state.resources {
         if r.ty == "aws_vpc" || r.ty == "aws_subnet" {
             assert!(p
-                .identity(&r.ty, &Value::from_json(&r.instances[0].attributes))
+                .identity(
+                    &r.ty,
+                    &Value::from_json(&r.instances[0].attributes.to_json())
+                )
                 .is_none());
             continue;
         }
-        let obj = Value::from_json(&r.instances[0].attributes);
+        let obj = Value::from_json(&r.instances[0].attributes.to_json());
         let identity = p
             .identity(&r.ty, &obj)
             .unwrap_or_else(|| panic!("{} has an identity", r.ty));

@@ -36,17 +36,18 @@ resource "aws_vpc" "v" {{
 
 #[tokio::test]
 async fn a_call_that_never_answers_is_cut_retried_and_reported_with_the_address() {
-    // Short enough for a test, long enough for any answer of an idle moto. A cut attempt
+    // Short enough for a test, long enough for any answer of moto on a busy machine (5 s
+    // was not, with builds beside the tests: a CreateVpc was cut). A cut attempt
     // of a create is sent again, so one cut by mistake would make a second VPC (the
     // reason the default is a minute).
-    std::env::set_var("TERRANE_AWS_ATTEMPT_TIMEOUT", "5s");
+    std::env::set_var("TERRANE_AWS_ATTEMPT_TIMEOUT", "10s");
     let env = Env::new();
     // moto builds its EC2 backend on the first EC2 request, which takes seconds: do that
     // now, outside the measured attempts.
     ec2().describe_vpcs().send().await.unwrap();
 
     // The first DescribeVpcs after the create (the wait for it) never answers: the
-    // attempt is cut after 2 s and retried, and the apply completes.
+    // attempt is cut after 10 s and retried, and the apply completes.
     let proxy = FaultProxy::for_moto();
     proxy.add(Rule::new(
         Some("DescribeVpcs"),

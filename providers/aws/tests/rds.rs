@@ -836,7 +836,7 @@ data "aws_db_instance" "m" {
         .iter()
         .find(|r| r.ty == "aws_db_instance" && r.mode == "managed")
         .unwrap();
-    let secret = &r.instances[0].attributes["master_user_secret"];
+    let secret = &r.instances[0].attributes.to_json()["master_user_secret"];
     let arn = secret[0]["secret_arn"].as_str().unwrap_or_default();
     assert!(arn.contains(":secret:"), "{secret}");
     let data = state
@@ -844,7 +844,7 @@ data "aws_db_instance" "m" {
         .iter()
         .find(|r| r.ty == "aws_db_instance" && r.mode == "data")
         .unwrap();
-    let a = &data.instances[0].attributes;
+    let a = &data.instances[0].attributes.to_json();
     assert_eq!(a["db_instance_class"].as_str(), Some("db.t3.micro"));
     assert_eq!(a["master_username"].as_str(), Some("app"));
     assert_eq!(

@@ -188,7 +188,8 @@ fn id_of(state: &State, name: &str) -> String {
         .find(|r| r.name == name)
         .unwrap()
         .instances[0]
-        .attributes["id"]
+        .attributes
+        .to_json()["id"]
         .as_str()
         .unwrap()
         .to_string()

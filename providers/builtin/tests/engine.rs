@@ -119,7 +119,7 @@ async fn creates_in_dependency_order_and_destroys_in_reverse() {
     // Values flowed through: c's input is a's output.
     let c = state.resources.iter().find(|r| r.name == "c").unwrap();
     assert_eq!(
-        c.instances[0].attributes["input"],
+        c.instances[0].attributes.to_json()["input"],
         serde_json::json!({"value": "a", "type": "string"})
     );
     assert_eq!(
@@ -170,12 +170,15 @@ async fn trigger_change_replaces_destroy_first_by_default() {
     let v1 = r#"resource "null_resource" "a" { triggers = { v = "1" } }"#;
     let v2 = r#"resource "null_resource" "a" { triggers = { v = "2" } }"#;
     let (state, _, _) = apply(dir.path(), v1, &State::new(), PlanMode::Normal).await;
-    let old_id = state.resources[0].instances[0].attributes["id"].clone();
+    let old_id = state.resources[0].instances[0].attributes.to_json()["id"].clone();
     let (_, p) = plan(dir.path(), v2, &state, PlanMode::Normal).await;
     assert_eq!(p.changes[0].action, Action::DeleteThenCreate);
     let (state, events, _) = apply(dir.path(), v2, &state, PlanMode::Normal).await;
     assert!(pos(&events, "delete null_resource.a") < pos(&events, "create null_resource.a"));
-    assert_ne!(state.resources[0].instances[0].attributes["id"], old_id);
+    assert_ne!(
+        state.resources[0].instances[0].attributes.to_json()["id"],
+        old_id
+    );
 }
 
 #[tokio::test]

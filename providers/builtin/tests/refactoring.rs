@@ -46,7 +46,10 @@ fn ids(s: &State) -> Vec<(String, String)> {
             r.instances.iter().map(move |i| {
                 (
                     r.instance_address(i),
-                    i.attributes["id"].as_str().unwrap_or_default().to_string(),
+                    i.attributes.to_json()["id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
                 )
             })
         })

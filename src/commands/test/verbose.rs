@@ -77,7 +77,7 @@ pub fn state_message(state: &State, module: &Module, providers: &Providers) -> V
         };
         match providers.schema(mode, &r.ty) {
             Some(s) => terrane_engine::run::values::instance_value(i, &s.block),
-            None => terrane_engine::lang::Value::from_json(&i.attributes),
+            None => terrane_engine::lang::Value::from_json(&i.attributes.to_json()),
         }
     };
     let full = state_json(state, &decode);

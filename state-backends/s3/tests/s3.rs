@@ -177,7 +177,13 @@ async fn terraform_written_state_and_lock_are_honoured() {
     let b = e.backend(true, false);
     let got = b.read("default").await.unwrap().unwrap();
     assert_eq!(got.state.serial, 7);
-    assert_eq!(got.state.resources[0].instances[0].attributes["id"], "42");
+    assert_eq!(
+        got.state.resources[0].instances[0]
+            .attributes
+            .id()
+            .as_deref(),
+        Some("42")
+    );
 
     let err = b
         .lock(

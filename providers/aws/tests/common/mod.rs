@@ -269,7 +269,7 @@ pub fn attr(state: &State, addr: &str, name: &str) -> String {
         .find(|r| r.ty == ty && r.name == rname && r.mode == "managed")
         .unwrap_or_else(|| panic!("{addr} not in state"));
     // Numbers and bools as written in an import ID; null as "".
-    match &r.instances[idx].attributes[name] {
+    match &r.instances[idx].attributes.to_json()[name] {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => String::new(),
         other => other.to_string(),
@@ -333,7 +333,7 @@ pub fn data_attr(state: &State, ty: &str, name: &str, attr: &str) -> serde_json:
         .iter()
         .find(|r| r.ty == ty && r.name == name && r.mode == "data")
         .unwrap_or_else(|| panic!("data.{ty}.{name} not in state"));
-    r.instances[0].attributes[attr].clone()
+    r.instances[0].attributes.to_json()[attr].clone()
 }
 
 /// The plan changes exactly `attrs` of `addr` in place; after the apply the next plan is
@@ -369,7 +369,7 @@ pub async fn found_by_identity(env: &Env, state: &State, addr: &str) {
         .iter()
         .find(|r| r.ty == ty && r.name == name && r.mode == "managed")
         .unwrap();
-    let obj = terrane_engine::lang::Value::from_json(&r.instances[0].attributes);
+    let obj = terrane_engine::lang::Value::from_json(&r.instances[0].attributes.to_json());
     let p = env.provider.as_ref();
     let identity = p.identity(ty, &obj).expect("an identity");
     let found = p.find_by_identity(ty, &identity).await.unwrap();
