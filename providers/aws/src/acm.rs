@@ -410,11 +410,7 @@ impl AwsResource for CertificateRes {
             let Some(d) = describe(c, arn).await? else {
                 return Ok(None);
             };
-            let cx = ReadCtx {
-                current: cur,
-                region: &c.region,
-            };
-            Ok(Some(CERT.read_object(&d, &cx).done()))
+            Ok(Some(CERT.read_value(&d, cur, &c.region)))
         });
         futures::future::join_all(jobs).await.into_iter().collect()
     }
@@ -593,11 +589,7 @@ impl AwsResource for ValidationRes {
             if cert.status() != Some(&CertificateStatus::Issued) {
                 return Ok(None);
             }
-            let cx = ReadCtx {
-                current: cur,
-                region: &c.region,
-            };
-            Ok(Some(VALIDATION.read_object(&cert, &cx).done()))
+            Ok(Some(VALIDATION.read_value(&cert, cur, &c.region)))
         });
         futures::future::join_all(jobs).await.into_iter().collect()
     }

@@ -26,7 +26,7 @@ use crate::resource::{
     DefaultTimeouts, Failed, PlanExtra, SdkTag, TagCalls, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -446,13 +446,11 @@ impl AwsResource for DirectoryRes {
             async move {
                 let Some(dir) = dir else { return Ok(None) };
                 let tags = tags_of(c, dir.directory_id().unwrap_or_default()).await?;
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Ok(Some(
-                    TABLE.read_object(&Described { dir, tags }, &cx).done(),
-                ))
+                Ok(Some(TABLE.read_value(
+                    &Described { dir, tags },
+                    cur,
+                    &c.region,
+                )))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()

@@ -255,13 +255,11 @@ impl AwsResource for RepositoryRes {
                     .iter()
                     .map(|t| (t.key().to_string(), t.value().to_string()))
                     .collect();
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Ok(Some(
-                    TABLE.read_object(&Described { repo, tags }, &cx).done(),
-                ))
+                Ok(Some(TABLE.read_value(
+                    &Described { repo, tags },
+                    cur,
+                    &c.region,
+                )))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()

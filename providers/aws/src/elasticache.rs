@@ -19,7 +19,7 @@ use crate::rds::{import_by_name, keep_spelling, name_key, MANAGED};
 use crate::resource::tag_calls;
 use crate::resource::{tags_value, AwsResource, Failed, SdkTag, TagCalls, Tagging, Timeout};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -149,13 +149,11 @@ impl AwsResource for SubnetGroup {
             async move {
                 let Some(group) = group else { return Ok(None) };
                 let tags = tags_of(c, group.arn().unwrap_or_default()).await?;
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Ok(Some(
-                    TABLE.read_object(&Described { group, tags }, &cx).done(),
-                ))
+                Ok(Some(TABLE.read_value(
+                    &Described { group, tags },
+                    cur,
+                    &c.region,
+                )))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()

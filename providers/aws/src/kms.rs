@@ -27,7 +27,7 @@ use crate::resource::{
     Failed, PlanExtra, TagCalls, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{Normalise, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -311,13 +311,9 @@ impl AwsResource for Key {
             let Some(id) = val::str_attr(cur, "id") else {
                 return Ok(None);
             };
-            let cx = ReadCtx {
-                current: cur,
-                region: &c.region,
-            };
             Ok(describe(c, id)
                 .await?
-                .map(|d| KEY.read_object(&d, &cx).done()))
+                .map(|d| KEY.read_value(&d, cur, &c.region)))
         });
         futures::future::join_all(jobs).await.into_iter().collect()
     }
@@ -514,11 +510,7 @@ impl AwsResource for Alias {
                     .map(str::to_string)
             },
             |cur, a| {
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                let mut o = ALIAS.read_object(a, &cx);
+                let mut o = ALIAS.read_object(a, cur, &c.region);
                 if o.get("name_prefix").is_none_or(Value::is_null) {
                     let prefix = name_prefix_from_name(a.alias_name().unwrap_or_default());
                     o.set("name_prefix", val::opt_str(prefix));

@@ -253,11 +253,7 @@ impl AwsResource for PermissionRes {
                 let s = stmts
                     .iter()
                     .find(|s| s.get("Sid").and_then(Json::as_str) == Some(sid))?;
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(&Statement(s.clone()), &cx).done())
+                Some(TABLE.read_value(&Statement(s.clone()), cur, &c.region))
             })
             .collect())
     }

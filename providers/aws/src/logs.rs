@@ -14,7 +14,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{check_enum, name_or_prefix, AwsResource, Failed, Tagging, Timeout};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -170,11 +170,7 @@ impl AwsResource for LogGroupRes {
                 group: g.clone(),
                 tags,
             };
-            let cx = ReadCtx {
-                current: cur,
-                region: &c.region,
-            };
-            out.push(Some(TABLE.read_object(&d, &cx).done()));
+            out.push(Some(TABLE.read_value(&d, cur, &c.region)));
         }
         Ok(out)
     }

@@ -18,7 +18,7 @@ use crate::rds::{import_by_name, NameRule, MANAGED};
 use crate::resource::tag_calls;
 use crate::resource::{tags_value, AwsResource, Failed, SdkTag, TagCalls, Tagging, Timeout};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -151,15 +151,11 @@ impl AwsResource for SubnetGroup {
                     c.partition(),
                     c.region
                 );
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
                 let d = Described {
                     group: g.clone(),
                     arn,
                 };
-                TABLE.read_object(&d, &cx).done()
+                TABLE.read_value(&d, cur, &c.region)
             },
         ))
     }

@@ -16,7 +16,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{plan_all_blocks, AwsResource, Failed, PlanExtra, Timeout};
 use crate::schema::*;
-use crate::table::{Arg, ReadCtx, ResourceTable, Table};
+use crate::table::{Arg, ResourceTable, Table};
 use crate::val;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -126,11 +126,7 @@ impl AwsResource for RotationRes {
                 if s.deleted_date().is_some() || s.rotation_enabled() != Some(true) {
                     return Ok(None);
                 }
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Ok(Some(TABLE.read_object(&s, &cx).done()))
+                Ok(Some(TABLE.read_value(&s, cur, &c.region)))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()

@@ -22,7 +22,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{name_or_prefix, tag_calls, AwsResource, Failed, TagCalls, Tagging, Timeout};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -142,11 +142,7 @@ impl AwsResource for Secret {
                 if s.deleted_date().is_some() {
                     return Ok(None);
                 }
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Ok(Some(SECRET.read_object(&s, &cx).done()))
+                Ok(Some(SECRET.read_value(&s, cur, &c.region)))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()
@@ -285,11 +281,7 @@ impl AwsResource for SecretVersion {
                         return if not_found(&e) { Ok(None) } else { Err(e) };
                     }
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Ok(Some(VERSION.read_object(&v, &cx).done()))
+                Ok(Some(VERSION.read_value(&v, cur, &c.region)))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()

@@ -22,7 +22,7 @@ use crate::resource::{
 };
 use crate::resource::{tag_calls, TagCalls};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -198,11 +198,7 @@ impl AwsResource for HttpNamespaceRes {
             let Some(d) = describe(c, id).await? else {
                 return Ok(None);
             };
-            let cx = ReadCtx {
-                current: cur,
-                region: &c.region,
-            };
-            Ok(Some(TABLE.read_object(&d, &cx).done()))
+            Ok(Some(TABLE.read_value(&d, cur, &c.region)))
         });
         futures::future::join_all(jobs).await.into_iter().collect()
     }

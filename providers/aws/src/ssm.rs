@@ -274,13 +274,9 @@ impl AwsResource for ParameterRes {
             let Some(name) = val::str_attr(cur, "id").or_else(|| val::str_attr(cur, "name")) else {
                 return Ok(None);
             };
-            let cx = ReadCtx {
-                current: cur,
-                region: &c.region,
-            };
             Ok(describe(c, name)
                 .await?
-                .map(|d| TABLE.read_object(&d, &cx).done()))
+                .map(|d| TABLE.read_value(&d, cur, &c.region)))
         });
         futures::future::join_all(jobs).await.into_iter().collect()
     }

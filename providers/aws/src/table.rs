@@ -349,8 +349,9 @@ impl<T, C, U> Table<T, C, U> {
     /// The object built from the SDK's description: every row read (or kept from
     /// `current`), over a copy of `current` so the framework's attributes (`timeouts`,
     /// `tags`) keep their values.
-    pub fn read_object(&self, obj: &T, cx: &ReadCtx) -> Obj {
-        let mut o = Obj::from(cx.current);
+    pub fn read_object(&self, obj: &T, current: &Value, region: &str) -> Obj {
+        let cx = &ReadCtx { current, region };
+        let mut o = Obj::from(current);
         for r in &self.rows {
             let known = cx.current.get_attr(r.name);
             let v = match &r.read {
@@ -371,6 +372,12 @@ impl<T, C, U> Table<T, C, U> {
             o.set("tags_all", f(obj));
         }
         o
+    }
+
+    /// What a read function returns for one described object: [`Table::read_object`]
+    /// over `current`, for an object that lives in `region`.
+    pub fn read_value(&self, obj: &T, current: &Value, region: &str) -> Value {
+        self.read_object(obj, current, region).done()
     }
 
     /// The create request with every row's argument set from the planned object.
@@ -511,12 +518,13 @@ impl<T, C, U> ResourceTable for Table<T, C, U> {
 
     fn sample_read_keys(&self) -> BTreeSet<String> {
         let current = Value::Object(BTreeMap::new());
-        let cx = ReadCtx {
-            current: &current,
-            region: "us-east-1",
-        };
         (self.sample)()
-            .map(|obj| self.read_object(&obj, &cx).0.into_keys().collect())
+            .map(|obj| {
+                self.read_object(&obj, &current, "us-east-1")
+                    .0
+                    .into_keys()
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

@@ -12,7 +12,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{retry_while_code, AwsResource, DefaultTimeouts, Failed, Timeout};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -95,15 +95,11 @@ impl AwsResource for WebAclAssociationRes {
             if val::str_attr(cur, "web_acl_arn").is_some_and(|w| w != acl) {
                 return Ok(None);
             }
-            let cx = ReadCtx {
-                current: cur,
-                region: &c.region,
-            };
-            Ok(Some(
-                TABLE
-                    .read_object(&Associated { web_acl_arn: acl }, &cx)
-                    .done(),
-            ))
+            Ok(Some(TABLE.read_value(
+                &Associated { web_acl_arn: acl },
+                cur,
+                &c.region,
+            )))
         });
         futures::future::join_all(jobs).await.into_iter().collect()
     }

@@ -33,7 +33,7 @@ use crate::resource::{
     plan_all_blocks, wait_for, AwsResource, DefaultTimeouts, Failed, PlanExtra, Timeout,
 };
 use crate::schema::*;
-use crate::table::{item_i32 as n, item_str as s, Arg, Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{item_i32 as n, item_str as s, Arg, Normalise, ResourceTable, Table};
 use crate::val;
 
 pub struct GroupRes;
@@ -867,11 +867,7 @@ impl AwsResource for GroupRes {
             found,
             AutoScalingGroup::auto_scaling_group_name,
             |cur, g| {
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                let mut o = TABLE.read_object(g, &cx);
+                let mut o = TABLE.read_object(g, cur, &c.region);
                 if o.get("name_prefix").is_none_or(Value::is_null) {
                     let prefix =
                         name_prefix_from_name(g.auto_scaling_group_name().unwrap_or_default());

@@ -10,7 +10,7 @@ use terrane_engine::provider::Identity;
 use crate::clients::Clients;
 use crate::error::AwsError;
 use crate::resource::AwsResource;
-use crate::table::{ReadCtx, Table};
+use crate::table::Table;
 use crate::val;
 
 pub mod group;
@@ -42,11 +42,7 @@ pub fn read_in_group<T, C, U>(
                 val::str_attr(cur, "id"),
             );
             let obj = found.iter().find(|t| key(t) == want)?;
-            let cx = ReadCtx {
-                current: cur,
-                region: &c.region,
-            };
-            Some(table.read_object(obj, &cx).done())
+            Some(table.read_value(obj, cur, &c.region))
         })
         .collect()
 }

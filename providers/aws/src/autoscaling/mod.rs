@@ -73,7 +73,7 @@ fn suspended_value(cur: &Value, t: &ScalableTarget) -> Value {
     )])
 }
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub mod scheduled_action;
@@ -346,11 +346,7 @@ impl AwsResource for Target {
                     target: t.clone(),
                     tags,
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TARGET.read_object(&d, &cx).done())
+                Some(TARGET.read_value(&d, cur, &c.region))
             })
             .collect())
     }
@@ -923,11 +919,7 @@ impl AwsResource for Policy {
                         && p.resource_id() == rid
                         && p.scalable_dimension().as_str() == dim
                 })?;
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(POLICY.read_object(p, &cx).done())
+                Some(POLICY.read_value(p, cur, &c.region))
             })
             .collect())
     }

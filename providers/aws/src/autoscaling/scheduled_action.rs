@@ -22,7 +22,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{invalid, plan_all_blocks, AwsResource, Failed, PlanExtra, Timeout};
 use crate::schema::*;
-use crate::table::{Arg, Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{Arg, Normalise, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct ScheduledActionRes;
@@ -247,11 +247,7 @@ impl AwsResource for ScheduledActionRes {
                         && a.scalable_dimension().map(|d| d.as_str()) == Some(dim)
                         && a.scheduled_action_name() == name
                 })?;
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(a, &cx).done())
+                Some(TABLE.read_value(a, cur, &c.region))
             })
             .collect())
     }

@@ -241,11 +241,7 @@ impl AwsResource for ClientRes {
                 let Some(client) = out.user_pool_client() else {
                     return Ok(None);
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                let mut o = TABLE.read_object(client, &cx);
+                let mut o = TABLE.read_object(client, cur, &c.region);
                 // AWS does not say whether a secret was asked for; it has one if so.
                 o.default(
                     "generate_secret",

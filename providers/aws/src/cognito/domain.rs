@@ -15,7 +15,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{AwsResource, Failed, Timeout};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val;
 
 pub struct DomainRes;
@@ -122,13 +122,9 @@ impl AwsResource for DomainRes {
             let Some(domain) = val::str_attr(cur, "id") else {
                 return Ok(None);
             };
-            Ok(describe(c, domain).await?.map(|d| {
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                TABLE.read_object(&d, &cx).done()
-            }))
+            Ok(describe(c, domain)
+                .await?
+                .map(|d| TABLE.read_value(&d, cur, &c.region)))
         });
         futures::future::join_all(jobs).await.into_iter().collect()
     }

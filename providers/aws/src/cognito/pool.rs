@@ -24,7 +24,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{invalid, plan_all_blocks, AwsResource, Failed, PlanExtra, Tagging, Timeout};
 use crate::schema::*;
-use crate::table::{Arg, ReadCtx, ResourceTable, Table};
+use crate::table::{Arg, ResourceTable, Table};
 use crate::val;
 
 pub struct PoolRes;
@@ -637,11 +637,7 @@ impl AwsResource for PoolRes {
                 let Some(p) = out.user_pool() else {
                     return Ok(None);
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Ok(Some(TABLE.read_object(p, &cx).done()))
+                Ok(Some(TABLE.read_value(p, cur, &c.region)))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()

@@ -724,13 +724,9 @@ impl AwsResource for TableRes {
         let mut out = Vec::with_capacity(current.len());
         for cur in current {
             let name = val::str_attr(cur, "id").unwrap_or_default();
-            let read = describe(c, name).await?.map(|d| {
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                TABLE.read_object(&d, &cx).done()
-            });
+            let read = describe(c, name)
+                .await?
+                .map(|d| TABLE.read_value(&d, cur, &c.region));
             out.push(read);
         }
         Ok(out)

@@ -20,7 +20,7 @@ use crate::resource::{
     tags_value, AwsResource, DefaultTimeouts, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct DefaultRouteTable;
@@ -105,11 +105,7 @@ impl AwsResource for DefaultRouteTable {
                             && t.associations().iter().any(|a| a.main() == Some(true))
                     }),
                 }?;
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(table, &cx).done())
+                Some(TABLE.read_value(table, cur, &c.region))
             })
             .collect())
     }
@@ -132,11 +128,7 @@ impl AwsResource for DefaultRouteTable {
             .ok_or_else(|| AwsError::Invalid(format!("the route table {id:?} was not found")))?;
         let adopted = async {
             tags::adopt(c, &id, table.tags(), planned).await?;
-            let cx = ReadCtx {
-                current: &Value::Null,
-                region: &c.region,
-            };
-            let held = TABLE.read_object(table, &cx).done();
+            let held = TABLE.read_value(table, &Value::Null, &c.region);
             sync_propagation(c, &id, &held, planned).await?;
             sync_routes(c, &id, &held, planned).await
         };

@@ -98,14 +98,8 @@ impl AwsResource for DefaultSecurityGroup {
         let id = group.group_id().unwrap_or_default().to_string();
         let adopted = async {
             tags::adopt(c, &id, group.tags(), planned).await?;
-            let found = TABLE.read_object(
-                group,
-                &crate::table::ReadCtx {
-                    current: &Value::Null,
-                    region: &c.region,
-                },
-            );
-            sync_rules(c, &id, &found.done(), planned).await
+            let found = TABLE.read_value(group, &Value::Null, &c.region);
+            sync_rules(c, &id, &found, planned).await
         };
         adopted.await.map_err(|e| e.after_create(&id))?;
         Ok(id)

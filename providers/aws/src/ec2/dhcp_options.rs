@@ -16,7 +16,7 @@ use crate::resource::{
     tags_value, while_dependent, AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{Arg, Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{Arg, Normalise, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 /// The options set AWS gives a VPC that has no other.
@@ -239,11 +239,7 @@ impl AwsResource for DhcpOptionsAssociation {
                 if want.is_some_and(|w| Some(w) != vpc.dhcp_options_id()) {
                     return None;
                 }
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(ASSOCIATION.read_object(vpc, &cx).done())
+                Some(ASSOCIATION.read_value(vpc, cur, &c.region))
             })
             .collect())
     }

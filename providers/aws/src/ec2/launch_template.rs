@@ -36,7 +36,7 @@ use crate::resource::{
     AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{item_i32 as n, item_str as s, Arg, Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{item_i32 as n, item_str as s, Arg, Normalise, ResourceTable, Table};
 use crate::val;
 
 pub struct LaunchTemplateRes;
@@ -902,11 +902,7 @@ impl AwsResource for LaunchTemplateRes {
             found,
             |l| l.t.launch_template_id(),
             |cur, l| {
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                let mut o = TABLE.read_object(l, &cx);
+                let mut o = TABLE.read_object(l, cur, &c.region);
                 // An imported template shows the prefix its generated name came from.
                 if o.get("name_prefix").is_none_or(Value::is_null) {
                     let prefix =

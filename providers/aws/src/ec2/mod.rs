@@ -67,7 +67,7 @@ use crate::clients::Clients;
 use crate::error::AwsError;
 use crate::resource::{wait_for, AwsResource, Timeout};
 use crate::schema::{comp, STR};
-use crate::table::{Arg, ReadCtx, Table};
+use crate::table::{Arg, Table};
 use crate::val;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -316,11 +316,7 @@ pub fn read_table<T, C, U>(
     id_of: impl Fn(&T) -> Option<&str>,
 ) -> Vec<Option<Value>> {
     match_ids(current, found, id_of, |cur, t| {
-        let cx = ReadCtx {
-            current: cur,
-            region: &c.region,
-        };
-        table.read_object(t, &cx).done()
+        table.read_value(t, cur, &c.region)
     })
 }
 
@@ -417,11 +413,7 @@ pub fn read_pairs(
                 first: first.to_string(),
                 second: second.to_string(),
             };
-            let cx = ReadCtx {
-                current: cur,
-                region: &c.region,
-            };
-            Some(table.read_object(&pair, &cx).done())
+            Some(table.read_value(&pair, cur, &c.region))
         })
         .collect()
 }

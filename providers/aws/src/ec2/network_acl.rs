@@ -21,7 +21,7 @@ use crate::resource::{
     Timeout,
 };
 use crate::schema::*;
-use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{Normalise, ResourceTable, Table};
 use crate::val;
 
 /// `aws_network_acl` (`default: false`) or `aws_default_network_acl`.
@@ -180,11 +180,10 @@ impl AwsResource for NetworkAclRes {
             tags::adopt(c, id, acl.tags(), planned)
                 .await
                 .map_err(|e| e.after_create(id))?;
-            let cx = ReadCtx {
-                current: &empty,
-                region: &c.region,
-            };
-            (id.to_string(), DEFAULT_ACL.read_object(acl, &cx).done())
+            (
+                id.to_string(),
+                DEFAULT_ACL.read_value(acl, &empty, &c.region),
+            )
         } else {
             let out = ec2
                 .create_network_acl()

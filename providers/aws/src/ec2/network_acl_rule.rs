@@ -19,7 +19,7 @@ use crate::clients::Clients;
 use crate::error::AwsError;
 use crate::resource::{check_exactly_one, AwsResource, Failed, Timeout};
 use crate::schema::*;
-use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{Normalise, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct NetworkAclRule;
@@ -124,11 +124,7 @@ impl AwsResource for NetworkAclRule {
                     acl: acl.to_string(),
                     entry: entry.clone(),
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(&d, &cx).done())
+                Some(TABLE.read_value(&d, cur, &c.region))
             })
             .collect())
     }

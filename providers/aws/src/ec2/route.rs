@@ -20,7 +20,7 @@ use crate::resource::{
     check_exactly_one, check_ipv4_cidr, AwsResource, DefaultTimeouts, Failed, Timeout,
 };
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct RouteRes;
@@ -173,11 +173,7 @@ impl AwsResource for RouteRes {
                     destination: dest.to_string(),
                     route: route.clone(),
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(&f, &cx).done())
+                Some(TABLE.read_value(&f, cur, &c.region))
             })
             .collect())
     }

@@ -15,7 +15,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{invalid, AwsResource, Failed, PlanExtra, Timeout};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct RouteTableAssociation;
@@ -95,11 +95,7 @@ impl AwsResource for RouteTableAssociation {
                                     && a.gateway_id().is_some())
                     }
                 })?;
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(a, &cx).done())
+                Some(TABLE.read_value(a, cur, &c.region))
             })
             .collect())
     }

@@ -22,7 +22,7 @@ use crate::resource::{
     check_enum, check_ipv4_cidrs, invalid, known_set, AwsResource, Failed, Timeout,
 };
 use crate::schema::*;
-use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{Normalise, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct SecurityGroupRuleRes;
@@ -132,11 +132,7 @@ impl AwsResource for SecurityGroupRuleRes {
                     protocol: proto(cur),
                     rules: rules.into_iter().cloned().collect(),
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(&m, &cx).done())
+                Some(TABLE.read_value(&m, cur, &c.region))
             })
             .collect())
     }

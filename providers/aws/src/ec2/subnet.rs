@@ -20,7 +20,7 @@ use crate::resource::{
     Timeout,
 };
 use crate::schema::*;
-use crate::table::{Normalise, ReadCtx, ResourceTable, Table, UpdateCalls};
+use crate::table::{Normalise, ResourceTable, Table, UpdateCalls};
 use crate::val;
 
 pub struct Subnet;
@@ -135,8 +135,8 @@ pub fn table_schema() -> terrane_engine::provider::BlockSchema {
     TABLE.schema()
 }
 
-pub fn read_subnet(s: &aws_sdk_ec2::types::Subnet, cx: &ReadCtx) -> val::Obj {
-    TABLE.read_object(s, cx)
+pub fn read_subnet(s: &aws_sdk_ec2::types::Subnet, current: &Value, region: &str) -> val::Obj {
+    TABLE.read_object(s, current, region)
 }
 
 #[async_trait]
@@ -210,15 +210,11 @@ impl AwsResource for Subnet {
         drop(ec2);
         // A new subnet has every flag off and ip-name hostnames: what a read of a
         // description that says nothing gives.
-        let before = TABLE
-            .read_object(
-                &aws_sdk_ec2::types::Subnet::builder().build(),
-                &ReadCtx {
-                    current: &Value::Null,
-                    region: &c.region,
-                },
-            )
-            .done();
+        let before = TABLE.read_value(
+            &aws_sdk_ec2::types::Subnet::builder().build(),
+            &Value::Null,
+            &c.region,
+        );
         modify(c, &id, &before, planned)
             .await
             .map_err(|e| e.after_create(&id))?;

@@ -12,7 +12,6 @@ use crate::data::{filters, tag_filters, AwsDataSource};
 use crate::error::{err, AwsError};
 use crate::resource::tags_value;
 use crate::schema::*;
-use crate::table::ReadCtx;
 use crate::val::{self, Obj};
 
 pub struct SubnetData;
@@ -97,11 +96,7 @@ impl AwsDataSource for SubnetData {
                 ))
             }
         };
-        let cx = ReadCtx {
-            current: config,
-            region: &c.region,
-        };
-        let mut o: Obj = super::subnet::read_subnet(s, &cx);
+        let mut o: Obj = super::subnet::read_subnet(s, config, &c.region);
         o.0.remove("tags_all");
         o.set("tags", tags_value(s.tags()))
             .set(

@@ -20,7 +20,7 @@ use crate::resource::{
     check_enum, check_ipv4_cidr, while_dependent, AwsResource, Failed, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{Normalise, ReadCtx, ResourceTable, Table, UpdateCalls};
+use crate::table::{Normalise, ResourceTable, Table, UpdateCalls};
 use crate::val;
 
 pub struct Vpc;
@@ -195,14 +195,12 @@ impl AwsResource for Vpc {
         .map_err(|e| e.after_create(&id))?;
         drop(ec2);
         // What a new VPC has (DNS support on, hostnames and usage metrics off), read.
-        let before = TABLE.read_object(
+        let before = TABLE.read_value(
             &Described::new(aws_sdk_ec2::types::Vpc::builder().build()),
-            &ReadCtx {
-                current: &Value::Null,
-                region: &c.region,
-            },
+            &Value::Null,
+            &c.region,
         );
-        modify_attributes(&TABLE, c, &id, &before.done(), planned)
+        modify_attributes(&TABLE, c, &id, &before, planned)
             .await
             .map_err(|e| e.after_create(&id))?;
         Ok(id)
@@ -387,12 +385,8 @@ pub(super) async fn read_vpcs(
             d.main_route_table = main_rt.get(id).cloned();
             d.default_security_group = default_sg.get(id).cloned();
             d.default_network_acl = default_nacl.get(id).cloned();
-            let cx = ReadCtx {
-                current: cur,
-                region: &c.region,
-            };
             d.created_here = super::default_vpc::created_here(id);
-            table.read_object(&d, &cx).done()
+            table.read_value(&d, cur, &c.region)
         },
     ))
 }

@@ -27,7 +27,7 @@ use crate::resource::{
     Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{Arg, Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{Arg, Normalise, ResourceTable, Table};
 use crate::val;
 
 pub struct VpcEndpointRes;
@@ -523,11 +523,7 @@ impl AwsResource for VpcEndpointRes {
                         .collect(),
                     ep: ep.clone(),
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                TABLE.read_object(&d, &cx).done()
+                TABLE.read_value(&d, cur, &c.region)
             },
         ))
     }

@@ -25,7 +25,7 @@ use crate::resource::{
     check_block_enum, plan_all_blocks, tags_value, AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct CapacityProviderResource;
@@ -247,11 +247,7 @@ impl AwsResource for CapacityProviderResource {
                         || p.capacity_provider_arn() == Some(key)
                 })?;
                 let gone = matches!(p.status().map(|s| s.as_str()), Some("INACTIVE"));
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                (!gone).then(|| TABLE.read_object(p, &cx).done())
+                (!gone).then(|| TABLE.read_value(p, cur, &c.region))
             })
             .collect())
     }

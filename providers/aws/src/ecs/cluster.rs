@@ -22,7 +22,7 @@ use crate::resource::{
     check_enum, invalid, wait_for, AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{Arg, ReadCtx, ResourceTable, Table};
+use crate::table::{Arg, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct Cluster;
@@ -253,11 +253,7 @@ impl AwsResource for Cluster {
                 if cl.status() == Some("INACTIVE") {
                     return None;
                 }
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(cl, &cx).done())
+                Some(TABLE.read_value(cl, cur, &c.region))
             })
             .collect())
     }

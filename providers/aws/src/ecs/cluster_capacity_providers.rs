@@ -17,7 +17,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{plan_all_blocks, AwsResource, Failed, PlanExtra, Timeout};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct ClusterCapacityProviders;
@@ -107,11 +107,7 @@ impl AwsResource for ClusterCapacityProviders {
                     cl.cluster_name() == Some(name_from_arn(name))
                         && cl.status() != Some("INACTIVE")
                 })?;
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(cl, &cx).done())
+                Some(TABLE.read_value(cl, cur, &c.region))
             })
             .collect())
     }

@@ -6,7 +6,10 @@
 //! compared by meaning ([`super::container_definitions`]). The Fargate cpu/memory rules are
 //! checked before any call: ECS's own error comes late, and moto accepts anything.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
+use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder;
 use aws_sdk_ecs::types::{
     Compatibility, EphemeralStorage, KeyValuePair, NetworkMode, ProxyConfiguration,
     ProxyConfigurationType, RuntimePlatform, TaskDefinitionField,
@@ -14,7 +17,7 @@ use aws_sdk_ecs::types::{
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
-use terrane_engine::provider::{BlockSchema, Nesting};
+use terrane_engine::provider::Nesting;
 
 use super::container_definitions as defs;
 use super::raw::{Capture, Inject};
@@ -27,9 +30,233 @@ use crate::resource::{
     check_enum, invalid, plan_block, AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
+use crate::table::{item_i32, item_str, Normalise, ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct TaskDefinition;
+
+/// A described revision: the SDK's object, its tags, and the container definitions as the
+/// raw JSON ECS answered (the SDK's typed form would lose what it does not model).
+pub struct Described {
+    td: aws_sdk_ecs::types::TaskDefinition,
+    tags: Vec<aws_sdk_ecs::types::Tag>,
+    raw: serde_json::Value,
+}
+
+type TdTable = Table<Described, RegisterTaskDefinitionFluentBuilder>;
+
+/// A revision is immutable: every argument forces a new one, except `skip_destroy` and
+/// `track_latest`, terrane's own settings (used by delete and read), which need no call.
+/// `container_definitions`, `volume` and `proxy_configuration` are set by `create`: their
+/// conversion can fail, which a row cannot say.
+static TABLE: LazyLock<TdTable> = LazyLock::new(|| {
+    TdTable::new(|| {
+        Some(Described {
+            td: aws_sdk_ecs::types::TaskDefinition::builder().build(),
+            tags: Vec::new(),
+            raw: serde_json::Value::Null,
+        })
+    })
+    .tags_all(|d| tags_value(&d.tags))
+    .attr("id", comp(STR))
+    .read(|d, _| val::opt_str(d.td.family()))
+    .attr("arn", comp(STR))
+    .read(|d, _| val::opt_str(d.td.task_definition_arn()))
+    .attr("arn_without_revision", comp(STR))
+    .read(|d, _| val::opt_str(d.td.task_definition_arn().map(without_revision)))
+    .attr("revision", comp(NUM))
+    .read(|d, _| val::num(d.td.revision()))
+    .attr("family", req(STR).force_new())
+    .read(|d, _| val::opt_str(d.td.family()))
+    .create(|b, v| b.set_family(v.str()))
+    .attr("container_definitions", req(STR).force_new())
+    .read(read_container_definitions)
+    .attr("cpu", opt(STR).force_new())
+    .read(|d, _| val::opt_str(d.td.cpu()))
+    .create(|b, v| b.set_cpu(v.str()))
+    .attr("memory", opt(STR).force_new())
+    .read(|d, _| val::opt_str(d.td.memory()))
+    .create(|b, v| b.set_memory(v.str()))
+    .attr("network_mode", opt_comp(STR).force_new())
+    .read(|d, _| val::opt_str(d.td.network_mode().map(NetworkMode::as_str)))
+    .create(|b, v| b.set_network_mode(v.str().as_deref().map(Into::into)))
+    .attr("requires_compatibilities", opt(set_of(STR)).force_new())
+    .read(|d, _| {
+        val::str_set(
+            d.td.requires_compatibilities()
+                .iter()
+                .map(Compatibility::as_str),
+        )
+    })
+    .normalise(Normalise::ZeroAsNull)
+    .create(|b, v| {
+        let compat = v.strings().unwrap_or_default();
+        b.set_requires_compatibilities(
+            (!compat.is_empty()).then(|| compat.iter().map(|c| c.as_str().into()).collect()),
+        )
+    })
+    .attr("execution_role_arn", opt(STR).force_new())
+    .read(|d, _| val::opt_str(d.td.execution_role_arn()))
+    .create(|b, v| b.set_execution_role_arn(v.str()))
+    .attr("task_role_arn", opt(STR).force_new())
+    .read(|d, _| val::opt_str(d.td.task_role_arn()))
+    .create(|b, v| b.set_task_role_arn(v.str()))
+    .attr("ipc_mode", opt(STR).force_new())
+    .read(|d, _| val::opt_str(d.td.ipc_mode().map(|m| m.as_str())))
+    .create(|b, v| b.set_ipc_mode(v.str().as_deref().map(Into::into)))
+    .attr("pid_mode", opt(STR).force_new())
+    .read(|d, _| val::opt_str(d.td.pid_mode().map(|m| m.as_str())))
+    .create(|b, v| b.set_pid_mode(v.str().as_deref().map(Into::into)))
+    .attr("skip_destroy", opt_default(BOOL, Value::Bool(false)))
+    .updated_by_hand()
+    .block(
+        "runtime_platform",
+        Nesting::List,
+        S::new()
+            .attr("operating_system_family", opt(STR))
+            .attr("cpu_architecture", opt(STR)),
+    )
+    .force_new_block()
+    .read(|d, _| {
+        Value::List(d.td.runtime_platform().map_or_else(Vec::new, |p| {
+            vec![Value::object([
+                (
+                    "operating_system_family",
+                    val::opt_str(p.operating_system_family().map(|x| x.as_str())),
+                ),
+                (
+                    "cpu_architecture",
+                    val::opt_str(p.cpu_architecture().map(|x| x.as_str())),
+                ),
+            ])]
+        }))
+    })
+    .create(|b, v| {
+        b.set_runtime_platform(v.first().map(|p| {
+            RuntimePlatform::builder()
+                .set_operating_system_family(
+                    item_str(p, "operating_system_family")
+                        .as_deref()
+                        .map(Into::into),
+                )
+                .set_cpu_architecture(item_str(p, "cpu_architecture").as_deref().map(Into::into))
+                .build()
+        }))
+    })
+    // moto does not report fault injection: the known value is kept then.
+    .attr("enable_fault_injection", opt_comp(BOOL).force_new())
+    .read(|d, cx| {
+        let known = val::bool_attr(cx.current, "enable_fault_injection");
+        Value::Bool(d.td.enable_fault_injection().or(known).unwrap_or(false))
+    })
+    .create(|b, v| b.set_enable_fault_injection(v.bool()))
+    // Terraform's own: read the family's latest revision rather than the one applied, so
+    // revisions registered elsewhere are not a diff.
+    .attr("track_latest", opt_default(BOOL, Value::Bool(false)))
+    .updated_by_hand()
+    .block("volume", Nesting::Set, task_volume::schema())
+    .force_new_block()
+    .read(|d, cx| task_volume::from_sdk(d.td.volumes(), val::blocks(cx.current, "volume")))
+    .block(
+        "placement_constraints",
+        Nesting::Set,
+        S::new().attr("type", req(STR)).attr("expression", opt(STR)),
+    )
+    .force_new_block()
+    .max_items(10)
+    .read(|d, _| {
+        Value::set(
+            d.td.placement_constraints()
+                .iter()
+                .map(|p| {
+                    Value::object([
+                        ("type", val::opt_str(p.r#type().map(|t| t.as_str()))),
+                        ("expression", val::opt_str(p.expression())),
+                    ])
+                })
+                .collect(),
+        )
+    })
+    .create(|b, v| {
+        let constraints: Vec<_> = v
+            .items()
+            .iter()
+            .map(|p| {
+                TaskDefinitionPlacementConstraint::builder()
+                    .set_type(
+                        item_str(p, "type")
+                            .map(|t| TaskDefinitionPlacementConstraintType::from(t.as_str())),
+                    )
+                    .set_expression(item_str(p, "expression"))
+                    .build()
+            })
+            .collect();
+        b.set_placement_constraints((!constraints.is_empty()).then_some(constraints))
+    })
+    .block(
+        "proxy_configuration",
+        Nesting::List,
+        S::new()
+            .attr("container_name", req(STR))
+            .attr("properties", opt(map_of(STR)))
+            .attr("type", opt_default(STR, Value::string("APPMESH"))),
+    )
+    .force_new_block()
+    .max_items(1)
+    .read(|d, _| {
+        Value::List(
+            d.td.proxy_configuration()
+                .map(proxy_value)
+                .into_iter()
+                .collect(),
+        )
+    })
+    .block(
+        "ephemeral_storage",
+        Nesting::List,
+        S::new().attr("size_in_gib", req(NUM)),
+    )
+    .force_new_block()
+    .read(|d, _| {
+        Value::List(d.td.ephemeral_storage().map_or_else(Vec::new, |e| {
+            vec![Value::object([("size_in_gib", val::num(e.size_in_gib()))])]
+        }))
+    })
+    .create(|b, v| {
+        b.set_ephemeral_storage(
+            v.first()
+                .and_then(|e| item_i32(e, "size_in_gib"))
+                .map(|n| EphemeralStorage::builder().size_in_gib(n).build()),
+        )
+    })
+});
+
+/// The definitions as the user wrote them when ECS's JSON means the same (ECS adds its
+/// defaults and reorders keys), else ECS's JSON: a real change is a diff.
+fn read_container_definitions(d: &Described, cx: &ReadCtx) -> Value {
+    let aws_text = d.raw.to_string();
+    let awsvpc = d.td.network_mode().map(NetworkMode::as_str) == Some("awsvpc");
+    match val::str_attr(cx.current, "container_definitions") {
+        Some(text) if defs::equivalent(text, &aws_text, awsvpc) => Value::string(text),
+        _ => Value::string(aws_text),
+    }
+}
+
+fn proxy_value(p: &ProxyConfiguration) -> Value {
+    let props = p
+        .properties()
+        .iter()
+        .filter_map(|kv| Some((kv.name()?.to_string(), kv.value()?.to_string())))
+        .collect();
+    Value::object([
+        ("container_name", Value::string(p.container_name())),
+        ("properties", val::str_map(&props)),
+        (
+            "type",
+            Value::string(p.r#type().map_or("APPMESH", |t| t.as_str())),
+        ),
+    ])
+}
 
 /// Valid Fargate task sizes: cpu units -> (first, last, step) memory in MiB.
 const FARGATE_SIZES: &[(i64, i64, i64, i64)] = &[
@@ -129,18 +356,9 @@ fn awsvpc(v: &Value) -> bool {
     val::str_attr(v, "network_mode") == Some("awsvpc")
 }
 
-/// One task definition with the raw JSON of its container definitions, or `None` when it
-/// is gone (never registered, or deregistered: INACTIVE).
-async fn describe(
-    c: &Clients,
-    key: &str,
-) -> Result<
-    Option<(
-        aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionOutput,
-        serde_json::Value,
-    )>,
-    AwsError,
-> {
+/// One task definition with its tags and the raw JSON of its container definitions, or
+/// `None` when it is gone (never registered, or deregistered: INACTIVE).
+async fn describe(c: &Clients, key: &str) -> Result<Option<Described>, AwsError> {
     let capture = Capture::default();
     let got = c
         .ecs
@@ -166,11 +384,17 @@ async fn describe(
             };
         }
     };
-    let active = out
+    let Some(td) = out
         .task_definition()
-        .is_some_and(|t| t.status().is_none_or(|s| s.as_str() != "INACTIVE"));
-    let raw = capture.json()["taskDefinition"]["containerDefinitions"].take();
-    Ok(active.then_some((out, raw)))
+        .filter(|t| t.status().is_none_or(|s| s.as_str() != "INACTIVE"))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Described {
+        td: td.clone(),
+        tags: out.tags().to_vec(),
+        raw: capture.json()["taskDefinition"]["containerDefinitions"].take(),
+    }))
 }
 
 #[async_trait]
@@ -179,65 +403,8 @@ impl AwsResource for TaskDefinition {
         "aws_ecs_task_definition"
     }
 
-    fn schema(&self) -> BlockSchema {
-        let mut s = S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("arn_without_revision", comp(STR))
-            .attr("revision", comp(NUM))
-            .attr("family", req(STR).force_new())
-            .attr("container_definitions", req(STR).force_new())
-            .attr("cpu", opt(STR).force_new())
-            .attr("memory", opt(STR).force_new())
-            .attr("network_mode", opt_comp(STR).force_new())
-            .attr("requires_compatibilities", opt(set_of(STR)).force_new())
-            .attr("execution_role_arn", opt(STR).force_new())
-            .attr("task_role_arn", opt(STR).force_new())
-            .attr("ipc_mode", opt(STR).force_new())
-            .attr("pid_mode", opt(STR).force_new())
-            .attr("skip_destroy", opt_default(BOOL, Value::Bool(false)))
-            .block(
-                "runtime_platform",
-                Nesting::List,
-                S::new()
-                    .attr("operating_system_family", opt(STR))
-                    .attr("cpu_architecture", opt(STR)),
-            )
-            .force_new_block("runtime_platform")
-            .attr("enable_fault_injection", opt_comp(BOOL).force_new())
-            // Terraform's own: read the family's latest revision rather than the one
-            // applied, so revisions registered elsewhere are not a diff.
-            .attr("track_latest", opt_default(BOOL, Value::Bool(false)))
-            .block("volume", Nesting::Set, task_volume::schema())
-            .force_new_block("volume")
-            .block(
-                "placement_constraints",
-                Nesting::Set,
-                S::new().attr("type", req(STR)).attr("expression", opt(STR)),
-            )
-            .force_new_block("placement_constraints")
-            .block(
-                "proxy_configuration",
-                Nesting::List,
-                S::new()
-                    .attr("container_name", req(STR))
-                    .attr("properties", opt(map_of(STR)))
-                    .attr("type", opt_default(STR, Value::string("APPMESH"))),
-            )
-            .force_new_block("proxy_configuration")
-            .block(
-                "ephemeral_storage",
-                Nesting::List,
-                S::new().attr("size_in_gib", req(NUM)),
-            )
-            .force_new_block("ephemeral_storage")
-            .build();
-        for (b, max) in [("placement_constraints", 10), ("proxy_configuration", 1)] {
-            if let Some(b) = s.blocks.get_mut(b) {
-                b.max_items = Some(max);
-            }
-        }
-        s
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -328,144 +495,25 @@ impl AwsResource for TaskDefinition {
             let Some(key) = key else {
                 return Ok(None);
             };
-            let Some((out, raw)) = describe(c, key).await? else {
-                return Ok(None);
+            let cx = ReadCtx {
+                current: cur,
+                region: &c.region,
             };
-            let Some(td) = out.task_definition() else {
-                return Ok(None);
-            };
-            let arn = td.task_definition_arn().unwrap_or_default();
-            let net = td.network_mode().map(NetworkMode::as_str);
-            let aws_text = raw.to_string();
-            let cd = match val::str_attr(cur, "container_definitions") {
-                Some(text) if defs::equivalent(text, &aws_text, net == Some("awsvpc")) => {
-                    Value::string(text)
-                }
-                _ => Value::string(aws_text),
-            };
-            let compat: Vec<&str> = td
-                .requires_compatibilities()
-                .iter()
-                .map(Compatibility::as_str)
-                .collect();
-            let rp = td.runtime_platform().map_or_else(Vec::new, |p| {
-                vec![Value::object([
-                    (
-                        "operating_system_family",
-                        val::opt_str(p.operating_system_family().map(|x| x.as_str())),
-                    ),
-                    (
-                        "cpu_architecture",
-                        val::opt_str(p.cpu_architecture().map(|x| x.as_str())),
-                    ),
-                ])]
-            });
-            let volumes = task_volume::from_sdk(td.volumes(), val::blocks(cur, "volume"));
-            let constraints = td
-                .placement_constraints()
-                .iter()
-                .map(|p| {
-                    Value::object([
-                        ("type", val::opt_str(p.r#type().map(|t| t.as_str()))),
-                        ("expression", val::opt_str(p.expression())),
-                    ])
-                })
-                .collect();
-            let proxy = td.proxy_configuration().map(|p| {
-                let props = p
-                    .properties()
-                    .iter()
-                    .filter_map(|kv| Some((kv.name()?.to_string(), kv.value()?.to_string())))
-                    .collect();
-                Value::object([
-                    ("container_name", Value::string(p.container_name())),
-                    ("properties", val::str_map(&props)),
-                    (
-                        "type",
-                        Value::string(p.r#type().map_or("APPMESH", |t| t.as_str())),
-                    ),
-                ])
-            });
-            // moto does not report fault injection: the known value is kept then.
-            let fault = td
-                .enable_fault_injection()
-                .or_else(|| val::bool_attr(cur, "enable_fault_injection"))
-                .unwrap_or(false);
-            let mut o = Obj::from(cur);
-            o.set("id", val::opt_str(td.family()))
-                .set("family", val::opt_str(td.family()))
-                .set("arn", Value::string(arn))
-                .set("arn_without_revision", Value::string(without_revision(arn)))
-                .set("revision", val::num(td.revision()))
-                .set("container_definitions", cd)
-                .set("cpu", val::opt_str(td.cpu()))
-                .set("memory", val::opt_str(td.memory()))
-                .set("network_mode", val::opt_str(net))
-                .set(
-                    "requires_compatibilities",
-                    if compat.is_empty()
-                        && cur
-                            .get_attr("requires_compatibilities")
-                            .is_none_or(Value::is_null)
-                    {
-                        Value::Null
-                    } else {
-                        val::str_set(compat)
-                    },
-                )
-                .set("execution_role_arn", val::opt_str(td.execution_role_arn()))
-                .set("task_role_arn", val::opt_str(td.task_role_arn()))
-                .set("ipc_mode", val::opt_str(td.ipc_mode().map(|m| m.as_str())))
-                .set("pid_mode", val::opt_str(td.pid_mode().map(|m| m.as_str())))
-                .set("runtime_platform", Value::List(rp))
-                .set("volume", volumes)
-                .set("placement_constraints", Value::set(constraints))
-                .set(
-                    "proxy_configuration",
-                    Value::List(proxy.into_iter().collect()),
-                )
-                .set("enable_fault_injection", Value::Bool(fault))
-                .set(
-                    "ephemeral_storage",
-                    Value::List(td.ephemeral_storage().map_or_else(Vec::new, |e| {
-                        vec![Value::object([("size_in_gib", val::num(e.size_in_gib()))])]
-                    })),
-                )
-                .set("tags_all", tags_value(out.tags()))
-                .default("skip_destroy", Value::Bool(false))
-                .default("track_latest", Value::Bool(false));
-            Ok(Some(o.done()))
+            Ok(describe(c, key)
+                .await?
+                .map(|d| TABLE.read_object(&d, &cx).done()))
         });
         futures::future::join_all(jobs).await.into_iter().collect()
     }
 
+    /// The table's arguments, plus what can fail: the container definitions (sent as the
+    /// user's JSON), the volumes and the proxy.
     async fn create(&self, c: &Clients, planned: &Value, _t: Timeout) -> Result<String, Failed> {
         let family = val::str_attr(planned, "family").unwrap_or_default();
         let containers =
             defs::parse(val::str_attr(planned, "container_definitions").unwrap_or_default())
                 .map_err(|e| AwsError::Invalid(format!("container_definitions: {e}")))?;
-        let rp = val::first_block(planned, "runtime_platform").map(|p| {
-            RuntimePlatform::builder()
-                .set_operating_system_family(
-                    val::str_attr(p, "operating_system_family").map(Into::into),
-                )
-                .set_cpu_architecture(val::str_attr(p, "cpu_architecture").map(Into::into))
-                .build()
-        });
         let volumes = task_volume::to_sdk(planned)?;
-        let constraints: Vec<TaskDefinitionPlacementConstraint> =
-            val::blocks(planned, "placement_constraints")
-                .iter()
-                .map(|p| {
-                    TaskDefinitionPlacementConstraint::builder()
-                        .set_type(
-                            val::str_attr(p, "type")
-                                .map(TaskDefinitionPlacementConstraintType::from),
-                        )
-                        .set_expression(val::str_attr(p, "expression").map(str::to_string))
-                        .build()
-                })
-                .collect();
         let proxy = val::first_block(planned, "proxy_configuration")
             .map(|p| {
                 ProxyConfiguration::builder()
@@ -481,36 +529,12 @@ impl AwsResource for TaskDefinition {
                     .map_err(|e| AwsError::Invalid(format!("proxy_configuration: {e}")))
             })
             .transpose()?;
-        let compat = val::strings(planned, "requires_compatibilities");
-        c.ecs
-            .get()
-            .await
-            .register_task_definition()
-            .family(family)
+        let register = c.ecs.get().await.register_task_definition();
+        TABLE
+            .create_request(register, planned)
             .set_container_definitions(Some(Vec::new()))
-            .set_cpu(val::str_attr(planned, "cpu").map(str::to_string))
-            .set_memory(val::str_attr(planned, "memory").map(str::to_string))
-            .set_network_mode(val::str_attr(planned, "network_mode").map(Into::into))
-            .set_requires_compatibilities(
-                (!compat.is_empty()).then(|| compat.iter().map(|c| c.as_str().into()).collect()),
-            )
-            .set_execution_role_arn(
-                val::str_attr(planned, "execution_role_arn").map(str::to_string),
-            )
-            .set_task_role_arn(val::str_attr(planned, "task_role_arn").map(str::to_string))
-            .set_ipc_mode(val::str_attr(planned, "ipc_mode").map(Into::into))
-            .set_pid_mode(val::str_attr(planned, "pid_mode").map(Into::into))
-            .set_runtime_platform(rp)
             .set_volumes((!volumes.is_empty()).then_some(volumes))
-            .set_placement_constraints((!constraints.is_empty()).then_some(constraints))
             .set_proxy_configuration(proxy)
-            .set_enable_fault_injection(val::bool_attr(planned, "enable_fault_injection"))
-            .set_ephemeral_storage(
-                val::first_block(planned, "ephemeral_storage")
-                    .and_then(|e| val::num_attr(e, "size_in_gib"))
-                    .and_then(|n| i32::try_from(n).ok())
-                    .map(|n| EphemeralStorage::builder().size_in_gib(n).build()),
-            )
             .set_tags(tags_of(planned))
             .customize()
             .interceptor(Inject {

@@ -28,7 +28,7 @@ use crate::resource::{
     TagCalls, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{Arg, ReadCtx, ResourceTable, Table};
+use crate::table::{Arg, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct TaskSetRes;
@@ -397,11 +397,7 @@ impl AwsResource for TaskSetRes {
                 let t = found
                     .iter()
                     .find(|t| t.id() == Some(id) && t.status() != Some("INACTIVE"))?;
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(t, &cx).done())
+                Some(TABLE.read_value(t, cur, &c.region))
             })
             .collect())
     }

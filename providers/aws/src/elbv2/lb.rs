@@ -494,11 +494,7 @@ impl AwsResource for LoadBalancer {
             |l| l.load_balancer_arn(),
             |cur, l| {
                 let d = Described::of(&f, l, l.load_balancer_arn().unwrap_or_default());
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                TABLE.read_object(&d, &cx).done()
+                TABLE.read_value(&d, cur, &c.region)
             },
         ))
     }

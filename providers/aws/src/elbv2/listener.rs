@@ -336,11 +336,7 @@ impl AwsResource for Listener {
             |l| l.listener_arn(),
             |cur, l| {
                 let d = Described::of(&f, l, l.listener_arn().unwrap_or_default());
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                TABLE.read_object(&d, &cx).done()
+                TABLE.read_value(&d, cur, &c.region)
             },
         ))
     }

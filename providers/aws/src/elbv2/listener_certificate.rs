@@ -16,7 +16,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{AwsResource, Failed, Timeout};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct ListenerCertificate(pub &'static str);
@@ -119,11 +119,7 @@ impl AwsResource for ListenerCertificate {
                     listener_arn: l.to_string(),
                     certificate,
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(&found, &cx).done())
+                Some(TABLE.read_value(&found, cur, &c.region))
             })
             .collect())
     }

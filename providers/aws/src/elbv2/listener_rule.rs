@@ -28,7 +28,7 @@ use crate::resource::{
     PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{Arg, ReadCtx, ResourceTable, Table};
+use crate::table::{Arg, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct ListenerRule(pub &'static str);
@@ -240,11 +240,7 @@ impl AwsResource for ListenerRule {
                     rule: r.clone(),
                     tags: super::tags::of_arn(&f.tags, r.rule_arn().unwrap_or_default()),
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                TABLE.read_object(&d, &cx).done()
+                TABLE.read_value(&d, cur, &c.region)
             },
         ))
     }

@@ -542,11 +542,7 @@ impl AwsResource for TargetGroup {
             |t| t.target_group_arn(),
             |cur, t| {
                 let d = Described::of(&f, t, t.target_group_arn().unwrap_or_default());
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                TABLE.read_object(&d, &cx).done()
+                TABLE.read_value(&d, cur, &c.region)
             },
         ))
     }

@@ -16,7 +16,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{unique_name, AwsResource, Failed, Timeout};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val;
 
 pub struct TargetGroupAttachment(pub &'static str);
@@ -108,11 +108,7 @@ impl AwsResource for TargetGroupAttachment {
                     .iter()
                     .filter_map(TargetHealthDescription::target)
                     .find(|t| is_attachment(cur, t))?;
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(t, &cx).done())
+                Some(TABLE.read_value(t, cur, &c.region))
             })
             .collect())
     }

@@ -14,7 +14,7 @@ use crate::ec2::attr_values;
 use crate::error::{err, AwsError};
 use crate::resource::{unique_name, AwsResource, Failed, Timeout};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct RolePolicyAttachment;
@@ -92,14 +92,10 @@ impl AwsResource for RolePolicyAttachment {
                     role: role.to_string(),
                     policy_arn: arn.to_string(),
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
                 attached
                     .get(role)
                     .is_some_and(|s| s.contains(arn))
-                    .then(|| TABLE.read_object(&found, &cx).done())
+                    .then(|| TABLE.read_value(&found, cur, &c.region))
             })
             .collect())
     }

@@ -19,7 +19,7 @@ use crate::resource::{
     TagCalls, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val;
 
 pub struct InstanceProfileRes;
@@ -157,11 +157,7 @@ impl AwsResource for InstanceProfileRes {
                 let Some(p) = out.instance_profile() else {
                     return Ok(None);
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                let mut o = TABLE.read_object(p, &cx);
+                let mut o = TABLE.read_object(p, cur, &c.region);
                 // An imported profile shows the prefix its generated name came from.
                 if o.get("name_prefix").is_none_or(Value::is_null) {
                     let prefix = name_prefix_from_name(p.instance_profile_name());

@@ -15,7 +15,7 @@ use crate::error::{err, AwsError};
 use crate::resource::tags_value;
 use crate::resource::{name_or_prefix, AwsResource, Failed, TagCalls, Tagging, Timeout};
 use crate::schema::*;
-use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{Normalise, ResourceTable, Table};
 use crate::val;
 
 pub struct Policy;
@@ -160,11 +160,7 @@ impl AwsResource for Policy {
                         .and_then(|v| v.document())
                         .map(str::to_string),
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Ok(Some(TABLE.read_object(&d, &cx).done()))
+                Ok(Some(TABLE.read_value(&d, cur, &c.region)))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()

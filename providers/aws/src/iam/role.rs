@@ -16,7 +16,7 @@ use crate::error::{err, AwsError};
 use crate::resource::tags_value;
 use crate::resource::{name_or_prefix, AwsResource, Failed, TagCalls, Tagging, Timeout};
 use crate::schema::*;
-use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{Normalise, ResourceTable, Table};
 use crate::val;
 
 pub struct Role;
@@ -150,11 +150,7 @@ impl AwsResource for Role {
                     }
                 };
                 let Some(r) = out.role() else { return Ok(None) };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Ok(Some(TABLE.read_object(r, &cx).done()))
+                Ok(Some(TABLE.read_value(r, cur, &c.region)))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()

@@ -14,7 +14,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{name_or_prefix, AwsResource, Failed, Timeout};
 use crate::schema::*;
-use crate::table::{Normalise, ReadCtx, ResourceTable, Table};
+use crate::table::{Normalise, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct RolePolicy;
@@ -91,11 +91,7 @@ impl AwsResource for RolePolicy {
                         return if e.is_not_found() { Ok(None) } else { Err(e) };
                     }
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Ok(Some(TABLE.read_object(&out, &cx).done()))
+                Ok(Some(TABLE.read_value(&out, cur, &c.region)))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()

@@ -295,11 +295,7 @@ impl AwsResource for OptionGroupRes {
                 Err(e) => return Err(e),
             };
             Ok(group.map(|g| {
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                let mut o = TABLE.read_object(&g, &cx);
+                let mut o = TABLE.read_object(&g, cur, &c.region);
                 if o.get("name_prefix").is_none_or(Value::is_null) {
                     let name = g.option_group_name().unwrap_or_default();
                     o.set("name_prefix", val::opt_str(name_prefix_from_name(name)));

@@ -19,7 +19,7 @@ use crate::resource::{
     check_enum, name_or_prefix, plan_all_blocks, AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct ParameterGroup;
@@ -227,12 +227,8 @@ impl AwsResource for ParameterGroup {
                     .collect::<Result<Vec<_>, _>>()
                     .await
                     .map_err(err("DescribeDBParameters"))?;
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
                 let d = Described { group, user_params };
-                Ok::<_, AwsError>(Some(TABLE.read_object(&d, &cx).done()))
+                Ok::<_, AwsError>(Some(TABLE.read_value(&d, cur, &c.region)))
             }
         });
         let found = futures::future::join_all(jobs)

@@ -91,11 +91,7 @@ impl AwsResource for RoleAssociation {
                     ident: ident.to_string(),
                     role: role.clone(),
                 };
-                let cx = crate::table::ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Some(TABLE.read_object(&held, &cx).done())
+                Some(TABLE.read_value(&held, cur, &c.region))
             })
             .collect())
     }

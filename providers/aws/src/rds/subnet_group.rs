@@ -17,7 +17,7 @@ use crate::ec2::match_by;
 use crate::error::{err, AwsError};
 use crate::resource::{invalid, name_or_prefix, AwsResource, Failed, Tagging, Timeout};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct SubnetGroup;
@@ -120,13 +120,7 @@ impl AwsResource for SubnetGroup {
             groups,
             |cur| name_key(cur, "name"),
             |g| g.db_subnet_group_name().map(str::to_lowercase),
-            |cur, g| {
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                TABLE.read_object(g, &cx).done()
-            },
+            |cur, g| TABLE.read_value(g, cur, &c.region),
         );
         with_tags(c, found).await
     }

@@ -26,7 +26,7 @@ use crate::resource::{
     Timeout,
 };
 use crate::schema::*;
-use crate::table::{Arg, ReadCtx, ResourceTable, Table};
+use crate::table::{Arg, ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct RecordRes;
@@ -568,11 +568,7 @@ impl AwsResource for RecordRes {
                 let Some(set) = find_set(c, zone_id, &fqdn, ty, set_id).await? else {
                     return Ok(None);
                 };
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                Ok(Some(TABLE.read_object(&set, &cx).done()))
+                Ok(Some(TABLE.read_value(&set, cur, &c.region)))
             }
         });
         futures::future::join_all(jobs).await.into_iter().collect()

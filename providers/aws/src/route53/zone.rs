@@ -25,7 +25,7 @@ use crate::resource::{
 };
 use crate::resource::{tag_calls, TagCalls};
 use crate::schema::*;
-use crate::table::{ReadCtx, ResourceTable, Table};
+use crate::table::{ResourceTable, Table};
 use crate::val;
 
 pub struct ZoneRes;
@@ -391,11 +391,7 @@ impl AwsResource for ZoneRes {
             let Some(z) = describe(c, id).await? else {
                 return Ok(None);
             };
-            let cx = ReadCtx {
-                current: cur,
-                region: &c.region,
-            };
-            Ok(Some(TABLE.read_object(&z, &cx).done()))
+            Ok(Some(TABLE.read_value(&z, cur, &c.region)))
         });
         futures::future::join_all(jobs).await.into_iter().collect()
     }

@@ -352,13 +352,9 @@ impl AwsResource for BucketRes {
         let mut out = Vec::with_capacity(current.len());
         for cur in current {
             let name = val::str_attr(cur, "id").unwrap_or_default();
-            let read = describe(c, name).await?.map(|b| {
-                let cx = ReadCtx {
-                    current: cur,
-                    region: &c.region,
-                };
-                TABLE.read_object(&b, &cx).done()
-            });
+            let read = describe(c, name)
+                .await?
+                .map(|b| TABLE.read_value(&b, cur, &c.region));
             out.push(read);
         }
         Ok(out)

@@ -19,7 +19,7 @@ use crate::clients::Clients;
 use crate::error::AwsError;
 use crate::resource::AwsResource;
 use crate::schema::*;
-use crate::table::{ReadCtx, Table};
+use crate::table::Table;
 use crate::val::{self, Obj};
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {
@@ -128,11 +128,7 @@ where
             owner,
             item,
         };
-        let cx = ReadCtx {
-            current: cur,
-            region: &c.region,
-        };
-        out.push(Some(table.read_object(&o, &cx).done()));
+        out.push(Some(table.read_value(&o, cur, &c.region)));
     }
     Ok(out)
 }
