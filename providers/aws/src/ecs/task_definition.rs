@@ -495,13 +495,9 @@ impl AwsResource for TaskDefinition {
             let Some(key) = key else {
                 return Ok(None);
             };
-            let cx = ReadCtx {
-                current: cur,
-                region: &c.region,
-            };
             Ok(describe(c, key)
                 .await?
-                .map(|d| TABLE.read_object(&d, &cx).done()))
+                .map(|d| TABLE.read_value(&d, cur, &c.region)))
         });
         futures::future::join_all(jobs).await.into_iter().collect()
     }
