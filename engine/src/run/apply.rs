@@ -928,7 +928,8 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
             ) else {
                 continue;
             };
-            let value = object_from_json(&inst.attributes.to_json(), &schema.block);
+            let tree = inst.attributes.to_json();
+            let value = object_from_json(&tree, &schema.block);
             reqs.push(crate::provider::ReadRequest {
                 address: c.addr.to_string(),
                 type_name: c.addr.resource.ty.clone(),
@@ -937,7 +938,7 @@ async fn reread_changed_dependencies(s: &Shared<'_>) -> Diagnostics {
                 schema_version: Some(inst.schema_version),
                 stored: provider
                     .upgrades_stored()
-                    .then(|| std::sync::Arc::new(inst.attributes.to_json())),
+                    .then(|| std::sync::Arc::new(tree)),
             });
             which.push((*c, inst));
         }

@@ -17,7 +17,7 @@ use crate::graph::Node;
 use crate::lang::Value;
 use crate::plan::{Action, Drift, OutputChange, Plan, PlanMode, Reason, ResourceChange};
 use crate::provider::{PlanRequest, ReadRequest, ReadResponse};
-use crate::state::codec::instance_value;
+use crate::state::codec::instance_value_and_tree;
 use crate::state::prior::{decode_state, write_priors, Prior};
 use crate::state::State;
 
@@ -612,7 +612,7 @@ async fn deposed_changes(
                 continue;
             };
             let addr = addr.instance(i.index_key.clone());
-            let mut value = instance_value(i, &schema.block);
+            let (mut value, tree) = instance_value_and_tree(i, &schema.block);
             if let Some(provider) = upgrading {
                 let req = ReadRequest {
                     address: addr.to_string(),
@@ -620,7 +620,7 @@ async fn deposed_changes(
                     current: value,
                     private: i.private.clone(),
                     schema_version: Some(i.schema_version),
-                    stored: Some(std::sync::Arc::new(i.attributes.to_json())),
+                    stored: Some(std::sync::Arc::new(tree)),
                 };
                 let Some(up) = provider.upgrade(vec![req]).await.into_iter().next() else {
                     continue;

@@ -33,14 +33,6 @@ impl Attributes {
         &self.0
     }
 
-    /// One top-level attribute, parsed (`None` when absent or not an object).
-    pub fn get(&self, name: &str) -> Option<serde_json::Value> {
-        match self.to_json() {
-            serde_json::Value::Object(mut m) => m.swap_remove(name),
-            _ => None,
-        }
-    }
-
     /// The `id` attribute as a string, which every managed resource has. Reads past the
     /// other attributes without building them (refresh messages ask this of every object).
     pub fn id(&self) -> Option<String> {
@@ -68,8 +60,8 @@ impl From<serde_json::Value> for Attributes {
     }
 }
 
-/// Equal when the JSON is: the same object read from a pretty file and encoded compactly
-/// must compare equal.
+/// Equal when the JSON is: both texts are compact, but the same object read from a file
+/// and encoded again may differ in key order or number spelling.
 impl PartialEq for Attributes {
     fn eq(&self, other: &Attributes) -> bool {
         self.text() == other.text() || self.to_json() == other.to_json()

@@ -142,10 +142,19 @@ fn with_schema_sensitive(
 /// A state instance's object, read with its schema and with the sensitive marks state
 /// recorded for it.
 pub fn instance_value(i: &crate::state::InstanceState, schema: &BlockSchema) -> Value {
-    mark_paths(
-        object_from_json(&i.attributes.to_json(), schema),
-        &i.sensitive_attributes,
-    )
+    instance_value_and_tree(i, schema).0
+}
+
+/// [`instance_value`] and the stored attributes as a JSON tree, from one parse of their
+/// text: the tree is what a provider that upgrades stored objects is sent
+/// ([`crate::provider::ReadRequest::stored`]).
+pub fn instance_value_and_tree(
+    i: &crate::state::InstanceState,
+    schema: &BlockSchema,
+) -> (Value, serde_json::Value) {
+    let tree = i.attributes.to_json();
+    let value = mark_paths(object_from_json(&tree, schema), &i.sensitive_attributes);
+    (value, tree)
 }
 
 /// Re-applies the sensitive marks recorded in state.

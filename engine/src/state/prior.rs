@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::codec::{instance_state, instance_value};
+use super::codec::{instance_state, instance_value, instance_value_and_tree};
 use crate::addr::{IndexKey, InstanceAddr, Mode, ResourceAddr};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lang::Value;
@@ -76,7 +76,12 @@ pub fn decode_state(
                 // planned for deletion separately (see `deposed_changes`).
                 continue;
             }
-            let value = instance_value(i, &schema.block);
+            let (value, stored) = if keep_stored {
+                let (value, tree) = instance_value_and_tree(i, &schema.block);
+                (value, Some(std::sync::Arc::new(tree)))
+            } else {
+                (instance_value(i, &schema.block), None)
+            };
             out.insert(
                 addr.instance(i.index_key.clone()),
                 Prior {
@@ -85,7 +90,7 @@ pub fn decode_state(
                     dependencies: i.dependencies.clone(),
                     private: i.private.clone(),
                     schema_version: Some(i.schema_version),
-                    stored: keep_stored.then(|| std::sync::Arc::new(i.attributes.to_json())),
+                    stored,
                     create_before_destroy: i.create_before_destroy,
                     tainted: i.status.is_some(),
                     as_stored: true,

@@ -327,7 +327,7 @@ async fn import_converges(env: &Env, state: &State, src: &str, ty: &str, addr: &
     let old = r.instances[0].attributes.clone();
     let mut new = terrane_engine::run::values::object_to_json(&v, schema);
     // Arguments an import cannot see (timeouts) come from configuration, as in Terraform.
-    new["timeouts"] = old.get("timeouts").unwrap_or_default();
+    new["timeouts"] = old.to_json()["timeouts"].clone();
     r.instances[0].attributes = new.into();
     let plan = env.plan(src, &imported).await;
     assert!(
