@@ -7,6 +7,7 @@ pub mod diag;
 pub mod drift;
 pub mod fmt;
 pub mod graph;
+pub mod hash;
 pub mod lang;
 pub mod plan;
 pub mod provider;

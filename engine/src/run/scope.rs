@@ -2,11 +2,11 @@
 //! resource values, module outputs, `count`/`each`, `path` and `terraform.workspace`,
 //! each within one instance of a module.
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use crate::addr::{IndexKey, InstanceAddr, ModuleStep, ResourceAddr};
 use crate::config::Module;
+use crate::hash::{FastMap, FastSet};
 use crate::lang::refs::Subject;
 use crate::lang::{Scope, Value};
 
@@ -22,7 +22,7 @@ pub struct CallExpansion {
     pub keys: Vec<(Option<IndexKey>, Option<Value>)>,
 }
 
-type Named = RwLock<HashMap<(InstPath, String), Arc<Value>>>;
+type Named = RwLock<FastMap<(InstPath, String), Arc<Value>>>;
 
 /// The values known so far in one run. Shared between concurrent evaluations during apply,
 /// hence the locks; each entry is an `Arc` so that reading one instance of a large resource
@@ -31,14 +31,14 @@ pub struct Values {
     vars: Named,
     locals: Named,
     outputs: Named,
-    resources: RwLock<HashMap<ResourceAddr, Arc<Value>>>,
-    calls: RwLock<HashMap<(InstPath, String), CallExpansion>>,
+    resources: RwLock<FastMap<ResourceAddr, Arc<Value>>>,
+    calls: RwLock<FastMap<(InstPath, String), CallExpansion>>,
     /// Resources (with module instance path) that have a planned change, for
     /// `replace_triggered_by`.
-    changed: RwLock<std::collections::HashSet<ResourceAddr>>,
+    changed: RwLock<FastSet<ResourceAddr>>,
     /// Instances planned for an update or a replacement, with their objects before and
     /// after: what `replace_triggered_by` reacts to.
-    updated: RwLock<HashMap<InstanceAddr, super::triggers::TriggerChange>>,
+    updated: RwLock<FastMap<InstanceAddr, super::triggers::TriggerChange>>,
     pub workspace: String,
     pub cwd: String,
 }
@@ -69,12 +69,12 @@ impl Values {
             .collect();
         Values {
             vars: RwLock::new(vars),
-            locals: RwLock::new(HashMap::new()),
-            outputs: RwLock::new(HashMap::new()),
-            resources: RwLock::new(HashMap::new()),
-            calls: RwLock::new(HashMap::new()),
-            changed: RwLock::new(std::collections::HashSet::new()),
-            updated: RwLock::new(HashMap::new()),
+            locals: RwLock::new(FastMap::default()),
+            outputs: RwLock::new(FastMap::default()),
+            resources: RwLock::new(FastMap::default()),
+            calls: RwLock::new(FastMap::default()),
+            changed: RwLock::new(FastSet::default()),
+            updated: RwLock::new(FastMap::default()),
             workspace: workspace.to_string(),
             cwd: cwd.to_string(),
         }

@@ -142,7 +142,10 @@ fn with_schema_sensitive(
 /// A state instance's object, read with its schema and with the sensitive marks state
 /// recorded for it.
 pub fn instance_value(i: &crate::state::InstanceState, schema: &BlockSchema) -> Value {
-    instance_value_and_tree(i, schema).0
+    match super::decode::object_from_text(i.attributes.text(), schema) {
+        Some(v) => mark_paths(v, &i.sensitive_attributes),
+        None => instance_value_and_tree(i, schema).0,
+    }
 }
 
 /// [`instance_value`] and the stored attributes as a JSON tree, from one parse of their

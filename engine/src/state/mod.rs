@@ -4,6 +4,7 @@
 pub mod attributes;
 pub mod backend;
 pub mod codec;
+pub mod decode;
 pub mod journal;
 pub mod model;
 pub mod prior;
