@@ -59,6 +59,7 @@ pub async fn run(a: GraphArgs) -> anyhow::Result<u8> {
                 outputs: Default::default(),
                 prior_state: Default::default(),
                 variables: Default::default(),
+                relevant_attributes: Vec::new(),
             });
             graph::operations_to_dot(&terrane_engine::run::operation_graph(&g, &plan))
         }

@@ -112,6 +112,7 @@ pub fn plan_file(p: &Prepared, plan: &Plan, targets: &[String], replace: &[Strin
         drift: PlanFile::drift_of(plan),
         outputs: PlanFile::outputs_of(plan),
         timestamp: Some(terrane_engine::lang::functions::plan_time()),
+        relevant_attributes: plan.relevant_attributes.clone(),
     }
 }
 

@@ -210,6 +210,10 @@ pub struct PlanFile {
     /// before terrane recorded it have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
+    /// The plan's relevant attributes, so that showing the saved plan shows the drift the
+    /// plan showed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relevant_attributes: Vec<serde_json::Value>,
 }
 
 impl PlanFile {
@@ -358,6 +362,7 @@ impl PlanFile {
             outputs,
             prior_state: crate::state::State::new(),
             variables: BTreeMap::new(),
+            relevant_attributes: self.relevant_attributes.clone(),
         }
     }
 }

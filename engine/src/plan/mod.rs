@@ -163,6 +163,10 @@ pub struct Plan {
     pub prior_state: State,
     /// Input variable values the plan was made with.
     pub variables: BTreeMap<String, Value>,
+    /// Terraform's `relevant_attributes` (`{"resource": .., "attribute": [..]}`): what the
+    /// planned changes may depend on. A plan shows only the drift in these. Computed
+    /// only when the refresh found drift.
+    pub relevant_attributes: Vec<serde_json::Value>,
 }
 
 impl Plan {

@@ -10,11 +10,12 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value as J};
 
-use super::{Action, Plan};
+use super::{Action, Drift, Plan};
 use crate::addr::{Mode, ResourceAddr};
 use crate::config::{Expr, Module, Resource, SrcBody};
 use crate::lang::refs::{references, Reference, Step, Subject};
 use crate::lang::Type;
+use crate::lang::Value;
 use crate::provider::{BlockSchema, Nesting};
 use crate::run::Providers;
 
@@ -30,6 +31,93 @@ struct Found {
 
 fn names(path: &[(String, Option<String>)]) -> Vec<String> {
     path.iter().map(|(n, _)| n.clone()).collect()
+}
+
+/// The drift a plan shows, as Terraform 1.15 shows it outside refresh-only mode: each
+/// drifted object with only the changes to its attributes in `relevant` (the others as
+/// they were), and no object none of whose relevant attributes changed. A deleted object
+/// is shown when anything of it is relevant.
+pub fn relevant_drift(drift: &[Drift], relevant: &[J]) -> Vec<Drift> {
+    drift
+        .iter()
+        .filter_map(|d| {
+            let addr = d.addr.to_string();
+            let paths: Vec<&[J]> = relevant
+                .iter()
+                .filter(|r| {
+                    r["resource"]
+                        .as_str()
+                        .is_none_or(|a| a.is_empty() || a == addr)
+                })
+                .filter_map(|r| r["attribute"].as_array().map(Vec::as_slice))
+                .collect();
+            if paths.is_empty() {
+                return None;
+            }
+            let Some(after) = &d.after else {
+                return Some(d.clone());
+            };
+            let after = only_relevant(&d.before, after, &paths);
+            (after != d.before).then(|| Drift {
+                addr: d.addr.clone(),
+                before: d.before.clone(),
+                after: Some(after),
+            })
+        })
+        .collect()
+}
+
+/// `after`, where no path in `paths` (relative to it) reaches, put back to `before`.
+fn only_relevant(before: &Value, after: &Value, paths: &[&[J]]) -> Value {
+    if paths.iter().any(|p| p.is_empty()) {
+        return after.clone();
+    }
+    let below = |step: &dyn Fn(&J) -> bool| -> Vec<&[J]> {
+        paths
+            .iter()
+            .filter(|p| step(&p[0]))
+            .map(|p| &p[1..])
+            .collect()
+    };
+    match (before, after) {
+        (Value::Object(b), Value::Object(a)) | (Value::Map(b), Value::Map(a)) => {
+            let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+            let mut out = std::collections::BTreeMap::new();
+            for k in keys {
+                let sub = below(&|s| s.as_str() == Some(k));
+                let kept = match (b.get(k), a.get(k)) {
+                    (old, _) if sub.is_empty() => old.cloned(),
+                    (old, Some(new)) => Some(only_relevant(old.unwrap_or(&Value::Null), new, &sub)),
+                    (_, None) => None,
+                };
+                if let Some(v) = kept {
+                    out.insert(k.clone(), v);
+                }
+            }
+            match after {
+                Value::Map(_) => Value::Map(out),
+                _ => Value::Object(out),
+            }
+        }
+        (Value::List(b), Value::List(a)) | (Value::Tuple(b), Value::Tuple(a))
+            if a.len() == b.len() =>
+        {
+            let items = a.iter().zip(b).enumerate().map(|(i, (new, old))| {
+                let sub = below(&|s| s.as_u64() == Some(i as u64));
+                if sub.is_empty() {
+                    old.clone()
+                } else {
+                    only_relevant(old, new, &sub)
+                }
+            });
+            match after {
+                Value::List(_) => Value::List(items.collect()),
+                _ => Value::Tuple(items.collect()),
+            }
+        }
+        // A path into a set, a changed length or a marked value: the whole value counts.
+        _ => after.clone(),
+    }
 }
 
 /// `relevant_attributes` of `plan` made from the configuration `root`.
@@ -344,5 +432,64 @@ fn walk_type(ty: &Type, steps: &[Step]) -> Vec<PathStep> {
             .chain(walk_type(t, &steps[1..]))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drift(before: Value, after: Option<Value>) -> Drift {
+        Drift {
+            addr: "aws_vpc.main".parse().expect("an address"),
+            before,
+            after,
+        }
+    }
+
+    fn vpc(dns: bool, name: &str, owner: &str) -> Value {
+        Value::object([
+            ("enable_dns_hostnames", Value::Bool(dns)),
+            (
+                "tags",
+                Value::Map(
+                    [("Name", name), ("Owner", owner)]
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), Value::string(v)))
+                        .collect(),
+                ),
+            ),
+        ])
+    }
+
+    fn relevant(resource: &str, path: J) -> J {
+        json!({"resource": resource, "attribute": path})
+    }
+
+    #[test]
+    fn drift_nothing_refers_to_is_not_shown() {
+        let d = drift(vpc(true, "a", "x"), Some(vpc(false, "a", "x")));
+        assert!(relevant_drift(std::slice::from_ref(&d), &[]).is_empty());
+        let elsewhere = relevant("aws_subnet.a", json!(["id"]));
+        assert!(relevant_drift(&[d], &[elsewhere]).is_empty());
+    }
+
+    #[test]
+    fn only_the_changes_to_relevant_attributes_are_shown() {
+        let d = drift(vpc(true, "a", "x"), Some(vpc(false, "b", "y")));
+        let shown = relevant_drift(&[d], &[relevant("aws_vpc.main", json!(["tags", "Name"]))]);
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].after, Some(vpc(true, "b", "x")));
+
+        let d = drift(vpc(true, "a", "x"), Some(vpc(false, "a", "y")));
+        let unchanged_name = relevant("aws_vpc.main", json!(["tags", "Name"]));
+        assert!(relevant_drift(&[d], &[unchanged_name]).is_empty());
+    }
+
+    #[test]
+    fn a_deleted_object_is_shown_when_anything_of_it_is_relevant() {
+        let d = drift(vpc(true, "a", "x"), None);
+        let id = relevant("aws_vpc.main", json!(["id"]));
+        assert_eq!(relevant_drift(std::slice::from_ref(&d), &[id]), vec![d]);
     }
 }

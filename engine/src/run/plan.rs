@@ -128,6 +128,7 @@ async fn plan_with(
         outputs: BTreeMap::new(),
         prior_state: State::new(),
         variables: ctx.variables.clone(),
+        relevant_attributes: Vec::new(),
     };
     match ctx.options.mode {
         PlanMode::RefreshOnly => {
@@ -179,6 +180,7 @@ async fn plan_with(
             if diags.has_errors() {
                 return (None, diags);
             }
+            note_relevant_attributes(ctx, &mut plan);
             plan.prior_state = state;
             return (Some(plan), diags);
         }
@@ -288,8 +290,18 @@ async fn plan_with(
         return (None, diags);
     }
     plan.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    note_relevant_attributes(ctx, &mut plan);
     plan.prior_state = state;
     (Some(plan), diags)
+}
+
+/// Records what the planned changes may depend on, which decides the drift the plan
+/// shows; only worth the walk over the configuration when there is drift to show.
+fn note_relevant_attributes(ctx: &Context, plan: &mut Plan) {
+    if !plan.drift.is_empty() {
+        plan.relevant_attributes =
+            crate::plan::relevant::relevant_attributes(plan, &ctx.module, &ctx.providers);
+    }
 }
 
 /// What planning one graph node (in every instance of its module) produced.

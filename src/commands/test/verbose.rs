@@ -44,6 +44,7 @@ pub fn plan_message(plan: &Plan, module: &Module, providers: &Providers) -> Valu
         drift: PlanFile::drift_of(plan),
         outputs: PlanFile::outputs_of(plan),
         timestamp: None,
+        relevant_attributes: plan.relevant_attributes.clone(),
     };
     let full = plan_json(&file, None, None);
     let mut body = Map::new();

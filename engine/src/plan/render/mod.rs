@@ -62,10 +62,15 @@ pub fn render_plan(plan: &Plan, schemas: &dyn Schemas, style: Style) -> String {
         .iter()
         .all(|c| c.action == Action::NoOp && c.moved_from.is_none())
         && outputs.is_empty();
-    let have_drift =
-        (plan.mode == PlanMode::RefreshOnly || !nothing_planned) && !plan.drift.is_empty();
+    // As Terraform: a refresh-only plan shows all drift, any other plan only the changes
+    // to attributes its changes may depend on.
+    let drift = match plan.mode {
+        PlanMode::RefreshOnly => plan.drift.clone(),
+        _ => super::relevant::relevant_drift(&plan.drift, &plan.relevant_attributes),
+    };
+    let have_drift = (plan.mode == PlanMode::RefreshOnly || !nothing_planned) && !drift.is_empty();
     if have_drift {
-        out.push_str(&render_drift(&plan.drift, schemas, style));
+        out.push_str(&render_drift(&drift, schemas, style));
         out.push_str(if plan.mode == PlanMode::RefreshOnly {
             "\n\nThis is a refresh-only plan, so terrane will not take any actions to undo\nthese. If you were expecting these changes then you can apply this plan to\nrecord the updated values in the terrane state without changing any remote\nobjects.\n"
         } else {
