@@ -232,7 +232,7 @@ static TABLE: LazyLock<TaskSetTable> = LazyLock::new(|| {
             )
         })
         .create(|b, v| {
-            let r = service_registries(&wrapped("service_registries", v));
+            let r = service_registries(v.items());
             b.set_service_registries((!r.is_empty()).then_some(r))
         })
         // Read while configured (or being imported): ECS reports 100 PERCENT for a task
