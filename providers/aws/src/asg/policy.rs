@@ -178,21 +178,32 @@ fn steps_of(v: Arg) -> Option<Vec<StepAdjustment>> {
     (!steps.is_empty()).then_some(steps)
 }
 
-fn query_of(q: &Value) -> TargetTrackingMetricDataQuery {
-    let stat = val::first_block(q, "metric_stat").map(|st| {
-        TargetTrackingMetricStat::builder()
-            .set_metric(metric_of(st))
-            .set_stat(item_str(st, "stat"))
-            .set_unit(item_str(st, "unit"))
+/// A metric math query block as the SDK's `$query` (with its `$stat`): target tracking
+/// and predictive policies take the same members in two types.
+macro_rules! query_request {
+    ($query:ty, $stat:ty, $q:expr) => {{
+        use $crate::table::item_str;
+        let q: &Value = $q;
+        let stat = $crate::val::first_block(q, "metric_stat").map(|st| {
+            <$stat>::builder()
+                .set_metric($crate::asg::policy::metric_of(st))
+                .set_stat(item_str(st, "stat"))
+                .set_unit(item_str(st, "unit"))
+                .build()
+        });
+        <$query>::builder()
+            .set_id(item_str(q, "id"))
+            .set_expression(item_str(q, "expression"))
+            .set_label(item_str(q, "label"))
+            .set_return_data($crate::val::bool_attr(q, "return_data"))
+            .set_metric_stat(stat)
             .build()
-    });
-    TargetTrackingMetricDataQuery::builder()
-        .set_id(item_str(q, "id"))
-        .set_expression(item_str(q, "expression"))
-        .set_label(item_str(q, "label"))
-        .set_return_data(val::bool_attr(q, "return_data"))
-        .set_metric_stat(stat)
-        .build()
+    }};
+}
+pub(super) use query_request;
+
+fn query_of(q: &Value) -> TargetTrackingMetricDataQuery {
+    query_request!(TargetTrackingMetricDataQuery, TargetTrackingMetricStat, q)
 }
 
 /// A customized metric: the math query when `metrics` is set, else the metric itself.
@@ -281,7 +292,7 @@ fn steps_value(p: &ScalingPolicy, cx: &ReadCtx) -> Value {
 }
 
 /// A CloudWatch metric as the `metric` block.
-pub(super) fn metric_value(m: &Metric) -> Value {
+fn metric_value(m: &Metric) -> Value {
     Value::object([
         ("metric_name", val::str_or_empty(m.metric_name())),
         ("namespace", val::str_or_empty(m.namespace())),
@@ -289,24 +300,41 @@ pub(super) fn metric_value(m: &Metric) -> Value {
     ])
 }
 
-fn query_value(q: &TargetTrackingMetricDataQuery) -> Value {
-    let stat = q.metric_stat().map(|st| {
+/// A metric math query's block. Target tracking and predictive policies have the same
+/// query in two SDK types: `query` gives its ID, expression, label and whether it returns
+/// data, `stat` its statistic, unit and metric.
+pub(super) fn query_object(
+    query: [Option<&str>; 3],
+    return_data: Option<bool>,
+    stat: Option<(Option<&str>, Option<&str>, Option<&Metric>)>,
+) -> Value {
+    let [id, expression, label] = query;
+    let stat = stat.map(|(stat, unit, metric)| {
         Value::object([
-            ("stat", val::str_or_empty(st.stat())),
-            ("unit", val::opt_str(st.unit())),
+            ("stat", val::str_or_empty(stat)),
+            ("unit", val::opt_str(unit)),
             (
                 "metric",
-                Value::List(st.metric().map(metric_value).into_iter().collect()),
+                Value::List(metric.map(metric_value).into_iter().collect()),
             ),
         ])
     });
     Value::object([
-        ("id", val::str_or_empty(q.id())),
-        ("expression", val::opt_str(q.expression())),
-        ("label", val::opt_str(q.label())),
-        ("return_data", Value::Bool(q.return_data().unwrap_or(true))),
+        ("id", val::str_or_empty(id)),
+        ("expression", val::opt_str(expression)),
+        ("label", val::opt_str(label)),
+        ("return_data", Value::Bool(return_data.unwrap_or(true))),
         ("metric_stat", Value::List(stat.into_iter().collect())),
     ])
+}
+
+fn query_value(q: &TargetTrackingMetricDataQuery) -> Value {
+    query_object(
+        [q.id(), q.expression(), q.label()],
+        q.return_data(),
+        q.metric_stat()
+            .map(|st| (st.stat(), st.unit(), st.metric())),
+    )
 }
 
 fn customized_value(c: &CustomizedMetricSpecification) -> Value {

@@ -15,7 +15,7 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
 
-use super::policy::{dimension_schema, metric_of, metric_value};
+use super::policy::{dimension_schema, query_object, query_request};
 use crate::resource::invalid;
 use crate::schema::*;
 use crate::table::{item_str, Arg};
@@ -121,23 +121,12 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
 
 fn queries_of(spec: &Value, k: &str) -> Option<Vec<MetricDataQuery>> {
     let c = val::first_block(spec, k)?;
-    let queries = val::blocks(c, "metric_data_queries").iter().map(|q| {
-        let stat = val::first_block(q, "metric_stat").map(|st| {
-            MetricStat::builder()
-                .set_metric(metric_of(st))
-                .set_stat(item_str(st, "stat"))
-                .set_unit(item_str(st, "unit"))
-                .build()
-        });
-        MetricDataQuery::builder()
-            .set_id(item_str(q, "id"))
-            .set_expression(item_str(q, "expression"))
-            .set_label(item_str(q, "label"))
-            .set_return_data(val::bool_attr(q, "return_data"))
-            .set_metric_stat(stat)
-            .build()
-    });
-    Some(queries.collect())
+    let queries = val::blocks(c, "metric_data_queries").iter();
+    Some(
+        queries
+            .map(|q| query_request!(MetricDataQuery, MetricStat, q))
+            .collect(),
+    )
 }
 
 /// A predefined metric block's type and label.
@@ -215,23 +204,12 @@ pub fn to_sdk(v: Arg) -> Option<PredictiveScalingConfiguration> {
 
 fn queries_value(queries: &[MetricDataQuery]) -> Value {
     let query = |q: &MetricDataQuery| {
-        let stat = q.metric_stat().map(|st| {
-            Value::object([
-                ("stat", val::str_or_empty(st.stat())),
-                ("unit", val::opt_str(st.unit())),
-                (
-                    "metric",
-                    Value::List(st.metric().map(metric_value).into_iter().collect()),
-                ),
-            ])
-        });
-        Value::object([
-            ("id", val::str_or_empty(q.id())),
-            ("expression", val::opt_str(q.expression())),
-            ("label", val::opt_str(q.label())),
-            ("return_data", Value::Bool(q.return_data().unwrap_or(true))),
-            ("metric_stat", Value::List(stat.into_iter().collect())),
-        ])
+        query_object(
+            [q.id(), q.expression(), q.label()],
+            q.return_data(),
+            q.metric_stat()
+                .map(|st| (st.stat(), st.unit(), st.metric())),
+        )
     };
     Value::List(vec![Value::object([(
         "metric_data_queries",

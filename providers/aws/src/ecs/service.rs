@@ -12,10 +12,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
-    NetworkConfiguration, ServiceField,
-};
+use aws_sdk_ecs::types::{DeploymentCircuitBreaker, DeploymentConfiguration, ServiceField};
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 
@@ -129,29 +126,6 @@ async fn wait_stable(c: &Clients, cluster: &str, arn: &str, t: Timeout) -> Resul
         })
     })
     .await
-}
-
-fn network_of(v: &Value) -> Result<Option<NetworkConfiguration>, AwsError> {
-    let Some(n) = val::first_block(v, "network_configuration") else {
-        return Ok(None);
-    };
-    let public = if val::bool_attr(n, "assign_public_ip") == Some(true) {
-        AssignPublicIp::Enabled
-    } else {
-        AssignPublicIp::Disabled
-    };
-    let sgs = val::strings(n, "security_groups");
-    let vpc = AwsVpcConfiguration::builder()
-        .set_subnets(Some(val::strings(n, "subnets")))
-        .set_security_groups((!sgs.is_empty()).then_some(sgs))
-        .assign_public_ip(public)
-        .build()
-        .map_err(|e| AwsError::Invalid(format!("network_configuration: {e}")))?;
-    Ok(Some(
-        NetworkConfiguration::builder()
-            .awsvpc_configuration(vpc)
-            .build(),
-    ))
 }
 
 /// The deployment configuration: percentages, the circuit breaker (an empty breaker
@@ -346,7 +320,7 @@ impl AwsResource for Service {
             .set_vpc_lattice_configurations(Some(blocks::vpc_lattice(planned)?))
             .set_service_connect_configuration(service_connect::to_sdk(planned, false)?)
             .set_volume_configurations(service_volumes::to_sdk(planned)?)
-            .set_network_configuration(network_of(planned)?)
+            .set_network_configuration(blocks::network(planned)?)
             .set_tags(tags_of(planned));
         let out = create.send().await.map_err(err("CreateService"))?;
         let arn = out
@@ -439,7 +413,7 @@ impl AwsResource for Service {
                 None
             })
             .set_network_configuration(if ch("network_configuration") {
-                network_of(planned)?
+                blocks::network(planned)?
             } else {
                 None
             });

@@ -9,11 +9,11 @@
 //! ignores when the block is left out.
 
 use aws_sdk_ecs::types::{
-    CanaryConfiguration, CapacityProviderStrategyItem, DeploymentAlarms, DeploymentConfiguration,
-    DeploymentController, DeploymentControllerType, DeploymentLifecycleHook,
-    DeploymentLifecycleHookStage, DeploymentStrategy, LinearConfiguration, PlacementConstraint,
-    PlacementConstraintType, PlacementStrategy, PlacementStrategyType, ServiceRegistry,
-    VpcLatticeConfiguration,
+    AssignPublicIp, AwsVpcConfiguration, CanaryConfiguration, CapacityProviderStrategyItem,
+    DeploymentAlarms, DeploymentConfiguration, DeploymentController, DeploymentControllerType,
+    DeploymentLifecycleHook, DeploymentLifecycleHookStage, DeploymentStrategy, LinearConfiguration,
+    NetworkConfiguration, PlacementConstraint, PlacementConstraintType, PlacementStrategy,
+    PlacementStrategyType, ServiceRegistry, VpcLatticeConfiguration,
 };
 use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
@@ -54,6 +54,23 @@ pub fn deployment_configuration_schema() -> S {
         )
 }
 
+/// The `network_configuration` block of a service or task set (awsvpc networking).
+pub fn network_schema() -> S {
+    S::new()
+        .attr("subnets", req(set_of(STR)))
+        .attr("security_groups", opt(set_of(STR)))
+        .attr("assign_public_ip", opt_default(BOOL, Value::Bool(false)))
+}
+
+/// The `service_registries` block of a service or task set: where Cloud Map finds its tasks.
+pub fn registries_schema() -> S {
+    S::new()
+        .attr("registry_arn", req(STR))
+        .attr("port", opt(NUM))
+        .attr("container_port", opt(NUM))
+        .attr("container_name", opt(STR))
+}
+
 fn s(v: &Value, k: &str) -> Option<String> {
     val::str_attr(v, k).map(str::to_string)
 }
@@ -90,6 +107,30 @@ pub fn capacity_provider_strategy(
         })
         .collect::<Result<_, _>>()
         .map(Some)
+}
+
+/// The planned `network_configuration` of a service or task set (none without one).
+pub fn network(v: &Value) -> Result<Option<NetworkConfiguration>, AwsError> {
+    let Some(n) = val::first_block(v, "network_configuration") else {
+        return Ok(None);
+    };
+    let public = if val::bool_attr(n, "assign_public_ip") == Some(true) {
+        AssignPublicIp::Enabled
+    } else {
+        AssignPublicIp::Disabled
+    };
+    let sgs = val::strings(n, "security_groups");
+    let vpc = AwsVpcConfiguration::builder()
+        .set_subnets(Some(val::strings(n, "subnets")))
+        .set_security_groups((!sgs.is_empty()).then_some(sgs))
+        .assign_public_ip(public)
+        .build()
+        .map_err(|e| invalid("network_configuration", e))?;
+    Ok(Some(
+        NetworkConfiguration::builder()
+            .awsvpc_configuration(vpc)
+            .build(),
+    ))
 }
 
 pub fn placement_constraints(items: &[Value]) -> Vec<PlacementConstraint> {
@@ -337,20 +378,24 @@ pub fn placement_constraints_value(d: &Described, cx: &ReadCtx, name: &str) -> V
 
 pub fn service_registries_value(d: &Described, cx: &ReadCtx, name: &str) -> Value {
     configured(cx, name, d.reported("serviceRegistries"), || {
-        d.svc
-            .service_registries()
-            .iter()
-            .map(|r| {
-                let n = |x: Option<i32>| x.map_or(Value::Null, val::num);
-                Value::object([
-                    ("registry_arn", val::opt_str(r.registry_arn())),
-                    ("port", n(r.port())),
-                    ("container_port", n(r.container_port())),
-                    ("container_name", val::opt_str(r.container_name())),
-                ])
-            })
-            .collect()
+        registries_value(d.svc.service_registries())
     })
+}
+
+/// The Cloud Map registries of a service or task set, as ECS reports them.
+pub fn registries_value(items: &[ServiceRegistry]) -> Vec<Value> {
+    let n = |x: Option<i32>| x.map_or(Value::Null, val::num);
+    items
+        .iter()
+        .map(|r| {
+            Value::object([
+                ("registry_arn", val::opt_str(r.registry_arn())),
+                ("port", n(r.port())),
+                ("container_port", n(r.container_port())),
+                ("container_name", val::opt_str(r.container_name())),
+            ])
+        })
+        .collect()
 }
 
 /// A block ECS reports only on a service's deployments (moto not at all): Service

@@ -221,10 +221,7 @@ pub static TABLE: LazyLock<ServiceTable> = LazyLock::new(|| {
     .block(
         "network_configuration",
         Nesting::List,
-        S::new()
-            .attr("subnets", req(set_of(STR)))
-            .attr("security_groups", opt(set_of(STR)))
-            .attr("assign_public_ip", opt_default(BOOL, Value::Bool(false))),
+        blocks::network_schema(),
     )
     .read_named(network_value)
     .updated_by_hand()
@@ -320,11 +317,7 @@ pub static TABLE: LazyLock<ServiceTable> = LazyLock::new(|| {
     .block(
         "service_registries",
         Nesting::List,
-        S::new()
-            .attr("registry_arn", req(STR))
-            .attr("port", opt(NUM))
-            .attr("container_port", opt(NUM))
-            .attr("container_name", opt(STR)),
+        blocks::registries_schema(),
     )
     .max_items(1)
     .read_named(blocks::service_registries_value)
