@@ -5,12 +5,14 @@
 //! `skip_final_snapshot` or a `final_snapshot_identifier`, and is refused before any call
 //! while `deletion_protection` is on.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
+use aws_sdk_rds::operation::create_db_instance::builders::CreateDBInstanceFluentBuilder;
+use aws_sdk_rds::operation::modify_db_instance::builders::ModifyDBInstanceFluentBuilder;
 use aws_sdk_rds::types::{CloudwatchLogsExportConfiguration, DbInstance, Filter};
 use terrane_engine::diag::{Diagnostic, Diagnostics};
-use terrane_engine::lang::types::ObjectAttr;
-use terrane_engine::lang::{Type, Value};
-use terrane_engine::provider::BlockSchema;
+use terrane_engine::lang::Value;
 
 use super::instance_args as args;
 use super::{keep_spelling, name_key, planned_tags, NameRule};
@@ -23,6 +25,7 @@ use crate::resource::{
     PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
+use crate::table::{ResourceTable, Table};
 use crate::val::{self, Obj};
 
 pub struct Instance;
@@ -44,24 +47,6 @@ const FILTER_VALUES: usize = 100;
 
 /// Statuses after which a create or modify is done.
 const READY: &[&str] = &["available", "storage-optimization"];
-
-fn secret_type() -> Type {
-    Type::Object(
-        ["kms_key_id", "secret_arn", "secret_status"]
-            .into_iter()
-            .map(|k| {
-                (
-                    k.to_string(),
-                    ObjectAttr {
-                        ty: STR,
-                        optional: false,
-                        default: None,
-                    },
-                )
-            })
-            .collect(),
-    )
-}
 
 /// The instance's identifier: configured, generated from `identifier_prefix`, or
 /// `terraform-...`.
@@ -226,14 +211,300 @@ fn apply_pending(o: &mut Obj, cur: &Value, d: &DbInstance) {
     }
 }
 
-/// The state object for a described instance, starting from what was known.
-fn build(cur: &Value, d: &DbInstance) -> Value {
-    let ident = d.db_instance_identifier().unwrap_or_default();
-    let ep = d.endpoint();
-    let address = ep.and_then(|e| e.address()).unwrap_or_default();
-    let port = ep.and_then(|e| e.port()).or(d.db_instance_port());
-    let actual = d.engine_version().unwrap_or_default();
-    let managed = match (
+pub type Create = CreateDBInstanceFluentBuilder;
+pub type Modify = ModifyDBInstanceFluentBuilder;
+pub type InstanceTable = Table<DbInstance, Create, Modify>;
+
+/// Every argument is sent with ModifyDBInstance only when it changed, all in one request
+/// (`update`, which adds what needs the prior value: log exports, the write-only
+/// password, the domain).
+static TABLE: LazyLock<InstanceTable> = LazyLock::new(|| {
+    let t = InstanceTable::new(|| Some(DbInstance::builder().build()))
+        .tags_all(|d| tags_value(d.tag_list()))
+        .attr("id", comp(STR))
+        .read(|d, _| val::opt_str(d.dbi_resource_id()))
+        .attr("arn", comp(STR))
+        .read(|d, _| val::opt_str(d.db_instance_arn()))
+        .attr("resource_id", comp(STR))
+        .read(|d, _| val::opt_str(d.dbi_resource_id()))
+        .attr("address", comp(STR))
+        .read(|d, _| val::str_or_empty(address(d)))
+        .attr("endpoint", comp(STR))
+        .read(|d, _| {
+            Value::string(match (address(d), port(d)) {
+                (Some(a), Some(p)) if !a.is_empty() => format!("{a}:{p}"),
+                (a, _) => a.unwrap_or_default().to_string(),
+            })
+        })
+        .attr("hosted_zone_id", comp(STR))
+        .read(|d, _| val::str_or_empty(d.endpoint().and_then(|e| e.hosted_zone_id())))
+        .attr("status", comp(STR))
+        .read(|d, _| val::opt_str(d.db_instance_status()))
+        .attr("engine_version_actual", comp(STR))
+        .read(|d, _| val::str_or_empty(d.engine_version()))
+        .attr(
+            "master_user_secret",
+            comp(list_of(object_of(
+                &["kms_key_id", "secret_arn", "secret_status"],
+                STR,
+            ))),
+        )
+        .read(|d, _| secret_value(d))
+        // Created from `identifier` or `identifier_prefix` by hand (`identifier_for`);
+        // the configured spelling is kept.
+        .attr("identifier", opt_comp(STR).force_new())
+        .read(|d, cx| {
+            let ident = d.db_instance_identifier().unwrap_or_default();
+            keep_spelling(cx.current, "identifier", ident)
+        })
+        .attr("identifier_prefix", opt_comp(STR).force_new())
+        .attr("engine", opt_comp(STR).force_new())
+        .read(|d, _| val::opt_str(d.engine()))
+        .create(|b, v| b.set_engine(v.str()))
+        .attr("engine_version", opt_comp(STR))
+        .read(|d, cx| engine_version(cx.current, d.engine_version().unwrap_or_default()))
+        .create(|b, v| b.set_engine_version(v.str()))
+        .update(|b, v| b.set_engine_version(v.str()))
+        .attr("instance_class", req(STR))
+        .read(|d, _| val::opt_str(d.db_instance_class()))
+        .create(|b, v| b.db_instance_class(v.str().unwrap_or_default()))
+        .update(|b, v| b.set_db_instance_class(v.str()))
+        .attr("allocated_storage", opt_comp(NUM))
+        .read(|d, _| opt_num(d.allocated_storage()))
+        .create(|b, v| b.set_allocated_storage(v.i32()))
+        .update(|b, v| b.set_allocated_storage(v.i32()))
+        // 0 or null turns storage autoscaling off.
+        .attr("max_allocated_storage", opt(NUM))
+        .read(|d, cx| max_storage(cx.current, d))
+        .create(|b, v| b.set_max_allocated_storage(v.i32().filter(|n| *n > 0)))
+        .update(|b, v| b.max_allocated_storage(v.i32().unwrap_or(0)))
+        .attr("storage_type", opt_comp(STR))
+        .read(|d, _| val::opt_str(d.storage_type()))
+        .create(|b, v| b.set_storage_type(v.str()))
+        .update(|b, v| b.set_storage_type(v.str()))
+        .attr("iops", opt_comp(NUM))
+        .read(|d, _| opt_num(d.iops()))
+        .create(|b, v| b.set_iops(v.i32()))
+        .update(|b, v| b.set_iops(v.i32()))
+        .attr("storage_encrypted", opt(BOOL).force_new())
+        .read(|d, cx| bool_keep_null(cx.current, "storage_encrypted", d.storage_encrypted()))
+        .create(|b, v| b.set_storage_encrypted(v.bool()))
+        .attr("kms_key_id", opt_comp(STR).force_new())
+        .read(|d, _| val::str_or_empty(d.kms_key_id()))
+        .create(|b, v| b.set_kms_key_id(v.str()))
+        .attr("multi_az", opt_comp(BOOL))
+        .read(|d, _| Value::Bool(d.multi_az().unwrap_or(false)))
+        .create(|b, v| b.set_multi_az(v.bool()))
+        .update(|b, v| b.set_multi_az(v.bool()))
+        .attr("availability_zone", opt_comp(STR).force_new())
+        .read(|d, _| val::str_or_empty(d.availability_zone()))
+        .create(|b, v| b.set_availability_zone(v.str()))
+        .attr("db_name", opt_comp(STR).force_new())
+        .read(|d, _| val::str_or_empty(d.db_name()))
+        .create(|b, v| b.set_db_name(v.str()))
+        .attr("username", opt_comp(STR).force_new())
+        .read(|d, _| val::str_or_empty(d.master_username()))
+        .create(|b, v| b.set_master_username(v.str()))
+        // The password is only ever sent: never read back, kept as configured.
+        .attr("password", opt(STR).sensitive())
+        .create(|b, v| b.set_master_user_password(v.str()))
+        .update(|b, v| b.set_master_user_password(v.str()))
+        // Conflicts with `password` (`validate`), so it never overwrites one. Never
+        // stored, so never seen to change: a new `password_wo_version` sends it.
+        .attr("password_wo", opt(STR).sensitive().write_only())
+        .create(|b, v| match v.str() {
+            Some(pw) => b.master_user_password(pw),
+            None => b,
+        })
+        .updated_by_hand()
+        // Sent by hand: a new version sends `password_wo`, another row's value.
+        .attr("password_wo_version", opt(NUM))
+        .updated_by_hand()
+        .attr("manage_master_user_password", opt(BOOL))
+        .read(|d, cx| managed_password(cx.current, d))
+        .create(|b, v| b.set_manage_master_user_password(v.bool()))
+        .update(|b, v| b.manage_master_user_password(args::off(v)))
+        .attr("master_user_secret_kms_key_id", opt_comp(STR))
+        .create(|b, v| b.set_master_user_secret_kms_key_id(v.str()))
+        .update(|b, v| b.set_master_user_secret_kms_key_id(v.str()))
+        .attr("port", opt_comp(NUM))
+        .read(|d, _| opt_num(port(d)))
+        .create(|b, v| b.set_port(v.i32()))
+        .update(|b, v| b.set_db_port_number(v.i32()))
+        .attr("publicly_accessible", opt_default(BOOL, Value::Bool(false)))
+        .read(|d, _| Value::Bool(d.publicly_accessible().unwrap_or(false)))
+        .create(|b, v| b.set_publicly_accessible(v.bool()))
+        .update(|b, v| b.set_publicly_accessible(v.bool()))
+        .attr("vpc_security_group_ids", opt_comp(set_of(STR)))
+        .read(|d, _| {
+            let groups = d.vpc_security_groups().iter();
+            val::str_set(groups.filter_map(|g| g.vpc_security_group_id()))
+        })
+        .create(|b, v| b.set_vpc_security_group_ids(v.strings()))
+        .update(|b, v| b.set_vpc_security_group_ids(Some(v.strings().unwrap_or_default())))
+        .attr("db_subnet_group_name", opt_comp(STR))
+        .read(|d, _| {
+            val::str_or_empty(d.db_subnet_group().and_then(|g| g.db_subnet_group_name()))
+        })
+        .create(|b, v| b.set_db_subnet_group_name(v.str()))
+        .update(|b, v| b.set_db_subnet_group_name(v.str()))
+        .attr("parameter_group_name", opt_comp(STR))
+        .read(|d, _| {
+            let group = d.db_parameter_groups().first();
+            val::str_or_empty(group.and_then(|g| g.db_parameter_group_name()))
+        })
+        .create(|b, v| b.set_db_parameter_group_name(v.str()))
+        .update(|b, v| b.set_db_parameter_group_name(v.str()))
+        .attr("backup_retention_period", opt_comp(NUM))
+        .read(|d, _| val::num(d.backup_retention_period().unwrap_or(0)))
+        .create(|b, v| b.set_backup_retention_period(v.i32()))
+        .update(|b, v| b.set_backup_retention_period(v.i32()))
+        .attr("backup_window", opt_comp(STR))
+        .read(|d, _| val::str_or_empty(d.preferred_backup_window()))
+        .create(|b, v| b.set_preferred_backup_window(v.str()))
+        .update(|b, v| b.set_preferred_backup_window(v.str()))
+        // Lowercase, as AWS stores it (and `plan` writes it).
+        .attr("maintenance_window", opt_comp(STR))
+        .read(|d, _| {
+            let w = d.preferred_maintenance_window().unwrap_or_default();
+            Value::string(w.to_lowercase())
+        })
+        .create(|b, v| b.set_preferred_maintenance_window(v.str()))
+        .update(|b, v| b.set_preferred_maintenance_window(v.str()))
+        // The next four are terrane's own: how `delete` and `update` call AWS.
+        .attr("skip_final_snapshot", opt_default(BOOL, Value::Bool(false)))
+        .updated_by_hand()
+        .attr("final_snapshot_identifier", opt(STR))
+        .updated_by_hand()
+        .attr(
+            "delete_automated_backups",
+            opt_default(BOOL, Value::Bool(true)),
+        )
+        .updated_by_hand()
+        .attr("apply_immediately", opt_comp(BOOL))
+        .read(|_, cx| {
+            let known = val::bool_attr(cx.current, "apply_immediately");
+            Value::Bool(known.unwrap_or(false))
+        })
+        .updated_by_hand()
+        .attr("deletion_protection", opt(BOOL))
+        .read(|d, cx| bool_keep_null(cx.current, "deletion_protection", d.deletion_protection()))
+        .create(|b, v| b.set_deletion_protection(v.bool()))
+        .update(|b, v| b.deletion_protection(args::off(v)))
+        .attr(
+            "auto_minor_version_upgrade",
+            opt_default(BOOL, Value::Bool(true)),
+        )
+        .read(|d, _| Value::Bool(d.auto_minor_version_upgrade().unwrap_or(true)))
+        .create(|b, v| b.set_auto_minor_version_upgrade(v.bool()))
+        .update(|b, v| b.set_auto_minor_version_upgrade(v.bool()))
+        .attr(
+            "copy_tags_to_snapshot",
+            opt_default(BOOL, Value::Bool(false)),
+        )
+        .read(|d, _| Value::Bool(d.copy_tags_to_snapshot().unwrap_or(false)))
+        .create(|b, v| b.set_copy_tags_to_snapshot(v.bool()))
+        .update(|b, v| b.set_copy_tags_to_snapshot(v.bool()))
+        // Sent with every modify (it permits one), not a change of its own.
+        .attr("allow_major_version_upgrade", opt(BOOL))
+        .updated_by_hand()
+        .attr("storage_throughput", opt_comp(NUM))
+        .read(|d, _| val::num(d.storage_throughput().unwrap_or(0)))
+        .create(|b, v| b.set_storage_throughput(v.i32()))
+        .update(|b, v| b.set_storage_throughput(v.i32()))
+        .attr("license_model", opt_comp(STR))
+        .read(|d, _| val::str_or_empty(d.license_model()))
+        .create(|b, v| b.set_license_model(v.str()))
+        .update(|b, v| b.set_license_model(v.str()))
+        .attr("option_group_name", opt_comp(STR))
+        .read(|d, _| {
+            let group = d.option_group_memberships().first();
+            val::str_or_empty(group.and_then(|g| g.option_group_name()))
+        })
+        .create(|b, v| b.set_option_group_name(v.str()))
+        .update(|b, v| b.set_option_group_name(v.str()))
+        .attr("ca_cert_identifier", opt_comp(STR))
+        .read(|d, _| val::str_or_empty(d.ca_certificate_identifier()))
+        .create(|b, v| b.set_ca_certificate_identifier(v.str()))
+        .update(|b, v| b.set_ca_certificate_identifier(v.str()))
+        .attr("network_type", opt_comp(STR))
+        .read(|d, _| val::str_or_empty(d.network_type()))
+        .create(|b, v| b.set_network_type(v.str()))
+        .update(|b, v| b.set_network_type(v.str()))
+        .attr("character_set_name", opt_comp(STR).force_new())
+        .read(|d, _| val::str_or_empty(d.character_set_name()))
+        .create(|b, v| b.set_character_set_name(v.str()))
+        .attr("timezone", opt_comp(STR).force_new())
+        .read(|d, _| val::str_or_empty(d.timezone()))
+        .create(|b, v| b.set_timezone(v.str()))
+        .attr("iam_database_authentication_enabled", opt(BOOL))
+        .read(|d, cx| {
+            let aws = d.iam_database_authentication_enabled();
+            bool_keep_null(cx.current, "iam_database_authentication_enabled", aws)
+        })
+        .create(|b, v| b.set_enable_iam_database_authentication(v.bool()))
+        .update(|b, v| b.enable_iam_database_authentication(args::off(v)))
+        .attr("monitoring_interval", opt_default(NUM, val::num(0)))
+        .read(|d, _| val::num(d.monitoring_interval().unwrap_or(0)))
+        .create(|b, v| b.set_monitoring_interval(v.i32()))
+        .update(|b, v| b.set_monitoring_interval(v.i32()))
+        .attr("monitoring_role_arn", opt_comp(STR))
+        .read(|d, _| val::str_or_empty(d.monitoring_role_arn()))
+        .create(|b, v| b.set_monitoring_role_arn(v.str()))
+        .update(|b, v| b.set_monitoring_role_arn(v.str()))
+        // AWS always answers the next two; moto keeps neither, so a missing answer keeps
+        // the value known.
+        .attr(
+            "performance_insights_enabled",
+            opt_default(BOOL, Value::Bool(false)),
+        )
+        .read(|d, cx| {
+            let known = || val::bool_attr(cx.current, "performance_insights_enabled");
+            Value::Bool(d.performance_insights_enabled().or_else(known).unwrap_or(false))
+        })
+        .create(|b, v| b.set_enable_performance_insights(v.bool()))
+        .update(|b, v| b.enable_performance_insights(args::off(v)))
+        .attr("performance_insights_kms_key_id", opt_comp(STR))
+        .read(|d, _| val::str_or_empty(d.performance_insights_kms_key_id()))
+        .create(|b, v| b.set_performance_insights_kms_key_id(v.str()))
+        .update(|b, v| b.set_performance_insights_kms_key_id(v.str()))
+        .attr("performance_insights_retention_period", opt_comp(NUM))
+        .read(|d, cx| {
+            let known = || val::i32_attr(cx.current, "performance_insights_retention_period");
+            val::num(d.performance_insights_retention_period().or_else(known).unwrap_or(0))
+        })
+        .create(|b, v| b.set_performance_insights_retention_period(v.i32()))
+        .update(|b, v| b.set_performance_insights_retention_period(v.i32()))
+        // Modified by hand: the request names the types to enable and to disable.
+        .attr("enabled_cloudwatch_logs_exports", opt(set_of(STR)))
+        .read(|d, cx| {
+            let k = "enabled_cloudwatch_logs_exports";
+            set_keep_null(cx.current, k, d.enabled_cloudwatch_logs_exports())
+        })
+        .create(|b, v| b.set_enable_cloudwatch_logs_exports(v.strings()))
+        .updated_by_hand()
+        .attr("replicas", comp(list_of(STR)))
+        .read(|d, _| val::str_list(d.read_replica_db_instance_identifiers()));
+    args::rows(t)
+});
+
+fn address(d: &DbInstance) -> Option<&str> {
+    d.endpoint().and_then(|e| e.address())
+}
+
+/// The endpoint's port, else the instance's (an instance still creating has no endpoint).
+fn port(d: &DbInstance) -> Option<i32> {
+    d.endpoint().and_then(|e| e.port()).or(d.db_instance_port())
+}
+
+fn opt_num(n: Option<i32>) -> Value {
+    n.map_or(Value::Null, val::num)
+}
+
+/// On when AWS manages the password in Secrets Manager; off, when it was on and no
+/// longer is; otherwise as known (null until configured).
+fn managed_password(cur: &Value, d: &DbInstance) -> Value {
+    match (
         d.master_user_secret().is_some(),
         cur.get_attr("manage_master_user_password"),
     ) {
@@ -241,188 +512,15 @@ fn build(cur: &Value, d: &DbInstance) -> Value {
         (false, Some(Value::Bool(true))) => Value::Bool(false),
         (false, Some(v)) if !v.is_unknown() => v.clone(),
         _ => Value::Null,
-    };
-    let mut o = Obj::from(cur);
-    o.set("id", val::opt_str(d.dbi_resource_id()))
-        .set("resource_id", val::opt_str(d.dbi_resource_id()))
-        .set("identifier", keep_spelling(cur, "identifier", ident))
-        .set("arn", val::opt_str(d.db_instance_arn()))
-        .set("status", val::opt_str(d.db_instance_status()))
-        .set("address", Value::string(address))
-        .set(
-            "endpoint",
-            Value::string(match port {
-                Some(p) if !address.is_empty() => format!("{address}:{p}"),
-                _ => address.to_string(),
-            }),
-        )
-        .set(
-            "hosted_zone_id",
-            val::str_or_empty(ep.and_then(|e| e.hosted_zone_id())),
-        )
-        .set("port", port.map_or(Value::Null, val::num))
-        .set("engine", val::opt_str(d.engine()))
-        .set("engine_version", engine_version(cur, actual))
-        .set("engine_version_actual", Value::string(actual))
-        .set("instance_class", val::opt_str(d.db_instance_class()))
-        .set(
-            "allocated_storage",
-            d.allocated_storage().map_or(Value::Null, val::num),
-        )
-        .set("max_allocated_storage", max_storage(cur, d))
-        .set("storage_type", val::opt_str(d.storage_type()))
-        .set(
-            "storage_encrypted",
-            bool_keep_null(cur, "storage_encrypted", d.storage_encrypted()),
-        )
-        .set("kms_key_id", val::str_or_empty(d.kms_key_id()))
-        .set("multi_az", Value::Bool(d.multi_az().unwrap_or(false)))
-        .set("db_name", val::str_or_empty(d.db_name()))
-        .set("username", val::str_or_empty(d.master_username()))
-        .set("manage_master_user_password", managed)
-        .set("master_user_secret", secret_value(d))
-        .set(
-            "publicly_accessible",
-            Value::Bool(d.publicly_accessible().unwrap_or(false)),
-        )
-        .set(
-            "vpc_security_group_ids",
-            val::str_set(
-                d.vpc_security_groups()
-                    .iter()
-                    .filter_map(|g| g.vpc_security_group_id()),
-            ),
-        )
-        .set(
-            "db_subnet_group_name",
-            val::str_or_empty(d.db_subnet_group().and_then(|g| g.db_subnet_group_name())),
-        )
-        .set(
-            "parameter_group_name",
-            val::str_or_empty(
-                d.db_parameter_groups()
-                    .first()
-                    .and_then(|g| g.db_parameter_group_name()),
-            ),
-        )
-        .set(
-            "backup_retention_period",
-            val::num(d.backup_retention_period().unwrap_or(0)),
-        )
-        .set(
-            "backup_window",
-            val::str_or_empty(d.preferred_backup_window()),
-        )
-        .set(
-            "maintenance_window",
-            Value::string(
-                d.preferred_maintenance_window()
-                    .unwrap_or_default()
-                    .to_lowercase(),
-            ),
-        )
-        .set(
-            "deletion_protection",
-            bool_keep_null(cur, "deletion_protection", d.deletion_protection()),
-        )
-        .set(
-            "auto_minor_version_upgrade",
-            Value::Bool(d.auto_minor_version_upgrade().unwrap_or(true)),
-        )
-        .set(
-            "copy_tags_to_snapshot",
-            Value::Bool(d.copy_tags_to_snapshot().unwrap_or(false)),
-        )
-        .set(
-            "availability_zone",
-            val::str_or_empty(d.availability_zone()),
-        )
-        .set("iops", d.iops().map_or(Value::Null, val::num))
-        .set("tags_all", tags_value(d.tag_list()))
-        .set(
-            "storage_throughput",
-            val::num(d.storage_throughput().unwrap_or(0)),
-        )
-        .set("license_model", val::str_or_empty(d.license_model()))
-        .set(
-            "option_group_name",
-            val::str_or_empty(
-                d.option_group_memberships()
-                    .first()
-                    .and_then(|g| g.option_group_name()),
-            ),
-        )
-        .set(
-            "ca_cert_identifier",
-            val::str_or_empty(d.ca_certificate_identifier()),
-        )
-        .set("network_type", val::str_or_empty(d.network_type()))
-        .set(
-            "character_set_name",
-            val::str_or_empty(d.character_set_name()),
-        )
-        .set("timezone", val::str_or_empty(d.timezone()))
-        .set(
-            "iam_database_authentication_enabled",
-            bool_keep_null(
-                cur,
-                "iam_database_authentication_enabled",
-                d.iam_database_authentication_enabled(),
-            ),
-        )
-        .set(
-            "monitoring_interval",
-            val::num(d.monitoring_interval().unwrap_or(0)),
-        )
-        .set(
-            "monitoring_role_arn",
-            val::str_or_empty(d.monitoring_role_arn()),
-        )
-        // AWS always answers these two; moto keeps neither, so a missing answer keeps
-        // the value known.
-        .set(
-            "performance_insights_enabled",
-            Value::Bool(
-                d.performance_insights_enabled()
-                    .or_else(|| val::bool_attr(cur, "performance_insights_enabled"))
-                    .unwrap_or(false),
-            ),
-        )
-        .set(
-            "performance_insights_kms_key_id",
-            val::str_or_empty(d.performance_insights_kms_key_id()),
-        )
-        .set(
-            "performance_insights_retention_period",
-            val::num(
-                d.performance_insights_retention_period()
-                    .or_else(|| val::i32_attr(cur, "performance_insights_retention_period"))
-                    .unwrap_or(0),
-            ),
-        )
-        .set(
-            "enabled_cloudwatch_logs_exports",
-            set_keep_null(
-                cur,
-                "enabled_cloudwatch_logs_exports",
-                d.enabled_cloudwatch_logs_exports(),
-            ),
-        )
-        .set(
-            "replicas",
-            val::str_list(d.read_replica_db_instance_identifiers()),
-        )
-        .default("allow_major_version_upgrade", Value::Null)
-        .default("identifier_prefix", Value::Null)
-        .default("apply_immediately", Value::Bool(false))
-        .default("skip_final_snapshot", Value::Bool(false))
-        .default("delete_automated_backups", Value::Bool(true))
-        .default("master_user_secret_kms_key_id", Value::Null);
-    args::read(&mut o, cur, d);
+    }
+}
+
+/// The state object for a described instance, starting from what was known.
+fn build(cur: &Value, d: &DbInstance, region: &str) -> Value {
+    let mut o = TABLE.read_object(d, cur, region);
     apply_pending(&mut o, cur, d);
     o.done()
 }
-
 /// Describes instances by identifier: one DescribeDBInstances per page and 100
 /// identifiers, with a `db-instance-id` filter (which, unlike the identifier parameter,
 /// returns what exists and ignores the rest).
@@ -470,8 +568,41 @@ async fn wait_status(
     .await
 }
 
-fn owned(v: &Value, k: &str) -> Option<String> {
-    val::str_attr(v, k).map(str::to_string)
+/// Whether an argument ModifyDBInstance sends by hand ([`modify_by_hand`], the domain)
+/// changed.
+fn modified_by_hand(prior: &Value, p: &Value) -> bool {
+    ["enabled_cloudwatch_logs_exports", "password_wo_version"]
+        .iter()
+        .chain(&args::DOMAIN)
+        .any(|k| TABLE.changed(prior, p, k))
+}
+
+/// The arguments of a modify that need more than their planned value: the log types to
+/// enable and to disable, and the write-only password (sent when its version changes).
+fn modify_by_hand(b: Modify, prior: &Value, p: &Value) -> Modify {
+    let logs = TABLE
+        .changed(prior, p, "enabled_cloudwatch_logs_exports")
+        .then(|| {
+            let old = val::strings(prior, "enabled_cloudwatch_logs_exports");
+            let new = val::strings(p, "enabled_cloudwatch_logs_exports");
+            let missing = |from: &[String], of: &[String]| -> Vec<String> {
+                of.iter().filter(|x| !from.contains(x)).cloned().collect()
+            };
+            CloudwatchLogsExportConfiguration::builder()
+                .set_enable_log_types(Some(missing(&old, &new)))
+                .set_disable_log_types(Some(missing(&new, &old)))
+                .build()
+        });
+    let password_wo = TABLE
+        .changed(prior, p, "password_wo_version")
+        .then(|| val::str_attr(p, "password_wo"))
+        .flatten();
+    let b = b.set_cloudwatch_logs_export_configuration(logs);
+    // `password` conflicts with `password_wo` (`validate`): never both.
+    match password_wo {
+        Some(pw) => b.master_user_password(pw),
+        None => b,
+    }
 }
 
 /// Why the instance, as recorded, cannot be deleted (checked before any call): its
@@ -495,45 +626,6 @@ fn delete_blocker(prior: &Value) -> Option<String> {
     None
 }
 
-/// Arguments whose change is sent with ModifyDBInstance (the rest are config-only, tags,
-/// or force a new instance).
-const MODIFIABLE: &[&str] = &[
-    "allocated_storage",
-    "max_allocated_storage",
-    "storage_type",
-    "iops",
-    "instance_class",
-    "engine_version",
-    "multi_az",
-    "password",
-    "password_wo_version",
-    "manage_master_user_password",
-    "master_user_secret_kms_key_id",
-    "port",
-    "publicly_accessible",
-    "vpc_security_group_ids",
-    "db_subnet_group_name",
-    "parameter_group_name",
-    "backup_retention_period",
-    "backup_window",
-    "maintenance_window",
-    "deletion_protection",
-    "auto_minor_version_upgrade",
-    "copy_tags_to_snapshot",
-    "storage_throughput",
-    "license_model",
-    "option_group_name",
-    "ca_cert_identifier",
-    "network_type",
-    "iam_database_authentication_enabled",
-    "monitoring_interval",
-    "monitoring_role_arn",
-    "performance_insights_enabled",
-    "performance_insights_kms_key_id",
-    "performance_insights_retention_period",
-    "enabled_cloudwatch_logs_exports",
-];
-
 #[async_trait]
 impl AwsResource for Instance {
     fn type_name(&self) -> &'static str {
@@ -553,81 +645,8 @@ impl AwsResource for Instance {
         Ok(identity.get("identifier").map(str::to_string))
     }
 
-    fn schema(&self) -> BlockSchema {
-        let s = S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("resource_id", comp(STR))
-            .attr("address", comp(STR))
-            .attr("endpoint", comp(STR))
-            .attr("hosted_zone_id", comp(STR))
-            .attr("status", comp(STR))
-            .attr("engine_version_actual", comp(STR))
-            .attr("master_user_secret", comp(list_of(secret_type())))
-            .attr("identifier", opt_comp(STR).force_new())
-            .attr("identifier_prefix", opt_comp(STR).force_new())
-            .attr("engine", opt_comp(STR).force_new())
-            .attr("engine_version", opt_comp(STR))
-            .attr("instance_class", req(STR))
-            .attr("allocated_storage", opt_comp(NUM))
-            .attr("max_allocated_storage", opt(NUM))
-            .attr("storage_type", opt_comp(STR))
-            .attr("iops", opt_comp(NUM))
-            .attr("storage_encrypted", opt(BOOL).force_new())
-            .attr("kms_key_id", opt_comp(STR).force_new())
-            .attr("multi_az", opt_comp(BOOL))
-            .attr("availability_zone", opt_comp(STR).force_new())
-            .attr("db_name", opt_comp(STR).force_new())
-            .attr("username", opt_comp(STR).force_new())
-            .attr("password", opt(STR).sensitive())
-            .attr("password_wo", opt(STR).sensitive().write_only())
-            .attr("password_wo_version", opt(NUM))
-            .attr("manage_master_user_password", opt(BOOL))
-            .attr("master_user_secret_kms_key_id", opt_comp(STR))
-            .attr("port", opt_comp(NUM))
-            .attr("publicly_accessible", opt_default(BOOL, Value::Bool(false)))
-            .attr("vpc_security_group_ids", opt_comp(set_of(STR)))
-            .attr("db_subnet_group_name", opt_comp(STR))
-            .attr("parameter_group_name", opt_comp(STR))
-            .attr("backup_retention_period", opt_comp(NUM))
-            .attr("backup_window", opt_comp(STR))
-            .attr("maintenance_window", opt_comp(STR))
-            .attr("skip_final_snapshot", opt_default(BOOL, Value::Bool(false)))
-            .attr("final_snapshot_identifier", opt(STR))
-            .attr(
-                "delete_automated_backups",
-                opt_default(BOOL, Value::Bool(true)),
-            )
-            .attr("deletion_protection", opt(BOOL))
-            .attr("apply_immediately", opt_comp(BOOL))
-            .attr(
-                "auto_minor_version_upgrade",
-                opt_default(BOOL, Value::Bool(true)),
-            )
-            .attr(
-                "copy_tags_to_snapshot",
-                opt_default(BOOL, Value::Bool(false)),
-            )
-            .attr("allow_major_version_upgrade", opt(BOOL))
-            .attr("storage_throughput", opt_comp(NUM))
-            .attr("license_model", opt_comp(STR))
-            .attr("option_group_name", opt_comp(STR))
-            .attr("ca_cert_identifier", opt_comp(STR))
-            .attr("network_type", opt_comp(STR))
-            .attr("character_set_name", opt_comp(STR).force_new())
-            .attr("timezone", opt_comp(STR).force_new())
-            .attr("iam_database_authentication_enabled", opt(BOOL))
-            .attr("monitoring_interval", opt_default(NUM, val::num(0)))
-            .attr("monitoring_role_arn", opt_comp(STR))
-            .attr(
-                "performance_insights_enabled",
-                opt_default(BOOL, Value::Bool(false)),
-            )
-            .attr("performance_insights_kms_key_id", opt_comp(STR))
-            .attr("performance_insights_retention_period", opt_comp(NUM))
-            .attr("enabled_cloudwatch_logs_exports", opt(set_of(STR)))
-            .attr("replicas", comp(list_of(STR)));
-        args::schema(s)
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -719,68 +738,15 @@ impl AwsResource for Instance {
             found,
             |cur| name_key(cur, "identifier"),
             |d| d.db_instance_identifier().map(str::to_lowercase),
-            build,
+            |cur, d| build(cur, d, &c.region),
         ))
     }
 
     async fn create(&self, c: &Clients, p: &Value, t: Timeout) -> Result<String, Failed> {
         let ident = identifier_for(p);
-        let create = c.rds.get().await.create_db_instance();
-        args::create(create, p)
+        TABLE
+            .create_request(c.rds.get().await.create_db_instance(), p)
             .db_instance_identifier(&ident)
-            .db_instance_class(val::str_attr(p, "instance_class").unwrap_or_default())
-            .set_engine(owned(p, "engine"))
-            .set_engine_version(owned(p, "engine_version"))
-            .set_allocated_storage(val::i32_attr(p, "allocated_storage"))
-            .set_max_allocated_storage(val::i32_attr(p, "max_allocated_storage").filter(|n| *n > 0))
-            .set_storage_type(owned(p, "storage_type"))
-            .set_iops(val::i32_attr(p, "iops"))
-            .set_storage_encrypted(val::bool_attr(p, "storage_encrypted"))
-            .set_kms_key_id(owned(p, "kms_key_id"))
-            .set_multi_az(val::bool_attr(p, "multi_az"))
-            .set_availability_zone(owned(p, "availability_zone"))
-            .set_db_name(owned(p, "db_name"))
-            .set_master_username(owned(p, "username"))
-            .set_master_user_password(owned(p, "password").or_else(|| owned(p, "password_wo")))
-            .set_manage_master_user_password(val::bool_attr(p, "manage_master_user_password"))
-            .set_master_user_secret_kms_key_id(owned(p, "master_user_secret_kms_key_id"))
-            .set_port(val::i32_attr(p, "port"))
-            .set_publicly_accessible(val::bool_attr(p, "publicly_accessible"))
-            .set_vpc_security_group_ids(
-                known_set(p, "vpc_security_group_ids")
-                    .then(|| val::strings(p, "vpc_security_group_ids")),
-            )
-            .set_db_subnet_group_name(owned(p, "db_subnet_group_name"))
-            .set_db_parameter_group_name(owned(p, "parameter_group_name"))
-            .set_backup_retention_period(val::i32_attr(p, "backup_retention_period"))
-            .set_preferred_backup_window(owned(p, "backup_window"))
-            .set_preferred_maintenance_window(owned(p, "maintenance_window"))
-            .set_deletion_protection(val::bool_attr(p, "deletion_protection"))
-            .set_auto_minor_version_upgrade(val::bool_attr(p, "auto_minor_version_upgrade"))
-            .set_copy_tags_to_snapshot(val::bool_attr(p, "copy_tags_to_snapshot"))
-            .set_storage_throughput(val::i32_attr(p, "storage_throughput"))
-            .set_license_model(owned(p, "license_model"))
-            .set_option_group_name(owned(p, "option_group_name"))
-            .set_ca_certificate_identifier(owned(p, "ca_cert_identifier"))
-            .set_network_type(owned(p, "network_type"))
-            .set_character_set_name(owned(p, "character_set_name"))
-            .set_timezone(owned(p, "timezone"))
-            .set_enable_iam_database_authentication(val::bool_attr(
-                p,
-                "iam_database_authentication_enabled",
-            ))
-            .set_monitoring_interval(val::i32_attr(p, "monitoring_interval"))
-            .set_monitoring_role_arn(owned(p, "monitoring_role_arn"))
-            .set_enable_performance_insights(val::bool_attr(p, "performance_insights_enabled"))
-            .set_performance_insights_kms_key_id(owned(p, "performance_insights_kms_key_id"))
-            .set_performance_insights_retention_period(val::i32_attr(
-                p,
-                "performance_insights_retention_period",
-            ))
-            .set_enable_cloudwatch_logs_exports(
-                known_set(p, "enabled_cloudwatch_logs_exports")
-                    .then(|| val::strings(p, "enabled_cloudwatch_logs_exports")),
-            )
             .set_tags(planned_tags(p))
             .send()
             .await
@@ -792,6 +758,8 @@ impl AwsResource for Instance {
         Ok(ident)
     }
 
+    /// One ModifyDBInstance with every changed argument, then a wait until the instance
+    /// is ready again.
     async fn update(
         &self,
         c: &Clients,
@@ -800,81 +768,26 @@ impl AwsResource for Instance {
         t: Timeout,
     ) -> Result<Option<String>, AwsError> {
         let ident = val::str_attr(prior, "identifier").unwrap_or_default();
-        if MODIFIABLE.iter().any(|k| val::changed(prior, p, k)) || args::changed(prior, p) {
-            // Each argument is sent only when it changed.
-            let ch = |k: &str| val::changed(prior, p, k);
-            let s = |k: &str| ch(k).then(|| owned(p, k)).flatten();
-            let n = |k: &str| ch(k).then(|| val::i32_attr(p, k)).flatten();
-            let b = |k: &str| ch(k).then(|| val::bool_attr(p, k)).flatten();
-            // Turning something off must say false, not leave it out.
-            let off = |k: &str| ch(k).then(|| val::bool_attr(p, k).unwrap_or(false));
-            let logs = ch("enabled_cloudwatch_logs_exports").then(|| {
-                let old = val::strings(prior, "enabled_cloudwatch_logs_exports");
-                let new = val::strings(p, "enabled_cloudwatch_logs_exports");
-                CloudwatchLogsExportConfiguration::builder()
-                    .set_enable_log_types(Some(
-                        new.iter().filter(|x| !old.contains(x)).cloned().collect(),
-                    ))
-                    .set_disable_log_types(Some(
-                        old.iter().filter(|x| !new.contains(x)).cloned().collect(),
-                    ))
-                    .build()
-            });
-            let modify = c.rds.get().await.modify_db_instance();
-            args::modify(modify, prior, p)
+        let rds = c.rds.get().await;
+        let start = || {
+            rds.modify_db_instance()
                 .db_instance_identifier(ident)
                 .apply_immediately(val::bool_attr(p, "apply_immediately").unwrap_or(false))
                 .set_allow_major_version_upgrade(val::bool_attr(p, "allow_major_version_upgrade"))
-                .set_allocated_storage(n("allocated_storage"))
-                .set_max_allocated_storage(
-                    ch("max_allocated_storage")
-                        .then(|| val::i32_attr(p, "max_allocated_storage").unwrap_or(0)),
-                )
-                .set_storage_type(s("storage_type"))
-                .set_iops(n("iops"))
-                .set_storage_throughput(n("storage_throughput"))
-                .set_db_instance_class(s("instance_class"))
-                .set_engine_version(s("engine_version"))
-                .set_license_model(s("license_model"))
-                .set_multi_az(b("multi_az"))
-                .set_master_user_password(s("password").or_else(|| {
-                    // A new password_wo_version sends the configured password_wo.
-                    ch("password_wo_version")
-                        .then(|| owned(p, "password_wo"))
-                        .flatten()
-                }))
-                .set_manage_master_user_password(off("manage_master_user_password"))
-                .set_master_user_secret_kms_key_id(s("master_user_secret_kms_key_id"))
-                .set_db_port_number(n("port"))
-                .set_publicly_accessible(b("publicly_accessible"))
-                .set_vpc_security_group_ids(
-                    ch("vpc_security_group_ids").then(|| val::strings(p, "vpc_security_group_ids")),
-                )
-                .set_db_subnet_group_name(s("db_subnet_group_name"))
-                .set_db_parameter_group_name(s("parameter_group_name"))
-                .set_option_group_name(s("option_group_name"))
-                .set_ca_certificate_identifier(s("ca_cert_identifier"))
-                .set_network_type(s("network_type"))
-                .set_backup_retention_period(n("backup_retention_period"))
-                .set_preferred_backup_window(s("backup_window"))
-                .set_preferred_maintenance_window(s("maintenance_window"))
-                .set_deletion_protection(off("deletion_protection"))
-                .set_auto_minor_version_upgrade(b("auto_minor_version_upgrade"))
-                .set_copy_tags_to_snapshot(b("copy_tags_to_snapshot"))
-                .set_enable_iam_database_authentication(off("iam_database_authentication_enabled"))
-                .set_monitoring_interval(n("monitoring_interval"))
-                .set_monitoring_role_arn(s("monitoring_role_arn"))
-                .set_enable_performance_insights(off("performance_insights_enabled"))
-                .set_performance_insights_kms_key_id(s("performance_insights_kms_key_id"))
-                .set_performance_insights_retention_period(n(
-                    "performance_insights_retention_period",
-                ))
-                .set_cloudwatch_logs_export_configuration(logs)
-                .send()
-                .await
-                .map_err(err("ModifyDBInstance"))?;
-            wait_status(c, ident, Some(READY), t).await?;
+        };
+        let mut reqs = TABLE.update_requests(prior, p, start);
+        if reqs.is_empty() && modified_by_hand(prior, p) {
+            reqs.push(start());
         }
+        if reqs.is_empty() {
+            return Ok(None);
+        }
+        for r in reqs {
+            let r = args::modify_domain(modify_by_hand(r, prior, p), prior, p);
+            r.send().await.map_err(err("ModifyDBInstance"))?;
+        }
+        drop(rds);
+        wait_status(c, ident, Some(READY), t).await?;
         Ok(None)
     }
 
@@ -994,7 +907,7 @@ mod tests {
             ("engine_version", Value::string("16")),
             ("instance_class", Value::string("db.t3.large")),
         ]);
-        let v = build(&cur, &d);
+        let v = build(&cur, &d, "us-east-1");
         let s = |k: &str| v.get_attr(k).and_then(Value::as_str).map(str::to_string);
         assert_eq!(s("instance_class").as_deref(), Some("db.t3.large"));
         assert_eq!(s("engine_version").as_deref(), Some("16"));
