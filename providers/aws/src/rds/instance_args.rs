@@ -15,7 +15,7 @@ use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
 
-use super::instance::{InstanceTable, Modify};
+use super::instance_table::{InstanceTable, Modify};
 use crate::resource::{check_enum, invalid};
 use crate::schema::*;
 use crate::table::{Arg, ReadCtx};
@@ -38,10 +38,23 @@ const REFUSED_BLOCKS: [&str; 2] = ["restore_to_point_in_time", "s3_import"];
 /// Adds the rows of these arguments to the instance's table.
 pub fn rows(t: InstanceTable) -> InstanceTable {
     t.attr("custom_iam_instance_profile", opt(STR).force_new())
-        .read(|d, cx| or_known(cx, "custom_iam_instance_profile", d.custom_iam_instance_profile(), Value::Null))
+        .read(|d, cx| {
+            or_known(
+                cx,
+                "custom_iam_instance_profile",
+                d.custom_iam_instance_profile(),
+                Value::Null,
+            )
+        })
         .create(|b, v| b.set_custom_iam_instance_profile(v.str()))
         .attr("customer_owned_ip_enabled", opt(BOOL))
-        .read(|d, cx| flag(cx, "customer_owned_ip_enabled", d.customer_owned_ip_enabled()))
+        .read(|d, cx| {
+            flag(
+                cx,
+                "customer_owned_ip_enabled",
+                d.customer_owned_ip_enabled(),
+            )
+        })
         .create(|b, v| b.set_enable_customer_owned_ip(v.bool()))
         .update(|b, v| b.enable_customer_owned_ip(off(v)))
         .attr("database_insights_mode", opt_comp(STR))
