@@ -13,7 +13,7 @@ use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
 
 use super::DynamoTable;
-use crate::resource::{check_enum, invalid};
+use crate::resource::{check_enum, invalid, refuse_blocks};
 use crate::schema::*;
 use crate::table::Normalise;
 use crate::val;
@@ -91,13 +91,12 @@ pub fn check(config: &Value, diags: &mut Diagnostics) {
             format!("terrane does not support table_class = {INFREQUENT:?} yet ({why}); remove it or use Terraform for this table."),
         );
     }
-    for name in BLOCKS {
-        if !val::blocks(config, name).is_empty() {
-            invalid(
-                diags,
-                name,
-                format!("terrane does not send the {name:?} block of aws_dynamodb_table yet ({why}); remove it or use Terraform for this table."),
-            );
-        }
-    }
+    refuse_blocks(
+        config,
+        "aws_dynamodb_table",
+        "table",
+        BLOCKS,
+        Some(why),
+        diags,
+    );
 }
