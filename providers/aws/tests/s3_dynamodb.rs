@@ -664,7 +664,8 @@ async fn dynamodb_table_secondary_indexes() {
 }
 
 /// An on-demand table with the given warm throughput block (empty: none) and extra
-/// arguments, and a provisioned table without one.
+/// arguments, and two provisioned tables without one: the second's capacity gives it a
+/// warm throughput above AWS's defaults.
 fn warm_src(warm: &str, extra: &str) -> String {
     format!(
         r#"{PROVIDER}
@@ -684,6 +685,16 @@ resource "aws_dynamodb_table" "plain" {{
   name           = "terrane-plain"
   read_capacity  = 5
   write_capacity = 5
+  hash_key       = "pk"
+  attribute {{
+    name = "pk"
+    type = "S"
+  }}
+}}
+resource "aws_dynamodb_table" "busy" {{
+  name           = "terrane-busy"
+  read_capacity  = 5
+  write_capacity = 5000
   hash_key       = "pk"
   attribute {{
     name = "pk"
@@ -722,8 +733,13 @@ async fn dynamodb_table_warm_throughput_and_table_class() {
         r#"[{"read_units_per_second":13000,"write_units_per_second":5000}]"#
     );
     assert_eq!(attr(&state, warm, "table_class"), "STANDARD");
-    // AWS's own warm throughput (here the provisioned capacity) is not configuration.
+    // AWS's own warm throughput (here the provisioned capacity) is not configuration: none
+    // at the defaults, and what AWS has above them, planned as unknown for a new table.
     assert_eq!(warm_in_state(&state, plain), "[]");
+    assert_eq!(
+        warm_in_state(&state, "aws_dynamodb_table.busy"),
+        r#"[{"read_units_per_second":5,"write_units_per_second":5000}]"#
+    );
     assert_converged(&env.plan(&src, &state).await);
 
     // Raised in place.
@@ -762,6 +778,7 @@ async fn dynamodb_table_warm_throughput_and_table_class() {
     env.destroy(&src, &state).await;
     assert!(describe_table("terrane-warm").await.is_none());
     assert!(describe_table("terrane-plain").await.is_none());
+    assert!(describe_table("terrane-busy").await.is_none());
 }
 
 /// What moto cannot keep is refused at plan time, naming the argument, before any call;

@@ -61,12 +61,7 @@ const PROVISIONED: &str = "PROVISIONED";
 const PAY_PER_REQUEST: &str = "PAY_PER_REQUEST";
 
 /// The optional-and-computed blocks (see the module documentation).
-const COMPUTED_BLOCKS: [&str; 4] = [
-    "point_in_time_recovery",
-    "server_side_encryption",
-    "ttl",
-    warm::BLOCK,
-];
+const COMPUTED_BLOCKS: [&str; 3] = ["point_in_time_recovery", "server_side_encryption", "ttl"];
 
 type DynamoTable = Table<Described, CreateTableFluentBuilder>;
 
@@ -699,6 +694,7 @@ impl AwsResource for TableRes {
                 val::set_attr(planned, b, kept);
             }
         }
+        warm::plan(prior, config, planned);
         let Some(p) = prior else {
             return PlanExtra::default();
         };

@@ -1,7 +1,7 @@
 //! `warm_throughput`: the read and write units a table can serve at once. AWS reports a
 //! warm throughput for every table; the Terraform provider keeps the block empty while
 //! it is AWS's own (below the minimums, or exactly the defaults of 12000 and 4000), so
-//! an unconfigured block plans no change. Raised in place with UpdateTable; AWS cannot
+//! an unconfigured block plans no change (see [`plan`]). Raised in place with UpdateTable; AWS cannot
 //! lower it, so a lower configured value replaces the table, as in the provider.
 
 use aws_sdk_dynamodb::types::WarmThroughput;
@@ -69,6 +69,23 @@ pub fn spec(item: &Value) -> Option<WarmThroughput> {
 
 fn units(item: &Value, k: &str) -> Option<i64> {
     item_i32(item, k).map(i64::from)
+}
+
+/// Left out of the configuration, the block is AWS's: kept from the prior state, and
+/// unknown for a new table or a new capacity (AWS derives it from the capacity, so a
+/// table provisioned with 5000 write units reads back with a warm throughput).
+pub fn plan(prior: Option<&Value>, config: &Value, planned: &mut Value) {
+    if !val::blocks(config, BLOCK).is_empty() {
+        return;
+    }
+    let capacity = ["billing_mode", "read_capacity", "write_capacity"];
+    let kept = prior
+        .filter(|p| !capacity.iter().any(|k| val::changed(p, planned, k)))
+        .and_then(|p| p.get_attr(BLOCK))
+        .filter(|v| !v.is_null())
+        .cloned()
+        .unwrap_or(Value::Unknown);
+    val::set_attr(planned, BLOCK, kept);
 }
 
 /// The provider's minimums.
