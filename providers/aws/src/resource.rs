@@ -708,6 +708,29 @@ pub fn invalid(diags: &mut Diagnostics, attr: &str, detail: String) {
     );
 }
 
+/// Refuses each block of `names` the configuration writes: declared so that modules using
+/// it load, but not sent to AWS yet (`why`, when given, says why not). `what` names the
+/// object in the way out ("remove it or use Terraform for this pool").
+pub fn refuse_blocks<'a>(
+    config: &Value,
+    ty: &str,
+    what: &str,
+    names: impl IntoIterator<Item = &'a str>,
+    why: Option<&str>,
+    diags: &mut Diagnostics,
+) {
+    let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
+    for name in names {
+        if !val::blocks(config, name).is_empty() {
+            invalid(
+                diags,
+                name,
+                format!("terrane does not send the {name:?} block of {ty} yet{why}; remove it or use Terraform for this {what}."),
+            );
+        }
+    }
+}
+
 /// An IPv4 CIDR network (`10.0.0.0/16`, host bits zero) with a prefix length in `range`.
 pub fn check_ipv4_cidr(
     v: &Value,

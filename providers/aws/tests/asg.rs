@@ -638,3 +638,222 @@ resource "aws_autoscaling_policy" "p" {
         "{err}"
     );
 }
+
+/// A predictive policy forecasting from a predefined load metric and a metric math
+/// scaling metric, and one from a metric pair with the block's defaults.
+fn predictive(target: u32, mode: &str) -> String {
+    let group = group("pred-asg", 4, 1, "a");
+    format!(
+        r#"{group}
+resource "aws_autoscaling_policy" "forecast" {{
+  name                   = "forecast"
+  autoscaling_group_name = aws_autoscaling_group.g.name
+  policy_type            = "PredictiveScaling"
+  predictive_scaling_configuration {{
+    mode                         = "{mode}"
+    scheduling_buffer_time       = "10"
+    max_capacity_breach_behavior = "IncreaseMaxCapacity"
+    max_capacity_buffer          = "20"
+    metric_specification {{
+      target_value = {target}
+      predefined_load_metric_specification {{
+        predefined_metric_type = "ASGTotalCPUUtilization"
+      }}
+      customized_scaling_metric_specification {{
+        metric_data_queries {{
+          id = "scaling"
+          metric_stat {{
+            stat = "Average"
+            metric {{
+              metric_name = "CPUUtilization"
+              namespace   = "AWS/EC2"
+              dimensions {{
+                name  = "AutoScalingGroupName"
+                value = "pred-asg"
+              }}
+            }}
+          }}
+        }}
+      }}
+    }}
+  }}
+}}
+resource "aws_autoscaling_policy" "pair" {{
+  name                   = "pair"
+  autoscaling_group_name = aws_autoscaling_group.g.name
+  policy_type            = "PredictiveScaling"
+  predictive_scaling_configuration {{
+    metric_specification {{
+      target_value = 30
+      predefined_metric_pair_specification {{
+        predefined_metric_type = "ASGCPUUtilization"
+      }}
+    }}
+  }}
+}}
+"#
+    )
+}
+
+async fn predictive_config(
+    name: &str,
+) -> aws_sdk_autoscaling::types::PredictiveScalingConfiguration {
+    let out = asg_client()
+        .describe_policies()
+        .auto_scaling_group_name("pred-asg")
+        .policy_names(name)
+        .send()
+        .await
+        .unwrap();
+    let p = out.scaling_policies().first().cloned().unwrap();
+    assert_eq!(p.policy_type(), Some("PredictiveScaling"));
+    p.predictive_scaling_configuration().cloned().unwrap()
+}
+
+#[tokio::test]
+async fn predictive_autoscaling_policy() {
+    let env = Env::new();
+    let (forecast, pair) = (
+        "aws_autoscaling_policy.forecast",
+        "aws_autoscaling_policy.pair",
+    );
+    let src = predictive(40, "ForecastAndScale");
+    let state = env.apply(&src, &State::new()).await;
+    let c = predictive_config("forecast").await;
+    assert_eq!(c.mode().map(|m| m.as_str()), Some("ForecastAndScale"));
+    assert_eq!(
+        (c.scheduling_buffer_time(), c.max_capacity_buffer()),
+        (Some(10), Some(20))
+    );
+    let spec = &c.metric_specifications()[0];
+    assert_eq!(spec.target_value(), Some(40.0));
+    let queries = spec
+        .customized_scaling_metric_specification()
+        .unwrap()
+        .metric_data_queries();
+    let metric = queries[0].metric_stat().and_then(|s| s.metric()).unwrap();
+    assert_eq!(
+        (
+            queries[0].id(),
+            metric.metric_name(),
+            metric.dimensions().len()
+        ),
+        (Some("scaling"), Some("CPUUtilization"), 1)
+    );
+    // The block's defaults are sent, as the provider sends them.
+    let c = predictive_config("pair").await;
+    assert_eq!(
+        (
+            c.mode().map(|m| m.as_str()),
+            c.max_capacity_breach_behavior().map(|b| b.as_str())
+        ),
+        (Some("ForecastOnly"), Some("HonorMaxCapacity"))
+    );
+    converged(&env, &src, &state).await;
+
+    // A new target and mode change in place (one put of the whole policy).
+    let src = predictive(55, "ForecastOnly");
+    let state = updated(
+        &env,
+        &src,
+        &state,
+        forecast,
+        &["predictive_scaling_configuration"],
+    )
+    .await;
+    let c = predictive_config("forecast").await;
+    assert_eq!(c.metric_specifications()[0].target_value(), Some(55.0));
+    assert_eq!(c.mode().map(|m| m.as_str()), Some("ForecastOnly"));
+
+    // Changed outside terrane: the drift is shown on the block and put back.
+    let drifted = aws_sdk_autoscaling::types::PredictiveScalingConfiguration::builder()
+        .metric_specifications(
+            aws_sdk_autoscaling::types::PredictiveScalingMetricSpecification::builder()
+                .target_value(90.0)
+                .predefined_metric_pair_specification(
+                    aws_sdk_autoscaling::types::PredictiveScalingPredefinedMetricPair::builder()
+                        .predefined_metric_type("ASGCPUUtilization".into())
+                        .build(),
+                )
+                .build(),
+        )
+        .build();
+    asg_client()
+        .put_scaling_policy()
+        .auto_scaling_group_name("pred-asg")
+        .policy_name("pair")
+        .policy_type("PredictiveScaling")
+        .predictive_scaling_configuration(drifted)
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(
+        common::drifted_attrs(&plan, pair),
+        ["predictive_scaling_configuration"]
+    );
+    let state = updated(
+        &env,
+        &src,
+        &state,
+        pair,
+        &["predictive_scaling_configuration"],
+    )
+    .await;
+    let c = predictive_config("pair").await;
+    assert_eq!(c.metric_specifications()[0].target_value(), Some(30.0));
+
+    // Imported by GROUP/NAME: no change.
+    let imported = env.import_into(&state, forecast, "pred-asg/forecast").await;
+    converged(&env, &src, &imported).await;
+
+    env.destroy(&src, &state).await;
+}
+
+#[tokio::test]
+async fn predictive_configuration_is_checked_at_plan() {
+    let env = Env::new();
+    let src = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+resource "aws_autoscaling_policy" "simple" {
+  name                   = "simple"
+  autoscaling_group_name = "nowhere"
+  scaling_adjustment     = 1
+  predictive_scaling_configuration {
+    metric_specification {
+      target_value = 30
+    }
+  }
+}
+resource "aws_autoscaling_policy" "bare" {
+  name                   = "bare"
+  autoscaling_group_name = "nowhere"
+  policy_type            = "PredictiveScaling"
+}
+resource "aws_autoscaling_policy" "buffer" {
+  name                   = "buffer"
+  autoscaling_group_name = "nowhere"
+  policy_type            = "PredictiveScaling"
+  predictive_scaling_configuration {
+    scheduling_buffer_time = "soon"
+    metric_specification {
+      target_value = 30
+    }
+  }
+}
+"#;
+    let diags = env
+        .try_plan(src, &State::new(), terrane_engine::plan::PlanMode::Normal)
+        .await
+        .expect_err("misplaced predictive configurations plan");
+    let err = format!("{diags:?}");
+    for want in [
+        "predictive_scaling_configuration is only supported for policy type PredictiveScaling",
+        "predictive_scaling_configuration is required for policy type PredictiveScaling",
+        "scheduling_buffer_time must be a whole number from 0 to 3600",
+    ] {
+        assert!(err.contains(want), "{want}: {err}");
+    }
+}

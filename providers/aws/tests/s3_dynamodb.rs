@@ -662,3 +662,158 @@ async fn dynamodb_table_secondary_indexes() {
     env.destroy(&src, &state).await;
     assert!(describe_table("terrane-indexed").await.is_none());
 }
+
+/// An on-demand table with the given warm throughput block (empty: none) and extra
+/// arguments, and two provisioned tables without one: the second's capacity gives it a
+/// warm throughput above AWS's defaults.
+fn warm_src(warm: &str, extra: &str) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "aws_dynamodb_table" "warm" {{
+  name         = "terrane-warm"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "pk"
+  table_class  = "STANDARD"
+  attribute {{
+    name = "pk"
+    type = "S"
+  }}
+  {warm}
+  {extra}
+}}
+resource "aws_dynamodb_table" "plain" {{
+  name           = "terrane-plain"
+  read_capacity  = 5
+  write_capacity = 5
+  hash_key       = "pk"
+  attribute {{
+    name = "pk"
+    type = "S"
+  }}
+}}
+resource "aws_dynamodb_table" "busy" {{
+  name           = "terrane-busy"
+  read_capacity  = 5
+  write_capacity = 5000
+  hash_key       = "pk"
+  attribute {{
+    name = "pk"
+    type = "S"
+  }}
+}}
+"#
+    )
+}
+
+fn warm_block(read: u32, write: u32) -> String {
+    format!("warm_throughput {{\n    read_units_per_second  = {read}\n    write_units_per_second = {write}\n  }}")
+}
+
+/// The warm throughput DescribeTable reports.
+async fn warm_of(name: &str) -> (Option<i64>, Option<i64>) {
+    let t = describe_table(name).await.unwrap();
+    let w = t.warm_throughput().unwrap();
+    (w.read_units_per_second(), w.write_units_per_second())
+}
+
+#[track_caller]
+fn warm_in_state(state: &State, addr: &str) -> String {
+    attr(state, addr, "warm_throughput")
+}
+
+#[tokio::test]
+async fn dynamodb_table_warm_throughput_and_table_class() {
+    let env = Env::new();
+    let (warm, plain) = ("aws_dynamodb_table.warm", "aws_dynamodb_table.plain");
+    let src = warm_src(&warm_block(13000, 5000), "");
+    let state = env.apply(&src, &State::new()).await;
+    assert_eq!(warm_of("terrane-warm").await, (Some(13000), Some(5000)));
+    assert_eq!(
+        warm_in_state(&state, warm),
+        r#"[{"read_units_per_second":13000,"write_units_per_second":5000}]"#
+    );
+    assert_eq!(attr(&state, warm, "table_class"), "STANDARD");
+    // AWS's own warm throughput (here the provisioned capacity) is not configuration: none
+    // at the defaults, and what AWS has above them, planned as unknown for a new table.
+    assert_eq!(warm_in_state(&state, plain), "[]");
+    assert_eq!(
+        warm_in_state(&state, "aws_dynamodb_table.busy"),
+        r#"[{"read_units_per_second":5,"write_units_per_second":5000}]"#
+    );
+    assert_converged(&env.plan(&src, &state).await);
+
+    // Raised in place.
+    let src = warm_src(&warm_block(14000, 6000), "");
+    assert_eq!(
+        changes(&env.plan(&src, &state).await),
+        [format!("Update {warm}")]
+    );
+    let state = env.apply(&src, &state).await;
+    assert_eq!(warm_of("terrane-warm").await, (Some(14000), Some(6000)));
+    assert_converged(&env.plan(&src, &state).await);
+
+    // Left out of the configuration, the table's value is kept.
+    let unset = warm_src("", "");
+    assert_converged(&env.plan(&unset, &state).await);
+
+    // Raised outside terrane: drift, and AWS cannot lower it, so the table is replaced.
+    let raised = aws_sdk_dynamodb::types::WarmThroughput::builder()
+        .read_units_per_second(15000)
+        .write_units_per_second(6000)
+        .build();
+    ddb()
+        .update_table()
+        .table_name("terrane-warm")
+        .warm_throughput(raised)
+        .send()
+        .await
+        .unwrap();
+    let plan = env.plan(&src, &state).await;
+    assert_eq!(drifted_attrs(&plan, warm), ["warm_throughput"]);
+    assert_eq!(changes(&plan), [format!("DeleteThenCreate {warm}")]);
+    let state = env.apply(&src, &state).await;
+    assert_eq!(warm_of("terrane-warm").await, (Some(14000), Some(6000)));
+    assert_converged(&env.plan(&src, &state).await);
+
+    env.destroy(&src, &state).await;
+    assert!(describe_table("terrane-warm").await.is_none());
+    assert!(describe_table("terrane-plain").await.is_none());
+    assert!(describe_table("terrane-busy").await.is_none());
+}
+
+/// What moto cannot keep is refused at plan time, naming the argument, before any call;
+/// a warm throughput below the provider's minimum likewise.
+#[tokio::test]
+async fn dynamodb_table_arguments_moto_cannot_keep_are_refused() {
+    let env = Env::new();
+    let cases = [
+        (
+            "table_class",
+            warm_src("", "").replace("\"STANDARD\"", "\"STANDARD_INFREQUENT_ACCESS\""),
+        ),
+        (
+            "replica",
+            warm_src("", "replica {\n    region_name = \"us-west-2\"\n  }"),
+        ),
+        (
+            "on_demand_throughput",
+            warm_src(
+                "",
+                "on_demand_throughput {\n    max_read_request_units = 100\n  }",
+            ),
+        ),
+        (
+            "read_units_per_second",
+            warm_src(&warm_block(100, 5000), ""),
+        ),
+    ];
+    for (arg, src) in cases {
+        let refused = env
+            .try_plan(&src, &State::new(), PlanMode::Normal)
+            .await
+            .unwrap_err();
+        let text = format!("{refused:?}");
+        assert!(text.contains(arg), "{arg}: {text}");
+    }
+    assert!(describe_table("terrane-warm").await.is_none());
+}

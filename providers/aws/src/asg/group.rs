@@ -30,7 +30,8 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
     check_enum, identity_of, invalid, known_set, name_or_prefix, name_prefix_from_name,
-    plan_all_blocks, wait_for, AwsResource, DefaultTimeouts, Failed, PlanExtra, Timeout,
+    plan_all_blocks, refuse_blocks, wait_for, AwsResource, DefaultTimeouts, Failed, PlanExtra,
+    Timeout,
 };
 use crate::schema::*;
 use crate::table::{item_i32 as n, item_str as s, Arg, Normalise, ResourceTable, Table};
@@ -790,15 +791,8 @@ async fn set_tags(c: &Clients, name: &str, prior: &Value, planned: &Value) -> Re
 }
 
 fn check_refused(config: &Value, diags: &mut Diagnostics) {
-    for (name, _) in REFUSED {
-        if !val::blocks(config, name).is_empty() {
-            invalid(
-                diags,
-                name,
-                format!("terrane does not send the {name:?} block of aws_autoscaling_group yet; remove it or use Terraform for this group."),
-            );
-        }
-    }
+    let names = REFUSED.iter().map(|(name, _)| *name);
+    refuse_blocks(config, "aws_autoscaling_group", "group", names, None, diags);
 }
 
 #[async_trait]

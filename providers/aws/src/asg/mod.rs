@@ -15,6 +15,7 @@ use crate::val;
 
 pub mod group;
 pub mod policy;
+mod predictive;
 pub mod schedule;
 
 pub fn resources() -> Vec<Box<dyn AwsResource>> {

@@ -1,10 +1,9 @@
 //! `aws_autoscaling_policy`: a scaling policy of an EC2 Auto Scaling group — simple,
 //! step or target tracking (on a predefined metric, a CloudWatch metric or a metric math
-//! query), as the autoscaling community module declares it. PutScalingPolicy creates it
-//! and, given the whole policy again, updates it, as the Terraform provider does. The ID
-//! is the policy's name; the import ID `GROUP/NAME`. Refreshed with one
-//! DescribePolicies per group (and page). Predictive scaling is declared, so the module
-//! validates, and refused when set (not sent yet).
+//! query) or predictive (`predictive`), as the autoscaling community module declares
+//! it. PutScalingPolicy creates it and, given the whole policy again, updates it, as the
+//! Terraform provider does. The ID is the policy's name; the import ID `GROUP/NAME`.
+//! Refreshed with one DescribePolicies per group (and page).
 //!
 //! Which arguments a put carries depends on the policy type (a step policy takes no
 //! `scaling_adjustment`, ...): `for_policy_type` leaves out what the type does not take,
@@ -20,10 +19,11 @@ use aws_sdk_autoscaling::types::{
     PredefinedMetricSpecification, ScalingPolicy, StepAdjustment, TargetTrackingConfiguration,
     TargetTrackingMetricDataQuery, TargetTrackingMetricStat,
 };
-use terrane_engine::diag::{Diagnostic, Diagnostics};
+use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::{Identity, Nesting};
 
+use super::predictive;
 use crate::autoscaling::{bound_of, predefined_metric_schema, step_adjustment_schema, step_bound};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
@@ -54,12 +54,13 @@ fn takes(policy_type: &str, attr: &str) -> bool {
         "estimated_instance_warmup" => policy_type == STEP || policy_type == TRACKING,
         "metric_aggregation_type" | "step_adjustment" => policy_type == STEP,
         TRACKING_BLOCK => policy_type == TRACKING,
+        predictive::BLOCK => policy_type == PREDICTIVE,
         _ => true,
     }
 }
 
 /// The arguments whose use depends on the policy type.
-const TYPED: [&str; 8] = [
+const TYPED: [&str; 9] = [
     "adjustment_type",
     "min_adjustment_magnitude",
     "cooldown",
@@ -68,6 +69,7 @@ const TYPED: [&str; 8] = [
     "metric_aggregation_type",
     "step_adjustment",
     TRACKING_BLOCK,
+    predictive::BLOCK,
 ];
 
 fn policy_type(v: &Value) -> &str {
@@ -91,7 +93,7 @@ fn for_policy_type(planned: &Value) -> Value {
     v
 }
 
-fn dimension_schema() -> S {
+pub(super) fn dimension_schema() -> S {
     S::new().attr("name", req(STR)).attr("value", req(STR))
 }
 
@@ -136,82 +138,9 @@ fn tracking_schema() -> S {
         )
 }
 
-/// The predictive scaling block, declared so configurations without one validate.
-fn predictive_schema() -> S {
-    let query = || {
-        let metric = S::new()
-            .attr("metric_name", req(STR))
-            .attr("namespace", req(STR))
-            .block("dimensions", Nesting::Set, dimension_schema());
-        S::new().block(
-            "metric_data_queries",
-            Nesting::List,
-            S::new()
-                .attr("expression", opt(STR))
-                .attr("id", req(STR))
-                .attr("label", opt(STR))
-                .attr("return_data", opt_default(BOOL, Value::Bool(true)))
-                .block(
-                    "metric_stat",
-                    Nesting::List,
-                    S::new()
-                        .attr("stat", req(STR))
-                        .attr("unit", opt(STR))
-                        .block("metric", Nesting::List, metric),
-                ),
-        )
-    };
-    let predefined = || {
-        S::new()
-            .attr("predefined_metric_type", req(STR))
-            .attr("resource_label", opt(STR))
-    };
-    let spec = S::new()
-        .attr("target_value", req(NUM))
-        .block(
-            "customized_capacity_metric_specification",
-            Nesting::List,
-            query(),
-        )
-        .block(
-            "customized_load_metric_specification",
-            Nesting::List,
-            query(),
-        )
-        .block(
-            "customized_scaling_metric_specification",
-            Nesting::List,
-            query(),
-        )
-        .block(
-            "predefined_load_metric_specification",
-            Nesting::List,
-            predefined(),
-        )
-        .block(
-            "predefined_metric_pair_specification",
-            Nesting::List,
-            predefined(),
-        )
-        .block(
-            "predefined_scaling_metric_specification",
-            Nesting::List,
-            predefined(),
-        );
-    S::new()
-        .attr(
-            "max_capacity_breach_behavior",
-            opt_default(STR, Value::string("HonorMaxCapacity")),
-        )
-        .attr("max_capacity_buffer", opt(STR))
-        .attr("mode", opt_default(STR, Value::string("ForecastOnly")))
-        .attr("scheduling_buffer_time", opt(STR))
-        .block("metric_specification", Nesting::List, spec)
-}
-
 // ---- to the API ----
 
-fn dimensions_of(items: &[Value]) -> Vec<MetricDimension> {
+pub(super) fn dimensions_of(items: &[Value]) -> Vec<MetricDimension> {
     items
         .iter()
         .map(|d| {
@@ -221,6 +150,17 @@ fn dimensions_of(items: &[Value]) -> Vec<MetricDimension> {
                 .build()
         })
         .collect()
+}
+
+/// The CloudWatch metric of a `metric_stat` block.
+pub(super) fn metric_of(stat: &Value) -> Option<Metric> {
+    val::first_block(stat, "metric").map(|m| {
+        Metric::builder()
+            .set_metric_name(item_str(m, "metric_name"))
+            .set_namespace(item_str(m, "namespace"))
+            .set_dimensions(Some(dimensions_of(val::blocks(m, "dimensions"))))
+            .build()
+    })
 }
 
 fn steps_of(v: Arg) -> Option<Vec<StepAdjustment>> {
@@ -238,28 +178,32 @@ fn steps_of(v: Arg) -> Option<Vec<StepAdjustment>> {
     (!steps.is_empty()).then_some(steps)
 }
 
-fn query_of(q: &Value) -> TargetTrackingMetricDataQuery {
-    let stat = val::first_block(q, "metric_stat").map(|st| {
-        let metric = val::first_block(st, "metric").map(|m| {
-            Metric::builder()
-                .set_metric_name(item_str(m, "metric_name"))
-                .set_namespace(item_str(m, "namespace"))
-                .set_dimensions(Some(dimensions_of(val::blocks(m, "dimensions"))))
+/// A metric math query block as the SDK's `$query` (with its `$stat`): target tracking
+/// and predictive policies take the same members in two types.
+macro_rules! query_request {
+    ($query:ty, $stat:ty, $q:expr) => {{
+        use $crate::table::item_str;
+        let q: &Value = $q;
+        let stat = $crate::val::first_block(q, "metric_stat").map(|st| {
+            <$stat>::builder()
+                .set_metric($crate::asg::policy::metric_of(st))
+                .set_stat(item_str(st, "stat"))
+                .set_unit(item_str(st, "unit"))
                 .build()
         });
-        TargetTrackingMetricStat::builder()
-            .set_metric(metric)
-            .set_stat(item_str(st, "stat"))
-            .set_unit(item_str(st, "unit"))
+        <$query>::builder()
+            .set_id(item_str(q, "id"))
+            .set_expression(item_str(q, "expression"))
+            .set_label(item_str(q, "label"))
+            .set_return_data($crate::val::bool_attr(q, "return_data"))
+            .set_metric_stat(stat)
             .build()
-    });
-    TargetTrackingMetricDataQuery::builder()
-        .set_id(item_str(q, "id"))
-        .set_expression(item_str(q, "expression"))
-        .set_label(item_str(q, "label"))
-        .set_return_data(val::bool_attr(q, "return_data"))
-        .set_metric_stat(stat)
-        .build()
+    }};
+}
+pub(super) use query_request;
+
+fn query_of(q: &Value) -> TargetTrackingMetricDataQuery {
+    query_request!(TargetTrackingMetricDataQuery, TargetTrackingMetricStat, q)
 }
 
 /// A customized metric: the math query when `metrics` is set, else the metric itself.
@@ -303,7 +247,7 @@ fn tracking_of(v: Arg) -> Option<TargetTrackingConfiguration> {
 
 // ---- from the API ----
 
-fn dimensions_value(ds: &[MetricDimension]) -> Vec<Value> {
+pub(super) fn dimensions_value(ds: &[MetricDimension]) -> Vec<Value> {
     ds.iter()
         .map(|d| {
             Value::object([
@@ -347,28 +291,50 @@ fn steps_value(p: &ScalingPolicy, cx: &ReadCtx) -> Value {
     )
 }
 
-fn query_value(q: &TargetTrackingMetricDataQuery) -> Value {
-    let stat = q.metric_stat().map(|st| {
-        let metric = st.metric().map(|m| {
-            Value::object([
-                ("metric_name", val::str_or_empty(m.metric_name())),
-                ("namespace", val::str_or_empty(m.namespace())),
-                ("dimensions", Value::set(dimensions_value(m.dimensions()))),
-            ])
-        });
+/// A CloudWatch metric as the `metric` block.
+fn metric_value(m: &Metric) -> Value {
+    Value::object([
+        ("metric_name", val::str_or_empty(m.metric_name())),
+        ("namespace", val::str_or_empty(m.namespace())),
+        ("dimensions", Value::set(dimensions_value(m.dimensions()))),
+    ])
+}
+
+/// A metric math query's block. Target tracking and predictive policies have the same
+/// query in two SDK types: `query` gives its ID, expression, label and whether it returns
+/// data, `stat` its statistic, unit and metric.
+pub(super) fn query_object(
+    query: [Option<&str>; 3],
+    return_data: Option<bool>,
+    stat: Option<(Option<&str>, Option<&str>, Option<&Metric>)>,
+) -> Value {
+    let [id, expression, label] = query;
+    let stat = stat.map(|(stat, unit, metric)| {
         Value::object([
-            ("stat", val::str_or_empty(st.stat())),
-            ("unit", val::opt_str(st.unit())),
-            ("metric", Value::List(metric.into_iter().collect())),
+            ("stat", val::str_or_empty(stat)),
+            ("unit", val::opt_str(unit)),
+            (
+                "metric",
+                Value::List(metric.map(metric_value).into_iter().collect()),
+            ),
         ])
     });
     Value::object([
-        ("id", val::str_or_empty(q.id())),
-        ("expression", val::opt_str(q.expression())),
-        ("label", val::opt_str(q.label())),
-        ("return_data", Value::Bool(q.return_data().unwrap_or(true))),
+        ("id", val::str_or_empty(id)),
+        ("expression", val::opt_str(expression)),
+        ("label", val::opt_str(label)),
+        ("return_data", Value::Bool(return_data.unwrap_or(true))),
         ("metric_stat", Value::List(stat.into_iter().collect())),
     ])
+}
+
+fn query_value(q: &TargetTrackingMetricDataQuery) -> Value {
+    query_object(
+        [q.id(), q.expression(), q.label()],
+        q.return_data(),
+        q.metric_stat()
+            .map(|st| (st.stat(), st.unit(), st.metric())),
+    )
 }
 
 fn customized_value(c: &CustomizedMetricSpecification) -> Value {
@@ -492,15 +458,11 @@ static TABLE: LazyLock<PolicyTable> = LazyLock::new(|| {
         .read(|p, _| tracking_value(p))
         .create(|b, v| b.set_target_tracking_configuration(tracking_of(v)))
         .updated_by_hand()
-        .block(
-            "predictive_scaling_configuration",
-            Nesting::List,
-            predictive_schema(),
-        )
+        .block(predictive::BLOCK, Nesting::List, predictive::schema())
         .max_items(1)
-        .read(|_, _| Value::List(Vec::new()))
-        // Refused when set (see `validate`).
-        .update_unsupported()
+        .read(|p, _| predictive::value(p.predictive_scaling_configuration()))
+        .create(|b, v| b.set_predictive_scaling_configuration(predictive::to_sdk(v)))
+        .updated_by_hand()
 });
 
 /// Creates the policy or replaces it whole (what the put does to an existing one).
@@ -557,14 +519,6 @@ fn check_policy_type(config: &Value, diags: &mut Diagnostics) {
         return;
     }
     let ty = policy_type(config);
-    if ty == PREDICTIVE || !val::blocks(config, "predictive_scaling_configuration").is_empty() {
-        diags.push(
-            Diagnostic::error("predictive scaling is not supported yet")
-                .detail("terrane's aws_autoscaling_policy does not send predictive scaling policies to AWS yet. Remove the block, or manage this policy with the hashicorp/aws provider plugin.")
-                .attribute("predictive_scaling_configuration"),
-        );
-        return;
-    }
     let set = |k: &str| match config.get_attr(k) {
         Some(Value::List(v) | Value::Set(v)) => !v.is_empty(),
         Some(v) => !v.is_null(),
@@ -580,6 +534,7 @@ fn check_policy_type(config: &Value, diags: &mut Diagnostics) {
         ),
         ("step_adjustment", "StepScaling"),
         (TRACKING_BLOCK, "TargetTrackingScaling"),
+        (predictive::BLOCK, "PredictiveScaling"),
     ] {
         if nonzero(k) && !takes(ty, k) {
             invalid(
@@ -593,6 +548,7 @@ fn check_policy_type(config: &Value, diags: &mut Diagnostics) {
         ("scaling_adjustment", SIMPLE),
         ("step_adjustment", STEP),
         (TRACKING_BLOCK, TRACKING),
+        (predictive::BLOCK, PREDICTIVE),
     ] {
         if ty == needs && !set(k) {
             invalid(diags, k, format!("{k} is required for policy type {ty}"));
@@ -627,6 +583,7 @@ impl AwsResource for PolicyRes {
             }
         }
         check_policy_type(config, diags);
+        predictive::validate(config, diags);
     }
 
     /// Defaults inside the blocks (`disable_scale_in`, `return_data`).

@@ -18,7 +18,7 @@ use terrane_engine::provider::Nesting;
 use super::{gone, num, s, set_or_current, strings_as};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{invalid, plan_all_blocks, AwsResource, Failed, PlanExtra, Timeout};
+use crate::resource::{plan_all_blocks, refuse_blocks, AwsResource, Failed, PlanExtra, Timeout};
 use crate::schema::*;
 use crate::table::{Arg, ReadCtx, ResourceTable, Table};
 use crate::val::{self, Obj};
@@ -197,15 +197,14 @@ impl AwsResource for ClientRes {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        for name in REFUSED {
-            if !val::blocks(config, name).is_empty() {
-                invalid(
-                    diags,
-                    name,
-                    format!("terrane does not send the {name:?} block of aws_cognito_user_pool_client yet."),
-                );
-            }
-        }
+        refuse_blocks(
+            config,
+            self.type_name(),
+            "client",
+            REFUSED.iter().copied(),
+            None,
+            diags,
+        );
     }
 
     fn plan(&self, prior: Option<&Value>, config: &Value, planned: &mut Value) -> PlanExtra {

@@ -22,7 +22,9 @@ use terrane_engine::provider::Nesting;
 use super::{date, gone, importing, n, num, plan_computed_blocks, s, set_or_current, strings_as};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
-use crate::resource::{invalid, plan_all_blocks, AwsResource, Failed, PlanExtra, Tagging, Timeout};
+use crate::resource::{
+    plan_all_blocks, refuse_blocks, AwsResource, Failed, PlanExtra, Tagging, Timeout,
+};
 use crate::schema::*;
 use crate::table::{Arg, ResourceTable, Table};
 use crate::val;
@@ -579,15 +581,14 @@ impl AwsResource for PoolRes {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        for name in REFUSED {
-            if !val::blocks(config, name).is_empty() {
-                invalid(
-                    diags,
-                    name,
-                    format!("terrane does not send the {name:?} block of aws_cognito_user_pool yet; remove it or use Terraform for this pool."),
-                );
-            }
-        }
+        refuse_blocks(
+            config,
+            self.type_name(),
+            "pool",
+            REFUSED.iter().copied(),
+            None,
+            diags,
+        );
         crate::resource::check_enum(
             config,
             "mfa_configuration",

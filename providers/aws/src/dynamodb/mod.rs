@@ -1,9 +1,10 @@
 //! DynamoDB: `aws_dynamodb_table`, with what an S3 backend's lock table and most
 //! application tables use: keys and attributes, billing mode and capacity (updated in
 //! place), secondary indexes (see [`index`]), point-in-time recovery, encryption, TTL,
-//! streams, deletion protection and tags. Not yet: replicas, restores and imports,
-//! `on_demand_throughput`, `warm_throughput`, `table_class` (moto does not keep it). The
-//! name is the ID and the import ID.
+//! streams, deletion protection, warm throughput (see [`warm`]) and tags. Declared and
+//! refused when set, because moto does not keep them (see [`unserved`]): a table class
+//! other than STANDARD, `on_demand_throughput` and replicas. Not yet: restores and
+//! imports. The name is the ID and the import ID.
 //!
 //! `point_in_time_recovery`, `server_side_encryption` and `ttl` are optional and computed
 //! blocks in the Terraform provider: left out of the configuration they keep what the
@@ -11,6 +12,8 @@
 //! off).
 
 mod index;
+mod unserved;
+mod warm;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -20,8 +23,8 @@ use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilde
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndexUpdate, IndexStatus, KeyType,
     PointInTimeRecoverySpecification, ProvisionedThroughput, ScalarAttributeType, SseSpecification,
-    SseStatus, SseType, StreamSpecification, StreamViewType, TableDescription, TableStatus, Tag,
-    TimeToLiveSpecification, TimeToLiveStatus,
+    SseStatus, SseType, StreamSpecification, StreamViewType, TableClass, TableDescription,
+    TableStatus, Tag, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use terrane_engine::diag::{Diagnostic, Diagnostics};
 use terrane_engine::lang::Value;
@@ -80,7 +83,7 @@ fn computed_block(cx: &ReadCtx, name: &str, on: bool, item: Value) -> Value {
 }
 
 static TABLE: LazyLock<DynamoTable> = LazyLock::new(|| {
-    DynamoTable::new(|| {
+    let t = DynamoTable::new(|| {
         Some(Described {
             table: TableDescription::builder().build(),
             pitr: None,
@@ -278,7 +281,8 @@ static TABLE: LazyLock<DynamoTable> = LazyLock::new(|| {
     .normalise(Normalise::ZeroAsNull)
     .create(|b, v| b.set_deletion_protection_enabled(v.true_only()))
     // UpdateTable.
-    .updated_by_hand()
+    .updated_by_hand();
+    warm::rows(unserved::rows(t))
 });
 
 fn attribute_definitions(items: &[Value]) -> Vec<AttributeDefinition> {
@@ -405,7 +409,15 @@ async fn wait_active(c: &Clients, name: &str, t: Timeout) -> Result<(), AwsError
             .unwrap_or_default()
             .iter()
             .find(|g| g.index_status() != Some(&IndexStatus::Active));
+        // The provider also waits for a new warm throughput to be applied.
+        let warming = table
+            .and_then(|t| t.warm_throughput())
+            .and_then(|w| w.status())
+            .filter(|s| **s != TableStatus::Active);
         let status = table.and_then(|t| t.table_status()).cloned();
+        if let (Some(TableStatus::Active), Some(w)) = (&status, warming) {
+            return Ok(Err(format!("warm throughput {}", w.as_str())));
+        }
         Ok(match (status, index_busy) {
             (Some(TableStatus::Active), None) => Ok(()),
             (Some(TableStatus::Active), Some(g)) => Err(format!(
@@ -569,6 +581,8 @@ impl AwsResource for TableRes {
             diags,
         );
         check_block_enum(config, "attribute", "type", &["S", "N", "B"], diags);
+        warm::check(config, diags);
+        unserved::check(config, diags);
         for b in [GSI, LSI] {
             check_block_enum(
                 config,
@@ -680,12 +694,16 @@ impl AwsResource for TableRes {
                 val::set_attr(planned, b, kept);
             }
         }
+        warm::plan(prior, config, planned);
         let Some(p) = prior else {
             return PlanExtra::default();
         };
         let mut extra = PlanExtra::default();
         if table_key_type_changed(p, planned) {
             extra.requires_replace.push("attribute".into());
+        }
+        if warm::lowered(p, planned) {
+            extra.requires_replace.push(warm::BLOCK.into());
         }
         let unset = |k: &str| config.get_attr(k).is_none_or(Value::is_null);
         // A stream switched on or off gets a new ARN and label (and, switched off, no
@@ -834,6 +852,26 @@ impl AwsResource for TableRes {
             update()
                 .await
                 .deletion_protection_enabled(on)
+                .send()
+                .await
+                .map_err(err("UpdateTable"))?;
+            wait_active(c, name, t).await?;
+        }
+        if changed("table_class") {
+            let class = val::str_attr(planned, "table_class").unwrap_or(unserved::STANDARD);
+            update()
+                .await
+                .table_class(TableClass::from(class))
+                .send()
+                .await
+                .map_err(err("UpdateTable"))?;
+            wait_active(c, name, t).await?;
+        }
+        let warm = val::first_block(planned, warm::BLOCK).and_then(warm::spec);
+        if let (true, Some(w)) = (changed(warm::BLOCK), warm) {
+            update()
+                .await
+                .warm_throughput(w)
                 .send()
                 .await
                 .map_err(err("UpdateTable"))?;

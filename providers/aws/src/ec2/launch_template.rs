@@ -33,7 +33,7 @@ use crate::clients::Clients;
 use crate::error::{err, AwsError};
 use crate::resource::{
     identity_of, invalid, known_set, name_or_prefix, name_prefix_from_name, plan_all_blocks,
-    AwsResource, Failed, PlanExtra, Tagging, Timeout,
+    refuse_blocks, AwsResource, Failed, PlanExtra, Tagging, Timeout,
 };
 use crate::schema::*;
 use crate::table::{item_i32 as n, item_str as s, Arg, Normalise, ResourceTable, Table};
@@ -792,15 +792,15 @@ async fn describe(c: &Clients, ids: &[String]) -> Result<Vec<Lt>, AwsError> {
 }
 
 fn check_refused(config: &Value, diags: &mut Diagnostics) {
-    for (name, _) in REFUSED {
-        if !val::blocks(config, name).is_empty() {
-            invalid(
-                diags,
-                name,
-                format!("terrane does not send the {name:?} block of aws_launch_template yet; remove it or use Terraform for this template."),
-            );
-        }
-    }
+    let names = REFUSED.iter().map(|(name, _)| *name);
+    refuse_blocks(
+        config,
+        "aws_launch_template",
+        "template",
+        names,
+        None,
+        diags,
+    );
     for ni in val::blocks(config, "network_interfaces") {
         for k in REFUSED_NI {
             if ni

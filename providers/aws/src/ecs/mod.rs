@@ -14,6 +14,7 @@ pub mod raw;
 pub mod service;
 pub mod service_blocks;
 pub mod service_connect;
+pub mod service_table;
 pub mod service_volumes;
 pub mod task_definition;
 pub mod task_set;

@@ -1,118 +1,75 @@
-//! The nested blocks of `aws_ecs_service` that say where and how tasks run beyond the
-//! basics in `service`: capacity provider strategy, placement, deployment controller,
-//! deployment configuration (strategy, bake time, lifecycle hooks, alarms), service
-//! discovery registries and VPC Lattice target groups. Each has its schema, its SDK form
-//! and its value read back from AWS here.
+//! The nested blocks of `aws_ecs_service` that say where and how tasks run: capacity
+//! provider strategy, placement, deployment controller, deployment configuration
+//! (strategy, bake time, lifecycle hooks, alarms, circuit breaker), service discovery
+//! registries and VPC Lattice target groups. Their rows are in `service_table`; their SDK
+//! forms and their reads (the rows' `read_named` functions) are here.
 //!
 //! A block is read from AWS only while the configuration has one: AWS fills in defaults
 //! for some (the `ECS` deployment controller, alarms that are off), which Terraform
 //! ignores when the block is left out.
 
 use aws_sdk_ecs::types::{
-    CanaryConfiguration, CapacityProviderStrategyItem, DeploymentAlarms, DeploymentConfiguration,
-    DeploymentController, DeploymentControllerType, DeploymentLifecycleHook,
-    DeploymentLifecycleHookStage, DeploymentStrategy, LinearConfiguration, PlacementConstraint,
-    PlacementConstraintType, PlacementStrategy, PlacementStrategyType, ServiceRegistry,
-    VpcLatticeConfiguration,
+    AssignPublicIp, AwsVpcConfiguration, CanaryConfiguration, CapacityProviderStrategyItem,
+    DeploymentAlarms, DeploymentConfiguration, DeploymentController, DeploymentControllerType,
+    DeploymentLifecycleHook, DeploymentLifecycleHookStage, DeploymentStrategy, LinearConfiguration,
+    NetworkConfiguration, PlacementConstraint, PlacementConstraintType, PlacementStrategy,
+    PlacementStrategyType, ServiceRegistry, VpcLatticeConfiguration,
 };
 use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
 
+use super::service_table::{known, Described};
 use crate::error::AwsError;
 use crate::schema::*;
+use crate::table::ReadCtx;
 use crate::val;
 
-/// Adds the blocks this module owns to the service's schema.
-pub fn schema(s: S) -> S {
-    s.block(
-        "alarms",
-        Nesting::List,
-        S::new()
-            .attr("alarm_names", req(set_of(STR)))
-            .attr("enable", req(BOOL))
-            .attr("rollback", req(BOOL)),
-    )
-    .block(
-        "capacity_provider_strategy",
-        Nesting::Set,
-        S::new()
-            .attr("base", opt(NUM))
-            .attr("capacity_provider", req(STR))
-            .attr("weight", opt(NUM)),
-    )
-    .block(
-        "deployment_controller",
-        Nesting::List,
-        S::new().attr("type", opt_default(STR, Value::string("ECS"))),
-    )
-    .block(
-        "deployment_configuration",
-        Nesting::List,
-        S::new()
-            .attr("strategy", opt_comp(STR))
-            .attr("bake_time_in_minutes", opt_comp(STR))
-            .block(
-                "lifecycle_hook",
-                Nesting::Set,
-                S::new()
-                    .attr("hook_target_arn", req(STR))
-                    .attr("role_arn", req(STR))
-                    .attr("lifecycle_stages", req(list_of(STR)))
-                    .attr("hook_details", opt(STR)),
-            )
-            .block(
-                "linear_configuration",
-                Nesting::List,
-                S::new()
-                    .attr("step_percent", opt(NUM))
-                    .attr("step_bake_time_in_minutes", opt(STR)),
-            )
-            .block(
-                "canary_configuration",
-                Nesting::List,
-                S::new()
-                    .attr("canary_percent", opt(NUM))
-                    .attr("canary_bake_time_in_minutes", opt(STR)),
-            ),
-    )
-    .block(
-        "ordered_placement_strategy",
-        Nesting::List,
-        S::new().attr("type", req(STR)).attr("field", opt(STR)),
-    )
-    .block(
-        "placement_constraints",
-        Nesting::Set,
-        S::new().attr("type", req(STR)).attr("expression", opt(STR)),
-    )
-    .block(
-        "service_registries",
-        Nesting::List,
-        S::new()
-            .attr("registry_arn", req(STR))
-            .attr("port", opt(NUM))
-            .attr("container_port", opt(NUM))
-            .attr("container_name", opt(STR)),
-    )
-    .block(
-        "vpc_lattice_configurations",
-        Nesting::Set,
-        S::new()
-            .attr("role_arn", req(STR))
-            .attr("target_group_arn", req(STR))
-            .attr("port_name", req(STR)),
-    )
+/// The `deployment_configuration` block: the strategy and what goes with it.
+pub fn deployment_configuration_schema() -> S {
+    S::new()
+        .attr("strategy", opt_comp(STR))
+        .attr("bake_time_in_minutes", opt_comp(STR))
+        .block(
+            "lifecycle_hook",
+            Nesting::Set,
+            S::new()
+                .attr("hook_target_arn", req(STR))
+                .attr("role_arn", req(STR))
+                .attr("lifecycle_stages", req(list_of(STR)))
+                .attr("hook_details", opt(STR)),
+        )
+        .block(
+            "linear_configuration",
+            Nesting::List,
+            S::new()
+                .attr("step_percent", opt(NUM))
+                .attr("step_bake_time_in_minutes", opt(STR)),
+        )
+        .block(
+            "canary_configuration",
+            Nesting::List,
+            S::new()
+                .attr("canary_percent", opt(NUM))
+                .attr("canary_bake_time_in_minutes", opt(STR)),
+        )
 }
 
-/// The blocks with at most one item, and their limit.
-pub const MAX_ITEMS: [(&str, usize); 6] = [
-    ("alarms", 1),
-    ("deployment_controller", 1),
-    ("deployment_configuration", 1),
-    ("ordered_placement_strategy", 5),
-    ("placement_constraints", 10),
-    ("service_registries", 1),
-];
+/// The `network_configuration` block of a service or task set (awsvpc networking).
+pub fn network_schema() -> S {
+    S::new()
+        .attr("subnets", req(set_of(STR)))
+        .attr("security_groups", opt(set_of(STR)))
+        .attr("assign_public_ip", opt_default(BOOL, Value::Bool(false)))
+}
+
+/// The `service_registries` block of a service or task set: where Cloud Map finds its tasks.
+pub fn registries_schema() -> S {
+    S::new()
+        .attr("registry_arn", req(STR))
+        .attr("port", opt(NUM))
+        .attr("container_port", opt(NUM))
+        .attr("container_name", opt(STR))
+}
 
 fn s(v: &Value, k: &str) -> Option<String> {
     val::str_attr(v, k).map(str::to_string)
@@ -152,8 +109,32 @@ pub fn capacity_provider_strategy(
         .map(Some)
 }
 
-pub fn placement_constraints(v: &Value) -> Vec<PlacementConstraint> {
-    val::blocks(v, "placement_constraints")
+/// The planned `network_configuration` of a service or task set (none without one).
+pub fn network(v: &Value) -> Result<Option<NetworkConfiguration>, AwsError> {
+    let Some(n) = val::first_block(v, "network_configuration") else {
+        return Ok(None);
+    };
+    let public = if val::bool_attr(n, "assign_public_ip") == Some(true) {
+        AssignPublicIp::Enabled
+    } else {
+        AssignPublicIp::Disabled
+    };
+    let sgs = val::strings(n, "security_groups");
+    let vpc = AwsVpcConfiguration::builder()
+        .set_subnets(Some(val::strings(n, "subnets")))
+        .set_security_groups((!sgs.is_empty()).then_some(sgs))
+        .assign_public_ip(public)
+        .build()
+        .map_err(|e| invalid("network_configuration", e))?;
+    Ok(Some(
+        NetworkConfiguration::builder()
+            .awsvpc_configuration(vpc)
+            .build(),
+    ))
+}
+
+pub fn placement_constraints(items: &[Value]) -> Vec<PlacementConstraint> {
+    items
         .iter()
         .map(|c| {
             PlacementConstraint::builder()
@@ -164,8 +145,8 @@ pub fn placement_constraints(v: &Value) -> Vec<PlacementConstraint> {
         .collect()
 }
 
-pub fn placement_strategy(v: &Value) -> Vec<PlacementStrategy> {
-    val::blocks(v, "ordered_placement_strategy")
+pub fn placement_strategy(items: &[Value]) -> Vec<PlacementStrategy> {
+    items
         .iter()
         .map(|p| {
             PlacementStrategy::builder()
@@ -189,8 +170,8 @@ pub fn deployment_controller(v: &Value) -> Result<Option<DeploymentController>, 
         .transpose()
 }
 
-pub fn service_registries(v: &Value) -> Vec<ServiceRegistry> {
-    val::blocks(v, "service_registries")
+pub fn service_registries(items: &[Value]) -> Vec<ServiceRegistry> {
+    items
         .iter()
         .map(|r| {
             ServiceRegistry::builder()
@@ -308,126 +289,119 @@ fn document(j: &serde_json::Value) -> aws_smithy_types::Document {
     }
 }
 
-/// The blocks as AWS reports them, for the blocks the configuration has. `raw` is the
-/// service's JSON: a field AWS (or moto) leaves out keeps the block as known.
-pub fn read(
-    cur: &Value,
-    svc: &aws_sdk_ecs::types::Service,
-    raw: &serde_json::Value,
-) -> Vec<(&'static str, Value)> {
-    let dc = svc.deployment_configuration();
-    let raw_dc = &raw["deploymentConfiguration"];
-    let reported = |key: &str| raw.get(key).is_some_and(|x| !x.is_null());
-    vec![
-        (
-            "alarms",
-            configured(cur, "alarms", raw_dc.get("alarms").is_some(), || {
-                dc.and_then(DeploymentConfiguration::alarms)
-                    .map(|a| {
-                        Value::object([
-                            ("alarm_names", val::str_set(a.alarm_names())),
-                            ("enable", Value::Bool(a.enable())),
-                            ("rollback", Value::Bool(a.rollback())),
-                        ])
-                    })
-                    .into_iter()
-                    .collect()
-            }),
-        ),
-        (
-            "capacity_provider_strategy",
-            configured(
-                cur,
-                "capacity_provider_strategy",
-                reported("capacityProviderStrategy"),
-                || strategy_value(svc.capacity_provider_strategy()),
-            ),
-        ),
-        (
-            "deployment_controller",
-            configured(
-                cur,
-                "deployment_controller",
-                reported("deploymentController"),
-                || {
-                    svc.deployment_controller()
-                        .map(|d| Value::object([("type", Value::string(d.r#type().as_str()))]))
-                        .into_iter()
-                        .collect()
-                },
-            ),
-        ),
-        (
-            "deployment_configuration",
-            configured(
-                cur,
-                "deployment_configuration",
-                raw_dc.get("strategy").is_some(),
-                || {
-                    let known = val::first_block(cur, "deployment_configuration");
-                    dc.map(|d| deployment_value(d, known)).into_iter().collect()
-                },
-            ),
-        ),
-        (
-            "ordered_placement_strategy",
-            configured(
-                cur,
-                "ordered_placement_strategy",
-                reported("placementStrategy"),
-                || {
-                    svc.placement_strategy()
-                        .iter()
-                        .map(|p| typed(p.r#type().map(|t| t.as_str()), "field", p.field()))
-                        .collect()
-                },
-            ),
-        ),
-        (
-            "placement_constraints",
-            configured(
-                cur,
-                "placement_constraints",
-                reported("placementConstraints"),
-                || {
-                    svc.placement_constraints()
-                        .iter()
-                        .map(|p| {
-                            typed(p.r#type().map(|t| t.as_str()), "expression", p.expression())
-                        })
-                        .collect()
-                },
-            ),
-        ),
-        (
-            "service_registries",
-            configured(
-                cur,
-                "service_registries",
-                reported("serviceRegistries"),
-                || {
-                    svc.service_registries()
-                        .iter()
-                        .map(|r| {
-                            let n = |x: Option<i32>| x.map_or(Value::Null, val::num);
-                            Value::object([
-                                ("registry_arn", val::opt_str(r.registry_arn())),
-                                ("port", n(r.port())),
-                                ("container_port", n(r.container_port())),
-                                ("container_name", val::opt_str(r.container_name())),
-                            ])
-                        })
-                        .collect()
-                },
-            ),
-        ),
-        // A service reports its Lattice target groups only on its deployments: the
-        // configured ones are kept.
-        (
-            "vpc_lattice_configurations",
-            configured(cur, "vpc_lattice_configurations", false, Vec::new),
-        ),
-    ]
+/// `deployment_circuit_breaker` as ECS reports it (a breaker that is off reads as none
+/// unless one is configured); the known block when moto leaves the field out.
+pub fn circuit_breaker_value(d: &Described, cx: &ReadCtx, name: &str) -> Value {
+    let dc = d.svc.deployment_configuration();
+    let reported = d.raw["deploymentConfiguration"]
+        .get("deploymentCircuitBreaker")
+        .is_some();
+    let Some(dc) = dc.filter(|_| reported) else {
+        return known(cx, name);
+    };
+    let cb = dc
+        .deployment_circuit_breaker()
+        .filter(|b| b.enable() || b.rollback() || val::first_block(cx.current, name).is_some());
+    Value::List(cb.map_or_else(Vec::new, |b| {
+        vec![Value::object([
+            ("enable", Value::Bool(b.enable())),
+            ("rollback", Value::Bool(b.rollback())),
+        ])]
+    }))
+}
+
+pub fn alarms_value(d: &Described, cx: &ReadCtx, name: &str) -> Value {
+    let reported = d.raw["deploymentConfiguration"].get("alarms").is_some();
+    configured(cx, name, reported, || {
+        d.svc
+            .deployment_configuration()
+            .and_then(DeploymentConfiguration::alarms)
+            .map(|a| {
+                Value::object([
+                    ("alarm_names", val::str_set(a.alarm_names())),
+                    ("enable", Value::Bool(a.enable())),
+                    ("rollback", Value::Bool(a.rollback())),
+                ])
+            })
+            .into_iter()
+            .collect()
+    })
+}
+
+pub fn capacity_provider_strategy_value(d: &Described, cx: &ReadCtx, name: &str) -> Value {
+    configured(cx, name, d.reported("capacityProviderStrategy"), || {
+        strategy_value(d.svc.capacity_provider_strategy())
+    })
+}
+
+pub fn deployment_controller_value(d: &Described, cx: &ReadCtx, name: &str) -> Value {
+    configured(cx, name, d.reported("deploymentController"), || {
+        d.svc
+            .deployment_controller()
+            .map(|c| Value::object([("type", Value::string(c.r#type().as_str()))]))
+            .into_iter()
+            .collect()
+    })
+}
+
+pub fn deployment_configuration_value(d: &Described, cx: &ReadCtx, name: &str) -> Value {
+    let reported = d.raw["deploymentConfiguration"].get("strategy").is_some();
+    configured(cx, name, reported, || {
+        let known = val::first_block(cx.current, name);
+        d.svc
+            .deployment_configuration()
+            .map(|c| deployment_value(c, known))
+            .into_iter()
+            .collect()
+    })
+}
+
+pub fn placement_strategy_value(d: &Described, cx: &ReadCtx, name: &str) -> Value {
+    configured(cx, name, d.reported("placementStrategy"), || {
+        d.svc
+            .placement_strategy()
+            .iter()
+            .map(|p| typed(p.r#type().map(|t| t.as_str()), "field", p.field()))
+            .collect()
+    })
+}
+
+pub fn placement_constraints_value(d: &Described, cx: &ReadCtx, name: &str) -> Value {
+    configured(cx, name, d.reported("placementConstraints"), || {
+        d.svc
+            .placement_constraints()
+            .iter()
+            .map(|p| typed(p.r#type().map(|t| t.as_str()), "expression", p.expression()))
+            .collect()
+    })
+}
+
+pub fn service_registries_value(d: &Described, cx: &ReadCtx, name: &str) -> Value {
+    configured(cx, name, d.reported("serviceRegistries"), || {
+        registries_value(d.svc.service_registries())
+    })
+}
+
+/// The Cloud Map registries of a service or task set, as ECS reports them.
+pub fn registries_value(items: &[ServiceRegistry]) -> Vec<Value> {
+    let n = |x: Option<i32>| x.map_or(Value::Null, val::num);
+    items
+        .iter()
+        .map(|r| {
+            Value::object([
+                ("registry_arn", val::opt_str(r.registry_arn())),
+                ("port", n(r.port())),
+                ("container_port", n(r.container_port())),
+                ("container_name", val::opt_str(r.container_name())),
+            ])
+        })
+        .collect()
+}
+
+/// A block ECS reports only on a service's deployments (moto not at all): Service
+/// Connect, EBS volumes, VPC Lattice target groups. The known block is kept.
+pub fn kept(_: &Described, cx: &ReadCtx, name: &str) -> Value {
+    configured(cx, name, false, Vec::new)
 }
 
 /// Capacity provider strategy blocks as AWS reports the items.
@@ -452,12 +426,13 @@ fn typed(ty: Option<&str>, k: &'static str, v: Option<&str>) -> Value {
 /// A block's value: none when the configuration has none; AWS's items when it reports
 /// the field; else the known items.
 fn configured(
-    cur: &Value,
+    cx: &ReadCtx,
     name: &str,
     reported: bool,
     items: impl FnOnce() -> Vec<Value>,
 ) -> Value {
-    let known = cur
+    let known = cx
+        .current
         .get_attr(name)
         .filter(|v| !v.is_unknown() && !v.is_null());
     let set = matches!(known, Some(Value::Set(_)));

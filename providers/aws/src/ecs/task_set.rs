@@ -11,15 +11,18 @@ use async_trait::async_trait;
 use aws_sdk_ecs::operation::create_task_set::builders::CreateTaskSetFluentBuilder;
 use aws_sdk_ecs::operation::update_task_set::builders::UpdateTaskSetFluentBuilder;
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, LaunchType, LoadBalancer, NetworkConfiguration, Scale,
-    ScaleUnit, StabilityStatus, TaskSet, TaskSetField,
+    AssignPublicIp, LaunchType, LoadBalancer, Scale, ScaleUnit, StabilityStatus, TaskSet,
+    TaskSetField,
 };
 use terrane_engine::diag::Diagnostics;
 use terrane_engine::lang::duration::parse_timeout;
 use terrane_engine::lang::Value;
 use terrane_engine::provider::Nesting;
 
-use super::service_blocks::{capacity_provider_strategy, service_registries, strategy_value};
+use super::service_blocks::{
+    self as blocks, capacity_provider_strategy, network_schema, registries_schema,
+    registries_value, service_registries, strategy_value,
+};
 use super::{same_form, tags_of, TAG_CALLS};
 use crate::clients::Clients;
 use crate::error::{err, AwsError};
@@ -38,27 +41,6 @@ type TaskSetTable = Table<TaskSet, CreateTaskSetFluentBuilder, UpdateTaskSetFlue
 /// `v`'s block value under `name`, as the service helpers read a whole object.
 fn wrapped(name: &str, v: Arg) -> Value {
     Value::object([(name, v.value().clone())])
-}
-
-fn network_request(v: Arg) -> Option<NetworkConfiguration> {
-    let n = v.value().as_seq()?.first()?;
-    let sgs = val::strings(n, "security_groups");
-    let public = if val::bool_attr(n, "assign_public_ip") == Some(true) {
-        AssignPublicIp::Enabled
-    } else {
-        AssignPublicIp::Disabled
-    };
-    let vpc = AwsVpcConfiguration::builder()
-        .set_subnets(Some(val::strings(n, "subnets")))
-        .set_security_groups((!sgs.is_empty()).then_some(sgs))
-        .assign_public_ip(public)
-        .build()
-        .ok()?;
-    Some(
-        NetworkConfiguration::builder()
-            .awsvpc_configuration(vpc)
-            .build(),
-    )
 }
 
 fn network_value(t: &TaskSet) -> Value {
@@ -190,49 +172,21 @@ static TABLE: LazyLock<TaskSetTable> = LazyLock::new(|| {
                 .collect();
             b.set_load_balancers((!lbs.is_empty()).then_some(lbs))
         })
-        .block(
-            "network_configuration",
-            Nesting::List,
-            S::new()
-                .attr("subnets", req(set_of(STR)))
-                .attr("security_groups", opt(set_of(STR)))
-                .attr("assign_public_ip", opt_default(BOOL, Value::Bool(false))),
-        )
+        .block("network_configuration", Nesting::List, network_schema())
         .max_items(1)
         .force_new_block()
         .read(|t, _| network_value(t))
-        .create(|b, v| b.set_network_configuration(network_request(v)))
-        .block(
-            "service_registries",
-            Nesting::List,
-            S::new()
-                .attr("registry_arn", req(STR))
-                .attr("port", opt(NUM))
-                .attr("container_port", opt(NUM))
-                .attr("container_name", opt(STR)),
-        )
+        // The request fails to build only without subnets, which the schema requires.
+        .create(|b, v| {
+            let n = blocks::network(&wrapped("network_configuration", v));
+            b.set_network_configuration(n.ok().flatten())
+        })
+        .block("service_registries", Nesting::List, registries_schema())
         .max_items(1)
         .force_new_block()
-        .read(|t, _| {
-            Value::List(
-                t.service_registries()
-                    .iter()
-                    .map(|r| {
-                        Value::object([
-                            ("registry_arn", val::opt_str(r.registry_arn())),
-                            ("port", r.port().map_or(Value::Null, val::num)),
-                            (
-                                "container_port",
-                                r.container_port().map_or(Value::Null, val::num),
-                            ),
-                            ("container_name", val::opt_str(r.container_name())),
-                        ])
-                    })
-                    .collect(),
-            )
-        })
+        .read(|t, _| Value::List(registries_value(t.service_registries())))
         .create(|b, v| {
-            let r = service_registries(&wrapped("service_registries", v));
+            let r = service_registries(v.items());
             b.set_service_registries((!r.is_empty()).then_some(r))
         })
         // Read while configured (or being imported): ECS reports 100 PERCENT for a task

@@ -4,25 +4,28 @@
 //! update when the configuration sets one, as Terraform does. Deleting needs either
 //! `skip_final_snapshot` or a `final_snapshot_identifier`, and is refused before any call
 //! while `deletion_protection` is on.
+//!
+//! Its attributes are a table (`instance_table`, with `instance_args`); what the table
+//! cannot say is here: the identifier from `identifier_prefix`, validation, the plan's
+//! lowercasing and engine version suppression, the batched read, the waits, the parts of
+//! ModifyDBInstance that need the prior value or another row's, and the delete.
 
 use async_trait::async_trait;
 use aws_sdk_rds::types::{CloudwatchLogsExportConfiguration, DbInstance, Filter};
 use terrane_engine::diag::{Diagnostic, Diagnostics};
-use terrane_engine::lang::types::ObjectAttr;
-use terrane_engine::lang::{Type, Value};
-use terrane_engine::provider::BlockSchema;
+use terrane_engine::lang::Value;
 
 use super::instance_args as args;
-use super::{keep_spelling, name_key, planned_tags, NameRule};
+use super::instance_table::{build, version_names, Modify, TABLE};
+use super::{name_key, planned_tags, NameRule};
 use crate::clients::Clients;
-use crate::ec2::{bool_keep_null, match_by};
+use crate::ec2::match_by;
 use crate::error::{err, AwsError};
-use crate::resource::tags_value;
 use crate::resource::{
     check_enum, invalid, known_set, unique_name, wait_for, AwsResource, DefaultTimeouts, Failed,
     PlanExtra, Tagging, Timeout,
 };
-use crate::schema::*;
+use crate::table::ResourceTable;
 use crate::val::{self, Obj};
 
 pub struct Instance;
@@ -44,24 +47,6 @@ const FILTER_VALUES: usize = 100;
 
 /// Statuses after which a create or modify is done.
 const READY: &[&str] = &["available", "storage-optimization"];
-
-fn secret_type() -> Type {
-    Type::Object(
-        ["kms_key_id", "secret_arn", "secret_status"]
-            .into_iter()
-            .map(|k| {
-                (
-                    k.to_string(),
-                    ObjectAttr {
-                        ty: STR,
-                        optional: false,
-                        default: None,
-                    },
-                )
-            })
-            .collect(),
-    )
-}
 
 /// The instance's identifier: configured, generated from `identifier_prefix`, or
 /// `terraform-...`.
@@ -134,295 +119,6 @@ fn check_snapshot_id(v: &Value, diags: &mut Diagnostics) {
     }
 }
 
-/// The engine version to store: the configured one while AWS runs a version it names a
-/// prefix of (`16` configured, `16.3` running), else AWS's. `engine_version_actual`
-/// always holds AWS's.
-fn engine_version(cur: &Value, actual: &str) -> Value {
-    match val::str_attr(cur, "engine_version") {
-        Some(c) if version_names(c, actual) => Value::string(c),
-        _ => Value::string(actual),
-    }
-}
-
-/// `configured` is `actual` or a leading part of it (`16` or `16.3` for `16.3`).
-fn version_names(configured: &str, actual: &str) -> bool {
-    configured == actual
-        || actual
-            .strip_prefix(configured)
-            .is_some_and(|rest| rest.starts_with('.'))
-}
-
-/// `max_allocated_storage`: storage autoscaling is off when AWS reports no maximum (moto
-/// reports the allocated size instead); then the prior form (null or 0) is kept.
-fn max_storage(cur: &Value, d: &DbInstance) -> Value {
-    match d.max_allocated_storage() {
-        Some(m) if Some(m) != d.allocated_storage() => val::num(m),
-        _ if val::num_attr(cur, "max_allocated_storage") == Some(0) => val::num(0),
-        _ => Value::Null,
-    }
-}
-
-fn secret_value(d: &DbInstance) -> Value {
-    Value::List(
-        d.master_user_secret()
-            .map(|s| {
-                Value::object([
-                    ("kms_key_id", val::str_or_empty(s.kms_key_id())),
-                    ("secret_arn", val::str_or_empty(s.secret_arn())),
-                    ("secret_status", val::str_or_empty(s.secret_status())),
-                ])
-            })
-            .into_iter()
-            .collect(),
-    )
-}
-
-/// An optional set Terraform leaves null until configured: empty from AWS keeps a null
-/// current value null.
-fn set_keep_null(cur: &Value, k: &str, items: &[String]) -> Value {
-    if items.is_empty() && cur.get_attr(k).is_none_or(Value::is_null) {
-        Value::Null
-    } else {
-        val::str_set(items)
-    }
-}
-
-/// Modifications AWS accepted but holds for the maintenance window (`apply_immediately =
-/// false`) count as done: the configuration asked for them and AWS will make them, so
-/// neither the apply's read-back nor the next plan should report the old values.
-fn apply_pending(o: &mut Obj, cur: &Value, d: &DbInstance) {
-    let Some(p) = d.pending_modified_values() else {
-        return;
-    };
-    let nums = [
-        ("allocated_storage", p.allocated_storage()),
-        ("backup_retention_period", p.backup_retention_period()),
-        ("iops", p.iops()),
-        ("port", p.port()),
-        ("storage_throughput", p.storage_throughput()),
-    ];
-    for (k, v) in nums {
-        if let Some(v) = v {
-            o.set(k, val::num(v));
-        }
-    }
-    let strs = [
-        ("instance_class", p.db_instance_class()),
-        ("storage_type", p.storage_type()),
-        ("ca_cert_identifier", p.ca_certificate_identifier()),
-        ("db_subnet_group_name", p.db_subnet_group_name()),
-        ("license_model", p.license_model()),
-    ];
-    for (k, v) in strs {
-        if let Some(v) = v {
-            o.set(k, Value::string(v));
-        }
-    }
-    if let Some(v) = p.multi_az() {
-        o.set("multi_az", Value::Bool(v));
-    }
-    if let Some(v) = p.engine_version() {
-        o.set("engine_version", engine_version(cur, v));
-    }
-}
-
-/// The state object for a described instance, starting from what was known.
-fn build(cur: &Value, d: &DbInstance) -> Value {
-    let ident = d.db_instance_identifier().unwrap_or_default();
-    let ep = d.endpoint();
-    let address = ep.and_then(|e| e.address()).unwrap_or_default();
-    let port = ep.and_then(|e| e.port()).or(d.db_instance_port());
-    let actual = d.engine_version().unwrap_or_default();
-    let managed = match (
-        d.master_user_secret().is_some(),
-        cur.get_attr("manage_master_user_password"),
-    ) {
-        (true, _) => Value::Bool(true),
-        (false, Some(Value::Bool(true))) => Value::Bool(false),
-        (false, Some(v)) if !v.is_unknown() => v.clone(),
-        _ => Value::Null,
-    };
-    let mut o = Obj::from(cur);
-    o.set("id", val::opt_str(d.dbi_resource_id()))
-        .set("resource_id", val::opt_str(d.dbi_resource_id()))
-        .set("identifier", keep_spelling(cur, "identifier", ident))
-        .set("arn", val::opt_str(d.db_instance_arn()))
-        .set("status", val::opt_str(d.db_instance_status()))
-        .set("address", Value::string(address))
-        .set(
-            "endpoint",
-            Value::string(match port {
-                Some(p) if !address.is_empty() => format!("{address}:{p}"),
-                _ => address.to_string(),
-            }),
-        )
-        .set(
-            "hosted_zone_id",
-            val::str_or_empty(ep.and_then(|e| e.hosted_zone_id())),
-        )
-        .set("port", port.map_or(Value::Null, val::num))
-        .set("engine", val::opt_str(d.engine()))
-        .set("engine_version", engine_version(cur, actual))
-        .set("engine_version_actual", Value::string(actual))
-        .set("instance_class", val::opt_str(d.db_instance_class()))
-        .set(
-            "allocated_storage",
-            d.allocated_storage().map_or(Value::Null, val::num),
-        )
-        .set("max_allocated_storage", max_storage(cur, d))
-        .set("storage_type", val::opt_str(d.storage_type()))
-        .set(
-            "storage_encrypted",
-            bool_keep_null(cur, "storage_encrypted", d.storage_encrypted()),
-        )
-        .set("kms_key_id", val::str_or_empty(d.kms_key_id()))
-        .set("multi_az", Value::Bool(d.multi_az().unwrap_or(false)))
-        .set("db_name", val::str_or_empty(d.db_name()))
-        .set("username", val::str_or_empty(d.master_username()))
-        .set("manage_master_user_password", managed)
-        .set("master_user_secret", secret_value(d))
-        .set(
-            "publicly_accessible",
-            Value::Bool(d.publicly_accessible().unwrap_or(false)),
-        )
-        .set(
-            "vpc_security_group_ids",
-            val::str_set(
-                d.vpc_security_groups()
-                    .iter()
-                    .filter_map(|g| g.vpc_security_group_id()),
-            ),
-        )
-        .set(
-            "db_subnet_group_name",
-            val::str_or_empty(d.db_subnet_group().and_then(|g| g.db_subnet_group_name())),
-        )
-        .set(
-            "parameter_group_name",
-            val::str_or_empty(
-                d.db_parameter_groups()
-                    .first()
-                    .and_then(|g| g.db_parameter_group_name()),
-            ),
-        )
-        .set(
-            "backup_retention_period",
-            val::num(d.backup_retention_period().unwrap_or(0)),
-        )
-        .set(
-            "backup_window",
-            val::str_or_empty(d.preferred_backup_window()),
-        )
-        .set(
-            "maintenance_window",
-            Value::string(
-                d.preferred_maintenance_window()
-                    .unwrap_or_default()
-                    .to_lowercase(),
-            ),
-        )
-        .set(
-            "deletion_protection",
-            bool_keep_null(cur, "deletion_protection", d.deletion_protection()),
-        )
-        .set(
-            "auto_minor_version_upgrade",
-            Value::Bool(d.auto_minor_version_upgrade().unwrap_or(true)),
-        )
-        .set(
-            "copy_tags_to_snapshot",
-            Value::Bool(d.copy_tags_to_snapshot().unwrap_or(false)),
-        )
-        .set(
-            "availability_zone",
-            val::str_or_empty(d.availability_zone()),
-        )
-        .set("iops", d.iops().map_or(Value::Null, val::num))
-        .set("tags_all", tags_value(d.tag_list()))
-        .set(
-            "storage_throughput",
-            val::num(d.storage_throughput().unwrap_or(0)),
-        )
-        .set("license_model", val::str_or_empty(d.license_model()))
-        .set(
-            "option_group_name",
-            val::str_or_empty(
-                d.option_group_memberships()
-                    .first()
-                    .and_then(|g| g.option_group_name()),
-            ),
-        )
-        .set(
-            "ca_cert_identifier",
-            val::str_or_empty(d.ca_certificate_identifier()),
-        )
-        .set("network_type", val::str_or_empty(d.network_type()))
-        .set(
-            "character_set_name",
-            val::str_or_empty(d.character_set_name()),
-        )
-        .set("timezone", val::str_or_empty(d.timezone()))
-        .set(
-            "iam_database_authentication_enabled",
-            bool_keep_null(
-                cur,
-                "iam_database_authentication_enabled",
-                d.iam_database_authentication_enabled(),
-            ),
-        )
-        .set(
-            "monitoring_interval",
-            val::num(d.monitoring_interval().unwrap_or(0)),
-        )
-        .set(
-            "monitoring_role_arn",
-            val::str_or_empty(d.monitoring_role_arn()),
-        )
-        // AWS always answers these two; moto keeps neither, so a missing answer keeps
-        // the value known.
-        .set(
-            "performance_insights_enabled",
-            Value::Bool(
-                d.performance_insights_enabled()
-                    .or_else(|| val::bool_attr(cur, "performance_insights_enabled"))
-                    .unwrap_or(false),
-            ),
-        )
-        .set(
-            "performance_insights_kms_key_id",
-            val::str_or_empty(d.performance_insights_kms_key_id()),
-        )
-        .set(
-            "performance_insights_retention_period",
-            val::num(
-                d.performance_insights_retention_period()
-                    .or_else(|| val::i32_attr(cur, "performance_insights_retention_period"))
-                    .unwrap_or(0),
-            ),
-        )
-        .set(
-            "enabled_cloudwatch_logs_exports",
-            set_keep_null(
-                cur,
-                "enabled_cloudwatch_logs_exports",
-                d.enabled_cloudwatch_logs_exports(),
-            ),
-        )
-        .set(
-            "replicas",
-            val::str_list(d.read_replica_db_instance_identifiers()),
-        )
-        .default("allow_major_version_upgrade", Value::Null)
-        .default("identifier_prefix", Value::Null)
-        .default("apply_immediately", Value::Bool(false))
-        .default("skip_final_snapshot", Value::Bool(false))
-        .default("delete_automated_backups", Value::Bool(true))
-        .default("master_user_secret_kms_key_id", Value::Null);
-    args::read(&mut o, cur, d);
-    apply_pending(&mut o, cur, d);
-    o.done()
-}
-
 /// Describes instances by identifier: one DescribeDBInstances per page and 100
 /// identifiers, with a `db-instance-id` filter (which, unlike the identifier parameter,
 /// returns what exists and ignores the rest).
@@ -470,8 +166,41 @@ async fn wait_status(
     .await
 }
 
-fn owned(v: &Value, k: &str) -> Option<String> {
-    val::str_attr(v, k).map(str::to_string)
+/// Whether an argument ModifyDBInstance sends by hand ([`modify_by_hand`], the domain)
+/// changed.
+fn modified_by_hand(prior: &Value, p: &Value) -> bool {
+    ["enabled_cloudwatch_logs_exports", "password_wo_version"]
+        .iter()
+        .chain(&args::DOMAIN)
+        .any(|k| TABLE.changed(prior, p, k))
+}
+
+/// The arguments of a modify that need more than their planned value: the log types to
+/// enable and to disable, and the write-only password (sent when its version changes).
+fn modify_by_hand(b: Modify, prior: &Value, p: &Value) -> Modify {
+    let logs = TABLE
+        .changed(prior, p, "enabled_cloudwatch_logs_exports")
+        .then(|| {
+            let old = val::strings(prior, "enabled_cloudwatch_logs_exports");
+            let new = val::strings(p, "enabled_cloudwatch_logs_exports");
+            let missing = |from: &[String], of: &[String]| -> Vec<String> {
+                of.iter().filter(|x| !from.contains(x)).cloned().collect()
+            };
+            CloudwatchLogsExportConfiguration::builder()
+                .set_enable_log_types(Some(missing(&old, &new)))
+                .set_disable_log_types(Some(missing(&new, &old)))
+                .build()
+        });
+    let password_wo = TABLE
+        .changed(prior, p, "password_wo_version")
+        .then(|| val::str_attr(p, "password_wo"))
+        .flatten();
+    let b = b.set_cloudwatch_logs_export_configuration(logs);
+    // `password` conflicts with `password_wo` (`validate`): never both.
+    match password_wo {
+        Some(pw) => b.master_user_password(pw),
+        None => b,
+    }
 }
 
 /// Why the instance, as recorded, cannot be deleted (checked before any call): its
@@ -495,45 +224,6 @@ fn delete_blocker(prior: &Value) -> Option<String> {
     None
 }
 
-/// Arguments whose change is sent with ModifyDBInstance (the rest are config-only, tags,
-/// or force a new instance).
-const MODIFIABLE: &[&str] = &[
-    "allocated_storage",
-    "max_allocated_storage",
-    "storage_type",
-    "iops",
-    "instance_class",
-    "engine_version",
-    "multi_az",
-    "password",
-    "password_wo_version",
-    "manage_master_user_password",
-    "master_user_secret_kms_key_id",
-    "port",
-    "publicly_accessible",
-    "vpc_security_group_ids",
-    "db_subnet_group_name",
-    "parameter_group_name",
-    "backup_retention_period",
-    "backup_window",
-    "maintenance_window",
-    "deletion_protection",
-    "auto_minor_version_upgrade",
-    "copy_tags_to_snapshot",
-    "storage_throughput",
-    "license_model",
-    "option_group_name",
-    "ca_cert_identifier",
-    "network_type",
-    "iam_database_authentication_enabled",
-    "monitoring_interval",
-    "monitoring_role_arn",
-    "performance_insights_enabled",
-    "performance_insights_kms_key_id",
-    "performance_insights_retention_period",
-    "enabled_cloudwatch_logs_exports",
-];
-
 #[async_trait]
 impl AwsResource for Instance {
     fn type_name(&self) -> &'static str {
@@ -553,81 +243,8 @@ impl AwsResource for Instance {
         Ok(identity.get("identifier").map(str::to_string))
     }
 
-    fn schema(&self) -> BlockSchema {
-        let s = S::new()
-            .attr("id", comp(STR))
-            .attr("arn", comp(STR))
-            .attr("resource_id", comp(STR))
-            .attr("address", comp(STR))
-            .attr("endpoint", comp(STR))
-            .attr("hosted_zone_id", comp(STR))
-            .attr("status", comp(STR))
-            .attr("engine_version_actual", comp(STR))
-            .attr("master_user_secret", comp(list_of(secret_type())))
-            .attr("identifier", opt_comp(STR).force_new())
-            .attr("identifier_prefix", opt_comp(STR).force_new())
-            .attr("engine", opt_comp(STR).force_new())
-            .attr("engine_version", opt_comp(STR))
-            .attr("instance_class", req(STR))
-            .attr("allocated_storage", opt_comp(NUM))
-            .attr("max_allocated_storage", opt(NUM))
-            .attr("storage_type", opt_comp(STR))
-            .attr("iops", opt_comp(NUM))
-            .attr("storage_encrypted", opt(BOOL).force_new())
-            .attr("kms_key_id", opt_comp(STR).force_new())
-            .attr("multi_az", opt_comp(BOOL))
-            .attr("availability_zone", opt_comp(STR).force_new())
-            .attr("db_name", opt_comp(STR).force_new())
-            .attr("username", opt_comp(STR).force_new())
-            .attr("password", opt(STR).sensitive())
-            .attr("password_wo", opt(STR).sensitive().write_only())
-            .attr("password_wo_version", opt(NUM))
-            .attr("manage_master_user_password", opt(BOOL))
-            .attr("master_user_secret_kms_key_id", opt_comp(STR))
-            .attr("port", opt_comp(NUM))
-            .attr("publicly_accessible", opt_default(BOOL, Value::Bool(false)))
-            .attr("vpc_security_group_ids", opt_comp(set_of(STR)))
-            .attr("db_subnet_group_name", opt_comp(STR))
-            .attr("parameter_group_name", opt_comp(STR))
-            .attr("backup_retention_period", opt_comp(NUM))
-            .attr("backup_window", opt_comp(STR))
-            .attr("maintenance_window", opt_comp(STR))
-            .attr("skip_final_snapshot", opt_default(BOOL, Value::Bool(false)))
-            .attr("final_snapshot_identifier", opt(STR))
-            .attr(
-                "delete_automated_backups",
-                opt_default(BOOL, Value::Bool(true)),
-            )
-            .attr("deletion_protection", opt(BOOL))
-            .attr("apply_immediately", opt_comp(BOOL))
-            .attr(
-                "auto_minor_version_upgrade",
-                opt_default(BOOL, Value::Bool(true)),
-            )
-            .attr(
-                "copy_tags_to_snapshot",
-                opt_default(BOOL, Value::Bool(false)),
-            )
-            .attr("allow_major_version_upgrade", opt(BOOL))
-            .attr("storage_throughput", opt_comp(NUM))
-            .attr("license_model", opt_comp(STR))
-            .attr("option_group_name", opt_comp(STR))
-            .attr("ca_cert_identifier", opt_comp(STR))
-            .attr("network_type", opt_comp(STR))
-            .attr("character_set_name", opt_comp(STR).force_new())
-            .attr("timezone", opt_comp(STR).force_new())
-            .attr("iam_database_authentication_enabled", opt(BOOL))
-            .attr("monitoring_interval", opt_default(NUM, val::num(0)))
-            .attr("monitoring_role_arn", opt_comp(STR))
-            .attr(
-                "performance_insights_enabled",
-                opt_default(BOOL, Value::Bool(false)),
-            )
-            .attr("performance_insights_kms_key_id", opt_comp(STR))
-            .attr("performance_insights_retention_period", opt_comp(NUM))
-            .attr("enabled_cloudwatch_logs_exports", opt(set_of(STR)))
-            .attr("replicas", comp(list_of(STR)));
-        args::schema(s)
+    fn table(&self) -> Option<&dyn ResourceTable> {
+        Some(&*TABLE)
     }
 
     fn tagging(&self) -> Tagging {
@@ -719,68 +336,15 @@ impl AwsResource for Instance {
             found,
             |cur| name_key(cur, "identifier"),
             |d| d.db_instance_identifier().map(str::to_lowercase),
-            build,
+            |cur, d| build(cur, d, &c.region),
         ))
     }
 
     async fn create(&self, c: &Clients, p: &Value, t: Timeout) -> Result<String, Failed> {
         let ident = identifier_for(p);
-        let create = c.rds.get().await.create_db_instance();
-        args::create(create, p)
+        TABLE
+            .create_request(c.rds.get().await.create_db_instance(), p)
             .db_instance_identifier(&ident)
-            .db_instance_class(val::str_attr(p, "instance_class").unwrap_or_default())
-            .set_engine(owned(p, "engine"))
-            .set_engine_version(owned(p, "engine_version"))
-            .set_allocated_storage(val::i32_attr(p, "allocated_storage"))
-            .set_max_allocated_storage(val::i32_attr(p, "max_allocated_storage").filter(|n| *n > 0))
-            .set_storage_type(owned(p, "storage_type"))
-            .set_iops(val::i32_attr(p, "iops"))
-            .set_storage_encrypted(val::bool_attr(p, "storage_encrypted"))
-            .set_kms_key_id(owned(p, "kms_key_id"))
-            .set_multi_az(val::bool_attr(p, "multi_az"))
-            .set_availability_zone(owned(p, "availability_zone"))
-            .set_db_name(owned(p, "db_name"))
-            .set_master_username(owned(p, "username"))
-            .set_master_user_password(owned(p, "password").or_else(|| owned(p, "password_wo")))
-            .set_manage_master_user_password(val::bool_attr(p, "manage_master_user_password"))
-            .set_master_user_secret_kms_key_id(owned(p, "master_user_secret_kms_key_id"))
-            .set_port(val::i32_attr(p, "port"))
-            .set_publicly_accessible(val::bool_attr(p, "publicly_accessible"))
-            .set_vpc_security_group_ids(
-                known_set(p, "vpc_security_group_ids")
-                    .then(|| val::strings(p, "vpc_security_group_ids")),
-            )
-            .set_db_subnet_group_name(owned(p, "db_subnet_group_name"))
-            .set_db_parameter_group_name(owned(p, "parameter_group_name"))
-            .set_backup_retention_period(val::i32_attr(p, "backup_retention_period"))
-            .set_preferred_backup_window(owned(p, "backup_window"))
-            .set_preferred_maintenance_window(owned(p, "maintenance_window"))
-            .set_deletion_protection(val::bool_attr(p, "deletion_protection"))
-            .set_auto_minor_version_upgrade(val::bool_attr(p, "auto_minor_version_upgrade"))
-            .set_copy_tags_to_snapshot(val::bool_attr(p, "copy_tags_to_snapshot"))
-            .set_storage_throughput(val::i32_attr(p, "storage_throughput"))
-            .set_license_model(owned(p, "license_model"))
-            .set_option_group_name(owned(p, "option_group_name"))
-            .set_ca_certificate_identifier(owned(p, "ca_cert_identifier"))
-            .set_network_type(owned(p, "network_type"))
-            .set_character_set_name(owned(p, "character_set_name"))
-            .set_timezone(owned(p, "timezone"))
-            .set_enable_iam_database_authentication(val::bool_attr(
-                p,
-                "iam_database_authentication_enabled",
-            ))
-            .set_monitoring_interval(val::i32_attr(p, "monitoring_interval"))
-            .set_monitoring_role_arn(owned(p, "monitoring_role_arn"))
-            .set_enable_performance_insights(val::bool_attr(p, "performance_insights_enabled"))
-            .set_performance_insights_kms_key_id(owned(p, "performance_insights_kms_key_id"))
-            .set_performance_insights_retention_period(val::i32_attr(
-                p,
-                "performance_insights_retention_period",
-            ))
-            .set_enable_cloudwatch_logs_exports(
-                known_set(p, "enabled_cloudwatch_logs_exports")
-                    .then(|| val::strings(p, "enabled_cloudwatch_logs_exports")),
-            )
             .set_tags(planned_tags(p))
             .send()
             .await
@@ -792,6 +356,8 @@ impl AwsResource for Instance {
         Ok(ident)
     }
 
+    /// One ModifyDBInstance with every changed argument, then a wait until the instance
+    /// is ready again.
     async fn update(
         &self,
         c: &Clients,
@@ -800,81 +366,26 @@ impl AwsResource for Instance {
         t: Timeout,
     ) -> Result<Option<String>, AwsError> {
         let ident = val::str_attr(prior, "identifier").unwrap_or_default();
-        if MODIFIABLE.iter().any(|k| val::changed(prior, p, k)) || args::changed(prior, p) {
-            // Each argument is sent only when it changed.
-            let ch = |k: &str| val::changed(prior, p, k);
-            let s = |k: &str| ch(k).then(|| owned(p, k)).flatten();
-            let n = |k: &str| ch(k).then(|| val::i32_attr(p, k)).flatten();
-            let b = |k: &str| ch(k).then(|| val::bool_attr(p, k)).flatten();
-            // Turning something off must say false, not leave it out.
-            let off = |k: &str| ch(k).then(|| val::bool_attr(p, k).unwrap_or(false));
-            let logs = ch("enabled_cloudwatch_logs_exports").then(|| {
-                let old = val::strings(prior, "enabled_cloudwatch_logs_exports");
-                let new = val::strings(p, "enabled_cloudwatch_logs_exports");
-                CloudwatchLogsExportConfiguration::builder()
-                    .set_enable_log_types(Some(
-                        new.iter().filter(|x| !old.contains(x)).cloned().collect(),
-                    ))
-                    .set_disable_log_types(Some(
-                        old.iter().filter(|x| !new.contains(x)).cloned().collect(),
-                    ))
-                    .build()
-            });
-            let modify = c.rds.get().await.modify_db_instance();
-            args::modify(modify, prior, p)
+        let rds = c.rds.get().await;
+        let start = || {
+            rds.modify_db_instance()
                 .db_instance_identifier(ident)
                 .apply_immediately(val::bool_attr(p, "apply_immediately").unwrap_or(false))
                 .set_allow_major_version_upgrade(val::bool_attr(p, "allow_major_version_upgrade"))
-                .set_allocated_storage(n("allocated_storage"))
-                .set_max_allocated_storage(
-                    ch("max_allocated_storage")
-                        .then(|| val::i32_attr(p, "max_allocated_storage").unwrap_or(0)),
-                )
-                .set_storage_type(s("storage_type"))
-                .set_iops(n("iops"))
-                .set_storage_throughput(n("storage_throughput"))
-                .set_db_instance_class(s("instance_class"))
-                .set_engine_version(s("engine_version"))
-                .set_license_model(s("license_model"))
-                .set_multi_az(b("multi_az"))
-                .set_master_user_password(s("password").or_else(|| {
-                    // A new password_wo_version sends the configured password_wo.
-                    ch("password_wo_version")
-                        .then(|| owned(p, "password_wo"))
-                        .flatten()
-                }))
-                .set_manage_master_user_password(off("manage_master_user_password"))
-                .set_master_user_secret_kms_key_id(s("master_user_secret_kms_key_id"))
-                .set_db_port_number(n("port"))
-                .set_publicly_accessible(b("publicly_accessible"))
-                .set_vpc_security_group_ids(
-                    ch("vpc_security_group_ids").then(|| val::strings(p, "vpc_security_group_ids")),
-                )
-                .set_db_subnet_group_name(s("db_subnet_group_name"))
-                .set_db_parameter_group_name(s("parameter_group_name"))
-                .set_option_group_name(s("option_group_name"))
-                .set_ca_certificate_identifier(s("ca_cert_identifier"))
-                .set_network_type(s("network_type"))
-                .set_backup_retention_period(n("backup_retention_period"))
-                .set_preferred_backup_window(s("backup_window"))
-                .set_preferred_maintenance_window(s("maintenance_window"))
-                .set_deletion_protection(off("deletion_protection"))
-                .set_auto_minor_version_upgrade(b("auto_minor_version_upgrade"))
-                .set_copy_tags_to_snapshot(b("copy_tags_to_snapshot"))
-                .set_enable_iam_database_authentication(off("iam_database_authentication_enabled"))
-                .set_monitoring_interval(n("monitoring_interval"))
-                .set_monitoring_role_arn(s("monitoring_role_arn"))
-                .set_enable_performance_insights(off("performance_insights_enabled"))
-                .set_performance_insights_kms_key_id(s("performance_insights_kms_key_id"))
-                .set_performance_insights_retention_period(n(
-                    "performance_insights_retention_period",
-                ))
-                .set_cloudwatch_logs_export_configuration(logs)
-                .send()
-                .await
-                .map_err(err("ModifyDBInstance"))?;
-            wait_status(c, ident, Some(READY), t).await?;
+        };
+        let mut reqs = TABLE.update_requests(prior, p, start);
+        if reqs.is_empty() && modified_by_hand(prior, p) {
+            reqs.push(start());
         }
+        if reqs.is_empty() {
+            return Ok(None);
+        }
+        for r in reqs {
+            let r = args::modify_domain(modify_by_hand(r, prior, p), prior, p);
+            r.send().await.map_err(err("ModifyDBInstance"))?;
+        }
+        drop(rds);
+        wait_status(c, ident, Some(READY), t).await?;
         Ok(None)
     }
 
@@ -943,15 +454,6 @@ impl AwsResource for Instance {
 mod tests {
     use super::*;
 
-    /// A configured version names the running one when it is the same or a leading part.
-    #[test]
-    fn versions() {
-        assert!(version_names("16", "16.3"));
-        assert!(version_names("16.3", "16.3"));
-        assert!(!version_names("1", "16.3"));
-        assert!(!version_names("16.4", "16.3"));
-    }
-
     #[test]
     fn windows() {
         let errs = |attr: &str, s: &str, day: bool| {
@@ -970,35 +472,5 @@ mod tests {
         assert_eq!(errs("maintenance_window", "Mon:00:00-Mon:03:00", true), 0);
         assert_eq!(errs("maintenance_window", "mon:00:00-xyz:03:00", true), 1);
         assert_eq!(errs("maintenance_window", "00:00-03:00", true), 1);
-    }
-
-    /// A change held for the maintenance window reads as the value it will become, and a
-    /// running "16.3" keeps a configured "16".
-    #[test]
-    fn pending_changes_read_as_done() {
-        use aws_sdk_rds::types::PendingModifiedValues;
-        let d = DbInstance::builder()
-            .db_instance_identifier("db1")
-            .db_instance_class("db.t3.micro")
-            .engine_version("16.3")
-            .backup_retention_period(1)
-            .pending_modified_values(
-                PendingModifiedValues::builder()
-                    .db_instance_class("db.t3.large")
-                    .backup_retention_period(7)
-                    .build(),
-            )
-            .build();
-        let cur = Value::object([
-            ("identifier", Value::string("db1")),
-            ("engine_version", Value::string("16")),
-            ("instance_class", Value::string("db.t3.large")),
-        ]);
-        let v = build(&cur, &d);
-        let s = |k: &str| v.get_attr(k).and_then(Value::as_str).map(str::to_string);
-        assert_eq!(s("instance_class").as_deref(), Some("db.t3.large"));
-        assert_eq!(s("engine_version").as_deref(), Some("16"));
-        assert_eq!(s("engine_version_actual").as_deref(), Some("16.3"));
-        assert_eq!(val::num_attr(&v, "backup_retention_period"), Some(7));
     }
 }

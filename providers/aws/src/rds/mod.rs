@@ -8,6 +8,7 @@
 pub mod data_source;
 pub mod instance;
 mod instance_args;
+mod instance_table;
 pub mod option_group;
 pub mod parameter_group;
 pub mod role_association;
