@@ -324,7 +324,13 @@ fn expr() -> impl Strategy<Value = String> {
         .prop_map(str::to_string),
     ];
     leaf.prop_recursive(4, 32, 4, |inner| {
-        let names: Vec<&'static str> = functions::names().to_vec();
+        // Not bcrypt: a generated cost such as 25 runs for hours (a CI run hung on one);
+        // `every_function_with_awkward_arguments` calls it with small costs.
+        let names: Vec<&'static str> = functions::names()
+            .iter()
+            .copied()
+            .filter(|n| *n != "bcrypt")
+            .collect();
         prop_oneof![
             (
                 inner.clone(),
