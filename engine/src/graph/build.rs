@@ -2,8 +2,6 @@
 //! it does; `build` runs them in order.
 
 use std::collections::BTreeSet;
-
-use crate::hash::FastMap;
 use std::fmt;
 
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -11,6 +9,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use crate::addr::{ModuleStep, ResourceAddr};
 use crate::config::{Expr, Module};
 use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::hash::FastMap;
 use crate::lang::refs::{references_bound, Reference, Subject};
 
 /// An object of the configuration that is evaluated as a unit. Each carries the path of

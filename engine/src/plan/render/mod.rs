@@ -65,8 +65,8 @@ pub fn render_plan(plan: &Plan, schemas: &dyn Schemas, style: Style) -> String {
     // As Terraform: a refresh-only plan shows all drift, any other plan only the changes
     // to attributes its changes may depend on.
     let drift = match plan.mode {
-        PlanMode::RefreshOnly => plan.drift.clone(),
-        _ => super::relevant::relevant_drift(&plan.drift, &plan.relevant_attributes),
+        PlanMode::RefreshOnly => std::borrow::Cow::Borrowed(plan.drift.as_slice()),
+        _ => super::relevant::relevant_drift(&plan.drift, &plan.relevant_attributes).into(),
     };
     let have_drift = (plan.mode == PlanMode::RefreshOnly || !nothing_planned) && !drift.is_empty();
     if have_drift {
